@@ -1,0 +1,35 @@
+# NexusTop: the two commands a newcomer needs are `make run` and `make test`.
+# Each creates the virtual environment with the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+export PYTHONPATH := $(CURDIR):$(CURDIR)/platform
+
+.PHONY: run test lint typecheck bench clean-local venv
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the platform with demo data (embedded PostgreSQL and Valkey unless DATABASE_URL/REDIS_URL are set).
+run: $(STAMP)
+	$(BIN)/python -m nexustop.devstack run
+
+## Run the whole test suite (real PostgreSQL and Redis; embedded ones when none are configured).
+test: $(STAMP)
+	$(BIN)/python -m nexustop.testrun
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy tenants/services.py tenants/schema.py
+
+clean-local:
+	$(BIN)/python -m nexustop.devstack reset

@@ -1,0 +1,4 @@
+"""Everything country-specific: one adapter module per country plus a registry.
+
+This package imports no other project package.
+"""

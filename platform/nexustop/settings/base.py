@@ -1,0 +1,123 @@
+"""Settings shared by every environment.
+
+Integration-specific settings live in ``settings/integrations/*`` and are
+star-imported at the bottom so each integration is readable on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .env import env_bool, env_list, env_str
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+BASE_DIR = PROJECT_ROOT
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", ".localhost", "127.0.0.1", "testserver"])
+
+# --- tenancy (django-tenants) -------------------------------------------------
+# Public schema: head office, tenants, catalog, provider registry, country config.
+SHARED_APPS = [
+    "tenants",  # first: its create_tenant command replaces django-tenants' one
+    "django_tenants",
+    "pgtrigger",
+    "countries",
+    "shared_apps.core",
+    "modeltranslation",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    # Users exist in both: head-office staff in public, each tenant's users in its schema.
+    "tenant_apps.accounts",
+]
+
+# Tenant schemas: everything holding a tenant's people and money.
+TENANT_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "tenant_apps.accounts",
+]
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "nexustop.urls_public"
+ROOT_URLCONF = "nexustop.urls_tenant"
+# New tenants are cloned from a migrated template schema (measured faster than
+# replaying migrations: see docs/benchmarks.md).
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "shared_apps.core.middleware.RequestIdMiddleware",
+    "tenants.middleware.TenantRoutingMiddleware",
+    "tenants.middleware.SuspendedTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "nexustop.wsgi.application"
+ASGI_APPLICATION = "nexustop.asgi.application"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("pt", "Português")]
+LOCALE_PATHS = [PROJECT_ROOT / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = PROJECT_ROOT / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The West African countries this deployment may serve (adapters in countries/).
+NEXUSTOP_COUNTRIES = [
+    "BJ", "BF", "CV", "CI", "GM", "GH", "GN", "GW", "LR", "ML", "MR", "NE", "NG", "SN", "SL", "TG",
+]
+
+from .integrations.api import *  # noqa: E402, F403
+from .integrations.cache import *  # noqa: E402, F403
+from .integrations.celery import *  # noqa: E402, F403
+from .integrations.database import *  # noqa: E402, F403
+from .integrations.logging import *  # noqa: E402, F403

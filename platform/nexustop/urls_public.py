@@ -1,0 +1,12 @@
+"""URLs of the head-office (public schema) domain."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("shared_apps.core.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "shared_apps.core.errors.not_found_view"
+handler500 = "shared_apps.core.errors.server_error_view"

@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing shared by every schema: errors, request context, health."""

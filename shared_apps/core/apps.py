@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "shared_apps.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # pgtrigger (loaded before this app) swaps the migration autodetector of
+        # Django's `migrate` and `makemigrations`; django-tenants' `migrate`
+        # (migrate_schemas) must use the same class or check commands.E001 fails.
+        from django.core.management.commands import makemigrations
+        from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
+
+        MigrateSchemasCommand.autodetector = makemigrations.Command.autodetector

@@ -1,0 +1,123 @@
+"""One error shape for every API error.
+
+``{"error": {"code": "<stable_machine_code>", "message": "<human text>", "fields": {...}}}``
+
+Services raise :class:`ApiError` subclasses (or DRF's own exceptions); the DRF
+exception handler and the plain-Django 404/500 handlers render them alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+
+
+class ApiError(Exception):
+    """An expected, user-facing error with a stable code."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "bad_request"
+    message: Any = _("The request could not be processed.")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, fields: dict | None = None,
+                 status_code: int | None = None) -> None:
+        self.message = message if message is not None else self.message
+        self.code = code or self.code
+        self.fields = fields or {}
+        if status_code is not None:
+            self.status_code = status_code
+        super().__init__(str(self.message))
+
+
+class NotFound(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    message = _("Not found.")
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    message = _("The request conflicts with the current state.")
+
+
+class Forbidden(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+    message = _("You do not have permission to perform this action.")
+
+
+def error_body(code: str, message: Any, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def error_response(code: str, message: Any, status_code: int, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status_code)
+
+
+def _flatten_fields(detail: Any) -> dict:
+    if isinstance(detail, dict):
+        return {key: [str(item) for item in (value if isinstance(value, list) else [value])]
+                for key, value in detail.items()}
+    return {}
+
+
+_DRF_CODES = {
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.AuthenticationFailed: "authentication_failed",
+    drf_exceptions.PermissionDenied: "permission_denied",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.Throttled: "rate_limited",
+    drf_exceptions.ParseError: "malformed_request",
+    drf_exceptions.ValidationError: "validation_error",
+}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF ``EXCEPTION_HANDLER``: render every known error in the one shape."""
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    if not isinstance(exc, drf_exceptions.APIException):
+        return None  # a real bug: let Django's 500 handler log it
+    code = next((c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)), None)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        fields = _flatten_fields(exc.detail)
+        if isinstance(exc.detail, list):
+            message = " ".join(str(item) for item in exc.detail)
+        else:
+            message = _("Some fields are invalid.")
+            non_field = fields.pop("non_field_errors", None)
+            if non_field:
+                message = " ".join(non_field)
+        body = error_body("validation_error", message, fields)
+    else:
+        detail_code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+        body = error_body(code or detail_code or "error", exc.detail)
+    response = Response(body, status=exc.status_code)
+    if isinstance(exc, drf_exceptions.Throttled) and exc.wait:
+        response["Retry-After"] = str(int(exc.wait))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
+    return response
+
+
+def not_found_view(request, exception=None) -> JsonResponse:
+    return error_response("not_found", _("Not found."), 404)
+
+
+def server_error_view(request) -> JsonResponse:
+    return error_response("server_error", _("An unexpected error occurred. It has been logged."), 500)

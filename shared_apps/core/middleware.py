@@ -1,0 +1,27 @@
+"""Request-id middleware: accept a sane inbound ``X-Request-ID`` or mint one."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from .context import request_id_var
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        inbound = request.headers.get("X-Request-ID", "")
+        request_id = inbound if _SAFE_ID.match(inbound) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,1 @@
+"""People: users, roles, authentication. The table exists in every schema."""

@@ -1,0 +1,71 @@
+"""The user model, one table per schema.
+
+Head-office staff are rows in the public schema's table; each tenant's users
+are rows in that tenant's schema, so the same email may exist in two tenants
+independently and no tenant's personal data is written to the public schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    OPERATOR_SUPPORT = "operator_support", _("Operator support")
+    OPERATOR_FINANCE = "operator_finance", _("Operator finance")
+    OPERATOR_ADMIN = "operator_admin", _("Operator admin")
+    # Head office (public schema only).
+    SUPER_ADMIN = "super_admin", _("Head-office super-admin")
+    ANALYST = "analyst", _("Head-office analyst")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("role", Role.SUPER_ADMIN)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(unique=True)
+    phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    role = models.CharField(max_length=24, choices=Role.choices, default=Role.CUSTOMER)
+    preferred_language = models.CharField(max_length=5, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        indexes = [models.Index(fields=["role"])]
+
+    def __str__(self) -> str:
+        return self.email

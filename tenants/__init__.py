@@ -1,0 +1,1 @@
+"""Tenants (country operations and reseller brands), their domains and lifecycle."""

@@ -1,0 +1,78 @@
+"""Tenant and domain: the rows in the public schema that route every request."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from countries.codes import WEST_AFRICA
+
+hex_colour = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a #RRGGBB colour."))
+
+
+class TenantKind(models.TextChoices):
+    HEAD_OFFICE = "head_office", _("Head office (public schema)")
+    COUNTRY_OPERATION = "country_operation", _("Country operation")
+    RESELLER_BRAND = "reseller_brand", _("Reseller brand")
+
+
+class TenantStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Tenant(TenantMixin):
+    """One schema: a country operation, a reseller brand, or the head office (public)."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=32, choices=TenantKind.choices)
+    country = models.CharField(max_length=2, blank=True, choices=sorted(WEST_AFRICA.items()))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    status = models.CharField(max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=255, blank=True)
+
+    # Branding (white label).
+    display_name = models.CharField(max_length=120, blank=True)
+    logo_url = models.URLField(blank=True)
+    primary_colour = models.CharField(max_length=7, default="#0B5FFF", validators=[hex_colour])
+    accent_colour = models.CharField(max_length=7, default="#FFB400", validators=[hex_colour])
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=32, blank=True)
+    default_language = models.CharField(max_length=5, default="en")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Schemas are created by tenants.services.tenant_provision, never implicitly.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        indexes = [models.Index(fields=["country", "kind"]), models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                name="reseller_has_parent",
+                condition=~models.Q(kind="reseller_brand") | models.Q(parent__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == TenantStatus.SUSPENDED
+
+    @property
+    def brand_name(self) -> str:
+        return self.display_name or self.name
+
+
+class Domain(DomainMixin):
+    """A hostname that routes to a tenant (``ng.localhost``, ``quickvend.example``)."""
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,99 @@
+"""Creating tenant schemas: clone a migrated template, or replay migrations.
+
+Cloning the ``TENANT_BASE_SCHEMA`` template is much faster than running every
+migration (figures in docs/benchmarks.md), but only correct while the template
+is current. ``template_is_current`` compares the template's applied migrations
+with the code's; a stale or missing template falls back to migrating, so a
+forgotten ``sync_template_schema`` costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,50}$")
+RESERVED_SCHEMAS = {"public", "information_schema", "tenant_template"}
+
+
+def template_schema_name() -> str:
+    return getattr(settings, "TENANT_BASE_SCHEMA", "tenant_template")
+
+
+def quote_ident(name: str) -> str:
+    if not SCHEMA_NAME_RE.match(name) and name not in RESERVED_SCHEMAS:
+        raise ValueError(f"unsafe schema name {name!r}")
+    return '"' + name + '"'
+
+
+@lru_cache(maxsize=1)
+def _expected_tenant_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration of the apps that live in tenant schemas (cached per process)."""
+    tenant_labels = {_label_for(entry) for entry in settings.TENANT_APPS}
+    loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
+    return frozenset(key for key in loader.disk_migrations if key[0] in tenant_labels)
+
+
+def _label_for(app_entry: str) -> str:
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name == app_entry:
+            return config.label
+    raise LookupError(app_entry)
+
+
+def applied_migrations(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, name FROM {quote_ident(schema)}.django_migrations")  # noqa: S608
+        return {(app, name) for app, name in cursor.fetchall()}
+
+
+def template_is_current() -> bool:
+    template = template_schema_name()
+    if not schema_exists(template):
+        return False
+    return _expected_tenant_migrations() <= applied_migrations(template)
+
+
+def sync_template_schema(verbosity: int = 0) -> None:
+    """Create the template schema if missing and bring it to the latest migrations."""
+    template = template_schema_name()
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(template)}")
+    call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+
+
+def create_tenant_schema(schema_name: str, *, method: str = "auto", verbosity: int = 0) -> str:
+    """Create ``schema_name`` with every tenant table; returns the method used.
+
+    ``method``: ``"clone"`` (template), ``"migrate"`` (replay), or ``"auto"``
+    (clone when the template is current, else migrate).
+    """
+    if schema_exists(schema_name, case_sensitive=False):
+        raise ValueError(f"schema {schema_name!r} already exists")
+    connection.set_schema_to_public()
+    use_clone = method == "clone" or (method == "auto" and template_is_current())
+    if use_clone:
+        CloneSchema().clone_schema(template_schema_name(), schema_name, "DATA", set_connection=False)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {quote_ident(schema_name)}")
+        call_command("migrate_schemas", schema_name=schema_name, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+    return "clone" if use_clone else "migrate"
+
+
+def drop_schema(schema_name: str) -> None:
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema_name)} CASCADE")

@@ -1,0 +1,64 @@
+"""Test-session fixtures.
+
+Tenant schemas are created once per test session (in ``django_db_setup``),
+cloned from the template schema, and reused by every test: ordinary tests run
+inside a transaction that is rolled back, so they may create users, schemas or
+rows freely without leaking into the next test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_test_tenants()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _reset_schema_to_public():
+    """Every test starts, and leaves the connection, on the public schema."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenants(db):
+    """The session's tenants keyed by short name: ng, sn, gh, quickvend."""
+    from tenants.models import Tenant
+
+    return {spec.key: Tenant.objects.get(schema_name=spec.schema) for spec in TEST_TENANTS}
+
+
+@pytest.fixture
+def tenant_ng(tenants):
+    return tenants["ng"]
+
+
+@pytest.fixture
+def tenant_sn(tenants):
+    return tenants["sn"]
+
+
+@pytest.fixture
+def host_client():
+    """A Django test client bound to a Host header: ``host_client("ng.localhost")``."""
+    from django.test import Client
+
+    def make(host: str) -> Client:
+        return Client(HTTP_HOST=host)
+
+    return make
+
+
+@pytest.fixture
+def in_schema():
+    """Context manager to run a block inside a tenant schema."""
+    return schema_context

@@ -1,0 +1,67 @@
+"""Real processes for tests: a Celery worker and a Django server on the test database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.PROJECT_ROOT)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment that points a child process at *this* test database and queue."""
+    db = settings.DATABASES["default"]
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    if host.startswith("/"):
+        url = f"postgres://{db['USER']}@/{db['NAME']}?host={host}&port={port}"
+    else:
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        url = f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
+    })
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 60.0,
+                  **extra_env: str) -> Iterator[subprocess.Popen]:
+    """Start a real worker on the test queue; stop it on exit."""
+    log_path = ROOT / "test-artifacts" / f"celery-worker-{os.getpid()}-{time.monotonic_ns()}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", pool,
+         f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
+         "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
+        cwd=ROOT, env=child_env(**extra_env), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while "ready." not in log_path.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
