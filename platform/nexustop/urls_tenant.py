@@ -1,9 +1,21 @@
-"""URLs of every tenant domain (country operations and reseller brands)."""
+"""URLs of every tenant domain (country operations and reseller brands).
+
+Each app's ``urls.py`` holds full paths (the API contract fixes paths such as
+``/api/wallet`` and ``/api/purchase``), so apps are included at the root.
+"""
 
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
+    path("", include("shared_apps.catalog.urls")),
+    path("", include("tenant_apps.accounts.urls")),
+    path("", include("tenant_apps.kyc.urls")),
+    path("", include("tenant_apps.wallet.urls")),
+    path("", include("tenant_apps.orders.urls")),
+    path("", include("tenant_apps.subscriptions.urls")),
+    path("", include("tenant_apps.pricing.urls")),
+    path("", include("tenant_apps.agents.urls")),
 ]
 
 handler404 = "shared_apps.core.errors.not_found_view"

@@ -25,6 +25,8 @@ SHARED_APPS = [
     "pgtrigger",
     "countries",
     "shared_apps.core",
+    "shared_apps.catalog",
+    "shared_apps.providers",
     "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -45,6 +47,16 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "tenant_apps.accounts",
+    "tenant_apps.audit",
+    "tenant_apps.kyc",
+    "tenant_apps.idempotency",
+    "tenant_apps.ledger",
+    "tenant_apps.wallet",
+    "tenant_apps.orders",
+    "tenant_apps.subscriptions",
+    "tenant_apps.pricing",
+    "tenant_apps.agents",
+    "tenant_apps.notifications",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,0 +1,1 @@
+"""Catalog: products sold by every tenant (public schema)."""

@@ -1,0 +1,1 @@
+"""Provider registry: who fulfils what, where, with which credentials (public schema)."""

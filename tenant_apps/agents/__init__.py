@@ -1,0 +1,1 @@
+"""Reseller onboarding, agent trees, commissions, reseller API keys."""

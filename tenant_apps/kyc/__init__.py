@@ -1,0 +1,1 @@
+"""KYC submissions, tiers and the limits service."""

@@ -1,0 +1,1 @@
+"""Outgoing SMS/email notifications and their delivery log."""

@@ -1,0 +1,1 @@
+"""Purchases: order state machine, outbox, submit/requery tasks, provider webhooks."""

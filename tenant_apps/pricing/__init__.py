@@ -1,0 +1,1 @@
+"""The tenant's price list, reseller cost and agent commission tiers."""

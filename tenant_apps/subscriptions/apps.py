@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SubscriptionsConfig(AppConfig):
+    name = "tenant_apps.subscriptions"
+    label = "subscriptions"

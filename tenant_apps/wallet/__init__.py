@@ -1,0 +1,1 @@
+"""Wallets: funding through gateways, P2P transfers, payouts, statements, reconciliation."""
