@@ -22,6 +22,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
 
 
+@pytest.fixture
+def live_db(django_db_setup, django_db_blocker):
+    """Database access with real commits, for tests with other processes or threads.
+
+    Nothing is rolled back: create uniquely named rows and never assume an
+    empty table. (Never use ``transaction=True``: its flush would truncate the
+    public schema's tenant rows.)
+    """
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
 @pytest.fixture(autouse=True)
 def _reset_schema_to_public():
     """Every test starts, and leaves the connection, on the public schema."""

@@ -129,7 +129,14 @@ NEXUSTOP_COUNTRIES = [
 ]
 
 from .integrations.api import *  # noqa: E402, F403
+from .integrations.auth import *  # noqa: E402, F403
 from .integrations.cache import *  # noqa: E402, F403
 from .integrations.celery import *  # noqa: E402, F403
 from .integrations.database import *  # noqa: E402, F403
+from .integrations.i18n import *  # noqa: E402, F403
+from .integrations.ledger import *  # noqa: E402, F403
 from .integrations.logging import *  # noqa: E402, F403
+from .integrations.observability import *  # noqa: E402, F403
+from .integrations.providers import *  # noqa: E402, F403
+from .integrations.security import *  # noqa: E402, F403
+from .integrations.storage import *  # noqa: E402, F403

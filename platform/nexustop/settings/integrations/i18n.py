@@ -1,0 +1,3 @@
+"""Internationalisation: languages, locale selection, modeltranslation."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Ledger and wallets: currencies, hold expiry, reconciliation schedule."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Observability: structured logs, Prometheus metrics, Sentry."""
+
+from __future__ import annotations

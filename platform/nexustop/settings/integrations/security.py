@@ -1,0 +1,3 @@
+"""Security headers, CORS, HTTPS (tightened in prod.py)."""
+
+from __future__ import annotations
