@@ -47,3 +47,4 @@ def test_stale_template_falls_back_to_migrations(tenants):
                               domain="ml.localhost", admin_email="admin@ml.localhost", admin_password="x" * 12)
     assert result.schema_method == "migrate"
     assert ("accounts", "0001_initial") in _migrations("ml")
+
