@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy tenants/services.py tenants/schema.py
+	$(BIN)/mypy tenants/services.py tenants/schema.py tenants/selectors.py
 
 clean-local:
 	$(BIN)/python -m nexustop.devstack reset

@@ -19,6 +19,11 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+def use_public_schema() -> None:
+    """Point the connection at the public schema (django-tenants' wrapper method, typed)."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,50}$")
 RESERVED_SCHEMAS = {"public", "information_schema", "tenant_template"}
 
@@ -81,12 +86,12 @@ def _ensure_clone_function(*, replace: bool = False) -> None:
 def sync_template_schema(verbosity: int = 0) -> None:
     """Create the template schema if missing and bring it to the latest migrations."""
     template = template_schema_name()
-    connection.set_schema_to_public()
+    use_public_schema()
     _ensure_clone_function(replace=True)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(template)}")
     call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def create_tenant_schema(schema_name: str, *, method: str = "auto", verbosity: int = 0) -> str:
@@ -97,7 +102,7 @@ def create_tenant_schema(schema_name: str, *, method: str = "auto", verbosity: i
     """
     if schema_exists(schema_name, case_sensitive=False):
         raise ValueError(f"schema {schema_name!r} already exists")
-    connection.set_schema_to_public()
+    use_public_schema()
     use_clone = method == "clone" or (method == "auto" and template_is_current())
     if use_clone:
         _ensure_clone_function()
@@ -107,11 +112,11 @@ def create_tenant_schema(schema_name: str, *, method: str = "auto", verbosity: i
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {quote_ident(schema_name)}")
         call_command("migrate_schemas", schema_name=schema_name, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    use_public_schema()
     return "clone" if use_clone else "migrate"
 
 
 def drop_schema(schema_name: str) -> None:
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema_name)} CASCADE")

@@ -12,14 +12,14 @@ import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from countries.codes import WEST_AFRICA
 
 from .models import Domain, Tenant, TenantKind, TenantStatus
-from .schema import RESERVED_SCHEMAS, SCHEMA_NAME_RE, create_tenant_schema
+from .schema import RESERVED_SCHEMAS, SCHEMA_NAME_RE, create_tenant_schema, use_public_schema
 
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 SUPPORTED_LANGUAGES = {"en", "fr", "pt", "ar"}
@@ -123,7 +123,7 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
     domain = (domain or "").strip().lower()
     schema_name = schema_name or schema_name_for_domain(domain)
     admin_email = admin_email.strip().lower()
-    connection.set_schema_to_public()
+    use_public_schema()
     _validate(kind=kind, country=country, name=name, domain=domain, schema_name=schema_name, parent=parent,
               admin_email=admin_email, branding=branding)
     timings: dict[str, float] = {}
@@ -141,17 +141,17 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
         domain_row = Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         mark = time.perf_counter()
         with tenant_context(tenant):
-            get_user_model().objects.create_user(
+            get_user_model().objects.create_user(  # type: ignore[attr-defined]
                 email=admin_email, password=admin_password, role="operator_admin", is_staff=True)
         timings["admin"] = time.perf_counter() - mark
-    connection.set_schema_to_public()
+    use_public_schema()
     return ProvisionResult(tenant=tenant, domain=domain_row, admin_email=admin_email, schema_method=method,
                            seconds=time.perf_counter() - started, timings=timings)
 
 
 def ensure_public_tenant(*, domain: str = "localhost", name: str = "NexusTop Head Office") -> Tenant:
     """The head office tenant row for the public schema (idempotent)."""
-    connection.set_schema_to_public()
+    use_public_schema()
     tenant, _ = Tenant.objects.get_or_create(
         schema_name="public", defaults={"name": name, "kind": TenantKind.HEAD_OFFICE, "display_name": name})
     Domain.objects.get_or_create(domain=domain, defaults={"tenant": tenant, "is_primary": True})
