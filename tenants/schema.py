@@ -19,6 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+
 def use_public_schema() -> None:
     """Point the connection at the public schema (django-tenants' wrapper method, typed)."""
     connection.set_schema_to_public()  # type: ignore[attr-defined]
