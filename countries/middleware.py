@@ -59,3 +59,9 @@ class TenantLocaleMiddleware(LocaleMiddleware):
         language = choose_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        # Don't leak this request's language into whatever the thread runs next.
+        translation.deactivate()
+        return response

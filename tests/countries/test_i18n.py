@@ -99,3 +99,9 @@ def test_authenticated_users_preference_through_the_middleware(host_client, tena
         client.force_login(user)  # the session row lives in the sn schema
     response = client.get("/api/countries/XX")
     assert response.json()["error"]["message"].startswith("País desconhecido XX")
+
+
+def test_a_request_does_not_leak_its_language_into_the_thread(host_client):
+    translation.activate("en")
+    host_client("sn.localhost").get("/api/countries/XX")
+    assert translation.get_language() == "en"
