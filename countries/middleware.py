@@ -52,6 +52,16 @@ def choose_language(request) -> str:
     return found or settings.LANGUAGE_CODE
 
 
+def activate_user_language(request, user) -> str | None:
+    """For token (JWT) auth, which DRF resolves inside the view, after this middleware ran:
+    call it once the user is known to switch the rest of the request to their language."""
+    found = supported(getattr(user, "preferred_language", "") or "")
+    if found:
+        translation.activate(found)
+        request.LANGUAGE_CODE = found
+    return found
+
+
 class TenantLocaleMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware (Content-Language, Vary) with the tenant-aware choice above."""
 

@@ -159,3 +159,13 @@ def test_landlines_are_not_mobile_numbers():
     with pytest.raises(InvalidPhoneNumber):
         adapter.normalize_phone("0201 280 1234")  # Lagos fixed line (020x since the 2023 plan)
     assert adapter.normalize_phone("0201 280 1234", mobile_only=False) == "+2342012801234"
+
+
+def test_prefix_tables_match_the_pinned_libphonenumber_data():
+    import json
+
+    from countries.data.networks_from_libphonenumber import build
+    from countries.phone import DATA_DIR
+
+    for code in WEST_AFRICA:
+        assert json.loads((DATA_DIR / f"{code}.json").read_text(encoding="utf-8")) == build(code), code

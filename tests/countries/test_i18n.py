@@ -105,3 +105,14 @@ def test_a_request_does_not_leak_its_language_into_the_thread(host_client):
     translation.activate("en")
     host_client("sn.localhost").get("/api/countries/XX")
     assert translation.get_language() == "en"
+
+
+def test_activate_user_language_for_token_auth():
+    from countries.middleware import activate_user_language
+
+    request = RequestFactory().get("/")
+    with translation.override("en"):
+        assert activate_user_language(request, _User("fr")) == "fr"
+        assert translation.get_language() == "fr" and request.LANGUAGE_CODE == "fr"
+        assert activate_user_language(request, _User("")) is None
+        assert translation.get_language() == "fr"
