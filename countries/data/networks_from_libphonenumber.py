@@ -63,7 +63,7 @@ def build(country: str) -> dict:
     prefix = str(calling_code)
     networks: dict[str, dict] = {}
     for key, names in sorted(CARRIER_DATA.items()):
-        carrier = names.get("en")
+        carrier = names.get("en") or ""
         if not key.startswith(prefix) or carrier in SKIP:
             continue
         operator, display = OPERATORS[country][carrier]  # KeyError = a new carrier: map it first

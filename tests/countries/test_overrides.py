@@ -123,3 +123,20 @@ def test_default_language_override():
     country_override_set(country="MR", default_language="en")
     assert get_adapter("MR").default_language == "en"
     assert get_adapter("MR").format_amount(150_000) == "UM 1,500.00"
+
+
+def test_a_redis_outage_falls_back_to_the_database(monkeypatch):
+    from countries import overrides
+
+    country_override_set(country="NG", vat_rate_bps=820)
+
+    class Broken:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("redis down")
+
+        set = delete = get
+
+    monkeypatch.setattr(overrides, "override_cache", lambda: Broken())
+    assert get_adapter("NG").vat_rate_bps == 820
+    country_override_set(country="NG", vat_rate_bps=830)  # invalidation failure is logged, not raised
+    assert get_adapter("NG").vat_rate_bps == 830
