@@ -40,20 +40,14 @@ def quote_ident(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _expected_tenant_migrations() -> frozenset[tuple[str, str]]:
-    """Every migration of the apps that live in tenant schemas (cached per process)."""
-    tenant_labels = {_label_for(entry) for entry in settings.TENANT_APPS}
+def _expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration on disk (cached per process).
+
+    Django records every app's migrations in each schema, including those whose
+    operations the tenant router skips, so a current template has them all.
+    """
     loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
-    return frozenset(key for key in loader.disk_migrations if key[0] in tenant_labels)
-
-
-def _label_for(app_entry: str) -> str:
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        if config.name == app_entry:
-            return config.label
-    raise LookupError(app_entry)
+    return frozenset(loader.disk_migrations)
 
 
 def applied_migrations(schema: str) -> set[tuple[str, str]]:
@@ -66,7 +60,7 @@ def template_is_current() -> bool:
     template = template_schema_name()
     if not schema_exists(template):
         return False
-    return _expected_tenant_migrations() <= applied_migrations(template)
+    return _expected_migrations() <= applied_migrations(template)
 
 
 def _ensure_clone_function(*, replace: bool = False) -> None:
