@@ -265,6 +265,11 @@ class SimulatorServer:
             return Fault.build(header)
         return None
 
+    def plan_for(self, reference: str, captured: Fault | None) -> Fault | None:
+        """A per-reference fault set after creation wins over the plan captured at creation."""
+        with self.lock:
+            return self._ref_faults.get(reference, captured)
+
     def _control_set_fault(self, request: SimRequest) -> SimResponse:
         payload = request.json() or {}
         reference = payload.pop("reference", "")

@@ -167,7 +167,7 @@ class PaystackSimulator(SimulatorServer):
             txn = self.transactions[reference]
             if txn["status"] != "abandoned":
                 return dict(txn)  # already paid/declined: a second attempt changes nothing
-            plan = self.plans.get(reference)
+            plan = self.plans[reference] = self.plan_for(reference, self.plans.get(reference))
             mode = plan.mode if plan else None
             if not approve or mode is FaultMode.FAILURE:
                 txn.update(status="failed", gateway_response="Declined")
