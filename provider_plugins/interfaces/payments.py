@@ -92,6 +92,7 @@ class CheckoutRequest:
     customer_name: str = ""
     description: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    notify_url: str = ""  # server-to-server notification URL, for rails that take it per payment (Orange)
 
 
 @dataclass(frozen=True)
