@@ -126,6 +126,7 @@ class SimulatorServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # keep-alive + split header/body writes would hit delayed ACKs
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -327,6 +328,7 @@ class WebhookSink:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # keep-alive + split header/body writes would hit delayed ACKs
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

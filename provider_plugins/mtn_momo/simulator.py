@@ -28,6 +28,7 @@ from typing import Any
 
 from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 
+DEFAULT_API_USER = "0b6a7c1e-6f0e-4d7a-9a7e-5f0d2c1b9a10"
 MAGIC_PAYERS = {"46733123450": ("FAILED", "INTERNAL_PROCESSING_ERROR"), "46733123451": ("FAILED", "APPROVAL_REJECTED"),
                 "46733123452": ("FAILED", "EXPIRED"), "46733123453": ("PENDING", ""), "46733123454": ("PENDING", "")}
 
@@ -39,12 +40,13 @@ def _error(status: int, code: str, message: str) -> SimResponse:
 class MtnMomoSimulator(SimulatorServer):
     name = "mtn_momo"
 
-    def __init__(self, *, api_user: str = "", api_key: str = "momo-sim-key", subscription_key: str = "momo-sub",
+    def __init__(self, *, api_user: str = DEFAULT_API_USER, api_key: str = "momo-sim-key",
+                 subscription_key: str = "momo-sub",
                  target_environment: str = "sandbox", currencies: frozenset[str] = frozenset(
                      {"EUR", "GHS", "XOF", "XAF", "UGX", "NGN", "GNF", "LRD", "ZMW", "RWF"}),
                  auto_approve: bool = True, approve_delay: float = 0.05, callback_method: str = "PUT",
                  token_ttl: int = 3600, **kwargs: Any) -> None:
-        self.api_user = api_user or str(uuid.uuid4())
+        self.api_user = api_user
         self.api_key = api_key
         self.subscription_key = subscription_key
         self.target_environment = target_environment
