@@ -54,7 +54,7 @@ class Fault:
     mode: FaultMode
     count: int | None = None  # transport faults: requests left; None = until cleared
     latency: float = 0.5
-    hang: float = 2.0
+    hang: float = 35.0  # longer than the default 30 s client timeout
     polls: int = 2
     duplicates: int = 3
     path: str = ""  # transport faults: only requests whose path fully matches this regex

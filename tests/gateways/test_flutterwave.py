@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -162,6 +163,10 @@ def test_faults(sim, config, fault_session):
     assert gateway.verify(config=make_config(sim, 0.3), reference=session.reference).status is OutcomeStatus.PENDING
     sim.set_fault("server_error", count=1)
     assert gateway.verify(config=config, reference=session.reference).provider_status == "provider_unavailable"
+    sim.set_fault("latency", latency=0.3, count=1)
+    started = time.monotonic()
+    assert gateway.verify(config=config, reference=session.reference).status is OutcomeStatus.SUCCESS
+    assert time.monotonic() - started >= 0.3
     with pytest.raises(ProviderUnavailable):
         checkout(make_config(sim, session=fault_session("server_error")))
     with pytest.raises(InvalidAmount):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -143,6 +144,12 @@ def test_unclear_answers_are_pending_then_resolvable(sim, config, sink):
     assert status.status is OutcomeStatus.PENDING and status.provider_status == "not_found"
     again = push(config, sink, reference="nt-lost")  # safe re-send: same X-Reference-Id
     assert again.provider_reference == lost.provider_reference and len(sim.payments) == 3
+
+    sim.set_fault("latency", latency=0.3, count=1, path="/collection/v1_0/requesttopay/.*")
+    started = time.monotonic()
+    assert momo.payment_status(config=config, provider_reference=timed_out.provider_reference).status \
+        is OutcomeStatus.SUCCESS
+    assert time.monotonic() - started >= 0.3
 
     sim.set_fault("server_error", count=1, path="/collection/v1_0/requesttopay/.*")
     assert momo.payment_status(config=config, provider_reference=again.provider_reference).provider_status \
