@@ -35,6 +35,11 @@ import requests
 __all__ = ["Fault", "FaultMode", "SimRequest", "SimResponse", "SimulatorServer", "WebhookSink"]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 drops SYNs under concurrent clients (1 s retransmits)
+
+
 class FaultMode(enum.StrEnum):
     LATENCY = "latency"
     TIMEOUT = "timeout"
@@ -114,7 +119,7 @@ class SimulatorServer:
         self._ref_faults: dict[str, Fault] = {}
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.route("POST", r"/_simulator/fault", self._control_set_fault)
         self.route("DELETE", r"/_simulator/fault", self._control_clear_fault)
@@ -136,7 +141,7 @@ class SimulatorServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self._server = ThreadingHTTPServer((self._host, self._port), _Handler)
+        self._server = _Server((self._host, self._port), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"{self.name}-sim",
                                         daemon=True)
@@ -345,7 +350,7 @@ class WebhookSink:
 
             do_POST = do_PUT = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 

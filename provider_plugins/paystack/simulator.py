@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.interfaces.payments import minor_to_major
 
 BANKS = {
     "NG": [("044", "Access Bank"), ("058", "Guaranty Trust Bank"), ("057", "Zenith Bank"),
@@ -191,7 +192,7 @@ class PaystackSimulator(SimulatorServer):
         txn = self._by_access_code(request.groups[0])
         if txn is None:
             return SimResponse(404, "<h1>Transaction not found</h1>")
-        amount = f"{txn['currency']} {txn['amount'] / 100:,.2f}"  # display only
+        amount = f"{txn['currency']} {minor_to_major(txn['amount'], txn['currency'])}"
         code = html.escape(request.groups[0])
         return SimResponse(200, f"""<!doctype html><html><head><title>Paystack simulator checkout</title></head>
 <body><h1>Pay {html.escape(amount)}</h1><p>Reference: {html.escape(txn['reference'])}</p>

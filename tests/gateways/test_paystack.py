@@ -337,3 +337,29 @@ def test_transfer_user_and_provider_errors(sim, config):
     sim.balance = 1_000
     with pytest.raises(ProviderLowBalance):
         gateway.initiate_transfer(transfer_request(), config=config)
+
+
+def test_concurrent_pays_and_initializes_charge_once(sim, config, sink):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = checkout(config)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: requests.post(session.authorization_url + "/pay", data={"action": "pay"},
+                                                        allow_redirects=False, timeout=5).status_code, range(20)))
+    assert answers == [302] * 20
+    wait_for(lambda: sink.received)
+    time.sleep(0.2)
+    assert len(sink.received) == 1
+    assert gateway.verify(config=config, reference=session.reference).amount_minor == 250_000
+
+    reference = ref()
+
+    def try_initialize(_):
+        try:
+            return checkout(config, reference=reference).reference
+        except DuplicateRequest:
+            return None
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        created = [r for r in pool.map(try_initialize, range(20)) if r]
+    assert created == [reference]
