@@ -54,6 +54,13 @@ class FaultMode(enum.StrEnum):
 TRANSPORT_MODES = {FaultMode.LATENCY, FaultMode.TIMEOUT, FaultMode.SERVER_ERROR}
 
 
+def _known_mode(value: str) -> FaultMode | None:
+    try:
+        return FaultMode(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass
 class Fault:
     mode: FaultMode
@@ -109,6 +116,7 @@ class SimulatorServer:
     """Subclasses register routes in ``routes()`` and sign webhooks in ``sign_webhook``."""
 
     name = "simulator"
+    unfaulted_prefixes: tuple[str, ...] = ("/_simulator/", "/checkout/", "/payment/")  # control and browser pages
 
     def __init__(self, *, webhook_url: str = "", host: str = "127.0.0.1", port: int = 0) -> None:
         self.webhook_url = webhook_url
@@ -181,7 +189,7 @@ class SimulatorServer:
                              dict(http.headers.items()), body)
         with self.lock:
             self.requests_seen.append((request.method, request.path))
-        control = parsed.path.startswith("/_simulator/") or parsed.path.startswith("/checkout/")
+        control = parsed.path.startswith(self.unfaulted_prefixes)
         transport = None if control else self._transport_fault(request)
         if transport and transport.mode is FaultMode.LATENCY:
             time.sleep(transport.latency)
@@ -245,8 +253,8 @@ class SimulatorServer:
             self._ref_faults[reference] = Fault.build(mode, **params)
 
     def _transport_fault(self, request: SimRequest) -> Fault | None:
-        header = request.header("X-Simulator-Fault")
-        if header and FaultMode(header) in TRANSPORT_MODES:
+        header = _known_mode(request.header("X-Simulator-Fault"))
+        if header in TRANSPORT_MODES:
             return Fault.build(header)
         with self.lock:
             fault = self._run_fault
@@ -266,8 +274,8 @@ class SimulatorServer:
                 return self._ref_faults[reference]
             if self._run_fault and self._run_fault.mode not in TRANSPORT_MODES:
                 return self._run_fault
-        header = request.header("X-Simulator-Fault") if request else ""
-        if header and FaultMode(header) not in TRANSPORT_MODES:
+        header = _known_mode(request.header("X-Simulator-Fault")) if request else None
+        if header and header not in TRANSPORT_MODES:
             return Fault.build(header)
         return None
 

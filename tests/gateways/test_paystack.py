@@ -363,3 +363,14 @@ def test_concurrent_pays_and_initializes_charge_once(sim, config, sink):
     with ThreadPoolExecutor(max_workers=10) as pool:
         created = [r for r in pool.map(try_initialize, range(20)) if r]
     assert created == [reference]
+
+
+def test_outcome_fault_per_request_header_and_unknown_modes_ignored(sim, fault_session):
+    failing = ProviderConfig(base_url=sim.url, credentials={"secret_key": SECRET}, session=fault_session("failure"))
+    session = checkout(failing)
+    sim.complete(session.reference)
+    assert gateway.verify(config=failing, reference=session.reference).status is OutcomeStatus.FAILED
+    odd = ProviderConfig(base_url=sim.url, credentials={"secret_key": SECRET}, session=fault_session("no-such-mode"))
+    normal = checkout(odd)
+    sim.complete(normal.reference)
+    assert gateway.verify(config=odd, reference=normal.reference).status is OutcomeStatus.SUCCESS
