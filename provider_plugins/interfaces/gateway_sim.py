@@ -172,7 +172,7 @@ class SimulatorServer:
     def url(self) -> str:
         assert self._server, "simulator not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     # -- routing -----------------------------------------------------------------
     def routes(self) -> None:
@@ -317,16 +317,15 @@ class SimulatorServer:
         headers, body = self.build_webhook(payload, bad_signature=bad)
         statuses: list[int] = []
         for _ in range(copies):
-            record = {"url": target, "headers": headers, "body": body, "status": None}
+            status: int | None = None
             if target:
                 try:
-                    answer = requests.request(method, target, data=body, headers=headers, timeout=5)
-                    record["status"] = answer.status_code
+                    status = requests.request(method, target, data=body, headers=headers, timeout=5).status_code
                 except requests.RequestException:
-                    record["status"] = 0
+                    status = 0
             with self.lock:
-                self.deliveries.append(record)
-            statuses.append(record["status"] or 0)
+                self.deliveries.append({"url": target, "headers": headers, "body": body, "status": status})
+            statuses.append(status or 0)
         return statuses
 
 
@@ -365,7 +364,7 @@ class WebhookSink:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/webhook"
+        return f"http://{host!s}:{port}/webhook"
 
     def close(self) -> None:
         self._server.shutdown()

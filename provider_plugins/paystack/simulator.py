@@ -98,7 +98,7 @@ class PaystackSimulator(SimulatorServer):
         if "@" not in email:
             return _fail(400, "Invalid Email Address Passed")
         try:
-            amount = int(payload.get("amount"))
+            amount = int(payload.get("amount", ""))
         except (TypeError, ValueError):
             return _fail(400, "Invalid Amount Sent")
         if amount < self.min_amount:
@@ -278,7 +278,7 @@ class PaystackSimulator(SimulatorServer):
         payload = request.json() or {}
         reference = str(payload.get("reference") or secrets.token_hex(8))
         try:
-            amount = int(payload.get("amount"))
+            amount = int(payload.get("amount", ""))
         except (TypeError, ValueError):
             return _fail(400, "Invalid amount")
         with self.lock:
