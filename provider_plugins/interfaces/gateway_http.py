@@ -43,8 +43,11 @@ def _fault(cls: type[ProviderFault], message: str, *, sent: bool, **kwargs: Any)
 
 
 def is_unclear(error: ProviderFault) -> bool:
-    """A fault after the request left us: the provider may have acted on it."""
-    return bool(getattr(error, "sent", True))
+    """A fault after the request reached the provider, which may have acted on it.
+
+    Refused credentials are a clear "no": the provider did nothing.
+    """
+    return bool(getattr(error, "sent", True)) and not isinstance(error, ProviderAuthError)
 
 
 def call(config: ProviderConfig, method: str, path: str, *, json_body: Any = None, data: Any = None,

@@ -111,7 +111,7 @@ class MtnMomoConnector:
             answer = self._call(config, "POST", "/collection/v1_0/requesttopay", json_body=body, headers=headers,
                                 allow_empty=True)
         except ProviderFault as fault:
-            if isinstance(fault, ProviderAuthError) or not is_unclear(fault):
+            if not is_unclear(fault):
                 raise
             return accepted  # the push may have gone out: poll the (deterministic) reference id
         if answer.status in (202, 409):  # 409: this reference was already requested -> same payment

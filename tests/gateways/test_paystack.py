@@ -374,3 +374,18 @@ def test_outcome_fault_per_request_header_and_unknown_modes_ignored(sim, fault_s
     normal = checkout(odd)
     sim.complete(normal.reference)
     assert gateway.verify(config=odd, reference=normal.reference).status is OutcomeStatus.SUCCESS
+
+
+def test_refused_credentials_are_never_an_unclear_transfer(sim):
+    bad = ProviderConfig(base_url=sim.url, credentials={"secret_key": "sk_wrong"}, timeout_seconds=2)
+    with pytest.raises(ProviderAuthError):
+        gateway.initiate_transfer(transfer_request(), config=bad)
+    assert sim.transfers == {}
+
+
+def test_unclear_classification():
+    from provider_plugins.interfaces.gateway_http import is_unclear
+
+    sent_timeout, refused, auth = ProviderTimeout("t"), ProviderUnavailable("u"), ProviderAuthError("a")
+    sent_timeout.sent, refused.sent, auth.sent = True, False, True
+    assert is_unclear(sent_timeout) and not is_unclear(refused) and not is_unclear(auth)
