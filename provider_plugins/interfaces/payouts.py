@@ -1,0 +1,105 @@
+"""Sending money to bank accounts: name enquiry, bank list, transfer, status, webhooks.
+
+A transfer is idempotent on *our* reference: initiating the same reference twice
+never pays twice; the connector answers with the existing transfer's state.
+A reversal (money came back after a transfer looked done) is ``FAILED`` with
+``reversed=True``: the core must refund the user even if it had settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .common import OutcomeStatus, ProviderConfig, UserFixableError
+
+__all__ = [
+    "AccountName",
+    "Bank",
+    "InvalidAccount",
+    "PayoutGateway",
+    "TransferEvent",
+    "TransferRequest",
+    "TransferResult",
+]
+
+
+class InvalidAccount(UserFixableError):
+    """The bank account could not be resolved: check the bank and account number."""
+
+    code = "invalid_account"
+
+
+@dataclass(frozen=True)
+class Bank:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AccountName:
+    bank_code: str
+    account_number: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    amount_minor: int
+    currency: str
+    reference: str  # ours; the idempotency key at the provider
+    bank_code: str
+    account_number: str
+    account_name: str = ""  # from name enquiry
+    narration: str = ""
+    callback_url: str = ""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    status: OutcomeStatus
+    reference: str
+    provider_reference: str = ""
+    amount_minor: int | None = None
+    currency: str = ""
+    reversed: bool = False
+    provider_status: str = ""
+    message: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class TransferEvent:
+    """An authenticated transfer webhook; ``event_id`` is stable across redeliveries."""
+
+    event_id: str
+    event_type: str
+    status: OutcomeStatus
+    reference: str
+    provider_reference: str = ""
+    amount_minor: int | None = None
+    currency: str = ""
+    reversed: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@runtime_checkable
+class PayoutGateway(Protocol):
+    key: str
+
+    def list_banks(self, *, config: ProviderConfig, country: str) -> list[Bank]:
+        """Banks the provider can pay into, for the country (ISO alpha-2)."""
+
+    def resolve_account(self, *, config: ProviderConfig, bank_code: str, account_number: str) -> AccountName:
+        """Name enquiry. Raises InvalidAccount when the account does not exist."""
+
+    def initiate_transfer(self, request: TransferRequest, *, config: ProviderConfig) -> TransferResult:
+        """Send. Unclear outcome (timeout, 5xx after sending) -> PENDING; requery by reference."""
+
+    def transfer_status(self, *, config: ProviderConfig, reference: str) -> TransferResult:
+        """Requery by our reference. Faults -> PENDING."""
+
+    def parse_transfer_webhook(self, headers: Mapping[str, str], raw_body: bytes, *,
+                               config: ProviderConfig) -> TransferEvent:
+        """Authenticate then parse. Raises SignatureError."""

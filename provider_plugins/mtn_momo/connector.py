@@ -1,0 +1,166 @@
+"""MTN MoMo Open API, Collection product: request-to-pay (202), status polling, callbacks.
+
+Credentials: ``subscription_key`` (Ocp-Apim-Subscription-Key), ``api_user`` and ``api_key``
+(Basic auth for the OAuth token). Options: ``target_environment`` (``sandbox``,
+``mtnghana``, ``mtnivorycoast``, ...; default ``sandbox``).
+
+``X-Reference-Id`` is derived from OUR reference (UUID5), so re-sending the same
+reference hits MoMo's ``409 RESOURCE_ALREADY_EXIST`` instead of a second debit, and
+the id to poll can always be recomputed from our reference. Amounts are decimal
+strings in major units. MoMo callbacks are unsigned: ``authenticated=False``; the
+core must confirm by polling :meth:`payment_status` before giving value.
+
+The only state kept is an access-token cache (per base URL and API user), refreshed
+on expiry or on a 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from provider_plugins.interfaces.common import (
+    InvalidAmount,
+    InvalidRecipient,
+    OutcomeStatus,
+    ProviderAuthError,
+    ProviderConfig,
+    ProviderError,
+    ProviderFault,
+    ProviderProtocolError,
+)
+from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.payments import (
+    MobileMoneyAccepted,
+    MobileMoneyRequest,
+    PaymentEvent,
+    PaymentVerification,
+    major_to_minor,
+    minor_to_major,
+)
+
+REFERENCE_NAMESPACE = uuid.UUID("6f1c1d38-52c4-4bd4-9f3a-2b8f1f0f6a11")
+STATUSES = {"SUCCESSFUL": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED}  # PENDING & unknown: pending
+
+
+def reference_id_for(reference: str) -> str:
+    """The X-Reference-Id MoMo knows our payment by: stable for a given reference."""
+    return str(uuid.uuid5(REFERENCE_NAMESPACE, reference))
+
+
+class MtnMomoConnector:
+    """Implements MobileMoneyCollection."""
+
+    key = "mtn_momo"
+    _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+    _tokens_lock = threading.Lock()
+
+    # -- auth --------------------------------------------------------------------
+    @staticmethod
+    def _subscription(config: ProviderConfig) -> dict[str, str]:
+        return {"Ocp-Apim-Subscription-Key": config.credentials["subscription_key"]}
+
+    def _token(self, config: ProviderConfig, *, fresh: bool = False) -> str:
+        secret_digest = hashlib.sha256(config.credentials["api_key"].encode()).hexdigest()
+        cache_key = (config.base_url, config.credentials["api_user"], secret_digest)
+        with self._tokens_lock:
+            cached = self._tokens.get(cache_key)
+        if cached and not fresh and cached[1] > time.monotonic():
+            return cached[0]
+        answer = call(config, "POST", "/collection/token/", headers=self._subscription(config),
+                      auth=(config.credentials["api_user"], config.credentials["api_key"]))
+        if answer.status != 200 or not isinstance(answer.body, dict) or "access_token" not in answer.body:
+            raise ProviderProtocolError("no access token in MoMo answer", provider_code=str(answer.status))
+        token = str(answer.body["access_token"])
+        expires_in = int(answer.body.get("expires_in", 3600))
+        with self._tokens_lock:
+            self._tokens[cache_key] = (token, time.monotonic() + max(expires_in - 60, expires_in // 2))
+        return token
+
+    def _call(self, config: ProviderConfig, method: str, path: str, *, headers: dict[str, str] | None = None,
+              **kwargs: Any) -> HttpAnswer:
+        for attempt in range(2):
+            token = self._token(config, fresh=attempt > 0)
+            all_headers = {**self._subscription(config), "Authorization": f"Bearer {token}",
+                           "X-Target-Environment": config.options.get("target_environment", "sandbox"),
+                           **(headers or {})}
+            try:
+                return call(config, method, path, headers=all_headers, **kwargs)
+            except ProviderAuthError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- collection --------------------------------------------------------------
+    def request_to_pay(self, request: MobileMoneyRequest, *, config: ProviderConfig) -> MobileMoneyAccepted:
+        reference_id = reference_id_for(request.reference)
+        body = {"amount": minor_to_major(request.amount_minor, request.currency), "currency": request.currency,
+                "externalId": request.reference,
+                "payer": {"partyIdType": "MSISDN", "partyId": request.phone.lstrip("+")},
+                "payerMessage": request.payer_message[:160], "payeeNote": request.payee_note[:160]}
+        headers = {"X-Reference-Id": reference_id, "Content-Type": "application/json"}
+        if request.callback_url:
+            headers["X-Callback-Url"] = request.callback_url
+        accepted = MobileMoneyAccepted(reference=request.reference, provider_reference=reference_id)
+        try:
+            answer = self._call(config, "POST", "/collection/v1_0/requesttopay", json_body=body, headers=headers,
+                                allow_empty=True)
+        except ProviderFault as fault:
+            if not is_unclear(fault):
+                raise
+            return accepted  # the push may have gone out: poll the (deterministic) reference id
+        if answer.status in (202, 409):  # 409: this reference was already requested -> same payment
+            return accepted
+        code = str((answer.body or {}).get("code", "")) if isinstance(answer.body, dict) else ""
+        message = str((answer.body or {}).get("message", "")) if isinstance(answer.body, dict) else ""
+        if "amount" in message.lower() or code in ("PAYER_LIMIT_REACHED",):
+            raise InvalidAmount(message or code, provider_code=code)
+        if "payer" in message.lower() or code in ("PAYER_NOT_FOUND",):
+            raise InvalidRecipient(message or code, provider_code=code)
+        raise ProviderFault(message or f"request-to-pay refused ({answer.status})", provider_code=code)
+
+    def payment_status(self, *, config: ProviderConfig, provider_reference: str) -> PaymentVerification:
+        try:
+            answer = self._call(config, "GET", f"/collection/v1_0/requesttopay/{provider_reference}")
+        except ProviderFault as fault:
+            return PaymentVerification(OutcomeStatus.PENDING, "", None, "", provider_reference,
+                                       provider_status=fault.code, message=str(fault))
+        if answer.status == 404 or not isinstance(answer.body, dict) or answer.status >= 400:
+            return PaymentVerification(OutcomeStatus.PENDING, "", None, "", provider_reference,
+                                       provider_status="not_found", message=str(answer.body))
+        return self._verification(answer.body, provider_reference)
+
+    @staticmethod
+    def _verification(body: Mapping[str, Any], provider_reference: str) -> PaymentVerification:
+        provider_status = str(body.get("status", "")).upper()
+        currency = str(body.get("currency", ""))
+        try:
+            amount = major_to_minor(body["amount"], currency) if body.get("amount") and currency else None
+        except ProviderError:
+            amount = None
+        return PaymentVerification(
+            status=STATUSES.get(provider_status, OutcomeStatus.PENDING),
+            reference=str(body.get("externalId", "")), amount_minor=amount, currency=currency,
+            provider_id=str(body.get("financialTransactionId") or provider_reference),
+            channel="mobile_money", provider_status=provider_status, message=str(body.get("reason") or ""),
+            raw=dict(body))
+
+    def parse_callback(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
+        """MoMo's callback carries no signature and no X-Reference-Id: a hint to poll, never proof."""
+        try:
+            body = json.loads(raw_body)
+        except ValueError:
+            raise ProviderProtocolError("callback body is not JSON")
+        if not isinstance(body, dict) or not body.get("externalId"):
+            raise ProviderProtocolError("callback has no externalId")
+        reference = str(body["externalId"])
+        result = self._verification(body, reference_id_for(reference))
+        return PaymentEvent(event_id=f"{reference}:{result.provider_status}", event_type="requesttopay.callback",
+                            status=result.status, reference=reference, provider_id=reference_id_for(reference),
+                            amount_minor=result.amount_minor, currency=result.currency, authenticated=False,
+                            raw=body)

@@ -1,0 +1,259 @@
+"""Paystack (api.paystack.co): checkout, verification, signed webhooks and bank transfers.
+
+Credentials: ``secret_key`` (API bearer token and the webhook HMAC key).
+Amounts are integer minor units on the wire (kobo, pesewas), like ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from provider_plugins.interfaces.common import (
+    DuplicateRequest,
+    InvalidAmount,
+    OutcomeStatus,
+    ProviderConfig,
+    ProviderFault,
+    ProviderLowBalance,
+    ProviderProtocolError,
+    SignatureError,
+    UserFixableError,
+)
+from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.payments import (
+    CheckoutRequest,
+    CheckoutSession,
+    PaymentEvent,
+    PaymentVerification,
+    header_value,
+)
+from provider_plugins.interfaces.payouts import (
+    AccountName,
+    Bank,
+    InvalidAccount,
+    TransferEvent,
+    TransferRequest,
+    TransferResult,
+)
+
+SIGNATURE_HEADER = "x-paystack-signature"
+COUNTRY_NAMES = {"NG": "nigeria", "GH": "ghana", "ZA": "south africa", "KE": "kenya", "CI": "cote d'ivoire"}
+RECIPIENT_TYPES = {"NGN": "nuban", "GHS": "ghipss", "ZAR": "basa", "KES": "kepss"}
+
+PAYMENT_STATUSES = {"success": OutcomeStatus.SUCCESS, "failed": OutcomeStatus.FAILED,
+                    "reversed": OutcomeStatus.FAILED}  # abandoned/ongoing/pending/queued/...: PENDING
+TRANSFER_STATUSES = {"success": OutcomeStatus.SUCCESS, "failed": OutcomeStatus.FAILED,
+                     "rejected": OutcomeStatus.FAILED, "reversed": OutcomeStatus.FAILED}
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class PaystackConnector:
+    """Stateless: every call takes its ProviderConfig. Implements PaymentGateway and PayoutGateway."""
+
+    key = "paystack"
+
+    # -- plumbing ----------------------------------------------------------------
+    @staticmethod
+    def _headers(config: ProviderConfig) -> dict[str, str]:
+        return {"Authorization": f"Bearer {config.credentials['secret_key']}", "Accept": "application/json"}
+
+    def _call(self, config: ProviderConfig, method: str, path: str, **kwargs: Any) -> HttpAnswer:
+        return call(config, method, path, headers=self._headers(config), **kwargs)
+
+    @staticmethod
+    def _message(answer: HttpAnswer) -> str:
+        return str((answer.body or {}).get("message", "")) if isinstance(answer.body, dict) else ""
+
+    @staticmethod
+    def _data(answer: HttpAnswer) -> Any:
+        if not isinstance(answer.body, dict) or answer.body.get("status") is not True or "data" not in answer.body:
+            raise ProviderProtocolError("unexpected Paystack answer", raw={"status": answer.status})
+        return answer.body["data"]
+
+    def _verify_signature(self, headers: Mapping[str, str], raw_body: bytes, config: ProviderConfig) -> dict[str, Any]:
+        given = header_value(headers, SIGNATURE_HEADER).strip().lower()
+        expected = hmac.new(config.credentials["secret_key"].encode(), raw_body, hashlib.sha512).hexdigest()
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise SignatureError("x-paystack-signature does not match the body")
+        try:
+            payload = json.loads(raw_body)
+        except ValueError:
+            raise ProviderProtocolError("webhook body is not JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+            raise ProviderProtocolError("webhook body has no data object")
+        return payload
+
+    @staticmethod
+    def classify_webhook(raw_body: bytes) -> str:
+        """Unauthenticated peek to route a webhook: ``payment``, ``transfer`` or ``other``."""
+        try:
+            event = str(json.loads(raw_body).get("event", ""))
+        except (ValueError, AttributeError):
+            return "other"
+        return "payment" if event.startswith("charge.") else "transfer" if event.startswith("transfer.") else "other"
+
+    # -- payments ----------------------------------------------------------------
+    def initialize_checkout(self, request: CheckoutRequest, *, config: ProviderConfig) -> CheckoutSession:
+        body: dict[str, Any] = {"email": request.email, "amount": request.amount_minor, "currency": request.currency,
+                                "reference": request.reference, "callback_url": request.callback_url}
+        if request.metadata:
+            body["metadata"] = dict(request.metadata)
+        answer = self._call(config, "POST", "/transaction/initialize", json_body=body)
+        if answer.status >= 400:
+            message = self._message(answer)
+            lowered = message.lower()
+            if "duplicate" in lowered:
+                raise DuplicateRequest(message, provider_code=str(answer.status))
+            if "amount" in lowered:
+                raise InvalidAmount(message, provider_code=str(answer.status))
+            if "email" in lowered:
+                raise UserFixableError(message, code="invalid_email", provider_code=str(answer.status))
+            raise ProviderFault(message or f"initialize refused ({answer.status})", provider_code=str(answer.status))
+        data = self._data(answer)
+        return CheckoutSession(authorization_url=data["authorization_url"], reference=data["reference"],
+                               provider_reference=data["access_code"], raw=data)
+
+    def verify(self, *, config: ProviderConfig, reference: str = "", provider_id: str = "") -> PaymentVerification:
+        path = f"/transaction/verify/{quote(reference, safe='')}" if reference else f"/transaction/{int(provider_id)}"
+        try:
+            answer = self._call(config, "GET", path)
+        except ProviderFault as fault:
+            return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
+                                       provider_status=fault.code, message=str(fault))
+        if answer.status >= 400:  # unknown reference: not (yet) at Paystack -> pending, never failed
+            return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
+                                       provider_status="not_found", message=self._message(answer))
+        data = self._data(answer)
+        return self._verification(data)
+
+    @staticmethod
+    def _verification(data: dict[str, Any]) -> PaymentVerification:
+        provider_status = str(data.get("status", ""))
+        return PaymentVerification(
+            status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING),
+            reference=str(data.get("reference", "")),
+            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            currency=str(data.get("currency", "")),
+            provider_id=str(data.get("id", "")),
+            paid_at=_parse_time(data.get("paid_at") or data.get("paidAt")),
+            channel=str(data.get("channel") or ""),
+            provider_status=provider_status,
+            message=str(data.get("gateway_response") or ""),
+            raw=data,
+        )
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
+        payload = self._verify_signature(headers, raw_body, config)
+        event, data = str(payload.get("event", "")), payload["data"]
+        verification = self._verification(data)
+        status = verification.status if event.startswith("charge.") else OutcomeStatus.PENDING
+        return PaymentEvent(event_id=f"{event}:{data.get('id', '')}", event_type=event, status=status,
+                            reference=verification.reference, provider_id=verification.provider_id,
+                            amount_minor=verification.amount_minor, currency=verification.currency, raw=payload)
+
+    # -- payouts -----------------------------------------------------------------
+    def list_banks(self, *, config: ProviderConfig, country: str) -> list[Bank]:
+        answer = self._call(config, "GET", "/bank", params={"country": COUNTRY_NAMES.get(country.upper(), country)})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "bank list refused", provider_code=str(answer.status))
+        return [Bank(code=str(b["code"]), name=str(b["name"])) for b in self._data(answer) if b.get("active", True)]
+
+    def resolve_account(self, *, config: ProviderConfig, bank_code: str, account_number: str) -> AccountName:
+        answer = self._call(config, "GET", "/bank/resolve",
+                            params={"account_number": account_number, "bank_code": bank_code})
+        if answer.status in (400, 404, 422):
+            raise InvalidAccount(self._message(answer) or "account not found", provider_code=str(answer.status))
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer), provider_code=str(answer.status))
+        data = self._data(answer)
+        return AccountName(bank_code=bank_code, account_number=str(data["account_number"]),
+                           account_name=str(data["account_name"]))
+
+    def _recipient_code(self, request: TransferRequest, config: ProviderConfig) -> str:
+        body = {"type": RECIPIENT_TYPES.get(request.currency.upper(), "nuban"), "name": request.account_name or
+                request.account_number, "account_number": request.account_number, "bank_code": request.bank_code,
+                "currency": request.currency}
+        answer = self._call(config, "POST", "/transferrecipient", json_body=body)
+        if answer.status in (400, 404, 422):
+            raise InvalidAccount(self._message(answer) or "account not found", provider_code=str(answer.status))
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer), provider_code=str(answer.status))
+        return str(self._data(answer)["recipient_code"])
+
+    def initiate_transfer(self, request: TransferRequest, *, config: ProviderConfig) -> TransferResult:
+        """Recipient, then transfer. Anything unclear after the transfer left us -> PENDING."""
+        recipient = self._recipient_code(request, config)  # faults here: nothing was sent yet
+        body = {"source": "balance", "amount": request.amount_minor, "recipient": recipient,
+                "reference": request.reference, "reason": request.narration, "currency": request.currency}
+        try:
+            answer = self._call(config, "POST", "/transfer", json_body=body)
+        except ProviderFault as fault:
+            if not is_unclear(fault):
+                raise
+            return TransferResult(OutcomeStatus.PENDING, request.reference, provider_status=fault.code,
+                                  message=str(fault))
+        if answer.status >= 400:
+            message = self._message(answer)
+            lowered = message.lower()
+            if "duplicate" in lowered or "already" in lowered:
+                return self.transfer_status(config=config, reference=request.reference)  # idempotent
+            if "balance" in lowered:
+                raise ProviderLowBalance(message, provider_code=str(answer.status))
+            if "amount" in lowered:
+                raise InvalidAmount(message, provider_code=str(answer.status))
+            if "recipient" in lowered or "account" in lowered:
+                raise InvalidAccount(message, provider_code=str(answer.status))
+            raise ProviderFault(message or "transfer refused", provider_code=str(answer.status))
+        return self._transfer_result(self._data(answer), request.reference)
+
+    @staticmethod
+    def _transfer_result(data: dict[str, Any], reference: str) -> TransferResult:
+        provider_status = str(data.get("status", ""))
+        return TransferResult(
+            status=TRANSFER_STATUSES.get(provider_status, OutcomeStatus.PENDING),
+            reference=str(data.get("reference") or reference),
+            provider_reference=str(data.get("transfer_code", "")),
+            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            currency=str(data.get("currency", "")),
+            reversed=provider_status == "reversed",
+            provider_status=provider_status,
+            message=str(data.get("failures") or data.get("reason") or ""),
+            raw=data,
+        )
+
+    def transfer_status(self, *, config: ProviderConfig, reference: str) -> TransferResult:
+        try:
+            answer = self._call(config, "GET", f"/transfer/verify/{quote(reference, safe='')}")
+        except ProviderFault as fault:
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
+        if answer.status >= 400:
+            # Not at Paystack (yet). Still PENDING: the core may re-send the SAME reference after a grace period.
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_status="not_found",
+                                  message=self._message(answer))
+        return self._transfer_result(self._data(answer), reference)
+
+    def parse_transfer_webhook(self, headers: Mapping[str, str], raw_body: bytes, *,
+                               config: ProviderConfig) -> TransferEvent:
+        payload = self._verify_signature(headers, raw_body, config)
+        event, data = str(payload.get("event", "")), payload["data"]
+        result = self._transfer_result(data, str(data.get("reference", "")))
+        status = {"transfer.success": OutcomeStatus.SUCCESS, "transfer.failed": OutcomeStatus.FAILED,
+                  "transfer.reversed": OutcomeStatus.FAILED}.get(event, OutcomeStatus.PENDING)
+        return TransferEvent(event_id=f"{event}:{data.get('id', '')}", event_type=event, status=status,
+                             reference=result.reference, provider_reference=result.provider_reference,
+                             amount_minor=result.amount_minor, currency=result.currency,
+                             reversed=event == "transfer.reversed", raw=payload)

@@ -1,0 +1,150 @@
+"""Orange Money WebPay connector against the Orange simulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+
+from provider_plugins.interfaces.common import (
+    DuplicateRequest,
+    InvalidAmount,
+    OutcomeStatus,
+    ProviderAuthError,
+    ProviderConfig,
+    ProviderProtocolError,
+)
+from provider_plugins.interfaces.payments import CheckoutRequest, PaymentGateway
+from provider_plugins.orange_money import PLUGIN, OrangeMoneyConnector, OrangeMoneySimulator
+from tests.gateways.conftest import wait_for
+
+om = OrangeMoneyConnector()
+
+
+@pytest.fixture
+def sim():
+    with OrangeMoneySimulator(client_id="cid", client_secret="csecret", merchant_key="mk") as server:
+        yield server
+
+
+def make_config(sim, timeout=2.0, secret="csecret", country="ci"):
+    return ProviderConfig(base_url=sim.url, timeout_seconds=timeout,
+                          credentials={"client_id": "cid", "client_secret": secret, "merchant_key": "mk"},
+                          options={"country": country, "currency": "XOF"})
+
+
+@pytest.fixture
+def config(sim):
+    return make_config(sim)
+
+
+def checkout(config, sink, *, amount=5_000, currency="XOF", reference=None):
+    return om.initialize_checkout(CheckoutRequest(
+        amount_minor=amount, currency=currency, reference=reference or "nt-" + uuid.uuid4().hex[:16],
+        callback_url="https://sn.localhost/wallet/retour", notify_url=sink.url), config=config)
+
+
+def pay_token(session):
+    return session.provider_reference.split(":")[0]
+
+
+def test_descriptor_and_protocol():
+    assert PLUGIN.key == "orange_money" and isinstance(om, PaymentGateway)
+
+
+def test_pay_on_page_verify_and_authenticated_notification(sim, config, sink):
+    session = checkout(config, sink)
+    assert session.provider_reference.endswith(":5000") and session.raw["notif_token"]
+    page = requests.get(session.authorization_url, timeout=2)
+    assert page.status_code == 200 and "Payer 5000 XOF" in page.text
+    before = om.verify(config=config, reference=session.reference, provider_id=session.provider_reference)
+    assert before.status is OutcomeStatus.PENDING and before.provider_status == "INITIATED"
+
+    confirm = requests.post(f"{sim.url}/payment/{pay_token(session)}/confirm", data={"action": "pay"},
+                            allow_redirects=False, timeout=2)
+    assert confirm.status_code == 302 and confirm.headers["Location"] == "https://sn.localhost/wallet/retour"
+    result = om.verify(config=config, reference=session.reference, provider_id=session.provider_reference)
+    assert result.status is OutcomeStatus.SUCCESS and result.matches(amount_minor=5_000, currency="XOF")
+    assert result.provider_id.startswith("MP")
+
+    notification = wait_for(lambda: sink.received)[0]
+    assert om.notification_matches(notification["body"], session.raw["notif_token"])
+    assert not om.notification_matches(notification["body"], "another-token")
+    event = om.parse_webhook(notification["headers"], notification["body"], config=config)
+    assert event.status is OutcomeStatus.SUCCESS and event.authenticated is False
+    assert event.provider_id == result.provider_id
+
+
+def test_contract_body_is_parsed(config):
+    body = json.dumps({"transaction_ref": "nt-abc", "amount": 5000, "status": "SUCCESS"}).encode()
+    event = om.parse_webhook({}, body, config=config)
+    assert (event.reference, event.amount_minor, event.currency, event.status) == ("nt-abc", 5000, "XOF",
+                                                                                   OutcomeStatus.SUCCESS)
+    assert event.event_id == om.parse_webhook({}, body, config=config).event_id
+    with pytest.raises(ProviderProtocolError):
+        om.parse_webhook({}, b'{"amount": 1}', config=config)
+
+
+def test_cancel_failure_and_pending_then_success(sim, config, sink):
+    cancelled = checkout(config, sink)
+    sim.complete(pay_token(cancelled), approve=False)
+    assert om.verify(config=config, reference=cancelled.reference,
+                     provider_id=cancelled.provider_reference).status is OutcomeStatus.FAILED
+    assert sim.complete(pay_token(cancelled))["status"] == "FAILED"  # charged at most once
+
+    slow = checkout(config, sink)
+    sim.fault_for(slow.reference, "pending_then_success", polls=2)
+    sim.complete(pay_token(slow))
+    statuses = [om.verify(config=config, reference=slow.reference, provider_id=slow.provider_reference).status
+                for _ in range(2)]
+    assert statuses == [OutcomeStatus.PENDING, OutcomeStatus.SUCCESS]
+
+
+def test_forged_and_duplicate_notifications(sim, config, sink):
+    forged = checkout(config, sink)
+    sim.fault_for(forged.reference, "bad_signature")
+    sim.complete(pay_token(forged))
+    assert not om.notification_matches(wait_for(lambda: sink.received)[0]["body"], forged.raw["notif_token"])
+
+    duplicated = checkout(config, sink)
+    sim.fault_for(duplicated.reference, "duplicate_webhook", duplicates=3)
+    sim.complete(pay_token(duplicated))
+    deliveries = wait_for(lambda: sink.received[1:] if len(sink.received) == 4 else None)
+    assert len({om.parse_webhook(d["headers"], d["body"], config=config).event_id for d in deliveries}) == 1
+
+
+def test_faults_are_pending_and_errors_are_typed(sim, config, sink):
+    session = checkout(config, sink)
+    sim.set_fault("timeout", hang=0.8, count=1, path=r".*/transactionstatus")
+    timed_out = om.verify(config=make_config(sim, 0.3), reference=session.reference,
+                          provider_id=session.provider_reference)
+    assert timed_out.status is OutcomeStatus.PENDING and timed_out.provider_status == "provider_timeout"
+    sim.set_fault("server_error", count=1)
+    assert om.verify(config=config, reference=session.reference,
+                     provider_id=session.provider_reference).provider_status == "provider_unavailable"
+    wrong_amount = session.provider_reference.split(":")[0] + ":4000"
+    assert om.verify(config=config, reference=session.reference,
+                     provider_id=wrong_amount).provider_status == "not_found"
+    with pytest.raises(ProviderProtocolError):
+        om.verify(config=config, reference=session.reference)
+    with pytest.raises(DuplicateRequest):
+        checkout(config, sink, reference=session.reference)
+    with pytest.raises(InvalidAmount):
+        checkout(config, sink, amount=0)
+    with pytest.raises(InvalidAmount):
+        checkout(config, sink, amount=150, currency="GHS")  # 1.50: Orange takes whole units only
+    with pytest.raises(ProviderAuthError):
+        checkout(make_config(sim, secret="wrong"), sink)
+
+
+def test_sandbox_uses_ouv(sim, sink):
+    dev = ProviderConfig(base_url=sim.url, credentials={"client_id": "cid", "client_secret": "csecret",
+                                                        "merchant_key": "mk"},
+                         options={"country": "dev", "wire_currency": "OUV"})
+    session = checkout(dev, sink)
+    assert sim.payments[pay_token(session)]["currency"] == "OUV"
+    sim.complete(pay_token(session))
+    result = om.verify(config=dev, reference=session.reference, provider_id=session.provider_reference)
+    assert result.matches(amount_minor=5_000, currency="XOF")

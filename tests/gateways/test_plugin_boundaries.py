@@ -1,0 +1,49 @@
+"""Gateway plugins import only the plugin interfaces and their own package (no Django, no core)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+from provider_plugins.interfaces.payments import MobileMoneyCollection, PaymentGateway
+from provider_plugins.interfaces.payouts import PayoutGateway
+
+ROOT = Path(__file__).resolve().parents[2] / "provider_plugins"
+PACKAGES = ["paystack", "flutterwave", "mtn_momo", "orange_money"]
+STDLIB_AND_ALLOWED = {"__future__", "base64", "collections", "dataclasses", "datetime", "decimal", "enum", "hashlib",
+                      "hmac", "html", "http", "itertools", "json", "re", "secrets", "threading", "time", "typing",
+                      "urllib", "uuid", "requests"}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_stay_inside_the_plugin_boundary(package):
+    for path in (ROOT / package).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: own package
+                    continue
+                module = node.module or ""
+            elif isinstance(node, ast.Import):
+                module = node.names[0].name
+            else:
+                continue
+            top = module.split(".")[0]
+            allowed = (top in STDLIB_AND_ALLOWED or module.startswith("provider_plugins.interfaces")
+                       or module.startswith(f"provider_plugins.{package}"))
+            assert allowed, f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_descriptor_connectors_satisfy_their_protocols(package):
+    plugin = importlib.import_module(f"provider_plugins.{package}").PLUGIN
+    assert plugin.key == package and plugin.credential_fields
+    protocols = {"payouts": [PayoutGateway]}
+    for capability, connector_class in plugin.connectors.items():
+        connector = connector_class()
+        expected = protocols.get(capability, [PaymentGateway, MobileMoneyCollection])
+        assert any(isinstance(connector, protocol) for protocol in expected), (package, capability)
+    assert callable(plugin.simulator.start)
