@@ -121,13 +121,14 @@ class VTPassSimulator(SimulatorServer):
 
     def __init__(self, *, credentials: dict[str, str] | None = None, balance_minor: int = 10_000_000_00,
                  duplicate_window_seconds: float = 30.0, strict_sandbox: bool = False,
-                 check_request_id_date: bool = True, **kwargs) -> None:
+                 check_request_id_date: bool = True, pending_answer_code: str = p.PROCESSED, **kwargs) -> None:
         super().__init__(**kwargs)
         self.credentials = dict(credentials or DEFAULT_CREDENTIALS)
         self.balance_minor = balance_minor
         self.duplicate_window_seconds = duplicate_window_seconds
         self.strict_sandbox = strict_sandbox
         self.check_request_id_date = check_request_id_date
+        self.pending_answer_code = pending_answer_code  # "000" (inner status pending) or "099" (processing)
         self.transactions: dict[str, Transaction] = {}
         self.services = json.loads(json.dumps(SERVICES))
         self.variations = json.loads(json.dumps(VARIATIONS))
@@ -312,6 +313,8 @@ class VTPassSimulator(SimulatorServer):
             else:
                 self._finish(txn, p.DELIVERED)
             body = self._txn_body(txn)
+            if txn.status == p.PENDING and self.pending_answer_code == p.PROCESSING:
+                body.update(code=p.PROCESSING, response_description=p.DESCRIPTIONS[p.PROCESSING])
         if fault == FaultMode.DUPLICATE_REPLY:
             return self._code(p.DUPLICATE_REQUEST_ID)
         return self.apply_transport_fault(fault, Response(200, body))
