@@ -18,7 +18,9 @@ class ProviderForm(forms.ModelForm):
 
     class Meta:
         model = Provider
-        exclude = ["credentials_encrypted"]
+        # credentials_encrypted is deliberately absent: write-only through new_credentials.
+        fields = ["name", "country", "capabilities", "plugin_key", "base_url", "options", "timeout_seconds",
+                  "status", "routing_priority"]
 
     def clean_new_credentials(self):
         raw = self.cleaned_data.get("new_credentials") or ""
