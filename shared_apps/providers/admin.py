@@ -12,6 +12,7 @@ from .models import Provider
 
 
 class ProviderForm(forms.ModelForm):
+    base_url = forms.URLField(max_length=500, assume_scheme="https")
     new_credentials = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False),
         help_text="JSON object, e.g. {\"api_key\": \"...\"}. Leave empty to keep the stored credentials.")
