@@ -190,9 +190,10 @@ def _operator_products(op: dict, country: str) -> list[ProductListing]:
     rate = 10_000 - round(float(op.get("commission") or 0) * 100)
     operator_id = str(op.get("operatorId") or op.get("id"))
     brand = str(op.get("name", operator_id))
+    slug = re.sub(r"[^a-z0-9]+", "-", brand.lower()).strip("-")
     if op.get("denominationType") == "RANGE" and not op.get("data"):
         return [ProductListing(provider_product_code=operator_id, product_type=ProductType.AIRTIME,
-                               name=f"{brand} Airtime", country=country, currency=currency, operator=operator_id,
+                               name=f"{brand} Airtime", country=country, currency=currency, operator=slug,
                                min_amount_minor=to_minor(op["minAmount"], currency),
                                max_amount_minor=to_minor(op["maxAmount"], currency), cost_rate_bp=rate)]
     descriptions = op.get("localFixedAmountsDescriptions") or op.get("fixedAmountsDescriptions") or {}
@@ -203,7 +204,8 @@ def _operator_products(op: dict, country: str) -> list[ProductListing]:
         listings.append(ProductListing(
             provider_product_code=f"{operator_id}:{from_minor(face, currency)}",
             product_type=ProductType.DATA if op.get("data") else ProductType.AIRTIME,
-            name=f"{brand} {label}".strip(), country=country, currency=currency, operator=operator_id,
+            name=f"{brand} {label}".strip(), country=country, currency=currency, operator=slug,
+            extra={"brand": brand},
             face_value_minor=face, cost_minor=face * rate // 10_000,
             data_size_mb=_size_mb(label), validity_days=_validity_days(label)))
     return listings

@@ -124,7 +124,7 @@ class MTNConnector:
         for product in answer.body.get("products", []):
             rate = 10_000 - round(float(product.get("discount_percent") or 0) * 100)
             common = {"provider_product_code": product["code"], "name": product["name"], "country": country,
-                      "currency": product.get("currency", CURRENCY), "operator": "mtn"}
+                      "currency": product.get("currency", CURRENCY), "operator": "mtn", "extra": {"brand": "MTN"}}
             if product["type"] == "airtime":
                 listings.append(ProductListing(
                     product_type=ProductType.AIRTIME, min_amount_minor=to_minor(product["min_amount"], CURRENCY),

@@ -22,7 +22,7 @@ from .models import Product
 
 logger = logging.getLogger(__name__)
 
-_FR_DAYS, _PT_DAYS = "jours", "dias"
+_DAYS = {"fr": ("jour", "jours"), "pt": ("dia", "dias")}
 
 
 @dataclass
@@ -47,9 +47,10 @@ def localized_names(listing: ProductListing) -> dict[str, str]:
     """Provider names are English (or the provider's language); build fr/pt names where the data allows."""
     names = {"name_en": listing.name}
     if listing.data_size_mb and listing.validity_days:
-        size = _size(listing.data_size_mb)
-        names["name_fr"] = f"{listing.operator.upper()} {size} – {listing.validity_days} {_FR_DAYS}".strip()
-        names["name_pt"] = f"{listing.operator.upper()} {size} – {listing.validity_days} {_PT_DAYS}".strip()
+        brand = str(listing.extra.get("brand") or listing.operator.upper())
+        size, days = _size(listing.data_size_mb), listing.validity_days
+        for language, (one, many) in _DAYS.items():
+            names[f"name_{language}"] = f"{brand} {size} – {days} {one if days == 1 else many}".strip()
     return names
 
 

@@ -32,5 +32,8 @@ def test_seed_registers_providers_and_syncs_catalog_idempotently():
     assert counts[("Aggregator", "CI")] == 2
     assert all("+0 ~0 -0" in line for line in again)
     assert Product.objects.filter(country="SN", currency="XOF").count() == 5
+    bundle = Product.objects.get(country="SN", provider_product_code="302:1000")
+    assert bundle.name_fr == "Orange Senegal Internet 1GB – 7 jours" and bundle.operator == "orange-senegal-internet"
+    assert Product.objects.get(country="SN", provider_product_code="302:500").name_pt.endswith("1 dia")
     vtpass = Provider.objects.get(name="VTPass")
     assert vtpass.base_url.endswith(ports[0].split("=")[1]) and vtpass.has_credentials
