@@ -14,8 +14,33 @@ class ProductQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
+class ProviderRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class ProductSerializer(serializers.Serializer):
-    """A product at the tenant's selling price. Provider cost is never shown."""
+    """A product at the tenant's selling price (decimal strings). Provider cost is never shown."""
+
+    id = serializers.IntegerField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    provider = ProviderRefSerializer(read_only=True)
+    country = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    operator = serializers.CharField(read_only=True)
+    price = serializers.CharField(read_only=True, allow_null=True, help_text="Fixed-price products only.")
+    face_value = serializers.CharField(read_only=True, allow_null=True)
+    min_amount = serializers.CharField(read_only=True, allow_null=True, help_text="Open-amount products only.")
+    max_amount = serializers.CharField(read_only=True, allow_null=True)
+    price_percent_of_amount = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Open amounts: what the user pays, in % of the amount.")
+    data_size_mb = serializers.IntegerField(read_only=True, allow_null=True)
+    validity_days = serializers.IntegerField(read_only=True, allow_null=True)
+    biller_code = serializers.CharField(read_only=True)
+    customer_number_label = serializers.CharField(read_only=True)
+    requires_verification = serializers.BooleanField(read_only=True)
+    variation = serializers.CharField(read_only=True)
 
     def to_representation(self, product) -> dict:
         margin_bp = self.context["margin_bp"]

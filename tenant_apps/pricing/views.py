@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
@@ -24,17 +24,13 @@ class ProductPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ProductListView(GenericAPIView):
+class ProductListView(ListAPIView):
     permission_classes = [AllowAny]  # auth arrives with the accounts issue
     pagination_class = ProductPagination
     serializer_class = ProductSerializer
 
-    @extend_schema(parameters=[
-        OpenApiParameter("type", str, enum=ProductType.values), OpenApiParameter("country", str),
-        OpenApiParameter("provider", str, description="Provider id or name"), OpenApiParameter("q", str),
-        OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
-    def get(self, request):
-        query = ProductQuerySerializer(data=request.query_params)
+    def get_queryset(self):
+        query = ProductQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         product_type = (params.get("type") or "").strip().lower()
@@ -45,9 +41,20 @@ class ProductListView(GenericAPIView):
         if not country or not is_west_african(country):
             raise ApiError(_("Unknown country."), code="unknown_country",
                            fields={"country": ["Use an ISO 3166-1 alpha-2 code of a West African country."]})
-        queryset = products_for_listing(country=country, product_type=product_type,
-                                        provider=(params.get("provider") or "").strip(),
-                                        q=(params.get("q") or "").strip())
-        page = self.paginate_queryset(queryset)
-        serializer = ProductSerializer(page, many=True, context={"margin_bp": tenant_margin_bp()})
-        return self.get_paginated_response(serializer.data)
+        return products_for_listing(country=country, product_type=product_type,
+                                    provider=(params.get("provider") or "").strip(),
+                                    q=(params.get("q") or "").strip())
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "margin_bp": tenant_margin_bp()}
+
+    @extend_schema(
+        summary="Products at this tenant's prices",
+        parameters=[
+            OpenApiParameter("type", str, enum=ProductType.values),
+            OpenApiParameter("country", str, description="Defaults to the tenant's country."),
+            OpenApiParameter("provider", str, description="Provider id or name"),
+            OpenApiParameter("q", str, description="Search names (any language) and operator"),
+        ])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -158,3 +158,14 @@ def test_credentials_never_appear_in_the_listing(host_client, catalog):
 
 def test_listing_is_not_served_on_the_public_domain(host_client, catalog):
     assert host_client("localhost").get("/api/products").status_code == 404
+
+
+def test_openapi_documents_the_paginated_listing(host_client, catalog):
+    response = host_client("ng.localhost").get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    operation = schema["paths"]["/api/products"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"type", "country", "provider", "q", "page",
+                                                            "page_size"}
+    product = schema["components"]["schemas"]["Product"]["properties"]
+    assert {"price", "min_amount", "max_amount", "currency"} <= set(product) and "cost_price_minor" not in product

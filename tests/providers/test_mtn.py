@@ -126,3 +126,22 @@ def test_bad_signature_fault_and_tampering_are_rejected(mtn, mtn_sim):
     forged = {SIGNATURE_HEADER: sign("guessed-secret", body)}
     with pytest.raises(SignatureError):
         callbacks.parse(body=body, headers=forged)
+
+
+def test_latency_beyond_the_client_timeout_is_pending_until_the_provider_finishes(mtn, mtn_sim):
+    import time
+
+    mtn_sim.latency_seconds = 0.7  # > CLIENT_TIMEOUT: the answer comes too late, the work still happens
+    rid = unique_id()
+    assert mtn.airtime(airtime(rid)).reason == "timeout"
+    mtn_sim.latency_seconds = 0.0
+    deadline = time.monotonic() + 5
+    while mtn_sim.delivery_count(rid) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert mtn.requery(rid).status == OutcomeStatus.SUCCESS
+    assert mtn_sim.delivery_count(rid) == 1
+
+
+def test_latency_magic_number_within_the_timeout_succeeds(mtn, mtn_sim):
+    mtn_sim.latency_seconds = 0.0
+    assert mtn.airtime(airtime(unique_id(), phone="+2348031239997")).status == OutcomeStatus.SUCCESS
