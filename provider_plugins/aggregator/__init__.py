@@ -2,7 +2,7 @@
 
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
-from .connector import AggregatorConnector
+from .connector import AggregatorCallbacks, AggregatorConnector
 from .simulator import AggregatorSimulator
 
 PLUGIN = Plugin(
@@ -10,6 +10,7 @@ PLUGIN = Plugin(
     name="Reloadly-style aggregator",
     connectors={Capability.AIRTIME: AggregatorConnector, Capability.DATA: AggregatorConnector},
     catalog=AggregatorConnector,
+    callbacks=AggregatorCallbacks,
     simulator=AggregatorSimulator,
     demo_port=8702,
     countries=("GH", "SN", "CI"),

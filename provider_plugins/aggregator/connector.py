@@ -19,12 +19,17 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
+    CallbackAck,
+    CallbackUpdate,
     DataTopupRequest,
     FulfilmentResult,
     InvalidAmount,
@@ -37,13 +42,21 @@ from provider_plugins.interfaces import (
     ProviderConfig,
     ProviderLowBalance,
     ProviderProtocolError,
+    SignatureError,
     UserFixableError,
     from_minor,
     to_minor,
 )
 from provider_plugins.interfaces.http import HttpAnswer, send
 
-from .protocol import AUDIENCE, CURRENCIES
+from .protocol import (
+    AUDIENCE,
+    CURRENCIES,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WEBHOOK_TOLERANCE_SECONDS,
+    webhook_signature,
+)
 
 ACCEPT = "application/com.reloadly.topups-v1+json"
 SUCCESS_STATUSES = {"SUCCESSFUL"}
@@ -225,3 +238,42 @@ def _validity_days(label: str) -> int | None:
 
 def _error_code(answer: HttpAnswer) -> str:
     return str(answer.body.get("errorCode", "")) if isinstance(answer.body, dict) else ""
+
+
+class AggregatorCallbacks:
+    """Signed status webhooks: HMAC-SHA256 of ``body + ":" + timestamp`` with ``webhook_secret``.
+
+    A timestamp older (or newer) than five minutes is refused, so a captured
+    webhook cannot be replayed later.
+    """
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    def parse(self, *, body: bytes, headers: Mapping[str, str]) -> CallbackUpdate | None:
+        lowered = {key.lower(): value for key, value in headers.items()}
+        secret = self.config.credentials.get("webhook_secret", "")
+        stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
+        signature = lowered.get(SIGNATURE_HEADER.lower(), "")
+        if not (secret and stamp.isdigit() and signature) or not hmac.compare_digest(
+                webhook_signature(secret, body, stamp), signature):
+            raise SignatureError("the aggregator webhook signature does not verify")
+        now = self.config.options.get("now") or time.time()
+        if abs(now - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
+            raise SignatureError("the aggregator webhook timestamp is outside the tolerance", code="stale_webhook")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise ProviderProtocolError("aggregator webhook body is not JSON") from None
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, dict) or not data.get("customIdentifier"):
+            return None  # an event we do not act on (not one of our top-ups)
+        result = AggregatorConnector._result(str(data["customIdentifier"]), data)
+        return CallbackUpdate(request_id=result.request_id, status=result.status,
+                              provider_reference=result.provider_reference,
+                              recipient=str(data.get("recipientPhone", "")),
+                              delivered_amount_minor=result.delivered_amount_minor, currency=result.currency,
+                              reason=result.reason, provider_code=result.provider_code, raw=payload)
+
+    def acknowledgement(self) -> CallbackAck:
+        return CallbackAck(200, {})

@@ -22,6 +22,7 @@ Tokens expire (``token_ttl_seconds``): an expired token answers 401 ``TOKEN_EXPI
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import threading
 import time
@@ -32,9 +33,10 @@ from typing import Any
 from provider_plugins.interfaces.money import currency_exponent
 from provider_plugins.interfaces.simulator import FaultMode, Request, Response, SimulatorServer
 
-from .protocol import CURRENCIES, DIAL_CODES
+from .protocol import CURRENCIES, DIAL_CODES, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature
 
-DEFAULT_CREDENTIALS = {"client_id": "sim-aggregator-client", "client_secret": "sim-aggregator-secret"}
+DEFAULT_CREDENTIALS = {"client_id": "sim-aggregator-client", "client_secret": "sim-aggregator-secret",
+                       "webhook_secret": "sim-aggregator-webhook-secret"}
 
 OPERATORS: list[dict[str, Any]] = [
     {"operatorId": 150, "name": "MTN Ghana", "country": "GH", "prefixes": ["24", "54", "55", "59"],
@@ -75,6 +77,7 @@ class Topup:
     status: str
     polls_left: int
     date: str
+    fault: FaultMode = FaultMode.NONE
 
 
 class AggregatorSimulator(SimulatorServer):
@@ -101,6 +104,19 @@ class AggregatorSimulator(SimulatorServer):
     def resolve_pending(self, custom_identifier: str, status: str = "SUCCESSFUL") -> None:
         with self._state_lock:
             self._finish(self.by_identifier[custom_identifier], status)
+
+    def build_callback(self, custom_identifier: str, *, timestamp: int | None = None,
+                       bad_signature: bool | None = None) -> tuple[bytes, dict[str, str]]:
+        """The signed status webhook the aggregator posts when a transaction becomes final."""
+        topup = self.by_identifier[custom_identifier]
+        body = json.dumps({"id": f"evt_{topup.transaction_id}", "type": "airtime_transaction.status",
+                           "data": self._txn_json(topup)}).encode()
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        if bad_signature is None:
+            bad_signature = topup.fault == FaultMode.BAD_SIGNATURE
+        secret = "not-the-secret" if bad_signature else self.credentials["webhook_secret"]
+        return body, {"Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
+                      SIGNATURE_HEADER: webhook_signature(secret, body, stamp)}
 
     def remove_operator(self, operator_id: int) -> None:
         self.operators = [op for op in self.operators if op["operatorId"] != operator_id]
@@ -248,7 +264,7 @@ class AggregatorSimulator(SimulatorServer):
                                    request.path)
             self.balance -= amount
             topup = Topup(next(self._ids), identifier, op, country, number, amount, "PROCESSING",
-                          self.pending_requeries, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))
+                          self.pending_requeries, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"), fault)
             self.topups[topup.transaction_id] = topup
             if identifier:
                 self.by_identifier[identifier] = topup

@@ -144,3 +144,28 @@ def test_catalog_and_data_bundle_purchase(aggregator, aggregator_sim):
     result = aggregator.data(DataTopupRequest(rid, GH_MTN, bundle.provider_product_code, bundle.face_value_minor,
                                               "GHS", "GH"))
     assert result.status == OutcomeStatus.SUCCESS and aggregator_sim.delivery_count(rid) == 1
+
+
+def test_signed_webhook_is_parsed_and_forgeries_and_replays_are_refused(aggregator, aggregator_sim):
+    import time
+
+    from provider_plugins.aggregator import AggregatorCallbacks
+    from provider_plugins.interfaces import SignatureError
+
+    callbacks = AggregatorCallbacks(config_for(aggregator_sim.url, AGGREGATOR_CREDENTIALS))
+    rid = unique_id()
+    aggregator.airtime(airtime(rid, phone="+233244129991"))
+    aggregator_sim.resolve_pending(rid)
+    body, headers = aggregator_sim.build_callback(rid)
+    update = callbacks.parse(body=body, headers=headers)
+    assert (update.request_id, update.status, update.delivered_amount_minor) == (rid, OutcomeStatus.SUCCESS, 1_000)
+    with pytest.raises(SignatureError):
+        callbacks.parse(body=body.replace(b"SUCCESSFUL", b"FAILED"), headers=headers)
+    stale_body, stale_headers = aggregator_sim.build_callback(rid, timestamp=int(time.time()) - 3600)
+    with pytest.raises(SignatureError) as stale:
+        callbacks.parse(body=stale_body, headers=stale_headers)
+    assert stale.value.code == "stale_webhook"
+    bad_rid = unique_id()
+    aggregator.airtime(airtime(bad_rid, phone="+233244129998"))  # bad_signature magic number
+    with pytest.raises(SignatureError):
+        callbacks.parse(*(), **dict(zip(("body", "headers"), aggregator_sim.build_callback(bad_rid), strict=True)))
