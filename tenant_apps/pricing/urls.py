@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import ProductListView
+
+urlpatterns = [
+    path("api/products", ProductListView.as_view(), name="product-list"),
+]

@@ -1,3 +1,26 @@
 """Provider plugins and simulators: registry, timeouts, credentials encryption key."""
 
 from __future__ import annotations
+
+from celery.schedules import crontab
+
+from ..env import env_list
+from .celery import CELERY_BEAT_SCHEDULE
+
+# Fernet keys for provider credentials at rest, newest first (rotation: prepend, re-save).
+# Empty in dev/test: a key is derived from SECRET_KEY. Production must set it.
+PROVIDER_CREDENTIALS_KEYS = env_list("PROVIDER_CREDENTIALS_KEYS", [])
+
+# Simulator demo ports for `make run`, as "key=port" overrides of each plugin's demo_port.
+PROVIDER_SIMULATOR_PORTS = env_list("PROVIDER_SIMULATOR_PORTS", [])
+
+# Catalog sync: one task per provider, every 6 hours (in place, so other integrations can add theirs).
+CELERY_BEAT_SCHEDULE.update({
+    "catalog-sync-all-providers": {"task": "catalog.sync_all", "schedule": crontab(minute=17, hour="*/6")},
+})
+
+# Demo data and processes for `make run` (tenants/demo.py, nexustop/devstack.py).
+DEMO_SEEDERS = ["shared_apps.providers.demo.seed_demo_providers"]
+DEVSTACK_PROCESSES = [
+    ("simulators", ["-m", "provider_plugins.simulate", *[f"--port={item}" for item in PROVIDER_SIMULATOR_PORTS]]),
+]

@@ -1,0 +1,279 @@
+"""Reloadly-style aggregator connector (GH, SN, CI): OAuth, auto-detect, top-ups.
+
+* Auth: OAuth2 client credentials (``client_id``/``client_secret``) against
+  ``options["auth_url"]`` (default ``{base_url}/oauth/token``). The token is
+  cached in ``options["token_cache"]`` (any dict-like the core shares; a
+  per-instance dict otherwise) and refreshed once on ``TOKEN_EXPIRED``.
+* ``request_id`` travels as ``customIdentifier``: unique at the provider, so a
+  resubmission answers ``DUPLICATED_CUSTOM_IDENTIFIER`` and the connector
+  returns the original transaction's status instead.
+* Status: SUCCESSFUL -> SUCCESS; FAILED/REFUNDED -> FAILED; PENDING/PROCESSING,
+  timeouts, 5xx, unknown answers -> PENDING.
+* Errors: INVALID_PHONE_NUMBER / COULD_NOT_AUTO_DETECT_OPERATOR ->
+  InvalidRecipient; INVALID_AMOUNT_FOR_OPERATOR -> InvalidAmount;
+  OPERATOR_NOT_FOUND -> ProductUnavailable; INSUFFICIENT_BALANCE ->
+  ProviderLowBalance.
+* Data bundles are FIXED-denomination operators; their product code is
+  ``"{operatorId}:{amount}"``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from provider_plugins.interfaces import (
+    AirtimeTopupRequest,
+    CallbackAck,
+    CallbackUpdate,
+    DataTopupRequest,
+    FulfilmentResult,
+    InvalidAmount,
+    InvalidRecipient,
+    OutcomeStatus,
+    ProductListing,
+    ProductType,
+    ProductUnavailable,
+    ProviderAuthError,
+    ProviderConfig,
+    ProviderLowBalance,
+    ProviderProtocolError,
+    SignatureError,
+    UserFixableError,
+    from_minor,
+    to_minor,
+)
+from provider_plugins.interfaces.http import HttpAnswer, send
+
+from .protocol import (
+    AUDIENCE,
+    CURRENCIES,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WEBHOOK_TOLERANCE_SECONDS,
+    webhook_signature,
+)
+
+ACCEPT = "application/com.reloadly.topups-v1+json"
+SUCCESS_STATUSES = {"SUCCESSFUL"}
+FAILED_STATUSES = {"FAILED", "REFUNDED"}
+
+
+class AggregatorConnector:
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        cache = config.options.get("token_cache")
+        self._tokens: Any = cache if cache is not None else {}
+
+    # --- auth ------------------------------------------------------------------------
+    def _cache_key(self) -> str:
+        return f"{self.config.base_url}|{self.config.credentials.get('client_id', '')}"
+
+    def _token(self, *, refresh: bool = False) -> str:
+        cached = self._tokens.get(self._cache_key())
+        if cached and not refresh and cached[1] > time.time() + 30:
+            return cached[0]
+        creds = self.config.credentials
+        auth_url = self.config.options.get("auth_url") or self.config.base_url.rstrip("/") + "/oauth/token"
+        answer = send(self.config, "POST", "", url=auth_url, write=False, json_body={
+            "client_id": creds.get("client_id", ""), "client_secret": creds.get("client_secret", ""),
+            "grant_type": "client_credentials", "audience": self.config.options.get("audience", AUDIENCE)})
+        body = answer.body if isinstance(answer.body, dict) else {}
+        if not body.get("access_token"):
+            raise ProviderProtocolError("the token endpoint answered without a token")
+        self._tokens[self._cache_key()] = (body["access_token"], time.time() + int(body.get("expires_in", 0)))
+        return body["access_token"]
+
+    def _call(self, method: str, path: str, *, write: bool, json_body: Any = None,
+              params: dict | None = None) -> HttpAnswer:
+        for attempt in (0, 1):
+            headers = {"Accept": ACCEPT, "Authorization": f"Bearer {self._token(refresh=attempt == 1)}"}
+            answer = send(self.config, method, path, write=write, json_body=json_body, params=params,
+                          headers=headers, auth_errors=False)
+            if answer.status_code == 401 and attempt == 0:
+                continue  # expired or revoked token: fetch a new one once
+            if answer.status_code in (401, 403):
+                raise ProviderAuthError("the aggregator refused our token", provider_code=_error_code(answer))
+            return answer
+        raise AssertionError("unreachable")
+
+    def _get_json(self, path: str, params: dict | None = None) -> Any:
+        answer = self._call("GET", path, write=False, params=params)
+        if answer.status_code >= 400:
+            self._raise_for_error(answer)
+        if answer.body is None:
+            raise ProviderProtocolError("the aggregator answered something that is not JSON")
+        return answer.body
+
+    @staticmethod
+    def _raise_for_error(answer: HttpAnswer) -> None:
+        code = _error_code(answer)
+        message = str((answer.body or {}).get("message", "")) if isinstance(answer.body, dict) else ""
+        if code in ("INVALID_PHONE_NUMBER", "COULD_NOT_AUTO_DETECT_OPERATOR"):
+            raise InvalidRecipient(message or "invalid phone number", provider_code=code)
+        if code == "INVALID_AMOUNT_FOR_OPERATOR":
+            raise InvalidAmount(message or "invalid amount", provider_code=code)
+        if code == "OPERATOR_NOT_FOUND":
+            raise ProductUnavailable(message or "operator not found", provider_code=code)
+        if code == "INSUFFICIENT_BALANCE":
+            raise ProviderLowBalance("our aggregator balance is too low", provider_code=code)
+        if answer.status_code == 404:
+            raise ProductUnavailable(message or "not found", provider_code=code)
+        raise UserFixableError(message or "the aggregator refused the request", provider_code=code)
+
+    # --- operators -------------------------------------------------------------------
+    def detect_operator(self, phone: str, country: str) -> dict:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        return self._get_json(f"operators/auto-detect/phone/{digits}/countries/{country}",
+                              {"suggestedAmountsMap": "false"})
+
+    # --- top-ups ---------------------------------------------------------------------
+    def airtime(self, request: AirtimeTopupRequest) -> FulfilmentResult:
+        operator_id = int(request.operator_code) if request.operator_code.isdigit() else \
+            int(self.detect_operator(request.recipient_phone, request.country)["operatorId"])
+        return self._topup(request.request_id, operator_id, request.amount_minor, request.currency,
+                           request.country, request.recipient_phone)
+
+    def data(self, request: DataTopupRequest) -> FulfilmentResult:
+        operator_id, _, amount = request.product_code.partition(":")
+        if not operator_id.isdigit() or not amount:
+            raise ProductUnavailable(f"not an aggregator bundle code: {request.product_code!r}")
+        return self._topup(request.request_id, int(operator_id), to_minor(amount, request.currency),
+                           request.currency, request.country, request.recipient_phone)
+
+    def _topup(self, request_id: str, operator_id: int, amount_minor: int, currency: str, country: str,
+               phone: str) -> FulfilmentResult:
+        number = "".join(ch for ch in phone if ch.isdigit())
+        answer = self._call("POST", "topups", write=True, json_body={
+            "operatorId": operator_id, "amount": from_minor(amount_minor, currency), "useLocalAmount": True,
+            "customIdentifier": request_id, "recipientPhone": {"countryCode": country, "number": number}})
+        if answer.unclear:
+            return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason=answer.unclear_reason)
+        if answer.status_code >= 400:
+            if _error_code(answer) == "DUPLICATED_CUSTOM_IDENTIFIER":
+                return self.requery(request_id)
+            if answer.body is None:
+                return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason="unexpected_reply")
+            self._raise_for_error(answer)
+        if not isinstance(answer.body, dict):
+            return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason="unexpected_reply")
+        return self._result(request_id, answer.body)
+
+    def requery(self, request_id: str) -> FulfilmentResult:
+        answer = self._call("GET", "topups/reports/transactions", write=True,
+                            params={"customIdentifier": request_id})
+        if answer.unclear or not isinstance(answer.body, dict) or answer.status_code >= 400:
+            return FulfilmentResult(request_id, OutcomeStatus.PENDING,
+                                    reason=answer.unclear_reason or "unexpected_reply")
+        content = answer.body.get("content") or []
+        if not content:
+            return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason="unknown_request_id")
+        return self._result(request_id, content[0])
+
+    @staticmethod
+    def _result(request_id: str, txn: dict) -> FulfilmentResult:
+        status = str(txn.get("status", "")).upper()
+        currency = str(txn.get("deliveredAmountCurrencyCode") or txn.get("requestedAmountCurrencyCode") or "")
+        common = {"provider_reference": str(txn.get("transactionId", "")), "provider_code": status, "raw": txn,
+                  "currency": currency}
+        if status in SUCCESS_STATUSES:
+            delivered = txn.get("deliveredAmount")
+            return FulfilmentResult(request_id, OutcomeStatus.SUCCESS, delivered_amount_minor=to_minor(
+                delivered, currency) if delivered is not None and currency else None, **common)
+        if status in FAILED_STATUSES:
+            return FulfilmentResult(request_id, OutcomeStatus.FAILED, reason=f"provider_{status.lower()}", **common)
+        return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason=status.lower() or "unknown", **common)
+
+    # --- catalog ---------------------------------------------------------------------
+    def list_products(self) -> list[ProductListing]:
+        countries = self.config.options.get("countries") or sorted(CURRENCIES)
+        listings: list[ProductListing] = []
+        for country in countries:
+            for op in self._get_json(f"operators/countries/{country}"):
+                listings.extend(_operator_products(op, country))
+        return listings
+
+
+def _operator_products(op: dict, country: str) -> list[ProductListing]:
+    currency = str(op.get("destinationCurrencyCode") or CURRENCIES.get(country, ""))
+    rate = 10_000 - round(float(op.get("commission") or 0) * 100)
+    operator_id = str(op.get("operatorId") or op.get("id"))
+    brand = str(op.get("name", operator_id))
+    slug = re.sub(r"[^a-z0-9]+", "-", brand.lower()).strip("-")
+    if op.get("denominationType") == "RANGE" and not op.get("data"):
+        return [ProductListing(provider_product_code=operator_id, product_type=ProductType.AIRTIME,
+                               name=f"{brand} Airtime", country=country, currency=currency, operator=slug,
+                               min_amount_minor=to_minor(op["minAmount"], currency),
+                               max_amount_minor=to_minor(op["maxAmount"], currency), cost_rate_bp=rate)]
+    descriptions = op.get("localFixedAmountsDescriptions") or op.get("fixedAmountsDescriptions") or {}
+    listings = []
+    for amount in op.get("localFixedAmounts") or op.get("fixedAmounts") or []:
+        face = to_minor(amount, currency)
+        label = descriptions.get(f"{float(amount):.2f}", "") or descriptions.get(str(amount), "")
+        listings.append(ProductListing(
+            provider_product_code=f"{operator_id}:{from_minor(face, currency)}",
+            product_type=ProductType.DATA if op.get("data") else ProductType.AIRTIME,
+            name=f"{brand} {label}".strip(), country=country, currency=currency, operator=slug,
+            extra={"brand": brand},
+            face_value_minor=face, cost_minor=face * rate // 10_000,
+            data_size_mb=_size_mb(label), validity_days=_validity_days(label)))
+    return listings
+
+
+def _size_mb(label: str) -> int | None:
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(GB|MB)", label, re.IGNORECASE)
+    if not match:
+        return None
+    return round(float(match.group(1)) * (1024 if match.group(2).upper() == "GB" else 1))
+
+
+def _validity_days(label: str) -> int | None:
+    match = re.search(r"(\d+)\s*(day|days|jour|jours)", label, re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def _error_code(answer: HttpAnswer) -> str:
+    return str(answer.body.get("errorCode", "")) if isinstance(answer.body, dict) else ""
+
+
+class AggregatorCallbacks:
+    """Signed status webhooks: HMAC-SHA256 of ``body + ":" + timestamp`` with ``webhook_secret``.
+
+    A timestamp older (or newer) than five minutes is refused, so a captured
+    webhook cannot be replayed later.
+    """
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    def parse(self, *, body: bytes, headers: Mapping[str, str]) -> CallbackUpdate | None:
+        lowered = {key.lower(): value for key, value in headers.items()}
+        secret = self.config.credentials.get("webhook_secret", "")
+        stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
+        signature = lowered.get(SIGNATURE_HEADER.lower(), "")
+        if not (secret and stamp.isdigit() and signature) or not hmac.compare_digest(
+                webhook_signature(secret, body, stamp), signature):
+            raise SignatureError("the aggregator webhook signature does not verify")
+        now = self.config.options.get("now") or time.time()
+        if abs(now - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
+            raise SignatureError("the aggregator webhook timestamp is outside the tolerance", code="stale_webhook")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise ProviderProtocolError("aggregator webhook body is not JSON") from None
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, dict) or not data.get("customIdentifier"):
+            return None  # an event we do not act on (not one of our top-ups)
+        result = AggregatorConnector._result(str(data["customIdentifier"]), data)
+        return CallbackUpdate(request_id=result.request_id, status=result.status,
+                              provider_reference=result.provider_reference,
+                              recipient=str(data.get("recipientPhone", "")),
+                              delivered_amount_minor=result.delivered_amount_minor, currency=result.currency,
+                              reason=result.reason, provider_code=result.provider_code, raw=payload)
+
+    def acknowledgement(self) -> CallbackAck:
+        return CallbackAck(200, {})

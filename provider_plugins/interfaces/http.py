@@ -1,0 +1,76 @@
+"""One place that turns transport failures into the contract's outcomes.
+
+``send(..., write=True)`` is for calls that may have made the provider act
+(pay, top-up): a timeout or a 5xx after the request left means *unknown*, so
+the caller gets an :class:`HttpAnswer` with ``unclear=True`` and maps it to
+PENDING. For reads (catalog, verify, requery) the same failures raise
+:class:`ProviderTimeout`/:class:`ProviderUnavailable`. A connection that was
+never established raises :class:`ProviderUnavailable` in both cases: nothing
+was sent, so the core may try another provider.
+
+Credentials travel only in headers/bodies built by the connector; nothing here
+logs a request or a header.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .common import ProviderAuthError, ProviderConfig, ProviderTimeout, ProviderUnavailable
+
+__all__ = ["HttpAnswer", "send"]
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status_code: int
+    body: Any  # parsed JSON, or None when the body was not JSON
+    text: str
+    unclear: bool = False  # write call whose outcome is unknown (timeout, 5xx, dropped connection)
+    unclear_reason: str = ""
+
+
+def _session(config: ProviderConfig):
+    return config.session if config.session is not None else requests
+
+
+def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_body: Any = None,
+         data: Any = None, params: dict | None = None, headers: dict | None = None,
+         url: str | None = None, auth_errors: bool = True) -> HttpAnswer:
+    target = url or (config.base_url.rstrip("/") + "/" + path.lstrip("/"))
+    try:
+        response = _session(config).request(method, target, json=json_body, data=data, params=params,
+                                            headers=headers or {}, timeout=config.timeout_seconds)
+    except requests.ConnectTimeout:
+        raise ProviderUnavailable("could not connect to the provider", code="provider_unreachable") from None
+    except requests.Timeout:
+        if write:
+            return HttpAnswer(0, None, "", unclear=True, unclear_reason="timeout")
+        raise ProviderTimeout("the provider did not answer in time") from None
+    except requests.ConnectionError as exc:
+        # Refused before sending vs. dropped after sending look alike here; a refused
+        # connection has no response and a "Connection refused" cause.
+        refused = "refused" in str(exc).lower() or "failed to establish" in str(exc).lower()
+        if refused:
+            raise ProviderUnavailable("could not connect to the provider", code="provider_unreachable") from None
+        if write:
+            return HttpAnswer(0, None, "", unclear=True, unclear_reason="no_response")
+        raise ProviderUnavailable("the provider dropped the connection") from None
+    text = response.text
+    try:
+        body = response.json() if text else None
+    except (ValueError, json.JSONDecodeError):
+        body = None
+    if auth_errors and response.status_code in (401, 403):
+        raise ProviderAuthError("the provider refused our credentials", provider_code=str(response.status_code))
+    if response.status_code >= 500:
+        if write:
+            return HttpAnswer(response.status_code, body, text, unclear=True,
+                              unclear_reason=f"http_{response.status_code}")
+        raise ProviderUnavailable(f"the provider answered HTTP {response.status_code}",
+                                  provider_code=str(response.status_code))
+    return HttpAnswer(response.status_code, body, text)

@@ -1,0 +1,59 @@
+"""What a plugin package declares: its connectors per capability and its simulator."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["Capability", "Plugin"]
+
+
+class Capability(enum.StrEnum):
+    AIRTIME = "airtime"
+    DATA = "data"
+    ELECTRICITY = "electricity"
+    CABLE_TV = "cable_tv"
+    PAYMENTS = "payments"
+    PAYOUTS = "payouts"
+    KYC = "kyc"
+    SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A provider plugin as the core sees it.
+
+    Every connector class is constructed with a :class:`ProviderConfig` and is
+    otherwise stateless. ``catalog`` lists products for the catalog sync;
+    ``callbacks`` turns an inbound webhook into a typed update; ``simulator`` is a
+    real HTTP server speaking the same protocol (for tests and ``make run``).
+    """
+
+    key: str
+    name: str
+    connectors: Mapping[Capability, type] = field(default_factory=dict)
+    catalog: type | None = None
+    callbacks: type | None = None
+    simulator: type | None = None
+    demo_port: int | None = None
+    countries: tuple[str, ...] = ()
+    # Some providers impose a request-id format (VTPass: YYYYMMDDHHII + suffix). The core calls
+    # ``new_request_id`` once per provider attempt, stores the result and reuses it for every retry.
+    request_id_factory: Callable[[str, datetime], str] | None = None
+
+    def new_request_id(self, reference: str, created_at: datetime) -> str:
+        if self.request_id_factory is None:
+            return reference
+        return self.request_id_factory(reference, created_at)
+
+    @property
+    def capabilities(self) -> tuple[Capability, ...]:
+        return tuple(self.connectors)
+
+    def connector(self, capability: Capability | str) -> type:
+        try:
+            return self.connectors[Capability(capability)]
+        except (KeyError, ValueError):
+            raise LookupError(f"plugin {self.key!r} has no {capability!r} connector") from None

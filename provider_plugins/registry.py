@@ -1,0 +1,43 @@
+"""Plugin key -> plugin package. Adding a provider = one line here + its package.
+
+Packages are imported lazily, so a broken or heavy plugin never slows the
+others down, and the core never imports a plugin it does not use.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from provider_plugins.interfaces.plugin import Plugin
+
+# One line per plugin (keep sorted; each package exposes ``PLUGIN``).
+PLUGINS: dict[str, str] = {
+    "aggregator": "provider_plugins.aggregator",
+    "mtn": "provider_plugins.mtn",
+    "vtpass": "provider_plugins.vtpass",
+}
+
+
+class UnknownPlugin(LookupError):
+    pass
+
+
+@cache
+def get_plugin(key: str) -> Plugin:
+    try:
+        module = PLUGINS[key]
+    except KeyError:
+        raise UnknownPlugin(f"no provider plugin registered as {key!r}") from None
+    plugin = import_module(module).PLUGIN
+    if plugin.key != key:
+        raise UnknownPlugin(f"{module} declares key {plugin.key!r}, registered as {key!r}")
+    return plugin
+
+
+def plugin_keys() -> list[str]:
+    return sorted(PLUGINS)
+
+
+def all_plugins() -> list[Plugin]:
+    return [get_plugin(key) for key in plugin_keys()]

@@ -1,0 +1,20 @@
+"""VTPass (Nigeria): airtime, data, electricity prepaid/postpaid, cable TV."""
+
+from provider_plugins.interfaces.plugin import Capability, Plugin
+
+from .connector import VTPassCallbacks, VTPassConnector
+from .protocol import make_request_id
+from .simulator import VTPassSimulator
+
+PLUGIN = Plugin(
+    key="vtpass",
+    name="VTPass",
+    connectors={Capability.AIRTIME: VTPassConnector, Capability.DATA: VTPassConnector,
+                Capability.ELECTRICITY: VTPassConnector, Capability.CABLE_TV: VTPassConnector},
+    catalog=VTPassConnector,
+    callbacks=VTPassCallbacks,
+    simulator=VTPassSimulator,
+    demo_port=8701,
+    countries=("NG",),
+    request_id_factory=make_request_id,
+)

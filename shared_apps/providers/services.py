@@ -1,0 +1,71 @@
+"""Writes to the provider registry and the bridge to plugins (ProviderConfig)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from countries.codes import is_west_african
+from provider_plugins.interfaces import ProviderConfig
+from provider_plugins.interfaces.plugin import Capability, Plugin
+from provider_plugins.registry import UnknownPlugin, get_plugin
+
+from .crypto import decrypt_credentials, encrypt_credentials
+from .models import Provider, ProviderStatus
+
+
+def _validate(*, plugin_key: str, country: str, capabilities: list[str]) -> Plugin:
+    try:
+        plugin = get_plugin(plugin_key)
+    except UnknownPlugin:
+        raise ValidationError({"plugin_key": f"No provider plugin is registered as {plugin_key!r}."}) from None
+    if not is_west_african(country):
+        raise ValidationError({"country": f"{country!r} is not a country NexusTop serves."})
+    unknown = [c for c in capabilities if c not in {cap.value for cap in Capability}]
+    if unknown:
+        raise ValidationError({"capabilities": f"Unknown capabilities: {', '.join(unknown)}."})
+    missing = [c for c in capabilities if Capability(c) not in plugin.connectors]
+    if missing:
+        raise ValidationError({"capabilities": f"Plugin {plugin_key!r} cannot do: {', '.join(missing)}."})
+    return plugin
+
+
+@transaction.atomic
+def provider_register(*, name: str, country: str, plugin_key: str, base_url: str, capabilities: list[str],
+                      credentials: dict[str, str] | None = None, options: dict | None = None,
+                      routing_priority: int = 100, status: str = ProviderStatus.ACTIVE,
+                      timeout_seconds: int = 30) -> Provider:
+    """Create or update the registry entry (keyed by name + country). Idempotent."""
+    country = country.upper()
+    _validate(plugin_key=plugin_key, country=country, capabilities=capabilities)
+    provider, _ = Provider.objects.select_for_update().get_or_create(
+        name=name, country=country,
+        defaults={"plugin_key": plugin_key, "base_url": base_url, "capabilities": capabilities})
+    provider.plugin_key, provider.base_url, provider.capabilities = plugin_key, base_url, list(capabilities)
+    provider.options = options or {}
+    provider.routing_priority, provider.status, provider.timeout_seconds = routing_priority, status, timeout_seconds
+    if credentials is not None:
+        provider.credentials_encrypted = encrypt_credentials(credentials)
+    provider.full_clean(exclude=["credentials_encrypted"])
+    provider.save()
+    return provider
+
+
+def provider_set_credentials(*, provider: Provider, credentials: dict[str, str]) -> None:
+    provider.credentials_encrypted = encrypt_credentials(credentials)
+    provider.save(update_fields=["credentials_encrypted", "updated_at"])
+
+
+def provider_config(*, provider: Provider, session=None, extra_options: dict | None = None) -> ProviderConfig:
+    """Everything a connector needs, credentials decrypted at the last moment."""
+    return ProviderConfig(
+        base_url=provider.base_url,
+        credentials=decrypt_credentials(provider.credentials_encrypted),
+        timeout_seconds=float(provider.timeout_seconds),
+        options={"country": provider.country, **(provider.options or {}), **(extra_options or {})},
+        session=session,
+    )
+
+
+def provider_plugin(*, provider: Provider) -> Plugin:
+    return get_plugin(provider.plugin_key)

@@ -1,0 +1,51 @@
+"""Selling prices of the current tenant (integer minor units, no floats)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from provider_plugins.interfaces.money import currency_exponent
+
+from .models import DEFAULT_MARGIN_BP, PricingSettings
+
+
+def tenant_margin_bp() -> int:
+    row = PricingSettings.objects.filter(singleton=True).only("margin_bp").first()
+    return row.margin_bp if row is not None else DEFAULT_MARGIN_BP
+
+
+def apply_margin_minor(cost_minor: int, margin_bp: int) -> int:
+    """cost × (1 + margin), rounded half-up to the currency's minor unit, in integers."""
+    numerator = cost_minor * (10_000 + margin_bp)
+    return (numerator + 5_000) // 10_000
+
+
+def apply_margin_rate_bp(cost_rate_bp: int, margin_bp: int) -> int:
+    """For open amounts: the price per 10 000 of face value, same rounding."""
+    return apply_margin_minor(cost_rate_bp, margin_bp)
+
+
+def currency_minor_unit(*, currency: str, country: str = "") -> int:
+    """Digits after the decimal point for ``currency``.
+
+    The only place pricing asks: switch to ``countries.registry.get_adapter(country).minor_unit``
+    once the country adapters land (it is used automatically when importable).
+    """
+    if country:
+        try:
+            from countries.registry import get_adapter  # type: ignore[import-not-found]
+        except ImportError:
+            pass
+        else:
+            adapter = get_adapter(country)
+            if getattr(adapter, "currency", currency) in (currency, getattr(adapter, "currency_code", None)):
+                return int(adapter.minor_unit)
+    return currency_exponent(currency)
+
+
+def decimal_string(amount_minor: int | None, *, currency: str, country: str = "") -> str | None:
+    """``102000`` NGN -> ``"1020.00"``; ``1020`` XOF -> ``"1020"``."""
+    if amount_minor is None:
+        return None
+    exponent = currency_minor_unit(currency=currency, country=country)
+    return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from .selectors import apply_margin_minor, apply_margin_rate_bp, decimal_string
+
+
+class ProductQuerySerializer(serializers.Serializer):
+    type = serializers.CharField(required=False, allow_blank=True)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    provider = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ProviderRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProductSerializer(serializers.Serializer):
+    """A product at the tenant's selling price (decimal strings). Provider cost is never shown."""
+
+    id = serializers.IntegerField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    provider = ProviderRefSerializer(read_only=True)
+    country = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    operator = serializers.CharField(read_only=True)
+    price = serializers.CharField(read_only=True, allow_null=True, help_text="Fixed-price products only.")
+    face_value = serializers.CharField(read_only=True, allow_null=True)
+    min_amount = serializers.CharField(read_only=True, allow_null=True, help_text="Open-amount products only.")
+    max_amount = serializers.CharField(read_only=True, allow_null=True)
+    price_percent_of_amount = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Open amounts: what the user pays, in % of the amount.")
+    data_size_mb = serializers.IntegerField(read_only=True, allow_null=True)
+    validity_days = serializers.IntegerField(read_only=True, allow_null=True)
+    biller_code = serializers.CharField(read_only=True)
+    customer_number_label = serializers.CharField(read_only=True)
+    requires_verification = serializers.BooleanField(read_only=True)
+    variation = serializers.CharField(read_only=True)
+
+    def to_representation(self, product) -> dict:
+        margin_bp = self.context["margin_bp"]
+        currency, country = product.currency, product.country
+
+        def money(value):
+            return decimal_string(value, currency=currency, country=country)
+
+        price_minor = None if product.cost_price_minor is None else apply_margin_minor(product.cost_price_minor,
+                                                                                       margin_bp)
+        rate = None if product.cost_rate_bp is None else apply_margin_rate_bp(product.cost_rate_bp, margin_bp)
+        return {
+            "id": product.pk,
+            "type": product.product_type,
+            "name": product.name,
+            "provider": {"id": product.provider_id, "name": product.provider.name},
+            "country": country,
+            "currency": currency,
+            "operator": product.operator,
+            "price": money(price_minor),
+            "face_value": money(product.face_value_minor),
+            "min_amount": money(product.min_amount_minor),
+            "max_amount": money(product.max_amount_minor),
+            "price_percent_of_amount": None if rate is None else f"{Decimal(rate).scaleb(-2):.2f}",
+            "data_size_mb": product.data_size_mb,
+            "validity_days": product.validity_days,
+            "biller_code": product.biller_code,
+            "customer_number_label": product.customer_number_label,
+            "requires_verification": product.requires_verification,
+            "variation": product.variation,
+        }

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from provider_plugins.aggregator import AggregatorConnector, AggregatorSimulator
+from provider_plugins.mtn import MTNConnector, MTNSimulator
+from provider_plugins.vtpass import VTPassConnector, VTPassSimulator
+
+from .helpers import AGGREGATOR_CREDENTIALS, HANG, MTN_CREDENTIALS, VTPASS_API_KEYS, config_for
+
+
+@pytest.fixture
+def vtpass_sim():
+    with VTPassSimulator(hang_seconds=HANG, duplicate_window_seconds=0, strict_sandbox=True) as sim:
+        yield sim
+
+
+@pytest.fixture
+def vtpass(vtpass_sim):
+    return VTPassConnector(config_for(vtpass_sim.url, VTPASS_API_KEYS, commission_bp={"mtn-data": 300, "*": 100}))
+
+
+@pytest.fixture
+def aggregator_sim():
+    with AggregatorSimulator(hang_seconds=HANG) as sim:
+        yield sim
+
+
+@pytest.fixture
+def aggregator(aggregator_sim):
+    return AggregatorConnector(config_for(aggregator_sim.url, AGGREGATOR_CREDENTIALS))
+
+
+@pytest.fixture
+def mtn_sim():
+    with MTNSimulator(hang_seconds=HANG) as sim:
+        yield sim
+
+
+@pytest.fixture
+def mtn(mtn_sim):
+    return MTNConnector(config_for(mtn_sim.url, MTN_CREDENTIALS))
