@@ -14,7 +14,11 @@ from provider_plugins.interfaces.plugin import Plugin
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
     "aggregator": "provider_plugins.aggregator",
+    "flutterwave": "provider_plugins.flutterwave",
     "mtn": "provider_plugins.mtn",
+    "mtn_momo": "provider_plugins.mtn_momo",
+    "orange_money": "provider_plugins.orange_money",
+    "paystack": "provider_plugins.paystack",
     "vtpass": "provider_plugins.vtpass",
 }
 

@@ -1,18 +1,18 @@
 """Flutterwave v3: payment links, verification, ``verif-hash`` webhooks, bank payouts."""
 
-from provider_plugins.interfaces.payments import PluginDescriptor
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import FlutterwaveConnector
 from .simulator import FlutterwaveSimulator
 
-PLUGIN = PluginDescriptor(
+PLUGIN = Plugin(
     key="flutterwave",
     name="Flutterwave",
-    capabilities=frozenset({"payments", "payouts"}),
-    connectors={"payments": FlutterwaveConnector, "payouts": FlutterwaveConnector},
+    connectors={Capability.PAYMENTS: FlutterwaveConnector, Capability.PAYOUTS: FlutterwaveConnector},
+    demo_port=8712,
     simulator=FlutterwaveSimulator,
-    countries=frozenset({"NG", "GH", "CI", "SN", "BF", "ML", "TG", "BJ", "SL", "LR", "GM", "GN"}),
-    currencies=frozenset({"NGN", "GHS", "XOF", "SLE", "LRD", "GMD", "GNF", "USD"}),
+    countries=("NG", "GH", "CI", "SN", "BF", "ML", "TG", "BJ", "SL", "LR", "GM", "GN",),
+    currencies=("NGN", "GHS", "XOF", "SLE", "LRD", "GMD", "GNF", "USD",),
     credential_fields=("secret_key", "secret_hash"),
 )
 

@@ -27,7 +27,6 @@ __all__ = [
     "PaymentEvent",
     "PaymentGateway",
     "PaymentVerification",
-    "PluginDescriptor",
     "header_value",
     "major_to_minor",
     "minor_to_major",
@@ -196,15 +195,3 @@ class MobileMoneyCollection(Protocol):
         """Parse the rail's callback (unsigned on MoMo: ``authenticated=False``)."""
 
 
-@dataclass(frozen=True)
-class PluginDescriptor:
-    """What a plugin package offers, so a registry can wire it with one line."""
-
-    key: str
-    name: str
-    capabilities: frozenset[str]
-    connectors: Mapping[str, type]  # capability -> connector class
-    simulator: type
-    countries: frozenset[str] = frozenset()
-    currencies: frozenset[str] = frozenset()
-    credential_fields: tuple[str, ...] = ()

@@ -39,6 +39,9 @@ class Plugin:
     simulator: type | None = None
     demo_port: int | None = None
     countries: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
+    # Names of the secrets an operator must enter in the registry (never logged, never returned).
+    credential_fields: tuple[str, ...] = ()
     # Some providers impose a request-id format (VTPass: YYYYMMDDHHII + suffix). The core calls
     # ``new_request_id`` once per provider attempt, stores the result and reuses it for every retry.
     request_id_factory: Callable[[str, datetime], str] | None = None

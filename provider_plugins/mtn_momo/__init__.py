@@ -1,18 +1,18 @@
 """MTN Mobile Money (Open API, Collection): request-to-pay with status polling."""
 
-from provider_plugins.interfaces.payments import PluginDescriptor
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import MtnMomoConnector, reference_id_for
 from .simulator import MtnMomoSimulator
 
-PLUGIN = PluginDescriptor(
+PLUGIN = Plugin(
     key="mtn_momo",
     name="MTN MoMo",
-    capabilities=frozenset({"payments"}),
-    connectors={"payments": MtnMomoConnector},
+    connectors={Capability.PAYMENTS: MtnMomoConnector},
+    demo_port=8713,
     simulator=MtnMomoSimulator,
-    countries=frozenset({"GH", "CI", "BJ", "GN", "LR", "NG"}),
-    currencies=frozenset({"GHS", "XOF", "GNF", "LRD", "NGN"}),
+    countries=("GH", "CI", "BJ", "GN", "LR", "NG",),
+    currencies=("GHS", "XOF", "GNF", "LRD", "NGN",),
     credential_fields=("subscription_key", "api_user", "api_key"),
 )
 

@@ -1,18 +1,18 @@
 """Orange Money Web Payment (UEMOA states, Guinea): hosted page, status check, notifications."""
 
-from provider_plugins.interfaces.payments import PluginDescriptor
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import OrangeMoneyConnector
 from .simulator import OrangeMoneySimulator
 
-PLUGIN = PluginDescriptor(
+PLUGIN = Plugin(
     key="orange_money",
     name="Orange Money",
-    capabilities=frozenset({"payments"}),
-    connectors={"payments": OrangeMoneyConnector},
+    connectors={Capability.PAYMENTS: OrangeMoneyConnector},
+    demo_port=8714,
     simulator=OrangeMoneySimulator,
-    countries=frozenset({"CI", "SN", "ML", "BF", "GN", "NE", "LR", "SL", "GW"}),
-    currencies=frozenset({"XOF", "GNF", "LRD", "SLE"}),
+    countries=("CI", "SN", "ML", "BF", "GN", "NE", "LR", "SL", "GW",),
+    currencies=("XOF", "GNF", "LRD", "SLE",),
     credential_fields=("client_id", "client_secret", "merchant_key"),
 )
 

@@ -1,18 +1,18 @@
 """Paystack: card/bank checkout, verification, signed webhooks, bank payouts (NG, GH)."""
 
-from provider_plugins.interfaces.payments import PluginDescriptor
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import PaystackConnector
 from .simulator import PaystackSimulator
 
-PLUGIN = PluginDescriptor(
+PLUGIN = Plugin(
     key="paystack",
     name="Paystack",
-    capabilities=frozenset({"payments", "payouts"}),
-    connectors={"payments": PaystackConnector, "payouts": PaystackConnector},
+    connectors={Capability.PAYMENTS: PaystackConnector, Capability.PAYOUTS: PaystackConnector},
+    demo_port=8711,
     simulator=PaystackSimulator,
-    countries=frozenset({"NG", "GH"}),
-    currencies=frozenset({"NGN", "GHS"}),
+    countries=("NG", "GH",),
+    currencies=("NGN", "GHS",),
     credential_fields=("secret_key",),
 )
 

@@ -63,7 +63,7 @@ def checkout(config, *, amount=250_000, reference=None):
 
 
 def test_plugin_descriptor_and_protocols():
-    assert PLUGIN.key == "paystack" and PLUGIN.capabilities == {"payments", "payouts"}
+    assert PLUGIN.key == "paystack" and set(PLUGIN.capabilities) == {"payments", "payouts"}
     assert isinstance(gateway, PaymentGateway) and isinstance(gateway, PayoutGateway)
     assert not isinstance(object(), MobileMoneyCollection)
 
