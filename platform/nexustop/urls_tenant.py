@@ -8,6 +8,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
+    path("", include("countries.urls")),
     path("", include("shared_apps.catalog.urls")),
     path("", include("tenant_apps.accounts.urls")),
     path("", include("tenant_apps.kyc.urls")),

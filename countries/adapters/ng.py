@@ -1,0 +1,41 @@
+"""Nigeria: NGN (kobo), NCC numbering plan, CBN three-tier KYC, VAT 7.5 % (Finance Act 2019)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from countries.base import CountryAdapter
+from countries.kyc import KycScheme, tier
+
+MINOR = 2
+
+
+class Nigeria(CountryAdapter):
+    code = "NG"
+    name = "Nigeria"
+    currency = "NGN"
+    minor_unit = MINOR
+    currency_symbol = "₦"
+    currency_aliases = ("N",)
+    languages = ["en"]
+    default_language = "en"
+    kyc_schemes = [
+        KycScheme(code="bvn", label=_("Bank Verification Number (BVN)"), pattern=r"\d{11}", example="22212345678",
+                  issuer="CBN / NIBSS", level_hint=1),
+        KycScheme(code="nin", label=_("National Identification Number (NIN)"), pattern=r"\d{11}",
+                  example="12345678901", issuer="NIMC", level_hint=1),
+    ]
+    # CBN "Three-tiered KYC requirements" (2013), wallet limits; level 0 is our phone-only tier.
+    kyc_tiers = [
+        tier(0, _("Unverified"), single=5_000, daily=20_000, balance=20_000, requires=("phone",),
+             minor_unit=MINOR),
+        tier(1, _("Tier 1"), single=50_000, daily=50_000, balance=300_000, requires=("phone", "nin"),
+             minor_unit=MINOR),
+        tier(2, _("Tier 2"), single=100_000, daily=200_000, balance=500_000, requires=("phone", "nin", "bvn"),
+             minor_unit=MINOR),
+        tier(3, _("Tier 3"), single=5_000_000, daily=5_000_000, requires=("phone", "nin", "bvn", "address"),
+             minor_unit=MINOR),
+    ]
+    gateways = ["paystack", "flutterwave"]
+    vat_rate_bps = 750
+
+
+adapter = Nigeria()

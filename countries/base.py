@@ -1,0 +1,137 @@
+"""The country adapter interface: everything the core may ask about a country.
+
+A concrete adapter is a subclass filling in the class attributes (see
+``countries/adapters/ng.py``); the registry discovers it, applies any
+per-deployment override from the database, and hands out the result.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from babel import Locale
+from moneyed import Money
+
+from . import money as money_rules
+from .kyc import KycScheme, KycTier
+from .phone import NumberingPlan, load_numbering_plan, national_significant_number, parse_phone, to_e164
+
+
+class CountryAdapter:
+    code: ClassVar[str]  # ISO 3166-1 alpha-2
+    name: ClassVar[str]  # English name; see local_name() for other languages
+    currency: ClassVar[str]  # ISO 4217
+    minor_unit: ClassVar[int]  # ISO 4217 exponent
+    currency_symbol: ClassVar[str]
+    currency_aliases: ClassVar[tuple[str, ...]] = ()
+    languages: list[str]  # UI/content languages, official ones first (en, fr, pt; ar where official)
+    default_language: str
+    kyc_schemes: list[KycScheme]
+    kyc_tiers: list[KycTier]
+    gateways: list[str]  # plugin keys the provider registry matches (cards, banks, mobile money rails)
+    vat_rate_bps: int  # basis points: 7.5 % -> 750
+    enabled: bool = True
+
+    # ----- identity -------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code} {self.currency}>"
+
+    def local_name(self, locale: str | None = None) -> str:
+        language = (locale or self.default_language).split("-")[0]
+        try:
+            return Locale.parse(language).territories.get(self.code, self.name)
+        except (ValueError, LookupError):
+            return self.name
+
+    # ----- money ------------------------------------------------------------------------
+    @property
+    def currency_info(self) -> money_rules.CurrencyInfo:
+        return money_rules.CurrencyInfo(code=self.currency, minor_unit=self.minor_unit,
+                                        symbol=self.currency_symbol, aliases=self.currency_aliases)
+
+    def to_minor(self, decimal_str: str) -> int:
+        return money_rules.to_minor(decimal_str, minor_unit=self.minor_unit)
+
+    def from_minor(self, minor: int) -> str:
+        return money_rules.from_minor(minor, minor_unit=self.minor_unit)
+
+    def money(self, minor: int) -> Money:
+        return Money(Decimal(self.from_minor(minor)), self.currency)
+
+    def format_amount(self, minor: int, *, locale: str | None = None) -> str:
+        return money_rules.format_minor(minor, currency=self.currency_info, locale=locale or self.default_language)
+
+    def parse_amount(self, text: str) -> int:
+        return money_rules.parse_minor(text, currency=self.currency_info)
+
+    def vat_minor(self, net_minor: int) -> int:
+        """VAT on a net amount, rounded half up to the minor unit, in integers."""
+        return (net_minor * self.vat_rate_bps + 5_000) // 10_000
+
+    # ----- phones -------------------------------------------------------------------------
+    @property
+    def numbering_plan(self) -> NumberingPlan:
+        return load_numbering_plan(self.code)
+
+    @property
+    def calling_code(self) -> int:
+        return self.numbering_plan.calling_code
+
+    def normalize_phone(self, raw: str, *, mobile_only: bool = True) -> str:
+        """E.164 (``+2348031234567``); raises InvalidPhoneNumber(code="invalid_phone" | "wrong_country")."""
+        return to_e164(parse_phone(raw, country=self.code, mobile_only=mobile_only))
+
+    def detect_network(self, e164_or_raw: str) -> str | None:
+        """Operator key from the prefix table (allocation-time operator: ports are not visible here)."""
+        number = parse_phone(e164_or_raw, country=self.code, mobile_only=False)
+        return self.numbering_plan.network_for(national_significant_number(number))
+
+    def network_name(self, key: str) -> str | None:
+        return next((n.name for n in self.numbering_plan.networks if n.key == key), None)
+
+    @property
+    def networks(self) -> list[str]:
+        return [network.key for network in self.numbering_plan.networks]
+
+    # ----- KYC ---------------------------------------------------------------------------
+    def kyc_scheme(self, code: str) -> KycScheme:
+        from .errors import InvalidKycNumber
+
+        for scheme in self.kyc_schemes:
+            if scheme.code == code:
+                return scheme
+        raise InvalidKycNumber(code="unknown_kyc_scheme")
+
+    def kyc_tier(self, level: int) -> KycTier:
+        for item in self.kyc_tiers:
+            if item.level == level:
+                return item
+        raise LookupError(f"{self.code} has no KYC tier {level}")
+
+    # ----- overrides ---------------------------------------------------------------------
+    def with_overrides(self, override: dict[str, Any] | None) -> CountryAdapter:
+        """A copy with a deployment's override applied (the class defaults stay untouched)."""
+        if not override:
+            return self
+        adapted = copy.copy(self)
+        if override.get("enabled") is not None:
+            adapted.enabled = bool(override["enabled"])
+        if override.get("vat_rate_bps") is not None:
+            adapted.vat_rate_bps = int(override["vat_rate_bps"])
+        if override.get("gateways") is not None:
+            adapted.gateways = list(override["gateways"])
+        if override.get("default_language"):
+            adapted.default_language = override["default_language"]
+        tier_limits = override.get("tier_limits") or {}
+        if tier_limits:
+            tiers = []
+            for item in self.kyc_tiers:
+                changes = tier_limits.get(str(item.level)) or {}
+                allowed = {k: int(v) if v is not None else None for k, v in changes.items()
+                           if k in ("single_limit_minor", "daily_limit_minor", "max_balance_minor")}
+                tiers.append(dataclasses.replace(item, **allowed) if allowed else item)
+            adapted.kyc_tiers = tiers
+        return adapted

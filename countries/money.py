@@ -1,0 +1,145 @@
+"""Integer minor units <-> decimal strings <-> display text. No floats anywhere.
+
+Display rules (deliberately simple and reversible):
+
+* ``en``: the symbol goes first (``₦1,500.00``, ``GH₵1,500.00``; alphabetic
+  symbols get a space: ``CFA 1,500``); ``,`` groups thousands, ``.`` marks decimals.
+* ``fr`` / ``pt``: the symbol goes last after a space (``1 500 CFA``,
+  ``1 500,00 ₦``); a space groups thousands, ``,`` marks decimals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidAmount
+
+# Every flavour of space a browser or a locale library may put inside a number.
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
+_DECIMAL_TEXT = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+
+
+@dataclass(frozen=True)
+class CurrencyInfo:
+    code: str  # ISO 4217
+    minor_unit: int  # digits after the decimal point (ISO 4217 exponent)
+    symbol: str  # the local display symbol
+    aliases: tuple[str, ...] = ()  # other spellings accepted when parsing
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        # Longest first so "GH₵" is stripped before "₵".
+        return tuple(sorted({self.symbol, self.code, *self.aliases}, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    group: str
+    decimal: str
+    symbol_first: bool
+
+
+STYLES: dict[str, NumberStyle] = {
+    "en": NumberStyle(group=",", decimal=".", symbol_first=True),
+    "fr": NumberStyle(group=" ", decimal=",", symbol_first=False),
+    "pt": NumberStyle(group=" ", decimal=",", symbol_first=False),
+    "ar": NumberStyle(group=" ", decimal=",", symbol_first=False),
+}
+
+
+def style_for(locale: str | None) -> NumberStyle:
+    language = (locale or "en").replace("_", "-").split("-")[0].lower()
+    return STYLES.get(language, STYLES["en"])
+
+
+def to_minor(decimal_text: str, *, minor_unit: int) -> int:
+    """``"1500.5"`` -> ``150050`` for a 2-digit currency; refuses extra precision (never rounds)."""
+    text = str(decimal_text).strip()
+    match = _DECIMAL_TEXT.match(text)
+    if not match:
+        raise InvalidAmount(code="invalid_amount")
+    sign, whole, fraction = match.groups()
+    fraction = fraction or ""
+    if len(fraction) > minor_unit:
+        fraction_kept, rest = fraction[:minor_unit], fraction[minor_unit:]
+        if rest.strip("0"):
+            raise InvalidAmount(code="too_many_decimals")
+        fraction = fraction_kept
+    minor = int(whole) * 10**minor_unit + int(fraction.ljust(minor_unit, "0") or "0")
+    return -minor if sign == "-" else minor
+
+
+def from_minor(minor: int, *, minor_unit: int) -> str:
+    """``150050`` -> ``"1500.50"``; ``1500`` (XOF) -> ``"1500"``."""
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise InvalidAmount(code="invalid_amount")
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**minor_unit)
+    if minor_unit == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(fraction).zfill(minor_unit)}"
+
+
+def _group(digits: str, separator: str) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return separator.join(parts)
+
+
+def format_minor(minor: int, *, currency: CurrencyInfo, locale: str | None) -> str:
+    style = style_for(locale)
+    plain = from_minor(minor, minor_unit=currency.minor_unit)
+    negative = plain.startswith("-")
+    whole, _dot, fraction = plain.lstrip("-").partition(".")
+    number = _group(whole, style.group) + (style.decimal + fraction if fraction else "")
+    if style.symbol_first:
+        spacer = " " if currency.symbol[-1].isalpha() and len(currency.symbol) > 1 and currency.symbol.isalpha() \
+            else ""
+        text = f"{currency.symbol}{spacer}{number}"
+    else:
+        text = f"{number} {currency.symbol}"
+    return f"-{text}" if negative else text
+
+
+def parse_minor(text: str, *, currency: CurrencyInfo) -> int:
+    """Inverse of :func:`format_minor` for any locale style; also accepts bare numbers.
+
+    A ``.`` or ``,`` followed by 1..minor_unit digits at the end is the decimal
+    mark; any other ``.``/``,``/space is a thousands separator and must group by 3.
+    """
+    if not isinstance(text, str):
+        raise InvalidAmount(code="invalid_amount")
+    body = text.strip()
+    negative = False
+    if body.startswith("-"):
+        negative, body = True, body[1:].strip()
+    for symbol in currency.symbols:
+        if body.upper().startswith(symbol.upper()):
+            body = body[len(symbol):]
+            break
+        if body.upper().endswith(symbol.upper()):
+            body = body[: len(body) - len(symbol)]
+            break
+    body = body.strip()
+    if body.startswith("-") and not negative:
+        negative, body = True, body[1:]
+    body = _SPACES.sub(" ", body).strip()
+    if not body or not re.fullmatch(r"[0-9][0-9 .,]*", body) or body[-1] in " .,":
+        raise InvalidAmount(code="invalid_amount")
+    whole, fraction = body, ""
+    last_mark = max(body.rfind("."), body.rfind(","))
+    if last_mark != -1 and currency.minor_unit > 0:
+        tail = body[last_mark + 1:]
+        if 1 <= len(tail) <= currency.minor_unit and tail.isdigit():
+            whole, fraction = body[:last_mark], tail
+    groups = re.split(r"[ .,]", whole)
+    if len(groups) > 1:
+        separators = set(re.findall(r"[ .,]", whole))
+        if len(separators) > 1 or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+            raise InvalidAmount(code="invalid_amount")
+    digits = "".join(groups)
+    if not digits.isdigit():
+        raise InvalidAmount(code="invalid_amount")
+    minor = to_minor(f"{digits}.{fraction}" if fraction else digits, minor_unit=currency.minor_unit)
+    return -minor if negative else minor

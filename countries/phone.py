@@ -1,0 +1,91 @@
+"""Phone numbers: E.164 normalisation with ``phonenumbers``; operator detection from prefix data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+from phonenumbers import PhoneNumberType
+
+from .errors import InvalidPhoneNumber
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "networks"
+MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+@dataclass(frozen=True)
+class Network:
+    key: str  # lowercase operator key: "mtn", "glo", "orange", ...
+    name: str
+    prefixes: tuple[str, ...]  # of the national significant number
+
+
+@dataclass(frozen=True)
+class NumberingPlan:
+    country: str
+    calling_code: int
+    networks: tuple[Network, ...]
+    source: str
+
+    def network_for(self, national_number: str) -> str | None:
+        """Longest matching prefix wins (``7025`` MTN before ``702`` anything)."""
+        best: tuple[int, str] | None = None
+        for network in self.networks:
+            for prefix in network.prefixes:
+                if national_number.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), network.key)
+        return best[1] if best else None
+
+
+@cache
+def load_numbering_plan(country: str) -> NumberingPlan:
+    raw = json.loads((DATA_DIR / f"{country}.json").read_text(encoding="utf-8"))
+    networks = tuple(Network(key=key, name=item["name"], prefixes=tuple(item["prefixes"]))
+                     for key, item in raw["networks"].items())
+    return NumberingPlan(country=raw["country"], calling_code=int(raw["calling_code"]), networks=networks,
+                         source=raw["source"])
+
+
+def parse_phone(raw: str, *, country: str, mobile_only: bool = True) -> phonenumbers.PhoneNumber:
+    """Parse a number written locally (``0803…``), internationally (``+234…``, ``00234…``) or bare (``234…``)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidPhoneNumber(_("A phone number is required."), code="invalid_phone")
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(_("%(number)s is not a phone number.") % {"number": raw.strip()},
+                                 code="invalid_phone")
+    region = phonenumbers.region_code_for_number(number)
+    if region != country and phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(
+            _("%(number)s is a number from another country (%(region)s), not %(country)s.") % {
+                "number": raw.strip(), "region": region or "?", "country": country},
+            code="wrong_country")
+    if number.country_code != phonenumbers.country_code_for_region(country):
+        raise InvalidPhoneNumber(
+            _("%(number)s is not a number of %(country)s.") % {"number": raw.strip(), "country": country},
+            code="wrong_country")
+    if not phonenumbers.is_valid_number_for_region(number, country):
+        raise InvalidPhoneNumber(
+            _("%(number)s is not a valid phone number in %(country)s.") % {"number": raw.strip(),
+                                                                           "country": country},
+            code="invalid_phone")
+    if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise InvalidPhoneNumber(_("%(number)s is not a mobile number.") % {"number": raw.strip()},
+                                 code="invalid_phone")
+    return number
+
+
+def to_e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_significant_number(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.national_significant_number(number)

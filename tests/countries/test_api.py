@@ -1,0 +1,33 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ALL = {"BJ", "BF", "CV", "CI", "GM", "GH", "GN", "GW", "LR", "ML", "MR", "NE", "NG", "SN", "SL", "TG"}
+
+
+@pytest.mark.parametrize("host", ["localhost", "ng.localhost", "sn.localhost", "quickvend.localhost"])
+def test_list_on_public_and_tenant_domains(host_client, host):
+    response = host_client(host).get("/api/countries")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    codes = {item["code"] for item in results}
+    assert codes == {"NG", "GH", "SN"} | (ALL & codes)
+    ng = next(item for item in results if item["code"] == "NG")
+    assert ng["currency"] == "NGN" and ng["minor_unit"] == 2
+    assert [s["code"] for s in ng["kyc_schemes"]] == ["bvn", "nin"]
+    assert ng["gateways"] == ["paystack", "flutterwave"]
+    assert ng["kyc_tiers"][1]["single_limit"] == "50000.00"
+
+
+def test_detail(host_client):
+    response = host_client("gh.localhost").get("/api/countries/gh")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == "GH" and body["currency"] == "GHS" and "mtn_momo" in body["gateways"]
+
+
+def test_unknown_code_is_a_404_in_the_error_shape(host_client):
+    response = host_client("ng.localhost").get("/api/countries/XX")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_country"
+    assert "XX" in response.json()["error"]["message"]
