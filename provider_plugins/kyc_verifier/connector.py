@@ -56,7 +56,7 @@ class SmileStyleKycConnector:
             return custom[scheme]
         if (country, scheme) in DEFAULT_ID_TYPES:
             return DEFAULT_ID_TYPES[(country, scheme)]
-        if country in UEMOA and scheme in ("national_id", "cni", "nina", "cnib"):
+        if country in UEMOA and scheme in ("national_id", "nin", "cni", "nina", "cnib"):
             return "NATIONAL_ID"
         return None
 

@@ -94,7 +94,7 @@ class PhoneOtp(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_otps")
     phone = models.CharField(max_length=20)
     purpose = models.CharField(max_length=16, choices=OtpPurpose.choices, default=OtpPurpose.VERIFY_PHONE)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=96)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

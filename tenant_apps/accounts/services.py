@@ -83,7 +83,7 @@ def _otp_conf() -> dict:
 def _hash_code(*, salt: str, phone: str, code: str) -> str:
     key = settings.SECRET_KEY.encode()
     digest = hmac.new(key, f"{salt}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
-    return f"{salt}${digest[:48]}"
+    return f"{salt}${digest}"
 
 
 def _code_matches(otp: PhoneOtp, code: str) -> bool:

@@ -48,7 +48,9 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         triggers = [
             pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            pgtrigger.Protect(name="audit_no_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement),
+            pgtrigger.Trigger(name="audit_no_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement,
+                              when=pgtrigger.Before,
+                              func="RAISE EXCEPTION 'the audit trail is append-only'; RETURN NULL;"),
         ]
 
     def __str__(self) -> str:

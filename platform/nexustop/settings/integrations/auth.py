@@ -5,6 +5,7 @@ Password rules themselves are ``AUTH_PASSWORD_VALIDATORS`` in ``base.py``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from ..env import env_int, env_str
@@ -19,6 +20,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,  # the login service stamps last_login itself
     "ALGORITHM": "HS256",
+    # Its own key (JWT_SIGNING_KEY), else one derived from the secret key (long enough for HS256).
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "") or hashlib.sha256(
+        ("jwt:" + env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")).encode()).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Public ids, never sequential row ids: ids of two schemas would collide.
     "USER_ID_FIELD": "public_id",
