@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import call, login, make_user
-from tests.kyc.helpers import NOT_FOUND_BVN, png, s3  # noqa: F401
+from tests.kyc.helpers import NOT_FOUND_BVN, png
 
 pytestmark = pytest.mark.django_db
 

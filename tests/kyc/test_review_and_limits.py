@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError
 from tests.accounts.helpers import call, login, make_user
-from tests.kyc.helpers import BVN, NIN, png, s3  # noqa: F401
+from tests.kyc.helpers import BVN, NIN, png
 
 pytestmark = pytest.mark.django_db
 

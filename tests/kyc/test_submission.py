@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import login, make_user
-from tests.kyc.helpers import BVN, NIN, NOT_FOUND_BVN, bucket_keys, png, s3  # noqa: F401
+from tests.kyc.helpers import BVN, NIN, NOT_FOUND_BVN, bucket_keys, png
 
 pytestmark = pytest.mark.django_db
 
