@@ -19,6 +19,13 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "phone", "phone_verified", "role", "preferred_language", "date_joined"]
         read_only_fields = ["id", "email", "phone", "phone_verified", "role", "date_joined"]
 
+    def validate_preferred_language(self, value: str) -> str:
+        from django.conf import settings
+
+        if value and value not in {code for code, _name in settings.LANGUAGES}:
+            raise serializers.ValidationError("Choose one of the supported languages.")
+        return value
+
 
 class RegisterSerializer(serializers.Serializer):
     # Formats are checked by the service (one place for the rules); these only describe the API.

@@ -248,3 +248,12 @@ def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str)
         kyc_check_limits(user=user, amount_minor=amount_minor, currency=currency)
         return kyc_record_spend(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
 
+
+
+def kyc_recheck_pending(*, limit: int = 100) -> int:
+    """Ask the verifier again about submissions whose check was unclear; returns how many were retried."""
+    pending = list(KycSubmission.objects.select_related("user").filter(
+        status=KycStatus.PENDING, verification_status=VerificationStatus.PENDING).order_by("created_at")[:limit])
+    for submission in pending:
+        kyc_verify_number(submission=submission)
+    return len(pending)

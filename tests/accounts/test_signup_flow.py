@@ -137,3 +137,20 @@ def test_registration_survives_an_sms_outage(host_client, sms_simulator):
         from tenant_apps.notifications.models import SmsMessage
 
         assert SmsMessage.objects.get(to="+2348031113333").status == "failed"
+
+
+def test_me_language_update(host_client):
+    from tests.accounts.helpers import login, make_user
+
+    make_user("ng", email="lang@example.com", phone="+2348031110009")
+    client = host_client("ng.localhost")
+    token = login(client, "lang@example.com")["access"]
+    ok = client.patch("/api/auth/me", '{"preferred_language": "fr"}', content_type="application/json",
+                      HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert ok.status_code == 200 and ok.json()["preferred_language"] == "fr"
+    bad = client.patch("/api/auth/me", '{"preferred_language": "xx", "role": "operator_admin"}',
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert bad.status_code == 400 and "preferred_language" in bad.json()["error"]["fields"]
+    sneaky = client.patch("/api/auth/me", '{"role": "operator_admin"}', content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert sneaky.status_code == 200 and sneaky.json()["role"] == "customer"

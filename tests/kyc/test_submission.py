@@ -145,3 +145,20 @@ def test_verifier_disabled(host_client, customer, s3, settings):
     _user, token = customer
     answer = submit(host_client("ng.localhost"), token, scheme="nin", number=NIN)
     assert answer.json()["verification_status"] == "not_checked"
+
+
+def test_unclear_checks_are_retried(host_client, customer, s3, kyc_simulator):
+    from tenant_apps.kyc.models import KycSubmission
+    from tenant_apps.kyc.services import kyc_recheck_pending
+
+    _user, token = customer
+    kyc_simulator.set_mode("authority_down")
+    answer = submit(host_client("ng.localhost"), token, scheme="nin", number=NIN)
+    assert answer.json()["verification_status"] == "pending"
+    with schema_context("ng"):
+        assert kyc_recheck_pending() == 1  # still down: still pending
+        assert KycSubmission.objects.get(public_id=answer.json()["id"]).verification_status == "pending"
+        kyc_simulator.set_mode("ok")
+        assert kyc_recheck_pending() == 1
+        assert KycSubmission.objects.get(public_id=answer.json()["id"]).verification_status == "match"
+        assert kyc_recheck_pending() == 0

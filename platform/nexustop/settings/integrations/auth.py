@@ -83,7 +83,7 @@ SMS_GATEWAY = {
 
 # --- KYC -----------------------------------------------------------------------
 # Fernet keys (urlsafe base64, 32 bytes); the first encrypts, all decrypt (rotation).
-# Empty: a key is derived from SECRET_KEY (development and tests only; prod.py requires one).
+# Empty: a key is derived from SECRET_KEY (development and tests only; `check --deploy` warns).
 KYC_ENCRYPTION_KEYS = [key for key in env_str("KYC_ENCRYPTION_KEYS", "").split(",") if key]
 # Automatic number check (provider_plugins.kyc_verifier, a Smile ID-shaped API).
 KYC_VERIFIER = {
