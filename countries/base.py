@@ -130,8 +130,8 @@ class CountryAdapter:
             tiers = []
             for item in self.kyc_tiers:
                 changes = tier_limits.get(str(item.level)) or {}
-                allowed = {k: int(v) if v is not None else None for k, v in changes.items()
-                           if k in ("single_limit_minor", "daily_limit_minor", "max_balance_minor")}
+                allowed: dict[str, Any] = {k: int(v) if v is not None else None for k, v in changes.items()
+                                           if k in ("single_limit_minor", "daily_limit_minor", "max_balance_minor")}
                 tiers.append(dataclasses.replace(item, **allowed) if allowed else item)
             adapted.kyc_tiers = tiers
         return adapted

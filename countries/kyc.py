@@ -119,3 +119,16 @@ def luhn_ok(digits: str) -> bool:
 def ghana_card_format(compacted: str) -> str:
     """``GHA7123456783`` -> ``GHA-712345678-3``."""
     return f"{compacted[:3]}-{compacted[3:12]}-{compacted[12:]}"
+
+
+def tiers_three(minor_unit: int, national_id: str, *, unverified: tuple[int, int, int],
+                identified: tuple[int, int, int], full: tuple[int, int]) -> list[KycTier]:
+    """Three tiers from whole-unit (single, daily[, balance]) limits, for countries outside UEMOA."""
+    return [
+        tier(0, _("Unverified"), single=unverified[0], daily=unverified[1], balance=unverified[2],
+             requires=("phone",), minor_unit=minor_unit),
+        tier(1, _("Identified"), single=identified[0], daily=identified[1], balance=identified[2],
+             requires=("phone", national_id), minor_unit=minor_unit),
+        tier(2, _("Fully verified"), single=full[0], daily=full[1],
+             requires=("phone", national_id, "selfie", "address"), minor_unit=minor_unit),
+    ]

@@ -94,8 +94,7 @@ def format_minor(minor: int, *, currency: CurrencyInfo, locale: str | None) -> s
     whole, _dot, fraction = plain.lstrip("-").partition(".")
     number = _group(whole, style.group) + (style.decimal + fraction if fraction else "")
     if style.symbol_first:
-        spacer = " " if currency.symbol[-1].isalpha() and len(currency.symbol) > 1 and currency.symbol.isalpha() \
-            else ""
+        spacer = " " if len(currency.symbol) > 1 and currency.symbol.isalpha() else ""  # "CFA 1,500", "₦1,500"
         text = f"{currency.symbol}{spacer}{number}"
     else:
         text = f"{number} {currency.symbol}"
@@ -106,7 +105,9 @@ def parse_minor(text: str, *, currency: CurrencyInfo) -> int:
     """Inverse of :func:`format_minor` for any locale style; also accepts bare numbers.
 
     A ``.`` or ``,`` followed by 1..minor_unit digits at the end is the decimal
-    mark; any other ``.``/``,``/space is a thousands separator and must group by 3.
+    mark; any other ``,``/space is a thousands separator and must group by 3
+    (``.`` too, but only for currencies without a minor unit, where it can't be
+    a decimal mark). Anything ambiguous is refused, never guessed.
     """
     if not isinstance(text, str):
         raise InvalidAmount(code="invalid_amount")
@@ -138,6 +139,9 @@ def parse_minor(text: str, *, currency: CurrencyInfo) -> int:
         separators = set(re.findall(r"[ .,]", whole))
         if len(separators) > 1 or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
             raise InvalidAmount(code="invalid_amount")
+        if "." in separators and currency.minor_unit > 0:
+            # "1.234" could be 1.234 (too precise) or 1 234: refuse rather than guess by 1000x.
+            raise InvalidAmount(code="ambiguous_amount")
     digits = "".join(groups)
     if not digits.isdigit():
         raise InvalidAmount(code="invalid_amount")

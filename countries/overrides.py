@@ -7,6 +7,7 @@ own handle on the same cache with a schema-independent key.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from django.core.cache import caches
@@ -15,6 +16,8 @@ from django.db import transaction
 
 CACHE_KEY = "countries:overrides:v1"
 CACHE_SECONDS = 300  # a safety net: saves and deletes invalidate at once
+
+logger = logging.getLogger(__name__)
 
 
 def _public_key(key: str, key_prefix: str, version: int) -> str:
@@ -35,16 +38,31 @@ def load_overrides() -> dict[str, dict]:
 
 
 def effective_overrides() -> dict[str, dict]:
+    """The database is the truth; Redis only saves the query (and is skipped if it is down)."""
     store = override_cache()
-    data = store.get(CACHE_KEY)
+    try:
+        data = store.get(CACHE_KEY)
+    except Exception:
+        logger.warning("countries: override cache unreadable, reading the database", exc_info=True)
+        return load_overrides()
     if data is None:
         data = load_overrides()
-        store.set(CACHE_KEY, data, CACHE_SECONDS)
+        try:
+            store.set(CACHE_KEY, data, CACHE_SECONDS)
+        except Exception:
+            logger.warning("countries: override cache unwritable", exc_info=True)
     return data
+
+
+def _drop() -> None:
+    try:
+        override_cache().delete(CACHE_KEY)
+    except Exception:
+        # Readers see the old overrides for at most CACHE_SECONDS.
+        logger.error("countries: could not invalidate the override cache", exc_info=True)
 
 
 def invalidate_overrides(**_kwargs) -> None:
     """Drop the cached overrides now and again after commit (a reader may refill in between)."""
-    store = override_cache()
-    store.delete(CACHE_KEY)
-    transaction.on_commit(lambda: store.delete(CACHE_KEY))
+    _drop()
+    transaction.on_commit(_drop)

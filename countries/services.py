@@ -28,9 +28,10 @@ def country_override_set(*, country: str, enabled: bool | None = None, vat_rate_
     if vat_rate_bps is not _UNSET:
         row.vat_rate_bps = vat_rate_bps
     if tier_limits is not None:
-        row.tier_limits = {str(level): dict(limits) for level, limits in tier_limits.items()}
+        row.tier_limits = ({str(level): limits for level, limits in tier_limits.items()}
+                           if isinstance(tier_limits, dict) else tier_limits)  # clean() refuses a non-dict
     if gateways is not _UNSET:
-        row.gateways = list(gateways) if gateways is not None else None
+        row.gateways = list(gateways) if isinstance(gateways, list | tuple) else gateways
     if default_language is not None:
         row.default_language = default_language
     if note:

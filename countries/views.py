@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .selectors import countries_list, country_detail
+from .serializers import CountryListSerializer, CountrySerializer
 
 
 class CountryListView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=CountryListSerializer, summary="The countries this deployment serves")
     def get(self, request: Request) -> Response:
         return Response({"results": countries_list()})
 
@@ -22,5 +25,6 @@ class CountryDetailView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=CountrySerializer, summary="One country (404 unknown_country / country_not_enabled)")
     def get(self, request: Request, code: str) -> Response:
         return Response(country_detail(code=code))

@@ -31,3 +31,26 @@ def test_unknown_code_is_a_404_in_the_error_shape(host_client):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "unknown_country"
     assert "XX" in response.json()["error"]["message"]
+
+
+def test_endpoints_are_in_the_openapi_schema(host_client):
+    response = host_client("ng.localhost").get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/countries/{code}" in text and "kyc_tiers" in text
+
+
+def test_payload_has_no_floats(host_client):
+    import json
+
+    def walk(value):
+        if isinstance(value, float):
+            raise AssertionError(f"float in payload: {value}")
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(json.loads(host_client("localhost").get("/api/countries").content))

@@ -1,0 +1,33 @@
+"""Burkina Faso: XOF, ARCEP numbering plan, CNIB and IFU, BCEAO tiers, TVA 18 %."""
+
+from django.utils.translation import gettext_lazy as _
+
+from countries.base import CountryAdapter
+from countries.kyc import KycScheme, tiers_uemoa
+
+MINOR = 0
+
+
+class BurkinaFaso(CountryAdapter):
+    code = "BF"
+    name = "Burkina Faso"
+    currency = "XOF"
+    minor_unit = MINOR
+    currency_symbol = "CFA"
+    currency_aliases = ("F CFA", "FCFA", "XOF")
+    languages = ["fr"]
+    default_language = "fr"
+    kyc_schemes = [
+        # Carte Nationale d'Identité Burkinabè: a "B" followed by 7 or 8 digits.
+        KycScheme(code="cnib", label=_("Burkinabe national ID card (CNIB)"), pattern=r"B\d{7,8}",
+                  example="B12345678", issuer="ONI"),
+        # Identifiant Financier Unique: 8 digits and a check letter.
+        KycScheme(code="ifu", label=_("Tax identifier (IFU)"), pattern=r"\d{8}[A-Z]", example="00014729V",
+                  issuer="DGI Burkina Faso", level_hint=2),
+    ]
+    kyc_tiers = tiers_uemoa(MINOR, "cnib")
+    gateways = ["orange_money", "moov_money", "wave"]
+    vat_rate_bps = 1800
+
+
+adapter = BurkinaFaso()

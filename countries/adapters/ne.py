@@ -1,0 +1,29 @@
+"""Niger: XOF, ARCEP numbering plan, CNI, BCEAO tiers, TVA 19 %."""
+
+from django.utils.translation import gettext_lazy as _
+
+from countries.base import CountryAdapter
+from countries.kyc import KycScheme, tiers_uemoa
+
+MINOR = 0
+
+
+class Niger(CountryAdapter):
+    code = "NE"
+    name = "Niger"
+    currency = "XOF"
+    minor_unit = MINOR
+    currency_symbol = "CFA"
+    currency_aliases = ("F CFA", "FCFA", "XOF")
+    languages = ["fr"]
+    default_language = "fr"
+    kyc_schemes = [
+        KycScheme(code="cni", label=_("National ID card number (CNI)"), pattern=r"[A-Z0-9]{8,15}",
+                  example="NE12345678", issuer="Direction de l'État Civil"),
+    ]
+    kyc_tiers = tiers_uemoa(MINOR, "cni")
+    gateways = ["airtel_money", "moov_money"]
+    vat_rate_bps = 1900
+
+
+adapter = Niger()
