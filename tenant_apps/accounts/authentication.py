@@ -9,6 +9,8 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from countries.middleware import activate_user_language
+
 from .tokens import token_matches_tenant
 
 
@@ -39,4 +41,6 @@ class TenantJWTAuthentication(JWTAuthentication):
         except (InvalidToken, exceptions.AuthenticationFailed):
             raise exceptions.AuthenticationFailed(_("The access token is invalid or expired."),
                                                   code="token_not_valid") from None
+        # Token auth resolves the user inside the view, after the locale middleware ran.
+        activate_user_language(request, user)
         return user, validated

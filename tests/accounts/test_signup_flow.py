@@ -154,3 +154,16 @@ def test_me_language_update(host_client):
     sneaky = client.patch("/api/auth/me", '{"role": "operator_admin"}', content_type="application/json",
                           HTTP_AUTHORIZATION=f"Bearer {token}")
     assert sneaky.status_code == 200 and sneaky.json()["role"] == "customer"
+
+
+def test_token_user_gets_their_language(host_client):
+    from tenant_apps.accounts.models import User
+    from tests.accounts.helpers import login, make_user
+
+    make_user("ng", email="francophone@example.com", phone="+2348031110010")
+    with schema_context("ng"):
+        User.objects.filter(email="francophone@example.com").update(preferred_language="fr")
+    client = host_client("ng.localhost")
+    token = login(client, "francophone@example.com")["access"]
+    answer = call(client, "GET", "/api/auth/me", token=token)
+    assert answer.status_code == 200 and answer["Content-Language"] == "fr"
