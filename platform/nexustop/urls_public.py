@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
+    path("", include("tenant_apps.accounts.urls_head_office")),
     path("", include("countries.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -69,3 +69,39 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
+
+    @property
+    def is_operator_staff(self) -> bool:
+        return self.role in OPERATOR_ROLES
+
+
+OPERATOR_ROLES = frozenset({Role.OPERATOR_SUPPORT, Role.OPERATOR_FINANCE, Role.OPERATOR_ADMIN})
+TENANT_ROLES = frozenset({Role.CUSTOMER, Role.AGENT, *OPERATOR_ROLES})
+HEAD_OFFICE_ROLES = frozenset({Role.SUPER_ADMIN, Role.ANALYST})
+
+
+class OtpPurpose(models.TextChoices):
+    VERIFY_PHONE = "verify_phone", _("Verify phone / log in")
+
+
+class PhoneOtp(models.Model):
+    """A one-time code sent by SMS. Only a keyed hash of the code is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_otps")
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=16, choices=OtpPurpose.choices, default=OtpPurpose.VERIFY_PHONE)
+    code_hash = models.CharField(max_length=96)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"OTP for {self.phone} ({self.created_at:%H:%M:%S})"

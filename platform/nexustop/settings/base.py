@@ -38,6 +38,8 @@ SHARED_APPS = [
     "drf_spectacular",
     # Users exist in both: head-office staff in public, each tenant's users in its schema.
     "tenant_apps.accounts",
+    "rest_framework_simplejwt.token_blacklist",  # head-office tokens (public schema)
+    "tenant_apps.audit",  # platform audit (head-office logins, role changes)
 ]
 
 # Tenant schemas: everything holding a tenant's people and money.
@@ -47,6 +49,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "tenant_apps.accounts",
+    "rest_framework_simplejwt.token_blacklist",
     "tenant_apps.audit",
     "tenant_apps.kyc",
     "tenant_apps.idempotency",

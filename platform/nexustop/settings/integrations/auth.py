@@ -1,3 +1,103 @@
-"""Authentication: JWT (simplejwt), dj-rest-auth, throttling, lockout, password rules."""
+"""Authentication: JWT (simplejwt), dj-rest-auth, throttling, lockout, password rules.
+
+Password rules themselves are ``AUTH_PASSWORD_VALIDATORS`` in ``base.py``.
+"""
 
 from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from ..env import env_int, env_str
+
+# --- JWT (djangorestframework-simplejwt) -------------------------------------
+# Access tokens are short-lived; refresh tokens rotate and the used one is
+# blacklisted (token_blacklist is a tenant app: each schema keeps its own list).
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,  # the login service stamps last_login itself
+    "ALGORITHM": "HS256",
+    # Its own key (JWT_SIGNING_KEY), else one derived from the secret key (long enough for HS256).
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "") or hashlib.sha256(
+        ("jwt:" + env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")).encode()).hexdigest(),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # Public ids, never sequential row ids: ids of two schemas would collide.
+    "USER_ID_FIELD": "public_id",
+    "USER_ID_CLAIM": "user_id",
+    "TOKEN_OBTAIN_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenRefreshSerializer",
+}
+# The claim binding a token to the schema it was issued in.
+JWT_TENANT_CLAIM = "tenant"
+
+# --- dj-rest-auth -------------------------------------------------------------
+REST_AUTH = {
+    "USE_JWT": True,
+    "SESSION_LOGIN": False,
+    "TOKEN_MODEL": None,
+    "JWT_AUTH_HTTPONLY": False,  # API clients (mobile app) get the refresh token in the body
+    "JWT_AUTH_COOKIE": None,
+    "JWT_AUTH_REFRESH_COOKIE": None,
+    "JWT_AUTH_RETURN_EXPIRATION": True,
+    "LOGIN_SERIALIZER": "tenant_apps.accounts.serializers.LoginSerializer",
+    "JWT_SERIALIZER_WITH_EXPIRATION": "tenant_apps.accounts.serializers.TokenPairSerializer",
+    "JWT_TOKEN_CLAIMS_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenObtainPairSerializer",
+    "USER_DETAILS_SERIALIZER": "tenant_apps.accounts.serializers.UserSerializer",
+}
+
+# --- abuse protection ---------------------------------------------------------
+# Rates per client IP (DRF throttles; the cache keys carry the tenant schema).
+AUTH_THROTTLE_RATES = {
+    "auth_login": env_str("THROTTLE_AUTH_LOGIN", "30/min"),
+    "auth_register": env_str("THROTTLE_AUTH_REGISTER", "20/min"),
+    "auth_otp": env_str("THROTTLE_AUTH_OTP", "20/min"),
+    "auth_refresh": env_str("THROTTLE_AUTH_REFRESH", "60/min"),
+}
+# Lockout after repeated failed logins, counted in Redis per account and per IP.
+LOGIN_LOCKOUT = {
+    "MAX_FAILURES_PER_ACCOUNT": env_int("LOCKOUT_MAX_PER_ACCOUNT", 5),
+    "MAX_FAILURES_PER_IP": env_int("LOCKOUT_MAX_PER_IP", 20),
+    "WINDOW_SECONDS": env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60),
+    "LOCKOUT_SECONDS": env_int("LOCKOUT_SECONDS", 15 * 60),
+}
+
+# --- phone one-time passwords --------------------------------------------------
+PHONE_OTP = {
+    "DIGITS": 6,
+    "TTL_SECONDS": 5 * 60,
+    "MAX_ATTEMPTS": 5,
+    "RESEND_COOLDOWN_SECONDS": env_int("OTP_RESEND_COOLDOWN_SECONDS", 30),
+}
+
+# --- SMS delivery (provider_plugins.sms_gateway, a Termii-shaped API) ----------
+SMS_GATEWAY = {
+    "PLUGIN": "sms_gateway",
+    "BASE_URL": env_str("SMS_GATEWAY_URL", "http://127.0.0.1:8025"),
+    "API_KEY": env_str("SMS_GATEWAY_API_KEY", "sim-sms-key"),
+    "SENDER_ID": env_str("SMS_SENDER_ID", "NexusTop"),
+    "TIMEOUT_SECONDS": 10.0,
+}
+
+# --- KYC -----------------------------------------------------------------------
+# Fernet keys (urlsafe base64, 32 bytes); the first encrypts, all decrypt (rotation).
+# Empty: a key is derived from SECRET_KEY (development and tests only; `check --deploy` warns).
+KYC_ENCRYPTION_KEYS = [key for key in env_str("KYC_ENCRYPTION_KEYS", "").split(",") if key]
+# Automatic number check (provider_plugins.kyc_verifier, a Smile ID-shaped API).
+KYC_VERIFIER = {
+    "ENABLED": env_str("KYC_VERIFIER_ENABLED", "1") == "1",
+    "BASE_URL": env_str("KYC_VERIFIER_URL", "http://127.0.0.1:8026"),
+    "PARTNER_ID": env_str("KYC_VERIFIER_PARTNER_ID", "1001"),
+    "API_KEY": env_str("KYC_VERIFIER_API_KEY", "sim-kyc-key"),
+    "TIMEOUT_SECONDS": 10.0,
+}
+KYC_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+# --- make run: the simulators a person needs to complete sign-up ---------------
+DEVSTACK_PROCESSES = [
+    ("sms-simulator", ["-m", "provider_plugins.sms_gateway.simulator", "--port", "8025"]),
+    ("kyc-simulator", ["-m", "provider_plugins.kyc_verifier.simulator", "--port", "8026"]),
+]
+DEMO_SEEDERS = ["tenant_apps.notifications.demo.sms_outbox_lines"]

@@ -1,0 +1,204 @@
+"""A real local HTTP server speaking the Termii-shaped SMS API, with an outbox.
+
+    python -m provider_plugins.sms_gateway.simulator --port 8025
+
+* ``POST /api/sms/send``: accept a message (checks ``api_key``; the number must
+  be 10-15 digits).
+* ``GET /outbox``: an HTML page listing sent messages, newest first (for people).
+* ``GET /outbox.json[?to=+234...]``: the same as JSON (for tests).
+* ``DELETE /outbox``: empty it.
+* ``POST /_sim/mode`` ``{"mode": "..."}``: fault mode for the next sends:
+  ``ok``, ``slow`` (1 s delay), ``timeout`` (sleeps past any sane client timeout),
+  ``unavailable`` (503), ``reject`` (400 invalid number), ``bad_auth`` (401),
+  ``low_balance`` (402).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+MODES = {"ok", "slow", "timeout", "unavailable", "reject", "bad_auth", "low_balance"}
+
+
+class SmsGatewaySimulator:
+    """Start with ``start()`` (port 0 picks a free one), read ``url``, stop with ``stop()``."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str = "sim-sms-key",
+                 timeout_sleep: float = 5.0) -> None:
+        self.api_key = api_key
+        self.mode = "ok"
+        self.timeout_sleep = timeout_sleep
+        self.balance = 10_000
+        self._messages: list[dict[str, Any]] = []
+        self._ids = itertools.count(9_122_821_270_554_876_000)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SmsGatewaySimulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sms-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SmsGatewaySimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+
+    def messages(self, to: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            found = [m for m in self._messages if to is None or m["to"] == to]
+        return list(reversed(found))
+
+    # --- protocol -----------------------------------------------------------
+    def _send(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        mode = self.mode
+        if mode == "slow":
+            time.sleep(1.0)
+        elif mode == "timeout":
+            time.sleep(self.timeout_sleep)
+        elif mode == "unavailable":
+            return 503, {"message": "Service temporarily unavailable"}
+        if body.get("api_key") != self.api_key or mode == "bad_auth":
+            return 401, {"message": "Invalid API key"}
+        if mode == "low_balance":
+            return 402, {"message": "Insufficient balance"}
+        to = str(body.get("to", ""))
+        if mode == "reject" or not (to.isdigit() and 10 <= len(to) <= 15):
+            return 400, {"message": "Invalid phone number"}
+        if not body.get("sms") or not body.get("from"):
+            return 400, {"message": "sms and from are required"}
+        with self._lock:
+            message_id = str(next(self._ids))
+            self.balance -= 1
+            self._messages.append({
+                "message_id": message_id, "to": "+" + to, "from": body["from"], "sms": body["sms"],
+                "channel": body.get("channel", "generic"),
+                "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            })
+            balance = self.balance
+        return 200, {"message_id": message_id, "message": "Successfully Sent", "balance": balance,
+                     "user": "NexusTop Simulator"}
+
+    def _outbox_html(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(m['received_at'])}</td><td>{html.escape(m['to'])}</td>"
+            f"<td>{html.escape(m['from'])}</td><td>{html.escape(m['sms'])}</td></tr>"
+            for m in self.messages())
+        return ("<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='5'>"
+                "<title>SMS outbox (simulator)</title><style>body{font-family:sans-serif}td,th{padding:4px 8px;"
+                "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
+                "<h1>SMS outbox</h1><p>Messages the SMS gateway simulator accepted, newest first.</p>"
+                f"<table><tr><th>time (UTC)</th><th>to</th><th>from</th><th>text</th></tr>{rows}</table>"
+                "</body></html>")
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: bodies hold OTPs
+                return
+
+            def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self) -> dict[str, Any]:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    parsed = json.loads(raw or b"{}")
+                except ValueError:
+                    return {}
+                return parsed if isinstance(parsed, dict) else {}
+
+            def do_POST(self) -> None:
+                path = urlparse(self.path).path
+                body = self._body()
+                if path == "/api/sms/send":
+                    status, answer = simulator._send(body)
+                    try:
+                        self._reply(status, answer)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up (timeout mode)
+                elif path == "/_sim/mode":
+                    try:
+                        simulator.set_mode(str(body.get("mode", "")))
+                    except ValueError as exc:
+                        self._reply(400, {"message": str(exc)})
+                        return
+                    self._reply(200, {"mode": simulator.mode})
+                else:
+                    self._reply(404, {"message": "Not found"})
+
+            def do_GET(self) -> None:
+                parsed = urlparse(self.path)
+                if parsed.path in ("/", "/outbox"):
+                    self._reply(200, simulator._outbox_html(), "text/html; charset=utf-8")
+                elif parsed.path == "/outbox.json":
+                    to = parse_qs(parsed.query).get("to", [None])[0]
+                    self._reply(200, {"messages": simulator.messages(to)})
+                elif parsed.path == "/health":
+                    self._reply(200, {"status": "ok", "mode": simulator.mode})
+                else:
+                    self._reply(404, {"message": "Not found"})
+
+            def do_DELETE(self) -> None:
+                if urlparse(self.path).path == "/outbox":
+                    with simulator._lock:
+                        simulator._messages.clear()
+                    self._reply(200, {"cleared": True})
+                else:
+                    self._reply(404, {"message": "Not found"})
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="SMS gateway simulator (Termii-shaped API)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--api-key", default="sim-sms-key")
+    args = parser.parse_args()
+    simulator = SmsGatewaySimulator(host=args.host, port=args.port, api_key=args.api_key).start()
+    print(f"SMS simulator on {simulator.url} (outbox: {simulator.url}/outbox)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        simulator.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Accounts: registration, phone OTP, login with lockout, roles.
+
+Every function validates before writing; failures raise ``ApiError`` with a
+field error and leave nothing behind (except the OTP attempt counter and the
+audit trail, which exist to record failures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shared_apps.core.errors import ApiError, Forbidden
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record, client_ip
+from tenant_apps.notifications.services import sms_send
+
+from . import lockout
+from .country import normalize_phone
+from .models import HEAD_OFFICE_ROLES, OPERATOR_ROLES, TENANT_ROLES, OtpPurpose, PhoneOtp, User
+
+logger = logging.getLogger(__name__)
+
+GENERIC_LOGIN_ERROR = "Email or password is incorrect."
+
+
+def _field_error(field: str, message: str, *, code: str = "validation_error") -> ApiError:
+    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+
+
+# --- registration ------------------------------------------------------------------
+
+def user_register(*, email: str, phone: str, password: str, request: Any = None) -> tuple[User, bool]:
+    """Create a customer with an unverified phone and text them a code. Returns (user, otp_sent)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise _field_error("email", "Enter a valid email address.") from None
+    phone = normalize_phone(phone)
+    try:
+        validate_password(password, user=User(email=email, phone=phone))
+    except DjangoValidationError as exc:
+        raise ApiError("Some fields are invalid.", code="validation_error",
+                       fields={"password": list(exc.messages)}) from None
+    if User.objects.filter(email=email).exists():
+        raise _field_error("email", "An account with this email already exists.", code="duplicate_email")
+    if User.objects.filter(phone=phone).exists():
+        raise _field_error("phone", "An account with this phone number already exists.", code="duplicate_phone")
+    tenant_language = getattr(getattr(connection, "tenant", None), "default_language", "") or ""
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, phone=phone,
+                                            preferred_language=tenant_language[:5])
+            audit_record(action=AuditAction.USER_REGISTERED, request=request, actor=user,
+                         subject_type="user", subject_id=str(user.public_id))
+    except IntegrityError:  # a concurrent registration won the race
+        raise _field_error("email", "An account with this email or phone already exists.",
+                           code="duplicate_account") from None
+    sent = otp_send(user=user, request=request)
+    return user, sent
+
+
+# --- one-time codes -----------------------------------------------------------------
+
+def _otp_conf() -> dict:
+    return settings.PHONE_OTP
+
+
+def _hash_code(*, salt: str, phone: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    digest = hmac.new(key, f"{salt}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
+    return f"{salt}${digest}"
+
+
+def _code_matches(otp: PhoneOtp, code: str) -> bool:
+    salt = otp.code_hash.split("$", 1)[0]
+    return hmac.compare_digest(otp.code_hash, _hash_code(salt=salt, phone=otp.phone, code=code))
+
+
+def otp_send(*, user: User, request: Any = None) -> bool:
+    """Create a fresh code (older ones stop working) and text it. False when the SMS was not accepted."""
+    conf = _otp_conf()
+    now = timezone.now()
+    code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
+    with transaction.atomic():
+        PhoneOtp.objects.filter(user=user, consumed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        otp = PhoneOtp.objects.create(
+            user=user, phone=user.phone, purpose=OtpPurpose.VERIFY_PHONE,
+            code_hash=_hash_code(salt=secrets.token_hex(8), phone=user.phone, code=code),
+            created_at=now, expires_at=now + timedelta(seconds=conf["TTL_SECONDS"]))
+        audit_record(action=AuditAction.OTP_SENT, request=request, actor=user, subject_type="otp",
+                     subject_id=str(otp.pk))
+    minutes = conf["TTL_SECONDS"] // 60
+    brand = getattr(getattr(connection, "tenant", None), "brand_name", "") or "NexusTop"
+    text = f"{brand}: your code is {code}. It expires in {minutes} minutes. Never share it."
+    message = sms_send(to=user.phone, text=text, purpose="otp",
+                       redacted_text=text.replace(code, "*" * len(code)))
+    return message.status in ("sent", "pending")
+
+
+def otp_request(*, phone: str, request: Any = None) -> None:
+    """Send a code to a registered phone. Silent for unknown numbers (never reveals accounts)."""
+    phone = normalize_phone(phone)
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:
+        return
+    cooldown = timedelta(seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"])
+    if PhoneOtp.objects.filter(user=user, created_at__gt=timezone.now() - cooldown).exists():
+        return  # one code per cooldown: stops SMS bombing
+    otp_send(user=user, request=request)
+
+
+def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
+    """Check a code: marks the phone verified and returns the user (the caller issues tokens)."""
+    conf = _otp_conf()
+    phone = normalize_phone(phone)
+    code = (code or "").strip()
+    if not (code.isdigit() and len(code) == conf["DIGITS"]):
+        raise _field_error("code", f"Enter the {conf['DIGITS']}-digit code we sent.", code="invalid_otp")
+    now = timezone.now()
+    outcome = "invalid"
+    with transaction.atomic():
+        otp = (PhoneOtp.objects.select_for_update().select_related("user")
+               .filter(phone=phone, consumed_at__isnull=True, user__is_active=True)
+               .order_by("-created_at").first())
+        if otp is not None:
+            if otp.attempts >= conf["MAX_ATTEMPTS"]:
+                outcome = "exhausted"
+            elif otp.expires_at <= now:
+                outcome = "expired"
+            elif not _code_matches(otp, code):
+                PhoneOtp.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+                outcome = "exhausted" if otp.attempts + 1 >= conf["MAX_ATTEMPTS"] else "invalid"
+            else:
+                otp.consumed_at = now
+                otp.save(update_fields=["consumed_at"])
+                user = otp.user
+                if user.phone_verified_at is None:
+                    user.phone_verified_at = now
+                    user.save(update_fields=["phone_verified_at"])
+                    audit_record(action=AuditAction.PHONE_VERIFIED, request=request, actor=user,
+                                 subject_type="user", subject_id=str(user.public_id))
+                user.last_login = now
+                user.save(update_fields=["last_login"])
+                audit_record(action=AuditAction.OTP_VERIFIED, request=request, actor=user,
+                             subject_type="otp", subject_id=str(otp.pk))
+                return user
+        if otp is not None:
+            audit_record(action=AuditAction.OTP_FAILED, request=request, actor=otp.user, subject_type="otp",
+                         subject_id=str(otp.pk), details={"reason": outcome})
+    if outcome == "expired":
+        raise _field_error("code", "This code has expired. Request a new one.", code="otp_expired")
+    if outcome == "exhausted":
+        raise _field_error("code", "Too many wrong codes. Request a new one.", code="otp_attempts_exhausted")
+    raise _field_error("code", "The code is not valid.", code="invalid_otp")
+
+
+def require_phone_verified(user: Any) -> None:
+    """Call before moving money: 403 ``phone_not_verified`` unless the phone was proved by OTP."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.phone_verified_at is None:
+        raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+
+
+# --- login ----------------------------------------------------------------------------
+
+class TooManyAttempts(ApiError):
+    status_code = 429
+    code = "too_many_attempts"
+    message = "Too many failed attempts. Try again later."
+
+
+class InvalidCredentials(ApiError):
+    status_code = 401
+    code = "invalid_credentials"
+    message = GENERIC_LOGIN_ERROR
+
+
+def user_login(*, email: str, password: str, request: Any = None) -> User:
+    """Check credentials with lockout per account and per IP; the same answer whether or not the account exists."""
+    email = (email or "").strip().lower()
+    ip = client_ip(request)
+    if lockout.is_locked_out(email=email, ip=ip):
+        audit_record(action=AuditAction.LOGIN_LOCKED_OUT, request=request, actor_email=email,
+                     subject_type="login")
+        raise TooManyAttempts()
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        locked = lockout.register_failure(email=email, ip=ip)
+        audit_record(action=AuditAction.LOGIN_FAILED, request=request, actor_email=email, subject_type="login",
+                     details={"locked_out": locked})
+        raise InvalidCredentials()
+    lockout.register_success(email=email)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    audit_record(action=AuditAction.LOGIN_SUCCEEDED, request=request, actor=user, subject_type="user",
+                 subject_id=str(user.public_id))
+    return user
+
+
+def user_logout(*, user: User, refresh_token: Any, request: Any = None) -> None:
+    refresh_token.blacklist()
+    audit_record(action=AuditAction.LOGOUT, request=request, actor=user, subject_type="user",
+                 subject_id=str(user.public_id))
+
+
+# --- roles ---------------------------------------------------------------------------
+
+def user_change_role(*, actor: User, user: User, role: str, request: Any = None) -> User:
+    """Give ``user`` a new role; tenant roles on tenant domains, head-office roles on the public one."""
+    on_public = (getattr(connection, "schema_name", "public") or "public") == "public"
+    allowed = HEAD_OFFICE_ROLES if on_public else TENANT_ROLES
+    if role not in allowed:
+        raise _field_error("role", f"Choose one of: {', '.join(sorted(allowed))}.", code="invalid_role")
+    if user.pk == actor.pk:
+        raise Forbidden("You cannot change your own role.", code="own_role")
+    previous = user.role
+    if previous == role:
+        return user
+    with transaction.atomic():
+        user.role = role
+        user.is_staff = role in OPERATOR_ROLES or role in HEAD_OFFICE_ROLES
+        user.save(update_fields=["role", "is_staff"])
+        audit_record(action=AuditAction.ROLE_CHANGED, request=request, actor=actor, subject_type="user",
+                     subject_id=str(user.public_id), details={"from": previous, "to": role})
+    return user

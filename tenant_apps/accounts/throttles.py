@@ -1,0 +1,18 @@
+"""Rate limits for the auth endpoints, per client IP, rates from ``settings.AUTH_THROTTLE_RATES``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.throttling import ScopedRateThrottle
+
+
+class AuthRateThrottle(ScopedRateThrottle):
+    """Scoped throttle keyed by REMOTE_ADDR (X-Forwarded-For is client-controlled)."""
+
+    def get_rate(self) -> str | None:
+        return settings.AUTH_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Any) -> str:
+        return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -1,0 +1,76 @@
+"""JWTs bound to the schema they were issued in (the ``tenant`` claim)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from rest_framework import exceptions
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+from shared_apps.core.errors import ApiError
+
+
+def current_schema() -> str:
+    return getattr(connection, "schema_name", "public") or "public"
+
+
+def tenant_claim() -> str:
+    return getattr(settings, "JWT_TENANT_CLAIM", "tenant")
+
+
+def token_matches_tenant(token: Token) -> bool:
+    return token.get(tenant_claim()) == current_schema()
+
+
+class InvalidRefreshToken(ApiError):
+    status_code = 401
+    code = "token_not_valid"
+    message = "The refresh token is invalid, expired or already used."
+
+
+class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """Adds the tenant (schema) and role claims to every token pair."""
+
+    @classmethod
+    def get_token(cls, user: Any) -> RefreshToken:
+        token = super().get_token(user)
+        token[tenant_claim()] = current_schema()
+        token["role"] = user.role
+        return token
+
+
+def tokens_for_user(user: Any) -> tuple[str, str]:
+    """(access, refresh) for a user who has just proved who they are."""
+    refresh = TenantTokenObtainPairSerializer.get_token(user)
+    return str(refresh.access_token), str(refresh)
+
+
+def parse_refresh_token(raw: str) -> RefreshToken:
+    """Validate signature, expiry, blacklist and tenant; a clean 401 otherwise."""
+    try:
+        token = RefreshToken(raw)
+    except TokenError:
+        raise InvalidRefreshToken() from None
+    if not token_matches_tenant(token):
+        raise InvalidRefreshToken("This token was not issued for this site.")
+    return token
+
+
+class TenantTokenRefreshSerializer(TokenRefreshSerializer):
+    """Rotation with blacklist (simplejwt), refused outside the token's own tenant."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        parse_refresh_token(attrs["refresh"])
+        try:
+            return super().validate(attrs)
+        except TokenError:
+            raise InvalidRefreshToken() from None
+        except get_user_model().DoesNotExist:
+            raise InvalidRefreshToken() from None
+        except exceptions.AuthenticationFailed:  # inactive user
+            raise InvalidRefreshToken() from None

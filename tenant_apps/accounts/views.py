@@ -1,0 +1,201 @@
+"""Auth API on every tenant domain (and the head-office domain): thin views over the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dj_rest_auth.views import LoginView as RestAuthLoginView
+from dj_rest_auth.views import LogoutView as RestAuthLogoutView
+from dj_rest_auth.views import UserDetailsView
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from shared_apps.core.errors import Forbidden
+from tenant_apps.audit.selectors import audit_events
+from tenant_apps.audit.serializers import AuditEventSerializer
+
+from . import selectors, services
+from .permissions import IsHeadOffice, IsOperatorAdmin, IsOperatorStaff, IsSuperAdmin
+from .serializers import (
+    DetailSerializer,
+    OtpSerializer,
+    RefreshResponseSerializer,
+    RefreshSerializer,
+    RegisterResponseSerializer,
+    RegisterSerializer,
+    RoleChangeSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from .throttles import AuthRateThrottle
+from .tokens import parse_refresh_token, tokens_for_user
+
+ERRORS = {400: OpenApiResponse(description="Validation error (one error shape)"),
+          401: OpenApiResponse(description="Not authenticated / token refused"),
+          429: OpenApiResponse(description="Rate limited or locked out")}
+
+
+def token_pair_body(user: Any, request: Any) -> dict:
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+    access, refresh = tokens_for_user(user)
+    now = timezone.now()
+    return TokenPairSerializer({
+        "access": access, "refresh": refresh, "user": user,
+        "access_expiration": now + jwt_settings.ACCESS_TOKEN_LIFETIME,
+        "refresh_expiration": now + jwt_settings.REFRESH_TOKEN_LIFETIME,
+    }, context={"request": request}).data
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_register"
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer, **ERRORS},
+                   summary="Register with email, phone and password; a code is texted to the phone")
+    def post(self, request: Any) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, sent = services.user_register(**serializer.validated_data, request=request)
+        return Response(RegisterResponseSerializer({
+            "user": user, "otp_sent": sent,
+            "detail": "We texted you a code: send it to /api/auth/otp to verify your phone.",
+        }).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(RestAuthLoginView):
+    """dj-rest-auth login (email + password) answering a tenant-bound JWT pair."""
+
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_login"
+
+    @extend_schema(responses={200: TokenPairSerializer, **ERRORS}, summary="Log in with email and password")
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class OtpView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_otp"
+
+    @extend_schema(request=OtpSerializer,
+                   responses={200: TokenPairSerializer, 202: DetailSerializer, **ERRORS},
+                   summary="Request a login code by SMS (phone only), or verify it (phone + code) for tokens")
+    def post(self, request: Any) -> Response:
+        serializer = OtpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data.get("code"):
+            services.otp_request(phone=data["phone"], request=request)
+            return Response({"detail": "If this number is registered, a code has been sent."},
+                            status=status.HTTP_202_ACCEPTED)
+        user = services.otp_verify(phone=data["phone"], code=data["code"], request=request)
+        return Response(token_pair_body(user, request))
+
+
+class RefreshView(TokenRefreshView):
+    """Rotate a refresh token (the old one is blacklisted); refused on another tenant's domain."""
+
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_refresh"
+
+    @extend_schema(request=RefreshSerializer, responses={200: RefreshResponseSerializer, **ERRORS},
+                   summary="Exchange a refresh token for a new pair")
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(RestAuthLogoutView):
+    """Blacklist the refresh token (dj-rest-auth's logout, with the tenant and owner checks)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_refresh"
+    serializer_class = RefreshSerializer
+
+    @extend_schema(request=RefreshSerializer, responses={200: DetailSerializer, **ERRORS}, summary="Log out")
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return self.logout(request)
+
+    def logout(self, request: Any) -> Response:
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = parse_refresh_token(serializer.validated_data["refresh"])
+        from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+        if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.public_id):
+            raise Forbidden("This refresh token belongs to someone else.", code="token_owner_mismatch")
+        services.user_logout(user=request.user, refresh_token=token, request=request)
+        return Response({"detail": "Logged out."})
+
+
+class MeView(UserDetailsView):
+    """The logged-in user (dj-rest-auth user details); only the language can be changed."""
+
+    serializer_class = UserSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+
+class UserListView(ListAPIView):
+    """Operator staff: the tenant's users (``?role=agent&search=ada``)."""
+
+    permission_classes = [IsOperatorStaff]
+    serializer_class = UserSerializer
+
+    def get_queryset(self):
+        return selectors.users_list(role=self.request.query_params.get("role", ""),
+                                    search=self.request.query_params.get("search", ""))
+
+
+class UserRoleView(APIView):
+    """Operator admin: change a user's role (audited)."""
+
+    permission_classes = [IsOperatorAdmin]
+
+    @extend_schema(request=RoleChangeSerializer, responses={200: UserSerializer, **ERRORS})
+    def post(self, request: Any, public_id: str) -> Response:
+        serializer = RoleChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = selectors.user_get(public_id=public_id)
+        user = services.user_change_role(actor=request.user, user=user, role=serializer.validated_data["role"],
+                                         request=request)
+        return Response(UserSerializer(user).data)
+
+
+class AuditListView(ListAPIView):
+    """Operator admin: the tenant's audit trail (``?action=login_failed``)."""
+
+    permission_classes = [IsOperatorAdmin]
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return audit_events(action=params.get("action", ""), subject_id=params.get("subject_id", ""))
+
+
+# --- head office (public domain) ---------------------------------------------------------
+
+class HeadOfficeUserListView(UserListView):
+    permission_classes = [IsHeadOffice]
+
+
+class HeadOfficeUserRoleView(UserRoleView):
+    permission_classes = [IsSuperAdmin]
+
+
+class HeadOfficeAuditListView(AuditListView):
+    permission_classes = [IsHeadOffice]
+
+

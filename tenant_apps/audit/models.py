@@ -1,0 +1,57 @@
+"""The append-only audit trail, one table per schema (tenant audit; public = platform audit).
+
+Rows are never updated or deleted: a database trigger refuses UPDATE, DELETE
+and TRUNCATE, so not even a bug or a console session can rewrite history.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    USER_REGISTERED = "user_registered", _("User registered")
+    LOGIN_SUCCEEDED = "login_succeeded", _("Login succeeded")
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    LOGIN_LOCKED_OUT = "login_locked_out", _("Login refused: locked out")
+    LOGOUT = "logout", _("Logout")
+    OTP_SENT = "otp_sent", _("OTP sent")
+    OTP_VERIFIED = "otp_verified", _("OTP verified")
+    OTP_FAILED = "otp_failed", _("OTP failed")
+    PHONE_VERIFIED = "phone_verified", _("Phone verified")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    KYC_SUBMITTED = "kyc_submitted", _("KYC submitted")
+    KYC_CHECKED = "kyc_checked", _("KYC number checked by the verifier")
+    KYC_APPROVED = "kyc_approved", _("KYC approved")
+    KYC_REJECTED = "kyc_rejected", _("KYC rejected")
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
+    tenant = models.CharField(max_length=63, help_text=_("Schema the event happened in."))
+    # No foreign keys: the trail must outlive (and never block) changes to users.
+    actor_id = models.UUIDField(null=True, blank=True, db_index=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    actor_role = models.CharField(max_length=24, blank=True)
+    subject_type = models.CharField(max_length=32, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(name="audit_no_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement,
+                              when=pgtrigger.Before,
+                              func="RAISE EXCEPTION 'the audit trail is append-only'; RETURN NULL;"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_email or '-'}"

@@ -1,0 +1,259 @@
+"""KYC: submit a number and documents, automatic check, operator review, tier limits.
+
+The identity number is validated by the country adapter, encrypted before it
+touches the database, and decrypted only for the verifier call. No response,
+exception message or log line carries it: only ``number_masked``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from countries.errors import InvalidKycNumber
+from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
+from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
+from shared_apps.core.errors import ApiError, Conflict, Forbidden
+from tenant_apps.accounts.country import current_adapter, current_country
+from tenant_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record
+
+from . import crypto
+from .models import (
+    DocumentKind,
+    KycDocument,
+    KycSpend,
+    KycStatus,
+    KycSubmission,
+    VerificationStatus,
+)
+from .selectors import kyc_current_tier, kyc_spent_today
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_DOCUMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+
+
+def _field_error(field: str, message: str, *, code: str = "validation_error") -> ApiError:
+    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    kind: str
+    file: Any  # a Django UploadedFile
+
+
+def _validate_documents(documents: list[UploadedDocument]) -> None:
+    limit = settings.KYC_MAX_DOCUMENT_BYTES
+    for document in documents:
+        if document.kind not in DocumentKind.values:
+            raise _field_error(document.kind, "Unknown document kind.")
+        content_type = getattr(document.file, "content_type", "") or ""
+        if content_type not in ALLOWED_DOCUMENT_TYPES:
+            raise _field_error(document.kind, "Upload a JPEG, PNG or PDF file.", code="invalid_document")
+        if not document.file.size or document.file.size > limit:
+            raise _field_error(document.kind, f"Files must be between 1 byte and {limit // (1024 * 1024)} MB.",
+                               code="invalid_document")
+
+
+def kyc_submit(*, user: User, scheme: str, number: str, documents: list[UploadedDocument] | None = None,
+               request: Any = None) -> KycSubmission:
+    """Validate, encrypt and store a submission with its documents, then ask the verifier."""
+    documents = documents or []
+    adapter = current_adapter()
+    schemes = {item.code: item for item in adapter.kyc_schemes}
+    if scheme not in schemes:
+        raise _field_error("scheme", f"Choose one of: {', '.join(schemes)}.", code="unknown_kyc_scheme")
+    try:
+        canonical = schemes[scheme].validate(number or "")
+    except InvalidKycNumber as exc:
+        # The adapter's message echoes the input: answer with our own words only.
+        raise _field_error("number", f"This is not a valid {schemes[scheme].label}.",
+                           code=getattr(exc, "code", "invalid_kyc_number")) from None
+    _validate_documents(documents)
+    fingerprint = crypto.fingerprint(scheme=scheme, number=canonical)
+    live = KycSubmission.objects.exclude(status=KycStatus.REJECTED)
+    if live.filter(user=user, scheme=scheme).exists():
+        raise _field_error("scheme", "You already have a submission for this scheme.", code="kyc_already_submitted")
+    if live.filter(scheme=scheme, number_fingerprint=fingerprint).exclude(user=user).exists():
+        raise _field_error("number", "This number is already used by another account.", code="kyc_number_in_use")
+    try:
+        with transaction.atomic():
+            submission = KycSubmission.objects.create(
+                user=user, scheme=scheme, number_encrypted=crypto.encrypt_number(canonical),
+                number_masked=crypto.mask_number(canonical), number_fingerprint=fingerprint)
+            for document in documents:
+                KycDocument.objects.create(submission=submission, kind=document.kind, file=document.file,
+                                           content_type=document.file.content_type,
+                                           size_bytes=document.file.size)
+            audit_record(action=AuditAction.KYC_SUBMITTED, request=request, actor=user, subject_type="kyc",
+                         subject_id=str(submission.public_id),
+                         details={"scheme": scheme, "number": submission.number_masked,
+                                  "documents": [d.kind for d in documents]})
+    except IntegrityError:
+        raise _field_error("scheme", "You already have a submission for this scheme.",
+                           code="kyc_already_submitted") from None
+    kyc_verify_number(submission=submission, request=request)
+    return submission
+
+
+def _verifier() -> tuple[Any, ProviderConfig] | None:
+    conf = settings.KYC_VERIFIER
+    if not conf.get("ENABLED"):
+        return None
+    plugin = importlib.import_module(f"provider_plugins.{conf.get('PLUGIN', 'kyc_verifier')}").PLUGIN
+    config = ProviderConfig(base_url=conf["BASE_URL"],
+                            credentials={"partner_id": conf["PARTNER_ID"], "api_key": conf["API_KEY"]},
+                            timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)))
+    return plugin["connector"](), config
+
+
+def kyc_verify_number(*, submission: KycSubmission, request: Any = None) -> KycSubmission:
+    """Ask the verifier plugin about the number (outside any transaction: it is a network call).
+
+    ``no_match`` rejects the submission automatically; ``match`` leaves it for an
+    operator; anything unclear stays ``pending`` to be checked again.
+    """
+    verifier = _verifier()
+    if verifier is None or submission.status != KycStatus.PENDING:
+        return submission
+    connector, config = verifier
+    country = current_country()
+    if not connector.supports(country=country, scheme=submission.scheme):
+        return submission
+    check = KycCheckRequest(country=country, scheme=submission.scheme,
+                            number=crypto.decrypt_number(submission.number_encrypted),
+                            reference=str(submission.public_id), user_reference=str(submission.user.public_id))
+    try:
+        result = connector.check(config, check)
+    except ProviderFault as exc:
+        submission.verification_status, submission.verification_code = VerificationStatus.PENDING, exc.code[:16]
+        submission.save(update_fields=["verification_status", "verification_code"])
+        logger.warning("KYC check of submission %s unclear: %s", submission.public_id, exc.code)
+        return submission
+    except ProviderError as exc:  # unsupported scheme at the provider: leave it to people
+        logger.info("KYC check of submission %s not possible: %s", submission.public_id, exc.code)
+        return submission
+    with transaction.atomic():
+        submission.verification_status = VerificationStatus(result.match.value)
+        submission.verification_reference = result.provider_reference[:64]
+        submission.verification_code = result.result_code[:16]
+        fields = ["verification_status", "verification_reference", "verification_code"]
+        if result.match == KycMatch.NO_MATCH:
+            submission.status = KycStatus.REJECTED
+            submission.reviewed_at = timezone.now()
+            submission.review_note = f"Automatic check: {result.result_text or 'no match'}"[:255]
+            fields += ["status", "reviewed_at", "review_note"]
+        submission.save(update_fields=fields)
+        audit_record(action=AuditAction.KYC_CHECKED, request=request, subject_type="kyc",
+                     subject_id=str(submission.public_id),
+                     details={"result": result.match.value, "code": result.result_code})
+        if result.match == KycMatch.NO_MATCH:
+            audit_record(action=AuditAction.KYC_REJECTED, request=request, subject_type="kyc",
+                         subject_id=str(submission.public_id), details={"automatic": True})
+    return submission
+
+
+def kyc_decide(*, reviewer: User, submission: KycSubmission, approve: bool, note: str = "",
+               request: Any = None) -> KycSubmission:
+    """An operator approves or rejects a pending submission (never their own)."""
+    if submission.user_id == reviewer.pk:
+        raise Forbidden("You cannot review your own KYC submission.", code="own_submission")
+    with transaction.atomic():
+        locked = KycSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.status != KycStatus.PENDING:
+            raise Conflict("This submission has already been decided.", code="kyc_already_decided")
+        locked.status = KycStatus.APPROVED if approve else KycStatus.REJECTED
+        locked.reviewed_by = reviewer
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note[:255]
+        locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+        audit_record(action=AuditAction.KYC_APPROVED if approve else AuditAction.KYC_REJECTED, request=request,
+                     actor=reviewer, subject_type="kyc", subject_id=str(locked.public_id),
+                     details={"scheme": locked.scheme, "number": locked.number_masked, "note": note[:255]})
+    return locked
+
+
+# --- tier limits (called by wallet and purchase code) ----------------------------------------
+
+class KycLimitExceeded(ApiError):
+    status_code = 403
+    code = "kyc_limit_exceeded"
+    message = "This amount is above the limit of your verification level."
+
+
+def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
+    """Raise ``KycLimitExceeded`` unless ``amount_minor`` fits the user's tier (single and daily).
+
+    Returns the tier. Call it before moving money; record the movement with
+    ``kyc_record_spend`` in the same transaction (or use ``kyc_reserve``).
+    """
+    adapter = current_adapter()
+    if currency != adapter.currency:
+        raise ApiError(f"This site works in {adapter.currency}.", code="currency_mismatch",
+                       fields={"currency": [f"Expected {adapter.currency}."]})
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise ApiError("Some fields are invalid.", code="invalid_amount",
+                       fields={"amount": ["The amount must be a positive whole number of minor units."]})
+    tier = kyc_current_tier(user=user)
+    if tier is None:
+        raise KycLimitExceeded("Verify your phone number before moving money.",
+                               fields={"amount": ["No verification level yet."]})
+    if amount_minor > tier.single_limit_minor:
+        raise KycLimitExceeded(
+            f"The most you can move at once at {tier.name} is {adapter.format_amount(tier.single_limit_minor)}.",
+            fields={"amount": [f"Single limit: {adapter.from_minor(tier.single_limit_minor)} {currency}."]})
+    spent = kyc_spent_today(user=user, currency=currency)
+    if spent + amount_minor > tier.daily_limit_minor:
+        left = max(tier.daily_limit_minor - spent, 0)
+        raise KycLimitExceeded(
+            f"This would pass your daily limit at {tier.name}: "
+            f"{adapter.format_amount(left)} left today.",
+            fields={"amount": [f"Daily limit left: {adapter.from_minor(left)} {currency}."]})
+    return tier
+
+
+def kyc_record_spend(*, user: User, amount_minor: int, currency: str, reference: str) -> KycSpend:
+    """Count money moved against the daily limit; the same reference twice counts once."""
+    spend, _created = KycSpend.objects.get_or_create(
+        user=user, reference=reference, defaults={"amount_minor": amount_minor, "currency": currency})
+    return spend
+
+
+def kyc_release_spend(*, user: User, reference: str) -> KycSpend | None:
+    """Give back a recorded amount (the purchase failed): a negative row, once."""
+    original = KycSpend.objects.filter(user=user, reference=reference).first()
+    if original is None:
+        return None
+    release, _created = KycSpend.objects.get_or_create(
+        user=user, reference=f"{reference}:release",
+        defaults={"amount_minor": -original.amount_minor, "currency": original.currency})
+    return release
+
+
+def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str) -> KycSpend:
+    """Check and record in one step, serialised per user (row lock) so two requests cannot both pass."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if KycSpend.objects.filter(user=user, reference=reference).exists():
+            return KycSpend.objects.get(user=user, reference=reference)
+        kyc_check_limits(user=user, amount_minor=amount_minor, currency=currency)
+        return kyc_record_spend(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
+
+
+
+def kyc_recheck_pending(*, limit: int = 100) -> int:
+    """Ask the verifier again about submissions whose check was unclear; returns how many were retried."""
+    pending = list(KycSubmission.objects.select_related("user").filter(
+        status=KycStatus.PENDING, verification_status=VerificationStatus.PENDING).order_by("created_at")[:limit])
+    for submission in pending:
+        kyc_verify_number(submission=submission)
+    return len(pending)

@@ -1,0 +1,56 @@
+"""Sending SMS through the configured provider plugin, with a delivery log."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderTimeout
+from provider_plugins.interfaces.sms import SmsConnector
+from provider_plugins.interfaces.sms import SmsMessage as OutgoingSms
+
+from .models import SmsMessage, SmsStatus
+
+logger = logging.getLogger(__name__)
+
+
+def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
+    """The configured plugin (by name, never a static import of a provider) and its config."""
+    conf = settings.SMS_GATEWAY
+    name = conf["PLUGIN"]
+    plugin = importlib.import_module(f"provider_plugins.{name}").PLUGIN
+    config = ProviderConfig(
+        base_url=conf["BASE_URL"],
+        credentials={"api_key": conf["API_KEY"]},
+        timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)),
+        options={"sender_id": conf.get("SENDER_ID", "NexusTop")},
+    )
+    return name, plugin["connector"](), config
+
+
+def sms_send(*, to: str, text: str, purpose: str, redacted_text: str | None = None) -> SmsMessage:
+    """Send one SMS now and log the outcome. Never raises for provider trouble: the row says what happened.
+
+    ``redacted_text`` is what gets stored (pass it whenever ``text`` holds a secret).
+    """
+    provider, connector, config = sms_gateway()
+    message = SmsMessage.objects.create(to=to, purpose=purpose, body_redacted=redacted_text or text,
+                                        provider=provider)
+    try:
+        result = connector.send(config, OutgoingSms(to=to, text=text, reference=str(message.reference),
+                                                    sender_id=config.options.get("sender_id", "")))
+    except ProviderTimeout:
+        message.status, message.error_code = SmsStatus.PENDING, ProviderTimeout.code
+        logger.warning("SMS %s: provider timeout", message.reference)
+    except ProviderError as exc:
+        message.status, message.error_code = SmsStatus.FAILED, exc.code
+        logger.warning("SMS %s failed: %s", message.reference, exc.code)
+    else:
+        message.status = SmsStatus.SENT
+        message.provider_message_id = result.provider_message_id
+        message.sent_at = timezone.now()
+    message.save(update_fields=["status", "error_code", "provider_message_id", "sent_at"])
+    return message
