@@ -15,10 +15,12 @@ from provider_plugins.interfaces.plugin import Plugin
 PLUGINS: dict[str, str] = {
     "aggregator": "provider_plugins.aggregator",
     "flutterwave": "provider_plugins.flutterwave",
+    "kyc_verifier": "provider_plugins.kyc_verifier",
     "mtn": "provider_plugins.mtn",
     "mtn_momo": "provider_plugins.mtn_momo",
     "orange_money": "provider_plugins.orange_money",
     "paystack": "provider_plugins.paystack",
+    "sms_gateway": "provider_plugins.sms_gateway",
     "vtpass": "provider_plugins.vtpass",
 }
 

@@ -6,17 +6,19 @@ simulator answers like the real service (result codes 1012/1013/1022/1015).
 
 from __future__ import annotations
 
-from .connector import SmileStyleKycConnector
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
-PLUGIN = {
-    "name": "kyc_verifier",
-    "display_name": "KYC verifier (Smile ID-compatible)",
-    "capabilities": ("kyc",),
-    "countries": ("NG", "GH", "BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG"),
-    "connector": SmileStyleKycConnector,
-    "simulator": "provider_plugins.kyc_verifier.simulator:KycVerifierSimulator",
-    "credentials": ("partner_id", "api_key"),
-    "options": ("id_types",),
-}
+from .connector import SmileStyleKycConnector
+from .simulator import KycVerifierSimulator
+
+PLUGIN = Plugin(
+    key="kyc_verifier",
+    name="KYC verifier (Smile ID-compatible)",
+    connectors={Capability.KYC: SmileStyleKycConnector},
+    simulator=KycVerifierSimulator,
+    demo_port=8026,
+    countries=("NG", "GH", "BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG"),
+    credential_fields=("partner_id", "api_key"),
+)
 
 __all__ = ["PLUGIN", "SmileStyleKycConnector"]

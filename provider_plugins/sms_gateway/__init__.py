@@ -7,17 +7,19 @@ completed without a phone.
 
 from __future__ import annotations
 
-from .connector import TermiiSmsConnector
+from provider_plugins.interfaces.plugin import Capability, Plugin
 
-PLUGIN = {
-    "name": "sms_gateway",
-    "display_name": "SMS gateway (Termii-compatible)",
-    "capabilities": ("sms",),
-    "countries": ("*",),
-    "connector": TermiiSmsConnector,
-    "simulator": "provider_plugins.sms_gateway.simulator:SmsGatewaySimulator",
-    "credentials": ("api_key",),
-    "options": ("sender_id", "channel"),
-}
+from .connector import TermiiSmsConnector
+from .simulator import SmsGatewaySimulator
+
+PLUGIN = Plugin(
+    key="sms_gateway",
+    name="SMS gateway (Termii-compatible)",
+    connectors={Capability.SMS: TermiiSmsConnector},
+    simulator=SmsGatewaySimulator,
+    demo_port=8025,
+    countries=(),
+    credential_fields=("api_key",),
+)
 
 __all__ = ["PLUGIN", "TermiiSmsConnector"]

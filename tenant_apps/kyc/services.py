@@ -7,7 +7,6 @@ exception message or log line carries it: only ``number_masked``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,8 @@ from django.utils import timezone
 from countries.errors import InvalidKycNumber
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
+from provider_plugins.interfaces.plugin import Capability
+from provider_plugins.registry import get_plugin
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
 from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.models import User
@@ -109,11 +110,11 @@ def _verifier() -> tuple[Any, ProviderConfig] | None:
     conf = settings.KYC_VERIFIER
     if not conf.get("ENABLED"):
         return None
-    plugin = importlib.import_module(f"provider_plugins.{conf.get('PLUGIN', 'kyc_verifier')}").PLUGIN
+    plugin = get_plugin(conf.get("PLUGIN", "kyc_verifier"))
     config = ProviderConfig(base_url=conf["BASE_URL"],
                             credentials={"partner_id": conf["PARTNER_ID"], "api_key": conf["API_KEY"]},
                             timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)))
-    return plugin["connector"](), config
+    return plugin.connector(Capability.KYC)(), config
 
 
 def kyc_verify_number(*, submission: KycSubmission, request: Any = None) -> KycSubmission:

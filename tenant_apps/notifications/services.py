@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from django.conf import settings
 from django.utils import timezone
 
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderTimeout
+from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sms import SmsConnector
 from provider_plugins.interfaces.sms import SmsMessage as OutgoingSms
+from provider_plugins.registry import get_plugin
 
 from .models import SmsMessage, SmsStatus
 
@@ -21,14 +22,14 @@ def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
     """The configured plugin (by name, never a static import of a provider) and its config."""
     conf = settings.SMS_GATEWAY
     name = conf["PLUGIN"]
-    plugin = importlib.import_module(f"provider_plugins.{name}").PLUGIN
+    plugin = get_plugin(name)
     config = ProviderConfig(
         base_url=conf["BASE_URL"],
         credentials={"api_key": conf["API_KEY"]},
         timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)),
         options={"sender_id": conf.get("SENDER_ID", "NexusTop")},
     )
-    return name, plugin["connector"](), config
+    return name, plugin.connector(Capability.SMS)(), config
 
 
 def sms_send(*, to: str, text: str, purpose: str, redacted_text: str | None = None) -> SmsMessage:

@@ -31,8 +31,8 @@ MESSAGE = SmsMessage(to="+2348030000001", text="hello", reference="ref-1")
 
 
 def test_plugin_descriptor():
-    assert PLUGIN["name"] == "sms_gateway" and "sms" in PLUGIN["capabilities"]
-    assert PLUGIN["connector"] is TermiiSmsConnector
+    assert PLUGIN.key == "sms_gateway" and "sms" in PLUGIN.capabilities
+    assert PLUGIN.connector("sms") is TermiiSmsConnector
 
 
 def test_send_lands_in_outbox(config, sms_simulator):

@@ -28,7 +28,7 @@ def check(config, number="22212345678", scheme="bvn", country="NG", **extra):
 
 
 def test_descriptor():
-    assert PLUGIN["name"] == "kyc_verifier" and "kyc" in PLUGIN["capabilities"]
+    assert PLUGIN.key == "kyc_verifier" and "kyc" in PLUGIN.capabilities
 
 
 def test_match_and_no_match(config):

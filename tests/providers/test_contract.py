@@ -34,8 +34,9 @@ def test_connectors_implement_their_capability_protocols(plugin):
             assert isinstance(connector_class(CONFIG), PROTOCOLS[capability]), (plugin.key, capability)
     if plugin.catalog is not None:
         assert isinstance(plugin.catalog(CONFIG), CatalogConnector)
-    else:  # only payment rails have no catalog
-        assert set(plugin.connectors) <= {Capability.PAYMENTS, Capability.PAYOUTS}, plugin.key
+    else:  # only payment rails, SMS and KYC have no catalog
+        assert set(plugin.connectors) <= {Capability.PAYMENTS, Capability.PAYOUTS, Capability.SMS,
+                                          Capability.KYC}, plugin.key
     if plugin.callbacks is not None:
         assert isinstance(plugin.callbacks(CONFIG), CallbackParser)
 

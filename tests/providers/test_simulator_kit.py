@@ -45,7 +45,8 @@ def test_registry_loads_every_plugin_with_a_simulator():
         if Capability.AIRTIME in plugin.capabilities:
             assert plugin.catalog is not None
         else:
-            assert set(plugin.capabilities) <= {Capability.PAYMENTS, Capability.PAYOUTS}
+            assert set(plugin.capabilities) <= {Capability.PAYMENTS, Capability.PAYOUTS, Capability.SMS,
+                                                Capability.KYC}
     assert {p.key for p in all_plugins() if Capability.PAYMENTS in p.capabilities} >= {"paystack", "flutterwave"}
     assert get_plugin("vtpass").connector("electricity").__name__ == "VTPassConnector"
     assert get_plugin("aggregator").countries == ("GH", "SN", "CI")

@@ -144,3 +144,12 @@ from .integrations.observability import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
+
+# --- demo (`make run`) ---------------------------------------------------------
+# Extra processes (name, python args) and demo seeders (dotted callables run by
+# `seed_demo` after the demo tenants exist), composed here from each integration.
+DEVSTACK_PROCESSES = [SIMULATORS_DEVSTACK_PROCESS]  # noqa: F405
+DEMO_SEEDERS = [
+    "shared_apps.providers.demo.seed_demo_providers",
+    "tenant_apps.notifications.demo.sms_outbox_lines",
+]

@@ -96,8 +96,3 @@ KYC_VERIFIER = {
 KYC_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 # --- make run: the simulators a person needs to complete sign-up ---------------
-DEVSTACK_PROCESSES = [
-    ("sms-simulator", ["-m", "provider_plugins.sms_gateway.simulator", "--port", "8025"]),
-    ("kyc-simulator", ["-m", "provider_plugins.kyc_verifier.simulator", "--port", "8026"]),
-]
-DEMO_SEEDERS = ["tenant_apps.notifications.demo.sms_outbox_lines"]

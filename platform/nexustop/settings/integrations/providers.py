@@ -19,8 +19,6 @@ CELERY_BEAT_SCHEDULE.update({
     "catalog-sync-all-providers": {"task": "catalog.sync_all", "schedule": crontab(minute=17, hour="*/6")},
 })
 
-# Demo data and processes for `make run` (tenants/demo.py, nexustop/devstack.py).
-DEMO_SEEDERS = ["shared_apps.providers.demo.seed_demo_providers"]
-DEVSTACK_PROCESSES = [
-    ("simulators", ["-m", "provider_plugins.simulate", *[f"--port={item}" for item in PROVIDER_SIMULATOR_PORTS]]),
-]
+# `make run` starts every registered simulator (telecom, gateways, SMS, KYC) in one process.
+SIMULATORS_DEVSTACK_PROCESS = (
+    "simulators", ["-m", "provider_plugins.simulate", *[f"--port={item}" for item in PROVIDER_SIMULATOR_PORTS]])
