@@ -1,3 +1,20 @@
-"""Ledger and wallets: currencies, hold expiry, reconciliation schedule."""
+"""Ledger and wallets: hold expiry and reconciliation schedules."""
 
 from __future__ import annotations
+
+from celery.schedules import crontab
+
+from ..env import env_str
+from .celery import CELERY_BEAT_SCHEDULE
+
+# Expired holds go back to their wallets within a minute.
+CELERY_BEAT_SCHEDULE["ledger-release-expired-holds"] = {
+    "task": "ledger.release_expired_holds",
+    "schedule": 60.0,
+}
+# Every wallet balance against its postings, every entry balanced: nightly, reported, never auto-fixed.
+CELERY_BEAT_SCHEDULE["wallet-reconcile-ledgers"] = {
+    "task": "wallet.reconcile_ledgers",
+    "schedule": crontab(minute=env_str("LEDGER_RECONCILE_MINUTE", "15"), hour=env_str("LEDGER_RECONCILE_HOUR", "2")),
+}
+
