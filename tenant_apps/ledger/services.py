@@ -251,6 +251,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
     """
     if (to_account is None) == (not splits):
         raise ValueError("give exactly one of to_account or splits")
+    requested = amount
     with transaction.atomic():
         locked = _lock_hold(hold)
         if splits:
@@ -263,7 +264,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
             amount = locked.amount if amount is None else _check_amount(amount, allow_zero=True, positive=True)
             targets = [(to_account, amount)]
         if locked.status == HoldStatus.SETTLED:
-            if amount != locked.settled_amount:
+            if (requested is not None or splits) and amount != locked.settled_amount:
                 raise HoldClosed(_closed_message(locked))
             return locked
         if locked.status == HoldStatus.RELEASED:

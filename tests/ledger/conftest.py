@@ -44,6 +44,13 @@ def run_concurrently(count: int, fn: Callable[[int], object], *, schema: str = "
     return results
 
 
+@pytest.mark.django_db
+def test_database_is_set_up():
+    """Imported into modules of committed-data tests: makes pytest-django create the test database
+    even when only that module is selected (``live_db`` alone does not)."""
+    assert connection.settings_dict["NAME"].startswith("test_")
+
+
 @pytest.fixture
 def ng(db):
     """Run the test body inside the ng schema (rolled back at the end)."""
