@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -42,6 +43,12 @@ class WalletView(APIView):
         return Response({"default_currency": default, "wallets": wallets})
 
 
+class StatementPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class WalletTransactionsView(APIView):
     """GET /api/wallet/transactions: paginated statement; ``?format=csv`` exports every matching line."""
 
@@ -60,9 +67,7 @@ class WalletTransactionsView(APIView):
             response = Response(rows)
             response["Content-Disposition"] = 'attachment; filename="wallet-statement.csv"'
             return response
-        from rest_framework.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
+        paginator = StatementPagination()
         page = paginator.paginate_queryset(postings, request, view=self)
         return paginator.get_paginated_response([statement_row(p) for p in page])
 
