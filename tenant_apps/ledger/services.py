@@ -35,7 +35,7 @@ from .errors import (
     InvalidAmount,
     UnbalancedEntry,
 )
-from .models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry, Posting
+from .models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _same_lines(entry: JournalEntry, lines: Sequence[Line]) -> bool:
     return stored == Counter((line.account.pk, line.amount) for line in lines)
 
 
-def _apply_wallet_deltas(lines: Sequence[Line]) -> None:
+def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
     """Change cached wallet balances, locking rows in ascending id order; refuse going below zero."""
     deltas: dict[int, int] = defaultdict(int)
     accounts: dict[int, Account] = {}
@@ -106,20 +106,19 @@ def _apply_wallet_deltas(lines: Sequence[Line]) -> None:
         if line.account.kind in WALLET_KINDS:
             deltas[line.account.pk] += line.amount
             accounts[line.account.pk] = line.account
-    with connection.cursor() as cursor:
-        for account_id in sorted(deltas):
-            delta = deltas[account_id]
-            if delta == 0:
-                continue
-            cursor.execute(
-                "UPDATE ledger_account SET balance = balance + %s "
-                "WHERE id = %s AND balance + %s >= 0 RETURNING balance",
-                [delta, account_id, delta],
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise InsufficientFunds(fields={"account": [str(accounts[account_id].public_id)]})
-            accounts[account_id].balance = row[0]
+    for account_id in sorted(deltas):
+        delta = deltas[account_id]
+        if delta == 0:
+            continue
+        cursor.execute(
+            "UPDATE ledger_account SET balance = balance + %s "
+            "WHERE id = %s AND balance + %s >= 0 RETURNING balance",
+            [delta, account_id, delta],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise InsufficientFunds(fields={"account": [str(accounts[account_id].public_id)]})
+        accounts[account_id].balance = row[0]
 
 
 def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
@@ -127,32 +126,38 @@ def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
     """Post one balanced entry atomically; the same (entry_type, reference) posts at most once.
 
     Raises InsufficientFunds (nothing written) when a wallet would go below zero.
+    One cursor for the whole entry: django-tenants sets the search_path once per cursor.
     """
     _validate_lines(lines)
     if not reference:
         raise ValueError("reference is required")
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # ON CONFLICT waits for a concurrent insert of the same reference, then skips: no savepoint needed.
-            cursor.execute(
-                "INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at) "
-                "VALUES (%s, %s, %s::jsonb, %s) ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id",
-                [entry_type, reference, json.dumps(dict(metadata or {}), cls=DjangoJSONEncoder), timezone.now()],
-            )
-            row = cursor.fetchone()
+    metadata_json = json.dumps(dict(metadata or {}), cls=DjangoJSONEncoder)
+    created_at = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ON CONFLICT waits for a concurrent insert of the same reference, then skips: no savepoint needed.
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at) "
+            "VALUES (%s, %s, %s::jsonb, %s) ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id",
+            [entry_type, reference, metadata_json, created_at],
+        )
+        row = cursor.fetchone()
         if row is None:
             existing = JournalEntry.objects.get(entry_type=entry_type, reference=reference)
             if not _same_lines(existing, lines):
                 raise EntryReferenceConflict(fields={"reference": [reference]})
             existing.created_now = False
             return existing
-        _apply_wallet_deltas(lines)
         entry_id = row[0]
-        Posting.objects.bulk_create(
-            [Posting(entry_id=entry_id, account=line.account, amount=line.amount, currency=line.currency)
-             for line in lines]
+        _apply_wallet_deltas(cursor, lines)
+        placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(lines))
+        params = [value for line in lines for value in (entry_id, line.account.pk, line.amount, line.currency)]
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount, currency) VALUES " + placeholders,  # noqa: S608
+            params,
         )
-    entry = JournalEntry.objects.get(pk=entry_id)
+    entry = JournalEntry(pk=entry_id, entry_type=entry_type, reference=reference, metadata=json.loads(metadata_json),
+                         created_at=created_at)
+    entry._state.adding = False
     entry.created_now = True
     return entry
 
