@@ -151,7 +151,7 @@ class Command(BaseCommand):
             try:
                 with schema_context(schema):
                     wallets = list(Account.objects.filter(pk__in=wallet_ids))
-                    barrier.wait()
+                    barrier.wait(timeout=120)
                     n = 0
                     while not stop.is_set():
                         source, destination = rng.sample(wallets, 2)
@@ -167,15 +167,19 @@ class Command(BaseCommand):
             except BaseException as exc:
                 errors.append(exc)
                 stop.set()
+                barrier.abort()
             finally:
                 connection.close()
 
         pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
         for thread in pool:
             thread.start()
-        barrier.wait()
+        try:
+            barrier.wait(timeout=120)
+        except threading.BrokenBarrierError:
+            stop.set()
         started = time.perf_counter()
-        time.sleep(seconds)
+        stop.wait(seconds)
         stop.set()
         for thread in pool:
             thread.join()
