@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, cast, overload
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -179,6 +180,16 @@ def _check_currency(currency: str) -> str:
     return currency
 
 
+@overload
+def wallet_for(*, user, currency: str | None = None, create: Literal[True] = True, kind: str | None = None) -> Account:
+    ...
+
+
+@overload
+def wallet_for(*, user, currency: str | None = None, create: bool, kind: str | None = None) -> Account | None:
+    ...
+
+
 def wallet_for(*, user, currency: str | None = None, create: bool = True, kind: str | None = None) -> Account | None:
     """The user's wallet in ``currency`` (default: the tenant's); agents get an agent wallet."""
     currency = _check_currency(currency or tenant_currency().code)
@@ -267,7 +278,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
             targets = [(split.account, split.amount) for split in splits]
         else:
             amount = locked.amount if amount is None else _check_amount(amount, allow_zero=True, positive=True)
-            targets = [(to_account, amount)]
+            targets = [(cast(Account, to_account), amount)]
         if locked.status == HoldStatus.SETTLED:
             if (requested is not None or splits) and amount != locked.settled_amount:
                 raise HoldClosed(_closed_message(locked))

@@ -39,3 +39,36 @@ class AdjustmentSerializer(serializers.Serializer):
                                       help_text="signed: positive credits the wallet, negative debits it")
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     reason = serializers.CharField(max_length=255)
+
+
+# --- response shapes (documentation for the OpenAPI schema) ---------------------------------
+
+class WalletBalanceSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    kind = serializers.CharField()
+    available = serializers.CharField(help_text="decimal string, e.g. 1250.00")
+    on_hold = serializers.CharField(help_text="decimal string: placed holds not yet settled or released")
+
+
+class WalletResponseSerializer(serializers.Serializer):
+    default_currency = serializers.CharField()
+    wallets = WalletBalanceSerializer(many=True)
+
+
+class StatementRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=StatementStatus.ALL)
+    reference = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["credit", "debit"])
+    amount = serializers.CharField(help_text="signed decimal string")
+    currency = serializers.CharField()
+
+
+class AdjustmentResponseSerializer(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField()
+    wallet_available = serializers.CharField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -22,7 +23,18 @@ from tenant_apps.ledger.services import EntryType, Line, post_entry, system_acco
 
 from .permissions import IsOperatorFinance
 from .renderers import CSVRenderer
-from .serializers import AdjustmentSerializer, StatementFilterSerializer, statement_row
+from .serializers import (
+    AdjustmentResponseSerializer,
+    AdjustmentSerializer,
+    StatementFilterSerializer,
+    StatementRowSerializer,
+    WalletResponseSerializer,
+    statement_row,
+)
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    description="Unique per operation; a replay returns the first response with Idempotency-Replayed: true.")
 
 
 class WalletView(APIView):
@@ -30,6 +42,7 @@ class WalletView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=WalletResponseSerializer)
     def get(self, request):
         balances = wallet_balances(user=request.user)
         default = tenant_currency().code
@@ -54,7 +67,9 @@ class WalletTransactionsView(APIView):
 
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = StatementPagination
 
+    @extend_schema(parameters=[StatementFilterSerializer], responses=StatementRowSerializer(many=True))
     def get(self, request, *args, **kwargs):
         filters = StatementFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -77,6 +92,8 @@ class WalletAdjustmentView(APIView):
 
     permission_classes = [IsAuthenticated, IsOperatorFinance]
 
+    @extend_schema(request=AdjustmentSerializer, responses={201: AdjustmentResponseSerializer},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent
     def post(self, request):
         body = AdjustmentSerializer(data=request.data)
