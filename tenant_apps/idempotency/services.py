@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -84,3 +85,25 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint,
         row.completed_at = timezone.now()
         row.save(update_fields=["state", "response_status", "response_body", "response_headers", "completed_at"])
         return response, False
+
+
+def purge_idempotency_keys(*, older_than: timedelta) -> int:
+    """Delete completed keys older than ``older_than`` (current schema); a later reuse is a new request."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = IdempotencyKey.objects.filter(state=KeyState.COMPLETED, completed_at__lt=cutoff).delete()
+    return deleted
+
+
+def purge_idempotency_keys_in_all_tenants() -> dict[str, int]:
+    """What the beat task calls: every tenant schema, retention from settings.IDEMPOTENCY_KEY_RETENTION_HOURS."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from tenants.selectors import tenant_list
+
+    retention = timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+    results: dict[str, int] = {}
+    for tenant in tenant_list():
+        with schema_context(tenant.schema_name):
+            results[tenant.schema_name] = purge_idempotency_keys(older_than=retention)
+    return results

@@ -40,7 +40,8 @@ def currency_for_country(country: str) -> CurrencyInfo:
     except ImportError:
         return _fallback(country)
     adapter = get_adapter(country)
-    return CurrencyInfo(code=adapter.currency, minor_unit=int(adapter.minor_unit))
+    code = getattr(adapter.currency, "code", adapter.currency)  # a str or a py-moneyed Currency
+    return CurrencyInfo(code=str(code), minor_unit=int(adapter.minor_unit))
 
 
 @lru_cache(maxsize=256)

@@ -161,3 +161,26 @@ def test_bad_input_is_a_4xx_with_a_stable_code(people):
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_user")
     bad_key = post(client, {"user": str(customer.public_id), "amount": "1.00", "reason": "r"}, "x" * 300)
     assert (bad_key.status_code, bad_key.json()["error"]["code"]) == (400, "idempotency_key_invalid")
+
+
+def test_old_completed_keys_are_purged_and_then_the_key_is_new_again(people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.idempotency.tasks import purge_idempotency_keys_task
+
+    finance, customer = people
+    client = client_for(finance)
+    key = str(uuid.uuid4())
+    reason = f"purge-{uuid.uuid4()}"
+    body = {"user": str(customer.public_id), "amount": "1.00", "reason": reason}
+    assert post(client, body, key).status_code == 201
+    with schema_context("ng"):
+        IdempotencyKey.objects.filter(user=finance, key=key).update(completed_at=timezone.now() - timedelta(days=4))
+    assert purge_idempotency_keys_task.apply().get()["ng"] >= 1
+    with schema_context("ng"):
+        assert not IdempotencyKey.objects.filter(user=finance, key=key).exists()
+    again = post(client, body, key)
+    assert again.status_code == 201 and "Idempotency-Replayed" not in again.headers
+    assert adjustments_for(reason) == 2

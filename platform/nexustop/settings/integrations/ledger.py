@@ -1,10 +1,10 @@
-"""Ledger and wallets: hold expiry and reconciliation schedules."""
+"""Ledger and wallets: hold expiry, reconciliation and idempotency-key retention."""
 
 from __future__ import annotations
 
 from celery.schedules import crontab
 
-from ..env import env_str
+from ..env import env_int, env_str
 from .celery import CELERY_BEAT_SCHEDULE
 
 # Expired holds go back to their wallets within a minute.
@@ -18,3 +18,10 @@ CELERY_BEAT_SCHEDULE["wallet-reconcile-ledgers"] = {
     "schedule": crontab(minute=env_str("LEDGER_RECONCILE_MINUTE", "15"), hour=env_str("LEDGER_RECONCILE_HOUR", "2")),
 }
 
+
+# Completed Idempotency-Key rows are kept this long (clients retry within minutes; a day is generous).
+IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("IDEMPOTENCY_KEY_RETENTION_HOURS", 72)
+CELERY_BEAT_SCHEDULE["idempotency-purge-keys"] = {
+    "task": "idempotency.purge_keys",
+    "schedule": crontab(minute="40"),
+}
