@@ -282,7 +282,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
         if locked.status == HoldStatus.SETTLED:
             if (requested is not None or splits) and amount != locked.settled_amount:
                 raise HoldClosed(_closed_message(locked))
-            return locked
+            return _sync(hold, locked)
         if locked.status == HoldStatus.RELEASED:
             raise HoldClosed(_closed_message(locked))
         if amount > locked.amount:
@@ -297,7 +297,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
         entry = post_entry(entry_type=EntryType.HOLD_SETTLE, reference=locked.reference, lines=lines,
                            metadata=metadata)
         _close(locked, status=HoldStatus.SETTLED, entry=entry, settled_amount=amount)
-        return locked
+        return _sync(hold, locked)
 
 
 def release_hold(*, hold: Hold, metadata: Mapping | None = None) -> Hold:
@@ -305,14 +305,14 @@ def release_hold(*, hold: Hold, metadata: Mapping | None = None) -> Hold:
     with transaction.atomic():
         locked = _lock_hold(hold)
         if locked.status == HoldStatus.RELEASED:
-            return locked
+            return _sync(hold, locked)
         if locked.status == HoldStatus.SETTLED:
             raise HoldClosed(_closed_message(locked))
         holds = system_account(kind=AccountKind.HOLDS, currency=locked.currency)
         entry = post_entry(entry_type=EntryType.HOLD_RELEASE, reference=locked.reference,
                            lines=[Line(holds, -locked.amount), Line(locked.wallet, locked.amount)], metadata=metadata)
         _close(locked, status=HoldStatus.RELEASED, entry=entry, settled_amount=None)
-        return locked
+        return _sync(hold, locked)
 
 
 def _close(hold: Hold, *, status: str, entry: JournalEntry, settled_amount: int | None) -> None:
@@ -321,6 +321,14 @@ def _close(hold: Hold, *, status: str, entry: JournalEntry, settled_amount: int 
     hold.close_entry = entry
     hold.closed_at = timezone.now()
     hold.save(update_fields=["status", "settled_amount", "close_entry", "closed_at"])
+
+
+def _sync(target: Hold, source: Hold) -> Hold:
+    """Bring the caller's Hold object up to date with the locked row (so ``hold.status`` is current)."""
+    if target is not source:
+        for field in ("status", "settled_amount", "close_entry_id", "closed_at"):
+            setattr(target, field, getattr(source, field))
+    return source
 
 
 def _closed_message(hold: Hold) -> str:

@@ -251,3 +251,13 @@ def test_release_expired_holds_beat_task_is_scheduled_and_calls_the_service(fund
     assert result["ng"] >= 1
     hold.refresh_from_db()
     assert hold.status == HoldStatus.RELEASED
+
+
+def test_the_callers_hold_object_reflects_the_outcome(funded):
+    provider = system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency="NGN")
+    hold = place_hold(wallet=funded, amount=100, reference=ref())
+    settle_hold(hold=hold, to_account=provider, amount=40)
+    assert (hold.status, hold.settled_amount) == (HoldStatus.SETTLED, 40) and hold.close_entry_id
+    other = place_hold(wallet=funded, amount=100, reference=ref())
+    release_hold(hold=other)
+    assert other.status == HoldStatus.RELEASED and other.closed_at is not None

@@ -95,12 +95,13 @@ class LedgerMachine(RuleBasedStateMachine):
         hold = data.draw(st.sampled_from(self.holds))
         hold.refresh_from_db()
         amount = hold.amount * share // 100
+        before = hold.status
         try:
             settle_hold(hold=hold, amount=amount, to_account=self.provider[hold.currency])
         except HoldClosed:
-            assert hold.status != HoldStatus.PLACED
+            assert before != HoldStatus.PLACED
             return
-        if hold.status == HoldStatus.PLACED:
+        if before == HoldStatus.PLACED:
             self.expected[hold.wallet_id] += hold.amount - amount
         else:
             assert hold.status == HoldStatus.SETTLED and hold.settled_amount == amount  # a repeat: no-op
@@ -110,12 +111,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def release(self, data):
         hold = data.draw(st.sampled_from(self.holds))
         hold.refresh_from_db()
+        before = hold.status
         try:
             release_hold(hold=hold)
         except HoldClosed:
-            assert hold.status == HoldStatus.SETTLED
+            assert before == HoldStatus.SETTLED
             return
-        if hold.status == HoldStatus.PLACED:
+        assert hold.status == HoldStatus.RELEASED
+        if before == HoldStatus.PLACED:
             self.expected[hold.wallet_id] += hold.amount
 
     @rule()
