@@ -31,6 +31,10 @@ def live_db(django_db_setup, django_db_blocker):
     public schema's tenant rows.)
     """
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only if a selected test is marked django_db;
+        # without one, this would commit into the real database named by DATABASE_URL.
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            pytest.fail("live_db: the test database is not set up (select a django_db test in the same run)")
         yield
         connection.set_schema_to_public()
 

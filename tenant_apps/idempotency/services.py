@@ -1,0 +1,109 @@
+"""Idempotent execution of money-moving requests (Stripe/Zulip style, one transaction).
+
+The key row, the business writes and the stored response commit together, so
+either a key has a completed response of writes that happened, or the key does
+not exist and the client may retry. While the first request runs it holds a
+transaction-scoped advisory lock on (schema, user, key): a concurrent twin
+fails to take it and is answered 409 at once instead of waiting or running
+twice. Failed requests (an exception or a 4xx/5xx answer) roll back and store
+nothing, so fixing the cause and retrying with the same key works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .errors import IdempotencyInFlight, IdempotencyKeyReused
+from .models import IdempotencyKey, KeyState
+
+# Response headers worth replaying (DRF adds Content-Type itself when rendering).
+_REPLAYED_HEADERS = ("location", "x-resource-id")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    method: str
+    path: str
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: object
+    headers: dict[str, str]
+
+
+def body_hash(data: object) -> str:
+    """Hash of the parsed body in canonical JSON (key order and whitespace do not matter)."""
+    if hasattr(data, "lists"):  # QueryDict (form posts)
+        data = {key: values for key, values in data.lists()}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _lock_id(user_id: int, key: str) -> int:
+    digest = hashlib.blake2b(f"{connection.schema_name}:{user_id}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def run_idempotently(*, user, key: str, fingerprint: Fingerprint,
+                     execute: Callable[[], StoredResponse]) -> tuple[StoredResponse, bool]:
+    """Run ``execute`` at most once per (user, key); returns (response, replayed).
+
+    ``execute`` runs inside the transaction; a response with status >= 400 rolls everything back.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])
+            if not cursor.fetchone()[0]:
+                raise IdempotencyInFlight()
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is not None:
+            if (existing.method, existing.path, existing.body_hash) != (
+                    fingerprint.method, fingerprint.path, fingerprint.body_hash):
+                raise IdempotencyKeyReused()
+            return StoredResponse(existing.response_status, existing.response_body, existing.response_headers), True
+        row = IdempotencyKey.objects.create(user=user, key=key, method=fingerprint.method, path=fingerprint.path,
+                                            body_hash=fingerprint.body_hash, state=KeyState.IN_FLIGHT)
+        response = execute()
+        if response.status >= 400:
+            transaction.set_rollback(True)
+            return response, False
+        row.state = KeyState.COMPLETED
+        row.response_status = response.status
+        row.response_body = response.body
+        row.response_headers = {k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS}
+        row.completed_at = timezone.now()
+        row.save(update_fields=["state", "response_status", "response_body", "response_headers", "completed_at"])
+        return response, False
+
+
+def purge_idempotency_keys(*, older_than: timedelta) -> int:
+    """Delete completed keys older than ``older_than`` (current schema); a later reuse is a new request."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = IdempotencyKey.objects.filter(state=KeyState.COMPLETED, completed_at__lt=cutoff).delete()
+    return deleted
+
+
+def purge_idempotency_keys_in_all_tenants() -> dict[str, int]:
+    """What the beat task calls: every tenant schema, retention from settings.IDEMPOTENCY_KEY_RETENTION_HOURS."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from tenants.selectors import tenant_list
+
+    retention = timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+    results: dict[str, int] = {}
+    for tenant in tenant_list():
+        with schema_context(tenant.schema_name):
+            results[tenant.schema_name] = purge_idempotency_keys(older_than=retention)
+    return results

@@ -1,0 +1,162 @@
+"""The double-entry ledger of one tenant schema.
+
+Money only moves as a :class:`JournalEntry` with :class:`Posting` rows that sum
+to zero per currency. A posting's ``amount`` is what its account *gains*
+(negative: the account gives). The database enforces the rules that matter
+(see migration 0002): entries balance at commit (deferred constraint trigger),
+entries and postings are append-only, a wallet's cached balance never goes
+below zero, and a posting's currency is its account's currency.
+
+Only wallets carry a cached ``balance`` (the ``>= 0`` check needs a row to
+check). System accounts (revenue, fees, holds, ...) have none: their balance is
+the sum of their postings, so posting to them is a plain INSERT and never a
+row every purchase has to lock (figures in docs/benchmarks.md, "Ledger").
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountKind(models.TextChoices):
+    USER_WALLET = "user_wallet", _("User wallet")
+    AGENT_WALLET = "agent_wallet", _("Agent wallet")
+    GATEWAY_CLEARING = "gateway_clearing", _("Gateway clearing")
+    PROVIDER_SETTLEMENT = "provider_settlement", _("Provider settlement")
+    HOLDS = "holds", _("Holds")
+    REVENUE = "revenue", _("Revenue")
+    COMMISSIONS_PAYABLE = "commissions_payable", _("Commissions payable")
+    FEES = "fees", _("Fees")
+    SUSPENSE = "suspense", _("Suspense")
+
+
+WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET})
+SYSTEM_KINDS = frozenset(set(AccountKind) - WALLET_KINDS)
+
+
+class Account(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="ledger_accounts")
+    currency = models.CharField(max_length=3)
+    # Wallets only (NULL for system accounts); changed only by ledger.services.
+    balance = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="ledger_wallet_balance_non_negative",
+                                   condition=models.Q(balance__gte=0) | models.Q(balance__isnull=True)),
+            # A wallet has an owner and a cached balance; a system account has neither.
+            models.CheckConstraint(
+                name="ledger_account_wallet_shape",
+                condition=(models.Q(kind__in=sorted(WALLET_KINDS), owner__isnull=False, balance__isnull=False)
+                           | (~models.Q(kind__in=sorted(WALLET_KINDS)) & models.Q(owner__isnull=True,
+                                                                                 balance__isnull=True))),
+            ),
+            models.CheckConstraint(name="ledger_account_currency_iso",
+                                   condition=models.Q(currency__regex=r"^[A-Z]{3}$")),
+            models.UniqueConstraint(fields=["owner", "kind", "currency"], condition=models.Q(owner__isnull=False),
+                                    name="ledger_one_wallet_per_owner_kind_currency"),
+            models.UniqueConstraint(fields=["kind", "currency"], condition=models.Q(owner__isnull=True),
+                                    name="ledger_one_system_account_per_kind_currency"),
+        ]
+
+    def __str__(self) -> str:
+        who = f"user {self.owner_id}" if self.owner_id else "system"
+        return f"{self.kind} {self.currency} ({who})"
+
+    @property
+    def is_wallet(self) -> bool:
+        return self.kind in WALLET_KINDS
+
+
+class JournalEntry(models.Model):
+    """One business event; (entry_type, reference) is unique so an event posts once."""
+
+    entry_type = models.CharField(max_length=40)
+    reference = models.CharField(max_length=160)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    # Set by ledger.services.post_entry: False when the (entry_type, reference) had already been posted.
+    created_now: bool = True
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry_type", "reference"], name="ledger_entry_once_per_reference"),
+            models.CheckConstraint(name="ledger_entry_reference_not_blank", condition=~models.Q(reference="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_type}:{self.reference}"
+
+
+class Posting(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField()  # minor units, signed: what the account gains
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "entry"], name="ledger_posting_account_entry")]
+        constraints = [models.CheckConstraint(name="ledger_posting_amount_non_zero", condition=~models.Q(amount=0))]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} -> account {self.account_id}"
+
+
+class HoldStatus(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    SETTLED = "settled", _("Settled")
+    RELEASED = "released", _("Released")
+
+
+class Hold(models.Model):
+    """Money moved from a wallet to the holds account, waiting to be settled or released.
+
+    The money itself moves by journal entries; this row is the state machine
+    (placed -> settled | released, each transition at most once).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=160, unique=True)
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.PLACED)
+    settled_amount = models.BigIntegerField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    place_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    close_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["expires_at"], condition=models.Q(status="placed"), name="ledger_hold_expiring"),
+            models.Index(fields=["wallet", "status"], name="ledger_hold_wallet_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="ledger_hold_amount_positive", condition=models.Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="ledger_hold_settled_amount_in_range",
+                condition=models.Q(settled_amount__isnull=True)
+                | models.Q(settled_amount__gte=0, settled_amount__lte=models.F("amount")),
+            ),
+            models.CheckConstraint(
+                name="ledger_hold_closed_shape",
+                condition=(models.Q(status="placed", close_entry__isnull=True, closed_at__isnull=True)
+                           | (~models.Q(status="placed") & models.Q(close_entry__isnull=False,
+                                                                    closed_at__isnull=False))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.reference} {self.amount} {self.currency} ({self.status})"

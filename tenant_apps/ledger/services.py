@@ -1,0 +1,362 @@
+"""The only code that moves money.
+
+Every movement is one balanced journal entry (:func:`post_entry`). Wallet
+balances change by conditional UPDATEs taken in ascending account-id order, so
+two transactions touching the same wallets lock them in the same order (no
+deadlock) and a debit that would take a wallet below zero changes nothing and
+raises :class:`InsufficientFunds`. System accounts are never updated: their
+balance is the sum of their postings, so they are not a hot row.
+
+Idempotent by design: ``(entry_type, reference)`` posts once; posting it again
+with the same lines returns the first entry (``created_now`` False), with other
+lines raises. Holds move placed -> settled | released once; repeating the same
+final step is a no-op, the opposite step raises :class:`HoldClosed`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, cast, overload
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .currency import tenant_currency
+from .errors import (
+    CurrencyMismatch,
+    EntryReferenceConflict,
+    HoldClosed,
+    InsufficientFunds,
+    InvalidAmount,
+    UnbalancedEntry,
+)
+from .models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
+
+logger = logging.getLogger(__name__)
+
+
+class EntryType:
+    """Entry types posted by this app (other apps may use their own strings)."""
+
+    FUNDING = "funding"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+    HOLD_PLACE = "hold_place"
+    HOLD_SETTLE = "hold_settle"
+    HOLD_RELEASE = "hold_release"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One side of an entry: ``amount`` minor units that ``account`` gains (negative: gives)."""
+
+    account: Account
+    amount: int
+
+    @property
+    def currency(self) -> str:
+        return self.account.currency
+
+
+@dataclass(frozen=True)
+class Split:
+    """Where part of a settled hold goes."""
+
+    account: Account
+    amount: int
+
+
+def _check_amount(value: object, *, allow_zero: bool = False, positive: bool = False) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidAmount("Amounts are integers in minor units.")
+    if (value == 0 and not allow_zero) or (positive and value < 0):
+        raise InvalidAmount(fields={"amount": ["Must be positive."]} if positive else None)
+    return value
+
+
+def _validate_lines(lines: Sequence[Line]) -> None:
+    if len(lines) < 2:
+        raise UnbalancedEntry("A journal entry needs at least two lines.")
+    totals: Counter[str] = Counter()
+    for line in lines:
+        _check_amount(line.amount)
+        if line.account.pk is None:
+            raise ValueError("line account is not saved")
+        totals[line.currency] += line.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total}
+    if unbalanced:
+        raise UnbalancedEntry(fields={"lines": [f"{c} is off by {t}" for c, t in sorted(unbalanced.items())]})
+
+
+def _same_lines(entry: JournalEntry, lines: Sequence[Line]) -> bool:
+    stored = Counter(entry.postings.values_list("account_id", "amount"))
+    return stored == Counter((line.account.pk, line.amount) for line in lines)
+
+
+def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
+    """Change cached wallet balances, locking rows in ascending id order; refuse going below zero."""
+    deltas: dict[int, int] = defaultdict(int)
+    accounts: dict[int, Account] = {}
+    for line in lines:
+        if line.account.kind in WALLET_KINDS:
+            deltas[line.account.pk] += line.amount
+            accounts[line.account.pk] = line.account
+    for account_id in sorted(deltas):
+        delta = deltas[account_id]
+        if delta == 0:
+            continue
+        cursor.execute(
+            "UPDATE ledger_account SET balance = balance + %s "
+            "WHERE id = %s AND balance + %s >= 0 RETURNING balance",
+            [delta, account_id, delta],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise InsufficientFunds(fields={"account": [str(accounts[account_id].public_id)]})
+        accounts[account_id].balance = row[0]
+
+
+def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
+               metadata: Mapping | None = None) -> JournalEntry:
+    """Post one balanced entry atomically; the same (entry_type, reference) posts at most once.
+
+    Raises InsufficientFunds (nothing written) when a wallet would go below zero.
+    One cursor for the whole entry: django-tenants sets the search_path once per cursor.
+    """
+    _validate_lines(lines)
+    if not reference:
+        raise ValueError("reference is required")
+    metadata_json = json.dumps(dict(metadata or {}), cls=DjangoJSONEncoder)
+    created_at = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ON CONFLICT waits for a concurrent insert of the same reference, then skips: no savepoint needed.
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at) "
+            "VALUES (%s, %s, %s::jsonb, %s) ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id",
+            [entry_type, reference, metadata_json, created_at],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            existing = JournalEntry.objects.get(entry_type=entry_type, reference=reference)
+            if not _same_lines(existing, lines):
+                raise EntryReferenceConflict(fields={"reference": [reference]})
+            existing.created_now = False
+            return existing
+        entry_id = row[0]
+        _apply_wallet_deltas(cursor, lines)
+        placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(lines))
+        params = [value for line in lines for value in (entry_id, line.account.pk, line.amount, line.currency)]
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount, currency) VALUES " + placeholders,  # noqa: S608
+            params,
+        )
+    entry = JournalEntry(pk=entry_id, entry_type=entry_type, reference=reference, metadata=json.loads(metadata_json),
+                         created_at=created_at)
+    entry._state.adding = False
+    entry.created_now = True
+    return entry
+
+
+def _get_or_create_account(*, kind: str, currency: str, owner=None) -> Account:
+    lookup = {"kind": kind, "currency": currency, "owner": owner}
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    balance = 0 if kind in WALLET_KINDS else None
+    # ON CONFLICT DO NOTHING: a concurrent creator wins quietly, then we read its row.
+    Account.objects.bulk_create([Account(balance=balance, **lookup)], ignore_conflicts=True)
+    return Account.objects.get(**lookup)
+
+
+def _check_currency(currency: str) -> str:
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise CurrencyMismatch(fields={"currency": ["Use an ISO 4217 code such as NGN."]})
+    return currency
+
+
+@overload
+def wallet_for(*, user, currency: str | None = None, create: Literal[True] = True, kind: str | None = None) -> Account:
+    ...
+
+
+@overload
+def wallet_for(*, user, currency: str | None = None, create: bool, kind: str | None = None) -> Account | None:
+    ...
+
+
+def wallet_for(*, user, currency: str | None = None, create: bool = True, kind: str | None = None) -> Account | None:
+    """The user's wallet in ``currency`` (default: the tenant's); agents get an agent wallet."""
+    currency = _check_currency(currency or tenant_currency().code)
+    if kind is None:
+        kind = AccountKind.AGENT_WALLET if getattr(user, "role", "") == "agent" else AccountKind.USER_WALLET
+    if kind not in WALLET_KINDS:
+        raise ValueError(f"{kind} is not a wallet kind")
+    if not create:
+        return Account.objects.filter(owner=user, kind=kind, currency=currency).first()
+    return _get_or_create_account(kind=kind, currency=currency, owner=user)
+
+
+def system_account(*, kind: str, currency: str | None = None) -> Account:
+    """The tenant's system account of ``kind`` in ``currency`` (created on first use)."""
+    if kind in WALLET_KINDS or kind not in AccountKind.values:
+        raise ValueError(f"{kind} is not a system account kind")
+    return _get_or_create_account(kind=kind, currency=_check_currency(currency or tenant_currency().code))
+
+
+def transfer(*, source: Account, destination: Account, amount: int, reference: str,
+             entry_type: str = EntryType.TRANSFER, fee: int = 0, metadata: Mapping | None = None) -> JournalEntry:
+    """Move ``amount`` from source to destination; ``fee`` (also paid by the source) goes to the fees account."""
+    _check_amount(amount, positive=True)
+    _check_amount(fee, allow_zero=True, positive=True)
+    if source.currency != destination.currency:
+        raise CurrencyMismatch()
+    lines = [Line(source, -(amount + fee)), Line(destination, amount)]
+    if fee:
+        lines.append(Line(system_account(kind=AccountKind.FEES, currency=source.currency), fee))
+    return post_entry(entry_type=entry_type, reference=reference, lines=lines, metadata=metadata)
+
+
+def fund_wallet(*, wallet: Account, amount: int, reference: str, source_kind: str = AccountKind.GATEWAY_CLEARING,
+                metadata: Mapping | None = None) -> JournalEntry:
+    """Credit a wallet from a system account (gateway clearing by default), once per reference."""
+    _check_amount(amount, positive=True)
+    source = system_account(kind=source_kind, currency=wallet.currency)
+    return post_entry(entry_type=EntryType.FUNDING, reference=reference,
+                      lines=[Line(source, -amount), Line(wallet, amount)], metadata=metadata)
+
+
+def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: datetime | None = None,
+               metadata: Mapping | None = None) -> Hold:
+    """Move ``amount`` from the wallet to the holds account; one hold per reference.
+
+    Placing the same reference again with the same wallet and amount returns the first hold.
+    """
+    _check_amount(amount, positive=True)
+    if not wallet.is_wallet:
+        raise ValueError("holds are placed on wallets")
+    with transaction.atomic():
+        existing = Hold.objects.filter(reference=reference).first()
+        if existing is None:
+            holds = system_account(kind=AccountKind.HOLDS, currency=wallet.currency)
+            entry = post_entry(entry_type=EntryType.HOLD_PLACE, reference=reference,
+                               lines=[Line(wallet, -amount), Line(holds, amount)], metadata=metadata)
+            if entry.created_now:
+                return Hold.objects.create(wallet=wallet, amount=amount, currency=wallet.currency, reference=reference,
+                                           expires_at=expires_at, place_entry=entry)
+            existing = Hold.objects.get(reference=reference)  # a concurrent twin committed first
+        if existing.wallet_id != wallet.pk or existing.amount != amount:
+            raise EntryReferenceConflict(fields={"reference": [reference]})
+        return existing
+
+
+def _lock_hold(hold: Hold) -> Hold:
+    return Hold.objects.select_for_update().select_related("wallet").get(pk=hold.pk)
+
+
+def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | None = None,
+                splits: Sequence[Split] = (), metadata: Mapping | None = None) -> Hold:
+    """Settle a hold once: ``amount`` (default: all) goes to ``to_account`` (or ``splits``), the rest to the wallet.
+
+    Settling a settled hold again is a no-op (a different amount raises); settling a released hold raises.
+    """
+    if (to_account is None) == (not splits):
+        raise ValueError("give exactly one of to_account or splits")
+    requested = amount
+    with transaction.atomic():
+        locked = _lock_hold(hold)
+        if splits:
+            total = sum(_check_amount(split.amount, allow_zero=True, positive=True) for split in splits)
+            if amount is not None and amount != total:
+                raise InvalidAmount("The splits do not add up to the amount.")
+            amount = total
+            targets = [(split.account, split.amount) for split in splits]
+        else:
+            amount = locked.amount if amount is None else _check_amount(amount, allow_zero=True, positive=True)
+            targets = [(cast(Account, to_account), amount)]
+        if locked.status == HoldStatus.SETTLED:
+            if (requested is not None or splits) and amount != locked.settled_amount:
+                raise HoldClosed(_closed_message(locked))
+            return _sync(hold, locked)
+        if locked.status == HoldStatus.RELEASED:
+            raise HoldClosed(_closed_message(locked))
+        if amount > locked.amount:
+            raise InvalidAmount(fields={"amount": ["Cannot settle more than the hold."]})
+        if any(account.currency != locked.currency for account, _ in targets):
+            raise CurrencyMismatch()
+        holds = system_account(kind=AccountKind.HOLDS, currency=locked.currency)
+        lines = [Line(holds, -locked.amount)]
+        lines += [Line(account, part) for account, part in targets if part]
+        if locked.amount - amount:
+            lines.append(Line(locked.wallet, locked.amount - amount))
+        entry = post_entry(entry_type=EntryType.HOLD_SETTLE, reference=locked.reference, lines=lines,
+                           metadata=metadata)
+        _close(locked, status=HoldStatus.SETTLED, entry=entry, settled_amount=amount)
+        return _sync(hold, locked)
+
+
+def release_hold(*, hold: Hold, metadata: Mapping | None = None) -> Hold:
+    """Give the held money back to the wallet, once. Releasing again is a no-op; releasing a settled hold raises."""
+    with transaction.atomic():
+        locked = _lock_hold(hold)
+        if locked.status == HoldStatus.RELEASED:
+            return _sync(hold, locked)
+        if locked.status == HoldStatus.SETTLED:
+            raise HoldClosed(_closed_message(locked))
+        holds = system_account(kind=AccountKind.HOLDS, currency=locked.currency)
+        entry = post_entry(entry_type=EntryType.HOLD_RELEASE, reference=locked.reference,
+                           lines=[Line(holds, -locked.amount), Line(locked.wallet, locked.amount)], metadata=metadata)
+        _close(locked, status=HoldStatus.RELEASED, entry=entry, settled_amount=None)
+        return _sync(hold, locked)
+
+
+def _close(hold: Hold, *, status: str, entry: JournalEntry, settled_amount: int | None) -> None:
+    hold.status = status
+    hold.settled_amount = settled_amount
+    hold.close_entry = entry
+    hold.closed_at = timezone.now()
+    hold.save(update_fields=["status", "settled_amount", "close_entry", "closed_at"])
+
+
+def _sync(target: Hold, source: Hold) -> Hold:
+    """Bring the caller's Hold object up to date with the locked row (so ``hold.status`` is current)."""
+    if target is not source:
+        for field in ("status", "settled_amount", "close_entry_id", "closed_at"):
+            setattr(target, field, getattr(source, field))
+    return source
+
+
+def _closed_message(hold: Hold) -> str:
+    return f"Hold {hold.reference} is already {hold.status}."
+
+
+def release_expired_holds(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Release placed holds whose ``expires_at`` has passed (current schema); returns how many were released."""
+    now = now or timezone.now()
+    released = 0
+    expired = Hold.objects.filter(status=HoldStatus.PLACED, expires_at__lte=now).order_by("expires_at")
+    for hold in expired[:limit]:
+        try:
+            result = release_hold(hold=hold, metadata={"reason": "expired"})
+        except HoldClosed:
+            continue  # settled concurrently: nothing to release
+        released += result.status == HoldStatus.RELEASED
+    return released
+
+
+def release_expired_holds_in_all_tenants(*, now: datetime | None = None) -> dict[str, int]:
+    """Run :func:`release_expired_holds` in every tenant schema (what the beat task calls)."""
+    from django_tenants.utils import schema_context
+
+    from tenants.selectors import tenant_list
+
+    results: dict[str, int] = {}
+    for tenant in tenant_list():
+        with schema_context(tenant.schema_name):
+            results[tenant.schema_name] = release_expired_holds(now=now)
+    return results

@@ -1,0 +1,29 @@
+"""``manage.py reconcile_ledger [--schema ng]``: report ledger discrepancies; exit 1 when there are any."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tenant_apps.wallet.services import reconcile_ledgers
+
+
+class Command(BaseCommand):
+    help = "Check wallet balances against postings and that every entry balances (reports, never fixes)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--schema", action="append", dest="schemas",
+                            help="Only this tenant schema (repeatable). Default: every tenant.")
+
+    def handle(self, *args, schemas=None, **options) -> None:
+        report = reconcile_ledgers(schema_names=schemas)
+        total = 0
+        for schema, items in report.items():
+            status = "OK" if not items else f"{len(items)} discrepancies"
+            self.stdout.write(f"{schema}: {status}")
+            for item in items:
+                self.stdout.write(f"  {item}")
+            total += len(items)
+        if total:
+            schemas_hit = sum(1 for items in report.values() if items)
+            raise CommandError(f"{total} ledger discrepancies found in {schemas_hit} schema(s)")
+        self.stdout.write(self.style.SUCCESS(f"{len(report)} schema(s) reconciled, no discrepancies"))
