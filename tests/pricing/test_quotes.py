@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django_tenants.utils import schema_context
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tenant_apps.pricing.quotes import InvalidPurchaseAmount, quote_price
@@ -21,7 +21,7 @@ def _product(**fields):
     return SimpleNamespace(is_open_amount=base["face_value_minor"] is None, **base)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amount=st.integers(min_value=5_000, max_value=5_000_000), rate=st.integers(min_value=8_000, max_value=10_000))
 def test_open_amount_quote_adds_up(tenants, amount, rate):
     with schema_context("ng"):
