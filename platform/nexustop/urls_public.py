@@ -3,8 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shared_apps.core.metrics import metrics_view
+
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
+    # Normally answered earlier by MetricsEndpointMiddleware (any Host); same view, same access rules.
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 
