@@ -15,6 +15,8 @@ from .env import env_int, env_list, env_str
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
+# Rotation: the previous key stays valid for signatures while sessions roll over (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 DEBUG = False
 
 # --- hosts -----------------------------------------------------------------------
