@@ -194,14 +194,18 @@ _exporter_started = False
 
 
 @worker_ready.connect(weak=False)
-def start_worker_exporter(**_kwargs) -> None:
-    """Serve the worker's metrics on 127.0.0.1:METRICS_EXPORT_PORT (only when that is set)."""
+def start_worker_exporter(**_kwargs):
+    """Serve the worker's metrics on 127.0.0.1:METRICS_EXPORT_PORT (only when that is set).
+
+    Returns the HTTP server (tests stop it), or None when not started.
+    """
     global _exporter_started
     port = os.environ.get("METRICS_EXPORT_PORT")
     if not port or _exporter_started:
-        return
+        return None
     from prometheus_client import start_http_server
 
-    start_http_server(int(port), addr="127.0.0.1", registry=metrics_registry())
+    server, _thread = start_http_server(int(port), addr="127.0.0.1", registry=metrics_registry())
     _exporter_started = True
     logger.info("worker metrics exporter listening", extra={"port": port})
+    return server

@@ -101,3 +101,23 @@ def test_metrics_route_exists_in_both_urlconfs():
 
     for urlconf in ("nexustop.urls_public", "nexustop.urls_tenant"):
         assert resolve("/metrics", urlconf=urlconf).func is metrics.metrics_view
+
+
+def test_celery_worker_exporter_serves_business_metrics_on_loopback(monkeypatch):
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("METRICS_EXPORT_PORT", str(port))
+    monkeypatch.setattr(metrics, "_exporter_started", False)
+    metrics.record_purchase(status="pending", provider="exporter-test")
+    server = metrics.start_worker_exporter()
+    try:
+        assert metrics.start_worker_exporter() is None  # once per worker
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'nexustop_purchases_total{provider="exporter-test",status="pending"}' in body

@@ -118,7 +118,7 @@ locals {
       extra   = []
     }
     migrate = {
-      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput && python manage.py sync_template_schema"]
+      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_schemas --tenant --executor=multiprocessing --skip-checks --noinput && python manage.py sync_template_schema"]
       cpu     = 2048
       memory  = 4096
       port    = 0
