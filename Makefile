@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 export PYTHONPATH := $(CURDIR):$(CURDIR)/platform
 
-.PHONY: run test lint typecheck bench clean-local venv
+.PHONY: run test lint typecheck bench clean-local venv checkov
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ typecheck: $(STAMP)
 
 clean-local:
 	$(BIN)/python -m nexustop.devstack reset
+
+## checkov on infra/terraform, from its own pinned venv (.venv-checkov, created on first use).
+checkov:
+	infra/bin/checkov

@@ -3,10 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shared_apps.core.metrics import metrics_view
+
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
     path("", include("tenant_apps.accounts.urls_head_office")),
     path("", include("countries.urls")),
+    # Normally answered earlier by MetricsEndpointMiddleware (any Host); same view, same access rules.
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,9 +6,13 @@ Each app's ``urls.py`` holds full paths (the API contract fixes paths such as
 
 from django.urls import include, path
 
+from shared_apps.core.metrics import metrics_view
+
 urlpatterns = [
     path("", include("shared_apps.core.urls")),
     path("", include("countries.urls")),
+    # Normally answered earlier by MetricsEndpointMiddleware (any Host); same view, same access rules.
+    path("metrics", metrics_view, name="metrics"),
     path("", include("shared_apps.catalog.urls")),
     path("", include("tenant_apps.accounts.urls")),
     path("", include("tenant_apps.kyc.urls")),

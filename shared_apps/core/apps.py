@@ -14,3 +14,6 @@ class CoreConfig(AppConfig):
         from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
         MigrateSchemasCommand.autodetector = makemigrations.Command.autodetector
+
+        # Registers the business metrics and the Celery worker's metrics exporter (worker_ready).
+        from . import metrics  # noqa: F401

@@ -1,10 +1,32 @@
-"""Logging filter adding the tenant schema and request id to every record."""
+"""Log context: every line carries the request id, the tenant schema and the user.
+
+``add_request_context`` is a structlog processor used by the JSON formatter
+(settings/integrations/logging.py) for structlog and standard-library records
+alike; ``RequestContextFilter`` does the same for plain ``%``-style formatters.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from .context import current_request_id
+from .context import current_request_id, current_user_label
+
+
+def _current_tenant() -> str:
+    try:
+        from django.db import connection
+
+        return getattr(connection, "schema_name", "-") or "-"
+    except Exception:  # settings not ready (early start-up)
+        return "-"
+
+
+def add_request_context(_logger: Any, _method: str, event_dict: dict) -> dict:
+    event_dict.setdefault("request_id", current_request_id())
+    event_dict.setdefault("tenant", _current_tenant())
+    event_dict.setdefault("user", current_user_label())
+    return event_dict
 
 
 class RequestContextFilter(logging.Filter):
@@ -12,10 +34,7 @@ class RequestContextFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
         if not hasattr(record, "tenant"):
-            try:
-                from django.db import connection
-
-                record.tenant = getattr(connection, "schema_name", "-") or "-"
-            except Exception:  # settings not ready (early start-up)
-                record.tenant = "-"
+            record.tenant = _current_tenant()
+        if not hasattr(record, "user"):
+            record.user = current_user_label()
         return True

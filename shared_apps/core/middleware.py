@@ -25,3 +25,38 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RequestLogMiddleware:
+    """One structured access-log line per request (method, path, status, duration, user).
+
+    Sits right after RequestIdMiddleware so even refused requests (unknown host,
+    suspended tenant) are logged with their request id.
+    """
+
+    def __init__(self, get_response):
+        import structlog
+
+        self.get_response = get_response
+        self.logger = structlog.get_logger("nexustop.request")
+
+    def __call__(self, request):
+        import time
+
+        from .context import current_user_label, request_var
+
+        started = time.perf_counter()
+        token = request_var.set(request)
+        try:
+            response = self.get_response(request)
+            self.logger.info(
+                "request",
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                user=current_user_label(resolve=True),
+            )
+            return response
+        finally:
+            request_var.reset(token)

@@ -36,6 +36,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "corsheaders",
+    "django_prometheus",
     # Users exist in both: head-office staff in public, each tenant's users in its schema.
     "tenant_apps.accounts",
     "rest_framework_simplejwt.token_blacklist",  # head-office tokens (public schema)
@@ -76,10 +78,14 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shared_apps.core.middleware.RequestIdMiddleware",
+    "shared_apps.core.middleware.RequestLogMiddleware",
+    "shared_apps.core.metrics.MetricsEndpointMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +94,7 @@ MIDDLEWARE = [
     "countries.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [

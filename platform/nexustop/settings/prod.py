@@ -1,14 +1,65 @@
-"""Production: secrets from the environment, HTTPS only."""
+"""Production: secrets from the environment, HTTPS only, hosts from tenant domains.
+
+Required environment (injected by ECS from Secrets Manager, see
+infra/terraform/modules/compute): DJANGO_SECRET_KEY, DATABASE_URL (+
+DATABASE_PASSWORD), REDIS_URL. ``manage.py check --deploy`` is clean with them
+(tests/infra/test_prod_settings.py).
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_str
+from .base import DATABASES, MIDDLEWARE
+from .env import env_int, env_list, env_str
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
+# Rotation: the previous key stays valid for signatures while sessions roll over (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 DEBUG = False
+
+# --- hosts -----------------------------------------------------------------------
+# Tenants and their domains are created at run time, so the Host check is done by
+# KnownTenantHostMiddleware against the tenant domain table (cached), not by a
+# static list: ALLOWED_HOSTS stays open and the middleware runs before anything
+# reads the host.
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+MIDDLEWARE = list(MIDDLEWARE)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("tenants.middleware.TenantRoutingMiddleware"), "shared_apps.core.hosts.KnownTenantHostMiddleware"
+)
+
+# --- HTTPS only -----------------------------------------------------------------------
+# TLS ends at CloudFront/the ALB, which set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancer probes speak plain HTTP inside the VPC
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+USE_X_FORWARDED_HOST = False
+
+# --- database ---------------------------------------------------------------------------
+# The password comes from the RDS-managed secret, separately from the URL.
+DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD", DATABASES["default"]["PASSWORD"])
+# RDS Proxy pins sessions (django-tenants sets search_path); keep connections a while.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
+
+# --- migrate_schemas in parallel across tenant schemas (migrate task) ---------------------
+# `migrate_schemas --tenant --executor=multiprocessing`: figures in docs/benchmarks.md.
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env_int("TENANT_MULTIPROCESSING_MAX_PROCESSES", 4)
+TENANT_MULTIPROCESSING_CHUNKS = env_int("TENANT_MULTIPROCESSING_CHUNKS", 10)
+
+# --- static files: whitenoise, hashed and compressed at build time (collectstatic) ---------
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **globals().get("STORAGES", {}),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Hashed files get a one-year "immutable" cache automatically; unhashed ones a minute.
+WHITENOISE_MAX_AGE = 60

@@ -1,0 +1,211 @@
+"""Business metrics (Prometheus) and the access-restricted ``/metrics`` endpoint.
+
+Other apps increment these through the small helpers below (never the metric
+objects' label names directly), so label sets stay bounded: no tenant, user or
+order ids as labels — thousands of tenants would explode the series count.
+
+Processes: gunicorn runs several worker processes and Celery prefork children
+increment counters too, so when ``PROMETHEUS_MULTIPROC_DIR`` is set every
+process writes its samples there and the scrape aggregates them
+(``MultiProcessCollector``). The web tasks expose them at ``/metrics``; a Celery
+worker exposes them on ``127.0.0.1:METRICS_EXPORT_PORT`` (started on
+``worker_ready``) for the in-task CloudWatch agent sidecar
+(infra/terraform/modules/compute).
+
+Access: ``/metrics`` answers only to a bearer token (``METRICS_BEARER_TOKEN``)
+or to a client address in ``METRICS_ALLOWED_IPS``. The address is the TCP peer
+(``REMOTE_ADDR``), never ``X-Forwarded-For``, which a client can forge.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from celery.signals import worker_ready
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from .errors import error_response
+
+logger = logging.getLogger(__name__)
+
+PURCHASE_STATUSES = ("succeeded", "failed", "pending", "refunded")
+
+PURCHASES = Counter(
+    "nexustop_purchases",
+    "Purchases reaching a status, by provider (the failed share drives the failed-purchases alarm).",
+    ["status", "provider"],
+)
+PROVIDER_LATENCY = Histogram(
+    "nexustop_provider_request_seconds",
+    "Latency of calls to provider APIs, by provider and operation.",
+    ["provider", "operation"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0),
+)
+LEDGER_POSTINGS = Counter(
+    "nexustop_ledger_postings",
+    "Ledger postings written, by currency.",
+    ["currency"],
+)
+QUEUE_DEPTH = Gauge(
+    "nexustop_celery_queue_depth",
+    "Messages waiting in a Celery queue (refreshed on every scrape); drives worker autoscaling.",
+    ["queue"],
+    multiprocess_mode="mostrecent",
+)
+
+
+# --- helpers other apps call ----------------------------------------------------
+def record_purchase(*, status: str, provider: str) -> None:
+    """Count a purchase reaching ``status`` (one of PURCHASE_STATUSES)."""
+    if status not in PURCHASE_STATUSES:
+        raise ValueError(f"unknown purchase status {status!r}")
+    PURCHASES.labels(status=status, provider=provider).inc()
+
+
+def observe_provider_latency(*, provider: str, operation: str, seconds: float) -> None:
+    PROVIDER_LATENCY.labels(provider=provider, operation=operation).observe(seconds)
+
+
+@contextmanager
+def time_provider_call(*, provider: str, operation: str) -> Iterator[None]:
+    """``with time_provider_call(provider="vtpass", operation="purchase"): ...`` (timed even if it raises)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        observe_provider_latency(provider=provider, operation=operation, seconds=time.perf_counter() - started)
+
+
+def record_ledger_postings(*, currency: str, count: int = 1) -> None:
+    LEDGER_POSTINGS.labels(currency=currency).inc(count)
+
+
+# --- queue depth ---------------------------------------------------------------------
+def monitored_queues() -> list[str]:
+    return list(getattr(settings, "METRICS_CELERY_QUEUES", None) or [settings.CELERY_TASK_DEFAULT_QUEUE])
+
+
+def refresh_queue_depth() -> None:
+    """Read each queue's length from the Redis broker (LLEN: O(1)); a broker error leaves the last value."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            for queue in monitored_queues():
+                QUEUE_DEPTH.labels(queue=queue).set(client.llen(queue))
+        finally:
+            client.close()
+    except redis.RedisError:
+        logger.warning("queue depth unavailable: broker unreachable")
+
+
+# --- exposition ------------------------------------------------------------------------
+def metrics_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+def render_metrics() -> bytes:
+    refresh_queue_depth()
+    return generate_latest(metrics_registry())
+
+
+def _client_ip_allowed(remote_addr: str) -> bool:
+    allowed = getattr(settings, "METRICS_ALLOWED_IPS", [])
+    if not remote_addr or not allowed:
+        return False
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    for entry in allowed:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition: bearer token or allow-listed peer address; 401/403 otherwise."""
+    if request.method not in ("GET", "HEAD"):
+        return error_response("method_not_allowed", "Use GET.", 405)
+    expected = getattr(settings, "METRICS_BEARER_TOKEN", "")
+    presented = _bearer_token(request)
+    if presented is not None:
+        if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+            return error_response("permission_denied", "Invalid metrics token.", 403)
+    elif not _client_ip_allowed(request.META.get("REMOTE_ADDR", "")):
+        response = error_response("not_authenticated", "Metrics require a bearer token.", 401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsEndpointMiddleware:
+    """Answer ``/metrics`` before host validation and tenant routing.
+
+    The scraper (the CloudWatch agent sidecar) reaches gunicorn as
+    ``127.0.0.1:8000``, which is no tenant domain; metrics are not per tenant.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.path = getattr(settings, "METRICS_PATH", "/metrics")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == self.path:
+            return metrics_view(request)
+        return self.get_response(request)
+
+
+# --- Celery worker exporter -------------------------------------------------------------
+_exporter_started = False
+
+
+@worker_ready.connect(weak=False)
+def start_worker_exporter(**_kwargs):
+    """Serve the worker's metrics on 127.0.0.1:METRICS_EXPORT_PORT (only when that is set).
+
+    Returns the HTTP server (tests stop it), or None when not started.
+    """
+    global _exporter_started
+    port = os.environ.get("METRICS_EXPORT_PORT")
+    if not port or _exporter_started:
+        return None
+    from prometheus_client import start_http_server
+
+    server, _thread = start_http_server(int(port), addr="127.0.0.1", registry=metrics_registry())
+    _exporter_started = True
+    logger.info("worker metrics exporter listening", extra={"port": port})
+    return server

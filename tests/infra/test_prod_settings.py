@@ -1,0 +1,97 @@
+"""Production settings: `check --deploy` clean, HTTPS-only, strict CORS, Sentry only with a DSN."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import ROOT, child_env
+
+pytestmark = pytest.mark.django_db
+
+PROBE = r"""
+import json, django
+django.setup()
+from django.conf import settings
+import sentry_sdk
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "hsts_subdomains": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "cors_all": settings.CORS_ALLOW_ALL_ORIGINS,
+    "cors_origins": settings.CORS_ALLOWED_ORIGINS,
+    "middleware": settings.MIDDLEWARE,
+    "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
+    "db_password": settings.DATABASES["default"]["PASSWORD"],
+    "sentry_active": sentry_sdk.get_client().is_active(),
+}))
+"""
+
+
+def prod_env(**extra: str) -> dict[str, str]:
+    env = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.prod", DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+                    CORS_ALLOWED_ORIGINS="https://app.nexustop.ng", **extra)
+    env.pop("SENTRY_DSN", None)
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], prod_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    env = prod_env()
+    env["DJANGO_SECRET_KEY"] = "short"
+    result = run([sys.executable, "manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_values_and_sentry_off_without_dsn():
+    result = run([sys.executable, "-c", PROBE], prod_env(DATABASE_PASSWORD="from-secrets-manager"))
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["debug"] is False and values["ssl_redirect"] is True
+    assert values["hsts"] >= 31536000 and values["hsts_subdomains"] is True
+    assert values["session_secure"] is True and values["csrf_secure"] is True
+    assert values["cors_all"] is False and values["cors_origins"] == ["https://app.nexustop.ng"]
+    middleware = values["middleware"]
+    assert middleware.index("shared_apps.core.hosts.KnownTenantHostMiddleware") < middleware.index(
+        "tenants.middleware.TenantRoutingMiddleware")
+    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == middleware.index(
+        "django.middleware.security.SecurityMiddleware") + 1
+    assert values["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert values["db_password"] == "from-secrets-manager"
+    assert values["sentry_active"] is False
+
+
+def test_sentry_is_initialised_when_a_dsn_is_set():
+    result = run([sys.executable, "-c", PROBE], prod_env(SENTRY_DSN="https://publickey@127.0.0.1:9/1"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["sentry_active"] is True
+
+
+def test_cors_allows_only_the_configured_origins(host_client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.nexustop.ng"]
+    client = host_client("ng.localhost")
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST",
+                 "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "authorization,idempotency-key"}
+    allowed = client.options("/api/purchase", HTTP_ORIGIN="https://app.nexustop.ng", **preflight)
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.nexustop.ng"
+    assert "idempotency-key" in allowed["Access-Control-Allow-Headers"]
+    refused = client.options("/api/purchase", HTTP_ORIGIN="https://evil.example", **preflight)
+    assert "Access-Control-Allow-Origin" not in refused
