@@ -76,3 +76,21 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class SchemaScript(models.Model):
+    """The SQL that migrating an empty schema ran, captured while building the template.
+
+    Replaying it creates a tenant schema without Django's migration machinery
+    and without django-tenants' ``clone_schema`` (whose catalog scans slow down
+    as schemas accumulate). ``migrations_digest`` ties the script to the exact
+    set of migrations it was captured from; any other set is never replayed.
+    """
+
+    migrations_digest = models.CharField(max_length=64, unique=True)
+    statements = models.JSONField()
+    statement_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.statement_count} statements ({self.migrations_digest[:12]})"

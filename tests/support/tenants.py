@@ -32,12 +32,11 @@ TEST_TENANTS = [
 
 def ensure_test_tenants() -> None:
     from tenants.models import Tenant
-    from tenants.schema import sync_template_schema, template_is_current
+    from tenants.schema import sync_template_schema
     from tenants.services import Branding, ensure_public_tenant, tenant_provision
 
     connection.set_schema_to_public()
-    if not template_is_current():
-        sync_template_schema()
+    sync_template_schema()  # no-op when the template and its script are current
     ensure_public_tenant(domain="localhost")
     for spec in TEST_TENANTS:
         if Tenant.objects.filter(schema_name=spec.schema).exists():

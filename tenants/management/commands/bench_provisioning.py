@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=5, help="tenants per method")
-        parser.add_argument("--methods", default="clone,migrate")
+        parser.add_argument("--methods", default="script,clone,migrate")
 
     def handle(self, *args, **opts):
         connection.set_schema_to_public()
@@ -52,8 +52,9 @@ class Command(BaseCommand):
                 f"{method:<10} {len(timings):>3} {statistics.mean(timings) * 1000:>9.0f} "
                 f"{statistics.median(timings) * 1000:>9.0f} {max(timings) * 1000:>9.0f} "
                 f"{statistics.median(schema_timings) * 1000:>14.0f}")
-        if len(rows) == 2:
-            clone_p50 = statistics.median(rows[0][1])
-            migrate_p50 = statistics.median(rows[1][1])
-            self.stdout.write(f"{rows[1][0]} / {rows[0][0]} (p50): {migrate_p50 / clone_p50:.1f}x")
+        fastest = min(rows, key=lambda row: statistics.median(row[1]))
+        for method, timings, _ in rows:
+            if method != fastest[0]:
+                ratio = statistics.median(timings) / statistics.median(fastest[1])
+                self.stdout.write(f"{method} / {fastest[0]} (p50): {ratio:.1f}x")
 
