@@ -149,3 +149,12 @@ def test_limits_follow_the_tenant_country(people):
         assert kyc_check_limits(user=sn_user, amount_minor=50_000, currency="XOF").level == 0
         with pytest.raises(ApiError):
             kyc_check_limits(user=sn_user, amount_minor=50_001, currency="XOF")
+
+
+def test_recheck_beat_task_is_scheduled_and_runs_in_every_tenant(settings, tenants):
+    from tenant_apps.kyc.tasks import kyc_recheck_pending_everywhere_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["kyc-recheck-pending"]["task"] == "kyc.recheck_pending_everywhere"
+    results = kyc_recheck_pending_everywhere_task()
+    assert {"ng", "sn", "gh", "quickvend"} <= set(results)
+    assert all(isinstance(count, int) for count in results.values())

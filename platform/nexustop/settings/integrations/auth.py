@@ -96,3 +96,8 @@ KYC_VERIFIER = {
 KYC_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 # --- make run: the simulators a person needs to complete sign-up ---------------
+
+# Unclear automatic KYC checks are asked again every 10 minutes, in every tenant.
+from .celery import CELERY_BEAT_SCHEDULE  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["kyc-recheck-pending"] = {"task": "kyc.recheck_pending_everywhere", "schedule": 600.0}
