@@ -180,7 +180,7 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
                  provider_status: str = "", message: str = "") -> Transfer:
     """Move a payout forward from a gateway answer; each ledger effect happens once."""
     with transaction.atomic():
-        row = Transfer.objects.select_for_update().select_related("hold", "sender").get(pk=transfer_id)
+        row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if provider_reference and not row.provider_reference:
             row.provider_reference = provider_reference[:200]
         row.provider_status = (provider_status or row.provider_status)[:60]
