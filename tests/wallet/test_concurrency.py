@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context

@@ -147,7 +147,8 @@ def test_name_enquiry(payouts):
     user = new_customer()
     answer = post(client_for(user), "/api/transfers/name-enquiry", ADA)
     assert answer.status_code == 200 and answer.json()["account_name"] == "ADA OBI LOVELACE"
-    missing = post(client_for(user), "/api/transfers/name-enquiry", {"bank_code": "058", "account_number": "9912345678"})
+    missing = post(client_for(user), "/api/transfers/name-enquiry",
+                   {"bank_code": "058", "account_number": "9912345678"})
     assert (missing.status_code, code(missing)) == (422, "invalid_account")
 
 
