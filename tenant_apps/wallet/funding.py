@@ -177,8 +177,10 @@ def funding_refresh(*, intent: FundingIntent) -> FundingIntent:
 
 def funding_poll(*, intent_id: int, attempt: int) -> str:
     """What the poll task runs: verify, apply, and schedule the next poll while still pending."""
+    from shared_apps.providers.models import Provider
+
     intent = FundingIntent.objects.filter(pk=intent_id).first()
-    if intent is None:
+    if intent is None or not Provider.objects.filter(pk=intent.provider_id).exists():
         return "missing"
     FundingIntent.objects.filter(pk=intent_id).update(polls=intent.polls + 1)
     intent = funding_refresh(intent=intent)

@@ -69,3 +69,18 @@ def default_payout_gateway() -> Gateway:
         if provider is not None:
             return _build(provider, Capability.PAYOUTS)
     raise GatewayUnavailable("Bank transfers are not available here.", code="payouts_unavailable")
+
+
+def tenant_payment_gateways() -> list[dict[str, str]]:
+    """What ``POST /api/wallet/fund`` accepts here: the adapter's gateways that have a usable registry row."""
+    keys = tenant_gateway_keys()
+    rows = providers_for(country=current_country(), capability=Capability.PAYMENTS.value).filter(plugin_key__in=keys)
+    seen: dict[str, dict[str, str]] = {}
+    for provider in rows:
+        if provider.plugin_key in seen:
+            continue
+        connector = provider_plugin(provider=provider).connector(Capability.PAYMENTS)
+        flow = "checkout" if hasattr(connector, "initialize_checkout") else "mobile_money"
+        seen[provider.plugin_key] = {"gateway": provider.plugin_key, "name": provider_plugin(provider=provider).name,
+                                     "flow": flow}
+    return [seen[key] for key in keys if key in seen]

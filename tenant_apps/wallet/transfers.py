@@ -219,9 +219,13 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
 
 def payout_poll(*, transfer_id: int, attempt: int) -> str:
     """Requery a pending payout; re-send with the same reference when the gateway never got it."""
+    from shared_apps.providers.models import Provider
+
     row = Transfer.objects.filter(pk=transfer_id).first()
-    if row is None or row.status != TransferStatus.PENDING:
-        return row.status if row else "missing"
+    if row is None or not Provider.objects.filter(pk=row.provider_id).exists():
+        return "missing"
+    if row.status != TransferStatus.PENDING:
+        return row.status
     Transfer.objects.filter(pk=transfer_id).update(polls=row.polls + 1)
     gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
     result = gateway.connector.transfer_status(config=gateway.config, reference=row.reference)

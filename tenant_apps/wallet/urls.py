@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/wallet", views.WalletView.as_view(), name="wallet"),
     path("api/wallet/transactions", views.WalletTransactionsView.as_view(), name="wallet-transactions"),
     path("api/wallet/adjustments", views.WalletAdjustmentView.as_view(), name="wallet-adjustments"),
+    path("api/wallet/gateways", views.GatewaysView.as_view(), name="wallet-gateways"),
     path("api/wallet/fund", views.FundView.as_view(), name="wallet-fund"),
     path("api/wallet/fund/<uuid:public_id>", views.FundingIntentView.as_view(), name="wallet-fund-detail"),
     path("api/transfers", views.TransfersView.as_view(), name="transfers"),

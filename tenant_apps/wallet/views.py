@@ -28,6 +28,7 @@ from tenant_apps.ledger.services import EntryType, Line, post_entry, system_acco
 
 from . import webhooks
 from .funding import funding_refresh, funding_start
+from .gateways import tenant_payment_gateways
 from .models import FUNDING_FINAL, FundingIntent, Transfer, TransferStatus
 from .permissions import IsOperatorFinance
 from .renderers import CSVRenderer
@@ -145,6 +146,15 @@ def _amount_minor(raw: str, currency: str) -> int:
     if amount <= 0:
         raise InvalidAmount(fields={"amount": ["Must be positive."]})
     return amount
+
+
+class GatewaysView(APIView):
+    """GET /api/wallet/gateways: the funding methods of this site (``flow``: checkout or mobile_money)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"gateways": tenant_payment_gateways()})
 
 
 class FundView(APIView):

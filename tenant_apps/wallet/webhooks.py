@@ -137,7 +137,7 @@ def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
 
 def flutterwave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     event = _parse_payment("flutterwave", headers, raw_body)
-    if not event.provider_id and not event.reference:
+    if not str(event.provider_id).isdigit():
         raise WebhookRejected(400, "malformed_webhook", "The webhook has no transaction id.")
     return handle_payment_event(key="flutterwave", event=event)
 
