@@ -243,7 +243,9 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
 
 def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
     """A signed transfer webhook: applied once per (provider, event id)."""
-    if WebhookEvent.objects.filter(provider=key, event_id=event.event_id).exists():
+    seen = WebhookEvent.objects.filter(provider=key, event_id=event.event_id[:200]).values_list("subject", flat=True) \
+        .first()
+    if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
     row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK).first()
     if row is None:
@@ -253,7 +255,7 @@ def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
         logger.error("transfer webhook amount differs", extra={"transfer": row.reference})
     with transaction.atomic():
         if not record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
-                            subject=row.reference, outcome=event.status.value):
+                            subject=row.reference, outcome=event.status.value) and seen is None:
             return WebhookResult(200, {"status": "duplicate"})
         row = payout_apply(transfer_id=row.pk, status=event.status, reversed_=event.reversed,
                            provider_reference=event.provider_reference, provider_status=event.event_type)

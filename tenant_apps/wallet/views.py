@@ -8,7 +8,6 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -277,8 +276,9 @@ class NameEnquiryView(APIView):
 
 def _webhook(handler, provider: str):
     @csrf_exempt
-    @require_POST
     def view(request):
+        if request.method != "POST":
+            return JsonResponse(error_body("method_not_allowed", "Use POST."), status=405)
         try:
             result = handler(headers=request.META, raw_body=request.body)
         except webhooks.WebhookRejected as exc:

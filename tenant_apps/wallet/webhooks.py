@@ -41,8 +41,18 @@ class WebhookRejected(Exception):
         self.status_code, self.code, self.message = status_code, code, message
 
 
-def _already_handled(provider: str, event_id: str) -> bool:
-    return WebhookEvent.objects.filter(provider=provider, event_id=event_id).exists()
+def _already_handled(provider: str, event_id: str, reference: str = "") -> bool:
+    """Seen before. An id recorded for *another* payment is not trusted as a duplicate (a gateway account
+    switched, ids reused by a sandbox): the event is verified again; value is still given once (row lock + ledger)."""
+    seen = WebhookEvent.objects.filter(provider=provider, event_id=event_id[:200]).values_list("subject", flat=True) \
+        .first()
+    if seen is None:
+        return False
+    if reference and seen and seen != reference:
+        logger.warning("webhook event id already recorded for another payment",
+                       extra={"provider": provider, "event_id": event_id})
+        return False
+    return True
 
 
 def record_event(*, provider: str, event_id: str, event_type: str, subject: str, outcome: str) -> bool:
@@ -87,7 +97,7 @@ def _intent_for(key: str, event: PaymentEvent) -> FundingIntent | None:
 
 
 def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent | None = None) -> WebhookResult:
-    if _already_handled(key, event.event_id):
+    if _already_handled(key, event.event_id, event.reference or (intent.reference if intent else "")):
         return WebhookResult(200, {"status": "duplicate"})
     if intent is None and key == "flutterwave" and event.provider_id:
         # The contract body has only the transaction id: ask Flutterwave what it is before anything else.
@@ -109,7 +119,7 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
     if intent.status in FUNDING_FINAL:
         fresh = record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
                              subject=intent.reference, outcome=intent.status)
-        if not fresh:
+        if not fresh and _already_handled(key, event.event_id, intent.reference):
             return WebhookResult(200, {"status": "duplicate"})
     return WebhookResult(200, {"status": intent.status, "reference": intent.reference})
 

@@ -103,10 +103,11 @@ def test_bad_signature_is_401_logged_and_writes_nothing(ng_gateways, host_client
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "bad_signature"
     [record] = [r for r in caplog.records if r.name == "tenant_apps.wallet.webhooks"]
+    assert record.getMessage() == "webhook signature rejected"
     assert record.levelno == logging.WARNING and record.provider == "paystack" and record.reason
     assert "sk_test_simulator" not in caplog.text and headers["x-paystack-signature"] not in caplog.text
     with schema_context("ng"):
-        assert not WebhookEvent.objects.filter(provider="paystack").exists()
+        assert not WebhookEvent.objects.filter(provider="paystack", subject=body["reference"]).exists()
         assert intent_of(body).status == "pending"
     assert balance_of(user) == 0
     # Missing signature and garbage bodies: 401 / 400 in the error shape, never a 500.
@@ -229,3 +230,18 @@ def test_gateway_down_is_502_and_leaves_nothing(ng_gateways):
     assert answer.status_code == 502 and answer.json()["error"]["code"] == "gateway_error"
     with schema_context("ng"):
         assert not FundingIntent.objects.filter(user=user).exists()
+
+
+def test_an_event_id_recorded_for_another_payment_is_not_taken_as_a_duplicate(ng_gateways, host_client):
+    paystack = ng_gateways["paystack"]
+    user = new_customer()
+    body = start(user, "paystack", amount="30.00")
+    paystack.complete(body["reference"])
+    webhook = paystack.deliveries[-1]
+    import json
+
+    event_id = f"charge.success:{json.loads(webhook['body'])['data']['id']}"
+    with schema_context("ng"):
+        WebhookEvent.objects.create(provider="paystack", event_id=event_id, subject="fund_someone_else")
+    answer = deliver(host_client("ng.localhost"), "/webhook/paystack", webhook)
+    assert answer.status_code == 200 and balance_of(user) == 3_000 and funding_entries(body["reference"]) == 1
