@@ -148,3 +148,19 @@ class TransferSerializer(serializers.Serializer):
             user = row.recipient_user
             return {"email": user.email, "phone": user.phone or ""}
         return {"bank_code": row.bank_code, "account_number": row.account_number, "account_name": row.account_name}
+
+
+class AccountNameSerializer(serializers.Serializer):
+    bank_code = serializers.CharField()
+    account_number = serializers.CharField()
+    account_name = serializers.CharField()
+
+
+class GatewayOptionSerializer(serializers.Serializer):
+    gateway = serializers.CharField()
+    name = serializers.CharField()
+    flow = serializers.ChoiceField(choices=["checkout", "mobile_money"])
+
+
+class GatewayListSerializer(serializers.Serializer):
+    gateways = GatewayOptionSerializer(many=True)

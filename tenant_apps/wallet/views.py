@@ -32,11 +32,13 @@ from .models import FUNDING_FINAL, FundingIntent, Transfer, TransferStatus
 from .permissions import IsOperatorFinance
 from .renderers import CSVRenderer
 from .serializers import (
+    AccountNameSerializer,
     AdjustmentResponseSerializer,
     AdjustmentSerializer,
     BankRecipientSerializer,
     FundingIntentSerializer,
     FundRequestSerializer,
+    GatewayListSerializer,
     StatementFilterSerializer,
     StatementRowSerializer,
     TransferRequestSerializer,
@@ -152,6 +154,7 @@ class GatewaysView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=GatewayListSerializer)
     def get(self, request):
         return Response({"gateways": tenant_payment_gateways()})
 
@@ -265,7 +268,7 @@ class NameEnquiryView(APIView):
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(request=BankRecipientSerializer)
+    @extend_schema(request=BankRecipientSerializer, responses=AccountNameSerializer)
     def post(self, request):
         body = BankRecipientSerializer(data=request.data)
         body.is_valid(raise_exception=True)
