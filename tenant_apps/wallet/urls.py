@@ -16,4 +16,5 @@ urlpatterns = [
     path("webhook/paystack", views.paystack_webhook_view, name="webhook-paystack"),
     path("webhook/flutterwave", views.flutterwave_webhook_view, name="webhook-flutterwave"),
     path("webhook/orange", views.orange_webhook_view, name="webhook-orange"),
+    path("webhook/mtn_momo", views.momo_webhook_view, name="webhook-mtn-momo"),
 ]

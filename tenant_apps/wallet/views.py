@@ -183,8 +183,8 @@ class FundView(APIView):
 
 
 def _notify_path(gateway: str) -> str:
-    """Per-payment notification URL for rails that take one (Orange); MoMo callbacks are not used (we poll)."""
-    return {"orange_money": "/webhook/orange"}.get(gateway, "")
+    """Per-payment notification URL for rails that take one (Orange, MoMo's X-Callback-Url)."""
+    return {"orange_money": "/webhook/orange", "mtn_momo": "/webhook/mtn_momo"}.get(gateway, "")
 
 
 def _notify_url(request, gateway: str) -> str:
@@ -277,11 +277,11 @@ class NameEnquiryView(APIView):
                          "account_name": account.account_name})
 
 
-def _webhook(handler, provider: str):
+def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",)):
     @csrf_exempt
     def view(request):
-        if request.method != "POST":
-            return JsonResponse(error_body("method_not_allowed", "Use POST."), status=405)
+        if request.method not in methods:
+            return JsonResponse(error_body("method_not_allowed", f"Use {' or '.join(methods)}."), status=405)
         try:
             result = handler(headers=request.META, raw_body=request.body)
         except webhooks.WebhookRejected as exc:
@@ -299,3 +299,4 @@ def _webhook(handler, provider: str):
 paystack_webhook_view = _webhook(webhooks.paystack_webhook, "paystack")
 flutterwave_webhook_view = _webhook(webhooks.flutterwave_webhook, "flutterwave")
 orange_webhook_view = _webhook(webhooks.orange_webhook, "orange")
+momo_webhook_view = _webhook(webhooks.momo_callback, "mtn_momo", methods=("PUT", "POST"))

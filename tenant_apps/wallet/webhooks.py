@@ -166,3 +166,13 @@ def orange_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     if event.status is OutcomeStatus.PENDING and intent is None and not event.reference:
         return WebhookResult(200, {"status": "ignored"})
     return handle_payment_event(key="orange_money", event=event, intent=intent)
+
+
+def momo_callback(*, headers, raw_body: bytes) -> WebhookResult:
+    """MTN MoMo's unsigned callback (PUT): only a reason to poll the payment status now."""
+    gateway = _gateway("mtn_momo")
+    try:
+        event = gateway.connector.parse_callback(headers, raw_body, config=gateway.config)
+    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
+        raise WebhookRejected(400, "malformed_webhook", "The callback body could not be read.") from None
+    return handle_payment_event(key="mtn_momo", event=event)

@@ -247,3 +247,29 @@ def test_an_event_id_recorded_for_another_payment_is_not_taken_as_a_duplicate(ng
         WebhookEvent.objects.create(provider="paystack", event_id=event_id, subject="fund_someone_else")
     answer = deliver(host_client("ng.localhost"), "/webhook/paystack", webhook)
     assert answer.status_code == 200 and balance_of(user) == 3_000 and funding_entries(body["reference"]) == 1
+
+
+def test_momo_callback_is_only_a_reason_to_poll(db, host_client):
+    from provider_plugins.mtn_momo import MtnMomoSimulator
+
+    with MtnMomoSimulator(auto_approve=False) as momo:
+        register_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
+        user = new_customer("gh")
+        body = start(user, "mtn_momo", amount="2.00", schema="gh")
+        assert body["authorization_url"] == ""
+        reference_id = intent_of(body, "gh").provider_reference
+        client = host_client("gh.localhost")
+        # A forged "SUCCESSFUL" callback: MoMo still says PENDING when asked, so nothing is credited.
+        forged = {"externalId": body["reference"], "amount": "2.00", "currency": "GHS", "status": "SUCCESSFUL",
+                  "financialTransactionId": "1"}
+        answer = client.put("/webhook/mtn_momo", forged, content_type="application/json")
+        assert answer.status_code == 200 and answer.json()["status"] == "pending"
+        assert balance_of(user, "gh") == 0
+        momo.complete(reference_id)
+        [callback] = momo.deliveries
+        assert callback["url"].endswith("gh.localhost/webhook/mtn_momo")
+        real = client.put("/webhook/mtn_momo", callback["body"], content_type="application/json")
+        assert real.status_code == 200 and real.json()["status"] == "succeeded"
+        assert client.put("/webhook/mtn_momo", b"[]", content_type="application/json").status_code == 400
+    assert balance_of(user, "gh") == 200 and funding_entries(body["reference"], "gh") == 1
+    assert_books_balance("gh")
