@@ -124,21 +124,25 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
     return WebhookResult(200, {"status": intent.status, "reference": intent.reference})
 
 
-def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """One URL for charge and transfer events (both authenticated by the parser)."""
+def _transfer_webhook(key: str, headers, raw_body: bytes) -> WebhookResult:
     from .transfers import handle_transfer_event
 
+    gateway = _gateway(key, Capability.PAYOUTS)
+    try:
+        event = gateway.connector.parse_transfer_webhook(headers, raw_body, config=gateway.config)
+    except SignatureError as exc:
+        raise _authenticate(key, str(exc)) from None
+    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
+        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    return handle_transfer_event(key=key, event=event)
+
+
+def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
+    """One URL for charge and transfer events (both authenticated by the parser)."""
     gateway = _gateway("paystack")
     kind = gateway.connector.classify_webhook(raw_body)
     if kind == "transfer":
-        gateway = _gateway("paystack", Capability.PAYOUTS)
-        try:
-            event = gateway.connector.parse_transfer_webhook(headers, raw_body, config=gateway.config)
-        except SignatureError as exc:
-            raise _authenticate("paystack", str(exc)) from None
-        except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
-            raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
-        return handle_transfer_event(key="paystack", event=event)
+        return _transfer_webhook("paystack", headers, raw_body)
     event = _parse_payment("paystack", headers, raw_body)
     if kind != "payment" or not event.event_type.startswith("charge."):
         return WebhookResult(200, {"status": "ignored"})
@@ -146,6 +150,9 @@ def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
 
 
 def flutterwave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
+    """Charges (the contract body included) and transfers share the URL."""
+    if _gateway("flutterwave").connector.classify_webhook(raw_body) == "transfer":
+        return _transfer_webhook("flutterwave", headers, raw_body)
     event = _parse_payment("flutterwave", headers, raw_body)
     if not str(event.provider_id).isdigit():
         raise WebhookRejected(400, "malformed_webhook", "The webhook has no transaction id.")

@@ -234,3 +234,21 @@ def test_payout_refused_by_the_gateway_gives_the_money_back(payouts):
         result = payout_submit(transfer_id=row.pk)
     assert result.status == "failed" and balance_of(user) == 1_000_000
     assert_books_balance("ng")
+
+
+def test_flutterwave_payout_and_its_transfer_webhook(ng_gateways, host_client, settings):
+    settings.WALLET_PAYOUT_GATEWAYS = ["flutterwave"]
+    flutterwave = ng_gateways["flutterwave"]
+    user = funded()
+    answer = start_payout(user, recipient={"bank_code": "044", "account_number": "0690000031"})
+    assert answer.status_code == 202, answer.content
+    row = transfer_row(answer)
+    assert row.gateway == "flutterwave"
+    with schema_context("ng"):
+        payout_submit(transfer_id=row.pk)
+    delivery = wait_for(lambda: next((d for d in flutterwave.deliveries
+                                      if json.loads(d["body"])["data"].get("reference") == row.reference), None))
+    result = deliver(host_client("ng.localhost"), "/webhook/flutterwave", delivery)
+    assert result.status_code == 200 and result.json()["status"] == "succeeded", result.content
+    assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 1_000_000 - 20_000
+    assert_books_balance("ng")
