@@ -97,6 +97,9 @@ SELECT i.reference, COUNT(e.id) FROM wallet_fundingintent i
 JOIN ledger_journalentry e ON e.entry_type = 'funding' AND e.reference = i.gateway || ':' || i.reference
 GROUP BY i.reference HAVING COUNT(e.id) <> (CASE WHEN MIN(i.status) = 'succeeded' THEN 1 ELSE 0 END)
 """
+_UNKNOWN_PAYMENTS = """
+SELECT provider, event_id, subject FROM wallet_webhookevent WHERE outcome = 'unknown_payment' ORDER BY id
+"""
 _IN_REVIEW = """
 SELECT reference, amount_minor, currency, COALESCE(verified_amount_minor, 0), verified_currency
 FROM wallet_fundingintent WHERE status = 'review' ORDER BY id
@@ -119,6 +122,10 @@ def gateway_discrepancies() -> list[Discrepancy]:
         cursor.execute(_DOUBLE_CREDIT)
         for reference, count in cursor.fetchall():
             found.append(Discrepancy("gateway_credit_count", f"intent {reference}", 1, count))
+        cursor.execute(_UNKNOWN_PAYMENTS)
+        for provider, event_id, subject in cursor.fetchall():
+            found.append(Discrepancy("gateway_payment_without_intent", f"{provider} {event_id} {subject}", 0, 1,
+                                     "a signed successful payment no funding intent of this tenant matches"))
         cursor.execute(_IN_REVIEW)
         for reference, amount, currency, verified, verified_currency in cursor.fetchall():
             found.append(Discrepancy("funding_needs_review", f"intent {reference}", amount, verified,

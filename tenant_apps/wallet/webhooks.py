@@ -28,6 +28,8 @@ from .models import FUNDING_FINAL, FundingIntent, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
+UNKNOWN_PAYMENT = "unknown_payment"  # WebhookEvent.outcome of a signed success that matches no intent
+
 
 @dataclass(frozen=True)
 class WebhookResult:
@@ -114,7 +116,15 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
         if intent is not None and intent.status not in FUNDING_FINAL:
             intent = funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
     if intent is None:
-        logger.info("webhook for an unknown payment", extra={"provider": key, "event_type": event.event_type})
+        if event.authenticated and event.status is OutcomeStatus.SUCCESS:
+            # Money may have been taken for a payment this tenant does not know (wrong tenant's URL, or a
+            # checkout whose intent was rolled back): keep it for reconciliation, never credit anyone.
+            record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
+                         subject=(event.reference or event.provider_id)[:80], outcome=UNKNOWN_PAYMENT)
+            logger.warning("paid webhook for an unknown payment", extra={"provider": key,
+                                                                         "event_type": event.event_type})
+        else:
+            logger.info("webhook for an unknown payment", extra={"provider": key, "event_type": event.event_type})
         return WebhookResult(200, {"status": "ignored"})
     if intent.status in FUNDING_FINAL:
         fresh = record_event(provider=key, event_id=event.event_id, event_type=event.event_type,

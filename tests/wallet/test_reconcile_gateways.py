@@ -84,3 +84,22 @@ def test_bank_transfer_idempotency_key_replays_one_hold(ng_gateways):
     assert first.status_code == 202 and replay["Idempotency-Replayed"] == "true" and replay.json() == first.json()
     with schema_context("ng"):
         assert wallet_for(user=user).balance == 85_000
+
+
+def test_a_paid_webhook_matching_no_intent_is_ignored_but_reported(ng_gateways, host_client):
+    from provider_plugins.interfaces import ProviderConfig
+    from provider_plugins.interfaces.payments import CheckoutRequest
+    from provider_plugins.paystack import PaystackConnector
+
+    paystack = ng_gateways["paystack"]
+    stray = f"fund_{secrets.token_hex(12)}"  # a checkout created at the gateway with no intent here
+    PaystackConnector().initialize_checkout(
+        CheckoutRequest(amount_minor=5_000, currency="NGN", reference=stray, callback_url="http://x.test/",
+                        email="someone@example.test"),
+        config=ProviderConfig(base_url=paystack.url, credentials={"secret_key": paystack.secret_key}))
+    paystack.complete(stray)
+    answer = deliver(host_client("ng.localhost"), "/webhook/paystack", paystack.deliveries[-1])
+    assert answer.status_code == 200 and answer.json()["status"] == "ignored"
+    with schema_context("ng"):
+        assert mine(stray) == {"gateway_payment_without_intent"}
+        assert not JournalEntry.objects.filter(reference__endswith=stray).exists()
