@@ -101,10 +101,15 @@ def _intent_for(key: str, event: PaymentEvent) -> FundingIntent | None:
 def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent | None = None) -> WebhookResult:
     if _already_handled(key, event.event_id, event.reference or (intent.reference if intent else "")):
         return WebhookResult(200, {"status": "duplicate"})
+    paid = event.authenticated and event.status is OutcomeStatus.SUCCESS
     if intent is None and key == "flutterwave" and event.provider_id:
         # The contract body has only the transaction id: ask Flutterwave what it is before anything else.
         gateway = _gateway(key)
-        verification = gateway.connector.verify(config=gateway.config, provider_id=event.provider_id)
+        try:
+            verification = gateway.connector.verify(config=gateway.config, provider_id=event.provider_id)
+        except ProviderError:
+            return WebhookResult(200, {"status": "pending"})  # not recorded: a redelivery is handled again
+        paid = verification.status is OutcomeStatus.SUCCESS  # only what Flutterwave itself says counts
         intent = FundingIntent.objects.filter(gateway=key, reference=verification.reference).first() \
             if verification.reference else None
         if intent is not None and intent.status not in FUNDING_FINAL:
@@ -116,7 +121,7 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
         if intent is not None and intent.status not in FUNDING_FINAL:
             intent = funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
     if intent is None:
-        if event.authenticated and event.status is OutcomeStatus.SUCCESS:
+        if paid:
             # Money may have been taken for a payment this tenant does not know (wrong tenant's URL, or a
             # checkout whose intent was rolled back): keep it for reconciliation, never credit anyone.
             record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
