@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, SignatureError
 from provider_plugins.interfaces.payments import PaymentEvent
 from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.errors import error_body
 
 from .funding import funding_apply_verification, funding_verify
 from .gateways import GatewayUnavailable, gateway_for
@@ -28,6 +29,7 @@ from .models import FUNDING_FINAL, FundingIntent, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE = frozenset({"provider_timeout", "provider_unavailable", "provider_fault", "provider_auth_error"})
 UNKNOWN_PAYMENT = "unknown_payment"  # WebhookEvent.outcome of a signed success that matches no intent
 
 
@@ -108,7 +110,12 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
         try:
             verification = gateway.connector.verify(config=gateway.config, provider_id=event.provider_id)
         except ProviderError:
-            return WebhookResult(200, {"status": "pending"})  # not recorded: a redelivery is handled again
+            verification = None
+        if verification is None or (verification.status is OutcomeStatus.PENDING
+                                    and verification.provider_status in UNREACHABLE):
+            # We cannot tell which payment this is: ask Flutterwave to deliver it again (nothing recorded).
+            return WebhookResult(503, error_body("verification_unavailable",
+                                                 "The gateway could not be reached to verify; retry later."))
         paid = verification.status is OutcomeStatus.SUCCESS  # only what Flutterwave itself says counts
         intent = FundingIntent.objects.filter(gateway=key, reference=verification.reference).first() \
             if verification.reference else None

@@ -273,3 +273,19 @@ def test_momo_callback_is_only_a_reason_to_poll(db, host_client):
         assert client.put("/webhook/mtn_momo", b"[]", content_type="application/json").status_code == 400
     assert balance_of(user, "gh") == 200 and funding_entries(body["reference"], "gh") == 1
     assert_books_balance("gh")
+
+
+def test_flutterwave_unreachable_during_verification_asks_for_redelivery(ng_gateways, host_client):
+    flutterwave = ng_gateways["flutterwave"]
+    user = new_customer()
+    body = start(user, "flutterwave", amount="60.00")
+    flutterwave.complete(body["reference"])
+    webhook = flutterwave.deliveries[-1]
+    flutterwave.set_fault("server_error", count=1)
+    first = deliver(host_client("ng.localhost"), "/webhook/flutterwave", webhook)
+    assert first.status_code == 503 and first.json()["error"]["code"] == "verification_unavailable"
+    assert balance_of(user) == 0
+    again = deliver(host_client("ng.localhost"), "/webhook/flutterwave", webhook)
+    assert again.status_code == 200 and again.json()["status"] == "succeeded"
+    assert balance_of(user) == 6_000 and funding_entries(body["reference"]) == 1
+    assert_books_balance("ng")
