@@ -68,3 +68,66 @@ def ledger_discrepancies() -> list[Discrepancy]:
             found.append(Discrepancy("holds_account_mismatch", f"holds {currency}", placed_total, account_total,
                                      "holds account balance vs placed holds"))
     return found
+
+
+# Gateway credits: entries posted by funding (reference "<gateway>:fund_<hex>") against verified intents.
+_CREDIT_WITHOUT_INTENT = r"""
+SELECT e.id, e.reference, COALESCE(SUM(p.amount) FILTER (WHERE a.balance IS NOT NULL), 0), MIN(p.currency)
+FROM ledger_journalentry e
+JOIN ledger_posting p ON p.entry_id = e.id JOIN ledger_account a ON a.id = p.account_id
+LEFT JOIN wallet_fundingintent i ON i.credit_entry_id = e.id
+WHERE e.entry_type = 'funding' AND e.reference ~ '^[a-z_]+:fund_[0-9a-f]+$'
+  AND (i.id IS NULL OR i.status <> 'succeeded')
+GROUP BY e.id ORDER BY e.id
+"""
+_CREDIT_AMOUNT_MISMATCH = """
+SELECT i.reference, i.amount_minor, i.currency, COALESCE(i.verified_amount_minor, -1), i.verified_currency,
+       COALESCE(w.total, 0), COALESCE(w.currency, '')
+FROM wallet_fundingintent i
+LEFT JOIN (SELECT p.entry_id, SUM(p.amount) AS total, MIN(p.currency) AS currency FROM ledger_posting p
+           JOIN ledger_account a ON a.id = p.account_id WHERE a.balance IS NOT NULL GROUP BY p.entry_id) w
+       ON w.entry_id = i.credit_entry_id
+WHERE i.status = 'succeeded'
+  AND (i.credit_entry_id IS NULL OR COALESCE(w.total, 0) <> i.amount_minor OR w.currency <> i.currency
+       OR i.verified_amount_minor IS DISTINCT FROM i.amount_minor OR i.verified_currency <> i.currency)
+ORDER BY i.id
+"""
+_DOUBLE_CREDIT = """
+SELECT i.reference, COUNT(e.id) FROM wallet_fundingintent i
+JOIN ledger_journalentry e ON e.entry_type = 'funding' AND e.reference = i.gateway || ':' || i.reference
+GROUP BY i.reference HAVING COUNT(e.id) <> (CASE WHEN MIN(i.status) = 'succeeded' THEN 1 ELSE 0 END)
+"""
+_UNKNOWN_PAYMENTS = """
+SELECT provider, event_id, subject FROM wallet_webhookevent WHERE outcome = 'unknown_payment' ORDER BY id
+"""
+_IN_REVIEW = """
+SELECT reference, amount_minor, currency, COALESCE(verified_amount_minor, 0), verified_currency
+FROM wallet_fundingintent WHERE status = 'review' ORDER BY id
+"""
+
+
+def gateway_discrepancies() -> list[Discrepancy]:
+    """Gateway credits that are not backed by exactly one verified, matching intent (read-only)."""
+    found: list[Discrepancy] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDIT_WITHOUT_INTENT)
+        for entry_id, reference, amount, currency in cursor.fetchall():
+            found.append(Discrepancy("gateway_credit_without_verified_intent", f"entry {entry_id} {reference}",
+                                     0, amount, currency))
+        cursor.execute(_CREDIT_AMOUNT_MISMATCH)
+        for reference, amount, currency, verified, verified_currency, credited, credited_currency in cursor.fetchall():
+            found.append(Discrepancy("gateway_credit_mismatch", f"intent {reference}", amount, credited,
+                                     f"{currency}; verified {verified} {verified_currency}; "
+                                     f"credited in {credited_currency or 'nothing'}"))
+        cursor.execute(_DOUBLE_CREDIT)
+        for reference, count in cursor.fetchall():
+            found.append(Discrepancy("gateway_credit_count", f"intent {reference}", 1, count))
+        cursor.execute(_UNKNOWN_PAYMENTS)
+        for provider, event_id, subject in cursor.fetchall():
+            found.append(Discrepancy("gateway_payment_without_intent", f"{provider} {event_id} {subject}", 0, 1,
+                                     "a signed successful payment no funding intent of this tenant matches"))
+        cursor.execute(_IN_REVIEW)
+        for reference, amount, currency, verified, verified_currency in cursor.fetchall():
+            found.append(Discrepancy("funding_needs_review", f"intent {reference}", amount, verified,
+                                     f"{currency} expected, {verified_currency or '?'} verified; not credited"))
+    return found

@@ -72,3 +72,95 @@ class AdjustmentResponseSerializer(serializers.Serializer):
     currency = serializers.CharField()
     amount = serializers.CharField()
     wallet_available = serializers.CharField()
+
+
+# --- funding and transfers ------------------------------------------------------------------
+
+class FundRequestSerializer(serializers.Serializer):
+    amount = serializers.CharField(max_length=32, help_text="decimal string in the currency, e.g. 1500.00")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    gateway = serializers.CharField(max_length=40, help_text="a plugin key of the tenant's country (GET /api/wallet/"
+                                                              "gateways lists them)")
+
+
+class FundingIntentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    reference = serializers.CharField()
+    gateway = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    authorization_url = serializers.CharField()
+    failure_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField()
+
+    def get_amount(self, intent) -> str:
+        return to_decimal_string(intent.amount_minor, intent.currency)
+
+
+class BankRecipientSerializer(serializers.Serializer):
+    bank_code = serializers.RegexField(r"^[0-9A-Za-z]{2,20}$")
+    account_number = serializers.RegexField(r"^[0-9]{6,20}$")
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["p2p", "bank"])
+    recipient = serializers.JSONField(help_text="p2p: phone or email; bank: {bank_code, account_number}")
+    amount = serializers.CharField(max_length=32)
+
+    def validate(self, attrs):
+        recipient = attrs["recipient"]
+        if attrs["type"] == "p2p":
+            if not isinstance(recipient, str) or not recipient.strip() or len(recipient) > 254:
+                raise serializers.ValidationError({"recipient": ["A phone number or an email."]})
+            attrs["recipient"] = recipient.strip()
+        else:
+            bank = BankRecipientSerializer(data=recipient if isinstance(recipient, dict) else {})
+            if not bank.is_valid():
+                raise serializers.ValidationError({"recipient": [f"{k}: {v[0]}" for k, v in bank.errors.items()]})
+            attrs["recipient"] = bank.validated_data
+        return attrs
+
+
+class TransferSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    type = serializers.CharField()
+    status = serializers.CharField()
+    reference = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    direction = serializers.SerializerMethodField()
+    recipient = serializers.SerializerMethodField()
+    failure_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField()
+
+    def get_amount(self, row) -> str:
+        return to_decimal_string(row.amount_minor, row.currency)
+
+    def get_direction(self, row) -> str:
+        viewer = self.context.get("viewer")
+        return "in" if viewer is not None and row.recipient_user_id == viewer.pk else "out"
+
+    def get_recipient(self, row) -> dict:
+        if row.type == "p2p":
+            user = row.recipient_user
+            return {"email": user.email, "phone": user.phone or ""}
+        return {"bank_code": row.bank_code, "account_number": row.account_number, "account_name": row.account_name}
+
+
+class AccountNameSerializer(serializers.Serializer):
+    bank_code = serializers.CharField()
+    account_number = serializers.CharField()
+    account_name = serializers.CharField()
+
+
+class GatewayOptionSerializer(serializers.Serializer):
+    gateway = serializers.CharField()
+    name = serializers.CharField()
+    flow = serializers.ChoiceField(choices=["checkout", "mobile_money"])
+
+
+class GatewayListSerializer(serializers.Serializer):
+    gateways = GatewayOptionSerializer(many=True)

@@ -1,13 +1,47 @@
-"""Beat tasks of the wallet app: each only calls a service."""
+"""Wallet tasks: each only calls a service. Tenant-aware: a task runs in the schema it was sent from."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from .services import reconcile_ledgers
+from .services import reconcile_gateways, reconcile_ledgers
 
 
 @shared_task(name="wallet.reconcile_ledgers")
 def reconcile_ledgers_task() -> dict[str, int]:
     """Nightly reconciliation; returns the number of discrepancies per schema (details are logged)."""
     return {schema: len(items) for schema, items in reconcile_ledgers().items()}
+
+
+@shared_task(name="wallet.reconcile_gateways")
+def reconcile_gateways_task() -> dict[str, int]:
+    """Gateway credits against verified intents, every tenant; report only (details are logged)."""
+    return {schema: len(items) for schema, items in reconcile_gateways().items()}
+
+
+@shared_task(name="wallet.poll_funding", acks_late=True)
+def poll_funding_task(intent_id: int, attempt: int) -> str:
+    from .funding import funding_poll
+
+    return funding_poll(intent_id=intent_id, attempt=attempt)
+
+
+@shared_task(name="wallet.submit_payout", acks_late=True)
+def submit_payout_task(transfer_id: int) -> str:
+    from .transfers import payout_submit
+
+    return payout_submit(transfer_id=transfer_id).status
+
+
+@shared_task(name="wallet.poll_payout", acks_late=True)
+def poll_payout_task(transfer_id: int, attempt: int) -> str:
+    from .transfers import payout_poll
+
+    return payout_poll(transfer_id=transfer_id, attempt=attempt)
+
+
+@shared_task(name="wallet.send_sms", ignore_result=True)
+def send_sms_task(to: str, text: str, purpose: str) -> None:
+    from tenant_apps.notifications.services import sms_send
+
+    sms_send(to=to, text=text, purpose=purpose)

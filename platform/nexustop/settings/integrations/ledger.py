@@ -25,3 +25,19 @@ CELERY_BEAT_SCHEDULE["idempotency-purge-keys"] = {
     "task": "idempotency.purge_keys",
     "schedule": crontab(minute="40"),
 }
+
+
+# --- Wallet flows through gateways ---------------------------------------------------------
+# Delays (seconds) between successive requeries of a pending funding or payout; then it stays pending
+# for an operator (and reconciliation). The first ones are short: mobile money is approved in seconds.
+WALLET_POLL_DELAYS_SECONDS = [
+    float(x) for x in env_str("WALLET_POLL_DELAYS_SECONDS", "5,10,20,40,60,120,300,600,1800,3600").split(",")]
+# Payout gateways in order of preference (the first one the tenant's country has and the registry enables).
+WALLET_PAYOUT_GATEWAYS = [x for x in env_str("WALLET_PAYOUT_GATEWAYS", "paystack,flutterwave").split(",") if x]
+# SMS to the user on funding success and transfer outcomes (through tenant_apps.notifications).
+WALLET_SMS_NOTIFICATIONS = env_str("WALLET_SMS_NOTIFICATIONS", "1") == "1"
+# Gateway credits against verified intents: hourly, reported, never fixed.
+CELERY_BEAT_SCHEDULE["wallet-reconcile-gateways"] = {
+    "task": "wallet.reconcile_gateways",
+    "schedule": crontab(minute="25"),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenant_apps.wallet.services import reconcile_ledgers
+from tenant_apps.wallet.services import reconcile_gateways, reconcile_ledgers
 
 
 class Command(BaseCommand):
@@ -13,9 +13,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--schema", action="append", dest="schemas",
                             help="Only this tenant schema (repeatable). Default: every tenant.")
+        parser.add_argument("--gateways", action="store_true",
+                            help="Also check gateway credits against verified funding intents.")
 
-    def handle(self, *args, schemas=None, **options) -> None:
+    def handle(self, *args, schemas=None, gateways=False, **options) -> None:
         report = reconcile_ledgers(schema_names=schemas)
+        if gateways:
+            for schema, items in reconcile_gateways(schema_names=list(report)).items():
+                report[schema] = report[schema] + items
         total = 0
         for schema, items in report.items():
             status = "OK" if not items else f"{len(items)} discrepancies"

@@ -1,0 +1,199 @@
+"""Funding a wallet through a gateway: start, verify, credit once.
+
+Value is given only after *our own* verification with the gateway (a webhook is
+a hint). Whatever path reaches :func:`funding_apply_verification` first
+(webhook, the customer's return, a poll), the intent row is locked and the
+credit is posted with the ledger reference ``<gateway>:<intent reference>``, so
+the ledger itself refuses a second credit. A verified payment whose amount or
+currency differs from the intent is never credited: the intent goes to
+``review`` (nothing is posted; the money sits at the gateway until finance
+decides) and reconciliation lists it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
+from provider_plugins.interfaces.payments import (
+    CheckoutRequest,
+    MobileMoneyCollection,
+    MobileMoneyRequest,
+    PaymentVerification,
+)
+from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.errors import ApiError
+from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+from .gateways import Gateway, gateway_by_provider_id, gateway_for
+from .models import FUNDING_FINAL, FundingIntent, FundingStatus
+
+logger = logging.getLogger(__name__)
+
+
+class GatewayError(ApiError):
+    status_code = 502
+    code = "gateway_error"
+    message = "The payment gateway could not be reached. Nothing was charged; try again."
+
+
+def _new_reference() -> str:
+    return "fund_" + secrets.token_hex(12)
+
+
+def _is_mobile_money(gateway: Gateway) -> bool:
+    return isinstance(gateway.connector, MobileMoneyCollection) and not hasattr(gateway.connector,
+                                                                                 "initialize_checkout")
+
+
+def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key: str, callback_url: str,
+                  notify_url: str = "") -> FundingIntent:
+    """Create the intent and the gateway checkout (or mobile-money push). Runs in the caller's transaction.
+
+    ``callback_url`` is where the customer's browser returns (the intent's id is appended).
+
+    KYC: the amount is reserved against the daily limit now (released if the payment fails).
+    """
+    currency = currency or tenant_currency().code
+    if currency != tenant_currency().code:
+        raise ApiError(f"This site works in {tenant_currency().code}.", code="currency_mismatch",
+                       fields={"currency": [f"Expected {tenant_currency().code}."]})
+    gateway = gateway_for(key=gateway_key, capability=Capability.PAYMENTS)
+    reference = _new_reference()
+    kyc_reserve(user=user, amount_minor=amount_minor, currency=currency, reference=f"funding:{reference}")
+    intent = FundingIntent.objects.create(user=user, gateway=gateway.key, provider_id=gateway.provider.pk,
+                                          reference=reference, amount_minor=amount_minor, currency=currency)
+    try:
+        if _is_mobile_money(gateway):
+            phone = (user.phone or "").lstrip("+")
+            if not phone:
+                raise ApiError("Add a phone number to pay with mobile money.", code="phone_required")
+            accepted = gateway.connector.request_to_pay(MobileMoneyRequest(
+                amount_minor=amount_minor, currency=currency, phone=phone, reference=reference,
+                callback_url=notify_url, payer_message="Wallet top-up", payee_note=reference), config=gateway.config)
+            intent.provider_reference, intent.phone = accepted.provider_reference, phone
+        else:
+            session = gateway.connector.initialize_checkout(CheckoutRequest(
+                amount_minor=amount_minor, currency=currency, reference=reference,
+                callback_url=f"{callback_url.rstrip('/')}/{intent.public_id}", email=user.email,
+                phone=user.phone or "", description="Wallet funding", notify_url=notify_url,
+                metadata={"intent": str(intent.public_id)}), config=gateway.config)
+            intent.authorization_url = session.authorization_url
+            intent.provider_reference = session.provider_reference
+            intent.notify_token = str(session.raw.get("notif_token", "")) if session.raw else ""
+    except UserFixableError as exc:
+        raise ApiError(str(exc), code=exc.code, fields={"amount": [str(exc)]} if exc.code == "invalid_amount"
+                       else None) from None
+    except ProviderFault as exc:
+        logger.warning("funding start failed", extra={"gateway": gateway.key, "code": exc.code})
+        raise GatewayError() from None
+    intent.save(update_fields=["provider_reference", "phone", "authorization_url", "notify_token", "updated_at"])
+    transaction.on_commit(lambda: schedule_funding_poll(intent_id=intent.pk, attempt=0))
+    return intent
+
+
+def schedule_funding_poll(*, intent_id: int, attempt: int) -> None:
+    """Requery a pending intent later (mobile money always; redirect gateways in case no webhook comes)."""
+    from .tasks import poll_funding_task
+
+    delays = settings.WALLET_POLL_DELAYS_SECONDS
+    if attempt >= len(delays):
+        return
+    poll_funding_task.apply_async(args=[intent_id, attempt], countdown=delays[attempt])
+
+
+def funding_verify(*, intent: FundingIntent) -> PaymentVerification:
+    """Ask the gateway (no lock held, no transaction needed): never raises for provider trouble."""
+    capability = Capability.PAYMENTS
+    gateway = gateway_by_provider_id(provider_id=intent.provider_id, capability=capability)
+    try:
+        if _is_mobile_money(gateway):
+            return gateway.connector.payment_status(config=gateway.config, provider_reference=intent.provider_reference)
+        if gateway.key == "orange_money":
+            return gateway.connector.verify(config=gateway.config, reference=intent.reference,
+                                            provider_id=intent.provider_reference)
+        if gateway.key == "flutterwave" and intent.provider_transaction_id:
+            return gateway.connector.verify(config=gateway.config, provider_id=intent.provider_transaction_id)
+        return gateway.connector.verify(config=gateway.config, reference=intent.reference)
+    except ProviderError as exc:
+        return PaymentVerification(OutcomeStatus.PENDING, intent.reference, None, "", provider_status=exc.code)
+
+
+def funding_apply_verification(*, intent_id: int, verification: PaymentVerification) -> FundingIntent:
+    """Move the intent to its final state from a verification we asked for; credit at most once."""
+    with transaction.atomic():
+        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)
+        if intent.status in FUNDING_FINAL:
+            return intent
+        if verification.reference and verification.reference != intent.reference:
+            logger.warning("verification for another reference",
+                           extra={"intent": intent.reference, "verified": verification.reference})
+            return intent
+        intent.provider_status = verification.provider_status[:60]
+        if verification.provider_id:
+            intent.provider_transaction_id = verification.provider_id[:100]
+        if verification.status is OutcomeStatus.PENDING:
+            intent.save(update_fields=["provider_status", "provider_transaction_id", "updated_at"])
+            return intent
+        intent.verified_amount_minor = verification.amount_minor
+        intent.verified_currency = (verification.currency or "").upper()[:3]
+        intent.completed_at = timezone.now()
+        if verification.status is OutcomeStatus.FAILED:
+            intent.status = FundingStatus.FAILED
+            intent.failure_reason = (verification.message or verification.provider_status)[:255]
+            kyc_release_spend(user=intent.user, reference=f"funding:{intent.reference}")
+        elif verification.matches(amount_minor=intent.amount_minor, currency=intent.currency):
+            wallet = wallet_for(user=intent.user, currency=intent.currency)
+            entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
+                                metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
+                                          "provider_transaction_id": intent.provider_transaction_id})
+            intent.status, intent.credit_entry = FundingStatus.SUCCEEDED, entry
+            _notify(intent.user, f"Your wallet was funded with "
+                                 f"{to_decimal_string(intent.amount_minor, intent.currency)} {intent.currency}.")
+        else:
+            intent.status = FundingStatus.REVIEW
+            intent.failure_reason = "amount_mismatch"
+            logger.warning("funding amount mismatch: not credited", extra={
+                "intent": intent.reference, "gateway": intent.gateway, "expected": intent.amount_minor,
+                "expected_currency": intent.currency, "verified": verification.amount_minor,
+                "verified_currency": verification.currency})
+        intent.save()
+        return intent
+
+
+def funding_refresh(*, intent: FundingIntent) -> FundingIntent:
+    """Verify a pending intent now and apply the answer (the customer's return, a poll)."""
+    if intent.status in FUNDING_FINAL:
+        return intent
+    return funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
+
+
+def funding_poll(*, intent_id: int, attempt: int) -> str:
+    """What the poll task runs: verify, apply, and schedule the next poll while still pending."""
+    from shared_apps.providers.models import Provider
+
+    intent = FundingIntent.objects.filter(pk=intent_id).first()
+    if intent is None or not Provider.objects.filter(pk=intent.provider_id).exists():
+        return "missing"
+    FundingIntent.objects.filter(pk=intent_id).update(polls=intent.polls + 1)
+    intent = funding_refresh(intent=intent)
+    if intent.status == FundingStatus.PENDING:
+        schedule_funding_poll(intent_id=intent_id, attempt=attempt + 1)
+    return intent.status
+
+
+def _notify(user, text: str) -> None:
+    """SMS after commit, through a task (never inside the money transaction)."""
+    if not getattr(settings, "WALLET_SMS_NOTIFICATIONS", True) or not user.phone:
+        return
+    from .tasks import send_sms_task
+
+    phone = user.phone
+    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "wallet"))

@@ -1,0 +1,86 @@
+"""Which gateway serves this tenant, and its connector + config (from the provider registry row).
+
+A tenant may use a gateway when its country adapter lists the plugin key in
+``gateways`` and the public provider registry has a usable row for that plugin
+in the tenant's country with the needed capability. Credentials come from that
+row (decrypted at the last moment by ``provider_config``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from provider_plugins.interfaces import ProviderConfig
+from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.errors import ApiError
+from shared_apps.providers.models import Provider
+from shared_apps.providers.selectors import providers_for
+from shared_apps.providers.services import provider_config, provider_plugin
+from tenant_apps.accounts.country import current_adapter, current_country
+
+
+class GatewayUnavailable(ApiError):
+    code = "gateway_unavailable"
+    message = "This payment method is not available here."
+
+
+@dataclass(frozen=True)
+class Gateway:
+    key: str
+    provider: Provider
+    connector: Any
+    config: ProviderConfig
+
+
+def _build(provider: Provider, capability: Capability) -> Gateway:
+    connector_class = provider_plugin(provider=provider).connector(capability)
+    config = provider_config(provider=provider)
+    return Gateway(key=provider.plugin_key, provider=provider, connector=connector_class(), config=config)
+
+
+def tenant_gateway_keys() -> list[str]:
+    return list(current_adapter().gateways)
+
+
+def gateway_for(*, key: str, capability: Capability) -> Gateway:
+    """The tenant's gateway ``key`` for ``capability``; 400 ``gateway_unavailable`` otherwise."""
+    if key not in tenant_gateway_keys():
+        raise GatewayUnavailable(fields={"gateway": [f"Choose one of: {', '.join(tenant_gateway_keys())}."]})
+    provider = providers_for(country=current_country(), capability=capability.value).filter(plugin_key=key).first()
+    if provider is None:
+        raise GatewayUnavailable(fields={"gateway": [f"{key} is not configured for this country."]})
+    return _build(provider, capability)
+
+
+def gateway_by_provider_id(*, provider_id: int, capability: Capability) -> Gateway:
+    """The exact registry row a payment was started with (even if it was disabled since)."""
+    return _build(Provider.objects.get(pk=provider_id), capability)
+
+
+def default_payout_gateway() -> Gateway:
+    """The first payout-capable gateway of the tenant, in the order of ``WALLET_PAYOUT_GATEWAYS``."""
+    preferred = [k for k in settings.WALLET_PAYOUT_GATEWAYS if k in tenant_gateway_keys()]
+    for key in preferred:
+        provider = providers_for(country=current_country(), capability=Capability.PAYOUTS.value) \
+            .filter(plugin_key=key).first()
+        if provider is not None:
+            return _build(provider, Capability.PAYOUTS)
+    raise GatewayUnavailable("Bank transfers are not available here.", code="payouts_unavailable")
+
+
+def tenant_payment_gateways() -> list[dict[str, str]]:
+    """What ``POST /api/wallet/fund`` accepts here: the adapter's gateways that have a usable registry row."""
+    keys = tenant_gateway_keys()
+    rows = providers_for(country=current_country(), capability=Capability.PAYMENTS.value).filter(plugin_key__in=keys)
+    seen: dict[str, dict[str, str]] = {}
+    for provider in rows:
+        if provider.plugin_key in seen:
+            continue
+        connector = provider_plugin(provider=provider).connector(Capability.PAYMENTS)
+        flow = "checkout" if hasattr(connector, "initialize_checkout") else "mobile_money"
+        seen[provider.plugin_key] = {"gateway": provider.plugin_key, "name": provider_plugin(provider=provider).name,
+                                     "flow": flow}
+    return [seen[key] for key in keys if key in seen]

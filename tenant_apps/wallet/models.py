@@ -1,0 +1,142 @@
+"""Wallet flows that talk to gateways: funding intents, transfers (P2P and bank payouts), webhook log.
+
+The money itself only moves through ``tenant_apps.ledger.services``; these rows
+are the state machines and the links between a gateway's view of a payment
+and the journal entry it produced. Each row is locked (``SELECT ... FOR
+UPDATE``) before its state changes, and every ledger reference is derived from
+the row's own reference, so the ledger refuses a second credit even if two
+paths (webhook, verification, poll) race past each other.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class FundingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # checkout created / push sent: waiting for the customer or the rail
+    SUCCEEDED = "succeeded", _("Succeeded")  # verified and credited once
+    FAILED = "failed", _("Failed")  # declined, expired or abandoned (verified)
+    REVIEW = "review", _("Needs review")  # verified payment does not match the intent: never credited
+
+
+FUNDING_FINAL = frozenset({FundingStatus.SUCCEEDED, FundingStatus.FAILED, FundingStatus.REVIEW})
+
+
+class FundingIntent(models.Model):
+    """One attempt to fund a wallet through a gateway; credited at most once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_intents")
+    gateway = models.CharField(max_length=40)  # plugin key
+    provider_id = models.IntegerField()  # shared_apps.providers.Provider row (public schema)
+    reference = models.CharField(max_length=80, unique=True)  # ours, sent to the gateway
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=12, choices=FundingStatus.choices, default=FundingStatus.PENDING)
+    authorization_url = models.URLField(max_length=1000, blank=True, default="")
+    provider_reference = models.CharField(max_length=200, blank=True, default="")
+    # Orange Money authenticates its native notifications with a per-payment token.
+    notify_token = models.CharField(max_length=200, blank=True, default="")
+    phone = models.CharField(max_length=20, blank=True, default="")  # mobile-money payer
+    verified_amount_minor = models.BigIntegerField(null=True, blank=True)
+    verified_currency = models.CharField(max_length=3, blank=True, default="")
+    provider_transaction_id = models.CharField(max_length=100, blank=True, default="")
+    provider_status = models.CharField(max_length=60, blank=True, default="")
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    credit_entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    polls = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="wallet_funding_status")]
+        constraints = [
+            models.CheckConstraint(name="wallet_funding_amount_positive", condition=models.Q(amount_minor__gt=0)),
+            # Credited if and only if succeeded.
+            models.CheckConstraint(
+                name="wallet_funding_credit_iff_succeeded",
+                condition=(models.Q(status="succeeded", credit_entry__isnull=False)
+                           | (~models.Q(status="succeeded") & models.Q(credit_entry__isnull=True)))),
+        ]
+
+    def __str__(self) -> str:
+        return f"funding {self.reference} {self.amount_minor} {self.currency} ({self.status})"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"{self.gateway}:{self.reference}"
+
+
+class TransferType(models.TextChoices):
+    P2P = "p2p", _("To another user")
+    BANK = "bank", _("To a bank account")
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # money on hold, payout sent or being sent; outcome unknown
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")  # hold released: the money is back in the wallet
+    REVERSED = "reversed", _("Reversed")  # paid, then returned by the bank: refunded
+
+
+TRANSFER_FINAL = frozenset({TransferStatus.FAILED, TransferStatus.REVERSED})
+
+
+class Transfer(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=8, choices=TransferType.choices)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers_sent")
+    recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="transfers_received")
+    bank_code = models.CharField(max_length=20, blank=True, default="")
+    account_number = models.CharField(max_length=20, blank=True, default="")
+    account_name = models.CharField(max_length=200, blank=True, default="")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    reference = models.CharField(max_length=80, unique=True)  # ours; the payout reference at the gateway
+    gateway = models.CharField(max_length=40, blank=True, default="")
+    provider_id = models.IntegerField(null=True, blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True, default="")
+    provider_status = models.CharField(max_length=60, blank=True, default="")
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    hold = models.ForeignKey("ledger.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    polls = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender", "-created_at"], name="wallet_transfer_sender"),
+                   models.Index(fields=["status", "created_at"], name="wallet_transfer_status")]
+        constraints = [
+            models.CheckConstraint(name="wallet_transfer_amount_positive", condition=models.Q(amount_minor__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.type} {self.reference} {self.amount_minor} {self.currency} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """A gateway notification that was acted on: a redelivery of the same (provider, event id) is skipped."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=60, blank=True, default="")
+    subject = models.CharField(max_length=80, blank=True, default="")  # our reference (intent or transfer)
+    outcome = models.CharField(max_length=40, blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="wallet_webhook_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

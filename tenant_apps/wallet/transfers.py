@@ -1,0 +1,263 @@
+"""Transfers: P2P inside the tenant (one ledger entry) and bank payouts through a gateway.
+
+Bank payout: name enquiry -> the amount moves into a hold (committed with the
+transfer row) -> after commit a task sends the payout with the transfer's
+reference (idempotent at the gateway) -> settle the hold into gateway clearing
+on success, release it on failure; a reversal after success is a refund entry
+(gateway clearing -> wallet). Unclear answers stay ``pending`` and are polled
+until final. Signed transfer webhooks (Paystack) are applied as they come, in
+any order, any number of times: the transfer row is locked, final states only
+move forward (pending -> succeeded -> reversed, or pending -> failed/reversed),
+and every ledger entry has a reference derived from the transfer's.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
+from provider_plugins.interfaces.payouts import AccountName, TransferEvent, TransferRequest, TransferResult
+from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.errors import ApiError, NotFound
+from tenant_apps.accounts.country import normalize_phone
+from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.services import (
+    Line,
+    place_hold,
+    post_entry,
+    release_hold,
+    settle_hold,
+    system_account,
+    transfer,
+    wallet_for,
+)
+
+from .funding import GatewayError, _notify
+from .gateways import default_payout_gateway, gateway_by_provider_id
+from .models import Transfer, TransferStatus, TransferType, WebhookEvent
+from .webhooks import WebhookResult, record_event
+
+logger = logging.getLogger(__name__)
+
+PAYOUT_REFUND = "payout_refund"
+
+
+class UnknownRecipient(NotFound):
+    code = "unknown_recipient"
+    message = "No user of this site has that phone number or email."
+
+
+class SelfTransfer(ApiError):
+    code = "self_transfer"
+    message = "You cannot send money to yourself."
+
+
+class InvalidBankAccount(ApiError):
+    status_code = 422
+    code = "invalid_account"
+    message = "The bank account could not be found. Check the bank and account number."
+
+
+def _new_reference(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _find_recipient(recipient: str):
+    users = get_user_model().objects.filter(is_active=True)
+    if "@" in recipient:
+        found = users.filter(email__iexact=recipient.strip()).first()
+    else:
+        found = users.filter(phone=normalize_phone(recipient, field="recipient")).first()
+    if found is None or found.role not in ("customer", "agent"):
+        raise UnknownRecipient(fields={"recipient": ["Unknown recipient."]})
+    return found
+
+
+def _check_currency() -> str:
+    return tenant_currency().code
+
+
+# -- P2P ---------------------------------------------------------------------------------------
+
+def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
+    """Send from the sender's wallet to another user of this tenant, at once (one entry)."""
+    currency = _check_currency()
+    receiver = _find_recipient(recipient)
+    if receiver.pk == sender.pk:
+        raise SelfTransfer(fields={"recipient": ["That is you."]})
+    reference = _new_reference("p2p")
+    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
+    row = Transfer.objects.create(type=TransferType.P2P, sender=sender, recipient_user=receiver,
+                                  amount_minor=amount_minor, currency=currency, reference=reference,
+                                  status=TransferStatus.SUCCEEDED, completed_at=timezone.now())
+    transfer(source=wallet_for(user=sender, currency=currency),
+             destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
+             reference=f"p2p:{reference}",
+             metadata={"transfer": str(row.public_id)})
+    money = f"{to_decimal_string(amount_minor, currency)} {currency}"
+    _notify(sender, f"You sent {money}.")
+    _notify(receiver, f"You received {money}.")
+    return row
+
+
+# -- bank payouts ------------------------------------------------------------------------------
+
+def name_enquiry(*, bank_code: str, account_number: str) -> AccountName:
+    gateway = default_payout_gateway()
+    try:
+        return gateway.connector.resolve_account(config=gateway.config, bank_code=bank_code,
+                                                 account_number=account_number)
+    except UserFixableError:
+        raise InvalidBankAccount(fields={"account_number": ["Not found at this bank."]}) from None
+    except ProviderFault:
+        raise GatewayError("The bank could not be reached for the name enquiry; try again.") from None
+
+
+def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_minor: int) -> Transfer:
+    """Name enquiry, KYC, then the money into a hold. The payout is sent after commit (task)."""
+    currency = _check_currency()
+    gateway = default_payout_gateway()
+    account = name_enquiry(bank_code=bank_code, account_number=account_number)
+    reference = _new_reference("po")
+    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
+    row = Transfer.objects.create(type=TransferType.BANK, sender=sender, bank_code=bank_code,
+                                  account_number=account_number, account_name=account.account_name,
+                                  amount_minor=amount_minor, currency=currency, reference=reference,
+                                  gateway=gateway.key, provider_id=gateway.provider.pk)
+    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                          reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
+    row.save(update_fields=["hold", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    return row
+
+
+def _enqueue_submit(transfer_id: int) -> None:
+    from .tasks import submit_payout_task
+
+    submit_payout_task.delay(transfer_id)
+
+
+def schedule_payout_poll(*, transfer_id: int, attempt: int) -> None:
+    from .tasks import poll_payout_task
+
+    delays = settings.WALLET_POLL_DELAYS_SECONDS
+    if attempt < len(delays):
+        poll_payout_task.apply_async(args=[transfer_id, attempt], countdown=delays[attempt])
+
+
+def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:
+    """Send the payout (what the task runs). Same reference on every call: the gateway pays once."""
+    row = Transfer.objects.get(pk=transfer_id)
+    if row.status != TransferStatus.PENDING:
+        return row
+    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    request = TransferRequest(amount_minor=row.amount_minor, currency=row.currency, reference=row.reference,
+                              bank_code=row.bank_code, account_number=row.account_number,
+                              account_name=row.account_name, narration="NexusTop transfer")
+    try:
+        result = gateway.connector.initiate_transfer(request, config=gateway.config)
+    except ProviderError as exc:
+        # Raised only when the gateway certainly did not act (refused, not sent): give the money back.
+        logger.warning("payout refused", extra={"transfer": row.reference, "code": exc.code})
+        result = TransferResult(OutcomeStatus.FAILED, row.reference, provider_status=exc.code, message=exc.code)
+    row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
+                       provider_reference=result.provider_reference, provider_status=result.provider_status,
+                       message=result.message)
+    if schedule_poll and row.status == TransferStatus.PENDING:
+        transaction.on_commit(lambda: schedule_payout_poll(transfer_id=row.pk, attempt=0))
+    return row
+
+
+def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = False, provider_reference: str = "",
+                 provider_status: str = "", message: str = "") -> Transfer:
+    """Move a payout forward from a gateway answer; each ledger effect happens once."""
+    with transaction.atomic():
+        row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
+        if provider_reference and not row.provider_reference:
+            row.provider_reference = provider_reference[:200]
+        row.provider_status = (provider_status or row.provider_status)[:60]
+        before = row.status
+        if status is OutcomeStatus.SUCCESS and before == TransferStatus.PENDING:
+            clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
+            settle_hold(hold=row.hold, to_account=clearing, metadata={"transfer": str(row.public_id)})
+            row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
+        elif status is OutcomeStatus.FAILED and before == TransferStatus.PENDING:
+            release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": provider_status})
+            row.status = TransferStatus.REVERSED if reversed_ else TransferStatus.FAILED
+            row.failure_reason, row.completed_at = (message or provider_status)[:255], timezone.now()
+            kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
+        elif status is OutcomeStatus.FAILED and reversed_ and before == TransferStatus.SUCCEEDED:
+            clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
+            wallet = wallet_for(user=row.sender, currency=row.currency)
+            post_entry(entry_type=PAYOUT_REFUND, reference=f"payout-refund:{row.reference}",
+                       lines=[Line(clearing, -row.amount_minor), Line(wallet, row.amount_minor)],
+                       metadata={"transfer": str(row.public_id)})
+            row.status, row.failure_reason = TransferStatus.REVERSED, (message or "reversed")[:255]
+            kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
+        elif status is not OutcomeStatus.PENDING and before != TransferStatus.PENDING and (
+                (status is OutcomeStatus.SUCCESS) != (before == TransferStatus.SUCCEEDED)):
+            logger.error("payout answer contradicts a final state", extra={
+                "transfer": row.reference, "state": before, "answer": status.value, "reversed": reversed_})
+        row.save()
+        if row.status != before:
+            money = f"{to_decimal_string(row.amount_minor, row.currency)} {row.currency}"
+            text = {TransferStatus.SUCCEEDED: f"Your transfer of {money} to {row.account_name} was paid.",
+                    TransferStatus.FAILED: f"Your transfer of {money} failed; the money is back in your wallet.",
+                    TransferStatus.REVERSED: f"Your transfer of {money} was returned; the money is back in your "
+                                             "wallet."}[row.status]
+            _notify(row.sender, text)
+        return row
+
+
+def payout_poll(*, transfer_id: int, attempt: int) -> str:
+    """Requery a pending payout; re-send with the same reference when the gateway never got it."""
+    from shared_apps.providers.models import Provider
+
+    row = Transfer.objects.filter(pk=transfer_id).first()
+    if row is None or not Provider.objects.filter(pk=row.provider_id).exists():
+        return "missing"
+    if row.status != TransferStatus.PENDING:
+        return row.status
+    Transfer.objects.filter(pk=transfer_id).update(polls=row.polls + 1)
+    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    result = gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+    if result.status is OutcomeStatus.PENDING and result.provider_status == "not_found" and attempt >= 1:
+        # Never arrived: re-send with the same reference (the gateway pays a reference at most once).
+        row = payout_submit(transfer_id=transfer_id, schedule_poll=False)
+    else:
+        row = payout_apply(transfer_id=transfer_id, status=result.status, reversed_=result.reversed,
+                           provider_reference=result.provider_reference, provider_status=result.provider_status,
+                           message=result.message)
+    if row.status == TransferStatus.PENDING:
+        schedule_payout_poll(transfer_id=transfer_id, attempt=attempt + 1)
+    return row.status
+
+
+def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
+    """A signed transfer webhook: applied once per (provider, event id)."""
+    seen = WebhookEvent.objects.filter(provider=key, event_id=event.event_id[:200]).values_list("subject", flat=True) \
+        .first()
+    if seen is not None and seen == event.reference:
+        return WebhookResult(200, {"status": "duplicate"})
+    row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK).first()
+    if row is None:
+        logger.info("transfer webhook for an unknown reference", extra={"provider": key})
+        return WebhookResult(200, {"status": "ignored"})
+    if event.amount_minor is not None and event.amount_minor != row.amount_minor:
+        logger.error("transfer webhook amount differs", extra={"transfer": row.reference})
+    with transaction.atomic():
+        if not record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
+                            subject=row.reference, outcome=event.status.value) and seen is None:
+            return WebhookResult(200, {"status": "duplicate"})
+        row = payout_apply(transfer_id=row.pk, status=event.status, reversed_=event.reversed,
+                           provider_reference=event.provider_reference, provider_status=event.event_type)
+    return WebhookResult(200, {"status": row.status, "reference": row.reference})
+
