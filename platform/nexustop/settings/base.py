@@ -144,6 +144,7 @@ from .integrations.observability import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
+from .integrations.orders import *  # noqa: E402, F403
 
 # --- demo (`make run`) ---------------------------------------------------------
 # Extra processes (name, python args) and demo seeders (dotted callables run by
