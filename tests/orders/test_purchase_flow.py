@@ -6,7 +6,6 @@ simulator's own delivery record (exactly one fulfilment, or none).
 
 from __future__ import annotations
 
-import pytest
 from django_tenants.utils import schema_context
 
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
