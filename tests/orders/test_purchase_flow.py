@@ -24,7 +24,9 @@ FUNDS = 1_000_000  # 10 000.00 NGN
 
 
 def _price(response) -> int:
-    return int(round(float(response.json()["price"]) * 100))
+    from tenant_apps.ledger.currency import to_minor
+
+    return to_minor(response.json()["price"], "NGN")
 
 
 def test_success_settles_once(live_db, stack):
@@ -34,7 +36,7 @@ def test_success_settles_once(live_db, stack):
     body = response.json()
     assert body["status"] == "processing"
     price = _price(response)
-    assert price == 10_000 - 300 + round((10_000 - 300) * 0.02) or price > 0
+    assert price == 9_894  # face 100.00 at 97 % cost (9 700) + 2 % tenant margin, half-up
     order = wait_final(body["id"])
     assert order.status == "settled"
     assert transitions(order) == [("", "created"), ("created", "held"), ("held", "submitted"),
@@ -175,3 +177,140 @@ def test_insufficient_funds_writes_nothing(live_db, stack):
 
         assert not Order.objects.filter(user=user).exists()
     assert_books(user, 5_000)
+
+
+def test_electricity_receipt_has_token_and_units_and_verify_names_the_customer(live_db, stack):
+    from tests.orders.helpers import api
+
+    user, token = new_buyer(FUNDS)
+    meter = "1111111111111"
+    verified = api("POST", "/api/purchase/verify", token,
+                   {"product_id": stack.products["vt_power"].pk, "customer_number": meter})
+    assert verified.status_code == 200, verified.content
+    assert verified.json()["name"] == "TESTMETER1" and verified.json()["address"]
+    bad = api("POST", "/api/purchase/verify", token,
+              {"product_id": stack.products["vt_power"].pk, "customer_number": "1234567890000"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_customer"
+    missing = buy(token, stack.products["vt_power"], stack.phone(), amount="1000.00")
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "customer_number_required"
+    response = buy(token, stack.products["vt_power"], stack.phone(), amount="1000.00", customer_number=meter)
+    assert response.status_code == 202, response.content
+    assert response.json()["customer_name"] == "TESTMETER1"
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    receipt = api("GET", f"/api/purchases/{order.public_id}", token).json()
+    assert receipt["status"] == "delivered"
+    assert len(receipt["token"].replace("-", "")) == 20 and receipt["units"].endswith("kWh")
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_receipts_list_filters_and_pending_says_so(live_db, stack):
+    from tests.orders.helpers import api
+
+    stack.vtpass.pending_requeries = 10_000
+    try:
+        user, token = new_buyer(FUNDS)
+        done = buy(token, stack.products["vt_data"], stack.phone())
+        slow = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="100.00")
+        wait_final(done.json()["id"])
+        wait_final(slow.json()["id"], statuses={"pending"})
+        listing = api("GET", "/api/purchases", token).json()
+        assert listing["count"] == 2
+        assert [r["id"] for r in listing["results"]] == [slow.json()["id"], done.json()["id"]]
+        pending = api("GET", f"/api/purchases/{slow.json()['id']}", token).json()
+        assert pending["status"] == "processing" and pending["message"].startswith("Still processing")
+        assert "token" not in pending
+        only_delivered = api("GET", "/api/purchases", token, {"status": "delivered"}).json()
+        assert [r["id"] for r in only_delivered["results"]] == [done.json()["id"]]
+        assert api("GET", "/api/purchases", token, {"product_type": "data"}).json()["count"] == 1
+        # Another user never sees these receipts.
+        _, other = new_buyer(0)
+        assert api("GET", f"/api/purchases/{slow.json()['id']}", other).status_code == 404
+        assert api("GET", "/api/purchases", other).json()["count"] == 0
+        order = order_row_for(slow.json()["id"])
+        stack.vtpass.resolve_pending(attempts(order)[0].request_id)
+        wait_final(slow.json()["id"], timeout=20)
+        assert_books(user, FUNDS - _price(done) - _price(slow))
+    finally:
+        stack.vtpass.pending_requeries = 1
+
+
+def order_row_for(public_id):
+    from tests.orders.helpers import order_row
+
+    return order_row(public_id)
+
+
+def test_duplicate_guard_needs_confirmation(live_db, stack):
+    from tests.orders.helpers import api
+
+    user, token = new_buyer(FUNDS)
+    phone = stack.phone()
+    first = buy(token, stack.products["vt_data"], phone)
+    assert first.status_code == 202
+    again = buy(token, stack.products["vt_data"], phone)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_purchase"
+    confirmed = buy(token, stack.products["vt_data"], phone, confirm_duplicate=True)
+    assert confirmed.status_code == 202
+    # The same Idempotency-Key replays the first answer instead of buying again.
+    key = "replay-key-1"
+    body = {"product_id": stack.products["vt_data"].pk, "recipient_phone": stack.phone()}
+    one = api("POST", "/api/purchase", token, body, key=key)
+    two = api("POST", "/api/purchase", token, body, key=key)
+    assert one.status_code == two.status_code == 202 and one.json()["id"] == two.json()["id"]
+    assert two["Idempotency-Replayed"] == "true"
+    for response in (first, confirmed, one):
+        assert wait_final(response.json()["id"]).status == "settled"
+    assert_books(user, FUNDS - 3 * _price(first))
+
+
+def test_recipient_checks(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    glo_number = "08051234567"
+    refused = buy(token, stack.products["vt_airtime"], glo_number, amount="100.00")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "recipient_network_mismatch"
+    glo = buy(token, stack.products["vt_glo_airtime"], glo_number, amount="100.00")
+    assert glo.status_code == 202
+    bad = buy(token, stack.products["vt_airtime"], "12345", amount="100.00")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_recipient"
+    out_of_range = buy(token, stack.products["vt_airtime"], stack.phone(), amount="1.00")
+    assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "invalid_amount"
+    unknown = buy(token, type("P", (), {"pk": 999_999_999})(), stack.phone(), amount="100.00")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "product_not_found"
+    order = wait_final(glo.json()["id"])
+    assert order.status == "settled" and stack.vtpass.delivery_count(attempts(order)[0].request_id) == 1
+    assert_books(user, FUNDS - _price(glo))
+
+
+def test_kyc_limit_and_phone_verification(live_db, stack):
+    from tenant_apps.accounts.models import User
+
+    user, token = new_buyer(10_000_000)
+    too_much = buy(token, stack.products["vt_airtime"], stack.phone(), amount="10000.00")  # tier 0 single: 5 000
+    assert too_much.status_code == 403 and too_much.json()["error"]["code"] == "kyc_limit_exceeded"
+    with schema_context("ng"):
+        User.objects.filter(pk=user.pk).update(phone_verified_at=None)
+    refused = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "phone_not_verified"
+    assert_books(user, 10_000_000)
+
+
+def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
+    from tenant_apps.orders import routing
+
+    settings.ORDERS_BREAKER_PREFIX = f"{stack.breaker_prefix}-unit"
+    vt, mtn = stack.vtpass_provider, stack.mtn_provider
+    routing.breaker_reset(vt)
+    product = stack.products["vt_airtime"]
+    order = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)][:2]
+    assert order == [vt.pk, mtn.pk]
+    for _ in range(settings.ORDERS_BREAKER_FAILURES - 1):
+        assert routing.breaker_record_failure(vt) is False
+    assert routing.breaker_record_failure(vt) is True
+    assert routing.breaker_is_open(vt)
+    ids = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)]
+    assert ids.index(mtn.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
+    routing.breaker_reset(vt)
+    assert not routing.breaker_is_open(vt)

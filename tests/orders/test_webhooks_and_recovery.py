@@ -26,7 +26,9 @@ FUNDS = 1_000_000
 
 
 def _price(response) -> int:
-    return int(round(float(response.json()["price"]) * 100))
+    from tenant_apps.ledger.currency import to_minor
+
+    return to_minor(response.json()["price"], "NGN")
 
 
 def _source_of(order, to_status: str) -> list[str]:
