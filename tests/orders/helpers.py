@@ -167,7 +167,7 @@ def assert_books(user, expected_wallet: int, schema: str = "ng") -> None:
                        "LEFT JOIN ledger_posting p ON p.account_id = a.id "
                        "WHERE a.owner_id = %s GROUP BY a.id", [user.pk])
         rows = cursor.fetchall()
-    assert rows and all(balance == total for balance, total in rows), rows
+    assert all(balance == total for balance, total in rows), rows
     assert wallet_balance(user, schema) == expected_wallet
 
 
