@@ -419,7 +419,9 @@ def _system_account(kind: str, currency: str):
     key = (connection.schema_name, kind, currency)
     account = _accounts.get(key)
     if account is None:
-        account = _accounts[key] = system_account(kind=kind, currency=currency)
+        account = system_account(kind=kind, currency=currency)
+        # Only once committed: a row made in a transaction that rolls back must not stay cached.
+        transaction.on_commit(lambda: _accounts.setdefault(key, account))
     return account
 
 
