@@ -45,8 +45,8 @@ class Stack:
         from shared_apps.providers.models import Provider, ProviderStatus
 
         connection.set_schema_to_public()
-        Provider.objects.filter(pk__in=[self.vtpass_provider.pk, self.mtn_provider.pk, self.aggregator_provider.pk]).update(
-            status=ProviderStatus.DISABLED)
+        ids = [self.vtpass_provider.pk, self.mtn_provider.pk, self.aggregator_provider.pk]
+        Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
 
 
 def register_providers(*, tag: str, vtpass, mtn, sms, aggregator) -> Stack:
