@@ -484,6 +484,9 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,
                lines=[*debit, Line(order.hold.wallet, int(quote["price_minor"]))],
                metadata={"order": str(order.public_id), "reason": reason})
+    from tenant_apps.kyc.services import kyc_release_spend
+
+    kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today
     _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
     transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "reversed")
