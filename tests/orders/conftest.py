@@ -28,7 +28,7 @@ def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | No
     from tests.orders.helpers import register_providers
 
     sims = _Sims(VTPassSimulator(duplicate_window_seconds=0, hang_seconds=2.0, pending_requeries=1).start(),
-                 MTNSimulator(hang_seconds=1.0, pending_requeries=1).start(),
+                 MTNSimulator(hang_seconds=2.0, pending_requeries=1).start(),
                  SmsGatewaySimulator().start(), AggregatorSimulator(pending_requeries=1).start())
     tag = uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():
