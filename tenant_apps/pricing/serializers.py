@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from .engine import half_up_div
 from .quotes import quote_for_face
 from .selectors import decimal_string
 
@@ -56,7 +57,7 @@ class ProductSerializer(serializers.Serializer):
         price_minor = rate = None
         if product.is_open_amount:
             quote = quote_for_face(product=product, face_minor=REFERENCE_FACE_MINOR, pricing=pricing)
-            rate = quote.price_minor * 10_000 // REFERENCE_FACE_MINOR
+            rate = half_up_div(quote.price_minor * 10_000, REFERENCE_FACE_MINOR)
         else:
             price_minor = quote_for_face(product=product, face_minor=product.face_value_minor,
                                          pricing=pricing).price_minor
