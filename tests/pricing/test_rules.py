@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tenant_apps.pricing.engine import apply_markup, half_up_div, Markup
+from tenant_apps.pricing.engine import Markup, apply_markup, half_up_div
 from tenant_apps.pricing.models import PriceRule, PricingSettings, RuleMode
 from tenant_apps.pricing.quotes import quote_price
 from tests.accounts.helpers import call, login, make_user
