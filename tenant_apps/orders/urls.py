@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("api/purchase", views.PurchaseView.as_view(), name="purchase"),
+    path("api/purchase/verify", views.PurchaseVerifyView.as_view(), name="purchase-verify"),
+    path("api/purchases", views.PurchaseListView.as_view(), name="purchases"),
+    path("api/purchases/<uuid:public_id>", views.PurchaseDetailView.as_view(), name="purchase-detail"),
+    path("webhook/vtpass", views.vtpass_webhook, name="webhook-vtpass"),
+    path("webhook/mtn", views.mtn_webhook, name="webhook-mtn"),
+    path("webhook/aggregator", views.aggregator_webhook, name="webhook-aggregator"),
+]

@@ -141,6 +141,7 @@ from .integrations.i18n import *  # noqa: E402, F403
 from .integrations.ledger import *  # noqa: E402, F403
 from .integrations.logging import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
+from .integrations.orders import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403

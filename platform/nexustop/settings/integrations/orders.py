@@ -1,0 +1,38 @@
+"""Purchases: requery backoff, manual-review bound, outbox sweeper, circuit breaker, duplicate guard."""
+
+from __future__ import annotations
+
+from ..env import env_bool, env_int, env_str
+from .celery import CELERY_BEAT_SCHEDULE
+
+
+def _floats(raw: str) -> list[float]:
+    return [float(part) for part in raw.split(",") if part.strip()]
+
+
+# Seconds to wait before each requery of a pending order (the last value repeats).
+ORDERS_REQUERY_BACKOFF_SECONDS = _floats(env_str("ORDERS_REQUERY_BACKOFF", "5,15,30,60,120,300,600,1800"))
+# After this many requeries, or this age, a still-pending order goes to manual review (never auto-failed).
+ORDERS_REQUERY_MAX = env_int("ORDERS_REQUERY_MAX", 20)
+ORDERS_MANUAL_REVIEW_AFTER_SECONDS = env_int("ORDERS_MANUAL_REVIEW_AFTER_SECONDS", 6 * 3600)
+# VTPass 015 (unknown request id) stays pending this long (a submit may still be in flight), then fails.
+ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = env_int("ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS", 600)
+# Outbox rows (and due requeries) not done after this many seconds are re-enqueued by the sweeper.
+ORDERS_OUTBOX_STALE_SECONDS = env_int("ORDERS_OUTBOX_STALE_SECONDS", 60)
+ORDERS_SWEEP_INTERVAL_SECONDS = env_int("ORDERS_SWEEP_INTERVAL_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["orders-sweep"] = {"task": "orders.sweep", "schedule": float(ORDERS_SWEEP_INTERVAL_SECONDS)}
+
+# Circuit breaker (Redis, global): N faults within the window open it for the cool-down.
+ORDERS_BREAKER_PREFIX = env_str("ORDERS_BREAKER_PREFIX", "nexustop:breaker")
+ORDERS_BREAKER_FAILURES = env_int("ORDERS_BREAKER_FAILURES", 5)
+ORDERS_BREAKER_WINDOW_SECONDS = env_int("ORDERS_BREAKER_WINDOW_SECONDS", 60)
+ORDERS_BREAKER_COOLDOWN_SECONDS = env_int("ORDERS_BREAKER_COOLDOWN_SECONDS", 120)
+
+# The same product to the same recipient within this window needs confirm_duplicate: true.
+ORDERS_DUPLICATE_WINDOW_SECONDS = env_int("ORDERS_DUPLICATE_WINDOW_SECONDS", 120)
+ORDERS_SMS_NOTIFICATIONS = env_bool("ORDERS_SMS_NOTIFICATIONS", True)
+
+# Subscriptions: due runs every minute; insufficient funds retried this often, this many times, then paused.
+SUBSCRIPTIONS_RETRY_SECONDS = env_int("SUBSCRIPTIONS_RETRY_SECONDS", 3600)
+SUBSCRIPTIONS_MAX_FAILURES = env_int("SUBSCRIPTIONS_MAX_FAILURES", 3)
+CELERY_BEAT_SCHEDULE["subscriptions-run-due"] = {"task": "subscriptions.run_due", "schedule": 60.0}

@@ -1,0 +1,130 @@
+"""Which provider fulfils an order: equivalent products in routing order, and a circuit breaker.
+
+Equivalence (kept simple on purpose): the same product type, country, currency and
+network (operator), and the same face value for fixed products or a range that
+covers the amount for open-amount products. Providers come in registry order
+(active before degraded, then ``routing_priority``); the one the customer picked
+is not special, since prices are re-quoted per provider and a provider may only
+take the order when its price fits inside the hold.
+
+The circuit breaker is global (Redis, not tenant-scoped: a provider is down for
+everyone). ``ORDERS_BREAKER_FAILURES`` faults within ``ORDERS_BREAKER_WINDOW_SECONDS``
+open it for ``ORDERS_BREAKER_COOLDOWN_SECONDS``; an open provider is skipped unless
+it is the only one left (a pending order is never moved, whatever the breaker says).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db.models import Q
+
+from shared_apps.catalog.models import Product
+from shared_apps.providers.models import Provider, ProviderStatus
+
+logger = logging.getLogger(__name__)
+
+# Catalog operator slugs that name a network differently from the country adapters.
+NETWORK_ALIASES = {"etisalat": "9mobile", "airteltigo": "at", "vodafone": "telecel"}
+# Operators that deliver to any network (gift products): no network check on the recipient.
+CROSS_NETWORK_OPERATORS = frozenset({"", "any", "gift", "any-network"})
+
+
+def operator_network(operator: str) -> str:
+    """The country adapter's network key for a catalog operator slug (``mtn-ghana`` -> ``mtn``)."""
+    head = (operator or "").lower().split("-")[0]
+    return NETWORK_ALIASES.get(head, head)
+
+
+def is_cross_network(product: Product) -> bool:
+    return (product.operator or "").lower() in CROSS_NETWORK_OPERATORS
+
+
+def equivalent_products(*, product: Product, amount_minor: int) -> list[Product]:
+    """``product`` and its equivalents at other usable providers, in routing order."""
+    candidates = (Product.objects.select_related("provider")
+                  .filter(country=product.country, currency=product.currency, product_type=product.product_type,
+                          is_active=True)
+                  .exclude(provider__status=ProviderStatus.DISABLED))
+    if product.is_open_amount:
+        candidates = candidates.filter(face_value_minor__isnull=True, min_amount_minor__lte=amount_minor,
+                                       max_amount_minor__gte=amount_minor)
+    else:
+        candidates = candidates.filter(face_value_minor=product.face_value_minor)
+    if product.biller_code:
+        candidates = candidates.filter(Q(biller_code=product.biller_code) | Q(pk=product.pk))
+    network = operator_network(product.operator)
+    found = [c for c in candidates if c.pk == product.pk or operator_network(c.operator) == network]
+    if product.variation:
+        found = [c for c in found if c.variation == product.variation]
+    found.sort(key=lambda c: (c.provider.status != ProviderStatus.ACTIVE, c.provider.routing_priority,
+                              c.pk != product.pk, c.provider.name))
+    if product.provider.status == ProviderStatus.DISABLED or not product.is_active:
+        found = [c for c in found if c.pk != product.pk]
+    return found
+
+
+# --- circuit breaker ---------------------------------------------------------------------
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+
+def _key(provider_id: int, part: str) -> str:
+    return f"{settings.ORDERS_BREAKER_PREFIX}:{provider_id}:{part}"
+
+
+def breaker_is_open(provider: Provider | int) -> bool:
+    provider_id = getattr(provider, "pk", provider)
+    try:
+        return bool(_redis().exists(_key(provider_id, "open")))
+    except redis.RedisError:
+        logger.warning("circuit breaker: redis unavailable, treating provider %s as closed", provider_id)
+        return False
+
+
+def breaker_record_failure(provider: Provider | int) -> bool:
+    """Count a fault (definite failure to serve, timeout, 5xx); returns True when this opened the breaker."""
+    provider_id = getattr(provider, "pk", provider)
+    try:
+        client = _redis()
+        pipe = client.pipeline()
+        pipe.incr(_key(provider_id, "failures"))
+        pipe.expire(_key(provider_id, "failures"), settings.ORDERS_BREAKER_WINDOW_SECONDS, nx=True)
+        failures = pipe.execute()[0]
+        if failures >= settings.ORDERS_BREAKER_FAILURES:
+            opened = client.set(_key(provider_id, "open"), "1", ex=settings.ORDERS_BREAKER_COOLDOWN_SECONDS, nx=True)
+            client.delete(_key(provider_id, "failures"))
+            if opened:
+                logger.warning("circuit breaker opened for provider %s", provider_id)
+            return bool(opened)
+    except redis.RedisError:
+        logger.warning("circuit breaker: redis unavailable", exc_info=True)
+    return False
+
+
+def breaker_record_success(provider: Provider | int) -> None:
+    provider_id = getattr(provider, "pk", provider)
+    try:
+        _redis().delete(_key(provider_id, "failures"))
+    except redis.RedisError:
+        pass
+
+
+def breaker_reset(provider: Provider | int) -> None:
+    provider_id = getattr(provider, "pk", provider)
+    try:
+        _redis().delete(_key(provider_id, "failures"), _key(provider_id, "open"))
+    except redis.RedisError:
+        pass
+
+
+def route(*, product: Product, amount_minor: int, exclude_provider_ids: set[int] = frozenset()) -> list[Product]:
+    """Products to try, in order: closed breakers first, then open ones (better a sick provider than none)."""
+    found = [c for c in equivalent_products(product=product, amount_minor=amount_minor)
+             if c.provider_id not in exclude_provider_ids]
+    closed = [c for c in found if not breaker_is_open(c.provider_id)]
+    return closed + [c for c in found if c not in closed]

@@ -1,0 +1,741 @@
+"""Purchases: create (hold + outbox), submit, requery, apply provider results, webhooks, sweep.
+
+The money path (docs/architecture.md, "Money, in one picture"):
+
+* ``purchase_create`` runs inside the caller's transaction (the idempotency row's):
+  order row + hold (wallet -> holds) + recorded transitions + outbox row; the submit
+  task is enqueued on commit.
+* ``order_submit`` makes (once) or reuses the attempt's provider request id, commits it,
+  then calls the provider: a crash after the call is harmless, because the retry sends
+  the *same* request id and the provider deduplicates on it.
+* Every provider answer (submit, requery, webhook, staff) goes through
+  ``order_apply_provider_result``: row-locked, idempotent by (order, final status).
+  Success settles the hold (cost -> provider settlement, each quote line -> its
+  account); a definite failure fails over to the next provider or releases the hold;
+  anything unclear stays pending and is requeried with backoff, then goes to manual
+  review — never auto-failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from countries.errors import InvalidPhoneNumber
+from countries.registry import get_adapter
+from provider_plugins.interfaces import (
+    AirtimeTopupRequest,
+    BillPaymentRequest,
+    CustomerVerificationRequest,
+    DataTopupRequest,
+    OutcomeStatus,
+    ProductUnavailable,
+    ProviderError,
+    ProviderFault,
+    SignatureError,
+    UserFixableError,
+)
+from provider_plugins.interfaces.common import DuplicateRequest, ProviderTimeout
+from provider_plugins.interfaces.plugin import Capability
+from provider_plugins.registry import get_plugin
+from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core.errors import ApiError
+from shared_apps.providers.models import Provider, ProviderStatus
+from shared_apps.providers.services import provider_config
+from tenant_apps.ledger.errors import InsufficientFunds
+from tenant_apps.ledger.models import AccountKind, Hold
+from tenant_apps.ledger.services import (
+    Line,
+    Split,
+    place_hold,
+    post_entry,
+    release_hold,
+    settle_hold,
+    system_account,
+    wallet_for,
+)
+from tenant_apps.pricing.quotes import PriceQuote, quote_price
+
+from . import errors, routing
+from .models import (
+    TRANSITIONS,
+    AttemptStatus,
+    Order,
+    OrderAttempt,
+    OrderOutbox,
+    OrderStatus,
+    OrderTransition,
+)
+from .signals import order_reversed, order_settled
+
+logger = logging.getLogger(__name__)
+
+BILL_TYPES = frozenset({ProductType.ELECTRICITY, ProductType.CABLE_TV})
+# Pending reasons that say the provider is struggling (they count against its circuit breaker).
+FAULTY_PENDING_REASONS = frozenset({"timeout", "no_response", "http_5xx", "unexpected_reply"})
+
+
+class EntryTypes:
+    LATE_CHARGE = "order_late_charge"
+    REVERSAL = "order_reversal"
+
+
+# --- small helpers ---------------------------------------------------------------------------
+_local = threading.local()
+
+
+def _http_session() -> requests.Session:
+    """One pooled HTTP session per thread: keep-alive to providers saves a TCP handshake per call."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
+def _country() -> str:
+    tenant = getattr(connection, "tenant", None)
+    country = getattr(tenant, "country", "")
+    if country:
+        return country
+    from tenant_apps.accounts.country import current_country
+
+    return current_country()
+
+
+def _record(order: Order, to_status: str, *, reason: str = "", source: str = "",
+            now: datetime | None = None) -> OrderTransition:
+    """Move the order (in memory) and record the transition row; the caller saves the order."""
+    if to_status not in TRANSITIONS[order.status]:
+        raise errors.IllegalTransition(f"{order.reference}: {order.status} -> {to_status}")
+    now = now or timezone.now()
+    transition = OrderTransition.objects.create(order=order, from_status=order.status, to_status=to_status,
+                                                reason=reason[:200], source=source, created_at=now)
+    order.status = to_status
+    order.updated_at = now
+    if to_status in (OrderStatus.SETTLED, OrderStatus.RELEASED, OrderStatus.REVERSED):
+        order.final_at = now
+    return transition
+
+
+def _on_commit_task(task, *args: Any, countdown: float | None = None) -> None:
+    """Enqueue a task after commit, in the current tenant (tenant-schemas-celery reads the schema)."""
+    def send() -> None:
+        try:
+            task.apply_async(args=args, countdown=countdown)
+        except Exception:  # the broker is down: the sweeper will pick the row up
+            logger.exception("could not enqueue %s%s", task.name, args)
+
+    transaction.on_commit(send)
+
+
+def _tasks():
+    from . import tasks
+
+    return tasks
+
+
+def _notify(order: Order, event: str) -> None:
+    if settings.ORDERS_SMS_NOTIFICATIONS:
+        _on_commit_task(_tasks().order_notify_task, order.pk, event)
+
+
+def _quote_dict(quote: PriceQuote) -> dict:
+    return quote.breakdown()
+
+
+# --- recipient validation and verification -----------------------------------------------------
+def _active_product(product_id: Any) -> Product:
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]}) from None
+    product = (Product.objects.select_related("provider")
+               .filter(pk=product_id, is_active=True).exclude(provider__status=ProviderStatus.DISABLED).first())
+    if product is None or product.country != _country():
+        raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]})
+    return product
+
+
+def _validate_recipient(product: Product, recipient_phone: str) -> str:
+    adapter = get_adapter(product.country)
+    try:
+        phone = adapter.normalize_phone(recipient_phone or "")
+    except InvalidPhoneNumber as exc:
+        raise errors.InvalidRecipient(fields={"recipient_phone": [str(exc) or "Enter a valid phone number."]}) \
+            from None
+    if product.product_type in (ProductType.AIRTIME, ProductType.DATA) and not routing.is_cross_network(product):
+        network = adapter.detect_network(phone)
+        expected = routing.operator_network(product.operator)
+        if network != expected:
+            name = adapter.network_name(network) if network else "an unknown network"
+            raise errors.RecipientNetworkMismatch(
+                f"This number is on {name}, not {product.operator.upper()}; choose a product of that network.",
+                fields={"recipient_phone": [f"Not a {product.operator.upper()} number."]})
+    return phone
+
+
+def _connector(provider: Provider, capability: str):
+    plugin = get_plugin(provider.plugin_key)
+    config = provider_config(provider=provider, session=_http_session())
+    return plugin, plugin.connector(capability)(config), config
+
+
+@dataclass(frozen=True)
+class CustomerCheck:
+    customer_number: str
+    name: str
+    address: str
+    minimum_amount_minor: int | None
+    extra: dict
+
+
+def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
+    """Ask the biller who the meter/smartcard belongs to (name, address), before any money moves."""
+    product = _active_product(product_id)
+    if product.product_type not in BILL_TYPES:
+        raise ApiError("Only meters and smartcards are verified.", code="verification_not_applicable",
+                       fields={"product_id": ["Not a bill product."]})
+    number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+    if not number:
+        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+    _, connector, _ = _connector(product.provider, product.product_type)
+    try:
+        details = connector.verify_customer(CustomerVerificationRequest(
+            biller_code=product.biller_code, customer_number=number, variation=product.variation))
+    except UserFixableError as exc:
+        raise errors.InvalidCustomer(str(exc), fields={"customer_number": ["Not found by the biller."]}) from None
+    except ProviderError:
+        logger.warning("verification unavailable at provider %s", product.provider_id, exc_info=True)
+        raise errors.VerificationUnavailable() from None
+    return CustomerCheck(customer_number=details.customer_number or number, name=details.name,
+                         address=details.address, minimum_amount_minor=details.minimum_amount_minor,
+                         extra=dict(details.extra))
+
+
+# --- creating a purchase ----------------------------------------------------------------------
+def _duplicate_exists(*, user, product: Product, phone: str, customer_number: str, now: datetime) -> bool:
+    window = timedelta(seconds=settings.ORDERS_DUPLICATE_WINDOW_SECONDS)
+    return (Order.objects.filter(user=user, product_id=product.pk, recipient_phone=phone,
+                                 customer_number=customer_number, created_at__gte=now - window)
+            .exclude(status__in=(OrderStatus.RELEASED, OrderStatus.REVERSED)).exists())
+
+
+def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
+                    customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
+                    subscription_id: int | None = None, source: str = "api") -> Order:
+    """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
+
+    Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
+    InsufficientFunds (422) when the wallet cannot cover the price.
+    """
+    from tenant_apps.kyc.services import kyc_reserve
+
+    if dedupe_key:
+        existing = Order.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    product = _active_product(product_id)
+    phone = _validate_recipient(product, recipient_phone)
+    customer_name = ""
+    if product.product_type in BILL_TYPES:
+        customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+        if not customer_number:
+            raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+        if product.requires_verification:
+            customer_name = purchase_verify(product_id=product.pk, customer_number=customer_number).name
+    else:
+        customer_number = ""
+    quote = quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
+    now = timezone.now()
+    if not confirm_duplicate and _duplicate_exists(user=user, product=product, phone=phone,
+                                                   customer_number=customer_number, now=now):
+        raise errors.DuplicatePurchase()
+    with transaction.atomic():
+        public_id = uuid.uuid4()
+        order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
+                      product_name=product.name, operator=product.operator, recipient_phone=phone,
+                      customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
+                      face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
+                      quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
+                      subscription_id=subscription_id, created_at=now, updated_at=now)
+        kyc_reserve(user=user, amount_minor=quote.price_minor, currency=quote.currency, reference=order.reference)
+        wallet = wallet_for(user=user, currency=quote.currency)
+        order.hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=order.reference,
+                                metadata={"order": str(public_id)})
+        order.save(force_insert=True)
+        OrderTransition.objects.bulk_create([
+            OrderTransition(order=order, from_status="", to_status=OrderStatus.CREATED, source=source, created_at=now),
+            OrderTransition(order=order, from_status=OrderStatus.CREATED, to_status=OrderStatus.HELD, source=source,
+                            reason=f"hold {quote.price_minor} {quote.currency}", created_at=now),
+        ])
+        OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
+        _on_commit_task(_tasks().order_submit_task, order.pk)
+    return order
+
+
+# --- submitting ---------------------------------------------------------------------------------
+def _capability(product_type: str) -> str:
+    return Capability(product_type).value
+
+
+def _start_attempt(order: Order, *, now: datetime, source: str) -> OrderAttempt | None:
+    """Pick the next provider that has not tried this order yet and whose price fits the hold."""
+    product = Product.objects.select_related("provider").filter(pk=order.product_id).first()
+    tried = set(order.attempts.values_list("provider_id", flat=True)) if order.attempt_count else set()
+    candidates = routing.route(product=product, amount_minor=order.face_value_minor, exclude_provider_ids=tried) \
+        if product is not None else []
+    for candidate in candidates:
+        if candidate.pk == order.product_id:
+            quote = order.quote
+        else:
+            try:
+                quote = _quote_dict(quote_price(product=candidate, amount_minor=order.face_value_minor
+                                                if candidate.is_open_amount else None, buyer=order.user))
+            except ApiError:
+                continue
+            if quote["price_minor"] > order.price_minor or quote["currency"] != order.currency:
+                continue  # never charge more than the customer agreed to
+        number = order.attempt_count + 1
+        plugin = get_plugin(candidate.provider.plugin_key)
+        request_id = plugin.new_request_id(f"nx{order.public_id.hex[:28]}a{number}", now)
+        attempt = OrderAttempt.objects.create(
+            order=order, number=number, provider_id=candidate.provider_id, plugin_key=plugin.key,
+            provider_product_id=candidate.pk, request_id=request_id, quote=quote, created_at=now)
+        order.attempt_count = number
+        _record(order, OrderStatus.SUBMITTED, reason=f"{candidate.provider.name} {request_id}", source=source, now=now)
+        return attempt
+    return None
+
+
+def _current_attempt(order: Order) -> OrderAttempt | None:
+    if not order.attempt_count:
+        return None
+    return OrderAttempt.objects.filter(order=order, number=order.attempt_count).first()
+
+
+def order_submit(*, order_id: int) -> Order | None:
+    """Send the order to its provider (task body). Safe to run any number of times, concurrently too."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()
+        if order is None:
+            return None
+        if order.status == OrderStatus.HELD:
+            attempt = _start_attempt(order, now=now, source="submit")
+            if attempt is None:
+                _fail_and_release(order, reason="no_provider_available", source="submit", now=now)
+                order.save()
+                return order
+            order.save()
+        elif order.status == OrderStatus.SUBMITTED:
+            attempt = _current_attempt(order)  # a retry: same request id, the provider deduplicates
+        else:
+            OrderOutbox.objects.filter(order_id=order.pk).delete()
+            return order
+        OrderAttempt.objects.filter(pk=attempt.pk).update(submit_count=attempt.submit_count + 1)
+    # Committed: from here on a crash leaves a SUBMITTED order with a stored request id for the sweeper.
+    outcome = _call_provider(order, attempt)
+    return order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="submit")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A provider answer in the core's words (from a result, an update, or an exception)."""
+
+    status: OutcomeStatus
+    provider_reference: str = ""
+    token: str = ""
+    units: str = ""
+    reason: str = ""
+    provider_code: str = ""
+    failover: bool = True  # a definite failure another provider may fix
+    fault: bool = False  # counts against the provider's circuit breaker
+
+
+def _outcome_from_result(result: Any) -> Outcome:
+    reason = getattr(result, "reason", "") or ""
+    return Outcome(status=OutcomeStatus(result.status), provider_reference=result.provider_reference or "",
+                   token=getattr(result, "token", "") or "", units=getattr(result, "units", "") or "",
+                   reason=reason, provider_code=getattr(result, "provider_code", "") or "",
+                   fault=result.status == OutcomeStatus.PENDING and reason in FAULTY_PENDING_REASONS)
+
+
+def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
+    product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
+    face = order.face_value_minor
+    try:
+        _, connector, _ = _connector(product.provider, _capability(product.product_type))
+        if product.product_type == ProductType.AIRTIME:
+            result = connector.airtime(AirtimeTopupRequest(
+                request_id=attempt.request_id, recipient_phone=order.recipient_phone, amount_minor=face,
+                currency=order.currency, country=product.country, operator_code=product.provider_product_code))
+        elif product.product_type == ProductType.DATA:
+            result = connector.data(DataTopupRequest(
+                request_id=attempt.request_id, recipient_phone=order.recipient_phone,
+                product_code=product.provider_product_code, amount_minor=face, currency=order.currency,
+                country=product.country, operator_code=product.biller_code))
+        else:
+            result = connector.pay(BillPaymentRequest(
+                request_id=attempt.request_id, biller_code=product.biller_code,
+                customer_number=order.customer_number, amount_minor=face, currency=order.currency,
+                variation=product.variation or product.provider_product_code, phone=order.recipient_phone))
+    except (ProviderTimeout, DuplicateRequest) as exc:
+        return Outcome(OutcomeStatus.PENDING, reason=exc.code, provider_code=exc.provider_code, fault=True)
+    except ProductUnavailable as exc:
+        return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code)
+    except UserFixableError as exc:  # the request itself is wrong: no other provider will take it either
+        return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code, failover=False)
+    except ProviderFault as exc:  # raised only when the provider did not act: try the next one
+        return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code, fault=True)
+    except Exception:  # we cannot know whether the request left: requery decides
+        logger.exception("order %s: unexpected error calling the provider", order.reference)
+        return Outcome(OutcomeStatus.PENDING, reason="internal_error")
+    return _outcome_from_result(result)
+
+
+# --- applying a provider answer ---------------------------------------------------------------
+def _splits(quote: dict, currency: str) -> list[Split]:
+    splits = [Split(_system_account(AccountKind.PROVIDER_SETTLEMENT, currency), int(quote["cost_minor"]))]
+    for line in quote.get("lines", ()):
+        if int(line["amount_minor"]):
+            splits.append(Split(_system_account(line["account_kind"], currency), int(line["amount_minor"])))
+    return splits
+
+
+_accounts: dict[tuple[str, str, str], Any] = {}
+
+
+def _system_account(kind: str, currency: str):
+    """System accounts never change once made: cache them per process (saves a query per split)."""
+    key = (connection.schema_name, kind, currency)
+    account = _accounts.get(key)
+    if account is None:
+        account = _accounts[key] = system_account(kind=kind, currency=currency)
+    return account
+
+
+def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) -> None:
+    from tenant_apps.kyc.services import kyc_release_spend
+
+    if order.status != OrderStatus.FAILED:
+        _record(order, OrderStatus.FAILED, reason=reason, source=source, now=now)
+    release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason})
+    kyc_release_spend(user=order.user, reference=order.reference)
+    order.failure_reason = reason[:60]
+    order.next_requery_at = None
+    _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)
+    OrderOutbox.objects.filter(order_id=order.pk).delete()
+    _notify(order, "refunded")
+
+
+def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: str, now: datetime) -> None:
+    _record(order, OrderStatus.SUCCEEDED, reason=outcome.provider_reference, source=source, now=now)
+    settle_hold(hold=order.hold, splits=_splits(attempt.quote, order.currency),
+                metadata={"order": str(order.public_id), "provider_id": attempt.provider_id})
+    _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now)
+    order.next_requery_at = None
+    OrderOutbox.objects.filter(order_id=order.pk).delete()
+    transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
+    _notify(order, "delivered")
+
+
+def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datetime) -> None:
+    """Delivered after we refunded: charge the wallet again (or book a receivable in suspense for review)."""
+    quote = attempt.quote
+    price = int(quote["price_minor"])
+    wallet = order.hold.wallet
+    credit = [Line(split.account, split.amount) for split in _splits(quote, order.currency) if split.amount]
+    try:
+        with transaction.atomic():
+            post_entry(entry_type=EntryTypes.LATE_CHARGE, reference=order.reference,
+                       lines=[Line(wallet, -price), *credit], metadata={"order": str(order.public_id)})
+    except InsufficientFunds:
+        suspense = _system_account(AccountKind.SUSPENSE, order.currency)
+        post_entry(entry_type=EntryTypes.LATE_CHARGE, reference=order.reference,
+                   lines=[Line(suspense, -price), *credit],
+                   metadata={"order": str(order.public_id), "receivable": True})
+        order.needs_review = True
+    _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
+    transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
+    _notify(order, "delivered")
+
+
+def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, now: datetime) -> None:
+    """The provider reversed a delivered order: undo the settlement, money back to the wallet."""
+    quote = attempt.quote
+    debit = [Line(split.account, -split.amount) for split in _splits(quote, order.currency) if split.amount]
+    post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,
+               lines=[*debit, Line(order.hold.wallet, int(quote["price_minor"]))],
+               metadata={"order": str(order.public_id), "reason": reason})
+    _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
+    transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
+    _notify(order, "reversed")
+
+
+def _schedule_requery(order: Order, *, now: datetime) -> None:
+    backoff = settings.ORDERS_REQUERY_BACKOFF_SECONDS
+    delay = backoff[min(order.requery_count, len(backoff) - 1)]
+    order.next_requery_at = now + timedelta(seconds=delay)
+    _on_commit_task(_tasks().order_requery_task, order.pk, countdown=delay)
+
+
+def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: str) -> Order | None:
+    """Apply one provider answer to its order, under the order's row lock.
+
+    Idempotent by (order, final status): repeating an answer changes nothing; answers
+    may arrive in any order (submit reply, requery, webhooks, staff).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        order = (Order.objects.select_for_update(of=("self",)).select_related("user", "hold__wallet")
+                 .filter(attempts__request_id=request_id).first())
+        if order is None:
+            logger.warning("provider result for unknown request id %s (%s)", request_id, source)
+            return None
+        attempt = OrderAttempt.objects.get(request_id=request_id)
+        current = attempt.number == order.attempt_count
+        open_states = (OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW)
+        attempt_fields = ["status", "answered_at", "reason", "provider_code", "provider_reference"]
+        attempt.answered_at = now
+        attempt.provider_code = outcome.provider_code[:20]
+        if outcome.provider_reference:
+            attempt.provider_reference = outcome.provider_reference[:100]
+
+        if outcome.status == OutcomeStatus.PENDING:
+            if attempt.status == AttemptStatus.SUBMITTING:
+                attempt.status, attempt.reason = AttemptStatus.PENDING, outcome.reason[:60]
+                attempt.save(update_fields=attempt_fields)
+            if current and order.status == OrderStatus.SUBMITTED:
+                _record(order, OrderStatus.PENDING, reason=outcome.reason, source=source, now=now)
+                OrderOutbox.objects.filter(order_id=order.pk).delete()
+                _schedule_requery(order, now=now)
+                order.save()
+            if outcome.fault:
+                transaction.on_commit(lambda: routing.breaker_record_failure(attempt.provider_id))
+            return order
+
+        if outcome.status == OutcomeStatus.SUCCESS:
+            was_final = attempt.status == AttemptStatus.SUCCEEDED
+            attempt.status, attempt.reason = AttemptStatus.SUCCEEDED, ""
+            attempt.save(update_fields=attempt_fields)
+            transaction.on_commit(lambda: routing.breaker_record_success(attempt.provider_id))
+            order.provider_reference = outcome.provider_reference or order.provider_reference
+            order.token, order.units = outcome.token or order.token, outcome.units or order.units
+            if order.status in open_states and current:
+                _settle(order, attempt, outcome, source=source, now=now)
+            elif order.status == OrderStatus.RELEASED and not was_final:
+                _late_charge(order, attempt, source=source, now=now)
+            elif order.status in open_states and not current:
+                order.needs_review = True  # an earlier provider delivered after failing: two deliveries?
+                logger.error("order %s: attempt %s succeeded after fail-over", order.reference, attempt.number)
+            order.save()
+            return order
+
+        # FAILED (definite)
+        was_success = attempt.status == AttemptStatus.SUCCEEDED
+        if attempt.status != AttemptStatus.FAILED:
+            attempt.status, attempt.reason = AttemptStatus.FAILED, outcome.reason[:60]
+            attempt.save(update_fields=attempt_fields)
+        if outcome.fault:
+            transaction.on_commit(lambda: routing.breaker_record_failure(attempt.provider_id))
+        if order.status in open_states and current:
+            _record(order, OrderStatus.FAILED, reason=outcome.reason or "provider_failed", source=source, now=now)
+            next_attempt = _start_attempt(order, now=now, source=source) if outcome.failover else None
+            if next_attempt is not None:
+                order.next_requery_at = None
+                OrderOutbox.objects.update_or_create(order=order, defaults={"created_at": now, "enqueued_at": now})
+                _on_commit_task(_tasks().order_submit_task, order.pk)
+            else:
+                _fail_and_release(order, reason=outcome.reason or "provider_failed", source=source, now=now)
+            order.save()
+        elif order.status == OrderStatus.SETTLED and was_success:
+            _reverse(order, attempt, reason=outcome.reason, source=source, now=now)
+            order.save()
+        return order
+
+
+# --- requery ------------------------------------------------------------------------------------
+def order_requery(*, order_id: int) -> Order | None:
+    """Ask the provider again about a pending order (task body); schedules the next try or manual review."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.PENDING:
+        return order
+    attempt = _current_attempt(order)
+    product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
+    now = timezone.now()
+    try:
+        _, connector, _ = _connector(product.provider, _capability(product.product_type))
+        outcome = _outcome_from_result(connector.requery(attempt.request_id))
+    except ProviderError as exc:
+        outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
+    except Exception:
+        logger.exception("order %s: requery crashed", order.reference)
+        outcome = Outcome(OutcomeStatus.PENDING, reason="internal_error")
+    grace = timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
+    if outcome.status == OutcomeStatus.PENDING and outcome.reason == "unknown_request_id" \
+            and attempt.created_at < now - grace:
+        # The provider never received it (and the grace covers a submit still in flight): a definite failure.
+        outcome = Outcome(OutcomeStatus.FAILED, reason="not_received_by_provider", provider_code=outcome.provider_code)
+    order = order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="requery")
+    if outcome.status != OutcomeStatus.PENDING:
+        return order
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.PENDING:
+            return order
+        order.requery_count += 1
+        age = (now - order.created_at).total_seconds()
+        if order.requery_count >= settings.ORDERS_REQUERY_MAX or age >= settings.ORDERS_MANUAL_REVIEW_AFTER_SECONDS:
+            _record(order, OrderStatus.MANUAL_REVIEW, reason=f"still pending after {order.requery_count} requeries",
+                    source="requery", now=now)
+            order.needs_review, order.next_requery_at = True, None
+        else:
+            _schedule_requery(order, now=now)
+        order.save()
+    return order
+
+
+def order_resolve_manually(*, order: Order, delivered: bool, note: str = "") -> Order | None:
+    """Staff decision on a manual-review order after checking the provider's statement."""
+    attempt = _current_attempt(order)
+    if attempt is None:
+        raise ApiError("This order never reached a provider.", code="not_submitted")
+    outcome = Outcome(OutcomeStatus.SUCCESS if delivered else OutcomeStatus.FAILED,
+                      reason=("staff: " + note)[:60] if note else "staff_decision", failover=False)
+    return order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="staff")
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+class WebhookRejected(Exception):
+    def __init__(self, status_code: int, code: str) -> None:
+        super().__init__(code)
+        self.status_code, self.code = status_code, code
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    """Authenticate a provider webhook and apply it; returns (status, body) for the provider.
+
+    Signed providers are trusted once the signature verifies; unsigned ones (VTPass)
+    only through a requery, whose answer is what gets applied.
+    """
+    provider = (Provider.objects.filter(plugin_key=plugin_key, country=_country())
+                .exclude(status=ProviderStatus.DISABLED).order_by("routing_priority").first())
+    if provider is None:
+        raise WebhookRejected(404, "unknown_provider")
+    plugin = get_plugin(plugin_key)
+    config = provider_config(provider=provider, session=_http_session())
+    parser = plugin.callbacks(config)
+    try:
+        update = parser.parse(body=body, headers=headers)
+    except SignatureError:
+        logger.warning("webhook %s: bad signature (tenant %s)", plugin_key, connection.schema_name)
+        raise WebhookRejected(401, "bad_signature") from None
+    except ProviderError as exc:
+        logger.warning("webhook %s: unreadable (%s)", plugin_key, exc.code)
+        raise WebhookRejected(400, "bad_payload") from None
+    ack = parser.acknowledgement()
+    if update is None:
+        return ack.status_code, ack.body
+    attempt = OrderAttempt.objects.select_related("order").filter(request_id=update.request_id).first()
+    if attempt is None:
+        logger.warning("webhook %s: unknown request id %s", plugin_key, update.request_id)
+        return ack.status_code, ack.body
+    order = attempt.order
+    if update.recipient and plugin_key != "vtpass":
+        expected = _digits(order.recipient_phone) if order.product_type not in BILL_TYPES else order.customer_number
+        got = _digits(update.recipient)
+        if got and expected and not (expected.endswith(got[-9:]) or got.endswith(expected[-9:])):
+            logger.warning("webhook %s: recipient does not match order %s", plugin_key, order.reference)
+            raise WebhookRejected(400, "recipient_mismatch")
+    if update.requires_confirmation:
+        attempt_provider = Provider.objects.get(pk=attempt.provider_id)
+        _, connector, _ = _connector(attempt_provider, _capability(order.product_type))
+        try:
+            outcome = _outcome_from_result(connector.requery(update.request_id))
+        except ProviderError as exc:
+            outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
+        source = "webhook+requery"
+    else:
+        outcome = Outcome(OutcomeStatus(update.status), provider_reference=update.provider_reference,
+                          token=update.token, units=update.units, reason=update.reason,
+                          provider_code=update.provider_code)
+        source = "webhook"
+    order_apply_provider_result(request_id=update.request_id, outcome=outcome, source=source)
+    return ack.status_code, ack.body
+
+
+# --- sweeper ------------------------------------------------------------------------------------
+def orders_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue stranded outbox rows and overdue requeries in the current schema."""
+    now = now or timezone.now()
+    tasks = _tasks()
+    stale = now - timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS)
+    resent = 0
+    for row in OrderOutbox.objects.filter(enqueued_at__lt=stale).order_by("enqueued_at")[:500]:
+        OrderOutbox.objects.filter(pk=row.pk).update(enqueued_at=now, enqueue_count=row.enqueue_count + 1)
+        tasks.order_submit_task.apply_async(args=(row.order_id,))
+        resent += 1
+    overdue = now - timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS)
+    requeried = 0
+    for order_id in Order.objects.filter(status=OrderStatus.PENDING, next_requery_at__lt=overdue) \
+            .values_list("pk", flat=True)[:500]:
+        Order.objects.filter(pk=order_id).update(next_requery_at=now)
+        tasks.order_requery_task.apply_async(args=(order_id,))
+        requeried += 1
+    return {"resubmitted": resent, "requeried": requeried}
+
+
+def orders_sweep_all_tenants(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    from django_tenants.utils import schema_context
+
+    from tenants.selectors import tenant_list
+
+    results = {}
+    for tenant in tenant_list():
+        with schema_context(tenant.schema_name):
+            results[tenant.schema_name] = orders_sweep(now=now)
+    return results
+
+
+# --- notifications ------------------------------------------------------------------------------
+MESSAGES = {
+    "delivered": "{product} for {recipient} was delivered.{token} Ref {ref}.",
+    "refunded": "{product} for {recipient} could not be delivered; {amount} {currency} is back in your wallet. "
+                "Ref {ref}.",
+    "reversed": "{product} for {recipient} was reversed by the provider; {amount} {currency} is back in your "
+                "wallet. Ref {ref}.",
+}
+
+
+def order_notify(*, order_id: int, event: str) -> None:
+    """Text the buyer about an order's outcome (task body; never on the purchase hot path)."""
+    from tenant_apps.ledger.currency import to_decimal_string
+    from tenant_apps.notifications.services import sms_send
+
+    order = Order.objects.select_related("user").filter(pk=order_id).first()
+    phone = getattr(order.user, "phone", "") if order else ""
+    if not phone or event not in MESSAGES:
+        return
+    token = f" Token: {order.token} ({order.units})." if order.token else ""
+    text = MESSAGES[event].format(product=order.product_name, recipient=order.customer_number or order.recipient_phone,
+                                  token=token, ref=order.public_id.hex[:10], currency=order.currency,
+                                  amount=to_decimal_string(order.price_minor, order.currency))
+    redacted = text.replace(order.token, "****") if order.token else text
+    sms_send(to=phone, text=text, purpose=f"order_{event}", redacted_text=redacted)
+
+
+def hold_of(order: Order) -> Hold | None:
+    return order.hold

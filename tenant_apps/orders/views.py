@@ -1,0 +1,128 @@
+"""Purchase HTTP API and provider webhooks (thin: every decision is in services)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.core.errors import NotFound, error_body
+from tenant_apps.accounts.permissions import PhoneVerified
+from tenant_apps.idempotency.decorators import idempotent
+from tenant_apps.ledger.currency import to_decimal_string
+
+from . import selectors, services
+from .serializers import (
+    OrderFilterSerializer,
+    OrderSerializer,
+    PurchaseSerializer,
+    VerifySerializer,
+    order_json,
+)
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    description="Unique per purchase; a replay returns the first response with Idempotency-Replayed: true.")
+
+
+class PurchaseView(APIView):
+    """POST /api/purchase: validate, price, hold and queue; 202 with the order (final status comes later)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request):
+        serializer = PurchaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order = services.purchase_create(
+            user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
+            amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
+            confirm_duplicate=data["confirm_duplicate"])
+        return Response(order_json(order), status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": f"/api/purchases/{order.public_id}"})
+
+
+class PurchaseVerifyView(APIView):
+    """POST /api/purchase/verify: the name and address on a meter or smartcard, before paying."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VerifySerializer)
+    def post(self, request):
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check = services.purchase_verify(**serializer.validated_data)
+        minimum = check.minimum_amount_minor
+        from tenant_apps.ledger.currency import tenant_currency
+
+        currency = tenant_currency().code
+        return Response({"customer_number": check.customer_number, "name": check.name, "address": check.address,
+                         "minimum_amount": to_decimal_string(minimum, currency) if minimum is not None else None,
+                         "details": check.extra})
+
+
+class PurchasesPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class PurchaseListView(APIView):
+    """GET /api/purchases: the buyer's receipts, newest first (filters: status, product_type, recipient, dates)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OrderFilterSerializer], responses=OrderSerializer(many=True))
+    def get(self, request):
+        filters = OrderFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        orders = selectors.orders_for_user(user=request.user, **filters.validated_data)
+        paginator = PurchasesPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response([order_json(order) for order in page])
+
+
+class PurchaseDetailView(APIView):
+    """GET /api/purchases/<id>: one receipt (token and units for electricity)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OrderSerializer)
+    def get(self, request, public_id: uuid.UUID):
+        order = selectors.order_for_user(user=request.user, public_id=public_id)
+        if order is None:
+            raise NotFound()
+        return Response(order_json(order))
+
+
+def _webhook(plugin_key: str):
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest) -> JsonResponse:
+        try:
+            status_code, body = services.order_handle_callback(plugin_key=plugin_key, body=request.body,
+                                                               headers=dict(request.headers))
+        except services.WebhookRejected as exc:
+            return JsonResponse(error_body(exc.code, "Webhook rejected."), status=exc.status_code)
+        return JsonResponse(body, status=status_code, safe=False, json_dumps_params={"separators": (",", ":")})
+
+    view.__name__ = f"{plugin_key}_webhook"
+    return view
+
+
+vtpass_webhook = _webhook("vtpass")
+mtn_webhook = _webhook("mtn")
+aggregator_webhook = _webhook("aggregator")

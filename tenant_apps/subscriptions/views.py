@@ -1,0 +1,97 @@
+"""Subscriptions API: create, list, pause, resume, cancel (thin; rules in services)."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.core.errors import NotFound
+from tenant_apps.accounts.permissions import PhoneVerified
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.orders.serializers import amount_to_minor
+
+from . import services
+from .models import Frequency, Subscription
+
+
+class SubscriptionCreateSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    recipient_phone = serializers.CharField(max_length=32)
+    amount = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    customer_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        attrs["amount_minor"] = amount_to_minor(attrs.pop("amount", None), tenant_currency().code)
+        return attrs
+
+
+def subscription_json(sub: Subscription) -> dict:
+    currency = tenant_currency().code
+    return {
+        "id": str(sub.public_id), "product_id": sub.product_id, "product_name": sub.product_name,
+        "frequency": sub.frequency, "recipient_phone": sub.recipient_phone, "customer_number": sub.customer_number,
+        "amount": to_decimal_string(sub.amount_minor, currency) if sub.amount_minor is not None else None,
+        "end_date": sub.end_date.isoformat() if sub.end_date else None, "status": sub.status,
+        "paused_reason": sub.paused_reason, "runs": sub.runs_count,
+        "next_run_at": sub.next_run_at.isoformat() if sub.next_run_at else None,
+    }
+
+
+class SubscriptionPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class SubscriptionListView(APIView):
+    """GET: my subscriptions; POST: subscribe (the first purchase runs at the next beat tick)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    @extend_schema(request=SubscriptionCreateSerializer)
+    def post(self, request):
+        serializer = SubscriptionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sub = services.subscription_create(user=request.user, **serializer.validated_data)
+        return Response(subscription_json(sub), status=status.HTTP_201_CREATED)
+
+    def get(self, request):
+        paginator = SubscriptionPagination()
+        page = paginator.paginate_queryset(Subscription.objects.filter(user=request.user), request, view=self)
+        return paginator.get_paginated_response([subscription_json(sub) for sub in page])
+
+
+def _mine(request, public_id: uuid.UUID) -> Subscription:
+    sub = Subscription.objects.filter(user=request.user, public_id=public_id).first()
+    if sub is None:
+        raise NotFound()
+    return sub
+
+
+class SubscriptionDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, public_id: uuid.UUID):
+        return Response(subscription_json(_mine(request, public_id)))
+
+
+class SubscriptionActionView(APIView):
+    """POST /api/subscriptions/<id>/pause|resume|cancel."""
+
+    permission_classes = [IsAuthenticated]
+    action = ""
+
+    @extend_schema(request=None)
+    def post(self, request, public_id: uuid.UUID):
+        sub = _mine(request, public_id)
+        handler = {"pause": services.subscription_pause, "resume": services.subscription_resume,
+                   "cancel": services.subscription_cancel}[self.action]
+        return Response(subscription_json(handler(subscription=sub)))

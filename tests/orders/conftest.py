@@ -1,0 +1,57 @@
+"""One real stack per test module: VTPass + MTN simulators over HTTP, registry rows, synced catalog,
+an SMS simulator and ONE real Celery worker (module-scoped, so the module stays fast)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from provider_plugins.mtn.simulator import MTNSimulator
+from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
+from provider_plugins.vtpass.simulator import VTPassSimulator
+from tests.orders.helpers import Stack
+from tests.support.processes import celery_worker
+
+
+@dataclass
+class _Sims:
+    vtpass: VTPassSimulator
+    mtn: MTNSimulator
+    sms: SmsGatewaySimulator
+
+
+def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | None = None):
+    from tests.orders.helpers import register_providers
+
+    sims = _Sims(VTPassSimulator(duplicate_window_seconds=0, hang_seconds=2.0, pending_requeries=1).start(),
+                 MTNSimulator(hang_seconds=1.0, pending_requeries=1).start(),
+                 SmsGatewaySimulator().start())
+    tag = uuid.uuid4().hex[:6]
+    with django_db_blocker.unblock():
+        stack = register_providers(tag=tag, vtpass=sims.vtpass, mtn=sims.mtn, sms=sims.sms)
+    env = {"ORDERS_REQUERY_BACKOFF": "0.3,0.5,1", "SMS_GATEWAY_URL": sims.sms.url,
+           "SMS_GATEWAY_API_KEY": sims.sms.api_key, "ORDERS_BREAKER_PREFIX": f"test-breaker-{tag}",
+           **(worker_env or {})}
+    stack.breaker_prefix = env["ORDERS_BREAKER_PREFIX"]
+    return sims, stack, env
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup, django_db_blocker) -> Stack:
+    from django.test import override_settings
+
+    sims, stack, env = build_stack(django_db_blocker)
+    try:
+        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, SMS_GATEWAY={
+                "PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url, "API_KEY": sims.sms.api_key,
+                "SENDER_ID": "NexusTop", "TIMEOUT_SECONDS": 2.0}), celery_worker(**env) as worker:
+            stack.worker = worker
+            yield stack
+    finally:
+        with django_db_blocker.unblock():
+            stack.retire()
+        sims.vtpass.stop()
+        sims.mtn.stop()
+        sims.sms.stop()

@@ -1,0 +1,175 @@
+"""Helpers for purchase tests: buyers with funded wallets, API calls, waiting, and the books check."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
+from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
+
+VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
+
+
+@dataclass
+class Stack:
+    vtpass: Any
+    mtn: Any
+    sms: Any
+    vtpass_provider: Any
+    mtn_provider: Any
+    products: dict[str, Any]
+    worker: Any = None
+    breaker_prefix: str = ""
+    _numbers: Any = field(default_factory=lambda: iter(range(1000, 9000)))
+
+    def phone(self, suffix: str = "") -> str:
+        """A fresh MTN number (so the duplicate guard never trips); a 4-digit ``suffix`` forces a simulator fault."""
+        number = next(self._numbers)
+        if suffix:
+            return f"0803{number % 1000:03d}{suffix}"
+        return f"0803{number:04d}123"
+
+    def retire(self) -> None:
+        """Disable the registry rows so no later test routes to a stopped simulator."""
+        from shared_apps.providers.models import Provider, ProviderStatus
+
+        connection.set_schema_to_public()
+        Provider.objects.filter(pk__in=[self.vtpass_provider.pk, self.mtn_provider.pk]).update(
+            status=ProviderStatus.DISABLED)
+
+
+def register_providers(*, tag: str, vtpass, mtn, sms) -> Stack:
+    from shared_apps.catalog.models import Product
+    from shared_apps.catalog.services import catalog_sync_provider
+    from shared_apps.providers.services import provider_register
+
+    connection.set_schema_to_public()
+    vt = provider_register(name=f"VTPass orders {tag}", country="NG", plugin_key="vtpass", base_url=vtpass.url,
+                           capabilities=["airtime", "data", "electricity", "cable_tv"], credentials=VTPASS_API_KEYS,
+                           options={"commission_bp": {"*": 300}}, routing_priority=1, timeout_seconds=1)
+    mt = provider_register(name=f"MTN orders {tag}", country="NG", plugin_key="mtn", base_url=mtn.url,
+                           capabilities=["airtime", "data"], credentials=dict(MTN_CREDENTIALS), routing_priority=2,
+                           timeout_seconds=3)
+    catalog_sync_provider(provider_id=vt.pk)
+    catalog_sync_provider(provider_id=mt.pk)
+    products = {
+        "vt_airtime": Product.objects.get(provider=vt, provider_product_code="mtn"),
+        "vt_glo_airtime": Product.objects.get(provider=vt, provider_product_code="glo"),
+        "vt_data": Product.objects.get(provider=vt, provider_product_code="mtn-10mb-100"),
+        "vt_power": Product.objects.get(provider=vt, provider_product_code="ikeja-electric:prepaid"),
+        "mtn_airtime": Product.objects.get(provider=mt, provider_product_code="MTN-AIRTIME"),
+        "mtn_data": Product.objects.get(provider=mt, provider_product_code="MTN-DATA-1GB-1D"),
+    }
+    return Stack(vtpass=vtpass, mtn=mtn, sms=sms, vtpass_provider=vt, mtn_provider=mt, products=products)
+
+
+def new_buyer(balance_minor: int, *, schema: str = "ng", phone: str | None = None) -> tuple[Any, str]:
+    """A phone-verified customer with ``balance_minor`` in the wallet, and an access token."""
+    from django.utils import timezone
+
+    from tenant_apps.accounts.models import User
+    from tenant_apps.accounts.tokens import tokens_for_user
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+    with schema_context(schema):
+        user = User.objects.create_user(email=f"buyer-{uuid.uuid4().hex[:12]}@example.test", role="customer",
+                                        phone=phone or f"+23480{uuid.uuid4().int % 10**8:08d}",
+                                        phone_verified_at=timezone.now())
+        if balance_minor:
+            fund_wallet(wallet=wallet_for(user=user), amount=balance_minor, reference=f"fund-{uuid.uuid4().hex}")
+        access, _refresh = tokens_for_user(user)
+    return user, access
+
+
+def api(method: str, path: str, token: str, data: Any = None, *, key: str | None = None, host: str = "ng.localhost"):
+    client = Client(HTTP_HOST=host)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    if method == "GET":
+        return client.get(path, data or {}, **headers)
+    headers["HTTP_IDEMPOTENCY_KEY"] = key or uuid.uuid4().hex
+    return client.post(path, json.dumps(data or {}), content_type="application/json", **headers)
+
+
+def buy(token: str, product, phone: str, *, amount: str | None = None, **extra):
+    body = {"product_id": product.pk, "recipient_phone": phone, **extra}
+    if amount is not None:
+        body["amount"] = amount
+    return api("POST", "/api/purchase", token, body)
+
+
+def webhook(path: str, body: bytes, headers: dict[str, str], *, host: str = "ng.localhost"):
+    client = Client(HTTP_HOST=host)
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    return client.post(path, body, content_type="application/json", **extra)
+
+
+FINAL = {"settled", "released", "reversed"}
+
+
+def wait_for(predicate, *, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def order_row(public_id: str, schema: str = "ng"):
+    from tenant_apps.orders.models import Order
+
+    with schema_context(schema):
+        return Order.objects.select_related("hold").get(public_id=public_id)
+
+
+def wait_final(public_id: str, *, timeout: float = 15.0, statuses=FINAL, schema: str = "ng"):
+    return wait_for(lambda: (o := order_row(public_id, schema)) and o.status in statuses and o,
+                    timeout=timeout, what=f"order {public_id} to reach {statuses}")
+
+
+def attempts(order, schema: str = "ng") -> list:
+    from tenant_apps.orders.models import OrderAttempt
+
+    with schema_context(schema):
+        return list(OrderAttempt.objects.filter(order_id=order.pk).order_by("number"))
+
+
+def transitions(order, schema: str = "ng") -> list[tuple[str, str]]:
+    from tenant_apps.orders.models import OrderTransition
+
+    with schema_context(schema):
+        return list(OrderTransition.objects.filter(order_id=order.pk).order_by("id")
+                    .values_list("from_status", "to_status"))
+
+
+def wallet_balance(user, schema: str = "ng") -> int:
+    from tenant_apps.ledger.services import wallet_for
+
+    with schema_context(schema):
+        return wallet_for(user=user).balance
+
+
+def assert_books(user, expected_wallet: int, schema: str = "ng") -> None:
+    """The schema's ledger balances per currency, the cached wallet equals its postings and the expectation."""
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute("SELECT currency, SUM(amount) FROM ledger_posting GROUP BY currency HAVING SUM(amount) <> 0")
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT a.balance, COALESCE(SUM(p.amount), 0) FROM ledger_account a "
+                       "LEFT JOIN ledger_posting p ON p.account_id = a.id "
+                       "WHERE a.owner_id = %s GROUP BY a.id", [user.pk])
+        rows = cursor.fetchall()
+    assert all(balance == total for balance, total in rows), rows
+    assert wallet_balance(user, schema) == expected_wallet
+
+
+def deliveries(sim, request_id: str) -> int:
+    return sim.delivery_count(request_id)

@@ -1,0 +1,316 @@
+"""Purchases end to end through the real stack: HTTP API -> hold -> outbox -> Celery worker -> simulator.
+
+Every test checks the books (ledger balanced per currency, wallet == its postings == expected) and the
+simulator's own delivery record (exactly one fulfilment, or none).
+"""
+
+from __future__ import annotations
+
+from django_tenants.utils import schema_context
+
+from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
+from tests.orders.helpers import (
+    assert_books,
+    attempts,
+    buy,
+    new_buyer,
+    transitions,
+    wait_final,
+    wait_for,
+    webhook,
+)
+
+FUNDS = 1_000_000  # 10 000.00 NGN
+
+
+def _price(response) -> int:
+    from tenant_apps.ledger.currency import to_minor
+
+    return to_minor(response.json()["price"], "NGN")
+
+
+def test_success_settles_once(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "processing"
+    price = _price(response)
+    assert price == 9_894  # face 100.00 at 97 % cost (9 700) + 2 % tenant margin, half-up
+    order = wait_final(body["id"])
+    assert order.status == "settled"
+    assert transitions(order) == [("", "created"), ("created", "held"), ("held", "submitted"),
+                                  ("submitted", "succeeded"), ("succeeded", "settled")]
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert order.provider_reference
+    assert_books(user, FUNDS - price)
+    # The receipt says so plainly.
+    from tests.orders.helpers import api
+
+    receipt = api("GET", f"/api/purchases/{body['id']}", token).json()
+    assert receipt["status"] == "delivered" and receipt["provider_reference"] == order.provider_reference
+
+
+def test_definite_failure_everywhere_refunds(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone("9990"), amount="150.00")
+    assert response.status_code == 202, response.content
+    order = wait_final(response.json()["id"])
+    assert order.status == "released"
+    tried = attempts(order)
+    # VTPass failed definitely -> failed over to MTN, which failed definitely too -> refund.
+    assert [a.plugin_key for a in tried] == ["vtpass", "mtn"]
+    assert all(a.status == "failed" for a in tried)
+    assert stack.vtpass.delivery_count(tried[0].request_id) == 0
+    assert stack.mtn.delivery_count(tried[1].request_id) == 0
+    assert ("failed", "released") in transitions(order)
+    assert_books(user, FUNDS)
+    sms = wait_for(lambda: stack.sms.messages(to=user.phone), what="refund SMS")
+    assert "back in your wallet" in sms[0]["sms"]
+
+
+def test_pending_then_requery_then_success(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="200.00")
+    assert response.status_code == 202
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    steps = transitions(order)
+    assert ("submitted", "pending") in steps and ("pending", "succeeded") in steps
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_pending_then_webhook_then_success(live_db, stack):
+    stack.vtpass.pending_requeries = 10_000  # requeries keep saying pending: only the webhook can finish it
+    try:
+        user, token = new_buyer(FUNDS)
+        response = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="250.00")
+        order_id = response.json()["id"]
+        order = wait_final(order_id, statuses={"pending"})
+        [attempt] = attempts(order)
+        stack.vtpass.resolve_pending(attempt.request_id)
+        body, headers = stack.vtpass.build_callback(attempt.request_id)
+        answer = webhook("/webhook/vtpass", body, headers)
+        assert answer.status_code == 200 and answer.json() == {"response": "success"}
+        order = wait_final(order_id)
+        assert order.status == "settled"
+        with schema_context("ng"):
+            from tenant_apps.orders.models import OrderTransition
+
+            settled_by = OrderTransition.objects.get(order_id=order.pk, to_status="succeeded").source
+        assert settled_by in ("webhook+requery", "requery")
+        assert stack.vtpass.delivery_count(attempt.request_id) == 1
+        assert_books(user, FUNDS - _price(response))
+    finally:
+        stack.vtpass.pending_requeries = 1
+
+
+def test_unsigned_vtpass_webhook_is_confirmed_by_requery(live_db, stack):
+    """A forged 'delivered' callback for a pending order changes nothing: the requery says pending."""
+    stack.vtpass.pending_requeries = 10_000
+    try:
+        user, token = new_buyer(FUNDS)
+        response = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="260.00")
+        order = wait_final(response.json()["id"], statuses={"pending"})
+        [attempt] = attempts(order)
+        txn = stack.vtpass.transactions[attempt.request_id]
+        body = stack.vtpass._txn_body(txn)
+        body["content"]["transactions"]["status"] = "delivered"
+        import json
+
+        forged = json.dumps({"type": "transaction-update", "data": body}).encode()
+        assert webhook("/webhook/vtpass", forged, {}).status_code == 200
+        order = wait_final(response.json()["id"], statuses={"pending"})
+        assert stack.vtpass.delivery_count(attempt.request_id) == 0
+        stack.vtpass.resolve_pending(attempt.request_id)
+        order = wait_final(response.json()["id"], timeout=20)
+        assert order.status == "settled"
+        assert stack.vtpass.delivery_count(attempt.request_id) == 1
+        assert_books(user, FUNDS - _price(response))
+    finally:
+        stack.vtpass.pending_requeries = 1
+
+
+def test_timeout_then_late_success_never_fails_over(live_db, stack):
+    """VTPass acts, then hangs past our timeout: pending (not failed), requery finds it delivered."""
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone("9992"), amount="300.00")
+    order = wait_final(response.json()["id"], timeout=20)
+    assert order.status == "settled"
+    [attempt] = attempts(order)  # never failed over on an unclear answer
+    assert attempt.plugin_key == "vtpass"
+    assert ("submitted", "pending") in transitions(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert not any(d.recipient.endswith(order.recipient_phone[-10:]) for d in stack.mtn.deliveries)
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_definite_failure_fails_over_to_next_provider(live_db, stack):
+    from provider_plugins.interfaces.simulator import FaultMode
+
+    user, token = new_buyer(FUNDS)
+    stack.vtpass.set_fault(FaultMode.FAILURE, times=1)
+    try:
+        response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="120.00")
+        order = wait_final(response.json()["id"])
+    finally:
+        stack.vtpass.clear_fault()
+    assert order.status == "settled"
+    first, second = attempts(order)
+    assert (first.plugin_key, first.status, second.plugin_key, second.status) == (
+        "vtpass", "failed", "mtn", "succeeded")
+    assert stack.vtpass.delivery_count(first.request_id) == 0
+    assert stack.mtn.delivery_count(second.request_id) == 1
+    assert ("failed", "submitted") in transitions(order)
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_insufficient_funds_writes_nothing(live_db, stack):
+    user, token = new_buyer(5_000)
+    response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    assert response.status_code == 422 and response.json()["error"]["code"] == "insufficient_funds"
+    with schema_context("ng"):
+        from tenant_apps.orders.models import Order
+
+        assert not Order.objects.filter(user=user).exists()
+    assert_books(user, 5_000)
+
+
+def test_electricity_receipt_has_token_and_units_and_verify_names_the_customer(live_db, stack):
+    from tests.orders.helpers import api
+
+    user, token = new_buyer(FUNDS)
+    meter = "1111111111111"
+    verified = api("POST", "/api/purchase/verify", token,
+                   {"product_id": stack.products["vt_power"].pk, "customer_number": meter})
+    assert verified.status_code == 200, verified.content
+    assert verified.json()["name"] == "TESTMETER1" and verified.json()["address"]
+    bad = api("POST", "/api/purchase/verify", token,
+              {"product_id": stack.products["vt_power"].pk, "customer_number": "1234567890000"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_customer"
+    missing = buy(token, stack.products["vt_power"], stack.phone(), amount="1000.00")
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "customer_number_required"
+    response = buy(token, stack.products["vt_power"], stack.phone(), amount="1000.00", customer_number=meter)
+    assert response.status_code == 202, response.content
+    assert response.json()["customer_name"] == "TESTMETER1"
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    receipt = api("GET", f"/api/purchases/{order.public_id}", token).json()
+    assert receipt["status"] == "delivered"
+    assert len(receipt["token"].replace("-", "")) == 20 and receipt["units"].endswith("kWh")
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_receipts_list_filters_and_pending_says_so(live_db, stack):
+    from tests.orders.helpers import api
+
+    stack.vtpass.pending_requeries = 10_000
+    try:
+        user, token = new_buyer(FUNDS)
+        done = buy(token, stack.products["vt_data"], stack.phone())
+        slow = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="100.00")
+        wait_final(done.json()["id"])
+        wait_final(slow.json()["id"], statuses={"pending"})
+        listing = api("GET", "/api/purchases", token).json()
+        assert listing["count"] == 2
+        assert [r["id"] for r in listing["results"]] == [slow.json()["id"], done.json()["id"]]
+        pending = api("GET", f"/api/purchases/{slow.json()['id']}", token).json()
+        assert pending["status"] == "processing" and pending["message"].startswith("Still processing")
+        assert "token" not in pending
+        only_delivered = api("GET", "/api/purchases", token, {"status": "delivered"}).json()
+        assert [r["id"] for r in only_delivered["results"]] == [done.json()["id"]]
+        assert api("GET", "/api/purchases", token, {"product_type": "data"}).json()["count"] == 1
+        # Another user never sees these receipts.
+        _, other = new_buyer(0)
+        assert api("GET", f"/api/purchases/{slow.json()['id']}", other).status_code == 404
+        assert api("GET", "/api/purchases", other).json()["count"] == 0
+        order = order_row_for(slow.json()["id"])
+        stack.vtpass.resolve_pending(attempts(order)[0].request_id)
+        wait_final(slow.json()["id"], timeout=20)
+        assert_books(user, FUNDS - _price(done) - _price(slow))
+    finally:
+        stack.vtpass.pending_requeries = 1
+
+
+def order_row_for(public_id):
+    from tests.orders.helpers import order_row
+
+    return order_row(public_id)
+
+
+def test_duplicate_guard_needs_confirmation(live_db, stack):
+    from tests.orders.helpers import api
+
+    user, token = new_buyer(FUNDS)
+    phone = stack.phone()
+    first = buy(token, stack.products["vt_data"], phone)
+    assert first.status_code == 202
+    again = buy(token, stack.products["vt_data"], phone)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_purchase"
+    confirmed = buy(token, stack.products["vt_data"], phone, confirm_duplicate=True)
+    assert confirmed.status_code == 202
+    # The same Idempotency-Key replays the first answer instead of buying again.
+    key = "replay-key-1"
+    body = {"product_id": stack.products["vt_data"].pk, "recipient_phone": stack.phone()}
+    one = api("POST", "/api/purchase", token, body, key=key)
+    two = api("POST", "/api/purchase", token, body, key=key)
+    assert one.status_code == two.status_code == 202 and one.json()["id"] == two.json()["id"]
+    assert two["Idempotency-Replayed"] == "true"
+    for response in (first, confirmed, one):
+        assert wait_final(response.json()["id"]).status == "settled"
+    assert_books(user, FUNDS - 3 * _price(first))
+
+
+def test_recipient_checks(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    glo_number = "08051234567"
+    refused = buy(token, stack.products["vt_airtime"], glo_number, amount="100.00")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "recipient_network_mismatch"
+    glo = buy(token, stack.products["vt_glo_airtime"], glo_number, amount="100.00")
+    assert glo.status_code == 202
+    bad = buy(token, stack.products["vt_airtime"], "12345", amount="100.00")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_recipient"
+    out_of_range = buy(token, stack.products["vt_airtime"], stack.phone(), amount="1.00")
+    assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "invalid_amount"
+    unknown = buy(token, type("P", (), {"pk": 999_999_999})(), stack.phone(), amount="100.00")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "product_not_found"
+    order = wait_final(glo.json()["id"])
+    assert order.status == "settled" and stack.vtpass.delivery_count(attempts(order)[0].request_id) == 1
+    assert_books(user, FUNDS - _price(glo))
+
+
+def test_kyc_limit_and_phone_verification(live_db, stack):
+    from tenant_apps.accounts.models import User
+
+    user, token = new_buyer(10_000_000)
+    too_much = buy(token, stack.products["vt_airtime"], stack.phone(), amount="10000.00")  # tier 0 single: 5 000
+    assert too_much.status_code == 403 and too_much.json()["error"]["code"] == "kyc_limit_exceeded"
+    with schema_context("ng"):
+        User.objects.filter(pk=user.pk).update(phone_verified_at=None)
+    refused = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "phone_not_verified"
+    assert_books(user, 10_000_000)
+
+
+def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
+    from tenant_apps.orders import routing
+
+    settings.ORDERS_BREAKER_PREFIX = f"{stack.breaker_prefix}-unit"
+    vt, mtn = stack.vtpass_provider, stack.mtn_provider
+    routing.breaker_reset(vt)
+    product = stack.products["vt_airtime"]
+    order = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)][:2]
+    assert order == [vt.pk, mtn.pk]
+    for _ in range(settings.ORDERS_BREAKER_FAILURES - 1):
+        assert routing.breaker_record_failure(vt) is False
+    assert routing.breaker_record_failure(vt) is True
+    assert routing.breaker_is_open(vt)
+    ids = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)]
+    assert ids.index(mtn.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
+    routing.breaker_reset(vt)
+    assert not routing.breaker_is_open(vt)

@@ -1,0 +1,243 @@
+"""Webhooks in any order and any number of times, late answers, and recovery of stranded orders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
+from tests.orders.helpers import (
+    assert_books,
+    attempts,
+    buy,
+    new_buyer,
+    order_row,
+    transitions,
+    wait_final,
+    wait_for,
+    webhook,
+)
+
+FUNDS = 1_000_000
+
+
+def _price(response) -> int:
+    from tenant_apps.ledger.currency import to_minor
+
+    return to_minor(response.json()["price"], "NGN")
+
+
+def _source_of(order, to_status: str) -> list[str]:
+    from tenant_apps.orders.models import OrderTransition
+
+    with schema_context("ng"):
+        return list(OrderTransition.objects.filter(order_id=order.pk, to_status=to_status)
+                    .values_list("source", flat=True))
+
+
+def test_mtn_webhook_before_the_submit_returns(live_db, stack):
+    """MTN acts, then takes a second to answer; its signed webhook lands first and settles the order."""
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["mtn_data"], stack.phone("9992"))
+    assert response.status_code == 202, response.content
+    order_id = response.json()["id"]
+    attempt = wait_for(lambda: (a := attempts(order_row(order_id))) and a[0].request_id in stack.mtn.transactions
+                       and a[0], what="the MTN transaction")
+    body, headers = stack.mtn.build_callback(attempt.request_id)
+    answer = webhook("/webhook/mtn", body, headers)
+    assert answer.status_code == 200, answer.content
+    order = order_row(order_id)
+    assert order.status == "settled"  # settled by the webhook while the submit was still waiting
+    assert _source_of(order, "succeeded") == ["webhook"]
+    order = wait_for(lambda: (o := order_row(order_id)) and attempts(o)[0].submit_count >= 1
+                     and attempts(o)[0].answered_at and o, what="the submit's answer")
+    # The submit's own (late) answer changed nothing.
+    wait_for(lambda: stack.mtn.transactions[attempt.request_id].status == "SUCCESSFUL")
+    import time
+
+    time.sleep(1.2)
+    assert transitions(order).count(("succeeded", "settled")) == 1
+    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_duplicate_and_forged_webhooks(live_db, stack, caplog):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["mtn_data"], stack.phone())
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    [attempt] = attempts(order)
+    before = transitions(order)
+    body, headers = stack.mtn.build_callback(attempt.request_id)
+    for _ in range(3):
+        assert webhook("/webhook/mtn", body, headers).status_code == 200
+    assert transitions(order) == before
+    with caplog.at_level(logging.WARNING):
+        bad_body, bad_headers = stack.mtn.build_callback(attempt.request_id, bad_signature=True)
+        rejected = webhook("/webhook/mtn", bad_body, bad_headers)
+    assert rejected.status_code == 401 and rejected.json()["error"]["code"] == "bad_signature"
+    assert "bad signature" in caplog.text
+    # A signed webhook naming another recipient is refused.
+    import json
+
+    from provider_plugins.mtn.protocol import SIGNATURE_HEADER, sign
+
+    other = json.dumps({"tx_id": attempt.request_id, "status": "FAILED", "recipient": "2348039999999"}).encode()
+    secret = stack.mtn.credentials["webhook_secret"]
+    assert webhook("/webhook/mtn", other, {SIGNATURE_HEADER: sign(secret, other)}).status_code == 400
+    # VTPass-style duplicate callbacks for a settled order: nothing moves either.
+    assert order_row(order.public_id).status == "settled"
+    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_late_reversal_after_success_refunds_and_signals(live_db, stack):
+    from provider_plugins.vtpass import protocol as p
+    from tenant_apps.orders.signals import order_reversed
+
+    received = []
+
+    def on_reversed(sender, order, schema_name, **kwargs):
+        received.append((order.public_id, schema_name))
+
+    order_reversed.connect(on_reversed)
+    try:
+        user, token = new_buyer(FUNDS)
+        response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+        order = wait_final(response.json()["id"])
+        assert order.status == "settled"
+        [attempt] = attempts(order)
+        stack.vtpass.transactions[attempt.request_id].status = p.REVERSED
+        body, headers = stack.vtpass.build_callback(attempt.request_id)
+        for _ in range(2):  # twice: refunded once
+            assert webhook("/webhook/vtpass", body, headers).status_code == 200
+        order = order_row(order.public_id)
+        assert order.status == "reversed"
+        assert received == [(order.public_id, "ng")]
+        assert stack.vtpass.delivery_count(attempt.request_id) == 1
+        assert_books(user, FUNDS)
+    finally:
+        order_reversed.disconnect(on_reversed)
+
+
+def test_late_success_after_refund_charges_again(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["mtn_data"], stack.phone("9990"))
+    order = wait_final(response.json()["id"])
+    assert order.status == "released"
+    assert_books(user, FUNDS)
+    [attempt] = attempts(order)
+    txn = stack.mtn.transactions[attempt.request_id]
+    txn.status = "PENDING"  # the operator's "failed" was wrong: it delivers after all
+    stack.mtn.resolve_pending(attempt.request_id)
+    body, headers = stack.mtn.build_callback(attempt.request_id)
+    assert webhook("/webhook/mtn", body, headers).status_code == 200
+    assert webhook("/webhook/mtn", body, headers).status_code == 200
+    order = order_row(order.public_id)
+    assert order.status == "settled" and ("released", "settled") in transitions(order)
+    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - order.price_minor)
+
+
+def _stranded_order(user, product, phone, *, amount=None):
+    """Hold + outbox committed, but the submit message is lost with its worker."""
+    from tenant_apps.orders import services
+
+    original = services._on_commit_task
+    services._on_commit_task = lambda *args, **kwargs: None
+    try:
+        with schema_context("ng"), transaction.atomic():
+            return services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
+                                            amount_minor=amount)
+    finally:
+        services._on_commit_task = original
+
+
+def _sweep_later():
+    from django.conf import settings
+
+    from tenant_apps.orders.services import orders_sweep
+
+    with schema_context("ng"):
+        return orders_sweep(now=timezone.now() + timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS + 1))
+
+
+def test_worker_lost_between_hold_and_submit_sweeper_finishes(live_db, stack):
+    user, _ = new_buyer(FUNDS)
+    order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=10_000)
+    import time
+
+    time.sleep(0.5)
+    assert order_row(order.public_id).status == "held"  # nobody is going to submit it...
+    assert _sweep_later()["resubmitted"] >= 1  # ...until the sweeper re-enqueues the outbox row
+    order = wait_final(order.public_id)
+    assert order.status == "settled"
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    with schema_context("ng"):
+        from tenant_apps.orders.models import OrderOutbox
+
+        assert not OrderOutbox.objects.filter(order_id=order.pk).exists()
+    assert_books(user, FUNDS - order.price_minor)
+
+
+def test_worker_killed_after_the_provider_call_never_buys_twice(live_db, stack):
+    """The worker committed the attempt, called VTPass (which delivered) and died before recording it:
+    the sweeper's retry sends the same request id, VTPass answers 'already used', the requery settles."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+
+    user, _ = new_buyer(FUNDS)
+    order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=12_000)
+    with schema_context("ng"):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+            attempt = services._start_attempt(locked, now=timezone.now(), source="submit")
+            locked.save()
+        outcome = services._call_provider(locked, attempt)  # delivered at the provider; the answer is lost
+    assert outcome.status == "success"
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert order_row(order.public_id).status == "submitted"
+    _sweep_later()
+    order = wait_final(order.public_id)
+    assert order.status == "settled"
+    assert [a.request_id for a in attempts(order)] == [attempt.request_id]
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - order.price_minor)
+
+
+def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, settings):
+    """VTPass 015 (never received) stays pending inside the grace period; after it, it is a definite
+    failure, so the order fails over to MTN, which delivers."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+
+    user, _ = new_buyer(FUNDS)
+    order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=13_000)
+    original = services._on_commit_task
+    services._on_commit_task = lambda *args, **kwargs: None
+    try:
+        with schema_context("ng"):
+            with transaction.atomic():
+                locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+                services._start_attempt(locked, now=timezone.now(), source="submit")
+                services._record(locked, "pending", reason="test: submit lost", source="test")
+                locked.save()
+            assert services.order_requery(order_id=order.pk).status == "pending"  # 015 inside the grace
+            settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
+            assert services.order_requery(order_id=order.pk).status == "submitted"
+    finally:
+        services._on_commit_task = original
+    first, second = attempts(order)
+    assert (first.plugin_key, first.status, first.reason, second.plugin_key) == (
+        "vtpass", "failed", "not_received_by_provider", "mtn")
+    _sweep_later()  # the fail-over's submit message was swallowed above: the sweeper sends it
+    order = wait_final(order.public_id)
+    assert order.status == "settled"
+    assert stack.vtpass.delivery_count(first.request_id) == 0
+    assert stack.mtn.delivery_count(second.request_id) == 1
+    assert_books(user, FUNDS - order.price_minor)
