@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
 
 from .floats import current_tenant, draw_float
 from .services import claw_back_commissions, post_commissions
@@ -35,6 +37,13 @@ def order_reference(order) -> str:
 
 
 def order_breakdown(order) -> dict | None:
+    """The quote the settlement actually used: the current provider attempt's, else the order's."""
+    attempts = getattr(order, "attempts", None)
+    if attempts is not None and getattr(order, "attempt_count", 0) and hasattr(attempts, "filter"):
+        attempt = attempts.filter(number=order.attempt_count).first()
+        quote = getattr(attempt, "quote", None)
+        if isinstance(quote, dict) and "lines" in quote:
+            return quote
     for attribute in BREAKDOWN_ATTRIBUTES:
         value = getattr(order, attribute, None)
         if callable(getattr(value, "breakdown", None)):
@@ -82,14 +91,32 @@ def handle_order_reversed(*, order) -> None:
         enqueue_event(event="order.reversed", payload=_payload(order, breakdown, "reversed"))
 
 
-def on_order_settled(sender, order=None, **kwargs) -> None:
-    if order is not None:
-        handle_order_settled(order=order)
+def _run(handler, order, schema_name: str | None) -> None:
+    """Receivers run after the order's transaction committed: a failure here must not break the sender.
+
+    It is logged (with the order) and shows up in ``reconcile_resellers``; nothing is half-written
+    because each handler is one transaction.
+    """
+    try:
+        if schema_name and schema_name != connection.schema_name:
+            with schema_context(schema_name):
+                handler(order=order)
+        else:
+            handler(order=order)
+    except Exception:
+        logger.exception("reseller/agent postings failed for order %s", order_reference(order))
+        if getattr(settings, "RESELLERS", {}).get("RAISE_IN_RECEIVERS"):
+            raise
 
 
-def on_order_reversed(sender, order=None, **kwargs) -> None:
+def on_order_settled(sender, order=None, schema_name: str | None = None, **kwargs) -> None:
     if order is not None:
-        handle_order_reversed(order=order)
+        _run(handle_order_settled, order, schema_name)
+
+
+def on_order_reversed(sender, order=None, schema_name: str | None = None, **kwargs) -> None:
+    if order is not None:
+        _run(handle_order_reversed, order, schema_name)
 
 
 def connect_order_signals(*, settled, reversed_) -> None:

@@ -29,3 +29,9 @@ def order_signals():
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def receivers_raise(settings):
+    """In tests a failing order_settled/order_reversed receiver fails loudly (in production it logs)."""
+    settings.RESELLERS = {**settings.RESELLERS, "RAISE_IN_RECEIVERS": True}

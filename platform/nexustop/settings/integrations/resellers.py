@@ -22,7 +22,7 @@ RESELLERS = {
                        ("/api/transfers", "wallet")],
     # Outbound webhooks: attempts and backoff (seconds: base * 2 ** (attempt - 1)).
     "WEBHOOK_MAX_ATTEMPTS": 6,
-    "WEBHOOK_BACKOFF_BASE_SECONDS": 30,
+    "WEBHOOK_BACKOFF_BASE_SECONDS": float(env_str("RESELLER_WEBHOOK_BACKOFF_SECONDS", "30")),
     "WEBHOOK_TIMEOUT_SECONDS": 5.0,
 }
 
@@ -31,3 +31,6 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
     "tenant_apps.agents.authentication.ResellerSignatureAuthentication",
 ]
+
+# Tests set this so a failing order_settled/order_reversed receiver fails the test instead of only logging.
+RESELLERS["RAISE_IN_RECEIVERS"] = False
