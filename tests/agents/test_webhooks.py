@@ -29,7 +29,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append({"at": time.monotonic(), "body": body, "headers": dict(self.headers)})
                 status = outer.statuses.pop(0) if outer.statuses else 200
