@@ -292,3 +292,30 @@ def agent_release_velocity(*, agent, amount_minor: int) -> None:
             cache.decr(key, delta)
         except ValueError:
             pass
+
+
+# --- hooks for the purchase path ------------------------------------------------------------------
+
+def sale_preflight(*, user, quote) -> None:
+    """Before a sale is held: the agent's velocity limits, and for a reseller brand its float at the parent.
+
+    Raises 429 ``agent_velocity_exceeded`` or 422 ``insufficient_float``; nothing else to undo.
+    """
+    if getattr(user, "role", "") == "agent":
+        agent_check_velocity(agent=user, amount_minor=quote.price_minor)
+    cost = quote.tenant_cost_minor
+    if quote.tenant_kind == "reseller_brand" and cost:
+        from .floats import check_float, current_tenant
+
+        try:
+            check_float(reseller=current_tenant(), amount_minor=cost)
+        except ApiError:
+            if getattr(user, "role", "") == "agent":
+                agent_release_velocity(agent=user, amount_minor=quote.price_minor)
+            raise
+
+
+def sale_released(*, user, amount_minor: int) -> None:
+    """A held sale failed (money back to the buyer): it no longer counts against the agent's limits."""
+    if getattr(user, "role", "") == "agent":
+        agent_release_velocity(agent=user, amount_minor=amount_minor)

@@ -193,3 +193,30 @@ def test_three_level_tree_real_order_settles_then_reverses(host_client, airtime,
         assert_ledger_balanced()
     assert float_balances(reseller=reseller).parent_balance == float_before
     call_command("reconcile_resellers")
+
+
+def test_purchase_path_enforces_agent_velocity_and_the_float(host_client, airtime,
+                                                             django_capture_on_commit_callbacks):
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    user = make_user("quickvend", email=f"fast-{uuid.uuid4().hex[:6]}@qv.test", role="agent", phone="+2348036660001")
+    with schema_context("quickvend"):
+        agent = add_agent(user=user, parent=None)
+        agent.max_transactions_per_hour = 1
+        agent.save()
+        fund_wallet(wallet=wallet_for(user=user), amount=100_000, reference=f"fast-{uuid.uuid4()}")
+    site = host_client("quickvend.localhost")
+    token = login(site, user.email)["access"]
+
+    def buy(n, key):
+        with django_capture_on_commit_callbacks(execute=False):
+            return call(site, "POST", "/api/purchase", {"product_id": airtime.pk, "recipient_phone": _phone(n),
+                                                        "amount": "100.00"}, token=token, HTTP_IDEMPOTENCY_KEY=key)
+
+    short = buy(10, "f-0")  # quickvend's float is empty in this test
+    assert (short.status_code, short.json()["error"]["code"]) == (422, "insufficient_float")
+    fund_float(reseller=reseller, amount_minor=50_000, reference=f"v-{uuid.uuid4()}")
+    assert buy(11, "f-1").status_code in (201, 202)
+    second = buy(12, "f-2")
+    assert (second.status_code, second.json()["error"]["code"]) == (429, "agent_velocity_exceeded")
+    with schema_context("quickvend"):
+        assert balance(user) == 100_000 - 10_092 * 1  # only the accepted sale is held
