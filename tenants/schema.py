@@ -9,12 +9,14 @@ forgotten ``sync_template_schema`` costs time, never correctness.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import uuid
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
@@ -82,6 +84,7 @@ def sync_template_schema(verbosity: int = 0) -> None:
     """Create the template schema if missing and bring it to the latest migrations."""
     template = template_schema_name()
     use_public_schema()
+    drop_spare_schemas()  # cloned from the old template: stale
     _ensure_clone_function(replace=True)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(template)}")
@@ -93,11 +96,14 @@ def create_tenant_schema(schema_name: str, *, method: str = "auto", verbosity: i
     """Create ``schema_name`` with every tenant table; returns the method used.
 
     ``method``: ``"clone"`` (template), ``"migrate"`` (replay), or ``"auto"``
-    (clone when the template is current, else migrate).
+    (rename a current spare schema when one is ready, else clone when the
+    template is current, else migrate).
     """
     if schema_exists(schema_name, case_sensitive=False):
         raise ValueError(f"schema {schema_name!r} already exists")
     use_public_schema()
+    if method == "auto" and _take_spare_schema(schema_name):
+        return "spare"
     use_clone = method == "clone" or (method == "auto" and template_is_current())
     if use_clone:
         _ensure_clone_function()
@@ -115,3 +121,84 @@ def drop_schema(schema_name: str) -> None:
     use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema_name)} CASCADE")
+
+
+# --- spare schemas ------------------------------------------------------------------------------
+# Cloning grows with the number of tenant tables (docs/benchmarks.md). Provisioning instead renames a
+# spare schema cloned ahead of time (ALTER SCHEMA ... RENAME is a catalog update: milliseconds), and
+# the pool is refilled outside the request (tenants.ensure_spare_schemas, after commit and on beat).
+
+SPARE_PREFIX = "tenant_spare_"
+
+
+def spare_schemas() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE left(nspname, %s) = %s ORDER BY nspname",
+                       [len(SPARE_PREFIX), SPARE_PREFIX])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _take_spare_schema(schema_name: str) -> bool:
+    """Rename a current spare to ``schema_name`` inside the caller's transaction; False when none is ready."""
+    quote_ident(schema_name)
+    for spare in spare_schemas():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [spare])
+                if not cursor.fetchone()[0]:
+                    continue  # another provisioning is taking it
+                if not _expected_migrations() <= applied_migrations(spare):
+                    continue  # stale: ensure_spare_schemas drops it
+                cursor.execute(f"ALTER SCHEMA {quote_ident(spare)} RENAME TO {quote_ident(schema_name)}")
+        except DatabaseError:
+            continue  # taken and committed by someone else meanwhile
+        _after_commit_refill()
+        return True
+    return False
+
+
+def _after_commit_refill() -> None:
+    def refill() -> None:
+        from django_tenants.utils import schema_context
+
+        from tenants.tasks import ensure_spare_schemas_task
+
+        with contextlib.suppress(Exception), schema_context("public"):  # no broker: the beat task refills later
+            ensure_spare_schemas_task.delay()
+
+    transaction.on_commit(refill)
+
+
+def create_spare_schema() -> str:
+    """Clone the (current) template into a new spare, in its own transaction."""
+    name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:12]}"
+    use_public_schema()
+    _ensure_clone_function()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template_schema_name(), name])
+    return name
+
+
+def drop_spare_schemas(*, stale_only: bool = False) -> int:
+    dropped = 0
+    for spare in spare_schemas():
+        if stale_only and _expected_migrations() <= applied_migrations(spare):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote_ident(spare)} CASCADE")
+        dropped += 1
+    return dropped
+
+
+def ensure_spare_schemas(count: int | None = None) -> int:
+    """Keep ``TENANT_SPARE_SCHEMAS`` current spares (only while the template is current); returns how many made."""
+    wanted = getattr(settings, "TENANT_SPARE_SCHEMAS", 2) if count is None else count
+    use_public_schema()
+    if not template_is_current():
+        return 0
+    drop_spare_schemas(stale_only=True)
+    made = 0
+    while len(spare_schemas()) < wanted:
+        create_spare_schema()
+        made += 1
+    return made

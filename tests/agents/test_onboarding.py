@@ -46,6 +46,10 @@ def test_approval_provisions_a_working_branded_reseller(host_client, ng_admin, s
     assert s3.get_object(Bucket=settings.KYC_DOCUMENTS_BUCKET,
                          Key=key)["Body"].read() == PDF
 
+    from tenants.schema import ensure_spare_schemas, spare_schemas
+
+    ensure_spare_schemas(1)  # what the beat task keeps ready (rolled back with the test)
+    [spare] = spare_schemas()
     client, token = ng_admin
     queue = call(client, "GET", "/api/resellers/applications", {"status": "pending"}, token=token).json()
     assert [item["id"] for item in queue] == [application_id]
@@ -58,6 +62,7 @@ def test_approval_provisions_a_working_branded_reseller(host_client, ng_admin, s
     body = approved.json()
     assert body["status"] == "approved" and body["domain"] == "sunvend.localhost"
     assert body["provisioning_seconds"] < 2.0
+    assert spare not in spare_schemas()  # the spare became the reseller's schema (a rename, not a clone)
 
     tenant = Tenant.objects.get(schema_name="sunvend")
     assert (tenant.kind, tenant.parent.schema_name, tenant.country) == ("reseller_brand", "ng", "NG")
@@ -123,3 +128,20 @@ def test_reject_and_permissions(host_client, ng_admin, s3, sms_simulator, django
     assert again.status_code == 409 and again.json()["error"]["code"] == "application_decided"
     assert not Tenant.objects.filter(schema_name="nopevend").exists()
     assert any("not approved" in m.body for m in mail.outbox)
+
+
+def test_stale_spare_schemas_are_skipped_and_dropped(tenants):
+    from django.db import connection
+
+    from tenants.schema import create_spare_schema, create_tenant_schema, ensure_spare_schemas, spare_schemas
+
+    stale = create_spare_schema()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{stale}".django_migrations WHERE app = %s', ["agents"])
+    assert create_tenant_schema("sparetest_one") == "clone"  # the only spare is stale: not used
+    assert ensure_spare_schemas(1) == 1 and stale not in spare_schemas()
+    assert create_tenant_schema("sparetest_two") == "spare"
+    assert spare_schemas() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sparetest_two'")
+        assert cursor.fetchone()[0] >= 30

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django_tenants.utils import schema_context
 
 from tests.ledger.conftest import test_database_is_set_up

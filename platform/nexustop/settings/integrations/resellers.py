@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..env import env_str
 from .api import REST_FRAMEWORK
+from .celery import CELERY_BEAT_SCHEDULE
 
 RESELLERS = {
     # Reseller domains: "<subdomain>.<suffix>"; empty = the parent operation's domain without its first label
@@ -34,3 +35,7 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 
 # Tests set this so a failing order_settled/order_reversed receiver fails the test instead of only logging.
 RESELLERS["RAISE_IN_RECEIVERS"] = False
+
+# Provisioning renames a pre-cloned spare schema (tenants.schema); keep this many ready.
+TENANT_SPARE_SCHEMAS = 2
+CELERY_BEAT_SCHEDULE["tenants-ensure-spare-schemas"] = {"task": "tenants.ensure_spare_schemas", "schedule": 300.0}
