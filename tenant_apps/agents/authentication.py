@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -48,3 +49,15 @@ class ResellerSignatureAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return 'HMAC-SHA256 realm="api"'
+
+
+class ResellerSignatureScheme(OpenApiAuthenticationExtension):
+    """How the signed reseller requests appear in the OpenAPI schema."""
+
+    target_class = "tenant_apps.agents.authentication.ResellerSignatureAuthentication"
+    name = "resellerSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                "description": "Reseller API key id, with X-Timestamp, X-Nonce and X-Signature "
+                               "(HMAC-SHA256, see docs/resellers.md)."}

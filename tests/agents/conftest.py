@@ -35,3 +35,13 @@ def unique(prefix: str) -> str:
 def receivers_raise(settings):
     """In tests a failing order_settled/order_reversed receiver fails loudly (in production it logs)."""
     settings.RESELLERS = {**settings.RESELLERS, "RAISE_IN_RECEIVERS": True}
+
+
+@pytest.fixture
+def qv_admin_token(host_client):
+    """A fresh operator_admin of the quickvend reseller (rolled back) and its access token."""
+    from tests.accounts.helpers import login, make_user
+
+    email = f"{unique('qv-admin')}@qv.test"
+    make_user("quickvend", email=email, role="operator_admin")
+    return login(host_client("quickvend.localhost"), email)["access"]

@@ -17,7 +17,6 @@ from tenant_apps.ledger.models import JournalEntry
 from tenant_apps.pricing.models import CommissionTier, PriceRule
 from tenants.models import Tenant
 from tests.accounts.helpers import PASSWORD, call, login, make_user
-from tests.support.tenants import TEST_PASSWORD
 
 from .helpers import assert_ledger_balanced, balance, refund, sell, system_total, token_from
 
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tree(host_client, products, sms_simulator, django_capture_on_commit_callbacks):
+def tree(host_client, products, sms_simulator, django_capture_on_commit_callbacks, qv_admin_token):
     """quickvend: admin -> A (email) -> B (email) -> C (phone); tiers 3 % / 1 % / 0.5 %; every wallet funded."""
     with schema_context("ng"):
         PriceRule.objects.create(mode="percent", value=500)
@@ -34,7 +33,7 @@ def tree(host_client, products, sms_simulator, django_capture_on_commit_callback
         CommissionTier.objects.bulk_create([CommissionTier(level=1, rate_bp=300), CommissionTier(level=2, rate_bp=100),
                                             CommissionTier(level=3, rate_bp=50)])
     site = host_client("quickvend.localhost")
-    admin = login(site, "admin@quickvend.localhost", TEST_PASSWORD)["access"]
+    admin = qv_admin_token
 
     def invite(token, **contact):
         with django_capture_on_commit_callbacks(execute=True):

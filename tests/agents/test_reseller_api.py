@@ -11,7 +11,6 @@ from django.test import Client
 
 from tenant_apps.agents.api_keys import sign
 from tests.accounts.helpers import call, login
-from tests.support.tenants import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +18,9 @@ HOST = "quickvend.localhost"
 
 
 @pytest.fixture
-def admin(host_client):
+def admin(host_client, qv_admin_token):
     client = host_client(HOST)
-    return client, login(client, f"admin@{HOST}", TEST_PASSWORD)["access"]
+    return client, qv_admin_token
 
 
 def new_key(admin, scopes=("read", "wallet")):

@@ -9,8 +9,7 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from tenant_apps.agents.services import add_agent, agent_check_velocity, agent_release_velocity
-from tests.accounts.helpers import call, login, make_user
-from tests.support.tenants import TEST_PASSWORD
+from tests.accounts.helpers import call, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +50,10 @@ def test_amount_per_day_and_tenant_isolation(tenants):
         assert keys and all(key.startswith(b"quickvend:") for key in keys)
 
 
-def test_admin_sets_limits_and_suspends(host_client, tenants):
+def test_admin_sets_limits_and_suspends(host_client, tenants, qv_admin_token):
     agent = new_agent()
     client = host_client("quickvend.localhost")
-    token = login(client, "admin@quickvend.localhost", TEST_PASSWORD)["access"]
+    token = qv_admin_token
     response = call(client, "PATCH", f"/api/agents/{agent.public_id}",
                     {"max_transactions_per_hour": 2, "max_amount_per_day": "50.00", "is_active": False}, token=token)
     assert response.status_code == 200, response.content

@@ -14,8 +14,7 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.agents.models import DeliveryStatus, WebhookDelivery
 from tenant_apps.agents.webhooks import SIGNATURE_HEADER, backoff_seconds, enqueue_event, verify_signature_header
-from tests.accounts.helpers import call, login
-from tests.support.tenants import TEST_PASSWORD
+from tests.accounts.helpers import call
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +61,10 @@ def eager_celery():
     current_app.conf.task_always_eager = False
 
 
-def test_failed_delivery_is_retried_then_delivered_and_signed(host_client, receiver, eager_celery,
+def test_failed_delivery_is_retried_then_delivered_and_signed(host_client, receiver, eager_celery, qv_admin_token,
                                                               django_capture_on_commit_callbacks):
     client = host_client("quickvend.localhost")
-    token = login(client, "admin@quickvend.localhost", TEST_PASSWORD)["access"]
+    token = qv_admin_token
     created = call(client, "POST", "/api/resellers/webhooks", {"url": receiver.url, "events": ["order.settled"]},
                    token=token)
     assert created.status_code == 201, created.content
