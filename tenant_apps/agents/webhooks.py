@@ -27,7 +27,7 @@ from shared_apps.core.errors import ApiError
 from .crypto import decrypt_secret, encrypt_secret
 from .models import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookSubscription
 
-EVENTS = ("order.settled", "order.reversed", "order.failed", "order.pending")
+EVENTS = ("order.settled", "order.reversed")  # sent from the order_settled / order_reversed receivers
 SIGNATURE_HEADER = "X-NexusTop-Signature"
 
 

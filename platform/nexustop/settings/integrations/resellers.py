@@ -27,6 +27,10 @@ RESELLERS = {
     "WEBHOOK_TIMEOUT_SECONDS": 5.0,
 }
 
+# Fernet keys for API key and webhook secrets at rest (comma-separated; first encrypts, all decrypt).
+# Empty: derived from SECRET_KEY (development and tests).
+RESELLER_SECRET_KEYS = [key for key in env_str("RESELLER_SECRET_KEYS", "").split(",") if key.strip()]
+
 # Signed reseller requests authenticate on the same purchase/wallet endpoints as JWTs.
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
