@@ -261,7 +261,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                                                    customer_number=customer_number, now=now):
         raise errors.DuplicatePurchase()
     sale_preflight(user=user, quote=quote)  # agent velocity limits; a reseller's float covers its cost
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction: no savepoint trip
         public_id = uuid.uuid4()
         order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
                       product_name=product.name, operator=product.operator, recipient_phone=phone,
@@ -341,7 +341,7 @@ def order_submit(*, order_id: int) -> Order | None:
         elif order.status == OrderStatus.SUBMITTED:
             attempt = _current_attempt(order)  # a retry: same request id, the provider deduplicates
         else:
-            OrderOutbox.objects.filter(order_id=order.pk).delete()
+            _delete_outbox(order)
             return order
         OrderAttempt.objects.filter(pk=attempt.pk).update(submit_count=attempt.submit_count + 1)
     # Committed: from here on a crash leaves a SUBMITTED order with a stored request id for the sweeper.
@@ -421,8 +421,16 @@ def _system_account(kind: str, currency: str):
     key = (connection.schema_name, kind, currency)
     account = _accounts.get(key)
     if account is None:
-        account = _accounts[key] = system_account(kind=kind, currency=currency)
+        account = system_account(kind=kind, currency=currency)
+        # Only once committed: a row made in a transaction that rolls back must not stay cached.
+        transaction.on_commit(lambda: _accounts.setdefault(key, account))
     return account
+
+
+def _delete_outbox(order: Order) -> None:
+    """One DELETE (the ORM's delete() would SELECT the rows first to run cascades we do not have)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM orders_orderoutbox WHERE order_id = %s", [order.pk])
 
 
 def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) -> None:
@@ -436,7 +444,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
     order.failure_reason = reason[:60]
     order.next_requery_at = None
     _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)
-    OrderOutbox.objects.filter(order_id=order.pk).delete()
+    _delete_outbox(order)
     _notify(order, "refunded")
 
 
@@ -446,7 +454,7 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
                 metadata={"order": str(order.public_id), "provider_id": attempt.provider_id})
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now)
     order.next_requery_at = None
-    OrderOutbox.objects.filter(order_id=order.pk).delete()
+    _delete_outbox(order)
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "delivered")
 
@@ -479,6 +487,9 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,
                lines=[*debit, Line(order.hold.wallet, int(quote["price_minor"]))],
                metadata={"order": str(order.public_id), "reason": reason})
+    from tenant_apps.kyc.services import kyc_release_spend
+
+    kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today
     _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
     transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "reversed")
@@ -519,7 +530,7 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
                 attempt.save(update_fields=attempt_fields)
             if current and order.status == OrderStatus.SUBMITTED:
                 _record(order, OrderStatus.PENDING, reason=outcome.reason, source=source, now=now)
-                OrderOutbox.objects.filter(order_id=order.pk).delete()
+                _delete_outbox(order)
                 _schedule_requery(order, now=now)
                 order.save()
             if outcome.fault:

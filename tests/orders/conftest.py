@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from provider_plugins.aggregator.simulator import AggregatorSimulator
 from provider_plugins.mtn.simulator import MTNSimulator
 from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
 from provider_plugins.vtpass.simulator import VTPassSimulator
@@ -20,6 +21,7 @@ class _Sims:
     vtpass: VTPassSimulator
     mtn: MTNSimulator
     sms: SmsGatewaySimulator
+    aggregator: AggregatorSimulator
 
 
 def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | None = None):
@@ -27,10 +29,11 @@ def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | No
 
     sims = _Sims(VTPassSimulator(duplicate_window_seconds=0, hang_seconds=2.0, pending_requeries=1).start(),
                  MTNSimulator(hang_seconds=1.0, pending_requeries=1).start(),
-                 SmsGatewaySimulator().start())
+                 SmsGatewaySimulator().start(), AggregatorSimulator(pending_requeries=1).start())
     tag = uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():
-        stack = register_providers(tag=tag, vtpass=sims.vtpass, mtn=sims.mtn, sms=sims.sms)
+        stack = register_providers(tag=tag, vtpass=sims.vtpass, mtn=sims.mtn, sms=sims.sms,
+                                   aggregator=sims.aggregator)
     env = {"ORDERS_REQUERY_BACKOFF": "0.3,0.5,1", "SMS_GATEWAY_URL": sims.sms.url,
            "SMS_GATEWAY_API_KEY": sims.sms.api_key, "ORDERS_BREAKER_PREFIX": f"test-breaker-{tag}",
            **(worker_env or {})}
@@ -40,8 +43,11 @@ def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | No
 
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker) -> Stack:
+    from django.db import connection
     from django.test import override_settings
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, env = build_stack(django_db_blocker)
     try:
         with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, SMS_GATEWAY={
@@ -55,3 +61,4 @@ def stack(django_db_setup, django_db_blocker) -> Stack:
         sims.vtpass.stop()
         sims.mtn.stop()
         sims.sms.stop()
+        sims.aggregator.stop()

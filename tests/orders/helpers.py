@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
 from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 
@@ -26,6 +27,8 @@ class Stack:
     vtpass_provider: Any
     mtn_provider: Any
     products: dict[str, Any]
+    aggregator: Any = None
+    aggregator_provider: Any = None
     worker: Any = None
     breaker_prefix: str = ""
     _numbers: Any = field(default_factory=lambda: iter(range(1000, 9000)))
@@ -42,11 +45,11 @@ class Stack:
         from shared_apps.providers.models import Provider, ProviderStatus
 
         connection.set_schema_to_public()
-        Provider.objects.filter(pk__in=[self.vtpass_provider.pk, self.mtn_provider.pk]).update(
-            status=ProviderStatus.DISABLED)
+        ids = [self.vtpass_provider.pk, self.mtn_provider.pk, self.aggregator_provider.pk]
+        Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
 
 
-def register_providers(*, tag: str, vtpass, mtn, sms) -> Stack:
+def register_providers(*, tag: str, vtpass, mtn, sms, aggregator) -> Stack:
     from shared_apps.catalog.models import Product
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
@@ -58,8 +61,12 @@ def register_providers(*, tag: str, vtpass, mtn, sms) -> Stack:
     mt = provider_register(name=f"MTN orders {tag}", country="NG", plugin_key="mtn", base_url=mtn.url,
                            capabilities=["airtime", "data"], credentials=dict(MTN_CREDENTIALS), routing_priority=2,
                            timeout_seconds=3)
-    catalog_sync_provider(provider_id=vt.pk)
-    catalog_sync_provider(provider_id=mt.pk)
+    ag = provider_register(name=f"Aggregator orders {tag}", country="GH", plugin_key="aggregator",
+                           base_url=aggregator.url, capabilities=["airtime", "data"],
+                           credentials=dict(AGGREGATOR_CREDENTIALS), options={"countries": ["GH"]},
+                           routing_priority=1, timeout_seconds=2)
+    for provider in (vt, mt, ag):
+        catalog_sync_provider(provider_id=provider.pk)
     products = {
         "vt_airtime": Product.objects.get(provider=vt, provider_product_code="mtn"),
         "vt_glo_airtime": Product.objects.get(provider=vt, provider_product_code="glo"),
@@ -67,8 +74,10 @@ def register_providers(*, tag: str, vtpass, mtn, sms) -> Stack:
         "vt_power": Product.objects.get(provider=vt, provider_product_code="ikeja-electric:prepaid"),
         "mtn_airtime": Product.objects.get(provider=mt, provider_product_code="MTN-AIRTIME"),
         "mtn_data": Product.objects.get(provider=mt, provider_product_code="MTN-DATA-1GB-1D"),
+        "gh_airtime": Product.objects.get(provider=ag, provider_product_code="150"),
     }
-    return Stack(vtpass=vtpass, mtn=mtn, sms=sms, vtpass_provider=vt, mtn_provider=mt, products=products)
+    return Stack(vtpass=vtpass, mtn=mtn, sms=sms, vtpass_provider=vt, mtn_provider=mt, products=products,
+                 aggregator=aggregator, aggregator_provider=ag)
 
 
 def new_buyer(balance_minor: int, *, schema: str = "ng", phone: str | None = None) -> tuple[Any, str]:

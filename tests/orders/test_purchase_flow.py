@@ -50,6 +50,8 @@ def test_success_settles_once(live_db, stack):
 
     receipt = api("GET", f"/api/purchases/{body['id']}", token).json()
     assert receipt["status"] == "delivered" and receipt["provider_reference"] == order.provider_reference
+    sms = wait_for(lambda: stack.sms.messages(to=user.phone), what="delivery SMS")  # sent by the worker
+    assert "was delivered" in sms[0]["sms"]
 
 
 def test_definite_failure_everywhere_refunds(live_db, stack):

@@ -241,3 +241,76 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
     assert stack.vtpass.delivery_count(first.request_id) == 0
     assert stack.mtn.delivery_count(second.request_id) == 1
     assert_books(user, FUNDS - order.price_minor)
+
+
+def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stack, settings):
+    """An order the provider keeps calling pending is never auto-failed: it waits, held, for staff."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.selectors import orders_for_review
+
+    stack.vtpass.pending_requeries = 10_000
+    user, _ = new_buyer(FUNDS)
+    order = _stranded_order(user, stack.products["vt_airtime"], stack.phone("9991"), amount=11_000)
+    original = services._on_commit_task
+    services._on_commit_task = lambda *args, **kwargs: None  # this test drives every step itself
+    try:
+        with schema_context("ng"):
+            assert services.order_submit(order_id=order.pk).status == "pending"
+            settings.ORDERS_REQUERY_MAX = 2
+            assert services.order_requery(order_id=order.pk).status == "pending"
+            assert services.order_requery(order_id=order.pk).status == "manual_review"
+            assert order.pk in {o.pk for o in orders_for_review()}
+            held = Order.objects.select_related("hold").get(pk=order.pk)
+            assert held.hold.status == "placed" and held.needs_review
+        assert_books(user, FUNDS - order.price_minor)  # still held, not refunded, not settled
+        [attempt] = attempts(order)
+        stack.vtpass.resolve_pending(attempt.request_id)  # staff checked the provider's statement
+        with schema_context("ng"):
+            resolved = services.order_resolve_manually(order=Order.objects.get(pk=order.pk), delivered=True,
+                                                       note="VTPass statement shows delivered")
+        assert resolved.status == "settled"
+        assert stack.vtpass.delivery_count(attempt.request_id) == 1
+        assert_books(user, FUNDS - order.price_minor)
+    finally:
+        services._on_commit_task = original
+        stack.vtpass.pending_requeries = 1
+
+
+def test_aggregator_signed_webhook_in_ghana(live_db, stack, caplog):
+    """GH tenant, aggregator plugin: a pending top-up finished by its signed webhook; replays and forgeries
+    change nothing."""
+    from tests.orders.helpers import api
+
+    stack.aggregator.pending_requeries = 10_000
+    try:
+        user, token = new_buyer(100_000, schema="gh")
+        phone = "024123" + stack.phone("9991")[-4:]
+        response = api("POST", "/api/purchase", token, {"product_id": stack.products["gh_airtime"].pk,
+                                                         "recipient_phone": phone, "amount": "10.00"},
+                       host="gh.localhost")
+        assert response.status_code == 202, response.content
+        order = wait_final(response.json()["id"], statuses={"pending"}, schema="gh")
+        [attempt] = attempts(order, schema="gh")
+        stack.aggregator.resolve_pending(attempt.request_id)
+        with caplog.at_level(logging.WARNING):
+            forged_body, forged_headers = stack.aggregator.build_callback(attempt.request_id, bad_signature=True)
+            assert webhook("/webhook/aggregator", forged_body, forged_headers, host="gh.localhost").status_code == 401
+        assert "bad signature" in caplog.text
+        body, headers = stack.aggregator.build_callback(attempt.request_id)
+        for _ in range(2):
+            assert webhook("/webhook/aggregator", body, headers, host="gh.localhost").status_code == 200
+        order = order_row(order.public_id, schema="gh")
+        assert order.status == "settled" and _source_of_gh(order) == ["webhook"]
+        assert stack.aggregator.delivery_count(attempt.request_id) == 1
+        assert_books(user, 100_000 - order.price_minor, schema="gh")
+    finally:
+        stack.aggregator.pending_requeries = 1
+
+
+def _source_of_gh(order) -> list[str]:
+    from tenant_apps.orders.models import OrderTransition
+
+    with schema_context("gh"):
+        return list(OrderTransition.objects.filter(order_id=order.pk, to_status="succeeded")
+                    .values_list("source", flat=True))

@@ -1,0 +1,287 @@
+"""``manage.py bench_purchases``: purchases over HTTP through the real stack, end to end.
+
+Starts (as separate processes) the VTPass simulator with ``--latency`` (default 50 ms),
+a gunicorn web server and Celery worker(s) on a private queue, then drives
+``POST /api/purchase`` with JWTs from ``--clients`` threads against a bench tenant
+(provisioned on first use, Host-header routed) for ``--seconds``. Prints accepted
+purchases/s, p50/p99 acceptance latency, and p50/p99 time to final status
+(order ``final_at - created_at``, both stamped by the server), after every accepted
+order reached a final status. Checks the books at the end (ledger balanced, wallets
+== postings) and the simulator's deliveries (one per settled order).
+
+Needs a migrated database (``manage.py migrate_schemas --shared``) named by DATABASE_URL;
+the bench tenant's data are committed and left there (unique references per run).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+SIM_SCRIPT = """
+import sys, time
+from provider_plugins.vtpass.simulator import VTPassSimulator
+sim = VTPassSimulator(port=int(sys.argv[1]), latency_seconds=float(sys.argv[2]), duplicate_window_seconds=0)
+sim.start()
+print("ready", sim.url, flush=True)
+while True:
+    time.sleep(3600)
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "Drive purchases over HTTP through web server, JWT, ledger, Celery and the VTPass simulator."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--schema", default="benchng")
+        parser.add_argument("--seconds", type=float, default=10.0)
+        parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
+        parser.add_argument("--rate", type=float, default=0.0, help="target purchases/s in total (0 = flat out)")
+        parser.add_argument("--users", type=int, default=200)
+        parser.add_argument("--web-workers", type=int, default=3)
+        parser.add_argument("--web-threads", type=int, default=1)
+        parser.add_argument("--celery-workers", type=int, default=1)
+        parser.add_argument("--celery-concurrency", type=int, default=24)
+        parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
+        parser.add_argument("--final-timeout", type=float, default=120.0)
+
+    # --- setup -----------------------------------------------------------------------------
+    def _tenant(self, schema: str):
+        from tenants.models import Tenant
+        from tenants.schema import sync_template_schema, template_is_current
+        from tenants.services import ensure_public_tenant, tenant_provision
+
+        connection.set_schema_to_public()
+        tenant = Tenant.objects.filter(schema_name=schema).first()
+        if tenant is None:
+            if not template_is_current():
+                sync_template_schema()
+            ensure_public_tenant(domain="localhost")
+            tenant_provision(kind="country_operation", country="NG", name=f"Bench {schema}",
+                             domain=f"{schema}.localhost", admin_email=f"admin@{schema}.localhost",
+                             admin_password=uuid.uuid4().hex, schema_name=schema)
+            tenant = Tenant.objects.get(schema_name=schema)
+        return tenant
+
+    def _setup_provider(self, sim_url: str, run: str):
+        from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS
+        from shared_apps.catalog.models import Product
+        from shared_apps.catalog.services import catalog_sync_provider
+        from shared_apps.providers.models import Provider, ProviderStatus
+        from shared_apps.providers.services import provider_register
+
+        connection.set_schema_to_public()
+        # Earlier bench runs' simulators are gone: their rows must not take traffic.
+        Provider.objects.filter(name__startswith="VTPass bench").update(status=ProviderStatus.DISABLED)
+        keys = {k: DEFAULT_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
+        provider = provider_register(name=f"VTPass bench {run}", country="NG", plugin_key="vtpass", base_url=sim_url,
+                                     capabilities=["airtime", "data"], credentials=keys,
+                                     options={"commission_bp": {"*": 300}}, routing_priority=0, timeout_seconds=5)
+        catalog_sync_provider(provider_id=provider.pk)
+        return Product.objects.get(provider=provider, provider_product_code="mtn")
+
+    def _users(self, schema: str, count: int, run: str) -> list[tuple[int, str]]:
+        from tenant_apps.accounts.models import User
+        from tenant_apps.accounts.tokens import tokens_for_user
+        from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+        users = []
+        with schema_context(schema):
+            for index in range(count):
+                user = User.objects.create_user(email=f"bench-{run}-{index}@example.test", role="customer",
+                                                phone=f"+23480{uuid.uuid4().int % 10**8:08d}",
+                                                phone_verified_at=timezone.now())
+                fund_wallet(wallet=wallet_for(user=user), amount=10_000_000, reference=f"bench-{run}-{index}")
+                users.append((user.pk, tokens_for_user(user)[0]))
+        return users
+
+    # --- processes ---------------------------------------------------------------------------
+    def _env(self, queue: str) -> dict[str, str]:
+        root = Path(settings.PROJECT_ROOT)
+        env = dict(os.environ)
+        env.update({"DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "nexustop.settings.test"),
+                    "CELERY_QUEUE": queue, "ORDERS_SMS_NOTIFICATIONS": "0", "DJANGO_DEBUG": "0",
+                    "PYTHONPATH": os.pathsep.join([str(root), str(root / "platform")])})
+        return env
+
+    def _wait_ready(self, proc: subprocess.Popen, log: Path, marker: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while marker not in log.read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise CommandError(f"process did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+
+    def handle(self, *args, **opts) -> None:
+        run = uuid.uuid4().hex[:8]
+        schema = opts["schema"]
+        queue = f"bench-{run}"
+        root = Path(settings.PROJECT_ROOT)
+        logs = root / "test-artifacts"
+        logs.mkdir(exist_ok=True)
+        env = self._env(queue)
+        procs: list[subprocess.Popen] = []
+        try:
+            sim_port = _free_port()
+            sim_log = logs / f"bench-sim-{run}.log"
+            procs.append(subprocess.Popen([sys.executable, "-c", SIM_SCRIPT, str(sim_port), str(opts["latency"])],
+                                          cwd=root, env=env, stdout=open(sim_log, "w"), stderr=subprocess.STDOUT))
+            self._wait_ready(procs[-1], sim_log, "ready")
+            sim_url = f"http://127.0.0.1:{sim_port}"
+            self._tenant(schema)
+            product = self._setup_provider(sim_url, run)
+            users = self._users(schema, opts["users"], run)
+            web_port = _free_port()
+            web_log = logs / f"bench-web-{run}.log"
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "nexustop.wsgi:application", "-b", f"127.0.0.1:{web_port}",
+                 "-w", str(opts["web_workers"]), "--threads", str(opts["web_threads"]), "--log-level", "warning",
+                 "--keep-alive", "30"],
+                cwd=root, env=env, stdout=open(web_log, "w"), stderr=subprocess.STDOUT))
+            for index in range(opts["celery_workers"]):
+                worker_log = logs / f"bench-worker-{run}-{index}.log"
+                procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "warning", "-P", "threads",
+                     f"--concurrency={opts['celery_concurrency']}", "-Q", queue, "--without-gossip",
+                     "--without-mingle", "--without-heartbeat", "-n", f"bench-{run}-{index}@%h"],
+                    cwd=root, env=env, stdout=open(worker_log, "w"), stderr=subprocess.STDOUT))
+            base = f"http://127.0.0.1:{web_port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    requests.get(f"{base}/health", headers={"Host": f"{schema}.localhost"}, timeout=2)
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        raise CommandError(web_log.read_text()[-3000:]) from None
+                    time.sleep(0.3)
+            time.sleep(2.0)  # let the Celery workers connect
+            results = self._drive(base, schema, product.pk, users, opts)
+            self._report(schema, results, opts, sim_url)
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+    # --- load ----------------------------------------------------------------------------------
+    def _drive(self, base: str, schema: str, product_id: int, users, opts) -> dict:
+        accepted: list[tuple[str, float]] = []
+        refused: dict[int, int] = {}
+        lock = threading.Lock()
+        stop_at = time.monotonic() + opts["seconds"]
+        clients = opts["clients"]
+        interval = clients / opts["rate"] if opts["rate"] else 0.0
+
+        def client(index: int) -> None:
+            session = requests.Session()
+            counter = 0
+            next_at = time.monotonic()
+            while time.monotonic() < stop_at:
+                if interval:
+                    next_at += interval
+                    delay = next_at - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                _user_id, token = users[(index + counter * clients) % len(users)]
+                counter += 1
+                phone = f"0803{(index * 1_000_003 + counter) % 10_000_000:07d}"
+                if phone[-4:-1] == "999":
+                    phone = phone[:-4] + "1234"
+                started = time.perf_counter()
+                try:
+                    response = session.post(f"{base}/api/purchase", json={
+                        "product_id": product_id, "recipient_phone": phone, "amount": "50.00"}, headers={
+                        "Host": f"{schema}.localhost", "Authorization": f"Bearer {token}",
+                        "Idempotency-Key": uuid.uuid4().hex}, timeout=30)
+                    elapsed = time.perf_counter() - started
+                    status = response.status_code
+                except requests.RequestException:
+                    elapsed, status = time.perf_counter() - started, 599
+                with lock:
+                    if status == 202:
+                        accepted.append((response.json()["id"], elapsed))
+                    else:
+                        refused[status] = refused.get(status, 0) + 1
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        duration = time.monotonic() - began
+        return {"accepted": accepted, "refused": refused, "duration": duration}
+
+    def _report(self, schema: str, results: dict, opts, sim_url: str) -> None:
+        from tenant_apps.orders.models import FINAL_STATUSES, Order
+
+        accepted = results["accepted"]
+        ids = [public_id for public_id, _ in accepted]
+        deadline = time.monotonic() + opts["final_timeout"]
+        with schema_context(schema):
+            while True:
+                open_count = Order.objects.filter(public_id__in=ids).exclude(status__in=FINAL_STATUSES).count()
+                if not open_count or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            rows = list(Order.objects.filter(public_id__in=ids).values_list("status", "created_at", "final_at"))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM (SELECT currency FROM ledger_posting GROUP BY currency "
+                               "HAVING SUM(amount) <> 0) off")
+                unbalanced = cursor.fetchone()[0]
+                cursor.execute("SELECT COUNT(*) FROM (SELECT a.id FROM ledger_account a LEFT JOIN ledger_posting p "
+                               "ON p.account_id = a.id WHERE a.balance IS NOT NULL GROUP BY a.id "
+                               "HAVING a.balance <> COALESCE(SUM(p.amount), 0)) off")
+                drifted = cursor.fetchone()[0]
+        finals = [(final - created).total_seconds() for status, created, final in rows if final is not None]
+        statuses: dict[str, int] = {}
+        for status, _, _ in rows:
+            statuses[status] = statuses.get(status, 0) + 1
+        deliveries = len(requests.get(f"{sim_url}/__simulator__/deliveries", timeout=10).json())
+        latencies = [elapsed for _, elapsed in accepted]
+        duration = results["duration"]
+        out = self.stdout.write
+        out(f"clients={opts['clients']} rate={'max' if not opts['rate'] else opts['rate']} "
+            f"web={opts['web_workers']}x{opts['web_threads']} celery={opts['celery_workers']}x"
+            f"{opts['celery_concurrency']} threads, simulator latency {opts['latency'] * 1000:.0f} ms, "
+            f"{duration:.1f} s")
+        out(f"accepted: {len(accepted)} ({len(accepted) / duration:.1f}/s); refused: {results['refused'] or 0}")
+        if latencies:
+            out(f"acceptance latency: p50 {_pct(latencies, 50) * 1000:.1f} ms, "
+                f"p99 {_pct(latencies, 99) * 1000:.1f} ms, mean {statistics.mean(latencies) * 1000:.1f} ms")
+        if finals:
+            out(f"time to final status: p50 {_pct(finals, 50) * 1000:.1f} ms, p99 {_pct(finals, 99) * 1000:.1f} ms, "
+                f"max {max(finals) * 1000:.1f} ms ({len(finals)}/{len(rows)} final)")
+        out(f"statuses: {statuses}; simulator deliveries: {deliveries}; "
+            f"unbalanced currencies: {unbalanced}; wallets off their postings: {drifted}")
