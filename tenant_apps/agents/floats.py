@@ -195,6 +195,10 @@ def reconcile_reseller_floats() -> list[dict]:
         if not (cached == postings == mirror):
             problems.append({"reseller": reseller.schema_name, "parent_cached": cached, "parent_postings": postings,
                              "reseller_mirror": mirror})
+        with schema_context(reseller.schema_name):
+            undrawn = _postings_sum(AccountKind.PROVIDER_SETTLEMENT, row.account.currency)
+        if undrawn:  # settled sales whose cost was never drawn from the float (a receiver failed)
+            problems.append({"reseller": reseller.schema_name, "undrawn_provider_settlement": undrawn})
     return problems
 
 

@@ -196,3 +196,17 @@ def test_clawback_of_a_spent_commission_becomes_a_receivable(tree, products, ord
         assert system_total("suspense") == -577  # owed by agent A
         assert system_total("commissions_payable") == 0
         assert_ledger_balanced()
+
+
+def test_reconciliation_flags_a_sale_whose_float_draw_is_missing(tree, products, order_signals):
+    from django.core.management.base import CommandError
+
+    settled, _ = order_signals
+    c = tree["agents"][2]
+    with schema_context("quickvend"):
+        order = sell(product=products["ng_1gb"], buyer=c.user)  # settled, but no order_settled yet
+    with pytest.raises(CommandError):
+        call_command("reconcile_resellers")
+    with schema_context("quickvend"):
+        settled.send(sender=None, order=order)
+    call_command("reconcile_resellers")
