@@ -33,9 +33,15 @@ class AccountKind(models.TextChoices):
     COMMISSIONS_PAYABLE = "commissions_payable", _("Commissions payable")
     FEES = "fees", _("Fees")
     SUSPENSE = "suspense", _("Suspense")
+    # Resellers (tenant_apps.agents): the float a reseller keeps at its country operation. In the parent
+    # schema it is a wallet owned by the reseller's account holder; in the reseller schema its mirror
+    # ``float_at_parent`` (an asset: postings are the negative of the parent's) and ``float_funding``.
+    RESELLER_FLOAT = "reseller_float", _("Reseller float (at the country operation)")
+    FLOAT_AT_PARENT = "float_at_parent", _("Float held at the parent operation")
+    FLOAT_FUNDING = "float_funding", _("Float funding (reseller capital)")
 
 
-WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET})
+WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET, AccountKind.RESELLER_FLOAT})
 SYSTEM_KINDS = frozenset(set(AccountKind) - WALLET_KINDS)
 
 

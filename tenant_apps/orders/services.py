@@ -51,6 +51,7 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_config
+from tenant_apps.agents.services import sale_preflight, sale_released
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import (
@@ -259,6 +260,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     if not confirm_duplicate and _duplicate_exists(user=user, product=product, phone=phone,
                                                    customer_number=customer_number, now=now):
         raise errors.DuplicatePurchase()
+    sale_preflight(user=user, quote=quote)  # agent velocity limits; a reseller's float covers its cost
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction: no savepoint trip
         public_id = uuid.uuid4()
         order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
@@ -438,6 +440,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
         _record(order, OrderStatus.FAILED, reason=reason, source=source, now=now)
     release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason})
     kyc_release_spend(user=order.user, reference=order.reference)
+    sale_released(user=order.user, amount_minor=order.price_minor)
     order.failure_reason = reason[:60]
     order.next_requery_at = None
     _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)

@@ -3,11 +3,19 @@
 ``quote_price`` is the single place the purchase path asks "how much does this
 buyer pay, and where does the money go?". Its :class:`PriceQuote` is stored on
 the order (``breakdown()``) and drives the settlement entry: the buyer's hold
-pays ``cost_minor`` to provider settlement and each :class:`QuoteLine` to its
-account, so ``cost_minor + sum(lines) == price_minor`` always holds.
+pays ``cost_minor`` (the provider cost) to provider settlement and each
+:class:`QuoteLine` to its account, so ``cost_minor + sum(lines) == price_minor``.
 
-The reseller issue extends this (operator price rules, reseller price over its
-own cost, agent commission tiers) by adding lines, never by changing the shape.
+The cascade (tenant_apps.pricing.engine): provider cost -> the country
+operation's price (its rules) -> for a reseller brand, the reseller's price over
+that (its rules) -> agent commissions for the selling agent's chain, paid out
+of the selling tenant's own margin. Lines:
+
+* country operation: ``revenue`` (operator margin, net of commissions);
+* reseller brand: ``provider_settlement`` for the operator's margin (with the
+  cost it is what the reseller owes upstream, drawn from its float on
+  settlement), ``revenue`` (reseller margin, net of commissions);
+* ``commissions_payable`` per agent and level (paid out on ``order_settled``).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 from shared_apps.core.errors import ApiError
 
-from .selectors import apply_margin_minor, apply_margin_rate_bp, tenant_margin_bp
+from .engine import TenantPricing, commission_split, load_tenant_pricing, price_cascade
 
 
 class InvalidPurchaseAmount(ApiError):
@@ -26,12 +34,13 @@ class InvalidPurchaseAmount(ApiError):
 @dataclass(frozen=True)
 class QuoteLine:
     """One share of the margin: ``account_kind`` is a ledger AccountKind (``revenue``,
-    ``commissions_payable``, ``fees``...); ``party`` says who earns it
-    (``operator``, ``reseller``, ``agent:<public_id>``)."""
+    ``commissions_payable``, ``provider_settlement``...); ``party`` says who earns it
+    (``operator``, ``reseller``, ``agent:<public_id>``); ``level`` is the agent tier (0 otherwise)."""
 
     account_kind: str
     amount_minor: int
     party: str = "operator"
+    level: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,10 @@ class PriceQuote:
     price_minor: int
     cost_minor: int
     lines: tuple[QuoteLine, ...] = field(default_factory=tuple)
+    # The selling tenant's own cost: the provider cost, or for a reseller its parent's price.
+    tenant_cost_minor: int | None = None
+    tenant_kind: str = ""
+    rules: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.cost_minor + sum(line.amount_minor for line in self.lines) != self.price_minor:
@@ -50,24 +63,57 @@ class PriceQuote:
     def breakdown(self) -> dict:
         return asdict(self)
 
+    def lines_for(self, party_prefix: str) -> list[QuoteLine]:
+        return [line for line in self.lines if line.party.startswith(party_prefix)]
 
-def quote_price(*, product, amount_minor: int | None = None, buyer=None) -> PriceQuote:
+
+def _face_value(product, amount_minor) -> int:
+    if not product.is_open_amount:
+        return product.face_value_minor if product.face_value_minor is not None else product.cost_price_minor
+    if amount_minor is None or not isinstance(amount_minor, int) or isinstance(amount_minor, bool):
+        raise InvalidPurchaseAmount("This product needs an amount.", fields={"amount": ["Required."]})
+    low, high = product.min_amount_minor or 0, product.max_amount_minor
+    if amount_minor < low or (high is not None and amount_minor > high) or amount_minor <= 0:
+        raise InvalidPurchaseAmount("The amount is outside this product's range.",
+                                    fields={"amount": ["Out of range."]})
+    return amount_minor
+
+
+def _agent_chain(buyer) -> list:
+    if buyer is None or getattr(buyer, "role", "") != "agent":
+        return []
+    from tenant_apps.agents.selectors import agent_chain  # lazy: agents depends on pricing, not the reverse
+
+    return agent_chain(user=buyer)
+
+
+def quote_price(*, product, amount_minor: int | None = None, buyer=None,
+                pricing: TenantPricing | None = None) -> PriceQuote:
     """Quote ``product`` (``amount_minor`` = face value for open-amount products) for ``buyer``."""
-    margin_bp = tenant_margin_bp()
-    if product.is_open_amount:
-        if amount_minor is None or not isinstance(amount_minor, int):
-            raise InvalidPurchaseAmount("This product needs an amount.", fields={"amount": ["Required."]})
-        low, high = product.min_amount_minor or 0, product.max_amount_minor
-        if amount_minor < low or (high is not None and amount_minor > high) or amount_minor <= 0:
-            raise InvalidPurchaseAmount("The amount is outside this product's range.",
-                                        fields={"amount": ["Out of range."]})
-        face = amount_minor
-        cost = (face * product.cost_rate_bp + 9_999) // 10_000  # never under-count what we owe
-        price = max(cost, (face * apply_margin_rate_bp(product.cost_rate_bp, margin_bp) + 5_000) // 10_000)
-    else:
-        face = product.face_value_minor if product.face_value_minor is not None else product.cost_price_minor
-        cost = product.cost_price_minor
-        price = apply_margin_minor(cost, margin_bp)
-    lines = (QuoteLine(account_kind="revenue", amount_minor=price - cost),) if price > cost else ()
-    return PriceQuote(product_id=product.pk, currency=product.currency, face_value_minor=face,
-                      price_minor=price, cost_minor=cost, lines=lines)
+    face = _face_value(product, amount_minor)
+    return quote_for_face(product=product, face_minor=face, buyer=buyer, pricing=pricing)
+
+
+def quote_for_face(*, product, face_minor: int, buyer=None, pricing: TenantPricing | None = None) -> PriceQuote:
+    """The quote without the amount-range check (the listing uses it for a reference amount)."""
+    pricing = pricing or load_tenant_pricing()
+    cascade = price_cascade(product=product, face_minor=face_minor, pricing=pricing)
+    own_party = "reseller" if pricing.parent is not None else "operator"
+    lines: list[QuoteLine] = []
+    if cascade.parent_price is not None and cascade.parent_price != cascade.provider_cost:
+        lines.append(QuoteLine("provider_settlement", cascade.parent_price - cascade.provider_cost, "operator"))
+    margin = cascade.price - cascade.tenant_cost
+    shares = commission_split(price_minor=cascade.price, margin_minor=margin, chain=_agent_chain(buyer),
+                              tiers=pricing.tiers, allow_below_cost=pricing.allow_below_cost)
+    commissions = [QuoteLine("commissions_payable", amount, f"agent:{agent.public_id}", level)
+                   for agent, level, amount in shares]
+    own = margin - sum(line.amount_minor for line in commissions)
+    if own:
+        lines.append(QuoteLine("revenue", own, own_party))
+    lines.extend(commissions)
+    rules = {own_party: cascade.own_markup.source}
+    if cascade.parent_markup is not None:
+        rules["operator"] = cascade.parent_markup.source
+    return PriceQuote(product_id=product.pk, currency=product.currency, face_value_minor=face_minor,
+                      price_minor=cascade.price, cost_minor=cascade.provider_cost, lines=tuple(lines),
+                      tenant_cost_minor=cascade.tenant_cost, tenant_kind=pricing.kind, rules=rules)

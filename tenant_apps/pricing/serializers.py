@@ -4,7 +4,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from .selectors import apply_margin_minor, apply_margin_rate_bp, decimal_string
+from .engine import half_up_div
+from .quotes import quote_for_face
+from .selectors import decimal_string
+
+REFERENCE_FACE_MINOR = 1_000_000  # open amounts: the percent is quoted at this face value
 
 
 class ProductQuerySerializer(serializers.Serializer):
@@ -43,15 +47,20 @@ class ProductSerializer(serializers.Serializer):
     variation = serializers.CharField(read_only=True)
 
     def to_representation(self, product) -> dict:
-        margin_bp = self.context["margin_bp"]
+        pricing = self.context["pricing"]
         currency, country = product.currency, product.country
 
         def money(value):
             return decimal_string(value, currency=currency, country=country)
 
-        price_minor = None if product.cost_price_minor is None else apply_margin_minor(product.cost_price_minor,
-                                                                                       margin_bp)
-        rate = None if product.cost_rate_bp is None else apply_margin_rate_bp(product.cost_rate_bp, margin_bp)
+        # The same function the purchase path uses, so the listed price is the price paid.
+        price_minor = rate = None
+        if product.is_open_amount:
+            quote = quote_for_face(product=product, face_minor=REFERENCE_FACE_MINOR, pricing=pricing)
+            rate = half_up_div(quote.price_minor * 10_000, REFERENCE_FACE_MINOR)
+        else:
+            price_minor = quote_for_face(product=product, face_minor=product.face_value_minor,
+                                         pricing=pricing).price_minor
         return {
             "id": product.pk,
             "type": product.product_type,

@@ -14,7 +14,7 @@ from shared_apps.catalog.models import ProductType
 from shared_apps.catalog.selectors import products_for_listing
 from shared_apps.core.errors import ApiError
 
-from .selectors import tenant_margin_bp
+from .engine import load_tenant_pricing
 from .serializers import ProductQuerySerializer, ProductSerializer
 
 
@@ -46,7 +46,7 @@ class ProductListView(ListAPIView):
                                     q=(params.get("q") or "").strip())
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "margin_bp": tenant_margin_bp()}
+        return {**super().get_serializer_context(), "pricing": load_tenant_pricing()}
 
     @extend_schema(
         summary="Products at this tenant's prices",

@@ -150,6 +150,7 @@ from .integrations.logging import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
+from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
 
@@ -161,4 +162,5 @@ DEMO_SEEDERS = [
     "shared_apps.providers.demo.seed_demo_providers",
     "tenant_apps.notifications.demo.sms_outbox_lines",
     "tenant_apps.wallet.demo.seed_demo_gateways",
+    "tenant_apps.agents.demo.seed_demo_resellers",
 ]

@@ -1,0 +1,40 @@
+"""Resellers, agents and the reseller API (tenant_apps.agents)."""
+
+from __future__ import annotations
+
+from ..env import env_str
+from .api import REST_FRAMEWORK
+
+RESELLERS = {
+    # Reseller domains: "<subdomain>.<suffix>"; empty = the parent operation's domain without its first label
+    # (ng.localhost -> quickvend.localhost, ng.nexustop.com -> quickvend.nexustop.com).
+    "DOMAIN_SUFFIX": env_str("RESELLER_DOMAIN_SUFFIX", ""),
+    "RESERVED_SUBDOMAINS": ["www", "api", "admin", "public", "mail", "static", "app", "head-office"],
+    "AGENT_MAX_DEPTH": 3,
+    "INVITATION_DAYS": 7,
+    # Velocity defaults per agent (an agent row can override them).
+    "AGENT_MAX_TRANSACTIONS_PER_HOUR": 60,
+    "AGENT_MAX_AMOUNT_PER_DAY_MINOR": 50_000_000,
+    # Signed API requests.
+    "SIGNATURE_WINDOW_SECONDS": 300,
+    # Which API key scope a path needs (first matching prefix; anything else needs "read").
+    "SCOPE_PREFIXES": [("/api/purchase", "purchase"), ("/api/orders", "purchase"), ("/api/wallet", "wallet"),
+                       ("/api/transfers", "wallet")],
+    # Outbound webhooks: attempts and backoff (seconds: base * 2 ** (attempt - 1)).
+    "WEBHOOK_MAX_ATTEMPTS": 6,
+    "WEBHOOK_BACKOFF_BASE_SECONDS": float(env_str("RESELLER_WEBHOOK_BACKOFF_SECONDS", "30")),
+    "WEBHOOK_TIMEOUT_SECONDS": 5.0,
+}
+
+# Fernet keys for API key and webhook secrets at rest (comma-separated; first encrypts, all decrypt).
+# Empty: derived from SECRET_KEY (development and tests).
+RESELLER_SECRET_KEYS = [key for key in env_str("RESELLER_SECRET_KEYS", "").split(",") if key.strip()]
+
+# Signed reseller requests authenticate on the same purchase/wallet endpoints as JWTs.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
+    "tenant_apps.agents.authentication.ResellerSignatureAuthentication",
+]
+
+# Tests set this so a failing order_settled/order_reversed receiver fails the test instead of only logging.
+RESELLERS["RAISE_IN_RECEIVERS"] = False

@@ -1,0 +1,63 @@
+"""DRF authentication for signed reseller requests: the same purchase/wallet endpoints as the JWT API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from shared_apps.core.errors import ApiError
+
+from .api_keys import required_scope, verify_signed_request
+
+
+class SignatureRefused(ApiError, AuthenticationFailed):
+    """An ApiError (rendered with its precise code) that DRF also treats as a failed authentication (401)."""
+
+    status_code = 401
+    code = "invalid_signature"
+
+    def __init__(self, error: ApiError) -> None:
+        ApiError.__init__(self, error.message, code=error.code, fields=error.fields, status_code=401)
+        self.detail = str(error.message)
+
+
+class ResellerSignatureAuthentication(BaseAuthentication):
+    """Active when the request has ``X-Api-Key``; the request acts as the key's user, within its scopes."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        key_id = request.headers.get("X-Api-Key")
+        if not key_id:
+            return None
+        raw = request._request
+        path = raw.get_full_path()
+        try:
+            key = verify_signed_request(
+                key_id=key_id.strip(), timestamp=request.headers.get("X-Timestamp", ""),
+                nonce=request.headers.get("X-Nonce", ""), signature=request.headers.get("X-Signature", ""),
+                method=raw.method, path=path, body=raw.body)
+        except ApiError as error:
+            raise SignatureRefused(error) from None
+        scope = required_scope(raw.path)
+        if scope not in key.scopes:
+            raise SignatureRefused(ApiError(f"This key lacks the {scope!r} scope.", code="api_key_scope"))
+        if not key.user.is_active:
+            raise SignatureRefused(ApiError("The key's user is inactive.", code="api_key_user_inactive"))
+        return key.user, key
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'HMAC-SHA256 realm="api"'
+
+
+class ResellerSignatureScheme(OpenApiAuthenticationExtension):
+    """How the signed reseller requests appear in the OpenAPI schema."""
+
+    target_class = "tenant_apps.agents.authentication.ResellerSignatureAuthentication"
+    name = "resellerSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                "description": "Reseller API key id, with X-Timestamp, X-Nonce and X-Signature "
+                               "(HMAC-SHA256, see docs/resellers.md)."}

@@ -1,0 +1,168 @@
+"""Reseller onboarding: apply on a country operation's domain, operator admin approves or rejects.
+
+Approval provisions a ``reseller_brand`` tenant (schema, domain, branding, first
+admin) through ``tenants.services.tenant_provision``, opens its float at the
+operation, invites the first admin to set a password and notifies the applicant
+(email + SMS, logged). The whole approval is one transaction: a failure leaves
+no tenant, no schema and a still-pending application.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenants.models import Domain, Tenant, TenantKind
+from tenants.services import Branding, TenantProvisioningError, schema_name_for_domain, tenant_provision
+
+from .floats import open_float
+from .models import ApplicationStatus, ResellerApplication, ResellerDocument
+from .services import _notify, invite
+
+SUBDOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+DOCUMENT_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg"}
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    kind: str
+    file: object
+
+
+def current_operation() -> Tenant:
+    tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
+    if tenant is None or tenant.kind != TenantKind.COUNTRY_OPERATION:
+        raise Forbidden("Resellers apply on a country operation's site.", code="not_a_country_operation")
+    return tenant
+
+
+def reseller_domain(*, parent: Tenant, subdomain: str) -> str:
+    suffix = settings.RESELLERS["DOMAIN_SUFFIX"]
+    if not suffix:
+        primary = Domain.objects.filter(tenant=parent, is_primary=True).values_list("domain", flat=True).first()
+        suffix = (primary or "").split(".", 1)[1] if primary and "." in primary else (primary or "localhost")
+    return f"{subdomain}.{suffix.strip('.')}"
+
+
+def _check_subdomain(subdomain: str, *, parent: Tenant) -> str:
+    subdomain = (subdomain or "").strip().lower()
+    if not SUBDOMAIN_RE.match(subdomain) or subdomain in settings.RESELLERS["RESERVED_SUBDOMAINS"]:
+        raise ApiError("Choose 3-32 lowercase letters, digits or hyphens, starting with a letter.",
+                       code="invalid_subdomain", fields={"desired_subdomain": ["Invalid subdomain."]})
+    domain = reseller_domain(parent=parent, subdomain=subdomain)
+    schema = schema_name_for_domain(domain)
+    if Domain.objects.filter(domain=domain).exists() or Tenant.objects.filter(schema_name=schema).exists():
+        raise Conflict("This subdomain is taken.", code="subdomain_taken",
+                       fields={"desired_subdomain": ["Already taken."]})
+    return subdomain
+
+
+def _check_documents(documents: list[UploadedDocument]) -> None:
+    if not documents:
+        raise ApiError("Attach the company's registration certificate.", code="validation_error",
+                       fields={"documents": ["At least one document is required."]})
+    for document in documents:
+        extension = os.path.splitext(getattr(document.file, "name", ""))[1].lower()
+        if extension not in DOCUMENT_EXTENSIONS or document.file.size > MAX_DOCUMENT_BYTES:
+            raise ApiError("Documents are PDF, PNG or JPEG files up to 5 MB.", code="invalid_document",
+                           fields={document.kind: ["PDF, PNG or JPEG, at most 5 MB."]})
+
+
+def application_submit(*, data: dict, documents: list[UploadedDocument]) -> ResellerApplication:
+    parent = current_operation()
+    subdomain = _check_subdomain(data.get("desired_subdomain", ""), parent=parent)
+    _check_documents(documents)
+    try:
+        with transaction.atomic():
+            application = ResellerApplication.objects.create(**{**data, "desired_subdomain": subdomain})
+            for document in documents:
+                ResellerDocument.objects.create(application=application, kind=document.kind, file=document.file)
+    except IntegrityError:
+        raise Conflict("An application for this subdomain is already pending.", code="subdomain_taken",
+                       fields={"desired_subdomain": ["Already requested."]}) from None
+    return application
+
+
+def _pending(application_id) -> ResellerApplication:
+    application = ResellerApplication.objects.select_for_update().filter(public_id=application_id).first()
+    if application is None:
+        raise NotFound("Unknown application.")
+    if application.status != ApplicationStatus.PENDING:
+        raise Conflict(f"This application is already {application.status}.", code="application_decided")
+    return application
+
+
+def application_approve(*, application_id, decided_by, note: str = "", admin_accept_url: str = ""
+                        ) -> ResellerApplication:
+    """Provision the reseller brand and tell the applicant. Records how long provisioning took."""
+    parent = current_operation()
+    with transaction.atomic():
+        application = _pending(application_id)
+        domain = reseller_domain(parent=parent, subdomain=application.desired_subdomain)
+        started = time.perf_counter()
+        try:
+            result = tenant_provision(
+                kind=TenantKind.RESELLER_BRAND, country=parent.country, name=application.company_name,
+                domain=domain, admin_email=application.contact_email, parent=parent,
+                branding=Branding(display_name=application.company_name, logo_url=application.logo_url,
+                                  primary_colour=application.primary_colour,
+                                  accent_colour=application.accent_colour,
+                                  support_email=application.contact_email,
+                                  support_phone=application.contact_phone,
+                                  default_language=application.default_language or parent.default_language))
+        except TenantProvisioningError as exc:
+            raise ApiError(str(exc), code=exc.code, fields={exc.field or "application": [str(exc)]},
+                           status_code=409 if exc.code.startswith("duplicate") else 400) from None
+        finally:
+            connection.set_tenant(parent)  # tenant_provision leaves the connection on public
+        seconds = time.perf_counter() - started
+        open_float(reseller=result.tenant)
+        with schema_context(result.tenant.schema_name):
+            from django.contrib.auth import get_user_model
+
+            admin = get_user_model().objects.get(email=result.admin_email)
+            if application.contact_phone:
+                admin.phone = application.contact_phone
+                admin.save(update_fields=["phone"])
+            _, token = invite(inviter=admin, email=result.admin_email, role="operator_admin", notify=False,
+                              accept_url=admin_accept_url or f"https://{domain}/api/agents/invitations/accept")
+        application.status = ApplicationStatus.APPROVED
+        application.decided_by, application.decided_at = decided_by, timezone.now()
+        application.decision_note = note[:500]
+        application.tenant_id, application.domain = result.tenant.pk, domain
+        application.provisioning_seconds = seconds
+        application.save()
+        contact_email, contact_phone, name = application.contact_email, application.contact_phone, \
+            application.company_name
+        transaction.on_commit(lambda: _notify(
+            email=contact_email, phone=contact_phone, subject=f"{name} is approved",
+            text=f"Your reseller site https://{domain} is ready. Set your admin password with this code: {token}",
+            purpose="reseller_approved",
+            redacted=f"Your reseller site https://{domain} is ready. (setup code redacted)"))
+    return application
+
+
+def application_reject(*, application_id, decided_by, note: str) -> ResellerApplication:
+    if not (note or "").strip():
+        raise ApiError("Say why.", code="validation_error", fields={"note": ["Required."]})
+    with transaction.atomic():
+        application = _pending(application_id)
+        application.status = ApplicationStatus.REJECTED
+        application.decided_by, application.decided_at, application.decision_note = decided_by, timezone.now(), \
+            note.strip()[:500]
+        application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        email, phone = application.contact_email, application.contact_phone
+        transaction.on_commit(lambda: _notify(
+            email=email, phone=phone, subject="Your reseller application",
+            text=f"Your reseller application was not approved: {note.strip()[:300]}", purpose="reseller_rejected",
+            redacted="Your reseller application was not approved."))
+    return application

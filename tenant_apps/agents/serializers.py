@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from tenant_apps.ledger.currency import to_decimal_string
+
+from .models import ApiKeyScope, ResellerApplication
+
+
+class ApplicationSubmitSerializer(serializers.Serializer):
+    company_name = serializers.CharField(max_length=120)
+    registration_number = serializers.CharField(max_length=60)
+    company_address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    desired_subdomain = serializers.CharField(max_length=63)
+    contact_name = serializers.CharField(max_length=120)
+    contact_email = serializers.EmailField()
+    contact_phone = serializers.CharField(max_length=20)
+    primary_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
+    accent_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
+    logo_url = serializers.URLField(required=False, allow_blank=True)
+    default_language = serializers.ChoiceField(choices=["en", "fr", "pt", "ar"], required=False)
+    registration_certificate = serializers.FileField(required=False)
+    id_document = serializers.FileField(required=False)
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    documents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResellerApplication
+        fields = ["id", "company_name", "registration_number", "company_address", "desired_subdomain",
+                  "contact_name", "contact_email", "contact_phone", "primary_colour", "accent_colour", "logo_url",
+                  "status", "decided_at", "decision_note", "domain", "provisioning_seconds", "created_at",
+                  "documents"]
+
+    def get_documents(self, application) -> list[dict]:
+        if not self.context.get("with_document_links"):
+            return [{"kind": d.kind} for d in application.documents.all()]
+        return [{"kind": d.kind, "url": d.file.url} for d in application.documents.all()]
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.CharField(max_length=32)
+
+
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class AcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    password = serializers.CharField(max_length=128)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class AgentLimitsSerializer(serializers.Serializer):
+    max_transactions_per_hour = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    max_amount_per_day = serializers.CharField(max_length=32, required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+def agent_body(agent) -> dict:
+    return {"id": str(agent.public_id), "email": agent.user.email, "phone": agent.user.phone,
+            "parent": str(agent.parent.public_id) if agent.parent_id else None, "depth": agent.depth,
+            "is_active": agent.is_active, "max_transactions_per_hour": agent.max_transactions_per_hour,
+            "max_amount_per_day_minor": agent.max_amount_per_day_minor}
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiKeyScope.values), required=False)
+    agent = serializers.UUIDField(required=False, help_text="Requests act as this agent (default: you).")
+
+
+def api_key_body(key, secret: str | None = None) -> dict:
+    body = {"key_id": key.key_id, "name": key.name, "scopes": key.scopes, "user": str(key.user.public_id),
+            "created_at": key.created_at, "rotated_at": key.rotated_at, "revoked_at": key.revoked_at,
+            "last_used_at": key.last_used_at}
+    if secret is not None:
+        body["secret"] = secret  # shown once
+    return body
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+
+
+def delivery_body(delivery) -> dict:
+    return {"id": str(delivery.public_id), "event": delivery.event, "status": delivery.status,
+            "attempts": delivery.attempts, "last_status_code": delivery.last_status_code,
+            "last_error": delivery.last_error, "next_attempt_at": delivery.next_attempt_at,
+            "delivered_at": delivery.delivered_at, "created_at": delivery.created_at,
+            "log": [{"number": a.number, "status_code": a.status_code, "error": a.error,
+                     "duration_ms": a.duration_ms, "at": a.attempted_at} for a in delivery.attempt_log.all()]}
+
+
+def money(amount_minor: int | None, currency: str) -> str | None:
+    return None if amount_minor is None else to_decimal_string(amount_minor, currency)

@@ -1,0 +1,321 @@
+"""Agents: invitations, the agent tree, wallet funding by the parent, commissions, velocity limits."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.ledger.models import Account, AccountKind
+from tenant_apps.ledger.services import Line, fund_wallet, post_entry, system_account, transfer, wallet_for
+
+from .models import Agent, CommissionPosting, CommissionStatus, Invitation
+
+logger = logging.getLogger(__name__)
+
+
+class CommissionEntry:
+    POST = "agent_commission"
+    CLAWBACK = "agent_commission_clawback"
+    FUNDING = "agent_funding"
+
+
+def _conf(name: str):
+    return settings.RESELLERS[name]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- invitations and the tree ---------------------------------------------------------------------
+
+def _notify(*, email: str, phone: str, subject: str, text: str, purpose: str, redacted: str) -> None:
+    """Email and/or SMS; never raises for delivery trouble (the SMS log records it)."""
+    if email:
+        send_mail(subject, text, None, [email], fail_silently=True)
+    if phone:
+        from tenant_apps.notifications.services import sms_send
+
+        sms_send(to=phone, text=text, purpose=purpose, redacted_text=redacted)
+
+
+def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
+           accept_url: str = "", notify: bool = True) -> tuple[Invitation, str]:
+    """An operator admin invites a top-level agent; an agent invites a sub-agent (down to AGENT_MAX_DEPTH).
+
+    Returns the invitation and the token (sent to the invitee, never stored in clear).
+    """
+    email, phone = (email or "").strip().lower(), (phone or "").strip()
+    if not email and not phone:
+        raise ApiError("Give an email or a phone number.", code="missing_contact",
+                       fields={"email": ["Email or phone required."]})
+    parent_agent = None
+    if role == "agent" and inviter.role == "agent":
+        parent_agent = Agent.objects.filter(user=inviter, is_active=True).first()
+        if parent_agent is None:
+            raise Forbidden("Only active agents can invite sub-agents.", code="not_an_agent")
+        if parent_agent.depth + 1 > _conf("AGENT_MAX_DEPTH"):
+            raise Forbidden(f"Agents can be nested at most {_conf('AGENT_MAX_DEPTH')} levels deep.",
+                            code="agent_depth_exceeded")
+    elif inviter.role != "operator_admin":
+        raise Forbidden("Your role cannot invite.", code="permission_denied")
+    User = get_user_model()
+    taken = (email and User.objects.filter(email=email).exists()) or (phone and User.objects.filter(phone=phone)
+                                                                      .exists())
+    if role == "agent" and taken:
+        raise Conflict("Someone with this email or phone already has an account here.", code="already_registered")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        token_hash=hash_token(token), role=role, email=email, phone=phone, invited_by=inviter,
+        parent_agent=parent_agent, expires_at=timezone.now() + timedelta(days=_conf("INVITATION_DAYS")))
+    link = f"{accept_url}?token={token}" if accept_url else token
+    text = f"You are invited to sell with us. Accept: {link}"
+    if notify:
+        transaction.on_commit(lambda: _notify(email=email, phone=phone, subject="Your invitation", text=text,
+                                              purpose="agent_invitation",
+                                              redacted="You are invited (link redacted)"))
+    return invitation, token
+
+
+def _open_invitation(token: str) -> Invitation:
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token or "")).first()
+    if invitation is None:
+        raise NotFound("Unknown invitation.", code="invalid_invitation")
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was already used.", code="invitation_used")
+    if invitation.expires_at <= timezone.now():
+        raise ApiError("This invitation has expired.", code="invitation_expired", status_code=410)
+    return invitation
+
+
+def add_agent(*, user, parent: Agent | None) -> Agent:
+    depth = 1 if parent is None else parent.depth + 1
+    if depth > _conf("AGENT_MAX_DEPTH"):
+        raise Forbidden("Too deep.", code="agent_depth_exceeded")
+    agent = Agent.objects.create(user=user, parent=parent, depth=depth)
+    agent.path = f"{parent.path if parent else ''}{agent.pk}/"
+    agent.save(update_fields=["path"])
+    return agent
+
+
+def accept_invitation(*, token: str, password: str, email: str = "", phone: str = ""):
+    """Create the invited agent (role ``agent``, in the tree under the inviter), or set the first admin's password."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        invitation = _open_invitation(token)
+        User = get_user_model()
+        if invitation.role == "operator_admin":
+            user = User.objects.select_for_update().get(email=invitation.email)
+        else:
+            email = invitation.email or (email or "").strip().lower()
+            if not email:
+                raise ApiError("An email is required to create the account.", code="validation_error",
+                               fields={"email": ["Required."]})
+            user = User(email=email, role="agent", phone=invitation.phone or (phone or None),
+                        phone_verified_at=timezone.now() if invitation.phone else None)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ApiError("The password is too weak.", code="validation_error",
+                           fields={"password": list(error.messages)}) from None
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict("This email or phone already has an account.", code="already_registered") from None
+        if invitation.role == "agent":
+            add_agent(user=user, parent=invitation.parent_agent)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_user = user
+        invitation.save(update_fields=["accepted_at", "accepted_user"])
+    return user
+
+
+# --- funding --------------------------------------------------------------------------------------
+
+def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
+    """An agent's wallet is funded by its parent: the parent agent's wallet (a transfer), or for a top-level
+    agent the reseller itself (an operator admin recording money received from the agent)."""
+    if agent.parent_id is None:
+        if funder.role != "operator_admin":
+            raise Forbidden("Only the reseller's admin funds a top-level agent.", code="not_parent")
+        return fund_wallet(wallet=wallet_for(user=agent.user), amount=amount_minor,
+                           reference=f"{CommissionEntry.FUNDING}:{reference}",
+                           metadata={"agent": str(agent.public_id), "by": str(funder.public_id)})
+    parent = agent.parent
+    if parent.user_id != funder.pk:
+        raise Forbidden("Only the agent's parent funds its wallet.", code="not_parent")
+    return transfer(source=wallet_for(user=funder), destination=wallet_for(user=agent.user), amount=amount_minor,
+                    reference=f"{CommissionEntry.FUNDING}:{reference}", entry_type=CommissionEntry.FUNDING,
+                    metadata={"agent": str(agent.public_id), "by": str(parent.public_id)})
+
+
+# --- commissions ----------------------------------------------------------------------------------
+
+def _commission_lines(breakdown: dict) -> list[tuple[str, int, int]]:
+    """``[(agent public id, level, amount)]`` from a PriceQuote breakdown."""
+    lines = []
+    for line in breakdown.get("lines", ()):
+        party = line.get("party", "")
+        if line.get("account_kind") == AccountKind.COMMISSIONS_PAYABLE and party.startswith("agent:"):
+            lines.append((party.split(":", 1)[1], int(line.get("level") or 0), int(line["amount_minor"])))
+    return lines
+
+
+def post_commissions(*, order_ref: str, breakdown: dict) -> int:
+    """Pay each agent's commission from commissions payable to its agent wallet, once per order."""
+    shares = _commission_lines(breakdown)
+    if not shares:
+        return 0
+    currency = breakdown["currency"]
+    agents = {str(a.public_id): a for a in Agent.objects.select_related("user")
+              .filter(public_id__in=[pid for pid, _, _ in shares])}
+    payable = system_account(kind=AccountKind.COMMISSIONS_PAYABLE, currency=currency)
+    lines, rows = [], []
+    for pid, level, amount in shares:
+        agent = agents.get(pid)
+        if agent is None:  # the agent vanished (never deleted in practice): the money stays payable
+            logger.error("commission for unknown agent", extra={"agent": pid, "order": order_ref})
+            continue
+        lines.append(Line(wallet_for(user=agent.user, currency=currency), amount))
+        rows.append(CommissionPosting(order_ref=order_ref, agent=agent, level=level, amount_minor=amount,
+                                      currency=currency))
+    total = sum(line.amount for line in lines)
+    if not total:
+        return 0
+    with transaction.atomic():
+        post_entry(entry_type=CommissionEntry.POST, reference=order_ref, lines=[Line(payable, -total), *lines],
+                   metadata={"order": order_ref})
+        CommissionPosting.objects.bulk_create(rows, ignore_conflicts=True)
+    return total
+
+
+def claw_back_commissions(*, order_ref: str) -> int:
+    """Take back the order's commissions, once. What an agent already spent becomes a receivable (suspense)."""
+    with transaction.atomic():
+        rows = list(CommissionPosting.objects.select_for_update().select_related("agent__user")
+                    .filter(order_ref=order_ref, status=CommissionStatus.POSTED))
+        if not rows:
+            return 0
+        currency = rows[0].currency
+        lines: list[Line] = []
+        total = shortfall = 0
+        for row in rows:
+            wallet = wallet_for(user=row.agent.user, currency=currency)
+            balance = Account.objects.values_list("balance", flat=True).get(pk=wallet.pk)
+            taken = min(row.amount_minor, balance)
+            if taken:
+                lines.append(Line(wallet, -taken))
+            row.clawback_shortfall_minor = row.amount_minor - taken
+            total += row.amount_minor
+            shortfall += row.clawback_shortfall_minor
+        lines.append(Line(system_account(kind=AccountKind.COMMISSIONS_PAYABLE, currency=currency), total))
+        if shortfall:
+            lines.append(Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), -shortfall))
+        post_entry(entry_type=CommissionEntry.CLAWBACK, reference=order_ref, lines=lines,
+                   metadata={"order": order_ref, "shortfall": shortfall})
+        now = timezone.now()
+        for row in rows:
+            row.status, row.clawed_back_at = CommissionStatus.CLAWED_BACK, now
+        CommissionPosting.objects.bulk_update(rows, ["status", "clawed_back_at", "clawback_shortfall_minor"])
+    return total
+
+
+# --- velocity -------------------------------------------------------------------------------------
+
+class VelocityExceeded(ApiError):
+    status_code = 429
+    code = "agent_velocity_exceeded"
+    message = "This agent has reached its selling limit for now."
+
+
+def _as_agent(agent) -> Agent | None:
+    if isinstance(agent, Agent):
+        return agent
+    return Agent.objects.filter(user=agent).first()
+
+
+def _velocity_keys(agent: Agent, now) -> tuple[str, str]:
+    return (f"agents:velocity:tx:{agent.pk}:{now:%Y%m%d%H}", f"agents:velocity:amount:{agent.pk}:{now:%Y%m%d}")
+
+
+def agent_check_velocity(*, agent, amount_minor: int) -> None:
+    """Count this sale against the agent's limits (transactions per hour, amount per UTC day) or refuse it.
+
+    Call it before the provider; call :func:`agent_release_velocity` if the sale then fails.
+    Raises 429 ``agent_velocity_exceeded`` (``fields`` names the limit); counters live in Redis, per tenant.
+    """
+    row = _as_agent(agent)
+    if row is None:
+        return
+    if not row.is_active:
+        raise Forbidden("This agent is suspended.", code="agent_inactive")
+    max_tx = row.max_transactions_per_hour or _conf("AGENT_MAX_TRANSACTIONS_PER_HOUR")
+    max_amount = row.max_amount_per_day_minor or _conf("AGENT_MAX_AMOUNT_PER_DAY_MINOR")
+    tx_key, amount_key = _velocity_keys(row, timezone.now())
+    cache.add(tx_key, 0, timeout=3600 + 60)
+    cache.add(amount_key, 0, timeout=86400 + 60)
+    count = cache.incr(tx_key)
+    if count > max_tx:
+        cache.decr(tx_key)
+        raise VelocityExceeded(f"At most {max_tx} sales per hour.",
+                               fields={"transactions_per_hour": [f"Limit {max_tx} reached."]})
+    total = cache.incr(amount_key, amount_minor)
+    if total > max_amount:
+        cache.decr(amount_key, amount_minor)
+        cache.decr(tx_key)
+        raise VelocityExceeded("This sale would pass the agent's daily amount limit.",
+                               fields={"amount_per_day": [f"Limit {max_amount} minor units."]})
+
+
+def agent_release_velocity(*, agent, amount_minor: int) -> None:
+    """Give back what :func:`agent_check_velocity` counted for a sale that did not happen."""
+    row = _as_agent(agent)
+    if row is None:
+        return
+    tx_key, amount_key = _velocity_keys(row, timezone.now())
+    for key, delta in ((tx_key, 1), (amount_key, amount_minor)):
+        try:
+            cache.decr(key, delta)
+        except ValueError:
+            pass
+
+
+# --- hooks for the purchase path ------------------------------------------------------------------
+
+def sale_preflight(*, user, quote) -> None:
+    """Before a sale is held: the agent's velocity limits, and for a reseller brand its float at the parent.
+
+    Raises 429 ``agent_velocity_exceeded`` or 422 ``insufficient_float``; nothing else to undo.
+    """
+    if getattr(user, "role", "") == "agent":
+        agent_check_velocity(agent=user, amount_minor=quote.price_minor)
+    cost = quote.tenant_cost_minor
+    if quote.tenant_kind == "reseller_brand" and cost:
+        from .floats import check_float, current_tenant
+
+        try:
+            check_float(reseller=current_tenant(), amount_minor=cost)
+        except ApiError:
+            if getattr(user, "role", "") == "agent":
+                agent_release_velocity(agent=user, amount_minor=quote.price_minor)
+            raise
+
+
+def sale_released(*, user, amount_minor: int) -> None:
+    """A held sale failed (money back to the buyer): it no longer counts against the agent's limits."""
+    if getattr(user, "role", "") == "agent":
+        agent_release_velocity(agent=user, amount_minor=amount_minor)

@@ -1,0 +1,384 @@
+"""HTTP API for reseller onboarding, floats, agents, API keys and webhooks (thin: services do the work)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.core.errors import ApiError, Forbidden, NotFound
+from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperatorFinance, IsOperatorStaff
+from tenant_apps.idempotency.decorators import idempotent
+from tenant_apps.ledger.currency import tenant_currency, to_minor
+from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
+from tenants.models import Tenant, TenantKind
+
+from . import api_keys, onboarding, selectors, services, webhooks
+from .floats import current_tenant, float_balances, fund_float
+from .models import Agent, ApiKey, ApplicationStatus, ResellerApplication, WebhookDelivery, WebhookSubscription
+from .serializers import (
+    AcceptSerializer,
+    AgentLimitsSerializer,
+    AmountSerializer,
+    ApiKeyCreateSerializer,
+    ApplicationSerializer,
+    ApplicationSubmitSerializer,
+    DecisionSerializer,
+    InviteSerializer,
+    WebhookCreateSerializer,
+    agent_body,
+    api_key_body,
+    delivery_body,
+    money,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
+DOCUMENT_FIELDS = ("registration_certificate", "id_document")
+IsOperatorAdminOrAgent = IsOperatorAdmin | IsAgent
+
+
+def _amount(raw: str, currency: str) -> int:
+    try:
+        amount = to_minor(raw, currency)
+    except (ValueError, ArithmeticError) as exc:
+        raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
+    if amount <= 0:
+        raise ApiError("The amount must be positive.", code="invalid_amount", fields={"amount": ["Must be positive."]})
+    return amount
+
+
+# --- onboarding (country operation domain) ----------------------------------------------------------
+
+class ApplicationsView(APIView):
+    """POST: a business applies (multipart, documents to the private bucket). GET: operator admin's queue."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_permissions(self):
+        return [IsOperatorAdmin()] if self.request.method == "GET" else [AllowAny()]
+
+    @extend_schema(request={"multipart/form-data": ApplicationSubmitSerializer}, responses={201: ApplicationSerializer})
+    def post(self, request):
+        body = ApplicationSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        documents = [onboarding.UploadedDocument(kind=name, file=data.pop(name)) for name in DOCUMENT_FIELDS
+                     if data.get(name)]
+        for name in DOCUMENT_FIELDS:
+            data.pop(name, None)
+        application = onboarding.application_submit(data=data, documents=documents)
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ApplicationSerializer(many=True))
+    def get(self, request):
+        rows = ResellerApplication.objects.prefetch_related("documents").order_by("-created_at")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in ApplicationStatus.values:
+                raise ApiError("Unknown status.", code="validation_error", fields={"status": ["Unknown."]})
+            rows = rows.filter(status=wanted)
+        return Response(ApplicationSerializer(rows[:200], many=True, context={"with_document_links": True}).data)
+
+
+class ApplicationDecisionView(APIView):
+    permission_classes = [IsOperatorAdmin]
+    decision = "approve"
+
+    @extend_schema(request=DecisionSerializer, responses=ApplicationSerializer)
+    def post(self, request, application_id: uuid.UUID):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = body.validated_data.get("note", "")
+        if self.decision == "approve":
+            application = onboarding.application_approve(application_id=application_id, decided_by=request.user,
+                                                         note=note)
+        else:
+            application = onboarding.application_reject(application_id=application_id, decided_by=request.user,
+                                                        note=note)
+        return Response(ApplicationSerializer(application).data)
+
+
+# --- floats ---------------------------------------------------------------------------------------
+
+def _reseller_of_current_operation(schema: str) -> Tenant:
+    parent = current_tenant()
+    reseller = Tenant.objects.select_related("parent").filter(schema_name=schema, kind=TenantKind.RESELLER_BRAND,
+                                                              parent=parent).first()
+    if reseller is None:
+        raise NotFound("No such reseller here.", code="unknown_reseller")
+    return reseller
+
+
+class ResellersView(APIView):
+    """GET (operator staff of the country operation): resellers and their floats."""
+
+    permission_classes = [IsOperatorStaff]
+
+    def get(self, request):
+        parent = current_tenant()
+        body = []
+        for reseller in Tenant.objects.select_related("parent").filter(kind=TenantKind.RESELLER_BRAND,
+                                                                         parent=parent).order_by("name"):
+            balances = float_balances(reseller=reseller)
+            body.append({"schema": reseller.schema_name, "name": reseller.brand_name, "status": reseller.status,
+                         "currency": balances.currency, "float": money(balances.parent_balance, balances.currency),
+                         "mirror_agrees": balances.agrees})
+        return Response(body)
+
+
+class FloatFundView(APIView):
+    """POST /api/resellers/<schema>/float (operator finance): credit the reseller's float, both schemas at once."""
+
+    permission_classes = [IsOperatorFinance]
+
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, schema: str):
+        reseller = _reseller_of_current_operation(schema)
+        body = AmountSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        currency = tenant_currency().code
+        amount = _amount(body.validated_data["amount"], currency)
+        movement = fund_float(reseller=reseller, amount_minor=amount, reference=f"fund:{uuid.uuid4()}")
+        balances = float_balances(reseller=reseller)
+        return Response({"reseller": schema, "reference": movement.reference, "currency": currency,
+                         "amount": money(amount, currency), "float": money(balances.parent_balance, currency)},
+                        status=status.HTTP_201_CREATED)
+
+
+class MyFloatView(APIView):
+    """GET /api/resellers/float (reseller admin): the float at the country operation, both sides."""
+
+    permission_classes = [IsOperatorStaff]
+
+    def get(self, request):
+        tenant = current_tenant()
+        if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
+            raise ApiError("Only reseller brands have a float.", code="not_a_reseller")
+        balances = float_balances(reseller=tenant)
+        return Response({"currency": balances.currency, "float": money(balances.parent_balance, balances.currency),
+                         "mirror": money(balances.mirror_balance, balances.currency), "agrees": balances.agrees})
+
+
+# --- agents ---------------------------------------------------------------------------------------
+
+def _agent_or_404(agent_id) -> Agent:
+    agent = Agent.objects.select_related("user", "parent").filter(public_id=agent_id).first()
+    if agent is None:
+        raise NotFound("No such agent.", code="unknown_agent")
+    return agent
+
+
+def _visible_agents(user):
+    if user.role == "operator_admin":
+        return Agent.objects.all()
+    me = selectors.agent_for_user(user)
+    if me is None:
+        raise Forbidden("Only agents and the admin see agents.", code="not_an_agent")
+    return selectors.agent_subtree(agent=me)
+
+
+class InvitationsView(APIView):
+    permission_classes = [IsOperatorAdminOrAgent]
+
+    @extend_schema(request=InviteSerializer)
+    def post(self, request):
+        body = InviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        invitation, _ = services.invite(inviter=request.user, email=body.validated_data.get("email", ""),
+                                        phone=body.validated_data.get("phone", ""),
+                                        accept_url=request.build_absolute_uri("/api/agents/invitations/accept"))
+        return Response({"id": str(invitation.public_id), "email": invitation.email, "phone": invitation.phone,
+                         "expires_at": invitation.expires_at,
+                         "parent": str(invitation.parent_agent.public_id) if invitation.parent_agent else None},
+                        status=status.HTTP_201_CREATED)
+
+
+class AcceptInvitationView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=AcceptSerializer)
+    def post(self, request):
+        body = AcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = services.accept_invitation(token=data["token"], password=data["password"],
+                                          email=data.get("email", ""))
+        return Response({"user": str(user.public_id), "email": user.email, "role": user.role},
+                        status=status.HTTP_201_CREATED)
+
+
+class AgentsView(APIView):
+    permission_classes = [IsOperatorAdminOrAgent]
+
+    def get(self, request):
+        agents = _visible_agents(request.user).select_related("user", "parent").order_by("path")
+        return Response([agent_body(agent) for agent in agents[:500]])
+
+
+class AgentDetailView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    @extend_schema(request=AgentLimitsSerializer)
+    def patch(self, request, agent_id: uuid.UUID):
+        agent = _agent_or_404(agent_id)
+        body = AgentLimitsSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if "max_transactions_per_hour" in data:
+            agent.max_transactions_per_hour = data["max_transactions_per_hour"]
+        if "max_amount_per_day" in data:
+            raw = data["max_amount_per_day"]
+            agent.max_amount_per_day_minor = None if raw is None else _amount(raw, tenant_currency().code)
+        if "is_active" in data:
+            agent.is_active = data["is_active"]
+        agent.save()
+        return Response(agent_body(agent))
+
+
+class AgentFundView(APIView):
+    """POST /api/agents/<id>/fund: the parent (agent, or the reseller admin for a top-level agent) funds it."""
+
+    permission_classes = [IsOperatorAdminOrAgent]
+
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, agent_id: uuid.UUID):
+        agent = _agent_or_404(agent_id)
+        body = AmountSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        currency = tenant_currency().code
+        amount = _amount(body.validated_data["amount"], currency)
+        entry = services.fund_agent(funder=request.user, agent=agent, amount_minor=amount,
+                                    reference=str(uuid.uuid4()))
+        return Response({"agent": str(agent.public_id), "reference": entry.reference, "currency": currency,
+                         "amount": money(amount, currency)}, status=status.HTTP_201_CREATED)
+
+
+class AgentStatementView(APIView):
+    """GET /api/agents/me/statement: my wallet lines and commissions."""
+
+    permission_classes = [IsAgent]
+
+    def get(self, request):
+        agent = selectors.agent_for_user(request.user)
+        if agent is None:
+            raise Forbidden("Not an agent.", code="not_an_agent")
+        currency = tenant_currency().code
+        balances = {b.currency: b for b in wallet_balances(user=request.user)}
+        balance = balances.get(currency)
+        lines = [{"entry_type": p.entry_type, "reference": p.reference, "amount": money(p.amount, p.currency),
+                  "at": p.created_at, "status": p.status} for p in wallet_statement(user=request.user)[:200]]
+        commissions = [{"order": c.order_ref, "level": c.level, "amount": money(c.amount_minor, c.currency),
+                        "status": c.status, "at": c.created_at}
+                       for c in agent.commissions.order_by("-created_at")[:200]]
+        return Response({"agent": str(agent.public_id), "currency": currency,
+                         "available": money(balance.available if balance else 0, currency),
+                         "lines": lines, "commissions": commissions})
+
+
+class CommissionReportView(APIView):
+    """GET /api/agents/commissions?from=&to=: per agent and level (admin: everyone; agent: its subtree)."""
+
+    permission_classes = [IsOperatorAdminOrAgent]
+
+    def get(self, request):
+        from rest_framework import serializers
+
+        class Filter(serializers.Serializer):
+            date_from = serializers.DateTimeField(required=False)
+            date_to = serializers.DateTimeField(required=False)
+
+        query = Filter(data={"date_from": request.query_params.get("from"), "date_to": request.query_params.get("to")}
+                       if request.query_params else {})
+        query.is_valid(raise_exception=True)
+        agents = None if request.user.role == "operator_admin" else _visible_agents(request.user)
+        report = selectors.commission_report(agents=agents, date_from=query.validated_data.get("date_from"),
+                                             date_to=query.validated_data.get("date_to"))
+        for row in report:
+            for field in ("earned", "clawed_back", "net"):
+                row[field] = money(row[f"{field}_minor"], row["currency"])
+        return Response(report)
+
+
+# --- API keys and webhooks ------------------------------------------------------------------------
+
+class ApiKeysView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        return Response([api_key_body(k) for k in ApiKey.objects.select_related("user").order_by("-created_at")])
+
+    @extend_schema(request=ApiKeyCreateSerializer)
+    def post(self, request):
+        body = ApiKeyCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = request.user
+        if data.get("agent"):
+            user = _agent_or_404(data["agent"]).user
+        issued = api_keys.api_key_create(name=data["name"], scopes=data.get("scopes"), user=user,
+                                         created_by=request.user)
+        return Response(api_key_body(issued.key, issued.secret), status=status.HTTP_201_CREATED)
+
+
+class ApiKeyActionView(APIView):
+    permission_classes = [IsOperatorAdmin]
+    action = "rotate"
+
+    def post(self, request, key_id: str):
+        key = api_keys.get_key(key_id)
+        if self.action == "rotate":
+            issued = api_keys.api_key_rotate(key=key)
+            return Response(api_key_body(issued.key, issued.secret))
+        return Response(api_key_body(api_keys.api_key_revoke(key=key)))
+
+
+class WebhooksView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        return Response([{"id": str(s.public_id), "url": s.url, "events": s.events, "is_active": s.is_active}
+                         for s in WebhookSubscription.objects.order_by("-created_at")])
+
+    @extend_schema(request=WebhookCreateSerializer)
+    def post(self, request):
+        body = WebhookCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subscription, secret = webhooks.subscription_create(url=body.validated_data["url"],
+                                                            events=body.validated_data.get("events"),
+                                                            created_by=request.user)
+        return Response({"id": str(subscription.public_id), "url": subscription.url, "events": subscription.events,
+                         "secret": secret}, status=status.HTTP_201_CREATED)
+
+
+class DeliveriesView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        rows = WebhookDelivery.objects.prefetch_related("attempt_log").order_by("-created_at")[:200]
+        return Response([delivery_body(d) for d in rows])
+
+
+class RedeliverView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def post(self, request, delivery_id: uuid.UUID):
+        delivery = WebhookDelivery.objects.filter(public_id=delivery_id).first()
+        if delivery is None:
+            raise NotFound("No such delivery.")
+        with transaction.atomic():
+            delivery = webhooks.redeliver(delivery=delivery)
+        return Response(delivery_body(delivery), status=status.HTTP_202_ACCEPTED)
+
+
+__all__: list[Any] = [get_user_model, IsAuthenticated]

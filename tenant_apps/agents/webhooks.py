@@ -1,0 +1,132 @@
+"""Outbound webhooks to the reseller (order status), signed, retried with backoff, logged.
+
+Signature header: ``X-NexusTop-Signature: t=<unix seconds>,v1=<hex>`` with
+``v1 = HMAC-SHA256(subscription secret, "<t>.<raw body>")``. The receiver
+recomputes it and checks ``t`` is recent. Each HTTP attempt is a
+:class:`DeliveryAttempt` row; the Celery task retries a failed attempt after
+``WEBHOOK_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)`` up to ``WEBHOOK_MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from shared_apps.core.errors import ApiError
+
+from .crypto import decrypt_secret, encrypt_secret
+from .models import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookSubscription
+
+EVENTS = ("order.settled", "order.reversed")  # sent from the order_settled / order_reversed receivers
+SIGNATURE_HEADER = "X-NexusTop-Signature"
+
+
+def _conf(name: str):
+    return settings.RESELLERS[name]
+
+
+def subscription_create(*, url: str, events, created_by) -> tuple[WebhookSubscription, str]:
+    events = sorted(set(events or EVENTS))
+    if any(event not in EVENTS and event != "*" for event in events):
+        raise ApiError("Unknown event.", code="validation_error", fields={"events": [f"Use: {', '.join(EVENTS)}."]})
+    if not (url.startswith("https://") or url.startswith("http://")):
+        raise ApiError("Use an http(s) URL.", code="validation_error", fields={"url": ["Invalid URL."]})
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription = WebhookSubscription.objects.create(url=url, events=events, created_by=created_by,
+                                                      secret_encrypted=encrypt_secret(secret))
+    return subscription, secret
+
+
+def signature_header(*, secret: str, body: bytes, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature_header(*, secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    """What a reseller's receiver does (the docs and tests use it)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = signature_header(secret=secret, body=body, timestamp=timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def enqueue_event(*, event: str, payload: dict) -> list[WebhookDelivery]:
+    """A delivery per matching subscription, sent by Celery after the current transaction commits."""
+    deliveries = [WebhookDelivery.objects.create(subscription=subscription, event=event, payload=payload)
+                  for subscription in WebhookSubscription.objects.filter(is_active=True)
+                  if event in subscription.events or "*" in subscription.events]
+    for delivery in deliveries:
+        _schedule(delivery)
+    return deliveries
+
+
+def _schedule(delivery: WebhookDelivery, countdown: float = 0) -> None:
+    from .tasks import deliver_webhook
+
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: deliver_webhook.apply_async(args=[delivery_id], countdown=countdown or None))
+
+
+def backoff_seconds(attempt: int) -> float:
+    return float(_conf("WEBHOOK_BACKOFF_BASE_SECONDS")) * 2 ** max(attempt - 1, 0)
+
+
+def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
+    """One HTTP attempt; records it. Returns the delivery (status delivered, pending (retry) or failed)."""
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    if delivery.status == DeliveryStatus.DELIVERED:
+        return delivery
+    body = json.dumps({"id": str(delivery.public_id), "event": delivery.event, "data": delivery.payload},
+                      cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    secret = decrypt_secret(delivery.subscription.secret_encrypted)
+    headers = {"Content-Type": "application/json", "X-NexusTop-Event": delivery.event,
+               "X-NexusTop-Delivery": str(delivery.public_id), SIGNATURE_HEADER: signature_header(secret=secret,
+                                                                                              body=body)}
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        response = requests.post(delivery.subscription.url, data=body, headers=headers,
+                                 timeout=_conf("WEBHOOK_TIMEOUT_SECONDS"), allow_redirects=False)
+        status_code = response.status_code
+    except requests.RequestException as exc:
+        error = type(exc).__name__
+    delivery.attempts += 1
+    DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, status_code=status_code,
+                                   error=error, duration_ms=int((time.monotonic() - started) * 1000))
+    delivery.last_status_code, delivery.last_error = status_code, error
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= _conf("WEBHOOK_MAX_ATTEMPTS"):
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+    else:
+        delivery.status = DeliveryStatus.PENDING
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts))
+    delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at",
+                                 "next_attempt_at"])
+    return delivery
+
+
+def redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send again (a new series of attempts), e.g. after the reseller fixed its endpoint."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0,
+                                                          next_attempt_at=None)
+    delivery.refresh_from_db()
+    _schedule(delivery)
+    return delivery

@@ -1,0 +1,144 @@
+"""Operator/reseller admin: price rules, commission tiers, pricing settings, and a quote preview."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core.errors import ApiError, NotFound
+from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+
+from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
+from .quotes import quote_price
+
+
+class RuleSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(required=False, allow_null=True)
+    product_type = serializers.ChoiceField(choices=ProductType.values, required=False, allow_blank=True)
+    provider_id = serializers.IntegerField(required=False, allow_null=True)
+    mode = serializers.ChoiceField(choices=RuleMode.values)
+    percent_bp = serializers.IntegerField(required=False, min_value=-10_000, max_value=100_000)
+    amount = serializers.CharField(required=False, max_length=32, help_text="fixed: decimal string, may be negative")
+    priority = serializers.IntegerField(required=False, default=0)
+
+    def validate(self, data):
+        if data["mode"] == RuleMode.PERCENT and "percent_bp" not in data:
+            raise serializers.ValidationError({"percent_bp": ["Required for a percent rule."]})
+        if data["mode"] == RuleMode.FIXED and "amount" not in data:
+            raise serializers.ValidationError({"amount": ["Required for a fixed rule."]})
+        return data
+
+
+def rule_body(rule: PriceRule, currency: str) -> dict:
+    return {"id": rule.pk, "scope": rule.scope, "product_id": rule.product_id, "product_type": rule.product_type,
+            "provider_id": rule.provider_id, "mode": rule.mode, "priority": rule.priority,
+            "percent_bp": rule.value if rule.mode == RuleMode.PERCENT else None,
+            "amount": to_decimal_string(rule.value, currency) if rule.mode == RuleMode.FIXED else None}
+
+
+class PriceRulesView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        currency = tenant_currency().code
+        return Response([rule_body(rule, currency) for rule in PriceRule.objects.filter(is_active=True)
+                         .order_by("-priority", "id")])
+
+    @extend_schema(request=RuleSerializer)
+    def post(self, request):
+        body = RuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        currency = tenant_currency().code
+        if data["mode"] == RuleMode.FIXED:
+            try:
+                value = to_minor(data["amount"], currency)  # refuses more decimals than the currency has
+            except (ValueError, ArithmeticError) as exc:
+                raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
+        else:
+            value = data["percent_bp"]
+        rule = PriceRule.objects.create(product_id=data.get("product_id"), product_type=data.get("product_type", ""),
+                                        provider_id=data.get("provider_id"), mode=data["mode"], value=value,
+                                        priority=data.get("priority", 0))
+        return Response(rule_body(rule, currency), status=status.HTTP_201_CREATED)
+
+
+class PriceRuleDetailView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def delete(self, request, rule_id: int):
+        if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
+            raise NotFound("No such rule.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TierSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1, max_value=10)
+    rate_bp = serializers.IntegerField(min_value=0, max_value=10_000)
+
+
+class CommissionTiersView(APIView):
+    """GET the tiers; PUT replaces them all: ``[{"level": 1, "rate_bp": 300}, ...]``."""
+
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        return Response([{"level": t.level, "rate_bp": t.rate_bp} for t in CommissionTier.objects.all()])
+
+    @extend_schema(request=TierSerializer(many=True))
+    def put(self, request):
+        body = TierSerializer(data=request.data, many=True)
+        body.is_valid(raise_exception=True)
+        levels = [row["level"] for row in body.validated_data]
+        if len(set(levels)) != len(levels):
+            raise ApiError("One rate per level.", code="validation_error", fields={"level": ["Duplicate level."]})
+        CommissionTier.objects.all().delete()
+        CommissionTier.objects.bulk_create([CommissionTier(**row) for row in body.validated_data])
+        return self.get(request)
+
+
+class SettingsSerializer(serializers.Serializer):
+    margin_bp = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    allow_below_cost = serializers.BooleanField(required=False)
+
+
+class PricingSettingsView(APIView):
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request):
+        row, _ = PricingSettings.objects.get_or_create(singleton=True)
+        return Response({"margin_bp": row.margin_bp, "allow_below_cost": row.allow_below_cost})
+
+    @extend_schema(request=SettingsSerializer)
+    def patch(self, request):
+        body = SettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row, _ = PricingSettings.objects.get_or_create(singleton=True)
+        for field, value in body.validated_data.items():
+            setattr(row, field, value)
+        row.save()
+        return self.get(request)
+
+
+class QuotePreviewView(APIView):
+    """GET /api/pricing/quote?product_id=&amount=: the full breakdown (staff only: it shows costs)."""
+
+    permission_classes = [IsAuthenticated, IsOperatorStaff]
+
+    def get(self, request):
+        product = Product.objects.filter(pk=request.query_params.get("product_id") or 0).first()
+        if product is None:
+            raise NotFound("No such product.", code="unknown_product")
+        amount = request.query_params.get("amount")
+        amount_minor = None
+        if amount:
+            try:
+                amount_minor = to_minor(amount, product.currency)
+            except (ValueError, ArithmeticError):
+                raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": ["Invalid."]}) from None
+        return Response(quote_price(product=product, amount_minor=amount_minor).breakdown())

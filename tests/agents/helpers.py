@@ -1,0 +1,65 @@
+"""Helpers: a sale through the purchase path's settlement shape, and ledger checks."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from types import SimpleNamespace
+
+from django.db.models import Sum
+
+from tenant_apps.ledger.models import Account, Posting
+from tenant_apps.ledger.services import Line, Split, place_hold, post_entry, settle_hold, system_account, wallet_for
+from tenant_apps.pricing.quotes import quote_price
+from tenant_apps.wallet.selectors import ledger_discrepancies
+
+
+def token_from(text: str) -> str:
+    match = re.search(r"token=([A-Za-z0-9_\-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+def sell(*, product, buyer, amount_minor=None):
+    """What the purchase path does (hold, then settle: cost to provider settlement, each line to its account).
+
+    Returns an order-like object carrying the stored breakdown, as tenant_apps.orders stores it.
+    """
+    quote = quote_price(product=product, amount_minor=amount_minor, buyer=buyer)
+    reference = uuid.uuid4()
+    wallet = wallet_for(user=buyer)
+    hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=f"order:{reference}")
+    splits = [Split(system_account(kind="provider_settlement", currency=quote.currency), quote.cost_minor)]
+    splits += [Split(system_account(kind=line.account_kind, currency=quote.currency), line.amount_minor)
+               for line in quote.lines]
+    settle_hold(hold=hold, splits=splits)
+    return SimpleNamespace(pk=1, public_id=reference, status="settled", price_breakdown=quote.breakdown(),
+                           buyer=buyer, quote=quote)
+
+
+def refund(order):
+    """The purchase path's reversal: every settlement line back to the buyer's wallet."""
+    quote = order.quote
+    lines = [Line(system_account(kind="provider_settlement", currency=quote.currency), -quote.cost_minor)]
+    lines += [Line(system_account(kind=line.account_kind, currency=quote.currency), -line.amount_minor)
+              for line in quote.lines]
+    lines.append(Line(wallet_for(user=order.buyer), quote.price_minor))
+    post_entry(entry_type="order_reversal", reference=f"order:{order.public_id}", lines=lines)
+    order.status = "reversed"
+
+
+def system_total(kind: str, currency: str = "NGN") -> int:
+    account = Account.objects.filter(kind=kind, currency=currency, owner__isnull=True).first()
+    if account is None:
+        return 0
+    return Posting.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
+
+
+def balance(user) -> int:
+    return Account.objects.get(pk=wallet_for(user=user).pk).balance
+
+
+def assert_ledger_balanced() -> None:
+    assert ledger_discrepancies() == []
+    per_currency = Posting.objects.values("currency").annotate(t=Sum("amount"))
+    assert all(row["t"] == 0 for row in per_currency), list(per_currency)
