@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("tenant_apps.accounts.urls_head_office")),
     path("", include("countries.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
+    path("", include("shared_apps.headoffice.urls")),  # the console: /, /console/...
 ]
 
 handler404 = "shared_apps.core.errors.not_found_view"

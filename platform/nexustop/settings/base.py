@@ -40,6 +40,8 @@ SHARED_APPS = [
     "tenant_apps.accounts",
     "rest_framework_simplejwt.token_blacklist",  # head-office tokens (public schema)
     "tenant_apps.audit",  # platform audit (head-office logins, role changes)
+    "django_htmx",
+    "shared_apps.headoffice",  # head-office console (server-rendered pages on the public domain)
 ]
 
 # Tenant schemas: everything holding a tenant's people and money.
@@ -60,6 +62,7 @@ TENANT_APPS = [
     "tenant_apps.pricing",
     "tenant_apps.agents",
     "tenant_apps.notifications",
+    "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -77,6 +80,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "shared_apps.core.middleware.RequestIdMiddleware",
+    # Static files (the committed Tailwind build) before tenant routing: no database hit.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -84,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # LocaleMiddleware choosing user > Accept-Language > tenant default (after auth: it reads request.user).
     "countries.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shared_apps.core.context_processors.branding",
             ],
         },
     },
@@ -141,6 +148,7 @@ from .integrations.i18n import *  # noqa: E402, F403
 from .integrations.ledger import *  # noqa: E402, F403
 from .integrations.logging import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
+from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
