@@ -28,10 +28,10 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("portal:wallet", _("Wallet"), (IsTenantUser,), "customer"),
     NavItem("portal:kyc", _("Identity"), (IsTenantUser,), "customer"),
-    NavItem("portal:profile", _("Profile"), (IsTenantUser,), "customer"),
     NavItem("portal:backoffice-dashboard", _("Dashboard"), (IsOperatorStaff,), "back_office"),
     NavItem("portal:backoffice-users", _("Users"), (IsOperatorStaff,), "back_office"),
     NavItem("portal:backoffice-kyc", _("KYC review"), (IsOperatorSupport,), "back_office"),
+    NavItem("portal:profile", _("Profile"), (IsTenantUser,), "customer"),  # everyone's, shown last
 ]
 
 

@@ -160,4 +160,5 @@ DEVSTACK_PROCESSES = [SIMULATORS_DEVSTACK_PROCESS]  # noqa: F405
 DEMO_SEEDERS = [
     "shared_apps.providers.demo.seed_demo_providers",
     "tenant_apps.notifications.demo.sms_outbox_lines",
+    "tenant_apps.portal.demo.portal_demo_lines",
 ]
