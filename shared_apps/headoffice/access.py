@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,12 +11,19 @@ from django.contrib.auth import logout
 from django.db import connection
 from django.shortcuts import redirect, render
 
+from tenant_apps.accounts.throttles import AuthRateThrottle
+
 SESSION_SCHEMA_KEY = "portal_schema"
 LOGIN_URL = "/console/login"
 
 
 def bind_session_to_schema(request) -> None:
     request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+
+
+def rate_limited(request, scope: str) -> bool:
+    """True when this client IP is over the API's rate for ``scope`` (shared counters with the API)."""
+    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
 
 
 def allowed(request, *permission_classes: Any) -> bool:

@@ -27,7 +27,7 @@ from tenants.models import Tenant, TenantKind
 from tenants.selectors import tenant_list
 from tenants.services import Branding, TenantProvisioningError
 
-from .access import allowed, bind_session_to_schema, console_requires
+from .access import allowed, bind_session_to_schema, console_requires, rate_limited
 from .forms import AuditFilterForm, BrandingForm, LoginForm, ProviderForm, SuspendForm, TenantCreateForm
 from .services import (
     BRANDING_FIELDS,
@@ -69,6 +69,9 @@ def login_page(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
+    if request.method == "POST" and rate_limited(request, "auth_login"):
+        form.add_error(None, _("Too many attempts. Try again in a minute."))
+        return page(request, "headoffice/login.html", {"form": form, "next": next_url}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_login(email=form.cleaned_data["email"], password=form.cleaned_data["password"],

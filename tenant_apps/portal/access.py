@@ -8,6 +8,7 @@ disagree. Sessions are also bound to the schema that created them.
 from __future__ import annotations
 
 from functools import wraps
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.db import connection
 from django.shortcuts import redirect, render
 
 from shared_apps.core.errors import ApiError
+from tenant_apps.accounts.throttles import AuthRateThrottle
 
 SESSION_SCHEMA_KEY = "portal_schema"
 
@@ -27,6 +29,11 @@ def bind_session_to_schema(request) -> None:
 
 def session_matches_schema(request) -> bool:
     return request.session.get(SESSION_SCHEMA_KEY) == connection.schema_name
+
+
+def rate_limited(request, scope: str) -> bool:
+    """True when this client IP is over the API's rate for ``scope`` (pages and API share the counters)."""
+    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
 
 
 def allowed(request, *permission_classes: Any) -> bool:

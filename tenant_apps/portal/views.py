@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
@@ -26,11 +27,12 @@ from tenant_apps.kyc.services import UploadedDocument, kyc_submit
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 
-from .access import bind_session_to_schema, page_requires
+from .access import bind_session_to_schema, page_requires, rate_limited
 from .forms import KycForm, LoginForm, OtpForm, ProfileForm, SignupForm, StatementFilterForm, apply_api_error
 from .navigation import nav_for
 
 PENDING_PHONE_KEY = "portal_pending_phone"
+TOO_MANY = _lazy("Too many attempts. Try again in a minute.")
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -59,6 +61,9 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     form = SignupForm(request.POST or None)
+    if request.method == "POST" and rate_limited(request, "auth_register"):
+        form.add_error(None, TOO_MANY)
+        return page(request, "portal/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user, sent = user_register(email=form.cleaned_data["email"], phone=form.cleaned_data["phone"],
@@ -79,6 +84,9 @@ def verify(request):
     if not phone:
         return redirect("portal:signup")
     form = OtpForm(request.POST or None)
+    if request.method == "POST" and rate_limited(request, "auth_otp"):
+        form.add_error(None, TOO_MANY)
+        return page(request, "portal/verify.html", {"form": form, "phone": phone}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = otp_verify(phone=phone, code=form.cleaned_data["code"], request=request)
@@ -95,7 +103,7 @@ def verify(request):
 @require_POST
 def resend_code(request):
     phone = request.session.get(PENDING_PHONE_KEY)
-    if phone:
+    if phone and not rate_limited(request, "auth_otp"):
         otp_request(phone=phone, request=request)  # silent on cooldown: never an SMS flood
     notice = _("If a code can be sent now, it is on its way.")
     if request.htmx:
@@ -111,6 +119,9 @@ def login_page(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         next_url = ""
+    if request.method == "POST" and rate_limited(request, "auth_login"):
+        form.add_error(None, TOO_MANY)
+        return page(request, "portal/login.html", {"form": form, "next": next_url}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_login(email=form.cleaned_data["email"], password=form.cleaned_data["password"],

@@ -36,12 +36,15 @@ def sign_up(page, base: str, *, email: str, phone: str, e164: str, sms_simulator
     page.wait_for_url(f"{base}/wallet")
 
 
-def log_in(page, base: str, email: str) -> None:
+def log_in(page, base: str, email: str, *, expect_success: bool = True) -> None:
     page.goto(f"{base}/login")
     page.locator("#id_email").fill(email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+    if expect_success and "/login" in page.url:
+        alerts = page.get_by_role("alert").all_inner_texts()
+        raise AssertionError(f"login of {email} refused on {base}: {alerts}")
 
 
 def test_sign_up_with_phone_otp_to_the_wallet_on_ng(live_db, portal_url, new_page, sms_simulator):
@@ -186,7 +189,7 @@ def test_a_user_of_one_tenant_cannot_reach_another_tenants_pages(live_db, portal
     for path in ("/back-office/", "/back-office/kyc", "/wallet"):
         page.goto(f"{gh}{path}")
         assert page.url.startswith(f"{gh}/login"), page.url  # not logged in over there
-    log_in(page, gh, f"cross-{tag}@example.com")  # ng's credentials mean nothing on gh
+    log_in(page, gh, f"cross-{tag}@example.com", expect_success=False)  # ng's credentials mean nothing on gh
     assert page.url.startswith(f"{gh}/login")
     assert page.get_by_role("alert").first.inner_text() == "Email or password is incorrect."
     screenshot(page, "cross-tenant-refused")

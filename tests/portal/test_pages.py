@@ -240,3 +240,21 @@ def test_provider_credentials_are_write_only(host_client, tenants):
         "credentials": f"api_key={secret}"})
     assert bad.status_code == 400 and secret not in bad.content.decode()
     assert secret not in client.get("/console/audit").content.decode()
+
+
+def test_page_forms_share_the_api_rate_limits(host_client, tenants, settings):
+    settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "auth_register": "2/min", "auth_login": "2/min"}
+    client = host_client("ng.localhost")
+    for _attempt in range(2):
+        assert client.post("/signup", {"email": "bad", "phone": "1", "password": "x"}).status_code == 400
+    refused = client.post("/signup", {"email": f"late-{uuid.uuid4().hex[:6]}@example.com", "phone": unique_phone(),
+                                      "password": PASSWORD})
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+    with schema_context("ng"):
+        from tenant_apps.accounts.models import User
+
+        assert not User.objects.filter(email__startswith="late-").exists()
+    console = host_client("localhost")
+    for _attempt in range(2):
+        page_login(console, "nobody@nexustop.example", path="/console/login")
+    assert page_login(console, "nobody@nexustop.example", path="/console/login").status_code == 429
