@@ -56,3 +56,17 @@ def new_page(chromium):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _committed_writes(request):
+    """Browser tests need the test process's writes committed: refuse to run inside a transaction."""
+    if "live_db" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    request.getfixturevalue("live_db")
+    state = (connection.in_atomic_block, connection.get_autocommit())
+    assert state == (False, True), f"test connection is not in autocommit mode: atomic, autocommit = {state}"
+    yield

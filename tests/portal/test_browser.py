@@ -18,6 +18,27 @@ from .browser import screenshot
 
 __all__ = ["test_database_is_set_up"]  # first: makes pytest-django create the test database for live_db
 
+def server_user(schema: str, **fields):
+    """A committed user whose password the server process can check.
+
+    The password is hashed with MD5 explicitly: the server runs settings.test
+    (MD5 only), while this process's hasher list may have been changed by an
+    earlier test in a full run.
+    """
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    hasher = MD5PasswordHasher()
+    if schema == "public":
+        from tenant_apps.accounts.models import User
+
+        user = User.objects.create_user(password=None, **fields)
+    else:
+        user = make_user(schema, **fields)
+    with schema_context(schema):
+        type(user).objects.filter(pk=user.pk).update(password=hasher.encode(PASSWORD, hasher.salt()))
+    return user
+
+
 def unique_phone(prefix: str = "0803") -> str:
     return f"{prefix}{uuid.uuid4().int % 10_000_000:07d}"
 
@@ -83,8 +104,8 @@ def test_the_same_journey_in_french_on_sn(live_db, portal_url, new_page, sms_sim
 def test_operator_approves_a_kyc_upgrade(live_db, portal_url, new_page, tmp_path):
     base = portal_url.format(host="ng.localhost")
     tag = uuid.uuid4().hex[:8]
-    customer = make_user("ng", email=f"kyc-{tag}@example.com", phone=unique_phone("0806"))
-    make_user("ng", email=f"support-{tag}@example.com", role="operator_support")
+    customer = server_user("ng", email=f"kyc-{tag}@example.com", phone=unique_phone("0806"))
+    server_user("ng", email=f"support-{tag}@example.com", role="operator_support")
     document = tmp_path / "id.png"
     document.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 200)
 
@@ -119,11 +140,8 @@ def test_operator_approves_a_kyc_upgrade(live_db, portal_url, new_page, tmp_path
 
 
 def test_head_office_creates_a_tenant(live_db, portal_url, new_page):
-    from tenant_apps.accounts.models import User
-
     tag = uuid.uuid4().hex[:6]
-    User.objects.create_user(email=f"ho-{tag}@nexustop.example", password=PASSWORD, role="super_admin",
-                             is_staff=True)
+    server_user("public", email=f"ho-{tag}@nexustop.example", role="super_admin", is_staff=True)
     base = portal_url.format(host="localhost")
     page = new_page()
     page.goto(f"{base}/console/tenants")
@@ -178,8 +196,8 @@ def test_two_tenants_render_their_own_name_and_colours(live_db, portal_url, new_
 
 def test_a_user_of_one_tenant_cannot_reach_another_tenants_pages(live_db, portal_url, new_page):
     tag = uuid.uuid4().hex[:8]
-    make_user("ng", email=f"cross-{tag}@example.com", phone=unique_phone("0807"))
-    make_user("ng", email=f"cross-admin-{tag}@example.com", role="operator_admin")
+    server_user("ng", email=f"cross-{tag}@example.com", phone=unique_phone("0807"))
+    server_user("ng", email=f"cross-admin-{tag}@example.com", role="operator_admin")
     ng = portal_url.format(host="ng.localhost")
     gh = portal_url.format(host="gh.localhost")
     page = new_page()
