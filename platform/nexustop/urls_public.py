@@ -12,6 +12,8 @@ urlpatterns = [
     # Normally answered earlier by MetricsEndpointMiddleware (any Host); same view, same access rules.
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
+    path("", include("shared_apps.headoffice.urls")),  # the console: /, /console/...
 ]
 
 handler404 = "shared_apps.core.errors.not_found_view"

@@ -42,6 +42,8 @@ SHARED_APPS = [
     "tenant_apps.accounts",
     "rest_framework_simplejwt.token_blacklist",  # head-office tokens (public schema)
     "tenant_apps.audit",  # platform audit (head-office logins, role changes)
+    "django_htmx",
+    "shared_apps.headoffice",  # head-office console (server-rendered pages on the public domain)
 ]
 
 # Tenant schemas: everything holding a tenant's people and money.
@@ -62,6 +64,7 @@ TENANT_APPS = [
     "tenant_apps.pricing",
     "tenant_apps.agents",
     "tenant_apps.notifications",
+    "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "shared_apps.core.middleware.RequestIdMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
+    # Static files (the committed Tailwind build) before tenant routing: no database hit.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # LocaleMiddleware choosing user > Accept-Language > tenant default (after auth: it reads request.user).
     "countries.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -107,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shared_apps.core.context_processors.branding",
             ],
         },
     },
@@ -149,6 +156,7 @@ from .integrations.ledger import *  # noqa: E402, F403
 from .integrations.logging import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
+from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
@@ -163,4 +171,5 @@ DEMO_SEEDERS = [
     "tenant_apps.notifications.demo.sms_outbox_lines",
     "tenant_apps.wallet.demo.seed_demo_gateways",
     "tenant_apps.agents.demo.seed_demo_resellers",
+    "tenant_apps.portal.demo.portal_demo_lines",
 ]

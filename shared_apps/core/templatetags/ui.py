@@ -1,0 +1,49 @@
+"""Template helpers shared by the portal, the back office and the console."""
+
+from __future__ import annotations
+
+from django import template
+from django.db import connection
+from django.utils import translation
+
+from countries.registry import get_adapter
+
+register = template.Library()
+
+
+@register.filter
+def money(minor, currency: str = "") -> str:
+    """Minor units formatted by the tenant's country adapter in the page's language (``1 000 CFA``)."""
+    if minor is None or minor == "":
+        return ""
+    minor = int(minor)
+    language = (translation.get_language() or "en")[:2]
+    country = getattr(getattr(connection, "tenant", None), "country", "")
+    if country:
+        adapter = get_adapter(country)
+        if not currency or adapter.currency_info.code == currency:
+            return adapter.format_amount(minor, locale=language)
+    if not currency:
+        return str(minor)
+    # Another country's currency (rare): ISO digits from py-moneyed, code as the symbol.
+    import moneyed
+
+    from countries.money import CurrencyInfo, format_minor
+
+    digits = len(str(moneyed.get_currency(currency).sub_unit)) - 1
+    return format_minor(minor, currency=CurrencyInfo(code=currency, minor_unit=digits, symbol=currency),
+                        locale=language)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (pagination links keep the filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

@@ -1,0 +1,49 @@
+"""Console access: head-office roles on the public domain, checked with the API's permission classes."""
+
+from __future__ import annotations
+
+from functools import wraps
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth import logout
+from django.db import connection
+from django.shortcuts import redirect, render
+
+from tenant_apps.accounts.throttles import AuthRateThrottle
+
+SESSION_SCHEMA_KEY = "portal_schema"
+LOGIN_URL = "/console/login"
+
+
+def bind_session_to_schema(request) -> None:
+    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+
+
+def rate_limited(request, scope: str) -> bool:
+    """True when this client IP is over the API's rate for ``scope`` (shared counters with the API)."""
+    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
+
+
+def allowed(request, *permission_classes: Any) -> bool:
+    return all(permission_class().has_permission(request, None) for permission_class in permission_classes)
+
+
+def console_requires(*permission_classes: Any):
+    """Log in first (on this domain), then every permission class, else a 403 page."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.is_authenticated and request.session.get(SESSION_SCHEMA_KEY) != connection.schema_name:
+                logout(request)
+            if not request.user.is_authenticated:
+                return redirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+            if not allowed(request, *permission_classes):
+                return render(request, "headoffice/forbidden.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

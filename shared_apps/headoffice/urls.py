@@ -1,0 +1,21 @@
+"""Head-office console pages on the public domain, under /console/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "headoffice"
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("console/", views.root),
+    path("console/login", views.login_page, name="login"),
+    path("console/logout", views.logout_page, name="logout"),
+    path("console/tenants", views.tenants, name="tenants"),
+    path("console/tenants/new", views.tenant_create, name="tenant-create"),
+    path("console/tenants/<slug:schema>", views.tenant_detail, name="tenant"),
+    path("console/tenants/<slug:schema>/status", views.tenant_status, name="tenant-status"),
+    path("console/providers", views.providers, name="providers"),
+    path("console/providers/<int:pk>", views.provider_edit, name="provider"),
+    path("console/audit", views.audit, name="audit"),
+]

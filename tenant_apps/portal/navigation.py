@@ -1,0 +1,51 @@
+"""The portal's navigation: one list, each entry guarded by the permission its page uses.
+
+Pages of other flows (purchases, funding, agents...) add their entry here when
+they exist, so the menu never links to a page that is not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from tenant_apps.accounts.permissions import IsOperatorStaff, IsOperatorSupport, IsTenantUser
+
+from .access import allowed
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Any
+    permissions: tuple[Any, ...]
+    section: str  # "customer" or "back_office"
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("portal:wallet", _("Wallet"), (IsTenantUser,), "customer"),
+    NavItem("portal:kyc", _("Identity"), (IsTenantUser,), "customer"),
+    NavItem("portal:backoffice-dashboard", _("Dashboard"), (IsOperatorStaff,), "back_office"),
+    NavItem("portal:backoffice-users", _("Users"), (IsOperatorStaff,), "back_office"),
+    NavItem("portal:backoffice-kyc", _("KYC review"), (IsOperatorSupport,), "back_office"),
+    NavItem("portal:profile", _("Profile"), (IsTenantUser,), "customer"),  # everyone's, shown last
+]
+
+
+def nav_for(request) -> list[dict]:
+    """The entries this user may open; operators see the back office, others the customer pages."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    section = "back_office" if getattr(user, "is_operator_staff", False) else "customer"
+    items = [item for item in NAV_ITEMS if item.section == section or item.url_name == "portal:profile"]
+    current = request.path
+    entries = []
+    for item in items:
+        if allowed(request, *item.permissions):
+            url = reverse(item.url_name)
+            entries.append({"url": url, "label": item.label, "current": current == url})
+    return entries

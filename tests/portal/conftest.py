@@ -1,0 +1,72 @@
+"""Portal tests reuse the accounts/KYC fixtures: SMS and KYC simulators over HTTP, moto S3, clean Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
+from tests.kyc.conftest import s3
+
+__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
+
+
+@pytest.fixture(scope="session")
+def portal_url(django_db_setup, sms_simulator, kyc_simulator):
+    """``portal_url.format(host="ng.localhost") + "/signup"``: the pages served by a real server process."""
+    from .browser import page_server
+
+    with page_server(sms_simulator=sms_simulator, kyc_simulator=kyc_simulator) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the session.
+
+    Playwright's sync API keeps an event loop on this thread; the ORM calls the
+    tests make in between are ordinary blocking calls, so Django's async guard
+    is lifted for this process (the server process is unaffected).
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """``new_page(mobile=True, locale="fr-SN")``: a fresh browser context (own cookies) and page."""
+    from .browser import DESKTOP, MOBILE
+
+    contexts = []
+
+    def make(*, mobile: bool = False, locale: str = "en-GB"):
+        context = chromium.new_context(viewport=MOBILE if mobile else DESKTOP, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _committed_writes(request):
+    """Browser tests need the test process's writes committed: refuse to run inside a transaction."""
+    if "live_db" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    request.getfixturevalue("live_db")
+    state = (connection.in_atomic_block, connection.get_autocommit())
+    assert state == (False, True), f"test connection is not in autocommit mode: atomic, autocommit = {state}"
+    yield
