@@ -52,11 +52,11 @@ def victim(db) -> Victim:
         ids={"user": str(customer.public_id), "staff": str(staff.public_id), "admin": admin_id,
              "kyc_submission": str(submission.public_id), "refresh": customer_tokens["refresh"],
              "admin_access": admin_tokens["access"], "customer_access": customer_tokens["access"],
-             "user_email": "victim@ng.example"},
+             "user_email": "victim@ng.example", "idempotency_key": "victim-adjust-1"},
         markers={"victim@ng.example", "victim-staff@ng.example", "victim-finance@ng.example",
                  f"admin@{VICTIM_DOMAIN}", str(customer.public_id),
                  str(staff.public_id), admin_id, str(submission.public_id), "+2348031110001", "+2348031110002",
-                 BVN, "paystack:victim-funding", "victim-adjust-1", "goodwill"})
+                 BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill"})
 
 
 @pytest.fixture

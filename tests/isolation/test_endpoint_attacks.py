@@ -14,6 +14,7 @@ Surfaces: the tenant API today. The reseller API and the portal plug in as more 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -119,7 +120,7 @@ def test_every_endpoint_refuses_other_tenants(surface, attacker_schema, victim, 
         for attack in attacks(victim, attacker_schema, tokens):
             if not applicable(endpoint, attack, victim):
                 continue
-            response = send(client, attack, endpoint, path, body)
+            response = send(client, attack, endpoint, path, body, idempotency_key=victim.ids["idempotency_key"])
             problems += judge(endpoint, attack, response, victim)
         changed = fingerprint_diff(before, schema_fingerprint(victim.schema))
         if changed:
@@ -135,3 +136,16 @@ def endpoints_from_schema_is_not_vacuous(endpoints: list[Endpoint]) -> bool:
     missing = expected - labels
     assert not missing, f"schema enumeration lost endpoints: {missing}"
     return len(endpoints) >= len(expected)
+
+
+def test_idempotency_key_of_a_does_not_replay_on_b(victim, attacker_tokens):
+    """B's finance posting with A's key and A's exact body gets B's own answer (404: no such user in B)."""
+    tokens = attacker_tokens("quickvend", "quickvend.localhost")
+    response = Client().post("/api/wallet/adjustments", json.dumps({"user": victim.ids["user"], "amount": "25.00",
+                                                                     "reason": "goodwill"}),
+                             content_type="application/json", HTTP_HOST="quickvend.localhost",
+                             HTTP_AUTHORIZATION=f"Bearer {tokens['finance']}",
+                             HTTP_IDEMPOTENCY_KEY=victim.ids["idempotency_key"])
+    assert response.status_code == 404, response.content
+    assert "Idempotency-Replayed" not in response
+    assert not victim.leaked_in(response.content.decode())

@@ -245,12 +245,14 @@ class Attack:
     own_domain: bool = False  # the caller is legitimately on its own tenant (B on B)
 
 
-def send(client: Any, attack: Attack, endpoint: Endpoint, path: str, body: dict[str, Any]) -> Any:
+def send(client: Any, attack: Attack, endpoint: Endpoint, path: str, body: dict[str, Any], *,
+         idempotency_key: str) -> Any:
     headers = {"HTTP_HOST": attack.host, **dict(attack.extra)}
     if attack.token:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {attack.token}"
     if endpoint.method in ("POST", "PUT", "PATCH"):
-        headers["HTTP_IDEMPOTENCY_KEY"] = f"attack-{attack.name}-{endpoint.method}-{path}"[:200]
+        # A's own key: a replay across tenants would hand back A's stored response.
+        headers["HTTP_IDEMPOTENCY_KEY"] = idempotency_key
     sender = getattr(client, endpoint.method.lower())
     if endpoint.method in ("GET", "DELETE"):
         return sender(path, **headers)
