@@ -3,7 +3,10 @@
 For each level (cumulative: the 100 include the first 1):
 
 * provisions throwaway tenants with ``tenants.services.tenant_provision`` (row + schema cloned from the
-  template + domain + first admin, one transaction) and times each;
+  template + domain + first admin, one transaction) and times each. With ``--timed K`` only K tenants per
+  level go through ``tenant_provision`` (the timed sample) and the rest are filled fast: the template's
+  ``pg_dump`` replayed under the new schema name (same tables, triggers, migration rows) plus the tenant
+  and domain rows, so large levels take minutes, not hours;
 * times ``manage.py migrate_schemas`` in a fresh process with nothing pending (every schema is checked);
 * starts a real web server (gunicorn, ``--workers`` sync workers) on a free port, sends
   ``--requests`` requests to ``/health`` and to ``/api/products`` spread round-robin over the level's
@@ -38,6 +41,7 @@ ROOT = Path(settings.PROJECT_ROOT) if hasattr(settings, "PROJECT_ROOT") else Pat
 class Level:
     tenants: int
     provision_seconds: list[float] = field(default_factory=list)
+    fill_seconds: list[float] = field(default_factory=list)
     migrate_seconds: float = 0.0
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
@@ -87,7 +91,11 @@ class Command(BaseCommand):
         parser.add_argument("--endpoints", default="/health,/api/products")
         parser.add_argument("--settings-module", default="nexustop.settings.base",
                             help="settings of the server and migrate processes (DEBUG off)")
+        parser.add_argument("--timed", type=int, default=0,
+                            help="per level, provision only this many through tenant_provision (timed) and "
+                                 "fill the rest fast from a pg_dump of the template (0 = all timed)")
         parser.add_argument("--skip-migrate", action="store_true")
+        parser.add_argument("--migrate-executor", default="", help="migrate_schemas --executor (default: its own)")
         parser.add_argument("--keep", action="store_true", help="keep the bench tenants (then clean with --clean)")
         parser.add_argument("--clean", action="store_true", help="only drop bench tenants left by earlier runs")
 
@@ -108,14 +116,26 @@ class Command(BaseCommand):
 
             if not template_is_current():
                 sync_template_schema()
+            script = self._template_script() if opts["timed"] else ""
             for target in levels:
                 level = Level(tenants=target)
+                self.stderr.write(f"level {target}: provisioning")
+                timed_until = len(domains) + opts["timed"] if opts["timed"] else target
                 while len(domains) < target:
-                    domains.append(self._provision(run, len(domains), level))
+                    if len(domains) < timed_until:
+                        domains.append(self._provision(run, len(domains), level))
+                    else:
+                        started = time.perf_counter()
+                        domains.append(self._fast_fill(run, len(domains), script))
+                        level.fill_seconds.append(time.perf_counter() - started)
                     if len(domains) % 100 == 0:
                         self.stderr.write(f"  provisioned {len(domains)} tenants")
+                if level.fill_seconds:
+                    self.stderr.write(f"  fast-filled {len(level.fill_seconds)} schemas, "
+                                      f"p50 {percentile(level.fill_seconds, 50) * 1000:.0f} ms each")
+                self.stderr.write(f"level {target}: migrate_schemas, then requests")
                 if not opts["skip_migrate"]:
-                    level.migrate_seconds = self._migrate(opts["settings_module"])
+                    level.migrate_seconds = self._migrate(opts["settings_module"], opts["migrate_executor"])
                 self._serve_and_measure(level, domains[:target], endpoints, opts)
                 results.append(level)
                 self._print(results, endpoints)
@@ -136,10 +156,49 @@ class Command(BaseCommand):
         level.provision_seconds.append(result.seconds)
         return domain
 
-    def _migrate(self, settings_module: str) -> float:
+    def _template_script(self) -> str:
+        """The template schema as SQL (DDL + rows), ready to replay under another schema name."""
+        from tenants.schema import template_schema_name
+
+        db = settings.DATABASES["default"]
+        env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
+        dump = subprocess.run(
+            ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"],
+             "-d", db["NAME"], "--schema", template_schema_name(), "--no-owner", "--no-privileges",
+             "--no-comments", "--inserts"], env=env, capture_output=True, text=True, timeout=600)
+        if dump.returncode != 0:
+            raise CommandError(f"pg_dump of the template failed: {dump.stderr[-2000:]}")
+        keep = [line for line in dump.stdout.splitlines()
+                if not line.startswith("\\") and "set_config('search_path'" not in line]
+        return "\n".join(keep)
+
+    def _fast_fill(self, run: str, index: int, script: str) -> str:
+        import re
+
+        from django.db import transaction
+
+        from tenants.models import Domain, Tenant
+        from tenants.schema import quote_ident, template_schema_name
+
+        schema = f"{PREFIX}{run}_{index}"
+        domain = f"bs-{run}-{index}.localhost"
+        sql = re.sub(rf"\b{re.escape(template_schema_name())}\b", schema, script)
+        quote_ident(schema)  # validates the name
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+            connection.set_schema_to_public()
+            tenant = Tenant.objects.create(schema_name=schema, name=f"Bench {run} {index}", kind="country_operation",
+                                           country="NG", display_name=f"Bench {run} {index}")
+            Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+        connection.set_schema_to_public()
+        return domain
+
+    def _migrate(self, settings_module: str, executor: str = "") -> float:
         started = time.perf_counter()
+        extra = [f"--executor={executor}"] if executor else []
         done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate_schemas", "-v", "0",
-                               "--noinput"], cwd=ROOT, env=child_env(settings_module), capture_output=True,
+                               "--noinput", *extra], cwd=ROOT, env=child_env(settings_module), capture_output=True,
                               text=True, timeout=6 * 3600)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
