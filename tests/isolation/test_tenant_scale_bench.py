@@ -29,14 +29,15 @@ def test_bench_tenant_scale_smoke(live_db):
                  "--settings-module", "nexustop.settings.test", stdout=out, stderr=io.StringIO())
     lines = out.getvalue().splitlines()
     markdown = [line for line in lines if line.startswith("| ")]
-    assert markdown[0].startswith("| tenants | provision p50 ms")
+    assert markdown[0].startswith("| tenants | provision p50 ms | provision p99 ms | migrate no-op standard s | "
+                                  "migrate no-op pending s | /health p50 ms")
     rows = [line.strip("| ").split(" | ") for line in markdown[2:]]
     assert [row[0] for row in rows] == ["1", "2"]
     for row in rows:
-        provision_ms, migrate_s = float(row[1]), float(row[3])
-        assert 0 < provision_ms < 30_000 and 0 < migrate_s < 600
-        assert all(float(value) > 0 for value in row[4:8])  # p50/p99 of /health and /api/products
-        assert float(row[8]) > 20  # RSS of a Django worker, MB
-        assert row[9] == "0", "every request answered 200"
+        provision_ms, standard_s, pending_s = float(row[1]), float(row[3]), float(row[4])
+        assert 0 < provision_ms < 30_000 and 0 < standard_s < 600 and 0 < pending_s < 600
+        assert all(float(value) > 0 for value in row[5:9])  # p50/p99 of /health and /api/products
+        assert float(row[9]) > 20  # RSS of a Django worker, MB
+        assert row[10] == "0", "every request answered 200"
     assert not _bench_schemas()
     assert not Tenant.objects.filter(schema_name__startswith="bs_").exists()

@@ -42,7 +42,7 @@ class Level:
     tenants: int
     provision_seconds: list[float] = field(default_factory=list)
     fill_seconds: list[float] = field(default_factory=list)
-    migrate_seconds: float = 0.0
+    migrate_seconds: dict[str, float] = field(default_factory=dict)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     worker_rss_mb: list[float] = field(default_factory=list)
@@ -95,7 +95,8 @@ class Command(BaseCommand):
                             help="per level, provision only this many through tenant_provision (timed) and "
                                  "fill the rest fast from a pg_dump of the template (0 = all timed)")
         parser.add_argument("--skip-migrate", action="store_true")
-        parser.add_argument("--migrate-executor", default="", help="migrate_schemas --executor (default: its own)")
+        parser.add_argument("--migrate-executors", default="standard,pending",
+                            help="time migrate_schemas with each of these --executor values")
         parser.add_argument("--keep", action="store_true", help="keep the bench tenants (then clean with --clean)")
         parser.add_argument("--clean", action="store_true", help="only drop bench tenants left by earlier runs")
 
@@ -135,7 +136,8 @@ class Command(BaseCommand):
                                       f"p50 {percentile(level.fill_seconds, 50) * 1000:.0f} ms each")
                 self.stderr.write(f"level {target}: migrate_schemas, then requests")
                 if not opts["skip_migrate"]:
-                    level.migrate_seconds = self._migrate(opts["settings_module"], opts["migrate_executor"])
+                    for executor in opts["migrate_executors"].split(","):
+                        level.migrate_seconds[executor] = self._migrate(opts["settings_module"], executor)
                 self._serve_and_measure(level, domains[:target], endpoints, opts)
                 results.append(level)
                 self._print(results, endpoints)
@@ -273,7 +275,8 @@ class Command(BaseCommand):
     # --- output ---------------------------------------------------------------------------------
 
     def _print(self, results: list[Level], endpoints: list[str], *, markdown: bool = False) -> None:
-        headers = ["tenants", "provision p50 ms", "provision p99 ms", "migrate no-op s"]
+        executors = list(results[0].migrate_seconds) if results else []
+        headers = ["tenants", "provision p50 ms", "provision p99 ms", *(f"migrate no-op {e} s" for e in executors)]
         for endpoint in endpoints:
             headers += [f"{endpoint} p50 ms", f"{endpoint} p99 ms"]
         headers += ["RSS/worker MB", "non-200"]
@@ -282,7 +285,7 @@ class Command(BaseCommand):
             row = [str(level.tenants),
                    f"{percentile(level.provision_seconds, 50) * 1000:.0f}" if level.provision_seconds else "-",
                    f"{percentile(level.provision_seconds, 99) * 1000:.0f}" if level.provision_seconds else "-",
-                   f"{level.migrate_seconds:.1f}" if level.migrate_seconds else "-"]
+                   *(f"{level.migrate_seconds.get(e, 0):.1f}" for e in executors)]
             for endpoint in endpoints:
                 values = level.latency_ms.get(endpoint, [])
                 row += [f"{percentile(values, 50):.1f}", f"{percentile(values, 99):.1f}"]
