@@ -12,7 +12,6 @@ import pytest
 
 from tests.accounts.helpers import login, make_user
 from tests.support.fuzz import run_fuzz
-from tests.support.tenants import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +22,7 @@ def test_fuzz_tenant_api(host_client, s3):
     from tenant_apps.ledger.services import fund_wallet, wallet_for
 
     customer = make_user("ng", email="fuzz-customer@example.test", phone="+2348031116001")
+    make_user("ng", email="fuzz-admin@example.test", role="operator_admin", phone="+2348031116002")
     from django_tenants.utils import schema_context
 
     with schema_context("ng"):
@@ -30,7 +30,7 @@ def test_fuzz_tenant_api(host_client, s3):
     identities = {
         "anonymous": "",
         "customer": login(host_client("ng.localhost"), "fuzz-customer@example.test")["access"],
-        "operator_admin": login(host_client("ng.localhost"), "admin@ng.localhost", TEST_PASSWORD)["access"],
+        "operator_admin": login(host_client("ng.localhost"), "fuzz-admin@example.test")["access"],
     }
     report = run_fuzz(host="ng.localhost", identities=identities, max_examples=MAX_EXAMPLES, seed=11)
     print(report.summary())

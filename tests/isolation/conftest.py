@@ -9,7 +9,6 @@ from django_tenants.utils import schema_context
 from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import call, login, make_user
 from tests.support.attack import Victim
-from tests.support.tenants import TEST_PASSWORD
 
 __all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "sms_simulator"]
 
@@ -28,10 +27,11 @@ def victim(db) -> Victim:
     customer = make_user(VICTIM_SCHEMA, email="victim@ng.example", phone="+2348031110001")
     staff = make_user(VICTIM_SCHEMA, email="victim-staff@ng.example", phone="+2348031110002")
     make_user(VICTIM_SCHEMA, email="victim-finance@ng.example", role="operator_finance", phone="+2348031110003")
+    admin = make_user(VICTIM_SCHEMA, email="victim-admin@ng.example", role="operator_admin", phone="+2348031110004")
     with schema_context(VICTIM_SCHEMA):
         fund_wallet(wallet=wallet_for(user=customer), amount=500_000, reference="paystack:victim-funding")
         submission = kyc_submit(user=customer, scheme="bvn", number=BVN)
-    admin_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), f"admin@{VICTIM_DOMAIN}", TEST_PASSWORD)
+    admin_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim-admin@ng.example")
     customer_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim@ng.example")
     finance_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim-finance@ng.example")
     adjusted = call(client, "POST", "/api/wallet/adjustments",
@@ -46,7 +46,7 @@ def victim(db) -> Victim:
         from tenant_apps.idempotency.models import IdempotencyKey
 
         assert IdempotencyKey.objects.exists() and AuditEvent.objects.exists()
-        admin_id = str(type(customer).objects.get(email=f"admin@{VICTIM_DOMAIN}").public_id)
+        admin_id = str(admin.public_id)
     return Victim(
         schema=VICTIM_SCHEMA, domain=VICTIM_DOMAIN,
         ids={"user": str(customer.public_id), "staff": str(staff.public_id), "admin": admin_id,
@@ -54,7 +54,7 @@ def victim(db) -> Victim:
              "admin_access": admin_tokens["access"], "customer_access": customer_tokens["access"],
              "user_email": "victim@ng.example", "idempotency_key": "victim-adjust-1"},
         markers={"victim@ng.example", "victim-staff@ng.example", "victim-finance@ng.example",
-                 f"admin@{VICTIM_DOMAIN}", str(customer.public_id),
+                 "victim-admin@ng.example", f"admin@{VICTIM_DOMAIN}", "+2348031110004", str(customer.public_id),
                  str(staff.public_id), admin_id, str(submission.public_id), "+2348031110001", "+2348031110002",
                  BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill"})
 
@@ -68,9 +68,11 @@ def attacker_tokens(db):
         make_user(schema, email=f"attacker@{domain}", phone="+2348031119999" if ng_like else "+221771119999")
         make_user(schema, email=f"finance@{domain}", role="operator_finance",
                   phone="+2348031119998" if ng_like else "+221771119998")
+        make_user(schema, email=f"operator-admin@{domain}", role="operator_admin",
+                  phone="+2348031119997" if ng_like else "+221771119997")
         client = Client(HTTP_HOST=domain)
         return {"customer": login(client, f"attacker@{domain}")["access"],
                 "finance": login(client, f"finance@{domain}")["access"],
-                "admin": login(client, f"admin@{domain}", TEST_PASSWORD)["access"]}
+                "admin": login(client, f"operator-admin@{domain}")["access"]}
 
     return make

@@ -80,8 +80,6 @@ def _token(host: str, email: str, password: str = PASSWORD) -> str:
 
 
 def test_kyc_document_keys_are_prefixed_by_schema_and_never_reach_another_tenant(s3):
-    from tests.support.tenants import TEST_PASSWORD
-
     make_user("ng", email="s3-a@example.test", phone="+2348031113001")
     make_user("quickvend", email="s3-b@example.test", phone="+2348031113002")
     a = _submit("ng.localhost", _token("ng.localhost", "s3-a@example.test"), "22211113001")
@@ -97,7 +95,8 @@ def test_kyc_document_keys_are_prefixed_by_schema_and_never_reach_another_tenant
     a_key = next(key for key in keys if key.startswith("ng/"))
 
     # B's reviewer sees B's documents only, with links to B's keys only.
-    b_admin = _token("quickvend.localhost", "admin@quickvend.localhost", TEST_PASSWORD)
+    make_user("quickvend", email="s3-b-admin@example.test", role="operator_admin", phone="+2348031113003")
+    b_admin = _token("quickvend.localhost", "s3-b-admin@example.test")
     queue = Client(HTTP_HOST="quickvend.localhost").get("/api/kyc/submissions", {"status": "pending"},
                                                         HTTP_AUTHORIZATION=f"Bearer {b_admin}")
     assert queue.status_code == 200, queue.content
@@ -106,7 +105,8 @@ def test_kyc_document_keys_are_prefixed_by_schema_and_never_reach_another_tenant
     assert urls and all("/quickvend/kyc/" in url for url in urls), urls
     assert a_key not in text and "/ng/kyc/" not in text
     # A's reviewer sees A's.
-    a_admin = _token("ng.localhost", "admin@ng.localhost", TEST_PASSWORD)
+    make_user("ng", email="s3-a-admin@example.test", role="operator_admin", phone="+2348031113004")
+    a_admin = _token("ng.localhost", "s3-a-admin@example.test")
     a_queue = Client(HTTP_HOST="ng.localhost").get("/api/kyc/submissions", {"status": "pending"},
                                                    HTTP_AUTHORIZATION=f"Bearer {a_admin}")
     a_urls = [doc["url"] for item in a_queue.json() for doc in item["documents"]]

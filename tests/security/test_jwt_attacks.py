@@ -16,7 +16,6 @@ from django.conf import settings
 
 from tests.accounts.helpers import call, login, make_user
 from tests.support.attack import alg_none, claims_of, resigned, with_claims_unsigned
-from tests.support.tenants import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,8 @@ PROTECTED = [("GET", "/api/auth/me"), ("GET", "/api/wallet"), ("GET", "/api/acco
 def tokens(host_client):
     make_user("ng", email="jwt-customer@example.test", phone="+2348031114001")
     customer = login(host_client("ng.localhost"), "jwt-customer@example.test")
-    admin = login(host_client("ng.localhost"), "admin@ng.localhost", TEST_PASSWORD)
+    make_user("ng", email="jwt-admin@example.test", role="operator_admin", phone="+2348031114002")
+    admin = login(host_client("ng.localhost"), "jwt-admin@example.test")
     return {"customer": customer, "admin": admin}
 
 

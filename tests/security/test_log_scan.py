@@ -14,9 +14,9 @@ import re
 import pytest
 from django.conf import settings
 
-from tests.accounts.helpers import NG_PHONE, NG_PHONE_E164, call, outbox_code
+from tests.accounts.helpers import NG_PHONE, NG_PHONE_E164, call, make_user, outbox_code
+from tests.accounts.helpers import PASSWORD as ADMIN_PASSWORD
 from tests.kyc.helpers import png
-from tests.support.tenants import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def all_logs():
 
 def test_a_whole_session_logs_no_secret(host_client, all_logs, sms_simulator, kyc_simulator, s3):
     client = host_client("ng.localhost")
-    secrets: dict[str, str] = {"password": PASSWORD, "admin password": TEST_PASSWORD, "kyc number": KYC_NUMBER,
+    secrets: dict[str, str] = {"password": PASSWORD, "admin password": ADMIN_PASSWORD, "kyc number": KYC_NUMBER,
                                "sms api key": sms_simulator.api_key, "kyc api key": kyc_simulator.api_key,
                                "secret key": settings.SECRET_KEY,
                                "jwt signing key": settings.SIMPLE_JWT["SIGNING_KEY"]}
@@ -88,7 +88,9 @@ def test_a_whole_session_logs_no_secret(host_client, all_logs, sms_simulator, ky
     refreshed = call(client, "POST", "/api/auth/refresh", {"refresh": tokens["refresh"]}).json()
     assert call(client, "POST", "/api/auth/refresh", {"refresh": tokens["refresh"]}).status_code == 401  # reused
     assert call(client, "GET", "/api/auth/me", token=access + "x").status_code == 401
-    admin = call(client, "POST", "/api/auth/login", {"email": "admin@ng.localhost", "password": TEST_PASSWORD}).json()
+    make_user("ng", email="logscan-admin@example.test", role="operator_admin", phone="+2348031117002")
+    admin = call(client, "POST", "/api/auth/login", {"email": "logscan-admin@example.test",
+                                                     "password": ADMIN_PASSWORD}).json()
     queue = call(client, "GET", "/api/kyc/submissions", token=admin["access"])
     assert queue.status_code == 200
     assert call(client, "POST", "/api/auth/logout", {"refresh": refreshed["refresh"]},
