@@ -60,10 +60,16 @@ def _scan_logs_for_secrets():
 
     _handler.secrets["SECRET_KEY"] = settings.SECRET_KEY
     _handler.secrets["JWT signing key"] = settings.SIMPLE_JWT.get("SIGNING_KEY", "")
-    root = logging.getLogger()
-    root.addHandler(_handler)
     yield
-    root.removeHandler(_handler)
+    logging.getLogger().removeHandler(_handler)
+
+
+@pytest.fixture(autouse=True)
+def _log_scan_attached(_scan_logs_for_secrets):
+    """Re-attach before every test: anything that reconfigures logging drops the root's handlers."""
+    root = logging.getLogger()
+    if _handler not in root.handlers:
+        root.addHandler(_handler)
 
 
 def pytest_sessionfinish(session, exitstatus):
