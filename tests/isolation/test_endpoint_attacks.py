@@ -149,3 +149,16 @@ def test_idempotency_key_of_a_does_not_replay_on_b(victim, attacker_tokens):
     assert response.status_code == 404, response.content
     assert "Idempotency-Replayed" not in response
     assert not victim.leaked_in(response.content.decode())
+
+
+def test_the_attacks_can_fail(victim, attacker_tokens, settings):
+    """Trusting X-Forwarded-Host (a classic proxy misconfiguration) must make the forged-host attack
+    succeed and the judge report it: proof that a green run above means something."""
+    settings.USE_X_FORWARDED_HOST = True
+    tokens = attacker_tokens("sn", ATTACKERS["sn"])
+    forged = next(a for a in attacks(victim, "sn", tokens) if a.name == "a-token-on-b-forwarded-host-a")
+    endpoint = next(e for e in enumerate_endpoints(SURFACES[0], victim.domain) if e.label == "GET /api/accounts/users")
+    response = send(Client(), forged, endpoint, endpoint.path, {}, idempotency_key="x")
+    problems = judge(endpoint, forged, response, victim)
+    assert response.status_code == 200
+    assert any("leaked" in p for p in problems) and any("expected 401/403/404" in p for p in problems)
