@@ -124,6 +124,7 @@ class LogoutView(RestAuthLogoutView):
     throttle_classes = [AuthRateThrottle]
     throttle_scope = "auth_refresh"
     serializer_class = RefreshSerializer
+    http_method_names = ["post", "options"]  # dj-rest-auth's GET only answers 405: not an operation
 
     @extend_schema(request=RefreshSerializer, responses={200: DetailSerializer, **ERRORS}, summary="Log out")
     def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .models import KycDocument, KycSubmission
@@ -56,6 +57,7 @@ class KycDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="KycStatusTier")  # countries has its own "KycTier" component
 class KycTierSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     name = serializers.CharField()
@@ -64,6 +66,7 @@ class KycTierSerializer(serializers.Serializer):
     requires = serializers.ListField(child=serializers.CharField())
 
 
+@extend_schema_serializer(component_name="KycStatusScheme")
 class KycSchemeSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()

@@ -104,6 +104,13 @@ class WalletTransactionsView(APIView):
         page = paginator.paginate_queryset(postings, request, view=self)
         return paginator.get_paginated_response([statement_row(p) for p in page])
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Errors keep the one JSON error shape even when ``?format=csv`` asked for a statement."""
+        if response.status_code >= 400 and isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
 
 class WalletAdjustmentView(APIView):
     """POST /api/wallet/adjustments (operator finance): credit or debit a wallet against suspense."""

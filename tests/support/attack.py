@@ -1,0 +1,282 @@
+"""Tools for tenant-isolation attacks: endpoint enumeration, schema fingerprints, forged tokens.
+
+The attack suite (tests/isolation/) reads the endpoints from the tenant domain's
+OpenAPI schema, so a new endpoint is attacked without anyone editing the suite.
+What an endpoint needs to be attacked well (a victim id for a path parameter, a
+body that references the victim's objects) is looked up here by path; an
+endpoint with a path parameter nobody taught this module about fails the suite
+with a message saying what to add.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.db import connection
+
+from tenants.schema import quote_ident
+
+METHODS = ("get", "post", "put", "patch", "delete")
+REFUSED = {401, 403, 404}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str  # upper case
+    path: str  # OpenAPI template, e.g. /api/accounts/users/{public_id}/role
+    path_params: tuple[str, ...]
+    body_schema: dict[str, Any] | None
+    content_types: tuple[str, ...]
+    secured: bool  # requires a bearer token (no anonymous alternative in `security`)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def endpoints_from_schema(schema: dict[str, Any]) -> list[Endpoint]:
+    """Every operation of an OpenAPI 3 document (refs in request bodies resolved one level)."""
+    components = schema.get("components", {}).get("schemas", {})
+    found = []
+    for path, item in sorted(schema["paths"].items()):
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            params = tuple(p["name"] for p in operation.get("parameters", []) + item.get("parameters", [])
+                           if p.get("in") == "path")
+            content = operation.get("requestBody", {}).get("content", {})
+            body_schema = None
+            if content:
+                first = content.get("application/json") or next(iter(content.values()))
+                body_schema = resolve(first.get("schema", {}), components)
+            security = operation.get("security", schema.get("security", []))
+            secured = bool(security) and all(requirement for requirement in security)
+            found.append(Endpoint(method.upper(), path, params, body_schema, tuple(content), secured))
+    return found
+
+
+def resolve(node: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return resolve(components[node["$ref"].rsplit("/", 1)[-1]], components)
+    if "allOf" in node and len(node["allOf"]) == 1:
+        return resolve(node["allOf"][0], components)
+    if node.get("type") == "object":
+        props = {name: resolve(value, components) for name, value in node.get("properties", {}).items()}
+        return {**node, "properties": props}
+    return node
+
+
+# --- What the victim tenant owns -------------------------------------------------------------
+
+
+@dataclass
+class Victim:
+    """Tenant A's objects the attacks aim at, and the strings that must never leak out of A."""
+
+    schema: str
+    domain: str
+    ids: dict[str, str]  # "user", "kyc_submission", ... -> public id
+    markers: set[str] = field(default_factory=set)  # emails, ids, phones of A
+
+    def leaked_in(self, text: str) -> list[str]:
+        return sorted(marker for marker in self.markers if marker and marker in text)
+
+
+# Path parameters: (path pattern, parameter) -> which of the victim's ids to use.
+PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] = [
+    (re.compile(r"^/api/accounts/users/"), "public_id", lambda v: v.ids["user"]),
+    (re.compile(r"^/api/kyc/submissions/"), "public_id", lambda v: v.ids["kyc_submission"]),
+    # Not tenant data: the shared country configuration (same answer on every domain).
+    (re.compile(r"^/api/countries/"), "code", lambda v: "NG"),
+]
+
+# Body fields that name one of the victim's objects.
+BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id": "user", "wallet": "user",
+                                  "submission": "kyc_submission", "recipient": "user_email"}
+
+
+# Body fields that carry one of the victim's secrets (its refresh token).
+SECRET_FIELDS = {"refresh"}
+
+
+class UncoveredEndpoint(AssertionError):
+    pass
+
+
+def victim_path(endpoint: Endpoint, victim: Victim) -> str:
+    path = endpoint.path
+    for name in endpoint.path_params:
+        for pattern, param, pick in PATH_PARAMETER_IDS:
+            if param == name and pattern.search(endpoint.path):
+                path = path.replace("{" + name + "}", pick(victim))
+                break
+        else:
+            raise UncoveredEndpoint(
+                f"{endpoint.label}: no victim id for path parameter {name!r}; add it to "
+                "tests/support/attack.py PATH_PARAMETER_IDS (and create the object in the victim fixture)")
+    return path
+
+
+def sample_value(name: str, node: dict[str, Any], victim: Victim) -> Any:
+    if name in BODY_FIELD_IDS and BODY_FIELD_IDS[name] in victim.ids:
+        return victim.ids[BODY_FIELD_IDS[name]]
+    if "enum" in node:
+        return node["enum"][-1]
+    kind = node.get("type", "string")
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return victim_body(node, victim)
+    fmt = node.get("format")
+    if fmt == "decimal":
+        return "10.00"
+    if fmt == "uuid":
+        return victim.ids.get("user", "00000000-0000-0000-0000-000000000000")
+    if fmt == "email" or name == "email":
+        return f"attacker-{name}@example.test"
+    if name == "password":
+        return "Attack-password-2026!"
+    if name == "phone":
+        return "+2348039990000"
+    if name == "refresh":
+        return victim.ids.get("refresh", "x")
+    return "x"
+
+
+def victim_body(schema: dict[str, Any] | None, victim: Victim) -> dict[str, Any]:
+    """A body with every property filled, object references pointing at the victim's objects."""
+    if not schema:
+        return {}
+    required = set(schema.get("required", []))
+    return {name: sample_value(name, node, victim) for name, node in schema.get("properties", {}).items()
+            if not node.get("readOnly") and (name in required or name in BODY_FIELD_IDS or name in SECRET_FIELDS)}
+
+
+def references_victim(endpoint: Endpoint) -> bool:
+    """Does the attack on this endpoint aim at one of the victim's objects or secrets (path or body)?"""
+    if any(name in {"public_id", "id", "pk"} for name in endpoint.path_params):
+        return True
+    props = (endpoint.body_schema or {}).get("properties", {})
+    return any(name in BODY_FIELD_IDS or name in SECRET_FIELDS for name in props)
+
+
+# --- Fingerprint of a schema's rows -----------------------------------------------------------
+
+
+def schema_fingerprint(schema: str) -> dict[str, tuple[int, str]]:
+    """Row count and an md5 of every row of every table in ``schema`` (order independent)."""
+    quoted = quote_ident(schema)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                       "AND table_type = 'BASE TABLE' ORDER BY table_name", [schema])
+        tables = [row[0] for row in cursor.fetchall()]
+        result = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                           f'FROM {quoted}."{table}" t')
+            count, digest = cursor.fetchone()
+            result[table] = (count, digest)
+    return result
+
+
+def fingerprint_diff(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> dict[str, Any]:
+    return {table: (before.get(table), after.get(table)) for table in set(before) | set(after)
+            if before.get(table) != after.get(table)}
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    return json.loads(_unb64(token.split(".")[1]))
+
+
+def with_claims_unsigned(token: str, **changes: Any) -> str:
+    """The same token with changed claims and its ORIGINAL signature (what an attacker can do)."""
+    header, payload, signature = token.split(".")
+    claims = {**json.loads(_unb64(payload)), **changes}
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+
+
+def resigned(token: str, **changes: Any) -> str:
+    """The token with changed claims, re-signed with the REAL key (an insider / leaked key scenario)."""
+    claims = {**claims_of(token), **changes}
+    return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm=settings.SIMPLE_JWT["ALGORITHM"])
+
+
+def alg_none(token: str, **changes: Any) -> str:
+    claims = {**claims_of(token), **changes}
+    return f"{_b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{_b64(json.dumps(claims).encode())}."
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One way of reaching tenant A's data from outside A."""
+
+    name: str
+    host: str  # HTTP_HOST
+    token: str
+    extra: tuple[tuple[str, str], ...] = ()  # WSGI environ additions (forged headers)
+    own_domain: bool = False  # the caller is legitimately on its own tenant (B on B)
+
+
+def send(client: Any, attack: Attack, endpoint: Endpoint, path: str, body: dict[str, Any], *,
+         idempotency_key: str) -> Any:
+    headers = {"HTTP_HOST": attack.host, **dict(attack.extra)}
+    if attack.token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {attack.token}"
+    if endpoint.method in ("POST", "PUT", "PATCH"):
+        # A's own key: a replay across tenants would hand back A's stored response.
+        headers["HTTP_IDEMPOTENCY_KEY"] = idempotency_key
+    sender = getattr(client, endpoint.method.lower())
+    if endpoint.method in ("GET", "DELETE"):
+        return sender(path, **headers)
+    return sender(path, json.dumps(body), content_type="application/json", **headers)
+
+
+def error_shape_problems(response: Any) -> list[str]:
+    """Why a 4xx/5xx body is not ``{"error": {"code", "message", "fields"}}`` (empty when it is)."""
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return [f"{response.status_code} body is not JSON: {response.content[:200]!r}"]
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return [f"{response.status_code} body has no error object: {str(body)[:200]}"]
+    problems = []
+    if not isinstance(error.get("code"), str) or not error.get("code"):
+        problems.append("error.code missing")
+    if not isinstance(error.get("message"), str):
+        problems.append("error.message missing")
+    if "fields" not in error or not isinstance(error["fields"], dict):
+        problems.append("error.fields missing or not an object")
+    return problems
+
+
+def labels(endpoints: Iterable[Endpoint]) -> list[str]:
+    return [endpoint.label for endpoint in endpoints]
