@@ -16,7 +16,8 @@ class CountryListView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses=CountryListSerializer, summary="The countries this deployment serves")
+    @extend_schema(responses=CountryListSerializer, summary="The countries this deployment serves",
+                   operation_id="countries_list")
     def get(self, request: Request) -> Response:
         return Response({"results": countries_list()})
 

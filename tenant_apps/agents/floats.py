@@ -171,7 +171,13 @@ def _postings_sum(kind: str, currency: str) -> int:
 
 
 def float_balances(*, reseller: Tenant) -> FloatBalances:
-    row = _float_row(reseller)
+    """Read both sides; a float never opened reads as zero (a read never creates rows)."""
+    with schema_context(_parent_schema(reseller)):
+        row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
+    if row is None:
+        from countries.registry import get_adapter
+
+        return FloatBalances(reseller.schema_name, str(get_adapter(reseller.country).currency), 0, 0)
     with schema_context(_parent_schema(reseller)):
         parent_balance = Account.objects.values_list("balance", flat=True).get(pk=row.account_id)
     with schema_context(reseller.schema_name):

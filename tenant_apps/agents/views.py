@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -117,6 +118,7 @@ def _reseller_of_current_operation(schema: str) -> Tenant:
     return reseller
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class ResellersView(APIView):
     """GET (operator staff of the country operation): resellers and their floats."""
 
@@ -134,6 +136,7 @@ class ResellersView(APIView):
         return Response(body)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class FloatFundView(APIView):
     """POST /api/resellers/<schema>/float (operator finance): credit the reseller's float, both schemas at once."""
 
@@ -154,6 +157,7 @@ class FloatFundView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class MyFloatView(APIView):
     """GET /api/resellers/float (reseller admin): the float at the country operation, both sides."""
 
@@ -186,6 +190,7 @@ def _visible_agents(user):
     return selectors.agent_subtree(agent=me)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class InvitationsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
@@ -202,6 +207,7 @@ class InvitationsView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AcceptInvitationView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -217,6 +223,7 @@ class AcceptInvitationView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AgentsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
@@ -225,6 +232,7 @@ class AgentsView(APIView):
         return Response([agent_body(agent) for agent in agents[:500]])
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AgentDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -245,6 +253,7 @@ class AgentDetailView(APIView):
         return Response(agent_body(agent))
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AgentFundView(APIView):
     """POST /api/agents/<id>/fund: the parent (agent, or the reseller admin for a top-level agent) funds it."""
 
@@ -264,6 +273,7 @@ class AgentFundView(APIView):
                          "amount": money(amount, currency)}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AgentStatementView(APIView):
     """GET /api/agents/me/statement: my wallet lines and commissions."""
 
@@ -286,6 +296,7 @@ class AgentStatementView(APIView):
                          "lines": lines, "commissions": commissions})
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class CommissionReportView(APIView):
     """GET /api/agents/commissions?from=&to=: per agent and level (admin: everyone; agent: its subtree)."""
 
@@ -312,6 +323,7 @@ class CommissionReportView(APIView):
 
 # --- API keys and webhooks ------------------------------------------------------------------------
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class ApiKeysView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -331,6 +343,7 @@ class ApiKeysView(APIView):
         return Response(api_key_body(issued.key, issued.secret), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class ApiKeyActionView(APIView):
     permission_classes = [IsOperatorAdmin]
     action = "rotate"
@@ -343,6 +356,7 @@ class ApiKeyActionView(APIView):
         return Response(api_key_body(api_keys.api_key_revoke(key=key)))
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class WebhooksView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -361,6 +375,7 @@ class WebhooksView(APIView):
                          "secret": secret}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class DeliveriesView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -369,6 +384,7 @@ class DeliveriesView(APIView):
         return Response([delivery_body(d) for d in rows])
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class RedeliverView(APIView):
     permission_classes = [IsOperatorAdmin]
 

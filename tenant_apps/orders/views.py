@@ -8,6 +8,7 @@ import uuid
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -55,6 +56,7 @@ class PurchaseView(APIView):
                         headers={"Location": f"/api/purchases/{order.public_id}"})
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class PurchaseVerifyView(APIView):
     """POST /api/purchase/verify: the name and address on a meter or smartcard, before paying."""
 

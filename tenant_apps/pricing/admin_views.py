@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -41,6 +42,7 @@ def rule_body(rule: PriceRule, currency: str) -> dict:
             "amount": to_decimal_string(rule.value, currency) if rule.mode == RuleMode.FIXED else None}
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class PriceRulesView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -68,6 +70,7 @@ class PriceRulesView(APIView):
         return Response(rule_body(rule, currency), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class PriceRuleDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -82,6 +85,7 @@ class TierSerializer(serializers.Serializer):
     rate_bp = serializers.IntegerField(min_value=0, max_value=10_000)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class CommissionTiersView(APIView):
     """GET the tiers; PUT replaces them all: ``[{"level": 1, "rate_bp": 300}, ...]``."""
 
@@ -107,6 +111,7 @@ class SettingsSerializer(serializers.Serializer):
     allow_below_cost = serializers.BooleanField(required=False)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class PricingSettingsView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -125,6 +130,7 @@ class PricingSettingsView(APIView):
         return self.get(request)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class QuotePreviewView(APIView):
     """GET /api/pricing/quote?product_id=&amount=: the full breakdown (staff only: it shows costs)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -51,6 +52,7 @@ class SubscriptionPagination(PageNumberPagination):
     max_page_size = 100
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class SubscriptionListView(APIView):
     """GET: my subscriptions; POST: subscribe (the first purchase runs at the next beat tick)."""
 
@@ -63,6 +65,7 @@ class SubscriptionListView(APIView):
         sub = services.subscription_create(user=request.user, **serializer.validated_data)
         return Response(subscription_json(sub), status=status.HTTP_201_CREATED)
 
+    @extend_schema(operation_id="subscriptions_list")
     def get(self, request):
         paginator = SubscriptionPagination()
         page = paginator.paginate_queryset(Subscription.objects.filter(user=request.user), request, view=self)
@@ -76,6 +79,7 @@ def _mine(request, public_id: uuid.UUID) -> Subscription:
     return sub
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class SubscriptionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -83,6 +87,7 @@ class SubscriptionDetailView(APIView):
         return Response(subscription_json(_mine(request, public_id)))
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class SubscriptionActionView(APIView):
     """POST /api/subscriptions/<id>/pause|resume|cancel."""
 

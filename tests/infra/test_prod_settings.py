@@ -37,7 +37,8 @@ print(json.dumps({
 
 def prod_env(**extra: str) -> dict[str, str]:
     env = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.prod", DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-                    CORS_ALLOWED_ORIGINS="https://app.nexustop.ng", **extra)
+                    CORS_ALLOWED_ORIGINS="https://app.nexustop.ng",
+                    KYC_ENCRYPTION_KEYS=secrets.token_urlsafe(32), **extra)
     env.pop("SENTRY_DSN", None)
     env.update(extra)
     return env
@@ -72,8 +73,10 @@ def test_production_settings_values_and_sentry_off_without_dsn():
     middleware = values["middleware"]
     assert middleware.index("shared_apps.core.hosts.KnownTenantHostMiddleware") < middleware.index(
         "tenants.middleware.TenantRoutingMiddleware")
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == middleware.index(
-        "django.middleware.security.SecurityMiddleware") + 1
+    # Static files are answered once, before tenant routing (no database hit for a stylesheet).
+    assert middleware.count("whitenoise.middleware.WhiteNoiseMiddleware") == 1
+    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") < middleware.index(
+        "tenants.middleware.TenantRoutingMiddleware")
     assert values["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["db_password"] == "from-secrets-manager"
     assert values["sentry_active"] is False

@@ -27,10 +27,12 @@ def test_margin_of_one_tenant_does_not_change_anothers_prices(host_client, tenan
     Product.objects.create(provider=provider, provider_product_code="iso-1gb", product_type="data",
                            name_en="Isolation 1GB", country="NG", currency="NGN", face_value_minor=100_000,
                            cost_price_minor=100_000)
-    a, b = host_client("ng.localhost"), host_client("quickvend.localhost")
+    # A is the reseller brand (a leaf): its margin must never reach its parent B. (The other way round is
+    # the pricing cascade: a reseller buys at its parent's selling price, so the parent's margin flows down.)
+    a, b = host_client("quickvend.localhost"), host_client("ng.localhost")
     before_a, before_b = _prices(a), _prices(b)
     assert "Isolation 1GB" in before_a and "Isolation 1GB" in before_b
-    with schema_context("ng"):
+    with schema_context("quickvend"):
         PricingSettings.objects.update_or_create(singleton=True, defaults={"margin_bp": 3_700})
     after_a, after_b = _prices(a), _prices(b)
     assert after_a["Isolation 1GB"] != before_a["Isolation 1GB"]  # A's change took effect in A

@@ -96,11 +96,31 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/kyc/submissions/"), "public_id", lambda v: v.ids["kyc_submission"]),
     # Not tenant data: the shared country configuration (same answer on every domain).
     (re.compile(r"^/api/countries/"), "code", lambda v: "NG"),
+    # The victim's reseller (quickvend is ng's reseller brand).
+    (re.compile(r"^/api/resellers/\{schema\}/"), "schema", lambda v: "quickvend"),
+    # UNSEEDED (open work, issue 11): the victim fixture does not yet create orders, subscriptions,
+    # transfers, funding intents, agents, API keys, reseller applications, price rules or webhook
+    # deliveries, so these endpoints are probed with well-formed ids that exist nowhere. They still
+    # prove every identity is refused or answered in the error shape, and that A's rows stay
+    # unchanged, but not yet that A's *real* object is unreachable.
+    (re.compile(r"^/api/(purchases|subscriptions|transfers|wallet/fund)/"), "public_id",
+     lambda v: "00000000-0000-4000-8000-000000000001"),
+    (re.compile(r"^/api/agents/"), "agent_id", lambda v: "00000000-0000-4000-8000-000000000002"),
+    (re.compile(r"^/api/resellers/api-keys/"), "key_id", lambda v: "00000000-0000-4000-8000-000000000003"),
+    (re.compile(r"^/api/resellers/applications/"), "application_id",
+     lambda v: "00000000-0000-4000-8000-000000000004"),
+    (re.compile(r"^/api/pricing/rules/"), "rule_id", lambda v: "999999"),
+    (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: "999999"),
 ]
 
 # Body fields that name one of the victim's objects.
 BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id": "user", "wallet": "user",
                                   "submission": "kyc_submission", "recipient": "user_email"}
+
+
+# Values that make a body well-formed, so the attack reaches the object lookup instead of stopping at
+# validation (e.g. a P2P transfer aimed at A's user, not a malformed bank transfer).
+WELL_FORMED_VALUES: dict[str, str] = {"amount": "10.00", "type": "p2p"}
 
 
 # Body fields that carry one of the victim's secrets (its refresh token).
@@ -128,8 +148,10 @@ def victim_path(endpoint: Endpoint, victim: Victim) -> str:
 def sample_value(name: str, node: dict[str, Any], victim: Victim) -> Any:
     if name in BODY_FIELD_IDS and BODY_FIELD_IDS[name] in victim.ids:
         return victim.ids[BODY_FIELD_IDS[name]]
+    if name in WELL_FORMED_VALUES:
+        return WELL_FORMED_VALUES[name]
     if "enum" in node:
-        return node["enum"][-1]
+        return node["enum"][0]
     kind = node.get("type", "string")
     if kind == "integer":
         return 1

@@ -12,19 +12,14 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shared_apps.core.dburl import database_url
+
 ROOT = Path(settings.PROJECT_ROOT)
 
 
 def child_env(**extra: str) -> dict[str, str]:
     """Environment that points a child process at *this* test database and queue."""
-    db = settings.DATABASES["default"]
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    if host.startswith("/"):
-        url = f"postgres://{db['USER']}@/{db['NAME']}?host={host}&port={port}"
-    else:
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-        url = f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+    url = database_url(settings.DATABASES["default"])
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",

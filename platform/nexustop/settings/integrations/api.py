@@ -18,4 +18,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Airtime, data, bills and wallets for West Africa, per tenant.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every model's "status" choices get their own stable component name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "tenant_apps.agents.models.ApplicationStatus",
+        "CommissionStatusEnum": "tenant_apps.agents.models.CommissionStatus",
+        "DeliveryStatusEnum": "tenant_apps.agents.models.DeliveryStatus",
+        "OrderStatusEnum": "tenant_apps.orders.models.OrderStatus",
+        "AttemptStatusEnum": "tenant_apps.orders.models.AttemptStatus",
+        "FundingStatusEnum": "tenant_apps.wallet.models.FundingStatus",
+        "TransferStatusEnum": "tenant_apps.wallet.models.TransferStatus",
+        "SmsStatusEnum": "tenant_apps.notifications.models.SmsStatus",
+        "HoldStatusEnum": "tenant_apps.ledger.models.HoldStatus",
+        "KycStatusEnum": "tenant_apps.kyc.models.KycStatus",
+        "VerificationStatusEnum": "tenant_apps.kyc.models.VerificationStatus",
+        "SubscriptionStatusEnum": "tenant_apps.subscriptions.models.SubscriptionStatus",
+        "ProviderStatusEnum": "shared_apps.providers.models.ProviderStatus",
+        "TenantStatusEnum": "tenants.models.TenantStatus",
+    },
 }

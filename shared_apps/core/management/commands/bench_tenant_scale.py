@@ -33,6 +33,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from shared_apps.core.dburl import database_url
+
 PREFIX = "bs_"  # schema names of bench tenants; domains are bs-<run>-<n>.localhost
 ROOT = Path(settings.PROJECT_ROOT) if hasattr(settings, "PROJECT_ROOT") else Path(__file__).resolve().parents[4]
 
@@ -58,14 +60,11 @@ def percentile(values: list[float], pct: float) -> float:
 
 def child_env(settings_module: str) -> dict[str, str]:
     """Environment that points a child process at *this* process's database and Redis."""
-    db = settings.DATABASES["default"]
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": settings_module,
         "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"postgres://{auth}@{host}:{port}/{db['NAME']}",
+        "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
