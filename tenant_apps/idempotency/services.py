@@ -97,13 +97,8 @@ def purge_idempotency_keys(*, older_than: timedelta) -> int:
 def purge_idempotency_keys_in_all_tenants() -> dict[str, int]:
     """What the beat task calls: every tenant schema, retention from settings.IDEMPOTENCY_KEY_RETENTION_HOURS."""
     from django.conf import settings
-    from django_tenants.utils import schema_context
 
-    from tenants.selectors import tenant_list
+    from tenants.runner import for_each_tenant
 
     retention = timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
-    results: dict[str, int] = {}
-    for tenant in tenant_list():
-        with schema_context(tenant.schema_name):
-            results[tenant.schema_name] = purge_idempotency_keys(older_than=retention)
-    return results
+    return for_each_tenant(lambda: purge_idempotency_keys(older_than=retention))

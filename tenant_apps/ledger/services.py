@@ -351,12 +351,6 @@ def release_expired_holds(*, now: datetime | None = None, limit: int = 1000) -> 
 
 def release_expired_holds_in_all_tenants(*, now: datetime | None = None) -> dict[str, int]:
     """Run :func:`release_expired_holds` in every tenant schema (what the beat task calls)."""
-    from django_tenants.utils import schema_context
+    from tenants.runner import for_each_tenant
 
-    from tenants.selectors import tenant_list
-
-    results: dict[str, int] = {}
-    for tenant in tenant_list():
-        with schema_context(tenant.schema_name):
-            results[tenant.schema_name] = release_expired_holds(now=now)
-    return results
+    return for_each_tenant(lambda: release_expired_holds(now=now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from countries.registry import get_adapter
 from provider_plugins.interfaces.money import currency_exponent
 
 from .models import DEFAULT_MARGIN_BP, PricingSettings
@@ -26,20 +27,11 @@ def apply_margin_rate_bp(cost_rate_bp: int, margin_bp: int) -> int:
 
 
 def currency_minor_unit(*, currency: str, country: str = "") -> int:
-    """Digits after the decimal point for ``currency``.
-
-    The only place pricing asks: switch to ``countries.registry.get_adapter(country).minor_unit``
-    once the country adapters land (it is used automatically when importable).
-    """
+    """Digits after the decimal point for ``currency``: the country adapter's, when it is that country's currency."""
     if country:
-        try:
-            from countries.registry import get_adapter  # type: ignore[import-not-found]
-        except ImportError:
-            pass
-        else:
-            adapter = get_adapter(country)
-            if getattr(adapter, "currency", currency) in (currency, getattr(adapter, "currency_code", None)):
-                return int(adapter.minor_unit)
+        adapter = get_adapter(country)
+        if str(adapter.currency) == currency:
+            return int(adapter.minor_unit)
     return currency_exponent(currency)
 
 
