@@ -23,6 +23,18 @@ def _free_port(start: int) -> int:
     return port
 
 
+def _ensure_a_browser() -> None:
+    """The browser tests drive a system Chromium when there is one, else Playwright's own build."""
+    import shutil
+
+    if os.environ.get("CHROMIUM_PATH") or os.path.exists("/usr/bin/chromium") or shutil.which("chromium") \
+            or shutil.which("chromium-browser"):
+        return
+    log("no system Chromium: installing Playwright's (python -m playwright install chromium)")
+    if subprocess.call([sys.executable, "-m", "playwright", "install", "chromium"]) != 0:
+        log("could not install Chromium; the browser tests (tests/portal/test_browser.py) will fail")
+
+
 def main() -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
     valkey = None
@@ -42,6 +54,7 @@ def main() -> int:
                 raise SystemExit("embedded Valkey did not start")
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         log(f"embedded Valkey for tests on {port}")
+    _ensure_a_browser()
     args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
     try:
         code = subprocess.call([sys.executable, "-m", "pytest", *args, *sys.argv[1:]], cwd=ROOT)

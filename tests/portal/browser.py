@@ -17,7 +17,24 @@ from tests.support.processes import child_env
 
 ROOT = Path(settings.PROJECT_ROOT)
 ARTIFACTS = ROOT / "test-artifacts" / "portal"
-CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium (CI installs it), ``CHROMIUM_PATH``, or None for Playwright's own build.
+
+    ``make test`` runs ``playwright install chromium`` on machines without a system Chromium.
+    """
+    import os
+    import shutil
+
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+CHROMIUM = chromium_executable()
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 MOBILE = {"width": 360, "height": 780}
