@@ -27,17 +27,14 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
 
+from .local_server import LocalServer, QuietHandler
+
 __all__ = ["Fault", "FaultMode", "SimRequest", "SimResponse", "SimulatorServer", "WebhookSink"]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default backlog of 5 drops SYNs under concurrent clients (1 s retransmits)
 
 
 class FaultMode(enum.StrEnum):
@@ -112,7 +109,7 @@ class SimResponse:
 Handler = Callable[[SimRequest], SimResponse]
 
 
-class SimulatorServer:
+class SimulatorServer(LocalServer):
     """Subclasses register routes in ``routes()`` and sign webhooks in ``sign_webhook``."""
 
     name = "simulator"
@@ -126,53 +123,23 @@ class SimulatorServer:
         self._run_fault: Fault | None = None
         self._ref_faults: dict[str, Fault] = {}
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        self._host, self._port = host, port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host=host, port=port)
+        self.thread_name = f"{self.name}-sim"
         self.route("POST", r"/_simulator/fault", self._control_set_fault)
         self.route("DELETE", r"/_simulator/fault", self._control_clear_fault)
         self.routes()
 
-    # -- lifecycle ---------------------------------------------------------------
-    def start(self) -> SimulatorServer:
+    # -- lifecycle (LocalServer) -------------------------------------------------
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # keep-alive + split header/body writes would hit delayed ACKs
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        class _Handler(QuietHandler):
             def _handle(self) -> None:
                 simulator._serve(self)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self._server = _Server((self._host, self._port), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"{self.name}-sim",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> SimulatorServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server, "simulator not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return _Handler
 
     # -- routing -----------------------------------------------------------------
     def routes(self) -> None:
@@ -329,22 +296,22 @@ class SimulatorServer:
         return statuses
 
 
-class WebhookSink:
-    """A tiny receiving HTTP server that records every request (method, path, headers, body)."""
+class WebhookSink(LocalServer):
+    """A tiny receiving HTTP server that records every request (method, path, headers, body); started at once."""
+
+    thread_name = "webhook-sink"
 
     def __init__(self, status: int = 200) -> None:
+        super().__init__()
         self.status = status
         self.received: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self.start()
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         sink = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # keep-alive + split header/body writes would hit delayed ACKs
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        class _Handler(QuietHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -357,15 +324,11 @@ class WebhookSink:
 
             do_POST = do_PUT = _handle
 
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return _Handler
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/webhook"
+        return f"{super().url}/webhook"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.stop()

@@ -33,9 +33,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .local_server import LocalServer, QuietHandler
 
 __all__ = ["SUFFIX_FAULTS", "Delivery", "FaultMode", "Request", "Response", "SimulatorServer"]
 
@@ -111,14 +113,15 @@ class _Abort(Exception):
     """Close the connection without answering."""
 
 
-class SimulatorServer:
+class SimulatorServer(LocalServer):
     """Base class: subclass, set ``name``, and implement ``route(request, fault)``."""
 
     name = "simulator"
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_seconds: float = 0.0,
                  hang_seconds: float = 2.0, pending_requeries: int = 1) -> None:
-        self.host, self.requested_port = host, port
+        super().__init__(host=host, port=port)
+        self.thread_name = f"sim-{self.name}"
         self.latency_seconds = latency_seconds
         self.hang_seconds = hang_seconds
         self.pending_requeries = pending_requeries
@@ -128,51 +131,22 @@ class SimulatorServer:
         self._fault = FaultMode.NONE
         self._fault_times: int | None = None
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle -------------------------------------------------------------------
-    def start(self) -> SimulatorServer:
+    # --- lifecycle (LocalServer) ------------------------------------------------------
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, fmt, *args):  # quiet: tests assert on logs
-                return
-
-            def _handle(self):
+        class Handler(QuietHandler):
+            def _handle(self) -> None:
                 simulator._dispatch(self)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self._server = ThreadingHTTPServer((self.host, self.requested_port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"sim-{self.name}", daemon=True)
-        self._thread.start()
-        return self
+        return Handler
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> SimulatorServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "simulator not started"
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().stop()
 
     # --- faults ----------------------------------------------------------------------
     def set_fault(self, mode: FaultMode | str, *, times: int | None = None) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 import hmac
 import itertools
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlparse
+
+from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 from .connector import sign
 
@@ -28,9 +29,12 @@ MODES = {"ok", "slow", "timeout", "unavailable", "authority_down", "bad_auth"}
 KNOWN_ID_TYPES = {"BVN", "NIN_V2", "NIN", "GHANA_CARD", "NATIONAL_ID"}
 
 
-class KycVerifierSimulator:
+class KycVerifierSimulator(LocalServer):
+    thread_name = "kyc-simulator"
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, partner_id: str = "1001",
                  api_key: str = "sim-kyc-key", timeout_sleep: float = 5.0) -> None:
+        super().__init__(host=host, port=port)
         self.partner_id = partner_id
         self.api_key = api_key
         self.mode = "ok"
@@ -38,27 +42,6 @@ class KycVerifierSimulator:
         self.jobs: list[dict[str, Any]] = []
         self._ids = itertools.count(700_000_001)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> KycVerifierSimulator:
-        threading.Thread(target=self._server.serve_forever, name="kyc-simulator", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> KycVerifierSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -101,58 +84,34 @@ class KycVerifierSimulator:
                      "DOB": "1990-01-01", "Actions": {"Verify_ID_Number": "Verified",
                                                       "Return_Personal_Info": "Returned"}}
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet: bodies hold id numbers
-                return
-
-            def _reply(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    parsed = json.loads(self.rfile.read(length) if length else b"{}")
-                except ValueError:
-                    return {}
-                return parsed if isinstance(parsed, dict) else {}
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 path = urlparse(self.path).path
-                body = self._body()
+                body = self.read_json_object()
                 if path == "/v1/id_verification":
-                    self._reply(*simulator._verify(body))
+                    self.reply(*simulator._verify(body))
                 elif path == "/_sim/mode":
                     try:
                         simulator.set_mode(str(body.get("mode", "")))
                     except ValueError as exc:
-                        self._reply(400, {"error": str(exc)})
+                        self.reply(400, {"error": str(exc)})
                         return
-                    self._reply(200, {"mode": simulator.mode})
+                    self.reply(200, {"mode": simulator.mode})
                 else:
-                    self._reply(404, {"error": "Not found"})
+                    self.reply(404, {"error": "Not found"})
 
             def do_GET(self) -> None:
                 path = urlparse(self.path).path
                 if path == "/_sim/jobs":
                     with simulator._lock:
-                        self._reply(200, {"jobs": list(simulator.jobs)})
+                        self.reply(200, {"jobs": list(simulator.jobs)})
                 elif path == "/health":
-                    self._reply(200, {"status": "ok", "mode": simulator.mode})
+                    self.reply(200, {"status": "ok", "mode": simulator.mode})
                 else:
-                    self._reply(404, {"error": "Not found"})
+                    self.reply(404, {"error": "Not found"})
 
         return Handler
 
@@ -166,12 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     simulator = KycVerifierSimulator(host=args.host, port=args.port, partner_id=args.partner_id,
                                      api_key=args.api_key).start()
-    print(f"KYC verifier simulator on {simulator.url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator, f"KYC verifier simulator on {simulator.url}")
 
 
 if __name__ == "__main__":

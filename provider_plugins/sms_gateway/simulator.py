@@ -18,22 +18,27 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
-import json
 import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 MODES = {"ok", "slow", "timeout", "unavailable", "reject", "bad_auth", "low_balance"}
 
 
-class SmsGatewaySimulator:
+class SmsGatewaySimulator(LocalServer):
     """Start with ``start()`` (port 0 picks a free one), read ``url``, stop with ``stop()``."""
+
+    thread_name = "sms-simulator"
+
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str = "sim-sms-key",
                  timeout_sleep: float = 5.0) -> None:
+        super().__init__(host=host, port=port)
         self.api_key = api_key
         self.mode = "ok"
         self.timeout_sleep = timeout_sleep
@@ -41,29 +46,6 @@ class SmsGatewaySimulator:
         self._messages: list[dict[str, Any]] = []
         self._ids = itertools.count(9_122_821_270_554_876_000)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> SmsGatewaySimulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sms-simulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> SmsGatewaySimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -117,70 +99,45 @@ class SmsGatewaySimulator:
                 f"<table><tr><th>time (UTC)</th><th>to</th><th>from</th><th>text</th></tr>{rows}</table>"
                 "</body></html>")
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet: bodies hold OTPs
-                return
-
-            def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    parsed = json.loads(raw or b"{}")
-                except ValueError:
-                    return {}
-                return parsed if isinstance(parsed, dict) else {}
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 path = urlparse(self.path).path
-                body = self._body()
+                body = self.read_json_object()
                 if path == "/api/sms/send":
                     status, answer = simulator._send(body)
-                    try:
-                        self._reply(status, answer)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client gave up (timeout mode)
+                    self.reply(status, answer)
                 elif path == "/_sim/mode":
                     try:
                         simulator.set_mode(str(body.get("mode", "")))
                     except ValueError as exc:
-                        self._reply(400, {"message": str(exc)})
+                        self.reply(400, {"message": str(exc)})
                         return
-                    self._reply(200, {"mode": simulator.mode})
+                    self.reply(200, {"mode": simulator.mode})
                 else:
-                    self._reply(404, {"message": "Not found"})
+                    self.reply(404, {"message": "Not found"})
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
                 if parsed.path in ("/", "/outbox"):
-                    self._reply(200, simulator._outbox_html(), "text/html; charset=utf-8")
+                    self.reply(200, simulator._outbox_html(), "text/html; charset=utf-8")
                 elif parsed.path == "/outbox.json":
                     to = parse_qs(parsed.query).get("to", [None])[0]
-                    self._reply(200, {"messages": simulator.messages(to)})
+                    self.reply(200, {"messages": simulator.messages(to)})
                 elif parsed.path == "/health":
-                    self._reply(200, {"status": "ok", "mode": simulator.mode})
+                    self.reply(200, {"status": "ok", "mode": simulator.mode})
                 else:
-                    self._reply(404, {"message": "Not found"})
+                    self.reply(404, {"message": "Not found"})
 
             def do_DELETE(self) -> None:
                 if urlparse(self.path).path == "/outbox":
                     with simulator._lock:
                         simulator._messages.clear()
-                    self._reply(200, {"cleared": True})
+                    self.reply(200, {"cleared": True})
                 else:
-                    self._reply(404, {"message": "Not found"})
+                    self.reply(404, {"message": "Not found"})
 
         return Handler
 
@@ -192,12 +149,7 @@ def main() -> None:
     parser.add_argument("--api-key", default="sim-sms-key")
     args = parser.parse_args()
     simulator = SmsGatewaySimulator(host=args.host, port=args.port, api_key=args.api_key).start()
-    print(f"SMS simulator on {simulator.url} (outbox: {simulator.url}/outbox)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator, f"SMS simulator on {simulator.url} (outbox: {simulator.url}/outbox)")
 
 
 if __name__ == "__main__":
