@@ -27,7 +27,34 @@ PAGE_MESSAGES = {
                                            "Open the page again to start a new one."),
     "idempotency_in_flight": gettext_noop("This form is already being sent. Wait a moment."),
     "idempotency_key_invalid": gettext_noop("This form has expired. Open the page again."),
+    "duplicate_purchase": gettext_noop("You bought this for this number a moment ago. "
+                                       "Tick “Yes, buy it again” to buy it once more."),
+    "recipient_network_mismatch": gettext_noop("This number is on another network than the product's; "
+                                               "choose that network's product."),
 }
+# Service messages the money pages show (English msgids; the catalogues translate them).
+SERVICE_MESSAGES = (
+    gettext_noop("The wallet does not hold enough funds for this operation."),
+    gettext_noop("This product does not exist or is not on sale."),
+    gettext_noop("The recipient's number is not valid here."),
+    gettext_noop("This product needs the meter or smartcard number."),
+    gettext_noop("The provider does not know this meter or smartcard number."),
+    gettext_noop("The biller cannot be reached right now; try again in a moment."),
+    gettext_noop("No provider can deliver this product right now."),
+    gettext_noop("No user of this site has that phone number or email."),
+    gettext_noop("You cannot send money to yourself."),
+    gettext_noop("Only an active subscription can be paused."),
+    gettext_noop("Only a paused subscription can be resumed."),
+    gettext_noop("This payment method is not available here."),
+    gettext_noop("The payment gateway could not be reached. Nothing was charged; try again."),
+    gettext_noop("The amount is outside this product's range."),
+    gettext_noop("This product needs an amount."),
+    gettext_noop("Not found by the biller."),
+    gettext_noop("Unknown recipient."),
+    gettext_noop("That is you."),
+    gettext_noop("Required."),
+    gettext_noop("Out of range."),
+)
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 

@@ -115,6 +115,13 @@ def _products_context(kind: str, phone: str, form=None, selected: int | None = N
             "selected": selected, "typed": bool((phone or "").strip()), "form": form}
 
 
+def _duplicate(form) -> bool:
+    """Show the "buy it again" box only after the service said it looks like a double purchase."""
+    from .once import PAGE_MESSAGES
+
+    return form.is_bound and str(_(PAGE_MESSAGES["duplicate_purchase"])) in form.non_field_errors()
+
+
 @page_requires(IsTenantUser)
 def buy_hub(request):
     return page(request, "portal/shop/hub.html")
@@ -136,7 +143,7 @@ def buy(request, kind: str):
             def purchase() -> str:
                 order = order_services.purchase_create(
                     user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
-                    amount_minor=amount, source="portal")
+                    amount_minor=amount, confirm_duplicate=data["confirm_duplicate"], source="portal")
                 return reverse("portal:receipt", args=[order.public_id])
 
             try:
@@ -147,7 +154,8 @@ def buy(request, kind: str):
                 return redirect(url)
     phone = form.data.get("recipient_phone", "") if form.is_bound else form.initial.get("recipient_phone", "")
     selected = form.cleaned_data.get("product_id") if form.is_bound and hasattr(form, "cleaned_data") else None
-    context = {"form": form, "title": KINDS[kind], "gift": gift, **_products_context(kind, phone, form, selected)}
+    context = {"form": form, "title": KINDS[kind], "gift": gift, "duplicate": _duplicate(form),
+               **_products_context(kind, phone, form, selected)}
     return page(request, "portal/shop/buy.html", context, status=400 if form.errors else 200)
 
 
@@ -198,7 +206,8 @@ def pay_bill(request, kind: str):
                 def purchase() -> str:
                     order = order_services.purchase_create(
                         user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
-                        amount_minor=amount, customer_number=data["customer_number"], source="portal")
+                        amount_minor=amount, customer_number=data["customer_number"],
+                        confirm_duplicate=data["confirm_duplicate"], source="portal")
                     return reverse("portal:receipt", args=[order.public_id])
 
                 try:
@@ -207,7 +216,8 @@ def pay_bill(request, kind: str):
                     show_service_error(form, error)
                 else:
                     return redirect(url)
-    context = {"form": form, "title": title, "kind": kind, "check": check, "electricity": electricity}
+    context = {"form": form, "title": title, "kind": kind, "check": check, "electricity": electricity,
+               "duplicate": _duplicate(form)}
     return page(request, "portal/shop/bill.html", context, status=400 if form.errors else 200)
 
 

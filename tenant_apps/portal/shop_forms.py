@@ -50,6 +50,7 @@ class BuyForm(OnceMixin, StyledForm):
     product_id = forms.IntegerField(label=_("Product"), min_value=1,
                                     error_messages={"required": _("Choose a product.")})
     amount = AmountField()
+    confirm_duplicate = forms.BooleanField(label=_("Yes, buy it again"), required=False)
 
 
 class BillForm(OnceMixin, StyledForm):
@@ -59,6 +60,7 @@ class BillForm(OnceMixin, StyledForm):
     amount = AmountField()
     recipient_phone = forms.CharField(label=_("Phone for the receipt"), max_length=20,
                                       widget=forms.TextInput(attrs=PHONE_ATTRS))
+    confirm_duplicate = forms.BooleanField(label=_("Yes, buy it again"), required=False)
 
     def __init__(self, *args, products, number_label, needs_amount: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -108,6 +108,11 @@ def test_buy_airtime_double_submit_buys_once(host_client, tenants, catalog):
     receipt = client.get(first["Location"]).content.decode()
     assert "₦98.94" in receipt and "Processing" in receipt
     assert 'hx-trigger="every 2s"' in receipt  # pending: the status block polls
+    again = {**body, "idempotency_key": form_key(client.get("/buy/airtime"))}  # a new form, the same purchase
+    duplicate = client.post("/buy/airtime", again)
+    assert duplicate.status_code == 400 and 'name="confirm_duplicate"' in duplicate.content.decode()
+    assert client.post("/buy/airtime", {**again, "confirm_duplicate": "on"}).status_code == 302
+    assert len(orders_of(user)) == 2
 
 
 def test_purchase_errors_show_on_the_form_and_buy_nothing(host_client, tenants, catalog):
@@ -119,7 +124,7 @@ def test_purchase_errors_show_on_the_form_and_buy_nothing(host_client, tenants, 
     assert poor.status_code == 400 and "does not hold enough funds" in poor.content.decode(), alerts(poor)
     mismatch = client.post("/buy/airtime", {"idempotency_key": key, "recipient_phone": "08051234567",
                                             "product_id": catalog.products["vt_airtime"].pk, "amount": "10"})
-    assert mismatch.status_code == 400 and "Not a MTN number." in mismatch.content.decode()
+    assert mismatch.status_code == 400 and "on another network" in mismatch.content.decode()
     assert orders_of(user) == [] and available(user) == 5_000
     french = logged_in(host_client, user)
     french.post("/profile", {"preferred_language": "fr"})
