@@ -147,6 +147,26 @@ def test_gift_to_another_number(host_client, tenants, catalog):
     assert order.recipient_phone == "+234" + friend[1:] and order.product_type == "data"
 
 
+def test_cross_network_gift_products_are_offered_for_any_number(host_client, tenants, catalog):
+    from shared_apps.catalog.models import Product
+
+    gift = Product.objects.create(provider=catalog.vtpass_provider, provider_product_code=f"gift-{uuid.uuid4().hex}",
+                                  product_type="airtime", name="Gift airtime (any network)", country="NG",
+                                  currency="NGN", operator="gift", min_amount_minor=5_000,
+                                  max_amount_minor=5_000_000, cost_rate_bp=9_700)
+    user = customer(500_000)
+    client = logged_in(host_client, user)
+    glo = client.get("/buy/airtime/products", {"recipient_phone": "08051234567"}).content.decode()
+    assert f'value="{gift.pk}"' in glo and f'value="{catalog.products["vt_glo_airtime"].pk}"' in glo
+    assert "Any network" in glo
+    page = client.get("/buy/airtime?gift=1")
+    response = client.post("/buy/airtime", {"idempotency_key": form_key(page), "gift": "1", "amount": "200",
+                                            "recipient_phone": "08051234567", "product_id": gift.pk})
+    assert response.status_code == 302, alerts(response)
+    [order] = orders_of(user)
+    assert order.operator == "gift" and order.recipient_phone == "+2348051234567"
+
+
 def test_electricity_verifies_the_meter_before_paying(host_client, tenants, catalog):
     user = customer(1_000_000)
     client = logged_in(host_client, user)
