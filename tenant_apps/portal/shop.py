@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from countries.errors import InvalidPhoneNumber
 from shared_apps.catalog.models import ProductType
@@ -215,7 +216,7 @@ def pay_bill(request, kind: str):
                 except ApiError as error:
                     show_service_error(form, error)
                 else:
-                    return redirect(url)
+                    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {"form": form, "title": title, "kind": kind, "check": check, "electricity": electricity,
                "duplicate": _duplicate(form)}
     return page(request, "portal/shop/bill.html", context, status=400 if form.errors else 200)

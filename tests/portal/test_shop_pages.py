@@ -187,8 +187,13 @@ def test_electricity_verifies_the_meter_before_paying(host_client, tenants, cata
     assert orders_of(user) == []  # checking moves no money
     wrong = client.post("/pay/electricity", {**body, "customer_number": "1111111110000", "action": "verify"})
     assert wrong.status_code == 400 and "Not found by the biller." in wrong.content.decode(), alerts(wrong)
-    paid = client.post("/pay/electricity", {**body, "action": "pay"})
-    assert paid.status_code == 302
+    in_place = client.post("/pay/electricity", {**body, "action": "verify"}, HTTP_HX_REQUEST="true")
+    assert "TESTMETER1" in in_place.content.decode()  # htmx swaps the form in place (hx-select)
+    paid = client.post("/pay/electricity", {**body, "action": "pay"}, HTTP_HX_REQUEST="true")
+    assert paid.status_code == 200 and paid["HX-Redirect"].startswith("/orders/")
+    replay = client.post("/pay/electricity", {**body, "action": "pay"})  # a second click: the same receipt
+    assert replay.status_code == 302 and replay["Location"] == paid["HX-Redirect"]
+    paid = replay
     [order] = orders_of(user)
     assert order.customer_name == "TESTMETER1" and order.product_type == "electricity"
     with schema_context("ng"):  # as the worker would record it: the receipt shows token and units
