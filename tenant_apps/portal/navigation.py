@@ -33,6 +33,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("portal:backoffice-kyc", _("KYC review"), (IsOperatorSupport,), "back_office"),
     NavItem("portal:profile", _("Profile"), (IsTenantUser,), "customer"),  # everyone's, shown last
 ]
+# Customer money pages (shop.py, money.py): before Profile.
+NAV_ITEMS[-1:-1] = [
+    NavItem("portal:buy", _("Buy"), (IsTenantUser,), "customer"),
+    NavItem("portal:history", _("History"), (IsTenantUser,), "customer"),
+    NavItem("portal:transfers", _("Send money"), (IsTenantUser,), "customer"),
+    NavItem("portal:subscriptions", _("Subscriptions"), (IsTenantUser,), "customer"),
+]
 
 
 def nav_for(request) -> list[dict]:

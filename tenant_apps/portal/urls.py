@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import backoffice, views
+from . import backoffice, money, shop, views
 
 app_name = "portal"
 
@@ -20,4 +20,17 @@ urlpatterns = [
     path("back-office/users", backoffice.users, name="backoffice-users"),
     path("back-office/kyc", backoffice.kyc_queue, name="backoffice-kyc"),
     path("back-office/kyc/<uuid:public_id>/decide", backoffice.kyc_decide_page, name="backoffice-kyc-decide"),
+    # Customer money pages (shop.py, money.py)
+    path("buy", shop.buy_hub, name="buy"),
+    path("buy/<str:kind>", shop.buy, name="buy-kind"),
+    path("buy/<str:kind>/products", shop.buy_products, name="buy-products"),
+    path("pay/<str:kind>", shop.pay_bill, name="pay-bill"),
+    path("orders", shop.history, name="history"),
+    path("orders/<uuid:public_id>", shop.receipt, name="receipt"),
+    path("orders/<uuid:public_id>/status", shop.receipt_status, name="receipt-status"),
+    path("wallet/fund", money.fund, name="fund"),
+    path("wallet/fund/<uuid:public_id>", money.funding, name="funding"),
+    path("transfers", money.transfers, name="transfers"),
+    path("subscriptions", money.subscriptions, name="subscriptions"),
+    path("subscriptions/<uuid:public_id>/<str:action>", money.subscription_action, name="subscription-action"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user, outbox_code
@@ -17,6 +18,67 @@ from tests.ledger.conftest import test_database_is_set_up
 from .browser import screenshot
 
 __all__ = ["test_database_is_set_up"]  # first: makes pytest-django create the test database for live_db
+
+
+@pytest.fixture(scope="module")
+def purchase_stack(django_db_setup, django_db_blocker):
+    """What a first purchase needs behind the pages: VTPass/MTN (NG) and the aggregator (SN) simulators with
+    their synced catalogs, the Paystack simulator as NG's checkout, and one real Celery worker (as tests/orders)."""
+    from django.test import override_settings
+
+    from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS
+    from provider_plugins.paystack import PaystackSimulator
+    from shared_apps.catalog.services import catalog_sync_provider
+    from shared_apps.providers.models import Provider, ProviderStatus
+    from shared_apps.providers.services import provider_register
+    from tenant_apps.wallet.demo import gateway_provider_spec
+    from tests.orders.conftest import build_stack
+    from tests.support.processes import celery_worker
+
+    sims, stack, env = build_stack(django_db_blocker)
+    paystack = PaystackSimulator().start()
+    extra = []
+    try:
+        with django_db_blocker.unblock():
+            extra.append(provider_register(**gateway_provider_spec(country="NG", key="paystack", base_url=paystack.url,
+                                                                   priority=1)))
+            senegal = provider_register(name=f"Aggregator SN {stack.breaker_prefix[-6:]}", country="SN",
+                                        plugin_key="aggregator", base_url=sims.aggregator.url,
+                                        capabilities=["airtime", "data"], credentials=dict(DEFAULT_CREDENTIALS),
+                                        options={"countries": ["SN"]}, routing_priority=1, timeout_seconds=2)
+            catalog_sync_provider(provider_id=senegal.pk)
+            extra.append(senegal)
+        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix), celery_worker(**env) as worker:
+            stack.worker, stack.paystack = worker, paystack
+            yield stack
+    finally:
+        with django_db_blocker.unblock():
+            stack.retire()
+            Provider.objects.filter(pk__in=[p.pk for p in extra]).update(status=ProviderStatus.DISABLED)
+        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator, paystack):
+            sim.stop()
+
+
+def buy_airtime(page, base: str, *, amount: str, network: str, shot: str) -> None:
+    """From the wallet: Buy -> airtime for my own number (network detected as it is typed) -> the receipt,
+    which turns from processing to delivered in place (htmx polling, no reload)."""
+    page.get_by_role("link", name=re.compile("Buy airtime|Crédit, internet")).first.click()
+    page.locator("a[href='/buy/airtime']").first.click()
+    page.wait_for_url(f"{base}/buy/airtime")
+    number = page.locator("#id_recipient_phone")
+    own = number.input_value()
+    number.fill("")
+    number.press_sequentially(own, delay=10)  # htmx asks the server for the network as the number is typed
+    page.get_by_test_id("network").filter(has_text=network).wait_for()
+    page.get_by_test_id("offers").locator("input[type=radio]").first.check()
+    page.locator("#id_amount").fill(amount)
+    screenshot(page, f"{shot}-6-buy-airtime-360")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    url = page.url
+    page.locator("#receipt-status[data-final=true]").wait_for(timeout=30_000)  # swapped in place
+    assert page.url == url  # no reload, no navigation
+    screenshot(page, f"{shot}-7-receipt-360")
 
 def server_user(schema: str, **fields):
     """A committed user whose password the server process can check.
@@ -68,10 +130,10 @@ def log_in(page, base: str, email: str, *, expect_success: bool = True) -> None:
         raise AssertionError(f"login of {email} refused on {base}: {alerts}")
 
 
-def test_sign_up_with_phone_otp_to_the_wallet_on_ng(live_db, portal_url, new_page, sms_simulator):
+def test_sign_up_to_first_airtime_purchase_on_ng(live_db, portal_url, new_page, sms_simulator, purchase_stack):
     base = portal_url.format(host="ng.localhost")
     page = new_page(mobile=True)
-    phone = unique_phone()
+    phone = f"0803{uuid.uuid4().int % 10_000:04d}123"  # an MTN number no simulator treats as a fault
     email = f"browser-{uuid.uuid4().hex[:8]}@example.com"
     sign_up(page, base, email=email, phone=phone, e164="+234" + phone[1:], sms_simulator=sms_simulator, shot="ng")
     assert page.get_by_test_id("available").inner_text() == "₦0.00"
@@ -84,9 +146,32 @@ def test_sign_up_with_phone_otp_to_the_wallet_on_ng(live_db, portal_url, new_pag
         from tenant_apps.accounts.models import User
 
         assert User.objects.get(email=email).phone_verified_at is not None
+    page.set_viewport_size({"width": 360, "height": 780})
+    # Fund the wallet through the gateway's checkout page (the Paystack simulator), then come back.
+    page.get_by_role("link", name="Add money").click()
+    page.locator("#id_amount").fill("1000")
+    page.locator("#id_gateway").select_option("paystack")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url(f"{purchase_stack.paystack.url}/**")
+    screenshot(page, "ng-5-checkout")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url(re.compile(r"/wallet/fund/[0-9a-f-]{36}"))
+    page.locator("[data-testid=funding-status][data-status=succeeded]").wait_for()
+    page.goto(f"{base}/wallet")
+    assert page.get_by_test_id("available").inner_text() == "₦1,000.00"
+    buy_airtime(page, base, amount="100", network="MTN Nigeria", shot="ng")
+    assert page.get_by_test_id("order-status").inner_text() == "Delivered"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    with schema_context("ng"):
+        from tenant_apps.orders.models import Order
+
+        order = Order.objects.get(user__email=email)
+        assert order.status == "settled" and order.recipient_phone == "+234" + phone[1:]
+    page.goto(f"{base}/wallet")
+    assert page.get_by_test_id("available").inner_text() == "₦901.06"  # 1 000.00 - 98.94 (the tenant's price)
 
 
-def test_the_same_journey_in_french_on_sn(live_db, portal_url, new_page, sms_simulator):
+def test_the_same_journey_in_french_on_sn(live_db, portal_url, new_page, sms_simulator, purchase_stack):
     base = portal_url.format(host="sn.localhost")
     page = new_page(mobile=True, locale="fr-SN")
     phone = f"77{uuid.uuid4().int % 10_000_000:07d}"
@@ -99,6 +184,22 @@ def test_the_same_journey_in_french_on_sn(live_db, portal_url, new_page, sms_sim
     assert page.get_by_test_id("available").inner_text().replace("\u202f", " ").replace("\xa0", " ") == "0 CFA"
     assert page.get_by_test_id("statement-empty").inner_text() == "Aucune opération pour l'instant."
     screenshot(page, "sn-3-wallet-360")
+    # Orange Money's checkout is a mobile push in Senegal: the wallet is credited through the service here.
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+    with schema_context("sn"):
+        from tenant_apps.accounts.models import User
+
+        user = User.objects.get(phone="+221" + phone)
+        fund_wallet(wallet=wallet_for(user=user), amount=5_000, reference=f"browser-sn-{uuid.uuid4().hex}")
+    page.reload()
+    buy_airtime(page, base, amount="500", network="Orange", shot="sn")
+    assert page.get_by_test_id("order-status").inner_text() == "Livré"
+    assert page.get_by_role("heading", name="Reçu").is_visible()
+    with schema_context("sn"):
+        from tenant_apps.orders.models import Order
+
+        assert Order.objects.get(user=user).status == "settled"
 
 
 def test_operator_approves_a_kyc_upgrade(live_db, portal_url, new_page, tmp_path):

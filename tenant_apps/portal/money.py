@@ -1,0 +1,189 @@
+"""Customer money pages: wallet funding through a gateway checkout, P2P transfers, subscriptions.
+
+Thin views over the API's services: ``wallet.funding.funding_start`` /
+``funding_refresh``, ``wallet.transfers.p2p_transfer``, ``subscriptions.services``.
+Money-moving forms run once per rendered form (``once.run_once``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shared_apps.core.errors import ApiError
+from shared_apps.core.templatetags.ui import money as format_money
+from tenant_apps.accounts.permissions import IsTenantUser, PhoneVerified
+from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.subscriptions import services as subscription_services
+from tenant_apps.subscriptions.models import Subscription
+from tenant_apps.wallet.funding import funding_refresh, funding_start
+from tenant_apps.wallet.gateways import tenant_payment_gateways
+from tenant_apps.wallet.models import FUNDING_FINAL, FundingIntent, Transfer
+from tenant_apps.wallet.transfers import p2p_transfer
+
+from .access import page_requires
+from .once import run_once, show_service_error
+from .shop import offers_for
+from .shop_forms import FundForm, SubscriptionForm, TransferForm, amount_minor
+from .views import page
+
+NOTIFY_PATHS = {"orange_money": "/webhook/orange", "mtn_momo": "/webhook/mtn_momo"}  # as POST /api/wallet/fund
+
+
+# --- funding ----------------------------------------------------------------------------------
+
+@page_requires(IsTenantUser, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def fund(request):
+    gateways = [(row["gateway"], row["name"]) for row in tenant_payment_gateways()]
+    form = FundForm(request.POST or None, gateways=gateways)
+    if request.method == "POST" and form.is_valid():
+        amount = amount_minor(form, required=True)
+        if not form.errors:
+            gateway = form.cleaned_data["gateway"]
+
+            def start() -> str:
+                notify = NOTIFY_PATHS.get(gateway, "")
+                intent = funding_start(user=request.user, amount_minor=amount, currency=tenant_currency().code,
+                                       gateway_key=gateway, callback_url=request.build_absolute_uri("/wallet/fund/"),
+                                       notify_url=request.build_absolute_uri(notify) if notify else "")
+                return intent.authorization_url or reverse("portal:funding", args=[intent.public_id])
+
+            try:
+                url, _replayed = run_once(request, form, start)
+            except ApiError as error:
+                show_service_error(form, error)
+            else:
+                return redirect(url)  # the gateway's checkout page (its simulator in the demo)
+    return page(request, "portal/money/fund.html", {"form": form, "gateways": gateways},
+                status=400 if form.errors else 200)
+
+
+def _intent_or_404(request, public_id) -> FundingIntent:
+    intent = FundingIntent.objects.filter(public_id=public_id, user=request.user).first()
+    if intent is None:
+        raise Http404
+    if intent.status not in FUNDING_FINAL:
+        intent = funding_refresh(intent=intent)  # verified with the gateway, credited at most once
+    return intent
+
+
+@page_requires(IsTenantUser)
+@require_GET
+def funding(request, public_id):
+    """Where the gateway sends the customer back; pending payments update in place (htmx polling)."""
+    intent = _intent_or_404(request, public_id)
+    context = {"intent": intent, "final": intent.status in FUNDING_FINAL}
+    if request.htmx:
+        return render(request, "portal/money/_funding_status.html", context)
+    return page(request, "portal/money/funding.html", context)
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+def transfers_for(user):
+    return (Transfer.objects.filter(Q(sender=user) | Q(recipient_user=user))
+            .select_related("sender", "recipient_user").order_by("-created_at", "-id"))
+
+
+@page_requires(IsTenantUser, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def transfers(request):
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        amount = amount_minor(form, required=True)
+        if not form.errors:
+            def send() -> str:
+                row = p2p_transfer(sender=request.user, recipient=form.cleaned_data["recipient"].strip(),
+                                   amount_minor=amount)
+                return f"{reverse('portal:transfers')}?sent={row.public_id}"
+
+            try:
+                url, _replayed = run_once(request, form, send)
+            except ApiError as error:
+                show_service_error(form, error)
+            else:
+                return redirect(url)
+    rows = list(transfers_for(request.user)[:20])
+    sent = request.GET.get("sent")
+    if sent and any(str(row.public_id) == sent and row.sender_id == request.user.pk for row in rows):
+        row = next(row for row in rows if str(row.public_id) == sent)
+        messages.success(request, _("Sent %(amount)s.") % {"amount": format_money(row.amount_minor, row.currency)})
+    return page(request, "portal/money/transfers.html", {"form": form, "rows": rows},
+                status=400 if form.errors else 200)
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+def _subscription_products() -> list[tuple[int, str]]:
+    choices = []
+    for kind in ("airtime", "data"):
+        for offer in offers_for(product_type=kind):
+            label = offer.name if offer.price_minor is None else \
+                f"{offer.name} — {format_money(offer.price_minor, offer.currency)}"
+            choices.append((offer.id, label))
+    return choices
+
+
+@page_requires(IsTenantUser, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def subscriptions(request):
+    form = SubscriptionForm(request.POST or None, initial={"recipient_phone": request.user.phone or ""},
+                            products=_subscription_products())
+    if request.method == "POST" and form.is_valid():
+        amount = amount_minor(form)
+        if not form.errors:
+            data = form.cleaned_data
+
+            def create() -> str:
+                subscription_services.subscription_create(
+                    user=request.user, product_id=data["product_id"], frequency=data["frequency"],
+                    recipient_phone=data["recipient_phone"], amount_minor=amount, end_date=data.get("end_date"))
+                return reverse("portal:subscriptions")
+
+            try:
+                url, replayed = run_once(request, form, create)
+            except ApiError as error:
+                show_service_error(form, error)
+            else:
+                if not replayed:
+                    messages.success(request, _("Subscription created."))
+                return redirect(url)
+    rows = Subscription.objects.filter(user=request.user).order_by("-created_at", "-id")[:50]
+    return page(request, "portal/money/subscriptions.html", {"form": form, "rows": rows},
+                status=400 if form.errors else 200)
+
+
+SUBSCRIPTION_ACTIONS = {
+    "pause": subscription_services.subscription_pause,
+    "resume": subscription_services.subscription_resume,
+    "cancel": subscription_services.subscription_cancel,
+}
+
+
+@page_requires(IsTenantUser, PhoneVerified)
+@require_POST
+def subscription_action(request, public_id, action: str):
+    service = SUBSCRIPTION_ACTIONS.get(action)
+    sub = Subscription.objects.filter(user=request.user, public_id=public_id).first()
+    if service is None or sub is None:
+        raise Http404
+    error = None
+    try:
+        sub = service(subscription=sub)
+    except ApiError as exc:
+        error = _(str(exc.message))
+    if request.htmx:
+        return render(request, "portal/money/_subscription_row.html", {"sub": sub, "error": error},
+                      status=409 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("portal:subscriptions")
+
+
+__all__ = ["fund", "funding", "subscription_action", "subscriptions", "transfers"]

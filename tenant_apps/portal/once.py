@@ -1,0 +1,106 @@
+"""Money-moving forms run at most once: a hidden idempotency key per form render.
+
+The page twin of ``idempotency.decorators.idempotent``: the same
+``run_idempotently`` service (one row per (user, key), same transaction as the
+business writes, a concurrent twin refused). A double submit of one rendered
+form replays the first answer (a redirect to its receipt) instead of buying twice;
+a service error rolls everything back (the key is not stored) and is shown on
+the form, which keeps its key so a corrected retry still runs once.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django import forms
+from django.utils.translation import gettext_noop
+
+from tenant_apps.idempotency.errors import IdempotencyKeyInvalid
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+
+FIELD = "idempotency_key"
+# The API's idempotency messages speak of headers; a page says it in the customer's words.
+PAGE_MESSAGES = {
+    "idempotency_key_reused": gettext_noop("This form was already sent with other details. "
+                                           "Open the page again to start a new one."),
+    "idempotency_in_flight": gettext_noop("This form is already being sent. Wait a moment."),
+    "idempotency_key_invalid": gettext_noop("This form has expired. Open the page again."),
+    "duplicate_purchase": gettext_noop("You bought this for this number a moment ago. "
+                                       "Tick “Yes, buy it again” to buy it once more."),
+    "recipient_network_mismatch": gettext_noop("This number is on another network than the product's; "
+                                               "choose that network's product."),
+}
+# Service messages the money pages show (English msgids; the catalogues translate them).
+SERVICE_MESSAGES = (
+    gettext_noop("The wallet does not hold enough funds for this operation."),
+    gettext_noop("This product does not exist or is not on sale."),
+    gettext_noop("The recipient's number is not valid here."),
+    gettext_noop("This product needs the meter or smartcard number."),
+    gettext_noop("The provider does not know this meter or smartcard number."),
+    gettext_noop("The biller cannot be reached right now; try again in a moment."),
+    gettext_noop("No provider can deliver this product right now."),
+    gettext_noop("No user of this site has that phone number or email."),
+    gettext_noop("You cannot send money to yourself."),
+    gettext_noop("Only an active subscription can be paused."),
+    gettext_noop("Only a paused subscription can be resumed."),
+    gettext_noop("This payment method is not available here."),
+    gettext_noop("The payment gateway could not be reached. Nothing was charged; try again."),
+    gettext_noop("The amount is outside this product's range."),
+    gettext_noop("This product needs an amount."),
+    gettext_noop("Not found by the biller."),
+    gettext_noop("Unknown recipient."),
+    gettext_noop("That is you."),
+    gettext_noop("Required."),
+    gettext_noop("Out of range."),
+)
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def new_key() -> str:
+    return f"page-{uuid.uuid4().hex}"
+
+
+class OnceMixin:
+    """Adds the hidden ``idempotency_key`` field (a fresh key on every unbound render)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[FIELD] = forms.CharField(widget=forms.HiddenInput, max_length=255, initial=new_key())
+
+
+def run_once(request, form: forms.Form, execute: Callable[[], str]) -> tuple[str, bool]:
+    """Run ``execute`` (returns the URL to go to) once per (user, form key); returns (url, replayed).
+
+    Raises the service's ``ApiError`` (nothing stored) or ``IdempotencyInFlight`` /
+    ``IdempotencyKeyReused`` for the caller to show on the form.
+    """
+    key = form.cleaned_data.get(FIELD) or ""
+    if not _VALID_KEY.match(key):
+        raise IdempotencyKeyInvalid()
+    data = {name: value for name, value in form.cleaned_data.items() if name != FIELD}
+    fingerprint = Fingerprint(method="POST", path=request.path, body_hash=body_hash(data))
+
+    def stored() -> StoredResponse:
+        return StoredResponse(303, {"url": execute()}, {})
+
+    response, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=stored)
+    return response.body["url"], replayed
+
+
+def show_service_error(form: forms.Form, error) -> None:
+    """A service's ApiError on a money form: its message on top, field messages on the fields this form has.
+
+    Fields the form does not have (the ledger's ``account`` id...) are internal detail, never shown.
+    """
+    from django.utils.translation import gettext
+
+    if error.code in PAGE_MESSAGES:
+        form.add_error(None, gettext(PAGE_MESSAGES[error.code]))
+        return
+    form.add_error(None, gettext(str(error.message)))
+    for field, field_messages in (error.fields or {}).items():
+        if field in form.fields and field != FIELD:
+            for message in field_messages:
+                form.add_error(field, gettext(str(message)))
