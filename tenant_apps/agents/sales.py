@@ -38,6 +38,9 @@ def order_reference(order) -> str:
 
 def order_breakdown(order) -> dict | None:
     """The quote the settlement actually used: the current provider attempt's, else the order's."""
+    settled = getattr(order, "settled_quote", None)  # set by the orders service when it settles
+    if isinstance(settled, dict) and "lines" in settled:
+        return settled
     attempts = getattr(order, "attempts", None)
     if attempts is not None and getattr(order, "attempt_count", 0) and hasattr(attempts, "filter"):
         attempt = attempts.filter(number=order.attempt_count).first()

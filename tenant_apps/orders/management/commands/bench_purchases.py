@@ -16,6 +16,7 @@ the bench tenant's data are committed and left there (unique references per run)
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,59 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far (Linux /proc); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and its children (gunicorn workers), from /proc."""
+    found = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            found.extend(child for c in children for child in _descendants(int(c)))
+    except OSError:
+        pass
+    return found
+
+
+class CpuMeter:
+    """CPU seconds per role (web, worker, simulator, PostgreSQL backends of this database, bench client)."""
+
+    def __init__(self, roles: dict[str, list[int]]) -> None:
+        self.roles = roles
+        self.start = self._sample()
+
+    @staticmethod
+    def _db_backends() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            return [row[0] for row in cursor.fetchall()]
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        sample = {role: {p: _proc_cpu(p) for pid in pids for p in _descendants(pid)}
+                  for role, pids in self.roles.items()}
+        sample["postgres"] = {pid: _proc_cpu(pid) for pid in self._db_backends()}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        sample["client"] = {0: usage.ru_utime + usage.ru_stime}
+        return sample
+
+    def used(self) -> dict[str, float]:
+        end = self._sample()
+        # A process that started after the first sample counts from zero; one that exited is lost (rare:
+        # web and worker processes and pooled database connections live through the run).
+        return {role: sum(cpu - self.start.get(role, {}).get(pid, 0.0) for pid, cpu in pids.items())
+                for role, pids in end.items()}
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -183,8 +237,11 @@ class Command(BaseCommand):
                         raise CommandError(web_log.read_text()[-3000:]) from None
                     time.sleep(0.3)
             time.sleep(2.0)  # let the Celery workers connect
+            meter = CpuMeter({"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]})
+            load_before = os.getloadavg()
             results = self._drive(base, schema, product.pk, users, opts)
-            self._report(schema, results, opts, sim_url)
+            results["load"] = (load_before, os.getloadavg())
+            self._report(schema, results, opts, sim_url, meter)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -243,7 +300,7 @@ class Command(BaseCommand):
         duration = time.monotonic() - began
         return {"accepted": accepted, "refused": refused, "duration": duration}
 
-    def _report(self, schema: str, results: dict, opts, sim_url: str) -> None:
+    def _report(self, schema: str, results: dict, opts, sim_url: str, meter: CpuMeter) -> None:
         from tenant_apps.orders.models import FINAL_STATUSES, Order
 
         accepted = results["accepted"]
@@ -255,6 +312,7 @@ class Command(BaseCommand):
                 if not open_count or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
+            cpu = meter.used()  # every order final: the worker's share is complete
             rows = list(Order.objects.filter(public_id__in=ids).values_list("status", "created_at", "final_at"))
             with connection.cursor() as cursor:
                 cursor.execute("SELECT COUNT(*) FROM (SELECT currency FROM ledger_posting GROUP BY currency "
@@ -283,5 +341,14 @@ class Command(BaseCommand):
         if finals:
             out(f"time to final status: p50 {_pct(finals, 50) * 1000:.1f} ms, p99 {_pct(finals, 99) * 1000:.1f} ms, "
                 f"max {max(finals) * 1000:.1f} ms ({len(finals)}/{len(rows)} final)")
+        if accepted:
+            per = {role: seconds * 1000 / len(accepted) for role, seconds in cpu.items()}
+            server = per["web"] + per["worker"] + per["postgres"]
+            out("CPU per accepted purchase: " + ", ".join(f"{role} {ms:.1f} ms" for role, ms in per.items())
+                + f"; server side (web + worker + postgres) {server:.1f} ms -> ceiling on 2 idle cores "
+                f"~{2000 / server:.0f}/s (with simulator and client on the same cores "
+                f"~{2000 / sum(per.values()):.0f}/s)")
+        (before, after) = results["load"]
+        out(f"load average at start {before[0]:.2f}, at end {after[0]:.2f} (1 min)")
         out(f"statuses: {statuses}; simulator deliveries: {deliveries}; "
             f"unbalanced currencies: {unbalanced}; wallets off their postings: {drifted}")
