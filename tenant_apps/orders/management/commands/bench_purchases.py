@@ -126,6 +126,9 @@ class Command(BaseCommand):
         parser.add_argument("--celery-concurrency", type=int, default=24)
         parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
         parser.add_argument("--final-timeout", type=float, default=120.0)
+        parser.add_argument("--floor-seconds", type=float, default=0.0,
+                            help="first drive GET /health and GET /api/wallet this long each and print the web "
+                                 "CPU per request: the framework's floor under the purchase figures")
 
     # --- setup -----------------------------------------------------------------------------
     def _tenant(self, schema: str):
@@ -237,6 +240,8 @@ class Command(BaseCommand):
                         raise CommandError(web_log.read_text()[-3000:]) from None
                     time.sleep(0.3)
             time.sleep(2.0)  # let the Celery workers connect
+            if opts["floor_seconds"]:
+                self._floor(base, schema, users, opts, procs[1].pid)
             meter = CpuMeter({"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]})
             load_before = os.getloadavg()
             results = self._drive(base, schema, product.pk, users, opts)
@@ -252,6 +257,39 @@ class Command(BaseCommand):
                     proc.kill()
 
     # --- load ----------------------------------------------------------------------------------
+    def _floor(self, base: str, schema: str, users, opts, web_pid: int) -> None:
+        """Web CPU per request of a no-op (``/health``) and of an authenticated read (``/api/wallet``)."""
+        for path, auth in (("/health", False), ("/api/wallet", True)):
+            meter = CpuMeter({"web": [web_pid]})
+            count = [0]
+            lock = threading.Lock()
+            stop_at = time.monotonic() + opts["floor_seconds"]
+
+            def client(index: int, path: str = path, auth: bool = auth, stop_at: float = stop_at,
+                       lock: threading.Lock = lock, count: list = count) -> None:
+                session = requests.Session()
+                headers = {"Host": f"{schema}.localhost"}
+                if auth:
+                    headers["Authorization"] = f"Bearer {users[index % len(users)][1]}"
+                done = 0
+                while time.monotonic() < stop_at:
+                    if session.get(f"{base}{path}", headers=headers, timeout=30).status_code == 200:
+                        done += 1
+                with lock:
+                    count[0] += done
+
+            began = time.monotonic()
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(opts["clients"])]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            used = meter.used()
+            n = max(count[0], 1)
+            self.stdout.write(f"floor GET {path}: {count[0] / (time.monotonic() - began):.0f}/s, web CPU "
+                              f"{used['web'] * 1000 / n:.2f} ms/request, postgres {used['postgres'] * 1000 / n:.2f} "
+                              f"ms/request, client {used['client'] * 1000 / n:.2f} ms/request")
+
     def _drive(self, base: str, schema: str, product_id: int, users, opts) -> dict:
         accepted: list[tuple[str, float]] = []
         refused: dict[int, int] = {}
