@@ -43,6 +43,7 @@ class VerifySerializer(serializers.Serializer):
     customer_number = serializers.CharField(max_length=40)
 
 
+PLAIN_STATUSES = ["processing", "delivered", "refunded"]
 PLAIN_STATUS = {
     OrderStatus.CREATED: "processing", OrderStatus.HELD: "processing", OrderStatus.SUBMITTED: "processing",
     OrderStatus.PENDING: "processing", OrderStatus.MANUAL_REVIEW: "processing", OrderStatus.SUCCEEDED: "delivered",
@@ -88,7 +89,7 @@ class OrderSerializer(serializers.Serializer):
     """For the OpenAPI schema only (responses are built by ``order_json``)."""
 
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["processing", "delivered", "refunded"])
+    status = serializers.ChoiceField(choices=PLAIN_STATUSES)
     state = serializers.ChoiceField(choices=OrderStatus.choices)
     message = serializers.CharField()
     product_id = serializers.IntegerField()
@@ -108,7 +109,7 @@ class OrderSerializer(serializers.Serializer):
 
 
 class OrderFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["processing", "delivered", "refunded"], required=False)
+    status = serializers.ChoiceField(choices=PLAIN_STATUSES, required=False)
     product_type = serializers.CharField(required=False)
     recipient_phone = serializers.CharField(required=False)
     date_from = serializers.DateField(required=False)
@@ -116,8 +117,11 @@ class OrderFilterSerializer(serializers.Serializer):
 
 
 # --- staff (manual-review queue) -----------------------------------------------------------------
+STAFF_STATUS_FILTER = ["review", *OrderStatus.values]
+
+
 class StaffOrderFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["review", *OrderStatus.values], required=False,
+    status = serializers.ChoiceField(choices=STAFF_STATUS_FILTER, required=False,
                                      help_text="A machine state, or `review`: the manual-review queue.")
     q = serializers.CharField(required=False, max_length=120,
                               help_text="Order id, recipient number, customer number, provider reference, "
