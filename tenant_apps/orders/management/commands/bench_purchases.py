@@ -120,10 +120,11 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
         parser.add_argument("--rate", type=float, default=0.0, help="target purchases/s in total (0 = flat out)")
         parser.add_argument("--users", type=int, default=200)
-        parser.add_argument("--web-workers", type=int, default=3)
-        parser.add_argument("--web-threads", type=int, default=1)
+        # Defaults: the best of the configurations measured on 2 cores (docs/benchmarks.md).
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-threads", type=int, default=4)
         parser.add_argument("--celery-workers", type=int, default=1)
-        parser.add_argument("--celery-concurrency", type=int, default=24)
+        parser.add_argument("--celery-concurrency", type=int, default=16)
         parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
         parser.add_argument("--final-timeout", type=float, default=120.0)
         parser.add_argument("--floor-seconds", type=float, default=0.0,
