@@ -284,15 +284,44 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
         order.hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=order.reference, savepoint=False,
                                 holds=_system_account(AccountKind.HOLDS, quote.currency),
                                 metadata={"order": str(public_id)})
-        order.save(force_insert=True)
-        OrderTransition.objects.bulk_create([
-            OrderTransition(order=order, from_status="", to_status=OrderStatus.CREATED, source=source, created_at=now),
-            OrderTransition(order=order, from_status=OrderStatus.CREATED, to_status=OrderStatus.HELD, source=source,
-                            reason=f"hold {quote.price_minor} {quote.currency}", created_at=now),
-        ])
-        OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
+        held = f"hold {quote.price_minor} {quote.currency}"
+        _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
+                          source=source, now=now)
         _on_commit_task(_tasks().order_submit_task, order.pk)
     return order
+
+
+def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, source: str, now: datetime) -> None:
+    """INSERT the order, its first transitions (in order) and its outbox row in ONE statement.
+
+    Same rows as ``order.save()`` + ``bulk_create(transitions)`` + ``OrderOutbox.create()``
+    (values prepared by each field, as the ORM would), two round trips and three ORM
+    compilations fewer on every purchase.
+    """
+    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    quote_name = connection.ops.quote_name
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(transitions))
+    sql = (
+        f"WITH o AS (INSERT INTO {quote_name(Order._meta.db_table)} "  # noqa: S608 (model metadata only)
+        f"({', '.join(quote_name(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id), "
+        f"t AS (INSERT INTO {quote_name(OrderTransition._meta.db_table)} "
+        "(order_id, from_status, to_status, reason, source, created_at) "
+        f"SELECT o.id, v.f, v.t, v.r, %s, %s FROM o CROSS JOIN (VALUES {rows}) AS v(n, f, t, r) ORDER BY v.n), "
+        f"b AS (INSERT INTO {quote_name(OrderOutbox._meta.db_table)} "
+        "(order_id, created_at, enqueued_at, enqueue_count) SELECT o.id, %s, %s, 1 FROM o) "
+        "SELECT id FROM o"
+    )
+    params = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
+    params += [source, now]
+    for number, (from_status, to_status, reason) in enumerate(transitions):
+        params += [number, from_status, to_status, reason[:200]]
+    params += [now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        order.pk = cursor.fetchone()[0]
+    order._state.adding = False
+    order._state.db = connection.alias
 
 
 # --- submitting ---------------------------------------------------------------------------------
