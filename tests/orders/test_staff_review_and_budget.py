@@ -21,7 +21,7 @@ from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, tr
 FUNDS = 200_000
 # What one purchase may cost in SQL statements (BEGIN/COMMIT included). Measured: acceptance 18
 # (+1 search_path switch), worker 21 (+1 tenant lookup under schema_context). Before issue 7's diet:
-# 41 and 31. A new query on the hot path must earn its place: raise these only with a reason.
+# 41 and 33. A new query on the hot path must earn its place: raise these only with a reason.
 ACCEPTANCE_MAX_STATEMENTS = 19
 WORKER_MAX_STATEMENTS = 22
 
