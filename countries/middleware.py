@@ -75,3 +75,16 @@ class TenantLocaleMiddleware(LocaleMiddleware):
         # Don't leak this request's language into whatever the thread runs next.
         translation.deactivate()
         return response
+
+
+class OverridesMemoMiddleware:
+    """Country overrides read once per request (``countries.overrides.overrides_memo``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .overrides import overrides_memo
+
+        with overrides_memo():
+            return self.get_response(request)

@@ -7,7 +7,10 @@ own handle on the same cache with a schema-independent key.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 from functools import cache
 
 from django.core.cache import caches
@@ -37,8 +40,32 @@ def load_overrides() -> dict[str, dict]:
     return {row.country: row.as_override() for row in CountryOverride.objects.all()}
 
 
+# Inside ``overrides_memo()`` (one HTTP request: countries.middleware.OverridesMemoMiddleware)
+# the overrides are read from Redis once, not once per get_adapter() call (a purchase made ~6).
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("countries_overrides_memo", default=None)
+
+
+@contextlib.contextmanager
+def overrides_memo() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def effective_overrides() -> dict[str, dict]:
     """The database is the truth; Redis only saves the query (and is skipped if it is down)."""
+    memo = _memo.get()
+    if memo is not None and "data" in memo:
+        return memo["data"]
+    data = _effective_overrides()
+    if memo is not None:
+        memo["data"] = data
+    return data
+
+
+def _effective_overrides() -> dict[str, dict]:
     store = override_cache()
     try:
         data = store.get(CACHE_KEY)
@@ -55,6 +82,9 @@ def effective_overrides() -> dict[str, dict]:
 
 
 def _drop() -> None:
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
     try:
         override_cache().delete(CACHE_KEY)
     except Exception:

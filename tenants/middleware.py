@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.shortcuts import render
 from django.utils import translation
@@ -21,8 +24,41 @@ def wants_json(request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+# hostname -> (expires at, tenant): saves the domain query (and a search_path switch) per request.
+_routing_cache: dict[str, tuple[float, object]] = {}
+_ROUTING_CACHE_MAX = 1000
+
+
+def clear_routing_cache(**_kwargs) -> None:
+    """Forget every cached host now and again after commit (a Tenant or Domain row changed)."""
+    _routing_cache.clear()
+    if connection.in_atomic_block:
+        connection.on_commit(_routing_cache.clear)
+
+
 class TenantRoutingMiddleware(TenantMainMiddleware):
-    """django-tenants' middleware, answering an unknown host with a clean 404."""
+    """django-tenants' middleware, answering an unknown host with a clean 404.
+
+    The host -> tenant lookup is cached per process for ``TENANT_ROUTING_CACHE_SECONDS``
+    (a suspension or domain change made by another process shows within that time; in
+    this process at once). Only committed rows are cached: a lookup made inside a
+    transaction (tests, or a caller's atomic block) is not stored.
+    """
+
+    def get_tenant(self, domain_model, hostname):
+        ttl = settings.TENANT_ROUTING_CACHE_SECONDS
+        if ttl <= 0:
+            return super().get_tenant(domain_model, hostname)
+        now = time.monotonic()
+        hit = _routing_cache.get(hostname)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        tenant = super().get_tenant(domain_model, hostname)
+        if not connection.in_atomic_block:
+            if len(_routing_cache) >= _ROUTING_CACHE_MAX:
+                _routing_cache.clear()
+            _routing_cache[hostname] = (now + ttl, tenant)
+        return tenant
 
     def no_tenant_found(self, request, hostname):
         return error_response("unknown_tenant", _("No tenant is served at this address."), 404)

@@ -158,6 +158,13 @@ def ensure_public_tenant(*, domain: str = "localhost", name: str = "NexusTop Hea
     return tenant
 
 
+def _routing_changed() -> None:
+    """A queryset update() sends no post_save: drop the routing middleware's host cache explicitly."""
+    from .middleware import clear_routing_cache
+
+    clear_routing_cache()
+
+
 def tenant_suspend(*, tenant: Tenant, reason: str) -> Tenant:
     if tenant.kind == TenantKind.HEAD_OFFICE:
         raise TenantProvisioningError("The head office cannot be suspended.", code="cannot_suspend_public")
@@ -165,11 +172,13 @@ def tenant_suspend(*, tenant: Tenant, reason: str) -> Tenant:
         raise TenantProvisioningError("Give a reason for the suspension.", code="missing_reason", field="reason")
     Tenant.objects.filter(pk=tenant.pk).update(
         status=TenantStatus.SUSPENDED, suspended_at=timezone.now(), suspension_reason=reason.strip()[:255])
+    _routing_changed()
     tenant.refresh_from_db()
     return tenant
 
 
 def tenant_reactivate(*, tenant: Tenant) -> Tenant:
     Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.ACTIVE, suspended_at=None, suspension_reason="")
+    _routing_changed()
     tenant.refresh_from_db()
     return tenant

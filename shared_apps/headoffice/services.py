@@ -17,6 +17,7 @@ from django.db import transaction
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_set_credentials
 from tenant_apps.audit.services import audit_record
+from tenants.middleware import clear_routing_cache
 from tenants.models import Tenant, hex_colour
 from tenants.services import (
     Branding,
@@ -75,6 +76,7 @@ def console_tenant_branding(*, actor: Any, tenant: Tenant, branding: Branding, r
     changed = sorted(name for name, value in values.items() if getattr(tenant, name) != value)
     with transaction.atomic():
         Tenant.objects.filter(pk=tenant.pk).update(**values)
+        clear_routing_cache()  # update() sends no post_save
         audit_record(action=ConsoleAction.TENANT_BRANDING_CHANGED, request=request, actor=actor,
                      subject_type="tenant", subject_id=tenant.schema_name, details={"changed": changed})
     tenant.refresh_from_db()

@@ -49,6 +49,10 @@ class NotAReseller(ApiError):
 
 
 def current_tenant() -> Tenant | None:
+    tenant = getattr(connection, "tenant", None)
+    # Routing middleware / tenant-schemas-celery already loaded it: no query.
+    if isinstance(tenant, Tenant) and tenant.pk and tenant.schema_name == connection.schema_name:
+        return tenant
     return Tenant.objects.select_related("parent").filter(schema_name=connection.schema_name).first()
 
 

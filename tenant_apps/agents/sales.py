@@ -20,8 +20,9 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from .floats import current_tenant, draw_float
-from .services import claw_back_commissions, post_commissions
-from .webhooks import enqueue_event
+from .models import WebhookSubscription
+from .services import claw_back_commissions, commission_lines, post_commissions
+from .webhooks import enqueue_event, subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def order_reference(order) -> str:
 
 def order_breakdown(order) -> dict | None:
     """The quote the settlement actually used: the current provider attempt's, else the order's."""
+    settled = getattr(order, "settled_quote", None)  # set by the orders service when it settles
+    if isinstance(settled, dict) and "lines" in settled:
+        return settled
     attempts = getattr(order, "attempts", None)
     if attempts is not None and getattr(order, "attempt_count", 0) and hasattr(attempts, "filter"):
         attempt = attempts.filter(number=order.attempt_count).first()
@@ -65,8 +69,23 @@ def _payload(order, breakdown: dict | None, status: str) -> dict:
             "recipient": getattr(order, "recipient_phone", "") or getattr(order, "recipient", "") or ""}
 
 
+def _nothing_to_do(breakdown: dict | None, event: str) -> bool:
+    """No commission, not a reseller brand, no webhook subscriber: skip the (empty) transaction.
+
+    The common case for a direct customer's purchase: one SELECT instead of BEGIN + SELECT + COMMIT.
+    """
+    if breakdown is None or commission_lines(breakdown):
+        return False
+    tenant = current_tenant()
+    if tenant is None or tenant.kind == "reseller_brand":
+        return False
+    return not subscribed(WebhookSubscription.objects.filter(is_active=True), event)
+
+
 def handle_order_settled(*, order) -> None:
     ref, breakdown = order_reference(order), order_breakdown(order)
+    if _nothing_to_do(breakdown, "order.settled"):
+        return
     with transaction.atomic():
         if breakdown is not None:
             post_commissions(order_ref=ref, breakdown=breakdown)

@@ -165,7 +165,7 @@ def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
 
 # --- commissions ----------------------------------------------------------------------------------
 
-def _commission_lines(breakdown: dict) -> list[tuple[str, int, int]]:
+def commission_lines(breakdown: dict) -> list[tuple[str, int, int]]:
     """``[(agent public id, level, amount)]`` from a PriceQuote breakdown."""
     lines = []
     for line in breakdown.get("lines", ()):
@@ -177,7 +177,7 @@ def _commission_lines(breakdown: dict) -> list[tuple[str, int, int]]:
 
 def post_commissions(*, order_ref: str, breakdown: dict) -> int:
     """Pay each agent's commission from commissions payable to its agent wallet, once per order."""
-    shares = _commission_lines(breakdown)
+    shares = commission_lines(breakdown)
     if not shares:
         return 0
     currency = breakdown["currency"]

@@ -66,11 +66,15 @@ def verify_signature_header(*, secret: str, body: bytes, header: str, tolerance:
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
+def subscribed(subscriptions, event: str) -> list[WebhookSubscription]:
+    return [subscription for subscription in subscriptions
+            if event in subscription.events or "*" in subscription.events]
+
+
 def enqueue_event(*, event: str, payload: dict) -> list[WebhookDelivery]:
     """A delivery per matching subscription, sent by Celery after the current transaction commits."""
     deliveries = [WebhookDelivery.objects.create(subscription=subscription, event=event, payload=payload)
-                  for subscription in WebhookSubscription.objects.filter(is_active=True)
-                  if event in subscription.events or "*" in subscription.events]
+                  for subscription in subscribed(WebhookSubscription.objects.filter(is_active=True), event)]
     for delivery in deliveries:
         _schedule(delivery)
     return deliveries

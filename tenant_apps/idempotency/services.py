@@ -72,18 +72,17 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint,
                     fingerprint.method, fingerprint.path, fingerprint.body_hash):
                 raise IdempotencyKeyReused()
             return StoredResponse(existing.response_status, existing.response_body, existing.response_headers), True
-        row = IdempotencyKey.objects.create(user=user, key=key, method=fingerprint.method, path=fingerprint.path,
-                                            body_hash=fingerprint.body_hash, state=KeyState.IN_FLIGHT)
+        # The advisory lock keeps twins out until we commit, so the key row is written once, at the
+        # end, already completed (no IN_FLIGHT insert + UPDATE: one statement less per request).
         response = execute()
         if response.status >= 400:
             transaction.set_rollback(True)
             return response, False
-        row.state = KeyState.COMPLETED
-        row.response_status = response.status
-        row.response_body = response.body
-        row.response_headers = {k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS}
-        row.completed_at = timezone.now()
-        row.save(update_fields=["state", "response_status", "response_body", "response_headers", "completed_at"])
+        IdempotencyKey.objects.create(
+            user=user, key=key, method=fingerprint.method, path=fingerprint.path, body_hash=fingerprint.body_hash,
+            state=KeyState.COMPLETED, response_status=response.status, response_body=response.body,
+            response_headers={k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS},
+            completed_at=timezone.now())
         return response, False
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
@@ -28,9 +30,44 @@ def kyc_satisfied_requirements(*, user: User) -> set[str]:
 
 def kyc_current_tier(*, user: User) -> Any | None:
     """The highest tier of the country whose requirements are all met (None: not even the phone)."""
-    satisfied = kyc_satisfied_requirements(user=user)
+    return tier_for_requirements(kyc_satisfied_requirements(user=user))
+
+
+def tier_for_requirements(satisfied: set[str]) -> Any | None:
     reachable = [tier for tier in current_adapter().kyc_tiers if set(tier.requires) <= satisfied]
     return max(reachable, key=lambda tier: tier.level) if reachable else None
+
+
+@dataclass(frozen=True)
+class SpendState:
+    """What a KYC check needs, read in one statement (``kyc_spend_state``)."""
+
+    satisfied: set[str]
+    spent_today: int
+    reference_exists: bool
+
+
+def kyc_spend_state(*, user: User, currency: str, reference: str) -> SpendState:
+    """Satisfied requirements, today's spend and whether ``reference`` was counted: one round trip.
+
+    Same answers as ``kyc_satisfied_requirements`` + ``kyc_spent_today`` + an existence check
+    (the purchase hot path; call it after locking the user row so the sum is current).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ARRAY(SELECT s.scheme FROM kyc_kycsubmission s WHERE s.user_id = %s AND s.status = %s), "
+            "ARRAY(SELECT d.kind FROM kyc_kycdocument d JOIN kyc_kycsubmission s ON s.id = d.submission_id "
+            "      WHERE s.user_id = %s AND s.status = %s), "
+            "(SELECT COALESCE(SUM(amount_minor), 0) FROM kyc_kycspend "
+            "  WHERE user_id = %s AND currency = %s AND occurred_at >= %s), "
+            "EXISTS(SELECT 1 FROM kyc_kycspend WHERE user_id = %s AND reference = %s)",
+            [user.pk, KycStatus.APPROVED, user.pk, KycStatus.APPROVED, user.pk, currency, _today_start(),
+             user.pk, reference])
+        schemes, kinds, spent, exists = cursor.fetchone()
+    satisfied: set[str] = {"phone"} if user.phone_verified_at is not None else set()
+    satisfied.update(schemes)
+    satisfied.update(DOCUMENT_REQUIREMENTS[kind] for kind in kinds if kind in DOCUMENT_REQUIREMENTS)
+    return SpendState(satisfied=satisfied, spent_today=int(spent or 0), reference_exists=bool(exists))
 
 
 def _today_start() -> datetime:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from countries.errors import InvalidKycNumber
@@ -35,7 +35,7 @@ from .models import (
     KycSubmission,
     VerificationStatus,
 )
-from .selectors import kyc_current_tier, kyc_spent_today
+from .selectors import kyc_current_tier, kyc_spend_state, kyc_spent_today, tier_for_requirements
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,13 @@ def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
     Returns the tier. Call it before moving money; record the movement with
     ``kyc_record_spend`` in the same transaction (or use ``kyc_reserve``).
     """
+    adapter = _check_amount_currency(amount_minor, currency)
+    tier = kyc_current_tier(user=user)
+    return _check_tier(adapter, tier, amount_minor=amount_minor, currency=currency,
+                       spent=lambda: kyc_spent_today(user=user, currency=currency))
+
+
+def _check_amount_currency(amount_minor: int, currency: str) -> Any:
     adapter = current_adapter()
     if currency != adapter.currency:
         raise ApiError(f"This site works in {adapter.currency}.", code="currency_mismatch",
@@ -204,7 +211,10 @@ def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise ApiError("Some fields are invalid.", code="invalid_amount",
                        fields={"amount": ["The amount must be a positive whole number of minor units."]})
-    tier = kyc_current_tier(user=user)
+    return adapter
+
+
+def _check_tier(adapter: Any, tier: Any, *, amount_minor: int, currency: str, spent: Any) -> Any:
     if tier is None:
         raise KycLimitExceeded("Verify your phone number before moving money.",
                                fields={"amount": ["No verification level yet."]})
@@ -212,7 +222,7 @@ def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
         raise KycLimitExceeded(
             f"The most you can move at once at {tier.name} is {adapter.format_amount(tier.single_limit_minor)}.",
             fields={"amount": [f"Single limit: {adapter.from_minor(tier.single_limit_minor)} {currency}."]})
-    spent = kyc_spent_today(user=user, currency=currency)
+    spent = spent()
     if spent + amount_minor > tier.daily_limit_minor:
         left = max(tier.daily_limit_minor - spent, 0)
         raise KycLimitExceeded(
@@ -240,15 +250,26 @@ def kyc_release_spend(*, user: User, reference: str) -> KycSpend | None:
     return release
 
 
-def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str) -> KycSpend:
-    """Check and record in one step, serialised per user (row lock) so two requests cannot both pass."""
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        if KycSpend.objects.filter(user=user, reference=reference).exists():
-            return KycSpend.objects.get(user=user, reference=reference)
-        kyc_check_limits(user=user, amount_minor=amount_minor, currency=currency)
-        return kyc_record_spend(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
+def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str,
+                savepoint: bool = True) -> KycSpend:
+    """Check and record in one step, serialised per user (row lock) so two requests cannot both pass.
 
+    Three statements: lock the user row; read tier inputs, today's spend and the reference in
+    one SELECT (a new snapshot, after the lock: a concurrent spend has committed); insert the
+    spend. ``savepoint=False`` for a caller that holds the transaction and rolls it all back on
+    any error (a purchase): no SAVEPOINT/RELEASE round trips.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+        state = kyc_spend_state(user=user, currency=currency, reference=reference)
+        if state.reference_exists:
+            return KycSpend.objects.get(user=user, reference=reference)
+        adapter = _check_amount_currency(amount_minor, currency)
+        _check_tier(adapter, tier_for_requirements(state.satisfied), amount_minor=amount_minor, currency=currency,
+                    spent=lambda: state.spent_today)
+        # The user row lock serialises spends of this user: the reference cannot appear meanwhile.
+        return KycSpend.objects.create(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
 
 
 def kyc_recheck_pending(*, limit: int = 100) -> int:

@@ -123,18 +123,21 @@ def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
 
 
 def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
-               metadata: Mapping | None = None) -> JournalEntry:
+               metadata: Mapping | None = None, savepoint: bool = True) -> JournalEntry:
     """Post one balanced entry atomically; the same (entry_type, reference) posts at most once.
 
     Raises InsufficientFunds (nothing written) when a wallet would go below zero.
     One cursor for the whole entry: django-tenants sets the search_path once per cursor.
+    ``savepoint=False`` (a caller that already holds the transaction and rolls all of it back
+    on any error, e.g. a purchase) saves the SAVEPOINT/RELEASE round trips; an error then
+    marks the caller's transaction for rollback (Django refuses further queries in it).
     """
     _validate_lines(lines)
     if not reference:
         raise ValueError("reference is required")
     metadata_json = json.dumps(dict(metadata or {}), cls=DjangoJSONEncoder)
     created_at = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
         # ON CONFLICT waits for a concurrent insert of the same reference, then skips: no savepoint needed.
         cursor.execute(
             "INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at) "
@@ -232,27 +235,35 @@ def fund_wallet(*, wallet: Account, amount: int, reference: str, source_kind: st
 
 
 def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: datetime | None = None,
-               metadata: Mapping | None = None) -> Hold:
+               metadata: Mapping | None = None, holds: Account | None = None, savepoint: bool = True) -> Hold:
     """Move ``amount`` from the wallet to the holds account; one hold per reference.
 
-    Placing the same reference again with the same wallet and amount returns the first hold.
+    Placing the same reference again with the same wallet and amount returns the first hold
+    (the hold-place entry is unique per reference: its ON CONFLICT finds the twin, no lookup first).
+    ``holds``: the holds account if the caller has it cached; ``savepoint``: see ``post_entry``.
     """
     _check_amount(amount, positive=True)
     if not wallet.is_wallet:
         raise ValueError("holds are placed on wallets")
-    with transaction.atomic():
-        existing = Hold.objects.filter(reference=reference).first()
-        if existing is None:
-            holds = system_account(kind=AccountKind.HOLDS, currency=wallet.currency)
-            entry = post_entry(entry_type=EntryType.HOLD_PLACE, reference=reference,
-                               lines=[Line(wallet, -amount), Line(holds, amount)], metadata=metadata)
-            if entry.created_now:
-                return Hold.objects.create(wallet=wallet, amount=amount, currency=wallet.currency, reference=reference,
-                                           expires_at=expires_at, place_entry=entry)
-            existing = Hold.objects.get(reference=reference)  # a concurrent twin committed first
-        if existing.wallet_id != wallet.pk or existing.amount != amount:
+    with transaction.atomic(savepoint=savepoint):
+        holds = _holds_account(holds, wallet.currency)
+        entry = post_entry(entry_type=EntryType.HOLD_PLACE, reference=reference,
+                           lines=[Line(wallet, -amount), Line(holds, amount)], metadata=metadata, savepoint=False)
+        if entry.created_now:
+            return Hold.objects.create(wallet=wallet, amount=amount, currency=wallet.currency, reference=reference,
+                                       expires_at=expires_at, place_entry=entry)
+        existing = Hold.objects.filter(reference=reference).first()  # placed before, or a concurrent twin
+        if existing is None or existing.wallet_id != wallet.pk or existing.amount != amount:
             raise EntryReferenceConflict(fields={"reference": [reference]})
         return existing
+
+
+def _holds_account(holds: Account | None, currency: str) -> Account:
+    if holds is None:
+        return system_account(kind=AccountKind.HOLDS, currency=currency)
+    if holds.kind != AccountKind.HOLDS or holds.currency != currency:
+        raise CurrencyMismatch()
+    return holds
 
 
 def _lock_hold(hold: Hold) -> Hold:
@@ -260,7 +271,8 @@ def _lock_hold(hold: Hold) -> Hold:
 
 
 def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | None = None,
-                splits: Sequence[Split] = (), metadata: Mapping | None = None) -> Hold:
+                splits: Sequence[Split] = (), metadata: Mapping | None = None, holds: Account | None = None,
+                savepoint: bool = True) -> Hold:
     """Settle a hold once: ``amount`` (default: all) goes to ``to_account`` (or ``splits``), the rest to the wallet.
 
     Settling a settled hold again is a no-op (a different amount raises); settling a released hold raises.
@@ -268,7 +280,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
     if (to_account is None) == (not splits):
         raise ValueError("give exactly one of to_account or splits")
     requested = amount
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         locked = _lock_hold(hold)
         if splits:
             total = sum(_check_amount(split.amount, allow_zero=True, positive=True) for split in splits)
@@ -289,28 +301,30 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
             raise InvalidAmount(fields={"amount": ["Cannot settle more than the hold."]})
         if any(account.currency != locked.currency for account, _ in targets):
             raise CurrencyMismatch()
-        holds = system_account(kind=AccountKind.HOLDS, currency=locked.currency)
+        holds = _holds_account(holds, locked.currency)
         lines = [Line(holds, -locked.amount)]
         lines += [Line(account, part) for account, part in targets if part]
         if locked.amount - amount:
             lines.append(Line(locked.wallet, locked.amount - amount))
         entry = post_entry(entry_type=EntryType.HOLD_SETTLE, reference=locked.reference, lines=lines,
-                           metadata=metadata)
+                           metadata=metadata, savepoint=False)
         _close(locked, status=HoldStatus.SETTLED, entry=entry, settled_amount=amount)
         return _sync(hold, locked)
 
 
-def release_hold(*, hold: Hold, metadata: Mapping | None = None) -> Hold:
+def release_hold(*, hold: Hold, metadata: Mapping | None = None, holds: Account | None = None,
+                 savepoint: bool = True) -> Hold:
     """Give the held money back to the wallet, once. Releasing again is a no-op; releasing a settled hold raises."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         locked = _lock_hold(hold)
         if locked.status == HoldStatus.RELEASED:
             return _sync(hold, locked)
         if locked.status == HoldStatus.SETTLED:
             raise HoldClosed(_closed_message(locked))
-        holds = system_account(kind=AccountKind.HOLDS, currency=locked.currency)
+        holds = _holds_account(holds, locked.currency)
         entry = post_entry(entry_type=EntryType.HOLD_RELEASE, reference=locked.reference,
-                           lines=[Line(holds, -locked.amount), Line(locked.wallet, locked.amount)], metadata=metadata)
+                           lines=[Line(holds, -locked.amount), Line(locked.wallet, locked.amount)], metadata=metadata,
+                           savepoint=False)
         _close(locked, status=HoldStatus.RELEASED, entry=entry, settled_amount=None)
         return _sync(hold, locked)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Order, OrderStatus
+from .models import Order, OrderAttempt, OrderStatus
 from .serializers import PLAIN_STATUS
 
 
@@ -34,3 +35,34 @@ def orders_for_review() -> QuerySet[Order]:
     """The manual-review queue: pending too long, or a ledger anomaly to look at."""
     return Order.objects.filter(status=OrderStatus.MANUAL_REVIEW).union(
         Order.objects.filter(needs_review=True)).order_by("created_at")
+
+
+REVIEW = "review"  # the staff list's pseudo-status: the manual-review queue
+
+
+def orders_for_staff(*, status: str = "", q: str = "") -> QuerySet[Order]:
+    """Staff search: ``status`` is a machine state or ``review`` (the manual-review queue); ``q`` matches
+    the order id, a recipient number (last 9 digits), a customer number, the provider's reference,
+    a provider request id or the buyer's email."""
+    orders = Order.objects.select_related("user")
+    if status == REVIEW:
+        orders = orders.filter(Q(status=OrderStatus.MANUAL_REVIEW) | Q(needs_review=True))
+    elif status:
+        orders = orders.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        match = Q(customer_number=q) | Q(provider_reference=q) | Q(user__email__iexact=q)
+        match |= Exists(OrderAttempt.objects.filter(order=OuterRef("pk"), request_id=q))
+        digits = "".join(ch for ch in q if ch.isdigit())
+        if len(digits) >= 7 and len(digits) == len(q.lstrip("+")):
+            match |= Q(recipient_phone__endswith=digits[-9:])
+        try:
+            match |= Q(public_id=uuid.UUID(q))
+        except ValueError:
+            pass
+        orders = orders.filter(match)
+    return orders.order_by("created_at", "id") if status == REVIEW else orders.order_by("-created_at", "-id")
+
+
+def order_for_staff(*, public_id) -> Order | None:
+    return Order.objects.select_related("user", "hold").filter(public_id=public_id).first()

@@ -43,6 +43,7 @@ class VerifySerializer(serializers.Serializer):
     customer_number = serializers.CharField(max_length=40)
 
 
+PLAIN_STATUSES = ["processing", "delivered", "refunded"]
 PLAIN_STATUS = {
     OrderStatus.CREATED: "processing", OrderStatus.HELD: "processing", OrderStatus.SUBMITTED: "processing",
     OrderStatus.PENDING: "processing", OrderStatus.MANUAL_REVIEW: "processing", OrderStatus.SUCCEEDED: "delivered",
@@ -88,7 +89,7 @@ class OrderSerializer(serializers.Serializer):
     """For the OpenAPI schema only (responses are built by ``order_json``)."""
 
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["processing", "delivered", "refunded"])
+    status = serializers.ChoiceField(choices=PLAIN_STATUSES)
     state = serializers.ChoiceField(choices=OrderStatus.choices)
     message = serializers.CharField()
     product_id = serializers.IntegerField()
@@ -108,8 +109,89 @@ class OrderSerializer(serializers.Serializer):
 
 
 class OrderFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["processing", "delivered", "refunded"], required=False)
+    status = serializers.ChoiceField(choices=PLAIN_STATUSES, required=False)
     product_type = serializers.CharField(required=False)
     recipient_phone = serializers.CharField(required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
+
+
+# --- staff (manual-review queue) -----------------------------------------------------------------
+STAFF_STATUS_FILTER = ["review", *OrderStatus.values]
+
+
+class StaffOrderFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=STAFF_STATUS_FILTER, required=False,
+                                     help_text="A machine state, or `review`: the manual-review queue.")
+    q = serializers.CharField(required=False, max_length=120,
+                              help_text="Order id, recipient number, customer number, provider reference, "
+                                        "provider request id or buyer email.")
+
+
+class StaffResolveSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField(help_text="true: settle (the provider delivered); false: refund the hold.")
+    note = serializers.CharField(max_length=200, help_text="What the provider's statement showed (audited).")
+
+
+class StaffTransitionSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    reason = serializers.CharField()
+    source = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class StaffAttemptSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    provider_id = serializers.IntegerField()
+    plugin_key = serializers.CharField()
+    request_id = serializers.CharField()
+    status = serializers.CharField()
+    provider_reference = serializers.CharField()
+    provider_code = serializers.CharField()
+    reason = serializers.CharField()
+    submit_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class StaffOrderSerializer(OrderSerializer):
+    """For the OpenAPI schema only (``staff_order_json``)."""
+
+    buyer = serializers.DictField()
+    needs_review = serializers.BooleanField()
+    failure_reason = serializers.CharField()
+    requery_count = serializers.IntegerField()
+    next_requery_at = serializers.DateTimeField(allow_null=True)
+    hold_status = serializers.CharField(allow_null=True)
+    transitions = StaffTransitionSerializer(many=True, required=False)
+    attempts = StaffAttemptSerializer(many=True, required=False)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def staff_order_json(order: Order, *, detail: bool = False) -> dict:
+    """The receipt plus what staff need: buyer, review flags, hold; with ``detail`` every transition and attempt."""
+    body = order_json(order)
+    if order.product_type != "electricity":
+        body["token"], body["units"] = order.token, order.units
+    body.update({
+        "buyer": {"id": str(order.user.public_id), "email": order.user.email, "phone": order.user.phone},
+        "needs_review": order.needs_review,
+        "failure_reason": order.failure_reason,
+        "requery_count": order.requery_count,
+        "next_requery_at": _iso(order.next_requery_at),
+        "hold_status": order.hold.status if detail and order.hold_id else None,
+    })
+    if detail:
+        body["transitions"] = [
+            {"from_status": t.from_status, "to_status": t.to_status, "reason": t.reason, "source": t.source,
+             "at": t.created_at.isoformat()} for t in order.transitions.order_by("id")]
+        body["attempts"] = [
+            {"number": a.number, "provider_id": a.provider_id, "plugin_key": a.plugin_key, "request_id": a.request_id,
+             "status": a.status, "provider_reference": a.provider_reference, "provider_code": a.provider_code,
+             "reason": a.reason, "submit_count": a.submit_count, "created_at": a.created_at.isoformat(),
+             "answered_at": _iso(a.answered_at)} for a in order.attempts.order_by("number")]
+    return body

@@ -7,13 +7,14 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="orders.submit", acks_late=True)
+# ignore_result: nobody reads these results; storing each in Redis cost a round trip per task.
+@shared_task(name="orders.submit", acks_late=True, ignore_result=True)
 def order_submit_task(order_id: int) -> str | None:
     order = services.order_submit(order_id=order_id)
     return order.status if order else None
 
 
-@shared_task(name="orders.requery", acks_late=True)
+@shared_task(name="orders.requery", acks_late=True, ignore_result=True)
 def order_requery_task(order_id: int) -> str | None:
     order = services.order_requery(order_id=order_id)
     return order.status if order else None

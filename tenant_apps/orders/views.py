@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.core.errors import NotFound, error_body
-from tenant_apps.accounts.permissions import PhoneVerified
+from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import to_decimal_string
 
@@ -26,8 +26,12 @@ from .serializers import (
     OrderFilterSerializer,
     OrderSerializer,
     PurchaseSerializer,
+    StaffOrderFilterSerializer,
+    StaffOrderSerializer,
+    StaffResolveSerializer,
     VerifySerializer,
     order_json,
+    staff_order_json,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,6 +112,67 @@ class PurchaseDetailView(APIView):
         if order is None:
             raise NotFound()
         return Response(order_json(order))
+
+
+# --- staff: the manual-review queue --------------------------------------------------------------
+def _staff_order(public_id: uuid.UUID):
+    order = selectors.order_for_staff(public_id=public_id)
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+class StaffOrderListView(APIView):
+    """GET /api/staff/orders?status=&q=: orders for operator staff (``status=review``: the review queue)."""
+
+    permission_classes = [IsOperatorStaff]
+
+    @extend_schema(parameters=[StaffOrderFilterSerializer], responses=StaffOrderSerializer(many=True))
+    def get(self, request):
+        filters = StaffOrderFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        orders = selectors.orders_for_staff(**filters.validated_data)
+        paginator = PurchasesPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response([staff_order_json(order) for order in page])
+
+
+class StaffOrderDetailView(APIView):
+    """GET /api/staff/orders/<id>: one order with every transition and provider attempt."""
+
+    permission_classes = [IsOperatorStaff]
+
+    @extend_schema(responses=StaffOrderSerializer)
+    def get(self, request, public_id: uuid.UUID):
+        return Response(staff_order_json(_staff_order(public_id), detail=True))
+
+
+class StaffOrderRequeryView(APIView):
+    """POST /api/staff/orders/<id>/requery: ask the provider now and apply its answer (audited)."""
+
+    permission_classes = [IsOperatorSupport]
+
+    @extend_schema(request=None, responses=StaffOrderSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request, public_id: uuid.UUID):
+        order = services.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
+        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
+
+
+class StaffOrderResolveView(APIView):
+    """POST /api/staff/orders/<id>/resolve {delivered, note}: settle or refund a manual-review order (audited)."""
+
+    permission_classes = [IsOperatorFinance]
+
+    @extend_schema(request=StaffResolveSerializer, responses=StaffOrderSerializer,
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request, public_id: uuid.UUID):
+        serializer = StaffResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
+                                             **serializer.validated_data)
+        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
 
 
 def _webhook(plugin_key: str):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from .models import DEFAULT_MARGIN_BP, CommissionTier, PriceRule, PricingSettings, RuleMode
+from .models import DEFAULT_MARGIN_BP, PriceRule, RuleMode
 
 SPECIFICITY_NAMES = {4: "product", 3: "provider+type", 2: "provider", 1: "type", 0: "all"}
 
@@ -77,17 +77,35 @@ def _current_tenant():
     from tenants.models import Tenant
 
     schema = getattr(connection, "schema_name", "public") or "public"
+    tenant = getattr(connection, "tenant", None)
+    # The routing middleware (and tenant-schemas-celery) already loaded the tenant: no query.
+    if isinstance(tenant, Tenant) and tenant.schema_name == schema and tenant.pk:
+        return tenant
     return Tenant.objects.select_related("parent").filter(schema_name=schema).first()
 
 
+_RULE_FIELDS = ("id", "product_id", "product_type", "provider_id", "mode", "value", "priority", "is_active")
+# Settings, active rules and commission tiers in one round trip (was three queries).
+_LOAD_SQL = (
+    "SELECT (SELECT json_build_array(margin_bp, allow_below_cost) FROM pricing_pricingsettings "
+    "        WHERE singleton ORDER BY id LIMIT 1), "
+    "(SELECT COALESCE(json_agg(json_build_array(id, product_id, product_type, provider_id, mode, value, priority, "
+    "                                           is_active) ORDER BY id), '[]') "
+    "   FROM pricing_pricerule WHERE is_active), "
+    "(SELECT COALESCE(json_agg(json_build_array(level, rate_bp) ORDER BY level), '[]') FROM pricing_commissiontier)"
+)
+
+
 def _load_own(schema: str, kind: str) -> TenantPricing:
-    row = PricingSettings.objects.filter(singleton=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_LOAD_SQL)
+        row, rules, tiers = cursor.fetchone()
     return TenantPricing(
         schema=schema, kind=kind,
-        margin_bp=row.margin_bp if row else DEFAULT_MARGIN_BP,
-        allow_below_cost=bool(row and row.allow_below_cost),
-        rules=tuple(PriceRule.objects.filter(is_active=True)),
-        tiers=tuple(CommissionTier.objects.values_list("level", "rate_bp")),
+        margin_bp=row[0] if row else DEFAULT_MARGIN_BP,
+        allow_below_cost=bool(row and row[1]),
+        rules=tuple(PriceRule(**dict(zip(_RULE_FIELDS, values, strict=True))) for values in rules),
+        tiers=tuple((int(level), int(rate)) for level, rate in tiers),
     )
 
 

@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 
 from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import call, login, make_user
+from tests.orders.helpers import make_review_order
 from tests.support.attack import Victim
 
 __all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "sms_simulator"]
@@ -19,7 +20,8 @@ BVN = "22287654321"  # not the adapter's example number, so a leak is unambiguou
 @pytest.fixture
 def victim(db) -> Victim:
     """Tenant A's customer with a funded wallet, a KYC submission, a wallet adjustment (idempotency key,
-    ledger entry, audit event), a role change (audit) and live tokens."""
+    ledger entry, audit event), a role change (audit), an order in manual review (hold placed) and live
+    tokens."""
     from tenant_apps.kyc.services import kyc_submit
     from tenant_apps.ledger.services import fund_wallet, wallet_for
 
@@ -31,6 +33,7 @@ def victim(db) -> Victim:
     with schema_context(VICTIM_SCHEMA):
         fund_wallet(wallet=wallet_for(user=customer), amount=500_000, reference="paystack:victim-funding")
         submission = kyc_submit(user=customer, scheme="bvn", number=BVN)
+        order = make_review_order(customer, recipient="+2348031110009")  # in the staff review queue
     admin_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim-admin@ng.example")
     customer_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim@ng.example")
     finance_tokens = login(Client(HTTP_HOST=VICTIM_DOMAIN), "victim-finance@ng.example")
@@ -52,11 +55,13 @@ def victim(db) -> Victim:
         ids={"user": str(customer.public_id), "staff": str(staff.public_id), "admin": admin_id,
              "kyc_submission": str(submission.public_id), "refresh": customer_tokens["refresh"],
              "admin_access": admin_tokens["access"], "customer_access": customer_tokens["access"],
-             "user_email": "victim@ng.example", "idempotency_key": "victim-adjust-1"},
+             "user_email": "victim@ng.example", "idempotency_key": "victim-adjust-1",
+             "order": str(order.public_id)},
         markers={"victim@ng.example", "victim-staff@ng.example", "victim-finance@ng.example",
                  "victim-admin@ng.example", f"admin@{VICTIM_DOMAIN}", "+2348031110004", str(customer.public_id),
                  str(staff.public_id), admin_id, str(submission.public_id), "+2348031110001", "+2348031110002",
-                 BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill"})
+                 BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill", str(order.public_id),
+                 "+2348031110009"})
 
 
 @pytest.fixture

@@ -182,3 +182,30 @@ def assert_books(user, expected_wallet: int, schema: str = "ng") -> None:
 
 def deliveries(sim, request_id: str) -> int:
     return sim.delivery_count(request_id)
+
+
+def make_review_order(user, *, price_minor: int = 5_000, recipient: str = "+2348031234567"):
+    """An order waiting in manual review with its hold placed (rows only, no provider): a victim object
+    for the isolation suite. Call inside the user's schema."""
+    from django.utils import timezone
+
+    from tenant_apps.ledger.services import place_hold, wallet_for
+    from tenant_apps.orders.models import Order, OrderAttempt, OrderTransition
+
+    now = timezone.now()
+    quote = {"product_id": 0, "currency": "NGN", "face_value_minor": price_minor, "price_minor": price_minor,
+             "cost_minor": price_minor, "lines": []}
+    order = Order(public_id=uuid.uuid4(), user=user, product_id=0, product_type="airtime", product_name="MTN Airtime",
+                  operator="mtn", recipient_phone=recipient, currency="NGN", face_value_minor=price_minor,
+                  price_minor=price_minor, quote=quote, status="manual_review", needs_review=True, attempt_count=1,
+                  created_at=now, updated_at=now)
+    order.hold = place_hold(wallet=wallet_for(user=user), amount=price_minor, reference=order.reference)
+    order.save(force_insert=True)
+    OrderAttempt.objects.create(order=order, number=1, provider_id=0, plugin_key="vtpass", provider_product_id=0,
+                                request_id=f"victim{order.public_id.hex[:24]}", quote=quote, status="pending",
+                                created_at=now)
+    OrderTransition.objects.bulk_create([
+        OrderTransition(order=order, from_status=a, to_status=b, source="test", created_at=now)
+        for a, b in [("", "created"), ("created", "held"), ("held", "submitted"), ("submitted", "pending"),
+                     ("pending", "manual_review")]])
+    return order

@@ -94,16 +94,18 @@ class Victim:
 PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] = [
     (re.compile(r"^/api/accounts/users/"), "public_id", lambda v: v.ids["user"]),
     (re.compile(r"^/api/kyc/submissions/"), "public_id", lambda v: v.ids["kyc_submission"]),
+    # A's order waiting in manual review (staff API) and the same order as its buyer's receipt.
+    (re.compile(r"^/api/(staff/orders|purchases)/"), "public_id", lambda v: v.ids["order"]),
     # Not tenant data: the shared country configuration (same answer on every domain).
     (re.compile(r"^/api/countries/"), "code", lambda v: "NG"),
     # The victim's reseller (quickvend is ng's reseller brand).
     (re.compile(r"^/api/resellers/\{schema\}/"), "schema", lambda v: "quickvend"),
-    # UNSEEDED (open work, issue 11): the victim fixture does not yet create orders, subscriptions,
+    # UNSEEDED (open work, issue 11): the victim fixture does not yet create subscriptions,
     # transfers, funding intents, agents, API keys, reseller applications, price rules or webhook
     # deliveries, so these endpoints are probed with well-formed ids that exist nowhere. They still
     # prove every identity is refused or answered in the error shape, and that A's rows stay
     # unchanged, but not yet that A's *real* object is unreachable.
-    (re.compile(r"^/api/(purchases|subscriptions|transfers|wallet/fund)/"), "public_id",
+    (re.compile(r"^/api/(subscriptions|transfers|wallet/fund)/"), "public_id",
      lambda v: "00000000-0000-4000-8000-000000000001"),
     (re.compile(r"^/api/agents/"), "agent_id", lambda v: "00000000-0000-4000-8000-000000000002"),
     (re.compile(r"^/api/resellers/api-keys/"), "key_id", lambda v: "00000000-0000-4000-8000-000000000003"),

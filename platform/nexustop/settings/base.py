@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .env import env_bool, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 BASE_DIR = PROJECT_ROOT
@@ -83,6 +83,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shared_apps.core.middleware.RequestIdMiddleware",
+    "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
     # Static files (the committed Tailwind build) before tenant routing: no database hit.
@@ -173,3 +174,7 @@ DEMO_SEEDERS = [
     "tenant_apps.agents.demo.seed_demo_resellers",
     "tenant_apps.portal.demo.portal_demo_lines",
 ]
+
+# Host -> tenant lookups cached per process (tenants.middleware); suspensions made in another
+# process show within this many seconds (at once in the process that made them). 0 turns it off.
+TENANT_ROUTING_CACHE_SECONDS = env_int("TENANT_ROUTING_CACHE_SECONDS", 5)

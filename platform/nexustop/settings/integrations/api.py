@@ -24,6 +24,7 @@ SPECTACULAR_SETTINGS = {
         "CommissionStatusEnum": "tenant_apps.agents.models.CommissionStatus",
         "DeliveryStatusEnum": "tenant_apps.agents.models.DeliveryStatus",
         "OrderStatusEnum": "tenant_apps.orders.models.OrderStatus",
+        "PlainOrderStatusEnum": "tenant_apps.orders.serializers.PLAIN_STATUSES",
         "AttemptStatusEnum": "tenant_apps.orders.models.AttemptStatus",
         "FundingStatusEnum": "tenant_apps.wallet.models.FundingStatus",
         "TransferStatusEnum": "tenant_apps.wallet.models.TransferStatus",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..env import env_str
+from ..env import env_int, env_str
 from .cache import REDIS_URL
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -18,3 +18,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 # One queue name per deployment (tests use a unique one so a stray worker never steals their tasks).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "nexustop")
+# tenant-schemas-celery looks the task's tenant up by schema name before every task; cache it per
+# worker process (a tenant's country/kind/parent do not change; same bound as the web's routing cache).
+CELERY_TASK_TENANT_CACHE_SECONDS = env_int("CELERY_TASK_TENANT_CACHE_SECONDS", 5)

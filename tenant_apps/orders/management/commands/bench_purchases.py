@@ -16,6 +16,7 @@ the bench tenant's data are committed and left there (unique references per run)
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,59 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far (Linux /proc); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and its children (gunicorn workers), from /proc."""
+    found = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            found.extend(child for c in children for child in _descendants(int(c)))
+    except OSError:
+        pass
+    return found
+
+
+class CpuMeter:
+    """CPU seconds per role (web, worker, simulator, PostgreSQL backends of this database, bench client)."""
+
+    def __init__(self, roles: dict[str, list[int]]) -> None:
+        self.roles = roles
+        self.start = self._sample()
+
+    @staticmethod
+    def _db_backends() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            return [row[0] for row in cursor.fetchall()]
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        sample = {role: {p: _proc_cpu(p) for pid in pids for p in _descendants(pid)}
+                  for role, pids in self.roles.items()}
+        sample["postgres"] = {pid: _proc_cpu(pid) for pid in self._db_backends()}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        sample["client"] = {0: usage.ru_utime + usage.ru_stime}
+        return sample
+
+    def used(self) -> dict[str, float]:
+        end = self._sample()
+        # A process that started after the first sample counts from zero; one that exited is lost (rare:
+        # web and worker processes and pooled database connections live through the run).
+        return {role: sum(cpu - self.start.get(role, {}).get(pid, 0.0) for pid, cpu in pids.items())
+                for role, pids in end.items()}
+
+
 def _pct(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
@@ -66,12 +120,16 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
         parser.add_argument("--rate", type=float, default=0.0, help="target purchases/s in total (0 = flat out)")
         parser.add_argument("--users", type=int, default=200)
-        parser.add_argument("--web-workers", type=int, default=3)
-        parser.add_argument("--web-threads", type=int, default=1)
+        # Defaults: the best of the configurations measured on 2 cores (docs/benchmarks.md).
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-threads", type=int, default=4)
         parser.add_argument("--celery-workers", type=int, default=1)
-        parser.add_argument("--celery-concurrency", type=int, default=24)
+        parser.add_argument("--celery-concurrency", type=int, default=16)
         parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
         parser.add_argument("--final-timeout", type=float, default=120.0)
+        parser.add_argument("--floor-seconds", type=float, default=0.0,
+                            help="first drive GET /health and GET /api/wallet this long each and print the web "
+                                 "CPU per request: the framework's floor under the purchase figures")
 
     # --- setup -----------------------------------------------------------------------------
     def _tenant(self, schema: str):
@@ -183,8 +241,13 @@ class Command(BaseCommand):
                         raise CommandError(web_log.read_text()[-3000:]) from None
                     time.sleep(0.3)
             time.sleep(2.0)  # let the Celery workers connect
+            if opts["floor_seconds"]:
+                self._floor(base, schema, users, opts, procs[1].pid)
+            meter = CpuMeter({"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]})
+            load_before = os.getloadavg()
             results = self._drive(base, schema, product.pk, users, opts)
-            self._report(schema, results, opts, sim_url)
+            results["load"] = (load_before, os.getloadavg())
+            self._report(schema, results, opts, sim_url, meter)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -195,6 +258,39 @@ class Command(BaseCommand):
                     proc.kill()
 
     # --- load ----------------------------------------------------------------------------------
+    def _floor(self, base: str, schema: str, users, opts, web_pid: int) -> None:
+        """Web CPU per request of a no-op (``/health``) and of an authenticated read (``/api/wallet``)."""
+        for path, auth in (("/health", False), ("/api/wallet", True)):
+            meter = CpuMeter({"web": [web_pid]})
+            count = [0]
+            lock = threading.Lock()
+            stop_at = time.monotonic() + opts["floor_seconds"]
+
+            def client(index: int, path: str = path, auth: bool = auth, stop_at: float = stop_at,
+                       lock: threading.Lock = lock, count: list = count) -> None:
+                session = requests.Session()
+                headers = {"Host": f"{schema}.localhost"}
+                if auth:
+                    headers["Authorization"] = f"Bearer {users[index % len(users)][1]}"
+                done = 0
+                while time.monotonic() < stop_at:
+                    if session.get(f"{base}{path}", headers=headers, timeout=30).status_code == 200:
+                        done += 1
+                with lock:
+                    count[0] += done
+
+            began = time.monotonic()
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(opts["clients"])]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            used = meter.used()
+            n = max(count[0], 1)
+            self.stdout.write(f"floor GET {path}: {count[0] / (time.monotonic() - began):.0f}/s, web CPU "
+                              f"{used['web'] * 1000 / n:.2f} ms/request, postgres {used['postgres'] * 1000 / n:.2f} "
+                              f"ms/request, client {used['client'] * 1000 / n:.2f} ms/request")
+
     def _drive(self, base: str, schema: str, product_id: int, users, opts) -> dict:
         accepted: list[tuple[str, float]] = []
         refused: dict[int, int] = {}
@@ -243,7 +339,7 @@ class Command(BaseCommand):
         duration = time.monotonic() - began
         return {"accepted": accepted, "refused": refused, "duration": duration}
 
-    def _report(self, schema: str, results: dict, opts, sim_url: str) -> None:
+    def _report(self, schema: str, results: dict, opts, sim_url: str, meter: CpuMeter) -> None:
         from tenant_apps.orders.models import FINAL_STATUSES, Order
 
         accepted = results["accepted"]
@@ -255,6 +351,7 @@ class Command(BaseCommand):
                 if not open_count or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
+            cpu = meter.used()  # every order final: the worker's share is complete
             rows = list(Order.objects.filter(public_id__in=ids).values_list("status", "created_at", "final_at"))
             with connection.cursor() as cursor:
                 cursor.execute("SELECT COUNT(*) FROM (SELECT currency FROM ledger_posting GROUP BY currency "
@@ -283,5 +380,14 @@ class Command(BaseCommand):
         if finals:
             out(f"time to final status: p50 {_pct(finals, 50) * 1000:.1f} ms, p99 {_pct(finals, 99) * 1000:.1f} ms, "
                 f"max {max(finals) * 1000:.1f} ms ({len(finals)}/{len(rows)} final)")
+        if accepted:
+            per = {role: seconds * 1000 / len(accepted) for role, seconds in cpu.items()}
+            server = per["web"] + per["worker"] + per["postgres"]
+            out("CPU per accepted purchase: " + ", ".join(f"{role} {ms:.1f} ms" for role, ms in per.items())
+                + f"; server side (web + worker + postgres) {server:.1f} ms -> ceiling on 2 idle cores "
+                f"~{2000 / server:.0f}/s (with simulator and client on the same cores "
+                f"~{2000 / sum(per.values()):.0f}/s)")
+        (before, after) = results["load"]
+        out(f"load average at start {before[0]:.2f}, at end {after[0]:.2f} (1 min)")
         out(f"statuses: {statuses}; simulator deliveries: {deliveries}; "
             f"unbalanced currencies: {unbalanced}; wallets off their postings: {drifted}")
