@@ -51,7 +51,8 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_config
-from tenant_apps.agents.services import sale_preflight, sale_released
+from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
+from tenant_apps.agents.services import sale_preflight
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import (
@@ -280,6 +281,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                             reason=f"hold {quote.price_minor} {quote.currency}", created_at=now),
         ])
         OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
+        reseller_hooks.sale_accepted(order=order, quote=order.quote)  # HOOK: velocity + reseller float hold
         _on_commit_task(_tasks().order_submit_task, order.pk)
     return order
 
@@ -440,7 +442,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
         _record(order, OrderStatus.FAILED, reason=reason, source=source, now=now)
     release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason})
     kyc_release_spend(user=order.user, reference=order.reference)
-    sale_released(user=order.user, amount_minor=order.price_minor)
+    reseller_hooks.sale_released(order=order)  # HOOK: float hold and velocity count back
     order.failure_reason = reason[:60]
     order.next_requery_at = None
     _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)
@@ -453,6 +455,7 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
     settle_hold(hold=order.hold, splits=_splits(attempt.quote, order.currency),
                 metadata={"order": str(order.public_id), "provider_id": attempt.provider_id})
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now)
+    reseller_hooks.sale_settled(order=order, quote=attempt.quote)  # HOOK: float draw, commissions, webhooks
     order.next_requery_at = None
     _delete_outbox(order)
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
@@ -476,6 +479,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
                    metadata={"order": str(order.public_id), "receivable": True})
         order.needs_review = True
     _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
+    reseller_hooks.sale_settled(order=order, quote=quote)  # HOOK
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "delivered")
 
@@ -491,6 +495,7 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
 
     kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today
     _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
+    reseller_hooks.sale_reversed(order=order, quote=quote)  # HOOK: claw back, float draw reversed
     transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "reversed")
 
