@@ -30,7 +30,7 @@ import logging
 from django.db import transaction
 
 from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
-from .models import WebhookDelivery
+from .models import WebhookDelivery, WebhookSubscription
 from .services import agent_record_sale, agent_release_sale, claw_back_commissions, post_commissions
 from .webhooks import enqueue_event
 
@@ -69,7 +69,11 @@ def _operator_margin(breakdown: dict) -> int:
                if line.get("party") == "operator" and line.get("account_kind") == "provider_settlement")
 
 
-def _reseller():
+def _reseller(breakdown: dict | None = None):
+    """The current tenant if it is a reseller brand. The quote says which kind of tenant priced it, which
+    spares every other tenant's purchase path a query."""
+    if breakdown is not None and breakdown.get("tenant_kind") not in (None, "reseller_brand"):
+        return None
     tenant = current_tenant()
     return tenant if tenant is not None and tenant.kind == "reseller_brand" else None
 
@@ -86,8 +90,15 @@ def _payload(order, breakdown: dict | None, status: str) -> dict:
             "recipient": getattr(order, "recipient_phone", "") or getattr(order, "recipient", "") or ""}
 
 
+def order_breakdown_at_acceptance(order) -> dict | None:
+    quote = getattr(order, "quote", None)
+    return quote if isinstance(quote, dict) else order_breakdown(order)
+
+
 def _enqueue_once(order, breakdown: dict | None, event: str, status: str) -> None:
     """Queue the reseller's webhooks for this order event, once (a repeated hook call queues nothing)."""
+    if not any(event in sub.events or "*" in sub.events for sub in WebhookSubscription.objects.filter(is_active=True)):
+        return  # most tenants: no subscription, one query
     if WebhookDelivery.objects.filter(event=event, payload__order=order_reference(order)).exists():
         return
     enqueue_event(event=event, payload=_payload(order, breakdown, status))
@@ -104,7 +115,7 @@ def sale_accepted(*, order, quote: dict | None = None) -> None:
     seller = _seller(order)
     if getattr(seller, "role", "") == "agent":
         agent_record_sale(agent=seller, amount_minor=int(breakdown["price_minor"]), reference=ref)
-    reseller = _reseller()
+    reseller = _reseller(breakdown)
     if reseller is not None and breakdown is not None:
         amounts = _float_amounts(breakdown)
         hold_float(reseller=reseller, order_ref=ref, currency=amounts["currency"],
@@ -118,7 +129,7 @@ def sale_settled(*, order, quote: dict | None = None) -> None:
         if breakdown is None:
             logger.error("settled order without a price breakdown", extra={"order": ref})
         else:
-            reseller = _reseller()
+            reseller = _reseller(breakdown)
             if reseller is not None:
                 settle_float(reseller=reseller, order_ref=ref, **_float_amounts(breakdown))
             post_commissions(order_ref=ref, breakdown=breakdown)
@@ -129,8 +140,9 @@ def sale_released(*, order) -> None:
     """The sale failed and the buyer's hold was released: give back the float hold and the velocity count."""
     ref = order_reference(order)
     with transaction.atomic():
-        agent_release_sale(reference=ref)
-        reseller = _reseller()
+        if getattr(_seller(order), "role", "") == "agent":
+            agent_release_sale(reference=ref)
+        reseller = _reseller(order_breakdown_at_acceptance(order))
         if reseller is not None:
             release_float(reseller=reseller, order_ref=ref)
 
@@ -140,7 +152,7 @@ def sale_reversed(*, order, quote: dict | None = None) -> None:
     ref, breakdown = order_reference(order), quote or order_breakdown(order)
     with transaction.atomic():
         claw_back_commissions(order_ref=ref)
-        reseller = _reseller()
+        reseller = _reseller(breakdown)
         if breakdown is not None and reseller is not None:
             reverse_float(reseller=reseller, order_ref=ref, **_float_amounts(breakdown))
         _enqueue_once(order, breakdown, "order.reversed", "reversed")

@@ -196,3 +196,116 @@ def test_concurrent_sales_of_one_agent_are_counted_one_after_the_other(live_db):
     assert sum(isinstance(r, VelocityExceeded) for r in results) == 4, results
     with schema_context("quickvend"):
         assert AgentSale.objects.filter(agent=agent).count() == 2
+
+
+# --- the less common settlement shapes (the purchase path's steps, each with its hook, rolled back) --------
+
+def _set_float(reseller, amount: int) -> None:
+    current = float_balances(reseller=reseller).parent_balance
+    if current < amount:
+        fund_float(reseller=reseller, amount_minor=amount - current, reference=f"set-{uuid.uuid4()}")
+    elif current > amount:
+        _refund_float(reseller, current - amount)
+    assert float_balances(reseller=reseller).parent_balance == amount
+
+
+def _customer(amount: int = 1_000_000):
+    user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test")
+    with schema_context("quickvend"):
+        fund_wallet(wallet=wallet_for(user=user), amount=amount, reference=f"cu-{uuid.uuid4()}")
+    return user
+
+
+def _settle_with(order, breakdown: dict) -> None:
+    """The settlement step with the settling attempt's quote (``breakdown``), and its hook."""
+    from tenant_apps.ledger.services import Split, settle_hold, system_account
+
+    splits = [Split(system_account(kind="provider_settlement"), breakdown["cost_minor"])]
+    splits += [Split(system_account(kind=line["account_kind"]), line["amount_minor"]) for line in breakdown["lines"]]
+    with transaction.atomic():
+        settle_hold(hold=order.hold, splits=splits)
+        sales.sale_settled(order=order, quote=breakdown)
+
+
+@pytest.mark.django_db
+def test_failover_to_a_cheaper_provider_gives_the_difference_back_to_the_float(products):
+    from .helpers import sell
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    buyer = _customer()
+    with schema_context("quickvend"):
+        order = sell(product=products["ng_1gb"], buyer=buyer, settle=False)
+        held = order.quote.tenant_cost_minor
+        assert float_balances(reseller=reseller).parent_balance == 300_000 - held
+        cheaper = dict(order.price_breakdown, cost_minor=order.price_breakdown["cost_minor"] - 1_000)
+        cheaper["lines"] = [dict(line, amount_minor=line["amount_minor"] + 1_000) if line["party"] == "reseller"
+                            else line for line in cheaper["lines"]]
+        _settle_with(order, cheaper)
+        assert_ledger_balanced()
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - (held - 1_000)
+    with schema_context("ng"):
+        hold = Hold.objects.get(reference=f"float:quickvend:{order.public_id}")
+        assert (hold.status, hold.settled_amount) == ("settled", held - 1_000)
+        assert_ledger_balanced()
+    call_command("reconcile_resellers")
+    with schema_context("quickvend"), transaction.atomic():  # reversed: exactly what was drawn comes back
+        sales.sale_reversed(order=order, quote=cheaper)
+    assert float_balances(reseller=reseller).parent_balance == 300_000
+
+
+@pytest.mark.django_db
+def test_a_late_success_after_the_refund_draws_the_float_or_is_owed(products):
+    from django.core.management.base import CommandError
+
+    from tenant_apps.agents.floats import reconcile_reseller_floats
+
+    from .helpers import fail, refund, sell
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    buyer = _customer()
+    with schema_context("quickvend"):
+        first = sell(product=products["ng_1gb"], buyer=buyer, settle=False)
+    cost = first.quote.tenant_cost_minor
+    with schema_context("quickvend"):
+        fail(first)  # refunded: the hold back to the float
+    _set_float(reseller, cost)
+    with schema_context("quickvend"):
+        sell(product=products["ng_1gb"], buyer=buyer)  # a second sale takes the whole float
+    assert float_balances(reseller=reseller).parent_balance == 0
+    call_command("reconcile_resellers")
+
+    # The first order's provider delivers after all: the float cannot pay, so the cost is owed.
+    with schema_context("quickvend"):
+        _late_settle(first)
+        assert_ledger_balanced()
+        assert system_total("suspense") == cost  # payable to the operation
+        assert system_total("provider_settlement") == 0
+    with schema_context("ng"):
+        assert system_total("suspense") == -cost  # receivable from the reseller
+        assert_ledger_balanced()
+    assert float_balances(reseller=reseller).parent_balance == 0
+    assert reconcile_reseller_floats() == [{"reseller": "quickvend", "owed_to_parent": [str(first.public_id)]}]
+    with pytest.raises(CommandError):
+        call_command("reconcile_resellers")  # owed_to_parent: the operator must collect it
+    with schema_context("quickvend"):  # the provider reverses it (refund + hook): nothing owed any more
+        refund(first)
+        assert system_total("suspense") == system_total("provider_settlement") == 0
+    with schema_context("ng"):
+        assert system_total("suspense") == 0
+    assert reconcile_reseller_floats() == []
+    call_command("reconcile_resellers")
+
+
+def _late_settle(order) -> None:
+    """The purchase path's late charge: the buyer's wallet pays again, each quote line to its account."""
+    from tenant_apps.ledger.services import Line, post_entry, system_account
+
+    quote = order.quote
+    lines = [Line(wallet_for(user=order.buyer), -quote.price_minor),
+             Line(system_account(kind="provider_settlement"), quote.cost_minor)]
+    lines += [Line(system_account(kind=line.account_kind), line.amount_minor) for line in quote.lines]
+    with transaction.atomic():
+        post_entry(entry_type="order_late_charge", reference=f"order:{order.public_id}", lines=lines)
+        sales.sale_settled(order=order, quote=order.price_breakdown)
