@@ -20,6 +20,7 @@ from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperato
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
+from tenant_apps.wallet.serializers import FundingIntentSerializer
 from tenants.models import Tenant, TenantKind
 
 from . import api_keys, onboarding, selectors, services, webhooks
@@ -181,12 +182,12 @@ class MyFloatFundView(APIView):
 
     permission_classes = [IsOperatorAdmin]
 
-    @extend_schema(request=FloatGatewayFundSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=FloatGatewayFundSerializer, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: FundingIntentSerializer, 202: FundingIntentSerializer})
     @idempotent
     def post(self, request):
         from tenant_apps.wallet.funding import funding_start
         from tenant_apps.wallet.models import FundingPurpose
-        from tenant_apps.wallet.serializers import FundingIntentSerializer
 
         tenant = current_tenant()
         if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
