@@ -129,10 +129,12 @@ def sale_settled(*, order, quote: dict | None = None) -> None:
         if breakdown is None:
             logger.error("settled order without a price breakdown", extra={"order": ref})
         else:
+            # Agent wallets first, the parent's float row last: the purchase path's lock order (buyer's wallet,
+            # agent row, float), so a settlement and a sale of the same tree never wait on each other in a cycle.
+            post_commissions(order_ref=ref, breakdown=breakdown)
             reseller = _reseller(breakdown)
             if reseller is not None:
                 settle_float(reseller=reseller, order_ref=ref, **_float_amounts(breakdown))
-            post_commissions(order_ref=ref, breakdown=breakdown)
         _enqueue_once(order, breakdown, "order.settled", "settled")
 
 
