@@ -20,11 +20,10 @@ from tenant_apps.wallet.models import FundingIntent
 from tenant_apps.wallet.selectors import gateway_discrepancies
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
+from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (committed-data test below)
 from tests.wallet.conftest import deliver, paystack, register_gateway  # noqa: F401  (fixture)
 
 from .helpers import assert_ledger_balanced
-
-pytestmark = pytest.mark.django_db
 
 
 def _credits(reference: str) -> tuple[int, int]:
@@ -36,6 +35,7 @@ def _credits(reference: str) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+@pytest.mark.django_db
 def test_reseller_admin_funds_the_float_through_paystack_once(host_client, paystack):  # noqa: F811
     register_gateway(country="NG", key="paystack", url=paystack.url)
     reseller = Tenant.objects.get(schema_name="quickvend")
@@ -74,7 +74,7 @@ def test_reseller_admin_funds_the_float_through_paystack_once(host_client, payst
     with schema_context("quickvend"):
         intent = FundingIntent.objects.get(public_id=body["id"])
         assert intent.status == "succeeded" and intent.credit_entry.entry_type == FloatEntry.FUND
-        assert gateway_discrepancies() == []
+        assert [d for d in gateway_discrepancies() if body["reference"] in d.subject] == []
         assert_ledger_balanced()
 
     # Duplicate webhooks and the admin's return credit nothing more.
@@ -88,6 +88,7 @@ def test_reseller_admin_funds_the_float_through_paystack_once(host_client, payst
     call_command("reconcile_resellers")
 
 
+@pytest.mark.django_db
 def test_a_redelivery_past_the_dedupe_row_still_credits_once(host_client, paystack):  # noqa: F811
     """The intent row is locked and each side's ledger reference is unique: a redelivery that skipped the
     dedupe row (recorded only after the first commits) still cannot credit twice."""
@@ -114,6 +115,7 @@ def test_a_redelivery_past_the_dedupe_row_still_credits_once(host_client, paysta
     call_command("reconcile_resellers")
 
 
+@pytest.mark.django_db
 def test_only_a_reseller_admin_funds_a_float(host_client, paystack):  # noqa: F811
     register_gateway(country="NG", key="paystack", url=paystack.url)
     make_user("ng", email="ops-gw@ng.test", role="operator_admin")
@@ -126,3 +128,54 @@ def test_only_a_reseller_admin_funds_a_float(host_client, paystack):  # noqa: F8
     agent = call(site, "POST", "/api/resellers/float/fund", {"amount": "10.00", "gateway": "paystack"},
                  token=login(site, "agent-gw@qv.test")["access"], HTTP_IDEMPOTENCY_KEY="float-gw-4")
     assert agent.status_code == 403
+
+
+def test_webhooks_and_returns_racing_credit_the_float_once(live_db, paystack):  # noqa: F811
+    """Committed, in threads: 8 deliveries of the same signed webhook and 4 returns of the admin (each verifies
+    with the gateway) race; the float is credited once on each side."""
+    from rest_framework.test import APIClient
+
+    from tenant_apps.wallet.models import WebhookEvent
+    from tests.ledger.conftest import run_concurrently
+
+    from .test_float_in_the_sale import _refund_float
+
+    register_gateway(country="NG", key="paystack", url=paystack.url)
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    before = float_balances(reseller=reseller).parent_balance
+    admin = make_user("quickvend", email=f"qv-race-{uuid.uuid4().hex[:6]}@qv.test", role="operator_admin")
+    client = APIClient(HTTP_HOST="quickvend.localhost")
+    client.force_authenticate(user=admin)
+    started = client.post("/api/resellers/float/fund", {"amount": "30.00", "gateway": "paystack"}, format="json",
+                          HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert started.status_code == 201, started.content
+    body = started.json()
+    paystack.complete(body["reference"])
+    webhook = paystack.deliveries[-1]
+
+    def attempt(index: int):
+        if index % 3 == 2:
+            returning = APIClient(HTTP_HOST="quickvend.localhost")
+            returning.force_authenticate(user=admin)
+            answer = returning.get(f"/api/wallet/fund/{body['id']}").json()
+            return answer.get("status", answer)
+        return deliver(Client(HTTP_HOST="quickvend.localhost"), "/webhook/paystack", webhook).status_code
+
+    results = run_concurrently(12, attempt, schema="public")
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {r for r in results if isinstance(r, int)} == {200}, results
+    assert all(r in ("pending", "succeeded") for r in results if not isinstance(r, int)), results
+    try:
+        assert _credits(body["reference"]) == (1, 1)
+        funded = float_balances(reseller=reseller)
+        assert funded.parent_balance == funded.mirror_balance == before + 3_000
+        with schema_context("quickvend"):
+            assert FundingIntent.objects.get(public_id=body["id"]).status == "succeeded"
+            assert WebhookEvent.objects.filter(provider="paystack", subject=body["reference"]).count() == 1
+            assert [d for d in gateway_discrepancies() if body["reference"] in d.subject] == []
+        call_command("reconcile_resellers")
+    finally:  # committed: hand the money back so other tests find quickvend's float as it was
+        extra = float_balances(reseller=reseller).parent_balance - before
+        if extra:
+            _refund_float(reseller, extra)
+    call_command("reconcile_resellers")
