@@ -125,7 +125,7 @@ def sale_accepted(*, order, quote: dict | None = None) -> None:
 def sale_settled(*, order, quote: dict | None = None) -> None:
     """In the settlement transaction (also a late success after a refund): float draw, commissions, webhooks."""
     ref, breakdown = order_reference(order), quote or order_breakdown(order)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
         if breakdown is None:
             logger.error("settled order without a price breakdown", extra={"order": ref})
         else:
@@ -141,7 +141,7 @@ def sale_settled(*, order, quote: dict | None = None) -> None:
 def sale_released(*, order) -> None:
     """The sale failed and the buyer's hold was released: give back the float hold and the velocity count."""
     ref = order_reference(order)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
         if getattr(_seller(order), "role", "") == "agent":
             agent_release_sale(reference=ref)
         reseller = _reseller(order_breakdown_at_acceptance(order))
@@ -152,7 +152,7 @@ def sale_released(*, order) -> None:
 def sale_reversed(*, order, quote: dict | None = None) -> None:
     """The provider reversed a delivered sale (buyer refunded): claw back, reverse the draw, queue webhooks."""
     ref, breakdown = order_reference(order), quote or order_breakdown(order)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
         claw_back_commissions(order_ref=ref)
         reseller = _reseller(breakdown)
         if breakdown is not None and reseller is not None:
