@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from shared_apps.core.errors import ApiError
 
@@ -22,6 +22,19 @@ class SignatureRefused(ApiError, AuthenticationFailed):
     def __init__(self, error: ApiError) -> None:
         ApiError.__init__(self, error.message, code=error.code, fields=error.fields, status_code=401)
         self.detail = str(error.message)
+
+
+class ScopeRefused(ApiError, PermissionDenied):
+    """An authentic request whose key lacks the scope the path needs: 403 ``api_key_scope`` (not a 401:
+    the caller is known, re-authenticating will not help)."""
+
+    status_code = 403
+    code = "api_key_scope"
+
+    def __init__(self, scope: str) -> None:
+        ApiError.__init__(self, f"This key lacks the {scope!r} scope.", code="api_key_scope",
+                          fields={"scope": [scope]}, status_code=403)
+        self.detail = str(self.message)
 
 
 class ResellerSignatureAuthentication(BaseAuthentication):
@@ -42,7 +55,7 @@ class ResellerSignatureAuthentication(BaseAuthentication):
             raise SignatureRefused(error) from None
         scope = required_scope(raw.path)
         if scope not in key.scopes:
-            raise SignatureRefused(ApiError(f"This key lacks the {scope!r} scope.", code="api_key_scope"))
+            raise ScopeRefused(scope)
         if not key.user.is_active:
             raise SignatureRefused(ApiError("The key's user is inactive.", code="api_key_user_inactive"))
         return key.user, key

@@ -17,6 +17,22 @@ Entries (``+`` = the account gains):
               reseller: provider_settlement -D, float_at_parent +D
               parent:   reseller_float -D, provider_settlement +c, revenue +m
 * reversal of a draw: the same lines negated.
+
+A sale moves the float in the SAME transaction as the sale itself (``tenant_apps.agents.sales``):
+
+* accepted (inside the purchase transaction, after the buyer's hold):
+              parent:   a ``Hold`` on the reseller_float wallet (reseller_float -D, holds +D; the
+                        conditional UPDATE refuses an overdraft: 422 ``insufficient_float``)
+              reseller: provider_settlement -D, float_at_parent +D   (``reseller_float_hold``)
+* settled (inside the settlement transaction): the parent's hold is settled into
+  provider_settlement +c, revenue +m (the reseller's own settlement credits its provider_settlement +D);
+  a fail-over provider with another cost adjusts both sides by the difference;
+* released (the sale failed): the parent's hold is released; reseller: provider_settlement +D,
+  float_at_parent -D (``reseller_float_release``);
+* reversed after settlement: a draw reversal (above).
+
+So the reseller's provider_settlement always equals minus the parent's open float holds:
+``reconcile_resellers`` checks exactly that.
 """
 
 from __future__ import annotations
@@ -30,8 +46,18 @@ from django.db.models import Sum
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError
-from tenant_apps.ledger.models import Account, AccountKind, Posting
-from tenant_apps.ledger.services import Line, post_entry, system_account, wallet_for
+from tenant_apps.ledger.errors import InsufficientFunds
+from tenant_apps.ledger.models import Account, AccountKind, Hold, HoldStatus, JournalEntry, Posting
+from tenant_apps.ledger.services import (
+    Line,
+    Split,
+    place_hold,
+    post_entry,
+    release_hold,
+    settle_hold,
+    system_account,
+    wallet_for,
+)
 from tenants.models import Tenant, TenantKind
 
 from .models import ResellerFloat
@@ -41,6 +67,20 @@ class FloatEntry:
     FUND = "reseller_float_fund"
     DRAW = "reseller_float_draw"
     DRAW_REVERSAL = "reseller_float_draw_reversal"
+    HOLD = "reseller_float_hold"  # reseller side of a sale's hold at acceptance
+    RELEASE = "reseller_float_release"  # reseller side of a released hold (the sale failed)
+    ADJUST = "reseller_float_adjust"  # reseller side: the settled cost was below the held one (fail-over)
+    OWED = "reseller_float_owed"  # a late delivery the float could not cover: receivable/payable, for review
+    OWED_REVERSAL = "reseller_float_owed_reversal"
+
+
+class InsufficientFloat(ApiError):
+    status_code = 422
+    code = "insufficient_float"
+    message = "The reseller's float at its operator cannot cover this sale."
+
+    def __init__(self) -> None:
+        super().__init__(fields={"amount": ["Insufficient float."]})
 
 
 class NotAReseller(ApiError):
@@ -87,10 +127,11 @@ class FloatMovement:
     amount_minor: int
     currency: str
     created_now: bool
+    reseller_entry: JournalEntry | None = None
 
 
 def fund_float(*, reseller: Tenant, amount_minor: int, reference: str,
-               source_kind: str = AccountKind.GATEWAY_CLEARING) -> FloatMovement:
+               source_kind: str = AccountKind.GATEWAY_CLEARING, metadata: dict | None = None) -> FloatMovement:
     """The operator credits the reseller's float (bank transfer, cash or gateway): both schemas, one transaction."""
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise ApiError("The amount must be positive.", code="invalid_amount", fields={"amount": ["Must be positive."]})
@@ -103,13 +144,29 @@ def fund_float(*, reseller: Tenant, amount_minor: int, reference: str,
                 entry_type=FloatEntry.FUND, reference=reference,
                 lines=[Line(system_account(kind=source_kind, currency=currency), -amount_minor),
                        Line(row.account, amount_minor)],
-                metadata={"reseller": reseller.schema_name})
+                metadata={"reseller": reseller.schema_name, **(metadata or {})})
         with schema_context(reseller.schema_name):
-            post_entry(entry_type=FloatEntry.FUND, reference=reference,
-                       lines=[Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), -amount_minor),
-                              Line(system_account(kind=AccountKind.FLOAT_FUNDING, currency=currency), amount_minor)],
-                       metadata={"parent": parent_schema})
-    return FloatMovement(reference, amount_minor, currency, parent_entry.created_now)
+            reseller_entry = post_entry(
+                entry_type=FloatEntry.FUND, reference=reference,
+                lines=[Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), -amount_minor),
+                       Line(system_account(kind=AccountKind.FLOAT_FUNDING, currency=currency), amount_minor)],
+                metadata={"parent": parent_schema, **(metadata or {})})
+    return FloatMovement(reference, amount_minor, currency, parent_entry.created_now, reseller_entry)
+
+
+def fund_float_from_gateway(*, intent) -> JournalEntry:
+    """A verified gateway payment for a reseller-float funding intent (``tenant_apps.wallet.funding``, which
+    holds the intent's row lock): credit the float on both schemas in the caller's transaction, once (ledger
+    reference ``<gateway>:<intent reference>`` on each side). Returns the reseller-side entry (the intent's
+    ``credit_entry``)."""
+    reseller = current_tenant()
+    if reseller is None:
+        raise NotAReseller()
+    movement = fund_float(reseller=reseller, amount_minor=intent.amount_minor, reference=intent.ledger_reference,
+                          source_kind=AccountKind.GATEWAY_CLEARING,
+                          metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
+                                    "provider_transaction_id": intent.provider_transaction_id})
+    return movement.reseller_entry
 
 
 def draw_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operator_margin_minor: int,
@@ -147,12 +204,156 @@ def draw_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, op
     return FloatMovement(order_ref, amount, currency, created)
 
 
+def _owed(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operator_margin_minor: int,
+          currency: str, reverse: bool = False) -> None:
+    """A delivery the float cannot cover (a late success after a refund): the provider was paid, so book it as
+    a receivable at the parent (suspense) and a payable at the reseller (suspense); ``reconcile_resellers``
+    lists it until the operator collects."""
+    amount, sign = provider_cost_minor + operator_margin_minor, (-1 if reverse else 1)
+    entry_type = FloatEntry.OWED_REVERSAL if reverse else FloatEntry.OWED
+    parent_schema = _parent_schema(reseller)
+    with transaction.atomic():
+        with schema_context(reseller.schema_name):
+            post_entry(entry_type=entry_type, reference=order_ref, metadata={"parent": parent_schema},
+                       lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
+                                   -sign * amount),
+                              Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), sign * amount)])
+        with schema_context(parent_schema):
+            lines = [Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), -sign * amount),
+                     Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
+                          sign * provider_cost_minor),
+                     Line(system_account(kind=AccountKind.REVENUE, currency=currency), sign * operator_margin_minor)]
+            post_entry(entry_type=entry_type, reference=f"{reseller.schema_name}:{order_ref}",
+                       lines=[line for line in lines if line.amount],
+                       metadata={"reseller": reseller.schema_name, "order": order_ref})
+
+
+def _has_entry(schema: str, entry_type: str, reference: str) -> bool:
+    with schema_context(schema):
+        return JournalEntry.objects.filter(entry_type=entry_type, reference=reference).exists()
+
+
+def hold_reference(reseller: Tenant, order_ref: str) -> str:
+    return f"float:{reseller.schema_name}:{order_ref}"
+
+
+def _parent_hold(reseller: Tenant, order_ref: str, *, lock: bool = False) -> Hold | None:
+    with schema_context(_parent_schema(reseller)):
+        holds = Hold.objects.select_for_update() if lock else Hold.objects
+        return holds.select_related("wallet").filter(reference=hold_reference(reseller, order_ref)).first()
+
+
+def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency: str) -> Hold | None:
+    """A sale is accepted: hold its cost on the parent's float wallet, mirrored in the reseller, in the caller's
+    transaction (the purchase's). Raises 422 ``insufficient_float`` (nothing written) when the float is short:
+    the parent wallet's conditional UPDATE serialises concurrent sales, so the float is never overdrawn."""
+    if amount_minor <= 0:
+        return None
+    row = _float_row(reseller)
+    parent_schema = _parent_schema(reseller)
+    with transaction.atomic():
+        with schema_context(parent_schema):
+            try:
+                hold = place_hold(wallet=row.account, amount=amount_minor,
+                                  reference=hold_reference(reseller, order_ref),
+                                  metadata={"reseller": reseller.schema_name, "order": order_ref})
+            except InsufficientFunds:
+                raise InsufficientFloat() from None
+        with schema_context(reseller.schema_name):
+            post_entry(entry_type=FloatEntry.HOLD, reference=order_ref, metadata={"parent": parent_schema},
+                       lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
+                                   -amount_minor),
+                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)])
+    return hold
+
+
+def _reseller_give_back(reseller: Tenant, order_ref: str, entry_type: str, amount: int, currency: str) -> None:
+    """Reseller side of float coming back from a hold: provider_settlement +amount, float_at_parent -amount."""
+    if not amount:
+        return
+    with schema_context(reseller.schema_name):
+        post_entry(entry_type=entry_type, reference=order_ref, metadata={"parent": _parent_schema(reseller)},
+                   lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency), amount),
+                          Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), -amount)])
+
+
+def release_float(*, reseller: Tenant, order_ref: str) -> bool:
+    """The sale failed: the held cost goes back to the float, both sides, in the caller's transaction. Once."""
+    with transaction.atomic():
+        hold = _parent_hold(reseller, order_ref, lock=True)
+        if hold is None or hold.status != HoldStatus.PLACED:
+            return False
+        with schema_context(_parent_schema(reseller)):
+            release_hold(hold=hold, metadata={"reseller": reseller.schema_name, "order": order_ref})
+        _reseller_give_back(reseller, order_ref, FloatEntry.RELEASE, hold.amount, hold.currency)
+    return True
+
+
+def settle_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operator_margin_minor: int,
+                 currency: str) -> None:
+    """The sale was delivered: its float hold becomes the draw (parent: provider settlement + operator margin),
+    in the caller's transaction (the settlement's). Once per order.
+
+    The settled cost may differ from the held one (a fail-over provider): less comes back to the float; more is
+    drawn on top (or, when the float cannot cover it, booked as owed). No hold (a late success after the refund
+    released it): a plain draw, or owed when the float is short."""
+    amount = provider_cost_minor + operator_margin_minor
+    parent_schema = _parent_schema(reseller)
+    with transaction.atomic():
+        hold = _parent_hold(reseller, order_ref, lock=True)
+        if hold is not None and hold.status == HoldStatus.SETTLED:
+            return
+        if hold is None or hold.status == HoldStatus.RELEASED:
+            if _has_entry(reseller.schema_name, FloatEntry.DRAW, order_ref) \
+                    or _has_entry(reseller.schema_name, FloatEntry.OWED, order_ref):
+                return
+            _draw_or_owe(reseller=reseller, order_ref=order_ref, provider_cost_minor=provider_cost_minor,
+                         operator_margin_minor=operator_margin_minor, currency=currency)
+            return
+        with schema_context(parent_schema):
+            if provider_cost_minor >= 0 and operator_margin_minor >= 0 and amount <= hold.amount:
+                settle_hold(hold=hold, splits=[
+                    Split(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency), provider_cost_minor),
+                    Split(system_account(kind=AccountKind.REVENUE, currency=currency), operator_margin_minor)],
+                    metadata={"reseller": reseller.schema_name, "order": order_ref})
+                # What was held beyond the settled cost went back to the float wallet: mirror it.
+                _reseller_give_back(reseller, order_ref, FloatEntry.ADJUST, hold.amount - amount, currency)
+                return
+            # Unusual shapes (cost above the hold, a negative margin): give the hold back and draw, same transaction.
+            release_hold(hold=hold, metadata={"reseller": reseller.schema_name, "order": order_ref})
+        _reseller_give_back(reseller, order_ref, FloatEntry.RELEASE, hold.amount, currency)
+        _draw_or_owe(reseller=reseller, order_ref=order_ref, provider_cost_minor=provider_cost_minor,
+                     operator_margin_minor=operator_margin_minor, currency=currency)
+
+
+def _draw_or_owe(**kwargs) -> None:
+    try:
+        with transaction.atomic():
+            draw_float(**kwargs)
+    except InsufficientFunds:
+        _owed(**kwargs)
+
+
+def reverse_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operator_margin_minor: int,
+                  currency: str) -> None:
+    """A delivered sale was reversed by the provider: its draw (or what was owed) comes back. Once."""
+    kwargs = {"reseller": reseller, "order_ref": order_ref, "provider_cost_minor": provider_cost_minor,
+              "operator_margin_minor": operator_margin_minor, "currency": currency, "reverse": True}
+    if _has_entry(reseller.schema_name, FloatEntry.OWED, order_ref):
+        _owed(**kwargs)
+        return
+    hold = _parent_hold(reseller, order_ref)
+    if hold is not None and hold.status == HoldStatus.PLACED:  # never settled: nothing was drawn
+        release_float(reseller=reseller, order_ref=order_ref)
+        return
+    draw_float(**kwargs)
+
+
 def check_float(*, reseller: Tenant, amount_minor: int) -> None:
     """For the purchase path before calling the provider: 422 ``insufficient_float`` when the float is short."""
     balance = float_balances(reseller=reseller).parent_balance
     if balance < amount_minor:
-        raise ApiError("The reseller's float at its operator cannot cover this sale.", code="insufficient_float",
-                       status_code=422, fields={"amount": ["Insufficient float."]})
+        raise InsufficientFloat()
 
 
 @dataclass(frozen=True)
@@ -206,9 +407,20 @@ def reconcile_reseller_floats() -> list[dict]:
             problems.append({"reseller": reseller.schema_name, "parent_cached": cached, "parent_postings": postings,
                              "reseller_mirror": mirror})
         with schema_context(reseller.schema_name):
-            undrawn = _postings_sum(AccountKind.PROVIDER_SETTLEMENT, row.account.currency)
-        if undrawn:  # settled sales whose cost was never drawn from the float (a receiver failed)
-            problems.append({"reseller": reseller.schema_name, "undrawn_provider_settlement": undrawn})
+            settlement = _postings_sum(AccountKind.PROVIDER_SETTLEMENT, row.account.currency)
+            owed = list(JournalEntry.objects.filter(entry_type=FloatEntry.OWED)
+                        .exclude(reference__in=JournalEntry.objects.filter(entry_type=FloatEntry.OWED_REVERSAL)
+                                 .values("reference")).values_list("reference", flat=True))
+        with schema_context(reseller.parent.schema_name):
+            held = Hold.objects.filter(wallet_id=row.account_id, status=HoldStatus.PLACED) \
+                .aggregate(t=Sum("amount"))["t"] or 0
+        # Each open sale has -D in the reseller's provider_settlement and a D hold at the parent; a settled sale
+        # nets to zero on the reseller side. Anything else: a sale settled without its float draw (or the reverse).
+        if settlement + held:
+            problems.append({"reseller": reseller.schema_name, "undrawn_provider_settlement": settlement + held,
+                             "open_float_holds": held})
+        if owed:  # deliveries the float could not cover: the operator must collect them
+            problems.append({"reseller": reseller.schema_name, "owed_to_parent": owed})
     return problems
 
 
@@ -216,5 +428,6 @@ def new_reference() -> str:
     return uuid.uuid4().hex
 
 
-__all__ = ["FloatBalances", "FloatEntry", "FloatMovement", "check_float", "current_tenant", "draw_float",
-           "float_balances", "fund_float", "new_reference", "open_float", "reconcile_reseller_floats"]
+__all__ = ["FloatBalances", "FloatEntry", "FloatMovement", "InsufficientFloat", "check_float", "current_tenant",
+           "draw_float", "float_balances", "fund_float", "hold_float", "new_reference", "open_float",
+           "reconcile_reseller_floats", "release_float", "reverse_float", "settle_float"]

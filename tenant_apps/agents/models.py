@@ -135,6 +135,25 @@ class Invitation(models.Model):
         return f"invitation {self.role} {self.email or self.phone}"
 
 
+class AgentSale(models.Model):
+    """One accepted sale by an agent, counted against its velocity limits.
+
+    Written in the sale's own transaction (a sale that rolls back was never counted) and deleted when
+    the sale fails (its money went back); the limits are counted from these rows under the agent's row lock.
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="sales")
+    order_ref = models.CharField(max_length=80, unique=True)
+    amount_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["agent", "created_at"], name="agents_sale_agent_created")]
+
+    def __str__(self) -> str:
+        return f"sale {self.order_ref} by agent {self.agent_id}"
+
+
 class CommissionStatus(models.TextChoices):
     POSTED = "posted", _("Posted")
     CLAWED_BACK = "clawed_back", _("Clawed back")

@@ -1,28 +1,38 @@
-"""What a settled or reversed sale means for resellers and agents.
+"""What a sale means for resellers and agents, in the sale's own transaction.
 
-Receivers of ``tenant_apps.orders.signals.order_settled`` / ``order_reversed``
-(connected in apps.py when that module exists). For the order's stored price
-breakdown (``PriceQuote.breakdown()``) they, in one transaction joined with the
-sender's:
+The purchase path (``tenant_apps.orders.services``) calls these hooks inside the
+transaction that changes the order, so a sale and its reseller/agent effects
+commit together or not at all (there is never a settled sale without its float
+draw, nor a counted sale that rolled back):
 
-* pay each agent's commission (commissions payable -> agent wallets) / claw it back;
-* in a reseller brand, draw the reseller's cost from its float at the parent
-  operation (both schemas, one transaction) / put it back;
-* queue the reseller's outbound webhooks.
+* :func:`sale_accepted` (the purchase transaction, after the buyer's hold): count
+  the sale against the selling agent's limits (429 ``agent_velocity_exceeded``),
+  then, in a reseller brand, hold its cost on the reseller's float at the parent
+  operation (both schemas; 422 ``insufficient_float`` refuses the sale before any
+  money moves: everything rolls back);
+* :func:`sale_settled` (the settlement transaction): the float hold becomes the
+  draw, each agent's commission is paid, ``order.settled`` webhooks are queued;
+* :func:`sale_released` (the sale failed, buyer refunded): the float hold and the
+  velocity count are given back;
+* :func:`sale_reversed` (the provider reversed a delivered sale): the commissions
+  are clawed back, the float draw is reversed, ``order.reversed`` webhooks queued.
+
+Every step is idempotent per order (ledger references, row states), so a repeated
+provider answer changes nothing. ``quote`` is the stored price breakdown
+(``PriceQuote.breakdown()``) the step used: the order's at acceptance, the
+settling attempt's afterwards.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.db import connection, transaction
-from django_tenants.utils import schema_context
+from django.db import transaction
 
-from .floats import current_tenant, draw_float
-from .models import WebhookSubscription
-from .services import claw_back_commissions, commission_lines, post_commissions
-from .webhooks import enqueue_event, subscribed
+from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
+from .models import WebhookDelivery, WebhookSubscription
+from .services import agent_record_sale, agent_release_sale, claw_back_commissions, post_commissions
+from .webhooks import enqueue_event
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +49,6 @@ def order_reference(order) -> str:
 
 def order_breakdown(order) -> dict | None:
     """The quote the settlement actually used: the current provider attempt's, else the order's."""
-    settled = getattr(order, "settled_quote", None)  # set by the orders service when it settles
-    if isinstance(settled, dict) and "lines" in settled:
-        return settled
     attempts = getattr(order, "attempts", None)
     if attempts is not None and getattr(order, "attempt_count", 0) and hasattr(attempts, "filter"):
         attempt = attempts.filter(number=order.attempt_count).first()
@@ -62,6 +69,20 @@ def _operator_margin(breakdown: dict) -> int:
                if line.get("party") == "operator" and line.get("account_kind") == "provider_settlement")
 
 
+def _reseller(breakdown: dict | None = None):
+    """The current tenant if it is a reseller brand. The quote says which kind of tenant priced it, which
+    spares every other tenant's purchase path a query."""
+    if breakdown is not None and breakdown.get("tenant_kind") not in (None, "reseller_brand"):
+        return None
+    tenant = current_tenant()
+    return tenant if tenant is not None and tenant.kind == "reseller_brand" else None
+
+
+def _float_amounts(breakdown: dict) -> dict:
+    return {"provider_cost_minor": int(breakdown["cost_minor"]), "operator_margin_minor": _operator_margin(breakdown),
+            "currency": breakdown["currency"]}
+
+
 def _payload(order, breakdown: dict | None, status: str) -> dict:
     return {"order": order_reference(order), "status": getattr(order, "status", status) or status,
             "product_id": (breakdown or {}).get("product_id"), "currency": (breakdown or {}).get("currency"),
@@ -69,76 +90,71 @@ def _payload(order, breakdown: dict | None, status: str) -> dict:
             "recipient": getattr(order, "recipient_phone", "") or getattr(order, "recipient", "") or ""}
 
 
-def _nothing_to_do(breakdown: dict | None, event: str) -> bool:
-    """No commission, not a reseller brand, no webhook subscriber: skip the (empty) transaction.
-
-    The common case for a direct customer's purchase: one SELECT instead of BEGIN + SELECT + COMMIT.
-    """
-    if breakdown is None or commission_lines(breakdown):
-        return False
-    tenant = current_tenant()
-    if tenant is None or tenant.kind == "reseller_brand":
-        return False
-    return not subscribed(WebhookSubscription.objects.filter(is_active=True), event)
+def order_breakdown_at_acceptance(order) -> dict | None:
+    quote = getattr(order, "quote", None)
+    return quote if isinstance(quote, dict) else order_breakdown(order)
 
 
-def handle_order_settled(*, order) -> None:
-    ref, breakdown = order_reference(order), order_breakdown(order)
-    if _nothing_to_do(breakdown, "order.settled"):
+def _enqueue_once(order, breakdown: dict | None, event: str, status: str) -> None:
+    """Queue the reseller's webhooks for this order event, once (a repeated hook call queues nothing)."""
+    if not any(event in sub.events or "*" in sub.events for sub in WebhookSubscription.objects.filter(is_active=True)):
+        return  # most tenants: no subscription, one query
+    if WebhookDelivery.objects.filter(event=event, payload__order=order_reference(order)).exists():
         return
-    with transaction.atomic():
-        if breakdown is not None:
-            post_commissions(order_ref=ref, breakdown=breakdown)
-            tenant = current_tenant()
-            if tenant is not None and tenant.kind == "reseller_brand":
-                draw_float(reseller=tenant, order_ref=ref, provider_cost_minor=int(breakdown["cost_minor"]),
-                           operator_margin_minor=_operator_margin(breakdown), currency=breakdown["currency"])
-        else:
+    enqueue_event(event=event, payload=_payload(order, breakdown, status))
+
+
+def _seller(order):
+    return getattr(order, "user", None) or getattr(order, "buyer", None)
+
+
+def sale_accepted(*, order, quote: dict | None = None) -> None:
+    """In the purchase transaction: velocity (the agent's row lock), then the float hold (the parent's hot row,
+    taken last so it is held the shortest time). Raises 429 / 403 / 422; the caller's transaction rolls back."""
+    ref, breakdown = order_reference(order), quote or order_breakdown(order)
+    seller = _seller(order)
+    if getattr(seller, "role", "") == "agent":
+        agent_record_sale(agent=seller, amount_minor=int(breakdown["price_minor"]), reference=ref)
+    reseller = _reseller(breakdown)
+    if reseller is not None and breakdown is not None:
+        amounts = _float_amounts(breakdown)
+        hold_float(reseller=reseller, order_ref=ref, currency=amounts["currency"],
+                   amount_minor=amounts["provider_cost_minor"] + amounts["operator_margin_minor"])
+
+
+def sale_settled(*, order, quote: dict | None = None) -> None:
+    """In the settlement transaction (also a late success after a refund): float draw, commissions, webhooks."""
+    ref, breakdown = order_reference(order), quote or order_breakdown(order)
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
+        if breakdown is None:
             logger.error("settled order without a price breakdown", extra={"order": ref})
-        enqueue_event(event="order.settled", payload=_payload(order, breakdown, "settled"))
-
-
-def handle_order_reversed(*, order) -> None:
-    ref, breakdown = order_reference(order), order_breakdown(order)
-    with transaction.atomic():
-        claw_back_commissions(order_ref=ref)
-        tenant = current_tenant()
-        if breakdown is not None and tenant is not None and tenant.kind == "reseller_brand":
-            draw_float(reseller=tenant, order_ref=ref, provider_cost_minor=int(breakdown["cost_minor"]),
-                       operator_margin_minor=_operator_margin(breakdown), currency=breakdown["currency"],
-                       reverse=True)
-        enqueue_event(event="order.reversed", payload=_payload(order, breakdown, "reversed"))
-
-
-def _run(handler, order, schema_name: str | None) -> None:
-    """Receivers run after the order's transaction committed: a failure here must not break the sender.
-
-    It is logged (with the order) and shows up in ``reconcile_resellers``; nothing is half-written
-    because each handler is one transaction.
-    """
-    try:
-        if schema_name and schema_name != connection.schema_name:
-            with schema_context(schema_name):
-                handler(order=order)
         else:
-            handler(order=order)
-    except Exception:
-        logger.exception("reseller/agent postings failed for order %s", order_reference(order))
-        if getattr(settings, "RESELLERS", {}).get("RAISE_IN_RECEIVERS"):
-            raise
+            # Agent wallets first, the parent's float row last: the purchase path's lock order (buyer's wallet,
+            # agent row, float), so a settlement and a sale of the same tree never wait on each other in a cycle.
+            post_commissions(order_ref=ref, breakdown=breakdown)
+            reseller = _reseller(breakdown)
+            if reseller is not None:
+                settle_float(reseller=reseller, order_ref=ref, **_float_amounts(breakdown))
+        _enqueue_once(order, breakdown, "order.settled", "settled")
 
 
-def on_order_settled(sender, order=None, schema_name: str | None = None, **kwargs) -> None:
-    if order is not None:
-        _run(handle_order_settled, order, schema_name)
+def sale_released(*, order) -> None:
+    """The sale failed and the buyer's hold was released: give back the float hold and the velocity count."""
+    ref = order_reference(order)
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
+        if getattr(_seller(order), "role", "") == "agent":
+            agent_release_sale(reference=ref)
+        reseller = _reseller(order_breakdown_at_acceptance(order))
+        if reseller is not None:
+            release_float(reseller=reseller, order_ref=ref)
 
 
-def on_order_reversed(sender, order=None, schema_name: str | None = None, **kwargs) -> None:
-    if order is not None:
-        _run(handle_order_reversed, order, schema_name)
-
-
-def connect_order_signals(*, settled, reversed_) -> None:
-    """Connect the receivers (apps.py does it with the orders app's signals; tests may pass a shim's)."""
-    settled.connect(on_order_settled, dispatch_uid="agents.on_order_settled")
-    reversed_.connect(on_order_reversed, dispatch_uid="agents.on_order_reversed")
+def sale_reversed(*, order, quote: dict | None = None) -> None:
+    """The provider reversed a delivered sale (buyer refunded): claw back, reverse the draw, queue webhooks."""
+    ref, breakdown = order_reference(order), quote or order_breakdown(order)
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint trip
+        claw_back_commissions(order_ref=ref)
+        reseller = _reseller(breakdown)
+        if breakdown is not None and reseller is not None:
+            reverse_float(reseller=reseller, order_ref=ref, **_float_amounts(breakdown))
+        _enqueue_once(order, breakdown, "order.reversed", "reversed")

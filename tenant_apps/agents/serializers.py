@@ -48,6 +48,10 @@ class AmountSerializer(serializers.Serializer):
     amount = serializers.CharField(max_length=32)
 
 
+class FloatGatewayFundSerializer(AmountSerializer):
+    gateway = serializers.CharField(max_length=40)
+
+
 class InviteSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)

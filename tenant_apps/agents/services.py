@@ -5,20 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.ledger.models import Account, AccountKind
 from tenant_apps.ledger.services import Line, fund_wallet, post_entry, system_account, transfer, wallet_for
 
-from .models import Agent, CommissionPosting, CommissionStatus, Invitation
+from .models import Agent, AgentSale, CommissionPosting, CommissionStatus, Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -248,74 +248,54 @@ def _as_agent(agent) -> Agent | None:
     return Agent.objects.filter(user=agent).first()
 
 
-def _velocity_keys(agent: Agent, now) -> tuple[str, str]:
-    return (f"agents:velocity:tx:{agent.pk}:{now:%Y%m%d%H}", f"agents:velocity:amount:{agent.pk}:{now:%Y%m%d}")
+def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale | None:
+    """Count one sale against the agent's limits (transactions per UTC clock hour, amount per UTC day) or refuse.
 
-
-def agent_check_velocity(*, agent, amount_minor: int) -> None:
-    """Count this sale against the agent's limits (transactions per hour, amount per UTC day) or refuse it.
-
-    Call it before the provider; call :func:`agent_release_velocity` if the sale then fails.
-    Raises 429 ``agent_velocity_exceeded`` (``fields`` names the limit); counters live in Redis, per tenant.
+    Call it inside the sale's transaction: the count is a row (:class:`AgentSale`) that commits or rolls back
+    with the sale, taken under the agent's row lock so concurrent sales of one agent are counted one after
+    the other. Raises 429 ``agent_velocity_exceeded`` (``fields`` names the limit) or 403 ``agent_inactive``.
+    The same reference counts once.
     """
     row = _as_agent(agent)
     if row is None:
-        return
-    if not row.is_active:
-        raise Forbidden("This agent is suspended.", code="agent_inactive")
-    max_tx = row.max_transactions_per_hour or _conf("AGENT_MAX_TRANSACTIONS_PER_HOUR")
-    max_amount = row.max_amount_per_day_minor or _conf("AGENT_MAX_AMOUNT_PER_DAY_MINOR")
-    tx_key, amount_key = _velocity_keys(row, timezone.now())
-    cache.add(tx_key, 0, timeout=3600 + 60)
-    cache.add(amount_key, 0, timeout=86400 + 60)
-    count = cache.incr(tx_key)
-    if count > max_tx:
-        cache.decr(tx_key)
-        raise VelocityExceeded(f"At most {max_tx} sales per hour.",
-                               fields={"transactions_per_hour": [f"Limit {max_tx} reached."]})
-    total = cache.incr(amount_key, amount_minor)
-    if total > max_amount:
-        cache.decr(amount_key, amount_minor)
-        cache.decr(tx_key)
-        raise VelocityExceeded("This sale would pass the agent's daily amount limit.",
-                               fields={"amount_per_day": [f"Limit {max_amount} minor units."]})
+        return None
+    with transaction.atomic():
+        locked = Agent.objects.select_for_update().get(pk=row.pk)
+        if not locked.is_active:
+            raise Forbidden("This agent is suspended.", code="agent_inactive")
+        existing = AgentSale.objects.filter(order_ref=reference).first()
+        if existing is not None:
+            return existing
+        max_tx = locked.max_transactions_per_hour or _conf("AGENT_MAX_TRANSACTIONS_PER_HOUR")
+        max_amount = locked.max_amount_per_day_minor or _conf("AGENT_MAX_AMOUNT_PER_DAY_MINOR")
+        now = timezone.now()
+        hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        day = hour.replace(hour=0)
+        usage = AgentSale.objects.filter(agent=locked, created_at__gte=day).aggregate(
+            hour_count=Count("id", filter=Q(created_at__gte=hour)), day_total=Sum("amount_minor"))
+        if (usage["hour_count"] or 0) + 1 > max_tx:
+            raise VelocityExceeded(f"At most {max_tx} sales per hour.",
+                                   fields={"transactions_per_hour": [f"Limit {max_tx} reached."]})
+        if (usage["day_total"] or 0) + amount_minor > max_amount:
+            raise VelocityExceeded("This sale would pass the agent's daily amount limit.",
+                                   fields={"amount_per_day": [f"Limit {max_amount} minor units."]})
+        return AgentSale.objects.create(agent=locked, order_ref=reference, amount_minor=amount_minor, created_at=now)
 
 
-def agent_release_velocity(*, agent, amount_minor: int) -> None:
-    """Give back what :func:`agent_check_velocity` counted for a sale that did not happen."""
-    row = _as_agent(agent)
-    if row is None:
-        return
-    tx_key, amount_key = _velocity_keys(row, timezone.now())
-    for key, delta in ((tx_key, 1), (amount_key, amount_minor)):
-        try:
-            cache.decr(key, delta)
-        except ValueError:
-            pass
+def agent_release_sale(*, reference: str) -> bool:
+    """A counted sale failed (money back to the buyer): it no longer counts. In the failure's transaction."""
+    deleted, _ = AgentSale.objects.filter(order_ref=reference).delete()
+    return bool(deleted)
 
 
 # --- hooks for the purchase path ------------------------------------------------------------------
 
 def sale_preflight(*, user, quote) -> None:
-    """Before a sale is held: the agent's velocity limits, and for a reseller brand its float at the parent.
-
-    Raises 429 ``agent_velocity_exceeded`` or 422 ``insufficient_float``; nothing else to undo.
-    """
-    if getattr(user, "role", "") == "agent":
-        agent_check_velocity(agent=user, amount_minor=quote.price_minor)
+    """Before a sale is held, a cheap read: a reseller brand's float must cover its cost (422
+    ``insufficient_float``). Authoritative checks (the float hold, velocity) run inside the purchase transaction
+    (``tenant_apps.agents.sales.sale_accepted``)."""
     cost = quote.tenant_cost_minor
     if quote.tenant_kind == "reseller_brand" and cost:
         from .floats import check_float, current_tenant
 
-        try:
-            check_float(reseller=current_tenant(), amount_minor=cost)
-        except ApiError:
-            if getattr(user, "role", "") == "agent":
-                agent_release_velocity(agent=user, amount_minor=quote.price_minor)
-            raise
-
-
-def sale_released(*, user, amount_minor: int) -> None:
-    """A held sale failed (money back to the buyer): it no longer counts against the agent's limits."""
-    if getattr(user, "role", "") == "agent":
-        agent_release_velocity(agent=user, amount_minor=amount_minor)
+        check_float(reseller=current_tenant(), amount_minor=cost)

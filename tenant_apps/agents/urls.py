@@ -10,6 +10,7 @@ urlpatterns = [
          views.ApplicationDecisionView.as_view(decision="reject"), name="reseller-application-reject"),
     path("api/resellers", views.ResellersView.as_view(), name="resellers"),
     path("api/resellers/float", views.MyFloatView.as_view(), name="reseller-my-float"),
+    path("api/resellers/float/fund", views.MyFloatFundView.as_view(), name="reseller-my-float-fund"),
     path("api/resellers/api-keys", views.ApiKeysView.as_view(), name="reseller-api-keys"),
     path("api/resellers/api-keys/<str:key_id>/rotate", views.ApiKeyActionView.as_view(action="rotate"),
          name="reseller-api-key-rotate"),

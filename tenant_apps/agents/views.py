@@ -20,6 +20,7 @@ from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperato
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
+from tenant_apps.wallet.serializers import FundingIntentSerializer
 from tenants.models import Tenant, TenantKind
 
 from . import api_keys, onboarding, selectors, services, webhooks
@@ -33,6 +34,7 @@ from .serializers import (
     ApplicationSerializer,
     ApplicationSubmitSerializer,
     DecisionSerializer,
+    FloatGatewayFundSerializer,
     InviteSerializer,
     WebhookCreateSerializer,
     agent_body,
@@ -170,6 +172,36 @@ class MyFloatView(APIView):
         balances = float_balances(reseller=tenant)
         return Response({"currency": balances.currency, "float": money(balances.parent_balance, balances.currency),
                          "mirror": money(balances.mirror_balance, balances.currency), "agrees": balances.agrees})
+
+
+class MyFloatFundView(APIView):
+    """POST /api/resellers/float/fund {amount, gateway} (reseller admin, Idempotency-Key): fund the float
+    through a payment gateway (any of ``GET /api/wallet/gateways``). 201 with the checkout's
+    ``authorization_url`` (202 for mobile money); the gateway's webhook (or ``GET /api/wallet/fund/<id>``,
+    or the poll task) verifies and credits the float on both schemas in one transaction, once."""
+
+    permission_classes = [IsOperatorAdmin]
+
+    @extend_schema(request=FloatGatewayFundSerializer, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: FundingIntentSerializer, 202: FundingIntentSerializer})
+    @idempotent
+    def post(self, request):
+        from tenant_apps.wallet.funding import funding_start
+        from tenant_apps.wallet.models import FundingPurpose
+
+        tenant = current_tenant()
+        if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
+            raise ApiError("Only reseller brands have a float.", code="not_a_reseller")
+        body = FloatGatewayFundSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        currency = tenant_currency().code
+        amount = _amount(body.validated_data["amount"], currency)
+        intent = funding_start(user=request.user, amount_minor=amount, currency=currency,
+                               gateway_key=body.validated_data["gateway"],
+                               callback_url=request.build_absolute_uri("/api/wallet/fund/"),
+                               purpose=FundingPurpose.RESELLER_FLOAT)
+        answer = status.HTTP_201_CREATED if intent.authorization_url else status.HTTP_202_ACCEPTED  # mobile money
+        return Response({**FundingIntentSerializer(intent).data, "purpose": intent.purpose}, status=answer)
 
 
 # --- agents ---------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from shared_apps.core.errors import ApiError
 from .crypto import decrypt_secret, encrypt_secret
 from .models import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookSubscription
 
-EVENTS = ("order.settled", "order.reversed")  # sent from the order_settled / order_reversed receivers
+EVENTS = ("order.settled", "order.reversed")  # queued by agents.sales hooks inside the order transaction
 SIGNATURE_HEADER = "X-NexusTop-Signature"
 
 

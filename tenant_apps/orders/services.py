@@ -51,7 +51,8 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_config
-from tenant_apps.agents.services import sale_preflight, sale_released
+from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
+from tenant_apps.agents.services import sale_preflight
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import (
@@ -287,6 +288,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
         held = f"hold {quote.price_minor} {quote.currency}"
         _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
                           source=source, now=now)
+        reseller_hooks.sale_accepted(order=order, quote=order.quote)  # HOOK: velocity + reseller float hold
         _on_commit_task(_tasks().order_submit_task, order.pk)
     return order
 
@@ -488,7 +490,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
     release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason},
                  holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
     kyc_release_spend(user=order.user, reference=order.reference)
-    sale_released(user=order.user, amount_minor=order.price_minor)
+    reseller_hooks.sale_released(order=order)  # HOOK: float hold and velocity count back
     order.failure_reason = reason[:60]
     order.next_requery_at = None
     _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)
@@ -505,8 +507,8 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
                 holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now, pending=pending)
     OrderTransition.objects.bulk_create(pending)
+    reseller_hooks.sale_settled(order=order, quote=attempt.quote)  # HOOK: float draw, commissions, webhooks
     order.next_requery_at = None
-    order.settled_quote = attempt.quote  # the agents' order_settled receiver reads it (no attempt lookup)
     _delete_outbox(order)
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "delivered")
@@ -529,6 +531,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
                    metadata={"order": str(order.public_id), "receivable": True})
         order.needs_review = True
     _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
+    reseller_hooks.sale_settled(order=order, quote=quote)  # HOOK
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "delivered")
 
@@ -544,6 +547,7 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
 
     kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today
     _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
+    reseller_hooks.sale_reversed(order=order, quote=quote)  # HOOK: claw back, float draw reversed
     transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "reversed")
 

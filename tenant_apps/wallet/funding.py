@@ -33,7 +33,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 
 from .gateways import Gateway, gateway_by_provider_id, gateway_for
-from .models import FUNDING_FINAL, FundingIntent, FundingStatus
+from .models import FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +54,14 @@ def _is_mobile_money(gateway: Gateway) -> bool:
 
 
 def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key: str, callback_url: str,
-                  notify_url: str = "") -> FundingIntent:
+                  notify_url: str = "", purpose: str = FundingPurpose.WALLET) -> FundingIntent:
     """Create the intent and the gateway checkout (or mobile-money push). Runs in the caller's transaction.
 
     ``callback_url`` is where the customer's browser returns (the intent's id is appended).
 
-    KYC: the amount is reserved against the daily limit now (released if the payment fails).
+    KYC: the amount is reserved against the daily limit now (released if the payment fails). A reseller's
+    float (``purpose=reseller_float``, started by ``tenant_apps.agents``) is the business's money, not the
+    admin's: no personal KYC allowance.
     """
     currency = currency or tenant_currency().code
     if currency != tenant_currency().code:
@@ -67,9 +69,11 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
                        fields={"currency": [f"Expected {tenant_currency().code}."]})
     gateway = gateway_for(key=gateway_key, capability=Capability.PAYMENTS)
     reference = _new_reference()
-    kyc_reserve(user=user, amount_minor=amount_minor, currency=currency, reference=f"funding:{reference}")
+    if purpose == FundingPurpose.WALLET:
+        kyc_reserve(user=user, amount_minor=amount_minor, currency=currency, reference=f"funding:{reference}")
     intent = FundingIntent.objects.create(user=user, gateway=gateway.key, provider_id=gateway.provider.pk,
-                                          reference=reference, amount_minor=amount_minor, currency=currency)
+                                          reference=reference, amount_minor=amount_minor, currency=currency,
+                                          purpose=purpose)
     try:
         if _is_mobile_money(gateway):
             phone = (user.phone or "").lstrip("+")
@@ -150,10 +154,15 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
             intent.failure_reason = (verification.message or verification.provider_status)[:255]
             kyc_release_spend(user=intent.user, reference=f"funding:{intent.reference}")
         elif verification.matches(amount_minor=intent.amount_minor, currency=intent.currency):
-            wallet = wallet_for(user=intent.user, currency=intent.currency)
-            entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
-                                metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
-                                          "provider_transaction_id": intent.provider_transaction_id})
+            if intent.purpose == FundingPurpose.RESELLER_FLOAT:
+                from tenant_apps.agents.floats import fund_float_from_gateway
+
+                entry = fund_float_from_gateway(intent=intent)  # both schemas, in this transaction
+            else:
+                wallet = wallet_for(user=intent.user, currency=intent.currency)
+                entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
+                                    metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
+                                              "provider_transaction_id": intent.provider_transaction_id})
             intent.status, intent.credit_entry = FundingStatus.SUCCEEDED, entry
             _notify(intent.user, f"Your wallet was funded with "
                                  f"{to_decimal_string(intent.amount_minor, intent.currency)} {intent.currency}.")

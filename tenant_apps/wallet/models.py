@@ -28,12 +28,19 @@ class FundingStatus(models.TextChoices):
 FUNDING_FINAL = frozenset({FundingStatus.SUCCEEDED, FundingStatus.FAILED, FundingStatus.REVIEW})
 
 
+class FundingPurpose(models.TextChoices):
+    WALLET = "wallet", _("The user's wallet")
+    # A reseller admin funding the reseller's float at its country operation (tenant_apps.agents.floats).
+    RESELLER_FLOAT = "reseller_float", _("The reseller's float")
+
+
 class FundingIntent(models.Model):
-    """One attempt to fund a wallet through a gateway; credited at most once."""
+    """One attempt to fund a wallet (or a reseller's float) through a gateway; credited at most once."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_intents")
     gateway = models.CharField(max_length=40)  # plugin key
+    purpose = models.CharField(max_length=16, choices=FundingPurpose.choices, default=FundingPurpose.WALLET)
     provider_id = models.IntegerField()  # shared_apps.providers.Provider row (public schema)
     reference = models.CharField(max_length=80, unique=True)  # ours, sent to the gateway
     amount_minor = models.BigIntegerField()

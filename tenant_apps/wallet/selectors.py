@@ -71,6 +71,7 @@ def ledger_discrepancies() -> list[Discrepancy]:
 
 
 # Gateway credits: entries posted by funding (reference "<gateway>:fund_<hex>") against verified intents.
+# A reseller-float intent's credit entry is the reseller side of the float funding (float_funding +amount).
 _CREDIT_WITHOUT_INTENT = r"""
 SELECT e.id, e.reference, COALESCE(SUM(p.amount) FILTER (WHERE a.balance IS NOT NULL), 0), MIN(p.currency)
 FROM ledger_journalentry e
@@ -82,13 +83,18 @@ GROUP BY e.id ORDER BY e.id
 """
 _CREDIT_AMOUNT_MISMATCH = """
 SELECT i.reference, i.amount_minor, i.currency, COALESCE(i.verified_amount_minor, -1), i.verified_currency,
-       COALESCE(w.total, 0), COALESCE(w.currency, '')
+       COALESCE(CASE WHEN i.purpose = 'reseller_float' THEN w.float_total ELSE w.total END, 0),
+       COALESCE(w.currency, '')
 FROM wallet_fundingintent i
-LEFT JOIN (SELECT p.entry_id, SUM(p.amount) AS total, MIN(p.currency) AS currency FROM ledger_posting p
-           JOIN ledger_account a ON a.id = p.account_id WHERE a.balance IS NOT NULL GROUP BY p.entry_id) w
+LEFT JOIN (SELECT p.entry_id, SUM(p.amount) FILTER (WHERE a.balance IS NOT NULL) AS total,
+                  SUM(p.amount) FILTER (WHERE a.kind = 'float_funding') AS float_total,
+                  MIN(p.currency) AS currency FROM ledger_posting p
+           JOIN ledger_account a ON a.id = p.account_id GROUP BY p.entry_id) w
        ON w.entry_id = i.credit_entry_id
 WHERE i.status = 'succeeded'
-  AND (i.credit_entry_id IS NULL OR COALESCE(w.total, 0) <> i.amount_minor OR w.currency <> i.currency
+  AND (i.credit_entry_id IS NULL
+       OR COALESCE(CASE WHEN i.purpose = 'reseller_float' THEN w.float_total ELSE w.total END, 0) <> i.amount_minor
+       OR w.currency <> i.currency
        OR i.verified_amount_minor IS DISTINCT FROM i.amount_minor OR i.verified_currency <> i.currency)
 ORDER BY i.id
 """

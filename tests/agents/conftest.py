@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.dispatch import Signal
 
 from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.kyc.conftest import s3
@@ -14,27 +13,8 @@ from tests.pricing.conftest import products
 __all__ = ["clean_rate_limits", "kyc_simulator", "products", "providers_on_simulators", "s3", "sms_simulator"]
 
 
-@pytest.fixture
-def order_signals():
-    """The purchase path's signals: the real ones when tenant_apps.orders.signals exists, else a shim."""
-    try:
-        from tenant_apps.orders.signals import order_reversed, order_settled
-    except ImportError:
-        from tenant_apps.agents.sales import connect_order_signals
-
-        order_settled, order_reversed = Signal(), Signal()
-        connect_order_signals(settled=order_settled, reversed_=order_reversed)
-    return order_settled, order_reversed
-
-
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture(autouse=True)
-def receivers_raise(settings):
-    """In tests a failing order_settled/order_reversed receiver fails loudly (in production it logs)."""
-    settings.RESELLERS = {**settings.RESELLERS, "RAISE_IN_RECEIVERS": True}
 
 
 @pytest.fixture

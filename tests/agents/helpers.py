@@ -6,10 +6,21 @@ import re
 import uuid
 from types import SimpleNamespace
 
+from django.db import transaction
 from django.db.models import Sum
 
+from tenant_apps.agents import sales
 from tenant_apps.ledger.models import Account, Posting
-from tenant_apps.ledger.services import Line, Split, place_hold, post_entry, settle_hold, system_account, wallet_for
+from tenant_apps.ledger.services import (
+    Line,
+    Split,
+    place_hold,
+    post_entry,
+    release_hold,
+    settle_hold,
+    system_account,
+    wallet_for,
+)
 from tenant_apps.pricing.quotes import quote_price
 from tenant_apps.wallet.selectors import ledger_discrepancies
 
@@ -20,32 +31,58 @@ def token_from(text: str) -> str:
     return match.group(1)
 
 
-def sell(*, product, buyer, amount_minor=None):
-    """What the purchase path does (hold, then settle: cost to provider settlement, each line to its account).
+def sell(*, product, buyer, amount_minor=None, settle: bool = True, hooks: bool = True):
+    """What the purchase path does, each step in one transaction with its tenant_apps.agents.sales hook:
+    accept (buyer's hold + ``sale_accepted``), then settle (cost to provider settlement, each line to its
+    account + ``sale_settled``). ``hooks=False`` leaves the hooks out (a sale settled without its float draw).
 
     Returns an order-like object carrying the stored breakdown, as tenant_apps.orders stores it.
     """
     quote = quote_price(product=product, amount_minor=amount_minor, buyer=buyer)
     reference = uuid.uuid4()
-    wallet = wallet_for(user=buyer)
-    hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=f"order:{reference}")
+    order = SimpleNamespace(pk=1, public_id=reference, status="held", price_breakdown=quote.breakdown(),
+                            user=buyer, buyer=buyer, quote=quote, hold=None)
+    with transaction.atomic():
+        order.hold = place_hold(wallet=wallet_for(user=buyer), amount=quote.price_minor,
+                                reference=f"order:{reference}")
+        if hooks:
+            sales.sale_accepted(order=order, quote=order.price_breakdown)
+    if settle:
+        settle_sale(order, hooks=hooks)
+    return order
+
+
+def settle_sale(order, *, hooks: bool = True):
+    quote = order.quote
     splits = [Split(system_account(kind="provider_settlement", currency=quote.currency), quote.cost_minor)]
     splits += [Split(system_account(kind=line.account_kind, currency=quote.currency), line.amount_minor)
                for line in quote.lines]
-    settle_hold(hold=hold, splits=splits)
-    return SimpleNamespace(pk=1, public_id=reference, status="settled", price_breakdown=quote.breakdown(),
-                           buyer=buyer, quote=quote)
+    with transaction.atomic():
+        settle_hold(hold=order.hold, splits=splits)
+        order.status = "settled"
+        if hooks:
+            sales.sale_settled(order=order, quote=order.price_breakdown)
+
+
+def fail(order):
+    """The purchase path's failure: the buyer's hold back, with ``sale_released``."""
+    with transaction.atomic():
+        release_hold(hold=order.hold)
+        order.status = "released"
+        sales.sale_released(order=order)
 
 
 def refund(order):
-    """The purchase path's reversal: every settlement line back to the buyer's wallet."""
+    """The purchase path's reversal: every settlement line back to the buyer's wallet, with ``sale_reversed``."""
     quote = order.quote
     lines = [Line(system_account(kind="provider_settlement", currency=quote.currency), -quote.cost_minor)]
     lines += [Line(system_account(kind=line.account_kind, currency=quote.currency), -line.amount_minor)
               for line in quote.lines]
     lines.append(Line(wallet_for(user=order.buyer), quote.price_minor))
-    post_entry(entry_type="order_reversal", reference=f"order:{order.public_id}", lines=lines)
-    order.status = "reversed"
+    with transaction.atomic():
+        post_entry(entry_type="order_reversal", reference=f"order:{order.public_id}", lines=lines)
+        order.status = "reversed"
+        sales.sale_reversed(order=order, quote=order.price_breakdown)
 
 
 def system_total(kind: str, currency: str = "NGN") -> int:

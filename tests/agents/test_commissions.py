@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
+from tenant_apps.agents import sales
 from tenant_apps.agents.floats import draw_float, float_balances
 from tenant_apps.agents.models import Agent, CommissionPosting
 from tenant_apps.ledger.errors import InsufficientFunds
@@ -89,18 +90,17 @@ def test_tree_shape_and_depth_limit(tree, settings):
     assert not_parent.status_code == 403 and not_parent.json()["error"]["code"] == "not_parent"
 
 
-def test_sale_through_three_levels_then_reversal(tree, products, order_signals):
-    settled, reversed_ = order_signals
+def test_sale_through_three_levels_then_reversal(tree, products):
     a, b, c = tree["agents"]
     reseller = Tenant.objects.get(schema_name="quickvend")
+    float_before = float_balances(reseller=reseller)
+    assert float_before.parent_balance == float_before.mirror_balance == 500_000
+    with schema_context("ng"):
+        ng_revenue, ng_provider = system_total("revenue"), system_total("provider_settlement")
     with schema_context("quickvend"):
         before = {agent.pk: balance(agent.user) for agent in (a, b, c)}
         assert before == {a.pk: 100_000, b.pk: 50_000, c.pk: 150_000}
         order = sell(product=products["ng_1gb"], buyer=c.user)
-    with schema_context("ng"):
-        ng_revenue, ng_provider = system_total("revenue"), system_total("provider_settlement")
-    float_before = float_balances(reseller=reseller)
-    assert float_before.parent_balance == float_before.mirror_balance == 500_000
 
     # The breakdown: cost 1000.00 -> ng +5 % = 1050.00 (quickvend's cost) -> +10 % = 1155.00.
     breakdown = order.price_breakdown
@@ -116,8 +116,7 @@ def test_sale_through_three_levels_then_reversal(tree, products, order_signals):
     ]
 
     with schema_context("quickvend"):
-        settled.send(sender=None, order=order)
-        settled.send(sender=None, order=order)  # a duplicate signal pays nothing twice
+        sales.sale_settled(order=order)  # a repeated settlement hook pays nothing twice
         assert balance(c.user) == before[c.pk] - 115_500 + 3_465
         assert balance(b.user) == before[b.pk] + 1_155
         assert balance(a.user) == before[a.pk] + 577
@@ -143,9 +142,8 @@ def test_sale_through_three_levels_then_reversal(tree, products, order_signals):
 
     # Reversal: the purchase path refunds the buyer, then every commission and the float draw come back.
     with schema_context("quickvend"):
-        refund(order)
-        reversed_.send(sender=None, order=order)
-        reversed_.send(sender=None, order=order)
+        refund(order)  # the reversal and its hook, one transaction
+        sales.sale_reversed(order=order)  # repeated: nothing more
         assert {agent.pk: balance(agent.user) for agent in (a, b, c)} == before
         assert set(CommissionPosting.objects.filter(order_ref=str(order.public_id))
                    .values_list("status", flat=True)) == {"clawed_back"}
@@ -178,18 +176,15 @@ def test_a_short_float_refuses_the_draw_and_writes_nothing(tree):
     assert float_balances(reseller=reseller).parent_balance == 500_000
 
 
-def test_clawback_of_a_spent_commission_becomes_a_receivable(tree, products, order_signals):
-    settled, reversed_ = order_signals
+def test_clawback_of_a_spent_commission_becomes_a_receivable(tree, products):
     a, b, c = tree["agents"]
     with schema_context("quickvend"):
         order = sell(product=products["ng_1gb"], buyer=c.user)
-        settled.send(sender=None, order=order)
         # A spends everything it has (a transfer to B) before the reversal.
         from tenant_apps.ledger.services import transfer, wallet_for
         transfer(source=wallet_for(user=a.user), destination=wallet_for(user=b.user), amount=balance(a.user),
                  reference="spend-all")
         refund(order)
-        reversed_.send(sender=None, order=order)
         assert balance(a.user) == 0
         row = CommissionPosting.objects.get(order_ref=str(order.public_id), agent=a)
         assert row.status == "clawed_back" and row.clawback_shortfall_minor == 577
@@ -198,15 +193,14 @@ def test_clawback_of_a_spent_commission_becomes_a_receivable(tree, products, ord
         assert_ledger_balanced()
 
 
-def test_reconciliation_flags_a_sale_whose_float_draw_is_missing(tree, products, order_signals):
+def test_reconciliation_flags_a_sale_whose_float_draw_is_missing(tree, products):
     from django.core.management.base import CommandError
 
-    settled, _ = order_signals
     c = tree["agents"][2]
     with schema_context("quickvend"):
-        order = sell(product=products["ng_1gb"], buyer=c.user)  # settled, but no order_settled yet
+        order = sell(product=products["ng_1gb"], buyer=c.user, hooks=False)  # settled without its float draw
     with pytest.raises(CommandError):
         call_command("reconcile_resellers")
     with schema_context("quickvend"):
-        settled.send(sender=None, order=order)
+        sales.sale_settled(order=order)  # no hold to settle: a plain draw
     call_command("reconcile_resellers")

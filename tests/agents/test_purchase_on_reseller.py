@@ -207,12 +207,14 @@ def test_purchase_path_enforces_agent_velocity_and_the_float(host_client, airtim
     site = host_client("quickvend.localhost")
     token = login(site, user.email)["access"]
 
-    def buy(n, key):
+    def buy(n, key, amount="100.00"):
         with django_capture_on_commit_callbacks(execute=False):
             return call(site, "POST", "/api/purchase", {"product_id": airtime.pk, "recipient_phone": _phone(n),
-                                                        "amount": "100.00"}, token=token, HTTP_IDEMPOTENCY_KEY=key)
+                                                        "amount": amount}, token=token, HTTP_IDEMPOTENCY_KEY=key)
 
-    short = buy(10, "f-0")  # quickvend's float is empty in this test
+    # More than quickvend's float covers (committed tests may have left some: 100.00 costs quickvend 98.94).
+    hundreds = float_balances(reseller=reseller).parent_balance // 9_894 + 1
+    short = buy(10, "f-0", amount=f"{hundreds * 100}.00")
     assert (short.status_code, short.json()["error"]["code"]) == (422, "insufficient_float")
     fund_float(reseller=reseller, amount_minor=50_000, reference=f"v-{uuid.uuid4()}")
     assert buy(11, "f-1").status_code in (201, 202)

@@ -102,7 +102,8 @@ def test_refusals_have_clear_codes(admin):
 def test_rotation_and_scopes(admin):
     key = new_key(admin, scopes=("read",))
     no_scope, _ = signed("GET", "/api/wallet", key["key_id"], key["secret"])
-    assert code(no_scope) == "api_key_scope"
+    assert (no_scope.status_code, code(no_scope)) == (403, "api_key_scope")  # known caller, missing scope
+    assert no_scope.json()["error"]["fields"] == {"scope": ["wallet"]}
     products, _ = signed("GET", "/api/products", key["key_id"], key["secret"])
     assert products.status_code == 200
     rotated = call(admin[0], "POST", f"/api/resellers/api-keys/{key['key_id']}/rotate", token=admin[1]).json()

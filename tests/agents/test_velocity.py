@@ -1,14 +1,16 @@
-"""Per-agent limits: transactions per hour and amount per day, counted in Redis per tenant."""
+"""Per-agent limits: transactions per hour and amount per day, counted from AgentSale rows in the sale's
+transaction (under the agent's row lock)."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.db import transaction
 from django_tenants.utils import schema_context
 
-from tenant_apps.agents.services import add_agent, agent_check_velocity, agent_release_velocity
+from tenant_apps.agents.models import AgentSale
+from tenant_apps.agents.services import add_agent, agent_record_sale, agent_release_sale
 from tests.accounts.helpers import call, make_user
 
 pytestmark = pytest.mark.django_db
@@ -24,30 +26,44 @@ def new_agent(**limits):
     return agent
 
 
+def record(agent, amount_minor=100, reference=None):
+    return agent_record_sale(agent=agent, amount_minor=amount_minor, reference=reference or uuid.uuid4().hex)
+
+
 def test_transactions_per_hour(tenants):
     agent = new_agent(max_transactions_per_hour=3)
     with schema_context("quickvend"):
-        for _ in range(3):
-            agent_check_velocity(agent=agent, amount_minor=100)
+        refs = [record(agent).order_ref for _ in range(3)]
+        record(agent, reference=refs[0])  # the same sale counts once
         with pytest.raises(Exception) as refused:
-            agent_check_velocity(agent=agent, amount_minor=100)
+            record(agent)
         assert refused.value.code == "agent_velocity_exceeded" and refused.value.status_code == 429
         assert "transactions_per_hour" in refused.value.fields
-        agent_release_velocity(agent=agent, amount_minor=100)  # a failed sale gives its slot back
-        agent_check_velocity(agent=agent.user, amount_minor=100)  # by user works too
+        assert agent_release_sale(reference=refs[0])  # a failed sale gives its slot back
+        record(agent.user)  # by user works too
+        assert AgentSale.objects.filter(agent=agent).count() == 3
 
 
-def test_amount_per_day_and_tenant_isolation(tenants):
+def test_amount_per_day(tenants):
     agent = new_agent(max_amount_per_day_minor=10_000)
     with schema_context("quickvend"):
-        agent_check_velocity(agent=agent, amount_minor=6_000)
+        record(agent, 6_000)
         with pytest.raises(Exception) as refused:
-            agent_check_velocity(agent=agent, amount_minor=4_001)
+            record(agent, 4_001)
         assert "amount_per_day" in refused.value.fields
-        agent_check_velocity(agent=agent, amount_minor=4_000)  # the refused one was not counted
-    with schema_context("ng"):  # same agent id in another schema: its own counters
-        keys = [key for key in cache._cache.get_client().keys("*agents:velocity:*") if b"quickvend:" in key]
-        assert keys and all(key.startswith(b"quickvend:") for key in keys)
+        record(agent, 4_000)  # the refused one was not counted
+
+
+def test_a_sale_that_rolls_back_was_never_counted(tenants):
+    agent = new_agent(max_transactions_per_hour=1)
+    with schema_context("quickvend"):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record(agent)
+            raise RuntimeError("the purchase failed after counting (e.g. insufficient float)")
+        assert not AgentSale.objects.filter(agent=agent).exists()
+        record(agent)  # the one slot is still free
+        with pytest.raises(Exception):
+            record(agent)
 
 
 def test_admin_sets_limits_and_suspends(host_client, tenants, qv_admin_token):
@@ -59,5 +75,5 @@ def test_admin_sets_limits_and_suspends(host_client, tenants, qv_admin_token):
     assert response.status_code == 200, response.content
     assert response.json()["max_amount_per_day_minor"] == 5_000
     with schema_context("quickvend"), pytest.raises(Exception) as refused:
-        agent_check_velocity(agent=agent.user, amount_minor=1)
+        record(agent.user, 1)
     assert refused.value.code == "agent_inactive"

@@ -35,6 +35,3 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
     "tenant_apps.agents.authentication.ResellerSignatureAuthentication",
 ]
-
-# Tests set this so a failing order_settled/order_reversed receiver fails the test instead of only logging.
-RESELLERS["RAISE_IN_RECEIVERS"] = False

@@ -1,0 +1,311 @@
+"""The reseller float moves in the sale's own transactions (tenant_apps.agents.sales hooks).
+
+* accepted: the cost is held on the parent's float wallet inside the purchase transaction (a short float
+  refuses the sale with nothing written on either side, the agent's velocity count included);
+* concurrent sales racing for the last of the float: one wins, the parent wallet never goes below zero;
+* the provider fails: the float hold and the velocity count come back;
+* agents' sales racing past their limit: counted one after the other.
+``reconcile_resellers`` is clean after each step.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenant_apps.agents import sales
+from tenant_apps.agents.floats import InsufficientFloat, float_balances, fund_float
+from tenant_apps.agents.models import AgentSale
+from tenant_apps.agents.services import VelocityExceeded, add_agent, agent_record_sale
+from tenant_apps.ledger.models import Hold, JournalEntry
+from tenant_apps.ledger.services import fund_wallet, wallet_for
+from tenants.models import Tenant
+from tests.accounts.helpers import call, login, make_user
+from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
+
+from .helpers import assert_ledger_balanced, balance, system_total
+from .test_purchase_on_reseller import _phone, _submit, airtime, vtpass_sim  # noqa: F401  (fixtures)
+
+
+def _entries() -> tuple[int, int]:
+    counts = []
+    for schema in ("quickvend", "ng"):
+        with schema_context(schema):
+            counts.append(JournalEntry.objects.count())
+    return counts[0], counts[1]
+
+
+def _agent_buyer(amount: int = 100_000, **limits):
+    user = make_user("quickvend", email=f"fl-{uuid.uuid4().hex[:8]}@qv.test", role="agent",
+                     phone=f"+234803{random.randrange(10**6, 10**7)}")
+    with schema_context("quickvend"):
+        agent = add_agent(user=user, parent=None)
+        for field, value in limits.items():
+            setattr(agent, field, value)
+        agent.save()
+        fund_wallet(wallet=wallet_for(user=user), amount=amount, reference=f"fl-{uuid.uuid4()}")
+    return agent
+
+
+def _buy(host_client, capture, product, user, n: int, key: str, amount: str = "100.00"):
+    site = host_client("quickvend.localhost")
+    token = login(site, user.email)["access"]
+    with capture(execute=False):  # the submit task: run in-process by the test
+        return call(site, "POST", "/api/purchase", {"product_id": product.pk, "recipient_phone": _phone(n),
+                                                    "amount": amount}, token=token, HTTP_IDEMPOTENCY_KEY=key)
+
+
+@pytest.mark.django_db
+def test_float_held_at_acceptance_and_given_back_when_the_provider_fails(host_client, airtime, vtpass_sim,  # noqa: F811
+                                                                           django_capture_on_commit_callbacks):
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=50_000, reference=f"h-{uuid.uuid4()}")
+    start = float_balances(reseller=reseller).parent_balance  # committed tests may have left some float
+    agent = _agent_buyer()
+    response = _buy(host_client, django_capture_on_commit_callbacks, airtime, agent.user, 21, "hold-1")
+    assert response.status_code in (201, 202), response.content
+    # 100.00 airtime: ng's price (quickvend's cost) 98.94, held on the float inside the purchase transaction.
+    held = float_balances(reseller=reseller)
+    assert held.parent_balance == held.mirror_balance == start - 9_894
+    with schema_context("ng"):
+        hold = Hold.objects.get(reference__endswith=response.json()["id"])
+        assert (hold.status, hold.amount) == ("placed", 9_894)
+    with schema_context("quickvend"):
+        assert AgentSale.objects.filter(agent=agent).count() == 1
+    call_command("reconcile_resellers")  # a pending sale: its hold and the reseller's mirror agree
+
+    vtpass_sim.set_fault("failure", times=1)
+    order = _submit("quickvend", response.json()["id"], django_capture_on_commit_callbacks)
+    assert order.status == "released"
+    back = float_balances(reseller=reseller)
+    assert back.parent_balance == back.mirror_balance == start
+    with schema_context("ng"):
+        assert Hold.objects.get(pk=hold.pk).status == "released"
+        assert_ledger_balanced()
+    with schema_context("quickvend"):
+        assert balance(agent.user) == 100_000
+        assert not AgentSale.objects.filter(agent=agent).exists()  # a failed sale no longer counts
+        assert system_total("provider_settlement") == 0
+        assert_ledger_balanced()
+    call_command("reconcile_resellers")
+
+
+@pytest.mark.django_db
+def test_a_short_float_refuses_the_sale_inside_its_transaction(host_client, airtime, monkeypatch,  # noqa: F811
+                                                                django_capture_on_commit_callbacks):
+    """Even past the preflight read (two sales racing), the hold refuses: no order, nothing on either side."""
+    from tenant_apps.orders import services as order_services
+    from tenant_apps.orders.models import Order
+
+    monkeypatch.setattr(order_services, "sale_preflight", lambda **kwargs: None)
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    start = float_balances(reseller=reseller).parent_balance  # committed tests may have left some float
+    if start < 9_894:
+        fund_float(reseller=reseller, amount_minor=9_894 - start, reference=f"s-{uuid.uuid4()}")
+        start = 9_894
+    # 100.00 of airtime costs quickvend 98.94: buy enough hundreds to need more than the float holds.
+    hundreds = start // 9_894 + 1
+    agent = _agent_buyer(amount=hundreds * 10_092 + 10_000)
+    before = _entries()
+    with schema_context("quickvend"):
+        orders = Order.objects.count()
+    response = _buy(host_client, django_capture_on_commit_callbacks, airtime, agent.user, 22, "short-1",
+                    amount=f"{hundreds * 100}.00")
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "insufficient_float"), response.content
+    assert _entries() == before
+    with schema_context("quickvend"):
+        assert Order.objects.count() == orders
+        assert balance(agent.user) == hundreds * 10_092 + 10_000
+        assert not AgentSale.objects.filter(agent=agent).exists()  # the velocity count rolled back with it
+    assert float_balances(reseller=reseller).parent_balance == start
+    call_command("reconcile_resellers")
+
+
+def test_concurrent_sales_race_for_the_last_of_the_float(live_db):
+    """Committed, in threads: six sales each needing just over half the float; exactly one is accepted."""
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    top_up = 10_000 if float_balances(reseller=reseller).parent_balance < 1_000 else 0
+    if top_up:
+        fund_float(reseller=reseller, amount_minor=top_up, reference=f"race-{uuid.uuid4()}")
+    start = float_balances(reseller=reseller).parent_balance
+    cost = start // 2 + 1
+    quote = {"cost_minor": cost, "lines": [], "currency": "NGN", "price_minor": cost}
+    orders = [SimpleNamespace(public_id=uuid.uuid4(), user=None, status="held") for _ in range(6)]
+
+    def sale(index: int):
+        with transaction.atomic():
+            sales.sale_accepted(order=orders[index], quote=quote)
+            time.sleep(0.05)  # keep the float row locked while the others queue on it
+        return index
+
+    results = run_concurrently(6, sale, schema="quickvend")
+    winners = [r for r in results if isinstance(r, int)]
+    assert len(winners) == 1 and all(isinstance(r, InsufficientFloat) for r in results if r not in winners), results
+    after = float_balances(reseller=reseller)
+    assert after.parent_balance == after.mirror_balance == start - cost >= 0
+    call_command("reconcile_resellers")
+    with schema_context("quickvend"), transaction.atomic():  # the winner's provider fails: the float comes back
+        sales.sale_released(order=orders[winners[0]])
+    back = float_balances(reseller=reseller)
+    assert back.parent_balance == back.mirror_balance == start
+    call_command("reconcile_resellers")
+    if top_up:  # committed: hand the top-up back so other tests find quickvend's float as it was
+        _refund_float(reseller, top_up)
+        call_command("reconcile_resellers")
+
+
+def _refund_float(reseller, amount: int) -> None:
+    """The operator pays float back to the reseller (the funding entries negated), both schemas at once."""
+    from tenant_apps.agents.models import ResellerFloat
+    from tenant_apps.ledger.services import Line, post_entry, system_account
+
+    reference = f"test-refund-{uuid.uuid4()}"
+    with transaction.atomic():
+        with schema_context("ng"):
+            row = ResellerFloat.objects.select_related("account").get(reseller_tenant_id=reseller.pk)
+            post_entry(entry_type="reseller_float_refund", reference=reference,
+                       lines=[Line(row.account, -amount), Line(system_account(kind="gateway_clearing"), amount)])
+        with schema_context("quickvend"):
+            post_entry(entry_type="reseller_float_refund", reference=reference,
+                       lines=[Line(system_account(kind="float_at_parent"), amount),
+                              Line(system_account(kind="float_funding"), -amount)])
+
+
+def test_concurrent_sales_of_one_agent_are_counted_one_after_the_other(live_db):
+    user = make_user("quickvend", email=f"race-{uuid.uuid4().hex[:8]}@qv.test", role="agent")
+    with schema_context("quickvend"):
+        agent = add_agent(user=user, parent=None)
+        agent.max_transactions_per_hour = 2
+        agent.save()
+
+    def sale(index: int):
+        with transaction.atomic():
+            agent_record_sale(agent=agent, amount_minor=100, reference=f"race-{uuid.uuid4().hex}")
+            time.sleep(0.05)
+        return index
+
+    results = run_concurrently(6, sale, schema="quickvend")
+    assert sum(isinstance(r, int) for r in results) == 2, results
+    assert sum(isinstance(r, VelocityExceeded) for r in results) == 4, results
+    with schema_context("quickvend"):
+        assert AgentSale.objects.filter(agent=agent).count() == 2
+
+
+# --- the less common settlement shapes (the purchase path's steps, each with its hook, rolled back) --------
+
+def _set_float(reseller, amount: int) -> None:
+    current = float_balances(reseller=reseller).parent_balance
+    if current < amount:
+        fund_float(reseller=reseller, amount_minor=amount - current, reference=f"set-{uuid.uuid4()}")
+    elif current > amount:
+        _refund_float(reseller, current - amount)
+    assert float_balances(reseller=reseller).parent_balance == amount
+
+
+def _customer(amount: int = 1_000_000):
+    user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test")
+    with schema_context("quickvend"):
+        fund_wallet(wallet=wallet_for(user=user), amount=amount, reference=f"cu-{uuid.uuid4()}")
+    return user
+
+
+def _settle_with(order, breakdown: dict) -> None:
+    """The settlement step with the settling attempt's quote (``breakdown``), and its hook."""
+    from tenant_apps.ledger.services import Split, settle_hold, system_account
+
+    splits = [Split(system_account(kind="provider_settlement"), breakdown["cost_minor"])]
+    splits += [Split(system_account(kind=line["account_kind"]), line["amount_minor"]) for line in breakdown["lines"]]
+    with transaction.atomic():
+        settle_hold(hold=order.hold, splits=splits)
+        sales.sale_settled(order=order, quote=breakdown)
+
+
+@pytest.mark.django_db
+def test_failover_to_a_cheaper_provider_gives_the_difference_back_to_the_float(products):
+    from .helpers import sell
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    buyer = _customer()
+    with schema_context("quickvend"):
+        order = sell(product=products["ng_1gb"], buyer=buyer, settle=False)
+        held = order.quote.tenant_cost_minor
+        assert float_balances(reseller=reseller).parent_balance == 300_000 - held
+        cheaper = dict(order.price_breakdown, cost_minor=order.price_breakdown["cost_minor"] - 1_000)
+        cheaper["lines"] = [dict(line, amount_minor=line["amount_minor"] + 1_000) if line["party"] == "reseller"
+                            else line for line in cheaper["lines"]]
+        _settle_with(order, cheaper)
+        assert_ledger_balanced()
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - (held - 1_000)
+    with schema_context("ng"):
+        hold = Hold.objects.get(reference=f"float:quickvend:{order.public_id}")
+        assert (hold.status, hold.settled_amount) == ("settled", held - 1_000)
+        assert_ledger_balanced()
+    call_command("reconcile_resellers")
+    with schema_context("quickvend"), transaction.atomic():  # reversed: exactly what was drawn comes back
+        sales.sale_reversed(order=order, quote=cheaper)
+    assert float_balances(reseller=reseller).parent_balance == 300_000
+
+
+@pytest.mark.django_db
+def test_a_late_success_after_the_refund_draws_the_float_or_is_owed(products):
+    from django.core.management.base import CommandError
+
+    from tenant_apps.agents.floats import reconcile_reseller_floats
+
+    from .helpers import fail, refund, sell
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    buyer = _customer()
+    with schema_context("quickvend"):
+        first = sell(product=products["ng_1gb"], buyer=buyer, settle=False)
+    cost = first.quote.tenant_cost_minor
+    with schema_context("quickvend"):
+        fail(first)  # refunded: the hold back to the float
+    _set_float(reseller, cost)
+    with schema_context("quickvend"):
+        sell(product=products["ng_1gb"], buyer=buyer)  # a second sale takes the whole float
+    assert float_balances(reseller=reseller).parent_balance == 0
+    call_command("reconcile_resellers")
+
+    # The first order's provider delivers after all: the float cannot pay, so the cost is owed.
+    with schema_context("quickvend"):
+        _late_settle(first)
+        assert_ledger_balanced()
+        assert system_total("suspense") == cost  # payable to the operation
+        assert system_total("provider_settlement") == 0
+    with schema_context("ng"):
+        assert system_total("suspense") == -cost  # receivable from the reseller
+        assert_ledger_balanced()
+    assert float_balances(reseller=reseller).parent_balance == 0
+    assert reconcile_reseller_floats() == [{"reseller": "quickvend", "owed_to_parent": [str(first.public_id)]}]
+    with pytest.raises(CommandError):
+        call_command("reconcile_resellers")  # owed_to_parent: the operator must collect it
+    with schema_context("quickvend"):  # the provider reverses it (refund + hook): nothing owed any more
+        refund(first)
+        assert system_total("suspense") == system_total("provider_settlement") == 0
+    with schema_context("ng"):
+        assert system_total("suspense") == 0
+    assert reconcile_reseller_floats() == []
+    call_command("reconcile_resellers")
+
+
+def _late_settle(order) -> None:
+    """The purchase path's late charge: the buyer's wallet pays again, each quote line to its account."""
+    from tenant_apps.ledger.services import Line, post_entry, system_account
+
+    quote = order.quote
+    lines = [Line(wallet_for(user=order.buyer), -quote.price_minor),
+             Line(system_account(kind="provider_settlement"), quote.cost_minor)]
+    lines += [Line(system_account(kind=line.account_kind), line.amount_minor) for line in quote.lines]
+    with transaction.atomic():
+        post_entry(entry_type="order_late_charge", reference=f"order:{order.public_id}", lines=lines)
+        sales.sale_settled(order=order, quote=order.price_breakdown)
