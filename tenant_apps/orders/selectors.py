@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Replace
 
 from .models import Order, OrderStatus
 from .serializers import PLAIN_STATUS
@@ -34,3 +35,32 @@ def orders_for_review() -> QuerySet[Order]:
     """The manual-review queue: pending too long, or a ledger anomaly to look at."""
     return Order.objects.filter(status=OrderStatus.MANUAL_REVIEW).union(
         Order.objects.filter(needs_review=True)).order_by("created_at")
+
+
+def orders_search(*, q: str = "", status: str = "", product_type: str = "", review_only: bool = False,
+                  date_from: date | None = None, date_to: date | None = None) -> QuerySet[Order]:
+    """Staff search over every order of the tenant: reference, phone, customer number or buyer email."""
+    orders = Order.objects.select_related("user")
+    if review_only:
+        orders = orders.filter(pk__in=Order.objects.filter(status=OrderStatus.MANUAL_REVIEW).values("pk")
+                               .union(Order.objects.filter(needs_review=True).values("pk")))
+    q = (q or "").strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        match = Q(user__email__icontains=q) | Q(provider_reference__iexact=q) | Q(customer_number__iexact=q)
+        hexed = q.lower().removeprefix("ord-").replace("-", "")
+        if all(ch in "0123456789abcdef" for ch in hexed) and len(hexed) >= 6:
+            match |= Q(reference_hex__startswith=hexed)
+        if len(digits) >= 6:
+            match |= Q(recipient_phone__endswith=digits[-9:])
+        orders = orders.annotate(reference_hex=Replace(Cast("public_id", CharField()), Value("-"), Value(""))) \
+            .filter(match)
+    if status:
+        orders = orders.filter(status=status)
+    if product_type:
+        orders = orders.filter(product_type=product_type)
+    if date_from:
+        orders = orders.filter(created_at__date__gte=date_from)
+    if date_to:
+        orders = orders.filter(created_at__date__lte=date_to)
+    return orders.order_by("-created_at", "-id")

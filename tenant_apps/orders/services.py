@@ -753,3 +753,34 @@ def order_notify(*, order_id: int, event: str) -> None:
 
 def hold_of(order: Order) -> Hold | None:
     return order.hold
+
+
+# --- staff review (back office) -----------------------------------------------------------------
+def order_staff_requery(*, order_id: int) -> tuple[Order | None, str]:
+    """Staff ask the provider again about a stuck order; returns (order, what the provider said).
+
+    A pending order goes through ``order_requery`` (its normal schedule). An order in
+    manual review is requeried once: a definite answer is applied like any provider
+    answer (``order_apply_provider_result``); an unclear one changes nothing.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status not in (OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW):
+        return order, "not_open"
+    if order.status == OrderStatus.PENDING:
+        order = order_requery(order_id=order_id)
+        return order, "pending" if order.status in (OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW) else order.status
+    attempt = _current_attempt(order)
+    if attempt is None:
+        return order, "not_submitted"
+    product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
+    try:
+        _, connector, _ = _connector(product.provider, _capability(product.product_type))
+        outcome = _outcome_from_result(connector.requery(attempt.request_id))
+    except ProviderError as exc:
+        outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
+    if outcome.status == OutcomeStatus.PENDING:
+        return order, "pending"
+    outcome = Outcome(outcome.status, provider_reference=outcome.provider_reference, token=outcome.token,
+                      units=outcome.units, reason=outcome.reason, provider_code=outcome.provider_code, failover=False)
+    return order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="staff_requery"), \
+        str(outcome.status)

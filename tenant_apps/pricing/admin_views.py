@@ -16,6 +16,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_m
 
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
+from .services import price_rule_create, price_rule_deactivate
 
 
 class RuleSerializer(serializers.Serializer):
@@ -57,16 +58,9 @@ class PriceRulesView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         currency = tenant_currency().code
-        if data["mode"] == RuleMode.FIXED:
-            try:
-                value = to_minor(data["amount"], currency)  # refuses more decimals than the currency has
-            except (ValueError, ArithmeticError) as exc:
-                raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
-        else:
-            value = data["percent_bp"]
-        rule = PriceRule.objects.create(product_id=data.get("product_id"), product_type=data.get("product_type", ""),
-                                        provider_id=data.get("provider_id"), mode=data["mode"], value=value,
-                                        priority=data.get("priority", 0))
+        rule = price_rule_create(mode=data["mode"], percent_bp=data.get("percent_bp"), amount=data.get("amount"),
+                                 product_id=data.get("product_id"), product_type=data.get("product_type", ""),
+                                 provider_id=data.get("provider_id"), priority=data.get("priority", 0))
         return Response(rule_body(rule, currency), status=status.HTTP_201_CREATED)
 
 
@@ -75,8 +69,7 @@ class PriceRuleDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
     def delete(self, request, rule_id: int):
-        if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
-            raise NotFound("No such rule.")
+        price_rule_deactivate(rule_id=rule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
