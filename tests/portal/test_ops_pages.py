@@ -20,6 +20,18 @@ from .test_pages import page_login
 pytestmark = pytest.mark.django_db
 
 
+def quick_login(client: Client, schema: str, user) -> Client:
+    """A page session without the password round-trip (the login page itself is tested in test_pages.py)."""
+    from tenant_apps.portal.access import SESSION_SCHEMA_KEY
+
+    with schema_context(schema):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[SESSION_SCHEMA_KEY] = schema
+        session.save()
+    return client
+
+
 def _phone(prefix: str = "0803") -> str:
     return f"{prefix}{uuid.uuid4().int % 10_000_000:07d}"
 
@@ -52,9 +64,7 @@ def qv_agent(tenants):
         agent = add_agent(user=user, parent=None)
         fund_wallet(wallet=wallet_for(user=user), amount=500_000, reference=f"cash-{uuid.uuid4()}")
     fund_float(reseller=tenants["quickvend"], amount_minor=1_000_000, reference=f"float-{uuid.uuid4()}")
-    client = Client(HTTP_HOST="quickvend.localhost")
-    assert page_login(client, email).status_code == 302
-    return client, user, agent
+    return quick_login(Client(HTTP_HOST="quickvend.localhost"), "quickvend", user), user, agent
 
 
 def _sell(client, product, phone: str, amount: str = "100.00"):
@@ -138,8 +148,7 @@ def test_agent_invites_and_funds_a_sub_agent_and_sees_commissions(qv_agent):
 
 def test_agent_pages_refuse_customers_staff_of_other_tenants_and_anonymous(tenants, qv_agent):
     customer = make_user("quickvend", email=f"cust-{uuid.uuid4().hex[:6]}@qv.test", phone=_phone())
-    client = Client(HTTP_HOST="quickvend.localhost")
-    assert page_login(client, customer.email).status_code == 302
+    client = quick_login(Client(HTTP_HOST="quickvend.localhost"), "quickvend", customer)
     for path in ("/agent/sell", "/agent/wallet", "/agent/team", "/agent/commissions", "/back-office/orders",
                  "/back-office/pricing", "/back-office/reconciliation", "/back-office/applications"):
         assert client.get(path).status_code == 403, path
@@ -158,11 +167,8 @@ def ng_staff(tenants):
     tag = uuid.uuid4().hex[:6]
     clients = {}
     for role in ("operator_admin", "operator_support", "operator_finance"):
-        email = f"{role}-{tag}@ng.test"
-        make_user("ng", email=email, role=role)
-        client = Client(HTTP_HOST="ng.localhost")
-        assert page_login(client, email).status_code == 302
-        clients[role] = client
+        user = make_user("ng", email=f"{role}-{tag}@ng.test", role=role)
+        clients[role] = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", user)
     return clients
 
 
