@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from countries.errors import InvalidPhoneNumber
@@ -84,12 +84,12 @@ def products_for_number(phone: str) -> tuple[str, str, list[Product]]:
 
 
 class SellForm(StyledForm):
-    phone = forms.CharField(label=_lazy("Customer's phone number"), max_length=20,
+    phone = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    amount = forms.CharField(label=_lazy("Amount"), max_length=20, required=False,
+    amount = forms.CharField(label=gettext_lazy("Amount"), max_length=20, required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                             help_text=_lazy("For airtime: the value to top up."))
+                             help_text=gettext_lazy("For airtime: the value to top up."))
     idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
@@ -199,13 +199,13 @@ def wallet(request):
 
 
 class InviteForm(StyledForm):
-    email = forms.EmailField(label=_lazy("Email"), required=False)
-    phone = forms.CharField(label=_lazy("Mobile number"), required=False, max_length=20,
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    phone = forms.CharField(label=gettext_lazy("Mobile number"), required=False, max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
 
 
 class FundForm(StyledForm):
-    amount = forms.CharField(label=_lazy("Amount"), max_length=20,
+    amount = forms.CharField(label=gettext_lazy("Amount"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.catalog.models import ProductType
@@ -30,21 +30,21 @@ from .views import page
 
 
 class RuleForm(StyledForm):
-    product_type = forms.ChoiceField(label=_lazy("Product type"), required=False,
-                                     choices=[("", _lazy("All types")), *ProductType.choices])
-    provider_id = forms.TypedChoiceField(label=_lazy("Provider"), required=False, coerce=int, empty_value=None)
-    mode = forms.ChoiceField(label=_lazy("Kind"), choices=[(RuleMode.PERCENT, _lazy("Percent of cost")),
-                                                           (RuleMode.FIXED, _lazy("Fixed amount"))])
-    value = forms.CharField(label=_lazy("Margin"), max_length=20,
-                            help_text=_lazy("Percent: 2.5 means 2.5 %. Fixed: an amount, e.g. 50.00."))
-    priority = forms.IntegerField(label=_lazy("Priority"), required=False, initial=0)
+    product_type = forms.ChoiceField(label=gettext_lazy("Product type"), required=False,
+                                     choices=[("", gettext_lazy("All types")), *ProductType.choices])
+    provider_id = forms.TypedChoiceField(label=gettext_lazy("Provider"), required=False, coerce=int, empty_value=None)
+    mode = forms.ChoiceField(label=gettext_lazy("Kind"), choices=[(RuleMode.PERCENT, gettext_lazy("Percent of cost")),
+                                                           (RuleMode.FIXED, gettext_lazy("Fixed amount"))])
+    value = forms.CharField(label=gettext_lazy("Margin"), max_length=20,
+                            help_text=gettext_lazy("Percent: 2.5 means 2.5 %. Fixed: an amount, e.g. 50.00."))
+    priority = forms.IntegerField(label=gettext_lazy("Priority"), required=False, initial=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from django.db import connection
 
         country = getattr(connection.tenant, "country", "")
-        self.fields["provider_id"].choices = [("", _lazy("All providers")), *Provider.objects.filter(
+        self.fields["provider_id"].choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
             country=country).order_by("name").values_list("pk", "name")]
 
 

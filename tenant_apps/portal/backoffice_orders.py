@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shared_apps.catalog.models import ProductType
@@ -35,13 +35,14 @@ REVIEWABLE = (OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW)
 
 
 class OrderSearchForm(StyledForm):
-    q = forms.CharField(label=_lazy("Reference, phone or email"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_lazy("Status"), required=False,
-                               choices=[("", _lazy("All statuses")), *OrderStatus.choices])
-    product_type = forms.ChoiceField(label=_lazy("Product type"), required=False,
-                                     choices=[("", _lazy("All types")), *ProductType.choices])
-    review = forms.BooleanField(label=_lazy("Needs review only"), required=False)
-    date_from = forms.DateField(label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=gettext_lazy("Reference, phone or email"), required=False, max_length=100)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
+                               choices=[("", gettext_lazy("All statuses")), *OrderStatus.choices])
+    product_type = forms.ChoiceField(label=gettext_lazy("Product type"), required=False,
+                                     choices=[("", gettext_lazy("All types")), *ProductType.choices])
+    review = forms.BooleanField(label=gettext_lazy("Needs review only"), required=False)
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +50,7 @@ class OrderSearchForm(StyledForm):
 
 
 class ResolveForm(StyledForm):
-    note = forms.CharField(label=_lazy("What the provider's statement shows"), max_length=50, required=False)
+    note = forms.CharField(label=gettext_lazy("What the provider's statement shows"), max_length=50, required=False)
 
 
 @page_requires(IsOperatorStaff)
