@@ -14,7 +14,7 @@ import requests
 from django_tenants.utils import schema_context
 
 from tests.ledger.conftest import test_database_is_set_up
-from tests.orders.helpers import wait_final
+from tests.orders.helpers import wait_final, wait_for
 
 from .browser import screenshot
 from .test_browser import log_in, server_user
@@ -40,9 +40,10 @@ def sale_stack(django_db_setup, django_db_blocker):
 
 
 def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_url, new_page, sale_stack):
-    from tenant_apps.agents.floats import fund_float
+    from tenant_apps.agents.floats import float_balances, fund_float
     from tenant_apps.agents.services import add_agent
     from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenant_apps.pricing.quotes import quote_price
     from tenants.models import Tenant
 
     tag = uuid.uuid4().hex[:8]
@@ -51,7 +52,11 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
     with schema_context("quickvend"):
         add_agent(user=user, parent=None)
         fund_wallet(wallet=wallet_for(user=user), amount=200_000, reference=f"till-{tag}")
-    fund_float(reseller=Tenant.objects.get(schema_name="quickvend"), amount_minor=500_000, reference=f"f-{tag}")
+        # quickvend's float is funded with exactly what this sale draws, so it ends where it started
+        # (tests/agents assert absolute float balances).
+        cost = quote_price(product=sale_stack.products["vt_airtime"], amount_minor=10_000, buyer=user).tenant_cost_minor
+    fund_float(reseller=Tenant.objects.get(schema_name="quickvend"), amount_minor=cost, reference=f"f-{tag}")
+    float_before = float_balances(reseller=Tenant.objects.get(schema_name="quickvend")).parent_balance
     base = portal_url.format(host="quickvend.localhost")
     walk_in = sale_stack.phone()
 
@@ -76,6 +81,8 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
     assert order.status == "settled" and order.recipient_phone.endswith(walk_in[1:])
     with schema_context("quickvend"):
         assert wallet_for(user=user).balance == 200_000 - order.price_minor
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    wait_for(lambda: float_balances(reseller=reseller).parent_balance == float_before - cost, what="the float draw")
     # The outcome SMS is the tenant's: QuickVend's name, not the platform's.
     texts = [m["sms"] for m in requests.get(f"{sale_stack.sms.url}/outbox.json", params={"to": agent_phone},
                                             timeout=5).json()["messages"]]
