@@ -272,3 +272,27 @@ def test_reseller_applications_and_reconciliation(ng_staff):
     report = ng_staff["operator_finance"].get("/back-office/reconciliation")
     assert report.status_code == 200 and "QuickVend" in report.content.decode()
     assert ng_staff["operator_support"].get("/back-office/reconciliation").status_code == 403
+
+
+def test_console_catalog_and_platform_analytics(host_client, tenants, mtn_airtime):
+    from shared_apps.catalog.models import Product
+    from tenant_apps.audit.models import AuditEvent
+
+    from .test_pages import console_client
+
+    _held_order(mtn_airtime, _phone())  # one order in ng
+    analyst = console_client(host_client, "analyst")
+    html = analyst.get("/console/analytics").content.decode()
+    assert "<svg" in html and 'data-testid="tenant-sales-ng"' in html and "NexusTop Sénégal" in html
+    ng_row = re.search(r'data-testid="tenant-sales-ng">.*?data-testid="orders">(\d+)<', html, re.S)
+    assert ng_row and int(ng_row.group(1)) >= 1
+    assert "MTN Airtime" in analyst.get("/console/catalog", {"q": "MTN Airtime"}).content.decode()
+    assert analyst.post(f"/console/catalog/{mtn_airtime.pk}", {"name_fr": "x"}).status_code == 403
+    admin = console_client(host_client, "super_admin")
+    response = admin.post(f"/console/catalog/{mtn_airtime.pk}", {"name_fr": "Crédit MTN", "name_pt": "Recarga MTN"})
+    assert response.status_code == 302
+    product = Product.objects.get(pk=mtn_airtime.pk)
+    assert (product.name_fr, product.is_active, product.translations_locked) == ("Crédit MTN", False, True)
+    assert AuditEvent.objects.filter(action="product_updated", subject_id=str(product.pk)).exists()
+    tenant_staff = Client(HTTP_HOST="ng.localhost")
+    assert tenant_staff.get("/console/analytics").status_code == 404  # no console on tenant domains
