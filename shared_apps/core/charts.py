@@ -36,7 +36,7 @@ def bar_chart(buckets: list[Bucket], *, value: str, title: str, width: int = 640
               colour: str = PALETTE[0], formatter=str) -> SafeString:
     """Vertical bars of ``getattr(bucket, value)``; every bar carries a <title> tooltip."""
     values = [max(getattr(bucket, value) or 0, 0) for bucket in buckets]
-    top = max(values) or 1
+    top = max(values, default=0) or 1
     n = max(len(buckets), 1)
     pad_left, pad_bottom, pad_top = 8, 22, 14
     slot = (width - pad_left) / n
@@ -91,7 +91,7 @@ def stacked_series(series: dict[str, list[Bucket]], *, value: str, title: str, w
         return bar_chart([], value=value, title=title, width=width, height=height)
     days = len(series[names[0]])
     totals = [sum(max(getattr(series[name][d], value), 0) for name in names) for d in range(days)]
-    top = max(totals) or 1
+    top = max(totals, default=0) or 1
     pad_left, pad_bottom, pad_top = 8, 22, 14
     slot = (width - pad_left) / max(days, 1)
     bar = max(slot * 0.7, 2)

@@ -276,9 +276,8 @@ def test_reseller_applications_and_reconciliation(ng_staff):
 
 def test_console_catalog_and_platform_analytics(host_client, tenants, mtn_airtime):
     from shared_apps.catalog.models import Product
-    from tenant_apps.audit.models import AuditEvent
-
     from tenant_apps.accounts.models import User
+    from tenant_apps.audit.models import AuditEvent
 
     def console_client(host_client, role):
         user = User.objects.create_user(email=f"{role}-{uuid.uuid4().hex[:6]}@nexustop.example", role=role,
@@ -301,3 +300,13 @@ def test_console_catalog_and_platform_analytics(host_client, tenants, mtn_airtim
     assert AuditEvent.objects.filter(action="product_updated", subject_id=str(product.pk)).exists()
     tenant_staff = Client(HTTP_HOST="ng.localhost")
     assert tenant_staff.get("/console/analytics").status_code == 404  # no console on tenant domains
+
+
+def test_back_office_pages_in_french_on_sn(tenants):
+    admin = quick_login(Client(HTTP_HOST="sn.localhost"), "sn",
+                        make_user("sn", email=f"sn-admin-{uuid.uuid4().hex[:6]}@sn.test", role="operator_admin"))
+    orders = admin.get("/back-office/orders").content.decode()
+    assert '<html lang="fr">' in orders and "Commandes" in orders and "Référence, téléphone ou e-mail" in orders
+    dashboard = admin.get("/back-office/").content.decode()
+    assert "Taux de réussite par fournisseur" in dashboard and "Marge par jour" in dashboard
+    assert "Règles de prix" in admin.get("/back-office/pricing").content.decode()
