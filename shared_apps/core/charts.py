@@ -27,16 +27,22 @@ class Bucket:
         decided = self.delivered + self.refunded
         return None if not decided else self.delivered / decided
 
+    @property
+    def success_percent(self) -> int:
+        """0-100 for bar charts (0 when nothing was decided that day)."""
+        rate = self.success_rate
+        return 0 if rate is None else round(rate * 100)
+
 
 
 PALETTE = ("#2563eb", "#059669", "#d97706", "#7c3aed", "#dc2626", "#0891b2")
 
 
 def bar_chart(buckets: list[Bucket], *, value: str, title: str, width: int = 640, height: int = 200,
-              colour: str = PALETTE[0], formatter=str) -> SafeString:
+              colour: str = PALETTE[0], formatter=str, maximum: int | None = None) -> SafeString:
     """Vertical bars of ``getattr(bucket, value)``; every bar carries a <title> tooltip."""
     values = [max(getattr(bucket, value) or 0, 0) for bucket in buckets]
-    top = max(values, default=0) or 1
+    top = maximum or max(values, default=0) or 1
     n = max(len(buckets), 1)
     pad_left, pad_bottom, pad_top = 8, 22, 14
     slot = (width - pad_left) / n

@@ -280,9 +280,10 @@ def fund_sub_agent(request, agent_id):
 
 @page_requires(IsAgentOrAdmin)
 def commissions(request):
-    agents = None if request.user.role == "operator_admin" else agent_selectors.agent_subtree(
-        agent=agent_selectors.agent_for_user(request.user)) if agent_selectors.agent_for_user(request.user) \
-        else Agent.objects.none()
+    agents = None  # the reseller's admin: every agent
+    if request.user.role != "operator_admin":
+        me = agent_selectors.agent_for_user(request.user)
+        agents = agent_selectors.agent_subtree(agent=me) if me else Agent.objects.none()
     report = agent_selectors.commission_report(agents=agents)
     totals: dict[str, int] = {}
     for row in report:

@@ -31,6 +31,8 @@ def sales_context(request) -> dict:
     charts = {
         "volume": bar_chart(report.days, value="orders", title=_("Orders per day")),
         "by_type": stacked_series(report.by_type_daily, value="orders", title=_("Orders per day by product type")),
+        "daily_rate": bar_chart(report.days, value="success_percent", title=_("Success rate per day"),
+                                colour="#059669", formatter=lambda pct: f"{pct} %", maximum=100),
         "provider_rate": rate_bars(report.by_provider, title=_("Success rate by provider")),
         "type_rate": rate_bars(report.by_type, title=_("Success rate by product type")),
     }
