@@ -18,15 +18,17 @@ from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
 from .services import price_rule_create, price_rule_deactivate
 
+BIGINT_MAX = 2**63 - 1  # the ids are bigint columns: a larger number is a 400, never a database error
+
 
 class RuleSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(required=False, allow_null=True)
+    product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     product_type = serializers.ChoiceField(choices=ProductType.values, required=False, allow_blank=True)
-    provider_id = serializers.IntegerField(required=False, allow_null=True)
+    provider_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     mode = serializers.ChoiceField(choices=RuleMode.values)
     percent_bp = serializers.IntegerField(required=False, min_value=-10_000, max_value=100_000)
     amount = serializers.CharField(required=False, max_length=32, help_text="fixed: decimal string, may be negative")
-    priority = serializers.IntegerField(required=False, default=0)
+    priority = serializers.IntegerField(required=False, default=0, min_value=-2**31, max_value=2**31 - 1)
 
     def validate(self, data):
         if data["mode"] == RuleMode.PERCENT and "percent_bp" not in data:
