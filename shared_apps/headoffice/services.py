@@ -132,3 +132,16 @@ def console_provider_update(*, actor: Any, provider: Provider, status: str, rout
                          subject_type="provider", subject_id=str(provider.pk),
                          details={"keys": sorted(credentials)})
     return provider
+
+
+def console_product_update(*, actor: Any, product: Any, name_fr: str, name_pt: str, is_active: bool,
+                           request: Any = None) -> Any:
+    """Staff edit a catalog product: translated names (then locked against the sync) and on/off sale; audited."""
+    with transaction.atomic():
+        changes = {"name_fr": name_fr.strip()[:200], "name_pt": name_pt.strip()[:200], "is_active": is_active,
+                   "translations_locked": True}
+        type(product).objects.filter(pk=product.pk).update(**changes)
+        product.refresh_from_db()
+        audit_record(action="product_updated", request=request, actor=actor, subject_type="product",
+                     subject_id=str(product.pk), details=changes)
+    return product

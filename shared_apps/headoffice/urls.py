@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import console_extra, views
 
 app_name = "headoffice"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("console/providers", views.providers, name="providers"),
     path("console/providers/<int:pk>", views.provider_edit, name="provider"),
     path("console/audit", views.audit, name="audit"),
+    path("console/catalog", console_extra.catalog, name="catalog"),
+    path("console/catalog/<int:pk>", console_extra.product_edit, name="product"),
+    path("console/analytics", console_extra.analytics, name="analytics"),
 ]

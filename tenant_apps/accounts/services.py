@@ -26,7 +26,7 @@ from django.utils import timezone
 from shared_apps.core.errors import ApiError, Forbidden
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record, client_ip
-from tenant_apps.notifications.services import sms_send
+from tenant_apps.notifications.messages import notify_sms
 
 from . import lockout
 from .country import normalize_phone
@@ -105,10 +105,8 @@ def otp_send(*, user: User, request: Any = None) -> bool:
         audit_record(action=AuditAction.OTP_SENT, request=request, actor=user, subject_type="otp",
                      subject_id=str(otp.pk))
     minutes = conf["TTL_SECONDS"] // 60
-    brand = getattr(getattr(connection, "tenant", None), "brand_name", "") or "NexusTop"
-    text = f"{brand}: your code is {code}. It expires in {minutes} minutes. Never share it."
-    message = sms_send(to=user.phone, text=text, purpose="otp",
-                       redacted_text=text.replace(code, "*" * len(code)))
+    message = notify_sms(to=user.phone, template="otp", purpose="otp", user=user, secrets=[code],
+                         context={"code": code, "minutes": minutes})
     return message.status in ("sent", "pending")
 
 

@@ -143,11 +143,11 @@ def application_approve(*, application_id, decided_by, note: str = "", admin_acc
         application.save()
         contact_email, contact_phone, name = application.contact_email, application.contact_phone, \
             application.company_name
+        language = application.default_language or parent.default_language
         transaction.on_commit(lambda: _notify(
-            email=contact_email, phone=contact_phone, subject=f"{name} is approved",
-            text=f"Your reseller site https://{domain} is ready. Set your admin password with this code: {token}",
-            purpose="reseller_approved",
-            redacted=f"Your reseller site https://{domain} is ready. (setup code redacted)"))
+            email=contact_email, phone=contact_phone, template="reseller_approved",
+            context={"domain": domain, "token": token, "company": name}, purpose="reseller_approved",
+            secrets=[token], mask="(setup code redacted)", language=language))
     return application
 
 
@@ -161,8 +161,8 @@ def application_reject(*, application_id, decided_by, note: str) -> ResellerAppl
             note.strip()[:500]
         application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         email, phone = application.contact_email, application.contact_phone
+        language = application.default_language or None
         transaction.on_commit(lambda: _notify(
-            email=email, phone=phone, subject="Your reseller application",
-            text=f"Your reseller application was not approved: {note.strip()[:300]}", purpose="reseller_rejected",
-            redacted="Your reseller application was not approved."))
+            email=email, phone=phone, template="reseller_rejected", context={"note": note.strip()[:300]},
+            purpose="reseller_rejected", language=language))
     return application

@@ -9,7 +9,6 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -39,14 +38,17 @@ def hash_token(token: str) -> str:
 
 # --- invitations and the tree ---------------------------------------------------------------------
 
-def _notify(*, email: str, phone: str, subject: str, text: str, purpose: str, redacted: str) -> None:
-    """Email and/or SMS; never raises for delivery trouble (the SMS log records it)."""
-    if email:
-        send_mail(subject, text, None, [email], fail_silently=True)
-    if phone:
-        from tenant_apps.notifications.services import sms_send
+def _notify(*, email: str, phone: str, template: str, context: dict, purpose: str, secrets: list[str] | None = None,
+            mask: str | None = None, language: str | None = None) -> None:
+    """Email and/or SMS from the branded templates (tenant_apps.notifications.messages); never raises for delivery
+    trouble (the SMS log records it)."""
+    from tenant_apps.notifications.messages import notify_email, notify_sms
 
-        sms_send(to=phone, text=text, purpose=purpose, redacted_text=redacted)
+    if email:
+        notify_email(to=email, template=template, context=context, language=language)
+    if phone:
+        notify_sms(to=phone, template=template, context=context, purpose=purpose, secrets=secrets, mask=mask,
+                   language=language)
 
 
 def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
@@ -79,11 +81,10 @@ def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
         token_hash=hash_token(token), role=role, email=email, phone=phone, invited_by=inviter,
         parent_agent=parent_agent, expires_at=timezone.now() + timedelta(days=_conf("INVITATION_DAYS")))
     link = f"{accept_url}?token={token}" if accept_url else token
-    text = f"You are invited to sell with us. Accept: {link}"
     if notify:
-        transaction.on_commit(lambda: _notify(email=email, phone=phone, subject="Your invitation", text=text,
-                                              purpose="agent_invitation",
-                                              redacted="You are invited (link redacted)"))
+        transaction.on_commit(lambda: _notify(email=email, phone=phone, template="agent_invitation",
+                                              context={"link": link}, purpose="agent_invitation",
+                                              secrets=[link], mask="(link redacted)"))
     return invitation, token
 
 

@@ -852,31 +852,24 @@ def orders_sweep_all_tenants(*, now: datetime | None = None) -> dict[str, dict[s
     return results
 
 
-# --- notifications ------------------------------------------------------------------------------
-MESSAGES = {
-    "delivered": "{product} for {recipient} was delivered.{token} Ref {ref}.",
-    "refunded": "{product} for {recipient} could not be delivered; {amount} {currency} is back in your wallet. "
-                "Ref {ref}.",
-    "reversed": "{product} for {recipient} was reversed by the provider; {amount} {currency} is back in your "
-                "wallet. Ref {ref}.",
-}
+# --- notifications ---------------------------------------------------------------------------------
+# Texts: tenant_apps/notifications/templates/notifications/order_<event>.sms.txt (branded, per language).
+ORDER_EVENTS = frozenset({"delivered", "refunded", "reversed"})
 
 
 def order_notify(*, order_id: int, event: str) -> None:
     """Text the buyer about an order's outcome (task body; never on the purchase hot path)."""
-    from tenant_apps.ledger.currency import to_decimal_string
-    from tenant_apps.notifications.services import sms_send
+    from tenant_apps.notifications.messages import notify_sms
 
     order = Order.objects.select_related("user").filter(pk=order_id).first()
     phone = getattr(order.user, "phone", "") if order else ""
-    if not phone or event not in MESSAGES:
+    if not phone or event not in ORDER_EVENTS:
         return
-    token = f" Token: {order.token} ({order.units})." if order.token else ""
-    text = MESSAGES[event].format(product=order.product_name, recipient=order.customer_number or order.recipient_phone,
-                                  token=token, ref=order.public_id.hex[:10], currency=order.currency,
-                                  amount=to_decimal_string(order.price_minor, order.currency))
-    redacted = text.replace(order.token, "****") if order.token else text
-    sms_send(to=phone, text=text, purpose=f"order_{event}", redacted_text=redacted)
+    notify_sms(to=phone, template=f"order_{event}", purpose=f"order_{event}", user=order.user,
+               secrets=[order.token] if order.token else None,
+               context={"product": order.product_name, "recipient": order.customer_number or order.recipient_phone,
+                        "token": order.token, "units": order.units, "ref": order.public_id.hex[:10],
+                        "amount": order.price_minor, "currency": order.currency})
 
 
 def hold_of(order: Order) -> Hold | None:

@@ -24,6 +24,7 @@ from tenant_apps.kyc.selectors import kyc_submissions
 from tenant_apps.kyc.services import kyc_decide
 
 from .access import allowed, page_requires
+from .backoffice_reports import sales_context
 from .forms import DecisionForm, KycQueueFilterForm, UserFilterForm
 from .selectors import dashboard_figures
 from .views import page
@@ -36,6 +37,7 @@ def dashboard(request):
         "figures": figures, "role_labels": dict(Role.choices),
         "can_see_money": allowed(request, IsOperatorFinance),
         "can_review_kyc": allowed(request, IsOperatorSupport),
+        **sales_context(request),
     })
 
 

@@ -12,7 +12,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.accounts.permissions import IsOperatorStaff, IsOperatorSupport, IsTenantUser
+from tenant_apps.accounts.permissions import (
+    IsAgent,
+    IsOperatorAdmin,
+    IsOperatorFinance,
+    IsOperatorStaff,
+    IsOperatorSupport,
+    IsTenantUser,
+)
 
 from .access import allowed
 
@@ -41,13 +48,29 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:subscriptions", _("Subscriptions"), (IsTenantUser,), "customer"),
 ]
 
+# --- agent portal and operator back office pages (tenant_apps/portal/agent.py, backoffice_*.py) ---
+NAV_ITEMS[-1:-1] = [
+    NavItem("portal:agent-sell", _("Sell"), (IsAgent,), "agent"),
+    NavItem("portal:agent-wallet", _("Agent wallet"), (IsAgent,), "agent"),
+    NavItem("portal:agent-team", _("Sub-agents"), (IsAgent,), "agent"),
+    NavItem("portal:agent-commissions", _("Commissions"), (IsAgent,), "agent"),
+    NavItem("portal:kyc", _("Identity"), (IsTenantUser,), "agent"),
+    NavItem("portal:backoffice-orders", _("Orders"), (IsOperatorStaff,), "back_office"),
+    NavItem("portal:backoffice-pricing", _("Pricing"), (IsOperatorAdmin,), "back_office"),
+    NavItem("portal:backoffice-applications", _("Reseller applications"), (IsOperatorAdmin,), "back_office"),
+    NavItem("portal:backoffice-reconciliation", _("Reconciliation"), (IsOperatorFinance,), "back_office"),
+    NavItem("portal:agent-team", _("Agents"), (IsOperatorAdmin,), "back_office"),
+    NavItem("portal:agent-commissions", _("Commissions"), (IsOperatorAdmin,), "back_office"),
+]
+
 
 def nav_for(request) -> list[dict]:
     """The entries this user may open; operators see the back office, others the customer pages."""
     user = request.user
     if not user.is_authenticated:
         return []
-    section = "back_office" if getattr(user, "is_operator_staff", False) else "customer"
+    section = "back_office" if getattr(user, "is_operator_staff", False) else \
+        "agent" if getattr(user, "role", "") == "agent" else "customer"
     items = [item for item in NAV_ITEMS if item.section == section or item.url_name == "portal:profile"]
     current = request.path
     entries = []

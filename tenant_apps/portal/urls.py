@@ -34,3 +34,8 @@ urlpatterns = [
     path("subscriptions", money.subscriptions, name="subscriptions"),
     path("subscriptions/<uuid:public_id>/<str:action>", money.subscription_action, name="subscription-action"),
 ]
+
+# Agent portal and the operator back office's orders, pricing, applications, reconciliation (same namespace).
+from .urls_ops import urlpatterns as ops_urlpatterns  # noqa: E402
+
+urlpatterns += ops_urlpatterns

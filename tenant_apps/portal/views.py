@@ -49,6 +49,8 @@ def _start_session(request, user) -> None:
 
 
 def _landing_for(user) -> str:
+    if getattr(user, "role", "") == "agent":
+        return "/agent/sell"
     return "/back-office/" if getattr(user, "is_operator_staff", False) else "/wallet"
 
 

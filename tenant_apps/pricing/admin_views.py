@@ -16,16 +16,19 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_m
 
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
+from .services import price_rule_create, price_rule_deactivate
+
+BIGINT_MAX = 2**63 - 1  # the ids are bigint columns: a larger number is a 400, never a database error
 
 
 class RuleSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(required=False, allow_null=True)
+    product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     product_type = serializers.ChoiceField(choices=ProductType.values, required=False, allow_blank=True)
-    provider_id = serializers.IntegerField(required=False, allow_null=True)
+    provider_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     mode = serializers.ChoiceField(choices=RuleMode.values)
     percent_bp = serializers.IntegerField(required=False, min_value=-10_000, max_value=100_000)
     amount = serializers.CharField(required=False, max_length=32, help_text="fixed: decimal string, may be negative")
-    priority = serializers.IntegerField(required=False, default=0)
+    priority = serializers.IntegerField(required=False, default=0, min_value=-2**31, max_value=2**31 - 1)
 
     def validate(self, data):
         if data["mode"] == RuleMode.PERCENT and "percent_bp" not in data:
@@ -57,16 +60,9 @@ class PriceRulesView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         currency = tenant_currency().code
-        if data["mode"] == RuleMode.FIXED:
-            try:
-                value = to_minor(data["amount"], currency)  # refuses more decimals than the currency has
-            except (ValueError, ArithmeticError) as exc:
-                raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
-        else:
-            value = data["percent_bp"]
-        rule = PriceRule.objects.create(product_id=data.get("product_id"), product_type=data.get("product_type", ""),
-                                        provider_id=data.get("provider_id"), mode=data["mode"], value=value,
-                                        priority=data.get("priority", 0))
+        rule = price_rule_create(mode=data["mode"], percent_bp=data.get("percent_bp"), amount=data.get("amount"),
+                                 product_id=data.get("product_id"), product_type=data.get("product_type", ""),
+                                 provider_id=data.get("provider_id"), priority=data.get("priority", 0))
         return Response(rule_body(rule, currency), status=status.HTTP_201_CREATED)
 
 
@@ -75,8 +71,7 @@ class PriceRuleDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
     def delete(self, request, rule_id: int):
-        if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
-            raise NotFound("No such rule.")
+        price_rule_deactivate(rule_id=rule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -109,16 +109,15 @@ def _notify_paused(sub: Subscription, reason: str) -> None:
 
 
 def subscription_notify_paused(*, subscription_id: int, reason: str) -> None:
-    from tenant_apps.notifications.services import sms_send
+    from tenant_apps.notifications.messages import notify_sms
 
     sub = Subscription.objects.select_related("user").filter(pk=subscription_id).first()
     phone = getattr(sub.user, "phone", "") if sub else ""
     if not phone:
         return
-    why = "your wallet balance was too low" if reason == "insufficient_funds" else "it could not be bought"
-    sms_send(to=phone, purpose="subscription_paused",
-             text=f"Your {sub.get_frequency_display().lower()} {sub.product_name} for {sub.recipient_phone} is "
-                  f"paused: {why}. Top up and resume it in the app.")
+    notify_sms(to=phone, template="subscription_paused", purpose="subscription_paused", user=sub.user,
+               context={"product": f"{sub.get_frequency_display().lower()} {sub.product_name}",
+                        "recipient": sub.recipient_phone, "reason": reason})
 
 
 def _run_one(sub: Subscription, *, now: datetime) -> str:

@@ -29,7 +29,7 @@ from provider_plugins.interfaces.payments import (
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 
 from .gateways import Gateway, gateway_by_provider_id, gateway_for
@@ -164,8 +164,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
                                     metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
                                               "provider_transaction_id": intent.provider_transaction_id})
             intent.status, intent.credit_entry = FundingStatus.SUCCEEDED, entry
-            _notify(intent.user, f"Your wallet was funded with "
-                                 f"{to_decimal_string(intent.amount_minor, intent.currency)} {intent.currency}.")
+            _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
             intent.failure_reason = "amount_mismatch"
@@ -198,11 +197,15 @@ def funding_poll(*, intent_id: int, attempt: int) -> str:
     return intent.status
 
 
-def _notify(user, text: str) -> None:
-    """SMS after commit, through a task (never inside the money transaction)."""
+def _notify(user, template: str, context: dict) -> None:
+    """SMS after commit, through a task (never inside the money transaction); the text is the tenant's branded
+    template in the user's language (tenant_apps.notifications.messages), rendered now."""
     if not getattr(settings, "WALLET_SMS_NOTIFICATIONS", True) or not user.phone:
         return
+    from tenant_apps.notifications.messages import render_message
+
     from .tasks import send_sms_task
 
     phone = user.phone
+    text = render_message(template=template, context=context, user=user).text
     transaction.on_commit(lambda: send_sms_task.delay(phone, text, "wallet"))

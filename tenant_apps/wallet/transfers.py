@@ -27,7 +27,7 @@ from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
     Line,
@@ -102,9 +102,8 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
              destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
              reference=f"p2p:{reference}",
              metadata={"transfer": str(row.public_id)})
-    money = f"{to_decimal_string(amount_minor, currency)} {currency}"
-    _notify(sender, f"You sent {money}.")
-    _notify(receiver, f"You received {money}.")
+    _notify(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
+    _notify(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
     return row
 
 
@@ -208,12 +207,8 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
                 "transfer": row.reference, "state": before, "answer": status.value, "reversed": reversed_})
         row.save()
         if row.status != before:
-            money = f"{to_decimal_string(row.amount_minor, row.currency)} {row.currency}"
-            text = {TransferStatus.SUCCEEDED: f"Your transfer of {money} to {row.account_name} was paid.",
-                    TransferStatus.FAILED: f"Your transfer of {money} failed; the money is back in your wallet.",
-                    TransferStatus.REVERSED: f"Your transfer of {money} was returned; the money is back in your "
-                                             "wallet."}[row.status]
-            _notify(row.sender, text)
+            _notify(row.sender, f"payout_{row.status}", {"amount": row.amount_minor, "currency": row.currency,
+                                                          "account": row.account_name})
         return row
 
 

@@ -18,7 +18,7 @@ def money(minor, currency: str = "") -> str:
         return ""
     minor = int(minor)
     language = (translation.get_language() or "en")[:2]
-    country = getattr(getattr(connection, "tenant", None), "country", "")
+    country = getattr(getattr(connection, "tenant", None), "country", "") or _schema_country()
     if country:
         adapter = get_adapter(country)
         if not currency or adapter.currency_info.code == currency:
@@ -33,6 +33,16 @@ def money(minor, currency: str = "") -> str:
     digits = len(str(moneyed.get_currency(currency).sub_unit)) - 1
     return format_minor(minor, currency=CurrencyInfo(code=currency, minor_unit=digits, symbol=currency),
                         locale=language)
+
+
+def _schema_country() -> str:
+    """A task or ``schema_context`` knows only the schema name: read the tenant's country (emails, SMS)."""
+    schema = getattr(connection, "schema_name", "public") or "public"
+    if schema == "public":
+        return ""
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(schema_name=schema).values_list("country", flat=True).first() or ""
 
 
 @register.simple_tag(takes_context=True)

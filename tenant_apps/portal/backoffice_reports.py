@@ -1,0 +1,67 @@
+"""Back office: the dashboard's sales charts and the reconciliation report.
+
+Charts read ``portal.analytics.sales_report`` (orders of this schema); money
+figures (revenue, margin) only for finance and admins, as the wallet totals.
+Reconciliation is read-only: ``wallet.selectors.ledger_discrepancies`` for this
+schema, and, on a country operation, ``agents.floats`` for each reseller's float
+(parent wallet vs the reseller's mirror).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from tenant_apps.accounts.permissions import IsOperatorFinance
+from tenant_apps.agents.floats import float_balances, reconcile_reseller_floats
+from tenant_apps.wallet.selectors import ledger_discrepancies
+from tenants.models import Tenant, TenantKind
+
+from .access import allowed, page_requires
+from .analytics import bar_chart, rate_bars, sales_report, stacked_series
+from .views import page
+
+
+def sales_context(request) -> dict:
+    """Extra context for the dashboard: the last 14 days as SVG charts (money only for finance)."""
+    from shared_apps.core.templatetags.ui import money
+
+    report = sales_report(days=14)
+    currency = report.currency
+    charts = {
+        "volume": bar_chart(report.days, value="orders", title=_("Orders per day")),
+        "by_type": stacked_series(report.by_type_daily, value="orders", title=_("Orders per day by product type")),
+        "daily_rate": bar_chart(report.days, value="success_percent", title=_("Success rate per day"),
+                                colour="#059669", formatter=lambda pct: f"{pct} %", maximum=100),
+        "provider_rate": rate_bars(report.by_provider, title=_("Success rate by provider")),
+        "type_rate": rate_bars(report.by_type, title=_("Success rate by product type")),
+    }
+    if allowed(request, IsOperatorFinance):
+        charts["revenue"] = bar_chart(report.days, value="revenue", title=_("Revenue per day"), colour="#059669",
+                                      formatter=lambda minor: money(minor, currency))
+        charts["margin"] = bar_chart(report.days, value="margin", title=_("Margin per day"), colour="#7c3aed",
+                                     formatter=lambda minor: money(minor, currency))
+    legend = [(name, colour) for name, colour in zip(report.by_type_daily, ("#2563eb", "#059669", "#d97706",
+                                                                             "#7c3aed", "#dc2626", "#0891b2"),
+                                                     strict=False)]
+    return {"sales": report, "charts": charts, "legend": legend}
+
+
+@page_requires(IsOperatorFinance)
+def reconciliation(request):
+    tenant = connection.tenant
+    ledger = ledger_discrepancies()
+    floats, float_problems = [], []
+    if tenant.kind == TenantKind.COUNTRY_OPERATION:
+        resellers = Tenant.objects.filter(kind=TenantKind.RESELLER_BRAND, parent=tenant).order_by("schema_name")
+        floats = [{"tenant": reseller, "balances": float_balances(reseller=reseller)} for reseller in resellers]
+        schemas = {reseller.schema_name for reseller in resellers}
+        float_problems = [row for row in reconcile_reseller_floats() if row["reseller"] in schemas]
+        connection.set_tenant(tenant)
+    elif tenant.kind == TenantKind.RESELLER_BRAND:
+        floats = [{"tenant": tenant, "balances": float_balances(reseller=tenant)}]
+        float_problems = [row for row in reconcile_reseller_floats() if row["reseller"] == tenant.schema_name]
+        connection.set_tenant(tenant)
+    return page(request, "portal/backoffice/reconciliation.html", {
+        "ledger": ledger, "floats": floats, "float_problems": float_problems,
+        "all_clear": not ledger and not float_problems})

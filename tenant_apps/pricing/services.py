@@ -1,0 +1,37 @@
+"""Writes of the tenant's pricing configuration (the API and the back office call these)."""
+
+from __future__ import annotations
+
+from shared_apps.core.errors import ApiError, NotFound
+from tenant_apps.ledger.currency import tenant_currency, to_minor
+
+from .models import PriceRule, RuleMode
+
+
+def price_rule_create(*, mode: str, percent_bp: int | None = None, amount: str | None = None,
+                      product_id: int | None = None, product_type: str = "", provider_id: int | None = None,
+                      priority: int = 0) -> PriceRule:
+    """A margin rule: ``percent_bp`` over cost, or a fixed ``amount`` (decimal string in the tenant currency)."""
+    if mode == RuleMode.FIXED:
+        if amount in (None, ""):
+            raise ApiError("Required for a fixed rule.", code="validation_error", fields={"amount": ["Required."]})
+        try:
+            value = to_minor(str(amount).strip(), tenant_currency().code)  # refuses extra decimals
+        except (ValueError, ArithmeticError) as exc:
+            raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
+    elif mode == RuleMode.PERCENT:
+        if percent_bp is None:
+            raise ApiError("Required for a percent rule.", code="validation_error",
+                           fields={"percent_bp": ["Required."]})
+        if not -10_000 <= percent_bp <= 100_000:
+            raise ApiError("Out of range.", code="validation_error", fields={"percent_bp": ["Out of range."]})
+        value = percent_bp
+    else:
+        raise ApiError("Unknown mode.", code="validation_error", fields={"mode": ["Unknown."]})
+    return PriceRule.objects.create(product_id=product_id, product_type=product_type or "", provider_id=provider_id,
+                                    mode=mode, value=value, priority=priority or 0)
+
+
+def price_rule_deactivate(*, rule_id: int) -> None:
+    if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
+        raise NotFound("No such rule.")
