@@ -13,6 +13,20 @@ from tests.pricing.conftest import products
 __all__ = ["clean_rate_limits", "kyc_simulator", "products", "providers_on_simulators", "s3", "sms_simulator"]
 
 
+@pytest.fixture(autouse=True)
+def system_totals_from_here(django_db_setup, django_db_blocker):
+    """quickvend's system totals count from the test's start (committed journeys elsewhere leave sales).
+
+    Read outside any test transaction (no ``db`` fixture here, so ``live_db`` tests keep real commits).
+    """
+    from .helpers import SYSTEM_BASELINE, snapshot_system_totals
+
+    with django_db_blocker.unblock():
+        snapshot_system_totals()
+    yield
+    SYSTEM_BASELINE.clear()
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

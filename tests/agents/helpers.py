@@ -85,11 +85,33 @@ def refund(order):
         sales.sale_reversed(order=order, quote=order.price_breakdown)
 
 
-def system_total(kind: str, currency: str = "NGN") -> int:
+# Committed tests elsewhere (the agent-sale browser journey) leave real sales in the shared tenants'
+# books; totals here are measured from the start of each test (tests/agents/conftest.py snapshots them).
+SYSTEM_BASELINE: dict[tuple[str, str, str], int] = {}
+
+
+def _raw_system_total(kind: str, currency: str) -> int:
     account = Account.objects.filter(kind=kind, currency=currency, owner__isnull=True).first()
     if account is None:
         return 0
     return Posting.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
+
+
+def snapshot_system_totals(schemas: tuple[str, ...] = ("quickvend",)) -> None:
+    from django_tenants.utils import schema_context
+
+    SYSTEM_BASELINE.clear()
+    for schema in schemas:
+        with schema_context(schema):
+            for kind, currency in Account.objects.filter(owner__isnull=True).values_list("kind", "currency"):
+                SYSTEM_BASELINE[(schema, kind, currency)] = _raw_system_total(kind, currency)
+
+
+def system_total(kind: str, currency: str = "NGN") -> int:
+    """A system account's total since the test began (in the current schema)."""
+    from django.db import connection
+
+    return _raw_system_total(kind, currency) - SYSTEM_BASELINE.get((connection.schema_name, kind, currency), 0)
 
 
 def balance(user) -> int:
