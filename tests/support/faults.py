@@ -384,7 +384,11 @@ def place_order(rng: random.Random, buyer: Buyer, result: Result) -> Placed | No
         return Placed(side, buyer, response.json()["id"])
     if response.status_code >= 500 or response.status_code == 422:
         result.discrepancies.append(f"purchase answered {response.status_code}: {response.content[:200]!r}")
-    result.states[f"refused {response.status_code}"] += 1
+    try:
+        code = response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        code = ""
+    result.states[f"refused {response.status_code} {code}".strip()] += 1  # e.g. a buyer's KYC daily limit
     return None
 
 
