@@ -36,6 +36,8 @@ def test_fault_scenario_keeps_the_books(live_db, fault_world, scenario):
     print("\n" + table([result]))
     assert result.orders >= ORDERS - 2, table([result])  # purchases during a Redis restart may be refused
     assert sum(result.faults.values()) > 0, "no fault was injected"
+    if scenario == "provider_faults":
+        assert result.faults["timeout"] and result.faults["server_error"], result.faults
     assert result.discrepancies == [], table([result])
 
 

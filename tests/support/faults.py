@@ -292,8 +292,12 @@ def retire_world(world: World) -> None:
 class FaultPlan:
     """Replaces each simulator's per-run fault with a seeded random draw per acting request."""
 
-    def __init__(self, world: World, rng: random.Random, weights: dict[FaultMode, float]) -> None:
-        self.world, self.rng, self.weights = world, rng, weights
+    def __init__(self, world: World, rng: random.Random, weights: dict[FaultMode, float], *,
+                 alternate: bool = False) -> None:
+        """``weights``: probability of each fault per acting request. ``alternate``: the total probability
+        decides whether a request is faulted and the kinds take turns (so a short run sees each kind)."""
+        self.world, self.rng, self.weights, self.alternate = world, rng, weights, alternate
+        self._turn = 0
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._originals: dict[str, Any] = {}
@@ -301,6 +305,13 @@ class FaultPlan:
     def _draw(self) -> FaultMode:
         with self.lock:
             roll, cumulative = self.rng.random(), 0.0
+            if self.alternate:
+                if roll >= sum(self.weights.values()):
+                    return FaultMode.NONE
+                mode = list(self.weights)[self._turn % len(self.weights)]
+                self._turn += 1
+                self.counts[mode.value] += 1
+                return mode
             for mode, weight in self.weights.items():
                 cumulative += weight
                 if roll < cumulative:
@@ -534,7 +545,7 @@ def _provider_posts(world: World) -> int:
 def scenario_provider_faults(world: World, worker: Worker, rng: random.Random, orders: int, rate: float,
                              result: Result, buyers: list[Buyer]) -> list[Placed]:
     half = rate / 2
-    with FaultPlan(world, rng, {FaultMode.TIMEOUT: half, FaultMode.SERVER_ERROR: half}) as plan:
+    with FaultPlan(world, rng, {FaultMode.TIMEOUT: half, FaultMode.SERVER_ERROR: half}, alternate=True) as plan:
         placed = place_orders(rng, buyers, orders, result)
         settle_down(world, placed, timeout=30 + orders, worker=worker, result=result)
     result.faults.update(plan.counts)
