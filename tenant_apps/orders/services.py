@@ -482,9 +482,26 @@ def _delete_outbox(order: Order) -> None:
         cursor.execute("DELETE FROM orders_orderoutbox WHERE order_id = %s", [order.pk])
 
 
+# --- fault-injection fix (issue 11): refunds lock the buyer first, like purchases ----------------
+def _lock_buyer(order: Order) -> None:
+    """Lock the buyer's row before a refund touches the wallet.
+
+    A purchase locks the buyer (``kyc_reserve``) and then the wallet; a refund used to update the
+    wallet and then write the buyer's KYC release row, whose foreign-key check key-shares the buyer
+    row at commit: opposite orders, so a purchase and a refund of the same buyer deadlocked and the
+    purchase answered 500 (found by ``manage.py fault_inject``;
+    tests/reliability/test_fault_injection.py::test_a_refund_and_a_purchase_of_the_same_buyer_do_not_deadlock).
+    """
+    from django.contrib.auth import get_user_model
+
+    list(get_user_model().objects.select_for_update().filter(pk=order.user_id).values_list("pk", flat=True))
+# --- end of fault-injection fix -------------------------------------------------------------------
+
+
 def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) -> None:
     from tenant_apps.kyc.services import kyc_release_spend
 
+    _lock_buyer(order)  # fault-injection fix (issue 11): buyer, then wallet, as in purchase_create
     if order.status != OrderStatus.FAILED:
         _record(order, OrderStatus.FAILED, reason=reason, source=source, now=now)
     release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason},
@@ -538,6 +555,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
 
 def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, now: datetime) -> None:
     """The provider reversed a delivered order: undo the settlement, money back to the wallet."""
+    _lock_buyer(order)  # fault-injection fix (issue 11): buyer, then wallet, as in purchase_create
     quote = attempt.quote
     debit = [Line(split.account, -split.amount) for split in _splits(quote, order.currency) if split.amount]
     post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,

@@ -50,18 +50,80 @@ def victim(db) -> Victim:
 
         assert IdempotencyKey.objects.exists() and AuditEvent.objects.exists()
         admin_id = str(admin.public_id)
+        objects = seed_victim_objects(customer=customer, staff=staff, admin=admin)
     return Victim(
         schema=VICTIM_SCHEMA, domain=VICTIM_DOMAIN,
         ids={"user": str(customer.public_id), "staff": str(staff.public_id), "admin": admin_id,
              "kyc_submission": str(submission.public_id), "refresh": customer_tokens["refresh"],
              "admin_access": admin_tokens["access"], "customer_access": customer_tokens["access"],
              "user_email": "victim@ng.example", "idempotency_key": "victim-adjust-1",
-             "order": str(order.public_id)},
+             "review_order": str(order.public_id),
+             **{name: value for name, (value, _markers) in objects.items()}},
         markers={"victim@ng.example", "victim-staff@ng.example", "victim-finance@ng.example",
                  "victim-admin@ng.example", f"admin@{VICTIM_DOMAIN}", "+2348031110004", str(customer.public_id),
                  str(staff.public_id), admin_id, str(submission.public_id), "+2348031110001", "+2348031110002",
-                 BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill", str(order.public_id),
-                 "+2348031110009"})
+                 BVN, "paystack:victim-funding", adjusted.json()["reference"], "goodwill",
+                 *(marker for _value, markers in objects.values() for marker in markers)})
+
+
+VICTIM_RULE_ID = 987_654_321  # far beyond any id the attacking schemas' sequences reach
+
+
+def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[str]]]:
+    """One real object of every kind an endpoint takes by id, in A's schema: kind -> (id, leak markers).
+
+    B's attacks then aim at ids that exist in A (not made-up ones), so "refused" proves that A's
+    object is unreachable, and the fingerprint proves it unchanged."""
+    from django.utils import timezone
+
+    from tenant_apps.agents.api_keys import api_key_create
+    from tenant_apps.agents.models import Agent, ResellerApplication, WebhookDelivery, WebhookSubscription
+    from tenant_apps.orders.models import Order
+    from tenant_apps.pricing.models import PriceRule
+    from tenant_apps.subscriptions.models import Subscription
+    from tenant_apps.wallet.models import FundingIntent, Transfer
+
+    now = timezone.now()
+    order = Order.objects.create(user=customer, product_id=1, product_type="airtime", product_name="MTN Airtime",
+                                 operator="mtn", recipient_phone="+2348031110005", currency="NGN",
+                                 face_value_minor=10_000, price_minor=10_000, status="settled",
+                                 provider_reference="victim-provider-ref", created_at=now, updated_at=now,
+                                 final_at=now)
+    subscription = Subscription.objects.create(user=customer, product_id=1, product_name="MTN Airtime",
+                                               frequency="weekly", recipient_phone="+2348031110006",
+                                               amount_minor=10_000, anchor_day=1, next_run_at=now)
+    transfer = Transfer.objects.create(type="p2p", sender=customer, recipient_user=staff, amount_minor=1_000,
+                                       currency="NGN", status="succeeded", reference="victim-transfer-ref")
+    funding = FundingIntent.objects.create(user=customer, gateway="paystack", provider_id=1,
+                                           reference="victim-funding-intent-ref", amount_minor=5_000,
+                                           currency="NGN", status="failed",  # final: reading it asks no gateway
+                                           authorization_url="https://pay.example/victim-checkout")
+    agent_user = make_user(VICTIM_SCHEMA, email="victim-agent@ng.example", role="agent", phone="+2348031110007")
+    agent = Agent.objects.create(user=agent_user)
+    Agent.objects.filter(pk=agent.pk).update(path=f"{agent.pk}/")
+    issued = api_key_create(name="victim key", scopes=["read"], user=customer, created_by=admin)
+    application = ResellerApplication.objects.create(
+        company_name="Victim Reseller Ltd", registration_number="RC-VICTIM-1", desired_subdomain="victimshop",
+        contact_name="Victim Contact", contact_email="victim-reseller@ng.example", contact_phone="+2348031110008")
+    rule = PriceRule.objects.create(id=VICTIM_RULE_ID, product_type="airtime", mode="percent", value=123)
+    hook = WebhookSubscription.objects.create(url="https://victim-hooks.example/nx", events=["order.settled"],
+                                              secret_encrypted="x", created_by=admin)
+    delivery = WebhookDelivery.objects.create(subscription=hook, event="order.settled",
+                                              payload={"order": str(order.public_id)})
+    key_id = issued.key.key_id
+    return {
+        "order": (str(order.public_id), {str(order.public_id), "+2348031110005", "victim-provider-ref"}),
+        "subscription": (str(subscription.public_id), {str(subscription.public_id), "+2348031110006"}),
+        "transfer": (str(transfer.public_id), {str(transfer.public_id), "victim-transfer-ref"}),
+        "funding_intent": (str(funding.public_id), {str(funding.public_id), "victim-funding-intent-ref",
+                                                    "victim-checkout"}),
+        "agent": (str(agent.public_id), {str(agent.public_id), "victim-agent@ng.example", "+2348031110007"}),
+        "api_key": (key_id, {key_id}),
+        "reseller_application": (str(application.public_id), {str(application.public_id), "Victim Reseller Ltd",
+                                                              "victim-reseller@ng.example", "RC-VICTIM-1"}),
+        "price_rule": (str(rule.pk), set()),  # an integer: too short to be a leak marker
+        "webhook_delivery": (str(delivery.public_id), {str(delivery.public_id), "victim-hooks.example"}),
+    }
 
 
 @pytest.fixture

@@ -162,3 +162,13 @@ def test_the_attacks_can_fail(victim, attacker_tokens, settings):
     problems = judge(endpoint, forged, response, victim)
     assert response.status_code == 200
     assert any("leaked" in p for p in problems) and any("expected 401/403/404" in p for p in problems)
+
+
+def test_the_victim_ids_are_real_objects_of_a(victim):
+    """The ids the attacks aim at are A's real objects: A's own customer reads each of them (200) on A,
+    so the refusals above are about the tenant, not about an id that exists nowhere."""
+    client = Client(HTTP_HOST=victim.domain, HTTP_AUTHORIZATION=f"Bearer {victim.ids['customer_access']}")
+    for path in (f"/api/purchases/{victim.ids['order']}", f"/api/subscriptions/{victim.ids['subscription']}",
+                 f"/api/transfers/{victim.ids['transfer']}", f"/api/wallet/fund/{victim.ids['funding_intent']}"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.content[:300])

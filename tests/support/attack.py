@@ -94,26 +94,26 @@ class Victim:
 PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] = [
     (re.compile(r"^/api/accounts/users/"), "public_id", lambda v: v.ids["user"]),
     (re.compile(r"^/api/kyc/submissions/"), "public_id", lambda v: v.ids["kyc_submission"]),
-    # A's order waiting in manual review (staff API) and the same order as its buyer's receipt.
-    (re.compile(r"^/api/(staff/orders|purchases)/"), "public_id", lambda v: v.ids["order"]),
+    # A's order waiting in manual review (staff API).
+    (re.compile(r"^/api/staff/orders/"), "public_id", lambda v: v.ids["review_order"]),
     # Not tenant data: the shared country configuration (same answer on every domain).
     (re.compile(r"^/api/countries/"), "code", lambda v: "NG"),
     # The victim's reseller (quickvend is ng's reseller brand).
     (re.compile(r"^/api/resellers/\{schema\}/"), "schema", lambda v: "quickvend"),
-    # UNSEEDED (open work, issue 11): the victim fixture does not yet create subscriptions,
-    # transfers, funding intents, agents, API keys, reseller applications, price rules or webhook
-    # deliveries, so these endpoints are probed with well-formed ids that exist nowhere. They still
-    # prove every identity is refused or answered in the error shape, and that A's rows stay
-    # unchanged, but not yet that A's *real* object is unreachable.
-    (re.compile(r"^/api/(subscriptions|transfers|wallet/fund)/"), "public_id",
-     lambda v: "00000000-0000-4000-8000-000000000001"),
-    (re.compile(r"^/api/agents/"), "agent_id", lambda v: "00000000-0000-4000-8000-000000000002"),
-    (re.compile(r"^/api/resellers/api-keys/"), "key_id", lambda v: "00000000-0000-4000-8000-000000000003"),
-    (re.compile(r"^/api/resellers/applications/"), "application_id",
-     lambda v: "00000000-0000-4000-8000-000000000004"),
-    (re.compile(r"^/api/pricing/rules/"), "rule_id", lambda v: "999999"),
-    (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: "999999"),
+    # Tenant A's real objects (tests/isolation/conftest.py seeds one of each kind in the victim fixture).
+    (re.compile(r"^/api/purchases/"), "public_id", lambda v: v.ids["order"]),
+    (re.compile(r"^/api/subscriptions/"), "public_id", lambda v: v.ids["subscription"]),
+    (re.compile(r"^/api/transfers/"), "public_id", lambda v: v.ids["transfer"]),
+    (re.compile(r"^/api/wallet/fund/"), "public_id", lambda v: v.ids["funding_intent"]),
+    (re.compile(r"^/api/agents/"), "agent_id", lambda v: v.ids["agent"]),
+    (re.compile(r"^/api/resellers/api-keys/"), "key_id", lambda v: v.ids["api_key"]),
+    (re.compile(r"^/api/resellers/applications/"), "application_id", lambda v: v.ids["reseller_application"]),
+    (re.compile(r"^/api/pricing/rules/"), "rule_id", lambda v: v.ids["price_rule"]),
+    (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: v.ids["webhook_delivery"]),
 ]
+
+# Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).
+VICTIM_PATH_PARAMETERS = {"public_id", "id", "pk", "agent_id", "key_id", "application_id", "rule_id", "delivery_id"}
 
 # Body fields that name one of the victim's objects.
 BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id": "user", "wallet": "user",
@@ -122,7 +122,9 @@ BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id"
 
 # Values that make a body well-formed, so the attack reaches the object lookup instead of stopping at
 # validation (e.g. a P2P transfer aimed at A's user, not a malformed bank transfer).
-WELL_FORMED_VALUES: dict[str, str] = {"amount": "10.00", "type": "p2p"}
+WELL_FORMED_VALUES: dict[str, str] = {"amount": "10.00", "type": "p2p", "note": "attack"}
+# Optional fields sent anyway so the request gets past validation to the lookup (a reject needs a note).
+OPTIONAL_FIELDS_SENT = {"note"}
 
 
 # Body fields that carry one of the victim's secrets (its refresh token).
@@ -187,12 +189,13 @@ def victim_body(schema: dict[str, Any] | None, victim: Victim) -> dict[str, Any]
         return {}
     required = set(schema.get("required", []))
     return {name: sample_value(name, node, victim) for name, node in schema.get("properties", {}).items()
-            if not node.get("readOnly") and (name in required or name in BODY_FIELD_IDS or name in SECRET_FIELDS)}
+            if not node.get("readOnly") and (name in required or name in BODY_FIELD_IDS or name in SECRET_FIELDS
+                                             or name in OPTIONAL_FIELDS_SENT)}
 
 
 def references_victim(endpoint: Endpoint) -> bool:
     """Does the attack on this endpoint aim at one of the victim's objects or secrets (path or body)?"""
-    if any(name in {"public_id", "id", "pk"} for name in endpoint.path_params):
+    if any(name in VICTIM_PATH_PARAMETERS for name in endpoint.path_params):
         return True
     props = (endpoint.body_schema or {}).get("properties", {})
     return any(name in BODY_FIELD_IDS or name in SECRET_FIELDS for name in props)
