@@ -69,8 +69,13 @@ def equivalent_products(*, product: Product, amount_minor: int) -> list[Product]
 
 # --- circuit breaker ---------------------------------------------------------------------
 @cache
+def _redis_at(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
+    """One client (connection pool) per process and URL: a changed ``REDIS_URL`` is honoured."""
+    return _redis_at(settings.REDIS_URL)
 
 
 def _key(provider_id: int, part: str) -> str:
