@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +34,7 @@ from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 
 from .gateways import Gateway, gateway_by_provider_id, gateway_for
-from .models import FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus
+from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +132,15 @@ def funding_verify(*, intent: FundingIntent) -> PaymentVerification:
 
 
 def funding_apply_verification(*, intent_id: int, verification: PaymentVerification) -> FundingIntent:
-    """Move the intent to its final state from a verification we asked for; credit at most once."""
+    """Move the intent to its final state from a verification we asked for; credit at most once.
+
+    An intent we expired is final except for one thing: a payment the gateway verifies as made
+    after all is still credited (the customer paid; the money must arrive).
+    """
     with transaction.atomic():
         intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)
-        if intent.status in FUNDING_FINAL:
+        if intent.status in FUNDING_FINAL and not (
+                funding_awaits_payment(intent) and verification.status is OutcomeStatus.SUCCESS):
             return intent
         if verification.reference and verification.reference != intent.reference:
             logger.warning("verification for another reference",
@@ -163,7 +169,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
                 entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
                                     metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
                                               "provider_transaction_id": intent.provider_transaction_id})
-            intent.status, intent.credit_entry = FundingStatus.SUCCEEDED, entry
+            intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
             _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
@@ -177,10 +183,38 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
 
 
 def funding_refresh(*, intent: FundingIntent) -> FundingIntent:
-    """Verify a pending intent now and apply the answer (the customer's return, a poll)."""
-    if intent.status in FUNDING_FINAL:
+    """Verify a pending (or expired) intent now and apply the answer (the customer's return, a poll)."""
+    if not funding_awaits_payment(intent):
         return intent
     return funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
+
+
+def funding_expire_stale(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Pending intents older than ``WALLET_FUNDING_EXPIRE_HOURS`` (this schema): ask the gateway once more,
+    apply a definite answer, else mark them failed (``expired``) and give back their KYC allowance.
+
+    Never expires what the gateway says is paid; a payment verified later still credits (see above).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.WALLET_FUNDING_EXPIRE_HOURS)
+    counts = {"succeeded": 0, "failed": 0, "review": 0, FUNDING_EXPIRED: 0}
+    stale = FundingIntent.objects.filter(status=FundingStatus.PENDING, created_at__lt=cutoff).order_by("created_at")
+    for intent in list(stale[:limit]):
+        intent = funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
+        if intent.status != FundingStatus.PENDING:
+            counts[str(intent.status)] = counts.get(str(intent.status), 0) + 1
+            continue
+        with transaction.atomic():
+            locked = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent.pk)
+            if locked.status != FundingStatus.PENDING:
+                continue
+            locked.status, locked.failure_reason, locked.completed_at = FundingStatus.FAILED, FUNDING_EXPIRED, now
+            kyc_release_spend(user=locked.user, reference=f"funding:{locked.reference}")
+            locked.save(update_fields=["status", "failure_reason", "completed_at", "updated_at"])
+        counts[FUNDING_EXPIRED] += 1
+    if counts[FUNDING_EXPIRED]:
+        logger.info("stale funding intents expired", extra={"expired": counts[FUNDING_EXPIRED]})
+    return counts
 
 
 def funding_poll(*, intent_id: int, attempt: int) -> str:

@@ -26,6 +26,13 @@ class FundingStatus(models.TextChoices):
 
 
 FUNDING_FINAL = frozenset({FundingStatus.SUCCEEDED, FundingStatus.FAILED, FundingStatus.REVIEW})
+FUNDING_EXPIRED = "expired"  # failure_reason of an intent nobody paid in time (wallet.funding.funding_expire_stale)
+
+
+def funding_awaits_payment(intent: FundingIntent) -> bool:
+    """Worth verifying with the gateway: still pending, or expired by us (a late payment is still credited)."""
+    return intent.status not in FUNDING_FINAL or (
+        intent.status == FundingStatus.FAILED and intent.failure_reason == FUNDING_EXPIRED)
 
 
 class FundingPurpose(models.TextChoices):

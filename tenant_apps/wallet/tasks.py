@@ -19,6 +19,16 @@ def reconcile_gateways_task() -> dict[str, int]:
     return {schema: len(items) for schema, items in reconcile_gateways().items()}
 
 
+@shared_task(name="wallet.expire_stale_fundings")
+def expire_stale_fundings_task() -> dict[str, dict[str, int]]:
+    """Every tenant: pending funding intents nobody paid in time are verified once more, then expired."""
+    from tenants.runner import for_each_tenant
+
+    from .funding import funding_expire_stale
+
+    return for_each_tenant(lambda: funding_expire_stale())
+
+
 @shared_task(name="wallet.poll_funding", acks_late=True)
 def poll_funding_task(intent_id: int, attempt: int) -> str:
     from .funding import funding_poll

@@ -28,7 +28,7 @@ from tenant_apps.ledger.services import EntryType, Line, post_entry, system_acco
 from . import webhooks
 from .funding import funding_refresh, funding_start
 from .gateways import tenant_payment_gateways
-from .models import FUNDING_FINAL, FundingIntent, Transfer, TransferStatus
+from .models import FundingIntent, Transfer, TransferStatus, funding_awaits_payment
 from .permissions import IsOperatorFinance
 from .renderers import CSVRenderer
 from .serializers import (
@@ -210,7 +210,7 @@ class FundingIntentView(APIView):
         intent = FundingIntent.objects.filter(public_id=public_id, user=request.user).first()
         if intent is None:
             raise NotFound("No such funding.", code="unknown_funding")
-        if intent.status not in FUNDING_FINAL:
+        if funding_awaits_payment(intent):
             intent = funding_refresh(intent=intent)
         return Response(FundingIntentSerializer(intent).data)
 

@@ -25,7 +25,7 @@ from shared_apps.core.errors import error_body
 
 from .funding import funding_apply_verification, funding_verify
 from .gateways import GatewayUnavailable, gateway_for
-from .models import FUNDING_FINAL, FundingIntent, WebhookEvent
+from .models import FUNDING_FINAL, FundingIntent, WebhookEvent, funding_awaits_payment
 
 logger = logging.getLogger(__name__)
 
@@ -119,13 +119,13 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
         paid = verification.status is OutcomeStatus.SUCCESS  # only what Flutterwave itself says counts
         intent = FundingIntent.objects.filter(gateway=key, reference=verification.reference).first() \
             if verification.reference else None
-        if intent is not None and intent.status not in FUNDING_FINAL:
+        if intent is not None and funding_awaits_payment(intent):
             if not intent.provider_transaction_id:
                 FundingIntent.objects.filter(pk=intent.pk).update(provider_transaction_id=event.provider_id[:100])
             intent = funding_apply_verification(intent_id=intent.pk, verification=verification)
     else:
         intent = intent or _intent_for(key, event)
-        if intent is not None and intent.status not in FUNDING_FINAL:
+        if intent is not None and funding_awaits_payment(intent):
             intent = funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
     if intent is None:
         if paid:

@@ -289,3 +289,45 @@ def test_flutterwave_unreachable_during_verification_asks_for_redelivery(ng_gate
     assert again.status_code == 200 and again.json()["status"] == "succeeded"
     assert balance_of(user) == 6_000 and funding_entries(body["reference"]) == 1
     assert_books_balance("ng")
+
+
+def test_stale_pending_fundings_are_verified_once_more_then_expired_and_a_late_payment_still_credits(
+        ng_gateways, host_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.kyc.selectors import kyc_spent_today
+    from tenant_apps.wallet.funding import funding_expire_stale
+
+    paystack = ng_gateways["paystack"]
+    paid_meanwhile, abandoned, recent = new_customer(), new_customer(), new_customer()
+    paid_body = start(paid_meanwhile, "paystack", amount="30.00")
+    abandoned_body = start(abandoned, "paystack", amount="40.00")
+    recent_body = start(recent, "paystack", amount="50.00")
+    with schema_context("ng"):
+        FundingIntent.objects.filter(public_id__in=[paid_body["id"], abandoned_body["id"]]).update(
+            created_at=timezone.now() - timedelta(hours=25))
+    paystack.complete(paid_body["reference"])  # paid, but no webhook or return reached us
+
+    with schema_context("ng"):
+        counts = funding_expire_stale()
+        assert counts["succeeded"] == 1 and counts["expired"] == 1
+        assert kyc_spent_today(user=abandoned, currency="NGN") == 0  # the allowance is given back
+    assert intent_of(paid_body).status == "succeeded" and balance_of(paid_meanwhile) == 3_000
+    expired = intent_of(abandoned_body)
+    assert (expired.status, expired.failure_reason, expired.credit_entry_id) == ("failed", "expired", None)
+    assert intent_of(recent_body).status == "pending"  # not stale yet
+    assert client_for(abandoned).get(f"/api/wallet/fund/{abandoned_body['id']}").json()["status"] == "failed"
+
+    # The customer pays the old checkout after all: the verified payment is credited, once.
+    paystack.complete(abandoned_body["reference"])
+    answer = deliver(host_client("ng.localhost"), "/webhook/paystack", paystack.deliveries[-1])
+    assert answer.status_code == 200, answer.content
+    late = intent_of(abandoned_body)
+    assert (late.status, late.failure_reason) == ("succeeded", "") and balance_of(abandoned) == 4_000
+    assert funding_entries(abandoned_body["reference"]) == 1
+    with schema_context("ng"):
+        assert funding_expire_stale() == {"succeeded": 0, "failed": 0, "review": 0, "expired": 0}
+    assert balance_of(abandoned) == 4_000 and balance_of(paid_meanwhile) == 3_000
+    assert_books_balance("ng")

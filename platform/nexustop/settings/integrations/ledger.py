@@ -33,6 +33,12 @@ CELERY_BEAT_SCHEDULE["idempotency-purge-keys"] = {
 WALLET_POLL_DELAYS_SECONDS = [
     float(x) for x in env_str("WALLET_POLL_DELAYS_SECONDS", "5,10,20,40,60,120,300,600,1800,3600").split(",")]
 # Payout gateways in order of preference (the first one the tenant's country has and the registry enables).
+# A checkout or push nobody completed within this many hours is verified once more, then expired.
+WALLET_FUNDING_EXPIRE_HOURS = float(env_str("WALLET_FUNDING_EXPIRE_HOURS", "24"))
+CELERY_BEAT_SCHEDULE["wallet-expire-stale-fundings"] = {
+    "task": "wallet.expire_stale_fundings",
+    "schedule": crontab(minute="*/30"),
+}
 WALLET_PAYOUT_GATEWAYS = [x for x in env_str("WALLET_PAYOUT_GATEWAYS", "paystack,flutterwave").split(",") if x]
 # SMS to the user on funding success and transfer outcomes (through tenant_apps.notifications).
 WALLET_SMS_NOTIFICATIONS = env_str("WALLET_SMS_NOTIFICATIONS", "1") == "1"
