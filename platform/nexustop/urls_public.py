@@ -13,7 +13,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
-    path("", include("shared_apps.headoffice.urls")),  # the console: /, /console/...
+    path("", include("tenant_apps.headoffice.urls")),  # the console: /, /console/...
 ]
 
 handler404 = "shared_apps.core.errors.not_found_view"

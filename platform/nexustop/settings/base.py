@@ -43,7 +43,7 @@ SHARED_APPS = [
     "rest_framework_simplejwt.token_blacklist",  # head-office tokens (public schema)
     "tenant_apps.audit",  # platform audit (head-office logins, role changes)
     "django_htmx",
-    "shared_apps.headoffice",  # head-office console (server-rendered pages on the public domain)
+    "tenant_apps.headoffice",  # head-office console (server-rendered pages on the public domain)
 ]
 
 # Tenant schemas: everything holding a tenant's people and money.

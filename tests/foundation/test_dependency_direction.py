@@ -1,0 +1,53 @@
+"""The dependency direction of the developers' guide, checked on every import statement in the tree.
+
+platform/ (``nexustop``) wires everything and nothing imports it; shared_apps never imports
+tenant_apps; countries imports no other project package. (Plugins importing only the plugin
+interfaces and their own package: tests/gateways/test_plugin_boundaries.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_PACKAGES = {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"}
+
+
+def imported_top_packages(path: Path) -> set[str]:
+    """First component of every absolute import in ``path`` (also the ones inside functions)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def offenders(folder: str, forbidden: set[str]) -> dict[str, set[str]]:
+    bad: dict[str, set[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        hits = imported_top_packages(path) & forbidden
+        if hits:
+            bad[str(path.relative_to(ROOT))] = hits
+    return bad
+
+
+@pytest.mark.parametrize(("folder", "forbidden"), [
+    ("shared_apps", {"tenant_apps", "nexustop"}),
+    ("countries", PROJECT_PACKAGES - {"countries"}),
+    ("tenants", {"tenant_apps", "nexustop"}),
+    ("tenant_apps", {"nexustop"}),
+    ("provider_plugins", {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps"}),
+])
+def test_no_import_against_the_dependency_direction(folder, forbidden):
+    assert offenders(folder, forbidden) == {}
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from tenant_apps.accounts.models import User\n    import nexustop.celery\n")
+    assert imported_top_packages(sample) == {"tenant_apps", "nexustop"}
