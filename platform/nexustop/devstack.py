@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         children.append(("web", subprocess.Popen(
             [PYTHON, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{args.port}", "--noreload", "--skip-checks"],
             cwd=ROOT)))
+        LOCAL.mkdir(parents=True, exist_ok=True)  # beat's schedule file, also when DATABASE_URL/REDIS_URL are real
         children.append(("worker", subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "nexustop", "worker", "-B", "-l", "info", "--concurrency", "2",
              "-s", str(LOCAL / "celerybeat-schedule")], cwd=ROOT)))
