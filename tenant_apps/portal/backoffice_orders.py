@@ -24,13 +24,11 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport
 from tenant_apps.orders.models import Order, OrderStatus
 from tenant_apps.orders.selectors import orders_search
-from tenant_apps.orders.services import order_staff_requery, order_staff_resolve
+from tenant_apps.orders.services import REQUERYABLE, order_staff_requery, order_staff_resolve
 
 from .access import allowed, page_requires
 from .forms import StyledForm
 from .views import page
-
-REVIEWABLE = (OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW)
 
 
 class OrderSearchForm(StyledForm):
@@ -75,7 +73,7 @@ def _order_or_404(public_id) -> Order:
 
 def _detail_context(request, order: Order, **extra) -> dict:
     return {"order": order, "transitions": order.transitions.all(), "attempts": order.attempts.all(),
-            "can_review": allowed(request, IsOperatorSupport) and order.status in REVIEWABLE,
+            "can_review": allowed(request, IsOperatorSupport) and order.status in REQUERYABLE,
             "can_resolve": allowed(request, IsOperatorFinance) and order.status == OrderStatus.MANUAL_REVIEW,
             "resolve_form": ResolveForm(), **extra}
 
