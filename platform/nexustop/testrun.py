@@ -4,6 +4,11 @@
 machine's PostgreSQL and Redis). Unset, embedded PostgreSQL and Valkey are
 started for the run, so a fresh machine with only Python can run the suite.
 pytest's "no tests collected" (exit 5) counts as a failure.
+
+The suite runs on ``PYTEST_WORKERS`` pytest-xdist workers (default 2; 0 runs it in
+one process), a test file per worker at a time (``--dist loadfile``) so module
+fixtures such as a simulator stack with its Celery worker are built once.
+Each worker has its own test database and Redis database (settings/test.py).
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ def main() -> int:
         log(f"embedded Valkey for tests on {port}")
     _ensure_a_browser()
     args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    workers = os.environ.get("PYTEST_WORKERS", "2")
+    if workers not in ("", "0", "1") and not any(arg == "-n" or arg.startswith("-n") or "xdist" in arg
+                                                 for arg in args):
+        args = ["-n", workers, "--dist", "loadfile", *args]
     try:
         code = subprocess.call([sys.executable, "-m", "pytest", *args, *sys.argv[1:]], cwd=ROOT)
     finally:

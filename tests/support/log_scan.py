@@ -8,6 +8,7 @@ scan of one whole session, with dynamic secrets such as the OTP, is tests/securi
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -72,7 +73,25 @@ def _log_scan_attached(_scan_logs_for_secrets):
         root.addHandler(_handler)
 
 
+class _XdistCollector:
+    """Under pytest-xdist the records are seen by the workers: each sends its count and hits back."""
+
+    @pytest.hookimpl
+    def pytest_testnodedown(self, node, error):
+        result = json.loads(getattr(node, "workeroutput", {}).get("log_scan", "{}") or "{}")
+        _handler.lines += result.get("lines", 0)
+        _handler.hits.extend(result.get("hits", [])[: 50 - len(_handler.hits)])
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_XdistCollector(), "log-scan-xdist-collector")
+
+
 def pytest_sessionfinish(session, exitstatus):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_scan"] = json.dumps({"lines": _handler.lines, "hits": _handler.hits})
     if _handler.hits:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
