@@ -389,8 +389,8 @@ value="{html.escape(txn['payment_token'], quote=True)}"><button>Retour au marcha
         return {"x-token": notification_token(fields, "not-the-secret" if bad else self.secret_key)}
 
 
-__all__ = ["DEFAULT_APIKEY", "DEFAULT_SECRET_KEY", "DEFAULT_SITE_ID", "DEFAULT_TRANSFER_PASSWORD", "NOTIFICATION_FIELDS",
-           "CinetPaySimulator"]
+__all__ = ["DEFAULT_APIKEY", "DEFAULT_SECRET_KEY", "DEFAULT_SITE_ID", "DEFAULT_TRANSFER_PASSWORD",
+           "NOTIFICATION_FIELDS", "CinetPaySimulator"]
 
 if __name__ == "__main__":
     serve_until_interrupted(CinetPaySimulator(port=8717).start(), "CinetPay simulator on :8717")

@@ -29,7 +29,7 @@ from provider_plugins.interfaces.local_server import serve_until_interrupted
 
 from .connector import wave_signature
 
-DEFAULT_API_KEY = "wave_sn_prod_SIMulat0rKeyYhUNb9dQ2fLw8XcVbNm4RtPk7i4bA6"  # noqa: S105 - simulator key
+DEFAULT_API_KEY = "wave_sn_prod_SIMulat0rKeyYhUNb9dQ2fLw8XcVbNm4RtPk7i4bA6"
 DEFAULT_WEBHOOK_SECRET = "wave_sn_WHS_xz4m6g8rjs9bshxy05xj8khcvjy9dj6mjjjt6v7x3t7xqkm8fdqg"  # noqa: S105
 ALPHABET = string.ascii_lowercase + string.digits
 
