@@ -105,7 +105,9 @@ class BankRecipientSerializer(serializers.Serializer):
 
 
 class WalletNameCheckSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32, help_text="the wallet's number, local or international form")
+    phone = serializers.CharField(max_length=32, required=False,
+                                  help_text="the wallet's number (local or international form); default and only "
+                                            "allowed value: the customer's own verified number")
     rail = serializers.RegexField(r"^[a-z_]{2,40}$", required=False,
                                   help_text="a rail of GET /api/transfers/rails; default: the first that reaches "
                                             "the number's network")

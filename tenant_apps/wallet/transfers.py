@@ -336,6 +336,9 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     refunded on a reversal after success, polled until final.
     """
     currency = _check_currency()
+    if not sender.phone or normalize_phone(phone, field="phone") != sender.phone:
+        raise ApiError("Cash-out goes to your own mobile-money wallet: the number you verified.",
+                       code="not_own_wallet", fields={"phone": ["Must be your verified number."]})
     gateway, holder = wallet_name_check(phone=phone, rail=rail)
     reference = _new_reference("po")
     kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")

@@ -265,7 +265,8 @@ class TransfersView(APIView):
         if data["type"] == "p2p":
             row = p2p_transfer(sender=request.user, recipient=data["recipient"], amount_minor=amount)
         elif data["type"] == "wallet":
-            row = wallet_transfer_start(sender=request.user, phone=data["recipient"]["phone"], amount_minor=amount,
+            row = wallet_transfer_start(sender=request.user, phone=data["recipient"].get("phone") or request.user.phone,
+                                        amount_minor=amount,
                                         rail=data["recipient"].get("rail", ""),
                                         site_url=request.build_absolute_uri("/"))
         else:
@@ -330,7 +331,7 @@ class WalletNameCheckView(APIView):
     def post(self, request):
         body = WalletNameCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        gateway, holder = wallet_name_check(phone=body.validated_data["phone"],
+        gateway, holder = wallet_name_check(phone=body.validated_data.get("phone") or request.user.phone or "",
                                             rail=body.validated_data.get("rail", ""))
         return Response({"phone": "+" + holder.msisdn.lstrip("+"), "name": holder.name, "rail": gateway.key})
 
