@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from provider_plugins.airtel_money import AirtelMoneySimulator
 from provider_plugins.cinetpay import CinetPaySimulator
+from provider_plugins.interfaces.common import OutcomeStatus
 from provider_plugins.mtn_momo import MtnMomoSimulator
 from provider_plugins.wave import WaveSimulator
 from tenant_apps.ledger.models import AccountKind, Hold
@@ -357,3 +358,37 @@ def test_momo_disbursement_checks_the_account_holder_then_pays(db, momo_gh, host
     with schema_context("gh"):
         assert wallet_for(user=user).kind == AccountKind.USER_WALLET
     assert_books_balance("gh")
+
+
+# -- reconciliation --------------------------------------------------------------------------------
+
+def test_payouts_are_reconciled_against_the_rails_record(sn_rails):
+    """A payout we settled that Wave later reversed (we never heard: Wave has no payout events) and a payout
+    we released that CinetPay in fact paid are both reported by reconcile_ledger --payouts; nothing is fixed."""
+    from django.core.management import CommandError, call_command
+
+    from tenant_apps.wallet.services import payout_discrepancies
+
+    wave, cinetpay = sn_rails["wave"], sn_rails["cinetpay"]
+    user = customer("sn", funded=50_000)
+    paid = settle(start_payout(user, "sn", "wave", "3000"), "sn")
+    ok = settle(start_payout(user, "sn", "wave", "1000"), "sn")
+    released = start_payout(user, "sn", "cinetpay", "2000")
+    with schema_context("sn"):
+        from tenant_apps.wallet.transfers import payout_apply
+
+        payout_submit(transfer_id=released.pk, schedule_poll=False)
+        wait_for(lambda: cinetpay.transfers[released.reference]["treatment_status"] == "VAL")
+        # as if a wrong "failed" had been applied: we gave the money back although CinetPay paid
+        Transfer.objects.filter(pk=released.pk).update(status="pending")
+        payout_apply(transfer_id=released.pk, status=OutcomeStatus.FAILED, provider_status="test")
+    wave.reverse(paid.provider_reference)
+    with schema_context("sn"):
+        found = {(d.kind, d.subject.split()[-1]) for d in payout_discrepancies()}
+    assert ("payout_failed_at_rail", paid.reference) in found
+    assert ("payout_paid_but_refunded", released.reference) in found
+    assert not any(ref == ok.reference for _, ref in found)
+    with pytest.raises(CommandError):  # the command exits non-zero when it found discrepancies
+        call_command("reconcile_ledger", "--schema", "sn", "--payouts")
+    with schema_context("sn"):
+        assert Transfer.objects.get(pk=paid.pk).status == "succeeded"  # reported, never fixed
