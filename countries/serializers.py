@@ -28,9 +28,12 @@ class KycTierSerializer(serializers.Serializer):
     single_limit_display = serializers.CharField()
 
 
+RAIL_KINDS = ["card", "mobile_money", "bank_transfer", "agent", "other"]
+
+
 class RailSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="a provider plugin key, or 'agent' (cash at an agent)")
-    kind = serializers.ChoiceField(choices=["card", "mobile_money", "bank_transfer", "agent", "other"])
+    kind = serializers.ChoiceField(choices=RAIL_KINDS)
     funding = serializers.BooleanField(help_text="money in: the wallet can be funded this way")
     payout = serializers.BooleanField(help_text="money out: the wallet can be cashed out this way")
 

@@ -28,6 +28,7 @@ SPECTACULAR_SETTINGS = {
         "AttemptStatusEnum": "tenant_apps.orders.models.AttemptStatus",
         "FundingStatusEnum": "tenant_apps.wallet.models.FundingStatus",
         "TransferStatusEnum": "tenant_apps.wallet.models.TransferStatus",
+        "RailKindEnum": "countries.serializers.RAIL_KINDS",
         "SmsStatusEnum": "tenant_apps.notifications.models.SmsStatus",
         "HoldStatusEnum": "tenant_apps.ledger.models.HoldStatus",
         "KycStatusEnum": "tenant_apps.kyc.models.KycStatus",
