@@ -392,3 +392,28 @@ def test_payouts_are_reconciled_against_the_rails_record(sn_rails):
         call_command("reconcile_ledger", "--schema", "sn", "--payouts")
     with schema_context("sn"):
         assert Transfer.objects.get(pk=paid.pk).status == "succeeded"  # reported, never fixed
+
+
+# -- portal ------------------------------------------------------------------------------------------
+
+def test_portal_cash_out_shows_the_name_then_sends_once(db, momo_gh, host_client):
+    """The payout page: check (the MoMo holder's name is shown), confirm (held, sent), replay = same payout."""
+    from tests.portal.test_shop_pages import form_key, logged_in
+
+    register_gateway(country="GH", key="mtn_momo", url=momo_gh.url, options={"target_environment": "sandbox"})
+    user = customer("gh", funded=50_000)
+    client = logged_in(host_client, user, "gh.localhost")
+    page = client.get("/wallet/cash-out")
+    assert page.status_code == 200 and b'value="mtn_momo"' in page.content
+    body = {"idempotency_key": form_key(page), "rail": "mtn_momo", "amount": "12.00"}
+    check = client.post("/wallet/cash-out", body)
+    assert check.status_code == 200 and b"KWAME MENSAH" in check.content and b'cash-out-confirm' in check.content
+    confirm = {**body, "idempotency_key": form_key(check), "confirm": "True"}
+    sent = client.post("/wallet/cash-out", confirm)
+    assert sent.status_code == 302 and "sent=" in sent["Location"]
+    assert client.post("/wallet/cash-out", confirm).status_code == 302  # the same form again: no second payout
+    with schema_context("gh"):
+        rows = list(Transfer.objects.filter(sender=user, type="wallet"))
+    assert len(rows) == 1 and rows[0].account_name.startswith("KWAME MENSAH")
+    assert balance_of(user, "gh") == 50_000 - 1_200
+    assert settle(rows[0], "gh").status == "succeeded"
