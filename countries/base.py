@@ -20,6 +20,33 @@ from .kyc import KycScheme, KycTier
 from .phone import NumberingPlan, load_numbering_plan, national_significant_number, parse_phone, to_e164
 
 
+@dataclasses.dataclass(frozen=True)
+class Rail:
+    """A way money enters (``funding``) or leaves (``payout``) a wallet in this country.
+
+    ``key`` is a provider plugin key (``wave``, ``mtn_momo``...) or a rail without a provider API
+    (``agent``: cash at an agent, which works in every country). ``kind``: ``card`` (card and bank
+    checkout), ``mobile_money``, ``bank_transfer`` or ``agent``. Only rails that exist are listed:
+    a plugin that serves the country in that direction (tests/countries/test_rails.py checks it).
+    """
+
+    key: str
+    kind: str
+    funding: bool = True
+    payout: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "funding": self.funding, "payout": self.payout}
+
+
+def card(key: str, *, payout: bool = True) -> Rail:
+    return Rail(key, "card", funding=True, payout=payout)
+
+
+def mobile_money(key: str, *, funding: bool = True, payout: bool = True) -> Rail:
+    return Rail(key, "mobile_money", funding=funding, payout=payout)
+
+
 class CountryAdapter:
     code: ClassVar[str]  # ISO 3166-1 alpha-2
     name: ClassVar[str]  # English name; see local_name() for other languages
@@ -31,9 +58,35 @@ class CountryAdapter:
     default_language: str
     kyc_schemes: list[KycScheme]
     kyc_tiers: list[KycTier]
-    gateways: list[str]  # plugin keys the provider registry matches (cards, banks, mobile money rails)
+    rails: list[Rail] = []  # how money gets in and out here (see Rail); ``gateways`` derives from it
     vat_rate_bps: int  # basis points: 7.5 % -> 750
     enabled: bool = True
+
+    # ----- rails -------------------------------------------------------------------------
+    _gateways_override: list[str] | None = None
+
+    @property
+    def gateways(self) -> list[str]:
+        """Plugin keys the provider registry matches (the rails that have a provider), in order; a
+        deployment override (``CountryOverride.gateways``) replaces the list."""
+        if self._gateways_override is not None:
+            return list(self._gateways_override)
+        return [rail.key for rail in self.rails if rail.kind != "agent"]
+
+    @gateways.setter
+    def gateways(self, keys: list[str]) -> None:
+        self._gateways_override = list(keys)
+
+    @property
+    def active_rails(self) -> list[Rail]:
+        """The rails in use: the declared ones, narrowed (and ordered) by a gateway override; rails
+        without a provider (agent) are always kept. An overridden key the adapter does not declare is
+        listed as funding only (a deployment's own gateway)."""
+        if self._gateways_override is None:
+            return list(self.rails)
+        declared = {rail.key: rail for rail in self.rails}
+        chosen = [declared.get(key) or Rail(key, "other") for key in self._gateways_override]
+        return chosen + [rail for rail in self.rails if rail.kind == "agent"]
 
     # ----- identity -------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -38,6 +38,8 @@ def country_as_dict(adapter: CountryAdapter, *, locale: str | None = None) -> di
             for t in adapter.kyc_tiers
         ],
         "gateways": list(adapter.gateways),
+        # how money gets in (funding) and out (payout) here; "agent" rails have no provider
+        "rails": [rail.as_dict() for rail in adapter.active_rails],
         "sample_amount": adapter.format_amount(150_000 * 10**adapter.minor_unit // 100, locale=locale),
     }
 

@@ -28,6 +28,16 @@ class KycTierSerializer(serializers.Serializer):
     single_limit_display = serializers.CharField()
 
 
+RAIL_KINDS = ["card", "mobile_money", "bank_transfer", "agent", "other"]
+
+
+class RailSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="a provider plugin key, or 'agent' (cash at an agent)")
+    kind = serializers.ChoiceField(choices=RAIL_KINDS)
+    funding = serializers.BooleanField(help_text="money in: the wallet can be funded this way")
+    payout = serializers.BooleanField(help_text="money out: the wallet can be cashed out this way")
+
+
 class CountrySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(help_text="In the request's language.")
@@ -42,6 +52,7 @@ class CountrySerializer(serializers.Serializer):
     kyc_schemes = KycSchemeSerializer(many=True)
     kyc_tiers = KycTierSerializer(many=True)
     gateways = serializers.ListField(child=serializers.CharField())
+    rails = RailSerializer(many=True)
     sample_amount = serializers.CharField()
 
 

@@ -14,6 +14,8 @@ from provider_plugins.interfaces.plugin import Plugin
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
     "aggregator": "provider_plugins.aggregator",
+    "airtel_money": "provider_plugins.airtel_money",
+    "cinetpay": "provider_plugins.cinetpay",
     "flutterwave": "provider_plugins.flutterwave",
     "kyc_verifier": "provider_plugins.kyc_verifier",
     "mtn": "provider_plugins.mtn",
@@ -22,6 +24,7 @@ PLUGINS: dict[str, str] = {
     "paystack": "provider_plugins.paystack",
     "sms_gateway": "provider_plugins.sms_gateway",
     "vtpass": "provider_plugins.vtpass",
+    "wave": "provider_plugins.wave",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -26,7 +26,7 @@ class BurkinaFaso(CountryAdapter):
                   issuer="DGI Burkina Faso", level_hint=2),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "cnib")
-    gateways = ["orange_money", "moov_money", "wave"]
+    rails = [mobile_money("wave"), mobile_money("cinetpay"), mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1800
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -26,7 +26,7 @@ class Benin(CountryAdapter):
                   example="1201910583176", issuer="DGI Bénin", level_hint=2),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "npi")
-    gateways = ["mtn_momo", "moov_money", "celtiis_cash"]
+    rails = [mobile_money("mtn_momo"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -26,7 +26,12 @@ class CoteDIvoire(CountryAdapter):
                   example="CI001234567", issuer="ONECI"),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "nni")
-    gateways = ["orange_money", "mtn_momo", "moov_money", "wave"]
+    rails = [
+        mobile_money("orange_money", payout=False),
+        mobile_money("mtn_momo"),
+        mobile_money("wave"),
+        mobile_money("cinetpay"),
+    ]
     vat_rate_bps = 1800
 
 

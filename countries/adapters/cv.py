@@ -24,7 +24,7 @@ class CaboVerde(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "nif", unverified=(5_000, 10_000, 20_000), identified=(50_000, 100_000, 300_000),
                             full=(200_000, 500_000))
-    gateways = ["vinti4"]
+    rails = []  # no provider rail reaches Cape Verde yet: agent cash-in/cash-out is the way in and out
     vat_rate_bps = 1500
 
 

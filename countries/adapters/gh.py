@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, card, mobile_money
 from countries.kyc import KycScheme, ghana_card_format, tier
 
 MINOR = 2
@@ -31,7 +31,7 @@ class Ghana(CountryAdapter):
         tier(2, _("Enhanced KYC"), single=10_000, daily=25_000, balance=75_000,
              requires=("phone", "ghana_card", "selfie", "address"), minor_unit=MINOR),
     ]
-    gateways = ["paystack", "flutterwave", "mtn_momo", "telecel_cash", "at_money"]
+    rails = [card("paystack"), card("flutterwave"), mobile_money("mtn_momo")]
     vat_rate_bps = 1500
 
 

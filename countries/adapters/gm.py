@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_three
 
 MINOR = 2
@@ -24,7 +24,7 @@ class Gambia(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "national_id", unverified=(2_500, 5_000, 10_000),
                             identified=(25_000, 50_000, 150_000), full=(100_000, 250_000))
-    gateways = ["wave", "africell_money", "qmoney"]
+    rails = [mobile_money("wave")]
     vat_rate_bps = 1500
 
 

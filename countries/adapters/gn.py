@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, luhn_ok, tiers_three
 
 MINOR = 0
@@ -27,7 +27,7 @@ class Guinea(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "cni", unverified=(500_000, 1_000_000, 2_000_000),
                             identified=(5_000_000, 10_000_000, 20_000_000), full=(20_000_000, 50_000_000))
-    gateways = ["orange_money", "mtn_momo"]
+    rails = [mobile_money("orange_money", payout=False), mobile_money("mtn_momo"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -22,7 +22,7 @@ class GuineaBissau(CountryAdapter):
                   issuer="Direção-Geral de Identificação Civil"),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "bi")
-    gateways = ["orange_money", "mtn_momo"]
+    rails = [mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1900
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_three
 
 MINOR = 2
@@ -24,7 +24,7 @@ class Liberia(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "nir", unverified=(5_000, 10_000, 20_000), identified=(50_000, 100_000, 300_000),
                             full=(200_000, 500_000))
-    gateways = ["mtn_momo", "orange_money"]
+    rails = [mobile_money("mtn_momo"), mobile_money("orange_money", payout=False)]
     # Liberia still levies GST (10 % general rate); an 18 % VAT is announced: override when it applies.
     vat_rate_bps = 1000
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -23,7 +23,7 @@ class Mali(CountryAdapter):
                   example="12345678901234A", issuer="Centre de Traitement des Données de l'État Civil"),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "nina")
-    gateways = ["orange_money", "moov_money", "wave"]
+    rails = [mobile_money("orange_money", payout=False), mobile_money("wave"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
 
 

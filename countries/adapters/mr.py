@@ -24,7 +24,7 @@ class Mauritania(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "nni", unverified=(2_000, 4_000, 10_000), identified=(20_000, 40_000, 100_000),
                             full=(100_000, 200_000))
-    gateways = ["bankily", "masrvi", "sedad"]
+    rails = []  # no provider rail reaches Mauritania yet: agent cash-in/cash-out is the way in and out
     vat_rate_bps = 1600
 
 

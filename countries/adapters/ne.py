@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -22,7 +22,7 @@ class Niger(CountryAdapter):
                   example="NE12345678", issuer="Direction de l'État Civil"),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "cni")
-    gateways = ["airtel_money", "moov_money"]
+    rails = [mobile_money("airtel_money"), mobile_money("cinetpay")]
     vat_rate_bps = 1900
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_three
 
 MINOR = 2
@@ -24,7 +24,7 @@ class SierraLeone(CountryAdapter):
     ]
     kyc_tiers = tiers_three(MINOR, "nin", unverified=(1_000, 2_000, 5_000), identified=(10_000, 20_000, 50_000),
                             full=(50_000, 100_000))
-    gateways = ["orange_money", "africell_money"]
+    rails = [mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1500
 
 

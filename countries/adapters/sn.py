@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -23,7 +23,7 @@ class Senegal(CountryAdapter):
                   example="1751199700123", issuer="DAF (Direction de l'automatisation des fichiers)"),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "nin")
-    gateways = ["orange_money", "wave", "free_money"]
+    rails = [mobile_money("orange_money", payout=False), mobile_money("wave"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
 
 

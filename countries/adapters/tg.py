@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter
+from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
 
 MINOR = 0
@@ -25,7 +25,7 @@ class Togo(CountryAdapter):
                   issuer="OTR", level_hint=2),
     ]
     kyc_tiers = tiers_uemoa(MINOR, "cni")
-    gateways = ["tmoney", "flooz"]
+    rails = [mobile_money("cinetpay")]
     vat_rate_bps = 1800
 
 

@@ -13,8 +13,10 @@ seconds), ``timeout`` (process, then hang ``hang`` seconds before answering, so 
 client gives up although the provider acted), ``server_error`` (503, nothing done).
 Outcome modes decide what happens to a payment or transfer: ``failure``,
 ``pending_then_success`` (stays pending for ``polls`` status queries), ``reversed``,
-``duplicate_webhook`` (each webhook delivered ``duplicates`` times, byte-identical)
-and ``bad_signature`` (webhooks signed with the wrong secret).
+``duplicate_webhook`` (each webhook delivered ``duplicates`` times, byte-identical),
+``bad_signature`` (webhooks signed with the wrong secret) and ``out_of_order`` (a transfer's
+callbacks sent newest first). ``server_error_after`` (act, then 500) and ``malformed`` (act, then
+a 200 whose body is not JSON) are transport modes too.
 """
 
 from __future__ import annotations
@@ -46,9 +48,13 @@ class FaultMode(enum.StrEnum):
     REVERSED = "reversed"
     DUPLICATE_WEBHOOK = "duplicate_webhook"
     BAD_SIGNATURE = "bad_signature"
+    SERVER_ERROR_AFTER = "server_error_after"  # the provider acted, then answered 500
+    MALFORMED = "malformed"  # the provider acted, then answered 200 with a body that is not JSON
+    OUT_OF_ORDER = "out_of_order"  # a transfer's callbacks delivered newest first (reversal before success)
 
 
-TRANSPORT_MODES = {FaultMode.LATENCY, FaultMode.TIMEOUT, FaultMode.SERVER_ERROR}
+TRANSPORT_MODES = {FaultMode.LATENCY, FaultMode.TIMEOUT, FaultMode.SERVER_ERROR, FaultMode.SERVER_ERROR_AFTER,
+                   FaultMode.MALFORMED}
 
 
 def _known_mode(value: str) -> FaultMode | None:
@@ -164,6 +170,10 @@ class SimulatorServer(LocalServer):
             response = SimResponse(503, {"status": False, "message": "Service temporarily unavailable"})
         else:
             response = self._dispatch(request)
+        if transport and transport.mode is FaultMode.SERVER_ERROR_AFTER:
+            response = SimResponse(500, {"status": False, "message": "Internal server error"})
+        elif transport and transport.mode is FaultMode.MALFORMED:
+            response = SimResponse(200, b'{"status": tru', {"Content-Type": "application/json"})
         if transport and transport.mode is FaultMode.TIMEOUT:
             time.sleep(transport.hang)
         self._write(http, response)

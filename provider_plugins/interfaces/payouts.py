@@ -22,6 +22,9 @@ __all__ = [
     "TransferEvent",
     "TransferRequest",
     "TransferResult",
+    "WalletHolder",
+    "WalletPayout",
+    "WalletTransferRequest",
 ]
 
 
@@ -103,3 +106,57 @@ class PayoutGateway(Protocol):
     def parse_transfer_webhook(self, headers: Mapping[str, str], raw_body: bytes, *,
                                config: ProviderConfig) -> TransferEvent:
         """Authenticate then parse. Raises SignatureError."""
+
+
+# -- mobile-money wallets ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WalletHolder:
+    """Who holds a mobile-money wallet, as the rail says (its "name check").
+
+    ``name`` is empty on rails that offer no name enquiry (Wave, CinetPay): the core then shows the
+    number only. ``active`` False means the wallet exists but cannot receive (barred, closed).
+    """
+
+    msisdn: str
+    name: str = ""
+    active: bool = True
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class WalletTransferRequest:
+    """Send ``amount_minor`` to the mobile-money wallet ``msisdn`` (international digits, no ``+``)."""
+
+    amount_minor: int
+    currency: str
+    reference: str  # ours; the idempotency key at the rail (its client reference / external id)
+    msisdn: str
+    country: str  # ISO alpha-2 of the wallet (some rails need it per request: Airtel's X-Country)
+    name: str = ""  # from the name check, when the rail offers one (Wave matches it when sent)
+    narration: str = ""
+    callback_url: str = ""
+
+
+@runtime_checkable
+class WalletPayout(Protocol):
+    """Payouts to a customer's own mobile-money wallet (Wave, CinetPay transfers, Airtel and MoMo
+    disbursements). Same rules as :class:`PayoutGateway`: idempotent on our reference, unclear is
+    PENDING, a reversal after success is ``FAILED`` with ``reversed=True``."""
+
+    key: str
+
+    def wallet_holder(self, *, config: ProviderConfig, msisdn: str, country: str, currency: str) -> WalletHolder:
+        """The name check. Raises InvalidAccount when the rail says no such wallet can receive."""
+
+    def send_to_wallet(self, request: WalletTransferRequest, *, config: ProviderConfig) -> TransferResult:
+        """Send. Unclear outcome -> PENDING; raises only when the rail certainly did not act."""
+
+    def wallet_transfer_status(self, *, config: ProviderConfig, reference: str,
+                               provider_reference: str = "", country: str = "",
+                               currency: str = "") -> TransferResult:
+        """Requery by our reference (or the rail's id). Faults and unknown -> PENDING (``not_found``)."""
+
+    def parse_wallet_callback(self, headers: Mapping[str, str], raw_body: bytes, *,
+                              config: ProviderConfig) -> TransferEvent:
+        """Authenticate where the rail signs, then parse. A hint: the core requeries before acting."""

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
@@ -24,16 +25,14 @@ from tenant_apps.subscriptions.models import Subscription
 from tenant_apps.wallet.funding import funding_refresh, funding_start
 from tenant_apps.wallet.gateways import tenant_payment_gateways
 from tenant_apps.wallet.models import FUNDING_FINAL, FundingIntent, Transfer
-from tenant_apps.wallet.transfers import p2p_transfer
+from tenant_apps.wallet.transfers import p2p_transfer, wallet_name_check, wallet_payout_rails, wallet_transfer_start
+from tenant_apps.wallet.views import NOTIFY_PATHS
 
 from .access import page_requires
 from .once import run_once, show_service_error
 from .shop import offers_for
-from .shop_forms import FundForm, SubscriptionForm, TransferForm, amount_minor
+from .shop_forms import CashOutForm, FundForm, SubscriptionForm, TransferForm, amount_minor
 from .views import page
-
-NOTIFY_PATHS = {"orange_money": "/webhook/orange", "mtn_momo": "/webhook/mtn_momo"}  # as POST /api/wallet/fund
-
 
 # --- funding ----------------------------------------------------------------------------------
 
@@ -50,7 +49,8 @@ def fund(request):
             def start() -> str:
                 notify = NOTIFY_PATHS.get(gateway, "")
                 intent = funding_start(user=request.user, amount_minor=amount, currency=tenant_currency().code,
-                                       gateway_key=gateway, callback_url=request.build_absolute_uri("/wallet/fund/"),
+                                       gateway_key=gateway,
+                                       callback_url=request.build_absolute_uri(reverse("portal:funding-return-base")),
                                        notify_url=request.build_absolute_uri(notify) if notify else "")
                 return intent.authorization_url or reverse("portal:funding", args=[intent.public_id])
 
@@ -79,6 +79,29 @@ def funding(request, public_id):
     """Where the gateway sends the customer back; pending payments update in place (htmx polling)."""
     intent = _intent_or_404(request, public_id)
     context = {"intent": intent, "final": intent.status in FUNDING_FINAL}
+    if request.htmx:
+        return render(request, "portal/money/_funding_status.html", context)
+    return page(request, "portal/money/funding.html", context)
+
+
+@csrf_exempt  # the gateway sends the browser back here, some (CinetPay) with a form POST; nothing is changed
+@require_http_methods(["GET", "POST"])
+def funding_return(request, public_id):
+    """Where every gateway sends the customer's browser after paying (the checkout's return URL).
+
+    Works without a session (the app's users fund through the API): the intent's unguessable id shows
+    its outcome only (amount and status, nothing personal). A pending intent is verified with the
+    gateway first, so the page tells the truth and the wallet is credited (once) by the visit itself.
+    The owner, when logged in, goes on to the full funding page.
+    """
+    intent = FundingIntent.objects.filter(public_id=public_id).first()
+    if intent is None:
+        raise Http404
+    if intent.status not in FUNDING_FINAL:
+        intent = funding_refresh(intent=intent)
+    if request.user.is_authenticated and intent.user_id == request.user.pk:
+        return redirect("portal:funding", public_id=intent.public_id)
+    context = {"intent": intent, "final": intent.status in FUNDING_FINAL, "public": True}
     if request.htmx:
         return render(request, "portal/money/_funding_status.html", context)
     return page(request, "portal/money/funding.html", context)
@@ -115,6 +138,49 @@ def transfers(request):
         row = next(row for row in rows if str(row.public_id) == sent)
         messages.success(request, _("Sent %(amount)s.") % {"amount": format_money(row.amount_minor, row.currency)})
     return page(request, "portal/money/transfers.html", {"form": form, "rows": rows},
+                status=400 if form.errors else 200)
+
+
+# --- cash out to the customer's own mobile-money wallet ------------------------------------------
+
+@page_requires(IsTenantUser, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def cash_out(request):
+    """Step 1 checks the wallet holder's name with the rail (where it has a name check) and shows it;
+    step 2 (confirm) holds the money and sends the payout. Polled until final like every payout."""
+    rails = [(row["rail"], row["name"]) for row in wallet_payout_rails()]
+    form = CashOutForm(request.POST or None, rails=rails)
+    holder = None
+    if request.method == "POST" and form.is_valid():
+        amount = amount_minor(form, required=True)
+        rail = form.cleaned_data["rail"]
+        if not form.errors and not form.cleaned_data.get("confirm"):
+            try:
+                _gateway, holder = wallet_name_check(phone=request.user.phone or "", rail=rail)
+            except ApiError as error:
+                show_service_error(form, error)
+            else:
+                form = CashOutForm(initial={**form.cleaned_data, "confirm": True}, rails=rails)
+        elif not form.errors:
+            def send() -> str:
+                row = wallet_transfer_start(sender=request.user, phone=request.user.phone or "", amount_minor=amount,
+                                            rail=rail, site_url=request.build_absolute_uri("/"))
+                return f"{reverse('portal:cash-out')}?sent={row.public_id}"
+
+            try:
+                url, _replayed = run_once(request, form, send)
+            except ApiError as error:
+                show_service_error(form, error)
+            else:
+                return redirect(url)
+    rows = list(Transfer.objects.filter(sender=request.user, type="wallet").order_by("-created_at", "-id")[:20])
+    sent = request.GET.get("sent")
+    if sent and any(str(row.public_id) == sent for row in rows):
+        row = next(row for row in rows if str(row.public_id) == sent)
+        messages.success(request, _("Cash-out of %(amount)s sent to your wallet; it shows as pending until the "
+                                    "service confirms.") % {"amount": format_money(row.amount_minor, row.currency)})
+    return page(request, "portal/money/cash_out.html", {"form": form, "rows": rows, "holder": holder,
+                                                         "rails": rails, "phone": request.user.phone},
                 status=400 if form.errors else 200)
 
 
@@ -186,4 +252,4 @@ def subscription_action(request, public_id, action: str):
     return redirect("portal:subscriptions")
 
 
-__all__ = ["fund", "funding", "subscription_action", "subscriptions", "transfers"]
+__all__ = ["cash_out", "fund", "funding", "funding_return", "subscription_action", "subscriptions", "transfers"]

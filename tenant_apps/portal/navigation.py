@@ -45,6 +45,7 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:buy", _("Buy"), (IsTenantUser,), "customer"),
     NavItem("portal:history", _("History"), (IsTenantUser,), "customer"),
     NavItem("portal:transfers", _("Send money"), (IsTenantUser,), "customer"),
+    NavItem("portal:cash-out", _("Cash out"), (IsTenantUser,), "customer"),
     NavItem("portal:subscriptions", _("Subscriptions"), (IsTenantUser,), "customer"),
 ]
 

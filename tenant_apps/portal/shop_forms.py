@@ -85,6 +85,18 @@ class TransferForm(OnceMixin, StyledForm):
     amount = AmountField(required=True)
 
 
+class CashOutForm(OnceMixin, StyledForm):
+    """Cash out to the customer's own mobile-money wallet: check the name first, then confirm."""
+
+    rail = forms.ChoiceField(label=_("Mobile-money service"))
+    amount = AmountField(required=True)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, rails, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rail"].choices = rails
+
+
 class SubscriptionForm(OnceMixin, StyledForm):
     product_id = forms.TypedChoiceField(label=_("Product"), coerce=int)
     recipient_phone = forms.CharField(label=_("Mobile number"), max_length=20,

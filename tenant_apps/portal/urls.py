@@ -30,6 +30,10 @@ urlpatterns = [
     path("orders/<uuid:public_id>/status", shop.receipt_status, name="receipt-status"),
     path("wallet/fund", money.fund, name="fund"),
     path("wallet/fund/<uuid:public_id>", money.funding, name="funding"),
+    # The gateways' return URL: ".../return/" + the intent's id (wallet.funding.funding_start appends it).
+    path("wallet/fund/return/", money.fund, name="funding-return-base"),
+    path("wallet/fund/return/<uuid:public_id>", money.funding_return, name="funding-return"),
+    path("wallet/cash-out", money.cash_out, name="cash-out"),
     path("transfers", money.transfers, name="transfers"),
     path("subscriptions", money.subscriptions, name="subscriptions"),
     path("subscriptions/<uuid:public_id>/<str:action>", money.subscription_action, name="subscription-action"),

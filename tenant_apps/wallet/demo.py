@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from provider_plugins.mtn_momo.simulator import DEFAULT_API_USER as MOMO_API_USER
+from provider_plugins.airtel_money import simulator as airtel
+from provider_plugins.cinetpay import simulator as cinetpay
+from provider_plugins.mtn_momo import simulator as momo
 from provider_plugins.simulate import demo_ports
+from provider_plugins.wave import simulator as wave
 from shared_apps.providers.services import provider_register
 
 DEMO_HOST = "127.0.0.1"
@@ -16,13 +19,25 @@ DEMO_HOST = "127.0.0.1"
 GATEWAY_CREDENTIALS = {
     "paystack": {"secret_key": "sk_test_simulator"},
     "flutterwave": {"secret_key": "FLWSECK_TEST-simulator-X", "secret_hash": "flw-sim-hash"},
-    "mtn_momo": {"subscription_key": "momo-sub", "api_user": MOMO_API_USER, "api_key": "momo-sim-key"},
+    "mtn_momo": {"subscription_key": momo.DEFAULT_SUBSCRIPTION_KEY, "api_user": momo.DEFAULT_API_USER,
+                 "api_key": momo.DEFAULT_API_KEY,
+                 "disbursement_subscription_key": momo.DEFAULT_DISBURSEMENT_SUBSCRIPTION_KEY,
+                 "disbursement_api_user": momo.DEFAULT_DISBURSEMENT_API_USER,
+                 "disbursement_api_key": momo.DEFAULT_DISBURSEMENT_API_KEY},
     "orange_money": {"client_id": "om-client", "client_secret": "om-secret", "merchant_key": "om-merchant"},
+    "wave": {"api_key": wave.DEFAULT_API_KEY, "webhook_secret": wave.DEFAULT_WEBHOOK_SECRET},
+    "cinetpay": {"apikey": cinetpay.DEFAULT_APIKEY, "site_id": cinetpay.DEFAULT_SITE_ID,
+                 "secret_key": cinetpay.DEFAULT_SECRET_KEY, "transfer_password": cinetpay.DEFAULT_TRANSFER_PASSWORD},
+    "airtel_money": {"client_id": airtel.DEFAULT_CLIENT_ID, "client_secret": airtel.DEFAULT_CLIENT_SECRET,
+                     "pin": airtel.DEFAULT_PIN, "public_key": airtel.simulator_public_key(),
+                     "callback_key": airtel.DEFAULT_CALLBACK_KEY},
 }
 GATEWAY_CAPABILITIES = {"paystack": ["payments", "payouts"], "flutterwave": ["payments", "payouts"],
-                        "mtn_momo": ["payments"], "orange_money": ["payments"]}
+                        "mtn_momo": ["payments", "payouts"], "orange_money": ["payments"],
+                        "wave": ["payments", "payouts"], "cinetpay": ["payments", "payouts"],
+                        "airtel_money": ["payments", "payouts"]}
 GATEWAY_NAMES = {"paystack": "Paystack", "flutterwave": "Flutterwave", "mtn_momo": "MTN MoMo",
-                 "orange_money": "Orange Money"}
+                 "orange_money": "Orange Money", "wave": "Wave", "cinetpay": "CinetPay", "airtel_money": "Airtel Money"}
 # (country, plugin key, options): the gateways each demo country's adapter lists and a simulator exists for.
 DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
     ("NG", "paystack", {}), ("NG", "flutterwave", {}),
@@ -30,6 +45,12 @@ DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
     ("SN", "orange_money", {"country": "sn", "currency": "XOF"}),
     ("CI", "orange_money", {"country": "ci", "currency": "XOF"}),
     ("CI", "mtn_momo", {"target_environment": "sandbox"}),
+    # Mobile-money rails (issue 16): every country whose adapter lists them.
+    *[(c, "wave", {}) for c in ("SN", "CI", "ML", "BF", "GM")],
+    *[(c, "cinetpay", {}) for c in ("CI", "SN", "BF", "ML", "TG", "BJ", "NE", "GN")],
+    ("NG", "airtel_money", {"country": "NG", "currency": "NGN"}), ("NE", "airtel_money", {"country": "NE",
+                                                                                          "currency": "XOF"}),
+    *[(c, "mtn_momo", {"target_environment": "sandbox"}) for c in ("BJ", "GN", "LR", "NG")],
 ]
 
 

@@ -84,3 +84,52 @@ def tenant_payment_gateways() -> list[dict[str, str]]:
         seen[provider.plugin_key] = {"gateway": provider.plugin_key, "name": provider_plugin(provider=provider).name,
                                      "flow": flow}
     return [seen[key] for key in keys if key in seen]
+
+
+# -- payouts to mobile-money wallets ---------------------------------------------------------------
+
+# Rails that pay only wallets of their own network (the country adapter's network keys); the others
+# (Wave, CinetPay) reach any number registered with them.
+WALLET_RAIL_NETWORKS: dict[str, frozenset[str]] = {"mtn_momo": frozenset({"mtn"}),
+                                                    "airtel_money": frozenset({"airtel"})}
+
+
+def wallet_payout_gateways() -> list[Gateway]:
+    """This tenant's rails that pay into mobile-money wallets, in the adapter's order (one per plugin)."""
+    from provider_plugins.interfaces.payouts import WalletPayout
+
+    keys = tenant_gateway_keys()
+    rows = providers_for(country=current_country(), capability=Capability.PAYOUTS.value).filter(plugin_key__in=keys)
+    found: dict[str, Gateway] = {}
+    for provider in rows:
+        if provider.plugin_key in found:
+            continue
+        gateway = _build(provider, Capability.PAYOUTS)
+        if isinstance(gateway.connector, WalletPayout):
+            found[provider.plugin_key] = gateway
+    return [found[key] for key in keys if key in found]
+
+
+def wallet_rail_reaches(key: str, network: str | None) -> bool:
+    networks = WALLET_RAIL_NETWORKS.get(key)
+    return networks is None or (network or "") in networks
+
+
+def wallet_payout_gateway(*, key: str = "", network: str | None = None) -> Gateway:
+    """The rail to pay a wallet: ``key`` when given (400 when it is not a wallet rail here or cannot reach
+    the number's network), else the first of the tenant's wallet rails that reaches ``network``."""
+    rails = wallet_payout_gateways()
+    if key:
+        chosen = next((g for g in rails if g.key == key), None)
+        if chosen is None:
+            raise GatewayUnavailable(fields={"rail": [f"Choose one of: {', '.join(g.key for g in rails) or '-'}."]},
+                                     code="payouts_unavailable")
+        if not wallet_rail_reaches(key, network):
+            raise GatewayUnavailable(f"{chosen.provider.name} cannot pay this number's network.",
+                                     code="rail_network_mismatch", fields={"phone": ["Another network."]})
+        return chosen
+    for gateway in rails:
+        if wallet_rail_reaches(gateway.key, network):
+            return gateway
+    raise GatewayUnavailable("Payouts to mobile-money wallets are not available for this number here.",
+                             code="payouts_unavailable")

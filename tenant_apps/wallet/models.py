@@ -92,6 +92,10 @@ class FundingIntent(models.Model):
 class TransferType(models.TextChoices):
     P2P = "p2p", _("To another user")
     BANK = "bank", _("To a bank account")
+    WALLET = "wallet", _("To a mobile-money wallet")  # account_number = the wallet's MSISDN (digits)
+
+
+PAYOUT_TYPES = frozenset({TransferType.BANK, TransferType.WALLET})  # sent through a payout rail
 
 
 class TransferStatus(models.TextChoices):
@@ -123,6 +127,8 @@ class Transfer(models.Model):
     provider_status = models.CharField(max_length=60, blank=True, default="")
     failure_reason = models.CharField(max_length=255, blank=True, default="")
     hold = models.ForeignKey("ledger.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Where the rail sends this payout's notifications (rails that take one per request: MoMo, CinetPay).
+    callback_url = models.URLField(max_length=500, blank=True, default="")
     polls = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

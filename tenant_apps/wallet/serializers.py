@@ -104,9 +104,37 @@ class BankRecipientSerializer(serializers.Serializer):
     account_number = serializers.RegexField(r"^[0-9]{6,20}$")
 
 
+class WalletNameCheckSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32, required=False,
+                                  help_text="the wallet's number (local or international form); default and only "
+                                            "allowed value: the customer's own verified number")
+    rail = serializers.RegexField(r"^[a-z_]{2,40}$", required=False,
+                                  help_text="a rail of GET /api/transfers/rails; default: the first that reaches "
+                                            "the number's network")
+
+
+class WalletNameSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    name = serializers.CharField(help_text="empty when the rail has no name check")
+    rail = serializers.CharField()
+
+
+class WalletRailSerializer(serializers.Serializer):
+    rail = serializers.CharField()
+    name = serializers.CharField()
+    name_check = serializers.ChoiceField(choices=["yes", "no"])
+    networks = serializers.CharField(help_text="network keys the rail can pay, or 'any'")
+
+
+class WalletRailListSerializer(serializers.Serializer):
+    wallet_rails = WalletRailSerializer(many=True)
+    bank = serializers.ListField(child=serializers.CharField())
+
+
 class TransferRequestSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["p2p", "bank"])
-    recipient = serializers.JSONField(help_text="p2p: phone or email; bank: {bank_code, account_number}")
+    type = serializers.ChoiceField(choices=["p2p", "bank", "wallet"])
+    recipient = serializers.JSONField(help_text="p2p: phone or email; bank: {bank_code, account_number}; "
+                                                "wallet: {phone, rail?} (the customer's mobile-money wallet)")
     amount = serializers.CharField(max_length=32)
 
     def validate(self, attrs):
@@ -115,6 +143,11 @@ class TransferRequestSerializer(serializers.Serializer):
             if not isinstance(recipient, str) or not recipient.strip() or len(recipient) > 254:
                 raise serializers.ValidationError({"recipient": ["A phone number or an email."]})
             attrs["recipient"] = recipient.strip()
+        elif attrs["type"] == "wallet":
+            wallet = WalletNameCheckSerializer(data=recipient if isinstance(recipient, dict) else {})
+            if not wallet.is_valid():
+                raise serializers.ValidationError({"recipient": [f"{k}: {v[0]}" for k, v in wallet.errors.items()]})
+            attrs["recipient"] = wallet.validated_data
         else:
             bank = BankRecipientSerializer(data=recipient if isinstance(recipient, dict) else {})
             if not bank.is_valid():
@@ -147,6 +180,8 @@ class TransferSerializer(serializers.Serializer):
         if row.type == "p2p":
             user = row.recipient_user
             return {"email": user.email, "phone": user.phone or ""}
+        if row.type == "wallet":
+            return {"phone": "+" + row.account_number, "name": row.account_name, "rail": row.gateway}
         return {"bank_code": row.bank_code, "account_number": row.account_number, "account_name": row.account_name}
 
 

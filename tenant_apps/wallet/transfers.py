@@ -21,11 +21,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from countries.errors import CountryError
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
-from provider_plugins.interfaces.payouts import AccountName, TransferEvent, TransferRequest, TransferResult
+from provider_plugins.interfaces.payouts import (
+    AccountName,
+    TransferEvent,
+    TransferRequest,
+    TransferResult,
+    WalletHolder,
+    WalletTransferRequest,
+)
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError, NotFound
-from tenant_apps.accounts.country import normalize_phone
+from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.models import AccountKind
@@ -41,8 +49,8 @@ from tenant_apps.ledger.services import (
 )
 
 from .funding import GatewayError, _notify
-from .gateways import default_payout_gateway, gateway_by_provider_id
-from .models import Transfer, TransferStatus, TransferType, WebhookEvent
+from .gateways import Gateway, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
+from .models import PAYOUT_TYPES, Transfer, TransferStatus, TransferType, WebhookEvent
 from .webhooks import WebhookResult, record_event
 
 logger = logging.getLogger(__name__)
@@ -152,17 +160,39 @@ def schedule_payout_poll(*, transfer_id: int, attempt: int) -> None:
         poll_payout_task.apply_async(args=[transfer_id, attempt], countdown=delays[attempt])
 
 
+def _send(gateway: Gateway, row: Transfer) -> TransferResult:
+    """One rail call for either payout kind; the same reference every time (the rail pays it once)."""
+    if row.type == TransferType.WALLET:
+        return gateway.connector.send_to_wallet(WalletTransferRequest(
+            amount_minor=row.amount_minor, currency=row.currency, reference=row.reference,
+            msisdn=row.account_number, country=current_country(), name=row.account_name,
+            narration="NexusTop payout", callback_url=row.callback_url), config=gateway.config)
+    return gateway.connector.initiate_transfer(TransferRequest(
+        amount_minor=row.amount_minor, currency=row.currency, reference=row.reference, bank_code=row.bank_code,
+        account_number=row.account_number, account_name=row.account_name, narration="NexusTop transfer"),
+        config=gateway.config)
+
+
+def payout_status_at_rail(*, gateway: Gateway, row: Transfer) -> TransferResult:
+    """Requery a payout (never raises for provider trouble: PENDING)."""
+    try:
+        if row.type == TransferType.WALLET:
+            return gateway.connector.wallet_transfer_status(config=gateway.config, reference=row.reference,
+                                                            provider_reference=row.provider_reference,
+                                                            country=current_country(), currency=row.currency)
+        return gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+    except ProviderError as exc:
+        return TransferResult(OutcomeStatus.PENDING, row.reference, provider_status=exc.code, message=exc.code)
+
+
 def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:
     """Send the payout (what the task runs). Same reference on every call: the gateway pays once."""
     row = Transfer.objects.get(pk=transfer_id)
     if row.status != TransferStatus.PENDING:
         return row
     gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
-    request = TransferRequest(amount_minor=row.amount_minor, currency=row.currency, reference=row.reference,
-                              bank_code=row.bank_code, account_number=row.account_number,
-                              account_name=row.account_name, narration="NexusTop transfer")
     try:
-        result = gateway.connector.initiate_transfer(request, config=gateway.config)
+        result = _send(gateway, row)
     except ProviderError as exc:
         # Raised only when the gateway certainly did not act (refused, not sent): give the money back.
         logger.warning("payout refused", extra={"transfer": row.reference, "code": exc.code})
@@ -223,7 +253,7 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
         return row.status
     Transfer.objects.filter(pk=transfer_id).update(polls=row.polls + 1)
     gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
-    result = gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+    result = payout_status_at_rail(gateway=gateway, row=row)
     if result.status is OutcomeStatus.PENDING and result.provider_status == "not_found" and attempt >= 1:
         # Never arrived: re-send with the same reference (the gateway pays a reference at most once).
         row = payout_submit(transfer_id=transfer_id, schedule_poll=False)
@@ -242,7 +272,8 @@ def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
         .first()
     if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
-    row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK).first()
+    # Bound to the provider: only a payout we sent through THIS gateway, found by our reference to it.
+    row = Transfer.objects.filter(reference=event.reference, type__in=PAYOUT_TYPES, gateway=key).first()
     if row is None:
         logger.info("transfer webhook for an unknown reference", extra={"provider": key})
         return WebhookResult(200, {"status": "ignored"})
@@ -256,3 +287,94 @@ def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
                            provider_reference=event.provider_reference, provider_status=event.event_type)
     return WebhookResult(200, {"status": row.status, "reference": row.reference})
 
+
+
+# -- payouts to the customer's own mobile-money wallet ------------------------------------------
+
+def _wallet_number(phone: str) -> tuple[str, str | None]:
+    """The tenant country's E.164 form (validated by the adapter) and the number's network."""
+    e164 = normalize_phone(phone, field="phone")
+    try:
+        network = current_adapter().detect_network(e164)
+    except (ValueError, CountryError):  # an unknown prefix: no network restriction can be checked
+        network = None
+    return e164, network
+
+
+def wallet_name_check(*, phone: str, rail: str = "") -> tuple[Gateway, WalletHolder]:
+    """Who holds the wallet, where the rail offers a name check (MoMo, Airtel); the number alone otherwise."""
+    e164, network = _wallet_number(phone)
+    gateway = wallet_payout_gateway(key=rail, network=network)
+    try:
+        holder = gateway.connector.wallet_holder(config=gateway.config, msisdn=e164.lstrip("+"),
+                                                 country=current_country(), currency=_check_currency())
+    except UserFixableError:
+        raise InvalidBankAccount("No mobile-money wallet that can receive money has this number.",
+                                 code="invalid_wallet", fields={"phone": ["No wallet on this rail."]}) from None
+    except ProviderFault:
+        raise GatewayError("The mobile-money rail could not be reached for the name check; try again.") from None
+    return gateway, holder
+
+
+# Rails that take a notification URL per payout (the others are configured once on the rail's portal).
+PAYOUT_NOTIFY_PATHS = {"mtn_momo": "webhook/mtn_momo/disbursement", "cinetpay": "webhook/cinetpay/transfer"}
+
+
+def wallet_payout_rails() -> list[dict[str, str]]:
+    """The rails this site pays wallets through (``name_check``: the rail shows the holder's name)."""
+    from .gateways import WALLET_RAIL_NETWORKS, wallet_payout_gateways
+
+    return [{"rail": g.key, "name": g.provider.name, "name_check": "yes" if g.key in WALLET_RAIL_NETWORKS else "no",
+             "networks": ",".join(sorted(WALLET_RAIL_NETWORKS.get(g.key, ()))) or "any"}
+            for g in wallet_payout_gateways()]
+
+
+def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = "", site_url: str = "") -> Transfer:
+    """Pay out to a mobile-money wallet: name check, KYC, hold; the rail is called after commit (task).
+
+    Same payout state machine as bank payouts (``payout_apply``): settled on success, released on failure,
+    refunded on a reversal after success, polled until final.
+    """
+    currency = _check_currency()
+    if not sender.phone or normalize_phone(phone, field="phone") != sender.phone:
+        raise ApiError("Cash-out goes to your own mobile-money wallet: the number you verified.",
+                       code="not_own_wallet", fields={"phone": ["Must be your verified number."]})
+    gateway, holder = wallet_name_check(phone=phone, rail=rail)
+    reference = _new_reference("po")
+    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
+    row = Transfer.objects.create(type=TransferType.WALLET, sender=sender, account_number=holder.msisdn.lstrip("+"),
+                                  account_name=holder.name[:200], amount_minor=amount_minor, currency=currency,
+                                  reference=reference, gateway=gateway.key, provider_id=gateway.provider.pk,
+                                  callback_url=(site_url.rstrip("/") + "/" + PAYOUT_NOTIFY_PATHS[gateway.key])[:500]
+                                  if site_url and gateway.key in PAYOUT_NOTIFY_PATHS else "")
+    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                          reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
+    row.save(update_fields=["hold", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    return row
+
+
+def handle_wallet_callback(*, key: str, event: TransferEvent) -> WebhookResult:
+    """A rail's payout notification: authenticated where the rail signs, deduplicated, bound to a payout we
+    sent through this same rail, then VERIFIED with the rail (status lookup) before the hold moves; the
+    dedupe row and the state change commit together."""
+    seen = WebhookEvent.objects.filter(provider=key, event_id=event.event_id[:200]).values_list("subject", flat=True) \
+        .first()
+    if seen is not None and seen == event.reference:
+        return WebhookResult(200, {"status": "duplicate"})
+    row = Transfer.objects.filter(reference=event.reference, type=TransferType.WALLET, gateway=key).first()
+    if row is None:
+        logger.info("payout callback for a payout this rail did not send", extra={"provider": key})
+        return WebhookResult(200, {"status": "ignored"})
+    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    result = payout_status_at_rail(gateway=gateway, row=row)  # the rail's own word, not the callback's
+    if result.status is OutcomeStatus.PENDING:
+        return WebhookResult(200, {"status": row.status, "reference": row.reference})  # not recorded: may redeliver
+    with transaction.atomic():
+        if not record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
+                            subject=row.reference, outcome=result.status.value) and seen is None:
+            return WebhookResult(200, {"status": "duplicate"})
+        row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
+                           provider_reference=result.provider_reference, provider_status=result.provider_status,
+                           message=result.message)
+    return WebhookResult(200, {"status": row.status, "reference": row.reference})

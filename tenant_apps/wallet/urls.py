@@ -11,10 +11,17 @@ urlpatterns = [
     path("api/wallet/fund/<uuid:public_id>", views.FundingIntentView.as_view(), name="wallet-fund-detail"),
     path("api/transfers", views.TransfersView.as_view(), name="transfers"),
     path("api/transfers/name-enquiry", views.NameEnquiryView.as_view(), name="transfers-name-enquiry"),
+    path("api/transfers/rails", views.WalletRailsView.as_view(), name="transfers-rails"),
+    path("api/transfers/wallet-name-check", views.WalletNameCheckView.as_view(), name="transfers-wallet-name-check"),
     path("api/transfers/<uuid:public_id>", views.TransferDetailView.as_view(), name="transfer-detail"),
     # Gateway notifications: unauthenticated (the signature or a re-verification is the authentication).
     path("webhook/paystack", views.paystack_webhook_view, name="webhook-paystack"),
     path("webhook/flutterwave", views.flutterwave_webhook_view, name="webhook-flutterwave"),
     path("webhook/orange", views.orange_webhook_view, name="webhook-orange"),
     path("webhook/mtn_momo", views.momo_webhook_view, name="webhook-mtn-momo"),
+    path("webhook/mtn_momo/disbursement", views.momo_disbursement_webhook_view, name="webhook-mtn-momo-disbursement"),
+    path("webhook/wave", views.wave_webhook_view, name="webhook-wave"),
+    path("webhook/cinetpay", views.cinetpay_webhook_view, name="webhook-cinetpay"),
+    path("webhook/cinetpay/transfer", views.cinetpay_transfer_webhook_view, name="webhook-cinetpay-transfer"),
+    path("webhook/airtel_money", views.airtel_webhook_view, name="webhook-airtel-money"),
 ]

@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -43,10 +44,20 @@ from .serializers import (
     StatementRowSerializer,
     TransferRequestSerializer,
     TransferSerializer,
+    WalletNameCheckSerializer,
+    WalletNameSerializer,
+    WalletRailListSerializer,
     WalletResponseSerializer,
     statement_row,
 )
-from .transfers import bank_transfer_start, name_enquiry, p2p_transfer
+from .transfers import (
+    bank_transfer_start,
+    name_enquiry,
+    p2p_transfer,
+    wallet_name_check,
+    wallet_payout_rails,
+    wallet_transfer_start,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -183,15 +194,19 @@ class FundView(APIView):
         amount = _amount_minor(data["amount"], currency)
         intent = funding_start(user=request.user, amount_minor=amount, currency=currency,
                                gateway_key=data["gateway"],
-                               callback_url=request.build_absolute_uri("/api/wallet/fund/"),
+                               # the browser comes back to a page (portal: funding_return), never to this JSON API
+                               callback_url=request.build_absolute_uri(reverse("portal:funding-return-base")),
                                notify_url=_notify_url(request, data["gateway"]))
         answer = status.HTTP_202_ACCEPTED if not intent.authorization_url else status.HTTP_201_CREATED
         return Response(FundingIntentSerializer(intent).data, status=answer)
 
 
+NOTIFY_PATHS = {"orange_money": "/webhook/orange", "mtn_momo": "/webhook/mtn_momo", "cinetpay": "/webhook/cinetpay"}
+
+
 def _notify_path(gateway: str) -> str:
     """Per-payment notification URL for rails that take one (Orange, MoMo's X-Callback-Url)."""
-    return {"orange_money": "/webhook/orange", "mtn_momo": "/webhook/mtn_momo"}.get(gateway, "")
+    return NOTIFY_PATHS.get(gateway, "")
 
 
 def _notify_url(request, gateway: str) -> str:
@@ -249,6 +264,11 @@ class TransfersView(APIView):
         amount = _amount_minor(data["amount"], currency)
         if data["type"] == "p2p":
             row = p2p_transfer(sender=request.user, recipient=data["recipient"], amount_minor=amount)
+        elif data["type"] == "wallet":
+            row = wallet_transfer_start(sender=request.user, phone=data["recipient"].get("phone") or request.user.phone,
+                                        amount_minor=amount,
+                                        rail=data["recipient"].get("rail", ""),
+                                        site_url=request.build_absolute_uri("/"))
         else:
             row = bank_transfer_start(sender=request.user, bank_code=data["recipient"]["bank_code"],
                                       account_number=data["recipient"]["account_number"], amount_minor=amount)
@@ -284,6 +304,38 @@ class NameEnquiryView(APIView):
                          "account_name": account.account_name})
 
 
+class WalletRailsView(APIView):
+    """GET /api/transfers/rails: how money can leave this site (mobile-money rails; ``bank`` when payouts
+    to bank accounts exist)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=WalletRailListSerializer)
+    def get(self, request):
+        from .gateways import GatewayUnavailable, default_payout_gateway
+
+        try:
+            bank = [default_payout_gateway().key]
+        except GatewayUnavailable:
+            bank = []
+        return Response({"wallet_rails": wallet_payout_rails(), "bank": bank})
+
+
+class WalletNameCheckView(APIView):
+    """POST /api/transfers/wallet-name-check {phone, rail?}: the wallet holder's name where the rail has a
+    name check (MTN MoMo, Airtel Money); ``name`` is empty on rails without one (Wave, CinetPay)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    @extend_schema(request=WalletNameCheckSerializer, responses=WalletNameSerializer)
+    def post(self, request):
+        body = WalletNameCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        gateway, holder = wallet_name_check(phone=body.validated_data.get("phone") or request.user.phone or "",
+                                            rail=body.validated_data.get("rail", ""))
+        return Response({"phone": "+" + holder.msisdn.lstrip("+"), "name": holder.name, "rail": gateway.key})
+
+
 def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",)):
     @csrf_exempt
     def view(request):
@@ -307,3 +359,9 @@ paystack_webhook_view = _webhook(webhooks.paystack_webhook, "paystack")
 flutterwave_webhook_view = _webhook(webhooks.flutterwave_webhook, "flutterwave")
 orange_webhook_view = _webhook(webhooks.orange_webhook, "orange")
 momo_webhook_view = _webhook(webhooks.momo_callback, "mtn_momo", methods=("PUT", "POST"))
+momo_disbursement_webhook_view = _webhook(webhooks.momo_disbursement_callback, "mtn_momo_disbursement",
+                                          methods=("PUT", "POST"))
+wave_webhook_view = _webhook(webhooks.wave_webhook, "wave")
+cinetpay_webhook_view = _webhook(webhooks.cinetpay_webhook, "cinetpay")
+cinetpay_transfer_webhook_view = _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer")
+airtel_webhook_view = _webhook(webhooks.airtel_callback, "airtel_money")

@@ -205,3 +205,66 @@ def momo_callback(*, headers, raw_body: bytes) -> WebhookResult:
     except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
         raise WebhookRejected(400, "malformed_webhook", "The callback body could not be read.") from None
     return handle_payment_event(key="mtn_momo", event=event)
+
+
+# -- mobile-money rails (Wave, CinetPay, Airtel Money, MTN MoMo disbursement) ---------------------
+
+def _wallet_event(key: str, headers, raw_body: bytes):
+    gateway = _gateway(key, Capability.PAYOUTS)
+    try:
+        return gateway.connector.parse_wallet_callback(headers, raw_body, config=gateway.config)
+    except SignatureError as exc:
+        raise _authenticate(key, str(exc)) from None
+    except (ProviderError, KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
+        raise WebhookRejected(400, "malformed_webhook", "The notification body could not be read.") from None
+
+
+def wave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
+    """Wave's signed events (``Wave-Signature``); checkout events only (Wave sends no payout events)."""
+    event = _parse_payment("wave", headers, raw_body)
+    if not event.event_type.startswith("checkout.session."):
+        return WebhookResult(200, {"status": "ignored"})
+    return handle_payment_event(key="wave", event=event)
+
+
+def cinetpay_webhook(*, headers, raw_body: bytes) -> WebhookResult:
+    """CinetPay's payment notification (form + ``x-token``): it only names the transaction; we check it."""
+    try:
+        event = _parse_payment("cinetpay", headers, raw_body)
+    except UnicodeDecodeError:
+        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    return handle_payment_event(key="cinetpay", event=event)
+
+
+def cinetpay_transfer_webhook(*, headers, raw_body: bytes) -> WebhookResult:
+    """CinetPay's transfer notification: unsigned, so the transfer is re-read before anything moves."""
+    from .transfers import handle_wallet_callback
+
+    return handle_wallet_callback(key="cinetpay", event=_wallet_event("cinetpay", headers, raw_body))
+
+
+def airtel_callback(*, headers, raw_body: bytes) -> WebhookResult:
+    """Airtel's one callback URL carries collections and disbursements: the transaction id says which
+    (our funding reference, or our payout reference, each looked up for THIS provider only)."""
+    from .models import Transfer, TransferType
+    from .transfers import handle_wallet_callback
+
+    gateway = _gateway("airtel_money")
+    try:
+        event = gateway.connector.parse_callback(headers, raw_body, config=gateway.config)
+    except SignatureError as exc:
+        raise _authenticate("airtel_money", str(exc)) from None
+    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
+        raise WebhookRejected(400, "malformed_webhook", "The callback body could not be read.") from None
+    is_funding = FundingIntent.objects.filter(gateway="airtel_money", reference=event.reference).exists()
+    if not is_funding and Transfer.objects.filter(gateway="airtel_money", type=TransferType.WALLET,
+                                                  reference=event.reference).exists():
+        return handle_wallet_callback(key="airtel_money", event=_wallet_event("airtel_money", headers, raw_body))
+    return handle_payment_event(key="airtel_money", event=event)
+
+
+def momo_disbursement_callback(*, headers, raw_body: bytes) -> WebhookResult:
+    """MTN MoMo's disbursement callback (unsigned PUT to the X-Callback-Url we sent): a reason to poll."""
+    from .transfers import handle_wallet_callback
+
+    return handle_wallet_callback(key="mtn_momo", event=_wallet_event("mtn_momo", headers, raw_body))

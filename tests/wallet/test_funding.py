@@ -43,7 +43,7 @@ def test_paystack_checkout_page_webhook_verify_credit(ng_gateways, host_client):
     # The customer pays on the simulator's hosted page; it redirects back to our funding URL.
     page = requests.post(body["authorization_url"] + "/pay", data={"action": "pay"}, allow_redirects=False,
                          timeout=5)
-    assert page.status_code == 302 and f"/api/wallet/fund/{body['id']}" in page.headers["Location"]
+    assert page.status_code == 302 and f"/wallet/fund/return/{body['id']}" in page.headers["Location"]
     assert balance_of(user) == 0  # nothing before our own verification
     [webhook] = paystack.deliveries
     answer = deliver(host_client("ng.localhost"), "/webhook/paystack", webhook)

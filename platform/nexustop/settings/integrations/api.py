@@ -28,6 +28,8 @@ SPECTACULAR_SETTINGS = {
         "AttemptStatusEnum": "tenant_apps.orders.models.AttemptStatus",
         "FundingStatusEnum": "tenant_apps.wallet.models.FundingStatus",
         "TransferStatusEnum": "tenant_apps.wallet.models.TransferStatus",
+        "RailKindEnum": "countries.serializers.RAIL_KINDS",
+        "KindEnum": "tenant_apps.kyc.models.DocumentKind",  # the KYC document kind keeps its name beside the rail kind
         "SmsStatusEnum": "tenant_apps.notifications.models.SmsStatus",
         "HoldStatusEnum": "tenant_apps.ledger.models.HoldStatus",
         "KycStatusEnum": "tenant_apps.kyc.models.KycStatus",

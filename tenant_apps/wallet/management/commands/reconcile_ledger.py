@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenant_apps.wallet.services import reconcile_gateways, reconcile_ledgers
+from tenant_apps.wallet.services import reconcile_gateways, reconcile_ledgers, reconcile_payouts
 
 
 class Command(BaseCommand):
@@ -15,11 +15,17 @@ class Command(BaseCommand):
                             help="Only this tenant schema (repeatable). Default: every tenant.")
         parser.add_argument("--gateways", action="store_true",
                             help="Also check gateway credits against verified funding intents.")
+        parser.add_argument("--payouts", action="store_true",
+                            help="Also check the last days' final payouts against each rail's own record of them.")
+        parser.add_argument("--days", type=int, default=7, help="How far back --payouts looks (default 7).")
 
-    def handle(self, *args, schemas=None, gateways=False, **options) -> None:
+    def handle(self, *args, schemas=None, gateways=False, payouts=False, days=7, **options) -> None:
         report = reconcile_ledgers(schema_names=schemas)
         if gateways:
             for schema, items in reconcile_gateways(schema_names=list(report)).items():
+                report[schema] = report[schema] + items
+        if payouts:
+            for schema, items in reconcile_payouts(schema_names=list(report), days=days).items():
                 report[schema] = report[schema] + items
         total = 0
         for schema, items in report.items():

@@ -1,0 +1,19 @@
+"""Wave (SN, CI, ML, BF, GM): Checkout API for funding, Payout API for cash-out, signed webhooks."""
+
+from provider_plugins.interfaces.plugin import Capability, Plugin
+
+from .connector import WaveConnector, wave_signature
+from .simulator import WaveSimulator
+
+PLUGIN = Plugin(
+    key="wave",
+    name="Wave",
+    connectors={Capability.PAYMENTS: WaveConnector, Capability.PAYOUTS: WaveConnector},
+    simulator=WaveSimulator,
+    demo_port=8716,
+    countries=("SN", "CI", "ML", "BF", "GM"),
+    currencies=("XOF", "GMD"),
+    credential_fields=("api_key", "webhook_secret"),
+)
+
+__all__ = ["PLUGIN", "WaveConnector", "WaveSimulator", "wave_signature"]

@@ -1,0 +1,402 @@
+"""A local Wave Business API: checkout sessions (with a payer page), payouts, balance, signed webhooks.
+
+Speaks the protocol described in ``connector.py`` (docs.wave.com: checkout, payout, balance,
+webhook). The payer page is ``wave_launch_url`` (``GET /c/<session id>``) with Pay / Decline:
+paying completes the session, sends ``checkout.session.completed`` signed with ``Wave-Signature``
+and redirects to ``success_url`` (``error_url`` on decline, after ``checkout.session.payment_failed``).
+Tests may call :meth:`complete`. Payouts start ``processing`` and settle after ``payout_delay``.
+
+Magic values: a payout to a mobile ending in ``0000`` fails ``recipient-not-found``; a ``name``
+starting with ``WRONG`` fails ``name-mismatch``. Outcome faults per reference (``fault_for``): ``failure``,
+``pending_then_success`` (stays processing for ``polls`` status reads), ``reversed`` (succeeds, then is
+reversed); transport faults as every simulator (``timeout``, ``server_error``, ``server_error_after``,
+``malformed``), and for webhooks ``duplicate_webhook`` and ``bad_signature``.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import string
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.interfaces.local_server import serve_until_interrupted
+
+from .connector import wave_signature
+
+DEFAULT_API_KEY = "wave_sn_prod_SIMulat0rKeyYhUNb9dQ2fLw8XcVbNm4RtPk7i4bA6"
+DEFAULT_WEBHOOK_SECRET = "wave_sn_WHS_xz4m6g8rjs9bshxy05xj8khcvjy9dj6mjjjt6v7x3t7xqkm8fdqg"  # noqa: S105
+ALPHABET = string.ascii_lowercase + string.digits
+
+
+def _id(prefix: str, length: int = 12) -> str:
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _error(status: int, code: str, message: str) -> SimResponse:
+    return SimResponse(status, {"code": code, "message": message})
+
+
+class WaveSimulator(SimulatorServer):
+    name = "wave"
+    unfaulted_prefixes = ("/_simulator/", "/c/")
+
+    def __init__(self, *, api_key: str = DEFAULT_API_KEY, webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+                 business_name: str = "NexusTop", currencies: frozenset[str] = frozenset({"XOF", "GMD"}),
+                 balance: dict[str, str] | None = None, payout_delay: float = 0.05, **kwargs: Any) -> None:
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.business_name = business_name
+        self.currencies = currencies
+        self.balances = {"XOF": Decimal("50000000"), "GMD": Decimal("5000000")}
+        for currency, amount in (balance or {}).items():
+            self.balances[currency] = Decimal(amount)
+        self.payout_delay = payout_delay
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.payouts: dict[str, dict[str, Any]] = {}
+        self.payout_keys: dict[str, tuple[str, str]] = {}  # idempotency key -> (payout id, body digest)
+        self.session_keys: dict[str, str] = {}
+        self.plans: dict[str, Fault | None] = {}
+        self.polls_left: dict[str, int] = {}
+        self.refunds: list[str] = []
+        super().__init__(**kwargs)
+
+    def routes(self) -> None:
+        self.route("POST", r"/v1/checkout/sessions", self.create_session)
+        self.route("GET", r"/v1/checkout/sessions/search", self.search_sessions)
+        self.route("GET", r"/v1/checkout/sessions", self.list_sessions)
+        self.route("GET", r"/v1/checkout/sessions/(cos-[a-z0-9]+)", self.get_session)
+        self.route("POST", r"/v1/checkout/sessions/(cos-[a-z0-9]+)/expire", self.expire_session)
+        self.route("POST", r"/v1/checkout/sessions/(cos-[a-z0-9]+)/refund", self.refund_session)
+        self.route("POST", r"/v1/payout", self.create_payout)
+        self.route("GET", r"/v1/payout/(pt-[a-z0-9]+)", self.get_payout)
+        self.route("GET", r"/v1/payouts/search", self.search_payouts)
+        self.route("POST", r"/v1/payout/(pt-[a-z0-9]+)/reverse", self.reverse_payout)
+        self.route("GET", r"/v1/balance", self.get_balance)
+        self.route("GET", r"/c/(cos-[a-z0-9]+)", self.payer_page)
+        self.route("POST", r"/c/(cos-[a-z0-9]+)/pay", self.payer_pay)
+        self.route("POST", r"/_simulator/complete/(.+)", self.control_complete)
+
+    # -- auth ------------------------------------------------------------------------------------
+    def _denied(self, request: SimRequest) -> SimResponse | None:
+        header = request.header("Authorization")
+        if not header:
+            return _error(401, "missing-auth-header", "Your request should include an HTTP auth header.")
+        if not header.startswith("Bearer "):
+            return _error(401, "invalid-auth", "Your HTTP auth header can't be processed.")
+        if not secrets.compare_digest(header.removeprefix("Bearer "), self.api_key):
+            return _error(401, "no-matching-api-key", "The key you provided doesn't exist in our system.")
+        return None
+
+    @staticmethod
+    def _amount(value: Any, currency: str) -> Decimal | None:
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return None
+        places = 0 if currency in ("XOF", "XAF", "UGX") else 2
+        if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal(1).scaleb(-places)):
+            return None
+        return amount
+
+    # -- checkout --------------------------------------------------------------------------------
+    def create_session(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        body = request.json()
+        if not isinstance(body, dict):
+            return _error(400, "request-validation-error", "Body must be a JSON object.")
+        currency = str(body.get("currency", ""))
+        for field_name in ("amount", "currency", "success_url", "error_url"):
+            if not body.get(field_name):
+                return _error(400, "request-validation-error", f"{field_name}: field required")
+        if currency not in self.currencies:
+            return _error(400, "request-validation-error", "currency: not supported")
+        if self._amount(body["amount"], currency) is None:
+            return _error(400, "request-validation-error", "amount: invalid amount for the currency")
+        key = request.header("idempotency-key")
+        with self.lock:
+            if key and key in self.session_keys:
+                return SimResponse(200, dict(self.sessions[self.session_keys[key]]))
+            session_id = _id("cos-")
+            created = datetime.now(UTC)
+            session = {
+                "id": session_id, "amount": str(body["amount"]), "checkout_status": "open",
+                "client_reference": body.get("client_reference"), "currency": currency,
+                "error_url": body["error_url"], "success_url": body["success_url"], "last_payment_error": None,
+                "business_name": self.business_name, "payment_status": "processing", "transaction_id": None,
+                "aggregated_merchant_id": body.get("aggregated_merchant_id"),
+                "restrict_payer_mobile": body.get("restrict_payer_mobile"),
+                "wave_launch_url": f"{self.url}/c/{session_id}", "when_completed": None,
+                "when_created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "when_expires": (created + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            self.sessions[session_id] = session
+            if key:
+                self.session_keys[key] = session_id
+            reference = str(body.get("client_reference") or session_id)
+            self.plans[session_id] = self.outcome_plan(reference, request)
+            return SimResponse(200, dict(session))
+
+    def get_session(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            session = self.sessions.get(request.groups[0])
+            if session is None:
+                return _error(404, "checkout-session-not-found", "Checkout session not found.")
+            return SimResponse(200, dict(session))
+
+    def search_sessions(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        reference = request.query.get("client_reference", "")
+        transaction = request.query.get("transaction_id", "")
+        with self.lock:
+            found = [dict(s) for s in self.sessions.values()
+                     if (reference and s["client_reference"] == reference)
+                     or (transaction and s["transaction_id"] == transaction)]
+        return SimResponse(200, {"result": found})
+
+    def list_sessions(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            return SimResponse(200, {"result": [dict(s) for s in self.sessions.values()], "has_more": False})
+
+    def expire_session(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            session = self.sessions.get(request.groups[0])
+            if session is None:
+                return _error(404, "checkout-session-not-found", "Checkout session not found.")
+            if session["checkout_status"] != "open":
+                return _error(409, "checkout-session-not-open", "Only open sessions can be expired.")
+            session["checkout_status"], session["when_completed"] = "expired", _now()
+        return SimResponse(200, b"")
+
+    def refund_session(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            session = self.sessions.get(request.groups[0])
+            if session is None:
+                return _error(404, "checkout-session-not-found", "Checkout session not found.")
+            if session["payment_status"] != "succeeded" or session["id"] in self.refunds:
+                return _error(409, "checkout-refund-failed", "This checkout session cannot be refunded.")
+            self.refunds.append(session["id"])
+            session["when_refunded"] = _now()
+        return SimResponse(200, b"")
+
+    def complete(self, reference: str, *, approve: bool = True) -> dict[str, Any]:
+        """The payer pays (or declines) the session whose id or client_reference is ``reference``."""
+        with self.lock:
+            session = self.sessions.get(reference) or next(
+                (s for s in self.sessions.values() if s["client_reference"] == reference), None)
+            if session is None:
+                raise KeyError(reference)
+            plan = self.plan_for(str(session["client_reference"] or session["id"]), self.plans.get(session["id"]))
+            if session["checkout_status"] != "open":
+                return dict(session)
+            if approve and not (plan and plan.mode is FaultMode.FAILURE):
+                session.update(checkout_status="complete", payment_status="succeeded", when_completed=_now(),
+                               transaction_id="T_" + "".join(secrets.choice(string.ascii_uppercase + string.digits)
+                                                             for _ in range(12)))
+                event_type = "checkout.session.completed"
+            else:
+                session.update(payment_status="cancelled", last_payment_error={
+                    "code": "payer-cancelled", "message": "The payer cancelled the payment."})
+                event_type = "checkout.session.payment_failed"
+            snapshot = dict(session)
+        self.deliver({"id": _id("EV_", 12), "type": event_type, "data": snapshot}, plan=plan)
+        return snapshot
+
+    def payer_page(self, request: SimRequest) -> SimResponse:
+        with self.lock:
+            session = self.sessions.get(request.groups[0])
+        if session is None:
+            return SimResponse(404, "<h1>Checkout not found</h1>")
+        sid = html.escape(session["id"])
+        return SimResponse(200, f"""<!doctype html><html><head><title>Wave simulator</title></head>
+<body><h1>Pay {html.escape(session['amount'])} {html.escape(session['currency'])} to
+{html.escape(session['business_name'])}</h1><p>Status: {html.escape(session['checkout_status'])}</p>
+<form method="post" action="/c/{sid}/pay"><button name="action" value="pay">Pay</button>
+<button name="action" value="decline">Decline</button></form></body></html>""")
+
+    def payer_pay(self, request: SimRequest) -> SimResponse:
+        if request.groups[0] not in self.sessions:
+            return SimResponse(404, "<h1>Checkout not found</h1>")
+        session = self.complete(request.groups[0], approve=request.form().get("action", "pay") == "pay")
+        target = session["success_url"] if session["payment_status"] == "succeeded" else session["error_url"]
+        return SimResponse(302, "", {"Location": target})
+
+    def control_complete(self, request: SimRequest) -> SimResponse:
+        try:
+            return SimResponse(200, self.complete(request.groups[0],
+                                                  approve=(request.json() or {}).get("approve", True)))
+        except KeyError:
+            return _error(404, "checkout-session-not-found", "Checkout session not found.")
+
+    # -- payouts ---------------------------------------------------------------------------------
+    def create_payout(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        key = request.header("idempotency-key")
+        if not key:
+            return _error(400, "missing-idempotency-key", "The idempotency-key header is required.")
+        body = request.json()
+        if not isinstance(body, dict):
+            return _error(400, "request-validation-error", "Body must be a JSON object.")
+        currency, mobile = str(body.get("currency", "")), str(body.get("mobile", ""))
+        amount = self._amount(body.get("receive_amount"), currency)
+        if currency not in self.currencies or amount is None:
+            return _error(400, "request-validation-error", "receive_amount/currency: invalid")
+        if not mobile.startswith("+") or not mobile[1:].isdigit():
+            return _error(400, "request-validation-error", "mobile: must be in E.164 format")
+        digest = repr(sorted(body.items()))
+        with self.lock:
+            if key in self.payout_keys:
+                payout_id, seen = self.payout_keys[key]
+                if seen != digest:
+                    return _error(409, "idempotency-mismatch", "This idempotency key was used with another body.")
+                return SimResponse(200, dict(self.payouts[payout_id]))
+            fee = (amount / 100).quantize(Decimal(1)) if currency == "XOF" else (amount / 100).quantize(Decimal("0.01"))
+            if self.balances.get(currency, Decimal(0)) < amount + fee:
+                return _error(400, "insufficient-funds", "Your wallet balance is too low for this payout.")
+            payout_id = _id("pt-")
+            payout = {"id": payout_id, "currency": currency, "receive_amount": str(body["receive_amount"]),
+                      "fee": str(fee), "mobile": mobile, "name": body.get("name"),
+                      "national_id": body.get("national_id"), "client_reference": body.get("client_reference"),
+                      "payment_reason": body.get("payment_reason"), "status": "processing", "timestamp": _now()}
+            self.payouts[payout_id] = payout
+            self.payout_keys[key] = (payout_id, digest)
+            self.balances[currency] -= amount + fee
+            reference = str(body.get("client_reference") or key)
+            plan = self.plans[payout_id] = self.outcome_plan(reference, request)
+            snapshot = dict(payout)
+        if plan and plan.mode is FaultMode.PENDING_THEN_SUCCESS:
+            with self.lock:
+                self.polls_left[payout_id] = plan.polls
+        else:
+            threading.Thread(target=self._settle, args=(payout_id,), daemon=True).start()
+        return SimResponse(200, snapshot)
+
+    def _settle(self, payout_id: str) -> None:
+        time.sleep(self.payout_delay)
+        with self.lock:
+            payout = self.payouts[payout_id]
+            if payout["status"] != "processing":
+                return
+            plan = self.plan_for(str(payout["client_reference"] or payout_id), self.plans.get(payout_id))
+            error = None
+            if payout["mobile"].endswith("0000"):
+                error = ("recipient-not-found", "The recipient does not have a Wave account.")
+            elif str(payout.get("name") or "").upper().startswith("WRONG"):
+                error = ("name-mismatch", "The name does not match the recipient's Wave account.")
+            elif plan and plan.mode is FaultMode.FAILURE:
+                error = ("blocked-account", "The recipient's account cannot receive payments.")
+            if error:
+                self._fail(payout, *error)
+                return
+            payout["status"] = "succeeded"
+        if plan and plan.mode is FaultMode.REVERSED:
+            time.sleep(self.payout_delay)
+            self.reverse(payout_id)
+
+    def _fail(self, payout: dict[str, Any], code: str, message: str) -> None:
+        payout["status"] = "failed"
+        payout["payout_error"] = {"error_code": code, "error_message": message}
+        self.balances[payout["currency"]] += Decimal(payout["receive_amount"]) + Decimal(payout["fee"])
+
+    def reverse(self, payout_id: str) -> dict[str, Any]:
+        """The money came back (Wave reversed a succeeded payout)."""
+        with self.lock:
+            payout = self.payouts[payout_id]
+            if payout["status"] == "succeeded":
+                payout["status"] = "reversed"
+                self.balances[payout["currency"]] += Decimal(payout["receive_amount"])
+            return dict(payout)
+
+    def _read(self, payout_id: str) -> dict[str, Any]:
+        flip = False
+        with self.lock:
+            payout = self.payouts[payout_id]
+            if payout_id in self.polls_left and payout["status"] == "processing":
+                self.polls_left[payout_id] -= 1
+                flip = self.polls_left[payout_id] <= 0
+        if flip:
+            self.payout_delay_once(payout_id)
+        with self.lock:
+            return dict(self.payouts[payout_id])
+
+    def payout_delay_once(self, payout_id: str) -> None:
+        saved, self.payout_delay = self.payout_delay, 0
+        try:
+            self._settle(payout_id)
+        finally:
+            self.payout_delay = saved
+
+    def get_payout(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        if request.groups[0] not in self.payouts:
+            return _error(404, "payout-not-found", "Payout not found.")
+        return SimResponse(200, self._read(request.groups[0]))
+
+    def search_payouts(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        reference = request.query.get("client_reference", "")
+        with self.lock:
+            ids = [pid for pid, p in self.payouts.items() if reference and p["client_reference"] == reference]
+        return SimResponse(200, {"result": [self._read(pid) for pid in ids]})
+
+    def reverse_payout(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            payout = self.payouts.get(request.groups[0])
+            if payout is None:
+                return _error(404, "payout-not-found", "Payout not found.")
+            if payout["status"] != "succeeded":
+                return _error(409, "payout-reversal-not-allowed", "Only succeeded payouts can be reversed.")
+        self.reverse(request.groups[0])
+        return SimResponse(200, b"")
+
+    def get_balance(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        currency = request.query.get("currency", "XOF")
+        with self.lock:
+            return SimResponse(200, {"amount": str(self.balances.get(currency, Decimal(0))), "currency": currency})
+
+    # -- webhooks --------------------------------------------------------------------------------
+    def sign_webhook(self, body: bytes, *, bad: bool = False) -> dict[str, str]:
+        timestamp = int(time.time())
+        secret = "wave_sn_WHS_not-the-secret" if bad else self.webhook_secret
+        return {"Wave-Signature": f"t={timestamp},v1={wave_signature(secret, timestamp, body)}"}
+
+
+if __name__ == "__main__":
+    serve_until_interrupted(WaveSimulator(port=8716).start(), "Wave simulator on :8716")

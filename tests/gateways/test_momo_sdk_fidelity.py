@@ -1,0 +1,72 @@
+"""Fidelity: the community MTN MoMo SDK (``mtnmomo`` 3.0.1 on PyPI), pointed at our simulator by its base URL
+only, runs collection and disbursement unmodified (token, request-to-pay, transfer, status, balance).
+
+Its pins clash with ours (``requests==2.21.0``), so it runs in its own virtual environment, created once under
+the system temp directory (``NEXUSTOP_SDK_VENVS`` overrides) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from provider_plugins.mtn_momo import MtnMomoSimulator
+from provider_plugins.mtn_momo import simulator as momo
+
+SDK = "mtnmomo==3.0.1"
+VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / "nexustop-sdk-mtnmomo-3.0.1"
+
+SCRIPT = r"""
+import json, sys, time, uuid
+from mtnmomo.collection import Collection
+from mtnmomo.disbursement import Disbursement
+cfg = json.loads(sys.argv[1])
+out = {}
+collection = Collection(cfg)
+out["collection_balance"] = collection.getBalance()
+reference = collection.requestToPay(mobile="0772123456", amount="600", external_id="sdk-rtp-1", currency="UGX")
+out["rtp_ref"] = reference["transaction_ref"]
+time.sleep(0.2)
+out["rtp_status"] = collection.getTransactionStatus(reference["transaction_ref"])
+disbursement = Disbursement(cfg)
+sent = disbursement.transfer(amount="250", mobile="0772123456", external_id="sdk-po-1", currency="UGX")
+time.sleep(0.2)
+out["transfer_status"] = disbursement.getTransactionStatus(sent["transaction_ref"])
+out["disbursement_balance"] = disbursement.getBalance()
+print("RESULT " + json.dumps(out))
+"""
+
+
+def _python() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", SDK], check=True, timeout=300)
+    return python
+
+
+def test_the_mtnmomo_sdk_parses_every_answer_of_the_simulator():
+    python = _python()
+    with MtnMomoSimulator(approve_delay=0.02, transfer_delay=0.02) as sim:
+        config = {"BASE_URL": sim.url, "ENVIRONMENT": "sandbox", "CALLBACK_HOST": "example.test",
+                  "COLLECTION_PRIMARY_KEY": momo.DEFAULT_SUBSCRIPTION_KEY, "COLLECTION_USER_ID": momo.DEFAULT_API_USER,
+                  "COLLECTION_API_SECRET": momo.DEFAULT_API_KEY,
+                  "DISBURSEMENT_PRIMARY_KEY": momo.DEFAULT_DISBURSEMENT_SUBSCRIPTION_KEY,
+                  "DISBURSEMENT_USER_ID": momo.DEFAULT_DISBURSEMENT_API_USER,
+                  "DISBURSEMENT_API_SECRET": momo.DEFAULT_DISBURSEMENT_API_KEY}
+        started = time.monotonic()
+        run = subprocess.run([str(python), "-c", SCRIPT, json.dumps(config)], capture_output=True, text=True,
+                             timeout=60)
+        assert run.returncode == 0, run.stderr[-2000:]
+        line = next(row for row in run.stdout.splitlines() if row.startswith("RESULT "))
+        result = json.loads(line.removeprefix("RESULT "))
+        assert time.monotonic() - started < 30
+    assert result["rtp_status"]["status"] == "SUCCESSFUL" and result["rtp_status"]["externalId"] == "sdk-rtp-1"
+    assert result["rtp_status"]["payer"] == {"partyIdType": "MSISDN", "partyId": "256772123456"}
+    assert result["transfer_status"]["status"] == "SUCCESSFUL" and result["transfer_status"]["amount"] == "250"
+    assert "availableBalance" in result["disbursement_balance"] and "currency" in result["collection_balance"]
