@@ -31,6 +31,7 @@ print(json.dumps({
     "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
     "db_password": settings.DATABASES["default"]["PASSWORD"],
     "sentry_active": sentry_sdk.get_client().is_active(),
+    "outbound_loopback": settings.OUTBOUND_URLS["ALLOW_LOOPBACK"],
 }))
 """
 
@@ -80,6 +81,7 @@ def test_production_settings_values_and_sentry_off_without_dsn():
     assert values["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["db_password"] == "from-secrets-manager"
     assert values["sentry_active"] is False
+    assert values["outbound_loopback"] is False  # webhooks: public https only (tests/security/test_ssrf.py)
 
 
 def test_sentry_is_initialised_when_a_dsn_is_set():

@@ -42,6 +42,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 USE_X_FORWARDED_HOST = False
 
+# --- outbound requests to user-supplied URLs: public https only, whatever the environment says -----------
+OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": False}  # noqa: F405
+
 # --- database ---------------------------------------------------------------------------
 # The password comes from the RDS-managed secret, separately from the URL.
 DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD", DATABASES["default"]["PASSWORD"])
