@@ -13,7 +13,9 @@ from .env import env_bool, env_int, env_list, env_str
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 BASE_DIR = PROJECT_ROOT
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+# No default here: dev.py and test.py fall back to the installation's random secret (settings/installation.py),
+# prod.py requires DJANGO_SECRET_KEY. Nothing is ever derived from a value published in this repository.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", ".localhost", "127.0.0.1", "testserver"])
 

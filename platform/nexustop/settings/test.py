@@ -4,6 +4,13 @@ import uuid
 
 from .base import *  # noqa: F403
 from .env import env_str
+from .installation import installation_secret
+from .integrations.auth import jwt_signing_key
+
+# The tests' own random secret (.local/secrets/test-secret-key; child processes read the same file).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or installation_secret("test-secret-key")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa: F405
+DEMO_PASSWORD = installation_secret("test-demo-password", nbytes=12, min_length=16)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

@@ -20,9 +20,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,  # the login service stamps last_login itself
     "ALGORITHM": "HS256",
-    # Its own key (JWT_SIGNING_KEY), else one derived from the secret key (long enough for HS256).
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "") or hashlib.sha256(
-        ("jwt:" + env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")).encode()).hexdigest(),
+    # Its own key (JWT_SIGNING_KEY), else one derived from SECRET_KEY; each environment's settings call
+    # jwt_signing_key() again once SECRET_KEY is final (dev/test: the installation's random secret).
+    "SIGNING_KEY": "",
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Public ids, never sequential row ids: ids of two schemas would collide.
     "USER_ID_FIELD": "public_id",
@@ -30,6 +30,18 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenRefreshSerializer",
 }
+
+
+def jwt_signing_key(secret_key: str) -> str:
+    """``JWT_SIGNING_KEY``, else a key derived from ``secret_key`` (never from a public default: an empty
+    secret gives an empty key, which AccountsConfig.ready refuses)."""
+    explicit = env_str("JWT_SIGNING_KEY", "")
+    if explicit:
+        return explicit
+    return hashlib.sha256(("jwt:" + secret_key).encode()).hexdigest() if secret_key else ""
+
+
+SIMPLE_JWT["SIGNING_KEY"] = jwt_signing_key(env_str("DJANGO_SECRET_KEY", ""))
 # The claim binding a token to the schema it was issued in.
 JWT_TENANT_CLAIM = "tenant"
 
