@@ -68,12 +68,17 @@ AUTH_THROTTLE_RATES = {
     "auth_otp": env_str("THROTTLE_AUTH_OTP", "20/min"),
     "auth_refresh": env_str("THROTTLE_AUTH_REFRESH", "60/min"),
 }
-# Lockout after repeated failed logins, counted in Redis per account and per IP.
+# Failed logins, counted in Redis (tenant_apps/accounts/lockout.py): an account is locked after
+# MAX_FAILURES_PER_ACCOUNT; an IP past MAX_FAILURES_PER_IP is only slowed (exponential wait from
+# IP_BACKOFF_BASE_SECONDS up to IP_BACKOFF_MAX_SECONDS per attempt), so people behind one NAT are not all
+# locked out by one of them (or by an attacker sharing the address).
 LOGIN_LOCKOUT = {
     "MAX_FAILURES_PER_ACCOUNT": env_int("LOCKOUT_MAX_PER_ACCOUNT", 5),
     "MAX_FAILURES_PER_IP": env_int("LOCKOUT_MAX_PER_IP", 20),
     "WINDOW_SECONDS": env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60),
     "LOCKOUT_SECONDS": env_int("LOCKOUT_SECONDS", 15 * 60),
+    "IP_BACKOFF_BASE_SECONDS": 2.0,
+    "IP_BACKOFF_MAX_SECONDS": 60.0,
 }
 
 # --- phone one-time passwords --------------------------------------------------
