@@ -38,6 +38,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here (no CDN: CSP, privacy)
     "corsheaders",
     "django_prometheus",
     # Users exist in both: head-office staff in public, each tenant's users in its schema.
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
+    # Content-Security-Policy with a per-request nonce, on every response (pages, admin, API docs, errors).
+    "shared_apps.core.csp.ContentSecurityPolicyMiddleware",
     # Static files (the committed Tailwind build) before tenant routing: no database hit.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
@@ -117,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shared_apps.core.context_processors.branding",
+                "shared_apps.core.csp.csp_nonce",
             ],
         },
     },

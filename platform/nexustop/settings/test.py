@@ -18,3 +18,6 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", f"nexustop-test-{uuid.uuid4(
 
 # Reseller webhooks may target the local simulators and receivers (http://127.0.0.1:...); never in production.
 OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": True}  # noqa: F405
+# The local gateway simulators' checkout pages are plain http on 127.0.0.1.
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
+                           "FORM_ACTION": [*CONTENT_SECURITY_POLICY["FORM_ACTION"], "http://127.0.0.1:*"]}  # noqa: F405

@@ -46,3 +46,12 @@ OUTBOUND_URLS = {
     "MAX_URL_LENGTH": 2048,
     "CA_BUNDLE": "",
 }
+
+# --- Content-Security-Policy (shared_apps/core/csp.py) ----------------------------------------------
+# Scripts and styles from this origin (inline ones only with the request's nonce). Images also from
+# https (tenant logos) and data: URLs; forms post here or to an https gateway checkout.
+CONTENT_SECURITY_POLICY = {
+    "IMG_SRC": ["'self'", "data:", "https:"],
+    "FORM_ACTION": ["'self'", "https:"],
+    "REPORT_URI": "",
+}
