@@ -77,9 +77,10 @@ def test_every_kind_of_page_has_a_policy_its_markup_keeps(host_client, tenants):
 
     quickvend = host_client("quickvend.localhost")
     make_user("quickvend", email="csp-agent@qv.test", role="agent", phone="+2348031119302")
-    from tenant_apps.agents.services import add_agent
-    from tenant_apps.accounts.models import User
     from django_tenants.utils import schema_context
+
+    from tenant_apps.accounts.models import User
+    from tenant_apps.agents.services import add_agent
 
     with schema_context("quickvend"):
         add_agent(user=User.objects.get(email="csp-agent@qv.test"), parent=None)
