@@ -154,8 +154,8 @@ def test_a_read_only_key_is_refused_on_every_write_endpoint_and_writes_nothing(q
 def test_a_read_only_key_reads_only_what_read_covers(qv_admin):
     key_id, secret = issue(qv_admin, ["read"])
     for route, view_class in routes_reachable_with_keys():
-        if "GET" not in handler_methods(view_class):
-            continue
+        if "GET" not in handler_methods(view_class) or route.startswith(("api/schema", "api/docs")):
+            continue  # (the OpenAPI document takes seconds to build; its scope is checked by the walk)
         path = concrete(route)
         response = signed("GET", path, key_id, secret)
         if scope_needed(view_class, "GET") == READ:

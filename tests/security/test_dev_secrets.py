@@ -78,11 +78,12 @@ def test_make_run_settings_use_a_random_installation_secret_and_refuse_the_forge
     assert values["demo_password"] == (tmp_path / "one" / "demo-password").read_text().strip()
     assert values["demo_password"] != "NexusTop-demo-2026" and len(values["demo_password"]) >= 16
     # The next start of the same installation reads the same secret (encrypted rows stay readable)...
-    again = json.loads(settings_probe("nexustop.settings.dev", tmp_path / "one", forged).stdout.splitlines()[-1])
-    assert again["secret_key"] == values["secret_key"]
+    from nexustop.settings.installation import installation_secret
+
+    assert installation_secret("django-secret-key", directory=tmp_path / "one") == values["secret_key"]
     # ...and another installation has its own.
     other = json.loads(settings_probe("nexustop.settings.dev", tmp_path / "two", forged).stdout.splitlines()[-1])
-    assert other["secret_key"] != values["secret_key"]
+    assert other["secret_key"] != values["secret_key"] and other["forged_token_accepted"] is False
 
 
 def test_a_token_forged_with_the_old_public_key_is_refused_here(db, host_client):
