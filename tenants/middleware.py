@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import remove_www
 
 from shared_apps.core.errors import error_response
+from shared_apps.core.hosts import normalise_host
 
 ALWAYS_ALLOWED_PATHS = ("/health",)
 
@@ -45,7 +47,14 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
     transaction (tests, or a caller's atomic block) is not stored.
     """
 
+    @staticmethod
+    def hostname_from_request(request):
+        """Host names are case-insensitive: ``NG.LOCALHOST`` and ``ng.localhost.`` route like ``ng.localhost``
+        (also the cache key below). ``get_host`` still validates against ALLOWED_HOSTS first."""
+        return remove_www(normalise_host(request.get_host()))
+
     def get_tenant(self, domain_model, hostname):
+        hostname = normalise_host(hostname)
         ttl = settings.TENANT_ROUTING_CACHE_SECONDS
         if ttl <= 0:
             return super().get_tenant(domain_model, hostname)

@@ -39,12 +39,12 @@ class TenantHostCache:
 
     def _reload(self) -> None:
         domains = get_tenant_domain_model().objects.values_list("domain", flat=True)
-        self._known = frozenset(domain.lower() for domain in domains)
+        self._known = frozenset(normalise_host(domain) for domain in domains)
         self._unknown.clear()
         self._loaded_at = time.monotonic()
 
     def is_known(self, host: str) -> bool:
-        host = host.lower()
+        host = normalise_host(host)
         now = time.monotonic()
         with self._lock:
             if now - self._loaded_at > self.ttl_seconds:
@@ -54,7 +54,7 @@ class TenantHostCache:
             seen_unknown = self._unknown.get(host)
             if seen_unknown is not None and now - seen_unknown <= self.ttl_seconds:
                 return False
-        exists = get_tenant_domain_model().objects.filter(domain=host).exists()
+        exists = get_tenant_domain_model().objects.filter(domain__iexact=host).exists()
         with self._lock:
             if exists:
                 self._known = self._known | {host}
@@ -73,6 +73,12 @@ def _strip_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def normalise_host(host: str) -> str:
+    """The one spelling of a Host header used for routing and host checks: no port, lower case, no
+    trailing dot (``NG.LOCALHOST.:8000`` -> ``ng.localhost``). DNS names are case-insensitive."""
+    return _strip_port((host or "").strip()).lower().rstrip(".")
+
+
 def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -87,10 +93,10 @@ class KnownTenantHostMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.cache = TenantHostCache(getattr(settings, "TENANT_HOSTS_CACHE_SECONDS", 60))
-        self.extra_hosts = {host.lower() for host in getattr(settings, "NEXUSTOP_EXTRA_ALLOWED_HOSTS", [])}
+        self.extra_hosts = {normalise_host(host) for host in getattr(settings, "NEXUSTOP_EXTRA_ALLOWED_HOSTS", [])}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        host = _strip_port(request.META.get("HTTP_HOST", "")).lower().rstrip(".")
+        host = normalise_host(request.META.get("HTTP_HOST", ""))
         if host and (host in self.extra_hosts or self.cache.is_known(host)):
             return self.get_response(request)
         if request.path == "/health" and _is_ip_literal(host):

@@ -1,10 +1,26 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .api_scopes import READ, api_key_scopes
+
+
+@api_key_scopes(GET=READ)
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document (also readable with a signed reseller request holding ``read``)."""
+
+
+@api_key_scopes(GET=READ)
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI from this platform's own static files (drf-spectacular-sidecar), its start-up script
+    served as a separate file (``?script``) and its one inline style with the CSP nonce: no CDN, no
+    inline script."""
+
+    template_name = "core/swagger_ui.html"
+
 
 urlpatterns = [
     path("health", views.health, name="health"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -7,4 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
         from . import schema  # noqa: F401 - registers the OpenAPI auth extension
+
+        # Every process refuses to start with a JWT key anyone could know (an empty or short one).
+        if len(settings.SIMPLE_JWT.get("SIGNING_KEY") or "") < 32:
+            raise ImproperlyConfigured("The JWT signing key is missing or short: set DJANGO_SECRET_KEY "
+                                       "(or JWT_SIGNING_KEY), or use the dev/test settings.")

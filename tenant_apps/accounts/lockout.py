@@ -1,21 +1,34 @@
-"""Lockout after repeated failed logins, counted in Redis per account and per client IP.
+"""Failed logins: per account a lockout, per client IP only a slowdown. Counted in Redis.
 
-Keys go through Django's cache, whose key function prefixes the tenant schema:
-a lockout on ng.localhost never affects sn.localhost. The account key is a hash
-of the email, so the counter works the same whether or not the account exists
-(the answer never reveals which).
+* **Per account** (``MAX_FAILURES_PER_ACCOUNT`` failures within ``WINDOW_SECONDS``): the account is
+  locked for ``LOCKOUT_SECONDS``, whatever IP the next attempt comes from, the right password included.
+* **Per IP** (``MAX_FAILURES_PER_IP`` failures within the window): the IP is *slowed*, never locked.
+  Past the free budget each attempt from that IP must wait ``IP_BACKOFF_BASE_SECONDS``, doubling with
+  every further failure up to ``IP_BACKOFF_MAX_SECONDS``; one attempt at a time passes the gate (an
+  atomic ``cache.add``), the others get ``429`` with ``Retry-After``. An office or a mobile carrier's
+  NAT puts many honest people behind one address: they wait seconds, not the whole lockout, while
+  a password sprayer behind the same address gets one guess per backoff.
+
+Every login form uses this (API, portal, head-office console, Django admin: ``services.user_login``).
+Keys go through Django's cache, whose key function prefixes the tenant schema: a lockout on
+ng.localhost never affects sn.localhost. The account key is a hash of the email, so the counter works
+the same whether or not the account exists (the answer never reveals which).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
 
 def _conf() -> dict:
-    return settings.LOGIN_LOCKOUT
+    defaults = {"IP_BACKOFF_BASE_SECONDS": 2.0, "IP_BACKOFF_MAX_SECONDS": 60.0}
+    return {**defaults, **settings.LOGIN_LOCKOUT}
 
 
 def _account_key(email: str) -> str:
@@ -26,33 +39,69 @@ def _ip_key(ip: str | None) -> str:
     return f"lockout:ip:{ip or 'unknown'}"
 
 
-def is_locked_out(*, email: str, ip: str | None) -> bool:
-    locked = cache.get_many([_account_key(email) + ":locked", _ip_key(ip) + ":locked"])
-    return bool(locked)
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # "account" (locked) or "ip" (slowed)
+    retry_after: int  # seconds
 
 
-def _count(key: str, *, limit: int) -> bool:
-    conf = _conf()
-    cache.add(key, 0, timeout=conf["WINDOW_SECONDS"])
+def _count(key: str) -> int:
+    window = _conf()["WINDOW_SECONDS"]
+    cache.add(key, 0, timeout=window)
     try:
-        failures = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=conf["WINDOW_SECONDS"])
-        failures = 1
-    if failures >= limit:
-        cache.set(key + ":locked", 1, timeout=conf["LOCKOUT_SECONDS"])
-        cache.delete(key)
-        return True
-    return False
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def _backoff(failures: int) -> float:
+    conf = _conf()
+    excess = failures - conf["MAX_FAILURES_PER_IP"]
+    return min(conf["IP_BACKOFF_BASE_SECONDS"] * 2 ** max(excess, 0), conf["IP_BACKOFF_MAX_SECONDS"])
+
+
+def check(*, email: str, ip: str | None) -> Refusal | None:
+    """Before checking a password: a refusal (locked account, or an IP that must wait), else None.
+
+    For a slowed IP this also claims the IP's one pass until the current backoff ends.
+    """
+    locked_until = cache.get(_account_key(email) + ":locked")
+    if locked_until:
+        return Refusal("account", max(1, math.ceil(float(locked_until) - time.time())))
+    ip_key = _ip_key(ip)
+    failures = cache.get(ip_key) or 0
+    if failures < _conf()["MAX_FAILURES_PER_IP"]:
+        return None
+    waiting_until = cache.get(ip_key + ":wait")
+    now = time.time()
+    if waiting_until and float(waiting_until) > now:
+        return Refusal("ip", max(1, math.ceil(float(waiting_until) - now)))
+    backoff = _backoff(failures)
+    if not cache.add(ip_key + ":pass", 1, timeout=max(1, math.ceil(backoff))):
+        return Refusal("ip", max(1, math.ceil(backoff)))  # another attempt from this IP is being checked
+    return None
 
 
 def register_failure(*, email: str, ip: str | None) -> bool:
-    """Count one failure; True when this failure locked the account or the IP."""
+    """Count one failure; True when this failure locked the account (the IP is only ever slowed)."""
     conf = _conf()
-    account_locked = _count(_account_key(email), limit=conf["MAX_FAILURES_PER_ACCOUNT"])
-    ip_locked = _count(_ip_key(ip), limit=conf["MAX_FAILURES_PER_IP"])
-    return account_locked or ip_locked
+    account_key = _account_key(email)
+    locked = False
+    if _count(account_key) >= conf["MAX_FAILURES_PER_ACCOUNT"]:
+        cache.set(account_key + ":locked", time.time() + conf["LOCKOUT_SECONDS"], timeout=conf["LOCKOUT_SECONDS"])
+        cache.delete(account_key)
+        locked = True
+    ip_key = _ip_key(ip)
+    failures = _count(ip_key)
+    if failures >= conf["MAX_FAILURES_PER_IP"]:
+        backoff = _backoff(failures)
+        cache.set(ip_key + ":wait", time.time() + backoff, timeout=max(1, math.ceil(backoff)))
+    cache.delete(ip_key + ":pass")
+    return locked
 
 
-def register_success(*, email: str) -> None:
+def register_success(*, email: str, ip: str | None = None) -> None:
+    """The account's failures are forgotten; the IP's are not (one good account must not reset a sprayer)."""
     cache.delete(_account_key(email))
+    cache.delete(_ip_key(ip) + ":pass")

@@ -180,6 +180,10 @@ class TooManyAttempts(ApiError):
     code = "too_many_attempts"
     message = "Too many failed attempts. Try again later."
 
+    def __init__(self, *args: Any, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after  # seconds: the Retry-After header
+
 
 class InvalidCredentials(ApiError):
     status_code = 401
@@ -191,17 +195,18 @@ def user_login(*, email: str, password: str, request: Any = None) -> User:
     """Check credentials with lockout per account and per IP; the same answer whether or not the account exists."""
     email = (email or "").strip().lower()
     ip = client_ip(request)
-    if lockout.is_locked_out(email=email, ip=ip):
+    refusal = lockout.check(email=email, ip=ip)
+    if refusal is not None:
         audit_record(action=AuditAction.LOGIN_LOCKED_OUT, request=request, actor_email=email,
-                     subject_type="login")
-        raise TooManyAttempts()
+                     subject_type="login", details={"reason": refusal.reason})
+        raise TooManyAttempts(retry_after=refusal.retry_after)
     user = authenticate(request, email=email, password=password)
     if user is None:
         locked = lockout.register_failure(email=email, ip=ip)
         audit_record(action=AuditAction.LOGIN_FAILED, request=request, actor_email=email, subject_type="login",
                      details={"locked_out": locked})
         raise InvalidCredentials()
-    lockout.register_success(email=email)
+    lockout.register_success(email=email, ip=ip)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     audit_record(action=AuditAction.LOGIN_SUCCEEDED, request=request, actor=user, subject_type="user",

@@ -16,3 +16,11 @@ class AuthRateThrottle(ScopedRateThrottle):
 
     def get_ident(self, request: Any) -> str:
         return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def over_login_rate(request: Any, scope: str = "auth_login") -> bool:
+    """True when this client IP is over the API's rate for ``scope``: login pages outside DRF (the Django
+    admin) share the API's counters."""
+    from types import SimpleNamespace
+
+    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))

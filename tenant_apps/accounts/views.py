@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, api_key_scopes
 from shared_apps.core.errors import Forbidden
 from tenant_apps.audit.selectors import audit_events
 from tenant_apps.audit.serializers import AuditEventSerializer
@@ -117,6 +118,7 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
+@api_key_scopes(POST=NO_API_KEY)
 class LogoutView(RestAuthLogoutView):
     """Blacklist the refresh token (dj-rest-auth's logout, with the tenant and owner checks)."""
 
@@ -142,6 +144,7 @@ class LogoutView(RestAuthLogoutView):
         return Response({"detail": "Logged out."})
 
 
+@api_key_scopes(GET=READ, PUT=NO_API_KEY, PATCH=NO_API_KEY)
 class MeView(UserDetailsView):
     """The logged-in user (dj-rest-auth user details); only the language can be changed."""
 
@@ -149,6 +152,7 @@ class MeView(UserDetailsView):
     http_method_names = ["get", "patch", "head", "options"]
 
 
+@api_key_scopes(GET=ADMIN)
 class UserListView(ListAPIView):
     """Operator staff: the tenant's users (``?role=agent&search=ada``)."""
 
@@ -160,6 +164,7 @@ class UserListView(ListAPIView):
                                     search=self.request.query_params.get("search", ""))
 
 
+@api_key_scopes(POST=ADMIN)
 class UserRoleView(APIView):
     """Operator admin: change a user's role (audited)."""
 
@@ -175,6 +180,7 @@ class UserRoleView(APIView):
         return Response(UserSerializer(user).data)
 
 
+@api_key_scopes(GET=ADMIN)
 class AuditListView(ListAPIView):
     """Operator admin: the tenant's audit trail (``?action=login_failed``)."""
 
@@ -188,14 +194,17 @@ class AuditListView(ListAPIView):
 
 # --- head office (public domain) ---------------------------------------------------------
 
+@api_key_scopes(GET=NO_API_KEY)
 class HeadOfficeUserListView(UserListView):
     permission_classes = [IsHeadOffice]
 
 
+@api_key_scopes(POST=NO_API_KEY)
 class HeadOfficeUserRoleView(UserRoleView):
     permission_classes = [IsSuperAdmin]
 
 
+@api_key_scopes(GET=NO_API_KEY)
 class HeadOfficeAuditListView(AuditListView):
     permission_classes = [IsHeadOffice]
 

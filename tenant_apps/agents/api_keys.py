@@ -41,18 +41,38 @@ def _check_scopes(scopes) -> list[str]:
     return scopes
 
 
-def api_key_create(*, name: str, scopes, user, created_by) -> IssuedKey:
+class ScopeEscalation(ApiError):
+    status_code = 403
+    code = "api_key_scope"
+
+
+def _within_acting_key(scopes, acting_key: ApiKey | None, *, field: str) -> None:
+    """A request signed with an API key never creates, rotates or revokes a key holding a scope it lacks."""
+    if acting_key is None:  # a person (JWT or session): the role check of the view is enough
+        return
+    beyond = sorted(set(scopes) - set(acting_key.scopes))
+    if beyond:
+        raise ScopeEscalation(f"This key cannot grant or manage scopes it does not hold: {', '.join(beyond)}.",
+                              fields={field: [f"Not held by this key: {', '.join(beyond)}."]})
+
+
+def api_key_create(*, name: str, scopes, user, created_by, acting_key: ApiKey | None = None) -> IssuedKey:
+    """A new key for ``user``. ``acting_key``: the key that signed the request, if any (its scopes bound
+    the new key's)."""
     if not (name or "").strip():
         raise ApiError("Give the key a name.", code="validation_error", fields={"name": ["Required."]})
+    scopes = _check_scopes(scopes)
+    _within_acting_key(scopes, acting_key, field="scopes")
     secret = "rs_" + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(key_id="rk_" + secrets.token_hex(12), name=name.strip()[:80],
-                                scopes=_check_scopes(scopes), user=user, created_by=created_by,
+                                scopes=scopes, user=user, created_by=created_by,
                                 secret_encrypted=encrypt_secret(secret), secret_sha256=sha256_hex(secret))
     return IssuedKey(key, secret)
 
 
-def api_key_rotate(*, key: ApiKey) -> IssuedKey:
+def api_key_rotate(*, key: ApiKey, acting_key: ApiKey | None = None) -> IssuedKey:
     """A new secret for the same key id; the old secret stops working at once."""
+    _within_acting_key(key.scopes, acting_key, field="key_id")
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if not key.is_active:
@@ -64,7 +84,8 @@ def api_key_rotate(*, key: ApiKey) -> IssuedKey:
     return IssuedKey(key, secret)
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, acting_key: ApiKey | None = None) -> ApiKey:
+    _within_acting_key(key.scopes, acting_key, field="key_id")
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key
@@ -95,10 +116,16 @@ class SignatureError(ApiError):
 
 def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature: str, method: str, path: str,
                           body: bytes, now: float | None = None) -> ApiKey:
-    """The key if the request is authentic, fresh and new; else SignatureError with a precise code."""
+    """The key if the request is authentic, fresh and new; else SignatureError with a precise code.
+
+    Writes nothing to the database (the nonce goes to Redis): a request refused afterwards (scope)
+    leaves the tenant's rows as they were. :func:`mark_used` stamps an accepted request.
+    """
     if not (key_id and timestamp and nonce and signature):
         raise SignatureError("Signed requests need X-Api-Key, X-Timestamp, X-Nonce and X-Signature.",
                              code="missing_signature_headers")
+    if not _keys_live_here():
+        raise SignatureError("Unknown API key.", code="unknown_api_key")
     key = ApiKey.objects.select_related("user").filter(key_id=key_id).first()
     if key is None:
         raise SignatureError("Unknown API key.", code="unknown_api_key")
@@ -119,12 +146,15 @@ def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature:
     # Only an authentic request may burn a nonce (an attacker cannot block a reseller's nonces).
     if not cache.add(f"agents:nonce:{key.key_id}:{sha256_hex(nonce)}", 1, timeout=2 * window):
         raise SignatureError("This request was already received (replayed nonce).", code="replayed_request")
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
 
 
-def required_scope(path: str) -> str:
-    for prefix, scope in settings.RESELLERS["SCOPE_PREFIXES"]:
-        if path.startswith(prefix):
-            return scope
-    return ApiKeyScope.READ
+def mark_used(key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+
+
+def _keys_live_here() -> bool:
+    """API keys belong to tenant schemas; the head-office (public) domain has none."""
+    from django.db import connection
+
+    return (getattr(connection, "schema_name", None) or "public") != settings.PUBLIC_SCHEMA_NAME

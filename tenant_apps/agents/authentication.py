@@ -8,9 +8,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
+from shared_apps.core.api_scopes import NO_API_KEY, scope_needed
 from shared_apps.core.errors import ApiError
 
-from .api_keys import required_scope, verify_signed_request
+from .api_keys import mark_used, verify_signed_request
 
 
 class SignatureRefused(ApiError, AuthenticationFailed):
@@ -25,20 +26,28 @@ class SignatureRefused(ApiError, AuthenticationFailed):
 
 
 class ScopeRefused(ApiError, PermissionDenied):
-    """An authentic request whose key lacks the scope the path needs: 403 ``api_key_scope`` (not a 401:
-    the caller is known, re-authenticating will not help)."""
+    """An authentic request whose key lacks the scope the view declares: 403 ``api_key_scope`` (not a 401:
+    the caller is known, re-authenticating will not help). A view that declares no scope for the method
+    (or declares it closed to keys) refuses every key: deny by default."""
 
     status_code = 403
     code = "api_key_scope"
 
-    def __init__(self, scope: str) -> None:
-        ApiError.__init__(self, f"This key lacks the {scope!r} scope.", code="api_key_scope",
-                          fields={"scope": [scope]}, status_code=403)
+    def __init__(self, scope: str | None) -> None:
+        if scope is None or scope == NO_API_KEY:
+            message, fields = "This endpoint does not accept API keys.", {"scope": ["No scope grants this."]}
+        else:
+            message, fields = f"This key lacks the {scope!r} scope.", {"scope": [scope]}
+        ApiError.__init__(self, message, code="api_key_scope", fields=fields, status_code=403)
         self.detail = str(self.message)
 
 
 class ResellerSignatureAuthentication(BaseAuthentication):
-    """Active when the request has ``X-Api-Key``; the request acts as the key's user, within its scopes."""
+    """Active when the request has ``X-Api-Key``; the request acts as the key's user, within its scopes.
+
+    The scope comes from the view's ``@api_key_scopes`` declaration (shared_apps.core.api_scopes): a view or
+    method without one refuses every key.
+    """
 
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         key_id = request.headers.get("X-Api-Key")
@@ -53,11 +62,13 @@ class ResellerSignatureAuthentication(BaseAuthentication):
                 method=raw.method, path=path, body=raw.body)
         except ApiError as error:
             raise SignatureRefused(error) from None
-        scope = required_scope(raw.path)
-        if scope not in key.scopes:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        scope = scope_needed(view, raw.method)
+        if scope is None or scope == NO_API_KEY or scope not in key.scopes:
             raise ScopeRefused(scope)
         if not key.user.is_active:
             raise SignatureRefused(ApiError("The key's user is inactive.", code="api_key_user_inactive"))
+        mark_used(key)
         return key.user, key
 
     def authenticate_header(self, request: Any) -> str:

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.core import api_scopes
 from tenant_apps.kyc.storage import kyc_document_storage
 
 
@@ -181,9 +182,12 @@ class CommissionPosting(models.Model):
 
 
 class ApiKeyScope(models.TextChoices):
-    READ = "read", _("Read catalog and orders")
-    PURCHASE = "purchase", _("Buy")
-    WALLET = "wallet", _("Wallet")
+    """What a key may do; each view declares the scope it needs (shared_apps.core.api_scopes, deny by default)."""
+
+    READ = api_scopes.READ, _("Read catalog, prices and own orders")
+    PURCHASE = api_scopes.PURCHASE, _("Buy")
+    WALLET = api_scopes.WALLET, _("Wallet, funding and transfers")
+    ADMIN = api_scopes.ADMIN, _("Administration: keys, webhooks, prices, users, reviews")
 
 
 class ApiKey(models.Model):

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, Forbidden, NotFound
 from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperatorFinance, IsOperatorStaff
 from tenant_apps.idempotency.decorators import idempotent
@@ -60,6 +61,7 @@ def _amount(raw: str, currency: str) -> int:
 
 # --- onboarding (country operation domain) ----------------------------------------------------------
 
+@api_key_scopes(GET=ADMIN, POST=NO_API_KEY)
 class ApplicationsView(APIView):
     """POST: a business applies (multipart, documents to the private bucket). GET: operator admin's queue."""
 
@@ -91,6 +93,7 @@ class ApplicationsView(APIView):
         return Response(ApplicationSerializer(rows[:200], many=True, context={"with_document_links": True}).data)
 
 
+@api_key_scopes(POST=ADMIN)
 class ApplicationDecisionView(APIView):
     permission_classes = [IsOperatorAdmin]
     decision = "approve"
@@ -121,6 +124,7 @@ def _reseller_of_current_operation(schema: str) -> Tenant:
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class ResellersView(APIView):
     """GET (operator staff of the country operation): resellers and their floats."""
 
@@ -139,6 +143,7 @@ class ResellersView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class FloatFundView(APIView):
     """POST /api/resellers/<schema>/float (operator finance): credit the reseller's float, both schemas at once."""
 
@@ -160,6 +165,7 @@ class FloatFundView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class MyFloatView(APIView):
     """GET /api/resellers/float (reseller admin): the float at the country operation, both sides."""
 
@@ -174,6 +180,7 @@ class MyFloatView(APIView):
                          "mirror": money(balances.mirror_balance, balances.currency), "agrees": balances.agrees})
 
 
+@api_key_scopes(POST=WALLET)
 class MyFloatFundView(APIView):
     """POST /api/resellers/float/fund {amount, gateway} (reseller admin, Idempotency-Key): fund the float
     through a payment gateway (any of ``GET /api/wallet/gateways``). 201 with the checkout's
@@ -223,6 +230,7 @@ def _visible_agents(user):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class InvitationsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
@@ -256,6 +264,7 @@ class AcceptInvitationView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class AgentsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
@@ -265,6 +274,7 @@ class AgentsView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(PATCH=ADMIN)
 class AgentDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -286,6 +296,7 @@ class AgentDetailView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class AgentFundView(APIView):
     """POST /api/agents/<id>/fund: the parent (agent, or the reseller admin for a top-level agent) funds it."""
 
@@ -306,6 +317,7 @@ class AgentFundView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class AgentStatementView(APIView):
     """GET /api/agents/me/statement: my wallet lines and commissions."""
 
@@ -329,6 +341,7 @@ class AgentStatementView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class CommissionReportView(APIView):
     """GET /api/agents/commissions?from=&to=: per agent and level (admin: everyone; agent: its subtree)."""
 
@@ -355,7 +368,13 @@ class CommissionReportView(APIView):
 
 # --- API keys and webhooks ------------------------------------------------------------------------
 
+def _acting_key(request) -> ApiKey | None:
+    """The API key that signed this request (None for a person with a JWT): bounds what it may grant."""
+    return request.auth if isinstance(request.auth, ApiKey) else None
+
+
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN, POST=ADMIN)
 class ApiKeysView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -371,11 +390,12 @@ class ApiKeysView(APIView):
         if data.get("agent"):
             user = _agent_or_404(data["agent"]).user
         issued = api_keys.api_key_create(name=data["name"], scopes=data.get("scopes"), user=user,
-                                         created_by=request.user)
+                                         created_by=request.user, acting_key=_acting_key(request))
         return Response(api_key_body(issued.key, issued.secret), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class ApiKeyActionView(APIView):
     permission_classes = [IsOperatorAdmin]
     action = "rotate"
@@ -383,12 +403,13 @@ class ApiKeyActionView(APIView):
     def post(self, request, key_id: str):
         key = api_keys.get_key(key_id)
         if self.action == "rotate":
-            issued = api_keys.api_key_rotate(key=key)
+            issued = api_keys.api_key_rotate(key=key, acting_key=_acting_key(request))
             return Response(api_key_body(issued.key, issued.secret))
-        return Response(api_key_body(api_keys.api_key_revoke(key=key)))
+        return Response(api_key_body(api_keys.api_key_revoke(key=key, acting_key=_acting_key(request))))
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN, POST=ADMIN)
 class WebhooksView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -408,6 +429,7 @@ class WebhooksView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN)
 class DeliveriesView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -417,6 +439,7 @@ class DeliveriesView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class RedeliverView(APIView):
     permission_classes = [IsOperatorAdmin]
 

@@ -1,5 +1,9 @@
 """Outbound webhooks to the reseller (order status), signed, retried with backoff, logged.
 
+The URL is the reseller's: it goes through ``shared_apps.core.outbound`` (https to public addresses only,
+checked at registration and again, after DNS resolution, at every attempt; no redirects; the answer's body
+never read or stored: an attempt keeps its status code and a stable error code).
+
 Signature header: ``X-NexusTop-Signature: t=<unix seconds>,v1=<hex>`` with
 ``v1 = HMAC-SHA256(subscription secret, "<t>.<raw body>")``. The receiver
 recomputes it and checks ``t`` is recent. Each HTTP attempt is a
@@ -16,12 +20,12 @@ import secrets
 import time
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from shared_apps.core import outbound
 from shared_apps.core.errors import ApiError
 
 from .crypto import decrypt_secret, encrypt_secret
@@ -39,8 +43,7 @@ def subscription_create(*, url: str, events, created_by) -> tuple[WebhookSubscri
     events = sorted(set(events or EVENTS))
     if any(event not in EVENTS and event != "*" for event in events):
         raise ApiError("Unknown event.", code="validation_error", fields={"events": [f"Use: {', '.join(EVENTS)}."]})
-    if not (url.startswith("https://") or url.startswith("http://")):
-        raise ApiError("Use an http(s) URL.", code="validation_error", fields={"url": ["Invalid URL."]})
+    outbound.check_url(url)  # 400 url_not_allowed: not https, or not a public address
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription.objects.create(url=url, events=events, created_by=created_by,
                                                       secret_encrypted=encrypt_secret(secret))
@@ -103,18 +106,14 @@ def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
                "X-NexusTop-Delivery": str(delivery.public_id), SIGNATURE_HEADER: signature_header(secret=secret,
                                                                                               body=body)}
     started = time.monotonic()
-    status_code, error = None, ""
-    try:
-        response = requests.post(delivery.subscription.url, data=body, headers=headers,
-                                 timeout=_conf("WEBHOOK_TIMEOUT_SECONDS"), allow_redirects=False)
-        status_code = response.status_code
-    except requests.RequestException as exc:
-        error = type(exc).__name__
+    result = outbound.post(delivery.subscription.url, body=body, headers=headers,
+                           timeout=_conf("WEBHOOK_TIMEOUT_SECONDS"))
+    status_code, error = result.status_code, result.error
     delivery.attempts += 1
     DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, status_code=status_code,
                                    error=error, duration_ms=int((time.monotonic() - started) * 1000))
     delivery.last_status_code, delivery.last_error = status_code, error
-    if status_code is not None and 200 <= status_code < 300:
+    if result.ok:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
         delivery.next_attempt_at = None
     elif delivery.attempts >= _conf("WEBHOOK_MAX_ATTEMPTS"):

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
 from tenant_apps.accounts.country import current_adapter
 from tenant_apps.accounts.permissions import IsOperatorSupport, IsTenantUser
@@ -32,6 +33,7 @@ def _tier_body(tier: Any, adapter: Any) -> dict:
             "daily_limit": adapter.from_minor(tier.daily_limit_minor), "requires": list(tier.requires)}
 
 
+@api_key_scopes(GET=ADMIN, POST=NO_API_KEY)
 class KycSubmissionsView(APIView):
     """POST: submit a number (+ documents) for the caller. GET: operator support/admin review queue."""
 
@@ -60,6 +62,7 @@ class KycSubmissionsView(APIView):
         return Response(KycReviewSubmissionSerializer(submissions[:200], many=True).data)
 
 
+@api_key_scopes(GET=READ)
 class KycStatusView(APIView):
     permission_classes = [IsTenantUser]
 
@@ -79,6 +82,7 @@ class KycStatusView(APIView):
         }).data)
 
 
+@api_key_scopes(POST=ADMIN)
 class KycDecisionView(APIView):
     permission_classes = [IsOperatorSupport]
     approve = True
@@ -95,6 +99,7 @@ class KycDecisionView(APIView):
         return Response(KycReviewSubmissionSerializer(submission).data)
 
 
+@api_key_scopes(POST=ADMIN)
 class KycRejectView(KycDecisionView):
     approve = False
 

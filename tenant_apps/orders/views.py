@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
@@ -41,6 +42,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description="Unique per purchase; a replay returns the first response with Idempotency-Replayed: true.")
 
 
+@api_key_scopes(POST=PURCHASE)
 class PurchaseView(APIView):
     """POST /api/purchase: validate, price, hold and queue; 202 with the order (final status comes later)."""
 
@@ -61,6 +63,7 @@ class PurchaseView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=PURCHASE)
 class PurchaseVerifyView(APIView):
     """POST /api/purchase/verify: the name and address on a meter or smartcard, before paying."""
 
@@ -86,6 +89,7 @@ class PurchasesPagination(PageNumberPagination):
     max_page_size = 100
 
 
+@api_key_scopes(GET=READ)
 class PurchaseListView(APIView):
     """GET /api/purchases: the buyer's receipts, newest first (filters: status, product_type, recipient, dates)."""
 
@@ -101,6 +105,7 @@ class PurchaseListView(APIView):
         return paginator.get_paginated_response([order_json(order) for order in page])
 
 
+@api_key_scopes(GET=READ)
 class PurchaseDetailView(APIView):
     """GET /api/purchases/<id>: one receipt (token and units for electricity)."""
 
@@ -122,6 +127,7 @@ def _staff_order(public_id: uuid.UUID):
     return order
 
 
+@api_key_scopes(GET=ADMIN)
 class StaffOrderListView(APIView):
     """GET /api/staff/orders?status=&q=: orders for operator staff (``status=review``: the review queue)."""
 
@@ -137,6 +143,7 @@ class StaffOrderListView(APIView):
         return paginator.get_paginated_response([staff_order_json(order) for order in page])
 
 
+@api_key_scopes(GET=ADMIN)
 class StaffOrderDetailView(APIView):
     """GET /api/staff/orders/<id>: one order with every transition and provider attempt."""
 
@@ -147,6 +154,7 @@ class StaffOrderDetailView(APIView):
         return Response(staff_order_json(_staff_order(public_id), detail=True))
 
 
+@api_key_scopes(POST=ADMIN)
 class StaffOrderRequeryView(APIView):
     """POST /api/staff/orders/<id>/requery: ask the provider now and apply its answer (audited)."""
 
@@ -159,6 +167,7 @@ class StaffOrderRequeryView(APIView):
         return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
 
 
+@api_key_scopes(POST=ADMIN)
 class StaffOrderResolveView(APIView):
     """POST /api/staff/orders/<id>/resolve {delivered, note}: settle or refund a manual-review order (audited)."""
 

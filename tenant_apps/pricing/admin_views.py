@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core.api_scopes import ADMIN, READ, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
@@ -46,6 +47,7 @@ def rule_body(rule: PriceRule, currency: str) -> dict:
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=ADMIN)
 class PriceRulesView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -67,6 +69,7 @@ class PriceRulesView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(DELETE=ADMIN)
 class PriceRuleDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -81,6 +84,7 @@ class TierSerializer(serializers.Serializer):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, PUT=ADMIN)
 class CommissionTiersView(APIView):
     """GET the tiers; PUT replaces them all: ``[{"level": 1, "rate_bp": 300}, ...]``."""
 
@@ -107,6 +111,7 @@ class SettingsSerializer(serializers.Serializer):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, PATCH=ADMIN)
 class PricingSettingsView(APIView):
     permission_classes = [IsOperatorAdmin]
 
@@ -126,6 +131,7 @@ class PricingSettingsView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class QuotePreviewView(APIView):
     """GET /api/pricing/quote?product_id=&amount=: the full breakdown (staff only: it shows costs)."""
 

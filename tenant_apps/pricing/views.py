@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from countries.codes import is_west_african
 from shared_apps.catalog.models import ProductType
 from shared_apps.catalog.selectors import products_for_listing
+from shared_apps.core.api_scopes import READ, api_key_scopes
 from shared_apps.core.errors import ApiError
 
 from .engine import load_tenant_pricing
@@ -24,6 +25,7 @@ class ProductPagination(PageNumberPagination):
     max_page_size = 200
 
 
+@api_key_scopes(GET=READ)
 class ProductListView(ListAPIView):
     permission_classes = [AllowAny]  # auth arrives with the accounts issue
     pagination_class = ProductPagination

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -53,6 +54,7 @@ class SubscriptionPagination(PageNumberPagination):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=PURCHASE)
 class SubscriptionListView(APIView):
     """GET: my subscriptions; POST: subscribe (the first purchase runs at the next beat tick)."""
 
@@ -80,6 +82,7 @@ def _mine(request, public_id: uuid.UUID) -> Subscription:
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class SubscriptionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -88,6 +91,7 @@ class SubscriptionDetailView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=PURCHASE)
 class SubscriptionActionView(APIView):
     """POST /api/subscriptions/<id>/pause|resume|cancel."""
 

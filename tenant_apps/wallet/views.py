@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
@@ -66,6 +67,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description="Unique per operation; a replay returns the first response with Idempotency-Replayed: true.")
 
 
+@api_key_scopes(GET=WALLET)
 class WalletView(APIView):
     """GET /api/wallet: available and on-hold balance per currency."""
 
@@ -91,6 +93,7 @@ class StatementPagination(PageNumberPagination):
     max_page_size = 500
 
 
+@api_key_scopes(GET=WALLET)
 class WalletTransactionsView(APIView):
     """GET /api/wallet/transactions: paginated statement; ``?format=csv`` exports every matching line."""
 
@@ -123,6 +126,7 @@ class WalletTransactionsView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+@api_key_scopes(POST=ADMIN)
 class WalletAdjustmentView(APIView):
     """POST /api/wallet/adjustments (operator finance): credit or debit a wallet against suspense."""
 
@@ -167,6 +171,7 @@ def _amount_minor(raw: str, currency: str) -> int:
     return amount
 
 
+@api_key_scopes(GET=WALLET)
 class GatewaysView(APIView):
     """GET /api/wallet/gateways: the funding methods of this site (``flow``: checkout or mobile_money)."""
 
@@ -177,6 +182,7 @@ class GatewaysView(APIView):
         return Response({"gateways": tenant_payment_gateways()})
 
 
+@api_key_scopes(POST=WALLET)
 class FundView(APIView):
     """POST /api/wallet/fund: start funding through a gateway (checkout URL, or a mobile-money push: 202)."""
 
@@ -214,6 +220,7 @@ def _notify_url(request, gateway: str) -> str:
     return request.build_absolute_uri(path) if path else ""
 
 
+@api_key_scopes(GET=WALLET)
 class FundingIntentView(APIView):
     """GET /api/wallet/fund/<id>: the intent's status; a pending one is verified with the gateway first
     (this is where the customer's browser lands after the checkout)."""
@@ -230,6 +237,7 @@ class FundingIntentView(APIView):
         return Response(FundingIntentSerializer(intent).data)
 
 
+@api_key_scopes(GET=WALLET, POST=WALLET)
 class TransfersView(APIView):
     """POST /api/transfers {type, recipient, amount}; GET /api/transfers (mine, newest first)."""
 
@@ -276,6 +284,7 @@ class TransfersView(APIView):
         return Response(TransferSerializer(row, context={"viewer": request.user}).data, status=answer)
 
 
+@api_key_scopes(GET=WALLET)
 class TransferDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -290,6 +299,7 @@ class TransferDetailView(APIView):
         return Response(TransferSerializer(row, context={"viewer": request.user}).data)
 
 
+@api_key_scopes(POST=WALLET)
 class NameEnquiryView(APIView):
     """POST /api/transfers/name-enquiry {bank_code, account_number}: the account holder's name."""
 

@@ -31,6 +31,9 @@ print(json.dumps({
     "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
     "db_password": settings.DATABASES["default"]["PASSWORD"],
     "sentry_active": sentry_sdk.get_client().is_active(),
+    "outbound_loopback": settings.OUTBOUND_URLS["ALLOW_LOOPBACK"],
+    "swagger_dist": settings.SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"],
+    "jwt_key_length": len(settings.SIMPLE_JWT["SIGNING_KEY"]),
 }))
 """
 
@@ -80,6 +83,10 @@ def test_production_settings_values_and_sentry_off_without_dsn():
     assert values["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["db_password"] == "from-secrets-manager"
     assert values["sentry_active"] is False
+    assert values["outbound_loopback"] is False  # webhooks: public https only (tests/security/test_ssrf.py)
+    assert "shared_apps.core.csp.ContentSecurityPolicyMiddleware" in middleware  # tests/security/test_csp.py
+    assert values["swagger_dist"] == "SIDECAR"  # /api/docs/ from the platform's own static files, no CDN
+    assert values["jwt_key_length"] >= 32
 
 
 def test_sentry_is_initialised_when_a_dsn_is_set():

@@ -42,20 +42,33 @@ def chromium():
 
 @pytest.fixture
 def new_page(chromium):
-    """``new_page(mobile=True, locale="fr-SN")``: a fresh browser context (own cookies) and page."""
+    """``new_page(mobile=True, locale="fr-SN")``: a fresh browser context (own cookies) and page.
+
+    Every page of every browser test is also watched for Content-Security-Policy violations (Chromium
+    reports each refused script, style or connection on the console): any fails the test.
+    """
     from .browser import DESKTOP, MOBILE
 
     contexts = []
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
 
     def make(*, mobile: bool = False, locale: str = "en-GB"):
         context = chromium.new_context(viewport=MOBILE if mobile else DESKTOP, locale=locale)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
+    make.csp_violations = violations
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture(autouse=True)

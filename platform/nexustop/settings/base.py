@@ -13,7 +13,9 @@ from .env import env_bool, env_int, env_list, env_str
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 BASE_DIR = PROJECT_ROOT
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+# No default here: dev.py and test.py fall back to the installation's random secret (settings/installation.py),
+# prod.py requires DJANGO_SECRET_KEY. Nothing is ever derived from a value published in this repository.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", ".localhost", "127.0.0.1", "testserver"])
 
@@ -36,6 +38,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here (no CDN: CSP, privacy)
     "corsheaders",
     "django_prometheus",
     # Users exist in both: head-office staff in public, each tenant's users in its schema.
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
+    # Content-Security-Policy with a per-request nonce, on every response (pages, admin, API docs, errors).
+    "shared_apps.core.csp.ContentSecurityPolicyMiddleware",
     # Static files (the committed Tailwind build) before tenant routing: no database hit.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
@@ -115,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shared_apps.core.context_processors.branding",
+                "shared_apps.core.csp.csp_nonce",
             ],
         },
     },

@@ -1,5 +1,21 @@
 """Local development and `make run`."""
 
 from .base import *  # noqa: F403
+from .env import env_str
+from .installation import installation_secret
+from .integrations.auth import jwt_signing_key
 
 DEBUG = True
+
+# A random secret per installation (.local/secrets/, mode 0600), unless DJANGO_SECRET_KEY is set: a
+# development token cannot be forged by anyone who has read this repository.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or installation_secret("django-secret-key")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa: F405
+# The demo logins' password (tenants/demo.py), printed by `make run`: random per installation as well.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "") or installation_secret("demo-password", nbytes=12, min_length=16)
+
+# Reseller webhooks may target the local simulators and receivers (http://127.0.0.1:...); never in production.
+OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": True}  # noqa: F405
+# The local gateway simulators' checkout pages are plain http on 127.0.0.1.
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
+                           "FORM_ACTION": [*CONTENT_SECURITY_POLICY["FORM_ACTION"], "http://127.0.0.1:*"]}  # noqa: F405

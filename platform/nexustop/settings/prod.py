@@ -11,10 +11,15 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import DATABASES, MIDDLEWARE
 from .env import env_int, env_list, env_str
+from .integrations.auth import jwt_signing_key
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
+# JWTs are signed with JWT_SIGNING_KEY, else a key derived from DJANGO_SECRET_KEY; a short explicit key is refused.
+if env_str("JWT_SIGNING_KEY") and len(env_str("JWT_SIGNING_KEY")) < 32:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be a random value of at least 32 characters (or unset).")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa: F405
 # Rotation: the previous key stays valid for signatures while sessions roll over (docs/operations.md).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 DEBUG = False
@@ -41,6 +46,9 @@ SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 USE_X_FORWARDED_HOST = False
+
+# --- outbound requests to user-supplied URLs: public https only, whatever the environment says -----------
+OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": False}  # noqa: F405
 
 # --- database ---------------------------------------------------------------------------
 # The password comes from the RDS-managed secret, separately from the URL.

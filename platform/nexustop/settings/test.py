@@ -13,6 +13,13 @@ from urllib.parse import urlparse, urlunparse
 from .base import *  # noqa: F403
 from .base import CACHES, CELERY_BROKER_URL, CELERY_RESULT_BACKEND, REDIS_URL
 from .env import env_str
+from .installation import installation_secret
+from .integrations.auth import jwt_signing_key
+
+# The tests' own random secret (.local/secrets/test-secret-key; child processes read the same file).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or installation_secret("test-secret-key")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa: F405
+DEMO_PASSWORD = installation_secret("test-demo-password", nbytes=12, min_length=16)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
@@ -35,3 +42,9 @@ if _XDIST_WORKER.startswith("gw"):
         CELERY_BROKER_URL = REDIS_URL
     if CELERY_RESULT_BACKEND == _shared_redis:
         CELERY_RESULT_BACKEND = REDIS_URL
+
+# Reseller webhooks may target the local simulators and receivers (http://127.0.0.1:...); never in production.
+OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": True}  # noqa: F405
+# The local gateway simulators' checkout pages are plain http on 127.0.0.1.
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
+                           "FORM_ACTION": [*CONTENT_SECURITY_POLICY["FORM_ACTION"], "http://127.0.0.1:*"]}  # noqa: F405

@@ -57,3 +57,17 @@ def query_with(context, **changes) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key) if hasattr(mapping, "get") else key
+
+
+@register.simple_tag
+def swatch(colour: str) -> str:
+    """A small colour dot as inline SVG: its ``fill`` is a presentation attribute, not a style attribute,
+    so the Content-Security-Policy (no inline styles) lets it through. Only ``#rrggbb`` colours."""
+    import re
+
+    from django.utils.html import format_html
+
+    if not isinstance(colour, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+        colour = "#94a3b8"
+    return format_html('<svg class="swatch" viewBox="0 0 12 12" aria-hidden="true" focusable="false">'
+                       '<circle cx="6" cy="6" r="6" fill="{}"/></svg>', colour)

@@ -18,6 +18,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Airtime, data, bills and wallets for West Africa, per tenant.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's JavaScript and CSS from drf-spectacular-sidecar, served by this platform (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Every model's "status" choices get their own stable component name.
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "tenant_apps.agents.models.ApplicationStatus",

@@ -20,9 +20,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,  # the login service stamps last_login itself
     "ALGORITHM": "HS256",
-    # Its own key (JWT_SIGNING_KEY), else one derived from the secret key (long enough for HS256).
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "") or hashlib.sha256(
-        ("jwt:" + env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")).encode()).hexdigest(),
+    # Its own key (JWT_SIGNING_KEY), else one derived from SECRET_KEY; each environment's settings call
+    # jwt_signing_key() again once SECRET_KEY is final (dev/test: the installation's random secret).
+    "SIGNING_KEY": "",
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Public ids, never sequential row ids: ids of two schemas would collide.
     "USER_ID_FIELD": "public_id",
@@ -30,6 +30,18 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "tenant_apps.accounts.tokens.TenantTokenRefreshSerializer",
 }
+
+
+def jwt_signing_key(secret_key: str) -> str:
+    """``JWT_SIGNING_KEY``, else a key derived from ``secret_key`` (never from a public default: an empty
+    secret gives an empty key, which AccountsConfig.ready refuses)."""
+    explicit = env_str("JWT_SIGNING_KEY", "")
+    if explicit:
+        return explicit
+    return hashlib.sha256(("jwt:" + secret_key).encode()).hexdigest() if secret_key else ""
+
+
+SIMPLE_JWT["SIGNING_KEY"] = jwt_signing_key(env_str("DJANGO_SECRET_KEY", ""))
 # The claim binding a token to the schema it was issued in.
 JWT_TENANT_CLAIM = "tenant"
 
@@ -56,12 +68,17 @@ AUTH_THROTTLE_RATES = {
     "auth_otp": env_str("THROTTLE_AUTH_OTP", "20/min"),
     "auth_refresh": env_str("THROTTLE_AUTH_REFRESH", "60/min"),
 }
-# Lockout after repeated failed logins, counted in Redis per account and per IP.
+# Failed logins, counted in Redis (tenant_apps/accounts/lockout.py): an account is locked after
+# MAX_FAILURES_PER_ACCOUNT; an IP past MAX_FAILURES_PER_IP is only slowed (exponential wait from
+# IP_BACKOFF_BASE_SECONDS up to IP_BACKOFF_MAX_SECONDS per attempt), so people behind one NAT are not all
+# locked out by one of them (or by an attacker sharing the address).
 LOGIN_LOCKOUT = {
     "MAX_FAILURES_PER_ACCOUNT": env_int("LOCKOUT_MAX_PER_ACCOUNT", 5),
     "MAX_FAILURES_PER_IP": env_int("LOCKOUT_MAX_PER_IP", 20),
     "WINDOW_SECONDS": env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60),
     "LOCKOUT_SECONDS": env_int("LOCKOUT_SECONDS", 15 * 60),
+    "IP_BACKOFF_BASE_SECONDS": 2.0,
+    "IP_BACKOFF_MAX_SECONDS": 60.0,
 }
 
 # --- phone one-time passwords --------------------------------------------------

@@ -8,7 +8,8 @@ line has the same shape, e.g.::
      "request_id": "4f1c...", "tenant": "ng", "user": "42", "level": "info",
      "logger": "nexustop.request", "timestamp": "2026-11-27T10:00:00.000000Z"}
 
-``LOG_FORMAT=console`` gives coloured, human-readable lines for local work.
+``LOG_FORMAT=console`` gives coloured, human-readable lines for local work. Either way personal data
+is redacted last, before rendering (shared_apps/core/redaction.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import structlog
 
 from shared_apps.core.logging import add_request_context
+from shared_apps.core.redaction import redact_personal_data
 
 from ..env import env_str
 
@@ -56,6 +58,8 @@ LOGGING = {
                 add_request_context,
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                # Last before rendering: no phone, email, BVN/NIN, account number or name in any line.
+                redact_personal_data,
                 _RENDERER,
             ],
             "foreign_pre_chain": [*_SHARED_PROCESSORS, structlog.stdlib.ExtraAdder()],

@@ -17,9 +17,7 @@ RESELLERS = {
     "AGENT_MAX_AMOUNT_PER_DAY_MINOR": 50_000_000,
     # Signed API requests.
     "SIGNATURE_WINDOW_SECONDS": 300,
-    # Which API key scope a path needs (first matching prefix; anything else needs "read").
-    "SCOPE_PREFIXES": [("/api/purchase", "purchase"), ("/api/orders", "purchase"), ("/api/wallet", "wallet"),
-                       ("/api/transfers", "wallet")],
+    # Which scope a key needs is declared by each view (@api_key_scopes, shared_apps/core/api_scopes.py).
     # Outbound webhooks: attempts and backoff (seconds: base * 2 ** (attempt - 1)).
     "WEBHOOK_MAX_ATTEMPTS": 6,
     "WEBHOOK_BACKOFF_BASE_SECONDS": float(env_str("RESELLER_WEBHOOK_BACKOFF_SECONDS", "30")),

@@ -35,3 +35,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # domain (shared_apps/core/hosts.py); these are accepted besides them.
 NEXUSTOP_EXTRA_ALLOWED_HOSTS = env_list("NEXUSTOP_EXTRA_ALLOWED_HOSTS", [])
 TENANT_HOSTS_CACHE_SECONDS = 60
+
+# --- outbound requests to URLs users supply (shared_apps/core/outbound.py: reseller webhooks...) ------------
+# https to public addresses only, checked at registration and again at each request after DNS resolution.
+# ALLOW_LOOPBACK lets http(s) reach 127.0.0.1/::1 (the local simulators and test receivers): development and
+# test settings only; prod.py forces it off. CA_BUNDLE: extra trust for tests (empty: certifi).
+OUTBOUND_URLS = {
+    "ALLOW_LOOPBACK": False,
+    "TIMEOUT_SECONDS": 5.0,
+    "MAX_URL_LENGTH": 2048,
+    "CA_BUNDLE": "",
+}
+
+# --- Content-Security-Policy (shared_apps/core/csp.py) ----------------------------------------------
+# Scripts and styles from this origin (inline ones only with the request's nonce). Images also from
+# https (tenant logos) and data: URLs; forms post here or to an https gateway checkout.
+CONTENT_SECURITY_POLICY = {
+    "IMG_SRC": ["'self'", "data:", "https:"],
+    "FORM_ACTION": ["'self'", "https:"],
+    "REPORT_URI": "",
+}

@@ -1,0 +1,76 @@
+"""Personal data never reaches a log line: one redaction step in the logging pipeline.
+
+``redact_personal_data`` is a structlog processor in the JSON (and console) formatter
+(settings/integrations/logging.py), so it sees every record: our structlog loggers, Django's
+(``django.request`` attaches the request, whose repr carries the query string), Celery's and the
+libraries', message text and ``extra`` fields, exception text included. It:
+
+* replaces the value of fields that hold personal data by name (``phone``, ``email``, ``bvn``,
+  ``nin``, ``account_number``, ``first_name``...) with ``[redacted]``;
+* rewrites, in every string, e-mail addresses (also URL-encoded), international phone numbers
+  (``+234...``, ``%2B234...``) and runs of 10 to 15 digits (local phone numbers, BVN/NIN,
+  bank account numbers) to ``[email]``, ``[phone]``, ``[number]``;
+* logs a request object as its method and path, without the query string.
+
+Names in free text cannot be recognised by shape: code logs ids (``public_id``, references), never a
+person's name in a message; fields named like names are redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REDACTED = "[redacted]"
+SENSITIVE_KEYS = frozenset({
+    "phone", "phone_number", "msisdn", "recipient", "recipient_phone", "customer_phone", "contact_phone",
+    "to_phone", "email", "contact_email", "to_email", "user_email", "actor_email", "bvn", "nin", "id_number",
+    "kyc_number", "identity_number", "account_number", "bank_account", "account_name", "first_name", "last_name",
+    "full_name", "customer_name", "contact_name", "beneficiary", "beneficiary_name", "holder_name", "password",
+    "query_string", "meter_number", "smartcard_number", "customer_number",
+})
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_INTERNATIONAL_PHONE = re.compile(r"(?:\+|%2B|%2b)\d{7,15}(?!\d)")
+_LONG_NUMBER = re.compile(r"(?<![\w-])\d{10,15}(?![\w-])")
+_KEEP = (bool, int, float, type(None))
+_MAX_DEPTH = 6
+
+
+def redact_text(text: str) -> str:
+    text = _EMAIL.sub("[email]", text)
+    text = _INTERNATIONAL_PHONE.sub("[phone]", text)
+    return _LONG_NUMBER.sub("[number]", text)
+
+
+def _request_summary(value: Any) -> str | None:
+    method, path = getattr(value, "method", None), getattr(value, "path", None)
+    if isinstance(method, str) and isinstance(path, str) and hasattr(value, "META"):
+        return redact_text(f"{method} {path}")
+    return None
+
+
+def _redact(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, _KEEP):
+        return value
+    if isinstance(value, str):
+        return redact_text(value)
+    if depth >= _MAX_DEPTH:
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: REDACTED if _is_sensitive(key) and item not in (None, "") else _redact(item, depth + 1)
+                for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact(item, depth + 1) for item in value]
+    summary = _request_summary(value)
+    if summary is not None:
+        return summary
+    return redact_text(str(value))
+
+
+def _is_sensitive(key: Any) -> bool:
+    return isinstance(key, str) and key.lower() in SENSITIVE_KEYS
+
+
+def redact_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """structlog processor: the event dict with personal data removed (see the module docstring)."""
+    return _redact(event_dict)
