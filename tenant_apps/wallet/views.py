@@ -314,6 +314,7 @@ class NameEnquiryView(APIView):
                          "account_name": account.account_name})
 
 
+@api_key_scopes(GET=WALLET)
 class WalletRailsView(APIView):
     """GET /api/transfers/rails: how money can leave this site (mobile-money rails; ``bank`` when payouts
     to bank accounts exist)."""
@@ -331,6 +332,7 @@ class WalletRailsView(APIView):
         return Response({"wallet_rails": wallet_payout_rails(), "bank": bank})
 
 
+@api_key_scopes(POST=WALLET)
 class WalletNameCheckView(APIView):
     """POST /api/transfers/wallet-name-check {phone, rail?}: the wallet holder's name where the rail has a
     name check (MTN MoMo, Airtel Money); ``name`` is empty on rails without one (Wave, CinetPay)."""
