@@ -242,7 +242,8 @@ def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
         .first()
     if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
-    row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK).first()
+    # Bound to what we sent: only a payout sent through this same gateway, by its reference.
+    row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK, gateway=key).first()
     if row is None:
         logger.info("transfer webhook for an unknown reference", extra={"provider": key})
         return WebhookResult(200, {"status": "ignored"})

@@ -43,6 +43,8 @@ from .serializers import (
     StatementRowSerializer,
     TransferRequestSerializer,
     TransferSerializer,
+    VirtualAccountOpenSerializer,
+    VirtualAccountSerializer,
     WalletResponseSerializer,
     statement_row,
 )
@@ -213,6 +215,52 @@ class FundingIntentView(APIView):
         if funding_awaits_payment(intent):
             intent = funding_refresh(intent=intent)
         return Response(FundingIntentSerializer(intent).data)
+
+
+class VirtualAccountView(APIView):
+    """GET /api/wallet/virtual-account: my dedicated bank account (fund the wallet by bank transfer).
+    POST {first_name, last_name}: open it (once; the same account is returned afterwards)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(responses=VirtualAccountSerializer)
+    def get(self, request):
+        from .virtual_accounts import virtual_account_for_api
+
+        return Response(VirtualAccountSerializer(virtual_account_for_api(user=request.user)).data)
+
+    @extend_schema(request=VirtualAccountOpenSerializer, responses={201: VirtualAccountSerializer},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request):
+        from .virtual_accounts import virtual_account_open
+
+        body = VirtualAccountOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        account = virtual_account_open(user=request.user, first_name=data["first_name"],
+                                       last_name=data["last_name"], gateway_key=data.get("gateway") or "")
+        return Response(VirtualAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class VirtualAccountRequeryView(APIView):
+    """POST /api/wallet/virtual-account/requery: "I sent money, it has not arrived": the gateway checks the bank
+    and notifies what it finds (credited through the webhook, verified, once)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: VirtualAccountSerializer})
+    def post(self, request):
+        from .virtual_accounts import virtual_account_for_api, virtual_account_requery
+
+        account = virtual_account_for_api(user=request.user)
+        virtual_account_requery(account=account)
+        return Response(VirtualAccountSerializer(account).data, status=status.HTTP_202_ACCEPTED)
 
 
 class TransfersView(APIView):
