@@ -18,6 +18,7 @@ PLUGINS: dict[str, str] = {
     "kyc_verifier": "provider_plugins.kyc_verifier",
     "mtn": "provider_plugins.mtn",
     "mtn_momo": "provider_plugins.mtn_momo",
+    "onepipe": "provider_plugins.onepipe",
     "orange_money": "provider_plugins.orange_money",
     "paystack": "provider_plugins.paystack",
     "sms_gateway": "provider_plugins.sms_gateway",

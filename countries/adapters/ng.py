@@ -34,7 +34,7 @@ class Nigeria(CountryAdapter):
         tier(3, _("Tier 3"), single=5_000_000, daily=5_000_000, requires=("phone", "nin", "bvn", "address"),
              minor_unit=MINOR),
     ]
-    gateways = ["paystack", "flutterwave"]
+    gateways = ["paystack", "flutterwave", "onepipe"]
     vat_rate_bps = 750
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from provider_plugins.mtn_momo.simulator import DEFAULT_API_USER as MOMO_API_USER
+from provider_plugins.onepipe.simulator import DEFAULT_API_KEY as ONEPIPE_API_KEY
+from provider_plugins.onepipe.simulator import DEFAULT_SECRET as ONEPIPE_SECRET
 from provider_plugins.simulate import demo_ports
 from shared_apps.providers.services import provider_register
 
@@ -18,14 +20,16 @@ GATEWAY_CREDENTIALS = {
     "flutterwave": {"secret_key": "FLWSECK_TEST-simulator-X", "secret_hash": "flw-sim-hash"},
     "mtn_momo": {"subscription_key": "momo-sub", "api_user": MOMO_API_USER, "api_key": "momo-sim-key"},
     "orange_money": {"client_id": "om-client", "client_secret": "om-secret", "merchant_key": "om-merchant"},
+    "onepipe": {"api_key": ONEPIPE_API_KEY, "secret": ONEPIPE_SECRET},
 }
 GATEWAY_CAPABILITIES = {"paystack": ["payments", "payouts"], "flutterwave": ["payments", "payouts"],
-                        "mtn_momo": ["payments"], "orange_money": ["payments"]}
+                        "mtn_momo": ["payments"], "orange_money": ["payments"], "onepipe": ["payouts", "kyc"]}
 GATEWAY_NAMES = {"paystack": "Paystack", "flutterwave": "Flutterwave", "mtn_momo": "MTN MoMo",
-                 "orange_money": "Orange Money"}
+                 "orange_money": "Orange Money", "onepipe": "OnePipe"}
 # (country, plugin key, options): the gateways each demo country's adapter lists and a simulator exists for.
 DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
     ("NG", "paystack", {}), ("NG", "flutterwave", {}),
+    ("NG", "onepipe", {"auth_provider": "Polaris", "mock_mode": "Inspect"}),
     ("GH", "paystack", {}), ("GH", "flutterwave", {}), ("GH", "mtn_momo", {"target_environment": "sandbox"}),
     ("SN", "orange_money", {"country": "sn", "currency": "XOF"}),
     ("CI", "orange_money", {"country": "ci", "currency": "XOF"}),

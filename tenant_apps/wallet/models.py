@@ -79,9 +79,10 @@ class VirtualAccount(models.Model):
             models.UniqueConstraint(fields=["user", "gateway"], name="wallet_one_virtual_account_per_gateway"),
             models.UniqueConstraint(fields=["gateway", "customer_code"], condition=~models.Q(customer_code=""),
                                     name="wallet_virtual_account_customer_once"),
-            models.UniqueConstraint(fields=["gateway", "account_number"], condition=~models.Q(account_number=""),
-                                    name="wallet_virtual_account_number_once"),
         ]
+        # Not unique: a bank recycles the number of a deactivated account. Notifications find accounts by the
+        # gateway's customer code (unique above); the number is only checked against the verification.
+        indexes = [models.Index(fields=["gateway", "account_number"], name="wallet_virtual_account_number")]
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.bank_name} {self.account_number or '(assigning)'} ({self.status})"
