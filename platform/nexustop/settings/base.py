@@ -63,6 +63,7 @@ TENANT_APPS = [
     "tenant_apps.subscriptions",
     "tenant_apps.pricing",
     "tenant_apps.agents",
+    "tenant_apps.cash",  # agent cash-in / cash-out
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
@@ -150,6 +151,7 @@ NEXUSTOP_COUNTRIES = [
 from .integrations.api import *  # noqa: E402, F403
 from .integrations.auth import *  # noqa: E402, F403
 from .integrations.cache import *  # noqa: E402, F403
+from .integrations.cash import *  # noqa: E402, F403
 from .integrations.celery import *  # noqa: E402, F403
 from .integrations.database import *  # noqa: E402, F403
 from .integrations.i18n import *  # noqa: E402, F403

@@ -19,7 +19,7 @@ RESELLERS = {
     "SIGNATURE_WINDOW_SECONDS": 300,
     # Which API key scope a path needs (first matching prefix; anything else needs "read").
     "SCOPE_PREFIXES": [("/api/purchase", "purchase"), ("/api/orders", "purchase"), ("/api/wallet", "wallet"),
-                       ("/api/transfers", "wallet")],
+                       ("/api/transfers", "wallet"), ("/api/cash", "wallet")],
     # Outbound webhooks: attempts and backoff (seconds: base * 2 ** (attempt - 1)).
     "WEBHOOK_MAX_ATTEMPTS": 6,
     "WEBHOOK_BACKOFF_BASE_SECONDS": float(env_str("RESELLER_WEBHOOK_BACKOFF_SECONDS", "30")),
