@@ -15,12 +15,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from provider_plugins.interfaces.money import to_minor
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
 from tenant_apps.idempotency.decorators import _VALID_KEY, HEADER, REPLAYED_HEADER, idempotent
 from tenant_apps.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
-from tenant_apps.ledger.currency import tenant_currency, to_minor
+from tenant_apps.ledger.currency import tenant_currency
 
 from . import selectors, services
 from .serializers import (
@@ -36,6 +37,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, require
 
 
 def _amount(raw: str) -> int:
+    """The one parser for amounts from outside (provider_plugins.interfaces.money.to_minor), then > 0."""
     currency = tenant_currency().code
     try:
         amount = to_minor(raw, currency)
@@ -71,9 +73,23 @@ def _idempotent_step(request, execute) -> Response:
     return response
 
 
-def _require_key(request) -> None:
-    if not (request.headers.get(HEADER) or "").strip():
+def _replay_or_require_key(request) -> Response | None:
+    """Before a step that checks a one-time code: a request already answered under this Idempotency-Key is
+    replayed as is (its code is spent by now); the same key with another body is 422 ``idempotency_key_reused``."""
+    from tenant_apps.idempotency.errors import IdempotencyKeyReused
+    from tenant_apps.idempotency.models import IdempotencyKey
+
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
         raise IdempotencyKeyRequired()
+    stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    if stored is None:
+        return None
+    if (stored.method, stored.path, stored.body_hash) != (request.method, request.path, body_hash(request.data)):
+        raise IdempotencyKeyReused()
+    response = Response(stored.response_body, status=stored.response_status)
+    response[REPLAYED_HEADER] = "true"
+    return response
 
 
 class Pages(PageNumberPagination):
@@ -108,7 +124,9 @@ class CashInConfirmView(APIView):
     @extend_schema(request=ConfirmSerializer, responses={200: CashTransactionSerializer},
                    parameters=[IDEMPOTENCY_KEY])
     def post(self, request, public_id):
-        _require_key(request)
+        replay = _replay_or_require_key(request)
+        if replay is not None:
+            return replay
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cash_in_check_confirmation(agent=request.user, public_id=public_id,
@@ -141,7 +159,9 @@ class CashOutView(APIView):
     @extend_schema(request=CashOutSerializer, responses={201: CashTransactionSerializer},
                    parameters=[IDEMPOTENCY_KEY])
     def post(self, request):
-        _require_key(request)
+        replay = _replay_or_require_key(request)
+        if replay is not None:
+            return replay
         body = CashOutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
