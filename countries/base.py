@@ -32,6 +32,9 @@ class CountryAdapter:
     kyc_schemes: list[KycScheme]
     kyc_tiers: list[KycTier]
     gateways: list[str]  # plugin keys the provider registry matches (cards, banks, mobile money rails)
+    # Rails that need no provider: ``agent`` (cash handed to an agent: cash-in and cash-out, tenant_apps.cash)
+    # works in every country.
+    cash_rails: ClassVar[tuple[str, ...]] = ("agent",)
     vat_rate_bps: int  # basis points: 7.5 % -> 750
     enabled: bool = True
 

@@ -38,6 +38,8 @@ def country_as_dict(adapter: CountryAdapter, *, locale: str | None = None) -> di
             for t in adapter.kyc_tiers
         ],
         "gateways": list(adapter.gateways),
+        # Cash at agents (in and out), in every country: no provider needed.
+        "cash_rails": [{"rail": rail, "in": True, "out": True} for rail in adapter.cash_rails],
         "sample_amount": adapter.format_amount(150_000 * 10**adapter.minor_unit // 100, locale=locale),
     }
 

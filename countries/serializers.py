@@ -28,6 +28,15 @@ class KycTierSerializer(serializers.Serializer):
     single_limit_display = serializers.CharField()
 
 
+class CashRailSerializer(serializers.Serializer):
+    rail = serializers.CharField(help_text="agent: cash handed to an agent of the site")
+    # "in"/"out" are Python keywords: declared below.
+
+
+CashRailSerializer._declared_fields["in"] = serializers.BooleanField(help_text="cash-in (funds a wallet)")
+CashRailSerializer._declared_fields["out"] = serializers.BooleanField(help_text="cash-out (withdraws cash)")
+
+
 class CountrySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(help_text="In the request's language.")
@@ -42,6 +51,7 @@ class CountrySerializer(serializers.Serializer):
     kyc_schemes = KycSchemeSerializer(many=True)
     kyc_tiers = KycTierSerializer(many=True)
     gateways = serializers.ListField(child=serializers.CharField())
+    cash_rails = CashRailSerializer(many=True)
     sample_amount = serializers.CharField()
 
 

@@ -181,3 +181,14 @@ def test_cash_in_idempotency_key_replays_once(settings):
     history = __import__("tests.cash.conftest", fromlist=["client_for"]).client_for(customer) \
         .get("/api/cash/transactions").json()
     assert history["count"] == 2 and {r["kind"] for r in history["results"]} == {"cash_in"}
+
+
+def test_every_country_lists_the_agent_rail_in_and_out(host_client):
+    from countries.codes import WEST_AFRICA
+    from countries.registry import get_adapter
+
+    for code in sorted(WEST_AFRICA):
+        assert get_adapter(code).cash_rails == ("agent",)
+    answer = host_client("ng.localhost").get("/api/countries/SN")
+    assert answer.status_code == 200
+    assert answer.json()["cash_rails"] == [{"rail": "agent", "in": True, "out": True}]
