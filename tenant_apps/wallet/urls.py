@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/wallet/transactions", views.WalletTransactionsView.as_view(), name="wallet-transactions"),
     path("api/wallet/adjustments", views.WalletAdjustmentView.as_view(), name="wallet-adjustments"),
     path("api/wallet/gateways", views.GatewaysView.as_view(), name="wallet-gateways"),
+    path("api/provider-balances", views.ProviderBalancesView.as_view(), name="provider-balances"),
     path("api/wallet/fund", views.FundView.as_view(), name="wallet-fund"),
     path("api/wallet/fund/<uuid:public_id>", views.FundingIntentView.as_view(), name="wallet-fund-detail"),
     path("api/wallet/virtual-account", views.VirtualAccountView.as_view(), name="wallet-virtual-account"),

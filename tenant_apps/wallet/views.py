@@ -158,6 +158,22 @@ def _amount_minor(raw: str, currency: str) -> int:
     return amount
 
 
+class ProviderBalancesView(APIView):
+    """GET /api/provider-balances (operator finance): our balance at each provider of this country, asked now."""
+
+    permission_classes = [IsAuthenticated, IsOperatorFinance]
+
+    def get(self, request):
+        from shared_apps.providers.balances import provider_balances
+        from tenant_apps.accounts.country import current_country
+
+        lines = provider_balances(country=current_country())
+        return Response({"providers": [
+            {"provider": line.provider.name, "plugin": line.provider.plugin_key, "currency": line.currency,
+             "balance": to_decimal_string(line.amount_minor, line.currency) if line.amount_minor is not None
+             else None, "low": line.low, "error": line.error or None} for line in lines]})
+
+
 class GatewaysView(APIView):
     """GET /api/wallet/gateways: the funding methods of this site (``flow``: checkout or mobile_money)."""
 
