@@ -13,6 +13,7 @@ from provider_plugins.interfaces.plugin import Plugin
 
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
+    "africastalking": "provider_plugins.africastalking",
     "aggregator": "provider_plugins.aggregator",
     "flutterwave": "provider_plugins.flutterwave",
     "kyc_verifier": "provider_plugins.kyc_verifier",
