@@ -174,6 +174,7 @@ DEMO_SEEDERS = [
     "tenant_apps.notifications.demo.sms_outbox_lines",
     "tenant_apps.wallet.demo.seed_demo_gateways",
     "tenant_apps.agents.demo.seed_demo_resellers",
+    "tenant_apps.cash.demo.seed_demo_cash",
     "tenant_apps.portal.demo.portal_demo_lines",
 ]
 
