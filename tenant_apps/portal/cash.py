@@ -17,13 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from provider_plugins.interfaces.money import to_minor
 from shared_apps.core.errors import ApiError
-from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
+from tenant_apps.accounts.permissions import IsAgent, IsCustomer, IsTenantUser, PhoneVerified
 from tenant_apps.cash import selectors as cash_selectors
 from tenant_apps.cash import services as cash_services
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
 from tenant_apps.ledger.currency import tenant_currency
 
-from .access import page_requires
+from .access import allowed, page_requires
 from .forms import StyledForm, apply_api_error
 from .views import page
 
@@ -178,4 +178,47 @@ def withdraw(request):
     codes = cash_selectors.withdrawal_codes(customer=request.user)[:10]
     return page(request, "portal/money/withdraw.html", {"form": form, "issued": issued, "codes": codes,
                                                         "currency": tenant_currency().code},
+                status=400 if form.errors else 200)
+
+
+# --- bank transfer funding: the customer's dedicated account (wallet.virtual_accounts) -----------------------
+
+class BankAccountForm(StyledForm):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=60)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=60)
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+@page_requires(IsTenantUser)
+@require_http_methods(["GET", "POST"])
+def bank_account(request):
+    """My account number for bank transfers (asked for once), with how to use it."""
+    from tenant_apps.wallet.virtual_accounts import (
+        VirtualAccountsUnavailable,
+        virtual_account_gateway,
+        virtual_account_of,
+        virtual_account_open,
+    )
+
+    try:
+        virtual_account_gateway()
+        available = True
+    except VirtualAccountsUnavailable:
+        available = False
+    account = virtual_account_of(user=request.user)
+    form = _fresh(BankAccountForm, request.POST or None)
+    if request.method == "POST" and available and form.is_valid():
+        if not allowed(request, PhoneVerified):
+            form.add_error(None, _("Verify your phone number before moving money."))
+        else:
+            names = {"first_name": form.cleaned_data["first_name"], "last_name": form.cleaned_data["last_name"]}
+
+            def execute() -> StoredResponse:
+                row = virtual_account_open(user=request.user, **names)
+                return StoredResponse(201, {"id": str(row.public_id)}, {})
+
+            if _run(request, form, path="/wallet/bank-account", body=names, execute=execute) is not None:
+                return redirect("portal:bank-account")
+    return page(request, "portal/money/bank_account.html", {"form": form, "account": account,
+                                                            "available": available},
                 status=400 if form.errors else 200)

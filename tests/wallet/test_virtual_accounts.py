@@ -245,3 +245,23 @@ def test_racing_duplicate_webhooks_credit_once(live_db, paystack):
         assert JournalEntry.objects.filter(reference=f"paystack:dva_{txn['reference']}").count() == 1
         assert WebhookEvent.objects.filter(provider="paystack", subject=f"dva_{txn['reference']}").count() == 1
     assert_books_balance("ng")
+
+
+@pytest.mark.django_db
+def test_portal_page_shows_and_opens_the_account(ng_gateways):
+    import re
+
+    from tests.portal.test_ops_pages import quick_login
+
+    user = new_customer()
+    page = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", user)
+    blank = page.get("/wallet/bank-account").content.decode()
+    assert "Get my account number" in blank
+    key = re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', blank).group(1)
+    answer = page.post("/wallet/bank-account", {"first_name": "Ada", "last_name": "Obi", "idempotency_key": key})
+    assert answer.status_code == 302
+    shown = page.get("/wallet/bank-account").content.decode()
+    with schema_context("ng"):
+        number = VirtualAccount.objects.get(user=user).account_number
+    assert f"data-account-number>{number}<" in shown and "Wema Bank" in shown
+    assert "/wallet/bank-account" in page.get("/wallet/fund").content.decode()
