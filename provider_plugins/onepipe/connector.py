@@ -115,10 +115,12 @@ class OnePipeConnector:
         body = answer.body
         if not isinstance(body, dict) or not isinstance(body.get("status"), str):
             raise ProviderProtocolError("unexpected OnePipe answer", raw={"status": answer.status})
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        raw_data = body.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        raw_error = data.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
         message = str(error.get("message") or body.get("message") or "")
-        return body["status"], data, message
+        return str(body["status"]), data, message
 
     @staticmethod
     def _provider_response(data: dict[str, Any]) -> dict[str, Any]:

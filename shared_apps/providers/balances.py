@@ -42,7 +42,7 @@ def _balance_connector(provider: Provider):
             continue
         seen.add(connector_class)
         config = provider_config(provider=provider)
-        takes_config = "config" in inspect.signature(connector_class.__init__).parameters
+        takes_config = "config" in inspect.signature(connector_class).parameters
         return (connector_class(config) if takes_config else connector_class()), config
     return None
 

@@ -80,12 +80,12 @@ def _new_reference(prefix: str) -> str:
 
 class UnknownCustomer(NotFound):
     code = "unknown_customer"
-    message = "No customer of this site has that phone number."
+    message: Any = "No customer of this site has that phone number."
 
 
 class InvalidWithdrawalCode(ApiError):
     code = "invalid_withdrawal_code"
-    message = "This code, phone number and amount do not match an active withdrawal code."
+    message: Any = "This code, phone number and amount do not match an active withdrawal code."
 
 
 # --- who -------------------------------------------------------------------------------------------------
