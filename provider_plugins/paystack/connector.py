@@ -343,6 +343,24 @@ class PaystackConnector:
         if answer.status >= 400:
             raise ProviderFault(self._message(answer) or "requery refused", provider_code=str(answer.status))
 
+    def list_virtual_accounts(self, *, config: ProviderConfig, customer_id: str) -> list[VirtualAccount]:
+        """``GET /dedicated_account?customer=<id>&active=true``."""
+        answer = self._call(config, "GET", "/dedicated_account", params={"customer": customer_id, "active": "true"})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "list refused", provider_code=str(answer.status))
+        return [self._virtual_account(row) for row in self._data(answer)]
+
+    def virtual_account_payment_references(self, *, config: ProviderConfig, customer_id: str,
+                                           per_page: int = 50) -> list[str]:
+        """References of the customer's latest successful transfers into dedicated accounts
+        (``GET /transaction?customer=<id>&status=success``): a fallback when a webhook never came."""
+        answer = self._call(config, "GET", "/transaction", params={"customer": customer_id, "status": "success",
+                                                                    "perPage": per_page})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "list refused", provider_code=str(answer.status))
+        return [str(row["reference"]) for row in self._data(answer)
+                if isinstance(row, dict) and row.get("channel") == DEDICATED_CHANNEL and row.get("reference")]
+
     def verify_virtual_account_payment(self, *, config: ProviderConfig, reference: str) -> VirtualAccountPayment:
         verification = self.verify(config=config, reference=reference)
         data = verification.raw or {}

@@ -206,6 +206,15 @@ def bank_account(request):
     except VirtualAccountsUnavailable:
         available = False
     account = virtual_account_of(user=request.user)
+    if request.method == "POST" and request.POST.get("action") == "check" and account is not None:
+        from django.contrib import messages
+
+        from tenant_apps.wallet.virtual_accounts import virtual_account_sync
+
+        credited = virtual_account_sync(account=account)
+        messages.success(request, _("%(count)s transfer(s) credited.") % {"count": len(credited)} if credited
+                         else _("Nothing new yet. Transfers usually arrive within minutes."))
+        return redirect("portal:bank-account")
     form = _fresh(BankAccountForm, request.POST or None)
     if request.method == "POST" and available and form.is_valid():
         if not allowed(request, PhoneVerified):

@@ -265,18 +265,22 @@ class VirtualAccountView(APIView):
 
 
 class VirtualAccountRequeryView(APIView):
-    """POST /api/wallet/virtual-account/requery: "I sent money, it has not arrived": the gateway checks the bank
-    and notifies what it finds (credited through the webhook, verified, once)."""
+    """POST /api/wallet/virtual-account/requery: "I sent money, it has not arrived": the gateway's successful transfers
+    into my account that were never notified are verified and credited now (``credited``), and the gateway checks
+    the bank for newer ones (notified, then credited through the webhook; always verified, once)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={202: VirtualAccountSerializer})
     def post(self, request):
-        from .virtual_accounts import virtual_account_for_api, virtual_account_requery
+        from .virtual_accounts import virtual_account_for_api, virtual_account_requery, virtual_account_sync
 
         account = virtual_account_for_api(user=request.user)
-        virtual_account_requery(account=account)
-        return Response(VirtualAccountSerializer(account).data, status=status.HTTP_202_ACCEPTED)
+        credited = virtual_account_sync(account=account)  # transfers the gateway has but never notified
+        virtual_account_requery(account=account)  # and a bank check for the ones it has not seen yet
+        return Response({**VirtualAccountSerializer(account).data,
+                         "credited": [FundingIntentSerializer(intent).data for intent in credited]},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class TransfersView(APIView):

@@ -154,6 +154,37 @@ def virtual_account_requery(*, account: VirtualAccount) -> None:
         raise GatewayError("The bank could not be reached; try again in a moment.") from None
 
 
+def virtual_account_sync(*, account: VirtualAccount) -> list[FundingIntent]:
+    """Credit transfers whose notification never came: list the customer's successful transfers at the gateway,
+    verify each, apply it once (the same path as a webhook, without an event). Never raises for gateway trouble."""
+    from shared_apps.providers.models import Provider
+
+    if not account.provider_customer_id or not Provider.objects.filter(pk=account.provider_id).exists():
+        return []
+    gateway = gateway_by_provider_id(provider_id=account.provider_id, capability=Capability.PAYMENTS)
+    if not hasattr(gateway.connector, "virtual_account_payment_references"):
+        return []
+    try:
+        references = gateway.connector.virtual_account_payment_references(
+            config=gateway.config, customer_id=account.provider_customer_id)
+    except ProviderError as exc:
+        logger.warning("dedicated account sync failed", extra={"provider": account.gateway, "code": exc.code})
+        return []
+    known = set(FundingIntent.objects.filter(virtual_account=account, status__in=FUNDING_FINAL)
+                .values_list("provider_reference", flat=True))
+    applied = []
+    for reference in references:
+        if reference in known:
+            continue
+        payment = gateway.connector.verify_virtual_account_payment(config=gateway.config, reference=reference)
+        if payment.status is OutcomeStatus.PENDING:
+            continue
+        intent = virtual_account_apply_payment(account=account, payment=payment)
+        if intent is not None:
+            applied.append(intent)
+    return applied
+
+
 # --- notifications ---------------------------------------------------------------------------------------
 
 def _account_for(key: str, customer_code: str) -> VirtualAccount | None:

@@ -265,3 +265,26 @@ def test_portal_page_shows_and_opens_the_account(ng_gateways):
         number = VirtualAccount.objects.get(user=user).account_number
     assert f"data-account-number>{number}<" in shown and "Wema Bank" in shown
     assert "/wallet/bank-account" in page.get("/wallet/fund").content.decode()
+
+
+@pytest.mark.django_db
+def test_transfers_never_notified_are_found_verified_and_credited_once(ng_gateways):
+    """The demo simulators (and a lost webhook) notify nothing: asking again lists the customer's transfers at
+    Paystack, verifies each and credits it once."""
+    paystack = ng_gateways["paystack"]
+    user = new_customer()
+    number = open_account(user)["account_number"]
+    first = paystack.bank_transfer(account_number=number, amount=30_000, notify=False)
+    paystack.bank_transfer(account_number=number, amount=20_000, notify=False)
+    answer = client_for(user).post("/api/wallet/virtual-account/requery")
+    assert answer.status_code == 202 and len(answer.json()["credited"]) == 2
+    assert balance_of(user) == 50_000
+    assert client_for(user).post("/api/wallet/virtual-account/requery").json()["credited"] == []
+    from tests.portal.test_ops_pages import quick_login
+
+    page = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", user)
+    paystack.bank_transfer(account_number=number, amount=5_000, notify=False)
+    assert page.post("/wallet/bank-account", {"action": "check"}).status_code == 302
+    assert balance_of(user) == 55_000 and len(credits(user)) == 3
+    assert first["reference"] in {intent.provider_reference for intent in credits(user)}
+    assert_books_balance("ng")
