@@ -223,8 +223,18 @@ def test_open_account_errors(ng_gateways, flutterwave):
         assert not VirtualAccount.objects.filter(user=user).exists()  # rolled back
 
 
-def test_racing_duplicate_webhooks_credit_once(live_db, paystack):
-    register_gateway(country="NG", key="paystack", url=paystack.url)
+@pytest.fixture
+def committed_paystack_row(live_db, paystack):
+    """A committed NG registry row on this test's simulator, removed afterwards (a row left pointing at a stopped
+    simulator would answer later tests' calls with 502)."""
+    from shared_apps.providers.models import Provider
+
+    row = register_gateway(country="NG", key="paystack", url=paystack.url)
+    yield row
+    Provider.objects.filter(pk=row.pk).delete()
+
+
+def test_racing_duplicate_webhooks_credit_once(committed_paystack_row, paystack):
     user = new_customer()
     number = open_account(user)["account_number"]
     paystack.set_fault("duplicate_webhook", duplicates=2)
