@@ -47,6 +47,15 @@ def mobile_money(key: str, *, funding: bool = True, payout: bool = True) -> Rail
     return Rail(key, "mobile_money", funding=funding, payout=payout)
 
 
+def bank_payout(key: str) -> Rail:
+    """A transfer out to a bank account (name enquiry, then send)."""
+    return Rail(key, "bank_transfer", funding=False, payout=True)
+
+
+# Cash handed to an agent (tenant_apps.cash): in and out, in every country, no provider needed.
+AGENT_RAIL = Rail("agent", "agent", funding=True, payout=True)
+
+
 class CountryAdapter:
     code: ClassVar[str]  # ISO 3166-1 alpha-2
     name: ClassVar[str]  # English name; see local_name() for other languages
@@ -82,11 +91,12 @@ class CountryAdapter:
         """The rails in use: the declared ones, narrowed (and ordered) by a gateway override; rails
         without a provider (agent) are always kept. An overridden key the adapter does not declare is
         listed as funding only (a deployment's own gateway)."""
+        agent = [rail for rail in self.rails if rail.kind == "agent"] or [AGENT_RAIL]
         if self._gateways_override is None:
-            return list(self.rails)
+            return [rail for rail in self.rails if rail.kind != "agent"] + agent
         declared = {rail.key: rail for rail in self.rails}
         chosen = [declared.get(key) or Rail(key, "other") for key in self._gateways_override]
-        return chosen + [rail for rail in self.rails if rail.kind == "agent"]
+        return chosen + agent
 
     # ----- identity -------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ from provider_plugins.interfaces.plugin import Plugin
 
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
+    "africastalking": "provider_plugins.africastalking",
     "aggregator": "provider_plugins.aggregator",
     "airtel_money": "provider_plugins.airtel_money",
     "cinetpay": "provider_plugins.cinetpay",
@@ -20,6 +21,7 @@ PLUGINS: dict[str, str] = {
     "kyc_verifier": "provider_plugins.kyc_verifier",
     "mtn": "provider_plugins.mtn",
     "mtn_momo": "provider_plugins.mtn_momo",
+    "onepipe": "provider_plugins.onepipe",
     "orange_money": "provider_plugins.orange_money",
     "paystack": "provider_plugins.paystack",
     "sms_gateway": "provider_plugins.sms_gateway",

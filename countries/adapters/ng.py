@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from countries.base import CountryAdapter, card, mobile_money
+from countries.base import CountryAdapter, bank_payout, card, mobile_money
 from countries.kyc import KycScheme, tier
 
 MINOR = 2
@@ -34,7 +34,8 @@ class Nigeria(CountryAdapter):
         tier(3, _("Tier 3"), single=5_000_000, daily=5_000_000, requires=("phone", "nin", "bvn", "address"),
              minor_unit=MINOR),
     ]
-    rails = [card("paystack"), card("flutterwave"), mobile_money("airtel_money"), mobile_money("mtn_momo")]
+    rails = [card("paystack"), card("flutterwave"), mobile_money("airtel_money"), mobile_money("mtn_momo"),
+             bank_payout("onepipe")]
     vat_rate_bps = 750
 
 

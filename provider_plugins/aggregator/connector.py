@@ -47,6 +47,7 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 
 from .protocol import (
@@ -124,6 +125,19 @@ class AggregatorConnector:
         if answer.status_code == 404:
             raise ProductUnavailable(message or "not found", provider_code=code)
         raise UserFixableError(message or "the aggregator refused the request", provider_code=code)
+
+    # --- our balance at the aggregator -------------------------------------------------
+    def balance(self, *, config: ProviderConfig | None = None) -> list[ProviderBalance]:
+        """``GET /accounts/balance`` -> ``{"balance": 550.75, "currencyCode": "USD", "currencyName", "updatedAt"}``."""
+        body = self._get_json("accounts/balance")
+        if not isinstance(body, dict) or "balance" not in body or not body.get("currencyCode"):
+            raise ProviderProtocolError("the aggregator answered a balance without balance/currencyCode")
+        currency = str(body["currencyCode"]).upper()
+        try:
+            amount = to_minor(body["balance"], currency)
+        except ValueError:
+            raise ProviderProtocolError(f"unreadable balance in {currency}") from None
+        return [ProviderBalance(currency=currency, amount_minor=amount, raw=body)]
 
     # --- operators -------------------------------------------------------------------
     def detect_operator(self, phone: str, country: str) -> dict:

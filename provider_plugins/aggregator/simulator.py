@@ -80,12 +80,16 @@ class Topup:
     fault: FaultMode = FaultMode.NONE
 
 
+CURRENCY_NAMES = {"USD": "US Dollar", "NGN": "Nigerian Naira", "GHS": "Ghanaian Cedi", "XOF": "CFA Franc BCEAO"}
+
+
 class AggregatorSimulator(SimulatorServer):
     name = "aggregator"
 
     def __init__(self, *, credentials: dict[str, str] | None = None, token_ttl_seconds: int = 3600,
-                 balance: float = 1_000_000.0, **kwargs) -> None:
+                 balance: float = 1_000_000.0, balance_currency: str = "USD", **kwargs) -> None:
         super().__init__(**kwargs)
+        self.balance_currency = balance_currency
         self.credentials = dict(credentials or DEFAULT_CREDENTIALS)
         self.token_ttl_seconds = token_ttl_seconds
         self.balance = balance
@@ -190,6 +194,11 @@ class AggregatorSimulator(SimulatorServer):
                 return self._error(404, "COULD_NOT_AUTO_DETECT_OPERATOR",
                                    "Could not auto detect operator for given phone number", request.path)
             return Response(200, self._operator_json(op))
+        if request.method == "GET" and request.path == "/accounts/balance":
+            with self._state_lock:  # Reloadly: GET /accounts/balance
+                return Response(200, {"balance": round(self.balance, 2), "currencyCode": self.balance_currency,
+                                      "currencyName": CURRENCY_NAMES.get(self.balance_currency, self.balance_currency),
+                                      "updatedAt": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())})
         if request.method == "POST" and request.path == "/topups":
             return self._topup(request)
         if request.method == "GET" and request.path == "/topups/reports/transactions":

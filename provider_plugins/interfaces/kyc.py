@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .common import ProviderConfig
 
@@ -45,6 +45,7 @@ class KycCheckResult:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+@runtime_checkable
 class KycVerifierConnector(Protocol):
     def supports(self, *, country: str, scheme: str) -> bool: ...
 

@@ -1,5 +1,8 @@
-"""Paystack (api.paystack.co): checkout, verification, signed webhooks and bank transfers.
+"""Paystack (api.paystack.co): checkout, verification, signed webhooks, bank transfers, dedicated accounts.
 
+API reference: https://paystack.com/docs/api/ (transactions, transfers, customers,
+dedicated virtual accounts, balance); webhooks: https://paystack.com/docs/payments/webhooks/;
+dedicated virtual accounts: https://paystack.com/docs/payments/dedicated-virtual-accounts/.
 Credentials: ``secret_key`` (API bearer token and the webhook HMAC key).
 Amounts are integer minor units on the wire (kobo, pesewas), like ours.
 """
@@ -14,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
     DuplicateRequest,
     InvalidAmount,
@@ -41,8 +45,16 @@ from provider_plugins.interfaces.payouts import (
     TransferRequest,
     TransferResult,
 )
+from provider_plugins.interfaces.virtual_accounts import (
+    VirtualAccount,
+    VirtualAccountEvent,
+    VirtualAccountPayment,
+    VirtualAccountRequest,
+)
 
 SIGNATURE_HEADER = "x-paystack-signature"
+DEDICATED_CHANNEL = "dedicated_nuban"  # a bank transfer into a dedicated virtual account
+DEFAULT_DVA_BANK = "wema-bank"
 COUNTRY_NAMES = {"NG": "nigeria", "GH": "ghana", "ZA": "south africa", "KE": "kenya", "CI": "cote d'ivoire"}
 RECIPIENT_TYPES = {"NGN": "nuban", "GHS": "ghipss", "ZAR": "basa", "KES": "kepss"}
 
@@ -99,11 +111,19 @@ class PaystackConnector:
 
     @staticmethod
     def classify_webhook(raw_body: bytes) -> str:
-        """Unauthenticated peek to route a webhook: ``payment``, ``transfer`` or ``other``."""
+        """Unauthenticated peek to route a webhook: ``payment``, ``transfer``, ``virtual_account`` or ``other``.
+
+        ``virtual_account``: ``dedicatedaccount.*`` events and charges whose channel is ``dedicated_nuban``
+        (a bank transfer into a dedicated account). Every parser authenticates again.
+        """
         try:
-            event = str(json.loads(raw_body).get("event", ""))
-        except (ValueError, AttributeError):
+            payload = json.loads(raw_body)
+            event = str(payload.get("event", ""))
+            channel = str((payload.get("data") or {}).get("channel") or "")
+        except (ValueError, AttributeError, TypeError):
             return "other"
+        if event.startswith("dedicatedaccount.") or (event.startswith("charge.") and channel == DEDICATED_CHANNEL):
+            return "virtual_account"
         return "payment" if event.startswith("charge.") else "transfer" if event.startswith("transfer.") else "other"
 
     # -- payments ----------------------------------------------------------------
@@ -257,3 +277,124 @@ class PaystackConnector:
                              reference=result.reference, provider_reference=result.provider_reference,
                              amount_minor=result.amount_minor, currency=result.currency,
                              reversed=event == "transfer.reversed", raw=payload)
+
+    # -- our balance at Paystack -------------------------------------------------
+    def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
+        """``GET /balance``: one line per currency, in minor units."""
+        answer = self._call(config, "GET", "/balance")
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "balance refused", provider_code=str(answer.status))
+        return [ProviderBalance(currency=str(row["currency"]), amount_minor=int(row["balance"]), raw=row)
+                for row in self._data(answer)]
+
+    # -- dedicated virtual accounts ----------------------------------------------
+    def _customer_code(self, request: VirtualAccountRequest, config: ProviderConfig) -> str:
+        body = {"email": request.email, "first_name": request.first_name, "last_name": request.last_name,
+                "phone": request.phone, "metadata": {"nexustop_customer": request.reference}}
+        answer = self._call(config, "POST", "/customer", json_body=body)
+        if answer.status >= 400:
+            message = self._message(answer)
+            if answer.status in (400, 422):
+                raise UserFixableError(message or "customer refused", code="invalid_customer_details",
+                                       provider_code=str(answer.status))
+            raise ProviderFault(message or "customer refused", provider_code=str(answer.status))
+        return str(self._data(answer)["customer_code"])
+
+    @staticmethod
+    def _virtual_account(data: dict[str, Any], customer_code: str = "") -> VirtualAccount:
+        bank = data.get("bank") or {}
+        customer = data.get("customer") or {}
+        return VirtualAccount(
+            provider_account_id=str(data.get("id", "")),
+            customer_code=str(customer.get("customer_code") or customer_code),
+            account_number=str(data.get("account_number") or ""),
+            account_name=str(data.get("account_name") or ""),
+            bank_name=str(bank.get("name") or ""), bank_slug=str(bank.get("slug") or ""),
+            currency=str(data.get("currency") or "NGN"), active=bool(data.get("active", True)),
+            assigned=bool(data.get("assigned", True)), provider_customer_id=str(customer.get("id") or ""), raw=data)
+
+    def open_virtual_account(self, request: VirtualAccountRequest, *, config: ProviderConfig) -> VirtualAccount:
+        """``POST /customer`` (Paystack returns the existing customer for a known email), then
+        ``POST /dedicated_account``. Nothing moves money: faults are raised."""
+        customer_code = self._customer_code(request, config)
+        body = {"customer": customer_code,
+                "preferred_bank": request.preferred_bank or config.options.get("dva_bank", DEFAULT_DVA_BANK),
+                "first_name": request.first_name, "last_name": request.last_name, "phone": request.phone}
+        answer = self._call(config, "POST", "/dedicated_account", json_body=body)
+        if answer.status >= 400:
+            message = self._message(answer)
+            if answer.status in (400, 422):
+                raise UserFixableError(message or "dedicated account refused", code="virtual_account_refused",
+                                       provider_code=str(answer.status))
+            raise ProviderFault(message or "dedicated account refused", provider_code=str(answer.status))
+        return self._virtual_account(self._data(answer), customer_code)
+
+    def fetch_virtual_account(self, *, config: ProviderConfig, provider_account_id: str) -> VirtualAccount:
+        answer = self._call(config, "GET", f"/dedicated_account/{int(provider_account_id)}")
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "not found", provider_code=str(answer.status))
+        return self._virtual_account(self._data(answer))
+
+    def requery_virtual_account(self, *, config: ProviderConfig, account_number: str, bank_slug: str) -> None:
+        """``GET /dedicated_account/requery``: Paystack checks the bank for transfers it has not notified yet
+        and sends their webhooks (the answer carries no transactions)."""
+        answer = self._call(config, "GET", "/dedicated_account/requery",
+                            params={"account_number": account_number, "provider_slug": bank_slug})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "requery refused", provider_code=str(answer.status))
+
+    def list_virtual_accounts(self, *, config: ProviderConfig, customer_id: str) -> list[VirtualAccount]:
+        """``GET /dedicated_account?customer=<id>&active=true``."""
+        answer = self._call(config, "GET", "/dedicated_account", params={"customer": customer_id, "active": "true"})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "list refused", provider_code=str(answer.status))
+        return [self._virtual_account(row) for row in self._data(answer)]
+
+    def virtual_account_payment_references(self, *, config: ProviderConfig, customer_id: str,
+                                           per_page: int = 50) -> list[str]:
+        """References of the customer's latest successful transfers into dedicated accounts
+        (``GET /transaction?customer=<id>&status=success``): a fallback when a webhook never came."""
+        answer = self._call(config, "GET", "/transaction", params={"customer": customer_id, "status": "success",
+                                                                    "perPage": per_page})
+        if answer.status >= 400:
+            raise ProviderFault(self._message(answer) or "list refused", provider_code=str(answer.status))
+        return [str(row["reference"]) for row in self._data(answer)
+                if isinstance(row, dict) and row.get("channel") == DEDICATED_CHANNEL and row.get("reference")]
+
+    def verify_virtual_account_payment(self, *, config: ProviderConfig, reference: str) -> VirtualAccountPayment:
+        verification = self.verify(config=config, reference=reference)
+        data = verification.raw or {}
+        authorization = data.get("authorization") or {}
+        customer = data.get("customer") or {}
+        status = verification.status
+        if status is OutcomeStatus.SUCCESS and verification.channel != DEDICATED_CHANNEL:
+            status = OutcomeStatus.FAILED  # paid, but not by a transfer into a dedicated account: not ours to credit
+        return VirtualAccountPayment(
+            status=status, reference=verification.reference or reference, amount_minor=verification.amount_minor,
+            currency=verification.currency, customer_code=str(customer.get("customer_code") or ""),
+            account_number=str(authorization.get("receiver_bank_account_number") or ""),
+            provider_id=verification.provider_id, channel=verification.channel,
+            sender_name=str(authorization.get("sender_name") or ""),
+            sender_bank=str(authorization.get("sender_bank") or ""), paid_at=verification.paid_at,
+            provider_status=verification.provider_status, raw=data)
+
+    def parse_virtual_account_event(self, headers: Mapping[str, str], raw_body: bytes, *,
+                                    config: ProviderConfig) -> VirtualAccountEvent | None:
+        payload = self._verify_signature(headers, raw_body, config)
+        event, data = str(payload.get("event", "")), payload["data"]
+        customer_code = str((data.get("customer") or {}).get("customer_code") or "")
+        if event in ("dedicatedaccount.assign.success", "dedicatedaccount.assign.failed"):
+            account_data = data.get("dedicated_account") or None
+            account = self._virtual_account({**account_data, "customer": data.get("customer") or {}}) \
+                if isinstance(account_data, dict) else None
+            ident = account.provider_account_id if account else customer_code
+            kind = "assigned" if event.endswith(".success") and account else "assign_failed"
+            return VirtualAccountEvent(event_id=f"{event}:{ident}", kind=kind, customer_code=customer_code,
+                                       account=account, raw=payload)
+        if event.startswith("charge.") and str(data.get("channel") or "") == DEDICATED_CHANNEL:
+            amount = data.get("amount")
+            return VirtualAccountEvent(event_id=f"{event}:{data.get('id', '')}", kind="payment",
+                                       customer_code=customer_code, reference=str(data.get("reference") or ""),
+                                       amount_minor=int(amount) if isinstance(amount, int) else None,
+                                       currency=str(data.get("currency") or ""), raw=payload)
+        return None

@@ -53,6 +53,7 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 
 from . import protocol as p
@@ -90,6 +91,15 @@ class VTPassConnector:
 
     def _post(self, path: str, payload: dict, *, write: bool) -> HttpAnswer:
         return send(self.config, "POST", path, write=write, json_body=payload, headers=self._headers("POST"))
+
+    # --- our wallet at VTPass --------------------------------------------------------
+    def balance(self, *, config: ProviderConfig | None = None) -> list[ProviderBalance]:
+        """``GET /api/balance`` -> ``{"code": 1, "contents": {"balance": 1000.5}}`` (naira, as a number)."""
+        body = self._get("/api/balance", {})
+        contents = body.get("contents") if isinstance(body.get("contents"), dict) else {}
+        if "balance" not in contents:
+            raise ProviderProtocolError("VTPass answered a balance without contents.balance")
+        return [ProviderBalance(currency="NGN", amount_minor=to_minor(contents["balance"], "NGN"), raw=contents)]
 
     # --- top-up ----------------------------------------------------------------------
     def airtime(self, request: AirtimeTopupRequest) -> BillPaymentResult:

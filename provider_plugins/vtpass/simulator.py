@@ -190,11 +190,18 @@ class VTPassSimulator(SimulatorServer):
             ("POST", "/api/merchant-verify"): self._verify,
             ("POST", "/api/pay"): self._pay,
             ("POST", "/api/requery"): self._requery,
+            ("GET", "/api/balance"): self._balance,
         }
         handler = handlers.get((request.method, request.path))
         if handler is None:
             return Response(404, {"code": "404", "response_description": "NOT FOUND"})
         return handler(request)
+
+    def _balance(self, request: Request) -> Response:
+        """``GET /api/balance`` (api-key + public-key): ``{"code": 1, "contents": {"balance": <naira>}}``."""
+        with self._state_lock:
+            naira = from_minor(self.balance_minor, "NGN")
+        return Response(200, {"code": 1, "contents": {"balance": float(naira)}})
 
     @staticmethod
     def _code(code: str, **extra) -> Response:

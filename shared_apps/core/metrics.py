@@ -71,6 +71,20 @@ QUEUE_DEPTH = Gauge(
 )
 
 
+PROVIDER_BALANCE = Gauge(
+    "nexustop_provider_balance_minor",
+    "Our balance at a provider (minor units), by provider plugin, country and currency; refreshed by the check.",
+    ["provider", "country", "currency"],
+    multiprocess_mode="mostrecent",
+)
+PROVIDER_BALANCE_LOW = Gauge(
+    "nexustop_provider_balance_low",
+    "1 when our balance at a provider is below its threshold (purchases and payouts will start failing).",
+    ["provider", "country", "currency"],
+    multiprocess_mode="mostrecent",
+)
+
+
 # --- helpers other apps call ----------------------------------------------------
 def record_purchase(*, status: str, provider: str) -> None:
     """Count a purchase reaching ``status`` (one of PURCHASE_STATUSES)."""
@@ -91,6 +105,12 @@ def time_provider_call(*, provider: str, operation: str) -> Iterator[None]:
         yield
     finally:
         observe_provider_latency(provider=provider, operation=operation, seconds=time.perf_counter() - started)
+
+
+def record_provider_balance(*, provider: str, country: str, currency: str, amount_minor: int, low: bool) -> None:
+    """``provider`` is a plugin key (bounded), never a registry id."""
+    PROVIDER_BALANCE.labels(provider=provider, country=country, currency=currency).set(amount_minor)
+    PROVIDER_BALANCE_LOW.labels(provider=provider, country=country, currency=currency).set(1 if low else 0)
 
 
 def record_ledger_postings(*, currency: str, count: int = 1) -> None:

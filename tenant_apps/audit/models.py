@@ -27,6 +27,11 @@ class AuditAction(models.TextChoices):
     KYC_CHECKED = "kyc_checked", _("KYC number checked by the verifier")
     KYC_APPROVED = "kyc_approved", _("KYC approved")
     KYC_REJECTED = "kyc_rejected", _("KYC rejected")
+    CASH_IN = "cash_in", _("Agent cash-in")
+    CASH_OUT = "cash_out", _("Agent cash-out")
+    CASH_CANCELLED = "cash_cancelled", _("Cash-in or withdrawal code cancelled / expired")
+    CASH_CONFIRMATION_FAILED = "cash_confirmation_failed", _("Wrong cash confirmation or withdrawal code")
+    WITHDRAWAL_CODE_CREATED = "withdrawal_code_created", _("Withdrawal code created")
 
 
 class AuditEvent(models.Model):

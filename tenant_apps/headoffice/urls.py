@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/tenants/<slug:schema>", views.tenant_detail, name="tenant"),
     path("console/tenants/<slug:schema>/status", views.tenant_status, name="tenant-status"),
     path("console/providers", views.providers, name="providers"),
+    path("console/providers/balances", views.provider_balances, name="provider-balances"),
     path("console/providers/<int:pk>", views.provider_edit, name="provider"),
     path("console/audit", views.audit, name="audit"),
     path("console/catalog", console_extra.catalog, name="catalog"),

@@ -169,6 +169,14 @@ def providers(request):
 
 
 @console_requires(IsHeadOffice)
+def provider_balances(request):
+    """Our balance at every provider that has a balance enquiry (asked now; lows are logged and exported)."""
+    from shared_apps.providers.balances import provider_balances as read_balances
+
+    return page(request, "headoffice/provider_balances.html", {"lines": read_balances()})
+
+
+@console_requires(IsHeadOffice)
 @require_http_methods(["GET", "POST"])
 def provider_edit(request, pk):
     provider = get_object_or_404(Provider, pk=pk)

@@ -106,7 +106,17 @@ def kyc_submit(*, user: User, scheme: str, number: str, documents: list[Uploaded
     return submission
 
 
-def _verifier() -> tuple[Any, ProviderConfig] | None:
+def _verifier(*, country: str = "", scheme: str = "") -> tuple[Any, ProviderConfig] | None:
+    """The number checker for (country, scheme): a KYC provider of the registry for the country that supports
+    the scheme (e.g. OnePipe's BVN lookup in Nigeria), else the deployment's verifier (``KYC_VERIFIER``)."""
+    if country and scheme:
+        from shared_apps.providers.selectors import providers_for
+        from shared_apps.providers.services import provider_config, provider_plugin
+
+        for provider in providers_for(country=country, capability=Capability.KYC.value):
+            connector = provider_plugin(provider=provider).connector(Capability.KYC)()
+            if connector.supports(country=country, scheme=scheme):
+                return connector, provider_config(provider=provider)
     conf = settings.KYC_VERIFIER
     if not conf.get("ENABLED"):
         return None
@@ -123,11 +133,13 @@ def kyc_verify_number(*, submission: KycSubmission, request: Any = None) -> KycS
     ``no_match`` rejects the submission automatically; ``match`` leaves it for an
     operator; anything unclear stays ``pending`` to be checked again.
     """
-    verifier = _verifier()
-    if verifier is None or submission.status != KycStatus.PENDING:
+    if submission.status != KycStatus.PENDING:
+        return submission
+    country = current_country()
+    verifier = _verifier(country=country, scheme=submission.scheme)
+    if verifier is None:
         return submission
     connector, config = verifier
-    country = current_country()
     if not connector.supports(country=country, scheme=submission.scheme):
         return submission
     check = KycCheckRequest(country=country, scheme=submission.scheme,

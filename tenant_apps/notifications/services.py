@@ -18,14 +18,40 @@ from .models import SmsMessage, SmsStatus
 logger = logging.getLogger(__name__)
 
 
+def _registry_sms() -> tuple[str, SmsConnector, ProviderConfig] | None:
+    """A registry row with capability ``sms`` for the tenant's country (e.g. Africa's Talking), if any."""
+    from django.db import connection
+
+    country = getattr(getattr(connection, "tenant", None), "country", "")
+    if not country or getattr(connection, "schema_name", "public") == "public":
+        return None
+    from shared_apps.providers.selectors import providers_for
+    from shared_apps.providers.services import provider_config, provider_plugin
+
+    provider = providers_for(country=country, capability=Capability.SMS.value).first()
+    if provider is None:
+        return None
+    config = provider_config(provider=provider, extra_options={
+        "sender_id": (provider.options or {}).get("sender_id") or settings.SMS_GATEWAY.get("SENDER_ID", "NexusTop")})
+    return provider.plugin_key, provider_plugin(provider=provider).connector(Capability.SMS)(), config
+
+
 def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
-    """The configured plugin (by name, never a static import of a provider) and its config."""
+    """The SMS plugin (by name, never a static import of a provider) and its config: the country's registry row
+    with capability ``sms`` when there is one, else ``SMS_GATEWAY`` (``PLUGIN``: ``sms_gateway`` (Termii-shaped)
+    or ``africastalking``; ``USERNAME`` is Africa's Talking's account name)."""
+    found = _registry_sms()
+    if found is not None:
+        return found
     conf = settings.SMS_GATEWAY
     name = conf["PLUGIN"]
     plugin = get_plugin(name)
+    credentials = {"api_key": conf["API_KEY"]}
+    if conf.get("USERNAME"):
+        credentials["username"] = conf["USERNAME"]
     config = ProviderConfig(
         base_url=conf["BASE_URL"],
-        credentials={"api_key": conf["API_KEY"]},
+        credentials=credentials,
         timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)),
         options={"sender_id": conf.get("SENDER_ID", "NexusTop")},
     )

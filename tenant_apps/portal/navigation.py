@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.accounts.permissions import (
     IsAgent,
+    IsCustomer,
     IsOperatorAdmin,
     IsOperatorFinance,
     IsOperatorStaff,
@@ -46,12 +47,15 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:history", _("History"), (IsTenantUser,), "customer"),
     NavItem("portal:transfers", _("Send money"), (IsTenantUser,), "customer"),
     NavItem("portal:cash-out", _("Cash out"), (IsTenantUser,), "customer"),
+    NavItem("portal:withdraw", _("Withdraw cash"), (IsCustomer,), "customer"),
     NavItem("portal:subscriptions", _("Subscriptions"), (IsTenantUser,), "customer"),
 ]
 
 # --- agent portal and operator back office pages (tenant_apps/portal/agent.py, backoffice_*.py) ---
 NAV_ITEMS[-1:-1] = [
     NavItem("portal:agent-sell", _("Sell"), (IsAgent,), "agent"),
+    NavItem("portal:agent-cash-in", _("Cash-in"), (IsAgent,), "agent"),
+    NavItem("portal:agent-cash-out", _("Cash-out"), (IsAgent,), "agent"),
     NavItem("portal:agent-wallet", _("Agent wallet"), (IsAgent,), "agent"),
     NavItem("portal:agent-team", _("Sub-agents"), (IsAgent,), "agent"),
     NavItem("portal:agent-commissions", _("Commissions"), (IsAgent,), "agent"),

@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from . import agent, backoffice_admin, backoffice_orders, backoffice_reports
+from . import agent, backoffice_admin, backoffice_orders, backoffice_reports, cash
 
 urlpatterns = [
     # agent portal (reseller domains) and the rest of the operator back office
     path("agent/sell", agent.sell, name="agent-sell"),
+    path("agent/cash-in", cash.cash_in, name="agent-cash-in"),
+    path("agent/cash-out", cash.cash_out, name="agent-cash-out"),
+    path("agent/cash/<uuid:public_id>", cash.cash_detail, name="agent-cash"),
+    path("wallet/withdraw", cash.withdraw, name="withdraw"),
+    path("wallet/bank-account", cash.bank_account, name="bank-account"),
     path("agent/sales/<uuid:public_id>", agent.sale, name="agent-sale"),
     path("agent/wallet", agent.wallet, name="agent-wallet"),
     path("agent/team", agent.sub_agents, name="agent-team"),

@@ -10,6 +10,8 @@ from django.conf import settings
 from provider_plugins.airtel_money import simulator as airtel
 from provider_plugins.cinetpay import simulator as cinetpay
 from provider_plugins.mtn_momo import simulator as momo
+from provider_plugins.onepipe.simulator import DEFAULT_API_KEY as ONEPIPE_API_KEY
+from provider_plugins.onepipe.simulator import DEFAULT_SECRET as ONEPIPE_SECRET
 from provider_plugins.simulate import demo_ports
 from provider_plugins.wave import simulator as wave
 from shared_apps.providers.services import provider_register
@@ -31,16 +33,19 @@ GATEWAY_CREDENTIALS = {
     "airtel_money": {"client_id": airtel.DEFAULT_CLIENT_ID, "client_secret": airtel.DEFAULT_CLIENT_SECRET,
                      "pin": airtel.DEFAULT_PIN, "public_key": airtel.simulator_public_key(),
                      "callback_key": airtel.DEFAULT_CALLBACK_KEY},
+    "onepipe": {"api_key": ONEPIPE_API_KEY, "secret": ONEPIPE_SECRET},
 }
 GATEWAY_CAPABILITIES = {"paystack": ["payments", "payouts"], "flutterwave": ["payments", "payouts"],
                         "mtn_momo": ["payments", "payouts"], "orange_money": ["payments"],
                         "wave": ["payments", "payouts"], "cinetpay": ["payments", "payouts"],
-                        "airtel_money": ["payments", "payouts"]}
+                        "airtel_money": ["payments", "payouts"], "onepipe": ["payouts", "kyc"]}
 GATEWAY_NAMES = {"paystack": "Paystack", "flutterwave": "Flutterwave", "mtn_momo": "MTN MoMo",
-                 "orange_money": "Orange Money", "wave": "Wave", "cinetpay": "CinetPay", "airtel_money": "Airtel Money"}
+                 "orange_money": "Orange Money", "wave": "Wave", "cinetpay": "CinetPay", "airtel_money": "Airtel Money",
+                 "onepipe": "OnePipe"}
 # (country, plugin key, options): the gateways each demo country's adapter lists and a simulator exists for.
 DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
     ("NG", "paystack", {}), ("NG", "flutterwave", {}),
+    ("NG", "onepipe", {"auth_provider": "Polaris", "mock_mode": "Inspect"}),
     ("GH", "paystack", {}), ("GH", "flutterwave", {}), ("GH", "mtn_momo", {"target_environment": "sandbox"}),
     ("SN", "orange_money", {"country": "sn", "currency": "XOF"}),
     ("CI", "orange_money", {"country": "ci", "currency": "XOF"}),

@@ -126,7 +126,7 @@ def funding_verify(*, intent: FundingIntent) -> PaymentVerification:
                                             provider_id=intent.provider_reference)
         if gateway.key == "flutterwave" and intent.provider_transaction_id:
             return gateway.connector.verify(config=gateway.config, provider_id=intent.provider_transaction_id)
-        return gateway.connector.verify(config=gateway.config, reference=intent.reference)
+        return gateway.connector.verify(config=gateway.config, reference=intent.gateway_reference)
     except ProviderError as exc:
         return PaymentVerification(OutcomeStatus.PENDING, intent.reference, None, "", provider_status=exc.code)
 
@@ -142,7 +142,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
         if intent.status in FUNDING_FINAL and not (
                 funding_awaits_payment(intent) and verification.status is OutcomeStatus.SUCCESS):
             return intent
-        if verification.reference and verification.reference != intent.reference:
+        if verification.reference and verification.reference != intent.gateway_reference:
             logger.warning("verification for another reference",
                            extra={"intent": intent.reference, "verified": verification.reference})
             return intent

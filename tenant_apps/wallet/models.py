@@ -41,8 +41,60 @@ class FundingPurpose(models.TextChoices):
     RESELLER_FLOAT = "reseller_float", _("The reseller's float")
 
 
+class VirtualAccountStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")  # the provider is still assigning the account number
+    ACTIVE = "active", _("Active")
+    FAILED = "failed", _("Assignment failed")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+class VirtualAccount(models.Model):
+    """A bank account number a gateway dedicated to one user (Paystack dedicated virtual account).
+
+    Found by a notification only through the gateway's own handles (``customer_code``,
+    ``account_number``) *and* the gateway (``gateway``): a callback of one provider never
+    reaches an account opened with another (wallet.virtual_accounts).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="virtual_accounts")
+    gateway = models.CharField(max_length=40)  # plugin key
+    provider_id = models.IntegerField()  # shared_apps.providers.Provider row (public schema)
+    status = models.CharField(max_length=12, choices=VirtualAccountStatus.choices,
+                              default=VirtualAccountStatus.REQUESTED)
+    customer_code = models.CharField(max_length=64, blank=True, default="")  # the gateway's customer handle
+    provider_customer_id = models.CharField(max_length=40, blank=True, default="")
+    provider_account_id = models.CharField(max_length=40, blank=True, default="")
+    account_number = models.CharField(max_length=20, blank=True, default="")
+    account_name = models.CharField(max_length=120, blank=True, default="")
+    bank_name = models.CharField(max_length=120, blank=True, default="")
+    bank_slug = models.CharField(max_length=60, blank=True, default="")
+    currency = models.CharField(max_length=3)
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "gateway"], name="wallet_one_virtual_account_per_gateway"),
+            models.UniqueConstraint(fields=["gateway", "customer_code"], condition=~models.Q(customer_code=""),
+                                    name="wallet_virtual_account_customer_once"),
+        ]
+        # Not unique: a bank recycles the number of a deactivated account. Notifications find accounts by the
+        # gateway's customer code (unique above); the number is only checked against the verification.
+        indexes = [models.Index(fields=["gateway", "account_number"], name="wallet_virtual_account_number")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.bank_name} {self.account_number or '(assigning)'} ({self.status})"
+
+
 class FundingIntent(models.Model):
-    """One attempt to fund a wallet (or a reseller's float) through a gateway; credited at most once."""
+    """One attempt to fund a wallet (or a reseller's float) through a gateway; credited at most once.
+
+    A bank transfer into a dedicated account (``virtual_account`` set) becomes an intent when the
+    gateway notifies it: ``reference`` is ``dva_<the gateway's reference>``, ``provider_reference``
+    the gateway's own, and ``amount_minor`` what the gateway's verification says was sent.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_intents")
@@ -66,6 +118,8 @@ class FundingIntent(models.Model):
     credit_entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     polls = models.PositiveIntegerField(default=0)
+    virtual_account = models.ForeignKey(VirtualAccount, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="payments")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +141,11 @@ class FundingIntent(models.Model):
     @property
     def ledger_reference(self) -> str:
         return f"{self.gateway}:{self.reference}"
+
+    @property
+    def gateway_reference(self) -> str:
+        """The reference the gateway knows this payment by (ours, except for transfers into a dedicated account)."""
+        return self.provider_reference if self.virtual_account_id else self.reference
 
 
 class TransferType(models.TextChoices):

@@ -70,14 +70,15 @@ def ledger_discrepancies() -> list[Discrepancy]:
     return found
 
 
-# Gateway credits: entries posted by funding (reference "<gateway>:fund_<hex>") against verified intents.
+# Gateway credits: entries posted by funding (reference "<gateway>:fund_<hex>", or "<gateway>:dva_<gateway ref>" for a
+# transfer into a dedicated account) against verified intents.
 # A reseller-float intent's credit entry is the reseller side of the float funding (float_funding +amount).
 _CREDIT_WITHOUT_INTENT = r"""
 SELECT e.id, e.reference, COALESCE(SUM(p.amount) FILTER (WHERE a.balance IS NOT NULL), 0), MIN(p.currency)
 FROM ledger_journalentry e
 JOIN ledger_posting p ON p.entry_id = e.id JOIN ledger_account a ON a.id = p.account_id
 LEFT JOIN wallet_fundingintent i ON i.credit_entry_id = e.id
-WHERE e.entry_type = 'funding' AND e.reference ~ '^[a-z_]+:fund_[0-9a-f]+$'
+WHERE e.entry_type = 'funding' AND e.reference ~ '^[a-z_]+:(fund_[0-9a-f]+|dva_.+)$'
   AND (i.id IS NULL OR i.status <> 'succeeded')
 GROUP BY e.id ORDER BY e.id
 """

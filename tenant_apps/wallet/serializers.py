@@ -199,3 +199,20 @@ class GatewayOptionSerializer(serializers.Serializer):
 
 class GatewayListSerializer(serializers.Serializer):
     gateways = GatewayOptionSerializer(many=True)
+
+
+class VirtualAccountOpenSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=60)
+    last_name = serializers.CharField(max_length=60)
+    gateway = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class VirtualAccountSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    gateway = serializers.CharField()
+    status = serializers.CharField(help_text="requested (the bank is assigning it), active, failed, deactivated")
+    account_number = serializers.CharField(help_text="send a transfer from any bank app to this number")
+    account_name = serializers.CharField()
+    bank_name = serializers.CharField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()

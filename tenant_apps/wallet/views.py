@@ -45,6 +45,8 @@ from .serializers import (
     StatementRowSerializer,
     TransferRequestSerializer,
     TransferSerializer,
+    VirtualAccountOpenSerializer,
+    VirtualAccountSerializer,
     WalletNameCheckSerializer,
     WalletNameSerializer,
     WalletRailListSerializer,
@@ -171,6 +173,23 @@ def _amount_minor(raw: str, currency: str) -> int:
     return amount
 
 
+@api_key_scopes(GET=ADMIN)
+class ProviderBalancesView(APIView):
+    """GET /api/provider-balances (operator finance): our balance at each provider of this country, asked now."""
+
+    permission_classes = [IsAuthenticated, IsOperatorFinance]
+
+    def get(self, request):
+        from shared_apps.providers.balances import provider_balances
+        from tenant_apps.accounts.country import current_country
+
+        lines = provider_balances(country=current_country())
+        return Response({"providers": [
+            {"provider": line.provider.name, "plugin": line.provider.plugin_key, "currency": line.currency,
+             "balance": to_decimal_string(line.amount_minor, line.currency) if line.amount_minor is not None
+             else None, "low": line.low, "error": line.error or None} for line in lines]})
+
+
 @api_key_scopes(GET=WALLET)
 class GatewaysView(APIView):
     """GET /api/wallet/gateways: the funding methods of this site (``flow``: checkout or mobile_money)."""
@@ -235,6 +254,58 @@ class FundingIntentView(APIView):
         if funding_awaits_payment(intent):
             intent = funding_refresh(intent=intent)
         return Response(FundingIntentSerializer(intent).data)
+
+
+@api_key_scopes(GET=WALLET, POST=WALLET)
+class VirtualAccountView(APIView):
+    """GET /api/wallet/virtual-account: my dedicated bank account (fund the wallet by bank transfer).
+    POST {first_name, last_name}: open it (once; the same account is returned afterwards)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(responses=VirtualAccountSerializer)
+    def get(self, request):
+        from .virtual_accounts import virtual_account_for_api
+
+        return Response(VirtualAccountSerializer(virtual_account_for_api(user=request.user)).data)
+
+    @extend_schema(request=VirtualAccountOpenSerializer, responses={201: VirtualAccountSerializer},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request):
+        from .virtual_accounts import virtual_account_open
+
+        body = VirtualAccountOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        account = virtual_account_open(user=request.user, first_name=data["first_name"],
+                                       last_name=data["last_name"], gateway_key=data.get("gateway") or "")
+        return Response(VirtualAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+@api_key_scopes(POST=WALLET)
+class VirtualAccountRequeryView(APIView):
+    """POST /api/wallet/virtual-account/requery: "I sent money, it has not arrived": the gateway's successful transfers
+    into my account that were never notified are verified and credited now (``credited``), and the gateway checks
+    the bank for newer ones (notified, then credited through the webhook; always verified, once)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: VirtualAccountSerializer})
+    def post(self, request):
+        from .virtual_accounts import virtual_account_for_api, virtual_account_requery, virtual_account_sync
+
+        account = virtual_account_for_api(user=request.user)
+        credited = virtual_account_sync(account=account)  # transfers the gateway has but never notified
+        virtual_account_requery(account=account)  # and a bank check for the ones it has not seen yet
+        return Response({**VirtualAccountSerializer(account).data,
+                         "credited": [FundingIntentSerializer(intent).data for intent in credited]},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 @api_key_scopes(GET=WALLET, POST=WALLET)

@@ -160,11 +160,15 @@ def _transfer_webhook(key: str, headers, raw_body: bytes) -> WebhookResult:
 
 
 def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """One URL for charge and transfer events (both authenticated by the parser)."""
+    """One URL for charge, transfer and dedicated-account events (each authenticated by its parser)."""
     gateway = _gateway("paystack")
     kind = gateway.connector.classify_webhook(raw_body)
     if kind == "transfer":
         return _transfer_webhook("paystack", headers, raw_body)
+    if kind == "virtual_account":  # a transfer into a dedicated account, or its assignment
+        from .virtual_accounts import handle_virtual_account_webhook
+
+        return handle_virtual_account_webhook(key="paystack", headers=headers, raw_body=raw_body, gateway=gateway)
     event = _parse_payment("paystack", headers, raw_body)
     if kind != "payment" or not event.event_type.startswith("charge."):
         return WebhookResult(200, {"status": "ignored"})

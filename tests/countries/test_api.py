@@ -15,7 +15,7 @@ def test_list_on_public_and_tenant_domains(host_client, host):
     ng = next(item for item in results if item["code"] == "NG")
     assert ng["currency"] == "NGN" and ng["minor_unit"] == 2
     assert [s["code"] for s in ng["kyc_schemes"]] == ["bvn", "nin"]
-    assert ng["gateways"] == ["paystack", "flutterwave", "airtel_money", "mtn_momo"]
+    assert ng["gateways"] == ["paystack", "flutterwave", "airtel_money", "mtn_momo", "onepipe"]
     assert ng["kyc_tiers"][1]["single_limit"] == "50000.00"
 
 

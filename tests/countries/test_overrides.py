@@ -24,7 +24,7 @@ def test_vat_and_gateways_override_without_touching_the_defaults():
     assert get_adapter("NG").vat_rate_bps == 800
     assert get_adapter("NG").gateways == ["flutterwave"]
     assert default_adapter("NG").vat_rate_bps == 750
-    assert default_adapter("NG").gateways == ["paystack", "flutterwave", "airtel_money", "mtn_momo"]
+    assert default_adapter("NG").gateways == ["paystack", "flutterwave", "airtel_money", "mtn_momo", "onepipe"]
     assert [rail.key for rail in get_adapter("NG").active_rails if rail.kind != "agent"] == ["flutterwave"]
     country_override_set(country="NG", vat_rate_bps=None)  # back to the default VAT, gateways kept
     assert get_adapter("NG").vat_rate_bps == 750

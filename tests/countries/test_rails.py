@@ -29,7 +29,7 @@ EXPECTED = {
     "MR": ([], []),
     "NE": (["airtel_money", "cinetpay"], ["airtel_money", "cinetpay"]),
     "NG": (["paystack", "flutterwave", "airtel_money", "mtn_momo"], ["paystack", "flutterwave", "airtel_money",
-                                                                      "mtn_momo"]),
+                                                                      "mtn_momo", "onepipe"]),
     "SL": (["orange_money"], []),
     "SN": (["orange_money", "wave", "cinetpay"], ["wave", "cinetpay"]),
     "TG": (["cinetpay"], ["cinetpay"]),
@@ -58,6 +58,13 @@ def test_each_country_lists_what_it_has_in_and_out(code):
         if rail.payout:
             assert Capability.PAYOUTS in plugin.capabilities, (code, rail.key)
             assert default_adapter(code).currency in plugin.currencies or not plugin.currencies, (code, rail.key)
+
+
+def test_every_country_has_a_way_in_and_out_at_least_through_an_agent():
+    for code in EXPECTED:
+        rails = default_adapter(code).active_rails
+        assert any(rail.funding for rail in rails) and any(rail.payout for rail in rails), code
+        assert ("agent", True, True) in [(rail.key, rail.funding, rail.payout) for rail in rails], code
 
 
 def test_the_countries_without_a_provider_rail_are_known():

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from provider_plugins.interfaces.kyc import KycVerifierConnector
 from provider_plugins.interfaces.payments import MobileMoneyCollection, PaymentGateway
 from provider_plugins.interfaces.payouts import PayoutGateway, WalletPayout
 
 ROOT = Path(__file__).resolve().parents[2] / "provider_plugins"
-PACKAGES = ["paystack", "flutterwave", "mtn_momo", "orange_money", "wave", "cinetpay", "airtel_money"]
+PACKAGES = ["paystack", "flutterwave", "mtn_momo", "orange_money", "wave", "cinetpay", "airtel_money", "onepipe"]
 STDLIB_AND_ALLOWED = {"__future__", "base64", "collections", "dataclasses", "datetime", "decimal", "enum", "hashlib",
                       "hmac", "html", "http", "itertools", "json", "re", "secrets", "threading", "time", "typing",
-                      "urllib", "uuid", "requests", "string", "cryptography"}
+                      "urllib", "uuid", "requests", "string", "argparse", "binascii", "cryptography"}
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -41,7 +42,7 @@ def test_imports_stay_inside_the_plugin_boundary(package):
 def test_descriptor_connectors_satisfy_their_protocols(package):
     plugin = importlib.import_module(f"provider_plugins.{package}").PLUGIN
     assert plugin.key == package and plugin.credential_fields
-    protocols = {"payouts": [PayoutGateway, WalletPayout]}
+    protocols = {"payouts": [PayoutGateway, WalletPayout], "kyc": [KycVerifierConnector]}
     for capability, connector_class in plugin.connectors.items():
         connector = connector_class()
         expected = protocols.get(capability, [PaymentGateway, MobileMoneyCollection])

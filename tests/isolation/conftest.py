@@ -111,7 +111,23 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
     delivery = WebhookDelivery.objects.create(subscription=hook, event="order.settled",
                                               payload={"order": str(order.public_id)})
     key_id = issued.key.key_id
+    from datetime import timedelta
+
+    from tenant_apps.cash.models import CashTransaction, WithdrawalCode
+    from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
+
+    fund_wallet(wallet=wallet_for(user=agent_user), amount=100_000, reference="test:victim-agent-float")
+    cash = CashTransaction.objects.create(
+        kind="cash_in", reference="ci_victimcashref", agent=agent_user, customer=customer, amount_minor=7_000,
+        currency="NGN", status="awaiting_confirmation", expires_at=now + timedelta(minutes=5),
+        hold=place_hold(wallet=wallet_for(user=agent_user), amount=7_000, reference="cashin:ci_victimcashref"))
+    code = WithdrawalCode(customer=customer, amount_minor=3_000, fee_minor=30, currency="NGN", code_hash="x$y",
+                          expires_at=now + timedelta(minutes=30))
+    code.hold = place_hold(wallet=wallet_for(user=customer), amount=3_030, reference=f"cashout:{code.public_id}")
+    code.save()
     return {
+        "cash_transaction": (str(cash.public_id), {str(cash.public_id), "ci_victimcashref"}),
+        "withdrawal_code": (str(code.public_id), {str(code.public_id)}),
         "order": (str(order.public_id), {str(order.public_id), "+2348031110005", "victim-provider-ref"}),
         "subscription": (str(subscription.public_id), {str(subscription.public_id), "+2348031110006"}),
         "transfer": (str(transfer.public_id), {str(transfer.public_id), "victim-transfer-ref"}),

@@ -110,6 +110,8 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/resellers/applications/"), "application_id", lambda v: v.ids["reseller_application"]),
     (re.compile(r"^/api/pricing/rules/"), "rule_id", lambda v: v.ids["price_rule"]),
     (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: v.ids["webhook_delivery"]),
+    (re.compile(r"^/api/cash/(in|transactions)/"), "public_id", lambda v: v.ids["cash_transaction"]),
+    (re.compile(r"^/api/cash/withdrawal-codes/"), "public_id", lambda v: v.ids["withdrawal_code"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).

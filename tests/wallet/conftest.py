@@ -103,6 +103,8 @@ def _fresh_ids(sim):
     """Gateway ids are unique at a real gateway; a simulator restarts its counter, and committed rows of
     earlier runs (``--reuse-db``) remember old ids: start each simulator somewhere new."""
     sim._ids = itertools.count(random.randrange(10**9, 9 * 10**9))
+    if hasattr(sim, "_nubans"):  # dedicated account numbers (Paystack): 10 digits
+        sim._nubans = itertools.count(random.randrange(10**9, 9 * 10**9 - 10**6))
     return sim
 
 

@@ -66,6 +66,7 @@ TENANT_APPS = [
     "tenant_apps.subscriptions",
     "tenant_apps.pricing",
     "tenant_apps.agents",
+    "tenant_apps.cash",  # agent cash-in / cash-out
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
@@ -156,6 +157,7 @@ NEXUSTOP_COUNTRIES = [
 from .integrations.api import *  # noqa: E402, F403
 from .integrations.auth import *  # noqa: E402, F403
 from .integrations.cache import *  # noqa: E402, F403
+from .integrations.cash import *  # noqa: E402, F403
 from .integrations.celery import *  # noqa: E402, F403
 from .integrations.database import *  # noqa: E402, F403
 from .integrations.i18n import *  # noqa: E402, F403
@@ -178,6 +180,7 @@ DEMO_SEEDERS = [
     "tenant_apps.notifications.demo.sms_outbox_lines",
     "tenant_apps.wallet.demo.seed_demo_gateways",
     "tenant_apps.agents.demo.seed_demo_resellers",
+    "tenant_apps.cash.demo.seed_demo_cash",
     "tenant_apps.portal.demo.portal_demo_lines",
 ]
 

@@ -89,9 +89,11 @@ PHONE_OTP = {
     "RESEND_COOLDOWN_SECONDS": env_int("OTP_RESEND_COOLDOWN_SECONDS", 30),
 }
 
-# --- SMS delivery (provider_plugins.sms_gateway, a Termii-shaped API) ----------
+# --- SMS delivery: provider_plugins.sms_gateway (Termii-shaped) or .africastalking -------------------------
+# (a registry row with capability "sms" for a tenant's country wins: tenant_apps.notifications.services)
 SMS_GATEWAY = {
-    "PLUGIN": "sms_gateway",
+    "PLUGIN": env_str("SMS_GATEWAY_PLUGIN", "sms_gateway"),
+    "USERNAME": env_str("SMS_GATEWAY_USERNAME", ""),  # Africa's Talking account name
     "BASE_URL": env_str("SMS_GATEWAY_URL", "http://127.0.0.1:8025"),
     "API_KEY": env_str("SMS_GATEWAY_API_KEY", "sim-sms-key"),
     "SENDER_ID": env_str("SMS_SENDER_ID", "NexusTop"),

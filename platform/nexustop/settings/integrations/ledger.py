@@ -39,7 +39,11 @@ CELERY_BEAT_SCHEDULE["wallet-expire-stale-fundings"] = {
     "task": "wallet.expire_stale_fundings",
     "schedule": crontab(minute="*/30"),
 }
-WALLET_PAYOUT_GATEWAYS = [x for x in env_str("WALLET_PAYOUT_GATEWAYS", "paystack,flutterwave").split(",") if x]
+WALLET_PAYOUT_GATEWAYS = [x for x in env_str("WALLET_PAYOUT_GATEWAYS", "paystack,flutterwave,onepipe").split(",")
+                          if x]
+# Dedicated bank accounts per user (funding by bank transfer): country -> gateways, in order of preference.
+WALLET_VIRTUAL_ACCOUNT_GATEWAYS = {"NG": [x for x in env_str("WALLET_VIRTUAL_ACCOUNT_GATEWAYS_NG", "paystack")
+                                          .split(",") if x]}
 # SMS to the user on funding success and transfer outcomes (through tenant_apps.notifications).
 WALLET_SMS_NOTIFICATIONS = env_str("WALLET_SMS_NOTIFICATIONS", "1") == "1"
 # Gateway credits against verified intents: hourly, reported, never fixed.

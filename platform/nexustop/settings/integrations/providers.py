@@ -22,3 +22,10 @@ CELERY_BEAT_SCHEDULE.update({
 # `make run` starts every registered simulator (telecom, gateways, SMS, KYC) in one process.
 SIMULATORS_DEVSTACK_PROCESS = (
     "simulators", ["-m", "provider_plugins.simulate", *[f"--port={item}" for item in PROVIDER_SIMULATOR_PORTS]])
+
+# Our balance at each provider (plugins with a balance enquiry): checked every 15 minutes; below the threshold
+# (minor units per currency; a registry row's option ``low_balance_minor`` overrides it) -> the metric
+# nexustop_provider_balance_low=1 and a WARNING "provider balance low" (alert on either).
+PROVIDER_LOW_BALANCE_MINOR = {"NGN": 50_000_000, "GHS": 500_000, "XOF": 2_500_000, "USD": 50_000}
+CELERY_BEAT_SCHEDULE["providers-check-balances"] = {"task": "providers.check_balances",
+                                                    "schedule": crontab(minute="*/15")}

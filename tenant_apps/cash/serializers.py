@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from tenant_apps.ledger.currency import to_decimal_string
+
+
+class CashInSerializer(serializers.Serializer):
+    customer = serializers.CharField(max_length=32, help_text="the customer's phone number, in any local form")
+    amount = serializers.CharField(max_length=32, help_text="decimal string, e.g. 5000.00")
+
+
+class ConfirmSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=16, help_text="the code the customer received (or, later, their PIN)")
+
+
+class CashOutSerializer(serializers.Serializer):
+    customer = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=16, help_text="the withdrawal code the customer generated")
+    amount = serializers.CharField(max_length=32, help_text="exactly the amount the code was made for")
+
+
+class WithdrawalCodeRequestSerializer(serializers.Serializer):
+    amount = serializers.CharField(max_length=32)
+
+
+def _money(amount: int, currency: str) -> str:
+    return to_decimal_string(amount, currency)
+
+
+class CashTransactionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    kind = serializers.CharField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    fee = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    customer_phone = serializers.SerializerMethodField()
+    confirmation = serializers.SerializerMethodField(help_text="how the customer confirms (otp), when awaited")
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField()
+
+    def get_amount(self, row) -> str:
+        return _money(row.amount_minor, row.currency)
+
+    def get_fee(self, row) -> str:
+        return _money(row.fee_minor, row.currency)
+
+    def get_customer_phone(self, row) -> str:
+        phone = row.customer.phone or ""
+        return phone[:-4].replace(phone[:-4], "*" * len(phone[:-4])) + phone[-4:] if phone else ""
+
+    def get_confirmation(self, row) -> str | None:
+        return row.challenge.method if row.challenge_id and row.status == "awaiting_confirmation" else None
+
+
+class WithdrawalCodeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    fee = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField(help_text="held on the wallet until the code is used or expires")
+    currency = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+    def get_amount(self, row) -> str:
+        return _money(row.amount_minor, row.currency)
+
+    def get_fee(self, row) -> str:
+        return _money(row.fee_minor, row.currency)
+
+    def get_total(self, row) -> str:
+        return _money(row.amount_minor + row.fee_minor, row.currency)

@@ -1,0 +1,492 @@
+"""Agent cash-in and cash-out, on the double-entry ledger.
+
+**Cash-in** (the customer hands cash to the agent): the agent's wallet (its float) credits the customer's.
+``cash_in_start`` counts the amount against the agent's velocity limits and the customer's KYC tier (single,
+daily and balance limits), then *holds* it on the agent's wallet (the ledger's conditional UPDATE: no overdraft
+under any concurrency). At or above ``AGENT_CASH['CONFIRM_ABOVE']`` the customer confirms first (a code sent to
+their phone, cash.confirmation: a transaction PIN plugs in there later); below it, or once confirmed, the hold
+settles into the customer's wallet and the agent chain's commissions are paid (operator revenue -> agent
+wallets, ``AGENT_CASH['CASH_IN_COMMISSION_BPS']`` of the amount at most, split by the tenant's commission tiers).
+
+**Cash-out** (the agent hands cash to the customer): the customer first generates a withdrawal code for an exact
+amount (``withdrawal_code_create``: short-lived, single use, stored as a keyed hash bound to the amount; the
+amount plus the fee is held on their wallet at once, the hold expiring with the code). The customer gives the
+code to the agent, who enters phone, code and amount (``cash_out_check`` then ``cash_out_complete``): the hold
+settles into the agent's wallet (the amount, plus its commission), the rest of the fee to the fees account.
+
+Every step is idempotent (row states under row locks; ledger references derived from the transaction's
+``reference``), wrong codes are counted in their own committed transaction, and every outcome is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import UTC, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.accounts.country import normalize_phone
+from tenant_apps.agents.models import Agent, CommissionPosting
+from tenant_apps.agents.services import agent_record_sale, agent_release_sale
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record
+from tenant_apps.kyc.selectors import kyc_current_tier
+from tenant_apps.kyc.services import KycLimitExceeded, kyc_release_spend, kyc_reserve
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.services import (
+    Line,
+    Split,
+    place_hold,
+    post_entry,
+    release_hold,
+    settle_hold,
+    system_account,
+    wallet_for,
+)
+
+from .confirmation import confirmation_check, confirmation_for
+from .models import (
+    CashKind,
+    CashStatus,
+    CashTransaction,
+    ConfirmationChallenge,
+    WithdrawalCode,
+    WithdrawalCodeStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+COMMISSION_ENTRY = "cash_commission"
+
+
+def _conf() -> dict[str, Any]:
+    return settings.AGENT_CASH
+
+
+def _new_reference(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+class UnknownCustomer(NotFound):
+    code = "unknown_customer"
+    message: Any = "No customer of this site has that phone number."
+
+
+class InvalidWithdrawalCode(ApiError):
+    code = "invalid_withdrawal_code"
+    message: Any = "This code, phone number and amount do not match an active withdrawal code."
+
+
+# --- who -------------------------------------------------------------------------------------------------
+
+def _require_agent(user) -> Agent | None:
+    """The agent's tree row (None for an agent outside a tree); 403 unless an active agent."""
+    if getattr(user, "role", "") != "agent":
+        raise Forbidden("Only agents serve cash.", code="not_an_agent")
+    row = Agent.objects.filter(user=user).first()
+    if row is not None and not row.is_active:
+        raise Forbidden("This agent is suspended.", code="agent_inactive")
+    return row
+
+
+def find_customer(phone: str):
+    """A customer of this tenant by phone (any local form)."""
+    normalized = normalize_phone(phone, field="customer")
+    found = get_user_model().objects.filter(phone=normalized, is_active=True, role="customer").first()
+    if found is None:
+        raise UnknownCustomer(fields={"customer": ["Unknown customer."]})
+    return found
+
+
+# --- amounts -----------------------------------------------------------------------------------------------
+
+def confirmation_threshold(currency: str) -> int:
+    """From this amount (minor units) up, a cash-in waits for the customer's confirmation."""
+    table = _conf()["CONFIRM_ABOVE"]
+    major = table.get(currency, table.get("*"))
+    return 0 if major is None else to_minor(str(major), currency)
+
+
+def cash_out_fee(amount_minor: int) -> int:
+    return amount_minor * int(_conf()["CASH_OUT_FEE_BPS"]) // 10_000
+
+
+def _commission_shares(*, agent_user, amount_minor: int, budget_minor: int) -> list[tuple[Agent, int, int]]:
+    """``[(agent, level, amount)]`` for the serving agent's chain, at the tenant's commission tier rates, never
+    more than ``budget_minor`` in total (pricing.engine.commission_split trims from the top of the tree)."""
+    from tenant_apps.agents.selectors import agent_chain
+    from tenant_apps.pricing.engine import commission_split
+    from tenant_apps.pricing.models import CommissionTier
+
+    chain = agent_chain(user=agent_user)
+    if not chain or budget_minor <= 0:
+        return []
+    tiers = list(CommissionTier.objects.values_list("level", "rate_bp"))
+    return [tuple(share) for share in commission_split(price_minor=amount_minor, margin_minor=budget_minor,
+                                                       chain=chain, tiers=tiers, allow_below_cost=False)]
+
+
+def _record_commissions(reference: str, shares: list[tuple[Agent, int, int]], currency: str) -> None:
+    CommissionPosting.objects.bulk_create(
+        [CommissionPosting(order_ref=reference, agent=agent, level=level, amount_minor=amount, currency=currency)
+         for agent, level, amount in shares], ignore_conflicts=True)
+
+
+def _check_balance_ceiling(customer, amount_minor: int, currency: str) -> None:
+    """The customer's KYC tier caps their balance (CBN tiers): refuse a credit that would pass it."""
+    tier = kyc_current_tier(user=customer)
+    ceiling = getattr(tier, "max_balance_minor", None)
+    if ceiling is None:
+        return
+    wallet = wallet_for(user=customer, currency=currency)
+    if wallet.balance + amount_minor > ceiling:
+        raise KycLimitExceeded("This would take the customer's balance above the limit of their verification "
+                               "level.", code="kyc_balance_limit_exceeded",
+                               fields={"amount": [f"Balance limit: {to_decimal_string(ceiling, currency)} "
+                                                  f"{currency}."]})
+
+
+def _notify(user, template: str, context: dict) -> None:
+    """SMS after commit (never inside the money transaction; never raises for delivery trouble)."""
+    if not _conf().get("SMS_NOTIFICATIONS", True) or not user.phone:
+        return
+    from tenant_apps.notifications.messages import notify_sms
+
+    phone = user.phone
+    transaction.on_commit(lambda: notify_sms(to=phone, template=template, purpose=template, user=user,
+                                             context=context))
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    return f"{to_decimal_string(amount_minor, currency)} {currency}"
+
+
+# --- cash-in ------------------------------------------------------------------------------------------------
+
+def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any = None) -> CashTransaction:
+    """Hold the amount on the agent's float; complete now, or wait for the customer's confirmation.
+
+    Runs in the caller's transaction (the Idempotency-Key's): any refusal (velocity 429, KYC 403, float 422)
+    leaves nothing written.
+    """
+    _require_agent(agent)
+    currency = tenant_currency().code
+    customer = find_customer(customer_phone)
+    if customer.pk == agent.pk:
+        raise ApiError("You cannot serve yourself.", code="self_cash")
+    reference = _new_reference("ci")
+    agent_record_sale(agent=agent, amount_minor=amount_minor, reference=f"cash:{reference}")
+    kyc_reserve(user=customer, amount_minor=amount_minor, currency=currency, reference=f"cashin:{reference}")
+    _check_balance_ceiling(customer, amount_minor, currency)
+    now = timezone.now()
+    needs_confirmation = amount_minor >= confirmation_threshold(currency)
+    expires_at = now + timedelta(seconds=_conf()["OTP_TTL_SECONDS"]) if needs_confirmation else None
+    hold = place_hold(wallet=wallet_for(user=agent, currency=currency), amount=amount_minor,
+                      reference=f"cashin:{reference}",
+                      # a safety net: the cash expiry task releases it first (cash_expire_stale)
+                      expires_at=expires_at + timedelta(minutes=10) if expires_at else None,
+                      metadata={"cash": reference, "customer": str(customer.public_id)})
+    row = CashTransaction.objects.create(
+        kind=CashKind.CASH_IN, reference=reference, agent=agent, customer=customer, amount_minor=amount_minor,
+        currency=currency, status=CashStatus.AWAITING_CONFIRMATION, hold=hold, expires_at=expires_at)
+    if needs_confirmation:
+        row.challenge = confirmation_for(user=customer).challenge(
+            user=customer, purpose="cash_in", reference=reference,
+            context={"amount": _money(amount_minor, currency), "agent": agent.phone or ""})
+        row.expires_at = row.challenge.expires_at
+        row.save(update_fields=["challenge", "expires_at"])
+        audit_record(action=AuditAction.CASH_IN, request=request, actor=agent, subject_type="cash",
+                     subject_id=str(row.public_id),
+                     details={"status": row.status, "amount": amount_minor, "currency": currency,
+                              "confirmation": row.challenge.method})
+        return row
+    return _complete_cash_in(row, request=request)
+
+
+def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTransaction:
+    """Settle the agent's hold into the customer's wallet and pay the chain's commissions, once (row locked)."""
+    customer_wallet = wallet_for(user=row.customer, currency=row.currency)
+    settle_hold(hold=row.hold, splits=[Split(customer_wallet, row.amount_minor)],
+                metadata={"cash": row.reference, "kind": row.kind})
+    budget = row.amount_minor * int(_conf()["CASH_IN_COMMISSION_BPS"]) // 10_000
+    shares = _commission_shares(agent_user=row.agent, amount_minor=row.amount_minor, budget_minor=budget)
+    total = sum(amount for _agent, _level, amount in shares)
+    if total:
+        revenue = system_account(kind=AccountKind.REVENUE, currency=row.currency)
+        post_entry(entry_type=COMMISSION_ENTRY, reference=row.reference,
+                   lines=[Line(revenue, -total)] + [Line(wallet_for(user=agent.user, currency=row.currency), amount)
+                                                    for agent, _level, amount in shares],
+                   metadata={"cash": row.reference})
+        _record_commissions(row.reference, shares, row.currency)
+    row.status, row.commission_minor, row.completed_at = CashStatus.COMPLETED, total, timezone.now()
+    row.save(update_fields=["status", "commission_minor", "completed_at"])
+    audit_record(action=AuditAction.CASH_IN, request=request, actor=row.agent, subject_type="cash",
+                 subject_id=str(row.public_id), details={"status": row.status, "amount": row.amount_minor,
+                                                         "currency": row.currency, "commission": total})
+    _notify(row.customer, "cash_in_received", {"amount": _money(row.amount_minor, row.currency),
+                                               "reference": row.reference})
+    return row
+
+
+def _agent_row(agent, public_id, *, lock: bool = False) -> CashTransaction:
+    rows = CashTransaction.objects.select_related("customer", "agent", "hold", "challenge")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    row = rows.filter(agent=agent, public_id=public_id).first()
+    if row is None:
+        raise NotFound("No such cash transaction.", code="unknown_cash_transaction")
+    return row
+
+
+def _end(row: CashTransaction, status: str, reason: str, *, request: Any = None) -> CashTransaction:
+    """Release the agent's hold and give back the velocity and KYC counts (cash-in not completed). Row locked."""
+    release_hold(hold=row.hold, metadata={"cash": row.reference, "reason": reason})
+    agent_release_sale(reference=f"cash:{row.reference}")
+    kyc_release_spend(user=row.customer, reference=f"cashin:{row.reference}")
+    row.status, row.failure_reason = status, reason[:120]
+    row.save(update_fields=["status", "failure_reason"])
+    audit_record(action=AuditAction.CASH_CANCELLED, request=request, actor=row.agent, subject_type="cash",
+                 subject_id=str(row.public_id), details={"status": status, "reason": reason})
+    return row
+
+
+def cash_in_check_confirmation(*, agent, public_id, secret: str, request: Any = None) -> None:
+    """Step 1 of a confirmation: check the customer's code, counting the attempt. Call it OUTSIDE the request's
+    money transaction: a wrong code, an expiry or the last failed attempt (the cash-in is then cancelled and the
+    float released) is committed before the error is raised."""
+    row = _agent_row(agent, public_id)
+    if row.status == CashStatus.COMPLETED:
+        return  # a replay of a confirmed cash-in: the completion step answers it
+    if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
+        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+    result = confirmation_check(challenge_id=row.challenge_id, secret=secret)
+    if result.ok:
+        return
+    if result.reason in ("expired", "exhausted"):
+        with transaction.atomic():
+            locked = _agent_row(agent, public_id, lock=True)
+            if locked.status == CashStatus.AWAITING_CONFIRMATION:
+                _end(locked, CashStatus.EXPIRED if result.reason == "expired" else CashStatus.CANCELLED,
+                     "confirmation_expired" if result.reason == "expired" else "confirmation_locked",
+                     request=request)
+        if result.reason == "expired":
+            raise ApiError("The customer's code has expired; start again.", code="confirmation_expired",
+                           status_code=410)
+        raise Forbidden("Too many wrong codes: the cash-in was cancelled and the float released.",
+                        code="confirmation_locked")
+    audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent, subject_type="cash",
+                 subject_id=str(row.public_id), details={"attempts_left": result.attempts_left})
+    raise ApiError("The code is not valid.", code="invalid_confirmation",
+                   fields={"code": [f"{result.attempts_left} attempt(s) left."]})
+
+
+def cash_in_complete(*, agent, public_id, request: Any = None) -> CashTransaction:
+    """Step 2 (in the Idempotency-Key transaction, after a successful step 1): consume the challenge, settle."""
+    row = _agent_row(agent, public_id, lock=True)
+    if row.status == CashStatus.COMPLETED:
+        return row
+    if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
+        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+    consumed = ConfirmationChallenge.objects.filter(pk=row.challenge_id, confirmed_at__isnull=True) \
+        .update(confirmed_at=timezone.now())
+    if not consumed:
+        raise Conflict("This confirmation was already used.", code="cash_not_awaiting_confirmation")
+    return _complete_cash_in(row, request=request)
+
+
+def cash_in_cancel(*, agent, public_id, request: Any = None) -> CashTransaction:
+    row = _agent_row(agent, public_id, lock=True)
+    if row.status == CashStatus.CANCELLED:
+        return row
+    if row.status != CashStatus.AWAITING_CONFIRMATION:
+        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+    return _end(row, CashStatus.CANCELLED, "cancelled_by_agent", request=request)
+
+
+def cash_expire_stale(*, now=None, limit: int = 500) -> int:
+    """Cash-ins nobody confirmed in time (this schema): release the agent's float. What the beat task runs."""
+    now = now or timezone.now()
+    expired = 0
+    stale = CashTransaction.objects.filter(status=CashStatus.AWAITING_CONFIRMATION, expires_at__lte=now) \
+        .order_by("expires_at").values_list("pk", flat=True)[:limit]
+    for pk in list(stale):
+        with transaction.atomic():
+            row = CashTransaction.objects.select_for_update(of=("self",)).select_related("hold", "customer", "agent") \
+                .get(pk=pk)
+            if row.status == CashStatus.AWAITING_CONFIRMATION:
+                _end(row, CashStatus.EXPIRED, "confirmation_expired")
+                expired += 1
+    codes = WithdrawalCode.objects.filter(status=WithdrawalCodeStatus.ACTIVE, expires_at__lte=now) \
+        .values_list("pk", flat=True)[:limit]
+    for pk in list(codes):
+        with transaction.atomic():
+            code = WithdrawalCode.objects.select_for_update().select_related("hold", "customer").get(pk=pk)
+            if code.status == WithdrawalCodeStatus.ACTIVE:
+                _close_code(code, WithdrawalCodeStatus.EXPIRED)
+                expired += 1
+    return expired
+
+
+# --- withdrawal codes ----------------------------------------------------------------------------------------
+
+def _code_hash(*, salt: str, code_id: str, amount_minor: int, currency: str, code: str) -> str:
+    message = f"wcode|{salt}|{code_id}|{amount_minor}|{currency}|{code}".encode()
+    return f"{salt}${hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()}"
+
+
+def _code_matches(row: WithdrawalCode, code: str, amount_minor: int) -> bool:
+    salt = row.code_hash.split("$", 1)[0]
+    expected = _code_hash(salt=salt, code_id=str(row.public_id), amount_minor=amount_minor, currency=row.currency,
+                          code=code)
+    return hmac.compare_digest(row.code_hash, expected)
+
+
+def withdrawal_code_create(*, customer, amount_minor: int, request: Any = None) -> tuple[WithdrawalCode, str]:
+    """Hold amount + fee on the customer's wallet and issue a code for exactly that amount (shown once)."""
+    if getattr(customer, "role", "") != "customer":
+        raise Forbidden("Only customers withdraw cash at agents.", code="not_a_customer")
+    currency = tenant_currency().code
+    conf = _conf()
+    live = WithdrawalCode.objects.filter(customer=customer, status=WithdrawalCodeStatus.ACTIVE,
+                                         expires_at__gt=timezone.now()).count()
+    if live >= conf["MAX_ACTIVE_CODES"]:
+        raise Conflict(f"You already have {live} active withdrawal codes: use or cancel one first.",
+                       code="too_many_withdrawal_codes")
+    fee = cash_out_fee(amount_minor)
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=conf["CODE_TTL_SECONDS"])
+    row = WithdrawalCode(customer=customer, amount_minor=amount_minor, fee_minor=fee, currency=currency,
+                         expires_at=expires_at)
+    kyc_reserve(user=customer, amount_minor=amount_minor, currency=currency, reference=f"cashout:{row.public_id}")
+    row.hold = place_hold(wallet=wallet_for(user=customer, currency=currency), amount=amount_minor + fee,
+                          reference=f"cashout:{row.public_id}", expires_at=expires_at + timedelta(minutes=10),
+                          metadata={"withdrawal_code": str(row.public_id)})
+    digits = conf["CODE_DIGITS"]
+    code = f"{secrets.randbelow(10 ** digits):0{digits}d}"
+    row.code_hash = _code_hash(salt=secrets.token_hex(8), code_id=str(row.public_id), amount_minor=amount_minor,
+                               currency=currency, code=code)
+    row.save()
+    audit_record(action=AuditAction.WITHDRAWAL_CODE_CREATED, request=request, actor=customer,
+                 subject_type="withdrawal_code", subject_id=str(row.public_id),
+                 details={"amount": amount_minor, "fee": fee, "currency": currency})
+    return row, code
+
+
+def _close_code(row: WithdrawalCode, status: str) -> None:
+    """Give the held money and the KYC count back (code not used). Row locked."""
+    release_hold(hold=row.hold, metadata={"withdrawal_code": str(row.public_id), "reason": status})
+    kyc_release_spend(user=row.customer, reference=f"cashout:{row.public_id}")
+    row.status = status
+    row.save(update_fields=["status"])
+
+
+def withdrawal_code_cancel(*, customer, public_id, request: Any = None) -> WithdrawalCode:
+    row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer") \
+        .filter(customer=customer, public_id=public_id).first()
+    if row is None:
+        raise NotFound("No such withdrawal code.", code="unknown_withdrawal_code")
+    if row.status == WithdrawalCodeStatus.ACTIVE:
+        _close_code(row, WithdrawalCodeStatus.CANCELLED)
+        audit_record(action=AuditAction.CASH_CANCELLED, request=request, actor=customer,
+                     subject_type="withdrawal_code", subject_id=str(row.public_id), details={"status": row.status})
+    elif row.status != WithdrawalCodeStatus.CANCELLED:
+        raise Conflict(f"This code is {row.status}.", code="withdrawal_code_not_active")
+    return row
+
+
+# --- cash-out --------------------------------------------------------------------------------------------------
+
+def _failures_key(agent) -> str:
+    return f"cash:code-failures:{agent.pk}:{timezone.now().astimezone(UTC):%Y%m%d%H}"
+
+
+def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, request: Any = None) -> int:
+    """Step 1 of a cash-out: find the customer's active code for this amount that ``code`` opens; returns its id.
+
+    Runs OUTSIDE the money transaction so a wrong code counts (committed): every active code of the customer
+    takes an attempt and is locked after ``MAX_ATTEMPTS`` (its hold released); the agent's wrong codes are
+    capped per hour (429). The answer never says which of phone, code or amount was wrong.
+    """
+    _require_agent(agent)
+    conf = _conf()
+    failures_key = _failures_key(agent)
+    if (cache.get(failures_key) or 0) >= conf["AGENT_CODE_FAILURES_PER_HOUR"]:
+        raise ApiError("Too many wrong withdrawal codes this hour.", code="too_many_attempts", status_code=429)
+    code = (code or "").strip()
+    try:
+        customer = find_customer(customer_phone)
+    except UnknownCustomer:
+        customer = None
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(WithdrawalCode.objects.select_for_update().select_related("hold", "customer")
+                    .filter(customer=customer, status=WithdrawalCodeStatus.ACTIVE)) if customer else []
+        live = []
+        for row in rows:
+            if row.expires_at <= now:
+                _close_code(row, WithdrawalCodeStatus.EXPIRED)
+            else:
+                live.append(row)
+        match = next((row for row in live if row.amount_minor == amount_minor and code.isdigit()
+                      and _code_matches(row, code, amount_minor)), None)
+        if match is not None and customer is not None and customer.pk != agent.pk:
+            return match.pk
+        for row in live:
+            WithdrawalCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            if row.attempts + 1 >= conf["MAX_ATTEMPTS"]:
+                _close_code(row, WithdrawalCodeStatus.LOCKED)
+        audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent,
+                     subject_type="withdrawal_code", subject_id="", details={"codes_tried": len(live)})
+    try:
+        cache.incr(failures_key)
+    except ValueError:
+        cache.set(failures_key, 1, timeout=3600)
+    raise InvalidWithdrawalCode(fields={"code": ["Check the code, the phone number and the amount."]})
+
+
+def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransaction:
+    """Step 2 (in the Idempotency-Key transaction): consume the code and settle its hold, once."""
+    row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer").get(pk=code_id)
+    existing = CashTransaction.objects.filter(withdrawal_code=row).first()
+    if existing is not None:
+        if existing.agent_id != agent.pk:
+            raise Conflict("This withdrawal code was already used.", code="withdrawal_code_not_active")
+        return existing
+    if row.status != WithdrawalCodeStatus.ACTIVE or row.expires_at <= timezone.now():
+        raise Conflict("This withdrawal code is no longer active.", code="withdrawal_code_not_active")
+    reference = _new_reference("co")
+    agent_record_sale(agent=agent, amount_minor=row.amount_minor, reference=f"cash:{reference}")
+    shares = _commission_shares(agent_user=agent, amount_minor=row.amount_minor, budget_minor=row.fee_minor)
+    total = sum(amount for _agent, _level, amount in shares)
+    agent_wallet = wallet_for(user=agent, currency=row.currency)
+    splits = [Split(agent_wallet, row.amount_minor)]
+    splits += [Split(wallet_for(user=chain_agent.user, currency=row.currency), amount)
+               for chain_agent, _level, amount in shares]
+    if row.fee_minor - total:
+        splits.append(Split(system_account(kind=AccountKind.FEES, currency=row.currency), row.fee_minor - total))
+    settle_hold(hold=row.hold, splits=splits, metadata={"cash": reference, "kind": CashKind.CASH_OUT})
+    _record_commissions(reference, shares, row.currency)
+    now = timezone.now()
+    row.status, row.used_at = WithdrawalCodeStatus.USED, now
+    row.save(update_fields=["status", "used_at"])
+    cash = CashTransaction.objects.create(
+        kind=CashKind.CASH_OUT, reference=reference, agent=agent, customer=row.customer,
+        amount_minor=row.amount_minor, fee_minor=row.fee_minor, commission_minor=total, currency=row.currency,
+        status=CashStatus.COMPLETED, hold=row.hold, withdrawal_code=row, completed_at=now)
+    audit_record(action=AuditAction.CASH_OUT, request=request, actor=agent, subject_type="cash",
+                 subject_id=str(cash.public_id), details={"amount": row.amount_minor, "fee": row.fee_minor,
+                                                          "currency": row.currency, "commission": total})
+    _notify(row.customer, "cash_out_paid", {"amount": _money(row.amount_minor, row.currency),
+                                            "fee": _money(row.fee_minor, row.currency), "reference": reference})
+    return cash

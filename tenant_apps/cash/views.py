@@ -1,0 +1,238 @@
+"""Cash API: agents serve cash-in and cash-out; customers generate withdrawal codes. Thin: services do the work.
+
+Confirming a cash-in and redeeming a withdrawal code are two steps: the customer's code is checked first in its
+own committed transaction (so a wrong code counts even though the request fails), then the money moves inside
+the Idempotency-Key transaction (``_idempotent_step``: a replay answers the first response, a twin in flight 409).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from provider_plugins.interfaces.money import to_minor
+from shared_apps.core.errors import ApiError
+from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
+from tenant_apps.idempotency.decorators import _VALID_KEY, HEADER, REPLAYED_HEADER, idempotent
+from tenant_apps.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.ledger.currency import tenant_currency
+
+from . import selectors, services
+from .serializers import (
+    CashInSerializer,
+    CashOutSerializer,
+    CashTransactionSerializer,
+    ConfirmSerializer,
+    WithdrawalCodeRequestSerializer,
+    WithdrawalCodeSerializer,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True)
+
+
+def _amount(raw: str) -> int:
+    """The one parser for amounts from outside (provider_plugins.interfaces.money.to_minor), then > 0."""
+    currency = tenant_currency().code
+    try:
+        amount = to_minor(raw, currency)
+    except (ValueError, ArithmeticError) as exc:
+        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
+    if amount <= 0:
+        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": ["Must be positive."]})
+    return amount
+
+
+def _idempotent_step(request, execute) -> Response:
+    """Run ``execute`` (-> Response) once per Idempotency-Key, in its transaction (as ``@idempotent`` does)."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
+        raise IdempotencyKeyRequired()
+    if not _VALID_KEY.match(key):
+        raise IdempotencyKeyInvalid()
+    if not request.user or not request.user.is_authenticated:
+        raise NotAuthenticated()
+    fingerprint = Fingerprint(method=request.method, path=request.path, body_hash=body_hash(request.data))
+    produced: dict[str, Response] = {}
+
+    def run() -> StoredResponse:
+        response = execute()
+        produced["response"] = response
+        return StoredResponse(response.status_code, response.data, dict(response.items()))
+
+    stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=run)
+    if not replayed:
+        return produced["response"]
+    response = Response(stored.body, status=stored.status)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _replay_or_require_key(request) -> Response | None:
+    """Before a step that checks a one-time code: a request already answered under this Idempotency-Key is
+    replayed as is (its code is spent by now); the same key with another body is 422 ``idempotency_key_reused``."""
+    from tenant_apps.idempotency.errors import IdempotencyKeyReused
+    from tenant_apps.idempotency.models import IdempotencyKey
+
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
+        raise IdempotencyKeyRequired()
+    stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    if stored is None:
+        return None
+    if (stored.method, stored.path, stored.body_hash) != (request.method, request.path, body_hash(request.data)):
+        raise IdempotencyKeyReused()
+    response = Response(stored.response_body, status=stored.response_status)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CashInView(APIView):
+    """POST /api/cash/in {customer, amount} (agent): 201 completed, or 202 awaiting the customer's code."""
+
+    permission_classes = [IsAuthenticated, IsAgent, PhoneVerified]
+
+    @extend_schema(request=CashInSerializer, responses={201: CashTransactionSerializer,
+                                                        202: CashTransactionSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request):
+        body = CashInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = services.cash_in_start(agent=request.user, customer_phone=body.validated_data["customer"],
+                                     amount_minor=_amount(body.validated_data["amount"]), request=request)
+        answer = status.HTTP_201_CREATED if row.status == "completed" else status.HTTP_202_ACCEPTED
+        return Response(CashTransactionSerializer(row).data, status=answer)
+
+
+class CashInConfirmView(APIView):
+    """POST /api/cash/in/<id>/confirm {code} (agent): the code the customer received; completes the cash-in."""
+
+    permission_classes = [IsAuthenticated, IsAgent, PhoneVerified]
+
+    @extend_schema(request=ConfirmSerializer, responses={200: CashTransactionSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    def post(self, request, public_id):
+        replay = _replay_or_require_key(request)
+        if replay is not None:
+            return replay
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.cash_in_check_confirmation(agent=request.user, public_id=public_id,
+                                            secret=body.validated_data["code"], request=request)
+
+        def complete() -> Response:
+            row = services.cash_in_complete(agent=request.user, public_id=public_id, request=request)
+            return Response(CashTransactionSerializer(row).data)
+
+        return _idempotent_step(request, complete)
+
+
+class CashInCancelView(APIView):
+    """POST /api/cash/in/<id>/cancel (agent): the customer changed their mind before confirming."""
+
+    permission_classes = [IsAuthenticated, IsAgent]
+
+    @extend_schema(request=None, responses={200: CashTransactionSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, public_id):
+        row = services.cash_in_cancel(agent=request.user, public_id=public_id, request=request)
+        return Response(CashTransactionSerializer(row).data)
+
+
+class CashOutView(APIView):
+    """POST /api/cash/out {customer, code, amount} (agent): pay out against the customer's withdrawal code."""
+
+    permission_classes = [IsAuthenticated, IsAgent, PhoneVerified]
+
+    @extend_schema(request=CashOutSerializer, responses={201: CashTransactionSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    def post(self, request):
+        replay = _replay_or_require_key(request)
+        if replay is not None:
+            return replay
+        body = CashOutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        code_id = services.cash_out_check(agent=request.user, customer_phone=data["customer"], code=data["code"],
+                                          amount_minor=_amount(data["amount"]), request=request)
+
+        def complete() -> Response:
+            row = services.cash_out_complete(agent=request.user, code_id=code_id, request=request)
+            return Response(CashTransactionSerializer(row).data, status=status.HTTP_201_CREATED)
+
+        return _idempotent_step(request, complete)
+
+
+class CashTransactionsView(APIView):
+    """GET /api/cash/transactions: what I served (agent) or received and withdrew (customer), newest first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CashTransactionSerializer(many=True))
+    def get(self, request):
+        paginator = Pages()
+        page = paginator.paginate_queryset(selectors.cash_history(user=request.user), request, view=self)
+        return paginator.get_paginated_response(CashTransactionSerializer(page, many=True).data)
+
+
+class CashTransactionDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CashTransactionSerializer)
+    def get(self, request, public_id):
+        row = selectors.cash_history(user=request.user).filter(public_id=public_id).first()
+        if row is None:
+            raise ApiError("No such cash transaction.", code="unknown_cash_transaction", status_code=404)
+        return Response(CashTransactionSerializer(row).data)
+
+
+class WithdrawalCodesView(APIView):
+    """POST /api/cash/withdrawal-codes {amount} (customer): a code for one cash-out (shown once); the amount and
+    the fee are held until it is used, cancelled or expires. GET: my codes (never the code itself)."""
+
+    permission_classes = [IsAuthenticated, IsCustomer, PhoneVerified]
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(responses=WithdrawalCodeSerializer(many=True))
+    def get(self, request):
+        paginator = Pages()
+        page = paginator.paginate_queryset(selectors.withdrawal_codes(customer=request.user), request, view=self)
+        return paginator.get_paginated_response(WithdrawalCodeSerializer(page, many=True).data)
+
+    @extend_schema(request=WithdrawalCodeRequestSerializer, responses={201: WithdrawalCodeSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request):
+        body = WithdrawalCodeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row, code = services.withdrawal_code_create(customer=request.user,
+                                                    amount_minor=_amount(body.validated_data["amount"]),
+                                                    request=request)
+        # The code is in this answer only (a replay of the same Idempotency-Key shows it again, to the same user).
+        return Response({**WithdrawalCodeSerializer(row).data, "code": code}, status=status.HTTP_201_CREATED)
+
+
+class WithdrawalCodeCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: WithdrawalCodeSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, public_id):
+        row = services.withdrawal_code_cancel(customer=request.user, public_id=public_id, request=request)
+        return Response(WithdrawalCodeSerializer(row).data)

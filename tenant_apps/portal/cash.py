@@ -1,0 +1,233 @@
+"""Agent cash pages (cash-in with the customer's code, cash-out with a withdrawal code) and the customer's
+withdrawal-code page. Thin: the API's services (``tenant_apps.cash.services``) do the work, money steps run
+inside ``run_idempotently`` with a key minted when the form is rendered (a double click or a replayed POST moves
+money once), and the customer's codes are checked first in their own transaction (wrong codes count).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from provider_plugins.interfaces.money import to_minor
+from shared_apps.core.errors import ApiError
+from tenant_apps.accounts.permissions import IsAgent, IsCustomer, IsTenantUser, PhoneVerified
+from tenant_apps.cash import selectors as cash_selectors
+from tenant_apps.cash import services as cash_services
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.ledger.currency import tenant_currency
+
+from .access import allowed, page_requires
+from .forms import StyledForm, apply_api_error
+from .views import page
+
+
+class CashInForm(StyledForm):
+    customer = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=20,
+                               widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    amount = forms.CharField(label=gettext_lazy("Cash received"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class ConfirmForm(StyledForm):
+    code = forms.RegexField(label=gettext_lazy("Code the customer received"), regex=r"^\d{4,8}$", max_length=8,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class CashOutForm(StyledForm):
+    customer = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=20,
+                               widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    code = forms.RegexField(label=gettext_lazy("Withdrawal code"), regex=r"^\d{4,12}$", max_length=12,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    amount = forms.CharField(label=gettext_lazy("Amount to hand over"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class WithdrawalCodeForm(StyledForm):
+    amount = forms.CharField(label=gettext_lazy("Amount to withdraw"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+def _amount(form: forms.Form) -> int | None:
+    try:
+        amount = to_minor((form.cleaned_data.get("amount") or "").strip().replace(",", ""), tenant_currency().code)
+    except (ValueError, ArithmeticError):
+        amount = 0
+    if amount <= 0:
+        form.add_error("amount", _("Enter an amount."))
+        return None
+    return amount
+
+
+def _run(request, form, *, path: str, body: dict, execute) -> StoredResponse | None:
+    """``execute`` once per form key (run_idempotently); service errors land on the form."""
+    key = form.cleaned_data.get("idempotency_key") or ""
+    if not key:
+        form.add_error(None, _("This form expired. Check the details and submit again."))
+        return None
+    try:
+        stored, _replayed = run_idempotently(user=request.user, key=f"portal-cash-{key}", fingerprint=Fingerprint(
+            method="POST", path=path, body_hash=body_hash(body)), execute=execute)
+    except ApiError as error:
+        apply_api_error(form, error)
+        return None
+    return stored
+
+
+def _fresh(form_class, data=None):
+    return form_class(data, initial={"idempotency_key": uuid.uuid4().hex})
+
+
+@page_requires(IsAgent, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def cash_in(request):
+    form = _fresh(CashInForm, request.POST or None)
+    if request.method == "POST" and form.is_valid() and (amount := _amount(form)) is not None:
+        customer = form.cleaned_data["customer"]
+
+        def execute() -> StoredResponse:
+            row = cash_services.cash_in_start(agent=request.user, customer_phone=customer, amount_minor=amount,
+                                              request=request)
+            return StoredResponse(201, {"id": str(row.public_id)}, {})
+
+        stored = _run(request, form, path="/agent/cash-in", body={"customer": customer, "amount": amount},
+                      execute=execute)
+        if stored is not None:
+            return redirect("portal:agent-cash", public_id=stored.body["id"])
+    return page(request, "portal/agent/cash_in.html", {"form": form, "currency": tenant_currency().code},
+                status=400 if form.errors else 200)
+
+
+@page_requires(IsAgent)
+@require_http_methods(["GET", "POST"])
+def cash_detail(request, public_id):
+    """The receipt, or the confirmation step while the customer's code is awaited."""
+    row = cash_selectors.cash_history(user=request.user).filter(agent=request.user, public_id=public_id).first()
+    if row is None:
+        raise Http404
+    form = _fresh(ConfirmForm, request.POST or None)
+    if request.method == "POST" and row.status == "awaiting_confirmation" and form.is_valid():
+        try:
+            cash_services.cash_in_check_confirmation(agent=request.user, public_id=public_id,
+                                                     secret=form.cleaned_data["code"], request=request)
+        except ApiError as error:
+            apply_api_error(form, error)
+        else:
+            def execute() -> StoredResponse:
+                done = cash_services.cash_in_complete(agent=request.user, public_id=public_id, request=request)
+                return StoredResponse(200, {"id": str(done.public_id)}, {})
+
+            if _run(request, form, path=f"/agent/cash/{public_id}", body={"confirm": str(public_id)},
+                    execute=execute) is not None:
+                return redirect("portal:agent-cash", public_id=public_id)
+        row.refresh_from_db()
+    return page(request, "portal/agent/cash_detail.html", {"row": row, "form": form},
+                status=400 if form.errors else 200)
+
+
+@page_requires(IsAgent, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def cash_out(request):
+    form = _fresh(CashOutForm, request.POST or None)
+    if request.method == "POST" and form.is_valid() and (amount := _amount(form)) is not None:
+        data = form.cleaned_data
+        try:
+            code_id = cash_services.cash_out_check(agent=request.user, customer_phone=data["customer"],
+                                                   code=data["code"], amount_minor=amount, request=request)
+        except ApiError as error:
+            apply_api_error(form, error)
+        else:
+            def execute() -> StoredResponse:
+                row = cash_services.cash_out_complete(agent=request.user, code_id=code_id, request=request)
+                return StoredResponse(201, {"id": str(row.public_id)}, {})
+
+            stored = _run(request, form, path="/agent/cash-out", body={"code_id": code_id, "amount": amount},
+                          execute=execute)
+            if stored is not None:
+                return redirect("portal:agent-cash", public_id=stored.body["id"])
+    return page(request, "portal/agent/cash_out.html", {"form": form, "currency": tenant_currency().code},
+                status=400 if form.errors else 200)
+
+
+@page_requires(IsCustomer, PhoneVerified)
+@require_http_methods(["GET", "POST"])
+def withdraw(request):
+    """The customer makes a withdrawal code (shown once on this page) to give an agent."""
+    form = _fresh(WithdrawalCodeForm, request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid() and (amount := _amount(form)) is not None:
+        def execute() -> StoredResponse:
+            row, code = cash_services.withdrawal_code_create(customer=request.user, amount_minor=amount,
+                                                             request=request)
+            return StoredResponse(201, {"id": str(row.public_id), "code": code}, {})
+
+        stored = _run(request, form, path="/wallet/withdraw", body={"amount": amount}, execute=execute)
+        if stored is not None:
+            issued = stored.body
+            form = _fresh(WithdrawalCodeForm)
+    codes = cash_selectors.withdrawal_codes(customer=request.user)[:10]
+    return page(request, "portal/money/withdraw.html", {"form": form, "issued": issued, "codes": codes,
+                                                        "currency": tenant_currency().code},
+                status=400 if form.errors else 200)
+
+
+# --- bank transfer funding: the customer's dedicated account (wallet.virtual_accounts) -----------------------
+
+class BankAccountForm(StyledForm):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=60)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=60)
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+@page_requires(IsTenantUser)
+@require_http_methods(["GET", "POST"])
+def bank_account(request):
+    """My account number for bank transfers (asked for once), with how to use it."""
+    from tenant_apps.wallet.virtual_accounts import (
+        VirtualAccountsUnavailable,
+        virtual_account_gateway,
+        virtual_account_of,
+        virtual_account_open,
+    )
+
+    try:
+        virtual_account_gateway()
+        available = True
+    except VirtualAccountsUnavailable:
+        available = False
+    account = virtual_account_of(user=request.user)
+    if request.method == "POST" and request.POST.get("action") == "check" and account is not None:
+        from django.contrib import messages
+
+        from tenant_apps.wallet.virtual_accounts import virtual_account_sync
+
+        credited = virtual_account_sync(account=account)
+        messages.success(request, _("%(count)s transfer(s) credited.") % {"count": len(credited)} if credited
+                         else _("Nothing new yet. Transfers usually arrive within minutes."))
+        return redirect("portal:bank-account")
+    form = _fresh(BankAccountForm, request.POST or None)
+    if request.method == "POST" and available and form.is_valid():
+        if not allowed(request, PhoneVerified):
+            form.add_error(None, _("Verify your phone number before moving money."))
+        else:
+            names = {"first_name": form.cleaned_data["first_name"], "last_name": form.cleaned_data["last_name"]}
+
+            def execute() -> StoredResponse:
+                row = virtual_account_open(user=request.user, **names)
+                return StoredResponse(201, {"id": str(row.public_id)}, {})
+
+            if _run(request, form, path="/wallet/bank-account", body=names, execute=execute) is not None:
+                return redirect("portal:bank-account")
+    return page(request, "portal/money/bank_account.html", {"form": form, "account": account,
+                                                            "available": available},
+                status=400 if form.errors else 200)

@@ -1,0 +1,331 @@
+"""Funding by bank transfer: a dedicated account number per user (Paystack dedicated virtual accounts).
+
+Most Nigerians top up by sending a transfer from their bank app. The user asks for
+their account once (``virtual_account_open``: the gateway's customer, then its
+dedicated account); from then on every transfer into it is notified by the gateway
+(``charge.success`` with channel ``dedicated_nuban``) and handled here:
+
+1. **Signature** (the connector's parser; 401 otherwise, nothing written).
+2. **Dedupe** by (gateway, event id): a notification already acted on is answered ``duplicate``.
+3. **Lookup, bound to the gateway**: the account is found only among those opened with *this*
+   gateway, by *its* customer code; a notification naming anything else is ignored (and a signed
+   success recorded for reconciliation, never credited).
+4. **Verify** with the gateway (``GET /transaction/verify/:reference``): only a success by transfer
+   into exactly this customer's account counts, for the amount the *verification* gives.
+5. **Once, in one transaction**: the payment's intent row (``dva_<gateway reference>``, unique) is
+   inserted or locked, the KYC tier is checked (single, daily and balance limits: a payment above them
+   is kept for review, never credited), the wallet is credited (ledger reference unique), and the event
+   recorded. Racing duplicates wait on the intent row and find it final.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
+from provider_plugins.interfaces.payments import PaymentVerification
+from provider_plugins.interfaces.plugin import Capability
+from provider_plugins.interfaces.virtual_accounts import (
+    VirtualAccountEvent,
+    VirtualAccountPayment,
+    VirtualAccountProvider,
+    VirtualAccountRequest,
+)
+from shared_apps.core.errors import ApiError, NotFound
+from tenant_apps.accounts.country import current_country
+from tenant_apps.kyc.selectors import kyc_current_tier
+from tenant_apps.kyc.services import KycLimitExceeded, kyc_reserve
+from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.services import wallet_for
+
+from .funding import GatewayError, funding_apply_verification
+from .gateways import Gateway, GatewayUnavailable, gateway_by_provider_id, gateway_for
+from .models import (
+    FUNDING_FINAL,
+    FundingIntent,
+    FundingStatus,
+    VirtualAccount,
+    VirtualAccountStatus,
+    WebhookEvent,
+)
+from .webhooks import UNKNOWN_PAYMENT, WebhookRejected, WebhookResult, record_event
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_PREFIX = "dva_"
+KYC_REVIEW_REASONS = ("kyc_limit_exceeded", "kyc_max_balance_exceeded")
+
+
+class VirtualAccountsUnavailable(ApiError):
+    code = "virtual_accounts_unavailable"
+    message = "Bank transfer funding is not available here."
+
+
+def _gateway_keys() -> list[str]:
+    return list(getattr(settings, "WALLET_VIRTUAL_ACCOUNT_GATEWAYS", {}).get(current_country(), []))
+
+
+def virtual_account_gateway(key: str = "") -> Gateway:
+    """The tenant's dedicated-account gateway (``key`` or the first configured one with a registry row)."""
+    keys = [key] if key else _gateway_keys()
+    for candidate in keys:
+        if candidate not in _gateway_keys():
+            break
+        try:
+            gateway = gateway_for(key=candidate, capability=Capability.PAYMENTS)
+        except GatewayUnavailable:
+            continue
+        if isinstance(gateway.connector, VirtualAccountProvider):
+            return gateway
+    raise VirtualAccountsUnavailable(fields={"gateway": [f"Choose one of: {', '.join(_gateway_keys()) or '-'}."]}
+                                     if key else None)
+
+
+def virtual_account_of(*, user) -> VirtualAccount | None:
+    """The user's live dedicated account (the most recent), if any."""
+    return (VirtualAccount.objects.filter(user=user).exclude(status=VirtualAccountStatus.DEACTIVATED)
+            .order_by("-created_at").first())
+
+
+def virtual_account_open(*, user, first_name: str, last_name: str, gateway_key: str = "") -> VirtualAccount:
+    """Open (or return) the user's dedicated account. Runs in the caller's transaction (the Idempotency-Key's):
+    a gateway fault rolls everything back (502, nothing written)."""
+    gateway = virtual_account_gateway(gateway_key)
+    if not user.phone:
+        raise ApiError("Add a phone number first.", code="phone_required")
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise ApiError("Some fields are invalid.", code="validation_error",
+                       fields={"first_name" if not first_name else "last_name": ["Required."]})
+    row, _created = VirtualAccount.objects.select_for_update().get_or_create(
+        user=user, gateway=gateway.key,
+        defaults={"provider_id": gateway.provider.pk, "currency": tenant_currency().code})
+    if row.status == VirtualAccountStatus.ACTIVE and row.account_number:
+        return row
+    try:
+        account = gateway.connector.open_virtual_account(VirtualAccountRequest(
+            email=user.email, first_name=first_name, last_name=last_name, phone=user.phone,
+            reference=str(user.public_id), currency=row.currency), config=gateway.config)
+    except UserFixableError as exc:
+        raise ApiError(str(exc) or "The bank refused these details.", code=exc.code) from None
+    except ProviderFault as exc:
+        logger.warning("virtual account request failed", extra={"gateway": gateway.key, "code": exc.code})
+        raise GatewayError("The bank could not be reached; nothing was created. Try again.") from None
+    _apply_account(row, account, provider_id=gateway.provider.pk)
+    return row
+
+
+def _apply_account(row: VirtualAccount, account: Any, *, provider_id: int | None = None) -> None:
+    row.customer_code = account.customer_code[:64] or row.customer_code
+    row.provider_customer_id = account.provider_customer_id[:40] or row.provider_customer_id
+    row.provider_account_id = account.provider_account_id[:40] or row.provider_account_id
+    row.account_number = account.account_number[:20] or row.account_number
+    row.account_name, row.bank_name = account.account_name[:120], account.bank_name[:120]
+    row.bank_slug, row.currency = account.bank_slug[:60], (account.currency or row.currency)[:3]
+    if provider_id:
+        row.provider_id = provider_id
+    if not account.active:
+        row.status = VirtualAccountStatus.DEACTIVATED
+    elif row.account_number and account.assigned:
+        row.status, row.failure_reason = VirtualAccountStatus.ACTIVE, ""
+    else:
+        row.status = VirtualAccountStatus.REQUESTED
+    row.save()
+
+
+def virtual_account_requery(*, account: VirtualAccount) -> None:
+    """Ask the gateway to look for transfers it has not notified yet (it sends their webhooks again)."""
+    from shared_apps.providers.models import Provider
+
+    if not Provider.objects.filter(pk=account.provider_id).exists():
+        raise VirtualAccountsUnavailable()
+    gateway = gateway_by_provider_id(provider_id=account.provider_id, capability=Capability.PAYMENTS)
+    if not account.account_number or not hasattr(gateway.connector, "requery_virtual_account"):
+        return
+    try:
+        gateway.connector.requery_virtual_account(config=gateway.config, account_number=account.account_number,
+                                                  bank_slug=account.bank_slug)
+    except ProviderError:
+        raise GatewayError("The bank could not be reached; try again in a moment.") from None
+
+
+def virtual_account_sync(*, account: VirtualAccount) -> list[FundingIntent]:
+    """Credit transfers whose notification never came: list the customer's successful transfers at the gateway,
+    verify each, apply it once (the same path as a webhook, without an event). Never raises for gateway trouble."""
+    from shared_apps.providers.models import Provider
+
+    if not account.provider_customer_id or not Provider.objects.filter(pk=account.provider_id).exists():
+        return []
+    gateway = gateway_by_provider_id(provider_id=account.provider_id, capability=Capability.PAYMENTS)
+    if not hasattr(gateway.connector, "virtual_account_payment_references"):
+        return []
+    try:
+        references = gateway.connector.virtual_account_payment_references(
+            config=gateway.config, customer_id=account.provider_customer_id)
+    except ProviderError as exc:
+        logger.warning("dedicated account sync failed", extra={"provider": account.gateway, "code": exc.code})
+        return []
+    known = set(FundingIntent.objects.filter(virtual_account=account, status__in=FUNDING_FINAL)
+                .values_list("provider_reference", flat=True))
+    applied = []
+    for reference in references:
+        if reference in known:
+            continue
+        payment = gateway.connector.verify_virtual_account_payment(config=gateway.config, reference=reference)
+        if payment.status is OutcomeStatus.PENDING:
+            continue
+        intent = virtual_account_apply_payment(account=account, payment=payment)
+        if intent is not None:
+            applied.append(intent)
+    return applied
+
+
+# --- notifications ---------------------------------------------------------------------------------------
+
+def _account_for(key: str, customer_code: str) -> VirtualAccount | None:
+    """Only an account opened with this same gateway, found by that gateway's own customer code."""
+    if not customer_code:
+        return None
+    return VirtualAccount.objects.select_related("user").filter(gateway=key, customer_code=customer_code).first()
+
+
+def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes, gateway: Gateway) -> WebhookResult:
+    """Authenticate with the gateway's parser, then act on an assignment or a payment notification."""
+    from .webhooks import _authenticate  # the one place signature refusals are logged
+
+    try:
+        event = gateway.connector.parse_virtual_account_event(headers, raw_body, config=gateway.config)
+    except UserFixableError:
+        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    except ProviderError as exc:
+        if exc.code == "bad_signature":
+            raise _authenticate(key, str(exc)) from None
+        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    if event is None:
+        return WebhookResult(200, {"status": "ignored"})
+    if event.kind == "payment":
+        return handle_virtual_account_payment(key=key, event=event, gateway=gateway)
+    return _handle_assignment(key=key, event=event)
+
+
+def _handle_assignment(*, key: str, event: VirtualAccountEvent) -> WebhookResult:
+    with transaction.atomic():
+        row = VirtualAccount.objects.select_for_update().filter(gateway=key, customer_code=event.customer_code) \
+            .first() if event.customer_code else None
+        if row is None:
+            logger.info("dedicated account event for an unknown customer", extra={"provider": key})
+            return WebhookResult(200, {"status": "ignored"})
+        if not record_event(provider=key, event_id=event.event_id, event_type=event.raw.get("event", ""),
+                            subject=str(row.public_id), outcome=event.kind):
+            return WebhookResult(200, {"status": "duplicate"})
+        if event.kind == "assigned" and event.account is not None:
+            _apply_account(row, event.account)
+        elif row.status != VirtualAccountStatus.ACTIVE:
+            row.status, row.failure_reason = VirtualAccountStatus.FAILED, "assignment failed at the bank"
+            row.save(update_fields=["status", "failure_reason", "updated_at"])
+    return WebhookResult(200, {"status": row.status})
+
+
+def _seen(key: str, event_id: str) -> bool:
+    return WebhookEvent.objects.filter(provider=key, event_id=event_id[:200]).exists()
+
+
+def handle_virtual_account_payment(*, key: str, event: VirtualAccountEvent, gateway: Gateway) -> WebhookResult:
+    """A transfer into a dedicated account: dedupe, lookup bound to the gateway, verify, credit once."""
+    if _seen(key, event.event_id):
+        return WebhookResult(200, {"status": "duplicate"})
+    account = _account_for(key, event.customer_code)
+    if account is None or not event.reference:
+        # Signed by the gateway, yet for no account of this tenant: keep it for reconciliation, credit nobody.
+        record_event(provider=key, event_id=event.event_id, event_type="charge.success",
+                     subject=(event.reference or event.customer_code)[:80], outcome=UNKNOWN_PAYMENT)
+        logger.warning("dedicated account payment for an unknown account", extra={"provider": key})
+        return WebhookResult(200, {"status": "ignored"})
+    payment = gateway.connector.verify_virtual_account_payment(config=gateway.config, reference=event.reference)
+    if payment.status is OutcomeStatus.PENDING:
+        # Not recorded: the gateway will deliver it again (and a requery finds it).
+        return WebhookResult(200, {"status": "pending"})
+    intent = virtual_account_apply_payment(account=account, payment=payment, event=event)
+    if intent is None:
+        return WebhookResult(200, {"status": "ignored"})
+    return WebhookResult(200, {"status": intent.status, "reference": intent.reference})
+
+
+def virtual_account_apply_payment(*, account: VirtualAccount, payment: VirtualAccountPayment,
+                                  event: VirtualAccountEvent | None = None) -> FundingIntent | None:
+    """Turn a *verified* transfer into a credit, once, in one transaction (see the module docstring)."""
+    key = account.gateway
+    if payment.status is not OutcomeStatus.SUCCESS or not payment.matches_account(
+            customer_code=account.customer_code, account_number=account.account_number):
+        logger.warning("dedicated account payment not credited: verification does not match the account",
+                       extra={"provider": key, "status": payment.status.value, "account": str(account.public_id)})
+        if event is not None:
+            record_event(provider=key, event_id=event.event_id, event_type="charge.success",
+                         subject=payment.reference[:80], outcome="not_verified")
+        return None
+    if payment.amount_minor is None or payment.amount_minor <= 0:
+        return None
+    reference = f"{REFERENCE_PREFIX}{payment.reference}"[:80]
+    currency = (payment.currency or account.currency).upper()
+    with transaction.atomic():
+        FundingIntent.objects.bulk_create([FundingIntent(
+            user_id=account.user_id, gateway=key, provider_id=account.provider_id, reference=reference,
+            amount_minor=payment.amount_minor, currency=currency, provider_reference=payment.reference[:200],
+            virtual_account=account)], ignore_conflicts=True)  # a racing twin's insert waits, then is skipped
+        intent = FundingIntent.objects.select_for_update().select_related("user").get(reference=reference)
+        if intent.virtual_account_id != account.pk:  # our prefix makes this impossible; refuse rather than guess
+            logger.error("dedicated account payment reference clash", extra={"reference": reference})
+            return None
+        if intent.status not in FUNDING_FINAL:
+            review = _kyc_review_reason(intent)
+            if review:
+                intent.status, intent.failure_reason = FundingStatus.REVIEW, review
+                intent.verified_amount_minor, intent.verified_currency = payment.amount_minor, currency
+                intent.provider_transaction_id = payment.provider_id[:100]
+                intent.completed_at = timezone.now()
+                intent.save()
+                logger.warning("dedicated account payment above the KYC tier: kept for review",
+                               extra={"provider": key, "intent": intent.reference, "reason": review})
+            else:
+                intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
+                    status=OutcomeStatus.SUCCESS, reference=payment.reference, amount_minor=payment.amount_minor,
+                    currency=currency, provider_id=payment.provider_id, paid_at=payment.paid_at,
+                    channel=payment.channel, provider_status=payment.provider_status))
+        if event is not None:
+            record_event(provider=key, event_id=event.event_id, event_type="charge.success",
+                         subject=intent.reference, outcome=intent.status)
+    return intent
+
+
+def _kyc_review_reason(intent: FundingIntent) -> str:
+    """Why this credit must wait for a person (the tier's single/daily limit, or its maximum balance), or ""."""
+    user = intent.user
+    try:
+        kyc_reserve(user=user, amount_minor=intent.amount_minor, currency=intent.currency,
+                    reference=f"funding:{intent.reference}")
+    except KycLimitExceeded:
+        return "kyc_limit_exceeded"
+    tier = kyc_current_tier(user=user)
+    ceiling = getattr(tier, "max_balance_minor", None)
+    if ceiling is not None:
+        wallet = wallet_for(user=user, currency=intent.currency)
+        if wallet.balance + intent.amount_minor > ceiling:
+            from tenant_apps.kyc.services import kyc_release_spend
+
+            kyc_release_spend(user=user, reference=f"funding:{intent.reference}")
+            return "kyc_max_balance_exceeded"
+    return ""
+
+
+def virtual_account_for_api(*, user, public_id=None) -> VirtualAccount:
+    account = virtual_account_of(user=user)
+    if account is None or (public_id is not None and account.public_id != public_id):
+        raise NotFound("You have no bank account for transfers yet.", code="no_virtual_account")
+    return account

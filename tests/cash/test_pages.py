@@ -1,0 +1,79 @@
+"""Agent cash pages and the customer's withdrawal-code page, through Django's test client."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenant_apps.cash.models import CashTransaction
+from tests.cash.conftest import balance, last_code, new_agent, new_user
+from tests.portal.test_ops_pages import quick_login
+
+pytestmark = pytest.mark.django_db
+
+
+def page_client(user) -> Client:
+    return quick_login(Client(HTTP_HOST="ng.localhost"), "ng", user)
+
+
+def form_key(html: str) -> str:
+    return re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', html).group(1)
+
+
+def test_agent_cash_in_page_with_the_customers_code(sms, django_capture_on_commit_callbacks):
+    agent, _ = new_agent(float_minor=2_000_000)
+    customer = new_user()
+    client = page_client(agent)
+    form = client.get("/agent/cash-in")
+    assert form.status_code == 200 and "Cash-in" in form.content.decode()
+    key = form_key(form.content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/agent/cash-in", {"customer": customer.phone, "amount": "5000", "idempotency_key": key})
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    again = client.post("/agent/cash-in", {"customer": customer.phone, "amount": "5000", "idempotency_key": key})
+    assert again.status_code == 302 and again["Location"] == sent["Location"]  # a double click: one cash-in
+    detail = client.get(sent["Location"])
+    assert 'data-status="awaiting_confirmation"' in detail.content.decode()
+    wrong = client.post(sent["Location"], {"code": "000000" if last_code(sms, customer) != "000000" else "111111",
+                                           "idempotency_key": form_key(detail.content.decode())})
+    assert wrong.status_code == 400 and "attempt(s) left." in wrong.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(sent["Location"], {"code": last_code(sms, customer),
+                                              "idempotency_key": form_key(wrong.content.decode())})
+    assert done.status_code == 302
+    assert 'data-status="completed"' in client.get(sent["Location"]).content.decode()
+    assert balance(customer) == 500_000 and balance(agent) == 1_500_000
+    with schema_context("ng"):
+        assert CashTransaction.objects.filter(agent=agent).count() == 1
+    assert client.post("/agent/cash-in", {"customer": customer.phone, "amount": "x",
+                                          "idempotency_key": key}).status_code == 400
+
+
+def test_withdrawal_code_page_then_agent_cash_out_page(settings):
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+    settings.AGENT_CASH = {**settings.AGENT_CASH, "SMS_NOTIFICATIONS": False}
+    customer = new_user()
+    with schema_context("ng"):
+        fund_wallet(wallet=wallet_for(user=customer), amount=500_000, reference=f"t:{customer.pk}")
+    mine = page_client(customer)
+    page = mine.get("/wallet/withdraw")
+    made = mine.post("/wallet/withdraw", {"amount": "1000", "idempotency_key": form_key(page.content.decode())})
+    assert made.status_code == 200
+    code = re.search(r"data-code>(\d{8})<", made.content.decode()).group(1)
+    assert balance(customer) == 500_000 - 101_000
+    agent, _ = new_agent()
+    desk = page_client(agent)
+    form = desk.get("/agent/cash-out")
+    wrong = desk.post("/agent/cash-out", {"customer": customer.phone, "code": "12345678", "amount": "1000",
+                                          "idempotency_key": form_key(form.content.decode())})
+    assert wrong.status_code == 400
+    paid = desk.post("/agent/cash-out", {"customer": customer.phone, "code": code, "amount": "1000",
+                                         "idempotency_key": form_key(wrong.content.decode())})
+    assert paid.status_code == 302
+    assert 'data-status="completed"' in desk.get(paid["Location"]).content.decode()
+    assert balance(agent) == 100_000
+    assert page_client(customer).get("/agent/cash-out").status_code in (302, 403)  # customers are not agents
