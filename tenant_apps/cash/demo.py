@@ -14,7 +14,9 @@ def seed_demo_cash() -> list[str]:
     from tenant_apps.agents.models import Agent
     from tenant_apps.agents.services import add_agent
     from tenant_apps.ledger.services import fund_wallet, wallet_for
-    from tenants.demo import DEMO_PASSWORD
+    from tenants.demo import demo_password
+
+    password = demo_password()
 
     lines = []
     for tenant in Tenant.objects.exclude(schema_name="public").order_by("schema_name"):
@@ -26,14 +28,14 @@ def seed_demo_cash() -> list[str]:
         with schema_context(tenant.schema_name):
             agent = User.objects.filter(email=email).first()
             if agent is None:
-                agent = User.objects.create_user(email=email, password=DEMO_PASSWORD, role="agent",
+                agent = User.objects.create_user(email=email, password=password, role="agent",
                                                  phone=f"+{adapter.calling_code}900000{tenant.pk:03d}"[:16],
                                                  phone_verified_at=timezone.now())
             if not Agent.objects.filter(user=agent).exists():
                 add_agent(user=agent, parent=None)
             fund_wallet(wallet=wallet_for(user=agent), amount=1_000_000 * 10 ** adapter.minor_unit,
                         reference=f"demo-agent-float:{agent.pk}")  # posts once
-        lines.append(f"http://{domain}:8000/agent/cash-in  cash agent  {email} / {DEMO_PASSWORD} "
+        lines.append(f"http://{domain}:8000/agent/cash-in  cash agent  {email} / {password} "
                      f"(float 1,000,000 {adapter.currency}; customers withdraw at /wallet/withdraw)")
     lines.append("http://127.0.0.1:8711/_simulator/bank  send a bank transfer to a dedicated account number "
                  "(NG wallet page: POST /api/wallet/virtual-account first)")

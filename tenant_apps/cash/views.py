@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from provider_plugins.interfaces.money import to_minor
+from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
 from tenant_apps.idempotency.decorators import _VALID_KEY, HEADER, REPLAYED_HEADER, idempotent
@@ -98,6 +99,7 @@ class Pages(PageNumberPagination):
     max_page_size = 200
 
 
+@api_key_scopes(POST=WALLET)
 class CashInView(APIView):
     """POST /api/cash/in {customer, amount} (agent): 201 completed, or 202 awaiting the customer's code."""
 
@@ -116,6 +118,7 @@ class CashInView(APIView):
         return Response(CashTransactionSerializer(row).data, status=answer)
 
 
+@api_key_scopes(POST=WALLET)
 class CashInConfirmView(APIView):
     """POST /api/cash/in/<id>/confirm {code} (agent): the code the customer received; completes the cash-in."""
 
@@ -139,6 +142,7 @@ class CashInConfirmView(APIView):
         return _idempotent_step(request, complete)
 
 
+@api_key_scopes(POST=WALLET)
 class CashInCancelView(APIView):
     """POST /api/cash/in/<id>/cancel (agent): the customer changed their mind before confirming."""
 
@@ -151,6 +155,7 @@ class CashInCancelView(APIView):
         return Response(CashTransactionSerializer(row).data)
 
 
+@api_key_scopes(POST=WALLET)
 class CashOutView(APIView):
     """POST /api/cash/out {customer, code, amount} (agent): pay out against the customer's withdrawal code."""
 
@@ -175,6 +180,7 @@ class CashOutView(APIView):
         return _idempotent_step(request, complete)
 
 
+@api_key_scopes(GET=WALLET)
 class CashTransactionsView(APIView):
     """GET /api/cash/transactions: what I served (agent) or received and withdrew (customer), newest first."""
 
@@ -187,6 +193,7 @@ class CashTransactionsView(APIView):
         return paginator.get_paginated_response(CashTransactionSerializer(page, many=True).data)
 
 
+@api_key_scopes(GET=WALLET)
 class CashTransactionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -198,6 +205,7 @@ class CashTransactionDetailView(APIView):
         return Response(CashTransactionSerializer(row).data)
 
 
+@api_key_scopes(GET=NO_API_KEY, POST=NO_API_KEY)
 class WithdrawalCodesView(APIView):
     """POST /api/cash/withdrawal-codes {amount} (customer): a code for one cash-out (shown once); the amount and
     the fee are held until it is used, cancelled or expires. GET: my codes (never the code itself)."""
@@ -228,6 +236,7 @@ class WithdrawalCodesView(APIView):
         return Response({**WithdrawalCodeSerializer(row).data, "code": code}, status=status.HTTP_201_CREATED)
 
 
+@api_key_scopes(POST=NO_API_KEY)
 class WithdrawalCodeCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
