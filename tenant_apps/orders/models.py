@@ -70,7 +70,7 @@ class Order(models.Model):
     failure_reason = models.CharField(max_length=60, blank=True)
     needs_review = models.BooleanField(default=False)
     attempt_count = models.PositiveSmallIntegerField(default=0)  # number of the current OrderAttempt
-    requery_count = models.PositiveIntegerField(default=0)
+    requery_count = models.PositiveIntegerField(default=0)  # of the CURRENT attempt (a fail-over starts at 0)
     next_requery_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

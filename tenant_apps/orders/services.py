@@ -360,6 +360,10 @@ def _start_attempt(order: Order, *, now: datetime, source: str, submitting: bool
             submit_count=1 if submitting else 0)
         attempt.product = candidate  # _call_provider needs it: no second lookup
         order.attempt_count = number
+        # A new attempt is a new conversation with another provider: its own requery schedule from the
+        # first backoff step (issue 14: a fail-over inherited the previous attempt's count and waited
+        # the longest backoff before its first requery, holding the customer's money for half an hour).
+        order.requery_count, order.next_requery_at = 0, None
         _record(order, OrderStatus.SUBMITTED, reason=f"{candidate.provider.name} {request_id}", source=source, now=now)
         return attempt
     return None
@@ -570,9 +574,14 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     _notify(order, "reversed")
 
 
-def _schedule_requery(order: Order, *, now: datetime) -> None:
+def _schedule_requery(order: Order, *, now: datetime, decide_at: datetime | None = None) -> None:
+    """Next requery of the current attempt, from its own backoff step (``requery_count`` counts the
+    current attempt's requeries only). ``decide_at``: the moment the next answer becomes decisive (the
+    end of the unknown-request grace): the requery is not put off past it."""
     backoff = settings.ORDERS_REQUERY_BACKOFF_SECONDS
     delay = backoff[min(order.requery_count, len(backoff) - 1)]
+    if decide_at is not None and decide_at > now:
+        delay = min(delay, (decide_at - now).total_seconds() + 1)
     order.next_requery_at = now + timedelta(seconds=delay)
     _on_commit_task(_tasks().order_requery_task, order.pk, countdown=delay)
 
@@ -694,7 +703,11 @@ def order_requery(*, order_id: int) -> Order | None:
                     source="requery", now=now)
             order.needs_review, order.next_requery_at = True, None
         else:
-            _schedule_requery(order, now=now)
+            decide_at = None
+            if outcome.reason == "unknown_request_id" and order.attempt_count == attempt.number:
+                # Never received so far: the first requery after the grace decides (fail-over or refund).
+                decide_at = attempt.created_at + timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
+            _schedule_requery(order, now=now, decide_at=decide_at)
         order.save()
     return order
 
