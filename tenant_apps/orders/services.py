@@ -49,6 +49,7 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.errors import ApiError
+from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_config
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
@@ -799,20 +800,26 @@ def _digits(value: str) -> str:
 
 
 def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-    """Authenticate a provider webhook and apply it; returns (status, body) for the provider.
+    """Authenticate a provider webhook, find what we sent to THAT provider, verify, apply; returns (status, body).
 
-    Signed providers are trusted once the signature verifies; unsigned ones (VTPass)
-    only through a requery, whose answer is what gets applied.
+    The callback binding (shared_apps.providers.callbacks; issue 14): the signature is checked with the
+    credentials of this plugin's registry rows in the tenant's country; the attempt is looked up among
+    those sent to the rows that authenticated it (an MTN-signed body naming a VTPass request id finds
+    nothing); and whatever the callback says, the provider that received the attempt is asked (requery)
+    before anything moves: a callback is a hint, the requery's answer is what gets applied.
     """
-    provider = (Provider.objects.filter(plugin_key=plugin_key, country=_country())
-                .exclude(status=ProviderStatus.DISABLED).order_by("routing_priority").first())
-    if provider is None:
+    providers = callback_providers(plugin_key=plugin_key, country=_country())
+    if not providers:
+        refuse(plugin_key, "unknown_provider")
         raise WebhookRejected(404, "unknown_provider")
     plugin = get_plugin(plugin_key)
-    config = provider_config(provider=provider, session=_http_session())
-    parser = plugin.callbacks(config)
+
+    def check(provider: Provider) -> tuple[Any, Any]:
+        parser = plugin.callbacks(provider_config(provider=provider, session=_http_session()))
+        return parser, parser.parse(body=body, headers=headers)
+
     try:
-        update = parser.parse(body=body, headers=headers)
+        (parser, update), source = authenticate(plugin_key=plugin_key, providers=providers, check=check)
     except SignatureError:
         logger.warning("webhook %s: bad signature (tenant %s)", plugin_key, connection.schema_name)
         raise WebhookRejected(401, "bad_signature") from None
@@ -822,31 +829,23 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     ack = parser.acknowledgement()
     if update is None:
         return ack.status_code, ack.body
-    attempt = OrderAttempt.objects.select_related("order").filter(request_id=update.request_id).first()
+    attempt = bound(OrderAttempt.objects.select_related("order"), source=source, request_id=update.request_id)
     if attempt is None:
-        logger.warning("webhook %s: unknown request id %s", plugin_key, update.request_id)
+        logger.warning("webhook %s: no attempt of this provider has that request id", plugin_key)
         return ack.status_code, ack.body
     order = attempt.order
     if update.recipient and plugin_key != "vtpass":
         expected = _digits(order.recipient_phone) if order.product_type not in BILL_TYPES else order.customer_number
         got = _digits(update.recipient)
         if got and expected and not (expected.endswith(got[-9:]) or got.endswith(expected[-9:])):
-            logger.warning("webhook %s: recipient does not match order %s", plugin_key, order.reference)
+            refuse(plugin_key, "recipient_mismatch", kind="orders.orderattempt")
             raise WebhookRejected(400, "recipient_mismatch")
-    if update.requires_confirmation:
-        attempt_provider = Provider.objects.get(pk=attempt.provider_id)
-        _, connector, _ = _connector(attempt_provider, _capability(order.product_type))
-        try:
-            outcome = _outcome_from_result(connector.requery(update.request_id))
-        except ProviderError as exc:
-            outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
-        source = "webhook+requery"
-    else:
-        outcome = Outcome(OutcomeStatus(update.status), provider_reference=update.provider_reference,
-                          token=update.token, units=update.units, reason=update.reason,
-                          provider_code=update.provider_code)
-        source = "webhook"
-    order_apply_provider_result(request_id=update.request_id, outcome=outcome, source=source)
+    # Verify with the provider that received the attempt (its own registry row) before value moves.
+    outcome = _requery_outcome(order, attempt, now=timezone.now())
+    if outcome.status != OutcomeStatus.PENDING and outcome.status != OutcomeStatus(update.status):
+        logger.info("webhook %s: the provider's status lookup differs from the callback; applying the lookup",
+                    plugin_key)
+    order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="webhook+requery")
     return ack.status_code, ack.body
 
 

@@ -24,7 +24,8 @@ from django.utils import timezone
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
 from provider_plugins.interfaces.payouts import AccountName, TransferEvent, TransferRequest, TransferResult
 from provider_plugins.interfaces.plugin import Capability
-from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
@@ -167,6 +168,9 @@ def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:
         # Raised only when the gateway certainly did not act (refused, not sent): give the money back.
         logger.warning("payout refused", extra={"transfer": row.reference, "code": exc.code})
         result = TransferResult(OutcomeStatus.FAILED, row.reference, provider_status=exc.code, message=exc.code)
+    if not answer_is_for(plugin_key=row.gateway, expected=row.reference, answered=result.reference,
+                         kind="wallet.transfer"):
+        result = TransferResult(OutcomeStatus.PENDING, row.reference, provider_status="answer_for_another_reference")
     row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
                        provider_reference=result.provider_reference, provider_status=result.provider_status,
                        message=result.message)
@@ -222,8 +226,7 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
     if row.status != TransferStatus.PENDING:
         return row.status
     Transfer.objects.filter(pk=transfer_id).update(polls=row.polls + 1)
-    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
-    result = gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+    result = payout_verify(row=row)  # the payout's own gateway row, about this reference only
     if result.status is OutcomeStatus.PENDING and result.provider_status == "not_found" and attempt >= 1:
         # Never arrived: re-send with the same reference (the gateway pays a reference at most once).
         row = payout_submit(transfer_id=transfer_id, schedule_poll=False)
@@ -236,23 +239,46 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
     return row.status
 
 
-def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
-    """A signed transfer webhook: applied once per (provider, event id)."""
+def payout_verify(*, row: Transfer) -> TransferResult:
+    """Ask the payout's own gateway row about it; an answer about another reference counts as unclear."""
+    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    try:
+        result = gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+    except ProviderError as exc:
+        return TransferResult(OutcomeStatus.PENDING, row.reference, provider_status=exc.code)
+    if not answer_is_for(plugin_key=row.gateway, expected=row.reference, answered=result.reference,
+                         kind="wallet.transfer"):
+        return TransferResult(OutcomeStatus.PENDING, row.reference, provider_status="answer_for_another_reference")
+    return result
+
+
+def handle_transfer_event(*, key: str, event: TransferEvent, source: CallbackSource) -> WebhookResult:
+    """A signed transfer webhook (the callback binding, issue 14): deduplicated by event id, the payout looked
+    up only among those sent to this gateway, verified with the gateway before value moves, and the dedupe
+    record written in the money's transaction."""
     seen = WebhookEvent.objects.filter(provider=key, event_id=event.event_id[:200]).values_list("subject", flat=True) \
         .first()
     if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
-    row = Transfer.objects.filter(reference=event.reference, type=TransferType.BANK).first()
+    row = bound(Transfer.objects.filter(type=TransferType.BANK), source=source, reference=event.reference) \
+        if event.reference else None
     if row is None:
         logger.info("transfer webhook for an unknown reference", extra={"provider": key})
         return WebhookResult(200, {"status": "ignored"})
     if event.amount_minor is not None and event.amount_minor != row.amount_minor:
         logger.error("transfer webhook amount differs", extra={"transfer": row.reference})
+    result = payout_verify(row=row)
+    if result.status is OutcomeStatus.PENDING:
+        if event.status is not OutcomeStatus.PENDING and row.status == TransferStatus.PENDING:
+            # The gateway does not confirm (yet): nothing recorded, the provider delivers again, polls go on.
+            return WebhookResult(503, error_body("verification_unavailable",
+                                                 "The gateway could not confirm this transfer yet; retry later."))
+        return WebhookResult(200, {"status": row.status, "reference": row.reference})
     with transaction.atomic():
         if not record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
-                            subject=row.reference, outcome=event.status.value) and seen is None:
+                            subject=row.reference, outcome=result.status.value) and seen is None:
             return WebhookResult(200, {"status": "duplicate"})
-        row = payout_apply(transfer_id=row.pk, status=event.status, reversed_=event.reversed,
-                           provider_reference=event.provider_reference, provider_status=event.event_type)
+        row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
+                           provider_reference=result.provider_reference or event.provider_reference,
+                           provider_status=result.provider_status or event.event_type, message=result.message)
     return WebhookResult(200, {"status": row.status, "reference": row.reference})
-

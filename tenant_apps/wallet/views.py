@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
@@ -300,7 +301,7 @@ def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",)):
     view.__name__ = f"{provider}_webhook_view"
     view.__doc__ = f"POST /webhook/{provider}: gateway notification (no session, no CSRF: authenticated by the " \
                    "signature or by re-verification)."
-    return view
+    return provider_callback({"orange": "orange_money"}.get(provider, provider))(view)
 
 
 paystack_webhook_view = _webhook(webhooks.paystack_webhook, "paystack")
