@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
 from provider_plugins.interfaces.payouts import AccountName, TransferEvent, TransferRequest, TransferResult
@@ -29,6 +30,7 @@ from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
     Line,
@@ -59,6 +61,11 @@ class UnknownRecipient(NotFound):
 class SelfTransfer(ApiError):
     code = "self_transfer"
     message = "You cannot send money to yourself."
+
+
+class RecipientBalanceLimit(BalanceLimitExceeded):
+    message = _("The recipient's wallet cannot receive this amount: it would pass the maximum balance of the "
+                "recipient's verification level.")
 
 
 class InvalidBankAccount(ApiError):
@@ -99,10 +106,14 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
     row = Transfer.objects.create(type=TransferType.P2P, sender=sender, recipient_user=receiver,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
                                   status=TransferStatus.SUCCEEDED, completed_at=timezone.now())
-    transfer(source=wallet_for(user=sender, currency=currency),
-             destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
-             reference=f"p2p:{reference}",
-             metadata={"transfer": str(row.public_id)})
+    try:
+        # New money for the receiver: refused (nothing written, the sender is told) past the maximum balance
+        # of the receiver's KYC tier, checked in the same locked UPDATE that credits it (issue 14).
+        transfer(source=wallet_for(user=sender, currency=currency),
+                 destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
+                 reference=f"p2p:{reference}", metadata={"transfer": str(row.public_id)}, capped=True)
+    except BalanceLimitExceeded:
+        raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
     _notify(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
     _notify(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
     return row
