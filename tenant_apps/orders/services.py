@@ -663,8 +663,9 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
 
 
 # --- requery ------------------------------------------------------------------------------------
-def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime) -> Outcome:
-    """Ask the provider about the attempt; an unknown request id past the grace is a definite failure."""
+def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime, unknown_fails: bool = True) -> Outcome:
+    """Ask the provider about the attempt; an unknown request id past the grace is a definite failure
+    (``unknown_fails``; a webhook's confirmation never decides that: the order may already be settled)."""
     product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
     try:
         _, connector, _ = _connector(product.provider, _capability(product.product_type))
@@ -675,7 +676,7 @@ def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime) -> O
         logger.exception("order %s: requery crashed", order.reference)
         outcome = Outcome(OutcomeStatus.PENDING, reason="internal_error")
     grace = timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
-    if outcome.status == OutcomeStatus.PENDING and outcome.reason == "unknown_request_id" \
+    if unknown_fails and outcome.status == OutcomeStatus.PENDING and outcome.reason == "unknown_request_id" \
             and attempt.created_at < now - grace:
         # The provider never received it (and the grace covers a submit still in flight): a definite failure.
         outcome = Outcome(OutcomeStatus.FAILED, reason="not_received_by_provider", provider_code=outcome.provider_code)
@@ -841,7 +842,7 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
             refuse(plugin_key, "recipient_mismatch", kind="orders.orderattempt")
             raise WebhookRejected(400, "recipient_mismatch")
     # Verify with the provider that received the attempt (its own registry row) before value moves.
-    outcome = _requery_outcome(order, attempt, now=timezone.now())
+    outcome = _requery_outcome(order, attempt, now=timezone.now(), unknown_fails=False)
     if outcome.status != OutcomeStatus.PENDING and outcome.status != OutcomeStatus(update.status):
         logger.info("webhook %s: the provider's status lookup differs from the callback; applying the lookup",
                     plugin_key)

@@ -121,10 +121,6 @@ def _intent_for(source: CallbackSource, reference: str) -> FundingIntent | None:
     return bound(FundingIntent.objects.all(), source=source, reference=reference) if reference else None
 
 
-def _apply(intent: FundingIntent, verification) -> FundingIntent:
-    return funding_apply_verification(intent_id=intent.pk, verification=verification)
-
-
 def handle_payment_event(*, key: str, event: PaymentEvent, source: CallbackSource, gateway: Gateway,
                          intent: FundingIntent | None = None) -> WebhookResult:
     """Steps 2-5 of the callback binding for a payment notification (step 1 done by the caller)."""
@@ -167,7 +163,7 @@ def handle_payment_event(*, key: str, event: PaymentEvent, source: CallbackSourc
         verification = verification or funding_verify(intent=intent)
     with transaction.atomic():  # step 5: the dedupe record commits with the money change
         if verification is not None and funding_awaits_payment(intent):
-            intent = _apply(intent, verification)
+            intent = funding_apply_verification(intent_id=intent.pk, verification=verification)
         if intent.status in FUNDING_FINAL:
             fresh = record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
                                  subject=intent.reference, outcome=intent.status)

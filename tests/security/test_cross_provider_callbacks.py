@@ -293,3 +293,24 @@ def _webhook_routes():
 
     return [(route, pattern) for route, pattern in _patterns(get_resolver("nexustop.urls_tenant").url_patterns)
             if route.startswith("webhook/")]
+
+
+def test_a_callback_is_only_a_hint_the_providers_own_answer_decides(db, sims, settings):
+    """The right provider and its own reference, but the provider does not confirm: nothing moves.
+
+    A signed MTN "FAILED" for an order MTN delivered is checked with MTN (delivered: no reversal), and an
+    unsigned VTPass "reversed" for an attempt VTPass no longer knows (past the unknown-request grace) is not
+    taken for a failure either: only the requery task decides "never received", and only for open orders.
+    """
+    stack, gateways = sims
+    settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
+    mtn_order = _settled_order("ng", stack.products["mtn_data"], stack.phone())
+    vt_order = _settled_order("ng", stack.products["vt_airtime"], stack.phone())
+    stack.vtpass.transactions.pop(vt_order.reference)  # VTPass forgot it (e.g. a restarted sandbox)
+    before = _fingerprints()
+    for endpoint, victim in (("/webhook/mtn", mtn_order), ("/webhook/vtpass", vt_order)):
+        method, headers, body = hostile(endpoint, victim, gateways)
+        assert _send("ng.localhost", endpoint, method, headers, body).status_code == 200
+    after = _fingerprints()
+    # Nothing moved (an attempt row notes when its provider last answered: not money).
+    assert set(fingerprint_diff(before["ng"], after["ng"])) <= {"orders_orderattempt"}
