@@ -302,10 +302,12 @@ def kyc_check_balance_room(*, user: User, amount_minor: int, currency: str) -> N
     if room.cap is None or room.holdings + amount_minor <= room.cap:
         return
     adapter = current_adapter()
+    headroom = room.headroom or 0
+    level = room.tier.name if room.tier is not None else ""
     raise BalanceLimitExceeded(
-        f"Your wallet can hold at most {adapter.format_amount(room.cap)} at {room.tier.name}: you can add up to "
-        f"{adapter.format_amount(room.headroom)} now. Verify your identity to raise the limit.",
-        fields={"amount": [f"At most {adapter.from_minor(room.headroom)} {currency}."]})
+        f"Your wallet can hold at most {adapter.format_amount(room.cap)} at {level}: you can add up to "
+        f"{adapter.format_amount(headroom)} now. Verify your identity to raise the limit.",
+        fields={"amount": [f"At most {adapter.from_minor(headroom)} {currency}."]})
 
 
 def kyc_recheck_pending(*, limit: int = 100) -> int:
