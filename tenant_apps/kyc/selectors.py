@@ -89,3 +89,44 @@ def kyc_submissions(*, status: str = "", user: User | None = None) -> QuerySet[K
     if user is not None:
         submissions = submissions.filter(user=user)
     return submissions
+
+
+# --- the maximum wallet balance of a tier (issue 14) -------------------------------------------
+
+def kyc_balance_tier(*, user: User) -> Any | None:
+    """The tier whose ``max_balance_minor`` caps the user's wallet: the current one, or the country's
+    lowest while the user has none yet (a wallet never holds more than the lowest tier allows)."""
+    tier = kyc_current_tier(user=user)
+    if tier is not None:
+        return tier
+    tiers = list(current_adapter().kyc_tiers)
+    return min(tiers, key=lambda item: item.level) if tiers else None
+
+
+@dataclass(frozen=True)
+class BalanceRoom:
+    """What the wallet may still receive: ``cap`` (None: no cap), what it holds (balance + money on hold)."""
+
+    cap: int | None
+    holdings: int
+    tier: Any | None
+
+    @property
+    def headroom(self) -> int | None:
+        return None if self.cap is None else max(self.cap - self.holdings, 0)
+
+
+def kyc_balance_room(*, user: User, currency: str) -> BalanceRoom:
+    """The customer wallet's cap and holdings (agents' wallets are business money: no cap)."""
+    from tenant_apps.ledger.models import AccountKind, Hold, HoldStatus
+    from tenant_apps.ledger.services import wallet_for
+
+    wallet = wallet_for(user=user, currency=currency, create=False)
+    if (wallet is not None and wallet.kind != AccountKind.USER_WALLET) or getattr(user, "role", "") == "agent":
+        return BalanceRoom(cap=None, holdings=wallet.balance if wallet else 0, tier=None)
+    held = 0
+    if wallet is not None:
+        held = Hold.objects.filter(wallet=wallet, status=HoldStatus.PLACED).aggregate(total=Sum("amount"))["total"]
+    holdings = (wallet.balance if wallet is not None else 0) + int(held or 0)
+    tier = kyc_balance_tier(user=user)
+    return BalanceRoom(cap=tier.max_balance_minor if tier is not None else None, holdings=holdings, tier=tier)

@@ -63,6 +63,7 @@ class KycTierSerializer(serializers.Serializer):
     name = serializers.CharField()
     single_limit = serializers.CharField(help_text="Decimal string in the country's currency.")
     daily_limit = serializers.CharField()
+    max_balance = serializers.CharField(allow_null=True, help_text="The most the wallet may hold (null: no cap).")
     requires = serializers.ListField(child=serializers.CharField())
 
 
@@ -78,6 +79,11 @@ class KycStatusSerializer(serializers.Serializer):
     tier = KycTierSerializer(allow_null=True)
     satisfied = serializers.ListField(child=serializers.CharField())
     spent_today = serializers.CharField()
+    max_balance = serializers.CharField(
+        allow_null=True, help_text="The wallet's maximum balance at the current level (balance + money on hold; "
+                                   "null: no cap). Credits past it are refused: 422 balance_limit_exceeded.")
+    balance_held = serializers.CharField(help_text="What the wallet holds now: balance + money on hold.")
+    balance_headroom = serializers.CharField(allow_null=True, help_text="What it may still receive (null: no cap).")
     tiers = KycTierSerializer(many=True)
     schemes = KycSchemeSerializer(many=True)
     submissions = KycSubmissionSerializer(many=True)

@@ -35,7 +35,14 @@ from .models import (
     KycSubmission,
     VerificationStatus,
 )
-from .selectors import kyc_current_tier, kyc_spend_state, kyc_spent_today, tier_for_requirements
+from .selectors import (
+    kyc_balance_room,
+    kyc_balance_tier,
+    kyc_current_tier,
+    kyc_spend_state,
+    kyc_spent_today,
+    tier_for_requirements,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +289,37 @@ def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str,
                     spent=lambda: state.spent_today)
         # The user row lock serialises spends of this user: the reference cannot appear meanwhile.
         return KycSpend.objects.create(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
+
+
+# --- maximum wallet balance (issue 14) ----------------------------------------------------------
+
+def kyc_balance_cap(*, user: User) -> int | None:
+    """The most the user's customer wallet may hold (balance + money on hold), in minor units; None: no cap.
+
+    ``settings.LEDGER_BALANCE_CEILING`` points here: the ledger asks it for every capped credit (funding,
+    P2P receive, cash-in) and enforces it in the same locked UPDATE that moves the money.
+    """
+    if getattr(user, "role", "") == "agent":
+        return None
+    tier = kyc_balance_tier(user=user)
+    return tier.max_balance_minor if tier is not None else None
+
+
+def kyc_check_balance_room(*, user: User, amount_minor: int, currency: str) -> None:
+    """Refuse (422 ``balance_limit_exceeded``) before anything starts when ``amount_minor`` would take the
+    user's own wallet over its tier's maximum balance; the message says how much still fits."""
+    from tenant_apps.ledger.errors import BalanceLimitExceeded
+
+    room = kyc_balance_room(user=user, currency=currency)
+    if room.cap is None or room.holdings + amount_minor <= room.cap:
+        return
+    adapter = current_adapter()
+    headroom = room.headroom or 0
+    level = room.tier.name if room.tier is not None else ""
+    raise BalanceLimitExceeded(
+        f"Your wallet can hold at most {adapter.format_amount(room.cap)} at {level}: you can add up to "
+        f"{adapter.format_amount(headroom)} now. Verify your identity to raise the limit.",
+        fields={"amount": [f"At most {adapter.from_minor(headroom)} {currency}."]})
 
 
 def kyc_recheck_pending(*, limit: int = 100) -> int:

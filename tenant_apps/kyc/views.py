@@ -28,9 +28,14 @@ from .serializers import (
 DOCUMENT_FIELDS = ("id_document", "selfie", "proof_of_address")
 
 
+def _money(value: int | None, adapter: Any) -> str | None:
+    return None if value is None else adapter.from_minor(value)
+
+
 def _tier_body(tier: Any, adapter: Any) -> dict:
     return {"level": tier.level, "name": str(tier.name), "single_limit": adapter.from_minor(tier.single_limit_minor),
-            "daily_limit": adapter.from_minor(tier.daily_limit_minor), "requires": list(tier.requires)}
+            "daily_limit": adapter.from_minor(tier.daily_limit_minor),
+            "max_balance": _money(tier.max_balance_minor, adapter), "requires": list(tier.requires)}
 
 
 @api_key_scopes(GET=ADMIN, POST=NO_API_KEY)
@@ -70,12 +75,17 @@ class KycStatusView(APIView):
     def get(self, request: Any) -> Response:
         adapter = current_adapter()
         tier = selectors.kyc_current_tier(user=request.user)
+        room = selectors.kyc_balance_room(user=request.user, currency=adapter.currency)
         return Response(KycStatusSerializer({
             "currency": adapter.currency,
             "tier": _tier_body(tier, adapter) if tier else None,
             "satisfied": sorted(selectors.kyc_satisfied_requirements(user=request.user)),
             "spent_today": adapter.from_minor(selectors.kyc_spent_today(user=request.user,
                                                                         currency=adapter.currency)),
+            # The wallet's cap at this level (balance + money on hold), what it holds and what still fits.
+            "max_balance": _money(room.cap, adapter),
+            "balance_held": adapter.from_minor(room.holdings),
+            "balance_headroom": _money(room.headroom, adapter),
             "tiers": [_tier_body(item, adapter) for item in adapter.kyc_tiers],
             "schemes": [{"code": s.code, "label": str(s.label), "example": s.example} for s in adapter.kyc_schemes],
             "submissions": selectors.kyc_submissions(user=request.user),

@@ -39,3 +39,11 @@ class HoldClosed(Conflict):
 class InvalidAmount(ApiError):
     code = "invalid_amount"
     message = _("The amount is not valid.")
+
+
+class BalanceLimitExceeded(ApiError):
+    """A credit would take a customer's wallet (balance + money on hold) over its KYC tier's maximum balance."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "balance_limit_exceeded"
+    message = _("This would take the wallet over the maximum balance of its verification level.")

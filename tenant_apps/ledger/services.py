@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from .currency import tenant_currency
 from .errors import (
+    BalanceLimitExceeded,
     CurrencyMismatch,
     EntryReferenceConflict,
     HoldClosed,
@@ -54,10 +55,17 @@ class EntryType:
 
 @dataclass(frozen=True)
 class Line:
-    """One side of an entry: ``amount`` minor units that ``account`` gains (negative: gives)."""
+    """One side of an entry: ``amount`` minor units that ``account`` gains (negative: gives).
+
+    ``ceiling`` (wallets only): the most the wallet may hold after this entry, counting its balance AND
+    its placed holds (money on hold is still the owner's): a credit past it changes nothing and raises
+    :class:`BalanceLimitExceeded`. Give it on every credit that brings new money to a customer's wallet
+    (``balance_ceiling``); never on refunds and releases of the customer's own money.
+    """
 
     account: Account
     amount: int
+    ceiling: int | None = None
 
     @property
     def currency(self) -> str:
@@ -100,16 +108,23 @@ def _same_lines(entry: JournalEntry, lines: Sequence[Line]) -> bool:
 
 
 def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
-    """Change cached wallet balances, locking rows in ascending id order; refuse going below zero."""
+    """Change cached wallet balances, locking rows in ascending id order; refuse going below zero,
+    and past a line's ``ceiling`` (balance + placed holds)."""
     deltas: dict[int, int] = defaultdict(int)
     accounts: dict[int, Account] = {}
+    ceilings: dict[int, int] = {}
     for line in lines:
         if line.account.kind in WALLET_KINDS:
             deltas[line.account.pk] += line.amount
             accounts[line.account.pk] = line.account
+            if line.ceiling is not None:
+                ceilings[line.account.pk] = min(line.ceiling, ceilings.get(line.account.pk, line.ceiling))
     for account_id in sorted(deltas):
         delta = deltas[account_id]
         if delta == 0:
+            continue
+        if delta > 0 and account_id in ceilings:
+            _credit_under_ceiling(cursor, accounts[account_id], delta, ceilings[account_id])
             continue
         cursor.execute(
             "UPDATE ledger_account SET balance = balance + %s "
@@ -120,6 +135,38 @@ def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
         if row is None:
             raise InsufficientFunds(fields={"account": [str(accounts[account_id].public_id)]})
         accounts[account_id].balance = row[0]
+
+
+def _credit_under_ceiling(cursor, account: Account, delta: int, ceiling: int) -> None:
+    """Credit ``delta`` unless balance + placed holds would pass ``ceiling`` (BalanceLimitExceeded).
+
+    The row lock comes first, in its own statement: the UPDATE then runs on a snapshot taken after
+    it, so the holds it sums include every committed hold of this wallet (a hold placement holds
+    the same row lock), and two concurrent credits cannot both fit under the ceiling.
+    """
+    cursor.execute("SELECT 1 FROM ledger_account WHERE id = %s FOR UPDATE", [account.pk])
+    cursor.execute(
+        "UPDATE ledger_account SET balance = balance + %s WHERE id = %s AND balance + %s + "
+        "COALESCE((SELECT SUM(h.amount) FROM ledger_hold h WHERE h.wallet_id = %s AND h.status = %s), 0) <= %s "
+        "RETURNING balance",
+        [delta, account.pk, delta, account.pk, HoldStatus.PLACED, ceiling],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise BalanceLimitExceeded(fields={"amount": ["Over the wallet's maximum balance."]})
+    account.balance = row[0]
+
+
+def balance_ceiling(wallet: Account) -> int | None:
+    """The most ``wallet`` may hold (balance + placed holds), from ``settings.LEDGER_BALANCE_CEILING``
+    (the owner's KYC tier: ``tenant_apps.kyc.services.kyc_balance_cap``); None: no ceiling."""
+    if wallet.kind != AccountKind.USER_WALLET or wallet.owner_id is None:
+        return None  # agent wallets and reseller floats are business money: no personal ceiling
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "LEDGER_BALANCE_CEILING", "")
+    return import_string(path)(user=wallet.owner) if path else None
 
 
 def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
@@ -213,25 +260,35 @@ def system_account(*, kind: str, currency: str | None = None) -> Account:
 
 
 def transfer(*, source: Account, destination: Account, amount: int, reference: str,
-             entry_type: str = EntryType.TRANSFER, fee: int = 0, metadata: Mapping | None = None) -> JournalEntry:
-    """Move ``amount`` from source to destination; ``fee`` (also paid by the source) goes to the fees account."""
+             entry_type: str = EntryType.TRANSFER, fee: int = 0, metadata: Mapping | None = None,
+             capped: bool = False) -> JournalEntry:
+    """Move ``amount`` from source to destination; ``fee`` (also paid by the source) goes to the fees account.
+
+    ``capped``: new money for the destination (a P2P receive, a cash-in): refused with
+    BalanceLimitExceeded, nothing written, past the destination's ``balance_ceiling``.
+    """
     _check_amount(amount, positive=True)
     _check_amount(fee, allow_zero=True, positive=True)
     if source.currency != destination.currency:
         raise CurrencyMismatch()
-    lines = [Line(source, -(amount + fee)), Line(destination, amount)]
+    ceiling = balance_ceiling(destination) if capped else None
+    lines = [Line(source, -(amount + fee)), Line(destination, amount, ceiling=ceiling)]
     if fee:
         lines.append(Line(system_account(kind=AccountKind.FEES, currency=source.currency), fee))
     return post_entry(entry_type=entry_type, reference=reference, lines=lines, metadata=metadata)
 
 
 def fund_wallet(*, wallet: Account, amount: int, reference: str, source_kind: str = AccountKind.GATEWAY_CLEARING,
-                metadata: Mapping | None = None) -> JournalEntry:
-    """Credit a wallet from a system account (gateway clearing by default), once per reference."""
+                metadata: Mapping | None = None, capped: bool = False) -> JournalEntry:
+    """Credit a wallet from a system account (gateway clearing by default), once per reference.
+
+    ``capped``: refused (BalanceLimitExceeded, nothing written) past the wallet's ``balance_ceiling``.
+    """
     _check_amount(amount, positive=True)
     source = system_account(kind=source_kind, currency=wallet.currency)
+    ceiling = balance_ceiling(wallet) if capped else None
     return post_entry(entry_type=EntryType.FUNDING, reference=reference,
-                      lines=[Line(source, -amount), Line(wallet, amount)], metadata=metadata)
+                      lines=[Line(source, -amount), Line(wallet, amount, ceiling=ceiling)], metadata=metadata)
 
 
 def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: datetime | None = None,

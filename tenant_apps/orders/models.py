@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.providers.callbacks import ProviderBinding
+
 
 class OrderStatus(models.TextChoices):
     CREATED = "created", _("Created")
@@ -70,7 +72,7 @@ class Order(models.Model):
     failure_reason = models.CharField(max_length=60, blank=True)
     needs_review = models.BooleanField(default=False)
     attempt_count = models.PositiveSmallIntegerField(default=0)  # number of the current OrderAttempt
-    requery_count = models.PositiveIntegerField(default=0)
+    requery_count = models.PositiveIntegerField(default=0)  # of the CURRENT attempt (a fail-over starts at 0)
     next_requery_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -123,6 +125,9 @@ class AttemptStatus(models.TextChoices):
 
 class OrderAttempt(models.Model):
     """One provider's try at fulfilling an order. ``request_id`` is made once and reused on every retry."""
+
+    # A provider callback finds an attempt only among those sent to it (shared_apps.providers.callbacks).
+    provider_binding = ProviderBinding(plugin_field="plugin_key", provider_field="provider_id")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()

@@ -49,6 +49,7 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.errors import ApiError
+from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_config
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
@@ -360,6 +361,10 @@ def _start_attempt(order: Order, *, now: datetime, source: str, submitting: bool
             submit_count=1 if submitting else 0)
         attempt.product = candidate  # _call_provider needs it: no second lookup
         order.attempt_count = number
+        # A new attempt is a new conversation with another provider: its own requery schedule from the
+        # first backoff step (issue 14: a fail-over inherited the previous attempt's count and waited
+        # the longest backoff before its first requery, holding the customer's money for half an hour).
+        order.requery_count, order.next_requery_at = 0, None
         _record(order, OrderStatus.SUBMITTED, reason=f"{candidate.provider.name} {request_id}", source=source, now=now)
         return attempt
     return None
@@ -570,9 +575,14 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     _notify(order, "reversed")
 
 
-def _schedule_requery(order: Order, *, now: datetime) -> None:
+def _schedule_requery(order: Order, *, now: datetime, decide_at: datetime | None = None) -> None:
+    """Next requery of the current attempt, from its own backoff step (``requery_count`` counts the
+    current attempt's requeries only). ``decide_at``: the moment the next answer becomes decisive (the
+    end of the unknown-request grace): the requery is not put off past it."""
     backoff = settings.ORDERS_REQUERY_BACKOFF_SECONDS
     delay = backoff[min(order.requery_count, len(backoff) - 1)]
+    if decide_at is not None and decide_at > now:
+        delay = min(delay, (decide_at - now).total_seconds() + 1)
     order.next_requery_at = now + timedelta(seconds=delay)
     _on_commit_task(_tasks().order_requery_task, order.pk, countdown=delay)
 
@@ -653,8 +663,9 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
 
 
 # --- requery ------------------------------------------------------------------------------------
-def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime) -> Outcome:
-    """Ask the provider about the attempt; an unknown request id past the grace is a definite failure."""
+def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime, unknown_fails: bool = True) -> Outcome:
+    """Ask the provider about the attempt; an unknown request id past the grace is a definite failure
+    (``unknown_fails``; a webhook's confirmation never decides that: the order may already be settled)."""
     product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
     try:
         _, connector, _ = _connector(product.provider, _capability(product.product_type))
@@ -665,7 +676,7 @@ def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime) -> O
         logger.exception("order %s: requery crashed", order.reference)
         outcome = Outcome(OutcomeStatus.PENDING, reason="internal_error")
     grace = timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
-    if outcome.status == OutcomeStatus.PENDING and outcome.reason == "unknown_request_id" \
+    if unknown_fails and outcome.status == OutcomeStatus.PENDING and outcome.reason == "unknown_request_id" \
             and attempt.created_at < now - grace:
         # The provider never received it (and the grace covers a submit still in flight): a definite failure.
         outcome = Outcome(OutcomeStatus.FAILED, reason="not_received_by_provider", provider_code=outcome.provider_code)
@@ -694,7 +705,11 @@ def order_requery(*, order_id: int) -> Order | None:
                     source="requery", now=now)
             order.needs_review, order.next_requery_at = True, None
         else:
-            _schedule_requery(order, now=now)
+            decide_at = None
+            if outcome.reason == "unknown_request_id" and order.attempt_count == attempt.number:
+                # Never received so far: the first requery after the grace decides (fail-over or refund).
+                decide_at = attempt.created_at + timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
+            _schedule_requery(order, now=now, decide_at=decide_at)
         order.save()
     return order
 
@@ -786,20 +801,26 @@ def _digits(value: str) -> str:
 
 
 def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-    """Authenticate a provider webhook and apply it; returns (status, body) for the provider.
+    """Authenticate a provider webhook, find what we sent to THAT provider, verify, apply; returns (status, body).
 
-    Signed providers are trusted once the signature verifies; unsigned ones (VTPass)
-    only through a requery, whose answer is what gets applied.
+    The callback binding (shared_apps.providers.callbacks; issue 14): the signature is checked with the
+    credentials of this plugin's registry rows in the tenant's country; the attempt is looked up among
+    those sent to the rows that authenticated it (an MTN-signed body naming a VTPass request id finds
+    nothing); and whatever the callback says, the provider that received the attempt is asked (requery)
+    before anything moves: a callback is a hint, the requery's answer is what gets applied.
     """
-    provider = (Provider.objects.filter(plugin_key=plugin_key, country=_country())
-                .exclude(status=ProviderStatus.DISABLED).order_by("routing_priority").first())
-    if provider is None:
+    providers = callback_providers(plugin_key=plugin_key, country=_country())
+    if not providers:
+        refuse(plugin_key, "unknown_provider")
         raise WebhookRejected(404, "unknown_provider")
     plugin = get_plugin(plugin_key)
-    config = provider_config(provider=provider, session=_http_session())
-    parser = plugin.callbacks(config)
+
+    def check(provider: Provider) -> tuple[Any, Any]:
+        parser = plugin.callbacks(provider_config(provider=provider, session=_http_session()))
+        return parser, parser.parse(body=body, headers=headers)
+
     try:
-        update = parser.parse(body=body, headers=headers)
+        (parser, update), source = authenticate(plugin_key=plugin_key, providers=providers, check=check)
     except SignatureError:
         logger.warning("webhook %s: bad signature (tenant %s)", plugin_key, connection.schema_name)
         raise WebhookRejected(401, "bad_signature") from None
@@ -809,31 +830,23 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     ack = parser.acknowledgement()
     if update is None:
         return ack.status_code, ack.body
-    attempt = OrderAttempt.objects.select_related("order").filter(request_id=update.request_id).first()
+    attempt = bound(OrderAttempt.objects.select_related("order"), source=source, request_id=update.request_id)
     if attempt is None:
-        logger.warning("webhook %s: unknown request id %s", plugin_key, update.request_id)
+        logger.warning("webhook %s: no attempt of this provider has that request id", plugin_key)
         return ack.status_code, ack.body
     order = attempt.order
     if update.recipient and plugin_key != "vtpass":
         expected = _digits(order.recipient_phone) if order.product_type not in BILL_TYPES else order.customer_number
         got = _digits(update.recipient)
         if got and expected and not (expected.endswith(got[-9:]) or got.endswith(expected[-9:])):
-            logger.warning("webhook %s: recipient does not match order %s", plugin_key, order.reference)
+            refuse(plugin_key, "recipient_mismatch", kind="orders.orderattempt")
             raise WebhookRejected(400, "recipient_mismatch")
-    if update.requires_confirmation:
-        attempt_provider = Provider.objects.get(pk=attempt.provider_id)
-        _, connector, _ = _connector(attempt_provider, _capability(order.product_type))
-        try:
-            outcome = _outcome_from_result(connector.requery(update.request_id))
-        except ProviderError as exc:
-            outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
-        source = "webhook+requery"
-    else:
-        outcome = Outcome(OutcomeStatus(update.status), provider_reference=update.provider_reference,
-                          token=update.token, units=update.units, reason=update.reason,
-                          provider_code=update.provider_code)
-        source = "webhook"
-    order_apply_provider_result(request_id=update.request_id, outcome=outcome, source=source)
+    # Verify with the provider that received the attempt (its own registry row) before value moves.
+    outcome = _requery_outcome(order, attempt, now=timezone.now(), unknown_fails=False)
+    if outcome.status != OutcomeStatus.PENDING and outcome.status != OutcomeStatus(update.status):
+        logger.info("webhook %s: the provider's status lookup differs from the callback; applying the lookup",
+                    plugin_key)
+    order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="webhook+requery")
     return ack.status_code, ack.body
 
 

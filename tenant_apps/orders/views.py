@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
+from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import to_decimal_string
@@ -196,7 +197,7 @@ def _webhook(plugin_key: str):
         return JsonResponse(body, status=status_code, safe=False, json_dumps_params={"separators": (",", ":")})
 
     view.__name__ = f"{plugin_key}_webhook"
-    return view
+    return provider_callback(plugin_key)(view)
 
 
 vtpass_webhook = _webhook("vtpass")

@@ -22,7 +22,7 @@ from tenant_apps.accounts.permissions import IsTenantUser, PhoneVerified
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.subscriptions import services as subscription_services
 from tenant_apps.subscriptions.models import Subscription
-from tenant_apps.wallet.funding import funding_refresh, funding_start
+from tenant_apps.wallet.funding import funding_is_held, funding_refresh, funding_start
 from tenant_apps.wallet.gateways import tenant_payment_gateways
 from tenant_apps.wallet.models import FUNDING_FINAL, FundingIntent, Transfer
 from tenant_apps.wallet.transfers import p2p_transfer, wallet_name_check, wallet_payout_rails, wallet_transfer_start
@@ -68,8 +68,9 @@ def _intent_or_404(request, public_id) -> FundingIntent:
     intent = FundingIntent.objects.filter(public_id=public_id, user=request.user).first()
     if intent is None:
         raise Http404
-    if intent.status not in FUNDING_FINAL:
-        intent = funding_refresh(intent=intent)  # verified with the gateway, credited at most once
+    if intent.status not in FUNDING_FINAL or funding_is_held(intent):
+        # verified with the gateway, credited at most once; held over the balance limit: credited if it fits now
+        intent = funding_refresh(intent=intent)
     return intent
 
 

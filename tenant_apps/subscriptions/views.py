@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -15,11 +15,16 @@ from rest_framework.views import APIView
 from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
 from tenant_apps.accounts.permissions import PhoneVerified
+from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.orders.serializers import amount_to_minor
 
 from . import services
 from .models import Frequency, Subscription
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    description="Unique per subscription; a replay returns the first response with Idempotency-Replayed: true.")
 
 
 class SubscriptionCreateSerializer(serializers.Serializer):
@@ -60,7 +65,8 @@ class SubscriptionListView(APIView):
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(request=SubscriptionCreateSerializer)
+    @extend_schema(request=SubscriptionCreateSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent  # it spends money at once (the first run) and on schedule: same rules as every money POST
     def post(self, request):
         serializer = SubscriptionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

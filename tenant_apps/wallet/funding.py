@@ -29,14 +29,27 @@ from provider_plugins.interfaces.payments import (
 )
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError
-from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
+from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
-from tenant_apps.ledger.services import fund_wallet, wallet_for
+from tenant_apps.ledger.errors import BalanceLimitExceeded
+from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.services import (
+    EntryType,
+    Line,
+    balance_ceiling,
+    fund_wallet,
+    post_entry,
+    system_account,
+    wallet_for,
+)
 
 from .gateways import Gateway, gateway_by_provider_id, gateway_for
 from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
 
 logger = logging.getLogger(__name__)
+
+FUNDING_HELD_ENTRY = "funding_held"  # a captured payment over the wallet's maximum balance, in suspense
+BALANCE_LIMIT = "balance_limit_exceeded"  # failure_reason of such an intent (review until released)
 
 
 class GatewayError(ApiError):
@@ -71,6 +84,8 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
     gateway = gateway_for(key=gateway_key, capability=Capability.PAYMENTS)
     reference = _new_reference()
     if purpose == FundingPurpose.WALLET:
+        # Before anything is charged: the tier's maximum balance (checked again, locked, when crediting).
+        kyc_check_balance_room(user=user, amount_minor=amount_minor, currency=currency)
         kyc_reserve(user=user, amount_minor=amount_minor, currency=currency, reference=f"funding:{reference}")
     intent = FundingIntent.objects.create(user=user, gateway=gateway.key, provider_id=gateway.provider.pk,
                                           reference=reference, amount_minor=amount_minor, currency=currency,
@@ -166,11 +181,18 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
                 entry = fund_float_from_gateway(intent=intent)  # both schemas, in this transaction
             else:
                 wallet = wallet_for(user=intent.user, currency=intent.currency)
-                entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
-                                    metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
-                                              "provider_transaction_id": intent.provider_transaction_id})
-            intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
-            _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
+                try:
+                    entry = fund_wallet(wallet=wallet, amount=intent.amount_minor, reference=intent.ledger_reference,
+                                        metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
+                                                  "provider_transaction_id": intent.provider_transaction_id},
+                                        capped=True)
+                except BalanceLimitExceeded:
+                    entry = None  # paid, but over the tier's maximum balance: held in suspense (below)
+            if entry is None:
+                _hold_over_limit(intent)
+            else:
+                intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
+                _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
             intent.failure_reason = "amount_mismatch"
@@ -182,8 +204,56 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
         return intent
 
 
+def _hold_over_limit(intent: FundingIntent) -> None:
+    """A payment the gateway captured that would take the wallet over its KYC tier's maximum balance.
+
+    The money must not be lost and the cap must hold: it is posted gateway clearing -> suspense (entry
+    ``funding_held``, the intent's ledger reference: once), the intent goes to ``review`` with
+    ``failure_reason = balance_limit_exceeded`` (reconciliation lists it, ``funding_needs_review``), and it is
+    credited by :func:`funding_release_held` as soon as the wallet has room (the customer spends, or verifies
+    their identity), or finance refunds the payer at the gateway.
+    """
+    clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=intent.currency)
+    suspense = system_account(kind=AccountKind.SUSPENSE, currency=intent.currency)
+    post_entry(entry_type=FUNDING_HELD_ENTRY, reference=intent.ledger_reference,
+               lines=[Line(clearing, -intent.amount_minor), Line(suspense, intent.amount_minor)],
+               metadata={"intent": str(intent.public_id), "reason": BALANCE_LIMIT})
+    intent.status, intent.failure_reason = FundingStatus.REVIEW, BALANCE_LIMIT
+    logger.warning("funding over the balance limit: held in suspense",
+                   extra={"intent": intent.reference, "gateway": intent.gateway})
+
+
+def funding_is_held(intent: FundingIntent) -> bool:
+    return intent.status == FundingStatus.REVIEW and intent.failure_reason == BALANCE_LIMIT
+
+
+def funding_release_held(*, intent_id: int) -> FundingIntent:
+    """Credit a payment held in suspense for the balance limit once the wallet has room (suspense -> wallet,
+    entry ``funding`` with the intent's ledger reference: the ordinary credit, once). Still no room: unchanged."""
+    with transaction.atomic():
+        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)
+        if not funding_is_held(intent):
+            return intent
+        wallet = wallet_for(user=intent.user, currency=intent.currency)
+        suspense = system_account(kind=AccountKind.SUSPENSE, currency=intent.currency)
+        try:
+            entry = post_entry(entry_type=EntryType.FUNDING, reference=intent.ledger_reference,
+                               lines=[Line(suspense, -intent.amount_minor),
+                                      Line(wallet, intent.amount_minor, ceiling=balance_ceiling(wallet))],
+                               metadata={"intent": str(intent.public_id), "released_from": "suspense"})
+        except BalanceLimitExceeded:
+            return intent
+        intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
+        intent.save(update_fields=["status", "credit_entry", "failure_reason", "updated_at"])
+        _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
+        return intent
+
+
 def funding_refresh(*, intent: FundingIntent) -> FundingIntent:
-    """Verify a pending (or expired) intent now and apply the answer (the customer's return, a poll)."""
+    """Verify a pending (or expired) intent now and apply the answer (the customer's return, a poll);
+    a payment held for the balance limit is credited if the wallet has room now."""
+    if funding_is_held(intent):
+        return funding_release_held(intent_id=intent.pk)
     if not funding_awaits_payment(intent):
         return intent
     return funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))

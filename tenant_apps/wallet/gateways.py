@@ -55,6 +55,15 @@ def gateway_for(*, key: str, capability: Capability) -> Gateway:
     return _build(provider, capability)
 
 
+def gateways_for(*, key: str, capability: Capability) -> list[Gateway]:
+    """Every usable registry row of gateway ``key`` here, in routing order (a webhook is checked against each:
+    ``shared_apps.providers.callbacks.authenticate``); 400 ``gateway_unavailable`` when there is none."""
+    first = gateway_for(key=key, capability=capability)
+    others = providers_for(country=current_country(), capability=capability.value).filter(plugin_key=key) \
+        .exclude(pk=first.provider.pk)
+    return [first, *(_build(provider, capability) for provider in others)]
+
+
 def gateway_by_provider_id(*, provider_id: int, capability: Capability) -> Gateway:
     """The exact registry row a payment was started with (even if it was disabled since)."""
     return _build(Provider.objects.get(pk=provider_id), capability)

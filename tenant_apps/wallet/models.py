@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.providers.callbacks import ProviderBinding
+
 
 class FundingStatus(models.TextChoices):
     PENDING = "pending", _("Pending")  # checkout created / push sent: waiting for the customer or the rail
@@ -55,6 +57,8 @@ class VirtualAccount(models.Model):
     ``account_number``) *and* the gateway (``gateway``): a callback of one provider never
     reaches an account opened with another (wallet.virtual_accounts).
     """
+
+    provider_binding = ProviderBinding(plugin_field="gateway", provider_field="provider_id")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="virtual_accounts")
@@ -95,6 +99,9 @@ class FundingIntent(models.Model):
     gateway notifies it: ``reference`` is ``dva_<the gateway's reference>``, ``provider_reference``
     the gateway's own, and ``amount_minor`` what the gateway's verification says was sent.
     """
+
+    # A gateway callback finds an intent only among those sent to it (shared_apps.providers.callbacks).
+    provider_binding = ProviderBinding(plugin_field="gateway", provider_field="provider_id")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_intents")
@@ -168,6 +175,9 @@ TRANSFER_FINAL = frozenset({TransferStatus.FAILED, TransferStatus.REVERSED})
 
 
 class Transfer(models.Model):
+    # A payout callback finds a transfer only among those sent to its gateway (shared_apps.providers.callbacks).
+    provider_binding = ProviderBinding(plugin_field="gateway", provider_field="provider_id")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(max_length=8, choices=TransferType.choices)
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers_sent")

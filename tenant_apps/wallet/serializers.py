@@ -39,6 +39,11 @@ class AdjustmentSerializer(serializers.Serializer):
                                       help_text="signed: positive credits the wallet, negative debits it")
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     reason = serializers.CharField(max_length=255)
+    returns_own_money = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true when the credit gives back the customer's own money (a refund that went wrong): it may "
+                  "take the wallet over its KYC tier's maximum balance; any other credit may not "
+                  "(422 balance_limit_exceeded)")
 
 
 # --- response shapes (documentation for the OpenAPI schema) ---------------------------------

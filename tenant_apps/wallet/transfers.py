@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from countries.errors import CountryError
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
@@ -32,10 +33,12 @@ from provider_plugins.interfaces.payouts import (
     WalletTransferRequest,
 )
 from provider_plugins.interfaces.plugin import Capability
-from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
     Line,
@@ -66,6 +69,11 @@ class UnknownRecipient(NotFound):
 class SelfTransfer(ApiError):
     code = "self_transfer"
     message = "You cannot send money to yourself."
+
+
+class RecipientBalanceLimit(BalanceLimitExceeded):
+    message = _("The recipient's wallet cannot receive this amount: it would pass the maximum balance of the "
+                "recipient's verification level.")
 
 
 class InvalidBankAccount(ApiError):
@@ -106,10 +114,14 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
     row = Transfer.objects.create(type=TransferType.P2P, sender=sender, recipient_user=receiver,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
                                   status=TransferStatus.SUCCEEDED, completed_at=timezone.now())
-    transfer(source=wallet_for(user=sender, currency=currency),
-             destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
-             reference=f"p2p:{reference}",
-             metadata={"transfer": str(row.public_id)})
+    try:
+        # New money for the receiver: refused (nothing written, the sender is told) past the maximum balance
+        # of the receiver's KYC tier, checked in the same locked UPDATE that credits it (issue 14).
+        transfer(source=wallet_for(user=sender, currency=currency),
+                 destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
+                 reference=f"p2p:{reference}", metadata={"transfer": str(row.public_id)}, capped=True)
+    except BalanceLimitExceeded:
+        raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
     _notify(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
     _notify(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
     return row
@@ -197,6 +209,9 @@ def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:
         # Raised only when the gateway certainly did not act (refused, not sent): give the money back.
         logger.warning("payout refused", extra={"transfer": row.reference, "code": exc.code})
         result = TransferResult(OutcomeStatus.FAILED, row.reference, provider_status=exc.code, message=exc.code)
+    if not answer_is_for(plugin_key=row.gateway, expected=row.reference, answered=result.reference,
+                         kind="wallet.transfer"):
+        result = TransferResult(OutcomeStatus.PENDING, row.reference, provider_status="answer_for_another_reference")
     row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
                        provider_reference=result.provider_reference, provider_status=result.provider_status,
                        message=result.message)
@@ -252,8 +267,7 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
     if row.status != TransferStatus.PENDING:
         return row.status
     Transfer.objects.filter(pk=transfer_id).update(polls=row.polls + 1)
-    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
-    result = payout_status_at_rail(gateway=gateway, row=row)
+    result = payout_verify(row=row)  # the payout's own gateway row, about this reference only
     if result.status is OutcomeStatus.PENDING and result.provider_status == "not_found" and attempt >= 1:
         # Never arrived: re-send with the same reference (the gateway pays a reference at most once).
         row = payout_submit(transfer_id=transfer_id, schedule_poll=False)
@@ -266,25 +280,45 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
     return row.status
 
 
-def handle_transfer_event(*, key: str, event: TransferEvent) -> WebhookResult:
-    """A signed transfer webhook: applied once per (provider, event id)."""
+def payout_verify(*, row: Transfer) -> TransferResult:
+    """Ask the payout's own gateway row about it; an answer about another reference counts as unclear."""
+    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    result = payout_status_at_rail(gateway=gateway, row=row)  # never raises: provider trouble is PENDING
+    if not answer_is_for(plugin_key=row.gateway, expected=row.reference, answered=result.reference,
+                         kind="wallet.transfer"):
+        return TransferResult(OutcomeStatus.PENDING, row.reference, provider_status="answer_for_another_reference")
+    return result
+
+
+def handle_transfer_event(*, key: str, event: TransferEvent, source: CallbackSource) -> WebhookResult:
+    """A signed transfer webhook (the callback binding, issue 14): deduplicated by event id, the payout looked
+    up only among those sent to this gateway, verified with the gateway before value moves, and the dedupe
+    record written in the money's transaction."""
     seen = WebhookEvent.objects.filter(provider=key, event_id=event.event_id[:200]).values_list("subject", flat=True) \
         .first()
     if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
-    # Bound to the provider: only a payout we sent through THIS gateway, found by our reference to it.
-    row = Transfer.objects.filter(reference=event.reference, type__in=PAYOUT_TYPES, gateway=key).first()
+    row = bound(Transfer.objects.filter(type__in=PAYOUT_TYPES), source=source, reference=event.reference) \
+        if event.reference else None
     if row is None:
         logger.info("transfer webhook for an unknown reference", extra={"provider": key})
         return WebhookResult(200, {"status": "ignored"})
     if event.amount_minor is not None and event.amount_minor != row.amount_minor:
         logger.error("transfer webhook amount differs", extra={"transfer": row.reference})
+    result = payout_verify(row=row)
+    if result.status is OutcomeStatus.PENDING:
+        if event.status is not OutcomeStatus.PENDING and row.status == TransferStatus.PENDING:
+            # The gateway does not confirm (yet): nothing recorded, the provider delivers again, polls go on.
+            return WebhookResult(503, error_body("verification_unavailable",
+                                                 "The gateway could not confirm this transfer yet; retry later."))
+        return WebhookResult(200, {"status": row.status, "reference": row.reference})
     with transaction.atomic():
         if not record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
-                            subject=row.reference, outcome=event.status.value) and seen is None:
+                            subject=row.reference, outcome=result.status.value) and seen is None:
             return WebhookResult(200, {"status": "duplicate"})
-        row = payout_apply(transfer_id=row.pk, status=event.status, reversed_=event.reversed,
-                           provider_reference=event.provider_reference, provider_status=event.event_type)
+        row = payout_apply(transfer_id=row.pk, status=result.status, reversed_=result.reversed,
+                           provider_reference=result.provider_reference or event.provider_reference,
+                           provider_status=result.provider_status or event.event_type, message=result.message)
     return WebhookResult(200, {"status": row.status, "reference": row.reference})
 
 
@@ -354,7 +388,7 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     return row
 
 
-def handle_wallet_callback(*, key: str, event: TransferEvent) -> WebhookResult:
+def handle_wallet_callback(*, key: str, event: TransferEvent, source: CallbackSource) -> WebhookResult:
     """A rail's payout notification: authenticated where the rail signs, deduplicated, bound to a payout we
     sent through this same rail, then VERIFIED with the rail (status lookup) before the hold moves; the
     dedupe row and the state change commit together."""
@@ -362,12 +396,12 @@ def handle_wallet_callback(*, key: str, event: TransferEvent) -> WebhookResult:
         .first()
     if seen is not None and seen == event.reference:
         return WebhookResult(200, {"status": "duplicate"})
-    row = Transfer.objects.filter(reference=event.reference, type=TransferType.WALLET, gateway=key).first()
+    row = bound(Transfer.objects.filter(type=TransferType.WALLET), source=source, reference=event.reference) \
+        if event.reference else None
     if row is None:
         logger.info("payout callback for a payout this rail did not send", extra={"provider": key})
         return WebhookResult(200, {"status": "ignored"})
-    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
-    result = payout_status_at_rail(gateway=gateway, row=row)  # the rail's own word, not the callback's
+    result = payout_verify(row=row)  # the rail's own word (the payout's own registry row), not the callback's
     if result.status is OutcomeStatus.PENDING:
         return WebhookResult(200, {"status": row.status, "reference": row.reference})  # not recorded: may redeliver
     with transaction.atomic():

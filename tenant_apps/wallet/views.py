@@ -19,18 +19,19 @@ from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
 from tenant_apps.ledger.errors import InvalidAmount
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
-from tenant_apps.ledger.services import EntryType, Line, post_entry, system_account, wallet_for
+from tenant_apps.ledger.services import EntryType, Line, balance_ceiling, post_entry, system_account, wallet_for
 
 from . import webhooks
 from .funding import funding_refresh, funding_start
 from .gateways import tenant_payment_gateways
-from .models import FundingIntent, Transfer, TransferStatus, funding_awaits_payment
+from .models import FundingIntent, Transfer, TransferStatus
 from .permissions import IsOperatorFinance
 from .renderers import CSVRenderer
 from .serializers import (
@@ -154,9 +155,12 @@ class WalletAdjustmentView(APIView):
         wallet = wallet_for(user=user, currency=currency)
         suspense = system_account(kind=AccountKind.SUSPENSE, currency=currency)
         reference = f"adjustment:{uuid.uuid4()}"
+        # New money for a customer stays under the KYC tier's maximum balance; giving back their own does not.
+        ceiling = None if data["returns_own_money"] else balance_ceiling(wallet)
         entry = post_entry(entry_type=EntryType.ADJUSTMENT, reference=reference,
-                           lines=[Line(wallet, amount), Line(suspense, -amount)],
-                           metadata={"reason": data["reason"], "by": str(request.user.public_id)})
+                           lines=[Line(wallet, amount, ceiling=ceiling), Line(suspense, -amount)],
+                           metadata={"reason": data["reason"], "by": str(request.user.public_id),
+                                     "returns_own_money": data["returns_own_money"]})
         return Response({"entry_id": entry.pk, "reference": entry.reference, "currency": currency,
                          "amount": to_decimal_string(amount, currency),
                          "wallet_available": to_decimal_string(wallet.balance, currency)},
@@ -251,8 +255,8 @@ class FundingIntentView(APIView):
         intent = FundingIntent.objects.filter(public_id=public_id, user=request.user).first()
         if intent is None:
             raise NotFound("No such funding.", code="unknown_funding")
-        if funding_awaits_payment(intent):
-            intent = funding_refresh(intent=intent)
+        # Pending: verified with the gateway now; held over the balance limit: credited if there is room now.
+        intent = funding_refresh(intent=intent)
         return Response(FundingIntentSerializer(intent).data)
 
 
@@ -435,7 +439,9 @@ def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",)):
     view.__name__ = f"{provider}_webhook_view"
     view.__doc__ = f"POST /webhook/{provider}: gateway notification (no session, no CSRF: authenticated by the " \
                    "signature or by re-verification)."
-    return view
+    plugin_key = {"orange": "orange_money", "mtn_momo_disbursement": "mtn_momo",
+                  "cinetpay_transfer": "cinetpay"}.get(provider, provider)
+    return provider_callback(plugin_key)(view)
 
 
 paystack_webhook_view = _webhook(webhooks.paystack_webhook, "paystack")

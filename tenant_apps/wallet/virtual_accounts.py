@@ -27,7 +27,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
+from provider_plugins.interfaces.common import (
+    OutcomeStatus,
+    ProviderError,
+    ProviderFault,
+    SignatureError,
+    UserFixableError,
+)
 from provider_plugins.interfaces.payments import PaymentVerification
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.virtual_accounts import (
@@ -37,6 +43,7 @@ from provider_plugins.interfaces.virtual_accounts import (
     VirtualAccountRequest,
 )
 from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.providers.callbacks import CallbackSource, bound
 from tenant_apps.accounts.country import current_country
 from tenant_apps.kyc.selectors import kyc_current_tier
 from tenant_apps.kyc.services import KycLimitExceeded, kyc_reserve
@@ -53,7 +60,7 @@ from .models import (
     VirtualAccountStatus,
     WebhookEvent,
 )
-from .webhooks import UNKNOWN_PAYMENT, WebhookRejected, WebhookResult, record_event
+from .webhooks import UNKNOWN_PAYMENT, WebhookResult, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -187,38 +194,41 @@ def virtual_account_sync(*, account: VirtualAccount) -> list[FundingIntent]:
 
 # --- notifications ---------------------------------------------------------------------------------------
 
-def _account_for(key: str, customer_code: str) -> VirtualAccount | None:
-    """Only an account opened with this same gateway, found by that gateway's own customer code."""
+def _account_for(source: CallbackSource, customer_code: str) -> VirtualAccount | None:
+    """Only an account opened with this same gateway (a registry row that authenticated the callback),
+    found by that gateway's own customer code."""
     if not customer_code:
         return None
-    return VirtualAccount.objects.select_related("user").filter(gateway=key, customer_code=customer_code).first()
+    return bound(VirtualAccount.objects.select_related("user"), source=source, customer_code=customer_code)
 
 
-def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes, gateway: Gateway) -> WebhookResult:
-    """Authenticate with the gateway's parser, then act on an assignment or a payment notification."""
-    from .webhooks import _authenticate  # the one place signature refusals are logged
+def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes) -> WebhookResult:
+    """The callback binding (shared_apps.providers.callbacks): authenticated with each of the gateway's
+    registry rows, then an assignment or a payment acted on for an account opened through those rows only."""
+    from .webhooks import _authenticated  # the one place signature refusals are logged
 
-    try:
-        event = gateway.connector.parse_virtual_account_event(headers, raw_body, config=gateway.config)
-    except UserFixableError:
-        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
-    except ProviderError as exc:
-        if exc.code == "bad_signature":
-            raise _authenticate(key, str(exc)) from None
-        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    def parse(gateway: Gateway):
+        try:
+            return gateway.connector.parse_virtual_account_event(headers, raw_body, config=gateway.config)
+        except UserFixableError:
+            raise ValueError("unreadable") from None
+        except ProviderError as exc:
+            if exc.code == "bad_signature":
+                raise SignatureError(str(exc)) from None
+            raise ValueError("unreadable") from None
+
+    event, source, gateway = _authenticated(key, Capability.PAYMENTS, parse)
     if event is None:
         return WebhookResult(200, {"status": "ignored"})
     if event.kind == "payment":
-        return handle_virtual_account_payment(key=key, event=event, gateway=gateway)
-    return _handle_assignment(key=key, event=event)
+        return handle_virtual_account_payment(key=key, event=event, gateway=gateway, source=source)
+    return _handle_assignment(key=key, event=event, source=source)
 
 
-def _handle_assignment(*, key: str, event: VirtualAccountEvent) -> WebhookResult:
+def _handle_assignment(*, key: str, event: VirtualAccountEvent, source: CallbackSource) -> WebhookResult:
     with transaction.atomic():
-        row = VirtualAccount.objects.select_for_update().filter(gateway=key, customer_code=event.customer_code) \
-            .first() if event.customer_code else None
+        row = bound(VirtualAccount.objects.select_for_update(), source=source, customer_code=event.customer_code) \
+            if event.customer_code else None
         if row is None:
             logger.info("dedicated account event for an unknown customer", extra={"provider": key})
             return WebhookResult(200, {"status": "ignored"})
@@ -237,11 +247,12 @@ def _seen(key: str, event_id: str) -> bool:
     return WebhookEvent.objects.filter(provider=key, event_id=event_id[:200]).exists()
 
 
-def handle_virtual_account_payment(*, key: str, event: VirtualAccountEvent, gateway: Gateway) -> WebhookResult:
+def handle_virtual_account_payment(*, key: str, event: VirtualAccountEvent, gateway: Gateway,
+                                   source: CallbackSource) -> WebhookResult:
     """A transfer into a dedicated account: dedupe, lookup bound to the gateway, verify, credit once."""
     if _seen(key, event.event_id):
         return WebhookResult(200, {"status": "duplicate"})
-    account = _account_for(key, event.customer_code)
+    account = _account_for(source, event.customer_code)
     if account is None or not event.reference:
         # Signed by the gateway, yet for no account of this tenant: keep it for reconciliation, credit nobody.
         record_event(provider=key, event_id=event.event_id, event_type="charge.success",

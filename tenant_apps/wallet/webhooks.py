@@ -9,28 +9,38 @@ final one): a redelivery is then answered ``duplicate`` without calling the
 gateway again. A notification whose verification is still pending is not
 recorded, so a later genuine delivery is still acted on (this matters for
 unsigned rails, where anyone can send a plausible body).
+
+Every webhook follows the callback binding (``shared_apps.providers.callbacks``, issue 14):
+authenticated with each of the gateway's registry rows, deduplicated by event id, the intent or
+transfer looked up only among those sent to that gateway, verified with the gateway (the object's
+own registry row) before value moves, and the dedupe record written in the money's transaction.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, SignatureError
 from provider_plugins.interfaces.payments import PaymentEvent
+from provider_plugins.interfaces.payouts import TransferEvent
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import error_body
+from shared_apps.providers.callbacks import CallbackSource, authenticate, bound, refuse
 
 from .funding import funding_apply_verification, funding_verify
-from .gateways import GatewayUnavailable, gateway_for
+from .gateways import Gateway, GatewayUnavailable, gateways_for
 from .models import FUNDING_FINAL, FundingIntent, WebhookEvent, funding_awaits_payment
 
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = frozenset({"provider_timeout", "provider_unavailable", "provider_fault", "provider_auth_error"})
 UNKNOWN_PAYMENT = "unknown_payment"  # WebhookEvent.outcome of a signed success that matches no intent
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,37 +86,51 @@ def _authenticate(provider: str, reason: str) -> WebhookRejected:
     return WebhookRejected(401, "bad_signature", "The webhook signature is not valid.")
 
 
-def _gateway(key: str, capability: Capability = Capability.PAYMENTS):
+def _gateways(key: str, capability: Capability = Capability.PAYMENTS) -> list[Gateway]:
     try:
-        return gateway_for(key=key, capability=capability)
+        return gateways_for(key=key, capability=capability)
     except GatewayUnavailable:
+        refuse(key, "gateway_unavailable")
         raise WebhookRejected(404, "gateway_unavailable", f"{key} is not configured for this site.") from None
 
 
-def _parse_payment(key: str, headers, raw_body: bytes) -> PaymentEvent:
-    gateway = _gateway(key)
+def _authenticated(key: str, capability: Capability, parse: Callable[[Gateway], T]) -> tuple[T, CallbackSource,
+                                                                                            Gateway]:
+    """Step 1 of the callback binding: parse + signature with each usable registry row of the gateway.
+
+    Returns what the first accepting row parsed, the source (every accepting row) and that row's gateway.
+    """
+    gateways = {gateway.provider.pk: gateway for gateway in _gateways(key, capability)}
     try:
-        return gateway.connector.parse_webhook(headers, raw_body, config=gateway.config)
+        parsed, source = authenticate(plugin_key=key, providers=[g.provider for g in gateways.values()],
+                                      check=lambda provider: parse(gateways[provider.pk]))
     except SignatureError as exc:
         raise _authenticate(key, str(exc)) from None
     except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
         raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    first = next(gateway for pk, gateway in gateways.items() if pk in source.provider_ids)
+    return parsed, source, first
 
 
-def _intent_for(key: str, event: PaymentEvent) -> FundingIntent | None:
-    intents = FundingIntent.objects.filter(gateway=key)
-    if event.reference:
-        return intents.filter(reference=event.reference).first()
-    return None
+def _parse_payment(key: str, headers, raw_body: bytes) -> tuple[PaymentEvent, CallbackSource, Gateway]:
+    return _authenticated(key, Capability.PAYMENTS,
+                          lambda gateway: gateway.connector.parse_webhook(headers, raw_body, config=gateway.config))
 
 
-def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent | None = None) -> WebhookResult:
+def _intent_for(source: CallbackSource, reference: str) -> FundingIntent | None:
+    """Step 3: only an intent sent to this gateway (and to a registry row that authenticated the callback)."""
+    return bound(FundingIntent.objects.all(), source=source, reference=reference) if reference else None
+
+
+def handle_payment_event(*, key: str, event: PaymentEvent, source: CallbackSource, gateway: Gateway,
+                         intent: FundingIntent | None = None) -> WebhookResult:
+    """Steps 2-5 of the callback binding for a payment notification (step 1 done by the caller)."""
     if _already_handled(key, event.event_id, event.reference or (intent.reference if intent else "")):
         return WebhookResult(200, {"status": "duplicate"})
     paid = event.authenticated and event.status is OutcomeStatus.SUCCESS
+    verification = None
     if intent is None and key == "flutterwave" and event.provider_id:
         # The contract body has only the transaction id: ask Flutterwave what it is before anything else.
-        gateway = _gateway(key)
         try:
             verification = gateway.connector.verify(config=gateway.config, provider_id=event.provider_id)
         except ProviderError:
@@ -117,16 +141,13 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
             return WebhookResult(503, error_body("verification_unavailable",
                                                  "The gateway could not be reached to verify; retry later."))
         paid = verification.status is OutcomeStatus.SUCCESS  # only what Flutterwave itself says counts
-        intent = FundingIntent.objects.filter(gateway=key, reference=verification.reference).first() \
-            if verification.reference else None
-        if intent is not None and funding_awaits_payment(intent):
-            if not intent.provider_transaction_id:
-                FundingIntent.objects.filter(pk=intent.pk).update(provider_transaction_id=event.provider_id[:100])
-            intent = funding_apply_verification(intent_id=intent.pk, verification=verification)
+        intent = _intent_for(source, verification.reference)
+        if intent is not None and intent.provider_id != gateway.provider.pk:
+            verification = None  # verified through another registry row: ask the intent's own row below
+        elif intent is not None and funding_awaits_payment(intent) and not intent.provider_transaction_id:
+            FundingIntent.objects.filter(pk=intent.pk).update(provider_transaction_id=event.provider_id[:100])
     else:
-        intent = intent or _intent_for(key, event)
-        if intent is not None and funding_awaits_payment(intent):
-            intent = funding_apply_verification(intent_id=intent.pk, verification=funding_verify(intent=intent))
+        intent = intent or _intent_for(source, event.reference)
     if intent is None:
         if paid:
             # Money may have been taken for a payment this tenant does not know (wrong tenant's URL, or a
@@ -138,137 +159,131 @@ def handle_payment_event(*, key: str, event: PaymentEvent, intent: FundingIntent
         else:
             logger.info("webhook for an unknown payment", extra={"provider": key, "event_type": event.event_type})
         return WebhookResult(200, {"status": "ignored"})
-    if intent.status in FUNDING_FINAL:
-        fresh = record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
-                             subject=intent.reference, outcome=intent.status)
-        if not fresh and _already_handled(key, event.event_id, intent.reference):
-            return WebhookResult(200, {"status": "duplicate"})
+    if funding_awaits_payment(intent):
+        # Step 4: verified with the intent's own gateway row (never under a row lock: HTTP).
+        verification = verification or funding_verify(intent=intent)
+    with transaction.atomic():  # step 5: the dedupe record commits with the money change
+        if verification is not None and funding_awaits_payment(intent):
+            intent = funding_apply_verification(intent_id=intent.pk, verification=verification)
+        if intent.status in FUNDING_FINAL:
+            fresh = record_event(provider=key, event_id=event.event_id, event_type=event.event_type,
+                                 subject=intent.reference, outcome=intent.status)
+            if not fresh and _already_handled(key, event.event_id, intent.reference):
+                return WebhookResult(200, {"status": "duplicate"})
     return WebhookResult(200, {"status": intent.status, "reference": intent.reference})
 
 
 def _transfer_webhook(key: str, headers, raw_body: bytes) -> WebhookResult:
     from .transfers import handle_transfer_event
 
-    gateway = _gateway(key, Capability.PAYOUTS)
-    try:
-        event = gateway.connector.parse_transfer_webhook(headers, raw_body, config=gateway.config)
-    except SignatureError as exc:
-        raise _authenticate(key, str(exc)) from None
-    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
-        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
-    return handle_transfer_event(key=key, event=event)
+    event, source, _gateway = _authenticated(
+        key, Capability.PAYOUTS,
+        lambda gateway: gateway.connector.parse_transfer_webhook(headers, raw_body, config=gateway.config))
+    return handle_transfer_event(key=key, event=event, source=source)
 
 
 def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """One URL for charge, transfer and dedicated-account events (each authenticated by its parser)."""
-    gateway = _gateway("paystack")
-    kind = gateway.connector.classify_webhook(raw_body)
+    kind = _gateways("paystack")[0].connector.classify_webhook(raw_body)
     if kind == "transfer":
         return _transfer_webhook("paystack", headers, raw_body)
     if kind == "virtual_account":  # a transfer into a dedicated account, or its assignment
         from .virtual_accounts import handle_virtual_account_webhook
 
-        return handle_virtual_account_webhook(key="paystack", headers=headers, raw_body=raw_body, gateway=gateway)
-    event = _parse_payment("paystack", headers, raw_body)
+        return handle_virtual_account_webhook(key="paystack", headers=headers, raw_body=raw_body)
+    event, source, gateway = _parse_payment("paystack", headers, raw_body)
     if kind != "payment" or not event.event_type.startswith("charge."):
         return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="paystack", event=event)
+    return handle_payment_event(key="paystack", event=event, source=source, gateway=gateway)
 
 
 def flutterwave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """Charges (the contract body included) and transfers share the URL."""
-    if _gateway("flutterwave").connector.classify_webhook(raw_body) == "transfer":
+    if _gateways("flutterwave")[0].connector.classify_webhook(raw_body) == "transfer":
         return _transfer_webhook("flutterwave", headers, raw_body)
-    event = _parse_payment("flutterwave", headers, raw_body)
+    event, source, gateway = _parse_payment("flutterwave", headers, raw_body)
     if not str(event.provider_id).isdigit():
         raise WebhookRejected(400, "malformed_webhook", "The webhook has no transaction id.")
-    return handle_payment_event(key="flutterwave", event=event)
+    return handle_payment_event(key="flutterwave", event=event, source=source, gateway=gateway)
 
 
 def orange_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """Unsigned by Orange: the contract body names our reference; the native one carries the notif_token."""
-    event = _parse_payment("orange_money", headers, raw_body)
+    event, source, gateway = _parse_payment("orange_money", headers, raw_body)
     intent = None
     if not event.reference:
         token = str(event.raw.get("notif_token", ""))
-        candidate = FundingIntent.objects.filter(gateway="orange_money", notify_token=token).first() if token else None
-        gateway = _gateway("orange_money")
+        candidate = bound(FundingIntent.objects.all(), source=source, notify_token=token) if token else None
         if candidate is None or not gateway.connector.notification_matches(raw_body, candidate.notify_token):
             raise _authenticate("orange_money", "notif_token does not match a payment")
         intent = candidate
     if event.status is OutcomeStatus.PENDING and intent is None and not event.reference:
         return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="orange_money", event=event, intent=intent)
+    return handle_payment_event(key="orange_money", event=event, source=source, gateway=gateway, intent=intent)
 
 
 def momo_callback(*, headers, raw_body: bytes) -> WebhookResult:
     """MTN MoMo's unsigned callback (PUT): only a reason to poll the payment status now."""
-    gateway = _gateway("mtn_momo")
-    try:
-        event = gateway.connector.parse_callback(headers, raw_body, config=gateway.config)
-    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
-        raise WebhookRejected(400, "malformed_webhook", "The callback body could not be read.") from None
-    return handle_payment_event(key="mtn_momo", event=event)
+    event, source, gateway = _authenticated(
+        "mtn_momo", Capability.PAYMENTS,
+        lambda gateway: gateway.connector.parse_callback(headers, raw_body, config=gateway.config))
+    return handle_payment_event(key="mtn_momo", event=event, source=source, gateway=gateway)
 
 
 # -- mobile-money rails (Wave, CinetPay, Airtel Money, MTN MoMo disbursement) ---------------------
 
-def _wallet_event(key: str, headers, raw_body: bytes):
-    gateway = _gateway(key, Capability.PAYOUTS)
-    try:
-        return gateway.connector.parse_wallet_callback(headers, raw_body, config=gateway.config)
-    except SignatureError as exc:
-        raise _authenticate(key, str(exc)) from None
-    except (ProviderError, KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
-        raise WebhookRejected(400, "malformed_webhook", "The notification body could not be read.") from None
+def _wallet_event(key: str, headers, raw_body: bytes) -> tuple[TransferEvent, CallbackSource, Gateway]:
+    """Step 1 for a payout notification: parse + authenticate with each of the rail's payout rows."""
+    return _authenticated(key, Capability.PAYOUTS,
+                          lambda gateway: gateway.connector.parse_wallet_callback(headers, raw_body,
+                                                                                   config=gateway.config))
+
+
+def _wallet_callback(key: str, headers, raw_body: bytes) -> WebhookResult:
+    from .transfers import handle_wallet_callback
+
+    event, source, _gateway = _wallet_event(key, headers, raw_body)
+    return handle_wallet_callback(key=key, event=event, source=source)
 
 
 def wave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """Wave's signed events (``Wave-Signature``); checkout events only (Wave sends no payout events)."""
-    event = _parse_payment("wave", headers, raw_body)
+    event, source, gateway = _parse_payment("wave", headers, raw_body)
     if not event.event_type.startswith("checkout.session."):
         return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="wave", event=event)
+    return handle_payment_event(key="wave", event=event, source=source, gateway=gateway)
 
 
 def cinetpay_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """CinetPay's payment notification (form + ``x-token``): it only names the transaction; we check it."""
     try:
-        event = _parse_payment("cinetpay", headers, raw_body)
+        event, source, gateway = _parse_payment("cinetpay", headers, raw_body)
     except UnicodeDecodeError:
         raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
-    return handle_payment_event(key="cinetpay", event=event)
+    return handle_payment_event(key="cinetpay", event=event, source=source, gateway=gateway)
 
 
 def cinetpay_transfer_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """CinetPay's transfer notification: unsigned, so the transfer is re-read before anything moves."""
-    from .transfers import handle_wallet_callback
-
-    return handle_wallet_callback(key="cinetpay", event=_wallet_event("cinetpay", headers, raw_body))
+    return _wallet_callback("cinetpay", headers, raw_body)
 
 
 def airtel_callback(*, headers, raw_body: bytes) -> WebhookResult:
     """Airtel's one callback URL carries collections and disbursements: the transaction id says which
     (our funding reference, or our payout reference, each looked up for THIS provider only)."""
     from .models import Transfer, TransferType
-    from .transfers import handle_wallet_callback
 
-    gateway = _gateway("airtel_money")
-    try:
-        event = gateway.connector.parse_callback(headers, raw_body, config=gateway.config)
-    except SignatureError as exc:
-        raise _authenticate("airtel_money", str(exc)) from None
-    except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
-        raise WebhookRejected(400, "malformed_webhook", "The callback body could not be read.") from None
-    is_funding = FundingIntent.objects.filter(gateway="airtel_money", reference=event.reference).exists()
-    if not is_funding and Transfer.objects.filter(gateway="airtel_money", type=TransferType.WALLET,
-                                                  reference=event.reference).exists():
-        return handle_wallet_callback(key="airtel_money", event=_wallet_event("airtel_money", headers, raw_body))
-    return handle_payment_event(key="airtel_money", event=event)
+    event, source, gateway = _authenticated(
+        "airtel_money", Capability.PAYMENTS,
+        lambda gateway: gateway.connector.parse_callback(headers, raw_body, config=gateway.config))
+    is_funding = bool(event.reference) and bound(FundingIntent.objects.all(), source=source,
+                                                 reference=event.reference) is not None
+    if not is_funding and event.reference and Transfer.objects.filter(
+            gateway="airtel_money", type=TransferType.WALLET, reference=event.reference).exists():
+        return _wallet_callback("airtel_money", headers, raw_body)
+    return handle_payment_event(key="airtel_money", event=event, source=source, gateway=gateway)
 
 
 def momo_disbursement_callback(*, headers, raw_body: bytes) -> WebhookResult:
     """MTN MoMo's disbursement callback (unsigned PUT to the X-Callback-Url we sent): a reason to poll."""
-    from .transfers import handle_wallet_callback
-
-    return handle_wallet_callback(key="mtn_momo", event=_wallet_event("mtn_momo", headers, raw_body))
+    return _wallet_callback("mtn_momo", headers, raw_body)

@@ -62,3 +62,23 @@ def stack(django_db_setup, django_db_blocker) -> Stack:
         sims.mtn.stop()
         sims.sms.stop()
         sims.aggregator.stop()
+
+
+@pytest.fixture(scope="module")
+def inproc_stack(django_db_setup, django_db_blocker) -> Stack:
+    """The same simulators and registry rows as ``stack``, without a Celery worker: for tests that drive the
+    services in-process inside the test's (rolled back) transaction, where on-commit tasks never fire."""
+    from django.db import connection
+    from django.test import override_settings
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail("the test database is not set up (select a django_db test in the same run)")
+    sims, stack, _env = build_stack(django_db_blocker, worker=False)
+    try:
+        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False):
+            yield stack
+    finally:
+        with django_db_blocker.unblock():
+            stack.retire()
+        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator):
+            sim.stop()

@@ -129,12 +129,51 @@ def test_insufficient_funds_retries_then_pauses_with_an_sms(product, django_capt
         assert "paused" in message["sms"] and "balance was too low" in message["sms"]
 
 
-def _call(method: str, path: str, token: str, data=None):
+def _call(method: str, path: str, token: str, data=None, *, key: str | None = "auto"):
     client = Client(HTTP_HOST="ng.localhost")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "GET":
         return client.get(path, **headers)
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = uuid.uuid4().hex if key == "auto" else key
     return client.post(path, json.dumps(data or {}), content_type="application/json", **headers)
+
+
+def test_subscribing_takes_an_idempotency_key_like_every_money_post(product):
+    """Issue 14: the same key twice made two subscriptions, each charging the wallet; no key was a 201."""
+    import psycopg
+    from django.db import connection
+
+    from tenant_apps.accounts.tokens import tokens_for_user
+    from tenant_apps.idempotency.services import _lock_id
+    from tenant_apps.subscriptions.models import Subscription
+    from tenant_apps.subscriptions.services import subscriptions_run_due
+
+    with schema_context("ng"):
+        user = _buyer(100_000)
+        token, _ = tokens_for_user(user)
+    body = {"product_id": product.pk, "frequency": "daily", "recipient_phone": "08031230005", "amount": "100.00"}
+    missing = _call("POST", "/api/subscriptions", token, body, key=None)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (400, "idempotency_key_required")
+    first = _call("POST", "/api/subscriptions", token, body, key="sub-key-1")
+    again = _call("POST", "/api/subscriptions", token, body, key="sub-key-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["Idempotency-Replayed"] == "true"
+    other = _call("POST", "/api/subscriptions", token, {**body, "frequency": "weekly"}, key="sub-key-1")
+    assert (other.status_code, other.json()["error"]["code"]) == (422, "idempotency_key_reused")
+    with schema_context("ng"):
+        lock_id = _lock_id(user.pk, "sub-key-2")
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                         dbname=db["NAME"], autocommit=False) as twin:
+        twin.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])  # a first request still running
+        busy = _call("POST", "/api/subscriptions", token, body, key="sub-key-2")
+        twin.rollback()
+    assert (busy.status_code, busy.json()["error"]["code"]) == (409, "idempotency_in_flight")
+    with schema_context("ng"):
+        assert Subscription.objects.filter(user=user).count() == 1
+        assert subscriptions_run_due() == {"bought": 1}  # one subscription: the wallet is charged once
+        assert_books(user, 100_000 - _orders(Subscription.objects.get(user=user))[0].price_minor)
 
 
 def test_subscription_api(product):

@@ -18,6 +18,9 @@ CELERY_BEAT_SCHEDULE["wallet-reconcile-ledgers"] = {
     "schedule": crontab(minute=env_str("LEDGER_RECONCILE_MINUTE", "15"), hour=env_str("LEDGER_RECONCILE_HOUR", "2")),
 }
 
+# The most a customer's wallet may hold (balance + money on hold): a callable(user=) -> minor units or None.
+# Credits that bring new money (funding, P2P receive, cash-in) pass ``capped=True`` (issue 14); refunds never.
+LEDGER_BALANCE_CEILING = "tenant_apps.kyc.services.kyc_balance_cap"
 
 # Completed Idempotency-Key rows are kept this long (clients retry within minutes; a day is generous).
 IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("IDEMPOTENCY_KEY_RETENTION_HOURS", 72)

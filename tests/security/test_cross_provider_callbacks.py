@@ -1,0 +1,316 @@
+"""Issue 14, item 1: a callback touches only what we sent to THAT provider, found by its own reference.
+
+The attack: a customer's airtime was delivered and settled by VTPass; ``POST /webhook/mtn`` with
+``{"tx_id": "<the VTPass request id>", "status": "FAILED"}``, correctly signed with MTN's own
+secret, answered 200, reversed the order and refunded the wallet (free airtime).
+
+Here every webhook endpoint of the URL conf is aimed at every other provider's objects of the
+same tenant (settled orders of VTPass, MTN and the aggregator; pending funding intents of
+Paystack, Flutterwave, MTN MoMo and Orange Money; pending payouts of Paystack and Flutterwave),
+each request authentic for its endpoint: signed with that provider's own secret, and for the card
+gateways a real payment made at that gateway under the victim's reference. Then every victim is
+attacked through its own provider's plugin configured in ANOTHER tenant. Nothing may move: every
+money and state table of both schemas is fingerprinted before and after; every refusal is logged
+without the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import get_resolver
+from django_tenants.utils import schema_context
+
+from provider_plugins.aggregator.protocol import SIGNATURE_HEADER as AGG_SIGNATURE
+from provider_plugins.aggregator.protocol import TIMESTAMP_HEADER as AGG_TIMESTAMP
+from provider_plugins.aggregator.protocol import webhook_signature
+from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGG_CREDENTIALS
+from provider_plugins.flutterwave import FlutterwaveSimulator
+from provider_plugins.interfaces import ProviderConfig
+from provider_plugins.interfaces.payments import CheckoutRequest
+from provider_plugins.mtn.protocol import SIGNATURE_HEADER as MTN_SIGNATURE
+from provider_plugins.mtn.protocol import sign as mtn_sign
+from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
+from provider_plugins.mtn_momo import MtnMomoSimulator
+from provider_plugins.orange_money import OrangeMoneySimulator
+from provider_plugins.paystack import PaystackSimulator
+from tests.orders.conftest import build_stack
+from tests.orders.helpers import new_buyer
+from tests.support.attack import fingerprint_diff
+
+# Endpoint -> the plugin whose callbacks it takes.
+ENDPOINTS = {"/webhook/vtpass": "vtpass", "/webhook/mtn": "mtn", "/webhook/aggregator": "aggregator",
+             "/webhook/paystack": "paystack", "/webhook/flutterwave": "flutterwave",
+             "/webhook/orange": "orange_money", "/webhook/mtn_momo": "mtn_momo"}
+HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}
+CURRENCY = {"ng": "NGN", "gh": "GHS"}
+# What a callback could move: money, and the state machines that decide it.
+MONEY_TABLES = ("ledger_account", "ledger_journalentry", "ledger_posting", "ledger_hold", "orders_order",
+                "orders_orderattempt", "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent",
+                "wallet_transfer", "kyc_kycspend")
+
+
+@dataclass(frozen=True)
+class Victim:
+    schema: str
+    plugin: str
+    kind: str  # order, intent, payout
+    reference: str  # the provider's own reference for it: request id, intent or payout reference
+    phone: str = ""
+
+
+@pytest.fixture(scope="module")
+def sims(django_db_setup, django_db_blocker):
+    from django.test import override_settings
+
+    order_sims, stack, _env = build_stack(django_db_blocker, worker=False)
+    gateways = {"paystack": PaystackSimulator(transfer_delay=0.05), "flutterwave": FlutterwaveSimulator(),
+                "mtn_momo": MtnMomoSimulator(auto_approve=False), "orange_money": OrangeMoneySimulator()}
+    for sim in gateways.values():
+        sim.start()
+    try:
+        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False,
+                               WALLET_SMS_NOTIFICATIONS=False):
+            yield stack, gateways
+    finally:
+        with django_db_blocker.unblock():
+            stack.retire()
+        for sim in (order_sims.vtpass, order_sims.mtn, order_sims.sms, order_sims.aggregator, *gateways.values()):
+            sim.stop()
+
+
+def _register_everything_everywhere(stack, gateways) -> None:
+    """Every plugin has a usable registry row in NG and in GH (inside the test's transaction)."""
+    from shared_apps.providers.services import provider_register
+    from tenant_apps.wallet.demo import gateway_provider_spec
+    from tests.orders.helpers import VTPASS_API_KEYS
+
+    rows = [("GH", "vtpass", stack.vtpass.url, VTPASS_API_KEYS), ("GH", "mtn", stack.mtn.url, MTN_CREDENTIALS),
+            ("NG", "aggregator", stack.aggregator.url, AGG_CREDENTIALS)]
+    for country, key, url, credentials in rows:
+        provider_register(name=f"{key} callbacks {country}", country=country, plugin_key=key, base_url=url,
+                          capabilities=["airtime"], credentials=dict(credentials), routing_priority=90)
+    for country in ("NG", "GH"):
+        for key, sim in gateways.items():
+            provider_register(**gateway_provider_spec(country=country, key=key, base_url=sim.url))
+
+
+def _settled_order(schema: str, product, phone: str) -> Victim:
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import OrderAttempt
+
+    user, _ = new_buyer(500_000, schema=schema)
+    with schema_context(schema):
+        order = services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
+                                         amount_minor=10_000 if schema == "ng" else 1_000)
+        order = services.order_submit(order_id=order.pk)
+        assert order.status == "settled", order.status
+        attempt = OrderAttempt.objects.get(order=order)
+    return Victim(schema, attempt.plugin_key, "order", attempt.request_id, order.recipient_phone)
+
+
+def _provider_row(schema: str, plugin: str):
+    from shared_apps.providers.models import Provider
+
+    country = {"ng": "NG", "gh": "GH"}[schema]
+    return Provider.objects.filter(plugin_key=plugin, country=country).exclude(status="disabled") \
+        .order_by("status", "routing_priority", "name").first()
+
+
+def _pending_intent(schema: str, plugin: str) -> Victim:
+    from tenant_apps.wallet.models import FundingIntent
+    from tests.wallet.conftest import new_customer
+
+    user = new_customer(schema)
+    reference = f"fund_{uuid.uuid4().hex[:24]}"
+    provider = _provider_row(schema, plugin)
+    with schema_context(schema):
+        FundingIntent.objects.create(user=user, gateway=plugin, provider_id=provider.pk, reference=reference,
+                                     amount_minor=100_000, currency=CURRENCY[schema], notify_token=uuid.uuid4().hex,
+                                     provider_reference=str(uuid.uuid4()))
+    return Victim(schema, plugin, "intent", reference)
+
+
+def _pending_payout(schema: str, plugin: str) -> Victim:
+    from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
+    from tenant_apps.wallet.models import Transfer, TransferType
+    from tests.wallet.conftest import new_customer
+
+    user = new_customer(schema)
+    reference = f"po_{uuid.uuid4().hex[:24]}"
+    with schema_context(schema):
+        wallet = wallet_for(user=user)
+        fund_wallet(wallet=wallet, amount=300_000, reference=f"seed-{reference}")
+        row = Transfer.objects.create(type=TransferType.BANK, sender=user, bank_code="058",
+                                      account_number="0123456789", account_name="ADA OBI LOVELACE",
+                                      amount_minor=200_000, currency=CURRENCY[schema], reference=reference,
+                                      gateway=plugin, provider_id=_provider_row(schema, plugin).pk)
+        row.hold = place_hold(wallet=wallet, amount=200_000, reference=f"payout:{reference}")
+        row.save(update_fields=["hold"])
+    return Victim(schema, plugin, "payout", reference)
+
+
+# --- hostile callbacks, each authentic for its endpoint -------------------------------------------
+
+def _real_charge(sim, connector_cls, plugin: str, reference: str, currency: str) -> tuple[dict, bytes]:
+    """A genuine payment made at the gateway under the victim's reference: its own signed notification."""
+    from tenant_apps.wallet.demo import GATEWAY_CREDENTIALS
+
+    config = ProviderConfig(base_url=sim.url, credentials=dict(GATEWAY_CREDENTIALS[plugin]))
+    connector_cls().initialize_checkout(CheckoutRequest(amount_minor=100_000, currency=currency, reference=reference,
+                                                        callback_url="https://attacker.example/back",
+                                                        email="attacker@example.test"), config=config)
+    before = len(sim.deliveries)
+    sim.complete(reference)
+    delivery = sim.deliveries[before]
+    return delivery["headers"], delivery["body"]
+
+
+def hostile(endpoint: str, victim: Victim, gateways) -> tuple[str, dict, bytes]:
+    """(method, headers, body) of a callback to ``endpoint`` naming ``victim`` with the most harmful status."""
+    from provider_plugins.flutterwave.connector import FlutterwaveConnector
+    from provider_plugins.paystack.connector import PaystackConnector
+
+    ref, currency = victim.reference, CURRENCY[victim.schema]
+    plugin = ENDPOINTS[endpoint]
+    if plugin == "vtpass":
+        body = json.dumps({"type": "transaction-update", "data": {
+            "code": "000", "requestId": ref, "response_description": "TRANSACTION SUCCESSFUL",
+            "content": {"transactions": {"status": "reversed", "transactionId": "17000000001",
+                                         "unique_element": victim.phone}}}}).encode()
+        return "POST", {}, body
+    if plugin == "mtn":
+        body = json.dumps({"tx_id": ref, "status": "FAILED", "recipient": victim.phone.lstrip("+")}).encode()
+        return "POST", {MTN_SIGNATURE: mtn_sign(MTN_CREDENTIALS["webhook_secret"], body)}, body
+    if plugin == "aggregator":
+        stamp = str(int(time.time()))
+        body = json.dumps({"id": f"evt_{uuid.uuid4().hex[:8]}", "type": "airtime_transaction.status", "data": {
+            "transactionId": 99, "status": "FAILED", "customIdentifier": ref, "recipientPhone": victim.phone,
+            "requestedAmount": 10, "requestedAmountCurrencyCode": currency}}).encode()
+        return "POST", {AGG_TIMESTAMP: stamp,
+                        AGG_SIGNATURE: webhook_signature(AGG_CREDENTIALS["webhook_secret"], body, stamp)}, body
+    sim = gateways[plugin]
+    if plugin in ("paystack", "flutterwave") and victim.kind == "payout":
+        payload = ({"event": "transfer.reversed", "data": {"id": 7, "reference": ref, "status": "reversed",
+                                                           "amount": 200_000, "currency": currency}}
+                   if plugin == "paystack" else
+                   {"event": "transfer.completed", "data": {"id": 7, "reference": ref, "status": "FAILED",
+                                                            "amount": 2000, "currency": currency}})
+        headers, body = sim.build_webhook(payload)
+        return "POST", headers, body
+    if plugin == "paystack":
+        headers, body = _real_charge(sim, PaystackConnector, plugin, ref, currency)
+        return "POST", headers, body
+    if plugin == "flutterwave":
+        headers, body = _real_charge(sim, FlutterwaveConnector, plugin, ref, currency)
+        return "POST", headers, body
+    if plugin == "orange_money":
+        return "POST", {}, json.dumps({"transaction_ref": ref, "amount": "1000", "status": "SUCCESS"}).encode()
+    body = json.dumps({"externalId": ref, "status": "SUCCESSFUL", "amount": "1000", "currency": currency,
+                       "financialTransactionId": "123456789"}).encode()
+    return "PUT", {}, body
+
+
+_clients: dict[str, Client] = {}
+
+
+def _send(host: str, endpoint: str, method: str, headers: dict, body: bytes):
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    # One client per host: a new Client loads the middleware again (WhiteNoise indexes the static files).
+    client = _clients.setdefault(host, Client(HTTP_HOST=host))
+    return getattr(client, method.lower())(endpoint, body, content_type="application/json", **extra)
+
+
+def _fingerprints() -> dict[str, dict]:
+    """Row count and md5 of every row of the money and state tables, per schema."""
+    found: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        for schema in HOSTS:
+            for table in MONEY_TABLES:
+                cursor.execute(f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                               f'FROM "{schema}"."{table}" t')
+                found.setdefault(schema, {})[table] = cursor.fetchone()
+    return found
+
+
+def test_every_webhook_refuses_every_other_providers_objects_and_other_tenants(db, sims, caplog, monkeypatch):
+    from tenant_apps.wallet import gateways as wallet_gateways
+
+    stack, gateways = sims
+    # Every rail is offered in both tenants, so each endpoint authenticates there and meets every victim.
+    monkeypatch.setattr(wallet_gateways, "tenant_gateway_keys", lambda: list(gateways))
+    _register_everything_everywhere(stack, gateways)
+    victims = [
+        _settled_order("ng", stack.products["vt_airtime"], stack.phone()),
+        _settled_order("ng", stack.products["mtn_data"], stack.phone()),
+        _settled_order("gh", stack.products["gh_airtime"], "0241234567"),
+        _pending_intent("ng", "paystack"), _pending_intent("ng", "flutterwave"),
+        _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
+        _pending_payout("ng", "paystack"), _pending_payout("ng", "flutterwave"),
+    ]
+    assert {v.plugin for v in victims} == set(ENDPOINTS.values())
+    webhook_routes = {f"/{route}" for route, _ in _webhook_routes()}
+    assert webhook_routes == set(ENDPOINTS), "a new webhook endpoint: teach this attack its provider's body"
+
+    before = _fingerprints()
+    answers: dict[str, list[int]] = {}
+    with caplog.at_level(logging.INFO):
+        for endpoint, plugin in ENDPOINTS.items():
+            for victim in victims:
+                if victim.plugin == plugin:
+                    continue
+                method, headers, body = hostile(endpoint, victim, gateways)
+                response = _send(HOSTS[victim.schema], endpoint, method, headers, body)
+                answers.setdefault(f"{endpoint} x {victim.plugin} {victim.kind}", []).append(response.status_code)
+        # The same provider, configured in the OTHER tenant, aimed at this tenant's objects.
+        for victim in victims:
+            endpoint = next(path for path, plugin in ENDPOINTS.items() if plugin == victim.plugin)
+            other = "gh" if victim.schema == "ng" else "ng"
+            method, headers, body = hostile(endpoint, victim, gateways)
+            response = _send(HOSTS[other], endpoint, method, headers, body)
+            answers.setdefault(f"{endpoint} on the other tenant x own {victim.kind}", []).append(response.status_code)
+
+    after = _fingerprints()
+    assert {schema: fingerprint_diff(before[schema], after[schema]) for schema in HOSTS} == {"ng": {}, "gh": {}}
+    # Refused or acknowledged without effect; never a 5xx.
+    assert {code for codes in answers.values() for code in codes} <= {200, 401, 404}, answers
+    refusals = [record for record in caplog.records if record.getMessage() == "provider callback refused"]
+    refused_by = {record.provider for record in refusals if record.reason == "sent_to_another_provider"}
+    assert refused_by == set(ENDPOINTS.values())  # each endpoint met another provider's object, and said so
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in refusals)
+    assert not any(victim.reference in logged or (victim.phone and victim.phone in logged) for victim in victims)
+
+
+def _webhook_routes():
+    from tests.ledger.test_money_endpoints import _patterns
+
+    return [(route, pattern) for route, pattern in _patterns(get_resolver("nexustop.urls_tenant").url_patterns)
+            if route.startswith("webhook/")]
+
+
+def test_a_callback_is_only_a_hint_the_providers_own_answer_decides(db, sims, settings):
+    """The right provider and its own reference, but the provider does not confirm: nothing moves.
+
+    A signed MTN "FAILED" for an order MTN delivered is checked with MTN (delivered: no reversal), and an
+    unsigned VTPass "reversed" for an attempt VTPass no longer knows (past the unknown-request grace) is not
+    taken for a failure either: only the requery task decides "never received", and only for open orders.
+    """
+    stack, gateways = sims
+    settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
+    mtn_order = _settled_order("ng", stack.products["mtn_data"], stack.phone())
+    vt_order = _settled_order("ng", stack.products["vt_airtime"], stack.phone())
+    stack.vtpass.transactions.pop(vt_order.reference)  # VTPass forgot it (e.g. a restarted sandbox)
+    before = _fingerprints()
+    for endpoint, victim in (("/webhook/mtn", mtn_order), ("/webhook/vtpass", vt_order)):
+        method, headers, body = hostile(endpoint, victim, gateways)
+        assert _send("ng.localhost", endpoint, method, headers, body).status_code == 200
+    after = _fingerprints()
+    # Nothing moved (an attempt row notes when its provider last answered: not money).
+    assert set(fingerprint_diff(before["ng"], after["ng"])) <= {"orders_orderattempt"}
