@@ -2,14 +2,13 @@
 
 Confirming a cash-in and redeeming a withdrawal code are two steps: the customer's code is checked first in its
 own committed transaction (so a wrong code counts even though the request fails), then the money moves inside
-the Idempotency-Key transaction (``_idempotent_step``: a replay answers the first response, a twin in flight 409).
+the Idempotency-Key transaction (``idempotent_after_check``: a replay answers the first response, a twin in flight 409).
 """
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -19,9 +18,7 @@ from provider_plugins.interfaces.money import to_minor
 from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
-from tenant_apps.idempotency.decorators import _VALID_KEY, HEADER, REPLAYED_HEADER, idempotent
-from tenant_apps.idempotency.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
-from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.idempotency.decorators import HEADER, idempotent, idempotent_after_check
 from tenant_apps.ledger.currency import tenant_currency
 
 from . import selectors, services
@@ -47,50 +44,6 @@ def _amount(raw: str) -> int:
     if amount <= 0:
         raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": ["Must be positive."]})
     return amount
-
-
-def _idempotent_step(request, execute) -> Response:
-    """Run ``execute`` (-> Response) once per Idempotency-Key, in its transaction (as ``@idempotent`` does)."""
-    key = (request.headers.get(HEADER) or "").strip()
-    if not key:
-        raise IdempotencyKeyRequired()
-    if not _VALID_KEY.match(key):
-        raise IdempotencyKeyInvalid()
-    if not request.user or not request.user.is_authenticated:
-        raise NotAuthenticated()
-    fingerprint = Fingerprint(method=request.method, path=request.path, body_hash=body_hash(request.data))
-    produced: dict[str, Response] = {}
-
-    def run() -> StoredResponse:
-        response = execute()
-        produced["response"] = response
-        return StoredResponse(response.status_code, response.data, dict(response.items()))
-
-    stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=run)
-    if not replayed:
-        return produced["response"]
-    response = Response(stored.body, status=stored.status)
-    response[REPLAYED_HEADER] = "true"
-    return response
-
-
-def _replay_or_require_key(request) -> Response | None:
-    """Before a step that checks a one-time code: a request already answered under this Idempotency-Key is
-    replayed as is (its code is spent by now); the same key with another body is 422 ``idempotency_key_reused``."""
-    from tenant_apps.idempotency.errors import IdempotencyKeyReused
-    from tenant_apps.idempotency.models import IdempotencyKey
-
-    key = (request.headers.get(HEADER) or "").strip()
-    if not key:
-        raise IdempotencyKeyRequired()
-    stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
-    if stored is None:
-        return None
-    if (stored.method, stored.path, stored.body_hash) != (request.method, request.path, body_hash(request.data)):
-        raise IdempotencyKeyReused()
-    response = Response(stored.response_body, status=stored.response_status)
-    response[REPLAYED_HEADER] = "true"
-    return response
 
 
 class Pages(PageNumberPagination):
@@ -124,22 +77,18 @@ class CashInConfirmView(APIView):
 
     permission_classes = [IsAuthenticated, IsAgent, PhoneVerified]
 
-    @extend_schema(request=ConfirmSerializer, responses={200: CashTransactionSerializer},
-                   parameters=[IDEMPOTENCY_KEY])
-    def post(self, request, public_id):
-        replay = _replay_or_require_key(request)
-        if replay is not None:
-            return replay
+    def _check_code(self, request, public_id) -> None:
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cash_in_check_confirmation(agent=request.user, public_id=public_id,
                                             secret=body.validated_data["code"], request=request)
 
-        def complete() -> Response:
-            row = services.cash_in_complete(agent=request.user, public_id=public_id, request=request)
-            return Response(CashTransactionSerializer(row).data)
-
-        return _idempotent_step(request, complete)
+    @extend_schema(request=ConfirmSerializer, responses={200: CashTransactionSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    @idempotent_after_check(_check_code)
+    def post(self, request, public_id, *, checked=None):
+        row = services.cash_in_complete(agent=request.user, public_id=public_id, request=request)
+        return Response(CashTransactionSerializer(row).data)
 
 
 @api_key_scopes(POST=WALLET)
@@ -161,23 +110,20 @@ class CashOutView(APIView):
 
     permission_classes = [IsAuthenticated, IsAgent, PhoneVerified]
 
-    @extend_schema(request=CashOutSerializer, responses={201: CashTransactionSerializer},
-                   parameters=[IDEMPOTENCY_KEY])
-    def post(self, request):
-        replay = _replay_or_require_key(request)
-        if replay is not None:
-            return replay
+    def _check_code(self, request):
+        """The withdrawal code, checked in its own transaction (a wrong guess counts); -> the code's id."""
         body = CashOutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        code_id = services.cash_out_check(agent=request.user, customer_phone=data["customer"], code=data["code"],
-                                          amount_minor=_amount(data["amount"]), request=request)
+        return services.cash_out_check(agent=request.user, customer_phone=data["customer"], code=data["code"],
+                                       amount_minor=_amount(data["amount"]), request=request)
 
-        def complete() -> Response:
-            row = services.cash_out_complete(agent=request.user, code_id=code_id, request=request)
-            return Response(CashTransactionSerializer(row).data, status=status.HTTP_201_CREATED)
-
-        return _idempotent_step(request, complete)
+    @extend_schema(request=CashOutSerializer, responses={201: CashTransactionSerializer},
+                   parameters=[IDEMPOTENCY_KEY])
+    @idempotent_after_check(_check_code)
+    def post(self, request, *, checked):
+        row = services.cash_out_complete(agent=request.user, code_id=checked, request=request)
+        return Response(CashTransactionSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 @api_key_scopes(GET=WALLET)

@@ -5,17 +5,48 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
+from .errors import IdempotencyKeyInvalid, IdempotencyKeyRequired, IdempotencyKeyReused
+from .models import IdempotencyKey
 from .services import Fingerprint, StoredResponse, body_hash, run_idempotently
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _require_key(request: Request) -> str:
+    key = request.headers.get(HEADER)
+    if key is None or not key.strip():
+        raise IdempotencyKeyRequired()
+    key = key.strip()
+    if not _VALID_KEY.match(key):
+        raise IdempotencyKeyInvalid()
+    if not request.user or not request.user.is_authenticated:
+        raise NotAuthenticated()
+    return key
+
+
+def _run_once(request: Request, key: str, handler: Callable[[], Response]) -> Response:
+    fingerprint = Fingerprint(method=request.method, path=request.path, body_hash=body_hash(request.data))
+    produced: dict[str, Response] = {}
+
+    def execute() -> StoredResponse:
+        response = handler()
+        produced["response"] = response
+        return StoredResponse(response.status_code, getattr(response, "data", None), dict(response.items()))
+
+    stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=execute)
+    if not replayed:
+        return produced["response"]
+    response = Response(stored.body, status=stored.status, headers=stored.headers)
+    response[REPLAYED_HEADER] = "true"
+    return response
 
 
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
@@ -27,28 +58,39 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
 
     @functools.wraps(view_method)
     def wrapper(view, request: Request, *args, **kwargs) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None or not key.strip():
-            raise IdempotencyKeyRequired()
-        key = key.strip()
-        if not _VALID_KEY.match(key):
-            raise IdempotencyKeyInvalid()
-        if not request.user or not request.user.is_authenticated:
-            raise NotAuthenticated()
-        fingerprint = Fingerprint(method=request.method, path=request.path, body_hash=body_hash(request.data))
-        produced: dict[str, Response] = {}
-
-        def execute() -> StoredResponse:
-            response = view_method(view, request, *args, **kwargs)
-            produced["response"] = response
-            return StoredResponse(response.status_code, getattr(response, "data", None), dict(response.items()))
-
-        stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=execute)
-        if not replayed:
-            return produced["response"]
-        response = Response(stored.body, status=stored.status, headers=stored.headers)
-        response[REPLAYED_HEADER] = "true"
-        return response
+        key = _require_key(request)
+        return _run_once(request, key, lambda: view_method(view, request, *args, **kwargs))
 
     wrapper.idempotent = True  # what tests/ledger/test_money_endpoints.py looks for (idempotency.registry)
     return wrapper
+
+
+def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """``@idempotent`` for a money step that must first pass a check committing on its own.
+
+    A one-time code (a cash-in confirmation, a withdrawal code) is checked in its own transaction so a
+    wrong guess counts even though the request fails. Order: a request already answered under this key
+    is replayed as is (its code is spent by now; 422 for another body); then ``check(view, request,
+    *args, **kwargs)`` runs (raising refuses) and its result reaches the handler as ``checked=``; then
+    the handler runs once per key exactly as with ``@idempotent`` (409 for a twin in flight).
+    """
+
+    def decorate(view_method: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view_method)
+        def wrapper(view, request: Request, *args, **kwargs) -> Response:
+            key = _require_key(request)
+            stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+            if stored is not None:
+                if (stored.method, stored.path, stored.body_hash) != (request.method, request.path,
+                                                                       body_hash(request.data)):
+                    raise IdempotencyKeyReused()
+                response = Response(stored.response_body, status=stored.response_status)
+                response[REPLAYED_HEADER] = "true"
+                return response
+            checked = check(view, request, *args, **kwargs)
+            return _run_once(request, key, lambda: view_method(view, request, *args, checked=checked, **kwargs))
+
+        wrapper.idempotent = True
+        return wrapper
+
+    return decorate

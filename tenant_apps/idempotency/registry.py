@@ -42,6 +42,13 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST api/resellers/float/fund": Guard.IDEMPOTENCY_KEY,
     "POST api/resellers/<slug:schema>/float": Guard.IDEMPOTENCY_KEY,
     "POST api/agents/<uuid:agent_id>/fund": Guard.IDEMPOTENCY_KEY,
+    # Agent cash: the one-time codes are checked first in their own transaction (idempotent_after_check).
+    "POST api/cash/in": Guard.IDEMPOTENCY_KEY,
+    "POST api/cash/in/<uuid:public_id>/confirm": Guard.IDEMPOTENCY_KEY,
+    "POST api/cash/in/<uuid:public_id>/cancel": Guard.IDEMPOTENCY_KEY,
+    "POST api/cash/out": Guard.IDEMPOTENCY_KEY,
+    "POST api/cash/withdrawal-codes": Guard.IDEMPOTENCY_KEY,  # holds the amount and fee on the wallet
+    "POST api/cash/withdrawal-codes/<uuid:public_id>/cancel": Guard.IDEMPOTENCY_KEY,  # releases that hold
     # --- pages (tenant_apps.portal) ----------------------------------------------------------------
     "POST buy/<str:kind>": Guard.FORM_KEY,
     "POST pay/<str:kind>": Guard.FORM_KEY,
@@ -50,6 +57,16 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST subscriptions": Guard.FORM_KEY,
     "POST agent/sell": Guard.FORM_KEY,
     "POST agent/team/<uuid:agent_id>/fund": Guard.FORM_KEY,
+    "POST agent/cash-in": Guard.FORM_KEY,
+    "POST agent/cash-out": Guard.FORM_KEY,
+    "POST agent/cash/<uuid:public_id>": Guard.FORM_KEY,
+    "POST wallet/withdraw": Guard.FORM_KEY,
+    "POST wallet/cash-out": Guard.FORM_KEY,
+    "POST wallet/bank-account": Guard.FORM_KEY,
+    # The gateway's return page verifies a pending funding and credits it once (the intent's state, under
+    # its row lock, as the webhook does).
+    "POST wallet/fund/return/": Guard.STATE_GUARDED,
+    "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
 }
@@ -73,6 +90,10 @@ NO_MONEY: dict[str, str] = {
     "POST api/kyc/submissions/<uuid:public_id>/reject": "a KYC decision (state-guarded: 409 when decided)",
     "POST api/transfers/name-enquiry": "asks the bank for a name",
     "POST api/purchase/verify": "asks the biller about a meter or smartcard",
+    "POST api/transfers/wallet-name-check": "asks the rail for the wallet holder's name",
+    "POST api/wallet/virtual-account": "opens a dedicated bank account (idempotent; no money)",
+    "POST api/wallet/virtual-account/requery": "credits only gateway-verified transfers, each once by its gateway "
+                                               "reference (the ledger's unique entry reference)",
     "POST api/subscriptions/<uuid:public_id>/pause": "stops future runs",
     "POST api/subscriptions/<uuid:public_id>/resume": "re-enables an existing subscription (state-guarded: 409 when "
                                                       "not paused); each run is bought once per scheduled time",
@@ -138,4 +159,5 @@ NO_MONEY: dict[str, str] = {
     "POST console/tenants/<slug:schema>/status": "suspends or reactivates a tenant",
     "POST console/providers/<int:pk>": "a provider registry row",
     "POST console/catalog/<int:pk>": "a catalog product",
+    "POST console/providers/balances": "read-only page",
 }
