@@ -12,7 +12,6 @@ amount, so the core verifies by ``provider_id`` before giving value.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -47,6 +46,7 @@ from provider_plugins.interfaces.payouts import (
     TransferRequest,
     TransferResult,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 SIGNATURE_HEADER = "verif-hash"
 PAYMENT_STATUSES = {"successful": OutcomeStatus.SUCCESS, "failed": OutcomeStatus.FAILED}
@@ -92,7 +92,7 @@ class FlutterwaveConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise SignatureError("verif-hash does not match the configured secret hash")
         try:
-            payload = json.loads(raw_body)
+            payload = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("webhook body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict) or "id" not in payload["data"]:
@@ -103,7 +103,7 @@ class FlutterwaveConnector:
     def classify_webhook(raw_body: bytes) -> str:
         """Unauthenticated peek to route a webhook: ``payment``, ``transfer`` or ``other``."""
         try:
-            event = str(json.loads(raw_body).get("event", ""))
+            event = str(json_loads(raw_body).get("event", ""))
         except (ValueError, AttributeError):
             return "other"
         return "payment" if event.startswith("charge.") else "transfer" if event.startswith("transfer.") else "other"

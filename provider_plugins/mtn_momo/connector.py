@@ -17,7 +17,6 @@ on expiry or on a 401.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 import uuid
@@ -43,6 +42,7 @@ from provider_plugins.interfaces.payments import (
     major_to_minor,
     minor_to_major,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 REFERENCE_NAMESPACE = uuid.UUID("6f1c1d38-52c4-4bd4-9f3a-2b8f1f0f6a11")
 STATUSES = {"SUCCESSFUL": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED}  # PENDING & unknown: pending
@@ -153,7 +153,7 @@ class MtnMomoConnector:
     def parse_callback(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         """MoMo's callback carries no signature and no X-Reference-Id: a hint to poll, never proof."""
         try:
-            body = json.loads(raw_body)
+            body = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("callback body is not JSON")
         if not isinstance(body, dict) or not body.get("externalId"):

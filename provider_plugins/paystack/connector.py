@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -41,6 +40,7 @@ from provider_plugins.interfaces.payouts import (
     TransferRequest,
     TransferResult,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 SIGNATURE_HEADER = "x-paystack-signature"
 COUNTRY_NAMES = {"NG": "nigeria", "GH": "ghana", "ZA": "south africa", "KE": "kenya", "CI": "cote d'ivoire"}
@@ -90,7 +90,7 @@ class PaystackConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise SignatureError("x-paystack-signature does not match the body")
         try:
-            payload = json.loads(raw_body)
+            payload = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("webhook body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
@@ -101,7 +101,7 @@ class PaystackConnector:
     def classify_webhook(raw_body: bytes) -> str:
         """Unauthenticated peek to route a webhook: ``payment``, ``transfer`` or ``other``."""
         try:
-            event = str(json.loads(raw_body).get("event", ""))
+            event = str(json_loads(raw_body).get("event", ""))
         except (ValueError, AttributeError):
             return "other"
         return "payment" if event.startswith("charge.") else "transfer" if event.startswith("transfer.") else "other"
