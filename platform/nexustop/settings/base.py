@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "shared_apps.core.middleware.RequestIdMiddleware",
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
+    # Bodies bounded (size, JSON depth, media type) before any view reads them; API errors always JSON.
+    "shared_apps.core.request_guard.RequestGuardMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
     # Static files (the committed Tailwind build) before tenant routing: no database hit.
     "whitenoise.middleware.WhiteNoiseMiddleware",
