@@ -21,7 +21,6 @@ from provider_plugins.interfaces.common import (
     InvalidAmount,
     OutcomeStatus,
     ProviderConfig,
-    ProviderError,
     ProviderFault,
     ProviderLowBalance,
     ProviderProtocolError,
@@ -170,10 +169,7 @@ class FlutterwaveConnector:
         data, event = payload["data"], str(payload.get("event", ""))
         provider_status = str(data.get("status", "")).lower()
         currency = str(data.get("currency", ""))
-        try:
-            amount = _amount(data, currency)
-        except ProviderError:
-            amount = None  # the verification gives the authoritative amount anyway
+        amount = _amount(data, currency)  # the verification decides what counts; an unreadable amount is refused
         return PaymentEvent(
             event_id=f"{event}:{data['id']}:{provider_status}", event_type=event,
             status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING) if event.startswith("charge.")

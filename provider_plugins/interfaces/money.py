@@ -14,10 +14,10 @@ provider webhooks and answers, CSV, USSD) goes through :func:`parse_minor`:
   There is no ``Decimal`` arithmetic on the way: ``"1e999990"`` is refused as
   text, it is never expanded.
 
-Numbers: ``int`` is accepted (bounded first); ``Decimal`` is judged by its text,
-so a JSON ``1.5e3`` parsed with :func:`provider_plugins.interfaces.wire.json_loads`
-is refused exactly like the string ``"1.5e3"``; ``float`` is never accepted
-(it cannot say which decimal the sender meant).
+Numbers: ``int`` is accepted (bounded first); ``Decimal`` is judged by its text, and
+a JSON number read with :func:`provider_plugins.interfaces.wire.json_loads` by the
+literal the sender wrote, so ``1.5e3`` in JSON is refused exactly like the string
+``"1.5e3"``; ``float`` is never accepted (it cannot say which decimal the sender meant).
 
 Plugins may not import the country adapters, so this module is stdlib only and
 holds the ISO 4217 exponents a plugin needs; ``countries``, the ledger, the API
@@ -108,11 +108,14 @@ def amount_text(amount: object, *, allow_negative: bool = False) -> str:
             raise AmountError("syntax")
         if amount.adjusted() >= MAX_MINOR_DIGITS:  # O(1): the exponent, not the digits
             raise AmountError("too_large")
-        text = str(amount)  # scientific notation (1E+3, 1E-7) stays, and is refused below like the string
+        literal = getattr(amount, "literal", None)  # a JSON number (wire.JsonNumber): as it was written
+        # Otherwise its own text: scientific notation (1E+3, 1E-7) stays, and is refused below like the string.
+        text = literal if isinstance(literal, str) else str(amount)
     else:
         raise AmountError("type")  # float (a JSON number parsed the lossy way), None, bytes, lists...
-    if len(text) > MAX_AMOUNT_CHARS:
-        raise AmountError("too_large" if text.isascii() and text.lstrip("-").isdigit() else "syntax")
+    if len(text) > MAX_AMOUNT_CHARS:  # O(1): nothing past a bounded prefix is ever looked at
+        head = text[: MAX_AMOUNT_CHARS + 1]
+        raise AmountError("too_large" if _AMOUNT.fullmatch(head) else "syntax")
     match = _AMOUNT.fullmatch(text)
     if match is None:
         raise AmountError("syntax")

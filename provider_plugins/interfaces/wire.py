@@ -5,8 +5,9 @@
   :func:`json_depth_exceeds` is a linear scan that stops at the first level over
   the limit. The request guard (``shared_apps.core.request_guard``) runs the same
   check on every request body, whatever view reads it.
-* Numbers with a fraction or an exponent become ``Decimal``, never ``float``:
-  money rules (:mod:`.money`) then judge ``1.5e3`` exactly as the string ``"1.5e3"``.
+* Numbers with a fraction or an exponent become :class:`JsonNumber` (a ``Decimal``
+  that remembers how it was written), never ``float``: the money rule (:mod:`.money`)
+  then judges ``1.5e3`` exactly as the string ``"1.5e3"``.
 * ``NaN``, ``Infinity`` and ``-Infinity`` (which the standard library accepts) are refused.
 
 Stdlib only: plugins use it for their webhooks and answers.
@@ -19,7 +20,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "json_depth_exceeds", "json_loads"]
+__all__ = ["MAX_JSON_DEPTH", "JsonNumber", "json_depth_exceeds", "json_loads"]
 
 MAX_JSON_DEPTH = 32
 
@@ -58,6 +59,17 @@ def json_depth_exceeds(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or an exponent: its exact ``Decimal`` value and its ``literal`` text."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> JsonNumber:
+        number = super().__new__(cls, literal)
+        number.literal = literal
+        return number
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -67,6 +79,6 @@ def json_loads(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if json_depth_exceeds(raw, max_depth):
         raise ValueError(f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+        return json.loads(raw, parse_float=JsonNumber, parse_constant=_refuse_constant)
     except RecursionError:  # unreachable after the depth check; kept so no caller ever sees one
         raise ValueError("JSON nested too deeply") from None

@@ -34,6 +34,7 @@ from provider_plugins.interfaces.common import (
     ProviderProtocolError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, amount_text
 from provider_plugins.interfaces.payments import (
     MobileMoneyAccepted,
     MobileMoneyRequest,
@@ -159,6 +160,12 @@ class MtnMomoConnector:
         if not isinstance(body, dict) or not body.get("externalId"):
             raise ProviderProtocolError("callback has no externalId")
         reference = str(body["externalId"])
+        if body.get("amount") is not None:  # present, so readable by the money rule (or the callback is malformed)
+            currency = str(body.get("currency") or "")
+            try:
+                major_to_minor(body["amount"], currency) if currency else amount_text(body["amount"])
+            except AmountError:
+                raise ProviderProtocolError("callback amount is not readable", code="bad_amount") from None
         result = self._verification(body, reference_id_for(reference))
         return PaymentEvent(event_id=f"{reference}:{result.provider_status}", event_type="requesttopay.callback",
                             status=result.status, reference=reference, provider_id=reference_id_for(reference),

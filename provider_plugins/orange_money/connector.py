@@ -157,10 +157,9 @@ class OrangeMoneyConnector:
         if "transaction_ref" in body:
             reference = str(body["transaction_ref"])
             currency = config.options.get("currency", "XOF")
-            try:
-                amount = major_to_minor(body["amount"], currency) if body.get("amount") is not None else None
-            except ProviderProtocolError:
-                amount = None
+            # An amount that is there must be readable (the money rule): "Infinity" or "1e400000" is a
+            # malformed notification (ProviderProtocolError), never a silently ignored field.
+            amount = major_to_minor(body["amount"], currency) if body.get("amount") is not None else None
             return PaymentEvent(event_id=f"{reference}:{provider_status}", event_type="payment.notification",
                                 status=status, reference=reference, amount_minor=amount,
                                 currency=currency if amount is not None else "", authenticated=False, raw=body)

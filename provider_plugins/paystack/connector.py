@@ -25,6 +25,7 @@ from provider_plugins.interfaces.common import (
     UserFixableError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, parse_minor
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -59,6 +60,14 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _subunits(value: Any) -> int:
+    """Paystack amounts are integers in the currency's subunit (kobo, pesewas): the money rule with no decimals."""
+    try:
+        return parse_minor(value, minor_digits=0)
+    except AmountError:
+        raise ProviderProtocolError("unreadable Paystack amount", code="bad_amount") from None
 
 
 class PaystackConnector:
@@ -146,7 +155,7 @@ class PaystackConnector:
         return PaymentVerification(
             status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING),
             reference=str(data.get("reference", "")),
-            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            amount_minor=_subunits(data["amount"]) if data.get("amount") is not None else None,
             currency=str(data.get("currency", "")),
             provider_id=str(data.get("id", "")),
             paid_at=_parse_time(data.get("paid_at") or data.get("paidAt")),
@@ -227,7 +236,7 @@ class PaystackConnector:
             status=TRANSFER_STATUSES.get(provider_status, OutcomeStatus.PENDING),
             reference=str(data.get("reference") or reference),
             provider_reference=str(data.get("transfer_code", "")),
-            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            amount_minor=_subunits(data["amount"]) if data.get("amount") is not None else None,
             currency=str(data.get("currency", "")),
             reversed=provider_status == "reversed",
             provider_status=provider_status,
