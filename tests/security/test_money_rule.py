@@ -293,3 +293,20 @@ def test_too_long_text_is_refused_before_it_is_read():
     with pytest.raises(AmountError) as refused:
         amount_text(Unreadable("1" * 10_000))
     assert refused.value.reason in {"too_large", "syntax"}
+
+
+SCAN_HOSTILE = {  # 64 KiB each: the request guard's size limit
+    "64 KiB of [": b"[" * 65_536,
+    "escaped quotes and a trailing backslash (regex backtracking bait)": b'"' + b'\\"' * 32_767 + b"\\",
+    "an unterminated string of escaped quotes": b"[" * 40 + b'"' + b'\\"' * 32_000,
+    "strings full of brackets": b'["' + b'[\\"{' * 16_383 + b'"]',
+    "32-deep arrays, repeated": (b"[" * 32 + b"]" * 32 + b",") * 1_008,
+}
+
+
+def test_the_nesting_scan_is_linear_on_hostile_bodies():
+    """Strings are skipped by a pattern that can never backtrack; the depth is summed in C. Generous bound."""
+    worst = {name: _best_of(json_depth_exceeds, body) for name, body in SCAN_HOSTILE.items()}
+    assert all(seconds < 0.05 for seconds in worst.values()), worst
+    assert json_depth_exceeds(SCAN_HOSTILE["64 KiB of ["])
+    assert not json_depth_exceeds(SCAN_HOSTILE["strings full of brackets"])
