@@ -1,11 +1,20 @@
 """Integer minor units <-> decimal strings <-> display text. No floats anywhere.
 
+Input rule: :func:`to_minor` is the platform's one money rule
+(``provider_plugins.interfaces.money.parse_minor``: ASCII digits, an optional
+point, at most the currency's minor digits, bounded length, no exponent, NaN,
+Infinity, spaces or signs where not allowed); this module adds the messages
+people read when an amount is refused, in their language (:func:`amount_error_message`).
+
 Display rules (deliberately simple and reversible):
 
 * ``en``: the symbol goes first (``₦1,500.00``, ``GH₵1,500.00``; alphabetic
   symbols get a space: ``CFA 1,500``); ``,`` groups thousands, ``.`` marks decimals.
 * ``fr`` / ``pt``: the symbol goes last after a space (``1 500 CFA``,
   ``1 500,00 ₦``); a space groups thousands, ``,`` marks decimals.
+
+:func:`parse_minor` reads that display text back (bounded too); amounts typed
+into the API, forms, webhooks or files go through :func:`to_minor` instead.
 """
 
 from __future__ import annotations
@@ -13,11 +22,44 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from provider_plugins.interfaces.money import AmountError, minor_to_text
+from provider_plugins.interfaces.money import parse_minor as parse_minor_strict
+
 from .errors import InvalidAmount
 
 # Every flavour of space a browser or a locale library may put inside a number.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
-_DECIMAL_TEXT = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+MAX_DISPLAY_CHARS = 64  # "-1 000 000 000 000 000,00 F CFA" and then some; checked before any regex
+
+_FORMAT = _("Enter the amount as digits with an optional decimal point, such as 1500 or 1500.50.")
+AMOUNT_MESSAGES = {
+    "type": _FORMAT,
+    "syntax": _FORMAT,
+    "too_large": _("The amount is too large."),
+    "negative": _("The amount cannot be negative."),
+    "not_positive": _("The amount must be more than zero."),
+    "zero": _("The amount must not be zero."),
+    "unknown_currency": _("This currency is not supported."),
+}
+
+
+def amount_error_message(error: AmountError | str, *, currency: str = "", digits: int | None = None) -> str:
+    """The translated, input-free message for a refused amount (``error``: an AmountError or a reason)."""
+    reason = error.reason if isinstance(error, AmountError) else error
+    digits = error.digits if isinstance(error, AmountError) and error.digits is not None else digits
+    if reason == "too_many_decimals":
+        if not digits:
+            if currency:
+                return gettext("%(currency)s amounts are whole numbers, without decimals.") % {"currency": currency}
+            return gettext("Whole amounts only, without decimals.")
+        if currency:
+            return gettext("%(currency)s amounts have at most %(digits)s decimal places.") % {
+                "currency": currency, "digits": digits}
+        return gettext("At most %(digits)s decimal places.") % {"digits": digits}
+    return str(AMOUNT_MESSAGES.get(reason, _FORMAT))
 
 
 @dataclass(frozen=True)
@@ -53,32 +95,20 @@ def style_for(locale: str | None) -> NumberStyle:
     return STYLES.get(language, STYLES["en"])
 
 
-def to_minor(decimal_text: str, *, minor_unit: int) -> int:
-    """``"1500.5"`` -> ``150050`` for a 2-digit currency; refuses extra precision (never rounds)."""
-    text = str(decimal_text).strip()
-    match = _DECIMAL_TEXT.match(text)
-    if not match:
-        raise InvalidAmount(code="invalid_amount")
-    sign, whole, fraction = match.groups()
-    fraction = fraction or ""
-    if len(fraction) > minor_unit:
-        fraction_kept, rest = fraction[:minor_unit], fraction[minor_unit:]
-        if rest.strip("0"):
-            raise InvalidAmount(code="too_many_decimals")
-        fraction = fraction_kept
-    minor = int(whole) * 10**minor_unit + int(fraction.ljust(minor_unit, "0") or "0")
-    return -minor if sign == "-" else minor
+def to_minor(decimal_text: object, *, minor_unit: int) -> int:
+    """``"1500.5"`` -> ``150050`` for a 2-digit currency: the strict rule, signed; never rounds."""
+    try:
+        return parse_minor_strict(decimal_text, minor_digits=minor_unit, allow_negative=True)
+    except AmountError as exc:
+        raise InvalidAmount(amount_error_message(exc), code=exc.code) from None
 
 
 def from_minor(minor: int, *, minor_unit: int) -> str:
     """``150050`` -> ``"1500.50"``; ``1500`` (XOF) -> ``"1500"``."""
-    if isinstance(minor, bool) or not isinstance(minor, int):
-        raise InvalidAmount(code="invalid_amount")
-    sign = "-" if minor < 0 else ""
-    whole, fraction = divmod(abs(minor), 10**minor_unit)
-    if minor_unit == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{str(fraction).zfill(minor_unit)}"
+    try:
+        return minor_to_text(minor, minor_unit)
+    except AmountError as exc:
+        raise InvalidAmount(amount_error_message(exc), code=exc.code) from None
 
 
 def _group(digits: str, separator: str) -> str:
@@ -109,7 +139,7 @@ def parse_minor(text: str, *, currency: CurrencyInfo) -> int:
     (``.`` too, but only for currencies without a minor unit, where it can't be
     a decimal mark). Anything ambiguous is refused, never guessed.
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) > MAX_DISPLAY_CHARS:
         raise InvalidAmount(code="invalid_amount")
     body = text.strip()
     negative = False
@@ -141,7 +171,7 @@ def parse_minor(text: str, *, currency: CurrencyInfo) -> int:
             raise InvalidAmount(code="invalid_amount")
         if "." in separators and currency.minor_unit > 0:
             # "1.234" could be 1.234 (too precise) or 1 234: refuse rather than guess by 1000x.
-            raise InvalidAmount(code="ambiguous_amount")
+            raise InvalidAmount(code="invalid_amount")
     digits = "".join(groups)
     if not digits.isdigit():
         raise InvalidAmount(code="invalid_amount")

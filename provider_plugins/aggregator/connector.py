@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -44,11 +43,15 @@ from provider_plugins.interfaces import (
     ProviderProtocolError,
     SignatureError,
     UserFixableError,
+    amount_text,
+    currency_exponent,
     from_minor,
+    minor_to_text,
     to_minor,
 )
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
+from provider_plugins.interfaces.wire import json_loads
 
 from .protocol import (
     AUDIENCE,
@@ -196,7 +199,7 @@ class AggregatorConnector:
                   "currency": currency}
         if status in SUCCESS_STATUSES:
             delivered = txn.get("deliveredAmount")
-            return FulfilmentResult(request_id, OutcomeStatus.SUCCESS, delivered_amount_minor=to_minor(
+            return FulfilmentResult(request_id, OutcomeStatus.SUCCESS, delivered_amount_minor=_minor(
                 delivered, currency) if delivered is not None and currency else None, **common)
         if status in FAILED_STATUSES:
             return FulfilmentResult(request_id, OutcomeStatus.FAILED, reason=f"provider_{status.lower()}", **common)
@@ -212,6 +215,18 @@ class AggregatorConnector:
         return listings
 
 
+def _minor(value: Any, currency: str) -> int:
+    """Reloadly's amounts are JSON doubles (``500.0`` for a whole XOF amount). Only the zeros a double's
+    formatter puts after the currency's minor digits are dropped; everything else is the money rule
+    (``to_minor``): ``500.5`` XOF, ``1e3``, ``NaN`` or a float are refused."""
+    text = amount_text(value)  # type, length and grammar first: bounded whatever the provider sends
+    whole, _, fraction = text.partition(".")
+    digits = currency_exponent(currency)
+    if len(fraction) > digits and not fraction[digits:].strip("0"):
+        text = f"{whole}.{fraction[:digits]}" if digits else whole
+    return to_minor(text, currency)
+
+
 def _operator_products(op: dict, country: str) -> list[ProductListing]:
     currency = str(op.get("destinationCurrencyCode") or CURRENCIES.get(country, ""))
     rate = 10_000 - round(float(op.get("commission") or 0) * 100)
@@ -221,13 +236,14 @@ def _operator_products(op: dict, country: str) -> list[ProductListing]:
     if op.get("denominationType") == "RANGE" and not op.get("data"):
         return [ProductListing(provider_product_code=operator_id, product_type=ProductType.AIRTIME,
                                name=f"{brand} Airtime", country=country, currency=currency, operator=slug,
-                               min_amount_minor=to_minor(op["minAmount"], currency),
-                               max_amount_minor=to_minor(op["maxAmount"], currency), cost_rate_bp=rate)]
+                               min_amount_minor=_minor(op["minAmount"], currency),
+                               max_amount_minor=_minor(op["maxAmount"], currency), cost_rate_bp=rate)]
     descriptions = op.get("localFixedAmountsDescriptions") or op.get("fixedAmountsDescriptions") or {}
     listings = []
     for amount in op.get("localFixedAmounts") or op.get("fixedAmounts") or []:
-        face = to_minor(amount, currency)
-        label = descriptions.get(f"{float(amount):.2f}", "") or descriptions.get(str(amount), "")
+        face = _minor(amount, currency)
+        two_decimals = minor_to_text(face * 10 ** (2 - currency_exponent(currency)), 2)  # "500.00": the keys
+        label = descriptions.get(two_decimals, "") or descriptions.get(str(amount), "")
         listings.append(ProductListing(
             provider_product_code=f"{operator_id}:{from_minor(face, currency)}",
             product_type=ProductType.DATA if op.get("data") else ProductType.AIRTIME,
@@ -276,7 +292,7 @@ class AggregatorCallbacks:
         if abs(now - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
             raise SignatureError("the aggregator webhook timestamp is outside the tolerance", code="stale_webhook")
         try:
-            payload = json.loads(body)
+            payload = json_loads(body)
         except ValueError:
             raise ProviderProtocolError("aggregator webhook body is not JSON") from None
         data = payload.get("data") if isinstance(payload, dict) else None

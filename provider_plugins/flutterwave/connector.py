@@ -12,7 +12,6 @@ amount, so the core verifies by ``provider_id`` before giving value.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,6 @@ from provider_plugins.interfaces.common import (
     InvalidAmount,
     OutcomeStatus,
     ProviderConfig,
-    ProviderError,
     ProviderFault,
     ProviderLowBalance,
     ProviderProtocolError,
@@ -47,6 +45,7 @@ from provider_plugins.interfaces.payouts import (
     TransferRequest,
     TransferResult,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 SIGNATURE_HEADER = "verif-hash"
 PAYMENT_STATUSES = {"successful": OutcomeStatus.SUCCESS, "failed": OutcomeStatus.FAILED}
@@ -92,7 +91,7 @@ class FlutterwaveConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise SignatureError("verif-hash does not match the configured secret hash")
         try:
-            payload = json.loads(raw_body)
+            payload = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("webhook body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict) or "id" not in payload["data"]:
@@ -103,7 +102,7 @@ class FlutterwaveConnector:
     def classify_webhook(raw_body: bytes) -> str:
         """Unauthenticated peek to route a webhook: ``payment``, ``transfer`` or ``other``."""
         try:
-            event = str(json.loads(raw_body).get("event", ""))
+            event = str(json_loads(raw_body).get("event", ""))
         except (ValueError, AttributeError):
             return "other"
         return "payment" if event.startswith("charge.") else "transfer" if event.startswith("transfer.") else "other"
@@ -170,10 +169,7 @@ class FlutterwaveConnector:
         data, event = payload["data"], str(payload.get("event", ""))
         provider_status = str(data.get("status", "")).lower()
         currency = str(data.get("currency", ""))
-        try:
-            amount = _amount(data, currency)
-        except ProviderError:
-            amount = None  # the verification gives the authoritative amount anyway
+        amount = _amount(data, currency)  # the verification decides what counts; an unreadable amount is refused
         return PaymentEvent(
             event_id=f"{event}:{data['id']}:{provider_status}", event_type=event,
             status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING) if event.startswith("charge.")

@@ -11,7 +11,6 @@ Other 4xx are returned to the connector, which knows what its provider means by 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from .common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from .wire import json_loads
 
 __all__ = ["HttpAnswer", "call", "is_unclear"]
 
@@ -76,7 +76,7 @@ def call(config: ProviderConfig, method: str, path: str, *, json_body: Any = Non
             return HttpAnswer(status, None, dict(response.headers))
         raise _fault(ProviderProtocolError, f"empty answer ({status})", sent=True)
     try:
-        body = json.loads(content)
+        body = json_loads(content)  # numbers as Decimal, nesting bounded
     except ValueError:
         raise _fault(ProviderProtocolError, f"answer is not JSON ({status})", sent=True)
     return HttpAnswer(status, body, dict(response.headers))

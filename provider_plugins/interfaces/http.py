@@ -14,13 +14,13 @@ logs a request or a header.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from .common import ProviderAuthError, ProviderConfig, ProviderTimeout, ProviderUnavailable
+from .wire import json_loads
 
 __all__ = ["HttpAnswer", "send"]
 
@@ -62,8 +62,8 @@ def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_bo
         raise ProviderUnavailable("the provider dropped the connection") from None
     text = response.text
     try:
-        body = response.json() if text else None
-    except (ValueError, json.JSONDecodeError):
+        body = json_loads(response.content) if text else None  # numbers as Decimal, nesting bounded
+    except ValueError:
         body = None
     if auth_errors and response.status_code in (401, 403):
         raise ProviderAuthError("the provider refused our credentials", provider_code=str(response.status_code))

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
 
 from .common import OutcomeStatus, ProviderConfig, ProviderProtocolError
+from .money import CURRENCY_EXPONENTS, AmountError, currency_exponent, minor_to_text, parse_minor
 
 __all__ = [
     "CURRENCY_EXPONENTS",
@@ -32,42 +32,30 @@ __all__ = [
     "minor_to_major",
 ]
 
-# ISO 4217 minor units for the currencies our rails handle. Providers that speak
-# major units (Flutterwave, MoMo, Orange) convert with these, exactly.
-CURRENCY_EXPONENTS: dict[str, int] = {
-    "NGN": 2, "GHS": 2, "XOF": 0, "XAF": 0, "GNF": 0, "SLE": 2, "SLL": 2, "LRD": 2, "GMD": 2,
-    "CVE": 2, "MRU": 2, "USD": 2, "EUR": 2, "GBP": 2, "KES": 2, "UGX": 0, "ZAR": 2, "RWF": 0,
-}
-
 
 def _exponent(currency: str) -> int:
     try:
-        return CURRENCY_EXPONENTS[currency.upper()]
-    except KeyError:
-        raise ProviderProtocolError(f"unknown currency {currency!r}", code="unknown_currency")
+        return currency_exponent(currency)
+    except AmountError:
+        raise ProviderProtocolError(f"unknown currency {currency!r}", code="unknown_currency") from None
 
 
 def minor_to_major(amount_minor: int, currency: str) -> str:
     """``150050, "NGN"`` -> ``"1500.50"``; ``1000, "XOF"`` -> ``"1000"`` (exact, no floats)."""
-    exponent = _exponent(currency)
-    value = Decimal(amount_minor).scaleb(-exponent)
-    return f"{value:.{exponent}f}"
+    return minor_to_text(int(amount_minor), _exponent(currency))
 
 
 def major_to_minor(value: Any, currency: str) -> int:
-    """A provider's major-unit amount (number or string) -> integer minor units.
+    """A provider's major-unit amount (decimal string, int, or a JSON number read as ``Decimal``) -> minor units.
 
-    Uses the *string* form of numbers so ``1500.5`` from JSON becomes 150050 exactly.
-    Sub-minor fractions mean the provider and we disagree on the currency: refuse.
+    The money rule of :mod:`.money` (no exponent, NaN, floats, sub-minor digits; bounded cost); a refused
+    amount is the provider's protocol fault: :class:`ProviderProtocolError` ``bad_amount``.
     """
     exponent = _exponent(currency)
     try:
-        amount = Decimal(str(value)).scaleb(exponent)
-    except (InvalidOperation, ValueError):
-        raise ProviderProtocolError(f"unreadable amount {value!r}", code="bad_amount")
-    if amount != amount.to_integral_value():
-        raise ProviderProtocolError(f"amount {value!r} has sub-minor units for {currency}", code="bad_amount")
-    return int(amount)
+        return parse_minor(value, minor_digits=exponent)
+    except AmountError as exc:
+        raise ProviderProtocolError(f"unreadable amount for {currency}: {exc.reason}", code="bad_amount") from None
 
 
 def header_value(headers: Mapping[str, str], name: str) -> str:

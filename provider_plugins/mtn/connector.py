@@ -10,7 +10,6 @@ INVALID_AMOUNT -> InvalidAmount, UNKNOWN_PRODUCT -> ProductUnavailable;
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from provider_plugins.interfaces import (
@@ -34,6 +33,7 @@ from provider_plugins.interfaces import (
     to_minor,
 )
 from provider_plugins.interfaces.http import HttpAnswer, send
+from provider_plugins.interfaces.wire import json_loads
 
 from .protocol import CURRENCY, SIGNATURE_HEADER, signature_valid
 
@@ -149,7 +149,7 @@ class MTNCallbacks:
         if not signature_valid(secret, body, lowered.get(SIGNATURE_HEADER.lower(), "")):
             raise SignatureError("the MTN webhook signature does not verify")
         try:
-            payload = json.loads(body)
+            payload = json_loads(body)
         except ValueError:
             raise ProviderProtocolError("MTN webhook body is not JSON") from None
         if not isinstance(payload, dict) or not payload.get("tx_id") or not payload.get("status"):

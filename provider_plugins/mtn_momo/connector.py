@@ -26,7 +26,6 @@ on expiry or on a 401.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 import uuid
@@ -45,6 +44,7 @@ from provider_plugins.interfaces.common import (
     ProviderProtocolError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, amount_text
 from provider_plugins.interfaces.payments import (
     MobileMoneyAccepted,
     MobileMoneyRequest,
@@ -60,6 +60,7 @@ from provider_plugins.interfaces.payouts import (
     WalletHolder,
     WalletTransferRequest,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 REFERENCE_NAMESPACE = uuid.UUID("6f1c1d38-52c4-4bd4-9f3a-2b8f1f0f6a11")
 STATUSES = {"SUCCESSFUL": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED}  # PENDING & unknown: pending
@@ -176,12 +177,18 @@ class MtnMomoConnector:
     def parse_callback(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         """MoMo's callback carries no signature and no X-Reference-Id: a hint to poll, never proof."""
         try:
-            body = json.loads(raw_body)
+            body = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("callback body is not JSON")
         if not isinstance(body, dict) or not body.get("externalId"):
             raise ProviderProtocolError("callback has no externalId")
         reference = str(body["externalId"])
+        if body.get("amount") is not None:  # present, so readable by the money rule (or the callback is malformed)
+            currency = str(body.get("currency") or "")
+            try:
+                major_to_minor(body["amount"], currency) if currency else amount_text(body["amount"])
+            except AmountError:
+                raise ProviderProtocolError("callback amount is not readable", code="bad_amount") from None
         result = self._verification(body, reference_id_for(reference))
         return PaymentEvent(event_id=f"{reference}:{result.provider_status}", event_type="requesttopay.callback",
                             status=result.status, reference=reference, provider_id=reference_id_for(reference),
@@ -273,7 +280,7 @@ class MtnMomoConnector:
                               config: ProviderConfig) -> TransferEvent:
         """MoMo's disbursement callback (unsigned, same body as the status): a hint to poll."""
         try:
-            body = json.loads(raw_body)
+            body = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("callback body is not JSON")
         if not isinstance(body, dict) or not body.get("externalId"):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import threading
 import time
 from collections.abc import Mapping
@@ -42,6 +41,7 @@ from provider_plugins.interfaces.payments import (
     major_to_minor,
     minor_to_major,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 STATUSES = {"SUCCESS": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED,
             "EXPIRED": OutcomeStatus.FAILED}  # INITIATED / PENDING / unknown: pending
@@ -139,7 +139,7 @@ class OrangeMoneyConnector:
     def notification_matches(raw_body: bytes, notif_token: str) -> bool:
         """Constant-time check of a native notification against the stored ``notif_token``."""
         try:
-            given = str(json.loads(raw_body).get("notif_token", ""))
+            given = str(json_loads(raw_body).get("notif_token", ""))
         except (ValueError, AttributeError):
             return False
         return bool(given) and hmac.compare_digest(given.encode(), notif_token.encode())
@@ -147,7 +147,7 @@ class OrangeMoneyConnector:
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         """Native ``{status, notif_token, txnid}`` or the contract ``{transaction_ref, amount, status}``."""
         try:
-            body = json.loads(raw_body)
+            body = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("notification body is not JSON")
         if not isinstance(body, dict) or "status" not in body:
@@ -157,10 +157,9 @@ class OrangeMoneyConnector:
         if "transaction_ref" in body:
             reference = str(body["transaction_ref"])
             currency = config.options.get("currency", "XOF")
-            try:
-                amount = major_to_minor(body["amount"], currency) if body.get("amount") is not None else None
-            except ProviderProtocolError:
-                amount = None
+            # An amount that is there must be readable (the money rule): "Infinity" or "1e400000" is a
+            # malformed notification (ProviderProtocolError), never a silently ignored field.
+            amount = major_to_minor(body["amount"], currency) if body.get("amount") is not None else None
             return PaymentEvent(event_id=f"{reference}:{provider_status}", event_type="payment.notification",
                                 status=status, reference=reference, amount_minor=amount,
                                 currency=currency if amount is not None else "", authenticated=False, raw=body)

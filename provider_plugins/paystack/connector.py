@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from provider_plugins.interfaces.common import (
     UserFixableError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, parse_minor
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -51,6 +51,7 @@ from provider_plugins.interfaces.virtual_accounts import (
     VirtualAccountPayment,
     VirtualAccountRequest,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 SIGNATURE_HEADER = "x-paystack-signature"
 DEDICATED_CHANNEL = "dedicated_nuban"  # a bank transfer into a dedicated virtual account
@@ -71,6 +72,14 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _subunits(value: Any) -> int:
+    """Paystack amounts are integers in the currency's subunit (kobo, pesewas): the money rule with no decimals."""
+    try:
+        return parse_minor(value, minor_digits=0)
+    except AmountError:
+        raise ProviderProtocolError("unreadable Paystack amount", code="bad_amount") from None
 
 
 class PaystackConnector:
@@ -102,7 +111,7 @@ class PaystackConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise SignatureError("x-paystack-signature does not match the body")
         try:
-            payload = json.loads(raw_body)
+            payload = json_loads(raw_body)
         except ValueError:
             raise ProviderProtocolError("webhook body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
@@ -117,7 +126,7 @@ class PaystackConnector:
         (a bank transfer into a dedicated account). Every parser authenticates again.
         """
         try:
-            payload = json.loads(raw_body)
+            payload = json_loads(raw_body)
             event = str(payload.get("event", ""))
             channel = str((payload.get("data") or {}).get("channel") or "")
         except (ValueError, AttributeError, TypeError):
@@ -166,7 +175,7 @@ class PaystackConnector:
         return PaymentVerification(
             status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING),
             reference=str(data.get("reference", "")),
-            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            amount_minor=_subunits(data["amount"]) if data.get("amount") is not None else None,
             currency=str(data.get("currency", "")),
             provider_id=str(data.get("id", "")),
             paid_at=_parse_time(data.get("paid_at") or data.get("paidAt")),
@@ -247,7 +256,7 @@ class PaystackConnector:
             status=TRANSFER_STATUSES.get(provider_status, OutcomeStatus.PENDING),
             reference=str(data.get("reference") or reference),
             provider_reference=str(data.get("transfer_code", "")),
-            amount_minor=int(data["amount"]) if data.get("amount") is not None else None,
+            amount_minor=_subunits(data["amount"]) if data.get("amount") is not None else None,
             currency=str(data.get("currency", "")),
             reversed=provider_status == "reversed",
             provider_status=provider_status,

@@ -25,7 +25,6 @@ Options: ``commission_bp`` {serviceID: basis points} to derive cost prices.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +54,7 @@ from provider_plugins.interfaces import (
 )
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
+from provider_plugins.interfaces.wire import json_loads
 
 from . import protocol as p
 
@@ -310,7 +310,7 @@ class VTPassCallbacks:
 
     def parse(self, *, body: bytes, headers: Mapping[str, str]) -> CallbackUpdate | None:
         try:
-            payload = json.loads(body or b"null")
+            payload = json_loads(body or b"null")
         except ValueError:
             raise ProviderProtocolError("callback body is not JSON") from None
         if not isinstance(payload, dict) or "type" not in payload:

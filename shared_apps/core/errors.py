@@ -82,6 +82,14 @@ _DRF_CODES = {
 }
 
 
+def _leaf_codes(codes: Any) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in _leaf_codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in _leaf_codes(value)]
+    return [str(codes)]
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: render every known error in the one shape."""
     if isinstance(exc, ApiError):
@@ -105,7 +113,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             non_field = fields.pop("non_field_errors", None)
             if non_field:
                 message = " ".join(non_field)
-        body = error_body("validation_error", message, fields)
+        code = "validation_error"
+        leaf_codes = _leaf_codes(exc.get_codes())
+        if leaf_codes and all(leaf == "invalid_amount" for leaf in leaf_codes):
+            # One cause, one code: a refused amount is invalid_amount whichever layer saw it first.
+            code, message = "invalid_amount", _("The amount is not valid.")
+        body = error_body(code, message, fields)
     else:
         detail_code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
         body = error_body(code or detail_code or "error", exc.detail)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shared_apps.core.amounts import AmountField
 from tenant_apps.ledger.currency import to_decimal_string
 
 from .models import ApiKeyScope, ResellerApplication
@@ -45,7 +46,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class AmountSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32)
+    amount = AmountField()
 
 
 class FloatGatewayFundSerializer(AmountSerializer):
@@ -65,7 +66,7 @@ class AcceptSerializer(serializers.Serializer):
 
 class AgentLimitsSerializer(serializers.Serializer):
     max_transactions_per_hour = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    max_amount_per_day = serializers.CharField(max_length=32, required=False, allow_null=True)
+    max_amount_per_day = AmountField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
 

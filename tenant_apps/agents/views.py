@@ -10,16 +10,18 @@ from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, Forbidden, NotFound
+from shared_apps.core.parsers import StrictJSONParser
 from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperatorFinance, IsOperatorStaff
 from tenant_apps.idempotency.decorators import idempotent
-from tenant_apps.ledger.currency import tenant_currency, to_minor
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.wallet.serializers import FundingIntentSerializer
 from tenants.models import Tenant, TenantKind
@@ -49,14 +51,8 @@ DOCUMENT_FIELDS = ("registration_certificate", "id_document")
 IsOperatorAdminOrAgent = IsOperatorAdmin | IsAgent
 
 
-def _amount(raw: str, currency: str) -> int:
-    try:
-        amount = to_minor(raw, currency)
-    except (ValueError, ArithmeticError) as exc:
-        raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
-    if amount <= 0:
-        raise ApiError("The amount must be positive.", code="invalid_amount", fields={"amount": ["Must be positive."]})
-    return amount
+def _amount(raw: str, currency: str, field: str = "amount") -> int:
+    return parse_amount(raw, currency=currency, field=field)
 
 
 # --- onboarding (country operation domain) ----------------------------------------------------------
@@ -65,7 +61,7 @@ def _amount(raw: str, currency: str) -> int:
 class ApplicationsView(APIView):
     """POST: a business applies (multipart, documents to the private bucket). GET: operator admin's queue."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, StrictJSONParser]  # documents: multipart
 
     def get_permissions(self):
         return [IsOperatorAdmin()] if self.request.method == "GET" else [AllowAny()]
@@ -288,7 +284,8 @@ class AgentDetailView(APIView):
             agent.max_transactions_per_hour = data["max_transactions_per_hour"]
         if "max_amount_per_day" in data:
             raw = data["max_amount_per_day"]
-            agent.max_amount_per_day_minor = None if raw is None else _amount(raw, tenant_currency().code)
+            agent.max_amount_per_day_minor = None if raw is None else _amount(raw, tenant_currency().code,
+                                                                              "max_amount_per_day")
         if "is_active" in data:
             agent.is_active = data["is_active"]
         agent.save()

@@ -6,12 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
+from shared_apps.core.parsers import StrictJSONParser
 from tenant_apps.accounts.country import current_adapter
 from tenant_apps.accounts.permissions import IsOperatorSupport, IsTenantUser
 
@@ -42,7 +43,7 @@ def _tier_body(tier: Any, adapter: Any) -> dict:
 class KycSubmissionsView(APIView):
     """POST: submit a number (+ documents) for the caller. GET: operator support/admin review queue."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, StrictJSONParser]  # documents: multipart
 
     def get_permissions(self):
         return [IsOperatorSupport()] if self.request.method == "GET" else [IsTenantUser()]

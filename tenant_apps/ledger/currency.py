@@ -8,10 +8,12 @@ place the ledger asks "what currency is this tenant?".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 
 from django.db import connection
+
+from provider_plugins.interfaces.money import minor_to_text
+from shared_apps.core.amounts import currency_minor_digits, parse_amount
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,11 @@ _CURRENCY_BY_COUNTRY = {
     "NG": "NGN", "GH": "GHS", "GM": "GMD", "GN": "GNF", "LR": "LRD", "SL": "SLE", "CV": "CVE", "MR": "MRU",
     **{code: "XOF" for code in ("BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG")},
 }
-_MINOR_UNIT = {"NGN": 2, "GHS": 2, "GMD": 2, "GNF": 0, "LRD": 2, "SLE": 2, "CVE": 2, "MRU": 2, "XOF": 0,
-               "USD": 2, "EUR": 2}
 
 
 def _fallback(country: str) -> CurrencyInfo:
     code = _CURRENCY_BY_COUNTRY[country.upper()]
-    return CurrencyInfo(code=code, minor_unit=_MINOR_UNIT[code])
+    return CurrencyInfo(code=code, minor_unit=currency_minor_digits(code))
 
 
 def currency_for_country(country: str) -> CurrencyInfo:
@@ -57,26 +57,19 @@ def tenant_currency() -> CurrencyInfo:
 
 
 def minor_unit(currency: str) -> int:
-    if currency in _MINOR_UNIT:
-        return _MINOR_UNIT[currency]
-    from moneyed import get_currency
-
-    sub_unit = get_currency(currency).sub_unit or 1
-    return len(str(sub_unit)) - 1
+    """ISO 4217 minor digits; ``UnsupportedCurrency`` (400) for a code that is not a currency."""
+    return currency_minor_digits(currency)
 
 
 def to_decimal_string(amount_minor: int, currency: str) -> str:
     """``123456, "NGN"`` -> ``"1234.56"``; ``1500, "XOF"`` -> ``"1500"`` (the API's money format)."""
-    digits = minor_unit(currency)
-    return str(Decimal(amount_minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
+    return minor_to_text(int(amount_minor), minor_unit(currency))
 
 
-def to_minor(amount: str | Decimal | int, currency: str) -> int:
-    """Parse an API decimal string into minor units; refuses more decimals than the currency has."""
-    value = Decimal(str(amount))
-    if not value.is_finite():
-        raise ValueError("amount must be a finite number")
-    scaled = value.scaleb(minor_unit(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{currency} amounts have at most {minor_unit(currency)} decimal places")
-    return int(scaled)
+def to_minor(amount: object, currency: str) -> int:
+    """A signed API amount in minor units, by the platform's one money rule (``shared_apps.core.amounts``).
+
+    Refuses (``InvalidAmount``, also a ``ValueError``) exponents, NaN, extra decimals, spaces, floats...
+    Views that want a positive amount call ``parse_amount`` directly.
+    """
+    return parse_amount(amount, currency=currency, positive=False, allow_negative=True, allow_zero=True)

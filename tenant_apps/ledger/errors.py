@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
+from shared_apps.core.amounts import InvalidAmount as _SharedInvalidAmount
 from shared_apps.core.errors import ApiError, Conflict
 
 
@@ -36,9 +37,8 @@ class HoldClosed(Conflict):
     message = _("The hold was already settled or released.")
 
 
-class InvalidAmount(ApiError):
-    code = "invalid_amount"
-    message = _("The amount is not valid.")
+# Every bad amount is the same error wherever it is raised (the API, the ledger, a form).
+InvalidAmount = _SharedInvalidAmount
 
 
 class BalanceLimitExceeded(ApiError):

@@ -133,7 +133,7 @@ def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
         )
         row = cursor.fetchone()
         if row is None:
-            raise InsufficientFunds(fields={"account": [str(accounts[account_id].public_id)]})
+            raise InsufficientFunds()  # no account id in the answer: internal ids never leave the platform
         accounts[account_id].balance = row[0]
 
 

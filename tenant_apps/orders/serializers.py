@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from rest_framework import serializers
 
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from shared_apps.core.amounts import AmountField, parse_amount
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 
 from .models import Order, OrderStatus
 
 
 def amount_to_minor(value: str | None, currency: str) -> int | None:
+    """An optional positive amount (open-amount products); refused ones are 400 ``invalid_amount``."""
     if value in (None, ""):
         return None
-    try:
-        Decimal(str(value))
-        minor = to_minor(value, currency)
-    except (InvalidOperation, ValueError) as exc:
-        raise serializers.ValidationError({"amount": [str(exc) or "Enter a decimal amount such as 100.00."]}) \
-            from None
-    if minor <= 0:
-        raise serializers.ValidationError({"amount": ["Must be positive."]})
-    return minor
+    return parse_amount(value, currency=currency)
 
 
 class PurchaseSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1)
     recipient_phone = serializers.CharField(max_length=32)
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True,
-                                   help_text="Decimal string, for open-amount products (airtime, electricity).")
+    amount = AmountField(required=False, allow_null=True, allow_blank=True,
+                         help_text="Decimal string, for open-amount products (airtime, electricity).")
     customer_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     confirm_duplicate = serializers.BooleanField(required=False, default=False)
 

@@ -827,6 +827,11 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     except ProviderError as exc:
         logger.warning("webhook %s: unreadable (%s)", plugin_key, exc.code)
         raise WebhookRejected(400, "bad_payload") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Whatever a plugin's parser trips on (a refused amount is an AmountError, a ValueError) is the
+        # sender's malformed body, never a 500: the same rule as the gateway webhooks.
+        logger.warning("webhook %s: unreadable (%s)", plugin_key, type(exc).__name__)
+        raise WebhookRejected(400, "bad_payload") from None
     ack = parser.acknowledgement()
     if update is None:
         return ack.status_code, ack.body

@@ -26,13 +26,14 @@ from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import products_for_listing
+from shared_apps.core.amounts import InvalidAmount, parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, PhoneVerified
 from tenant_apps.agents import selectors as agent_selectors
 from tenant_apps.agents import services as agent_services
 from tenant_apps.agents.models import Agent
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
-from tenant_apps.ledger.currency import tenant_currency, to_minor
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.orders import routing
 from tenant_apps.orders.models import FINAL_STATUSES, Order
@@ -42,6 +43,7 @@ from tenant_apps.pricing.quotes import quote_price
 
 from .access import allowed, page_requires
 from .forms import StyledForm, apply_api_error
+from .shop_forms import amount_minor
 from .views import page
 
 IsAgentOrAdmin = IsAgent | IsOperatorAdmin
@@ -96,15 +98,7 @@ class SellForm(StyledForm):
 def _amount_minor(product: Product, raw: str, form: forms.Form) -> int | None:
     if not product.is_open_amount:
         return None
-    try:
-        amount = to_minor((raw or "").strip().replace(",", ""), product.currency)
-    except (ValueError, ArithmeticError):
-        form.add_error("amount", _("Enter an amount."))
-        return None
-    if amount <= 0:
-        form.add_error("amount", _("Enter an amount."))
-        return None
-    return amount
+    return amount_minor(form, required=True, currency=product.currency)
 
 
 @page_requires(IsAgent)
@@ -252,11 +246,9 @@ def fund_sub_agent(request, agent_id):
     currency = tenant_currency().code
     if form.is_valid():
         try:
-            amount = to_minor(form.cleaned_data["amount"].strip(), currency)
-        except (ValueError, ArithmeticError):
-            amount = 0
-        if amount <= 0:
-            messages.error(request, _("Enter an amount."))
+            amount = parse_amount(form.cleaned_data["amount"].strip(), currency=currency)
+        except InvalidAmount as error:
+            messages.error(request, " ".join(error.fields.get("amount", [])) or str(error.message))
             return redirect("portal:agent-team")
         fingerprint = Fingerprint(method="POST", path=f"/agent/team/{agent_id}/fund",
                                   body_hash=body_hash({"amount": amount}))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from provider_plugins.interfaces.money import AmountError, parse_minor
 from shared_apps.catalog.models import ProductType
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.models import Provider
@@ -67,11 +68,9 @@ def pricing(request):
         data = form.cleaned_data
         percent_bp = None
         if data["mode"] == RuleMode.PERCENT:
-            try:
-                from decimal import Decimal, InvalidOperation
-
-                percent_bp = int(Decimal(data["value"].replace(",", ".").strip()) * 100)
-            except (InvalidOperation, ValueError):
+            try:  # "2.5" (or "2,5") % -> 250 bp, by the money rule's bounded grammar (never a Decimal power)
+                percent_bp = parse_minor(data["value"].replace(",", ".").strip(), minor_digits=2, allow_negative=True)
+            except AmountError:
                 form.add_error("value", _("Enter a number."))
         if not form.errors:
             try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.ledger.currency import tenant_currency, to_minor
+from shared_apps.core.amounts import InvalidAmount, parse_amount
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.subscriptions.models import Frequency
 
 from .forms import StyledForm
@@ -19,22 +20,23 @@ from .once import OnceMixin
 PHONE_ATTRS = {"autocomplete": "tel", "inputmode": "tel"}
 
 
-def amount_minor(form: forms.Form, name: str = "amount", *, required: bool = False) -> int | None:
-    """The decimal amount of ``form[name]`` in minor units, or a field error (None)."""
-    raw = (form.cleaned_data.get(name) or "").strip().replace(",", "")
+def amount_minor(form: forms.Form, name: str = "amount", *, required: bool = False,
+                 currency: str | None = None) -> int | None:
+    """The amount of ``form[name]`` in minor units by the platform's one money rule, or a field error (None).
+
+    Only the surrounding spaces a browser keeps are trimmed; inside, the rule is the API's (no separators).
+    """
+    raw = (form.cleaned_data.get(name) or "").strip()
     if not raw:
         if required:
             form.add_error(name, _("Enter an amount."))
         return None
     try:
-        minor = to_minor(raw, tenant_currency().code)
-    except (ValueError, ArithmeticError):
-        form.add_error(name, _("Enter an amount such as 500 or 500.50."))
+        return parse_amount(raw, currency=currency or tenant_currency().code, field=name)
+    except InvalidAmount as error:
+        for message in error.fields.get(name, [error.message]):
+            form.add_error(name, message)
         return None
-    if minor <= 0:
-        form.add_error(name, _("The amount must be more than zero."))
-        return None
-    return minor
 
 
 class AmountField(forms.CharField):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
+from shared_apps.core.request_guard import FORMS, accepts_body
 from tenant_apps.accounts.country import current_adapter
 from tenant_apps.accounts.permissions import IsTenantUser
 from tenant_apps.accounts.services import otp_request, otp_verify, user_login, user_register
@@ -183,6 +184,7 @@ def profile(request):
     return page(request, "portal/profile.html", {"form": form})
 
 
+@accepts_body(FORMS, uploads=True)  # the identity documents
 @page_requires(IsTenantUser)
 @require_http_methods(["GET", "POST"])
 def kyc(request):

@@ -10,10 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
@@ -28,7 +29,7 @@ class RuleSerializer(serializers.Serializer):
     provider_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     mode = serializers.ChoiceField(choices=RuleMode.values)
     percent_bp = serializers.IntegerField(required=False, min_value=-10_000, max_value=100_000)
-    amount = serializers.CharField(required=False, max_length=32, help_text="fixed: decimal string, may be negative")
+    amount = AmountField(required=False, allow_negative=True, help_text="fixed: decimal string, may be negative")
     priority = serializers.IntegerField(required=False, default=0, min_value=-2**31, max_value=2**31 - 1)
 
     def validate(self, data):
@@ -144,8 +145,5 @@ class QuotePreviewView(APIView):
         amount = request.query_params.get("amount")
         amount_minor = None
         if amount:
-            try:
-                amount_minor = to_minor(amount, product.currency)
-            except (ValueError, ArithmeticError):
-                raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": ["Invalid."]}) from None
+            amount_minor = parse_amount(amount, currency=product.currency)
         return Response(quote_price(product=product, amount_minor=amount_minor).breakdown())

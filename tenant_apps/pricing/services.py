@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.errors import ApiError, NotFound
-from tenant_apps.ledger.currency import tenant_currency, to_minor
+from tenant_apps.ledger.currency import tenant_currency
 
 from .models import PriceRule, RuleMode
 
@@ -15,10 +16,9 @@ def price_rule_create(*, mode: str, percent_bp: int | None = None, amount: str |
     if mode == RuleMode.FIXED:
         if amount in (None, ""):
             raise ApiError("Required for a fixed rule.", code="validation_error", fields={"amount": ["Required."]})
-        try:
-            value = to_minor(str(amount).strip(), tenant_currency().code)  # refuses extra decimals
-        except (ValueError, ArithmeticError) as exc:
-            raise ApiError("Invalid amount.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
+        # Signed (a fixed discount is negative); the money rule refuses extra decimals, exponents, spaces...
+        value = parse_amount(amount, currency=tenant_currency().code, positive=False, allow_negative=True,
+                             allow_zero=True)
     elif mode == RuleMode.PERCENT:
         if percent_bp is None:
             raise ApiError("Required for a percent rule.", code="validation_error",

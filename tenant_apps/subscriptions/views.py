@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.amounts import AmountField
 from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
 from tenant_apps.accounts.permissions import PhoneVerified
@@ -31,7 +32,7 @@ class SubscriptionCreateSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1)
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     recipient_phone = serializers.CharField(max_length=32)
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    amount = AmountField(required=False, allow_null=True, allow_blank=True)
     customer_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     end_date = serializers.DateField(required=False, allow_null=True)
 

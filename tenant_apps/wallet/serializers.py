@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shared_apps.core.amounts import AmountField
 from tenant_apps.ledger.currency import to_decimal_string
 from tenant_apps.ledger.selectors import StatementStatus
 
@@ -35,8 +36,8 @@ def statement_row(posting) -> dict:
 
 class AdjustmentSerializer(serializers.Serializer):
     user = serializers.UUIDField(help_text="public_id of the user whose wallet is adjusted")
-    amount = serializers.DecimalField(max_digits=20, decimal_places=6,
-                                      help_text="signed: positive credits the wallet, negative debits it")
+    amount = AmountField(allow_negative=True, help_text="signed decimal string: positive credits the wallet, "
+                                                         "negative debits it")
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     reason = serializers.CharField(max_length=255)
     returns_own_money = serializers.BooleanField(
@@ -82,7 +83,7 @@ class AdjustmentResponseSerializer(serializers.Serializer):
 # --- funding and transfers ------------------------------------------------------------------
 
 class FundRequestSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32, help_text="decimal string in the currency, e.g. 1500.00")
+    amount = AmountField(help_text="decimal string in the currency, e.g. 1500.00")
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     gateway = serializers.CharField(max_length=40, help_text="a plugin key of the tenant's country (GET /api/wallet/"
                                                               "gateways lists them)")
@@ -140,7 +141,7 @@ class TransferRequestSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["p2p", "bank", "wallet"])
     recipient = serializers.JSONField(help_text="p2p: phone or email; bank: {bank_code, account_number}; "
                                                 "wallet: {phone, rail?} (the customer's mobile-money wallet)")
-    amount = serializers.CharField(max_length=32)
+    amount = AmountField()
 
     def validate(self, attrs):
         recipient = attrs["recipient"]

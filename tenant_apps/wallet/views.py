@@ -8,6 +8,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -17,13 +18,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
-from tenant_apps.ledger.errors import InvalidAmount
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.ledger.services import EntryType, Line, balance_ceiling, post_entry, system_account, wallet_for
@@ -146,12 +147,7 @@ class WalletAdjustmentView(APIView):
         if user is None:
             raise NotFound("No such user.", code="unknown_user")
         currency = data.get("currency") or tenant_currency().code
-        try:
-            amount = to_minor(data["amount"], currency)
-        except ValueError as exc:
-            raise InvalidAmount(fields={"amount": [str(exc)]})
-        if amount == 0:
-            raise InvalidAmount(fields={"amount": ["Must not be zero."]})
+        amount = parse_amount(data["amount"], currency=currency, positive=False, allow_negative=True)
         wallet = wallet_for(user=user, currency=currency)
         suspense = system_account(kind=AccountKind.SUSPENSE, currency=currency)
         reference = f"adjustment:{uuid.uuid4()}"
@@ -165,16 +161,6 @@ class WalletAdjustmentView(APIView):
                          "amount": to_decimal_string(amount, currency),
                          "wallet_available": to_decimal_string(wallet.balance, currency)},
                         status=status.HTTP_201_CREATED)
-
-
-def _amount_minor(raw: str, currency: str) -> int:
-    try:
-        amount = to_minor(raw, currency)
-    except (ValueError, ArithmeticError) as exc:
-        raise InvalidAmount(fields={"amount": [str(exc) or "Not a number."]}) from None
-    if amount <= 0:
-        raise InvalidAmount(fields={"amount": ["Must be positive."]})
-    return amount
 
 
 @api_key_scopes(GET=ADMIN)
@@ -220,7 +206,11 @@ class FundView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         currency = data.get("currency") or tenant_currency().code
-        amount = _amount_minor(data["amount"], currency)
+        if currency != tenant_currency().code:  # before the amount: its digits are the site currency's
+            site = {"currency": tenant_currency().code}
+            raise ApiError(_("This site works in %(currency)s.") % site, code="currency_mismatch",
+                           fields={"currency": [_("Expected %(currency)s.") % site]})
+        amount = parse_amount(data["amount"], currency=currency)
         intent = funding_start(user=request.user, amount_minor=amount, currency=currency,
                                gateway_key=data["gateway"],
                                # the browser comes back to a page (portal: funding_return), never to this JSON API
@@ -343,8 +333,7 @@ class TransfersView(APIView):
         body = TransferRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        currency = tenant_currency().code
-        amount = _amount_minor(data["amount"], currency)
+        amount = parse_amount(data["amount"], currency=tenant_currency().code)
         if data["type"] == "p2p":
             row = p2p_transfer(sender=request.user, recipient=data["recipient"], amount_minor=amount)
         elif data["type"] == "wallet":

@@ -17,7 +17,8 @@ ADAPTERS = [default_adapter(c.code) for c in CASES]
 CURRENCIES = {a.currency: a for a in ADAPTERS}  # one adapter per currency (XOF shared by 8 countries)
 LOCALES = [None, "en", "fr", "pt", "fr-SN", "ar"]
 # Beyond 2**53 a float would silently lose units: exactness up here proves no float on the path.
-AMOUNTS = st.integers(min_value=-(10**22), max_value=10**22)
+# The money rule's bound: minor units below 10**18 (a PostgreSQL bigint holds them).
+AMOUNTS = st.integers(min_value=-(10**18 - 1), max_value=10**18 - 1)
 COUNTRY_PACKAGE = str(Path(countries.__file__).parent)
 
 
@@ -137,13 +138,14 @@ def test_parse_refuses_ambiguous_or_foreign_text(code, text):
 
 @pytest.mark.parametrize(("code", "text", "minor"), [
     ("NG", "1500", 150_000), ("NG", "1500.5", 150_050), ("NG", "1500.50", 150_050), ("NG", "-0.01", -1),
-    ("SN", "1500", 1_500), ("SN", "1500.0", 1_500),
+    ("SN", "1500", 1_500),
 ])
 def test_to_minor(code, text, minor):
     assert default_adapter(code).to_minor(text) == minor
 
 
-@pytest.mark.parametrize(("code", "text"), [("NG", "1.005"), ("SN", "1500.5"), ("NG", "1,500"), ("NG", "")])
+@pytest.mark.parametrize(("code", "text"), [("NG", "1.005"), ("SN", "1500.5"), ("NG", "1,500"), ("NG", ""),
+                                            ("SN", "1500.0"), ("NG", "1500.500"), ("NG", " 1500"), ("NG", "1e3")])
 def test_to_minor_never_rounds(code, text):
     with pytest.raises(InvalidAmount):
         default_adapter(code).to_minor(text)

@@ -1,8 +1,9 @@
 """The dependency direction of the developers' guide, checked on every import statement in the tree.
 
 platform/ (``nexustop``) wires everything and nothing imports it; shared_apps never imports
-tenant_apps; countries imports no other project package. (Plugins importing only the plugin
-interfaces and their own package: tests/gateways/test_plugin_boundaries.py.)
+tenant_apps; countries imports no other project package but the money rule every input shares
+(``provider_plugins.interfaces.money``, stdlib only, so plugins can use it too). (Plugins importing
+only the plugin interfaces and their own package: tests/gateways/test_plugin_boundaries.py.)
 """
 
 from __future__ import annotations
@@ -14,23 +15,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"}
+# Leaf modules any layer may import: they import only the standard library (checked below).
+SHARED_LEAVES = {"provider_plugins.interfaces.money"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute import in ``path`` (also the ones inside functions), as a dotted module name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
 
 
 def imported_top_packages(path: Path) -> set[str]:
     """First component of every absolute import in ``path`` (also the ones inside functions)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-    return found
+    return {module.split(".")[0] for module in imported_modules(path)}
 
 
 def offenders(folder: str, forbidden: set[str]) -> dict[str, set[str]]:
     bad: dict[str, set[str]] = {}
     for path in sorted((ROOT / folder).rglob("*.py")):
-        hits = imported_top_packages(path) & forbidden
+        hits = {module.split(".")[0] for module in imported_modules(path) - SHARED_LEAVES} & forbidden
         if hits:
             bad[str(path.relative_to(ROOT))] = hits
     return bad
@@ -51,3 +59,12 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from tenant_apps.accounts.models import User\n    import nexustop.celery\n")
     assert imported_top_packages(sample) == {"tenant_apps", "nexustop"}
+
+
+def test_shared_leaves_import_only_the_standard_library():
+    import sys
+
+    for module in SHARED_LEAVES:
+        path = ROOT / (module.replace(".", "/") + ".py")
+        outside = {name for name in imported_top_packages(path) if name not in sys.stdlib_module_names}
+        assert outside == set(), (module, outside)

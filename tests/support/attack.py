@@ -124,7 +124,8 @@ BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id"
 
 # Values that make a body well-formed, so the attack reaches the object lookup instead of stopping at
 # validation (e.g. a P2P transfer aimed at A's user, not a malformed bank transfer).
-WELL_FORMED_VALUES: dict[str, str] = {"amount": "10.00", "type": "p2p", "note": "attack"}
+# "10": a valid amount in every currency (XOF has no decimals: "10.00" is refused there by the money rule).
+WELL_FORMED_VALUES: dict[str, str] = {"amount": "10", "type": "p2p", "note": "attack"}
 # Optional fields sent anyway so the request gets past validation to the lookup (a reject needs a note).
 OPTIONAL_FIELDS_SENT = {"note"}
 
@@ -171,7 +172,7 @@ def sample_value(name: str, node: dict[str, Any], victim: Victim) -> Any:
         return victim_body(node, victim)
     fmt = node.get("format")
     if fmt == "decimal":
-        return "10.00"
+        return "10"
     if fmt == "uuid":
         return victim.ids.get("user", "00000000-0000-0000-0000-000000000000")
     if fmt == "email" or name == "email":

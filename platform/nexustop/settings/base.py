@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "shared_apps.core.middleware.RequestIdMiddleware",
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
+    # Bodies bounded (size, JSON depth, media type) before any view reads them; API errors always JSON.
+    "shared_apps.core.request_guard.RequestGuardMiddleware",
     "shared_apps.core.metrics.MetricsEndpointMiddleware",
     # Content-Security-Policy with a per-request nonce, on every response (pages, admin, API docs, errors).
     "shared_apps.core.csp.ContentSecurityPolicyMiddleware",

@@ -7,6 +7,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenant_apps.accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (numbers as Decimal, bounded nesting); a view that takes files declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["shared_apps.core.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shared_apps.core.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -43,3 +45,9 @@ SPECTACULAR_SETTINGS = {
         "TenantStatusEnum": "tenants.models.TenantStatus",
     },
 }
+
+# Every request body, whatever view reads it (shared_apps.core.request_guard.RequestGuardMiddleware):
+# larger bodies are 413, deeper JSON 400, media types a view does not take 415.
+REQUEST_MAX_BODY_BYTES = 64 * 1024
+REQUEST_MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # views that take files (KYC: three 5 MiB documents)
+REQUEST_MAX_JSON_DEPTH = 32
