@@ -101,11 +101,10 @@ module "storage" {
 }
 
 module "secrets" {
-  source               = "../../modules/secrets"
-  name                 = local.name
-  kms_key_arn          = aws_kms_key.main.arn
-  provider_credentials = var.provider_credentials
-  tags                 = local.tags
+  source      = "../../modules/secrets"
+  name        = local.name
+  kms_key_arn = aws_kms_key.main.arn
+  tags        = local.tags
 }
 
 module "compute" {
@@ -124,11 +123,14 @@ module "compute" {
   database_secret_arn   = module.database.master_secret_arn
   redis_url_secret_arn  = module.cache.redis_url_secret_arn
   platform_secret_arns  = module.secrets.platform_secret_arns
-  provider_secret_arns  = module.secrets.provider_secret_arns
   kyc_bucket_name       = module.storage.kyc_bucket_name
   kyc_bucket_arn        = module.storage.kyc_bucket_arn
   public_domain         = var.public_domain
   cors_allowed_origins  = var.cors_allowed_origins
+  environment           = var.environment
+  sms_gateway_url       = var.sms_gateway_url
+  kyc_verifier_url      = var.kyc_verifier_url
+  kyc_verifier_partner_id = var.kyc_verifier_partner_id
   tags                  = local.tags
 }
 

@@ -61,9 +61,19 @@ variable "cors_allowed_origins" {
   default     = []
 }
 
-variable "provider_credentials" {
-  description = "Provider plugins with credentials in this region (one Secrets Manager secret each, values set out of band)."
-  type        = list(string)
+variable "sms_gateway_url" {
+  description = "The SMS provider's API base URL for this region (https)."
+  type        = string
+}
+
+variable "kyc_verifier_url" {
+  description = "The identity verifier's API base URL for this region (https)."
+  type        = string
+}
+
+variable "kyc_verifier_partner_id" {
+  description = "Our partner id with the identity verifier."
+  type        = string
 }
 
 variable "alarm_emails" {

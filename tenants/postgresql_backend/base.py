@@ -1,0 +1,166 @@
+"""django-tenants' backend, made safe behind a transaction-pooling pooler.
+
+django-tenants selects a tenant by running ``SET search_path = <schema>, public``
+on the connection and, with ``TENANT_LIMIT_SET_CALLS``, only again when the
+schema changes. That is a *session* setting. Behind PgBouncer in transaction
+mode (or RDS Proxy without session pinning) a client connection gets whichever
+server connection is free for each transaction, so:
+
+* the ``SET`` and the next query may run on two different server connections
+  (the query then runs with another client's search_path), and
+* the ``SET`` stays on its server connection after the client moves on: the
+  next client of that server connection reads and writes another tenant's
+  tables.
+
+With ``DATABASES[alias]["POOL_MODE"] == "transaction"`` (``DATABASE_POOL_MODE``),
+no session-level SET is ever sent. Instead the search path travels *inside*
+every transaction: the first statement of a transaction (or a lone autocommit
+statement) is sent as ``SET LOCAL search_path = ...; <statement>`` in one
+simple-protocol message, so the pooler runs both on the same server connection
+and PostgreSQL forgets the setting when that transaction ends. Later statements
+of the same transaction reuse it (tracked per transaction; a schema switch
+inside a transaction sends a new ``SET LOCAL``; ``ROLLBACK TO SAVEPOINT``
+forgets it). Query counts do not change: the SET rides on the statement.
+
+Requirements in that mode: client-side parameter binding (Django's default with
+psycopg 3) and no server-side cursors (``DISABLE_SERVER_SIDE_CURSORS``, set by
+the settings with the pool mode). Statements that PostgreSQL refuses inside a
+transaction block (``CREATE DATABASE``, ``VACUUM``, ``... CONCURRENTLY``) are
+sent alone; none of them depends on the search path.
+
+Proof: ``tests/isolation/test_pooled_search_path.py`` runs tenants through
+PgBouncer with one server connection, and the isolation suite and the purchase
+flow run through PgBouncer in CI (``nexustop.testrun``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
+from django.db.backends.utils import CursorWrapper
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+from psycopg import pq, sql
+
+TRANSACTION_POOLING = "transaction"
+
+# Statements PostgreSQL refuses inside a transaction block (a multi-statement message is one).
+_NO_TRANSACTION_BLOCK = re.compile(
+    r"^\s*(?:(?:CREATE|DROP|ALTER)\s+DATABASE|VACUUM|(?:CREATE|DROP)\s+TABLESPACE|ALTER\s+SYSTEM"
+    r"|(?:CREATE\s+(?:UNIQUE\s+)?|DROP\s+|REINDEX\s+)(?:INDEX\s+)?.*\bCONCURRENTLY\b"
+    r"|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class _PoolSafeExecuteMixin:
+    """Puts ``SET LOCAL search_path`` in front of a transaction's first statement."""
+
+    def _execute(self, sql_text, params, *ignored_wrapper_args):
+        prefix = self.db.search_path_prefix(sql_text)
+        if prefix is None:
+            return super()._execute(sql_text, params, *ignored_wrapper_args)
+        statement = (prefix + sql_text) if isinstance(sql_text, str) else sql.SQL(prefix) + sql_text
+        result = super()._execute(statement, params, *ignored_wrapper_args)
+        self.cursor.nextset()  # the caller reads its own statement's result, not the SET's
+        self.db.search_path_sent()
+        return result
+
+    def _executemany(self, sql_text, param_list, *ignored_wrapper_args):
+        prefix = self.db.search_path_prefix(sql_text)
+        if prefix is not None:
+            if self.db.get_autocommit():
+                # Many statements, one transaction: open it so the SET LOCAL covers them all.
+                from django.db import transaction
+
+                with transaction.atomic(using=self.db.alias):
+                    return self._executemany(sql_text, param_list, *ignored_wrapper_args)
+            with self.db.wrap_database_errors:
+                self.cursor.execute(prefix.rstrip("; "))
+            self.db.search_path_sent()
+        return super()._executemany(sql_text, param_list, *ignored_wrapper_args)
+
+
+class PoolSafeCursorWrapper(_PoolSafeExecuteMixin, CursorWrapper):
+    pass
+
+
+class PoolSafeCursorDebugWrapper(_PoolSafeExecuteMixin, PostgresCursorDebugWrapper):
+    pass
+
+
+class DatabaseWrapper(TenantDatabaseWrapper):
+    """django-tenants' wrapper; ``POOL_MODE = "transaction"`` makes the search path transaction-local."""
+
+    def __init__(self, *args, **kwargs):
+        self._transaction_search_path: tuple[str, ...] | None = None
+        self._pending_search_path: tuple[str, ...] | None = None
+        super().__init__(*args, **kwargs)
+
+    # --- transaction pooling ---------------------------------------------------------------
+    @property
+    def transaction_pooling(self) -> bool:
+        return self.settings_dict.get("POOL_MODE") == TRANSACTION_POOLING
+
+    def make_cursor(self, cursor):
+        if self.transaction_pooling:
+            return PoolSafeCursorWrapper(cursor, self)
+        return super().make_cursor(cursor)
+
+    def make_debug_cursor(self, cursor):
+        if self.transaction_pooling:
+            return PoolSafeCursorDebugWrapper(cursor, self)
+        return super().make_debug_cursor(cursor)
+
+    def _handle_search_path(self, cursor=None):
+        if not self.transaction_pooling:
+            return super()._handle_search_path(cursor)
+        # Never a session-level SET: validate now, send it with the statement (search_path_prefix).
+        self._get_cursor_search_paths()
+        return None
+
+    def search_path_statement(self) -> str:
+        from django_tenants.utils import quote_schema_name
+
+        paths = self._get_cursor_search_paths()
+        return "SET LOCAL search_path = " + ",".join(quote_schema_name(path) for path in paths)
+
+    def search_path_prefix(self, sql_text) -> str | None:
+        """``SET LOCAL search_path = ...; `` when this statement opens a transaction or switches schema."""
+        if not self.transaction_pooling or self.connection is None:
+            return None
+        text = sql_text if isinstance(sql_text, str) else ""
+        if text and _NO_TRANSACTION_BLOCK.match(text):
+            return None
+        status = self.connection.info.transaction_status
+        paths = tuple(self._get_cursor_search_paths())
+        if status == pq.TransactionStatus.IDLE:
+            self._transaction_search_path = None  # this statement starts a new transaction
+        elif status != pq.TransactionStatus.INTRANS or self._transaction_search_path == paths:
+            return None  # already set in this transaction (or the transaction is failed anyway)
+        self._pending_search_path = paths
+        return self.search_path_statement() + "; "
+
+    def search_path_sent(self) -> None:
+        if self.connection is not None and self.connection.info.transaction_status == pq.TransactionStatus.INTRANS:
+            self._transaction_search_path = self._pending_search_path
+
+    def set_tenant(self, tenant, include_public=True):
+        super().set_tenant(tenant, include_public)
+        # Another schema inside the same transaction needs its own SET LOCAL.
+        self._transaction_search_path = None
+
+    def savepoint_rollback(self, sid):
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint.
+            self._transaction_search_path = None
+
+    def _rollback(self):
+        self._transaction_search_path = None
+        return super()._rollback()
+
+    def _commit(self):
+        self._transaction_search_path = None
+        return super()._commit()
