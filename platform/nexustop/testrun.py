@@ -4,6 +4,14 @@
 machine's PostgreSQL and Redis). Unset, embedded PostgreSQL and Valkey are
 started for the run, so a fresh machine with only Python can run the suite.
 pytest's "no tests collected" (exit 5) counts as a failure.
+
+Connection pooler: when PgBouncer is installed (``.ci/run`` installs Debian's
+package where the machine has apt), the tenant isolation suite and the purchase
+flow run through it in transaction mode (``--pgbouncer``, a second pytest run on
+the same test database), instead of directly, so a schema leaking through a
+pooled connection fails CI without running those tests twice. Without PgBouncer
+they run directly and the reason is printed; with ``CI=true`` a missing
+PgBouncer is a failure.
 """
 
 from __future__ import annotations
@@ -35,6 +43,42 @@ def _ensure_a_browser() -> None:
         log("could not install Chromium; the browser tests (tests/portal/test_browser.py) will fail")
 
 
+# Run through PgBouncer (transaction mode) when it is installed; the benchmark smoke stays direct.
+POOLED_PATHS = ["tests/isolation", "tests/orders/test_purchase_flow.py"]
+POOLED_EXCEPT = ["tests/isolation/test_tenant_scale_bench.py"]
+
+
+def _pgbouncer_installed() -> bool:
+    import shutil
+
+    return bool(shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer"))
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _split_for_pooler(args: list[str]) -> tuple[list[str], list[str]] | None:
+    """(direct run args, pooled run args) for a whole-suite run; None when specific tests were asked for."""
+    if any(not arg.startswith("-") for arg in args):
+        return None
+    pooled_files = sorted(
+        str(path.relative_to(ROOT)) for entry in POOLED_PATHS
+        for path in ([ROOT / entry] if entry.endswith(".py") else (ROOT / entry).glob("test_*.py"))
+        if str(path.relative_to(ROOT)) not in POOLED_EXCEPT)
+    direct = [*args, *[f"--ignore={path}" for path in pooled_files]]
+    pooled = ["--pgbouncer", *[arg for arg in args if arg != "--create-db"], *pooled_files]
+    return direct, pooled
+
+
+def _pytest(args: list[str]) -> int:
+    code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
+    if code == 5:
+        print("pytest collected no tests: treating as failure", file=sys.stderr)
+        return 1
+    return code
+
+
 def main() -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
     valkey = None
@@ -55,17 +99,29 @@ def main() -> int:
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         log(f"embedded Valkey for tests on {port}")
     _ensure_a_browser()
-    args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    args = [*shlex.split(os.environ.get("PYTEST_ARGS", "")), *sys.argv[1:]]
+    split = _split_for_pooler(args)
+    if split is not None and not _pgbouncer_installed():
+        if _in_ci():
+            print("CI=true but pgbouncer is not installed: the isolation suite and the purchase flow must run "
+                  "through PgBouncer in CI (.ci/run installs it with apt)", file=sys.stderr)
+            return 1
+        log("pgbouncer is not installed: the isolation suite and the purchase flow run directly, not through a "
+            "transaction-mode pooler, and tests/isolation/test_pooled_search_path.py is skipped "
+            "(apt-get install pgbouncer to run them pooled, as CI does)")
+        split = None
     try:
-        code = subprocess.call([sys.executable, "-m", "pytest", *args, *sys.argv[1:]], cwd=ROOT)
+        if split is None:
+            return _pytest(args)
+        direct, pooled = split
+        code = _pytest(direct)
+        log("the isolation suite and the purchase flow, through PgBouncer in transaction mode")
+        pooled_code = _pytest(pooled)
+        return code or pooled_code
     finally:
         if valkey is not None:
             valkey.terminate()
             valkey.wait(timeout=10)
-    if code == 5:
-        print("pytest collected no tests: treating as failure", file=sys.stderr)
-        return 1
-    return code
 
 
 if __name__ == "__main__":

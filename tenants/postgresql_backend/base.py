@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 
 from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.utils import CursorWrapper
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from psycopg import pq, sql
@@ -51,6 +52,18 @@ _NO_TRANSACTION_BLOCK = re.compile(
     r"|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END\b)",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+SET_LOCAL_SEARCH_PATH = "SET LOCAL search_path = "
+
+
+class DatabaseOperations(PostgresOperations):
+    def last_executed_query(self, cursor, sql_text, params):
+        """Query logs (and assertNumQueries captures) show the statement, not the SET LOCAL riding on it."""
+        text = super().last_executed_query(cursor, sql_text, params)
+        if isinstance(text, str) and text.startswith(SET_LOCAL_SEARCH_PATH):
+            return text.split("; ", 1)[-1]
+        return text
 
 
 class _PoolSafeExecuteMixin:
@@ -92,6 +105,8 @@ class PoolSafeCursorDebugWrapper(_PoolSafeExecuteMixin, PostgresCursorDebugWrapp
 class DatabaseWrapper(TenantDatabaseWrapper):
     """django-tenants' wrapper; ``POOL_MODE = "transaction"`` makes the search path transaction-local."""
 
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
         self._pending_search_path: tuple[str, ...] | None = None
@@ -123,7 +138,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         from django_tenants.utils import quote_schema_name
 
         paths = self._get_cursor_search_paths()
-        return "SET LOCAL search_path = " + ",".join(quote_schema_name(path) for path in paths)
+        return SET_LOCAL_SEARCH_PATH + ",".join(quote_schema_name(path) for path in paths)
 
     def search_path_prefix(self, sql_text) -> str | None:
         """``SET LOCAL search_path = ...; `` when this statement opens a transaction or switches schema."""
