@@ -20,7 +20,7 @@ def register_alias(alias: str, settings_dict: dict) -> dict:
 def unregister_alias(alias: str) -> None:
     try:
         connections[alias].close()
-    except Exception:  # noqa: BLE001, S110 - already gone
+    except Exception:
         pass
     try:
         del connections[alias]

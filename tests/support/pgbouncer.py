@@ -83,7 +83,7 @@ logfile = {self.workdir / "pgbouncer.log"}
 """)
         command = [binary, str(self.workdir / "pgbouncer.ini")]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # PgBouncer refuses to run as root
-            os.chmod(self.workdir, 0o777)  # noqa: S103 - its own temporary directory, for the nobody user
+            os.chmod(self.workdir, 0o777)
             command[1:1] = ["-u", "nobody"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15
