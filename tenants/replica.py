@@ -71,6 +71,8 @@ def reporting_alias() -> str:
     if not (_reporting.get() and replica_configured()):
         return DEFAULT_DB_ALIAS
     primary = connections[DEFAULT_DB_ALIAS]
+    if getattr(primary, "cluster", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS:
+        return DEFAULT_DB_ALIAS  # the replica copies the primary cluster only
     replica = connections[REPLICA_ALIAS]
     tenant = getattr(primary, "tenant", None)
     include_public = getattr(primary, "include_public_schema", True)

@@ -1,4 +1,13 @@
-"""django-tenants' backend, made safe behind a transaction-pooling pooler.
+"""django-tenants' backend, safe behind a transaction-pooling pooler, following tenants across clusters.
+
+Clusters: when more than one PostgreSQL cluster holds tenant schemas
+(``DATABASE_CLUSTERS``, see ``tenants.clusters``), pointing the ``default``
+connection at a tenant also points it at that tenant's cluster: the same
+wrapper object (references held by django-tenants' context managers and
+executors stay valid) parks its physical connection to the current cluster
+and takes, or opens, one to the tenant's. Refused inside a transaction.
+
+Transaction pooling:
 
 django-tenants selects a tenant by running ``SET search_path = <schema>, public``
 on the connection and, with ``TENANT_LIMIT_SET_CALLS``, only again when the
@@ -37,13 +46,17 @@ from __future__ import annotations
 
 import re
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.utils import CursorWrapper
+from django.db.transaction import TransactionManagementError
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from psycopg import pq, sql
 
 TRANSACTION_POOLING = "transaction"
+# What differs between clusters in a connection's settings.
+CLUSTER_SETTINGS = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS", "POOL_MODE", "DISABLE_SERVER_SIDE_CURSORS")
 
 # Statements PostgreSQL refuses inside a transaction block (a multi-statement message is one).
 _NO_TRANSACTION_BLOCK = re.compile(
@@ -110,7 +123,12 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
         self._pending_search_path: tuple[str, ...] | None = None
+        self.cluster = "default"
+        self._parked: dict[str, tuple] = {}
+        self._follows_clusters = False
         super().__init__(*args, **kwargs)
+        self._own_settings = False
+        self._follows_clusters = self.alias == DEFAULT_DB_ALIAS
 
     # --- transaction pooling ---------------------------------------------------------------
     @property
@@ -161,9 +179,54 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             self._transaction_search_path = self._pending_search_path
 
     def set_tenant(self, tenant, include_public=True):
+        if self._follows_clusters:
+            from tenants import clusters
+
+            if clusters.multi_cluster():
+                self.use_cluster(clusters.cluster_for(tenant))
         super().set_tenant(tenant, include_public)
         # Another schema inside the same transaction needs its own SET LOCAL.
         self._transaction_search_path = None
+
+    # --- clusters ------------------------------------------------------------------------------
+    def use_cluster(self, target: str) -> None:
+        """Point this connection at cluster ``target`` (its physical connection to the current one is parked)."""
+        if target == self.cluster:
+            return
+        if self.in_atomic_block or (self.connection is not None and not self.get_autocommit()):
+            raise TransactionManagementError(
+                f"Cannot move the connection from cluster {self.cluster!r} to {target!r} inside a transaction: "
+                "a transaction belongs to one cluster.")
+        from tenants.clusters import cluster_settings
+
+        self._parked[self.cluster] = (self.connection, self.close_at, self.health_check_done,
+                                      self.errors_occurred)
+        if not self._own_settings:
+            # Django hands every thread's wrapper the same settings dict: change a copy only.
+            self.settings_dict = dict(self.settings_dict)
+            self._own_settings = True
+        wanted = cluster_settings(target)  # "default": the primary's own settings (test database name included)
+        for key in CLUSTER_SETTINGS:
+            if key in wanted:
+                self.settings_dict[key] = wanted[key]
+        self.connection, self.close_at, self.health_check_done, self.errors_occurred = self._parked.pop(
+            target, (None, None, False, False))
+        self.cluster = target
+        self.search_path_set_schemas = None
+        self._transaction_search_path = None
+        if self.connection is not None:
+            self.close_if_unusable_or_obsolete()
+
+    def close(self):
+        """Close the connection to every cluster this wrapper has parked, then the current one."""
+        parked, self._parked = self._parked, {}
+        for physical, *_rest in parked.values():
+            if physical is not None:
+                try:
+                    physical.close()
+                except Exception:  # noqa: S110 - closing a broken connection
+                    pass
+        super().close()
 
     def savepoint_rollback(self, sid):
         try:

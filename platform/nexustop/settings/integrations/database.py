@@ -63,8 +63,12 @@ DATABASE_CLUSTERS = env_str("DATABASE_CLUSTERS", "")
 for _alias, _url in (item.split("=", 1) for item in DATABASE_CLUSTERS.split(",") if item.strip()):
     DATABASES[_alias.strip()] = database_from_url(_url.strip(), pool_mode=DATABASE_POOL_MODE)
 TENANT_CLUSTERS = ["default", *[alias for alias in DATABASES if alias not in ("default", "replica")]]
+if len(TENANT_CLUSTERS) > 1:
+    # A second connection to the primary: shared models while `default` serves a tenant elsewhere.
+    DATABASES["home"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
-# Replica reads first (reporting blocks only), then django-tenants' migration router.
-DATABASE_ROUTERS = ["tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
+# Shared models to the primary (clusters), reporting reads to the replica, then django-tenants' migrations.
+DATABASE_ROUTERS = ["tenants.clusters.ClusterRouter", "tenants.replica.ReplicaRouter",
+                    "django_tenants.routers.TenantSyncRouter"]
 # One SET search_path per schema switch, not per cursor (measured +45 % ledger throughput).
 TENANT_LIMIT_SET_CALLS = True
