@@ -60,7 +60,7 @@ def _tables(queries: CaptureQueriesContext) -> str:
 @pytest.mark.django_db
 def test_reporting_reads_are_routed_by_the_replica_router():
     """(Marked django_db so that running this module alone creates the test database first.)"""
-    assert settings.DATABASE_ROUTERS[0] == "tenants.replica.ReplicaRouter"
+    assert "tenants.replica.ReplicaRouter" in settings.DATABASE_ROUTERS
 
 
 def test_the_replica_alias_cannot_write(live_db, replica):

@@ -24,7 +24,7 @@ from tests.infra.terraform import (
     variables,
 )
 
-EXPECTED_MODULES = {"network", "database", "cache", "compute", "storage", "secrets", "edge", "monitoring"}
+EXPECTED_MODULES = {"network", "database", "cache", "compute", "storage", "secrets", "edge", "monitoring", "delivery"}
 ENVS = environment_dirs()
 
 

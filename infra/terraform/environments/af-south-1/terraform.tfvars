@@ -21,3 +21,5 @@ alarm_emails         = ["oncall@nexustop.africa"]
 # Certificates are issued out of band (DNS validation) and referenced by ARN.
 alb_certificate_arn        = "arn:aws:acm:af-south-1:000000000000:certificate/set-per-account"
 cloudfront_certificate_arn = "arn:aws:acm:us-east-1:000000000000:certificate/set-per-account"
+create_github_oidc_provider = true # one GitHub OIDC provider per AWS account (created with af-south-1)
+terraform_state_bucket      = "nexustop-terraform-state-af-south-1"

@@ -158,3 +158,25 @@ module "monitoring" {
   db_instance_identifier = module.database.primary_identifier
   tags                   = local.tags
 }
+
+module "delivery" {
+  source                      = "../../modules/delivery"
+  name                        = local.name
+  cluster_name                = module.compute.cluster_name
+  cluster_arn                 = module.compute.cluster_arn
+  web_service_name            = module.compute.web_service_name
+  https_listener_arn          = module.compute.https_listener_arn
+  target_group_names          = module.compute.target_group_names
+  rollback_alarm_names        = module.monitoring.rollback_alarm_names
+  ecr_repository_arn          = module.compute.ecr_repository_arn
+  task_role_arns              = module.compute.task_role_arns
+  github_repository           = var.github_repository
+  github_environment          = "production-${var.region}"
+  create_github_oidc_provider = var.create_github_oidc_provider
+  terraform_state_arns = [
+    "arn:aws:s3:::${var.terraform_state_bucket}/nexustop/terraform.tfstate",
+    "arn:aws:s3:::${var.terraform_state_bucket}/nexustop/terraform.tfstate.tflock",
+    "arn:aws:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${var.terraform_lock_table}",
+  ]
+  tags = local.tags
+}

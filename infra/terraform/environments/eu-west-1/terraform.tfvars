@@ -20,3 +20,5 @@ kyc_verifier_partner_id = "set-per-account"
 alarm_emails         = ["oncall@nexustop.africa"]
 alb_certificate_arn        = "arn:aws:acm:eu-west-1:000000000000:certificate/set-per-account"
 cloudfront_certificate_arn = "arn:aws:acm:us-east-1:000000000000:certificate/set-per-account"
+create_github_oidc_provider = false # one GitHub OIDC provider per AWS account (created with af-south-1)
+terraform_state_bucket      = "nexustop-terraform-state-eu-west-1"

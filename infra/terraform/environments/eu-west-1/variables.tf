@@ -99,3 +99,26 @@ variable "backup_retention_days" {
   type        = number
   default     = 14
 }
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose Actions workflow deploys this region (OIDC trust)."
+  type        = string
+  default     = "nexustop/nexustop"
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the account's GitHub OIDC identity provider here (once per AWS account)."
+  type        = bool
+  default     = true
+}
+
+variable "terraform_state_bucket" {
+  description = "The state bucket of backend.hcl (the pipeline's targeted applies read and write the state)."
+  type        = string
+}
+
+variable "terraform_lock_table" {
+  description = "The lock table of backend.hcl."
+  type        = string
+  default     = "nexustop-terraform-locks"
+}

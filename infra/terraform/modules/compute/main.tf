@@ -64,6 +64,10 @@ locals {
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "queue"]], metric_selectors = ["^nexustop_celery_queue_depth$"] },
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "provider"]], metric_selectors = ["^nexustop_provider_request_seconds_(sum|count)$"] },
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment"]], metric_selectors = ["^nexustop_ledger_postings_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment"], ["Environment", "provider"]], metric_selectors = ["^nexustop_provider_circuit_open$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "provider", "outcome"]], metric_selectors = ["^nexustop_provider_requests_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "source", "outcome"]], metric_selectors = ["^nexustop_webhook_requests_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "check"]], metric_selectors = ["^nexustop_reconciliation_discrepancies$"] },
   ]
 
   metrics_sidecars = { for process, target in local.scrape_targets : process => {
@@ -408,9 +412,12 @@ resource "aws_lb" "web" {
   tags = var.tags
 }
 
+# Blue-green: CodeDeploy moves production traffic between these two target groups (modules/delivery);
+# which one is live changes with every deploy, so Terraform ignores the listener's forward target.
 resource "aws_lb_target_group" "web" {
   #checkov:skip=CKV_AWS_378:TLS terminates at the ALB; ALB to task traffic stays inside the VPC's private subnets.
-  name        = substr("${var.name}-web", 0, 32)
+  for_each    = toset(["blue", "green"])
+  name        = substr("${var.name}-web-${each.key}", 0, 32)
   port        = 8000
   protocol    = "HTTP"
   target_type = "ip"
@@ -436,7 +443,11 @@ resource "aws_lb_listener" "https" {
 
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.web.arn
+    target_group_arn = aws_lb_target_group.web["blue"].arn
+  }
+
+  lifecycle {
+    ignore_changes = [default_action] # CodeDeploy switches it between blue and green
   }
 }
 
@@ -460,22 +471,23 @@ resource "aws_lb_listener_rule" "hide_metrics" {
 }
 
 # --- services -----------------------------------------------------------------------
+# The web service is deployed blue-green by CodeDeploy (modules/delivery): a new task set behind the idle
+# target group takes 10 % of the traffic, then all of it, and is rolled back automatically when the API
+# error-rate, p95 latency or failed-purchases alarm fires. Terraform registers the task definition; the
+# pipeline hands it to CodeDeploy (docs/operations.md "Deploy").
 resource "aws_ecs_service" "web" {
-  name                               = "web"
-  cluster                            = aws_ecs_cluster.main.id
-  task_definition                    = aws_ecs_task_definition.process["web"].arn
-  desired_count                      = var.web.min
-  launch_type                        = "FARGATE"
-  platform_version                   = "LATEST"
-  enable_execute_command             = true
-  propagate_tags                     = "SERVICE"
-  health_check_grace_period_seconds  = 60
-  deployment_minimum_healthy_percent = 100
-  deployment_maximum_percent         = 200
+  name                              = "web"
+  cluster                           = aws_ecs_cluster.main.id
+  task_definition                   = aws_ecs_task_definition.process["web"].arn
+  desired_count                     = var.web.min
+  launch_type                       = "FARGATE"
+  platform_version                  = "LATEST"
+  enable_execute_command            = true
+  propagate_tags                    = "SERVICE"
+  health_check_grace_period_seconds = 60
 
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
+  deployment_controller {
+    type = "CODE_DEPLOY"
   }
 
   network_configuration {
@@ -485,13 +497,14 @@ resource "aws_ecs_service" "web" {
   }
 
   load_balancer {
-    target_group_arn = aws_lb_target_group.web.arn
+    target_group_arn = aws_lb_target_group.web["blue"].arn
     container_name   = "web"
     container_port   = 8000
   }
 
   lifecycle {
-    ignore_changes = [desired_count]
+    # CodeDeploy owns the running task definition and the live target group after the first deploy.
+    ignore_changes = [desired_count, task_definition, load_balancer]
   }
   tags = var.tags
 }
