@@ -34,10 +34,20 @@ RESULTS = ROOT / "test-artifacts" / "tenant-move.json"
 
 
 @pytest.mark.django_db
-def test_one_cluster_needs_no_lookups():
+def test_one_cluster_needs_no_lookups_and_the_migrate_task_steps_are_idempotent():
     """(Marked django_db so that running this module alone creates the test database first.)"""
+    from io import StringIO
+
+    from tenants.models import Domain
+
     assert clusters.cluster_aliases() == ["default"] and not clusters.multi_cluster()
     assert clusters.cluster_for_new_tenant() == "default"
+    out = StringIO()
+    call_command("migrate_clusters", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    for _ in range(2):  # a first deploy registers the head office's domain; later ones change nothing
+        call_command("ensure_public_tenant", domain="admin.nexustop.test", stdout=out)
+    assert Domain.objects.get(domain="admin.nexustop.test").tenant.schema_name == "public"
 
 
 def _direct(alias: str) -> psycopg.Connection:

@@ -136,7 +136,7 @@ locals {
       extra   = []
     }
     migrate = {
-      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_schemas --tenant --executor=multiprocessing --skip-checks --noinput && python manage.py sync_template_schema && python manage.py ensure_public_tenant"]
+      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_clusters && python manage.py migrate_schemas --tenant --executor=multiprocessing --skip-checks --noinput && python manage.py sync_template_schema && python manage.py ensure_public_tenant"]
       cpu     = 2048
       memory  = 4096
       port    = 0
