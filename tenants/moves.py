@@ -108,9 +108,10 @@ def _sequences(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int | N
         "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY 1", [schema]).fetchall()]
     found = {}
     for name in names:
-        last_value, is_called = conn.execute(
+        row = conn.execute(
             sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(schema, name))).fetchone()
-        found[name] = (last_value, is_called)
+        assert row is not None
+        found[name] = (row[0], row[1])
     return found
 
 
@@ -121,8 +122,9 @@ def _digest(conn: psycopg.Connection, schema: str, table: str, columns: list[str
         "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h)), '') FROM "
         "(SELECT md5({row}::text) AS h FROM {table} AS t) AS hashed").format(
         row=row, table=sql.Identifier(schema, table))
-    count, digest = conn.execute(query).fetchone()
-    return count, digest
+    result = conn.execute(query).fetchone()
+    assert result is not None
+    return result[0], result[1]
 
 
 def _suspend_writes(src: psycopg.Connection, tables: list[sql.Identifier], attempts: int = 5) -> None:

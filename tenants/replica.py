@@ -70,10 +70,10 @@ def reporting_alias() -> str:
     """The alias read-only work uses now: the replica (schema in step) inside a block, else the primary."""
     if not (_reporting.get() and replica_configured()):
         return DEFAULT_DB_ALIAS
-    primary = connections[DEFAULT_DB_ALIAS]
+    primary: Any = connections[DEFAULT_DB_ALIAS]
     if getattr(primary, "cluster", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS:
         return DEFAULT_DB_ALIAS  # the replica copies the primary cluster only
-    replica = connections[REPLICA_ALIAS]
+    replica: Any = connections[REPLICA_ALIAS]
     tenant = getattr(primary, "tenant", None)
     include_public = getattr(primary, "include_public_schema", True)
     if tenant is not None and (getattr(replica, "schema_name", None) != primary.schema_name
