@@ -25,8 +25,8 @@ RUN python -m venv /opt/venv \
 # --- static files, hashed and compressed for whitenoise --------------------------
 COPY . /app
 WORKDIR /app
-RUN DJANGO_SETTINGS_MODULE=nexustop.settings.prod \
-    DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \
+# nexustop.settings.build: production's static storage without its secrets (prod.py refuses to load without them).
+RUN DJANGO_SETTINGS_MODULE=nexustop.settings.build \
     PYTHONPATH=/app:/app/platform \
     /opt/venv/bin/python manage.py collectstatic --noinput
 

@@ -11,26 +11,30 @@ migration name, ``--fake``, ``--plan``, ``--check``, ``--prune``) are passed thr
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection
 from django_tenants.migration_executors.base import MigrationExecutor
 from django_tenants.migration_executors.standard import StandardExecutor
+from django_tenants.utils import schema_context
 
+from . import clusters
 from .schema import SCHEMA_NAME_RE, _expected_migrations, applied_migrations
 
 PASS_THROUGH_OPTIONS = ("fake", "fake_initial", "plan", "check_unapplied", "prune")
 
 
 def schema_is_current(schema_name: str) -> bool:
-    """True when the schema's ``django_migrations`` lists every migration on disk."""
+    """True when the schema's ``django_migrations`` lists every migration on disk (checked on its cluster)."""
     if not SCHEMA_NAME_RE.match(schema_name):
         return False  # let migrate deal with (or complain about) unusual names
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s)", [f'"{schema_name}".django_migrations'])
-        if cursor.fetchone()[0] is None:
-            return False
-    return _expected_migrations() <= applied_migrations(schema_name)
+    with schema_context(schema_name) if clusters.multi_cluster() else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [f'"{schema_name}".django_migrations'])
+            if cursor.fetchone()[0] is None:
+                return False
+        return _expected_migrations() <= applied_migrations(schema_name)
 
 
 class PendingOnlyExecutor(MigrationExecutor):

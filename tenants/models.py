@@ -43,6 +43,9 @@ class Tenant(TenantMixin):
     support_phone = models.CharField(max_length=32, blank=True)
     default_language = models.CharField(max_length=5, default="en")
 
+    # The PostgreSQL cluster holding this tenant's schema (an alias of TENANT_CLUSTERS; tenants.clusters).
+    database = models.CharField(max_length=64, default="default", db_index=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

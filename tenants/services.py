@@ -3,6 +3,12 @@
 Provisioning validates everything before touching the database, then creates
 the tenant row, its schema, its domain and its first admin in one transaction:
 PostgreSQL DDL is transactional, so a failure leaves no half-created schema.
+
+With several clusters (``tenants.clusters``) a new tenant goes to the least
+loaded one (a reseller brand to its parent's). On a cluster other than the
+primary the schema and first admin are created in one transaction there, then
+the tenant and domain rows on the primary; if those fail the schema is dropped
+again, so no tenant row ever points at a missing schema.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from countries.codes import WEST_AFRICA
 
+from . import clusters
 from .models import Domain, Tenant, TenantKind, TenantStatus
-from .schema import RESERVED_SCHEMAS, SCHEMA_NAME_RE, create_tenant_schema, use_public_schema
+from .schema import RESERVED_SCHEMAS, SCHEMA_NAME_RE, create_tenant_schema, drop_schema, use_public_schema
 
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 SUPPORTED_LANGUAGES = {"en", "fr", "pt", "ar"}
@@ -115,8 +122,11 @@ def _validate(*, kind: str, country: str, name: str, domain: str, schema_name: s
 def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_email: str,
                      admin_password: str | None = None, parent: Tenant | None = None,
                      schema_name: str | None = None, branding: Branding | None = None,
-                     schema_method: str = "auto") -> ProvisionResult:
-    """Create a tenant with its schema, primary domain and first ``operator_admin``."""
+                     schema_method: str = "auto", database: str | None = None) -> ProvisionResult:
+    """Create a tenant with its schema, primary domain and first ``operator_admin``.
+
+    ``database``: the cluster to place it on (default: least loaded; a reseller brand: its parent's).
+    """
     started = time.perf_counter()
     branding = branding or Branding()
     country = (country or "").upper()
@@ -126,15 +136,20 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
     use_public_schema()
     _validate(kind=kind, country=country, name=name, domain=domain, schema_name=schema_name, parent=parent,
               admin_email=admin_email, branding=branding)
+    database = _placement(database=database, parent=parent)
     timings: dict[str, float] = {}
+    fields = dict(
+        schema_name=schema_name, name=name.strip(), kind=kind, country=country, parent=parent,
+        display_name=branding.display_name or name.strip(), logo_url=branding.logo_url,
+        primary_colour=branding.primary_colour, accent_colour=branding.accent_colour,
+        support_email=branding.support_email, support_phone=branding.support_phone,
+        default_language=branding.default_language or _default_language(country), database=database,
+    )
+    if database != clusters.HOME:
+        return _provision_on_cluster(fields=fields, domain=domain, admin_email=admin_email,
+                                     admin_password=admin_password, schema_method=schema_method, started=started)
     with transaction.atomic():
-        tenant = Tenant.objects.create(
-            schema_name=schema_name, name=name.strip(), kind=kind, country=country, parent=parent,
-            display_name=branding.display_name or name.strip(), logo_url=branding.logo_url,
-            primary_colour=branding.primary_colour, accent_colour=branding.accent_colour,
-            support_email=branding.support_email, support_phone=branding.support_phone,
-            default_language=branding.default_language or _default_language(country),
-        )
+        tenant = Tenant.objects.create(**fields)
         mark = time.perf_counter()
         method = create_tenant_schema(schema_name, method=schema_method)
         timings["schema"] = time.perf_counter() - mark
@@ -144,6 +159,52 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
             get_user_model().objects.create_user(  # type: ignore[attr-defined]
                 email=admin_email, password=admin_password, role="operator_admin", is_staff=True)
         timings["admin"] = time.perf_counter() - mark
+    use_public_schema()
+    return ProvisionResult(tenant=tenant, domain=domain_row, admin_email=admin_email, schema_method=method,
+                           seconds=time.perf_counter() - started, timings=timings)
+
+
+def _placement(*, database: str | None, parent: Tenant | None) -> str:
+    chosen = database or clusters.cluster_for_new_tenant(parent=parent)
+    if chosen not in clusters.cluster_aliases():
+        raise TenantProvisioningError(
+            f"Unknown database cluster {chosen!r}: expected one of {', '.join(clusters.cluster_aliases())}.",
+            code="unknown_database", field="database")
+    if parent is not None and chosen != parent.database:
+        raise TenantProvisioningError(
+            "A reseller brand lives on its parent operation's database cluster (floats move money between the "
+            "two schemas in one transaction).", code="database_mismatch", field="database")
+    return chosen
+
+
+def _provision_on_cluster(*, fields: dict, domain: str, admin_email: str, admin_password: str | None,
+                          schema_method: str, started: float) -> ProvisionResult:
+    """Schema and first admin on another cluster (one transaction there), then the rows on the primary."""
+    schema_name, database = fields["schema_name"], fields["database"]
+    timings: dict[str, float] = {}
+    tenant = Tenant(**fields)
+    with clusters.on_cluster(database):
+        if schema_exists(schema_name, case_sensitive=False):
+            raise TenantProvisioningError(f"The schema {schema_name!r} already exists on {database}.",
+                                          code="duplicate_schema", field="schema_name")
+        with transaction.atomic():
+            mark = time.perf_counter()
+            method = create_tenant_schema(schema_name, method=schema_method)
+            timings["schema"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            with tenant_context(tenant):
+                get_user_model().objects.create_user(  # type: ignore[attr-defined]
+                    email=admin_email, password=admin_password, role="operator_admin", is_staff=True)
+            timings["admin"] = time.perf_counter() - mark
+    try:
+        with transaction.atomic():
+            tenant.save(force_insert=True)
+            domain_row = Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+    except Exception:
+        with clusters.on_cluster(database):
+            drop_schema(schema_name)
+        raise
+    clusters.forget_schema(schema_name)
     use_public_schema()
     return ProvisionResult(tenant=tenant, domain=domain_row, admin_email=admin_email, schema_method=method,
                            seconds=time.perf_counter() - started, timings=timings)

@@ -9,6 +9,14 @@ The suite runs on ``PYTEST_WORKERS`` pytest-xdist workers (default 2; 0 runs it 
 one process), a test file per worker at a time (``--dist loadfile``) so module
 fixtures such as a simulator stack with its Celery worker are built once.
 Each worker has its own test database and Redis database (settings/test.py).
+
+Connection pooler: when PgBouncer is installed (``.ci/run`` installs Debian's
+package where the machine has apt), the tenant isolation suite and the purchase
+flow run through it in transaction mode (``--pgbouncer``, a second pytest run,
+alongside the xdist workers on its own test database), instead of directly, so a schema leaking through a
+pooled connection fails CI without running those tests twice. Without PgBouncer
+they run directly and the reason is printed; with ``CI=true`` a missing
+PgBouncer is a failure.
 """
 
 from __future__ import annotations
@@ -40,6 +48,64 @@ def _ensure_a_browser() -> None:
         log("could not install Chromium; the browser tests (tests/portal/test_browser.py) will fail")
 
 
+# Run through PgBouncer (transaction mode) when it is installed; the benchmark smoke stays direct.
+POOLED_PATHS = ["tests/isolation", "tests/orders/test_purchase_flow.py"]
+POOLED_EXCEPT = ["tests/isolation/test_tenant_scale_bench.py"]
+
+
+def _pgbouncer_installed() -> bool:
+    import shutil
+
+    return bool(shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer"))
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _split_for_pooler(args: list[str]) -> tuple[list[str], list[str]] | None:
+    """(direct run args, pooled run args) for a whole-suite run; None when specific tests were asked for."""
+    if any(not arg.startswith("-") for arg in args):
+        return None
+    pooled_files = sorted(
+        str(path.relative_to(ROOT)) for entry in POOLED_PATHS
+        for path in ([ROOT / entry] if entry.endswith(".py") else (ROOT / entry).glob("test_*.py"))
+        if str(path.relative_to(ROOT)) not in POOLED_EXCEPT)
+    direct = [*args, *[f"--ignore={path}" for path in pooled_files]]
+    pooled = ["--pgbouncer", *_without_xdist(args), *pooled_files]
+    return direct, pooled
+
+
+def _without_xdist(args: list[str]) -> list[str]:
+    """The args minus ``-n N``/``-nN``/``--dist X``/``--dist=X`` (the pooled run is one process)."""
+    kept: list[str] = []
+    skip_next = False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif arg in ("-n", "--numprocesses", "--dist"):
+            skip_next = True
+        elif not (arg.startswith(("-n", "--numprocesses=", "--dist="))):
+            kept.append(arg)
+    return kept
+
+
+def _with_workers(args: list[str]) -> list[str]:
+    """``-n <PYTEST_WORKERS> --dist loadfile`` in front, unless the caller chose (or turned off) xdist."""
+    workers = os.environ.get("PYTEST_WORKERS", "2")
+    if workers in ("", "0", "1") or any(arg == "-n" or arg.startswith("-n") or "xdist" in arg for arg in args):
+        return args
+    return ["-n", workers, "--dist", "loadfile", *args]
+
+
+def _pytest(args: list[str]) -> int:
+    code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
+    if code == 5:
+        print("pytest collected no tests: treating as failure", file=sys.stderr)
+        return 1
+    return code
+
+
 def main() -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
     valkey = None
@@ -60,21 +126,41 @@ def main() -> int:
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         log(f"embedded Valkey for tests on {port}")
     _ensure_a_browser()
-    args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
-    workers = os.environ.get("PYTEST_WORKERS", "2")
-    if workers not in ("", "0", "1") and not any(arg == "-n" or arg.startswith("-n") or "xdist" in arg
-                                                 for arg in args):
-        args = ["-n", workers, "--dist", "loadfile", *args]
+    args = [*shlex.split(os.environ.get("PYTEST_ARGS", "")), *sys.argv[1:]]
+    split = _split_for_pooler(args)
+    if split is not None and not _pgbouncer_installed():
+        if _in_ci():
+            print("CI=true but pgbouncer is not installed: the isolation suite and the purchase flow must run "
+                  "through PgBouncer in CI (.ci/run installs it with apt)", file=sys.stderr)
+            return 1
+        log("pgbouncer is not installed: the isolation suite and the purchase flow run directly, not through a "
+            "transaction-mode pooler, and tests/isolation/test_pooled_search_path.py is skipped "
+            "(apt-get install pgbouncer to run them pooled, as CI does)")
+        split = None
     try:
-        code = subprocess.call([sys.executable, "-m", "pytest", *args, *sys.argv[1:]], cwd=ROOT)
+        if split is None:
+            return _pytest(_with_workers(args))
+        direct, pooled = split
+        # The pooled run goes alongside the xdist workers (its own test database and Redis db: no xdist
+        # worker id), its output kept until the main run has printed.
+        log("the isolation suite and the purchase flow run through PgBouncer in transaction mode, alongside")
+        pooled_log = LOCAL / "pytest-pooled.log"
+        LOCAL.mkdir(parents=True, exist_ok=True)
+        with open(pooled_log, "w") as out:
+            pooled_run = subprocess.Popen([sys.executable, "-m", "pytest", *pooled], cwd=ROOT, stdout=out,
+                                          stderr=subprocess.STDOUT)
+            code = _pytest(_with_workers(direct))
+            pooled_code = pooled_run.wait()
+        log("through PgBouncer (transaction mode): the isolation suite and the purchase flow")
+        sys.stdout.write(pooled_log.read_text())
+        sys.stdout.flush()
+        if pooled_code == 5:
+            pooled_code = 1
+        return code or pooled_code
     finally:
         if valkey is not None:
             valkey.terminate()
             valkey.wait(timeout=10)
-    if code == 5:
-        print("pytest collected no tests: treating as failure", file=sys.stderr)
-        return 1
-    return code
 
 
 if __name__ == "__main__":

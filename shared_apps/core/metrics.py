@@ -69,6 +69,37 @@ QUEUE_DEPTH = Gauge(
     ["queue"],
     multiprocess_mode="mostrecent",
 )
+PROVIDER_OUTCOMES = ("ok", "timeout", "rejected", "unavailable", "error")
+PROVIDER_REQUESTS = Counter(
+    "nexustop_provider_requests",
+    "Calls to provider APIs by outcome (ok, timeout, rejected: the request was wrong, unavailable: the product, "
+    "error: the provider failed); the error share is the provider error rate.",
+    ["provider", "operation", "outcome"],
+)
+CIRCUIT_OPEN = Gauge(
+    "nexustop_provider_circuit_open",
+    "1 while a provider's circuit breaker is open (new purchases skip it), else 0; read from Redis on every scrape.",
+    ["provider", "country"],
+    multiprocess_mode="mostrecent",
+)
+WEBHOOK_OUTCOMES = ("accepted", "rejected", "error")
+WEBHOOKS = Counter(
+    "nexustop_webhook_requests",
+    "Incoming webhooks by source and outcome (accepted 2xx, rejected 4xx: bad signature or payload, error 5xx).",
+    ["source", "outcome"],
+)
+RECONCILIATION_PROBLEMS = Gauge(
+    "nexustop_reconciliation_discrepancies",
+    "Discrepancies found by the last reconciliation run, every tenant (check: ledger, gateways); 0 is healthy.",
+    ["check"],
+    multiprocess_mode="mostrecent",
+)
+RECONCILIATION_LAST_RUN = Gauge(
+    "nexustop_reconciliation_last_run_timestamp_seconds",
+    "When the last reconciliation run of this check finished (Unix time).",
+    ["check"],
+    multiprocess_mode="mostrecent",
+)
 
 
 PROVIDER_BALANCE = Gauge(
@@ -117,6 +148,24 @@ def record_ledger_postings(*, currency: str, count: int = 1) -> None:
     LEDGER_POSTINGS.labels(currency=currency).inc(count)
 
 
+def record_provider_request(*, provider: str, operation: str, outcome: str) -> None:
+    """Count a provider call's outcome (one of PROVIDER_OUTCOMES)."""
+    if outcome not in PROVIDER_OUTCOMES:
+        raise ValueError(f"unknown provider outcome {outcome!r}")
+    PROVIDER_REQUESTS.labels(provider=provider, operation=operation, outcome=outcome).inc()
+
+
+def record_webhook(*, source: str, status_code: int) -> None:
+    outcome = "accepted" if status_code < 400 else "rejected" if status_code < 500 else "error"
+    WEBHOOKS.labels(source=source, outcome=outcome).inc()
+
+
+def record_reconciliation(*, check: str, discrepancies: int) -> None:
+    """The result of a reconciliation run over every tenant (``check``: ledger or gateways)."""
+    RECONCILIATION_PROBLEMS.labels(check=check).set(discrepancies)
+    RECONCILIATION_LAST_RUN.labels(check=check).set(time.time())
+
+
 # --- queue depth ---------------------------------------------------------------------
 def monitored_queues() -> list[str]:
     return list(getattr(settings, "METRICS_CELERY_QUEUES", None) or [settings.CELERY_TASK_DEFAULT_QUEUE])
@@ -137,6 +186,34 @@ def refresh_queue_depth() -> None:
         logger.warning("queue depth unavailable: broker unreachable")
 
 
+# --- circuit breakers ----------------------------------------------------------------------
+def refresh_circuit_states() -> None:
+    """Each registered provider's breaker (``<ORDERS_BREAKER_PREFIX>:<provider id>:open`` in Redis)."""
+    import redis
+
+    from shared_apps.providers.models import Provider
+
+    prefix = getattr(settings, "ORDERS_BREAKER_PREFIX", "nexustop:breaker")
+    try:
+        providers = list(Provider.objects.values_list("pk", "plugin_key", "country"))
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            pipe = client.pipeline()
+            for pk, _plugin, _country in providers:
+                pipe.exists(f"{prefix}:{pk}:open")
+            states = pipe.execute()
+        finally:
+            client.close()
+    except Exception:
+        logger.warning("circuit states unavailable")
+        return
+    opened: dict[tuple[str, str], int] = {}
+    for (_pk, plugin, country), is_open in zip(providers, states, strict=True):
+        opened[(plugin, country)] = max(opened.get((plugin, country), 0), int(bool(is_open)))
+    for (plugin, country), value in opened.items():
+        CIRCUIT_OPEN.labels(provider=plugin, country=country).set(value)
+
+
 # --- exposition ------------------------------------------------------------------------
 def metrics_registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -148,6 +225,7 @@ def metrics_registry() -> CollectorRegistry:
 
 def render_metrics() -> bytes:
     refresh_queue_depth()
+    refresh_circuit_states()
     return generate_latest(metrics_registry())
 
 
@@ -206,7 +284,16 @@ class MetricsEndpointMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == self.path:
             return metrics_view(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path.startswith(WEBHOOK_PREFIX):
+            # Webhook failures by source: a known webhook route names it; anything else is "unknown".
+            match = getattr(request, "resolver_match", None)
+            source = request.path[len(WEBHOOK_PREFIX):].strip("/").split("/", 1)[0] if match else "unknown"
+            record_webhook(source=source[:40] or "unknown", status_code=response.status_code)
+        return response
+
+
+WEBHOOK_PREFIX = "/webhook/"
 
 
 # --- Celery worker exporter -------------------------------------------------------------

@@ -16,17 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core import api_scopes
-from tenant_apps.kyc.storage import kyc_document_storage
+from tenant_apps.kyc.storage import kyc_document_storage, tenant_file_prefix
 
 
 def reseller_document_key(instance, filename: str) -> str:
+    """``tenants/<schema>/resellers/<application>/<random>.<ext>`` (the tenant prefix IAM allows)."""
     import os
 
-    from django.db import connection
-
     extension = os.path.splitext(filename)[1].lower()[:8]
-    schema = getattr(connection, "schema_name", "public") or "public"
-    return f"{schema}/resellers/{instance.application.public_id}/{uuid.uuid4().hex}{extension}"
+    return f"{tenant_file_prefix()}/resellers/{instance.application.public_id}/{uuid.uuid4().hex}{extension}"
 
 
 class ApplicationStatus(models.TextChoices):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.shortcuts import redirect, render
 
 from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenants.replica import reporting_reads
 
 SESSION_SCHEMA_KEY = "portal_schema"
 LOGIN_URL = "/console/login"
@@ -42,6 +43,10 @@ def console_requires(*permission_classes: Any):
                 return redirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
             if not allowed(request, *permission_classes):
                 return render(request, "headoffice/forbidden.html", status=403)
+            if request.method in ("GET", "HEAD"):
+                # Console pages are reports over every tenant: read them from the replica (writes never go there).
+                with reporting_reads():
+                    return view(request, *args, **kwargs)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -27,6 +27,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.core import metrics
+
 from .currency import tenant_currency
 from .errors import (
     BalanceLimitExceeded,
@@ -206,11 +208,25 @@ def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
             "INSERT INTO ledger_posting (entry_id, account_id, amount, currency) VALUES " + placeholders,  # noqa: S608
             params,
         )
+    _count_postings(lines)
     entry = JournalEntry(pk=entry_id, entry_type=entry_type, reference=reference, metadata=json.loads(metadata_json),
                          created_at=created_at)
     entry._state.adding = False
     entry.created_now = True
     return entry
+
+
+def _count_postings(lines) -> None:
+    """nexustop_ledger_postings_total{currency}, once the entry is committed."""
+    per_currency: dict[str, int] = {}
+    for line in lines:
+        per_currency[line.currency] = per_currency.get(line.currency, 0) + 1
+
+    def count() -> None:
+        for currency, number in per_currency.items():
+            metrics.record_ledger_postings(currency=currency, count=number)
+
+    transaction.on_commit(count)
 
 
 def _get_or_create_account(*, kind: str, currency: str, owner=None) -> Account:

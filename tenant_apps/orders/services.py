@@ -48,6 +48,7 @@ from provider_plugins.interfaces.common import DuplicateRequest, ProviderTimeout
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core import metrics
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider, ProviderStatus
@@ -131,11 +132,32 @@ def _record(order: Order, to_status: str, *, reason: str = "", source: str = "",
         transition.save(force_insert=True)
     else:
         pending.append(transition)
+    _count_purchase(order, from_status=transition.from_status, to_status=to_status)
     order.status = to_status
     order.updated_at = now
     if to_status in (OrderStatus.SETTLED, OrderStatus.RELEASED, OrderStatus.REVERSED):
         order.final_at = now
     return transition
+
+
+def _count_purchase(order: Order, *, from_status: str, to_status: str) -> None:
+    """nexustop_purchases_total{status, provider}, once the transaction commits (dashboards, failed-share alarm).
+
+    succeeded: delivered; failed: the purchase ended failed and the hold went back; pending: the provider has no
+    final answer yet; refunded: reversed by the provider after a success.
+    """
+    if to_status == OrderStatus.SUCCEEDED:
+        status = "succeeded"
+    elif to_status == OrderStatus.RELEASED and from_status == OrderStatus.FAILED:
+        status = "failed"
+    elif to_status == OrderStatus.PENDING:
+        status = "pending"
+    elif to_status == OrderStatus.REVERSED:
+        status = "refunded"
+    else:
+        return
+    provider = getattr(order, "_metrics_provider", "") or "none"
+    transaction.on_commit(lambda: metrics.record_purchase(status=status, provider=provider))
 
 
 def _on_commit_task(task, *args: Any, countdown: float | None = None) -> None:
@@ -428,34 +450,48 @@ def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
     if product is None or product.pk != attempt.provider_product_id:
         product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
     face = order.face_value_minor
+    plugin = product.provider.plugin_key
     try:
-        _, connector, _ = _connector(product.provider, _capability(product.product_type))
-        if product.product_type == ProductType.AIRTIME:
-            result = connector.airtime(AirtimeTopupRequest(
-                request_id=attempt.request_id, recipient_phone=order.recipient_phone, amount_minor=face,
-                currency=order.currency, country=product.country, operator_code=product.provider_product_code))
-        elif product.product_type == ProductType.DATA:
-            result = connector.data(DataTopupRequest(
-                request_id=attempt.request_id, recipient_phone=order.recipient_phone,
-                product_code=product.provider_product_code, amount_minor=face, currency=order.currency,
-                country=product.country, operator_code=product.biller_code))
-        else:
-            result = connector.pay(BillPaymentRequest(
-                request_id=attempt.request_id, biller_code=product.biller_code,
-                customer_number=order.customer_number, amount_minor=face, currency=order.currency,
-                variation=product.variation or product.provider_product_code, phone=order.recipient_phone))
+        with metrics.time_provider_call(provider=plugin, operation="purchase"):
+            result = _submit_to_connector(order, attempt, product, face)
     except (ProviderTimeout, DuplicateRequest) as exc:
+        metrics.record_provider_request(provider=plugin, operation="purchase", outcome="timeout")
         return Outcome(OutcomeStatus.PENDING, reason=exc.code, provider_code=exc.provider_code, fault=True)
     except ProductUnavailable as exc:
+        metrics.record_provider_request(provider=plugin, operation="purchase", outcome="unavailable")
         return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code)
     except UserFixableError as exc:  # the request itself is wrong: no other provider will take it either
+        metrics.record_provider_request(provider=plugin, operation="purchase", outcome="rejected")
         return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code, failover=False)
     except ProviderFault as exc:  # raised only when the provider did not act: try the next one
+        metrics.record_provider_request(provider=plugin, operation="purchase", outcome="error")
         return Outcome(OutcomeStatus.FAILED, reason=exc.code, provider_code=exc.provider_code, fault=True)
     except Exception:  # we cannot know whether the request left: requery decides
+        metrics.record_provider_request(provider=plugin, operation="purchase", outcome="error")
         logger.exception("order %s: unexpected error calling the provider", order.reference)
         return Outcome(OutcomeStatus.PENDING, reason="internal_error")
+    metrics.record_provider_request(provider=plugin, operation="purchase", outcome="ok")
     return _outcome_from_result(result)
+
+
+def _submit_to_connector(order: Order, attempt: OrderAttempt, product: Product, face: int) -> Any:
+    """The connector call for the order's product type (timed and counted by the caller)."""
+    _, connector, _ = _connector(product.provider, _capability(product.product_type))
+    if product.product_type == ProductType.AIRTIME:
+        result = connector.airtime(AirtimeTopupRequest(
+            request_id=attempt.request_id, recipient_phone=order.recipient_phone, amount_minor=face,
+            currency=order.currency, country=product.country, operator_code=product.provider_product_code))
+    elif product.product_type == ProductType.DATA:
+        result = connector.data(DataTopupRequest(
+            request_id=attempt.request_id, recipient_phone=order.recipient_phone,
+            product_code=product.provider_product_code, amount_minor=face, currency=order.currency,
+            country=product.country, operator_code=product.biller_code))
+    else:
+        result = connector.pay(BillPaymentRequest(
+            request_id=attempt.request_id, biller_code=product.biller_code,
+            customer_number=order.customer_number, amount_minor=face, currency=order.currency,
+            variation=product.variation or product.provider_product_code, phone=order.recipient_phone))
+    return result
 
 
 # --- applying a provider answer ---------------------------------------------------------------
@@ -601,6 +637,7 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
             logger.warning("provider result for unknown request id %s (%s)", request_id, source)
             return None
         attempt = OrderAttempt.objects.get(request_id=request_id)
+        order._metrics_provider = attempt.plugin_key  # type: ignore[attr-defined]
         current = attempt.number == order.attempt_count
         open_states = (OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW)
         attempt_fields = ["status", "answered_at", "reason", "provider_code", "provider_reference"]
@@ -667,12 +704,18 @@ def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime, unkn
     """Ask the provider about the attempt; an unknown request id past the grace is a definite failure
     (``unknown_fails``; a webhook's confirmation never decides that: the order may already be settled)."""
     product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
+    plugin = product.provider.plugin_key
     try:
         _, connector, _ = _connector(product.provider, _capability(product.product_type))
-        outcome = _outcome_from_result(connector.requery(attempt.request_id))
+        with metrics.time_provider_call(provider=plugin, operation="requery"):
+            outcome = _outcome_from_result(connector.requery(attempt.request_id))
+        metrics.record_provider_request(provider=plugin, operation="requery", outcome="ok")
     except ProviderError as exc:
+        metrics.record_provider_request(provider=plugin, operation="requery",
+                                        outcome="timeout" if isinstance(exc, ProviderTimeout) else "error")
         outcome = Outcome(OutcomeStatus.PENDING, reason=exc.code)
     except Exception:
+        metrics.record_provider_request(provider=plugin, operation="requery", outcome="error")
         logger.exception("order %s: requery crashed", order.reference)
         outcome = Outcome(OutcomeStatus.PENDING, reason="internal_error")
     grace = timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)

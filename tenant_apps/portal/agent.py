@@ -40,6 +40,7 @@ from tenant_apps.orders.models import FINAL_STATUSES, Order
 from tenant_apps.orders.serializers import PLAIN_STATUS
 from tenant_apps.orders.services import purchase_create
 from tenant_apps.pricing.quotes import quote_price
+from tenants.replica import reporting_reads
 
 from .access import allowed, page_requires
 from .forms import StyledForm, apply_api_error
@@ -184,7 +185,10 @@ def wallet(request):
     currency = tenant_currency().code
     balances = {b.currency: b for b in wallet_balances(user=request.user)}
     balance = balances.get(currency)
-    lines = Paginator(wallet_statement(user=request.user), settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    with reporting_reads():  # history: the replica when there is one
+        lines = Paginator(wallet_statement(user=request.user), settings.PORTAL_PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        lines.object_list = list(lines.object_list)
     sales = Order.objects.filter(user=request.user).order_by("-created_at")[:10]
     return page(request, "portal/agent/wallet.html", {
         "currency": currency, "available": balance.available if balance else 0,

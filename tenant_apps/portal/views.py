@@ -27,6 +27,7 @@ from tenant_apps.kyc.selectors import kyc_current_tier, kyc_satisfied_requiremen
 from tenant_apps.kyc.services import UploadedDocument, kyc_submit
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
+from tenants.replica import reporting_reads
 
 from .access import bind_session_to_schema, page_requires, rate_limited
 from .forms import KycForm, LoginForm, OtpForm, ProfileForm, SignupForm, StatementFilterForm, apply_api_error
@@ -151,10 +152,12 @@ def logout_page(request):
 def wallet(request):
     form = StatementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    statement = wallet_statement(user=request.user, entry_type=filters.get("type") or None,
-                                 status=filters.get("status") or None, date_from=filters.get("date_from"),
-                                 date_to=filters.get("date_to"))
-    lines = Paginator(statement, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    with reporting_reads():  # history: the replica when there is one
+        statement = wallet_statement(user=request.user, entry_type=filters.get("type") or None,
+                                     status=filters.get("status") or None, date_from=filters.get("date_from"),
+                                     date_to=filters.get("date_to"))
+        lines = Paginator(statement, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+        lines.object_list = list(lines.object_list)
     context = {"form": form, "lines": lines}
     if request.htmx:
         return render(request, "portal/_statement.html", context)

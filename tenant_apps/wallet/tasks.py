@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shared_apps.core import metrics
+
 from .services import reconcile_gateways, reconcile_ledgers
 
 
 @shared_task(name="wallet.reconcile_ledgers")
 def reconcile_ledgers_task() -> dict[str, int]:
     """Nightly reconciliation; returns the number of discrepancies per schema (details are logged)."""
-    return {schema: len(items) for schema, items in reconcile_ledgers().items()}
+    found = {schema: len(items) for schema, items in reconcile_ledgers().items()}
+    metrics.record_reconciliation(check="ledger", discrepancies=sum(found.values()))
+    return found
 
 
 @shared_task(name="wallet.reconcile_gateways")
 def reconcile_gateways_task() -> dict[str, int]:
     """Gateway credits against verified intents, every tenant; report only (details are logged)."""
-    return {schema: len(items) for schema, items in reconcile_gateways().items()}
+    found = {schema: len(items) for schema, items in reconcile_gateways().items()}
+    metrics.record_reconciliation(check="gateways", discrepancies=sum(found.values()))
+    return found
 
 
 @shared_task(name="wallet.expire_stale_fundings")

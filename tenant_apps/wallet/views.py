@@ -28,6 +28,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.ledger.services import EntryType, Line, balance_ceiling, post_entry, system_account, wallet_for
+from tenants.replica import reporting_reads
 
 from . import webhooks
 from .funding import funding_refresh, funding_start
@@ -110,17 +111,19 @@ class WalletTransactionsView(APIView):
         filters = StatementFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        postings = wallet_statement(user=request.user, currency=data.get("currency"), entry_type=data.get("type"),
-                                    status=data.get("status"), date_from=data.get("date_from"),
-                                    date_to=data.get("date_to"))
-        if request.accepted_renderer.format == "csv":
-            rows = [statement_row(p) for p in postings.iterator(chunk_size=1000)]
-            response = Response(rows)
-            response["Content-Disposition"] = 'attachment; filename="wallet-statement.csv"'
-            return response
-        paginator = StatementPagination()
-        page = paginator.paginate_queryset(postings, request, view=self)
-        return paginator.get_paginated_response([statement_row(p) for p in page])
+        # History and exports read the replica when there is one (tenants.replica): seconds of lag are fine here.
+        with reporting_reads():
+            postings = wallet_statement(user=request.user, currency=data.get("currency"),
+                                        entry_type=data.get("type"), status=data.get("status"),
+                                        date_from=data.get("date_from"), date_to=data.get("date_to"))
+            if request.accepted_renderer.format == "csv":
+                rows = [statement_row(p) for p in postings.iterator(chunk_size=1000)]
+                response = Response(rows)
+                response["Content-Disposition"] = 'attachment; filename="wallet-statement.csv"'
+                return response
+            paginator = StatementPagination()
+            page = paginator.paginate_queryset(postings, request, view=self)
+            return paginator.get_paginated_response([statement_row(p) for p in page])
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Errors keep the one JSON error shape even when ``?format=csv`` asked for a statement."""

@@ -34,9 +34,9 @@ def test_bench_migrate_runs_in_parallel_and_cleans_up(live_db):
 
 
 def test_bench_migrate_refuses_production_settings(live_db):
-    import secrets
+    from tests.support.production import production_env
 
-    env = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.prod", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+    env = production_env()
     result = subprocess.run([sys.executable, "manage.py", "bench_migrate", "--tenants", "1"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from tests.support.processes import ROOT, child_env
+from tests.support.processes import ROOT
+from tests.support.production import production_env
 
 TOKEN = secrets.token_urlsafe(24)
 
@@ -25,8 +26,7 @@ def free_port() -> int:
 @pytest.fixture
 def gunicorn_prod(live_db, tmp_path):
     port = free_port()
-    env = child_env(
-        DJANGO_SETTINGS_MODULE="nexustop.settings.prod", DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+    env = production_env(
         GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"),
         METRICS_BEARER_TOKEN=TOKEN, METRICS_ALLOWED_IPS="", LOG_LEVEL="WARNING")
     log = open(tmp_path / "gunicorn.log", "w")

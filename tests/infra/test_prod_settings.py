@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import sys
 
 import pytest
 
-from tests.support.processes import ROOT, child_env
+from tests.support.processes import ROOT
+from tests.support.production import production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +39,7 @@ print(json.dumps({
 
 
 def prod_env(**extra: str) -> dict[str, str]:
-    env = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.prod", DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-                    CORS_ALLOWED_ORIGINS="https://app.nexustop.ng",
-                    KYC_ENCRYPTION_KEYS=secrets.token_urlsafe(32), **extra)
-    env.pop("SENTRY_DSN", None)
-    env.update(extra)
-    return env
+    return production_env(**extra)
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -24,7 +24,7 @@ from tests.infra.terraform import (
     variables,
 )
 
-EXPECTED_MODULES = {"network", "database", "cache", "compute", "storage", "secrets", "edge", "monitoring"}
+EXPECTED_MODULES = {"network", "database", "cache", "compute", "storage", "secrets", "edge", "monitoring", "delivery"}
 ENVS = environment_dirs()
 
 
@@ -85,11 +85,14 @@ def test_no_secret_values_in_code():
     assert "password" not in primary and primary["manage_master_user_password"] is True
 
 
-def test_provider_credentials_live_in_secrets_manager():
-    provider = one("aws_secretsmanager_secret", "provider")
-    assert "providers/" in provider.body["name"]
-    for env in ENVS:
-        assert len(tfvars(env)["provider_credentials"]) >= 3
+def test_platform_keys_live_in_secrets_manager_one_per_purpose():
+    secrets = parse(MODULES / "secrets" / "main.tf")["locals"][0]["platform_secrets"]
+    assert {"django-secret-key", "jwt-signing-key", "kyc-encryption-keys", "provider-credentials-keys",
+            "reseller-secret-keys", "sms-gateway-api-key", "kyc-verifier-api-key"} <= set(secrets)
+    platform = one("aws_secretsmanager_secret", "platform")
+    assert "platform/" in platform.body["name"]
+    # Provider credentials are in the provider registry (encrypted with PROVIDER_CREDENTIALS_KEYS), not here.
+    assert not [item for item in resources("aws_secretsmanager_secret") if "providers/" in str(item.body["name"])]
 
 
 @pytest.mark.parametrize("env", ENVS, ids=lambda env: env.name)
@@ -120,15 +123,20 @@ def test_backup_retention_cannot_be_lowered_below_14_days():
     assert ">= 14" in str(spec["validation"])
 
 
-def test_pooler_keeps_search_path_sessions_pinned():
-    """django-tenants sets search_path per connection: the proxy must never share it across clients."""
+def test_proxy_multiplexes_transactions_because_the_app_never_sets_a_session_search_path():
+    """Without session pinning the proxy is a transaction pooler: the app must run in transaction pool mode."""
+    from tests.infra.config import _compute_locals
+
     proxy = one("aws_db_proxy", "main").body
     assert proxy["require_tls"] is True and proxy["engine_family"] == "POSTGRESQL"
     pool = first_block(one("aws_db_proxy_default_target_group", "main").body, "connection_pool_config")
-    assert pool["session_pinning_filters"] == []
-    for path in tf_files():
-        assert "EXCLUDE_VARIABLE_SETS" not in re.sub(r"#.*", "", path.read_text()), path
-    assert "pool_mode = session" in (MODULES / "database" / "main.tf").read_text()
+    assert pool["session_pinning_filters"] == ["EXCLUDE_VARIABLE_SETS"]
+    environment = {item["name"]: item["value"] for item in _compute_locals()["common_environment"]}
+    assert environment["DATABASE_POOL_MODE"] == "transaction"
+    # The tasks authenticate with the secret's password, so the proxy must accept it.
+    assert first_block(proxy, "auth")["iam_auth"] == "DISABLED"
+    params = {p["name"]: p["value"] for p in all_blocks(one("aws_db_parameter_group", "postgres").body, "parameter")}
+    assert params["timezone"] == "UTC"  # no session SET TIME ZONE needed
 
 
 def test_redis_is_encrypted_at_rest_and_in_transit_with_failover():

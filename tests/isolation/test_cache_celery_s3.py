@@ -90,9 +90,10 @@ def test_kyc_document_keys_are_prefixed_by_schema_and_never_reach_another_tenant
     assert b.status_code == 201, b.content
     keys = bucket_keys(s3, settings.KYC_DOCUMENTS_BUCKET)
     assert len(keys) == 2
-    assert sorted(key.split("/", 1)[0] for key in keys) == ["ng", "quickvend"]
-    assert all(key.split("/")[1] == "kyc" and ".." not in key for key in keys), keys
-    a_key = next(key for key in keys if key.startswith("ng/"))
+    assert sorted(key.split("/")[1] for key in keys) == ["ng", "quickvend"]
+    assert all(key.split("/")[0] == "tenants" and key.split("/")[2] == "kyc" and ".." not in key
+               for key in keys), keys
+    a_key = next(key for key in keys if key.startswith("tenants/ng/"))
 
     # B's reviewer sees B's documents only, with links to B's keys only.
     make_user("quickvend", email="s3-b-admin@example.test", role="operator_admin", phone="+2348031113003")

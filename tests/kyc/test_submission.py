@@ -50,7 +50,7 @@ def test_submit_bvn_with_documents(host_client, customer, s3, settings, kyc_simu
     assert stored.verification_reference  # the verifier's job id
     in_bucket = bucket_keys(s3, settings.KYC_DOCUMENTS_BUCKET)
     assert sorted(in_bucket) == sorted(keys)
-    assert all(key.startswith(f"ng/kyc/{user.public_id}/") for key in keys)
+    assert all(key.startswith(f"tenants/ng/kyc/{user.public_id}/") for key in keys)
     head = s3.head_object(Bucket=settings.KYC_DOCUMENTS_BUCKET, Key=keys[0])
     assert head["ServerSideEncryption"] == "AES256"
     assert kyc_simulator.jobs[-1]["id_type"] == "BVN"

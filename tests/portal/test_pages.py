@@ -117,7 +117,7 @@ def test_kyc_upgrade_upload_and_operator_approval(host_client, tenants, s3, sett
     response = client.post("/kyc", {"scheme": "bvn", "number": bvn, "id_document": png()})
     assert response.status_code == 302, response.content.decode()[:3000]
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket=settings.KYC_DOCUMENTS_BUCKET)["Contents"]]
-    assert any(key.startswith("ng/kyc/") for key in keys)
+    assert any(key.startswith("tenants/ng/kyc/") for key in keys)
     assert "*******5678" in client.get("/kyc").content.decode()
     make_user("ng", email="support-page@example.com", role="operator_support")
     support = host_client("ng.localhost")

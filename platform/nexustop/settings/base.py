@@ -82,7 +82,7 @@ ROOT_URLCONF = "nexustop.urls_tenant"
 # replaying migrations: see docs/benchmarks.md).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# DATABASE_ROUTERS: integrations/database.py (replica reads, then django-tenants).
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

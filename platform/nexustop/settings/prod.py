@@ -1,15 +1,18 @@
 """Production: secrets from the environment, HTTPS only, hosts from tenant domains.
 
-Required environment (injected by ECS from Secrets Manager, see
-infra/terraform/modules/compute): DJANGO_SECRET_KEY, DATABASE_URL (+
-DATABASE_PASSWORD), REDIS_URL. ``manage.py check --deploy`` is clean with them
-(tests/infra/test_prod_settings.py).
+Every variable is listed, with its meaning, in ``.env.example``; those marked
+"required in production" are injected by ECS (infra/terraform/modules/compute,
+secrets from Secrets Manager) and this module refuses to load without them, or
+with a development stand-in (simulator URL, ``sim-`` key, key derived from
+SECRET_KEY): see ``production_guard``. ``manage.py check --deploy`` is clean
+with them (tests/infra/test_prod_settings.py, tests/infra/test_config_parity.py).
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from . import production_guard
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE
+from .base import DATABASES, KYC_VERIFIER, MIDDLEWARE
 from .env import env_int, env_list, env_str
 from .integrations.auth import jwt_signing_key
 
@@ -23,6 +26,29 @@ SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa:
 # Rotation: the previous key stays valid for signatures while sessions roll over (docs/operations.md).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 DEBUG = False
+
+# --- no development stand-ins ---------------------------------------------------------------
+# Each name is [required] in .env.example; without it a development default would silently apply
+# (a loopback database or Redis, a made-up bucket, a simulator, a key derived from SECRET_KEY).
+_VERIFIER = KYC_VERIFIER["ENABLED"]
+_PROBLEMS = production_guard.problems(
+    required={"DATABASE_URL": env_str("DATABASE_URL"), "REDIS_URL": env_str("REDIS_URL"),
+              "KYC_DOCUMENTS_BUCKET": env_str("KYC_DOCUMENTS_BUCKET"),
+              "NEXUSTOP_PUBLIC_DOMAIN": env_str("NEXUSTOP_PUBLIC_DOMAIN"),
+              **({"KYC_VERIFIER_PARTNER_ID": env_str("KYC_VERIFIER_PARTNER_ID")} if _VERIFIER else {})},
+    secret_key=SECRET_KEY,
+    secret_key_fallbacks=SECRET_KEY_FALLBACKS,
+    jwt_signing_key=env_str("JWT_SIGNING_KEY"),
+    encryption_keys={"KYC_ENCRYPTION_KEYS": env_list("KYC_ENCRYPTION_KEYS", []),
+                     "PROVIDER_CREDENTIALS_KEYS": env_list("PROVIDER_CREDENTIALS_KEYS", []),
+                     "RESELLER_SECRET_KEYS": env_list("RESELLER_SECRET_KEYS", [])},
+    endpoints={"SMS_GATEWAY_URL": env_str("SMS_GATEWAY_URL"),
+               **({"KYC_VERIFIER_URL": env_str("KYC_VERIFIER_URL")} if _VERIFIER else {})},
+    api_keys={"SMS_GATEWAY_API_KEY": env_str("SMS_GATEWAY_API_KEY"),
+              **({"KYC_VERIFIER_API_KEY": env_str("KYC_VERIFIER_API_KEY")} if _VERIFIER else {})},
+)
+if _PROBLEMS:
+    raise ImproperlyConfigured("Production configuration refused (see .env.example):\n- " + "\n- ".join(_PROBLEMS))
 
 # --- hosts -----------------------------------------------------------------------
 # Tenants and their domains are created at run time, so the Host check is done by

@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--accent-colour", default="#FFB400")
         parser.add_argument("--support-email", default="")
         parser.add_argument("--support-phone", default="")
+        parser.add_argument("--database", default=None,
+                            help="database cluster (DATABASE_CLUSTERS alias; default: the least loaded, "
+                                 "a reseller brand's parent's)")
 
     def handle(self, *args, **opts):
         parent = None
@@ -46,12 +49,13 @@ class Command(BaseCommand):
             result = tenant_provision(
                 kind=opts["kind"], country=opts["country"], name=opts["name"], domain=opts["domain"],
                 admin_email=opts["admin_email"], admin_password=password, parent=parent,
-                schema_name=opts["schema"], branding=branding)
+                schema_name=opts["schema"], branding=branding, database=opts["database"])
         except TenantProvisioningError as exc:
             raise CommandError(f"[{exc.code}] {exc}")
         self.stdout.write(self.style.SUCCESS(
             f"Created {result.tenant.kind} {result.tenant.name!r} (schema {result.tenant.schema_name}) at "
-            f"{result.domain.domain} in {result.seconds * 1000:.0f} ms ({result.schema_method})."))
+            f"{result.domain.domain} on database {result.tenant.database} in {result.seconds * 1000:.0f} ms "
+            f"({result.schema_method})."))
         self.stdout.write(f"First admin: {result.admin_email}")
         if not opts["admin_password"]:
             self.stdout.write(f"Generated password (shown once): {password}")

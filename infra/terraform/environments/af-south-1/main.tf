@@ -101,11 +101,10 @@ module "storage" {
 }
 
 module "secrets" {
-  source               = "../../modules/secrets"
-  name                 = local.name
-  kms_key_arn          = aws_kms_key.main.arn
-  provider_credentials = var.provider_credentials
-  tags                 = local.tags
+  source      = "../../modules/secrets"
+  name        = local.name
+  kms_key_arn = aws_kms_key.main.arn
+  tags        = local.tags
 }
 
 module "compute" {
@@ -124,11 +123,14 @@ module "compute" {
   database_secret_arn   = module.database.master_secret_arn
   redis_url_secret_arn  = module.cache.redis_url_secret_arn
   platform_secret_arns  = module.secrets.platform_secret_arns
-  provider_secret_arns  = module.secrets.provider_secret_arns
   kyc_bucket_name       = module.storage.kyc_bucket_name
   kyc_bucket_arn        = module.storage.kyc_bucket_arn
   public_domain         = var.public_domain
   cors_allowed_origins  = var.cors_allowed_origins
+  environment           = var.environment
+  sms_gateway_url       = var.sms_gateway_url
+  kyc_verifier_url      = var.kyc_verifier_url
+  kyc_verifier_partner_id = var.kyc_verifier_partner_id
   tags                  = local.tags
 }
 
@@ -155,4 +157,26 @@ module "monitoring" {
   alb_arn_suffix         = module.compute.alb_arn_suffix
   db_instance_identifier = module.database.primary_identifier
   tags                   = local.tags
+}
+
+module "delivery" {
+  source                      = "../../modules/delivery"
+  name                        = local.name
+  cluster_name                = module.compute.cluster_name
+  cluster_arn                 = module.compute.cluster_arn
+  web_service_name            = module.compute.web_service_name
+  https_listener_arn          = module.compute.https_listener_arn
+  target_group_names          = module.compute.target_group_names
+  rollback_alarm_names        = module.monitoring.rollback_alarm_names
+  ecr_repository_arn          = module.compute.ecr_repository_arn
+  task_role_arns              = module.compute.task_role_arns
+  github_repository           = var.github_repository
+  github_environment          = "production-${var.region}"
+  create_github_oidc_provider = var.create_github_oidc_provider
+  terraform_state_arns = [
+    "arn:aws:s3:::${var.terraform_state_bucket}/nexustop/terraform.tfstate",
+    "arn:aws:s3:::${var.terraform_state_bucket}/nexustop/terraform.tfstate.tflock",
+    "arn:aws:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${var.terraform_lock_table}",
+  ]
+  tags = local.tags
 }

@@ -13,8 +13,13 @@ cors_allowed_origins = [
   "https://app.nexustop.ng",
   "https://app.nexustop.com.gh",
 ]
-provider_credentials = ["vtpass", "reloadly", "mtn", "paystack", "flutterwave", "mtn_momo"]
+# Provider credentials live in the provider registry (head-office console), not here.
+sms_gateway_url         = "https://api.ng.termii.com"
+kyc_verifier_url        = "https://api.smileidentity.com/v1"
+kyc_verifier_partner_id = "set-per-account"
 alarm_emails         = ["oncall@nexustop.africa"]
 # Certificates are issued out of band (DNS validation) and referenced by ARN.
 alb_certificate_arn        = "arn:aws:acm:af-south-1:000000000000:certificate/set-per-account"
 cloudfront_certificate_arn = "arn:aws:acm:us-east-1:000000000000:certificate/set-per-account"
+create_github_oidc_provider = true # one GitHub OIDC provider per AWS account (created with af-south-1)
+terraform_state_bucket      = "nexustop-terraform-state-af-south-1"

@@ -13,7 +13,12 @@ cors_allowed_origins = [
   "https://app.nexustop.sn",
   "https://app.nexustop.ci",
 ]
-provider_credentials = ["reloadly", "orange_money", "mtn_momo", "flutterwave"]
+# Provider credentials live in the provider registry (head-office console), not here.
+sms_gateway_url         = "https://api.ng.termii.com"
+kyc_verifier_url        = "https://api.smileidentity.com/v1"
+kyc_verifier_partner_id = "set-per-account"
 alarm_emails         = ["oncall@nexustop.africa"]
 alb_certificate_arn        = "arn:aws:acm:eu-west-1:000000000000:certificate/set-per-account"
 cloudfront_certificate_arn = "arn:aws:acm:us-east-1:000000000000:certificate/set-per-account"
+create_github_oidc_provider = false # one GitHub OIDC provider per AWS account (created with af-south-1)
+terraform_state_bucket      = "nexustop-terraform-state-eu-west-1"

@@ -61,9 +61,19 @@ variable "cors_allowed_origins" {
   default     = []
 }
 
-variable "provider_credentials" {
-  description = "Provider plugins with credentials in this region (one Secrets Manager secret each, values set out of band)."
-  type        = list(string)
+variable "sms_gateway_url" {
+  description = "The SMS provider's API base URL for this region (https)."
+  type        = string
+}
+
+variable "kyc_verifier_url" {
+  description = "The identity verifier's API base URL for this region (https)."
+  type        = string
+}
+
+variable "kyc_verifier_partner_id" {
+  description = "Our partner id with the identity verifier."
+  type        = string
 }
 
 variable "alarm_emails" {
@@ -88,4 +98,27 @@ variable "backup_retention_days" {
   description = "RDS automated backup retention (days, >= 14)."
   type        = number
   default     = 14
+}
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose Actions workflow deploys this region (OIDC trust)."
+  type        = string
+  default     = "nexustop/nexustop"
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the account's GitHub OIDC identity provider here (once per AWS account)."
+  type        = bool
+  default     = true
+}
+
+variable "terraform_state_bucket" {
+  description = "The state bucket of backend.hcl (the pipeline's targeted applies read and write the state)."
+  type        = string
+}
+
+variable "terraform_lock_table" {
+  description = "The lock table of backend.hcl."
+  type        = string
+  default     = "nexustop-terraform-locks"
 }

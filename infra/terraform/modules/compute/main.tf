@@ -11,30 +11,44 @@ data "aws_caller_identity" "current" {}
 locals {
   image = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
 
+  # Every name below is one the application reads (.env.example lists them all, with their
+  # meaning); tests/infra/test_config_parity.py fails on any name injected here that the code
+  # ignores, and on any variable production requires that is not injected here.
   common_environment = [
     { name = "DJANGO_SETTINGS_MODULE", value = "nexustop.settings.prod" },
     { name = "DATABASE_URL", value = "postgres://nexustop_admin@${var.database_host}:5432/nexustop?sslmode=require" },
+    # RDS Proxy multiplexes transactions (no session pinning): the app sends the tenant
+    # search_path inside each transaction (tenants/postgresql_backend).
+    { name = "DATABASE_POOL_MODE", value = "transaction" },
     { name = "DATABASE_REPLICA_URL", value = var.database_replica_host == "" ? "" : "postgres://nexustop_admin@${var.database_replica_host}:5432/nexustop?sslmode=require" },
+    { name = "DATABASE_CLUSTERS", value = join(",", [for alias, host in var.database_cluster_hosts : "${alias}=postgres://nexustop_admin@${host}:5432/nexustop?sslmode=require"]) },
     { name = "NEXUSTOP_PUBLIC_DOMAIN", value = var.public_domain },
     { name = "CORS_ALLOWED_ORIGINS", value = join(",", var.cors_allowed_origins) },
-    { name = "AWS_STORAGE_BUCKET_NAME", value = var.kyc_bucket_name },
+    { name = "KYC_DOCUMENTS_BUCKET", value = var.kyc_bucket_name },
     { name = "AWS_REGION", value = data.aws_region.current.name },
+    { name = "SMS_GATEWAY_URL", value = var.sms_gateway_url },
+    { name = "KYC_VERIFIER_URL", value = var.kyc_verifier_url },
+    { name = "KYC_VERIFIER_PARTNER_ID", value = var.kyc_verifier_partner_id },
     { name = "METRICS_ALLOWED_IPS", value = "127.0.0.1" },
     { name = "PROMETHEUS_MULTIPROC_DIR", value = "/tmp/prometheus" },
+    { name = "SENTRY_ENVIRONMENT", value = var.environment },
+    { name = "APP_VERSION", value = var.image_tag },
   ]
 
+  # Secrets Manager -> environment at task start (the execution role may read exactly these).
   common_secrets = [
     { name = "DATABASE_PASSWORD", valueFrom = "${var.database_secret_arn}:password::" },
     { name = "REDIS_URL", valueFrom = var.redis_url_secret_arn },
     { name = "DJANGO_SECRET_KEY", valueFrom = var.platform_secret_arns["django-secret-key"] },
-    { name = "FIELD_ENCRYPTION_KEY", valueFrom = var.platform_secret_arns["field-encryption-key"] },
     { name = "JWT_SIGNING_KEY", valueFrom = var.platform_secret_arns["jwt-signing-key"] },
+    { name = "KYC_ENCRYPTION_KEYS", valueFrom = var.platform_secret_arns["kyc-encryption-keys"] },
+    { name = "PROVIDER_CREDENTIALS_KEYS", valueFrom = var.platform_secret_arns["provider-credentials-keys"] },
+    { name = "RESELLER_SECRET_KEYS", valueFrom = var.platform_secret_arns["reseller-secret-keys"] },
+    { name = "SMS_GATEWAY_API_KEY", valueFrom = var.platform_secret_arns["sms-gateway-api-key"] },
+    { name = "KYC_VERIFIER_API_KEY", valueFrom = var.platform_secret_arns["kyc-verifier-api-key"] },
     { name = "METRICS_BEARER_TOKEN", valueFrom = var.platform_secret_arns["metrics-bearer-token"] },
     { name = "SENTRY_DSN", valueFrom = var.platform_secret_arns["sentry-dsn"] },
-    { name = "WEBHOOK_SIGNING_SECRETS", valueFrom = var.platform_secret_arns["webhook-signing-secrets"] },
   ]
-
-  provider_secret_env = [for name, arn in var.provider_secret_arns : { name = "PROVIDER_SECRET_${upper(name)}", value = arn }]
 
   # Scratch space: the root filesystem is read-only.
   tmp_mount = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
@@ -50,6 +64,10 @@ locals {
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "queue"]], metric_selectors = ["^nexustop_celery_queue_depth$"] },
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "provider"]], metric_selectors = ["^nexustop_provider_request_seconds_(sum|count)$"] },
     { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment"]], metric_selectors = ["^nexustop_ledger_postings_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment"], ["Environment", "provider"]], metric_selectors = ["^nexustop_provider_circuit_open$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "provider", "outcome"]], metric_selectors = ["^nexustop_provider_requests_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "source", "outcome"]], metric_selectors = ["^nexustop_webhook_requests_total$"] },
+    { source_labels = ["job"], label_matcher = "^nexustop$", dimensions = [["Environment", "check"]], metric_selectors = ["^nexustop_reconciliation_discrepancies$"] },
   ]
 
   metrics_sidecars = { for process, target in local.scrape_targets : process => {
@@ -118,7 +136,7 @@ locals {
       extra   = []
     }
     migrate = {
-      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_schemas --tenant --executor=multiprocessing --skip-checks --noinput && python manage.py sync_template_schema"]
+      command = ["sh", "-c", "python manage.py migrate_schemas --shared --noinput && python manage.py migrate_clusters && python manage.py migrate_schemas --tenant --executor=multiprocessing --skip-checks --noinput && python manage.py sync_template_schema && python manage.py ensure_public_tenant"]
       cpu     = 2048
       memory  = 4096
       port    = 0
@@ -261,11 +279,6 @@ data "aws_iam_policy_document" "task" {
     }
   }
   statement {
-    sid       = "ProviderCredentialsAtRunTime"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = length(var.provider_secret_arns) > 0 ? values(var.provider_secret_arns) : ["arn:aws:secretsmanager:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:secret:${var.name}/providers/*"]
-  }
-  statement {
     sid       = "Kms"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
@@ -323,7 +336,7 @@ resource "aws_ecs_task_definition" "process" {
     readonlyRootFilesystem = true
     user                   = "10001"
     privileged             = false
-    environment            = concat(local.common_environment, local.provider_secret_env, each.value.extra)
+    environment            = concat(local.common_environment, each.value.extra)
     secrets                = local.common_secrets
     mountPoints            = local.tmp_mount
     portMappings           = each.value.port == 0 ? [] : [{ containerPort = each.value.port, protocol = "tcp" }]
@@ -399,9 +412,12 @@ resource "aws_lb" "web" {
   tags = var.tags
 }
 
+# Blue-green: CodeDeploy moves production traffic between these two target groups (modules/delivery);
+# which one is live changes with every deploy, so Terraform ignores the listener's forward target.
 resource "aws_lb_target_group" "web" {
   #checkov:skip=CKV_AWS_378:TLS terminates at the ALB; ALB to task traffic stays inside the VPC's private subnets.
-  name        = substr("${var.name}-web", 0, 32)
+  for_each    = toset(["blue", "green"])
+  name        = substr("${var.name}-web-${each.key}", 0, 32)
   port        = 8000
   protocol    = "HTTP"
   target_type = "ip"
@@ -427,7 +443,11 @@ resource "aws_lb_listener" "https" {
 
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.web.arn
+    target_group_arn = aws_lb_target_group.web["blue"].arn
+  }
+
+  lifecycle {
+    ignore_changes = [default_action] # CodeDeploy switches it between blue and green
   }
 }
 
@@ -451,22 +471,23 @@ resource "aws_lb_listener_rule" "hide_metrics" {
 }
 
 # --- services -----------------------------------------------------------------------
+# The web service is deployed blue-green by CodeDeploy (modules/delivery): a new task set behind the idle
+# target group takes 10 % of the traffic, then all of it, and is rolled back automatically when the API
+# error-rate, p95 latency or failed-purchases alarm fires. Terraform registers the task definition; the
+# pipeline hands it to CodeDeploy (docs/operations.md "Deploy").
 resource "aws_ecs_service" "web" {
-  name                               = "web"
-  cluster                            = aws_ecs_cluster.main.id
-  task_definition                    = aws_ecs_task_definition.process["web"].arn
-  desired_count                      = var.web.min
-  launch_type                        = "FARGATE"
-  platform_version                   = "LATEST"
-  enable_execute_command             = true
-  propagate_tags                     = "SERVICE"
-  health_check_grace_period_seconds  = 60
-  deployment_minimum_healthy_percent = 100
-  deployment_maximum_percent         = 200
+  name                              = "web"
+  cluster                           = aws_ecs_cluster.main.id
+  task_definition                   = aws_ecs_task_definition.process["web"].arn
+  desired_count                     = var.web.min
+  launch_type                       = "FARGATE"
+  platform_version                  = "LATEST"
+  enable_execute_command            = true
+  propagate_tags                    = "SERVICE"
+  health_check_grace_period_seconds = 60
 
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
+  deployment_controller {
+    type = "CODE_DEPLOY"
   }
 
   network_configuration {
@@ -476,13 +497,14 @@ resource "aws_ecs_service" "web" {
   }
 
   load_balancer {
-    target_group_arn = aws_lb_target_group.web.arn
+    target_group_arn = aws_lb_target_group.web["blue"].arn
     container_name   = "web"
     container_port   = 8000
   }
 
   lifecycle {
-    ignore_changes = [desired_count]
+    # CodeDeploy owns the running task definition and the live target group after the first deploy.
+    ignore_changes = [desired_count, task_definition, load_balancer]
   }
   tags = var.tags
 }

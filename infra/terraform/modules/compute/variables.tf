@@ -69,10 +69,41 @@ variable "platform_secret_arns" {
   type        = map(string)
 }
 
-variable "provider_secret_arns" {
-  description = "Provider credential secrets by plugin name (exposed to the worker and web tasks as PROVIDER_SECRET_<NAME> ARNs, read at run time)."
+variable "database_cluster_hosts" {
+  description = "More PostgreSQL clusters for tenant schemas, alias => host (each behind its own RDS Proxy); empty: every tenant on the primary."
   type        = map(string)
   default     = {}
+}
+
+variable "environment" {
+  description = "Environment name (production, staging): Sentry's environment."
+  type        = string
+  default     = "production"
+}
+
+variable "sms_gateway_url" {
+  description = "The SMS provider's API base URL (https; production refuses loopback or simulator URLs)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.sms_gateway_url, "https://")
+    error_message = "sms_gateway_url must be an https:// URL."
+  }
+}
+
+variable "kyc_verifier_url" {
+  description = "The identity verifier's API base URL (https; production refuses loopback or simulator URLs)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.kyc_verifier_url, "https://")
+    error_message = "kyc_verifier_url must be an https:// URL."
+  }
+}
+
+variable "kyc_verifier_partner_id" {
+  description = "Our partner id with the identity verifier (not a secret; its API key is)."
+  type        = string
 }
 
 variable "kyc_bucket_name" {
@@ -81,7 +112,7 @@ variable "kyc_bucket_name" {
 }
 
 variable "kyc_bucket_arn" {
-  description = "KYC documents bucket ARN (task role gets tenants/* only)."
+  description = "KYC documents bucket ARN (task role gets tenants/* only: the app's keys are tenants/<schema>/...)."
   type        = string
 }
 

@@ -1,17 +1,21 @@
 # PostgreSQL for every tenant schema: RDS Multi-AZ primary, encrypted, with
 # automated backups, a read replica, and RDS Proxy in front.
 #
-# django-tenants and the pooler: every request runs `SET search_path = <tenant>, public`
-# on its connection. A pooler that hands the same server connection to another
-# client between transactions (PgBouncer in *transaction* mode, or RDS Proxy told to
-# ignore SETs with session_pinning_filters = ["EXCLUDE_VARIABLE_SETS"]) would let
-# one tenant's search_path leak into another tenant's queries. So:
-#   * RDS Proxy keeps its default: a SET pins the client connection to its server
-#     connection for the client's lifetime. session_pinning_filters stays EMPTY.
-#   * If PgBouncer is used instead, run it with pool_mode = session only.
-# The proxy still pays off: it absorbs connection storms during deploys and scale-out,
-# keeps client connections open across a Multi-AZ failover, and authenticates with
-# the Secrets Manager secret (IAM auth for the app), so no password is in task config.
+# django-tenants and the pooler: django-tenants selects a tenant with `SET search_path`,
+# a session setting. A pooler that hands server connections to other clients between
+# transactions (PgBouncer pool_mode = transaction, RDS Proxy without session pinning)
+# would let one tenant's search_path leak into another request. The application
+# therefore runs with DATABASE_POOL_MODE=transaction (modules/compute): it never sends a
+# session-level SET; the search path travels inside each transaction as SET LOCAL
+# (tenants/postgresql_backend, proven through PgBouncer in transaction mode by
+# tests/isolation in CI). So the proxy may multiplex transactions freely:
+#   * session_pinning_filters = ["EXCLUDE_VARIABLE_SETS"]: a SET does not pin the
+#     client to one server connection (the few session SETs Django sends at connect,
+#     such as the time zone, match the server's defaults: parameter group timezone = UTC);
+#   * clients authenticate with the RDS-managed secret's password (DATABASE_PASSWORD),
+#     which the proxy checks against the same secret.
+# The proxy absorbs connection storms during deploys and scale-out and keeps client
+# connections open across a Multi-AZ failover.
 
 resource "aws_db_subnet_group" "main" {
   name       = "${var.name}-postgres"
@@ -91,6 +95,11 @@ resource "aws_db_parameter_group" "postgres" {
   parameter {
     name  = "idle_in_transaction_session_timeout"
     value = "60000"
+  }
+  # Django expects UTC sessions; with it as the server default no session SET is needed.
+  parameter {
+    name  = "timezone"
+    value = "UTC"
   }
   # Thousands of tenant schemas: pg_stat_statements shows which tenant's query is slow.
   parameter {
@@ -244,9 +253,10 @@ resource "aws_db_proxy" "main" {
   debug_logging          = false
   idle_client_timeout    = 1800
 
+  # The tasks present the secret's password (DATABASE_PASSWORD, injected from the same secret).
   auth {
     auth_scheme = "SECRETS"
-    iam_auth    = "REQUIRED"
+    iam_auth    = "DISABLED"
     secret_arn  = aws_db_instance.primary.master_user_secret[0].secret_arn
   }
 
@@ -260,8 +270,9 @@ resource "aws_db_proxy_default_target_group" "main" {
     max_connections_percent      = var.proxy_max_connections_percent
     max_idle_connections_percent = 50
     connection_borrow_timeout    = 30
-    # EMPTY on purpose: a `SET search_path` must pin the session (see the header comment).
-    session_pinning_filters = []
+    # The app sends no session-level SET search_path (DATABASE_POOL_MODE=transaction, see the
+    # header comment), so SETs need not pin: transactions multiplex over server connections.
+    session_pinning_filters = ["EXCLUDE_VARIABLE_SETS"]
   }
 }
 

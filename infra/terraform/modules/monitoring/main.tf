@@ -1,8 +1,9 @@
 # CloudWatch alarms on the numbers that matter to users and to money:
 #   API error rate > 1 %, p95 latency > 500 ms (ALB metrics),
-#   failed purchases > 5 % and Celery queue depth (NexusTop business metrics,
+#   failed purchases > 5 %, a provider circuit open and Celery queue depth (NexusTop business metrics,
 #   published from /metrics by the CloudWatch agent sidecar, see the compute module),
-#   plus database health. Every alarm notifies the on-call SNS topic.
+#   plus database health. Every alarm notifies the on-call SNS topic. The first three also roll a
+#   blue-green web deploy back (modules/delivery). The same rules for Prometheus: infra/monitoring.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
@@ -128,6 +129,24 @@ resource "aws_cloudwatch_metric_alarm" "queue_depth" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.queue_depth_threshold
   treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "provider_circuit_open" {
+  alarm_name          = "${var.name}-provider-circuit-open"
+  alarm_description   = "A provider's circuit breaker is open: its purchases go to the next provider. Runbook: docs/operations.md#provider-outage"
+  namespace           = "NexusTop"
+  metric_name         = "nexustop_provider_circuit_open"
+  dimensions          = { Environment = var.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
   tags                = var.tags

@@ -1,7 +1,18 @@
-"""PostgreSQL through django-tenants' backend (psycopg 3).
+"""PostgreSQL through NexusTop's tenant backend (django-tenants', pooler-safe; psycopg 3).
 
 ``DATABASE_URL`` selects the server; unset, it points at the embedded server
 that ``make run`` starts (see ``nexustop.devstack``).
+
+* ``DATABASE_POOL_MODE=transaction``: the server is a transaction-pooling pooler
+  (PgBouncer ``pool_mode = transaction``, RDS Proxy without session pinning).
+  The search path then travels inside every transaction instead of being a
+  session setting (``tenants/postgresql_backend``), and server-side cursors are
+  off (they need a session).
+* ``DATABASE_CLUSTERS``: more PostgreSQL clusters for tenant schemas
+  (``tenants.clusters``).
+* ``DATABASE_REPLICA_URL``: a read replica, alias ``replica``; read-only work
+  (analytics, statements, CSV exports, the head-office console) reads there
+  inside ``tenants.replica.reporting_reads()``; writes never go there.
 """
 
 from __future__ import annotations
@@ -11,26 +22,53 @@ from urllib.parse import parse_qs, unquote, urlparse
 from ..env import env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexustop"
+DATABASE_ENGINE = "tenants.postgresql_backend"
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str, *, pool_mode: str = "session") -> dict:
     parsed = urlparse(url)
     query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     host = query.pop("host", None) or parsed.hostname or ""
+    port = query.pop("port", None) or parsed.port or ""
     return {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": DATABASE_ENGINE,
         "NAME": unquote(parsed.path.lstrip("/")) or "nexustop",
         "USER": unquote(parsed.username or "postgres"),
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": host,
-        "PORT": str(parsed.port or ""),
+        "PORT": str(port),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": query,
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "") or None},
+        "POOL_MODE": pool_mode,
+        # A server-side cursor lives in a session, which a transaction pooler does not keep.
+        "DISABLE_SERVER_SIDE_CURSORS": pool_mode == "transaction",
     }
 
 
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))}
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL", DEFAULT_DATABASE_URL),
+                                          pool_mode=DATABASE_POOL_MODE)}
+
+# Read replica for reporting reads (tenants.replica); empty: everything reads the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, pool_mode="session")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
+# More PostgreSQL clusters holding tenant schemas ("alias=url,alias=url"); the primary is "default" and
+# keeps the public schema (tenants, catalog, registry). A tenant's cluster is Tenant.database (tenants.clusters).
+DATABASE_CLUSTERS = env_str("DATABASE_CLUSTERS", "")
+for _alias, _url in (item.split("=", 1) for item in DATABASE_CLUSTERS.split(",") if item.strip()):
+    DATABASES[_alias.strip()] = database_from_url(_url.strip(), pool_mode=DATABASE_POOL_MODE)
+TENANT_CLUSTERS = ["default", *[alias for alias in DATABASES if alias not in ("default", "replica")]]
+if len(TENANT_CLUSTERS) > 1:
+    # A second connection to the primary: shared models while `default` serves a tenant elsewhere.
+    DATABASES["home"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
+# Shared models to the primary (clusters), reporting reads to the replica, then django-tenants' migrations.
+DATABASE_ROUTERS = ["tenants.clusters.ClusterRouter", "tenants.replica.ReplicaRouter",
+                    "django_tenants.routers.TenantSyncRouter"]
 # One SET search_path per schema switch, not per cursor (measured +45 % ledger throughput).
 TENANT_LIMIT_SET_CALLS = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..env import env_list
+from ..env import env_list, env_str
 
 # --- CORS (django-cors-headers): exact origins only, API paths only ---------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
@@ -34,6 +34,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # In production KnownTenantHostMiddleware accepts a Host only when it is a tenant
 # domain (shared_apps/core/hosts.py); these are accepted besides them.
 NEXUSTOP_EXTRA_ALLOWED_HOSTS = env_list("NEXUSTOP_EXTRA_ALLOWED_HOSTS", [])
+# The head office's own domain (public schema); `manage.py ensure_public_tenant` registers it.
+NEXUSTOP_PUBLIC_DOMAIN = env_str("NEXUSTOP_PUBLIC_DOMAIN", "localhost")
 TENANT_HOSTS_CACHE_SECONDS = 60
 
 # --- outbound requests to URLs users supply (shared_apps/core/outbound.py: reseller webhooks...) ------------

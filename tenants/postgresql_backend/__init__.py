@@ -1,0 +1,1 @@
+"""NexusTop's PostgreSQL backend: django-tenants' one, safe behind a transaction-pooling pooler."""

@@ -1,0 +1,244 @@
+"""django-tenants' backend, safe behind a transaction-pooling pooler, following tenants across clusters.
+
+Clusters: when more than one PostgreSQL cluster holds tenant schemas
+(``DATABASE_CLUSTERS``, see ``tenants.clusters``), pointing the ``default``
+connection at a tenant also points it at that tenant's cluster: the same
+wrapper object (references held by django-tenants' context managers and
+executors stay valid) parks its physical connection to the current cluster
+and takes, or opens, one to the tenant's. Refused inside a transaction.
+
+Transaction pooling:
+
+django-tenants selects a tenant by running ``SET search_path = <schema>, public``
+on the connection and, with ``TENANT_LIMIT_SET_CALLS``, only again when the
+schema changes. That is a *session* setting. Behind PgBouncer in transaction
+mode (or RDS Proxy without session pinning) a client connection gets whichever
+server connection is free for each transaction, so:
+
+* the ``SET`` and the next query may run on two different server connections
+  (the query then runs with another client's search_path), and
+* the ``SET`` stays on its server connection after the client moves on: the
+  next client of that server connection reads and writes another tenant's
+  tables.
+
+With ``DATABASES[alias]["POOL_MODE"] == "transaction"`` (``DATABASE_POOL_MODE``),
+no session-level SET is ever sent. Instead the search path travels *inside*
+every transaction: the first statement of a transaction (or a lone autocommit
+statement) is sent as ``SET LOCAL search_path = ...; <statement>`` in one
+simple-protocol message, so the pooler runs both on the same server connection
+and PostgreSQL forgets the setting when that transaction ends. Later statements
+of the same transaction reuse it (tracked per transaction; a schema switch
+inside a transaction sends a new ``SET LOCAL``; ``ROLLBACK TO SAVEPOINT``
+forgets it). Query counts do not change: the SET rides on the statement.
+
+Requirements in that mode: client-side parameter binding (Django's default with
+psycopg 3) and no server-side cursors (``DISABLE_SERVER_SIDE_CURSORS``, set by
+the settings with the pool mode). Statements that PostgreSQL refuses inside a
+transaction block (``CREATE DATABASE``, ``VACUUM``, ``... CONCURRENTLY``) are
+sent alone; none of them depends on the search path.
+
+Proof: ``tests/isolation/test_pooled_search_path.py`` runs tenants through
+PgBouncer with one server connection, and the isolation suite and the purchase
+flow run through PgBouncer in CI (``nexustop.testrun``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.backends.utils import CursorWrapper
+from django.db.transaction import TransactionManagementError
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+from psycopg import pq, sql
+
+TRANSACTION_POOLING = "transaction"
+# What differs between clusters in a connection's settings.
+CLUSTER_SETTINGS = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS", "POOL_MODE", "DISABLE_SERVER_SIDE_CURSORS")
+
+# Statements PostgreSQL refuses inside a transaction block (a multi-statement message is one).
+_NO_TRANSACTION_BLOCK = re.compile(
+    r"^\s*(?:(?:CREATE|DROP|ALTER)\s+DATABASE|VACUUM|(?:CREATE|DROP)\s+TABLESPACE|ALTER\s+SYSTEM"
+    r"|(?:CREATE\s+(?:UNIQUE\s+)?|DROP\s+|REINDEX\s+)(?:INDEX\s+)?.*\bCONCURRENTLY\b"
+    r"|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+SET_LOCAL_SEARCH_PATH = "SET LOCAL search_path = "
+
+
+class DatabaseOperations(PostgresOperations):
+    def last_executed_query(self, cursor, sql_text, params):
+        """Query logs (and assertNumQueries captures) show the statement, not the SET LOCAL riding on it."""
+        text = super().last_executed_query(cursor, sql_text, params)
+        if isinstance(text, str) and text.startswith(SET_LOCAL_SEARCH_PATH):
+            return text.split("; ", 1)[-1]
+        return text
+
+
+class _PoolSafeExecuteMixin:
+    """Puts ``SET LOCAL search_path`` in front of a transaction's first statement."""
+
+    def _execute(self, sql_text, params, *ignored_wrapper_args):
+        prefix = self.db.search_path_prefix(sql_text)
+        if prefix is None:
+            return super()._execute(sql_text, params, *ignored_wrapper_args)
+        statement = (prefix + sql_text) if isinstance(sql_text, str) else sql.SQL(prefix) + sql_text
+        result = super()._execute(statement, params, *ignored_wrapper_args)
+        self.cursor.nextset()  # the caller reads its own statement's result, not the SET's
+        self.db.search_path_sent()
+        return result
+
+    def _executemany(self, sql_text, param_list, *ignored_wrapper_args):
+        prefix = self.db.search_path_prefix(sql_text)
+        if prefix is not None:
+            if self.db.get_autocommit():
+                # Many statements, one transaction: open it so the SET LOCAL covers them all.
+                from django.db import transaction
+
+                with transaction.atomic(using=self.db.alias):
+                    return self._executemany(sql_text, param_list, *ignored_wrapper_args)
+            with self.db.wrap_database_errors:
+                self.cursor.execute(prefix.rstrip("; "))
+            self.db.search_path_sent()
+        return super()._executemany(sql_text, param_list, *ignored_wrapper_args)
+
+
+class PoolSafeCursorWrapper(_PoolSafeExecuteMixin, CursorWrapper):
+    pass
+
+
+class PoolSafeCursorDebugWrapper(_PoolSafeExecuteMixin, PostgresCursorDebugWrapper):
+    pass
+
+
+class DatabaseWrapper(TenantDatabaseWrapper):
+    """django-tenants' wrapper; ``POOL_MODE = "transaction"`` makes the search path transaction-local."""
+
+    ops_class = DatabaseOperations
+
+    def __init__(self, *args, **kwargs):
+        self._transaction_search_path: tuple[str, ...] | None = None
+        self._pending_search_path: tuple[str, ...] | None = None
+        self.cluster = "default"
+        self._parked: dict[str, tuple] = {}
+        self._follows_clusters = False
+        super().__init__(*args, **kwargs)
+        self._own_settings = False
+        self._follows_clusters = self.alias == DEFAULT_DB_ALIAS
+
+    # --- transaction pooling ---------------------------------------------------------------
+    @property
+    def transaction_pooling(self) -> bool:
+        return self.settings_dict.get("POOL_MODE") == TRANSACTION_POOLING
+
+    def make_cursor(self, cursor):
+        if self.transaction_pooling:
+            return PoolSafeCursorWrapper(cursor, self)
+        return super().make_cursor(cursor)
+
+    def make_debug_cursor(self, cursor):
+        if self.transaction_pooling:
+            return PoolSafeCursorDebugWrapper(cursor, self)
+        return super().make_debug_cursor(cursor)
+
+    def _handle_search_path(self, cursor=None):
+        if not self.transaction_pooling:
+            return super()._handle_search_path(cursor)
+        # Never a session-level SET: validate now, send it with the statement (search_path_prefix).
+        self._get_cursor_search_paths()
+        return None
+
+    def search_path_statement(self) -> str:
+        from django_tenants.utils import quote_schema_name
+
+        paths = self._get_cursor_search_paths()
+        return SET_LOCAL_SEARCH_PATH + ",".join(quote_schema_name(path) for path in paths)
+
+    def search_path_prefix(self, sql_text) -> str | None:
+        """``SET LOCAL search_path = ...; `` when this statement opens a transaction or switches schema."""
+        if not self.transaction_pooling or self.connection is None:
+            return None
+        text = sql_text if isinstance(sql_text, str) else ""
+        if text and _NO_TRANSACTION_BLOCK.match(text):
+            return None
+        status = self.connection.info.transaction_status
+        paths = tuple(self._get_cursor_search_paths())
+        if status == pq.TransactionStatus.IDLE:
+            self._transaction_search_path = None  # this statement starts a new transaction
+        elif status != pq.TransactionStatus.INTRANS or self._transaction_search_path == paths:
+            return None  # already set in this transaction (or the transaction is failed anyway)
+        self._pending_search_path = paths
+        return self.search_path_statement() + "; "
+
+    def search_path_sent(self) -> None:
+        if self.connection is not None and self.connection.info.transaction_status == pq.TransactionStatus.INTRANS:
+            self._transaction_search_path = self._pending_search_path
+
+    def set_tenant(self, tenant, include_public=True):
+        if self._follows_clusters:
+            from tenants import clusters
+
+            if clusters.multi_cluster():
+                self.use_cluster(clusters.cluster_for(tenant))
+        super().set_tenant(tenant, include_public)
+        # Another schema inside the same transaction needs its own SET LOCAL.
+        self._transaction_search_path = None
+
+    # --- clusters ------------------------------------------------------------------------------
+    def use_cluster(self, target: str) -> None:
+        """Point this connection at cluster ``target`` (its physical connection to the current one is parked)."""
+        if target == self.cluster:
+            return
+        if self.in_atomic_block or (self.connection is not None and not self.get_autocommit()):
+            raise TransactionManagementError(
+                f"Cannot move the connection from cluster {self.cluster!r} to {target!r} inside a transaction: "
+                "a transaction belongs to one cluster.")
+        from tenants.clusters import cluster_settings
+
+        self._parked[self.cluster] = (self.connection, self.close_at, self.health_check_done,
+                                      self.errors_occurred)
+        if not self._own_settings:
+            # Django hands every thread's wrapper the same settings dict: change a copy only.
+            self.settings_dict = dict(self.settings_dict)
+            self._own_settings = True
+        wanted = cluster_settings(target)  # "default": the primary's own settings (test database name included)
+        for key in CLUSTER_SETTINGS:
+            if key in wanted:
+                self.settings_dict[key] = wanted[key]
+        self.connection, self.close_at, self.health_check_done, self.errors_occurred = self._parked.pop(
+            target, (None, None, False, False))
+        self.cluster = target
+        self.search_path_set_schemas = None
+        self._transaction_search_path = None
+        if self.connection is not None:
+            self.close_if_unusable_or_obsolete()
+
+    def close(self):
+        """Close the connection to every cluster this wrapper has parked, then the current one."""
+        parked, self._parked = self._parked, {}
+        for physical, *_rest in parked.values():
+            if physical is not None:
+                try:
+                    physical.close()
+                except Exception:  # noqa: S110 - closing a broken connection
+                    pass
+        super().close()
+
+    def savepoint_rollback(self, sid):
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint.
+            self._transaction_search_path = None
+
+    def _rollback(self):
+        self._transaction_search_path = None
+        return super()._rollback()
+
+    def _commit(self):
+        self._transaction_search_path = None
+        return super()._commit()

