@@ -222,3 +222,16 @@ class VirtualAccountSerializer(serializers.Serializer):
     bank_name = serializers.CharField()
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class ProviderBalanceSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    plugin = serializers.CharField()
+    currency = serializers.CharField()
+    balance = serializers.CharField(allow_null=True, help_text="decimal string; null when the provider did not answer")
+    low = serializers.BooleanField(help_text="under the alert threshold (PROVIDER_LOW_BALANCE_MINOR)")
+    error = serializers.CharField(allow_null=True)
+
+
+class ProviderBalanceListSerializer(serializers.Serializer):
+    providers = ProviderBalanceSerializer(many=True)

@@ -44,6 +44,7 @@ from .serializers import (
     FundingIntentSerializer,
     FundRequestSerializer,
     GatewayListSerializer,
+    ProviderBalanceListSerializer,
     StatementFilterSerializer,
     StatementRowSerializer,
     TransferRequestSerializer,
@@ -172,6 +173,7 @@ class ProviderBalancesView(APIView):
 
     permission_classes = [IsAuthenticated, IsOperatorFinance]
 
+    @extend_schema(responses=ProviderBalanceListSerializer)
     def get(self, request):
         from shared_apps.providers.balances import provider_balances
         from tenant_apps.accounts.country import current_country
