@@ -234,7 +234,8 @@ class CinetPayConnector:
         secret = config.credentials.get("secret_key", "")
         if not token or not secret:
             raise SignatureError("missing x-token")
-        if not hmac.compare_digest(notification_token(fields, secret), token.lower()):
+        expected = notification_token(fields, secret).encode()
+        if not hmac.compare_digest(expected, token.lower().encode("utf-8", "replace")):
             raise SignatureError("x-token does not match")
         if not fields.get("cpm_trans_id"):
             raise ProviderProtocolError("notification without cpm_trans_id")

@@ -207,13 +207,14 @@ class WaveConnector:
                 timestamp = value
             elif name == "v1":
                 signatures.append(value)
-        if not timestamp.isdigit() or not signatures:
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signatures:
             raise SignatureError("unreadable Wave-Signature")
         tolerance = int(config.options.get("signature_tolerance_seconds", SIGNATURE_TOLERANCE_SECONDS))
         if abs(time.time() - int(timestamp)) > tolerance:
             raise SignatureError("Wave-Signature timestamp outside the tolerance (replay?)")
         expected = wave_signature(secret, timestamp, raw_body)
-        if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        if not any(hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "replace"))
+                   for candidate in signatures):
             raise SignatureError("Wave-Signature does not match")
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
