@@ -98,14 +98,14 @@ class AfricasTalkingSmsConnector:
             raise ProviderUnavailable(f"Africa's Talking error {response.status_code}",
                                       provider_code=str(response.status_code))
         body = _json(response)
-        data = body.get("SMSMessageData")
-        data = data if isinstance(data, dict) else {}
-        recipients = data.get("Recipients")
+        found = body.get("SMSMessageData")
+        sms_data: dict[str, Any] = found if isinstance(found, dict) else {}
+        recipients = sms_data.get("Recipients")
         if response.status_code not in (200, 201) or not isinstance(recipients, list):
             raise ProviderProtocolError(f"Unexpected Africa's Talking answer {response.status_code}",
                                         provider_code=str(response.status_code))
         if not recipients:  # e.g. "InvalidSenderId" reported in Message with no recipient
-            message_text = str(data.get("Message", ""))[:200]
+            message_text = str(sms_data.get("Message", ""))[:200]
             raise ProviderFault(message_text or "no recipient accepted", provider_code="no_recipient")
         first = recipients[0] if isinstance(recipients[0], dict) else {}
         code = first.get("statusCode")

@@ -198,9 +198,9 @@ class AirtelMoneyConnector:
     @staticmethod
     def _transaction(answer: HttpAnswer) -> dict[str, Any]:
         body = answer.body if isinstance(answer.body, dict) else {}
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        txn = data.get("transaction") if isinstance(data.get("transaction"), dict) else {}
-        return dict(txn)
+        data = body.get("data")
+        txn = data.get("transaction") if isinstance(data, dict) else None
+        return dict(txn) if isinstance(txn, dict) else {}
 
     # -- collections ---------------------------------------------------------------------------
     def request_to_pay(self, request: MobileMoneyRequest, *, config: ProviderConfig) -> MobileMoneyAccepted:
