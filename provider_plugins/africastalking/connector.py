@@ -10,7 +10,12 @@ Base URL: ``https://api.africastalking.com`` (sandbox: ``https://api.sandbox.afr
 Per-recipient ``statusCode``: 100 Processed, 101 Sent, 102 Queued (accepted); 403 InvalidPhoneNumber, 404
 UnsupportedNumberType, 406 UserInBlacklist (the number: user-fixable); 405 InsufficientBalance (our balance);
 401 RiskHold, 402 InvalidSenderId, 407 CouldNotRoute, 500/501/502 (provider faults). HTTP 401: the key.
-The account balance is ``GET /version1/user?username=`` -> ``{"UserData": {"balance": "NGN 1784.50"}}``.
+The account balance is ``GET /version1/user?username=`` -> ``{"UserData": {"balance": "KES 1784.5000"}}``: the
+currency code, one space, and the amount with four decimals (Africa's Talking keeps fractions of a cent, because
+per-message costs are such fractions, e.g. ``"KES 0.8000"``). :func:`balance_minor` reads exactly that.
+
+Answers are read with ``wire.json_loads`` (numbers as ``Decimal``, nesting bounded) and amounts with the money
+rule (``provider_plugins.interfaces.money``).
 """
 
 from __future__ import annotations
@@ -31,13 +36,34 @@ from provider_plugins.interfaces.common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from provider_plugins.interfaces.money import to_minor
+from provider_plugins.interfaces.money import AmountError, currency_exponent, parse_minor
 from provider_plugins.interfaces.sms import SmsMessage, SmsResult
+from provider_plugins.interfaces.wire import json_loads
 
 SEND_PATH = "/version1/messaging"
 USER_PATH = "/version1/user"
 ACCEPTED = {100, 101, 102}
 NUMBER_REFUSED = {403, 404, 406}
+BALANCE_DECIMALS = 4  # Africa's Talking writes balances to a hundredth of a cent: "KES 1234.5678"
+
+
+def balance_minor(text: str) -> tuple[str, int]:
+    """``"KES 1234.5678"`` -> ``("KES", 123456)``: Africa's Talking's balance string in our minor units.
+
+    The amount goes through the money rule (ASCII digits, optional point, bounded length: no exponent, NaN,
+    separators...) with Africa's Talking's own four decimals; the fraction of a minor unit beyond the currency's
+    digits (what per-message costs leave) is then dropped explicitly: the balance we can spend, never more.
+    Anything else is the provider's protocol error.
+    """
+    currency, space, amount = text.partition(" ")
+    try:
+        digits = currency_exponent(currency)
+        if not space or not (currency.isascii() and currency.isupper()) or digits > BALANCE_DECIMALS:
+            raise AmountError("syntax")
+        in_ten_thousandths = parse_minor(amount, minor_digits=BALANCE_DECIMALS)
+    except AmountError:
+        raise ProviderProtocolError("unreadable Africa's Talking balance", code="bad_amount") from None
+    return currency, in_ten_thousandths // 10 ** (BALANCE_DECIMALS - digits)
 
 
 class AfricasTalkingSmsConnector:
@@ -72,15 +98,22 @@ class AfricasTalkingSmsConnector:
             raise ProviderUnavailable(f"Africa's Talking error {response.status_code}",
                                       provider_code=str(response.status_code))
         body = _json(response)
-        recipients = (body.get("SMSMessageData") or {}).get("Recipients") if isinstance(body, dict) else None
+        found = body.get("SMSMessageData")
+        sms_data: dict[str, Any] = found if isinstance(found, dict) else {}
+        recipients = sms_data.get("Recipients")
         if response.status_code not in (200, 201) or not isinstance(recipients, list):
             raise ProviderProtocolError(f"Unexpected Africa's Talking answer {response.status_code}",
                                         provider_code=str(response.status_code))
         if not recipients:  # e.g. "InvalidSenderId" reported in Message with no recipient
-            message_text = str((body.get("SMSMessageData") or {}).get("Message", ""))
+            message_text = str(sms_data.get("Message", ""))[:200]
             raise ProviderFault(message_text or "no recipient accepted", provider_code="no_recipient")
-        first = recipients[0]
-        code = int(first.get("statusCode") or 0)
+        first = recipients[0] if isinstance(recipients[0], dict) else {}
+        code = first.get("statusCode")
+        if isinstance(code, str) and code.isdigit() and len(code) <= 4:
+            code = int(code)
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise ProviderProtocolError("Africa's Talking answered without a readable statusCode",
+                                        provider_code="no_status")
         raw = {key: first.get(key) for key in ("statusCode", "status", "messageId", "cost")}
         if code in ACCEPTED:
             return SmsResult(status=OutcomeStatus.SUCCESS, provider_message_id=str(first.get("messageId", "")),
@@ -101,17 +134,17 @@ class AfricasTalkingSmsConnector:
             raise ProviderAuthError("Africa's Talking refused our API key", provider_code="401")
         if response.status_code >= 500:
             raise ProviderUnavailable(f"Africa's Talking error {response.status_code}")
-        text = str((_json(response).get("UserData") or {}).get("balance", ""))
-        currency, _, amount = text.partition(" ")
-        try:
-            return [ProviderBalance(currency=currency, amount_minor=to_minor(amount, currency), raw={"balance": text})]
-        except ValueError:
-            raise ProviderProtocolError("unreadable Africa's Talking balance") from None
+        user_data = _json(response).get("UserData")
+        text = user_data.get("balance") if isinstance(user_data, dict) else None
+        if not isinstance(text, str):
+            raise ProviderProtocolError("no balance in Africa's Talking's answer", provider_code="no_balance")
+        currency, amount = balance_minor(text)
+        return [ProviderBalance(currency=currency, amount_minor=amount, raw={"balance": text})]
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = json_loads(response.content)  # numbers as Decimal, nesting bounded
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}

@@ -24,6 +24,12 @@ Published protocol followed here (https://developers.airtel.africa/documentation
   is_barred, is_pin_set, registration.status}``; balance: ``GET /standard/v1/users/balance``.
 * Every answer has ``status: {code, message, result_code, response_code, success}``.
 
+Amounts: we send whole units as JSON integers; amounts Airtel sends (an enquiry's or a callback's
+``amount``, the balance) may be JSON numbers, doubles included (``1000.0``): :func:`airtel_minor` reads
+them by the money rule, dropping only the zeros a double's formatter writes past the currency's digits.
+Bodies are read with ``wire.json_loads``; an amount that is there but unreadable makes a callback
+malformed (4xx) and an enquiry answer unclear (PENDING).
+
 Credentials: ``client_id``, ``client_secret``, ``pin`` (plain, encrypted per request),
 ``public_key`` (base64 DER or PEM, from the portal), ``callback_key`` (callback hash; empty =
 callbacks unauthenticated, used as hints only). Options: ``country``, ``currency`` (defaults of the
@@ -44,6 +50,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
     InvalidAmount,
     InvalidRecipient,
@@ -57,6 +64,7 @@ from provider_plugins.interfaces.common import (
     SignatureError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, amount_text, currency_exponent
 from provider_plugins.interfaces.payments import (
     MobileMoneyAccepted,
     MobileMoneyRequest,
@@ -72,6 +80,7 @@ from provider_plugins.interfaces.payouts import (
     WalletHolder,
     WalletTransferRequest,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 STATUSES = {"TS": OutcomeStatus.SUCCESS, "TF": OutcomeStatus.FAILED, "TE": OutcomeStatus.FAILED}
 CALLING_CODES = {"NG": "234", "NE": "227"}
@@ -89,9 +98,33 @@ def encrypt_pin(pin: str, public_key: str) -> str:
 
 
 def callback_hash(transaction: Mapping[str, Any], key: str) -> str:
-    """``hash`` of an authenticated callback: base64 HMAC-SHA256 of the ``transaction`` object."""
-    message = json.dumps(transaction, separators=(",", ":"), ensure_ascii=False).encode()
+    """``hash`` of an authenticated callback: base64 HMAC-SHA256 of the ``transaction`` object.
+
+    Raises ``ProviderProtocolError`` for an object that has no compact JSON form here (a JSON number with a
+    fraction or an exponent, read as ``Decimal``: Airtel's callbacks carry strings)."""
+    try:
+        message = json.dumps(transaction, separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError):
+        raise ProviderProtocolError("callback transaction cannot be hashed") from None
     return base64.b64encode(hmac.new(key.encode(), message, hashlib.sha256).digest()).decode()
+
+
+def airtel_minor(value: Any, currency: str) -> int:
+    """An amount Airtel sends (a decimal string, an integer or a JSON double) in minor units.
+
+    The money rule (type, length, grammar first: bounded whatever is sent); only zeros past the currency's
+    minor digits are dropped (``1000.0`` NGN, ``500.00`` XOF); ``500.5`` XOF, ``1e3``, ``"NaN"`` or a float are
+    refused: ``ProviderProtocolError`` ``bad_amount``.
+    """
+    try:
+        text = amount_text(value)
+        whole, _, fraction = text.partition(".")
+        digits = currency_exponent(currency)
+        if len(fraction) > digits and not fraction[digits:].strip("0"):
+            text = f"{whole}.{fraction[:digits]}" if digits else whole
+    except AmountError:
+        raise ProviderProtocolError(f"unreadable Airtel amount for {currency}", code="bad_amount") from None
+    return major_to_minor(text, currency)
 
 
 def whole_units(amount_minor: int, currency: str) -> int:
@@ -137,7 +170,8 @@ class AirtelMoneyConnector:
         body = answer.body if isinstance(answer.body, dict) else {}
         if answer.status != 200 or not body.get("access_token"):
             raise ProviderAuthError("no access token from Airtel", provider_code=str(answer.status))
-        expires = int(str(body.get("expires_in", "180")) or 180)
+        given = str(body.get("expires_in", ""))
+        expires = int(given) if given.isascii() and given.isdigit() and len(given) <= 6 else 180
         with self._tokens_lock:
             self._tokens[cache_key] = (str(body["access_token"]), time.monotonic() + max(expires - 30, expires // 2))
         return str(body["access_token"])
@@ -164,9 +198,9 @@ class AirtelMoneyConnector:
     @staticmethod
     def _transaction(answer: HttpAnswer) -> dict[str, Any]:
         body = answer.body if isinstance(answer.body, dict) else {}
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        txn = data.get("transaction") if isinstance(data.get("transaction"), dict) else {}
-        return dict(txn)
+        data = body.get("data")
+        txn = data.get("transaction") if isinstance(data, dict) else None
+        return dict(txn) if isinstance(txn, dict) else {}
 
     # -- collections ---------------------------------------------------------------------------
     def request_to_pay(self, request: MobileMoneyRequest, *, config: ProviderConfig) -> MobileMoneyAccepted:
@@ -224,27 +258,33 @@ class AirtelMoneyConnector:
             return PaymentVerification(OutcomeStatus.PENDING, txn_id, None, "", provider_status="not_found")
         currency = pushed_currency or self._country(config)[1]
         try:
-            amount = major_to_minor(txn["amount"], currency) if txn.get("amount") not in (None, "") else (
-                int(pushed_minor) if pushed_minor.isdigit() else None)
-        except ProviderError:
-            amount = None
+            amount = airtel_minor(txn["amount"], currency) if txn.get("amount") is not None else (
+                int(pushed_minor) if pushed_minor.isascii() and pushed_minor.isdigit() else None)
+        except ProviderProtocolError as fault:  # an answer we cannot read is unclear: pending, requeried
+            return PaymentVerification(OutcomeStatus.PENDING, txn_id, None, "", provider_status=fault.code,
+                                       message=str(fault))
         return self._verification(txn, txn_id, amount_minor=amount, currency=currency)
 
     def _authenticated_callback(self, raw_body: bytes, config: ProviderConfig) -> tuple[dict[str, Any], bool]:
+        """Parse (``wire.json_loads``), check the hash when the account has a callback key, then the amount:
+        one that is there must be readable by the money rule (else the callback is malformed)."""
         try:
-            body = json.loads(raw_body)
+            body = json_loads(raw_body)
         except ValueError:
-            raise ProviderProtocolError("callback body is not JSON")
+            raise ProviderProtocolError("callback body is not JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("transaction"), dict) \
                 or not body["transaction"].get("id"):
             raise ProviderProtocolError("callback has no transaction id")
         key = config.credentials.get("callback_key", "")
-        if not key:
-            return body, False
-        sent = str(body.get("hash") or "")
-        if not sent or not hmac.compare_digest(callback_hash(body["transaction"], key), sent):
-            raise SignatureError("callback hash does not match")
-        return body, True
+        authenticated = bool(key)
+        if key:
+            sent = body.get("hash")
+            if not isinstance(sent, str) or not sent or \
+                    not hmac.compare_digest(callback_hash(body["transaction"], key).encode(), sent.encode()):
+                raise SignatureError("callback hash does not match")
+        if body["transaction"].get("amount") is not None:
+            airtel_minor(body["transaction"]["amount"], self._country(config)[1])
+        return body, authenticated
 
     def parse_callback(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         body, authenticated = self._authenticated_callback(raw_body, config)
@@ -269,13 +309,15 @@ class AirtelMoneyConnector:
             raise InvalidAccount("this Airtel Money wallet cannot receive money")
         return WalletHolder(msisdn=msisdn, name=name, active=True, raw=dict(data))
 
-    def balance(self, *, config: ProviderConfig) -> tuple[int, str]:
+    def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
+        """``GET /standard/v1/users/balance`` (BalanceEnquiry: one line, minor units)."""
         answer = self._call(config, "GET", "/standard/v1/users/balance")
         data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        if not isinstance(data, dict) or "balance" not in data:
+        if not isinstance(data, dict) or data.get("balance") is None:
             raise ProviderProtocolError("no balance in Airtel's answer")
         currency = str(data.get("currency") or self._country(config)[1])
-        return major_to_minor(data["balance"], currency), currency
+        return [ProviderBalance(currency=currency, amount_minor=airtel_minor(data["balance"], currency),
+                                raw=dict(data))]
 
     @staticmethod
     def _result(txn: Mapping[str, Any], reference: str, currency: str) -> TransferResult:

@@ -28,6 +28,14 @@ Published protocol followed here (docs.cinetpay.com):
   A transfer's notification is a form POST of the transfer's fields: treated as a hint, the status is
   always re-read with ``/v1/transfer/check/money`` before anything moves.
 
+Amounts are read by the money rule (``major_to_minor``): the payment check's ``amount`` and the
+notification's ``cpm_amount`` are decimal strings; transfer amounts are whole units (JSON numbers in the
+Transfer API's answers, strings in its form notifications), read by :func:`whole_units` (a double's ``.0``
+is the only thing tolerated past the rule). An amount that is there but unreadable is CinetPay's protocol
+error: a notification carrying one is refused (4xx), a status answer carrying one is unclear (PENDING).
+JSON answers are read with ``wire.json_loads`` (``gateway_http.call``); form notifications are bounded
+(``max_num_fields``) and must be UTF-8.
+
 Credentials: ``apikey``, ``site_id``, ``secret_key`` (notification HMAC), ``transfer_password``.
 Options: ``transfer_base_url`` (``https://client.cinetpay.com``; the payment host is the registry
 row's base URL, ``https://api-checkout.cinetpay.com``), ``channels`` (default ``ALL``).
@@ -46,6 +54,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
     DuplicateRequest,
     InvalidAmount,
@@ -59,6 +68,7 @@ from provider_plugins.interfaces.common import (
     SignatureError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, amount_text, currency_exponent, parse_minor
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -86,6 +96,57 @@ TRANSFER_STATUSES = {"VAL": OutcomeStatus.SUCCESS, "REJ": OutcomeStatus.FAILED}
 CALLING_CODES = {"CI": "225", "SN": "221", "BF": "226", "ML": "223", "TG": "228", "BJ": "229", "NE": "227",
                  "GN": "224", "CM": "237"}
 TOKEN_SECONDS = 240  # CinetPay's transfer token lives 5 minutes
+MAX_FORM_FIELDS = 64  # a notification has 16 (payments) or about 14 (transfers) fields
+
+
+def _form(raw_body: bytes) -> dict[str, str]:
+    """A form notification (UTF-8, bounded number of fields); ``ProviderProtocolError`` otherwise."""
+    try:
+        return dict(urllib.parse.parse_qsl(raw_body.decode("utf-8", "strict"), keep_blank_values=True,
+                                           max_num_fields=MAX_FORM_FIELDS))
+    except ValueError:  # not UTF-8, or too many fields
+        raise ProviderProtocolError("unreadable CinetPay notification") from None
+
+
+def _amount(value: Any, currency: str) -> int | None:
+    """A decimal-string amount in minor units (None when absent or empty); unreadable: ``ProviderProtocolError``."""
+    if value is None or value == "":
+        return None
+    if not currency:
+        try:
+            amount_text(value)
+        except AmountError:
+            raise ProviderProtocolError("unreadable CinetPay amount", code="bad_amount") from None
+        return None
+    return major_to_minor(value, currency)
+
+
+def whole_units(value: Any) -> int:
+    """A transfer amount (whole currency units: an integer, or a JSON double such as ``5000.0``) -> units.
+
+    The money rule first (type, length, grammar: bounded); then only a fraction of zeros is dropped (what a
+    double's formatter writes), and the rest must be a whole number: ``"5000.5"``, ``1e3``, ``"NaN"`` or a float
+    are refused (``ProviderProtocolError`` ``bad_amount``).
+    """
+    try:
+        whole, _, fraction = amount_text(value).partition(".")
+        if fraction.strip("0"):
+            raise AmountError("too_many_decimals", digits=0)
+        return parse_minor(whole, minor_digits=0)
+    except AmountError:
+        raise ProviderProtocolError("unreadable CinetPay transfer amount", code="bad_amount") from None
+
+
+def _transfer_minor(value: Any, currency: str) -> int | None:
+    if value is None or value == "":
+        return None
+    units = whole_units(value)
+    if not currency:
+        return None
+    try:
+        return units * 10 ** currency_exponent(currency)
+    except AmountError:
+        raise ProviderProtocolError(f"unknown currency {currency!r}", code="unknown_currency") from None
 
 
 def notification_token(fields: Mapping[str, str], secret_key: str) -> str:
@@ -156,9 +217,10 @@ class CinetPayConnector:
         provider_status = str(data["status"]).upper()
         currency = str(data.get("currency") or "")
         try:
-            amount = major_to_minor(data["amount"], currency) if data.get("amount") and currency else None
-        except ProviderError:
-            amount = None
+            amount = _amount(data.get("amount"), currency)
+        except ProviderProtocolError as fault:  # an answer we cannot read is unclear: pending, requeried
+            return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_status=fault.code,
+                                       message=str(fault))
         return PaymentVerification(
             status=PAYMENT_STATUSES.get(provider_status, OutcomeStatus.PENDING), reference=reference,
             amount_minor=amount, currency=currency, provider_id=str(data.get("operator_id") or ""),
@@ -167,19 +229,24 @@ class CinetPayConnector:
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         """A payment notification: ``x-token`` checked first (constant time); it carries no outcome."""
-        fields = dict(urllib.parse.parse_qsl(raw_body.decode("utf-8", "strict"), keep_blank_values=True))
+        fields = _form(raw_body)
         token = header_value(headers, "x-token")
         secret = config.credentials.get("secret_key", "")
         if not token or not secret:
             raise SignatureError("missing x-token")
-        if not hmac.compare_digest(notification_token(fields, secret), token.lower()):
+        expected = notification_token(fields, secret).encode()
+        if not hmac.compare_digest(expected, token.lower().encode("utf-8", "replace")):
             raise SignatureError("x-token does not match")
         if not fields.get("cpm_trans_id"):
             raise ProviderProtocolError("notification without cpm_trans_id")
         if str(fields.get("cpm_site_id")) != str(config.credentials.get("site_id")):
             raise SignatureError("notification for another site")
+        currency = fields.get("cpm_currency", "")
+        # A hint only (the check decides), but an amount that is there must be readable: else malformed.
+        amount = _amount(fields.get("cpm_amount"), currency)
         return PaymentEvent(event_id=f"{fields['cpm_trans_id']}:{token[:32]}", event_type="payment.notification",
-                            status=OutcomeStatus.PENDING, reference=fields["cpm_trans_id"], raw=fields)
+                            status=OutcomeStatus.PENDING, reference=fields["cpm_trans_id"], amount_minor=amount,
+                            currency=currency if amount is not None else "", raw=fields)
 
     # -- transfers -----------------------------------------------------------------------------
     @staticmethod
@@ -228,9 +295,19 @@ class CinetPayConnector:
         split_msisdn(msisdn, country)
         return WalletHolder(msisdn=msisdn, name="", active=True)
 
-    def balance(self, *, config: ProviderConfig) -> dict[str, Any]:
+    def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
+        """The Transfer API's ``/v1/transfer/check/balance`` (what payouts draw from): ``available``, in the
+        account's currency (option ``currency``, default XOF)."""
         body = self._transfer_call(config, "GET", "/v1/transfer/check/balance")
-        return dict(body.get("data") or {})
+        data = body.get("data")
+        if body.get("code") not in (0, "0") or not isinstance(data, dict):
+            raise ProviderProtocolError("no balance in CinetPay's answer", provider_code=str(body.get("code")))
+        currency = str(config.options.get("currency") or "XOF")
+        available = data.get("available", data.get("amount"))
+        amount = _transfer_minor(available, currency)
+        if amount is None:
+            raise ProviderProtocolError("no balance in CinetPay's answer")
+        return [ProviderBalance(currency=currency, amount_minor=amount, raw=dict(data))]
 
     def _ensure_contact(self, config: ProviderConfig, prefix: str, phone: str, name: str) -> None:
         first, _, last = (name or "Client NexusTop").partition(" ")
@@ -264,17 +341,17 @@ class CinetPayConnector:
                 return pending
             raise ProviderFault(str(body.get("message") or "transfer refused"), provider_code=str(code))
         rows = body.get("data") or []
-        row = rows[0][0] if rows and isinstance(rows[0], list) and rows[0] else (rows[0] if rows else {})
-        return self._transfer_result(row if isinstance(row, dict) else {}, request.reference, request.currency)
+        row = rows[0][0] if isinstance(rows, list) and rows and isinstance(rows[0], list) and rows[0] else (
+            rows[0] if isinstance(rows, list) and rows else {})
+        try:
+            return self._transfer_result(row if isinstance(row, dict) else {}, request.reference, request.currency)
+        except ProviderProtocolError:
+            return pending  # accepted, but unreadable: requery, never "failed"
 
     @staticmethod
     def _transfer_result(row: Mapping[str, Any], reference: str, currency: str = "") -> TransferResult:
         treatment = str(row.get("treatment_status") or "NEW").upper()
-        try:
-            amount = major_to_minor(row["amount"], currency) if row.get("amount") not in (None, "") and currency \
-                else None
-        except ProviderError:
-            amount = None
+        amount = _transfer_minor(row.get("amount"), currency)
         return TransferResult(status=TRANSFER_STATUSES.get(treatment, OutcomeStatus.PENDING),
                               reference=str(row.get("client_transaction_id") or reference),
                               provider_reference=str(row.get("transaction_id") or ""), amount_minor=amount,
@@ -293,16 +370,22 @@ class CinetPayConnector:
         rows = body.get("data") if body.get("code") in (0, "0") else None
         if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
             return TransferResult(OutcomeStatus.PENDING, reference, provider_status="not_found")
-        return self._transfer_result(rows[0], reference, currency)
+        try:
+            return self._transfer_result(rows[0], reference, currency)
+        except ProviderProtocolError as fault:  # unreadable: unclear, requeried
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
 
     def parse_wallet_callback(self, headers: Mapping[str, str], raw_body: bytes, *,
                               config: ProviderConfig) -> TransferEvent:
         """A transfer notification (form POST): unsigned, so only a reason to re-read the transfer."""
-        fields = dict(urllib.parse.parse_qsl(raw_body.decode("utf-8", "strict"), keep_blank_values=True))
+        fields = _form(raw_body)
         reference = fields.get("client_transaction_id", "")
         if not reference:
             raise ProviderProtocolError("transfer notification without client_transaction_id")
         treatment = str(fields.get("treatment_status") or "").upper()
+        currency = str(config.options.get("currency") or "")
+        amount = _transfer_minor(fields.get("amount"), currency)  # there, so readable (else malformed)
         return TransferEvent(event_id=f"{reference}:{treatment}", event_type="transfer.notification",
                              status=TRANSFER_STATUSES.get(treatment, OutcomeStatus.PENDING), reference=reference,
-                             provider_reference=str(fields.get("transaction_id") or ""), raw=fields)
+                             provider_reference=str(fields.get("transaction_id") or ""), amount_minor=amount,
+                             currency=currency if amount is not None else "", raw=fields)

@@ -13,6 +13,10 @@ Disbursement: ``POST /disbursement/v1_0/transfer`` (``X-Reference-Id`` = UUID5 o
 (``{"result": true}``) and ``.../basicuserinfo`` (``given_name``, ``family_name``) are the name
 check; ``GET /{product}/v1_0/account/balance`` -> ``{availableBalance, currency}``.
 
+Amounts MoMo sends are decimal strings, read by the money rule (``major_to_minor``): one that is there
+but unreadable makes a callback malformed (4xx) and a status answer unclear (PENDING). Bodies are read
+with ``wire.json_loads``.
+
 ``X-Reference-Id`` is derived from OUR reference (UUID5), so re-sending the same
 reference hits MoMo's ``409 RESOURCE_ALREADY_EXIST`` instead of a second debit, and
 the id to poll can always be recomputed from our reference. Amounts are decimal
@@ -32,13 +36,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
     InvalidAmount,
     InvalidRecipient,
     OutcomeStatus,
     ProviderAuthError,
     ProviderConfig,
-    ProviderError,
     ProviderFault,
     ProviderLowBalance,
     ProviderProtocolError,
@@ -64,6 +68,21 @@ from provider_plugins.interfaces.wire import json_loads
 
 REFERENCE_NAMESPACE = uuid.UUID("6f1c1d38-52c4-4bd4-9f3a-2b8f1f0f6a11")
 STATUSES = {"SUCCESSFUL": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED}  # PENDING & unknown: pending
+
+
+def _amount(body: Mapping[str, Any]) -> int | None:
+    """``body["amount"]`` in minor units of ``body["currency"]``; None when absent. There but unreadable by the
+    money rule (or with no currency to read it in, yet not even a decimal): ``ProviderProtocolError`` bad_amount."""
+    value, currency = body.get("amount"), str(body.get("currency") or "")
+    if value is None:
+        return None
+    if not currency:
+        try:
+            amount_text(value)
+        except AmountError:
+            raise ProviderProtocolError("unreadable MoMo amount", code="bad_amount") from None
+        return None
+    return major_to_minor(value, currency)
 
 
 def reference_id_for(reference: str) -> str:
@@ -101,7 +120,8 @@ class MtnMomoConnector:
         if answer.status != 200 or not isinstance(answer.body, dict) or "access_token" not in answer.body:
             raise ProviderProtocolError("no access token in MoMo answer", provider_code=str(answer.status))
         token = str(answer.body["access_token"])
-        expires_in = int(answer.body.get("expires_in", 3600))
+        given = answer.body.get("expires_in", 3600)
+        expires_in = given if isinstance(given, int) and not isinstance(given, bool) and 0 < given < 10**6 else 3600
         with self._tokens_lock:
             self._tokens[cache_key] = (token, time.monotonic() + max(expires_in - 60, expires_in // 2))
         return token
@@ -157,16 +177,17 @@ class MtnMomoConnector:
         if answer.status == 404 or not isinstance(answer.body, dict) or answer.status >= 400:
             return PaymentVerification(OutcomeStatus.PENDING, "", None, "", provider_reference,
                                        provider_status="not_found", message=str(answer.body))
-        return self._verification(answer.body, provider_reference)
+        try:
+            return self._verification(answer.body, provider_reference)
+        except ProviderProtocolError as fault:  # an answer we cannot read is unclear: pending, requeried
+            return PaymentVerification(OutcomeStatus.PENDING, "", None, "", provider_reference,
+                                       provider_status=fault.code, message=str(fault))
 
     @staticmethod
     def _verification(body: Mapping[str, Any], provider_reference: str) -> PaymentVerification:
         provider_status = str(body.get("status", "")).upper()
         currency = str(body.get("currency", ""))
-        try:
-            amount = major_to_minor(body["amount"], currency) if body.get("amount") and currency else None
-        except ProviderError:
-            amount = None
+        amount = _amount(body)
         return PaymentVerification(
             status=STATUSES.get(provider_status, OutcomeStatus.PENDING),
             reference=str(body.get("externalId", "")), amount_minor=amount, currency=currency,
@@ -183,12 +204,7 @@ class MtnMomoConnector:
         if not isinstance(body, dict) or not body.get("externalId"):
             raise ProviderProtocolError("callback has no externalId")
         reference = str(body["externalId"])
-        if body.get("amount") is not None:  # present, so readable by the money rule (or the callback is malformed)
-            currency = str(body.get("currency") or "")
-            try:
-                major_to_minor(body["amount"], currency) if currency else amount_text(body["amount"])
-            except AmountError:
-                raise ProviderProtocolError("callback amount is not readable", code="bad_amount") from None
+        # An amount that is there must be readable by the money rule (or the callback is malformed).
         result = self._verification(body, reference_id_for(reference))
         return PaymentEvent(event_id=f"{reference}:{result.provider_status}", event_type="requesttopay.callback",
                             status=result.status, reference=reference, provider_id=reference_id_for(reference),
@@ -196,14 +212,15 @@ class MtnMomoConnector:
                             raw=body)
 
     # -- balance -----------------------------------------------------------------------------------
-    def balance(self, *, config: ProviderConfig, product: str = "collection") -> tuple[int, str]:
-        """Our account's available balance on a product (``collection`` or ``disbursement``)."""
+    def balance(self, *, config: ProviderConfig, product: str = "collection") -> list[ProviderBalance]:
+        """Our account's available balance on a product (``collection`` or ``disbursement``), in minor units."""
         answer = self._call(config, "GET", f"/{product}/v1_0/account/balance", product=product)
         body = answer.body if isinstance(answer.body, dict) else {}
-        if answer.status != 200 or "availableBalance" not in body:
+        if answer.status != 200 or body.get("availableBalance") is None:
             raise ProviderProtocolError("no balance in MoMo's answer", provider_code=str(answer.status))
         currency = str(body.get("currency", ""))
-        return major_to_minor(body["availableBalance"], currency), currency
+        return [ProviderBalance(currency=currency, amount_minor=major_to_minor(body["availableBalance"], currency),
+                                raw={**body, "product": product})]
 
     # -- disbursement (WalletPayout) ---------------------------------------------------------------
     def wallet_holder(self, *, config: ProviderConfig, msisdn: str, country: str, currency: str) -> WalletHolder:
@@ -224,10 +241,7 @@ class MtnMomoConnector:
     def _transfer_result(body: Mapping[str, Any], reference: str, reference_id: str) -> TransferResult:
         provider_status = str(body.get("status", "")).upper()
         currency = str(body.get("currency", ""))
-        try:
-            amount = major_to_minor(body["amount"], currency) if body.get("amount") and currency else None
-        except ProviderError:
-            amount = None
+        amount = _amount(body)
         return TransferResult(status=STATUSES.get(provider_status, OutcomeStatus.PENDING),
                               reference=str(body.get("externalId") or reference), provider_reference=reference_id,
                               amount_minor=amount, currency=currency, provider_status=provider_status,
@@ -274,7 +288,11 @@ class MtnMomoConnector:
         if answer.status != 200 or not isinstance(answer.body, dict):
             return TransferResult(OutcomeStatus.PENDING, reference, provider_reference=reference_id,
                                   provider_status="not_found")
-        return self._transfer_result(answer.body, reference, reference_id)
+        try:
+            return self._transfer_result(answer.body, reference, reference_id)
+        except ProviderProtocolError as fault:  # unreadable: unclear, requeried
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_reference=reference_id,
+                                  provider_status=fault.code, message=str(fault))
 
     def parse_wallet_callback(self, headers: Mapping[str, str], raw_body: bytes, *,
                               config: ProviderConfig) -> TransferEvent:
@@ -286,6 +304,7 @@ class MtnMomoConnector:
         if not isinstance(body, dict) or not body.get("externalId"):
             raise ProviderProtocolError("callback has no externalId")
         reference = str(body["externalId"])
+        # An amount that is there must be readable by the money rule (or the callback is malformed).
         result = self._transfer_result(body, reference, reference_id_for("disbursement:" + reference))
         return TransferEvent(event_id=f"{reference}:{result.provider_status}", event_type="transfer.callback",
                              status=result.status, reference=reference, provider_reference=result.provider_reference,

@@ -22,6 +22,10 @@ that table; it calls no undocumented endpoint. Payout outcomes are requeried wit
 webhook is consumed from OnePipe here: its notifications are configured per app and unsigned by the
 documented protocol, so they could only ever be a hint).
 
+Answers are read with ``wire.json_loads`` (``gateway_http.call``); amounts OnePipe sends (kobo) by the money
+rule with no decimals (:func:`_kobo`): one that is there but unreadable makes the answer unclear (PENDING),
+never a failure (the payout may have been made).
+
 Credentials: ``api_key`` (bearer) and ``secret`` (signature and encryption key). Options: ``auth_provider``
 (the OnePipe provider that fulfils, e.g. ``Polaris``; default ``Polaris``), ``mock_mode`` (``Live`` or
 ``Inspect``; default ``Live``).
@@ -44,6 +48,7 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycCheckResult, KycMatch
+from provider_plugins.interfaces.money import AmountError, parse_minor
 from provider_plugins.interfaces.payouts import (
     AccountName,
     Bank,
@@ -71,6 +76,17 @@ CBN_BANKS: tuple[tuple[str, str], ...] = (
 KYC_SCHEMES = {"bvn": ("lookup_bvn_min", "bvn"), "nin": ("lookup_nin_min", "nin")}
 SAFE_KYC_KEYS = ("first_name", "last_name", "dob", "reference")
 ACCOUNT_WORDS = ("account", "beneficiary", "destination", "nuban")
+
+
+def _kobo(value: Any) -> int | None:
+    """A OnePipe amount (kobo: an integer, or its digits as a string) by the money rule; None when absent.
+    Anything else (a fraction of a kobo, ``1e3``, ``"NaN"``, a float): ``ProviderProtocolError`` bad_amount."""
+    if value is None:
+        return None
+    try:
+        return parse_minor(value, minor_digits=0)
+    except AmountError:
+        raise ProviderProtocolError("unreadable OnePipe amount", code="bad_amount") from None
 
 
 def new_request_ref() -> str:
@@ -195,17 +211,21 @@ class OnePipeConnector:
                 raise InvalidAmount(message, provider_code=str(data.get("provider_response_code") or ""))
             if ("invalid" in lowered or "not found" in lowered) and any(word in lowered for word in ACCOUNT_WORDS):
                 raise InvalidAccount(message, provider_code=str(data.get("provider_response_code") or ""))
-        return self._transfer_result(status, data, message, request.reference, request.amount_minor)
+        try:
+            return self._transfer_result(status, data, message, request.reference, request.amount_minor)
+        except ProviderProtocolError as fault:  # sent, answer unreadable: unclear (requeried), never "failed"
+            return TransferResult(OutcomeStatus.PENDING, request.reference, provider_status=fault.code,
+                                  message=str(fault))
 
     @classmethod
     def _transfer_result(cls, status: str, data: dict[str, Any], message: str, reference: str,
                          amount: int | None = None) -> TransferResult:
         response = cls._provider_response(data)
-        final_amount = response.get("transaction_final_amount")
+        final_amount = _kobo(response.get("transaction_final_amount"))
         return TransferResult(
             status=STATUSES.get(status.lower(), OutcomeStatus.PENDING), reference=reference,
             provider_reference=str(response.get("reference") or response.get("payment_id") or ""),
-            amount_minor=int(final_amount) if isinstance(final_amount, int) else amount, currency="NGN",
+            amount_minor=final_amount if final_amount is not None else amount, currency="NGN",
             provider_status=status, message=message, raw=response)
 
     def transfer_status(self, *, config: ProviderConfig, reference: str) -> TransferResult:
@@ -220,7 +240,10 @@ class OnePipeConnector:
             return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
         if answer.status == 404 or (status.lower() == "failed" and "not found" in message.lower()):
             return TransferResult(OutcomeStatus.PENDING, reference, provider_status="not_found", message=message)
-        return self._transfer_result(status, data, message, reference)
+        try:
+            return self._transfer_result(status, data, message, reference)
+        except ProviderProtocolError as fault:  # unreadable: unclear, requeried
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
 
     def parse_transfer_webhook(self, headers: Mapping[str, str], raw_body: bytes, *,
                                config: ProviderConfig) -> TransferEvent:

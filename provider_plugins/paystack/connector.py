@@ -74,6 +74,11 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of an answer, or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def _subunits(value: Any) -> int:
     """Paystack amounts are integers in the currency's subunit (kobo, pesewas): the money rule with no decimals."""
     try:
@@ -167,6 +172,8 @@ class PaystackConnector:
             return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
                                        provider_status="not_found", message=self._message(answer))
         data = self._data(answer)
+        if not isinstance(data, dict):
+            raise ProviderProtocolError("unexpected Paystack transaction", raw={"status": answer.status})
         return self._verification(data)
 
     @staticmethod
@@ -289,12 +296,15 @@ class PaystackConnector:
 
     # -- our balance at Paystack -------------------------------------------------
     def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
-        """``GET /balance``: one line per currency, in minor units."""
+        """``GET /balance``: one line per currency, in minor units (the money rule: integers in subunits)."""
         answer = self._call(config, "GET", "/balance")
         if answer.status >= 400:
             raise ProviderFault(self._message(answer) or "balance refused", provider_code=str(answer.status))
-        return [ProviderBalance(currency=str(row["currency"]), amount_minor=int(row["balance"]), raw=row)
-                for row in self._data(answer)]
+        rows = self._data(answer)
+        if not isinstance(rows, list) or not all(isinstance(row, dict) and row.get("currency") for row in rows):
+            raise ProviderProtocolError("unexpected Paystack balance answer")
+        return [ProviderBalance(currency=str(row["currency"]), amount_minor=_subunits(row.get("balance")), raw=row)
+                for row in rows]
 
     # -- dedicated virtual accounts ----------------------------------------------
     def _customer_code(self, request: VirtualAccountRequest, config: ProviderConfig) -> str:
@@ -311,8 +321,8 @@ class PaystackConnector:
 
     @staticmethod
     def _virtual_account(data: dict[str, Any], customer_code: str = "") -> VirtualAccount:
-        bank = data.get("bank") or {}
-        customer = data.get("customer") or {}
+        bank = _obj(data.get("bank"))
+        customer = _obj(data.get("customer"))
         return VirtualAccount(
             provider_account_id=str(data.get("id", "")),
             customer_code=str(customer.get("customer_code") or customer_code),
@@ -371,10 +381,17 @@ class PaystackConnector:
                 if isinstance(row, dict) and row.get("channel") == DEDICATED_CHANNEL and row.get("reference")]
 
     def verify_virtual_account_payment(self, *, config: ProviderConfig, reference: str) -> VirtualAccountPayment:
-        verification = self.verify(config=config, reference=reference)
+        """The transfer as ``GET /transaction/verify/:reference`` describes it. Never raises for the provider's
+        trouble: faults, unknown references and answers we cannot read (an amount the money rule refuses) are
+        PENDING (requeried, never credited on a guess)."""
+        try:
+            verification = self.verify(config=config, reference=reference)
+        except ProviderFault as fault:
+            return VirtualAccountPayment(status=OutcomeStatus.PENDING, reference=reference, amount_minor=None,
+                                         currency="", customer_code="", provider_status=fault.code)
         data = verification.raw or {}
-        authorization = data.get("authorization") or {}
-        customer = data.get("customer") or {}
+        authorization = _obj(data.get("authorization"))
+        customer = _obj(data.get("customer"))
         status = verification.status
         if status is OutcomeStatus.SUCCESS and verification.channel != DEDICATED_CHANNEL:
             status = OutcomeStatus.FAILED  # paid, but not by a transfer into a dedicated account: not ours to credit
@@ -391,19 +408,19 @@ class PaystackConnector:
                                     config: ProviderConfig) -> VirtualAccountEvent | None:
         payload = self._verify_signature(headers, raw_body, config)
         event, data = str(payload.get("event", "")), payload["data"]
-        customer_code = str((data.get("customer") or {}).get("customer_code") or "")
+        customer_code = str(_obj(data.get("customer")).get("customer_code") or "")
         if event in ("dedicatedaccount.assign.success", "dedicatedaccount.assign.failed"):
             account_data = data.get("dedicated_account") or None
-            account = self._virtual_account({**account_data, "customer": data.get("customer") or {}}) \
+            account = self._virtual_account({**account_data, "customer": _obj(data.get("customer"))}) \
                 if isinstance(account_data, dict) else None
             ident = account.provider_account_id if account else customer_code
             kind = "assigned" if event.endswith(".success") and account else "assign_failed"
             return VirtualAccountEvent(event_id=f"{event}:{ident}", kind=kind, customer_code=customer_code,
                                        account=account, raw=payload)
         if event.startswith("charge.") and str(data.get("channel") or "") == DEDICATED_CHANNEL:
-            amount = data.get("amount")
+            amount = data.get("amount")  # a hint (the verification decides), but there, so readable: else malformed
             return VirtualAccountEvent(event_id=f"{event}:{data.get('id', '')}", kind="payment",
                                        customer_code=customer_code, reference=str(data.get("reference") or ""),
-                                       amount_minor=int(amount) if isinstance(amount, int) else None,
+                                       amount_minor=_subunits(amount) if amount is not None else None,
                                        currency=str(data.get("currency") or ""), raw=payload)
         return None

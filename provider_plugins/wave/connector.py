@@ -23,19 +23,21 @@ Published protocol followed here:
 
 Authentication is ``Authorization: Bearer <api key>`` (keys look like ``wave_sn_prod_...``). Errors
 are ``{"code": "...", "message": "..."}`` with the HTTP status. Amounts are decimal strings in major
-units (XOF has no decimals). Wave has no name enquiry: the recipient ``name`` sent with a payout is
-checked by Wave (a mismatch fails the payout).
+units (XOF has no decimals), read by the money rule (``major_to_minor``): an amount that is there but
+unreadable is Wave's protocol error (a webhook carrying one is refused; a status answer carrying one is
+unclear, so PENDING). Bodies are read with ``wire.json_loads``. Wave has no name enquiry: the recipient
+``name`` sent with a payout is checked by Wave (a mismatch fails the payout).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
     InvalidAmount,
     OutcomeStatus,
@@ -48,6 +50,7 @@ from provider_plugins.interfaces.common import (
     UserFixableError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
+from provider_plugins.interfaces.money import AmountError, amount_text
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -64,6 +67,7 @@ from provider_plugins.interfaces.payouts import (
     WalletHolder,
     WalletTransferRequest,
 )
+from provider_plugins.interfaces.wire import json_loads
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 PAYOUT_STATUSES = {"succeeded": OutcomeStatus.SUCCESS, "failed": OutcomeStatus.FAILED,
@@ -74,6 +78,20 @@ RECIPIENT_ERRORS = {"recipient-not-found", "name-mismatch", "blocked-account", "
 def wave_signature(secret: str, timestamp: int | str, raw_body: bytes) -> str:
     """One ``v1`` value: hex HMAC-SHA256 of the timestamp immediately followed by the raw body."""
     return hmac.new(secret.encode(), str(timestamp).encode() + raw_body, hashlib.sha256).hexdigest()
+
+
+def _amount(value: Any, currency: str) -> int | None:
+    """Wave's decimal-string amount in minor units; None when absent. There but unreadable (the money rule:
+    ``"1e999"``, ``"NaN"``, sub-unit XOF...): ``ProviderProtocolError`` ``bad_amount``."""
+    if value is None:
+        return None
+    if not currency:  # no currency to judge the digits by: the grammar at least, and no number
+        try:
+            amount_text(value)
+        except AmountError:
+            raise ProviderProtocolError("unreadable Wave amount", code="bad_amount") from None
+        return None
+    return major_to_minor(value, currency)
 
 
 def _error(answer: HttpAnswer) -> tuple[str, str]:
@@ -131,7 +149,11 @@ class WaveConnector:
         if session is None:
             return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
                                        provider_status="not_found")
-        return self._verification(session)
+        try:
+            return self._verification(session)
+        except ProviderProtocolError as fault:  # an answer we cannot read is unclear: pending, requeried
+            return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
+                                       provider_status=fault.code, message=str(fault))
 
     @staticmethod
     def _verification(session: Mapping[str, Any]) -> PaymentVerification:
@@ -143,10 +165,7 @@ class WaveConnector:
         else:
             status = OutcomeStatus.PENDING  # open (a cancelled attempt may be retried on the same session)
         currency = str(session.get("currency") or "")
-        try:
-            amount = major_to_minor(session["amount"], currency) if session.get("amount") and currency else None
-        except ProviderError:
-            amount = None
+        amount = _amount(session.get("amount"), currency)
         error = session.get("last_payment_error") or {}
         return PaymentVerification(
             status=status, reference=str(session.get("client_reference") or ""), amount_minor=amount,
@@ -166,12 +185,14 @@ class WaveConnector:
                       headers=self._headers(config), allow_empty=True)
         return answer.status == 200
 
-    def balance(self, *, config: ProviderConfig) -> tuple[int, str]:
+    def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
+        """``GET /v1/balance`` -> ``{amount, currency}`` (BalanceEnquiry: one line, minor units)."""
         answer = call(config, "GET", "/v1/balance", headers=self._headers(config))
-        if answer.status != 200 or not isinstance(answer.body, dict):
+        if answer.status != 200 or not isinstance(answer.body, dict) or answer.body.get("amount") is None:
             raise ProviderProtocolError("no balance in Wave's answer", provider_code=str(answer.status))
         currency = str(answer.body.get("currency", ""))
-        return major_to_minor(answer.body.get("amount", "0"), currency), currency
+        return [ProviderBalance(currency=currency, amount_minor=major_to_minor(answer.body["amount"], currency),
+                                raw=dict(answer.body))]
 
     # -- webhooks ------------------------------------------------------------------------------
     def _authenticate(self, headers: Mapping[str, str], raw_body: bytes, config: ProviderConfig) -> None:
@@ -186,25 +207,26 @@ class WaveConnector:
                 timestamp = value
             elif name == "v1":
                 signatures.append(value)
-        if not timestamp.isdigit() or not signatures:
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signatures:
             raise SignatureError("unreadable Wave-Signature")
         tolerance = int(config.options.get("signature_tolerance_seconds", SIGNATURE_TOLERANCE_SECONDS))
         if abs(time.time() - int(timestamp)) > tolerance:
             raise SignatureError("Wave-Signature timestamp outside the tolerance (replay?)")
         expected = wave_signature(secret, timestamp, raw_body)
-        if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        if not any(hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "replace"))
+                   for candidate in signatures):
             raise SignatureError("Wave-Signature does not match")
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes, *, config: ProviderConfig) -> PaymentEvent:
         self._authenticate(headers, raw_body, config)
         try:
-            event = json.loads(raw_body)
+            event = json_loads(raw_body)  # numbers as Decimal, nesting bounded, no NaN/Infinity
         except ValueError:
-            raise ProviderProtocolError("webhook body is not JSON")
+            raise ProviderProtocolError("webhook body is not JSON") from None
         if not isinstance(event, dict) or not event.get("id") or not isinstance(event.get("data"), dict):
             raise ProviderProtocolError("not a Wave event")
         event_type, data = str(event.get("type", "")), event["data"]
-        result = self._verification(data)
+        result = self._verification(data)  # an amount that is there must be readable: else malformed (4xx)
         status = {"checkout.session.completed": result.status,
                   "checkout.session.payment_failed": OutcomeStatus.FAILED}.get(event_type, OutcomeStatus.PENDING)
         return PaymentEvent(event_id=str(event["id"]), event_type=event_type, status=status,
@@ -222,10 +244,7 @@ class WaveConnector:
     def _result(payout: Mapping[str, Any], reference: str) -> TransferResult:
         status_word = str(payout.get("status", ""))
         currency = str(payout.get("currency", ""))
-        try:
-            amount = major_to_minor(payout["receive_amount"], currency) if payout.get("receive_amount") else None
-        except ProviderError:
-            amount = None
+        amount = _amount(payout.get("receive_amount"), currency)
         error = payout.get("payout_error") or {}
         return TransferResult(status=PAYOUT_STATUSES.get(status_word, OutcomeStatus.PENDING),
                               reference=str(payout.get("client_reference") or reference),
@@ -249,7 +268,10 @@ class WaveConnector:
                 return pending  # Wave may have paid: requery by client_reference
             raise
         if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("id"):
-            return self._result(answer.body, request.reference)
+            try:
+                return self._result(answer.body, request.reference)
+            except ProviderProtocolError:
+                return pending  # Wave took it, but its answer is unreadable: requery, never "failed"
         code, message = _error(answer)
         if code == "insufficient-funds":
             raise ProviderLowBalance(message or code, provider_code=code)
@@ -274,7 +296,10 @@ class WaveConnector:
             return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
         if payout is None:
             return TransferResult(OutcomeStatus.PENDING, reference, provider_status="not_found")
-        return self._result(payout, reference)
+        try:
+            return self._result(payout, reference)
+        except ProviderProtocolError as fault:  # unreadable: unclear, requeried
+            return TransferResult(OutcomeStatus.PENDING, reference, provider_status=fault.code, message=str(fault))
 
     def parse_wallet_callback(self, headers: Mapping[str, str], raw_body: bytes, *,
                               config: ProviderConfig) -> TransferEvent:

@@ -1,12 +1,14 @@
 """Agent cash-in and cash-out, on the double-entry ledger.
 
 **Cash-in** (the customer hands cash to the agent): the agent's wallet (its float) credits the customer's.
-``cash_in_start`` counts the amount against the agent's velocity limits and the customer's KYC tier (single,
-daily and balance limits), then *holds* it on the agent's wallet (the ledger's conditional UPDATE: no overdraft
-under any concurrency). At or above ``AGENT_CASH['CONFIRM_ABOVE']`` the customer confirms first (a code sent to
-their phone, cash.confirmation: a transaction PIN plugs in there later); below it, or once confirmed, the hold
-settles into the customer's wallet and the agent chain's commissions are paid (operator revenue -> agent
-wallets, ``AGENT_CASH['CASH_IN_COMMISSION_BPS']`` of the amount at most, split by the tenant's commission tiers).
+``cash_in_start`` counts the amount against the agent's velocity limits and the customer's KYC tier (single
+and daily limits; the tier's maximum balance is enforced by the ledger itself on the credit: ``Split(...,
+ceiling=balance_ceiling(wallet))``, 422 ``balance_limit_exceeded``), then *holds* it on the agent's wallet
+(the ledger's conditional UPDATE: no overdraft under any concurrency). At or above
+``AGENT_CASH['CONFIRM_ABOVE']`` the customer confirms first (a code sent to their phone, cash.confirmation: a
+transaction PIN plugs in there later); below it, or once confirmed, the hold settles into the customer's wallet
+and the agent chain's commissions are paid (operator revenue -> agent wallets,
+``AGENT_CASH['CASH_IN_COMMISSION_BPS']`` of the amount at most, split by the tenant's commission tiers).
 
 **Cash-out** (the agent hands cash to the customer): the customer first generates a withdrawal code for an exact
 amount (``withdrawal_code_create``: short-lived, single use, stored as a keyed hash bound to the amount; the
@@ -33,6 +35,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import normalize_phone
@@ -40,13 +43,15 @@ from tenant_apps.agents.models import Agent, CommissionPosting
 from tenant_apps.agents.services import agent_record_sale, agent_release_sale
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
-from tenant_apps.kyc.selectors import kyc_current_tier
-from tenant_apps.kyc.services import KycLimitExceeded, kyc_release_spend, kyc_reserve
+from tenant_apps.kyc.selectors import kyc_balance_room
+from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
     Line,
     Split,
+    balance_ceiling,
     place_hold,
     post_entry,
     release_hold,
@@ -143,18 +148,21 @@ def _record_commissions(reference: str, shares: list[tuple[Agent, int, int]], cu
          for agent, level, amount in shares], ignore_conflicts=True)
 
 
-def _check_balance_ceiling(customer, amount_minor: int, currency: str) -> None:
-    """The customer's KYC tier caps their balance (CBN tiers): refuse a credit that would pass it."""
-    tier = kyc_current_tier(user=customer)
-    ceiling = getattr(tier, "max_balance_minor", None)
-    if ceiling is None:
-        return
-    wallet = wallet_for(user=customer, currency=currency)
-    if wallet.balance + amount_minor > ceiling:
-        raise KycLimitExceeded("This would take the customer's balance above the limit of their verification "
-                               "level.", code="kyc_balance_limit_exceeded",
-                               fields={"amount": [f"Balance limit: {to_decimal_string(ceiling, currency)} "
-                                                  f"{currency}."]})
+class CustomerBalanceLimit(BalanceLimitExceeded):
+    """422 ``balance_limit_exceeded`` for the agent: about the customer's level, never the customer's balance."""
+
+    message = _("The customer's wallet cannot receive this amount: it would pass the maximum balance of the "
+                "customer's verification level.")
+
+
+def _refuse_over_balance_limit(customer, amount_minor: int, currency: str) -> None:
+    """Before anything is held or a code is sent: refuse a cash-in that cannot fit under the customer's cap.
+
+    Only a courtesy (no OTP for a cash-in that could never complete): the ledger enforces the cap itself, under
+    the wallet's row lock, when the money is credited (``_complete_cash_in``), whatever happened in between."""
+    room = kyc_balance_room(user=customer, currency=currency)
+    if room.cap is not None and room.holdings + amount_minor > room.cap:
+        raise CustomerBalanceLimit(fields={"amount": [CustomerBalanceLimit.message]})
 
 
 def _notify(user, template: str, context: dict) -> None:
@@ -186,9 +194,9 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     if customer.pk == agent.pk:
         raise ApiError("You cannot serve yourself.", code="self_cash")
     reference = _new_reference("ci")
+    _refuse_over_balance_limit(customer, amount_minor, currency)
     agent_record_sale(agent=agent, amount_minor=amount_minor, reference=f"cash:{reference}")
     kyc_reserve(user=customer, amount_minor=amount_minor, currency=currency, reference=f"cashin:{reference}")
-    _check_balance_ceiling(customer, amount_minor, currency)
     now = timezone.now()
     needs_confirmation = amount_minor >= confirmation_threshold(currency)
     expires_at = now + timedelta(seconds=_conf()["OTP_TTL_SECONDS"]) if needs_confirmation else None
@@ -215,10 +223,17 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
 
 
 def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTransaction:
-    """Settle the agent's hold into the customer's wallet and pay the chain's commissions, once (row locked)."""
+    """Settle the agent's hold into the customer's wallet and pay the chain's commissions, once (row locked).
+
+    New money for the customer: capped by the ledger at the KYC tier's maximum balance (balance + holds, checked in
+    the same locked UPDATE that credits, so concurrent credits cannot both fit): past it, 422 and nothing moves
+    (the caller's transaction rolls back; a cash-in awaiting confirmation stays so, the agent may cancel it)."""
     customer_wallet = wallet_for(user=row.customer, currency=row.currency)
-    settle_hold(hold=row.hold, splits=[Split(customer_wallet, row.amount_minor)],
-                metadata={"cash": row.reference, "kind": row.kind})
+    try:
+        settle_hold(hold=row.hold, metadata={"cash": row.reference, "kind": row.kind}, splits=[
+            Split(customer_wallet, row.amount_minor, ceiling=balance_ceiling(customer_wallet))])
+    except BalanceLimitExceeded:
+        raise CustomerBalanceLimit(fields={"amount": [CustomerBalanceLimit.message]}) from None
     budget = row.amount_minor * int(_conf()["CASH_IN_COMMISSION_BPS"]) // 10_000
     shares = _commission_shares(agent_user=row.agent, amount_minor=row.amount_minor, budget_minor=budget)
     total = sum(amount for _agent, _level, amount in shares)

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from provider_plugins.interfaces.money import to_minor
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
@@ -34,16 +34,10 @@ from .serializers import (
 IDEMPOTENCY_KEY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True)
 
 
-def _amount(raw: str) -> int:
-    """The one parser for amounts from outside (provider_plugins.interfaces.money.to_minor), then > 0."""
-    currency = tenant_currency().code
-    try:
-        amount = to_minor(raw, currency)
-    except (ValueError, ArithmeticError) as exc:
-        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
-    if amount <= 0:
-        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": ["Must be positive."]})
-    return amount
+def _amount(text: str) -> int:
+    """The amount (an ``AmountField``'s text) in minor units of the site's currency: the one money rule
+    (``shared_apps.core.amounts.parse_amount``), more than zero; else 400 ``invalid_amount``, translated."""
+    return parse_amount(text, currency=tenant_currency().code)
 
 
 class Pages(PageNumberPagination):

@@ -76,10 +76,12 @@ class Line:
 
 @dataclass(frozen=True)
 class Split:
-    """Where part of a settled hold goes."""
+    """Where part of a settled hold goes. ``ceiling``: as on :class:`Line`, when the part is new money for a
+    customer's wallet (an agent's float settled into a customer's wallet: cash-in)."""
 
     account: Account
     amount: int
+    ceiling: int | None = None
 
 
 def _check_amount(value: object, *, allow_zero: bool = False, positive: bool = False) -> int:
@@ -360,10 +362,10 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
             if amount is not None and amount != total:
                 raise InvalidAmount("The splits do not add up to the amount.")
             amount = total
-            targets = [(split.account, split.amount) for split in splits]
+            targets = [(split.account, split.amount, split.ceiling) for split in splits]
         else:
             amount = locked.amount if amount is None else _check_amount(amount, allow_zero=True, positive=True)
-            targets = [(cast(Account, to_account), amount)]
+            targets = [(cast(Account, to_account), amount, None)]
         if locked.status == HoldStatus.SETTLED:
             if (requested is not None or splits) and amount != locked.settled_amount:
                 raise HoldClosed(_closed_message(locked))
@@ -372,11 +374,11 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
             raise HoldClosed(_closed_message(locked))
         if amount > locked.amount:
             raise InvalidAmount(fields={"amount": ["Cannot settle more than the hold."]})
-        if any(account.currency != locked.currency for account, _ in targets):
+        if any(account.currency != locked.currency for account, _, _ in targets):
             raise CurrencyMismatch()
         holds = _holds_account(holds, locked.currency)
         lines = [Line(holds, -locked.amount)]
-        lines += [Line(account, part) for account, part in targets if part]
+        lines += [Line(account, part, ceiling=ceiling) for account, part, ceiling in targets if part]
         if locked.amount - amount:
             lines.append(Line(locked.wallet, locked.amount - amount))
         entry = post_entry(entry_type=EntryType.HOLD_SETTLE, reference=locked.reference, lines=lines,

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from provider_plugins.interfaces.money import to_minor
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, IsTenantUser, PhoneVerified
 from tenant_apps.cash import selectors as cash_selectors
@@ -25,6 +24,7 @@ from tenant_apps.ledger.currency import tenant_currency
 
 from .access import allowed, page_requires
 from .forms import StyledForm, apply_api_error
+from .shop_forms import amount_minor
 from .views import page
 
 
@@ -59,14 +59,9 @@ class WithdrawalCodeForm(StyledForm):
 
 
 def _amount(form: forms.Form) -> int | None:
-    try:
-        amount = to_minor((form.cleaned_data.get("amount") or "").strip().replace(",", ""), tenant_currency().code)
-    except (ValueError, ArithmeticError):
-        amount = 0
-    if amount <= 0:
-        form.add_error("amount", _("Enter an amount."))
-        return None
-    return amount
+    """The platform's one money rule, as on every page (``shop_forms.amount_minor``: no separators, translated
+    field errors); None after adding the error to the form."""
+    return amount_minor(form, required=True)
 
 
 def _run(request, form, *, path: str, body: dict, execute) -> StoredResponse | None:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
+from shared_apps.core.request_guard import FORMS, accepts_body
 from shared_apps.core.templatetags.ui import money as format_money
 from tenant_apps.accounts.permissions import IsTenantUser, PhoneVerified
 from tenant_apps.ledger.currency import tenant_currency
@@ -85,7 +86,10 @@ def funding(request, public_id):
     return page(request, "portal/money/funding.html", context)
 
 
-@csrf_exempt  # the gateway sends the browser back here, some (CinetPay) with a form POST; nothing is changed
+# The gateway sends the browser back here, some (CinetPay) with a form POST (its fields are not read: the intent is
+# verified with the gateway itself): HTML forms only, bounded by the request guard like every body.
+@accepts_body(FORMS)
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def funding_return(request, public_id):
     """Where every gateway sends the customer's browser after paying (the checkout's return URL).

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.core.request_guard import JSON, accepts_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
@@ -417,7 +418,14 @@ class WalletNameCheckView(APIView):
         return Response({"phone": "+" + holder.msisdn.lstrip("+"), "name": holder.name, "rail": gateway.key})
 
 
-def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",)):
+FORM = frozenset({"application/x-www-form-urlencoded"})
+
+
+def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",), accepts: frozenset[str] = JSON):
+    """A provider's notification endpoint. ``accepts``: the media types the provider sends (the request guard
+    refuses any other with 415 before the view runs; size bounded like every body): JSON, or CinetPay's forms."""
+
+    @accepts_body(accepts)
     @csrf_exempt
     def view(request):
         if request.method not in methods:
@@ -445,6 +453,7 @@ momo_webhook_view = _webhook(webhooks.momo_callback, "mtn_momo", methods=("PUT",
 momo_disbursement_webhook_view = _webhook(webhooks.momo_disbursement_callback, "mtn_momo_disbursement",
                                           methods=("PUT", "POST"))
 wave_webhook_view = _webhook(webhooks.wave_webhook, "wave")
-cinetpay_webhook_view = _webhook(webhooks.cinetpay_webhook, "cinetpay")
-cinetpay_transfer_webhook_view = _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer")
+# CinetPay notifies with HTML-form POSTs (payments: the ``cpm_*`` fields and ``x-token``; transfers: the transfer).
+cinetpay_webhook_view = _webhook(webhooks.cinetpay_webhook, "cinetpay", accepts=FORM)
+cinetpay_transfer_webhook_view = _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer", accepts=FORM)
 airtel_webhook_view = _webhook(webhooks.airtel_callback, "airtel_money")

@@ -13,9 +13,13 @@ dedicated account); from then on every transfer into it is notified by the gatew
 4. **Verify** with the gateway (``GET /transaction/verify/:reference``): only a success by transfer
    into exactly this customer's account counts, for the amount the *verification* gives.
 5. **Once, in one transaction**: the payment's intent row (``dva_<gateway reference>``, unique) is
-   inserted or locked, the KYC tier is checked (single, daily and balance limits: a payment above them
-   is kept for review, never credited), the wallet is credited (ledger reference unique), and the event
-   recorded. Racing duplicates wait on the intent row and find it final.
+   inserted or locked, the KYC tier's single and daily limits are checked (a payment above them is kept
+   for review, nothing posted), the wallet is credited (ledger reference unique) **capped by the ledger**
+   at the tier's maximum balance, as every gateway funding (``funding_apply_verification``): a transfer
+   the wallet has no room for is posted to suspense and waits in review (``balance_limit_exceeded``),
+   credited once as soon as it fits (``funding_release_held``: the customer's look at the funding, or
+   :func:`virtual_account_sync`); the event is recorded. Racing duplicates wait on the intent row and
+   find it final.
 """
 
 from __future__ import annotations
@@ -45,12 +49,10 @@ from provider_plugins.interfaces.virtual_accounts import (
 from shared_apps.core.errors import ApiError, NotFound
 from shared_apps.providers.callbacks import CallbackSource, bound
 from tenant_apps.accounts.country import current_country
-from tenant_apps.kyc.selectors import kyc_current_tier
 from tenant_apps.kyc.services import KycLimitExceeded, kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency
-from tenant_apps.ledger.services import wallet_for
 
-from .funding import GatewayError, funding_apply_verification
+from .funding import GatewayError, funding_apply_verification, funding_is_held, funding_release_held
 from .gateways import Gateway, GatewayUnavailable, gateway_by_provider_id, gateway_for
 from .models import (
     FUNDING_FINAL,
@@ -65,7 +67,7 @@ from .webhooks import UNKNOWN_PAYMENT, WebhookResult, record_event
 logger = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "dva_"
-KYC_REVIEW_REASONS = ("kyc_limit_exceeded", "kyc_max_balance_exceeded")
+KYC_REVIEW_REASON = "kyc_limit_exceeded"  # over the tier's single or daily limit: kept for a person, nothing posted
 
 
 class VirtualAccountsUnavailable(ApiError):
@@ -161,13 +163,26 @@ def virtual_account_requery(*, account: VirtualAccount) -> None:
         raise GatewayError("The bank could not be reached; try again in a moment.") from None
 
 
+def virtual_account_release_held(*, account: VirtualAccount) -> list[FundingIntent]:
+    """Transfers into this account held over the balance limit (in suspense) that fit now: credited, once."""
+    released = []
+    for intent in FundingIntent.objects.filter(virtual_account=account).order_by("created_at", "id"):
+        if funding_is_held(intent):
+            intent = funding_release_held(intent_id=intent.pk)
+            if not funding_is_held(intent):
+                released.append(intent)
+    return released
+
+
 def virtual_account_sync(*, account: VirtualAccount) -> list[FundingIntent]:
     """Credit transfers whose notification never came: list the customer's successful transfers at the gateway,
-    verify each, apply it once (the same path as a webhook, without an event). Never raises for gateway trouble."""
+    verify each, apply it once (the same path as a webhook, without an event); and transfers held over the
+    balance limit that fit now. Never raises for gateway trouble."""
     from shared_apps.providers.models import Provider
 
+    released = virtual_account_release_held(account=account)
     if not account.provider_customer_id or not Provider.objects.filter(pk=account.provider_id).exists():
-        return []
+        return released
     gateway = gateway_by_provider_id(provider_id=account.provider_id, capability=Capability.PAYMENTS)
     if not hasattr(gateway.connector, "virtual_account_payment_references"):
         return []
@@ -176,10 +191,10 @@ def virtual_account_sync(*, account: VirtualAccount) -> list[FundingIntent]:
             config=gateway.config, customer_id=account.provider_customer_id)
     except ProviderError as exc:
         logger.warning("dedicated account sync failed", extra={"provider": account.gateway, "code": exc.code})
-        return []
+        return released
     known = set(FundingIntent.objects.filter(virtual_account=account, status__in=FUNDING_FINAL)
                 .values_list("provider_reference", flat=True))
-    applied = []
+    applied = released
     for reference in references:
         if reference in known:
             continue
@@ -295,16 +310,17 @@ def virtual_account_apply_payment(*, account: VirtualAccount, payment: VirtualAc
             logger.error("dedicated account payment reference clash", extra={"reference": reference})
             return None
         if intent.status not in FUNDING_FINAL:
-            review = _kyc_review_reason(intent)
-            if review:
-                intent.status, intent.failure_reason = FundingStatus.REVIEW, review
+            if not _within_kyc_limits(intent):
+                intent.status, intent.failure_reason = FundingStatus.REVIEW, KYC_REVIEW_REASON
                 intent.verified_amount_minor, intent.verified_currency = payment.amount_minor, currency
                 intent.provider_transaction_id = payment.provider_id[:100]
                 intent.completed_at = timezone.now()
                 intent.save()
                 logger.warning("dedicated account payment above the KYC tier: kept for review",
-                               extra={"provider": key, "intent": intent.reference, "reason": review})
+                               extra={"provider": key, "intent": intent.reference, "reason": KYC_REVIEW_REASON})
             else:
+                # Capped in the ledger (fund_wallet(capped=True)): past the tier's maximum balance the money goes
+                # to suspense and the intent waits in review until it fits (funding_release_held), never lost.
                 intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
                     status=OutcomeStatus.SUCCESS, reference=payment.reference, amount_minor=payment.amount_minor,
                     currency=currency, provider_id=payment.provider_id, paid_at=payment.paid_at,
@@ -315,24 +331,17 @@ def virtual_account_apply_payment(*, account: VirtualAccount, payment: VirtualAc
     return intent
 
 
-def _kyc_review_reason(intent: FundingIntent) -> str:
-    """Why this credit must wait for a person (the tier's single/daily limit, or its maximum balance), or ""."""
-    user = intent.user
+def _within_kyc_limits(intent: FundingIntent) -> bool:
+    """Count the transfer against the tier's single and daily limits (False: over them, a person decides).
+
+    The tier's maximum balance is not checked here: the ledger enforces it on the credit itself, under the
+    wallet's row lock (``fund_wallet(capped=True)`` in ``funding_apply_verification``)."""
     try:
-        kyc_reserve(user=user, amount_minor=intent.amount_minor, currency=intent.currency,
+        kyc_reserve(user=intent.user, amount_minor=intent.amount_minor, currency=intent.currency,
                     reference=f"funding:{intent.reference}")
     except KycLimitExceeded:
-        return "kyc_limit_exceeded"
-    tier = kyc_current_tier(user=user)
-    ceiling = getattr(tier, "max_balance_minor", None)
-    if ceiling is not None:
-        wallet = wallet_for(user=user, currency=intent.currency)
-        if wallet.balance + intent.amount_minor > ceiling:
-            from tenant_apps.kyc.services import kyc_release_spend
-
-            kyc_release_spend(user=user, reference=f"funding:{intent.reference}")
-            return "kyc_max_balance_exceeded"
-    return ""
+        return False
+    return True
 
 
 def virtual_account_for_api(*, user, public_id=None) -> VirtualAccount:

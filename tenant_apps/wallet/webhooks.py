@@ -256,10 +256,7 @@ def wave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
 
 def cinetpay_webhook(*, headers, raw_body: bytes) -> WebhookResult:
     """CinetPay's payment notification (form + ``x-token``): it only names the transaction; we check it."""
-    try:
-        event, source, gateway = _parse_payment("cinetpay", headers, raw_body)
-    except UnicodeDecodeError:
-        raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
+    event, source, gateway = _parse_payment("cinetpay", headers, raw_body)
     return handle_payment_event(key="cinetpay", event=event, source=source, gateway=gateway)
 
 
@@ -278,9 +275,13 @@ def airtel_callback(*, headers, raw_body: bytes) -> WebhookResult:
         lambda gateway: gateway.connector.parse_callback(headers, raw_body, config=gateway.config))
     is_funding = bool(event.reference) and bound(FundingIntent.objects.all(), source=source,
                                                  reference=event.reference) is not None
-    if not is_funding and event.reference and Transfer.objects.filter(
-            gateway="airtel_money", type=TransferType.WALLET, reference=event.reference).exists():
-        return _wallet_callback("airtel_money", headers, raw_body)
+    if not is_funding and event.reference:
+        if Transfer.objects.filter(gateway="airtel_money", type=TransferType.WALLET,
+                                   reference=event.reference).exists():
+            return _wallet_callback("airtel_money", headers, raw_body)  # bound again, to Airtel's payout rows
+        if Transfer.objects.filter(reference=event.reference).exists():  # a payout another rail was sent
+            refuse("airtel_money", "sent_to_another_provider", kind="wallet.transfer")
+            return WebhookResult(200, {"status": "ignored"})
     return handle_payment_event(key="airtel_money", event=event, source=source, gateway=gateway)
 
 

@@ -145,7 +145,7 @@ def test_limits_each_refuse_and_write_nothing(settings):
     with schema_context("ng"):
         fund_wallet(wallet=wallet_for(user=customer), amount=1_900_000, reference=f"t:{customer.pk}")
     ceiling = post(agent, "/api/cash/in", {"customer": customer.phone, "amount": "1500"})
-    assert (ceiling.status_code, error_code(ceiling)) == (403, "kyc_balance_limit_exceeded")
+    assert (ceiling.status_code, error_code(ceiling)) == (422, "balance_limit_exceeded")
     # Velocity: this agent may serve one transaction per hour.
     with schema_context("ng"):
         row.max_transactions_per_hour = 1
@@ -193,3 +193,50 @@ def test_every_country_lists_the_agent_rail_in_and_out(host_client):
     answer = host_client("ng.localhost").get("/api/countries/SN")
     assert answer.status_code == 200
     assert {"key": "agent", "kind": "agent", "funding": True, "payout": True} in answer.json()["rails"]
+
+
+def test_a_tier0_customers_cash_in_over_the_cap_is_refused_and_the_ledger_holds_it_at_confirmation(
+        sms, settings, django_capture_on_commit_callbacks):
+    """Issue 14 (item 4) on the agent rail: the KYC tier's maximum balance (NG tier 0: 20,000 NGN, balance + money
+    on hold) refuses a cash-in with 422 ``balance_limit_exceeded`` and nothing moves, also when the customer's
+    wallet filled up while the cash-in waited for the customer's code: the ledger checks the cap in the same
+    locked UPDATE that credits (``Split(..., ceiling=...)``), so no window between a check and the credit."""
+    from tenant_apps.kyc.models import KycSpend
+    from tenant_apps.ledger.models import Hold
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+    agent, _ = new_agent(float_minor=1_000_000)
+    customer = new_user()
+    with schema_context("ng"):
+        fund_wallet(wallet=wallet_for(user=customer), amount=1_900_000, reference=f"t:{customer.pk}")
+    over = post(agent, "/api/cash/in", {"customer": customer.phone, "amount": "1000.01"})
+    assert (over.status_code, error_code(over)) == (422, "balance_limit_exceeded")
+    assert "customer" in over.json()["error"]["message"] and "19000" not in over.content.decode()
+    assert balance(customer) == 1_900_000 and balance(agent) == 1_000_000
+    with schema_context("ng"):
+        assert not CashTransaction.objects.filter(agent=agent).exists()
+        assert not KycSpend.objects.filter(user=customer).exists()
+        assert not Hold.objects.filter(wallet=wallet_for(user=agent)).exists()
+    assert post(agent, "/api/cash/in", {"customer": customer.phone, "amount": "1000.00"}).status_code == 201
+    assert balance(customer) == 2_000_000  # exactly the cap
+
+    # Fits when it starts; the wallet fills up while the customer's code is awaited: the credit is refused.
+    settings.AGENT_CASH = {**settings.AGENT_CASH, "CONFIRM_ABOVE": {"*": "0"}}
+    waiting = new_user()
+    with schema_context("ng"):
+        fund_wallet(wallet=wallet_for(user=waiting), amount=1_500_000, reference=f"t:{waiting.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post(agent, "/api/cash/in", {"customer": waiting.phone, "amount": "4000"}).json()
+    assert body["status"] == "awaiting_confirmation"
+    with schema_context("ng"):
+        fund_wallet(wallet=wallet_for(user=waiting), amount=200_000, reference=f"t2:{waiting.pk}")
+    code = last_code(sms, waiting)
+    refused = post(agent, f"/api/cash/in/{body['id']}/confirm", {"code": code})
+    assert (refused.status_code, error_code(refused)) == (422, "balance_limit_exceeded")
+    assert balance(waiting) == 1_700_000 and balance(agent) == 1_000_000 - 100_000 - 400_000  # still on hold
+    with schema_context("ng"):
+        assert CashTransaction.objects.get(public_id=body["id"]).status == "awaiting_confirmation"
+    cancelled = post(agent, f"/api/cash/in/{body['id']}/cancel")
+    assert cancelled.json()["status"] == "cancelled" and balance(agent) == 1_000_000 - 100_000
+    assert balance(waiting) == 1_700_000
+    assert_books_balance("ng")

@@ -10,6 +10,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
 from provider_plugins.africastalking import PLUGIN, AfricasTalkingSimulator, AfricasTalkingSmsConnector
+from provider_plugins.africastalking.connector import balance_minor
 from provider_plugins.africastalking.simulator import DEFAULT_API_KEY, DEFAULT_USERNAME
 from provider_plugins.interfaces.common import (
     InvalidRecipient,
@@ -69,6 +70,20 @@ def test_send_and_every_outcome(sim):
     [balance] = connector.balance(config=config_for(sim))
     assert balance.currency == "NGN" and balance.amount_minor == sim.balance_minor
     assert PLUGIN.key == "africastalking" and PLUGIN.capabilities == ("sms",)
+
+
+def test_the_balance_string_is_read_by_the_money_rule_with_africas_talkings_four_decimals():
+    """What Africa's Talking really sends ("KES 1234.5678": fractions of a cent) is read, to the minor unit we can
+    spend; anything the money rule refuses is the provider's protocol error, never a guess."""
+    assert balance_minor("KES 1234.5678") == ("KES", 123456)
+    assert balance_minor("NGN 9998.0000") == ("NGN", 999800)
+    assert balance_minor("NGN 0.0099") == ("NGN", 0)
+    assert balance_minor("UGX 1500.2500") == ("UGX", 1500)
+    assert balance_minor("USD 7") == ("USD", 700)
+    for text in ("KES 1e5", "KES NaN", "KES Infinity", "NGN 1,000.00", "NGN 1_000", "NGN -5.0000", "NGN 1.23456",
+                 "NGN  10", "10.00", "NGN", "XYZ 10.00", "ngn 10", "KES ١٠٠", "KES " + "9" * 40):
+        with pytest.raises(ProviderProtocolError):
+            balance_minor(text)
 
 
 def test_official_sdk_reads_the_simulator(sim):

@@ -45,6 +45,7 @@ class World:
     agent: Any  # quickvend Agent row
     product: Any  # an NG open-amount airtime product (registry row on a dead URL)
     secrets: dict[str, str]
+    cash_agent: Person | None = None  # ng, an agent (phone verified) serving cash-in / cash-out, empty float
 
 
 def person(schema: str, role: str = "customer") -> Person:
@@ -71,7 +72,9 @@ def build_world() -> World:
     from tests.orders.helpers import VTPASS_API_KEYS
 
     for country, key, options in (("NG", "paystack", {}), ("NG", "flutterwave", {}), ("GH", "mtn_momo", {}),
-                                  ("SN", "orange_money", {"country": "sn", "currency": "XOF"})):
+                                  ("SN", "orange_money", {"country": "sn", "currency": "XOF"}),
+                                  ("SN", "wave", {}), ("SN", "cinetpay", {}),
+                                  ("NG", "airtel_money", {"country": "NG", "currency": "NGN"})):
         provider_register(**gateway_provider_spec(country=country, key=key, base_url=DEAD_URL, options=options))
     tag = uuid.uuid4().hex[:6]
     vtpass = provider_register(name=f"VTPass input {tag}", country="NG", plugin_key="vtpass", base_url=DEAD_URL,
@@ -95,7 +98,12 @@ def build_world() -> World:
                  reseller_admin=reseller_admin, agent=agent, product=product,
                  secrets={"paystack": GATEWAY_CREDENTIALS["paystack"]["secret_key"],
                           "flutterwave": GATEWAY_CREDENTIALS["flutterwave"]["secret_hash"],
-                          "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"]})
+                          "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"],
+                          "wave": GATEWAY_CREDENTIALS["wave"]["webhook_secret"],
+                          "cinetpay": GATEWAY_CREDENTIALS["cinetpay"]["secret_key"],
+                          "cinetpay_site": GATEWAY_CREDENTIALS["cinetpay"]["site_id"],
+                          "airtel": GATEWAY_CREDENTIALS["airtel_money"]["callback_key"]},
+                 cash_agent=person("ng", "agent"))
 
 
 _CLIENT: list[Client] = []
@@ -143,6 +151,31 @@ def with_amount(template: Any, amount_json: str) -> bytes:
 
 def paystack_headers(secret: str, body: bytes) -> dict[str, str]:
     return {"X-Paystack-Signature": hmac.new(secret.encode(), body, hashlib.sha512).hexdigest()}
+
+
+def wave_headers(secret: str, body: bytes) -> dict[str, str]:
+    from provider_plugins.wave.connector import wave_signature
+
+    stamp = int(time.time())
+    return {"Wave-Signature": f"t={stamp},v1={wave_signature(secret, stamp, body)}"}
+
+
+def cinetpay_headers(secret: str, body: bytes) -> dict[str, str]:
+    """``x-token`` over the form's fields, as CinetPay signs a payment notification."""
+    from urllib.parse import parse_qsl
+
+    from provider_plugins.cinetpay.connector import notification_token
+
+    return {"x-token": notification_token(dict(parse_qsl(body.decode(), keep_blank_values=True)), secret)}
+
+
+def airtel_signed(key: str, body: bytes) -> bytes:
+    """The body with Airtel's ``hash`` (HMAC of the ``transaction`` object) appended, the rest byte for byte (a
+    hostile number literal stays as written), as an authenticated callback."""
+    from provider_plugins.airtel_money.connector import callback_hash
+
+    digest = callback_hash(json.loads(body)["transaction"], key)
+    return body.rstrip()[:-1] + f', "hash": "{digest}"}}'.encode()
 
 
 def aggregator_headers(secret: str, body: bytes) -> dict[str, str]:

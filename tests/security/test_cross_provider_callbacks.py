@@ -56,6 +56,21 @@ MONEY_TABLES = ("ledger_account", "ledger_journalentry", "ledger_posting", "ledg
                 "orders_orderattempt", "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent",
                 "wallet_transfer", "kyc_kycspend")
 
+# The mobile-money rails (issue 16) and the dedicated accounts join the attack (``_rail_victims``, ``_rail_hostile``):
+# pending Wave and CinetPay intents and wallet payouts in SN; Airtel Money intents and payouts and a MoMo
+# disbursement in NG; a Paystack dedicated-account transfer held over the KYC cap (in suspense); dedicated accounts
+# of another provider, attacked with Paystack's dedicated-account events (a transfer in, a number assigned). The
+# rails' callbacks are authentic: Wave-Signature, CinetPay's x-token form, Airtel's hash; MoMo's and CinetPay's
+# transfer notifications are unsigned by the providers. Every endpoint of a victim's provider attacks it from the
+# other tenant; the SN schema is fingerprinted too.
+RAIL_ENDPOINTS = {"/webhook/wave": "wave", "/webhook/cinetpay": "cinetpay", "/webhook/cinetpay/transfer": "cinetpay",
+                  "/webhook/airtel_money": "airtel_money", "/webhook/mtn_momo/disbursement": "mtn_momo"}
+ENDPOINTS.update(RAIL_ENDPOINTS)
+HOSTS["sn"] = "sn.localhost"
+CURRENCY["sn"] = "XOF"
+MONEY_TABLES += ("wallet_virtualaccount",)
+VIRTUAL_ACCOUNT_KINDS = ("virtual_account", "virtual_account_request")  # money received / awaiting its number
+
 
 @dataclass(frozen=True)
 class Victim:
@@ -73,6 +88,7 @@ def sims(django_db_setup, django_db_blocker):
     order_sims, stack, _env = build_stack(django_db_blocker, worker=False)
     gateways = {"paystack": PaystackSimulator(transfer_delay=0.05), "flutterwave": FlutterwaveSimulator(),
                 "mtn_momo": MtnMomoSimulator(auto_approve=False), "orange_money": OrangeMoneySimulator()}
+    gateways.update(_rail_simulators())
     for sim in gateways.values():
         sim.start()
     try:
@@ -119,7 +135,7 @@ def _settled_order(schema: str, product, phone: str) -> Victim:
 def _provider_row(schema: str, plugin: str):
     from shared_apps.providers.models import Provider
 
-    country = {"ng": "NG", "gh": "GH"}[schema]
+    country = schema.upper()  # ng, gh, sn
     return Provider.objects.filter(plugin_key=plugin, country=country).exclude(status="disabled") \
         .order_by("status", "routing_priority", "name").first()
 
@@ -157,6 +173,152 @@ def _pending_payout(schema: str, plugin: str) -> Victim:
     return Victim(schema, plugin, "payout", reference)
 
 
+def _rail_simulators() -> dict:
+    from provider_plugins.airtel_money import AirtelMoneySimulator
+    from provider_plugins.cinetpay import CinetPaySimulator
+    from provider_plugins.wave import WaveSimulator
+
+    return {"wave": WaveSimulator(), "cinetpay": CinetPaySimulator(), "airtel_money": AirtelMoneySimulator()}
+
+
+def _register_rails_in_sn(gateways) -> None:
+    """SN gets every gateway too (its Wave and CinetPay victims meet every endpoint there)."""
+    from shared_apps.providers.services import provider_register
+    from tenant_apps.wallet.demo import gateway_provider_spec
+
+    for key, sim in gateways.items():
+        provider_register(**gateway_provider_spec(country="SN", key=key, base_url=sim.url))
+
+
+def _wallet_payout(schema: str, plugin: str) -> Victim:
+    """A pending payout to the customer's own mobile-money wallet, sent through ``plugin`` (money on hold)."""
+    from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
+    from tenant_apps.wallet.models import Transfer, TransferType
+    from tests.wallet.conftest import new_customer
+
+    user = new_customer(schema)
+    reference = f"po_{uuid.uuid4().hex[:24]}"
+    amount = 200_000 if CURRENCY[schema] != "XOF" else 2_000
+    with schema_context(schema):
+        wallet = wallet_for(user=user)
+        fund_wallet(wallet=wallet, amount=3 * amount, reference=f"seed-{reference}")
+        row = Transfer.objects.create(type=TransferType.WALLET, sender=user, account_number=user.phone.lstrip("+"),
+                                      account_name="", amount_minor=amount, currency=CURRENCY[schema],
+                                      reference=reference, gateway=plugin,
+                                      provider_id=_provider_row(schema, plugin).pk)
+        row.hold = place_hold(wallet=wallet, amount=amount, reference=f"payout:{reference}")
+        row.save(update_fields=["hold"])
+    return Victim(schema, plugin, "payout", reference)
+
+
+def _virtual_account(schema: str, plugin: str, *, assigned: bool = True) -> Victim:
+    """A dedicated account opened with ``plugin`` (another provider than Paystack: the object a Paystack
+    dedicated-account event must never reach); ``assigned=False``: still waiting for its number."""
+    from tenant_apps.wallet.models import VirtualAccount
+    from tests.wallet.conftest import new_customer
+
+    user = new_customer(schema)
+    code = f"CUS_{uuid.uuid4().hex[:14]}"
+    with schema_context(schema):
+        VirtualAccount.objects.create(user=user, gateway=plugin, provider_id=_provider_row(schema, plugin).pk,
+                                      customer_code=code, currency=CURRENCY[schema],
+                                      account_number=str(uuid.uuid4().int)[:10] if assigned else "",
+                                      status="active" if assigned else "requested")
+    return Victim(schema, plugin, "virtual_account" if assigned else "virtual_account_request", code)
+
+
+def _held_bank_transfer(schema: str) -> Victim:
+    """A transfer into a customer's Paystack dedicated account that did not fit under the KYC cap: in suspense,
+    the intent in review (``balance_limit_exceeded``), waiting to be credited when it fits."""
+    from provider_plugins.interfaces.common import OutcomeStatus
+    from provider_plugins.interfaces.payments import PaymentVerification
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenant_apps.wallet.funding import funding_apply_verification, funding_is_held
+    from tenant_apps.wallet.models import FundingIntent, VirtualAccount
+    from tests.wallet.conftest import new_customer
+
+    user = new_customer(schema)  # tier 0: at most 20,000 NGN
+    paystack_reference = f"T{uuid.uuid4().hex[:15]}"
+    provider = _provider_row(schema, "paystack")
+    with schema_context(schema):
+        fund_wallet(wallet=wallet_for(user=user), amount=1_990_000, reference=f"seed-{paystack_reference}")
+        account = VirtualAccount.objects.create(user=user, gateway="paystack", provider_id=provider.pk,
+                                                customer_code=f"CUS_{uuid.uuid4().hex[:14]}", currency="NGN",
+                                                account_number=str(uuid.uuid4().int)[:10], status="active")
+        intent = FundingIntent.objects.create(user=user, gateway="paystack", provider_id=provider.pk,
+                                              reference=f"dva_{paystack_reference}", amount_minor=50_000,
+                                              currency="NGN", provider_reference=paystack_reference,
+                                              virtual_account=account)
+        intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
+            OutcomeStatus.SUCCESS, paystack_reference, 50_000, "NGN", channel="dedicated_nuban"))
+        assert funding_is_held(intent)
+    return Victim(schema, "paystack", "intent", intent.reference)
+
+
+def _rail_victims() -> list[Victim]:
+    return [_pending_intent("sn", "wave"), _pending_intent("sn", "cinetpay"), _pending_intent("ng", "airtel_money"),
+            _wallet_payout("sn", "wave"), _wallet_payout("sn", "cinetpay"), _wallet_payout("ng", "airtel_money"),
+            _wallet_payout("ng", "mtn_momo"), _held_bank_transfer("ng"),
+            _virtual_account("ng", "flutterwave"), _virtual_account("ng", "flutterwave", assigned=False)]
+
+
+def _rail_hostile(endpoint: str, victim: Victim, gateways) -> tuple[str, dict, bytes] | None:
+    """The new rails' callbacks naming ``victim``, each authentic for its endpoint (signed with that rail's own
+    secret where it signs), with the most harmful outcome; Paystack's dedicated-account events for the dedicated
+    accounts. None: the endpoint's usual body (``hostile``)."""
+    from urllib.parse import urlencode
+
+    from provider_plugins.airtel_money.connector import callback_hash as airtel_hash
+    from provider_plugins.cinetpay.connector import notification_token as cinetpay_token
+
+    ref, currency = victim.reference, CURRENCY[victim.schema]
+    plugin = ENDPOINTS[endpoint]
+    payout = victim.kind == "payout"
+    if plugin == "paystack" and victim.kind in VIRTUAL_ACCOUNT_KINDS:
+        customer = {"customer_code": ref, "email": "attacker@example.test"}
+        if victim.kind == "virtual_account_request":  # Paystack "assigns" a number to another provider's account
+            payload = {"event": "dedicatedaccount.assign.success", "data": {"customer": customer, "dedicated_account": {
+                "id": 999, "account_number": "9999999999", "account_name": "ATTACKER", "currency": currency,
+                "active": True, "assigned": True, "bank": {"name": "Wema Bank", "slug": "wema-bank"}}}}
+        else:  # a transfer "into" another provider's account
+            payload = {"event": "charge.success", "data": {
+                "id": 4_100_000_001, "reference": f"T{uuid.uuid4().hex[:15]}", "status": "success", "amount": 500_000,
+                "currency": currency, "channel": "dedicated_nuban", "customer": customer,
+                "authorization": {"channel": "dedicated_nuban", "receiver_bank_account_number": "0000000000"}}}
+        headers, body = gateways["paystack"].build_webhook(payload)
+        return "POST", headers, body
+    if endpoint == "/webhook/wave":
+        headers, body = gateways["wave"].build_webhook({"id": f"EV_{uuid.uuid4().hex[:12]}",
+                                                        "type": "checkout.session.completed", "data": {
+            "id": f"cos-{uuid.uuid4().hex[:12]}", "client_reference": ref, "amount": "1000", "currency": currency,
+            "checkout_status": "complete", "payment_status": "succeeded"}})
+        return "POST", headers, body
+    if endpoint == "/webhook/cinetpay":
+        sim = gateways["cinetpay"]
+        fields = {"cpm_site_id": sim.site_id, "cpm_trans_id": ref, "cpm_trans_date": "2026-12-06 10:00:00",
+                  "cpm_amount": "1000", "cpm_currency": currency, "signature": uuid.uuid4().hex,
+                  "payment_method": "OMCI", "cel_phone_num": "0707000001", "cpm_phone_prefixe": "225",
+                  "cpm_language": "fr", "cpm_version": "V4", "cpm_payment_config": "SINGLE",
+                  "cpm_page_action": "PAYMENT", "cpm_custom": "", "cpm_designation": "Wallet funding",
+                  "cpm_error_message": "SUCCES"}
+        return "POST", {"Content-Type": "application/x-www-form-urlencoded",
+                        "x-token": cinetpay_token(fields, sim.secret_key)}, urlencode(fields).encode()
+    if endpoint == "/webhook/cinetpay/transfer":  # unsigned by CinetPay: a "reversal" (refund) or a "success"
+        fields = {"transaction_id": "TR000000000001", "client_transaction_id": ref, "amount": "1000",
+                  "operator_transaction_id": "OP1", "treatment_status": "REJ" if payout else "VAL"}
+        return "POST", {"Content-Type": "application/x-www-form-urlencoded"}, urlencode(fields).encode()
+    if endpoint == "/webhook/airtel_money":
+        transaction = {"id": ref, "message": "Paid" if not payout else "Failed",
+                       "status_code": "TF" if payout else "TS", "airtel_money_id": "MP260000000001"}
+        payload = {"transaction": transaction, "hash": airtel_hash(transaction, gateways["airtel_money"].callback_key)}
+        return "POST", {}, json.dumps(payload).encode()
+    if endpoint == "/webhook/mtn_momo/disbursement":  # unsigned PUT: a failed payout would release the hold
+        body = json.dumps({"externalId": ref, "status": "FAILED" if payout else "SUCCESSFUL", "amount": "1000",
+                           "currency": currency, "reason": "PAYEE_NOT_FOUND"}).encode()
+        return "PUT", {}, body
+    return None
+
+
 # --- hostile callbacks, each authentic for its endpoint -------------------------------------------
 
 def _real_charge(sim, connector_cls, plugin: str, reference: str, currency: str) -> tuple[dict, bytes]:
@@ -178,6 +340,9 @@ def hostile(endpoint: str, victim: Victim, gateways) -> tuple[str, dict, bytes]:
     from provider_plugins.flutterwave.connector import FlutterwaveConnector
     from provider_plugins.paystack.connector import PaystackConnector
 
+    rail = _rail_hostile(endpoint, victim, gateways)
+    if rail is not None:
+        return rail
     ref, currency = victim.reference, CURRENCY[victim.schema]
     plugin = ENDPOINTS[endpoint]
     if plugin == "vtpass":
@@ -223,9 +388,10 @@ _clients: dict[str, Client] = {}
 
 def _send(host: str, endpoint: str, method: str, headers: dict, body: bytes):
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "application/json")
     # One client per host: a new Client loads the middleware again (WhiteNoise indexes the static files).
     client = _clients.setdefault(host, Client(HTTP_HOST=host))
-    return getattr(client, method.lower())(endpoint, body, content_type="application/json", **extra)
+    return getattr(client, method.lower())(endpoint, body, content_type=content_type, **extra)
 
 
 def _fingerprints() -> dict[str, dict]:
@@ -255,6 +421,8 @@ def test_every_webhook_refuses_every_other_providers_objects_and_other_tenants(d
         _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
         _pending_payout("ng", "paystack"), _pending_payout("ng", "flutterwave"),
     ]
+    _register_rails_in_sn(gateways)
+    victims += _rail_victims()
     assert {v.plugin for v in victims} == set(ENDPOINTS.values())
     webhook_routes = {f"/{route}" for route, _ in _webhook_routes()}
     assert webhook_routes == set(ENDPOINTS), "a new webhook endpoint: teach this attack its provider's body"
@@ -271,14 +439,15 @@ def test_every_webhook_refuses_every_other_providers_objects_and_other_tenants(d
                 answers.setdefault(f"{endpoint} x {victim.plugin} {victim.kind}", []).append(response.status_code)
         # The same provider, configured in the OTHER tenant, aimed at this tenant's objects.
         for victim in victims:
-            endpoint = next(path for path, plugin in ENDPOINTS.items() if plugin == victim.plugin)
             other = "gh" if victim.schema == "ng" else "ng"
-            method, headers, body = hostile(endpoint, victim, gateways)
-            response = _send(HOSTS[other], endpoint, method, headers, body)
-            answers.setdefault(f"{endpoint} on the other tenant x own {victim.kind}", []).append(response.status_code)
+            for endpoint in [path for path, plugin in ENDPOINTS.items() if plugin == victim.plugin]:
+                method, headers, body = hostile(endpoint, victim, gateways)
+                response = _send(HOSTS[other], endpoint, method, headers, body)
+                answers.setdefault(f"{endpoint} on the other tenant x own {victim.kind}", []).append(
+                    response.status_code)
 
     after = _fingerprints()
-    assert {schema: fingerprint_diff(before[schema], after[schema]) for schema in HOSTS} == {"ng": {}, "gh": {}}
+    assert {schema: fingerprint_diff(before[schema], after[schema]) for schema in HOSTS} == {s: {} for s in HOSTS}
     # Refused or acknowledged without effect; never a 5xx.
     assert {code for codes in answers.values() for code in codes} <= {200, 401, 404}, answers
     refusals = [record for record in caplog.records if record.getMessage() == "provider callback refused"]

@@ -100,8 +100,13 @@ def test_verified_amount_counts_not_the_webhooks_and_bad_signatures_are_refused(
 
 
 @pytest.mark.django_db
-def test_payments_above_the_kyc_tier_wait_for_review_and_are_never_credited(ng_gateways, host_client):
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
+def test_payments_above_the_kyc_tier_wait_for_review_and_over_the_cap_are_credited_once_they_fit(ng_gateways,
+                                                                                                  host_client):
+    """Over the tier's single limit: kept for review, nothing posted. Over its maximum balance: the ledger's cap
+    (the same as every gateway funding): the money waits in suspense, the intent in review, and it is credited
+    once, when the wallet has room (the customer's "check now", or a look at the funding)."""
+    from tenant_apps.ledger.models import AccountKind, JournalEntry
+    from tenant_apps.ledger.services import fund_wallet, system_account, transfer, wallet_for
 
     paystack = ng_gateways["paystack"]
     user = new_customer()  # phone verified only: NG tier 0 (single 5,000, daily 20,000, balance 20,000 NGN)
@@ -113,19 +118,42 @@ def test_payments_above_the_kyc_tier_wait_for_review_and_are_never_credited(ng_g
         intent = FundingIntent.objects.get(provider_reference=big["reference"])
         assert (intent.failure_reason, intent.credit_entry_id) == ("kyc_limit_exceeded", None)
         fund_wallet(wallet=wallet_for(user=user), amount=1_800_000, reference=f"test:{user.pk}")
+
+    def suspense_total() -> int:
+        with schema_context("ng"):
+            return sum(system_account(kind=AccountKind.SUSPENSE, currency="NGN").postings
+                       .values_list("amount", flat=True))
+
+    suspense_before = suspense_total()
     # Within the single and daily limits, but the balance would pass the tier's maximum (20,000 NGN).
     small = paystack.bank_transfer(account_number=number, amount=300_000)
-    answer = deliver(host_client("ng.localhost"), "/webhook/paystack", webhook_for(paystack, small["reference"]))
+    webhook = webhook_for(paystack, small["reference"])
+    answer = deliver(host_client("ng.localhost"), "/webhook/paystack", webhook)
     assert answer.json()["status"] == "review"
+    assert balance_of(user) == 1_800_000 and suspense_total() == suspense_before + 300_000  # capped, not lost
     with schema_context("ng"):
-        assert FundingIntent.objects.get(provider_reference=small["reference"]).failure_reason == \
-            "kyc_max_balance_exceeded"
+        held = FundingIntent.objects.get(provider_reference=small["reference"])
+        assert (held.failure_reason, held.credit_entry_id) == ("balance_limit_exceeded", None)
         from tenant_apps.wallet.selectors import gateway_discrepancies
 
         kinds = [d.kind for d in gateway_discrepancies() if big["reference"] in d.subject
                  or small["reference"] in d.subject]
     assert kinds == ["funding_needs_review", "funding_needs_review"]
-    assert balance_of(user) == 1_800_000
+    assert deliver(host_client("ng.localhost"), "/webhook/paystack", webhook).json()["status"] == "duplicate"
+    # Still no room: asking changes nothing.
+    assert client_for(user).post("/api/wallet/virtual-account/requery").json()["credited"] == []
+    with schema_context("ng"):  # the customer spends 2,000 NGN: the 3,000 now fits
+        transfer(source=wallet_for(user=user), destination=wallet_for(user=new_customer()), amount=200_000,
+                 reference=f"test-spend:{user.pk}")
+    answer = client_for(user).post("/api/wallet/virtual-account/requery")
+    assert [row["status"] for row in answer.json()["credited"]] == ["succeeded"]
+    assert balance_of(user) == 1_900_000 and suspense_total() == suspense_before
+    assert client_for(user).post("/api/wallet/virtual-account/requery").json()["credited"] == []
+    assert client_for(user).get(f"/api/wallet/fund/{held.public_id}").json()["status"] == "succeeded"
+    with schema_context("ng"):
+        assert JournalEntry.objects.filter(entry_type="funding",
+                                           reference=f"paystack:dva_{small['reference']}").count() == 1
+    assert balance_of(user) == 1_900_000
     assert_books_balance("ng")
 
 
