@@ -187,6 +187,16 @@ class AfricasTalkingUssdSimulator(LocalServer):
         return session.screen() if session else {"sessionId": session_id, "status": "failed", "message": "",
                                                  "final": True}
 
+    def resend(self, session_id: str) -> str:
+        """The gateway sending a session's last request again, late (after the session ended): the answer,
+        recorded in ``lateAnswers``."""
+        session = self._session(session_id)
+        if session is None:
+            return ""
+        late, error = self._ask(session, self._form(session))
+        session.late_answers.append(late or error)
+        return late or error
+
     def expire_idle(self, now: float | None = None) -> int:
         """Sessions whose customer stopped answering (or that ran past their length) time out."""
         now = time.monotonic() if now is None else now

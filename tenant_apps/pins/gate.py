@@ -21,7 +21,7 @@ So a new money endpoint is covered by being idempotent, which the registry test 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,13 +40,21 @@ WEB = "web"  # the portal and the API: the tenant's threshold
 USSD = "ussd"  # every money move
 PERSONAL_WALLETS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET})
 
-_presented: ContextVar[str | None] = ContextVar("transaction_pin_presented", default=None)
+_presented: ContextVar[Callable[[], str | None] | None] = ContextVar("transaction_pin_presented", default=None)
 
 
 @contextmanager
 def presenting(pin: str | None) -> Iterator[None]:
-    """Present ``pin`` for the money steps run in this block (the middleware does it per request)."""
-    token = _presented.set(pin or None)
+    """Present ``pin`` for the money steps run in this block (the USSD channel's confirmation step)."""
+    with presenting_from(lambda: pin or None):
+        yield
+
+
+@contextmanager
+def presenting_from(read: Callable[[], str | None]) -> Iterator[None]:
+    """Present what ``read()`` finds, read only if a money step asks (the middleware: nothing is parsed for
+    requests that move no money)."""
+    token = _presented.set(read)
     try:
         yield
     finally:
@@ -54,7 +62,8 @@ def presenting(pin: str | None) -> Iterator[None]:
 
 
 def presented_pin() -> str | None:
-    return _presented.get()
+    read = _presented.get()
+    return read() if read is not None else None
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ def authorise(*, user: Any, channel: str = WEB) -> Authorisation:
 
     from .services import pin_verify, web_api_threshold_minor
 
-    pin = _presented.get()
+    pin = presented_pin()
     proven = False
     if pin:
         pin_verify(user=user, pin=pin)

@@ -1,9 +1,9 @@
-"""Stash the transaction PIN a request presents, for the money step it may reach (``pins.gate``).
+"""Make the transaction PIN a request presents available to the money step it may reach (``pins.gate``).
 
-Only the ``X-Transaction-PIN`` header, or the ``transaction_pin`` field of an URL-encoded form (the
-portal's money forms); nothing is checked here (the user is not known yet for token-authenticated API
-calls): ``idempotency.services.run_idempotently`` checks it before the money moves. The value lives in a
-context variable for this request only and is never logged.
+Only the ``X-Transaction-PIN`` header, or (pages, not the API) the ``transaction_pin`` field of a form post;
+read lazily, when ``idempotency.services.run_idempotently`` asks (by then the view has parsed its form, so
+nothing is parsed here and requests that move no money never look). Nothing is checked here either: the user
+of a token-authenticated API call is not known yet. The value lives for this request only; never logged.
 """
 
 from __future__ import annotations
@@ -12,10 +12,18 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .gate import FORM_FIELD, HEADER, presenting
+from shared_apps.core.request_guard import FORMS, is_api_path
+
+from .gate import FORM_FIELD, HEADER, presenting_from
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
-FORM = "application/x-www-form-urlencoded"
+
+
+def _candidate(request: HttpRequest) -> str | None:
+    pin = request.headers.get(HEADER)
+    if pin is None and not is_api_path(request.path) and (request.content_type or "").lower() in FORMS:
+        pin = request.POST.get(FORM_FIELD)
+    return (pin or "").strip()[:32] or None
 
 
 class TransactionPinMiddleware:
@@ -23,12 +31,7 @@ class TransactionPinMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        pin = None
-        if request.method in WRITES:
-            pin = request.headers.get(HEADER)
-            if pin is None and (request.content_type or "").lower() == FORM:
-                pin = request.POST.get(FORM_FIELD)
-        if not pin:
+        if request.method not in WRITES:
             return self.get_response(request)
-        with presenting(pin.strip()[:32]):
+        with presenting_from(lambda: _candidate(request)):
             return self.get_response(request)

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import extend_schema
@@ -77,7 +77,7 @@ def _authenticated(request: HttpRequest, token: str):
         return None, _refused(request, "address_not_allowed")
     if len(request.body) > _conf()["MAX_BODY_BYTES"]:  # bounded already (REQUEST_MAX_BODY_BYTES): cheap here
         logger.info("ussd callback body too large", extra={"bytes": len(request.body)})
-        return None, _plain("END " + _generic("Invalid request."), 413)
+        return None, _plain("END " + _generic(gettext_noop("Invalid request.")), 413)
     return row, None
 
 
@@ -95,9 +95,9 @@ def africastalking_callback(request: HttpRequest, token: str) -> HttpResponse:
                                       max_inputs=conf["MAX_INPUTS"])
     except UssdRequestInvalid as exc:
         logger.info("ussd request refused", extra={"field": exc.field, "reason": exc.reason})
-        return _plain("END " + _generic("Invalid request."), 400)
+        return _plain("END " + _generic(gettext_noop("Invalid request.")), 400)
     if not row.enabled or ussd.service_code != row.service_code:
-        reply = UssdReply(_generic("This service is not available."), final=True)
+        reply = UssdReply(_generic(gettext_noop("This service is not available.")), final=True)
         return _render(protocol, reply)
     cached = sessions.answer_of(ussd.session_id, ussd.text)
     if cached is not None:
@@ -105,7 +105,7 @@ def africastalking_callback(request: HttpRequest, token: str) -> HttpResponse:
     if not sessions.claim(ussd.session_id, ussd.text):  # a twin of a request still running
         found = sessions.wait_for_answer(ussd.session_id, ussd.text)
         reply = UssdReply(*found) if found else UssdReply(
-            _generic("Your request is being processed. You will receive an SMS."), final=True)
+            _generic(gettext_noop("Your request is being processed. You will receive an SMS.")), final=True)
         return _render(protocol, reply)
     try:
         reply = menu.respond(ussd)
@@ -113,7 +113,8 @@ def africastalking_callback(request: HttpRequest, token: str) -> HttpResponse:
     except Exception:  # never a 500 to the gateway: the customer sees a plain END
         logger.exception("ussd request failed")
         sessions.drop(ussd.session_id)
-        reply = UssdReply(_generic("Sorry, something went wrong. Nothing was charged. Dial again."), final=True)
+        reply = UssdReply(_generic(gettext_noop("Sorry, something went wrong. Nothing was charged. Dial again.")),
+                          final=True)
     finally:
         sessions.release(ussd.session_id, ussd.text)
     return _render(protocol, reply)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from provider_plugins.africastalking_ussd.simulator import AfricasTalkingUssdSimulator, UssdPhone
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (committed-data tests need the test DB)
 from tests.orders.conftest import stack  # noqa: F401  (the purchase stack, module-scoped)
 
 CODES = {"ng": "*384*123#", "sn": "*384*221#"}
