@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -110,9 +111,24 @@ def pin_status(*, user: Any) -> dict[str, Any]:
     }
 
 
+POLICY_CACHE_KEY = "pins:policy"  # the Django cache: prefixed with the tenant's schema
+POLICY_CACHE_SECONDS = 300
+
+
 def web_api_threshold_minor() -> int | None:
-    """From this debit (minor units) up, web and API money moves need the PIN; None: never."""
-    return PinPolicy.objects.filter(singleton=True).values_list("web_api_threshold_minor", flat=True).first()
+    """From this debit (minor units) up, web and API money moves need the PIN; None: never.
+
+    Asked by every money request (the gate), so it is cached in Redis per tenant (an update clears it at
+    once for every process). Never cached from inside a transaction: a value it has not committed (or that
+    it rolls back) must not outlive it."""
+    if not connection.in_atomic_block:
+        cached = cache.get(POLICY_CACHE_KEY)
+        if isinstance(cached, dict):
+            return cached.get("threshold")
+    threshold = PinPolicy.objects.filter(singleton=True).values_list("web_api_threshold_minor", flat=True).first()
+    if not connection.in_atomic_block:
+        cache.set(POLICY_CACHE_KEY, {"threshold": threshold}, timeout=POLICY_CACHE_SECONDS)
+    return threshold
 
 
 # --- writes ------------------------------------------------------------------------------------
@@ -231,4 +247,6 @@ def pin_policy_update(*, actor: Any, web_api_threshold_minor: int | None, reques
         row.save(update_fields=["web_api_threshold_minor", "updated_at"])
         audit_record(action=AuditAction.PIN_POLICY_CHANGED, request=request, actor=actor, subject_type="pin_policy",
                      details={"from": previous, "to": web_api_threshold_minor})
+        cache.delete(POLICY_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
     return row

@@ -190,6 +190,7 @@ DEMO_SEEDERS = [
     "tenant_apps.agents.demo.seed_demo_resellers",
     "tenant_apps.cash.demo.seed_demo_cash",
     "tenant_apps.portal.demo.portal_demo_lines",
+    "tenant_apps.ussd.demo.seed_demo_ussd",
 ]
 
 # Host -> tenant lookups cached per process (tenants.middleware); suspensions made in another
