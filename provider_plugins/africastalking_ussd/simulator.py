@@ -262,8 +262,8 @@ class AfricasTalkingUssdSimulator(LocalServer):
         session.screens.append({"text": form["text"], "answer": body, "error": error})
         if mode == "drop_answer" and not error:
             self.mode = "ok"
-            session.last_response = body
-            self._finish(session, "failed", "Failed", error="Answer lost on the network")
+            session.last_response, session.error = body, "Answer lost on the network"
+            self._finish(session, "failed", "Failed", error=session.error)
             session.late_answers.append(self._ask(session, form)[0])  # the gateway resends it, late
             return session.screen()
         if error:

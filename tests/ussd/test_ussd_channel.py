@@ -173,7 +173,7 @@ def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, 
     assert wallet_balance(user) == FUNDS
 
 
-def test_the_gateway_times_out_idle_sessions_and_tells_us(live_db, gateway):
+def test_the_gateways_timeouts_and_lost_answers_reach_us_as_the_real_ones_would(live_db, gateway):
     from tenant_apps.ussd import sessions
 
     user = customer(phone=ng_phone(), pin=None)
@@ -181,7 +181,7 @@ def test_the_gateway_times_out_idle_sessions_and_tells_us(live_db, gateway):
     phone.dial(CODES["ng"])
     with schema_context("ng"):
         assert sessions.load(phone.session_id) is not None
-    gateway.set_timeouts(customer=0.2)
+    gateway.set_timeouts(customer=0.2)  # the customer stops answering
     try:
         [notice] = wait_for(phone.notifications, timeout=5, what="timeout notice")
     finally:
@@ -190,3 +190,12 @@ def test_the_gateway_times_out_idle_sessions_and_tells_us(live_db, gateway):
     assert phone.details()["status"] == "timeout"
     with schema_context("ng"):
         assert sessions.load(phone.session_id) is None  # the notice made us forget it
+    gateway.set_mode("drop_answer")  # our answer to the first screen is lost on the way back
+    try:
+        screen = phone.dial(CODES["ng"])
+    finally:
+        gateway.set_mode("ok")
+    details = phone.details()
+    assert screen["status"] == "failed" and details["error"] == "Answer lost on the network"
+    assert details["lateAnswers"] == [details["screens"][0]["answer"]]  # resent late: the same menu again
+    assert [n["form"]["status"] for n in phone.notifications()] == ["Failed"]
