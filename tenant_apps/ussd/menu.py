@@ -13,6 +13,7 @@ A gateway repeating or resending that request gets the stored outcome: nothing i
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from tenant_apps.accounts.country import current_adapter
 from tenant_apps.idempotency.errors import IdempotencyInFlight, IdempotencyKeyReused
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
-from tenant_apps.notifications.messages import message_language
+from tenant_apps.notifications.messages import current_brand, message_language
 from tenant_apps.pins import gate
 from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
 from tenant_apps.pins.services import pin_problems, pin_set, pin_status
@@ -114,22 +115,13 @@ def registered_user(phone: str):
 # --- the screens --------------------------------------------------------------------------------
 
 def _main(state: SessionState, user) -> Screen:
-    from shared_apps.core.branding import brand_for
-    from tenants.models import Tenant
-
-    brand = brand_for(Tenant.objects.filter(schema_name=_schema()).first()).name
+    brand = current_brand().name
     options = [_("Balance"), _("Buy airtime"), _("Buy data"), _("Pay a bill"), _("Send money"),
                _("Last transactions")]
     state.data["pin_set"] = pin_status(user=user)["is_set"]
     if not state.data["pin_set"]:
         options.append(_("Create my PIN"))
     return _con(state, "main", _menu(brand, options, back=False))
-
-
-def _schema() -> str:
-    from django.db import connection
-
-    return connection.schema_name
 
 
 def _needs_pin(state: SessionState, user) -> Screen | None:
@@ -273,6 +265,8 @@ def on_data_network(state: SessionState, value: str, user, request: UssdRequest)
 
 
 def on_data_bundle(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
     chosen = _pick(state, value)
     if isinstance(chosen, Screen):
         return chosen
@@ -313,6 +307,8 @@ def on_data_number(state: SessionState, value: str, user, request: UssdRequest) 
 
 # bills (electricity: the meter is checked with the biller before any money moves)
 def on_bill_product(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
     chosen = _pick(state, value)
     if isinstance(chosen, Screen):
         return chosen
@@ -378,12 +374,13 @@ def on_pin_new(state: SessionState, value: str, user, request: UssdRequest) -> S
     problems = pin_problems(value, user=user)
     if problems:
         return _end(problems[0])
-    state.data["pin_digest"] = body_hash({"pin": value, "session": state.session_id})  # never the PIN itself
+    state.data["pin_digest"] = sessions.keyed_digest(f"pin|{state.session_id}|{value}")  # never the PIN itself
     return _con(state, "pin_again", _("Enter the same PIN again"))
 
 
 def on_pin_again(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    if body_hash({"pin": value, "session": state.session_id}) != state.data.get("pin_digest"):
+    if not hmac.compare_digest(sessions.keyed_digest(f"pin|{state.session_id}|{value}"),
+                               state.data.get("pin_digest", "")):
         return _end(_("The two PINs differ. Nothing was changed."))
     try:
         pin_set(user=user, pin=value)
@@ -409,13 +406,15 @@ def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) ->
         lines.append(_("You pay %(price)s") % {"price": _money(quote.price_minor, quote.currency)})
     lines.append(_("Enter your PIN to confirm"))
     lines.append(f"{CANCEL}. " + _("Cancel"))
-    state.data["action"] = action
-    return _con(state, "confirm", "\n".join(lines))
+    state.data["action"], state.data["screen"] = action, "\n".join(lines)
+    return _con(state, "confirm", state.data["screen"])
 
 
 def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
     if value == CANCEL:
         return _end(_("Cancelled. Nothing was charged."))
+    if not value:  # nothing typed: the same question again (nothing is counted)
+        return _con(state, "confirm", state.data["screen"])
     action = state.data["action"]
     fingerprint = Fingerprint(method="POST", path=IDEMPOTENCY_PATH, body_hash=body_hash(action))
 
@@ -532,8 +531,6 @@ def _list_screen(state: SessionState, step: str, title: str, labels: dict[int, s
 def _pick(state: SessionState, value: str) -> int | Screen | None:
     """The id chosen on a list screen; None after "More" (the caller shows the next page); a Screen to end."""
     ids, page = state.data.get("list", []), state.data.get("page", 0)
-    if value == BACK:
-        return _end(_("Dial again to start over."))
     if value == MORE and (page + 1) * PAGE_SIZE < len(ids):
         state.data["page"] = page + 1
         return None
@@ -585,11 +582,8 @@ def respond(request: UssdRequest) -> UssdReply:
     """The next screen for ``request`` (the caller has authenticated the gateway and bounded the fields)."""
     user = registered_user(request.phone_number)
     if user is None:
-        with translation.override(message_language()):
-            from shared_apps.core.branding import brand_for
-            from tenants.models import Tenant
-
-            brand = brand_for(Tenant.objects.filter(schema_name=_schema()).first())
+        brand = current_brand()
+        with translation.override(message_language(brand=brand)):
             return UssdReply(_("This number has no %(brand)s account. Sign up on the web, then verify your "
                                "phone.") % {"brand": brand.name}, final=True)
     state = sessions.load(request.session_id)

@@ -24,16 +24,17 @@ def _conf() -> dict[str, Any]:
     return settings.USSD
 
 
-def _digest(value: str) -> str:
-    """Keyed: a text may end with a PIN, which a plain hash of 4-6 digits would give away to Redis readers."""
+def keyed_digest(value: str) -> str:
+    """Keyed (HMAC with SECRET_KEY): a text may hold a PIN, which a plain hash of 4-6 digits would give away to
+    anyone who can read Redis."""
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _key(kind: str, session_id: str, text: str | None = None) -> str:
-    ident = _digest(session_id)
+    ident = keyed_digest(session_id)
     if text is None:
         return f"ussd:{kind}:{ident}"
-    return f"ussd:{kind}:{ident}:{_digest(session_id + chr(0) + text)}"
+    return f"ussd:{kind}:{ident}:{keyed_digest(session_id + chr(0) + text)}"
 
 
 @dataclass

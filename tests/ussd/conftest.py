@@ -12,8 +12,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from provider_plugins.africastalking_ussd.simulator import AfricasTalkingUssdSimulator, UssdPhone
-from tests.orders.conftest import stack  # noqa: F401  (the purchase stack, module-scoped)
+from tests.orders.conftest import inproc_stack, stack  # the purchase stacks (module-scoped)
 
+__all__ = ["inproc_stack", "stack"]
 CODES = {"ng": "*384*123#", "sn": "*384*221#"}
 PIN = "4071"
 
