@@ -55,8 +55,12 @@ def _protocol(gateway: str = "africastalking_ussd") -> UssdProtocol:
 
 
 def _generic(message_id: str) -> str:
-    with translation.override(message_language()):
-        return _(message_id)
+    """A message in the tenant's language (English if even that cannot be found out)."""
+    try:
+        with translation.override(message_language()):
+            return _(message_id)
+    except Exception:
+        return message_id
 
 
 def _plain(body: str, status: int) -> HttpResponse:
@@ -85,6 +89,18 @@ def _authenticated(request: HttpRequest, token: str):
 @accepts_body(FORM_ENCODED)
 @require_POST
 def africastalking_callback(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        return _callback(request, token)
+    except Exception:  # never a 500 to the gateway (a database outage included): the customer sees a plain END
+        logger.exception("ussd callback failed")
+        return _plain("END " + _generic(gettext_noop("Sorry, something went wrong. Nothing was charged. Dial "
+                                                     "again.")), 200)
+
+
+africastalking_callback.session_idempotent = True  # idempotency.registry: Guard.SESSION_KEY
+
+
+def _callback(request: HttpRequest, token: str) -> HttpResponse:
     row, refusal = _authenticated(request, token)
     if refusal is not None:
         return refusal
@@ -118,9 +134,6 @@ def africastalking_callback(request: HttpRequest, token: str) -> HttpResponse:
     finally:
         sessions.release(ussd.session_id, ussd.text)
     return _render(protocol, reply)
-
-
-africastalking_callback.session_idempotent = True  # idempotency.registry: Guard.SESSION_KEY
 
 
 def _render(protocol: UssdProtocol, reply: UssdReply) -> HttpResponse:

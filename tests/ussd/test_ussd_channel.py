@@ -140,7 +140,7 @@ def test_only_registered_verified_phones_are_served(live_db, gateway):
                                                                             "account"), screen
 
 
-def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, caplog):
+def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, caplog, monkeypatch):
     user = customer(phone=ng_phone(), balance_minor=FUNDS)
     phone = phone_of(gateway, user)
     phone.dial(CODES["ng"])
@@ -169,6 +169,13 @@ def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, 
         if status != 415:
             assert answer.text.startswith("END"), (name, answer.text)
     assert "not available" in cases["wrong service code"][0].text
+
+    def broken(_request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("tenant_apps.ussd.menu.respond", broken)
+    crashed = post(form)
+    assert crashed.status_code == 200 and crashed.text.startswith("END Sorry, something went wrong."), crashed.text
     assert any("ussd callback refused" in record.getMessage() for record in caplog.records)
     assert wallet_balance(user) == FUNDS
 

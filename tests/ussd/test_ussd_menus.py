@@ -82,3 +82,27 @@ def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
     unknown.send("4")
     unknown.send(option(products, "ikeja.*prepaid"))
     assert unknown.send("1234567890000") == "END The biller does not know this meter number."
+
+
+def test_a_customer_without_a_pin_creates_one_over_ussd():
+    from tenant_apps.pins.services import pin_check
+
+    user = customer(phone=ng_phone(), balance_minor=100_000, pin=None)
+    first = Session(user)
+    assert "7. Create my PIN" in first.send()
+    assert first.send("2") == "END Create your PIN first: dial again and choose 7."
+    weak = Session(user)
+    weak.send()
+    assert weak.send("7").startswith("CON Choose a PIN of 4 to 6 digits")
+    assert weak.send("1234") == "END This PIN is too easy to guess (repeated or consecutive digits)."
+    typo = Session(user)
+    for value in ("", "7", PIN):
+        typo.send(value or None)
+    assert typo.send("4072") == "END The two PINs differ. Nothing was changed."
+    created = Session(user)
+    for value in ("", "7", PIN):
+        created.send(value or None)
+    assert created.send(PIN) == "END Your PIN is saved. Never share it."
+    with schema_context("ng"):
+        assert pin_check(user=user, pin=PIN).ok
+    assert "7. Create my PIN" not in Session(user).send()
