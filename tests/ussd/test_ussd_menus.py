@@ -106,3 +106,10 @@ def test_a_customer_without_a_pin_creates_one_over_ussd():
     with schema_context("ng"):
         assert pin_check(user=user, pin=PIN).ok
     assert "7. Create my PIN" not in Session(user).send()
+
+
+def test_menus_follow_the_customers_language():
+    user = customer(phone=ng_phone(), balance_minor=150_000, language="pt")
+    session = Session(user)
+    assert session.send().splitlines()[1:4] == ["1. Saldo", "2. Comprar saldo", "3. Comprar internet"]
+    assert session.send("1") == "END Saldo: 1500.00 NGN"
