@@ -14,6 +14,7 @@ from provider_plugins.interfaces.plugin import Plugin
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
     "africastalking": "provider_plugins.africastalking",
+    "africastalking_ussd": "provider_plugins.africastalking_ussd",
     "aggregator": "provider_plugins.aggregator",
     "airtel_money": "provider_plugins.airtel_money",
     "cinetpay": "provider_plugins.cinetpay",

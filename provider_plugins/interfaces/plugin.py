@@ -34,6 +34,9 @@ class Plugin:
     key: str
     name: str
     connectors: Mapping[Capability, type] = field(default_factory=dict)
+    # Customer channels the plugin speaks (not capabilities bought from a provider): "ussd" ->
+    # a class implementing ``interfaces.ussd.UssdProtocol``.
+    channels: Mapping[str, type] = field(default_factory=dict)
     catalog: type | None = None
     callbacks: type | None = None
     simulator: type | None = None

@@ -10,7 +10,8 @@ libraries', message text and ``extra`` fields, exception text included. It:
 * rewrites, in every string, e-mail addresses (also URL-encoded), international phone numbers
   (``+234...``, ``%2B234...``) and runs of 10 to 15 digits (local phone numbers, BVN/NIN,
   bank account numbers) to ``[email]``, ``[phone]``, ``[number]``;
-* logs a request object as its method and path, without the query string.
+* logs a request object as its method and path, without the query string;
+* hides secret path tokens (the USSD callback URL's, ``/ussd/<gateway>/<token>``) as ``[token]``.
 
 Names in free text cannot be recognised by shape: code logs ids (``public_id``, references), never a
 person's name in a message; fields named like names are redacted.
@@ -32,11 +33,13 @@ SENSITIVE_KEYS = frozenset({
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _INTERNATIONAL_PHONE = re.compile(r"(?:\+|%2B|%2b)\d{7,15}(?!\d)")
 _LONG_NUMBER = re.compile(r"(?<![\w-])\d{10,15}(?![\w-])")
+_PATH_TOKEN = re.compile(r"(/ussd/[a-z_]+/)[A-Za-z0-9_-]{8,}")
 _KEEP = (bool, int, float, type(None))
 _MAX_DEPTH = 6
 
 
 def redact_text(text: str) -> str:
+    text = _PATH_TOKEN.sub(r"\1[token]", text)
     text = _EMAIL.sub("[email]", text)
     text = _INTERNATIONAL_PHONE.sub("[phone]", text)
     return _LONG_NUMBER.sub("[number]", text)

@@ -86,6 +86,7 @@ HEAD_OFFICE_ROLES = frozenset({Role.SUPER_ADMIN, Role.ANALYST})
 
 class OtpPurpose(models.TextChoices):
     VERIFY_PHONE = "verify_phone", _("Verify phone / log in")
+    RESET_PIN = "reset_pin", _("Reset the transaction PIN")
 
 
 class PhoneOtp(models.Model):

@@ -91,23 +91,35 @@ def _code_matches(otp: PhoneOtp, code: str) -> bool:
     return hmac.compare_digest(otp.code_hash, _hash_code(salt=salt, phone=otp.phone, code=code))
 
 
-def otp_send(*, user: User, request: Any = None) -> bool:
-    """Create a fresh code (older ones stop working) and text it. False when the SMS was not accepted."""
+def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE,
+             template: str = "otp") -> bool:
+    """Create a fresh code for ``purpose`` (older ones of that purpose stop working) and text it.
+
+    False when the SMS was not accepted. A code only ever works for its own purpose: a PIN-reset code
+    never logs anyone in, and a login code never resets a PIN.
+    """
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
     with transaction.atomic():
-        PhoneOtp.objects.filter(user=user, consumed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        PhoneOtp.objects.filter(user=user, purpose=purpose, consumed_at__isnull=True, expires_at__gt=now) \
+            .update(expires_at=now)
         otp = PhoneOtp.objects.create(
-            user=user, phone=user.phone, purpose=OtpPurpose.VERIFY_PHONE,
+            user=user, phone=user.phone, purpose=purpose,
             code_hash=_hash_code(salt=secrets.token_hex(8), phone=user.phone, code=code),
             created_at=now, expires_at=now + timedelta(seconds=conf["TTL_SECONDS"]))
         audit_record(action=AuditAction.OTP_SENT, request=request, actor=user, subject_type="otp",
-                     subject_id=str(otp.pk))
+                     subject_id=str(otp.pk), details={"purpose": purpose})
     minutes = conf["TTL_SECONDS"] // 60
-    message = notify_sms(to=user.phone, template="otp", purpose="otp", user=user, secrets=[code],
+    message = notify_sms(to=user.phone, template=template, purpose=template, user=user, secrets=[code],
                          context={"code": code, "minutes": minutes})
     return message.status in ("sent", "pending")
+
+
+def otp_cooling_down(*, user: User, purpose: str = OtpPurpose.VERIFY_PHONE) -> bool:
+    """True while the last code of ``purpose`` is younger than the resend cooldown (stops SMS bombing)."""
+    cooldown = timedelta(seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"])
+    return PhoneOtp.objects.filter(user=user, purpose=purpose, created_at__gt=timezone.now() - cooldown).exists()
 
 
 def otp_request(*, phone: str, request: Any = None) -> None:
@@ -116,25 +128,29 @@ def otp_request(*, phone: str, request: Any = None) -> None:
     user = User.objects.filter(phone=phone, is_active=True).first()
     if user is None:
         return
-    cooldown = timedelta(seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"])
-    if PhoneOtp.objects.filter(user=user, created_at__gt=timezone.now() - cooldown).exists():
+    if otp_cooling_down(user=user):
         return  # one code per cooldown: stops SMS bombing
     otp_send(user=user, request=request)
 
 
-def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
-    """Check a code: marks the phone verified and returns the user (the caller issues tokens)."""
+def _otp_code_format(code: str) -> str:
     conf = _otp_conf()
-    phone = normalize_phone(phone)
     code = (code or "").strip()
     if not (code.isdigit() and len(code) == conf["DIGITS"]):
         raise _field_error("code", f"Enter the {conf['DIGITS']}-digit code we sent.", code="invalid_otp")
+    return code
+
+
+def _otp_attempt(otps, code: str, *, request: Any, on_success) -> Any:
+    """Check ``code`` against the newest live code of ``otps`` (locked), counting a wrong one in this
+    committed transaction; ``on_success(otp, now)`` runs in it and its result is returned."""
+    conf = _otp_conf()
     now = timezone.now()
     outcome = "invalid"
     with transaction.atomic():
-        otp = (PhoneOtp.objects.select_for_update().select_related("user")
-               .filter(phone=phone, consumed_at__isnull=True, user__is_active=True)
-               .order_by("-created_at").first())
+        otp = otps.select_for_update().select_related("user").filter(consumed_at__isnull=True,
+                                                                     user__is_active=True) \
+            .order_by("-created_at").first()
         if otp is not None:
             if otp.attempts >= conf["MAX_ATTEMPTS"]:
                 outcome = "exhausted"
@@ -146,25 +162,46 @@ def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
             else:
                 otp.consumed_at = now
                 otp.save(update_fields=["consumed_at"])
-                user = otp.user
-                if user.phone_verified_at is None:
-                    user.phone_verified_at = now
-                    user.save(update_fields=["phone_verified_at"])
-                    audit_record(action=AuditAction.PHONE_VERIFIED, request=request, actor=user,
-                                 subject_type="user", subject_id=str(user.public_id))
-                user.last_login = now
-                user.save(update_fields=["last_login"])
-                audit_record(action=AuditAction.OTP_VERIFIED, request=request, actor=user,
-                             subject_type="otp", subject_id=str(otp.pk))
-                return user
+                audit_record(action=AuditAction.OTP_VERIFIED, request=request, actor=otp.user,
+                             subject_type="otp", subject_id=str(otp.pk), details={"purpose": otp.purpose})
+                return on_success(otp, now)
         if otp is not None:
             audit_record(action=AuditAction.OTP_FAILED, request=request, actor=otp.user, subject_type="otp",
-                         subject_id=str(otp.pk), details={"reason": outcome})
+                         subject_id=str(otp.pk), details={"reason": outcome, "purpose": otp.purpose})
     if outcome == "expired":
         raise _field_error("code", "This code has expired. Request a new one.", code="otp_expired")
     if outcome == "exhausted":
         raise _field_error("code", "Too many wrong codes. Request a new one.", code="otp_attempts_exhausted")
     raise _field_error("code", "The code is not valid.", code="invalid_otp")
+
+
+def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
+    """Check a code: marks the phone verified and returns the user (the caller issues tokens)."""
+    phone = normalize_phone(phone)
+    code = _otp_code_format(code)
+
+    def log_in(otp: PhoneOtp, now) -> User:
+        user = otp.user
+        if user.phone_verified_at is None:
+            user.phone_verified_at = now
+            user.save(update_fields=["phone_verified_at"])
+            audit_record(action=AuditAction.PHONE_VERIFIED, request=request, actor=user,
+                         subject_type="user", subject_id=str(user.public_id))
+        user.last_login = now
+        user.save(update_fields=["last_login"])
+        return user
+
+    return _otp_attempt(PhoneOtp.objects.filter(phone=phone, purpose=OtpPurpose.VERIFY_PHONE), code,
+                        request=request, on_success=log_in)
+
+
+def otp_consume(*, user: User, code: str, purpose: str, request: Any = None, then=None) -> Any:
+    """Check (and use up) a code ``user`` received for ``purpose``; ``then()`` runs in the same transaction
+    as the consumption (so the code and what it authorises commit together). Wrong codes count as for
+    login codes (``PHONE_OTP['MAX_ATTEMPTS']``) and are committed even though this raises."""
+    code = _otp_code_format(code)
+    return _otp_attempt(PhoneOtp.objects.filter(user=user, purpose=purpose), code, request=request,
+                        on_success=lambda otp, now: then() if then is not None else None)
 
 
 def require_phone_verified(user: Any) -> None:

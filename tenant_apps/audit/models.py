@@ -32,6 +32,13 @@ class AuditAction(models.TextChoices):
     CASH_CANCELLED = "cash_cancelled", _("Cash-in or withdrawal code cancelled / expired")
     CASH_CONFIRMATION_FAILED = "cash_confirmation_failed", _("Wrong cash confirmation or withdrawal code")
     WITHDRAWAL_CODE_CREATED = "withdrawal_code_created", _("Withdrawal code created")
+    PIN_SET = "pin_set", _("Transaction PIN set")
+    PIN_CHANGED = "pin_changed", _("Transaction PIN changed")
+    PIN_RESET = "pin_reset", _("Transaction PIN reset by SMS code")
+    PIN_FAILED = "pin_failed", _("Wrong transaction PIN")
+    PIN_LOCKED = "pin_locked", _("Transaction PIN locked")
+    PIN_POLICY_CHANGED = "pin_policy_changed", _("Transaction PIN policy changed")
+    USSD_CHANNEL_CHANGED = "ussd_channel_changed", _("USSD channel settings changed")
 
 
 class AuditEvent(models.Model):

@@ -1,10 +1,11 @@
 """The customer's confirmation of a money movement an agent starts for them (a cash-in above the threshold).
 
-One narrow interface so the method can change without touching the flows: today a one-time code sent by
-SMS to the customer's phone (``OtpConfirmation``); a transaction PIN (planned) is another class with the same
-two methods, registered in ``CONFIRMATION_METHODS`` and chosen by ``confirmation_for`` (for instance for users
-who set a PIN). The customer reads the code to the agent (or types the PIN on the agent's device); the agent's
-request carries it as ``secret``.
+One narrow interface so the method can change without touching the flows: a one-time code sent by SMS to the
+customer's phone (``OtpConfirmation``), or the customer's transaction PIN (``PinConfirmation``, tenant_apps.pins),
+registered in ``CONFIRMATION_METHODS`` and chosen per customer by ``confirmation_for``: the PIN when the
+deployment says so (``AGENT_CASH['CONFIRMATION'] = "pin"``, the default) and the customer has one that is not
+locked, the SMS code otherwise. The customer reads the code to the agent (or types the PIN on the agent's
+device); the agent's request carries it as ``secret``.
 
 Attempts are counted on the challenge row in their *own* transaction (``confirmation_check``), so a wrong code
 counts even though the request that carried it fails and rolls back; after ``MAX_ATTEMPTS`` the challenge is
@@ -48,6 +49,9 @@ class Confirmation(Protocol):
     def matches(self, *, challenge: ConfirmationChallenge, secret: str) -> bool:
         """Constant-time check of what the customer gave."""
 
+    def locked(self, *, challenge: ConfirmationChallenge) -> bool:
+        """True when no secret can match any more (the customer's PIN locked): the challenge is dead."""
+
 
 def _hash(*, salt: str, challenge_id: str, secret: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"cash|{salt}|{challenge_id}|{secret}".encode(),
@@ -84,12 +88,43 @@ class OtpConfirmation:
         return hmac.compare_digest(challenge.secret_hash, expected)
 
 
-CONFIRMATION_METHODS: dict[str, Confirmation] = {"otp": OtpConfirmation()}
+    def locked(self, *, challenge: ConfirmationChallenge) -> bool:
+        return False
+
+
+class PinConfirmation:
+    """The customer's transaction PIN, typed on the agent's device: nothing is sent, nothing per challenge is
+    stored. A wrong PIN counts on the PIN itself too (``pins.services.pin_check``: its lockout applies)."""
+
+    method = "pin"
+
+    def challenge(self, *, user, purpose: str, reference: str, context: dict) -> ConfirmationChallenge:
+        return ConfirmationChallenge.objects.create(
+            user=user, purpose=purpose, reference=reference, method=self.method,
+            expires_at=timezone.now() + timedelta(seconds=_conf()["OTP_TTL_SECONDS"]))
+
+    def matches(self, *, challenge: ConfirmationChallenge, secret: str) -> bool:
+        from tenant_apps.pins.services import pin_check
+
+        return pin_check(user=challenge.user, pin=(secret or "").strip()).ok
+
+    def locked(self, *, challenge: ConfirmationChallenge) -> bool:
+        from tenant_apps.pins.services import pin_usable
+
+        return not pin_usable(challenge.user)
+
+
+CONFIRMATION_METHODS: dict[str, Confirmation] = {"otp": OtpConfirmation(), "pin": PinConfirmation()}
 
 
 def confirmation_for(*, user) -> Confirmation:
-    """The method this customer confirms with (the deployment's default, ``AGENT_CASH['CONFIRMATION']``)."""
-    return CONFIRMATION_METHODS[_conf().get("CONFIRMATION", "otp")]
+    """The method this customer confirms with: ``AGENT_CASH['CONFIRMATION']`` ("pin": their transaction PIN when
+    they have one that is not locked, else a code by SMS; "otp": always a code by SMS)."""
+    from tenant_apps.pins.services import pin_usable
+
+    if _conf().get("CONFIRMATION", "pin") == "pin" and pin_usable(user):
+        return CONFIRMATION_METHODS["pin"]
+    return CONFIRMATION_METHODS["otp"]
 
 
 def confirmation_check(*, challenge_id: int, secret: str) -> CheckResult:
@@ -104,8 +139,11 @@ def confirmation_check(*, challenge_id: int, secret: str) -> CheckResult:
             return CheckResult(False, "exhausted")
         if row.expires_at <= timezone.now():
             return CheckResult(False, "expired")
-        if CONFIRMATION_METHODS[row.method].matches(challenge=row, secret=secret):
+        method = CONFIRMATION_METHODS[row.method]
+        if method.matches(challenge=row, secret=secret):
             return CheckResult(True, "", max_attempts - row.attempts)
         ConfirmationChallenge.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         left = max_attempts - row.attempts - 1
+        if method.locked(challenge=row):
+            left = 0  # the customer's PIN locked: no secret can confirm this any more
         return CheckResult(False, "exhausted" if left <= 0 else "invalid", left)

@@ -12,7 +12,8 @@ class CashInSerializer(serializers.Serializer):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=16, help_text="the code the customer received (or, later, their PIN)")
+    code = serializers.CharField(max_length=16, help_text="the code the customer received by SMS, or their "
+                                                          "transaction PIN when the confirmation is \"pin\"")
 
 
 class CashOutSerializer(serializers.Serializer):
@@ -38,7 +39,9 @@ class CashTransactionSerializer(serializers.Serializer):
     fee = serializers.SerializerMethodField()
     currency = serializers.CharField()
     customer_phone = serializers.SerializerMethodField()
-    confirmation = serializers.SerializerMethodField(help_text="how the customer confirms (otp), when awaited")
+    confirmation = serializers.SerializerMethodField(
+        help_text="how the customer confirms when awaited: otp (a code sent to them by SMS) or pin (their transaction "
+                  "PIN)")
     expires_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField()

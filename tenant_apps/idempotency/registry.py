@@ -27,6 +27,9 @@ class Guard(StrEnum):
     # Page: a repeat is refused by the object's state, checked under its row lock (the API twin
     # of the page is ``@idempotent``).
     STATE_GUARDED = "state_guarded"
+    # Channel callback (USSD): the money step runs through ``run_idempotently`` with a key made of the
+    # gateway's session id and the step, so the gateway repeating or resending it never moves money twice.
+    SESSION_KEY = "session_key"
 
 
 MONEY_MOVING: dict[str, Guard] = {
@@ -69,6 +72,8 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
+    # --- channels (tenant_apps.ussd): every money step asks the transaction PIN (pins.gate) ---------------
+    "POST ussd/africastalking/<str:token>": Guard.SESSION_KEY,
 }
 
 # Provider callbacks move money only through the callback binding (signature, event-id dedupe,
@@ -112,6 +117,13 @@ NO_MONEY: dict[str, str] = {
     "POST api/agents/invitations": "an invitation",
     "POST api/agents/invitations/accept": "creates the agent's account",
     "PATCH api/agents/<uuid:agent_id>": "agent settings",
+    "POST api/pin": "sets the transaction PIN",
+    "POST api/pin/change": "changes the transaction PIN",
+    "POST api/pin/reset": "sends a code or resets the transaction PIN",
+    "PATCH api/pin/policy": "the tenant's transaction PIN threshold",
+    "PATCH api/ussd/channel": "USSD channel settings",
+    "POST api/ussd/channel/token": "a new USSD callback URL secret",
+    "POST ussd/africastalking/<str:token>/events": "forgets a finished USSD session's state",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -134,6 +146,9 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/pricing": "a price rule",
     "POST back-office/pricing/<int:rule_id>/delete": "a price rule",
     "POST back-office/applications/<uuid:public_id>/decide": "a reseller decision (state-guarded)",
+    "POST security/pin": "sets or changes the transaction PIN",
+    "POST security/pin/reset": "sends a code or resets the transaction PIN",
+    "POST back-office/ussd": "USSD channel settings and the PIN threshold",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

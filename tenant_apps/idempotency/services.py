@@ -55,12 +55,19 @@ def _lock_id(user_id: int, key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def run_idempotently(*, user, key: str, fingerprint: Fingerprint,
-                     execute: Callable[[], StoredResponse]) -> tuple[StoredResponse, bool]:
+def run_idempotently(*, user, key: str, fingerprint: Fingerprint, execute: Callable[[], StoredResponse],
+                     channel: str = "web") -> tuple[StoredResponse, bool]:
     """Run ``execute`` at most once per (user, key); returns (response, replayed).
 
     ``execute`` runs inside the transaction; a response with status >= 400 rolls everything back.
+    The transaction PIN gate (``tenant_apps.pins.gate``) runs here for every money-moving request: a
+    PIN the request presented is checked first (its own committed transaction, so a wrong one counts),
+    then every debit ``execute`` makes of ``user``'s wallets passes the ``channel``'s PIN rule
+    ("web": the tenant's threshold for the portal and the API; "ussd": always).
     """
+    from tenant_apps.pins.gate import authorise
+
+    authorisation = authorise(user=user, channel=channel)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])
@@ -74,7 +81,8 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint,
             return StoredResponse(existing.response_status, existing.response_body, existing.response_headers), True
         # The advisory lock keeps twins out until we commit, so the key row is written once, at the
         # end, already completed (no IN_FLIGHT insert + UPDATE: one statement less per request).
-        response = execute()
+        with authorisation.guard():
+            response = execute()
         if response.status >= 400:
             transaction.set_rollback(True)
             return response, False

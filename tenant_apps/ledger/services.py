@@ -39,6 +39,7 @@ from .errors import (
     InvalidAmount,
     UnbalancedEntry,
 )
+from .guards import debit_check
 from .models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,11 @@ def _apply_wallet_deltas(cursor, lines: Sequence[Line]) -> None:
             accounts[line.account.pk] = line.account
             if line.ceiling is not None:
                 ceilings[line.account.pk] = min(line.ceiling, ceilings.get(line.account.pk, line.ceiling))
+    check = debit_check()
+    if check is not None:  # a guarded block (e.g. the transaction PIN): vetted before any row changes
+        for account_id in sorted(deltas):
+            if deltas[account_id] < 0:
+                check(accounts[account_id], -deltas[account_id])
     for account_id in sorted(deltas):
         delta = deltas[account_id]
         if delta == 0:

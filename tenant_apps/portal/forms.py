@@ -28,6 +28,10 @@ def apply_api_error(form: forms.Form, error: ApiError) -> None:
     Service messages are English msgids; ``gettext`` finds them in the catalogue
     (see portal/service_messages.py) so they show in the page's language.
     """
+    from tenant_apps.pins.errors import PIN_CODES
+
+    if error.code in PIN_CODES:  # the form shows the transaction PIN box (portal/_form_errors.html)
+        form.transaction_pin_needed = True
     placed = False
     for field, messages in (error.fields or {}).items():
         target = field if field in form.fields else None

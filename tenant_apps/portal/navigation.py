@@ -69,6 +69,14 @@ NAV_ITEMS[-1:-1] = [
 ]
 
 
+# --- channels (tenant_apps.pins, tenant_apps.ussd): the transaction PIN, the USSD and PIN settings ---
+NAV_ITEMS[-1:-1] = [
+    NavItem("pins-page", _("PIN"), (IsTenantUser,), "customer"),
+    NavItem("pins-page", _("PIN"), (IsTenantUser,), "agent"),
+    NavItem("ussd-backoffice", _("USSD and PIN"), (IsOperatorAdmin,), "back_office"),
+]
+
+
 def nav_for(request) -> list[dict]:
     """The entries this user may open; operators see the back office, others the customer pages."""
     user = request.user

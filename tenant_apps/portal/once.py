@@ -96,6 +96,10 @@ def show_service_error(form: forms.Form, error) -> None:
     """
     from django.utils.translation import gettext
 
+    from tenant_apps.pins.errors import PIN_CODES
+
+    if error.code in PIN_CODES:  # the form shows the transaction PIN box (portal/_form_errors.html)
+        form.transaction_pin_needed = True
     if error.code in PAGE_MESSAGES:
         form.add_error(None, gettext(PAGE_MESSAGES[error.code]))
         return

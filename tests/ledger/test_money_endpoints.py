@@ -92,6 +92,8 @@ def test_every_write_endpoint_is_declared_and_every_money_endpoint_is_idempotent
             not_idempotent.append(label)
         elif guard == Guard.FORM_KEY and not _uses_form_key(handler):
             no_form_key.append(label)
+        elif guard == Guard.SESSION_KEY and not getattr(handler, "session_idempotent", False):
+            no_form_key.append(label)
     stale = sorted((set(MONEY_MOVING) | set(NO_MONEY)) - set(routes))
     assert undeclared == [], ("write endpoints nobody declared: add each to MONEY_MOVING or NO_MONEY in "
                               f"tenant_apps/idempotency/registry.py: {undeclared}")
@@ -108,4 +110,5 @@ def test_the_walk_sees_what_it_must():
     assert getattr(routes["POST api/purchase"], "idempotent", False)
     assert getattr(routes["POST api/subscriptions"], "idempotent", False)
     assert _uses_form_key(routes["POST buy/<str:kind>"])
+    assert getattr(routes["POST ussd/africastalking/<str:token>"], "session_idempotent", False)
     assert "POST orders" not in routes  # a GET-only page (require_GET) takes no writes

@@ -170,6 +170,7 @@ AMOUNT_ENDPOINTS = [
                    {"max_amount_per_day": "@AMOUNT@"}),
     AmountEndpoint("AgentFundView", "POST", "quickvend", "/api/agents/{agent}/fund", "reseller_admin",
                    {"amount": "@AMOUNT@"}),
+    AmountEndpoint("PinPolicyView", "PATCH", "ng", "/api/pin/policy", "admin", {"web_api_threshold": "@AMOUNT@"}),
     # Provider webhooks: the amount inside the provider's own body, signed where the provider signs.
     AmountEndpoint("vtpass_webhook", "POST", "ng", "/webhook/vtpass", "", {"type": "transaction-update", "data": {
         "requestId": "202601011200abcdef", "code": "000", "amount": "@AMOUNT@",
@@ -292,7 +293,8 @@ def test_every_bad_amount_in_every_amount_field_is_refused_and_writes_nothing(wo
                 assert_no_internals(response)
                 if endpoint.who:  # the API: one code, and the field that was wrong
                     assert error["code"] == "invalid_amount", error
-                    assert set(error["fields"]) <= {"amount", "max_amount_per_day"} and error["fields"], error
+                    assert set(error["fields"]) <= {"amount", "max_amount_per_day", "web_api_threshold"} \
+                        and error["fields"], error
                 else:  # a provider's body: malformed, whatever the provider (never 2xx, never 5xx)
                     assert error["code"] in {"malformed_webhook", "bad_payload"}, error
             except AssertionError as exc:

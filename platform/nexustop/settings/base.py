@@ -67,6 +67,8 @@ TENANT_APPS = [
     "tenant_apps.pricing",
     "tenant_apps.agents",
     "tenant_apps.cash",  # agent cash-in / cash-out
+    "tenant_apps.pins",  # the transaction PIN (web/API threshold, USSD, agent cash-in confirmation)
+    "tenant_apps.ussd",  # the USSD channel (Africa's Talking callback protocol)
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
@@ -104,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The transaction PIN a money request presents (X-Transaction-PIN / the form's transaction_pin), for
+    # idempotency.services.run_idempotently to check (tenant_apps.pins.gate).
+    "tenant_apps.pins.middleware.TransactionPinMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # LocaleMiddleware choosing user > Accept-Language > tenant default (after auth: it reads request.user).
     "countries.middleware.TenantLocaleMiddleware",
@@ -161,6 +166,7 @@ from .integrations.auth import *  # noqa: E402, F403
 from .integrations.cache import *  # noqa: E402, F403
 from .integrations.cash import *  # noqa: E402, F403
 from .integrations.celery import *  # noqa: E402, F403
+from .integrations.channels import *  # noqa: E402, F403
 from .integrations.database import *  # noqa: E402, F403
 from .integrations.i18n import *  # noqa: E402, F403
 from .integrations.ledger import *  # noqa: E402, F403
@@ -184,6 +190,7 @@ DEMO_SEEDERS = [
     "tenant_apps.agents.demo.seed_demo_resellers",
     "tenant_apps.cash.demo.seed_demo_cash",
     "tenant_apps.portal.demo.portal_demo_lines",
+    "tenant_apps.ussd.demo.seed_demo_ussd",
 ]
 
 # Host -> tenant lookups cached per process (tenants.middleware); suspensions made in another

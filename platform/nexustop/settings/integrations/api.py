@@ -24,6 +24,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # drf-spectacular's enum hook, then the X-Transaction-PIN header on every money-moving operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "tenant_apps.pins.openapi.document_transaction_pin"],
     # Every model's "status" choices get their own stable component name.
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "tenant_apps.agents.models.ApplicationStatus",

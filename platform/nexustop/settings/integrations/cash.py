@@ -9,10 +9,11 @@ from .celery import CELERY_BEAT_SCHEDULE
 
 AGENT_CASH = {
     # A cash-in of at least this much (major units, per currency; "*" for the others) waits for the customer's
-    # confirmation (a code by SMS today: cash.confirmation; a transaction PIN later).
+    # confirmation (cash.confirmation: the customer's transaction PIN, or a code by SMS).
     "CONFIRM_ABOVE": {"NGN": "5000", "GHS": "200", "XOF": "25000", "GNF": "250000", "SLE": "500", "LRD": "5000",
                       "GMD": "2500", "CVE": "5000", "MRU": "1500", "*": "0"},
-    "CONFIRMATION": env_str("AGENT_CASH_CONFIRMATION", "otp"),
+    # "pin": the customer's transaction PIN when they have one (not locked), else a code by SMS; "otp": always SMS.
+    "CONFIRMATION": env_str("AGENT_CASH_CONFIRMATION", "pin"),
     "OTP_DIGITS": 6,
     "OTP_TTL_SECONDS": env_int("AGENT_CASH_OTP_TTL_SECONDS", 300),
     "MAX_ATTEMPTS": 5,  # wrong codes before a cash-in confirmation or a withdrawal code is dead

@@ -1,0 +1,612 @@
+"""The USSD menus: one screen per gateway request, in the customer's language, over the API's own services.
+
+``respond(request)`` takes the gateway's parsed request (tenant_apps.ussd.views) and returns the next screen.
+The session's place is in Redis (``sessions``); each request brings the whole text typed so far, and only
+what was typed since the last screen is read (``state.text`` is what was already handled).
+
+Money moves (airtime, data, bills, P2P) end on the confirmation screen, which asks the transaction PIN and
+runs the SAME service as the API (``orders.services.purchase_create``, ``wallet.transfers.p2p_transfer``)
+through ``idempotency.services.run_idempotently`` with a key made of the session id and the step, on the
+"ussd" channel of the PIN gate (``pins.gate``: the PIN is checked, counted and required for every debit).
+A gateway repeating or resending that request gets the stored outcome: nothing is bought twice.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from provider_plugins.interfaces.ussd import UssdReply, UssdRequest
+from shared_apps.core.amounts import parse_amount
+from shared_apps.core.errors import ApiError
+from tenant_apps.accounts.country import current_adapter
+from tenant_apps.idempotency.errors import IdempotencyInFlight, IdempotencyKeyReused
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.notifications.messages import current_brand, message_language
+from tenant_apps.pins import gate
+from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
+from tenant_apps.pins.services import pin_problems, pin_set, pin_status
+
+from . import sessions
+from .sessions import SessionState
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_ROLES = frozenset({"customer", "agent"})
+PAGE_SIZE = 5
+MORE, BACK, CANCEL = "9", "0", "0"
+DIGITS = re.compile(r"^[0-9]{1,20}$")
+IDEMPOTENCY_PATH = "/ussd/africastalking"  # the money step's fingerprint path (one per channel)
+
+# Service refusals in the customer's words (English msgids; the app catalogue translates them).
+REFUSALS = {
+    "insufficient_funds": gettext_noop("Your balance is too low for this."),
+    "kyc_limit_exceeded": gettext_noop("This is above the limit of your account. Verify your identity on the web "
+                                       "to raise it."),
+    "duplicate_purchase": gettext_noop("You bought this for this number a moment ago. Check your SMS before "
+                                       "buying again."),
+    "invalid_recipient": gettext_noop("This number cannot receive this product."),
+    "recipient_network_mismatch": gettext_noop("This number is on another network."),
+    "invalid_amount": gettext_noop("This amount is not accepted for this product."),
+    "unknown_recipient": gettext_noop("No account has this number."),
+    "self_transfer": gettext_noop("You cannot send money to yourself."),
+    "invalid_customer": gettext_noop("The biller does not know this meter number."),
+    "verification_unavailable": gettext_noop("The biller cannot be reached. Try again later."),
+    "no_provider_available": gettext_noop("This service is unavailable. Try again later."),
+    "product_not_found": gettext_noop("This product is no longer sold."),
+    "balance_limit_exceeded": gettext_noop("The recipient cannot receive this amount."),
+    "kyc_balance_limit_exceeded": gettext_noop("The recipient cannot receive this amount."),
+    "agent_velocity_exceeded": gettext_noop("Your limit for today is reached."),
+    "phone_not_verified": gettext_noop("Verify your phone number on the web first."),
+}
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    final: bool
+
+
+def _con(state: SessionState, step: str, text: str) -> Screen:
+    state.step = step
+    return Screen(text, False)
+
+
+def _end(text: str) -> Screen:
+    return Screen(text, True)
+
+
+def _money(amount_minor: int, currency: str | None = None) -> str:
+    code = currency or tenant_currency().code
+    return f"{to_decimal_string(amount_minor, code)} {code}"
+
+
+def _menu(title: str, options: list[str], *, back: bool = True) -> str:
+    lines = [title] + [f"{number}. {label}" for number, label in enumerate(options, start=1)]
+    if back:
+        lines.append(f"{BACK}. " + _("Back"))
+    return "\n".join(lines)
+
+
+# --- who is calling -------------------------------------------------------------------------------
+
+def registered_user(phone: str):
+    """The active, phone-verified customer or agent of this tenant with this number, or None."""
+    try:
+        normalized = current_adapter().normalize_phone(phone)
+    except Exception:  # a foreign or malformed number: nobody here
+        return None
+    user = get_user_model().objects.filter(phone=normalized, is_active=True).first()
+    if user is None or user.phone_verified_at is None or user.role not in CUSTOMER_ROLES:
+        return None
+    return user
+
+
+# --- the screens --------------------------------------------------------------------------------
+
+def _main(state: SessionState, user) -> Screen:
+    brand = current_brand().name
+    options = [_("Balance"), _("Buy airtime"), _("Buy data"), _("Pay a bill"), _("Send money"),
+               _("Last transactions")]
+    state.data["pin_set"] = pin_status(user=user)["is_set"]
+    if not state.data["pin_set"]:
+        options.append(_("Create my PIN"))
+    return _con(state, "main", _menu(brand, options, back=False))
+
+
+def _needs_pin(state: SessionState, user) -> Screen | None:
+    status = pin_status(user=user)
+    if status["locked"]:
+        return _end(_("Your PIN is locked. Reset it on the web with a code sent by SMS."))
+    if not status["is_set"]:
+        return _end(_("Create your PIN first: dial again and choose 7."))
+    return None
+
+
+def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == "1":
+        from tenant_apps.ledger.selectors import wallet_balances
+
+        currency = tenant_currency().code
+        balances = [b for b in wallet_balances(user=user) if b.wallet.currency == currency]
+        available = sum(b.available for b in balances)
+        held = sum(b.on_hold for b in balances)
+        text = _("Balance: %(amount)s") % {"amount": _money(available)}
+        if held:
+            text += "\n" + _("Pending: %(amount)s") % {"amount": _money(held)}
+        return _end(text)
+    if value in ("2", "3", "4", "5"):
+        refused = _needs_pin(state, user)
+        if refused is not None:
+            return refused
+    if value == "2":
+        return _con(state, "airtime_who", _menu(_("Buy airtime"), [_("My number"), _("Another number")]))
+    if value == "3":
+        networks = _data_networks()
+        if not networks:
+            return _end(_("No data bundles are on sale right now."))
+        state.data["networks"] = [key for key, _name in networks]
+        return _con(state, "data_network", _menu(_("Choose the network"), [name for _key, name in networks]))
+    if value == "4":
+        offers = _offers("electricity", None)
+        if not offers:
+            return _end(_("No bills can be paid here right now."))
+        state.data["list"], state.data["page"] = [o.id for o in offers], 0
+        return _list_screen(state, "bill_product", _("Electricity: choose"), {o.id: o.name for o in offers})
+    if value == "5":
+        return _con(state, "send_number", _("Send money") + "\n" + _("Enter the recipient's phone number"))
+    if value == "6":
+        return _end(_history(user))
+    if value == "7" and not state.data.get("pin_set"):
+        return _con(state, "pin_new", _("Choose a PIN of 4 to 6 digits (not 0000 or 1234)"))
+    return _invalid_choice(state, user)
+
+
+def _invalid_choice(state: SessionState, user) -> Screen:
+    screen = _main(state, user)
+    return Screen(_("Invalid choice.") + "\n" + screen.text, False)
+
+
+def _back(state: SessionState, user) -> Screen:
+    state.data = {}
+    return _main(state, user)
+
+
+# airtime
+def on_airtime_who(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
+    if value == "1":
+        return _airtime_for(state, user.phone)
+    if value == "2":
+        return _con(state, "airtime_number", _("Enter the phone number"))
+    return _con(state, "airtime_who", _("Invalid choice.") + "\n" + _menu(_("Buy airtime"),
+                                                                            [_("My number"), _("Another number")]))
+
+
+def _recipient(value: str) -> tuple[str, str | None, str] | None:
+    """(E.164, network key, network name) of a typed number of this country, or None."""
+    adapter = current_adapter()
+    try:
+        phone = adapter.normalize_phone(value)
+    except Exception:
+        return None
+    network = adapter.detect_network(phone)
+    return phone, network, (adapter.network_name(network) or network or "") if network else ""
+
+
+def _airtime_for(state: SessionState, raw_phone: str) -> Screen:
+    found = _recipient(raw_phone)
+    if found is None:
+        return _end(_("This phone number is not valid."))
+    phone, network, network_name = found
+    offers = [o for o in _offers("airtime", network) if o.min_minor is not None]
+    if not network or not offers:
+        return _end(_("Airtime for this number is not sold here."))
+    offer = offers[0]
+    state.data.update({"product": offer.id, "recipient": phone, "network": network_name,
+                       "min": offer.min_minor, "max": offer.max_minor})
+    return _con(state, "airtime_amount", _("Airtime for %(phone)s (%(network)s)") % {
+        "phone": _local(phone), "network": network_name} + "\n" + _("Enter the amount (%(low)s to %(high)s)") % {
+        "low": _money(offer.min_minor), "high": _money(offer.max_minor)})
+
+
+def on_airtime_number(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    return _airtime_for(state, value)
+
+
+def on_airtime_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    amount = _amount(value)
+    if amount is None or not (state.data["min"] <= amount <= state.data["max"]):
+        return _end(_("This amount is not accepted for this product."))
+    return _confirm(state, user, {"kind": "airtime", "product": state.data["product"],
+                                  "recipient": state.data["recipient"], "amount": amount},
+                    _("Airtime %(amount)s for %(phone)s") % {"amount": _money(amount),
+                                                             "phone": _local(state.data["recipient"])})
+
+
+# data
+def _data_networks() -> list[tuple[str, str]]:
+    adapter = current_adapter()
+    seen: list[str] = []
+    for offer in _offers("data", None):
+        if offer.network and not offer.gift and offer.network not in seen:
+            seen.append(offer.network)
+    return [(key, _short(adapter.network_name(key) or key)) for key in seen]
+
+
+def _short(name: str) -> str:
+    return name.split(" (")[0]
+
+
+def on_data_network(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
+    networks = state.data.get("networks", [])
+    index = _index(value, len(networks))
+    if index is None:
+        return _end(_("Invalid choice."))
+    offers = [o for o in _offers("data", networks[index]) if o.price_minor is not None and not o.gift]
+    if not offers:
+        return _end(_("No data bundles are on sale right now."))
+    state.data.update({"network_key": networks[index], "list": [o.id for o in offers], "page": 0})
+    return _list_screen(state, "data_bundle", _("Choose a bundle"),
+                        {o.id: f"{o.name} {_money(o.price_minor)}" for o in offers})
+
+
+def on_data_bundle(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
+    chosen = _pick(state, value)
+    if isinstance(chosen, Screen):
+        return chosen
+    if chosen is None:
+        offers = {o.id: f"{o.name} {_money(o.price_minor)}" for o in _offers("data", state.data["network_key"])}
+        return _list_screen(state, "data_bundle", _("Choose a bundle"), offers)
+    state.data["product"] = chosen
+    return _con(state, "data_who", _menu(_("Buy data"), [_("My number"), _("Another number")]))
+
+
+def _data_for(state: SessionState, raw_phone: str, user) -> Screen:
+    found = _recipient(raw_phone)
+    if found is None:
+        return _end(_("This phone number is not valid."))
+    phone, network, _name = found
+    if network != state.data["network_key"]:
+        return _end(_("This number is on another network."))
+    offer = next((o for o in _offers("data", network) if o.id == state.data["product"]), None)
+    if offer is None:
+        return _end(_("This product is no longer sold."))
+    return _confirm(state, user, {"kind": "data", "product": offer.id, "recipient": phone},
+                    _("%(bundle)s for %(phone)s") % {"bundle": offer.name, "phone": _local(phone)})
+
+
+def on_data_who(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
+    if value == "1":
+        return _data_for(state, user.phone, user)
+    if value == "2":
+        return _con(state, "data_number", _("Enter the phone number"))
+    return _end(_("Invalid choice."))
+
+
+def on_data_number(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    return _data_for(state, value, user)
+
+
+# bills (electricity: the meter is checked with the biller before any money moves)
+def on_bill_product(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == BACK:
+        return _back(state, user)
+    chosen = _pick(state, value)
+    if isinstance(chosen, Screen):
+        return chosen
+    if chosen is None:
+        return _list_screen(state, "bill_product", _("Electricity: choose"),
+                            {o.id: o.name for o in _offers("electricity", None)})
+    state.data["product"] = chosen
+    return _con(state, "bill_meter", _("Enter the meter number"))
+
+
+def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    from tenant_apps.orders.services import purchase_verify
+
+    if not DIGITS.match(value):
+        return _end(_("The biller does not know this meter number."))
+    try:
+        check = purchase_verify(product_id=state.data["product"], customer_number=value)
+    except ApiError as error:
+        return _refusal(error)
+    offer = next((o for o in _offers("electricity", None) if o.id == state.data["product"]), None)
+    low = max(check.minimum_amount_minor or 0, (offer.min_minor if offer else 0) or 0)
+    state.data.update({"meter": check.customer_number, "meter_name": check.name[:40], "min": low,
+                       "max": (offer.max_minor if offer else None) or 10**15})
+    return _con(state, "bill_amount", _("Meter %(meter)s: %(name)s") % {"meter": check.customer_number,
+                                                                         "name": check.name[:40]}
+                + "\n" + _("Enter the amount (from %(low)s)") % {"low": _money(low)})
+
+
+def on_bill_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    amount = _amount(value)
+    if amount is None or not (state.data["min"] <= amount <= state.data["max"]):
+        return _end(_("This amount is not accepted for this product."))
+    return _confirm(state, user, {"kind": "bill", "product": state.data["product"], "recipient": user.phone,
+                                  "meter": state.data["meter"], "amount": amount},
+                    _("Electricity %(amount)s, meter %(meter)s") % {"amount": _money(amount),
+                                                                    "meter": state.data["meter"]})
+
+
+# P2P
+def on_send_number(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    found = _recipient(value)
+    if found is None:
+        return _end(_("This phone number is not valid."))
+    phone = found[0]
+    if phone == user.phone:
+        return _end(_(REFUSALS["self_transfer"]))
+    state.data["recipient"] = phone
+    return _con(state, "send_amount", _("To %(phone)s") % {"phone": _local(phone)} + "\n"
+                + _("Enter the amount"))
+
+
+def on_send_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    amount = _amount(value)
+    if amount is None:
+        return _end(_("This amount is not valid."))
+    return _confirm(state, user, {"kind": "p2p", "recipient": state.data["recipient"], "amount": amount},
+                    _("Send %(amount)s to %(phone)s") % {"amount": _money(amount),
+                                                         "phone": _local(state.data["recipient"])})
+
+
+# creating the PIN (customers who never set one; changing or resetting it is on the web, with an SMS code)
+def on_pin_new(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    problems = pin_problems(value, user=user)
+    if problems:
+        return _end(problems[0])
+    state.data["pin_digest"] = sessions.keyed_digest(f"pin|{state.session_id}|{value}")  # never the PIN itself
+    return _con(state, "pin_again", _("Enter the same PIN again"))
+
+
+def on_pin_again(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if not hmac.compare_digest(sessions.keyed_digest(f"pin|{state.session_id}|{value}"),
+                               state.data.get("pin_digest", "")):
+        return _end(_("The two PINs differ. Nothing was changed."))
+    try:
+        pin_set(user=user, pin=value)
+    except ApiError as error:
+        return _refusal(error, default=_("Your PIN could not be saved."))
+    return _end(_("Your PIN is saved. Never share it."))
+
+
+# the money step
+def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) -> Screen:
+    lines = [summary]
+    if action["kind"] != "p2p":
+        from shared_apps.catalog.models import Product
+        from tenant_apps.pricing.quotes import quote_price
+
+        product = Product.objects.select_related("provider").filter(pk=action["product"], is_active=True).first()
+        if product is None:
+            return _end(_(REFUSALS["product_not_found"]))
+        try:
+            quote = quote_price(product=product, amount_minor=action.get("amount"), buyer=user)
+        except ApiError as error:
+            return _refusal(error)
+        lines.append(_("You pay %(price)s") % {"price": _money(quote.price_minor, quote.currency)})
+    lines.append(_("Enter your PIN to confirm"))
+    lines.append(f"{CANCEL}. " + _("Cancel"))
+    state.data["action"], state.data["screen"] = action, "\n".join(lines)
+    return _con(state, "confirm", state.data["screen"])
+
+
+def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if value == CANCEL:
+        return _end(_("Cancelled. Nothing was charged."))
+    if not value:  # nothing typed: the same question again (nothing is counted)
+        return _con(state, "confirm", state.data["screen"])
+    action = state.data["action"]
+    fingerprint = Fingerprint(method="POST", path=IDEMPOTENCY_PATH, body_hash=body_hash(action))
+
+    def execute() -> StoredResponse:
+        return StoredResponse(201, _move_money(user, action), {})
+
+    try:
+        with gate.presenting(value):
+            stored, _replayed = run_idempotently(user=user, key=f"ussd:{request.session_id}:confirm",
+                                                 fingerprint=fingerprint, execute=execute, channel=gate.USSD)
+    except InvalidTransactionPin as error:
+        return _end(_("Wrong PIN. %(left)s attempt(s) left.") % {"left": error.attempts_left})
+    except TransactionPinLocked:
+        return _end(_("Your PIN is locked. Reset it on the web with a code sent by SMS."))
+    except TransactionPinNotSet:
+        return _end(_("Create your PIN first: dial again and choose 7."))
+    except IdempotencyInFlight:
+        return _end(_("Your request is being processed. You will receive an SMS."))
+    except IdempotencyKeyReused:
+        return _end(_("This session already made a payment. Dial again for another one."))
+    except ApiError as error:
+        return _refusal(error)
+    return _end(_done(stored.body))
+
+
+def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
+    """The same services as the API; what is stored to answer a repeat of this request."""
+    if action["kind"] == "p2p":
+        from tenant_apps.ledger.services import wallet_for
+        from tenant_apps.wallet.transfers import p2p_transfer
+
+        row = p2p_transfer(sender=user, recipient=action["recipient"], amount_minor=action["amount"])
+        return {"kind": "p2p", "amount": row.amount_minor, "currency": row.currency,
+                "recipient": action["recipient"], "reference": row.reference[-8:].upper(),
+                "balance": wallet_for(user=user, currency=row.currency).balance}
+    from tenant_apps.orders.services import purchase_create
+
+    order = purchase_create(user=user, product_id=action["product"], recipient_phone=action["recipient"],
+                            amount_minor=action.get("amount"), customer_number=action.get("meter", ""),
+                            source="ussd")
+    return {"kind": action["kind"], "price": order.price_minor, "currency": order.currency,
+            "recipient": order.recipient_phone, "product": order.product_name,
+            "reference": order.public_id.hex[:8].upper()}
+
+
+def _done(body: dict[str, Any]) -> str:
+    if body["kind"] == "p2p":
+        return _("Sent %(amount)s to %(phone)s. Ref %(ref)s. Balance: %(balance)s") % {
+            "amount": _money(body["amount"], body["currency"]), "phone": _local(body["recipient"]),
+            "ref": body["reference"], "balance": _money(body["balance"], body["currency"])}
+    return _("Paid %(price)s. Ref %(ref)s. %(product)s for %(phone)s is on its way: you will receive an SMS.") % {
+        "price": _money(body["price"], body["currency"]), "ref": body["reference"], "product": body["product"],
+        "phone": _local(body["recipient"])}
+
+
+def _refusal(error: ApiError, *, default: str | None = None) -> Screen:
+    message = REFUSALS.get(error.code)
+    if message is None and error.code == "weak_pin":
+        fields = error.fields or {}
+        found = next(iter(fields.values()), [None])
+        message = str(found[0]) if found and found[0] else None
+        return _end(message or _("Choose another PIN."))
+    if message is None:
+        logger.info("ussd refusal %s", error.code)
+    return _end(_(message) if message else (default or _("This could not be done. Nothing was charged.")))
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+
+def _offers(product_type: str, network: str | None):
+    from tenant_apps.portal.shop import offers_for
+
+    return offers_for(product_type=product_type, network=network)
+
+
+def _local(phone: str) -> str:
+    """A number as people dial it here (08031234567, 771234567): the national form, without spaces."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "")
+
+
+def _amount(value: str) -> int | None:
+    if not DIGITS.match(value or ""):
+        return None
+    try:
+        return parse_amount(value, currency=tenant_currency().code)
+    except ApiError:
+        return None
+
+
+def _index(value: str, count: int) -> int | None:
+    if not (value.isdigit() and len(value) <= 2):
+        return None
+    number = int(value)
+    return number - 1 if 1 <= number <= count else None
+
+
+def _list_screen(state: SessionState, step: str, title: str, labels: dict[int, str]) -> Screen:
+    ids = state.data["list"]
+    page = state.data.get("page", 0)
+    shown = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    lines = [title] + [f"{n}. {labels.get(item, '?')}" for n, item in enumerate(shown, start=1)]
+    if (page + 1) * PAGE_SIZE < len(ids):
+        lines.append(f"{MORE}. " + _("More"))
+    lines.append(f"{BACK}. " + _("Back"))
+    return _con(state, step, "\n".join(lines))
+
+
+def _pick(state: SessionState, value: str) -> int | Screen | None:
+    """The id chosen on a list screen; None after "More" (the caller shows the next page); a Screen to end."""
+    ids, page = state.data.get("list", []), state.data.get("page", 0)
+    if value == MORE and (page + 1) * PAGE_SIZE < len(ids):
+        state.data["page"] = page + 1
+        return None
+    shown = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    index = _index(value, len(shown))
+    if index is None:
+        return _end(_("Invalid choice."))
+    return shown[index]
+
+
+def _history(user) -> str:
+    from tenant_apps.ledger.selectors import wallet_statement
+
+    lines = []
+    for posting in wallet_statement(user=user)[:3]:
+        label = _label(posting.entry_type, posting.reference, posting.amount)
+        sign = "+" if posting.amount > 0 else "-"
+        lines.append(f"{posting.created_at:%d/%m} {sign}{_money(abs(posting.amount), posting.currency)} {label}")
+    return _("Last transactions") + "\n" + ("\n".join(lines) if lines else _("No transactions yet."))
+
+
+def _label(entry_type: str, reference: str, amount: int) -> str:
+    if reference.startswith("ord-"):
+        return _("Refund") if amount > 0 else _("Purchase")
+    if reference.startswith("p2p:"):
+        return _("Received") if amount > 0 else _("Sent")
+    if entry_type == "funding" or reference.startswith("cashin:"):
+        return _("Top-up")
+    if reference.startswith("cashout:"):
+        return _("Cash-out")
+    return _("Other")
+
+
+STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
+    "main": on_main,
+    "airtime_who": on_airtime_who, "airtime_number": on_airtime_number, "airtime_amount": on_airtime_amount,
+    "data_network": on_data_network, "data_bundle": on_data_bundle, "data_who": on_data_who,
+    "data_number": on_data_number,
+    "bill_product": on_bill_product, "bill_meter": on_bill_meter, "bill_amount": on_bill_amount,
+    "send_number": on_send_number, "send_amount": on_send_amount,
+    "pin_new": on_pin_new, "pin_again": on_pin_again,
+    "confirm": on_confirm,
+}
+
+
+# --- one gateway request ------------------------------------------------------------------------------
+
+def respond(request: UssdRequest) -> UssdReply:
+    """The next screen for ``request`` (the caller has authenticated the gateway and bounded the fields)."""
+    user = registered_user(request.phone_number)
+    if user is None:
+        brand = current_brand()
+        with translation.override(message_language(brand=brand)):
+            return UssdReply(_("This number has no %(brand)s account. Sign up on the web, then verify your "
+                               "phone.") % {"brand": brand.name}, final=True)
+    state = sessions.load(request.session_id)
+    if state is None:
+        language = message_language(user=user)
+        with translation.override(language):
+            if request.text:
+                return UssdReply(_("Your session has expired. Dial again."), final=True)
+            state = SessionState.new(session_id=request.session_id, user_id=user.pk, language=language)
+            screen = _main(state, user)
+            state.text = request.text
+            sessions.save(state)
+            return UssdReply(screen.text, final=False)
+    with translation.override(state.language):
+        prefix = f"{state.text}*" if state.text else ""
+        if state.user_id != user.pk or not request.text.startswith(prefix):
+            sessions.drop(request.session_id)
+            return UssdReply(_("Your session has expired. Dial again."), final=True)
+        value = request.text[len(prefix):]
+        screen = STEPS[state.step](state, value, user, request)
+        state.text = request.text
+        if screen.final:
+            sessions.drop(request.session_id)
+        else:
+            sessions.save(state)
+        return UssdReply(screen.text, final=screen.final)

@@ -1,0 +1,103 @@
+"""USSD session state and answers in Redis (the Django cache: every key carries the tenant's schema).
+
+* ``state``: where a session is (step, what was chosen so far, the text already handled), for as long as
+  the gateway keeps a session (``USSD['SESSION_TTL_SECONDS']`` from the first screen). Never a PIN.
+* ``answer``: the reply given to one (session, text), kept ``ANSWER_TTL_SECONDS``: the gateway repeating a
+  request, or sending it late, gets that same reply and nothing runs again.
+* ``twin lock``: while one request of a (session, text) is being answered, its twin waits for the answer
+  instead of running beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _conf() -> dict[str, Any]:
+    return settings.USSD
+
+
+def keyed_digest(value: str) -> str:
+    """Keyed (HMAC with SECRET_KEY): a text may hold a PIN, which a plain hash of 4-6 digits would give away to
+    anyone who can read Redis."""
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _key(kind: str, session_id: str, text: str | None = None) -> str:
+    ident = keyed_digest(session_id)
+    if text is None:
+        return f"ussd:{kind}:{ident}"
+    return f"ussd:{kind}:{ident}:{keyed_digest(session_id + chr(0) + text)}"
+
+
+@dataclass
+class SessionState:
+    session_id: str
+    user_id: int
+    language: str
+    deadline: float  # epoch seconds: the gateway ends the session by then
+    step: str = "main"
+    text: str = ""  # the inputs already handled
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, *, session_id: str, user_id: int, language: str) -> SessionState:
+        return cls(session_id=session_id, user_id=user_id, language=language,
+                   deadline=time.time() + _conf()["SESSION_TTL_SECONDS"])
+
+
+def load(session_id: str) -> SessionState | None:
+    raw = cache.get(_key("state", session_id))
+    if not isinstance(raw, dict):
+        return None
+    try:
+        state = SessionState(**raw)
+    except TypeError:
+        return None
+    return state if state.deadline > time.time() else None
+
+
+def save(state: SessionState) -> None:
+    remaining = int(state.deadline - time.time()) + 1
+    if remaining > 0:
+        cache.set(_key("state", state.session_id), asdict(state), timeout=remaining)
+
+
+def drop(session_id: str) -> None:
+    cache.delete(_key("state", session_id))
+
+
+def answer_of(session_id: str, text: str) -> tuple[str, bool] | None:
+    raw = cache.get(_key("answer", session_id, text))
+    return (raw[0], bool(raw[1])) if isinstance(raw, list | tuple) and len(raw) == 2 else None
+
+
+def remember_answer(session_id: str, text: str, reply_text: str, final: bool) -> None:
+    cache.set(_key("answer", session_id, text), [reply_text, final], timeout=_conf()["ANSWER_TTL_SECONDS"])
+
+
+def claim(session_id: str, text: str) -> bool:
+    """True for the first request of this (session, text) still running; its twins get False."""
+    return cache.add(_key("busy", session_id, text), 1, timeout=int(_conf()["TWIN_WAIT_SECONDS"]) + 30)
+
+
+def release(session_id: str, text: str) -> None:
+    cache.delete(_key("busy", session_id, text))
+
+
+def wait_for_answer(session_id: str, text: str) -> tuple[str, bool] | None:
+    """A twin's wait for the first request's answer (polled; bounded below the gateway's timeout)."""
+    deadline = time.monotonic() + float(_conf()["TWIN_WAIT_SECONDS"])
+    while time.monotonic() < deadline:
+        found = answer_of(session_id, text)
+        if found is not None:
+            return found
+        time.sleep(0.05)
+    return None

@@ -1,0 +1,208 @@
+"""USSD end to end: a handset on the Africa's Talking gateway simulator, which calls this process over real HTTP
+(tenant domains ng.localhost / sn.localhost), and purchases settled by the real purchase pipeline (VTPass
+simulator, Celery worker). Money assertions are on the books and on the simulators' own records."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import requests
+from django.core.cache import cache
+from django_tenants.utils import schema_context
+
+from provider_plugins.africastalking_ussd.simulator import UssdPhone
+from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
+from tests.orders.helpers import assert_books, attempts, wait_final, wait_for, wallet_balance
+from tests.ussd.conftest import CODES, PIN, customer, ng_phone, phone_of
+
+FUNDS = 1_000_000  # 10 000.00 NGN
+AIRTIME_PRICE = 9_894  # 100.00 NGN of VTPass airtime at 97 % cost + the tenant's 2 % margin (tests/orders)
+
+
+def _orders(user):
+    from tenant_apps.orders.models import Order
+
+    with schema_context("ng"):
+        return list(Order.objects.filter(user=user).order_by("id"))
+
+
+def _buy_airtime_for_self(phone, *, pin: str = PIN) -> dict:
+    assert "1. Balance" in phone.dial(CODES["ng"])["message"]
+    assert "1. My number" in phone.send("2")["message"]
+    assert "Enter the amount" in phone.send("1")["message"]
+    confirm = phone.send("100")["message"]
+    assert "You pay 98.94 NGN" in confirm and "PIN" in confirm, confirm
+    return phone.send(pin)
+
+
+def test_a_full_session_buys_airtime_through_the_purchase_pipeline(live_db, stack, gateway):
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    phone = phone_of(gateway, user)
+    final = _buy_airtime_for_self(phone)
+    assert final["status"] == "ended", final
+    assert final["message"].startswith("Paid 98.94 NGN. Ref "), final
+    [order] = _orders(user)
+    assert order.recipient_phone == user.phone and order.face_value_minor == 10_000
+    settled = wait_final(str(order.public_id))
+    assert settled.status == "settled"
+    [attempt] = attempts(settled)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - AIRTIME_PRICE)
+    # The gateway's end-of-session notice reached us (Success) and every screen fit a handset.
+    [notice] = wait_for(phone.notifications, what="end-of-session notice")
+    assert notice["status"] == 200 and notice["form"]["status"] == "Success"
+    assert all(len(screen["answer"]) <= 164 for screen in phone.details()["screens"])
+    # Balance and the last transactions over USSD, from the same books.
+    assert phone.run(CODES["ng"], "1")["message"] == f"Balance: {(FUNDS - AIRTIME_PRICE) / 100:.2f} NGN"
+    history = phone.run(CODES["ng"], "6")["message"]
+    assert history.startswith("Last transactions") and "-98.94 NGN Purchase" in history, history
+
+
+def test_a_wrong_pin_moves_nothing_and_counts(live_db, stack, gateway):
+    from tenant_apps.pins.models import TransactionPin
+
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    final = _buy_airtime_for_self(phone_of(gateway, user), pin="9153")
+    assert final["status"] == "ended" and final["message"] == "Wrong PIN. 2 attempt(s) left."
+    assert _orders(user) == []
+    assert_books(user, FUNDS)
+    with schema_context("ng"):
+        assert TransactionPin.objects.get(user=user).failed_attempts == 1
+
+
+def test_a_locked_pin_stops_every_money_menu(live_db, stack, gateway):
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    phone = phone_of(gateway, user)
+    answers = [_buy_airtime_for_self(phone, pin=wrong)["message"] for wrong in ("9153", "8642", "7315")]
+    assert answers[:2] == ["Wrong PIN. 2 attempt(s) left.", "Wrong PIN. 1 attempt(s) left."]
+    assert answers[2].startswith("Your PIN is locked")
+    assert phone.run(CODES["ng"], "5")["message"].startswith("Your PIN is locked")  # even before typing a PIN
+    assert _orders(user) == [] and wallet_balance(user) == FUNDS
+
+
+def test_a_repeated_or_late_request_never_buys_twice(live_db, stack, gateway):
+    from tenant_apps.idempotency.models import IdempotencyKey
+    from tenant_apps.ussd import sessions
+
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    phone = phone_of(gateway, user)
+    gateway.set_mode("duplicate")  # every screen reaches us twice at once (a retransmission racing the first)
+    try:
+        phone.dial(CODES["ng"])
+        for value in ("2", "1", "100"):
+            phone.send(value)
+        with schema_context("ng"):
+            before_pin = sessions.load(phone.session_id)  # where the session stood before the money step
+        final = phone.send(PIN)
+    finally:
+        gateway.set_mode("ok")
+    assert final["message"].startswith("Paid 98.94 NGN"), final
+    details = phone.details()
+    assert details["twinAnswers"][-1] == "END " + final["message"]  # the twin got the same answer
+    # Late: the gateway resends the last request after the session ended (its state is gone): same answer.
+    assert gateway.resend(phone.session_id) == "END " + final["message"]
+    # Even with the stored answer lost, the money step replays its idempotency record instead of buying again.
+    with schema_context("ng"):
+        sessions.save(before_pin)
+        cache.delete(sessions._key("answer", phone.session_id, details["text"]))
+    assert gateway.resend(phone.session_id) == "END " + final["message"]
+    [order] = _orders(user)
+    with schema_context("ng"):
+        assert IdempotencyKey.objects.filter(user=user, key=f"ussd:{phone.session_id}:confirm").count() == 1
+    assert wait_final(str(order.public_id)).status == "settled"
+    [attempt] = attempts(order)
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - AIRTIME_PRICE)
+
+
+def test_menus_speak_french_on_sn_and_p2p_asks_the_pin(live_db, gateway):
+    sender = customer("sn", phone=f"+22177{uuid.uuid4().int % 10**7:07d}", balance_minor=50_000)
+    receiver = customer("sn", phone=f"+22177{uuid.uuid4().int % 10**7:07d}", pin=None)
+    phone = phone_of(gateway, sender)
+    menu = phone.dial(CODES["sn"])["message"]
+    assert menu.splitlines()[:3] == ["NexusTop Sénégal", "1. Solde", "2. Acheter du crédit"], menu
+    assert "5. Envoyer de l'argent" in menu
+    assert phone.send("5")["message"].endswith("Entrez le numéro du destinataire")
+    assert "Montant" in phone.send(receiver.phone[4:])["message"]
+    confirm = phone.send("2000")["message"]
+    assert "Envoyer 2000 XOF" in confirm and "code PIN" in confirm, confirm
+    done = phone.send(PIN)["message"]
+    assert done.startswith("2000 XOF envoyés") and "Solde : 48000 XOF" in done, done
+    assert wallet_balance(receiver, "sn") == 2_000 and wallet_balance(sender, "sn") == 48_000
+
+
+def test_only_registered_verified_phones_are_served(live_db, gateway):
+    unverified = customer(phone=ng_phone(), pin=None, verified=False)
+    for number in (ng_phone(), unverified.phone):
+        screen = UssdPhone(gateway.url, phone=number).dial(CODES["ng"])
+        assert screen["status"] == "ended" and screen["message"].startswith("This number has no NexusTop Nigeria "
+                                                                            "account"), screen
+
+
+def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, caplog, monkeypatch):
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    phone = phone_of(gateway, user)
+    phone.dial(CODES["ng"])
+    screen = phone.send("1" * 300)  # an overlong input: 4xx, the gateway ends the session
+    assert screen["status"] == "failed" and phone.details()["error"] == "Application responded with HTTP 400"
+    callback = gateway._channels[CODES["ng"]].callback_url
+    url, host = callback.replace("ng.localhost", "127.0.0.1"), f"ng.localhost:{app_server}"
+    form = {"sessionId": "ATUid_" + uuid.uuid4().hex, "serviceCode": CODES["ng"], "phoneNumber": user.phone,
+            "networkCode": "62130", "text": ""}
+
+    def post(data, *, target=url, **headers):
+        return requests.post(target, data=data, headers={"Host": host, **headers}, timeout=10)
+
+    cases = {
+        "letters in text": (post({**form, "text": "1*<script>"}), 400),
+        "too many inputs": (post({**form, "text": "*".join(["1"] * 30)}), 400),
+        "missing session": (post({k: v for k, v in form.items() if k != "sessionId"}), 400),
+        "oversized body": (post({**form, "pad": "x" * 8000}), 413),
+        "JSON body": (requests.post(url, data=json.dumps(form), headers={"Host": host, "Content-Type":
+                                                                         "application/json"}, timeout=10), 415),
+        "wrong token": (post(form, target=url.rsplit("/", 1)[0] + "/not-the-token"), 403),
+        "wrong service code": (post({**form, "serviceCode": "*999#"}), 200),
+    }
+    for name, (answer, status) in cases.items():
+        assert answer.status_code == status, (name, answer.status_code, answer.text[:200])
+        if status != 415:
+            assert answer.text.startswith("END"), (name, answer.text)
+    assert "not available" in cases["wrong service code"][0].text
+
+    def broken(_request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("tenant_apps.ussd.menu.respond", broken)
+    crashed = post(form)
+    assert crashed.status_code == 200 and crashed.text.startswith("END Sorry, something went wrong."), crashed.text
+    assert any("ussd callback refused" in record.getMessage() for record in caplog.records)
+    assert wallet_balance(user) == FUNDS
+
+
+def test_the_gateways_timeouts_and_lost_answers_reach_us_as_the_real_ones_would(live_db, gateway):
+    from tenant_apps.ussd import sessions
+
+    user = customer(phone=ng_phone(), pin=None)
+    phone = phone_of(gateway, user)
+    phone.dial(CODES["ng"])
+    with schema_context("ng"):
+        assert sessions.load(phone.session_id) is not None
+    gateway.set_timeouts(customer=0.2)  # the customer stops answering
+    try:
+        [notice] = wait_for(phone.notifications, timeout=5, what="timeout notice")
+    finally:
+        gateway.set_timeouts(customer=60.0)
+    assert notice["form"]["status"] == "Incomplete" and notice["status"] == 200
+    assert phone.details()["status"] == "timeout"
+    with schema_context("ng"):
+        assert sessions.load(phone.session_id) is None  # the notice made us forget it
+    gateway.set_mode("drop_answer")  # our answer to the first screen is lost on the way back
+    try:
+        screen = phone.dial(CODES["ng"])
+    finally:
+        gateway.set_mode("ok")
+    details = phone.details()
+    assert screen["status"] == "failed" and details["error"] == "Answer lost on the network"
+    assert details["lateAnswers"] == [details["screens"][0]["answer"]]  # resent late: the same menu again
+    assert [n["form"]["status"] for n in phone.notifications()] == ["Failed"]

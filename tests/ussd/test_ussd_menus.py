@@ -1,0 +1,115 @@
+"""The data and electricity menus, driven in-process (the menu engine over the real VTPass/MTN simulators, in the
+test's transaction; no worker: orders stay held). The HTTP and gateway side is test_ussd_channel.py."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django_tenants.utils import schema_context
+
+from provider_plugins.interfaces.ussd import UssdRequest
+from tests.ussd.conftest import PIN, customer, ng_phone
+
+pytestmark = pytest.mark.django_db
+CODE = "*384*123#"
+
+
+class Session:
+    def __init__(self, user):
+        self.user, self.id, self.inputs = user, f"ATUid_{uuid.uuid4().hex}", []
+
+    def send(self, value: str | None = None) -> str:
+        from tenant_apps.ussd.menu import respond
+
+        if value is not None:
+            self.inputs.append(value)
+        with schema_context("ng"):
+            reply = respond(UssdRequest(session_id=self.id, service_code=CODE, phone_number=self.user.phone,
+                                        text="*".join(self.inputs)))
+        return ("END " if reply.final else "CON ") + reply.text
+
+
+def option(screen: str, pattern: str) -> str:
+    return re.search(rf"^(\d)\. .*{pattern}", screen, re.M | re.I).group(1)
+
+
+def _order(user):
+    from tenant_apps.orders.models import Order
+
+    with schema_context("ng"):
+        return Order.objects.get(user=user)
+
+
+def test_data_bundles_by_network_for_another_number(inproc_stack):
+    user = customer(phone=ng_phone(), balance_minor=1_000_000)
+    session = Session(user)
+    session.send()
+    networks = session.send("3")
+    assert networks.startswith("CON Choose the network")
+    bundles = session.send(option(networks, "MTN"))
+    assert bundles.startswith("CON Choose a bundle") and "NGN" in bundles
+    assert session.send("1").startswith("CON Buy data\n1. My number")
+    assert session.send("2") == "CON Enter the phone number"
+    recipient = f"0803{uuid.uuid4().int % 10**7:07d}"
+    confirm = session.send(recipient)
+    assert "You pay" in confirm and confirm.endswith("0. Cancel")
+    assert session.send(PIN).startswith("END Paid ")
+    order = _order(user)
+    assert order.product_type == "data" and order.recipient_phone == "+234" + recipient[1:]
+    assert order.status == "held"  # the worker would submit it; the money is on hold
+    assert Session(user).send("3") == "END Your session has expired. Dial again."  # no dial, no session
+
+
+def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
+    user = customer(phone=ng_phone(), balance_minor=1_000_000)
+    session = Session(user)
+    session.send()
+    products = session.send("4")
+    assert products.startswith("CON Electricity: choose")
+    assert session.send(option(products, "ikeja.*prepaid")) == "CON Enter the meter number"
+    amount = session.send("1111111111111")
+    assert amount.startswith("CON Meter 1111111111111: TESTMETER1"), amount
+    confirm = session.send("1000")
+    assert "Electricity 1000.00 NGN, meter 1111111111111" in confirm and "You pay" in confirm
+    assert session.send(PIN).startswith("END Paid ")
+    order = _order(user)
+    assert (order.product_type, order.customer_number, order.customer_name) == \
+        ("electricity", "1111111111111", "TESTMETER1")
+    unknown = Session(user)
+    unknown.send()
+    unknown.send("4")
+    unknown.send(option(products, "ikeja.*prepaid"))
+    assert unknown.send("1234567890000") == "END The biller does not know this meter number."
+
+
+def test_a_customer_without_a_pin_creates_one_over_ussd():
+    from tenant_apps.pins.services import pin_check
+
+    user = customer(phone=ng_phone(), balance_minor=100_000, pin=None)
+    first = Session(user)
+    assert "7. Create my PIN" in first.send()
+    assert first.send("2") == "END Create your PIN first: dial again and choose 7."
+    weak = Session(user)
+    weak.send()
+    assert weak.send("7").startswith("CON Choose a PIN of 4 to 6 digits")
+    assert weak.send("1234") == "END This PIN is too easy to guess (repeated or consecutive digits)."
+    typo = Session(user)
+    for value in ("", "7", PIN):
+        typo.send(value or None)
+    assert typo.send("4072") == "END The two PINs differ. Nothing was changed."
+    created = Session(user)
+    for value in ("", "7", PIN):
+        created.send(value or None)
+    assert created.send(PIN) == "END Your PIN is saved. Never share it."
+    with schema_context("ng"):
+        assert pin_check(user=user, pin=PIN).ok
+    assert "7. Create my PIN" not in Session(user).send()
+
+
+def test_menus_follow_the_customers_language():
+    user = customer(phone=ng_phone(), balance_minor=150_000, language="pt")
+    session = Session(user)
+    assert session.send().splitlines()[1:4] == ["1. Saldo", "2. Comprar saldo", "3. Comprar internet"]
+    assert session.send("1") == "END Saldo: 1500.00 NGN"
