@@ -207,7 +207,7 @@ def encode(qr: MerchantPresentedQr) -> str:
 def decode(text: str) -> MerchantPresentedQr:
     """Parse and validate a scanned payload: format indicator first, CRC last and correct, every
     mandatory object present and well-formed. Raises ``QrError``."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text.strip():
         raise QrError("qr_malformed", "empty payload")
     text = text.strip()
     if len(text) > MAX_PAYLOAD:

@@ -7,6 +7,7 @@ review and category fees. Money-moving POSTs take an Idempotency-Key (``@idempot
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.http import StreamingHttpResponse
@@ -15,7 +16,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from shared_apps.core.errors import ApiError, NotFound
@@ -351,6 +354,17 @@ def settlement_json(settlement) -> dict:
             "method": settlement.method, "status": settlement.status, "failure_reason": settlement.failure_reason}
 
 
+class CsvStream(BaseRenderer):
+    """Lets ``?format=csv`` through content negotiation; the view answers with a streamed CSV itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return json.dumps(data).encode()  # only errors get here (a 4xx before the stream)
+
+
 class HistoryFilter(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -363,6 +377,7 @@ class MerchantHistoryView(APIView):
     """GET: payments received (filters: date_from, date_to, status); ``?format=csv`` streams a CSV file."""
 
     permission_classes = [IsAuthenticated]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStream]
 
     def get(self, request, public_id):
         merchant = _mine(request, public_id)
