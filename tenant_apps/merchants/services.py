@@ -466,7 +466,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
     if payment.merchant.owner_id != actor.pk and not is_staff:
         raise Forbidden("Only the business owner can refund this payment.", code="not_merchant_owner")
     with transaction.atomic():
-        locked = MerchantPayment.objects.select_for_update().select_related("merchant__account", "payer") \
+        locked = MerchantPayment.objects.select_for_update(of=("self",)).select_related("merchant__account", "payer") \
             .get(pk=payment.pk)
         left = locked.refundable_minor
         if amount_minor is None:

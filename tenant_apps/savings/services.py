@@ -342,7 +342,7 @@ def _pay_pot(circle: Circle, *, now: datetime) -> CirclePayout:
     contributions.filter(status=ContributionStatus.MISSED).exclude(member=recipient).update(owed_to=recipient)
     lines: list[Line] = []
     deducted = 0
-    arrears = list(Contribution.objects.select_for_update().filter(
+    arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(
         circle=circle, member=recipient, status=ContributionStatus.MISSED, owed_to__isnull=False)
         .select_related("owed_to__user").order_by("cycle"))
     for debt in arrears:
@@ -434,7 +434,8 @@ def circles_run_due(*, now: datetime | None = None, limit: int = 1000) -> dict[s
 def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
     """A member makes good a missed contribution: straight to the member whose pot it shortened."""
     with transaction.atomic():
-        locked = Contribution.objects.select_for_update().select_related("member", "owed_to__user", "circle") \
+        locked = Contribution.objects.select_for_update(of=("self",)) \
+            .select_related("member", "owed_to__user", "circle") \
             .get(pk=contribution.pk)
         if locked.member.user_id != user.pk:
             raise NotFound()
@@ -461,7 +462,7 @@ def circle_dissolve(*, circle: Circle, actor, reason: str, request: Any = None) 
         locked = _lock_circle(circle)
         if locked.status != CircleStatus.ACTIVE:
             raise Conflict("Only a running circle can be dissolved.", code="circle_not_running")
-        paid = list(Contribution.objects.select_for_update().filter(
+        paid = list(Contribution.objects.select_for_update(of=("self",)).filter(
             circle=locked, cycle=locked.cycle, status=ContributionStatus.COLLECTED).select_related("member__user"))
         total = sum(c.amount_minor for c in paid)
         if total:

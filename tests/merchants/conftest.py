@@ -7,7 +7,9 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.wallet.conftest import client_for, new_customer, post  # noqa: F401  (re-exported helpers)
+from tests.wallet.conftest import client_for, flutterwave, new_customer, ng_gateways, paystack, post  # noqa: F401
+
+# (helpers re-exported; the gateway simulator fixtures registered for this folder)
 
 
 def funded(amount: int = 1_000_000, schema: str = "ng", **kwargs):

@@ -87,10 +87,11 @@ def _ours(**overrides) -> emvqr.MerchantPresentedQr:
 
 
 def test_invalid_values_are_refused_when_encoding():
-    for overrides, code in [({"point_of_initiation": "13"}, "qr_invalid_field"), ({"mcc": "54a1"}, "qr_invalid_field"),
-                            ({"merchant_name": "x" * 26}, "qr_invalid_field"), ({"amount": "1e3"}, "qr_invalid_field"),
-                            ({"merchant_accounts": ()}, "qr_missing_field"), ({"merchant_city": ""}, "qr_missing_field"),
-                            ({"fee_fixed": "10.00"}, "qr_invalid_field")]:
+    cases = [({"point_of_initiation": "13"}, "qr_invalid_field"), ({"mcc": "54a1"}, "qr_invalid_field"),
+             ({"merchant_name": "x" * 26}, "qr_invalid_field"), ({"amount": "1e3"}, "qr_invalid_field"),
+             ({"merchant_accounts": ()}, "qr_missing_field"), ({"merchant_city": ""}, "qr_missing_field"),
+             ({"fee_fixed": "10.00"}, "qr_invalid_field")]
+    for overrides, code in cases:
         with pytest.raises(emvqr.QrError) as refused:
             emvqr.encode(_ours(**overrides))
         assert refused.value.code == code, overrides

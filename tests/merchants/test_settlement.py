@@ -4,8 +4,7 @@ the Paystack simulator and the wallet app's payout state machine; refunds racing
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django_tenants.utils import schema_context
@@ -18,17 +17,9 @@ from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
 from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
 from tests.merchants.conftest import balances, funded, open_business, takings
-from tests.wallet.conftest import (  # noqa: F401  (fixtures)
-    assert_books_balance,
-    client_for,
-    flutterwave,
-    ng_gateways,
-    paystack,
-    post,
-    wait_for,
-)
+from tests.wallet.conftest import assert_books_balance, client_for, post, wait_for
 
-DAY1 = datetime(2026, 3, 2, 15, 0, tzinfo=dt_timezone.utc)
+DAY1 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def pay(payer, merchant, amount: str):
@@ -65,7 +56,7 @@ def test_daily_settlement_to_the_wallet_runs_once_per_merchant_per_day(db):
 
 @pytest.mark.django_db
 def test_settlement_to_a_bank_account_through_the_payout_rail(ng_gateways):
-    paystack = ng_gateways["paystack"]
+    rail = ng_gateways["paystack"]
     merchant = open_business(settlement=services.SettlementDetails(method="bank", bank_code="058",
                                                                    account_number="0123456789"))
     assert merchant.settlement_account_name == "ADA OBI LOVELACE"  # name enquiry at the bank
@@ -81,7 +72,7 @@ def test_settlement_to_a_bank_account_through_the_payout_rail(ng_gateways):
     assert takings(merchant) == 0 and balances(merchant.owner) == [0]  # not the owner's wallet: the takings'
     with schema_context("ng"):
         payout_submit(transfer_id=transfer.pk, schedule_poll=False)
-        wait_for(lambda: paystack.transfers[transfer.reference]["status"] == "success")
+        wait_for(lambda: rail.transfers[transfer.reference]["status"] == "success")
         assert payout_poll(transfer_id=transfer.pk, attempt=0) == "succeeded"
         settlement = services.settlement_sync(settlement=MerchantSettlement.objects.get(pk=settlement.pk))
         assert settlement.status == "succeeded"
@@ -92,8 +83,8 @@ def test_settlement_to_a_bank_account_through_the_payout_rail(ng_gateways):
 
 @pytest.mark.django_db
 def test_a_failed_bank_settlement_returns_to_the_takings_and_is_paid_the_next_day(ng_gateways):
-    paystack = ng_gateways["paystack"]
-    paystack.set_fault("failure")
+    rail = ng_gateways["paystack"]
+    rail.set_fault("failure")
     merchant = open_business(settlement=services.SettlementDetails(method="bank", bank_code="058",
                                                                    account_number="0123456789"))
     pay(funded(), merchant, "300.00")
@@ -101,7 +92,7 @@ def test_a_failed_bank_settlement_returns_to_the_takings_and_is_paid_the_next_da
         services.settlements_run(now=DAY1 + timedelta(hours=10))
         transfer = MerchantSettlement.objects.get(merchant=merchant).transfer
         payout_submit(transfer_id=transfer.pk, schedule_poll=False)
-        wait_for(lambda: paystack.transfers[transfer.reference]["status"] == "failed")
+        wait_for(lambda: rail.transfers[transfer.reference]["status"] == "failed")
         assert payout_poll(transfer_id=transfer.pk, attempt=0) == "failed"
         services.settlements_run(now=DAY1 + timedelta(days=1, hours=10))
         first, second = MerchantSettlement.objects.filter(merchant=merchant).order_by("business_date")
