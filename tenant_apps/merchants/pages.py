@@ -13,8 +13,8 @@ from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
@@ -39,19 +39,19 @@ from .qrcode import qr_svg
 
 
 class PayForm(OnceMixin, StyledForm):
-    merchant_code = forms.CharField(label=_lazy("Merchant code"), max_length=8, required=False,
+    merchant_code = forms.CharField(label=_("Merchant code"), max_length=8, required=False,
                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-                                    help_text=_lazy("The 8 digits shown at the till."))
-    qr = forms.CharField(label=_lazy("Or the scanned QR code"), max_length=512, required=False,
+                                    help_text=_("The 8 digits shown at the till."))
+    qr = forms.CharField(label=_("Or the scanned QR code"), max_length=512, required=False,
                          widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}))
     amount = AmountField()
-    note = forms.CharField(label=_lazy("Note for the merchant"), max_length=140, required=False)
+    note = forms.CharField(label=_("Note for the merchant"), max_length=140, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
         if bool((data.get("merchant_code") or "").strip()) == bool((data.get("qr") or "").strip()):
-            raise forms.ValidationError(_("Enter the merchant code or scan its QR code."))
+            raise forms.ValidationError(gettext("Enter the merchant code or scan its QR code."))
         return data
 
 
@@ -117,39 +117,40 @@ def payment_receipt(request, public_id):
 # --- merchant: register, dashboard, QR, refunds, CSV -------------------------------------------------
 
 class RegisterForm(StyledForm):
-    business_name = forms.CharField(label=_lazy("Business name"), max_length=100)
-    category = forms.ChoiceField(label=_lazy("Kind of business"))
-    city = forms.CharField(label=_lazy("Town or city"), max_length=60)
-    address = forms.CharField(label=_lazy("Address"), max_length=200)
-    registration_number = forms.CharField(label=_lazy("Registration number (if registered)"), max_length=40,
+    business_name = forms.CharField(label=_("Business name"), max_length=100)
+    category = forms.ChoiceField(label=_("Kind of business"))
+    city = forms.CharField(label=_("Town or city"), max_length=60)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    registration_number = forms.CharField(label=_("Registration number (if registered)"), max_length=40,
                                           required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c.code, _(c.name)) for c in MerchantCategory.objects.filter(active=True)]
+        self.fields["category"].choices = [(c.code, gettext(c.name))
+                                           for c in MerchantCategory.objects.filter(active=True)]
 
 
 class SettlementForm(StyledForm):
-    method = forms.ChoiceField(label=_lazy("Pay my takings"), choices=SettlementMethod.choices)
-    bank_code = forms.CharField(label=_lazy("Bank code"), max_length=20, required=False)
-    account_number = forms.CharField(label=_lazy("Account number"), max_length=20, required=False,
+    method = forms.ChoiceField(label=_("Pay my takings"), choices=SettlementMethod.choices)
+    bank_code = forms.CharField(label=_("Bank code"), max_length=20, required=False)
+    account_number = forms.CharField(label=_("Account number"), max_length=20, required=False,
                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    rail = forms.CharField(label=_lazy("Mobile-money service"), max_length=40, required=False)
+    rail = forms.CharField(label=_("Mobile-money service"), max_length=40, required=False)
 
 
 class RequestForm(StyledForm):
     amount = AmountField(required=True)
-    bill_number = forms.CharField(label=_lazy("Bill or table number"), max_length=25, required=False)
+    bill_number = forms.CharField(label=_("Bill or table number"), max_length=25, required=False)
 
 
 class RefundForm(OnceMixin, StyledForm):
-    amount = AmountField(help_text=_lazy("Leave empty to refund everything not yet refunded."))
-    reason = forms.CharField(label=_lazy("Reason"), max_length=200, required=False)
+    amount = AmountField(help_text=_("Leave empty to refund everything not yet refunded."))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
 class HistoryForm(StyledForm):
-    date_from = forms.DateField(label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _business(request, public_id=None) -> Merchant | None:
@@ -179,7 +180,7 @@ def business(request, public_id=None):
             except ApiError as error:
                 show_service_error(form, error)
             else:
-                messages.success(request, _("Your business is registered. It can take payments once we have "
+                messages.success(request, gettext("Your business is registered. It can take payments once we have "
                                             "checked its details."))
                 return redirect("portal:business")
         return page(request, "merchants/register.html", {"form": form}, status=400 if form.errors else 200)
@@ -244,7 +245,7 @@ def business_settlement(request, public_id):
         except ApiError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, _("Settlement details saved."))
+            messages.success(request, gettext("Settlement details saved."))
             return redirect("portal:business-detail", public_id=merchant.public_id)
     return _dashboard(request, merchant, settlement_form=form)
 
@@ -287,7 +288,7 @@ def business_payment(request, public_id, payment_id):
             else:
                 return redirect(url)
     if request.GET.get("refunded"):
-        messages.success(request, _("Refund sent to the customer's wallet."))
+        messages.success(request, gettext("Refund sent to the customer's wallet."))
     return page(request, "merchants/business_payment.html", {
         "merchant": merchant, "payment": payment, "refunds": payment.refunds.all(), "form": form,
         "payer": selectors.masked_phone(payment.payer.phone or "")}, status=400 if form.errors else 200)
@@ -317,17 +318,17 @@ def backoffice_merchant_decide(request, public_id):
         services.merchant_decide(reviewer=request.user, merchant=merchant, action=action,
                                  note=request.POST.get("note", "")[:255], request=request)
     except ApiError as error:
-        messages.error(request, _(str(error.message)))
+        messages.error(request, gettext(str(error.message)))
     else:
-        messages.success(request, _("Decision saved."))
+        messages.success(request, gettext("Decision saved."))
     return redirect(f"{reverse('portal:backoffice-merchants')}?status={request.POST.get('back', 'pending')}")
 
 
 class FeeForm(StyledForm):
-    fee_percent = forms.DecimalField(label=_lazy("Fee (%)"), min_value=0, max_value=100, decimal_places=2)
-    fee_fixed = AmountField(label=_lazy("Fixed fee"))
-    fee_cap = AmountField(label=_lazy("Cap"))
-    active = forms.BooleanField(label=_lazy("Open to new businesses"), required=False)
+    fee_percent = forms.DecimalField(label=_("Fee (%)"), min_value=0, max_value=100, decimal_places=2)
+    fee_fixed = AmountField(label=_("Fixed fee"))
+    fee_cap = AmountField(label=_("Cap"))
+    active = forms.BooleanField(label=_("Open to new businesses"), required=False)
 
 
 @page_requires(IsOperatorAdmin)
@@ -352,7 +353,7 @@ def backoffice_fees(request):
                 except ApiError as error:
                     show_service_error(form, error)
                 else:
-                    messages.success(request, _("Fee saved."))
+                    messages.success(request, gettext("Fee saved."))
                     return redirect("portal:backoffice-merchant-fees")
         errors[category.code] = form
     from tenant_apps.ledger.currency import tenant_currency, to_decimal_string

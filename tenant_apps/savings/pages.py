@@ -14,8 +14,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
@@ -38,21 +38,21 @@ from .models import Circle, CircleMember, CircleStatus, Contribution, EarlyWithd
 
 
 class GoalForm(StyledForm):
-    name = forms.CharField(label=_lazy("What are you saving for?"), max_length=60)
-    target = AmountField(label=_lazy("Target"), required=True)
-    lock_until = forms.DateField(label=_lazy("Lock the money until (optional)"), required=False,
+    name = forms.CharField(label=_("What are you saving for?"), max_length=60)
+    target = AmountField(label=_("Target"), required=True)
+    lock_until = forms.DateField(label=_("Lock the money until (optional)"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    autosave_amount = AmountField(label=_lazy("Save automatically (optional)"))
-    autosave_frequency = forms.ChoiceField(label=_lazy("How often"), choices=Frequency.choices, required=False)
+    autosave_amount = AmountField(label=_("Save automatically (optional)"))
+    autosave_frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, required=False)
 
 
 class CircleForm(StyledForm):
-    name = forms.CharField(label=_lazy("Name of the circle"), max_length=60)
-    contribution = AmountField(label=_lazy("Each member pays"), required=True)
-    frequency = forms.ChoiceField(label=_lazy("How often"), choices=Frequency.choices)
-    members = forms.CharField(label=_lazy("Members' phone numbers, in the order they receive the pot"),
+    name = forms.CharField(label=_("Name of the circle"), max_length=60)
+    contribution = AmountField(label=_("Each member pays"), required=True)
+    frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices)
+    members = forms.CharField(label=_("Members' phone numbers, in the order they receive the pot"),
                               widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                              help_text=_lazy("One per line. You receive the first pot; you can invite more later."))
+                              help_text=_("One per line. You receive the first pot; you can invite more later."))
 
 
 class AmountForm(OnceMixin, StyledForm):
@@ -60,17 +60,17 @@ class AmountForm(OnceMixin, StyledForm):
 
 
 class WithdrawForm(OnceMixin, StyledForm):
-    amount = AmountField(help_text=_lazy("Leave empty to withdraw everything."))
-    accept_penalty = forms.BooleanField(label=_lazy("I accept the early-withdrawal penalty"), required=False)
+    amount = AmountField(help_text=_("Leave empty to withdraw everything."))
+    accept_penalty = forms.BooleanField(label=_("I accept the early-withdrawal penalty"), required=False)
 
 
 class AutosaveForm(StyledForm):
-    amount = AmountField(label=_lazy("Amount each time"), help_text=_lazy("Leave empty to stop."))
-    frequency = forms.ChoiceField(label=_lazy("How often"), choices=Frequency.choices, required=False)
+    amount = AmountField(label=_("Amount each time"), help_text=_("Leave empty to stop."))
+    frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, required=False)
 
 
 class InviteForm(StyledForm):
-    phone = forms.CharField(label=_lazy("Phone number"), max_length=20, widget=forms.TextInput(
+    phone = forms.CharField(label=_("Phone number"), max_length=20, widget=forms.TextInput(
         attrs={"autocomplete": "tel", "inputmode": "tel"}))
 
 
@@ -160,12 +160,12 @@ def goal_detail(request, public_id):
             except ApiError as error:
                 show_service_error(autosave_form, error)
             else:
-                messages.success(request, _("Automatic saving updated."))
+                messages.success(request, gettext("Automatic saving updated."))
                 return redirect("portal:savings-goal", public_id=goal.public_id)
     if request.GET.get("saved"):
-        messages.success(request, _("Saved."))
+        messages.success(request, gettext("Saved."))
     if request.GET.get("withdrawn"):
-        messages.success(request, _("The money is in your wallet."))
+        messages.success(request, gettext("The money is in your wallet."))
     return _goal_page(request, goal, deposit_form, withdraw_form, autosave_form)
 
 
@@ -211,10 +211,10 @@ def circle_detail(request, public_id):
         try:
             if action == "invite" and invite_form.is_valid():
                 services.circle_invite(circle=circle, actor=request.user, phone=invite_form.cleaned_data["phone"])
-                messages.success(request, _("Invitation sent."))
+                messages.success(request, gettext("Invitation sent."))
             elif action == "start":
                 services.circle_start(circle=circle, actor=request.user)
-                messages.success(request, _("The circle has started: contributions are collected on schedule."))
+                messages.success(request, gettext("The circle has started: contributions are collected on schedule."))
             elif action == "cancel":
                 services.circle_cancel(circle=circle, actor=request.user)
             elif action in ("accept", "decline"):
@@ -236,12 +236,12 @@ def circle_detail(request, public_id):
                     return reverse("portal:savings-circle", args=[circle.public_id])
                 answer = _once(request, arrears_form, pay_arrears)
                 if answer:
-                    messages.success(request, _("Thank you: the member you owed has been paid."))
+                    messages.success(request, gettext("Thank you: the member you owed has been paid."))
                     return answer
             if not (invite_form.errors or arrears_form.errors):
                 return redirect("portal:savings-circle", public_id=circle.public_id)
         except ApiError as error:
-            messages.error(request, _(str(error.message)))
+            messages.error(request, gettext(str(error.message)))
             return redirect("portal:savings-circle", public_id=circle.public_id)
     circle.refresh_from_db()
     circle.account.refresh_from_db(fields=["balance"])
@@ -261,9 +261,9 @@ def circle_detail(request, public_id):
 # --- operator --------------------------------------------------------------------------------------
 
 class RulesForm(StyledForm):
-    early_withdrawal = forms.ChoiceField(label=_lazy("Withdrawing from a locked goal before its date"),
+    early_withdrawal = forms.ChoiceField(label=_("Withdrawing from a locked goal before its date"),
                                          choices=EarlyWithdrawal.choices)
-    penalty_percent = forms.DecimalField(label=_lazy("Penalty (%)"), min_value=0, max_value=50, decimal_places=2,
+    penalty_percent = forms.DecimalField(label=_("Penalty (%)"), min_value=0, max_value=50, decimal_places=2,
                                          required=False)
 
 
@@ -285,7 +285,7 @@ def backoffice_savings(request):
             except ApiError as error:
                 show_service_error(form, error)
             else:
-                messages.success(request, _("Savings rules saved. They apply to goals opened from now on."))
+                messages.success(request, gettext("Savings rules saved. They apply to goals opened from now on."))
                 return redirect("portal:backoffice-savings")
     circles = Circle.objects.select_related("account", "organiser").order_by("-created_at")[:100]
     return page(request, "savings/backoffice.html", {
@@ -301,13 +301,14 @@ def backoffice_dissolve(request, public_id):
         raise Http404
     reason = (request.POST.get("reason") or "").strip()
     if not reason:
-        messages.error(request, _("Give a reason."))
+        messages.error(request, gettext("Give a reason."))
         return redirect("portal:backoffice-savings")
     try:
         services.circle_dissolve(circle=circle, actor=request.user, reason=reason, request=request)
     except ApiError as error:
-        messages.error(request, _(str(error.message)))
+        messages.error(request, gettext(str(error.message)))
     else:
-        messages.success(request, _("Circle dissolved: the open round's contributions went back to those who paid."))
+        messages.success(request, gettext("Circle dissolved: the open round's contributions went back to those "
+                                          "who paid."))
     return redirect("portal:backoffice-savings")
 
