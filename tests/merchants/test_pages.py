@@ -5,10 +5,8 @@ reviews and sets fees. English on ng, French on sn, Portuguese for a user who ch
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.merchants.models import Merchant, MerchantPayment, MerchantRefund
@@ -156,4 +154,3 @@ def test_navigation_links_each_role_to_its_pages(host_client):
     operator = logged_in(host_client, staff(role="operator_admin")).get("/back-office/").content.decode()
     assert 'href="/back-office/merchants"' in operator and 'href="/back-office/merchant-fees"' in operator
     assert 'href="/back-office/savings"' in operator
-    _ = (uuid, timezone)  # imported for helpers in sibling tests
