@@ -37,7 +37,7 @@ from . import selectors, services
 from .models import Circle, CircleMember, CircleStatus, Contribution, EarlyWithdrawal, Frequency, MemberStatus
 
 
-class GoalForm(StyledForm):
+class GoalForm(OnceMixin, StyledForm):
     name = forms.CharField(label=_("What are you saving for?"), max_length=60)
     target = AmountField(label=_("Target"), required=True)
     lock_until = forms.DateField(label=_("Lock the money until (optional)"), required=False,
@@ -89,15 +89,17 @@ def savings_home(request):
         target = amount_minor(goal_form, "target", required=True)
         autosave = amount_minor(goal_form, "autosave_amount")
         if not goal_form.errors:
-            try:
-                data = goal_form.cleaned_data
+            data = goal_form.cleaned_data
+
+            def create_goal() -> str:  # with automatic saving it spends on a schedule: created once per form
                 goal = services.goal_create(owner=request.user, name=data["name"], target_minor=target,
                                             lock_until=data.get("lock_until"), autosave_minor=autosave,
                                             autosave_frequency=data.get("autosave_frequency") or "")
-            except ApiError as error:
-                show_service_error(goal_form, error)
-            else:
-                return redirect("portal:savings-goal", public_id=goal.public_id)
+                return reverse("portal:savings-goal", args=[goal.public_id])
+
+            answer = _once(request, goal_form, create_goal)
+            if answer:
+                return answer
     if request.method == "POST" and circle_form.is_bound and circle_form.is_valid():
         contribution = amount_minor(circle_form, "contribution", required=True)
         if not circle_form.errors:

@@ -543,8 +543,10 @@ def goal_set_autosave(*, goal: SavingsGoal, owner, amount_minor: int | None, fre
             _positive(amount_minor)
             if frequency not in Frequency.values:
                 raise _bad("frequency", "Choose daily, weekly or monthly.", code="invalid_frequency")
+            if locked.autosave_next_at is None:  # (re)starting: the first top-up is due now
+                locked.autosave_next_at, locked.autosave_anchor_day = now, now.day
+            # else the schedule keeps its next time: saving the same settings twice never adds a top-up
             locked.autosave_minor, locked.autosave_frequency = amount_minor, frequency
-            locked.autosave_next_at, locked.autosave_anchor_day = now, now.day
         locked.autosave_failures, locked.autosave_paused_reason = 0, ""
         locked.save()
     return locked

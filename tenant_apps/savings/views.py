@@ -225,6 +225,8 @@ class GoalListView(APIView):
         return Response({"results": [goal_json(g) for g in selectors.goals_for(owner=request.user)[:100]],
                          "rules": _rules_json()})
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent  # with automatic saving it spends on a schedule: created once, like a subscription
     def post(self, request):
         body = GoalCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -27,7 +27,10 @@ def test_goal_pages_deposit_once_and_refuse_a_locked_withdrawal_in_french(host_c
     home = client.get("/savings")
     assert home.status_code == 200 and "Nouvel objectif" in home.content.decode()
     lock = (timezone.localdate() + timedelta(days=90)).isoformat()
-    created = client.post("/savings", {"kind": "goal", "name": "Tabaski", "target": "30000", "lock_until": lock})
+    goal_body = {"kind": "goal", "idempotency_key": KEYS.search(home.content.decode()).group(1), "name": "Tabaski",
+                 "target": "30000", "lock_until": lock}
+    created = client.post("/savings", goal_body)
+    assert client.post("/savings", goal_body)["Location"] == created["Location"]  # a double submit: one goal
     assert created.status_code == 302, created.content.decode()[:2000]
     goal_page = client.get(created["Location"])
     html = goal_page.content.decode()
