@@ -462,7 +462,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
     """
     from tenant_apps.accounts.models import OPERATOR_ROLES
 
-    is_staff = actor.role in OPERATOR_ROLES and actor.role != "operator_support"
+    is_staff = actor.role in OPERATOR_ROLES and actor.role != "operator_support"  # finance or admin (disputes)
     if payment.merchant.owner_id != actor.pk and not is_staff:
         raise Forbidden("Only the business owner can refund this payment.", code="not_merchant_owner")
     with transaction.atomic():

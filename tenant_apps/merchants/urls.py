@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/staff/merchants", views.StaffMerchantListView.as_view(), name="staff-merchants"),
     *[path(f"api/staff/merchants/<uuid:public_id>/{action}", views.StaffMerchantDecisionView.as_view(action=action),
            name=f"staff-merchant-{action}") for action in ("approve", "reject", "suspend", "reactivate")],
+    path("api/staff/merchant-payments/<uuid:public_id>/refunds", views.StaffRefundView.as_view(),
+         name="staff-merchant-refunds"),
     path("api/staff/merchant-categories", views.StaffCategoryView.as_view(), name="staff-merchant-categories"),
     path("api/staff/merchant-categories/<slug:code>", views.StaffCategoryView.as_view(),
          name="staff-merchant-category"),

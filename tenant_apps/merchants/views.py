@@ -22,7 +22,13 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from shared_apps.core.errors import ApiError, NotFound
-from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
+from tenant_apps.accounts.permissions import (
+    IsOperatorAdmin,
+    IsOperatorFinance,
+    IsOperatorStaff,
+    IsOperatorSupport,
+    PhoneVerified,
+)
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
 from tenant_apps.ledger.errors import InvalidAmount
@@ -475,6 +481,31 @@ class StaffMerchantDecisionView(APIView):
         merchant = services.merchant_decide(reviewer=request.user, merchant=merchant, action=self.action,
                                             note=body.validated_data.get("note", ""), request=request)
         return Response(merchant_json(merchant, staff=True))
+
+
+@extend_schema(request=RefundSerializer, responses=OpenApiTypes.OBJECT)
+class StaffRefundView(APIView):
+    """POST {amount?, reason}: operator finance refunds a payment for a dispute (same rules as the owner's)."""
+
+    permission_classes = [IsOperatorFinance]
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, public_id):
+        payment = MerchantPayment.objects.select_related("merchant", "payer").filter(public_id=public_id).first()
+        if payment is None:
+            raise NotFound("No such payment.", code="unknown_payment")
+        body = RefundSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not body.validated_data.get("reason"):
+            raise ApiError("Some fields are invalid.", code="validation_error",
+                           fields={"reason": ["Say why (the dispute)."]})
+        refund = services.payment_refund(actor=request.user, payment=payment,
+                                         amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
+                                         reason=body.validated_data["reason"], request=request)
+        return Response({"id": str(refund.public_id), "amount": money(refund.amount_minor, payment.currency),
+                         "fee_returned": money(refund.fee_returned_minor, payment.currency),
+                         "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 
 class CategorySerializer(serializers.Serializer):

@@ -149,6 +149,19 @@ def test_paying_by_code_and_every_refusal_writes_nothing(db):
     assert_books_balance("ng")
 
 
+def test_operator_finance_refunds_a_disputed_payment(db):
+    merchant = open_business()
+    payer = funded()
+    paid = post(client_for(payer), "/api/merchant-payments", {"merchant_code": merchant.code, "amount": "80.00"})
+    url = f"/api/staff/merchant-payments/{paid.json()['id']}/refunds"
+    assert post(client_for(staff()), url, {"reason": "dispute"}).status_code == 403  # support: no money
+    assert code(post(client_for(staff(role="operator_finance")), url, {})) == "validation_error"  # a reason
+    refunded = post(client_for(staff(role="operator_finance")), url, {"amount": "30.00", "reason": "dispute #12"})
+    assert refunded.status_code == 201 and refunded.json()["payment"]["refunded"] == "30.00"
+    assert balances(payer) == [1_000_000 - 8_000 + 3_000]
+    assert_books_balance("ng")
+
+
 def test_owner_cannot_pay_their_own_business(db):
     owner = funded()
     merchant = open_business(owner=owner)

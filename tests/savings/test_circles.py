@@ -194,3 +194,20 @@ def test_reconcile_covers_circle_accounts(settings):
         Contribution.objects.filter(circle__public_id=circle_id, cycle=2, status="due").update(status="collected")
         kinds = {item.kind for item in savings_discrepancies()}
     assert kinds == {"circle_account_mismatch"}
+
+
+def test_invitation_sms_goes_out_after_commit_in_the_invitees_language(settings, django_capture_on_commit_callbacks):
+    from tenant_apps.notifications.messages import render_message
+
+    settings.SAVINGS_SMS_NOTIFICATIONS = True
+    ada = funded()
+    with django_capture_on_commit_callbacks() as callbacks:
+        created = post(client_for(ada), "/api/savings/circles", {"name": "Cousins", "contribution": "50.00",
+                                                                 "frequency": "daily",
+                                                                 "members": ["+2348031234567"]})
+    assert created.status_code == 201 and len(callbacks) == 1  # one SMS task, enqueued after commit
+    with schema_context("sn"):
+        text = render_message(template="circle_invitation", language="fr", context={
+            "organiser": "+221771234567", "circle": "Cousins", "amount": 5_000, "currency": "XOF",
+            "frequency": "quotidien"}).text
+    assert "vous invite dans la tontine « Cousins »" in text and "5 000" in text

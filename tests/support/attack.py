@@ -115,6 +115,7 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/merchants/"), "payment_id", lambda v: v.ids["merchant_payment"]),
     (re.compile(r"^/api/merchant-payments/"), "public_id", lambda v: v.ids["merchant_payment"]),
     (re.compile(r"^/api/staff/merchants/"), "public_id", lambda v: v.ids["merchant"]),
+    (re.compile(r"^/api/staff/merchant-payments/"), "public_id", lambda v: v.ids["merchant_payment"]),
     # Category codes exist in every tenant (seeded): B's admin edits B's own category, never A's.
     (re.compile(r"^/api/staff/merchant-categories/"), "code", lambda v: "groceries"),
     (re.compile(r"^/api/savings/circles/"), "public_id", lambda v: v.ids["circle"]),
