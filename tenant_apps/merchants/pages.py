@@ -302,8 +302,11 @@ def backoffice_merchants(request):
     status = request.GET.get("status", MerchantStatus.PENDING)
     if status not in MerchantStatus.values:
         status = MerchantStatus.PENDING
+    rows = list(selectors.merchants_for_review(status=status)[:100])
+    for row in rows:
+        row.owner_verification = selectors.owner_verification(row)
     return page(request, "merchants/backoffice_merchants.html", {
-        "rows": selectors.merchants_for_review(status=status)[:100], "status": status,
+        "rows": rows, "status": status,
         "statuses": MerchantStatus.choices, "can_decide": allowed(request, IsOperatorSupport)})
 
 

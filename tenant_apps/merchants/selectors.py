@@ -119,6 +119,14 @@ def merchants_for_review(*, status: str = "") -> QuerySet[Merchant]:
     return merchants.order_by("status" if not status else "created_at", "created_at", "id")
 
 
+def owner_verification(merchant: Merchant) -> str:
+    """The owner's personal KYC tier, which the operator weighs in the (simplified) business review."""
+    from tenant_apps.kyc.selectors import kyc_current_tier
+
+    tier = kyc_current_tier(user=merchant.owner)
+    return str(tier.name) if tier is not None else "-"
+
+
 def pending_merchants_count() -> int:
     return Merchant.objects.filter(status=MerchantStatus.PENDING).count()
 

@@ -91,7 +91,8 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
         "currency": merchant.account.currency, "created_at": merchant.created_at.isoformat(),
     }
     if staff:
-        data["owner"] = {"email": merchant.owner.email, "phone": merchant.owner.phone or ""}
+        data["owner"] = {"email": merchant.owner.email, "phone": merchant.owner.phone or "",
+                         "verification": selectors.owner_verification(merchant)}
     return data
 
 

@@ -129,6 +129,7 @@ def test_back_office_reviews_businesses_and_sets_fees_in_portuguese(host_client)
     queue = client.get("/back-office/merchants")
     html = queue.content.decode()
     assert queue.status_code == 200 and "Loja do Bairro" in html and "Aprovar" in html
+    assert "Nível de verificação do proprietário" in html and 'data-testid="owner-tier"' in html
     decided = client.post(f"/back-office/merchants/{pending.public_id}/decide", {"action": "approve", "note": "ok"})
     assert decided.status_code == 302
     with schema_context("ng"):
