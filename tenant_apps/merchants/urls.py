@@ -27,7 +27,7 @@ urlpatterns = [
            name=f"staff-merchant-{action}") for action in ("approve", "reject", "suspend", "reactivate")],
     path("api/staff/merchant-payments/<uuid:public_id>/refunds", views.StaffRefundView.as_view(),
          name="staff-merchant-refunds"),
-    path("api/staff/merchant-categories", views.StaffCategoryView.as_view(), name="staff-merchant-categories"),
+    path("api/staff/merchant-categories", views.StaffCategoryListView.as_view(), name="staff-merchant-categories"),
     path("api/staff/merchant-categories/<slug:code>", views.StaffCategoryView.as_view(),
          name="staff-merchant-category"),
 ]

@@ -524,16 +524,29 @@ def fee_minor(raw, field: str) -> int | None:
     return amount_minor(raw, field=field)
 
 
-@extend_schema(request=CategorySerializer, responses=OpenApiTypes.OBJECT)
-class StaffCategoryView(APIView):
-    """GET: every category with its fee; PUT /<code>: set a category's fee (audited; applies to new payments)."""
+@extend_schema(responses=OpenApiTypes.OBJECT)
+class StaffCategoryListView(APIView):
+    """GET: every category with its fee (inactive ones too)."""
 
     permission_classes = [IsOperatorAdmin]
 
-    def get(self, request, code: str = ""):
+    def get(self, request):
         return Response({"results": [category_json(c) for c in MerchantCategory.objects.all()]})
 
-    def put(self, request, code: str = ""):
+
+@extend_schema(request=CategorySerializer, responses=OpenApiTypes.OBJECT)
+class StaffCategoryView(APIView):
+    """GET / PUT one category's fee (PUT audited; applies to payments from now on)."""
+
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request, code: str):
+        category = MerchantCategory.objects.filter(code=code).first()
+        if category is None:
+            raise NotFound("No such category.", code="unknown_category")
+        return Response(category_json(category))
+
+    def put(self, request, code: str):
         category = MerchantCategory.objects.filter(code=code).first()
         if category is None:
             raise NotFound("No such category.", code="unknown_category")

@@ -9,7 +9,7 @@ urlpatterns = [
          name="savings-circle-invite"),
     path("api/savings/circles/<uuid:public_id>/members/<int:member_id>/remove", views.CircleRemoveMemberView.as_view(),
          name="savings-circle-remove"),
-    path("api/savings/circles/<uuid:public_id>/order", views.CircleActionView.as_view(action="order"),
+    path("api/savings/circles/<uuid:public_id>/order", views.CircleOrderView.as_view(),
          name="savings-circle-order"),
     *[path(f"api/savings/circles/<uuid:public_id>/{action}", views.CircleActionView.as_view(action=action),
            name=f"savings-circle-{action}") for action in ("start", "cancel", "accept", "decline")],

@@ -136,7 +136,7 @@ class StartSerializer(serializers.Serializer):
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class CircleActionView(APIView):
-    """POST .../start | cancel (organiser), accept | decline (the invited phone's owner); PUT .../order."""
+    """POST .../start | cancel (organiser), accept | decline (the invited phone's owner): each once (409)."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
     action = ""
@@ -158,6 +158,13 @@ class CircleActionView(APIView):
             services.circle_respond(member=member, user=request.user, accept=self.action == "accept")
             circle.refresh_from_db()
         return Response(circle_json(circle, viewer=request.user, board=True))
+
+
+@extend_schema(request=OrderSerializer, responses=OpenApiTypes.OBJECT)
+class CircleOrderView(APIView):
+    """PUT {members: [ids]}: the rotation order, before the start only (organiser)."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
 
     def put(self, request, public_id):
         circle = _visible(request, public_id)
