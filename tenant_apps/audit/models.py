@@ -32,6 +32,19 @@ class AuditAction(models.TextChoices):
     CASH_CANCELLED = "cash_cancelled", _("Cash-in or withdrawal code cancelled / expired")
     CASH_CONFIRMATION_FAILED = "cash_confirmation_failed", _("Wrong cash confirmation or withdrawal code")
     WITHDRAWAL_CODE_CREATED = "withdrawal_code_created", _("Withdrawal code created")
+    # Merchants (tenant_apps.merchants)
+    MERCHANT_REGISTERED = "merchant_registered", _("Business registered")
+    MERCHANT_APPROVED = "merchant_approved", _("Business approved")
+    MERCHANT_REJECTED = "merchant_rejected", _("Business rejected")
+    MERCHANT_SUSPENDED = "merchant_suspended", _("Business suspended")
+    MERCHANT_REACTIVATED = "merchant_reactivated", _("Business reactivated")
+    MERCHANT_SETTLEMENT_CHANGED = "merchant_settlement_changed", _("Business settlement account changed")
+    MERCHANT_FEES_CHANGED = "merchant_fees_changed", _("Merchant category fees changed")
+    MERCHANT_REFUND = "merchant_refund", _("Merchant payment refunded")
+    # Savings (tenant_apps.savings)
+    SAVINGS_RULES_CHANGED = "savings_rules_changed", _("Savings rules changed")
+    CIRCLE_DISSOLVED = "circle_dissolved", _("Savings circle dissolved")
+    GOAL_WITHDRAWN = "goal_withdrawn", _("Savings goal withdrawal")
 
 
 class AuditEvent(models.Model):
