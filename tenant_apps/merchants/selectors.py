@@ -183,7 +183,9 @@ _SETTLEMENT_PAYOUTS = """
 SELECT m.code, s.business_date, s.amount_minor, COALESCE(t.amount_minor, 0)
 FROM merchants_merchantsettlement s JOIN merchants_merchant m ON m.id = s.merchant_id
 LEFT JOIN wallet_transfer t ON t.id = s.transfer_id
-WHERE (s.transfer_id IS NULL AND s.entry_id IS NULL) OR (s.transfer_id IS NOT NULL AND t.amount_minor <> s.amount_minor)
+WHERE (s.transfer_id IS NULL AND s.entry_id IS NULL AND s.status <> 'failed')
+   OR (s.transfer_id IS NOT NULL AND t.amount_minor <> s.amount_minor)
+   OR (s.transfer_id IS NULL AND s.entry_id IS NOT NULL AND s.status <> 'succeeded')
 ORDER BY s.id
 """
 

@@ -28,9 +28,16 @@ from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.services import kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
-from tenant_apps.ledger.errors import InsufficientFunds
+from tenant_apps.ledger.errors import BalanceLimitExceeded, InsufficientFunds
 from tenant_apps.ledger.models import Account, AccountKind
-from tenant_apps.ledger.services import Line, holder_account, post_entry, system_account, wallet_for
+from tenant_apps.ledger.services import (
+    Line,
+    balance_ceiling,
+    holder_account,
+    post_entry,
+    system_account,
+    wallet_for,
+)
 
 from . import emvqr
 from .models import (
@@ -53,6 +60,8 @@ logger = logging.getLogger(__name__)
 PAYMENT_ENTRY = "merchant_payment"
 REFUND_ENTRY = "merchant_refund"
 SETTLEMENT_ENTRY = "merchant_settlement"
+# A wallet settlement the owner's wallet cannot take (its KYC tier's maximum balance): ``failure_reason``.
+BALANCE_LIMIT = "balance_limit_exceeded"
 
 
 class MerchantNotFound(NotFound):
@@ -534,7 +543,9 @@ def merchant_settle(*, merchant: Merchant, business_date: date) -> MerchantSettl
     The takings row is locked while the amount is read and moved, so a payment landing meanwhile waits
     and is settled the next day. Wallet: one entry to the owner's wallet. Bank / mobile money: a payout
     (hold on the takings, sent after commit); a failed payout releases the hold into the takings, which
-    the next day's settlement pays again.
+    the next day's settlement pays again. A wallet settlement that would take the owner's wallet over its
+    KYC tier's maximum balance moves nothing: the row is ``failed`` (``balance_limit_exceeded``), the money
+    stays in the takings and the next day's settlement tries the whole balance again.
     """
     from provider_plugins.interfaces.plugin import Capability
     from tenant_apps.wallet.gateways import default_payout_gateway, gateway_for
@@ -557,11 +568,22 @@ def merchant_settle(*, merchant: Merchant, business_date: date) -> MerchantSettl
                 currency=merchant.account.currency, method=merchant.settlement_method)
             if gateway is None:
                 owner_wallet = wallet_for(user=merchant.owner, currency=merchant.account.currency)
-                settlement.entry = post_entry(
-                    entry_type=SETTLEMENT_ENTRY, reference=f"merchant-settlement:{settlement.reference}",
-                    lines=[Line(merchant.account, -amount), Line(owner_wallet, amount)],
-                    metadata={"merchant": merchant.code, "business_date": business_date.isoformat()})
-                settlement.status, settlement.completed_at = SettlementStatus.SUCCEEDED, timezone.now()
+                try:
+                    # New money for the owner's customer wallet: the KYC tier's maximum balance holds (issue 14).
+                    settlement.entry = post_entry(
+                        entry_type=SETTLEMENT_ENTRY, reference=f"merchant-settlement:{settlement.reference}",
+                        lines=[Line(merchant.account, -amount),
+                               Line(owner_wallet, amount, ceiling=balance_ceiling(owner_wallet))],
+                        metadata={"merchant": merchant.code, "business_date": business_date.isoformat()})
+                except BalanceLimitExceeded:
+                    # Nothing moved (the entry's savepoint): the takings keep the money and the next daily
+                    # settlement pays the whole balance again; the failed row tells the owner why.
+                    settlement.status, settlement.failure_reason = SettlementStatus.FAILED, BALANCE_LIMIT
+                    logger.warning("merchant settlement over the owner's balance limit: kept in the takings",
+                                   extra={"merchant": merchant.code, "business_date": business_date.isoformat()})
+                else:
+                    settlement.status = SettlementStatus.SUCCEEDED
+                settlement.completed_at = timezone.now()
             else:
                 settlement.transfer = payout_from_account(
                     account=merchant.account, sender=merchant.owner, amount_minor=amount,

@@ -8,9 +8,9 @@ review and category fees. Money-moving POSTs take an Idempotency-Key (``@idempot
 from __future__ import annotations
 
 import json
-import re
 
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -21,6 +21,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from shared_apps.core.amounts import AmountField, InvalidAmount, parse_amount
+from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.accounts.permissions import (
     IsOperatorAdmin,
@@ -30,34 +32,23 @@ from tenant_apps.accounts.permissions import (
     PhoneVerified,
 )
 from tenant_apps.idempotency.decorators import idempotent
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
-from tenant_apps.ledger.errors import InvalidAmount
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 
 from . import selectors, services
 from .models import Merchant, MerchantCategory, MerchantPayment, MerchantStatus, PaymentStatus, SettlementMethod
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
                                    description="Unique per operation; a replay returns the first response.")
-_DECIMAL = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,6})?$")
 
 
-def amount_minor(raw, *, field: str = "amount", required: bool = True) -> int | None:
-    """A decimal string from outside -> positive minor units (digits and one point only; no exponent, sign,
-    spaces or more decimals than the currency has)."""
+def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zero: bool = False) -> int | None:
+    """An amount from outside (an ``AmountField``'s text) -> minor units in the tenant's currency, by the
+    platform's one money rule (``shared_apps.core.amounts.parse_amount``): ``invalid_amount`` otherwise."""
     if raw in (None, ""):
         if required:
-            raise InvalidAmount(fields={field: ["Required."]})
+            raise InvalidAmount(fields={field: [gettext("Enter an amount.")]})
         return None
-    text = raw if isinstance(raw, str) else ""
-    if not _DECIMAL.match(text):
-        raise InvalidAmount(fields={field: ["Enter a decimal amount such as 100.00."]})
-    try:
-        minor = to_minor(text, tenant_currency().code)
-    except (ValueError, ArithmeticError):
-        raise InvalidAmount(fields={field: ["Too many decimals for this currency."]}) from None
-    if minor <= 0:
-        raise InvalidAmount(fields={field: ["Must be positive."]})
-    return minor
+    return parse_amount(raw, currency=tenant_currency().code, field=field, allow_zero=allow_zero)
 
 
 def money(minor: int, currency: str) -> str:
@@ -66,7 +57,7 @@ def money(minor: int, currency: str) -> str:
 
 def category_json(category: MerchantCategory) -> dict:
     currency = tenant_currency().code
-    return {"code": category.code, "name": category.name, "mcc": category.mcc, "fee_bps": category.fee_bps,
+    return {"code": category.code, "name": category.name, "mcc": category.mcc, "rate_bps": category.fee_bps,
             "fee_fixed": money(category.fee_fixed_minor, currency),
             "fee_cap": money(category.fee_cap_minor, currency) if category.fee_cap_minor is not None else None,
             "active": category.active}
@@ -130,7 +121,7 @@ class SettlementSerializer(serializers.Serializer):
                                           account_number=data.get("account_number", ""), rail=data.get("rail", ""))
 
 
-class RegisterSerializer(serializers.Serializer):
+class MerchantRegisterSerializer(serializers.Serializer):
     business_name = serializers.CharField(max_length=100)
     category = serializers.SlugField(max_length=40)
     city = serializers.CharField(max_length=60)
@@ -147,17 +138,19 @@ def _settlement(data: dict | None) -> services.SettlementDetails:
                                       account_number=data.get("account_number", ""), rail=data.get("rail", ""))
 
 
-@extend_schema(request=RegisterSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=MerchantRegisterSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=NO_API_KEY)
 class MerchantListView(APIView):
     """GET: my businesses; POST: register one (it takes payments once the operator approved it)."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
+    @extend_schema(operation_id="merchants_list")
     def get(self, request):
         return Response({"results": [merchant_json(m) for m in selectors.merchants_of(owner=request.user)]})
 
     def post(self, request):
-        body = RegisterSerializer(data=request.data)
+        body = MerchantRegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         merchant = services.merchant_register(
@@ -169,6 +162,7 @@ class MerchantListView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class CategoryListView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -177,6 +171,7 @@ class CategoryListView(APIView):
 
 
 @extend_schema(parameters=[OpenApiParameter("code", str, required=True)], responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class MerchantLookupView(APIView):
     """GET ?code=12345678: the business a code pays (shown to the payer before paying)."""
 
@@ -200,6 +195,7 @@ def _payee_json(payee: services.Payee) -> dict:
 
 
 @extend_schema(request=QrSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)  # a step of paying (and a read-only key writes nothing, not even a POST)
 class QrResolveView(APIView):
     """POST {qr}: read a scanned EMVCo payload (CRC checked) and say whom it pays, and how much (no money moves)."""
 
@@ -214,7 +210,8 @@ class QrResolveView(APIView):
 class PaySerializer(serializers.Serializer):
     merchant_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
     qr = serializers.CharField(max_length=512, required=False, allow_blank=True)
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    amount = AmountField(required=False, allow_blank=True, allow_null=True,
+                         help_text="required unless the QR code sets the amount")
     note = serializers.CharField(max_length=140, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -224,6 +221,7 @@ class PaySerializer(serializers.Serializer):
 
 
 @extend_schema(request=PaySerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=WALLET)
 class MerchantPaymentsView(APIView):
     """POST: pay a merchant by code or QR payload; GET: my payments to merchants."""
 
@@ -234,6 +232,7 @@ class MerchantPaymentsView(APIView):
             return [IsAuthenticated()]
         return super().get_permissions()
 
+    @extend_schema(operation_id="merchant_payments_list")
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.payments_by_payer(payer=request.user), request, view=self)
@@ -254,6 +253,7 @@ class MerchantPaymentsView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class MerchantPaymentDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -274,6 +274,7 @@ def _mine(request, public_id) -> Merchant:
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class MerchantDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -282,6 +283,7 @@ class MerchantDetailView(APIView):
 
 
 @extend_schema(request=SettlementSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(PUT=NO_API_KEY)
 class SettlementDetailsView(APIView):
     """PUT: where the takings are paid (bank: name enquiry; mobile money: your own verified number)."""
 
@@ -297,6 +299,7 @@ class SettlementDetailsView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class StaticQrView(APIView):
     """GET: the business's printed EMVCo code (static: the payer types the amount)."""
 
@@ -310,11 +313,12 @@ class StaticQrView(APIView):
 
 
 class PaymentRequestSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32)
+    amount = AmountField()
     bill_number = serializers.CharField(max_length=25, required=False, allow_blank=True)
 
 
 @extend_schema(request=PaymentRequestSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class PaymentRequestView(APIView):
     """POST {amount, bill_number?}: a dynamic EMVCo code for one payment of that amount (expires, paid once)."""
 
@@ -335,6 +339,7 @@ class PaymentRequestView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class DashboardView(APIView):
     """GET: today's takings (payments, fees, refunds, net), the unsettled balance, the last settlements."""
 
@@ -380,6 +385,7 @@ class HistoryFilter(serializers.Serializer):
 
 
 @extend_schema(parameters=[HistoryFilter], responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class MerchantHistoryView(APIView):
     """GET: payments received (filters: date_from, date_to, status); ``?format=csv`` streams a CSV file."""
 
@@ -409,12 +415,13 @@ class MerchantHistoryView(APIView):
 
 
 class RefundSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True,
-                                   help_text="default: everything not yet refunded")
+    amount = AmountField(required=False, allow_blank=True, allow_null=True,
+                         help_text="default: everything not yet refunded")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 @extend_schema(request=RefundSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class RefundView(APIView):
     """POST {amount?, reason?}: refund a payment in full or in part (never more than paid, in total)."""
 
@@ -438,6 +445,7 @@ class RefundView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class SettlementListView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -449,6 +457,7 @@ class SettlementListView(APIView):
 # --- operator --------------------------------------------------------------------------------------
 
 @extend_schema(parameters=[OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN)
 class StaffMerchantListView(APIView):
     permission_classes = [IsOperatorStaff]
 
@@ -462,11 +471,12 @@ class StaffMerchantListView(APIView):
         return paginator.get_paginated_response([merchant_json(m, staff=True) for m in page])
 
 
-class DecisionSerializer(serializers.Serializer):
+class MerchantDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
-@extend_schema(request=DecisionSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=MerchantDecisionSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class StaffMerchantDecisionView(APIView):
     """POST: approve / reject (business KYC) or suspend / reactivate; each transition once (409 otherwise)."""
 
@@ -477,7 +487,7 @@ class StaffMerchantDecisionView(APIView):
         merchant = Merchant.objects.select_related("owner", "category", "account").filter(public_id=public_id).first()
         if merchant is None:
             raise NotFound("No such business.", code="unknown_merchant")
-        body = DecisionSerializer(data=request.data)
+        body = MerchantDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         merchant = services.merchant_decide(reviewer=request.user, merchant=merchant, action=self.action,
                                             note=body.validated_data.get("note", ""), request=request)
@@ -485,6 +495,7 @@ class StaffMerchantDecisionView(APIView):
 
 
 @extend_schema(request=RefundSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class StaffRefundView(APIView):
     """POST {amount?, reason}: operator finance refunds a payment for a dispute (same rules as the owner's)."""
 
@@ -510,31 +521,32 @@ class StaffRefundView(APIView):
 
 
 class CategorySerializer(serializers.Serializer):
-    fee_bps = serializers.IntegerField(min_value=0, max_value=10_000)
-    fee_fixed = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    fee_cap = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    rate_bps = serializers.IntegerField(min_value=0, max_value=10_000, help_text="percent of the payment, in basis "
+                                                                                 "points (250 = 2.5 %)")
+    fee_fixed = AmountField(required=False, allow_blank=True, allow_null=True)
+    fee_cap = AmountField(required=False, allow_blank=True, allow_null=True, help_text="empty or null: no cap")
     active = serializers.BooleanField(required=False, default=True)
 
 
 def fee_minor(raw, field: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    if raw in ("0", "0.0", "0.00"):
-        return 0
-    return amount_minor(raw, field=field)
+    """A fee amount (zero allowed); None when not given."""
+    return amount_minor(raw, field=field, required=False, allow_zero=True)
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN)
 class StaffCategoryListView(APIView):
     """GET: every category with its fee (inactive ones too)."""
 
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(operation_id="staff_merchant_categories_list")
     def get(self, request):
         return Response({"results": [category_json(c) for c in MerchantCategory.objects.all()]})
 
 
 @extend_schema(request=CategorySerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN, PUT=ADMIN)
 class StaffCategoryView(APIView):
     """GET / PUT one category's fee (PUT audited; applies to payments from now on)."""
 
@@ -553,7 +565,7 @@ class StaffCategoryView(APIView):
         body = CategorySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        category = services.category_update(actor=request.user, category=category, fee_bps=data["fee_bps"],
+        category = services.category_update(actor=request.user, category=category, fee_bps=data["rate_bps"],
                                             fee_fixed_minor=fee_minor(data.get("fee_fixed"), "fee_fixed") or 0,
                                             fee_cap_minor=fee_minor(data.get("fee_cap"), "fee_cap"),
                                             active=data["active"], request=request)

@@ -132,6 +132,13 @@ class Contribution(models.Model):
         return f"cycle {self.cycle} member {self.member_id}: {self.status}"
 
 
+class PayoutStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    # The pot would take a wallet over its KYC tier's maximum balance: it stays in the circle's account
+    # and is paid as soon as the wallet has room (every beat tries again).
+    HELD = "held", _("Held: over the wallet's maximum balance")
+
+
 class CirclePayout(models.Model):
     """The pot of one cycle, paid once to the member in that position (less what they owed the group)."""
 
@@ -140,9 +147,12 @@ class CirclePayout(models.Model):
     member = models.ForeignKey(CircleMember, on_delete=models.PROTECT, related_name="payouts")
     collected_minor = models.BigIntegerField()  # what the cycle collected
     arrears_deducted_minor = models.BigIntegerField(default=0)  # the recipient's own debts, paid to those owed
-    amount_minor = models.BigIntegerField()  # what reached the recipient's wallet
+    amount_minor = models.BigIntegerField()  # what reached (held: will reach) the recipient's wallet
+    status = models.CharField(max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.PAID,
+                              db_default=PayoutStatus.PAID)
     entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    paid_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(default=timezone.now, null=True, blank=True)  # None while held
+    held_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["cycle"]
@@ -152,6 +162,9 @@ class CirclePayout(models.Model):
                                    condition=models.Q(amount_minor__gte=0, arrears_deducted_minor__gte=0,
                                                       collected_minor=models.F("amount_minor")
                                                       + models.F("arrears_deducted_minor"))),
+            models.CheckConstraint(name="savings_held_payout_not_posted",
+                                   condition=~models.Q(status="held") | models.Q(entry__isnull=True,
+                                                                                 paid_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

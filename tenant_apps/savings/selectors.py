@@ -89,19 +89,23 @@ LEFT JOIN (SELECT c2.id AS circle_id, -SUM(p.amount) AS total FROM savings_circl
 WHERE COALESCE(led.total, 0) <> COALESCE(col.total, 0) - COALESCE(paid.total, 0) OR a.balance <> COALESCE(led.total, 0)
 ORDER BY c.id
 """
-# Each pot row against its entry: what left the circle account is what the cycle collected.
+# Each pot row against its entry: what left the circle account is what the cycle collected (a pot held for a
+# wallet's maximum balance has no entry yet: nothing left).
 _POTS = """
 SELECT c.public_id::text, po.cycle, po.collected_minor, COALESCE(-SUM(p.amount), 0)
 FROM savings_circlepayout po JOIN savings_circle c ON c.id = po.circle_id
 LEFT JOIN ledger_posting p ON p.entry_id = po.entry_id AND p.account_id = c.account_id
-GROUP BY c.public_id, po.id, po.cycle, po.collected_minor
-HAVING po.collected_minor <> COALESCE(-SUM(p.amount), 0)
+GROUP BY c.public_id, po.id, po.cycle, po.collected_minor, po.status
+HAVING (CASE WHEN po.status = 'held' THEN 0 ELSE po.collected_minor END) <> COALESCE(-SUM(p.amount), 0)
 ORDER BY po.id
 """
-# A finished circle (completed or dissolved) holds nothing.
+# A finished circle (completed or dissolved) holds nothing but its held pots.
 _ENDED_NOT_EMPTY = """
-SELECT c.public_id::text, c.status, a.balance FROM savings_circle c JOIN ledger_account a ON a.id = c.account_id
-WHERE c.status IN ('completed', 'cancelled') AND a.balance <> 0 ORDER BY c.id
+SELECT c.public_id::text, c.status, a.balance, COALESCE(held.total, 0)
+FROM savings_circle c JOIN ledger_account a ON a.id = c.account_id
+LEFT JOIN (SELECT circle_id, SUM(collected_minor) AS total FROM savings_circlepayout WHERE status = 'held'
+           GROUP BY circle_id) held ON held.circle_id = c.id
+WHERE c.status IN ('completed', 'cancelled') AND a.balance <> COALESCE(held.total, 0) ORDER BY c.id
 """
 # A goal's account against its deposits and withdrawals (entries of those types only touch it).
 _GOALS = """
@@ -130,8 +134,9 @@ def savings_discrepancies() -> list:
         for public_id, cycle, collected, moved in cursor.fetchall():
             found.append(Discrepancy("circle_pot_mismatch", f"circle {public_id} cycle {cycle}", collected, moved))
         cursor.execute(_ENDED_NOT_EMPTY)
-        for public_id, status, balance in cursor.fetchall():
-            found.append(Discrepancy("circle_ended_not_empty", f"circle {public_id} ({status})", 0, balance))
+        for public_id, status, balance, held in cursor.fetchall():
+            found.append(Discrepancy("circle_ended_not_empty", f"circle {public_id} ({status})", held, balance,
+                                     "an ended circle holds only its held pots"))
         cursor.execute(_GOALS)
         for public_id, currency, cached, ledger_total, typed in cursor.fetchall():
             found.append(Discrepancy("goal_account_mismatch", f"goal {public_id} {currency}", typed, ledger_total,

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import normalize_phone
@@ -35,10 +36,17 @@ from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.services import kyc_check_limits
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
-from tenant_apps.ledger.errors import InsufficientFunds
+from tenant_apps.ledger.errors import BalanceLimitExceeded, InsufficientFunds
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import account_balance
-from tenant_apps.ledger.services import Line, holder_account, post_entry, system_account, wallet_for
+from tenant_apps.ledger.services import (
+    Line,
+    balance_ceiling,
+    holder_account,
+    post_entry,
+    system_account,
+    wallet_for,
+)
 
 from .models import (
     Circle,
@@ -51,6 +59,7 @@ from .models import (
     Frequency,
     GoalStatus,
     MemberStatus,
+    PayoutStatus,
     SavingsGoal,
     SavingsSettings,
 )
@@ -69,6 +78,11 @@ class GoalLocked(ApiError):
     status_code = 403
     code = "goal_locked"
     message = "This goal is locked until its date; early withdrawal is not allowed."
+
+
+class RecipientOverLimit(BalanceLimitExceeded):
+    message = _("The member you owe cannot receive this now: it would pass the maximum balance of their "
+                "verification level. Try again later.")
 
 
 class PenaltyApplies(Conflict):
@@ -331,7 +345,12 @@ def _announce_missed(circle: Circle, contribution: Contribution) -> None:
 
 def _pay_pot(circle: Circle, *, now: datetime) -> CirclePayout:
     """The cycle's collected money to the member in that position, less their unpaid arrears (which go to the
-    members they shortened). One entry; the pot row is unique per cycle."""
+    members they shortened). One entry; the pot row is unique per cycle.
+
+    Other people's money arriving in a customer's wallet respects the wallet's KYC maximum balance: when a
+    wallet of the pot cannot take its share, nothing moves, the pot stays in the circle's account (``held``),
+    the recipient is told, and every later run of the circle tries again (:func:`_release_held_pots`).
+    """
     cycle = circle.cycle
     recipient = CircleMember.objects.select_related("user").get(circle=circle, position=cycle,
                                                                status=MemberStatus.ACTIVE)
@@ -340,42 +359,97 @@ def _pay_pot(circle: Circle, *, now: datetime) -> CirclePayout:
         .aggregate(total=Sum("amount_minor"))["total"] or 0
     # Missed contributions of this cycle are owed to its recipient (not when they missed their own pot).
     contributions.filter(status=ContributionStatus.MISSED).exclude(member=recipient).update(owed_to=recipient)
-    lines: list[Line] = []
-    deducted = 0
-    arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(
-        circle=circle, member=recipient, status=ContributionStatus.MISSED, owed_to__isnull=False)
-        .select_related("owed_to__user").order_by("cycle"))
-    for debt in arrears:
-        if deducted + debt.amount_minor > collected:
-            break
-        deducted += debt.amount_minor
-        lines.append(Line(wallet_for(user=debt.owed_to.user, currency=circle.currency), debt.amount_minor))
-        debt.status, debt.covered_at, debt.covered_from_pot = ContributionStatus.COVERED, now, True
-        debt.save(update_fields=["status", "covered_at", "covered_from_pot"])
-    amount = collected - deducted
-    if amount:
-        lines.append(Line(wallet_for(user=recipient.user, currency=circle.currency), amount))
-    entry = None
-    if collected:
-        lines.append(Line(circle.account, -collected))
-        entry = post_entry(entry_type=POT_ENTRY, reference=f"circle:{circle.public_id.hex}:pot:{cycle}",
-                           lines=_merge(lines), metadata={"circle": str(circle.public_id), "cycle": cycle})
-    payout = CirclePayout.objects.create(circle=circle, cycle=cycle, member=recipient, collected_minor=collected,
-                                         arrears_deducted_minor=deducted, amount_minor=amount, entry=entry,
-                                         paid_at=now)
-    _sms(recipient.user, "circle_pot_paid", {"circle": circle.name, "amount": amount, "currency": circle.currency,
-                                             "cycle": cycle})
+    payout = CirclePayout(circle=circle, cycle=cycle, member=recipient, collected_minor=collected,
+                          amount_minor=collected, paid_at=now)
+    try:
+        _post_pot(circle, payout, now=now)
+    except BalanceLimitExceeded:
+        payout.status, payout.paid_at, payout.held_since = PayoutStatus.HELD, None, now
+        payout.amount_minor, payout.arrears_deducted_minor = collected, 0  # the split is made when it is paid
+        payout.save()
+        logger.warning("circle pot over a wallet's balance limit: held in the circle account",
+                       extra={"circle": str(circle.public_id), "cycle": cycle})
+        _sms(recipient.user, "circle_pot_held", {"circle": circle.name, "amount": collected,
+                                                 "currency": circle.currency, "cycle": cycle})
+        return payout
+    _sms(recipient.user, "circle_pot_paid", {"circle": circle.name, "amount": payout.amount_minor,
+                                             "currency": circle.currency, "cycle": cycle})
     return payout
 
 
+def _post_pot(circle: Circle, payout: CirclePayout, *, now: datetime) -> None:
+    """Split ``payout.collected_minor`` (the recipient's arrears first, then the recipient) and post it as one
+    entry, every wallet credit capped; saves ``payout`` as paid. Raises BalanceLimitExceeded with nothing
+    written (its own savepoint: the debts it marked covered are unmarked too)."""
+    collected, recipient = payout.collected_minor, payout.member
+    with transaction.atomic():
+        lines: list[Line] = []
+        deducted = 0
+        arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(
+            circle=circle, member=recipient, status=ContributionStatus.MISSED, owed_to__isnull=False)
+            .select_related("owed_to__user").order_by("cycle"))
+        for debt in arrears:
+            if deducted + debt.amount_minor > collected:
+                break
+            deducted += debt.amount_minor
+            lines.append(_capped_credit(debt.owed_to.user, circle.currency, debt.amount_minor))
+            debt.status, debt.covered_at, debt.covered_from_pot = ContributionStatus.COVERED, now, True
+            debt.save(update_fields=["status", "covered_at", "covered_from_pot"])
+        amount = collected - deducted
+        if amount:
+            lines.append(_capped_credit(recipient.user, circle.currency, amount))
+        entry = None
+        if collected:
+            lines.append(Line(circle.account, -collected))
+            entry = post_entry(entry_type=POT_ENTRY, reference=f"circle:{circle.public_id.hex}:pot:{payout.cycle}",
+                               lines=_merge(lines), metadata={"circle": str(circle.public_id), "cycle": payout.cycle})
+        payout.amount_minor, payout.arrears_deducted_minor, payout.entry = amount, deducted, entry
+        payout.status, payout.paid_at = PayoutStatus.PAID, now
+        payout.save()
+
+
+def _capped_credit(user, currency: str, amount: int) -> Line:
+    wallet = wallet_for(user=user, currency=currency)
+    return Line(wallet, amount, ceiling=balance_ceiling(wallet))
+
+
+def _release_held_pots(circle: Circle, *, now: datetime) -> list[str]:
+    """Pay the held pots of ``circle`` (locked by the caller) whose wallets have room now; the rest stay held."""
+    outcomes = []
+    for payout in CirclePayout.objects.select_for_update(of=("self",)).select_related("member__user") \
+            .filter(circle=circle, status=PayoutStatus.HELD).order_by("cycle"):
+        try:
+            _post_pot(circle, payout, now=now)
+        except BalanceLimitExceeded:
+            outcomes.append(f"still_held:{payout.cycle}")
+            continue
+        outcomes.append(f"released:{payout.cycle}")
+        _sms(payout.member.user, "circle_pot_paid", {"circle": circle.name, "amount": payout.amount_minor,
+                                                     "currency": circle.currency, "cycle": payout.cycle})
+    return outcomes
+
+
+def circle_release_held(*, circle: Circle, now: datetime | None = None) -> list[str]:
+    """Try the held pots of any circle (a running one, or one that completed or was dissolved meanwhile)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Circle.objects.select_for_update(skip_locked=True).select_related("account") \
+            .filter(pk=circle.pk).first()
+        if locked is None:
+            return []
+        return _release_held_pots(locked, now=now)
+
+
 def _merge(lines: list[Line]) -> list[Line]:
-    """One line per account (a member may be owed twice)."""
+    """One line per account (a member may be owed twice); a wallet's ceiling is kept."""
     totals: dict[int, int] = {}
     accounts = {}
+    ceilings: dict[int, int | None] = {}
     for line in lines:
         totals[line.account.pk] = totals.get(line.account.pk, 0) + line.amount
         accounts[line.account.pk] = line.account
-    return [Line(accounts[pk], amount) for pk, amount in totals.items() if amount]
+        ceilings.setdefault(line.account.pk, line.ceiling)
+    return [Line(accounts[pk], amount, ceiling=ceilings[pk]) for pk, amount in totals.items() if amount]
 
 
 def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
@@ -388,6 +462,7 @@ def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
             .filter(pk=circle.pk, status=CircleStatus.ACTIVE).first()
         if locked is None:
             return outcomes
+        outcomes += _release_held_pots(locked, now=now)
         while locked.status == CircleStatus.ACTIVE:
             contributions = Contribution.objects.filter(circle=locked, cycle=locked.cycle)
             if not contributions.exists():
@@ -428,6 +503,13 @@ def circles_run_due(*, now: datetime | None = None, limit: int = 1000) -> dict[s
         for outcome in circle_run(circle=circle, now=now):
             key = outcome.split(":")[0]
             results[key] = results.get(key, 0) + 1
+    # Pots held for a wallet's maximum balance, in circles that had nothing else due (any status).
+    held_ids = set(CirclePayout.objects.filter(status=PayoutStatus.HELD).exclude(circle_id__in=due_ids)
+                   .values_list("circle_id", flat=True).distinct()[:limit])
+    for circle in Circle.objects.filter(pk__in=held_ids).order_by("pk"):
+        for outcome in circle_release_held(circle=circle, now=now):
+            key = outcome.split(":")[0]
+            results[key] = results.get(key, 0) + 1
     return results
 
 
@@ -441,11 +523,18 @@ def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
             raise NotFound()
         if locked.status != ContributionStatus.MISSED or locked.owed_to_id is None:
             raise Conflict("Nothing is owed for this contribution.", code="nothing_owed")
-        entry = post_entry(entry_type=ARREARS_ENTRY, reference=f"circle-arrears:{locked.public_id.hex}",
-                           lines=[Line(wallet_for(user=user, currency=locked.circle.currency), -locked.amount_minor),
-                                  Line(wallet_for(user=locked.owed_to.user, currency=locked.circle.currency),
-                                       locked.amount_minor)],
-                           metadata={"circle": str(locked.circle.public_id), "cycle": locked.cycle})
+        # The member owed receives other people's money: capped at their wallet's maximum balance. Refused
+        # (422, nothing moved, the debt stays owed) rather than parked: the payer keeps the money and can pay
+        # later, or the debt is covered from the payer's next pot.
+        try:
+            entry = post_entry(entry_type=ARREARS_ENTRY, reference=f"circle-arrears:{locked.public_id.hex}",
+                               lines=[Line(wallet_for(user=user, currency=locked.circle.currency),
+                                           -locked.amount_minor),
+                                      _capped_credit(locked.owed_to.user, locked.circle.currency,
+                                                     locked.amount_minor)],
+                               metadata={"circle": str(locked.circle.public_id), "cycle": locked.cycle})
+        except BalanceLimitExceeded:
+            raise RecipientOverLimit(fields={"contribution": [str(RecipientOverLimit.message)]}) from None
         locked.status, locked.covered_at, locked.entry = ContributionStatus.COVERED, timezone.now(), entry
         locked.save(update_fields=["status", "covered_at", "entry"])
     return locked

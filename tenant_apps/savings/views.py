@@ -12,6 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.amounts import AmountField
+from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
@@ -41,6 +43,7 @@ def circle_json(circle: Circle, *, viewer=None, board: bool = False) -> dict:
             "status": row.member.status, "you": viewer is not None and row.member.user_id == viewer.pk,
             "owes": money(row.owes_minor, circle.currency),
             "pot": money(row.payout.amount_minor, circle.currency) if row.payout else None,
+            "pot_status": row.payout.status if row.payout else None,  # held: over the wallet's maximum balance
             "contributions": [None if cell is None else {
                 "id": str(cell.public_id), "cycle": cell.cycle, "status": cell.status, "attempts": cell.attempts,
                 "flagged_at": cell.flagged_at.isoformat() if cell.flagged_at else None,
@@ -68,17 +71,19 @@ def goal_json(goal: SavingsGoal) -> dict:
 
 class CircleCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
-    contribution = serializers.CharField(max_length=32)
+    contribution = AmountField()
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     members = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=30)
 
 
 @extend_schema(request=CircleCreateSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=WALLET)
 class CircleListView(APIView):
     """GET: circles I organise or belong to; POST: open one (I am position 1) and invite phones in order."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
+    @extend_schema(operation_id="savings_circles_list")
     def get(self, request):
         return Response({"results": [circle_json(c, viewer=request.user)
                                      for c in selectors.circles_for(user=request.user)[:100]]})
@@ -101,6 +106,7 @@ def _visible(request, public_id: uuid.UUID) -> Circle:
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class CircleDetailView(APIView):
     """GET: the circle and its board: every member, each round's contribution (paid, missed, owed), the pots."""
 
@@ -115,6 +121,7 @@ class PhoneSerializer(serializers.Serializer):
 
 
 @extend_schema(request=PhoneSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class CircleInviteView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
@@ -126,7 +133,7 @@ class CircleInviteView(APIView):
         return Response(circle_json(circle, viewer=request.user, board=True), status=status.HTTP_201_CREATED)
 
 
-class OrderSerializer(serializers.Serializer):
+class CircleOrderSerializer(serializers.Serializer):
     members = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=30)
 
 
@@ -135,6 +142,7 @@ class StartSerializer(serializers.Serializer):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class CircleActionView(APIView):
     """POST .../start | cancel (organiser), accept | decline (the invited phone's owner): each once (409)."""
 
@@ -160,7 +168,8 @@ class CircleActionView(APIView):
         return Response(circle_json(circle, viewer=request.user, board=True))
 
 
-@extend_schema(request=OrderSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=CircleOrderSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(PUT=WALLET)
 class CircleOrderView(APIView):
     """PUT {members: [ids]}: the rotation order, before the start only (organiser)."""
 
@@ -168,7 +177,7 @@ class CircleOrderView(APIView):
 
     def put(self, request, public_id):
         circle = _visible(request, public_id)
-        body = OrderSerializer(data=request.data)
+        body = CircleOrderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         circle = services.circle_set_order(circle=circle, actor=request.user,
                                            member_ids=body.validated_data["members"])
@@ -176,6 +185,7 @@ class CircleOrderView(APIView):
 
 
 @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class CircleRemoveMemberView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
@@ -189,6 +199,7 @@ class CircleRemoveMemberView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class InvitationListView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -199,6 +210,7 @@ class InvitationListView(APIView):
 
 
 @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class ArrearsView(APIView):
     """POST: pay a missed contribution late (it goes to the member whose pot it shortened)."""
 
@@ -218,16 +230,18 @@ class ArrearsView(APIView):
 
 class GoalCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
-    target = serializers.CharField(max_length=32)
+    target = AmountField()
     lock_until = serializers.DateField(required=False, allow_null=True)
-    autosave_amount = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    autosave_amount = AmountField(required=False, allow_blank=True, allow_null=True)
     autosave_frequency = serializers.ChoiceField(choices=Frequency.choices, required=False)
 
 
 @extend_schema(request=GoalCreateSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=WALLET)
 class GoalListView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
+    @extend_schema(operation_id="savings_goals_list")
     def get(self, request):
         return Response({"results": [goal_json(g) for g in selectors.goals_for(owner=request.user)[:100]],
                          "rules": _rules_json()})
@@ -254,6 +268,7 @@ def _goal(request, public_id) -> SavingsGoal:
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
 class GoalDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -261,11 +276,12 @@ class GoalDetailView(APIView):
         return Response(goal_json(_goal(request, public_id)))
 
 
-class AmountSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32)
+class GoalDepositSerializer(serializers.Serializer):
+    amount = AmountField()
 
 
-@extend_schema(request=AmountSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=GoalDepositSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class GoalDepositView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
@@ -273,7 +289,7 @@ class GoalDepositView(APIView):
     @idempotent
     def post(self, request, public_id):
         goal = _goal(request, public_id)
-        body = AmountSerializer(data=request.data)
+        body = GoalDepositSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.goal_deposit(goal=goal, owner=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
                               reference=f"goal-deposit:{uuid.uuid4().hex}")
@@ -282,12 +298,12 @@ class GoalDepositView(APIView):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True,
-                                   help_text="default: everything saved")
+    amount = AmountField(required=False, allow_blank=True, allow_null=True, help_text="default: everything saved")
     accept_penalty = serializers.BooleanField(required=False, default=False)
 
 
 @extend_schema(request=WithdrawSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
 class GoalWithdrawView(APIView):
     """POST: back to the wallet. Before the lock date: 403 goal_locked, or 409 early_withdrawal_penalty
     until ``accept_penalty`` is sent (the penalty is posted to revenue in the same entry)."""
@@ -309,12 +325,13 @@ class GoalWithdrawView(APIView):
 
 
 class AutosaveSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True,
-                                   help_text="empty or null: stop automatic saving")
+    amount = AmountField(required=False, allow_blank=True, allow_null=True,
+                         help_text="empty or null: stop automatic saving")
     frequency = serializers.ChoiceField(choices=Frequency.choices, required=False)
 
 
 @extend_schema(request=AutosaveSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(PUT=WALLET)
 class GoalAutosaveView(APIView):
     """PUT: scheduled top-ups from the wallet (the first runs at the next beat tick), or stop them."""
 
@@ -344,6 +361,7 @@ class RulesSerializer(serializers.Serializer):
 
 
 @extend_schema(request=RulesSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN, PUT=ADMIN)
 class StaffRulesView(APIView):
     """GET/PUT the early-withdrawal rule for goals opened from now on (audited)."""
 
@@ -361,6 +379,7 @@ class StaffRulesView(APIView):
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=ADMIN)
 class StaffCircleListView(APIView):
     permission_classes = [IsOperatorStaff]
 
@@ -377,6 +396,7 @@ class DissolveSerializer(serializers.Serializer):
 
 
 @extend_schema(request=DissolveSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
 class StaffDissolveView(APIView):
     permission_classes = [IsOperatorSupport]
 

@@ -193,7 +193,7 @@ def test_business_kyc_review_and_category_fees(db):
     # Fees: admin only, audited, applied to the next payment (with the cap).
     assert post(client_for(support), "/api/staff/merchant-categories/pharmacy", {}).status_code == 403
     changed = client_for(admin).put("/api/staff/merchant-categories/pharmacy",
-                                    json.dumps({"fee_bps": 250, "fee_cap": "50.00"}), content_type="application/json")
+                                    json.dumps({"rate_bps": 250, "fee_cap": "50.00"}), content_type="application/json")
     assert changed.status_code == 200 and changed.json()["fee_cap"] == "50.00"
     payer = funded()
     with schema_context("ng"):

@@ -123,3 +123,38 @@ def test_concurrent_refunds_never_pass_the_amount_paid(live_db):
         assert Transfer.objects.filter(sender=merchant.owner).count() == 0
         assert [d for d in merchant_discrepancies() if merchant.code in d.subject] == []
     assert balances(payer) == [1_000_000 - 100_000 + 90_000]
+
+
+@pytest.mark.django_db
+def test_a_wallet_settlement_over_the_owners_maximum_balance_stays_in_the_takings(db):
+    """Settlement brings new money into the owner's customer wallet: the KYC tier's maximum balance holds
+    (NG tier 0: 20,000.00). Nothing moves, the day's row says why, the takings keep the money, and the next
+    day's settlement pays the whole balance once the wallet has room."""
+    from tenant_apps.ledger.services import fund_wallet, transfer, wallet_for
+    from tests.merchants.conftest import new_customer
+
+    owner = new_customer()
+    with schema_context("ng"):
+        fund_wallet(wallet=wallet_for(user=owner), amount=1_950_000, reference=f"test-fund:{uuid.uuid4()}")
+    merchant = open_business(owner=owner)
+    payer = funded()
+    pay(payer, merchant, "1000.00")  # 990.00 net of the 1 % grocery fee
+    with schema_context("ng"):
+        assert services.settlements_run(now=DAY1 + timedelta(hours=10))["settled"] >= 1
+        settlement = MerchantSettlement.objects.get(merchant=merchant)
+        assert (settlement.status, settlement.failure_reason, settlement.entry_id, settlement.amount_minor) == \
+            ("failed", "balance_limit_exceeded", None, 99_000)
+        assert merchant_discrepancies() == []
+    assert takings(merchant) == 99_000 and balances(owner) == [1_950_000]
+    rows = client_for(owner).get(f"/api/merchants/{merchant.public_id}/settlements").json()["results"]
+    assert [(row["status"], row["failure_reason"]) for row in rows] == [("failed", "balance_limit_exceeded")]
+
+    with schema_context("ng"):  # the owner spends: room for the takings
+        transfer(source=wallet_for(user=owner), destination=wallet_for(user=payer), amount=100_000,
+                 reference=f"spend:{uuid.uuid4()}")
+        services.settlements_run(now=DAY1 + timedelta(days=1, hours=10))
+        assert list(MerchantSettlement.objects.filter(merchant=merchant).values_list("status", "amount_minor")) \
+            == [("succeeded", 99_000), ("failed", 99_000)]
+        assert merchant_discrepancies() == []
+    assert takings(merchant) == 0 and balances(owner) == [1_949_000]
+    assert_books_balance("ng")

@@ -211,3 +211,77 @@ def test_invitation_sms_goes_out_after_commit_in_the_invitees_language(settings,
             "organiser": "+221771234567", "circle": "Cousins", "amount": 5_000, "currency": "XOF",
             "frequency": "quotidien"}).text
     assert "vous invite dans la tontine « Cousins »" in text and "5 000" in text
+
+
+CAP = 2_000_000  # NG tier 0: a wallet holds at most 20,000.00 NGN (issue 14)
+
+
+def two_member_circle(settings, *, ada_funds: int, bola_funds: int):
+    """Ada organises (position 1), Bola (position 2) accepts: 1000.00 weekly, started at START (services)."""
+    settings.SAVINGS_CIRCLE_MAX_ATTEMPTS = 1
+    ada, bola = funded(amount=ada_funds), new_customer()
+    with schema_context("ng"):
+        if bola_funds:
+            fund_wallet(wallet=wallet_for(user=bola), amount=bola_funds, reference=f"test-fund:{uuid.uuid4()}")
+        circle = services.circle_create(organiser=ada, name="Near the cap", contribution_minor=100_000,
+                                        frequency="weekly", member_phones=[bola.phone])
+        services.circle_respond(member=circle.members.get(phone=bola.phone), user=bola, accept=True)
+        circle = services.circle_start(circle=circle, actor=ada, first_collection_at=START)
+    return circle, ada, bola
+
+
+def test_a_pot_over_the_recipients_maximum_balance_is_held_in_the_circle_then_paid(settings):
+    """Ada's wallet would pass its tier's maximum balance with her pot: nothing moves, the pot waits in the
+    circle's account (held, shown on the board), the rotation goes on, and it is paid once her wallet has room
+    (here: her next contribution made room), even though the circle has completed meanwhile."""
+    circle, ada, bola = two_member_circle(settings, ada_funds=1_950_000, bola_funds=500_000)
+    assert run(START) == {"opened": 1, "collected": 2, "paid": 1}
+    with schema_context("ng"):
+        pot = CirclePayout.objects.get(circle=circle, cycle=1)
+        assert (pot.status, pot.entry_id, pot.paid_at, pot.collected_minor) == ("held", None, None, 200_000)
+        assert savings_discrepancies() == []
+    assert balances(ada, bola) == [1_850_000, 400_000] and held(circle.public_id) == 200_000
+    ada_row = next(m for m in board(bola, circle.public_id)["members"] if m["position"] == 1)
+    assert (ada_row["pot_status"], ada_row["pot"]) == ("held", "2000.00")
+
+    # Round 2: still no room before Ada's contribution (still held), then Bola's pot; the circle completes.
+    assert run(START + timedelta(weeks=1)) == {"still_held": 1, "opened": 1, "collected": 2, "paid": 1}
+    with schema_context("ng"):
+        assert Circle.objects.get(pk=circle.pk).status == "completed"
+        assert savings_discrepancies() == []  # an ended circle may hold its held pots, nothing else
+    assert balances(ada, bola) == [1_750_000, 500_000] and held(circle.public_id) == 200_000
+
+    assert run(START + timedelta(weeks=1, minutes=5)) == {"released": 1}  # the next beat: room now
+    with schema_context("ng"):
+        pot.refresh_from_db()
+        assert (pot.status, pot.amount_minor) == ("paid", 200_000) and pot.entry_id and pot.paid_at
+        assert savings_discrepancies() == []
+    assert balances(ada, bola) == [1_950_000, 500_000] and held(circle.public_id) == 0
+    assert run(START + timedelta(weeks=1, minutes=10)) == {}
+    assert_books_balance("ng")
+
+
+def test_late_arrears_to_a_member_at_the_cap_are_refused_before_anything_moves(settings):
+    """Paying a missed contribution late credits the member owed: capped like a P2P receive (422, the payer
+    keeps the money, the debt stays owed); once that wallet has room the same payment goes through."""
+    from tenant_apps.ledger.services import transfer
+
+    circle, ada, bola = two_member_circle(settings, ada_funds=1_950_000, bola_funds=0)
+    assert run(START) == {"opened": 1, "collected": 1, "missed": 1, "paid": 1}  # Ada's own 1000 back to her
+    with schema_context("ng"):
+        debt = Contribution.objects.get(circle=circle, cycle=1, member__user=bola)
+        assert debt.owed_to.user_id == ada.pk
+        fund_wallet(wallet=wallet_for(user=bola), amount=100_000, reference=f"salary:{uuid.uuid4()}")
+        with pytest.raises(services.RecipientOverLimit) as refused:
+            services.circle_pay_arrears(contribution=debt, user=bola)
+        assert (refused.value.status_code, refused.value.code) == (422, "balance_limit_exceeded")
+        debt.refresh_from_db()
+        assert debt.status == "missed" and debt.entry_id is None
+    assert balances(ada, bola) == [1_950_000, 100_000]
+    with schema_context("ng"):
+        transfer(source=wallet_for(user=ada), destination=wallet_for(user=new_customer()), amount=100_000,
+                 reference=f"spend:{uuid.uuid4()}")
+        assert services.circle_pay_arrears(contribution=debt, user=bola).status == "covered"
+        assert savings_discrepancies() == []
+    assert balances(ada, bola) == [1_950_000, 0]
+    assert_books_balance("ng")
