@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("tenant_apps.cash.urls")),
     path("", include("tenant_apps.pins.urls")),  # /api/pin..., /security/pin pages
     path("", include("tenant_apps.ussd.urls")),  # /ussd/africastalking/<token>, /api/ussd/..., /back-office/ussd
+    path("", include("tenant_apps.merchants.urls")),
+    path("", include("tenant_apps.savings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
     # Pages last: /, /signup, /wallet, /back-office/... (never under /api/ or /webhook/).
     path("", include("tenant_apps.portal.urls")),

@@ -39,6 +39,19 @@ class AuditAction(models.TextChoices):
     PIN_LOCKED = "pin_locked", _("Transaction PIN locked")
     PIN_POLICY_CHANGED = "pin_policy_changed", _("Transaction PIN policy changed")
     USSD_CHANNEL_CHANGED = "ussd_channel_changed", _("USSD channel settings changed")
+    # Merchants (tenant_apps.merchants)
+    MERCHANT_REGISTERED = "merchant_registered", _("Business registered")
+    MERCHANT_APPROVED = "merchant_approved", _("Business approved")
+    MERCHANT_REJECTED = "merchant_rejected", _("Business rejected")
+    MERCHANT_SUSPENDED = "merchant_suspended", _("Business suspended")
+    MERCHANT_REACTIVATED = "merchant_reactivated", _("Business reactivated")
+    MERCHANT_SETTLEMENT_CHANGED = "merchant_settlement_changed", _("Business settlement account changed")
+    MERCHANT_FEES_CHANGED = "merchant_fees_changed", _("Merchant category fees changed")
+    MERCHANT_REFUND = "merchant_refund", _("Merchant payment refunded")
+    # Savings (tenant_apps.savings)
+    SAVINGS_RULES_CHANGED = "savings_rules_changed", _("Savings rules changed")
+    CIRCLE_DISSOLVED = "circle_dissolved", _("Savings circle dissolved")
+    GOAL_WITHDRAWN = "goal_withdrawn", _("Savings goal withdrawal")
 
 
 class AuditEvent(models.Model):

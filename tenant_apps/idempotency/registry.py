@@ -52,6 +52,17 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST api/cash/out": Guard.IDEMPOTENCY_KEY,
     "POST api/cash/withdrawal-codes": Guard.IDEMPOTENCY_KEY,  # holds the amount and fee on the wallet
     "POST api/cash/withdrawal-codes/<uuid:public_id>/cancel": Guard.IDEMPOTENCY_KEY,  # releases that hold
+    # Merchant payments (tenant_apps.merchants): paying, refunds (the owner's, operator finance's disputes).
+    "POST api/merchant-payments": Guard.IDEMPOTENCY_KEY,
+    "POST api/merchants/<uuid:public_id>/payments/<uuid:payment_id>/refunds": Guard.IDEMPOTENCY_KEY,
+    "POST api/staff/merchant-payments/<uuid:public_id>/refunds": Guard.IDEMPOTENCY_KEY,
+    # Savings (tenant_apps.savings): arrears, goals (a goal with automatic saving spends on a schedule,
+    # like a subscription: created once), deposits, withdrawals, the operator's dissolution (refunds).
+    "POST api/savings/contributions/<uuid:public_id>/pay": Guard.IDEMPOTENCY_KEY,
+    "POST api/savings/goals": Guard.IDEMPOTENCY_KEY,
+    "POST api/savings/goals/<uuid:public_id>/deposits": Guard.IDEMPOTENCY_KEY,
+    "POST api/savings/goals/<uuid:public_id>/withdrawals": Guard.IDEMPOTENCY_KEY,
+    "POST api/staff/savings/circles/<uuid:public_id>/dissolve": Guard.IDEMPOTENCY_KEY,
     # --- pages (tenant_apps.portal) ----------------------------------------------------------------
     "POST buy/<str:kind>": Guard.FORM_KEY,
     "POST pay/<str:kind>": Guard.FORM_KEY,
@@ -66,6 +77,11 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/withdraw": Guard.FORM_KEY,
     "POST wallet/cash-out": Guard.FORM_KEY,
     "POST wallet/bank-account": Guard.FORM_KEY,
+    "POST pay": Guard.FORM_KEY,  # pay a merchant
+    "POST business/<uuid:public_id>/payments/<uuid:payment_id>": Guard.FORM_KEY,  # the owner's refund
+    "POST savings": Guard.FORM_KEY,  # a goal (automatic saving spends on a schedule); a circle moves no money
+    "POST savings/goals/<uuid:public_id>": Guard.FORM_KEY,  # deposit, withdrawal
+    "POST savings/circles/<uuid:public_id>": Guard.FORM_KEY,  # paying arrears; the other actions move no money
     # The gateway's return page verifies a pending funding and credits it once (the intent's state, under
     # its row lock, as the webhook does).
     "POST wallet/fund/return/": Guard.STATE_GUARDED,
@@ -74,6 +90,8 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
     # --- channels (tenant_apps.ussd): every money step asks the transaction PIN (pins.gate) ---------------
     "POST ussd/africastalking/<str:token>": Guard.SESSION_KEY,
+    # Refunds the open round's contributions once: the circle must be running, under its row lock (409 after).
+    "POST back-office/savings/circles/<uuid:public_id>/dissolve": Guard.STATE_GUARDED,
 }
 
 # Provider callbacks move money only through the callback binding (signature, event-id dedupe,
@@ -124,6 +142,30 @@ NO_MONEY: dict[str, str] = {
     "PATCH api/ussd/channel": "USSD channel settings",
     "POST api/ussd/channel/token": "a new USSD callback URL secret",
     "POST ussd/africastalking/<str:token>/events": "forgets a finished USSD session's state",
+    # Merchant payments (tenant_apps.merchants)
+    "POST api/merchants": "registers a business (it takes payments once the operator approved it)",
+    "POST api/merchants/qr/resolve": "reads a scanned QR code (whom it pays, how much)",
+    "PUT api/merchants/<uuid:public_id>/settlement-account": "where the takings are paid (audited)",
+    "POST api/merchants/<uuid:public_id>/payment-requests": "a dynamic QR code; paying it is the idempotent "
+                                                            "POST api/merchant-payments, once per code",
+    "POST api/staff/merchants/<uuid:public_id>/approve": "a business-KYC decision (state-guarded: 409)",
+    "POST api/staff/merchants/<uuid:public_id>/reject": "a business-KYC decision (state-guarded: 409)",
+    "POST api/staff/merchants/<uuid:public_id>/suspend": "a business status change (state-guarded: 409)",
+    "POST api/staff/merchants/<uuid:public_id>/reactivate": "a business status change (state-guarded: 409)",
+    "PUT api/staff/merchant-categories/<slug:code>": "a category's fee (audited; applies to later payments)",
+    # Savings (tenant_apps.savings): circles move money only on the beat, each contribution and pot once by
+    # its ledger reference; these set them up.
+    "POST api/savings/circles": "opens a circle (nothing is collected before it starts)",
+    "POST api/savings/circles/<uuid:public_id>/invitations": "invites a phone",
+    "POST api/savings/circles/<uuid:public_id>/members/<int:member_id>/remove": "before the start only",
+    "PUT api/savings/circles/<uuid:public_id>/order": "the rotation order, before the start only",
+    "POST api/savings/circles/<uuid:public_id>/start": "fixes the rules (state-guarded: 409 once running)",
+    "POST api/savings/circles/<uuid:public_id>/cancel": "before the start only (nothing collected)",
+    "POST api/savings/circles/<uuid:public_id>/accept": "consent to be collected (state-guarded: 409)",
+    "POST api/savings/circles/<uuid:public_id>/decline": "declines an invitation (state-guarded: 409)",
+    "PUT api/savings/goals/<uuid:public_id>/autosave": "the top-up schedule (the same settings twice keep "
+                                                      "the schedule; each top-up posts once per due time)",
+    "PUT api/staff/savings/rules": "the early-withdrawal rule (audited)",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -160,6 +202,14 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/orders/<uuid:public_id>": "read-only page",
     "POST back-office/applications": "read-only page",
     "POST back-office/reconciliation": "read-only page",
+    # Merchant and savings pages
+    "POST business": "registers a business (else the dashboard, read-only)",
+    "POST business/<uuid:public_id>": "read-only page (the dashboard)",
+    "POST business/<uuid:public_id>/request": "a dynamic QR code (no money)",
+    "POST business/<uuid:public_id>/settlement": "where the takings are paid (audited)",
+    "POST back-office/merchants/<uuid:public_id>/decide": "a business-KYC decision (state-guarded)",
+    "POST back-office/merchant-fees": "a category's fee (audited)",
+    "POST back-office/savings": "the early-withdrawal rule (audited)",
     # --- head-office console ------------------------------------------------------------------------------
     "POST console/": "read-only",
     "POST console/login": "signs in",

@@ -39,9 +39,19 @@ class AccountKind(models.TextChoices):
     RESELLER_FLOAT = "reseller_float", _("Reseller float (at the country operation)")
     FLOAT_AT_PARENT = "float_at_parent", _("Float held at the parent operation")
     FLOAT_FUNDING = "float_funding", _("Float funding (reseller capital)")
+    # Money that belongs to a business object rather than to one user's wallet (``holder`` names it):
+    # a merchant's unsettled takings, a savings circle's pot, a customer's savings goal. Balances are
+    # cached and never negative like a wallet's, but they are not anybody's spendable wallet.
+    MERCHANT = "merchant", _("Merchant takings")
+    SAVINGS_CIRCLE = "savings_circle", _("Savings circle pot")
+    SAVINGS_GOAL = "savings_goal", _("Savings goal")
 
 
-WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET, AccountKind.RESELLER_FLOAT})
+# Accounts that belong to a business object (``Account.holder``), not to a user.
+HOLDER_KINDS = frozenset({AccountKind.MERCHANT, AccountKind.SAVINGS_CIRCLE, AccountKind.SAVINGS_GOAL})
+USER_WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET, AccountKind.RESELLER_FLOAT})
+# Cached, non-negative balances (locked and checked by ledger.services._apply_wallet_deltas).
+WALLET_KINDS = USER_WALLET_KINDS | HOLDER_KINDS
 SYSTEM_KINDS = frozenset(set(AccountKind) - WALLET_KINDS)
 
 
@@ -50,6 +60,8 @@ class Account(models.Model):
     kind = models.CharField(max_length=24, choices=AccountKind.choices)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="ledger_accounts")
+    # HOLDER_KINDS only: the business object the money belongs to ("merchant:<uuid>", "circle:<uuid>", ...).
+    holder = models.CharField(max_length=64, blank=True, default="", db_default="")
     currency = models.CharField(max_length=3)
     # Wallets only (NULL for system accounts); changed only by ledger.services.
     balance = models.BigIntegerField(null=True, blank=True)
@@ -59,23 +71,29 @@ class Account(models.Model):
         constraints = [
             models.CheckConstraint(name="ledger_wallet_balance_non_negative",
                                    condition=models.Q(balance__gte=0) | models.Q(balance__isnull=True)),
-            # A wallet has an owner and a cached balance; a system account has neither.
+            # A user wallet has an owner and a cached balance; a holder account a holder and a cached balance;
+            # a system account has none of them.
             models.CheckConstraint(
                 name="ledger_account_wallet_shape",
-                condition=(models.Q(kind__in=sorted(WALLET_KINDS), owner__isnull=False, balance__isnull=False)
+                condition=(models.Q(kind__in=sorted(USER_WALLET_KINDS), owner__isnull=False, balance__isnull=False,
+                                    holder="")
+                           | (models.Q(kind__in=sorted(HOLDER_KINDS), owner__isnull=True, balance__isnull=False)
+                              & ~models.Q(holder=""))
                            | (~models.Q(kind__in=sorted(WALLET_KINDS)) & models.Q(owner__isnull=True,
-                                                                                 balance__isnull=True))),
+                                                                                 balance__isnull=True, holder=""))),
             ),
             models.CheckConstraint(name="ledger_account_currency_iso",
                                    condition=models.Q(currency__regex=r"^[A-Z]{3}$")),
             models.UniqueConstraint(fields=["owner", "kind", "currency"], condition=models.Q(owner__isnull=False),
                                     name="ledger_one_wallet_per_owner_kind_currency"),
-            models.UniqueConstraint(fields=["kind", "currency"], condition=models.Q(owner__isnull=True),
+            models.UniqueConstraint(fields=["kind", "currency"], condition=models.Q(owner__isnull=True, holder=""),
                                     name="ledger_one_system_account_per_kind_currency"),
+            models.UniqueConstraint(fields=["holder", "currency"], condition=~models.Q(holder=""),
+                                    name="ledger_one_account_per_holder_currency"),
         ]
 
     def __str__(self) -> str:
-        who = f"user {self.owner_id}" if self.owner_id else "system"
+        who = f"user {self.owner_id}" if self.owner_id else self.holder or "system"
         return f"{self.kind} {self.currency} ({who})"
 
     @property

@@ -40,7 +40,7 @@ from .errors import (
     UnbalancedEntry,
 )
 from .guards import debit_check
-from .models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
+from .models import HOLDER_KINDS, USER_WALLET_KINDS, WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +237,8 @@ def _count_postings(lines) -> None:
     transaction.on_commit(count)
 
 
-def _get_or_create_account(*, kind: str, currency: str, owner=None) -> Account:
-    lookup = {"kind": kind, "currency": currency, "owner": owner}
+def _get_or_create_account(*, kind: str, currency: str, owner=None, holder: str = "") -> Account:
+    lookup = {"kind": kind, "currency": currency, "owner": owner, "holder": holder}
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -269,7 +269,7 @@ def wallet_for(*, user, currency: str | None = None, create: bool = True, kind: 
     currency = _check_currency(currency or tenant_currency().code)
     if kind is None:
         kind = AccountKind.AGENT_WALLET if getattr(user, "role", "") == "agent" else AccountKind.USER_WALLET
-    if kind not in WALLET_KINDS:
+    if kind not in USER_WALLET_KINDS:
         raise ValueError(f"{kind} is not a wallet kind")
     if not create:
         return Account.objects.filter(owner=user, kind=kind, currency=currency).first()
@@ -281,6 +281,20 @@ def system_account(*, kind: str, currency: str | None = None) -> Account:
     if kind in WALLET_KINDS or kind not in AccountKind.values:
         raise ValueError(f"{kind} is not a system account kind")
     return _get_or_create_account(kind=kind, currency=_check_currency(currency or tenant_currency().code))
+
+
+def holder_account(*, kind: str, holder: str, currency: str | None = None) -> Account:
+    """The account of a business object (a merchant, a savings circle or goal), created on first use.
+
+    ``holder`` names the object ("merchant:<uuid>"); its balance is cached and never negative, like a
+    wallet's, but it belongs to nobody's wallet list or statement: the owning app decides who may move it.
+    """
+    if kind not in HOLDER_KINDS:
+        raise ValueError(f"{kind} is not a holder account kind")
+    if not holder or len(holder) > 64:
+        raise ValueError("holder must name the object in at most 64 characters")
+    return _get_or_create_account(kind=kind, currency=_check_currency(currency or tenant_currency().code),
+                                  holder=holder)
 
 
 def transfer(*, source: Account, destination: Account, amount: int, reference: str,

@@ -68,6 +68,16 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:agent-commissions", _("Commissions"), (IsOperatorAdmin,), "back_office"),
 ]
 
+# --- merchant payments and savings (tenant_apps/merchants/pages.py, tenant_apps/savings/pages.py) ---
+NAV_ITEMS[-1:-1] = [
+    NavItem("portal:pay", _("Pay a merchant"), (IsTenantUser,), "customer"),
+    NavItem("portal:savings", _("Savings"), (IsTenantUser,), "customer"),
+    NavItem("portal:business", _("My business"), (IsTenantUser,), "customer"),
+    NavItem("portal:backoffice-merchants", _("Merchants"), (IsOperatorStaff,), "back_office"),
+    NavItem("portal:backoffice-merchant-fees", _("Merchant fees"), (IsOperatorAdmin,), "back_office"),
+    NavItem("portal:backoffice-savings", _("Savings"), (IsOperatorStaff,), "back_office"),
+]
+
 
 # --- channels (tenant_apps.pins, tenant_apps.ussd): the transaction PIN, the USSD and PIN settings ---
 NAV_ITEMS[-1:-1] = [

@@ -43,3 +43,9 @@ urlpatterns = [
 from .urls_ops import urlpatterns as ops_urlpatterns  # noqa: E402
 
 urlpatterns += ops_urlpatterns
+
+# Merchant payments and savings pages (their own apps; same namespace, so the navigation can name them).
+from tenant_apps.merchants.urls_pages import urlpatterns as merchant_pages  # noqa: E402
+from tenant_apps.savings.urls_pages import urlpatterns as savings_pages  # noqa: E402
+
+urlpatterns += merchant_pages + savings_pages

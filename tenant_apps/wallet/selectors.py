@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
+from django.utils.module_loading import import_string
 
 from tenant_apps.ledger.models import AccountKind
 
@@ -67,6 +69,8 @@ def ledger_discrepancies() -> list[Discrepancy]:
         for currency, account_total, placed_total in cursor.fetchall():
             found.append(Discrepancy("holds_account_mismatch", f"holds {currency}", placed_total, account_total,
                                      "holds account balance vs placed holds"))
+    for check in settings.LEDGER_RECONCILE_CHECKS:  # apps with accounts of their own (merchants, savings)
+        found.extend(import_string(check)())
     return found
 
 

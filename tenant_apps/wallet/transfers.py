@@ -158,6 +158,28 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
     return row
 
 
+def payout_from_account(*, account, sender, amount_minor: int, reference: str, gateway: Gateway,
+                        bank_code: str = "", account_number: str = "", account_name: str = "", msisdn: str = "",
+                        callback_url: str = "", metadata: dict | None = None) -> Transfer:
+    """Pay out money held on a business account (a merchant's takings) to a bank account or, with ``msisdn``,
+    a mobile-money wallet, through the same state machine as a customer's payout: hold on ``account``,
+    the rail called after commit (task), settled / released / refunded back to ``account``, polled until final.
+    No KYC spend is counted: it is not the ``sender``'s wallet (the sender is the person the payout is for).
+    The recipient must have been checked by the caller (``name_enquiry`` / ``wallet_name_check``).
+    """
+    kind = TransferType.WALLET if msisdn else TransferType.BANK
+    row = Transfer.objects.create(type=kind, sender=sender, bank_code=bank_code if not msisdn else "",
+                                  account_number=(msisdn.lstrip("+") if msisdn else account_number)[:20],
+                                  account_name=account_name[:200], amount_minor=amount_minor,
+                                  currency=account.currency, reference=reference, gateway=gateway.key,
+                                  provider_id=gateway.provider.pk, callback_url=callback_url[:500])
+    row.hold = place_hold(wallet=account, amount=amount_minor, reference=f"payout:{reference}",
+                          metadata={"transfer": str(row.public_id), **(metadata or {})})
+    row.save(update_fields=["hold", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    return row
+
+
 def _enqueue_submit(transfer_id: int) -> None:
     from .tasks import submit_payout_task
 
@@ -240,7 +262,8 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
             kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         elif status is OutcomeStatus.FAILED and reversed_ and before == TransferStatus.SUCCEEDED:
             clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
-            wallet = wallet_for(user=row.sender, currency=row.currency)
+            # Back to the account the money was held on (the sender's wallet, or a merchant's takings).
+            wallet = row.hold.wallet if row.hold_id else wallet_for(user=row.sender, currency=row.currency)
             post_entry(entry_type=PAYOUT_REFUND, reference=f"payout-refund:{row.reference}",
                        lines=[Line(clearing, -row.amount_minor), Line(wallet, row.amount_minor)],
                        metadata={"transfer": str(row.public_id)})

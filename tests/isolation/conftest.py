@@ -125,9 +125,16 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
                           expires_at=now + timedelta(minutes=30))
     code.hold = place_hold(wallet=wallet_for(user=customer), amount=3_030, reference=f"cashout:{code.public_id}")
     code.save()
+    merchant, payment, circle, member, contribution, goal = _seed_merchant_and_savings(customer=customer, admin=admin)
     return {
         "cash_transaction": (str(cash.public_id), {str(cash.public_id), "ci_victimcashref"}),
         "withdrawal_code": (str(code.public_id), {str(code.public_id)}),
+        "merchant": (str(merchant.public_id), {str(merchant.public_id), "Victim Bakery", merchant.code}),
+        "merchant_payment": (str(payment.public_id), {str(payment.public_id), payment.reference}),
+        "circle": (str(circle.public_id), {str(circle.public_id), "Victim ajo"}),
+        "circle_member": (str(member.pk), set()),  # an integer: too short to be a leak marker
+        "contribution": (str(contribution.public_id), {str(contribution.public_id)}),
+        "goal": (str(goal.public_id), {str(goal.public_id), "Victim school fees"}),
         "order": (str(order.public_id), {str(order.public_id), "+2348031110005", "victim-provider-ref"}),
         "subscription": (str(subscription.public_id), {str(subscription.public_id), "+2348031110006"}),
         "transfer": (str(transfer.public_id), {str(transfer.public_id), "victim-transfer-ref"}),
@@ -140,6 +147,36 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
         "price_rule": (str(rule.pk), set()),  # an integer: too short to be a leak marker
         "webhook_delivery": (str(delivery.public_id), {str(delivery.public_id), "victim-hooks.example"}),
     }
+
+
+def _seed_merchant_and_savings(*, customer, admin):
+    """A's approved business with one payment, a running circle with a collected contribution, a goal."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenant_apps.merchants import services as merchants
+    from tenant_apps.savings import services as savings
+    from tenant_apps.savings.models import Contribution
+
+    merchant = merchants.merchant_register(owner=customer, business_name="Victim Bakery", category_code="groceries",
+                                           city="Lagos", address="1 Victim Street, Lagos")
+    merchant = merchants.merchant_decide(reviewer=admin, merchant=merchant, action="approve")
+    payer = make_user(VICTIM_SCHEMA, email="victim-payer@ng.example", phone="+2348031110010")
+    fund_wallet(wallet=wallet_for(user=payer), amount=100_000, reference="paystack:victim-payer-funding")
+    payment = merchants.merchant_pay(payer=payer, payee=merchants.payee_from_code(merchant.code), amount_minor=20_000)
+    circle = savings.circle_create(organiser=customer, name="Victim ajo", contribution_minor=1_000,
+                                   frequency="weekly", member_phones=[payer.phone])
+    member = circle.members.get(phone=payer.phone)
+    savings.circle_respond(member=member, user=payer, accept=True)
+    circle = savings.circle_start(circle=circle, actor=customer, first_collection_at=timezone.now())
+    savings.circle_run(circle=circle, now=timezone.now() + timedelta(seconds=1))
+    contribution = Contribution.objects.filter(circle=circle).first()
+    goal = savings.goal_create(owner=customer, name="Victim school fees", target_minor=50_000,
+                               lock_until=date.today() + timedelta(days=60))
+    savings.goal_deposit(goal=goal, owner=customer, amount_minor=5_000, reference="goal-deposit:victim")
+    return merchant, payment, circle, member, contribution, goal
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ def test_api_docs_admin_console_and_back_office_render_under_the_policy(live_db,
     answer = page.goto(docs)
     assert "script-src 'self' 'nonce-" in answer.headers["content-security-policy"]
     page.locator(".opblock").first.wait_for()  # Swagger UI ran and rendered the schema it fetched
-    assert page.locator(".opblock").count() > 20
+    # It loaded every operation; it draws only those in view once the list reaches 150 rows (virtualized).
+    assert page.evaluate("ui.specSelectors.operations().size") > 20
+    assert page.locator(".opblock").count() >= 5
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.reload()

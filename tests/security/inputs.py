@@ -11,7 +11,7 @@ import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.test import Client
@@ -46,6 +46,8 @@ class World:
     product: Any  # an NG open-amount airtime product (registry row on a dead URL)
     secrets: dict[str, str]
     cash_agent: Person | None = None  # ng, an agent (phone verified) serving cash-in / cash-out, empty float
+    # Path and body placeholders ("{merchant}", ...) for the merchant and savings endpoints (money_objects).
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 def person(schema: str, role: str = "customer") -> Person:
@@ -93,17 +95,39 @@ def build_world() -> World:
     agent_person = person("quickvend", "agent")
     with schema_context("quickvend"):
         agent = add_agent(user=agent_person.user, parent=None)
-    return World(customer=person("ng"), other=person("ng"), finance=person("ng", "operator_finance"),
-                 admin=person("ng", "operator_admin"), sn_customer=person("sn"), gh_customer=person("gh"),
-                 reseller_admin=reseller_admin, agent=agent, product=product,
-                 secrets={"paystack": GATEWAY_CREDENTIALS["paystack"]["secret_key"],
-                          "flutterwave": GATEWAY_CREDENTIALS["flutterwave"]["secret_hash"],
-                          "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"],
-                          "wave": GATEWAY_CREDENTIALS["wave"]["webhook_secret"],
-                          "cinetpay": GATEWAY_CREDENTIALS["cinetpay"]["secret_key"],
-                          "cinetpay_site": GATEWAY_CREDENTIALS["cinetpay"]["site_id"],
-                          "airtel": GATEWAY_CREDENTIALS["airtel_money"]["callback_key"]},
-                 cash_agent=person("ng", "agent"))
+    world = World(customer=person("ng"), other=person("ng"), finance=person("ng", "operator_finance"),
+                  admin=person("ng", "operator_admin"), sn_customer=person("sn"), gh_customer=person("gh"),
+                  reseller_admin=reseller_admin, agent=agent, product=product,
+                  secrets={"paystack": GATEWAY_CREDENTIALS["paystack"]["secret_key"],
+                           "flutterwave": GATEWAY_CREDENTIALS["flutterwave"]["secret_hash"],
+                           "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"],
+                           "wave": GATEWAY_CREDENTIALS["wave"]["webhook_secret"],
+                           "cinetpay": GATEWAY_CREDENTIALS["cinetpay"]["secret_key"],
+                           "cinetpay_site": GATEWAY_CREDENTIALS["cinetpay"]["site_id"],
+                           "airtel": GATEWAY_CREDENTIALS["airtel_money"]["callback_key"]},
+                  cash_agent=person("ng", "agent"))
+    world.ids = money_objects(world)
+    return world
+
+
+def money_objects(world: World) -> dict[str, str]:
+    """An approved business of ``other`` with one payment from a funded payer, and a goal of ``customer`` (whose
+    wallet stays empty): what the merchant and savings amount endpoints need to reach their amount."""
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenant_apps.merchants import services as merchants
+    from tenant_apps.savings.services import goal_create
+
+    with schema_context("ng"):
+        merchant = merchants.merchant_register(owner=world.other.user, business_name="Input Bakery",
+                                               category_code="groceries", city="Lagos", address="1 Input Street")
+        merchant = merchants.merchant_decide(reviewer=world.admin.user, merchant=merchant, action="approve")
+        payer = person("ng").user
+        fund_wallet(wallet=wallet_for(user=payer), amount=100_000, reference=f"test:input-payer-{payer.pk}")
+        payment = merchants.merchant_pay(payer=payer, payee=merchants.payee_from_code(merchant.code),
+                                         amount_minor=20_000)
+        goal = goal_create(owner=world.customer.user, name="Input goal", target_minor=50_000)
+    return {"merchant": str(merchant.public_id), "merchant_code": merchant.code, "payment": str(payment.public_id),
+            "goal": str(goal.public_id)}
 
 
 _CLIENT: list[Client] = []

@@ -134,3 +134,40 @@ def test_swagger_ui_is_served_by_the_platform_not_a_cdn(host_client, tenants):
         assert answer.status_code == 200, url
         body = b"".join(answer.streaming_content) if answer.streaming else answer.content
         assert len(body) > 100, url
+
+
+def test_merchant_and_savings_pages_keep_the_policy(host_client, tenants):
+    """Issue 17's pages under the policy: the camera scanner is a file from this origin (not an inline script),
+    the printed and the one-amount QR codes are inline SVG without style attributes, and the savings and
+    back-office pages have no inline style or handler either."""
+    from tests.merchants.conftest import funded, open_business
+    from tests.merchants.test_pages import logged_in
+    from tests.wallet.conftest import new_customer
+
+    merchant = open_business()
+    owner = logged_in(host_client, merchant.owner)
+    pay = logged_in(host_client, funded()).get("/pay")
+    assert_protected(pay, "pay a merchant")
+    scanner = re.search(r'<script src="([^"]*merchants/scan\.js)" defer>', pay.content.decode())
+    assert scanner, "the scanner script is loaded from this origin"
+    script = owner.get(scanner.group(1))
+    assert script.status_code == 200 and b"BarcodeDetector" in b"".join(script.streaming_content)
+    dashboard = owner.get("/business")
+    assert_protected(dashboard, "business dashboard")
+    assert dashboard.content.decode().count("<svg") == 1  # the printed QR code
+    dynamic = owner.post(f"/business/{merchant.public_id}/request", {"amount": "2500.00"})
+    assert_protected(dynamic, "one-amount QR")
+    assert dynamic.content.decode().count("<svg") == 2
+    saver = logged_in(host_client, new_customer())
+    assert_protected(saver.get("/savings"), "savings")
+    goal = saver.post("/savings", {"kind": "goal", "name": "School fees", "target": "50000.00",
+                                   "idempotency_key": uuid.uuid4().hex})
+    assert goal.status_code == 302
+    assert_protected(saver.get(goal["Location"]), "a goal")
+    circle = saver.post("/savings", {"kind": "circle", "name": "Ajo", "contribution": "1000.00",
+                                     "frequency": "weekly", "members": ""})
+    assert circle.status_code == 302
+    assert_protected(saver.get(circle["Location"]), "a circle")
+    admin = logged_in(host_client, new_customer(role="operator_admin"))
+    for path in ("/back-office/merchants", "/back-office/merchant-fees", "/back-office/savings"):
+        assert_protected(admin.get(path), f"back office {path}")

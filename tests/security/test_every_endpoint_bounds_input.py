@@ -145,6 +145,7 @@ class AmountEndpoint:
     sign: str = ""  # "paystack" | "aggregator" | "wave" | "cinetpay" | "airtel": sign the body as that provider does
     headers: tuple[tuple[str, str], ...] = ()
     form: bool = False  # an HTML-form body (CinetPay's notifications): the amount is the text of the raw value
+    field: str = "amount"  # the amount's field name (the API names it in the error)
 
 
 AMOUNT_ENDPOINTS = [
@@ -171,6 +172,27 @@ AMOUNT_ENDPOINTS = [
     AmountEndpoint("AgentFundView", "POST", "quickvend", "/api/agents/{agent}/fund", "reseller_admin",
                    {"amount": "@AMOUNT@"}),
     AmountEndpoint("PinPolicyView", "PATCH", "ng", "/api/pin/policy", "admin", {"web_api_threshold": "@AMOUNT@"}),
+    # Merchant payments and savings (issue 17): "{merchant}", "{payment}", "{goal}" from World.ids.
+    AmountEndpoint("MerchantPaymentsView", "POST", "ng", "/api/merchant-payments", "customer",
+                   {"merchant_code": "{merchant_code}", "amount": "@AMOUNT@"}),
+    AmountEndpoint("PaymentRequestView", "POST", "ng", "/api/merchants/{merchant}/payment-requests", "other",
+                   {"amount": "@AMOUNT@"}),
+    AmountEndpoint("RefundView", "POST", "ng", "/api/merchants/{merchant}/payments/{payment}/refunds", "other",
+                   {"amount": "@AMOUNT@", "reason": "attack"}),
+    AmountEndpoint("StaffRefundView", "POST", "ng", "/api/staff/merchant-payments/{payment}/refunds", "finance",
+                   {"amount": "@AMOUNT@", "reason": "attack"}),
+    AmountEndpoint("StaffCategoryView", "PUT", "ng", "/api/staff/merchant-categories/groceries", "admin",
+                   {"rate_bps": 100, "fee_fixed": "@AMOUNT@"}, field="fee_fixed"),
+    AmountEndpoint("CircleListView", "POST", "ng", "/api/savings/circles", "customer",
+                   {"name": "Input circle", "contribution": "@AMOUNT@", "frequency": "weekly"}, field="contribution"),
+    AmountEndpoint("GoalListView", "POST", "ng", "/api/savings/goals", "customer",
+                   {"name": "Input goal", "target": "@AMOUNT@"}, field="target"),
+    AmountEndpoint("GoalDepositView", "POST", "ng", "/api/savings/goals/{goal}/deposits", "customer",
+                   {"amount": "@AMOUNT@"}),
+    AmountEndpoint("GoalWithdrawView", "POST", "ng", "/api/savings/goals/{goal}/withdrawals", "customer",
+                   {"amount": "@AMOUNT@"}),
+    AmountEndpoint("GoalAutosaveView", "PUT", "ng", "/api/savings/goals/{goal}/autosave", "customer",
+                   {"amount": "@AMOUNT@", "frequency": "weekly"}),
     # Provider webhooks: the amount inside the provider's own body, signed where the provider signs.
     AmountEndpoint("vtpass_webhook", "POST", "ng", "/webhook/vtpass", "", {"type": "transaction-update", "data": {
         "requestId": "202601011200abcdef", "code": "000", "amount": "@AMOUNT@",
@@ -237,6 +259,8 @@ def _fill(value: Any, world) -> Any:
         return world.other.user.phone
     if value == "{cinetpay_site}":
         return world.secrets["cinetpay_site"]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in world.ids:
+        return world.ids[value[1:-1]]
     return value
 
 
@@ -248,6 +272,8 @@ def _form_body(template: dict, amount_json: str) -> bytes:
 
 def _attack_amount(endpoint: AmountEndpoint, world, amount_json: str):
     path = endpoint.path.replace("{agent}", str(world.agent.public_id))
+    for name, value in world.ids.items():
+        path = path.replace("{" + name + "}", value)
     token = getattr(world, endpoint.who).token if endpoint.who else ""
     if endpoint.body is None:
         text = json.loads(amount_json) if amount_json.startswith('"') else amount_json  # the query string's text
@@ -293,7 +319,7 @@ def test_every_bad_amount_in_every_amount_field_is_refused_and_writes_nothing(wo
                 assert_no_internals(response)
                 if endpoint.who:  # the API: one code, and the field that was wrong
                     assert error["code"] == "invalid_amount", error
-                    assert set(error["fields"]) <= {"amount", "max_amount_per_day", "web_api_threshold"} \
+                    assert set(error["fields"]) <= {"amount", "max_amount_per_day", "web_api_threshold", endpoint.field} \
                         and error["fields"], error
                 else:  # a provider's body: malformed, whatever the provider (never 2xx, never 5xx)
                     assert error["code"] in {"malformed_webhook", "bad_payload"}, error

@@ -112,10 +112,24 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: v.ids["webhook_delivery"]),
     (re.compile(r"^/api/cash/(in|transactions)/"), "public_id", lambda v: v.ids["cash_transaction"]),
     (re.compile(r"^/api/cash/withdrawal-codes/"), "public_id", lambda v: v.ids["withdrawal_code"]),
+    # Merchant payments and savings (tenant_apps.merchants, tenant_apps.savings).
+    (re.compile(r"^/api/merchants/"), "public_id", lambda v: v.ids["merchant"]),
+    (re.compile(r"^/api/merchants/"), "payment_id", lambda v: v.ids["merchant_payment"]),
+    (re.compile(r"^/api/merchant-payments/"), "public_id", lambda v: v.ids["merchant_payment"]),
+    (re.compile(r"^/api/staff/merchants/"), "public_id", lambda v: v.ids["merchant"]),
+    (re.compile(r"^/api/staff/merchant-payments/"), "public_id", lambda v: v.ids["merchant_payment"]),
+    # Category codes exist in every tenant (seeded): B's admin edits B's own category, never A's.
+    (re.compile(r"^/api/staff/merchant-categories/"), "code", lambda v: "groceries"),
+    (re.compile(r"^/api/savings/circles/"), "public_id", lambda v: v.ids["circle"]),
+    (re.compile(r"^/api/savings/circles/"), "member_id", lambda v: v.ids["circle_member"]),
+    (re.compile(r"^/api/staff/savings/circles/"), "public_id", lambda v: v.ids["circle"]),
+    (re.compile(r"^/api/savings/contributions/"), "public_id", lambda v: v.ids["contribution"]),
+    (re.compile(r"^/api/savings/goals/"), "public_id", lambda v: v.ids["goal"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).
-VICTIM_PATH_PARAMETERS = {"public_id", "id", "pk", "agent_id", "key_id", "application_id", "rule_id", "delivery_id"}
+VICTIM_PATH_PARAMETERS = {"public_id", "id", "pk", "agent_id", "key_id", "application_id", "rule_id", "delivery_id",
+                          "payment_id", "member_id"}
 
 # Body fields that name one of the victim's objects.
 BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id": "user", "wallet": "user",

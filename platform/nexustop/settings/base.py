@@ -71,6 +71,8 @@ TENANT_APPS = [
     "tenant_apps.ussd",  # the USSD channel (Africa's Talking callback protocol)
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
+    "tenant_apps.merchants",  # merchant payments: code / EMVCo QR, refunds, fees, daily settlement
+    "tenant_apps.savings",  # savings circles (ajo / esusu / tontine) and target savings
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -171,11 +173,13 @@ from .integrations.database import *  # noqa: E402, F403
 from .integrations.i18n import *  # noqa: E402, F403
 from .integrations.ledger import *  # noqa: E402, F403
 from .integrations.logging import *  # noqa: E402, F403
+from .integrations.merchants import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
+from .integrations.savings import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
 

@@ -44,6 +44,8 @@ SPECTACULAR_SETTINGS = {
         "KycStatusEnum": "tenant_apps.kyc.models.KycStatus",
         "VerificationStatusEnum": "tenant_apps.kyc.models.VerificationStatus",
         "SubscriptionStatusEnum": "tenant_apps.subscriptions.models.SubscriptionStatus",
+        # daily / weekly / monthly: subscriptions, savings circles and automatic saving share the one set.
+        "FrequencyEnum": "tenant_apps.subscriptions.models.Frequency",
         "ProviderStatusEnum": "shared_apps.providers.models.ProviderStatus",
         "TenantStatusEnum": "tenants.models.TenantStatus",
     },

@@ -54,3 +54,8 @@ CELERY_BEAT_SCHEDULE["wallet-reconcile-gateways"] = {
     "task": "wallet.reconcile_gateways",
     "schedule": crontab(minute="25"),
 }
+
+# Extra reconciliation checks run by ``reconcile_ledger`` and the nightly task after the ledger's own: dotted
+# paths of functions returning a list of ``tenant_apps.wallet.selectors.Discrepancy`` for the current schema.
+# Apps with accounts of their own (merchants, savings) append theirs in their integration settings.
+LEDGER_RECONCILE_CHECKS: list[str] = []

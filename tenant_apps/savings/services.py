@@ -1,0 +1,755 @@
+"""Savings circles and target savings: the only writes of this app (money through ``ledger.services``).
+
+Circles. The organiser names the circle, the amount and the frequency, and invites members by phone in
+rotation order; each invitee accepts or declines (consent: nobody's wallet is collected without it).
+Once started, the rules are fixed: every cycle each member's contribution is collected from their
+wallet into the circle's own account (retried on insufficient funds, then flagged ``missed``, visible
+to the group), and when every contribution of the cycle is collected or missed the pot goes to the
+member whose position is the cycle, less what that member still owes the group (paid to those their
+missed contributions shortened). The organiser has no way to move the circle's money: there is no
+withdrawal, no reordering or amount change after the start; only the operator can dissolve a running
+circle, which returns the open cycle's contributions to those who paid them.
+
+Target savings. A goal holds the customer's money in its own account: top-ups from the wallet (now or
+on a schedule, retried like subscriptions), withdrawals back to the wallet; before the lock date the
+operator's rule (copied onto the goal when it opened) refuses, or charges a penalty posted to revenue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.accounts.country import normalize_phone
+from tenant_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record
+from tenant_apps.kyc.services import kyc_check_limits
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.errors import BalanceLimitExceeded, InsufficientFunds
+from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.selectors import account_balance
+from tenant_apps.ledger.services import (
+    Line,
+    balance_ceiling,
+    holder_account,
+    post_entry,
+    system_account,
+    wallet_for,
+)
+
+from .models import (
+    Circle,
+    CircleMember,
+    CirclePayout,
+    CircleStatus,
+    Contribution,
+    ContributionStatus,
+    EarlyWithdrawal,
+    Frequency,
+    GoalStatus,
+    MemberStatus,
+    PayoutStatus,
+    SavingsGoal,
+    SavingsSettings,
+)
+
+logger = logging.getLogger(__name__)
+
+CONTRIBUTION_ENTRY = "circle_contribution"
+POT_ENTRY = "circle_pot"
+ARREARS_ENTRY = "circle_arrears"
+DISSOLVE_ENTRY = "circle_dissolve_refund"
+GOAL_DEPOSIT_ENTRY = "savings_deposit"
+GOAL_WITHDRAW_ENTRY = "savings_withdrawal"
+
+
+class GoalLocked(ApiError):
+    status_code = 403
+    code = "goal_locked"
+    message = "This goal is locked until its date; early withdrawal is not allowed."
+
+
+class RecipientOverLimit(BalanceLimitExceeded):
+    message = _("The member you owe cannot receive this now: it would pass the maximum balance of their "
+                "verification level. Try again later.")
+
+
+class PenaltyApplies(Conflict):
+    code = "early_withdrawal_penalty"
+    message = "Withdrawing before the lock date costs a penalty; confirm to go ahead."
+
+
+def _bad(field: str, message: str, *, code: str = "validation_error") -> ApiError:
+    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+
+
+def _positive(value: Any, field: str = "amount") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise _bad(field, "Must be positive.", code="invalid_amount")
+    return value
+
+
+def _add_month(moment: datetime, anchor_day: int) -> datetime:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return moment.replace(year=year, month=month, day=min(anchor_day, calendar.monthrange(year, month)[1]))
+
+
+def next_after(moment: datetime, *, frequency: str, anchor_day: int) -> datetime:
+    if frequency == Frequency.DAILY:
+        return moment + timedelta(days=1)
+    if frequency == Frequency.WEEKLY:
+        return moment + timedelta(weeks=1)
+    return _add_month(moment, anchor_day)
+
+
+def _sms(user: User | None, template: str, context: dict) -> None:
+    """An SMS after commit (a task), in the user's language; never inside the money transaction."""
+    if user is None or not settings.SAVINGS_SMS_NOTIFICATIONS or not user.phone:
+        return
+    _sms_to(user.phone, template, context, user=user)
+
+
+def _sms_to(phone: str, template: str, context: dict, *, user: User | None = None) -> None:
+    if not settings.SAVINGS_SMS_NOTIFICATIONS:
+        return
+    from tenant_apps.notifications.messages import render_message
+    from tenant_apps.wallet.tasks import send_sms_task
+
+    text = render_message(template=template, context=context, user=user).text
+    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "savings"))
+
+
+# --- circles: forming -------------------------------------------------------------------------
+
+def _require_customer(user) -> None:
+    if user.role not in ("customer", "agent"):
+        raise Forbidden("Only customers can save here.", code="role_not_allowed")
+    if not user.phone_verified_at or not user.phone:
+        raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+
+
+def _check_member_limits(user, amount_minor: int) -> None:
+    """A contribution must fit the member's KYC tier (single limit) when they join."""
+    kyc_check_limits(user=user, amount_minor=amount_minor, currency=tenant_currency().code)
+
+
+def circle_create(*, organiser, name: str, contribution_minor: int, frequency: str,
+                  member_phones: list[str] | None = None) -> Circle:
+    """The organiser opens a circle (and is its first member, position 1) and may invite others at once."""
+    _require_customer(organiser)
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 60:
+        raise _bad("name", "Between 2 and 60 characters.")
+    _positive(contribution_minor, "contribution")
+    if frequency not in Frequency.values:
+        raise _bad("frequency", "Choose daily, weekly or monthly.", code="invalid_frequency")
+    _check_member_limits(organiser, contribution_minor)
+    phones = [normalize_phone(raw, field="members") for raw in (member_phones or [])]
+    if len(phones) + 1 > settings.SAVINGS_CIRCLE_MAX_MEMBERS:
+        raise _bad("members", f"At most {settings.SAVINGS_CIRCLE_MAX_MEMBERS} members.")
+    with transaction.atomic():
+        circle = Circle(name=name, organiser=organiser, contribution_minor=contribution_minor,
+                        currency=tenant_currency().code, frequency=frequency)
+        circle.account = holder_account(kind=AccountKind.SAVINGS_CIRCLE, holder=circle.holder)
+        circle.save()
+        CircleMember.objects.create(circle=circle, user=organiser, phone=organiser.phone, position=1,
+                                    status=MemberStatus.ACTIVE, joined_at=timezone.now())
+        for phone in phones:
+            circle_invite(circle=circle, actor=organiser, phone=phone)
+    return circle
+
+
+def _lock_circle(circle: Circle) -> Circle:
+    return Circle.objects.select_for_update().get(pk=circle.pk)
+
+
+def _organiser_only(circle: Circle, actor) -> None:
+    if circle.organiser_id != actor.pk:
+        raise Forbidden("Only the organiser can do this.", code="not_organiser")
+
+
+def _forming_only(circle: Circle) -> None:
+    if circle.status != CircleStatus.FORMING:
+        raise Conflict("The circle has started: its members, order and amount are fixed.",
+                       code="circle_rules_fixed")
+
+
+def circle_invite(*, circle: Circle, actor, phone: str) -> CircleMember:
+    """Invite a phone number (next position in the rotation); an SMS tells them how to join."""
+    _organiser_only(circle, actor)
+    phone = normalize_phone(phone, field="phone")
+    with transaction.atomic():
+        locked = _lock_circle(circle)
+        _forming_only(locked)
+        live = CircleMember.objects.filter(circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE])
+        if live.filter(phone=phone).exists():
+            raise _bad("phone", "Already invited.", code="already_invited")
+        if live.count() >= settings.SAVINGS_CIRCLE_MAX_MEMBERS:
+            raise _bad("phone", f"At most {settings.SAVINGS_CIRCLE_MAX_MEMBERS} members.", code="circle_full")
+        position = (live.aggregate(top=Max("position"))["top"] or 0) + 1
+        invitee = User.objects.filter(phone=phone, is_active=True).first()
+        member = CircleMember.objects.create(circle=locked, phone=phone, position=position,
+                                             user=invitee if invitee and invitee.phone_verified_at else None)
+    _sms_to(phone, "circle_invitation", {"organiser": actor.phone or actor.email, "circle": locked.name,
+                                         "amount": locked.contribution_minor, "currency": locked.currency,
+                                         "frequency": locked.get_frequency_display()}, user=invitee)
+    return member
+
+
+def invitations_for(*, user) -> list[CircleMember]:
+    """Open invitations addressed to this user's verified phone (also those sent before they signed up)."""
+    if not user.phone or not user.phone_verified_at:
+        return []
+    return list(CircleMember.objects.filter(phone=user.phone, status=MemberStatus.INVITED,
+                                            circle__status=CircleStatus.FORMING).select_related("circle"))
+
+
+def circle_respond(*, member: CircleMember, user, accept: bool) -> CircleMember:
+    """The invited phone's owner accepts (consents to be collected on schedule) or declines."""
+    if not user.phone_verified_at or member.phone != user.phone:
+        raise NotFound()
+    _require_customer(user)
+    with transaction.atomic():
+        locked_circle = _lock_circle(member.circle)
+        _forming_only(locked_circle)
+        locked = CircleMember.objects.select_for_update().get(pk=member.pk)
+        if locked.status != MemberStatus.INVITED:
+            raise Conflict("This invitation was already answered.", code="invitation_answered")
+        if accept:
+            _check_member_limits(user, locked_circle.contribution_minor)
+            if CircleMember.objects.filter(circle=locked_circle, user=user, status=MemberStatus.ACTIVE).exists():
+                raise Conflict("You are already a member.", code="already_member")
+            locked.user, locked.status, locked.joined_at = user, MemberStatus.ACTIVE, timezone.now()
+        else:
+            locked.user, locked.status, locked.position = user, MemberStatus.DECLINED, None
+        locked.save()
+    return locked
+
+
+def circle_remove_member(*, circle: Circle, actor, member: CircleMember) -> CircleMember:
+    """Before the start only: the organiser withdraws an invitation or removes a member (not themselves)."""
+    _organiser_only(circle, actor)
+    if member.circle_id != circle.pk or member.user_id == circle.organiser_id:
+        raise NotFound()
+    with transaction.atomic():
+        locked_circle = _lock_circle(circle)
+        _forming_only(locked_circle)
+        locked = CircleMember.objects.select_for_update().get(pk=member.pk)
+        locked.status, locked.position = MemberStatus.REMOVED, None
+        locked.save(update_fields=["status", "position"])
+    return locked
+
+
+def circle_set_order(*, circle: Circle, actor, member_ids: list[int]) -> Circle:
+    """Before the start only: the rotation order (every live member exactly once)."""
+    _organiser_only(circle, actor)
+    with transaction.atomic():
+        locked = _lock_circle(circle)
+        _forming_only(locked)
+        live = list(CircleMember.objects.select_for_update().filter(
+            circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]))
+        if sorted(member_ids) != sorted(m.pk for m in live):
+            raise _bad("order", "List every member once.")
+        by_id = {m.pk: m for m in live}
+        CircleMember.objects.filter(pk__in=list(by_id)).update(position=None)
+        for position, member_id in enumerate(member_ids, start=1):
+            CircleMember.objects.filter(pk=member_id).update(position=position)
+    return locked
+
+
+def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None = None) -> Circle:
+    """Fix the rules and start collecting: every invitation answered, at least two members; positions are
+    renumbered 1..n in the agreed order, and the first cycle opens at ``first_collection_at`` (default now)."""
+    _organiser_only(circle, actor)
+    now = timezone.now()
+    first = first_collection_at or now
+    with transaction.atomic():
+        locked = _lock_circle(circle)
+        _forming_only(locked)
+        members = list(CircleMember.objects.select_for_update().filter(
+            circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]).order_by("position", "id"))
+        if any(m.status == MemberStatus.INVITED for m in members):
+            raise Conflict("Every invited person must accept or decline first.", code="invitations_pending")
+        if len(members) < 2:
+            raise Conflict("A circle needs at least two members.", code="circle_too_small")
+        CircleMember.objects.filter(pk__in=[m.pk for m in members]).update(position=None)
+        for position, member in enumerate(members, start=1):
+            CircleMember.objects.filter(pk=member.pk).update(position=position)
+        locked.status, locked.cycle, locked.cycles_total = CircleStatus.ACTIVE, 1, len(members)
+        locked.next_collection_at, locked.anchor_day, locked.started_at = first, first.day, now
+        locked.save()
+    return locked
+
+
+def circle_cancel(*, circle: Circle, actor) -> Circle:
+    """The organiser cancels a circle that has not started (no money was collected)."""
+    _organiser_only(circle, actor)
+    with transaction.atomic():
+        locked = _lock_circle(circle)
+        _forming_only(locked)
+        locked.status, locked.ended_at = CircleStatus.CANCELLED, timezone.now()
+        locked.save(update_fields=["status", "ended_at"])
+    return locked
+
+
+# --- circles: running (the beat) ------------------------------------------------------------------
+
+def _collect(contribution: Contribution, circle: Circle, *, now: datetime) -> str:
+    """Try one contribution: member wallet -> circle account, once per (circle, member, cycle)."""
+    member = contribution.member
+    try:
+        with transaction.atomic():
+            entry = post_entry(
+                entry_type=CONTRIBUTION_ENTRY, reference=f"circle:{circle.public_id.hex}:{contribution.cycle}:"
+                                                         f"{member.pk}",
+                lines=[Line(wallet_for(user=member.user, currency=circle.currency), -contribution.amount_minor),
+                       Line(circle.account, contribution.amount_minor)],
+                metadata={"circle": str(circle.public_id), "cycle": contribution.cycle})
+    except InsufficientFunds:
+        contribution.attempts += 1
+        if contribution.attempts >= settings.SAVINGS_CIRCLE_MAX_ATTEMPTS:
+            contribution.status, contribution.flagged_at = ContributionStatus.MISSED, now
+            _announce_missed(circle, contribution)
+            outcome = "missed"
+        else:
+            contribution.next_attempt_at = now + timedelta(seconds=settings.SAVINGS_CIRCLE_RETRY_SECONDS)
+            outcome = "retry"
+        contribution.save(update_fields=["attempts", "status", "flagged_at", "next_attempt_at"])
+        return outcome
+    contribution.attempts += 1
+    contribution.status, contribution.collected_at, contribution.entry = ContributionStatus.COLLECTED, now, entry
+    contribution.save(update_fields=["attempts", "status", "collected_at", "entry"])
+    return "collected"
+
+
+def _announce_missed(circle: Circle, contribution: Contribution) -> None:
+    """Every member learns who missed (the group's own pressure is what makes a circle work)."""
+    who = contribution.member.phone
+    for member in circle.members.filter(status=MemberStatus.ACTIVE).select_related("user"):
+        _sms(member.user, "circle_contribution_missed", {"circle": circle.name, "member": who,
+                                                         "cycle": contribution.cycle,
+                                                         "amount": contribution.amount_minor,
+                                                         "currency": circle.currency})
+
+
+def _pay_pot(circle: Circle, *, now: datetime) -> CirclePayout:
+    """The cycle's collected money to the member in that position, less their unpaid arrears (which go to the
+    members they shortened). One entry; the pot row is unique per cycle.
+
+    Other people's money arriving in a customer's wallet respects the wallet's KYC maximum balance: when a
+    wallet of the pot cannot take its share, nothing moves, the pot stays in the circle's account (``held``),
+    the recipient is told, and every later run of the circle tries again (:func:`_release_held_pots`).
+    """
+    cycle = circle.cycle
+    recipient = CircleMember.objects.select_related("user").get(circle=circle, position=cycle,
+                                                               status=MemberStatus.ACTIVE)
+    contributions = Contribution.objects.filter(circle=circle, cycle=cycle)
+    collected = contributions.filter(status=ContributionStatus.COLLECTED) \
+        .aggregate(total=Sum("amount_minor"))["total"] or 0
+    # Missed contributions of this cycle are owed to its recipient (not when they missed their own pot).
+    contributions.filter(status=ContributionStatus.MISSED).exclude(member=recipient).update(owed_to=recipient)
+    payout = CirclePayout(circle=circle, cycle=cycle, member=recipient, collected_minor=collected,
+                          amount_minor=collected, paid_at=now)
+    try:
+        _post_pot(circle, payout, now=now)
+    except BalanceLimitExceeded:
+        payout.status, payout.paid_at, payout.held_since = PayoutStatus.HELD, None, now
+        payout.amount_minor, payout.arrears_deducted_minor = collected, 0  # the split is made when it is paid
+        payout.save()
+        logger.warning("circle pot over a wallet's balance limit: held in the circle account",
+                       extra={"circle": str(circle.public_id), "cycle": cycle})
+        _sms(recipient.user, "circle_pot_held", {"circle": circle.name, "amount": collected,
+                                                 "currency": circle.currency, "cycle": cycle})
+        return payout
+    _sms(recipient.user, "circle_pot_paid", {"circle": circle.name, "amount": payout.amount_minor,
+                                             "currency": circle.currency, "cycle": cycle})
+    return payout
+
+
+def _post_pot(circle: Circle, payout: CirclePayout, *, now: datetime) -> None:
+    """Split ``payout.collected_minor`` (the recipient's arrears first, then the recipient) and post it as one
+    entry, every wallet credit capped; saves ``payout`` as paid. Raises BalanceLimitExceeded with nothing
+    written (its own savepoint: the debts it marked covered are unmarked too)."""
+    collected, recipient = payout.collected_minor, payout.member
+    with transaction.atomic():
+        lines: list[Line] = []
+        deducted = 0
+        arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(
+            circle=circle, member=recipient, status=ContributionStatus.MISSED, owed_to__isnull=False)
+            .select_related("owed_to__user").order_by("cycle"))
+        for debt in arrears:
+            if deducted + debt.amount_minor > collected:
+                break
+            deducted += debt.amount_minor
+            lines.append(_capped_credit(debt.owed_to.user, circle.currency, debt.amount_minor))
+            debt.status, debt.covered_at, debt.covered_from_pot = ContributionStatus.COVERED, now, True
+            debt.save(update_fields=["status", "covered_at", "covered_from_pot"])
+        amount = collected - deducted
+        if amount:
+            lines.append(_capped_credit(recipient.user, circle.currency, amount))
+        entry = None
+        if collected:
+            lines.append(Line(circle.account, -collected))
+            entry = post_entry(entry_type=POT_ENTRY, reference=f"circle:{circle.public_id.hex}:pot:{payout.cycle}",
+                               lines=_merge(lines), metadata={"circle": str(circle.public_id), "cycle": payout.cycle})
+        payout.amount_minor, payout.arrears_deducted_minor, payout.entry = amount, deducted, entry
+        payout.status, payout.paid_at = PayoutStatus.PAID, now
+        payout.save()
+
+
+def _capped_credit(user, currency: str, amount: int) -> Line:
+    wallet = wallet_for(user=user, currency=currency)
+    return Line(wallet, amount, ceiling=balance_ceiling(wallet))
+
+
+def _release_held_pots(circle: Circle, *, now: datetime) -> list[str]:
+    """Pay the held pots of ``circle`` (locked by the caller) whose wallets have room now; the rest stay held."""
+    outcomes = []
+    for payout in CirclePayout.objects.select_for_update(of=("self",)).select_related("member__user") \
+            .filter(circle=circle, status=PayoutStatus.HELD).order_by("cycle"):
+        try:
+            _post_pot(circle, payout, now=now)
+        except BalanceLimitExceeded:
+            outcomes.append(f"still_held:{payout.cycle}")
+            continue
+        outcomes.append(f"released:{payout.cycle}")
+        _sms(payout.member.user, "circle_pot_paid", {"circle": circle.name, "amount": payout.amount_minor,
+                                                     "currency": circle.currency, "cycle": payout.cycle})
+    return outcomes
+
+
+def circle_release_held(*, circle: Circle, now: datetime | None = None) -> list[str]:
+    """Try the held pots of any circle (a running one, or one that completed or was dissolved meanwhile)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Circle.objects.select_for_update(skip_locked=True).select_related("account") \
+            .filter(pk=circle.pk).first()
+        if locked is None:
+            return []
+        return _release_held_pots(locked, now=now)
+
+
+def _merge(lines: list[Line]) -> list[Line]:
+    """One line per account (a member may be owed twice); a wallet's ceiling is kept."""
+    totals: dict[int, int] = {}
+    accounts = {}
+    ceilings: dict[int, int | None] = {}
+    for line in lines:
+        totals[line.account.pk] = totals.get(line.account.pk, 0) + line.amount
+        accounts[line.account.pk] = line.account
+        ceilings.setdefault(line.account.pk, line.ceiling)
+    return [Line(accounts[pk], amount, ceiling=ceilings[pk]) for pk, amount in totals.items() if amount]
+
+
+def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
+    """Move one running circle forward as far as ``now`` allows (what the beat calls, under the row lock):
+    open the cycle when due, try its due contributions, pay the pot when none is left due, advance."""
+    now = now or timezone.now()
+    outcomes: list[str] = []
+    with transaction.atomic():
+        locked = Circle.objects.select_for_update(skip_locked=True).select_related("account") \
+            .filter(pk=circle.pk, status=CircleStatus.ACTIVE).first()
+        if locked is None:
+            return outcomes
+        outcomes += _release_held_pots(locked, now=now)
+        while locked.status == CircleStatus.ACTIVE:
+            contributions = Contribution.objects.filter(circle=locked, cycle=locked.cycle)
+            if not contributions.exists():
+                if locked.next_collection_at is None or locked.next_collection_at > now:
+                    break
+                members = CircleMember.objects.filter(circle=locked, status=MemberStatus.ACTIVE)
+                Contribution.objects.bulk_create([
+                    Contribution(circle=locked, member=m, cycle=locked.cycle, amount_minor=locked.contribution_minor,
+                                 next_attempt_at=locked.next_collection_at) for m in members])
+                outcomes.append(f"opened:{locked.cycle}")
+            for contribution in contributions.filter(status=ContributionStatus.DUE, next_attempt_at__lte=now) \
+                    .select_related("member__user").order_by("member__position"):
+                outcomes.append(_collect(contribution, locked, now=now))
+            if contributions.filter(status=ContributionStatus.DUE).exists():
+                break
+            _pay_pot(locked, now=now)
+            outcomes.append(f"paid:{locked.cycle}")
+            if locked.cycle >= locked.cycles_total:
+                locked.status, locked.ended_at, locked.next_collection_at = CircleStatus.COMPLETED, now, None
+            else:
+                locked.cycle += 1
+                locked.next_collection_at = next_after(locked.next_collection_at, frequency=locked.frequency,
+                                                       anchor_day=locked.anchor_day)
+            locked.save(update_fields=["status", "ended_at", "cycle", "next_collection_at"])
+    return outcomes
+
+
+def circles_run_due(*, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
+    """Every running circle of this schema with work due now (a cycle to open or a contribution to try)."""
+    now = now or timezone.now()
+    due_ids = set(Circle.objects.filter(status=CircleStatus.ACTIVE, next_collection_at__lte=now)
+                  .values_list("pk", flat=True)[:limit])
+    due_ids |= set(Contribution.objects.filter(status=ContributionStatus.DUE, next_attempt_at__lte=now,
+                                               circle__status=CircleStatus.ACTIVE)
+                   .values_list("circle_id", flat=True).distinct()[:limit])
+    results: dict[str, int] = {}
+    for circle in Circle.objects.filter(pk__in=due_ids).order_by("pk"):
+        for outcome in circle_run(circle=circle, now=now):
+            key = outcome.split(":")[0]
+            results[key] = results.get(key, 0) + 1
+    # Pots held for a wallet's maximum balance, in circles that had nothing else due (any status).
+    held_ids = set(CirclePayout.objects.filter(status=PayoutStatus.HELD).exclude(circle_id__in=due_ids)
+                   .values_list("circle_id", flat=True).distinct()[:limit])
+    for circle in Circle.objects.filter(pk__in=held_ids).order_by("pk"):
+        for outcome in circle_release_held(circle=circle, now=now):
+            key = outcome.split(":")[0]
+            results[key] = results.get(key, 0) + 1
+    return results
+
+
+def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
+    """A member makes good a missed contribution: straight to the member whose pot it shortened."""
+    with transaction.atomic():
+        locked = Contribution.objects.select_for_update(of=("self",)) \
+            .select_related("member", "owed_to__user", "circle") \
+            .get(pk=contribution.pk)
+        if locked.member.user_id != user.pk:
+            raise NotFound()
+        if locked.status != ContributionStatus.MISSED or locked.owed_to_id is None:
+            raise Conflict("Nothing is owed for this contribution.", code="nothing_owed")
+        # The member owed receives other people's money: capped at their wallet's maximum balance. Refused
+        # (422, nothing moved, the debt stays owed) rather than parked: the payer keeps the money and can pay
+        # later, or the debt is covered from the payer's next pot.
+        try:
+            entry = post_entry(entry_type=ARREARS_ENTRY, reference=f"circle-arrears:{locked.public_id.hex}",
+                               lines=[Line(wallet_for(user=user, currency=locked.circle.currency),
+                                           -locked.amount_minor),
+                                      _capped_credit(locked.owed_to.user, locked.circle.currency,
+                                                     locked.amount_minor)],
+                               metadata={"circle": str(locked.circle.public_id), "cycle": locked.cycle})
+        except BalanceLimitExceeded:
+            raise RecipientOverLimit(fields={"contribution": [str(RecipientOverLimit.message)]}) from None
+        locked.status, locked.covered_at, locked.entry = ContributionStatus.COVERED, timezone.now(), entry
+        locked.save(update_fields=["status", "covered_at", "entry"])
+    return locked
+
+
+def circle_dissolve(*, circle: Circle, actor, reason: str, request: Any = None) -> Circle:
+    """Operator only: stop a running circle. The open cycle's collected contributions go back to those who
+    paid them (the circle account ends at zero); pots already paid and arrears stay on record."""
+    from tenant_apps.accounts.models import OPERATOR_ROLES
+
+    if actor.role not in OPERATOR_ROLES:
+        raise Forbidden("Only the operator can dissolve a running circle.", code="not_operator")
+    with transaction.atomic():
+        locked = _lock_circle(circle)
+        if locked.status != CircleStatus.ACTIVE:
+            raise Conflict("Only a running circle can be dissolved.", code="circle_not_running")
+        paid = list(Contribution.objects.select_for_update(of=("self",)).filter(
+            circle=locked, cycle=locked.cycle, status=ContributionStatus.COLLECTED).select_related("member__user"))
+        total = sum(c.amount_minor for c in paid)
+        if total:
+            lines = [Line(locked.account, -total)] + [
+                Line(wallet_for(user=c.member.user, currency=locked.currency), c.amount_minor) for c in paid]
+            post_entry(entry_type=DISSOLVE_ENTRY, reference=f"circle:{locked.public_id.hex}:dissolve",
+                       lines=_merge(lines), metadata={"circle": str(locked.public_id), "reason": reason[:200]})
+        Contribution.objects.filter(circle=locked, cycle=locked.cycle, status=ContributionStatus.DUE) \
+            .update(status=ContributionStatus.MISSED, flagged_at=timezone.now())
+        locked.status, locked.ended_at, locked.next_collection_at = CircleStatus.CANCELLED, timezone.now(), None
+        locked.save(update_fields=["status", "ended_at", "next_collection_at"])
+        audit_record(action=AuditAction.CIRCLE_DISSOLVED, request=request, actor=actor, subject_type="circle",
+                     subject_id=str(locked.public_id), details={"refunded": total, "reason": reason[:200]})
+    return locked
+
+
+# --- target savings ---------------------------------------------------------------------------------
+
+def savings_settings() -> SavingsSettings:
+    settings_row, _created = SavingsSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def savings_settings_update(*, actor, early_withdrawal: str, penalty_bps: int, request: Any = None) -> SavingsSettings:
+    """The operator's early-withdrawal rule for goals opened from now on (goals keep the rule they opened with)."""
+    if early_withdrawal not in EarlyWithdrawal.values:
+        raise _bad("early_withdrawal", "Choose refused or penalty.")
+    if isinstance(penalty_bps, bool) or not isinstance(penalty_bps, int) or not 0 <= penalty_bps <= 5_000:
+        raise _bad("penalty_bps", "Between 0 and 5000 (50 %).")
+    if early_withdrawal == EarlyWithdrawal.PENALTY and penalty_bps == 0:
+        raise _bad("penalty_bps", "A penalty rule needs a penalty above zero.")
+    with transaction.atomic():
+        row = SavingsSettings.objects.select_for_update().get(pk=savings_settings().pk)
+        before = {"early_withdrawal": row.early_withdrawal, "penalty_bps": row.penalty_bps}
+        row.early_withdrawal, row.penalty_bps = early_withdrawal, penalty_bps
+        row.save()
+        audit_record(action=AuditAction.SAVINGS_RULES_CHANGED, request=request, actor=actor,
+                     subject_type="savings_settings", subject_id="1",
+                     details={"before": before, "after": {"early_withdrawal": early_withdrawal,
+                                                          "penalty_bps": penalty_bps}})
+    return row
+
+
+def goal_create(*, owner, name: str, target_minor: int, lock_until: date | None = None,
+                autosave_minor: int | None = None, autosave_frequency: str = "",
+                now: datetime | None = None) -> SavingsGoal:
+    _require_customer(owner)
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 60:
+        raise _bad("name", "Between 2 and 60 characters.")
+    _positive(target_minor, "target")
+    if lock_until is not None and lock_until <= timezone.localdate(now):
+        raise _bad("lock_until", "Choose a date in the future.")
+    rule = savings_settings()
+    with transaction.atomic():
+        goal = SavingsGoal(owner=owner, name=name, target_minor=target_minor, currency=tenant_currency().code,
+                           lock_until=lock_until, early_withdrawal=rule.early_withdrawal, penalty_bps=rule.penalty_bps)
+        goal.account = holder_account(kind=AccountKind.SAVINGS_GOAL, holder=goal.holder)
+        goal.save()
+        if autosave_minor is not None:
+            goal = goal_set_autosave(goal=goal, owner=owner, amount_minor=autosave_minor,
+                                     frequency=autosave_frequency, now=now)
+    return goal
+
+
+def goal_set_autosave(*, goal: SavingsGoal, owner, amount_minor: int | None, frequency: str = "",
+                      now: datetime | None = None) -> SavingsGoal:
+    """Scheduled top-ups from the wallet (``amount_minor=None`` stops them); the first one runs now."""
+    if goal.owner_id != owner.pk:
+        raise NotFound()
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = SavingsGoal.objects.select_for_update().get(pk=goal.pk)
+        if amount_minor is None:
+            locked.autosave_minor, locked.autosave_frequency, locked.autosave_next_at = None, "", None
+        else:
+            _positive(amount_minor)
+            if frequency not in Frequency.values:
+                raise _bad("frequency", "Choose daily, weekly or monthly.", code="invalid_frequency")
+            if locked.autosave_next_at is None:  # (re)starting: the first top-up is due now
+                locked.autosave_next_at, locked.autosave_anchor_day = now, now.day
+            # else the schedule keeps its next time: saving the same settings twice never adds a top-up
+            locked.autosave_minor, locked.autosave_frequency = amount_minor, frequency
+        locked.autosave_failures, locked.autosave_paused_reason = 0, ""
+        locked.save()
+    return locked
+
+
+def _goal_for(goal: SavingsGoal, owner) -> SavingsGoal:
+    if goal.owner_id != owner.pk:
+        raise NotFound()
+    if goal.status != GoalStatus.ACTIVE:
+        raise Conflict("This goal is closed.", code="goal_closed")
+    return goal
+
+
+def goal_deposit(*, goal: SavingsGoal, owner, amount_minor: int, reference: str) -> SavingsGoal:
+    """Move money from the wallet into the goal, once per ``reference``."""
+    _goal_for(goal, owner)
+    _positive(amount_minor)
+    post_entry(entry_type=GOAL_DEPOSIT_ENTRY, reference=reference,
+               lines=[Line(wallet_for(user=owner, currency=goal.currency), -amount_minor),
+                      Line(goal.account, amount_minor)], metadata={"goal": str(goal.public_id)})
+    return goal
+
+
+def withdrawal_quote(*, goal: SavingsGoal, amount_minor: int, today: date | None = None) -> tuple[bool, int]:
+    """(early?, penalty) for withdrawing ``amount_minor`` today under the goal's own rule."""
+    today = today or timezone.localdate()
+    early = goal.lock_until is not None and today < goal.lock_until
+    penalty = (amount_minor * goal.penalty_bps + 5_000) // 10_000 if early else 0
+    return early, min(penalty, amount_minor)
+
+
+def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, accept_penalty: bool = False,
+                  today: date | None = None, request: Any = None) -> int:
+    """Back to the wallet (default: everything); returns what the wallet received.
+
+    Before the lock date: refused (403 ``goal_locked``) or, under a penalty rule, only with
+    ``accept_penalty`` (409 ``early_withdrawal_penalty`` says how much); the penalty goes to revenue in
+    the same entry. The goal row is locked, so two withdrawals cannot both take the same money.
+    """
+    _goal_for(goal, owner)
+    with transaction.atomic():
+        locked = SavingsGoal.objects.select_for_update().select_related("account").get(pk=goal.pk)
+        balance = account_balance(account=locked.account)
+        amount = balance if amount_minor is None else _positive(amount_minor)
+        if amount <= 0:
+            raise Conflict("There is nothing to withdraw.", code="goal_empty")
+        if amount > balance:
+            raise ApiError("The goal does not hold that much.", code="insufficient_funds", status_code=422,
+                           fields={"amount": [f"At most {to_decimal_string(balance, locked.currency)}."]})
+        early, penalty = withdrawal_quote(goal=locked, amount_minor=amount, today=today)
+        if early and locked.early_withdrawal == EarlyWithdrawal.REFUSED:
+            raise GoalLocked(fields={"lock_until": [locked.lock_until.isoformat()]})
+        if early and penalty and not accept_penalty:
+            raise PenaltyApplies(fields={"penalty": [to_decimal_string(penalty, locked.currency)]})
+        lines = [Line(locked.account, -amount),
+                 Line(wallet_for(user=owner, currency=locked.currency), amount - penalty)]
+        if penalty:
+            lines.append(Line(system_account(kind=AccountKind.REVENUE, currency=locked.currency), penalty))
+        post_entry(entry_type=GOAL_WITHDRAW_ENTRY, reference=f"goal-withdraw:{uuid.uuid4().hex}",
+                   lines=[line for line in lines if line.amount],
+                   metadata={"goal": str(locked.public_id), "penalty": penalty, "early": early})
+        audit_record(action=AuditAction.GOAL_WITHDRAWN, request=request, actor=owner, subject_type="savings_goal",
+                     subject_id=str(locked.public_id), details={"amount": amount, "penalty": penalty, "early": early})
+    return amount - penalty
+
+
+def _autosave_one(goal: SavingsGoal, *, now: datetime) -> str:
+    scheduled = goal.autosave_next_at
+    try:
+        with transaction.atomic():
+            goal_deposit(goal=goal, owner=goal.owner, amount_minor=goal.autosave_minor,
+                         reference=f"goal-auto:{goal.public_id.hex}:{scheduled:%Y%m%d%H%M}")
+    except InsufficientFunds:
+        goal.autosave_failures += 1
+        if goal.autosave_failures >= settings.SAVINGS_AUTOSAVE_MAX_FAILURES:
+            goal.autosave_next_at, goal.autosave_paused_reason = None, "insufficient_funds"
+            _sms(goal.owner, "savings_autosave_paused", {"goal": goal.name})
+            outcome = "paused"
+        else:
+            goal.autosave_next_at = now + timedelta(seconds=settings.SAVINGS_AUTOSAVE_RETRY_SECONDS)
+            outcome = "retry"
+        goal.save(update_fields=["autosave_failures", "autosave_next_at", "autosave_paused_reason"])
+        return outcome
+    following = next_after(scheduled, frequency=goal.autosave_frequency, anchor_day=goal.autosave_anchor_day)
+    while following <= now:  # missed periods (beat down) are skipped, not taken in a burst
+        following = next_after(following, frequency=goal.autosave_frequency, anchor_day=goal.autosave_anchor_day)
+    goal.autosave_failures, goal.autosave_next_at = 0, following
+    goal.save(update_fields=["autosave_failures", "autosave_next_at"])
+    return "saved"
+
+
+def goals_autosave_due(*, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
+    now = now or timezone.now()
+    results: dict[str, int] = {}
+    due = list(SavingsGoal.objects.filter(status=GoalStatus.ACTIVE, autosave_next_at__lte=now)
+               .order_by("autosave_next_at").values_list("pk", flat=True)[:limit])
+    for pk in due:
+        with transaction.atomic():
+            goal = SavingsGoal.objects.select_for_update(skip_locked=True).select_related("owner", "account") \
+                .filter(pk=pk, status=GoalStatus.ACTIVE, autosave_next_at__lte=now).first()
+            if goal is None:
+                continue
+            outcome = _autosave_one(goal, now=now)
+        results[outcome] = results.get(outcome, 0) + 1
+    return results
+
+
+def savings_run_due(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """This schema's scheduled savings work: circle collections and pots, goal top-ups."""
+    return {"circles": circles_run_due(now=now), "goals": goals_autosave_due(now=now)}
+
+
+def savings_run_due_all_tenants(*, now: datetime | None = None) -> dict[str, Any]:
+    from tenants.runner import for_each_tenant
+
+    return for_each_tenant(lambda: savings_run_due(now=now))
+
