@@ -319,7 +319,8 @@ def test_every_bad_amount_in_every_amount_field_is_refused_and_writes_nothing(wo
                 assert_no_internals(response)
                 if endpoint.who:  # the API: one code, and the field that was wrong
                     assert error["code"] == "invalid_amount", error
-                    assert set(error["fields"]) <= {"amount", "max_amount_per_day", "web_api_threshold", endpoint.field} \
+                    allowed = {"amount", "max_amount_per_day", "web_api_threshold", endpoint.field}
+                    assert set(error["fields"]) <= allowed \
                         and error["fields"], error
                 else:  # a provider's body: malformed, whatever the provider (never 2xx, never 5xx)
                     assert error["code"] in {"malformed_webhook", "bad_payload"}, error
