@@ -14,9 +14,9 @@ from provider_plugins.interfaces.plugin import Plugin
 # One line per plugin (keep sorted; each package exposes ``PLUGIN``).
 PLUGINS: dict[str, str] = {
     "aggregator": "provider_plugins.aggregator",
+    "dtone": "provider_plugins.dtone",
     "flutterwave": "provider_plugins.flutterwave",
     "kyc_verifier": "provider_plugins.kyc_verifier",
-    "mtn": "provider_plugins.mtn",
     "mtn_momo": "provider_plugins.mtn_momo",
     "orange_money": "provider_plugins.orange_money",
     "paystack": "provider_plugins.paystack",

@@ -17,4 +17,7 @@ urlpatterns = [
     path("webhook/flutterwave", views.flutterwave_webhook_view, name="webhook-flutterwave"),
     path("webhook/orange", views.orange_webhook_view, name="webhook-orange"),
     path("webhook/mtn_momo", views.momo_webhook_view, name="webhook-mtn-momo"),
+    # The contract's /webhook/mtn: MTN's one published callback protocol, the MoMo Open API's
+    # (momodeveloper.mtn.com, "Callback"): the same handler, verified by polling MoMo before crediting.
+    path("webhook/mtn", views.momo_webhook_view, name="webhook-mtn"),
 ]

@@ -61,11 +61,11 @@ def test_definite_failure_everywhere_refunds(live_db, stack):
     order = wait_final(response.json()["id"])
     assert order.status == "released"
     tried = attempts(order)
-    # VTPass failed definitely -> failed over to MTN, which failed definitely too -> refund.
-    assert [a.plugin_key for a in tried] == ["vtpass", "mtn"]
+    # VTPass failed definitely -> failed over to DT One, which declined too -> refund.
+    assert [a.plugin_key for a in tried] == ["vtpass", "dtone"]
     assert all(a.status == "failed" for a in tried)
     assert stack.vtpass.delivery_count(tried[0].request_id) == 0
-    assert stack.mtn.delivery_count(tried[1].request_id) == 0
+    assert stack.dtone.delivery_count(tried[1].request_id) == 0
     assert ("failed", "released") in transitions(order)
     assert_books(user, FUNDS)
     sms = wait_for(lambda: stack.sms.messages(to=user.phone), what="refund SMS")
@@ -146,7 +146,7 @@ def test_timeout_then_late_success_never_fails_over(live_db, stack):
     assert attempt.plugin_key == "vtpass"
     assert ("submitted", "pending") in transitions(order)
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
-    assert not any(d.recipient.endswith(order.recipient_phone[-10:]) for d in stack.mtn.deliveries)
+    assert not any(d.recipient.endswith(order.recipient_phone[-10:]) for d in stack.dtone.deliveries)
     assert_books(user, FUNDS - _price(response))
 
 
@@ -163,9 +163,9 @@ def test_definite_failure_fails_over_to_next_provider(live_db, stack):
     assert order.status == "settled"
     first, second = attempts(order)
     assert (first.plugin_key, first.status, second.plugin_key, second.status) == (
-        "vtpass", "failed", "mtn", "succeeded")
+        "vtpass", "failed", "dtone", "succeeded")
     assert stack.vtpass.delivery_count(first.request_id) == 0
-    assert stack.mtn.delivery_count(second.request_id) == 1
+    assert stack.dtone.delivery_count(second.request_id) == 1
     assert ("failed", "submitted") in transitions(order)
     assert_books(user, FUNDS - _price(response))
 
@@ -303,16 +303,16 @@ def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
     from tenant_apps.orders import routing
 
     settings.ORDERS_BREAKER_PREFIX = f"{stack.breaker_prefix}-unit"
-    vt, mtn = stack.vtpass_provider, stack.mtn_provider
+    vt, dt = stack.vtpass_provider, stack.dtone_provider
     routing.breaker_reset(vt)
     product = stack.products["vt_airtime"]
     order = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)][:2]
-    assert order == [vt.pk, mtn.pk]
+    assert order == [vt.pk, dt.pk]
     for _ in range(settings.ORDERS_BREAKER_FAILURES - 1):
         assert routing.breaker_record_failure(vt) is False
     assert routing.breaker_record_failure(vt) is True
     assert routing.breaker_is_open(vt)
     ids = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)]
-    assert ids.index(mtn.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
+    assert ids.index(dt.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
     routing.breaker_reset(vt)
     assert not routing.breaker_is_open(vt)
