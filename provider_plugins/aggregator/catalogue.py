@@ -154,6 +154,8 @@ BILLER_ROWS: list[tuple[int, str, str, str, str, str, str, bool]] = [
     (2081, "GN", "EDG Prepaid (Electricite de Guinee)", ELECTRICITY, "PREPAID", "10000", "2000000", True),
     (2082, "GN", "Canal+ Guinee", TV, "PREPAID", "50000", "600000", False),
     (2091, "NG", "StarTimes Nigeria", TV, "PREPAID", "900", "20000", False),
+    (2092, "NG", "Ikeja Electricity Prepaid", ELECTRICITY, "PREPAID", "1000", "300000", True),
+    (2093, "NG", "Abuja Electricity Postpaid", ELECTRICITY, "POSTPAID", "1000", "300000", False),
     (2101, "SL", "EDSA Prepaid (Electricity Distribution and Supply Authority)", ELECTRICITY, "PREPAID", "10",
      "5000", True),
     (2111, "LR", "LEC Prepaid (Liberia Electricity Corporation)", ELECTRICITY, "PREPAID", "100", "20000", True),

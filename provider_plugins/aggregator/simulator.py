@@ -248,6 +248,15 @@ class AggregatorSimulator(SimulatorServer):
                 return self._error(404, "COULD_NOT_AUTO_DETECT_OPERATOR",
                                    "Could not auto detect operator for given phone number", request.path)
             return Response(200, self._operator_json(op))
+        if request.method == "GET" and (parts == ["operators", "commissions"] or (
+                len(parts) == 3 and parts[0] == "operators" and parts[2] == "commissions")):
+            wanted = [o for o in self.operators if len(parts) == 2 or str(o["operatorId"]) == parts[1]]
+            if not wanted:
+                return self._error(404, "OPERATOR_NOT_FOUND", "Operator not found", request.path)
+            items = [self._commission_json(o) for o in wanted]
+            return Response(200, items[0] if len(parts) == 3 else self._paged(items))
+        if request.method == "GET" and parts[0] == "promotions":
+            return Response(200, self._paged([]))  # no running promotions in West Africa today
         if request.method == "GET" and len(parts) == 2 and parts[0] == "operators" and parts[1].isdigit():
             op = next((o for o in self.operators if o["operatorId"] == int(parts[1])), None)
             if op is None:
@@ -257,6 +266,18 @@ class AggregatorSimulator(SimulatorServer):
             return Response(200, self._balance_json())
         if request.method == "POST" and request.path == "/topups":
             return self._topup(request)
+        # The official Python SDK (reloadly-airtime 1.1.2) asks for the singular ".../transaction".
+        if request.method == "GET" and request.path in ("/topups/reports/transaction", "/topups/reports/transactions") \
+                and not request.query.get("customIdentifier"):
+            with self._state_lock:
+                items = [self._txn_json(t) for t in sorted(self.topups.values(), key=lambda t: -t.transaction_id)]
+            return Response(200, self._paged(items))
+        if request.method == "GET" and len(parts) == 4 and parts[:3] == ["topups", "reports", "transactions"]:
+            with self._state_lock:
+                topup = self.topups.get(int(parts[3])) if parts[3].isdigit() else None
+                if topup is None:
+                    return self._error(404, "TRANSACTION_NOT_FOUND", "Transaction not found", request.path)
+                return Response(200, self._txn_json(topup))
         if request.method == "GET" and request.path == "/topups/reports/transactions":
             identifier = request.query.get("customIdentifier", "")
             with self._state_lock:
@@ -283,6 +304,17 @@ class AggregatorSimulator(SimulatorServer):
         return {"isoName": code, "name": c.name, "currencyCode": c.currency, "currencyName": c.currency,
                 "currencySymbol": c.currency, "flag": f"https://s3.amazonaws.com/rld-flags/{code.lower()}.svg",
                 "callingCodes": [f"+{c.calling_code}"]}
+
+    @staticmethod
+    def _paged(items: list) -> dict:
+        return {"content": items, "totalElements": len(items), "totalPages": 1, "number": 0, "size": max(len(items), 1),
+                "first": True, "last": True, "numberOfElements": len(items), "empty": not items}
+
+    def _commission_json(self, op: dict) -> dict:
+        return {"operator": {"operatorId": op["operatorId"], "name": op["name"],
+                             "countryCode": op["country"], "data": op["data"], "bundle": op["bundle"]},
+                "percentage": op["commission"], "internationalPercentage": op["commission"],
+                "localPercentage": op["commission"], "updatedAt": _now()}
 
     def _balance_json(self) -> dict:
         return {"balance": round(self.balance, 2), "currencyCode": ACCOUNT_CURRENCY, "currencyName": "US Dollar",
