@@ -272,7 +272,8 @@ class AggregatorSimulator(SimulatorServer):
             with self._state_lock:
                 items = [self._txn_json(t) for t in sorted(self.topups.values(), key=lambda t: -t.transaction_id)]
             return Response(200, self._paged(items))
-        if request.method == "GET" and len(parts) == 4 and parts[:3] == ["topups", "reports", "transactions"]:
+        if request.method == "GET" and len(parts) == 4 and parts[:2] == ["topups", "reports"] \
+                and parts[2] in ("transaction", "transactions"):
             with self._state_lock:
                 topup = self.topups.get(int(parts[3])) if parts[3].isdigit() else None
                 if topup is None:
