@@ -23,6 +23,7 @@ from provider_plugins.interfaces import (
 )
 from provider_plugins.interfaces.numbering import COUNTRIES, detect_network, network_for_brand
 from provider_plugins.interfaces.simulator import FaultMode
+from tests.support.numbers import sample_mobile
 
 from .helpers import AGGREGATOR_CREDENTIALS, config_for, unique_id
 
@@ -30,21 +31,7 @@ NETWORKS_DIR = Path(__file__).resolve().parents[2] / "countries" / "data" / "net
 
 
 def _sample_number(country: str, network: str) -> str:
-    """A valid mobile number (per libphonenumber, as the country adapters check) on ``network``."""
-    import phonenumbers
-
-    numbering = COUNTRIES[country]
-    for prefix in sorted(numbering.networks[network], key=len, reverse=True):
-        for filler in ("2345678901", "1234567890", prefix[-1] * 10, "5555555555", "0000000000"):
-            for length in range(7, 11):
-                national = (prefix + filler)[:length]
-                parsed = phonenumbers.parse("+" + numbering.calling_code + national)
-                if phonenumbers.is_valid_number(parsed) and \
-                        phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
-                                                             phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE) \
-                        and detect_network("+" + numbering.calling_code + national, country) == network:
-                    return "+" + numbering.calling_code + national
-    raise AssertionError(f"no valid mobile number on {country}/{network}")
+    return sample_mobile(country, network)
 
 
 def test_the_simulators_numbering_is_the_platforms():
