@@ -56,7 +56,8 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
 
     connection.set_schema_to_public()
     vt = provider_register(name=f"VTPass orders {tag}", country="NG", plugin_key="vtpass", base_url=vtpass.url,
-                           capabilities=["airtime", "data", "electricity", "cable_tv"], credentials=VTPASS_API_KEYS,
+                           capabilities=["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
+                           credentials=VTPASS_API_KEYS,
                            options={"commission_bp": {"*": 300}}, routing_priority=1, timeout_seconds=1)
     dt = provider_register(name=f"DT One orders {tag}", country="NG", plugin_key="dtone", base_url=dtone.url + "/v1",
                            capabilities=["airtime", "data"], credentials=dict(DTONE_CREDENTIALS),
@@ -72,6 +73,8 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
         "vt_glo_airtime": Product.objects.get(provider=vt, provider_product_code="glo"),
         "vt_data": Product.objects.get(provider=vt, provider_product_code="mtn-10mb-100"),
         "vt_power": Product.objects.get(provider=vt, provider_product_code="ikeja-electric:prepaid"),
+        "vt_waec": Product.objects.get(provider=vt, provider_product_code="waecdirect"),
+        "vt_insurance": Product.objects.get(provider=vt, biller_code="ui-insure", provider_product_code="1"),
         "dt_airtime": Product.objects.get(provider=dt, product_type="airtime", operator="mtn"),
         "dt_data": Product.objects.get(provider=dt, product_type="data", operator="mtn", face_value_minor=50_000),
         "gh_airtime": Product.objects.get(provider=ag, provider_product_code="150"),
