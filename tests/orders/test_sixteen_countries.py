@@ -43,6 +43,7 @@ class World:
     dtone: DTOneSimulator
     providers: dict[str, dict[str, object]] = field(default_factory=dict)  # country -> {"reloadly": .., "dtone": ..}
     products: dict[str, object] = field(default_factory=dict)  # country -> the Reloadly airtime product
+    bills: dict[str, object] = field(default_factory=dict)  # country -> a Reloadly electricity product
     tenants_seconds: float = 0.0
 
 
@@ -70,19 +71,21 @@ def world(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock(), transaction.atomic():  # one commit, not one per row
             connection.set_schema_to_public()
             for country in COUNTRIES:
-                common = {"country": country, "capabilities": ["airtime", "data"], "timeout_seconds": 2,
-                          "options": {"countries": [country]}}
+                common = {"country": country, "timeout_seconds": 2, "options": {"countries": [country]}}
                 reloadly = provider_register(name=f"Reloadly 16 {tag}", plugin_key="aggregator",
                                              base_url=world.reloadly.url, credentials=dict(RELOADLY_CREDENTIALS),
-                                             routing_priority=1, **common)
+                                             capabilities=["airtime", "data", "electricity"], routing_priority=1,
+                                             **common)
                 dtone = provider_register(name=f"DT One 16 {tag}", plugin_key="dtone",
                                           base_url=world.dtone.url + "/v1", credentials=dict(DTONE_CREDENTIALS),
-                                          routing_priority=2, **common)
+                                          capabilities=["airtime", "data"], routing_priority=2, **common)
                 for provider in (reloadly, dtone):
                     catalog_sync_provider(provider_id=provider.pk)
                 world.providers[country] = {"reloadly": reloadly, "dtone": dtone}
                 world.products[country] = Product.objects.get(provider=reloadly, product_type="airtime",
                                                               operator=NETWORK[country])
+                world.bills[country] = Product.objects.filter(provider=reloadly, product_type="electricity") \
+                    .order_by("variation", "pk").last()  # prepaid (a token) where the country has one
         env = {"ORDERS_REQUERY_BACKOFF": "0.2,0.3,0.5", "ORDERS_SMS_NOTIFICATIONS": "0",
                "ORDERS_BREAKER_PREFIX": f"test-breaker-16-{tag}"}
         with override_settings(ORDERS_BREAKER_PREFIX=env["ORDERS_BREAKER_PREFIX"], ORDERS_SMS_NOTIFICATIONS=False), \
@@ -136,6 +139,33 @@ def test_every_country_lists_two_providers_and_sells_through_the_first(world, li
         assert attempt.plugin_key == "aggregator" and world.reloadly.delivery_count(attempt.request_id) == 1
         assert order.receipt_details["fx"]["currency"] == "USD"  # Reloadly charged the USD account
         assert_books(user, 10_000_000 - order.price_minor, country.lower())
+
+
+def test_electricity_is_paid_in_every_country_with_the_prepaid_token_on_the_receipt(world, live_db):
+    from tenant_apps.ledger.currency import to_decimal_string
+
+    placed = {}
+    for country in sorted(COUNTRIES):
+        product = world.bills[country]
+        user, token = new_buyer(10_000_000, schema=country.lower())
+        response = api("POST", "/api/purchase", token, {
+            "product_id": product.pk, "recipient_phone": sample_mobile(country, NETWORK[country], 3),
+            "customer_number": "04223568280", "amount": to_decimal_string(product.min_amount_minor * 2,
+                                                                           product.currency)},
+            host=f"{country.lower()}.localhost")
+        assert response.status_code == 202, (country, response.content)
+        placed[country] = (user, token, response.json(), product)
+    prepaid = 0
+    for country, (user, token, body, product) in placed.items():
+        order = _settled(country, body)
+        assert order.status == "settled", (country, order.status)
+        receipt = api("GET", f"/api/purchases/{body['id']}", token, host=f"{country.lower()}.localhost").json()
+        if product.variation == "prepaid":
+            prepaid += 1
+            assert len(receipt["token"].replace("-", "")) == 20 and receipt["units"].endswith("kWh"), country
+        assert receipt["provider_fx"]["currency"] == "USD"
+        assert_books(user, 10_000_000 - order.price_minor, country.lower())
+    assert prepaid >= 10
 
 
 def test_with_the_first_provider_down_every_country_fails_over_to_the_second(world, live_db):
