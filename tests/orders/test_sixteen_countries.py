@@ -26,7 +26,7 @@ from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (create
 from tests.orders.helpers import api, assert_books, attempts, new_buyer, order_row, wait_for
 from tests.support.numbers import sample_mobile
 from tests.support.processes import celery_worker
-from tests.support.tenants import ensure_country_tenants
+from tests.support.tenants import COUNTRY_TENANTS, TEST_TENANTS, ensure_country_tenants
 
 # The first network of each country (the one both aggregators price at 3 %: failover never costs more).
 NETWORK = {"BJ": "mtn", "BF": "orange", "CV": "cvmovel", "CI": "orange", "GM": "africell", "GH": "mtn",
@@ -35,6 +35,7 @@ NETWORK = {"BJ": "mtn", "BF": "orange", "CV": "cvmovel", "CI": "orange", "GM": "
 AMOUNT = {"XOF": "1000", "NGN": "500.00", "GHS": "10.00", "GMD": "50.00", "GNF": "10000", "LRD": "200.00",
           "SLE": "20.00", "CVE": "200.00", "MRU": "100.00"}
 FINAL = ("settled", "released", "reversed")
+SITES = {t.country: (t.schema, t.domain) for t in (*TEST_TENANTS, *COUNTRY_TENANTS) if t.kind == "country_operation"}
 
 
 @dataclass
@@ -62,7 +63,7 @@ def world(django_db_setup, django_db_blocker):
     started = time.monotonic()
     with django_db_blocker.unblock():
         tenants = ensure_country_tenants()
-    assert {t.country for t in tenants} == set(COUNTRIES)
+    assert {t.country: (t.schema, t.domain) for t in tenants} == SITES
     world = World(AggregatorSimulator(pending_requeries=0).start(),
                   DTOneSimulator(pending_requeries=0, completion_delay_seconds=0.05).start(),
                   tenants_seconds=time.monotonic() - started)
@@ -103,7 +104,7 @@ def world(django_db_setup, django_db_blocker):
 
 
 def _buy(world: World, country: str, variant: int):
-    schema, host = country.lower(), f"{country.lower()}.localhost"
+    schema, host = SITES[country]
     phone = sample_mobile(country, NETWORK[country], variant)
     user, token = new_buyer(10_000_000, schema=schema)
     product = world.products[country]
@@ -114,7 +115,7 @@ def _buy(world: World, country: str, variant: int):
 
 
 def _settled(country: str, body: dict, timeout: float = 20.0):
-    schema = country.lower()
+    schema = SITES[country][0]
     return wait_for(lambda: (o := order_row(body["id"], schema)) and o.status in FINAL and o, timeout=timeout,
                     what=f"{country} order {body['id']}")
 
@@ -123,7 +124,7 @@ def test_every_country_lists_two_providers_and_sells_through_the_first(world, li
     started = time.monotonic()
     placed = {}
     for country in sorted(COUNTRIES):
-        host = f"{country.lower()}.localhost"
+        host = SITES[country][1]
         listing = Client(HTTP_HOST=host).get("/api/products", {"type": "airtime", "page_size": 200})
         assert listing.status_code == 200, (country, listing.content)
         providers = {item["provider"]["id"] for item in listing.json()["results"]}
@@ -135,10 +136,10 @@ def test_every_country_lists_two_providers_and_sells_through_the_first(world, li
     for country, (user, _token, body) in placed.items():
         order = _settled(country, body)
         assert order.status == "settled", (country, order.status)
-        [attempt] = attempts(order, country.lower())
+        [attempt] = attempts(order, SITES[country][0])
         assert attempt.plugin_key == "aggregator" and world.reloadly.delivery_count(attempt.request_id) == 1
         assert order.receipt_details["fx"]["currency"] == "USD"  # Reloadly charged the USD account
-        assert_books(user, 10_000_000 - order.price_minor, country.lower())
+        assert_books(user, 10_000_000 - order.price_minor, SITES[country][0])
 
 
 def test_electricity_is_paid_in_every_country_with_the_prepaid_token_on_the_receipt(world, live_db):
@@ -147,24 +148,24 @@ def test_electricity_is_paid_in_every_country_with_the_prepaid_token_on_the_rece
     placed = {}
     for country in sorted(COUNTRIES):
         product = world.bills[country]
-        user, token = new_buyer(10_000_000, schema=country.lower())
+        user, token = new_buyer(10_000_000, schema=SITES[country][0])
         response = api("POST", "/api/purchase", token, {
             "product_id": product.pk, "recipient_phone": sample_mobile(country, NETWORK[country], 3),
             "customer_number": "04223568280", "amount": to_decimal_string(product.min_amount_minor * 2,
                                                                            product.currency)},
-            host=f"{country.lower()}.localhost")
+            host=SITES[country][1])
         assert response.status_code == 202, (country, response.content)
         placed[country] = (user, token, response.json(), product)
     prepaid = 0
     for country, (user, token, body, product) in placed.items():
         order = _settled(country, body)
         assert order.status == "settled", (country, order.status)
-        receipt = api("GET", f"/api/purchases/{body['id']}", token, host=f"{country.lower()}.localhost").json()
+        receipt = api("GET", f"/api/purchases/{body['id']}", token, host=SITES[country][1]).json()
         if product.variation == "prepaid":
             prepaid += 1
             assert len(receipt["token"].replace("-", "")) == 20 and receipt["units"].endswith("kWh"), country
         assert receipt["provider_fx"]["currency"] == "USD"
-        assert_books(user, 10_000_000 - order.price_minor, country.lower())
+        assert_books(user, 10_000_000 - order.price_minor, SITES[country][0])
     assert prepaid >= 10
 
 
@@ -174,12 +175,12 @@ def test_with_the_first_provider_down_every_country_fails_over_to_the_second(wor
     for country, (user, token, body) in placed.items():
         order = _settled(country, body)
         assert order.status == "settled", (country, order.status)
-        first, second = attempts(order, country.lower())
+        first, second = attempts(order, SITES[country][0])
         assert (first.plugin_key, first.status, second.plugin_key, second.status) == (
             "aggregator", "failed", "dtone", "succeeded"), country
         assert world.dtone.delivery_count(second.request_id) == 1
         charged = int(second.quote["price_minor"])  # DT One's own price: never more than the hold
         assert charged <= order.price_minor
-        receipt = api("GET", f"/api/purchases/{body['id']}", token, host=f"{country.lower()}.localhost").json()
+        receipt = api("GET", f"/api/purchases/{body['id']}", token, host=SITES[country][1]).json()
         assert receipt["status"] == "delivered" and receipt["provider_fx"]["currency"] == "USD", country
-        assert_books(user, 10_000_000 - charged, country.lower())
+        assert_books(user, 10_000_000 - charged, SITES[country][0])

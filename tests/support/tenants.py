@@ -52,8 +52,9 @@ def ensure_test_tenants() -> None:
 # test database (kept with --reuse-db): replaying the template script costs ~0.4 s each, which every
 # session would otherwise pay in its setup.
 COUNTRY_TENANTS = [
-    TestTenant(code.lower(), code.lower(), f"{code.lower()}.localhost", f"NexusTop {code}", "country_operation", code,
-               language)
+    # Own schema and domain names: other tests provision throwaway tenants at bj.localhost, tg.localhost, ...
+    TestTenant(code.lower(), f"op_{code.lower()}", f"op-{code.lower()}.localhost", f"NexusTop {code}",
+               "country_operation", code, language)
     for code, language in (("BJ", "fr"), ("BF", "fr"), ("CV", "pt"), ("CI", "fr"), ("GM", "en"), ("GN", "fr"),
                            ("GW", "pt"), ("LR", "en"), ("ML", "fr"), ("MR", "fr"), ("NE", "fr"), ("SL", "en"),
                            ("TG", "fr"))
