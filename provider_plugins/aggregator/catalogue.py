@@ -89,11 +89,17 @@ COMMISSION = {"mtn": 3.0, "orange": 3.0, "telecel": 3.5, "moov": 3.0}
 DEFAULT_COMMISSION = 3.0
 
 
+def whole(value: object) -> int | float:
+    """A JSON number as the API writes it: ``500`` for whole amounts (XOF has no decimals), else a float."""
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
 def _bundle_descriptions(country: str, currency: str) -> tuple[list[float], dict[str, str]]:
     days = _DAYS[_LANG.get(country, "fr")]
     amounts, descriptions = [], {}
     for price, size, validity in BUNDLES[currency]:
-        amounts.append(float(price))
+        amounts.append(whole(price))
         descriptions[f"{float(price):.2f}"] = f"{size} {validity} {days}"
     return amounts, descriptions
 
@@ -108,7 +114,7 @@ def build_operators() -> list[dict[str, Any]]:
         commission = COMMISSION.get(network, DEFAULT_COMMISSION)
         operators.append({"operatorId": airtime_id, "name": brand, "country": country, "network": network,
                           "prefixes": list(numbering.networks[network]), "denominationType": "RANGE",
-                          "localMinAmount": float(low), "localMaxAmount": float(high), "data": False,
+                          "localMinAmount": whole(low), "localMaxAmount": whole(high), "data": False,
                           "bundle": False, "commission": commission})
         if data_id is not None:
             amounts, descriptions = _bundle_descriptions(country, currency)
@@ -175,7 +181,7 @@ def build_billers() -> list[dict[str, Any]]:
         billers.append({
             "id": biller_id, "name": name, "countryIsoCode": country, "type": kind, "serviceType": service,
             "localAmountSupported": True, "localTransactionCurrencyCode": currency,
-            "minLocalTransactionAmount": float(low), "maxLocalTransactionAmount": float(high),
+            "minLocalTransactionAmount": whole(low), "maxLocalTransactionAmount": whole(high),
             "localTransactionFee": 0, "localTransactionFeeCurrencyCode": currency,
             "localDiscountPercentage": BILLER_DISCOUNT_PERCENT,
             "internationalAmountSupported": True, "internationalTransactionCurrencyCode": ACCOUNT_CURRENCY,

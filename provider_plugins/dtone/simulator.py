@@ -92,6 +92,10 @@ def _num(value: Decimal, places: str = "0.01") -> float:
     return float(value.quantize(Decimal(places), rounding=ROUND_HALF_UP))
 
 
+def _whole(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _country_json(code: str) -> dict:
     return {"iso_code": COUNTRIES[code].alpha3, "name": COUNTRIES[code].name, "regions": None}
 
@@ -123,11 +127,11 @@ def build_products() -> list[dict[str, Any]]:
                 "source": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY,
                            "amount": {"min": _num(low / wholesale), "max": _num(high / wholesale)}},
                 "destination": {"unit_type": "CURRENCY", "unit": currency,
-                                "amount": {"min": float(low), "max": float(high), "increment": 1}},
+                                "amount": {"min": _whole(low), "max": _whole(high), "increment": 1}},
                 "prices": {"wholesale": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": None, "fee": 0},
                            "retail": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": None, "fee": 0}},
                 "benefits": [{"type": "CREDITS", "unit_type": "CURRENCY", "unit": currency,
-                              "amount": {"base": float(low), "promotion_bonus": 0, "total_excluding_tax": float(low)},
+                              "amount": {"base": _whole(low), "promotion_bonus": 0, "total_excluding_tax": _whole(low)},
                               "additional_information": None}],
                 **{**common, "tags": ["AIRTIME"]}})
             if position:
@@ -139,7 +143,7 @@ def build_products() -> list[dict[str, Any]]:
                     "description": f"{size}GB data, valid {days} days", "type": p.FIXED_VALUE_RECHARGE,
                     "service": {"id": 1, "name": "Mobile", "subservice": {"id": 12, "name": "Data"}},
                     "source": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": _num(face / wholesale)},
-                    "destination": {"unit_type": "CURRENCY", "unit": currency, "amount": float(face)},
+                    "destination": {"unit_type": "CURRENCY", "unit": currency, "amount": _whole(face)},
                     "prices": {"wholesale": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY,
                                              "amount": _num(face / wholesale), "fee": 0},
                                "retail": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY,
