@@ -90,12 +90,12 @@ def transaction_result(request_id: str, txn: dict) -> FulfilmentResult:
     currency = str((destination or {}).get("unit") or "")
     wholesale = (txn.get("prices") or {}).get("wholesale") or {}
     rates = txn.get("rates") or {}
-    fx = {}
+    fx: dict[str, str] = {}
     if wholesale.get("amount") is not None and wholesale.get("unit") and wholesale.get("unit") != currency:
         fx = {"amount": str(wholesale["amount"]), "currency": str(wholesale["unit"])}
         if rates.get("wholesale"):
             fx["rate"] = str(rates["wholesale"])
-    common = {"provider_reference": str(txn.get("id") or ""), "provider_code": (status or klass)[:20],
+    common: dict[str, Any] = {"provider_reference": str(txn.get("id") or ""), "provider_code": (status or klass)[:20],
               "currency": currency, "fx": fx, "raw": txn, "message": status}
     if klass == p.COMPLETED:
         amount = (destination or {}).get("amount")
@@ -245,7 +245,7 @@ def _listing(product: dict) -> ProductListing | None:
         return None
     source_unit = str((product.get("source") or {}).get("unit") or "")
     fx = {"rate": str(rates["wholesale"]), "currency": source_unit} if source_unit and source_unit != currency else {}
-    common = {"provider_product_code": str(product["id"]), "country": country, "currency": currency,
+    common: dict[str, Any] = {"provider_product_code": str(product["id"]), "country": country, "currency": currency,
               "operator": network, "fx": fx, "extra": {"brand": brand}}
     kind = product.get("type")
     if kind == p.RANGED_VALUE_RECHARGE:
@@ -268,7 +268,7 @@ def _listing(product: dict) -> ProductListing | None:
             amount = Decimal(str((data.get("amount") or {}).get("total_excluding_tax") or 0))
             size_mb = int(amount * 1024) if str(data.get("unit")).upper() == "GB" else int(amount)
         validity = product.get("validity") or {}
-        days = int(validity["quantity"]) * {"DAY": 1, "WEEK": 7, "MONTH": 30}.get(validity.get("unit"), 0) \
+        days = int(validity["quantity"]) * {"DAY": 1, "WEEK": 7, "MONTH": 30}.get(str(validity.get("unit")), 0) \
             if validity.get("quantity") else None
         return ProductListing(product_type=ProductType.DATA if data is not None else ProductType.AIRTIME,
                               name=str(product.get("name") or brand), face_value_minor=face, cost_minor=cost,

@@ -388,18 +388,18 @@ class DTOneSimulator(SimulatorServer):
             return self._cancel(parts[1])
         if request.method == "GET" and parts == ["transactions"]:
             with self._state_lock:
-                found = [t for t in self.transactions.values()
-                         if not query.get("external_id") or t.external_id == query["external_id"]]
-                for txn in found:
-                    self._poll(txn)
-                return self._page([self._txn_json(t) for t in found], request)
+                matching = [t for t in self.transactions.values()
+                            if not query.get("external_id") or t.external_id == query["external_id"]]
+                for each in matching:
+                    self._poll(each)
+                return self._page([self._txn_json(t) for t in matching], request)
         if request.method == "GET" and len(parts) == 2 and parts[0] == "transactions":
             with self._state_lock:
-                txn = self.transactions.get(int(parts[1])) if parts[1].isdigit() else None
-                if txn is None:
+                one = self.transactions.get(int(parts[1])) if parts[1].isdigit() else None
+                if one is None:
                     return self._error(404, p.TRANSACTION_NOT_FOUND, "Transaction not found")
-                self._poll(txn)
-                return Response(200, self._txn_json(txn))
+                self._poll(one)
+                return Response(200, self._txn_json(one))
         return self._error(404, p.NOT_FOUND, "Resource not found")
 
     def _lookup(self, mobile_number: str) -> list[dict]:
