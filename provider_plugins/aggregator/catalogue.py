@@ -84,6 +84,9 @@ OPERATOR_ROWS: list[tuple[str, str, str, int, int | None]] = [
     ("TG", "togocel", "Yas Togo (Togocom)", 710, 711), ("TG", "moov", "Moov Africa Togo", 712, None),
 ]
 
+# Operators Reloadly sells in fixed airtime denominations only (local amounts), as some small operators are.
+FIXED_AIRTIME: dict[tuple[str, str], list[str]] = {("GM", "gamcel"): ["25", "50", "100", "200"],
+                                                   ("SN", "expresso"): ["500", "1000", "2000", "5000"]}
 # Airtime commission (percent) per network; data bundles earn one point more.
 COMMISSION = {"mtn": 3.0, "orange": 3.0, "telecel": 3.5, "moov": 3.0}
 DEFAULT_COMMISSION = 3.0
@@ -112,10 +115,15 @@ def build_operators() -> list[dict[str, Any]]:
         currency = numbering.currency
         low, high = AIRTIME_RANGES[currency]
         commission = COMMISSION.get(network, DEFAULT_COMMISSION)
-        operators.append({"operatorId": airtime_id, "name": brand, "country": country, "network": network,
-                          "prefixes": list(numbering.networks[network]), "denominationType": "RANGE",
-                          "localMinAmount": whole(low), "localMaxAmount": whole(high), "data": False,
-                          "bundle": False, "commission": commission})
+        airtime: dict[str, Any] = {"operatorId": airtime_id, "name": brand, "country": country, "network": network,
+                                   "prefixes": list(numbering.networks[network]), "denominationType": "RANGE",
+                                   "localMinAmount": whole(low), "localMaxAmount": whole(high), "data": False,
+                                   "bundle": False, "commission": commission}
+        fixed = FIXED_AIRTIME.get((country, network))
+        if fixed:
+            airtime.update(denominationType="FIXED", localMinAmount=None, localMaxAmount=None,
+                           localFixedAmounts=[whole(x) for x in fixed], localFixedAmountsDescriptions={})
+        operators.append(airtime)
         if data_id is not None:
             amounts, descriptions = _bundle_descriptions(country, currency)
             operators.append({"operatorId": data_id, "name": f"{brand} Data", "country": country,

@@ -277,6 +277,8 @@ def _operator_products(op: dict, country: str) -> list[ProductListing]:
     for amount in op.get("localFixedAmounts") or op.get("fixedAmounts") or []:
         face = to_minor(amount, currency)
         label = descriptions.get(f"{float(amount):.2f}", "") or descriptions.get(str(amount), "")
+        if not label and not op.get("data"):
+            label = f"Airtime {from_minor(face, currency)} {currency}"
         listings.append(ProductListing(
             provider_product_code=f"{operator_id}:{from_minor(face, currency)}",
             product_type=ProductType.DATA if op.get("data") else ProductType.AIRTIME,

@@ -185,7 +185,7 @@ class AggregatorSimulator(SimulatorServer):
     def _detect(self, phone: str, country: str) -> dict | None:
         network = detect_network(phone, country)
         return next((op for op in self.operators if op["country"] == country and op["network"] == network
-                     and op["denominationType"] == "RANGE"), None) if network else None
+                     and not op["data"]), None) if network else None
 
     def _txn_json(self, topup: Topup) -> dict:
         currency = COUNTRIES[topup.country].currency

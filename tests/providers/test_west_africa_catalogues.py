@@ -109,6 +109,10 @@ def test_catalogue_lists_airtime_bundles_and_bills_in_local_currency(catalogue):
     gnf = next(x for x in catalogue if x.country == "GN" and x.product_type == ProductType.AIRTIME)
     assert (gnf.min_amount_minor, gnf.max_amount_minor, gnf.fx) == (1_000, 500_000, {"rate": "8620.0",
                                                                                     "currency": "USD"})
+    gamcel = sorted((x for x in catalogue if x.country == "GM" and x.operator == "gamcel"),
+                    key=lambda x: x.face_value_minor or 0)  # Reloadly sells Gamcel in fixed denominations
+    assert [x.face_value_minor for x in gamcel] == [2_500, 5_000, 10_000, 20_000]
+    assert all(x.product_type == ProductType.AIRTIME and not x.is_open_amount for x in gamcel)
     cv_bundle = next(x for x in catalogue if x.country == "CV" and x.product_type == ProductType.DATA)
     assert (cv_bundle.currency, cv_bundle.face_value_minor, cv_bundle.validity_days) == ("CVE", 15_000, 7)
     ecg = next(x for x in catalogue if x.biller_code == "2001")
