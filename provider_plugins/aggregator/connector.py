@@ -155,8 +155,8 @@ class _ReloadlyClient:
             raise ProductUnavailable(message or "not found", provider_code=code)
         raise UserFixableError(message or "the aggregator refused the request", provider_code=code)
 
-    def balance(self) -> dict:
-        """``GET /accounts/balance``: ``{balance, currencyCode, currencyName, updatedAt}``."""
+    def account_balance(self) -> dict:
+        """``GET /accounts/balance`` as Reloadly answers it: ``{balance, currencyCode, currencyName, updatedAt}``."""
         return self._get_json("accounts/balance")
 
 
