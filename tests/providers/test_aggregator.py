@@ -1,4 +1,4 @@
-"""Reloadly-style aggregator connector against its simulator (GH, SN, CI)."""
+"""Reloadly connector against its simulator: airtime and data in the 16 countries (GH, SN, CI here)."""
 
 from __future__ import annotations
 
@@ -126,14 +126,14 @@ def test_user_fixable_errors(aggregator):
 
 
 def test_insufficient_balance_is_a_provider_fault(aggregator, aggregator_sim):
-    aggregator_sim.balance = 1.0
+    aggregator_sim.balance = 0.10  # USD: less than 5 cedis cost
     with pytest.raises(ProviderLowBalance):
         aggregator.airtime(airtime(unique_id(), amount_minor=5_00))
 
 
 def test_catalog_and_data_bundle_purchase(aggregator, aggregator_sim):
     products = aggregator.list_products()
-    assert {p.country for p in products} == {"GH", "SN", "CI"}
+    assert len({p.country for p in products}) == 16
     bundle = next(p for p in products if p.product_type == ProductType.DATA and p.country == "GH")
     assert bundle.provider_product_code == "151:5.00"
     assert (bundle.face_value_minor, bundle.cost_minor, bundle.data_size_mb, bundle.validity_days) == (
