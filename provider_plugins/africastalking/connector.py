@@ -31,7 +31,7 @@ from provider_plugins.interfaces.common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from provider_plugins.interfaces.money import to_minor
+from provider_plugins.interfaces.money import to_minor_padded
 from provider_plugins.interfaces.sms import SmsMessage, SmsResult
 
 SEND_PATH = "/version1/messaging"
@@ -104,7 +104,9 @@ class AfricasTalkingSmsConnector:
         text = str((_json(response).get("UserData") or {}).get("balance", ""))
         currency, _, amount = text.partition(" ")
         try:
-            return [ProviderBalance(currency=currency, amount_minor=to_minor(amount, currency), raw={"balance": text})]
+            # "NGN 9998.0000": Africa's Talking writes four decimals whatever the currency's minor unit.
+            return [ProviderBalance(currency=currency, amount_minor=to_minor_padded(amount, currency),
+                                    raw={"balance": text})]
         except ValueError:
             raise ProviderProtocolError("unreadable Africa's Talking balance") from None
 

@@ -63,6 +63,7 @@ from provider_plugins.interfaces import (
     from_minor,
     minor_to_text,
     to_minor,
+    to_minor_padded,
 )
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
@@ -257,15 +258,9 @@ class AggregatorConnector(_ReloadlyClient):
 
 
 def _minor(value: Any, currency: str) -> int:
-    """Reloadly's amounts are JSON doubles (``500.0`` for a whole XOF amount). Only the zeros a double's
-    formatter puts after the currency's minor digits are dropped; everything else is the money rule
-    (``to_minor``): ``500.5`` XOF, ``1e3``, ``NaN`` or a float are refused."""
-    text = amount_text(value)  # type, length and grammar first: bounded whatever the provider sends
-    whole, _, fraction = text.partition(".")
-    digits = currency_exponent(currency)
-    if len(fraction) > digits and not fraction[digits:].strip("0"):
-        text = f"{whole}.{fraction[:digits]}" if digits else whole
-    return to_minor(text, currency)
+    """Reloadly's amounts are JSON doubles (``500.0`` for a whole XOF amount): the money rule, minus the zeros
+    a double's formatter puts after the currency's digits (``500.5`` XOF, ``1e3``, ``NaN``, a float: refused)."""
+    return to_minor_padded(value, currency)
 
 
 def _basis_points(percent: Any) -> int:

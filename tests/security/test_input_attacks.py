@@ -130,14 +130,17 @@ def test_errors_never_show_python_internals_or_internal_ids(world):
         assert_no_internals(response)
         assert amount not in json.dumps(error, ensure_ascii=False)
     # An empty wallet: insufficient_funds says so, without the ledger account's id.
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.ledger.models import Account
+    from tenant_apps.ledger.services import wallet_for
+
+    with schema_context("ng"):  # the wallet exists (empty), so there is an account id that must not show
+        wallet_for(user=world.customer.user)
     poor = send_json("POST", "ng", "/api/transfers", {"type": "p2p", "recipient": world.other.user.phone,
                                                       "amount": "100"}, token=world.customer.token)
     error = error_of(poor)
     assert (poor.status_code, error["code"], error["fields"]) == (422, "insufficient_funds", {}), error
-    from django_tenants.utils import schema_context
-
-    from tenant_apps.ledger.models import Account
-
     with schema_context("ng"):
         ids = [str(value) for value in Account.objects.values_list("public_id", flat=True)]
     assert ids and not any(account_id in poor.content.decode() for account_id in ids)
@@ -174,7 +177,7 @@ def test_an_unhandled_exception_on_an_api_or_webhook_path_is_a_500_in_the_shape_
         raise RuntimeError("SECRET_KEY=do-not-show")
 
     monkeypatch.setattr(views, "wallet_balances", broken)
-    monkeypatch.setattr(webhooks, "_gateway", lambda *args, **kwargs: broken())
+    monkeypatch.setattr(webhooks, "_gateways", lambda *args, **kwargs: broken())
     with override_settings(DEBUG=True):
         for method, host, path, token in (("GET", "ng", "/api/wallet", world.customer.token),
                                           ("POST", "sn", "/webhook/orange", "")):
