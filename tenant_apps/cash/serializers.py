@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shared_apps.core.amounts import AmountField
 from tenant_apps.ledger.currency import to_decimal_string
 
 
 class CashInSerializer(serializers.Serializer):
     customer = serializers.CharField(max_length=32, help_text="the customer's phone number, in any local form")
-    amount = serializers.CharField(max_length=32, help_text="decimal string, e.g. 5000.00")
+    amount = AmountField(help_text="decimal string, e.g. 5000.00")
 
 
 class ConfirmSerializer(serializers.Serializer):
@@ -17,11 +18,11 @@ class ConfirmSerializer(serializers.Serializer):
 class CashOutSerializer(serializers.Serializer):
     customer = serializers.CharField(max_length=32)
     code = serializers.CharField(max_length=16, help_text="the withdrawal code the customer generated")
-    amount = serializers.CharField(max_length=32, help_text="exactly the amount the code was made for")
+    amount = AmountField(help_text="exactly the amount the code was made for")
 
 
 class WithdrawalCodeRequestSerializer(serializers.Serializer):
-    amount = serializers.CharField(max_length=32)
+    amount = AmountField()
 
 
 def _money(amount: int, currency: str) -> str:

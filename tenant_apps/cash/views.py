@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from provider_plugins.interfaces.money import to_minor
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
@@ -35,15 +35,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, require
 
 
 def _amount(raw: str) -> int:
-    """The one parser for amounts from outside (provider_plugins.interfaces.money.to_minor), then > 0."""
-    currency = tenant_currency().code
-    try:
-        amount = to_minor(raw, currency)
-    except (ValueError, ArithmeticError) as exc:
-        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": [str(exc)]}) from None
-    if amount <= 0:
-        raise ApiError("Some fields are invalid.", code="invalid_amount", fields={"amount": ["Must be positive."]})
-    return amount
+    """The one parser for amounts from outside (``parse_amount``: the money rule, translated messages), > 0."""
+    return parse_amount(raw, currency=tenant_currency().code)
 
 
 class Pages(PageNumberPagination):

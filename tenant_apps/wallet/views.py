@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.core.request_guard import JSON, accepts_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
@@ -445,6 +446,9 @@ momo_webhook_view = _webhook(webhooks.momo_callback, "mtn_momo", methods=("PUT",
 momo_disbursement_webhook_view = _webhook(webhooks.momo_disbursement_callback, "mtn_momo_disbursement",
                                           methods=("PUT", "POST"))
 wave_webhook_view = _webhook(webhooks.wave_webhook, "wave")
-cinetpay_webhook_view = _webhook(webhooks.cinetpay_webhook, "cinetpay")
-cinetpay_transfer_webhook_view = _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer")
+# CinetPay posts its notifications as an HTML form (application/x-www-form-urlencoded), not JSON.
+CINETPAY_BODIES = JSON | {"application/x-www-form-urlencoded"}
+cinetpay_webhook_view = accepts_body(CINETPAY_BODIES)(_webhook(webhooks.cinetpay_webhook, "cinetpay"))
+cinetpay_transfer_webhook_view = accepts_body(CINETPAY_BODIES)(
+    _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer"))
 airtel_webhook_view = _webhook(webhooks.airtel_callback, "airtel_money")

@@ -45,6 +45,7 @@ class World:
     agent: Any  # quickvend Agent row
     product: Any  # an NG open-amount airtime product (registry row on a dead URL)
     secrets: dict[str, str]
+    cash_agent: Person | None = None  # ng agent (agent cash-in / cash-out)
 
 
 def person(schema: str, role: str = "customer") -> Person:
@@ -90,12 +91,16 @@ def build_world() -> World:
     agent_person = person("quickvend", "agent")
     with schema_context("quickvend"):
         agent = add_agent(user=agent_person.user, parent=None)
+    cash_agent = person("ng", "agent")
+    with schema_context("ng"):
+        add_agent(user=cash_agent.user, parent=None)
     return World(customer=person("ng"), other=person("ng"), finance=person("ng", "operator_finance"),
                  admin=person("ng", "operator_admin"), sn_customer=person("sn"), gh_customer=person("gh"),
                  reseller_admin=reseller_admin, agent=agent, product=product,
                  secrets={"paystack": GATEWAY_CREDENTIALS["paystack"]["secret_key"],
                           "flutterwave": GATEWAY_CREDENTIALS["flutterwave"]["secret_hash"],
-                          "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"]})
+                          "aggregator": AGGREGATOR_CREDENTIALS["webhook_secret"]},
+                 cash_agent=cash_agent)
 
 
 _CLIENT: list[Client] = []

@@ -163,6 +163,13 @@ AMOUNT_ENDPOINTS = [
                    {"max_amount_per_day": "@AMOUNT@"}),
     AmountEndpoint("AgentFundView", "POST", "quickvend", "/api/agents/{agent}/fund", "reseller_admin",
                    {"amount": "@AMOUNT@"}),
+    # Agent cash (ng): the amount is read before the customer, the code or the float is looked at.
+    AmountEndpoint("CashInView", "POST", "ng", "/api/cash/in", "cash_agent",
+                   {"customer": "08031234567", "amount": "@AMOUNT@"}),
+    AmountEndpoint("CashOutView", "POST", "ng", "/api/cash/out", "cash_agent",
+                   {"customer": "08031234567", "code": "123456", "amount": "@AMOUNT@"}),
+    AmountEndpoint("WithdrawalCodesView", "POST", "ng", "/api/cash/withdrawal-codes", "customer",
+                   {"amount": "@AMOUNT@"}),
     # Provider webhooks: the amount inside the provider's own body, signed where the provider signs.
     AmountEndpoint("vtpass_webhook", "POST", "ng", "/webhook/vtpass", "", {"type": "transaction-update", "data": {
         "requestId": "202601011200abcdef", "code": "000", "amount": "@AMOUNT@",
