@@ -51,8 +51,12 @@ class CountrySerializer(serializers.Serializer):
     networks = NetworkSerializer(many=True)
     kyc_schemes = KycSchemeSerializer(many=True)
     kyc_tiers = KycTierSerializer(many=True)
-    gateways = serializers.ListField(child=serializers.CharField())
+    gateways = serializers.ListField(child=serializers.CharField(),
+                                     help_text="On /api/countries/<code>: only rails a plugin serves there.")
     rails = RailSerializer(many=True)
+    providers = serializers.ListField(child=serializers.DictField(), required=False,
+                                      help_text="On /api/countries/<code>: usable providers there "
+                                                "(name, plugin, capabilities, status).")
     sample_amount = serializers.CharField()
 
 

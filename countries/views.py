@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -28,4 +30,9 @@ class CountryDetailView(APIView):
 
     @extend_schema(responses=CountrySerializer, summary="One country (404 unknown_country / country_not_enabled)")
     def get(self, request: Request, code: str) -> Response:
-        return Response(country_detail(code=code))
+        data = country_detail(code=code)
+        # Apps that know what the deployment really offers there (the provider registry) refine the
+        # adapter's defaults; countries/ itself imports no other project package.
+        for dotted in getattr(settings, "COUNTRY_DETAIL_EXTENDERS", ()):
+            data = import_string(dotted)(country=data["code"], data=data)
+        return Response(data)

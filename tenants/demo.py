@@ -34,12 +34,27 @@ class DemoTenant:
     parent: str = ""
 
 
+_OPERATION = TenantKind.COUNTRY_OPERATION
 DEMO_TENANTS = [
-    DemoTenant("ng.localhost", "NexusTop Nigeria", TenantKind.COUNTRY_OPERATION, "NG", "#008751", "#F5B800", "en"),
-    DemoTenant("sn.localhost", "NexusTop Sénégal", TenantKind.COUNTRY_OPERATION, "SN", "#00853F", "#E31B23", "fr"),
-    DemoTenant("gh.localhost", "NexusTop Ghana", TenantKind.COUNTRY_OPERATION, "GH", "#006B3F", "#FCD116", "en"),
+    DemoTenant("ng.localhost", "NexusTop Nigeria", _OPERATION, "NG", "#008751", "#F5B800", "en"),
+    DemoTenant("sn.localhost", "NexusTop Sénégal", _OPERATION, "SN", "#00853F", "#E31B23", "fr"),
+    DemoTenant("gh.localhost", "NexusTop Ghana", _OPERATION, "GH", "#006B3F", "#FCD116", "en"),
     DemoTenant("quickvend.localhost", "QuickVend", TenantKind.RESELLER_BRAND, "NG", "#6D28D9", "#F97316", "en",
                parent="ng.localhost"),
+    # The other thirteen countries of West Africa: every one sells from its first start.
+    DemoTenant("bj.localhost", "NexusTop Bénin", _OPERATION, "BJ", "#008751", "#E8112D", "fr"),
+    DemoTenant("bf.localhost", "NexusTop Burkina Faso", _OPERATION, "BF", "#009E49", "#EF2B2D", "fr"),
+    DemoTenant("cv.localhost", "NexusTop Cabo Verde", _OPERATION, "CV", "#003893", "#CF2027", "pt"),
+    DemoTenant("ci.localhost", "NexusTop Côte d'Ivoire", _OPERATION, "CI", "#F77F00", "#009E60", "fr"),
+    DemoTenant("gm.localhost", "NexusTop Gambia", _OPERATION, "GM", "#3A7728", "#0C1C8C", "en"),
+    DemoTenant("gn.localhost", "NexusTop Guinée", _OPERATION, "GN", "#CE1126", "#009460", "fr"),
+    DemoTenant("gw.localhost", "NexusTop Guiné-Bissau", _OPERATION, "GW", "#CE1126", "#009E49", "pt"),
+    DemoTenant("lr.localhost", "NexusTop Liberia", _OPERATION, "LR", "#002868", "#BF0A30", "en"),
+    DemoTenant("ml.localhost", "NexusTop Mali", _OPERATION, "ML", "#14B53A", "#CE1126", "fr"),
+    DemoTenant("mr.localhost", "NexusTop Mauritanie", _OPERATION, "MR", "#006233", "#D01C1F", "fr"),
+    DemoTenant("ne.localhost", "NexusTop Niger", _OPERATION, "NE", "#E05206", "#0DB02B", "fr"),
+    DemoTenant("sl.localhost", "NexusTop Sierra Leone", _OPERATION, "SL", "#1EB53A", "#0072C6", "en"),
+    DemoTenant("tg.localhost", "NexusTop Togo", _OPERATION, "TG", "#006A4E", "#D21034", "fr"),
 ]
 
 

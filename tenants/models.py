@@ -42,6 +42,9 @@ class Tenant(TenantMixin):
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=32, blank=True)
     default_language = models.CharField(max_length=5, default="en")
+    # Staging tenants pointed at providers' sandboxes: each provider's documented test numbers (VTPass
+    # 08011111111, 201000000000, ...) pass phone validation, for that provider's products only.
+    sandbox_mode = models.BooleanField(default=False)
 
     # The PostgreSQL cluster holding this tenant's schema (an alias of TENANT_CLUSTERS; tenants.clusters).
     database = models.CharField(max_length=64, default="default", db_index=True)

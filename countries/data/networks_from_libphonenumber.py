@@ -33,7 +33,7 @@ OPERATORS: dict[str, dict[str, tuple[str, str]]] = {
     "GN": {"Sotelgui": ("sotelgui", "Sotelgui"), "Orange": ("orange", "Orange Guinée"),
            "Intercel": ("intercel", "Intercel"), "Cellcom": ("cellcom", "Cellcom Guinée"),
            "Areeba": ("mtn", "MTN Guinée (Areeba)")},
-    "GW": {"Orange": ("orange", "Orange Bissau"), "Spacetel": ("mtn", "MTN Guiné-Bissau (Spacetel)"),
+    "GW": {"Orange": ("orange", "Orange Bissau"), "Spacetel": ("mtn", "Telecel Guiné-Bissau (ex-MTN, Spacetel)"),
            "Guinetel": ("guinetel", "Guinetel")},
     "LR": {"Liberia Telecom": ("libtelco", "LIBTELCO"), "West Africa Telecom": ("watel", "West Africa Telecom"),
            "Connect": ("connect", "Connect"), "Lonestar Cell": ("lonestar", "Lonestar Cell MTN"),

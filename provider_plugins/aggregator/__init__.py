@@ -1,17 +1,21 @@
-"""A Reloadly-style multi-country top-up aggregator (Ghana, Senegal, Côte d'Ivoire)."""
+"""Reloadly (Airtime + Utility Payments APIs) in the 16 West African countries."""
 
+from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
-from .connector import AggregatorCallbacks, AggregatorConnector
+from .connector import AggregatorBillsConnector, AggregatorCallbacks, AggregatorConnector
 from .simulator import AggregatorSimulator
 
 PLUGIN = Plugin(
     key="aggregator",
-    name="Reloadly-style aggregator",
-    connectors={Capability.AIRTIME: AggregatorConnector, Capability.DATA: AggregatorConnector},
+    name="Reloadly",
+    connectors={Capability.AIRTIME: AggregatorConnector, Capability.DATA: AggregatorConnector,
+                Capability.ELECTRICITY: AggregatorBillsConnector, Capability.WATER: AggregatorBillsConnector,
+                Capability.CABLE_TV: AggregatorBillsConnector},
     catalog=AggregatorConnector,
     callbacks=AggregatorCallbacks,
     simulator=AggregatorSimulator,
     demo_port=8702,
-    countries=("GH", "SN", "CI"),
+    countries=tuple(sorted(COUNTRIES)),
+    credential_fields=("client_id", "client_secret", "webhook_secret"),
 )

@@ -48,12 +48,16 @@ class BillPaymentRequest:
     currency: str
     variation: str = ""  # meter type, or the bouquet's provider product code
     phone: str = ""  # the payer's phone (E.164), some billers require one
+    # Extra fields some services need (VTPass motor insurance: Insured_Name, Chasis_Number, ...).
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class BillPaymentResult(FulfilmentResult):
     token: str = ""  # prepaid electricity token to print on the receipt
     units: str = ""  # e.g. "79.9 kWh" as the provider words it
+    # More for the receipt: exam PINs with serials, an insurance certificate number and URL, ...
+    receipt: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable

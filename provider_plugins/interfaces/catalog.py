@@ -16,6 +16,9 @@ class ProductType(enum.StrEnum):
     DATA = "data"
     ELECTRICITY = "electricity"
     CABLE_TV = "cable_tv"
+    WATER = "water"
+    EDUCATION = "education"  # exam PINs (WAEC, NECO, JAMB)
+    INSURANCE = "insurance"  # third-party motor insurance
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class ProductListing:
     customer_number_label: str = ""  # "Meter number", "Smartcard number"
     requires_verification: bool = False
     variation: str = ""  # meter type for electricity
+    # Where the provider prices in another currency: {"rate": "605.50", "currency": "USD"} = local units
+    # per unit of the provider's currency, as the provider quoted it. Stored on the product and the order.
+    fx: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

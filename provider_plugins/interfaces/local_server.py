@@ -6,7 +6,9 @@ they bind, serve, stop or are used as a context manager; that lives here once.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,29 @@ __all__ = ["LocalServer", "QuietHandler", "serve_until_interrupted"]
 class _ThreadingServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default backlog of 5 drops SYNs under concurrent clients (1 s retransmits)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_open_connections(self) -> None:
+        """A stopped server also drops its keep-alive connections, as a dead provider would."""
+        with self._connections_lock:
+            connections, self.open_connections = list(self.open_connections), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -76,6 +101,7 @@ class LocalServer:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.drop_open_connections()
             self._server = None
 
     def __enter__(self) -> Self:

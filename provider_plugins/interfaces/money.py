@@ -39,6 +39,7 @@ __all__ = [
     "minor_to_text",
     "parse_minor",
     "to_minor",
+    "to_minor_padded",
 ]
 
 MAX_AMOUNT_CHARS = 32
@@ -150,6 +151,18 @@ def to_minor(amount: object, currency: str) -> int:
     (parse provider JSON with ``wire.json_loads``: numbers become ``Decimal``) and for unknown currencies.
     """
     return parse_minor(amount, minor_digits=currency_exponent(currency))
+
+
+def to_minor_padded(amount: object, currency: str) -> int:
+    """:func:`to_minor` for providers that pad amounts with zeros past the currency's digits: Reloadly's JSON
+    doubles (``500.0`` XOF), Africa's Talking's ``"NGN 9998.0000"``. Only those zeros are dropped; a fraction of
+    a minor unit (``500.5`` XOF), an exponent, a float and everything else the rule refuses stay refused."""
+    text = amount_text(amount)  # type, length and grammar first: bounded whatever the provider sends
+    whole, _, fraction = text.partition(".")
+    digits = currency_exponent(currency)
+    if len(fraction) > digits and not fraction[digits:].strip("0"):
+        text = f"{whole}.{fraction[:digits]}" if digits else whole
+    return to_minor(text, currency)
 
 
 def minor_to_text(amount_minor: int, minor_digits: int) -> str:

@@ -15,6 +15,9 @@ class Capability(enum.StrEnum):
     DATA = "data"
     ELECTRICITY = "electricity"
     CABLE_TV = "cable_tv"
+    WATER = "water"
+    EDUCATION = "education"
+    INSURANCE = "insurance"
     PAYMENTS = "payments"
     PAYOUTS = "payouts"
     KYC = "kyc"
@@ -48,6 +51,9 @@ class Plugin:
     # Some providers impose a request-id format (VTPass: YYYYMMDDHHII + suffix). The core calls
     # ``new_request_id`` once per provider attempt, stores the result and reuses it for every retry.
     request_id_factory: Callable[[str, datetime], str] | None = None
+    # Recipients the provider's own sandbox documents as test numbers (VTPass "08011111111", ...).
+    # A tenant in sandbox mode lets exactly these through phone validation, for this plugin only.
+    sandbox_recipients: tuple[str, ...] = ()
 
     def new_request_id(self, reference: str, created_at: datetime) -> str:
         if self.request_id_factory is None:

@@ -61,6 +61,9 @@ class FulfilmentResult:
     reason: str = ""
     provider_code: str = ""
     message: str = ""
+    # What the provider charged in its own currency when that is not the sale's: {"amount": "1.60",
+    # "currency": "USD", "rate": "605.50"} (rate = local units per provider unit, when it says).
+    fx: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -1,4 +1,10 @@
-"""VTPass (Nigeria): airtime, data, electricity and cable TV over its REST API.
+"""VTPass (Nigeria): airtime, data, electricity, cable TV, exam PINs and motor insurance over its REST API.
+
+Public protocol: https://www.vtpass.com/documentation/ (buying services, variation codes, merchant-verify,
+requery, response codes; education: WAEC result checker ``waec``/``waecdirect`` answering ``cards``,
+WAEC registration ``waec-registration`` answering ``tokens``, JAMB ``jamb`` (profile ID verified with
+merchant-verify) answering ``Pin``; insurance: third-party motor ``ui-insure`` with the vehicle fields,
+answering ``certUrl``).
 
 Stateless translator: every method builds one HTTP exchange (two for a
 duplicate answer, which is confirmed with a requery) and maps the answer to
@@ -163,6 +169,16 @@ class VTPassConnector:
         }
         if request.biller_code in ("dstv", "gotv", "startimes", "showmax"):
             payload["subscription_type"] = "change"
+        if request.biller_code in (p.WAEC_RESULT_CHECKER, p.WAEC_REGISTRATION):
+            payload.pop("billersCode")  # the PIN goes to the phone; one card per purchase
+            payload["quantity"] = 1
+        if request.biller_code == p.THIRD_PARTY_MOTOR:
+            missing = [name for name in p.INSURANCE_FIELDS if name != "Plate_Number"
+                       and not str(request.details.get(name) or "").strip()]
+            if missing:
+                raise UserFixableError(f"vehicle details missing: {', '.join(missing)}", code="missing_details")
+            payload.update({name: str(request.details.get(name, "")) for name in p.INSURANCE_FIELDS})
+            payload["Plate_Number"] = request.customer_number
         return self._pay(request.request_id, payload)
 
     # --- the one purchase/requery path -----------------------------------------------
@@ -215,10 +231,13 @@ class VTPassConnector:
             if inner == p.DELIVERED:
                 amount = body.get("amount", txn.get("amount"))
                 token, units = _token_and_units(body)
+                receipt = _pins_and_certificate(body)
+                if receipt:
+                    token, units = _receipt_token(receipt), ""
                 return BillPaymentResult(
                     request_id, OutcomeStatus.SUCCESS, currency=p.CURRENCY,
                     delivered_amount_minor=to_minor(amount, p.CURRENCY) if amount not in (None, "") else None,
-                    token=token, units=units, **common)
+                    token=token, units=units, receipt=receipt, **common)
             if inner in (p.FAILED_STATUS, p.REVERSED):
                 return BillPaymentResult(request_id, OutcomeStatus.FAILED, reason=f"provider_{inner}", **common)
             return BillPaymentResult(request_id, OutcomeStatus.PENDING, reason=inner or "processing", **common)
@@ -280,11 +299,40 @@ class VTPassConnector:
                 face_value_minor=face, cost_minor=face * rate // 10_000,
                 data_size_mb=p.parse_data_size_mb(name) if product_type == ProductType.DATA else None,
                 validity_days=p.parse_validity_days(name) if product_type == ProductType.DATA else 30,
-                biller_code=service_id,
-                customer_number_label="Smartcard number" if product_type == ProductType.CABLE_TV else "",
-                requires_verification=product_type == ProductType.CABLE_TV,
+                biller_code=service_id, customer_number_label=_NUMBER_LABELS.get(service_id, _NUMBER_LABELS.get(
+                    str(product_type), "")),
+                requires_verification=product_type == ProductType.CABLE_TV or service_id == p.JAMB,
+                variation=str(variation["variation_code"]) if product_type in _VARIATION_TYPES else "",
                 **base))
         return listings
+
+
+_NUMBER_LABELS = {"cable_tv": "Smartcard number", p.JAMB: "JAMB profile ID",
+                  p.THIRD_PARTY_MOTOR: "Vehicle plate number"}
+_VARIATION_TYPES = (ProductType.EDUCATION, ProductType.INSURANCE)
+
+
+def _pins_and_certificate(body: dict) -> dict:
+    """Exam PINs (``cards``, ``tokens``, ``Pin``) and an insurance certificate (``certUrl``), for the receipt."""
+    receipt: dict[str, Any] = {}
+    pins = [{"serial": str(card.get("Serial", "")), "pin": str(card.get("Pin", ""))}
+            for card in body.get("cards") or [] if isinstance(card, dict)]
+    pins += [{"serial": "", "pin": str(token)} for token in body.get("tokens") or []]
+    if body.get("Pin"):
+        pins.append({"serial": "", "pin": str(body["Pin"])})
+    if pins:
+        receipt["pins"] = pins
+    if body.get("certUrl"):
+        purchased = str(body.get("purchased_code") or "")
+        number = purchased.split(":", 1)[-1].strip() if ":" in purchased else purchased.strip()
+        receipt["certificate"] = {"number": number, "url": str(body["certUrl"])}
+    return receipt
+
+
+def _receipt_token(receipt: dict) -> str:
+    if receipt.get("pins"):
+        return receipt["pins"][0]["pin"][:100]
+    return str(receipt.get("certificate", {}).get("number", ""))[:100]
 
 
 def _token_and_units(body: dict) -> tuple[str, str]:

@@ -57,7 +57,19 @@ DESCRIPTIONS = {
 DELIVERED, PENDING, INITIATED, FAILED_STATUS, REVERSED = "delivered", "pending", "initiated", "failed", "reversed"
 
 # Service categories (GET /api/services?identifier=...).
-IDENTIFIERS = {"airtime": "airtime", "data": "data", "electricity": "electricity-bill", "cable_tv": "tv-subscription"}
+IDENTIFIERS = {"airtime": "airtime", "data": "data", "electricity": "electricity-bill", "cable_tv": "tv-subscription",
+               "education": "education", "insurance": "insurance"}
+
+# Education (exam PINs) and insurance services, as VTPass names them.
+WAEC_RESULT_CHECKER = "waec"  # variation "waecdirect"; answers ``cards: [{Serial, Pin}]``
+WAEC_REGISTRATION = "waec-registration"  # variation "waec-registraion" (sic); answers ``tokens: [...]``
+JAMB = "jamb"  # variations "utme-mock" / "utme-no-mock"; billersCode = the candidate's profile ID (verified)
+THIRD_PARTY_MOTOR = "ui-insure"  # Universal Insurance third-party motor; billersCode = plate number
+PIN_SERVICES = frozenset({WAEC_RESULT_CHECKER, WAEC_REGISTRATION, JAMB})
+# Vehicle fields the third-party motor insurance purchase carries beside billersCode (VTPass's names).
+INSURANCE_FIELDS = ("Insured_Name", "engine_capacity", "Chasis_Number", "Plate_Number", "vehicle_make",
+                    "vehicle_color", "vehicle_model", "YearofMake", "state", "lga", "email")
+SANDBOX_JAMB_PROFILE = "0123456789"
 
 # Sandbox magic values (from the VTPass sandbox documentation).
 SANDBOX_SUCCESS_PHONE = "08011111111"

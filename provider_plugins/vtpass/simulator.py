@@ -59,6 +59,17 @@ SERVICES: dict[str, list[dict[str, Any]]] = {
         {"serviceID": "dstv", "name": "DSTV Subscription", "minimium_amount": "1", "maximum_amount": "1000000"},
         {"serviceID": "gotv", "name": "Gotv Payment", "minimium_amount": "1", "maximum_amount": "1000000"},
     ],
+    "education": [
+        {"serviceID": "waec", "name": "WAEC Result Checker PIN", "minimium_amount": "1", "maximum_amount": "100000"},
+        {"serviceID": "waec-registration", "name": "WAEC Registration PIN", "minimium_amount": "1",
+         "maximum_amount": "100000"},
+        {"serviceID": "jamb", "name": "JAMB PIN VENDING (UTME & Direct Entry)", "minimium_amount": "1",
+         "maximum_amount": "100000"},
+    ],
+    "insurance": [
+        {"serviceID": "ui-insure", "name": "Third Party Motor Insurance - Universal Insurance",
+         "minimium_amount": "1", "maximum_amount": "100000"},
+    ],
 }
 
 VARIATIONS: dict[str, list[dict[str, str]]] = {
@@ -86,6 +97,15 @@ VARIATIONS: dict[str, list[dict[str, str]]] = {
         {"variation_code": "gotv-smallie", "name": "GOtv Smallie N1,900", "variation_amount": "1900.00"},
         {"variation_code": "gotv-jolli", "name": "GOtv Jolli N5,800", "variation_amount": "5800.00"},
     ],
+    "waec": [{"variation_code": "waecdirect", "name": "WASSCE/GCE Result Checker PIN", "variation_amount": "3900.00"}],
+    "waec-registration": [{"variation_code": "waec-registraion", "name": "WASSCE for Private Candidates",
+                           "variation_amount": "18000.00"}],
+    "jamb": [{"variation_code": "utme-mock", "name": "UTME PIN (with mock)", "variation_amount": "8700.00"},
+             {"variation_code": "utme-no-mock", "name": "UTME PIN (without mock)", "variation_amount": "7200.00"}],
+    "ui-insure": [{"variation_code": "1", "name": "Private", "variation_amount": "3000.00"},
+                  {"variation_code": "2", "name": "Commercial", "variation_amount": "5000.00"},
+                  {"variation_code": "3", "name": "Tricycles", "variation_amount": "1500.00"},
+                  {"variation_code": "4", "name": "Motorcycle", "variation_amount": "3000.00"}],
 }
 
 SANDBOX_PHONES = {
@@ -238,6 +258,11 @@ class VTPassSimulator(SimulatorServer):
         fault = self.take_fault(request, number)
         if fault == FaultMode.SERVER_ERROR:
             return Response(503, "<html>503 Service Unavailable</html>")
+        if service_id == p.JAMB:
+            if (number != p.SANDBOX_JAMB_PROFILE and self.strict_sandbox) or number.endswith("0000"):
+                return self._code(p.PROCESSED, content={"error": "Invalid Profile ID", "WrongBillersCode": True})
+            return self.apply_transport_fault(fault, self._code(p.PROCESSED, content={
+                "Customer_Name": "ADEBAYO CHIOMA TEST", "WrongBillersCode": False}))
         if identifier == "electricity-bill":
             meter_type = str(payload.get("type", "prepaid")).lower()
             expected = p.SANDBOX_PREPAID_METER if meter_type == "prepaid" else p.SANDBOX_POSTPAID_METER
@@ -278,7 +303,10 @@ class VTPassSimulator(SimulatorServer):
                             {"Content-Type": "text/html"})
         variation_code = str(payload.get("variation_code", ""))
         product_name = service["name"]
-        if identifier in ("data", "tv-subscription"):
+        if identifier == "insurance" and any(not str(payload.get(name) or "").strip()
+                                             for name in p.INSURANCE_FIELDS):
+            return self._code(p.INVALID_ARGUMENTS, content={"errors": ["vehicle details are required"]})
+        if identifier in ("data", "tv-subscription", "education", "insurance"):
             variation = next((v for v in self.variations.get(service_id, [])
                               if v["variation_code"] == variation_code), None)
             if variation is None:
@@ -334,6 +362,17 @@ class VTPassSimulator(SimulatorServer):
             if txn.kind == "electricity-bill" and txn.variation == "prepaid":
                 txn.token = "-".join(f"{random.randint(0, 9999):04d}" for _ in range(5))
                 txn.units = f"{txn.amount_minor / 100 / 68.2:.1f}"
+            elif txn.service_id == p.WAEC_RESULT_CHECKER:
+                txn.extra["cards"] = [{"Serial": f"WRN{random.randint(10**8, 10**9 - 1)}",
+                                       "Pin": f"{random.randint(10**11, 10**12 - 1)}"}]
+            elif txn.service_id == p.WAEC_REGISTRATION:
+                txn.extra["tokens"] = [f"{random.randint(10**11, 10**12 - 1)}"]
+            elif txn.service_id == p.JAMB:
+                txn.extra["Pin"] = f"{random.randint(10**14, 10**15 - 1)}"
+            elif txn.kind == "insurance":
+                number = f"UI/{datetime.now(p.LAGOS):%Y}/{random.randint(10**6, 10**7 - 1)}"
+                txn.extra.update(certificate=number,
+                                 certUrl=f"https://vtpass.com/documents/certificates/{number.replace('/', '-')}.pdf")
             self.record_delivery(request_id=txn.request_id, recipient=txn.customer, amount_minor=txn.amount_minor,
                                  product=txn.variation or txn.service_id)
         else:
@@ -361,6 +400,18 @@ class VTPassSimulator(SimulatorServer):
         if txn.token:
             body.update({"mainToken": txn.token, "mainTokenDescription": "Normal Sale",
                          "mainTokenUnits": txn.units, "units": f"{txn.units} kWh"})
+        if txn.extra.get("cards"):
+            body["cards"] = txn.extra["cards"]
+            body["purchased_code"] = ", ".join(f"Serial No:{c['Serial']}, pin: {c['Pin']}" for c in txn.extra["cards"])
+        if txn.extra.get("tokens"):
+            body["tokens"] = txn.extra["tokens"]
+            body["purchased_code"] = "Token : " + ", ".join(txn.extra["tokens"])
+        if txn.extra.get("Pin"):
+            body["Pin"] = txn.extra["Pin"]
+            body["purchased_code"] = f"Pin : {txn.extra['Pin']}"
+        if txn.extra.get("certUrl"):
+            body["certUrl"] = txn.extra["certUrl"]
+            body["purchased_code"] = f"Certificate No: {txn.extra['certificate']}"
         return body
 
     def _requery(self, request: Request) -> Response:

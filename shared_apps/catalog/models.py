@@ -15,6 +15,9 @@ class ProductType(models.TextChoices):
     DATA = "data", _("Data bundle")
     ELECTRICITY = "electricity", _("Electricity")
     CABLE_TV = "cable_tv", _("Cable TV")
+    WATER = "water", _("Water")
+    EDUCATION = "education", _("Exam PINs")
+    INSURANCE = "insurance", _("Insurance")
 
 
 class Product(models.Model):
@@ -44,6 +47,9 @@ class Product(models.Model):
     customer_number_label = models.CharField(max_length=60, blank=True)
     requires_verification = models.BooleanField(default=False)
     variation = models.CharField(max_length=40, blank=True)
+    # Where the provider prices in another currency, the rate it quoted: {"rate": "605.5", "currency": "USD"}
+    # (local units per unit of the provider's currency). Copied onto each order for its receipt.
+    provider_fx = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     translations_locked = models.BooleanField(

@@ -70,6 +70,7 @@ def _fields(listing: ProductListing) -> dict:
         "customer_number_label": listing.customer_number_label,
         "requires_verification": listing.requires_verification,
         "variation": listing.variation,
+        "provider_fx": dict(listing.fx),
     }
 
 
@@ -80,7 +81,11 @@ def catalog_sync_provider(*, provider_id: int) -> SyncReport:
     if plugin.catalog is None:
         return report
     listings = plugin.catalog(provider_config(provider=provider)).list_products()  # ProviderFault -> task retries
-    listings = [item for item in listings if item.country == provider.country]
+    # Only the provider's country, and only what it is registered for (an aggregator that also lists
+    # billers sells bills only where head office enabled the capability).
+    capabilities = set(provider.capabilities or ())
+    listings = [item for item in listings if item.country == provider.country
+                and (not capabilities or str(item.product_type) in capabilities)]
     now = timezone.now()
     with transaction.atomic():
         existing = {p.provider_product_code: p for p in

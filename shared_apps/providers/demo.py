@@ -13,7 +13,8 @@ import socket
 from django.conf import settings
 
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
-from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
+from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
+from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.registry import get_plugin
 from provider_plugins.simulate import demo_ports
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
@@ -21,25 +22,41 @@ from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CRED
 from .services import provider_register
 
 DEMO_HOST = "127.0.0.1"
+# The path each plugin's API lives under at its host (DT One: https://dvs-api.dtone.com/v1).
+BASE_PATHS = {"dtone": "/v1"}
+AGGREGATOR_BILLS = ["electricity", "water", "cable_tv"]
 
 
-def demo_provider_specs(ports: dict[str, int]) -> list[dict]:
+def demo_provider_specs(ports: dict[str, int], *, web_port: int = 8000) -> list[dict]:
+    """VTPass in Nigeria, and both aggregators (Reloadly, DT One) in each of the 16 countries."""
     vtpass = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
     specs = [
         {"name": "VTPass", "country": "NG", "plugin_key": "vtpass", "credentials": vtpass, "routing_priority": 10,
-         "capabilities": ["airtime", "data", "electricity", "cable_tv"],
+         "capabilities": ["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
          "options": {"commission_bp": {"mtn": 300, "glo": 400, "airtel": 340, "etisalat": 400, "mtn-data": 300,
-                                       "ikeja-electric": 100, "eko-electric": 100, "dstv": 150, "gotv": 150}}},
-        {"name": "MTN Nigeria (direct)", "country": "NG", "plugin_key": "mtn", "credentials": MTN_CREDENTIALS,
-         "routing_priority": 20, "capabilities": ["airtime", "data"], "options": {}},
+                                       "ikeja-electric": 100, "eko-electric": 100, "dstv": 150, "gotv": 150,
+                                       "waec": 150, "waec-registration": 150, "jamb": 150, "ui-insure": 500}}},
     ]
-    for country in ("GH", "SN", "CI"):
-        specs.append({"name": "Aggregator", "country": country, "plugin_key": "aggregator",
-                      "credentials": AGGREGATOR_CREDENTIALS, "routing_priority": 10,
-                      "capabilities": ["airtime", "data"], "options": {"countries": [country]}})
+    for country in sorted(COUNTRIES):
+        nigeria = country == "NG"
+        specs.append({"name": "Reloadly", "country": country, "plugin_key": "aggregator",
+                      "credentials": AGGREGATOR_CREDENTIALS, "routing_priority": 20 if nigeria else 10,
+                      "capabilities": ["airtime", "data", *AGGREGATOR_BILLS], "options": {"countries": [country]}})
+        specs.append({"name": "DT One", "country": country, "plugin_key": "dtone", "credentials": DTONE_CREDENTIALS,
+                      "routing_priority": 30 if nigeria else 20, "capabilities": ["airtime", "data"],
+                      "options": {"countries": [country], "callback_url":
+                                  f"http://{country.lower()}.localhost:{web_port}/webhook/dtone"}})
     for spec in specs:
-        spec["base_url"] = f"http://{DEMO_HOST}:{ports[spec['plugin_key']]}"
+        spec["base_url"] = f"http://{DEMO_HOST}:{ports[spec['plugin_key']]}{BASE_PATHS.get(spec['plugin_key'], '')}"
     return specs
+
+
+def retire_demo_mtn_direct() -> None:
+    """Demo databases from before the MTN-direct plugin was removed keep a row that can only fail."""
+    from .models import Provider, ProviderStatus
+
+    Provider.objects.filter(plugin_key="mtn").exclude(status=ProviderStatus.DISABLED).update(
+        status=ProviderStatus.DISABLED)
 
 
 def _port_free(port: int) -> bool:
@@ -69,10 +86,12 @@ def seed_demo_providers() -> list[str]:
     from shared_apps.catalog.services import catalog_sync_provider
 
     ports = demo_ports(getattr(settings, "PROVIDER_SIMULATOR_PORTS", None))
+    retire_demo_mtn_direct()
     providers = [provider_register(**spec) for spec in demo_provider_specs(ports)]
-    lines = []
-    with _simulators_running(ports):
+    per_country: dict[str, list[str]] = {}
+    with _simulators_running({key: ports[key] for key in {p.plugin_key for p in providers}}):
         for provider in providers:
             report = catalog_sync_provider(provider_id=provider.pk)
-            lines.append(f"catalog: {provider} +{report.created} ~{report.updated} -{report.withdrawn}")
-    return lines
+            per_country.setdefault(provider.country, []).append(
+                f"{provider.name} +{report.created} ~{report.updated} -{report.withdrawn}")
+    return [f"catalog {country}: {', '.join(parts)}" for country, parts in sorted(per_country.items())]

@@ -21,6 +21,8 @@ def _validate(*, plugin_key: str, country: str, capabilities: list[str]) -> Plug
         raise ValidationError({"plugin_key": f"No provider plugin is registered as {plugin_key!r}."}) from None
     if not is_west_african(country):
         raise ValidationError({"country": f"{country!r} is not a country NexusTop serves."})
+    if plugin.countries and country.upper() not in plugin.countries:
+        raise ValidationError({"country": f"{plugin.name} does not serve {country!r}."})
     unknown = [c for c in capabilities if c not in {cap.value for cap in Capability}]
     if unknown:
         raise ValidationError({"capabilities": f"Unknown capabilities: {', '.join(unknown)}."})

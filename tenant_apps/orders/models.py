@@ -69,6 +69,9 @@ class Order(models.Model):
     provider_reference = models.CharField(max_length=100, blank=True)
     token = models.CharField(max_length=100, blank=True)
     units = models.CharField(max_length=40, blank=True)
+    # Shown on the receipt besides token/units: "fx" (the rate the provider quoted and what it charged in
+    # its own currency, when that is not the order's), "pins" (exam PINs), "certificate" (insurance), ...
+    receipt_details = models.JSONField(default=dict, blank=True)
     failure_reason = models.CharField(max_length=60, blank=True)
     needs_review = models.BooleanField(default=False)
     attempt_count = models.PositiveSmallIntegerField(default=0)  # number of the current OrderAttempt

@@ -24,6 +24,8 @@ class PurchaseSerializer(serializers.Serializer):
                          help_text="Decimal string, for open-amount products (airtime, electricity).")
     customer_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     confirm_duplicate = serializers.BooleanField(required=False, default=False)
+    details = serializers.DictField(child=serializers.CharField(max_length=80, allow_blank=True), required=False,
+                                    help_text="Extra fields some services need (motor insurance: the vehicle).")
 
     def validate(self, attrs):
         attrs["amount_minor"] = amount_to_minor(attrs.pop("amount", None), tenant_currency().code)
@@ -71,9 +73,16 @@ def order_json(order: Order) -> dict:
         "created_at": order.created_at.isoformat(),
         "completed_at": order.final_at.isoformat() if order.final_at else None,
     }
-    if order.product_type == "electricity":
-        body["token"] = order.token
+    if order.product_type == "electricity" or order.token:
+        body["token"] = order.token  # prepaid meter token, exam PIN, insurance certificate number
         body["units"] = order.units
+    details = order.receipt_details or {}
+    if details.get("fx"):
+        # The provider priced in its own currency: the rate it quoted and what it charged, for the record.
+        body["provider_fx"] = {key: details["fx"].get(key) for key in ("rate", "currency", "amount")}
+    for key in ("pins", "certificate"):
+        if details.get(key):
+            body[key] = details[key]
     return body
 
 
@@ -96,6 +105,10 @@ class OrderSerializer(serializers.Serializer):
     provider_reference = serializers.CharField()
     token = serializers.CharField(required=False)
     units = serializers.CharField(required=False)
+    provider_fx = serializers.DictField(required=False, help_text="rate (local units per provider unit), "
+                                                                   "currency and amount the provider charged")
+    pins = serializers.ListField(child=serializers.DictField(), required=False)
+    certificate = serializers.DictField(required=False)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
 

@@ -84,7 +84,8 @@ from .signals import order_reversed, order_settled
 
 logger = logging.getLogger(__name__)
 
-BILL_TYPES = frozenset({ProductType.ELECTRICITY, ProductType.CABLE_TV})
+BILL_TYPES = frozenset({ProductType.ELECTRICITY, ProductType.CABLE_TV, ProductType.WATER, ProductType.EDUCATION,
+                        ProductType.INSURANCE})
 # Pending reasons that say the provider is struggling (they count against its circuit breaker).
 FAULTY_PENDING_REASONS = frozenset({"timeout", "no_response", "http_5xx", "unexpected_reply"})
 
@@ -199,7 +200,20 @@ def _active_product(product_id: Any) -> Product:
     return product
 
 
+def _sandbox_recipient(product: Product, recipient_phone: str) -> str:
+    """A provider's documented test number, let through only for a tenant in sandbox mode and only for
+    that provider's own products (VTPass 08011111111, 201000000000, ...); ``""`` otherwise."""
+    tenant = getattr(connection, "tenant", None)
+    if not getattr(tenant, "sandbox_mode", False):
+        return ""
+    number = "".join(ch for ch in str(recipient_phone or "") if ch.isdigit())
+    return number if number and number in get_plugin(product.provider.plugin_key).sandbox_recipients else ""
+
+
 def _validate_recipient(product: Product, recipient_phone: str) -> str:
+    sandbox_number = _sandbox_recipient(product, recipient_phone)
+    if sandbox_number:
+        return sandbox_number
     adapter = get_adapter(product.country)
     try:
         phone = adapter.normalize_phone(recipient_phone or "")
@@ -265,7 +279,8 @@ def _duplicate_exists(*, user, product: Product, phone: str, customer_number: st
 
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
-                    subscription_id: int | None = None, source: str = "api") -> Order:
+                    subscription_id: int | None = None, source: str = "api",
+                    details: dict[str, str] | None = None) -> Order:
     """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
 
     Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
@@ -282,12 +297,17 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     customer_name = ""
     if product.product_type in BILL_TYPES:
         customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+        if not customer_number and not product.customer_number_label:
+            customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
         if not customer_number:
             raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
         if product.requires_verification:
             customer_name = purchase_verify(product_id=product.pk, customer_number=customer_number).name
     else:
         customer_number = ""
+    receipt_details = {}
+    if product.product_type == ProductType.INSURANCE:
+        receipt_details["request"] = _insurance_details(details)
     quote = quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
     now = timezone.now()
     if not confirm_duplicate and _duplicate_exists(user=user, product=product, phone=phone,
@@ -301,6 +321,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                       customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
                       face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
                       quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
+                      receipt_details=receipt_details,
                       subscription_id=subscription_id, created_at=now, updated_at=now)
         kyc_reserve(user=user, amount_minor=quote.price_minor, currency=quote.currency, reference=order.reference,
                     savepoint=False)
@@ -314,6 +335,21 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
         reseller_hooks.sale_accepted(order=order, quote=order.quote)  # HOOK: velocity + reseller float hold
         _on_commit_task(_tasks().order_submit_task, order.pk)
     return order
+
+
+INSURANCE_DETAILS = ("Insured_Name", "engine_capacity", "Chasis_Number", "vehicle_make", "vehicle_color",
+                     "vehicle_model", "YearofMake", "state", "lga", "email")
+
+
+def _insurance_details(details: dict[str, str] | None) -> dict[str, str]:
+    """The vehicle and owner a third-party motor policy covers (names as VTPass documents them)."""
+    details = details or {}
+    clean = {name: str(details.get(name) or "").strip()[:80] for name in INSURANCE_DETAILS}
+    missing = [name for name, value in clean.items() if not value]
+    if missing:
+        raise ApiError("The policy needs the vehicle and its owner.", code="details_required",
+                       fields={f"details.{name}": ["Required."] for name in missing})
+    return clean
 
 
 def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, source: str, now: datetime) -> None:
@@ -374,6 +410,8 @@ def _start_attempt(order: Order, *, now: datetime, source: str, submitting: bool
                 continue
             if quote["price_minor"] > order.price_minor or quote["currency"] != order.currency:
                 continue  # never charge more than the customer agreed to
+        if candidate.provider_fx:
+            quote = {**quote, "provider_fx": dict(candidate.provider_fx)}
         number = order.attempt_count + 1
         plugin = get_plugin(candidate.provider.plugin_key)
         request_id = plugin.new_request_id(f"nx{order.public_id.hex[:28]}a{number}", now)
@@ -435,6 +473,8 @@ class Outcome:
     provider_code: str = ""
     failover: bool = True  # a definite failure another provider may fix
     fault: bool = False  # counts against the provider's circuit breaker
+    fx: dict | None = None  # what the provider charged in its own currency (FulfilmentResult.fx)
+    receipt: dict | None = None  # more for the receipt (BillPaymentResult.receipt: PINs, certificate)
 
 
 def _outcome_from_result(result: Any) -> Outcome:
@@ -442,7 +482,21 @@ def _outcome_from_result(result: Any) -> Outcome:
     return Outcome(status=OutcomeStatus(result.status), provider_reference=result.provider_reference or "",
                    token=getattr(result, "token", "") or "", units=getattr(result, "units", "") or "",
                    reason=reason, provider_code=getattr(result, "provider_code", "") or "",
-                   fault=result.status == OutcomeStatus.PENDING and reason in FAULTY_PENDING_REASONS)
+                   fault=result.status == OutcomeStatus.PENDING and reason in FAULTY_PENDING_REASONS,
+                   fx=dict(getattr(result, "fx", None) or {}) or None,
+                   receipt=dict(getattr(result, "receipt", None) or {}) or None)
+
+
+def _receipt_details(order: Order, attempt: OrderAttempt, outcome: Outcome) -> dict:
+    """The order's receipt extras once a provider delivered: the rate it quoted (from the product the
+    attempt was priced on) and what it charged in its own currency; PINs or a certificate."""
+    details = dict(order.receipt_details or {})
+    fx = {**(attempt.quote.get("provider_fx") or {}), **(outcome.fx or {})}
+    if fx:
+        details["fx"] = {key: str(value) for key, value in fx.items()}
+    if outcome.receipt:
+        details.update(outcome.receipt)
+    return details
 
 
 def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
@@ -490,7 +544,8 @@ def _submit_to_connector(order: Order, attempt: OrderAttempt, product: Product, 
         result = connector.pay(BillPaymentRequest(
             request_id=attempt.request_id, biller_code=product.biller_code,
             customer_number=order.customer_number, amount_minor=face, currency=order.currency,
-            variation=product.variation or product.provider_product_code, phone=order.recipient_phone))
+            variation=product.variation or product.provider_product_code, phone=order.recipient_phone,
+            details=dict((order.receipt_details or {}).get("request") or {})))
     return result
 
 
@@ -666,6 +721,7 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
             transaction.on_commit(lambda: routing.breaker_record_success(attempt.provider_id))
             order.provider_reference = outcome.provider_reference or order.provider_reference
             order.token, order.units = outcome.token or order.token, outcome.units or order.units
+            order.receipt_details = _receipt_details(order, attempt, outcome)
             if order.status in open_states and current:
                 _settle(order, attempt, outcome, source=source, now=now)
             elif order.status == OrderStatus.RELEASED and not was_final:
@@ -882,6 +938,11 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     if attempt is None:
         logger.warning("webhook %s: no attempt of this provider has that request id", plugin_key)
         return ack.status_code, ack.body
+    if update.provider_reference and attempt.provider_reference \
+            and update.provider_reference != attempt.provider_reference:
+        logger.warning("webhook %s: the callback's provider reference is not the attempt's", plugin_key)
+        refuse(plugin_key, "reference_mismatch", kind="orders.orderattempt")
+        raise WebhookRejected(400, "reference_mismatch")
     order = attempt.order
     if update.recipient and plugin_key != "vtpass":
         expected = _digits(order.recipient_phone) if order.product_type not in BILL_TYPES else order.customer_number
@@ -894,6 +955,12 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     if outcome.status != OutcomeStatus.PENDING and outcome.status != OutcomeStatus(update.status):
         logger.info("webhook %s: the provider's status lookup differs from the callback; applying the lookup",
                     plugin_key)
+    if update.provider_reference and outcome.provider_reference \
+            and outcome.provider_reference != update.provider_reference:
+        # The provider's own record of our request id is another transaction: the callback lied.
+        logger.warning("webhook %s: provider reference not confirmed by the status lookup", plugin_key)
+        refuse(plugin_key, "reference_mismatch", kind="orders.orderattempt")
+        raise WebhookRejected(400, "reference_mismatch")
     order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="webhook+requery")
     return ack.status_code, ack.body
 

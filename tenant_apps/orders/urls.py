@@ -14,6 +14,6 @@ urlpatterns = [
     path("api/staff/orders/<uuid:public_id>/resolve", views.StaffOrderResolveView.as_view(),
          name="staff-order-resolve"),
     path("webhook/vtpass", views.vtpass_webhook, name="webhook-vtpass"),
-    path("webhook/mtn", views.mtn_webhook, name="webhook-mtn"),
     path("webhook/aggregator", views.aggregator_webhook, name="webhook-aggregator"),
+    path("webhook/dtone", views.dtone_webhook, name="webhook-dtone"),
 ]

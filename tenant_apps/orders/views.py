@@ -58,7 +58,7 @@ class PurchaseView(APIView):
         order = services.purchase_create(
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
-            confirm_duplicate=data["confirm_duplicate"])
+            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"))
         return Response(order_json(order), status=status.HTTP_202_ACCEPTED,
                         headers={"Location": f"/api/purchases/{order.public_id}"})
 
@@ -201,5 +201,5 @@ def _webhook(plugin_key: str):
 
 
 vtpass_webhook = _webhook("vtpass")
-mtn_webhook = _webhook("mtn")
 aggregator_webhook = _webhook("aggregator")
+dtone_webhook = _webhook("dtone")

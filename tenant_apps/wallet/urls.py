@@ -28,4 +28,7 @@ urlpatterns = [
     path("webhook/cinetpay", views.cinetpay_webhook_view, name="webhook-cinetpay"),
     path("webhook/cinetpay/transfer", views.cinetpay_transfer_webhook_view, name="webhook-cinetpay-transfer"),
     path("webhook/airtel_money", views.airtel_webhook_view, name="webhook-airtel-money"),
+    # The contract's /webhook/mtn: MTN's one published callback protocol, the MoMo Open API's
+    # (momodeveloper.mtn.com, "Callback"): the same handler, verified by polling MoMo before crediting.
+    path("webhook/mtn", views.momo_webhook_view, name="webhook-mtn"),
 ]

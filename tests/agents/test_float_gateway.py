@@ -21,7 +21,7 @@ from tenant_apps.wallet.selectors import gateway_discrepancies
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (committed-data test below)
-from tests.wallet.conftest import deliver, paystack, register_gateway  # noqa: F401  (fixture)
+from tests.wallet.conftest import committed_gateway, deliver, paystack, register_gateway  # noqa: F401  (fixtures)
 
 from .helpers import assert_ledger_balanced
 
@@ -130,7 +130,7 @@ def test_only_a_reseller_admin_funds_a_float(host_client, paystack):  # noqa: F8
     assert agent.status_code == 403
 
 
-def test_webhooks_and_returns_racing_credit_the_float_once(live_db, paystack):  # noqa: F811
+def test_webhooks_and_returns_racing_credit_the_float_once(committed_gateway, paystack):  # noqa: F811
     """Committed, in threads: 8 deliveries of the same signed webhook and 4 returns of the admin (each verifies
     with the gateway) race; the float is credited once on each side."""
     from rest_framework.test import APIClient
@@ -140,7 +140,7 @@ def test_webhooks_and_returns_racing_credit_the_float_once(live_db, paystack):  
 
     from .test_float_in_the_sale import _refund_float
 
-    register_gateway(country="NG", key="paystack", url=paystack.url)
+    committed_gateway(country="NG", key="paystack", url=paystack.url)
     reseller = Tenant.objects.get(schema_name="quickvend")
     before = float_balances(reseller=reseller).parent_balance
     admin = make_user("quickvend", email=f"qv-race-{uuid.uuid4().hex[:6]}@qv.test", role="operator_admin")

@@ -32,7 +32,7 @@ def bundle(provider, code, cost, *, face=None, name=None, country=None, currency
 @pytest.fixture
 def catalog(tenants):
     vtpass = make_provider("VTPass", "NG", routing_priority=10)
-    mtn = make_provider("MTN Nigeria", "NG", plugin="mtn", routing_priority=20)
+    mtn = make_provider("DT One Nigeria", "NG", plugin="dtone", routing_priority=20)
     agg = make_provider("Aggregator", "SN", plugin="aggregator")
     rows = {
         "ng_1gb": bundle(vtpass, "mtn-1gb", 100_000, name="MTN 1GB 30 days", operator="mtn", name_fr="MTN 1Go"),

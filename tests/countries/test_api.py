@@ -54,3 +54,33 @@ def test_payload_has_no_floats(host_client):
                 walk(item)
 
     walk(json.loads(host_client("localhost").get("/api/countries").content))
+
+
+def test_detail_lists_only_providers_and_gateways_that_exist_there(host_client):
+    from shared_apps.providers.models import ProviderStatus
+    from shared_apps.providers.services import provider_register
+
+    common = {"base_url": "http://127.0.0.1:9", "credentials": {"api_key": "k", "api_secret": "s"}}
+    provider_register(name="DT One BJ test", country="BJ", plugin_key="dtone", capabilities=["airtime"],
+                      routing_priority=5, **common)
+    gone = provider_register(name="DT One BJ retired", country="BJ", plugin_key="dtone", capabilities=["airtime"],
+                             **common)
+    gone.status = ProviderStatus.DISABLED
+    gone.save()
+    body = host_client("ng.localhost").get("/api/countries/bj").json()
+    names = [p["name"] for p in body["providers"]]
+    assert "DT One BJ test" in names and "DT One BJ retired" not in names
+    assert all(set(p) == {"name", "plugin", "capabilities", "status"} for p in body["providers"])  # no secrets
+    # Benin's rails: MTN MoMo and CinetPay have a plugin for Benin (and cash at an agent needs none).
+    assert body["gateways"] == ["mtn_momo", "cinetpay"]
+    assert [rail["key"] for rail in body["rails"]] == ["mtn_momo", "cinetpay", "agent"]
+    # A deployment override naming a rail no plugin serves there (Moov Money) lists only what exists.
+    from countries.services import country_override_set
+
+    country_override_set(country="BJ", gateways=["moov_money", "mtn_momo"])
+    body = host_client("ng.localhost").get("/api/countries/bj").json()
+    assert body["gateways"] == ["mtn_momo"]
+    assert [rail["key"] for rail in body["rails"]] == ["mtn_momo", "agent"]
+    with pytest.raises(Exception) as refused:  # VTPass sells in Nigeria only: it cannot be registered for Benin
+        provider_register(name="VTPass BJ", country="BJ", plugin_key="vtpass", capabilities=["airtime"], **common)
+    assert "does not serve" in str(refused.value)

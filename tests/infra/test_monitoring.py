@@ -146,7 +146,7 @@ def test_webhook_outcomes_circuit_states_and_reconciliation_reach_metrics(settin
     refused = client.post("/webhook/paystack", data=b"{}", content_type="application/json",
                           HTTP_X_PAYSTACK_SIGNATURE="0" * 128)
     assert 400 <= refused.status_code < 500
-    provider = Provider.objects.create(name="Circuit test", country="NG", plugin_key="mtn",
+    provider = Provider.objects.create(name="Circuit test", country="NG", plugin_key="dtone",
                                        base_url="https://example.invalid", capabilities=["airtime"])
     redis.Redis.from_url(settings.REDIS_URL).set(f"{settings.ORDERS_BREAKER_PREFIX}:{provider.pk}:open", "1", ex=60)
     metrics.record_reconciliation(check="ledger", discrepancies=2)
@@ -154,7 +154,7 @@ def test_webhook_outcomes_circuit_states_and_reconciliation_reach_metrics(settin
 
     key = ("nexustop_webhook_requests_total", (("outcome", "rejected"), ("source", "paystack")))
     assert after[key] == before.get(key, 0) + 1
-    assert after[("nexustop_provider_circuit_open", (("country", "NG"), ("provider", "mtn")))] == 1
+    assert after[("nexustop_provider_circuit_open", (("country", "NG"), ("provider", "dtone")))] == 1
     assert after[("nexustop_reconciliation_discrepancies", (("check", "ledger"),))] == 2
     metrics.record_reconciliation(check="ledger", discrepancies=0)
 

@@ -1,4 +1,4 @@
-"""One real stack per test module: VTPass + MTN simulators over HTTP, registry rows, synced catalog,
+"""One real stack per test module: VTPass + DT One simulators over HTTP, registry rows, synced catalog,
 an SMS simulator and ONE real Celery worker (module-scoped, so the module stays fast)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from provider_plugins.aggregator.simulator import AggregatorSimulator
-from provider_plugins.mtn.simulator import MTNSimulator
+from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
 from provider_plugins.vtpass.simulator import VTPassSimulator
 from tests.orders.helpers import Stack
@@ -19,7 +19,7 @@ from tests.support.processes import celery_worker
 @dataclass
 class _Sims:
     vtpass: VTPassSimulator
-    mtn: MTNSimulator
+    dtone: DTOneSimulator
     sms: SmsGatewaySimulator
     aggregator: AggregatorSimulator
 
@@ -28,11 +28,11 @@ def build_stack(django_db_blocker, *, worker: bool = True, worker_env: dict | No
     from tests.orders.helpers import register_providers
 
     sims = _Sims(VTPassSimulator(duplicate_window_seconds=0, hang_seconds=2.0, pending_requeries=1).start(),
-                 MTNSimulator(hang_seconds=2.0, pending_requeries=1).start(),
+                 DTOneSimulator(hang_seconds=2.0, pending_requeries=1).start(),
                  SmsGatewaySimulator().start(), AggregatorSimulator(pending_requeries=1).start())
     tag = uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():
-        stack = register_providers(tag=tag, vtpass=sims.vtpass, mtn=sims.mtn, sms=sims.sms,
+        stack = register_providers(tag=tag, vtpass=sims.vtpass, dtone=sims.dtone, sms=sims.sms,
                                    aggregator=sims.aggregator)
     env = {"ORDERS_REQUERY_BACKOFF": "0.3,0.5,1", "SMS_GATEWAY_URL": sims.sms.url,
            "SMS_GATEWAY_API_KEY": sims.sms.api_key, "ORDERS_BREAKER_PREFIX": f"test-breaker-{tag}",
@@ -59,7 +59,7 @@ def stack(django_db_setup, django_db_blocker) -> Stack:
         with django_db_blocker.unblock():
             stack.retire()
         sims.vtpass.stop()
-        sims.mtn.stop()
+        sims.dtone.stop()
         sims.sms.stop()
         sims.aggregator.stop()
 
@@ -80,5 +80,5 @@ def inproc_stack(django_db_setup, django_db_blocker) -> Stack:
     finally:
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator):
+        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
             sim.stop()

@@ -13,7 +13,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
-from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
+from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 
 VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
@@ -22,10 +22,10 @@ VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "
 @dataclass
 class Stack:
     vtpass: Any
-    mtn: Any
+    dtone: Any
     sms: Any
     vtpass_provider: Any
-    mtn_provider: Any
+    dtone_provider: Any
     products: dict[str, Any]
     aggregator: Any = None
     aggregator_provider: Any = None
@@ -45,38 +45,41 @@ class Stack:
         from shared_apps.providers.models import Provider, ProviderStatus
 
         connection.set_schema_to_public()
-        ids = [self.vtpass_provider.pk, self.mtn_provider.pk, self.aggregator_provider.pk]
+        ids = [self.vtpass_provider.pk, self.dtone_provider.pk, self.aggregator_provider.pk]
         Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
 
 
-def register_providers(*, tag: str, vtpass, mtn, sms, aggregator) -> Stack:
+def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
     from shared_apps.catalog.models import Product
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
 
     connection.set_schema_to_public()
     vt = provider_register(name=f"VTPass orders {tag}", country="NG", plugin_key="vtpass", base_url=vtpass.url,
-                           capabilities=["airtime", "data", "electricity", "cable_tv"], credentials=VTPASS_API_KEYS,
+                           capabilities=["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
+                           credentials=VTPASS_API_KEYS,
                            options={"commission_bp": {"*": 300}}, routing_priority=1, timeout_seconds=1)
-    mt = provider_register(name=f"MTN orders {tag}", country="NG", plugin_key="mtn", base_url=mtn.url,
-                           capabilities=["airtime", "data"], credentials=dict(MTN_CREDENTIALS), routing_priority=2,
-                           timeout_seconds=3)
+    dt = provider_register(name=f"DT One orders {tag}", country="NG", plugin_key="dtone", base_url=dtone.url + "/v1",
+                           capabilities=["airtime", "data"], credentials=dict(DTONE_CREDENTIALS),
+                           options={"countries": ["NG"]}, routing_priority=2, timeout_seconds=3)
     ag = provider_register(name=f"Aggregator orders {tag}", country="GH", plugin_key="aggregator",
                            base_url=aggregator.url, capabilities=["airtime", "data"],
                            credentials=dict(AGGREGATOR_CREDENTIALS), options={"countries": ["GH"]},
                            routing_priority=1, timeout_seconds=2)
-    for provider in (vt, mt, ag):
+    for provider in (vt, dt, ag):
         catalog_sync_provider(provider_id=provider.pk)
     products = {
         "vt_airtime": Product.objects.get(provider=vt, provider_product_code="mtn"),
         "vt_glo_airtime": Product.objects.get(provider=vt, provider_product_code="glo"),
         "vt_data": Product.objects.get(provider=vt, provider_product_code="mtn-10mb-100"),
         "vt_power": Product.objects.get(provider=vt, provider_product_code="ikeja-electric:prepaid"),
-        "mtn_airtime": Product.objects.get(provider=mt, provider_product_code="MTN-AIRTIME"),
-        "mtn_data": Product.objects.get(provider=mt, provider_product_code="MTN-DATA-1GB-1D"),
+        "vt_waec": Product.objects.get(provider=vt, provider_product_code="waecdirect"),
+        "vt_insurance": Product.objects.get(provider=vt, biller_code="ui-insure", provider_product_code="1"),
+        "dt_airtime": Product.objects.get(provider=dt, product_type="airtime", operator="mtn"),
+        "dt_data": Product.objects.get(provider=dt, product_type="data", operator="mtn", face_value_minor=50_000),
         "gh_airtime": Product.objects.get(provider=ag, provider_product_code="150"),
     }
-    return Stack(vtpass=vtpass, mtn=mtn, sms=sms, vtpass_provider=vt, mtn_provider=mt, products=products,
+    return Stack(vtpass=vtpass, dtone=dtone, sms=sms, vtpass_provider=vt, dtone_provider=dt, products=products,
                  aggregator=aggregator, aggregator_provider=ag)
 
 

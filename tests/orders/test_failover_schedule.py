@@ -36,21 +36,21 @@ def test_a_failover_attempt_gets_its_own_fresh_requery_schedule(db, inproc_stack
 
         settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0  # now "never received" is a definite failure
         order = services.order_requery(order_id=order.pk)
-        assert order.status == "submitted" and order.attempt_count == 2  # failed over to MTN
+        assert order.status == "submitted" and order.attempt_count == 2  # failed over to DT One
         assert (order.requery_count, order.next_requery_at) == (0, None)
 
         sent_at = timezone.now()
-        order = services.order_submit(order_id=order.pk)  # MTN: 503, pending
+        order = services.order_submit(order_id=order.pk)  # DT One: 503, pending
         assert (order.status, order.requery_count) == ("pending", 0)
         # The first requery of the new attempt comes at the FIRST backoff step, not the fifth.
         assert order.next_requery_at <= sent_at + timedelta(seconds=backoff[0] + 1)
 
-        order = services.order_requery(order_id=order.pk)  # MTN never received it either: refunded
+        order = services.order_requery(order_id=order.pk)  # DT One never received it either: refunded
         assert order.status == "released"
     first, second = attempts(order)
-    assert (first.plugin_key, second.plugin_key) == ("vtpass", "mtn")
+    assert (first.plugin_key, second.plugin_key) == ("vtpass", "dtone")
     assert inproc_stack.vtpass.delivery_count(first.request_id) == 0
-    assert inproc_stack.mtn.delivery_count(second.request_id) == 0
+    assert inproc_stack.dtone.delivery_count(second.request_id) == 0
     assert_books(user, FUNDS)
 
 

@@ -61,11 +61,11 @@ def test_definite_failure_everywhere_refunds(live_db, stack):
     order = wait_final(response.json()["id"])
     assert order.status == "released"
     tried = attempts(order)
-    # VTPass failed definitely -> failed over to MTN, which failed definitely too -> refund.
-    assert [a.plugin_key for a in tried] == ["vtpass", "mtn"]
+    # VTPass failed definitely -> failed over to DT One, which declined too -> refund.
+    assert [a.plugin_key for a in tried] == ["vtpass", "dtone"]
     assert all(a.status == "failed" for a in tried)
     assert stack.vtpass.delivery_count(tried[0].request_id) == 0
-    assert stack.mtn.delivery_count(tried[1].request_id) == 0
+    assert stack.dtone.delivery_count(tried[1].request_id) == 0
     assert ("failed", "released") in transitions(order)
     assert_books(user, FUNDS)
     sms = wait_for(lambda: stack.sms.messages(to=user.phone), what="refund SMS")
@@ -146,7 +146,7 @@ def test_timeout_then_late_success_never_fails_over(live_db, stack):
     assert attempt.plugin_key == "vtpass"
     assert ("submitted", "pending") in transitions(order)
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
-    assert not any(d.recipient.endswith(order.recipient_phone[-10:]) for d in stack.mtn.deliveries)
+    assert not any(d.recipient.endswith(order.recipient_phone[-10:]) for d in stack.dtone.deliveries)
     assert_books(user, FUNDS - _price(response))
 
 
@@ -163,11 +163,13 @@ def test_definite_failure_fails_over_to_next_provider(live_db, stack):
     assert order.status == "settled"
     first, second = attempts(order)
     assert (first.plugin_key, first.status, second.plugin_key, second.status) == (
-        "vtpass", "failed", "mtn", "succeeded")
+        "vtpass", "failed", "dtone", "succeeded")
     assert stack.vtpass.delivery_count(first.request_id) == 0
-    assert stack.mtn.delivery_count(second.request_id) == 1
+    assert stack.dtone.delivery_count(second.request_id) == 1
     assert ("failed", "submitted") in transitions(order)
-    assert_books(user, FUNDS - _price(response))
+    # DT One's own price (a little lower) is what the buyer pays; the rest of the hold comes back.
+    assert int(second.quote["price_minor"]) <= _price(response)
+    assert_books(user, FUNDS - int(second.quote["price_minor"]))
 
 
 def test_insufficient_funds_writes_nothing(live_db, stack):
@@ -303,16 +305,69 @@ def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
     from tenant_apps.orders import routing
 
     settings.ORDERS_BREAKER_PREFIX = f"{stack.breaker_prefix}-unit"
-    vt, mtn = stack.vtpass_provider, stack.mtn_provider
+    vt, dt = stack.vtpass_provider, stack.dtone_provider
     routing.breaker_reset(vt)
     product = stack.products["vt_airtime"]
     order = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)][:2]
-    assert order == [vt.pk, mtn.pk]
+    assert order == [vt.pk, dt.pk]
     for _ in range(settings.ORDERS_BREAKER_FAILURES - 1):
         assert routing.breaker_record_failure(vt) is False
     assert routing.breaker_record_failure(vt) is True
     assert routing.breaker_is_open(vt)
     ids = [p.provider_id for p in routing.route(product=product, amount_minor=10_000)]
-    assert ids.index(mtn.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
+    assert ids.index(dt.pk) < ids.index(vt.pk)  # skipped while cooling off (kept last, as a fallback)
     routing.breaker_reset(vt)
     assert not routing.breaker_is_open(vt)
+
+
+def test_exam_pin_and_motor_insurance_through_vtpass_with_pin_and_certificate_on_the_receipt(live_db, stack):
+    from tests.orders.helpers import api
+
+    user, token = new_buyer(FUNDS)
+    waec = buy(token, stack.products["vt_waec"], stack.phone())  # the PIN goes to this phone: no customer number
+    assert waec.status_code == 202, waec.content
+    order = wait_final(waec.json()["id"])
+    assert order.status == "settled"
+    receipt = api("GET", f"/api/purchases/{waec.json()['id']}", token).json()
+    [card] = receipt["pins"]
+    assert card["serial"].startswith("WRN") and receipt["token"] == card["pin"]
+    refused = buy(token, stack.products["vt_insurance"], stack.phone(), customer_number="LAG123XY",
+                  details={"Insured_Name": "Chioma Adebayo"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "details_required"
+    vehicle = {"Insured_Name": "Chioma Adebayo", "engine_capacity": "1.8", "Chasis_Number": "JTDBR32E720123456",
+               "vehicle_make": "Toyota", "vehicle_color": "Silver", "vehicle_model": "Corolla", "YearofMake": "2016",
+               "state": "Lagos", "lga": "Ikeja", "email": "chioma@example.test"}
+    policy = buy(token, stack.products["vt_insurance"], stack.phone(), customer_number="LAG123XY", details=vehicle)
+    assert policy.status_code == 202, policy.content
+    assert wait_final(policy.json()["id"]).status == "settled"
+    receipt = api("GET", f"/api/purchases/{policy.json()['id']}", token).json()
+    assert receipt["certificate"]["number"].startswith("UI/") and receipt["token"] == receipt["certificate"]["number"]
+    [attempt] = attempts(wait_final(policy.json()["id"]))
+    assert stack.vtpass.transactions[attempt.request_id].customer == "LAG123XY"
+    assert_books(user, FUNDS - _price(waec) - _price(policy))
+
+
+def test_sandbox_mode_lets_only_the_providers_own_test_numbers_through(live_db, stack):
+    from tenants.models import Tenant
+
+    user, token = new_buyer(FUNDS)
+    refused = buy(token, stack.products["vt_airtime"], "08011111111", amount="100.00")
+    assert refused.status_code == 400  # a staging number on a live tenant: refused before any provider
+    ng = Tenant.objects.get(schema_name="ng")
+    ng.sandbox_mode = True
+    ng.save()
+    try:
+        accepted = buy(token, stack.products["vt_airtime"], "08011111111", amount="100.00")
+        assert accepted.status_code == 202, accepted.content
+        pending = buy(token, stack.products["vt_airtime"], "201000000000", amount="101.00")
+        assert pending.status_code == 202, pending.content
+        other = buy(token, stack.products["dt_airtime"], "08011111111", amount="100.00")
+        assert other.status_code == 400  # VTPass's test numbers are VTPass's: not DT One's
+        assert wait_final(accepted.json()["id"]).status == "settled"
+        order = wait_final(pending.json()["id"])
+        assert order.status == "settled" and ("submitted", "pending") in transitions(order)
+        assert order.recipient_phone == "201000000000"
+    finally:
+        ng.sandbox_mode = False
+        ng.save()
+    assert_books(user, FUNDS - _price(accepted) - _price(pending))

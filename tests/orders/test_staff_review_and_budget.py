@@ -42,7 +42,7 @@ def quiet_stack(django_db_setup, django_db_blocker):
         services._on_commit_task = original
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator):
+        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
             sim.stop()
 
 

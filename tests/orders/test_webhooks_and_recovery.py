@@ -39,56 +39,83 @@ def _source_of(order, to_status: str) -> list[str]:
                     .values_list("source", flat=True))
 
 
-def test_mtn_webhook_before_the_submit_returns(live_db, stack):
-    """MTN acts, then takes a second to answer; its signed webhook lands first and settles the order."""
+def test_dtone_callback_before_the_submit_returns(live_db, stack):
+    """DT One acts, then takes two seconds to answer; its (unsigned) callback lands first and, once a
+    status lookup confirms it, settles the order."""
     user, token = new_buyer(FUNDS)
-    response = buy(token, stack.products["mtn_data"], stack.phone("9992"))
+    response = buy(token, stack.products["dt_data"], stack.phone("9992"))
     assert response.status_code == 202, response.content
     order_id = response.json()["id"]
-    attempt = wait_for(lambda: (a := attempts(order_row(order_id))) and a[0].request_id in stack.mtn.transactions
-                       and a[0], what="the MTN transaction")
-    body, headers = stack.mtn.build_callback(attempt.request_id)
-    answer = webhook("/webhook/mtn", body, headers)
+    attempt = wait_for(lambda: (a := attempts(order_row(order_id))) and a[0].request_id in stack.dtone.by_external_id
+                       and stack.dtone.by_external_id[a[0].request_id].status == "COMPLETED" and a[0],
+                       what="the DT One transaction")
+    body, headers = stack.dtone.build_callback(attempt.request_id)
+    answer = webhook("/webhook/dtone", body, headers)
     assert answer.status_code == 200, answer.content
     order = order_row(order_id)
-    assert order.status == "settled"  # settled by the webhook while the submit was still waiting
+    assert order.status == "settled"  # settled by the callback while the submit was still waiting
     assert _source_of(order, "succeeded") == ["webhook+requery"]  # the callback verified by a requery (issue 14)
-    # The submit's own answer arrives when MTN stops hanging (2 s after acting) and changes nothing.
+    assert order.receipt_details["fx"]["currency"] == "USD"  # DT One charged our USD account: rate on the receipt
+    # The submit's own answer arrives when DT One stops hanging (2 s after acting) and changes nothing.
     import time
 
-    time.sleep(stack.mtn.hang_seconds + 0.5)
+    time.sleep(stack.dtone.hang_seconds + 0.5)
     assert transitions(order).count(("succeeded", "settled")) == 1
-    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    assert stack.dtone.delivery_count(attempt.request_id) == 1
     assert_books(user, FUNDS - _price(response))
 
 
-def test_duplicate_and_forged_webhooks(live_db, stack, caplog):
+def test_duplicate_forged_and_cross_provider_callbacks(live_db, stack, caplog):
+    import json
+
     user, token = new_buyer(FUNDS)
-    response = buy(token, stack.products["mtn_data"], stack.phone())
+    response = buy(token, stack.products["dt_data"], stack.phone())
     order = wait_final(response.json()["id"])
     assert order.status == "settled"
     [attempt] = attempts(order)
     before = transitions(order)
-    body, headers = stack.mtn.build_callback(attempt.request_id)
-    for _ in range(3):
-        assert webhook("/webhook/mtn", body, headers).status_code == 200
+    body, headers = stack.dtone.build_callback(attempt.request_id)
+    for _ in range(3):  # duplicates
+        assert webhook("/webhook/dtone", body, headers).status_code == 200
     assert transitions(order) == before
+    forged = json.loads(body)
+    # Unsigned, so a forged "declined" is only a hint: the status lookup says COMPLETED, nothing moves.
+    forged["status"] = {"id": 90000, "message": "DECLINED", "class": {"id": 9, "message": "DECLINED"}}
+    assert webhook("/webhook/dtone", json.dumps(forged).encode(), headers).status_code == 200
+    assert transitions(order) == before
+    # A callback naming another DT One transaction id than the one DT One gave us is refused.
     with caplog.at_level(logging.WARNING):
-        bad_body, bad_headers = stack.mtn.build_callback(attempt.request_id, bad_signature=True)
-        rejected = webhook("/webhook/mtn", bad_body, bad_headers)
-    assert rejected.status_code == 401 and rejected.json()["error"]["code"] == "bad_signature"
-    assert "bad signature" in caplog.text
-    # A signed webhook naming another recipient is refused.
+        other_id = {**forged, "id": forged["id"] + 999}
+        assert webhook("/webhook/dtone", json.dumps(other_id).encode(), headers).status_code == 400
+    assert "provider reference" in caplog.text
+    # A signed-looking callback naming another recipient is refused too.
+    other = {**json.loads(body), "credit_party_identifier": {"mobile_number": "+2348039999999"}}
+    assert webhook("/webhook/dtone", json.dumps(other).encode(), headers).status_code == 400
+    assert order_row(order.public_id).status == "settled"
+    assert stack.dtone.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS - _price(response))
+
+
+def test_a_callback_cannot_touch_another_providers_attempt(live_db, stack):
+    """A DT One-shaped callback naming a VTPass attempt's request id finds nothing: a callback only
+    reaches attempts sent to that same provider."""
     import json
 
-    from provider_plugins.mtn.protocol import SIGNATURE_HEADER, sign
-
-    other = json.dumps({"tx_id": attempt.request_id, "status": "FAILED", "recipient": "2348039999999"}).encode()
-    secret = stack.mtn.credentials["webhook_secret"]
-    assert webhook("/webhook/mtn", other, {SIGNATURE_HEADER: sign(secret, other)}).status_code == 400
-    # VTPass-style duplicate callbacks for a settled order: nothing moves either.
-    assert order_row(order.public_id).status == "settled"
-    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="110.00")
+    order_id = response.json()["id"]
+    attempt = wait_for(lambda: (a := attempts(order_row(order_id))) and a[0].status != "submitting" and a[0],
+                       what="the VTPass attempt")
+    before = transitions(order_row(order_id))
+    forged = {"id": 8100999999, "external_id": attempt.request_id,
+              "status": {"id": 90000, "message": "DECLINED", "class": {"id": 9, "message": "DECLINED"}},
+              "credit_party_identifier": {"mobile_number": order_row(order_id).recipient_phone}}
+    answer = webhook("/webhook/dtone", json.dumps(forged).encode(), {})
+    assert answer.status_code == 200  # acknowledged (DT One would otherwise retry) but applied to nothing
+    assert transitions(order_row(order_id)) == before
+    assert ("failed" not in [to for _, to in transitions(order_row(order_id))])
+    order = wait_final(order_id)
+    assert order.status == "settled" and [a.plugin_key for a in attempts(order)] == ["vtpass"]
     assert_books(user, FUNDS - _price(response))
 
 
@@ -123,21 +150,37 @@ def test_late_reversal_after_success_refunds_and_signals(live_db, stack):
 
 def test_late_success_after_refund_charges_again(live_db, stack):
     user, token = new_buyer(FUNDS)
-    response = buy(token, stack.products["mtn_data"], stack.phone("9990"))
+    response = buy(token, stack.products["dt_data"], stack.phone("9990"))
     order = wait_final(response.json()["id"])
     assert order.status == "released"
     assert_books(user, FUNDS)
     [attempt] = attempts(order)
-    txn = stack.mtn.transactions[attempt.request_id]
-    txn.status = "PENDING"  # the operator's "failed" was wrong: it delivers after all
-    stack.mtn.resolve_pending(attempt.request_id)
-    body, headers = stack.mtn.build_callback(attempt.request_id)
-    assert webhook("/webhook/mtn", body, headers).status_code == 200
-    assert webhook("/webhook/mtn", body, headers).status_code == 200
+    txn = stack.dtone.by_external_id[attempt.request_id]
+    assert txn.status.startswith("DECLINED")
+    txn.status = "SUBMITTED"  # the operator's "declined" was wrong: it delivers after all
+    stack.dtone.complete(attempt.request_id, "COMPLETED")
+    body, headers = stack.dtone.build_callback(attempt.request_id)
+    assert webhook("/webhook/dtone", body, headers).status_code == 200
+    assert webhook("/webhook/dtone", body, headers).status_code == 200
     order = order_row(order.public_id)
     assert order.status == "settled" and ("released", "settled") in transitions(order)
-    assert stack.mtn.delivery_count(attempt.request_id) == 1
+    assert stack.dtone.delivery_count(attempt.request_id) == 1
     assert_books(user, FUNDS - order.price_minor)
+
+
+def test_dtone_reversal_after_success_refunds_once(live_db, stack):
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["dt_airtime"], stack.phone(), amount="250.00")
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    [attempt] = attempts(order)
+    stack.dtone.reverse(attempt.request_id)
+    body, headers = stack.dtone.build_callback(attempt.request_id)
+    for _ in range(2):  # twice: refunded once
+        assert webhook("/webhook/dtone", body, headers).status_code == 200
+    order = order_row(order.public_id)
+    assert order.status == "reversed"
+    assert_books(user, FUNDS)
 
 
 def _stranded_order(user, product, phone, *, amount=None):
@@ -231,13 +274,13 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
         services._on_commit_task = original
     first, second = attempts(order)
     assert (first.plugin_key, first.status, first.reason, second.plugin_key) == (
-        "vtpass", "failed", "not_received_by_provider", "mtn")
+        "vtpass", "failed", "not_received_by_provider", "dtone")
     _sweep_later()  # the fail-over's submit message was swallowed above: the sweeper sends it
     order = wait_final(order.public_id)
     assert order.status == "settled"
     assert stack.vtpass.delivery_count(first.request_id) == 0
-    assert stack.mtn.delivery_count(second.request_id) == 1
-    assert_books(user, FUNDS - order.price_minor)
+    assert stack.dtone.delivery_count(second.request_id) == 1
+    assert_books(user, FUNDS - int(second.quote["price_minor"]))  # DT One's own (lower) price
 
 
 def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stack, settings):

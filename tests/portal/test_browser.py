@@ -55,7 +55,7 @@ def purchase_stack(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             stack.retire()
             Provider.objects.filter(pk__in=[p.pk for p in extra]).update(status=ProviderStatus.DISABLED)
-        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator, paystack):
+        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator, paystack):
             sim.stop()
 
 

@@ -23,7 +23,7 @@ def fixed(provider, code, cost, *, face=None, currency="NGN", product_type="data
 @pytest.fixture
 def products(tenants):
     vtpass = make_provider("VTPass pricing", "NG")
-    mtn = make_provider("MTN pricing", "NG", plugin="mtn")
+    mtn = make_provider("DT One pricing", "NG", plugin="dtone")
     agg = make_provider("Aggregator pricing", "SN", plugin="aggregator")
     return {
         "vtpass": vtpass, "mtn": mtn, "agg": agg,

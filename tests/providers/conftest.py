@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from provider_plugins.aggregator import AggregatorConnector, AggregatorSimulator
-from provider_plugins.mtn import MTNConnector, MTNSimulator
+from provider_plugins.dtone import DTOneConnector, DTOneSimulator
 from provider_plugins.vtpass import VTPassConnector, VTPassSimulator
 
-from .helpers import AGGREGATOR_CREDENTIALS, HANG, MTN_CREDENTIALS, VTPASS_API_KEYS, config_for
+from .helpers import AGGREGATOR_CREDENTIALS, DTONE_CREDENTIALS, HANG, VTPASS_API_KEYS, config_for
 
 
 @pytest.fixture
@@ -32,11 +32,11 @@ def aggregator(aggregator_sim):
 
 
 @pytest.fixture
-def mtn_sim():
-    with MTNSimulator(hang_seconds=HANG) as sim:
+def dtone_sim():
+    with DTOneSimulator(hang_seconds=HANG, completion_delay_seconds=None) as sim:
         yield sim
 
 
 @pytest.fixture
-def mtn(mtn_sim):
-    return MTNConnector(config_for(mtn_sim.url, MTN_CREDENTIALS))
+def dtone(dtone_sim):
+    return DTOneConnector(config_for(dtone_sim.url + "/v1", DTONE_CREDENTIALS))

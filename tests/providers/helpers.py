@@ -6,8 +6,8 @@ import itertools
 from datetime import UTC, datetime
 
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
+from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.interfaces import ProviderConfig
-from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
 from provider_plugins.vtpass import make_request_id
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 
@@ -33,5 +33,14 @@ def config_for(url: str, credentials: dict, **options) -> ProviderConfig:
                           options=options)
 
 
-__all__ = ["AGGREGATOR_CREDENTIALS", "CLIENT_TIMEOUT", "HANG", "MTN_CREDENTIALS", "VTPASS_API_KEYS",
-           "VTPASS_CREDENTIALS", "config_for", "unique_id", "vtpass_request_id"]
+__all__ = [
+    "AGGREGATOR_CREDENTIALS",
+    "CLIENT_TIMEOUT",
+    "DTONE_CREDENTIALS",
+    "HANG",
+    "VTPASS_API_KEYS",
+    "VTPASS_CREDENTIALS",
+    "config_for",
+    "unique_id",
+    "vtpass_request_id",
+]

@@ -1,4 +1,4 @@
-"""Reloadly-style aggregator connector against its simulator (GH, SN, CI)."""
+"""Reloadly connector against its simulator: airtime and data in the 16 countries (GH, SN, CI here)."""
 
 from __future__ import annotations
 
@@ -126,14 +126,14 @@ def test_user_fixable_errors(aggregator):
 
 
 def test_insufficient_balance_is_a_provider_fault(aggregator, aggregator_sim):
-    aggregator_sim.balance = 1.0
+    aggregator_sim.balance = 0.10  # USD: less than 5 cedis cost
     with pytest.raises(ProviderLowBalance):
         aggregator.airtime(airtime(unique_id(), amount_minor=5_00))
 
 
 def test_catalog_and_data_bundle_purchase(aggregator, aggregator_sim):
     products = aggregator.list_products()
-    assert {p.country for p in products} == {"GH", "SN", "CI"}
+    assert len({p.country for p in products}) == 16
     bundle = next(p for p in products if p.product_type == ProductType.DATA and p.country == "GH")
     assert bundle.provider_product_code == "151:5.00"
     assert (bundle.face_value_minor, bundle.cost_minor, bundle.data_size_mb, bundle.validity_days) == (
@@ -169,3 +169,34 @@ def test_signed_webhook_is_parsed_and_forgeries_and_replays_are_refused(aggregat
     aggregator.airtime(airtime(bad_rid, phone="+233244129998"))  # bad_signature magic number
     with pytest.raises(SignatureError):
         callbacks.parse(*(), **dict(zip(("body", "headers"), aggregator_sim.build_callback(bad_rid), strict=True)))
+
+
+def test_reloadly_doubles_are_read_by_the_money_rule_never_rounded():
+    """Reloadly writes amounts as JSON doubles (``500.0`` for a whole XOF amount, ``3.5`` per cent): the zeros a
+    double's formatter adds after the currency's digits are dropped; anything else is refused, never rounded."""
+    from provider_plugins.aggregator.connector import AggregatorConnector as Connector
+    from provider_plugins.aggregator.connector import _operator_products
+    from provider_plugins.interfaces.money import AmountError
+    from provider_plugins.interfaces.wire import json_loads
+
+    op = json_loads(b'{"operatorId": 700, "name": "Orange Senegal", "denominationType": "FIXED", '
+                    b'"destinationCurrencyCode": "XOF", "commission": 3.5, "localFixedAmounts": [500.0, 1000.00], '
+                    b'"localFixedAmountsDescriptions": {"500.00": "Recharge 500"}}')
+    listings = _operator_products(op, "SN")
+    assert [(x.face_value_minor, x.cost_minor) for x in listings] == [(500, 482), (1_000, 965)]  # 3.5 % off
+    assert listings[0].name == "Orange Senegal Recharge 500"
+    ranged = json_loads(b'{"operatorId": 701, "name": "MTN Ghana", "denominationType": "RANGE", '
+                        b'"destinationCurrencyCode": "GHS", "localMinAmount": 1.50, "localMaxAmount": 500.000}')
+    [airtime_listing] = _operator_products(ranged, "GH")
+    assert (airtime_listing.min_amount_minor, airtime_listing.max_amount_minor) == (150, 50_000)
+    txn = json_loads(b'{"transactionId": 9, "status": "SUCCESSFUL", "deliveredAmount": 1000.0, '
+                     b'"deliveredAmountCurrencyCode": "XOF", "requestedAmount": 1.71, '
+                     b'"requestedAmountCurrencyCode": "USD"}')
+    result = Connector._result("rid", txn)
+    assert (result.delivered_amount_minor, result.fx) == (1_000, {"amount": "1.71", "currency": "USD"})
+    for bad in (b"500.5", b"5e2", b"500.0000001"):  # a fraction of a franc, an exponent, a double's noise
+        with pytest.raises(AmountError):
+            _operator_products(json_loads(b'{"operatorId": 1, "destinationCurrencyCode": "XOF", '
+                                          b'"localFixedAmounts": [' + bad + b"]}"), "SN")
+    with pytest.raises(AmountError):  # a Python float (JSON read the lossy way) is never money
+        _operator_products({"operatorId": 1, "destinationCurrencyCode": "XOF", "localFixedAmounts": [500.0]}, "SN")

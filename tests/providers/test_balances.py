@@ -1,11 +1,12 @@
 """Our balance at providers: VTPass ``GET /api/balance``, the aggregator's ``GET /accounts/balance`` (Reloadly
-shape), Paystack ``GET /balance``; the registry-wide check (metric + WARNING when low), the head-office page and
-the operators' API."""
+shape), DT One ``GET /balances``, Paystack ``GET /balance``; the registry-wide check (metric + WARNING when low),
+the head-office page and the operators' API."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from decimal import Decimal
 
 import pytest
 from prometheus_client import REGISTRY
@@ -13,7 +14,7 @@ from prometheus_client import REGISTRY
 from provider_plugins.paystack import PaystackSimulator
 from shared_apps.providers.services import provider_register
 
-from .helpers import AGGREGATOR_CREDENTIALS, VTPASS_API_KEYS
+from .helpers import AGGREGATOR_CREDENTIALS, DTONE_CREDENTIALS, VTPASS_API_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +29,20 @@ def test_connectors_read_the_balance_endpoints(vtpass, vtpass_sim, aggregator, a
     assert "updatedAt" in dollars.raw
 
 
-def test_registry_check_flags_low_balances(vtpass_sim, aggregator_sim, caplog, host_client, tenants):
+def test_registry_check_flags_low_balances(vtpass_sim, aggregator_sim, dtone_sim, caplog, host_client, tenants):
     from shared_apps.providers.balances import provider_balances
     from shared_apps.providers.models import Provider
 
     Provider.objects.all().update(status="disabled")  # only the rows of this test answer
     vtpass_sim.balance_minor = 40_000_00  # 40,000 NGN: below the 50,000 NGN default
     aggregator_sim.balance = 1_000.0  # 1,000 USD: above the 500 USD default
+    dtone_sim.balance = Decimal("120.50")  # 120.50 USD: below it
     provider_register(name=f"VTPass {uuid.uuid4().hex[:4]}", country="NG", plugin_key="vtpass",
                       base_url=vtpass_sim.url, capabilities=["airtime"], credentials=VTPASS_API_KEYS)
     provider_register(name="Aggregator GH", country="GH", plugin_key="aggregator", base_url=aggregator_sim.url,
                       capabilities=["airtime"], credentials=AGGREGATOR_CREDENTIALS)
+    provider_register(name="DT One SN", country="SN", plugin_key="dtone", base_url=dtone_sim.url + "/v1",
+                      capabilities=["airtime"], credentials=DTONE_CREDENTIALS)
     with PaystackSimulator(balance=5_000) as paystack:
         provider_register(name="Paystack low option", country="NG", plugin_key="paystack", base_url=paystack.url,
                           capabilities=["payments"], credentials={"secret_key": paystack.secret_key},
@@ -49,8 +53,9 @@ def test_registry_check_flags_low_balances(vtpass_sim, aggregator_sim, caplog, h
     assert by_plugin["vtpass"].low and by_plugin["vtpass"].amount_minor == 40_000_00
     assert not by_plugin["aggregator"].low and by_plugin["aggregator"].currency == "USD"
     assert by_plugin["paystack"].low and by_plugin["paystack"].threshold_minor == 10_000
+    assert by_plugin["dtone"].low and (by_plugin["dtone"].currency, by_plugin["dtone"].amount_minor) == ("USD", 12_050)
     lows = [r for r in caplog.records if r.getMessage() == "provider balance low"]
-    assert {r.provider for r in lows} == {"vtpass", "paystack"} and "sim-vtpass" not in caplog.text
+    assert {r.provider for r in lows} == {"vtpass", "paystack", "dtone"} and "sim-vtpass" not in caplog.text
     assert REGISTRY.get_sample_value("nexustop_provider_balance_low",
                                      {"provider": "vtpass", "country": "NG", "currency": "NGN"}) == 1
     assert REGISTRY.get_sample_value("nexustop_provider_balance_minor",

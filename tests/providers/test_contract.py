@@ -24,7 +24,9 @@ from tenant_apps.pricing.selectors import apply_margin_minor
 
 CONFIG = ProviderConfig(base_url="http://127.0.0.1:9")
 PROTOCOLS = {Capability.AIRTIME: TopupConnector, Capability.DATA: TopupConnector,
-             Capability.ELECTRICITY: BillPaymentConnector, Capability.CABLE_TV: BillPaymentConnector}
+             Capability.ELECTRICITY: BillPaymentConnector, Capability.CABLE_TV: BillPaymentConnector,
+             Capability.WATER: BillPaymentConnector, Capability.EDUCATION: BillPaymentConnector,
+             Capability.INSURANCE: BillPaymentConnector}
 
 
 @pytest.mark.parametrize("plugin", all_plugins(), ids=lambda p: p.key)

@@ -7,9 +7,10 @@ import socket
 import pytest
 from django.test import override_settings
 
+from countries.codes import WEST_AFRICA
 from shared_apps.catalog.models import Product
 from shared_apps.providers.demo import seed_demo_providers
-from shared_apps.providers.models import Provider
+from shared_apps.providers.models import Provider, ProviderStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +21,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_seed_registers_providers_and_syncs_catalog_idempotently():
-    ports = [f"{key}={free_port()}" for key in ("vtpass", "aggregator", "mtn")]
+def test_seed_registers_both_aggregators_in_every_country_and_syncs_idempotently():
+    ports = [f"{key}={free_port()}" for key in ("vtpass", "aggregator", "dtone")]
     with override_settings(PROVIDER_SIMULATOR_PORTS=ports):
         lines = seed_demo_providers()
-        counts = {(p.name, p.country): p.products.count() for p in Provider.objects.all()}
         again = seed_demo_providers()
-    assert len(lines) == len(again) == 5
-    assert counts[("VTPass", "NG")] == 21 and counts[("MTN Nigeria (direct)", "NG")] == 4
-    assert counts[("Aggregator", "GH")] == 5 and counts[("Aggregator", "SN")] == 5
-    assert counts[("Aggregator", "CI")] == 2
-    assert all("+0 ~0 -0" in line for line in again)
-    seeded_sn = Product.objects.filter(provider__name="Aggregator", provider__country="SN")
-    assert seeded_sn.filter(currency="XOF").count() == 5  # other tests may leave SN products of their own providers
-    bundle = seeded_sn.get(provider_product_code="302:1000")
-    assert bundle.name_fr == "Orange Senegal Internet 1GB – 7 jours" and bundle.operator == "orange-senegal-internet"
-    assert seeded_sn.get(provider_product_code="302:500").name_pt.endswith("1 dia")
-    vtpass = Provider.objects.get(name="VTPass")
-    assert vtpass.base_url.endswith(ports[0].split("=")[1]) and vtpass.has_credentials
+    assert len(lines) == len(again) == 16
+    assert all("+0 ~0 -0" in part for line in again for part in line.split(", "))
+    seeded = Provider.objects.filter(name__in=("VTPass", "Reloadly", "DT One")).exclude(status=ProviderStatus.DISABLED)
+    for country in WEST_AFRICA:
+        airtime = Product.objects.filter(provider__in=seeded, country=country, product_type="airtime", is_active=True)
+        assert airtime.values("provider").distinct().count() >= 2, country
+        assert Product.objects.filter(provider__in=seeded, country=country, product_type="data").exists(), country
+        assert Product.objects.filter(provider__in=seeded, country=country, product_type="electricity").exists()
+    assert Product.objects.filter(provider__in=seeded, product_type="education", country="NG").count() >= 3
+    assert Product.objects.filter(provider__in=seeded, product_type="insurance", country="NG").exists()
+    senegal = Product.objects.filter(provider__in=seeded, country="SN")
+    bundle = senegal.get(provider__plugin_key="aggregator", provider_product_code="302:1000")
+    assert bundle.name_fr == "Orange Senegal 2.5GB – 30 jours" and bundle.operator == "orange"
+    assert bundle.provider_fx == {"rate": "605.5", "currency": "USD"}  # Reloadly prices our USD account
+    dtone = Provider.objects.get(name="DT One", country="BJ")
+    assert dtone.base_url.endswith(f"{ports[2].split('=')[1]}/v1") and dtone.has_credentials
+    assert dtone.options["callback_url"] == "http://bj.localhost:8000/webhook/dtone"

@@ -39,7 +39,7 @@ def test_fault_header_applies_to_one_request(vtpass_sim):
 
 
 def test_registry_loads_every_plugin_with_a_simulator():
-    assert set(PLUGINS) >= {"vtpass", "aggregator", "mtn"}
+    assert set(PLUGINS) >= {"vtpass", "aggregator", "dtone"} and "mtn" not in PLUGINS
     for plugin in all_plugins():
         assert plugin.simulator is not None and plugin.demo_port
         if Capability.AIRTIME in plugin.capabilities:
@@ -49,11 +49,11 @@ def test_registry_loads_every_plugin_with_a_simulator():
                                                 Capability.KYC}
     assert {p.key for p in all_plugins() if Capability.PAYMENTS in p.capabilities} >= {"paystack", "flutterwave"}
     assert get_plugin("vtpass").connector("electricity").__name__ == "VTPassConnector"
-    assert get_plugin("aggregator").countries == ("GH", "SN", "CI")
+    assert len(get_plugin("aggregator").countries) == len(get_plugin("dtone").countries) == 16
     with pytest.raises(UnknownPlugin):
         get_plugin("nope")
     with pytest.raises(LookupError):
-        get_plugin("mtn").connector("electricity")
+        get_plugin("dtone").connector("electricity")
 
 
 def test_plugin_request_id_factory():
@@ -61,7 +61,7 @@ def test_plugin_request_id_factory():
 
     created = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
     assert get_plugin("vtpass").new_request_id("ord-9", created) == make_request_id("ord-9", created)
-    assert get_plugin("mtn").new_request_id("ord-9", created) == "ord-9"
+    assert get_plugin("dtone").new_request_id("ord-9", created) == "ord-9"
 
 
 def test_simulate_runner_serves_every_simulator_until_terminated():
@@ -72,8 +72,11 @@ def test_simulate_runner_serves_every_simulator_until_terminated():
         lines = [proc.stdout.readline() for _ in keys]
         urls = {line.split()[1]: line.split()[2] for line in lines}
         assert set(urls) == set(keys)
-        answer = requests.get(f"{urls['mtn']}/v1/products", headers={"X-Api-Key": "sim-mtn-api-key"}, timeout=2)
-        assert answer.status_code == 200 and answer.json()["products"]
+        from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS
+
+        answer = requests.get(f"{urls['dtone']}/v1/balances", timeout=2,
+                              auth=(DEFAULT_CREDENTIALS["api_key"], DEFAULT_CREDENTIALS["api_secret"]))
+        assert answer.status_code == 200 and answer.json()[0]["unit"] == "USD"
     finally:
         proc.terminate()
         deadline = time.monotonic() + 10

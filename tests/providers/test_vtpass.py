@@ -245,7 +245,8 @@ def test_cable_tv_smartcard_verify_and_bouquet_payment(vtpass):
 def test_catalog_lists_every_service_type_with_costs(vtpass):
     products = vtpass.list_products()
     types = {product.product_type for product in products}
-    assert types == {ProductType.AIRTIME, ProductType.DATA, ProductType.ELECTRICITY, ProductType.CABLE_TV}
+    assert types == {ProductType.AIRTIME, ProductType.DATA, ProductType.ELECTRICITY, ProductType.CABLE_TV,
+                     ProductType.EDUCATION, ProductType.INSURANCE}
     bundle = next(x for x in products if x.provider_product_code == "mtn-100mb-1000")
     assert (bundle.face_value_minor, bundle.cost_minor) == (100_000, 97_000)  # 3 % commission
     assert (bundle.data_size_mb, bundle.validity_days) == (1536, 30)

@@ -66,7 +66,7 @@ def person(schema: str, role: str = "customer") -> Person:
 
 def build_world() -> World:
     from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
-    from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
+    from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
     from shared_apps.catalog.models import Product
     from shared_apps.providers.services import provider_register
     from tenant_apps.agents.services import add_agent
@@ -82,8 +82,8 @@ def build_world() -> World:
     vtpass = provider_register(name=f"VTPass input {tag}", country="NG", plugin_key="vtpass", base_url=DEAD_URL,
                                capabilities=["airtime", "data"], credentials=VTPASS_API_KEYS, routing_priority=1,
                                timeout_seconds=1)
-    provider_register(name=f"MTN input {tag}", country="NG", plugin_key="mtn", base_url=DEAD_URL,
-                      capabilities=["airtime"], credentials=dict(MTN_CREDENTIALS), routing_priority=2,
+    provider_register(name=f"DT One input {tag}", country="NG", plugin_key="dtone", base_url=DEAD_URL + "/v1",
+                      capabilities=["airtime"], credentials=dict(DTONE_CREDENTIALS), routing_priority=2,
                       timeout_seconds=1)
     provider_register(name=f"Aggregator input {tag}", country="GH", plugin_key="aggregator", base_url=DEAD_URL,
                       capabilities=["airtime"], credentials=dict(AGGREGATOR_CREDENTIALS),

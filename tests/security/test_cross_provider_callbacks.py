@@ -5,7 +5,7 @@ The attack: a customer's airtime was delivered and settled by VTPass; ``POST /we
 secret, answered 200, reversed the order and refunded the wallet (free airtime).
 
 Here every webhook endpoint of the URL conf is aimed at every other provider's objects of the
-same tenant (settled orders of VTPass, MTN and the aggregator; pending funding intents of
+same tenant (settled orders of VTPass, DT One and the aggregator; pending funding intents of
 Paystack, Flutterwave, MTN MoMo and Orange Money; pending payouts of Paystack and Flutterwave),
 each request authentic for its endpoint: signed with that provider's own secret, and for the card
 gateways a real payment made at that gateway under the victim's reference. Then every victim is
@@ -32,12 +32,10 @@ from provider_plugins.aggregator.protocol import SIGNATURE_HEADER as AGG_SIGNATU
 from provider_plugins.aggregator.protocol import TIMESTAMP_HEADER as AGG_TIMESTAMP
 from provider_plugins.aggregator.protocol import webhook_signature
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGG_CREDENTIALS
+from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.flutterwave import FlutterwaveSimulator
 from provider_plugins.interfaces import ProviderConfig
 from provider_plugins.interfaces.payments import CheckoutRequest
-from provider_plugins.mtn.protocol import SIGNATURE_HEADER as MTN_SIGNATURE
-from provider_plugins.mtn.protocol import sign as mtn_sign
-from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
 from provider_plugins.mtn_momo import MtnMomoSimulator
 from provider_plugins.orange_money import OrangeMoneySimulator
 from provider_plugins.paystack import PaystackSimulator
@@ -45,10 +43,10 @@ from tests.orders.conftest import build_stack
 from tests.orders.helpers import new_buyer
 from tests.support.attack import fingerprint_diff
 
-# Endpoint -> the plugin whose callbacks it takes.
-ENDPOINTS = {"/webhook/vtpass": "vtpass", "/webhook/mtn": "mtn", "/webhook/aggregator": "aggregator",
+# Endpoint -> the plugin whose callbacks it takes (the contract's /webhook/mtn is MTN MoMo's callback).
+ENDPOINTS = {"/webhook/vtpass": "vtpass", "/webhook/dtone": "dtone", "/webhook/aggregator": "aggregator",
              "/webhook/paystack": "paystack", "/webhook/flutterwave": "flutterwave",
-             "/webhook/orange": "orange_money", "/webhook/mtn_momo": "mtn_momo"}
+             "/webhook/orange": "orange_money", "/webhook/mtn_momo": "mtn_momo", "/webhook/mtn": "mtn_momo"}
 HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}
 CURRENCY = {"ng": "NGN", "gh": "GHS"}
 # What a callback could move: money, and the state machines that decide it.
@@ -98,24 +96,42 @@ def sims(django_db_setup, django_db_blocker):
     finally:
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (order_sims.vtpass, order_sims.mtn, order_sims.sms, order_sims.aggregator, *gateways.values()):
+        for sim in (order_sims.vtpass, order_sims.dtone, order_sims.sms, order_sims.aggregator, *gateways.values()):
             sim.stop()
 
 
 def _register_everything_everywhere(stack, gateways) -> None:
     """Every plugin has a usable registry row in NG and in GH (inside the test's transaction)."""
-    from shared_apps.providers.services import provider_register
     from tenant_apps.wallet.demo import gateway_provider_spec
     from tests.orders.helpers import VTPASS_API_KEYS
 
-    rows = [("GH", "vtpass", stack.vtpass.url, VTPASS_API_KEYS), ("GH", "mtn", stack.mtn.url, MTN_CREDENTIALS),
+    rows = [("GH", "vtpass", stack.vtpass.url, VTPASS_API_KEYS),
+            ("GH", "dtone", stack.dtone.url + "/v1", DTONE_CREDENTIALS),
             ("NG", "aggregator", stack.aggregator.url, AGG_CREDENTIALS)]
     for country, key, url, credentials in rows:
-        provider_register(name=f"{key} callbacks {country}", country=country, plugin_key=key, base_url=url,
-                          capabilities=["airtime"], credentials=dict(credentials), routing_priority=90)
+        _row_anywhere(dict(name=f"{key} callbacks {country}", country=country, plugin_key=key, base_url=url,
+                           capabilities=["airtime"], credentials=dict(credentials), routing_priority=90))
     for country in ("NG", "GH"):
         for key, sim in gateways.items():
-            provider_register(**gateway_provider_spec(country=country, key=key, base_url=sim.url))
+            _row_anywhere(gateway_provider_spec(country=country, key=key, base_url=sim.url))
+
+
+def _row_anywhere(spec: dict) -> None:
+    """``provider_register``, also where the plugin does not serve the country (VTPass in GH, Orange Money in NG):
+    the registry refuses such rows (issue 15), but the attack wants every endpoint to authenticate in both
+    tenants, as a row registered before that rule (or written by hand) would."""
+    from provider_plugins.registry import get_plugin
+    from shared_apps.providers.crypto import encrypt_credentials
+    from shared_apps.providers.models import Provider
+    from shared_apps.providers.services import provider_register
+
+    countries = get_plugin(spec["plugin_key"]).countries
+    if not countries or spec["country"] in countries:
+        provider_register(**spec)
+        return
+    fields = {key: value for key, value in spec.items() if key not in ("name", "country", "credentials")}
+    Provider.objects.update_or_create(name=spec["name"], country=spec["country"], defaults={
+        **fields, "status": "active", "credentials_encrypted": encrypt_credentials(spec["credentials"])})
 
 
 def _settled_order(schema: str, product, phone: str) -> Victim:
@@ -127,6 +143,10 @@ def _settled_order(schema: str, product, phone: str) -> Victim:
         order = services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
                                          amount_minor=10_000 if schema == "ng" else 1_000)
         order = services.order_submit(order_id=order.pk)
+        deadline = time.monotonic() + 5
+        while order.status != "settled" and time.monotonic() < deadline:  # DT One completes asynchronously
+            time.sleep(0.05)
+            order = services.order_requery(order_id=order.pk)
         assert order.status == "settled", order.status
         attempt = OrderAttempt.objects.get(order=order)
     return Victim(schema, attempt.plugin_key, "order", attempt.request_id, order.recipient_phone)
@@ -351,9 +371,11 @@ def hostile(endpoint: str, victim: Victim, gateways) -> tuple[str, dict, bytes]:
             "content": {"transactions": {"status": "reversed", "transactionId": "17000000001",
                                          "unique_element": victim.phone}}}}).encode()
         return "POST", {}, body
-    if plugin == "mtn":
-        body = json.dumps({"tx_id": ref, "status": "FAILED", "recipient": victim.phone.lstrip("+")}).encode()
-        return "POST", {MTN_SIGNATURE: mtn_sign(MTN_CREDENTIALS["webhook_secret"], body)}, body
+    if plugin == "dtone":  # unsigned: DT One POSTs the transaction object; REVERSED is its most harmful status
+        body = json.dumps({"id": 4_100_000_001, "external_id": ref, "credit_party_identifier": {
+            "mobile_number": victim.phone}, "status": {"id": 80000, "message": "REVERSED", "class": {
+                "id": 8, "message": "REVERSED"}}}).encode()
+        return "POST", {}, body
     if plugin == "aggregator":
         stamp = str(int(time.time()))
         body = json.dumps({"id": f"evt_{uuid.uuid4().hex[:8]}", "type": "airtime_transaction.status", "data": {
@@ -415,7 +437,7 @@ def test_every_webhook_refuses_every_other_providers_objects_and_other_tenants(d
     _register_everything_everywhere(stack, gateways)
     victims = [
         _settled_order("ng", stack.products["vt_airtime"], stack.phone()),
-        _settled_order("ng", stack.products["mtn_data"], stack.phone()),
+        _settled_order("ng", stack.products["dt_data"], stack.phone()),
         _settled_order("gh", stack.products["gh_airtime"], "0241234567"),
         _pending_intent("ng", "paystack"), _pending_intent("ng", "flutterwave"),
         _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
@@ -467,19 +489,27 @@ def _webhook_routes():
 def test_a_callback_is_only_a_hint_the_providers_own_answer_decides(db, sims, settings):
     """The right provider and its own reference, but the provider does not confirm: nothing moves.
 
-    A signed MTN "FAILED" for an order MTN delivered is checked with MTN (delivered: no reversal), and an
+    A DT One "REVERSED" for an order DT One delivered is checked with DT One (delivered: no reversal), and an
     unsigned VTPass "reversed" for an attempt VTPass no longer knows (past the unknown-request grace) is not
     taken for a failure either: only the requery task decides "never received", and only for open orders.
     """
     stack, gateways = sims
     settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
-    mtn_order = _settled_order("ng", stack.products["mtn_data"], stack.phone())
+    dt_order = _settled_order("ng", stack.products["dt_data"], stack.phone())
     vt_order = _settled_order("ng", stack.products["vt_airtime"], stack.phone())
     stack.vtpass.transactions.pop(vt_order.reference)  # VTPass forgot it (e.g. a restarted sandbox)
     before = _fingerprints()
-    for endpoint, victim in (("/webhook/mtn", mtn_order), ("/webhook/vtpass", vt_order)):
-        method, headers, body = hostile(endpoint, victim, gateways)
-        assert _send("ng.localhost", endpoint, method, headers, body).status_code == 200
+    # DT One's own transaction object (its id, our external id), turned into a reversal it never made.
+    reversal = json.loads(stack.dtone.build_callback(dt_order.reference)[0])
+    reversal["status"] = {"id": 80000, "message": "REVERSED", "class": {"id": 8, "message": "REVERSED"}}
+    assert _send("ng.localhost", "/webhook/dtone", "POST", {}, json.dumps(reversal).encode()).status_code == 200
+    from tenant_apps.orders.models import OrderAttempt
+
+    with schema_context("ng"):  # VTPass's own transaction id for it (a mismatching one is refused outright)
+        vt_reference = OrderAttempt.objects.get(request_id=vt_order.reference).provider_reference
+    method, headers, body = hostile("/webhook/vtpass", vt_order, gateways)
+    body = body.replace(b'"17000000001"', json.dumps(vt_reference).encode())
+    assert _send("ng.localhost", "/webhook/vtpass", method, headers, body).status_code == 200
     after = _fingerprints()
     # Nothing moved (an attempt row notes when its provider last answered: not money).
     assert set(fingerprint_diff(before["ng"], after["ng"])) <= {"orders_orderattempt"}

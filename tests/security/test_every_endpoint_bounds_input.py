@@ -200,6 +200,10 @@ AMOUNT_ENDPOINTS = [
     AmountEndpoint("aggregator_webhook", "POST", "gh", "/webhook/aggregator", "", {"data": {
         "customIdentifier": "nt-attack", "status": "SUCCESSFUL", "deliveredAmount": "@AMOUNT@",
         "deliveredAmountCurrencyCode": "GHS"}}, sign="aggregator"),
+    AmountEndpoint("dtone_webhook", "POST", "ng", "/webhook/dtone", "", {
+        "id": 8100000001, "external_id": "nt-attack", "status": {"id": 70000, "message": "COMPLETED",
+                                                                "class": {"id": 7, "message": "COMPLETED"}},
+        "adjusted_values": {"destination": {"unit_type": "CURRENCY", "unit": "NGN", "amount": "@AMOUNT@"}}}),
     AmountEndpoint("orange_webhook_view", "POST", "sn", "/webhook/orange", "",
                    {"transaction_ref": "nt-attack", "amount": "@AMOUNT@", "status": "SUCCESS"}),
     AmountEndpoint("mtn_momo_webhook_view", "PUT", "gh", "/webhook/mtn_momo", "",
@@ -243,8 +247,8 @@ AMOUNT_ENDPOINTS = [
     AmountEndpoint("mtn_momo_disbursement_webhook_view", "PUT", "gh", "/webhook/mtn_momo/disbursement", "",
                    {"externalId": "nt-attack", "amount": "@AMOUNT@", "currency": "GHS", "status": "SUCCESSFUL"}),
 ]
-# Webhooks whose body carries no amount (MTN: {tx_id, status, recipient}).
-WEBHOOKS_WITHOUT_AMOUNTS = {"mtn_webhook"}
+# Webhooks whose body carries no amount (none today: the MTN-direct {tx_id, status, recipient} is gone).
+WEBHOOKS_WITHOUT_AMOUNTS: set[str] = set()
 AMOUNT_USE = re.compile(r"\b(parse_amount|_amount|amount_to_minor|AmountField)\(|\b(\w+Serializer)\b")
 
 

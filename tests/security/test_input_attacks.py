@@ -87,7 +87,7 @@ def test_each_reported_500_is_now_a_4xx_in_the_error_shape(world, name):
 
 NESTED_PATHS = ["/api/auth/login", "/api/auth/register", "/api/transfers", "/api/purchase", "/webhook/paystack",
                 "/webhook/flutterwave", "/webhook/orange", "/webhook/mtn_momo", "/webhook/vtpass", "/webhook/mtn",
-                "/webhook/aggregator"]
+                "/webhook/aggregator", "/webhook/dtone"]
 
 
 def test_nested_brackets_never_reach_a_json_parser(world):

@@ -49,9 +49,9 @@ from django_tenants.utils import schema_context
 
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
 from provider_plugins.aggregator.simulator import AggregatorSimulator
+from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
+from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.interfaces.simulator import FaultMode
-from provider_plugins.mtn.simulator import DEFAULT_CREDENTIALS as MTN_CREDENTIALS
-from provider_plugins.mtn.simulator import MTNSimulator
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from provider_plugins.vtpass.simulator import VTPassSimulator
 
@@ -59,7 +59,7 @@ SCENARIOS = ("provider_faults", "webhooks", "worker_kill", "redis_restart", "db_
 FINAL = frozenset({"settled", "released", "reversed"})
 QUEUED = "manual_review"
 FUNDS = {"NGN": 5_000_000, "GHS": 500_000}
-WEBHOOK_PATHS = {"vtpass": "/webhook/vtpass", "mtn": "/webhook/mtn", "aggregator": "/webhook/aggregator"}
+WEBHOOK_PATHS = {"vtpass": "/webhook/vtpass", "dtone": "/webhook/dtone", "aggregator": "/webhook/aggregator"}
 
 
 def free_port() -> int:
@@ -241,15 +241,16 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
     tag = uuid.uuid4().hex[:6]
     hang = timeout_seconds + 0.6
     sims = {"vtpass": VTPassSimulator(duplicate_window_seconds=0, hang_seconds=hang, pending_requeries=1).start(),
-            "mtn": MTNSimulator(hang_seconds=hang, pending_requeries=1).start(),
+            "dtone": DTOneSimulator(hang_seconds=hang, pending_requeries=1).start(),
             "aggregator": AggregatorSimulator(hang_seconds=hang, pending_requeries=1).start()}
     connection.set_schema_to_public()
     vt = provider_register(name=f"VTPass faults {tag}", country="NG", plugin_key="vtpass", base_url=sims["vtpass"].url,
                            capabilities=["airtime", "data"],
                            credentials={k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")},
                            options={"commission_bp": {"*": 300}}, routing_priority=0, timeout_seconds=timeout_seconds)
-    mt = provider_register(name=f"MTN faults {tag}", country="NG", plugin_key="mtn", base_url=sims["mtn"].url,
-                           capabilities=["airtime", "data"], credentials=dict(MTN_CREDENTIALS), routing_priority=1,
+    mt = provider_register(name=f"DT One faults {tag}", country="NG", plugin_key="dtone",
+                           base_url=sims["dtone"].url + "/v1", capabilities=["airtime", "data"],
+                           credentials=dict(DTONE_CREDENTIALS), options={"countries": ["NG"]}, routing_priority=1,
                            timeout_seconds=timeout_seconds)
     ag = provider_register(name=f"Aggregator faults {tag}", country="GH", plugin_key="aggregator",
                            base_url=sims["aggregator"].url, capabilities=["airtime", "data"],
@@ -263,9 +264,10 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
 
     sides = [
         TenantSide(ng[0], ng[1], "NGN", [
-            (Product.objects.get(provider=vt, provider_product_code="mtn"), naira(100, 600)),  # fails over to MTN
+            (Product.objects.get(provider=vt, provider_product_code="mtn"), naira(100, 600)),  # fails over to DT One
             (Product.objects.get(provider=vt, provider_product_code="mtn-10mb-100"), lambda rng: None),
-            (Product.objects.get(provider=mt, provider_product_code="MTN-DATA-1GB-1D"), lambda rng: None),
+            (Product.objects.get(provider=mt, product_type="data", operator="mtn", face_value_minor=50_000),
+             lambda rng: None),
         ], _ng_phone),
         TenantSide(gh[0], gh[1], "GHS", [
             (Product.objects.get(provider=ag, provider_product_code="150"), lambda rng: f"{rng.randrange(2, 30)}.00"),
@@ -571,9 +573,9 @@ def _webhook_storm(world: World, rng: random.Random, rate: float, result: Result
             if plugin == "vtpass":
                 body, headers = sim.build_callback(request_id)
                 status = sim.transactions[request_id].status
-            elif plugin == "mtn":
+            elif plugin == "dtone":
                 body, headers = sim.build_callback(request_id)
-                status = sim.transactions[request_id].status
+                status = sim.by_external_id[request_id].status
             else:
                 body, headers = sim.build_callback(request_id)
                 status = sim.by_identifier[request_id].status
@@ -609,7 +611,8 @@ def _webhook_storm(world: World, rng: random.Random, rate: float, result: Result
                     if shot is None:
                         continue
                     body, headers, status = shot
-                    final = status not in ("PENDING", "pending", "initiated", "PROCESSING")
+                    final = status not in ("PENDING", "pending", "initiated", "PROCESSING", "CREATED", "CONFIRMED",
+                                           "SUBMITTED")
                     if final:
                         final_taken.add(request_id)
                     copies = rng.choice((1, 2, 3)) if final else 1

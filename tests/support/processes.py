@@ -21,6 +21,9 @@ def child_env(**extra: str) -> dict[str, str]:
     """Environment that points a child process at *this* test database and queue."""
     url = database_url(settings.DATABASES["default"])
     env = dict(os.environ)
+    # Lifted in this process only, for Playwright's event loop (tests/portal/conftest.py): a child process (a worker,
+    # ``manage.py check --deploy`` under production settings) keeps Django's async guard.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update({
         "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",
         "DATABASE_URL": url,

@@ -31,6 +31,27 @@ def register_gateway(*, country: str, key: str, url: str, options: dict | None =
     return provider_register(**gateway_provider_spec(country=country, key=key, base_url=url, options=options))
 
 
+@pytest.fixture
+def committed_gateway(live_db):
+    """``register_gateway`` for tests that commit (``live_db``): the rows are disabled afterwards. A committed row
+    left pointing at a stopped simulator answers later tests' (and, with --reuse-db, later sessions') calls with
+    502 (seen: POST /api/wallet/virtual-account in tests/isolation/test_endpoint_attacks.py)."""
+    from django.db import connection
+
+    from shared_apps.providers.models import Provider, ProviderStatus
+
+    rows: list[int] = []
+
+    def register(**kwargs):
+        row = register_gateway(**kwargs)
+        rows.append(row.pk)
+        return row
+
+    yield register
+    connection.set_schema_to_public()
+    Provider.objects.filter(pk__in=rows).update(status=ProviderStatus.DISABLED)
+
+
 def new_customer(schema: str = "ng", *, verified: bool = True, role: str = "customer"):
     from tenant_apps.accounts.models import User
 

@@ -18,7 +18,6 @@ from tests.wallet.conftest import (
     funding_entries,
     new_customer,
     post,
-    register_gateway,
 )
 
 
@@ -44,8 +43,8 @@ def race(callables) -> list[object]:
     return results
 
 
-def test_ten_webhooks_racing_verifications_credit_once(live_db, paystack):
-    register_gateway(country="NG", key="paystack", url=paystack.url)
+def test_ten_webhooks_racing_verifications_credit_once(committed_gateway, paystack):
+    committed_gateway(country="NG", key="paystack", url=paystack.url)
     user = new_customer()
     answer = post(client_for(user), "/api/wallet/fund", {"amount": "300.00", "gateway": "paystack"})
     assert answer.status_code == 201, answer.content

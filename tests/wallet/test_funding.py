@@ -275,6 +275,32 @@ def test_momo_callback_is_only_a_reason_to_poll(db, host_client):
     assert_books_balance("gh")
 
 
+def test_contract_path_webhook_mtn_takes_momo_callbacks(db, host_client):
+    """/webhook/mtn (the API contract's path) speaks MTN's one published callback protocol, MoMo's:
+    a callback there is only a reason to ask MoMo, and credits once whichever path it came by."""
+    from provider_plugins.mtn_momo import MtnMomoSimulator
+
+    with MtnMomoSimulator(auto_approve=False) as momo:
+        register_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
+        user = new_customer("gh")
+        body = start(user, "mtn_momo", amount="3.00", schema="gh")
+        client = host_client("gh.localhost")
+        forged = {"externalId": body["reference"], "amount": "3.00", "currency": "GHS", "status": "SUCCESSFUL",
+                  "financialTransactionId": "2"}
+        answer = client.post("/webhook/mtn", forged, content_type="application/json")
+        assert answer.status_code == 200 and answer.json()["status"] == "pending"
+        assert balance_of(user, "gh") == 0
+        momo.complete(intent_of(body, "gh").provider_reference)
+        [callback] = momo.deliveries
+        first = client.put("/webhook/mtn", callback["body"], content_type="application/json")
+        assert first.status_code == 200 and first.json()["status"] == "succeeded"
+        again = client.put("/webhook/mtn_momo", callback["body"], content_type="application/json")
+        assert again.status_code == 200 and again.json()["status"] in ("duplicate", "succeeded")
+        assert client.put("/webhook/mtn", b"{not json", content_type="application/json").status_code == 400
+    assert balance_of(user, "gh") == 300 and funding_entries(body["reference"], "gh") == 1
+    assert_books_balance("gh")
+
+
 def test_flutterwave_unreachable_during_verification_asks_for_redelivery(ng_gateways, host_client):
     flutterwave = ng_gateways["flutterwave"]
     user = new_customer()

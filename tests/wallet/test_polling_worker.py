@@ -18,7 +18,6 @@ from tests.wallet.conftest import (
     funding_entries,
     new_customer,
     post,
-    register_gateway,
     wait_for,
 )
 
@@ -38,8 +37,9 @@ def status_of(model, schema: str, public_id: str) -> str:
         return model.objects.get(public_id=public_id).status
 
 
-def test_momo_request_to_pay_then_polling_credits_once_and_a_rejection_credits_nothing(live_db, momo, fast_polls):
-    register_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
+def test_momo_request_to_pay_then_polling_credits_once_and_a_rejection_credits_nothing(committed_gateway, momo,
+                                                                                        fast_polls):
+    committed_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
     payer, rejecter = new_customer("gh"), new_customer("gh")
     with celery_worker(WALLET_POLL_DELAYS_SECONDS=FAST_POLLS, WALLET_SMS_NOTIFICATIONS="0"):
         accepted = post(client_for(payer, "gh"), "/api/wallet/fund", {"amount": "2.50", "gateway": "mtn_momo"})
@@ -58,8 +58,8 @@ def test_momo_request_to_pay_then_polling_credits_once_and_a_rejection_credits_n
     assert_books_balance("gh")
 
 
-def test_pending_payout_is_polled_until_final(live_db, paystack, fast_polls):
-    register_gateway(country="NG", key="paystack", url=paystack.url)
+def test_pending_payout_is_polled_until_final(committed_gateway, paystack, fast_polls):
+    committed_gateway(country="NG", key="paystack", url=paystack.url)
     paystack.set_fault("pending_then_success", polls=2)
     user = new_customer()
     with schema_context("ng"):

@@ -187,6 +187,8 @@ from .integrations.storage import *  # noqa: E402, F403
 # Extra processes (name, python args) and demo seeders (dotted callables run by
 # `seed_demo` after the demo tenants exist), composed here from each integration.
 DEVSTACK_PROCESSES = [SIMULATORS_DEVSTACK_PROCESS]  # noqa: F405
+# GET /api/countries/<code>: callables (country=, data=) -> data that refine the adapter's defaults.
+COUNTRY_DETAIL_EXTENDERS = ["shared_apps.providers.selectors.country_providers"]
 DEMO_SEEDERS = [
     "shared_apps.providers.demo.seed_demo_providers",
     "tenant_apps.notifications.demo.sms_outbox_lines",

@@ -8,7 +8,7 @@ from tenants.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenants (head office, NG, SN, GH, QuickVend) and demo data if missing."
+    help = "Create the demo tenants (head office, the 16 country operations, QuickVend) and demo data if missing."
 
     def handle(self, *args, **opts):
         for line in seed_demo(stdout=self.stdout):
