@@ -203,11 +203,10 @@ def _rail_simulators() -> dict:
 
 def _register_rails_in_sn(gateways) -> None:
     """SN gets every gateway too (its Wave and CinetPay victims meet every endpoint there)."""
-    from shared_apps.providers.services import provider_register
     from tenant_apps.wallet.demo import gateway_provider_spec
 
     for key, sim in gateways.items():
-        provider_register(**gateway_provider_spec(country="SN", key=key, base_url=sim.url))
+        _row_anywhere(gateway_provider_spec(country="SN", key=key, base_url=sim.url))
 
 
 def _wallet_payout(schema: str, plugin: str) -> Victim:
