@@ -49,6 +49,8 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST api/cash/out": Guard.IDEMPOTENCY_KEY,
     "POST api/cash/withdrawal-codes": Guard.IDEMPOTENCY_KEY,  # holds the amount and fee on the wallet
     "POST api/cash/withdrawal-codes/<uuid:public_id>/cancel": Guard.IDEMPOTENCY_KEY,  # releases that hold
+    # Bulk top-ups: the confirmation starts one order per row (each through purchase_create, once per row).
+    "POST api/bulk-topups/<uuid:public_id>/confirm": Guard.IDEMPOTENCY_KEY,
     # --- pages (tenant_apps.portal) ----------------------------------------------------------------
     "POST buy/<str:kind>": Guard.FORM_KEY,
     "POST pay/<str:kind>": Guard.FORM_KEY,
@@ -63,6 +65,7 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/withdraw": Guard.FORM_KEY,
     "POST wallet/cash-out": Guard.FORM_KEY,
     "POST wallet/bank-account": Guard.FORM_KEY,
+    "POST agent/bulk/<uuid:public_id>": Guard.FORM_KEY,  # confirms a bulk top-up (one order per row)
     # The gateway's return page verifies a pending funding and credits it once (the intent's state, under
     # its row lock, as the webhook does).
     "POST wallet/fund/return/": Guard.STATE_GUARDED,
@@ -112,6 +115,8 @@ NO_MONEY: dict[str, str] = {
     "POST api/agents/invitations": "an invitation",
     "POST api/agents/invitations/accept": "creates the agent's account",
     "PATCH api/agents/<uuid:agent_id>": "agent settings",
+    "POST api/bulk-topups": "a bulk top-up preview (idempotent per file: the same file again is the same batch)",
+    "POST api/receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link (once per receipt)",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -134,6 +139,8 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/pricing": "a price rule",
     "POST back-office/pricing/<int:rule_id>/delete": "a price rule",
     "POST back-office/applications/<uuid:public_id>/decide": "a reseller decision (state-guarded)",
+    "POST agent/bulk": "a bulk top-up preview (idempotent per file)",
+    "POST receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link, or turning it off",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

@@ -69,6 +69,8 @@ TENANT_APPS = [
     "tenant_apps.cash",  # agent cash-in / cash-out
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
+    "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
+    "tenant_apps.receipts",  # shareable receipt links and PDFs
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -172,6 +174,7 @@ from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
+from .integrations.storefront import *  # noqa: E402, F403
 
 # --- demo (`make run`) ---------------------------------------------------------
 # Extra processes (name, python args) and demo seeders (dotted callables run by
