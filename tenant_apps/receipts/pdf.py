@@ -9,6 +9,7 @@ the PDF can be checked (and read by screen readers) as text.
 from __future__ import annotations
 
 import io
+import logging
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from shared_apps.core.branding import Brand
 
 from .data import Receipt, format_money
 
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsets the embedded font on every PDF
 PAGE_WIDTH_MM = 105  # A6 width: a phone-sized page that prints on A4 too
 MARGIN = 9
 
