@@ -6,9 +6,9 @@
   again by the same user is the same batch (SHA-256 of the content, unique per user).
 * :func:`bulk_preview` re-prices the valid rows at today's prices (read-only) and checks the money for
   the whole batch: the buyer's wallet for the total price and, in a reseller brand, the reseller's float
-  at its operation for the total cost. ``price_version`` names that pricing.
+  at its operation for the total cost. ``pricing_version`` names that pricing.
 * :func:`bulk_confirm` (once: 409 afterwards) re-prices under the batch's row lock, refuses when the
-  pricing is not the one the person saw (``price_version``) or the money does not cover the whole batch
+  pricing is not the one the person saw (``pricing_version``) or the money does not cover the whole batch
   (422, nothing written), then marks the batch processing and enqueues :func:`bulk_process` on commit.
 * :func:`bulk_process` (the Celery task's body) takes the next waiting row under ``SKIP LOCKED`` and places
   its order through ``orders.services.purchase_create`` — the API's purchase service, with a dedupe key per
@@ -312,7 +312,7 @@ class Preview:
     batch: BulkBatch
     rows: list[BulkRow]
     funds: FundsCheck
-    price_version: str
+    pricing_version: str
     by_network: list[dict] = field(default_factory=list)
 
 
@@ -330,7 +330,7 @@ def funds_for(*, user, currency: str, price_minor: int, cost_minor: int) -> Fund
                       float_needed_minor=float_needed, float_minor=float_minor)
 
 
-def price_version(rows: list[BulkRow]) -> str:
+def pricing_version(rows: list[BulkRow]) -> str:
     """Names the pricing of the valid rows (line, product, amount, price): the confirmation must match it."""
     text = "|".join(f"{row.line}:{row.product_id}:{row.amount_minor}:{row.price_minor}"
                     for row in rows if row.status == RowStatus.READY)
@@ -364,7 +364,7 @@ def bulk_preview(*, batch: BulkBatch) -> Preview:
     adapter = get_adapter(current_tenant().country)
     funds = funds_for(user=batch.user, currency=batch.currency, price_minor=batch.total_price_minor,
                       cost_minor=batch.total_cost_minor)
-    return Preview(batch=batch, rows=rows, funds=funds, price_version=price_version(rows),
+    return Preview(batch=batch, rows=rows, funds=funds, pricing_version=pricing_version(rows),
                    by_network=_by_network(rows, adapter))
 
 
@@ -381,11 +381,11 @@ def _enqueue(batch_id: int) -> None:
     transaction.on_commit(send)
 
 
-def bulk_confirm(*, user, batch: BulkBatch, expected_price_version: str | None = None) -> BulkBatch:
+def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None = None) -> BulkBatch:
     """Confirm a previewed batch once: re-price, check the money for the whole batch, start the orders.
 
     409 ``batch_already_confirmed`` after the first confirmation, 409 ``prices_changed`` when
-    ``expected_price_version`` is not today's, 422 ``nothing_to_buy`` / ``insufficient_funds`` /
+    ``expected_pricing_version`` is not today's, 422 ``nothing_to_buy`` / ``insufficient_funds`` /
     ``insufficient_float``; nothing is written on a refusal. Call inside a transaction (the idempotency one).
     """
     with transaction.atomic():
@@ -394,9 +394,9 @@ def bulk_confirm(*, user, batch: BulkBatch, expected_price_version: str | None =
             raise BatchAlreadyConfirmed()
         rows = list(batch.rows.order_by("line"))
         _reprice(batch, rows, Pricer(user=user))
-        version = price_version(rows)
-        if expected_price_version and expected_price_version != version:
-            raise PricesChanged(fields={"price_version": [version]})
+        version = pricing_version(rows)
+        if expected_pricing_version and expected_pricing_version != version:
+            raise PricesChanged(fields={"pricing_version": [version]})
         _totals(batch, rows)
         if not batch.valid_count:
             raise NothingToBuy()

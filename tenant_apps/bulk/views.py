@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.core.parsers import StrictJSONParser
 from tenant_apps.accounts.permissions import IsOperatorAdmin, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import to_decimal_string
@@ -70,7 +71,7 @@ def batch_json(preview: services.Preview, *, request, rows: bool = True) -> dict
                    "ordered": counts.get("ordered", 0), "refused": counts.get("failed", 0)},
         "total_face_value": _money(batch.total_face_minor, currency),
         "total_price": _money(batch.total_price_minor, currency),
-        "price_version": preview.price_version,
+        "pricing_version": preview.pricing_version,
         "funds": {"wallet": {"needed": _money(funds.needed_minor, currency),
                              "available": _money(funds.wallet_minor, currency), "enough": funds.enough_wallet},
                   "float": float_check, "enough": funds.enough},
@@ -91,8 +92,8 @@ def batch_of(user, public_id) -> BulkBatch:
 
 
 class ConfirmSerializer(serializers.Serializer):
-    price_version = serializers.CharField(required=False, allow_blank=True, max_length=64,
-                                          help_text="The preview's price_version: refused (409 prices_changed) "
+    pricing_version = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                          help_text="The preview's pricing_version: refused (409 prices_changed) "
                                                     "when today's pricing differs.")
 
 
@@ -106,7 +107,9 @@ class BulkTopupsView(APIView):
     GET: the caller's batches, newest first."""
 
     permission_classes = PERMISSIONS
-    parser_classes = [MultiPartParser]
+    # The file comes multipart; JSON is taken too so a body without a file gets the usual 400 (and an API key
+    # without the scope its 403) rather than a 415 from the request guard.
+    parser_classes = [MultiPartParser, StrictJSONParser]
 
     def get(self, request):
         batches = BulkBatch.objects.filter(user=request.user)[:50]
@@ -151,7 +154,7 @@ class BulkTopupDetailView(APIView):
 @extend_schema(responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=PURCHASE)
 class BulkTopupConfirmView(APIView):
-    """POST /api/bulk-topups/<id>/confirm {price_version?}: once; the money is checked for the whole batch,
+    """POST /api/bulk-topups/<id>/confirm {pricing_version?}: once; the money is checked for the whole batch,
     then every valid row becomes an order (202; follow progress with GET)."""
 
     permission_classes = PERMISSIONS
@@ -162,7 +165,7 @@ class BulkTopupConfirmView(APIView):
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         batch = services.bulk_confirm(user=request.user, batch=batch_of(request.user, public_id),
-                                      expected_price_version=body.validated_data.get("price_version") or None)
+                                      expected_pricing_version=body.validated_data.get("pricing_version") or None)
         return Response(batch_json(services.bulk_preview(batch=batch), request=request, rows=False),
                         status=status.HTTP_202_ACCEPTED)
 

@@ -3,7 +3,7 @@ confirm once, follow the orders, download the results.
 
 Thin views over ``tenant_apps.bulk.services`` (the API's): the upload is the preview (the same file again
 opens the same batch); the confirmation runs through the form key (``once.run_once``: a double click
-confirms once) and carries the preview's ``price_version``, so it is refused if the prices changed in
+confirms once) and carries the preview's ``pricing_version``, so it is refused if the prices changed in
 between; progress is polled with htmx while orders are being placed or are still processing.
 """
 
@@ -43,7 +43,7 @@ class UploadForm(StyledForm):
 
 
 class ConfirmForm(OnceMixin, StyledForm):
-    price_version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    pricing_version = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 def _batch(request, public_id) -> BulkBatch:
@@ -107,7 +107,7 @@ def bulk_batch_page(request, public_id):
 
         def confirm() -> str:
             services.bulk_confirm(user=request.user, batch=batch,
-                                  expected_price_version=posted.cleaned_data["price_version"])
+                                  expected_pricing_version=posted.cleaned_data["pricing_version"])
             return reverse("portal:bulk-batch", args=[batch.public_id])
 
         try:
@@ -123,7 +123,7 @@ def bulk_batch_page(request, public_id):
         errors = [_("This form has expired. Open the page again.")]
     context = _progress_context(batch)
     # A fresh confirmation form with today's pricing; after a refusal it keeps its key (a retry still runs once).
-    form = ConfirmForm(initial={"price_version": context["preview"].price_version})
+    form = ConfirmForm(initial={"pricing_version": context["preview"].pricing_version})
     if key:
         form.fields["idempotency_key"].initial = key
     return page(request, "portal/bulk/batch.html", {**context, "form": form, "confirm_errors": errors},

@@ -13,7 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.core.api_scopes import READ, api_key_scopes
+from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.branding import brand_for
 from shared_apps.core.errors import NotFound
 
@@ -71,7 +71,7 @@ class ReceiptPdfView(APIView):
 
 
 @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
-@api_key_scopes(GET=READ, POST=READ, DELETE=READ)
+@api_key_scopes(GET=READ, POST=PURCHASE, DELETE=PURCHASE)
 class ReceiptShareView(APIView):
     """The receipt's link that opens without logging in (recipient number masked).
 

@@ -73,7 +73,7 @@ def test_a_file_of_50_rows_with_2_bad_rows(inproc_stack):
                                    "price": body["total_price"]}] or body["by_network"][0]["rows"] == 48
     # The money is checked for the whole batch first: short wallet -> refused, nothing written.
     assert body["funds"]["wallet"]["enough"] is False and body["funds"]["enough"] is False
-    refused = confirm(token, body["id"], price_version=body["price_version"])
+    refused = confirm(token, body["id"], pricing_version=body["pricing_version"])
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "insufficient_funds"
     with schema_context("ng"):
         batch = BulkBatch.objects.get(public_id=body["id"])
@@ -89,12 +89,12 @@ def test_a_file_of_50_rows_with_2_bad_rows(inproc_stack):
         fund_wallet(wallet=wallet_for(user=agent), amount=FUNDS, reference=f"bulk-topup-{uuid.uuid4().hex}")
 
     key = uuid.uuid4().hex
-    accepted = confirm(token, body["id"], key=key, price_version=body["price_version"])
+    accepted = confirm(token, body["id"], key=key, pricing_version=body["pricing_version"])
     assert accepted.status_code == 202, accepted.content
     assert accepted.json()["status"] == "processing"
-    replay = confirm(token, body["id"], key=key, price_version=body["price_version"])
+    replay = confirm(token, body["id"], key=key, pricing_version=body["pricing_version"])
     assert replay.status_code == 202 and replay["Idempotency-Replayed"] == "true"
-    second = confirm(token, body["id"], price_version=body["price_version"])  # another confirmation: refused
+    second = confirm(token, body["id"], pricing_version=body["pricing_version"])  # another confirmation: refused
     assert second.status_code == 409 and second.json()["error"]["code"] == "batch_already_confirmed"
 
     with schema_context("ng"):
@@ -228,13 +228,13 @@ def test_prices_changed_since_the_preview_refuse_the_confirmation(inproc_stack):
     with schema_context("ng"):
         price_rule_create(mode="percent", percent_bp=900, product_type="airtime", priority=50)
     now = get(token, f"/api/bulk-topups/{body['id']}").json()
-    assert _minor(now["total_price"]) > _minor(body["total_price"]) and now["price_version"] != body["price_version"]
-    refused = confirm(token, body["id"], price_version=body["price_version"])
+    assert _minor(now["total_price"]) > _minor(body["total_price"]) and now["pricing_version"] != body["pricing_version"]
+    refused = confirm(token, body["id"], pricing_version=body["pricing_version"])
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "prices_changed"
-    assert refused.json()["error"]["fields"]["price_version"] == [now["price_version"]]
+    assert refused.json()["error"]["fields"]["pricing_version"] == [now["pricing_version"]]
     with schema_context("ng"):
         assert BulkBatch.objects.get(public_id=body["id"]).status == "preview"
-    assert confirm(token, body["id"], price_version=now["price_version"]).status_code == 202
+    assert confirm(token, body["id"], pricing_version=now["pricing_version"]).status_code == 202
 
 
 def test_a_batch_whose_worker_died_is_picked_up_again_and_orders_each_row_once(inproc_stack):
