@@ -112,6 +112,10 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: v.ids["webhook_delivery"]),
     (re.compile(r"^/api/cash/(in|transactions)/"), "public_id", lambda v: v.ids["cash_transaction"]),
     (re.compile(r"^/api/cash/withdrawal-codes/"), "public_id", lambda v: v.ids["withdrawal_code"]),
+    (re.compile(r"^/api/bulk-topups/"), "public_id", lambda v: v.ids["bulk_batch"]),
+    # A receipt is one of A's objects named by kind and id: A's order.
+    (re.compile(r"^/api/receipts/"), "kind", lambda v: "order"),
+    (re.compile(r"^/api/receipts/"), "public_id", lambda v: v.ids["order"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).

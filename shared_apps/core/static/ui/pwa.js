@@ -4,7 +4,8 @@
    - [data-copy="#id"] buttons copy a field's text; [data-share-url] buttons open the phone's share sheet. */
 (function () {
   "use strict";
-  if ("serviceWorker" in navigator && document.documentElement.dataset.pwa === "on") {
+  // Tenant pages link their manifest (portal/base.html); the head office's console does not install.
+  if ("serviceWorker" in navigator && document.querySelector('link[rel="manifest"]')) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* no app, the site still works */ });
     });
