@@ -119,7 +119,11 @@ def order_receipt(order, *, language: str | None = None, masked: bool = True) ->
         details.append(Detail(_("Recipient"), mask_number(order.recipient_phone) if masked else order.recipient_phone,
                               "receipt-recipient"))
         if order.operator:
-            details.append(Detail(_("Network"), order.operator.upper()))
+            from tenant_apps.orders.routing import operator_network
+
+            adapter = get_adapter(country)
+            details.append(Detail(_("Network"), adapter.network_name(operator_network(order.operator))
+                                  or order.operator.upper()))
         details.append(Detail(_("Value"), _money(order.face_value_minor, order.currency, country, language),
                               "receipt-face-value"))
         if order.token:

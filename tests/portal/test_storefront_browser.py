@@ -106,6 +106,16 @@ def test_the_storefront_at_360_px_works_offline_and_buys_again_in_one_tap(live_d
     screenshot(shopper, "storefront-4-receipt-360")
     with schema_context("ng"):
         assert Order.objects.filter(user=user).count() == 2
+    # Share the receipt: anyone with the link sees it, without logging in, the number masked.
+    shopper.get_by_test_id("receipt-share").click()
+    link = shopper.get_by_test_id("share-url").input_value()
+    assert re.fullmatch(rf"{re.escape(base)}/r/[A-Za-z0-9_-]{{32}}", link), link
+    visitor = new_page(mobile=True)
+    visitor.goto(link)
+    visitor.get_by_test_id("shared-receipt").wait_for()
+    assert phone not in visitor.content() and visitor.get_by_test_id("shared-vat").is_visible()
+    _no_sideways_scroll(visitor)
+    screenshot(visitor, "storefront-5-shared-receipt-360")
 
 
 def test_an_agent_uploads_a_bulk_file_confirms_once_and_downloads_the_results(live_db, portal_url, new_page,
