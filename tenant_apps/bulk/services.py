@@ -337,10 +337,20 @@ def pricing_version(rows: list[BulkRow]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _reprice(batch: BulkBatch, rows: list[BulkRow], pricer: Pricer) -> None:
+PRICED_FIELDS = ("status", "error_code", "error_message", "product_id", "product_name", "amount_minor",
+                 "face_value_minor", "price_minor", "cost_minor")
+
+
+def _reprice(batch: BulkBatch, rows: list[BulkRow], pricer: Pricer) -> list[BulkRow]:
+    """Re-check the valid rows at today's catalogue and prices; returns the rows that changed."""
+    changed = []
     for row in rows:
         if row.status == RowStatus.READY:
+            before = tuple(getattr(row, name) for name in PRICED_FIELDS)
             _apply(row, pricer.recheck(row))
+            if tuple(getattr(row, name) for name in PRICED_FIELDS) != before:
+                changed.append(row)
+    return changed
 
 
 def _by_network(rows: list[BulkRow], adapter) -> list[dict]:
@@ -393,7 +403,7 @@ def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None
         if batch.status != BatchStatus.PREVIEW:
             raise BatchAlreadyConfirmed()
         rows = list(batch.rows.order_by("line"))
-        _reprice(batch, rows, Pricer(user=user))
+        changed = _reprice(batch, rows, Pricer(user=user))
         version = pricing_version(rows)
         if expected_pricing_version and expected_pricing_version != version:
             raise PricesChanged(fields={"pricing_version": [version]})
@@ -410,8 +420,8 @@ def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None
         if not funds.enough_float:
             raise BatchFloatShort(fields={"amount": [_("Insufficient float.")]})
         now = timezone.now()
-        BulkRow.objects.bulk_update(rows, ["status", "error_code", "error_message", "product_id", "product_name",
-                                           "amount_minor", "face_value_minor", "price_minor", "cost_minor"])
+        if changed:  # usually none: the prices the person confirmed are the ones stored at the upload
+            BulkRow.objects.bulk_update(changed, PRICED_FIELDS, batch_size=200)
         batch.status, batch.confirmed_at, batch.heartbeat_at = BatchStatus.PROCESSING, now, now
         batch.enqueue_count += 1
         batch.save()
