@@ -40,7 +40,7 @@ DAYS = 30
 DEMO_HOST = "127.0.0.1"
 CUSTOMERS = 8
 # Orders per day at the end of the month (they grow from ~55 % of it), per demo tenant.
-DAILY_ORDERS = {"ng": 6, "quickvend": 3, "gh": 2, "sn": 2}
+DAILY_ORDERS = {"ng": 6, "quickvend": 2, "gh": 2, "sn": 2}
 OUTAGE_DAYS_AGO = 6  # the day a provider failed a third of Nigeria's orders (refunded)
 AIRTIME = {"NGN": (100, 200, 200, 500, 500, 1000, 1500), "GHS": (2, 5, 5, 10, 20), "XOF": (500, 1000, 1000, 2000, 5000)}
 FUNDING = {"NGN": 5_000, "GHS": 200, "XOF": 25_000}  # major units (within the unverified tier's single limit)

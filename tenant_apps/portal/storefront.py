@@ -185,6 +185,12 @@ def quick_buys(user, *, limit: int | None = None) -> list[QuickBuy]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def home(request):
     """The storefront (anyone); agents and staff go to their own pages."""
+    from django.contrib.auth import logout
+
+    from .access import session_matches_schema
+
+    if request.user.is_authenticated and not session_matches_schema(request):
+        logout(request)  # a session made on another tenant is no session here (as every page)
     user = request.user
     if user.is_authenticated and (getattr(user, "role", "") == "agent" or getattr(user, "is_operator_staff", False)):
         return redirect(_landing_for(user))
