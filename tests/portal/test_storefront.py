@@ -150,7 +150,13 @@ def test_agents_and_staff_still_land_on_their_pages(catalog, host_client):
     from tests.accounts.helpers import make_user
 
     admin = make_user("ng", email=f"sf-admin-{uuid.uuid4().hex[:6]}@ng.test", role="operator_admin")
-    assert logged_in(host_client, admin).get("/")["Location"] == "/back-office/"
+    client = logged_in(host_client, admin)
+    assert client.get("/")["Location"] == "/back-office/"
+    # The dashboard's "Users by role": each role with its count beside it, one pill each (issue 21).
+    dashboard = client.get("/back-office/").content.decode()
+    pill = re.search(r'<li class="role-count" data-role="operator_admin"><span>Operator admin</span> '
+                     r'<strong class="text-ink">(\d+)</strong></li>', dashboard)
+    assert pill and int(pill.group(1)) >= 1
 
 
 def test_the_app_manifest_icons_worker_and_offline_page_are_the_tenants(catalog, host_client):
