@@ -17,6 +17,9 @@ service. The rules (docs/reliability.md, "Attacks refused (issue 14) — access"
   that changes between the check and the connection (rebinding) cannot steer it;
 * no redirect is followed (a 3xx is simply not a success) and the answer's body is never read: callers
   get the status code and a stable error code, nothing the other side wrote.
+
+:func:`fetch_public` is the one reader (a tenant's logo for its icons): the same checks and connection, then
+only a 200 of an accepted media type, at most ``max_bytes`` (a longer answer is refused, not truncated).
 """
 
 from __future__ import annotations
