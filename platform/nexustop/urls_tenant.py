@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("tenant_apps.ussd.urls")),  # /ussd/africastalking/<token>, /api/ussd/..., /back-office/ussd
     path("", include("tenant_apps.merchants.urls")),
     path("", include("tenant_apps.savings.urls")),
+    path("", include("tenant_apps.bulk.urls")),
+    path("", include("tenant_apps.receipts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
     # Pages last: /, /signup, /wallet, /back-office/... (never under /api/ or /webhook/).
     path("", include("tenant_apps.portal.urls")),

@@ -19,6 +19,7 @@ from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config, provider_plugin
 
 from .models import Product
+from .versions import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -127,5 +128,7 @@ def catalog_sync_provider(*, provider_id: int) -> SyncReport:
             report.withdrawn = Product.objects.filter(pk__in=[p.pk for p in gone]).update(
                 is_active=False, withdrawn_at=now, updated_at=now)
         Provider.objects.filter(pk=provider.pk).update(last_catalog_sync_at=now)
+        if report.withdrawn:
+            catalog_changed()  # update() sends no signal
     logger.info("catalog sync for provider %s: %s", provider.pk, report.as_dict())
     return report

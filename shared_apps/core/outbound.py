@@ -17,6 +17,9 @@ service. The rules (docs/reliability.md, "Attacks refused (issue 14) — access"
   that changes between the check and the connection (rebinding) cannot steer it;
 * no redirect is followed (a 3xx is simply not a success) and the answer's body is never read: callers
   get the status code and a stable error code, nothing the other side wrote.
+
+:func:`fetch_public` is the one reader (a tenant's logo for its icons): the same checks and connection, then
+only a 200 of an accepted media type, at most ``max_bytes`` (a longer answer is refused, not truncated).
 """
 
 from __future__ import annotations
@@ -220,5 +223,62 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
         return OutboundResult(None, "timeout")
     except (urllib3.exceptions.HTTPError, OSError):
         return OutboundResult(None, "connection_error")
+    finally:
+        pool.close()
+
+
+@dataclass(frozen=True)
+class FetchedResource:
+    status: int | None
+    content_type: str
+    body: bytes
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and not self.error
+
+
+def fetch_public(url: str, *, max_bytes: int, accept: tuple[str, ...], timeout: float | None = None) -> FetchedResource:
+    """GET a public resource a tenant names (its logo), under the same rules as :func:`post`: checked and
+    connected to the checked address, no redirect followed. Only a 200 whose ``Content-Type`` starts with one
+    of ``accept`` is read, and never more than ``max_bytes`` (a longer answer is refused, not truncated).
+    Never raises for the destination's behaviour."""
+    try:
+        checked = check_url(url)
+    except UrlNotAllowed:
+        return FetchedResource(None, "", b"", "destination_refused")
+    timeout = float(timeout if timeout is not None else _conf("TIMEOUT_SECONDS"))
+    address = checked.addresses[0]
+    pool_options = {"port": checked.port, "timeout": urllib3.Timeout(connect=timeout, read=timeout), "maxsize": 1,
+                    "retries": False}
+    if checked.scheme == "https":
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+            address, server_hostname=checked.host, assert_hostname=checked.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=_conf("CA_BUNDLE") or certifi.where(), **pool_options)
+    else:
+        pool = urllib3.HTTPConnectionPool(address, **pool_options)
+    try:
+        response = pool.urlopen("GET", checked.target, headers={"Host": checked.host_header,
+                                                                "Accept": ", ".join(accept)},
+                                redirect=False, preload_content=False, assert_same_host=False)
+        status = response.status
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if status != 200 or not content_type.startswith(accept):
+            response.close()
+            return FetchedResource(status, content_type, b"", "unexpected_answer")
+        body = response.read(max_bytes + 1, decode_content=True)
+        response.close()
+        if len(body) > max_bytes:
+            return FetchedResource(status, content_type, b"", "too_large")
+        return FetchedResource(status, content_type, body)
+    except urllib3.exceptions.SSLError:
+        return FetchedResource(None, "", b"", "tls_error")
+    except urllib3.exceptions.NewConnectionError:
+        return FetchedResource(None, "", b"", "connection_error")
+    except urllib3.exceptions.TimeoutError:
+        return FetchedResource(None, "", b"", "timeout")
+    except (urllib3.exceptions.HTTPError, OSError):
+        return FetchedResource(None, "", b"", "connection_error")
     finally:
         pool.close()

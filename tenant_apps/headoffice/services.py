@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from shared_apps.catalog.versions import catalog_changed
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_set_credentials
 from tenant_apps.audit.services import audit_record
@@ -121,6 +122,7 @@ def console_provider_update(*, actor: Any, provider: Provider, status: str, rout
     with transaction.atomic():
         Provider.objects.filter(pk=provider.pk).update(status=status, routing_priority=routing_priority,
                                                        base_url=base_url, timeout_seconds=timeout_seconds)
+        catalog_changed()  # update() sends no signal: cached storefronts follow the provider's status
         provider.refresh_from_db()
         audit_record(action=ConsoleAction.PROVIDER_UPDATED, request=request, actor=actor, subject_type="provider",
                      subject_id=str(provider.pk),
@@ -141,6 +143,7 @@ def console_product_update(*, actor: Any, product: Any, name_fr: str, name_pt: s
         changes = {"name_fr": name_fr.strip()[:200], "name_pt": name_pt.strip()[:200], "is_active": is_active,
                    "translations_locked": True}
         type(product).objects.filter(pk=product.pk).update(**changes)
+        catalog_changed()  # update() sends no signal: cached storefronts follow names and availability
         product.refresh_from_db()
         audit_record(action="product_updated", request=request, actor=actor, subject_type="product",
                      subject_id=str(product.pk), details=changes)

@@ -63,6 +63,8 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST api/savings/goals/<uuid:public_id>/deposits": Guard.IDEMPOTENCY_KEY,
     "POST api/savings/goals/<uuid:public_id>/withdrawals": Guard.IDEMPOTENCY_KEY,
     "POST api/staff/savings/circles/<uuid:public_id>/dissolve": Guard.IDEMPOTENCY_KEY,
+    # Bulk top-ups: the confirmation starts one order per row (each through purchase_create, once per row).
+    "POST api/bulk-topups/<uuid:public_id>/confirm": Guard.IDEMPOTENCY_KEY,
     # --- pages (tenant_apps.portal) ----------------------------------------------------------------
     "POST buy/<str:kind>": Guard.FORM_KEY,
     "POST pay/<str:kind>": Guard.FORM_KEY,
@@ -82,6 +84,7 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST savings": Guard.FORM_KEY,  # a goal (automatic saving spends on a schedule); a circle moves no money
     "POST savings/goals/<uuid:public_id>": Guard.FORM_KEY,  # deposit, withdrawal
     "POST savings/circles/<uuid:public_id>": Guard.FORM_KEY,  # paying arrears; the other actions move no money
+    "POST agent/bulk/<uuid:public_id>": Guard.FORM_KEY,  # confirms a bulk top-up (one order per row)
     # The gateway's return page verifies a pending funding and credits it once (the intent's state, under
     # its row lock, as the webhook does).
     "POST wallet/fund/return/": Guard.STATE_GUARDED,
@@ -166,6 +169,8 @@ NO_MONEY: dict[str, str] = {
     "PUT api/savings/goals/<uuid:public_id>/autosave": "the top-up schedule (the same settings twice keep "
                                                       "the schedule; each top-up posts once per due time)",
     "PUT api/staff/savings/rules": "the early-withdrawal rule (audited)",
+    "POST api/bulk-topups": "a bulk top-up preview (idempotent per file: the same file again is the same batch)",
+    "POST api/receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link (once per receipt)",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -191,6 +196,8 @@ NO_MONEY: dict[str, str] = {
     "POST security/pin": "sets or changes the transaction PIN",
     "POST security/pin/reset": "sends a code or resets the transaction PIN",
     "POST back-office/ussd": "USSD channel settings and the PIN threshold",
+    "POST agent/bulk": "a bulk top-up preview (idempotent per file)",
+    "POST receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link, or turning it off",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

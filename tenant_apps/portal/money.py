@@ -83,6 +83,10 @@ def funding(request, public_id):
     context = {"intent": intent, "final": intent.status in FUNDING_FINAL}
     if request.htmx:
         return render(request, "portal/money/_funding_status.html", context)
+    from .receipts import share_context
+
+    if intent.purpose == "wallet":
+        context.update(share_context(request, "funding", intent.public_id), can_share=True)
     return page(request, "portal/money/funding.html", context)
 
 
@@ -109,6 +113,10 @@ def funding_return(request, public_id):
     context = {"intent": intent, "final": intent.status in FUNDING_FINAL, "public": True}
     if request.htmx:
         return render(request, "portal/money/_funding_status.html", context)
+    from .receipts import share_context
+
+    if intent.purpose == "wallet":
+        context.update(share_context(request, "funding", intent.public_id), can_share=True)
     return page(request, "portal/money/funding.html", context)
 
 

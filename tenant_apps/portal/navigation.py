@@ -102,3 +102,11 @@ def nav_for(request) -> list[dict]:
             url = reverse(item.url_name)
             entries.append({"url": url, "label": item.label, "current": current == url})
     return entries
+
+# --- bulk top-ups (tenant_apps/portal/bulk.py): agents, and a reseller's admins in their back office ---
+from tenant_apps.bulk.permissions import CanBulkTopUp, IsResellerAdmin  # noqa: E402
+
+NAV_ITEMS[-1:-1] = [
+    NavItem("portal:bulk", _("Bulk top-up"), (CanBulkTopUp,), "agent"),
+    NavItem("portal:bulk", _("Bulk top-up"), (IsResellerAdmin,), "back_office"),
+]

@@ -252,7 +252,14 @@ def _order_or_404(request, public_id) -> Order:
 @page_requires(IsTenantUser)
 @require_GET
 def receipt(request, public_id):
-    return page(request, "portal/history/receipt.html", receipt_context(_order_or_404(request, public_id)))
+    from tenant_apps.receipts.data import order_receipt
+
+    from .receipts import share_context
+
+    order = _order_or_404(request, public_id)
+    taxes = order_receipt(order).taxes
+    return page(request, "portal/history/receipt.html", {**receipt_context(order), "taxes": taxes,
+                                                         **share_context(request, "order", order.public_id)})
 
 
 @page_requires(IsTenantUser)

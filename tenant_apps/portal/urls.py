@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from . import backoffice, money, shop, views
+from . import backoffice, money, shop, storefront, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", storefront.home, name="home"),
     path("signup", views.signup, name="signup"),
     path("verify", views.verify, name="verify"),
     path("verify/resend", views.resend_code, name="verify-resend"),
@@ -49,3 +49,7 @@ from tenant_apps.merchants.urls_pages import urlpatterns as merchant_pages  # no
 from tenant_apps.savings.urls_pages import urlpatterns as savings_pages  # noqa: E402
 
 urlpatterns += merchant_pages + savings_pages
+# Storefront (the home page above), the installable app, bulk top-ups, receipts (same namespace).
+from .urls_storefront import urlpatterns as storefront_urlpatterns  # noqa: E402
+
+urlpatterns += storefront_urlpatterns

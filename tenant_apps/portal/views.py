@@ -56,12 +56,6 @@ def _landing_for(user) -> str:
     return "/back-office/" if getattr(user, "is_operator_staff", False) else "/wallet"
 
 
-def home(request):
-    if request.user.is_authenticated:
-        return redirect(_landing_for(request.user))
-    return page(request, "portal/home.html")
-
-
 @require_http_methods(["GET", "POST"])
 def signup(request):
     form = SignupForm(request.POST or None)

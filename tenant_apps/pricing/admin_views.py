@@ -19,6 +19,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
 from .services import price_rule_create, price_rule_deactivate
+from .versions import pricing_changed
 
 BIGINT_MAX = 2**63 - 1  # the ids are bigint columns: a larger number is a 400, never a database error
 
@@ -103,6 +104,7 @@ class CommissionTiersView(APIView):
             raise ApiError("One rate per level.", code="validation_error", fields={"level": ["Duplicate level."]})
         CommissionTier.objects.all().delete()
         CommissionTier.objects.bulk_create([CommissionTier(**row) for row in body.validated_data])
+        pricing_changed()  # bulk_create() sends no signal
         return self.get(request)
 
 

@@ -7,6 +7,7 @@ from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.ledger.currency import tenant_currency
 
 from .models import PriceRule, RuleMode
+from .versions import pricing_changed
 
 
 def price_rule_create(*, mode: str, percent_bp: int | None = None, amount: str | None = None,
@@ -35,3 +36,4 @@ def price_rule_create(*, mode: str, percent_bp: int | None = None, amount: str |
 def price_rule_deactivate(*, rule_id: int) -> None:
     if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
         raise NotFound("No such rule.")
+    pricing_changed()  # update() sends no signal

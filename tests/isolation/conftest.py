@@ -126,7 +126,14 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
     code.hold = place_hold(wallet=wallet_for(user=customer), amount=3_030, reference=f"cashout:{code.public_id}")
     code.save()
     merchant, payment, circle, member, contribution, goal = _seed_merchant_and_savings(customer=customer, admin=admin)
+    from tenant_apps.bulk.models import BulkBatch, BulkRow
+
+    batch = BulkBatch.objects.create(user=agent_user, file_sha256="f" * 64, file_name="victim-bulk.csv",
+                                     currency="NGN", row_count=1, valid_count=1, created_at=now)
+    BulkRow.objects.create(batch=batch, line=2, raw_number="08031110010", recipient_phone="+2348031110010",
+                           network="mtn", status="ready")
     return {
+        "bulk_batch": (str(batch.public_id), {str(batch.public_id), "victim-bulk.csv", "+2348031110010"}),
         "cash_transaction": (str(cash.public_id), {str(cash.public_id), "ci_victimcashref"}),
         "withdrawal_code": (str(code.public_id), {str(code.public_id)}),
         "merchant": (str(merchant.public_id), {str(merchant.public_id), "Victim Bakery", merchant.code}),

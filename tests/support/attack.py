@@ -125,6 +125,10 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/staff/savings/circles/"), "public_id", lambda v: v.ids["circle"]),
     (re.compile(r"^/api/savings/contributions/"), "public_id", lambda v: v.ids["contribution"]),
     (re.compile(r"^/api/savings/goals/"), "public_id", lambda v: v.ids["goal"]),
+    (re.compile(r"^/api/bulk-topups/"), "public_id", lambda v: v.ids["bulk_batch"]),
+    # A receipt is one of A's objects named by kind and id: A's order.
+    (re.compile(r"^/api/receipts/"), "kind", lambda v: "order"),
+    (re.compile(r"^/api/receipts/"), "public_id", lambda v: v.ids["order"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).

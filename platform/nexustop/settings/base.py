@@ -73,6 +73,8 @@ TENANT_APPS = [
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
     "tenant_apps.merchants",  # merchant payments: code / EMVCo QR, refunds, fees, daily settlement
     "tenant_apps.savings",  # savings circles (ajo / esusu / tontine) and target savings
+    "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
+    "tenant_apps.receipts",  # shareable receipt links and PDFs
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -182,6 +184,7 @@ from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.savings import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
+from .integrations.storefront import *  # noqa: E402, F403
 
 # --- demo (`make run`) ---------------------------------------------------------
 # Extra processes (name, python args) and demo seeders (dotted callables run by
@@ -195,6 +198,7 @@ DEMO_SEEDERS = [
     "tenant_apps.wallet.demo.seed_demo_gateways",
     "tenant_apps.agents.demo.seed_demo_resellers",
     "tenant_apps.cash.demo.seed_demo_cash",
+    "tenant_apps.orders.demo.seed_demo_history",  # 30 days of orders, fundings, transfers (after agents/floats)
     "tenant_apps.portal.demo.portal_demo_lines",
     "tenant_apps.ussd.demo.seed_demo_ussd",
 ]

@@ -71,3 +71,17 @@ def swatch(colour: str) -> str:
         colour = "#94a3b8"
     return format_html('<svg class="swatch" viewBox="0 0 12 12" aria-hidden="true" focusable="false">'
                        '<circle cx="6" cy="6" r="6" fill="{}"/></svg>', colour)
+
+
+@register.filter
+def percent_bps(rate_bps) -> str:
+    """Basis points as a percentage in the page's language: ``750`` -> ``7.5 %`` (``7,5 %`` in French)."""
+    try:
+        rate = int(rate_bps)
+    except (TypeError, ValueError):
+        return ""
+    whole, rest = divmod(rate, 100)
+    text = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
+    if (translation.get_language() or "en")[:2] in ("fr", "pt"):
+        text = text.replace(".", ",")
+    return text + "\u00a0%"
