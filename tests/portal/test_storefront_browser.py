@@ -41,7 +41,7 @@ def shop_stack(django_db_setup, django_db_blocker):
     finally:
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator):
+        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
             sim.stop()
 
 
