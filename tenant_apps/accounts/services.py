@@ -91,23 +91,59 @@ def _code_matches(otp: PhoneOtp, code: str) -> bool:
     return hmac.compare_digest(otp.code_hash, _hash_code(salt=salt, phone=otp.phone, code=code))
 
 
-def otp_send(*, user: User, request: Any = None) -> bool:
-    """Create a fresh code (older ones stop working) and text it. False when the SMS was not accepted."""
+def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE, template: str = "otp",
+             context: dict | None = None) -> bool:
+    """Create a fresh code (older ones of the same purpose stop working) and text it. False when the SMS was not
+    accepted. ``purpose`` keeps codes apart: a step-up code never logs in, a login code never confirms a payment."""
+    return otp_issue(user=user, request=request, purpose=purpose, template=template, context=context)[1]
+
+
+def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE, template: str = "otp",
+              context: dict | None = None) -> tuple[PhoneOtp, bool]:
+    """:func:`otp_send`, also giving back the code's row (a step-up challenge points at it)."""
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
     with transaction.atomic():
-        PhoneOtp.objects.filter(user=user, consumed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        PhoneOtp.objects.filter(user=user, purpose=purpose, consumed_at__isnull=True,
+                                expires_at__gt=now).update(expires_at=now)
         otp = PhoneOtp.objects.create(
-            user=user, phone=user.phone, purpose=OtpPurpose.VERIFY_PHONE,
+            user=user, phone=user.phone, purpose=purpose,
             code_hash=_hash_code(salt=secrets.token_hex(8), phone=user.phone, code=code),
             created_at=now, expires_at=now + timedelta(seconds=conf["TTL_SECONDS"]))
         audit_record(action=AuditAction.OTP_SENT, request=request, actor=user, subject_type="otp",
-                     subject_id=str(otp.pk))
+                     subject_id=str(otp.pk), details={"purpose": purpose} if purpose != OtpPurpose.VERIFY_PHONE
+                     else None)
     minutes = conf["TTL_SECONDS"] // 60
-    message = notify_sms(to=user.phone, template="otp", purpose="otp", user=user, secrets=[code],
-                         context={"code": code, "minutes": minutes})
-    return message.status in ("sent", "pending")
+    message = notify_sms(to=user.phone, template=template, purpose=template, user=user, secrets=[code],
+                         context={**(context or {}), "code": code, "minutes": minutes})
+    return otp, message.status in ("sent", "pending")
+
+
+def otp_check(*, otp_id: int, code: str, request: Any = None) -> str:
+    """Check ``code`` against one code row, counting the attempt (commits on its own: call it outside a money
+    transaction). Returns ``ok`` (the code is consumed), ``invalid``, ``expired`` or ``exhausted``."""
+    conf = _otp_conf()
+    code = (code or "").strip()
+    now = timezone.now()
+    with transaction.atomic():
+        otp = PhoneOtp.objects.select_for_update().select_related("user").filter(pk=otp_id).first()
+        if otp is None or otp.consumed_at is not None:
+            return "expired"
+        if otp.attempts >= conf["MAX_ATTEMPTS"]:
+            return "exhausted"
+        if otp.expires_at <= now:
+            return "expired"
+        if not (code.isdigit() and len(code) == conf["DIGITS"]) or not _code_matches(otp, code):
+            PhoneOtp.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+            audit_record(action=AuditAction.OTP_FAILED, request=request, actor=otp.user, subject_type="otp",
+                         subject_id=str(otp.pk), details={"purpose": otp.purpose})
+            return "exhausted" if otp.attempts + 1 >= conf["MAX_ATTEMPTS"] else "invalid"
+        otp.consumed_at = now
+        otp.save(update_fields=["consumed_at"])
+        audit_record(action=AuditAction.OTP_VERIFIED, request=request, actor=otp.user, subject_type="otp",
+                     subject_id=str(otp.pk), details={"purpose": otp.purpose})
+        return "ok"
 
 
 def otp_request(*, phone: str, request: Any = None) -> None:
@@ -117,7 +153,8 @@ def otp_request(*, phone: str, request: Any = None) -> None:
     if user is None:
         return
     cooldown = timedelta(seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"])
-    if PhoneOtp.objects.filter(user=user, created_at__gt=timezone.now() - cooldown).exists():
+    if PhoneOtp.objects.filter(user=user, purpose=OtpPurpose.VERIFY_PHONE,
+                               created_at__gt=timezone.now() - cooldown).exists():
         return  # one code per cooldown: stops SMS bombing
     otp_send(user=user, request=request)
 
@@ -133,7 +170,7 @@ def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
     outcome = "invalid"
     with transaction.atomic():
         otp = (PhoneOtp.objects.select_for_update().select_related("user")
-               .filter(phone=phone, consumed_at__isnull=True, user__is_active=True)
+               .filter(phone=phone, purpose=OtpPurpose.VERIFY_PHONE, consumed_at__isnull=True, user__is_active=True)
                .order_by("-created_at").first())
         if otp is not None:
             if otp.attempts >= conf["MAX_ATTEMPTS"]:

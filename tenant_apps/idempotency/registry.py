@@ -69,6 +69,11 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
+    # Risk review (tenant_apps.risk.review): release sends a held movement on, reject gives its hold back.
+    "POST api/risk/decisions/<uuid:public_id>/release": Guard.IDEMPOTENCY_KEY,
+    "POST api/risk/decisions/<uuid:public_id>/reject": Guard.IDEMPOTENCY_KEY,
+    # The decision row's review state, under its row lock (the API twin is @idempotent).
+    "POST back-office/risk/decisions/<uuid:public_id>/<str:verdict>": Guard.STATE_GUARDED,
 }
 
 # Provider callbacks move money only through the callback binding (signature, event-id dedupe,
@@ -112,6 +117,12 @@ NO_MONEY: dict[str, str] = {
     "POST api/agents/invitations": "an invitation",
     "POST api/agents/invitations/accept": "creates the agent's account",
     "PATCH api/agents/<uuid:agent_id>": "agent settings",
+    "POST api/risk/rules": "a risk rule",
+    "PATCH api/risk/rules/<uuid:public_id>": "a risk rule",
+    "POST api/risk/step-up/<uuid:public_id>/verify": "checks a step-up code (attempts counted); the payment is "
+                                                       "repeated separately",
+    "POST api/risk/step-up/<uuid:public_id>/resend": "sends a step-up code",
+    "POST api/auth/devices/<uuid:public_id>/sign-out": "revokes a device's tokens and sessions",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -134,6 +145,11 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/pricing": "a price rule",
     "POST back-office/pricing/<int:rule_id>/delete": "a price rule",
     "POST back-office/applications/<uuid:public_id>/decide": "a reseller decision (state-guarded)",
+    "POST back-office/risk/rules": "a risk rule",
+    "POST back-office/risk/rules/<uuid:public_id>": "a risk rule (edit or delete)",
+    "POST back-office/risk/decisions": "read-only page",
+    "POST back-office/risk/reviews": "read-only page",
+    "POST profile/devices/<uuid:public_id>/sign-out": "signs a device out",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

@@ -46,9 +46,11 @@ from shared_apps.core.errors import ApiError, NotFound
 from shared_apps.providers.callbacks import CallbackSource, bound
 from tenant_apps.accounts.country import current_country
 from tenant_apps.kyc.selectors import kyc_current_tier
-from tenant_apps.kyc.services import KycLimitExceeded, kyc_reserve
+from tenant_apps.kyc.services import KycLimitExceeded
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.services import wallet_for
+from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.models import Flow
 
 from .funding import GatewayError, funding_apply_verification
 from .gateways import Gateway, GatewayUnavailable, gateway_by_provider_id, gateway_for
@@ -319,8 +321,10 @@ def _kyc_review_reason(intent: FundingIntent) -> str:
     """Why this credit must wait for a person (the tier's single/daily limit, or its maximum balance), or ""."""
     user = intent.user
     try:
-        kyc_reserve(user=user, amount_minor=intent.amount_minor, currency=intent.currency,
-                    reference=f"funding:{intent.reference}")
+        # The risk gate records the transfer (money already arrived: never refused) with its KYC reservation.
+        screen(MoneyMove(flow=Flow.FUNDING, user=user, amount_minor=intent.amount_minor, currency=intent.currency,
+                         reference=f"funding:{intent.reference}", subject_type="funding",
+                         subject_id=str(intent.public_id), evaluate=False))
     except KycLimitExceeded:
         return "kyc_limit_exceeded"
     tier = kyc_current_tier(user=user)

@@ -67,6 +67,7 @@ TENANT_APPS = [
     "tenant_apps.pricing",
     "tenant_apps.agents",
     "tenant_apps.cash",  # agent cash-in / cash-out
+    "tenant_apps.risk",  # risk rules, decisions, step-up, devices
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
 ]
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Device id (web cookie / X-Device-Id), client IP and step-up proof for the risk gate (tenant_apps.risk).
+    "tenant_apps.risk.middleware.DeviceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,6 +173,7 @@ from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
+from .integrations.risk import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403
 
