@@ -152,30 +152,36 @@ class DecisionDetailView(APIView):
         return Response(selectors.decision_json(decision))
 
 
-def _review_view(release: bool):
-    @api_key_scopes(POST=ADMIN)
-    class ReviewView(APIView):
-        permission_classes = [IsOperatorFinance]
-
-        @extend_schema(request=ReviewSerializer, responses=OpenApiTypes.OBJECT,
-                       parameters=[IDEMPOTENCY_KEY_PARAMETER])
-        @idempotent
-        def post(self, request, public_id: uuid.UUID):
-            body = ReviewSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            decision = review.review_decide(public_id=public_id, release=release, actor=request.user,
-                                            note=body.validated_data.get("note", ""), request=request)
-            return Response(selectors.decision_json(decision))
-
-    ReviewView.__name__ = ReviewView.__qualname__ = "ReleaseView" if release else "RejectView"
-    ReviewView.__doc__ = ("POST /api/risk/decisions/<id>/release: send a held movement on (operator finance)."
-                          if release else
-                          "POST /api/risk/decisions/<id>/reject: give a held movement's money back (operator finance).")
-    return ReviewView
+def _review(request, public_id: uuid.UUID, *, release: bool) -> Response:
+    body = ReviewSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    decision = review.review_decide(public_id=public_id, release=release, actor=request.user,
+                                    note=body.validated_data.get("note", ""), request=request)
+    return Response(selectors.decision_json(decision))
 
 
-ReleaseView = _review_view(True)
-RejectView = _review_view(False)
+@api_key_scopes(POST=ADMIN)
+class ReleaseView(APIView):
+    """POST /api/risk/decisions/<id>/release: send a held movement on (operator finance; audited)."""
+
+    permission_classes = [IsOperatorFinance]
+
+    @extend_schema(request=ReviewSerializer, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request, public_id: uuid.UUID):
+        return _review(request, public_id, release=True)
+
+
+@api_key_scopes(POST=ADMIN)
+class RejectView(APIView):
+    """POST /api/risk/decisions/<id>/reject: give a held movement's money back (operator finance; audited)."""
+
+    permission_classes = [IsOperatorFinance]
+
+    @extend_schema(request=ReviewSerializer, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request, public_id: uuid.UUID):
+        return _review(request, public_id, release=False)
 
 
 @api_key_scopes(POST=NO_API_KEY)

@@ -125,7 +125,23 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
                           expires_at=now + timedelta(minutes=30))
     code.hold = place_hold(wallet=wallet_for(user=customer), amount=3_030, reference=f"cashout:{code.public_id}")
     code.save()
+    from tenant_apps.risk.models import RiskDecision, RiskRule, StepUpChallenge, UserDevice
+
+    risk_rule = RiskRule.objects.create(name="victim-risk-rule", rule_type="amount_above", action="hold",
+                                        threshold_amount_minor=900_000_000, currency="NGN", is_active=False)
+    held = RiskDecision.objects.create(user=customer, flow="p2p", amount_minor=4_000, currency="NGN",
+                                       reference="transfer:victim-held-ref", subject_type="transfer",
+                                       subject_id=str(transfer.public_id), outcome="hold", rule=risk_rule,
+                                       rule_name="victim-risk-rule", review_status="pending")
+    challenge = StepUpChallenge.objects.create(user=customer, method="otp", fingerprint="victim",
+                                               expires_at=now + timedelta(minutes=10))
+    device = UserDevice.objects.create(user=customer, device_hash="victimdevice0000000000000000000a",
+                                       user_agent="VictimBrowser/1.0")
     return {
+        "risk_rule": (str(risk_rule.public_id), {str(risk_rule.public_id), "victim-risk-rule"}),
+        "risk_decision": (str(held.public_id), {str(held.public_id), "transfer:victim-held-ref"}),
+        "step_up": (str(challenge.public_id), {str(challenge.public_id)}),
+        "device": (str(device.public_id), {str(device.public_id), "VictimBrowser/1.0"}),
         "cash_transaction": (str(cash.public_id), {str(cash.public_id), "ci_victimcashref"}),
         "withdrawal_code": (str(code.public_id), {str(code.public_id)}),
         "order": (str(order.public_id), {str(order.public_id), "+2348031110005", "victim-provider-ref"}),

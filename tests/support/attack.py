@@ -112,6 +112,10 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/resellers/webhooks/deliveries/"), "delivery_id", lambda v: v.ids["webhook_delivery"]),
     (re.compile(r"^/api/cash/(in|transactions)/"), "public_id", lambda v: v.ids["cash_transaction"]),
     (re.compile(r"^/api/cash/withdrawal-codes/"), "public_id", lambda v: v.ids["withdrawal_code"]),
+    (re.compile(r"^/api/risk/rules/"), "public_id", lambda v: v.ids["risk_rule"]),
+    (re.compile(r"^/api/risk/decisions/"), "public_id", lambda v: v.ids["risk_decision"]),
+    (re.compile(r"^/api/risk/step-up/"), "public_id", lambda v: v.ids["step_up"]),
+    (re.compile(r"^/api/auth/devices/"), "public_id", lambda v: v.ids["device"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).
