@@ -348,7 +348,7 @@ def order_risk_reject(*, order_id: int, note: str = "") -> Order:
     """An operator rejected a held purchase: the hold goes back to the buyer (refunded, never sent)."""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("user", "hold").get(pk=order_id)
+        order = Order.objects.select_for_update(of=("self",)).select_related("user", "hold").get(pk=order_id)
         if order.status != OrderStatus.HELD or not order.needs_review:
             raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
         order.needs_review = False

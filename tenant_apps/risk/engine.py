@@ -55,8 +55,9 @@ LEFT JOIN LATERAL (
        AND recipient_hash <> '' AND recipient_hash = %(recipient)s AND {_WINDOW_FILTER}
     UNION ALL
     SELECT amount_minor, flow, product_type, recipient_new FROM risk_riskdecision
-     WHERE {_VELOCITY_GATE} AND r.scope = '{Scope.DEVICE.value}' AND f.device_hash IS NOT NULL
-       AND device_hash <> '' AND device_hash = f.device_hash AND {_WINDOW_FILTER}
+     WHERE {_VELOCITY_GATE} AND r.scope = '{Scope.DEVICE.value}'
+       AND COALESCE(NULLIF(%(device)s, ''), f.device_hash) IS NOT NULL
+       AND device_hash <> '' AND device_hash = COALESCE(NULLIF(%(device)s, ''), f.device_hash) AND {_WINDOW_FILTER}
     UNION ALL
     SELECT amount_minor, flow, product_type, recipient_new FROM risk_riskdecision
      WHERE {_VELOCITY_GATE} AND r.scope = '{Scope.IP.value}' AND %(ip)s::inet IS NOT NULL

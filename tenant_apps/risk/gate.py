@@ -122,7 +122,8 @@ def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
                            [_advisory_key(key) for key in keys])
         facts = engine.load_facts(facts_move, now=now)
     device_hash = signals.device_hash or next((fact.device_hash for fact in facts if fact.device_hash), "") or ""
-    context = _Decide(move=move, signals=signals, recipient_hash=recipient_hash, device_hash=device_hash)
+    context = _Decide(move=move, signals=signals, recipient_hash=recipient_hash, device_hash=device_hash,
+                      recipient_new=bool(facts) and facts[0].recipient_seen is False)
     for fact in facts:
         verdict = engine.judge(fact, facts_move)
         if not verdict.fired:
@@ -133,6 +134,8 @@ def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
             break
         if fact.action in STEP_UP_ACTIONS:
             if context.step_up_passed(fact):
+                if context.rule is None:  # recorded as the rule that asked, unless a later rule decides
+                    context.decide(Outcome.ALLOW, fact, f"{verdict.reason} (confirmed: {context.stepped_up})")
                 continue
             if signals.interactive:
                 context.refuse_step_up(fact, verdict.reason)  # raises
@@ -153,6 +156,7 @@ class _Decide:
     signals: Any
     recipient_hash: str
     device_hash: str
+    recipient_new: bool = False  # known when rules were read (refusals record it; the INSERT computes its own)
     outcome: str = Outcome.ALLOW
     rule: Any = None  # engine.RuleFacts
     reason: str = ""
@@ -228,7 +232,7 @@ class _Decide:
         return RiskDecision(
             user=move.user, flow=move.flow, product_type=move.product_type, product_id=move.product_id,
             amount_minor=move.amount_minor, currency=move.currency, recipient_hash=self.recipient_hash,
-            recipient_label=move.recipient_label[:60], device_hash=self.device_hash, ip=signals.ip,
+            recipient_new=self.recipient_new, recipient_label=move.recipient_label[:60], device_hash=self.device_hash, ip=signals.ip,
             channel=signals.channel, reference=move.reference[:160], subject_type=move.subject_type,
             subject_id=move.subject_id, outcome=outcome, rule_id=getattr(rule, "rule_id", None),
             rule_name=(getattr(rule, "name", "") or "")[:120], reason=reason[:200], stepped_up=self.stepped_up,
