@@ -232,7 +232,8 @@ class _Decide:
         return RiskDecision(
             user=move.user, flow=move.flow, product_type=move.product_type, product_id=move.product_id,
             amount_minor=move.amount_minor, currency=move.currency, recipient_hash=self.recipient_hash,
-            recipient_new=self.recipient_new, recipient_label=move.recipient_label[:60], device_hash=self.device_hash, ip=signals.ip,
+            recipient_new=self.recipient_new, recipient_label=move.recipient_label[:60],
+            device_hash=self.device_hash, ip=signals.ip,
             channel=signals.channel, reference=move.reference[:160], subject_type=move.subject_type,
             subject_id=move.subject_id, outcome=outcome, rule_id=getattr(rule, "rule_id", None),
             rule_name=(getattr(rule, "name", "") or "")[:120], reason=reason[:200], stepped_up=self.stepped_up,

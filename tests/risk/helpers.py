@@ -51,7 +51,7 @@ def call(method: str, path: str, token: str = "", data: Any = None, *, key: str 
         headers["HTTP_X_STEP_UP"] = step_up
     if method == "GET":
         return client.get(path, data or {}, **headers)
-    if method == "POST" and path in MONEY_PATHS or path.endswith(("/release", "/reject")):
+    if (method == "POST" and path in MONEY_PATHS) or path.endswith(("/release", "/reject")):
         headers["HTTP_IDEMPOTENCY_KEY"] = key or uuid.uuid4().hex
     sender = getattr(client, method.lower())
     return sender(path, json.dumps(data or {}), content_type="application/json", **headers)

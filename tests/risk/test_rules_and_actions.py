@@ -94,12 +94,13 @@ def test_hold_keeps_the_money_on_hold_unsent_until_released_or_rejected(db, risk
 
     make_rule(name="large to one number", rule_type="velocity_amount", scope="recipient", window_seconds=3600,
               threshold_amount="500.00", action="hold")
-    first, first_token = person(balance=FUNDS)
+    _first, first_token = person(balance=FUNDS)
     second, second_token = person(balance=FUNDS)
     product = risk_stack.products["vt_airtime"]
     phone = risk_stack.phone()
     assert buy(first_token, product, phone, amount="300.00").status_code == 202
-    held = [buy(second_token, product, phone, amount="300.00"), buy(second_token, product, phone, amount="250.00", again=True)]
+    held = [buy(second_token, product, phone, amount="300.00"),
+            buy(second_token, product, phone, amount="250.00", again=True)]
     assert [r.status_code for r in held] == [202, 202]  # accepted: money on hold, waiting for an operator
     with schema_context("ng"):
         orders = [Order.objects.select_related("hold").get(public_id=r.json()["id"]) for r in held]
@@ -111,8 +112,8 @@ def test_hold_keeps_the_money_on_hold_unsent_until_released_or_rejected(db, risk
     spent = sum(o.price_minor for o in orders)
     assert wallet_balance(second) == FUNDS - spent
 
-    finance, finance_token = person("operator_finance")
-    support, support_token = person("operator_support")
+    _finance, finance_token = person("operator_finance")
+    _support, support_token = person("operator_support")
     listed = call("GET", "/api/risk/decisions", support_token, {"review": "pending", "q": second.email})
     assert listed.status_code == 200 and {row["id"] for row in listed.json()["results"]} == {
         str(d.public_id) for d in queue}
@@ -170,7 +171,7 @@ def test_a_held_p2p_transfer_waits_then_reaches_the_receiver_or_comes_back(db, r
     make_rule(name="hold p2p", rule_type="amount_above", flows=["p2p"], threshold_amount="1000.00", action="hold")
     sender, token = person(balance=FUNDS)
     receiver, _ = person()
-    finance, finance_token = person("operator_finance")
+    _finance, finance_token = person("operator_finance")
     responses = [send_p2p(token, receiver.phone, "1500.00"), send_p2p(token, receiver.phone, "1200.00")]
     assert [(r.status_code, r.json()["status"]) for r in responses] == [(202, "held")] * 2, responses[0].content
     assert wallet_balance(receiver) == 0 and wallet_balance(sender) == FUNDS - 270_000
