@@ -59,16 +59,16 @@ def test_two_racing_purchases_never_both_pass_a_count_rule(live_db, risk_stack):
     try:
         for _round in range(3):
             user, token = person(balance=FUNDS)  # one buyer, two numbers: the user's window
-            assert _race([lambda: buy(token, product, _number()),
-                          lambda: buy(token, product, _number())]) == [202, 403]
+            assert _race([lambda t=token: buy(t, product, _number()),
+                          lambda t=token: buy(t, product, _number())]) == [202, 403]
             with schema_context("ng"):
                 spent = sum(Order.objects.filter(user=user).values_list("price_minor", flat=True))
             assert_books(user, FUNDS - spent)
             assert [d.outcome for d in decisions(user=user)] in (["allow", "block"], ["block", "allow"])
             (first, first_token), (second, second_token) = person(balance=FUNDS), person(balance=FUNDS)
             number = _number()  # two buyers, one number: the recipient's window (advisory lock)
-            assert _race([lambda: buy(first_token, product, number),
-                          lambda: buy(second_token, product, number)]) == [202, 403]
+            assert _race([lambda t=first_token, n=number: buy(t, product, n),
+                          lambda t=second_token, n=number: buy(t, product, n)]) == [202, 403]
             outcomes = sorted(d.outcome for d in decisions(user__in=[first, second]))
             assert outcomes == ["allow", "block"]
     finally:
