@@ -48,7 +48,7 @@ def test_every_entry_point_is_screened(db, risk_stack):
               action="block")
     customer, token = person(balance=500_000)
     receiver, _ = person()
-    agent, agent_token = person("agent", balance=500_000)
+    _agent, agent_token = person("agent", balance=500_000)
     product = risk_stack.products["vt_airtime"]
     refused = {
         "purchase": buy(token, product, risk_stack.phone()),
