@@ -1,4 +1,4 @@
-"""One stack per module: the purchase simulators and catalog (tests/orders), the SMS simulator the step-up codes
+"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/orders), the SMS simulator the step-up codes
 go through, no Celery worker (submits are swallowed: the tests drive orders themselves)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def risk_stack(django_db_setup, django_db_blocker):
     from django.db import connection
     from django.test import override_settings

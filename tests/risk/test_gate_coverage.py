@@ -12,7 +12,6 @@ import ast
 import uuid
 from pathlib import Path
 
-from django.test import Client
 from django_tenants.utils import schema_context
 
 from tests.risk.helpers import buy, call, decisions, error, make_rule, person, send_p2p
@@ -60,13 +59,9 @@ def test_every_entry_point_is_screened(db, risk_stack):
         assert response.status_code == 403 and error(response)["code"] == "risk_blocked", (flow, response.content)
 
     # The page: the same gate behind the portal's form, its message on the form.
-    browser = Client(HTTP_HOST="ng.localhost")
-    browser.force_login(customer)
-    from tenant_apps.portal.access import SESSION_SCHEMA_KEY
+    from tests.risk.test_back_office import _browser
 
-    session = browser.session
-    session[SESSION_SCHEMA_KEY] = "ng"
-    session.save()
+    browser = _browser(customer)
     page = browser.post("/buy/airtime", {"recipient_phone": risk_stack.phone(), "product_id": product.pk,
                                          "amount": "50.00", "idempotency_key": f"page-{uuid.uuid4().hex}"})
     assert page.status_code == 400 and b"declined by our security checks" in page.content
