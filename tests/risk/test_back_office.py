@@ -80,9 +80,8 @@ def test_each_tenant_is_judged_by_its_own_rules_and_sees_only_its_own_decisions(
     sn_user, _ = person(schema="sn", balance=100_000)
     _ng_staff, ng_staff = person("operator_support")
     _sn_staff, sn_staff = person("operator_support", schema="sn")
-    from tests.risk.test_rules_and_actions import _screen
-
     from shared_apps.core.errors import run_after_rollback
+    from tests.risk.test_rules_and_actions import _screen
 
     with schema_context("ng"):
         with pytest.raises(RiskBlocked) as refused:
