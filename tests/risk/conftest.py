@@ -1,5 +1,5 @@
-"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/orders), the SMS simulator the step-up codes
-go through, no Celery worker (submits are swallowed: the tests drive orders themselves)."""
+"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/orders), the SMS
+simulator the step-up codes go through, no Celery worker (submits are swallowed: the tests drive orders)."""
 
 from __future__ import annotations
 
