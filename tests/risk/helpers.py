@@ -30,9 +30,9 @@ def person(role: str = "customer", *, schema: str = "ng", balance: int = 0) -> t
     from tenant_apps.ledger.services import fund_wallet, wallet_for
 
     with schema_context(schema):
-        prefix = {"ng": "+23480", "sn": "+22177", "gh": "+23324"}[schema]
+        prefix = {"ng": "+234803", "sn": "+22177", "gh": "+23324"}[schema]  # a real network's prefix
         user = User.objects.create_user(email=f"{role}-{uuid.uuid4().hex[:10]}@example.test", role=role,
-                                        phone=f"{prefix}{uuid.uuid4().int % 10**8:08d}"[:13 if schema != "ng" else 14],
+                                        phone=f"{prefix}{uuid.uuid4().int % 10**7:07d}",
                                         phone_verified_at=timezone.now(), is_staff=role.startswith("operator"))
         if balance:
             fund_wallet(wallet=wallet_for(user=user), amount=balance, reference=f"fund-{uuid.uuid4().hex}")

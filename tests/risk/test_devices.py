@@ -19,7 +19,7 @@ def _customer(balance: int = 500_000):
     from tenant_apps.ledger.services import fund_wallet, wallet_for
 
     user = make_user("ng", email=f"dev-{uuid.uuid4().hex[:10]}@example.test",
-                     phone=f"+23480{uuid.uuid4().int % 10**8:08d}")
+                     phone=f"+234803{uuid.uuid4().int % 10**7:07d}")
     if balance:
         with schema_context("ng"):
             fund_wallet(wallet=wallet_for(user=user), amount=balance, reference=f"fund-{uuid.uuid4().hex}")
