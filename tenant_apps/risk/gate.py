@@ -114,13 +114,14 @@ def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
         flow=move.flow, user_id=move.user.pk, amount_minor=move.amount_minor, recipient_hash=recipient_hash,
         product_id=move.product_id, product_type=move.product_type, device_hash=signals.device_hash,
         token_device=signals.token_device, ip=signals.ip, interactive=signals.interactive)
-    facts = engine.load_facts(facts_move, now=now) if move.evaluate else []
+    rules = engine.active_rules() if move.evaluate else []
+    facts = engine.load_facts(facts_move, now=now, rules=rules)  # no applicable rule: no statement
     keys = engine.scope_keys(facts_move, facts)
     if keys:  # counts over a key other users share: serialise on it too, then read again
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)),
                            [_advisory_key(key) for key in keys])
-        facts = engine.load_facts(facts_move, now=now)
+        facts = engine.load_facts(facts_move, now=now, rules=rules)
     device_hash = signals.device_hash or next((fact.device_hash for fact in facts if fact.device_hash), "") or ""
     context = _Decide(move=move, signals=signals, recipient_hash=recipient_hash, device_hash=device_hash,
                       recipient_new=bool(facts) and facts[0].recipient_seen is False)

@@ -119,7 +119,8 @@ class Command(BaseCommand):
                 " 'NGN', md5('r' || (n %% 5000)::text), n %% 3 = 0, '', md5('d' || (n %% 3000)::text),"
                 " ('10.' || (n %% 250)::text || '.' || (n %% 7)::text || '.1')::inet, 'api', 'bench-seed:' || n, '',"
                 " '', 'allow', '', '', '', true, CASE WHEN n %% 4 = 3 THEN now() - (n || ' seconds')::interval END,"
-                " '', '', now() - ((n * 172800 / %s) || ' seconds')::interval FROM generate_series(%s, %s) AS n",
+                " '', '', now() - ((n::bigint * 172800 / %s) || ' seconds')::interval"
+                " FROM generate_series(%s, %s) AS n",
                 [[user.pk for user in users], len(users), rows, have + 1, rows])
             cursor.execute("ANALYZE risk_riskdecision")
 
