@@ -16,6 +16,13 @@ RULE = {"name": "p2p velocity", "rule_type": "velocity_amount", "flows": ["p2p"]
         "window_seconds": 3600, "threshold_amount": "20000.50", "action": "hold", "priority": 10}
 
 
+def _token(user) -> str:
+    from tenant_apps.accounts.tokens import tokens_for_user
+
+    with schema_context("ng"):
+        return tokens_for_user(user)[0]
+
+
 def _browser(user, host: str = "ng.localhost") -> Client:
     from tenant_apps.portal.access import SESSION_SCHEMA_KEY
 
@@ -123,7 +130,9 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     assert b'data-testid="risk-rule-row"' in listing.content and b"held airtime" in listing.content
     assert _browser(support).post("/back-office/risk/rules", form).status_code == 403  # staff read only
     french = pages.get("/back-office/risk/rules", HTTP_ACCEPT_LANGUAGE="fr")
-    assert french.status_code == 200
+    assert french.status_code == 200 and "Règles de risque" in french.content.decode()
+    portuguese = pages.get("/back-office/risk/reviews", HTTP_ACCEPT_LANGUAGE="pt")
+    assert "Fila de revisão" in portuguese.content.decode()
 
     user, token = person(balance=500_000)
     held = buy(token, risk_stack.products["vt_airtime"], risk_stack.phone(), amount="150.00")
@@ -134,6 +143,10 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     assert b"risk-release" not in queue.content  # support sees it, cannot decide
     cashier = _browser(finance)
     assert b"risk-release" in cashier.get("/back-office/risk/reviews").content
+    order_page = cashier.get(f"/back-office/orders/{held.json()['id']}")
+    assert b'data-testid="order-risk"' in order_page.content and b"held airtime" in order_page.content
+    staff_view = call("GET", f"/api/staff/orders/{held.json()['id']}", _token(support))
+    assert [d["review"]["status"] for d in staff_view.json()["risk_decisions"]] == ["pending"]
     assert _browser(support).post(f"/back-office/risk/decisions/{decision.public_id}/release").status_code == 403
     assert cashier.post(f"/back-office/risk/decisions/{decision.public_id}/release",
                         {"note": "called the customer"}).status_code == 302
