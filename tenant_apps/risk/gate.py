@@ -211,6 +211,13 @@ class _Decide:
 
         def record() -> None:  # after the rollback; the answer is rendered after this ran
             decision.save(force_insert=True)
+            pending = stepup.recent_challenge(user=move.user, fingerprint=fingerprint, method=method)
+            if pending is not None:  # the same payment again before the code was used: no second SMS
+                answer.update(challenge=str(pending.public_id), verify=f"/api/risk/step-up/{pending.public_id}/verify",
+                              then=f"Send the same request again with the header X-Step-Up: {pending.public_id}")
+                if method == "otp":
+                    answer["sent_to"] = stepup.mask_phone(move.user.phone or "")
+                return
             _challenge, delivered = stepup.challenge_create(
                 public_id=challenge_id, user=move.user, decision=decision, rule_id=fact.rule_id, method=method,
                 fingerprint=fingerprint, device_hash=self.device_hash, context=sms_context)

@@ -137,6 +137,16 @@ def challenge_create(*, public_id: uuid.UUID, user: Any, decision: Any, rule_id:
     return challenge, hints
 
 
+def recent_challenge(*, user: Any, fingerprint: str, method: str) -> StepUpChallenge | None:
+    """An unanswered challenge for the same movement sent less than the OTP cooldown ago (reused: a client
+    repeating the refused request does not text the customer again and again)."""
+    now = timezone.now()
+    cooldown = timedelta(seconds=settings.PHONE_OTP["RESEND_COOLDOWN_SECONDS"])
+    return (StepUpChallenge.objects.filter(user=user, fingerprint=fingerprint, method=method, verified_at__isnull=True,
+                                           consumed_at__isnull=True, expires_at__gt=now, created_at__gt=now - cooldown)
+            .order_by("-created_at").first())
+
+
 def _challenge_of(*, user: Any, challenge_id: Any) -> StepUpChallenge:
     try:
         key = uuid.UUID(str(challenge_id))

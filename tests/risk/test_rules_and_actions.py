@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 from django_tenants.utils import schema_context
 
 from tests.orders.helpers import assert_books, wallet_balance
@@ -62,7 +63,9 @@ def test_amount_above_asks_for_an_sms_code_then_the_same_request_goes_through_on
     # Without a verified answer the proof is refused: same 428 (a new challenge), nothing spent.
     again = buy(token, product, phone, amount="300.00", key="large-1", step_up=challenge, again=True)
     assert again.status_code == 428 and wallet_balance(user) == balance
-    challenge = error(again)["step_up"]["challenge"]
+    assert error(again)["step_up"]["challenge"] == challenge  # the same payment again: no second SMS
+    assert len(requests.get(f"{risk_stack.sms.url}/outbox.json", params={"to": user.phone}, timeout=5)
+               .json()["messages"]) == 1
     wrong = call("POST", f"/api/risk/step-up/{challenge}/verify", token, {"code": "000000"})
     assert wrong.status_code == 400 and error(wrong)["code"] == "invalid_step_up_code"
     code = sms_code(risk_stack, user.phone)
