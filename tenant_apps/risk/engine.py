@@ -66,7 +66,7 @@ def _load_rules() -> list[Rule]:
 
 def active_rules() -> list[Rule]:
     """The current schema's active rules, ordered by priority: cached per process while Redis's version holds."""
-    schema = connection.schema_name
+    schema = getattr(connection, "schema_name", "public")
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
@@ -87,19 +87,19 @@ def active_rules() -> list[Rule]:
 
 
 def _changed_in_this_transaction() -> bool:
-    marker = getattr(connection, "_risk_rules_changed_in", None)
+    marker = getattr(connection, "_risk_rules_changed_in", None)  # set by rules_changed
     if marker is None:
         return False
     if connection.atomic_blocks and connection.atomic_blocks[0] is marker:
         return True
-    connection._risk_rules_changed_in = None  # that transaction is over (committed or rolled back)
+    setattr(connection, "_risk_rules_changed_in", None)  # noqa: B010 (that transaction is over: committed or rolled back)
     return False
 
 
 def rules_changed(**_signal: Any) -> None:
     """A rule was saved or deleted (any path: services, admin, a shell): this process stops trusting its cache
     until that transaction is over, and on commit every process reloads before its next judgement."""
-    schema = connection.schema_name
+    schema = getattr(connection, "schema_name", "public")
 
     def bump() -> None:
         try:
@@ -109,7 +109,7 @@ def rules_changed(**_signal: Any) -> None:
         _rules.pop(schema, None)
 
     if connection.atomic_blocks:
-        connection._risk_rules_changed_in = connection.atomic_blocks[0]
+        setattr(connection, "_risk_rules_changed_in", connection.atomic_blocks[0])  # noqa: B010
     _rules.pop(schema, None)
     transaction.on_commit(bump)
 
@@ -239,8 +239,8 @@ def scope_keys(move: Move, facts: list[RuleFacts]) -> list[str]:
     """The shared keys (other than the user, already locked) whose windows the applicable rules count."""
     keys = set()
     device = move.device_hash or next((f.device_hash for f in facts if f.device_hash), "") or ""
-    values = {Scope.RECIPIENT: move.recipient_hash, Scope.DEVICE: device, Scope.IP: move.ip or "",
-              Scope.PRODUCT: str(move.product_id or "")}
+    values: dict[str, str] = {Scope.RECIPIENT.value: move.recipient_hash, Scope.DEVICE.value: device,
+                              Scope.IP.value: move.ip or "", Scope.PRODUCT.value: str(move.product_id or "")}
     for fact in facts:
         if fact.rule_type in _VELOCITY and fact.scope in values and values[fact.scope]:
             keys.add(f"{fact.scope}:{values[fact.scope]}")

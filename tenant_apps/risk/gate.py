@@ -37,6 +37,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from . import engine, stepup
 from .errors import RiskBlocked, StepUpRequired
@@ -51,6 +52,8 @@ from .models import (
     UserDevice,
 )
 from .request_signals import current_signals, keyed_hash
+
+_PIN_MESSAGE = gettext_lazy("Confirm it is you with your transaction PIN, then try again.")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ class Screening:
 
 
 def _advisory_key(text: str) -> int:
-    digest = hashlib.blake2b(f"{connection.schema_name}:risk:{text}".encode(), digest_size=8).digest()
+    schema = getattr(connection, "schema_name", "public")
+    digest = hashlib.blake2b(f"{schema}:risk:{text}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -196,9 +200,7 @@ class _Decide:
         method = stepup.method_for(action=fact.action, user=move.user)
         challenge_id = uuid.uuid4()
         fingerprint = self.fingerprint()
-        error = StepUpRequired()
-        if method == "pin":
-            error.message = "Confirm it is you with your transaction PIN, then try again."
+        error = StepUpRequired(_PIN_MESSAGE) if method == "pin" else StepUpRequired()
         decision = self._row(outcome=Outcome.STEP_UP, rule=fact, reason=reason, counted=False)
         answer = {
             "challenge": str(challenge_id), "method": method,

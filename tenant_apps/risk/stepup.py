@@ -57,7 +57,7 @@ class StepUpVerifier(Protocol):
 
 
 class OtpStepUp:
-    method = StepUpMethod.OTP
+    method: str = StepUpMethod.OTP.value
 
     def available(self, *, user: Any) -> bool:
         return bool(getattr(user, "phone", ""))
@@ -75,15 +75,16 @@ class OtpStepUp:
     def check(self, *, challenge: StepUpChallenge, secret: str, request: Any = None) -> str:
         from tenant_apps.accounts.services import otp_check
 
-        if challenge.otp_id is None:
+        otp_id = getattr(challenge, "otp_id", None)
+        if otp_id is None:
             return "expired"
-        return otp_check(otp_id=challenge.otp_id, code=secret, request=request)
+        return otp_check(otp_id=otp_id, code=secret, request=request)
 
 
 class PinStepUp:
     """The transaction PIN, through the PIN service configured in ``RISK_STEP_UP['PIN_VERIFIER']``."""
 
-    method = StepUpMethod.PIN
+    method: str = StepUpMethod.PIN.value
 
     def _service(self) -> Any | None:
         path = _conf().get("PIN_VERIFIER", "")
@@ -105,7 +106,7 @@ class PinStepUp:
         return "invalid"
 
 
-VERIFIERS: dict[str, StepUpVerifier] = {StepUpMethod.OTP: OtpStepUp(), StepUpMethod.PIN: PinStepUp()}
+VERIFIERS: dict[str, StepUpVerifier] = {StepUpMethod.OTP.value: OtpStepUp(), StepUpMethod.PIN.value: PinStepUp()}
 
 
 def method_for(*, action: str, user: Any) -> str:
