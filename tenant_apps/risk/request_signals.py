@@ -23,7 +23,7 @@ UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-
 
 @dataclass
 class RequestSignals:
-    channel: str = "system"  # api, web, system
+    channel: str = "system"  # api, web, api_key (a reseller's signed server request), system
     device_hash: str = ""  # keyed hash of the device id (header or cookie), never the id itself
     token_device: str = ""  # the public id of the device the access token was issued to (``dev`` claim)
     ip: str | None = None
@@ -51,6 +51,13 @@ def set_signals(signals: RequestSignals | None):
 
 def reset_signals(token) -> None:
     _current.reset(token)
+
+
+def note_api_key() -> None:
+    """The request is signed with a reseller's API key: a server, not a person on a device."""
+    signals = _current.get()
+    if signals is not None:
+        signals.channel = "api_key"
 
 
 def note_token_device(device_public_id: str) -> None:
