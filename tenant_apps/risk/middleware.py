@@ -51,7 +51,7 @@ class DeviceMiddleware:
         api = path.startswith("/api/")
         name = settings.RISK_DEVICE_COOKIE_NAME
         raw = ""
-        header = request.headers.get(DEVICE_HEADER)
+        header = request.headers.get(DEVICE_HEADER) if api else None  # pages use the cookie, webhooks neither
         if header is not None:
             if not DEVICE_ID_PATTERN.match(header):
                 return error_response("invalid_device_id", f"{DEVICE_HEADER} must be 16 to 64 letters, digits or "
@@ -68,7 +68,7 @@ class DeviceMiddleware:
             cookie = secrets.token_urlsafe(24)
         if not raw and cookie:
             raw = "c:" + cookie
-        step_up = request.headers.get(STEP_UP_HEADER, "")
+        step_up = request.headers.get(STEP_UP_HEADER, "") if api else ""
         if step_up and not UUID_PATTERN.match(step_up):
             return error_response("invalid_step_up", f"{STEP_UP_HEADER} must be the challenge id of a step-up.", 400,
                                   {STEP_UP_HEADER: ["Not a challenge id."]})
