@@ -8,6 +8,8 @@ exception handler and the plain-Django 404/500 handlers render them alike.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -32,7 +36,29 @@ class ApiError(Exception):
         self.fields = fields or {}
         if status_code is not None:
             self.status_code = status_code
+        # More keys for the body's ``error`` object (e.g. ``step_up``: what to send next); never internals.
+        self.extra: dict = {}
+        self._after_rollback: list[Callable[[], None]] = []
         super().__init__(str(self.message))
+
+    def after_rollback(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the transaction this error rolls back is gone (see :func:`run_after_rollback`):
+        for writes that must survive the refusal, like the record of a refused payment."""
+        self._after_rollback.append(hook)
+
+
+def run_after_rollback(exc: BaseException) -> None:
+    """Run the error's after-rollback hooks, once (called where the money transaction has been left: the
+    idempotency runner, the API exception handler, background runners). A failing hook is logged."""
+    hooks = getattr(exc, "_after_rollback", None)
+    if not hooks:
+        return
+    exc._after_rollback = []  # type: ignore[attr-defined]
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            logger.exception("after-rollback hook failed")
 
 
 class NotFound(ApiError):
@@ -93,7 +119,10 @@ def _leaf_codes(codes: Any) -> list[str]:
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: render every known error in the one shape."""
     if isinstance(exc, ApiError):
-        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        run_after_rollback(exc)  # the view's transaction is over (usually done by the idempotency runner)
+        body = error_body(exc.code, exc.message, exc.fields)
+        body["error"].update(getattr(exc, "extra", None) or {})
+        response = Response(body, status=exc.status_code)
         if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(int(exc.retry_after))
         return response

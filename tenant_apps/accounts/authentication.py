@@ -36,6 +36,15 @@ class TenantJWTAuthentication(JWTAuthentication):
         if not token_matches_tenant(validated):
             raise exceptions.AuthenticationFailed(_("This token was not issued for this site."),
                                                   code="token_tenant_mismatch")
+        device = validated.get("dev")
+        if device:
+            from tenant_apps.risk.devices import device_is_revoked
+            from tenant_apps.risk.request_signals import note_token_device
+
+            if device_is_revoked(str(device)):
+                raise exceptions.AuthenticationFailed(_("This device was signed out. Log in again."),
+                                                      code="device_signed_out")
+            note_token_device(str(device))
         try:
             user = self.get_user(validated)
         except (InvalidToken, exceptions.AuthenticationFailed):

@@ -87,6 +87,7 @@ HEAD_OFFICE_ROLES = frozenset({Role.SUPER_ADMIN, Role.ANALYST})
 class OtpPurpose(models.TextChoices):
     VERIFY_PHONE = "verify_phone", _("Verify phone / log in")
     RESET_PIN = "reset_pin", _("Reset the transaction PIN")
+    STEP_UP = "step_up", _("Confirm a payment (step-up)")  # tenant_apps.risk: never logs in
 
 
 class PhoneOtp(models.Model):

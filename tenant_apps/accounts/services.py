@@ -91,13 +91,19 @@ def _code_matches(otp: PhoneOtp, code: str) -> bool:
     return hmac.compare_digest(otp.code_hash, _hash_code(salt=salt, phone=otp.phone, code=code))
 
 
-def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE,
-             template: str = "otp") -> bool:
+def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE, template: str = "otp",
+             context: dict | None = None) -> bool:
     """Create a fresh code for ``purpose`` (older ones of that purpose stop working) and text it.
 
-    False when the SMS was not accepted. A code only ever works for its own purpose: a PIN-reset code
-    never logs anyone in, and a login code never resets a PIN.
+    False when the SMS was not accepted. A code only ever works for its own purpose: a login code never
+    resets a PIN or confirms a payment; a PIN-reset or step-up code never logs anyone in.
     """
+    return otp_issue(user=user, request=request, purpose=purpose, template=template, context=context)[1]
+
+
+def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE, template: str = "otp",
+              context: dict | None = None) -> tuple[PhoneOtp, bool]:
+    """:func:`otp_send`, also giving back the code's row (a step-up challenge points at it)."""
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
@@ -112,8 +118,34 @@ def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIF
                      subject_id=str(otp.pk), details={"purpose": purpose})
     minutes = conf["TTL_SECONDS"] // 60
     message = notify_sms(to=user.phone, template=template, purpose=template, user=user, secrets=[code],
-                         context={"code": code, "minutes": minutes})
-    return message.status in ("sent", "pending")
+                         context={**(context or {}), "code": code, "minutes": minutes})
+    return otp, message.status in ("sent", "pending")
+
+
+def otp_check(*, otp_id: int, code: str, request: Any = None) -> str:
+    """Check ``code`` against one code row, counting the attempt (commits on its own: call it outside a money
+    transaction). Returns ``ok`` (the code is consumed), ``invalid``, ``expired`` or ``exhausted``."""
+    conf = _otp_conf()
+    code = (code or "").strip()
+    now = timezone.now()
+    with transaction.atomic():
+        otp = PhoneOtp.objects.select_for_update().select_related("user").filter(pk=otp_id).first()
+        if otp is None or otp.consumed_at is not None:
+            return "expired"
+        if otp.attempts >= conf["MAX_ATTEMPTS"]:
+            return "exhausted"
+        if otp.expires_at <= now:
+            return "expired"
+        if not (code.isdigit() and len(code) == conf["DIGITS"]) or not _code_matches(otp, code):
+            PhoneOtp.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+            audit_record(action=AuditAction.OTP_FAILED, request=request, actor=otp.user, subject_type="otp",
+                         subject_id=str(otp.pk), details={"purpose": otp.purpose})
+            return "exhausted" if otp.attempts + 1 >= conf["MAX_ATTEMPTS"] else "invalid"
+        otp.consumed_at = now
+        otp.save(update_fields=["consumed_at"])
+        audit_record(action=AuditAction.OTP_VERIFIED, request=request, actor=otp.user, subject_type="otp",
+                     subject_id=str(otp.pk), details={"purpose": otp.purpose})
+        return "ok"
 
 
 def otp_cooling_down(*, user: User, purpose: str = OtpPurpose.VERIFY_PHONE) -> bool:

@@ -34,13 +34,25 @@ class InvalidRefreshToken(ApiError):
 
 
 class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
-    """Adds the tenant (schema) and role claims to every token pair."""
+    """Adds the tenant (schema), role and device claims to every token pair.
+
+    Every sign-in that issues tokens passes here (API login, OTP login, tokens for a new agent): the request's
+    device is recorded for the user (tenant_apps.risk.devices) and the refresh token is bound to it, so the
+    customer can sign that device out. A client that sends no ``X-Device-Id`` gets a device of its own, known
+    by the tokens' ``dev`` claim only.
+    """
 
     @classmethod
     def get_token(cls, user: Any) -> RefreshToken:
         token = super().get_token(user)
         token[tenant_claim()] = current_schema()
         token["role"] = user.role
+        if current_schema() != "public":
+            from tenant_apps.risk.devices import DEVICE_CLAIM, bind_refresh_token, device_for_sign_in
+
+            device, _issued = device_for_sign_in(user=user)
+            token[DEVICE_CLAIM] = str(device.public_id)
+            bind_refresh_token(device_public_id=str(device.public_id), jti=token["jti"])
         return token
 
 
@@ -67,10 +79,23 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         parse_refresh_token(attrs["refresh"])
         try:
-            return super().validate(attrs)
+            data = super().validate(attrs)
         except TokenError:
             raise InvalidRefreshToken() from None
         except get_user_model().DoesNotExist:
             raise InvalidRefreshToken() from None
         except exceptions.AuthenticationFailed:  # inactive user
             raise InvalidRefreshToken() from None
+        _bind_rotated(data.get("refresh", ""))
+        return data
+
+
+def _bind_rotated(raw: str) -> None:
+    """A rotated refresh token stays bound to its device (sign-out of the device revokes it too)."""
+    if not raw or current_schema() == "public":
+        return
+    from tenant_apps.risk.devices import DEVICE_CLAIM, bind_refresh_token
+
+    token = RefreshToken(raw, verify=False)
+    if token.get(DEVICE_CLAIM):
+        bind_refresh_token(device_public_id=str(token[DEVICE_CLAIM]), jti=str(token["jti"]))

@@ -69,6 +69,9 @@ class ResellerSignatureAuthentication(BaseAuthentication):
         if not key.user.is_active:
             raise SignatureRefused(ApiError("The key's user is inactive.", code="api_key_user_inactive"))
         mark_used(key)
+        from tenant_apps.risk.request_signals import note_api_key
+
+        note_api_key()  # a server integration: no device, and nobody to answer a step-up (tenant_apps.risk)
         return key.user, key
 
     def authenticate_header(self, request: Any) -> str:

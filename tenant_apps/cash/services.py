@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import uuid
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ from tenant_apps.agents.services import agent_record_sale, agent_release_sale
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.selectors import kyc_balance_room
-from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
+from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
@@ -59,6 +60,8 @@ from tenant_apps.ledger.services import (
     system_account,
     wallet_for,
 )
+from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
+from tenant_apps.risk.models import Flow
 
 from .confirmation import confirmation_check, confirmation_for
 from .models import (
@@ -196,7 +199,10 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     reference = _new_reference("ci")
     _refuse_over_balance_limit(customer, amount_minor, currency)
     agent_record_sale(agent=agent, amount_minor=amount_minor, reference=f"cash:{reference}")
-    kyc_reserve(user=customer, amount_minor=amount_minor, currency=currency, reference=f"cashin:{reference}")
+    public_id = uuid.uuid4()
+    screen(MoneyMove(flow=Flow.CASH_IN, user=customer, amount_minor=amount_minor, currency=currency,
+                     reference=f"cashin:{reference}", recipient=f"agent:{agent.public_id}",
+                     recipient_label=agent.phone or "", subject_type="cash", subject_id=str(public_id)))
     now = timezone.now()
     needs_confirmation = amount_minor >= confirmation_threshold(currency)
     expires_at = now + timedelta(seconds=_conf()["OTP_TTL_SECONDS"]) if needs_confirmation else None
@@ -206,7 +212,8 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
                       expires_at=expires_at + timedelta(minutes=10) if expires_at else None,
                       metadata={"cash": reference, "customer": str(customer.public_id)})
     row = CashTransaction.objects.create(
-        kind=CashKind.CASH_IN, reference=reference, agent=agent, customer=customer, amount_minor=amount_minor,
+        public_id=public_id, kind=CashKind.CASH_IN, reference=reference, agent=agent, customer=customer,
+        amount_minor=amount_minor,
         currency=currency, status=CashStatus.AWAITING_CONFIRMATION, hold=hold, expires_at=expires_at)
     if needs_confirmation:
         row.challenge = confirmation_for(user=customer).challenge(
@@ -246,6 +253,7 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
         _record_commissions(row.reference, shares, row.currency)
     row.status, row.commission_minor, row.completed_at = CashStatus.COMPLETED, total, timezone.now()
     row.save(update_fields=["status", "commission_minor", "completed_at"])
+    inflow_completed(reference=f"cashin:{row.reference}", at=row.completed_at)  # payout-after-funding windows
     audit_record(action=AuditAction.CASH_IN, request=request, actor=row.agent, subject_type="cash",
                  subject_id=str(row.public_id), details={"status": row.status, "amount": row.amount_minor,
                                                          "currency": row.currency, "commission": total})
@@ -383,7 +391,9 @@ def withdrawal_code_create(*, customer, amount_minor: int, request: Any = None) 
     expires_at = now + timedelta(seconds=conf["CODE_TTL_SECONDS"])
     row = WithdrawalCode(customer=customer, amount_minor=amount_minor, fee_minor=fee, currency=currency,
                          expires_at=expires_at)
-    kyc_reserve(user=customer, amount_minor=amount_minor, currency=currency, reference=f"cashout:{row.public_id}")
+    screen(MoneyMove(flow=Flow.CASH_OUT, user=customer, amount_minor=amount_minor, currency=currency,
+                     reference=f"cashout:{row.public_id}", subject_type="withdrawal_code",
+                     subject_id=str(row.public_id)))
     row.hold = place_hold(wallet=wallet_for(user=customer, currency=currency), amount=amount_minor + fee,
                           reference=f"cashout:{row.public_id}", expires_at=expires_at + timedelta(minutes=10),
                           metadata={"withdrawal_code": str(row.public_id)})

@@ -95,6 +95,11 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST ussd/africastalking/<str:token>": Guard.SESSION_KEY,
     # Refunds the open round's contributions once: the circle must be running, under its row lock (409 after).
     "POST back-office/savings/circles/<uuid:public_id>/dissolve": Guard.STATE_GUARDED,
+    # Risk review (tenant_apps.risk.review): release sends a held movement on, reject gives its hold back.
+    "POST api/risk/decisions/<uuid:public_id>/release": Guard.IDEMPOTENCY_KEY,
+    "POST api/risk/decisions/<uuid:public_id>/reject": Guard.IDEMPOTENCY_KEY,
+    # The decision row's review state, under its row lock (the API twin is @idempotent).
+    "POST back-office/risk/decisions/<uuid:public_id>/<str:verdict>": Guard.STATE_GUARDED,
 }
 
 # Provider callbacks move money only through the callback binding (signature, event-id dedupe,
@@ -171,6 +176,12 @@ NO_MONEY: dict[str, str] = {
     "PUT api/staff/savings/rules": "the early-withdrawal rule (audited)",
     "POST api/bulk-topups": "a bulk top-up preview (idempotent per file: the same file again is the same batch)",
     "POST api/receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link (once per receipt)",
+    "POST api/risk/rules": "a risk rule",
+    "PATCH api/risk/rules/<uuid:public_id>": "a risk rule",
+    "POST api/risk/step-up/<uuid:public_id>/verify": "checks a step-up code (attempts counted); the payment is "
+                                                       "repeated separately",
+    "POST api/risk/step-up/<uuid:public_id>/resend": "sends a step-up code",
+    "POST api/auth/devices/<uuid:public_id>/sign-out": "revokes a device's tokens and sessions",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -198,6 +209,11 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/ussd": "USSD channel settings and the PIN threshold",
     "POST agent/bulk": "a bulk top-up preview (idempotent per file)",
     "POST receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link, or turning it off",
+    "POST back-office/risk/rules": "a risk rule",
+    "POST back-office/risk/rules/<uuid:public_id>": "a risk rule (edit or delete)",
+    "POST back-office/risk/decisions": "read-only page",
+    "POST back-office/risk/reviews": "read-only page",
+    "POST profile/devices/<uuid:public_id>/sign-out": "signs a device out",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

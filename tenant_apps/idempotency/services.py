@@ -21,6 +21,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.core.errors import ApiError, run_after_rollback
+
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
 from .models import IdempotencyKey, KeyState
 
@@ -59,7 +61,8 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint, execute: Calla
                      channel: str = "web") -> tuple[StoredResponse, bool]:
     """Run ``execute`` at most once per (user, key); returns (response, replayed).
 
-    ``execute`` runs inside the transaction; a response with status >= 400 rolls everything back.
+    ``execute`` runs inside the transaction; a response with status >= 400 rolls everything back. An
+    ``ApiError`` rolls back too, then its after-rollback hooks run (the record of a refused payment).
     The transaction PIN gate (``tenant_apps.pins.gate``) runs here for every money-moving request: a
     PIN the request presented is checked first (its own committed transaction, so a wrong one counts),
     then every debit ``execute`` makes of ``user``'s wallets passes the ``channel``'s PIN rule
@@ -68,6 +71,16 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint, execute: Calla
     from tenant_apps.pins.gate import authorise
 
     authorisation = authorise(user=user, channel=channel)
+    try:
+        return _run_in_transaction(user=user, key=key, fingerprint=fingerprint, execute=execute,
+                                   authorisation=authorisation)
+    except ApiError as exc:
+        run_after_rollback(exc)
+        raise
+
+
+def _run_in_transaction(*, user, key: str, fingerprint: Fingerprint, execute: Callable[[], StoredResponse],
+                        authorisation) -> tuple[StoredResponse, bool]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])

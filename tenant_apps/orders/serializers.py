@@ -199,4 +199,9 @@ def staff_order_json(order: Order, *, detail: bool = False) -> dict:
              "status": a.status, "provider_reference": a.provider_reference, "provider_code": a.provider_code,
              "reason": a.reason, "submit_count": a.submit_count, "created_at": a.created_at.isoformat(),
              "answered_at": _iso(a.answered_at)} for a in order.attempts.order_by("number")]
+        from tenant_apps.risk.selectors import decision_json, decisions_for_subject
+
+        # What the risk rules said (a held purchase waits for POST /api/risk/decisions/<id>/release or /reject).
+        body["risk_decisions"] = [decision_json(d) for d in decisions_for_subject(subject_type="order",
+                                                                                   subject_id=str(order.public_id))]
     return body

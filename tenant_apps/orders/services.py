@@ -68,6 +68,8 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenant_apps.pricing.quotes import PriceQuote, quote_price
+from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.models import Flow
 
 from . import errors, routing
 from .models import (
@@ -284,10 +286,10 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
 
     Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
-    InsufficientFunds (422) when the wallet cannot cover the price.
+    InsufficientFunds (422) when the wallet cannot cover the price. The risk gate (KYC limits, then the
+    tenant's rules) runs first under the buyer's row lock: 403 ``risk_blocked`` / 428 ``step_up_required``;
+    a held purchase keeps its money on hold and is not sent until an operator releases it.
     """
-    from tenant_apps.kyc.services import kyc_reserve
-
     if dedupe_key:
         existing = Order.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
@@ -323,16 +325,42 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                       quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
                       receipt_details=receipt_details,
                       subscription_id=subscription_id, created_at=now, updated_at=now)
-        kyc_reserve(user=user, amount_minor=quote.price_minor, currency=quote.currency, reference=order.reference,
-                    savepoint=False)
+        screening = screen(MoneyMove(
+            flow=Flow.PURCHASE, user=user, amount_minor=quote.price_minor, currency=quote.currency,
+            reference=order.reference, recipient=customer_number if product.product_type in BILL_TYPES else phone,
+            recipient_label=_masked(customer_number or phone), product_id=product.pk,
+            product_type=product.product_type, subject_type="order", subject_id=str(public_id)), savepoint=False)
+        held_for_review = screening.held
+        order.needs_review = held_for_review  # a HELD order needing review waits for risk.review, never submitted
         wallet = wallet_for(user=user, currency=quote.currency)
         order.hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=order.reference, savepoint=False,
                                 holds=_system_account(AccountKind.HOLDS, quote.currency),
                                 metadata={"order": str(public_id)})
         held = f"hold {quote.price_minor} {quote.currency}"
+        if held_for_review:
+            held += f"; risk review: {screening.rule_name}"
         _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
-                          source=source, now=now)
+                          source=source, now=now, outbox=not held_for_review)
         reseller_hooks.sale_accepted(order=order, quote=order.quote)  # HOOK: velocity + reseller float hold
+        if not held_for_review:
+            _on_commit_task(_tasks().order_submit_task, order.pk)
+    return order
+
+
+def _masked(value: str) -> str:
+    return value[:4] + "*" * max(len(value) - 7, 0) + value[-3:] if len(value) > 7 else value
+
+
+def order_risk_release(*, order_id: int) -> Order:
+    """An operator released a purchase a risk rule held: it is queued for its provider now (outbox + task)."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.HELD or not order.needs_review:
+            raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
+        order.needs_review = False
+        order.save(update_fields=["needs_review", "updated_at"])
+        OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
         _on_commit_task(_tasks().order_submit_task, order.pk)
     return order
 
@@ -352,7 +380,22 @@ def _insurance_details(details: dict[str, str] | None) -> dict[str, str]:
     return clean
 
 
-def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, source: str, now: datetime) -> None:
+def order_risk_reject(*, order_id: int, note: str = "") -> Order:
+    """An operator rejected a held purchase: the hold goes back to the buyer (refunded, never sent)."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("user", "hold").get(pk=order_id)
+        if order.status != OrderStatus.HELD or not order.needs_review:
+            raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
+        order.needs_review = False
+        _fail_and_release(order, reason=("risk_rejected: " + note)[:60] if note else "risk_rejected",
+                          source="staff", now=now)
+        order.save()
+    return order
+
+
+def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, source: str, now: datetime,
+                      outbox: bool = True) -> None:
     """INSERT the order, its first transitions (in order) and its outbox row in ONE statement.
 
     Same rows as ``order.save()`` + ``bulk_create(transitions)`` + ``OrderOutbox.create()``
@@ -370,14 +413,14 @@ def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, 
         "(order_id, from_status, to_status, reason, source, created_at) "
         f"SELECT o.id, v.f, v.t, v.r, %s, %s FROM o CROSS JOIN (VALUES {rows}) AS v(n, f, t, r) ORDER BY v.n), "
         f"b AS (INSERT INTO {quote_name(OrderOutbox._meta.db_table)} "
-        "(order_id, created_at, enqueued_at, enqueue_count) SELECT o.id, %s, %s, 1 FROM o) "
+        "(order_id, created_at, enqueued_at, enqueue_count) SELECT o.id, %s, %s, 1 FROM o WHERE %s) "
         "SELECT id FROM o"
     )
     params = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
     params += [source, now]
     for number, (from_status, to_status, reason) in enumerate(transitions):
         params += [number, from_status, to_status, reason[:200]]
-    params += [now, now]
+    params += [now, now, outbox]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         order.pk = cursor.fetchone()[0]
@@ -443,6 +486,8 @@ def order_submit(*, order_id: int) -> Order | None:
         order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()
         if order is None:
             return None
+        if order.status == OrderStatus.HELD and order.needs_review:
+            return order  # held by a risk rule: only an operator's release (order_risk_release) sends it
         if order.status == OrderStatus.HELD:
             attempt = _start_attempt(order, now=now, source="submit", submitting=True)
             if attempt is None:

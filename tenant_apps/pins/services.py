@@ -250,3 +250,20 @@ def pin_policy_update(*, actor: Any, web_api_threshold_minor: int | None, reques
         cache.delete(POLICY_CACHE_KEY)
         transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
     return row
+
+
+class StepUpPinVerifier:
+    """The transaction PIN as a risk step-up method (``RISK_STEP_UP['PIN_VERIFIER']`` points here).
+
+    ``check_pin`` counts a wrong PIN and locks like every other PIN check (``pin_check``)."""
+
+    @staticmethod
+    def has_pin(user: Any) -> bool:
+        return pin_usable(user)
+
+    @staticmethod
+    def check_pin(user: Any, pin: str) -> bool:
+        return pin_check(user=user, pin=pin).ok
+
+
+STEP_UP_PIN_VERIFIER = StepUpPinVerifier()

@@ -72,7 +72,11 @@ def _order_or_404(public_id) -> Order:
 
 
 def _detail_context(request, order: Order, **extra) -> dict:
+    from tenant_apps.risk.selectors import decisions_for_subject
+
     return {"order": order, "transitions": order.transitions.all(), "attempts": order.attempts.all(),
+            "risk_decisions": decisions_for_subject(subject_type="order", subject_id=str(order.public_id)),
+            "can_decide_risk": allowed(request, IsOperatorFinance),
             "can_review": allowed(request, IsOperatorSupport) and order.status in REQUERYABLE,
             "can_resolve": allowed(request, IsOperatorFinance) and order.status == OrderStatus.MANUAL_REVIEW,
             "resolve_form": ResolveForm(), **extra}

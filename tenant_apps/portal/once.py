@@ -31,6 +31,13 @@ PAGE_MESSAGES = {
                                        "Tick “Yes, buy it again” to buy it once more."),
     "recipient_network_mismatch": gettext_noop("This number is on another network than the product's; "
                                                "choose that network's product."),
+    "step_up_required": gettext_noop("To confirm it is you, enter the code we sent to your phone and send the "
+                                     "form again."),
+    "invalid_step_up_code": gettext_noop("The code is not valid. Check the SMS and try again."),
+    "step_up_expired": gettext_noop("This code has expired. Send the form again for a new one."),
+    "step_up_locked": gettext_noop("Too many wrong codes. Send the form again for a new one."),
+    "risk_blocked": gettext_noop("This payment was declined by our security checks. Contact support if you think "
+                                 "it is a mistake."),
 }
 # Service messages the money pages show (English msgids; the catalogues translate them).
 SERVICE_MESSAGES = (
@@ -79,6 +86,7 @@ def run_once(request, form: forms.Form, execute: Callable[[], str]) -> tuple[str
     key = form.cleaned_data.get(FIELD) or ""
     if not _VALID_KEY.match(key):
         raise IdempotencyKeyInvalid()
+    _answer_step_up(request, form)
     data = {name: value for name, value in form.cleaned_data.items() if name != FIELD}
     fingerprint = Fingerprint(method="POST", path=request.path, body_hash=body_hash(data))
 
@@ -87,6 +95,25 @@ def run_once(request, form: forms.Form, execute: Callable[[], str]) -> tuple[str
 
     response, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=stored)
     return response.body["url"], replayed
+
+
+def _answer_step_up(request, form: forms.Form) -> None:
+    """The page twin of ``X-Step-Up``: the form came back with the step-up challenge and the customer's code.
+
+    The code is checked first, in its own transaction (a wrong code counts; raises the error shown on the
+    form, which keeps the code field); then the money runs with the verified challenge (tenant_apps.risk).
+    """
+    from tenant_apps.risk.request_signals import UUID_PATTERN, current_signals
+    from tenant_apps.risk.stepup import step_up_verify
+
+    challenge = (request.POST.get("step_up_challenge") or "").strip()
+    if not challenge or not UUID_PATTERN.match(challenge):
+        return
+    form.step_up = {"challenge": challenge, "method": "pin" if request.POST.get("step_up_method") == "pin" else "otp"}
+    step_up_verify(user=request.user, challenge_id=challenge, secret=request.POST.get("step_up_code", ""),
+                   request=request)
+    signals = getattr(request, "risk_signals", None) or current_signals()
+    signals.step_up = challenge.lower()
 
 
 def show_service_error(form: forms.Form, error) -> None:
@@ -100,6 +127,10 @@ def show_service_error(form: forms.Form, error) -> None:
 
     if error.code in PIN_CODES:  # the form shows the transaction PIN box (portal/_form_errors.html)
         form.transaction_pin_needed = True
+    if error.code == "step_up_required":  # the form shows the code field (portal/_form_errors.html)
+        step_up = (getattr(error, "extra", None) or {}).get("step_up", {})
+        form.step_up = {"challenge": step_up.get("challenge", ""), "method": step_up.get("method", "otp"),
+                        "sent_to": step_up.get("sent_to", "")}
     if error.code in PAGE_MESSAGES:
         form.add_error(None, gettext(PAGE_MESSAGES[error.code]))
         return

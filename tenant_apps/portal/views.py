@@ -46,6 +46,10 @@ def page(request, template: str, context: dict | None = None, *, status: int = 2
 def _start_session(request, user) -> None:
     login(request, user, backend=MODEL_BACKEND)  # rotates the session key (no fixation)
     bind_session_to_schema(request)
+    from tenant_apps.risk.devices import bind_web_session
+
+    request.session.save()  # the key exists now: the device's sign-out deletes this session
+    bind_web_session(user=user, session_key=request.session.session_key or "")
     if user.preferred_language:
         translation.activate(user.preferred_language)
 
@@ -178,7 +182,13 @@ def profile(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
                             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
         return response
-    return page(request, "portal/profile.html", {"form": form})
+    from tenant_apps.risk.devices import devices_of
+    from tenant_apps.risk.request_signals import current_signals
+    from tenant_apps.risk.selectors import device_json
+
+    current = current_signals().device_hash
+    devices = [device_json(device, current=current) for device in devices_of(user=user)[:50]]
+    return page(request, "portal/profile.html", {"form": form, "devices": devices})
 
 
 @accepts_body(FORMS, uploads=True)  # the identity documents

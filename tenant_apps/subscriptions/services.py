@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shared_apps.core.errors import ApiError, Conflict
+from shared_apps.core.errors import ApiError, Conflict, run_after_rollback
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.orders import services as orders
 
@@ -146,6 +146,7 @@ def _run_one(sub: Subscription, *, now: datetime) -> str:
         sub.save()
         return outcome
     except ApiError as exc:
+        run_after_rollback(exc)  # e.g. the record of a purchase a risk rule blocked
         logger.info("subscription %s paused: %s", sub.public_id, exc.code)
         sub.status, sub.paused_reason, sub.last_run_at = SubscriptionStatus.PAUSED, exc.code[:60], now
         _notify_paused(sub, exc.code)

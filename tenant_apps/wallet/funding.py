@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from provider_plugins.interfaces.payments import (
 )
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError
-from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend, kyc_reserve
+from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
@@ -42,6 +43,8 @@ from tenant_apps.ledger.services import (
     system_account,
     wallet_for,
 )
+from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
+from tenant_apps.risk.models import Flow
 
 from .gateways import Gateway, gateway_by_provider_id, gateway_for
 from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
@@ -86,10 +89,14 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
     if purpose == FundingPurpose.WALLET:
         # Before anything is charged: the tier's maximum balance (checked again, locked, when crediting).
         kyc_check_balance_room(user=user, amount_minor=amount_minor, currency=currency)
-        kyc_reserve(user=user, amount_minor=amount_minor, currency=currency, reference=f"funding:{reference}")
-    intent = FundingIntent.objects.create(user=user, gateway=gateway.key, provider_id=gateway.provider.pk,
-                                          reference=reference, amount_minor=amount_minor, currency=currency,
-                                          purpose=purpose)
+    public_id = uuid.uuid4()
+    if purpose == FundingPurpose.WALLET:
+        # The risk gate: KYC daily limit (reserved now, released if the payment fails), then the rules.
+        screen(MoneyMove(flow=Flow.FUNDING, user=user, amount_minor=amount_minor, currency=currency,
+                         reference=f"funding:{reference}", subject_type="funding", subject_id=str(public_id)))
+    intent = FundingIntent.objects.create(public_id=public_id, user=user, gateway=gateway.key,
+                                          provider_id=gateway.provider.pk, reference=reference,
+                                          amount_minor=amount_minor, currency=currency, purpose=purpose)
     try:
         if _is_mobile_money(gateway):
             phone = (user.phone or "").lstrip("+")
@@ -192,6 +199,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
                 _hold_over_limit(intent)
             else:
                 intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
+                inflow_completed(reference=f"funding:{intent.reference}")  # payout-after-funding windows
                 _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
@@ -245,6 +253,7 @@ def funding_release_held(*, intent_id: int) -> FundingIntent:
             return intent
         intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
         intent.save(update_fields=["status", "credit_entry", "failure_reason", "updated_at"])
+        inflow_completed(reference=f"funding:{intent.reference}")
         _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         return intent
 

@@ -165,6 +165,8 @@ PAYOUT_TYPES = frozenset({TransferType.BANK, TransferType.WALLET})  # sent throu
 
 
 class TransferStatus(models.TextChoices):
+    # Money on hold, NOT sent: a risk rule held it for an operator's review (tenant_apps.risk.review).
+    HELD = "held", _("Held for review")
     PENDING = "pending", _("Pending")  # money on hold, payout sent or being sent; outcome unknown
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")  # hold released: the money is back in the wallet

@@ -72,7 +72,7 @@ def payout_discrepancies(*, days: int = PAYOUT_RECONCILE_DAYS, limit: int = 2000
 
     since = timezone.now() - timedelta(days=days)
     rows = (Transfer.objects.filter(type__in=PAYOUT_TYPES, created_at__gte=since, provider_id__isnull=False)
-            .exclude(status=TransferStatus.PENDING).order_by("id")[:limit])
+            .exclude(status__in=(TransferStatus.PENDING, TransferStatus.HELD)).order_by("id")[:limit])
     found: list[Discrepancy] = []
     gateways: dict[int, object] = {}
     for row in rows:

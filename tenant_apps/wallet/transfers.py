@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,7 +37,7 @@ from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
-from tenant_apps.kyc.services import kyc_release_spend, kyc_reserve
+from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
@@ -50,6 +51,8 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
+from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.models import Flow
 
 from .funding import GatewayError, _notify
 from .gateways import Gateway, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
@@ -110,8 +113,20 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
     if receiver.pk == sender.pk:
         raise SelfTransfer(fields={"recipient": ["That is you."]})
     reference = _new_reference("p2p")
-    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
-    row = Transfer.objects.create(type=TransferType.P2P, sender=sender, recipient_user=receiver,
+    public_id = uuid.uuid4()
+    screening = screen(MoneyMove(
+        flow=Flow.P2P, user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}",
+        recipient=f"user:{receiver.public_id}", recipient_label=_mask(receiver.phone or receiver.email),
+        subject_type="transfer", subject_id=str(public_id)))
+    if screening.held:  # a risk rule: the money waits on hold until an operator releases it (p2p_release_held)
+        row = Transfer.objects.create(public_id=public_id, type=TransferType.P2P, sender=sender,
+                                      recipient_user=receiver, amount_minor=amount_minor, currency=currency,
+                                      reference=reference, status=TransferStatus.HELD)
+        row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                              reference=f"p2p-held:{reference}", metadata={"transfer": str(row.public_id)})
+        row.save(update_fields=["hold", "updated_at"])
+        return row
+    row = Transfer.objects.create(public_id=public_id, type=TransferType.P2P, sender=sender, recipient_user=receiver,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
                                   status=TransferStatus.SUCCEEDED, completed_at=timezone.now())
     try:
@@ -146,15 +161,21 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
     gateway = default_payout_gateway()
     account = name_enquiry(bank_code=bank_code, account_number=account_number)
     reference = _new_reference("po")
-    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
-    row = Transfer.objects.create(type=TransferType.BANK, sender=sender, bank_code=bank_code,
+    public_id = uuid.uuid4()
+    screening = screen(MoneyMove(
+        flow=Flow.BANK_PAYOUT, user=sender, amount_minor=amount_minor, currency=currency,
+        reference=f"transfer:{reference}", recipient=f"bank:{bank_code}:{account_number}",
+        recipient_label=f"{bank_code} {_mask(account_number)}", subject_type="transfer", subject_id=str(public_id)))
+    row = Transfer.objects.create(public_id=public_id, type=TransferType.BANK, sender=sender, bank_code=bank_code,
                                   account_number=account_number, account_name=account.account_name,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
-                                  gateway=gateway.key, provider_id=gateway.provider.pk)
+                                  gateway=gateway.key, provider_id=gateway.provider.pk,
+                                  status=TransferStatus.HELD if screening.held else TransferStatus.PENDING)
     row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
-    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    if not screening.held:  # held: sent only when an operator releases it (payout_release_held)
+        transaction.on_commit(lambda: _enqueue_submit(row.pk))
     return row
 
 
@@ -398,17 +419,75 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
                        code="not_own_wallet", fields={"phone": ["Must be your verified number."]})
     gateway, holder = wallet_name_check(phone=phone, rail=rail)
     reference = _new_reference("po")
-    kyc_reserve(user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}")
-    row = Transfer.objects.create(type=TransferType.WALLET, sender=sender, account_number=holder.msisdn.lstrip("+"),
+    public_id = uuid.uuid4()
+    msisdn = holder.msisdn.lstrip("+")
+    screening = screen(MoneyMove(
+        flow=Flow.WALLET_PAYOUT, user=sender, amount_minor=amount_minor, currency=currency,
+        reference=f"transfer:{reference}", recipient=f"wallet:{msisdn}", recipient_label=_mask(msisdn),
+        subject_type="transfer", subject_id=str(public_id)))
+    row = Transfer.objects.create(public_id=public_id, type=TransferType.WALLET, sender=sender, account_number=msisdn,
                                   account_name=holder.name[:200], amount_minor=amount_minor, currency=currency,
+                                  status=TransferStatus.HELD if screening.held else TransferStatus.PENDING,
                                   reference=reference, gateway=gateway.key, provider_id=gateway.provider.pk,
                                   callback_url=(site_url.rstrip("/") + "/" + PAYOUT_NOTIFY_PATHS[gateway.key])[:500]
                                   if site_url and gateway.key in PAYOUT_NOTIFY_PATHS else "")
     row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
-    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    if not screening.held:
+        transaction.on_commit(lambda: _enqueue_submit(row.pk))
     return row
+
+
+def _mask(value: str) -> str:
+    value = value or ""
+    return value[:4] + "*" * max(len(value) - 7, 0) + value[-3:] if len(value) > 7 else "***"
+
+
+# -- transfers a risk rule held (released or rejected by an operator: tenant_apps.risk.review) ----------------
+
+def transfer_risk_release(*, transfer_id: int) -> Transfer:
+    """Send a held transfer: a payout goes to its rail (pending, the submit task after commit); a P2P transfer
+    is completed now (the hold back to the sender, then the ordinary P2P entry to the receiver, capped)."""
+    with transaction.atomic():
+        row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender", "recipient_user") \
+            .get(pk=transfer_id)
+        if row.status != TransferStatus.HELD:
+            raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)
+        if row.type in PAYOUT_TYPES:
+            row.status = TransferStatus.PENDING
+            row.save(update_fields=["status", "updated_at"])
+            transaction.on_commit(lambda: _enqueue_submit(row.pk))
+            return row
+        release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_released"})
+        try:
+            transfer(source=wallet_for(user=row.sender, currency=row.currency),
+                     destination=wallet_for(user=row.recipient_user, currency=row.currency), amount=row.amount_minor,
+                     reference=f"p2p:{row.reference}", metadata={"transfer": str(row.public_id)}, capped=True)
+        except BalanceLimitExceeded:
+            raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
+        row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
+        row.save(update_fields=["status", "completed_at", "updated_at"])
+        _notify(row.sender, "transfer_sent", {"amount": row.amount_minor, "currency": row.currency})
+        _notify(row.recipient_user, "transfer_received", {"amount": row.amount_minor, "currency": row.currency})
+        return row
+
+
+def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
+    """Refuse a held transfer: the hold goes back to the sender, the KYC allowance too; never sent."""
+    with transaction.atomic():
+        row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
+        if row.status != TransferStatus.HELD:
+            raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)
+        release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_rejected"})
+        kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
+        row.status, row.completed_at = TransferStatus.FAILED, timezone.now()
+        row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"
+        row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
+        if row.type in PAYOUT_TYPES:
+            _notify(row.sender, "payout_failed", {"amount": row.amount_minor, "currency": row.currency,
+                                                  "account": row.account_name})
+        return row
 
 
 def handle_wallet_callback(*, key: str, event: TransferEvent, source: CallbackSource) -> WebhookResult:

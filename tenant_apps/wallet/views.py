@@ -350,7 +350,9 @@ class TransfersView(APIView):
         else:
             row = bank_transfer_start(sender=request.user, bank_code=data["recipient"]["bank_code"],
                                       account_number=data["recipient"]["account_number"], amount_minor=amount)
-        answer = status.HTTP_202_ACCEPTED if row.status == TransferStatus.PENDING else status.HTTP_201_CREATED
+        # Accepted, not done: a payout on its way, or any transfer a risk rule held for review.
+        answer = status.HTTP_202_ACCEPTED if row.status in (TransferStatus.PENDING, TransferStatus.HELD) \
+            else status.HTTP_201_CREATED
         return Response(TransferSerializer(row, context={"viewer": request.user}).data, status=answer)
 
 

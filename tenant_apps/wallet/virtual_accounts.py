@@ -49,8 +49,10 @@ from provider_plugins.interfaces.virtual_accounts import (
 from shared_apps.core.errors import ApiError, NotFound
 from shared_apps.providers.callbacks import CallbackSource, bound
 from tenant_apps.accounts.country import current_country
-from tenant_apps.kyc.services import KycLimitExceeded, kyc_reserve
+from tenant_apps.kyc.services import KycLimitExceeded
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.models import Flow
 
 from .funding import GatewayError, funding_apply_verification, funding_is_held, funding_release_held
 from .gateways import Gateway, GatewayUnavailable, gateway_by_provider_id, gateway_for
@@ -337,8 +339,10 @@ def _within_kyc_limits(intent: FundingIntent) -> bool:
     The tier's maximum balance is not checked here: the ledger enforces it on the credit itself, under the
     wallet's row lock (``fund_wallet(capped=True)`` in ``funding_apply_verification``)."""
     try:
-        kyc_reserve(user=intent.user, amount_minor=intent.amount_minor, currency=intent.currency,
-                    reference=f"funding:{intent.reference}")
+        # The risk gate records the transfer (money already arrived: never refused) with its KYC reservation.
+        screen(MoneyMove(flow=Flow.FUNDING, user=intent.user, amount_minor=intent.amount_minor,
+                         currency=intent.currency, reference=f"funding:{intent.reference}", subject_type="funding",
+                         subject_id=str(intent.public_id), evaluate=False))
     except KycLimitExceeded:
         return False
     return True

@@ -132,8 +132,24 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
                                      currency="NGN", row_count=1, valid_count=1, created_at=now)
     BulkRow.objects.create(batch=batch, line=2, raw_number="08031110010", recipient_phone="+2348031110010",
                            network="mtn", status="ready")
+    from tenant_apps.risk.models import RiskDecision, RiskRule, StepUpChallenge, UserDevice
+
+    risk_rule = RiskRule.objects.create(name="victim-risk-rule", rule_type="amount_above", action="hold",
+                                        threshold_amount_minor=900_000_000, currency="NGN", is_active=False)
+    held = RiskDecision.objects.create(user=customer, flow="p2p", amount_minor=4_000, currency="NGN",
+                                       reference="transfer:victim-held-ref", subject_type="transfer",
+                                       subject_id=str(transfer.public_id), outcome="hold", rule=risk_rule,
+                                       rule_name="victim-risk-rule", review_status="pending")
+    challenge = StepUpChallenge.objects.create(user=customer, method="otp", fingerprint="victim",
+                                               expires_at=now + timedelta(minutes=10))
+    device = UserDevice.objects.create(user=customer, device_hash="victimdevice0000000000000000000a",
+                                       user_agent="VictimBrowser/1.0")
     return {
         "bulk_batch": (str(batch.public_id), {str(batch.public_id), "victim-bulk.csv", "+2348031110010"}),
+        "risk_rule": (str(risk_rule.public_id), {str(risk_rule.public_id), "victim-risk-rule"}),
+        "risk_decision": (str(held.public_id), {str(held.public_id), "transfer:victim-held-ref"}),
+        "step_up": (str(challenge.public_id), {str(challenge.public_id)}),
+        "device": (str(device.public_id), {str(device.public_id), "VictimBrowser/1.0"}),
         "cash_transaction": (str(cash.public_id), {str(cash.public_id), "ci_victimcashref"}),
         "withdrawal_code": (str(code.public_id), {str(code.public_id)}),
         "merchant": (str(merchant.public_id), {str(merchant.public_id), "Victim Bakery", merchant.code}),

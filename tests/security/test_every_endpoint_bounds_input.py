@@ -193,6 +193,12 @@ AMOUNT_ENDPOINTS = [
                    {"amount": "@AMOUNT@"}),
     AmountEndpoint("GoalAutosaveView", "PUT", "ng", "/api/savings/goals/{goal}/autosave", "customer",
                    {"amount": "@AMOUNT@", "frequency": "weekly"}),
+    # Risk rules (inactive: nothing the attack creates screens another request).
+    AmountEndpoint("RulesView", "POST", "ng", "/api/risk/rules", "admin",
+                   {"name": "attack", "rule_type": "amount_above", "action": "block", "is_active": False,
+                    "threshold_amount": "@AMOUNT@"}),
+    AmountEndpoint("RuleDetailView", "PATCH", "ng", "/api/risk/rules/{risk_rule}", "admin",
+                   {"threshold_amount": "@AMOUNT@"}),
     # Provider webhooks: the amount inside the provider's own body, signed where the provider signs.
     AmountEndpoint("vtpass_webhook", "POST", "ng", "/webhook/vtpass", "", {"type": "transaction-update", "data": {
         "requestId": "202601011200abcdef", "code": "000", "amount": "@AMOUNT@",
@@ -274,10 +280,29 @@ def _form_body(template: dict, amount_json: str) -> bytes:
     return urlencode({key: text if value == "@AMOUNT@" else value for key, value in template.items()}).encode()
 
 
+_RISK_RULES: dict[int, str] = {}
+
+
+def _risk_rule(world) -> str:
+    """An inactive rule for the PATCH attacks, made once per world (before the write fingerprint is taken)."""
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.risk.models import RiskRule
+
+    if id(world) not in _RISK_RULES:
+        with schema_context("ng"):
+            _RISK_RULES[id(world)] = str(RiskRule.objects.create(
+                name="attacked", rule_type="amount_above", threshold_amount_minor=100, currency="NGN",
+                action="block", is_active=False).public_id)
+    return _RISK_RULES[id(world)]
+
+
 def _attack_amount(endpoint: AmountEndpoint, world, amount_json: str):
     path = endpoint.path.replace("{agent}", str(world.agent.public_id))
     for name, value in world.ids.items():
         path = path.replace("{" + name + "}", value)
+    if "{risk_rule}" in path:
+        path = path.replace("{risk_rule}", _risk_rule(world))
     token = getattr(world, endpoint.who).token if endpoint.who else ""
     if endpoint.body is None:
         text = json.loads(amount_json) if amount_json.startswith('"') else amount_json  # the query string's text
@@ -310,6 +335,7 @@ def amounts_for(index: int) -> list[str]:
 def test_every_bad_amount_in_every_amount_field_is_refused_and_writes_nothing(world):
     rotated = {amount for index in range(len(AMOUNT_ENDPOINTS)) for amount in amounts_for(index)}
     assert rotated == set(BAD_AMOUNTS)
+    _risk_rule(world)
     before = fingerprint()
     failures = []
     for index, endpoint in enumerate(AMOUNT_ENDPOINTS):
@@ -323,7 +349,7 @@ def test_every_bad_amount_in_every_amount_field_is_refused_and_writes_nothing(wo
                 assert_no_internals(response)
                 if endpoint.who:  # the API: one code, and the field that was wrong
                     assert error["code"] == "invalid_amount", error
-                    allowed = {"amount", "max_amount_per_day", "web_api_threshold", endpoint.field}
+                    allowed = {"amount", "max_amount_per_day", "web_api_threshold", "threshold_amount", endpoint.field}
                     assert set(error["fields"]) <= allowed \
                         and error["fields"], error
                 else:  # a provider's body: malformed, whatever the provider (never 2xx, never 5xx)

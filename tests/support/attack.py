@@ -129,6 +129,10 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     # A receipt is one of A's objects named by kind and id: A's order.
     (re.compile(r"^/api/receipts/"), "kind", lambda v: "order"),
     (re.compile(r"^/api/receipts/"), "public_id", lambda v: v.ids["order"]),
+    (re.compile(r"^/api/risk/rules/"), "public_id", lambda v: v.ids["risk_rule"]),
+    (re.compile(r"^/api/risk/decisions/"), "public_id", lambda v: v.ids["risk_decision"]),
+    (re.compile(r"^/api/risk/step-up/"), "public_id", lambda v: v.ids["step_up"]),
+    (re.compile(r"^/api/auth/devices/"), "public_id", lambda v: v.ids["device"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).

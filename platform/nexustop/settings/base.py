@@ -69,6 +69,7 @@ TENANT_APPS = [
     "tenant_apps.cash",  # agent cash-in / cash-out
     "tenant_apps.pins",  # the transaction PIN (web/API threshold, USSD, agent cash-in confirmation)
     "tenant_apps.ussd",  # the USSD channel (Africa's Talking callback protocol)
+    "tenant_apps.risk",  # risk rules, decisions, step-up, devices
     "tenant_apps.notifications",
     "tenant_apps.portal",  # branded customer portal and operator back office (pages)
     "tenant_apps.merchants",  # merchant payments: code / EMVCo QR, refunds, fees, daily settlement
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Device id (web cookie / X-Device-Id), client IP and step-up proof for the risk gate (tenant_apps.risk).
+    "tenant_apps.risk.middleware.DeviceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,6 +184,7 @@ from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
+from .integrations.risk import *  # noqa: E402, F403
 from .integrations.savings import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
 from .integrations.storage import *  # noqa: E402, F403

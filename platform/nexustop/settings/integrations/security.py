@@ -17,6 +17,8 @@ CORS_ALLOW_HEADERS = (
     "content-type",
     "idempotency-key",
     "x-request-id",
+    "x-device-id",  # tenant_apps.risk: the app's device id
+    "x-step-up",  # tenant_apps.risk: the step-up challenge a repeated payment passed
 )
 CORS_EXPOSE_HEADERS = ("x-request-id", "retry-after")
 CORS_PREFLIGHT_MAX_AGE = 3600

@@ -127,6 +127,9 @@ class Command(BaseCommand):
         parser.add_argument("--celery-concurrency", type=int, default=16)
         parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
         parser.add_argument("--final-timeout", type=float, default=120.0)
+        parser.add_argument("--risk-rules", choices=["none", "one", "all"], default="none",
+                            help="risk rules active in the bench tenant during the drive (tenant_apps.risk; "
+                                 "bench_risk.RULE_SETS): the end-to-end cost of the risk engine per purchase")
         parser.add_argument("--floor-seconds", type=float, default=0.0,
                             help="first drive GET /health and GET /api/wallet this long each and print the web "
                                  "CPU per request: the framework's floor under the purchase figures")
@@ -181,6 +184,19 @@ class Command(BaseCommand):
                 users.append((user.pk, tokens_for_user(user)[0]))
         return users
 
+    def _risk_rules(self, schema: str, rule_set: str) -> None:
+        """The bench's risk rules (none by default), thresholds that never fire: the cost of judging, not of
+        refusing. Left in place after the run (a later run replaces them)."""
+        from tenant_apps.risk.management.commands.bench_risk import RULE_SETS
+        from tenant_apps.risk.models import RiskRule
+        from tenant_apps.risk.services import clean_rule
+
+        with schema_context(schema):
+            RiskRule.objects.filter(name__startswith="bench-risk").delete()
+            for number, fields in enumerate(RULE_SETS[rule_set]):
+                RiskRule.objects.create(**clean_rule({"name": f"bench-risk {number}", **fields}))
+        self.stdout.write(f"risk rules active: {rule_set} ({len(RULE_SETS[rule_set])})")
+
     # --- processes ---------------------------------------------------------------------------
     def _env(self, queue: str) -> dict[str, str]:
         root = Path(settings.PROJECT_ROOT)
@@ -214,6 +230,7 @@ class Command(BaseCommand):
             self._wait_ready(procs[-1], sim_log, "ready")
             sim_url = f"http://127.0.0.1:{sim_port}"
             self._tenant(schema)
+            self._risk_rules(schema, opts["risk_rules"])
             product = self._setup_provider(sim_url, run)
             users = self._users(schema, opts["users"], run)
             web_port = _free_port()

@@ -1,0 +1,329 @@
+"""The ONE hook every money movement goes through: KYC limits, then the tenant's risk rules, then the record.
+
+``screen(MoneyMove(...))`` is called by every flow that moves a customer's money, inside the flow's own
+transaction, before any ledger write:
+
+* purchases (API, pages, subscriptions, agent sales): ``orders.services.purchase_create``
+* P2P transfers, bank payouts, mobile-money payouts: ``wallet.transfers``
+* cash-out withdrawal codes and agent cash-in: ``cash.services``
+* wallet funding (the checkout start) and bank transfers into a dedicated account: ``wallet.funding``,
+  ``wallet.virtual_accounts`` (money already arrived: recorded, never refused)
+
+It replaces the flows' former call to ``kyc_reserve`` (which takes the buyer's row lock and counts the daily
+limit): a new flow needs the KYC limits, and gets the rules with them; ``tests/risk/test_gate_coverage.py``
+fails when a module outside this app and KYC calls ``kyc_reserve`` itself. The rules are evaluated after that
+row lock, so two racing movements of one user are judged one after the other (each sees the other's record);
+rules that count a shared key (recipient, device, IP, product) take a transaction advisory lock on that key
+too. What happens:
+
+* allow: the decision is recorded (it counts in later windows) and the flow goes on;
+* hold: the same, ``Screening.held`` is true: the flow keeps the money on hold and does not send it until an
+  operator releases it (``risk.review``); a flow that cannot wait (cash-out, funding) is blocked instead;
+* step-up: 428 ``step_up_required`` unless the request carries a verified challenge for this very movement
+  (``X-Step-Up``); a run without a person (a subscription) is held instead;
+* block: 403 ``risk_blocked``.
+
+Refusals roll the flow's transaction back; their decision (and the step-up challenge, and its SMS) is written
+after the rollback (``ApiError.after_rollback``), so the review queue shows them too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from . import engine, stepup
+from .errors import RiskBlocked, StepUpRequired
+from .models import (
+    HOLDABLE,
+    INFLOWS,
+    STEP_UP_ACTIONS,
+    Action,
+    Outcome,
+    ReviewStatus,
+    RiskDecision,
+    UserDevice,
+)
+from .request_signals import current_signals, keyed_hash
+
+_PIN_MESSAGE = gettext_lazy("Confirm it is you with your transaction PIN, then try again.")
+
+
+@dataclass(frozen=True)
+class MoneyMove:
+    """One movement of a user's money, described for the gate."""
+
+    flow: str
+    user: Any
+    amount_minor: int
+    currency: str
+    reference: str  # the movement's KYC/ledger reference ("ord-…", "transfer:p2p_…", "funding:fund_…")
+    recipient: str = ""  # normalised: a phone in E.164, a meter number, "bank:058:0123456789", a user's public id
+    recipient_label: str = ""  # masked, for the review queue
+    product_id: int | None = None
+    product_type: str = ""
+    subject_type: str = ""  # order, transfer, withdrawal_code, funding, cash
+    subject_id: str = ""
+    kyc: bool = True  # count it against the user's KYC limits (kyc_reserve: also the row lock)
+    evaluate: bool = True  # False: money that already arrived (recorded, never refused)
+    completed: bool = False  # an inflow already credited (its ``completed_at`` is now)
+
+
+@dataclass
+class Screening:
+    decision_id: int
+    outcome: str
+    held: bool = False
+    rule_name: str = ""
+    stepped_up: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+
+def _advisory_key(text: str) -> int:
+    schema = getattr(connection, "schema_name", "public")
+    digest = hashlib.blake2b(f"{schema}:risk:{text}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock_user(user: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+
+
+def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
+    """Check KYC and the rules for ``move`` in the caller's transaction; record the decision.
+
+    Raises ``KycLimitExceeded`` (403), :class:`RiskBlocked` (403) or :class:`StepUpRequired` (428); the
+    caller's transaction rolls back. ``savepoint=False``: the caller rolls everything back on any error (a
+    purchase), so the KYC step needs no savepoint.
+    """
+    if move.kyc:
+        from tenant_apps.kyc.services import kyc_reserve
+
+        kyc_reserve(user=move.user, amount_minor=move.amount_minor, currency=move.currency,
+                    reference=move.reference, savepoint=savepoint)  # locks the user row
+    else:
+        _lock_user(move.user)
+    signals = current_signals()
+    now = timezone.now()
+    recipient_hash = keyed_hash(move.recipient)
+    facts_move = engine.Move(
+        flow=move.flow, user_id=move.user.pk, amount_minor=move.amount_minor, recipient_hash=recipient_hash,
+        product_id=move.product_id, product_type=move.product_type, device_hash=signals.device_hash,
+        token_device=signals.token_device, ip=signals.ip, interactive=signals.interactive)
+    rules = engine.active_rules() if move.evaluate else []
+    facts = engine.load_facts(facts_move, now=now, rules=rules)  # no applicable rule: no statement
+    keys = engine.scope_keys(facts_move, facts)
+    if keys:  # counts over a key other users share: serialise on it too, then read again
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)),
+                           [_advisory_key(key) for key in keys])
+        facts = engine.load_facts(facts_move, now=now, rules=rules)
+    device_hash = signals.device_hash or next((fact.device_hash for fact in facts if fact.device_hash), "") or ""
+    context = _Decide(move=move, signals=signals, recipient_hash=recipient_hash, device_hash=device_hash,
+                      recipient_new=bool(facts) and facts[0].recipient_seen is False)
+    for fact in facts:
+        verdict = engine.judge(fact, facts_move)
+        if not verdict.fired:
+            continue
+        context.reasons.append(f"{fact.name}: {verdict.reason}")
+        if fact.action == Action.ALLOW:
+            context.decide(Outcome.ALLOW, fact, verdict.reason)
+            break
+        if fact.action in STEP_UP_ACTIONS:
+            if context.step_up_passed(fact):
+                if context.rule is None:  # recorded as the rule that asked, unless a later rule decides
+                    context.decide(Outcome.ALLOW, fact, f"{verdict.reason} (confirmed: {context.stepped_up})")
+                continue
+            if signals.interactive:
+                context.refuse_step_up(fact, verdict.reason)  # raises
+            context.decide(Outcome.HOLD, fact, f"{verdict.reason} (no one to confirm: held)")
+            break
+        if fact.action == Action.HOLD:
+            context.decide(Outcome.HOLD, fact, verdict.reason)
+            break
+        context.refuse_block(fact, verdict.reason)  # raises
+    if context.outcome == Outcome.HOLD and move.flow not in HOLDABLE:
+        context.refuse_block(context.rule, context.reason + " (this payment cannot wait for a review)")
+    return context.record(now=now)
+
+
+@dataclass
+class _Decide:
+    move: MoneyMove
+    signals: Any
+    recipient_hash: str
+    device_hash: str
+    recipient_new: bool = False  # known when rules were read (refusals record it; the INSERT computes its own)
+    outcome: str = Outcome.ALLOW
+    rule: Any = None  # engine.RuleFacts
+    reason: str = ""
+    stepped_up: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+    def decide(self, outcome: str, rule: Any, reason: str) -> None:
+        self.outcome, self.rule, self.reason = outcome, rule, reason[:200]
+
+    # --- step-up ----------------------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        move = self.move
+        return stepup.fingerprint(user_id=move.user.pk, flow=move.flow, amount_minor=move.amount_minor,
+                                  currency=move.currency, recipient_hash=self.recipient_hash,
+                                  product_id=move.product_id)
+
+    def step_up_passed(self, fact: Any) -> bool:
+        """A verified challenge for this movement came with the request: used now (once); the device that
+        answered becomes trusted (new-device rules spare it from now on)."""
+        if self.stepped_up:
+            return True
+        if not self.signals.step_up:
+            return False
+        challenge = stepup.consume(user=self.move.user, challenge_id=self.signals.step_up,
+                                   fingerprint=self.fingerprint())
+        if challenge is None:
+            return False
+        self.stepped_up = challenge.method
+        if self.device_hash:
+            UserDevice.objects.filter(user=self.move.user, device_hash=self.device_hash, trusted_at__isnull=True) \
+                .update(trusted_at=timezone.now(), trust_reason="step_up", signed_out_at=None)
+        return True
+
+    def refuse_step_up(self, fact: Any, reason: str) -> None:
+        move = self.move
+        method = stepup.method_for(action=fact.action, user=move.user)
+        challenge_id = uuid.uuid4()
+        fingerprint = self.fingerprint()
+        error = StepUpRequired(_PIN_MESSAGE) if method == "pin" else StepUpRequired()
+        decision = self._row(outcome=Outcome.STEP_UP, rule=fact, reason=reason, counted=False)
+        answer = {
+            "challenge": str(challenge_id), "method": method,
+            "verify": f"/api/risk/step-up/{challenge_id}/verify",
+            "send": "code" if method == "otp" else "pin",
+            "then": f"Send the same request again with the header X-Step-Up: {challenge_id}",
+            "expires_in": stepup.ttl_seconds(), "decision": str(decision.public_id),
+        }
+        sms_context = {"amount": _amount_text(move.amount_minor, move.currency)}
+
+        def record() -> None:  # after the rollback; the answer is rendered after this ran
+            decision.save(force_insert=True)
+            pending = stepup.recent_challenge(user=move.user, fingerprint=fingerprint, method=method)
+            if pending is not None:  # the same payment again before the code was used: no second SMS
+                answer.update(challenge=str(pending.public_id), verify=f"/api/risk/step-up/{pending.public_id}/verify",
+                              then=f"Send the same request again with the header X-Step-Up: {pending.public_id}")
+                if method == "otp":
+                    answer["sent_to"] = stepup.mask_phone(move.user.phone or "")
+                return
+            _challenge, delivered = stepup.challenge_create(
+                public_id=challenge_id, user=move.user, decision=decision, rule_id=fact.rule_id, method=method,
+                fingerprint=fingerprint, device_hash=self.device_hash, context=sms_context)
+            answer.update(delivered)
+
+        error.after_rollback(record)
+        error.extra = {"step_up": answer}
+        raise error
+
+    def refuse_block(self, fact: Any, reason: str) -> None:
+        decision = self._row(outcome=Outcome.BLOCK, rule=fact, reason=reason, counted=False)
+        error = RiskBlocked()
+        error.after_rollback(lambda: decision.save(force_insert=True))
+        error.extra = {"decision": str(decision.public_id)}  # what support asks for
+        raise error
+
+    # --- the record ------------------------------------------------------------------------------------------
+    def _row(self, *, outcome: str, rule: Any, reason: str, counted: bool) -> RiskDecision:
+        move, signals = self.move, self.signals
+        return RiskDecision(
+            user=move.user, flow=move.flow, product_type=move.product_type, product_id=move.product_id,
+            amount_minor=move.amount_minor, currency=move.currency, recipient_hash=self.recipient_hash,
+            recipient_new=self.recipient_new, recipient_label=move.recipient_label[:60],
+            device_hash=self.device_hash, ip=signals.ip,
+            channel=signals.channel, reference=move.reference[:160], subject_type=move.subject_type,
+            subject_id=move.subject_id, outcome=outcome, rule_id=getattr(rule, "rule_id", None),
+            rule_name=(getattr(rule, "name", "") or "")[:120], reason=reason[:200], stepped_up=self.stepped_up,
+            counted=counted, created_at=timezone.now())
+
+    def record(self, *, now: datetime) -> Screening:
+        """One INSERT: the decision (its ``recipient_new`` computed in the same statement) and, when the request
+        names a device, that device's first-seen row (the user's first device is trusted)."""
+        move, signals = self.move, self.signals
+        held = self.outcome == Outcome.HOLD
+        decision_id = _insert_decision(
+            public_id=uuid.uuid4(), move=move, signals=signals, recipient_hash=self.recipient_hash,
+            device_hash=self.device_hash, outcome=self.outcome, rule=self.rule, reason=self.reason,
+            stepped_up=self.stepped_up, review_status=ReviewStatus.PENDING if held else "",
+            completed_at=now if move.completed and move.flow in INFLOWS else None, now=now,
+            record_device=bool(signals.device_hash))
+        return Screening(decision_id=decision_id, outcome=self.outcome, held=held,
+                         rule_name=getattr(self.rule, "name", "") or "", stepped_up=self.stepped_up,
+                         reasons=self.reasons)
+
+
+def _amount_text(amount_minor: int, currency: str) -> str:
+    from tenant_apps.ledger.currency import to_decimal_string
+
+    return f"{to_decimal_string(amount_minor, currency)} {currency}"
+
+
+_INSERT_SQL = """
+WITH dev AS (
+  INSERT INTO risk_userdevice (public_id, user_id, device_hash, channel, user_agent, first_seen_at, last_seen_at,
+                               last_ip, trusted_at, trust_reason, signed_out_at)
+  SELECT %(device_pid)s, %(user)s, %(device)s, %(channel)s, %(ua)s, %(now)s, %(now)s, %(ip)s::inet,
+         CASE WHEN EXISTS (SELECT 1 FROM risk_userdevice WHERE user_id = %(user)s) THEN NULL ELSE %(now)s END,
+         CASE WHEN EXISTS (SELECT 1 FROM risk_userdevice WHERE user_id = %(user)s) THEN '' ELSE 'first_device' END,
+         NULL
+   WHERE %(record_device)s
+  ON CONFLICT (user_id, device_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, last_ip = EXCLUDED.last_ip
+   WHERE risk_userdevice.last_seen_at < EXCLUDED.last_seen_at - interval '1 hour'
+  RETURNING 1
+)
+INSERT INTO risk_riskdecision (public_id, user_id, flow, product_type, product_id, amount_minor, currency,
+  recipient_hash, recipient_new, recipient_label, device_hash, ip, channel, reference, subject_type, subject_id,
+  outcome, rule_id, rule_name, reason, stepped_up, counted, completed_at, review_status, review_note, created_at)
+VALUES (%(public_id)s, %(user)s, %(flow)s, %(product_type)s, %(product)s, %(amount)s, %(currency)s,
+  %(recipient)s, %(recipient)s <> '' AND NOT EXISTS (
+    SELECT 1 FROM risk_riskdecision s WHERE s.user_id = %(user)s AND s.counted AND s.recipient_hash <> ''
+      AND s.recipient_hash = %(recipient)s),
+  %(label)s, %(device)s, %(ip)s::inet, %(channel)s, %(reference)s, %(subject_type)s, %(subject_id)s,
+  %(outcome)s, %(rule)s, %(rule_name)s, %(reason)s, %(stepped_up)s, true, %(completed_at)s, %(review_status)s, '',
+  %(now)s)
+RETURNING id
+"""
+
+
+def _insert_decision(*, public_id: uuid.UUID, move: MoneyMove, signals: Any, recipient_hash: str, device_hash: str,
+                     outcome: str, rule: Any, reason: str, stepped_up: str, review_status: str,
+                     completed_at: datetime | None, now: datetime, record_device: bool) -> int:
+    params = {
+        "device_pid": uuid.uuid4(), "user": move.user.pk, "device": device_hash, "channel": signals.channel,
+        "ua": signals.user_agent[:200], "now": now, "ip": signals.ip, "record_device": record_device,
+        "public_id": public_id, "flow": move.flow, "product_type": move.product_type, "product": move.product_id,
+        "amount": move.amount_minor, "currency": move.currency, "recipient": recipient_hash,
+        "label": move.recipient_label[:60], "reference": move.reference[:160], "subject_type": move.subject_type,
+        "subject_id": move.subject_id, "outcome": outcome, "rule": getattr(rule, "rule_id", None),
+        "rule_name": (getattr(rule, "name", "") or "")[:120], "reason": reason[:200], "stepped_up": stepped_up,
+        "completed_at": completed_at, "review_status": review_status,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
+        return cursor.fetchone()[0]
+
+
+def inflow_completed(*, reference: str, at: datetime | None = None) -> int:
+    """The money of a screened inflow (a funding, a cash-in) arrived: payout-after-funding windows start now."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE risk_riskdecision SET completed_at = %s WHERE reference = %s AND counted "
+                       "AND completed_at IS NULL", [at or timezone.now(), reference[:160]])
+        return cursor.rowcount
+
+
+def link_subject(*, decision_id: int, subject_type: str, subject_id: str) -> None:
+    """Point a decision at the row the flow created after screening (when its id was not known before)."""
+    RiskDecision.objects.filter(pk=decision_id).update(subject_type=subject_type, subject_id=subject_id)
