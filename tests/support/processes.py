@@ -24,6 +24,10 @@ def child_env(**extra: str) -> dict[str, str]:
     # Lifted in this process only, for Playwright's event loop (tests/portal/conftest.py): a child process (a worker,
     # ``manage.py check --deploy`` under production settings) keeps Django's async guard.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # An xdist worker's id would make the child's settings move REDIS_URL (already this worker's own database) one
+    # more time: the child's broker would not be the one this test enqueues into.
+    for name in [name for name in env if name.startswith("PYTEST_XDIST_")]:
+        env.pop(name)
     env.update({
         "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",
         "DATABASE_URL": url,
