@@ -107,6 +107,10 @@ def _pytest(args: list[str]) -> int:
 
 
 def main() -> int:
+    # Importing ``nexustop`` (this module's package) loads its Celery app, which defaults
+    # DJANGO_SETTINGS_MODULE to the dev settings in this process's environment: pytest would inherit
+    # that and override pyproject's test settings (no private queue, no per-worker Redis database).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "nexustop.settings.test"
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
     valkey = None
     if not os.environ.get("DATABASE_URL"):

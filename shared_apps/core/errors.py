@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +126,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         response = Response(body, status=exc.status_code)
         if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(int(exc.retry_after))
+        return response
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        # Redis (cache, broker) restarting: nothing was committed (the idempotency runner rolled back); the
+        # client retries the same request with the same Idempotency-Key.
+        logger.warning("redis unavailable: %s", type(exc).__name__)
+        response = Response(error_body("temporarily_unavailable",
+                                       _("The service is briefly unavailable. Retry in a moment."), {}), status=503)
+        response["Retry-After"] = "1"
         return response
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()

@@ -91,7 +91,7 @@ def batch_of(user, public_id) -> BulkBatch:
     return batch
 
 
-class ConfirmSerializer(serializers.Serializer):
+class BulkConfirmSerializer(serializers.Serializer):
     pricing_version = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                           help_text="The preview's pricing_version: refused (409 prices_changed) "
                                                     "when today's pricing differs.")
@@ -111,6 +111,7 @@ class BulkTopupsView(APIView):
     # without the scope its 403) rather than a 415 from the request guard.
     parser_classes = [MultiPartParser, StrictJSONParser]
 
+    @extend_schema(operation_id="bulk_topups_list")
     def get(self, request):
         batches = BulkBatch.objects.filter(user=request.user)[:50]
         return Response([{"id": str(b.public_id), "status": b.status, "file_name": b.file_name,
@@ -159,10 +160,10 @@ class BulkTopupConfirmView(APIView):
 
     permission_classes = PERMISSIONS
 
-    @extend_schema(request=ConfirmSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=BulkConfirmSerializer, parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def post(self, request, public_id: uuid.UUID):
-        body = ConfirmSerializer(data=request.data)
+        body = BulkConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         batch = services.bulk_confirm(user=request.user, batch=batch_of(request.user, public_id),
                                       expected_pricing_version=body.validated_data.get("pricing_version") or None)

@@ -26,7 +26,6 @@ from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
-from tenant_apps.kyc.services import kyc_reserve
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
 from tenant_apps.ledger.errors import BalanceLimitExceeded, InsufficientFunds
 from tenant_apps.ledger.models import Account, AccountKind
@@ -38,6 +37,8 @@ from tenant_apps.ledger.services import (
     system_account,
     wallet_for,
 )
+from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.models import Flow
 
 from . import emvqr
 from .models import (
@@ -427,7 +428,10 @@ def merchant_pay(*, payer, payee: Payee, amount_minor: int | None = None, note: 
         if payee.payment_request is not None:
             request = PaymentRequest.objects.select_for_update().get(pk=payee.payment_request.pk)
             _check_request_open(request)
-        kyc_reserve(user=payer, amount_minor=amount_minor, currency=currency, reference=f"merchant:{reference}")
+        # KYC limits and the tenant's rules; a payment at a till cannot wait for a review (a hold refuses it).
+        screen(MoneyMove(flow=Flow.MERCHANT_PAYMENT, user=payer, amount_minor=amount_minor, currency=currency,
+                         reference=f"merchant:{reference}", recipient=f"merchant:{merchant.code}",
+                         recipient_label=merchant.code, subject_type="merchant_payment", subject_id=reference))
         fee = merchant.category.fee_for(amount_minor)
         lines = [Line(wallet_for(user=payer, currency=currency), -amount_minor),
                  Line(merchant.account, amount_minor - fee)]

@@ -9,11 +9,13 @@ it is reset with a one-time code sent to the verified phone (``pin_reset_start``
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
@@ -122,12 +124,16 @@ def web_api_threshold_minor() -> int | None:
     once for every process). Never cached from inside a transaction: a value it has not committed (or that
     it rolls back) must not outlive it."""
     if not connection.in_atomic_block:
-        cached = cache.get(POLICY_CACHE_KEY)
+        try:
+            cached = cache.get(POLICY_CACHE_KEY)
+        except redis.RedisError:  # Redis restarting: the database still answers, money keeps moving
+            cached = None
         if isinstance(cached, dict):
             return cached.get("threshold")
     threshold = PinPolicy.objects.filter(singleton=True).values_list("web_api_threshold_minor", flat=True).first()
     if not connection.in_atomic_block:
-        cache.set(POLICY_CACHE_KEY, {"threshold": threshold}, timeout=POLICY_CACHE_SECONDS)
+        with contextlib.suppress(redis.RedisError):
+            cache.set(POLICY_CACHE_KEY, {"threshold": threshold}, timeout=POLICY_CACHE_SECONDS)
     return threshold
 
 

@@ -30,9 +30,11 @@ class Flow(models.TextChoices):
     CASH_OUT = "cash_out", _("Cash-out at an agent")
     FUNDING = "funding", _("Wallet funding")
     CASH_IN = "cash_in", _("Cash-in at an agent")
+    MERCHANT_PAYMENT = "merchant_payment", _("Payment to a merchant")
 
 
-OUTFLOWS = frozenset({Flow.PURCHASE, Flow.P2P, Flow.BANK_PAYOUT, Flow.WALLET_PAYOUT, Flow.CASH_OUT})
+OUTFLOWS = frozenset({Flow.PURCHASE, Flow.P2P, Flow.BANK_PAYOUT, Flow.WALLET_PAYOUT, Flow.CASH_OUT,
+                      Flow.MERCHANT_PAYMENT})
 INFLOWS = frozenset({Flow.FUNDING, Flow.CASH_IN})
 PAYOUTS = frozenset({Flow.BANK_PAYOUT, Flow.WALLET_PAYOUT, Flow.CASH_OUT})
 # Flows whose money can wait on hold, not sent, until an operator releases it.

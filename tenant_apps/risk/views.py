@@ -28,7 +28,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description="Unique per decision; a replay returns the first response with Idempotency-Replayed: true.")
 
 
-class RuleSerializer(serializers.Serializer):
+class RiskRuleSerializer(serializers.Serializer):
     """A rule as written by an operator (amounts: decimal text in the tenant's currency)."""
 
     name = serializers.CharField(max_length=120)
@@ -79,13 +79,13 @@ class RulesView(APIView):
     def get_permissions(self):
         return [IsOperatorAdmin()] if self.request.method == "POST" else [IsOperatorStaff()]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="risk_rules_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"results": [selectors.rule_json(rule) for rule in selectors.rules_list()]})
 
-    @extend_schema(request=RuleSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=RiskRuleSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        body = RuleSerializer(data=request.data)
+        body = RiskRuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         rule = services.rule_create(actor=request.user, data=dict(body.validated_data), request=request)
         return Response(selectors.rule_json(rule), status=status.HTTP_201_CREATED)
@@ -109,10 +109,10 @@ class RuleDetailView(APIView):
     def get(self, request, public_id: uuid.UUID):
         return Response(selectors.rule_json(_rule_or_404(public_id)))
 
-    @extend_schema(request=RuleSerializer(partial=True), responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=RiskRuleSerializer(partial=True), responses=OpenApiTypes.OBJECT)
     def patch(self, request, public_id: uuid.UUID):
         rule = _rule_or_404(public_id)
-        body = RuleSerializer(data=request.data, partial=True)
+        body = RiskRuleSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         rule = services.rule_update(actor=request.user, rule=rule, data=dict(body.validated_data), request=request)
         return Response(selectors.rule_json(rule))
@@ -129,7 +129,8 @@ class DecisionsView(APIView):
 
     permission_classes = [IsOperatorStaff]
 
-    @extend_schema(parameters=[DecisionFilterSerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="risk_decisions_list", parameters=[DecisionFilterSerializer],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request):
         filters = DecisionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -7,30 +7,39 @@ import pytest
 
 
 @pytest.fixture(scope="package")
-def risk_stack(django_db_setup, django_db_blocker):
+def _risk_world(django_db_setup, django_db_blocker):
+    """Simulators and registry rows, built once for the package."""
     from django.db import connection
-    from django.test import override_settings
 
-    from tenant_apps.orders import services
     from tests.orders.conftest import build_stack
 
     if not connection.settings_dict["NAME"].startswith("test_"):
         pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None
     try:
-        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False,
-                               SMS_GATEWAY={"PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url,
-                                            "API_KEY": sims.sms.api_key, "SENDER_ID": "NexusTop",
-                                            "TIMEOUT_SECONDS": 2.0}):
-            yield stack
+        yield sims, stack
     finally:
-        services._on_commit_task = original
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.mtn, sims.sms, sims.aggregator):
+        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
             sim.stop()
+
+
+@pytest.fixture
+def risk_stack(_risk_world, monkeypatch):
+    """The stack for one test: submits swallowed and the settings pointed at the simulators for THIS test only
+    (a package-scoped patch can outlive the package under xdist and starve every later worker-driven test)."""
+    from django.test import override_settings
+
+    from tenant_apps.orders import services
+
+    sims, stack = _risk_world
+    monkeypatch.setattr(services, "_on_commit_task", lambda *args, **kwargs: None)
+    with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False,
+                           SMS_GATEWAY={"PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url,
+                                        "API_KEY": sims.sms.api_key, "SENDER_ID": "NexusTop",
+                                        "TIMEOUT_SECONDS": 2.0}):
+        yield stack
 
 
 @pytest.fixture(autouse=True)
