@@ -24,3 +24,14 @@ def test_testrun_hands_pytest_the_test_settings_even_after_importing_the_celery_
                          cwd=settings.PROJECT_ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "nexustop.settings.test"
+
+
+def test_every_test_folder_is_a_package():
+    """Without ``__init__.py`` a folder's ``scope="package"`` fixture belongs to ``tests`` itself and lives until
+    the session ends: its patches and registry rows leak into every later test of that xdist worker."""
+    from pathlib import Path
+
+    root = Path(settings.PROJECT_ROOT) / "tests"
+    missing = [str(folder.relative_to(root)) for folder in root.rglob("*") if folder.is_dir()
+               and any(folder.glob("test_*.py")) and not (folder / "__init__.py").exists()]
+    assert missing == []
