@@ -96,6 +96,9 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
+    "POST remittances/quotes/<uuid:public_id>": Guard.FORM_KEY,  # confirms a quote: holds the amount, sends it
+    # Release sends a held remittance on, reject refunds it: the remittance's state under its row lock (409 after).
+    "POST back-office/remittances/<uuid:public_id>/<str:verdict>": Guard.STATE_GUARDED,
     # --- channels (tenant_apps.ussd): every money step asks the transaction PIN (pins.gate) ---------------
     "POST ussd/africastalking/<str:token>": Guard.SESSION_KEY,
     # Refunds the open round's contributions once: the circle must be running, under its row lock (409 after).
@@ -241,6 +244,8 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/merchants/<uuid:public_id>/decide": "a business-KYC decision (state-guarded)",
     "POST back-office/merchant-fees": "a category's fee (audited)",
     "POST back-office/savings": "the early-withdrawal rule (audited)",
+    "POST remittances": "a quote (prices and screens; confirming it is the form-keyed quote page)",
+    "POST back-office/remittance-corridors": "a corridor's margin and fee (audited)",
     # --- head-office console ------------------------------------------------------------------------------
     "POST console/": "read-only",
     "POST console/login": "signs in",
