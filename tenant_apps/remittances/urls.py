@@ -12,7 +12,7 @@ urlpatterns = [
     path("api/staff/remittances", views.StaffRemittanceListView.as_view(), name="staff-remittances"),
     *[path(f"api/staff/remittances/<uuid:public_id>/{action}", views.StaffDecisionView.as_view(action=action),
            name=f"staff-remittance-{action}") for action in ("release", "reject")],
-    path("api/staff/remittance-corridors", views.StaffCorridorView.as_view(), name="staff-remittance-corridors"),
+    path("api/staff/remittance-corridors", views.StaffCorridorListView.as_view(), name="staff-remittance-corridors"),
     path("api/staff/remittance-corridors/<str:country>", views.StaffCorridorView.as_view(),
          name="staff-remittance-corridor"),
 ]

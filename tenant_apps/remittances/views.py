@@ -37,7 +37,7 @@ def money(minor: int, currency: str) -> str:
 def corridor_json(corridor: Corridor) -> dict:
     currency = tenant_currency().code
     return {"destination_country": corridor.destination_country, "active": corridor.active,
-            "margin_bps": corridor.margin_bps, "fee_bps": corridor.fee_bps,
+            "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
             "fee_fixed": money(corridor.fee_fixed_minor, currency),
             "min_send": money(corridor.min_send_minor, currency),
             "max_send": money(corridor.max_send_minor, currency) if corridor.max_send_minor else None}
@@ -236,28 +236,39 @@ class StaffDecisionView(APIView):
 
 
 class CorridorSerializer(serializers.Serializer):
-    margin_bps = serializers.IntegerField(min_value=0, max_value=4999)
-    fee_bps = serializers.IntegerField(min_value=0, max_value=4999)
+    margin_bps = serializers.IntegerField(min_value=0, max_value=4999, help_text="FX margin off the mid rate")
+    rate_bps = serializers.IntegerField(min_value=0, max_value=4999, help_text="the fee, as a share of the amount")
     fee_fixed = AmountField(required=False)
     min_send = AmountField(required=False)
     max_send = AmountField(required=False, allow_null=True)
     active = serializers.BooleanField(required=False, default=True)
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class StaffCorridorListView(APIView):
+    """GET: every corridor of this tenant, open or not."""
+
+    permission_classes = [IsOperatorStaff]
+
+    def get(self, request):
+        return Response({"results": [corridor_json(c) for c in Corridor.objects.all()]})
+
+
 @extend_schema(request=CorridorSerializer, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, PUT=ADMIN)
 class StaffCorridorView(APIView):
-    """GET: every corridor; PUT /<country>: open or change one (margin, fee; audited)."""
+    """GET / PUT /<country>: one corridor; PUT opens or changes it (margin, fee; audited)."""
 
     permission_classes = [IsOperatorAdmin]
 
-    def get(self, request, country: str = ""):
-        rows = Corridor.objects.all()
-        if country:
-            rows = rows.filter(destination_country=country.upper())
-        return Response({"results": [corridor_json(c) for c in rows]})
+    def get(self, request, country: str):
+        corridor = Corridor.objects.filter(destination_country=country.upper()).first()
+        if corridor is None:
+            raise NotFound(code="corridor_not_found")
+        return Response(corridor_json(corridor))
 
-    def put(self, request, country: str = ""):
+    def put(self, request, country: str):
         body = CorridorSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -269,7 +280,8 @@ class StaffCorridorView(APIView):
                                                                    allow_zero=True)
 
         corridor = services.corridor_update(
-            actor=request.user, destination_country=country, margin_bps=data["margin_bps"], fee_bps=data["fee_bps"],
-            fee_fixed_minor=minor("fee_fixed", 0) or 0, min_send_minor=minor("min_send", 100) or 100,
-            max_send_minor=minor("max_send", None), active=data.get("active", True), request=request)
+            actor=request.user, destination_country=country, margin_bps=data["margin_bps"],
+            fee_bps=data["rate_bps"], fee_fixed_minor=minor("fee_fixed", 0) or 0,
+            min_send_minor=minor("min_send", 100) or 100, max_send_minor=minor("max_send", None),
+            active=data.get("active", True), request=request)
         return Response(corridor_json(corridor))

@@ -293,3 +293,26 @@ def test_cross_tenant_reads_and_forged_steps_are_refused(remit):
     assert balance_of(recipient, "gh") == 0
     assert advance(rid) == "credited" and balance_of(recipient, "gh") == RECEIVE
     assert_reconciled("ng", "gh", "sn")
+
+
+@pytest.mark.django_db
+def test_corridor_margins_are_the_operators_audited_and_priced_into_later_quotes(remit):
+    from tenant_apps.audit.models import AuditEvent
+
+    admin = new_customer("ng", role="operator_admin")
+    support = new_customer("ng", role="operator_support")
+    body = {"margin_bps": 300, "rate_bps": 0, "fee_fixed": "0"}
+    refused = client_for(support).put("/api/staff/remittance-corridors/GH", body, format="json")
+    assert refused.status_code == 403
+    saved = client_for(admin).put("/api/staff/remittance-corridors/GH", body, format="json")
+    assert saved.status_code == 200 and (saved.json()["margin_bps"], saved.json()["rate_bps"]) == (300, 0)
+    same = client_for(admin).put("/api/staff/remittance-corridors/NG", body, format="json")
+    assert same.status_code == 400 and same.json()["error"]["code"] == "same_country"
+    listed = client_for(support).get("/api/staff/remittance-corridors").json()["results"]
+    assert [c["destination_country"] for c in listed] == ["GH"]
+    # 500_000 kobo, no fee, rate 0.01 * 0.97 = 0.0097: 500_000 * 9_700_000 * 100 / 10^11 = 4_850 pesewas.
+    q = quote(funded("ng", 0), recipient_phone="+233244123456").json()
+    assert (q["minor"]["fee"], q["minor"]["rate_e9"], q["minor"]["receive"]) == (0, 9_700_000, 4_850)
+    with schema_context("ng"):
+        event = AuditEvent.objects.filter(action="remittance_corridor_changed", subject_id="GH").latest("id")
+        assert event.details["after"]["margin_bps"] == 300 and event.details["before"]["margin_bps"] == 150
