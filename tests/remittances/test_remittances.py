@@ -316,3 +316,26 @@ def test_corridor_margins_are_the_operators_audited_and_priced_into_later_quotes
     with schema_context("ng"):
         event = AuditEvent.objects.filter(action="remittance_corridor_changed", subject_id="GH").latest("id")
         assert event.details["after"]["margin_bps"] == 300 and event.details["before"]["margin_bps"] == 150
+
+
+@pytest.mark.django_db
+def test_reconcile_commands_pass_and_catch_a_forged_clearing_posting(remit):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tenant_apps.ledger.services import Line, post_entry, system_account
+
+    sender = funded("ng", 1_500_000)
+    rid = send(sender, quote(sender, recipient_phone=new_customer("gh").phone).json()["id"]).json()["id"]
+    advance(rid)
+    out = StringIO()
+    call_command("reconcile_ledger", "--schema", "ng", "--schema", "gh", stdout=out)
+    call_command("reconcile_remittances", "--schema", "ng", "--schema", "gh", stdout=out)
+    assert "NG-GH: sent" in out.getvalue() and "no discrepancies" in out.getvalue()
+    with schema_context("gh"):  # money on the clearing account that no remittance step put there
+        post_entry(entry_type="adjustment", reference=f"forged:{uuid.uuid4()}", lines=[
+            Line(system_account(kind=AccountKind.REMITTANCE_CLEARING, currency="GHS"), -100),
+            Line(system_account(kind=AccountKind.SUSPENSE, currency="GHS"), 100)])
+    with pytest.raises(CommandError):
+        call_command("reconcile_remittances", "--schema", "gh", stdout=StringIO(), stderr=StringIO())
