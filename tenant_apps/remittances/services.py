@@ -378,6 +378,17 @@ def enqueue_advance(*, public_id: uuid.UUID, countdown: int = 0) -> None:
 
 # --- review (staff) ----------------------------------------------------------------------------------------
 
+def _close_risk_decision(row: Remittance, *, actor, release: bool, note: str) -> None:
+    """A risk-rule hold is reviewed here (the risk queue cannot send a remittance): its decision leaves the
+    risk queue with the same verdict."""
+    from tenant_apps.risk.models import ReviewStatus, RiskDecision
+
+    RiskDecision.objects.filter(subject_type="remittance", subject_id=str(row.public_id),
+                                review_status=ReviewStatus.PENDING).update(
+        review_status=ReviewStatus.RELEASED if release else ReviewStatus.REJECTED, reviewed_by=actor,
+        reviewed_at=timezone.now(), review_note=note[:200])
+
+
 def remittance_release(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:
     """Staff found no true match: send it (the advance task after commit). Audited."""
     with transaction.atomic():
@@ -386,6 +397,7 @@ def remittance_release(*, actor, remittance: Remittance, note: str = "", request
             raise ReviewClosed()
         row.status = RemittanceStatus.ACCEPTED
         row.save(update_fields=["status", "updated_at"])
+        _close_risk_decision(row, actor=actor, release=True, note=note)
         audit_record(action=AUDIT_RELEASED, request=request, actor=actor, subject_type="remittance",
                      subject_id=str(row.public_id), details={"reason": row.review_reason, "note": note[:200]})
         transaction.on_commit(lambda: enqueue_advance(public_id=row.public_id))
@@ -403,6 +415,7 @@ def remittance_reject(*, actor, remittance: Remittance, note: str = "", request:
         row.status, row.completed_at = RemittanceStatus.REFUNDED, timezone.now()
         row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"
         row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
+        _close_risk_decision(row, actor=actor, release=False, note=note)
         audit_record(action=AUDIT_REJECTED, request=request, actor=actor, subject_type="remittance",
                      subject_id=str(row.public_id), details={"reason": row.review_reason, "note": note[:200]})
     _notify_sender(row)

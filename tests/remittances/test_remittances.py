@@ -188,6 +188,7 @@ def test_kyc_tier_limits_the_sender(remit):
     answer = send(sender, q["id"])
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "kyc_limit_exceeded"
     assert balance_of(sender, "ng") == 2_000_000
+    assert_reconciled()
 
 
 @pytest.mark.django_db
@@ -203,6 +204,8 @@ def test_bad_input_gets_stable_codes(remit):
         assert 400 <= answer.status_code < 500 and answer.json()["error"]["code"] == code, (code, answer.content)
     unknown = send(sender, str(uuid.uuid4()))
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "quote_not_found"
+    assert balance_of(sender, "ng") == 1_500_000
+    assert_reconciled()
 
 
 @pytest.mark.django_db
@@ -224,6 +227,7 @@ def test_rate_source_or_screener_down_is_a_503_and_no_quote(remit, sanctions_sim
         sanctions_sim.set_mode("ok")
     with schema_context("ng"):
         assert not Quote.objects.filter(user=sender).exists()
+    assert_reconciled()
 
 
 @pytest.mark.django_db
@@ -339,3 +343,26 @@ def test_reconcile_commands_pass_and_catch_a_forged_clearing_posting(remit):
             Line(system_account(kind=AccountKind.SUSPENSE, currency="GHS"), 100)])
     with pytest.raises(CommandError):
         call_command("reconcile_remittances", "--schema", "gh", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_risk_rule_hold_waits_for_review_and_the_release_closes_the_risk_decision(remit):
+    from tenant_apps.risk.models import RiskDecision
+    from tests.risk.helpers import make_rule
+
+    make_rule(name="hold remittances", rule_type="amount_above", threshold_amount="1000", flows=["p2p"],
+              action="hold")
+    sender = funded("ng", 1_500_000)
+    recipient = new_customer("gh")
+    held = send(sender, quote(sender, recipient_phone=recipient.phone).json()["id"])
+    assert held.status_code == 202 and held.json()["status"] == "held_for_review"
+    rid = held.json()["id"]
+    assert advance(rid) == "held_for_review" and balance_of(recipient, "gh") == 0
+    staff = new_customer("ng", role="operator_support")
+    released = post(client_for(staff), f"/api/staff/remittances/{rid}/release", {})
+    assert released.status_code == 200 and released.json()["review_reason"] == "risk"
+    with schema_context("ng"):
+        decision = RiskDecision.objects.get(subject_type="remittance", subject_id=rid)
+        assert (decision.flow, decision.outcome, decision.review_status) == ("p2p", "hold", "released")
+    assert advance(rid) == "credited" and balance_of(recipient, "gh") == RECEIVE
+    assert_reconciled()
