@@ -12,7 +12,7 @@ from provider_plugins.mtn_momo import MtnMomoSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
 from tests.remittances.conftest import advance, assert_reconciled, balance_of, funded, quote, remittance, send
-from tests.wallet.conftest import register_gateway, wait_for
+from tests.wallet.conftest import flutterwave, ng_gateways, paystack, register_gateway, wait_for  # noqa: F401
 
 SEND, RECEIVE = 500_000, 4_777
 
@@ -33,18 +33,18 @@ def momo_phone() -> str:
     return "+233244" + "".join(random.choices("0123456789", k=6))
 
 
-def inbound_transfer(rid: str) -> Transfer:
+def inbound_transfer(rid: str, schema: str = "gh") -> Transfer:
     from tenant_apps.remittances.models import InboundRemittance
 
-    with schema_context("gh"):
+    with schema_context(schema):
         inbound = InboundRemittance.objects.get(public_id=rid)
         assert inbound.status == "paying_out"
         return Transfer.objects.get(pk=inbound.transfer_id)
 
 
-def run_payout(row: Transfer) -> Transfer:
+def run_payout(row: Transfer, schema: str = "gh") -> Transfer:
     """What the wallet app's tasks do after commit: submit, then poll the rail until final."""
-    with schema_context("gh"):
+    with schema_context(schema):
         payout_submit(transfer_id=row.pk, schedule_poll=False)
 
         def final():
@@ -111,3 +111,26 @@ def test_a_pending_payout_stays_in_transit(gh_momo):
     assert advance(rid) == "in_transit" and advance(rid) == "in_transit"  # not submitted yet: pending
     assert remittance(rid).status == "in_transit" and hub_status(rid) == "in_clearing"
     assert_reconciled()
+
+
+@pytest.mark.django_db
+def test_gh_to_ng_bank_account_through_paystack(remit, ng_gateways):
+    """GHS 200.00, fee 1 % + GHS 1.00 = 300 pesewas, principal 19_700; mid 100 NGN per GHS, customer rate
+    98.5: 19_700 * 98_500_000_000 * 100 / (100 * 10^9) = 1_940_450 kobo (NGN 19,404.50) to account 0123456789."""
+    from tests.remittances.conftest import open_corridor
+
+    open_corridor("gh", "NG", fee_fixed_minor=100)
+    sender = funded("gh", 50_000)
+    answer = quote(sender, amount="200.00", country="NG", method="bank", bank_code="058",
+                   account_number="0123456789", recipient_name="Ada Obi Lovelace", schema="gh")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["minor"] == {"send": 20_000, "fee": 300, "principal": 19_700, "receive": 1_940_450,
+                                      "rate_e9": 98_500_000_000}
+    rid = send(sender, answer.json()["id"], schema="gh").json()["id"]
+    assert advance(rid, "gh") == "in_transit"
+    row = inbound_transfer(rid, "ng")
+    assert (row.type, row.amount_minor, row.account_number, row.account_name) == \
+        ("bank", 1_940_450, "0123456789", "ADA OBI LOVELACE")
+    assert run_payout(row, "ng").status == "succeeded"
+    assert advance(rid, "gh") == "paid_out" and balance_of(sender, "gh") == 30_000
+    assert_reconciled("gh", "ng")
