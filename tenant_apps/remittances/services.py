@@ -558,6 +558,14 @@ def receive(*, public_id: uuid.UUID | str) -> InboundRemittance:
     return _start_payout(transfer_row)
 
 
+def _lock_remittance(public_id: uuid.UUID) -> None:
+    """Serialise this schema's receiver steps of one remittance (a sweeper and a late task racing): the second
+    waits, then finds the first one's row. Transaction-scoped advisory lock, keyed by schema and id."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                       [f"{connection.schema_name}:remittance:{public_id}"])
+
+
 def _inbound(transfer_row, **fields) -> InboundRemittance:
     return InboundRemittance.objects.create(
         public_id=transfer_row.public_id, sender_schema=transfer_row.sender_schema,
@@ -576,7 +584,8 @@ def _credit_wallet(transfer_row) -> InboundRemittance:
                                     role="customer").first()
     currency = transfer_row.receive_currency
     with transaction.atomic():
-        if InboundRemittance.objects.select_for_update().filter(public_id=transfer_row.public_id).exists():
+        _lock_remittance(transfer_row.public_id)
+        if InboundRemittance.objects.filter(public_id=transfer_row.public_id).exists():
             return InboundRemittance.objects.get(public_id=transfer_row.public_id)
         if recipient is None:
             return _inbound(transfer_row, status=InboundStatus.RETURNED,
@@ -626,13 +635,15 @@ def _start_payout(transfer_row) -> InboundRemittance:
         raise  # the rail could not be reached: nothing written, the sweeper tries again
     except ApiError as exc:  # no such wallet / account, no rail for it: definite
         with transaction.atomic():
+            _lock_remittance(transfer_row.public_id)
             if InboundRemittance.objects.filter(public_id=transfer_row.public_id).exists():
                 return InboundRemittance.objects.get(public_id=transfer_row.public_id)
             return _inbound(transfer_row, status=InboundStatus.RETURNED,
                             failure_reason=f"The payout account was refused ({exc.code}).")
     currency = transfer_row.receive_currency
     with transaction.atomic():
-        if InboundRemittance.objects.select_for_update().filter(public_id=transfer_row.public_id).exists():
+        _lock_remittance(transfer_row.public_id)
+        if InboundRemittance.objects.filter(public_id=transfer_row.public_id).exists():
             return InboundRemittance.objects.get(public_id=transfer_row.public_id)
         account = holder_account(kind=AccountKind.REMITTANCE, holder=f"remittance:{transfer_row.public_id}",
                                  currency=currency)

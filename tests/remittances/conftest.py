@@ -10,7 +10,16 @@ from django_tenants.utils import schema_context
 
 from provider_plugins.openexchangerates import OpenExchangeRatesSimulator
 from provider_plugins.opensanctions import OpenSanctionsSimulator
-from tests.wallet.conftest import assert_books_balance, balance_of, client_for, new_customer, post  # noqa: F401
+from tests.wallet.conftest import (  # noqa: F401  (helpers re-exported; gateway simulator fixtures registered here)
+    assert_books_balance,
+    balance_of,
+    client_for,
+    flutterwave,
+    new_customer,
+    ng_gateways,
+    paystack,
+    post,
+)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from provider_plugins.mtn_momo import MtnMomoSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
 from tests.remittances.conftest import advance, assert_reconciled, balance_of, funded, quote, remittance, send
-from tests.wallet.conftest import flutterwave, ng_gateways, paystack, register_gateway, wait_for  # noqa: F401
+from tests.wallet.conftest import register_gateway, wait_for
 
 SEND, RECEIVE = 500_000, 4_777
 
