@@ -74,7 +74,7 @@ def send(request):
     form = SendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         amount = amount_minor(form, required=True)
-        if not form.errors:
+        if amount is not None and not form.errors:
             data = form.cleaned_data
             try:
                 quote = services.quote_create(

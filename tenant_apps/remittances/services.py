@@ -370,7 +370,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
     return remittance
 
 
-def enqueue_advance(*, public_id: uuid.UUID, countdown: int = 0) -> None:
+def enqueue_advance(*, public_id: uuid.UUID | str, countdown: int = 0) -> None:
     from .tasks import advance_task
 
     advance_task.apply_async(args=[str(public_id)], countdown=countdown)
