@@ -23,6 +23,8 @@ PLUGINS: dict[str, str] = {
     "kyc_verifier": "provider_plugins.kyc_verifier",
     "mtn_momo": "provider_plugins.mtn_momo",
     "onepipe": "provider_plugins.onepipe",
+    "openexchangerates": "provider_plugins.openexchangerates",
+    "opensanctions": "provider_plugins.opensanctions",
     "orange_money": "provider_plugins.orange_money",
     "paystack": "provider_plugins.paystack",
     "sms_gateway": "provider_plugins.sms_gateway",

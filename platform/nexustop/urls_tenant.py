@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("tenant_apps.ussd.urls")),  # /ussd/africastalking/<token>, /api/ussd/..., /back-office/ussd
     path("", include("tenant_apps.merchants.urls")),
     path("", include("tenant_apps.savings.urls")),
+    path("", include("tenant_apps.remittances.urls")),
     path("", include("tenant_apps.bulk.urls")),
     path("", include("tenant_apps.receipts.urls")),
     path("", include("tenant_apps.risk.urls")),  # /api/risk/..., /api/auth/devices, back-office risk pages

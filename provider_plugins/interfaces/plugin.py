@@ -22,6 +22,8 @@ class Capability(enum.StrEnum):
     PAYOUTS = "payouts"
     KYC = "kyc"
     SMS = "sms"
+    FX_RATES = "fx_rates"  # mid-market rates for remittances (interfaces.fx)
+    SANCTIONS = "sanctions"  # name screening before money crosses a border (interfaces.sanctions)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,11 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST api/savings/goals/<uuid:public_id>/deposits": Guard.IDEMPOTENCY_KEY,
     "POST api/savings/goals/<uuid:public_id>/withdrawals": Guard.IDEMPOTENCY_KEY,
     "POST api/staff/savings/circles/<uuid:public_id>/dissolve": Guard.IDEMPOTENCY_KEY,
+    # Remittances (tenant_apps.remittances): sending holds the amount; the operator's release sends a held one,
+    # the rejection refunds it.
+    "POST api/remittances": Guard.IDEMPOTENCY_KEY,
+    "POST api/staff/remittances/<uuid:public_id>/release": Guard.IDEMPOTENCY_KEY,
+    "POST api/staff/remittances/<uuid:public_id>/reject": Guard.IDEMPOTENCY_KEY,
     # Bulk top-ups: the confirmation starts one order per row (each through purchase_create, once per row).
     "POST api/bulk-topups/<uuid:public_id>/confirm": Guard.IDEMPOTENCY_KEY,
     # --- pages (tenant_apps.portal) ----------------------------------------------------------------
@@ -91,6 +96,9 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
+    "POST remittances/quotes/<uuid:public_id>": Guard.FORM_KEY,  # confirms a quote: holds the amount, sends it
+    # Release sends a held remittance on, reject refunds it: the remittance's state under its row lock (409 after).
+    "POST back-office/remittances/<uuid:public_id>/<str:verdict>": Guard.STATE_GUARDED,
     # --- channels (tenant_apps.ussd): every money step asks the transaction PIN (pins.gate) ---------------
     "POST ussd/africastalking/<str:token>": Guard.SESSION_KEY,
     # Refunds the open round's contributions once: the circle must be running, under its row lock (409 after).
@@ -174,6 +182,9 @@ NO_MONEY: dict[str, str] = {
     "PUT api/savings/goals/<uuid:public_id>/autosave": "the top-up schedule (the same settings twice keep "
                                                       "the schedule; each top-up posts once per due time)",
     "PUT api/staff/savings/rules": "the early-withdrawal rule (audited)",
+    "POST api/remittances/quotes": "prices a remittance and screens the names (accepting it is the idempotent "
+                                   "POST api/remittances, once per quote)",
+    "PUT api/staff/remittance-corridors/<str:country>": "a corridor's margin and fee (audited; later quotes)",
     "POST api/bulk-topups": "a bulk top-up preview (idempotent per file: the same file again is the same batch)",
     "POST api/receipts/<str:kind>/<uuid:public_id>/share": "a receipt's shareable link (once per receipt)",
     "POST api/risk/rules": "a risk rule",
@@ -233,6 +244,8 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/merchants/<uuid:public_id>/decide": "a business-KYC decision (state-guarded)",
     "POST back-office/merchant-fees": "a category's fee (audited)",
     "POST back-office/savings": "the early-withdrawal rule (audited)",
+    "POST remittances": "a quote (prices and screens; confirming it is the form-keyed quote page)",
+    "POST back-office/remittance-corridors": "a corridor's margin and fee (audited)",
     # --- head-office console ------------------------------------------------------------------------------
     "POST console/": "read-only",
     "POST console/login": "signs in",

@@ -45,10 +45,16 @@ class AccountKind(models.TextChoices):
     MERCHANT = "merchant", _("Merchant takings")
     SAVINGS_CIRCLE = "savings_circle", _("Savings circle pot")
     SAVINGS_GOAL = "savings_goal", _("Savings goal")
+    # Cross-border remittances (tenant_apps.remittances): what this schema has sent to (+) or received from (-)
+    # the public schema's remittance hub, per currency; the mirror of the hub's position with this tenant.
+    REMITTANCE_CLEARING = "remittance_clearing", _("Remittance clearing (with the hub)")
+    # A received remittance on its way out through a payout rail ("remittance:<uuid>"): the payout's hold.
+    REMITTANCE = "remittance", _("Remittance being paid out")
 
 
 # Accounts that belong to a business object (``Account.holder``), not to a user.
-HOLDER_KINDS = frozenset({AccountKind.MERCHANT, AccountKind.SAVINGS_CIRCLE, AccountKind.SAVINGS_GOAL})
+HOLDER_KINDS = frozenset({AccountKind.MERCHANT, AccountKind.SAVINGS_CIRCLE, AccountKind.SAVINGS_GOAL,
+                          AccountKind.REMITTANCE})
 USER_WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET, AccountKind.RESELLER_FLOAT})
 # Cached, non-negative balances (locked and checked by ledger.services._apply_wallet_deltas).
 WALLET_KINDS = USER_WALLET_KINDS | HOLDER_KINDS

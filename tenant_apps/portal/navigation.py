@@ -78,6 +78,10 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:backoffice-merchants", _("Merchants"), (IsOperatorStaff,), "back_office"),
     NavItem("portal:backoffice-merchant-fees", _("Merchant fees"), (IsOperatorAdmin,), "back_office"),
     NavItem("portal:backoffice-savings", _("Savings"), (IsOperatorStaff,), "back_office"),
+    # Remittances (tenant_apps/remittances/pages.py)
+    NavItem("portal:remittances", _("Send abroad"), (IsTenantUser,), "customer"),
+    NavItem("portal:backoffice-remittances", _("Remittances"), (IsOperatorStaff,), "back_office"),
+    NavItem("portal:backoffice-remittance-corridors", _("Remittance corridors"), (IsOperatorStaff,), "back_office"),
 ]
 
 

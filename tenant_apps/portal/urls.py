@@ -49,6 +49,9 @@ from tenant_apps.merchants.urls_pages import urlpatterns as merchant_pages  # no
 from tenant_apps.savings.urls_pages import urlpatterns as savings_pages  # noqa: E402
 
 urlpatterns += merchant_pages + savings_pages
+from tenant_apps.remittances.urls_pages import urlpatterns as remittance_pages  # noqa: E402
+
+urlpatterns += remittance_pages
 # Storefront (the home page above), the installable app, bulk top-ups, receipts (same namespace).
 from .urls_storefront import urlpatterns as storefront_urlpatterns  # noqa: E402
 

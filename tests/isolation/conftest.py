@@ -126,6 +126,7 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
     code.hold = place_hold(wallet=wallet_for(user=customer), amount=3_030, reference=f"cashout:{code.public_id}")
     code.save()
     merchant, payment, circle, member, contribution, goal = _seed_merchant_and_savings(customer=customer, admin=admin)
+    remittance = _seed_remittance(customer=customer)
     from tenant_apps.bulk.models import BulkBatch, BulkRow
 
     batch = BulkBatch.objects.create(user=agent_user, file_sha256="f" * 64, file_name="victim-bulk.csv",
@@ -158,6 +159,9 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
         "circle_member": (str(member.pk), set()),  # an integer: too short to be a leak marker
         "contribution": (str(contribution.public_id), {str(contribution.public_id)}),
         "goal": (str(goal.public_id), {str(goal.public_id), "Victim school fees"}),
+        "remittance_quote": (str(remittance.quote.public_id), {str(remittance.quote.public_id),
+                                                               "Victim Abroad Recipient", "+233244111009"}),
+        "remittance": (str(remittance.public_id), {str(remittance.public_id)}),
         "order": (str(order.public_id), {str(order.public_id), "+2348031110005", "victim-provider-ref"}),
         "subscription": (str(subscription.public_id), {str(subscription.public_id), "+2348031110006"}),
         "transfer": (str(transfer.public_id), {str(transfer.public_id), "victim-transfer-ref"}),
@@ -170,6 +174,32 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
         "price_rule": (str(rule.pk), set()),  # an integer: too short to be a leak marker
         "webhook_delivery": (str(delivery.public_id), {str(delivery.public_id), "victim-hooks.example"}),
     }
+
+
+def _seed_remittance(*, customer):
+    """A's remittance to GH held for review (sanctions), on hold in A's wallet, and its quote."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
+    from tenant_apps.remittances.models import Quote, Remittance
+
+    quote = Quote.objects.create(
+        user=customer, destination_country="GH", destination_schema="gh", method="wallet", send_currency="NGN",
+        receive_currency="GHS", send_minor=500_000, fee_minor=15_000, principal_minor=485_000,
+        mid_rate_e9=10_000_000, rate_e9=9_850_000, margin_bps=150, receive_minor=4_777,
+        recipient_name="Victim Abroad Recipient", recipient_phone="+233244111009", screening="hit",
+        expires_at=timezone.now() + timedelta(hours=1))
+    fund_wallet(wallet=wallet_for(user=customer), amount=500_000, reference="test:victim-remittance")
+    public_id = uuid.uuid4()
+    return Remittance.objects.create(
+        public_id=public_id, quote=quote, sender=customer, destination_country="GH", destination_schema="gh",
+        method="wallet", send_currency="NGN", receive_currency="GHS", send_minor=500_000, fee_minor=15_000,
+        principal_minor=485_000, rate_e9=9_850_000, receive_minor=4_777, recipient_name=quote.recipient_name,
+        recipient_phone=quote.recipient_phone, status="held_for_review", review_reason="sanctions",
+        hold=place_hold(wallet=wallet_for(user=customer), amount=500_000, reference=f"remit:{public_id}"))
 
 
 def _seed_merchant_and_savings(*, customer, admin):

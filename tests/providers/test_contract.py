@@ -18,7 +18,9 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
+from provider_plugins.interfaces.fx import FxRateSource
 from provider_plugins.interfaces.plugin import Capability
+from provider_plugins.interfaces.sanctions import SanctionsScreener
 from provider_plugins.registry import all_plugins
 from tenant_apps.pricing.selectors import apply_margin_minor
 
@@ -26,7 +28,8 @@ CONFIG = ProviderConfig(base_url="http://127.0.0.1:9")
 PROTOCOLS = {Capability.AIRTIME: TopupConnector, Capability.DATA: TopupConnector,
              Capability.ELECTRICITY: BillPaymentConnector, Capability.CABLE_TV: BillPaymentConnector,
              Capability.WATER: BillPaymentConnector, Capability.EDUCATION: BillPaymentConnector,
-             Capability.INSURANCE: BillPaymentConnector}
+             Capability.INSURANCE: BillPaymentConnector, Capability.FX_RATES: FxRateSource,
+             Capability.SANCTIONS: SanctionsScreener}
 
 
 @pytest.mark.parametrize("plugin", all_plugins(), ids=lambda p: p.key)
@@ -36,9 +39,9 @@ def test_connectors_implement_their_capability_protocols(plugin):
             assert isinstance(connector_class(CONFIG), PROTOCOLS[capability]), (plugin.key, capability)
     if plugin.catalog is not None:
         assert isinstance(plugin.catalog(CONFIG), CatalogConnector)
-    else:  # only payment rails, SMS and KYC have no catalog
+    else:  # only payment rails, SMS, KYC, FX rates and sanctions screening have no catalog
         assert set(plugin.connectors) <= {Capability.PAYMENTS, Capability.PAYOUTS, Capability.SMS,
-                                          Capability.KYC}, plugin.key
+                                          Capability.KYC, Capability.FX_RATES, Capability.SANCTIONS}, plugin.key
     if plugin.callbacks is not None:
         assert isinstance(plugin.callbacks(CONFIG), CallbackParser)
 

@@ -46,7 +46,7 @@ def test_registry_loads_every_plugin_with_a_simulator():
             assert plugin.catalog is not None
         else:
             assert set(plugin.capabilities) <= {Capability.PAYMENTS, Capability.PAYOUTS, Capability.SMS,
-                                                Capability.KYC}
+                                                Capability.KYC, Capability.FX_RATES, Capability.SANCTIONS}
     assert {p.key for p in all_plugins() if Capability.PAYMENTS in p.capabilities} >= {"paystack", "flutterwave"}
     assert get_plugin("vtpass").connector("electricity").__name__ == "VTPassConnector"
     assert len(get_plugin("aggregator").countries) == len(get_plugin("dtone").countries) == 16

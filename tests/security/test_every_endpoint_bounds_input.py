@@ -193,6 +193,13 @@ AMOUNT_ENDPOINTS = [
                    {"amount": "@AMOUNT@"}),
     AmountEndpoint("GoalAutosaveView", "PUT", "ng", "/api/savings/goals/{goal}/autosave", "customer",
                    {"amount": "@AMOUNT@", "frequency": "weekly"}),
+    # Remittances (issue 17): a quote (no corridor to GH in this world: a good amount stops at 422
+    # corridor_unavailable, before any provider call) and a corridor's fixed fee.
+    AmountEndpoint("QuoteView", "POST", "ng", "/api/remittances/quotes", "customer",
+                   {"destination_country": "GH", "method": "wallet", "sender_name": "Ada Obi",
+                    "recipient_name": "Kofi Mensah", "recipient_phone": "+233244123456", "amount": "@AMOUNT@"}),
+    AmountEndpoint("StaffCorridorView", "PUT", "ng", "/api/staff/remittance-corridors/GH", "admin",
+                   {"margin_bps": 150, "rate_bps": 100, "fee_fixed": "@AMOUNT@"}, field="fee_fixed"),
     # Risk rules (inactive: nothing the attack creates screens another request).
     AmountEndpoint("RulesView", "POST", "ng", "/api/risk/rules", "admin",
                    {"name": "attack", "rule_type": "amount_above", "action": "block", "is_active": False,

@@ -126,6 +126,12 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/savings/contributions/"), "public_id", lambda v: v.ids["contribution"]),
     (re.compile(r"^/api/savings/goals/"), "public_id", lambda v: v.ids["goal"]),
     (re.compile(r"^/api/bulk-topups/"), "public_id", lambda v: v.ids["bulk_batch"]),
+    # Remittances (tenant_apps.remittances): A's quote and A's remittance held for review; corridor codes are
+    # countries (B's admin edits B's own corridor, never A's).
+    (re.compile(r"^/api/remittances/quotes/"), "public_id", lambda v: v.ids["remittance_quote"]),
+    (re.compile(r"^/api/remittances/"), "public_id", lambda v: v.ids["remittance"]),
+    (re.compile(r"^/api/staff/remittances/"), "public_id", lambda v: v.ids["remittance"]),
+    (re.compile(r"^/api/staff/remittance-corridors/"), "country", lambda v: "GH"),
     # A receipt is one of A's objects named by kind and id: A's order.
     (re.compile(r"^/api/receipts/"), "kind", lambda v: "order"),
     (re.compile(r"^/api/receipts/"), "public_id", lambda v: v.ids["order"]),
@@ -141,7 +147,8 @@ VICTIM_PATH_PARAMETERS = {"public_id", "id", "pk", "agent_id", "key_id", "applic
 
 # Body fields that name one of the victim's objects.
 BODY_FIELD_IDS: dict[str, str] = {"user": "user", "user_id": "user", "public_id": "user", "wallet": "user",
-                                  "submission": "kyc_submission", "recipient": "user_email"}
+                                  "submission": "kyc_submission", "recipient": "user_email",
+                                  "quote": "remittance_quote"}
 
 
 # Values that make a body well-formed, so the attack reaches the object lookup instead of stopping at

@@ -29,6 +29,8 @@ SHARED_APPS = [
     "shared_apps.core",
     "shared_apps.catalog",
     "shared_apps.providers",
+    # Cross-border remittances: corridor clearing accounts and their own small ledger (public schema only).
+    "shared_apps.remittance_hub",
     "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -76,6 +78,7 @@ TENANT_APPS = [
     "tenant_apps.savings",  # savings circles (ajo / esusu / tontine) and target savings
     "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
     "tenant_apps.receipts",  # shareable receipt links and PDFs
+    "tenant_apps.remittances",  # cross-border remittances (quotes, corridors; money crosses via the hub)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -183,6 +186,7 @@ from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
+from .integrations.remittances import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
 from .integrations.risk import *  # noqa: E402, F403
 from .integrations.savings import *  # noqa: E402, F403

@@ -48,3 +48,7 @@ OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": True}  # noqa: F405
 # The local gateway simulators' checkout pages are plain http on 127.0.0.1.
 CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
                            "FORM_ACTION": [*CONTENT_SECURITY_POLICY["FORM_ACTION"], "http://127.0.0.1:*"]}  # noqa: F405
+
+# Crash tests (tests/remittances/test_worker_crash.py): a worker started with REMITTANCE_PAUSE_AFTER=hub_in sleeps
+# after that step's commit, so the test can kill it between the two schemas. Never set outside tests.
+REMITTANCE_PAUSE_AFTER = env_str("REMITTANCE_PAUSE_AFTER", "")

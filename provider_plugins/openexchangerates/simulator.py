@@ -1,0 +1,106 @@
+"""A real local HTTP server speaking the Open Exchange Rates ``/api/latest.json`` API.
+
+    python -m provider_plugins.openexchangerates.simulator --port 8742
+
+Rates per US dollar are written into the JSON as decimal text (as the real service does). Set them with
+``POST /_sim/rates {"NGN": "1500", ...}``; fault modes (``POST /_sim/mode``): ``ok``, ``unavailable``
+(503), ``bad_auth`` (401), ``garbage`` (200 without rates). ``GET /_sim/requests`` counts calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlparse
+
+from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
+
+MODES = {"ok", "unavailable", "bad_auth", "garbage"}
+# Per US dollar; round figures so the tests' hand computations stay readable.
+DEFAULT_RATES = {
+    "USD": "1", "NGN": "1500", "GHS": "15", "XOF": "600", "GMD": "70", "GNF": "8600", "LRD": "190",
+    "SLE": "22.5", "CVE": "100.5", "MRU": "40",
+}
+
+
+class OpenExchangeRatesSimulator(LocalServer):
+    thread_name = "oxr-simulator"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, app_id: str = "sim-oxr-app") -> None:
+        super().__init__(host=host, port=port)
+        self.app_id = app_id
+        self.mode = "ok"
+        self.rates: dict[str, str] = dict(DEFAULT_RATES)
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+
+    def latest(self, query: dict[str, list[str]]) -> tuple[int, str]:
+        with self._lock:
+            self.requests += 1
+            rates = dict(self.rates)
+        if self.mode == "unavailable":
+            return 503, '{"error": true, "status": 503, "message": "unavailable"}'
+        if self.mode == "bad_auth" or query.get("app_id", [""])[0] != self.app_id:
+            return 401, '{"error": true, "status": 401, "message": "invalid_app_id"}'
+        if self.mode == "garbage":
+            return 200, '{"disclaimer": "nothing here"}'
+        wanted = [s for s in query.get("symbols", [""])[0].split(",") if s]
+        chosen = {code: value for code, value in rates.items() if not wanted or code in wanted}
+        body = ", ".join(f'"{code}": {value}' for code, value in sorted(chosen.items()))
+        return 200, f'{{"disclaimer": "simulated", "timestamp": {int(time.time())}, "base": "USD", ' \
+                    f'"rates": {{{body}}}}}'
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        simulator = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                parsed = urlparse(self.path)
+                if parsed.path == "/api/latest.json":
+                    self.reply(*simulator.latest(parse_qs(parsed.query)))
+                elif parsed.path == "/_sim/requests":
+                    self.reply(200, {"requests": simulator.requests})
+                elif parsed.path == "/health":
+                    self.reply(200, {"status": "ok", "mode": simulator.mode})
+                else:
+                    self.reply(404, {"error": "Not found"})
+
+            def do_POST(self) -> None:
+                path = urlparse(self.path).path
+                body = self.read_json_object()
+                if path == "/_sim/mode":
+                    try:
+                        simulator.set_mode(str(body.get("mode", "")))
+                    except ValueError as exc:
+                        self.reply(400, {"error": str(exc)})
+                        return
+                    self.reply(200, {"mode": simulator.mode})
+                elif path == "/_sim/rates":
+                    with simulator._lock:
+                        simulator.rates.update({str(k): str(v) for k, v in body.items()})
+                    self.reply(200, {"rates": simulator.rates})
+                else:
+                    self.reply(404, {"error": "Not found"})
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Open Exchange Rates simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8742)
+    parser.add_argument("--app-id", default="sim-oxr-app")
+    args = parser.parse_args()
+    simulator = OpenExchangeRatesSimulator(host=args.host, port=args.port, app_id=args.app_id).start()
+    serve_until_interrupted(simulator, f"Open Exchange Rates simulator on {simulator.url}")
+
+
+if __name__ == "__main__":
+    main()

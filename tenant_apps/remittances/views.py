@@ -1,0 +1,287 @@
+"""Remittances API (thin: rules in services, reads in selectors).
+
+Customers: corridors, quotes (priced and screened; no money moves), sending a quote (``@idempotent``: the
+Idempotency-Key, the PIN gate over the hold), history and status, what they received. Operator: the review
+queue (release sends, reject refunds: both idempotent), the list, corridor margins and fees (audited).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.core.amounts import AmountField, parse_amount
+from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
+from shared_apps.core.errors import NotFound
+from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
+from tenant_apps.idempotency.decorators import idempotent
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+
+from . import selectors, services
+from .fx import rate_text
+from .models import Corridor, InboundRemittance, Method, Quote, Remittance, RemittanceStatus
+
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+                                   description="Unique per operation; a replay returns the first response.")
+
+
+def money(minor: int, currency: str) -> str:
+    return to_decimal_string(minor, currency)
+
+
+def corridor_json(corridor: Corridor) -> dict:
+    currency = tenant_currency().code
+    return {"destination_country": corridor.destination_country, "active": corridor.active,
+            "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
+            "fee_fixed": money(corridor.fee_fixed_minor, currency),
+            "min_send": money(corridor.min_send_minor, currency),
+            "max_send": money(corridor.max_send_minor, currency) if corridor.max_send_minor else None}
+
+
+def quote_json(quote: Quote) -> dict:
+    return {"id": str(quote.public_id), "destination_country": quote.destination_country, "method": quote.method,
+            "send_amount": money(quote.send_minor, quote.send_currency), "send_currency": quote.send_currency,
+            "fee": money(quote.fee_minor, quote.send_currency),
+            "principal": money(quote.principal_minor, quote.send_currency),
+            "rate": rate_text(quote.rate_e9), "mid_rate": rate_text(quote.mid_rate_e9),
+            "receive_amount": money(quote.receive_minor, quote.receive_currency),
+            "receive_currency": quote.receive_currency,
+            "minor": {"send": quote.send_minor, "fee": quote.fee_minor, "principal": quote.principal_minor,
+                      "receive": quote.receive_minor, "rate_e9": quote.rate_e9},
+            "recipient": {"name": quote.recipient_name, "phone": quote.recipient_phone,
+                          "rail": quote.recipient_rail, "bank_code": quote.recipient_bank_code,
+                          "account_number": quote.recipient_account},
+            "expires_at": quote.expires_at.isoformat(), "created_at": quote.created_at.isoformat()}
+
+
+def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
+    data = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
+            "destination_country": row.destination_country, "method": row.method,
+            "send_amount": money(row.send_minor, row.send_currency), "send_currency": row.send_currency,
+            "fee": money(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),
+            "receive_amount": money(row.receive_minor, row.receive_currency),
+            "receive_currency": row.receive_currency,
+            "recipient": {"name": row.recipient_name, "phone": row.recipient_phone,
+                          "account_number": row.recipient_account},
+            "failure_reason": row.failure_reason, "created_at": row.created_at.isoformat(),
+            "completed_at": row.completed_at.isoformat() if row.completed_at else None}
+    if staff:
+        data.update(sender={"email": row.sender.email, "phone": row.sender.phone or ""},
+                    review_reason=row.review_reason, screening_matches=row.quote.screening_matches,
+                    attempts=row.attempts)
+    return data
+
+
+def inbound_json(row: InboundRemittance) -> dict:
+    return {"id": str(row.public_id), "from_country": row.sender_country, "status": row.status,
+            "amount": money(row.amount_minor, row.currency), "currency": row.currency,
+            "created_at": row.created_at.isoformat()}
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class CorridorListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"results": [corridor_json(c) for c in Corridor.objects.filter(active=True)]})
+
+
+class QuoteSerializer(serializers.Serializer):
+    destination_country = serializers.RegexField(r"^[A-Za-z]{2}$")
+    amount = AmountField()
+    method = serializers.ChoiceField(choices=Method.choices)
+    sender_name = serializers.CharField(max_length=120, help_text="the sender's name as on their ID")
+    recipient_name = serializers.CharField(max_length=120)
+    recipient_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    rail = serializers.RegexField(r"^[a-z_]{2,40}$", required=False, allow_blank=True)
+    bank_code = serializers.RegexField(r"^[0-9A-Za-z]{2,20}$", required=False, allow_blank=True)
+    account_number = serializers.RegexField(r"^[0-9]{6,20}$", required=False, allow_blank=True)
+
+
+@extend_schema(request=QuoteSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=WALLET)
+class QuoteView(APIView):
+    """POST: price a remittance (rate locked until ``expires_at``) and screen the names. No money moves."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    def post(self, request):
+        body = QuoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        amount = parse_amount(data["amount"], currency=tenant_currency().code)
+        quote = services.quote_create(
+            user=request.user, destination_country=data["destination_country"], send_minor=amount,
+            method=data["method"], sender_name=data["sender_name"], recipient_name=data["recipient_name"],
+            recipient_phone=data.get("recipient_phone", ""), rail=data.get("rail", ""),
+            bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""))
+        return Response(quote_json(quote), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class QuoteDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, public_id):
+        quote = Quote.objects.filter(user=request.user, public_id=public_id).first()
+        if quote is None:
+            raise NotFound(code="quote_not_found")
+        return Response(quote_json(quote))
+
+
+class SendSerializer(serializers.Serializer):
+    quote = serializers.UUIDField()
+
+
+@extend_schema(request=SendSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, POST=WALLET)
+class RemittanceListView(APIView):
+    """POST {quote}: send (202: under way; the status says where it is). GET: my remittances."""
+
+    permission_classes = [IsAuthenticated, PhoneVerified]
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(operation_id="remittances_list")
+    def get(self, request):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.remittances_of(user=request.user).select_related("quote"),
+                                           request, view=self)
+        return paginator.get_paginated_response([remittance_json(r) for r in page])
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request):
+        body = SendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = services.remittance_accept(user=request.user, quote_id=body.validated_data["quote"])
+        return Response(remittance_json(row), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class RemittanceDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, public_id):
+        row = selectors.remittance_of(user=request.user, public_id=public_id)
+        if row is None:
+            raise NotFound(code="remittance_not_found")
+        return Response(remittance_json(row))
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class ReceivedListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"results": [inbound_json(r) for r in selectors.received_by(user=request.user)[:200]]})
+
+
+# --- operator ---------------------------------------------------------------------------------------------
+
+@extend_schema(parameters=[OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class StaffRemittanceListView(APIView):
+    permission_classes = [IsOperatorStaff]
+
+    def get(self, request):
+        wanted = request.query_params.get("status", "")
+        rows = selectors.staff_list(status=wanted if wanted in RemittanceStatus.values else "")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows.select_related("quote"), request, view=self)
+        return paginator.get_paginated_response([remittance_json(r, staff=True) for r in page])
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+@extend_schema(request=DecisionSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(POST=ADMIN)
+class StaffDecisionView(APIView):
+    """POST release (sends it) / reject (refunds the sender): a remittance held for review."""
+
+    permission_classes = [IsOperatorSupport]
+    action: str = "release"
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request, public_id):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = Remittance.objects.filter(public_id=public_id).first()
+        if row is None:
+            raise NotFound(code="remittance_not_found")
+        decide = services.remittance_release if self.action == "release" else services.remittance_reject
+        row = decide(actor=request.user, remittance=row, note=body.validated_data.get("note", ""), request=request)
+        return Response(remittance_json(row, staff=True))
+
+
+class CorridorSerializer(serializers.Serializer):
+    margin_bps = serializers.IntegerField(min_value=0, max_value=4999, help_text="FX margin off the mid rate")
+    rate_bps = serializers.IntegerField(min_value=0, max_value=4999, help_text="the fee, as a share of the amount")
+    fee_fixed = AmountField(required=False)
+    min_send = AmountField(required=False)
+    max_send = AmountField(required=False, allow_null=True)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ)
+class StaffCorridorListView(APIView):
+    """GET: every corridor of this tenant, open or not."""
+
+    permission_classes = [IsOperatorStaff]
+
+    def get(self, request):
+        return Response({"results": [corridor_json(c) for c in Corridor.objects.all()]})
+
+
+@extend_schema(request=CorridorSerializer, responses=OpenApiTypes.OBJECT)
+@api_key_scopes(GET=READ, PUT=ADMIN)
+class StaffCorridorView(APIView):
+    """GET / PUT /<country>: one corridor; PUT opens or changes it (margin, fee; audited)."""
+
+    permission_classes = [IsOperatorAdmin]
+
+    def get(self, request, country: str):
+        corridor = Corridor.objects.filter(destination_country=country.upper()).first()
+        if corridor is None:
+            raise NotFound(code="corridor_not_found")
+        return Response(corridor_json(corridor))
+
+    def put(self, request, country: str):
+        body = CorridorSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        currency = tenant_currency().code
+
+        def minor(field: str, default: int | None) -> int | None:
+            raw = data.get(field)
+            return default if raw in (None, "") else parse_amount(raw, currency=currency, field=field,
+                                                                   allow_zero=True)
+
+        corridor = services.corridor_update(
+            actor=request.user, destination_country=country, margin_bps=data["margin_bps"],
+            fee_bps=data["rate_bps"], fee_fixed_minor=minor("fee_fixed", 0) or 0,
+            min_send_minor=minor("min_send", 100) or 100, max_send_minor=minor("max_send", None),
+            active=data.get("active", True), request=request)
+        return Response(corridor_json(corridor))
