@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from shared_apps.core.amounts import AmountField, parse_amount
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
-
 from tenant_apps.receipts.tax import api_tax_lines
 
 from .models import Order, OrderStatus
