@@ -76,6 +76,7 @@ TENANT_APPS = [
     "tenant_apps.savings",  # savings circles (ajo / esusu / tontine) and target savings
     "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
     "tenant_apps.receipts",  # shareable receipt links and PDFs
+    "tenant_apps.tax",  # tax reports per period from the ledger's tax accounts (countries/tax.py: which taxes)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
