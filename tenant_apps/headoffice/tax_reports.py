@@ -13,6 +13,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from tenant_apps.accounts.permissions import IsHeadOffice
 from tenant_apps.tax.periods import InvalidPeriod, parse_period
@@ -58,6 +59,7 @@ def _period(request) -> tuple[tuple[date, date], str]:
 
 
 @console_requires(IsHeadOffice)
+@require_GET
 def tax_page(request):
     (date_from, date_to), error = _period(request)
     report = consolidated_tax_report(date_from=date_from, date_to=date_to)
@@ -75,6 +77,7 @@ def _file(report: ConsolidatedTaxReport, body, content_type: str, extension: str
 
 
 @console_requires(IsHeadOffice)
+@require_GET
 def tax_csv(request):
     (date_from, date_to), _error = _period(request)
     report = consolidated_tax_report(date_from=date_from, date_to=date_to)
@@ -83,6 +86,7 @@ def tax_csv(request):
 
 
 @console_requires(IsHeadOffice)
+@require_GET
 def tax_pdf(request):
     (date_from, date_to), _error = _period(request)
     report = consolidated_tax_report(date_from=date_from, date_to=date_to)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsOperatorFinance
@@ -23,6 +24,7 @@ def _period(request):
 
 
 @page_requires(IsOperatorFinance)
+@require_GET
 def report_page(request):
     (date_from, date_to), error = _period(request)
     report = tax_report(date_from=date_from, date_to=date_to)
@@ -31,12 +33,14 @@ def report_page(request):
 
 
 @page_requires(IsOperatorFinance)
+@require_GET
 def report_csv(request):
     (date_from, date_to), _error = _period(request)
     return csv_response(tax_report(date_from=date_from, date_to=date_to))
 
 
 @page_requires(IsOperatorFinance)
+@require_GET
 def report_pdf(request):
     (date_from, date_to), _error = _period(request)
     tenant = connection.tenant
