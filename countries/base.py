@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from moneyed import Money
 from . import money as money_rules
 from .kyc import KycScheme, KycTier
 from .phone import NumberingPlan, load_numbering_plan, national_significant_number, parse_phone, to_e164
+from .tax import TaxAmount, TaxRule, TaxSplit, split_sale_income, transfer_levies, vat_rule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +70,11 @@ class CountryAdapter:
     kyc_schemes: list[KycScheme]
     kyc_tiers: list[KycTier]
     rails: list[Rail] = []  # how money gets in and out here (see Rail); ``gateways`` derives from it
-    vat_rate_bps: int  # basis points: 7.5 % -> 750
+    vat_rate_bps: int  # basis points: 7.5 % -> 750; the VAT on sale income (see tax_rules)
+    vat_name: str = "VAT"  # as the law names it (TVA, IVA, GST): shown on receipts and reports
+    vat_inclusive: bool = True  # carved out of the income (prices include it) rather than added on top
+    vat_source: str = ""  # the law and year of the rate
+    levies: tuple[TaxRule, ...] = ()  # the country's other taxes on sale income or transfers (countries/tax.py)
     enabled: bool = True
 
     # ----- rails -------------------------------------------------------------------------
@@ -133,6 +139,23 @@ class CountryAdapter:
     def vat_minor(self, net_minor: int) -> int:
         """VAT on a net amount, rounded half up to the minor unit, in integers."""
         return (net_minor * self.vat_rate_bps + 5_000) // 10_000
+
+    # ----- taxes (countries/tax.py; docs/tax.md) -----------------------------------------
+    @property
+    def tax_rules(self) -> tuple[TaxRule, ...]:
+        """Every tax this country charges: the VAT on sale income at ``vat_rate_bps`` (a deployment override
+        of the rate applies), then the levies."""
+        vat = vat_rule(rate_bps=int(self.vat_rate_bps or 0), name=self.vat_name, inclusive=self.vat_inclusive,
+                       source=self.vat_source)
+        return ((vat,) if vat else ()) + tuple(self.levies)
+
+    def sale_taxes(self, *, income_minor: int, on: date | None = None) -> TaxSplit:
+        """The taxes on a sale's retained income (the seller's fee or margin), in minor units."""
+        return split_sale_income(self.tax_rules, gross_minor=income_minor, on=on)
+
+    def transfer_taxes(self, *, amount_minor: int, on: date | None = None) -> tuple[TaxAmount, ...]:
+        """The levies charged to the sender of a transfer, on top of the amount."""
+        return transfer_levies(self.tax_rules, amount_minor=amount_minor, on=on)
 
     # ----- phones -------------------------------------------------------------------------
     @property

@@ -28,6 +28,8 @@ class BurkinaFaso(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "cnib")
     rails = [mobile_money("wave"), mobile_money("cinetpay"), mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts 2018 (art. 317): TVA 18 %"
 
 
 adapter = BurkinaFaso()

@@ -28,6 +28,8 @@ class Benin(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "npi")
     rails = [mobile_money("mtn_momo"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts 2021 (art. 241): TVA 18 %"
 
 
 adapter = Benin()

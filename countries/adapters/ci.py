@@ -33,6 +33,8 @@ class CoteDIvoire(CountryAdapter):
         mobile_money("cinetpay"),
     ]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts (art. 359): TVA 18 % (taux normal)"
 
 
 adapter = CoteDIvoire()

@@ -26,6 +26,8 @@ class CaboVerde(CountryAdapter):
                             full=(200_000, 500_000))
     rails = []  # no provider rail reaches Cape Verde yet: agent cash-in/cash-out is the way in and out
     vat_rate_bps = 1500
+    vat_name = "IVA"
+    vat_source = "Código do IVA (Lei 21/VI/2003, taxa normal 15 % since 2024 Orçamento do Estado)"
 
 
 adapter = CaboVerde()

@@ -1,9 +1,12 @@
-"""Ghana: GHS (pesewas), NCA numbering plan, Ghana Card (NIA), Bank of Ghana e-money tiers, VAT 15 %."""
+"""Ghana: GHS (pesewas), NCA numbering plan, Ghana Card (NIA), Bank of Ghana e-money tiers, VAT 15 %, NHIL, GETFund."""
+
+from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, card, mobile_money
 from countries.kyc import KycScheme, ghana_card_format, tier
+from countries.tax import LEVY, SALE_INCOME, TaxRule
 
 MINOR = 2
 
@@ -33,6 +36,21 @@ class Ghana(CountryAdapter):
     ]
     rails = [card("paystack"), card("flutterwave"), mobile_money("mtn_momo")]
     vat_rate_bps = 1500
+    vat_name = "VAT"
+    vat_source = "Value Added Tax Act 2025 (Act 1151), in force 1 January 2026: VAT 15 %"
+    # The levies are charged with VAT on the same value (Act 1151 re-coupled them with VAT and stopped the
+    # compounding: VAT used to be charged on the value plus the levies, 21.9 % in all). The COVID-19 Health
+    # Recovery Levy (Act 1068, 2021) was abolished from 1 January 2026: kept, dated, for earlier periods.
+    # The E-Levy on mobile-money transfers was repealed in 2025 (E-Levy (Repeal) Act 2025): not charged.
+    levies = (
+        TaxRule(code="nhil", name="NHIL", kind=LEVY, applies_to=SALE_INCOME, rate_bps=250,
+                source="National Health Insurance Act 2012 (Act 852), as amended by Act 1151 (2026): 2.5 %"),
+        TaxRule(code="getfund", name="GETFund levy", kind=LEVY, applies_to=SALE_INCOME, rate_bps=250,
+                source="Ghana Education Trust Fund Act 2000 (Act 581), as amended by Act 1151 (2026): 2.5 %"),
+        TaxRule(code="covid", name="COVID-19 levy", kind=LEVY, applies_to=SALE_INCOME, rate_bps=100,
+                valid_from=date(2021, 5, 1), valid_to=date(2025, 12, 31),
+                source="COVID-19 Health Recovery Levy Act 2021 (Act 1068): 1 %, abolished from 2026"),
+    )
 
 
 adapter = Ghana()

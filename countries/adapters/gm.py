@@ -26,6 +26,8 @@ class Gambia(CountryAdapter):
                             identified=(25_000, 50_000, 150_000), full=(100_000, 250_000))
     rails = [mobile_money("wave")]
     vat_rate_bps = 1500
+    vat_name = "VAT"
+    vat_source = "Value Added Tax Act 2012: VAT 15 %"
 
 
 adapter = Gambia()

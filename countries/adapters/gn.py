@@ -29,6 +29,8 @@ class Guinea(CountryAdapter):
                             identified=(5_000_000, 10_000_000, 20_000_000), full=(20_000_000, 50_000_000))
     rails = [mobile_money("orange_money", payout=False), mobile_money("mtn_momo"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts (art. 362): TVA 18 %"
 
 
 adapter = Guinea()

@@ -24,6 +24,8 @@ class GuineaBissau(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "bi")
     rails = [mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1900
+    vat_name = "IVA"
+    vat_source = "Lei 4/2022 (Código do IVA, in force 2025): IVA 19 %"
 
 
 adapter = GuineaBissau()

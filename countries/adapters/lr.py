@@ -27,6 +27,8 @@ class Liberia(CountryAdapter):
     rails = [mobile_money("mtn_momo"), mobile_money("orange_money", payout=False)]
     # Liberia still levies GST (10 % general rate); an 18 % VAT is announced: override when it applies.
     vat_rate_bps = 1000
+    vat_name = "GST"
+    vat_source = "Revenue Code of Liberia (Act 2000, amended 2016): GST 10 % on services"
 
 
 adapter = Liberia()

@@ -25,6 +25,8 @@ class Mali(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "nina")
     rails = [mobile_money("orange_money", payout=False), mobile_money("wave"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts (art. 200): TVA 18 %"
 
 
 adapter = Mali()

@@ -26,6 +26,8 @@ class Mauritania(CountryAdapter):
                             full=(100_000, 200_000))
     rails = []  # no provider rail reaches Mauritania yet: agent cash-in/cash-out is the way in and out
     vat_rate_bps = 1600
+    vat_name = "TVA"
+    vat_source = "Code général des impôts: TVA 16 % (taux normal)"
 
 
 adapter = Mauritania()

@@ -24,6 +24,8 @@ class Niger(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "cni")
     rails = [mobile_money("airtel_money"), mobile_money("cinetpay")]
     vat_rate_bps = 1900
+    vat_name = "TVA"
+    vat_source = "Code général des impôts (art. 221): TVA 19 %"
 
 
 adapter = Niger()

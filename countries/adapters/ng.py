@@ -1,9 +1,10 @@
-"""Nigeria: NGN (kobo), NCC numbering plan, CBN three-tier KYC, VAT 7.5 % (Finance Act 2019)."""
+"""Nigeria: NGN (kobo), NCC numbering plan, CBN three-tier KYC, VAT 7.5 % (Finance Act 2019), stamp duty (EMTL)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, bank_payout, card, mobile_money
 from countries.kyc import KycScheme, tier
+from countries.tax import LEVY, TRANSFER, TaxRule
 
 MINOR = 2
 
@@ -37,6 +38,16 @@ class Nigeria(CountryAdapter):
     rails = [card("paystack"), card("flutterwave"), mobile_money("airtel_money"), mobile_money("mtn_momo"),
              bank_payout("onepipe")]
     vat_rate_bps = 750
+    vat_name = "VAT"
+    vat_source = "Finance Act 2019 / Nigeria Tax Act 2025 (in force 1 January 2026): VAT 7.5 %"
+    # NGN 50 on an electronic transfer of NGN 10,000 or more (stamp duty on electronic receipts, Finance
+    # Act 2020; the Electronic Money Transfer Levy, Finance Act 2021, kept by the Nigeria Tax Act 2025).
+    # The law puts it on the receipt; this platform collects it from the sender, on top of the amount.
+    levies = (
+        TaxRule(code="emtl", name="Stamp duty (EMTL)", kind=LEVY, applies_to=TRANSFER, fixed_minor=5_000,
+                inclusive=False, threshold_minor=1_000_000,
+                source="Finance Act 2021 (EMTL) / Nigeria Tax Act 2025: NGN 50 from NGN 10,000"),
+    )
 
 
 adapter = Nigeria()

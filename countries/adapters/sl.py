@@ -26,6 +26,8 @@ class SierraLeone(CountryAdapter):
                             full=(50_000, 100_000))
     rails = [mobile_money("orange_money", payout=False)]
     vat_rate_bps = 1500
+    vat_name = "GST"
+    vat_source = "Goods and Services Tax Act 2009: GST 15 %"
 
 
 adapter = SierraLeone()

@@ -25,6 +25,8 @@ class Senegal(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "nin")
     rails = [mobile_money("orange_money", payout=False), mobile_money("wave"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts 2012 (art. 369): TVA 18 %"
 
 
 adapter = Senegal()

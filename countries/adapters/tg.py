@@ -27,6 +27,8 @@ class Togo(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "cni")
     rails = [mobile_money("cinetpay")]
     vat_rate_bps = 1800
+    vat_name = "TVA"
+    vat_source = "Code général des impôts (art. 193): TVA 18 %"
 
 
 adapter = Togo()

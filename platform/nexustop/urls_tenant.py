@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("tenant_apps.remittances.urls")),
     path("", include("tenant_apps.bulk.urls")),
     path("", include("tenant_apps.receipts.urls")),
+    path("", include("tenant_apps.tax.urls")),  # /api/tax/report(.csv|.pdf), /back-office/tax
     path("", include("tenant_apps.risk.urls")),  # /api/risk/..., /api/auth/devices, back-office risk pages
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
     # Pages last: /, /signup, /wallet, /back-office/... (never under /api/ or /webhook/).

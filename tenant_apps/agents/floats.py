@@ -96,6 +96,23 @@ def current_tenant() -> Tenant | None:
     return Tenant.objects.select_related("parent").filter(schema_name=connection.schema_name).first()
 
 
+def _operator_income(reseller: Tenant, operator_margin_minor: int, currency: str) -> tuple[list[tuple[str, int]], dict]:
+    """The operator's margin on a reseller's sale split into its revenue and the country's taxes on it (VAT and
+    levies carved out, countries/tax.py, docs/tax.md), as ``[(account kind, amount)]``, and the entry metadata
+    for the tax report (``tax_bases``). Deterministic: a reversal computes the same split to undo it."""
+    from django.utils import timezone
+
+    from countries.registry import get_adapter
+
+    if operator_margin_minor <= 0 or not reseller.country:
+        return [(AccountKind.REVENUE, operator_margin_minor)], {}
+    split = get_adapter(reseller.country).sale_taxes(income_minor=operator_margin_minor, on=timezone.localdate())
+    if split.added_minor:  # an exclusive tax would have to be in the reseller's price: keep the margin whole
+        return [(AccountKind.REVENUE, operator_margin_minor)], {}
+    parts = [(AccountKind.REVENUE, split.net_minor)] + [(tax.account_kind, tax.amount_minor) for tax in split.taxes]
+    return parts, {"tax_bases": {tax.account_kind: tax.base_minor for tax in split.taxes}} if split.taxes else {}
+
+
 def _parent_schema(reseller: Tenant) -> str:
     if reseller.kind != TenantKind.RESELLER_BRAND or reseller.parent is None:
         raise NotAReseller()
@@ -195,12 +212,12 @@ def draw_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, op
             parent_lines = [Line(row.account, -sign * amount),
                             Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
                                  sign * provider_cost_minor)]
-            if operator_margin_minor:
-                parent_lines.append(Line(system_account(kind=AccountKind.REVENUE, currency=currency),
-                                         sign * operator_margin_minor))
+            income, taxed = _operator_income(reseller, operator_margin_minor, currency)
+            parent_lines += [Line(system_account(kind=kind, currency=currency), sign * part) for kind, part in income
+                             if part]
             post_entry(entry_type=entry_type, reference=f"{reseller.schema_name}:{order_ref}",
                        lines=[line for line in parent_lines if line.amount],
-                       metadata={"reseller": reseller.schema_name, "order": order_ref})
+                       metadata={"reseller": reseller.schema_name, "order": order_ref, **taxed})
     return FloatMovement(order_ref, amount, currency, created)
 
 
@@ -219,13 +236,14 @@ def _owed(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operato
                                    -sign * amount),
                               Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), sign * amount)])
         with schema_context(parent_schema):
+            income, taxed = _operator_income(reseller, operator_margin_minor, currency)
             lines = [Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), -sign * amount),
                      Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
-                          sign * provider_cost_minor),
-                     Line(system_account(kind=AccountKind.REVENUE, currency=currency), sign * operator_margin_minor)]
+                          sign * provider_cost_minor)]
+            lines += [Line(system_account(kind=kind, currency=currency), sign * part) for kind, part in income]
             post_entry(entry_type=entry_type, reference=f"{reseller.schema_name}:{order_ref}",
                        lines=[line for line in lines if line.amount],
-                       metadata={"reseller": reseller.schema_name, "order": order_ref})
+                       metadata={"reseller": reseller.schema_name, "order": order_ref, **taxed})
 
 
 def _has_entry(schema: str, entry_type: str, reference: str) -> bool:
@@ -312,10 +330,11 @@ def settle_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, 
             return
         with schema_context(parent_schema):
             if provider_cost_minor >= 0 and operator_margin_minor >= 0 and amount <= hold.amount:
+                income, taxed = _operator_income(reseller, operator_margin_minor, currency)
                 settle_hold(hold=hold, splits=[
                     Split(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency), provider_cost_minor),
-                    Split(system_account(kind=AccountKind.REVENUE, currency=currency), operator_margin_minor)],
-                    metadata={"reseller": reseller.schema_name, "order": order_ref})
+                    *[Split(system_account(kind=kind, currency=currency), part) for kind, part in income]],
+                    metadata={"reseller": reseller.schema_name, "order": order_ref, **taxed})
                 # What was held beyond the settled cost went back to the float wallet: mirror it.
                 _reseller_give_back(reseller, order_ref, FloatEntry.ADJUST, hold.amount - amount, currency)
                 return

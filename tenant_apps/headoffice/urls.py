@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import console_extra, views
+from . import console_extra, tax_reports, views
 
 app_name = "headoffice"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("console/catalog", console_extra.catalog, name="catalog"),
     path("console/catalog/<int:pk>", console_extra.product_edit, name="product"),
     path("console/analytics", console_extra.analytics, name="analytics"),
+    path("console/tax", tax_reports.tax_page, name="tax"),
+    path("console/tax.csv", tax_reports.tax_csv, name="tax-csv"),
+    path("console/tax.pdf", tax_reports.tax_pdf, name="tax-pdf"),
 ]

@@ -45,6 +45,7 @@ def page(request, template: str, context: dict | None = None, *, status: int = 2
     if request.user.is_authenticated and allowed(request, IsHeadOffice):
         sections = (("/console/tenants", _("Tenants")), ("/console/providers", _("Providers")),
                     ("/console/catalog", _("Catalog")), ("/console/analytics", _("Analytics")),
+                    ("/console/tax", _("Taxes")),
                     ("/console/audit", _("Audit log")))
         nav = [{"url": url, "label": label, "current": request.path.startswith(url)} for url, label in sections]
     context = {"nav": nav, "can_write": allowed(request, IsSuperAdmin) if request.user.is_authenticated else False,

@@ -50,6 +50,13 @@ class AccountKind(models.TextChoices):
     REMITTANCE_CLEARING = "remittance_clearing", _("Remittance clearing (with the hub)")
     # A received remittance on its way out through a payout rail ("remittance:<uuid>"): the payout's hold.
     REMITTANCE = "remittance", _("Remittance being paid out")
+    # Taxes collected and owed to a revenue authority (liabilities; countries/tax.py says which apply where):
+    # VAT on sale income, and one account per levy (``tax_payable_levy_<code>`` of the country's TaxRule).
+    TAX_PAYABLE_VAT = "tax_payable_vat", _("VAT payable")
+    TAX_PAYABLE_LEVY_NHIL = "tax_payable_levy_nhil", _("NHIL payable")
+    TAX_PAYABLE_LEVY_GETFUND = "tax_payable_levy_getfund", _("GETFund levy payable")
+    TAX_PAYABLE_LEVY_COVID = "tax_payable_levy_covid", _("COVID-19 levy payable")
+    TAX_PAYABLE_LEVY_EMTL = "tax_payable_levy_emtl", _("Stamp duty (EMTL) payable")
 
 
 # Accounts that belong to a business object (``Account.holder``), not to a user.
@@ -59,6 +66,7 @@ USER_WALLET_KINDS = frozenset({AccountKind.USER_WALLET, AccountKind.AGENT_WALLET
 # Cached, non-negative balances (locked and checked by ledger.services._apply_wallet_deltas).
 WALLET_KINDS = USER_WALLET_KINDS | HOLDER_KINDS
 SYSTEM_KINDS = frozenset(set(AccountKind) - WALLET_KINDS)
+TAX_KINDS = frozenset(kind for kind in AccountKind if kind.value.startswith("tax_payable_"))
 
 
 class Account(models.Model):

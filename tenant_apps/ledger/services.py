@@ -40,7 +40,17 @@ from .errors import (
     UnbalancedEntry,
 )
 from .guards import debit_check
-from .models import HOLDER_KINDS, USER_WALLET_KINDS, WALLET_KINDS, Account, AccountKind, Hold, HoldStatus, JournalEntry
+from .models import (
+    HOLDER_KINDS,
+    TAX_KINDS,
+    USER_WALLET_KINDS,
+    WALLET_KINDS,
+    Account,
+    AccountKind,
+    Hold,
+    HoldStatus,
+    JournalEntry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -299,20 +309,30 @@ def holder_account(*, kind: str, holder: str, currency: str | None = None) -> Ac
 
 def transfer(*, source: Account, destination: Account, amount: int, reference: str,
              entry_type: str = EntryType.TRANSFER, fee: int = 0, metadata: Mapping | None = None,
-             capped: bool = False) -> JournalEntry:
+             capped: bool = False, taxes: Sequence[tuple[str, int]] = ()) -> JournalEntry:
     """Move ``amount`` from source to destination; ``fee`` (also paid by the source) goes to the fees account.
 
+    ``taxes``: ``(tax account kind, amount)`` levies the source also pays, each to its tax account (Nigeria's
+    stamp duty on a transfer): the source's one conditional debit covers amount + fee + taxes, so a sender
+    who cannot pay the levy cannot send (InsufficientFunds, nothing written).
     ``capped``: new money for the destination (a P2P receive, a cash-in): refused with
     BalanceLimitExceeded, nothing written, past the destination's ``balance_ceiling``.
     """
     _check_amount(amount, positive=True)
     _check_amount(fee, allow_zero=True, positive=True)
+    for kind, tax in taxes:
+        _check_amount(tax, positive=True)
+        if kind not in TAX_KINDS:
+            raise ValueError(f"{kind} is not a tax account kind")
     if source.currency != destination.currency:
         raise CurrencyMismatch()
     ceiling = balance_ceiling(destination) if capped else None
-    lines = [Line(source, -(amount + fee)), Line(destination, amount, ceiling=ceiling)]
+    levied = sum(tax for _kind, tax in taxes)
+    lines = [Line(source, -(amount + fee + levied)), Line(destination, amount, ceiling=ceiling)]
     if fee:
         lines.append(Line(system_account(kind=AccountKind.FEES, currency=source.currency), fee))
+    for kind, tax in taxes:
+        lines.append(Line(system_account(kind=kind, currency=source.currency), tax))
     return post_entry(entry_type=entry_type, reference=reference, lines=lines, metadata=metadata)
 
 

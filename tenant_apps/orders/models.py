@@ -72,6 +72,9 @@ class Order(models.Model):
     # Shown on the receipt besides token/units: "fx" (the rate the provider quoted and what it charged in
     # its own currency, when that is not the order's), "pins" (exam PINs), "certificate" (insurance), ...
     receipt_details = models.JSONField(default=dict, blank=True)
+    # The taxes in the price (countries.tax.TaxAmount dicts): the accepted quote's, then the settling
+    # attempt's (a fail-over may re-price); what the receipt shows and the settlement entry posted.
+    tax_lines = models.JSONField(default=list, blank=True)
     failure_reason = models.CharField(max_length=60, blank=True)
     needs_review = models.BooleanField(default=False)
     attempt_count = models.PositiveSmallIntegerField(default=0)  # number of the current OrderAttempt

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from shared_apps.core.amounts import AmountField, parse_amount
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.receipts.tax import api_tax_lines
 
 from .models import Order, OrderStatus
 
@@ -70,6 +71,8 @@ def order_json(order: Order) -> dict:
         "face_value": to_decimal_string(order.face_value_minor, order.currency),
         "price": to_decimal_string(order.price_minor, order.currency),
         "provider_reference": order.provider_reference,
+        # VAT and levies contained in the price (none once refunded): tenant_apps.receipts.tax.
+        "taxes": api_tax_lines(kind="order", obj=order, currency=order.currency) if plain != "refunded" else [],
         "created_at": order.created_at.isoformat(),
         "completed_at": order.final_at.isoformat() if order.final_at else None,
     }
@@ -103,6 +106,7 @@ class OrderSerializer(serializers.Serializer):
     face_value = serializers.CharField()
     price = serializers.CharField()
     provider_reference = serializers.CharField()
+    taxes = serializers.ListField(child=serializers.DictField(), help_text="code, name, rate_bps, included, amount")
     token = serializers.CharField(required=False)
     units = serializers.CharField(required=False)
     provider_fx = serializers.DictField(required=False, help_text="rate (local units per provider unit), "

@@ -323,7 +323,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                       customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
                       face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
                       quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
-                      receipt_details=receipt_details,
+                      receipt_details=receipt_details, tax_lines=list(order_quote_taxes(quote.breakdown())),
                       subscription_id=subscription_id, created_at=now, updated_at=now)
         screening = screen(MoneyMove(
             flow=Flow.PURCHASE, user=user, amount_minor=quote.price_minor, currency=quote.currency,
@@ -603,6 +603,18 @@ def _splits(quote: dict, currency: str) -> list[Split]:
     return splits
 
 
+def order_quote_taxes(quote: dict) -> list[dict]:
+    """The tax lines of a stored quote (countries.tax.TaxAmount dicts; none in quotes made before taxes)."""
+    return [dict(tax) for tax in quote.get("taxes") or ()]
+
+
+def _tax_metadata(quote: dict) -> dict:
+    """What the settlement entry records about its taxes: the base each tax account's amount was computed on
+    (the tax report sums them; tenant_apps.tax.selectors)."""
+    taxes = order_quote_taxes(quote)
+    return {"tax_bases": {tax["account_kind"]: int(tax["base_minor"]) for tax in taxes}} if taxes else {}
+
+
 _accounts: dict[tuple[str, str, str], Any] = {}
 
 
@@ -661,8 +673,10 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
     _record(order, OrderStatus.SUCCEEDED, reason=outcome.provider_reference, source=source, now=now, pending=pending)
     # Inside order_apply_provider_result's transaction, which any error rolls back whole: no savepoint.
     settle_hold(hold=order.hold, splits=_splits(attempt.quote, order.currency),
-                metadata={"order": str(order.public_id), "provider_id": attempt.provider_id},
+                metadata={"order": str(order.public_id), "provider_id": attempt.provider_id,
+                          **_tax_metadata(attempt.quote)},
                 holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
+    order.tax_lines = order_quote_taxes(attempt.quote)  # saved with the order by the caller
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now, pending=pending)
     OrderTransition.objects.bulk_create(pending)
     reseller_hooks.sale_settled(order=order, quote=attempt.quote)  # HOOK: float draw, commissions, webhooks
@@ -681,13 +695,15 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
     try:
         with transaction.atomic():
             post_entry(entry_type=EntryTypes.LATE_CHARGE, reference=order.reference,
-                       lines=[Line(wallet, -price), *credit], metadata={"order": str(order.public_id)})
+                       lines=[Line(wallet, -price), *credit],
+                       metadata={"order": str(order.public_id), **_tax_metadata(quote)})
     except InsufficientFunds:
         suspense = _system_account(AccountKind.SUSPENSE, order.currency)
         post_entry(entry_type=EntryTypes.LATE_CHARGE, reference=order.reference,
                    lines=[Line(suspense, -price), *credit],
-                   metadata={"order": str(order.public_id), "receivable": True})
+                   metadata={"order": str(order.public_id), "receivable": True, **_tax_metadata(quote)})
         order.needs_review = True
+    order.tax_lines = order_quote_taxes(quote)
     _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
     reseller_hooks.sale_settled(order=order, quote=quote)  # HOOK
     transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
@@ -701,7 +717,7 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     debit = [Line(split.account, -split.amount) for split in _splits(quote, order.currency) if split.amount]
     post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,
                lines=[*debit, Line(order.hold.wallet, int(quote["price_minor"]))],
-               metadata={"order": str(order.public_id), "reason": reason})
+               metadata={"order": str(order.public_id), "reason": reason, **_tax_metadata(quote)})
     from tenant_apps.kyc.services import kyc_release_spend
 
     kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today

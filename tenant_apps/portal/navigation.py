@@ -64,6 +64,7 @@ NAV_ITEMS[-1:-1] = [
     NavItem("portal:backoffice-pricing", _("Pricing"), (IsOperatorAdmin,), "back_office"),
     NavItem("portal:backoffice-applications", _("Reseller applications"), (IsOperatorAdmin,), "back_office"),
     NavItem("portal:backoffice-reconciliation", _("Reconciliation"), (IsOperatorFinance,), "back_office"),
+    NavItem("tax:report", _("Taxes"), (IsOperatorFinance,), "back_office"),
     NavItem("risk:reviews", _("Risk review"), (IsOperatorStaff,), "back_office"),
     NavItem("risk:rules", _("Risk rules"), (IsOperatorStaff,), "back_office"),
     NavItem("portal:agent-team", _("Agents"), (IsOperatorAdmin,), "back_office"),

@@ -88,7 +88,8 @@ def shared_receipt(request, token: str):
     receipt = receipt_for(link.kind, obj, language=request.LANGUAGE_CODE[:2])
     response = page(request, "portal/receipts/shared.html", {
         "receipt": receipt, "total": format_money(receipt, receipt.total_minor),
-        "taxes": [(tax, format_money(receipt, tax.amount_minor)) for tax in receipt.taxes], "token": token})
+        "taxes": [(tax, format_money(receipt, tax.amount_minor)) for tax in receipt.taxes], "token": token,
+        "charged": format_money(receipt, receipt.charged_minor) if receipt.charged_minor is not None else ""})
     return _private(response)
 
 

@@ -40,6 +40,9 @@ class TenantPricing:
     rules: tuple[PriceRule, ...]
     tiers: tuple[tuple[int, int], ...]  # (level, rate_bp)
     parent: TenantPricing | None = None
+    # The country's taxes (countries/tax.py), read once with the pricing: every quote carves them out of
+    # the seller's income (tenant_apps.pricing.quotes). Empty outside a country (public schema).
+    tax_rules: tuple = ()
 
     def markup_for(self, product) -> Markup:
         best = pick_rule(self.rules, product)
@@ -115,6 +118,10 @@ def load_tenant_pricing() -> TenantPricing:
     schema = getattr(connection, "schema_name", "public") or "public"
     kind = tenant.kind if tenant else ""
     own = _load_own(schema, kind)
+    if tenant is not None and tenant.country:
+        from countries.registry import get_adapter
+
+        own = TenantPricing(**{**own.__dict__, "tax_rules": get_adapter(tenant.country).tax_rules})
     if tenant is not None and tenant.parent_id and tenant.parent.schema_name != "public":
         with schema_context(tenant.parent.schema_name):
             parent = _load_own(tenant.parent.schema_name, tenant.parent.kind)

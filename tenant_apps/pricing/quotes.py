@@ -15,13 +15,20 @@ of the selling tenant's own margin. Lines:
 * reseller brand: ``provider_settlement`` for the operator's margin (with the
   cost it is what the reseller owes upstream, drawn from its float on
   settlement), ``revenue`` (reseller margin, net of commissions);
-* ``commissions_payable`` per agent and level (paid out on ``order_settled``).
+* ``commissions_payable`` per agent and level (paid out on ``order_settled``);
+* ``tax_payable_vat`` / ``tax_payable_levy_<code>`` (party ``tax:<code>``): the country's taxes on the
+  seller's retained income (its revenue line), carved out of it when inclusive (every adapter today) or
+  added to the price when exclusive; ``taxes`` lists them with their base and rate for receipts and
+  reports (countries/tax.py, docs/tax.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils import timezone
+
+from countries.tax import TaxAmount, split_sale_income
 from shared_apps.core.errors import ApiError
 
 from .engine import TenantPricing, commission_split, load_tenant_pricing, price_cascade
@@ -55,6 +62,7 @@ class PriceQuote:
     tenant_cost_minor: int | None = None
     tenant_kind: str = ""
     rules: dict = field(default_factory=dict)
+    taxes: tuple[TaxAmount, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.cost_minor + sum(line.amount_minor for line in self.lines) != self.price_minor:
@@ -108,12 +116,21 @@ def quote_for_face(*, product, face_minor: int, buyer=None, pricing: TenantPrici
     commissions = [QuoteLine("commissions_payable", amount, f"agent:{agent.public_id}", level)
                    for agent, level, amount in shares]
     own = margin - sum(line.amount_minor for line in commissions)
+    taxes = split_sale_income(pricing.tax_rules, gross_minor=own, on=timezone.localdate()) \
+        if pricing.tax_rules and own > 0 else None
+    price = cascade.price
+    if taxes is not None and taxes.taxes:
+        own = taxes.net_minor  # inclusive taxes come out of the income; exclusive ones are added to the price
+        price += taxes.added_minor
     if own:
         lines.append(QuoteLine("revenue", own, own_party))
+    for tax in taxes.taxes if taxes is not None else ():
+        lines.append(QuoteLine(tax.account_kind, tax.amount_minor, f"tax:{tax.code}"))
     lines.extend(commissions)
     rules = {own_party: cascade.own_markup.source}
     if cascade.parent_markup is not None:
         rules["operator"] = cascade.parent_markup.source
     return PriceQuote(product_id=product.pk, currency=product.currency, face_value_minor=face_minor,
-                      price_minor=cascade.price, cost_minor=cascade.provider_cost, lines=tuple(lines),
-                      tenant_cost_minor=cascade.tenant_cost, tenant_kind=pricing.kind, rules=rules)
+                      price_minor=price, cost_minor=cascade.provider_cost, lines=tuple(lines),
+                      tenant_cost_minor=cascade.tenant_cost, tenant_kind=pricing.kind, rules=rules,
+                      taxes=taxes.taxes if taxes is not None else ())

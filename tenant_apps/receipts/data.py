@@ -45,6 +45,9 @@ class Receipt:
     face_value_minor: int | None = None
     details: list[Detail] = field(default_factory=list)
     taxes: list[TaxLine] = field(default_factory=list)
+    # What left the customer when taxes were added on top (a transfer's stamp duty); None: the total.
+    charged_label: str = ""
+    charged_minor: int | None = None
 
     @property
     def short_reference(self) -> str:
@@ -135,8 +138,7 @@ def order_receipt(order, *, language: str | None = None, masked: bool = True) ->
             title=order.product_name, status=plain, status_label=status_labels[plain], created_at=order.created_at,
             currency=order.currency, country=country, language=language, total_label=_("Total paid"),
             total_minor=order.price_minor, face_value_minor=order.face_value_minor, details=details,
-            taxes=tax_lines_for(country=country, kind=ReceiptKind.ORDER, gross_minor=order.price_minor,
-                                currency=order.currency) if plain != "refunded" else [])
+            taxes=tax_lines_for(kind=ReceiptKind.ORDER, obj=order) if plain != "refunded" else [])
 
 
 def transfer_receipt(transfer, *, language: str | None = None, masked: bool = True) -> Receipt:
@@ -159,12 +161,17 @@ def transfer_receipt(transfer, *, language: str | None = None, masked: bool = Tr
                 details.append(Detail(_("Account holder"),
                                       mask_name(transfer.account_name) if masked else transfer.account_name))
         titles = {"p2p": _("Money sent"), "bank": _("Bank transfer"), "wallet": _("Mobile-money transfer")}
+        refunded = transfer.status in ("failed", "reversed")
+        taxes = tax_lines_for(kind=ReceiptKind.TRANSFER, obj=transfer) if not refunded else []
+        added = sum(tax.amount_minor for tax in taxes if not tax.included)
         return Receipt(
             kind=ReceiptKind.TRANSFER, public_id=transfer.public_id, reference=transfer.public_id.hex[:10].upper(),
             title=titles.get(transfer.type, _("Transfer")), status=transfer.status,
             status_label=labels.get(transfer.status, transfer.status), created_at=transfer.created_at,
             currency=transfer.currency, country=country, language=language, total_label=_("Amount sent"),
-            total_minor=transfer.amount_minor, details=details)
+            total_minor=transfer.amount_minor, details=details, taxes=taxes,
+            charged_label=_("Total debited") if added else "",
+            charged_minor=transfer.amount_minor + added if added else None)
 
 
 def funding_receipt(intent, *, language: str | None = None, masked: bool = True) -> Receipt:

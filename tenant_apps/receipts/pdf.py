@@ -28,14 +28,6 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def _percent(rate_bps: int) -> str:
-    whole, rest = divmod(rate_bps, 100)
-    text = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
-    if translation.get_language() in ("fr", "pt"):
-        text = text.replace(".", ",")
-    return text + "\u00a0%"
-
-
 def render_receipt_pdf(receipt: Receipt, brand: Brand, *, shared: bool = False) -> bytes:
     from fpdf import FPDF
 
@@ -98,9 +90,9 @@ def render_receipt_pdf(receipt: Receipt, brand: Brand, *, shared: bool = False) 
         pdf.ln(2)
         row(receipt.total_label, format_money(receipt, receipt.total_minor), bold=True, size=11)
         for tax in receipt.taxes:
-            label = (_("of which VAT (%(rate)s)") if tax.included else _("VAT (%(rate)s)")) % {
-                "rate": _percent(tax.rate_bps)}
-            row(label, format_money(receipt, tax.amount_minor), size=9)
+            row(tax.label, format_money(receipt, tax.amount_minor), size=9)
+        if receipt.charged_minor is not None:
+            row(receipt.charged_label, format_money(receipt, receipt.charged_minor), bold=True, size=10)
         pdf.ln(4)
 
         pdf.set_font("DejaVu", "", 8)

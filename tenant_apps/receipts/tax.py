@@ -1,45 +1,76 @@
-"""The tax lines a receipt shows: ONE function, so a tax module can take its place.
+"""The tax lines a receipt shows, read from what was posted (never recomputed at display time).
 
-Today prices include VAT and nothing is posted to the ledger for it: the receipt shows the VAT contained in
-what the customer paid, at the country adapter's rate (``vat_rate_bps``; 0 = the country charges none),
-rounded half up to the minor unit, in integers: ``vat = price × rate / (10 000 + rate)``. Only sales carry
-VAT (a transfer or a wallet funding is the customer's own money moving).
-
-When taxes are posted to the ledger, the tax module provides a function with this signature and
-``settings.RECEIPT_TAX_LINES`` (a dotted path) points at it; every receipt (page, PDF, shared link) calls
-:func:`tax_lines_for`, never the rule below directly.
+A sale's taxes are the ones its settlement entry posted to the tax accounts (``Order.tax_lines``, from the
+settling quote: VAT and levies carved out of the seller's income, tenant_apps.pricing.quotes); a
+transfer's are the levies its sender paid on top (``Transfer.tax_lines``, e.g. Nigeria's stamp duty).
+Wallet fundings carry none. Every receipt (API, page, PDF, shared link) goes through :func:`tax_lines_for`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from countries.tax import TaxAmount
 
 
 @dataclass(frozen=True)
 class TaxLine:
-    code: str  # "vat"
-    rate_bps: int  # 750 = 7.5 %
+    code: str  # "vat", "nhil", "emtl"...
+    rate_bps: int  # 750 = 7.5 %; 0 for a fixed levy
     amount_minor: int
     included: bool = True  # contained in the price (not added to it)
+    name: str = "VAT"
+    label: str = ""  # translated, built in the receipt's language
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "label": self.label, "rate_bps": self.rate_bps,
+                "amount_minor": self.amount_minor, "included": self.included}
 
 
-def vat_included(*, country: str, kind: str, gross_minor: int, currency: str) -> list[TaxLine]:
-    """VAT contained in a sale's price, at the country adapter's rate (no line where the country charges none)."""
-    from countries.registry import get_adapter
+def _percent(rate_bps: int) -> str:
+    from django.utils import translation
 
-    if kind != "order" or gross_minor <= 0:
-        return []
-    rate = int(get_adapter(country).vat_rate_bps or 0)
-    if rate <= 0:
-        return []
-    numerator, denominator = gross_minor * rate, 10_000 + rate
-    return [TaxLine(code="vat", rate_bps=rate, amount_minor=(2 * numerator + denominator) // (2 * denominator))]
+    whole, rest = divmod(rate_bps, 100)
+    text = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
+    if (translation.get_language() or "en")[:2] in ("fr", "pt"):
+        text = text.replace(".", ",")
+    return text + "\u00a0%"
 
 
-def tax_lines_for(*, country: str, kind: str, gross_minor: int, currency: str) -> list[TaxLine]:
-    """What every receipt calls: the configured tax function (``settings.RECEIPT_TAX_LINES``)."""
-    function = import_string(getattr(settings, "RECEIPT_TAX_LINES", "tenant_apps.receipts.tax.vat_included"))
-    return list(function(country=country, kind=kind, gross_minor=gross_minor, currency=currency))
+def label_for(tax: TaxAmount) -> str:
+    """In the active language: "of which VAT (7.5 %)" for a tax in the price, "Stamp duty (EMTL)" on top."""
+    if tax.rate_bps and tax.included:
+        return _("of which %(tax)s (%(rate)s)") % {"tax": tax.name, "rate": _percent(tax.rate_bps)}
+    if tax.rate_bps:
+        return _("%(tax)s (%(rate)s)") % {"tax": tax.name, "rate": _percent(tax.rate_bps)}
+    return _("%(tax)s (charged on top)") % {"tax": tax.name}
+
+
+def _lines(stored) -> list[TaxLine]:
+    lines = []
+    for data in stored or ():
+        tax = TaxAmount.from_dict(data)
+        if tax.amount_minor:
+            lines.append(TaxLine(code=tax.code, rate_bps=tax.rate_bps, amount_minor=tax.amount_minor,
+                                 included=tax.included, name=tax.name, label=label_for(tax)))
+    return lines
+
+
+def tax_lines_for(*, kind: str, obj) -> list[TaxLine]:
+    """The taxes of a receipt's object: an order's (the settling quote's), a transfer's levies; none otherwise."""
+    if kind == "order":
+        return _lines(getattr(obj, "tax_lines", None) or (getattr(obj, "quote", None) or {}).get("taxes"))
+    if kind == "transfer":
+        return _lines(getattr(obj, "tax_lines", None))
+    return []
+
+
+def api_tax_lines(*, kind: str, obj, currency: str) -> list[dict]:
+    """The tax lines for an API receipt: amounts as decimal strings (and minor units), rates in basis points."""
+    from tenant_apps.ledger.currency import to_decimal_string
+
+    return [{"code": line.code, "name": line.name, "rate_bps": line.rate_bps, "included": line.included,
+             "amount": to_decimal_string(line.amount_minor, currency), "amount_minor": line.amount_minor}
+            for line in tax_lines_for(kind=kind, obj=obj)]

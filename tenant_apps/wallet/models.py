@@ -189,6 +189,10 @@ class Transfer(models.Model):
     account_number = models.CharField(max_length=20, blank=True, default="")
     account_name = models.CharField(max_length=200, blank=True, default="")
     amount_minor = models.BigIntegerField()
+    # Levies charged to the sender on top of the amount (countries.tax: Nigeria's stamp duty from NGN 10,000):
+    # the sender's debit (or hold) is amount + tax; the tax goes to its tax_payable_levy_<code> account.
+    tax_minor = models.BigIntegerField(default=0)
+    tax_lines = models.JSONField(default=list, blank=True)  # countries.tax.TaxAmount dicts
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     reference = models.CharField(max_length=80, unique=True)  # ours; the payout reference at the gateway
@@ -210,6 +214,7 @@ class Transfer(models.Model):
                    models.Index(fields=["status", "created_at"], name="wallet_transfer_status")]
         constraints = [
             models.CheckConstraint(name="wallet_transfer_amount_positive", condition=models.Q(amount_minor__gt=0)),
+            models.CheckConstraint(name="wallet_transfer_tax_non_negative", condition=models.Q(tax_minor__gte=0)),
         ]
 
     def __str__(self) -> str:

@@ -174,9 +174,19 @@ class TransferSerializer(serializers.Serializer):
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField()
+    taxes = serializers.SerializerMethodField(help_text="Levies the sender paid on top (Nigeria's stamp duty).")
+    total_debited = serializers.SerializerMethodField(help_text="Amount plus the levies: what left the sender.")
 
     def get_amount(self, row) -> str:
         return to_decimal_string(row.amount_minor, row.currency)
+
+    def get_taxes(self, row) -> list[dict]:
+        from tenant_apps.receipts.tax import api_tax_lines
+
+        return api_tax_lines(kind="transfer", obj=row, currency=row.currency)
+
+    def get_total_debited(self, row) -> str:
+        return to_decimal_string(row.amount_minor + (row.tax_minor or 0), row.currency)
 
     def get_direction(self, row) -> str:
         viewer = self.context.get("viewer")

@@ -43,6 +43,7 @@ from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
     Line,
+    Split,
     place_hold,
     post_entry,
     release_hold,
@@ -104,6 +105,42 @@ def _check_currency() -> str:
     return tenant_currency().code
 
 
+# -- taxes on transfers (countries/tax.py: Nigeria's stamp duty from NGN 10,000; docs/tax.md) -----------------
+
+def transfer_taxes(*, amount_minor: int) -> dict:
+    """The levies the sender of ``amount_minor`` pays on top, as Transfer fields (``tax_minor``, ``tax_lines``)."""
+    taxes = current_adapter().transfer_taxes(amount_minor=amount_minor, on=timezone.localdate())
+    return {"tax_minor": sum(tax.amount_minor for tax in taxes), "tax_lines": [tax.as_dict() for tax in taxes]}
+
+
+def _tax_postings(row: Transfer) -> list[tuple[str, int]]:
+    return [(tax["account_kind"], int(tax["amount_minor"])) for tax in row.tax_lines or () if tax["amount_minor"]]
+
+
+def _tax_metadata(row: Transfer) -> dict:
+    """What the entry records for the tax report: the base of each tax account's amount."""
+    return {"tax_bases": {tax["account_kind"]: int(tax["base_minor"]) for tax in row.tax_lines}} \
+        if row.tax_lines else {}
+
+
+def _debit_total(row: Transfer) -> int:
+    """What leaves the sender: the amount and the levies on it."""
+    return row.amount_minor + row.tax_minor
+
+
+def _p2p_entry(row: Transfer) -> None:
+    """The P2P entry: sender -(amount + levies), receiver +amount (capped), each levy to its tax account."""
+    try:
+        # New money for the receiver: refused (nothing written, the sender is told) past the maximum balance
+        # of the receiver's KYC tier, checked in the same locked UPDATE that credits it (issue 14).
+        transfer(source=wallet_for(user=row.sender, currency=row.currency),
+                 destination=wallet_for(user=row.recipient_user, currency=row.currency), amount=row.amount_minor,
+                 reference=f"p2p:{row.reference}", metadata={"transfer": str(row.public_id), **_tax_metadata(row)},
+                 capped=True, taxes=_tax_postings(row))
+    except BalanceLimitExceeded:
+        raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
+
+
 # -- P2P ---------------------------------------------------------------------------------------
 
 def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
@@ -114,6 +151,7 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
         raise SelfTransfer(fields={"recipient": ["That is you."]})
     reference = _new_reference("p2p")
     public_id = uuid.uuid4()
+    taxes = transfer_taxes(amount_minor=amount_minor)
     screening = screen(MoneyMove(
         flow=Flow.P2P, user=sender, amount_minor=amount_minor, currency=currency, reference=f"transfer:{reference}",
         recipient=f"user:{receiver.public_id}", recipient_label=_mask(receiver.phone or receiver.email),
@@ -121,22 +159,15 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
     if screening.held:  # a risk rule: the money waits on hold until an operator releases it (p2p_release_held)
         row = Transfer.objects.create(public_id=public_id, type=TransferType.P2P, sender=sender,
                                       recipient_user=receiver, amount_minor=amount_minor, currency=currency,
-                                      reference=reference, status=TransferStatus.HELD)
-        row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                                      reference=reference, status=TransferStatus.HELD, **taxes)
+        row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=_debit_total(row),
                               reference=f"p2p-held:{reference}", metadata={"transfer": str(row.public_id)})
         row.save(update_fields=["hold", "updated_at"])
         return row
     row = Transfer.objects.create(public_id=public_id, type=TransferType.P2P, sender=sender, recipient_user=receiver,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
-                                  status=TransferStatus.SUCCEEDED, completed_at=timezone.now())
-    try:
-        # New money for the receiver: refused (nothing written, the sender is told) past the maximum balance
-        # of the receiver's KYC tier, checked in the same locked UPDATE that credits it (issue 14).
-        transfer(source=wallet_for(user=sender, currency=currency),
-                 destination=wallet_for(user=receiver, currency=currency), amount=amount_minor,
-                 reference=f"p2p:{reference}", metadata={"transfer": str(row.public_id)}, capped=True)
-    except BalanceLimitExceeded:
-        raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
+                                  status=TransferStatus.SUCCEEDED, completed_at=timezone.now(), **taxes)
+    _p2p_entry(row)
     _notify(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
     _notify(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
     return row
@@ -162,6 +193,7 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
     account = name_enquiry(bank_code=bank_code, account_number=account_number)
     reference = _new_reference("po")
     public_id = uuid.uuid4()
+    taxes = transfer_taxes(amount_minor=amount_minor)
     screening = screen(MoneyMove(
         flow=Flow.BANK_PAYOUT, user=sender, amount_minor=amount_minor, currency=currency,
         reference=f"transfer:{reference}", recipient=f"bank:{bank_code}:{account_number}",
@@ -170,8 +202,8 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
                                   account_number=account_number, account_name=account.account_name,
                                   amount_minor=amount_minor, currency=currency, reference=reference,
                                   gateway=gateway.key, provider_id=gateway.provider.pk,
-                                  status=TransferStatus.HELD if screening.held else TransferStatus.PENDING)
-    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                                  status=TransferStatus.HELD if screening.held else TransferStatus.PENDING, **taxes)
+    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=_debit_total(row),
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
     if not screening.held:  # held: sent only when an operator releases it (payout_release_held)
@@ -274,7 +306,13 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
         before = row.status
         if status is OutcomeStatus.SUCCESS and before == TransferStatus.PENDING:
             clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
-            settle_hold(hold=row.hold, to_account=clearing, metadata={"transfer": str(row.public_id)})
+            if row.tax_minor:  # the amount to the rail, each levy to its tax account, in the one settle entry
+                splits = [Split(clearing, row.amount_minor)] + [
+                    Split(system_account(kind=kind, currency=row.currency), tax) for kind, tax in _tax_postings(row)]
+                settle_hold(hold=row.hold, splits=splits, metadata={"transfer": str(row.public_id),
+                                                                    **_tax_metadata(row)})
+            else:
+                settle_hold(hold=row.hold, to_account=clearing, metadata={"transfer": str(row.public_id)})
             row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
         elif status is OutcomeStatus.FAILED and before == TransferStatus.PENDING:
             release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": provider_status})
@@ -285,9 +323,11 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
             clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
             # Back to the account the money was held on (the sender's wallet, or a merchant's takings).
             wallet = row.hold.wallet if row.hold_id else wallet_for(user=row.sender, currency=row.currency)
+            # The levies come back with the amount: a reversed transfer is no transfer.
+            levies = [Line(system_account(kind=kind, currency=row.currency), -tax) for kind, tax in _tax_postings(row)]
             post_entry(entry_type=PAYOUT_REFUND, reference=f"payout-refund:{row.reference}",
-                       lines=[Line(clearing, -row.amount_minor), Line(wallet, row.amount_minor)],
-                       metadata={"transfer": str(row.public_id)})
+                       lines=[Line(clearing, -row.amount_minor), *levies, Line(wallet, _debit_total(row))],
+                       metadata={"transfer": str(row.public_id), **_tax_metadata(row)})
             row.status, row.failure_reason = TransferStatus.REVERSED, (message or "reversed")[:255]
             kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         elif status is not OutcomeStatus.PENDING and before != TransferStatus.PENDING and (
@@ -421,6 +461,7 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     reference = _new_reference("po")
     public_id = uuid.uuid4()
     msisdn = holder.msisdn.lstrip("+")
+    taxes = transfer_taxes(amount_minor=amount_minor)
     screening = screen(MoneyMove(
         flow=Flow.WALLET_PAYOUT, user=sender, amount_minor=amount_minor, currency=currency,
         reference=f"transfer:{reference}", recipient=f"wallet:{msisdn}", recipient_label=_mask(msisdn),
@@ -430,8 +471,8 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
                                   status=TransferStatus.HELD if screening.held else TransferStatus.PENDING,
                                   reference=reference, gateway=gateway.key, provider_id=gateway.provider.pk,
                                   callback_url=(site_url.rstrip("/") + "/" + PAYOUT_NOTIFY_PATHS[gateway.key])[:500]
-                                  if site_url and gateway.key in PAYOUT_NOTIFY_PATHS else "")
-    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=amount_minor,
+                                  if site_url and gateway.key in PAYOUT_NOTIFY_PATHS else "", **taxes)
+    row.hold = place_hold(wallet=wallet_for(user=sender, currency=currency), amount=_debit_total(row),
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
     if not screening.held:
@@ -460,12 +501,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
             transaction.on_commit(lambda: _enqueue_submit(row.pk))
             return row
         release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_released"})
-        try:
-            transfer(source=wallet_for(user=row.sender, currency=row.currency),
-                     destination=wallet_for(user=row.recipient_user, currency=row.currency), amount=row.amount_minor,
-                     reference=f"p2p:{row.reference}", metadata={"transfer": str(row.public_id)}, capped=True)
-        except BalanceLimitExceeded:
-            raise RecipientBalanceLimit(fields={"amount": [RecipientBalanceLimit.message]}) from None
+        _p2p_entry(row)
         row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
         row.save(update_fields=["status", "completed_at", "updated_at"])
         _notify(row.sender, "transfer_sent", {"amount": row.amount_minor, "currency": row.currency})

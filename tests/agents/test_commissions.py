@@ -109,7 +109,10 @@ def test_sale_through_three_levels_then_reversal(tree, products):
     lines = [(line["account_kind"], line["party"], line["level"], line["amount_minor"]) for line in breakdown["lines"]]
     assert lines == [
         ("provider_settlement", "operator", 0, 5_000),
-        ("revenue", "reseller", 0, 10_500 - 3_465 - 1_155 - 577),
+        # The reseller keeps 105.00 - 51.97 of commissions = 53.03, VAT 7.5 % included (docs/tax.md):
+        # 5 303 × 10 000 / 10 750 = 4 933.02 -> 4 933 net, 370 VAT.
+        ("revenue", "reseller", 0, 4_933),
+        ("tax_payable_vat", "tax:vat", 0, 370),
         ("commissions_payable", f"agent:{c.public_id}", 1, 3_465),   # 3 % of 1155.00
         ("commissions_payable", f"agent:{b.public_id}", 2, 1_155),   # 1 %
         ("commissions_payable", f"agent:{a.public_id}", 3, 577),     # 0.5 %, floored
@@ -126,7 +129,8 @@ def test_sale_through_three_levels_then_reversal(tree, products):
         assert system_total("float_at_parent") == -(500_000 - 105_000)
         assert_ledger_balanced()
     with schema_context("ng"):
-        assert system_total("revenue") - ng_revenue == 5_000
+        # The operator's 50.00 margin, VAT included: 5 000 × 10 000 / 10 750 = 4 651.16 -> 4 651 (349 VAT).
+        assert system_total("revenue") - ng_revenue == 4_651
         assert system_total("provider_settlement") - ng_provider == 100_000
         assert_ledger_balanced()
     after_sale = float_balances(reseller=reseller)

@@ -106,7 +106,8 @@ def test_approval_then_first_purchase_on_the_new_tenant(host_client, airtime, s3
     assert (order.quote["cost_minor"], order.quote["tenant_cost_minor"], order.price_minor) == (9_700, 9_894, 10_092)
     with schema_context("firstvend"):
         assert balance(buyer) == 50_000 - 10_092
-        assert system_total("revenue") == 10_092 - 9_894
+        # 1.98 of margin, VAT 7.5 % included: 198 × 10 000 / 10 750 = 184.19 -> 184 revenue, 14 VAT.
+        assert system_total("revenue") == 184 and system_total("tax_payable_vat") == 14
         assert system_total("provider_settlement") == 0
         assert_ledger_balanced()
     with schema_context("ng"):
@@ -160,10 +161,12 @@ def test_three_level_tree_real_order_settles_then_reverses(host_client, airtime,
         assert (balance(a.user), balance(b.user), balance(c.user)) == (50, 101, 100_000 - 20_382 + 305)
         assert CommissionPosting.objects.filter(order_ref=str(order.public_id), status="posted").count() == 3
         assert system_total("commissions_payable") == 0
-        assert system_total("revenue") == 20_382 - 19_788 - 456
+        # 20 382 - 19 788 - 456 = 138 of margin, VAT included: 138 × 10 000 / 10 750 = 128.37 -> 128 (10 VAT).
+        assert system_total("revenue") == 128
         assert_ledger_balanced()
     with schema_context("ng"):
-        assert system_total("revenue") - ng_revenue == 19_788 - 19_400
+        # The operator's 388 margin, VAT included: 388 × 10 000 / 10 750 = 360.93 -> 361 (27 VAT).
+        assert system_total("revenue") - ng_revenue == 361
         assert_ledger_balanced()
     assert float_balances(reseller=reseller).parent_balance == float_before - 19_788
 

@@ -113,7 +113,7 @@ def test_the_storefront_at_360_px_works_offline_and_buys_again_in_one_tap(live_d
     visitor = new_page(mobile=True)
     visitor.goto(link)
     visitor.get_by_test_id("shared-receipt").wait_for()
-    assert phone not in visitor.content() and visitor.get_by_test_id("shared-vat").is_visible()
+    assert phone not in visitor.content() and visitor.get_by_test_id("shared-tax-vat").is_visible()
     _no_sideways_scroll(visitor)
     screenshot(visitor, "storefront-5-shared-receipt-360")
 

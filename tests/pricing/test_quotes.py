@@ -36,7 +36,10 @@ def test_fixed_price_quote_uses_tenant_margin(tenants):
         quote = quote_price(product=_product(face_value_minor=100_000, cost_price_minor=98_000))
     assert quote.cost_minor == 98_000
     assert quote.price_minor == 99_960  # 2 % default margin, half-up
-    assert quote.lines[0].account_kind == "revenue" and quote.lines[0].amount_minor == 1_960
+    # The 1 960 kobo margin is the operator's income, VAT 7.5 % included (docs/tax.md): net = 1 960 × 10 000 /
+    # 10 750 = 1 823.26 -> 1 823 to revenue, 137 to VAT payable.
+    assert [(line.account_kind, line.amount_minor) for line in quote.lines] == [
+        ("revenue", 1_823), ("tax_payable_vat", 137)]
     assert quote.breakdown()["price_minor"] == 99_960
 
 

@@ -76,7 +76,8 @@ def test_reseller_prices_over_its_parents_price(products):
     assert quote.cost_minor == 100_000 and quote.tenant_cost_minor == 105_000
     assert quote.price_minor == 107_500
     assert [(line.account_kind, line.party, line.amount_minor) for line in quote.lines] == [
-        ("provider_settlement", "operator", 5_000), ("revenue", "reseller", 2_500)]
+        ("provider_settlement", "operator", 5_000), ("revenue", "reseller", 2_326), ("tax_payable_vat", "tax:vat", 174)]
+    # The reseller's ₦25.00 income carries Nigeria's VAT 7.5 %: 2 500 × 10 000 / 10 750 = 2 325.58 -> 2 326 net.
     assert quote.tenant_kind == "reseller_brand"
 
 

@@ -79,6 +79,7 @@ TENANT_APPS = [
     "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
     "tenant_apps.receipts",  # shareable receipt links and PDFs
     "tenant_apps.remittances",  # cross-border remittances (quotes, corridors; money crosses via the hub)
+    "tenant_apps.tax",  # tax reports per period from the ledger's tax accounts (countries/tax.py: which taxes)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
