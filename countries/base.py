@@ -18,6 +18,7 @@ from moneyed import Money
 from . import money as money_rules
 from .kyc import KycScheme, KycTier
 from .phone import NumberingPlan, load_numbering_plan, national_significant_number, parse_phone, to_e164
+from .retention import Retention
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +71,7 @@ class CountryAdapter:
     rails: list[Rail] = []  # how money gets in and out here (see Rail); ``gateways`` derives from it
     vat_rate_bps: int  # basis points: 7.5 % -> 750
     enabled: bool = True
+    retention: ClassVar[Retention] = Retention()  # record-keeping periods (countries/retention.py)
 
     # ----- rails -------------------------------------------------------------------------
     _gateways_override: list[str] | None = None

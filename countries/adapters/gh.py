@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, card, mobile_money
 from countries.kyc import KycScheme, ghana_card_format, tier
+from countries.retention import Retention
 
 MINOR = 2
 
@@ -33,6 +34,10 @@ class Ghana(CountryAdapter):
     ]
     rails = [card("paystack"), card("flutterwave"), mobile_money("mtn_momo")]
     vat_rate_bps = 1500
+
+    retention = Retention(transactions=5, kyc=5, provider_archive=5,
+                          basis="Anti-Money Laundering Act 2020 (Act 1044) s.32 (5 years); "
+                                "Data Protection Act 2012 (Act 843)")
 
 
 adapter = Ghana()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, bank_payout, card, mobile_money
 from countries.kyc import KycScheme, tier
+from countries.retention import Retention
 
 MINOR = 2
 
@@ -37,6 +38,10 @@ class Nigeria(CountryAdapter):
     rails = [card("paystack"), card("flutterwave"), mobile_money("airtel_money"), mobile_money("mtn_momo"),
              bank_payout("onepipe")]
     vat_rate_bps = 750
+
+    retention = Retention(transactions=5, kyc=5, provider_archive=5,
+                          basis="CBN AML/CFT Regulations 2022 (5 years after the transaction or the relationship); "
+                                "NDPA 2023")
 
 
 adapter = Nigeria()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
+from countries.retention import Retention
 
 MINOR = 0
 
@@ -25,6 +26,10 @@ class Senegal(CountryAdapter):
     kyc_tiers = tiers_uemoa(MINOR, "nin")
     rails = [mobile_money("orange_money", payout=False), mobile_money("wave"), mobile_money("cinetpay")]
     vat_rate_bps = 1800
+
+    retention = Retention(transactions=10, kyc=10, provider_archive=5,
+                          basis="Loi uniforme UEMOA LBC/FT 2016 (10 years); "
+                                "Loi 2008-12 sur les donnees personnelles (CDP)")
 
 
 adapter = Senegal()

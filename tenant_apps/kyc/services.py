@@ -18,6 +18,7 @@ from django.utils import timezone
 from countries.errors import InvalidKycNumber
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
+from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
@@ -130,7 +131,7 @@ def _verifier(*, country: str = "", scheme: str = "") -> tuple[Any, ProviderConf
     plugin = get_plugin(conf.get("PLUGIN", "kyc_verifier"))
     config = ProviderConfig(base_url=conf["BASE_URL"],
                             credentials={"partner_id": conf["PARTNER_ID"], "api_key": conf["API_KEY"]},
-                            timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)))
+                            timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)), session=observed_session())
     return plugin.connector(Capability.KYC)(), config
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderTimeout
+from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sms import SmsConnector
 from provider_plugins.interfaces.sms import SmsMessage as OutgoingSms
@@ -54,6 +55,7 @@ def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
         credentials=credentials,
         timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)),
         options={"sender_id": conf.get("SENDER_ID", "NexusTop")},
+        session=observed_session(),
     )
     return name, plugin.connector(Capability.SMS)(), config
 

@@ -76,6 +76,8 @@ TENANT_APPS = [
     "tenant_apps.savings",  # savings circles (ajo / esusu / tontine) and target savings
     "tenant_apps.bulk",  # bulk top-ups (CSV) for agents and resellers
     "tenant_apps.receipts",  # shareable receipt links and PDFs
+    "tenant_apps.provider_archive",  # every provider request/response, redacted, per attempt
+    "tenant_apps.privacy",  # data-subject rights: export, erasure, retention purge
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
