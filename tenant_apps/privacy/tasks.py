@@ -1,0 +1,13 @@
+"""Privacy tasks: each only calls a service (tenant-aware through tenant-schemas-celery)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="privacy.build_export", acks_late=True, ignore_result=True)
+def build_export_task(export_id: int) -> str | None:
+    export = services.export_build(export_id=export_id)
+    return export.status if export else None
