@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.models import User
@@ -64,6 +64,7 @@ def my_data(request):
 
 
 @page_requires(IsCustomerOrAgent)
+@require_GET
 def export_download(request, public_id):
     export = DataExport.objects.filter(public_id=public_id, user=request.user).first()
     if export is None:
@@ -86,6 +87,7 @@ def _subject_or_404(public_id) -> User:
 
 
 @page_requires(IsOperatorSupport)
+@require_GET
 def backoffice_person(request, public_id):
     subject = _subject_or_404(public_id)
     return page(request, "privacy/backoffice_person.html", {

@@ -6,6 +6,8 @@ operator endpoints accept admin-scoped keys. Thin: the services decide and audit
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,9 +43,11 @@ class ExportsView(APIView):
 
     permission_classes = [IsCustomerOrAgent]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"results": [selectors.export_json(e) for e in selectors.exports_of(user=request.user)]})
 
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         export = services.export_request(user=request.user, request=request)
         return Response(selectors.export_json(export), status=status.HTTP_202_ACCEPTED)
@@ -55,6 +59,7 @@ class ExportDownloadView(APIView):
 
     permission_classes = [IsCustomerOrAgent]
 
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, public_id):
         export = DataExport.objects.filter(public_id=public_id, user=request.user).first()
         if export is None:
@@ -72,9 +77,11 @@ class ErasureView(APIView):
 
     permission_classes = [IsCustomerOrAgent]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"blockers": services.erasure_blockers(user=request.user)})
 
+    @extend_schema(request=ErasureSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = ErasureSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -99,6 +106,7 @@ class OperatorExportView(APIView):
 
     permission_classes = [IsOperatorSupport]
 
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request, public_id):
         export = services.export_request(user=_subject(public_id), requested_by=request.user, request=request)
         return Response(selectors.export_json(export), status=status.HTTP_202_ACCEPTED)
@@ -110,6 +118,7 @@ class OperatorErasureView(APIView):
 
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(request=OperatorErasureSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, public_id):
         data = OperatorErasureSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
 
 from tenant_apps.accounts.permissions import IsOperatorStaff
 from tenant_apps.orders.models import Order
@@ -27,6 +28,7 @@ def _download(*, subject_type: str, subject_id: int, reference: str) -> HttpResp
 
 
 @page_requires(IsOperatorStaff)
+@require_GET
 def order_archive_json(request, public_id):
     order = get_object_or_404(Order, public_id=public_id)
     return _download(subject_type="order", subject_id=order.pk, reference=order.reference)
@@ -40,6 +42,7 @@ def _payout(public_id) -> Transfer:
 
 
 @page_requires(IsOperatorStaff)
+@require_GET
 def payout_detail(request, public_id):
     row = _payout(public_id)
     return page(request, "provider_archive/payout.html", {
@@ -48,6 +51,7 @@ def payout_detail(request, public_id):
 
 
 @page_requires(IsOperatorStaff)
+@require_GET
 def payout_archive_json(request, public_id):
     row = _payout(public_id)
     return _download(subject_type="payout", subject_id=row.pk, reference=row.reference)
