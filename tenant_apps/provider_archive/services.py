@@ -61,10 +61,12 @@ def _secrets_of(config: Any, provider: Any) -> list[str]:
 @contextmanager
 def archived_call(*, subject_type: str, subject_id: int | None, operation: str, plugin_key: str,
                   attempt_ref: str = "", provider_id: int | None = None, config: Any = None,
-                  provider: Any = None, personal: Iterable[str] = ()) -> Iterator[list[Exchange]]:
+                  provider: Any = None, personal: Iterable[str] = (),
+                  secrets: Iterable[str] = ()) -> Iterator[list[Exchange]]:
     """Wrap ONE provider call (outside any money transaction): its exchanges are stored when it returns or
     raises. ``config`` (or the registry row ``provider``) gives the credential values to scrub;
-    ``personal`` the attempt's personal values (masked wherever they appear)."""
+    ``personal`` the attempt's personal values (masked wherever they appear); ``secrets`` more values to
+    remove (a one-time code inside an SMS text)."""
     with observe_exchanges() as exchanges:
         try:
             yield exchanges
@@ -73,7 +75,7 @@ def archived_call(*, subject_type: str, subject_id: int | None, operation: str, 
                 archive_exchanges(exchanges=exchanges, subject_type=subject_type, subject_id=subject_id,
                                   attempt_ref=attempt_ref, operation=operation, plugin_key=plugin_key,
                                   provider_id=provider_id if provider_id is not None else getattr(provider, "pk", None),
-                                  secrets=_secrets_of(config, provider), personal=personal)
+                                  secrets=[*_secrets_of(config, provider), *secrets], personal=personal)
 
 
 def archive_purge(*, older_than_years: int, now: datetime | None = None, batch: int = 5000) -> int:
