@@ -42,8 +42,6 @@ from .scrub import ERASED, needles_of, scrub
 
 logger = logging.getLogger(__name__)
 
-EXPORT_TTL = timedelta(hours=getattr(settings, "PRIVACY_EXPORT_TTL_HOURS", 72))
-EXPORT_STORAGE = getattr(settings, "PRIVACY_EXPORT_STORAGE", "kyc_documents")  # the tenant's private bucket
 
 
 class ErasureRefused(ApiError):
@@ -59,7 +57,7 @@ class ExportUnavailable(ApiError):
 
 
 def _storage():
-    return storages[EXPORT_STORAGE]
+    return storages[settings.PRIVACY_EXPORT_STORAGE]  # the tenant's private bucket
 
 
 # --- export ------------------------------------------------------------------------------------------
@@ -166,7 +164,7 @@ def export_build(*, export_id: int) -> DataExport | None:
         return export
     now = timezone.now()
     export.status, export.size_bytes, export.tables = ExportStatus.READY, len(content), counts
-    export.ready_at, export.expires_at = now, now + EXPORT_TTL
+    export.ready_at, export.expires_at = now, now + timedelta(hours=settings.PRIVACY_EXPORT_TTL_HOURS)
     export.save(update_fields=["status", "size_bytes", "tables", "ready_at", "expires_at", "file_key"])
     return export
 
@@ -410,3 +408,10 @@ def retention_purge(*, years: int, now: datetime | None = None, limit: int = 500
         else:
             erased += 1
     return {"erased": erased, "skipped": skipped, "exports_expired": exports_expire(now=now)}
+
+
+def retention_sweep() -> dict[str, int]:
+    """The current tenant's retention purge with its country's period (the daily task, per tenant)."""
+    from tenant_apps.accounts.country import current_adapter
+
+    return retention_purge(years=current_adapter().retention.transactions)

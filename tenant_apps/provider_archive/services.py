@@ -87,3 +87,10 @@ def archive_purge(*, older_than_years: int, now: datetime | None = None, batch: 
         if not ids:
             return deleted
         deleted += ProviderExchange.objects.filter(pk__in=ids).delete()[0]
+
+
+def archive_retention_sweep() -> int:
+    """The current tenant's purge with its country's provider-archive period (the daily task, per tenant)."""
+    from tenant_apps.accounts.country import current_adapter
+
+    return archive_purge(older_than_years=current_adapter().retention.provider_archive)
