@@ -184,9 +184,9 @@ from .integrations.merchants import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
+from .integrations.privacy import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403
-from .integrations.privacy import *  # noqa: E402, F403
 from .integrations.risk import *  # noqa: E402, F403
 from .integrations.savings import *  # noqa: E402, F403
 from .integrations.security import *  # noqa: E402, F403
