@@ -10,13 +10,17 @@ from .services import audit_pseudonymise
 
 
 def _events(user):
-    return AuditEvent.objects.filter(Q(actor_id=user.public_id) | Q(subject_id__in=[str(user.public_id),
-                                                                                    str(user.pk)]))
+    """Events by the person, about the person (subjects name a user by public id), and anonymous attempts
+    under their e-mail (failed logins)."""
+    condition = Q(actor_id=user.public_id) | Q(subject_type="user", subject_id=str(user.public_id))
+    if user.email:
+        condition |= Q(actor_id__isnull=True, actor_email__iexact=user.email)
+    return AuditEvent.objects.filter(condition)
 
 
 def _erase(user, identity) -> int:
-    return audit_pseudonymise(actor_public_id=user.public_id, replacement_email=identity.replacement_email,
-                              values=identity.values)
+    return audit_pseudonymise(actor_public_id=user.public_id, email=user.email,
+                              replacement_email=identity.replacement_email, values=identity.values)
 
 
 register(AuditEvent, rows=_events, eraser=_erase)

@@ -40,12 +40,13 @@ def audit_record(*, action: str, request: Any = None, actor: Any = None, subject
     )
 
 
-def audit_pseudonymise(*, actor_public_id: Any, replacement_email: str, values: list[str]) -> int:
+def audit_pseudonymise(*, actor_public_id: Any, email: str, replacement_email: str, values: list[str]) -> int:
     """The one allowed rewrite of the trail: the personal columns of one person's events (an erasure).
 
-    Rows where the person acted lose their e-mail, IP and user agent; every row whose ``details`` mention one
-    of ``values`` (phone, e-mail) gets them replaced. Must run inside the erasure's transaction: the
-    ``SET LOCAL`` switch that the trigger checks ends with it.
+    Rows where the person acted (by id, or anonymously under their e-mail: failed logins) lose their e-mail,
+    IP and user agent; every row whose ``details`` mention one of ``values`` (phone, e-mail) gets them
+    replaced. Must run inside the erasure's transaction: the ``SET LOCAL`` switch that the trigger checks
+    ends with it.
     """
     from django.db import transaction
     from django.db.models import Q, TextField
@@ -58,8 +59,11 @@ def audit_pseudonymise(*, actor_public_id: Any, replacement_email: str, values: 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL nexustop.audit_pseudonymise = 'on'")
     try:
-        changed = AuditEvent.objects.filter(actor_id=actor_public_id).update(
-            actor_email=replacement_email[:254], ip_address=None, user_agent="")
+        acted = Q(actor_id=actor_public_id)
+        if email:
+            acted |= Q(actor_id__isnull=True, actor_email__iexact=email)
+        changed = AuditEvent.objects.filter(acted).update(actor_email=replacement_email[:254], ip_address=None,
+                                                          user_agent="")
         needles = needles_of(values)
         mentions = Q()
         for needle in needles:

@@ -232,8 +232,7 @@ def _new_value(field: models.Field, strategy: str, current: Any, identity: Ident
     if strategy == BLANK:
         return {} if isinstance(field, models.JSONField) else ""
     if strategy == EMAIL:
-        return f"erased-{identity.token}-{pk}@erased.invalid"[:limit] if not field.unique or pk else \
-            identity.replacement_email
+        return f"erased-{identity.token}-{pk}@erased.invalid"[:limit]
     if strategy == PSEUDONYM or (strategy == MASK and field.unique):
         value = f"erased-{identity.token}" + (f"-{pk}" if field.unique else "")
         return value[:limit] if current not in ("", None) else current
