@@ -49,3 +49,15 @@ def test_personal_looking_columns_of_registered_models_are_erased_or_excluded():
                     and key not in kept_on_purpose:
                 unhandled.append(key)
     assert unhandled == [], unhandled
+
+
+def test_every_country_states_its_retention_periods():
+    from countries.registry import all_adapters
+
+    for adapter in all_adapters():
+        retention = adapter.retention
+        assert all(isinstance(v, int) and 1 <= v <= 20 for v in (retention.transactions, retention.kyc,
+                                                                  retention.provider_archive)), adapter.code
+    by_code = {adapter.code: adapter.retention for adapter in all_adapters()}
+    assert (by_code["NG"].transactions, by_code["GH"].transactions, by_code["SN"].transactions) == (5, 5, 10)
+    assert all(by_code[code].basis for code in ("NG", "GH", "SN"))
