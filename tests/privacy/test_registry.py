@@ -51,7 +51,7 @@ def test_personal_looking_columns_of_registered_models_are_erased_or_excluded():
     assert unhandled == [], unhandled
 
 
-def test_every_country_states_its_retention_periods():
+def test_every_country_states_its_retention_periods(db):
     from countries.registry import all_adapters
 
     for adapter in all_adapters():
