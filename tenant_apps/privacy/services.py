@@ -383,34 +383,67 @@ def erasure_leftovers(*, user: Any, values: list[str]) -> list[str]:
 
 
 # --- retention -----------------------------------------------------------------------------------------
-def retention_purge(*, years: int, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Closed accounts (deactivated) with no activity for ``years`` are erased (``reason="retention"``);
-    expired export zips are deleted. Accounts still holding money are skipped (and reported)."""
-    from django.db.models import Max, Q
+def _closed_since(cutoff: datetime):
+    """Closed (deactivated) customer/agent accounts, not erased, with no activity (joined, last login, last
+    order) since ``cutoff``."""
+    from django.db.models import Max
     from django.db.models.functions import Coalesce, Greatest
 
     from tenant_apps.accounts.models import User
 
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=365 * years + years // 4)
-    candidates = User.objects.filter(is_active=False, erasure__isnull=True, is_staff=False, is_superuser=False) \
+    return User.objects.filter(is_active=False, erasure__isnull=True, is_staff=False, is_superuser=False) \
         .annotate(last_order=Max("orders__created_at")) \
         .annotate(last_seen=Greatest("date_joined", Coalesce("last_login", "date_joined"),
                                      Coalesce("last_order", "date_joined"))) \
-        .filter(Q(last_seen__lt=cutoff)).order_by("pk")[:limit]
+        .filter(last_seen__lt=cutoff).order_by("pk")
+
+
+def _years_before(now: datetime, years: int) -> datetime:
+    return now - timedelta(days=365 * years + years // 4)
+
+
+def erase_kyc(*, user: Any, reason: str = "retention") -> dict[str, int]:
+    """Only the identity-check tables (number, documents): KYC retention may end before the transactions'."""
+    from tenant_apps.kyc.models import KycDocument, KycSubmission
+
+    identity = _identity(user)
+    with transaction.atomic():
+        counts = {entry.table: _erase_entry(entry, user, identity) for entry in registered()
+                  if entry.model in (KycSubmission, KycDocument)}
+        audit_record(action=AuditAction.DATA_RETENTION_PURGED, actor_email="system", subject_type="user",
+                     subject_id=str(user.public_id), details={"reason": reason, "scope": "kyc", "tables": counts})
+    return counts
+
+
+def retention_purge(*, years: int, kyc_years: int | None = None, now: datetime | None = None,
+                    limit: int = 500) -> dict[str, int]:
+    """Closed accounts with no activity for ``kyc_years`` lose their KYC data; for ``years`` (transactions)
+    everything is erased (``reason="retention"``); expired export zips are deleted. Accounts still holding
+    money are skipped (and counted)."""
+    from tenant_apps.kyc.models import KycSubmission
+
+    now = now or timezone.now()
+    kyc_purged = 0
+    if kyc_years is not None and kyc_years < years:
+        with_kyc = KycSubmission.objects.exclude(number_encrypted="").values("user_id")
+        for user in _closed_since(_years_before(now, kyc_years)).filter(pk__in=with_kyc)[:limit]:
+            erase_kyc(user=user)
+            kyc_purged += 1
     erased = skipped = 0
-    for user in candidates:
+    for user in _closed_since(_years_before(now, years))[:limit]:
         try:
             erase_user(user=user, reason="retention")
         except ErasureRefused:
             skipped += 1
         else:
             erased += 1
-    return {"erased": erased, "skipped": skipped, "exports_expired": exports_expire(now=now)}
+    return {"erased": erased, "skipped": skipped, "kyc_purged": kyc_purged,
+            "exports_expired": exports_expire(now=now)}
 
 
 def retention_sweep() -> dict[str, int]:
     """The current tenant's retention purge with its country's period (the daily task, per tenant)."""
     from tenant_apps.accounts.country import current_adapter
 
-    return retention_purge(years=current_adapter().retention.transactions)
+    retention = current_adapter().retention
+    return retention_purge(years=retention.transactions, kyc_years=retention.kyc)

@@ -295,3 +295,21 @@ def test_the_retention_purge_erases_closed_accounts_past_the_country_period(db):
     with schema_context("ng"):
         assert User.objects.get(pk=old.pk).email.endswith("@erased.invalid")
         assert User.objects.get(pk=recent.pk).email == recent.email
+
+
+def test_kyc_retention_shorter_than_the_transactions_purges_only_the_identity_check(db):
+    from tenant_apps.accounts.models import User
+    from tenant_apps.kyc.models import KycSubmission
+    from tenant_apps.privacy.services import retention_purge
+
+    closed = make_user("ng", email=f"kyc-old-{uuid.uuid4().hex[:6]}@example.test")
+    with schema_context("ng"):
+        User.objects.filter(pk=closed.pk).update(is_active=False,
+                                                 date_joined=timezone.now() - timedelta(days=365 * 3 + 5))
+        KycSubmission.objects.create(user=closed, scheme="bvn", number_encrypted="enc", number_masked="*******5678",
+                                     number_fingerprint="f" * 64)
+        result = retention_purge(years=7, kyc_years=3)
+        submission = KycSubmission.objects.get(user=closed)
+        assert result["kyc_purged"] >= 1 and submission.number_encrypted == ""
+        assert "5678" not in submission.number_masked
+        assert User.objects.get(pk=closed.pk).email == closed.email  # the rest waits for the 7 years

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         for tenant in tenant_list():
             if schema and tenant.schema_name != schema:
                 continue
-            years = get_adapter(tenant.country).retention.transactions
+            retention = get_adapter(tenant.country).retention
             with schema_context(tenant.schema_name):
-                result = retention_purge(years=years)
-            self.stdout.write(f"{tenant.schema_name}: {result} (retention {years} years)")
+                result = retention_purge(years=retention.transactions, kyc_years=retention.kyc)
+            self.stdout.write(f"{tenant.schema_name}: {result} (retention {retention.transactions} years, "
+                              f"KYC {retention.kyc})")
