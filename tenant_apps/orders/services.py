@@ -551,8 +551,8 @@ def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
     face = order.face_value_minor
     plugin = product.provider.plugin_key
     try:
-        with metrics.time_provider_call(provider=plugin, operation="purchase"), \
-                _archived(order, attempt, product.provider, "purchase"):
+        with _archived(order, attempt, product.provider, "purchase"), \
+                metrics.time_provider_call(provider=plugin, operation="purchase"):  # the archive write: after
             result = _submit_to_connector(order, attempt, product, face)
     except (ProviderTimeout, DuplicateRequest) as exc:
         metrics.record_provider_request(provider=plugin, operation="purchase", outcome="timeout")
@@ -816,8 +816,8 @@ def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime, unkn
     plugin = product.provider.plugin_key
     try:
         _, connector, _ = _connector(product.provider, _capability(product.product_type))
-        with metrics.time_provider_call(provider=plugin, operation="requery"), \
-                _archived(order, attempt, product.provider, "requery"):
+        with _archived(order, attempt, product.provider, "requery"), \
+                metrics.time_provider_call(provider=plugin, operation="requery"):
             outcome = _outcome_from_result(connector.requery(attempt.request_id))
         metrics.record_provider_request(provider=plugin, operation="requery", outcome="ok")
     except ProviderError as exc:
