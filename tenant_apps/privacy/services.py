@@ -258,8 +258,8 @@ def _erase_entry(entry: PersonalData, user: Any, identity: Identity) -> int:
         for name, strategy in entry.erase.items():
             current = getattr(obj, name)
             if strategy == FILE:
-                if current and current.name:
-                    current.storage.delete(current.name)
+                if current and current.name:  # the object goes once the erasure is committed (not on a rollback)
+                    transaction.on_commit(lambda storage=current.storage, key=current.name: storage.delete(key))
                     updates[name] = ""
                 continue
             new = _new_value(fields[name], strategy, current, identity, obj.pk)

@@ -20,7 +20,8 @@ __all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3"
 pytestmark = pytest.mark.django_db
 
 
-def test_kyc_documents_are_exported_then_deleted_by_the_erasure(host_client, s3, settings):
+def test_kyc_documents_are_exported_then_deleted_by_the_erasure(host_client, s3, settings,
+                                                                django_capture_on_commit_callbacks):
     from tenant_apps.kyc.models import KycSubmission
     from tenant_apps.privacy.services import erase_user, export_zip
 
@@ -41,7 +42,9 @@ def test_kyc_documents_are_exported_then_deleted_by_the_erasure(host_client, s3,
         assert len(documents) == 1 and archive.read(documents[0]).startswith(b"\x89PNG")
         assert counts["kyc.KycDocument"] == 1
 
-        erase_user(user=user)
+        with django_capture_on_commit_callbacks(execute=True) as deletions:
+            erase_user(user=user)
+        assert len(deletions) == 1  # the S3 object goes after the commit
         stored = KycSubmission.objects.get(user=user)
         assert stored.number_encrypted == "" and BVN[-4:] not in stored.number_masked
         assert stored.documents.get().file.name == ""
