@@ -19,6 +19,7 @@ from moneyed import Money
 from . import money as money_rules
 from .kyc import KycScheme, KycTier
 from .phone import NumberingPlan, load_numbering_plan, national_significant_number, parse_phone, to_e164
+from .retention import Retention
 from .tax import TaxAmount, TaxRule, TaxSplit, split_sale_income, transfer_levies, vat_rule
 
 
@@ -76,6 +77,7 @@ class CountryAdapter:
     vat_source: str = ""  # the law and year of the rate
     levies: tuple[TaxRule, ...] = ()  # the country's other taxes on sale income or transfers (countries/tax.py)
     enabled: bool = True
+    retention: ClassVar[Retention] = Retention()  # record-keeping periods (countries/retention.py)
 
     # ----- rails -------------------------------------------------------------------------
     _gateways_override: list[str] | None = None

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, card, mobile_money
 from countries.kyc import KycScheme, ghana_card_format, tier
+from countries.retention import Retention
 from countries.tax import LEVY, SALE_INCOME, TaxRule
 
 MINOR = 2
@@ -51,6 +52,10 @@ class Ghana(CountryAdapter):
                 valid_from=date(2021, 5, 1), valid_to=date(2025, 12, 31),
                 source="COVID-19 Health Recovery Levy Act 2021 (Act 1068): 1 %, abolished from 2026"),
     )
+
+    retention = Retention(transactions=5, kyc=5, provider_archive=5,
+                          basis="Anti-Money Laundering Act 2020 (Act 1044) s.32 (5 years); "
+                                "Data Protection Act 2012 (Act 843)")
 
 
 adapter = Ghana()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, bank_payout, card, mobile_money
 from countries.kyc import KycScheme, tier
+from countries.retention import Retention
 from countries.tax import LEVY, TRANSFER, TaxRule
 
 MINOR = 2
@@ -48,6 +49,10 @@ class Nigeria(CountryAdapter):
                 inclusive=False, threshold_minor=1_000_000,
                 source="Finance Act 2021 (EMTL) / Nigeria Tax Act 2025: NGN 50 from NGN 10,000"),
     )
+
+    retention = Retention(transactions=5, kyc=5, provider_archive=5,
+                          basis="CBN AML/CFT Regulations 2022 (5 years after the transaction or the relationship); "
+                                "NDPA 2023")
 
 
 adapter = Nigeria()

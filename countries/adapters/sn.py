@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.base import CountryAdapter, mobile_money
 from countries.kyc import KycScheme, tiers_uemoa
+from countries.retention import Retention
 
 MINOR = 0
 
@@ -27,6 +28,10 @@ class Senegal(CountryAdapter):
     vat_rate_bps = 1800
     vat_name = "TVA"
     vat_source = "Code général des impôts 2012 (art. 369): TVA 18 %"
+
+    retention = Retention(transactions=10, kyc=10, provider_archive=5,
+                          basis="Loi uniforme UEMOA LBC/FT 2016 (10 years); "
+                                "Loi 2008-12 sur les donnees personnelles (CDP)")
 
 
 adapter = Senegal()

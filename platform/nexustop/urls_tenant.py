@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("tenant_apps.receipts.urls")),
     path("", include("tenant_apps.tax.urls")),  # /api/tax/report(.csv|.pdf), /back-office/tax
     path("", include("tenant_apps.risk.urls")),  # /api/risk/..., /api/auth/devices, back-office risk pages
+    path("", include("tenant_apps.provider_archive.urls")),  # back-office archive of orders and payouts
+    path("", include("tenant_apps.privacy.urls")),  # /api/privacy/..., /my-data, back-office privacy actions
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
     # Pages last: /, /signup, /wallet, /back-office/... (never under /api/ or /webhook/).
     path("", include("tenant_apps.portal.urls")),

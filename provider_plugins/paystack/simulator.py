@@ -92,6 +92,7 @@ class PaystackSimulator(SimulatorServer):
         self.min_transfer = min_transfer
         self.balance = balance
         self.transfer_delay = transfer_delay
+        self.reversal_delay: float | None = None  # success -> reversed (default: transfer_delay)
         self.transactions: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, Fault | None] = {}
         self.polls_left: dict[str, int] = {}
@@ -741,7 +742,7 @@ class PaystackSimulator(SimulatorServer):
             transfer["updatedAt"] = _now()
         for event in events:
             if event == "transfer.reversed":
-                time.sleep(self.transfer_delay)
+                time.sleep(self.transfer_delay if self.reversal_delay is None else self.reversal_delay)
                 with self.lock:
                     transfer.update(status="reversed", updatedAt=_now())
                     self.balance += transfer["amount"]

@@ -1,7 +1,10 @@
 """The append-only audit trail, one table per schema (tenant audit; public = platform audit).
 
-Rows are never updated or deleted: a database trigger refuses UPDATE, DELETE
-and TRUNCATE, so not even a bug or a console session can rewrite history.
+Rows are never deleted and their facts never rewritten: a database trigger refuses DELETE and TRUNCATE,
+and refuses UPDATE except for one explicit path. An erasure (tenant_apps.privacy) may pseudonymise the
+personal columns (``actor_email``, ``ip_address``, ``user_agent``, ``details``) when its transaction has set
+``nexustop.audit_pseudonymise = 'on'`` (``SET LOCAL``, see ``services.audit_pseudonymise``); every other
+column (what happened, when, by whom as an id, to what) must stay exactly as it was.
 """
 
 from __future__ import annotations
@@ -52,6 +55,25 @@ class AuditAction(models.TextChoices):
     SAVINGS_RULES_CHANGED = "savings_rules_changed", _("Savings rules changed")
     CIRCLE_DISSOLVED = "circle_dissolved", _("Savings circle dissolved")
     GOAL_WITHDRAWN = "goal_withdrawn", _("Savings goal withdrawal")
+    # Data-subject rights (tenant_apps.privacy)
+    DATA_EXPORT_REQUESTED = "data_export_requested", _("Personal data export requested")
+    DATA_EXPORT_DOWNLOADED = "data_export_downloaded", _("Personal data export downloaded")
+    DATA_ERASED = "data_erased", _("Personal data erased (pseudonymised)")
+    DATA_ERASURE_REFUSED = "data_erasure_refused", _("Personal data erasure refused")
+    DATA_RETENTION_PURGED = "data_retention_purged", _("Personal data purged after the retention period")
+
+
+PERSONAL_COLUMNS = ("actor_email", "ip_address", "user_agent", "details")
+_FACT_COLUMNS = ("id", "occurred_at", "action", "tenant", "actor_id", "actor_role", "subject_type", "subject_id",
+                 "request_id")
+APPEND_ONLY_FUNC = (
+    "IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'the audit trail is append-only'; END IF; "
+    "IF current_setting('nexustop.audit_pseudonymise', true) IS DISTINCT FROM 'on' THEN "
+    "RAISE EXCEPTION 'the audit trail is append-only'; END IF; "
+    "IF " + " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _FACT_COLUMNS) + " THEN "
+    "RAISE EXCEPTION 'the audit trail is append-only: only personal columns may be pseudonymised'; END IF; "
+    "RETURN NEW;"
+)
 
 
 class AuditEvent(models.Model):
@@ -72,7 +94,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete,
+                              when=pgtrigger.Before, func=APPEND_ONLY_FUNC),
             pgtrigger.Trigger(name="audit_no_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement,
                               when=pgtrigger.Before,
                               func="RAISE EXCEPTION 'the audit trail is append-only'; RETURN NULL;"),

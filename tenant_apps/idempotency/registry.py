@@ -193,6 +193,10 @@ NO_MONEY: dict[str, str] = {
                                                        "repeated separately",
     "POST api/risk/step-up/<uuid:public_id>/resend": "sends a step-up code",
     "POST api/auth/devices/<uuid:public_id>/sign-out": "revokes a device's tokens and sessions",
+    "POST api/privacy/exports": "queues an export of the person's data (a new one each time; audited)",
+    "POST api/privacy/erasure": "erases the person's data once (state-guarded: 409 when already erased)",
+    "POST api/privacy/users/<uuid:public_id>/exports": "queues an export on the person's request (audited)",
+    "POST api/privacy/users/<uuid:public_id>/erasure": "erases on the person's request (state-guarded: 409)",
     # --- head-office API ------------------------------------------------------------------------------
     "POST api/head-office/users/<uuid:public_id>/role": "changes a role",
     # --- infrastructure -------------------------------------------------------------------------------
@@ -225,6 +229,9 @@ NO_MONEY: dict[str, str] = {
     "POST back-office/risk/decisions": "read-only page",
     "POST back-office/risk/reviews": "read-only page",
     "POST profile/devices/<uuid:public_id>/sign-out": "signs a device out",
+    "POST my-data": "asks for an export or erases the person's data (state-guarded)",
+    "POST back-office/privacy/<uuid:public_id>/export": "queues an export on the person's request",
+    "POST back-office/privacy/<uuid:public_id>/erase": "erases on the person's request (state-guarded)",
     # Pages without a method restriction whose POST does nothing but render (read-only).
     "POST wallet": "read-only page",
     "POST buy": "read-only page",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from countries.errors import InvalidKycNumber
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
+from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
@@ -25,6 +26,7 @@ from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
+from tenant_apps.provider_archive.services import archived_call
 
 from . import crypto
 from .models import (
@@ -130,7 +132,7 @@ def _verifier(*, country: str = "", scheme: str = "") -> tuple[Any, ProviderConf
     plugin = get_plugin(conf.get("PLUGIN", "kyc_verifier"))
     config = ProviderConfig(base_url=conf["BASE_URL"],
                             credentials={"partner_id": conf["PARTNER_ID"], "api_key": conf["API_KEY"]},
-                            timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)))
+                            timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)), session=observed_session())
     return plugin.connector(Capability.KYC)(), config
 
 
@@ -153,7 +155,10 @@ def kyc_verify_number(*, submission: KycSubmission, request: Any = None) -> KycS
                             number=crypto.decrypt_number(submission.number_encrypted),
                             reference=str(submission.public_id), user_reference=str(submission.user.public_id))
     try:
-        result = connector.check(config, check)
+        with archived_call(subject_type="kyc", subject_id=submission.pk, attempt_ref=str(submission.public_id),
+                           operation="verify_number", plugin_key=type(connector).__module__.split(".")[1],
+                           config=config, personal=[check.number, submission.user.phone or ""]):
+            result = connector.check(config, check)
     except ProviderFault as exc:
         submission.verification_status, submission.verification_code = VerificationStatus.PENDING, exc.code[:16]
         submission.save(update_fields=["verification_status", "verification_code"])

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.utils import timezone
 
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderTimeout
+from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sms import SmsConnector
 from provider_plugins.interfaces.sms import SmsMessage as OutgoingSms
 from provider_plugins.registry import get_plugin
+from tenant_apps.provider_archive.services import archived_call
 
 from .models import SmsMessage, SmsStatus
 
@@ -54,6 +57,7 @@ def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
         credentials=credentials,
         timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)),
         options={"sender_id": conf.get("SENDER_ID", "NexusTop")},
+        session=observed_session(),
     )
     return name, plugin.connector(Capability.SMS)(), config
 
@@ -66,9 +70,14 @@ def sms_send(*, to: str, text: str, purpose: str, redacted_text: str | None = No
     provider, connector, config = sms_gateway()
     message = SmsMessage.objects.create(to=to, purpose=purpose, body_redacted=redacted_text or text,
                                         provider=provider)
+    # Words of the text that the stored copy hides (a code, a PIN) are secrets for the provider archive too.
+    hidden = [word for word in re.findall(r"\w{4,}", text) if word not in message.body_redacted]
     try:
-        result = connector.send(config, OutgoingSms(to=to, text=text, reference=str(message.reference),
-                                                    sender_id=config.options.get("sender_id", "")))
+        with archived_call(subject_type="sms", subject_id=message.pk, attempt_ref=str(message.reference),
+                           operation="send", plugin_key=provider, config=config, personal=[to],
+                           secrets=hidden):
+            result = connector.send(config, OutgoingSms(to=to, text=text, reference=str(message.reference),
+                                                        sender_id=config.options.get("sender_id", "")))
     except ProviderTimeout:
         message.status, message.error_code = SmsStatus.PENDING, ProviderTimeout.code
         logger.warning("SMS %s: provider timeout", message.reference)

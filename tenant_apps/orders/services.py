@@ -45,6 +45,7 @@ from provider_plugins.interfaces import (
     UserFixableError,
 )
 from provider_plugins.interfaces.common import DuplicateRequest, ProviderTimeout
+from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
@@ -68,6 +69,7 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenant_apps.pricing.quotes import PriceQuote, quote_price
+from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 
@@ -102,11 +104,9 @@ _local = threading.local()
 
 
 def _http_session() -> requests.Session:
-    """One pooled HTTP session per thread: keep-alive to providers saves a TCP handshake per call."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-    return session
+    """One pooled HTTP session per thread (keep-alive saves a TCP handshake per call), observed for the
+    provider archive."""
+    return observed_session()
 
 
 def _country() -> str:
@@ -551,7 +551,8 @@ def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
     face = order.face_value_minor
     plugin = product.provider.plugin_key
     try:
-        with metrics.time_provider_call(provider=plugin, operation="purchase"):
+        with _archived(order, attempt, product.provider, "purchase"), \
+                metrics.time_provider_call(provider=plugin, operation="purchase"):  # the archive write: after
             result = _submit_to_connector(order, attempt, product, face)
     except (ProviderTimeout, DuplicateRequest) as exc:
         metrics.record_provider_request(provider=plugin, operation="purchase", outcome="timeout")
@@ -571,6 +572,13 @@ def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
         return Outcome(OutcomeStatus.PENDING, reason="internal_error")
     metrics.record_provider_request(provider=plugin, operation="purchase", outcome="ok")
     return _outcome_from_result(result)
+
+
+def _archived(order: Order, attempt: OrderAttempt, provider: Provider, operation: str):
+    """The provider call's exchanges go to the archive (redacted) under the order, after the call."""
+    return archived_call(subject_type="order", subject_id=order.pk, attempt_ref=attempt.request_id,
+                         operation=operation, plugin_key=provider.plugin_key, provider=provider,
+                         personal=[order.recipient_phone, order.customer_number, order.customer_name])
 
 
 def _submit_to_connector(order: Order, attempt: OrderAttempt, product: Product, face: int) -> Any:
@@ -824,7 +832,8 @@ def _requery_outcome(order: Order, attempt: OrderAttempt, *, now: datetime, unkn
     plugin = product.provider.plugin_key
     try:
         _, connector, _ = _connector(product.provider, _capability(product.product_type))
-        with metrics.time_provider_call(provider=plugin, operation="requery"):
+        with _archived(order, attempt, product.provider, "requery"), \
+                metrics.time_provider_call(provider=plugin, operation="requery"):
             outcome = _outcome_from_result(connector.requery(attempt.request_id))
         metrics.record_provider_request(provider=plugin, operation="requery", outcome="ok")
     except ProviderError as exc:

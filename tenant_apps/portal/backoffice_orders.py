@@ -72,9 +72,13 @@ def _order_or_404(public_id) -> Order:
 
 
 def _detail_context(request, order: Order, **extra) -> dict:
+    from tenant_apps.provider_archive.selectors import exchanges_for
     from tenant_apps.risk.selectors import decisions_for_subject
 
-    return {"order": order, "transitions": order.transitions.all(), "attempts": order.attempts.all(),
+    return {"order": order,
+            "provider_exchanges": exchanges_for(subject_type="order", subject_id=order.pk),
+            "archive_download": f"/back-office/orders/{order.public_id}/provider-archive.json",
+            "transitions": order.transitions.all(), "attempts": order.attempts.all(),
             "risk_decisions": decisions_for_subject(subject_type="order", subject_id=str(order.public_id)),
             "can_decide_risk": allowed(request, IsOperatorFinance),
             "can_review": allowed(request, IsOperatorSupport) and order.status in REQUERYABLE,

@@ -91,6 +91,9 @@ NAV_ITEMS[-1:-1] = [
     NavItem("pins-page", _("PIN"), (IsTenantUser,), "customer"),
     NavItem("pins-page", _("PIN"), (IsTenantUser,), "agent"),
     NavItem("ussd-backoffice", _("USSD and PIN"), (IsOperatorAdmin,), "back_office"),
+    # Data-subject rights (tenant_apps.privacy)
+    NavItem("privacy:my-data", _("My data"), (IsTenantUser,), "customer"),
+    NavItem("privacy:my-data", _("My data"), (IsTenantUser,), "agent"),
 ]
 
 

@@ -43,6 +43,7 @@ from tenant_apps.ledger.services import (
     system_account,
     wallet_for,
 )
+from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
 from tenant_apps.risk.models import Flow
 
@@ -98,23 +99,9 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
                                           provider_id=gateway.provider.pk, reference=reference,
                                           amount_minor=amount_minor, currency=currency, purpose=purpose)
     try:
-        if _is_mobile_money(gateway):
-            phone = (user.phone or "").lstrip("+")
-            if not phone:
-                raise ApiError("Add a phone number to pay with mobile money.", code="phone_required")
-            accepted = gateway.connector.request_to_pay(MobileMoneyRequest(
-                amount_minor=amount_minor, currency=currency, phone=phone, reference=reference,
-                callback_url=notify_url, payer_message="Wallet top-up", payee_note=reference), config=gateway.config)
-            intent.provider_reference, intent.phone = accepted.provider_reference, phone
-        else:
-            session = gateway.connector.initialize_checkout(CheckoutRequest(
-                amount_minor=amount_minor, currency=currency, reference=reference,
-                callback_url=f"{callback_url.rstrip('/')}/{intent.public_id}", email=user.email,
-                phone=user.phone or "", description="Wallet funding", notify_url=notify_url,
-                metadata={"intent": str(intent.public_id)}), config=gateway.config)
-            intent.authorization_url = session.authorization_url
-            intent.provider_reference = session.provider_reference
-            intent.notify_token = str(session.raw.get("notif_token", "")) if session.raw else ""
+        with _archived(gateway, intent, "checkout", personal=[user.phone or "", user.email]):
+            _start_at_gateway(gateway, intent, user=user, amount_minor=amount_minor, currency=currency,
+                              reference=reference, notify_url=notify_url, callback_url=callback_url)
     except UserFixableError as exc:
         raise ApiError(str(exc), code=exc.code, fields={"amount": [str(exc)]} if exc.code == "invalid_amount"
                        else None) from None
@@ -124,6 +111,35 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
     intent.save(update_fields=["provider_reference", "phone", "authorization_url", "notify_token", "updated_at"])
     transaction.on_commit(lambda: schedule_funding_poll(intent_id=intent.pk, attempt=0))
     return intent
+
+
+def _archived(gateway: Gateway, intent: FundingIntent, operation: str, *, personal: list[str]):
+    """The gateway call's exchanges go to the provider archive (redacted) under the intent, after the call."""
+    return archived_call(subject_type="funding", subject_id=intent.pk, attempt_ref=intent.reference,
+                         operation=operation, plugin_key=gateway.key, provider=gateway.provider,
+                         config=gateway.config, personal=personal)
+
+
+def _start_at_gateway(gateway: Gateway, intent: FundingIntent, *, user, amount_minor: int, currency: str,
+                      reference: str, notify_url: str, callback_url: str) -> None:
+    """Ask the gateway to collect the payment (a mobile-money prompt or a checkout page)."""
+    if _is_mobile_money(gateway):
+        phone = (user.phone or "").lstrip("+")
+        if not phone:
+            raise ApiError("Add a phone number to pay with mobile money.", code="phone_required")
+        accepted = gateway.connector.request_to_pay(MobileMoneyRequest(
+            amount_minor=amount_minor, currency=currency, phone=phone, reference=reference,
+            callback_url=notify_url, payer_message="Wallet top-up", payee_note=reference), config=gateway.config)
+        intent.provider_reference, intent.phone = accepted.provider_reference, phone
+    else:
+        session = gateway.connector.initialize_checkout(CheckoutRequest(
+            amount_minor=amount_minor, currency=currency, reference=reference,
+            callback_url=f"{callback_url.rstrip('/')}/{intent.public_id}", email=user.email,
+            phone=user.phone or "", description="Wallet funding", notify_url=notify_url,
+            metadata={"intent": str(intent.public_id)}), config=gateway.config)
+        intent.authorization_url = session.authorization_url
+        intent.provider_reference = session.provider_reference
+        intent.notify_token = str(session.raw.get("notif_token", "")) if session.raw else ""
 
 
 def schedule_funding_poll(*, intent_id: int, attempt: int) -> None:
@@ -141,16 +157,21 @@ def funding_verify(*, intent: FundingIntent) -> PaymentVerification:
     capability = Capability.PAYMENTS
     gateway = gateway_by_provider_id(provider_id=intent.provider_id, capability=capability)
     try:
-        if _is_mobile_money(gateway):
-            return gateway.connector.payment_status(config=gateway.config, provider_reference=intent.provider_reference)
-        if gateway.key == "orange_money":
-            return gateway.connector.verify(config=gateway.config, reference=intent.reference,
-                                            provider_id=intent.provider_reference)
-        if gateway.key == "flutterwave" and intent.provider_transaction_id:
-            return gateway.connector.verify(config=gateway.config, provider_id=intent.provider_transaction_id)
-        return gateway.connector.verify(config=gateway.config, reference=intent.gateway_reference)
+        with _archived(gateway, intent, "verify", personal=[intent.phone]):
+            return _verify_at_gateway(gateway, intent)
     except ProviderError as exc:
         return PaymentVerification(OutcomeStatus.PENDING, intent.reference, None, "", provider_status=exc.code)
+
+
+def _verify_at_gateway(gateway: Gateway, intent: FundingIntent) -> PaymentVerification:
+    if _is_mobile_money(gateway):
+        return gateway.connector.payment_status(config=gateway.config, provider_reference=intent.provider_reference)
+    if gateway.key == "orange_money":
+        return gateway.connector.verify(config=gateway.config, reference=intent.reference,
+                                        provider_id=intent.provider_reference)
+    if gateway.key == "flutterwave" and intent.provider_transaction_id:
+        return gateway.connector.verify(config=gateway.config, provider_id=intent.provider_transaction_id)
+    return gateway.connector.verify(config=gateway.config, reference=intent.gateway_reference)
 
 
 def funding_apply_verification(*, intent_id: int, verification: PaymentVerification) -> FundingIntent:

@@ -52,6 +52,7 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
+from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 
@@ -247,8 +248,20 @@ def schedule_payout_poll(*, transfer_id: int, attempt: int) -> None:
         poll_payout_task.apply_async(args=[transfer_id, attempt], countdown=delays[attempt])
 
 
+def _archived(gateway: Gateway, row: Transfer, operation: str):
+    """The rail call's exchanges go to the provider archive (redacted) under the payout, after the call."""
+    return archived_call(subject_type="payout", subject_id=row.pk, attempt_ref=row.reference, operation=operation,
+                         plugin_key=gateway.key, provider=gateway.provider, config=gateway.config,
+                         personal=[row.account_number, row.account_name])
+
+
 def _send(gateway: Gateway, row: Transfer) -> TransferResult:
     """One rail call for either payout kind; the same reference every time (the rail pays it once)."""
+    with _archived(gateway, row, "payout"):
+        return _send_unarchived(gateway, row)
+
+
+def _send_unarchived(gateway: Gateway, row: Transfer) -> TransferResult:
     if row.type == TransferType.WALLET:
         return gateway.connector.send_to_wallet(WalletTransferRequest(
             amount_minor=row.amount_minor, currency=row.currency, reference=row.reference,
@@ -263,13 +276,18 @@ def _send(gateway: Gateway, row: Transfer) -> TransferResult:
 def payout_status_at_rail(*, gateway: Gateway, row: Transfer) -> TransferResult:
     """Requery a payout (never raises for provider trouble: PENDING)."""
     try:
-        if row.type == TransferType.WALLET:
-            return gateway.connector.wallet_transfer_status(config=gateway.config, reference=row.reference,
-                                                            provider_reference=row.provider_reference,
-                                                            country=current_country(), currency=row.currency)
-        return gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
+        with _archived(gateway, row, "payout_status"):
+            return _payout_status(gateway, row)
     except ProviderError as exc:
         return TransferResult(OutcomeStatus.PENDING, row.reference, provider_status=exc.code, message=exc.code)
+
+
+def _payout_status(gateway: Gateway, row: Transfer) -> TransferResult:
+    if row.type == TransferType.WALLET:
+        return gateway.connector.wallet_transfer_status(config=gateway.config, reference=row.reference,
+                                                        provider_reference=row.provider_reference,
+                                                        country=current_country(), currency=row.currency)
+    return gateway.connector.transfer_status(config=gateway.config, reference=row.reference)
 
 
 def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:

@@ -145,7 +145,12 @@ def seed_victim_objects(*, customer, staff, admin) -> dict[str, tuple[str, set[s
                                                expires_at=now + timedelta(minutes=10))
     device = UserDevice.objects.create(user=customer, device_hash="victimdevice0000000000000000000a",
                                        user_agent="VictimBrowser/1.0")
+    from tenant_apps.privacy.models import DataExport
+
+    export = DataExport.objects.create(user=customer, status="ready", file_key="tenants/ng/privacy/exports/victim.zip",
+                                       expires_at=now + timedelta(hours=1))
     return {
+        "data_export": (str(export.public_id), {str(export.public_id), "victim.zip"}),
         "bulk_batch": (str(batch.public_id), {str(batch.public_id), "victim-bulk.csv", "+2348031110010"}),
         "risk_rule": (str(risk_rule.public_id), {str(risk_rule.public_id), "victim-risk-rule"}),
         "risk_decision": (str(held.public_id), {str(held.public_id), "transfer:victim-held-ref"}),

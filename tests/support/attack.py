@@ -139,6 +139,9 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/risk/decisions/"), "public_id", lambda v: v.ids["risk_decision"]),
     (re.compile(r"^/api/risk/step-up/"), "public_id", lambda v: v.ids["step_up"]),
     (re.compile(r"^/api/auth/devices/"), "public_id", lambda v: v.ids["device"]),
+    # Data-subject rights (tenant_apps.privacy): A's export, A's customer.
+    (re.compile(r"^/api/privacy/exports/"), "public_id", lambda v: v.ids["data_export"]),
+    (re.compile(r"^/api/privacy/users/"), "public_id", lambda v: v.ids["user"]),
 ]
 
 # Path parameters that name one of the victim's own objects (``code`` and ``schema`` name shared things).

@@ -52,7 +52,7 @@ def test_a_failed_payout_gives_the_levy_back(payouts, host_client):
 
 def test_a_reversed_payout_refunds_the_levy_with_the_amount(payouts, host_client):
     payouts.set_fault("reversed")
-    payouts.transfer_delay = 0.5
+    payouts.reversal_delay = 2.0
     user = funded(3_000_000)
     tier2(user)
     row = transfer_row(start_payout(user, amount="15000.00"))

@@ -192,7 +192,7 @@ def test_bank_payout_failure_releases_the_hold(payouts, host_client):
 
 def test_reversal_after_success_is_refunded_once(payouts, host_client):
     payouts.set_fault("reversed")
-    payouts.transfer_delay = 0.5  # the success is delivered (and verified) before the bank reverses it
+    payouts.reversal_delay = 2.0  # the success is delivered (and verified) before the bank reverses it
     user = funded()
     answer = start_payout(user)
     row = transfer_row(answer)

@@ -80,6 +80,8 @@ TENANT_APPS = [
     "tenant_apps.receipts",  # shareable receipt links and PDFs
     "tenant_apps.remittances",  # cross-border remittances (quotes, corridors; money crosses via the hub)
     "tenant_apps.tax",  # tax reports per period from the ledger's tax accounts (countries/tax.py: which taxes)
+    "tenant_apps.provider_archive",  # every provider request/response, redacted, per attempt
+    "tenant_apps.privacy",  # data-subject rights: export, erasure, retention purge
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -186,6 +188,7 @@ from .integrations.merchants import *  # noqa: E402, F403
 from .integrations.observability import *  # noqa: E402, F403
 from .integrations.orders import *  # noqa: E402, F403
 from .integrations.portal import *  # noqa: E402, F403
+from .integrations.privacy import *  # noqa: E402, F403
 from .integrations.providers import *  # noqa: E402, F403
 from .integrations.remittances import *  # noqa: E402, F403
 from .integrations.resellers import *  # noqa: E402, F403

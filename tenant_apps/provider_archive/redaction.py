@@ -1,0 +1,126 @@
+"""Redaction of one exchange before it is stored: secrets removed, personal numbers masked.
+
+Three layers, so that a provider's odd field name does not leak a secret:
+
+1. by key - headers, JSON keys, form fields and URL query parameters whose name says secret
+   (Authorization, api-key, token, signature, password, PIN, ...) become ``[REDACTED]``; names that
+   say personal number (phone, msisdn, account number, card, meter, billersCode, ...) keep their last
+   four digits; names that say personal name or e-mail are masked;
+2. by value - every credential value of the provider's config and every personal value the core knows
+   for the attempt (the recipient's phone in any format: ``+234803...``, ``0803...``) is replaced
+   wherever it appears, in paths, bodies that are not JSON, and error texts;
+3. long digit runs in URL paths (``/accountholder/msisdn/233241234567``) are masked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "[REDACTED]"
+
+SECRET_KEY = re.compile(
+    r"authori[sz]ation|api[-_]?key|apikey|secret|token|signature|passw|pwd|(^|[-_])pin($|[-_])|^pins?$|otp|cvv|cvc"
+    r"|private|credential|client[-_]?id|partner[-_]?id|hash|cookie|^x-.*(key|auth|sign)|public[-_]?key",
+    re.IGNORECASE)
+NUMBER_KEY = re.compile(
+    r"phone|msisdn|mobile|recipient|account[-_]?(number|no|num)|accountnumber|billers?code|customer[-_]?(number|id)"
+    r"|customerid|card|^pan$|meter|iban|bvn|^nin$|id[-_]?number|party[-_]?id|payer|payee|^to$|destination"
+    r"|smartcard|subscriber",
+    re.IGNORECASE)
+NAME_KEY = re.compile(
+    r"(customer|account|first|last|full|holder|beneficiary|sender|payer)[-_]?name|^name$|email|address",
+    re.IGNORECASE)
+NAME_KEY_SAFE = re.compile(r"product|service|operator|biller|bank|network|plan|variation|package", re.IGNORECASE)
+_LONG_DIGITS = re.compile(r"\+?\d{8,}")
+
+
+def mask_number(value: Any) -> str:
+    """``+2348031234567`` -> ``**********4567``: enough to recognise the line in a dispute, no more."""
+    text = str(value)
+    if len(text) <= 4:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]
+
+
+def _mask_name(value: Any) -> str:
+    text = str(value)
+    if "@" in text:
+        local, _, domain = text.partition("@")
+        return (local[:1] + "***@" + domain) if local else "***"
+    return (text[:1] + "***") if text else ""
+
+
+def _redact_value(key: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(key, item) for item in value]
+    if value is None or isinstance(value, bool) or value == "":
+        return value
+    if SECRET_KEY.search(key):
+        return REDACTED
+    if NUMBER_KEY.search(key):
+        return mask_number(value)
+    if NAME_KEY.search(key) and not NAME_KEY_SAFE.search(key):
+        return _mask_name(value)
+    return value
+
+
+class Redactor:
+    """Built once per archived call with what the core knows is secret or personal for it."""
+
+    def __init__(self, *, secrets: Iterable[str] = (), personal: Iterable[str] = ()) -> None:
+        self.secrets = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True)
+        numbers, words = [], []
+        for value in personal:
+            digits = re.sub(r"\D", "", str(value or ""))
+            if len(digits) >= 6:  # a phone/account number: match its last 9 digits in any national format
+                numbers.append(r"\+?\d*" + re.escape(digits[-9:]))
+            elif value and len(str(value).strip()) >= 3:  # a name or an e-mail address: gone entirely
+                words.append(re.escape(str(value).strip()))
+        self._numbers = re.compile("|".join(numbers)) if numbers else None
+        self._words = re.compile("|".join(words), re.IGNORECASE) if words else None
+
+    def text(self, text: str) -> str:
+        """Value-based pass over any text."""
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        if self._numbers is not None:
+            text = self._numbers.sub(lambda m: mask_number(m.group(0)), text)
+        if self._words is not None:
+            text = self._words.sub("***", text)
+        return text
+
+    def headers(self, headers: dict[str, Any]) -> dict[str, str]:
+        return {str(k): self.text(str(_redact_value(str(k), v))) for k, v in (headers or {}).items()}
+
+    def body(self, body: str) -> str:
+        if not body:
+            return ""
+        stripped = body.lstrip()
+        if stripped[:1] in "{[":
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                return self.text(json.dumps(_redact_value("", parsed), ensure_ascii=False, default=str))
+        if "=" in body and " " not in body.strip() and "\n" not in body.strip():
+            try:
+                pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=True)
+            except ValueError:
+                pairs = []
+            if pairs:
+                return self.text(urlencode([(k, _redact_value(k, v)) for k, v in pairs]))
+        return self.text(body)
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        query = urlencode([(k, _redact_value(k, v)) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+        path = _LONG_DIGITS.sub(lambda m: mask_number(m.group(0)), parts.path)
+        netloc = parts.netloc.rsplit("@", 1)[-1]  # user:password@host
+        return self.text(urlunsplit((parts.scheme, netloc, path, query, parts.fragment)))
