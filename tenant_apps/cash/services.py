@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
-from tenant_apps.accounts.country import normalize_phone
+from tenant_apps.accounts.country import current_adapter, normalize_phone
 from tenant_apps.agents.models import Agent, CommissionPosting
 from tenant_apps.agents.services import agent_record_sale, agent_release_sale
 from tenant_apps.audit.models import AuditAction
@@ -498,9 +498,18 @@ def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransa
     splits = [Split(agent_wallet, row.amount_minor)]
     splits += [Split(wallet_for(user=chain_agent.user, currency=row.currency), amount)
                for chain_agent, _level, amount in shares]
-    if row.fee_minor - total:
-        splits.append(Split(system_account(kind=AccountKind.FEES, currency=row.currency), row.fee_minor - total))
-    settle_hold(hold=row.hold, splits=splits, metadata={"cash": reference, "kind": CashKind.CASH_OUT})
+    # What the platform keeps of the fee is fee income: the country's VAT (and levies) are carved out of it. A
+    # cash-out fee is quoted tax-inclusive (the customer's hold is amount + fee), so every tax is carved out.
+    income = row.fee_minor - total
+    taxes = [tax for tax in current_adapter().sale_taxes(income_minor=income, on=timezone.localdate()).taxes
+             if tax.amount_minor] if income > 0 else []
+    splits += [Split(system_account(kind=tax.account_kind, currency=row.currency), tax.amount_minor) for tax in taxes]
+    if income - sum(tax.amount_minor for tax in taxes):
+        splits.append(Split(system_account(kind=AccountKind.FEES, currency=row.currency),
+                            income - sum(tax.amount_minor for tax in taxes)))
+    settle_hold(hold=row.hold, splits=splits, metadata={
+        "cash": reference, "kind": CashKind.CASH_OUT,
+        **({"tax_bases": {tax.account_kind: tax.base_minor for tax in taxes}} if taxes else {})})
     _record_commissions(reference, shares, row.currency)
     now = timezone.now()
     row.status, row.used_at = WithdrawalCodeStatus.USED, now

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from moneyed import get_currency
 
+from countries.tax import TaxAmount, TaxSplit
 from provider_plugins.interfaces.common import ProviderFault, UserFixableError
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
@@ -121,6 +122,29 @@ def _reference(prefix: str) -> str:
 
 def _bad(field: str, message: str, *, code: str = "validation_error") -> ApiError:
     return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+
+
+# --- tax on the fee -------------------------------------------------------------------------------
+
+def share_back(part_minor: int, *, before: int, after: int, paid: int) -> int:
+    """What a refund taking the refunded total from ``before`` to ``after`` (of ``paid``) gives back of a part of
+    the payment (its fee, a tax on the fee): cumulative floors, so refunds in any steps never give back more than
+    the part and a full refund gives back exactly all of it."""
+    return (part_minor * after) // paid - (part_minor * before) // paid
+
+
+def fee_taxes(*, fee_minor: int) -> TaxSplit:
+    """The country's taxes on the platform's fee income (VAT and levies carved out of the fee, countries/tax.py)."""
+    return current_adapter().sale_taxes(income_minor=fee_minor, on=timezone.localdate())
+
+
+def _tax_metadata(taxes: tuple[TaxAmount, ...]) -> dict[str, Any]:
+    """What the tax report reads (``tax_bases``) and what a refund gives back in proportion (``taxes``)."""
+    charged = [tax for tax in taxes if tax.amount_minor]
+    if not charged:
+        return {}
+    return {"taxes": [tax.as_dict() for tax in charged],
+            "tax_bases": {tax.account_kind: tax.base_minor for tax in charged}}
 
 
 # --- categories and fees (operator) ----------------------------------------------------------------
@@ -433,13 +457,16 @@ def merchant_pay(*, payer, payee: Payee, amount_minor: int | None = None, note: 
                          reference=f"merchant:{reference}", recipient=f"merchant:{merchant.code}",
                          recipient_label=merchant.code, subject_type="merchant_payment", subject_id=reference))
         fee = merchant.category.fee_for(amount_minor)
+        taxes = fee_taxes(fee_minor=fee)
+        added = sum(tax.amount_minor for tax in taxes.taxes if not tax.included)  # an exclusive tax: on the takings
         lines = [Line(wallet_for(user=payer, currency=currency), -amount_minor),
-                 Line(merchant.account, amount_minor - fee)]
-        if fee:
-            lines.append(Line(system_account(kind=AccountKind.REVENUE, currency=currency), fee))
+                 Line(merchant.account, amount_minor - fee - added),
+                 Line(system_account(kind=AccountKind.REVENUE, currency=currency), taxes.net_minor),
+                 *[Line(system_account(kind=tax.account_kind, currency=currency), tax.amount_minor)
+                   for tax in taxes.taxes]]
         lines = [line for line in lines if line.amount]
         entry = post_entry(entry_type=PAYMENT_ENTRY, reference=f"merchant:{reference}", lines=lines,
-                           metadata={"merchant": merchant.code, "fee": fee})
+                           metadata={"merchant": merchant.code, "fee": fee, **_tax_metadata(taxes.taxes)})
         payment = MerchantPayment.objects.create(
             reference=reference, merchant=merchant, payer=payer, amount_minor=amount_minor, fee_minor=fee,
             currency=currency, channel=payee.channel, request=payee.payment_request, note=(note or "")[:140],
@@ -491,18 +518,28 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
         if amount_minor > left:
             raise RefundTooLarge(fields={"amount": [f"At most {to_decimal_string(left, locked.currency)}."]})
         after = locked.refunded_minor + amount_minor
-        fee_back = (locked.fee_minor * after) // locked.amount_minor - \
-            (locked.fee_minor * locked.refunded_minor) // locked.amount_minor
+        fee_back = share_back(locked.fee_minor, before=locked.refunded_minor, after=after, paid=locked.amount_minor)
         refund = MerchantRefund(payment=locked, amount_minor=amount_minor, fee_returned_minor=fee_back,
                                 reason=(reason or "")[:200], created_by=actor)
+        # The fee's taxes come back in the same proportion (cumulative, so a full refund returns each exactly).
+        taxes = [tax for tax in (locked.entry.metadata or {}).get("taxes", ()) if tax.get("amount_minor")] \
+            if locked.entry_id else []
+        tax_back = [(tax, share_back(tax["amount_minor"], before=locked.refunded_minor, after=after,
+                                     paid=locked.amount_minor)) for tax in taxes]
+        added_back = sum(back for tax, back in tax_back if not tax.get("included", True))
         lines = [Line(wallet_for(user=locked.payer, currency=locked.currency), amount_minor),
-                 Line(locked.merchant.account, -(amount_minor - fee_back))]
-        if fee_back:
-            lines.append(Line(system_account(kind=AccountKind.REVENUE, currency=locked.currency), -fee_back))
+                 Line(locked.merchant.account, -(amount_minor - fee_back - added_back)),
+                 Line(system_account(kind=AccountKind.REVENUE, currency=locked.currency),
+                      -(fee_back - sum(back for tax, back in tax_back if tax.get("included", True)))),
+                 *[Line(system_account(kind=tax["account_kind"], currency=locked.currency), -back)
+                   for tax, back in tax_back]]
         lines = [line for line in lines if line.amount]
+        bases = {tax["account_kind"]: (int(tax["base_minor"]) * amount_minor) // locked.amount_minor
+                 for tax, back in tax_back if back}
         try:
             refund.entry = post_entry(entry_type=REFUND_ENTRY, reference=f"merchant-refund:{refund.public_id}",
-                                      lines=lines, metadata={"payment": locked.reference})
+                                      lines=lines, metadata={"payment": locked.reference,
+                                                             **({"tax_bases": bases} if bases else {})})
         except InsufficientFunds:
             raise TakingsTooLow(fields={"amount": ["More than the unsettled takings."]}) from None
         refund.save()

@@ -30,6 +30,13 @@ def funded_customer(amount: int = 1_000_000):
     return customer
 
 
+def vat_total() -> int:
+    from tenant_apps.ledger.services import system_account
+
+    with schema_context("ng"):
+        return sum(system_account(kind="tax_payable_vat", currency="NGN").postings.values_list("amount", flat=True))
+
+
 def fees_total() -> int:
     from tenant_apps.ledger.models import AccountKind
     from tenant_apps.ledger.services import system_account
@@ -57,7 +64,7 @@ def test_withdraw_with_a_code_at_an_agent():
     assert code not in stored.code_hash and len(stored.code_hash) > 64  # only a keyed hash rests
     listed = client_for(customer).get("/api/cash/withdrawal-codes").json()["results"]
     assert listed[0]["id"] == body["id"] and "code" not in listed[0]
-    fees_before = fees_total()
+    fees_before, vat_before = fees_total(), vat_total()
     # Wrong amount, wrong code, wrong phone: one answer, nothing paid.
     for data in ({"customer": customer.phone, "code": code, "amount": "2999"},
                  {"customer": customer.phone, "code": "00000000" if code != "00000000" else "1", "amount": "3000"},
@@ -68,8 +75,10 @@ def test_withdraw_with_a_code_at_an_agent():
     assert paid.status_code == 201, paid.content
     assert paid.json()["kind"] == "cash_out" and paid.json()["fee"] == "30.00"
     # The agent gives 3,000 NGN in cash and gets it in e-float, plus its 0.4 % commission (1,200 kobo, within the
-    # 3,000 kobo fee); the rest of the fee is the operator's.
-    assert balance(agent) == 300_000 + 1_200 and fees_total() == fees_before + 1_800
+    # 3,000 kobo fee); the rest of the fee (18.00) is the operator's income, Nigeria's 7.5 % VAT carved out of it:
+    # 18.00 x 7.5 / 107.5 = 1.256 -> 1.26 VAT payable, 16.74 to fees.
+    assert balance(agent) == 300_000 + 1_200 and fees_total() == fees_before + 1_674
+    assert vat_total() == vat_before + 126
     assert balance(customer) == 1_000_000 - 303_000
     replay = post(agent, "/api/cash/out", {"customer": customer.phone, "code": code, "amount": "3000"}, key="co-1")
     assert replay.status_code == 201 and replay["Idempotency-Replayed"] == "true"

@@ -24,6 +24,13 @@ from tests.wallet.conftest import assert_books_balance, client_for, new_customer
 pytestmark = pytest.mark.django_db
 
 
+def vat_payable(schema: str = "ng") -> int:
+    from tenant_apps.ledger.selectors import system_balance
+
+    with schema_context(schema):
+        return system_balance(kind="tax_payable_vat", currency={"ng": "NGN", "gh": "GHS", "sn": "XOF"}[schema])
+
+
 def code(response) -> str:
     return response.json()["error"]["code"]
 
@@ -33,7 +40,7 @@ def test_qr_payment_and_partial_refunds(db):
     part, then the rest; a further refund is refused; each ledger step is one balanced entry."""
     merchant = open_business()
     owner, payer = merchant.owner, funded()
-    revenue_before = revenue()
+    revenue_before, vat_before = revenue(), vat_payable()
     printed = client_for(owner).get(f"/api/merchants/{merchant.public_id}/qr").json()["payload"]
     scanned = emvqr.decode(printed)  # a real MPM payload: static, our GUI, NGN 566, NG, the category's MCC
     assert not scanned.is_dynamic and scanned.currency == "566" and scanned.country == "NG" and scanned.mcc == "5411"
@@ -44,17 +51,22 @@ def test_qr_payment_and_partial_refunds(db):
     paid = post(client_for(payer), "/api/merchant-payments", {"qr": printed, "amount": "2500.00"})
     assert paid.status_code == 201, paid.content
     assert paid.json()["channel"] == "qr_static" and paid.json()["amount"] == "2500.00"
-    # groceries: 1 % fee, out of the merchant's side, to revenue, in the same entry
+    # groceries: 1 % fee (25.00), out of the merchant's side, in the same entry: Nigeria's 7.5 % VAT is carved
+    # out of that fee income (25.00 x 7.5 / 107.5 = 1.744 -> 1.74 to VAT payable, 23.26 to revenue).
     assert balances(payer) == [1_000_000 - 250_000]
-    assert takings(merchant) == 247_500 and revenue() == revenue_before + 2_500
+    assert takings(merchant) == 247_500 and revenue() == revenue_before + 2_326
+    assert vat_payable() == vat_before + 174
     with schema_context("ng"):
         payment = MerchantPayment.objects.get(public_id=paid.json()["id"])
-        assert sorted(payment.entry.postings.values_list("amount", flat=True)) == [-250_000, 2_500, 247_500]
+        assert sorted(payment.entry.postings.values_list("amount", flat=True)) == [-250_000, 174, 2_326, 247_500]
+        assert payment.entry.metadata["tax_bases"] == {"tax_payable_vat": 2_326}
 
     refunds_url = f"/api/merchants/{merchant.public_id}/payments/{payment.public_id}/refunds"
     first = post(client_for(owner), refunds_url, {"amount": "1000.00", "reason": "one plate returned"}, key="ref-1")
     assert first.status_code == 201, first.content
     assert first.json()["fee_returned"] == "10.00" and first.json()["payment"]["status"] == "partially_refunded"
+    # 1000/2500 of the fee comes back, and the same share of its VAT: 1.74 x 0.4 = 0.696 -> 0.69 (cumulative floor)
+    assert vat_payable() == vat_before + 174 - 69 and revenue() == revenue_before + 2_326 - (1_000 - 69)
     replay = post(client_for(owner), refunds_url, {"amount": "1000.00", "reason": "one plate returned"}, key="ref-1")
     assert replay["Idempotency-Replayed"] == "true"  # the same refund request is applied once
     too_much = post(client_for(owner), refunds_url, {"amount": "1500.01"})
@@ -65,6 +77,7 @@ def test_qr_payment_and_partial_refunds(db):
     assert (again.status_code, code(again)) == (409, "already_refunded")
 
     assert balances(payer) == [1_000_000] and takings(merchant) == 0 and revenue() == revenue_before
+    assert vat_payable() == vat_before  # a full refund gives every tax back exactly
     with schema_context("ng"):
         payment.refresh_from_db()
         assert (payment.status, payment.refunded_minor) == ("refunded", 250_000)
@@ -200,10 +213,12 @@ def test_business_kyc_review_and_category_fees(db):
         merchant_code = MerchantPayment._meta.apps.get_model("merchants", "Merchant").objects.get(
             public_id=merchant_id).code
         assert AuditEvent.objects.filter(action="merchant_fees_changed", subject_id="pharmacy").exists()
-    revenue_before = revenue()
+    revenue_before, vat_before = revenue(), vat_payable()
     post(client_for(payer), "/api/merchant-payments", {"merchant_code": merchant_code, "amount": "4000.00"})
     post(client_for(payer), "/api/merchant-payments", {"merchant_code": merchant_code, "amount": "100.00"})
-    assert revenue() == revenue_before + 5_000 + 250  # 2.5 % of 4000.00 capped at 50.00, then 2.5 % of 100.00
+    # 2.5 % of 4000.00 capped at 50.00, then 2.5 % of 100.00; 7.5 % VAT carved out of each fee (3.49 and 0.17)
+    assert revenue() + vat_payable() == revenue_before + vat_before + 5_000 + 250
+    assert vat_payable() == vat_before + 349 + 17
 
     # Suspended: no payments, refunds still possible.
     suspended = post(client_for(support), f"/api/staff/merchants/{merchant_id}/suspend", {"note": "complaints"})

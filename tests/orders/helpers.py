@@ -93,7 +93,7 @@ def new_buyer(balance_minor: int, *, schema: str = "ng", phone: str | None = Non
 
     with schema_context(schema):
         user = User.objects.create_user(email=f"buyer-{uuid.uuid4().hex[:12]}@example.test", role="customer",
-                                        phone=phone or f"+23480{uuid.uuid4().int % 10**8:08d}",
+                                        phone=phone or f"+234803{uuid.uuid4().int % 10**7:07d}",  # valid (MTN NG)
                                         phone_verified_at=timezone.now())
         if balance_minor:
             fund_wallet(wallet=wallet_for(user=user), amount=balance_minor, reference=f"fund-{uuid.uuid4().hex}")
