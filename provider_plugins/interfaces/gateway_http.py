@@ -24,7 +24,7 @@ from .common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from .observe import observed_session
+from .observe import ObservedSession
 from .wire import json_loads
 
 __all__ = ["HttpAnswer", "call", "is_unclear"]
@@ -54,7 +54,7 @@ def is_unclear(error: ProviderFault) -> bool:
 def call(config: ProviderConfig, method: str, path: str, *, json_body: Any = None, data: Any = None,
          params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
          auth: Any = None, allow_empty: bool = False) -> HttpAnswer:
-    session = config.session if config.session is not None else observed_session()
+    session = config.session if config.session is not None else ObservedSession()
     url = config.base_url.rstrip("/") + path
     try:
         response = session.request(method, url, json=json_body, data=data, params=params, headers=headers,

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from .common import ProviderAuthError, ProviderConfig, ProviderTimeout, ProviderUnavailable
-from .observe import observed_session
+from .observe import ObservedSession
 from .wire import json_loads
 
 __all__ = ["HttpAnswer", "send"]
@@ -36,7 +36,7 @@ class HttpAnswer:
 
 
 def _session(config: ProviderConfig):
-    return config.session if config.session is not None else observed_session()
+    return config.session if config.session is not None else ObservedSession()
 
 
 def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_body: Any = None,

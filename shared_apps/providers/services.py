@@ -7,7 +7,7 @@ from django.db import transaction
 
 from countries.codes import is_west_african
 from provider_plugins.interfaces import ProviderConfig
-from provider_plugins.interfaces.observe import observed_session
+from provider_plugins.interfaces.observe import ObservedSession
 from provider_plugins.interfaces.plugin import Capability, Plugin
 from provider_plugins.registry import UnknownPlugin, get_plugin
 
@@ -66,7 +66,10 @@ def provider_config(*, provider: Provider, session=None, extra_options: dict | N
         credentials=decrypt_credentials(provider.credentials_encrypted),
         timeout_seconds=float(provider.timeout_seconds),
         options={"country": provider.country, **(provider.options or {}), **(extra_options or {})},
-        session=session if session is not None else observed_session(),  # seen by the provider archive
+        # Seen by the provider archive. A session of its own (no keep-alive pool shared across calls): a provider
+        # that restarts or drops idle connections never meets a stale pooled socket. The purchase path passes
+        # its own pooled session (tenant_apps.orders).
+        session=session if session is not None else ObservedSession(),
     )
 
 

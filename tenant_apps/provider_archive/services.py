@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces.observe import Exchange, observe_exchanges
@@ -41,7 +41,12 @@ def archive_exchanges(*, exchanges: Iterable[Exchange], subject_type: str, subje
         duration_ms=max(exchange.duration_ms, 0), started_at=exchange.started_at,
     ) for number, exchange in enumerate(exchanges)]
     try:
-        with transaction.atomic():  # a savepoint when the caller has a transaction open: never poisons it
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failed insert never poisons the caller's transaction
+                ProviderExchange.objects.bulk_create(rows)
+        elif len(rows) == 1:
+            rows[0].save(force_insert=True)  # autocommit: one statement on the worker's path, no BEGIN/COMMIT
+        else:
             ProviderExchange.objects.bulk_create(rows)
     except Exception:
         logger.exception("provider archive: could not store %d exchange(s) of %s %s", len(rows), plugin_key, operation)
