@@ -506,11 +506,14 @@ class Command(BaseCommand):
             count = settled or len(accepted)
             background = results.get("background", {"cpu": 0.0, "sessions": 0.0})
             per = {role: seconds * 1000 / count for role, seconds in cpu.items()}
+            per_raw = per["postgres"]
             per["postgres"] -= background["cpu"] * metered_seconds * 1000 / count
-            per_raw = cpu["postgres"] * 1000 / count
+            # Other databases' load moves between the idle window and the drive: never report less than this
+            # database's own backends were seen to use (the sampled lower bound), nor more than the raw figure.
+            per["postgres"] = min(per_raw, max(per["postgres"], per["postgres_db"]))
             server = per["web"] + per["worker"] + per["postgres"]
             out(f"CPU per {'settled' if settled else 'accepted'} purchase: web {per['web']:.1f} ms, worker "
-                f"{per['worker']:.1f} ms, postgres cluster-wide {per['postgres']:.1f} ms (raw {per_raw:.1f} ms minus "
+                f"{per['worker']:.1f} ms, postgres {per['postgres']:.1f} ms (cluster-wide {per_raw:.1f} ms minus "
                 f"the background {background['cpu'] * 1000:.0f} ms/s measured idle, over {metered_seconds:.1f} s; "
                 f"this database's backends sampled every 50 ms: {per['postgres_db']:.1f} ms, a lower bound); "
                 f"server side {server:.1f} ms -> ceiling on 2 idle cores ~{2000 / server:.0f}/s; "
