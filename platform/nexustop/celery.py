@@ -11,3 +11,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexustop.settings.dev")
 app = CeleryApp("nexustop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _close_old_connections(sender=None, **_ignored) -> None:
+    """What Django does around a web request, around a task: drop a connection that is broken, left outside
+    autocommit, or older than CONN_MAX_AGE; mark a reused one for a health check. With CELERY_DB_REUSE_MAX
+    set Celery's fixup no longer closes connections per task, so this keeps them healthy. Eager tasks run
+    inside their caller's transaction (tests): left alone, as the fixup does."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+def connect_connection_hygiene() -> None:
+    from celery import signals
+
+    signals.task_prerun.connect(_close_old_connections, dispatch_uid="nexustop-close-old-connections-prerun")
+    signals.task_postrun.connect(_close_old_connections, dispatch_uid="nexustop-close-old-connections-postrun")
+
+
+connect_connection_hygiene()

@@ -10,8 +10,12 @@ new random value: a miss, never a stale hit.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
+from collections.abc import Callable, Hashable
 from contextlib import nullcontext
+from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -19,6 +23,9 @@ from django_tenants.utils import schema_context
 
 PREFIX = "cache-version:"
 TTL_SECONDS = 30 * 24 * 3600
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _where(shared: bool, schema: str | None):
@@ -45,9 +52,70 @@ def _bump(name: str, shared: bool, schema: str) -> None:
         cache.set(PREFIX + name, secrets.token_hex(4), TTL_SECONDS)
 
 
+class _BumpOnCommit:
+    """The second bump, run by Django when the transaction commits; while it waits in the connection's
+    on-commit list (dropped there on rollback, of the transaction or of its savepoint), this connection has
+    uncommitted changes under ``name``."""
+
+    def __init__(self, name: str, shared: bool, schema: str) -> None:
+        self.name, self.shared, self.schema = name, shared, schema
+
+    def __call__(self) -> None:
+        _bump(self.name, self.shared, self.schema)
+
+
 def bump_cache_version(name: str, *, shared: bool = False) -> None:
     """Outdate everything cached under ``name``: now, and again once the current transaction commits."""
     schema = getattr(connection, "schema_name", "public") or "public"
     _bump(name, shared, schema)
     if connection.in_atomic_block:
-        transaction.on_commit(lambda: _bump(name, shared, schema))
+        transaction.on_commit(_BumpOnCommit(name, shared, schema))
+
+
+def _bumped_in_open_transaction(name: str) -> bool:
+    """True when this connection changed ``name``'s rows in its open transaction (not committed yet)."""
+    return connection.in_atomic_block and any(
+        isinstance(entry[1], _BumpOnCommit) and entry[1].name == name for entry in connection.run_on_commit)
+
+
+class VersionedMemo(Generic[T]):
+    """A per-process memo of values read from rows, valid while the rows' cache version stays the same.
+
+    ``get(key, load)`` reads the version (one Redis GET) instead of the rows (a SQL statement); a bump anywhere
+    (any process) makes the next ``get`` reload. Keys are per schema (``shared``: one entry for every tenant).
+    Nothing is kept when this connection bumped the version in its open transaction (the rows it would read
+    are not committed and may roll back), nor when Redis is unreachable (the rows are read every time: a Redis
+    outage never serves stale rows, nor fails the caller). Values are shared between threads: keep them
+    immutable, or pass ``copy``.
+    """
+
+    def __init__(self, name: str, *, shared: bool = False, max_entries: int = 4096,
+                 copy: Callable[[T], T] | None = None) -> None:
+        self.name = name
+        self.shared = shared
+        self.max_entries = max_entries
+        self.copy = copy
+        self._entries: dict[tuple, tuple[str, T]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        schema = "public" if self.shared else (getattr(connection, "schema_name", "public") or "public")
+        try:
+            version = cache_version(self.name, shared=self.shared)
+        except Exception:
+            logger.warning("cache version %s unreadable: reading the rows", self.name, exc_info=True)
+            return load()
+        entry = self._entries.get((schema, key))
+        if entry is not None and entry[0] == version:
+            return self.copy(entry[1]) if self.copy else entry[1]
+        value = load()
+        if not _bumped_in_open_transaction(self.name):
+            with self._lock:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[(schema, key)] = (version, self.copy(value) if self.copy else value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -53,10 +53,13 @@ def demo_provider_specs(ports: dict[str, int], *, web_port: int = 8000) -> list[
 
 def retire_demo_mtn_direct() -> None:
     """Demo databases from before the MTN-direct plugin was removed keep a row that can only fail."""
+    from shared_apps.catalog.versions import catalog_changed
+
     from .models import Provider, ProviderStatus
 
-    Provider.objects.filter(plugin_key="mtn").exclude(status=ProviderStatus.DISABLED).update(
-        status=ProviderStatus.DISABLED)
+    if Provider.objects.filter(plugin_key="mtn").exclude(status=ProviderStatus.DISABLED).update(
+            status=ProviderStatus.DISABLED):
+        catalog_changed()  # update() sends no signal
 
 
 def _port_free(port: int) -> bool:

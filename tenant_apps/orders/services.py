@@ -49,10 +49,11 @@ from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
+from shared_apps.catalog.selectors import sellable_product
 from shared_apps.core import metrics
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
-from shared_apps.providers.models import Provider, ProviderStatus
+from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
 from tenant_apps.agents.services import sale_preflight
@@ -195,8 +196,7 @@ def _active_product(product_id: Any) -> Product:
         product_id = int(product_id)
     except (TypeError, ValueError):
         raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]}) from None
-    product = (Product.objects.select_related("provider")
-               .filter(pk=product_id, is_active=True).exclude(provider__status=ProviderStatus.DISABLED).first())
+    product = sellable_product(product_id=product_id)  # per-process memo, invalidated by the catalogue version
     if product is None or product.country != _country():
         raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]})
     return product

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from shared_apps.core.cache_versions import VersionedMemo
+
 from .models import DEFAULT_MARGIN_BP, PriceRule, RuleMode
+from .versions import NAME as PRICING_VERSION
 
 SPECIFICITY_NAMES = {4: "product", 3: "provider+type", 2: "provider", 1: "type", 0: "all"}
 
@@ -99,7 +102,16 @@ _LOAD_SQL = (
 )
 
 
+# A schema's own pricing, per process, while its pricing version stays the same (bumped by every change of its
+# price rules, settings and commission tiers: .versions): one Redis GET instead of a SQL statement per quote.
+_OWN_PRICING: VersionedMemo[TenantPricing] = VersionedMemo(PRICING_VERSION)
+
+
 def _load_own(schema: str, kind: str) -> TenantPricing:
+    return _OWN_PRICING.get(kind, lambda: _read_own(schema, kind))
+
+
+def _read_own(schema: str, kind: str) -> TenantPricing:
     with connection.cursor() as cursor:
         cursor.execute(_LOAD_SQL)
         row, rules, tiers = cursor.fetchone()

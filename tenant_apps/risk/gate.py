@@ -288,9 +288,9 @@ INSERT INTO risk_riskdecision (public_id, user_id, flow, product_type, product_i
   recipient_hash, recipient_new, recipient_label, device_hash, ip, channel, reference, subject_type, subject_id,
   outcome, rule_id, rule_name, reason, stepped_up, counted, completed_at, review_status, review_note, created_at)
 VALUES (%(public_id)s, %(user)s, %(flow)s, %(product_type)s, %(product)s, %(amount)s, %(currency)s,
-  %(recipient)s, %(recipient)s <> '' AND NOT EXISTS (
+  %(recipient)s, %(recipient)s::varchar <> '' AND NOT EXISTS (
     SELECT 1 FROM risk_riskdecision s WHERE s.user_id = %(user)s AND s.counted AND s.recipient_hash <> ''
-      AND s.recipient_hash = %(recipient)s),
+      AND s.recipient_hash = %(recipient)s::varchar),
   %(label)s, %(device)s, %(ip)s::inet, %(channel)s, %(reference)s, %(subject_type)s, %(subject_id)s,
   %(outcome)s, %(rule)s, %(rule_name)s, %(reason)s, %(stepped_up)s, true, %(completed_at)s, %(review_status)s, '',
   %(now)s)

@@ -22,6 +22,7 @@ DEVELOPMENT_ONLY = {
     "platform/nexustop/testrun.py": "`make test`",
     "platform/nexustop/settings/dev.py": "development settings",
     "platform/nexustop/settings/test.py": "test settings",
+    "platform/nexustop/settings/bench.py": "benchmark settings (bench_purchases' web server and worker)",
     "provider_plugins/simulate.py": "runs the simulators for `make run`",
     "shared_apps/core/management/commands/bench_tenant_scale.py": "benchmark (refuses production settings)",
     "shared_apps/core/management/commands/bench_migrate.py": "benchmark (refuses production settings)",

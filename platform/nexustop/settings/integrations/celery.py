@@ -21,3 +21,10 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "nexustop")
 # tenant-schemas-celery looks the task's tenant up by schema name before every task; cache it per
 # worker process (a tenant's country/kind/parent do not change; same bound as the web's routing cache).
 CELERY_TASK_TENANT_CACHE_SECONDS = env_int("CELERY_TASK_TENANT_CACHE_SECONDS", 5)
+# Celery's Django fixup closes every database connection before and after each task unless this is set: one
+# new PostgreSQL session per task (a backend fork and authentication, ~20 ms of PostgreSQL CPU, measured in
+# docs/benchmarks.md). Set, it closes them only every N tasks (per process); in between, nexustop.celery
+# runs Django's close_old_connections() around each task, as a web request does: a connection in error or
+# older than CONN_MAX_AGE is replaced, a reused one is health-checked (CONN_HEALTH_CHECKS). 0: the old
+# behaviour (a new connection per task), for a pooler that must see every client disconnect.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000) or None

@@ -13,17 +13,52 @@ that ``make run`` starts (see ``nexustop.devstack``).
 * ``DATABASE_REPLICA_URL``: a read replica, alias ``replica``; read-only work
   (analytics, statements, CSV exports, the head-office console) reads there
   inside ``tenants.replica.reporting_reads()``; writes never go there.
+* ``DATABASE_PREPARE_THRESHOLD``: psycopg server-side parameter binding with
+  prepared statements, a statement being prepared on a connection after it ran
+  that many times (``0``, the default: off, Django's client-side binding).
+  Only on a direct connection (``DATABASE_POOL_MODE=session``); always off
+  behind a transaction pooler: a prepared statement lives in one server
+  session, and the pool-safe backend sends ``SET LOCAL search_path;
+  <statement>`` as one simple-protocol message, which cannot carry bound
+  parameters (PgBouncer >= 1.21 ``max_prepared_statements`` tracks prepared
+  statements, but the search path prefix still needs client-side binding).
+  Off by default until the whole suite has run with it: server-side binding
+  makes PostgreSQL type every parameter, and raw SQL that reuses one untyped
+  parameter in two places fails (the risk gate's insert did; it now casts).
+  Prepared plans stay tenant-safe: PostgreSQL re-parses a prepared statement
+  when ``search_path`` changed since it was planned. Measured in
+  docs/benchmarks.md.
+* ``DATABASE_CONN_MAX_AGE`` (seconds a connection is kept, 60; prod 300) and
+  ``DATABASE_CONN_HEALTH_CHECKS`` (``SELECT 1`` before the first query of a
+  request or task on a reused connection, on by default: a connection broken
+  by a failover is replaced instead of failing one request).
 """
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ..env import env_int, env_str
+from ..env import env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexustop"
 DATABASE_ENGINE = "tenants.postgresql_backend"
 DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
+DEFAULT_PREPARE_THRESHOLD = 0
+
+
+def prepare_threshold(pool_mode: str) -> int:
+    """Executions before psycopg prepares a statement on its connection; 0: never (client-side binding)."""
+    if pool_mode == "transaction":
+        return 0
+    return max(0, env_int("DATABASE_PREPARE_THRESHOLD", DEFAULT_PREPARE_THRESHOLD))
+
+
+def binding_options(pool_mode: str) -> dict:
+    """psycopg OPTIONS: server-side binding and prepared statements on a direct connection, else Django's default."""
+    threshold = prepare_threshold(pool_mode)
+    if not threshold:
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": threshold}
 
 
 def database_from_url(url: str, *, pool_mode: str = "session") -> dict:
@@ -39,8 +74,8 @@ def database_from_url(url: str, *, pool_mode: str = "session") -> dict:
         "HOST": host,
         "PORT": str(port),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": query,
+        "CONN_HEALTH_CHECKS": env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+        "OPTIONS": {**binding_options(pool_mode), **query},
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "") or None},
         "POOL_MODE": pool_mode,
         # A server-side cursor lives in a session, which a transaction pooler does not keep.

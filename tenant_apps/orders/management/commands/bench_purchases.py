@@ -9,6 +9,14 @@ purchases/s, p50/p99 acceptance latency, and p50/p99 time to final status
 order reached a final status. Checks the books at the end (ledger balanced, wallets
 == postings) and the simulator's deliveries (one per settled order).
 
+Web server and worker run ``--settings-module`` (default ``nexustop.settings.bench``: production-like,
+DEBUG off). Before the measured drive, ``--warmup-seconds`` of purchases open the connections and fill the
+caches, and ``--background-seconds`` of idle time measure what the rest of the PostgreSQL cluster burns.
+CPU per settled purchase: web, worker (process trees, exited children included), PostgreSQL cluster-wide
+(the postmaster's tree: every backend, the exited ones too, minus the idle background) and this database's
+backends sampled every 50 ms (a lower bound); new database sessions per purchase (``pg_stat_database``).
+Then ``--features`` calls of each priced step of an acceptance, in-process: its CPU per purchase.
+
 Needs a migrated database (``manage.py migrate_schemas --shared``) named by DATABASE_URL;
 the bench tenant's data are committed and left there (unique references per run).
 """
@@ -30,7 +38,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
+
+from shared_apps.core.cpu_meter import ChildrenSampler, TreeMeter, parent_pid, process_cpu
 
 SIM_SCRIPT = """
 import sys, time
@@ -51,57 +61,64 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_proc_cpu = process_cpu  # bench_risk reads its backend's CPU with it
 
 
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a live process has used so far (Linux /proc); 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+def postmaster_pid() -> int | None:
+    """The PostgreSQL postmaster (parent of this connection's backend), if the server runs on this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    parent = parent_pid(backend)
+    return parent if parent and parent > 1 else None
 
 
-def _descendants(pid: int) -> list[int]:
-    """``pid`` and its children (gunicorn workers), from /proc."""
-    found = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            children = (task / "children").read_text().split()
-            found.extend(child for c in children for child in _descendants(int(c)))
-    except OSError:
-        pass
-    return found
+def db_counters() -> dict[str, float]:
+    """Sessions opened so far (PostgreSQL 14+), in this database and the whole cluster, and this database's time
+    spent executing statements (ms). A backend reports them when it goes idle or exits (within ~1-10 s)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT COALESCE(SUM(sessions) FILTER (WHERE datname = current_database()), 0), "
+                       "COALESCE(SUM(sessions), 0), "
+                       "COALESCE(SUM(active_time) FILTER (WHERE datname = current_database()), 0) "
+                       "FROM pg_stat_database")
+        here, cluster, active = cursor.fetchone()
+    return {"sessions": float(here), "cluster_sessions": float(cluster), "active_ms": float(active)}
 
 
 class CpuMeter:
-    """CPU seconds per role (web, worker, simulator, PostgreSQL backends of this database, bench client)."""
+    """CPU seconds per role: process trees (web, worker, simulator), the PostgreSQL cluster (the postmaster's
+    tree: exited backends included, every database counted), this bench process; and new database sessions."""
 
     def __init__(self, roles: dict[str, list[int]]) -> None:
-        self.roles = roles
-        self.start = self._sample()
+        self.postmaster = postmaster_pid()
+        trees = dict(roles)
+        if self.postmaster:
+            trees["postgres"] = [self.postmaster]
+        self.trees = TreeMeter(trees)
+        self.sampler = ChildrenSampler(self.postmaster, connection.settings_dict["NAME"]) if self.postmaster else None
+        self.client_start = self._client()
+        self.db_start = db_counters()
+        self.began = time.monotonic()
 
     @staticmethod
-    def _db_backends() -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            return [row[0] for row in cursor.fetchall()]
-
-    def _sample(self) -> dict[str, dict[int, float]]:
-        sample = {role: {p: _proc_cpu(p) for pid in pids for p in _descendants(pid)}
-                  for role, pids in self.roles.items()}
-        sample["postgres"] = {pid: _proc_cpu(pid) for pid in self._db_backends()}
+    def _client() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        sample["client"] = {0: usage.ru_utime + usage.ru_stime}
-        return sample
+        return usage.ru_utime + usage.ru_stime
 
     def used(self) -> dict[str, float]:
-        end = self._sample()
-        # A process that started after the first sample counts from zero; one that exited is lost (rare:
-        # web and worker processes and pooled database connections live through the run).
-        return {role: sum(cpu - self.start.get(role, {}).get(pid, 0.0) for pid, cpu in pids.items())
-                for role, pids in end.items()}
+        used = self.trees.used()
+        used.setdefault("postgres", float("nan"))
+        used["postgres_db"] = self.sampler.stop() if self.sampler else float("nan")
+        used["client"] = self._client() - self.client_start
+        return used
+
+    def db(self) -> dict[str, float]:
+        end = db_counters()
+        return {key: end[key] - self.db_start[key] for key in end}
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.began
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -130,6 +147,17 @@ class Command(BaseCommand):
         parser.add_argument("--risk-rules", choices=["none", "one", "all"], default="none",
                             help="risk rules active in the bench tenant during the drive (tenant_apps.risk; "
                                  "bench_risk.RULE_SETS): the end-to-end cost of the risk engine per purchase")
+        parser.add_argument("--settings-module", default="nexustop.settings.bench",
+                            help="settings of the web server and worker (default: production-like, DEBUG off)")
+        parser.add_argument("--warmup-seconds", type=float, default=2.0,
+                            help="purchases driven (and settled) before the meters start: connections opened, "
+                                 "caches filled, as in a server that has been up for a while")
+        parser.add_argument("--background-seconds", type=float, default=3.0,
+                            help="before the drive, measure the PostgreSQL cluster's CPU with the bench idle: "
+                                 "what other databases of the cluster burn meanwhile (subtracted, and printed)")
+        parser.add_argument("--features", type=int, default=300,
+                            help="after the drive, call each priced feature of the path this many times in this "
+                                 "process and print its CPU per purchase (0: skip)")
         parser.add_argument("--floor-seconds", type=float, default=0.0,
                             help="first drive GET /health and GET /api/wallet this long each and print the web "
                                  "CPU per request: the framework's floor under the purchase figures")
@@ -156,12 +184,14 @@ class Command(BaseCommand):
         from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS
         from shared_apps.catalog.models import Product
         from shared_apps.catalog.services import catalog_sync_provider
+        from shared_apps.catalog.versions import catalog_changed
         from shared_apps.providers.models import Provider, ProviderStatus
         from shared_apps.providers.services import provider_register
 
         connection.set_schema_to_public()
         # Earlier bench runs' simulators are gone: their rows must not take traffic.
         Provider.objects.filter(name__startswith="VTPass bench").update(status=ProviderStatus.DISABLED)
+        catalog_changed()  # update() sends no signal; cached products follow their provider's status
         keys = {k: DEFAULT_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
         provider = provider_register(name=f"VTPass bench {run}", country="NG", plugin_key="vtpass", base_url=sim_url,
                                      capabilities=["airtime", "data"], credentials=keys,
@@ -201,7 +231,7 @@ class Command(BaseCommand):
     def _env(self, queue: str) -> dict[str, str]:
         root = Path(settings.PROJECT_ROOT)
         env = dict(os.environ)
-        env.update({"DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "nexustop.settings.test"),
+        env.update({"DJANGO_SETTINGS_MODULE": self.settings_module, "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                     "CELERY_QUEUE": queue, "ORDERS_SMS_NOTIFICATIONS": "0", "DJANGO_DEBUG": "0",
                     "PYTHONPATH": os.pathsep.join([str(root), str(root / "platform")])})
         return env
@@ -216,6 +246,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         run = uuid.uuid4().hex[:8]
         schema = opts["schema"]
+        self.warmup_settled = 0
+        self.settings_module = opts["settings_module"]
         queue = f"bench-{run}"
         root = Path(settings.PROJECT_ROOT)
         logs = root / "test-artifacts"
@@ -260,11 +292,20 @@ class Command(BaseCommand):
             time.sleep(2.0)  # let the Celery workers connect
             if opts["floor_seconds"]:
                 self._floor(base, schema, users, opts, procs[1].pid)
-            meter = CpuMeter({"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]})
+            if opts["warmup_seconds"]:
+                warm = self._drive(base, schema, product.pk, users, {**opts, "seconds": opts["warmup_seconds"]})
+                self._wait_final(schema, [public_id for public_id, _ in warm["accepted"]], opts)
+                self.warmup_settled = len(warm["accepted"])
+            roles = {"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]}
+            background = self._background(opts["background_seconds"])
+            meter = CpuMeter(roles)
             load_before = os.getloadavg()
             results = self._drive(base, schema, product.pk, users, opts)
             results["load"] = (load_before, os.getloadavg())
+            results["background"] = background
             self._report(schema, results, opts, sim_url, meter)
+            if opts["features"]:
+                self._features(schema, product.pk, users[0][0], opts["features"])
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -274,7 +315,62 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
+    # --- features on the path ----------------------------------------------------------------
+    def _features(self, schema: str, product_id: int, user_id: int, iterations: int) -> None:
+        """CPU per call (this process + its PostgreSQL backend) of the priced steps of an acceptance, in-process.
+        The risk gate has its own bench (``manage.py bench_risk``; end to end: ``--risk-rules``)."""
+        from countries.tax import split_sale_income
+        from tenant_apps.accounts.models import User
+        from tenant_apps.orders.services import _active_product
+        from tenant_apps.pricing.engine import load_tenant_pricing
+        from tenant_apps.pricing.quotes import quote_price
+        from tenants.models import Tenant
+
+        # The tenant row itself, as the routing middleware sets it (schema_context's stand-in has no country).
+        with tenant_context(Tenant.objects.get(schema_name=schema)):
+            user = User.objects.get(pk=user_id)
+            product = _active_product(product_id)
+            pricing = load_tenant_pricing()
+            steps = {
+                "product lookup (_active_product)": lambda: _active_product(product_id),
+                "pricing settings (load_tenant_pricing)": load_tenant_pricing,
+                "price quote: cascade + commissions + tax split (settings given)":
+                    lambda: quote_price(product=product, amount_minor=5_000, buyer=user, pricing=pricing),
+                "tax split alone": lambda: split_sale_income(pricing.tax_rules, gross_minor=150),
+            }
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            for label, step in steps.items():
+                step()
+                app, db = CpuMeter._client(), process_cpu(backend)
+                for _ in range(iterations):
+                    step()
+                app, db = CpuMeter._client() - app, process_cpu(backend) - db
+                self.stdout.write(f"feature {label}: {app * 1000 / iterations:.3f} ms app CPU + "
+                                  f"{db * 1000 / iterations:.3f} ms PostgreSQL per purchase")
+
     # --- load ----------------------------------------------------------------------------------
+    def _background(self, seconds: float) -> dict[str, float]:
+        """PostgreSQL cluster CPU and sessions per second with the bench idle: the other databases' share."""
+        if not seconds:
+            return {"cpu": 0.0, "sessions": 0.0}
+        meter = CpuMeter({})
+        time.sleep(seconds)
+        used, db = meter.used(), meter.db()
+        elapsed = meter.seconds()
+        return {"cpu": used["postgres"] / elapsed, "sessions": db["cluster_sessions"] / elapsed}
+
+    def _wait_final(self, schema: str, ids: list[str], opts) -> None:
+        from tenant_apps.orders.models import FINAL_STATUSES, Order
+
+        deadline = time.monotonic() + opts["final_timeout"]
+        with schema_context(schema):
+            while ids and time.monotonic() < deadline:
+                if not Order.objects.filter(public_id__in=ids).exclude(status__in=FINAL_STATUSES).exists():
+                    return
+                time.sleep(0.2)
+
     def _floor(self, base: str, schema: str, users, opts, web_pid: int) -> None:
         """Web CPU per request of a no-op (``/health``) and of an authenticated read (``/api/wallet``)."""
         for path, auth in (("/health", False), ("/api/wallet", True)):
@@ -286,7 +382,7 @@ class Command(BaseCommand):
             def client(index: int, path: str = path, auth: bool = auth, stop_at: float = stop_at,
                        lock: threading.Lock = lock, count: list = count) -> None:
                 session = requests.Session()
-                headers = {"Host": f"{schema}.localhost"}
+                headers = {"Host": f"{schema}.localhost", "X-Forwarded-Proto": "https"}
                 if auth:
                     headers["Authorization"] = f"Bearer {users[index % len(users)][1]}"
                 done = 0
@@ -315,6 +411,9 @@ class Command(BaseCommand):
         stop_at = time.monotonic() + opts["seconds"]
         clients = opts["clients"]
         interval = clients / opts["rate"] if opts["rate"] else 0.0
+        # Recipients never repeat between drives (warm-up, then the measured one): no duplicate-guard refusals.
+        self._drives = getattr(self, "_drives", 0) + 1
+        offset = self._drives * 4_999_999
 
         def client(index: int) -> None:
             session = requests.Session()
@@ -328,7 +427,7 @@ class Command(BaseCommand):
                         time.sleep(delay)
                 _user_id, token = users[(index + counter * clients) % len(users)]
                 counter += 1
-                phone = f"0803{(index * 1_000_003 + counter) % 10_000_000:07d}"
+                phone = f"0803{(index * 1_000_003 + counter + offset) % 10_000_000:07d}"
                 if phone[-4:-1] == "999":
                     phone = phone[:-4] + "1234"
                 started = time.perf_counter()
@@ -336,6 +435,7 @@ class Command(BaseCommand):
                     response = session.post(f"{base}/api/purchase", json={
                         "product_id": product_id, "recipient_phone": phone, "amount": "50.00"}, headers={
                         "Host": f"{schema}.localhost", "Authorization": f"Bearer {token}",
+                        "X-Forwarded-Proto": "https",
                         "Idempotency-Key": uuid.uuid4().hex}, timeout=30)
                     elapsed = time.perf_counter() - started
                     status = response.status_code
@@ -367,8 +467,11 @@ class Command(BaseCommand):
                 open_count = Order.objects.filter(public_id__in=ids).exclude(status__in=FINAL_STATUSES).count()
                 if not open_count or time.monotonic() > deadline:
                     break
-                time.sleep(0.5)
+                time.sleep(0.1)
+            time.sleep(1.0)  # backends report their session counters when they go idle
             cpu = meter.used()  # every order final: the worker's share is complete
+            db = meter.db()
+            metered_seconds = meter.seconds()
             rows = list(Order.objects.filter(public_id__in=ids).values_list("status", "created_at", "final_at"))
             with connection.cursor() as cursor:
                 cursor.execute("SELECT COUNT(*) FROM (SELECT currency FROM ledger_posting GROUP BY currency "
@@ -397,14 +500,32 @@ class Command(BaseCommand):
         if finals:
             out(f"time to final status: p50 {_pct(finals, 50) * 1000:.1f} ms, p99 {_pct(finals, 99) * 1000:.1f} ms, "
                 f"max {max(finals) * 1000:.1f} ms ({len(finals)}/{len(rows)} final)")
+        settled = statuses.get("settled", 0)
+        out(f"settled: {settled} ({settled / duration:.1f}/s over the {duration:.1f} s drive)")
         if accepted:
-            per = {role: seconds * 1000 / len(accepted) for role, seconds in cpu.items()}
+            count = settled or len(accepted)
+            background = results.get("background", {"cpu": 0.0, "sessions": 0.0})
+            per = {role: seconds * 1000 / count for role, seconds in cpu.items()}
+            per_raw = per["postgres"]
+            per["postgres"] -= background["cpu"] * metered_seconds * 1000 / count
+            # Other databases' load moves between the idle window and the drive: never report less than this
+            # database's own backends were seen to use (the sampled lower bound), nor more than the raw figure.
+            per["postgres"] = min(per_raw, max(per["postgres"], per["postgres_db"]))
             server = per["web"] + per["worker"] + per["postgres"]
-            out("CPU per accepted purchase: " + ", ".join(f"{role} {ms:.1f} ms" for role, ms in per.items())
-                + f"; server side (web + worker + postgres) {server:.1f} ms -> ceiling on 2 idle cores "
-                f"~{2000 / server:.0f}/s (with simulator and client on the same cores "
-                f"~{2000 / sum(per.values()):.0f}/s)")
+            out(f"CPU per {'settled' if settled else 'accepted'} purchase: web {per['web']:.1f} ms, worker "
+                f"{per['worker']:.1f} ms, postgres {per['postgres']:.1f} ms (cluster-wide {per_raw:.1f} ms minus "
+                f"the background {background['cpu'] * 1000:.0f} ms/s measured idle, over {metered_seconds:.1f} s; "
+                f"this database's backends sampled every 50 ms: {per['postgres_db']:.1f} ms, a lower bound); "
+                f"server side {server:.1f} ms -> ceiling on 2 idle cores ~{2000 / server:.0f}/s; "
+                f"simulator {per['simulator']:.1f} ms, bench client {per['client']:.1f} ms")
+            other_sessions = db["cluster_sessions"] - db["sessions"]
+            out(f"new database sessions per purchase: {db['sessions'] / count:.3f} in this database "
+                f"({db['sessions']:.0f}; other databases of the cluster meanwhile: {other_sessions:.0f}); "
+                f"statement time in this database {db['active_ms'] / count:.1f} ms per purchase (wall, "
+                f"pg_stat_database.active_time)")
         (before, after) = results["load"]
-        out(f"load average at start {before[0]:.2f}, at end {after[0]:.2f} (1 min)")
-        out(f"statuses: {statuses}; simulator deliveries: {deliveries}; "
+        out(f"load average at start {before[0]:.2f} / {before[1]:.2f} / {before[2]:.2f}, at end {after[0]:.2f} "
+            f"(1 / 5 / 15 min)")
+        out(f"statuses: {statuses}; simulator deliveries: {deliveries - self.warmup_settled} (+ "
+            f"{self.warmup_settled} of the warm-up); "
             f"unbalanced currencies: {unbalanced}; wallets off their postings: {drifted}")
