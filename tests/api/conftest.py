@@ -1,0 +1,8 @@
+"""The contract tests reuse the accounts fixtures: SMS and KYC simulators over HTTP, a clean Redis DB, S3."""
+
+from __future__ import annotations
+
+from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
+from tests.kyc.conftest import s3
+
+__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
