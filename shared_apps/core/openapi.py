@@ -67,14 +67,15 @@ def _handler_paginates(view: Any, method: str) -> bool:
     handler = getattr(view, method.lower(), None)
     if handler is None:
         return False
-    if isinstance(view, ListModelMixin) and getattr(type(view), method.lower(), None) is getattr(
-            ListModelMixin, "list", None):
-        return True
+    handler = inspect.unwrap(handler)
+    lists = isinstance(view, ListModelMixin) and method.upper() == "GET"
+    if lists and handler.__module__.startswith("rest_framework."):
+        return True  # DRF's own ListAPIView.get -> ListModelMixin.list, which paginates
     try:
-        source = inspect.getsource(inspect.unwrap(handler))
+        source = inspect.getsource(handler)
     except (OSError, TypeError):
         return False
-    if isinstance(view, ListModelMixin) and "self.list(" in source:
+    if lists and ("self.list(" in source or "super().get(" in source):
         return True
     return any(call in source for call in PAGING_CALLS)
 

@@ -31,14 +31,21 @@ from .floats import current_tenant, float_balances, fund_float
 from .models import Agent, ApiKey, ApplicationStatus, ResellerApplication, WebhookDelivery, WebhookSubscription
 from .serializers import (
     AcceptSerializer,
+    AgentBodySerializer,
     AgentLimitsSerializer,
     AmountSerializer,
+    ApiKeyBodySerializer,
     ApiKeyCreateSerializer,
     ApplicationSerializer,
     ApplicationSubmitSerializer,
+    CommissionRowBodySerializer,
     DecisionSerializer,
+    DeliveryBodySerializer,
     FloatGatewayFundSerializer,
+    InvitationBodySerializer,
     InviteSerializer,
+    ResellerFloatBodySerializer,
+    WebhookBodySerializer,
     WebhookCreateSerializer,
     agent_body,
     api_key_body,
@@ -119,7 +126,7 @@ def _reseller_of_current_operation(schema: str) -> Tenant:
     return reseller
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=ResellerFloatBodySerializer(many=True))
 @api_key_scopes(GET=READ)
 class ResellersView(APIView):
     """GET (operator staff of the country operation): resellers and their floats."""
@@ -230,7 +237,7 @@ def _visible_agents(user):
 class InvitationsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
-    @extend_schema(request=InviteSerializer)
+    @extend_schema(request=InviteSerializer, responses={201: InvitationBodySerializer})
     def post(self, request):
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -259,7 +266,7 @@ class AcceptInvitationView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=AgentBodySerializer(many=True))
 @api_key_scopes(GET=READ)
 class AgentsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
@@ -337,7 +344,9 @@ class AgentStatementView(APIView):
                          "lines": lines, "commissions": commissions})
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=CommissionRowBodySerializer(many=True),
+               parameters=[OpenApiParameter("from", OpenApiTypes.DATETIME),
+                           OpenApiParameter("to", OpenApiTypes.DATETIME)])
 @api_key_scopes(GET=READ)
 class CommissionReportView(APIView):
     """GET /api/agents/commissions?from=&to=: per agent and level (admin: everyone; agent: its subtree)."""
@@ -375,10 +384,11 @@ def _acting_key(request) -> ApiKey | None:
 class ApiKeysView(APIView):
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(responses=ApiKeyBodySerializer(many=True))
     def get(self, request):
         return Response([api_key_body(k) for k in ApiKey.objects.select_related("user").order_by("-created_at")])
 
-    @extend_schema(request=ApiKeyCreateSerializer)
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyBodySerializer})
     def post(self, request):
         body = ApiKeyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -391,7 +401,7 @@ class ApiKeysView(APIView):
         return Response(api_key_body(issued.key, issued.secret), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=ApiKeyBodySerializer)
 @api_key_scopes(POST=ADMIN)
 class ApiKeyActionView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -410,11 +420,12 @@ class ApiKeyActionView(APIView):
 class WebhooksView(APIView):
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(responses=WebhookBodySerializer(many=True))
     def get(self, request):
         return Response([{"id": str(s.public_id), "url": s.url, "events": s.events, "is_active": s.is_active}
                          for s in WebhookSubscription.objects.order_by("-created_at")])
 
-    @extend_schema(request=WebhookCreateSerializer)
+    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookBodySerializer})
     def post(self, request):
         body = WebhookCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -425,7 +436,7 @@ class WebhooksView(APIView):
                          "secret": secret}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=DeliveryBodySerializer(many=True))
 @api_key_scopes(GET=ADMIN)
 class DeliveriesView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -435,7 +446,7 @@ class DeliveriesView(APIView):
         return Response([delivery_body(d) for d in rows])
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses={202: DeliveryBodySerializer})
 @api_key_scopes(POST=ADMIN)
 class RedeliverView(APIView):
     permission_classes = [IsOperatorAdmin]
