@@ -10,6 +10,9 @@ operation can also answer, in the one error shape of :mod:`shared_apps.core.erro
 * on money-moving operations (``@idempotent`` handlers, tenant_apps.idempotency): the required
   ``Idempotency-Key`` header, 428 (risk step-up) and 502 (gateway or provider unreachable).
 
+Files: a ``text/csv`` or ``application/pdf`` success body is documented as a string (a file), never as the JSON
+schema of the same view's JSON rendering; errors are always ``application/json``.
+
 Pagination follows the handler, not the view's class: a list is documented as the paged object
 ``{count, next, previous, results}`` only when the handler paginates (calls ``paginate_queryset`` /
 ``get_paginated_response``, or is DRF's own ``ListModelMixin.list``); otherwise as the plain array it returns.
@@ -55,6 +58,8 @@ ErrorBody = inline_serializer(
                                         help_text="Messages per invalid field (empty when none)."),
     })},
 )
+
+FILE_SCHEMAS = {"text/csv": {"type": "string"}, "application/pdf": {"type": "string", "format": "binary"}}
 
 PAGING_CALLS = ("paginate_queryset", "get_paginated_response")
 
@@ -113,11 +118,21 @@ class ContractAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
+        for code, response in responses.items():
+            for media_type, content in (response.get("content") or {}).items():
+                # A CSV or PDF rendering of a JSON body is a file, not that JSON (wallet statement ?format=csv).
+                if media_type in FILE_SCHEMAS and code.startswith("2"):
+                    content["schema"] = dict(FILE_SCHEMAS[media_type])
+        for code, response in responses.items():
+            if code[0] in "45" and not response.get("content"):  # a described error without its body
+                body = self._get_response_for_code(ErrorBody, code, ["application/json"], direction=direction)
+                response["content"] = body["content"]
         for status in self.error_statuses():
             code = str(status)
             if code in responses:
                 continue
-            response = self._get_response_for_code(ErrorBody, code, direction=direction)
+            # Errors are JSON whatever the operation renders on success (CSV, PDF).
+            response = self._get_response_for_code(ErrorBody, code, ["application/json"], direction=direction)
             response["description"] = ERROR_DESCRIPTIONS[status]
             responses[code] = response
         return responses

@@ -210,11 +210,11 @@ class StaffRemittanceListView(APIView):
         return paginator.get_paginated_response([remittance_json(r, staff=True) for r in page])
 
 
-class DecisionSerializer(serializers.Serializer):
+class RemittanceDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-@extend_schema(request=DecisionSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=RemittanceDecisionSerializer, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=ADMIN)
 class StaffDecisionView(APIView):
     """POST release (sends it) / reject (refunds the sender): a remittance held for review."""
@@ -225,7 +225,7 @@ class StaffDecisionView(APIView):
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def post(self, request, public_id):
-        body = DecisionSerializer(data=request.data)
+        body = RemittanceDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = Remittance.objects.filter(public_id=public_id).first()
         if row is None:
@@ -244,13 +244,13 @@ class CorridorSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ)
 class StaffCorridorListView(APIView):
     """GET: every corridor of this tenant, open or not."""
 
     permission_classes = [IsOperatorStaff]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="staff_remittance_corridors_list")
     def get(self, request):
         return Response({"results": [corridor_json(c) for c in Corridor.objects.all()]})
 
