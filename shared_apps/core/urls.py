@@ -7,7 +7,14 @@ from .api_scopes import READ, api_key_scopes
 
 @api_key_scopes(GET=READ)
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI document (also readable with a signed reseller request holding ``read``)."""
+    """The OpenAPI document (also readable with a signed reseller request holding ``read``).
+
+    Of this domain's own URL conf (django-tenants sets ``request.urlconf``): the head office's schema lists
+    the head-office operations, not the tenant API that it does not serve."""
+
+    def get(self, request, *args, **kwargs):
+        self.urlconf = getattr(request, "urlconf", None) or self.urlconf
+        return super().get(request, *args, **kwargs)
 
 
 @api_key_scopes(GET=READ)

@@ -1,4 +1,4 @@
-"""``/api/schema/`` is true: schemathesis over every operation of a tenant domain and of the head office, with
+"""``/api/schema/`` is true: schemathesis over every operation of a tenant domain (ng) and of the head office, with
 the response-schema, status-code and content-type conformance checks, fails on any mismatch.
 
 Bounded for CI (``CONTRACT_MAX_EXAMPLES`` schema-valid cases per operation, default 2, seeded and
@@ -40,4 +40,19 @@ def test_tenant_schema_is_true(host_client, s3):
     report = run_contract(host="ng.localhost", identities=identities, max_examples=MAX_EXAMPLES)
     print(report.summary())
     assert len(report.operations) >= 100, report.operations
+    assert not report.mismatches, report.summary()
+
+
+def test_head_office_schema_is_true(host_client):
+    tag = uuid.uuid4().hex[:8]
+    make_user("public", email=f"contract-root-{tag}@nexustop.example.com", role="super_admin")
+    make_user("public", email=f"contract-analyst-{tag}@nexustop.example.com", role="analyst")
+    identities = {
+        "anonymous": "",
+        "super_admin": login(host_client("localhost"), f"contract-root-{tag}@nexustop.example.com")["access"],
+        "analyst": login(host_client("localhost"), f"contract-analyst-{tag}@nexustop.example.com")["access"],
+    }
+    report = run_contract(host="localhost", identities=identities, max_examples=MAX_EXAMPLES)
+    print(report.summary())
+    assert len(report.operations) >= 8, report.operations
     assert not report.mismatches, report.summary()
