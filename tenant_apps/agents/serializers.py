@@ -193,3 +193,49 @@ class InvitationBodySerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True)
     expires_at = serializers.DateTimeField()
     parent = serializers.UUIDField(allow_null=True)
+
+
+class FloatFundBodySerializer(serializers.Serializer):
+    reseller = serializers.CharField()
+    reference = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text="Decimal string in the currency.")
+    float = serializers.CharField(allow_null=True, help_text="The reseller's float after the credit.")
+
+
+class MyFloatBodySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    float = serializers.CharField(allow_null=True)
+    mirror = serializers.CharField(allow_null=True)
+    agrees = serializers.BooleanField()
+
+
+class AgentFundBodySerializer(serializers.Serializer):
+    agent = serializers.UUIDField()
+    reference = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+
+
+class AgentStatementLineSerializer(serializers.Serializer):
+    entry_type = serializers.CharField()
+    reference = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    status = serializers.CharField(allow_null=True)
+
+
+class AgentCommissionLineSerializer(serializers.Serializer):
+    order = serializers.CharField()
+    level = serializers.IntegerField()
+    amount = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class AgentStatementBodySerializer(serializers.Serializer):
+    agent = serializers.UUIDField()
+    currency = serializers.CharField()
+    available = serializers.CharField(allow_null=True)
+    lines = AgentStatementLineSerializer(many=True)
+    commissions = AgentCommissionLineSerializer(many=True)

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -32,7 +32,9 @@ from .models import Agent, ApiKey, ApplicationStatus, ResellerApplication, Webho
 from .serializers import (
     AcceptSerializer,
     AgentBodySerializer,
+    AgentFundBodySerializer,
     AgentLimitsSerializer,
+    AgentStatementBodySerializer,
     AmountSerializer,
     ApiKeyBodySerializer,
     ApiKeyCreateSerializer,
@@ -41,9 +43,11 @@ from .serializers import (
     CommissionRowBodySerializer,
     DecisionSerializer,
     DeliveryBodySerializer,
+    FloatFundBodySerializer,
     FloatGatewayFundSerializer,
     InvitationBodySerializer,
     InviteSerializer,
+    MyFloatBodySerializer,
     ResellerFloatBodySerializer,
     WebhookBodySerializer,
     WebhookCreateSerializer,
@@ -145,14 +149,13 @@ class ResellersView(APIView):
         return Response(body)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=ADMIN)
 class FloatFundView(APIView):
     """POST /api/resellers/<schema>/float (operator finance): credit the reseller's float, both schemas at once."""
 
     permission_classes = [IsOperatorFinance]
 
-    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: FloatFundBodySerializer})
     @idempotent
     def post(self, request, schema: str):
         reseller = _reseller_of_current_operation(schema)
@@ -167,7 +170,7 @@ class FloatFundView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MyFloatBodySerializer)
 @api_key_scopes(GET=READ)
 class MyFloatView(APIView):
     """GET /api/resellers/float (reseller admin): the float at the country operation, both sides."""
@@ -232,7 +235,6 @@ def _visible_agents(user):
     return selectors.agent_subtree(agent=me)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=ADMIN)
 class InvitationsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
@@ -250,12 +252,12 @@ class InvitationsView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AcceptInvitationView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=AcceptSerializer)
+    @extend_schema(request=AcceptSerializer, responses={201: inline_serializer("AcceptedInvitation", {
+        "user": serializers.UUIDField(), "email": serializers.EmailField(), "role": serializers.CharField()})})
     def post(self, request):
         body = AcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -276,12 +278,11 @@ class AgentsView(APIView):
         return Response([agent_body(agent) for agent in agents[:500]])
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(PATCH=ADMIN)
 class AgentDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
-    @extend_schema(request=AgentLimitsSerializer)
+    @extend_schema(request=AgentLimitsSerializer, responses=AgentBodySerializer)
     def patch(self, request, agent_id: uuid.UUID):
         agent = _agent_or_404(agent_id)
         body = AgentLimitsSerializer(data=request.data, partial=True)
@@ -299,14 +300,13 @@ class AgentDetailView(APIView):
         return Response(agent_body(agent))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=WALLET)
 class AgentFundView(APIView):
     """POST /api/agents/<id>/fund: the parent (agent, or the reseller admin for a top-level agent) funds it."""
 
     permission_classes = [IsOperatorAdminOrAgent]
 
-    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: AgentFundBodySerializer})
     @idempotent
     def post(self, request, agent_id: uuid.UUID):
         agent = _agent_or_404(agent_id)
@@ -320,7 +320,7 @@ class AgentFundView(APIView):
                          "amount": money(amount, currency)}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=AgentStatementBodySerializer)
 @api_key_scopes(GET=READ)
 class AgentStatementView(APIView):
     """GET /api/agents/me/statement: my wallet lines and commissions."""
@@ -379,7 +379,6 @@ def _acting_key(request) -> ApiKey | None:
     return request.auth if isinstance(request.auth, ApiKey) else None
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=ADMIN, POST=ADMIN)
 class ApiKeysView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -415,7 +414,6 @@ class ApiKeyActionView(APIView):
         return Response(api_key_body(api_keys.api_key_revoke(key=key, acting_key=_acting_key(request))))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=ADMIN, POST=ADMIN)
 class WebhooksView(APIView):
     permission_classes = [IsOperatorAdmin]
