@@ -137,6 +137,14 @@ class ContractAutoSchema(AutoSchema):
             responses[code] = response
         return responses
 
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # drf-spectacular renders a blank-allowed URL/email/... as oneOf[{maxLength: 0}, {format: uri}]: "" matches
+        # both alternatives, which oneOf forbids. Either one is fine: anyOf.
+        if "oneOf" in schema and any(option.get("maxLength") == 0 for option in schema["oneOf"]):
+            schema["anyOf"] = schema.pop("oneOf")
+        return schema
+
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())
         if _moves_money(self._handler()) and not any(
