@@ -10,6 +10,9 @@ operation can also answer, in the one error shape of :mod:`shared_apps.core.erro
 * on money-moving operations (``@idempotent`` handlers, tenant_apps.idempotency): the required
   ``Idempotency-Key`` header, 428 (risk step-up) and 502 (gateway or provider unreachable).
 
+Success statuses: a 201/202 the handler's code answers (``status.HTTP_201_CREATED``) is documented with the
+operation's success body when the view declared only one (a class-level ``@extend_schema``).
+
 Files: a ``text/csv`` or ``application/pdf`` success body is documented as a string (a file), never as the JSON
 schema of the same view's JSON rendering; errors are always ``application/json``.
 
@@ -22,7 +25,9 @@ tests/api/test_openapi_contract.py runs schemathesis over every operation and fa
 
 from __future__ import annotations
 
+import copy
 import inspect
+import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
@@ -116,8 +121,22 @@ class ContractAutoSchema(AutoSchema):
         pagination_class = getattr(self.view, "pagination_class", None) or PageNumberPagination
         return pagination_class()
 
+    def _answered_successes(self) -> set[str]:
+        """2xx codes the handler's own code answers (``status.HTTP_201_CREATED``, ``status=202``)."""
+        handler = self._handler()
+        try:
+            source = inspect.getsource(inspect.unwrap(handler)) if handler else ""
+        except (OSError, TypeError):
+            return set()
+        return set(re.findall(r"HTTP_(2\d\d)_", source)) | set(re.findall(r"status(?:_code)?\s*=\s*(2\d\d)\b", source))
+
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
+        documented = sorted(code for code in responses if code.startswith("2"))
+        for code in sorted(self._answered_successes() - set(responses)):
+            # A view that documents one success body but answers it as 201/202 too (class-level @extend_schema).
+            if documented and code != "204":
+                responses[code] = copy.deepcopy(responses[documented[0]])
         for code, response in responses.items():
             for media_type, content in (response.get("content") or {}).items():
                 # A CSV or PDF rendering of a JSON body is a file, not that JSON (wallet statement ?format=csv).
