@@ -23,6 +23,7 @@ from tests.support.schema_client import _nullable_to_jsonschema
 _schemas: dict[str, Any] = {}
 _mismatches: list[str] = []
 _fetching = False
+_checked = [0]
 
 
 def _routes(host: str, client_class: Any) -> Any:
@@ -47,6 +48,7 @@ def _check(host: str, method: str, path: str, response: Any, client_class: Any) 
     for _params, pattern, template, operations in routes:
         if not pattern.match(path) or method not in operations:
             continue
+        _checked[0] += 1
         label = f"{method.upper()} {template} -> {response.status_code}"
         documented = operations[method]["responses"].get(str(response.status_code))
         if documented is None:
@@ -83,6 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(f"response conformance: {_checked[0]} API answers checked on {len(_schemas)} "
+                                f"domain(s), {len(_mismatches)} mismatches")
     if _mismatches:
         terminalreporter.section("API responses that do not match /api/schema/")
         for line in sorted(set(_mismatches)):
