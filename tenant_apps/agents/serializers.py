@@ -108,3 +108,134 @@ def delivery_body(delivery) -> dict:
 
 def money(amount_minor: int | None, currency: str) -> str | None:
     return None if amount_minor is None else to_decimal_string(amount_minor, currency)
+
+
+# --- Response bodies (OpenAPI): what the dict-building views above return, field for field ------------------
+
+class AgentBodySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    phone = serializers.CharField(allow_null=True)
+    parent = serializers.UUIDField(allow_null=True)
+    depth = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    max_transactions_per_hour = serializers.IntegerField(allow_null=True)
+    max_amount_per_day_minor = serializers.IntegerField(allow_null=True)
+
+
+class ApiKeyBodySerializer(serializers.Serializer):
+    key_id = serializers.CharField()
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    user = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    rotated_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    secret = serializers.CharField(required=False, help_text="Shown once, when issued or rotated.")
+
+
+class WebhookBodySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.CharField()
+    events = serializers.ListField(child=serializers.CharField())
+    is_active = serializers.BooleanField(required=False)
+    secret = serializers.CharField(required=False, help_text="Shown once, when created.")
+
+
+class DeliveryAttemptBodySerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    status_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True, allow_null=True)
+    duration_ms = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+
+
+class DeliveryBodySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    event = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True, allow_null=True)
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    log = DeliveryAttemptBodySerializer(many=True)
+
+
+class ResellerFloatBodySerializer(serializers.Serializer):
+    schema = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    float = serializers.CharField(allow_null=True, help_text="Decimal string in the currency.")
+    mirror_agrees = serializers.BooleanField()
+
+
+class CommissionRowBodySerializer(serializers.Serializer):
+    agent = serializers.UUIDField()
+    email = serializers.EmailField()
+    level = serializers.IntegerField()
+    currency = serializers.CharField()
+    sales = serializers.IntegerField()
+    earned_minor = serializers.IntegerField()
+    clawed_back_minor = serializers.IntegerField()
+    net_minor = serializers.IntegerField()
+    earned = serializers.CharField(allow_null=True)
+    clawed_back = serializers.CharField(allow_null=True)
+    net = serializers.CharField(allow_null=True)
+
+
+class InvitationBodySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    expires_at = serializers.DateTimeField()
+    parent = serializers.UUIDField(allow_null=True)
+
+
+class FloatFundBodySerializer(serializers.Serializer):
+    reseller = serializers.CharField()
+    reference = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text="Decimal string in the currency.")
+    float = serializers.CharField(allow_null=True, help_text="The reseller's float after the credit.")
+
+
+class MyFloatBodySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    float = serializers.CharField(allow_null=True)
+    mirror = serializers.CharField(allow_null=True)
+    agrees = serializers.BooleanField()
+
+
+class AgentFundBodySerializer(serializers.Serializer):
+    agent = serializers.UUIDField()
+    reference = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+
+
+class AgentStatementLineSerializer(serializers.Serializer):
+    entry_type = serializers.CharField()
+    reference = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    status = serializers.CharField(allow_null=True)
+
+
+class AgentCommissionLineSerializer(serializers.Serializer):
+    order = serializers.CharField()
+    level = serializers.IntegerField()
+    amount = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class AgentStatementBodySerializer(serializers.Serializer):
+    agent = serializers.UUIDField()
+    currency = serializers.CharField()
+    available = serializers.CharField(allow_null=True)
+    lines = AgentStatementLineSerializer(many=True)
+    commissions = AgentCommissionLineSerializer(many=True)

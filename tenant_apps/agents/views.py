@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -31,14 +31,25 @@ from .floats import current_tenant, float_balances, fund_float
 from .models import Agent, ApiKey, ApplicationStatus, ResellerApplication, WebhookDelivery, WebhookSubscription
 from .serializers import (
     AcceptSerializer,
+    AgentBodySerializer,
+    AgentFundBodySerializer,
     AgentLimitsSerializer,
+    AgentStatementBodySerializer,
     AmountSerializer,
+    ApiKeyBodySerializer,
     ApiKeyCreateSerializer,
     ApplicationSerializer,
     ApplicationSubmitSerializer,
+    CommissionRowBodySerializer,
     DecisionSerializer,
+    DeliveryBodySerializer,
+    FloatFundBodySerializer,
     FloatGatewayFundSerializer,
+    InvitationBodySerializer,
     InviteSerializer,
+    MyFloatBodySerializer,
+    ResellerFloatBodySerializer,
+    WebhookBodySerializer,
     WebhookCreateSerializer,
     agent_body,
     api_key_body,
@@ -119,7 +130,7 @@ def _reseller_of_current_operation(schema: str) -> Tenant:
     return reseller
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=ResellerFloatBodySerializer(many=True))
 @api_key_scopes(GET=READ)
 class ResellersView(APIView):
     """GET (operator staff of the country operation): resellers and their floats."""
@@ -138,14 +149,13 @@ class ResellersView(APIView):
         return Response(body)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=ADMIN)
 class FloatFundView(APIView):
     """POST /api/resellers/<schema>/float (operator finance): credit the reseller's float, both schemas at once."""
 
     permission_classes = [IsOperatorFinance]
 
-    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: FloatFundBodySerializer})
     @idempotent
     def post(self, request, schema: str):
         reseller = _reseller_of_current_operation(schema)
@@ -160,7 +170,7 @@ class FloatFundView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MyFloatBodySerializer)
 @api_key_scopes(GET=READ)
 class MyFloatView(APIView):
     """GET /api/resellers/float (reseller admin): the float at the country operation, both sides."""
@@ -225,12 +235,11 @@ def _visible_agents(user):
     return selectors.agent_subtree(agent=me)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=ADMIN)
 class InvitationsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
 
-    @extend_schema(request=InviteSerializer)
+    @extend_schema(request=InviteSerializer, responses={201: InvitationBodySerializer})
     def post(self, request):
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -243,12 +252,12 @@ class InvitationsView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 class AcceptInvitationView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=AcceptSerializer)
+    @extend_schema(request=AcceptSerializer, responses={201: inline_serializer("AcceptedInvitation", {
+        "user": serializers.UUIDField(), "email": serializers.EmailField(), "role": serializers.CharField()})})
     def post(self, request):
         body = AcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -259,7 +268,7 @@ class AcceptInvitationView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=AgentBodySerializer(many=True))
 @api_key_scopes(GET=READ)
 class AgentsView(APIView):
     permission_classes = [IsOperatorAdminOrAgent]
@@ -269,12 +278,11 @@ class AgentsView(APIView):
         return Response([agent_body(agent) for agent in agents[:500]])
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(PATCH=ADMIN)
 class AgentDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
 
-    @extend_schema(request=AgentLimitsSerializer)
+    @extend_schema(request=AgentLimitsSerializer, responses=AgentBodySerializer)
     def patch(self, request, agent_id: uuid.UUID):
         agent = _agent_or_404(agent_id)
         body = AgentLimitsSerializer(data=request.data, partial=True)
@@ -292,14 +300,13 @@ class AgentDetailView(APIView):
         return Response(agent_body(agent))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=WALLET)
 class AgentFundView(APIView):
     """POST /api/agents/<id>/fund: the parent (agent, or the reseller admin for a top-level agent) funds it."""
 
     permission_classes = [IsOperatorAdminOrAgent]
 
-    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=AmountSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: AgentFundBodySerializer})
     @idempotent
     def post(self, request, agent_id: uuid.UUID):
         agent = _agent_or_404(agent_id)
@@ -313,7 +320,7 @@ class AgentFundView(APIView):
                          "amount": money(amount, currency)}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=AgentStatementBodySerializer)
 @api_key_scopes(GET=READ)
 class AgentStatementView(APIView):
     """GET /api/agents/me/statement: my wallet lines and commissions."""
@@ -337,7 +344,9 @@ class AgentStatementView(APIView):
                          "lines": lines, "commissions": commissions})
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=CommissionRowBodySerializer(many=True),
+               parameters=[OpenApiParameter("from", OpenApiTypes.DATETIME),
+                           OpenApiParameter("to", OpenApiTypes.DATETIME)])
 @api_key_scopes(GET=READ)
 class CommissionReportView(APIView):
     """GET /api/agents/commissions?from=&to=: per agent and level (admin: everyone; agent: its subtree)."""
@@ -370,15 +379,15 @@ def _acting_key(request) -> ApiKey | None:
     return request.auth if isinstance(request.auth, ApiKey) else None
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=ADMIN, POST=ADMIN)
 class ApiKeysView(APIView):
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(responses=ApiKeyBodySerializer(many=True))
     def get(self, request):
         return Response([api_key_body(k) for k in ApiKey.objects.select_related("user").order_by("-created_at")])
 
-    @extend_schema(request=ApiKeyCreateSerializer)
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyBodySerializer})
     def post(self, request):
         body = ApiKeyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -391,7 +400,7 @@ class ApiKeysView(APIView):
         return Response(api_key_body(issued.key, issued.secret), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=ApiKeyBodySerializer)
 @api_key_scopes(POST=ADMIN)
 class ApiKeyActionView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -405,16 +414,16 @@ class ApiKeyActionView(APIView):
         return Response(api_key_body(api_keys.api_key_revoke(key=key, acting_key=_acting_key(request))))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=ADMIN, POST=ADMIN)
 class WebhooksView(APIView):
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(responses=WebhookBodySerializer(many=True))
     def get(self, request):
         return Response([{"id": str(s.public_id), "url": s.url, "events": s.events, "is_active": s.is_active}
                          for s in WebhookSubscription.objects.order_by("-created_at")])
 
-    @extend_schema(request=WebhookCreateSerializer)
+    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookBodySerializer})
     def post(self, request):
         body = WebhookCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -425,7 +434,7 @@ class WebhooksView(APIView):
                          "secret": secret}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=DeliveryBodySerializer(many=True))
 @api_key_scopes(GET=ADMIN)
 class DeliveriesView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -435,7 +444,7 @@ class DeliveriesView(APIView):
         return Response([delivery_body(d) for d in rows])
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses={202: DeliveryBodySerializer})
 @api_key_scopes(POST=ADMIN)
 class RedeliverView(APIView):
     permission_classes = [IsOperatorAdmin]

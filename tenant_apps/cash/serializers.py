@@ -42,9 +42,9 @@ class CashTransactionSerializer(serializers.Serializer):
     confirmation = serializers.SerializerMethodField(
         help_text="how the customer confirms when awaited: otp (a code sent to them by SMS) or pin (their transaction "
                   "PIN)")
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
 
     def get_amount(self, row) -> str:
         return _money(row.amount_minor, row.currency)
@@ -67,7 +67,7 @@ class WithdrawalCodeSerializer(serializers.Serializer):
     fee = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField(help_text="held on the wallet until the code is used or expires")
     currency = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
     def get_amount(self, row) -> str:

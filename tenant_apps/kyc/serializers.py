@@ -45,7 +45,7 @@ class KycSubmissionSerializer(serializers.ModelSerializer):
 class KycReviewSubmissionSerializer(KycSubmissionSerializer):
     user = serializers.UUIDField(source="user.public_id", read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
-    reviewed_by = serializers.EmailField(source="reviewed_by.email", read_only=True, default=None)
+    reviewed_by = serializers.EmailField(source="reviewed_by.email", read_only=True, default=None, allow_null=True)
     documents = KycDocumentWithUrlSerializer(many=True, read_only=True)
 
     class Meta(KycSubmissionSerializer.Meta):

@@ -101,6 +101,31 @@ def payment_json(payment: MerchantPayment, *, for_merchant: bool = False) -> dic
     return data
 
 
+# --- Response bodies (OpenAPI): what payment_json returns, field for field --------------------------------
+
+class MerchantPublicBody(serializers.Serializer):
+    code = serializers.CharField()
+    business_name = serializers.CharField()
+    city = serializers.CharField(allow_blank=True)
+    category = serializers.CharField()
+
+
+class MerchantPaymentBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    refunded = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    merchant = MerchantPublicBody()
+    fee = serializers.CharField(required=False, help_text="the merchant's view only")
+    net = serializers.CharField(required=False, help_text="the merchant's view only")
+    payer = serializers.CharField(required=False, allow_blank=True, help_text="masked; the merchant's view only")
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -220,7 +245,6 @@ class PaySerializer(serializers.Serializer):
         return attrs
 
 
-@extend_schema(request=PaySerializer, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, POST=WALLET)
 class MerchantPaymentsView(APIView):
     """POST: pay a merchant by code or QR payload; GET: my payments to merchants."""
@@ -232,13 +256,13 @@ class MerchantPaymentsView(APIView):
             return [IsAuthenticated()]
         return super().get_permissions()
 
-    @extend_schema(operation_id="merchant_payments_list")
+    @extend_schema(operation_id="merchant_payments_list", responses=MerchantPaymentBody(many=True))
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.payments_by_payer(payer=request.user), request, view=self)
         return paginator.get_paginated_response([payment_json(p) for p in page])
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], request=PaySerializer, responses={201: MerchantPaymentBody})
     @idempotent
     def post(self, request):
         body = PaySerializer(data=request.data)
@@ -252,7 +276,7 @@ class MerchantPaymentsView(APIView):
         return Response(payment_json(payment), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantPaymentBody)
 @api_key_scopes(GET=READ)
 class MerchantPaymentDetailView(APIView):
     permission_classes = [IsAuthenticated]

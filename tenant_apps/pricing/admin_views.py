@@ -41,6 +41,20 @@ class RuleSerializer(serializers.Serializer):
         return data
 
 
+class RuleBodySerializer(serializers.Serializer):
+    """What :func:`rule_body` returns (OpenAPI)."""
+
+    id = serializers.IntegerField()
+    scope = serializers.CharField()
+    product_id = serializers.IntegerField(allow_null=True)
+    product_type = serializers.CharField(allow_blank=True)
+    provider_id = serializers.IntegerField(allow_null=True)
+    mode = serializers.ChoiceField(choices=RuleMode.values)
+    priority = serializers.IntegerField()
+    percent_bp = serializers.IntegerField(allow_null=True)
+    amount = serializers.CharField(allow_null=True, help_text="fixed rules: decimal string in the tenant currency")
+
+
 def rule_body(rule: PriceRule, currency: str) -> dict:
     return {"id": rule.pk, "scope": rule.scope, "product_id": rule.product_id, "product_type": rule.product_type,
             "provider_id": rule.provider_id, "mode": rule.mode, "priority": rule.priority,
@@ -48,17 +62,17 @@ def rule_body(rule: PriceRule, currency: str) -> dict:
             "amount": to_decimal_string(rule.value, currency) if rule.mode == RuleMode.FIXED else None}
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, POST=ADMIN)
 class PriceRulesView(APIView):
     permission_classes = [IsOperatorAdmin]
 
+    @extend_schema(responses=RuleBodySerializer(many=True))
     def get(self, request):
         currency = tenant_currency().code
         return Response([rule_body(rule, currency) for rule in PriceRule.objects.filter(is_active=True)
                          .order_by("-priority", "id")])
 
-    @extend_schema(request=RuleSerializer)
+    @extend_schema(request=RuleSerializer, responses={201: RuleBodySerializer})
     def post(self, request):
         body = RuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -70,7 +84,7 @@ class PriceRulesView(APIView):
         return Response(rule_body(rule, currency), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses={204: None})
 @api_key_scopes(DELETE=ADMIN)
 class PriceRuleDetailView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -85,7 +99,7 @@ class TierSerializer(serializers.Serializer):
     rate_bp = serializers.IntegerField(min_value=0, max_value=10_000)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=TierSerializer(many=True))
 @api_key_scopes(GET=READ, PUT=ADMIN)
 class CommissionTiersView(APIView):
     """GET the tiers; PUT replaces them all: ``[{"level": 1, "rate_bp": 300}, ...]``."""
@@ -95,7 +109,7 @@ class CommissionTiersView(APIView):
     def get(self, request):
         return Response([{"level": t.level, "rate_bp": t.rate_bp} for t in CommissionTier.objects.all()])
 
-    @extend_schema(request=TierSerializer(many=True))
+    @extend_schema(request=TierSerializer(many=True), responses=TierSerializer(many=True))
     def put(self, request):
         body = TierSerializer(data=request.data, many=True)
         body.is_valid(raise_exception=True)
@@ -113,7 +127,7 @@ class SettingsSerializer(serializers.Serializer):
     allow_below_cost = serializers.BooleanField(required=False)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SettingsSerializer)
 @api_key_scopes(GET=READ, PATCH=ADMIN)
 class PricingSettingsView(APIView):
     permission_classes = [IsOperatorAdmin]
@@ -122,7 +136,7 @@ class PricingSettingsView(APIView):
         row, _ = PricingSettings.objects.get_or_create(singleton=True)
         return Response({"margin_bp": row.margin_bp, "allow_below_cost": row.allow_below_cost})
 
-    @extend_schema(request=SettingsSerializer)
+    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer)
     def patch(self, request):
         body = SettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -7,8 +7,7 @@ queue (release sends, reject refunds: both idempotent), the list, corridor margi
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -83,13 +82,106 @@ def inbound_json(row: InboundRemittance) -> dict:
             "created_at": row.created_at.isoformat()}
 
 
+# --- Response bodies (OpenAPI): what the *_json functions above return, field for field ---------------------
+
+class RemittanceRecipientBody(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True)
+    account_number = serializers.CharField(allow_blank=True)
+
+
+class RemittanceSenderBody(serializers.Serializer):
+    email = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True)
+
+
+class RemittanceBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    quote = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=RemittanceStatus.choices)
+    destination_country = serializers.CharField()
+    method = serializers.CharField()
+    send_amount = serializers.CharField()
+    send_currency = serializers.CharField()
+    fee = serializers.CharField()
+    rate = serializers.CharField()
+    receive_amount = serializers.CharField()
+    receive_currency = serializers.CharField()
+    recipient = RemittanceRecipientBody()
+    failure_reason = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    sender = RemittanceSenderBody(required=False, help_text="staff only")
+    review_reason = serializers.CharField(required=False, allow_blank=True, help_text="staff only")
+    screening_matches = serializers.ListField(child=serializers.JSONField(), required=False, help_text="staff only")
+    attempts = serializers.IntegerField(required=False, help_text="staff only")
+
+
+class InboundRemittanceBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    from_country = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CorridorBody(serializers.Serializer):
+    destination_country = serializers.CharField()
+    active = serializers.BooleanField()
+    margin_bps = serializers.IntegerField()
+    rate_bps = serializers.IntegerField()
+    fee_fixed = serializers.CharField()
+    min_send = serializers.CharField()
+    max_send = serializers.CharField(allow_null=True)
+
+
+class QuoteMinorBody(serializers.Serializer):
+    send = serializers.IntegerField()
+    fee = serializers.IntegerField()
+    principal = serializers.IntegerField()
+    receive = serializers.IntegerField()
+    rate_e9 = serializers.IntegerField()
+
+
+class QuoteRecipientBody(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True)
+    rail = serializers.CharField(allow_blank=True)
+    bank_code = serializers.CharField(allow_blank=True)
+    account_number = serializers.CharField(allow_blank=True)
+
+
+class QuoteBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    destination_country = serializers.CharField()
+    method = serializers.CharField()
+    send_amount = serializers.CharField()
+    send_currency = serializers.CharField()
+    fee = serializers.CharField()
+    principal = serializers.CharField()
+    rate = serializers.CharField()
+    mid_rate = serializers.CharField()
+    receive_amount = serializers.CharField()
+    receive_currency = serializers.CharField()
+    minor = QuoteMinorBody()
+    recipient = QuoteRecipientBody()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+def _results(name: str, body: serializers.Serializer):
+    """``{"results": [...]}``: the unpaged lists of this API (at most a few hundred rows)."""
+    return inline_serializer(name, {"results": body})
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=_results("CorridorList", CorridorBody(many=True)))
 @api_key_scopes(GET=READ)
 class CorridorListView(APIView):
     permission_classes = [IsAuthenticated]
@@ -110,7 +202,7 @@ class QuoteSerializer(serializers.Serializer):
     account_number = serializers.RegexField(r"^[0-9]{6,20}$", required=False, allow_blank=True)
 
 
-@extend_schema(request=QuoteSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=QuoteSerializer, responses={201: QuoteBody})
 @api_key_scopes(POST=WALLET)
 class QuoteView(APIView):
     """POST: price a remittance (rate locked until ``expires_at``) and screen the names. No money moves."""
@@ -130,7 +222,7 @@ class QuoteView(APIView):
         return Response(quote_json(quote), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=QuoteBody)
 @api_key_scopes(GET=READ)
 class QuoteDetailView(APIView):
     permission_classes = [IsAuthenticated]
@@ -146,7 +238,6 @@ class SendSerializer(serializers.Serializer):
     quote = serializers.UUIDField()
 
 
-@extend_schema(request=SendSerializer, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, POST=WALLET)
 class RemittanceListView(APIView):
     """POST {quote}: send (202: under way; the status says where it is). GET: my remittances."""
@@ -158,14 +249,14 @@ class RemittanceListView(APIView):
             return [IsAuthenticated()]
         return super().get_permissions()
 
-    @extend_schema(operation_id="remittances_list")
+    @extend_schema(operation_id="remittances_list", responses=RemittanceBody(many=True))
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.remittances_of(user=request.user).select_related("quote"),
                                            request, view=self)
         return paginator.get_paginated_response([remittance_json(r) for r in page])
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], request=SendSerializer, responses={202: RemittanceBody})
     @idempotent
     def post(self, request):
         body = SendSerializer(data=request.data)
@@ -174,7 +265,7 @@ class RemittanceListView(APIView):
         return Response(remittance_json(row), status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=RemittanceBody)
 @api_key_scopes(GET=READ)
 class RemittanceDetailView(APIView):
     permission_classes = [IsAuthenticated]
@@ -186,7 +277,7 @@ class RemittanceDetailView(APIView):
         return Response(remittance_json(row))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=_results("ReceivedRemittanceList", InboundRemittanceBody(many=True)))
 @api_key_scopes(GET=READ)
 class ReceivedListView(APIView):
     permission_classes = [IsAuthenticated]
@@ -197,7 +288,7 @@ class ReceivedListView(APIView):
 
 # --- operator ---------------------------------------------------------------------------------------------
 
-@extend_schema(parameters=[OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[OpenApiParameter("status", str)], responses=RemittanceBody(many=True))
 @api_key_scopes(GET=READ)
 class StaffRemittanceListView(APIView):
     permission_classes = [IsOperatorStaff]
@@ -214,7 +305,7 @@ class RemittanceDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-@extend_schema(request=RemittanceDecisionSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=RemittanceDecisionSerializer, responses=RemittanceBody)
 @api_key_scopes(POST=ADMIN)
 class StaffDecisionView(APIView):
     """POST release (sends it) / reject (refunds the sender): a remittance held for review."""
@@ -244,19 +335,19 @@ class CorridorSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ)
 class StaffCorridorListView(APIView):
     """GET: every corridor of this tenant, open or not."""
 
     permission_classes = [IsOperatorStaff]
 
-    @extend_schema(operation_id="staff_remittance_corridors_list")
+    @extend_schema(responses=_results("StaffCorridorList", CorridorBody(many=True)),
+                   operation_id="staff_remittance_corridors_list")
     def get(self, request):
         return Response({"results": [corridor_json(c) for c in Corridor.objects.all()]})
 
 
-@extend_schema(request=CorridorSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=CorridorSerializer, responses=CorridorBody)
 @api_key_scopes(GET=READ, PUT=ADMIN)
 class StaffCorridorView(APIView):
     """GET / PUT /<country>: one corridor; PUT opens or changes it (margin, fee; audited)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -53,20 +52,37 @@ def subscription_json(sub: Subscription) -> dict:
     }
 
 
+class SubscriptionBodySerializer(serializers.Serializer):
+    """What :func:`subscription_json` returns (OpenAPI)."""
+
+    id = serializers.UUIDField()
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    recipient_phone = serializers.CharField()
+    customer_number = serializers.CharField(allow_blank=True)
+    amount = serializers.CharField(allow_null=True, help_text="Open-amount products only: decimal string.")
+    end_date = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    paused_reason = serializers.CharField(allow_blank=True)
+    runs = serializers.IntegerField()
+    next_run_at = serializers.DateTimeField(allow_null=True)
+
+
 class SubscriptionPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, POST=PURCHASE)
 class SubscriptionListView(APIView):
     """GET: my subscriptions; POST: subscribe (the first purchase runs at the next beat tick)."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(request=SubscriptionCreateSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @extend_schema(request=SubscriptionCreateSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER],
+                   responses={201: SubscriptionBodySerializer})
     @idempotent  # it spends money at once (the first run) and on schedule: same rules as every money POST
     def post(self, request):
         serializer = SubscriptionCreateSerializer(data=request.data)
@@ -74,7 +90,7 @@ class SubscriptionListView(APIView):
         sub = services.subscription_create(user=request.user, **serializer.validated_data)
         return Response(subscription_json(sub), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="subscriptions_list")
+    @extend_schema(operation_id="subscriptions_list", responses=SubscriptionBodySerializer(many=True))
     def get(self, request):
         paginator = SubscriptionPagination()
         page = paginator.paginate_queryset(Subscription.objects.filter(user=request.user), request, view=self)
@@ -88,7 +104,7 @@ def _mine(request, public_id: uuid.UUID) -> Subscription:
     return sub
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SubscriptionBodySerializer)
 @api_key_scopes(GET=READ)
 class SubscriptionDetailView(APIView):
     permission_classes = [IsAuthenticated]
@@ -97,7 +113,7 @@ class SubscriptionDetailView(APIView):
         return Response(subscription_json(_mine(request, public_id)))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=SubscriptionBodySerializer)
 @api_key_scopes(POST=PURCHASE)
 class SubscriptionActionView(APIView):
     """POST /api/subscriptions/<id>/pause|resume|cancel."""

@@ -99,7 +99,7 @@ class FundingIntentSerializer(serializers.Serializer):
     authorization_url = serializers.CharField()
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
 
     def get_amount(self, intent) -> str:
         return to_decimal_string(intent.amount_minor, intent.currency)
@@ -173,7 +173,7 @@ class TransferSerializer(serializers.Serializer):
     recipient = serializers.SerializerMethodField()
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
     taxes = serializers.SerializerMethodField(help_text="Levies the sender paid on top (Nigeria's stamp duty).")
     total_debited = serializers.SerializerMethodField(help_text="Amount plus the levies: what left the sender.")
 

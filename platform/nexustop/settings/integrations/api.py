@@ -9,7 +9,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only (numbers as Decimal, bounded nesting); a view that takes files declares multipart itself.
     "DEFAULT_PARSER_CLASSES": ["shared_apps.core.parsers.StrictJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shared_apps.core.openapi.ContractAutoSchema",  # errors, real pagination
     "EXCEPTION_HANDLER": "shared_apps.core.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
