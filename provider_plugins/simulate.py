@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     plugins = {plugin.key: plugin for plugin in all_plugins()}
     running = []
+    # Before the first "[simulate]" line: whoever reads the lines may stop us at once (a SIGTERM before the
+    # handler would kill the process with the simulators' sockets still open).
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     for key, port in sorted(demo_ports(args.port).items()):
         if args.only and key not in args.only:
             continue
@@ -44,8 +48,6 @@ def main(argv: list[str] | None = None) -> int:
         simulator.start()
         running.append(simulator)
         print(f"[simulate] {key:<12} {simulator.url}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
