@@ -1,6 +1,7 @@
 """schemathesis against ng.localhost's OpenAPI schema, authenticated: no 5xx, every 4xx in the error shape.
 
-A bounded, seeded run for CI (``FUZZ_MAX_EXAMPLES`` cases per operation and mode, default 4: the schema contract test (tests/api) adds valid cases for every operation);
+A bounded, seeded run for CI (``FUZZ_MAX_EXAMPLES`` cases per operation and mode, default 4; the schema
+contract test in tests/api adds valid cases for every operation);
 ``manage.py fuzz_api --max-examples N`` runs the same engine for longer.
 """
 
