@@ -26,6 +26,7 @@ from tenant_apps.orders.serializers import PLAIN_STATUS
 from . import services
 from .models import BulkBatch
 from .permissions import CanBulkTopUp
+from .serializers import BulkBatchSerializer, BulkBatchSummarySerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -100,7 +101,6 @@ class BulkConfirmSerializer(serializers.Serializer):
 PERMISSIONS = [IsAuthenticated, PhoneVerified, CanBulkTopUp]
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_key_scopes(GET=READ, POST=PURCHASE)
 class BulkTopupsView(APIView):
     """POST /api/bulk-topups (multipart ``file``): the preview (201; the same file again: 200, the same batch).
@@ -111,7 +111,7 @@ class BulkTopupsView(APIView):
     # without the scope its 403) rather than a 415 from the request guard.
     parser_classes = [MultiPartParser, StrictJSONParser]
 
-    @extend_schema(operation_id="bulk_topups_list")
+    @extend_schema(operation_id="bulk_topups_list", responses=BulkBatchSummarySerializer(many=True))
     def get(self, request):
         batches = BulkBatch.objects.filter(user=request.user)[:50]
         return Response([{"id": str(b.public_id), "status": b.status, "file_name": b.file_name,
@@ -120,7 +120,8 @@ class BulkTopupsView(APIView):
                          for b in batches])
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}, "required": ["file"]}})
+        "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
+        responses={200: BulkBatchSerializer, 201: BulkBatchSerializer})
     def post(self, request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.BULK_TOPUP_MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES:
@@ -141,7 +142,7 @@ class BulkTopupsView(APIView):
                         headers={"Location": f"/api/bulk-topups/{batch.public_id}"})
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=BulkBatchSerializer)
 @api_key_scopes(GET=READ)
 class BulkTopupDetailView(APIView):
     """GET /api/bulk-topups/<id>: the rows and totals (re-priced at today's prices until confirmed)."""
@@ -152,7 +153,6 @@ class BulkTopupDetailView(APIView):
         return Response(batch_json(services.bulk_preview(batch=batch_of(request.user, public_id)), request=request))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_key_scopes(POST=PURCHASE)
 class BulkTopupConfirmView(APIView):
     """POST /api/bulk-topups/<id>/confirm {pricing_version?}: once; the money is checked for the whole batch,
@@ -160,7 +160,7 @@ class BulkTopupConfirmView(APIView):
 
     permission_classes = PERMISSIONS
 
-    @extend_schema(request=BulkConfirmSerializer, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=BulkConfirmSerializer, parameters=[IDEMPOTENCY_KEY], responses={202: BulkBatchSerializer})
     @idempotent
     def post(self, request, public_id: uuid.UUID):
         body = BulkConfirmSerializer(data=request.data)

@@ -126,6 +126,112 @@ class MerchantPaymentBody(serializers.Serializer):
     payer = serializers.CharField(required=False, allow_blank=True, help_text="masked; the merchant's view only")
 
 
+
+class MerchantSettlementDetailsBody(serializers.Serializer):
+    method = serializers.CharField()
+    bank_code = serializers.CharField(allow_blank=True)
+    account_number = serializers.CharField(allow_blank=True)
+    account_name = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    rail = serializers.CharField(allow_blank=True)
+
+
+class MerchantOwnerBody(serializers.Serializer):
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    verification = serializers.CharField(help_text="the owner's KYC tier, \"-\" when none")
+
+
+class MerchantBody(MerchantPublicBody):
+    """What merchant_json returns (``owner``: the operator's view only)."""
+
+    id = serializers.UUIDField()
+    category_code = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    registration_number = serializers.CharField(allow_blank=True)
+    contact_phone = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    review_note = serializers.CharField(allow_blank=True)
+    settlement = MerchantSettlementDetailsBody()
+    takings = serializers.CharField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    owner = MerchantOwnerBody(required=False, help_text="the operator's view only")
+
+
+class MerchantListBody(serializers.Serializer):
+    results = MerchantBody(many=True)
+
+
+class MerchantCategoryBody(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    mcc = serializers.CharField()
+    rate_bps = serializers.IntegerField()
+    fee_fixed = serializers.CharField()
+    fee_cap = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+
+
+class MerchantCategoryListBody(serializers.Serializer):
+    results = MerchantCategoryBody(many=True)
+
+
+class MerchantPayeeBody(serializers.Serializer):
+    merchant = MerchantPublicBody()
+    channel = serializers.CharField()
+    amount = serializers.CharField(allow_null=True, help_text="null: a static code, the payer types the amount")
+    currency = serializers.CharField()
+    bill_number = serializers.CharField(allow_blank=True)
+
+
+class MerchantStaticQrBody(serializers.Serializer):
+    payload = serializers.CharField()
+    code = serializers.CharField()
+
+
+class MerchantPaymentRequestBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    payload = serializers.CharField()
+
+
+class MerchantSettlementBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    business_date = serializers.DateField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    failure_reason = serializers.CharField(allow_blank=True)
+
+
+class MerchantSettlementListBody(serializers.Serializer):
+    results = MerchantSettlementBody(many=True)
+
+
+class MerchantDashboardBody(serializers.Serializer):
+    date = serializers.DateField()
+    payments = serializers.IntegerField()
+    gross = serializers.CharField()
+    fees = serializers.CharField()
+    refunds = serializers.IntegerField()
+    refunded = serializers.CharField()
+    net = serializers.CharField()
+    unsettled = serializers.CharField()
+    currency = serializers.CharField()
+    settlements = MerchantSettlementBody(many=True)
+
+
+class MerchantRefundBody(serializers.Serializer):
+    id = serializers.UUIDField()
+    amount = serializers.CharField()
+    fee_returned = serializers.CharField()
+    payment = MerchantPaymentBody(help_text="the payment after the refund, as its merchant sees it")
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -163,17 +269,18 @@ def _settlement(data: dict | None) -> services.SettlementDetails:
                                       account_number=data.get("account_number", ""), rail=data.get("rail", ""))
 
 
-@extend_schema(request=MerchantRegisterSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=MerchantRegisterSerializer)
 @api_key_scopes(GET=READ, POST=NO_API_KEY)
 class MerchantListView(APIView):
     """GET: my businesses; POST: register one (it takes payments once the operator approved it)."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(operation_id="merchants_list")
+    @extend_schema(operation_id="merchants_list", responses=MerchantListBody)
     def get(self, request):
         return Response({"results": [merchant_json(m) for m in selectors.merchants_of(owner=request.user)]})
 
+    @extend_schema(responses={201: MerchantBody})
     def post(self, request):
         body = MerchantRegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -186,7 +293,7 @@ class MerchantListView(APIView):
         return Response(merchant_json(merchant), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantCategoryListBody)
 @api_key_scopes(GET=READ)
 class CategoryListView(APIView):
     permission_classes = [IsAuthenticated]
@@ -195,7 +302,7 @@ class CategoryListView(APIView):
         return Response({"results": [category_json(c) for c in MerchantCategory.objects.filter(active=True)]})
 
 
-@extend_schema(parameters=[OpenApiParameter("code", str, required=True)], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[OpenApiParameter("code", str, required=True)], responses=MerchantPublicBody)
 @api_key_scopes(GET=READ)
 class MerchantLookupView(APIView):
     """GET ?code=12345678: the business a code pays (shown to the payer before paying)."""
@@ -219,7 +326,7 @@ def _payee_json(payee: services.Payee) -> dict:
             "bill_number": payee.payment_request.bill_number if payee.payment_request else ""}
 
 
-@extend_schema(request=QrSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=QrSerializer, responses=MerchantPayeeBody)
 @api_key_scopes(POST=WALLET)  # a step of paying (and a read-only key writes nothing, not even a POST)
 class QrResolveView(APIView):
     """POST {qr}: read a scanned EMVCo payload (CRC checked) and say whom it pays, and how much (no money moves)."""
@@ -297,7 +404,7 @@ def _mine(request, public_id) -> Merchant:
     return merchant
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantBody)
 @api_key_scopes(GET=READ)
 class MerchantDetailView(APIView):
     permission_classes = [IsAuthenticated]
@@ -306,7 +413,7 @@ class MerchantDetailView(APIView):
         return Response(merchant_json(_mine(request, public_id)))
 
 
-@extend_schema(request=SettlementSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=SettlementSerializer, responses=MerchantBody)
 @api_key_scopes(PUT=NO_API_KEY)
 class SettlementDetailsView(APIView):
     """PUT: where the takings are paid (bank: name enquiry; mobile money: your own verified number)."""
@@ -322,7 +429,7 @@ class SettlementDetailsView(APIView):
         return Response(merchant_json(merchant))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantStaticQrBody)
 @api_key_scopes(GET=READ)
 class StaticQrView(APIView):
     """GET: the business's printed EMVCo code (static: the payer types the amount)."""
@@ -341,7 +448,7 @@ class PaymentRequestSerializer(serializers.Serializer):
     bill_number = serializers.CharField(max_length=25, required=False, allow_blank=True)
 
 
-@extend_schema(request=PaymentRequestSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=PaymentRequestSerializer, responses={201: MerchantPaymentRequestBody})
 @api_key_scopes(POST=WALLET)
 class PaymentRequestView(APIView):
     """POST {amount, bill_number?}: a dynamic EMVCo code for one payment of that amount (expires, paid once)."""
@@ -362,7 +469,7 @@ class PaymentRequestView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantDashboardBody)
 @api_key_scopes(GET=READ)
 class DashboardView(APIView):
     """GET: today's takings (payments, fees, refunds, net), the unsettled balance, the last settlements."""
@@ -408,7 +515,8 @@ class HistoryFilter(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
 
 
-@extend_schema(parameters=[HistoryFilter], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[HistoryFilter], responses={(200, "application/json"): MerchantPaymentBody(many=True),
+                                                  (200, "text/csv"): OpenApiTypes.STR})
 @api_key_scopes(GET=READ)
 class MerchantHistoryView(APIView):
     """GET: payments received (filters: date_from, date_to, status); ``?format=csv`` streams a CSV file."""
@@ -444,7 +552,7 @@ class RefundSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-@extend_schema(request=RefundSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=RefundSerializer, responses={201: MerchantRefundBody})
 @api_key_scopes(POST=WALLET)
 class RefundView(APIView):
     """POST {amount?, reason?}: refund a payment in full or in part (never more than paid, in total)."""
@@ -468,7 +576,7 @@ class RefundView(APIView):
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantSettlementListBody)
 @api_key_scopes(GET=READ)
 class SettlementListView(APIView):
     permission_classes = [IsAuthenticated]
@@ -480,7 +588,7 @@ class SettlementListView(APIView):
 
 # --- operator --------------------------------------------------------------------------------------
 
-@extend_schema(parameters=[OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[OpenApiParameter("status", str)], responses=MerchantBody(many=True))
 @api_key_scopes(GET=ADMIN)
 class StaffMerchantListView(APIView):
     permission_classes = [IsOperatorStaff]
@@ -499,7 +607,7 @@ class MerchantDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
-@extend_schema(request=MerchantDecisionSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=MerchantDecisionSerializer, responses=MerchantBody)
 @api_key_scopes(POST=ADMIN)
 class StaffMerchantDecisionView(APIView):
     """POST: approve / reject (business KYC) or suspend / reactivate; each transition once (409 otherwise)."""
@@ -518,7 +626,7 @@ class StaffMerchantDecisionView(APIView):
         return Response(merchant_json(merchant, staff=True))
 
 
-@extend_schema(request=RefundSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=RefundSerializer, responses={201: MerchantRefundBody})
 @api_key_scopes(POST=ADMIN)
 class StaffRefundView(APIView):
     """POST {amount?, reason}: operator finance refunds a payment for a dispute (same rules as the owner's)."""
@@ -557,7 +665,7 @@ def fee_minor(raw, field: str) -> int | None:
     return amount_minor(raw, field=field, required=False, allow_zero=True)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=MerchantCategoryListBody)
 @api_key_scopes(GET=ADMIN)
 class StaffCategoryListView(APIView):
     """GET: every category with its fee (inactive ones too)."""
@@ -569,7 +677,7 @@ class StaffCategoryListView(APIView):
         return Response({"results": [category_json(c) for c in MerchantCategory.objects.all()]})
 
 
-@extend_schema(request=CategorySerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=CategorySerializer, responses=MerchantCategoryBody)
 @api_key_scopes(GET=ADMIN, PUT=ADMIN)
 class StaffCategoryView(APIView):
     """GET / PUT one category's fee (PUT audited; applies to payments from now on)."""

@@ -209,3 +209,13 @@ def staff_order_json(order: Order, *, detail: bool = False) -> dict:
         body["risk_decisions"] = [decision_json(d) for d in decisions_for_subject(subject_type="order",
                                                                                    subject_id=str(order.public_id))]
     return body
+
+
+class PurchaseVerifyBodySerializer(serializers.Serializer):
+    """What POST /api/purchase/verify answers: the biller's record of the meter or smartcard."""
+
+    customer_number = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    minimum_amount = serializers.CharField(allow_null=True)
+    details = serializers.DictField(help_text="Biller-specific extras (free-form).")

@@ -28,6 +28,7 @@ from .serializers import (
     OrderFilterSerializer,
     OrderSerializer,
     PurchaseSerializer,
+    PurchaseVerifyBodySerializer,
     StaffOrderFilterSerializer,
     StaffOrderSerializer,
     StaffResolveSerializer,
@@ -63,7 +64,7 @@ class PurchaseView(APIView):
                         headers={"Location": f"/api/purchases/{order.public_id}"})
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=OpenApiTypes.OBJECT, responses=PurchaseVerifyBodySerializer)
 @api_key_scopes(POST=PURCHASE)
 class PurchaseVerifyView(APIView):
     """POST /api/purchase/verify: the name and address on a meter or smartcard, before paying."""

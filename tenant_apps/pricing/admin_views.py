@@ -147,7 +147,40 @@ class PricingSettingsView(APIView):
         return self.get(request)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+class PricingQuoteLineSerializer(serializers.Serializer):
+    account_kind = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    party = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class PricingQuoteTaxSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    account_kind = serializers.CharField()
+    rate_bps = serializers.IntegerField()
+    base_minor = serializers.IntegerField()
+    amount_minor = serializers.IntegerField()
+    included = serializers.BooleanField()
+
+
+class PricingQuoteBreakdownSerializer(serializers.Serializer):
+    """``PriceQuote.breakdown()`` (``dataclasses.asdict``): amounts in minor units, as integers."""
+
+    product_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    face_value_minor = serializers.IntegerField()
+    price_minor = serializers.IntegerField()
+    cost_minor = serializers.IntegerField()
+    lines = PricingQuoteLineSerializer(many=True)
+    tenant_cost_minor = serializers.IntegerField(allow_null=True)
+    tenant_kind = serializers.CharField(allow_blank=True)
+    rules = serializers.DictField(child=serializers.CharField(), help_text="party -> the markup rule applied")
+    taxes = PricingQuoteTaxSerializer(many=True)
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses=PricingQuoteBreakdownSerializer)
 @api_key_scopes(GET=READ)
 class QuotePreviewView(APIView):
     """GET /api/pricing/quote?product_id=&amount=: the full breakdown (staff only: it shows costs)."""

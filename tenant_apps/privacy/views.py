@@ -21,6 +21,30 @@ from . import selectors, services
 from .models import DataExport
 
 
+class PrivacyExportBodySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    size_bytes = serializers.IntegerField()
+    tables = serializers.DictField(child=serializers.IntegerField(), help_text="table -> rows exported")
+    download = serializers.CharField(allow_null=True, help_text="Once ready.")
+
+
+class PrivacyExportListSerializer(serializers.Serializer):
+    results = PrivacyExportBodySerializer(many=True)
+
+
+class PrivacyErasureBlockersSerializer(serializers.Serializer):
+    blockers = serializers.ListField(child=serializers.CharField(),
+                                     help_text="Empty: the account can be erased now.")
+
+
+class PrivacyErasureDoneSerializer(serializers.Serializer):
+    erasure = serializers.UUIDField()
+    erased_at = serializers.DateTimeField()
+
+
 class ErasureSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, help_text="The account password, typed again.")
     confirm = serializers.BooleanField(help_text="true: I understand my account is closed for good.")
@@ -43,11 +67,11 @@ class ExportsView(APIView):
 
     permission_classes = [IsCustomerOrAgent]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PrivacyExportListSerializer)
     def get(self, request):
         return Response({"results": [selectors.export_json(e) for e in selectors.exports_of(user=request.user)]})
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={202: PrivacyExportBodySerializer})
     def post(self, request):
         export = services.export_request(user=request.user, request=request)
         return Response(selectors.export_json(export), status=status.HTTP_202_ACCEPTED)
@@ -77,11 +101,11 @@ class ErasureView(APIView):
 
     permission_classes = [IsCustomerOrAgent]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PrivacyErasureBlockersSerializer)
     def get(self, request):
         return Response({"blockers": services.erasure_blockers(user=request.user)})
 
-    @extend_schema(request=ErasureSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ErasureSerializer, responses=PrivacyErasureDoneSerializer)
     def post(self, request):
         data = ErasureSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,7 +130,7 @@ class OperatorExportView(APIView):
 
     permission_classes = [IsOperatorSupport]
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={202: PrivacyExportBodySerializer})
     def post(self, request, public_id):
         export = services.export_request(user=_subject(public_id), requested_by=request.user, request=request)
         return Response(selectors.export_json(export), status=status.HTTP_202_ACCEPTED)
@@ -118,7 +142,7 @@ class OperatorErasureView(APIView):
 
     permission_classes = [IsOperatorAdmin]
 
-    @extend_schema(request=OperatorErasureSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OperatorErasureSerializer, responses=PrivacyErasureDoneSerializer)
     def post(self, request, public_id):
         data = OperatorErasureSerializer(data=request.data)
         data.is_valid(raise_exception=True)

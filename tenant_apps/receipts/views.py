@@ -7,7 +7,7 @@ import uuid
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -45,6 +45,13 @@ def share_body(request, link) -> dict:
             "created_at": link.created_at, "views": link.views}
 
 
+class ReceiptShareBodySerializer(serializers.Serializer):
+    url = serializers.CharField()
+    pdf_url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    views = serializers.IntegerField()
+
+
 class PdfRenderer(BaseRenderer):
     """Lets ``Accept: application/pdf`` through negotiation; the view answers the PDF itself."""
 
@@ -70,7 +77,7 @@ class ReceiptPdfView(APIView):
         return pdf_response(request, kind, obj, shared=False, filename="receipt")
 
 
-@extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=ReceiptShareBodySerializer)
 @api_key_scopes(GET=READ, POST=PURCHASE, DELETE=PURCHASE)
 class ReceiptShareView(APIView):
     """The receipt's link that opens without logging in (recipient number masked).
@@ -97,6 +104,7 @@ class ReceiptShareView(APIView):
         link = services.receipt_share(owner=request.user, kind=kind, public_id=public_id)
         return Response(share_body(request, link), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, kind: str, public_id: uuid.UUID):
         if not services.receipt_unshare(owner=request.user, kind=_kind(kind), public_id=public_id):
             raise NotFound()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -22,6 +21,15 @@ from tenant_apps.idempotency.decorators import idempotent
 from . import devices, review, selectors, services, stepup
 from .models import Action, Flow, Outcome, ReviewStatus, RuleType, Scope
 from .request_signals import current_signals
+from .serializers import (
+    RiskDecisionBodySerializer,
+    RiskDeviceBodySerializer,
+    RiskDeviceListSerializer,
+    RiskRuleBodySerializer,
+    RiskRuleListSerializer,
+    RiskStepUpResentSerializer,
+    RiskStepUpVerifiedSerializer,
+)
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -79,11 +87,11 @@ class RulesView(APIView):
     def get_permissions(self):
         return [IsOperatorAdmin()] if self.request.method == "POST" else [IsOperatorStaff()]
 
-    @extend_schema(operation_id="risk_rules_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="risk_rules_list", responses=RiskRuleListSerializer)
     def get(self, request):
         return Response({"results": [selectors.rule_json(rule) for rule in selectors.rules_list()]})
 
-    @extend_schema(request=RiskRuleSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=RiskRuleSerializer, responses={201: RiskRuleBodySerializer})
     def post(self, request):
         body = RiskRuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -105,11 +113,11 @@ class RuleDetailView(APIView):
     def get_permissions(self):
         return [IsOperatorStaff()] if self.request.method == "GET" else [IsOperatorAdmin()]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=RiskRuleBodySerializer)
     def get(self, request, public_id: uuid.UUID):
         return Response(selectors.rule_json(_rule_or_404(public_id)))
 
-    @extend_schema(request=RiskRuleSerializer(partial=True), responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=RiskRuleSerializer(partial=True), responses=RiskRuleBodySerializer)
     def patch(self, request, public_id: uuid.UUID):
         rule = _rule_or_404(public_id)
         body = RiskRuleSerializer(data=request.data, partial=True)
@@ -130,7 +138,7 @@ class DecisionsView(APIView):
     permission_classes = [IsOperatorStaff]
 
     @extend_schema(operation_id="risk_decisions_list", parameters=[DecisionFilterSerializer],
-                   responses=OpenApiTypes.OBJECT)
+                   responses=RiskDecisionBodySerializer(many=True))
     def get(self, request):
         filters = DecisionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -145,7 +153,7 @@ class DecisionsView(APIView):
 class DecisionDetailView(APIView):
     permission_classes = [IsOperatorStaff]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=RiskDecisionBodySerializer)
     def get(self, request, public_id: uuid.UUID):
         decision = selectors.decision_get(public_id)
         if decision is None:
@@ -167,7 +175,8 @@ class ReleaseView(APIView):
 
     permission_classes = [IsOperatorFinance]
 
-    @extend_schema(request=ReviewSerializer, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @extend_schema(request=ReviewSerializer, responses=RiskDecisionBodySerializer,
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent
     def post(self, request, public_id: uuid.UUID):
         return _review(request, public_id, release=True)
@@ -179,7 +188,8 @@ class RejectView(APIView):
 
     permission_classes = [IsOperatorFinance]
 
-    @extend_schema(request=ReviewSerializer, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @extend_schema(request=ReviewSerializer, responses=RiskDecisionBodySerializer,
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent
     def post(self, request, public_id: uuid.UUID):
         return _review(request, public_id, release=False)
@@ -191,7 +201,7 @@ class StepUpVerifyView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StepUpAnswerSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=StepUpAnswerSerializer, responses=RiskStepUpVerifiedSerializer)
     def post(self, request, public_id: uuid.UUID):
         body = StepUpAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -208,7 +218,7 @@ class StepUpResendView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={202: RiskStepUpResentSerializer})
     def post(self, request, public_id: uuid.UUID):
         hints = stepup.step_up_resend(user=request.user, challenge_id=public_id)
         return Response({"challenge": str(public_id), **hints}, status=status.HTTP_202_ACCEPTED)
@@ -220,7 +230,7 @@ class DevicesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=RiskDeviceListSerializer)
     def get(self, request):
         signals = current_signals()
         current = signals.device_hash or signals.token_device
@@ -234,7 +244,7 @@ class DeviceSignOutView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=RiskDeviceBodySerializer)
     def post(self, request, public_id: uuid.UUID):
         device = devices.device_sign_out(user=request.user, device_public_id=public_id, request=request)
         return Response(selectors.device_json(device))

@@ -22,6 +22,17 @@ from tenant_apps.merchants.views import IDEMPOTENCY_KEY, amount_minor
 
 from . import selectors, services
 from .models import Circle, CircleMember, Contribution, Frequency, MemberStatus, SavingsGoal
+from .serializers import (
+    SavingsArrearPaidSerializer,
+    SavingsCircleListSerializer,
+    SavingsCircleSerializer,
+    SavingsGoalListSerializer,
+    SavingsGoalSerializer,
+    SavingsInvitationListSerializer,
+    SavingsRulesSerializer,
+    SavingsStaffCircleListSerializer,
+    SavingsWithdrawalSerializer,
+)
 
 
 def money(minor: int | None, currency: str) -> str | None:
@@ -76,14 +87,14 @@ class CircleCreateSerializer(serializers.Serializer):
     members = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=30)
 
 
-@extend_schema(request=CircleCreateSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=CircleCreateSerializer, responses=SavingsCircleSerializer)
 @api_key_scopes(GET=READ, POST=WALLET)
 class CircleListView(APIView):
     """GET: circles I organise or belong to; POST: open one (I am position 1) and invite phones in order."""
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(operation_id="savings_circles_list")
+    @extend_schema(operation_id="savings_circles_list", responses=SavingsCircleListSerializer)
     def get(self, request):
         return Response({"results": [circle_json(c, viewer=request.user)
                                      for c in selectors.circles_for(user=request.user)[:100]]})
@@ -105,7 +116,7 @@ def _visible(request, public_id: uuid.UUID) -> Circle:
     return circle
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SavingsCircleSerializer)
 @api_key_scopes(GET=READ)
 class CircleDetailView(APIView):
     """GET: the circle and its board: every member, each round's contribution (paid, missed, owed), the pots."""
@@ -120,7 +131,7 @@ class PhoneSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32)
 
 
-@extend_schema(request=PhoneSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=PhoneSerializer, responses=SavingsCircleSerializer)
 @api_key_scopes(POST=WALLET)
 class CircleInviteView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
@@ -141,7 +152,7 @@ class StartSerializer(serializers.Serializer):
     first_collection_at = serializers.DateTimeField(required=False)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=OpenApiTypes.OBJECT, responses=SavingsCircleSerializer)
 @api_key_scopes(POST=WALLET)
 class CircleActionView(APIView):
     """POST .../start | cancel (organiser), accept | decline (the invited phone's owner): each once (409)."""
@@ -168,7 +179,7 @@ class CircleActionView(APIView):
         return Response(circle_json(circle, viewer=request.user, board=True))
 
 
-@extend_schema(request=CircleOrderSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=CircleOrderSerializer, responses=SavingsCircleSerializer)
 @api_key_scopes(PUT=WALLET)
 class CircleOrderView(APIView):
     """PUT {members: [ids]}: the rotation order, before the start only (organiser)."""
@@ -184,7 +195,7 @@ class CircleOrderView(APIView):
         return Response(circle_json(circle, viewer=request.user, board=True))
 
 
-@extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=SavingsCircleSerializer)
 @api_key_scopes(POST=WALLET)
 class CircleRemoveMemberView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
@@ -198,7 +209,7 @@ class CircleRemoveMemberView(APIView):
         return Response(circle_json(circle, viewer=request.user, board=True))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SavingsInvitationListSerializer)
 @api_key_scopes(GET=READ)
 class InvitationListView(APIView):
     permission_classes = [IsAuthenticated]
@@ -209,7 +220,7 @@ class InvitationListView(APIView):
             for m in services.invitations_for(user=request.user)]})
 
 
-@extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=None, responses=SavingsArrearPaidSerializer)
 @api_key_scopes(POST=WALLET)
 class ArrearsView(APIView):
     """POST: pay a missed contribution late (it goes to the member whose pot it shortened)."""
@@ -236,12 +247,12 @@ class GoalCreateSerializer(serializers.Serializer):
     autosave_frequency = serializers.ChoiceField(choices=Frequency.choices, required=False)
 
 
-@extend_schema(request=GoalCreateSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=GoalCreateSerializer, responses=SavingsGoalSerializer)
 @api_key_scopes(GET=READ, POST=WALLET)
 class GoalListView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
-    @extend_schema(operation_id="savings_goals_list")
+    @extend_schema(operation_id="savings_goals_list", responses=SavingsGoalListSerializer)
     def get(self, request):
         return Response({"results": [goal_json(g) for g in selectors.goals_for(owner=request.user)[:100]],
                          "rules": _rules_json()})
@@ -267,7 +278,7 @@ def _goal(request, public_id) -> SavingsGoal:
     return goal
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SavingsGoalSerializer)
 @api_key_scopes(GET=READ)
 class GoalDetailView(APIView):
     permission_classes = [IsAuthenticated]
@@ -280,7 +291,7 @@ class GoalDepositSerializer(serializers.Serializer):
     amount = AmountField()
 
 
-@extend_schema(request=GoalDepositSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=GoalDepositSerializer, responses=SavingsGoalSerializer)
 @api_key_scopes(POST=WALLET)
 class GoalDepositView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
@@ -302,7 +313,7 @@ class WithdrawSerializer(serializers.Serializer):
     accept_penalty = serializers.BooleanField(required=False, default=False)
 
 
-@extend_schema(request=WithdrawSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=WithdrawSerializer, responses=SavingsWithdrawalSerializer)
 @api_key_scopes(POST=WALLET)
 class GoalWithdrawView(APIView):
     """POST: back to the wallet. Before the lock date: 403 goal_locked, or 409 early_withdrawal_penalty
@@ -330,7 +341,7 @@ class AutosaveSerializer(serializers.Serializer):
     frequency = serializers.ChoiceField(choices=Frequency.choices, required=False)
 
 
-@extend_schema(request=AutosaveSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=AutosaveSerializer, responses=SavingsGoalSerializer)
 @api_key_scopes(PUT=WALLET)
 class GoalAutosaveView(APIView):
     """PUT: scheduled top-ups from the wallet (the first runs at the next beat tick), or stop them."""
@@ -360,7 +371,7 @@ class RulesSerializer(serializers.Serializer):
     penalty_bps = serializers.IntegerField(min_value=0, max_value=5_000, required=False, default=0)
 
 
-@extend_schema(request=RulesSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=RulesSerializer, responses=SavingsRulesSerializer)
 @api_key_scopes(GET=ADMIN, PUT=ADMIN)
 class StaffRulesView(APIView):
     """GET/PUT the early-withdrawal rule for goals opened from now on (audited)."""
@@ -378,7 +389,7 @@ class StaffRulesView(APIView):
         return Response(_rules_json())
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=SavingsStaffCircleListSerializer)
 @api_key_scopes(GET=ADMIN)
 class StaffCircleListView(APIView):
     permission_classes = [IsOperatorStaff]
@@ -395,7 +406,7 @@ class DissolveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-@extend_schema(request=DissolveSerializer, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=DissolveSerializer, responses=SavingsCircleSerializer)
 @api_key_scopes(POST=ADMIN)
 class StaffDissolveView(APIView):
     permission_classes = [IsOperatorSupport]

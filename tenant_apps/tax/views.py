@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,6 +41,23 @@ def report_json(report: TaxReport) -> dict:
     }
 
 
+# What report_json returns, field for field ("from" is a Python keyword: an inline serializer's field map).
+TAX_REPORT_BODY = inline_serializer(name="TaxReportBody", fields={
+    "country": serializers.CharField(allow_blank=True),
+    "currency": serializers.CharField(allow_blank=True),
+    "from": serializers.DateField(),
+    "to": serializers.DateField(),
+    "lines": inline_serializer(name="TaxReportLineBody", many=True, fields={
+        "code": serializers.CharField(), "name": serializers.CharField(), "account": serializers.CharField(),
+        "rate": serializers.CharField(help_text='"15 %", "NGN 50 from NGN 10,000"...'),
+        "currency": serializers.CharField(), "taxable_base": serializers.CharField(),
+        "collected": serializers.CharField(), "refunded": serializers.CharField(), "owed": serializers.CharField(),
+        "owed_minor": serializers.IntegerField(), "entries": serializers.IntegerField()}),
+    "total_owed": serializers.CharField(),
+    "total_owed_minor": serializers.IntegerField(),
+})
+
+
 def _filename(report: TaxReport, extension: str) -> str:
     return f"tax-{report.schema}-{report.date_from.isoformat()}-{report.date_to.isoformat()}.{extension}"
 
@@ -69,7 +87,7 @@ class TaxReportView(APIView):
 
     permission_classes = [IsOperatorFinance]
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=TAX_REPORT_BODY)
     def get(self, request):
         return Response(report_json(_report(request)))
 
