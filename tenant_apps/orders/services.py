@@ -52,6 +52,7 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import sellable_product
 from shared_apps.core import metrics
 from shared_apps.core.errors import ApiError
+from shared_apps.core.locks import lock_user
 from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
@@ -355,7 +356,7 @@ def order_risk_release(*, order_id: int) -> Order:
     """An operator released a purchase a risk rule held: it is queued for its provider now (outbox + task)."""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
         if order.status != OrderStatus.HELD or not order.needs_review:
             raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
         order.needs_review = False
@@ -384,6 +385,7 @@ def order_risk_reject(*, order_id: int, note: str = "") -> Order:
     """An operator rejected a held purchase: the hold goes back to the buyer (refunded, never sent)."""
     now = timezone.now()
     with transaction.atomic():
+        # lock: subject
         order = Order.objects.select_for_update(of=("self",)).select_related("user", "hold").get(pk=order_id)
         if order.status != OrderStatus.HELD or not order.needs_review:
             raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
@@ -483,7 +485,7 @@ def order_submit(*, order_id: int) -> Order | None:
     """Send the order to its provider (task body). Safe to run any number of times, concurrently too."""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()
+        order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()  # lock: subject
         if order is None:
             return None
         if order.status == OrderStatus.HELD and order.needs_review:
@@ -653,9 +655,7 @@ def _lock_buyer(order: Order) -> None:
     purchase answered 500 (found by ``manage.py fault_inject``;
     tests/reliability/test_fault_injection.py::test_a_refund_and_a_purchase_of_the_same_buyer_do_not_deadlock).
     """
-    from django.contrib.auth import get_user_model
-
-    list(get_user_model().objects.select_for_update().filter(pk=order.user_id).values_list("pk", flat=True))
+    lock_user(order.user_id)
 # --- end of fault-injection fix -------------------------------------------------------------------
 
 
@@ -755,7 +755,7 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
     """
     now = timezone.now()
     with transaction.atomic():
-        order = (Order.objects.select_for_update(of=("self",)).select_related("user", "hold__wallet")
+        order = (Order.objects.select_for_update(of=("self",)).select_related("user", "hold__wallet")  # lock: subject
                  .filter(attempts__request_id=request_id).first())
         if order is None:
             logger.warning("provider result for unknown request id %s (%s)", request_id, source)
@@ -864,7 +864,7 @@ def order_requery(*, order_id: int) -> Order | None:
     if outcome.status != OutcomeStatus.PENDING:
         return order
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
         if order.status != OrderStatus.PENDING:
             return order
         order.requery_count += 1
@@ -944,7 +944,7 @@ def order_staff_resolve(*, order: Order, delivered: bool, note: str, actor: Any,
     from tenant_apps.audit.services import audit_record
 
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = Order.objects.select_for_update().get(pk=order.pk)  # lock: subject
         if locked.status != OrderStatus.MANUAL_REVIEW:
             raise ApiError("This order is not waiting for a staff decision.", code="order_not_in_review",
                            status_code=409, fields={"status": [locked.status]})

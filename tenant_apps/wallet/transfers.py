@@ -317,6 +317,7 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
                  provider_status: str = "", message: str = "") -> Transfer:
     """Move a payout forward from a gateway answer; each ledger effect happens once."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if provider_reference and not row.provider_reference:
             row.provider_reference = provider_reference[:200]
@@ -509,6 +510,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
     """Send a held transfer: a payout goes to its rail (pending, the submit task after commit); a P2P transfer
     is completed now (the hold back to the sender, then the ordinary P2P entry to the receiver, capped)."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender", "recipient_user") \
             .get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
@@ -530,6 +532,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
 def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
     """Refuse a held transfer: the hold goes back to the sender, the KYC allowance too; never sent."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
             raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)

@@ -15,7 +15,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from shared_apps.core.locks import LockRank
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
+from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
 
 FUNDS = 200_000
@@ -103,6 +105,24 @@ def test_one_purchase_stays_within_its_statement_budget(live_db, quiet_stack):
         orders = list(Order.objects.filter(user=user).values_list("status", "price_minor"))
     assert [status for status, _ in orders] == ["settled", "settled"]
     assert_books(user, FUNDS - sum(price for _, price in orders))
+
+
+def test_a_purchase_and_its_settlement_take_their_locks_in_the_global_order(live_db, quiet_stack):
+    """shared_apps.core.locks: acceptance idempotency -> buyer -> wallet; settlement order -> hold -> accounts."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+
+    _user, token = new_buyer(FUNDS)
+    with CaptureQueriesContext(connection) as accepted:
+        response = buy(token, quiet_stack.products["vt_airtime"], quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    assert_lock_order([q["sql"] for q in accepted.captured_queries],
+                      expect={LockRank.IDEMPOTENCY, LockRank.USER, LockRank.LEDGER_ACCOUNT})
+    with schema_context("ng"):
+        order = Order.objects.get(public_id=response.json()["id"])
+        with CaptureQueriesContext(connection) as worker:
+            assert services.order_submit(order_id=order.pk).status == "settled"
+    assert_lock_order([q["sql"] for q in worker.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
 
 
 def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_stack, settings):
