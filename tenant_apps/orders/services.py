@@ -280,34 +280,65 @@ def _duplicate_exists(*, user, product: Product, phone: str, customer_number: st
             .exclude(status__in=(OrderStatus.RELEASED, OrderStatus.REVERSED)).exists())
 
 
+def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str) -> tuple[Product, str, str]:
+    """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes)."""
+    product = _active_product(product_id)
+    phone = _validate_recipient(product, recipient_phone)
+    if product.product_type not in BILL_TYPES:
+        return product, phone, ""
+    customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+    if not customer_number and not product.customer_number_label:
+        customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
+    if not customer_number:
+        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+    return product, phone, customer_number
+
+
+def purchase_needs_verification(*, product_id: Any) -> bool:
+    """Whether a purchase of ``product_id`` asks the biller who the customer is (no statement: memoised product)."""
+    try:
+        product = _active_product(product_id)
+    except ApiError:
+        return False  # purchase_create answers the error
+    return product.product_type in BILL_TYPES and product.requires_verification
+
+
+def purchase_verified_name(*, product_id: Any, recipient_phone: str, customer_number: str) -> str:
+    """The biller's name for the customer of a purchase, asked BEFORE its money transaction opens.
+
+    No outbound HTTP inside an open money transaction (issue 20): a slow biller would hold the idempotency
+    advisory lock, the buyer's row and a database connection for its whole timeout. Pass the answer to
+    ``purchase_create(verified_name=...)``. Same checks, in the same order, as ``purchase_create`` up to the
+    verification, so the same errors come out (unknown product, bad recipient, missing number, unknown meter).
+    """
+    product, _phone, number = _purchase_target(product_id, recipient_phone, customer_number)
+    if product.product_type not in BILL_TYPES or not product.requires_verification:
+        return ""
+    return purchase_verify(product_id=product.pk, customer_number=number).name
+
+
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
                     subscription_id: int | None = None, source: str = "api",
-                    details: dict[str, str] | None = None) -> Order:
+                    details: dict[str, str] | None = None, verified_name: str | None = None) -> Order:
     """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
 
     Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
     InsufficientFunds (422) when the wallet cannot cover the price. The risk gate (KYC limits, then the
     tenant's rules) runs first under the buyer's row lock: 403 ``risk_blocked`` / 428 ``step_up_required``;
     a held purchase keeps its money on hold and is not sent until an operator releases it.
+    ``verified_name``: the biller's answer for this customer number, asked before the transaction
+    (:func:`purchase_verified_name`); None: asked here (a caller not moved yet: HTTP inside the transaction).
     """
     if dedupe_key:
         existing = Order.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    product = _active_product(product_id)
-    phone = _validate_recipient(product, recipient_phone)
+    product, phone, customer_number = _purchase_target(product_id, recipient_phone, customer_number)
     customer_name = ""
-    if product.product_type in BILL_TYPES:
-        customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
-        if not customer_number and not product.customer_number_label:
-            customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
-        if not customer_number:
-            raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
-        if product.requires_verification:
-            customer_name = purchase_verify(product_id=product.pk, customer_number=customer_number).name
-    else:
-        customer_number = ""
+    if product.product_type in BILL_TYPES and product.requires_verification:
+        customer_name = verified_name if verified_name is not None else \
+            purchase_verify(product_id=product.pk, customer_number=customer_number).name
     receipt_details = {}
     if product.product_type == ProductType.INSURANCE:
         receipt_details["request"] = _insurance_details(details)

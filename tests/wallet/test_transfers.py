@@ -17,6 +17,7 @@ from tenant_apps.ledger.services import fund_wallet, system_account, wallet_for
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_submit
 from tests.lock_order import assert_lock_order
+from tests.outbound_guard import no_http_in_transaction
 from tests.wallet.conftest import (
     assert_books_balance,
     balance_of,
@@ -207,6 +208,21 @@ def test_a_bank_payout_and_its_settlement_take_their_locks_in_the_global_order(p
     assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded", webhook.content
     assert_lock_order([q["sql"] for q in settled.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
     assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 980_000
+
+
+def test_transfers_and_payouts_call_no_gateway_inside_a_transaction(payouts, host_client):
+    """Issue 20: the bank's name enquiry runs before the idempotency transaction, the payout after commit."""
+    user, receiver = funded(), new_customer()
+    with no_http_in_transaction() as outbound:
+        p2p = post(client_for(user), "/api/transfers", {"type": "p2p", "recipient": receiver.email, "amount": "10.00"})
+        missing = start_payout(user, recipient={"bank_code": "058", "account_number": "9912345678"})
+        answer = start_payout(user)
+        [webhook] = submit_and_deliver(payouts, host_client, transfer_row(answer))
+    assert p2p.status_code == 201 and (missing.status_code, code(missing)) == (422, "invalid_account")
+    assert answer.status_code == 202 and answer.json()["recipient"]["account_name"] == "ADA OBI LOVELACE"
+    assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded"
+    assert len(outbound.calls) >= 4  # two name enquiries, the payout, the webhook's verification
+    assert balance_of(user) == 1_000_000 - 1_000 - 20_000 and balance_of(receiver) == 1_000
 
 
 def test_bank_payout_failure_releases_the_hold(payouts, host_client):
