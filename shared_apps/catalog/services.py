@@ -90,7 +90,7 @@ def catalog_sync_provider(*, provider_id: int) -> SyncReport:
     now = timezone.now()
     with transaction.atomic():
         existing = {p.provider_product_code: p for p in
-                    Product.objects.select_for_update().filter(provider=provider)}
+                    Product.objects.select_for_update().filter(provider=provider)}  # lock: standalone
         seen: set[str] = set()
         for listing in listings:
             if listing.provider_product_code in seen:

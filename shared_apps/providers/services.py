@@ -41,7 +41,7 @@ def provider_register(*, name: str, country: str, plugin_key: str, base_url: str
     """Create or update the registry entry (keyed by name + country). Idempotent."""
     country = country.upper()
     _validate(plugin_key=plugin_key, country=country, capabilities=capabilities)
-    provider, _ = Provider.objects.select_for_update().get_or_create(
+    provider, _ = Provider.objects.select_for_update().get_or_create(  # lock: standalone
         name=name, country=country,
         defaults={"plugin_key": plugin_key, "base_url": base_url, "capabilities": capabilities})
     provider.plugin_key, provider.base_url, provider.capabilities = plugin_key, base_url, list(capabilities)

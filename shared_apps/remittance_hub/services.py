@@ -86,7 +86,7 @@ def hub_accept(*, public_id: uuid.UUID, sender_schema: str, receiver_schema: str
                "principal_minor": principal_minor, "receive_minor": receive_minor, "rate_e9": rate_e9,
                "method": method}
     with transaction.atomic():
-        row, created = HubTransfer.objects.select_for_update().get_or_create(
+        row, created = HubTransfer.objects.select_for_update().get_or_create(  # lock: subject
             public_id=public_id, defaults={**figures, "recipient": recipient})
         if not created and any(getattr(row, k) != v for k, v in figures.items()):
             raise HubMismatch()
@@ -108,7 +108,7 @@ def hub_transfer_for_receiver(*, public_id: uuid.UUID, receiver_schema: str) -> 
 
 def _close(*, public_id: uuid.UUID, target: str) -> HubTransfer:
     with transaction.atomic():
-        row = HubTransfer.objects.select_for_update().filter(public_id=public_id).first()
+        row = HubTransfer.objects.select_for_update().filter(public_id=public_id).first()  # lock: subject
         if row is None or not HubEntry.objects.filter(reference=f"{public_id}:{STEP_IN}").exists():
             raise UnknownHubTransfer()
         if row.status == target:

@@ -129,7 +129,7 @@ def otp_check(*, otp_id: int, code: str, request: Any = None) -> str:
     code = (code or "").strip()
     now = timezone.now()
     with transaction.atomic():
-        otp = PhoneOtp.objects.select_for_update().select_related("user").filter(pk=otp_id).first()
+        otp = PhoneOtp.objects.select_for_update().select_related("user").filter(pk=otp_id).first()  # lock: standalone
         if otp is None or otp.consumed_at is not None:
             return "expired"
         if otp.attempts >= conf["MAX_ATTEMPTS"]:
@@ -180,7 +180,7 @@ def _otp_attempt(otps, code: str, *, request: Any, on_success) -> Any:
     now = timezone.now()
     outcome = "invalid"
     with transaction.atomic():
-        otp = otps.select_for_update().select_related("user").filter(consumed_at__isnull=True,
+        otp = otps.select_for_update().select_related("user").filter(consumed_at__isnull=True,  # lock: standalone
                                                                      user__is_active=True) \
             .order_by("-created_at").first()
         if otp is not None:

@@ -74,7 +74,7 @@ def api_key_rotate(*, key: ApiKey, acting_key: ApiKey | None = None) -> IssuedKe
     """A new secret for the same key id; the old secret stops working at once."""
     _within_acting_key(key.scopes, acting_key, field="key_id")
     with transaction.atomic():
-        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)  # lock: standalone
         if not key.is_active:
             raise ApiError("This key is revoked.", code="api_key_revoked", status_code=409)
         secret = "rs_" + secrets.token_urlsafe(32)

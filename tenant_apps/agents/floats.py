@@ -257,7 +257,7 @@ def hold_reference(reseller: Tenant, order_ref: str) -> str:
 
 def _parent_hold(reseller: Tenant, order_ref: str, *, lock: bool = False) -> Hold | None:
     with schema_context(_parent_schema(reseller)):
-        holds = Hold.objects.select_for_update() if lock else Hold.objects
+        holds = Hold.objects.select_for_update() if lock else Hold.objects  # lock: hold
         return holds.select_related("wallet").filter(reference=hold_reference(reseller, order_ref)).first()
 
 

@@ -93,6 +93,7 @@ def application_submit(*, data: dict, documents: list[UploadedDocument]) -> Rese
 
 
 def _pending(application_id) -> ResellerApplication:
+    # lock: subject
     application = ResellerApplication.objects.select_for_update().filter(public_id=application_id).first()
     if application is None:
         raise NotFound("Unknown application.")

@@ -89,6 +89,7 @@ def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
 
 
 def _open_invitation(token: str) -> Invitation:
+    # lock: subject
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token or "")).first()
     if invitation is None:
         raise NotFound("Unknown invitation.", code="invalid_invitation")
@@ -118,7 +119,7 @@ def accept_invitation(*, token: str, password: str, email: str = "", phone: str 
         invitation = _open_invitation(token)
         User = get_user_model()
         if invitation.role == "operator_admin":
-            user = User.objects.select_for_update().get(email=invitation.email)
+            user = User.objects.select_for_update().get(email=invitation.email)  # lock: user
         else:
             email = invitation.email or (email or "").strip().lower()
             if not email:
@@ -207,7 +208,7 @@ def post_commissions(*, order_ref: str, breakdown: dict) -> int:
 def claw_back_commissions(*, order_ref: str) -> int:
     """Take back the order's commissions, once. What an agent already spent becomes a receivable (suspense)."""
     with transaction.atomic():
-        rows = list(CommissionPosting.objects.select_for_update().select_related("agent__user")
+        rows = list(CommissionPosting.objects.select_for_update().select_related("agent__user")  # lock: subject
                     .filter(order_ref=order_ref, status=CommissionStatus.POSTED))
         if not rows:
             return 0
@@ -261,7 +262,7 @@ def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale 
     if row is None:
         return None
     with transaction.atomic():
-        locked = Agent.objects.select_for_update().get(pk=row.pk)
+        locked = Agent.objects.select_for_update().get(pk=row.pk)  # lock: subject
         if not locked.is_active:
             raise Forbidden("This agent is suspended.", code="agent_inactive")
         existing = AgentSale.objects.filter(order_ref=reference).first()

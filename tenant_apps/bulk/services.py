@@ -399,7 +399,7 @@ def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None
     ``insufficient_float``; nothing is written on a refusal. Call inside a transaction (the idempotency one).
     """
     with transaction.atomic():
-        batch = BulkBatch.objects.select_for_update().get(pk=batch.pk, user=user)
+        batch = BulkBatch.objects.select_for_update().get(pk=batch.pk, user=user)  # lock: subject
         if batch.status != BatchStatus.PREVIEW:
             raise BatchAlreadyConfirmed()
         rows = list(batch.rows.order_by("line"))
@@ -470,7 +470,7 @@ def bulk_process(*, batch_id: int, limit: int | None = None) -> BulkBatch | None
     done = 0
     while limit is None or done < limit:
         with transaction.atomic():
-            row = (BulkRow.objects.select_for_update(skip_locked=True)
+            row = (BulkRow.objects.select_for_update(skip_locked=True)  # lock: subject
                    .filter(batch_id=batch.pk, status=RowStatus.READY).order_by("line").first())
             if row is None:
                 break
@@ -479,7 +479,7 @@ def bulk_process(*, batch_id: int, limit: int | None = None) -> BulkBatch | None
             BulkBatch.objects.filter(pk=batch.pk).update(heartbeat_at=now)
         done += 1
     with transaction.atomic():
-        batch = BulkBatch.objects.select_for_update().select_related("user").get(pk=batch.pk)
+        batch = BulkBatch.objects.select_for_update().select_related("user").get(pk=batch.pk)  # lock: subject
         if batch.status != BatchStatus.PROCESSING:
             return batch
         if BulkRow.objects.filter(batch_id=batch.pk, status=RowStatus.READY).exists():

@@ -132,7 +132,7 @@ def confirmation_check(*, challenge_id: int, secret: str) -> CheckResult:
     request's money transaction). Does not consume the challenge: the completing transaction does."""
     max_attempts = _conf()["MAX_ATTEMPTS"]
     with transaction.atomic():
-        row = ConfirmationChallenge.objects.select_for_update().get(pk=challenge_id)
+        row = ConfirmationChallenge.objects.select_for_update().get(pk=challenge_id)  # lock: standalone
         if row.confirmed_at is not None:
             return CheckResult(True, "confirmed")
         if row.attempts >= max_attempts:

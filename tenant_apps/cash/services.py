@@ -265,7 +265,7 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
 def _agent_row(agent, public_id, *, lock: bool = False) -> CashTransaction:
     rows = CashTransaction.objects.select_related("customer", "agent", "hold", "challenge")
     if lock:
-        rows = rows.select_for_update(of=("self",))
+        rows = rows.select_for_update(of=("self",))  # lock: subject
     row = rows.filter(agent=agent, public_id=public_id).first()
     if row is None:
         raise NotFound("No such cash transaction.", code="unknown_cash_transaction")
@@ -345,6 +345,7 @@ def cash_expire_stale(*, now=None, limit: int = 500) -> int:
         .order_by("expires_at").values_list("pk", flat=True)[:limit]
     for pk in list(stale):
         with transaction.atomic():
+            # lock: subject
             row = CashTransaction.objects.select_for_update(of=("self",)).select_related("hold", "customer", "agent") \
                 .get(pk=pk)
             if row.status == CashStatus.AWAITING_CONFIRMATION:
@@ -354,6 +355,7 @@ def cash_expire_stale(*, now=None, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     for pk in list(codes):
         with transaction.atomic():
+            # lock: subject
             code = WithdrawalCode.objects.select_for_update().select_related("hold", "customer").get(pk=pk)
             if code.status == WithdrawalCodeStatus.ACTIVE:
                 _close_code(code, WithdrawalCodeStatus.EXPIRED)
@@ -417,6 +419,7 @@ def _close_code(row: WithdrawalCode, status: str) -> None:
 
 
 def withdrawal_code_cancel(*, customer, public_id, request: Any = None) -> WithdrawalCode:
+    # lock: subject
     row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer") \
         .filter(customer=customer, public_id=public_id).first()
     if row is None:
@@ -455,7 +458,7 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
         customer = None
     now = timezone.now()
     with transaction.atomic():
-        rows = list(WithdrawalCode.objects.select_for_update().select_related("hold", "customer")
+        rows = list(WithdrawalCode.objects.select_for_update().select_related("hold", "customer")  # lock: subject
                     .filter(customer=customer, status=WithdrawalCodeStatus.ACTIVE)) if customer else []
         live = []
         for row in rows:
@@ -482,7 +485,7 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
 
 def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransaction:
     """Step 2 (in the Idempotency-Key transaction): consume the code and settle its hold, once."""
-    row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer").get(pk=code_id)
+    row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer").get(pk=code_id)  # lock: subject
     existing = CashTransaction.objects.filter(withdrawal_code=row).first()
     if existing is not None:
         if existing.agent_id != agent.pk:

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, run_after_rollback
+from shared_apps.core.locks import try_idempotency_lock
 
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
 from .models import IdempotencyKey, KeyState
@@ -82,10 +83,8 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint, execute: Calla
 def _run_in_transaction(*, user, key: str, fingerprint: Fingerprint, execute: Callable[[], StoredResponse],
                         authorisation) -> tuple[StoredResponse, bool]:
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])
-            if not cursor.fetchone()[0]:
-                raise IdempotencyInFlight()
+        if not try_idempotency_lock(_lock_id(user.pk, key)):  # rank 1 of shared_apps.core.locks
+            raise IdempotencyInFlight()
         existing = IdempotencyKey.objects.filter(user=user, key=key).first()
         if existing is not None:
             if (existing.method, existing.path, existing.body_hash) != (

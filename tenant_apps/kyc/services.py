@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from countries.errors import InvalidKycNumber
@@ -22,6 +22,7 @@ from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
+from shared_apps.core.locks import lock_user
 from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
@@ -193,7 +194,7 @@ def kyc_decide(*, reviewer: User, submission: KycSubmission, approve: bool, note
     if submission.user_id == reviewer.pk:
         raise Forbidden("You cannot review your own KYC submission.", code="own_submission")
     with transaction.atomic():
-        locked = KycSubmission.objects.select_for_update().get(pk=submission.pk)
+        locked = KycSubmission.objects.select_for_update().get(pk=submission.pk)  # lock: subject
         if locked.status != KycStatus.PENDING:
             raise Conflict("This submission has already been decided.", code="kyc_already_decided")
         locked.status = KycStatus.APPROVED if approve else KycStatus.REJECTED
@@ -284,8 +285,7 @@ def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str,
     any error (a purchase): no SAVEPOINT/RELEASE round trips.
     """
     with transaction.atomic(savepoint=savepoint):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+        lock_user(user.pk)
         state = kyc_spend_state(user=user, currency=currency, reference=reference)
         if state.reference_exists:
             return KycSpend.objects.get(user=user, reference=reference)

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shared_apps.core import metrics
+from shared_apps.core.locks import lock_ledger_account
 
 from .currency import tenant_currency
 from .errors import (
@@ -164,7 +165,7 @@ def _credit_under_ceiling(cursor, account: Account, delta: int, ceiling: int) ->
     it, so the holds it sums include every committed hold of this wallet (a hold placement holds
     the same row lock), and two concurrent credits cannot both fit under the ceiling.
     """
-    cursor.execute("SELECT 1 FROM ledger_account WHERE id = %s FOR UPDATE", [account.pk])
+    lock_ledger_account(cursor, account.pk)
     cursor.execute(
         "UPDATE ledger_account SET balance = balance + %s WHERE id = %s AND balance + %s + "
         "COALESCE((SELECT SUM(h.amount) FROM ledger_hold h WHERE h.wallet_id = %s AND h.status = %s), 0) <= %s "
@@ -382,7 +383,7 @@ def _holds_account(holds: Account | None, currency: str) -> Account:
 
 
 def _lock_hold(hold: Hold) -> Hold:
-    return Hold.objects.select_for_update().select_related("wallet").get(pk=hold.pk)
+    return Hold.objects.select_for_update().select_related("wallet").get(pk=hold.pk)  # lock: hold
 
 
 def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | None = None,

@@ -161,7 +161,7 @@ def category_update(*, actor, category: MerchantCategory, fee_bps: int, fee_fixe
                                       or fee_cap_minor < 0):
         raise _bad("fee_cap", "Must be zero or more.")
     with transaction.atomic():
-        locked = MerchantCategory.objects.select_for_update().get(pk=category.pk)
+        locked = MerchantCategory.objects.select_for_update().get(pk=category.pk)  # lock: standalone
         before = {"fee_bps": locked.fee_bps, "fee_fixed_minor": locked.fee_fixed_minor,
                   "fee_cap_minor": locked.fee_cap_minor, "active": locked.active}
         locked.fee_bps, locked.fee_fixed_minor, locked.fee_cap_minor, locked.active = \
@@ -257,7 +257,7 @@ def merchant_update_settlement(*, merchant: Merchant, actor, settlement: Settlem
         raise Forbidden("Only the owner can change where the business is paid.", code="not_merchant_owner")
     resolved = _resolve_settlement(actor, settlement)
     with transaction.atomic():
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)  # lock: subject
         before = {"method": locked.settlement_method, "account": locked.settlement_account_number[-4:],
                   "phone": locked.settlement_phone[-4:]}
         for key, value in resolved.items():
@@ -292,7 +292,7 @@ def merchant_decide(*, reviewer, merchant: Merchant, action: str, note: str = ""
         raise Forbidden("You cannot review your own business.", code="own_submission")
     allowed_from, target, audit_action = _DECISIONS[action]
     with transaction.atomic():
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)  # lock: subject
         if locked.status not in allowed_from:
             raise Conflict("This business is not in a state that allows this.", code="merchant_state_conflict")
         locked.status, locked.reviewed_by, locked.reviewed_at = target, reviewer, timezone.now()
@@ -450,7 +450,7 @@ def merchant_pay(*, payer, payee: Payee, amount_minor: int | None = None, note: 
     reference = _reference("mp")
     with transaction.atomic():
         if payee.payment_request is not None:
-            request = PaymentRequest.objects.select_for_update().get(pk=payee.payment_request.pk)
+            request = PaymentRequest.objects.select_for_update().get(pk=payee.payment_request.pk)  # lock: subject
             _check_request_open(request)
         # KYC limits and the tenant's rules; a payment at a till cannot wait for a review (a hold refuses it).
         screen(MoneyMove(flow=Flow.MERCHANT_PAYMENT, user=payer, amount_minor=amount_minor, currency=currency,
@@ -506,6 +506,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
     if payment.merchant.owner_id != actor.pk and not is_staff:
         raise Forbidden("Only the business owner can refund this payment.", code="not_merchant_owner")
     with transaction.atomic():
+        # lock: subject
         locked = MerchantPayment.objects.select_for_update(of=("self",)).select_related("merchant__account", "payer") \
             .get(pk=payment.pk)
         left = locked.refundable_minor
@@ -557,6 +558,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
 
 def _lock_balance(account: Account) -> int:
     with connection.cursor() as cursor:
+        # lock: ledger_account
         cursor.execute("SELECT balance FROM ledger_account WHERE id = %s FOR UPDATE", [account.pk])
         return int(cursor.fetchone()[0])
 

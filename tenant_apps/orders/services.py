@@ -52,6 +52,7 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import sellable_product
 from shared_apps.core import metrics
 from shared_apps.core.errors import ApiError
+from shared_apps.core.locks import lock_user
 from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
@@ -279,34 +280,65 @@ def _duplicate_exists(*, user, product: Product, phone: str, customer_number: st
             .exclude(status__in=(OrderStatus.RELEASED, OrderStatus.REVERSED)).exists())
 
 
+def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str) -> tuple[Product, str, str]:
+    """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes)."""
+    product = _active_product(product_id)
+    phone = _validate_recipient(product, recipient_phone)
+    if product.product_type not in BILL_TYPES:
+        return product, phone, ""
+    customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+    if not customer_number and not product.customer_number_label:
+        customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
+    if not customer_number:
+        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+    return product, phone, customer_number
+
+
+def purchase_needs_verification(*, product_id: Any) -> bool:
+    """Whether a purchase of ``product_id`` asks the biller who the customer is (no statement: memoised product)."""
+    try:
+        product = _active_product(product_id)
+    except ApiError:
+        return False  # purchase_create answers the error
+    return product.product_type in BILL_TYPES and product.requires_verification
+
+
+def purchase_verified_name(*, product_id: Any, recipient_phone: str, customer_number: str) -> str:
+    """The biller's name for the customer of a purchase, asked BEFORE its money transaction opens.
+
+    No outbound HTTP inside an open money transaction (issue 20): a slow biller would hold the idempotency
+    advisory lock, the buyer's row and a database connection for its whole timeout. Pass the answer to
+    ``purchase_create(verified_name=...)``. Same checks, in the same order, as ``purchase_create`` up to the
+    verification, so the same errors come out (unknown product, bad recipient, missing number, unknown meter).
+    """
+    product, _phone, number = _purchase_target(product_id, recipient_phone, customer_number)
+    if product.product_type not in BILL_TYPES or not product.requires_verification:
+        return ""
+    return purchase_verify(product_id=product.pk, customer_number=number).name
+
+
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
                     subscription_id: int | None = None, source: str = "api",
-                    details: dict[str, str] | None = None) -> Order:
+                    details: dict[str, str] | None = None, verified_name: str | None = None) -> Order:
     """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
 
     Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
     InsufficientFunds (422) when the wallet cannot cover the price. The risk gate (KYC limits, then the
     tenant's rules) runs first under the buyer's row lock: 403 ``risk_blocked`` / 428 ``step_up_required``;
     a held purchase keeps its money on hold and is not sent until an operator releases it.
+    ``verified_name``: the biller's answer for this customer number, asked before the transaction
+    (:func:`purchase_verified_name`); None: asked here (a caller not moved yet: HTTP inside the transaction).
     """
     if dedupe_key:
         existing = Order.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    product = _active_product(product_id)
-    phone = _validate_recipient(product, recipient_phone)
+    product, phone, customer_number = _purchase_target(product_id, recipient_phone, customer_number)
     customer_name = ""
-    if product.product_type in BILL_TYPES:
-        customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
-        if not customer_number and not product.customer_number_label:
-            customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
-        if not customer_number:
-            raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
-        if product.requires_verification:
-            customer_name = purchase_verify(product_id=product.pk, customer_number=customer_number).name
-    else:
-        customer_number = ""
+    if product.product_type in BILL_TYPES and product.requires_verification:
+        customer_name = verified_name if verified_name is not None else \
+            purchase_verify(product_id=product.pk, customer_number=customer_number).name
     receipt_details = {}
     if product.product_type == ProductType.INSURANCE:
         receipt_details["request"] = _insurance_details(details)
@@ -355,7 +387,7 @@ def order_risk_release(*, order_id: int) -> Order:
     """An operator released a purchase a risk rule held: it is queued for its provider now (outbox + task)."""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
         if order.status != OrderStatus.HELD or not order.needs_review:
             raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
         order.needs_review = False
@@ -384,6 +416,7 @@ def order_risk_reject(*, order_id: int, note: str = "") -> Order:
     """An operator rejected a held purchase: the hold goes back to the buyer (refunded, never sent)."""
     now = timezone.now()
     with transaction.atomic():
+        # lock: subject
         order = Order.objects.select_for_update(of=("self",)).select_related("user", "hold").get(pk=order_id)
         if order.status != OrderStatus.HELD or not order.needs_review:
             raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
@@ -483,7 +516,7 @@ def order_submit(*, order_id: int) -> Order | None:
     """Send the order to its provider (task body). Safe to run any number of times, concurrently too."""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()
+        order = Order.objects.select_for_update().select_related("user").filter(pk=order_id).first()  # lock: subject
         if order is None:
             return None
         if order.status == OrderStatus.HELD and order.needs_review:
@@ -653,9 +686,7 @@ def _lock_buyer(order: Order) -> None:
     purchase answered 500 (found by ``manage.py fault_inject``;
     tests/reliability/test_fault_injection.py::test_a_refund_and_a_purchase_of_the_same_buyer_do_not_deadlock).
     """
-    from django.contrib.auth import get_user_model
-
-    list(get_user_model().objects.select_for_update().filter(pk=order.user_id).values_list("pk", flat=True))
+    lock_user(order.user_id)
 # --- end of fault-injection fix -------------------------------------------------------------------
 
 
@@ -755,7 +786,7 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
     """
     now = timezone.now()
     with transaction.atomic():
-        order = (Order.objects.select_for_update(of=("self",)).select_related("user", "hold__wallet")
+        order = (Order.objects.select_for_update(of=("self",)).select_related("user", "hold__wallet")  # lock: subject
                  .filter(attempts__request_id=request_id).first())
         if order is None:
             logger.warning("provider result for unknown request id %s (%s)", request_id, source)
@@ -864,7 +895,7 @@ def order_requery(*, order_id: int) -> Order | None:
     if outcome.status != OutcomeStatus.PENDING:
         return order
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
         if order.status != OrderStatus.PENDING:
             return order
         order.requery_count += 1
@@ -944,7 +975,7 @@ def order_staff_resolve(*, order: Order, delivered: bool, note: str, actor: Any,
     from tenant_apps.audit.services import audit_record
 
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = Order.objects.select_for_update().get(pk=order.pk)  # lock: subject
         if locked.status != OrderStatus.MANUAL_REVIEW:
             raise ApiError("This order is not waiting for a staff decision.", code="order_not_in_review",
                            status_code=409, fields={"status": [locked.status]})

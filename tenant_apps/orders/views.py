@@ -20,7 +20,7 @@ from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
-from tenant_apps.idempotency.decorators import idempotent
+from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
 from tenant_apps.ledger.currency import to_decimal_string
 
 from . import selectors, services
@@ -44,6 +44,19 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description="Unique per purchase; a replay returns the first response with Idempotency-Replayed: true.")
 
 
+def _verify_customer_first(view, request):
+    """The biller's name check, run before the money transaction (None: this purchase needs none)."""
+    serializer = PurchaseSerializer(data=request.data)
+    if not serializer.is_valid():
+        return None  # the handler answers the validation error, as before
+    data = serializer.validated_data
+    if not services.purchase_needs_verification(product_id=data["product_id"]):
+        return None
+    return lambda: services.purchase_verified_name(product_id=data["product_id"],
+                                                   recipient_phone=data["recipient_phone"],
+                                                   customer_number=data.get("customer_number", ""))
+
+
 @api_key_scopes(POST=PURCHASE)
 class PurchaseView(APIView):
     """POST /api/purchase: validate, price, hold and queue; 202 with the order (final status comes later)."""
@@ -51,15 +64,15 @@ class PurchaseView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
-    @idempotent
-    def post(self, request):
+    @idempotent_after_lookup(_verify_customer_first)
+    def post(self, request, looked_up: str | None = None):
         serializer = PurchaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         order = services.purchase_create(
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
-            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"))
+            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up)
         return Response(order_json(order), status=status.HTTP_202_ACCEPTED,
                         headers={"Location": f"/api/purchases/{order.public_id}"})
 

@@ -162,7 +162,7 @@ def pin_change(*, user: Any, current_pin: str, new_pin: str, request: Any = None
     if current_pin == new_pin:
         raise WeakPin(fields={"new_pin": [str(_("Choose a PIN different from the current one."))]})
     with transaction.atomic():
-        row = TransactionPin.objects.select_for_update().get(user_id=user.pk)
+        row = TransactionPin.objects.select_for_update().get(user_id=user.pk)  # lock: standalone
         row.pin_hash, row.failed_attempts, row.locked_at, row.set_at = _hash(new_pin), 0, None, timezone.now()
         row.save(update_fields=["pin_hash", "failed_attempts", "locked_at", "set_at"])
         audit_record(action=AuditAction.PIN_CHANGED, request=request, actor=user, subject_type="user",
@@ -184,7 +184,7 @@ def pin_reset_finish(*, user: Any, code: str, new_pin: str, request: Any = None)
     _validate_new(new_pin, user=user, field="new_pin")
 
     def store() -> TransactionPin:
-        row = TransactionPin.objects.select_for_update().filter(user_id=user.pk).first()
+        row = TransactionPin.objects.select_for_update().filter(user_id=user.pk).first()  # lock: standalone
         if row is None:
             row = TransactionPin.objects.create(user=user, pin_hash=_hash(new_pin))
         else:
@@ -202,6 +202,7 @@ def pin_check(*, user: Any, pin: str, request: Any = None) -> PinCheck:
     transaction). A correct PIN clears the count; the last allowed wrong one locks the PIN."""
     max_attempts = _conf()["MAX_ATTEMPTS"]
     with transaction.atomic():
+        # lock: standalone
         row = TransactionPin.objects.select_for_update().filter(user_id=getattr(user, "pk", None)).first()
         if row is None:
             return PinCheck(False, "not_set")
@@ -247,7 +248,7 @@ def pin_policy_update(*, actor: Any, web_api_threshold_minor: int | None, reques
         raise ApiError(_("The amount is not valid."), code="invalid_amount",
                        fields={"web_api_threshold": [str(_("Must be zero or more."))]})
     with transaction.atomic():
-        row, _created = PinPolicy.objects.select_for_update().get_or_create(singleton=True)
+        row, _created = PinPolicy.objects.select_for_update().get_or_create(singleton=True)  # lock: standalone
         previous = row.web_api_threshold_minor
         row.web_api_threshold_minor = web_api_threshold_minor
         row.save(update_fields=["web_api_threshold_minor", "updated_at"])

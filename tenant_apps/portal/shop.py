@@ -208,7 +208,8 @@ def pay_bill(request, kind: str):
                     order = order_services.purchase_create(
                         user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
                         amount_minor=amount, customer_number=data["customer_number"],
-                        confirm_duplicate=data["confirm_duplicate"], source="portal")
+                        confirm_duplicate=data["confirm_duplicate"], source="portal",
+                        verified_name=check.name)  # checked above, before the money transaction
                     return reverse("portal:receipt", args=[order.public_id])
 
                 try:

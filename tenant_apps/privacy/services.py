@@ -253,7 +253,7 @@ def _erase_entry(entry: PersonalData, user: Any, identity: Identity) -> int:
         return 0
     changed = 0
     fields = {name: entry.model._meta.get_field(name) for name in entry.erase}
-    for obj in rows.select_for_update().order_by("pk"):
+    for obj in rows.select_for_update().order_by("pk"):  # lock: subject
         updates = {}
         for name, strategy in entry.erase.items():
             current = getattr(obj, name)
@@ -308,7 +308,8 @@ def erase_user(*, user: Any, requested_by: Any = None, request: Any = None, reas
 
     actor = requested_by or user
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update().get(pk=user.pk)  # lock: user
+        # lock: ledger_account
         list(Account.objects.select_for_update().filter(owner=user).order_by("pk").values_list("pk", flat=True))
         blockers = ["already_erased"] if Erasure.objects.filter(user=user).exists() else erasure_blockers(user=user)
         if not blockers:

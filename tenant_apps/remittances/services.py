@@ -251,6 +251,7 @@ def corridor_update(*, actor, destination_country: str, margin_bps: int, fee_bps
     if fee_fixed_minor < 0 or min_send_minor <= 0 or (max_send_minor is not None and max_send_minor < min_send_minor):
         raise ApiError(code="invalid_corridor", fields={"fee_fixed": ["Check the fixed fee and the limits."]})
     with transaction.atomic():
+        # lock: standalone
         corridor, _created = Corridor.objects.select_for_update().get_or_create(destination_country=country)
         before = {"margin_bps": corridor.margin_bps, "fee_bps": corridor.fee_bps,
                   "fee_fixed_minor": corridor.fee_fixed_minor, "active": corridor.active}
@@ -334,7 +335,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
     """
     now = now or timezone.now()
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().filter(public_id=quote_id, user=user).first()
+        quote = Quote.objects.select_for_update().filter(public_id=quote_id, user=user).first()  # lock: subject
         if quote is None:
             raise QuoteNotFound(fields={"quote": [str(QuoteNotFound.message)]})
         if Remittance.objects.filter(quote=quote).exists():
@@ -392,7 +393,7 @@ def _close_risk_decision(row: Remittance, *, actor, release: bool, note: str) ->
 def remittance_release(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:
     """Staff found no true match: send it (the advance task after commit). Audited."""
     with transaction.atomic():
-        row = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        row = Remittance.objects.select_for_update().get(pk=remittance.pk)  # lock: subject
         if row.status != RemittanceStatus.HELD_FOR_REVIEW:
             raise ReviewClosed()
         row.status = RemittanceStatus.ACCEPTED
@@ -407,6 +408,7 @@ def remittance_release(*, actor, remittance: Remittance, note: str = "", request
 def remittance_reject(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:
     """Staff confirmed the match (or refuse it): the hold goes back to the sender, never sent. Audited."""
     with transaction.atomic():
+        # lock: subject
         row = Remittance.objects.select_for_update().select_related("hold", "sender").get(pk=remittance.pk)
         if row.status != RemittanceStatus.HELD_FOR_REVIEW:
             raise ReviewClosed()
@@ -435,7 +437,7 @@ def _mark(public_id: uuid.UUID, step: str, entry=None) -> None:
 def _sender_debit(remittance: Remittance) -> None:
     """Sender step ``debit``: the hold settled (fee -> fees, principal -> remittance_clearing), once."""
     with transaction.atomic():
-        row = Remittance.objects.select_for_update().select_related("hold").get(pk=remittance.pk)
+        row = Remittance.objects.select_for_update().select_related("hold").get(pk=remittance.pk)  # lock: subject
         if _step_done(row.public_id, "debit"):
             return
         if row.status != RemittanceStatus.ACCEPTED:
@@ -453,7 +455,7 @@ def _sender_debit(remittance: Remittance) -> None:
 def _sender_refund(remittance: Remittance, reason: str) -> None:
     """Sender step ``refund``: the whole amount back (principal from remittance_clearing, the fee from fees)."""
     with transaction.atomic():
-        row = Remittance.objects.select_for_update().select_related("sender").get(pk=remittance.pk)
+        row = Remittance.objects.select_for_update().select_related("sender").get(pk=remittance.pk)  # lock: subject
         if _step_done(row.public_id, "refund"):
             return
         currency = row.send_currency
@@ -472,7 +474,7 @@ def _sender_refund(remittance: Remittance, reason: str) -> None:
 
 def _sender_finish(remittance: Remittance, status: str) -> None:
     with transaction.atomic():
-        row = Remittance.objects.select_for_update().get(pk=remittance.pk)
+        row = Remittance.objects.select_for_update().get(pk=remittance.pk)  # lock: subject
         if row.status in REMITTANCE_FINAL:
             return
         row.status, row.completed_at = status, timezone.now()
@@ -562,7 +564,7 @@ def _lock_remittance(public_id: uuid.UUID) -> None:
     """Serialise this schema's receiver steps of one remittance (a sweeper and a late task racing): the second
     waits, then finds the first one's row. Transaction-scoped advisory lock, keyed by schema and id."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",  # lock: subject
                        [f"{connection.schema_name}:remittance:{public_id}"])
 
 
@@ -670,7 +672,7 @@ def _payout_progress(inbound: InboundRemittance) -> InboundRemittance:
     if transfer.status in (TransferStatus.PENDING, TransferStatus.HELD):
         return inbound
     with transaction.atomic():
-        row = InboundRemittance.objects.select_for_update().get(pk=inbound.pk)
+        row = InboundRemittance.objects.select_for_update().get(pk=inbound.pk)  # lock: subject
         if row.status != InboundStatus.PAYING_OUT:
             return row
         if transfer.status == TransferStatus.SUCCEEDED:

@@ -47,6 +47,7 @@ def device_for_sign_in(*, user: Any) -> tuple[UserDevice, str]:
         device_hash = keyed_hash("h:" + issued)
     now = timezone.now()
     with transaction.atomic():
+        # lock: standalone
         device = UserDevice.objects.select_for_update().filter(user=user, device_hash=device_hash).first()
         if device is None:
             first = not UserDevice.objects.filter(user=user).exists()
@@ -103,7 +104,7 @@ def device_sign_out(*, user: Any, device_public_id: Any, request: Any = None) ->
     except ValueError:
         raise NotFound("No such device.", code="unknown_device") from None
     with transaction.atomic():
-        device = UserDevice.objects.select_for_update().filter(user=user, public_id=key).first()
+        device = UserDevice.objects.select_for_update().filter(user=user, public_id=key).first()  # lock: standalone
         if device is None:
             raise NotFound("No such device.", code="unknown_device")
         held = list(DeviceSession.objects.filter(device=device).values_list("kind", "key"))

@@ -39,6 +39,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from shared_apps.core.locks import lock_risk_scopes, lock_user
+
 from . import engine, stepup
 from .errors import RiskBlocked, StepUpRequired
 from .models import (
@@ -93,8 +95,7 @@ def _advisory_key(text: str) -> int:
 
 
 def _lock_user(user: Any) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+    lock_user(user.pk)
 
 
 def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
@@ -122,9 +123,7 @@ def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
     facts = engine.load_facts(facts_move, now=now, rules=rules)  # no applicable rule: no statement
     keys = engine.scope_keys(facts_move, facts)
     if keys:  # counts over a key other users share: serialise on it too, then read again
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)),
-                           [_advisory_key(key) for key in keys])
+        lock_risk_scopes(_advisory_key(key) for key in keys)  # ascending: two gates never cross
         facts = engine.load_facts(facts_move, now=now, rules=rules)
     device_hash = signals.device_hash or next((fact.device_hash for fact in facts if fact.device_hash), "") or ""
     context = _Decide(move=move, signals=signals, recipient_hash=recipient_hash, device_hash=device_hash,

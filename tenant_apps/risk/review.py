@@ -27,7 +27,7 @@ def _locked_decision(public_id: Any) -> RiskDecision:
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFound("No such decision.", code="unknown_decision") from None
-    decision = RiskDecision.objects.select_for_update().filter(public_id=key).first()
+    decision = RiskDecision.objects.select_for_update().filter(public_id=key).first()  # lock: subject
     if decision is None:
         raise NotFound("No such decision.", code="unknown_decision")
     if decision.review_status != ReviewStatus.PENDING:

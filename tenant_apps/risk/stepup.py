@@ -153,6 +153,7 @@ def _challenge_of(*, user: Any, challenge_id: Any) -> StepUpChallenge:
         key = uuid.UUID(str(challenge_id))
     except ValueError:
         raise NotFound("No such step-up.", code="unknown_step_up") from None
+    # lock: subject
     row = StepUpChallenge.objects.select_for_update().select_related("user").filter(public_id=key, user=user).first()
     if row is None:
         raise NotFound("No such step-up.", code="unknown_step_up")
@@ -212,7 +213,7 @@ def consume(*, user: Any, challenge_id: str, fingerprint: str) -> StepUpChalleng
         key = uuid.UUID(challenge_id)
     except ValueError:
         return None
-    row = (StepUpChallenge.objects.select_for_update()
+    row = (StepUpChallenge.objects.select_for_update()  # lock: subject
            .filter(public_id=key, user=user, fingerprint=fingerprint, verified_at__isnull=False,
                    consumed_at__isnull=True, expires_at__gt=timezone.now()).first())
     if row is None:

@@ -171,7 +171,7 @@ def circle_create(*, organiser, name: str, contribution_minor: int, frequency: s
 
 
 def _lock_circle(circle: Circle) -> Circle:
-    return Circle.objects.select_for_update().get(pk=circle.pk)
+    return Circle.objects.select_for_update().get(pk=circle.pk)  # lock: subject
 
 
 def _organiser_only(circle: Circle, actor) -> None:
@@ -223,7 +223,7 @@ def circle_respond(*, member: CircleMember, user, accept: bool) -> CircleMember:
     with transaction.atomic():
         locked_circle = _lock_circle(member.circle)
         _forming_only(locked_circle)
-        locked = CircleMember.objects.select_for_update().get(pk=member.pk)
+        locked = CircleMember.objects.select_for_update().get(pk=member.pk)  # lock: subject
         if locked.status != MemberStatus.INVITED:
             raise Conflict("This invitation was already answered.", code="invitation_answered")
         if accept:
@@ -245,7 +245,7 @@ def circle_remove_member(*, circle: Circle, actor, member: CircleMember) -> Circ
     with transaction.atomic():
         locked_circle = _lock_circle(circle)
         _forming_only(locked_circle)
-        locked = CircleMember.objects.select_for_update().get(pk=member.pk)
+        locked = CircleMember.objects.select_for_update().get(pk=member.pk)  # lock: subject
         locked.status, locked.position = MemberStatus.REMOVED, None
         locked.save(update_fields=["status", "position"])
     return locked
@@ -257,7 +257,7 @@ def circle_set_order(*, circle: Circle, actor, member_ids: list[int]) -> Circle:
     with transaction.atomic():
         locked = _lock_circle(circle)
         _forming_only(locked)
-        live = list(CircleMember.objects.select_for_update().filter(
+        live = list(CircleMember.objects.select_for_update().filter(  # lock: subject
             circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]))
         if sorted(member_ids) != sorted(m.pk for m in live):
             raise _bad("order", "List every member once.")
@@ -277,7 +277,7 @@ def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None 
     with transaction.atomic():
         locked = _lock_circle(circle)
         _forming_only(locked)
-        members = list(CircleMember.objects.select_for_update().filter(
+        members = list(CircleMember.objects.select_for_update().filter(  # lock: subject
             circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]).order_by("position", "id"))
         if any(m.status == MemberStatus.INVITED for m in members):
             raise Conflict("Every invited person must accept or decline first.", code="invitations_pending")
@@ -385,7 +385,7 @@ def _post_pot(circle: Circle, payout: CirclePayout, *, now: datetime) -> None:
     with transaction.atomic():
         lines: list[Line] = []
         deducted = 0
-        arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(
+        arrears = list(Contribution.objects.select_for_update(of=("self",)).filter(  # lock: subject
             circle=circle, member=recipient, status=ContributionStatus.MISSED, owed_to__isnull=False)
             .select_related("owed_to__user").order_by("cycle"))
         for debt in arrears:
@@ -416,6 +416,7 @@ def _capped_credit(user, currency: str, amount: int) -> Line:
 def _release_held_pots(circle: Circle, *, now: datetime) -> list[str]:
     """Pay the held pots of ``circle`` (locked by the caller) whose wallets have room now; the rest stay held."""
     outcomes = []
+    # lock: subject
     for payout in CirclePayout.objects.select_for_update(of=("self",)).select_related("member__user") \
             .filter(circle=circle, status=PayoutStatus.HELD).order_by("cycle"):
         try:
@@ -433,6 +434,7 @@ def circle_release_held(*, circle: Circle, now: datetime | None = None) -> list[
     """Try the held pots of any circle (a running one, or one that completed or was dissolved meanwhile)."""
     now = now or timezone.now()
     with transaction.atomic():
+        # lock: subject
         locked = Circle.objects.select_for_update(skip_locked=True).select_related("account") \
             .filter(pk=circle.pk).first()
         if locked is None:
@@ -458,6 +460,7 @@ def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
     outcomes: list[str] = []
     with transaction.atomic():
+        # lock: subject
         locked = Circle.objects.select_for_update(skip_locked=True).select_related("account") \
             .filter(pk=circle.pk, status=CircleStatus.ACTIVE).first()
         if locked is None:
@@ -516,6 +519,7 @@ def circles_run_due(*, now: datetime | None = None, limit: int = 1000) -> dict[s
 def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
     """A member makes good a missed contribution: straight to the member whose pot it shortened."""
     with transaction.atomic():
+        # lock: subject
         locked = Contribution.objects.select_for_update(of=("self",)) \
             .select_related("member", "owed_to__user", "circle") \
             .get(pk=contribution.pk)
@@ -551,7 +555,7 @@ def circle_dissolve(*, circle: Circle, actor, reason: str, request: Any = None) 
         locked = _lock_circle(circle)
         if locked.status != CircleStatus.ACTIVE:
             raise Conflict("Only a running circle can be dissolved.", code="circle_not_running")
-        paid = list(Contribution.objects.select_for_update(of=("self",)).filter(
+        paid = list(Contribution.objects.select_for_update(of=("self",)).filter(  # lock: subject
             circle=locked, cycle=locked.cycle, status=ContributionStatus.COLLECTED).select_related("member__user"))
         total = sum(c.amount_minor for c in paid)
         if total:
@@ -584,7 +588,7 @@ def savings_settings_update(*, actor, early_withdrawal: str, penalty_bps: int, r
     if early_withdrawal == EarlyWithdrawal.PENALTY and penalty_bps == 0:
         raise _bad("penalty_bps", "A penalty rule needs a penalty above zero.")
     with transaction.atomic():
-        row = SavingsSettings.objects.select_for_update().get(pk=savings_settings().pk)
+        row = SavingsSettings.objects.select_for_update().get(pk=savings_settings().pk)  # lock: standalone
         before = {"early_withdrawal": row.early_withdrawal, "penalty_bps": row.penalty_bps}
         row.early_withdrawal, row.penalty_bps = early_withdrawal, penalty_bps
         row.save()
@@ -625,7 +629,7 @@ def goal_set_autosave(*, goal: SavingsGoal, owner, amount_minor: int | None, fre
         raise NotFound()
     now = now or timezone.now()
     with transaction.atomic():
-        locked = SavingsGoal.objects.select_for_update().get(pk=goal.pk)
+        locked = SavingsGoal.objects.select_for_update().get(pk=goal.pk)  # lock: subject
         if amount_minor is None:
             locked.autosave_minor, locked.autosave_frequency, locked.autosave_next_at = None, "", None
         else:
@@ -677,7 +681,7 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
     """
     _goal_for(goal, owner)
     with transaction.atomic():
-        locked = SavingsGoal.objects.select_for_update().select_related("account").get(pk=goal.pk)
+        locked = SavingsGoal.objects.select_for_update().select_related("account").get(pk=goal.pk)  # lock: subject
         balance = account_balance(account=locked.account)
         amount = balance if amount_minor is None else _positive(amount_minor)
         if amount <= 0:
@@ -734,6 +738,7 @@ def goals_autosave_due(*, now: datetime | None = None, limit: int = 1000) -> dic
                .order_by("autosave_next_at").values_list("pk", flat=True)[:limit])
     for pk in due:
         with transaction.atomic():
+            # lock: subject
             goal = SavingsGoal.objects.select_for_update(skip_locked=True).select_related("owner", "account") \
                 .filter(pk=pk, status=GoalStatus.ACTIVE, autosave_next_at__lte=now).first()
             if goal is None:

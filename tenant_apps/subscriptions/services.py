@@ -66,7 +66,7 @@ def subscription_create(*, user, product_id: Any, frequency: str, recipient_phon
 
 
 def _locked(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update().get(pk=subscription.pk)
+    return Subscription.objects.select_for_update().get(pk=subscription.pk)  # lock: subject
 
 
 @transaction.atomic
@@ -173,7 +173,7 @@ def subscriptions_run_due(*, now: datetime | None = None, limit: int = 500) -> d
            .order_by("next_run_at").values_list("pk", flat=True)[:limit])
     for pk in list(due):
         with transaction.atomic():
-            sub = (Subscription.objects.select_for_update(skip_locked=True).select_related("user")
+            sub = (Subscription.objects.select_for_update(skip_locked=True).select_related("user")  # lock: subject
                    .filter(pk=pk, status=SubscriptionStatus.ACTIVE, next_run_at__lte=now).first())
             if sub is None:
                 continue  # another beat run has it

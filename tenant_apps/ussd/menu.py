@@ -330,7 +330,8 @@ def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -
         return _refusal(error)
     offer = next((o for o in _offers("electricity", None) if o.id == state.data["product"]), None)
     low = max(check.minimum_amount_minor or 0, (offer.min_minor if offer else 0) or 0)
-    state.data.update({"meter": check.customer_number, "meter_name": check.name[:40], "min": low,
+    state.data.update({"meter": check.customer_number, "meter_name": check.name[:40], "meter_owner": check.name,
+                       "min": low,
                        "max": (offer.max_minor if offer else None) or 10**15})
     return _con(state, "bill_amount", _("Meter %(meter)s: %(name)s") % {"meter": check.customer_number,
                                                                          "name": check.name[:40]}
@@ -342,7 +343,9 @@ def on_bill_amount(state: SessionState, value: str, user, request: UssdRequest) 
     if amount is None or not (state.data["min"] <= amount <= state.data["max"]):
         return _end(_("This amount is not accepted for this product."))
     return _confirm(state, user, {"kind": "bill", "product": state.data["product"], "recipient": user.phone,
-                                  "meter": state.data["meter"], "amount": amount},
+                                  "meter": state.data["meter"], "amount": amount,
+                                  # the biller's answer above: no second check inside the money transaction
+                                  "verified_name": state.data.get("meter_owner")},
                     _("Electricity %(amount)s, meter %(meter)s") % {"amount": _money(amount),
                                                                     "meter": state.data["meter"]})
 
@@ -454,7 +457,7 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
 
     order = purchase_create(user=user, product_id=action["product"], recipient_phone=action["recipient"],
                             amount_minor=action.get("amount"), customer_number=action.get("meter", ""),
-                            source="ussd")
+                            source="ussd", verified_name=action.get("verified_name"))
     return {"kind": action["kind"], "price": order.price_minor, "currency": order.currency,
             "recipient": order.recipient_phone, "product": order.product_name,
             "reference": order.public_id.hex[:8].upper()}

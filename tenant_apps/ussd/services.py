@@ -39,7 +39,7 @@ def channel_update(*, actor: Any, enabled: bool | None = None, service_code: str
                    request: Any = None) -> UssdChannel:
     """Change the service code and/or switch the channel on or off (on needs a code). Audited."""
     with transaction.atomic():
-        row, _created = UssdChannel.objects.select_for_update().get_or_create(singleton=True)
+        row, _created = UssdChannel.objects.select_for_update().get_or_create(singleton=True)  # lock: standalone
         before = {"enabled": row.enabled, "service_code": row.service_code}
         if service_code is not None:
             service_code = service_code.strip()
@@ -65,7 +65,7 @@ def channel_rotate_token(*, actor: Any, request: Any = None) -> str:
     """A new secret for the callback URL (the old one stops working at once); returned once, never stored."""
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
-        row, _created = UssdChannel.objects.select_for_update().get_or_create(singleton=True)
+        row, _created = UssdChannel.objects.select_for_update().get_or_create(singleton=True)  # lock: standalone
         row.token_hash, row.token_hint, row.token_created_at = _digest(token), token[-4:], timezone.now()
         row.save(update_fields=["token_hash", "token_hint", "token_created_at", "updated_at"])
         audit_record(action=AuditAction.USSD_CHANNEL_CHANGED, request=request, actor=actor, subject_type="ussd",

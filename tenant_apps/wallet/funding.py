@@ -181,7 +181,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
     after all is still credited (the customer paid; the money must arrive).
     """
     with transaction.atomic():
-        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)
+        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)  # lock: subject
         if intent.status in FUNDING_FINAL and not (
                 funding_awaits_payment(intent) and verification.status is OutcomeStatus.SUCCESS):
             return intent
@@ -260,7 +260,7 @@ def funding_release_held(*, intent_id: int) -> FundingIntent:
     """Credit a payment held in suspense for the balance limit once the wallet has room (suspense -> wallet,
     entry ``funding`` with the intent's ledger reference: the ordinary credit, once). Still no room: unchanged."""
     with transaction.atomic():
-        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)
+        intent = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent_id)  # lock: subject
         if not funding_is_held(intent):
             return intent
         wallet = wallet_for(user=intent.user, currency=intent.currency)
@@ -305,7 +305,7 @@ def funding_expire_stale(*, now: datetime | None = None, limit: int = 500) -> di
             counts[str(intent.status)] = counts.get(str(intent.status), 0) + 1
             continue
         with transaction.atomic():
-            locked = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent.pk)
+            locked = FundingIntent.objects.select_for_update().select_related("user").get(pk=intent.pk)  # lock: subject
             if locked.status != FundingStatus.PENDING:
                 continue
             locked.status, locked.failure_reason, locked.completed_at = FundingStatus.FAILED, FUNDING_EXPIRED, now

@@ -187,11 +187,23 @@ def name_enquiry(*, bank_code: str, account_number: str) -> AccountName:
         raise GatewayError("The bank could not be reached for the name enquiry; try again.") from None
 
 
-def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_minor: int) -> Transfer:
-    """Name enquiry, KYC, then the money into a hold. The payout is sent after commit (task)."""
+def bank_payout_lookup(*, bank_code: str, account_number: str) -> AccountName:
+    """The checks of :func:`bank_transfer_start` up to its name enquiry, before the money transaction."""
+    _check_currency()
+    return name_enquiry(bank_code=bank_code, account_number=account_number)
+
+
+def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_minor: int,
+                        account: AccountName | None = None) -> Transfer:
+    """Name enquiry, KYC, then the money into a hold. The payout is sent after commit (task).
+
+    ``account``: the name enquiry's answer, asked before the money transaction (no outbound HTTP inside it,
+    issue 20); None: asked here.
+    """
     currency = _check_currency()
     gateway = default_payout_gateway()
-    account = name_enquiry(bank_code=bank_code, account_number=account_number)
+    if account is None:
+        account = name_enquiry(bank_code=bank_code, account_number=account_number)
     reference = _new_reference("po")
     public_id = uuid.uuid4()
     taxes = transfer_taxes(amount_minor=amount_minor)
@@ -317,6 +329,7 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
                  provider_status: str = "", message: str = "") -> Transfer:
     """Move a payout forward from a gateway answer; each ledger effect happens once."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if provider_reference and not row.provider_reference:
             row.provider_reference = provider_reference[:200]
@@ -465,17 +478,30 @@ def wallet_payout_rails() -> list[dict[str, str]]:
             for g in wallet_payout_gateways()]
 
 
-def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = "", site_url: str = "") -> Transfer:
-    """Pay out to a mobile-money wallet: name check, KYC, hold; the rail is called after commit (task).
-
-    Same payout state machine as bank payouts (``payout_apply``): settled on success, released on failure,
-    refunded on a reversal after success, polled until final.
-    """
-    currency = _check_currency()
+def _check_own_wallet(*, sender, phone: str) -> None:
     if not sender.phone or normalize_phone(phone, field="phone") != sender.phone:
         raise ApiError("Cash-out goes to your own mobile-money wallet: the number you verified.",
                        code="not_own_wallet", fields={"phone": ["Must be your verified number."]})
-    gateway, holder = wallet_name_check(phone=phone, rail=rail)
+
+
+def wallet_payout_lookup(*, sender, phone: str, rail: str = "") -> tuple[Gateway, WalletHolder]:
+    """The checks of :func:`wallet_transfer_start` up to its name check, before the money transaction."""
+    _check_currency()
+    _check_own_wallet(sender=sender, phone=phone)
+    return wallet_name_check(phone=phone, rail=rail)
+
+
+def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = "", site_url: str = "",
+                          checked: tuple[Gateway, WalletHolder] | None = None) -> Transfer:
+    """Pay out to a mobile-money wallet: name check, KYC, hold; the rail is called after commit (task).
+
+    Same payout state machine as bank payouts (``payout_apply``): settled on success, released on failure,
+    refunded on a reversal after success, polled until final. ``checked``: :func:`wallet_payout_lookup`'s
+    answer, asked before the money transaction (issue 20); None: asked here.
+    """
+    currency = _check_currency()
+    _check_own_wallet(sender=sender, phone=phone)
+    gateway, holder = checked if checked is not None else wallet_name_check(phone=phone, rail=rail)
     reference = _new_reference("po")
     public_id = uuid.uuid4()
     msisdn = holder.msisdn.lstrip("+")
@@ -509,6 +535,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
     """Send a held transfer: a payout goes to its rail (pending, the submit task after commit); a P2P transfer
     is completed now (the hold back to the sender, then the ordinary P2P entry to the receiver, capped)."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender", "recipient_user") \
             .get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
@@ -530,6 +557,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
 def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
     """Refuse a held transfer: the hold goes back to the sender, the KYC allowance too; never sent."""
     with transaction.atomic():
+        # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
             raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)

@@ -24,7 +24,7 @@ from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.core.request_guard import JSON, accepts_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
-from tenant_apps.idempotency.decorators import idempotent
+from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
@@ -59,10 +59,12 @@ from .serializers import (
     statement_row,
 )
 from .transfers import (
+    bank_payout_lookup,
     bank_transfer_start,
     name_enquiry,
     p2p_transfer,
     wallet_name_check,
+    wallet_payout_lookup,
     wallet_payout_rails,
     wallet_transfer_start,
 )
@@ -308,6 +310,24 @@ class VirtualAccountRequeryView(APIView):
                         status=status.HTTP_202_ACCEPTED)
 
 
+def _name_check_first(view, request):
+    """A payout's name check (bank or mobile-money rail), run before the money transaction; None: a P2P."""
+    body = TransferRequestSerializer(data=request.data)
+    if not body.is_valid() or body.validated_data["type"] not in ("bank", "wallet"):
+        return None  # the handler answers the validation error, or moves the money without a lookup
+    data = body.validated_data
+
+    def lookup():
+        parse_amount(data["amount"], currency=tenant_currency().code)  # its error first, as in the handler
+        if data["type"] == "wallet":
+            return wallet_payout_lookup(sender=request.user, phone=data["recipient"].get("phone") or request.user.phone,
+                                        rail=data["recipient"].get("rail", ""))
+        return bank_payout_lookup(bank_code=data["recipient"]["bank_code"],
+                                  account_number=data["recipient"]["account_number"])
+
+    return lookup
+
+
 @api_key_scopes(GET=WALLET, POST=WALLET)
 class TransfersView(APIView):
     """POST /api/transfers {type, recipient, amount}; GET /api/transfers (mine, newest first)."""
@@ -334,8 +354,8 @@ class TransfersView(APIView):
 
     @extend_schema(request=TransferRequestSerializer, responses={201: TransferSerializer, 202: TransferSerializer},
                    parameters=[IDEMPOTENCY_KEY_PARAMETER])
-    @idempotent
-    def post(self, request):
+    @idempotent_after_lookup(_name_check_first)
+    def post(self, request, looked_up=None):
         body = TransferRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -346,10 +366,11 @@ class TransfersView(APIView):
             row = wallet_transfer_start(sender=request.user, phone=data["recipient"].get("phone") or request.user.phone,
                                         amount_minor=amount,
                                         rail=data["recipient"].get("rail", ""),
-                                        site_url=request.build_absolute_uri("/"))
+                                        site_url=request.build_absolute_uri("/"), checked=looked_up)
         else:
             row = bank_transfer_start(sender=request.user, bank_code=data["recipient"]["bank_code"],
-                                      account_number=data["recipient"]["account_number"], amount_minor=amount)
+                                      account_number=data["recipient"]["account_number"], amount_minor=amount,
+                                      account=looked_up)
         # Accepted, not done: a payout on its way, or any transfer a risk rule held for review.
         answer = status.HTTP_202_ACCEPTED if row.status in (TransferStatus.PENDING, TransferStatus.HELD) \
             else status.HTTP_201_CREATED

@@ -113,7 +113,7 @@ def virtual_account_open(*, user, first_name: str, last_name: str, gateway_key: 
     if not first_name or not last_name:
         raise ApiError("Some fields are invalid.", code="validation_error",
                        fields={"first_name" if not first_name else "last_name": ["Required."]})
-    row, _created = VirtualAccount.objects.select_for_update().get_or_create(
+    row, _created = VirtualAccount.objects.select_for_update().get_or_create(  # lock: standalone
         user=user, gateway=gateway.key,
         defaults={"provider_id": gateway.provider.pk, "currency": tenant_currency().code})
     if row.status == VirtualAccountStatus.ACTIVE and row.account_number:
@@ -244,6 +244,7 @@ def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes) -> Web
 
 def _handle_assignment(*, key: str, event: VirtualAccountEvent, source: CallbackSource) -> WebhookResult:
     with transaction.atomic():
+        # lock: subject
         row = bound(VirtualAccount.objects.select_for_update(), source=source, customer_code=event.customer_code) \
             if event.customer_code else None
         if row is None:
@@ -307,6 +308,7 @@ def virtual_account_apply_payment(*, account: VirtualAccount, payment: VirtualAc
             user_id=account.user_id, gateway=key, provider_id=account.provider_id, reference=reference,
             amount_minor=payment.amount_minor, currency=currency, provider_reference=payment.reference[:200],
             virtual_account=account)], ignore_conflicts=True)  # a racing twin's insert waits, then is skipped
+        # lock: subject
         intent = FundingIntent.objects.select_for_update().select_related("user").get(reference=reference)
         if intent.virtual_account_id != account.pk:  # our prefix makes this impossible; refuse rather than guess
             logger.error("dedicated account payment reference clash", extra={"reference": reference})

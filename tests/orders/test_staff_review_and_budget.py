@@ -15,8 +15,11 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from shared_apps.core.locks import LockRank
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
+from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
+from tests.outbound_guard import no_http_in_transaction
 
 FUNDS = 200_000
 # What one purchase may cost in SQL statements (BEGIN/COMMIT included). Measured: acceptance 19
@@ -103,6 +106,50 @@ def test_one_purchase_stays_within_its_statement_budget(live_db, quiet_stack):
         orders = list(Order.objects.filter(user=user).values_list("status", "price_minor"))
     assert [status for status, _ in orders] == ["settled", "settled"]
     assert_books(user, FUNDS - sum(price for _, price in orders))
+
+
+def test_a_purchase_and_its_settlement_take_their_locks_in_the_global_order(live_db, quiet_stack):
+    """shared_apps.core.locks: acceptance idempotency -> buyer -> wallet; settlement order -> hold -> accounts."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+
+    _user, token = new_buyer(FUNDS)
+    with CaptureQueriesContext(connection) as accepted:
+        response = buy(token, quiet_stack.products["vt_airtime"], quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    assert_lock_order([q["sql"] for q in accepted.captured_queries],
+                      expect={LockRank.IDEMPOTENCY, LockRank.USER, LockRank.LEDGER_ACCOUNT})
+    with schema_context("ng"):
+        order = Order.objects.get(public_id=response.json()["id"])
+        with CaptureQueriesContext(connection) as worker:
+            assert services.order_submit(order_id=order.pk).status == "settled"
+    assert_lock_order([q["sql"] for q in worker.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
+
+
+def test_a_verified_bill_purchase_calls_the_biller_outside_any_transaction(live_db, quiet_stack):
+    """Issue 20: the meter check runs before the idempotency transaction; the receipt still names the customer."""
+    from tenant_apps.orders import services
+    from tenant_apps.orders.models import Order
+
+    _user, token = new_buyer(FUNDS)
+    power = quiet_stack.products["vt_power"]
+    with no_http_in_transaction() as outbound:
+        bad = buy(token, power, quiet_stack.phone(), amount="1000.00", customer_number="1234567890000")
+        response = buy(token, power, quiet_stack.phone(), amount="1000.00", customer_number="1111111111111")
+        with schema_context("ng"):
+            order = Order.objects.get(public_id=response.json()["id"])
+            assert services.order_submit(order_id=order.pk).status == "settled"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_customer"  # same error as before
+    assert response.status_code == 202, response.content
+    assert response.json()["customer_name"] == "TESTMETER1"
+    assert len(outbound.calls) >= 3  # two meter checks and the vend, none inside a transaction
+    body = {"product_id": power.pk, "recipient_phone": quiet_stack.phone(), "amount": "1000.00",
+            "customer_number": "1111111111111", "confirm_duplicate": True}
+    replay = api("POST", "/api/purchase", token, body, key="k1")
+    with no_http_in_transaction() as again:
+        twin = api("POST", "/api/purchase", token, body, key="k1")
+    assert replay.status_code == 202 and twin.json() == replay.json() and twin["Idempotency-Replayed"] == "true"
+    assert again.calls == []  # a replay asks the biller nothing
 
 
 def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_stack, settings):

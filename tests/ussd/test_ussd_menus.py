@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from provider_plugins.interfaces.ussd import UssdRequest
+from tests.outbound_guard import no_http_in_transaction
 from tests.ussd.conftest import PIN, customer, ng_phone
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,9 @@ def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
     assert amount.startswith("CON Meter 1111111111111: TESTMETER1"), amount
     confirm = session.send("1000")
     assert "Electricity 1000.00 NGN, meter 1111111111111" in confirm and "You pay" in confirm
-    assert session.send(PIN).startswith("END Paid ")
+    with no_http_in_transaction() as outbound:  # issue 20: the meter was checked above, not again under the lock
+        assert session.send(PIN).startswith("END Paid ")
+    assert not [call for call in outbound.calls if "merchant-verify" in call]
     order = _order(user)
     assert (order.product_type, order.customer_number, order.customer_name) == \
         ("electricity", "1111111111111", "TESTMETER1")

@@ -7,12 +7,17 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from shared_apps.core.locks import LockRank
 from tenant_apps.ledger.models import AccountKind, Hold, JournalEntry
 from tenant_apps.ledger.services import fund_wallet, system_account, wallet_for
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_submit
+from tests.lock_order import assert_lock_order
+from tests.outbound_guard import no_http_in_transaction
 from tests.wallet.conftest import (
     assert_books_balance,
     balance_of,
@@ -91,6 +96,18 @@ def test_p2p_errors_each_have_a_code_and_write_nothing(db):
         assert not Transfer.objects.filter(sender=sender).exists()
     assert balance_of(sender) == 10_000 and balance_of(receiver) == 0
     assert_books_balance("ng")
+
+
+def test_a_p2p_transfer_takes_its_locks_in_the_global_order(db):
+    sender, receiver = funded(), new_customer()
+    with CaptureQueriesContext(connection) as captured:
+        answer = post(client_for(sender), "/api/transfers", {"type": "p2p", "recipient": receiver.email,
+                                                             "amount": "10.00"})
+    assert answer.status_code == 201, answer.content
+    sequence = assert_lock_order([q["sql"] for q in captured.captured_queries],
+                                 expect={LockRank.IDEMPOTENCY, LockRank.USER, LockRank.LEDGER_ACCOUNT})
+    assert len([rank for rank, _ in sequence if rank == LockRank.LEDGER_ACCOUNT]) >= 2  # both wallets, ascending
+    assert balance_of(receiver) == 1_000
 
 
 def test_p2p_idempotency_key_replays_the_first_transfer(db):
@@ -176,6 +193,36 @@ def test_bank_payout_success_settles_the_hold(payouts, host_client):
     assert balance_of(user) == 980_000 and clearing_total() == before + 20_000
     assert client_for(user).get(f"/api/transfers/{body['id']}").json()["status"] == "succeeded"
     assert_books_balance("ng")
+
+
+def test_a_bank_payout_and_its_settlement_take_their_locks_in_the_global_order(payouts, host_client):
+    user = funded()
+    with CaptureQueriesContext(connection) as started:
+        answer = start_payout(user)
+    assert answer.status_code == 202, answer.content
+    assert_lock_order([q["sql"] for q in started.captured_queries],
+                      expect={LockRank.IDEMPOTENCY, LockRank.USER, LockRank.LEDGER_ACCOUNT})
+    row = transfer_row(answer)
+    with CaptureQueriesContext(connection) as settled:
+        [webhook] = submit_and_deliver(payouts, host_client, row)
+    assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded", webhook.content
+    assert_lock_order([q["sql"] for q in settled.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
+    assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 980_000
+
+
+def test_transfers_and_payouts_call_no_gateway_inside_a_transaction(payouts, host_client):
+    """Issue 20: the bank's name enquiry runs before the idempotency transaction, the payout after commit."""
+    user, receiver = funded(), new_customer()
+    with no_http_in_transaction() as outbound:
+        p2p = post(client_for(user), "/api/transfers", {"type": "p2p", "recipient": receiver.email, "amount": "10.00"})
+        missing = start_payout(user, recipient={"bank_code": "058", "account_number": "9912345678"})
+        answer = start_payout(user)
+        [webhook] = submit_and_deliver(payouts, host_client, transfer_row(answer))
+    assert p2p.status_code == 201 and (missing.status_code, code(missing)) == (422, "invalid_account")
+    assert answer.status_code == 202 and answer.json()["recipient"]["account_name"] == "ADA OBI LOVELACE"
+    assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded"
+    assert len(outbound.calls) >= 4  # two name enquiries, the payout, the webhook's verification
+    assert balance_of(user) == 1_000_000 - 1_000 - 20_000 and balance_of(receiver) == 1_000
 
 
 def test_bank_payout_failure_releases_the_hold(payouts, host_client):
