@@ -120,11 +120,36 @@ def subscription_notify_paused(*, subscription_id: int, reason: str) -> None:
                         "recipient": sub.recipient_phone, "reason": reason})
 
 
-def _run_one(sub: Subscription, *, now: datetime) -> str:
+def _pause(sub: Subscription, exc: ApiError, *, now: datetime) -> str:
+    run_after_rollback(exc)  # e.g. the record of a purchase a risk rule blocked
+    logger.info("subscription %s paused: %s", sub.public_id, exc.code)
+    sub.status, sub.paused_reason, sub.last_run_at = SubscriptionStatus.PAUSED, exc.code[:60], now
+    _notify_paused(sub, exc.code)
+    sub.save()
+    return "paused"
+
+
+def _verify_before_the_run(pk: int) -> tuple[str | None, ApiError | None]:
+    """The biller's name for a bill subscription's customer number, asked OUTSIDE any transaction (no outbound
+    HTTP while the subscription row and the buyer are locked, issue 20): (name, None), or (None, the refusal)."""
+    sub = Subscription.objects.filter(pk=pk).first()
+    if sub is None:
+        return None, None
+    try:
+        return orders.purchase_verified_name(product_id=sub.product_id, recipient_phone=sub.recipient_phone,
+                                             customer_number=sub.customer_number), None
+    except ApiError as exc:
+        return None, exc
+
+
+def _run_one(sub: Subscription, *, now: datetime, verified_name: str | None = None,
+             refusal: ApiError | None = None) -> str:
     if sub.end_date is not None and sub.next_run_at.date() > sub.end_date:
         sub.status, sub.next_run_at = SubscriptionStatus.ENDED, None
         sub.save(update_fields=["status", "next_run_at", "updated_at"])
         return "ended"
+    if refusal is not None:  # the biller refused the customer number before the run (_verify_before_the_run)
+        return _pause(sub, refusal, now=now)
     scheduled = sub.next_run_at
     try:
         with transaction.atomic():
@@ -132,7 +157,7 @@ def _run_one(sub: Subscription, *, now: datetime) -> str:
                 user=sub.user, product_id=sub.product_id, recipient_phone=sub.recipient_phone,
                 amount_minor=sub.amount_minor, customer_number=sub.customer_number, confirm_duplicate=True,
                 dedupe_key=f"sub-{sub.public_id.hex}-{scheduled:%Y%m%d%H%M}", subscription_id=sub.pk,
-                source="subscription")
+                source="subscription", verified_name=verified_name)
     except InsufficientFunds:
         sub.failure_count += 1
         if sub.failure_count >= settings.SUBSCRIPTIONS_MAX_FAILURES:
@@ -146,12 +171,7 @@ def _run_one(sub: Subscription, *, now: datetime) -> str:
         sub.save()
         return outcome
     except ApiError as exc:
-        run_after_rollback(exc)  # e.g. the record of a purchase a risk rule blocked
-        logger.info("subscription %s paused: %s", sub.public_id, exc.code)
-        sub.status, sub.paused_reason, sub.last_run_at = SubscriptionStatus.PAUSED, exc.code[:60], now
-        _notify_paused(sub, exc.code)
-        sub.save()
-        return "paused"
+        return _pause(sub, exc, now=now)
     sub.failure_count = 0
     sub.runs_count += 1
     sub.last_order_id, sub.last_run_at = order.pk, now
@@ -172,12 +192,13 @@ def subscriptions_run_due(*, now: datetime | None = None, limit: int = 500) -> d
     due = (Subscription.objects.filter(status=SubscriptionStatus.ACTIVE, next_run_at__lte=now)
            .order_by("next_run_at").values_list("pk", flat=True)[:limit])
     for pk in list(due):
+        verified_name, refusal = _verify_before_the_run(pk)
         with transaction.atomic():
             sub = (Subscription.objects.select_for_update(skip_locked=True).select_related("user")  # lock: subject
                    .filter(pk=pk, status=SubscriptionStatus.ACTIVE, next_run_at__lte=now).first())
             if sub is None:
                 continue  # another beat run has it
-            outcome = _run_one(sub, now=now)
+            outcome = _run_one(sub, now=now, verified_name=verified_name, refusal=refusal)
         results[outcome] = results.get(outcome, 0) + 1
     return results
 

@@ -152,6 +152,38 @@ def test_a_verified_bill_purchase_calls_the_biller_outside_any_transaction(live_
     assert again.calls == []  # a replay asks the biller nothing
 
 
+def test_a_bill_subscription_asks_the_biller_before_its_run_transaction(live_db, quiet_stack):
+    """Issue 20: the scheduled run checks the meter outside the transaction that locks the subscription and the
+    buyer; a meter the biller refuses pauses the subscription with the same code a purchase gets."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.orders.models import Order
+    from tenant_apps.subscriptions.models import Subscription
+    from tenant_apps.subscriptions.services import subscription_create, subscriptions_run_due
+
+    user, _token = new_buyer(FUNDS)
+    power = quiet_stack.products["vt_power"]
+    with schema_context("ng"):
+        good = subscription_create(user=user, product_id=power.pk, frequency="monthly",
+                                   recipient_phone=quiet_stack.phone(), amount_minor=100_000,
+                                   customer_number="1111111111111")
+        bad = subscription_create(user=user, product_id=power.pk, frequency="monthly",
+                                  recipient_phone=quiet_stack.phone(), amount_minor=100_000,
+                                  customer_number="1234567890000")
+        Subscription.objects.filter(pk__in=[good.pk, bad.pk]).update(next_run_at=timezone.now() - timedelta(minutes=1))
+        with no_http_in_transaction() as outbound:
+            results = subscriptions_run_due()
+        assert results.get("bought", 0) >= 1 and results.get("paused", 0) >= 1, results
+        assert len([call for call in outbound.calls if "merchant-verify" in call]) >= 2  # both meters, outside
+        bought = Order.objects.get(subscription_id=good.pk)
+        assert (bought.customer_name, bought.customer_number) == ("TESTMETER1", "1111111111111")
+        bad.refresh_from_db()
+        assert (bad.status, bad.paused_reason) == ("paused", "invalid_customer")
+        assert not Order.objects.filter(subscription_id=bad.pk).exists()
+
+
 def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_stack, settings):
     from tenant_apps.audit.models import AuditEvent
     from tenant_apps.orders.models import Order
