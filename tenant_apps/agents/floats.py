@@ -58,6 +58,7 @@ from tenant_apps.ledger.services import (
     system_account,
     wallet_for,
 )
+from tenant_apps.tax.entries import tax_entry_metadata
 from tenants.models import Tenant, TenantKind
 
 from .models import ResellerFloat
@@ -110,7 +111,7 @@ def _operator_income(reseller: Tenant, operator_margin_minor: int, currency: str
     if split.added_minor:  # an exclusive tax would have to be in the reseller's price: keep the margin whole
         return [(AccountKind.REVENUE, operator_margin_minor)], {}
     parts = [(AccountKind.REVENUE, split.net_minor)] + [(tax.account_kind, tax.amount_minor) for tax in split.taxes]
-    return parts, {"tax_bases": {tax.account_kind: tax.base_minor for tax in split.taxes}} if split.taxes else {}
+    return parts, tax_entry_metadata(split.taxes)
 
 
 def _parent_schema(reseller: Tenant) -> str:

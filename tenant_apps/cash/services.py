@@ -62,6 +62,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.tax.entries import tax_entry_metadata
 
 from .confirmation import confirmation_check, confirmation_for
 from .models import (
@@ -507,12 +508,11 @@ def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransa
     taxes = [tax for tax in current_adapter().sale_taxes(income_minor=income, on=timezone.localdate()).taxes
              if tax.amount_minor] if income > 0 else []
     splits += [Split(system_account(kind=tax.account_kind, currency=row.currency), tax.amount_minor) for tax in taxes]
-    if income - sum(tax.amount_minor for tax in taxes):
-        splits.append(Split(system_account(kind=AccountKind.FEES, currency=row.currency),
-                            income - sum(tax.amount_minor for tax in taxes)))
-    settle_hold(hold=row.hold, splits=splits, metadata={
-        "cash": reference, "kind": CashKind.CASH_OUT,
-        **({"tax_bases": {tax.account_kind: tax.base_minor for tax in taxes}} if taxes else {})})
+    kept = income - sum(tax.amount_minor for tax in taxes)
+    if kept:
+        splits.append(Split(system_account(kind=AccountKind.FEES, currency=row.currency), kept))
+    settle_hold(hold=row.hold, splits=splits,
+                metadata={"cash": reference, "kind": CashKind.CASH_OUT, **tax_entry_metadata(taxes)})
     _record_commissions(reference, shares, row.currency)
     now = timezone.now()
     row.status, row.used_at = WithdrawalCodeStatus.USED, now

@@ -40,6 +40,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.tax.entries import tax_entry_metadata
 
 from . import emvqr
 from .models import (
@@ -141,10 +142,7 @@ def fee_taxes(*, fee_minor: int) -> TaxSplit:
 def _tax_metadata(taxes: tuple[TaxAmount, ...]) -> dict[str, Any]:
     """What the tax report reads (``tax_bases``) and what a refund gives back in proportion (``taxes``)."""
     charged = [tax for tax in taxes if tax.amount_minor]
-    if not charged:
-        return {}
-    return {"taxes": [tax.as_dict() for tax in charged],
-            "tax_bases": {tax.account_kind: tax.base_minor for tax in charged}}
+    return {"taxes": [tax.as_dict() for tax in charged], **tax_entry_metadata(charged)} if charged else {}
 
 
 # --- categories and fees (operator) ----------------------------------------------------------------
@@ -535,12 +533,11 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
                  *[Line(system_account(kind=tax["account_kind"], currency=locked.currency), -back)
                    for tax, back in tax_back]]
         lines = [line for line in lines if line.amount]
-        bases = {tax["account_kind"]: (int(tax["base_minor"]) * amount_minor) // locked.amount_minor
-                 for tax, back in tax_back if back}
+        given_back = tax_entry_metadata({**tax, "base_minor": (int(tax["base_minor"]) * amount_minor)
+                                         // locked.amount_minor} for tax, back in tax_back if back)
         try:
             refund.entry = post_entry(entry_type=REFUND_ENTRY, reference=f"merchant-refund:{refund.public_id}",
-                                      lines=lines, metadata={"payment": locked.reference,
-                                                             **({"tax_bases": bases} if bases else {})})
+                                      lines=lines, metadata={"payment": locked.reference, **given_back})
         except InsufficientFunds:
             raise TakingsTooLow(fields={"amount": ["More than the unsettled takings."]}) from None
         refund.save()

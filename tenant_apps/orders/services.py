@@ -74,6 +74,7 @@ from tenant_apps.pricing.quotes import PriceQuote, quote_price
 from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.tax.entries import tax_entry_metadata
 
 from . import errors, routing
 from .models import (
@@ -652,8 +653,7 @@ def order_quote_taxes(quote: dict) -> list[dict]:
 def _tax_metadata(quote: dict) -> dict:
     """What the settlement entry records about its taxes: the base each tax account's amount was computed on
     (the tax report sums them; tenant_apps.tax.selectors)."""
-    taxes = order_quote_taxes(quote)
-    return {"tax_bases": {tax["account_kind"]: int(tax["base_minor"]) for tax in taxes}} if taxes else {}
+    return tax_entry_metadata(order_quote_taxes(quote))
 
 
 _accounts: dict[tuple[str, str, str], Any] = {}

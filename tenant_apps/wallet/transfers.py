@@ -55,6 +55,7 @@ from tenant_apps.ledger.services import (
 from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.tax.entries import tax_entry_metadata
 
 from .funding import GatewayError, _notify
 from .gateways import Gateway, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
@@ -120,8 +121,7 @@ def _tax_postings(row: Transfer) -> list[tuple[str, int]]:
 
 def _tax_metadata(row: Transfer) -> dict:
     """What the entry records for the tax report: the base of each tax account's amount."""
-    return {"tax_bases": {tax["account_kind"]: int(tax["base_minor"]) for tax in row.tax_lines}} \
-        if row.tax_lines else {}
+    return tax_entry_metadata(row.tax_lines or ())
 
 
 def _debit_total(row: Transfer) -> int:

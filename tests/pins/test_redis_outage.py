@@ -9,13 +9,9 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import api_exception_handler
+from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.mark.django_db
-def test_the_suite_has_a_database():
-    """(live_db below needs a django_db test in the same run.)"""
 
 
 def test_the_pin_threshold_comes_from_the_database_while_redis_is_down(live_db, settings):
