@@ -65,6 +65,7 @@ from provider_plugins.interfaces import (
     to_minor,
     to_minor_padded,
 )
+from provider_plugins.interfaces.aio import AsyncSubmit
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 from provider_plugins.interfaces.numbering import network_for_brand
@@ -88,7 +89,7 @@ SUCCESS_STATUSES = {"SUCCESSFUL"}
 FAILED_STATUSES = {"FAILED", "REFUNDED"}
 
 
-class _ReloadlyClient:
+class _ReloadlyClient(AsyncSubmit):
     """Token handling and error mapping shared by the airtime and the utilities connectors."""
 
     audience = AUDIENCE

@@ -53,6 +53,7 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
+from provider_plugins.interfaces.aio import AsyncSubmit
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 from provider_plugins.interfaces.money import currency_exponent
@@ -112,7 +113,7 @@ def transaction_result(request_id: str, txn: dict) -> FulfilmentResult:
     return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason=klass.lower() or "unexpected_reply", **common)
 
 
-class DTOneConnector:
+class DTOneConnector(AsyncSubmit):
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from .aio import AsyncTransport
 from .common import ProviderConfig
 from .topup import FulfilmentResult
 
@@ -69,3 +70,6 @@ class BillPaymentConnector(Protocol):
     def pay(self, request: BillPaymentRequest) -> BillPaymentResult: ...
 
     def requery(self, request_id: str) -> BillPaymentResult: ...
+
+    # ``pay``, awaitable (interfaces.aio.AsyncSubmit).
+    async def submit_async(self, request: BillPaymentRequest, *, transport: AsyncTransport) -> BillPaymentResult: ...

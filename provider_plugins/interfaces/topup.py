@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from .aio import AsyncTransport
 from .common import OutcomeStatus, ProviderConfig
 
 __all__ = [
@@ -85,3 +86,8 @@ class TopupConnector(Protocol):
     def data(self, request: DataTopupRequest) -> FulfilmentResult: ...
 
     def requery(self, request_id: str) -> FulfilmentResult: ...
+
+    # The same purchase, awaitable: many in flight from one event loop (interfaces.aio.AsyncSubmit gives it
+    # through the sync code above; ``request`` is an AirtimeTopupRequest or a DataTopupRequest).
+    async def submit_async(self, request: AirtimeTopupRequest | DataTopupRequest, *,
+                           transport: AsyncTransport) -> FulfilmentResult: ...

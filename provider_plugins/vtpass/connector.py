@@ -58,6 +58,7 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
+from provider_plugins.interfaces.aio import AsyncSubmit
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 from provider_plugins.interfaces.wire import json_loads
@@ -68,7 +69,7 @@ _AUTH_CODES = {p.ACCOUNT_LOCKED, p.ACCOUNT_SUSPENDED, p.API_ACCESS_DISABLED, p.A
                p.INVALID_CREDENTIALS}
 
 
-class VTPassConnector:
+class VTPassConnector(AsyncSubmit):
     """Top-up, bill payment and catalog for VTPass. One instance per call is fine."""
 
     def __init__(self, config: ProviderConfig) -> None:

@@ -1,0 +1,174 @@
+"""The asynchronous fulfilment call: ``await connector.submit_async(request, transport=...)``.
+
+The core's dispatcher (``tenant_apps.orders.dispatch``) sends a batch of orders to their providers
+concurrently from one asyncio loop. Every top-up and bill connector offers ``submit_async`` (the
+protocols in :mod:`.topup` and :mod:`.bills` require it); :class:`AsyncSubmit` gives it for free by
+running the connector's own synchronous request/response code with an exchange-replaying session:
+
+1. the sync method (``airtime``/``data``/``pay``) runs until it sends an HTTP request; the replaying
+   session stops it there (:class:`_Exchange`, a ``BaseException`` no ``except Exception`` swallows);
+2. the request is sent by the core's asynchronous ``transport`` (keep-alive pools, per-provider
+   concurrency limits: the caller's business) while other orders' requests are in flight;
+3. the sync method runs again from the start with a fresh connector: the exchanges so far are answered
+   from the recording, the next request stops it again ... until it returns or raises.
+
+So the mapping of answers to outcomes, credentials and error handling stay in ONE place (the sync
+code, the same translation ``airtime``/``pay`` use); only the I/O is asynchronous. The rule for the sync
+code: given the same answers it sends the same requests (true of every connector here: the aggregator's
+token fetch is replayed like any exchange). A plugin may override ``submit_async`` with a native
+implementation. Transport failures reach the sync code as the ``requests`` exceptions it already
+handles (``requests.ConnectTimeout`` / ``Timeout`` / ``ConnectionError``), so an unclear write is PENDING
+and a refused connection is "nothing was sent", as in :mod:`.http`.
+
+Exchanges are reported to :func:`.observe.observe_exchanges` once each (the provider archive).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+import requests
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from .observe import BODY_LIMIT, Exchange, _observer, _text
+
+__all__ = ["AsyncSubmit", "AsyncTransport", "TransportAnswer", "replay_async"]
+
+MAX_EXCHANGES = 8  # per call: a connector sends one to three (token, pay, requery on a duplicate)
+
+
+class TransportAnswer:
+    """What the transport got back: status, headers, body bytes. Raise ``requests`` exceptions instead when
+    there is no answer (ConnectTimeout / ConnectionError("... refused") when nothing left; Timeout /
+    ConnectionError otherwise)."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: dict[str, str], content: bytes) -> None:
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    async def send(self, *, method: str, url: str, headers: dict[str, str], body: bytes | None,
+                   timeout: float | None) -> TransportAnswer: ...
+
+
+class _Exchange(BaseException):
+    """Raised by the replaying session at the first request it has no answer for (never an ``Exception``:
+    connector code that catches everything must not swallow it)."""
+
+    def __init__(self, request: requests.PreparedRequest, timeout: Any) -> None:
+        super().__init__("exchange needed")
+        self.request, self.timeout = request, timeout
+
+
+class _ReplaySession(requests.Session):
+    """Answers the first ``len(answers)`` requests from the recording; stops the caller at the next one."""
+
+    def __init__(self, answers: list[tuple[str, requests.Response | BaseException]]) -> None:
+        super().__init__()
+        self.trust_env = False  # no proxy/netrc lookups per request: the transport decides how to connect
+        self.answers, self.position = answers, 0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        position = self.position
+        self.position += 1
+        if position >= len(self.answers):
+            raise _Exchange(request, kwargs.get("timeout"))
+        signature, answer = self.answers[position]
+        if signature != _signature(request):
+            raise RuntimeError("the connector's requests changed on replay (it must be deterministic)")
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+def _signature(request: requests.PreparedRequest) -> str:
+    return f"{request.method} {request.url}"
+
+
+def _timeout(value: Any) -> float | None:
+    if isinstance(value, tuple):
+        return max((v for v in value if v is not None), default=None)
+    return value
+
+
+def _response(request: requests.PreparedRequest, answer: TransportAnswer) -> requests.Response:
+    response = requests.Response()
+    response.status_code = answer.status_code
+    response.headers = CaseInsensitiveDict(answer.headers)
+    response._content = answer.content
+    response.encoding = get_encoding_from_headers(response.headers) or "utf-8"
+    response.url = str(request.url or "")
+    response.request = request
+    response.reason = ""
+    return response
+
+
+async def replay_async(call: Any, *, transport: AsyncTransport, max_exchanges: int = MAX_EXCHANGES) -> Any:
+    """Run ``call(session)`` (the connector's sync code, using ``session`` for HTTP) with its exchanges sent
+    by ``transport``; returns what the call returns, raises what it raises."""
+    answers: list[tuple[str, requests.Response | BaseException]] = []
+    observer = _observer.get()
+    while True:
+        session = _ReplaySession(answers)
+        try:
+            return call(session)
+        except _Exchange as needed:
+            if len(answers) >= max_exchanges:
+                raise RuntimeError("too many provider exchanges for one call") from None
+            request = needed.request
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            exchange = Exchange(method=str(request.method or ""), url=str(request.url or ""),
+                                request_headers=dict(request.headers), request_body=_text(body),
+                                started_at=datetime.now(UTC))
+            if observer is not None:
+                observer.append(exchange)
+            started = time.monotonic()
+            outcome: requests.Response | BaseException
+            try:
+                got = await transport.send(method=str(request.method), url=str(request.url),
+                                           headers=dict(request.headers), body=body,
+                                           timeout=_timeout(needed.timeout))
+                outcome = _response(request, got)
+                exchange.status = got.status_code
+                exchange.response_headers = dict(got.headers)
+                exchange.response_body = _text(got.content[:BODY_LIMIT])
+            except requests.RequestException as exc:
+                outcome = exc
+                exchange.error = type(exc).__name__
+            finally:
+                exchange.duration_ms = int((time.monotonic() - started) * 1000)
+            answers.append((_signature(request), outcome))
+        finally:
+            session.close()
+
+
+class AsyncSubmit:
+    """Mixin for top-up and bill connectors: ``submit_async`` through the connector's sync code (above).
+
+    ``request``: an AirtimeTopupRequest, DataTopupRequest or BillPaymentRequest (dispatched by type to
+    ``airtime``/``data``/``pay``). Each replay round builds a fresh connector (``type(self)(config)``)
+    whose ``config.session`` is the replaying session."""
+
+    config: Any
+
+    async def submit_async(self, request: Any, *, transport: AsyncTransport) -> Any:
+        from .bills import BillPaymentRequest
+        from .topup import AirtimeTopupRequest, DataTopupRequest
+
+        method = {AirtimeTopupRequest: "airtime", DataTopupRequest: "data",
+                  BillPaymentRequest: "pay"}.get(type(request))
+        if method is None:
+            raise TypeError(f"submit_async cannot send a {type(request).__name__}")
+        cls, config = type(self), self.config
+
+        def call(session: requests.Session) -> Any:
+            return getattr(cls(replace(config, session=session)), method)(request)
+
+        return await replay_async(call, transport=transport)

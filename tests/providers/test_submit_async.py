@@ -1,0 +1,92 @@
+"""``submit_async`` (interfaces.aio): the connectors' own translation, many calls in flight from one loop,
+over the dispatcher's pooled transport, against the simulators over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from provider_plugins.interfaces import AirtimeTopupRequest, OutcomeStatus
+from provider_plugins.interfaces.observe import observe_exchanges
+from provider_plugins.interfaces.simulator import FaultMode
+from tenant_apps.orders.dispatch.transport import Transports
+
+from .helpers import vtpass_request_id
+
+
+def _airtime(request_id: str, phone: str = "+2348011111111", operator: str = "mtn", amount: int = 10_000,
+             currency: str = "NGN", country: str = "NG") -> AirtimeTopupRequest:
+    return AirtimeTopupRequest(request_id=request_id, recipient_phone=phone, amount_minor=amount,
+                               currency=currency, country=country, operator_code=operator)
+
+
+def _run(calls):
+    async def main():
+        transports = Transports(limit=32)
+        try:
+            return await asyncio.gather(*(call(transports.for_provider(1)) for call in calls))
+        finally:
+            await transports.close()
+
+    return asyncio.run(main())
+
+
+def test_many_top_ups_are_in_flight_at_once(vtpass, vtpass_sim):
+    vtpass_sim.latency_seconds = 0.4
+    ids = [vtpass_request_id() for _ in range(12)]
+    started = time.monotonic()
+    results = _run([lambda t, rid=rid: vtpass.submit_async(_airtime(rid), transport=t) for rid in ids])
+    elapsed = time.monotonic() - started
+    assert [r.status for r in results] == [OutcomeStatus.SUCCESS] * 12
+    assert [r.request_id for r in results] == ids
+    assert all(vtpass_sim.delivery_count(rid) == 1 for rid in ids)
+    assert elapsed < 0.4 * 12 / 3, elapsed  # serially this is 4.8 s; concurrently about one latency
+
+
+def test_the_answers_mean_what_the_sync_call_says(vtpass, vtpass_sim):
+    """A duplicate request id is answered by a requery (two exchanges, replayed); a 5xx is unclear (pending);
+    a hang past the timeout is pending; the same mapping as ``airtime``."""
+    rid = vtpass_request_id()
+    assert vtpass.airtime(_airtime(rid)).status == OutcomeStatus.SUCCESS
+    with observe_exchanges() as exchanges:
+        [again] = _run([lambda t: vtpass.submit_async(_airtime(rid), transport=t)])
+    assert again.status == OutcomeStatus.SUCCESS and vtpass_sim.delivery_count(rid) == 1
+    assert [e.url.rsplit("/", 1)[-1] for e in exchanges] == ["pay", "requery"]
+    assert all(e.status == 200 and e.response_body for e in exchanges)
+    vtpass_sim.set_fault(FaultMode.SERVER_ERROR, times=1)
+    [unclear] = _run([lambda t: vtpass.submit_async(_airtime(vtpass_request_id()), transport=t)])
+    assert unclear.status == OutcomeStatus.PENDING and unclear.reason == "http_500"
+    vtpass_sim.set_fault(FaultMode.TIMEOUT, times=1)
+    [hung] = _run([lambda t: vtpass.submit_async(_airtime(vtpass_request_id()), transport=t)])
+    assert hung.status == OutcomeStatus.PENDING and hung.reason == "timeout"
+
+
+def test_a_refused_connection_is_nothing_sent(vtpass):
+    from dataclasses import replace
+
+    from provider_plugins.interfaces import ProviderUnavailable
+    from provider_plugins.vtpass import VTPassConnector
+
+    closed = VTPassConnector(replace(vtpass.config, base_url="http://127.0.0.1:9"))
+    try:
+        _run([lambda t: closed.submit_async(_airtime(vtpass_request_id()), transport=t)])
+    except ProviderUnavailable as exc:
+        assert exc.code == "provider_unreachable"
+    else:
+        raise AssertionError("a refused connection must raise ProviderUnavailable")
+
+
+def test_token_then_top_up_through_the_aggregator(aggregator, aggregator_sim):
+    rid = "agg-async-1"
+    [result] = _run([lambda t: aggregator.submit_async(_airtime(rid, phone="+233244123456", operator="",
+                                                                 amount=1_000, currency="GHS", country="GH"),
+                                                        transport=t)])
+    assert result.status == OutcomeStatus.SUCCESS and aggregator_sim.delivery_count(rid) == 1
+
+
+def test_dt_one_airtime(dtone, dtone_sim):
+    rid = "dt-async-1"
+    request = _airtime(rid, phone="+2348031234567", operator="112001", amount=50_000)  # MTN NG ranged airtime
+    [result] = _run([lambda t: dtone.submit_async(request, transport=t)])
+    assert result.status in (OutcomeStatus.SUCCESS, OutcomeStatus.PENDING)
+    assert dtone_sim.by_external_id[rid].external_id == rid
