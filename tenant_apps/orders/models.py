@@ -159,13 +159,30 @@ class OrderAttempt(models.Model):
 
 
 class OrderOutbox(models.Model):
-    """An order waiting for its provider call. Deleted once the call's answer is recorded;
-    the sweeper re-enqueues rows older than a bound (a worker died, a broker message was lost)."""
+    """An order waiting for its provider call; deleted once the call's answer is recorded.
+
+    The dispatcher (``tenant_apps.orders.dispatch``) claims ready rows (``claimed_until`` NULL) with
+    ``FOR UPDATE SKIP LOCKED`` and leases them (``claimed_until`` = now + the lease) while their calls are
+    in flight; a lease that ran out (the dispatcher died) makes the row claimable again, and the sweeper
+    hands such rows back. Inserting a ready row (or handing one back) NOTIFYs ``orders_outbox`` with the
+    schema name (trigger, migration 0005): the dispatchers wake up at once.
+    """
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="outbox")
     created_at = models.DateTimeField()
     enqueued_at = models.DateTimeField()
     enqueue_count = models.PositiveIntegerField(default=1)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The claim's scan: only ready rows are in it. A claimed row leaves the index (its new version has
+            # claimed_until set), and the dead entries a busy queue leaves behind are marked dead by the first
+            # scan that meets them (btree kill_prior_tuple), so the next claims skip them without a heap visit.
+            models.Index(fields=["id"], name="outbox_ready", condition=models.Q(claimed_until__isnull=True)),
+            models.Index(fields=["claimed_until"], name="outbox_leased",
+                         condition=models.Q(claimed_until__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"outbox order {self.order_id}"
