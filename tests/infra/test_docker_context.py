@@ -143,13 +143,14 @@ def test_dockerfile_is_multi_stage_slim_and_non_root():
                 assert source in files, f"COPY {source}: not in the build context"
 
 
-def test_process_layout_web_worker_beat_migrate():
+def test_process_layout_web_worker_dispatcher_beat_migrate():
     procfile = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines()
                     if line and not line.startswith("#"))
-    assert set(procfile) == {"web", "worker", "beat", "migrate"}
+    assert set(procfile) == {"web", "worker", "dispatcher", "beat", "migrate"}
     assert "gunicorn nexustop.wsgi:application" in procfile["web"]
     assert "celery -A nexustop worker" in procfile["worker"]
     assert "celery -A nexustop beat" in procfile["beat"]
+    assert "manage.py run_dispatcher" in procfile["dispatcher"]
     assert "migrate_schemas" in procfile["migrate"] and "--executor=multiprocessing" in procfile["migrate"]
     prod = (ROOT / "requirements" / "prod.txt").read_text()
     assert re.search(r"^gunicorn==[\d.]+$", prod, re.MULTILINE)

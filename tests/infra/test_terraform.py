@@ -190,14 +190,15 @@ def test_logs_are_encrypted_and_retained():
         assert key.body["enable_key_rotation"] is True, key.address
 
 
-def test_ecs_runs_web_worker_beat_and_migrate_privately_and_read_only():
+def test_ecs_runs_web_worker_dispatcher_beat_and_migrate_privately_and_read_only():
     processes = parse(MODULES / "compute" / "main.tf")["locals"][0]["processes"]
-    assert set(processes) == {"web", "worker", "beat", "migrate"}
+    assert set(processes) == {"web", "worker", "dispatcher", "beat", "migrate"}
+    assert "run_dispatcher" in str(processes["dispatcher"]["command"])
     assert "--executor=multiprocessing" in str(processes["migrate"]["command"])
     container = one("aws_ecs_task_definition", "process").body["container_definitions"]
     assert "readonlyRootFilesystem = true" in container and 'user = "10001"' in container
     assert "privileged = false" in container
-    for service in ("web", "worker", "beat"):
+    for service in ("web", "worker", "dispatcher", "beat"):
         body = one("aws_ecs_service", service).body
         assert first_block(body, "network_configuration")["assign_public_ip"] is False
     assert one("aws_ecs_service", "beat").body["desired_count"] == 1

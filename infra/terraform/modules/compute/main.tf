@@ -1,6 +1,7 @@
-# ECS Fargate: one image, four process types (see Procfile / docs/operations.md):
+# ECS Fargate: one image, five process types (see Procfile / docs/operations.md):
 #   web      gunicorn behind the ALB, scales on CPU
 #   worker   Celery workers, scale on CPU and on queue backlog per task
+#   dispatcher held orders to their providers in batches (run_dispatcher), a fixed count
 #   beat     Celery beat, exactly one task (a second beat would double every schedule)
 #   migrate  one-off task run by the pipeline before services roll:
 #            migrate_schemas --executor=multiprocessing, then sync_template_schema
@@ -128,6 +129,14 @@ locals {
       port    = 0
       extra   = [{ name = "METRICS_EXPORT_PORT", value = "9100" }]
     }
+    # Held orders to their providers in batches (tenant_apps/orders/dispatch); several run side by side.
+    dispatcher = {
+      command = ["python", "manage.py", "run_dispatcher"]
+      cpu     = var.dispatcher.cpu
+      memory  = var.dispatcher.memory
+      port    = 0
+      extra   = []
+    }
     beat = {
       command = ["celery", "-A", "nexustop", "beat", "--loglevel=INFO", "--schedule=/tmp/celerybeat-schedule"]
       cpu     = 256
@@ -173,7 +182,7 @@ resource "aws_ecr_lifecycle_policy" "app" {
 
 # --- logs ---------------------------------------------------------------------
 resource "aws_cloudwatch_log_group" "app" {
-  for_each          = toset(["web", "worker", "beat", "migrate", "metrics", "exec"])
+  for_each          = toset(["web", "worker", "dispatcher", "beat", "migrate", "metrics", "exec"])
   name              = "/nexustop/${var.name}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -534,6 +543,33 @@ resource "aws_ecs_service" "worker" {
 
   lifecycle {
     ignore_changes = [desired_count]
+  }
+  tags = var.tags
+}
+
+# The order dispatchers: any number may run (they claim with SKIP LOCKED and leases), so a deploy starts the
+# new ones before stopping the old; a stopped one finishes and settles its batches in flight (SIGTERM).
+resource "aws_ecs_service" "dispatcher" {
+  name                               = "dispatcher"
+  cluster                            = aws_ecs_cluster.main.id
+  task_definition                    = aws_ecs_task_definition.process["dispatcher"].arn
+  desired_count                      = var.dispatcher.count
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  enable_execute_command             = true
+  propagate_tags                     = "SERVICE"
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [var.app_security_group_id]
+    assign_public_ip = false
   }
   tags = var.tags
 }

@@ -142,15 +142,25 @@ variable "web" {
 variable "worker" {
   description = "Celery worker sizing plus the queue backlog per task that triggers scale-out."
   type = object({
-    cpu                   = number
-    memory                = number
-    min                   = number
-    max                   = number
-    cpu_target            = number
-    backlog_per_task      = number
-    concurrency_per_task  = number
+    cpu                  = number
+    memory               = number
+    min                  = number
+    max                  = number
+    cpu_target           = number
+    backlog_per_task     = number
+    concurrency_per_task = number
   })
   default = { cpu = 1024, memory = 2048, min = 2, max = 40, cpu_target = 60, backlog_per_task = 50, concurrency_per_task = 8 }
+}
+
+variable "dispatcher" {
+  description = "Order dispatcher sizing (manage.py run_dispatcher) and how many run."
+  type = object({
+    cpu    = number
+    memory = number
+    count  = number
+  })
+  default = { cpu = 1024, memory = 2048, count = 2 }
 }
 
 variable "migrate_processes" {

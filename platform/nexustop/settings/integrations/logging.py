@@ -71,6 +71,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One INFO line per provider request from the dispatcher's client: the archive and metrics have them.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # Requests are logged once, by RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "gunicorn.access": {"level": "WARNING"},

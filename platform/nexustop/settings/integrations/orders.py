@@ -22,6 +22,18 @@ ORDERS_OUTBOX_STALE_SECONDS = env_int("ORDERS_OUTBOX_STALE_SECONDS", 60)
 ORDERS_SWEEP_INTERVAL_SECONDS = env_int("ORDERS_SWEEP_INTERVAL_SECONDS", 30)
 CELERY_BEAT_SCHEDULE["orders-sweep"] = {"task": "orders.sweep", "schedule": float(ORDERS_SWEEP_INTERVAL_SECONDS)}
 
+# The dispatcher (manage.py run_dispatcher, tenant_apps/orders/dispatch): orders claimed per batch and tenant,
+# how long a claim is leased (a dead dispatcher's orders are claimed again after it; longer than any
+# provider timeout), the safety-net scan of every tenant when no notification came, calls in flight per
+# provider registry row (its keep-alive pool) and in all.
+ORDERS_DISPATCH_BATCH = env_int("ORDERS_DISPATCH_BATCH", 64)
+ORDERS_DISPATCH_LEASE_SECONDS = env_int("ORDERS_DISPATCH_LEASE_SECONDS", 90)
+ORDERS_DISPATCH_SCAN_SECONDS = float(env_str("ORDERS_DISPATCH_SCAN_SECONDS", "2"))
+ORDERS_DISPATCH_PROVIDER_CONCURRENCY = env_int("ORDERS_DISPATCH_PROVIDER_CONCURRENCY", 32)
+ORDERS_DISPATCH_MAX_IN_FLIGHT = env_int("ORDERS_DISPATCH_MAX_IN_FLIGHT", 256)
+# LISTEN needs a session of its own: PostgreSQL itself, never a transaction pooler (default: the database).
+ORDERS_DISPATCH_LISTEN_URL = env_str("ORDERS_DISPATCH_LISTEN_URL", "")
+
 # Circuit breaker (Redis, global): N faults within the window open it for the cool-down.
 ORDERS_BREAKER_PREFIX = env_str("ORDERS_BREAKER_PREFIX", "nexustop:breaker")
 ORDERS_BREAKER_FAILURES = env_int("ORDERS_BREAKER_FAILURES", 5)
