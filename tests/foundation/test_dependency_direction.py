@@ -4,6 +4,11 @@ platform/ (``nexustop``) wires everything and nothing imports it; shared_apps ne
 tenant_apps; countries imports no other project package but the money rule every input shares
 (``provider_plugins.interfaces.money``, stdlib only, so plugins can use it too). (Plugins importing
 only the plugin interfaces and their own package: tests/gateways/test_plugin_boundaries.py.)
+
+Tooling stays out of the product: no product package (nor ``nexustop``, ``manage.py``, ``gunicorn.conf.py``)
+imports ``tests`` or the development package ``nexustop_dev`` (platform/nexustop_dev: ``make run``,
+``make test``, the bench/fuzz/fault-injection commands), which imports no ``tests`` either; production
+settings do not install it, and the image (.dockerignore, Dockerfile) ships neither.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"}
+# What only development and tests use: never imported by the product, never in the image.
+TOOLING = {"tests", "nexustop_dev"}
+PRODUCT_FOLDERS = ["platform/nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"]
 # Leaf modules any layer may import: they import only the standard library (checked below).
 SHARED_LEAVES = {"provider_plugins.interfaces.money"}
 
@@ -37,7 +45,8 @@ def imported_top_packages(path: Path) -> set[str]:
 
 def offenders(folder: str, forbidden: set[str]) -> dict[str, set[str]]:
     bad: dict[str, set[str]] = {}
-    for path in sorted((ROOT / folder).rglob("*.py")):
+    paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))
+    for path in paths:
         hits = {module.split(".")[0] for module in imported_modules(path) - SHARED_LEAVES} & forbidden
         if hits:
             bad[str(path.relative_to(ROOT))] = hits
@@ -53,6 +62,65 @@ def offenders(folder: str, forbidden: set[str]) -> dict[str, set[str]]:
 ])
 def test_no_import_against_the_dependency_direction(folder, forbidden):
     assert offenders(folder, forbidden) == {}
+
+
+@pytest.mark.parametrize("folder", [*PRODUCT_FOLDERS, "manage.py", "gunicorn.conf.py"])
+def test_the_product_imports_neither_tests_nor_the_development_package(folder):
+    assert offenders(folder, TOOLING) == {}
+
+
+def test_the_development_package_does_not_import_tests():
+    assert offenders("platform/nexustop_dev", {"tests"}) == {}
+
+
+def test_the_development_package_is_a_django_app_with_the_tooling_commands():
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    tooling = {"bench_purchases", "bench_ledger", "bench_risk", "bench_migrate", "bench_tenant_scale",
+               "bench_money_input", "bench_provisioning", "fuzz_api", "fault_inject"}
+    assert {name: commands.get(name) for name in tooling} == dict.fromkeys(tooling, "nexustop_dev")
+    product_commands = [path for folder in PRODUCT_FOLDERS for path in (ROOT / folder).rglob("management/commands/*.py")
+                        if path.stem.startswith(("bench_", "fuzz_", "fault_"))]
+    assert product_commands == []
+
+
+@pytest.mark.parametrize("settings_module", ["nexustop.settings.prod", "nexustop.settings.build"])
+def test_production_settings_do_not_install_the_development_package(settings_module):
+    import json
+    import subprocess
+    import sys
+
+    from tests.support.production import production_env
+
+    code = ("import json, django; django.setup(); from django.conf import settings;"
+            "print(json.dumps(settings.INSTALLED_APPS))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env=production_env(DJANGO_SETTINGS_MODULE=settings_module))
+    assert result.returncode == 0, result.stderr
+    installed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "tenant_apps.orders" in installed  # the real list
+    assert [app for app in installed if app.split(".")[0] in TOOLING] == []
+
+
+def test_the_image_ships_neither_tests_nor_the_development_package():
+    import re
+
+    from tests.infra.test_docker_context import build_context, is_ignored, load_dockerignore
+
+    rules = load_dockerignore(ROOT / ".dockerignore")
+    for path in ("tests/conftest.py", "tests/support/attack.py", "platform/nexustop_dev/__init__.py",
+                 "platform/nexustop_dev/testrun.py", "platform/nexustop_dev/management/commands/bench_purchases.py"):
+        assert (ROOT / path).exists(), path
+        assert is_ignored(path, rules), f"{path} would be in the image"
+    assert not is_ignored("platform/nexustop/wsgi.py", rules)
+    shipped = build_context()
+    assert [path for path in shipped if path.startswith(("tests/", "platform/nexustop_dev/"))] == []
+    # The Dockerfile copies the (filtered) context only, never a path the context leaves out.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    sources = [source for line in re.findall(r"^(?:COPY|ADD)\s+(?!--from)(.+)$", dockerfile, re.MULTILINE)
+               for source in line.split()[:-1] if not source.startswith("--")]
+    assert sources and all(not source.startswith(("tests", "platform/nexustop_dev")) for source in sources), sources
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path):

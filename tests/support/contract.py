@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fuzz import SCHEMA_PATH, describe, in_process_requests
+from nexustop_dev.fuzz import SCHEMA_PATH, describe, in_process_requests
 
 # Operations that move money (or spend a credential) take an Idempotency-Key: a fresh one per call.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
