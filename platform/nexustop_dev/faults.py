@@ -51,7 +51,7 @@ from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGA
 from provider_plugins.aggregator.simulator import AggregatorSimulator
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.dtone.simulator import DTOneSimulator
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.simulator import FaultMode
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from provider_plugins.vtpass.simulator import VTPassSimulator
 
