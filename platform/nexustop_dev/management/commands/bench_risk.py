@@ -44,7 +44,7 @@ RULE_SETS: dict[str, list[dict]] = {"none": [], "one": EVERY_RULE[:1], "all": EV
 
 
 def _backend_cpu() -> float:
-    from tenant_apps.orders.management.commands.bench_purchases import _proc_cpu
+    from nexustop_dev.management.commands.bench_purchases import _proc_cpu
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--history", type=int, default=50_000, help="past decisions to seed (once per schema)")
 
     def handle(self, *args, **opts) -> None:
-        from tenant_apps.orders.management.commands.bench_purchases import Command as PurchaseBench
+        from nexustop_dev.management.commands.bench_purchases import Command as PurchaseBench
 
         PurchaseBench()._tenant(opts["schema"])
         with schema_context(opts["schema"]):
