@@ -101,10 +101,10 @@ def test_float_held_at_acceptance_and_given_back_when_the_provider_fails(host_cl
 def test_a_short_float_refuses_the_sale_inside_its_transaction(host_client, airtime, monkeypatch,  # noqa: F811
                                                                 django_capture_on_commit_callbacks):
     """Even past the preflight read (two sales racing), the hold refuses: no order, nothing on either side."""
-    from tenant_apps.orders import services as order_services
     from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services import create as order_create
 
-    monkeypatch.setattr(order_services, "sale_preflight", lambda **kwargs: None)
+    monkeypatch.setattr(order_create, "sale_preflight", lambda **kwargs: None)
     reseller = Tenant.objects.get(schema_name="quickvend")
     start = float_balances(reseller=reseller).parent_balance  # committed tests may have left some float
     if start < 9_894:
