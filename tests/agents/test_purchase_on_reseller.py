@@ -1,8 +1,8 @@
 """The real purchase path on reseller brands (VTPass simulator over HTTP, provider call in-process).
 
 * an approved application becomes a tenant whose first purchase settles and draws on its float;
-* a three-level agent tree: a real order bought through a signed API key settles (order_settled pays
-  every tier and draws the float), then the provider reverses it (order_reversed claws it all back).
+* a three-level agent tree: a real order bought through a signed API key settles (the sale_settled hook pays
+  every tier and draws the float), then the provider reverses it (sale_reversed claws it all back).
 """
 
 from __future__ import annotations

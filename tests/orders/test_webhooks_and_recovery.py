@@ -119,33 +119,34 @@ def test_a_callback_cannot_touch_another_providers_attempt(live_db, stack):
     assert_books(user, FUNDS - _price(response))
 
 
-def test_late_reversal_after_success_refunds_and_signals(live_db, stack):
+def test_late_reversal_after_success_refunds_and_tells_the_reseller_hooks_once(live_db, stack, monkeypatch):
+    from django.db import connection
+
     from provider_plugins.vtpass import protocol as p
-    from tenant_apps.orders.signals import order_reversed
+    from tenant_apps.agents import sales
 
     received = []
+    reversed_hook = sales.sale_reversed
 
-    def on_reversed(sender, order, schema_name, **kwargs):
-        received.append((order.public_id, schema_name))
+    def on_reversed(*, sale):
+        received.append((sale.reference, sale.quote["price_minor"], connection.schema_name))
+        reversed_hook(sale=sale)
 
-    order_reversed.connect(on_reversed)
-    try:
-        user, token = new_buyer(FUNDS)
-        response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
-        order = wait_final(response.json()["id"])
-        assert order.status == "settled"
-        [attempt] = attempts(order)
-        stack.vtpass.transactions[attempt.request_id].status = p.REVERSED
-        body, headers = stack.vtpass.build_callback(attempt.request_id)
-        for _ in range(2):  # twice: refunded once
-            assert webhook("/webhook/vtpass", body, headers).status_code == 200
-        order = order_row(order.public_id)
-        assert order.status == "reversed"
-        assert received == [(order.public_id, "ng")]
-        assert stack.vtpass.delivery_count(attempt.request_id) == 1
-        assert_books(user, FUNDS)
-    finally:
-        order_reversed.disconnect(on_reversed)
+    monkeypatch.setattr(sales, "sale_reversed", on_reversed)
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    [attempt] = attempts(order)
+    stack.vtpass.transactions[attempt.request_id].status = p.REVERSED
+    body, headers = stack.vtpass.build_callback(attempt.request_id)
+    for _ in range(2):  # twice: refunded once, the hook called once
+        assert webhook("/webhook/vtpass", body, headers).status_code == 200
+    order = order_row(order.public_id)
+    assert order.status == "reversed"
+    assert received == [(str(order.public_id), order.price_minor, "ng")]
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS)
 
 
 def test_late_success_after_refund_charges_again(live_db, stack):

@@ -19,6 +19,7 @@ from shared_apps.core.errors import ApiError
 from shared_apps.core.locks import lock_user
 from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
+from tenant_apps.agents.sales import Sale
 from tenant_apps.ledger.services import system_account
 from tenant_apps.pricing.quotes import PriceQuote, quote_price
 
@@ -97,6 +98,12 @@ def _count_purchase(order: Order, *, from_status: str, to_status: str) -> None:
         return
     provider = getattr(order, "_metrics_provider", "") or "none"
     transaction.on_commit(lambda: metrics.record_purchase(status=status, provider=provider))
+
+
+def _sale(order: Order, quote: dict) -> Sale:
+    """The sale as the reseller and agent hooks receive it (``tenant_apps.agents.sales``); ``quote``: the
+    breakdown the step used (the order's at acceptance and release, the attempt's at settlement)."""
+    return Sale(reference=str(order.public_id), quote=quote, seller=order.user, recipient=order.recipient_phone)
 
 
 def _quote_dict(quote: PriceQuote) -> dict:

@@ -33,7 +33,7 @@ from tenant_apps.risk.models import Flow
 
 from .. import errors, routing
 from ..models import Order, OrderOutbox, OrderStatus, OrderTransition
-from ._helpers import BILL_TYPES, TaskName, _connector, _country, _quote_dict, _system_account
+from ._helpers import BILL_TYPES, TaskName, _connector, _country, _quote_dict, _sale, _system_account
 from .outcomes import _fail_and_release, order_quote_taxes
 
 logger = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
             held += f"; risk review: {screening.rule_name}"
         _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
                           source=source, now=now, outbox=not held_for_review)
-        reseller_hooks.sale_accepted(order=order, quote=order.quote)  # HOOK: velocity + reseller float hold
+        reseller_hooks.sale_accepted(sale=_sale(order, order.quote))  # HOOK: velocity + reseller float hold
         if not held_for_review:
             enqueue.on_commit(TaskName.SUBMIT, order.pk)
     return order

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core import enqueue
-from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions (see below)
+from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
@@ -38,8 +38,7 @@ from tenant_apps.tax.entries import tax_entry_metadata
 
 from .. import routing
 from ..models import AttemptStatus, Order, OrderAttempt, OrderOutbox, OrderStatus, OrderTransition
-from ..signals import order_reversed, order_settled
-from ._helpers import TaskName, _delete_outbox, _lock_buyer, _record, _start_attempt, _system_account
+from ._helpers import TaskName, _delete_outbox, _lock_buyer, _record, _sale, _start_attempt, _system_account
 from .notify import _notify
 
 logger = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
     release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason},
                  holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
     kyc_release_spend(user=order.user, reference=order.reference)
-    reseller_hooks.sale_released(order=order)  # HOOK: float hold and velocity count back
+    reseller_hooks.sale_released(sale=_sale(order, order.quote))  # HOOK: float hold and velocity count back
     order.failure_reason = reason[:60]
     order.next_requery_at = None
     _record(order, OrderStatus.RELEASED, reason="hold released to the wallet", source=source, now=now)
@@ -125,10 +124,9 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
     order.tax_lines = order_quote_taxes(attempt.quote)  # saved with the order by the caller
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now, pending=pending)
     OrderTransition.objects.bulk_create(pending)
-    reseller_hooks.sale_settled(order=order, quote=attempt.quote)  # HOOK: float draw, commissions, webhooks
+    reseller_hooks.sale_settled(sale=_sale(order, attempt.quote))  # HOOK: float draw, commissions, webhooks
     order.next_requery_at = None
     _delete_outbox(order)
-    transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
     _notify(order, "delivered")
 
 
@@ -151,8 +149,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
         order.needs_review = True
     order.tax_lines = order_quote_taxes(quote)
     _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
-    reseller_hooks.sale_settled(order=order, quote=quote)  # HOOK
-    transaction.on_commit(lambda: order_settled.send(sender=Order, order=order, schema_name=connection.schema_name))
+    reseller_hooks.sale_settled(sale=_sale(order, quote))  # HOOK
     _notify(order, "delivered")
 
 
@@ -168,8 +165,7 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
 
     kyc_release_spend(user=order.user, reference=order.reference)  # refunded: it no longer counts today
     _record(order, OrderStatus.REVERSED, reason=reason or "reversed by the provider", source=source, now=now)
-    reseller_hooks.sale_reversed(order=order, quote=quote)  # HOOK: claw back, float draw reversed
-    transaction.on_commit(lambda: order_reversed.send(sender=Order, order=order, schema_name=connection.schema_name))
+    reseller_hooks.sale_reversed(sale=_sale(order, quote))  # HOOK: claw back, float draw reversed
     _notify(order, "reversed")
 
 
