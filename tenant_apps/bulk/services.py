@@ -38,6 +38,7 @@ from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import products_for_listing
+from shared_apps.core import enqueue
 from shared_apps.core.amounts import InvalidAmount, parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.agents.floats import current_tenant
@@ -380,15 +381,9 @@ def bulk_preview(*, batch: BulkBatch) -> Preview:
 
 # --- confirm ----------------------------------------------------------------------------------------
 def _enqueue(batch_id: int) -> None:
-    from .tasks import bulk_process_task
-
-    def send() -> None:
-        try:
-            bulk_process_task.apply_async(args=(batch_id,))
-        except Exception:  # the broker is down: the sweeper enqueues it again
-            logger.exception("could not enqueue bulk batch %s", batch_id)
-
-    transaction.on_commit(send)
+    """``bulk.process`` after commit, by name (the tasks import these services); the broker down: the sweeper
+    enqueues it again."""
+    enqueue.on_commit("bulk.process", batch_id)
 
 
 def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None = None) -> BulkBatch:

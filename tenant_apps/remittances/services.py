@@ -46,6 +46,7 @@ from provider_plugins.interfaces.fx import RATE_SCALE
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from provider_plugins.registry import get_plugin
+from shared_apps.core import enqueue
 from shared_apps.core.errors import ApiError, Conflict, NotFound
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
@@ -372,9 +373,8 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
 
 
 def enqueue_advance(*, public_id: uuid.UUID | str, countdown: int = 0) -> None:
-    from .tasks import advance_task
-
-    advance_task.apply_async(args=[str(public_id)], countdown=countdown)
+    """Send the next step now (``remittances.advance``, by name: the tasks import these services)."""
+    enqueue.send("remittances.advance", str(public_id), countdown=countdown, ignore_result=False)
 
 
 # --- review (staff) ----------------------------------------------------------------------------------------
