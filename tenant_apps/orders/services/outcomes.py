@@ -202,10 +202,10 @@ def order_apply_outcome(*, order: Order, attempt: OrderAttempt, outcome: Outcome
                         now: datetime | None = None) -> Order:
     """Apply one provider answer about ``attempt`` to ``order`` (saved here) and its attempt.
 
-    The caller holds the order's row lock (``select_for_update(of=("self",))``, with ``user`` and
-    ``hold__wallet`` selected) inside its own transaction, which this joins: the ledger entries, the
-    reseller hooks and the order commit or roll back together. Idempotent like
-    :func:`order_apply_provider_result`.
+    The caller holds the order's row lock (rank ``subject``, the order row only, as
+    :func:`order_apply_provider_result` takes it, with ``user`` and ``hold__wallet`` selected) inside its own
+    transaction, which this joins: the ledger entries, the reseller hooks and the order commit or roll back
+    together. Idempotent like :func:`order_apply_provider_result`.
     """
     now = now or timezone.now()
     order._metrics_provider = attempt.plugin_key  # type: ignore[attr-defined]
