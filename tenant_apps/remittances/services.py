@@ -373,9 +373,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
 
 
 def enqueue_advance(*, public_id: uuid.UUID | str, countdown: int = 0) -> None:
-    from .tasks import advance_task
-
-    advance_task.apply_async(args=[str(public_id)], countdown=countdown)
+    enqueue("remittances.advance", str(public_id), countdown=countdown)
 
 
 # --- review (staff) ----------------------------------------------------------------------------------------
