@@ -140,6 +140,23 @@ def cycles(graph: dict[str, set[str]] | None = None) -> list[list[str]]:
     return sorted(found, key=lambda component: (-len(component), component))
 
 
+def package_of(module: str) -> str:
+    """The app a module belongs to: ``shared_apps.core``, ``tenant_apps.wallet``, ``provider_plugins.vtpass``;
+    ``tenants``, ``countries`` and ``nexustop`` are one package each."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] in {"shared_apps", "tenant_apps", "provider_plugins"} else parts[0]
+
+
+def package_graph(graph: dict[str, set[str]], leaves: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+    """The graph between packages. Imports of ``leaves`` (modules importing only the standard library) are left
+    out: a leaf cannot close a cycle, and importing it does not import the rest of its package."""
+    packages: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        edges = packages.setdefault(package_of(module), set())
+        edges.update(package_of(target) for target in targets - leaves if package_of(target) != package_of(module))
+    return packages
+
+
 def main() -> int:
     graph = import_graph()
     found = cycles(graph)
@@ -150,6 +167,12 @@ def main() -> int:
         for module in component:
             inside = sorted(graph[module] & members)
             print(f"  {module} -> {', '.join(inside)}")
+    from tests.foundation.test_dependency_direction import SHARED_LEAVES
+
+    knots = cycles(package_graph(graph, frozenset(SHARED_LEAVES)))
+    print(f"\nbetween packages (imports of the standard-library-only shared leaves aside): {len(knots)} cycles")
+    for component in knots:
+        print(f"  {len(component)} packages: {', '.join(component)}")
     return 0
 
 
