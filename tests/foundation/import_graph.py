@@ -28,6 +28,7 @@ SOURCE_FOLDERS = {
     "tenant_apps": "tenant_apps",
     "provider_plugins": "provider_plugins",
     "platform/nexustop": "nexustop",
+    "platform/nexustop_dev": "nexustop_dev",
 }
 
 

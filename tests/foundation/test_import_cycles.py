@@ -18,9 +18,6 @@ ALLOWED_CYCLES = {
     # tenant_apps/orders is being split into a package along its sections (issue 20, the orders-split
     # helper), which removes the lazy ``_tasks()`` import back from services to tasks.
     frozenset({"tenant_apps.orders.services", "tenant_apps.orders.tasks"}),
-    # Benchmark commands leaving the product for the development package (issue 20, the tooling helper).
-    frozenset({"tenant_apps.orders.management.commands.bench_purchases",
-               "tenant_apps.risk.management.commands.bench_risk"}),
 }
 
 
