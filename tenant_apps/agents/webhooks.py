@@ -24,7 +24,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from shared_apps.core import enqueue, outbound
+from shared_apps.core import outbound
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 
 from .crypto import decrypt_secret, encrypt_secret
@@ -83,8 +84,7 @@ def enqueue_event(*, event: str, payload: dict) -> list[WebhookDelivery]:
 
 
 def _schedule(delivery: WebhookDelivery, countdown: float = 0) -> None:
-    """``agents.deliver_webhook`` after commit, by name (the tasks import this module)."""
-    enqueue.on_commit("agents.deliver_webhook", delivery.pk, countdown=countdown or None, ignore_result=False)
+    enqueue("agents.deliver_webhook", delivery.pk, countdown=countdown or None, on_commit=True)
 
 
 def backoff_seconds(attempt: int) -> float:

@@ -38,8 +38,8 @@ from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import products_for_listing
-from shared_apps.core import enqueue
 from shared_apps.core.amounts import InvalidAmount, parse_amount
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.agents.floats import current_tenant
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -381,9 +381,13 @@ def bulk_preview(*, batch: BulkBatch) -> Preview:
 
 # --- confirm ----------------------------------------------------------------------------------------
 def _enqueue(batch_id: int) -> None:
-    """``bulk.process`` after commit, by name (the tasks import these services); the broker down: the sweeper
-    enqueues it again."""
-    enqueue.on_commit("bulk.process", batch_id)
+    def send() -> None:
+        try:
+            enqueue("bulk.process", batch_id)
+        except Exception:  # the broker is down: the sweeper enqueues it again
+            logger.exception("could not enqueue bulk batch %s", batch_id)
+
+    transaction.on_commit(send)
 
 
 def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None = None) -> BulkBatch:

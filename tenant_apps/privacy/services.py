@@ -31,7 +31,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shared_apps.core import enqueue
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
@@ -137,9 +137,13 @@ def export_request(*, user: Any, requested_by: Any = None, request: Any = None) 
                  subject_type="user", subject_id=str(user.public_id),
                  details={"export": str(export.public_id), "by_operator": bool(requested_by and requested_by != user)})
 
-    # By name (the tasks import these services); the broker down: the purge sweep marks it failed, the person
-    # asks again.
-    enqueue.on_commit("privacy.build_export", export.pk)
+    def send() -> None:
+        try:
+            enqueue("privacy.build_export", export.pk)
+        except Exception:  # the broker is down: the purge sweep marks it failed, the person asks again
+            logger.exception("could not enqueue privacy export %s", export.pk)
+
+    transaction.on_commit(send)
     return export
 
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
 from tenant_apps.accounts.models import User
 from tenant_apps.ledger.errors import BalanceLimitExceeded
@@ -76,10 +76,9 @@ def _sms_to(phone: str, template: str, context: dict, *, user: User | None = Non
     if not settings.SAVINGS_SMS_NOTIFICATIONS:
         return
     from tenant_apps.notifications.messages import render_message
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = render_message(template=template, context=context, user=user).text
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "savings"))
+    enqueue("wallet.send_sms", phone, text, "savings", on_commit=True)
 
 
 def _require_customer(user) -> None:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shared_apps.core import enqueue
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, run_after_rollback
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.orders import errors as order_errors
@@ -106,7 +106,7 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 
 
 def _notify_paused(sub: Subscription, reason: str) -> None:
-    enqueue.on_commit("subscriptions.notify_paused", sub.pk, reason)  # by name: the tasks import these services
+    enqueue("subscriptions.notify_paused", sub.pk, reason, on_commit=True)
 
 
 def subscription_notify_paused(*, subscription_id: int, reason: str) -> None:

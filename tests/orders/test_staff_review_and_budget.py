@@ -36,12 +36,12 @@ WORKER_MAX_STATEMENTS = 22
 def quiet_stack(django_db_setup, django_db_blocker):
     """The simulators and registry rows of tests/orders, without a worker; submit messages swallowed."""
     from tests.orders.conftest import build_stack
-    from tests.support.tasks import tasks_swallowed
+    from tests.orders.helpers import order_tasks_swallowed
 
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
     try:
-        with tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
-                                                  ORDERS_SMS_NOTIFICATIONS=False):
+        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
+                                                        ORDERS_SMS_NOTIFICATIONS=False):
             yield stack
     finally:
         with django_db_blocker.unblock():

@@ -187,9 +187,9 @@ def test_dtone_reversal_after_success_refunds_once(live_db, stack):
 def _stranded_order(user, product, phone, *, amount=None):
     """Hold + outbox committed, but the submit message is lost with its worker."""
     from tenant_apps.orders.services.create import purchase_create
-    from tests.support.tasks import tasks_swallowed
+    from tests.orders.helpers import order_tasks_swallowed
 
-    with tasks_swallowed(), schema_context("ng"), transaction.atomic():
+    with order_tasks_swallowed(), schema_context("ng"), transaction.atomic():
         return purchase_create(user=user, product_id=product.pk, recipient_phone=phone, amount_minor=amount)
 
 
@@ -253,11 +253,11 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services._helpers import _record, _start_attempt
     from tenant_apps.orders.services.requery import order_requery
-    from tests.support.tasks import tasks_swallowed
+    from tests.orders.helpers import order_tasks_swallowed
 
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=13_000)
-    with tasks_swallowed(), schema_context("ng"):
+    with order_tasks_swallowed(), schema_context("ng"):
         with transaction.atomic():
             locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
             _start_attempt(locked, now=timezone.now(), source="submit")
@@ -283,13 +283,13 @@ def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stac
     from tenant_apps.orders.selectors import orders_for_review
     from tenant_apps.orders.services.requery import order_requery, order_resolve_manually
     from tenant_apps.orders.services.submit import order_submit
-    from tests.support.tasks import tasks_swallowed
+    from tests.orders.helpers import order_tasks_swallowed
 
     stack.vtpass.pending_requeries = 10_000
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone("9991"), amount=11_000)
     try:
-        with tasks_swallowed(), schema_context("ng"):  # this test drives every step itself
+        with order_tasks_swallowed(), schema_context("ng"):  # this test drives every step itself
             assert order_submit(order_id=order.pk).status == "pending"
             settings.ORDERS_REQUERY_MAX = 2
             assert order_requery(order_id=order.pk).status == "pending"
@@ -300,7 +300,7 @@ def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stac
         assert_books(user, FUNDS - order.price_minor)  # still held, not refunded, not settled
         [attempt] = attempts(order)
         stack.vtpass.resolve_pending(attempt.request_id)  # staff checked the provider's statement
-        with tasks_swallowed(), schema_context("ng"):
+        with order_tasks_swallowed(), schema_context("ng"):
             resolved = order_resolve_manually(order=Order.objects.get(pk=order.pk), delivered=True,
                                               note="VTPass statement shows delivered")
         assert resolved.status == "settled"

@@ -95,12 +95,11 @@ def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url,
     from tenant_apps.orders.services.create import purchase_create
     from tenant_apps.orders.services.requery import order_requery
     from tenant_apps.orders.services.submit import order_submit
-    from tests.orders.helpers import new_buyer
-    from tests.support.tasks import tasks_swallowed
+    from tests.orders.helpers import new_buyer, order_tasks_swallowed
 
     sale_stack.vtpass.pending_requeries = 10_000  # the provider never answers for this one
     buyer, _token = new_buyer(50_000)
-    with tasks_swallowed(), schema_context("ng"):  # this test drives the order itself
+    with order_tasks_swallowed(), schema_context("ng"):  # this test drives the order itself
         from django.db import transaction
 
         with transaction.atomic():

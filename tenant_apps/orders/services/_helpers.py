@@ -3,6 +3,7 @@ cached system accounts, task messages). Nothing outside ``tenant_apps.orders.ser
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core import metrics
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from shared_apps.core.locks import lock_user
 from shared_apps.providers.models import Provider
@@ -26,18 +28,33 @@ from tenant_apps.pricing.quotes import PriceQuote, quote_price
 from .. import errors, routing
 from ..models import TRANSITIONS, Order, OrderAttempt, OrderStatus, OrderTransition
 
+logger = logging.getLogger(__name__)
+
 BILL_TYPES = frozenset({ProductType.ELECTRICITY, ProductType.CABLE_TV, ProductType.WATER, ProductType.EDUCATION,
                         ProductType.INSURANCE})
 
 
 class TaskName:
     """The registered names of ``tenant_apps.orders.tasks``: the services send them by name
-    (``shared_apps.core.enqueue``) and never import the tasks module, which imports the services."""
+    (:func:`_on_commit_task`, ``shared_apps.core.enqueue``) and never import the tasks module, which imports
+    the services."""
 
     SUBMIT = "orders.submit"
     REQUERY = "orders.requery"
     NOTIFY = "orders.notify"
     SWEEP = "orders.sweep"
+
+
+def _on_commit_task(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Enqueue the task ``name`` after commit, in the current tenant (tenant-schemas-celery reads the schema);
+    the broker down: logged, never raised into the committed purchase (the sweeper picks the row up)."""
+    def send() -> None:
+        try:
+            enqueue(name, *args, countdown=countdown)
+        except Exception:  # the broker is down: the sweeper will pick the row up
+            logger.exception("could not enqueue %s%s", name, args)
+
+    transaction.on_commit(send)
 
 
 def _http_session() -> requests.Session:

@@ -21,7 +21,6 @@ from provider_plugins.interfaces import CustomerVerificationRequest, ProviderErr
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import sellable_product
-from shared_apps.core import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions
 from tenant_apps.agents.services import sale_preflight
@@ -33,7 +32,7 @@ from tenant_apps.risk.models import Flow
 
 from .. import errors, routing
 from ..models import Order, OrderOutbox, OrderStatus, OrderTransition
-from ._helpers import BILL_TYPES, TaskName, _connector, _country, _quote_dict, _sale, _system_account
+from ._helpers import BILL_TYPES, TaskName, _connector, _country, _on_commit_task, _quote_dict, _sale, _system_account
 from .outcomes import _fail_and_release, order_quote_taxes
 
 logger = logging.getLogger(__name__)
@@ -215,7 +214,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                           source=source, now=now, outbox=not held_for_review)
         reseller_hooks.sale_accepted(sale=_sale(order, order.quote))  # HOOK: velocity + reseller float hold
         if not held_for_review:
-            enqueue.on_commit(TaskName.SUBMIT, order.pk)
+            _on_commit_task(TaskName.SUBMIT, order.pk)
     return order
 
 
@@ -233,7 +232,7 @@ def order_risk_release(*, order_id: int) -> Order:
         order.needs_review = False
         order.save(update_fields=["needs_review", "updated_at"])
         OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
-        enqueue.on_commit(TaskName.SUBMIT, order.pk)
+        _on_commit_task(TaskName.SUBMIT, order.pk)
     return order
 
 

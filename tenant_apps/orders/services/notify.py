@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from shared_apps.core import enqueue
-
 from ..models import Order
-from ._helpers import TaskName
+from ._helpers import TaskName, _on_commit_task
 
 ORDER_EVENTS = frozenset({"delivered", "refunded", "reversed"})
 
@@ -17,7 +15,7 @@ ORDER_EVENTS = frozenset({"delivered", "refunded", "reversed"})
 def _notify(order: Order, event: str) -> None:
     """Queue the buyer's text about ``event`` once the outcome's transaction commits."""
     if settings.ORDERS_SMS_NOTIFICATIONS:
-        enqueue.on_commit(TaskName.NOTIFY, order.pk, event)
+        _on_commit_task(TaskName.NOTIFY, order.pk, event)
 
 
 def order_notify(*, order_id: int, event: str) -> None:

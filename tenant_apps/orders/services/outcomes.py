@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces import OutcomeStatus
-from shared_apps.core import enqueue
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import AccountKind
@@ -38,7 +37,16 @@ from tenant_apps.tax.entries import tax_entry_metadata
 
 from .. import routing
 from ..models import AttemptStatus, Order, OrderAttempt, OrderOutbox, OrderStatus, OrderTransition
-from ._helpers import TaskName, _delete_outbox, _lock_buyer, _record, _sale, _start_attempt, _system_account
+from ._helpers import (
+    TaskName,
+    _delete_outbox,
+    _lock_buyer,
+    _on_commit_task,
+    _record,
+    _sale,
+    _start_attempt,
+    _system_account,
+)
 from .notify import _notify
 
 logger = logging.getLogger(__name__)
@@ -178,7 +186,7 @@ def _schedule_requery(order: Order, *, now: datetime, decide_at: datetime | None
     if decide_at is not None and decide_at > now:
         delay = min(delay, (decide_at - now).total_seconds() + 1)
     order.next_requery_at = now + timedelta(seconds=delay)
-    enqueue.on_commit(TaskName.REQUERY, order.pk, countdown=delay)
+    _on_commit_task(TaskName.REQUERY, order.pk, countdown=delay)
 
 
 def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: str) -> Order | None:
@@ -261,7 +269,7 @@ def order_apply_outcome(*, order: Order, attempt: OrderAttempt, outcome: Outcome
         if next_attempt is not None:
             order.next_requery_at = None
             OrderOutbox.objects.update_or_create(order=order, defaults={"created_at": now, "enqueued_at": now})
-            enqueue.on_commit(TaskName.SUBMIT, order.pk)
+            _on_commit_task(TaskName.SUBMIT, order.pk)
         else:
             _fail_and_release(order, reason=outcome.reason or "provider_failed", source=source, now=now)
         order.save()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from shared_apps.core import enqueue
+from shared_apps.core.enqueue import enqueue
 
 from ..models import Order, OrderOutbox, OrderStatus
 from ._helpers import TaskName
@@ -21,14 +21,14 @@ def orders_sweep(*, now: datetime | None = None) -> dict[str, int]:
     resent = 0
     for row in OrderOutbox.objects.filter(enqueued_at__lt=stale).order_by("enqueued_at")[:500]:
         OrderOutbox.objects.filter(pk=row.pk).update(enqueued_at=now, enqueue_count=row.enqueue_count + 1)
-        enqueue.send(TaskName.SUBMIT, row.order_id)
+        enqueue(TaskName.SUBMIT, row.order_id)
         resent += 1
     overdue = now - timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS)
     requeried = 0
     for order_id in Order.objects.filter(status=OrderStatus.PENDING, next_requery_at__lt=overdue) \
             .values_list("pk", flat=True)[:500]:
         Order.objects.filter(pk=order_id).update(next_requery_at=now)
-        enqueue.send(TaskName.REQUERY, order_id)
+        enqueue(TaskName.REQUERY, order_id)
         requeried += 1
     return {"resubmitted": resent, "requeried": requeried}
 
