@@ -36,7 +36,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from countries.errors import CountryError
@@ -46,7 +45,8 @@ from provider_plugins.interfaces.fx import RATE_SCALE
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from provider_plugins.registry import get_plugin
-from shared_apps.core.errors import ApiError, Conflict, NotFound
+from shared_apps.core.enqueue import enqueue
+from shared_apps.core.errors import ApiError
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
 from tenant_apps.audit.services import audit_record
@@ -69,6 +69,17 @@ from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 
 from . import fx
+from .errors import (
+    AmountOutOfRange,
+    CorridorUnavailable,
+    QuoteExpired,
+    QuoteNotFound,
+    QuoteUsed,
+    RateUnavailable,
+    ReviewClosed,
+    ScreeningUnavailable,
+    StepRefused,
+)
 from .models import (
     REMITTANCE_FINAL,
     REMITTANCE_MOVING,
@@ -94,60 +105,6 @@ AUDIT_REJECTED = "remittance_rejected"
 AUDIT_HELD = "remittance_held"
 
 FLOW_FOR_METHOD = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT, Method.BANK: Flow.BANK_PAYOUT}
-
-
-# --- errors (stable codes, 4xx; 503 when a provider we need is down) ----------------------------------------
-
-class CorridorUnavailable(ApiError):
-    status_code = 422
-    code = "corridor_unavailable"
-    message = _("Sending money to this country is not offered.")
-
-
-class AmountOutOfRange(ApiError):
-    status_code = 422
-    code = "amount_out_of_range"
-    message = _("This amount cannot be sent on this corridor.")
-
-
-class QuoteNotFound(NotFound):
-    code = "quote_not_found"
-    message = _("No such quote.")
-
-
-class QuoteExpired(ApiError):
-    status_code = 422
-    code = "quote_expired"
-    message = _("This quote has expired: ask for a new one (the rate is only held for a while).")
-
-
-class QuoteUsed(Conflict):
-    code = "quote_used"
-    message = _("This quote was already accepted.")
-
-
-class RateUnavailable(ApiError):
-    status_code = 503
-    code = "rate_unavailable"
-    message = _("Exchange rates cannot be fetched right now; try again shortly.")
-
-
-class ScreeningUnavailable(ApiError):
-    status_code = 503
-    code = "screening_unavailable"
-    message = _("The recipient cannot be checked right now; try again shortly.")
-
-
-class ReviewClosed(Conflict):
-    code = "review_closed"
-    message = _("This remittance is not held for review.")
-
-
-class StepRefused(ApiError):
-    """A receiver step asked for a remittance the hub does not hold for this tenant (forged or misrouted)."""
-
-    status_code = 404
-    code = "remittance_not_at_hub"
 
 
 # --- where things run --------------------------------------------------------------------------------------
@@ -372,9 +329,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
 
 
 def enqueue_advance(*, public_id: uuid.UUID | str, countdown: int = 0) -> None:
-    from .tasks import advance_task
-
-    advance_task.apply_async(args=[str(public_id)], countdown=countdown)
+    enqueue("remittances.advance", str(public_id), countdown=countdown)
 
 
 # --- review (staff) ----------------------------------------------------------------------------------------
@@ -619,8 +574,7 @@ def _ceiling(wallet) -> int | None:
 def _start_payout(transfer_row) -> InboundRemittance:
     """Receiver step ``payout``: the recipient checked at the rail (network call, before the transaction),
     then remittance_clearing -> the remittance's holder account and the wallet app's payout from it."""
-    from tenant_apps.wallet.funding import GatewayError
-    from tenant_apps.wallet.gateways import default_payout_gateway
+    from tenant_apps.wallet.gateways import GatewayError, default_payout_gateway
     from tenant_apps.wallet.transfers import name_enquiry, payout_from_account, wallet_name_check
 
     info = transfer_row.recipient
@@ -716,22 +670,18 @@ def _notify_sender(row: Remittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or not row.sender.phone:
         return
     from tenant_apps.ledger.currency import to_decimal_string
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = f"NexusTop: your remittance of {to_decimal_string(row.send_minor, row.send_currency)} " \
            f"{row.send_currency} is {row.get_status_display().lower()}."
-    phone = row.sender.phone
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "remittance"))
+    enqueue("wallet.send_sms", row.sender.phone, text, "remittance", on_commit=True)
 
 
 def _notify_recipient(inbound: InboundRemittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or inbound.recipient is None or not inbound.recipient.phone:
         return
     from tenant_apps.ledger.currency import to_decimal_string
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = f"NexusTop: you received {to_decimal_string(inbound.amount_minor, inbound.currency)} " \
            f"{inbound.currency} from abroad."
-    phone = inbound.recipient.phone
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "remittance"))
+    enqueue("wallet.send_sms", inbound.recipient.phone, text, "remittance", on_commit=True)
 

@@ -1,8 +1,10 @@
 """The dependency direction of the developers' guide, checked on every import statement in the tree.
 
 platform/ (``nexustop``) wires everything and nothing imports it; shared_apps never imports
-tenant_apps; countries imports no other project package but the money rule every input shares
-(``provider_plugins.interfaces.money``, stdlib only, so plugins can use it too). (Plugins importing
+tenant_apps; tenants imports neither tenant_apps nor shared_apps (shared_apps.core builds on the tenant
+model and routing, not the reverse) but the error body every answer shares; countries imports no other
+project package but the money rule every input shares (``provider_plugins.interfaces.money``). Those
+shared leaves are standard library only, so any layer (plugins too) can use them without a cycle. (Plugins importing
 only the plugin interfaces and their own package: tests/gateways/test_plugin_boundaries.py.)
 
 Tooling stays out of the product: no product package (nor ``nexustop``, ``manage.py``, ``gunicorn.conf.py``)
@@ -28,7 +30,7 @@ PROJECT_PACKAGES = {"nexustop", "tenants", "countries", "shared_apps", "tenant_a
 TOOLING = {"tests", "nexustop_dev"}
 PRODUCT_FOLDERS = ["platform/nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"]
 # Leaf modules any layer may import: they import only the standard library (checked below).
-SHARED_LEAVES = {"provider_plugins.interfaces.money"}
+SHARED_LEAVES = {"provider_plugins.interfaces.money", "shared_apps.core.error_shape"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -60,7 +62,7 @@ def offenders(folder: str, forbidden: set[str]) -> dict[str, set[str]]:
 @pytest.mark.parametrize(("folder", "forbidden"), [
     ("shared_apps", {"tenant_apps", "nexustop"}),
     ("countries", PROJECT_PACKAGES - {"countries"}),
-    ("tenants", {"tenant_apps", "nexustop"}),
+    ("tenants", {"tenant_apps", "nexustop", "shared_apps"}),
     ("tenant_apps", {"nexustop"}),
     ("provider_plugins", {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps"}),
 ])

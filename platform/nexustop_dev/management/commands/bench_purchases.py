@@ -217,7 +217,7 @@ class Command(BaseCommand):
     def _risk_rules(self, schema: str, rule_set: str) -> None:
         """The bench's risk rules (none by default), thresholds that never fire: the cost of judging, not of
         refusing. Left in place after the run (a later run replaces them)."""
-        from nexustop_dev.management.commands.bench_risk import RULE_SETS
+        from nexustop_dev.risk_rule_sets import RULE_SETS
         from tenant_apps.risk.models import RiskRule
         from tenant_apps.risk.services import clean_rule
 
@@ -321,7 +321,7 @@ class Command(BaseCommand):
         The risk gate has its own bench (``manage.py bench_risk``; end to end: ``--risk-rules``)."""
         from countries.tax import split_sale_income
         from tenant_apps.accounts.models import User
-        from tenant_apps.orders.services import _active_product
+        from tenant_apps.orders.services.create import _active_product
         from tenant_apps.pricing.engine import load_tenant_pricing
         from tenant_apps.pricing.quotes import quote_price
         from tenants.models import Tenant
