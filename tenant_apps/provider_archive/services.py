@@ -27,19 +27,11 @@ def archive_exchanges(*, exchanges: Iterable[Exchange], subject_type: str, subje
     Never raises: the money flow that made the call has its answer already and must apply it; a failure
     to archive is logged (and counted by the log alerting) instead.
     """
-    exchanges = list(exchanges)
-    if not exchanges:
+    rows = exchange_rows(exchanges=exchanges, subject_type=subject_type, subject_id=subject_id,
+                         attempt_ref=attempt_ref, operation=operation, plugin_key=plugin_key, provider_id=provider_id,
+                         secrets=secrets, personal=personal)
+    if not rows:
         return 0
-    redactor = Redactor(secrets=secrets, personal=personal)
-    rows = [ProviderExchange(
-        subject_type=subject_type, subject_id=subject_id, attempt_ref=attempt_ref[:100], operation=operation[:32],
-        plugin_key=plugin_key[:40], provider_id=provider_id, sequence=number, method=exchange.method[:8],
-        url=redactor.url(exchange.url), request_headers=redactor.headers(exchange.request_headers),
-        request_body=redactor.body(exchange.request_body), status=exchange.status,
-        response_headers=redactor.headers(exchange.response_headers),
-        response_body=redactor.body(exchange.response_body), error=redactor.text(exchange.error)[:60],
-        duration_ms=max(exchange.duration_ms, 0), started_at=exchange.started_at,
-    ) for number, exchange in enumerate(exchanges)]
     try:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint: a failed insert never poisons the caller's transaction
@@ -52,6 +44,25 @@ def archive_exchanges(*, exchanges: Iterable[Exchange], subject_type: str, subje
         logger.exception("provider archive: could not store %d exchange(s) of %s %s", len(rows), plugin_key, operation)
         return 0
     return len(rows)
+
+
+def exchange_rows(*, exchanges: Iterable[Exchange], subject_type: str, subject_id: int | None,
+                  attempt_ref: str = "", operation: str, plugin_key: str, provider_id: int | None = None,
+                  secrets: Iterable[str] = (), personal: Iterable[str] = ()) -> list[ProviderExchange]:
+    """The redacted, unsaved archive rows of one provider call (a batch's caller stores many in one INSERT)."""
+    exchanges = list(exchanges)
+    if not exchanges:
+        return []
+    redactor = Redactor(secrets=secrets, personal=personal)
+    return [ProviderExchange(
+        subject_type=subject_type, subject_id=subject_id, attempt_ref=attempt_ref[:100], operation=operation[:32],
+        plugin_key=plugin_key[:40], provider_id=provider_id, sequence=number, method=exchange.method[:8],
+        url=redactor.url(exchange.url), request_headers=redactor.headers(exchange.request_headers),
+        request_body=redactor.body(exchange.request_body), status=exchange.status,
+        response_headers=redactor.headers(exchange.response_headers),
+        response_body=redactor.body(exchange.response_body), error=redactor.text(exchange.error)[:60],
+        duration_ms=max(exchange.duration_ms, 0), started_at=exchange.started_at,
+    ) for number, exchange in enumerate(exchanges)]
 
 
 def _secrets_of(config: Any, provider: Any) -> list[str]:
