@@ -16,6 +16,9 @@ it is the only one left (a pending order is never moved, whatever the breaker sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 import redis
@@ -43,8 +46,34 @@ def is_cross_network(product: Product) -> bool:
     return (product.operator or "").lower() in CROSS_NETWORK_OPERATORS
 
 
+# Inside ``decided_once()`` (a dispatcher's claim of a batch), equal routing questions are answered once.
+_memo: ContextVar[dict | None] = ContextVar("orders_routing_memo", default=None)
+
+
+@contextmanager
+def decided_once() -> Iterator[None]:
+    """Within the block, the equivalent products of a (product, amount) and each provider's breaker state are
+    looked up once (a batch of orders for the same product asks the same questions): the routing and the
+    circuit breaker are decided per batch, at its claim."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def equivalent_products(*, product: Product, amount_minor: int) -> list[Product]:
     """``product`` and its equivalents at other usable providers, in routing order."""
+    memo = _memo.get()
+    if memo is None:
+        return _equivalent_products(product=product, amount_minor=amount_minor)
+    key = ("equivalent", product.pk, amount_minor if product.is_open_amount else None)
+    if key not in memo:
+        memo[key] = _equivalent_products(product=product, amount_minor=amount_minor)
+    return list(memo[key])
+
+
+def _equivalent_products(*, product: Product, amount_minor: int) -> list[Product]:
     candidates = (Product.objects.select_related("provider")
                   .filter(country=product.country, currency=product.currency, product_type=product.product_type,
                           is_active=True)
@@ -84,6 +113,15 @@ def _key(provider_id: int, part: str) -> str:
 
 def breaker_is_open(provider: Provider | int) -> bool:
     provider_id = getattr(provider, "pk", provider)
+    memo = _memo.get()
+    if memo is not None:
+        if ("open", provider_id) not in memo:
+            memo[("open", provider_id)] = _breaker_is_open(provider_id)
+        return memo[("open", provider_id)]
+    return _breaker_is_open(provider_id)
+
+
+def _breaker_is_open(provider_id: int) -> bool:
     try:
         return bool(_redis().exists(_key(provider_id, "open")))
     except redis.RedisError:
