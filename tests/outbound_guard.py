@@ -5,6 +5,10 @@ session go through it) and records each call made from this thread while the dat
 deeper in ``atomic`` blocks than when the guard started: under pytest-django's ``db`` the test's own
 transaction is the baseline, under ``live_db`` none. A provider that hangs there would hold the
 idempotency advisory lock, the buyer's row and a connection for its whole timeout.
+
+The dispatcher's provider calls (``tenant_apps.orders.dispatch``) go through its async transport, from an
+event loop started by ``dispatch.batch.run_coroutine``: the guard records those calls too, judged by the
+transaction depth of the thread that started the loop.
 """
 
 from __future__ import annotations
@@ -36,10 +40,31 @@ def no_http_in_transaction() -> Iterator[OutboundLog]:
             log.inside_transaction.append(where)
         return original(session, request, **kwargs)
 
+    from tenant_apps.orders.dispatch import batch, transport
+
+    loop_depth: list[int] = []
+    original_run, original_transport_send = batch.run_coroutine, transport.ProviderTransport.send
+
+    def run_coroutine(coroutine):
+        loop_depth.append(len(connection.atomic_blocks))
+        try:
+            return original_run(coroutine)
+        finally:
+            loop_depth.pop()
+
+    async def transport_send(self, *, method, url, **kwargs):
+        where = f"{method} {url}"
+        log.calls.append(where)
+        if loop_depth and loop_depth[-1] > baseline:
+            log.inside_transaction.append(where)
+        return await original_transport_send(self, method=method, url=url, **kwargs)
+
     requests.Session.send = send
+    batch.run_coroutine, transport.ProviderTransport.send = run_coroutine, transport_send
     try:
         yield log
     finally:
         requests.Session.send = original
+        batch.run_coroutine, transport.ProviderTransport.send = original_run, original_transport_send
     assert not log.inside_transaction, "outbound HTTP inside an open transaction:\n" + "\n".join(
         log.inside_transaction)

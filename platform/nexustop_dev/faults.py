@@ -9,7 +9,10 @@ Used by ``tests/reliability/`` (CI-sized) and ``manage.py fault_inject`` (longer
   orders the simulator's own callbacks (snapshots taken while pending and once final) are posted to
   ``/webhook/<plugin>`` on the tenant's domain duplicated and in shuffled order, from several threads,
   while the worker is still answering and requerying.
-* ``worker_kill``: the Celery worker is SIGKILLed while a provider call is in flight, and restarted.
+* ``dispatcher_kill``: the dispatcher is SIGKILLed while a batch's provider calls are in flight, and restarted
+  (its orders come back when their lease runs out; the same request ids are sent again).
+* ``dispatchers_race``: three dispatchers claim from the same outboxes while providers fault (20 %):
+  no order is claimed twice (one purchase request per attempt reaches the provider).
 * ``redis_restart``: the private redis-server (broker, cache, circuit breaker) is killed and restarted
   (empty: queued messages are lost) while orders flow.
 * ``db_drop``: ``pg_terminate_backend`` on the worker's backend while it is inside a transaction.
@@ -55,7 +58,7 @@ from provider_plugins.simkit.simulator import FaultMode
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from provider_plugins.vtpass.simulator import VTPassSimulator
 
-SCENARIOS = ("provider_faults", "webhooks", "worker_kill", "redis_restart", "db_drop")
+SCENARIOS = ("provider_faults", "webhooks", "dispatcher_kill", "dispatchers_race", "redis_restart", "db_drop")
 FINAL = frozenset({"settled", "released", "reversed"})
 QUEUED = "manual_review"
 FUNDS = {"NGN": 5_000_000, "GHS": 500_000}
@@ -135,24 +138,47 @@ def redis_for_everything(redis: PrivateRedis) -> Iterator[None]:
             app.amqp._producer_pool = None
 
 
-# --- the worker ---------------------------------------------------------------------------------
+# --- the settlement processes ----------------------------------------------------------------------
 class Worker:
-    """A real Celery worker subprocess on this run's queue; can be SIGKILLed and restarted."""
+    """The processes that settle orders, as production runs them: the dispatcher (``run_dispatcher``: claims,
+    provider calls, settlement, fail-over) and a Celery worker (requeries, notifications). ``kill()``
+    SIGKILLs the dispatcher, the process with provider calls and settlements in flight."""
 
-    def __init__(self, env: dict[str, str], *, pool: str = "threads", concurrency: int = 4) -> None:
-        self.env, self.pool, self.concurrency = env, pool, concurrency
-        self.proc: subprocess.Popen | None = None
+    def __init__(self, env: dict[str, str], *, pool: str = "threads", concurrency: int = 4,
+                 dispatchers: int = 1) -> None:
+        self.env, self.pool, self.concurrency, self.dispatchers = env, pool, concurrency, dispatchers
+        self.proc: subprocess.Popen | None = None  # the Celery worker
+        self.dispatcher_procs: list[subprocess.Popen] = []
         self._log = None
         self.kills = 0
 
+    @property
+    def dispatcher(self) -> subprocess.Popen | None:
+        return self.dispatcher_procs[0] if self.dispatcher_procs else None
+
     def start(self, timeout: float = 60.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start_celery(timeout)
+        self.start_dispatchers(timeout)
+
+    def start_dispatchers(self, timeout: float = 60.0) -> None:
+        from nexustop_dev.processes import start_dispatcher
+
+        self.dispatcher_procs = [proc for proc in self.dispatcher_procs if proc.poll() is None]
+        while len(self.dispatcher_procs) < self.dispatchers:
+            proc, _log = start_dispatcher(log_name="fault-dispatcher", timeout=timeout, **self.env)
+            self.dispatcher_procs.append(proc)
+
+    def _start_celery(self, timeout: float) -> None:
         import sys
 
         from nexustop_dev.processes import ROOT, child_env
 
+        if self._log:
+            self._log.close()
         log_path = ROOT / "test-artifacts" / f"fault-worker-{os.getpid()}-{time.monotonic_ns()}.log"
         log_path.parent.mkdir(exist_ok=True)
-        self._log = open(log_path, "w")  # closed in kill()/stop()
+        self._log = open(log_path, "w")  # closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", self.pool,
              f"--concurrency={self.concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
@@ -165,30 +191,28 @@ class Worker:
             time.sleep(0.1)
 
     def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)  # no warm shutdown, no ack, no answer recorded
-        self.proc.wait(timeout=10)
+        """SIGKILL a dispatcher: no clean shutdown, its batch's answers and settlement lost."""
+        proc = self.dispatcher
+        assert proc is not None
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
         self.kills += 1
-        if self._log:
-            self._log.close()
 
     def ensure_running(self) -> bool:
-        """What the process supervisor does in production (ECS service, Procfile runner): a worker that
-        exited is started again. Returns True when it had exited."""
-        if self.proc is not None and self.proc.poll() is None:
-            return False
-        if self._log:
-            self._log.close()
-        self.start()
-        return True
+        """What the process supervisor does in production (ECS services, Procfile runner): a process that
+        exited is started again. Returns True when one had exited."""
+        exited = self.proc is None or self.proc.poll() is not None \
+            or len([p for p in self.dispatcher_procs if p.poll() is None]) < self.dispatchers
+        if exited:
+            self.start()
+        return exited
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        from nexustop_dev.processes import stop_process
+
+        for proc in [*self.dispatcher_procs, *([self.proc] if self.proc is not None else [])]:
+            stop_process(proc)
+        self.dispatcher_procs = []
         if self._log:
             self._log.close()
 
@@ -274,6 +298,8 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
         ], _gh_phone),
     ]
     env = {"ORDERS_REQUERY_BACKOFF": requery_backoff, "ORDERS_REQUERY_MAX": str(requery_max),
+           # A killed dispatcher's orders come back after this (longer than a provider call: timeout + replays).
+           "ORDERS_DISPATCH_LEASE_SECONDS": str(3 * timeout_seconds + 1),
            "ORDERS_SMS_NOTIFICATIONS": "0", "ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS": "3",
            "ORDERS_BREAKER_PREFIX": f"fault-breaker-{tag}",
            "PGAPPNAME": f"nx-fault-worker-{tag}", "LOG_LEVEL": "WARNING"}
@@ -297,9 +323,11 @@ class FaultPlan:
     def __init__(self, world: World, rng: random.Random, weights: dict[FaultMode, float], *,
                  alternate: bool = False) -> None:
         """``weights``: probability of each fault per acting request. ``alternate``: the total probability
-        decides whether a request is faulted and the kinds take turns (so a short run sees each kind)."""
+        decides whether a request is faulted and the kinds take turns, and the first requests are faulted
+        one of each kind (so a short run sees each kind whatever the order the concurrent calls draw in)."""
         self.world, self.rng, self.weights, self.alternate = world, rng, weights, alternate
         self._turn = 0
+        self._draws = 0
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._originals: dict[str, Any] = {}
@@ -307,8 +335,9 @@ class FaultPlan:
     def _draw(self) -> FaultMode:
         with self.lock:
             roll, cumulative = self.rng.random(), 0.0
+            self._draws += 1
             if self.alternate:
-                if roll >= sum(self.weights.values()):
+                if roll >= sum(self.weights.values()) and self._draws > len(self.weights):
                     return FaultMode.NONE
                 mode = list(self.weights)[self._turn % len(self.weights)]
                 self._turn += 1
@@ -436,7 +465,7 @@ def settle_down(world: World, placed: list[Placed], *, timeout: float, sweep_eve
                 worker: Worker | None = None, result: Result | None = None) -> None:
     """Run the sweeper like beat does until every order is final or queued for review (or time is up);
     with ``worker``, also restart it if it exited, as the process supervisor does."""
-    from tenant_apps.orders.services.sweep import orders_sweep
+    from tenant_apps.orders.services import orders_sweep
 
     schemas = sorted({side.schema for side in world.sides})
     deadline = time.monotonic() + timeout
@@ -652,8 +681,8 @@ def scenario_webhooks(world: World, worker: Worker, rng: random.Random, orders: 
     return placed
 
 
-def scenario_worker_kill(world: World, worker: Worker, rng: random.Random, orders: int, kills: int,
-                         result: Result, buyers: list[Buyer]) -> list[Placed]:
+def scenario_dispatcher_kill(world: World, worker: Worker, rng: random.Random, orders: int, kills: int,
+                             result: Result, buyers: list[Buyer]) -> list[Placed]:
     for sim in world.sims.values():
         sim.latency_seconds = 0.3  # a provider call is in flight long enough to be killed in it
 
@@ -665,7 +694,7 @@ def scenario_worker_kill(world: World, worker: Worker, rng: random.Random, order
                     return
                 time.sleep(0.01)
             worker.kill()
-            result.faults["worker SIGKILL"] += 1
+            result.faults["dispatcher SIGKILL"] += 1
             worker.start()
             time.sleep(rng.uniform(0.2, 1.0))
 
@@ -674,15 +703,52 @@ def scenario_worker_kill(world: World, worker: Worker, rng: random.Random, order
         thread.start()
         placed = place_orders(rng, buyers, orders, result, pace=0.05)
         deadline = time.monotonic() + 60
-        while thread.is_alive() and time.monotonic() < deadline and result.faults["worker SIGKILL"] < kills:
+        while thread.is_alive() and time.monotonic() < deadline and result.faults["dispatcher SIGKILL"] < kills:
             time.sleep(0.1)
     finally:
         thread.stop()
         for sim in world.sims.values():
             sim.latency_seconds = 0.0
-    if worker.proc is None or worker.proc.poll() is not None:
-        worker.start()
+    worker.start()  # whatever exited
     settle_down(world, placed, timeout=30 + orders, worker=worker, result=result)
+    return placed
+
+
+def scenario_dispatchers_race(world: World, worker: Worker, rng: random.Random, orders: int, rate: float,
+                              result: Result, buyers: list[Buyer]) -> list[Placed]:
+    """Three dispatchers at once on the same outboxes, providers faulting: each order's attempts are sent by
+    one dispatcher each (a double claim would send an attempt twice: two purchase requests for one request
+    id at the simulator, a submit_count above 1)."""
+    from tenant_apps.orders.models import OrderAttempt
+
+    for sim in world.sims.values():
+        sim.latency_seconds = 0.05
+    before = worker.dispatchers
+    worker.dispatchers = 3
+    try:
+        worker.start_dispatchers()
+        with FaultPlan(world, rng, {FaultMode.TIMEOUT: rate / 2, FaultMode.SERVER_ERROR: rate / 2}) as plan:
+            placed = place_orders(rng, buyers, orders, result, pace=0.02)
+            settle_down(world, placed, timeout=30 + orders, worker=worker, result=result)
+    finally:
+        for sim in world.sims.values():
+            sim.latency_seconds = 0.0
+        worker.dispatchers = before
+        for extra in worker.dispatcher_procs[before:]:
+            from nexustop_dev.processes import stop_process
+
+            stop_process(extra)
+        worker.dispatcher_procs = worker.dispatcher_procs[:before]
+    result.faults.update(plan.counts)
+    result.faults["dispatchers"] = 3
+    for side in world.sides:
+        ids = [p.public_id for p in placed if p.side is side]
+        with schema_context(side.schema):
+            for request_id, count in OrderAttempt.objects.filter(order__public_id__in=ids) \
+                    .values_list("request_id", "submit_count"):
+                if count > 1:
+                    # a retry after a timeout is legitimate only after a lease ran out; none does here
+                    result.discrepancies.append(f"{request_id}: sent {count} times")
     return placed
 
 
@@ -756,7 +822,8 @@ def run_scenarios(*, world: World, worker: Worker, scenarios: tuple[str, ...], o
             buyers = new_buyers(world, buyers_per_tenant)
             scenario, amount = {"provider_faults": (scenario_provider_faults, provider_rate),
                                 "webhooks": (scenario_webhooks, webhook_rate),
-                                "worker_kill": (scenario_worker_kill, kills),
+                                "dispatcher_kill": (scenario_dispatcher_kill, kills),
+                                "dispatchers_race": (scenario_dispatchers_race, provider_rate),
                                 "redis_restart": (scenario_redis_restart, kills),
                                 "db_drop": (scenario_db_drop, kills + 1)}[name]
             placed = scenario(world, worker, rng, orders, amount, result, buyers)
@@ -780,7 +847,8 @@ def table(results: list[Result]) -> str:
 @contextlib.contextmanager
 def fault_stack(*, ng: tuple[str, str], gh: tuple[str, str], timeout_seconds: int = 1,
                 pool: str = "threads", concurrency: int = 4) -> Iterator[tuple[World, Worker]]:
-    """Private Redis + simulators + providers + a worker; torn down (providers retired) at the end."""
+    """Private Redis + simulators + providers + the dispatcher and a Celery worker; torn down (providers retired)
+    at the end."""
     redis = PrivateRedis().start()
     world = None
     worker = None

@@ -1,4 +1,4 @@
-"""Real processes for tests: a Celery worker and a Django server on the test database."""
+"""Real processes for tests: a Celery worker, the order dispatcher and a Django server on the test database."""
 
 from __future__ import annotations
 
@@ -67,3 +67,49 @@ def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def start_dispatcher(*, log_name: str = "dispatcher", timeout: float = 60.0,
+                     **extra_env: str) -> tuple[subprocess.Popen, Path]:
+    """Start ``manage.py run_dispatcher`` on the test database; returns once it listens (its log path too)."""
+    log_path = ROOT / "test-artifacts" / f"{log_name}-{os.getpid()}-{time.monotonic_ns()}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_dispatcher"], cwd=ROOT,
+                                env=child_env(**{"ORDERS_DISPATCH_SCAN_SECONDS": "0.5", **extra_env}),
+                                stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while "dispatcher ready" not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the dispatcher did not start:\n{log_path.read_text()[-4000:]}")
+        time.sleep(0.05)
+    return proc, log_path
+
+
+def stop_process(proc: subprocess.Popen, *, timeout: float = 15.0) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def dispatcher(**extra_env: str) -> Iterator[subprocess.Popen]:
+    """A real dispatcher (claims held orders, calls the providers, settles) on the test database."""
+    proc, _log = start_dispatcher(**extra_env)
+    try:
+        yield proc
+    finally:
+        stop_process(proc)
+
+
+@contextlib.contextmanager
+def settlement(**extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
+    """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
+    notifications); yields (worker, dispatcher)."""
+    with celery_worker(**extra_env) as worker, dispatcher(**extra_env) as running:
+        yield worker, running

@@ -159,11 +159,9 @@ class AsyncSubmit:
     config: Any
 
     async def submit_async(self, request: Any, *, transport: AsyncTransport) -> Any:
-        from .bills import BillPaymentRequest
-        from .topup import AirtimeTopupRequest, DataTopupRequest
-
-        method = {AirtimeTopupRequest: "airtime", DataTopupRequest: "data",
-                  BillPaymentRequest: "pay"}.get(type(request))
+        # By the request's class name: .topup and .bills import this module (their protocols name the transport).
+        method = {"AirtimeTopupRequest": "airtime", "DataTopupRequest": "data",
+                  "BillPaymentRequest": "pay"}.get(type(request).__name__)
         if method is None:
             raise TypeError(f"submit_async cannot send a {type(request).__name__}")
         cls, config = type(self), self.config

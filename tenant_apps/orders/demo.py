@@ -15,8 +15,9 @@ a third of that day's orders, and a few sales fail every day.
 Idempotent: every order has a dedupe key ``demo:<date>:<n>`` (``purchase_create`` returns the existing
 order), a day whose last order exists is skipped whole, and fundings and transfers are made once per
 customer and day. Running it again the same day only adds what the clock has reached since; on a later
-day it adds the days since. Fast: Celery runs eagerly in this process (no broker round trips), SMS are
-off, the simulators are in-process; the figures are in docs/benchmarks.md.
+day it adds the days since. Fast: each purchase is sent and settled in this process (``order_submit``: the
+dispatcher's steps), Celery runs eagerly (no broker round trips), SMS are off, the simulators are
+in-process; the figures are in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -272,6 +273,7 @@ class Day:
         from shared_apps.core.errors import ApiError
         from tenant_apps.ledger.services import wallet_for
         from tenant_apps.orders.services.create import purchase_create
+        from tenant_apps.orders.services.submit import order_submit
         from tenant_apps.pricing.quotes import quote_price
 
         picked = self.pick(n)
@@ -290,13 +292,14 @@ class Day:
         clock.move_to(at)
         try:
             with transaction.atomic():
-                purchase_create(user=buyer, product_id=product.pk, recipient_phone=recipient, amount_minor=amount,
-                                customer_number=customer_number, confirm_duplicate=True, dedupe_key=self.key(n),
-                                source="demo")
+                order = purchase_create(user=buyer, product_id=product.pk, recipient_phone=recipient,
+                                        amount_minor=amount, customer_number=customer_number, confirm_duplicate=True,
+                                        dedupe_key=self.key(n), source="demo")
         except ApiError as error:  # a limit, the wallet, the float: that customer did not buy this time
             self.tally.skip(f"purchase:{error.code}")
             return
-        # On commit the submit task ran (eagerly) against the simulator: settled, or refunded.
+        # The dispatcher's steps, here and now, against the simulator: settled, or refunded.
+        order_submit(order_id=order.pk)
         self.tally.orders += 1
 
     # --- P2P -----------------------------------------------------------------------------------------

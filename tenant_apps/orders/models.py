@@ -161,8 +161,8 @@ class OrderAttempt(models.Model):
 class OrderOutbox(models.Model):
     """An order waiting for its provider call; deleted once the call's answer is recorded.
 
-    The dispatcher (``tenant_apps.orders.dispatch``) claims ready rows (``claimed_until`` NULL) with
-    ``FOR UPDATE SKIP LOCKED`` and leases them (``claimed_until`` = now + the lease) while their calls are
+    The dispatcher (``tenant_apps.orders.dispatch``) claims ready rows (``claimed_until`` NULL), row-locked
+    without waiting (SKIP LOCKED), and leases them (``claimed_until`` = now + the lease) while their calls are
     in flight; a lease that ran out (the dispatcher died) makes the row claimable again, and the sweeper
     hands such rows back. Inserting a ready row (or handing one back) NOTIFYs ``orders_outbox`` with the
     schema name (trigger, migration 0005): the dispatchers wake up at once.

@@ -10,17 +10,11 @@ from celery import shared_task
 from .services import TaskName
 from .services.notify import order_notify
 from .services.requery import order_requery
-from .services.submit import order_submit
 from .services.sweep import orders_sweep_all_tenants
 
 
 # ignore_result: nobody reads these results; storing each in Redis cost a round trip per task.
-@shared_task(name=TaskName.SUBMIT, acks_late=True, ignore_result=True)
-def order_submit_task(order_id: int) -> str | None:
-    order = order_submit(order_id=order_id)
-    return order.status if order else None
-
-
+# No submit task: held orders go to their providers through the dispatcher (tenant_apps.orders.dispatch).
 @shared_task(name=TaskName.REQUERY, acks_late=True, ignore_result=True)
 def order_requery_task(order_id: int) -> str | None:
     order = order_requery(order_id=order_id)

@@ -1,5 +1,6 @@
 """One real stack per test module: VTPass + DT One simulators over HTTP, registry rows, synced catalog,
-an SMS simulator and ONE real Celery worker (module-scoped, so the module stays fast)."""
+an SMS simulator, ONE real dispatcher (submits and settles) and ONE real Celery worker (requeries,
+notifications); module-scoped, so the module stays fast."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
 from provider_plugins.vtpass.simulator import VTPassSimulator
 from tests.orders.helpers import Stack
-from tests.support.processes import celery_worker
+from tests.support.processes import settlement
 
 
 @dataclass
@@ -52,8 +53,8 @@ def stack(django_db_setup, django_db_blocker) -> Stack:
     try:
         with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, SMS_GATEWAY={
                 "PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url, "API_KEY": sims.sms.api_key,
-                "SENDER_ID": "NexusTop", "TIMEOUT_SECONDS": 2.0}), celery_worker(**env) as worker:
-            stack.worker = worker
+                "SENDER_ID": "NexusTop", "TIMEOUT_SECONDS": 2.0}), settlement(**env) as (worker, dispatcher):
+            stack.worker, stack.dispatcher = worker, dispatcher
             yield stack
     finally:
         with django_db_blocker.unblock():

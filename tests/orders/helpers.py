@@ -33,6 +33,7 @@ class Stack:
     aggregator: Any = None
     aggregator_provider: Any = None
     worker: Any = None
+    dispatcher: Any = None
     breaker_prefix: str = ""
     _numbers: Any = field(default_factory=lambda: iter(range(1000, 9000)))
 
@@ -201,8 +202,9 @@ def make_review_order(user, *, price_minor: int = 5_000, recipient: str = "+2348
 
 @contextlib.contextmanager
 def order_tasks_swallowed() -> Iterator[None]:
-    """Inside, the purchase path's after-commit task messages (submit, requery, notify) go nowhere: the test
-    calls ``order_submit``/``order_requery`` itself (the sweeper still sends)."""
+    """Inside, the purchase path's after-commit task messages (requery, notify) go nowhere: the test calls
+    ``order_requery`` itself (the sweeper still sends). Submitting has no message: a dispatcher claims the
+    outbox row (``order_submit`` runs its steps in-process)."""
     from tenant_apps.orders.services import _helpers
 
     original = _helpers.enqueue

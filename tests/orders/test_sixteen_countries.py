@@ -25,7 +25,7 @@ from provider_plugins.interfaces.numbering import COUNTRIES
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import api, assert_books, attempts, new_buyer, order_row, wait_for
 from tests.support.numbers import sample_mobile
-from tests.support.processes import celery_worker
+from tests.support.processes import settlement
 from tests.support.tenants import COUNTRY_TENANTS, TEST_TENANTS, ensure_country_tenants
 
 # The first network of each country (the one both aggregators price at 3 %: failover never costs more).
@@ -90,7 +90,7 @@ def world(django_db_setup, django_db_blocker):
         env = {"ORDERS_REQUERY_BACKOFF": "0.2,0.3,0.5", "ORDERS_SMS_NOTIFICATIONS": "0",
                "ORDERS_BREAKER_PREFIX": f"test-breaker-16-{tag}"}
         with override_settings(ORDERS_BREAKER_PREFIX=env["ORDERS_BREAKER_PREFIX"], ORDERS_SMS_NOTIFICATIONS=False), \
-                celery_worker(pool="threads", concurrency=4, **env):
+                settlement(**env):
             print(f"\n16 countries: tenants ready in {world.tenants_seconds:.1f} s, providers and catalogues in "
                   f"{time.monotonic() - started - world.tenants_seconds:.1f} s")
             yield world

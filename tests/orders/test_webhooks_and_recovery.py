@@ -184,13 +184,17 @@ def test_dtone_reversal_after_success_refunds_once(live_db, stack):
     assert_books(user, FUNDS)
 
 
-def _stranded_order(user, product, phone, *, amount=None):
-    """Hold + outbox committed, but the submit message is lost with its worker."""
+def _stranded_order(user, product, phone, *, amount=None, lease_seconds: float = 30.0):
+    """Hold + outbox committed, and the outbox row claimed (leased) by a dispatcher that died at once: the
+    module's running dispatcher leaves it alone until the lease runs out or the sweeper hands it back."""
+    from tenant_apps.orders.models import OrderOutbox
     from tenant_apps.orders.services.create import purchase_create
     from tests.orders.helpers import order_tasks_swallowed
 
     with order_tasks_swallowed(), schema_context("ng"), transaction.atomic():
-        return purchase_create(user=user, product_id=product.pk, recipient_phone=phone, amount_minor=amount)
+        order = purchase_create(user=user, product_id=product.pk, recipient_phone=phone, amount_minor=amount)
+        OrderOutbox.objects.filter(order=order).update(claimed_until=timezone.now() + timedelta(seconds=lease_seconds))
+        return order
 
 
 def _sweep_later():
@@ -209,7 +213,7 @@ def test_worker_lost_between_hold_and_submit_sweeper_finishes(live_db, stack):
 
     time.sleep(0.5)
     assert order_row(order.public_id).status == "held"  # nobody is going to submit it...
-    assert _sweep_later()["resubmitted"] >= 1  # ...until the sweeper re-enqueues the outbox row
+    assert _sweep_later()["resubmitted"] >= 1  # ...until the sweeper hands the lapsed lease back
     order = wait_final(order.public_id)
     assert order.status == "settled"
     [attempt] = attempts(order)
@@ -222,20 +226,17 @@ def test_worker_lost_between_hold_and_submit_sweeper_finishes(live_db, stack):
 
 
 def test_worker_killed_after_the_provider_call_never_buys_twice(live_db, stack):
-    """The worker committed the attempt, called VTPass (which delivered) and died before recording it:
-    the sweeper's retry sends the same request id, VTPass answers 'already used', the requery settles."""
-    from tenant_apps.orders.models import Order
-    from tenant_apps.orders.services._helpers import _start_attempt
-    from tenant_apps.orders.services.submit import _call_provider
+    """A dispatcher committed the attempt, called VTPass (which delivered) and died before recording it:
+    after its lease the retry sends the same request id, VTPass answers 'already used', the requery settles."""
+    from tenant_apps.orders.dispatch.batch import _calls, run_coroutine
+    from tenant_apps.orders.dispatch.claims import claim_batch
 
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=12_000)
     with schema_context("ng"):
-        with transaction.atomic():
-            locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
-            attempt = _start_attempt(locked, now=timezone.now(), source="submit")
-            locked.save()
-        outcome = _call_provider(locked, attempt)  # delivered at the provider; the answer is lost
+        [claimed] = claim_batch(limit=1, lease_seconds=30, order_ids=[order.pk]).items  # step 1, committed
+        run_coroutine(_calls([claimed]))  # step 2: delivered at the provider; step 3 never happens
+    attempt, outcome = claimed.attempt, claimed.outcome
     assert outcome.status == "success"
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
     assert order_row(order.public_id).status == "submitted"
@@ -269,7 +270,7 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
     first, second = attempts(order)
     assert (first.plugin_key, first.status, first.reason, second.plugin_key) == (
         "vtpass", "failed", "not_received_by_provider", "dtone")
-    _sweep_later()  # the fail-over's submit message was swallowed above: the sweeper sends it
+    # The fail-over made the outbox row ready again (no lease): the running dispatcher sends it at once.
     order = wait_final(order.public_id)
     assert order.status == "settled"
     assert stack.vtpass.delivery_count(first.request_id) == 0

@@ -33,7 +33,7 @@ def purchase_stack(django_db_setup, django_db_blocker):
     from shared_apps.providers.services import provider_register
     from tenant_apps.wallet.demo import gateway_provider_spec
     from tests.orders.conftest import build_stack
-    from tests.support.processes import celery_worker
+    from tests.support.processes import settlement
 
     sims, stack, env = build_stack(django_db_blocker)
     paystack = PaystackSimulator().start()
@@ -48,7 +48,7 @@ def purchase_stack(django_db_setup, django_db_blocker):
                                         options={"countries": ["SN"]}, routing_priority=1, timeout_seconds=2)
             catalog_sync_provider(provider_id=senegal.pk)
             extra.append(senegal)
-        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix), celery_worker(**env) as worker:
+        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix), settlement(**env) as (worker, _dispatcher):
             stack.worker, stack.paystack = worker, paystack
             yield stack
     finally:

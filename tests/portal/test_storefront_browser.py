@@ -31,11 +31,11 @@ __all__ = ["test_database_is_set_up"]
 @pytest.fixture(scope="module")
 def shop_stack(django_db_setup, django_db_blocker):
     from tests.orders.conftest import build_stack
-    from tests.support.processes import celery_worker
+    from tests.support.processes import settlement
 
     sims, stack, env = build_stack(django_db_blocker)
     try:
-        with celery_worker(**env) as worker:
+        with settlement(**env) as (worker, _dispatcher):
             stack.worker = worker
             yield stack
     finally:

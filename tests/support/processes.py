@@ -1,6 +1,14 @@
-"""Real processes for tests (a Celery worker, child environments): they live in the dev package
-(``nexustop_dev.processes``), shared with the fault-injection harness."""
+"""Real processes for tests (a Celery worker, the order dispatcher, child environments): they live in the dev
+package (``nexustop_dev.processes``), shared with the fault-injection harness."""
 
-from nexustop_dev.processes import ROOT, celery_worker, child_env
+from nexustop_dev.processes import (
+    ROOT,
+    celery_worker,
+    child_env,
+    dispatcher,
+    settlement,
+    start_dispatcher,
+    stop_process,
+)
 
-__all__ = ["ROOT", "celery_worker", "child_env"]
+__all__ = ["ROOT", "celery_worker", "child_env", "dispatcher", "settlement", "start_dispatcher", "stop_process"]

@@ -9,11 +9,26 @@ request may have left is unclear (``ReadTimeout`` / ``ConnectionError``).
 from __future__ import annotations
 
 import asyncio
+import ssl
+import sys
+from functools import cache
 
+import certifi
 import httpx
 import requests
 
 from provider_plugins.interfaces.aio import TransportAnswer
+
+try:  # httpcore asks for sniffio on every request; without it each ask was a failed import (a sys.path scan)
+    import sniffio  # noqa: F401
+except ImportError:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # a failed import, remembered: asyncio it is
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context per process (loading the CA bundle costs tens of milliseconds)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class ProviderTransport:
@@ -23,7 +38,8 @@ class ProviderTransport:
         self.limit = limit
         self.client = httpx.AsyncClient(limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit,
                                                             keepalive_expiry=30.0),
-                                        timeout=httpx.Timeout(30.0), follow_redirects=False, trust_env=False)
+                                        timeout=httpx.Timeout(30.0), follow_redirects=False, trust_env=False,
+                                        verify=_tls())
         self.slots = asyncio.Semaphore(limit)
 
     async def send(self, *, method: str, url: str, headers: dict[str, str], body: bytes | None,

@@ -39,7 +39,6 @@ class TaskName:
     (:func:`_on_commit_task`, ``shared_apps.core.enqueue``) and never import the tasks module, which imports
     the services."""
 
-    SUBMIT = "orders.submit"
     REQUERY = "orders.requery"
     NOTIFY = "orders.notify"
     SWEEP = "orders.sweep"
@@ -166,7 +165,7 @@ def _start_attempt(order: Order, *, now: datetime, source: str, submitting: bool
             order=order, number=number, provider_id=candidate.provider_id, plugin_key=plugin.key,
             provider_product_id=candidate.pk, request_id=request_id, quote=quote, created_at=now,
             submit_count=1 if submitting else 0)
-        attempt.product = candidate  # _call_provider needs it: no second lookup
+        attempt.product = candidate  # the dispatcher's call needs it: no second lookup
         order.attempt_count = number
         # A new attempt is a new conversation with another provider: its own requery schedule from the
         # first backoff step (issue 14: a fail-over inherited the previous attempt's count and waited

@@ -1,7 +1,8 @@
 """Creating a purchase: the product and recipient checked, the biller's verification (asked before any money
 transaction), then, inside the caller's transaction (the idempotency row's): the price, the risk gate, the
-order row + hold (wallet -> holds) + recorded transitions + outbox row in one INSERT, the reseller hook, and
-the submit task queued on commit. A purchase a risk rule held waits for an operator (release or reject)."""
+order row + hold (wallet -> holds) + recorded transitions + outbox row in one INSERT, the reseller hook; the
+outbox row wakes the dispatchers at commit (tenant_apps.orders.dispatch). A purchase a risk rule held waits
+for an operator (release or reject)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from tenant_apps.risk.models import Flow
 
 from .. import errors, routing
 from ..models import Order, OrderOutbox, OrderStatus, OrderTransition
-from ._helpers import BILL_TYPES, TaskName, _connector, _country, _on_commit_task, _quote_dict, _sale, _system_account
+from ._helpers import BILL_TYPES, _connector, _country, _quote_dict, _sale, _system_account
 from .outcomes import _fail_and_release, order_quote_taxes
 
 logger = logging.getLogger(__name__)
@@ -213,8 +214,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
         _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
                           source=source, now=now, outbox=not held_for_review)
         reseller_hooks.sale_accepted(sale=_sale(order, order.quote))  # HOOK: velocity + reseller float hold
-        if not held_for_review:
-            _on_commit_task(TaskName.SUBMIT, order.pk)
+        # The outbox row NOTIFYs the dispatchers at commit (trigger orders_outbox_ready): they send it.
     return order
 
 
@@ -223,7 +223,8 @@ def _masked(value: str) -> str:
 
 
 def order_risk_release(*, order_id: int) -> Order:
-    """An operator released a purchase a risk rule held: it is queued for its provider now (outbox + task)."""
+    """An operator released a purchase a risk rule held: it is queued for its provider now (the outbox row
+    wakes the dispatchers at commit)."""
     now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
@@ -232,7 +233,6 @@ def order_risk_release(*, order_id: int) -> Order:
         order.needs_review = False
         order.save(update_fields=["needs_review", "updated_at"])
         OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
-        _on_commit_task(TaskName.SUBMIT, order.pk)
     return order
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -71,6 +72,21 @@ class Outcome:
     fault: bool = False  # counts against the provider's circuit breaker
     fx: dict | None = None  # what the provider charged in its own currency (FulfilmentResult.fx)
     receipt: dict | None = None  # more for the receipt (BillPaymentResult.receipt: PINs, certificate)
+
+
+# Pending reasons that say the provider is struggling (they count against its circuit breaker).
+FAULTY_PENDING_REASONS = frozenset({"timeout", "no_response", "http_5xx", "unexpected_reply"})
+
+
+def _outcome_from_result(result: Any) -> Outcome:
+    """A connector's result (purchase or requery) in the core's words."""
+    reason = getattr(result, "reason", "") or ""
+    return Outcome(status=OutcomeStatus(result.status), provider_reference=result.provider_reference or "",
+                   token=getattr(result, "token", "") or "", units=getattr(result, "units", "") or "",
+                   reason=reason, provider_code=getattr(result, "provider_code", "") or "",
+                   fault=result.status == OutcomeStatus.PENDING and reason in FAULTY_PENDING_REASONS,
+                   fx=dict(getattr(result, "fx", None) or {}) or None,
+                   receipt=dict(getattr(result, "receipt", None) or {}) or None)
 
 
 def _receipt_details(order: Order, attempt: OrderAttempt, outcome: Outcome) -> dict:
@@ -268,8 +284,9 @@ def order_apply_outcome(*, order: Order, attempt: OrderAttempt, outcome: Outcome
         next_attempt = _start_attempt(order, now=now, source=source) if outcome.failover else None
         if next_attempt is not None:
             order.next_requery_at = None
-            OrderOutbox.objects.update_or_create(order=order, defaults={"created_at": now, "enqueued_at": now})
-            _on_commit_task(TaskName.SUBMIT, order.pk)
+            # Ready again (no lease): the row NOTIFYs the dispatchers at commit, one of them sends the new attempt.
+            OrderOutbox.objects.update_or_create(order=order, defaults={"created_at": now, "enqueued_at": now,
+                                                                        "claimed_until": None})
         else:
             _fail_and_release(order, reason=outcome.reason or "provider_failed", source=source, now=now)
         order.save()

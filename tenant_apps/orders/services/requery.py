@@ -18,8 +18,8 @@ from shared_apps.core.errors import ApiError
 
 from ..models import Order, OrderAttempt, OrderStatus
 from ._helpers import _capability, _connector, _current_attempt, _record
-from .outcomes import Outcome, _schedule_requery, order_apply_provider_result
-from .submit import _archived, _outcome_from_result
+from .outcomes import Outcome, _outcome_from_result, _schedule_requery, order_apply_provider_result
+from .submit import _archived
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """``manage.py bench_purchases``: purchases over HTTP through the real stack, end to end.
 
 Starts (as separate processes) the VTPass simulator with ``--latency`` (default 50 ms),
-a gunicorn web server and Celery worker(s) on a private queue, then drives
+a gunicorn web server, the order dispatcher(s) (``run_dispatcher``: they send and settle every purchase)
+and Celery worker(s) on a private queue (requeries), then drives
 ``POST /api/purchase`` with JWTs from ``--clients`` threads against a bench tenant
 (provisioned on first use, Host-header routed) for ``--seconds``. Prints accepted
 purchases/s, p50/p99 acceptance latency, and p50/p99 time to final status
@@ -129,7 +130,7 @@ def _pct(values: list[float], pct: float) -> float:
 
 
 class Command(BaseCommand):
-    help = "Drive purchases over HTTP through web server, JWT, ledger, Celery and the VTPass simulator."
+    help = "Drive purchases over HTTP through web server, JWT, ledger, the dispatcher and the VTPass simulator."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--schema", default="benchng")
@@ -140,8 +141,11 @@ class Command(BaseCommand):
         # Defaults: the best of the configurations measured on 2 cores (docs/benchmarks.md).
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--web-threads", type=int, default=4)
-        parser.add_argument("--celery-workers", type=int, default=1)
-        parser.add_argument("--celery-concurrency", type=int, default=16)
+        parser.add_argument("--dispatchers", type=int, default=1, help="order dispatchers (run_dispatcher)")
+        parser.add_argument("--dispatch-batch", type=int, default=settings.ORDERS_DISPATCH_BATCH,
+                            help="orders claimed per batch (ORDERS_DISPATCH_BATCH)")
+        parser.add_argument("--celery-workers", type=int, default=1, help="Celery workers (requeries only now)")
+        parser.add_argument("--celery-concurrency", type=int, default=4)
         parser.add_argument("--latency", type=float, default=0.05, help="simulator latency (seconds)")
         parser.add_argument("--final-timeout", type=float, default=120.0)
         parser.add_argument("--risk-rules", choices=["none", "one", "all"], default="none",
@@ -279,6 +283,16 @@ class Command(BaseCommand):
                      f"--concurrency={opts['celery_concurrency']}", "-Q", queue, "--without-gossip",
                      "--without-mingle", "--without-heartbeat", "-n", f"bench-{run}-{index}@%h"],
                     cwd=root, env=env, stdout=open(worker_log, "w"), stderr=subprocess.STDOUT))
+            celery_pids = [p.pid for p in procs[2:]]
+            dispatch_env = {**env, "ORDERS_DISPATCH_BATCH": str(opts["dispatch_batch"])}
+            dispatchers = []
+            for index in range(opts["dispatchers"]):
+                dispatch_log = logs / f"bench-dispatcher-{run}-{index}.log"
+                procs.append(subprocess.Popen([sys.executable, str(root / "manage.py"), "run_dispatcher"], cwd=root,
+                                              env=dispatch_env, stdout=open(dispatch_log, "w"),
+                                              stderr=subprocess.STDOUT))
+                self._wait_ready(procs[-1], dispatch_log, "dispatcher ready")
+                dispatchers.append(procs[-1].pid)
             base = f"http://127.0.0.1:{web_port}"
             deadline = time.monotonic() + 60
             while True:
@@ -296,7 +310,8 @@ class Command(BaseCommand):
                 warm = self._drive(base, schema, product.pk, users, {**opts, "seconds": opts["warmup_seconds"]})
                 self._wait_final(schema, [public_id for public_id, _ in warm["accepted"]], opts)
                 self.warmup_settled = len(warm["accepted"])
-            roles = {"web": [procs[1].pid], "worker": [p.pid for p in procs[2:]], "simulator": [procs[0].pid]}
+            roles = {"web": [procs[1].pid], "dispatcher": dispatchers, "worker": celery_pids,
+                     "simulator": [procs[0].pid]}
             background = self._background(opts["background_seconds"])
             meter = CpuMeter(roles)
             load_before = os.getloadavg()
@@ -469,7 +484,7 @@ class Command(BaseCommand):
                     break
                 time.sleep(0.1)
             time.sleep(1.0)  # backends report their session counters when they go idle
-            cpu = meter.used()  # every order final: the worker's share is complete
+            cpu = meter.used()  # every order final: the dispatcher's share is complete
             db = meter.db()
             metered_seconds = meter.seconds()
             rows = list(Order.objects.filter(public_id__in=ids).values_list("status", "created_at", "final_at"))
@@ -490,7 +505,8 @@ class Command(BaseCommand):
         duration = results["duration"]
         out = self.stdout.write
         out(f"clients={opts['clients']} rate={'max' if not opts['rate'] else opts['rate']} "
-            f"web={opts['web_workers']}x{opts['web_threads']} celery={opts['celery_workers']}x"
+            f"web={opts['web_workers']}x{opts['web_threads']} dispatchers={opts['dispatchers']} (batch "
+            f"{opts['dispatch_batch']}) celery={opts['celery_workers']}x"
             f"{opts['celery_concurrency']} threads, simulator latency {opts['latency'] * 1000:.0f} ms, "
             f"{duration:.1f} s")
         out(f"accepted: {len(accepted)} ({len(accepted) / duration:.1f}/s); refused: {results['refused'] or 0}")
@@ -511,9 +527,10 @@ class Command(BaseCommand):
             # Other databases' load moves between the idle window and the drive: never report less than this
             # database's own backends were seen to use (the sampled lower bound), nor more than the raw figure.
             per["postgres"] = min(per_raw, max(per["postgres"], per["postgres_db"]))
-            server = per["web"] + per["worker"] + per["postgres"]
-            out(f"CPU per {'settled' if settled else 'accepted'} purchase: web {per['web']:.1f} ms, worker "
-                f"{per['worker']:.1f} ms, postgres {per['postgres']:.1f} ms (cluster-wide {per_raw:.1f} ms minus "
+            server = per["web"] + per["dispatcher"] + per["worker"] + per["postgres"]
+            out(f"CPU per {'settled' if settled else 'accepted'} purchase: web {per['web']:.1f} ms, dispatcher "
+                f"{per['dispatcher']:.1f} ms, celery worker {per['worker']:.1f} ms, postgres {per['postgres']:.1f} ms "
+                f"(cluster-wide {per_raw:.1f} ms minus "
                 f"the background {background['cpu'] * 1000:.0f} ms/s measured idle, over {metered_seconds:.1f} s; "
                 f"this database's backends sampled every 50 ms: {per['postgres_db']:.1f} ms, a lower bound); "
                 f"server side {server:.1f} ms -> ceiling on 2 idle cores ~{2000 / server:.0f}/s; "

@@ -1,0 +1,189 @@
+"""The dispatcher process: wake on NOTIFY (or the scan), claim, call concurrently, settle; until SIGTERM.
+
+One asyncio loop holds the provider calls and the LISTEN connection; all Django database work (claims,
+settlements, the scan) runs on ONE thread with one persistent connection, one job after another, while
+other batches' calls are in flight. SIGTERM/SIGINT: no new claims, the batches in flight finish and settle,
+then the process exits. SIGKILL: the leases bring the orders back (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connection, connections
+from django_tenants.utils import schema_context
+
+from shared_apps.core.dburl import database_url
+
+from .calls import call_all
+from .claims import Claimed, claim_batch
+from .settle import settle_batch
+from .transport import Transports
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "orders_outbox"
+
+
+def schemas_with_work() -> set[str]:
+    """Tenant schemas with a ready outbox row or a lapsed lease (one statement for all tenants)."""
+    from tenants.selectors import tenant_list
+
+    connection.set_schema_to_public()
+    schemas = [tenant.schema_name for tenant in tenant_list()]
+    if not schemas:
+        return set()
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(schema)}.orders_orderoutbox "  # noqa: S608 (schema names)
+        "WHERE claimed_until IS NULL OR claimed_until < now())" for schema in schemas)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, schemas)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def listen_url() -> str:
+    """LISTEN needs a session of its own: PostgreSQL directly (never a transaction pooler)."""
+    return settings.ORDERS_DISPATCH_LISTEN_URL or database_url(settings.DATABASES["default"])
+
+
+class Dispatcher:
+    def __init__(self, *, batch: int, lease_seconds: float, scan_seconds: float, provider_limit: int,
+                 max_in_flight: int, ready: Callable[[], None] | None = None) -> None:
+        self.batch, self.lease_seconds, self.scan_seconds = batch, lease_seconds, scan_seconds
+        self.provider_limit, self.max_in_flight = provider_limit, max_in_flight
+        self.ready = ready
+        self.in_flight = 0
+        self.settled = 0
+
+    # --- the database thread -----------------------------------------------------------
+    def _job(self, schema: str | None, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        connection.close_if_unusable_or_obsolete()
+        try:
+            if schema is None:
+                return fn(*args, **kwargs)
+            with schema_context(schema):
+                return fn(*args, **kwargs)
+        except Exception:
+            logger.exception("dispatcher: %s failed (schema %s)", getattr(fn, "__name__", fn), schema)
+            with contextlib.suppress(Exception):
+                if connection.connection is not None and not connection.is_usable():
+                    connection.close()
+            raise
+
+    async def _db(self, schema: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._job, schema, fn, args, kwargs)
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    def stop(self) -> None:
+        logger.info("dispatcher: stopping (the batches in flight finish first)")
+        self._stopping.set()
+        self._wake.set()
+
+    def _due_now(self, schema: str) -> None:
+        self._due.add(schema)
+        self._wake.set()
+
+    async def _main(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-db")
+        self._transports = Transports(limit=self.provider_limit)
+        self._wake, self._stopping = asyncio.Event(), asyncio.Event()
+        self._due: set[str] = set()
+        self._starved: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._next_scan = 0.0
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        listening = asyncio.Event()
+        listener = asyncio.create_task(self._listen(listening))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(listening.wait(), 10)
+        if self.ready is not None:
+            self.ready()
+        try:
+            while not self._stopping.is_set():
+                if loop.time() >= self._next_scan:
+                    self._next_scan = loop.time() + self.scan_seconds
+                    with contextlib.suppress(Exception):  # logged; the next scan tries again
+                        self._due |= await self._db(None, schemas_with_work)
+                due, self._due = self._due, set()
+                for schema in sorted(due):
+                    await self._drain(schema)
+                if not self._due and not self._stopping.is_set():
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), max(0.0, self._next_scan - loop.time()))
+        finally:
+            listener.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._transports.close()
+            self._executor.submit(connections.close_all).result()  # the database thread's own connection
+            self._executor.shutdown()
+            logger.info("dispatcher: stopped after settling %d orders", self.settled)
+
+    async def _drain(self, schema: str) -> None:
+        """Claim batches in ``schema`` while there are ready rows and room in flight."""
+        while not self._stopping.is_set():
+            room = min(self.batch, self.max_in_flight - self.in_flight)
+            if room <= 0:
+                self._starved.add(schema)  # looked at again when a batch finishes
+                return
+            try:
+                claim = await self._db(schema, claim_batch, limit=room, lease_seconds=self.lease_seconds)
+            except Exception:
+                return  # logged; the rows stay ready (rolled back) for the next wake-up or scan
+            if claim.items:
+                self.in_flight += len(claim.items)
+                task = asyncio.create_task(self._finish(schema, claim.items))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if claim.rows < room:
+                return
+
+    async def _finish(self, schema: str, items: list[Claimed]) -> None:
+        try:
+            await call_all(items, self._transports)
+            try:
+                await self._db(schema, settle_batch, items)
+            except Exception:
+                # The answers are known and applying them is idempotent: once more on a fresh connection.
+                # If that fails too, the leases bring the orders back (the same request ids are sent again).
+                with contextlib.suppress(Exception):
+                    await self._db(schema, settle_batch, items, archive=False)
+            self.settled += len(items)
+        finally:
+            self.in_flight -= len(items)
+            if self._starved:
+                for starved in self._starved:
+                    self._due_now(starved)
+                self._starved.clear()
+
+    async def _listen(self, listening: asyncio.Event) -> None:
+        """LISTEN orders_outbox; each notification names a schema with a new ready row. Reconnects."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(listen_url(), autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    listening.set()
+                    self._next_scan = 0.0  # notifications may have been missed while not listening
+                    self._wake.set()
+                    async for note in conn.notifies():
+                        self._due_now(note.payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("dispatcher: the LISTEN connection failed; reconnecting", exc_info=True)
+                await asyncio.sleep(1.0)
