@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, WithdrawalCode
-from tests.cash.conftest import balance, client_for, error_code, new_agent, new_user, post
-from tests.wallet.conftest import assert_books_balance
+from tests.cash.helpers import balance, client_for, error_code, new_agent, new_user, post
+from tests.wallet.helpers import assert_books_balance
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.payments import MobileMoneyCollection, MobileMoneyRequest
 from provider_plugins.mtn_momo import PLUGIN, MtnMomoConnector, MtnMomoSimulator, reference_id_for
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 API_USER = str(uuid.uuid4())
 momo = MtnMomoConnector()

@@ -18,8 +18,8 @@ from tenant_apps.audit.models import AuditEvent
 from tenant_apps.merchants import emvqr
 from tenant_apps.merchants.models import MerchantPayment, MerchantRefund, PaymentRequest
 from tenant_apps.merchants.selectors import merchant_discrepancies
-from tests.merchants.conftest import balances, funded, open_business, revenue, staff, takings
-from tests.wallet.conftest import assert_books_balance, client_for, new_customer, post
+from tests.merchants.helpers import balances, funded, open_business, revenue, staff, takings
+from tests.wallet.helpers import assert_books_balance, client_for, new_customer, post
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from shared_apps.core.locks import LockRank
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
 from tests.outbound_guard import no_http_in_transaction
@@ -36,7 +35,7 @@ WORKER_MAX_STATEMENTS = 22
 def quiet_stack(django_db_setup, django_db_blocker):
     """The simulators and registry rows of tests/orders, without a worker; submit messages swallowed."""
     from tenant_apps.orders import services
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
 
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
     original = services._on_commit_task

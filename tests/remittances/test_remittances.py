@@ -16,19 +16,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenant_apps.ledger.models import AccountKind
-from tests.remittances.conftest import (
-    advance,
-    assert_reconciled,
-    balance_of,
-    client_for,
-    funded,
-    new_customer,
-    post,
-    quote,
-    remittance,
-    send,
-    system_balance,
-)
+from tests.remittances.helpers import advance, assert_reconciled, funded, quote, remittance, send, system_balance
+from tests.wallet.helpers import balance_of, client_for, new_customer, post
 
 SEND, FEE, PRINCIPAL, RECEIVE = 500_000, 15_000, 485_000, 4_777
 

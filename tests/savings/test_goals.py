@@ -14,8 +14,8 @@ from tenant_apps.audit.models import AuditEvent
 from tenant_apps.savings import services
 from tenant_apps.savings.models import SavingsGoal
 from tenant_apps.savings.selectors import savings_discrepancies
-from tests.merchants.conftest import balances, funded, revenue, staff
-from tests.wallet.conftest import assert_books_balance, client_for, post
+from tests.merchants.helpers import balances, funded, revenue, staff
+from tests.wallet.helpers import assert_books_balance, client_for, post
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

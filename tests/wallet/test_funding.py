@@ -10,7 +10,7 @@ import requests
 from django_tenants.utils import schema_context
 
 from tenant_apps.wallet.models import FundingIntent, WebhookEvent
-from tests.wallet.conftest import (
+from tests.wallet.helpers import (
     assert_books_balance,
     balance_of,
     client_for,
