@@ -19,6 +19,7 @@ from shared_apps.core.locks import LockRank
 from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
 from tests.outbound_guard import no_http_in_transaction
+from tests.support.unchanged import nothing_changes
 
 FUNDS = 200_000
 # What one purchase may cost in SQL statements (BEGIN/COMMIT included). Measured: acceptance 19
@@ -47,8 +48,7 @@ def quiet_stack(django_db_setup, django_db_blocker):
         services._on_commit_task = original
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
-            sim.stop()
+        sims.stop()
 
 
 def _staff(role: str) -> tuple[object, str]:
@@ -200,11 +200,12 @@ def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_s
     _agent, agent = _staff("agent")
 
     # Roles: buyers and agents see nothing; any operator staff reads; support requeries; finance resolves.
-    for outsider in (token, agent):
-        assert api("GET", "/api/staff/orders", outsider).status_code == 403
-        refused = api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", outsider,
-                      {"delivered": True, "note": "x"})
-        assert refused.status_code == 403 and refused.json()["error"]["code"]
+    with nothing_changes("ng"):  # the three holds stay placed, nothing settled, refunded or audited
+        for outsider in (token, agent):
+            assert api("GET", "/api/staff/orders", outsider).status_code == 403
+            refused = api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", outsider,
+                          {"delivered": True, "note": "x"})
+            assert refused.status_code == 403 and refused.json()["error"]["code"]
     queue = api("GET", "/api/staff/orders", support, {"status": "review", "q": user.email})
     assert queue.status_code == 200
     assert {row["id"] for row in queue.json()["results"]} == {str(o.public_id) for o in (delivered, refunded, asked)}
@@ -214,12 +215,13 @@ def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_s
                                                                "manual_review"]
     assert detail["hold_status"] == "placed" and detail["attempts"][0]["status"] == "pending"
     assert api("GET", f"/api/staff/orders/{uuid.uuid4()}", support).status_code == 404
-    assert api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", support,
-               {"delivered": True, "note": "statement"}).status_code == 403  # support cannot move money
-    no_key = Client(HTTP_HOST="ng.localhost").post(
-        f"/api/staff/orders/{delivered.public_id}/resolve", json.dumps({"delivered": True, "note": "statement"}),
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {finance}")
-    assert no_key.status_code == 400 and no_key.json()["error"]["code"] == "idempotency_key_required"
+    with nothing_changes("ng"):
+        assert api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", support,
+                   {"delivered": True, "note": "statement"}).status_code == 403  # support cannot move money
+        no_key = Client(HTTP_HOST="ng.localhost").post(
+            f"/api/staff/orders/{delivered.public_id}/resolve", json.dumps({"delivered": True, "note": "statement"}),
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {finance}")
+        assert no_key.status_code == 400 and no_key.json()["error"]["code"] == "idempotency_key_required"
 
     # Delivered: the hold is settled (the wallet keeps the charge), the order leaves the queue.
     [attempt] = attempts(delivered)
