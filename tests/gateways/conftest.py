@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from provider_plugins.interfaces.gateway_sim import WebhookSink
+from provider_plugins.simkit.gateway_sim import WebhookSink
 
 
 @pytest.fixture

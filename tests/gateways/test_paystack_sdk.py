@@ -33,7 +33,7 @@ from pypaystack2.sub_clients import (
     VerificationClient,
 )
 
-from provider_plugins.paystack import PaystackSimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.support.waiting import wait_for
 
 SECRET = "sk_test_sdk"

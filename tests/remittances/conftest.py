@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from provider_plugins.openexchangerates import OpenExchangeRatesSimulator
-from provider_plugins.opensanctions import OpenSanctionsSimulator
+from provider_plugins.openexchangerates.simulator import OpenExchangeRatesSimulator
+from provider_plugins.opensanctions.simulator import OpenSanctionsSimulator
 from tests.remittances.helpers import open_corridor, remit_settings
 
 
