@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from babel import Locale
 from moneyed import Money
 
 from . import money as money_rules
@@ -111,11 +110,13 @@ class CountryAdapter:
         return f"<{type(self).__name__} {self.code} {self.currency}>"
 
     def local_name(self, locale: str | None = None) -> str:
-        language = (locale or self.default_language).split("-")[0]
-        try:
-            return Locale.parse(language).territories.get(self.code, self.name)
-        except (ValueError, LookupError):
-            return self.name
+        """django-countries' name in ``locale`` (``"Sénégal"`` in French), else in the country's language."""
+        from django.utils import translation
+
+        from .fields import country_name
+
+        with translation.override((locale or self.default_language).split("-")[0].split("_")[0]):
+            return country_name(self.code) or self.name
 
     # ----- money ------------------------------------------------------------------------
     @property

@@ -22,7 +22,8 @@ from django_countries.fields import CountryField as BaseCountryField
 
 from .codes import WEST_AFRICA
 
-__all__ = ["CountryCode", "CountryField", "WestAfricanCountries", "country_name", "west_african_countries"]
+__all__ = ["CountryCode", "CountryField", "WestAfricanCountries", "country_choices", "country_name",
+           "west_african_countries"]
 
 
 class WestAfricanCountries(Countries):
@@ -42,6 +43,12 @@ def country_name(code: object) -> str:
     if not text:
         return ""
     return str(west_african_countries.name(text)) or text
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` for the 16 countries, by name in the active language (a form's ``choices=country_choices``:
+    a callable, so every request lists them in its own language)."""
+    return [(str(code), str(name)) for code, name in west_african_countries]
 
 
 class CountryCode(str):

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countries.fields import country_name
 from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
@@ -35,7 +36,8 @@ def money(minor: int, currency: str) -> str:
 
 def corridor_json(corridor: Corridor) -> dict:
     currency = tenant_currency().code
-    return {"destination_country": corridor.destination_country, "active": corridor.active,
+    return {"destination_country": corridor.destination_country,
+            "destination_country_name": country_name(corridor.destination_country), "active": corridor.active,
             "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
             "fee_fixed": money(corridor.fee_fixed_minor, currency),
             "min_send": money(corridor.min_send_minor, currency),
@@ -43,7 +45,8 @@ def corridor_json(corridor: Corridor) -> dict:
 
 
 def quote_json(quote: Quote) -> dict:
-    return {"id": str(quote.public_id), "destination_country": quote.destination_country, "method": quote.method,
+    return {"id": str(quote.public_id), "destination_country": quote.destination_country,
+            "destination_country_name": country_name(quote.destination_country), "method": quote.method,
             "send_amount": money(quote.send_minor, quote.send_currency), "send_currency": quote.send_currency,
             "fee": money(quote.fee_minor, quote.send_currency),
             "principal": money(quote.principal_minor, quote.send_currency),
@@ -60,7 +63,8 @@ def quote_json(quote: Quote) -> dict:
 
 def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
     data = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
-            "destination_country": row.destination_country, "method": row.method,
+            "destination_country": row.destination_country,
+            "destination_country_name": country_name(row.destination_country), "method": row.method,
             "send_amount": money(row.send_minor, row.send_currency), "send_currency": row.send_currency,
             "fee": money(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),
             "receive_amount": money(row.receive_minor, row.receive_currency),
@@ -77,7 +81,8 @@ def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
 
 
 def inbound_json(row: InboundRemittance) -> dict:
-    return {"id": str(row.public_id), "from_country": row.sender_country, "status": row.status,
+    return {"id": str(row.public_id), "from_country": row.sender_country,
+            "from_country_name": country_name(row.sender_country), "status": row.status,
             "amount": money(row.amount_minor, row.currency), "currency": row.currency,
             "created_at": row.created_at.isoformat()}
 
@@ -100,6 +105,7 @@ class RemittanceBody(serializers.Serializer):
     quote = serializers.UUIDField()
     status = serializers.ChoiceField(choices=RemittanceStatus.choices)
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
     send_amount = serializers.CharField()
     send_currency = serializers.CharField()
@@ -120,6 +126,7 @@ class RemittanceBody(serializers.Serializer):
 class InboundRemittanceBody(serializers.Serializer):
     id = serializers.UUIDField()
     from_country = serializers.CharField()
+    from_country_name = serializers.CharField(help_text="In the request's language.")
     status = serializers.CharField()
     amount = serializers.CharField()
     currency = serializers.CharField()
@@ -128,6 +135,7 @@ class InboundRemittanceBody(serializers.Serializer):
 
 class CorridorBody(serializers.Serializer):
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     active = serializers.BooleanField()
     margin_bps = serializers.IntegerField()
     rate_bps = serializers.IntegerField()
@@ -155,6 +163,7 @@ class QuoteRecipientBody(serializers.Serializer):
 class QuoteBody(serializers.Serializer):
     id = serializers.UUIDField()
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
     send_amount = serializers.CharField()
     send_currency = serializers.CharField()

@@ -35,6 +35,14 @@ def money(minor, currency: str = "") -> str:
                         locale=language)
 
 
+@register.filter
+def country_name(code) -> str:
+    """A country code's name in the page's language (django-countries): ``SN`` -> ``Sénégal`` in French."""
+    from countries.fields import country_name as name_of
+
+    return name_of(code)
+
+
 def _schema_country() -> str:
     """A task or ``schema_context`` knows only the schema name: read the tenant's country (emails, SMS)."""
     schema = getattr(connection, "schema_name", "public") or "public"
