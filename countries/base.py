@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 from datetime import date
-from decimal import Decimal
 from typing import Any, ClassVar
 
 from moneyed import Money
@@ -131,7 +130,10 @@ class CountryAdapter:
         return money_rules.from_minor(minor, minor_unit=self.minor_unit)
 
     def money(self, minor: int) -> Money:
-        return Money(Decimal(self.from_minor(minor)), self.currency)
+        try:
+            return money_rules.money_of(minor, self.currency)
+        except money_rules.AmountError as exc:
+            raise money_rules.InvalidAmount(money_rules.amount_error_message(exc), code=exc.code) from None
 
     def format_amount(self, minor: int, *, locale: str | None = None) -> str:
         return money_rules.format_minor(minor, currency=self.currency_info, locale=locale or self.default_language)

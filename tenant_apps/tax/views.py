@@ -25,19 +25,16 @@ PERIOD_PARAMETERS = [
 
 
 def report_json(report: TaxReport) -> dict:
-    def money(minor: int, currency: str) -> str:
-        return to_decimal_string(minor, currency)
-
     return {
         "country": report.country, "country_name": country_name(report.country), "currency": report.currency,
         "from": report.date_from.isoformat(), "to": report.date_to.isoformat(),
         "lines": [{"code": line.code, "name": line.name, "account": line.account_kind, "rate": line.rate,
-                   "currency": line.currency, "taxable_base": money(line.base_minor, line.currency),
-                   "collected": money(line.collected_minor, line.currency),
-                   "refunded": money(line.refunded_minor, line.currency),
-                   "owed": money(line.net_minor, line.currency), "owed_minor": line.net_minor,
+                   "currency": line.currency, "taxable_base": to_decimal_string(line.base_minor, line.currency),
+                   "collected": to_decimal_string(line.collected_minor, line.currency),
+                   "refunded": to_decimal_string(line.refunded_minor, line.currency),
+                   "owed": to_decimal_string(line.net_minor, line.currency), "owed_minor": line.net_minor,
                    "entries": line.entries} for line in report.lines],
-        "total_owed": money(report.total(), report.currency) if report.currency else "0",
+        "total_owed": to_decimal_string(report.total(), report.currency) if report.currency else "0",
         "total_owed_minor": report.total(),
     }
 
