@@ -27,7 +27,7 @@ from tenant_apps.accounts.permissions import (
     IsTenantUser,
     PhoneVerified,
 )
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.portal.access import allowed, page_requires
 from tenant_apps.portal.forms import StyledForm
 from tenant_apps.portal.once import OnceMixin, run_once, show_service_error
@@ -171,8 +171,7 @@ def backoffice_corridors(request):
                 messages.success(request, gettext("Corridor saved."))
                 return redirect("portal:backoffice-remittance-corridors")
     currency = tenant_currency().code
-    corridors = [{"row": c, "country": country_name(c.destination_country),
-                  "fee_fixed": to_decimal_string(c.fee_fixed_minor, currency)} for c in Corridor.objects.all()]
+    corridors = [{"row": c, "country": country_name(c.destination_country)} for c in Corridor.objects.all()]
     return _page(request, "remittances/corridors.html", {"form": form, "corridors": corridors, "can_edit": can_edit,
                                                          "currency": currency}, status=400 if form.errors else 200)
 

@@ -62,7 +62,8 @@ def test_money_never_rounds_a_fraction_of_a_minor_unit():
 
 
 def test_api_parse_money_and_money_field_keep_the_json_shape():
-    from shared_apps.core.amounts import InvalidAmount, MoneyField, parse_amount, parse_money as api_parse_money
+    from shared_apps.core.amounts import InvalidAmount, MoneyField, parse_amount
+    from shared_apps.core.amounts import parse_money as api_parse_money
 
     assert api_parse_money("1500.50", currency="NGN") == Money("1500.50", "NGN")
     with pytest.raises(InvalidAmount) as refused:
