@@ -161,7 +161,7 @@ class MoneyFieldSchema(OpenApiSerializerFieldExtension):
     target_class = MoneyField
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = build_basic_type(OpenApiTypes.STR)
+        schema: dict[str, Any] = build_basic_type(OpenApiTypes.STR) or {}
         schema["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$"
         return schema
 
@@ -172,7 +172,7 @@ class AmountFieldSchema(OpenApiSerializerFieldExtension):
     target_class = AmountField
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = build_basic_type(OpenApiTypes.STR)
+        schema: dict[str, Any] = build_basic_type(OpenApiTypes.STR) or {}
         schema["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$" if self.target.allow_negative else r"^[0-9]+(\.[0-9]+)?$"
         schema["maxLength"] = MAX_AMOUNT_CHARS
         return schema
