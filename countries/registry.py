@@ -1,34 +1,24 @@
-"""Find country adapters: the defaults from ``countries/adapters/``, with the deployment's overrides."""
+"""Find country adapters: the defaults from ``countries/adapters/`` (countries.defaults), with the deployment's
+overrides (countries.overrides)."""
 
 from __future__ import annotations
 
-import pkgutil
 from functools import cache
-from importlib import import_module
 
 from django.conf import settings
 from moneyed import Money
 
-from . import adapters as adapters_package
 from .base import CountryAdapter
-from .errors import UnknownCountry
+from .defaults import default_adapter, default_adapters
 from .money import CurrencyInfo, currency_digits, format_money, money_of
 from .overrides import effective_overrides
 
-
-@cache
-def _default_adapters() -> dict[str, CountryAdapter]:
-    found: dict[str, CountryAdapter] = {}
-    for info in pkgutil.iter_modules(adapters_package.__path__):
-        module = import_module(f"{adapters_package.__name__}.{info.name}")
-        adapter = getattr(module, "adapter", None)
-        if isinstance(adapter, CountryAdapter):
-            found[adapter.code] = adapter
-    return dict(sorted(found.items()))
+__all__ = ["all_adapters", "currency_info", "default_adapter", "display_minor", "display_money", "enabled_adapters",
+           "get_adapter"]
 
 
 def _deployment_countries() -> set[str]:
-    return set(getattr(settings, "NEXUSTOP_COUNTRIES", _default_adapters().keys()))
+    return set(getattr(settings, "NEXUSTOP_COUNTRIES", default_adapters().keys()))
 
 
 def _effective(adapter: CountryAdapter, overrides: dict[str, dict]) -> CountryAdapter:
@@ -38,18 +28,6 @@ def _effective(adapter: CountryAdapter, overrides: dict[str, dict]) -> CountryAd
     return effective
 
 
-def _normalise(code: str) -> str:
-    return code.strip().upper() if isinstance(code, str) else ""
-
-
-def default_adapter(code: str) -> CountryAdapter:
-    """The adapter's code defaults, without database overrides (no DB access)."""
-    adapter = _default_adapters().get(_normalise(code))
-    if adapter is None:
-        raise UnknownCountry(str(code))
-    return adapter
-
-
 def get_adapter(code: str) -> CountryAdapter:
     """The effective adapter (defaults + override); raises UnknownCountry. Disabled ones too: check ``.enabled``."""
     return _effective(default_adapter(code), effective_overrides())
@@ -57,7 +35,7 @@ def get_adapter(code: str) -> CountryAdapter:
 
 def all_adapters() -> list[CountryAdapter]:
     overrides = effective_overrides()
-    return [_effective(adapter, overrides) for adapter in _default_adapters().values()]
+    return [_effective(adapter, overrides) for adapter in default_adapters().values()]
 
 
 def enabled_adapters() -> list[CountryAdapter]:
@@ -71,7 +49,7 @@ def currency_info(code: str) -> CurrencyInfo:
     """How a currency is written: the symbol and spellings of the countries using it (``XOF`` -> ``CFA``);
     another real currency (``USD``) is written with its ISO code. :class:`AmountError` for a non-currency."""
     code = code.upper() if isinstance(code, str) else ""
-    for adapter in _default_adapters().values():
+    for adapter in default_adapters().values():
         if adapter.currency == code:
             return adapter.currency_info
     return CurrencyInfo(code=code, minor_unit=currency_digits(code), symbol=code)
