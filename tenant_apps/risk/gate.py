@@ -265,9 +265,10 @@ class _Decide:
 
 
 def _amount_text(amount_minor: int, currency: str) -> str:
-    from tenant_apps.ledger.currency import to_decimal_string
+    from countries.money import plain_money
+    from shared_apps.core.amounts import money_of
 
-    return f"{to_decimal_string(amount_minor, currency)} {currency}"
+    return plain_money(money_of(amount_minor, currency))  # SMS: "2000.00 NGN"
 
 
 _INSERT_SQL = """
