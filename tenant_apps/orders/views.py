@@ -23,7 +23,7 @@ from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff,
 from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
 from tenant_apps.ledger.currency import to_decimal_string
 
-from . import selectors, services
+from . import selectors
 from .serializers import (
     OrderFilterSerializer,
     OrderSerializer,
@@ -36,6 +36,7 @@ from .serializers import (
     order_json,
     staff_order_json,
 )
+from .services import callbacks, create, staff
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,11 @@ def _verify_customer_first(view, request):
     if not serializer.is_valid():
         return None  # the handler answers the validation error, as before
     data = serializer.validated_data
-    if not services.purchase_needs_verification(product_id=data["product_id"]):
+    if not create.purchase_needs_verification(product_id=data["product_id"]):
         return None
-    return lambda: services.purchase_verified_name(product_id=data["product_id"],
-                                                   recipient_phone=data["recipient_phone"],
-                                                   customer_number=data.get("customer_number", ""))
+    return lambda: create.purchase_verified_name(product_id=data["product_id"],
+                                                 recipient_phone=data["recipient_phone"],
+                                                 customer_number=data.get("customer_number", ""))
 
 
 @api_key_scopes(POST=PURCHASE)
@@ -69,7 +70,7 @@ class PurchaseView(APIView):
         serializer = PurchaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order = services.purchase_create(
+        order = create.purchase_create(
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
             confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up)
@@ -88,7 +89,7 @@ class PurchaseVerifyView(APIView):
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        check = services.purchase_verify(**serializer.validated_data)
+        check = create.purchase_verify(**serializer.validated_data)
         minimum = check.minimum_amount_minor
         from tenant_apps.ledger.currency import tenant_currency
 
@@ -178,7 +179,7 @@ class StaffOrderRequeryView(APIView):
     @extend_schema(request=None, responses=StaffOrderSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent
     def post(self, request, public_id: uuid.UUID):
-        order = services.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
+        order = staff.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
         return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
 
 
@@ -194,8 +195,8 @@ class StaffOrderResolveView(APIView):
     def post(self, request, public_id: uuid.UUID):
         serializer = StaffResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
-                                             **serializer.validated_data)
+        order = staff.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
+                                          **serializer.validated_data)
         return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
 
 
@@ -204,9 +205,9 @@ def _webhook(plugin_key: str):
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
         try:
-            status_code, body = services.order_handle_callback(plugin_key=plugin_key, body=request.body,
-                                                               headers=dict(request.headers))
-        except services.WebhookRejected as exc:
+            status_code, body = callbacks.order_handle_callback(plugin_key=plugin_key, body=request.body,
+                                                                headers=dict(request.headers))
+        except callbacks.WebhookRejected as exc:
             return JsonResponse(error_body(exc.code, "Webhook rejected."), status=exc.status_code)
         return JsonResponse(body, status=status_code, safe=False, json_dumps_params={"separators": (",", ":")})
 

@@ -320,7 +320,7 @@ def on_bill_product(state: SessionState, value: str, user, request: UssdRequest)
 
 
 def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    from tenant_apps.orders.services import purchase_verify
+    from tenant_apps.orders.services.create import purchase_verify
 
     if not DIGITS.match(value):
         return _end(_("The biller does not know this meter number."))
@@ -453,7 +453,7 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "p2p", "amount": row.amount_minor, "currency": row.currency,
                 "recipient": action["recipient"], "reference": row.reference[-8:].upper(),
                 "balance": wallet_for(user=user, currency=row.currency).balance}
-    from tenant_apps.orders.services import purchase_create
+    from tenant_apps.orders.services.create import purchase_create
 
     order = purchase_create(user=user, product_id=action["product"], recipient_phone=action["recipient"],
                             amount_minor=action.get("amount"), customer_number=action.get("meter", ""),

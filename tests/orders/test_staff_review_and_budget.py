@@ -35,17 +35,15 @@ WORKER_MAX_STATEMENTS = 22
 @pytest.fixture(scope="module")
 def quiet_stack(django_db_setup, django_db_blocker):
     """The simulators and registry rows of tests/orders, without a worker; submit messages swallowed."""
-    from tenant_apps.orders import services
     from tests.fixtures.purchase import build_stack
+    from tests.orders.helpers import order_tasks_swallowed
 
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None
     try:
-        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False):
+        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
+                                                        ORDERS_SMS_NOTIFICATIONS=False):
             yield stack
     finally:
-        services._on_commit_task = original
         with django_db_blocker.unblock():
             stack.retire()
         sims.stop()

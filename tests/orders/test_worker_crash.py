@@ -55,7 +55,7 @@ def test_worker_killed_during_the_provider_call(live_db, crash_stack):
     finally:
         stack.vtpass.latency_seconds = 0.0
     with celery_worker(**env):
-        from tenant_apps.orders.services import orders_sweep
+        from tenant_apps.orders.services.sweep import orders_sweep
 
         with schema_context("ng"):
             later = timezone.now() + timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS + 1)

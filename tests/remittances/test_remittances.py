@@ -257,7 +257,8 @@ def test_sanctions_hit_is_held_then_rejected_with_a_refund_or_released(remit):
 @pytest.mark.django_db
 def test_cross_tenant_reads_and_forged_steps_are_refused(remit):
     from shared_apps.remittance_hub.services import HubMismatch, hub_accept
-    from tenant_apps.remittances.services import StepRefused, receive
+    from tenant_apps.remittances.errors import StepRefused
+    from tenant_apps.remittances.services import receive
 
     sender = funded("ng", 1_500_000)
     recipient = new_customer("gh")

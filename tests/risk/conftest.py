@@ -26,10 +26,10 @@ def risk_stack(_risk_world, monkeypatch):
     (a package-scoped patch can outlive the package under xdist and starve every later worker-driven test)."""
     from django.test import override_settings
 
-    from tenant_apps.orders import services
+    from tenant_apps.orders.services import _helpers
 
     sims, stack = _risk_world
-    monkeypatch.setattr(services, "_on_commit_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_helpers, "enqueue", lambda *args, **kwargs: None)  # submits swallowed
     with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False,
                            SMS_GATEWAY={"PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url,
                                         "API_KEY": sims.sms.api_key, "SENDER_ID": "NexusTop",
