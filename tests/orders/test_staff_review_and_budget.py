@@ -28,7 +28,10 @@ FUNDS = 200_000
 # Issue 22 (+1, 18 -> 19): every purchase is screened by the risk gate and its decision recorded (with the
 # device's first sight) in ONE INSERT; the tenant's active rules come from a process cache checked against
 # Redis, and when rules apply, ONE more SELECT reads every figure they need (docs/risk.md, "Cost").
-ACCEPTANCE_MAX_STATEMENTS = 20
+# Issue 18 (19 -> 1 + the request's own): everything of an acceptance that needs a lock or a row is ONE call of
+# the server-side purchase_accept (Idempotency-Key included); measured 4: the JWT's user, two search_path
+# switches, the call.
+ACCEPTANCE_MAX_STATEMENTS = 4
 WORKER_MAX_STATEMENTS = 22
 
 
