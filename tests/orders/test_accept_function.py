@@ -27,10 +27,7 @@ from tenant_apps.orders import acceptance
 from tenant_apps.orders.errors import DuplicatePurchase
 from tenant_apps.orders.models import Order, OrderOutbox, OrderTransition
 from tenant_apps.risk.models import RiskDecision
-from tests.ledger.conftest import (
-    run_concurrently,
-    test_database_is_set_up,  # noqa: F401 (sets up the test database)
-)
+from tests.support.concurrency import run_concurrently
 
 # One tier: 10 000 at once, 25 000 a day, for a verified phone (the function reads the tiers it is given).
 # A product id no other test uses: the decisions this module commits must not count in other tests' windows.
