@@ -65,15 +65,12 @@ def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zer
     return parse_amount(raw, currency=tenant_currency().code, field=field, allow_zero=allow_zero)
 
 
-def money(minor: int, currency: str) -> str:
-    return to_decimal_string(minor, currency)
-
-
 def category_json(category: MerchantCategory) -> dict:
     currency = tenant_currency().code
     return {"code": category.code, "name": category.name, "mcc": category.mcc, "rate_bps": category.fee_bps,
-            "fee_fixed": money(category.fee_fixed_minor, currency),
-            "fee_cap": money(category.fee_cap_minor, currency) if category.fee_cap_minor is not None else None,
+            "fee_fixed": to_decimal_string(category.fee_fixed_minor, currency),
+            "fee_cap": (to_decimal_string(category.fee_cap_minor, currency)
+                        if category.fee_cap_minor is not None else None),
             "active": category.active}
 
 
@@ -92,7 +89,7 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
                        "account_number": merchant.settlement_account_number,
                        "account_name": merchant.settlement_account_name, "phone": merchant.settlement_phone,
                        "rail": merchant.settlement_rail},
-        "takings": money(merchant.account.balance or 0, merchant.account.currency),
+        "takings": to_decimal_string(merchant.account.balance or 0, merchant.account.currency),
         "currency": merchant.account.currency, "created_at": merchant.created_at.isoformat(),
     }
     if staff:
@@ -104,13 +101,15 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
 def payment_json(payment: MerchantPayment, *, for_merchant: bool = False) -> dict:
     currency = payment.currency
     data = {
-        "id": str(payment.public_id), "reference": payment.reference, "amount": money(payment.amount_minor, currency),
+        "id": str(payment.public_id), "reference": payment.reference,
+        "amount": to_decimal_string(payment.amount_minor, currency),
         "currency": currency, "channel": payment.channel, "status": payment.status,
-        "refunded": money(payment.refunded_minor, currency), "note": payment.note,
+        "refunded": to_decimal_string(payment.refunded_minor, currency), "note": payment.note,
         "created_at": payment.created_at.isoformat(), "merchant": merchant_public_json(payment.merchant),
     }
     if for_merchant:
-        data.update(fee=money(payment.fee_minor, currency), net=money(payment.net_minor, currency),
+        data.update(fee=to_decimal_string(payment.fee_minor, currency),
+                    net=to_decimal_string(payment.net_minor, currency),
                     payer=selectors.masked_phone(payment.payer.phone or ""))
     return data
 
@@ -204,7 +203,7 @@ class QrSerializer(serializers.Serializer):
 def _payee_json(payee: services.Payee) -> dict:
     currency = tenant_currency().code
     return {"merchant": merchant_public_json(payee.merchant), "channel": payee.channel,
-            "amount": money(payee.amount_minor, currency) if payee.amount_minor is not None else None,
+            "amount": to_decimal_string(payee.amount_minor, currency) if payee.amount_minor is not None else None,
             "currency": currency,
             "bill_number": payee.payment_request.bill_number if payee.payment_request else ""}
 
@@ -346,7 +345,7 @@ class PaymentRequestView(APIView):
             merchant=merchant, actor=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
             bill_number=body.validated_data.get("bill_number", ""))
         return Response({"id": str(payment_request.public_id), "reference": payment_request.reference,
-                         "amount": money(payment_request.amount_minor, payment_request.currency),
+                         "amount": to_decimal_string(payment_request.amount_minor, payment_request.currency),
                          "currency": payment_request.currency, "expires_at": payment_request.expires_at.isoformat(),
                          "payload": services.payment_request_qr(payment_request=payment_request)},
                         status=status.HTTP_201_CREATED)
@@ -365,10 +364,12 @@ class DashboardView(APIView):
         currency = merchant.account.currency
         merchant.account.refresh_from_db(fields=["balance"])
         return Response({
-            "date": today.day.isoformat(), "payments": today.payments, "gross": money(today.gross_minor, currency),
-            "fees": money(today.fees_minor, currency), "refunds": today.refunds,
-            "refunded": money(today.refunded_minor, currency), "net": money(today.net_minor, currency),
-            "unsettled": money(merchant.account.balance or 0, currency), "currency": currency,
+            "date": today.day.isoformat(), "payments": today.payments,
+            "gross": to_decimal_string(today.gross_minor, currency),
+            "fees": to_decimal_string(today.fees_minor, currency), "refunds": today.refunds,
+            "refunded": to_decimal_string(today.refunded_minor, currency),
+            "net": to_decimal_string(today.net_minor, currency),
+            "unsettled": to_decimal_string(merchant.account.balance or 0, currency), "currency": currency,
             "settlements": [settlement_json(s) for s in selectors.settlements_of(merchant=merchant)[:10]],
         })
 
@@ -376,7 +377,7 @@ class DashboardView(APIView):
 def settlement_json(settlement) -> dict:
     settlement = services.settlement_sync(settlement=settlement)
     return {"id": str(settlement.public_id), "business_date": settlement.business_date.isoformat(),
-            "amount": money(settlement.amount_minor, settlement.currency), "currency": settlement.currency,
+            "amount": to_decimal_string(settlement.amount_minor, settlement.currency), "currency": settlement.currency,
             "method": settlement.method, "status": settlement.status, "failure_reason": settlement.failure_reason}
 
 
@@ -454,8 +455,9 @@ class RefundView(APIView):
         refund = services.payment_refund(actor=request.user, payment=payment,
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data.get("reason", ""), request=request)
-        return Response({"id": str(refund.public_id), "amount": money(refund.amount_minor, payment.currency),
-                         "fee_returned": money(refund.fee_returned_minor, payment.currency),
+        return Response({"id": str(refund.public_id),
+                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
+                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 
@@ -530,8 +532,9 @@ class StaffRefundView(APIView):
         refund = services.payment_refund(actor=request.user, payment=payment,
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data["reason"], request=request)
-        return Response({"id": str(refund.public_id), "amount": money(refund.amount_minor, payment.currency),
-                         "fee_returned": money(refund.fee_returned_minor, payment.currency),
+        return Response({"id": str(refund.public_id),
+                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
+                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 

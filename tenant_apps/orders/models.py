@@ -165,7 +165,7 @@ class OrderOutbox(models.Model):
     without waiting (SKIP LOCKED), and leases them (``claimed_until`` = now + the lease) while their calls are
     in flight; a lease that ran out (the dispatcher died) makes the row claimable again, and the sweeper
     hands such rows back. Inserting a ready row (or handing one back) NOTIFYs ``orders_outbox`` with the
-    schema name (trigger, migration 0005): the dispatchers wake up at once.
+    schema name (trigger, migration 0006): the dispatchers wake up at once.
     """
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="outbox")

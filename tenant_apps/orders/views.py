@@ -20,7 +20,8 @@ from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
-from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
+from tenant_apps.idempotency.decorators import idempotent, idempotent_in_one_call
+from tenant_apps.idempotency.services import OneCall, StoredResponse
 from tenant_apps.ledger.currency import to_decimal_string
 
 from . import selectors
@@ -65,17 +66,26 @@ class PurchaseView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
-    @idempotent_after_lookup(_verify_customer_first)
-    def post(self, request, looked_up: str | None = None):
+    @idempotent_in_one_call(_verify_customer_first)
+    def post(self, request, looked_up: str | None = None, once: OneCall | None = None):
         serializer = PurchaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # The whole acceptance, Idempotency-Key included, in one database call: the answer is rendered before.
         order = create.purchase_create(
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
-            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up)
-        return Response(order_json(order), status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": f"/api/purchases/{order.public_id}"})
+            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up,
+            once=once, render=_accepted)
+        if order is None:
+            return None  # the key's stored answer is replayed by the decorator
+        answer = _accepted(order)
+        return Response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def _accepted(order) -> StoredResponse:
+    return StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
+                          {"Location": f"/api/purchases/{order.public_id}"})
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=PurchaseVerifyBodySerializer)

@@ -28,7 +28,7 @@ from tenant_apps.ledger.models import Hold, JournalEntry
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
-from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
+from tests.support.concurrency import run_concurrently
 
 from .helpers import assert_ledger_balanced, balance, system_total
 from .test_purchase_on_reseller import _phone, _submit, airtime, vtpass_sim  # noqa: F401  (fixtures)

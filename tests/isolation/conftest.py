@@ -6,12 +6,15 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import call, login, make_user
 from tests.orders.helpers import make_review_order
 from tests.support.attack import Victim
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "sms_simulator"]
+
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    """SMS and KYC on their simulators, a clean Redis (tests/fixtures/sms_kyc.py)."""
+    yield
 
 VICTIM_SCHEMA, VICTIM_DOMAIN = "ng", "ng.localhost"
 BVN = "22287654321"  # not the adapter's example number, so a leak is unambiguous

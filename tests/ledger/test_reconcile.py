@@ -14,7 +14,7 @@ from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Postin
 from tenant_apps.ledger.services import fund_wallet, place_hold, system_account, wallet_for
 from tenant_apps.wallet.selectors import ledger_discrepancies
 from tenant_apps.wallet.tasks import reconcile_ledgers_task
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.core.dburl import database_url
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
-from tests.orders.conftest import build_stack
+from tests.fixtures.purchase import build_stack
 from tests.orders.helpers import assert_books, attempts, buy, new_buyer, order_row, wait_final, wait_for
 from tests.support.processes import celery_worker, dispatcher, start_dispatcher
 
@@ -29,10 +28,6 @@ LEASE = "2"  # seconds: a killed dispatcher's orders come back this soon
 
 @pytest.fixture(scope="module")
 def crash_stack(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, env = build_stack(django_db_blocker)
     env = {**env, "ORDERS_DISPATCH_LEASE_SECONDS": LEASE, "ORDERS_SMS_NOTIFICATIONS": "0"}
     try:

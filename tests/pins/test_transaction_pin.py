@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.cash.conftest import balance, client_for, error_code, last_code, new_agent, new_user, post
+from tests.cash.helpers import balance, client_for, error_code, last_code, new_agent, new_user, post
 
 pytestmark = pytest.mark.django_db
 PIN = "4071"

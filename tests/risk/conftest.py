@@ -1,5 +1,5 @@
-"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/orders), the SMS
-simulator the step-up codes go through, no Celery worker (submits are swallowed: the tests drive orders)."""
+"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/fixtures/purchase.py),
+the SMS simulator the step-up codes go through, no Celery worker (submits are swallowed: the tests drive orders)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,15 @@ import pytest
 @pytest.fixture(scope="package")
 def _risk_world(django_db_setup, django_db_blocker):
     """Simulators and registry rows, built once for the package."""
-    from django.db import connection
+    from tests.fixtures.purchase import build_stack
 
-    from tests.orders.conftest import build_stack
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
     try:
         yield sims, stack
     finally:
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
-            sim.stop()
+        sims.stop()
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.savings import goals, services
 from tenant_apps.savings.models import Circle, Contribution, SavingsGoal
-from tests.merchants.conftest import balances, funded, staff
+from tests.merchants.helpers import balances, funded, staff
 from tests.merchants.test_pages import logged_in
-from tests.wallet.conftest import assert_books_balance, new_customer
+from tests.wallet.helpers import assert_books_balance, new_customer
 
 pytestmark = pytest.mark.django_db
 KEYS = re.compile(r'name="(?:\w+-)?idempotency_key" value="([^"]+)"')

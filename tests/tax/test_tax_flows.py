@@ -122,7 +122,7 @@ def test_a_ghanaian_sale_carves_vat_nhil_and_getfund_out_of_the_income(inproc_st
 def test_nigerian_stamp_duty_on_transfers_from_ngn_10000(inproc_stack):
     from tenant_apps.ledger.errors import InsufficientFunds
     from tenant_apps.wallet.transfers import p2p_transfer
-    from tests.wallet.conftest import balance_of
+    from tests.wallet.helpers import balance_of
 
     sender, token = new_buyer(3_000_000)
     receiver, _ = new_buyer(0)

@@ -20,7 +20,7 @@ tests' stacks) loops over three steps per tenant schema with work:
    which the batch holds (``shared_apps.core.locks``).
 
 Work discovery: inserting a ready outbox row NOTIFYs ``orders_outbox`` with its schema (trigger, migration
-0005), the dispatcher LISTENs (:mod:`.runner`); a scan of every tenant every ``ORDERS_DISPATCH_SCAN_SECONDS``
+0006), the dispatcher LISTENs (:mod:`.runner`); a scan of every tenant every ``ORDERS_DISPATCH_SCAN_SECONDS``
 is the safety net (lost notifications, expired leases). Claims and settlements of several batches run
 one after another on one database thread while other batches' calls are in flight.
 

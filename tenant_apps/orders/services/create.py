@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -25,14 +24,14 @@ from shared_apps.catalog.selectors import sellable_product
 from shared_apps.core.errors import ApiError
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions
 from tenant_apps.agents.services import sale_preflight
+from tenant_apps.idempotency.services import OneCall, StoredResponse
 from tenant_apps.ledger.models import AccountKind
-from tenant_apps.ledger.services import place_hold, wallet_for
 from tenant_apps.pricing.quotes import quote_price
-from tenant_apps.risk.gate import MoneyMove, screen
+from tenant_apps.risk.gate import MoneyMove
 from tenant_apps.risk.models import Flow
 
-from .. import errors, routing
-from ..models import Order, OrderOutbox, OrderStatus, OrderTransition
+from .. import acceptance, errors, routing
+from ..models import Order, OrderOutbox, OrderStatus
 from ._helpers import BILL_TYPES, _connector, _country, _quote_dict, _sale, _system_account
 from .outcomes import _fail_and_release, order_quote_taxes
 
@@ -113,13 +112,6 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
                          extra=dict(details.extra))
 
 
-def _duplicate_exists(*, user, product: Product, phone: str, customer_number: str, now: datetime) -> bool:
-    window = timedelta(seconds=settings.ORDERS_DUPLICATE_WINDOW_SECONDS)
-    return (Order.objects.filter(user=user, product_id=product.pk, recipient_phone=phone,
-                                 customer_number=customer_number, created_at__gte=now - window)
-            .exclude(status__in=(OrderStatus.RELEASED, OrderStatus.REVERSED)).exists())
-
-
 def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str) -> tuple[Product, str, str]:
     """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes)."""
     product = _active_product(product_id)
@@ -160,20 +152,24 @@ def purchase_verified_name(*, product_id: Any, recipient_phone: str, customer_nu
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
                     subscription_id: int | None = None, source: str = "api",
-                    details: dict[str, str] | None = None, verified_name: str | None = None) -> Order:
-    """Validate, price, hold and queue one purchase; call inside a transaction (the idempotency one).
+                    details: dict[str, str] | None = None, verified_name: str | None = None,
+                    once: OneCall | None = None, render: Callable[[Order], StoredResponse] | None = None,
+                    ) -> Order | None:
+    """Validate, price, hold and queue one purchase.
 
-    Raises ApiError subclasses (nothing written) for anything the buyer can fix, and
-    InsufficientFunds (422) when the wallet cannot cover the price. The risk gate (KYC limits, then the
-    tenant's rules) runs first under the buyer's row lock: 403 ``risk_blocked`` / 428 ``step_up_required``;
-    a held purchase keeps its money on hold and is not sent until an operator releases it.
-    ``verified_name``: the biller's answer for this customer number, asked before the transaction
-    (:func:`purchase_verified_name`); None: asked here (a caller not moved yet: HTTP inside the transaction).
+    Validation and pricing run here (memos: no statement); everything that needs a lock or a row runs in the
+    server-side ``purchase_accept`` (``acceptance``: the duplicate guard, the KYC limits, the risk decision,
+    the no-overdraft hold, the order with its transitions and outbox row), in one call unless a risk rule,
+    an agent or a reseller float needs Python in the middle. Call it inside the caller's transaction (the
+    idempotency one), or outside any with ``once`` (the API's Idempotency-Key, answered in the same call with
+    ``render(order)``; None is returned when the key's stored answer was replayed: ``once.replayed``).
+
+    Raises ApiError subclasses (nothing written) for anything the buyer can fix, and InsufficientFunds
+    (422) when the wallet cannot cover the price; the risk gate's rules may answer 403 ``risk_blocked`` /
+    428 ``step_up_required``; a held purchase keeps its money on hold and is not sent until an operator
+    releases it. ``verified_name``: the biller's answer for this customer number, asked before the
+    transaction (:func:`purchase_verified_name`); None: asked here (a caller not moved yet).
     """
-    if dedupe_key:
-        existing = Order.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
     product, phone, customer_number = _purchase_target(product_id, recipient_phone, customer_number)
     customer_name = ""
     if product.product_type in BILL_TYPES and product.requires_verification:
@@ -183,39 +179,28 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     if product.product_type == ProductType.INSURANCE:
         receipt_details["request"] = _insurance_details(details)
     quote = quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
+    sale_preflight(user=user, quote=quote)  # a reseller's float covers its cost (a read; the hold is in the hooks)
     now = timezone.now()
-    if not confirm_duplicate and _duplicate_exists(user=user, product=product, phone=phone,
-                                                   customer_number=customer_number, now=now):
-        raise errors.DuplicatePurchase()
-    sale_preflight(user=user, quote=quote)  # agent velocity limits; a reseller's float covers its cost
-    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction: no savepoint trip
-        public_id = uuid.uuid4()
-        order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
-                      product_name=product.name, operator=product.operator, recipient_phone=phone,
-                      customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
-                      face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
-                      quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
-                      receipt_details=receipt_details, tax_lines=list(order_quote_taxes(quote.breakdown())),
-                      subscription_id=subscription_id, created_at=now, updated_at=now)
-        screening = screen(MoneyMove(
-            flow=Flow.PURCHASE, user=user, amount_minor=quote.price_minor, currency=quote.currency,
-            reference=order.reference, recipient=customer_number if product.product_type in BILL_TYPES else phone,
-            recipient_label=_masked(customer_number or phone), product_id=product.pk,
-            product_type=product.product_type, subject_type="order", subject_id=str(public_id)), savepoint=False)
-        held_for_review = screening.held
-        order.needs_review = held_for_review  # a HELD order needing review waits for risk.review, never submitted
-        wallet = wallet_for(user=user, currency=quote.currency)
-        order.hold = place_hold(wallet=wallet, amount=quote.price_minor, reference=order.reference, savepoint=False,
-                                holds=_system_account(AccountKind.HOLDS, quote.currency),
-                                metadata={"order": str(public_id)})
-        held = f"hold {quote.price_minor} {quote.currency}"
-        if held_for_review:
-            held += f"; risk review: {screening.rule_name}"
-        _insert_new_order(order, [("", OrderStatus.CREATED, ""), (OrderStatus.CREATED, OrderStatus.HELD, held)],
-                          source=source, now=now, outbox=not held_for_review)
-        reseller_hooks.sale_accepted(sale=_sale(order, order.quote))  # HOOK: velocity + reseller float hold
-        # The outbox row NOTIFYs the dispatchers at commit (trigger orders_outbox_ready): they send it.
-    return order
+    public_id = uuid.uuid4()
+    order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
+                  product_name=product.name, operator=product.operator, recipient_phone=phone,
+                  customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
+                  face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
+                  quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
+                  receipt_details=receipt_details, tax_lines=list(order_quote_taxes(quote.breakdown())),
+                  subscription_id=subscription_id, needs_review=False, created_at=now, updated_at=now)
+    move = MoneyMove(
+        flow=Flow.PURCHASE, user=user, amount_minor=quote.price_minor, currency=quote.currency,
+        reference=order.reference, recipient=customer_number if product.product_type in BILL_TYPES else phone,
+        recipient_label=_masked(customer_number or phone), product_id=product.pk,
+        product_type=product.product_type, subject_type="order", subject_id=str(public_id))
+    accepted = acceptance.accept(
+        user=user, order=order, move=move, python=acceptance.needs_python(user=user, quote=quote, move=move),
+        holds=_system_account(AccountKind.HOLDS, quote.currency), source=source,
+        confirm_duplicate=confirm_duplicate, dedupe_key=dedupe_key, now=now, once=once, render=render,
+        hooks=lambda accepted_order: reseller_hooks.sale_accepted(sale=_sale(accepted_order, accepted_order.quote)))
+    # A new outbox row NOTIFYs the dispatchers at commit (trigger orders_outbox_ready): they send it.
+    return accepted.order
 
 
 def _masked(value: str) -> str:
@@ -264,37 +249,3 @@ def order_risk_reject(*, order_id: int, note: str = "") -> Order:
                           source="staff", now=now)
         order.save()
     return order
-
-
-def _insert_new_order(order: Order, transitions: list[tuple[str, str, str]], *, source: str, now: datetime,
-                      outbox: bool = True) -> None:
-    """INSERT the order, its first transitions (in order) and its outbox row in ONE statement.
-
-    Same rows as ``order.save()`` + ``bulk_create(transitions)`` + ``OrderOutbox.create()``
-    (values prepared by each field, as the ORM would), two round trips and three ORM
-    compilations fewer on every purchase.
-    """
-    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
-    quote_name = connection.ops.quote_name
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(transitions))
-    sql = (
-        f"WITH o AS (INSERT INTO {quote_name(Order._meta.db_table)} "  # noqa: S608 (model metadata only)
-        f"({', '.join(quote_name(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id), "
-        f"t AS (INSERT INTO {quote_name(OrderTransition._meta.db_table)} "
-        "(order_id, from_status, to_status, reason, source, created_at) "
-        f"SELECT o.id, v.f, v.t, v.r, %s, %s FROM o CROSS JOIN (VALUES {rows}) AS v(n, f, t, r) ORDER BY v.n), "
-        f"b AS (INSERT INTO {quote_name(OrderOutbox._meta.db_table)} "
-        "(order_id, created_at, enqueued_at, enqueue_count) SELECT o.id, %s, %s, 1 FROM o WHERE %s) "
-        "SELECT id FROM o"
-    )
-    params = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
-    params += [source, now]
-    for number, (from_status, to_status, reason) in enumerate(transitions):
-        params += [number, from_status, to_status, reason[:200]]
-    params += [now, now, outbox]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        order.pk = cursor.fetchone()[0]
-    order._state.adding = False
-    order._state.db = connection.alias

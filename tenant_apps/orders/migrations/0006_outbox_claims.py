@@ -32,7 +32,7 @@ ALTER TABLE orders_orderoutbox RESET (autovacuum_vacuum_scale_factor, autovacuum
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_order_tax_lines'),
+        ('orders', '0005_purchase_accept_function'),
     ]
 
     operations = [
