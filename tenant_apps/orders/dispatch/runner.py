@@ -1,8 +1,10 @@
 """The dispatcher process: wake on NOTIFY (or the scan), claim, call concurrently, settle; until SIGTERM.
 
-One asyncio loop holds the provider calls and the LISTEN connection; all Django database work (claims,
-settlements, the scan) runs on ONE thread with one persistent connection, one job after another, while
-other batches' calls are in flight. SIGTERM/SIGINT: no new claims, the batches in flight finish and settle,
+One asyncio loop holds the provider calls and the LISTEN connection; the Django database work runs on two
+threads, each with its own persistent connection: claims (and the scan) on one, settlements on the other,
+so a new batch is claimed while an earlier one settles, and other batches' calls are in flight meanwhile.
+A claim never waits on a settlement's rows (SKIP LOCKED; the settling orders' outbox rows are leased).
+SIGTERM/SIGINT: no new claims, the batches in flight finish and settle,
 then the process exits. SIGKILL: the leases bring the orders back (see the package docstring).
 """
 
@@ -80,7 +82,9 @@ class Dispatcher:
             raise
 
     async def _db(self, schema: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._job, schema, fn, args, kwargs)
+        """Run ``fn`` in ``schema`` on the claims thread (settlements: on their own thread)."""
+        executor = self._settling if fn is settle_batch else self._claiming
+        return await asyncio.get_running_loop().run_in_executor(executor, self._job, schema, fn, args, kwargs)
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> None:
@@ -97,7 +101,8 @@ class Dispatcher:
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-db")
+        self._claiming = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-claim")
+        self._settling = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-settle")
         self._transports = Transports(limit=self.provider_limit)
         self._wake, self._stopping = asyncio.Event(), asyncio.Event()
         self._due: set[str] = set()
@@ -130,8 +135,9 @@ class Dispatcher:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._transports.close()
-            self._executor.submit(connections.close_all).result()  # the database thread's own connection
-            self._executor.shutdown()
+            for executor in (self._claiming, self._settling):
+                executor.submit(connections.close_all).result()  # each database thread's own connection
+                executor.shutdown()
             logger.info("dispatcher: stopped after settling %d orders", self.settled)
 
     async def _drain(self, schema: str) -> None:
