@@ -14,6 +14,7 @@ from django_tenants.utils import remove_www
 
 from shared_apps.core.errors import error_response
 from shared_apps.core.hosts import normalise_host
+from tenants.connection import tenant_connection
 
 ALWAYS_ALLOWED_PATHS = ("/health",)
 
@@ -75,7 +76,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
         return response
 
 

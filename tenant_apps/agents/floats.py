@@ -59,6 +59,7 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenant_apps.tax.entries import tax_entry_metadata
+from tenants.connection import current_schema
 from tenants.models import Tenant, TenantKind
 
 from .models import ResellerFloat
@@ -92,9 +93,9 @@ class NotAReseller(ApiError):
 def current_tenant() -> Tenant | None:
     tenant = getattr(connection, "tenant", None)
     # Routing middleware / tenant-schemas-celery already loaded it: no query.
-    if isinstance(tenant, Tenant) and tenant.pk and tenant.schema_name == connection.schema_name:
+    if isinstance(tenant, Tenant) and tenant.pk and tenant.schema_name == current_schema():
         return tenant
-    return Tenant.objects.select_related("parent").filter(schema_name=connection.schema_name).first()
+    return Tenant.objects.select_related("parent").filter(schema_name=current_schema()).first()
 
 
 def _operator_income(reseller: Tenant, operator_margin_minor: int, currency: str) -> tuple[list[tuple[str, int]], dict]:

@@ -15,11 +15,12 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenants.connection import current_schema, tenant_connection
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.services import Branding, TenantProvisioningError, schema_name_for_domain, tenant_provision
 
@@ -39,7 +40,7 @@ class UploadedDocument:
 
 
 def current_operation() -> Tenant:
-    tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
+    tenant = Tenant.objects.filter(schema_name=current_schema()).first()
     if tenant is None or tenant.kind != TenantKind.COUNTRY_OPERATION:
         raise Forbidden("Resellers apply on a country operation's site.", code="not_a_country_operation")
     return tenant
@@ -124,7 +125,7 @@ def application_approve(*, application_id, decided_by, note: str = "", admin_acc
             raise ApiError(str(exc), code=exc.code, fields={exc.field or "application": [str(exc)]},
                            status_code=409 if exc.code.startswith("duplicate") else 400) from None
         finally:
-            connection.set_tenant(parent)  # tenant_provision leaves the connection on public
+            tenant_connection().set_tenant(parent)  # tenant_provision leaves the connection on public
         seconds = time.perf_counter() - started
         open_float(reseller=result.tenant)
         with schema_context(result.tenant.schema_name):

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.db import connection
 from django.shortcuts import redirect, render
 
 from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenants.connection import current_schema
 from tenants.replica import reporting_reads
 
 SESSION_SCHEMA_KEY = "portal_schema"
@@ -19,7 +19,7 @@ LOGIN_URL = "/console/login"
 
 
 def bind_session_to_schema(request) -> None:
-    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+    request.session[SESSION_SCHEMA_KEY] = current_schema()
 
 
 def rate_limited(request, scope: str) -> bool:
@@ -37,7 +37,7 @@ def console_requires(*permission_classes: Any):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.user.is_authenticated and request.session.get(SESSION_SCHEMA_KEY) != connection.schema_name:
+            if request.user.is_authenticated and request.session.get(SESSION_SCHEMA_KEY) != current_schema():
                 logout(request)
             if not request.user.is_authenticated:
                 return redirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, run_after_rollback
 from shared_apps.core.locks import try_idempotency_lock
+from tenants.connection import current_schema
 
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
 from .models import IdempotencyKey, KeyState
@@ -54,7 +55,7 @@ def body_hash(data: object) -> str:
 
 
 def _lock_id(user_id: int, key: str) -> int:
-    digest = hashlib.blake2b(f"{connection.schema_name}:{user_id}:{key}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{current_schema()}:{user_id}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 

@@ -41,6 +41,7 @@ from tenant_apps.ledger.services import (
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 from tenant_apps.tax.entries import tax_entry_metadata
+from tenants.connection import current_schema
 
 from . import emvqr
 from .models import (
@@ -320,7 +321,7 @@ def _merchant_qr(merchant: Merchant, *, amount_minor: int | None = None, referen
     if reference:
         additional.append((emvqr.REFERENCE_LABEL, reference))
     account = emvqr.MerchantAccount(object_id="26", fields=(("00", _qr_gui()), ("01", merchant.code),
-                                                            ("02", connection.schema_name[:25])))
+                                                            ("02", current_schema()[:25])))
     return emvqr.MerchantPresentedQr(
         merchant_accounts=(account,), mcc=merchant.category.mcc, currency=currency_numeric(currency),
         country=current_country(), merchant_name=emvqr.ascii_text(merchant.business_name, 25),
@@ -393,7 +394,7 @@ def payee_from_qr(payload: str) -> Payee:
     except emvqr.QrError as exc:
         raise QrInvalid(code=exc.code, fields={"qr": [exc.detail]}) from None
     account = qr.account_with_gui(_qr_gui())
-    if account is None or account.field("02") != connection.schema_name[:25]:
+    if account is None or account.field("02") != current_schema()[:25]:
         raise QrInvalid("This QR code belongs to another payment service.", code="qr_other_service",
                         fields={"qr": ["Not a code of this site."]})
     currency = tenant_currency().code

@@ -13,22 +13,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.db import connection
 from django.shortcuts import redirect, render
 
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenants.connection import current_schema
 
 SESSION_SCHEMA_KEY = "portal_schema"
 
 
 def bind_session_to_schema(request) -> None:
     """Call right after ``login()``: the session is only valid on this tenant."""
-    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+    request.session[SESSION_SCHEMA_KEY] = current_schema()
 
 
 def session_matches_schema(request) -> bool:
-    return request.session.get(SESSION_SCHEMA_KEY) == connection.schema_name
+    return request.session.get(SESSION_SCHEMA_KEY) == current_schema()
 
 
 def rate_limited(request, scope: str) -> bool:

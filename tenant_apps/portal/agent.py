@@ -52,9 +52,9 @@ SELLABLE_TYPES = (ProductType.AIRTIME, ProductType.DATA)
 
 
 def _country() -> str:
-    from django.db import connection
+    from tenants.connection import selected_tenant
 
-    return connection.tenant.country
+    return selected_tenant().country
 
 
 def _network(phone: str) -> tuple[str, str]:

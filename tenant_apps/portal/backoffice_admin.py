@@ -42,9 +42,9 @@ class RuleForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.db import connection
+        from tenants.connection import tenant_connection
 
-        country = getattr(connection.tenant, "country", "")
+        country = getattr(tenant_connection().tenant, "country", "")
         self.fields["provider_id"].choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
             country=country).order_by("name").values_list("pk", "name")]
 

@@ -35,6 +35,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.storage import tenant_file_prefix
+from tenants.connection import current_schema
 
 from .models import DataExport, Erasure, ExportStatus
 from .registry import BLANK, EMAIL, FILE, MASK, NULL, PSEUDONYM, SCRUB, PersonalData, registered
@@ -116,7 +117,7 @@ def export_zip(*, user: Any) -> tuple[bytes, dict[str, int]]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps({
-            "generated_at": timezone.now().isoformat(), "site": connection.schema_name,
+            "generated_at": timezone.now().isoformat(), "site": current_schema(),
             "user": str(user.public_id), "tables": tables}, ensure_ascii=False, indent=1, default=str))
         for table, rows in tables.items():
             header = [f.attname if f.is_relation else f.name for f in _columns(

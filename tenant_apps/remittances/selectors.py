@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from tenant_apps.ledger.models import Account, AccountKind, Hold, HoldStatus, Posting
+from tenants.connection import current_schema
 
 from .models import (
     REMITTANCE_FINAL,
@@ -56,7 +56,7 @@ def remittance_discrepancies() -> list:
     from tenant_apps.wallet.selectors import Discrepancy
 
     found: list[Discrepancy] = []
-    schema = connection.schema_name
+    schema = current_schema()
     steps: dict[str, set[str]] = defaultdict(set)
     for remittance_id, step in RemittanceStep.objects.values_list("remittance_id", "step"):
         steps[str(remittance_id)].add(step)

@@ -67,6 +67,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenants.connection import current_schema
 
 from . import fx
 from .models import (
@@ -495,7 +496,7 @@ def _hub_accept(row: Remittance, sender_schema: str, sender_country: str) -> Non
 def remittance_advance(*, public_id: uuid.UUID | str) -> str:
     """Run every step not done yet, in order; return the sender-side status. Safe to run any number of
     times, concurrently too (each step locks its row and checks its unique key). Outside any transaction."""
-    sender_schema = connection.schema_name
+    sender_schema = current_schema()
     sender_country = current_country()
     row = Remittance.objects.filter(public_id=public_id).first()
     if row is None or row.status in REMITTANCE_FINAL or row.status == RemittanceStatus.HELD_FOR_REVIEW:
@@ -544,7 +545,7 @@ def _remittance_system_user():
 def receive(*, public_id: uuid.UUID | str) -> InboundRemittance:
     """The receiving tenant's step(s), run in ITS schema. Figures come from the hub's row for this tenant only
     (a forged or misrouted id: 404 ``remittance_not_at_hub``). Returns the inbound row (created once)."""
-    schema = connection.schema_name
+    schema = current_schema()
     public_id = uuid.UUID(str(public_id))
     existing = InboundRemittance.objects.filter(public_id=public_id).first()
     if existing is not None and existing.status != InboundStatus.PAYING_OUT:
@@ -565,7 +566,7 @@ def _lock_remittance(public_id: uuid.UUID) -> None:
     waits, then finds the first one's row. Transaction-scoped advisory lock, keyed by schema and id."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",  # lock: subject
-                       [f"{connection.schema_name}:remittance:{public_id}"])
+                       [f"{current_schema()}:remittance:{public_id}"])
 
 
 def _inbound(transfer_row, **fields) -> InboundRemittance:
