@@ -135,6 +135,7 @@ class AmountFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         schema = build_basic_type(OpenApiTypes.STR)
+        assert schema is not None  # a basic type always has a schema
         schema["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$" if self.target.allow_negative else r"^[0-9]+(\.[0-9]+)?$"
         schema["maxLength"] = MAX_AMOUNT_CHARS
         return schema

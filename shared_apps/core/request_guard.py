@@ -111,6 +111,7 @@ class RequestGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = _content_length(request)
+        response: HttpResponse
         if length is None:
             response = error_response("malformed_request", _("The Content-Length header is not valid."), 400)
         elif length > max(settings.REQUEST_MAX_BODY_BYTES, settings.REQUEST_MAX_UPLOAD_BYTES):
