@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-REST_FRAMEWORK = {
+from typing import Any
+
+REST_FRAMEWORK: dict[str, Any] = {
     # Every token is checked against the schema of the domain it is used on.
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenant_apps.accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -15,6 +15,7 @@ is redacted last, before rendering (shared_apps/core/redaction.py).
 from __future__ import annotations
 
 import structlog
+from structlog.typing import Processor
 
 from shared_apps.core.logging import add_request_context
 from shared_apps.core.redaction import redact_personal_data
@@ -24,7 +25,7 @@ from ..env import env_str
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
