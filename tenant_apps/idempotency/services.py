@@ -91,6 +91,7 @@ def _run_in_transaction(*, user, key: str, fingerprint: Fingerprint, execute: Ca
             if (existing.method, existing.path, existing.body_hash) != (
                     fingerprint.method, fingerprint.path, fingerprint.body_hash):
                 raise IdempotencyKeyReused()
+            assert existing.response_status is not None  # committed rows are completed (IdempotencyKey)
             return StoredResponse(existing.response_status, existing.response_body, existing.response_headers), True
         # The advisory lock keeps twins out until we commit, so the key row is written once, at the
         # end, already completed (no IN_FLIGHT insert + UPDATE: one statement less per request).

@@ -18,7 +18,9 @@ def postings_total(*, account: Account) -> int:
 def account_balance(*, account: Account) -> int:
     """Wallets: the cached balance (re-read); system accounts: summed from postings."""
     if account.kind in WALLET_KINDS:
-        return Account.objects.values_list("balance", flat=True).get(pk=account.pk)
+        balance = Account.objects.values_list("balance", flat=True).get(pk=account.pk)
+        assert balance is not None  # every wallet has a cached balance (ledger_account_wallet_shape)
+        return balance
     return postings_total(account=account)
 
 

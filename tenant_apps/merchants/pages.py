@@ -49,7 +49,8 @@ class PayForm(OnceMixin, StyledForm):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub allows None)
         if bool((data.get("merchant_code") or "").strip()) == bool((data.get("qr") or "").strip()):
             raise forms.ValidationError(gettext("Enter the merchant code or scan its QR code."))
         return data

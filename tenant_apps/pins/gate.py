@@ -80,10 +80,11 @@ class Authorisation:
         return guarding_debits(self._check)
 
     def _check(self, account: Any, amount_minor: int) -> None:
-        if (account.owner_id != self.user_id or account.kind not in PERSONAL_WALLETS
+        if (self.user_id is None or account.owner_id != self.user_id or account.kind not in PERSONAL_WALLETS
                 or current_schema() != self.schema):
             return  # not the requester's own wallet here (staff debits, a reseller's float at its parent...)
-        if account.currency == self.currency and amount_minor < self.threshold_minor:
+        if account.currency == self.currency and (self.threshold_minor is None
+                                                  or amount_minor < self.threshold_minor):
             return
         from .models import TransactionPin
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from ..env import env_int, env_str
 
 # --- JWT (djangorestframework-simplejwt) -------------------------------------
 # Access tokens are short-lived; refresh tokens rotate and the used one is
 # blacklisted (token_blacklist is a tenant app: each schema keeps its own list).
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "ROTATE_REFRESH_TOKENS": True,
@@ -105,7 +106,7 @@ SMS_GATEWAY = {
 # Empty: a key is derived from SECRET_KEY (development and tests only; `check --deploy` warns).
 KYC_ENCRYPTION_KEYS = [key for key in env_str("KYC_ENCRYPTION_KEYS", "").split(",") if key]
 # Automatic number check (provider_plugins.kyc_verifier, a Smile ID-shaped API).
-KYC_VERIFIER = {
+KYC_VERIFIER: dict[str, Any] = {
     "ENABLED": env_str("KYC_VERIFIER_ENABLED", "1") == "1",
     "BASE_URL": env_str("KYC_VERIFIER_URL", "http://127.0.0.1:8026"),
     "PARTNER_ID": env_str("KYC_VERIFIER_PARTNER_ID", "1001"),
