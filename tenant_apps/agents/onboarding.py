@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -36,7 +37,7 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 @dataclass(frozen=True)
 class UploadedDocument:
     kind: str
-    file: object
+    file: UploadedFile
 
 
 def current_operation() -> Tenant:
@@ -73,7 +74,8 @@ def _check_documents(documents: list[UploadedDocument]) -> None:
                        fields={"documents": ["At least one document is required."]})
     for document in documents:
         extension = os.path.splitext(getattr(document.file, "name", ""))[1].lower()
-        if extension not in DOCUMENT_EXTENSIONS or document.file.size > MAX_DOCUMENT_BYTES:
+        size = document.file.size  # None: not an upload (its size unknown)
+        if extension not in DOCUMENT_EXTENSIONS or size is None or size > MAX_DOCUMENT_BYTES:
             raise ApiError("Documents are PDF, PNG or JPEG files up to 5 MB.", code="invalid_document",
                            fields={document.kind: ["PDF, PNG or JPEG, at most 5 MB."]})
 

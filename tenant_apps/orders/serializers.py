@@ -39,7 +39,7 @@ class VerifySerializer(serializers.Serializer):
 
 
 PLAIN_STATUSES = ["processing", "delivered", "refunded"]
-PLAIN_STATUS = {
+PLAIN_STATUS: dict[str, str] = {
     OrderStatus.CREATED: "processing", OrderStatus.HELD: "processing", OrderStatus.SUBMITTED: "processing",
     OrderStatus.PENDING: "processing", OrderStatus.MANUAL_REVIEW: "processing", OrderStatus.SUCCEEDED: "delivered",
     OrderStatus.SETTLED: "delivered", OrderStatus.FAILED: "processing", OrderStatus.RELEASED: "refunded",

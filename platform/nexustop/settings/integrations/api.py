@@ -17,7 +17,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "PAGE_SIZE": 50,
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "NexusTop API",
     "DESCRIPTION": "Airtime, data, bills and wallets for West Africa, per tenant.",
     "VERSION": "0.1.0",

@@ -47,7 +47,7 @@ SIMPLE_JWT["SIGNING_KEY"] = jwt_signing_key(env_str("DJANGO_SECRET_KEY", ""))
 JWT_TENANT_CLAIM = "tenant"
 
 # --- dj-rest-auth -------------------------------------------------------------
-REST_AUTH = {
+REST_AUTH: dict[str, Any] = {
     "USE_JWT": True,
     "SESSION_LOGIN": False,
     "TOKEN_MODEL": None,
@@ -73,7 +73,7 @@ AUTH_THROTTLE_RATES = {
 # MAX_FAILURES_PER_ACCOUNT; an IP past MAX_FAILURES_PER_IP is only slowed (exponential wait from
 # IP_BACKOFF_BASE_SECONDS up to IP_BACKOFF_MAX_SECONDS per attempt), so people behind one NAT are not all
 # locked out by one of them (or by an attacker sharing the address).
-LOGIN_LOCKOUT = {
+LOGIN_LOCKOUT: dict[str, Any] = {
     "MAX_FAILURES_PER_ACCOUNT": env_int("LOCKOUT_MAX_PER_ACCOUNT", 5),
     "MAX_FAILURES_PER_IP": env_int("LOCKOUT_MAX_PER_IP", 20),
     "WINDOW_SECONDS": env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60),
@@ -83,7 +83,7 @@ LOGIN_LOCKOUT = {
 }
 
 # --- phone one-time passwords --------------------------------------------------
-PHONE_OTP = {
+PHONE_OTP: dict[str, Any] = {
     "DIGITS": 6,
     "TTL_SECONDS": 5 * 60,
     "MAX_ATTEMPTS": 5,
@@ -92,7 +92,7 @@ PHONE_OTP = {
 
 # --- SMS delivery: provider_plugins.sms_gateway (Termii-shaped) or .africastalking -------------------------
 # (a registry row with capability "sms" for a tenant's country wins: tenant_apps.notifications.services)
-SMS_GATEWAY = {
+SMS_GATEWAY: dict[str, Any] = {
     "PLUGIN": env_str("SMS_GATEWAY_PLUGIN", "sms_gateway"),
     "USERNAME": env_str("SMS_GATEWAY_USERNAME", ""),  # Africa's Talking account name
     "BASE_URL": env_str("SMS_GATEWAY_URL", "http://127.0.0.1:8025"),

@@ -14,6 +14,8 @@ is redacted last, before rendering (shared_apps/core/redaction.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from structlog.typing import Processor
 
@@ -49,7 +51,7 @@ _RENDERER = (
     structlog.dev.ConsoleRenderer() if LOG_FORMAT == "console" else structlog.processors.JSONRenderer(sort_keys=False)
 )
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
