@@ -34,6 +34,10 @@ class Product(models.Model):
     # modeltranslation swaps the default manager for a generated MultilingualManager the plugin cannot see.
     objects: ClassVar[models.Manager[Product]]
     _default_manager: ClassVar[models.Manager[Product]]
+    # modeltranslation's per-language columns of ``name`` (shared_apps/catalog/translation.py).
+    name_en: str | None
+    name_fr: str | None
+    name_pt: str | None
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="products")
     provider_product_code = models.CharField(max_length=100)

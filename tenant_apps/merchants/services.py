@@ -309,7 +309,10 @@ def _qr_gui() -> str:
 
 
 def currency_numeric(currency: str) -> str:
-    return f"{int(get_currency(currency).numeric):03d}"
+    numeric = get_currency(currency).numeric
+    if numeric is None:
+        raise ValueError(f"{currency} has no ISO 4217 numeric code")
+    return f"{int(numeric):03d}"
 
 
 def _merchant_qr(merchant: Merchant, *, amount_minor: int | None = None, reference: str = "",
@@ -567,12 +570,14 @@ def settlement_sync(*, settlement: MerchantSettlement) -> MerchantSettlement:
 
     if settlement.transfer_id is None or settlement.status != SettlementStatus.PENDING:
         return settlement
-    transfer_status = settlement.transfer.status
+    transfer = settlement.transfer
+    assert transfer is not None  # transfer_id is set
+    transfer_status = transfer.status
     if transfer_status == TransferStatus.PENDING:
         return settlement
     settlement.status = SettlementStatus.SUCCEEDED if transfer_status == TransferStatus.SUCCEEDED \
         else SettlementStatus.FAILED
-    settlement.failure_reason = settlement.transfer.failure_reason[:255]
+    settlement.failure_reason = transfer.failure_reason[:255]
     settlement.completed_at = timezone.now()
     settlement.save(update_fields=["status", "failure_reason", "completed_at"])
     return settlement

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
+from shared_apps.core.pagination import page_of
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
@@ -116,7 +117,7 @@ class PurchaseListView(APIView):
         filters.is_valid(raise_exception=True)
         orders = selectors.orders_for_user(user=request.user, **filters.validated_data)
         paginator = PurchasesPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
+        page = page_of(paginator, orders, request, self)
         return paginator.get_paginated_response([order_json(order) for order in page])
 
 
@@ -154,7 +155,7 @@ class StaffOrderListView(APIView):
         filters.is_valid(raise_exception=True)
         orders = selectors.orders_for_staff(**filters.validated_data)
         paginator = PurchasesPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
+        page = page_of(paginator, orders, request, self)
         return paginator.get_paginated_response([staff_order_json(order) for order in page])
 
 

@@ -26,7 +26,7 @@ from tenant_apps.pricing.models import PriceRule, PricingSettings, RuleMode
 from tenant_apps.pricing.services import price_rule_create, price_rule_deactivate
 
 from .access import page_requires
-from .forms import StyledForm, apply_api_error
+from .forms import StyledForm, apply_api_error, choice_field
 from .views import page
 
 
@@ -45,7 +45,7 @@ class RuleForm(StyledForm):
         from tenants.connection import tenant_connection
 
         country = getattr(tenant_connection().tenant, "country", "")
-        self.fields["provider_id"].choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
+        choice_field(self, "provider_id").choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
             country=country).order_by("name").values_list("pk", "name")]
 
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -252,8 +253,7 @@ class RemittanceListView(APIView):
     @extend_schema(operation_id="remittances_list", responses=RemittanceBody(many=True))
     def get(self, request):
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.remittances_of(user=request.user).select_related("quote"),
-                                           request, view=self)
+        page = page_of(paginator, selectors.remittances_of(user=request.user).select_related("quote"), request, self)
         return paginator.get_paginated_response([remittance_json(r) for r in page])
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], request=SendSerializer, responses={202: RemittanceBody})
@@ -297,7 +297,7 @@ class StaffRemittanceListView(APIView):
         wanted = request.query_params.get("status", "")
         rows = selectors.staff_list(status=wanted if wanted in RemittanceStatus.values else "")
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows.select_related("quote"), request, view=self)
+        page = page_of(paginator, rows.select_related("quote"), request, self)
         return paginator.get_paginated_response([remittance_json(r, staff=True) for r in page])
 
 
