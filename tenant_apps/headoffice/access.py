@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 
-from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenant_apps.accounts.throttles import over_login_rate
 from tenants.connection import current_schema
 from tenants.replica import reporting_reads
 
@@ -24,7 +23,7 @@ def bind_session_to_schema(request) -> None:
 
 def rate_limited(request, scope: str) -> bool:
     """True when this client IP is over the API's rate for ``scope`` (shared counters with the API)."""
-    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
+    return over_login_rate(request, scope)
 
 
 def allowed(request, *permission_classes: Any) -> bool:

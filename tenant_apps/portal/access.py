@@ -8,7 +8,6 @@ disagree. Sessions are also bound to the schema that created them.
 from __future__ import annotations
 
 from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 
 from shared_apps.core.errors import ApiError
-from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenant_apps.accounts.throttles import over_login_rate
 from tenants.connection import current_schema
 
 SESSION_SCHEMA_KEY = "portal_schema"
@@ -33,7 +32,7 @@ def session_matches_schema(request) -> bool:
 
 def rate_limited(request, scope: str) -> bool:
     """True when this client IP is over the API's rate for ``scope`` (pages and API share the counters)."""
-    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
+    return over_login_rate(request, scope)
 
 
 def allowed(request, *permission_classes: Any) -> bool:

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -226,6 +227,14 @@ def _mask(value: str) -> str:
     return "*" * max(len(text) - 4, 0) + text[-4:] if len(text) > 4 else "*" * len(text)
 
 
+def _column(model: type[models.Model], name: str) -> models.Field:
+    """A registered personal-data field: a column of ``model`` (never a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def _new_value(field: models.Field, strategy: str, current: Any, identity: Identity, pk: Any) -> Any:
     limit = getattr(field, "max_length", None) or 10_000
     if strategy == NULL:
@@ -253,14 +262,14 @@ def _erase_entry(entry: PersonalData, user: Any, identity: Identity) -> int:
     if not entry.erase:
         return 0
     changed = 0
-    fields = {name: entry.model._meta.get_field(name) for name in entry.erase}
+    fields = {name: _column(entry.model, name) for name in entry.erase}
     for obj in rows.select_for_update().order_by("pk"):  # lock: subject
         updates = {}
         for name, strategy in entry.erase.items():
             current = getattr(obj, name)
             if strategy == FILE:
                 if current and current.name:  # the object goes once the erasure is committed (not on a rollback)
-                    transaction.on_commit(lambda storage=current.storage, key=current.name: storage.delete(key))
+                    transaction.on_commit(partial(current.storage.delete, current.name))
                     updates[name] = ""
                 continue
             new = _new_value(fields[name], strategy, current, identity, obj.pk)

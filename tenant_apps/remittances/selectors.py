@@ -79,11 +79,11 @@ def remittance_discrepancies() -> list:
             found.append(Discrepancy("remittance_refund_missing", f"remittance {public_id}", 0, 0, status))
     received = {str(r["public_id"]): r for r in InboundRemittance.objects.values(
         "public_id", "amount_minor", "currency", "status")}
-    for public_id, row in received.items():
+    for public_id, inbound in received.items():
         done = steps.get(public_id, set())
-        delta = (-row["amount_minor"] if done & {"credit", "payout"} else 0) + \
-            (row["amount_minor"] if "return" in done else 0)
-        expected[row["currency"]] += delta
+        delta = (-inbound["amount_minor"] if done & {"credit", "payout"} else 0) + \
+            (inbound["amount_minor"] if "return" in done else 0)
+        expected[inbound["currency"]] += delta
         per_remittance[public_id] += delta
     clearing = dict(Posting.objects.filter(account__kind=AccountKind.REMITTANCE_CLEARING)
                     .values_list("currency").annotate(total=Sum("amount")).values_list("currency", "total"))
@@ -105,6 +105,7 @@ def remittance_discrepancies() -> list:
         status__in=(InboundStatus.PAID_OUT, InboundStatus.RETURNED)).values_list("public_id", flat=True)}
     for holder, balance in holders:
         if holder.split(":", 1)[-1] in closed:
+            assert balance is not None  # holder accounts carry a cached balance
             found.append(Discrepancy("remittance_holder_not_empty", holder, 0, balance))
     placed = Hold.objects.filter(reference__startswith="remit:", status=HoldStatus.PLACED).count()
     waiting = Remittance.objects.filter(status__in=(RemittanceStatus.ACCEPTED, RemittanceStatus.HELD_FOR_REVIEW)) \

@@ -94,7 +94,8 @@ AUDIT_RELEASED = "remittance_released"
 AUDIT_REJECTED = "remittance_rejected"
 AUDIT_HELD = "remittance_held"
 
-FLOW_FOR_METHOD = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT, Method.BANK: Flow.BANK_PAYOUT}
+FLOW_FOR_METHOD: dict[str, Flow] = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT,
+                                     Method.BANK: Flow.BANK_PAYOUT}
 
 
 # --- errors (stable codes, 4xx; 503 when a provider we need is down) ----------------------------------------
@@ -669,6 +670,7 @@ def _payout_progress(inbound: InboundRemittance) -> InboundRemittance:
     receiver step ``return`` (holder -> remittance_clearing); pending -> unchanged (the wallet app polls)."""
     from tenant_apps.wallet.models import Transfer, TransferStatus
 
+    assert inbound.transfer_id is not None  # a payout under way has its transfer
     transfer = Transfer.objects.get(pk=inbound.transfer_id)
     if transfer.status in (TransferStatus.PENDING, TransferStatus.HELD):
         return inbound
@@ -679,6 +681,7 @@ def _payout_progress(inbound: InboundRemittance) -> InboundRemittance:
         if transfer.status == TransferStatus.SUCCEEDED:
             row.status = InboundStatus.PAID_OUT
         else:
+            assert transfer.hold_id is not None  # a payout holds the holder account's money
             hold = Hold.objects.select_related("wallet").get(pk=transfer.hold_id)
             entry = post_entry(entry_type=ENTRY_TYPE, reference=f"remit:{row.public_id}:return",
                                lines=[Line(hold.wallet, -row.amount_minor),

@@ -7,6 +7,8 @@ queue (release sends, reject refunds: both idempotent), the list, corridor margi
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -60,7 +62,7 @@ def quote_json(quote: Quote) -> dict:
 
 
 def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
-    data = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
+    data: dict[str, Any] = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
             "destination_country": row.destination_country, "method": row.method,
             "send_amount": money(row.send_minor, row.send_currency), "send_currency": row.send_currency,
             "fee": money(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),

@@ -4,6 +4,7 @@ rejects), the step-up answer (the customer), the customer's devices. Thin: the s
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -143,7 +144,7 @@ class DecisionsView(APIView):
     def get(self, request):
         filters = DecisionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        data = {k: (str(v) if k == "rule" else v) for k, v in filters.validated_data.items()}
+        data: dict[str, Any] = {k: (str(v) if k == "rule" else v) for k, v in filters.validated_data.items()}
         rows = selectors.decisions_search(**data)
         paginator = Pages()
         page = page_of(paginator, rows, request, self)

@@ -392,6 +392,7 @@ def _post_pot(circle: Circle, payout: CirclePayout, *, now: datetime) -> None:
             if deducted + debt.amount_minor > collected:
                 break
             deducted += debt.amount_minor
+            assert debt.owed_to is not None  # filtered: owed_to__isnull=False
             lines.append(_capped_credit(debt.owed_to.user, circle.currency, debt.amount_minor))
             debt.status, debt.covered_at, debt.covered_from_pot = ContributionStatus.COVERED, now, True
             debt.save(update_fields=["status", "covered_at", "covered_from_pot"])
@@ -487,6 +488,7 @@ def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
                 locked.status, locked.ended_at, locked.next_collection_at = CircleStatus.COMPLETED, now, None
             else:
                 locked.cycle += 1
+                assert locked.next_collection_at is not None  # an active circle has its next collection date
                 locked.next_collection_at = next_after(locked.next_collection_at, frequency=locked.frequency,
                                                        anchor_day=locked.anchor_day)
             locked.save(update_fields=["status", "ended_at", "cycle", "next_collection_at"])
@@ -525,7 +527,7 @@ def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
             .get(pk=contribution.pk)
         if locked.member.user_id != user.pk:
             raise NotFound()
-        if locked.status != ContributionStatus.MISSED or locked.owed_to_id is None:
+        if locked.status != ContributionStatus.MISSED or locked.owed_to is None:
             raise Conflict("Nothing is owed for this contribution.", code="nothing_owed")
         # The member owed receives other people's money: capped at their wallet's maximum balance. Refused
         # (422, nothing moved, the debt stays owed) rather than parked: the payer keeps the money and can pay
@@ -691,6 +693,7 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
                            fields={"amount": [f"At most {to_decimal_string(balance, locked.currency)}."]})
         early, penalty = withdrawal_quote(goal=locked, amount_minor=amount, today=today)
         if early and locked.early_withdrawal == EarlyWithdrawal.REFUSED:
+            assert locked.lock_until is not None  # early: before the lock date
             raise GoalLocked(fields={"lock_until": [locked.lock_until.isoformat()]})
         if early and penalty and not accept_penalty:
             raise PenaltyApplies(fields={"penalty": [to_decimal_string(penalty, locked.currency)]})
@@ -708,6 +711,8 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
 
 def _autosave_one(goal: SavingsGoal, *, now: datetime) -> str:
     scheduled = goal.autosave_next_at
+    # Selected by autosave_next_at <= now; a scheduled top-up has its amount (goal_set_autosave sets both).
+    assert scheduled is not None and goal.autosave_minor is not None
     try:
         with transaction.atomic():
             goal_deposit(goal=goal, owner=goal.owner, amount_minor=goal.autosave_minor,
