@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -42,7 +43,7 @@ class Fingerprint:
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
-    body: object
+    body: Any  # the answer's JSON (as the handler gave it, or read back from the key's row)
     headers: dict[str, str]
 
 

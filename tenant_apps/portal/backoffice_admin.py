@@ -53,7 +53,8 @@ def _rule_rows(currency: str) -> list[dict]:
     names = dict(Provider.objects.values_list("pk", "name"))
     rows = []
     for rule in PriceRule.objects.filter(is_active=True).order_by("-priority", "id"):
-        rows.append({"rule": rule, "provider": names.get(rule.provider_id, ""),
+        provider = names.get(rule.provider_id, "") if rule.provider_id is not None else ""
+        rows.append({"rule": rule, "provider": provider,
                      "margin": f"{rule.value / 100:g} %" if rule.mode == RuleMode.PERCENT
                      else to_decimal_string(rule.value, currency)})
     return rows

@@ -16,6 +16,11 @@ from tenant_apps.ledger.services import EntryType
 class StyledForm(forms.Form):
     """Every control gets the shared input style; labels and errors are rendered by ui/_field.html."""
 
+    # What a refused money step asks for next (apply_api_error, once.show_service_error), read by
+    # portal/_form_errors.html: the transaction PIN box, or the step-up code field for this challenge.
+    transaction_pin_needed: bool = False
+    step_up: dict[str, str] | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -30,7 +35,7 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
-def apply_api_error(form: forms.Form, error: ApiError) -> None:
+def apply_api_error(form: StyledForm, error: ApiError) -> None:
     """Show a service's ApiError on the form: field messages on their fields, the rest on top.
 
     Service messages are English msgids; ``gettext`` finds them in the catalogue

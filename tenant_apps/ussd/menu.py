@@ -440,8 +440,6 @@ def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> S
         return _end(_("This session already made a payment. Dial again for another one."))
     except ApiError as error:
         return _refusal(error)
-    if not isinstance(stored.body, dict):  # what _move_money returned (a replay reads it back from JSON)
-        raise TypeError(f"unexpected stored USSD answer: {type(stored.body).__name__}")
     return _end(_done(stored.body))
 
 
