@@ -25,6 +25,7 @@ from tenant_apps.idempotency.decorators import idempotent, idempotent_after_look
 from tenant_apps.ledger.currency import to_decimal_string
 
 from . import selectors, services
+from .models import Order
 from .serializers import (
     OrderFilterSerializer,
     OrderSerializer,
@@ -136,7 +137,7 @@ class PurchaseDetailView(APIView):
 
 
 # --- staff: the manual-review queue --------------------------------------------------------------
-def _staff_order(public_id: uuid.UUID):
+def _staff_order(public_id: uuid.UUID) -> Order:
     order = selectors.order_for_staff(public_id=public_id)
     if order is None:
         raise NotFound("No such order.")
@@ -180,7 +181,7 @@ class StaffOrderRequeryView(APIView):
     @idempotent
     def post(self, request, public_id: uuid.UUID):
         order = services.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
-        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
+        return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
 @api_key_scopes(POST=ADMIN)
@@ -197,7 +198,7 @@ class StaffOrderResolveView(APIView):
         serializer.is_valid(raise_exception=True)
         order = services.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
                                              **serializer.validated_data)
-        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
+        return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
 def _webhook(plugin_key: str):
