@@ -7,7 +7,9 @@
 #
 # Build: docker build -t nexustop:$(git rev-parse --short HEAD) .
 # The build context is whitelisted by .dockerignore (tests/infra/test_docker_context.py
-# keeps it small and complete).
+# keeps it small and complete); it never holds tests/ nor the development package
+# platform/nexustop_dev/ (make run, make test, bench/fuzz/fault-injection commands):
+# tests/foundation/test_dependency_direction.py checks both.
 
 ARG PYTHON_VERSION=3.11
 

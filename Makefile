@@ -19,11 +19,11 @@ venv: $(STAMP)
 
 ## Run the platform with demo data (embedded PostgreSQL and Valkey unless DATABASE_URL/REDIS_URL are set).
 run: $(STAMP)
-	$(BIN)/python -m nexustop.devstack run
+	$(BIN)/python -m nexustop_dev.devstack run
 
 ## Run the whole test suite (real PostgreSQL and Redis; embedded ones when none are configured).
 test: $(STAMP)
-	$(BIN)/python -m nexustop.testrun
+	$(BIN)/python -m nexustop_dev.testrun
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy tenants/services.py tenants/schema.py tenants/selectors.py
 
 clean-local:
-	$(BIN)/python -m nexustop.devstack reset
+	$(BIN)/python -m nexustop_dev.devstack reset
 
 ## checkov on infra/terraform, from its own pinned venv (.venv-checkov, created on first use).
 checkov:

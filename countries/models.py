@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .codes import WEST_AFRICA
+from .defaults import default_adapter
 
 TIER_LIMIT_KEYS = ("single_limit_minor", "daily_limit_minor", "max_balance_minor")
 
@@ -39,8 +40,6 @@ class CountryOverride(models.Model):
         return f"{self.country} override"
 
     def clean(self) -> None:
-        from .registry import default_adapter
-
         errors: dict[str, list] = {}
         adapter = default_adapter(self.country) if self.country in WEST_AFRICA else None
         levels = {str(t.level) for t in adapter.kyc_tiers} if adapter else set()

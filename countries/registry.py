@@ -1,32 +1,19 @@
-"""Find country adapters: the defaults from ``countries/adapters/``, with the deployment's overrides."""
+"""Find country adapters: the defaults from ``countries/adapters/`` (countries.defaults), with the deployment's
+overrides (countries.overrides)."""
 
 from __future__ import annotations
 
-import pkgutil
-from functools import cache
-from importlib import import_module
-
 from django.conf import settings
 
-from . import adapters as adapters_package
 from .base import CountryAdapter
-from .errors import UnknownCountry
+from .defaults import default_adapter, default_adapters
 from .overrides import effective_overrides
 
-
-@cache
-def _default_adapters() -> dict[str, CountryAdapter]:
-    found: dict[str, CountryAdapter] = {}
-    for info in pkgutil.iter_modules(adapters_package.__path__):
-        module = import_module(f"{adapters_package.__name__}.{info.name}")
-        adapter = getattr(module, "adapter", None)
-        if isinstance(adapter, CountryAdapter):
-            found[adapter.code] = adapter
-    return dict(sorted(found.items()))
+__all__ = ["all_adapters", "default_adapter", "enabled_adapters", "get_adapter"]
 
 
 def _deployment_countries() -> set[str]:
-    return set(getattr(settings, "NEXUSTOP_COUNTRIES", _default_adapters().keys()))
+    return set(getattr(settings, "NEXUSTOP_COUNTRIES", default_adapters().keys()))
 
 
 def _effective(adapter: CountryAdapter, overrides: dict[str, dict]) -> CountryAdapter:
@@ -36,18 +23,6 @@ def _effective(adapter: CountryAdapter, overrides: dict[str, dict]) -> CountryAd
     return effective
 
 
-def _normalise(code: str) -> str:
-    return code.strip().upper() if isinstance(code, str) else ""
-
-
-def default_adapter(code: str) -> CountryAdapter:
-    """The adapter's code defaults, without database overrides (no DB access)."""
-    adapter = _default_adapters().get(_normalise(code))
-    if adapter is None:
-        raise UnknownCountry(str(code))
-    return adapter
-
-
 def get_adapter(code: str) -> CountryAdapter:
     """The effective adapter (defaults + override); raises UnknownCountry. Disabled ones too: check ``.enabled``."""
     return _effective(default_adapter(code), effective_overrides())
@@ -55,7 +30,7 @@ def get_adapter(code: str) -> CountryAdapter:
 
 def all_adapters() -> list[CountryAdapter]:
     overrides = effective_overrides()
-    return [_effective(adapter, overrides) for adapter in _default_adapters().values()]
+    return [_effective(adapter, overrides) for adapter in default_adapters().values()]
 
 
 def enabled_adapters() -> list[CountryAdapter]:

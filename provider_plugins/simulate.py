@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, port in sorted(demo_ports(args.port).items()):
         if args.only and key not in args.only:
             continue
-        simulator = plugins[key].simulator(host=args.host, port=port)
+        simulator = plugins[key].load_simulator()(host=args.host, port=port)
         simulator.start()
         running.append(simulator)
         print(f"[simulate] {key:<12} {simulator.url}", flush=True)

@@ -6,15 +6,17 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import remove_www
 
-from shared_apps.core.errors import error_response
-from shared_apps.core.hosts import normalise_host
-from tenants.connection import tenant_connection
+from shared_apps.core.error_shape import error_body
+
+from .connection import tenant_connection
+from .hosts import normalise_host
 
 ALWAYS_ALLOWED_PATHS = ("/health",)
 
@@ -71,7 +73,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         return tenant
 
     def no_tenant_found(self, request, hostname):
-        return error_response("unknown_tenant", _("No tenant is served at this address."), 404)
+        return JsonResponse(error_body("unknown_tenant", _("No tenant is served at this address.")), status=404)
 
     def process_request(self, request):
         response = super().process_request(request)
@@ -93,8 +95,8 @@ class SuspendedTenantMiddleware:
             if tenant.default_language:
                 translation.activate(tenant.default_language)
             if wants_json(request):
-                return error_response(
-                    "tenant_suspended",
-                    _("%(name)s is suspended. Contact support.") % {"name": tenant.brand_name}, 403)
+                return JsonResponse(error_body(
+                    "tenant_suspended", _("%(name)s is suspended. Contact support.") % {"name": tenant.brand_name}),
+                    status=403)
             return render(request, "tenants/suspended.html", {"tenant": tenant}, status=403)
         return self.get_response(request)

@@ -81,7 +81,7 @@ class Domain(DomainMixin):
     """A hostname that routes to a tenant (``ng.localhost``, ``quickvend.example``).
 
     Stored in lower case without a trailing dot, the spelling routing looks up (host names are
-    case-insensitive: ``shared_apps.core.hosts.normalise_host``)."""
+    case-insensitive: ``tenants.hosts.normalise_host``)."""
 
     domain: str  # DomainMixin's CharField (django-tenants is untyped)
 

@@ -7,16 +7,15 @@ country by a registry row with capability ``sms`` (tenant_apps.notifications.ser
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import AfricasTalkingSmsConnector
-from .simulator import AfricasTalkingSimulator
 
 PLUGIN = Plugin(
     key="africastalking",
     name="Africa's Talking SMS",
     connectors={Capability.SMS: AfricasTalkingSmsConnector},
-    simulator=AfricasTalkingSimulator,
+    simulator="provider_plugins.africastalking.simulator:AfricasTalkingSimulator",
     demo_port=8029,
     countries=(),
     credential_fields=("username", "api_key"),
 )
 
-__all__ = ["PLUGIN", "AfricasTalkingSimulator", "AfricasTalkingSmsConnector"]
+__all__ = ["PLUGIN", "AfricasTalkingSmsConnector"]

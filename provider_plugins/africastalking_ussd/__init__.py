@@ -7,15 +7,14 @@ A channel, not a provider capability: ``Plugin.channels["ussd"]`` (tenant_apps.u
 from provider_plugins.interfaces.plugin import Plugin
 
 from .protocol import AfricasTalkingUssd
-from .simulator import AfricasTalkingUssdSimulator, UssdPhone
 
 PLUGIN = Plugin(
     key="africastalking_ussd",
     name="Africa's Talking USSD",
     channels={"ussd": AfricasTalkingUssd},
-    simulator=AfricasTalkingUssdSimulator,
+    simulator="provider_plugins.africastalking_ussd.simulator:AfricasTalkingUssdSimulator",
     demo_port=8030,
     countries=(),
 )
 
-__all__ = ["PLUGIN", "AfricasTalkingUssd", "AfricasTalkingUssdSimulator", "UssdPhone"]
+__all__ = ["PLUGIN", "AfricasTalkingUssd"]

@@ -47,7 +47,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import requests
 
-from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
+from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 MODES = {"ok", "duplicate", "late_retry", "drop_answer"}
 SANDBOX_NETWORK = "99999"  # Africa's Talking's sandbox network code

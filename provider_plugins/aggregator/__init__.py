@@ -4,7 +4,6 @@ from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import AggregatorBillsConnector, AggregatorCallbacks, AggregatorConnector
-from .simulator import AggregatorSimulator
 
 PLUGIN = Plugin(
     key="aggregator",
@@ -14,7 +13,7 @@ PLUGIN = Plugin(
                 Capability.CABLE_TV: AggregatorBillsConnector},
     catalog=AggregatorConnector,
     callbacks=AggregatorCallbacks,
-    simulator=AggregatorSimulator,
+    simulator="provider_plugins.aggregator.simulator:AggregatorSimulator",
     demo_port=8702,
     countries=tuple(sorted(COUNTRIES)),
     credential_fields=("client_id", "client_secret", "webhook_secret"),

@@ -39,7 +39,7 @@ from typing import Any
 
 from provider_plugins.interfaces.money import currency_exponent
 from provider_plugins.interfaces.numbering import COUNTRIES, detect_network, national_number
-from provider_plugins.interfaces.simulator import FaultMode, Request, Response, SimulatorServer
+from provider_plugins.simkit.simulator import FaultMode, Request, Response, SimulatorServer
 
 from .catalogue import ACCOUNT_CURRENCY, FX_RATES, build_billers, build_operators
 from .protocol import AUDIENCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, UTILITIES_AUDIENCE, webhook_signature

@@ -25,8 +25,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
-from provider_plugins.interfaces.local_server import serve_until_interrupted
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.simkit.local_server import serve_until_interrupted
 
 from .connector import callback_hash
 

@@ -4,7 +4,6 @@ from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import DTOneCallbacks, DTOneConnector
-from .simulator import DTOneSimulator
 
 PLUGIN = Plugin(
     key="dtone",
@@ -12,7 +11,7 @@ PLUGIN = Plugin(
     connectors={Capability.AIRTIME: DTOneConnector, Capability.DATA: DTOneConnector},
     catalog=DTOneConnector,
     callbacks=DTOneCallbacks,
-    simulator=DTOneSimulator,
+    simulator="provider_plugins.dtone.simulator:DTOneSimulator",
     demo_port=8704,
     countries=tuple(sorted(COUNTRIES)),
     credential_fields=("api_key", "api_secret"),

@@ -10,7 +10,7 @@ SUBMITTED and COMPLETED (or DECLINED), and the transaction object is POSTed to `
 when one was given. ``completion_delay_seconds=None`` leaves that to ``complete(...)``.
 Each transaction is unique by ``external_id`` (reuse: 400 ``1007001``).
 
-Faults (``interfaces.simulator``): ``server_error`` 503 without acting, ``timeout``/``no_response``/
+Faults (``simkit.simulator``): ``server_error`` 503 without acting, ``timeout``/``no_response``/
 ``garbage`` after acting, ``duplicate_reply`` (acts, then answers 1007001), ``failure`` (DECLINED),
 ``pending_then_success`` (stays SUBMITTED until polled ``pending_requeries`` times). ``reverse(...)``
 plays DT One's manual reversal after success; ``build_callback``/``send_callback`` replay callbacks
@@ -34,7 +34,7 @@ import requests
 
 from provider_plugins.interfaces.money import currency_exponent
 from provider_plugins.interfaces.numbering import ALPHA3_TO_ALPHA2, COUNTRIES, detect_network
-from provider_plugins.interfaces.simulator import FaultMode, Request, Response, SimulatorServer
+from provider_plugins.simkit.simulator import FaultMode, Request, Response, SimulatorServer
 
 from . import protocol as p
 

@@ -3,17 +3,16 @@
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import FlutterwaveConnector
-from .simulator import FlutterwaveSimulator
 
 PLUGIN = Plugin(
     key="flutterwave",
     name="Flutterwave",
     connectors={Capability.PAYMENTS: FlutterwaveConnector, Capability.PAYOUTS: FlutterwaveConnector},
     demo_port=8712,
-    simulator=FlutterwaveSimulator,
+    simulator="provider_plugins.flutterwave.simulator:FlutterwaveSimulator",
     countries=("NG", "GH", "CI", "SN", "BF", "ML", "TG", "BJ", "SL", "LR", "GM", "GN",),
     currencies=("NGN", "GHS", "XOF", "SLE", "LRD", "GMD", "GNF", "USD",),
     credential_fields=("secret_key", "secret_hash"),
 )
 
-__all__ = ["PLUGIN", "FlutterwaveConnector", "FlutterwaveSimulator"]
+__all__ = ["PLUGIN", "FlutterwaveConnector"]

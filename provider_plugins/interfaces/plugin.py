@@ -1,4 +1,4 @@
-"""What a plugin package declares: its connectors per capability and its simulator."""
+"""What a plugin package declares: its connectors per capability and where its simulator is."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import import_module
 
 __all__ = ["Capability", "Plugin"]
 
@@ -32,8 +33,9 @@ class Plugin:
 
     Every connector class is constructed with a :class:`ProviderConfig` and is
     otherwise stateless. ``catalog`` lists products for the catalog sync;
-    ``callbacks`` turns an inbound webhook into a typed update; ``simulator`` is a
-    real HTTP server speaking the same protocol (for tests and ``make run``).
+    ``callbacks`` turns an inbound webhook into a typed update; ``simulator`` names
+    (``"module:Class"``) a real HTTP server speaking the same protocol, for tests and ``make run``:
+    :meth:`load_simulator` imports it where one runs, so importing a plugin never loads its simulator.
     """
 
     key: str
@@ -44,7 +46,7 @@ class Plugin:
     channels: Mapping[str, type] = field(default_factory=dict)
     catalog: type | None = None
     callbacks: type | None = None
-    simulator: type | None = None
+    simulator: str | None = None  # "provider_plugins.<key>.simulator:<Class>"
     demo_port: int | None = None
     countries: tuple[str, ...] = ()
     currencies: tuple[str, ...] = ()
@@ -61,6 +63,13 @@ class Plugin:
         if self.request_id_factory is None:
             return reference
         return self.request_id_factory(reference, created_at)
+
+    def load_simulator(self) -> type:
+        """The simulator class, imported now (only tests, the demo and ``provider_plugins.simulate`` call this)."""
+        if self.simulator is None:
+            raise LookupError(f"plugin {self.key!r} has no simulator")
+        module, _, name = self.simulator.partition(":")
+        return getattr(import_module(module), name)
 
     @property
     def capabilities(self) -> tuple[Capability, ...]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import SmileStyleKycConnector
-from .simulator import KycVerifierSimulator
 
 PLUGIN = Plugin(
     key="kyc_verifier",
     name="KYC verifier (Smile ID-compatible)",
     connectors={Capability.KYC: SmileStyleKycConnector},
-    simulator=KycVerifierSimulator,
+    simulator="provider_plugins.kyc_verifier.simulator:KycVerifierSimulator",
     demo_port=8026,
     countries=("NG", "GH", "BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG"),
     credential_fields=("partner_id", "api_key"),

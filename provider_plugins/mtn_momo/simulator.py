@@ -26,7 +26,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 
 DEFAULT_API_USER = "0b6a7c1e-6f0e-4d7a-9a7e-5f0d2c1b9a10"
 # MTN's formats: subscription keys (Ocp-Apim-Subscription-Key) and API keys are 32 hex characters,

@@ -6,17 +6,16 @@ Docs: https://v2.docs.onepipe.io/ and https://onepipe.atlassian.net/wiki/spaces/
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import OnePipeConnector
-from .simulator import OnePipeSimulator
 
 PLUGIN = Plugin(
     key="onepipe",
     name="OnePipe",
     connectors={Capability.PAYOUTS: OnePipeConnector, Capability.KYC: OnePipeConnector},
     demo_port=8741,
-    simulator=OnePipeSimulator,
+    simulator="provider_plugins.onepipe.simulator:OnePipeSimulator",
     countries=("NG",),
     currencies=("NGN",),
     credential_fields=("api_key", "secret"),
 )
 
-__all__ = ["PLUGIN", "OnePipeConnector", "OnePipeSimulator"]
+__all__ = ["PLUGIN", "OnePipeConnector"]

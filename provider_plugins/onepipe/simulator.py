@@ -25,8 +25,8 @@ import itertools
 import secrets
 from typing import Any
 
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
-from provider_plugins.interfaces.local_server import serve_until_interrupted
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.simkit.local_server import serve_until_interrupted
 
 from .connector import CBN_BANKS
 from .crypto import decrypt_secure, signature_matches

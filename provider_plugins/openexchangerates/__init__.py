@@ -5,15 +5,14 @@ from __future__ import annotations
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import OpenExchangeRatesConnector
-from .simulator import OpenExchangeRatesSimulator
 
 PLUGIN = Plugin(
     key="openexchangerates",
     name="Open Exchange Rates",
     connectors={Capability.FX_RATES: OpenExchangeRatesConnector},
-    simulator=OpenExchangeRatesSimulator,
+    simulator="provider_plugins.openexchangerates.simulator:OpenExchangeRatesSimulator",
     demo_port=8742,
     credential_fields=("app_id",),
 )
 
-__all__ = ["PLUGIN", "OpenExchangeRatesConnector", "OpenExchangeRatesSimulator"]
+__all__ = ["PLUGIN", "OpenExchangeRatesConnector"]

@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
-from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
+from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 MODES = {"ok", "unavailable", "bad_auth", "garbage"}
 # Per US dollar; round figures so the tests' hand computations stay readable.

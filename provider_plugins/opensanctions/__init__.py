@@ -5,15 +5,14 @@ from __future__ import annotations
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import OpenSanctionsConnector
-from .simulator import OpenSanctionsSimulator
 
 PLUGIN = Plugin(
     key="opensanctions",
     name="OpenSanctions (match API)",
     connectors={Capability.SANCTIONS: OpenSanctionsConnector},
-    simulator=OpenSanctionsSimulator,
+    simulator="provider_plugins.opensanctions.simulator:OpenSanctionsSimulator",
     demo_port=8743,
     credential_fields=("api_key",),
 )
 
-__all__ = ["PLUGIN", "OpenSanctionsConnector", "OpenSanctionsSimulator"]
+__all__ = ["PLUGIN", "OpenSanctionsConnector"]

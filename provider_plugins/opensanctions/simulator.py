@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlparse
 
-from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
+from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 MODES = {"ok", "unavailable", "bad_auth"}
 DEFAULT_WATCHLIST = ("Viktor Sanctionov", "Ama Blocked Person")

@@ -3,17 +3,16 @@
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import OrangeMoneyConnector
-from .simulator import OrangeMoneySimulator
 
 PLUGIN = Plugin(
     key="orange_money",
     name="Orange Money",
     connectors={Capability.PAYMENTS: OrangeMoneyConnector},
     demo_port=8714,
-    simulator=OrangeMoneySimulator,
+    simulator="provider_plugins.orange_money.simulator:OrangeMoneySimulator",
     countries=("CI", "SN", "ML", "BF", "GN", "NE", "LR", "SL", "GW",),
     currencies=("XOF", "GNF", "LRD", "SLE",),
     credential_fields=("client_id", "client_secret", "merchant_key"),
 )
 
-__all__ = ["PLUGIN", "OrangeMoneyConnector", "OrangeMoneySimulator"]
+__all__ = ["PLUGIN", "OrangeMoneyConnector"]

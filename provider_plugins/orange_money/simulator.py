@@ -19,7 +19,7 @@ import secrets
 import time
 from typing import Any
 
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 
 
 def _error(status: int, code: int, message: str, description: str = "") -> SimResponse:

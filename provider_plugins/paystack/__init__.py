@@ -3,17 +3,16 @@
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import PaystackConnector
-from .simulator import PaystackSimulator
 
 PLUGIN = Plugin(
     key="paystack",
     name="Paystack",
     connectors={Capability.PAYMENTS: PaystackConnector, Capability.PAYOUTS: PaystackConnector},
     demo_port=8711,
-    simulator=PaystackSimulator,
+    simulator="provider_plugins.paystack.simulator:PaystackSimulator",
     countries=("NG", "GH",),
     currencies=("NGN", "GHS",),
     credential_fields=("secret_key",),
 )
 
-__all__ = ["PLUGIN", "PaystackConnector", "PaystackSimulator"]
+__all__ = ["PLUGIN", "PaystackConnector"]

@@ -38,8 +38,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provider_plugins.interfaces.common import ProviderError
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 from provider_plugins.interfaces.payments import major_to_minor, minor_to_major
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 
 BANKS = {
     "NG": [("044", "Access Bank"), ("058", "Guaranty Trust Bank"), ("057", "Zenith Bank"),

@@ -10,13 +10,12 @@ from __future__ import annotations
 from provider_plugins.interfaces.plugin import Capability, Plugin
 
 from .connector import TermiiSmsConnector
-from .simulator import SmsGatewaySimulator
 
 PLUGIN = Plugin(
     key="sms_gateway",
     name="SMS gateway (Termii-compatible)",
     connectors={Capability.SMS: TermiiSmsConnector},
-    simulator=SmsGatewaySimulator,
+    simulator="provider_plugins.sms_gateway.simulator:SmsGatewaySimulator",
     demo_port=8025,
     countries=(),
     credential_fields=("api_key",),

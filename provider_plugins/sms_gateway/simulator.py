@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from provider_plugins.interfaces.local_server import LocalServer, QuietHandler, serve_until_interrupted
+from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
 MODES = {"ok", "slow", "timeout", "unavailable", "reject", "bad_auth", "low_balance"}
 

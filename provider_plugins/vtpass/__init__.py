@@ -5,7 +5,6 @@ from provider_plugins.interfaces.plugin import Capability, Plugin
 from . import protocol as p
 from .connector import VTPassCallbacks, VTPassConnector
 from .protocol import make_request_id
-from .simulator import VTPassSimulator
 
 PLUGIN = Plugin(
     key="vtpass",
@@ -15,7 +14,7 @@ PLUGIN = Plugin(
                 Capability.EDUCATION: VTPassConnector, Capability.INSURANCE: VTPassConnector},
     catalog=VTPassConnector,
     callbacks=VTPassCallbacks,
-    simulator=VTPassSimulator,
+    simulator="provider_plugins.vtpass.simulator:VTPassSimulator",
     demo_port=8701,
     countries=("NG",),
     request_id_factory=make_request_id,

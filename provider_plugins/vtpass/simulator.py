@@ -10,7 +10,7 @@ Magic numbers: the VTPass sandbox ones (``08011111111`` success,
 ``201000000000`` pending-then-success, ``500000000000`` unexpected reply,
 ``400000000000`` no response, ``300000000000`` timeout; meters
 ``1111111111111``/``1010101010101``; smartcard ``1212121212``) plus the
-generic suffixes of :mod:`provider_plugins.interfaces.simulator`. With
+generic suffixes of :mod:`provider_plugins.simkit.simulator`. With
 ``strict_sandbox=True`` any other phone number fails, as on the real sandbox.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from provider_plugins.interfaces.money import from_minor, to_minor
-from provider_plugins.interfaces.simulator import FaultMode, Request, Response, SimulatorServer
+from provider_plugins.simkit.simulator import FaultMode, Request, Response, SimulatorServer
 
 from . import protocol as p
 

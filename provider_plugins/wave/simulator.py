@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from provider_plugins.interfaces.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
-from provider_plugins.interfaces.local_server import serve_until_interrupted
+from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
+from provider_plugins.simkit.local_server import serve_until_interrupted
 
 from .connector import wave_signature
 

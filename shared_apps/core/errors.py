@@ -21,6 +21,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 
+from .error_shape import error_body
+
 logger = logging.getLogger(__name__)
 
 
@@ -79,10 +81,6 @@ class Forbidden(ApiError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "forbidden"
     message: str | Promise = _("You do not have permission to perform this action.")
-
-
-def error_body(code: str, message: Any, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
 
 def error_response(code: str, message: Any, status_code: int, fields: dict | None = None) -> JsonResponse:

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django_tenants.utils import get_tenant_domain_model
 
+from tenants.hosts import normalise_host
+
 from .errors import error_response
 
 _NEGATIVE_CACHE_LIMIT = 10_000
@@ -65,18 +67,6 @@ class TenantHostCache:
     def clear(self) -> None:
         with self._lock:
             self._loaded_at = float("-inf")
-
-
-def _strip_port(host: str) -> str:
-    if host.startswith("["):  # [::1]:8000
-        return host[1:].split("]", 1)[0]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-def normalise_host(host: str) -> str:
-    """The one spelling of a Host header used for routing and host checks: no port, lower case, no
-    trailing dot (``NG.LOCALHOST.:8000`` -> ``ng.localhost``). DNS names are case-insensitive."""
-    return _strip_port((host or "").strip()).lower().rstrip(".")
 
 
 def _is_ip_literal(host: str) -> bool:

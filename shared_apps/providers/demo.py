@@ -95,9 +95,9 @@ def _simulators_running(ports: dict[str, int]):
     started = []
     try:
         for key, port in ports.items():
-            simulator_class = get_plugin(key).simulator
-            if simulator_class is not None and _port_free(port):
-                started.append(simulator_class(host=DEMO_HOST, port=port).start())
+            plugin = get_plugin(key)
+            if plugin.simulator is not None and _port_free(port):
+                started.append(plugin.load_simulator()(host=DEMO_HOST, port=port).start())
         yield
     finally:
         for simulator in started:

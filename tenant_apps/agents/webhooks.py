@@ -22,10 +22,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.core import outbound
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 
 from .crypto import decrypt_secret, encrypt_secret
@@ -84,10 +84,7 @@ def enqueue_event(*, event: str, payload: dict) -> list[WebhookDelivery]:
 
 
 def _schedule(delivery: WebhookDelivery, countdown: float = 0) -> None:
-    from .tasks import deliver_webhook
-
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: deliver_webhook.apply_async(args=[delivery_id], countdown=countdown or None))
+    enqueue("agents.deliver_webhook", delivery.pk, countdown=countdown or None, on_commit=True)
 
 
 def backoff_seconds(attempt: int) -> float:

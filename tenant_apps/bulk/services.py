@@ -39,6 +39,7 @@ from countries.registry import get_adapter
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import products_for_listing
 from shared_apps.core.amounts import InvalidAmount, parse_amount
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.agents.floats import current_tenant, serving_tenant
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -381,11 +382,9 @@ def bulk_preview(*, batch: BulkBatch) -> Preview:
 
 # --- confirm ----------------------------------------------------------------------------------------
 def _enqueue(batch_id: int) -> None:
-    from .tasks import bulk_process_task
-
     def send() -> None:
         try:
-            bulk_process_task.apply_async(args=(batch_id,))
+            enqueue("bulk.process", batch_id)
         except Exception:  # the broker is down: the sweeper enqueues it again
             logger.exception("could not enqueue bulk batch %s", batch_id)
 

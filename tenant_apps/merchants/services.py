@@ -23,6 +23,7 @@ from moneyed import get_currency
 
 from countries.tax import TaxAmount, TaxSplit
 from provider_plugins.interfaces.common import ProviderFault, UserFixableError
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.audit.models import AuditAction
@@ -485,13 +486,11 @@ def _notify_payment(payment: MerchantPayment) -> None:
     if not settings.MERCHANT_SMS_NOTIFICATIONS or not owner.phone:
         return
     from tenant_apps.notifications.messages import render_message
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = render_message(template="merchant_payment_received", user=owner, context={
         "amount": payment.amount_minor, "currency": payment.currency,
         "merchant": payment.merchant.business_name}).text
-    phone = owner.phone
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "merchant"))
+    enqueue("wallet.send_sms", owner.phone, text, "merchant", on_commit=True)
 
 
 def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None = None, reason: str = "",

@@ -82,8 +82,9 @@ def _simulators():
     started = []
     try:
         for key in SIMULATORS:
-            simulator_class = get_plugin(key).simulator
-            if simulator_class is not None and _port_free(ports[key]):
+            plugin = get_plugin(key)
+            if plugin.simulator is not None and _port_free(ports[key]):
+                simulator_class = plugin.load_simulator()
                 started.append(simulator_class(host=DEMO_HOST, port=ports[key], **options.get(key, {})).start())
         yield ports
     finally:

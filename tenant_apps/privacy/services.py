@@ -32,6 +32,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
@@ -138,15 +139,13 @@ def export_request(*, user: Any, requested_by: Any = None, request: Any = None) 
                  subject_type="user", subject_id=str(user.public_id),
                  details={"export": str(export.public_id), "by_operator": bool(requested_by and requested_by != user)})
 
-    def enqueue() -> None:
-        from .tasks import build_export_task
-
+    def send() -> None:
         try:
-            build_export_task.apply_async(args=(export.pk,))
+            enqueue("privacy.build_export", export.pk)
         except Exception:  # the broker is down: the purge sweep marks it failed, the person asks again
             logger.exception("could not enqueue privacy export %s", export.pk)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(send)
     return export
 
 

@@ -46,6 +46,7 @@ from provider_plugins.interfaces.fx import RATE_SCALE
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from provider_plugins.registry import get_plugin
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, NotFound
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
@@ -374,9 +375,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
 
 
 def enqueue_advance(*, public_id: uuid.UUID | str, countdown: int = 0) -> None:
-    from .tasks import advance_task
-
-    advance_task.apply_async(args=[str(public_id)], countdown=countdown)
+    enqueue("remittances.advance", str(public_id), countdown=countdown)
 
 
 # --- review (staff) ----------------------------------------------------------------------------------------
@@ -621,8 +620,7 @@ def _ceiling(wallet) -> int | None:
 def _start_payout(transfer_row) -> InboundRemittance:
     """Receiver step ``payout``: the recipient checked at the rail (network call, before the transaction),
     then remittance_clearing -> the remittance's holder account and the wallet app's payout from it."""
-    from tenant_apps.wallet.funding import GatewayError
-    from tenant_apps.wallet.gateways import default_payout_gateway
+    from tenant_apps.wallet.gateways import GatewayError, default_payout_gateway
     from tenant_apps.wallet.transfers import name_enquiry, payout_from_account, wallet_name_check
 
     info = transfer_row.recipient
@@ -720,22 +718,18 @@ def _notify_sender(row: Remittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or not row.sender.phone:
         return
     from tenant_apps.ledger.currency import to_decimal_string
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = f"NexusTop: your remittance of {to_decimal_string(row.send_minor, row.send_currency)} " \
            f"{row.send_currency} is {row.get_status_display().lower()}."
-    phone = row.sender.phone
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "remittance"))
+    enqueue("wallet.send_sms", row.sender.phone, text, "remittance", on_commit=True)
 
 
 def _notify_recipient(inbound: InboundRemittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or inbound.recipient is None or not inbound.recipient.phone:
         return
     from tenant_apps.ledger.currency import to_decimal_string
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = f"NexusTop: you received {to_decimal_string(inbound.amount_minor, inbound.currency)} " \
            f"{inbound.currency} from abroad."
-    phone = inbound.recipient.phone
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "remittance"))
+    enqueue("wallet.send_sms", inbound.recipient.phone, text, "remittance", on_commit=True)
 

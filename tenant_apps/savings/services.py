@@ -29,6 +29,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.accounts.models import User
@@ -124,10 +125,9 @@ def _sms_to(phone: str, template: str, context: dict, *, user: User | None = Non
     if not settings.SAVINGS_SMS_NOTIFICATIONS:
         return
     from tenant_apps.notifications.messages import render_message
-    from tenant_apps.wallet.tasks import send_sms_task
 
     text = render_message(template=template, context=context, user=user).text
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "savings"))
+    enqueue("wallet.send_sms", phone, text, "savings", on_commit=True)
 
 
 # --- circles: forming -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, run_after_rollback
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.orders import services as orders
@@ -103,9 +104,7 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 
 
 def _notify_paused(sub: Subscription, reason: str) -> None:
-    from .tasks import subscription_notify_paused_task
-
-    transaction.on_commit(lambda: subscription_notify_paused_task.delay(sub.pk, reason))
+    enqueue("subscriptions.notify_paused", sub.pk, reason, on_commit=True)
 
 
 def subscription_notify_paused(*, subscription_id: int, reason: str) -> None:

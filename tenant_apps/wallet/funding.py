@@ -29,6 +29,7 @@ from provider_plugins.interfaces.payments import (
     PaymentVerification,
 )
 from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency
@@ -47,19 +48,14 @@ from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
 from tenant_apps.risk.models import Flow
 
-from .gateways import Gateway, gateway_by_provider_id, gateway_for
+from .gateways import Gateway, GatewayError, gateway_by_provider_id, gateway_for
 from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
+from .notify import notify_user
 
 logger = logging.getLogger(__name__)
 
 FUNDING_HELD_ENTRY = "funding_held"  # a captured payment over the wallet's maximum balance, in suspense
 BALANCE_LIMIT = "balance_limit_exceeded"  # failure_reason of such an intent (review until released)
-
-
-class GatewayError(ApiError):
-    status_code = 502
-    code = "gateway_error"
-    message = "The payment gateway could not be reached. Nothing was charged; try again."
 
 
 def _new_reference() -> str:
@@ -144,12 +140,10 @@ def _start_at_gateway(gateway: Gateway, intent: FundingIntent, *, user, amount_m
 
 def schedule_funding_poll(*, intent_id: int, attempt: int) -> None:
     """Requery a pending intent later (mobile money always; redirect gateways in case no webhook comes)."""
-    from .tasks import poll_funding_task
-
     delays = settings.WALLET_POLL_DELAYS_SECONDS
     if attempt >= len(delays):
         return
-    poll_funding_task.apply_async(args=[intent_id, attempt], countdown=delays[attempt])
+    enqueue("wallet.poll_funding", intent_id, attempt, countdown=delays[attempt])
 
 
 def funding_verify(*, intent: FundingIntent) -> PaymentVerification:
@@ -221,7 +215,7 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
             else:
                 intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
                 inflow_completed(reference=f"funding:{intent.reference}")  # payout-after-funding windows
-                _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
+                notify_user(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
             intent.failure_reason = "amount_mismatch"
@@ -275,7 +269,7 @@ def funding_release_held(*, intent_id: int) -> FundingIntent:
         intent.status, intent.credit_entry, intent.failure_reason = FundingStatus.SUCCEEDED, entry, ""
         intent.save(update_fields=["status", "credit_entry", "failure_reason", "updated_at"])
         inflow_completed(reference=f"funding:{intent.reference}")
-        _notify(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
+        notify_user(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         return intent
 
 
@@ -329,17 +323,3 @@ def funding_poll(*, intent_id: int, attempt: int) -> str:
     if intent.status == FundingStatus.PENDING:
         schedule_funding_poll(intent_id=intent_id, attempt=attempt + 1)
     return intent.status
-
-
-def _notify(user, template: str, context: dict) -> None:
-    """SMS after commit, through a task (never inside the money transaction); the text is the tenant's branded
-    template in the user's language (tenant_apps.notifications.messages), rendered now."""
-    if not getattr(settings, "WALLET_SMS_NOTIFICATIONS", True) or not user.phone:
-        return
-    from tenant_apps.notifications.messages import render_message
-
-    from .tasks import send_sms_task
-
-    phone = user.phone
-    text = render_message(template=template, context=context, user=user).text
-    transaction.on_commit(lambda: send_sms_task.delay(phone, text, "wallet"))

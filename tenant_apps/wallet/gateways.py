@@ -27,6 +27,12 @@ class GatewayUnavailable(ApiError):
     message = "This payment method is not available here."
 
 
+class GatewayError(ApiError):
+    status_code = 502
+    code = "gateway_error"
+    message = "The payment gateway could not be reached. Nothing was charged; try again."
+
+
 @dataclass(frozen=True)
 class Gateway:
     key: str

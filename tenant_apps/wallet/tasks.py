@@ -1,12 +1,17 @@
-"""Wallet tasks: each only calls a service. Tenant-aware: a task runs in the schema it was sent from."""
+"""Wallet tasks: each only calls a service. Tenant-aware: a task runs in the schema it was sent from.
+
+Tasks import services, never the reverse: a service enqueues a task by its name (shared_apps.core.enqueue)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from shared_apps.core import metrics
+from tenants.runner import for_each_tenant
 
+from .funding import funding_expire_stale, funding_poll
 from .services import reconcile_gateways, reconcile_ledgers
+from .transfers import payout_poll, payout_submit
 
 
 @shared_task(name="wallet.reconcile_ledgers")
@@ -28,31 +33,21 @@ def reconcile_gateways_task() -> dict[str, int]:
 @shared_task(name="wallet.expire_stale_fundings")
 def expire_stale_fundings_task() -> dict[str, dict[str, int]]:
     """Every tenant: pending funding intents nobody paid in time are verified once more, then expired."""
-    from tenants.runner import for_each_tenant
-
-    from .funding import funding_expire_stale
-
     return for_each_tenant(lambda: funding_expire_stale())
 
 
 @shared_task(name="wallet.poll_funding", acks_late=True)
 def poll_funding_task(intent_id: int, attempt: int) -> str:
-    from .funding import funding_poll
-
     return funding_poll(intent_id=intent_id, attempt=attempt)
 
 
 @shared_task(name="wallet.submit_payout", acks_late=True)
 def submit_payout_task(transfer_id: int) -> str:
-    from .transfers import payout_submit
-
     return payout_submit(transfer_id=transfer_id).status
 
 
 @shared_task(name="wallet.poll_payout", acks_late=True)
 def poll_payout_task(transfer_id: int, attempt: int) -> str:
-    from .transfers import payout_poll
-
     return payout_poll(transfer_id=transfer_id, attempt=attempt)
 
 

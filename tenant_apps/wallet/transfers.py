@@ -34,6 +34,7 @@ from provider_plugins.interfaces.payouts import (
     WalletTransferRequest,
 )
 from provider_plugins.interfaces.plugin import Capability
+from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
@@ -57,9 +58,9 @@ from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 from tenant_apps.tax.entries import tax_entry_metadata
 
-from .funding import GatewayError, _notify
-from .gateways import Gateway, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
+from .gateways import Gateway, GatewayError, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
 from .models import PAYOUT_TYPES, Transfer, TransferStatus, TransferType, WebhookEvent
+from .notify import notify_user
 from .webhooks import WebhookResult, record_event
 
 logger = logging.getLogger(__name__)
@@ -169,8 +170,8 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
                                   amount_minor=amount_minor, currency=currency, reference=reference,
                                   status=TransferStatus.SUCCEEDED, completed_at=timezone.now(), **taxes)
     _p2p_entry(row)
-    _notify(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
-    _notify(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
+    notify_user(sender, "transfer_sent", {"amount": amount_minor, "currency": currency})
+    notify_user(receiver, "transfer_received", {"amount": amount_minor, "currency": currency})
     return row
 
 
@@ -220,7 +221,7 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
     if not screening.held:  # held: sent only when an operator releases it (payout_release_held)
-        transaction.on_commit(lambda: _enqueue_submit(row.pk))
+        enqueue("wallet.submit_payout", row.pk, on_commit=True)
     return row
 
 
@@ -242,22 +243,14 @@ def payout_from_account(*, account, sender, amount_minor: int, reference: str, g
     row.hold = place_hold(wallet=account, amount=amount_minor, reference=f"payout:{reference}",
                           metadata={"transfer": str(row.public_id), **(metadata or {})})
     row.save(update_fields=["hold", "updated_at"])
-    transaction.on_commit(lambda: _enqueue_submit(row.pk))
+    enqueue("wallet.submit_payout", row.pk, on_commit=True)
     return row
 
 
-def _enqueue_submit(transfer_id: int) -> None:
-    from .tasks import submit_payout_task
-
-    submit_payout_task.delay(transfer_id)
-
-
 def schedule_payout_poll(*, transfer_id: int, attempt: int) -> None:
-    from .tasks import poll_payout_task
-
     delays = settings.WALLET_POLL_DELAYS_SECONDS
     if attempt < len(delays):
-        poll_payout_task.apply_async(args=[transfer_id, attempt], countdown=delays[attempt])
+        enqueue("wallet.poll_payout", transfer_id, attempt, countdown=delays[attempt])
 
 
 def _archived(gateway: Gateway, row: Transfer, operation: str):
@@ -367,7 +360,7 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
                 "transfer": row.reference, "state": before, "answer": status.value, "reversed": reversed_})
         row.save()
         if row.status != before:
-            _notify(row.sender, f"payout_{row.status}", {"amount": row.amount_minor, "currency": row.currency,
+            notify_user(row.sender, f"payout_{row.status}", {"amount": row.amount_minor, "currency": row.currency,
                                                           "account": row.account_name})
         return row
 
@@ -520,7 +513,7 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
                           reference=f"payout:{reference}", metadata={"transfer": str(row.public_id)})
     row.save(update_fields=["hold", "updated_at"])
     if not screening.held:
-        transaction.on_commit(lambda: _enqueue_submit(row.pk))
+        enqueue("wallet.submit_payout", row.pk, on_commit=True)
     return row
 
 
@@ -543,14 +536,14 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
         if row.type in PAYOUT_TYPES:
             row.status = TransferStatus.PENDING
             row.save(update_fields=["status", "updated_at"])
-            transaction.on_commit(lambda: _enqueue_submit(row.pk))
+            enqueue("wallet.submit_payout", row.pk, on_commit=True)
             return row
         release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_released"})
         _p2p_entry(row)
         row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
         row.save(update_fields=["status", "completed_at", "updated_at"])
-        _notify(row.sender, "transfer_sent", {"amount": row.amount_minor, "currency": row.currency})
-        _notify(row.recipient_user, "transfer_received", {"amount": row.amount_minor, "currency": row.currency})
+        notify_user(row.sender, "transfer_sent", {"amount": row.amount_minor, "currency": row.currency})
+        notify_user(row.recipient_user, "transfer_received", {"amount": row.amount_minor, "currency": row.currency})
         return row
 
 
@@ -567,7 +560,7 @@ def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
         row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"
         row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
         if row.type in PAYOUT_TYPES:
-            _notify(row.sender, "payout_failed", {"amount": row.amount_minor, "currency": row.currency,
+            notify_user(row.sender, "payout_failed", {"amount": row.amount_minor, "currency": row.currency,
                                                   "account": row.account_name})
         return row
 

@@ -31,7 +31,7 @@ from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.ledger.services import EntryType, Line, balance_ceiling, post_entry, system_account, wallet_for
 from tenants.replica import reporting_reads
 
-from . import webhooks
+from . import receivers
 from .funding import funding_refresh, funding_start
 from .gateways import tenant_payment_gateways
 from .models import FundingIntent, Transfer, TransferStatus
@@ -68,6 +68,7 @@ from .transfers import (
     wallet_payout_rails,
     wallet_transfer_start,
 )
+from .webhooks import WebhookRejected
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +456,7 @@ def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",), accep
             return JsonResponse(error_body("method_not_allowed", f"Use {' or '.join(methods)}."), status=405)
         try:
             result = handler(headers=request.META, raw_body=request.body)
-        except webhooks.WebhookRejected as exc:
+        except WebhookRejected as exc:
             return JsonResponse(error_body(exc.code, exc.message), status=exc.status_code)
         except ApiError as exc:
             return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
@@ -469,14 +470,14 @@ def _webhook(handler, provider: str, methods: tuple[str, ...] = ("POST",), accep
     return provider_callback(plugin_key)(view)
 
 
-paystack_webhook_view = _webhook(webhooks.paystack_webhook, "paystack")
-flutterwave_webhook_view = _webhook(webhooks.flutterwave_webhook, "flutterwave")
-orange_webhook_view = _webhook(webhooks.orange_webhook, "orange")
-momo_webhook_view = _webhook(webhooks.momo_callback, "mtn_momo", methods=("PUT", "POST"))
-momo_disbursement_webhook_view = _webhook(webhooks.momo_disbursement_callback, "mtn_momo_disbursement",
+paystack_webhook_view = _webhook(receivers.paystack_webhook, "paystack")
+flutterwave_webhook_view = _webhook(receivers.flutterwave_webhook, "flutterwave")
+orange_webhook_view = _webhook(receivers.orange_webhook, "orange")
+momo_webhook_view = _webhook(receivers.momo_callback, "mtn_momo", methods=("PUT", "POST"))
+momo_disbursement_webhook_view = _webhook(receivers.momo_disbursement_callback, "mtn_momo_disbursement",
                                           methods=("PUT", "POST"))
-wave_webhook_view = _webhook(webhooks.wave_webhook, "wave")
+wave_webhook_view = _webhook(receivers.wave_webhook, "wave")
 # CinetPay notifies with HTML-form POSTs (payments: the ``cpm_*`` fields and ``x-token``; transfers: the transfer).
-cinetpay_webhook_view = _webhook(webhooks.cinetpay_webhook, "cinetpay", accepts=FORM)
-cinetpay_transfer_webhook_view = _webhook(webhooks.cinetpay_transfer_webhook, "cinetpay_transfer", accepts=FORM)
-airtel_webhook_view = _webhook(webhooks.airtel_callback, "airtel_money")
+cinetpay_webhook_view = _webhook(receivers.cinetpay_webhook, "cinetpay", accepts=FORM)
+cinetpay_transfer_webhook_view = _webhook(receivers.cinetpay_transfer_webhook, "cinetpay_transfer", accepts=FORM)
+airtel_webhook_view = _webhook(receivers.airtel_callback, "airtel_money")

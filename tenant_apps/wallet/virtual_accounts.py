@@ -64,7 +64,12 @@ from .models import (
     VirtualAccountStatus,
     WebhookEvent,
 )
-from .webhooks import UNKNOWN_PAYMENT, WebhookResult, record_event
+from .webhooks import (  # authenticated: where refusals are logged
+    UNKNOWN_PAYMENT,
+    WebhookResult,
+    authenticated,
+    record_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -222,8 +227,6 @@ def _account_for(source: CallbackSource, customer_code: str) -> VirtualAccount |
 def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes) -> WebhookResult:
     """The callback binding (shared_apps.providers.callbacks): authenticated with each of the gateway's
     registry rows, then an assignment or a payment acted on for an account opened through those rows only."""
-    from .webhooks import _authenticated  # the one place signature refusals are logged
-
     def parse(gateway: Gateway):
         try:
             return gateway.connector.parse_virtual_account_event(headers, raw_body, config=gateway.config)
@@ -234,7 +237,7 @@ def handle_virtual_account_webhook(*, key: str, headers, raw_body: bytes) -> Web
                 raise SignatureError(str(exc)) from None
             raise ValueError("unreadable") from None
 
-    event, source, gateway = _authenticated(key, Capability.PAYMENTS, parse)
+    event, source, gateway = authenticated(key, Capability.PAYMENTS, parse)
     if event is None:
         return WebhookResult(200, {"status": "ignored"})
     if event.kind == "payment":

@@ -27,7 +27,6 @@ from django.db import IntegrityError, transaction
 
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, SignatureError
 from provider_plugins.interfaces.payments import PaymentEvent
-from provider_plugins.interfaces.payouts import TransferEvent
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.errors import error_body
 from shared_apps.providers.callbacks import CallbackSource, authenticate, bound, refuse
@@ -80,13 +79,13 @@ def record_event(*, provider: str, event_id: str, event_type: str, subject: str,
     return True
 
 
-def _authenticate(provider: str, reason: str) -> WebhookRejected:
+def signature_rejected(provider: str, reason: str) -> WebhookRejected:
     # Never log the body, the signature or the secret: provider and reason only.
     logger.warning("webhook signature rejected", extra={"provider": provider, "reason": reason})
     return WebhookRejected(401, "bad_signature", "The webhook signature is not valid.")
 
 
-def _gateways(key: str, capability: Capability = Capability.PAYMENTS) -> list[Gateway]:
+def webhook_gateways(key: str, capability: Capability = Capability.PAYMENTS) -> list[Gateway]:
     try:
         return gateways_for(key=key, capability=capability)
     except GatewayUnavailable:
@@ -94,26 +93,26 @@ def _gateways(key: str, capability: Capability = Capability.PAYMENTS) -> list[Ga
         raise WebhookRejected(404, "gateway_unavailable", f"{key} is not configured for this site.") from None
 
 
-def _authenticated(key: str, capability: Capability, parse: Callable[[Gateway], T]) -> tuple[T, CallbackSource,
+def authenticated(key: str, capability: Capability, parse: Callable[[Gateway], T]) -> tuple[T, CallbackSource,
                                                                                             Gateway]:
     """Step 1 of the callback binding: parse + signature with each usable registry row of the gateway.
 
     Returns what the first accepting row parsed, the source (every accepting row) and that row's gateway.
     """
-    gateways = {gateway.provider.pk: gateway for gateway in _gateways(key, capability)}
+    gateways = {gateway.provider.pk: gateway for gateway in webhook_gateways(key, capability)}
     try:
         parsed, source = authenticate(plugin_key=key, providers=[g.provider for g in gateways.values()],
                                       check=lambda provider: parse(gateways[provider.pk]))
     except SignatureError as exc:
-        raise _authenticate(key, str(exc)) from None
+        raise signature_rejected(key, str(exc)) from None
     except (ProviderError, KeyError, TypeError, ValueError, AttributeError):
         raise WebhookRejected(400, "malformed_webhook", "The webhook body could not be read.") from None
     first = next(gateway for pk, gateway in gateways.items() if pk in source.provider_ids)
     return parsed, source, first
 
 
-def _parse_payment(key: str, headers, raw_body: bytes) -> tuple[PaymentEvent, CallbackSource, Gateway]:
-    return _authenticated(key, Capability.PAYMENTS,
+def parse_payment(key: str, headers, raw_body: bytes) -> tuple[PaymentEvent, CallbackSource, Gateway]:
+    return authenticated(key, Capability.PAYMENTS,
                           lambda gateway: gateway.connector.parse_webhook(headers, raw_body, config=gateway.config))
 
 
@@ -171,120 +170,3 @@ def handle_payment_event(*, key: str, event: PaymentEvent, source: CallbackSourc
             if not fresh and _already_handled(key, event.event_id, intent.reference):
                 return WebhookResult(200, {"status": "duplicate"})
     return WebhookResult(200, {"status": intent.status, "reference": intent.reference})
-
-
-def _transfer_webhook(key: str, headers, raw_body: bytes) -> WebhookResult:
-    from .transfers import handle_transfer_event
-
-    event, source, _gateway = _authenticated(
-        key, Capability.PAYOUTS,
-        lambda gateway: gateway.connector.parse_transfer_webhook(headers, raw_body, config=gateway.config))
-    return handle_transfer_event(key=key, event=event, source=source)
-
-
-def paystack_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """One URL for charge, transfer and dedicated-account events (each authenticated by its parser)."""
-    kind = _gateways("paystack")[0].connector.classify_webhook(raw_body)
-    if kind == "transfer":
-        return _transfer_webhook("paystack", headers, raw_body)
-    if kind == "virtual_account":  # a transfer into a dedicated account, or its assignment
-        from .virtual_accounts import handle_virtual_account_webhook
-
-        return handle_virtual_account_webhook(key="paystack", headers=headers, raw_body=raw_body)
-    event, source, gateway = _parse_payment("paystack", headers, raw_body)
-    if kind != "payment" or not event.event_type.startswith("charge."):
-        return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="paystack", event=event, source=source, gateway=gateway)
-
-
-def flutterwave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """Charges (the contract body included) and transfers share the URL."""
-    if _gateways("flutterwave")[0].connector.classify_webhook(raw_body) == "transfer":
-        return _transfer_webhook("flutterwave", headers, raw_body)
-    event, source, gateway = _parse_payment("flutterwave", headers, raw_body)
-    if not str(event.provider_id).isdigit():
-        raise WebhookRejected(400, "malformed_webhook", "The webhook has no transaction id.")
-    return handle_payment_event(key="flutterwave", event=event, source=source, gateway=gateway)
-
-
-def orange_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """Unsigned by Orange: the contract body names our reference; the native one carries the notif_token."""
-    event, source, gateway = _parse_payment("orange_money", headers, raw_body)
-    intent = None
-    if not event.reference:
-        token = str(event.raw.get("notif_token", ""))
-        candidate = bound(FundingIntent.objects.all(), source=source, notify_token=token) if token else None
-        if candidate is None or not gateway.connector.notification_matches(raw_body, candidate.notify_token):
-            raise _authenticate("orange_money", "notif_token does not match a payment")
-        intent = candidate
-    if event.status is OutcomeStatus.PENDING and intent is None and not event.reference:
-        return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="orange_money", event=event, source=source, gateway=gateway, intent=intent)
-
-
-def momo_callback(*, headers, raw_body: bytes) -> WebhookResult:
-    """MTN MoMo's unsigned callback (PUT): only a reason to poll the payment status now."""
-    event, source, gateway = _authenticated(
-        "mtn_momo", Capability.PAYMENTS,
-        lambda gateway: gateway.connector.parse_callback(headers, raw_body, config=gateway.config))
-    return handle_payment_event(key="mtn_momo", event=event, source=source, gateway=gateway)
-
-
-# -- mobile-money rails (Wave, CinetPay, Airtel Money, MTN MoMo disbursement) ---------------------
-
-def _wallet_event(key: str, headers, raw_body: bytes) -> tuple[TransferEvent, CallbackSource, Gateway]:
-    """Step 1 for a payout notification: parse + authenticate with each of the rail's payout rows."""
-    return _authenticated(key, Capability.PAYOUTS,
-                          lambda gateway: gateway.connector.parse_wallet_callback(headers, raw_body,
-                                                                                   config=gateway.config))
-
-
-def _wallet_callback(key: str, headers, raw_body: bytes) -> WebhookResult:
-    from .transfers import handle_wallet_callback
-
-    event, source, _gateway = _wallet_event(key, headers, raw_body)
-    return handle_wallet_callback(key=key, event=event, source=source)
-
-
-def wave_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """Wave's signed events (``Wave-Signature``); checkout events only (Wave sends no payout events)."""
-    event, source, gateway = _parse_payment("wave", headers, raw_body)
-    if not event.event_type.startswith("checkout.session."):
-        return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="wave", event=event, source=source, gateway=gateway)
-
-
-def cinetpay_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """CinetPay's payment notification (form + ``x-token``): it only names the transaction; we check it."""
-    event, source, gateway = _parse_payment("cinetpay", headers, raw_body)
-    return handle_payment_event(key="cinetpay", event=event, source=source, gateway=gateway)
-
-
-def cinetpay_transfer_webhook(*, headers, raw_body: bytes) -> WebhookResult:
-    """CinetPay's transfer notification: unsigned, so the transfer is re-read before anything moves."""
-    return _wallet_callback("cinetpay", headers, raw_body)
-
-
-def airtel_callback(*, headers, raw_body: bytes) -> WebhookResult:
-    """Airtel's one callback URL carries collections and disbursements: the transaction id says which
-    (our funding reference, or our payout reference, each looked up for THIS provider only)."""
-    from .models import Transfer, TransferType
-
-    event, source, gateway = _authenticated(
-        "airtel_money", Capability.PAYMENTS,
-        lambda gateway: gateway.connector.parse_callback(headers, raw_body, config=gateway.config))
-    is_funding = bool(event.reference) and bound(FundingIntent.objects.all(), source=source,
-                                                 reference=event.reference) is not None
-    if not is_funding and event.reference:
-        if Transfer.objects.filter(gateway="airtel_money", type=TransferType.WALLET,
-                                   reference=event.reference).exists():
-            return _wallet_callback("airtel_money", headers, raw_body)  # bound again, to Airtel's payout rows
-        if Transfer.objects.filter(reference=event.reference).exists():  # a payout another rail was sent
-            refuse("airtel_money", "sent_to_another_provider", kind="wallet.transfer")
-            return WebhookResult(200, {"status": "ignored"})
-    return handle_payment_event(key="airtel_money", event=event, source=source, gateway=gateway)
-
-
-def momo_disbursement_callback(*, headers, raw_body: bytes) -> WebhookResult:
-    """MTN MoMo's disbursement callback (unsigned PUT to the X-Callback-Url we sent): a reason to poll."""
-    return _wallet_callback("mtn_momo", headers, raw_body)

@@ -39,7 +39,7 @@ sent alone; none of them depends on the search path.
 
 Proof: ``tests/isolation/test_pooled_search_path.py`` runs tenants through
 PgBouncer with one server connection, and the isolation suite and the purchase
-flow run through PgBouncer in CI (``nexustop.testrun``).
+flow run through PgBouncer in CI (``nexustop_dev.testrun``).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from provider_plugins.vtpass import VTPassSimulator
 from provider_plugins.vtpass import protocol as vtpass_protocol
+from provider_plugins.vtpass.simulator import VTPassSimulator
 from tenant_apps.agents.api_keys import api_key_create, sign
 from tenant_apps.agents.floats import float_balances, fund_float
 from tenant_apps.agents.models import CommissionPosting

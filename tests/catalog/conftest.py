@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from provider_plugins.vtpass import VTPassSimulator
+from provider_plugins.vtpass.simulator import VTPassSimulator
 from tests.providers.helpers import VTPASS_API_KEYS
 
 SECRET = "SK_super_secret_value_never_shown_123"

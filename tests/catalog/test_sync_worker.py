@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from provider_plugins.vtpass import VTPassSimulator
+from provider_plugins.vtpass.simulator import VTPassSimulator
 from tests.providers.helpers import VTPASS_API_KEYS
 from tests.support.processes import celery_worker
 

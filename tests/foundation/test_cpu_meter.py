@@ -1,5 +1,5 @@
 """The benchmarks' CPU meter counts a process tree's CPU, including processes that exited between the samples
-(``shared_apps.core.cpu_meter``), so short PostgreSQL sessions (a connection per task) are no longer invisible."""
+(``nexustop_dev.cpu_meter``), so short PostgreSQL sessions (a connection per task) are no longer invisible."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from shared_apps.core.cpu_meter import TreeMeter, descendants, process_cpu, tree_cpu
+from nexustop_dev.cpu_meter import TreeMeter, descendants, process_cpu, tree_cpu
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
 # A parent that waits for a signal on stdin, then starts a child that burns CPU and exits, reaps it, and idles.

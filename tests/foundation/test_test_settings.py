@@ -1,5 +1,5 @@
-"""The suite runs on the test settings, however it is started (``make test`` goes through ``nexustop.testrun``,
-whose package import defaults DJANGO_SETTINGS_MODULE to the dev settings)."""
+"""The suite runs on the test settings, however it is started (``make test`` goes through ``nexustop_dev.testrun``;
+importing ``nexustop`` anywhere in that process defaults DJANGO_SETTINGS_MODULE to the dev settings)."""
 
 import os
 import subprocess
@@ -15,7 +15,8 @@ def test_the_suite_runs_on_the_test_settings_with_a_private_queue():
 
 
 def test_testrun_hands_pytest_the_test_settings_even_after_importing_the_celery_app():
-    code = ("import os, nexustop.testrun as t; assert os.environ['DJANGO_SETTINGS_MODULE'] == 'nexustop.settings.dev';"
+    code = ("import os, nexustop, nexustop_dev.testrun as t;"
+            "assert os.environ['DJANGO_SETTINGS_MODULE'] == 'nexustop.settings.dev';"
             "os.environ['DATABASE_URL'] = os.environ['REDIS_URL'] = 'x';"
             "t._ensure_a_browser = lambda: None; t._split_for_pooler = lambda args: None;"
             "t._pytest = lambda args: print(os.environ['DJANGO_SETTINGS_MODULE']) or 0; t.main()")

@@ -11,8 +11,8 @@ import os
 
 import pytest
 
+from nexustop_dev.fuzz import run_fuzz
 from tests.accounts.helpers import login, make_user
-from tests.support.fuzz import run_fuzz
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from provider_plugins.interfaces.gateway_sim import WebhookSink
+from provider_plugins.simkit.gateway_sim import WebhookSink
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from africastalking.Application import ApplicationService
 from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
-from provider_plugins.africastalking import PLUGIN, AfricasTalkingSimulator, AfricasTalkingSmsConnector
+from provider_plugins.africastalking import PLUGIN, AfricasTalkingSmsConnector
 from provider_plugins.africastalking.connector import balance_minor
-from provider_plugins.africastalking.simulator import DEFAULT_API_KEY, DEFAULT_USERNAME
+from provider_plugins.africastalking.simulator import DEFAULT_API_KEY, DEFAULT_USERNAME, AfricasTalkingSimulator
 from provider_plugins.interfaces.common import (
     InvalidRecipient,
     OutcomeStatus,

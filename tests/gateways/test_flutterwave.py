@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from provider_plugins.flutterwave import PLUGIN, FlutterwaveConnector, FlutterwaveSimulator
+from provider_plugins.flutterwave import PLUGIN, FlutterwaveConnector
+from provider_plugins.flutterwave.simulator import FlutterwaveSimulator
 from provider_plugins.interfaces.common import (
     DuplicateRequest,
     InvalidAmount,

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from provider_plugins.mtn_momo import MtnMomoSimulator
 from provider_plugins.mtn_momo import simulator as momo
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 
 SDK = "mtnmomo==3.0.1"
 VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / "nexustop-sdk-mtnmomo-3.0.1"

@@ -17,7 +17,8 @@ from provider_plugins.interfaces.common import (
     ProviderUnavailable,
 )
 from provider_plugins.interfaces.payments import MobileMoneyCollection, MobileMoneyRequest
-from provider_plugins.mtn_momo import PLUGIN, MtnMomoConnector, MtnMomoSimulator, reference_id_for
+from provider_plugins.mtn_momo import PLUGIN, MtnMomoConnector, reference_id_for
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from tests.gateways.conftest import wait_for
 
 API_USER = str(uuid.uuid4())

@@ -24,8 +24,9 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
 from provider_plugins.interfaces.payouts import InvalidAccount, TransferRequest
-from provider_plugins.onepipe import PLUGIN, OnePipeConnector, OnePipeSimulator
+from provider_plugins.onepipe import PLUGIN, OnePipeConnector
 from provider_plugins.onepipe.crypto import decrypt_secure, encrypt_secure, signature
+from provider_plugins.onepipe.simulator import OnePipeSimulator
 
 API_KEY, SECRET = "op_key_test", "op_secret_test"
 onepipe = OnePipeConnector()

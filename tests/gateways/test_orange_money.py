@@ -17,7 +17,8 @@ from provider_plugins.interfaces.common import (
     ProviderProtocolError,
 )
 from provider_plugins.interfaces.payments import CheckoutRequest, PaymentGateway
-from provider_plugins.orange_money import PLUGIN, OrangeMoneyConnector, OrangeMoneySimulator
+from provider_plugins.orange_money import PLUGIN, OrangeMoneyConnector
+from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from tests.gateways.conftest import wait_for
 
 om = OrangeMoneyConnector()

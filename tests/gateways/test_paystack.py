@@ -26,7 +26,8 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.payments import CheckoutRequest, MobileMoneyCollection, PaymentGateway
 from provider_plugins.interfaces.payouts import InvalidAccount, PayoutGateway, TransferRequest
-from provider_plugins.paystack import PLUGIN, PaystackConnector, PaystackSimulator
+from provider_plugins.paystack import PLUGIN, PaystackConnector
+from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.gateways.conftest import wait_for
 
 SECRET = "sk_test_abc123"

@@ -33,7 +33,7 @@ from pypaystack2.sub_clients import (
     VerificationClient,
 )
 
-from provider_plugins.paystack import PaystackSimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.gateways.conftest import wait_for
 
 SECRET = "sk_test_sdk"

@@ -16,20 +16,20 @@ from decimal import Decimal
 
 import pytest
 
-from provider_plugins.airtel_money import AirtelMoneySimulator
 from provider_plugins.airtel_money.connector import AirtelMoneyConnector, airtel_minor, callback_hash
-from provider_plugins.cinetpay import CinetPaySimulator
+from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
 from provider_plugins.cinetpay.connector import CinetPayConnector, notification_token, whole_units
+from provider_plugins.cinetpay.simulator import CinetPaySimulator
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderConfig, ProviderProtocolError
 from provider_plugins.interfaces.payments import CheckoutRequest
 from provider_plugins.interfaces.wire import JsonNumber
-from provider_plugins.mtn_momo import MtnMomoSimulator
 from provider_plugins.mtn_momo.connector import MtnMomoConnector
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from provider_plugins.onepipe.connector import _kobo
-from provider_plugins.paystack import PaystackSimulator
 from provider_plugins.paystack.connector import PaystackConnector
-from provider_plugins.wave import WaveSimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from provider_plugins.wave.connector import WaveConnector
+from provider_plugins.wave.simulator import WaveSimulator
 
 UNREADABLE = ["1e999990", "NaN", "Infinity", "1_000", " 100", "+100", "١٠٠", "1,000", "-100", "9" * 40, "abc"]
 

@@ -16,19 +16,14 @@ ENV_EXAMPLE = ROOT / ".env.example"
 # Code the production image runs (the Dockerfile's whitelist) ...
 PRODUCTION_CODE = ["manage.py", "gunicorn.conf.py", "platform", "tenants", "countries", "shared_apps", "tenant_apps",
                    "provider_plugins"]
-# ... minus what only development and tests run. Each entry says why.
+# ... minus what only development and tests run. Each entry says why (a folder: everything below it).
 DEVELOPMENT_ONLY = {
-    "platform/nexustop/devstack.py": "`make run`",
-    "platform/nexustop/testrun.py": "`make test`",
+    "platform/nexustop_dev": "development package, not in the image: `make run`, `make test`, bench/fuzz commands",
     "platform/nexustop/settings/dev.py": "development settings",
     "platform/nexustop/settings/test.py": "test settings",
     "platform/nexustop/settings/bench.py": "benchmark settings (bench_purchases' web server and worker)",
     "provider_plugins/simulate.py": "runs the simulators for `make run`",
-    "shared_apps/core/management/commands/bench_tenant_scale.py": "benchmark (refuses production settings)",
-    "shared_apps/core/management/commands/bench_migrate.py": "benchmark (refuses production settings)",
-    "tenant_apps/ledger/management/commands/bench_ledger.py": "benchmark",
-    "tenant_apps/orders/management/commands/bench_purchases.py": "benchmark",
-    "tenant_apps/accounts/management/commands/fuzz_api.py": "fuzzer against a dev server",
+    "provider_plugins/simkit": "the simulators' HTTP servers and fault modes",
 }
 ENV_READERS = {"env_str", "env_int", "env_bool", "env_list"}
 ENVIRON_CALLS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop"}
@@ -41,13 +36,18 @@ class EnvRead:
     line: int
 
 
+def _development_only(path: Path) -> bool:
+    relative = path.relative_to(ROOT)
+    return any(str(relative) == entry or relative.is_relative_to(entry) for entry in DEVELOPMENT_ONLY)
+
+
 def _python_files() -> list[Path]:
     files: list[Path] = []
     for entry in PRODUCTION_CODE:
         path = ROOT / entry
         files += [path] if path.is_file() else sorted(path.rglob("*.py"))
     return [path for path in files if "migrations" not in path.parts
-            and not path.name == "simulator.py" and str(path.relative_to(ROOT)) not in DEVELOPMENT_ONLY]
+            and not path.name == "simulator.py" and not _development_only(path)]
 
 
 def env_reads() -> list[EnvRead]:

@@ -33,11 +33,29 @@ def test_bench_migrate_runs_in_parallel_and_cleans_up(live_db):
     assert Tenant.objects.count() == tenants_before
 
 
-def test_bench_migrate_refuses_production_settings(live_db):
+def test_bench_migrate_does_not_exist_under_production_settings(live_db):
+    """Production settings do not install the development package: the command is unknown there."""
     from tests.support.production import production_env
 
     env = production_env()
     result = subprocess.run([sys.executable, "manage.py", "bench_migrate", "--tenants", "1"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert "never under production settings" in result.stderr
+    assert "Unknown command: 'bench_migrate'" in result.stderr
+    assert bench_schemas() == []
+
+
+def test_bench_migrate_refuses_production_settings(live_db):
+    """Its own guard, should someone install the development package next to production settings."""
+    from tests.support.production import production_env
+
+    env = production_env()
+    code = ("import sys, django; django.setup()\n"
+            "from django.core.management import CommandError, call_command\n"
+            "from nexustop_dev.management.commands.bench_migrate import Command\n"
+            "try:\n    call_command(Command(), tenants=1)\n"
+            "except CommandError as exc:\n    print(exc); sys.exit(3)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "never under production settings" in result.stdout

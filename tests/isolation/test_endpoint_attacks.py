@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from nexustop_dev.fuzz import error_shape_problems
 from tests.support.attack import (
     REFUSED,
     Attack,
     Endpoint,
     endpoints_from_schema,
-    error_shape_problems,
     fingerprint_diff,
     references_victim,
     resigned,

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from nexustop_dev.buyers import new_buyer  # noqa: F401  (the purchase tests import it from here)
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
@@ -81,24 +82,6 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
     }
     return Stack(vtpass=vtpass, dtone=dtone, sms=sms, vtpass_provider=vt, dtone_provider=dt, products=products,
                  aggregator=aggregator, aggregator_provider=ag)
-
-
-def new_buyer(balance_minor: int, *, schema: str = "ng", phone: str | None = None) -> tuple[Any, str]:
-    """A phone-verified customer with ``balance_minor`` in the wallet, and an access token."""
-    from django.utils import timezone
-
-    from tenant_apps.accounts.models import User
-    from tenant_apps.accounts.tokens import tokens_for_user
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
-
-    with schema_context(schema):
-        user = User.objects.create_user(email=f"buyer-{uuid.uuid4().hex[:12]}@example.test", role="customer",
-                                        phone=phone or f"+234803{uuid.uuid4().int % 10**7:07d}",  # valid (MTN NG)
-                                        phone_verified_at=timezone.now())
-        if balance_minor:
-            fund_wallet(wallet=wallet_for(user=user), amount=balance_minor, reference=f"fund-{uuid.uuid4().hex}")
-        access, _refresh = tokens_for_user(user)
-    return user, access
 
 
 def api(method: str, path: str, token: str, data: Any = None, *, key: str | None = None, host: str = "ng.localhost"):

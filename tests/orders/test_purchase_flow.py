@@ -151,7 +151,7 @@ def test_timeout_then_late_success_never_fails_over(live_db, stack):
 
 
 def test_definite_failure_fails_over_to_next_provider(live_db, stack):
-    from provider_plugins.interfaces.simulator import FaultMode
+    from provider_plugins.simkit.simulator import FaultMode
 
     user, token = new_buyer(FUNDS)
     stack.vtpass.set_fault(FaultMode.FAILURE, times=1)

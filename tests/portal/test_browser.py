@@ -27,7 +27,7 @@ def purchase_stack(django_db_setup, django_db_blocker):
     from django.test import override_settings
 
     from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS
-    from provider_plugins.paystack import PaystackSimulator
+    from provider_plugins.paystack.simulator import PaystackSimulator
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.models import Provider, ProviderStatus
     from shared_apps.providers.services import provider_register

@@ -290,7 +290,7 @@ def test_subscriptions_create_pause_resume_cancel(host_client, tenants, catalog)
 
 
 def test_wallet_funding_through_the_gateway_checkout(host_client, tenants):
-    from provider_plugins.paystack import PaystackSimulator
+    from provider_plugins.paystack.simulator import PaystackSimulator
     from tenant_apps.wallet.models import FundingIntent
     from tests.wallet.conftest import register_gateway
 

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from provider_plugins.aggregator import AggregatorConnector, AggregatorSimulator
-from provider_plugins.dtone import DTOneConnector, DTOneSimulator
-from provider_plugins.vtpass import VTPassConnector, VTPassSimulator
+from provider_plugins.aggregator import AggregatorConnector
+from provider_plugins.aggregator.simulator import AggregatorSimulator
+from provider_plugins.dtone import DTOneConnector
+from provider_plugins.dtone.simulator import DTOneSimulator
+from provider_plugins.vtpass import VTPassConnector
+from provider_plugins.vtpass.simulator import VTPassSimulator
 
 from .helpers import AGGREGATOR_CREDENTIALS, DTONE_CREDENTIALS, HANG, VTPASS_API_KEYS, config_for
 

@@ -15,7 +15,7 @@ from provider_plugins.interfaces import (
     ProviderAuthError,
     ProviderLowBalance,
 )
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.simulator import FaultMode
 
 from .helpers import AGGREGATOR_CREDENTIALS, config_for, unique_id
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from prometheus_client import REGISTRY
 
-from provider_plugins.paystack import PaystackSimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from shared_apps.providers.services import provider_register
 
 from .helpers import AGGREGATOR_CREDENTIALS, DTONE_CREDENTIALS, VTPASS_API_KEYS

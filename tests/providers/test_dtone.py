@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from provider_plugins.dtone import DTOneCallbacks, DTOneConnector, DTOneSimulator
+from provider_plugins.dtone import DTOneCallbacks, DTOneConnector
 from provider_plugins.dtone import protocol as p
+from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
     DataTopupRequest,
@@ -20,9 +21,9 @@ from provider_plugins.interfaces import (
     ProviderAuthError,
     ProviderLowBalance,
 )
-from provider_plugins.interfaces.gateway_sim import WebhookSink
 from provider_plugins.interfaces.numbering import COUNTRIES
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.gateway_sim import WebhookSink
+from provider_plugins.simkit.simulator import FaultMode
 
 from .helpers import DTONE_CREDENTIALS, config_for, unique_id
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 
 from provider_plugins.interfaces import AirtimeTopupRequest, ProviderAuthError
-from provider_plugins.vtpass import VTPassSimulator
+from provider_plugins.vtpass.simulator import VTPassSimulator
 from shared_apps.providers.crypto import CredentialsError, decrypt_credentials
 from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.selectors import providers_for

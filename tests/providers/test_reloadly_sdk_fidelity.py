@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from provider_plugins.aggregator import AggregatorSimulator
 from provider_plugins.aggregator.protocol import AUDIENCE
+from provider_plugins.aggregator.simulator import AggregatorSimulator
 
 from .helpers import AGGREGATOR_CREDENTIALS
 

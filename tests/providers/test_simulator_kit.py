@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from provider_plugins.interfaces import Capability, OutcomeStatus
-from provider_plugins.interfaces.simulator import FAULT_HEADER, FaultMode
 from provider_plugins.registry import PLUGINS, UnknownPlugin, all_plugins, get_plugin
+from provider_plugins.simkit.simulator import FAULT_HEADER, FaultMode
 from provider_plugins.vtpass import make_request_id
 
 from .helpers import VTPASS_API_KEYS, vtpass_request_id

@@ -24,9 +24,10 @@ from provider_plugins.interfaces import (
     ProviderUnavailable,
     UserFixableError,
 )
-from provider_plugins.interfaces.simulator import FaultMode
-from provider_plugins.vtpass import VTPassCallbacks, VTPassConnector, VTPassSimulator
+from provider_plugins.simkit.simulator import FaultMode
+from provider_plugins.vtpass import VTPassCallbacks, VTPassConnector
 from provider_plugins.vtpass import protocol as p
+from provider_plugins.vtpass.simulator import VTPassSimulator
 
 from .helpers import VTPASS_API_KEYS, VTPASS_CREDENTIALS, config_for, vtpass_request_id
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from provider_plugins.aggregator import AggregatorBillsConnector, AggregatorConnector, AggregatorSimulator
+from provider_plugins.aggregator import AggregatorBillsConnector, AggregatorConnector
 from provider_plugins.aggregator.catalogue import OPERATOR_ROWS
+from provider_plugins.aggregator.simulator import AggregatorSimulator
 from provider_plugins.dtone.simulator import OPERATOR_NAMES
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
@@ -22,7 +23,7 @@ from provider_plugins.interfaces import (
     ProviderUnavailable,
 )
 from provider_plugins.interfaces.numbering import COUNTRIES, detect_network, network_for_brand
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.simulator import FaultMode
 from tests.support.numbers import sample_mobile
 
 from .helpers import AGGREGATOR_CREDENTIALS, config_for, unique_id

@@ -2,14 +2,14 @@
 webhooks, the worker SIGKILLed mid-task, Redis restarted, the worker's database backend terminated
 mid-transaction. After each: the books balance, nothing is stranded, nothing is delivered twice.
 
-Longer runs: ``python manage.py fault_inject --orders 200 --seed 7`` (tests/support/faults.py)."""
+Longer runs: ``python manage.py fault_inject --orders 200 --seed 7`` (nexustop_dev/faults.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from nexustop_dev.faults import SCENARIOS, fault_stack, run_scenarios, table
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
-from tests.support.faults import SCENARIOS, fault_stack, run_scenarios, table
 
 ORDERS = 12
 SEED = 11

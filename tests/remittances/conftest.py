@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from provider_plugins.openexchangerates import OpenExchangeRatesSimulator
-from provider_plugins.opensanctions import OpenSanctionsSimulator
+from provider_plugins.openexchangerates.simulator import OpenExchangeRatesSimulator
+from provider_plugins.opensanctions.simulator import OpenSanctionsSimulator
 from tests.wallet.conftest import (  # noqa: F401  (helpers re-exported; gateway simulator fixtures registered here)
     assert_books_balance,
     balance_of,

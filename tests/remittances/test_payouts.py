@@ -8,7 +8,7 @@ import random
 import pytest
 from django_tenants.utils import schema_context
 
-from provider_plugins.mtn_momo import MtnMomoSimulator
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
 from tests.remittances.conftest import advance, assert_reconciled, balance_of, funded, quote, remittance, send

@@ -8,8 +8,10 @@ import requests
 
 from provider_plugins.interfaces.common import ProviderAuthError, ProviderConfig, ProviderFault, UserFixableError
 from provider_plugins.interfaces.sanctions import ScreeningSubject
-from provider_plugins.openexchangerates import OpenExchangeRatesConnector, OpenExchangeRatesSimulator
-from provider_plugins.opensanctions import OpenSanctionsConnector, OpenSanctionsSimulator
+from provider_plugins.openexchangerates import OpenExchangeRatesConnector
+from provider_plugins.openexchangerates.simulator import OpenExchangeRatesSimulator
+from provider_plugins.opensanctions import OpenSanctionsConnector
+from provider_plugins.opensanctions.simulator import OpenSanctionsSimulator
 
 
 @pytest.fixture(scope="module")

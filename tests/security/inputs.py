@@ -210,7 +210,7 @@ def aggregator_headers(secret: str, body: bytes) -> dict[str, str]:
 
 
 def error_of(response: Any) -> dict[str, Any]:
-    from tests.support.attack import error_shape_problems
+    from nexustop_dev.fuzz import error_shape_problems
 
     assert response.status_code >= 400, (response.status_code, response.content[:300])
     problems = error_shape_problems(response)

@@ -33,12 +33,12 @@ from provider_plugins.aggregator.protocol import TIMESTAMP_HEADER as AGG_TIMESTA
 from provider_plugins.aggregator.protocol import webhook_signature
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGG_CREDENTIALS
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
-from provider_plugins.flutterwave import FlutterwaveSimulator
+from provider_plugins.flutterwave.simulator import FlutterwaveSimulator
 from provider_plugins.interfaces import ProviderConfig
 from provider_plugins.interfaces.payments import CheckoutRequest
-from provider_plugins.mtn_momo import MtnMomoSimulator
-from provider_plugins.orange_money import OrangeMoneySimulator
-from provider_plugins.paystack import PaystackSimulator
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
+from provider_plugins.orange_money.simulator import OrangeMoneySimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.orders.conftest import build_stack
 from tests.orders.helpers import new_buyer
 from tests.support.attack import fingerprint_diff
@@ -194,9 +194,9 @@ def _pending_payout(schema: str, plugin: str) -> Victim:
 
 
 def _rail_simulators() -> dict:
-    from provider_plugins.airtel_money import AirtelMoneySimulator
-    from provider_plugins.cinetpay import CinetPaySimulator
-    from provider_plugins.wave import WaveSimulator
+    from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
+    from provider_plugins.cinetpay.simulator import CinetPaySimulator
+    from provider_plugins.wave.simulator import WaveSimulator
 
     return {"wave": WaveSimulator(), "cinetpay": CinetPaySimulator(), "airtel_money": AirtelMoneySimulator()}
 

@@ -2,7 +2,7 @@
 
 Reported: ``Host: NG.LOCALHOST`` answered ``404 unknown_tenant`` while ``ng.localhost`` served Nigeria.
 DNS names are case-insensitive; every layer (routing, its per-process cache, the production host check,
-stored domains) now uses one spelling (``shared_apps.core.hosts.normalise_host``).
+stored domains) now uses one spelling (``tenants.hosts.normalise_host``).
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def test_an_unhandled_exception_on_an_api_or_webhook_path_is_a_500_in_the_shape_
         raise RuntimeError("SECRET_KEY=do-not-show")
 
     monkeypatch.setattr(views, "wallet_balances", broken)
-    monkeypatch.setattr(webhooks, "_gateways", lambda *args, **kwargs: broken())
+    monkeypatch.setattr(webhooks, "webhook_gateways", lambda *args, **kwargs: broken())
     with override_settings(DEBUG=True):
         for method, host, path, token in (("GET", "ng", "/api/wallet", world.customer.token),
                                           ("POST", "sn", "/webhook/orange", "")):

@@ -321,24 +321,5 @@ def send(client: Any, attack: Attack, endpoint: Endpoint, path: str, body: dict[
     return sender(path, json.dumps(body), content_type="application/json", **headers)
 
 
-def error_shape_problems(response: Any) -> list[str]:
-    """Why a 4xx/5xx body is not ``{"error": {"code", "message", "fields"}}`` (empty when it is)."""
-    try:
-        body = json.loads(response.content or b"null")
-    except ValueError:
-        return [f"{response.status_code} body is not JSON: {response.content[:200]!r}"]
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return [f"{response.status_code} body has no error object: {str(body)[:200]}"]
-    problems = []
-    if not isinstance(error.get("code"), str) or not error.get("code"):
-        problems.append("error.code missing")
-    if not isinstance(error.get("message"), str):
-        problems.append("error.message missing")
-    if "fields" not in error or not isinstance(error["fields"], dict):
-        problems.append("error.fields missing or not an object")
-    return problems
-
-
 def labels(endpoints: Iterable[Endpoint]) -> list[str]:
     return [endpoint.label for endpoint in endpoints]

@@ -3,7 +3,7 @@ the response-schema, status-code and content-type conformance checks (what an in
 client relies on). Shared by tests/api/test_openapi_contract.py (bounded, seeded) and ad-hoc longer runs.
 
 Requests run in-process through the full WSGI stack (middleware, tenant routing, JWT auth) on the caller's
-connection and transaction (see tests/support/fuzz.py): the staff identity may fuzz tenant-wide settings,
+connection and transaction (see platform/nexustop_dev/fuzz.py): the staff identity may fuzz tenant-wide settings,
 and nothing survives the test. Mismatches are collected, not raised, so one run names every broken
 operation, each with a request that shows it.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fuzz import SCHEMA_PATH, describe, in_process_requests
+from nexustop_dev.fuzz import SCHEMA_PATH, describe, in_process_requests
 
 # Operations that move money (or spend a credential) take an Idempotency-Key: a fresh one per call.
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -6,7 +6,7 @@ few server connections shared by every client) is started in front of
 set to ``transaction``, so this process, its Celery workers and its servers all
 go through the pooler. ``NEXUSTOP_DIRECT_DATABASE_URL`` keeps the server's own
 address. ``make test`` / ``.ci/run`` use it for the isolation suite and the
-purchase flow (``nexustop.testrun``); ``NEXUSTOP_TEST_PGBOUNCER=1`` does the same.
+purchase flow (``nexustop_dev.testrun``); ``NEXUSTOP_TEST_PGBOUNCER=1`` does the same.
 """
 
 from __future__ import annotations

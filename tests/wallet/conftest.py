@@ -14,10 +14,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
-from provider_plugins.flutterwave import FlutterwaveSimulator
-from provider_plugins.mtn_momo import MtnMomoSimulator
-from provider_plugins.orange_money import OrangeMoneySimulator
-from provider_plugins.paystack import PaystackSimulator
+from provider_plugins.flutterwave.simulator import FlutterwaveSimulator
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
+from provider_plugins.orange_money.simulator import OrangeMoneySimulator
+from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (committed-data tests need the test DB)
 
 PHONE_PREFIX = {"ng": ("+234803", 7), "gh": ("+233244", 6), "sn": ("+22177", 7)}

@@ -250,7 +250,7 @@ def test_an_event_id_recorded_for_another_payment_is_not_taken_as_a_duplicate(ng
 
 
 def test_momo_callback_is_only_a_reason_to_poll(db, host_client):
-    from provider_plugins.mtn_momo import MtnMomoSimulator
+    from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 
     with MtnMomoSimulator(auto_approve=False) as momo:
         register_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
@@ -278,7 +278,7 @@ def test_momo_callback_is_only_a_reason_to_poll(db, host_client):
 def test_contract_path_webhook_mtn_takes_momo_callbacks(db, host_client):
     """/webhook/mtn (the API contract's path) speaks MTN's one published callback protocol, MoMo's:
     a callback there is only a reason to ask MoMo, and credits once whichever path it came by."""
-    from provider_plugins.mtn_momo import MtnMomoSimulator
+    from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 
     with MtnMomoSimulator(auto_approve=False) as momo:
         register_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})

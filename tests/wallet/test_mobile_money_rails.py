@@ -10,11 +10,11 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from provider_plugins.airtel_money import AirtelMoneySimulator
-from provider_plugins.cinetpay import CinetPaySimulator
+from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
+from provider_plugins.cinetpay.simulator import CinetPaySimulator
 from provider_plugins.interfaces.common import OutcomeStatus
-from provider_plugins.mtn_momo import MtnMomoSimulator
-from provider_plugins.wave import WaveSimulator
+from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
+from provider_plugins.wave.simulator import WaveSimulator
 from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.wallet.models import FundingIntent, Transfer, WebhookEvent

@@ -8,7 +8,7 @@ import json
 import pytest
 from django_tenants.utils import schema_context
 
-from provider_plugins.onepipe import OnePipeSimulator
+from provider_plugins.onepipe.simulator import OnePipeSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
 from tests.wallet.conftest import assert_books_balance, balance_of, client_for, deliver, post, register_gateway

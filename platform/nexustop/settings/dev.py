@@ -5,6 +5,9 @@ from .env import env_str
 from .installation import installation_secret
 from .integrations.auth import jwt_signing_key
 
+# The development tooling (bench, fuzz and fault-injection commands): never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "nexustop_dev"]  # noqa: F405
+
 DEBUG = True
 
 # A random secret per installation (.local/secrets/, mode 0600), unless DJANGO_SECRET_KEY is set: a

@@ -16,6 +16,9 @@ from .env import env_str
 from .installation import installation_secret
 from .integrations.auth import jwt_signing_key
 
+# The development tooling (bench, fuzz and fault-injection commands): never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "nexustop_dev"]  # noqa: F405
+
 # The tests' own random secret (.local/secrets/test-secret-key; child processes read the same file).
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or installation_secret("test-secret-key")
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": jwt_signing_key(SECRET_KEY)}  # noqa: F405

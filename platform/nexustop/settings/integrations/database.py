@@ -1,7 +1,7 @@
 """PostgreSQL through NexusTop's tenant backend (django-tenants', pooler-safe; psycopg 3).
 
 ``DATABASE_URL`` selects the server; unset, it points at the embedded server
-that ``make run`` starts (see ``nexustop.devstack``).
+that ``make run`` starts (see ``nexustop_dev.devstack``).
 
 * ``DATABASE_POOL_MODE=transaction``: the server is a transaction-pooling pooler
   (PgBouncer ``pool_mode = transaction``, RDS Proxy without session pinning).

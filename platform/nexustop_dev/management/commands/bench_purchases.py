@@ -40,7 +40,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
-from shared_apps.core.cpu_meter import ChildrenSampler, TreeMeter, parent_pid, process_cpu
+from nexustop_dev.cpu_meter import ChildrenSampler, TreeMeter, parent_pid, process_cpu
 from tenants.connection import tenant_connection
 
 SIM_SCRIPT = """
@@ -218,7 +218,7 @@ class Command(BaseCommand):
     def _risk_rules(self, schema: str, rule_set: str) -> None:
         """The bench's risk rules (none by default), thresholds that never fire: the cost of judging, not of
         refusing. Left in place after the run (a later run replaces them)."""
-        from tenant_apps.risk.management.commands.bench_risk import RULE_SETS
+        from nexustop_dev.risk_rule_sets import RULE_SETS
         from tenant_apps.risk.models import RiskRule
         from tenant_apps.risk.services import clean_rule
 

@@ -23,9 +23,26 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
-from tests.support.attack import error_shape_problems
-
 SCHEMA_PATH = "/api/schema/?format=json"
+
+
+def error_shape_problems(response: Any) -> list[str]:
+    """Why a 4xx/5xx body is not ``{"error": {"code", "message", "fields"}}`` (empty when it is)."""
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return [f"{response.status_code} body is not JSON: {response.content[:200]!r}"]
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return [f"{response.status_code} body has no error object: {str(body)[:200]}"]
+    problems = []
+    if not isinstance(error.get("code"), str) or not error.get("code"):
+        problems.append("error.code missing")
+    if not isinstance(error.get("message"), str):
+        problems.append("error.message missing")
+    if "fields" not in error or not isinstance(error["fields"], dict):
+        problems.append("error.fields missing or not an object")
+    return problems
 
 
 @dataclass

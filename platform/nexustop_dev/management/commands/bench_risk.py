@@ -24,27 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-EVERY_RULE: list[dict] = [
-    dict(rule_type="velocity_count", scope="user", window_seconds=600, threshold_count=10_000, action="block"),
-    dict(rule_type="velocity_count", scope="recipient", window_seconds=600, threshold_count=10_000,
-         action="block"),
-    dict(rule_type="velocity_amount", scope="device", window_seconds=600, threshold_amount="9000000",
-         action="hold"),
-    dict(rule_type="velocity_count", scope="ip", window_seconds=600, threshold_count=100_000, action="block"),
-    dict(rule_type="velocity_count", scope="product", window_seconds=600, threshold_count=100_000,
-         action="block"),
-    dict(rule_type="velocity_count", scope="user", window_seconds=600, threshold_count=10_000,
-         new_recipients_only=True, flows=["purchase"], product_type="airtime", action="block"),
-    dict(rule_type="after_funding", flows=["bank_payout", "purchase"], window_seconds=3600,
-         threshold_amount="9000000", action="hold"),
-    dict(rule_type="new_recipient", threshold_amount="9000000", action="block"),
-    dict(rule_type="new_device", flows=["bank_payout"], action="step_up_otp"),
-]
-RULE_SETS: dict[str, list[dict]] = {"none": [], "one": EVERY_RULE[:1], "all": EVERY_RULE}
+from nexustop_dev.risk_rule_sets import EVERY_RULE, RULE_SETS  # noqa: F401 (bench_risk.RULE_SETS, as documented)
 
 
 def _backend_cpu() -> float:
-    from tenant_apps.orders.management.commands.bench_purchases import _proc_cpu
+    from nexustop_dev.management.commands.bench_purchases import _proc_cpu
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -66,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--history", type=int, default=50_000, help="past decisions to seed (once per schema)")
 
     def handle(self, *args, **opts) -> None:
-        from tenant_apps.orders.management.commands.bench_purchases import Command as PurchaseBench
+        from nexustop_dev.management.commands.bench_purchases import Command as PurchaseBench
 
         PurchaseBench()._tenant(opts["schema"])
         with schema_context(opts["schema"]):

@@ -26,7 +26,7 @@ import shlex
 import subprocess
 import sys
 
-from nexustop.devstack import LOCAL, ROOT, log, port_is_free, start_embedded_postgres
+from nexustop_dev.devstack import LOCAL, ROOT, log, port_is_free, start_embedded_postgres
 
 
 def _free_port(start: int) -> int:
@@ -107,7 +107,7 @@ def _pytest(args: list[str]) -> int:
 
 
 def main() -> int:
-    # Importing ``nexustop`` (this module's package) loads its Celery app, which defaults
+    # Importing ``nexustop`` (anything in this process may) loads its Celery app, which defaults
     # DJANGO_SETTINGS_MODULE to the dev settings in this process's environment: pytest would inherit
     # that and override pyproject's test settings (no private queue, no per-worker Redis database).
     os.environ["DJANGO_SETTINGS_MODULE"] = "nexustop.settings.test"

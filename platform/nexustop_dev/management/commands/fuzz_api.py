@@ -35,7 +35,7 @@ class Command(BaseCommand):
         try:
             from moto import mock_aws
 
-            from tests.support.fuzz import run_fuzz
+            from nexustop_dev.fuzz import run_fuzz
         except ImportError as exc:  # pragma: no cover - dev requirements missing
             raise CommandError(f"fuzz_api needs the dev requirements (requirements/dev.txt): {exc}") from exc
         from provider_plugins.kyc_verifier.simulator import KycVerifierSimulator

@@ -51,7 +51,7 @@ from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGA
 from provider_plugins.aggregator.simulator import AggregatorSimulator
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.dtone.simulator import DTOneSimulator
-from provider_plugins.interfaces.simulator import FaultMode
+from provider_plugins.simkit.simulator import FaultMode
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from provider_plugins.vtpass.simulator import VTPassSimulator
 
@@ -148,7 +148,7 @@ class Worker:
     def start(self, timeout: float = 60.0) -> None:
         import sys
 
-        from tests.support.processes import ROOT, child_env
+        from nexustop_dev.processes import ROOT, child_env
 
         log_path = ROOT / "test-artifacts" / f"fault-worker-{os.getpid()}-{time.monotonic_ns()}.log"
         log_path.parent.mkdir(exist_ok=True)
@@ -373,7 +373,7 @@ class Result:
 
 
 def new_buyers(world: World, per_side: int) -> list[Buyer]:
-    from tests.orders.helpers import new_buyer
+    from nexustop_dev.buyers import new_buyer
 
     buyers = []
     for side in world.sides:

@@ -6,7 +6,7 @@ scenario (provider timeouts/5xx, duplicated and reordered webhooks, worker SIGKI
 database backend terminated mid-transaction) with ``--orders`` purchases on two tenants of its own
 (``fi_ng``, ``fi_gh``; provisioned on first use, kept for the next run, ``--drop-tenants`` removes them).
 Prints the table; exits non-zero when any discrepancy is found. The run's providers are disabled at the end.
-Needs the dev requirements (the simulators and helpers live with the tests).
+Needs the dev requirements; the engine is ``nexustop_dev.faults`` (shared with tests/reliability/).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            from tests.support.faults import SCENARIOS, fault_stack, run_scenarios, table
+            from nexustop_dev.faults import SCENARIOS, fault_stack, run_scenarios, table
         except ImportError as exc:  # pragma: no cover - dev requirements missing
-            raise CommandError(f"fault_inject needs the dev requirements and the tests package: {exc}") from exc
+            raise CommandError(f"fault_inject needs the dev requirements (requirements/dev.txt): {exc}") from exc
         if opts["drop_tenants"]:
             self._drop()
             return
