@@ -194,7 +194,7 @@ def _replay_script(schema_name: str, statements: tuple) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {quote_ident(schema_name)}")
-        tenant_connection().set_schema(schema_name, include_public=True)  # type: ignore[attr-defined]
+        tenant_connection().set_schema(schema_name, include_public=True)
         try:
             with connection.cursor() as cursor:
                 for sql, params, many in statements:

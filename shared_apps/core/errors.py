@@ -54,10 +54,9 @@ class ApiError(Exception):
 def run_after_rollback(exc: BaseException) -> None:
     """Run the error's after-rollback hooks, once (called where the money transaction has been left: the
     idempotency runner, the API exception handler, background runners). A failing hook is logged."""
-    hooks = getattr(exc, "_after_rollback", None)
-    if not hooks:
+    if not isinstance(exc, ApiError) or not exc._after_rollback:
         return
-    exc._after_rollback = []  # type: ignore[attr-defined]
+    hooks, exc._after_rollback = exc._after_rollback, []
     for hook in hooks:
         try:
             hook()

@@ -35,7 +35,7 @@ def _fallback(country: str) -> CurrencyInfo:
 
 def currency_for_country(country: str) -> CurrencyInfo:
     try:
-        from countries.registry import get_adapter  # type: ignore[import-not-found]
+        from countries.registry import get_adapter
     except ImportError:
         return _fallback(country)
     adapter = get_adapter(country)

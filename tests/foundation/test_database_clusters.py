@@ -20,11 +20,12 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context, tenant_context
 
 from tenants import clusters
+from tenants.connection import tenant_connection
 from tests.accounts.helpers import PASSWORD, call, login, make_user
 from tests.support.databases import register_alias, unregister_alias
 
@@ -97,7 +98,7 @@ def two_clusters(django_db_setup, django_db_blocker):
             yield timings
     finally:
         with django_db_blocker.unblock():
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             _cleanup()
             connections["default"].close()
         overridden.disable()
@@ -168,7 +169,7 @@ def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migration
                              "WHERE email = %s", [email]).fetchone()
     assert found == (True,)
     assert clusters.current_cluster() in ("default", CLUSTER)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     assert clusters.current_cluster() == "default"  # back on the primary for the next request
 
     # Celery tasks run on the tenant's cluster (the marker user exists only there).
@@ -225,7 +226,7 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
                 except Exception as error:  # refused by the moved source: retried with the same reference
                     with lock:
                         failures.append(f"{index}: {type(error).__name__}: {str(error)[:80]}")
-                    connection.set_schema_to_public()
+                    tenant_connection().set_schema_to_public()
                     stale_tenant.refresh_from_db()
                     continue
                 with lock:

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.core import cache_versions
 from shared_apps.core.cache_versions import VersionedMemo, bump_cache_version
+from tenants.connection import current_schema
 
 
 class Loads:
@@ -26,7 +27,7 @@ class Loads:
 
 def _bump_elsewhere(name: str) -> None:
     """What another process's committed change does: a new version in Redis."""
-    cache_versions._bump(name, False, connection.schema_name)
+    cache_versions._bump(name, False, current_schema())
 
 
 def test_rows_are_read_once_per_version(tenant_ng):

@@ -36,6 +36,7 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
+from tenants.connection import tenant_connection
 from tests.ledger.conftest import new_user
 
 pytestmark = pytest.mark.django_db
@@ -247,7 +248,7 @@ def test_release_expired_holds_beat_task_is_scheduled_and_calls_the_service(fund
     assert {"ledger.release_expired_holds", "wallet.reconcile_ledgers"} <= schedule
     hold = place_hold(wallet=funded, amount=1_000, reference=ref(), expires_at=timezone.now() - timedelta(minutes=1))
     result = release_expired_holds_task.apply().get()
-    connection.set_schema("ng")
+    tenant_connection().set_schema("ng")
     assert result["ng"] >= 1
     hold.refresh_from_db()
     assert hold.status == HoldStatus.RELEASED

@@ -16,6 +16,7 @@ from nexustop_dev.buyers import new_buyer  # noqa: F401  (the purchase tests imp
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
+from tenants.connection import tenant_connection
 
 VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
 
@@ -45,7 +46,7 @@ class Stack:
         """Disable the registry rows so no later test routes to a stopped simulator."""
         from shared_apps.providers.models import Provider, ProviderStatus
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         ids = [self.vtpass_provider.pk, self.dtone_provider.pk, self.aggregator_provider.pk]
         Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
 
@@ -55,7 +56,7 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     vt = provider_register(name=f"VTPass orders {tag}", country="NG", plugin_key="vtpass", base_url=vtpass.url,
                            capabilities=["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
                            credentials=VTPASS_API_KEYS,

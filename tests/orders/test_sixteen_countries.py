@@ -57,6 +57,7 @@ def world(django_db_setup, django_db_blocker):
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.models import Provider, ProviderStatus
     from shared_apps.providers.services import provider_register
+    from tenants.connection import tenant_connection
 
     if not connection.settings_dict["NAME"].startswith("test_"):
         pytest.fail("the test database is not set up (select a django_db test in the same run)")
@@ -70,7 +71,7 @@ def world(django_db_setup, django_db_blocker):
     tag = uuid.uuid4().hex[:6]
     try:
         with django_db_blocker.unblock(), transaction.atomic():  # one commit, not one per row
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for country in COUNTRIES:
                 common = {"country": country, "timeout_seconds": 2, "options": {"countries": [country]}}
                 reloadly = provider_register(name=f"Reloadly 16 {tag}", plugin_key="aggregator",
@@ -96,7 +97,7 @@ def world(django_db_setup, django_db_blocker):
             yield world
     finally:
         with django_db_blocker.unblock():
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             ids = [p.pk for pair in world.providers.values() for p in pair.values()]
             Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
         world.reloadly.stop()

@@ -19,6 +19,8 @@ SEED = 11
 def fault_world(django_db_setup, django_db_blocker):
     from django.db import connection
 
+    from tenants.connection import tenant_connection
+
     if not connection.settings_dict["NAME"].startswith("test_"):
         pytest.fail("the test database is not set up (select a django_db test in the same run)")
     from shared_apps.providers.models import Provider, ProviderStatus
@@ -27,7 +29,7 @@ def fault_world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # Providers other modules left active in NG/GH must not take these orders (their simulators are gone):
         # paused for this module, restored after it.
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         others = dict(Provider.objects.filter(country__in=("NG", "GH")).exclude(status=ProviderStatus.DISABLED)
                       .values_list("pk", "status"))
         Provider.objects.filter(pk__in=others).update(status=ProviderStatus.DISABLED)
@@ -35,7 +37,7 @@ def fault_world(django_db_setup, django_db_blocker):
             with fault_stack(ng=("ng", "ng.localhost"), gh=("gh", "gh.localhost")) as (world, worker):
                 yield world, worker, results
         finally:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for pk, status in others.items():
                 Provider.objects.filter(pk=pk).update(status=status)
     print("\n" + table(results))

@@ -79,6 +79,6 @@ def test_worker_killed_between_the_schemas_credits_once(live_db, settings, oxr, 
 @pytest.fixture(autouse=True)
 def _public_afterwards():
     yield
-    from django.db import connection
+    from tenants.connection import tenant_connection
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()

@@ -13,11 +13,12 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tenants.connection import tenant_connection
 from tests.orders.helpers import api, new_buyer
 from tests.receipts.test_receipts import pdf_text as raw_pdf_text
 
@@ -225,7 +226,7 @@ def test_head_office_consolidates_every_country(inproc_stack, host_client):
     settled(inproc_stack, "ng", "vt_airtime", inproc_stack.phone(), 10_000)
     settled(inproc_stack, "gh", "gh_airtime", "0241234567", 20_000)
     today = timezone.localdate()
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     report = consolidated_tax_report(date_from=today, date_to=today)
     per_country = {}
     for schema in ("ng", "gh"):
@@ -253,7 +254,7 @@ def test_the_consolidated_console_pages(db):
     from tenant_apps.accounts.models import User
     from tests.accounts.helpers import PASSWORD
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     email = f"analyst-{uuid.uuid4().hex[:6]}@nexustop.example"
     User.objects.create_user(email=email, password=PASSWORD, role="analyst", is_staff=True)
     client = Client(HTTP_HOST="localhost")
