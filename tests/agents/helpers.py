@@ -115,7 +115,7 @@ def system_total(kind: str, currency: str = "NGN") -> int:
 
 
 def balance(user) -> int:
-    return Account.objects.get(pk=wallet_for(user=user).pk).balance
+    return Account.objects.get(pk=wallet_for(user=user).pk).wallet_balance
 
 
 def assert_ledger_balanced() -> None:

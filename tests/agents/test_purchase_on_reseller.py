@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -139,7 +140,7 @@ def test_three_level_tree_real_order_settles_then_reverses(host_client, airtime,
     # Agent C's point-of-sale buys through the reseller API: a signed POST to the customer endpoint.
     body = json.dumps({"product_id": airtime.pk, "recipient_phone": _phone(2), "amount": "200.00"}).encode()
     timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
-    headers = {"HTTP_X_API_KEY": key.key.key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
+    headers: dict[str, Any] = {"HTTP_X_API_KEY": key.key.key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
                "HTTP_X_SIGNATURE": sign(secret=key.secret, timestamp=timestamp, nonce=nonce, method="POST",
                                         path="/api/purchase", body=body),
                "HTTP_IDEMPOTENCY_KEY": "pos-1"}

