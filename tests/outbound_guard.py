@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from unittest import mock
 
 import requests
 from django.db import connection
@@ -36,10 +37,7 @@ def no_http_in_transaction() -> Iterator[OutboundLog]:
             log.inside_transaction.append(where)
         return original(session, request, **kwargs)
 
-    requests.Session.send = send
-    try:
+    with mock.patch.object(requests.Session, "send", send):
         yield log
-    finally:
-        requests.Session.send = original
     assert not log.inside_transaction, "outbound HTTP inside an open transaction:\n" + "\n".join(
         log.inside_transaction)

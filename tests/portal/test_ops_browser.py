@@ -55,6 +55,7 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
         # quickvend's float is funded with exactly what this sale draws, so it ends where it started
         # (tests/agents assert absolute float balances).
         cost = quote_price(product=sale_stack.products["vt_airtime"], amount_minor=10_000, buyer=user).tenant_cost_minor
+    assert cost is not None  # a reseller's quote has its cost
     fund_float(reseller=Tenant.objects.get(schema_name="quickvend"), amount_minor=cost, reference=f"f-{tag}")
     float_before = float_balances(reseller=Tenant.objects.get(schema_name="quickvend")).parent_balance
     base = portal_url.format(host="quickvend.localhost")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from nexustop_dev.faults import SCENARIOS, fault_stack, run_scenarios, table
+from nexustop_dev.faults import SCENARIOS, Result, fault_stack, run_scenarios, table
 from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 
 ORDERS = 12
@@ -25,7 +25,7 @@ def fault_world(django_db_setup, django_db_blocker):
         pytest.fail("the test database is not set up (select a django_db test in the same run)")
     from shared_apps.providers.models import Provider, ProviderStatus
 
-    results = []
+    results: list[Result] = []
     with django_db_blocker.unblock():
         # Providers other modules left active in NG/GH must not take these orders (their simulators are gone):
         # paused for this module, restored after it.

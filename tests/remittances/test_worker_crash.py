@@ -7,6 +7,7 @@ import os
 import signal
 import time
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 from django.utils import timezone
@@ -28,7 +29,13 @@ from tests.remittances.conftest import (
 from tests.support.processes import celery_worker
 from tests.wallet.conftest import wait_for
 
-WORKER_ENV = {"REMITTANCE_SMS_NOTIFICATIONS": "0", "WALLET_SMS_NOTIFICATIONS": "0"}
+
+class _WorkerEnv(TypedDict):
+    REMITTANCE_SMS_NOTIFICATIONS: str
+    WALLET_SMS_NOTIFICATIONS: str
+
+
+WORKER_ENV = _WorkerEnv(REMITTANCE_SMS_NOTIFICATIONS="0", WALLET_SMS_NOTIFICATIONS="0")
 
 
 def hub_steps(rid: str) -> list[str]:

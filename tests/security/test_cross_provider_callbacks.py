@@ -50,9 +50,9 @@ ENDPOINTS = {"/webhook/vtpass": "vtpass", "/webhook/dtone": "dtone", "/webhook/a
 HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}
 CURRENCY = {"ng": "NGN", "gh": "GHS"}
 # What a callback could move: money, and the state machines that decide it.
-MONEY_TABLES = ("ledger_account", "ledger_journalentry", "ledger_posting", "ledger_hold", "orders_order",
-                "orders_orderattempt", "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent",
-                "wallet_transfer", "kyc_kycspend")
+MONEY_TABLES: tuple[str, ...] = (
+    "ledger_account", "ledger_journalentry", "ledger_posting", "ledger_hold", "orders_order", "orders_orderattempt",
+    "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent", "wallet_transfer", "kyc_kycspend")
 
 # The mobile-money rails (issue 16) and the dedicated accounts join the attack (``_rail_victims``, ``_rail_hostile``):
 # pending Wave and CinetPay intents and wallet payouts in SN; Airtel Money intents and payouts and a MoMo
