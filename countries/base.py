@@ -10,10 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 from datetime import date
-from decimal import Decimal
 from typing import Any, ClassVar
 
-from babel import Locale
 from moneyed import Money
 
 from . import money as money_rules
@@ -111,11 +109,13 @@ class CountryAdapter:
         return f"<{type(self).__name__} {self.code} {self.currency}>"
 
     def local_name(self, locale: str | None = None) -> str:
-        language = (locale or self.default_language).split("-")[0]
-        try:
-            return Locale.parse(language).territories.get(self.code, self.name)
-        except (ValueError, LookupError):
-            return self.name
+        """django-countries' name in ``locale`` (``"Sénégal"`` in French), else in the country's language."""
+        from django.utils import translation
+
+        from .fields import country_name
+
+        with translation.override((locale or self.default_language).split("-")[0].split("_")[0]):
+            return country_name(self.code) or self.name
 
     # ----- money ------------------------------------------------------------------------
     @property
@@ -130,7 +130,10 @@ class CountryAdapter:
         return money_rules.from_minor(minor, minor_unit=self.minor_unit)
 
     def money(self, minor: int) -> Money:
-        return Money(Decimal(self.from_minor(minor)), self.currency)
+        try:
+            return money_rules.money_of(minor, self.currency)
+        except money_rules.AmountError as exc:
+            raise money_rules.InvalidAmount(money_rules.amount_error_message(exc), code=exc.code) from None
 
     def format_amount(self, minor: int, *, locale: str | None = None) -> str:
         return money_rules.format_minor(minor, currency=self.currency_info, locale=locale or self.default_language)

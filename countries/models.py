@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .codes import WEST_AFRICA
 from .defaults import default_adapter
+from .fields import CountryField
 
 TIER_LIMIT_KEYS = ("single_limit_minor", "daily_limit_minor", "max_balance_minor")
 
@@ -22,7 +23,7 @@ class CountryOverride(models.Model):
     ``{"1": {"single_limit_minor": 7500000, "daily_limit_minor": 10000000}}``.
     """
 
-    country = models.CharField(max_length=2, primary_key=True, choices=sorted(WEST_AFRICA.items()))
+    country = CountryField(primary_key=True)
     enabled = models.BooleanField(default=True)
     vat_rate_bps = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(10_000)],
                                                help_text=_("VAT in basis points (7.5 % = 750)."))

@@ -1,12 +1,23 @@
-"""Integer minor units <-> decimal strings <-> display text. No floats anywhere.
+"""Money at the boundaries: py-moneyed ``Money`` in, integer minor units inside, text out. No floats anywhere.
 
-Input rule: :func:`to_minor` is the platform's one money rule
-(``provider_plugins.interfaces.money.parse_minor``: ASCII digits, an optional
-point, at most the currency's minor digits, bounded length, no exponent, NaN,
-Infinity, spaces or signs where not allowed); this module adds the messages
-people read when an amount is refused, in their language (:func:`amount_error_message`).
+The ledger, the models and the services keep integer minor units. ``Money`` is what crosses a boundary:
 
-Display rules (deliberately simple and reversible):
+* input: :func:`parse_money` (a decimal string -> ``Money``) and :func:`to_minor` (-> minor units) apply the
+  platform's one strict rule (``provider_plugins.interfaces.money.parse_minor``: ASCII digits, an optional
+  point, at most the currency's minor digits, bounded length, no exponent, NaN, Infinity, spaces or signs
+  where not allowed; stable reason codes, refused in O(1) whatever the input); :func:`amount_error_message`
+  gives the message people read, in their language;
+* conversion: :func:`money_of` (minor units -> ``Money``, exact) and :func:`minor_of` (``Money`` -> minor
+  units, refusing a fraction of a minor unit rather than rounding), digits from :func:`currency_digits`
+  (the currency's ISO 4217 exponent);
+* output: :func:`format_money` is the one display format (pages, receipts, emails, messages) and
+  :func:`plain_money` the SMS / USSD one (``2000.00 NGN``: GSM-7 characters only); the API's decimal string
+  is :func:`decimal_text` (``"1500.50"``).
+
+Display rules (deliberately simple and reversible, per language, not per CLDR locale: py-moneyed's
+``moneyed.l10n`` (Babel) is not used because its West African data is not fit to print — ``F\u202fCFA1,500``
+in English, ``.`` as the Portuguese group separator, a zero-width space as the Cape Verdean escudo's
+symbol in ``pt_CV`` — and it prints ISO codes where people expect ``₦`` or ``GH₵``):
 
 * ``en``: the symbol goes first (``₦1,500.00``, ``GH₵1,500.00``; alphabetic
   symbols get a space: ``CFA 1,500``); ``,`` groups thousands, ``.`` marks decimals.
@@ -14,18 +25,20 @@ Display rules (deliberately simple and reversible):
   ``1 500,00 ₦``); a space groups thousands, ``,`` marks decimals.
 
 :func:`parse_minor` reads that display text back (bounded too); amounts typed
-into the API, forms, webhooks or files go through :func:`to_minor` instead.
+into the API, forms, webhooks or files go through :func:`to_minor` / :func:`parse_money` instead.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from moneyed import CurrencyDoesNotExist, Money, get_currency
 
-from provider_plugins.interfaces.money import AmountError, minor_to_text
+from provider_plugins.interfaces.money import MAX_MINOR_DIGITS, AmountError, currency_exponent, minor_to_text
 from provider_plugins.interfaces.money import parse_minor as parse_minor_strict
 
 from .errors import InvalidAmount
@@ -117,18 +130,87 @@ def _group(digits: str, separator: str) -> str:
     return separator.join(parts)
 
 
-def format_minor(minor: int, *, currency: CurrencyInfo, locale: str | None) -> str:
+def currency_digits(currency: str) -> int:
+    """ISO 4217 minor digits (``"NGN"`` -> 2, ``"XOF"`` -> 0): the money rule's table, then py-moneyed's for any
+    other real currency; :class:`AmountError` ``unknown_currency`` for anything else."""
+    try:
+        return currency_exponent(currency)
+    except AmountError:
+        pass
+    code = currency.upper() if isinstance(currency, str) else ""
+    if len(code) == 3 and code.isascii() and code.isalpha():
+        try:
+            sub_unit = get_currency(code).sub_unit
+        except CurrencyDoesNotExist:
+            sub_unit = None
+        if sub_unit:
+            return len(str(sub_unit)) - 1
+    raise AmountError("unknown_currency")
+
+
+def money_of(minor: int, currency: str) -> Money:
+    """Integer minor units as ``Money``, exactly (from the decimal text, never a float): ``150050, "NGN"`` ->
+    ``Money("1500.50", "NGN")``."""
+    return Money(Decimal(minor_to_text(minor, currency_digits(currency))), currency.upper())
+
+
+def minor_of(money: Money) -> int:
+    """``Money`` -> integer minor units of its currency; :class:`AmountError` (``too_many_decimals``) for a
+    fraction of a minor unit, ``too_large`` past the rule's bound: never rounds."""
+    if not isinstance(money, Money):
+        raise AmountError("type")
+    digits = currency_digits(money.currency.code)
+    amount = money.amount
+    if not amount.is_finite():
+        raise AmountError("syntax")
+    if amount and amount.adjusted() + digits >= MAX_MINOR_DIGITS:  # O(1), before any arithmetic
+        raise AmountError("too_large")
+    scaled = amount.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        raise AmountError("too_many_decimals", digits=digits)
+    return int(scaled)
+
+
+def parse_money(amount: object, *, currency: str, allow_negative: bool = False) -> Money:
+    """A decimal string from outside (or an int, or a JSON Decimal) -> ``Money``, by the strict rule:
+    ``"1500.5"`` NGN -> ``Money("1500.50", "NGN")``; refusals are :class:`AmountError` with the rule's reason."""
+    minor = parse_minor_strict(amount, minor_digits=currency_digits(currency), allow_negative=allow_negative)
+    return money_of(minor, currency)
+
+
+def decimal_text(money: Money) -> str:
+    """The API's decimal string: ``Money("1500.5", "NGN")`` -> ``"1500.50"``, ``Money(1500, "XOF")`` -> ``"1500"``."""
+    return minor_to_text(minor_of(money), currency_digits(money.currency.code))
+
+
+def format_money(money: Money, *, locale: str | None, symbol: str | None = None) -> str:
+    """The one display format: ``₦1,500.00`` (en), ``1 500 CFA`` (fr); ``symbol`` defaults to the ISO code."""
     style = style_for(locale)
-    plain = from_minor(minor, minor_unit=currency.minor_unit)
+    symbol = symbol or money.currency.code
+    plain = decimal_text(money)
     negative = plain.startswith("-")
     whole, _dot, fraction = plain.lstrip("-").partition(".")
     number = _group(whole, style.group) + (style.decimal + fraction if fraction else "")
     if style.symbol_first:
-        spacer = " " if len(currency.symbol) > 1 and currency.symbol.isalpha() else ""  # "CFA 1,500", "₦1,500"
-        text = f"{currency.symbol}{spacer}{number}"
+        spacer = " " if len(symbol) > 1 and symbol.isalpha() else ""  # "CFA 1,500", "₦1,500"
+        text = f"{symbol}{spacer}{number}"
     else:
-        text = f"{number} {currency.symbol}"
+        text = f"{number} {symbol}"
     return f"-{text}" if negative else text
+
+
+def plain_money(money: Money) -> str:
+    """SMS and USSD: ``2000.00 NGN`` (the API's decimal string and the ISO code: GSM-7 characters only)."""
+    return f"{decimal_text(money)} {money.currency.code}"
+
+
+def format_minor(minor: int, *, currency: CurrencyInfo, locale: str | None) -> str:
+    """:func:`format_money` of integer minor units with the currency's own symbol."""
+    try:
+        money = money_of(minor, currency.code)
+    except AmountError as exc:
+        raise InvalidAmount(amount_error_message(exc), code=exc.code) from None
+    return format_money(money, locale=locale, symbol=currency.symbol)
 
 
 def parse_minor(text: str, *, currency: CurrencyInfo) -> int:

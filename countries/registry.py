@@ -3,13 +3,18 @@ overrides (countries.overrides)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
+from moneyed import Money
 
 from .base import CountryAdapter
 from .defaults import default_adapter, default_adapters
+from .money import CurrencyInfo, currency_digits, format_money, money_of
 from .overrides import effective_overrides
 
-__all__ = ["all_adapters", "default_adapter", "enabled_adapters", "get_adapter"]
+__all__ = ["all_adapters", "currency_info", "default_adapter", "display_minor", "display_money", "enabled_adapters",
+           "get_adapter"]
 
 
 def _deployment_countries() -> set[str]:
@@ -35,3 +40,30 @@ def all_adapters() -> list[CountryAdapter]:
 
 def enabled_adapters() -> list[CountryAdapter]:
     return [adapter for adapter in all_adapters() if adapter.enabled]
+
+
+# ----- money display ---------------------------------------------------------------------------------------
+
+@cache
+def currency_info(code: str) -> CurrencyInfo:
+    """How a currency is written: the symbol and spellings of the countries using it (``XOF`` -> ``CFA``);
+    another real currency (``USD``) is written with its ISO code. :class:`AmountError` for a non-currency."""
+    code = code.upper() if isinstance(code, str) else ""
+    for adapter in default_adapters().values():
+        if adapter.currency == code:
+            return adapter.currency_info
+    return CurrencyInfo(code=code, minor_unit=currency_digits(code), symbol=code)
+
+
+def display_money(money: Money, *, locale: str | None = None) -> str:
+    """The one display format of an amount (pages, receipts, emails): ``₦1,500.00``, ``1 500 CFA``; in
+    ``locale``'s style, else the active language's."""
+    from django.utils.translation import get_language
+
+    symbol = currency_info(money.currency.code).symbol
+    return format_money(money, locale=locale or get_language() or "en", symbol=symbol)
+
+
+def display_minor(minor: int, currency: str, *, locale: str | None = None) -> str:
+    """:func:`display_money` of integer minor units (what the ledger and the models keep)."""
+    return display_money(money_of(minor, currency), locale=locale)

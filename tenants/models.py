@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from countries.codes import WEST_AFRICA
+from countries.fields import CountryField
 
 hex_colour = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a #RRGGBB colour."))
 
@@ -28,7 +28,7 @@ class Tenant(TenantMixin):
 
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=32, choices=TenantKind.choices)
-    country = models.CharField(max_length=2, blank=True, choices=sorted(WEST_AFRICA.items()))
+    country = CountryField(blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     status = models.CharField(max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE)
     suspended_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,16 @@ from django_tenants.utils import schema_context
 
 from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 
+# Fixtures shared by several folders, registered once for the whole suite (none is autouse). A test module never
+# imports a conftest (tests/foundation/test_test_layout.py).
+pytest_plugins = [
+    "tests.fixtures.catalog",
+    "tests.fixtures.gateways",
+    "tests.fixtures.purchase",
+    "tests.fixtures.sms_kyc",
+    "tests.fixtures.storage",
+]
+
 # A reused test database (--reuse-db, the default) still runs ``migrate`` when the session starts, and
 # django-tenants' standard executor re-migrates every tenant schema even when nothing is pending (~0.6 s
 # each under load): with the sixteen-country tenants kept (tests/support/tenants.py) that was 8-14 s of
@@ -24,11 +34,34 @@ from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 os.environ.setdefault("EXECUTOR", "pending")
 
 
+def is_test_database() -> bool:
+    return connection.settings_dict["NAME"].startswith("test_")
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker, django_db_keepdb, django_db_createdb):
+    """pytest-django's test database, also when no selected test asks pytest-django for one.
+
+    pytest-django sets up the databases of the selected tests that are marked ``django_db`` or use ``db``,
+    ``transactional_db`` or ``live_server``. Tests that commit (``live_db``, the module-scoped stacks and
+    servers) depend on this fixture instead: a run that selects only them got no test database, and
+    ``ensure_test_tenants`` (and every commit) would have gone to the real database named by DATABASE_URL.
+    Such a run sets the default database up here, the way pytest-django would have.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    created = None
     with django_db_blocker.unblock():
+        if not is_test_database():
+            created = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                      aliases={"default"}, keepdb=django_db_keepdb and not django_db_createdb)
+        if not is_test_database():
+            pytest.fail(f"the test database is not set up (default is {connection.settings_dict['NAME']!r})")
         ensure_test_tenants()
     yield
+    if created is not None and not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
@@ -37,13 +70,11 @@ def live_db(django_db_setup, django_db_blocker):
 
     Nothing is rolled back: create uniquely named rows and never assume an
     empty table. (Never use ``transaction=True``: its flush would truncate the
-    public schema's tenant rows.)
+    public schema's tenant rows.) Works alone: ``django_db_setup`` sets the test database up
+    even when no selected test is marked ``django_db``.
     """
     with django_db_blocker.unblock():
-        # pytest-django creates the test database only if a selected test is marked django_db;
-        # without one, this would commit into the real database named by DATABASE_URL.
-        if not connection.settings_dict["NAME"].startswith("test_"):
-            pytest.fail("live_db: the test database is not set up (select a django_db test in the same run)")
+        assert is_test_database()
         yield
         connection.set_schema_to_public()
 

@@ -437,7 +437,7 @@ def settle_down(world: World, placed: list[Placed], *, timeout: float, sweep_eve
                 worker: Worker | None = None, result: Result | None = None) -> None:
     """Run the sweeper like beat does until every order is final or queued for review (or time is up);
     with ``worker``, also restart it if it exited, as the process supervisor does."""
-    from tenant_apps.orders.services import orders_sweep
+    from tenant_apps.orders.services.sweep import orders_sweep
 
     schemas = sorted({side.schema for side in world.sides})
     deadline = time.monotonic() + timeout

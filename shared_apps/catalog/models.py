@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from countries.codes import WEST_AFRICA
+from countries.fields import CountryField
 from shared_apps.providers.models import Provider
 
 
@@ -43,7 +43,7 @@ class Product(models.Model):
     provider_product_code = models.CharField(max_length=100)
     product_type = models.CharField(max_length=16, choices=ProductType.choices)
     name = models.CharField(max_length=200)  # translated: name_en / name_fr / name_pt
-    country = models.CharField(max_length=2, choices=sorted(WEST_AFRICA.items()))
+    country = CountryField()
     currency = models.CharField(max_length=3)
     operator = models.CharField(max_length=60, blank=True)
     face_value_minor = models.BigIntegerField(null=True, blank=True)

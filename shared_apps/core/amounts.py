@@ -5,13 +5,15 @@ messages people read are ``countries.money.amount_error_message`` (translated).
 Everything that takes an amount from a request calls :func:`parse_amount` (or puts
 :class:`AmountField` in its serializer and then calls it), and every refusal is
 ``invalid_amount`` with a message per field, never the input or a Python exception.
+:func:`parse_money` is the same rule giving a py-moneyed ``Money``; :class:`MoneyField` renders a ``Money``
+as the API's decimal string (``"1500.50"``), the JSON shape every amount already has.
 
     amount = parse_amount(data["amount"], currency="NGN")      # 150050, or InvalidAmount (400)
+    price = parse_money(data["amount"], currency="NGN")        # Money("1500.50", "NGN")
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -21,20 +23,14 @@ from drf_spectacular.types import OpenApiTypes
 from moneyed import Money
 from rest_framework import serializers
 
-from countries.money import amount_error_message
-from provider_plugins.interfaces.money import (
-    CURRENCY_EXPONENTS,
-    MAX_AMOUNT_CHARS,
-    AmountError,
-    amount_text,
-    minor_to_text,
-    parse_minor,
-)
+from countries import money as money_rules
+from countries.money import amount_error_message, decimal_text, minor_of
+from provider_plugins.interfaces.money import MAX_AMOUNT_CHARS, AmountError, amount_text, parse_minor
 
 from .errors import ApiError
 
-__all__ = ["AmountField", "InvalidAmount", "UnsupportedCurrency", "currency_minor_digits", "money_of",
-           "parse_amount"]
+__all__ = ["AmountField", "InvalidAmount", "MoneyField", "UnsupportedCurrency", "currency_minor_digits",
+           "money_of", "parse_amount", "parse_money"]
 
 
 class InvalidAmount(ApiError, ValueError):
@@ -51,19 +47,11 @@ class UnsupportedCurrency(ApiError):
 
 
 def currency_minor_digits(currency: str) -> int:
-    """ISO 4217 minor digits: the rule's table, then py-moneyed for other real currencies."""
-    code = currency.upper() if isinstance(currency, str) else ""
-    if code in CURRENCY_EXPONENTS:
-        return CURRENCY_EXPONENTS[code]
-    from moneyed import CurrencyDoesNotExist, get_currency
-
+    """ISO 4217 minor digits (``countries.money.currency_digits``); ``UnsupportedCurrency`` (400) otherwise."""
     try:
-        sub_unit = get_currency(code).sub_unit if len(code) == 3 and code.isalpha() and code.isascii() else None
-    except CurrencyDoesNotExist:
-        sub_unit = None
-    if not sub_unit:
-        raise UnsupportedCurrency(fields={"currency": [str(UnsupportedCurrency.message)]})
-    return len(str(sub_unit)) - 1
+        return money_rules.currency_digits(currency)
+    except AmountError:
+        raise UnsupportedCurrency(fields={"currency": [str(UnsupportedCurrency.message)]}) from None
 
 
 def parse_amount(value: Any, *, currency: str, field: str = "amount", positive: bool = True,
@@ -74,12 +62,15 @@ def parse_amount(value: Any, *, currency: str, field: str = "amount", positive: 
     ``allow_zero`` with either. Raises :class:`InvalidAmount` with ``fields={field: [message]}``.
     """
     digits = currency_minor_digits(currency)
-    if isinstance(value, Money):
-        if str(value.currency) != currency.upper():
-            raise InvalidAmount(fields={field: [str(_("The amount is not in the expected currency."))]})
-        value = value.amount
     try:
-        minor = parse_minor(value, minor_digits=digits, allow_negative=allow_negative)
+        if isinstance(value, Money):
+            if value.currency.code != currency.upper():
+                raise InvalidAmount(fields={field: [str(_("The amount is not in the expected currency."))]})
+            minor = minor_of(value)
+            if minor < 0 and not allow_negative:
+                raise AmountError("negative")
+        else:
+            minor = parse_minor(value, minor_digits=digits, allow_negative=allow_negative)
     except AmountError as exc:
         raise InvalidAmount(fields={field: [amount_error_message(exc, currency=currency.upper())]}) from None
     if minor == 0 and not allow_zero:
@@ -90,9 +81,45 @@ def parse_amount(value: Any, *, currency: str, field: str = "amount", positive: 
     return minor
 
 
+def parse_money(value: Any, *, currency: str, field: str = "amount", positive: bool = True,
+                allow_negative: bool = False, allow_zero: bool = False) -> Money:
+    """:func:`parse_amount` as py-moneyed ``Money`` (``"1500.5"``, NGN -> ``Money("1500.50", "NGN")``)."""
+    minor = parse_amount(value, currency=currency, field=field, positive=positive, allow_negative=allow_negative,
+                         allow_zero=allow_zero)
+    return money_rules.money_of(minor, currency)
+
+
 def money_of(amount_minor: int, currency: str) -> Money:
     """py-moneyed ``Money`` for integer minor units (exact: built from the decimal text, never a float)."""
-    return Money(Decimal(minor_to_text(amount_minor, currency_minor_digits(currency))), currency.upper())
+    currency_minor_digits(currency)  # UnsupportedCurrency (400) for a code that is not a currency
+    return money_rules.money_of(amount_minor, currency)
+
+
+class MoneyField(serializers.Field):
+    """A response amount: a ``Money`` rendered as the API's decimal string (``"1500.50"``, ``"1500"`` for XOF),
+    exactly the shape every amount already has (no float, the currency's own digits). Read-only: amounts come in
+    through :class:`AmountField` and :func:`parse_amount` / :func:`parse_money`.
+
+    ``MoneyField()`` renders the attribute (a ``Money``); ``MoneyField(minor="fee_minor")`` builds the ``Money``
+    from the object's integer minor units and its ``currency`` attribute (``currency=`` names another one),
+    which is how models keep amounts. ``None`` minor units render as ``null``.
+    """
+
+    def __init__(self, *, minor: str | None = None, currency: str = "currency", **kwargs: Any) -> None:
+        self.minor_attribute, self.currency_attribute = minor, currency
+        kwargs["read_only"] = True
+        if minor:
+            kwargs.setdefault("source", "*")
+        kwargs.setdefault("help_text", "Decimal string in the currency, e.g. \"1500.50\".")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        if self.minor_attribute:
+            minor = getattr(value, self.minor_attribute)
+            if minor is None:
+                return None
+            value = money_of(minor, getattr(value, self.currency_attribute))
+        return decimal_text(value)
 
 
 class AmountField(serializers.Field):
@@ -128,14 +155,24 @@ class AmountField(serializers.Field):
         return str(value)
 
 
+class MoneyFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI: a decimal string (the shape of every amount in a response)."""
+
+    target_class = MoneyField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema: dict[str, Any] = build_basic_type(OpenApiTypes.STR) or {}
+        schema["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$"
+        return schema
+
+
 class AmountFieldSchema(OpenApiSerializerFieldExtension):
     """OpenAPI: a string with the rule's pattern and length (clients and the fuzzer see the rule)."""
 
     target_class = AmountField
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = build_basic_type(OpenApiTypes.STR)
-        assert schema is not None  # a basic type always has a schema
+        schema: dict[str, Any] = build_basic_type(OpenApiTypes.STR) or {}
         schema["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$" if self.target.allow_negative else r"^[0-9]+(\.[0-9]+)?$"
         schema["maxLength"] = MAX_AMOUNT_CHARS
         return schema

@@ -4,7 +4,8 @@ Two transactions that take the same locks in the same order cannot deadlock. Mon
 their locks in this order (a lower rank is never requested while a higher one is held):
 
 1. ``idempotency`` — the request's (schema, user, Idempotency-Key) advisory lock, first statement of
-   the request transaction (``tenant_apps.idempotency.services``; a twin gets 409 instead of waiting).
+   the request transaction (the server-side ``idempotency_begin`` of ``tenant_apps.idempotency``, also
+   the first step of the purchase's ``purchase_accept``; a twin gets 409 instead of waiting).
 2. ``subject`` — the row of the business object the request acts on: an order, a transfer, a
    remittance, a funding intent, a withdrawal code, a cash transaction, a risk decision, a step-up
    challenge, a merchant payment, a savings goal or circle... A webhook or a worker starts here (its
@@ -54,13 +55,6 @@ class LockRank(IntEnum):
 
 
 RANK_NAMES: frozenset[str] = frozenset(rank.label for rank in LockRank)
-
-
-def try_idempotency_lock(lock_id: int) -> bool:
-    """Rank ``idempotency``: the request key's advisory lock, without waiting (False: a twin holds it)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
-        return bool(cursor.fetchone()[0])
 
 
 def lock_user(user_id: int) -> None:

@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from countries.codes import WEST_AFRICA
+from countries.fields import CountryField
 from provider_plugins.interfaces.plugin import Capability
 
 
@@ -21,7 +21,7 @@ CAPABILITY_CHOICES = [(c.value, c.value.replace("_", " ").title()) for c in Capa
 
 class Provider(models.Model):
     name = models.CharField(max_length=100)
-    country = models.CharField(max_length=2, choices=sorted(WEST_AFRICA.items()))
+    country = CountryField()
     capabilities = ArrayField(models.CharField(max_length=16, choices=CAPABILITY_CHOICES), default=list)
     plugin_key = models.CharField(max_length=40)
     base_url = models.URLField(max_length=500)

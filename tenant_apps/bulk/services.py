@@ -435,7 +435,7 @@ def dedupe_key(batch: BulkBatch, row: BulkRow) -> str:
 
 
 def _place_order(batch: BulkBatch, row: BulkRow, now: datetime) -> None:
-    from tenant_apps.orders.services import purchase_create
+    from tenant_apps.orders.services.create import purchase_create
 
     try:
         with transaction.atomic():  # a refusal rolls back this purchase only, never the row's result

@@ -94,6 +94,11 @@ class WithdrawalCode(models.Model):
     def __str__(self) -> str:
         return f"withdrawal code {self.public_id} {self.amount_minor} {self.currency} ({self.status})"
 
+    @property
+    def total_minor(self) -> int:
+        """What the code holds on the customer's wallet: the amount and the fee."""
+        return self.amount_minor + self.fee_minor
+
 
 class CashTransaction(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

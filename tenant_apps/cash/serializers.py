@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shared_apps.core.amounts import AmountField
-from tenant_apps.ledger.currency import to_decimal_string
+from shared_apps.core.amounts import AmountField, MoneyField
 
 
 class CashInSerializer(serializers.Serializer):
@@ -26,17 +25,13 @@ class WithdrawalCodeRequestSerializer(serializers.Serializer):
     amount = AmountField(help_text="decimal string in the site's currency, e.g. 2000.00")
 
 
-def _money(amount: int, currency: str) -> str:
-    return to_decimal_string(amount, currency)
-
-
 class CashTransactionSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     kind = serializers.CharField()
     reference = serializers.CharField()
     status = serializers.CharField()
-    amount = serializers.SerializerMethodField()
-    fee = serializers.SerializerMethodField()
+    amount = MoneyField(minor="amount_minor")
+    fee = MoneyField(minor="fee_minor")
     currency = serializers.CharField()
     customer_phone = serializers.SerializerMethodField()
     confirmation = serializers.SerializerMethodField(
@@ -45,12 +40,6 @@ class CashTransactionSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
-
-    def get_amount(self, row) -> str:
-        return _money(row.amount_minor, row.currency)
-
-    def get_fee(self, row) -> str:
-        return _money(row.fee_minor, row.currency)
 
     def get_customer_phone(self, row) -> str:
         phone = row.customer.phone or ""
@@ -63,18 +52,9 @@ class CashTransactionSerializer(serializers.Serializer):
 class WithdrawalCodeSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     status = serializers.CharField()
-    amount = serializers.SerializerMethodField()
-    fee = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField(help_text="held on the wallet until the code is used or expires")
+    amount = MoneyField(minor="amount_minor")
+    fee = MoneyField(minor="fee_minor")
+    total = MoneyField(minor="total_minor", help_text="held on the wallet until the code is used or expires")
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-
-    def get_amount(self, row) -> str:
-        return _money(row.amount_minor, row.currency)
-
-    def get_fee(self, row) -> str:
-        return _money(row.fee_minor, row.currency)
-
-    def get_total(self, row) -> str:
-        return _money(row.amount_minor + row.fee_minor, row.currency)

@@ -38,6 +38,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from countries.money import plain_money
+from shared_apps.core.amounts import money_of
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, normalize_phone
 from tenant_apps.agents.models import Agent, CommissionPosting
@@ -46,7 +48,7 @@ from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.selectors import kyc_balance_room
 from tenant_apps.kyc.services import kyc_release_spend
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import (
@@ -181,7 +183,7 @@ def _notify(user, template: str, context: dict) -> None:
 
 
 def _money(amount_minor: int, currency: str) -> str:
-    return f"{to_decimal_string(amount_minor, currency)} {currency}"
+    return plain_money(money_of(amount_minor, currency))  # SMS: "2000.00 NGN"
 
 
 # --- cash-in ------------------------------------------------------------------------------------------------

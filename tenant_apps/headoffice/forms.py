@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from countries.codes import WEST_AFRICA
+from countries.fields import country_choices
 from shared_apps.providers.models import ProviderStatus
 from tenants.models import Tenant, TenantKind
 
@@ -40,16 +40,13 @@ class BrandingForm(StyledForm):
                                                                                *settings.LANGUAGES], required=False)
 
 
-COUNTRIES_BY_NAME: list[tuple[str, str]] = sorted(WEST_AFRICA.items(), key=lambda item: item[1])
-
-
 class TenantCreateForm(BrandingForm):
     field_order = ["kind", "name", "country", "parent", "domain", "admin_email", "admin_password"]
 
     kind = forms.ChoiceField(label=_("Kind"), choices=[
         (kind.value, kind.label) for kind in (TenantKind.COUNTRY_OPERATION, TenantKind.RESELLER_BRAND)])
     name = forms.CharField(label=_("Name"), max_length=120)
-    country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES_BY_NAME)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
     parent = forms.ModelChoiceField(label=_("Parent country operation (reseller brands)"), required=False,
                                     queryset=Tenant.objects.filter(kind=TenantKind.COUNTRY_OPERATION).order_by("name"))
     domain = forms.CharField(label=_("Domain"), max_length=253, help_text=_("For example quickvend.example.com"))

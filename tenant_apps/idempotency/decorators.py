@@ -7,14 +7,14 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
-from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .errors import IdempotencyKeyInvalid, IdempotencyKeyRequired, IdempotencyKeyReused
-from .models import IdempotencyKey
-from .services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from shared_apps.core.errors import ApiError, run_after_rollback
+
+from .errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
+from .services import Fingerprint, OneCall, StoredResponse, body_hash, run_idempotently, stored_answer
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -34,7 +34,7 @@ def _require_key(request: Request) -> str:
 
 
 def _run_once(request: Request, key: str, handler: Callable[[], Response]) -> Response:
-    fingerprint = Fingerprint(method=request.method or "", path=request.path, body_hash=body_hash(request.data))
+    fingerprint = _fingerprint(request)
     produced: dict[str, Response] = {}
 
     def execute() -> StoredResponse:
@@ -45,9 +45,7 @@ def _run_once(request: Request, key: str, handler: Callable[[], Response]) -> Re
     stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=execute)
     if not replayed:
         return produced["response"]
-    response = Response(stored.body, status=stored.status, headers=stored.headers)
-    response[REPLAYED_HEADER] = "true"
-    return response
+    return _replayed(stored)
 
 
 class _Flagged(Protocol):
@@ -77,15 +75,16 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
 
 def _replay(request: Request, key: str) -> Response | None:
     """The stored answer under ``key`` (422 for another body), or None: not answered yet."""
-    user = request.user
-    if isinstance(user, AnonymousUser):  # _require_key has refused it already
-        return None
-    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if stored is None:
-        return None
-    if (stored.method, stored.path, stored.body_hash) != (request.method, request.path, body_hash(request.data)):
-        raise IdempotencyKeyReused()
-    response = Response(stored.response_body, status=stored.response_status)
+    stored = stored_answer(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+    return None if stored is None else _replayed(stored)
+
+
+def _fingerprint(request: Request) -> Fingerprint:
+    return Fingerprint(method=request.method or "", path=request.path, body_hash=body_hash(request.data))
+
+
+def _replayed(stored: StoredResponse) -> Response:
+    response = Response(stored.body, status=stored.status, headers=stored.headers)
     response[REPLAYED_HEADER] = "true"
     return response
 
@@ -142,5 +141,51 @@ def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[...,
             return _run_once(request, key, lambda: view_method(view, request, *args, checked=checked, **kwargs))
 
         return _flagged(wrapper)
+
+    return decorate
+
+
+def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> Callable[[Handler], Handler]:
+    """``@idempotent_after_lookup`` for a handler whose writes and key row go to the database in ONE call.
+
+    No transaction is opened here: the handler gets ``once=`` (an :class:`OneCall`) and passes it to the
+    service, whose single server-side call takes the key's lock (409 for a twin in flight), replays a stored
+    answer (``once.replayed``: answered here, with ``Idempotency-Replayed``), refuses another body (422), or
+    stores the answer rendered beforehand with the writes (``purchase_accept``). The PIN gate runs as in
+    ``run_idempotently``. An error raised before that call (validation) yields to a stored answer: a replay
+    is answered as it was the first time, whatever changed since.
+    """
+
+    def decorate(view_method: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view_method)
+        def wrapper(view, request: Request, *args, **kwargs) -> Response:
+            from tenant_apps.pins.gate import authorise
+
+            key = _require_key(request)
+            lookup = prepare(view, request)
+            looked_up = None
+            if lookup is not None:
+                replayed = _replay(request, key)
+                if replayed is not None:
+                    return replayed
+                looked_up = lookup()
+            once = OneCall(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+            authorisation = authorise(user=request.user)
+            try:
+                with authorisation.guard():
+                    response = view_method(view, request, *args, looked_up=looked_up, once=once, **kwargs)
+            except ApiError as exc:
+                run_after_rollback(exc)
+                if not once.called:
+                    replayed = _replay(request, key)
+                    if replayed is not None:
+                        return replayed
+                raise
+            if once.replayed is not None:
+                return _replayed(once.replayed)
+            return response
+
+        wrapper.idempotent = True
+        return wrapper
 
     return decorate

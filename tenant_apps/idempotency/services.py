@@ -19,11 +19,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.core.db_refusals import json_value, refusals
 from shared_apps.core.errors import ApiError, run_after_rollback
-from shared_apps.core.locks import try_idempotency_lock
 from tenants.connection import current_schema
 
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
@@ -85,15 +85,9 @@ def run_idempotently(*, user, key: str, fingerprint: Fingerprint, execute: Calla
 def _run_in_transaction(*, user, key: str, fingerprint: Fingerprint, execute: Callable[[], StoredResponse],
                         authorisation) -> tuple[StoredResponse, bool]:
     with transaction.atomic():
-        if not try_idempotency_lock(_lock_id(user.pk, key)):  # rank 1 of shared_apps.core.locks
-            raise IdempotencyInFlight()
-        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if existing is not None:
-            if (existing.method, existing.path, existing.body_hash) != (
-                    fingerprint.method, fingerprint.path, fingerprint.body_hash):
-                raise IdempotencyKeyReused()
-            assert existing.response_status is not None  # committed rows are completed (IdempotencyKey)
-            return StoredResponse(existing.response_status, existing.response_body, existing.response_headers), True
+        stored = begin(user_id=user.pk, key=key, fingerprint=fingerprint)  # rank 1 of shared_apps.core.locks
+        if stored is not None:
+            return stored, True
         # The advisory lock keeps twins out until we commit, so the key row is written once, at the
         # end, already completed (no IN_FLIGHT insert + UPDATE: one statement less per request).
         with authorisation.guard():
@@ -101,12 +95,75 @@ def _run_in_transaction(*, user, key: str, fingerprint: Fingerprint, execute: Ca
         if response.status >= 400:
             transaction.set_rollback(True)
             return response, False
-        IdempotencyKey.objects.create(
-            user=user, key=key, method=fingerprint.method, path=fingerprint.path, body_hash=fingerprint.body_hash,
-            state=KeyState.COMPLETED, response_status=response.status, response_body=response.body,
-            response_headers={k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS},
-            completed_at=timezone.now())
+        complete(user_id=user.pk, key=key, fingerprint=fingerprint, response=response)
         return response, False
+
+
+# The refusals of the server-side key functions (migration 0002), in this app's words.
+IDEMPOTENCY_REFUSALS = {
+    "idempotency_in_flight": lambda refusal: IdempotencyInFlight(),
+    "idempotency_key_reused": lambda refusal: IdempotencyKeyReused(),
+}
+
+
+def _stored(row: Any) -> StoredResponse | None:
+    row = json_value(row)
+    if row is None:
+        return None
+    return StoredResponse(row["status"], row["body"], row["headers"] or {})
+
+
+def begin(*, user_id: int, key: str, fingerprint: Fingerprint) -> StoredResponse | None:
+    """In the request's transaction: the key's advisory lock (409 for a twin in flight), then its stored answer
+    (None: not answered yet; 422 for another request under the key). One call of ``idempotency_begin``."""
+    with refusals(IDEMPOTENCY_REFUSALS), connection.cursor() as cursor:
+        cursor.execute("SELECT idempotency_begin(%s, %s, %s, %s, %s, %s)",
+                       [_lock_id(user_id, key), user_id, key, fingerprint.method, fingerprint.path,
+                        fingerprint.body_hash])
+        return _stored(cursor.fetchone()[0])
+
+
+def stored_answer(*, user_id: int, key: str, fingerprint: Fingerprint) -> StoredResponse | None:
+    """The key's stored answer without its lock (None: none yet; 422 for another request under the key)."""
+    with refusals(IDEMPOTENCY_REFUSALS), connection.cursor() as cursor:
+        cursor.execute("SELECT idempotency_stored(%s, %s, %s, %s, %s)",
+                       [user_id, key, fingerprint.method, fingerprint.path, fingerprint.body_hash])
+        return _stored(cursor.fetchone()[0])
+
+
+def replayed_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() in _REPLAYED_HEADERS}
+
+
+def complete(*, user_id: int, key: str, fingerprint: Fingerprint, response: StoredResponse) -> None:
+    """The key row with its answer, in the request's transaction (``idempotency_complete``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT idempotency_complete(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)",
+                       [user_id, key, fingerprint.method, fingerprint.path, fingerprint.body_hash, response.status,
+                        json.dumps(response.body, cls=DjangoJSONEncoder),
+                        json.dumps(replayed_headers(response.headers)), timezone.now()])
+
+
+@dataclass
+class OneCall:
+    """An Idempotency-Key answered in the same database call as the request's writes (the purchase's
+    ``purchase_accept``): the service passes :meth:`payload` to that call, which replays a stored answer
+    (``replayed``), refuses a twin or another body, or stores ``response`` with the writes."""
+
+    user_id: int
+    key: str
+    fingerprint: Fingerprint
+    called: bool = False  # the database saw the key (a stored answer would have been replayed)
+    replayed: StoredResponse | None = None
+
+    def payload(self, response: StoredResponse) -> dict:
+        return {"lock": _lock_id(self.user_id, self.key), "key": self.key, "method": self.fingerprint.method,
+                "path": self.fingerprint.path, "body_hash": self.fingerprint.body_hash, "status": response.status,
+                "body": json.loads(json.dumps(response.body, cls=DjangoJSONEncoder)),
+                "headers": replayed_headers(response.headers)}
+
+    def replay(self, stored: dict) -> None:
+        self.replayed = _stored(stored)
 
 
 def purge_idempotency_keys(*, older_than: timedelta) -> int:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
@@ -38,46 +37,14 @@ def tier_for_requirements(satisfied: set[str]) -> Any | None:
     return max(reachable, key=lambda tier: tier.level) if reachable else None
 
 
-@dataclass(frozen=True)
-class SpendState:
-    """What a KYC check needs, read in one statement (``kyc_spend_state``)."""
-
-    satisfied: set[str]
-    spent_today: int
-    reference_exists: bool
-
-
-def kyc_spend_state(*, user: User, currency: str, reference: str) -> SpendState:
-    """Satisfied requirements, today's spend and whether ``reference`` was counted: one round trip.
-
-    Same answers as ``kyc_satisfied_requirements`` + ``kyc_spent_today`` + an existence check
-    (the purchase hot path; call it after locking the user row so the sum is current).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ARRAY(SELECT s.scheme FROM kyc_kycsubmission s WHERE s.user_id = %s AND s.status = %s), "
-            "ARRAY(SELECT d.kind FROM kyc_kycdocument d JOIN kyc_kycsubmission s ON s.id = d.submission_id "
-            "      WHERE s.user_id = %s AND s.status = %s), "
-            "(SELECT COALESCE(SUM(amount_minor), 0) FROM kyc_kycspend "
-            "  WHERE user_id = %s AND currency = %s AND occurred_at >= %s), "
-            "EXISTS(SELECT 1 FROM kyc_kycspend WHERE user_id = %s AND reference = %s)",
-            [user.pk, KycStatus.APPROVED, user.pk, KycStatus.APPROVED, user.pk, currency, _today_start(),
-             user.pk, reference])
-        schemes, kinds, spent, exists = cursor.fetchone()
-    satisfied: set[str] = {"phone"} if user.phone_verified_at is not None else set()
-    satisfied.update(schemes)
-    satisfied.update(DOCUMENT_REQUIREMENTS[kind] for kind in kinds if kind in DOCUMENT_REQUIREMENTS)
-    return SpendState(satisfied=satisfied, spent_today=int(spent or 0), reference_exists=bool(exists))
-
-
-def _today_start() -> datetime:
+def today_start() -> datetime:
     now = timezone.now()
     return datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
 
 
 def kyc_spent_today(*, user: User, currency: str) -> int:
     """Minor units moved since midnight UTC (reversals included)."""
-    total = (KycSpend.objects.filter(user=user, currency=currency, occurred_at__gte=_today_start())
+    total = (KycSpend.objects.filter(user=user, currency=currency, occurred_at__gte=today_start())
              .aggregate(total=Sum("amount_minor"))["total"])
     return int(total or 0)
 

@@ -7,12 +7,14 @@ exception message or log line carries it: only ``number_masked``.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from countries.errors import InvalidKycNumber
@@ -21,8 +23,8 @@ from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
 from provider_plugins.interfaces.observe import observed_session
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
+from shared_apps.core.db_refusals import Refusal, refusals
 from shared_apps.core.errors import ApiError, Conflict, Forbidden
-from shared_apps.core.locks import lock_user
 from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
@@ -31,6 +33,7 @@ from tenant_apps.provider_archive.services import archived_call
 
 from . import crypto
 from .models import (
+    DOCUMENT_REQUIREMENTS,
     DocumentKind,
     KycDocument,
     KycSpend,
@@ -38,14 +41,7 @@ from .models import (
     KycSubmission,
     VerificationStatus,
 )
-from .selectors import (
-    kyc_balance_room,
-    kyc_balance_tier,
-    kyc_current_tier,
-    kyc_spend_state,
-    kyc_spent_today,
-    tier_for_requirements,
-)
+from .selectors import kyc_balance_room, kyc_balance_tier, today_start
 
 logger = logging.getLogger(__name__)
 
@@ -220,12 +216,17 @@ def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
     """Raise ``KycLimitExceeded`` unless ``amount_minor`` fits the user's tier (single and daily).
 
     Returns the tier. Call it before moving money; record the movement with
-    ``kyc_record_spend`` in the same transaction (or use ``kyc_reserve``).
+    ``kyc_reserve`` in the same transaction. The rule itself is the server-side ``kyc_check``
+    (migration 0002), the same one every reservation and the purchase's one call run.
     """
     adapter = _check_amount_currency(amount_minor, currency)
-    tier = kyc_current_tier(user=user)
-    return _check_tier(adapter, tier, amount_minor=amount_minor, currency=currency,
-                       spent=lambda: kyc_spent_today(user=user, currency=currency))
+    # A savepoint: a refusal is raised by the database, and a caller's transaction goes on after a read.
+    with transaction.atomic(), refusals(kyc_refusals(adapter)), connection.cursor() as cursor:
+        cursor.execute("SELECT kyc_check(%s, %s, %s, %s, %s::jsonb, %s)",
+                       [user.pk, user.phone_verified_at is not None, amount_minor, currency,
+                        kyc_rules_json(adapter), today_start()])
+        level = cursor.fetchone()[0]
+    return _tier_of_level(adapter, level)
 
 
 def _check_amount_currency(amount_minor: int, currency: str) -> Any:
@@ -239,22 +240,51 @@ def _check_amount_currency(amount_minor: int, currency: str) -> Any:
     return adapter
 
 
-def _check_tier(adapter: Any, tier: Any, *, amount_minor: int, currency: str, spent: Any) -> Any:
-    if tier is None:
-        raise KycLimitExceeded("Verify your phone number before moving money.",
-                               fields={"amount": ["No verification level yet."]})
-    if amount_minor > tier.single_limit_minor:
-        raise KycLimitExceeded(
+_rules_json: dict[int, str] = {}
+
+
+def kyc_rules_json(adapter: Any) -> str:
+    """The country's tiers and document requirements as the server-side ``kyc_check`` reads them (per process)."""
+    key = id(adapter)
+    cached = _rules_json.get(key)
+    if cached is None:
+        cached = json.dumps({
+            "tiers": [{"level": tier.level, "single": tier.single_limit_minor, "daily": tier.daily_limit_minor,
+                       "requires": list(tier.requires)} for tier in adapter.kyc_tiers],
+            "documents": {str(kind): requirement for kind, requirement in DOCUMENT_REQUIREMENTS.items()},
+        })
+        _rules_json[key] = cached
+    return cached
+
+
+def _tier_of_level(adapter: Any, level: Any) -> Any:
+    return next((tier for tier in adapter.kyc_tiers if tier.level == level), None)
+
+
+def kyc_refusal(refusal: Refusal, adapter: Any) -> KycLimitExceeded:
+    """The words of a ``kyc_limit_exceeded`` refusal of the server-side rule (the tier, the limit, what is left).
+
+    ``adapter``: the country's, read before the call (the refused call aborted the transaction: no query now).
+    """
+    currency = adapter.currency
+    tier = _tier_of_level(adapter, refusal.detail.get("level"))
+    limit = refusal.detail.get("limit")
+    if tier is None or limit == "none":
+        return KycLimitExceeded("Verify your phone number before moving money.",
+                                fields={"amount": ["No verification level yet."]})
+    if limit == "single":
+        return KycLimitExceeded(
             f"The most you can move at once at {tier.name} is {adapter.format_amount(tier.single_limit_minor)}.",
             fields={"amount": [f"Single limit: {adapter.from_minor(tier.single_limit_minor)} {currency}."]})
-    spent = spent()
-    if spent + amount_minor > tier.daily_limit_minor:
-        left = max(tier.daily_limit_minor - spent, 0)
-        raise KycLimitExceeded(
-            f"This would pass your daily limit at {tier.name}: "
-            f"{adapter.format_amount(left)} left today.",
-            fields={"amount": [f"Daily limit left: {adapter.from_minor(left)} {currency}."]})
-    return tier
+    left = int(refusal.detail.get("left") or 0)
+    return KycLimitExceeded(
+        f"This would pass your daily limit at {tier.name}: {adapter.format_amount(left)} left today.",
+        fields={"amount": [f"Daily limit left: {adapter.from_minor(left)} {currency}."]})
+
+
+def kyc_refusals(adapter: Any) -> dict[str, Callable[[Refusal], BaseException]]:
+    """The refusals of the KYC functions, worded for ``adapter``'s country (``shared_apps.core.db_refusals``)."""
+    return {"kyc_limit_exceeded": lambda refusal: kyc_refusal(refusal, adapter)}
 
 
 def kyc_record_spend(*, user: User, amount_minor: int, currency: str, reference: str) -> KycSpend:
@@ -279,21 +309,23 @@ def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str,
                 savepoint: bool = True) -> KycSpend:
     """Check and record in one step, serialised per user (row lock) so two requests cannot both pass.
 
-    Three statements: lock the user row; read tier inputs, today's spend and the reference in
-    one SELECT (a new snapshot, after the lock: a concurrent spend has committed); insert the
-    spend. ``savepoint=False`` for a caller that holds the transaction and rolls it all back on
-    any error (a purchase): no SAVEPOINT/RELEASE round trips.
+    One call of the server-side ``kyc_reserve_spend`` (migration 0002): the user's row lock, the tier's
+    single and daily limits (``kyc_check``), the spend row; a reference counted before is answered as is.
+    ``savepoint=False`` for a caller that holds the transaction and rolls it all back on any error (a
+    purchase): no SAVEPOINT/RELEASE round trips.
     """
-    with transaction.atomic(savepoint=savepoint):
-        lock_user(user.pk)
-        state = kyc_spend_state(user=user, currency=currency, reference=reference)
-        if state.reference_exists:
-            return KycSpend.objects.get(user=user, reference=reference)
-        adapter = _check_amount_currency(amount_minor, currency)
-        _check_tier(adapter, tier_for_requirements(state.satisfied), amount_minor=amount_minor, currency=currency,
-                    spent=lambda: state.spent_today)
-        # The user row lock serialises spends of this user: the reference cannot appear meanwhile.
-        return KycSpend.objects.create(user=user, amount_minor=amount_minor, currency=currency, reference=reference)
+    adapter = _check_amount_currency(amount_minor, currency)
+    now = timezone.now()
+    with transaction.atomic(savepoint=savepoint), refusals(kyc_refusals(adapter)), connection.cursor() as cursor:
+        cursor.execute("SELECT spend_id, created FROM kyc_reserve_spend(%s, %s, %s, %s, %s::jsonb, %s, %s)",
+                       [user.pk, amount_minor, currency, reference, kyc_rules_json(adapter), today_start(), now])
+        spend_id, created = cursor.fetchone()
+    if not created:
+        return KycSpend.objects.get(pk=spend_id)
+    spend = KycSpend(pk=spend_id, user=user, amount_minor=amount_minor, currency=currency, reference=reference,
+                     occurred_at=now)
+    spend._state.adding = False
+    return spend
 
 
 # --- maximum wallet balance (issue 14) ----------------------------------------------------------

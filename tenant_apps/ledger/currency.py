@@ -1,46 +1,26 @@
 """Which currency a tenant keeps its wallets in, and how to write amounts.
 
-The country adapters (``countries.registry``) own currencies; until they are
-merged, :func:`_fallback` holds the same facts. This module is the only
-place the ledger asks "what currency is this tenant?".
+The country adapters (``countries.registry``) own currencies; this module is the only place the ledger asks
+"what currency is this tenant?". Amounts stay integer minor units; ``countries.money`` turns them into
+py-moneyed ``Money`` and text at the boundaries (``shared_apps.core.amounts.money_of``, :func:`to_decimal_string`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
+from countries.money import CurrencyInfo
+from countries.registry import get_adapter
 from provider_plugins.interfaces.money import minor_to_text
 from shared_apps.core.amounts import currency_minor_digits, parse_amount
 from tenants.connection import current_schema
 
-
-@dataclass(frozen=True)
-class CurrencyInfo:
-    code: str
-    minor_unit: int
-
-
-# ISO 4217 facts for the 16 West African countries (used only if no adapter is available).
-_CURRENCY_BY_COUNTRY = {
-    "NG": "NGN", "GH": "GHS", "GM": "GMD", "GN": "GNF", "LR": "LRD", "SL": "SLE", "CV": "CVE", "MR": "MRU",
-    **{code: "XOF" for code in ("BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG")},
-}
-
-
-def _fallback(country: str) -> CurrencyInfo:
-    code = _CURRENCY_BY_COUNTRY[country.upper()]
-    return CurrencyInfo(code=code, minor_unit=currency_minor_digits(code))
+__all__ = ["CurrencyInfo", "currency_for_country", "minor_unit", "tenant_currency", "to_decimal_string", "to_minor"]
 
 
 def currency_for_country(country: str) -> CurrencyInfo:
-    try:
-        from countries.registry import get_adapter
-    except ImportError:
-        return _fallback(country)
-    adapter = get_adapter(country)
-    code = getattr(adapter.currency, "code", adapter.currency)  # a str or a py-moneyed Currency
-    return CurrencyInfo(code=str(code), minor_unit=int(adapter.minor_unit))
+    """The country's currency: ISO code, minor digits and display symbol (its adapter's)."""
+    return get_adapter(country).currency_info
 
 
 @lru_cache(maxsize=256)

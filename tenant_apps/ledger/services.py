@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast, overload
@@ -28,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shared_apps.core import metrics
+from shared_apps.core.db_refusals import Refusal, refusals
 from shared_apps.core.locks import lock_ledger_account
 
 from .currency import tenant_currency
@@ -354,24 +356,54 @@ def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: date
                metadata: Mapping | None = None, holds: Account | None = None, savepoint: bool = True) -> Hold:
     """Move ``amount`` from the wallet to the holds account; one hold per reference.
 
-    Placing the same reference again with the same wallet and amount returns the first hold
-    (the hold-place entry is unique per reference: its ON CONFLICT finds the twin, no lookup first).
+    One call of the server-side ``ledger_place_hold`` (migration 0007: the one implementation, the purchase's
+    ``purchase_accept`` calls it too): the entry once per reference, the no-overdraft conditional debit
+    (InsufficientFunds, nothing written), the balanced postings and the hold row. Placing the same reference
+    again with the same wallet and amount returns the first hold; another wallet or amount raises
+    EntryReferenceConflict. A guarded block's debit check (the transaction PIN) vets the debit first.
     ``holds``: the holds account if the caller has it cached; ``savepoint``: see ``post_entry``.
     """
     _check_amount(amount, positive=True)
     if not wallet.is_wallet:
         raise ValueError("holds are placed on wallets")
-    with transaction.atomic(savepoint=savepoint):
-        holds = _holds_account(holds, wallet.currency)
-        entry = post_entry(entry_type=EntryType.HOLD_PLACE, reference=reference,
-                           lines=[Line(wallet, -amount), Line(holds, amount)], metadata=metadata, savepoint=False)
-        if entry.created_now:
-            return Hold.objects.create(wallet=wallet, amount=amount, currency=wallet.currency, reference=reference,
-                                       expires_at=expires_at, place_entry=entry)
-        existing = Hold.objects.filter(reference=reference).first()  # placed before, or a concurrent twin
-        if existing is None or existing.wallet_id != wallet.pk or existing.amount != amount:
-            raise EntryReferenceConflict(fields={"reference": [reference]})
-        return existing
+    check = debit_check()
+    if check is not None:
+        check(wallet, amount)
+    holds = _holds_account(holds, wallet.currency)
+    now = timezone.now()
+    public_id = uuid.uuid4()
+    metadata_json = json.dumps(dict(metadata or {}), cls=DjangoJSONEncoder)
+    with transaction.atomic(savepoint=savepoint), refusals(LEDGER_REFUSALS), connection.cursor() as cursor:
+        cursor.execute("SELECT hold_id, entry_id, created, wallet_balance "
+                       "FROM ledger_place_hold(%s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
+                       [wallet.pk, holds.pk, amount, reference, metadata_json, expires_at, public_id, now])
+        hold_id, entry_id, created, balance = cursor.fetchone()
+    if not created:
+        return Hold.objects.get(pk=hold_id)
+    wallet.balance = balance
+    count_hold_postings(wallet.currency)
+    hold = Hold(pk=hold_id, public_id=public_id, wallet=wallet, amount=amount, currency=wallet.currency,
+                reference=reference, status=HoldStatus.PLACED, expires_at=expires_at, created_at=now,
+                place_entry_id=entry_id)
+    hold._state.adding = False
+    return hold
+
+
+def count_hold_postings(currency: str) -> None:
+    """The metrics of a hold placed by ``ledger_place_hold`` (its two postings), once committed."""
+    def count() -> None:
+        metrics.record_ledger_postings(currency=currency, count=2)
+
+    transaction.on_commit(count)
+
+
+# The refusals of the ledger's server-side functions, in the ledger's words (shared_apps.core.db_refusals).
+LEDGER_REFUSALS: dict[str, Callable[[Refusal], BaseException]] = {
+    "insufficient_funds": lambda refusal: InsufficientFunds(),
+    "entry_reference_conflict": lambda refusal: EntryReferenceConflict(
+        fields={"reference": [str(refusal.detail.get("reference", ""))]}),
+    "invalid_amount": lambda refusal: InvalidAmount(fields={"amount": ["Must be positive."]}),
+}
 
 
 def _holds_account(holds: Account | None, currency: str) -> Account:

@@ -37,6 +37,20 @@ from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 
 from . import selectors, services
+from .bodies import (
+    MerchantBody,
+    MerchantCategoryBody,
+    MerchantCategoryListBody,
+    MerchantDashboardBody,
+    MerchantListBody,
+    MerchantPayeeBody,
+    MerchantPaymentBody,
+    MerchantPaymentRequestBody,
+    MerchantPublicBody,
+    MerchantRefundBody,
+    MerchantSettlementListBody,
+    MerchantStaticQrBody,
+)
 from .models import Merchant, MerchantCategory, MerchantPayment, MerchantStatus, PaymentStatus, SettlementMethod
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -61,15 +75,12 @@ def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zer
     return parse_amount(raw, currency=tenant_currency().code, field=field, allow_zero=allow_zero)
 
 
-def money(minor: int, currency: str) -> str:
-    return to_decimal_string(minor, currency)
-
-
 def category_json(category: MerchantCategory) -> dict:
     currency = tenant_currency().code
     return {"code": category.code, "name": category.name, "mcc": category.mcc, "rate_bps": category.fee_bps,
-            "fee_fixed": money(category.fee_fixed_minor, currency),
-            "fee_cap": money(category.fee_cap_minor, currency) if category.fee_cap_minor is not None else None,
+            "fee_fixed": to_decimal_string(category.fee_fixed_minor, currency),
+            "fee_cap": (to_decimal_string(category.fee_cap_minor, currency)
+                        if category.fee_cap_minor is not None else None),
             "active": category.active}
 
 
@@ -88,7 +99,7 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
                        "account_number": merchant.settlement_account_number,
                        "account_name": merchant.settlement_account_name, "phone": merchant.settlement_phone,
                        "rail": merchant.settlement_rail},
-        "takings": money(merchant.account.balance or 0, merchant.account.currency),
+        "takings": to_decimal_string(merchant.account.balance or 0, merchant.account.currency),
         "currency": merchant.account.currency, "created_at": merchant.created_at.isoformat(),
     }
     if staff:
@@ -100,147 +111,18 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
 def payment_json(payment: MerchantPayment, *, for_merchant: bool = False) -> dict:
     currency = payment.currency
     data = {
-        "id": str(payment.public_id), "reference": payment.reference, "amount": money(payment.amount_minor, currency),
+        "id": str(payment.public_id), "reference": payment.reference,
+        "amount": to_decimal_string(payment.amount_minor, currency),
         "currency": currency, "channel": payment.channel, "status": payment.status,
-        "refunded": money(payment.refunded_minor, currency), "note": payment.note,
+        "refunded": to_decimal_string(payment.refunded_minor, currency), "note": payment.note,
         "created_at": payment.created_at.isoformat(), "merchant": merchant_public_json(payment.merchant),
     }
     if for_merchant:
-        data.update(fee=money(payment.fee_minor, currency), net=money(payment.net_minor, currency),
+        data.update(fee=to_decimal_string(payment.fee_minor, currency),
+                    net=to_decimal_string(payment.net_minor, currency),
                     payer=selectors.masked_phone(payment.payer.phone or ""))
     return data
 
-
-# --- Response bodies (OpenAPI): what payment_json returns, field for field --------------------------------
-
-class MerchantPublicBody(serializers.Serializer):
-    code = serializers.CharField()
-    business_name = serializers.CharField()
-    city = serializers.CharField(allow_blank=True)
-    category = serializers.CharField()
-
-
-class MerchantPaymentBody(serializers.Serializer):
-    id = serializers.UUIDField()
-    reference = serializers.CharField()
-    amount = serializers.CharField()
-    currency = serializers.CharField()
-    channel = serializers.CharField()
-    status = serializers.CharField()
-    refunded = serializers.CharField()
-    note = serializers.CharField(allow_blank=True)
-    created_at = serializers.DateTimeField()
-    merchant = MerchantPublicBody()
-    fee = serializers.CharField(required=False, help_text="the merchant's view only")
-    net = serializers.CharField(required=False, help_text="the merchant's view only")
-    payer = serializers.CharField(required=False, allow_blank=True, help_text="masked; the merchant's view only")
-
-
-
-class MerchantSettlementDetailsBody(serializers.Serializer):
-    method = serializers.CharField()
-    bank_code = serializers.CharField(allow_blank=True)
-    account_number = serializers.CharField(allow_blank=True)
-    account_name = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
-    rail = serializers.CharField(allow_blank=True)
-
-
-class MerchantOwnerBody(serializers.Serializer):
-    email = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
-    verification = serializers.CharField(help_text="the owner's KYC tier, \"-\" when none")
-
-
-class MerchantBody(MerchantPublicBody):
-    """What merchant_json returns (``owner``: the operator's view only)."""
-
-    id = serializers.UUIDField()
-    category_code = serializers.CharField()
-    address = serializers.CharField(allow_blank=True)
-    registration_number = serializers.CharField(allow_blank=True)
-    contact_phone = serializers.CharField(allow_blank=True)
-    status = serializers.CharField()
-    review_note = serializers.CharField(allow_blank=True)
-    settlement = MerchantSettlementDetailsBody()
-    takings = serializers.CharField()
-    currency = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    owner = MerchantOwnerBody(required=False, help_text="the operator's view only")
-
-
-class MerchantListBody(serializers.Serializer):
-    results = MerchantBody(many=True)
-
-
-class MerchantCategoryBody(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    mcc = serializers.CharField()
-    rate_bps = serializers.IntegerField()
-    fee_fixed = serializers.CharField()
-    fee_cap = serializers.CharField(allow_null=True)
-    active = serializers.BooleanField()
-
-
-class MerchantCategoryListBody(serializers.Serializer):
-    results = MerchantCategoryBody(many=True)
-
-
-class MerchantPayeeBody(serializers.Serializer):
-    merchant = MerchantPublicBody()
-    channel = serializers.CharField()
-    amount = serializers.CharField(allow_null=True, help_text="null: a static code, the payer types the amount")
-    currency = serializers.CharField()
-    bill_number = serializers.CharField(allow_blank=True)
-
-
-class MerchantStaticQrBody(serializers.Serializer):
-    payload = serializers.CharField()
-    code = serializers.CharField()
-
-
-class MerchantPaymentRequestBody(serializers.Serializer):
-    id = serializers.UUIDField()
-    reference = serializers.CharField()
-    amount = serializers.CharField()
-    currency = serializers.CharField()
-    expires_at = serializers.DateTimeField()
-    payload = serializers.CharField()
-
-
-class MerchantSettlementBody(serializers.Serializer):
-    id = serializers.UUIDField()
-    business_date = serializers.DateField()
-    amount = serializers.CharField()
-    currency = serializers.CharField()
-    method = serializers.CharField()
-    status = serializers.CharField()
-    failure_reason = serializers.CharField(allow_blank=True)
-
-
-class MerchantSettlementListBody(serializers.Serializer):
-    results = MerchantSettlementBody(many=True)
-
-
-class MerchantDashboardBody(serializers.Serializer):
-    date = serializers.DateField()
-    payments = serializers.IntegerField()
-    gross = serializers.CharField()
-    fees = serializers.CharField()
-    refunds = serializers.IntegerField()
-    refunded = serializers.CharField()
-    net = serializers.CharField()
-    unsettled = serializers.CharField()
-    currency = serializers.CharField()
-    settlements = MerchantSettlementBody(many=True)
-
-
-class MerchantRefundBody(serializers.Serializer):
-    id = serializers.UUIDField()
-    amount = serializers.CharField()
-    fee_returned = serializers.CharField()
-    payment = MerchantPaymentBody(help_text="the payment after the refund, as its merchant sees it")
 
 class Pagination(PageNumberPagination):
     page_size = 50
@@ -331,7 +213,7 @@ class QrSerializer(serializers.Serializer):
 def _payee_json(payee: services.Payee) -> dict:
     currency = tenant_currency().code
     return {"merchant": merchant_public_json(payee.merchant), "channel": payee.channel,
-            "amount": money(payee.amount_minor, currency) if payee.amount_minor is not None else None,
+            "amount": to_decimal_string(payee.amount_minor, currency) if payee.amount_minor is not None else None,
             "currency": currency,
             "bill_number": payee.payment_request.bill_number if payee.payment_request else ""}
 
@@ -473,7 +355,7 @@ class PaymentRequestView(APIView):
             merchant=merchant, actor=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
             bill_number=body.validated_data.get("bill_number", ""))
         return Response({"id": str(payment_request.public_id), "reference": payment_request.reference,
-                         "amount": money(payment_request.amount_minor, payment_request.currency),
+                         "amount": to_decimal_string(payment_request.amount_minor, payment_request.currency),
                          "currency": payment_request.currency, "expires_at": payment_request.expires_at.isoformat(),
                          "payload": services.payment_request_qr(payment_request=payment_request)},
                         status=status.HTTP_201_CREATED)
@@ -492,10 +374,12 @@ class DashboardView(APIView):
         currency = merchant.account.currency
         merchant.account.refresh_from_db(fields=["balance"])
         return Response({
-            "date": today.day.isoformat(), "payments": today.payments, "gross": money(today.gross_minor, currency),
-            "fees": money(today.fees_minor, currency), "refunds": today.refunds,
-            "refunded": money(today.refunded_minor, currency), "net": money(today.net_minor, currency),
-            "unsettled": money(merchant.account.balance or 0, currency), "currency": currency,
+            "date": today.day.isoformat(), "payments": today.payments,
+            "gross": to_decimal_string(today.gross_minor, currency),
+            "fees": to_decimal_string(today.fees_minor, currency), "refunds": today.refunds,
+            "refunded": to_decimal_string(today.refunded_minor, currency),
+            "net": to_decimal_string(today.net_minor, currency),
+            "unsettled": to_decimal_string(merchant.account.balance or 0, currency), "currency": currency,
             "settlements": [settlement_json(s) for s in selectors.settlements_of(merchant=merchant)[:10]],
         })
 
@@ -503,7 +387,7 @@ class DashboardView(APIView):
 def settlement_json(settlement) -> dict:
     settlement = services.settlement_sync(settlement=settlement)
     return {"id": str(settlement.public_id), "business_date": settlement.business_date.isoformat(),
-            "amount": money(settlement.amount_minor, settlement.currency), "currency": settlement.currency,
+            "amount": to_decimal_string(settlement.amount_minor, settlement.currency), "currency": settlement.currency,
             "method": settlement.method, "status": settlement.status, "failure_reason": settlement.failure_reason}
 
 
@@ -582,8 +466,9 @@ class RefundView(APIView):
         refund = services.payment_refund(actor=request.user, payment=payment,
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data.get("reason", ""), request=request)
-        return Response({"id": str(refund.public_id), "amount": money(refund.amount_minor, payment.currency),
-                         "fee_returned": money(refund.fee_returned_minor, payment.currency),
+        return Response({"id": str(refund.public_id),
+                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
+                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 
@@ -658,8 +543,9 @@ class StaffRefundView(APIView):
         refund = services.payment_refund(actor=request.user, payment=payment,
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data["reason"], request=request)
-        return Response({"id": str(refund.public_id), "amount": money(refund.amount_minor, payment.currency),
-                         "fee_returned": money(refund.fee_returned_minor, payment.currency),
+        return Response({"id": str(refund.public_id),
+                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
+                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 

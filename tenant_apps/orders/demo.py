@@ -273,7 +273,7 @@ class Day:
     def order(self, n: int, at: datetime, clock) -> None:
         from shared_apps.core.errors import ApiError
         from tenant_apps.ledger.services import wallet_for
-        from tenant_apps.orders.services import purchase_create
+        from tenant_apps.orders.services.create import purchase_create
         from tenant_apps.pricing.quotes import quote_price
 
         picked = self.pick(n)

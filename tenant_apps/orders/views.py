@@ -21,10 +21,11 @@ from shared_apps.core.errors import NotFound, error_body
 from shared_apps.core.pagination import page_of
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
-from tenant_apps.idempotency.decorators import idempotent, idempotent_after_lookup
+from tenant_apps.idempotency.decorators import idempotent, idempotent_in_one_call
+from tenant_apps.idempotency.services import OneCall, StoredResponse
 from tenant_apps.ledger.currency import to_decimal_string
 
-from . import selectors, services
+from . import selectors
 from .models import Order
 from .serializers import (
     OrderFilterSerializer,
@@ -38,6 +39,7 @@ from .serializers import (
     order_json,
     staff_order_json,
 )
+from .services import callbacks, create, staff
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +54,11 @@ def _verify_customer_first(view, request):
     if not serializer.is_valid():
         return None  # the handler answers the validation error, as before
     data = serializer.validated_data
-    if not services.purchase_needs_verification(product_id=data["product_id"]):
+    if not create.purchase_needs_verification(product_id=data["product_id"]):
         return None
-    return lambda: services.purchase_verified_name(product_id=data["product_id"],
-                                                   recipient_phone=data["recipient_phone"],
-                                                   customer_number=data.get("customer_number", ""))
+    return lambda: create.purchase_verified_name(product_id=data["product_id"],
+                                                 recipient_phone=data["recipient_phone"],
+                                                 customer_number=data.get("customer_number", ""))
 
 
 @api_key_scopes(POST=PURCHASE)
@@ -66,17 +68,26 @@ class PurchaseView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
-    @idempotent_after_lookup(_verify_customer_first)
-    def post(self, request, looked_up: str | None = None):
+    @idempotent_in_one_call(_verify_customer_first)
+    def post(self, request, looked_up: str | None = None, once: OneCall | None = None):
         serializer = PurchaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order = services.purchase_create(
+        # The whole acceptance, Idempotency-Key included, in one database call: the answer is rendered before.
+        order = create.purchase_create(
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
-            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up)
-        return Response(order_json(order), status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": f"/api/purchases/{order.public_id}"})
+            confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up,
+            once=once, render=_accepted)
+        if order is None:
+            return None  # the key's stored answer is replayed by the decorator
+        answer = _accepted(order)
+        return Response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def _accepted(order) -> StoredResponse:
+    return StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
+                          {"Location": f"/api/purchases/{order.public_id}"})
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=PurchaseVerifyBodySerializer)
@@ -90,7 +101,7 @@ class PurchaseVerifyView(APIView):
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        check = services.purchase_verify(**serializer.validated_data)
+        check = create.purchase_verify(**serializer.validated_data)
         minimum = check.minimum_amount_minor
         from tenant_apps.ledger.currency import tenant_currency
 
@@ -180,7 +191,7 @@ class StaffOrderRequeryView(APIView):
     @extend_schema(request=None, responses=StaffOrderSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent
     def post(self, request, public_id: uuid.UUID):
-        order = services.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
+        order = staff.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
         return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
@@ -196,8 +207,8 @@ class StaffOrderResolveView(APIView):
     def post(self, request, public_id: uuid.UUID):
         serializer = StaffResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
-                                             **serializer.validated_data)
+        order = staff.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
+                                          **serializer.validated_data)
         return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
@@ -206,9 +217,9 @@ def _webhook(plugin_key: str):
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
         try:
-            status_code, body = services.order_handle_callback(plugin_key=plugin_key, body=request.body,
-                                                               headers=dict(request.headers))
-        except services.WebhookRejected as exc:
+            status_code, body = callbacks.order_handle_callback(plugin_key=plugin_key, body=request.body,
+                                                                headers=dict(request.headers))
+        except callbacks.WebhookRejected as exc:
             return JsonResponse(error_body(exc.code, "Webhook rejected."), status=exc.status_code)
         return JsonResponse(body, status=status_code, safe=False, json_dumps_params={"separators": (",", ":")})
 

@@ -39,7 +39,7 @@ from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.orders import routing
 from tenant_apps.orders.models import FINAL_STATUSES, Order
 from tenant_apps.orders.serializers import PLAIN_STATUS
-from tenant_apps.orders.services import purchase_create
+from tenant_apps.orders.services.create import purchase_create
 from tenant_apps.pricing.quotes import quote_price
 from tenants.replica import reporting_reads
 

@@ -24,7 +24,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport
 from tenant_apps.orders.models import Order, OrderStatus
 from tenant_apps.orders.selectors import orders_search
-from tenant_apps.orders.services import REQUERYABLE, order_staff_requery, order_staff_resolve
+from tenant_apps.orders.services.staff import REQUERYABLE, order_staff_requery, order_staff_resolve
 
 from .access import allowed, page_requires
 from .forms import StyledForm

@@ -28,10 +28,10 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.permissions import IsTenantUser, PhoneVerified
 from tenant_apps.orders import selectors as order_selectors
-from tenant_apps.orders import services as order_services
 from tenant_apps.orders.models import Order
 from tenant_apps.orders.routing import is_cross_network, operator_network
 from tenant_apps.orders.serializers import PLAIN_STATUS
+from tenant_apps.orders.services import create as order_create
 from tenant_apps.pricing.engine import load_tenant_pricing
 from tenant_apps.pricing.quotes import quote_for_face
 
@@ -142,7 +142,7 @@ def buy(request, kind: str):
             data = form.cleaned_data
 
             def purchase() -> str:
-                order = order_services.purchase_create(
+                order = order_create.purchase_create(
                     user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
                     amount_minor=amount, confirm_duplicate=data["confirm_duplicate"], source="portal")
                 return reverse("portal:receipt", args=[order.public_id])
@@ -197,15 +197,15 @@ def pay_bill(request, kind: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            check = order_services.purchase_verify(product_id=data["product_id"],
-                                                   customer_number=data["customer_number"])
+            check = order_create.purchase_verify(product_id=data["product_id"],
+                                                 customer_number=data["customer_number"])
         except ApiError as error:
             show_service_error(form, error)
         if check is not None and action == "pay":
             amount = amount_minor(form, required=True) if electricity else None
             if not form.errors:
                 def purchase() -> str:
-                    order = order_services.purchase_create(
+                    order = order_create.purchase_create(
                         user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
                         amount_minor=amount, customer_number=data["customer_number"],
                         confirm_duplicate=data["confirm_duplicate"], source="portal",

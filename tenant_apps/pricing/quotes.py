@@ -15,7 +15,7 @@ of the selling tenant's own margin. Lines:
 * reseller brand: ``provider_settlement`` for the operator's margin (with the
   cost it is what the reseller owes upstream, drawn from its float on
   settlement), ``revenue`` (reseller margin, net of commissions);
-* ``commissions_payable`` per agent and level (paid out on ``order_settled``);
+* ``commissions_payable`` per agent and level (paid out by the ``sale_settled`` hook, tenant_apps.agents.sales);
 * ``tax_payable_vat`` / ``tax_payable_levy_<code>`` (party ``tax:<code>``): the country's taxes on the
   seller's retained income (its revenue line), carved out of it when inclusive (every adapter today) or
   added to the price when exclusive; ``taxes`` lists them with their base and rate for receipts and

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from countries.fields import country_name
+
 from .engine import half_up_div
 from .quotes import quote_for_face
 from .selectors import decimal_string
@@ -31,6 +33,7 @@ class ProductSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     provider = ProviderRefSerializer(read_only=True)
     country = serializers.CharField(read_only=True)
+    country_name = serializers.CharField(read_only=True, help_text="In the request's language.")
     currency = serializers.CharField(read_only=True)
     operator = serializers.CharField(read_only=True)
     price = serializers.CharField(read_only=True, allow_null=True, help_text="Fixed-price products only.")
@@ -67,6 +70,7 @@ class ProductSerializer(serializers.Serializer):
             "name": product.name,
             "provider": {"id": product.provider_id, "name": product.provider.name},
             "country": country,
+            "country_name": country_name(country),
             "currency": currency,
             "operator": product.operator,
             "price": money(price_minor),

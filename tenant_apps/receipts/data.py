@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from countries.registry import get_adapter
+from countries.registry import display_minor, get_adapter
 
 from .models import ReceiptKind
 from .tax import TaxLine, tax_lines_for
@@ -95,17 +95,9 @@ def _country() -> str:
     return serving_tenant().country
 
 
-def _money(minor: int, currency: str, country: str, language: str) -> str:
-    adapter = get_adapter(country)
-    if adapter.currency_info.code == currency:
-        return adapter.format_amount(minor, locale=language)
-    from shared_apps.core.templatetags.ui import money
-
-    return money(minor, currency)
-
-
 def format_money(receipt: Receipt, minor: int) -> str:
-    return _money(minor, receipt.currency, receipt.country, receipt.language)
+    """An amount of the receipt in its language (the one display format: ``countries.registry.display_money``)."""
+    return display_minor(minor, receipt.currency, locale=receipt.language)
 
 
 def order_receipt(order, *, language: str | None = None, masked: bool = True) -> Receipt:
@@ -128,7 +120,7 @@ def order_receipt(order, *, language: str | None = None, masked: bool = True) ->
             adapter = get_adapter(country)
             details.append(Detail(_("Network"), adapter.network_name(operator_network(order.operator))
                                   or order.operator.upper()))
-        details.append(Detail(_("Value"), _money(order.face_value_minor, order.currency, country, language),
+        details.append(Detail(_("Value"), display_minor(order.face_value_minor, order.currency, locale=language),
                               "receipt-face-value"))
         if order.token:
             details.append(Detail(_("Token"), order.token, "receipt-token"))

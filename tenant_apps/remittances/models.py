@@ -22,7 +22,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from countries.codes import WEST_AFRICA
+from countries.fields import CountryField
 
 
 class Method(models.TextChoices):
@@ -38,7 +38,7 @@ class Corridor(models.Model):
     fee, taken from the amount sent.
     """
 
-    destination_country = models.CharField(max_length=2, unique=True, choices=sorted(WEST_AFRICA.items()))
+    destination_country = CountryField(unique=True)
     active = models.BooleanField(default=True)
     margin_bps = models.PositiveIntegerField(default=150)
     fee_bps = models.PositiveIntegerField(default=100)
@@ -69,7 +69,7 @@ class Quote(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="remittance_quotes")
-    destination_country = models.CharField(max_length=2)
+    destination_country = CountryField()
     destination_schema = models.CharField(max_length=63)
     method = models.CharField(max_length=16, choices=Method.choices)
     send_currency = models.CharField(max_length=3)
@@ -124,7 +124,7 @@ class Remittance(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="remittance")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="remittances_sent")
-    destination_country = models.CharField(max_length=2)
+    destination_country = CountryField()
     destination_schema = models.CharField(max_length=63)
     method = models.CharField(max_length=16, choices=Method.choices)
     send_currency = models.CharField(max_length=3)
@@ -192,7 +192,7 @@ class InboundRemittance(models.Model):
 
     public_id = models.UUIDField(unique=True)  # the sender tenant's id
     sender_schema = models.CharField(max_length=63)
-    sender_country = models.CharField(max_length=2)
+    sender_country = CountryField()
     method = models.CharField(max_length=16, choices=Method.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="remittances_received")

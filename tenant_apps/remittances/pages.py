@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from countries.codes import WEST_AFRICA
+from countries.fields import country_choices, country_name
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import (
     IsOperatorAdmin,
@@ -27,7 +27,7 @@ from tenant_apps.accounts.permissions import (
     IsTenantUser,
     PhoneVerified,
 )
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.portal.access import allowed, page_requires
 from tenant_apps.portal.forms import StyledForm, choice_field
 from tenant_apps.portal.once import OnceMixin, run_once, show_service_error
@@ -52,7 +52,7 @@ class SendForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choice_field(self, "destination_country").choices = [
-            (c.destination_country, WEST_AFRICA.get(c.destination_country, c.destination_country))
+            (c.destination_country, country_name(c.destination_country))
             for c in Corridor.objects.filter(active=True)]
 
 
@@ -61,7 +61,7 @@ class ConfirmForm(OnceMixin, StyledForm):
 
 
 class CorridorForm(StyledForm):
-    destination_country = forms.ChoiceField(label=_("Country"), choices=sorted(WEST_AFRICA.items()))
+    destination_country = forms.ChoiceField(label=_("Country"), choices=country_choices)
     margin_bps = forms.IntegerField(label=_("FX margin (basis points)"), min_value=0, max_value=4999)
     fee_bps = forms.IntegerField(label=_("Fee (basis points)"), min_value=0, max_value=4999)
     fee_fixed = AmountField(label=_("Fixed fee"))
@@ -171,8 +171,7 @@ def backoffice_corridors(request):
                 messages.success(request, gettext("Corridor saved."))
                 return redirect("portal:backoffice-remittance-corridors")
     currency = tenant_currency().code
-    corridors = [{"row": c, "country": WEST_AFRICA.get(c.destination_country, c.destination_country),
-                  "fee_fixed": to_decimal_string(c.fee_fixed_minor, currency)} for c in Corridor.objects.all()]
+    corridors = [{"row": c, "country": country_name(c.destination_country)} for c in Corridor.objects.all()]
     return _page(request, "remittances/corridors.html", {"form": form, "corridors": corridors, "can_edit": can_edit,
                                                          "currency": currency}, status=400 if form.errors else 200)
 

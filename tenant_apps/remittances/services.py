@@ -36,7 +36,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from countries.errors import CountryError
@@ -47,7 +46,7 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from provider_plugins.registry import get_plugin
 from shared_apps.core.enqueue import enqueue
-from shared_apps.core.errors import ApiError, Conflict, NotFound
+from shared_apps.core.errors import ApiError
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
 from tenant_apps.audit.services import audit_record
@@ -71,6 +70,17 @@ from tenant_apps.risk.models import Flow
 from tenants.connection import current_schema
 
 from . import fx
+from .errors import (
+    AmountOutOfRange,
+    CorridorUnavailable,
+    QuoteExpired,
+    QuoteNotFound,
+    QuoteUsed,
+    RateUnavailable,
+    ReviewClosed,
+    ScreeningUnavailable,
+    StepRefused,
+)
 from .models import (
     REMITTANCE_FINAL,
     REMITTANCE_MOVING,
@@ -97,60 +107,6 @@ AUDIT_HELD = "remittance_held"
 
 FLOW_FOR_METHOD: dict[str, Flow] = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT,
                                      Method.BANK: Flow.BANK_PAYOUT}
-
-
-# --- errors (stable codes, 4xx; 503 when a provider we need is down) ----------------------------------------
-
-class CorridorUnavailable(ApiError):
-    status_code = 422
-    code = "corridor_unavailable"
-    message = _("Sending money to this country is not offered.")
-
-
-class AmountOutOfRange(ApiError):
-    status_code = 422
-    code = "amount_out_of_range"
-    message = _("This amount cannot be sent on this corridor.")
-
-
-class QuoteNotFound(NotFound):
-    code = "quote_not_found"
-    message = _("No such quote.")
-
-
-class QuoteExpired(ApiError):
-    status_code = 422
-    code = "quote_expired"
-    message = _("This quote has expired: ask for a new one (the rate is only held for a while).")
-
-
-class QuoteUsed(Conflict):
-    code = "quote_used"
-    message = _("This quote was already accepted.")
-
-
-class RateUnavailable(ApiError):
-    status_code = 503
-    code = "rate_unavailable"
-    message = _("Exchange rates cannot be fetched right now; try again shortly.")
-
-
-class ScreeningUnavailable(ApiError):
-    status_code = 503
-    code = "screening_unavailable"
-    message = _("The recipient cannot be checked right now; try again shortly.")
-
-
-class ReviewClosed(Conflict):
-    code = "review_closed"
-    message = _("This remittance is not held for review.")
-
-
-class StepRefused(ApiError):
-    """A receiver step asked for a remittance the hub does not hold for this tenant (forged or misrouted)."""
-
-    status_code = 404
-    code = "remittance_not_at_hub"
 
 
 # --- where things run --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countries.fields import country_name
 from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
@@ -32,26 +33,25 @@ IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEAD
                                    description="Unique per operation; a replay returns the first response.")
 
 
-def money(minor: int, currency: str) -> str:
-    return to_decimal_string(minor, currency)
-
-
 def corridor_json(corridor: Corridor) -> dict:
     currency = tenant_currency().code
-    return {"destination_country": corridor.destination_country, "active": corridor.active,
+    return {"destination_country": corridor.destination_country,
+            "destination_country_name": country_name(corridor.destination_country), "active": corridor.active,
             "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
-            "fee_fixed": money(corridor.fee_fixed_minor, currency),
-            "min_send": money(corridor.min_send_minor, currency),
-            "max_send": money(corridor.max_send_minor, currency) if corridor.max_send_minor else None}
+            "fee_fixed": to_decimal_string(corridor.fee_fixed_minor, currency),
+            "min_send": to_decimal_string(corridor.min_send_minor, currency),
+            "max_send": to_decimal_string(corridor.max_send_minor, currency) if corridor.max_send_minor else None}
 
 
 def quote_json(quote: Quote) -> dict:
-    return {"id": str(quote.public_id), "destination_country": quote.destination_country, "method": quote.method,
-            "send_amount": money(quote.send_minor, quote.send_currency), "send_currency": quote.send_currency,
-            "fee": money(quote.fee_minor, quote.send_currency),
-            "principal": money(quote.principal_minor, quote.send_currency),
+    return {"id": str(quote.public_id), "destination_country": quote.destination_country,
+            "destination_country_name": country_name(quote.destination_country), "method": quote.method,
+            "send_amount": to_decimal_string(quote.send_minor, quote.send_currency),
+            "send_currency": quote.send_currency,
+            "fee": to_decimal_string(quote.fee_minor, quote.send_currency),
+            "principal": to_decimal_string(quote.principal_minor, quote.send_currency),
             "rate": rate_text(quote.rate_e9), "mid_rate": rate_text(quote.mid_rate_e9),
-            "receive_amount": money(quote.receive_minor, quote.receive_currency),
+            "receive_amount": to_decimal_string(quote.receive_minor, quote.receive_currency),
             "receive_currency": quote.receive_currency,
             "minor": {"send": quote.send_minor, "fee": quote.fee_minor, "principal": quote.principal_minor,
                       "receive": quote.receive_minor, "rate_e9": quote.rate_e9},
@@ -63,10 +63,11 @@ def quote_json(quote: Quote) -> dict:
 
 def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
     data: dict[str, Any] = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
-            "destination_country": row.destination_country, "method": row.method,
-            "send_amount": money(row.send_minor, row.send_currency), "send_currency": row.send_currency,
-            "fee": money(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),
-            "receive_amount": money(row.receive_minor, row.receive_currency),
+            "destination_country": row.destination_country,
+            "destination_country_name": country_name(row.destination_country), "method": row.method,
+            "send_amount": to_decimal_string(row.send_minor, row.send_currency), "send_currency": row.send_currency,
+            "fee": to_decimal_string(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),
+            "receive_amount": to_decimal_string(row.receive_minor, row.receive_currency),
             "receive_currency": row.receive_currency,
             "recipient": {"name": row.recipient_name, "phone": row.recipient_phone,
                           "account_number": row.recipient_account},
@@ -80,8 +81,9 @@ def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
 
 
 def inbound_json(row: InboundRemittance) -> dict:
-    return {"id": str(row.public_id), "from_country": row.sender_country, "status": row.status,
-            "amount": money(row.amount_minor, row.currency), "currency": row.currency,
+    return {"id": str(row.public_id), "from_country": row.sender_country,
+            "from_country_name": country_name(row.sender_country), "status": row.status,
+            "amount": to_decimal_string(row.amount_minor, row.currency), "currency": row.currency,
             "created_at": row.created_at.isoformat()}
 
 
@@ -103,6 +105,7 @@ class RemittanceBody(serializers.Serializer):
     quote = serializers.UUIDField()
     status = serializers.ChoiceField(choices=RemittanceStatus.choices)
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
     send_amount = serializers.CharField()
     send_currency = serializers.CharField()
@@ -123,6 +126,7 @@ class RemittanceBody(serializers.Serializer):
 class InboundRemittanceBody(serializers.Serializer):
     id = serializers.UUIDField()
     from_country = serializers.CharField()
+    from_country_name = serializers.CharField(help_text="In the request's language.")
     status = serializers.CharField()
     amount = serializers.CharField()
     currency = serializers.CharField()
@@ -131,6 +135,7 @@ class InboundRemittanceBody(serializers.Serializer):
 
 class CorridorBody(serializers.Serializer):
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     active = serializers.BooleanField()
     margin_bps = serializers.IntegerField()
     rate_bps = serializers.IntegerField()
@@ -158,6 +163,7 @@ class QuoteRecipientBody(serializers.Serializer):
 class QuoteBody(serializers.Serializer):
     id = serializers.UUIDField()
     destination_country = serializers.CharField()
+    destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
     send_amount = serializers.CharField()
     send_currency = serializers.CharField()

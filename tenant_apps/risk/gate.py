@@ -30,6 +30,7 @@ after the rollback (``ApiError.after_rollback``), so the review queue shows them
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -249,12 +250,12 @@ class _Decide:
             counted=counted, created_at=timezone.now())
 
     def record(self, *, now: datetime) -> Screening:
-        """One INSERT: the decision (its ``recipient_new`` computed in the same statement) and, when the request
-        names a device, that device's first-seen row (the user's first device is trusted)."""
+        """One call (``risk_record_decision``): the decision (its ``recipient_new`` computed there) and, when the
+        request names a device, that device's first-seen row (the user's first device is trusted)."""
         move, signals = self.move, self.signals
         held = self.outcome == Outcome.HOLD
         decision_id = _insert_decision(
-            public_id=uuid.uuid4(), move=move, signals=signals, recipient_hash=self.recipient_hash,
+            move=move, signals=signals, recipient_hash=self.recipient_hash,
             device_hash=self.device_hash, outcome=self.outcome, rule=self.rule, reason=self.reason,
             stepped_up=self.stepped_up, review_status=ReviewStatus.PENDING if held else "",
             completed_at=now if move.completed and move.flow in INFLOWS else None, now=now,
@@ -265,53 +266,48 @@ class _Decide:
 
 
 def _amount_text(amount_minor: int, currency: str) -> str:
-    from tenant_apps.ledger.currency import to_decimal_string
+    from countries.money import plain_money
+    from shared_apps.core.amounts import money_of
 
-    return f"{to_decimal_string(amount_minor, currency)} {currency}"
-
-
-_INSERT_SQL = """
-WITH dev AS (
-  INSERT INTO risk_userdevice (public_id, user_id, device_hash, channel, user_agent, first_seen_at, last_seen_at,
-                               last_ip, trusted_at, trust_reason, signed_out_at)
-  SELECT %(device_pid)s, %(user)s, %(device)s, %(channel)s, %(ua)s, %(now)s, %(now)s, %(ip)s::inet,
-         CASE WHEN EXISTS (SELECT 1 FROM risk_userdevice WHERE user_id = %(user)s) THEN NULL ELSE %(now)s END,
-         CASE WHEN EXISTS (SELECT 1 FROM risk_userdevice WHERE user_id = %(user)s) THEN '' ELSE 'first_device' END,
-         NULL
-   WHERE %(record_device)s
-  ON CONFLICT (user_id, device_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, last_ip = EXCLUDED.last_ip
-   WHERE risk_userdevice.last_seen_at < EXCLUDED.last_seen_at - interval '1 hour'
-  RETURNING 1
-)
-INSERT INTO risk_riskdecision (public_id, user_id, flow, product_type, product_id, amount_minor, currency,
-  recipient_hash, recipient_new, recipient_label, device_hash, ip, channel, reference, subject_type, subject_id,
-  outcome, rule_id, rule_name, reason, stepped_up, counted, completed_at, review_status, review_note, created_at)
-VALUES (%(public_id)s, %(user)s, %(flow)s, %(product_type)s, %(product)s, %(amount)s, %(currency)s,
-  %(recipient)s, %(recipient)s::varchar <> '' AND NOT EXISTS (
-    SELECT 1 FROM risk_riskdecision s WHERE s.user_id = %(user)s AND s.counted AND s.recipient_hash <> ''
-      AND s.recipient_hash = %(recipient)s::varchar),
-  %(label)s, %(device)s, %(ip)s::inet, %(channel)s, %(reference)s, %(subject_type)s, %(subject_id)s,
-  %(outcome)s, %(rule)s, %(rule_name)s, %(reason)s, %(stepped_up)s, true, %(completed_at)s, %(review_status)s, '',
-  %(now)s)
-RETURNING id
-"""
+    return plain_money(money_of(amount_minor, currency))  # SMS: "2000.00 NGN"
 
 
-def _insert_decision(*, public_id: uuid.UUID, move: MoneyMove, signals: Any, recipient_hash: str, device_hash: str,
-                     outcome: str, rule: Any, reason: str, stepped_up: str, review_status: str,
-                     completed_at: datetime | None, now: datetime, record_device: bool) -> int:
-    params = {
-        "device_pid": uuid.uuid4(), "user": move.user.pk, "device": device_hash, "channel": signals.channel,
-        "ua": signals.user_agent[:200], "now": now, "ip": signals.ip, "record_device": record_device,
-        "public_id": public_id, "flow": move.flow, "product_type": move.product_type, "product": move.product_id,
-        "amount": move.amount_minor, "currency": move.currency, "recipient": recipient_hash,
-        "label": move.recipient_label[:60], "reference": move.reference[:160], "subject_type": move.subject_type,
-        "subject_id": move.subject_id, "outcome": outcome, "rule": getattr(rule, "rule_id", None),
-        "rule_name": (getattr(rule, "name", "") or "")[:120], "reason": reason[:200], "stepped_up": stepped_up,
-        "completed_at": completed_at, "review_status": review_status,
+def decision_json(*, move: MoneyMove, signals: Any, recipient_hash: str, device_hash: str, outcome: str, rule: Any,
+                  reason: str, stepped_up: str, review_status: str, completed_at: datetime | None, now: datetime,
+                  record_device: bool) -> dict[str, Any]:
+    """A decision as the server-side ``risk_record_decision`` (migration 0003) records it: the gate's record,
+    and the purchase's one call (``purchase_accept``) when no rule applies."""
+    return {
+        "user": move.user.pk, "device": device_hash, "channel": signals.channel, "ua": signals.user_agent[:200],
+        "now": now.isoformat(), "ip": signals.ip, "record_device": record_device, "flow": move.flow,
+        "product_type": move.product_type, "product": move.product_id, "amount": move.amount_minor,
+        "currency": move.currency, "recipient": recipient_hash, "label": move.recipient_label[:60],
+        "reference": move.reference[:160], "subject_type": move.subject_type, "subject_id": move.subject_id,
+        "outcome": outcome, "rule": getattr(rule, "rule_id", None),
+        "rule_name": (getattr(rule, "name", "") or "")[:120],
+        "reason": reason[:200], "stepped_up": stepped_up, "review_status": review_status,
+        "completed_at": completed_at.isoformat() if completed_at else None,
     }
+
+
+def allowed_without_rules(move: MoneyMove) -> dict[str, Any]:
+    """The record of a movement no rule applies to (``screen``'s answer then): allowed, counted, the device seen."""
+    signals = current_signals()
+    return decision_json(move=move, signals=signals, recipient_hash=keyed_hash(move.recipient),
+                         device_hash=signals.device_hash or "", outcome=Outcome.ALLOW, rule=None, reason="",
+                         stepped_up="", review_status="", completed_at=None, now=timezone.now(),
+                         record_device=bool(signals.device_hash))
+
+
+def rules_apply(move: MoneyMove) -> bool:
+    """Whether any of the tenant's active rules applies to ``move`` (the per-process rule cache: no statement)."""
+    return move.evaluate and any(rule.applies(flow=move.flow, product_type=move.product_type)
+                                 for rule in engine.active_rules())
+
+
+def _insert_decision(**fields: Any) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
+        cursor.execute("SELECT risk_record_decision(%s::jsonb)", [json.dumps(decision_json(**fields))])
         return cursor.fetchone()[0]
 
 

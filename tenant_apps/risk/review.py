@@ -59,7 +59,7 @@ def review_decide(*, public_id: Any, release: bool, actor: Any, note: str = "", 
         decision = _locked_decision(public_id)
         pk = _subject_pk(decision)
         if decision.subject_type == "order":
-            from tenant_apps.orders.services import order_risk_reject, order_risk_release
+            from tenant_apps.orders.services.create import order_risk_reject, order_risk_release
 
             order_risk_release(order_id=pk) if release else order_risk_reject(order_id=pk, note=note)
         else:

@@ -33,7 +33,7 @@ from tenant_apps.portal.once import OnceMixin, new_key, run_once, show_service_e
 from tenant_apps.portal.shop_forms import AmountField, amount_minor
 from tenant_apps.portal.views import page
 
-from . import selectors, services
+from . import goals, selectors, services
 from .models import Circle, CircleMember, CircleStatus, Contribution, EarlyWithdrawal, Frequency, MemberStatus
 
 
@@ -92,9 +92,9 @@ def savings_home(request):
             data = goal_form.cleaned_data
 
             def create_goal() -> str:  # with automatic saving it spends on a schedule: created once per form
-                goal = services.goal_create(owner=request.user, name=data["name"], target_minor=target,
-                                            lock_until=data.get("lock_until"), autosave_minor=autosave,
-                                            autosave_frequency=data.get("autosave_frequency") or "")
+                goal = goals.goal_create(owner=request.user, name=data["name"], target_minor=target,
+                                         lock_until=data.get("lock_until"), autosave_minor=autosave,
+                                         autosave_frequency=data.get("autosave_frequency") or "")
                 return reverse("portal:savings-goal", args=[goal.public_id])
 
             answer = _once(request, goal_form, create_goal)
@@ -112,7 +112,7 @@ def savings_home(request):
                 show_service_error(circle_form, error)
             else:
                 return redirect("portal:savings-circle", public_id=circle.public_id)
-    rule = services.savings_settings()
+    rule = goals.savings_settings()
     return page(request, "savings/home.html", {
         "goals": selectors.goals_for(owner=request.user)[:50], "circles": selectors.circles_for(user=request.user)[:50],
         "invitations": services.invitations_for(user=request.user), "goal_form": goal_form,
@@ -138,8 +138,8 @@ def goal_detail(request, public_id):
         deposit_minor = amount_minor(deposit_form, required=True)
         if deposit_minor is not None and not deposit_form.errors:
             def deposit() -> str:
-                services.goal_deposit(goal=goal, owner=request.user, amount_minor=deposit_minor,
-                                      reference=f"goal-deposit:{uuid.uuid4().hex}")
+                goals.goal_deposit(goal=goal, owner=request.user, amount_minor=deposit_minor,
+                                   reference=f"goal-deposit:{uuid.uuid4().hex}")
                 return reverse("portal:savings-goal", args=[goal.public_id]) + "?saved=1"
             return _once(request, deposit_form, deposit) or _goal_page(request, goal, deposit_form, withdraw_form,
                                                                          autosave_form)
@@ -147,8 +147,8 @@ def goal_detail(request, public_id):
         amount = amount_minor(withdraw_form)
         if not withdraw_form.errors:
             def withdraw() -> str:
-                services.goal_withdraw(goal=goal, owner=request.user, amount_minor=amount,
-                                       accept_penalty=withdraw_form.cleaned_data["accept_penalty"], request=request)
+                goals.goal_withdraw(goal=goal, owner=request.user, amount_minor=amount,
+                                    accept_penalty=withdraw_form.cleaned_data["accept_penalty"], request=request)
                 return reverse("portal:savings-goal", args=[goal.public_id]) + "?withdrawn=1"
             answer = _once(request, withdraw_form, withdraw)
             if answer:
@@ -157,8 +157,8 @@ def goal_detail(request, public_id):
         amount = amount_minor(autosave_form)
         if not autosave_form.errors:
             try:
-                services.goal_set_autosave(goal=goal, owner=request.user, amount_minor=amount,
-                                           frequency=autosave_form.cleaned_data.get("frequency") or "")
+                goals.goal_set_autosave(goal=goal, owner=request.user, amount_minor=amount,
+                                        frequency=autosave_form.cleaned_data.get("frequency") or "")
             except ApiError as error:
                 show_service_error(autosave_form, error)
             else:
@@ -183,7 +183,7 @@ def _once(request, form, execute):
 def _goal_page(request, goal, deposit_form, withdraw_form, autosave_form):
     goal.account.refresh_from_db(fields=["balance"])
     saved = goal.account.balance or 0
-    early, example_penalty = services.withdrawal_quote(goal=goal, amount_minor=saved)
+    early, example_penalty = goals.withdrawal_quote(goal=goal, amount_minor=saved)
     errors = deposit_form.errors or withdraw_form.errors or autosave_form.errors
     return page(request, "savings/goal.html", {
         "goal": goal, "saved": saved, "progress": min(100, saved * 100 // goal.target_minor), "early": early,
@@ -272,7 +272,7 @@ class RulesForm(StyledForm):
 @page_requires(IsOperatorStaff)
 @require_http_methods(["GET", "POST"])
 def backoffice_savings(request):
-    rule = services.savings_settings()
+    rule = goals.savings_settings()
     form = RulesForm(request.POST or None, initial={"early_withdrawal": rule.early_withdrawal,
                                                     "penalty_percent": f"{rule.penalty_bps / 100:.2f}"})
     can_edit = allowed(request, IsOperatorAdmin)
@@ -281,7 +281,7 @@ def backoffice_savings(request):
             return page(request, "portal/forbidden.html", status=403)
         if form.is_valid():
             try:
-                services.savings_settings_update(
+                goals.savings_settings_update(
                     actor=request.user, early_withdrawal=form.cleaned_data["early_withdrawal"],
                     penalty_bps=int((form.cleaned_data.get("penalty_percent") or 0) * 100), request=request)
             except ApiError as error:

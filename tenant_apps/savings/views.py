@@ -20,7 +20,7 @@ from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import to_decimal_string
 from tenant_apps.merchants.views import IDEMPOTENCY_KEY, amount_minor
 
-from . import selectors, services
+from . import goals, selectors, services
 from .models import Circle, CircleMember, Contribution, Frequency, MemberStatus, SavingsGoal
 from .serializers import (
     SavingsArrearPaidSerializer,
@@ -263,7 +263,7 @@ class GoalListView(APIView):
         body = GoalCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        goal = services.goal_create(
+        goal = goals.goal_create(
             owner=request.user, name=data["name"], target_minor=amount_minor(data["target"], field="target"),
             lock_until=data.get("lock_until"),
             autosave_minor=amount_minor(data.get("autosave_amount"), field="autosave_amount", required=False),
@@ -302,8 +302,8 @@ class GoalDepositView(APIView):
         goal = _goal(request, public_id)
         body = GoalDepositSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.goal_deposit(goal=goal, owner=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
-                              reference=f"goal-deposit:{uuid.uuid4().hex}")
+        goals.goal_deposit(goal=goal, owner=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
+                           reference=f"goal-deposit:{uuid.uuid4().hex}")
         goal.account.refresh_from_db(fields=["balance"])
         return Response(goal_json(goal), status=status.HTTP_201_CREATED)
 
@@ -327,7 +327,7 @@ class GoalWithdrawView(APIView):
         goal = _goal(request, public_id)
         body = WithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        received = services.goal_withdraw(
+        received = goals.goal_withdraw(
             goal=goal, owner=request.user, amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
             accept_penalty=body.validated_data["accept_penalty"], request=request)
         goal.account.refresh_from_db(fields=["balance"])
@@ -352,7 +352,7 @@ class GoalAutosaveView(APIView):
         goal = _goal(request, public_id)
         body = AutosaveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        goal = services.goal_set_autosave(
+        goal = goals.goal_set_autosave(
             goal=goal, owner=request.user, amount_minor=amount_minor(body.validated_data.get("amount"),
                                                                      required=False),
             frequency=body.validated_data.get("frequency", ""))
@@ -362,7 +362,7 @@ class GoalAutosaveView(APIView):
 # --- operator --------------------------------------------------------------------------------------
 
 def _rules_json() -> dict:
-    rule = services.savings_settings()
+    rule = goals.savings_settings()
     return {"early_withdrawal": rule.early_withdrawal, "penalty_bps": rule.penalty_bps}
 
 
@@ -384,8 +384,8 @@ class StaffRulesView(APIView):
     def put(self, request):
         body = RulesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.savings_settings_update(actor=request.user, early_withdrawal=body.validated_data["early_withdrawal"],
-                                         penalty_bps=body.validated_data["penalty_bps"], request=request)
+        goals.savings_settings_update(actor=request.user, early_withdrawal=body.validated_data["early_withdrawal"],
+                                      penalty_bps=body.validated_data["penalty_bps"], request=request)
         return Response(_rules_json())
 
 

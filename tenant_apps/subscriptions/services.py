@@ -22,7 +22,9 @@ from django.utils import timezone
 from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, run_after_rollback
 from tenant_apps.ledger.errors import InsufficientFunds
-from tenant_apps.orders import services as orders
+from tenant_apps.orders import errors as order_errors
+from tenant_apps.orders.services import BILL_TYPES
+from tenant_apps.orders.services import create as orders
 
 from .models import Frequency, Subscription, SubscriptionStatus
 
@@ -57,8 +59,8 @@ def subscription_create(*, user, product_id: Any, frequency: str, recipient_phon
         raise ApiError("The end date is in the past.", code="invalid_end_date", fields={"end_date": ["In the past."]})
     product = orders._active_product(product_id)
     phone = orders._validate_recipient(product, recipient_phone)
-    if product.product_type in orders.BILL_TYPES and not customer_number:
-        raise orders.errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+    if product.product_type in BILL_TYPES and not customer_number:
+        raise order_errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
     quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
     return Subscription.objects.create(
         user=user, product_id=product.pk, product_name=product.name, frequency=frequency, recipient_phone=phone,

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countries.fields import country_name
 from shared_apps.core.api_scopes import ADMIN, api_key_scopes
 from tenant_apps.accounts.permissions import IsOperatorFinance
 from tenant_apps.ledger.currency import to_decimal_string
@@ -24,19 +25,16 @@ PERIOD_PARAMETERS = [
 
 
 def report_json(report: TaxReport) -> dict:
-    def money(minor: int, currency: str) -> str:
-        return to_decimal_string(minor, currency)
-
     return {
-        "country": report.country, "currency": report.currency,
+        "country": report.country, "country_name": country_name(report.country), "currency": report.currency,
         "from": report.date_from.isoformat(), "to": report.date_to.isoformat(),
         "lines": [{"code": line.code, "name": line.name, "account": line.account_kind, "rate": line.rate,
-                   "currency": line.currency, "taxable_base": money(line.base_minor, line.currency),
-                   "collected": money(line.collected_minor, line.currency),
-                   "refunded": money(line.refunded_minor, line.currency),
-                   "owed": money(line.net_minor, line.currency), "owed_minor": line.net_minor,
+                   "currency": line.currency, "taxable_base": to_decimal_string(line.base_minor, line.currency),
+                   "collected": to_decimal_string(line.collected_minor, line.currency),
+                   "refunded": to_decimal_string(line.refunded_minor, line.currency),
+                   "owed": to_decimal_string(line.net_minor, line.currency), "owed_minor": line.net_minor,
                    "entries": line.entries} for line in report.lines],
-        "total_owed": money(report.total(), report.currency) if report.currency else "0",
+        "total_owed": to_decimal_string(report.total(), report.currency) if report.currency else "0",
         "total_owed_minor": report.total(),
     }
 
@@ -44,6 +42,7 @@ def report_json(report: TaxReport) -> dict:
 # What report_json returns, field for field ("from" is a Python keyword: an inline serializer's field map).
 TAX_REPORT_BODY = inline_serializer(name="TaxReportBody", fields={
     "country": serializers.CharField(allow_blank=True),
+    "country_name": serializers.CharField(allow_blank=True, help_text="In the request's language."),
     "currency": serializers.CharField(allow_blank=True),
     "from": serializers.DateField(),
     "to": serializers.DateField(),

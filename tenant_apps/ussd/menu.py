@@ -25,13 +25,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from countries.money import plain_money
 from provider_plugins.interfaces.ussd import UssdReply, UssdRequest
-from shared_apps.core.amounts import parse_amount
+from shared_apps.core.amounts import money_of, parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter
 from tenant_apps.idempotency.errors import IdempotencyInFlight, IdempotencyKeyReused
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.notifications.messages import current_brand, message_language
 from tenant_apps.pins import gate
 from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
@@ -87,8 +88,7 @@ def _end(text: str) -> Screen:
 
 
 def _money(amount_minor: int, currency: str | None = None) -> str:
-    code = currency or tenant_currency().code
-    return f"{to_decimal_string(amount_minor, code)} {code}"
+    return plain_money(money_of(amount_minor, currency or tenant_currency().code))  # GSM-7: "1500.00 NGN"
 
 
 def _menu(title: str, options: list[str], *, back: bool = True) -> str:
@@ -320,7 +320,7 @@ def on_bill_product(state: SessionState, value: str, user, request: UssdRequest)
 
 
 def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    from tenant_apps.orders.services import purchase_verify
+    from tenant_apps.orders.services.create import purchase_verify
 
     if not DIGITS.match(value):
         return _end(_("The biller does not know this meter number."))
@@ -453,7 +453,7 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "p2p", "amount": row.amount_minor, "currency": row.currency,
                 "recipient": action["recipient"], "reference": row.reference[-8:].upper(),
                 "balance": wallet_for(user=user, currency=row.currency).balance}
-    from tenant_apps.orders.services import purchase_create
+    from tenant_apps.orders.services.create import purchase_create
 
     order = purchase_create(user=user, product_id=action["product"], recipient_phone=action["recipient"],
                             amount_minor=action.get("amount"), customer_number=action.get("meter", ""),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shared_apps.core.amounts import AmountField
+from shared_apps.core.amounts import AmountField, MoneyField
 from tenant_apps.ledger.currency import to_decimal_string
 from tenant_apps.ledger.selectors import StatementStatus
 
@@ -94,15 +94,12 @@ class FundingIntentSerializer(serializers.Serializer):
     reference = serializers.CharField()
     gateway = serializers.CharField()
     status = serializers.CharField()
-    amount = serializers.SerializerMethodField()
+    amount = MoneyField(minor="amount_minor")
     currency = serializers.CharField()
     authorization_url = serializers.CharField()
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
-
-    def get_amount(self, intent) -> str:
-        return to_decimal_string(intent.amount_minor, intent.currency)
 
 
 class BankRecipientSerializer(serializers.Serializer):
@@ -167,7 +164,7 @@ class TransferSerializer(serializers.Serializer):
     type = serializers.CharField()
     status = serializers.CharField()
     reference = serializers.CharField()
-    amount = serializers.SerializerMethodField()
+    amount = MoneyField(minor="amount_minor")
     currency = serializers.CharField()
     direction = serializers.SerializerMethodField()
     recipient = serializers.SerializerMethodField()
@@ -176,9 +173,6 @@ class TransferSerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
     taxes = serializers.SerializerMethodField(help_text="Levies the sender paid on top (Nigeria's stamp duty).")
     total_debited = serializers.SerializerMethodField(help_text="Amount plus the levies: what left the sender.")
-
-    def get_amount(self, row) -> str:
-        return to_decimal_string(row.amount_minor, row.currency)
 
     def get_taxes(self, row) -> list[dict]:
         from tenant_apps.receipts.tax import api_tax_lines

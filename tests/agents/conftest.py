@@ -1,4 +1,5 @@
-"""Agents/reseller tests: SMS simulator and clean Redis (accounts fixtures), a moto S3, helpers."""
+"""Agents/reseller tests run with the SMS and KYC simulators and a clean Redis (tests/fixtures/sms_kyc.py);
+``s3``, ``products`` and the gateway simulators are tests/fixtures."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import uuid
 
 import pytest
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
-from tests.kyc.conftest import s3
-from tests.pricing.conftest import products
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "products", "providers_on_simulators", "s3", "sms_simulator"]
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -27,15 +27,11 @@ def system_totals_from_here(django_db_setup, django_db_blocker):
     SYSTEM_BASELINE.clear()
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
 @pytest.fixture
 def qv_admin_token(host_client):
     """A fresh operator_admin of the quickvend reseller (rolled back) and its access token."""
     from tests.accounts.helpers import login, make_user
 
-    email = f"{unique('qv-admin')}@qv.test"
+    email = f"qv-admin-{uuid.uuid4().hex[:10]}@qv.test"
     make_user("quickvend", email=email, role="operator_admin")
     return login(host_client("quickvend.localhost"), email)["access"]

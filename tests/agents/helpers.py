@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from tenant_apps.agents import sales
+from tenant_apps.agents.sales import Sale
 from tenant_apps.ledger.models import Account, Posting
 from tenant_apps.ledger.services import (
     Line,
@@ -37,17 +38,19 @@ def sell(*, product, buyer, amount_minor=None, settle: bool = True, hooks: bool 
     accept (buyer's hold + ``sale_accepted``), then settle (cost to provider settlement, each line to its
     account + ``sale_settled``). ``hooks=False`` leaves the hooks out (a sale settled without its float draw).
 
-    Returns an order-like object carrying the stored breakdown, as tenant_apps.orders stores it.
+    Returns an order-like object carrying the stored breakdown, as tenant_apps.orders stores it, and the
+    :class:`~tenant_apps.agents.sales.Sale` the hooks receive.
     """
     quote = quote_price(product=product, amount_minor=amount_minor, buyer=buyer)
     reference = uuid.uuid4()
-    order = SimpleNamespace(pk=1, public_id=reference, status="held", price_breakdown=quote.breakdown(),
-                            user=buyer, buyer=buyer, quote=quote, hold=None)
+    order = SimpleNamespace(public_id=reference, price_breakdown=quote.breakdown(), buyer=buyer, quote=quote,
+                            hold=None)
+    order.sale = Sale(reference=str(reference), quote=order.price_breakdown, seller=buyer)
     with transaction.atomic():
         order.hold = place_hold(wallet=wallet_for(user=buyer), amount=quote.price_minor,
                                 reference=f"order:{reference}")
         if hooks:
-            sales.sale_accepted(order=order, quote=order.price_breakdown)
+            sales.sale_accepted(sale=order.sale)
     if settle:
         settle_sale(order, hooks=hooks)
     return order
@@ -60,17 +63,15 @@ def settle_sale(order, *, hooks: bool = True):
                for line in quote.lines]
     with transaction.atomic():
         settle_hold(hold=order.hold, splits=splits)
-        order.status = "settled"
         if hooks:
-            sales.sale_settled(order=order, quote=order.price_breakdown)
+            sales.sale_settled(sale=order.sale)
 
 
 def fail(order):
     """The purchase path's failure: the buyer's hold back, with ``sale_released``."""
     with transaction.atomic():
         release_hold(hold=order.hold)
-        order.status = "released"
-        sales.sale_released(order=order)
+        sales.sale_released(sale=order.sale)
 
 
 def refund(order):
@@ -82,8 +83,7 @@ def refund(order):
     lines.append(Line(wallet_for(user=order.buyer), quote.price_minor))
     with transaction.atomic():
         post_entry(entry_type="order_reversal", reference=f"order:{order.public_id}", lines=lines)
-        order.status = "reversed"
-        sales.sale_reversed(order=order, quote=order.price_breakdown)
+        sales.sale_reversed(sale=order.sale)
 
 
 # Committed tests elsewhere (the agent-sale browser journey) leave real sales in the shared tenants'

@@ -119,7 +119,7 @@ def test_sale_through_three_levels_then_reversal(tree, products):
     ]
 
     with schema_context("quickvend"):
-        sales.sale_settled(order=order)  # a repeated settlement hook pays nothing twice
+        sales.sale_settled(sale=order.sale)  # a repeated settlement hook pays nothing twice
         assert balance(c.user) == before[c.pk] - 115_500 + 3_465
         assert balance(b.user) == before[b.pk] + 1_155
         assert balance(a.user) == before[a.pk] + 577
@@ -147,7 +147,7 @@ def test_sale_through_three_levels_then_reversal(tree, products):
     # Reversal: the purchase path refunds the buyer, then every commission and the float draw come back.
     with schema_context("quickvend"):
         refund(order)  # the reversal and its hook, one transaction
-        sales.sale_reversed(order=order)  # repeated: nothing more
+        sales.sale_reversed(sale=order.sale)  # repeated: nothing more
         assert {agent.pk: balance(agent.user) for agent in (a, b, c)} == before
         assert set(CommissionPosting.objects.filter(order_ref=str(order.public_id))
                    .values_list("status", flat=True)) == {"clawed_back"}
@@ -206,5 +206,5 @@ def test_reconciliation_flags_a_sale_whose_float_draw_is_missing(tree, products)
     with pytest.raises(CommandError):
         call_command("reconcile_resellers")
     with schema_context("quickvend"):
-        sales.sale_settled(order=order)  # no hold to settle: a plain draw
+        sales.sale_settled(sale=order.sale)  # no hold to settle: a plain draw
     call_command("reconcile_resellers")

@@ -20,8 +20,7 @@ from tenant_apps.wallet.models import FundingIntent
 from tenant_apps.wallet.selectors import gateway_discrepancies
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (committed-data test below)
-from tests.wallet.conftest import committed_gateway, deliver, paystack, register_gateway  # noqa: F401  (fixtures)
+from tests.wallet.helpers import deliver, register_gateway
 
 from .helpers import assert_ledger_balanced
 
@@ -36,7 +35,7 @@ def _credits(reference: str) -> tuple[int, int]:
 
 
 @pytest.mark.django_db
-def test_reseller_admin_funds_the_float_through_paystack_once(host_client, paystack):  # noqa: F811
+def test_reseller_admin_funds_the_float_through_paystack_once(host_client, paystack):
     register_gateway(country="NG", key="paystack", url=paystack.url)
     reseller = Tenant.objects.get(schema_name="quickvend")
     before = float_balances(reseller=reseller).parent_balance
@@ -90,7 +89,7 @@ def test_reseller_admin_funds_the_float_through_paystack_once(host_client, payst
 
 
 @pytest.mark.django_db
-def test_a_redelivery_past_the_dedupe_row_still_credits_once(host_client, paystack):  # noqa: F811
+def test_a_redelivery_past_the_dedupe_row_still_credits_once(host_client, paystack):
     """The intent row is locked and each side's ledger reference is unique: a redelivery that skipped the
     dedupe row (recorded only after the first commits) still cannot credit twice."""
     from tenant_apps.wallet.models import WebhookEvent
@@ -117,7 +116,7 @@ def test_a_redelivery_past_the_dedupe_row_still_credits_once(host_client, paysta
 
 
 @pytest.mark.django_db
-def test_only_a_reseller_admin_funds_a_float(host_client, paystack):  # noqa: F811
+def test_only_a_reseller_admin_funds_a_float(host_client, paystack):
     register_gateway(country="NG", key="paystack", url=paystack.url)
     make_user("ng", email="ops-gw@ng.test", role="operator_admin")
     ng = host_client("ng.localhost")
@@ -131,13 +130,13 @@ def test_only_a_reseller_admin_funds_a_float(host_client, paystack):  # noqa: F8
     assert agent.status_code == 403
 
 
-def test_webhooks_and_returns_racing_credit_the_float_once(committed_gateway, paystack):  # noqa: F811
+def test_webhooks_and_returns_racing_credit_the_float_once(committed_gateway, paystack):
     """Committed, in threads: 8 deliveries of the same signed webhook and 4 returns of the admin (each verifies
     with the gateway) race; the float is credited once on each side."""
     from rest_framework.test import APIClient
 
     from tenant_apps.wallet.models import WebhookEvent
-    from tests.ledger.conftest import run_concurrently
+    from tests.support.concurrency import run_concurrently
 
     from .test_float_in_the_sale import _refund_float
 

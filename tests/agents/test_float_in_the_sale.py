@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from types import SimpleNamespace
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -28,7 +28,7 @@ from tenant_apps.ledger.models import Hold, JournalEntry
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
-from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
+from tests.support.concurrency import run_concurrently
 
 from .helpers import assert_ledger_balanced, balance, system_total
 from .test_purchase_on_reseller import _phone, _submit, airtime, vtpass_sim  # noqa: F401  (fixtures)
@@ -101,10 +101,10 @@ def test_float_held_at_acceptance_and_given_back_when_the_provider_fails(host_cl
 def test_a_short_float_refuses_the_sale_inside_its_transaction(host_client, airtime, monkeypatch,  # noqa: F811
                                                                 django_capture_on_commit_callbacks):
     """Even past the preflight read (two sales racing), the hold refuses: no order, nothing on either side."""
-    from tenant_apps.orders import services as order_services
     from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services import create as order_create
 
-    monkeypatch.setattr(order_services, "sale_preflight", lambda **kwargs: None)
+    monkeypatch.setattr(order_create, "sale_preflight", lambda **kwargs: None)
     reseller = Tenant.objects.get(schema_name="quickvend")
     start = float_balances(reseller=reseller).parent_balance  # committed tests may have left some float
     if start < 9_894:
@@ -137,11 +137,11 @@ def test_concurrent_sales_race_for_the_last_of_the_float(live_db):
     start = float_balances(reseller=reseller).parent_balance
     cost = start // 2 + 1
     quote = {"cost_minor": cost, "lines": [], "currency": "NGN", "price_minor": cost}
-    orders = [SimpleNamespace(public_id=uuid.uuid4(), user=None, status="held") for _ in range(6)]
+    orders = [sales.Sale(reference=str(uuid.uuid4()), quote=quote) for _ in range(6)]
 
     def sale(index: int):
         with transaction.atomic():
-            sales.sale_accepted(order=orders[index], quote=quote)
+            sales.sale_accepted(sale=orders[index])
             time.sleep(0.05)  # keep the float row locked while the others queue on it
         return index
 
@@ -152,7 +152,7 @@ def test_concurrent_sales_race_for_the_last_of_the_float(live_db):
     assert after.parent_balance == after.mirror_balance == start - cost >= 0
     call_command("reconcile_resellers")
     with schema_context("quickvend"), transaction.atomic():  # the winner's provider fails: the float comes back
-        sales.sale_released(order=orders[winners[0]])
+        sales.sale_released(sale=orders[winners[0]])
     back = float_balances(reseller=reseller)
     assert back.parent_balance == back.mirror_balance == start
     call_command("reconcile_resellers")
@@ -224,7 +224,7 @@ def _settle_with(order, breakdown: dict) -> None:
     splits += [Split(system_account(kind=line["account_kind"]), line["amount_minor"]) for line in breakdown["lines"]]
     with transaction.atomic():
         settle_hold(hold=order.hold, splits=splits)
-        sales.sale_settled(order=order, quote=breakdown)
+        sales.sale_settled(sale=replace(order.sale, quote=breakdown))
 
 
 @pytest.mark.django_db
@@ -250,7 +250,7 @@ def test_failover_to_a_cheaper_provider_gives_the_difference_back_to_the_float(p
         assert_ledger_balanced()
     call_command("reconcile_resellers")
     with schema_context("quickvend"), transaction.atomic():  # reversed: exactly what was drawn comes back
-        sales.sale_reversed(order=order, quote=cheaper)
+        sales.sale_reversed(sale=replace(order.sale, quote=cheaper))
     assert float_balances(reseller=reseller).parent_balance == 300_000
 
 
@@ -308,4 +308,4 @@ def _late_settle(order) -> None:
     lines += [Line(system_account(kind=line.account_kind), line.amount_minor) for line in quote.lines]
     with transaction.atomic():
         post_entry(entry_type="order_late_charge", reference=f"order:{order.public_id}", lines=lines)
-        sales.sale_settled(order=order, quote=order.price_breakdown)
+        sales.sale_settled(sale=order.sale)

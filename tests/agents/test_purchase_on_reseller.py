@@ -1,8 +1,8 @@
 """The real purchase path on reseller brands (VTPass simulator over HTTP, provider call in-process).
 
 * an approved application becomes a tenant whose first purchase settles and draws on its float;
-* a three-level agent tree: a real order bought through a signed API key settles (order_settled pays
-  every tier and draws the float), then the provider reverses it (order_reversed claws it all back).
+* a three-level agent tree: a real order bought through a signed API key settles (the sale_settled hook pays
+  every tier and draws the float), then the provider reverses it (sale_reversed claws it all back).
 """
 
 from __future__ import annotations
@@ -48,22 +48,22 @@ def airtime(tenants, vtpass_sim, settings):
     from shared_apps.catalog.models import Product
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
-    from tenant_apps.orders import services as order_services
+    from tenant_apps.orders.services._helpers import _accounts
 
     settings.ORDERS_SMS_NOTIFICATIONS = False
-    order_services._accounts.clear()  # its per-process account cache would outlive this test's rollback
+    _accounts.clear()  # its per-process account cache would outlive this test's rollback
     provider = provider_register(name=f"VTPass resellers {uuid.uuid4().hex[:6]}", country="NG", plugin_key="vtpass",
                                  base_url=vtpass_sim.url, capabilities=["airtime", "data"],
                                  credentials=VTPASS_API_KEYS, options={"commission_bp": {"*": 300}},
                                  routing_priority=0, timeout_seconds=2)
     catalog_sync_provider(provider_id=provider.pk)
     yield Product.objects.get(provider=provider, provider_product_code="mtn")
-    order_services._accounts.clear()
+    _accounts.clear()
 
 
 def _submit(schema: str, order_id: str, capture):
     from tenant_apps.orders.models import Order
-    from tenant_apps.orders.services import order_submit
+    from tenant_apps.orders.services.submit import order_submit
 
     with schema_context(schema):
         order = Order.objects.get(public_id=order_id)

@@ -11,6 +11,7 @@ from django.test import Client
 
 from tenant_apps.agents.api_keys import sign
 from tests.accounts.helpers import call, login
+from tests.support.unchanged import nothing_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +84,12 @@ def test_refusals_have_clear_codes(admin):
     replay, _ = signed("GET", "/api/wallet", key["key_id"], key["secret"], timestamp=timestamp, nonce=nonce,
                        signature=signature)
     assert (replay.status_code, code(replay)) == (401, "replayed_request")
-    tampered_body, _ = signed("POST", "/api/purchase", key["key_id"], key["secret"], b'{"a":1}',
-                              signature=sign(secret=key["secret"], timestamp=str(int(time.time())), nonce="n1",
-                                             method="POST", path="/api/purchase", body=b'{"a":2}'),
-                              nonce="n1")
-    assert code(tampered_body) == "invalid_signature"
+    with nothing_changes("quickvend"):
+        tampered_body, _ = signed("POST", "/api/purchase", key["key_id"], key["secret"], b'{"a":1}',
+                                  signature=sign(secret=key["secret"], timestamp=str(int(time.time())), nonce="n1",
+                                                 method="POST", path="/api/purchase", body=b'{"a":2}'),
+                                  nonce="n1")
+        assert code(tampered_body) == "invalid_signature"
     unknown, _ = signed("GET", "/api/wallet", "rk_nope", key["secret"])
     assert code(unknown) == "unknown_api_key"
     missing = Client(HTTP_HOST=HOST).get("/api/wallet", HTTP_X_API_KEY=key["key_id"])
@@ -130,5 +132,6 @@ def test_only_the_admin_manages_keys(host_client):
     make_user("quickvend", email="support@qv.test", role="operator_support")
     client = host_client(HOST)
     token = login(client, "support@qv.test")["access"]
-    assert call(client, "POST", "/api/resellers/api-keys", {"name": "x"}, token=token).status_code == 403
+    with nothing_changes("quickvend"):  # no key row, no audit event
+        assert call(client, "POST", "/api/resellers/api-keys", {"name": "x"}, token=token).status_code == 403
     assert json.loads(call(client, "GET", "/api/resellers/api-keys", token=token).content)["error"]["code"]

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up
 from tests.support.processes import celery_worker
 
 from .test_webhooks import Receiver
-
-__all__ = ["test_database_is_set_up"]
 
 
 def test_worker_retries_with_exponential_backoff(live_db):

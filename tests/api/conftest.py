@@ -1,10 +1,11 @@
-"""The contract tests reuse the accounts fixtures (SMS and KYC simulators over HTTP, a clean Redis DB, S3) and the
-purchase simulators of tests/orders."""
+"""The contract tests run with the SMS and KYC simulators and a clean Redis (tests/fixtures/sms_kyc.py); the
+purchase simulators (``inproc_stack``) and S3 come from tests/fixtures."""
 
 from __future__ import annotations
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
-from tests.kyc.conftest import s3
-from tests.orders.conftest import inproc_stack  # the purchase simulators and providers (module-scoped)
+import pytest
 
-__all__ = ["clean_rate_limits", "inproc_stack", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
+
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    yield

@@ -14,6 +14,8 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.support.unchanged import nothing_changes
+
 from .helpers import confirm, csv_file, get, mtn_numbers, new_agent, upload
 
 pytestmark = pytest.mark.django_db
@@ -206,17 +208,18 @@ def test_who_may_use_it_and_whose_batches_they_see(inproc_stack, host_client):
     _agent, token = new_agent(FUNDS)
     body = upload(token, csv_file([(mtn_numbers(1)[0], "", "100")])).json()
     _customer, customer_token = new_buyer(FUNDS)
-    refused = upload(customer_token, csv_file([(mtn_numbers(1)[0], "", "100")]))
-    assert refused.status_code == 403
     _other, other_token = new_agent(FUNDS)
-    assert get(other_token, f"/api/bulk-topups/{body['id']}").status_code == 404
-    assert confirm(other_token, body["id"]).status_code == 404
-    assert get(other_token, f"/api/bulk-topups/{body['id']}/results.csv").status_code == 404
-    # An ng batch does not exist on another tenant, whatever the token.
-    assert get(token, f"/api/bulk-topups/{body['id']}", host="sn.localhost").status_code == 401
-    # A country operation's admin is not a reseller: no bulk top-ups.
     _admin, admin_token = new_agent(FUNDS, role="operator_admin")
-    assert upload(admin_token, csv_file([(mtn_numbers(1)[0], "", "100")])).status_code == 403
+    with nothing_changes("ng", "sn"):  # no batch, no order, no hold, no ledger entry
+        refused = upload(customer_token, csv_file([(mtn_numbers(1)[0], "", "100")]))
+        assert refused.status_code == 403
+        assert get(other_token, f"/api/bulk-topups/{body['id']}").status_code == 404
+        assert confirm(other_token, body["id"]).status_code == 404
+        assert get(other_token, f"/api/bulk-topups/{body['id']}/results.csv").status_code == 404
+        # An ng batch does not exist on another tenant, whatever the token.
+        assert get(token, f"/api/bulk-topups/{body['id']}", host="sn.localhost").status_code == 401
+        # A country operation's admin is not a reseller: no bulk top-ups.
+        assert upload(admin_token, csv_file([(mtn_numbers(1)[0], "", "100")])).status_code == 403
 
 
 def test_prices_changed_since_the_preview_refuse_the_confirmation(inproc_stack):

@@ -7,8 +7,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, ConfirmationChallenge
-from tests.cash.conftest import balance, error_code, last_code, new_agent, new_user, post
-from tests.wallet.conftest import assert_books_balance
+from tests.cash.helpers import balance, client_for, error_code, last_code, new_agent, new_user, post
+from tests.wallet.helpers import assert_books_balance
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +178,7 @@ def test_cash_in_idempotency_key_replays_once(settings):
     assert balance(customer) == 10_000
     listed = post(agent, "/api/cash/in", data)  # a new key is a new cash-in
     assert listed.status_code == 201
-    history = __import__("tests.cash.conftest", fromlist=["client_for"]).client_for(customer) \
-        .get("/api/cash/transactions").json()
+    history = client_for(customer).get("/api/cash/transactions").json()
     assert history["count"] == 2 and {r["kind"] for r in history["results"]} == {"cash_in"}
 
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, WithdrawalCode
-from tests.cash.conftest import balance, client_for, error_code, new_agent, new_user, post
-from tests.wallet.conftest import assert_books_balance
+from tests.cash.helpers import balance, client_for, error_code, new_agent, new_user, post
+from tests.support.unchanged import nothing_changes
+from tests.wallet.helpers import assert_books_balance
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +145,10 @@ def test_code_limits_and_agent_throttle(settings):
         post(agent, "/api/cash/out", {"customer": customer.phone, "code": "99999999", "amount": "10"})
     throttled = post(agent, "/api/cash/out", {"customer": customer.phone, "code": "99999999", "amount": "10"})
     assert (throttled.status_code, error_code(throttled)) == (429, "too_many_attempts")
-    assert post(new_user(), "/api/cash/out", {"customer": customer.phone, "code": "1", "amount": "1"}) \
-        .status_code == 403  # customers do not pay out
-    assert post(agent, "/api/cash/withdrawal-codes", {"amount": "10"}).status_code == 403  # agents do not
+    someone = new_user()
+    with nothing_changes("ng"):
+        assert post(someone, "/api/cash/out", {"customer": customer.phone, "code": "1", "amount": "1"}) \
+            .status_code == 403  # customers do not pay out
+        assert post(agent, "/api/cash/withdrawal-codes", {"amount": "10"}).status_code == 403  # agents do not
     with schema_context("ng"):
         assert not CashTransaction.objects.filter(customer=customer).exists()

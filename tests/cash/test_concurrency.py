@@ -6,9 +6,9 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction
-from tests.cash.conftest import balance, new_agent, new_user, post
-from tests.ledger.conftest import run_concurrently
-from tests.wallet.conftest import assert_books_balance
+from tests.cash.helpers import balance, new_agent, new_user, post
+from tests.support.concurrency import run_concurrently
+from tests.wallet.helpers import assert_books_balance
 
 
 def test_racing_cash_ins_never_overdraw_the_agents_float(live_db, settings):

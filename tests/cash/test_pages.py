@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction
-from tests.cash.conftest import balance, last_code, new_agent, new_user
+from tests.cash.helpers import balance, last_code, new_agent, new_user
 from tests.portal.test_ops_pages import quick_login
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,6 @@ import pytest
 from provider_plugins.vtpass.simulator import VTPassSimulator
 from tests.providers.helpers import VTPASS_API_KEYS
 
-SECRET = "SK_super_secret_value_never_shown_123"
-
 
 @pytest.fixture
 def vtpass_sim():

@@ -11,10 +11,10 @@ from shared_apps.providers.services import provider_register
 from tenant_apps.pricing.models import PricingSettings
 from tenant_apps.pricing.selectors import apply_margin_minor
 
-from .conftest import SECRET
-
 pytestmark = pytest.mark.django_db
 
+
+SECRET = "SK_super_secret_value_never_shown_123"
 
 def make_provider(name, country, plugin="vtpass", **extra):
     return provider_register(name=name, country=country, plugin_key=plugin, base_url="http://127.0.0.1:9",

@@ -14,11 +14,7 @@ from tests.foundation.import_graph import cycles, import_graph, package_graph
 from tests.foundation.test_dependency_direction import SHARED_LEAVES
 
 # Cycles tolerated for now, each named in full. Remove an entry when its cycle is broken.
-ALLOWED_CYCLES = {
-    # tenant_apps/orders is being split into a package along its sections (issue 20, the orders-split
-    # helper), which removes the lazy ``_tasks()`` import back from services to tasks.
-    frozenset({"tenant_apps.orders.services", "tenant_apps.orders.tasks"}),
-}
+ALLOWED_CYCLES: set[frozenset[str]] = set()
 
 
 def test_no_import_cycle_between_modules():

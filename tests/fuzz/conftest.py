@@ -1,8 +1,10 @@
-"""Fuzzing reuses the accounts fixtures: SMS and KYC simulators over HTTP, a clean Redis DB."""
+"""Fuzzing runs with the SMS and KYC simulators and a clean Redis (tests/fixtures/sms_kyc.py)."""
 
 from __future__ import annotations
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
-from tests.kyc.conftest import s3
+import pytest
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
+
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    yield

@@ -3,8 +3,6 @@ with a webhook sink (another real server) receiving what the simulator sends."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -16,17 +14,6 @@ def sink():
     receiver = WebhookSink()
     yield receiver
     receiver.close()
-
-
-def wait_for(predicate, timeout: float = 3.0):
-    """Poll until ``predicate()`` is truthy (webhooks arrive from simulator threads)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.payments import CheckoutRequest, PaymentGateway
 from provider_plugins.interfaces.payouts import InvalidAccount, PayoutGateway, TransferRequest
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 SECRET, HASH = "FLWSECK_TEST-123-X", "my-verif-hash"
 gateway = FlutterwaveConnector()

@@ -19,7 +19,7 @@ from provider_plugins.interfaces.common import (
 from provider_plugins.interfaces.payments import MobileMoneyCollection, MobileMoneyRequest
 from provider_plugins.mtn_momo import PLUGIN, MtnMomoConnector, reference_id_for
 from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 API_USER = str(uuid.uuid4())
 momo = MtnMomoConnector()

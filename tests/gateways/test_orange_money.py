@@ -19,7 +19,7 @@ from provider_plugins.interfaces.common import (
 from provider_plugins.interfaces.payments import CheckoutRequest, PaymentGateway
 from provider_plugins.orange_money import PLUGIN, OrangeMoneyConnector
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 om = OrangeMoneyConnector()
 

@@ -28,7 +28,7 @@ from provider_plugins.interfaces.payments import CheckoutRequest, MobileMoneyCol
 from provider_plugins.interfaces.payouts import InvalidAccount, PayoutGateway, TransferRequest
 from provider_plugins.paystack import PLUGIN, PaystackConnector
 from provider_plugins.paystack.simulator import PaystackSimulator
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 SECRET = "sk_test_abc123"
 

@@ -34,7 +34,7 @@ from pypaystack2.sub_clients import (
 )
 
 from provider_plugins.paystack.simulator import PaystackSimulator
-from tests.gateways.conftest import wait_for
+from tests.support.waiting import wait_for
 
 SECRET = "sk_test_sdk"
 

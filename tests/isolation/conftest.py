@@ -6,12 +6,15 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import call, login, make_user
 from tests.orders.helpers import make_review_order
 from tests.support.attack import Victim
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "sms_simulator"]
+
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    """SMS and KYC on their simulators, a clean Redis (tests/fixtures/sms_kyc.py)."""
+    yield
 
 VICTIM_SCHEMA, VICTIM_DOMAIN = "ng", "ng.localhost"
 BVN = "22287654321"  # not the adapter's example number, so a leak is unambiguous
@@ -215,6 +218,7 @@ def _seed_merchant_and_savings(*, customer, admin):
 
     from tenant_apps.ledger.services import fund_wallet, wallet_for
     from tenant_apps.merchants import services as merchants
+    from tenant_apps.savings import goals as savings_goals
     from tenant_apps.savings import services as savings
     from tenant_apps.savings.models import Contribution
 
@@ -231,9 +235,9 @@ def _seed_merchant_and_savings(*, customer, admin):
     circle = savings.circle_start(circle=circle, actor=customer, first_collection_at=timezone.now())
     savings.circle_run(circle=circle, now=timezone.now() + timedelta(seconds=1))
     contribution = Contribution.objects.filter(circle=circle).first()
-    goal = savings.goal_create(owner=customer, name="Victim school fees", target_minor=50_000,
-                               lock_until=date.today() + timedelta(days=60))
-    savings.goal_deposit(goal=goal, owner=customer, amount_minor=5_000, reference="goal-deposit:victim")
+    goal = savings_goals.goal_create(owner=customer, name="Victim school fees", target_minor=50_000,
+                                     lock_until=date.today() + timedelta(days=60))
+    savings_goals.goal_deposit(goal=goal, owner=customer, amount_minor=5_000, reference="goal-deposit:victim")
     return merchant, payment, circle, member, contribution, goal
 
 

@@ -10,10 +10,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, call, make_user
-from tests.kyc.conftest import s3
 from tests.kyc.helpers import bucket_keys, png
-
-__all__ = ["s3"]
 
 pytestmark = pytest.mark.django_db
 

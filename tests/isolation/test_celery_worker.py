@@ -8,10 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import make_user
-from tests.ledger.conftest import test_database_is_set_up
 from tests.support.processes import celery_worker
-
-__all__ = ["test_database_is_set_up"]
 
 pytestmark = pytest.mark.slow
 

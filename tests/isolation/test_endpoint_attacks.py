@@ -35,6 +35,7 @@ from tests.support.attack import (
     victim_path,
     with_claims_unsigned,
 )
+from tests.support.unchanged import nothing_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -113,18 +114,20 @@ def test_every_endpoint_refuses_other_tenants(surface, attacker_schema, victim, 
     assert endpoints_from_schema_is_not_vacuous(endpoints)
     problems: list[str] = []
     client = Client()
+    before = schema_fingerprint(victim.schema)
     for endpoint in endpoints:
         path = victim_path(endpoint, victim)
         body = victim_body(endpoint.body_schema, victim)
-        before = schema_fingerprint(victim.schema)
         for attack in attacks(victim, attacker_schema, tokens):
             if not applicable(endpoint, attack, victim):
                 continue
             response = send(client, attack, endpoint, path, body, idempotency_key=victim.ids["idempotency_key"])
             problems += judge(endpoint, attack, response, victim)
-        changed = fingerprint_diff(before, schema_fingerprint(victim.schema))
+        after = schema_fingerprint(victim.schema)  # (nothing else runs in between: the next endpoint's "before")
+        changed = fingerprint_diff(before, after)
         if changed:
             problems.append(f"{endpoint.label}: rows of {victim.schema} changed: {sorted(changed)}")
+        before = after
     assert not problems, "\n".join(problems)
 
 
@@ -141,12 +144,13 @@ def endpoints_from_schema_is_not_vacuous(endpoints: list[Endpoint]) -> bool:
 def test_idempotency_key_of_a_does_not_replay_on_b(victim, attacker_tokens):
     """B's finance posting with A's key and A's exact body gets B's own answer (404: no such user in B)."""
     tokens = attacker_tokens("quickvend", "quickvend.localhost")
-    response = Client().post("/api/wallet/adjustments", json.dumps({"user": victim.ids["user"], "amount": "25.00",
-                                                                     "reason": "goodwill"}),
-                             content_type="application/json", HTTP_HOST="quickvend.localhost",
-                             HTTP_AUTHORIZATION=f"Bearer {tokens['finance']}",
-                             HTTP_IDEMPOTENCY_KEY=victim.ids["idempotency_key"])
-    assert response.status_code == 404, response.content
+    with nothing_changes(victim.schema, "quickvend"):  # no adjustment on either side, no key stored, no audit
+        response = Client().post("/api/wallet/adjustments", json.dumps({"user": victim.ids["user"],
+                                                                         "amount": "25.00", "reason": "goodwill"}),
+                                 content_type="application/json", HTTP_HOST="quickvend.localhost",
+                                 HTTP_AUTHORIZATION=f"Bearer {tokens['finance']}",
+                                 HTTP_IDEMPOTENCY_KEY=victim.ids["idempotency_key"])
+        assert response.status_code == 404, response.content
     assert "Idempotency-Replayed" not in response
     assert not victim.leaked_in(response.content.decode())
 

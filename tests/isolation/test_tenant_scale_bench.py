@@ -8,10 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.ledger.conftest import test_database_is_set_up
-
-__all__ = ["test_database_is_set_up"]
-
 pytestmark = pytest.mark.slow
 
 

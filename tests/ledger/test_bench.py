@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from tenant_apps.wallet.selectors import ledger_discrepancies
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401 (sets up the test database)
 
 
 def test_bench_ledger_prints_service_and_pgbench_rates(live_db):

@@ -18,11 +18,8 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
-from tests.ledger.conftest import (
-    new_user,
-    run_concurrently,
-    test_database_is_set_up,  # noqa: F401 (sets up the test database)
-)
+from tests.ledger.helpers import new_user
+from tests.support.concurrency import run_concurrently
 
 
 def test_50_concurrent_debits_on_one_wallet_never_go_negative(ng_live):

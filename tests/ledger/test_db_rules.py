@@ -9,7 +9,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
 from tenant_apps.ledger.services import fund_wallet, system_account, wallet_for
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

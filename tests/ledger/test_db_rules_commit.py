@@ -11,7 +11,6 @@ from django_tenants.utils import schema_context
 from tenant_apps.ledger.errors import UnbalancedEntry
 from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
 from tenant_apps.ledger.services import Line, post_entry, system_account
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401 (sets up the test database)
 
 
 def _raw_entry(lines: list[tuple[Account, int]], reference: str) -> None:

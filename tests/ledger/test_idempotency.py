@@ -16,7 +16,7 @@ from tenant_apps.idempotency.services import _lock_id
 from tenant_apps.ledger.models import JournalEntry
 from tenant_apps.ledger.selectors import account_balance
 from tenant_apps.ledger.services import wallet_for
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

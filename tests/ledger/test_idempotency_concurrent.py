@@ -10,11 +10,8 @@ from rest_framework.test import APIClient
 from tenant_apps.ledger.models import JournalEntry
 from tenant_apps.ledger.selectors import account_balance
 from tenant_apps.ledger.services import wallet_for
-from tests.ledger.conftest import (
-    new_user,
-    run_concurrently,
-    test_database_is_set_up,  # noqa: F401 (sets up the test database)
-)
+from tests.ledger.helpers import new_user
+from tests.support.concurrency import run_concurrently
 
 
 def test_same_key_fired_concurrently_20_times_posts_one_entry(live_db):

@@ -15,7 +15,7 @@ from tenant_apps.ledger.services import fund_wallet, place_hold, system_account,
 from tenant_apps.wallet.selectors import ledger_discrepancies
 from tenant_apps.wallet.tasks import reconcile_ledgers_task
 from tenants.connection import tenant_connection
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenants.connection import tenant_connection
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

@@ -31,10 +31,7 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenant_apps.wallet.selectors import ledger_discrepancies
-from tests.ledger.conftest import (
-    new_user,
-    test_database_is_set_up,  # noqa: F401 (sets up the test database)
-)
+from tests.ledger.helpers import new_user
 
 CURRENCIES = ("NGN", "GHS")
 amounts = st.integers(min_value=1, max_value=50_000)

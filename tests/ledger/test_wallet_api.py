@@ -22,7 +22,7 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
-from tests.ledger.conftest import new_user
+from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenant_apps.merchants.models import Merchant, MerchantPayment, MerchantRefund
-from tests.merchants.conftest import balances, funded, open_business, staff, takings
-from tests.wallet.conftest import assert_books_balance, new_customer
+from tests.merchants.helpers import balances, funded, open_business, staff, takings
+from tests.wallet.helpers import assert_books_balance, new_customer
 
 pytestmark = pytest.mark.django_db
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')

@@ -14,9 +14,10 @@ from tenant_apps.merchants.models import MerchantPayment, MerchantRefund, Mercha
 from tenant_apps.merchants.selectors import merchant_discrepancies
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
-from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
-from tests.merchants.conftest import balances, funded, open_business, takings
-from tests.wallet.conftest import assert_books_balance, client_for, post, wait_for
+from tests.merchants.helpers import balances, funded, open_business, takings
+from tests.support.concurrency import run_concurrently
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import assert_books_balance, client_for, post
 
 DAY1 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -133,7 +134,7 @@ def test_a_wallet_settlement_over_the_owners_maximum_balance_stays_in_the_taking
     (NG tier 0: 20,000.00). Nothing moves, the day's row says why, the takings keep the money, and the next
     day's settlement pays the whole balance once the wallet has room."""
     from tenant_apps.ledger.services import fund_wallet, transfer, wallet_for
-    from tests.merchants.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     owner = new_customer()
     with schema_context("ng"):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,3 +198,17 @@ def make_review_order(user, *, price_minor: int = 5_000, recipient: str = "+2348
         for a, b in [("", "created"), ("created", "held"), ("held", "submitted"), ("submitted", "pending"),
                      ("pending", "manual_review")]])
     return order
+
+
+@contextlib.contextmanager
+def order_tasks_swallowed() -> Iterator[None]:
+    """Inside, the purchase path's after-commit task messages (submit, requery, notify) go nowhere: the test
+    calls ``order_submit``/``order_requery`` itself (the sweeper still sends)."""
+    from tenant_apps.orders.services import _helpers
+
+    original = _helpers.enqueue
+    _helpers.enqueue = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        _helpers.enqueue = original

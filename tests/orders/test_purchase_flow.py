@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import (
     assert_books,
     attempts,

@@ -22,7 +22,6 @@ from provider_plugins.aggregator.simulator import AggregatorSimulator
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.interfaces.numbering import COUNTRIES
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import api, assert_books, attempts, new_buyer, order_row, wait_for
 from tests.support.numbers import sample_mobile
 from tests.support.processes import celery_worker
@@ -50,7 +49,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import override_settings
 
     from shared_apps.catalog.models import Product
@@ -59,8 +58,6 @@ def world(django_db_setup, django_db_blocker):
     from shared_apps.providers.services import provider_register
     from tenants.connection import tenant_connection
 
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     started = time.monotonic()
     with django_db_blocker.unblock():
         tenants = ensure_country_tenants()

@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from shared_apps.core.locks import LockRank
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
 from tests.outbound_guard import no_http_in_transaction
+from tests.support.unchanged import nothing_changes
 
 FUNDS = 200_000
 # What one purchase may cost in SQL statements (BEGIN/COMMIT included). Measured: acceptance 19
@@ -28,28 +28,28 @@ FUNDS = 200_000
 # Issue 22 (+1, 18 -> 19): every purchase is screened by the risk gate and its decision recorded (with the
 # device's first sight) in ONE INSERT; the tenant's active rules come from a process cache checked against
 # Redis, and when rules apply, ONE more SELECT reads every figure they need (docs/risk.md, "Cost").
-ACCEPTANCE_MAX_STATEMENTS = 20
+# Issue 18 (19 -> 1 + the request's own): everything of an acceptance that needs a lock or a row is ONE call of
+# the server-side purchase_accept (Idempotency-Key included); measured 4: the JWT's user, two search_path
+# switches, the call.
+ACCEPTANCE_MAX_STATEMENTS = 4
 WORKER_MAX_STATEMENTS = 22
 
 
 @pytest.fixture(scope="module")
 def quiet_stack(django_db_setup, django_db_blocker):
     """The simulators and registry rows of tests/orders, without a worker; submit messages swallowed."""
-    from tenant_apps.orders import services
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
+    from tests.orders.helpers import order_tasks_swallowed
 
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None
     try:
-        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False):
+        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
+                                                        ORDERS_SMS_NOTIFICATIONS=False):
             yield stack
     finally:
-        services._on_commit_task = original
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
-            sim.stop()
+        sims.stop()
 
 
 def _staff(role: str) -> tuple[object, str]:
@@ -201,11 +201,12 @@ def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_s
     _agent, agent = _staff("agent")
 
     # Roles: buyers and agents see nothing; any operator staff reads; support requeries; finance resolves.
-    for outsider in (token, agent):
-        assert api("GET", "/api/staff/orders", outsider).status_code == 403
-        refused = api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", outsider,
-                      {"delivered": True, "note": "x"})
-        assert refused.status_code == 403 and refused.json()["error"]["code"]
+    with nothing_changes("ng"):  # the three holds stay placed, nothing settled, refunded or audited
+        for outsider in (token, agent):
+            assert api("GET", "/api/staff/orders", outsider).status_code == 403
+            refused = api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", outsider,
+                          {"delivered": True, "note": "x"})
+            assert refused.status_code == 403 and refused.json()["error"]["code"]
     queue = api("GET", "/api/staff/orders", support, {"status": "review", "q": user.email})
     assert queue.status_code == 200
     assert {row["id"] for row in queue.json()["results"]} == {str(o.public_id) for o in (delivered, refunded, asked)}
@@ -215,12 +216,13 @@ def test_staff_review_queue_roles_resolve_both_ways_and_requery(live_db, quiet_s
                                                                "manual_review"]
     assert detail["hold_status"] == "placed" and detail["attempts"][0]["status"] == "pending"
     assert api("GET", f"/api/staff/orders/{uuid.uuid4()}", support).status_code == 404
-    assert api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", support,
-               {"delivered": True, "note": "statement"}).status_code == 403  # support cannot move money
-    no_key = Client(HTTP_HOST="ng.localhost").post(
-        f"/api/staff/orders/{delivered.public_id}/resolve", json.dumps({"delivered": True, "note": "statement"}),
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {finance}")
-    assert no_key.status_code == 400 and no_key.json()["error"]["code"] == "idempotency_key_required"
+    with nothing_changes("ng"):
+        assert api("POST", f"/api/staff/orders/{delivered.public_id}/resolve", support,
+                   {"delivered": True, "note": "statement"}).status_code == 403  # support cannot move money
+        no_key = Client(HTTP_HOST="ng.localhost").post(
+            f"/api/staff/orders/{delivered.public_id}/resolve", json.dumps({"delivered": True, "note": "statement"}),
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {finance}")
+        assert no_key.status_code == 400 and no_key.json()["error"]["code"] == "idempotency_key_required"
 
     # Delivered: the hold is settled (the wallet keeps the charge), the order leaves the queue.
     [attempt] = attempts(delivered)

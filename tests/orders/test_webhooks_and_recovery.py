@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import (
     assert_books,
     attempts,
@@ -119,33 +118,34 @@ def test_a_callback_cannot_touch_another_providers_attempt(live_db, stack):
     assert_books(user, FUNDS - _price(response))
 
 
-def test_late_reversal_after_success_refunds_and_signals(live_db, stack):
+def test_late_reversal_after_success_refunds_and_tells_the_reseller_hooks_once(live_db, stack, monkeypatch):
+    from django.db import connection
+
     from provider_plugins.vtpass import protocol as p
-    from tenant_apps.orders.signals import order_reversed
+    from tenant_apps.agents import sales
 
     received = []
+    reversed_hook = sales.sale_reversed
 
-    def on_reversed(sender, order, schema_name, **kwargs):
-        received.append((order.public_id, schema_name))
+    def on_reversed(*, sale):
+        received.append((sale.reference, sale.quote["price_minor"], connection.schema_name))
+        reversed_hook(sale=sale)
 
-    order_reversed.connect(on_reversed)
-    try:
-        user, token = new_buyer(FUNDS)
-        response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
-        order = wait_final(response.json()["id"])
-        assert order.status == "settled"
-        [attempt] = attempts(order)
-        stack.vtpass.transactions[attempt.request_id].status = p.REVERSED
-        body, headers = stack.vtpass.build_callback(attempt.request_id)
-        for _ in range(2):  # twice: refunded once
-            assert webhook("/webhook/vtpass", body, headers).status_code == 200
-        order = order_row(order.public_id)
-        assert order.status == "reversed"
-        assert received == [(order.public_id, "ng")]
-        assert stack.vtpass.delivery_count(attempt.request_id) == 1
-        assert_books(user, FUNDS)
-    finally:
-        order_reversed.disconnect(on_reversed)
+    monkeypatch.setattr(sales, "sale_reversed", on_reversed)
+    user, token = new_buyer(FUNDS)
+    response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="100.00")
+    order = wait_final(response.json()["id"])
+    assert order.status == "settled"
+    [attempt] = attempts(order)
+    stack.vtpass.transactions[attempt.request_id].status = p.REVERSED
+    body, headers = stack.vtpass.build_callback(attempt.request_id)
+    for _ in range(2):  # twice: refunded once, the hook called once
+        assert webhook("/webhook/vtpass", body, headers).status_code == 200
+    order = order_row(order.public_id)
+    assert order.status == "reversed"
+    assert received == [(str(order.public_id), order.price_minor, "ng")]
+    assert stack.vtpass.delivery_count(attempt.request_id) == 1
+    assert_books(user, FUNDS)
 
 
 def test_late_success_after_refund_charges_again(live_db, stack):
@@ -185,22 +185,17 @@ def test_dtone_reversal_after_success_refunds_once(live_db, stack):
 
 def _stranded_order(user, product, phone, *, amount=None):
     """Hold + outbox committed, but the submit message is lost with its worker."""
-    from tenant_apps.orders import services
+    from tenant_apps.orders.services.create import purchase_create
+    from tests.orders.helpers import order_tasks_swallowed
 
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None
-    try:
-        with schema_context("ng"), transaction.atomic():
-            return services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
-                                            amount_minor=amount)
-    finally:
-        services._on_commit_task = original
+    with order_tasks_swallowed(), schema_context("ng"), transaction.atomic():
+        return purchase_create(user=user, product_id=product.pk, recipient_phone=phone, amount_minor=amount)
 
 
 def _sweep_later():
     from django.conf import settings
 
-    from tenant_apps.orders.services import orders_sweep
+    from tenant_apps.orders.services.sweep import orders_sweep
 
     with schema_context("ng"):
         return orders_sweep(now=timezone.now() + timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS + 1))
@@ -228,17 +223,18 @@ def test_worker_lost_between_hold_and_submit_sweeper_finishes(live_db, stack):
 def test_worker_killed_after_the_provider_call_never_buys_twice(live_db, stack):
     """The worker committed the attempt, called VTPass (which delivered) and died before recording it:
     the sweeper's retry sends the same request id, VTPass answers 'already used', the requery settles."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services._helpers import _start_attempt
+    from tenant_apps.orders.services.submit import _call_provider
 
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=12_000)
     with schema_context("ng"):
         with transaction.atomic():
             locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
-            attempt = services._start_attempt(locked, now=timezone.now(), source="submit")
+            attempt = _start_attempt(locked, now=timezone.now(), source="submit")
             locked.save()
-        outcome = services._call_provider(locked, attempt)  # delivered at the provider; the answer is lost
+        outcome = _call_provider(locked, attempt)  # delivered at the provider; the answer is lost
     assert outcome.status == "success"
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
     assert order_row(order.public_id).status == "submitted"
@@ -253,25 +249,22 @@ def test_worker_killed_after_the_provider_call_never_buys_twice(live_db, stack):
 def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, settings):
     """VTPass 015 (never received) stays pending inside the grace period; after it, it is a definite
     failure, so the order fails over to MTN, which delivers."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services._helpers import _record, _start_attempt
+    from tenant_apps.orders.services.requery import order_requery
+    from tests.orders.helpers import order_tasks_swallowed
 
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone(), amount=13_000)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None
-    try:
-        with schema_context("ng"):
-            with transaction.atomic():
-                locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
-                services._start_attempt(locked, now=timezone.now(), source="submit")
-                services._record(locked, "pending", reason="test: submit lost", source="test")
-                locked.save()
-            assert services.order_requery(order_id=order.pk).status == "pending"  # 015 inside the grace
-            settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
-            assert services.order_requery(order_id=order.pk).status == "submitted"
-    finally:
-        services._on_commit_task = original
+    with order_tasks_swallowed(), schema_context("ng"):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+            _start_attempt(locked, now=timezone.now(), source="submit")
+            _record(locked, "pending", reason="test: submit lost", source="test")
+            locked.save()
+        assert order_requery(order_id=order.pk).status == "pending"  # 015 inside the grace
+        settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
+        assert order_requery(order_id=order.pk).status == "submitted"
     first, second = attempts(order)
     assert (first.plugin_key, first.status, first.reason, second.plugin_key) == (
         "vtpass", "failed", "not_received_by_provider", "dtone")
@@ -285,35 +278,34 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
 
 def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stack, settings):
     """An order the provider keeps calling pending is never auto-failed: it waits, held, for staff."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.selectors import orders_for_review
+    from tenant_apps.orders.services.requery import order_requery, order_resolve_manually
+    from tenant_apps.orders.services.submit import order_submit
+    from tests.orders.helpers import order_tasks_swallowed
 
     stack.vtpass.pending_requeries = 10_000
     user, _ = new_buyer(FUNDS)
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone("9991"), amount=11_000)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None  # this test drives every step itself
     try:
-        with schema_context("ng"):
-            assert services.order_submit(order_id=order.pk).status == "pending"
+        with order_tasks_swallowed(), schema_context("ng"):  # this test drives every step itself
+            assert order_submit(order_id=order.pk).status == "pending"
             settings.ORDERS_REQUERY_MAX = 2
-            assert services.order_requery(order_id=order.pk).status == "pending"
-            assert services.order_requery(order_id=order.pk).status == "manual_review"
+            assert order_requery(order_id=order.pk).status == "pending"
+            assert order_requery(order_id=order.pk).status == "manual_review"
             assert order.pk in {o.pk for o in orders_for_review()}
             held = Order.objects.select_related("hold").get(pk=order.pk)
             assert held.hold.status == "placed" and held.needs_review
         assert_books(user, FUNDS - order.price_minor)  # still held, not refunded, not settled
         [attempt] = attempts(order)
         stack.vtpass.resolve_pending(attempt.request_id)  # staff checked the provider's statement
-        with schema_context("ng"):
-            resolved = services.order_resolve_manually(order=Order.objects.get(pk=order.pk), delivered=True,
-                                                       note="VTPass statement shows delivered")
+        with order_tasks_swallowed(), schema_context("ng"):
+            resolved = order_resolve_manually(order=Order.objects.get(pk=order.pk), delivered=True,
+                                              note="VTPass statement shows delivered")
         assert resolved.status == "settled"
         assert stack.vtpass.delivery_count(attempt.request_id) == 1
         assert_books(user, FUNDS - order.price_minor)
     finally:
-        services._on_commit_task = original
         stack.vtpass.pending_requeries = 1
 
 

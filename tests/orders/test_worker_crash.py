@@ -14,18 +14,13 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
-from tests.orders.conftest import build_stack
+from tests.fixtures.purchase import build_stack
 from tests.orders.helpers import assert_books, attempts, buy, new_buyer, order_row, wait_final, wait_for
 from tests.support.processes import celery_worker
 
 
 @pytest.fixture(scope="module")
 def crash_stack(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, env = build_stack(django_db_blocker)
     try:
         with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False):
@@ -60,7 +55,7 @@ def test_worker_killed_during_the_provider_call(live_db, crash_stack):
     finally:
         stack.vtpass.latency_seconds = 0.0
     with celery_worker(**env):
-        from tenant_apps.orders.services import orders_sweep
+        from tenant_apps.orders.services.sweep import orders_sweep
 
         with schema_context("ng"):
             later = timezone.now() + timedelta(seconds=settings.ORDERS_OUTBOX_STALE_SECONDS + 1)

@@ -1,7 +1,10 @@
-"""PIN tests reuse the cash fixtures: the SMS simulator (session) and SMS settings pointing at it (autouse)."""
+"""PIN tests: the SMS settings point at the session's SMS simulator (tests/fixtures/sms_kyc.py)."""
 
 from __future__ import annotations
 
-from tests.cash.conftest import sms, sms_to_simulator
+import pytest
 
-__all__ = ["sms", "sms_to_simulator"]
+
+@pytest.fixture(autouse=True)
+def _sms_to_simulator(sms_to_simulator):
+    yield

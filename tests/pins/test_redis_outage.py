@@ -9,7 +9,6 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import api_exception_handler
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 

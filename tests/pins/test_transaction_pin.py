@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.cash.conftest import balance, client_for, error_code, last_code, new_agent, new_user, post
+from tests.cash.helpers import balance, client_for, error_code, last_code, new_agent, new_user, post
 
 pytestmark = pytest.mark.django_db
 PIN = "4071"

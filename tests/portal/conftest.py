@@ -1,13 +1,14 @@
-"""Portal tests reuse the accounts/KYC fixtures: SMS and KYC simulators over HTTP, moto S3, clean Redis."""
+"""Portal tests run with the SMS and KYC simulators and a clean Redis (tests/fixtures/sms_kyc.py); a page server
+and a headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
-from tests.kyc.conftest import s3
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
+@pytest.fixture(autouse=True)
+def _simulated_providers(simulated_providers):
+    yield
 
 
 @pytest.fixture(scope="session")

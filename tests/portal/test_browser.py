@@ -13,11 +13,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user, outbox_code
-from tests.ledger.conftest import test_database_is_set_up
 
 from .browser import screenshot
-
-__all__ = ["test_database_is_set_up"]  # first: makes pytest-django create the test database for live_db
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +29,7 @@ def purchase_stack(django_db_setup, django_db_blocker):
     from shared_apps.providers.models import Provider, ProviderStatus
     from shared_apps.providers.services import provider_register
     from tenant_apps.wallet.demo import gateway_provider_spec
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
     from tests.support.processes import celery_worker
 
     sims, stack, env = build_stack(django_db_blocker)

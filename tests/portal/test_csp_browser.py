@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.ledger.conftest import test_database_is_set_up
-
 from .test_browser import PASSWORD, log_in, server_user
-
-__all__ = ["test_database_is_set_up"]  # first: makes pytest-django create the test database for live_db
 
 
 def test_api_docs_admin_console_and_back_office_render_under_the_policy(live_db, portal_url, new_page):

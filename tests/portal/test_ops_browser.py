@@ -13,18 +13,15 @@ import pytest
 import requests
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up
 from tests.orders.helpers import wait_final, wait_for
 
 from .browser import screenshot
 from .test_browser import log_in, server_user
 
-__all__ = ["test_database_is_set_up"]
-
 
 @pytest.fixture(scope="module")
 def sale_stack(django_db_setup, django_db_blocker):
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
     from tests.support.processes import celery_worker
 
     sims, stack, env = build_stack(django_db_blocker)
@@ -92,26 +89,23 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
 
 def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url, new_page, sale_stack, settings):
     from tenant_apps.ledger.services import wallet_for
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
-    from tests.orders.helpers import new_buyer
+    from tenant_apps.orders.services.create import purchase_create
+    from tenant_apps.orders.services.requery import order_requery
+    from tenant_apps.orders.services.submit import order_submit
+    from tests.orders.helpers import new_buyer, order_tasks_swallowed
 
     sale_stack.vtpass.pending_requeries = 10_000  # the provider never answers for this one
     buyer, _token = new_buyer(50_000)
-    original = services._on_commit_task
-    services._on_commit_task = lambda *args, **kwargs: None  # this test drives the order itself
-    try:
-        with schema_context("ng"):
-            from django.db import transaction
+    with order_tasks_swallowed(), schema_context("ng"):  # this test drives the order itself
+        from django.db import transaction
 
-            with transaction.atomic():
-                order = services.purchase_create(user=buyer, product_id=sale_stack.products["vt_airtime"].pk,
-                                                 recipient_phone=sale_stack.phone("9991"), amount_minor=10_000)
-            assert services.order_submit(order_id=order.pk).status == "pending"
-            settings.ORDERS_REQUERY_MAX = 1
-            assert services.order_requery(order_id=order.pk).status == "manual_review"
-    finally:
-        services._on_commit_task = original
+        with transaction.atomic():
+            order = purchase_create(user=buyer, product_id=sale_stack.products["vt_airtime"].pk,
+                                    recipient_phone=sale_stack.phone("9991"), amount_minor=10_000)
+        assert order_submit(order_id=order.pk).status == "pending"
+        settings.ORDERS_REQUERY_MAX = 1
+        assert order_requery(order_id=order.pk).status == "manual_review"
     tag = uuid.uuid4().hex[:8]
     server_user("ng", email=f"review-{tag}@example.com", role="operator_admin")  # requery + resolve
     base = portal_url.format(host="ng.localhost")

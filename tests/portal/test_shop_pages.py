@@ -22,7 +22,7 @@ KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 @pytest.fixture(scope="module")
 def catalog(django_db_setup, django_db_blocker):
     """VTPass + MTN simulators and their synced catalog (committed for the module, then retired)."""
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
 
     sims, stack, _env = build_stack(django_db_blocker)
     try:
@@ -294,7 +294,7 @@ def test_subscriptions_create_pause_resume_cancel(host_client, tenants, catalog)
 def test_wallet_funding_through_the_gateway_checkout(host_client, tenants):
     from provider_plugins.paystack.simulator import PaystackSimulator
     from tenant_apps.wallet.models import FundingIntent
-    from tests.wallet.conftest import register_gateway
+    from tests.wallet.helpers import register_gateway
 
     with PaystackSimulator() as sim:
         register_gateway(country="NG", key="paystack", url=sim.url)

@@ -33,7 +33,7 @@ AIRTIME = re.compile(r'data-testid="airtime-price" data-product-id="(\d+)" data-
 
 @pytest.fixture(scope="module")
 def catalog(django_db_setup, django_db_blocker):
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
 
     sims, stack, _env = build_stack(django_db_blocker)
     try:

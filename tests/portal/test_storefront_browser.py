@@ -19,18 +19,15 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up
 from tests.orders.helpers import wait_for
 
 from .browser import ARTIFACTS, screenshot
 from .test_browser import log_in, server_user
 
-__all__ = ["test_database_is_set_up"]
-
 
 @pytest.fixture(scope="module")
 def shop_stack(django_db_setup, django_db_blocker):
-    from tests.orders.conftest import build_stack
+    from tests.fixtures.purchase import build_stack
     from tests.support.processes import celery_worker
 
     sims, stack, env = build_stack(django_db_blocker)

@@ -22,6 +22,7 @@ from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user
 from tests.orders.helpers import new_buyer
+from tests.support.unchanged import nothing_changes
 
 FUNDS = 500_000
 
@@ -240,11 +241,13 @@ def test_operators_export_and_erase_on_request_audited(db, inproc_stack, s3):
     exported = _api("POST", f"/api/privacy/users/{user.public_id}/exports", support_token)
     assert exported.status_code == 202
     # The export is the person's: staff cannot download it, the person can (once built).
-    assert _api("GET", f"/api/privacy/exports/{exported.json()['id']}/download", support_token).status_code == 403
-    refused = _api("POST", f"/api/privacy/users/{user.public_id}/erasure", support_token, {"confirm": True})
-    assert refused.status_code == 403  # support may export, only admins erase
-    unconfirmed = _api("POST", f"/api/privacy/users/{user.public_id}/erasure", admin_token, {"confirm": False})
-    assert unconfirmed.status_code == 400 and unconfirmed.json()["error"]["code"] == "confirmation_required"
+    with nothing_changes("ng"):
+        assert _api("GET", f"/api/privacy/exports/{exported.json()['id']}/download",
+                    support_token).status_code == 403
+        refused = _api("POST", f"/api/privacy/users/{user.public_id}/erasure", support_token, {"confirm": True})
+        assert refused.status_code == 403  # support may export, only admins erase
+        unconfirmed = _api("POST", f"/api/privacy/users/{user.public_id}/erasure", admin_token, {"confirm": False})
+        assert unconfirmed.status_code == 400 and unconfirmed.json()["error"]["code"] == "confirmation_required"
     erased = _api("POST", f"/api/privacy/users/{user.public_id}/erasure", admin_token,
                   {"confirm": True, "note": "letter 2026-12-01"})
     assert erased.status_code == 200, erased.content

@@ -10,14 +10,10 @@ import zipfile
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import login, make_user
-from tests.kyc.conftest import s3
 from tests.kyc.helpers import BVN, bucket_keys, png
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("simulated_providers")]
 
 
 def test_kyc_documents_are_exported_then_deleted_by_the_erasure(host_client, s3, settings,

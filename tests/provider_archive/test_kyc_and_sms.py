@@ -8,14 +8,10 @@ import json
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.accounts.conftest import clean_rate_limits, kyc_simulator, providers_on_simulators, sms_simulator
 from tests.accounts.helpers import login, make_user
-from tests.kyc.conftest import s3
 from tests.kyc.helpers import BVN, png
 
-__all__ = ["clean_rate_limits", "kyc_simulator", "providers_on_simulators", "s3", "sms_simulator"]
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("simulated_providers")]
 
 
 def _text(row) -> str:

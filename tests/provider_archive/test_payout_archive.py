@@ -11,12 +11,10 @@ from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import make_user
 from tests.portal.test_ops_pages import quick_login
-from tests.wallet.conftest import flutterwave, new_customer, ng_gateways, no_sms_by_default, paystack
+from tests.wallet.helpers import new_customer
 from tests.wallet.test_transfers import ADA, funded, start_payout, transfer_row
 
-__all__ = ["flutterwave", "ng_gateways", "no_sms_by_default", "paystack"]
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_wallet_sms")]
 
 
 def test_a_bank_payout_is_archived_redacted_and_shown_to_support(ng_gateways):

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
-from tests.remittances.conftest import (
-    assert_reconciled,
-    balance_of,
-    funded,
-    new_customer,
-    open_corridor,
-    quote,
-    remit_settings,
-    remittance,
-    send,
-)
+from tests.remittances.helpers import assert_reconciled, funded, open_corridor, quote, remit_settings, remittance, send
+from tests.support.concurrency import run_concurrently
+from tests.wallet.helpers import balance_of, new_customer
 
 
 def test_concurrent_advances_credit_once(live_db, settings, oxr, sanctions_sim, monkeypatch):

@@ -8,8 +8,9 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.remittances.conftest import advance, assert_reconciled, balance_of, funded, new_customer
+from tests.remittances.helpers import advance, assert_reconciled, funded
 from tests.risk.test_back_office import _browser
+from tests.wallet.helpers import balance_of, new_customer
 
 
 def _form(**extra):

@@ -11,8 +11,9 @@ from django_tenants.utils import schema_context
 from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
-from tests.remittances.conftest import advance, assert_reconciled, balance_of, funded, quote, remittance, send
-from tests.wallet.conftest import register_gateway, wait_for
+from tests.remittances.helpers import advance, assert_reconciled, funded, quote, remittance, send
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import balance_of, register_gateway
 
 SEND, RECEIVE = 500_000, 4_777
 
@@ -117,7 +118,7 @@ def test_a_pending_payout_stays_in_transit(gh_momo):
 def test_gh_to_ng_bank_account_through_paystack(remit, ng_gateways):
     """GHS 200.00, fee 1 % + GHS 1.00 = 300 pesewas, principal 19_700; mid 100 NGN per GHS, customer rate
     98.5: 19_700 * 98_500_000_000 * 100 / (100 * 10^9) = 1_940_450 kobo (NGN 19,404.50) to account 0123456789."""
-    from tests.remittances.conftest import open_corridor
+    from tests.remittances.helpers import open_corridor
 
     open_corridor("gh", "NG", fee_fixed_minor=100)
     sender = funded("gh", 50_000)

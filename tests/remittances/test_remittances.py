@@ -17,19 +17,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenant_apps.ledger.models import AccountKind
-from tests.remittances.conftest import (
-    advance,
-    assert_reconciled,
-    balance_of,
-    client_for,
-    funded,
-    new_customer,
-    post,
-    quote,
-    remittance,
-    send,
-    system_balance,
-)
+from tests.remittances.helpers import advance, assert_reconciled, funded, quote, remittance, send, system_balance
+from tests.support.unchanged import nothing_changes
+from tests.wallet.helpers import balance_of, client_for, new_customer, post
 
 SEND, FEE, PRINCIPAL, RECEIVE = 500_000, 15_000, 485_000, 4_777
 
@@ -268,7 +258,8 @@ def test_sanctions_hit_is_held_then_rejected_with_a_refund_or_released(remit):
 @pytest.mark.django_db
 def test_cross_tenant_reads_and_forged_steps_are_refused(remit):
     from shared_apps.remittance_hub.services import HubMismatch, hub_accept
-    from tenant_apps.remittances.services import StepRefused, receive
+    from tenant_apps.remittances.errors import StepRefused
+    from tenant_apps.remittances.services import receive
 
     sender = funded("ng", 1_500_000)
     recipient = new_customer("gh")
@@ -307,8 +298,9 @@ def test_corridor_margins_are_the_operators_audited_and_priced_into_later_quotes
     admin = new_customer("ng", role="operator_admin")
     support = new_customer("ng", role="operator_support")
     body = {"margin_bps": 300, "rate_bps": 0, "fee_fixed": "0"}
-    refused = client_for(support).put("/api/staff/remittance-corridors/GH", body, format="json")
-    assert refused.status_code == 403
+    with nothing_changes("ng"):
+        refused = client_for(support).put("/api/staff/remittance-corridors/GH", body, format="json")
+        assert refused.status_code == 403
     saved = client_for(admin).put("/api/staff/remittance-corridors/GH", body, format="json")
     assert saved.status_code == 200 and (saved.json()["margin_bps"], saved.json()["rate_bps"]) == (300, 0)
     same = client_for(admin).put("/api/staff/remittance-corridors/NG", body, format="json")

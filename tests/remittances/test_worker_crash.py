@@ -13,13 +13,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
-from tests.remittances.conftest import (
-    advance,  # noqa: F401
+from tests.remittances.helpers import (
     assert_reconciled,
-    balance_of,
     funded,
-    new_customer,
     open_corridor,
     quote,
     remit_settings,
@@ -27,7 +23,8 @@ from tests.remittances.conftest import (
     send,
 )
 from tests.support.processes import celery_worker
-from tests.wallet.conftest import wait_for
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import balance_of, new_customer
 
 
 class _WorkerEnv(TypedDict):

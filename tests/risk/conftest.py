@@ -1,5 +1,5 @@
-"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/orders), the SMS
-simulator the step-up codes go through, no Celery worker (submits are swallowed: the tests drive orders)."""
+"""One stack for the risk tests (package scope): the purchase simulators and catalog (tests/fixtures/purchase.py),
+the SMS simulator the step-up codes go through, no Celery worker (submits are swallowed: the tests drive orders)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,15 @@ import pytest
 @pytest.fixture(scope="package")
 def _risk_world(django_db_setup, django_db_blocker):
     """Simulators and registry rows, built once for the package."""
-    from django.db import connection
+    from tests.fixtures.purchase import build_stack
 
-    from tests.orders.conftest import build_stack
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.fail("the test database is not set up (select a django_db test in the same run)")
     sims, stack, _env = build_stack(django_db_blocker, worker=False)
     try:
         yield sims, stack
     finally:
         with django_db_blocker.unblock():
             stack.retire()
-        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
-            sim.stop()
+        sims.stop()
 
 
 @pytest.fixture
@@ -31,10 +26,10 @@ def risk_stack(_risk_world, monkeypatch):
     (a package-scoped patch can outlive the package under xdist and starve every later worker-driven test)."""
     from django.test import override_settings
 
-    from tenant_apps.orders import services
+    from tenant_apps.orders.services import _helpers
 
     sims, stack = _risk_world
-    monkeypatch.setattr(services, "_on_commit_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_helpers, "enqueue", lambda *args, **kwargs: None)  # submits swallowed
     with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False,
                            SMS_GATEWAY={"PLUGIN": "sms_gateway", "BASE_URL": sims.sms.url,
                                         "API_KEY": sims.sms.api_key, "SENDER_ID": "NexusTop",

@@ -13,7 +13,6 @@ import uuid
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import assert_books
 from tests.risk.helpers import buy, decisions, make_rule, person
 

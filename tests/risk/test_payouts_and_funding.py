@@ -13,13 +13,13 @@ from provider_plugins.interfaces.common import OutcomeStatus
 from provider_plugins.interfaces.payments import PaymentVerification
 from tests.orders.helpers import assert_books, wallet_balance
 from tests.risk.helpers import call, decisions, error, make_rule, person
-from tests.wallet.conftest import paystack, register_gateway  # noqa: F401  (the simulator fixture)
+from tests.wallet.helpers import register_gateway
 
 ADA = {"bank_code": "058", "account_number": "0123456789"}
 FUNDS = 500_000
 
 
-def test_a_held_bank_payout_is_not_sent_until_released_and_a_rejected_one_comes_back(db, paystack):  # noqa: F811
+def test_a_held_bank_payout_is_not_sent_until_released_and_a_rejected_one_comes_back(db, paystack):
     from tenant_apps.wallet.models import Transfer
     from tenant_apps.wallet.transfers import payout_submit
 
@@ -52,7 +52,7 @@ def test_a_held_bank_payout_is_not_sent_until_released_and_a_rejected_one_comes_
     assert_books(user, FUNDS - 180_000)
 
 
-def test_funding_is_screened_at_checkout_and_its_credit_opens_the_payout_after_funding_window(db, paystack):  # noqa: F811
+def test_funding_is_screened_at_checkout_and_its_credit_opens_the_payout_after_funding_window(db, paystack):
     from tenant_apps.wallet.funding import funding_apply_verification
     from tenant_apps.wallet.models import FundingIntent
 

@@ -15,8 +15,8 @@ from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.savings import services
 from tenant_apps.savings.models import Circle, CirclePayout, Contribution
 from tenant_apps.savings.selectors import savings_discrepancies
-from tests.merchants.conftest import balances, funded, staff
-from tests.wallet.conftest import assert_books_balance, client_for, new_customer, post
+from tests.merchants.helpers import balances, funded, staff
+from tests.wallet.helpers import assert_books_balance, client_for, new_customer, post
 
 pytestmark = pytest.mark.django_db
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -11,11 +11,12 @@ from django_tenants.utils import schema_context
 from freezegun import freeze_time
 
 from tenant_apps.audit.models import AuditEvent
-from tenant_apps.savings import services
+from tenant_apps.savings import goals
 from tenant_apps.savings.models import SavingsGoal
 from tenant_apps.savings.selectors import savings_discrepancies
-from tests.merchants.conftest import balances, funded, revenue, staff
-from tests.wallet.conftest import assert_books_balance, client_for, post
+from tests.merchants.helpers import balances, funded, revenue, staff
+from tests.support.unchanged import nothing_changes
+from tests.wallet.helpers import assert_books_balance, client_for, post
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -101,14 +102,14 @@ def test_scheduled_top_ups_retry_then_pause(settings):
     settings.SAVINGS_AUTOSAVE_RETRY_SECONDS = 3600
     saver = funded(amount=25_000)
     with schema_context("ng"):
-        goal = services.goal_create(owner=saver, name="Phone", target_minor=100_000, autosave_minor=10_000,
-                                    autosave_frequency="weekly", now=TODAY)
-        assert services.goals_autosave_due(now=TODAY) == {"saved": 1}
-        assert services.goals_autosave_due(now=TODAY + timedelta(days=1)) == {}  # weekly
+        goal = goals.goal_create(owner=saver, name="Phone", target_minor=100_000, autosave_minor=10_000,
+                                 autosave_frequency="weekly", now=TODAY)
+        assert goals.goals_autosave_due(now=TODAY) == {"saved": 1}
+        assert goals.goals_autosave_due(now=TODAY + timedelta(days=1)) == {}  # weekly
         week = TODAY + timedelta(weeks=1)
-        assert services.goals_autosave_due(now=week) == {"saved": 1}
-        assert services.goals_autosave_due(now=week + timedelta(weeks=1)) == {"retry": 1}  # 5000 left
-        assert services.goals_autosave_due(now=week + timedelta(weeks=1, hours=1)) == {"paused": 1}
+        assert goals.goals_autosave_due(now=week) == {"saved": 1}
+        assert goals.goals_autosave_due(now=week + timedelta(weeks=1)) == {"retry": 1}  # 5000 left
+        assert goals.goals_autosave_due(now=week + timedelta(weeks=1, hours=1)) == {"paused": 1}
         goal = SavingsGoal.objects.select_related("account").get(pk=goal.pk)
         assert goal.account.balance == 20_000 and goal.autosave_paused_reason == "insufficient_funds"
         assert goal.autosave_next_at is None
@@ -120,9 +121,10 @@ def test_scheduled_top_ups_retry_then_pause(settings):
 def test_goal_is_the_owners_only(db):
     saver, other = funded(), funded()
     goal_id = post(client_for(saver), "/api/savings/goals", {"name": "Trip", "target": "50.00"}).json()["id"]
-    assert client_for(other).get(f"/api/savings/goals/{goal_id}").status_code == 404
-    assert post(client_for(other), f"/api/savings/goals/{goal_id}/withdrawals", {}).status_code == 404
-    assert post(client_for(other), f"/api/savings/goals/{goal_id}/deposits", {"amount": "1"}).status_code == 404
+    with nothing_changes("ng"):
+        assert client_for(other).get(f"/api/savings/goals/{goal_id}").status_code == 404
+        assert post(client_for(other), f"/api/savings/goals/{goal_id}/withdrawals", {}).status_code == 404
+        assert post(client_for(other), f"/api/savings/goals/{goal_id}/deposits", {"amount": "1"}).status_code == 404
     gh_saver = funded(schema="gh")
     assert client_for(gh_saver, "gh").get(f"/api/savings/goals/{goal_id}").status_code == 404
     past = post(client_for(saver), "/api/savings/goals", {"name": "Past", "target": "5.00",

@@ -11,11 +11,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tenant_apps.savings import services
+from tenant_apps.savings import goals, services
 from tenant_apps.savings.models import Circle, Contribution, SavingsGoal
-from tests.merchants.conftest import balances, funded, staff
+from tests.merchants.helpers import balances, funded, staff
 from tests.merchants.test_pages import logged_in
-from tests.wallet.conftest import assert_books_balance, new_customer
+from tests.wallet.helpers import assert_books_balance, new_customer
 
 pytestmark = pytest.mark.django_db
 KEYS = re.compile(r'name="(?:\w+-)?idempotency_key" value="([^"]+)"')
@@ -109,7 +109,7 @@ def test_back_office_savings_rules_and_dissolution_in_portuguese(host_client):
     saved = client.post("/back-office/savings", {"early_withdrawal": "penalty", "penalty_percent": "2.5"})
     assert saved.status_code == 302
     with schema_context("ng"):
-        assert services.savings_settings().penalty_bps == 250
+        assert goals.savings_settings().penalty_bps == 250
     support = logged_in(host_client, staff())
     assert support.post("/back-office/savings", {"early_withdrawal": "refused"}).status_code == 403
     assert logged_in(host_client, new_customer()).get("/back-office/savings").status_code == 403

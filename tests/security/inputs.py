@@ -115,7 +115,7 @@ def money_objects(world: World) -> dict[str, str]:
     wallet stays empty): what the merchant and savings amount endpoints need to reach their amount."""
     from tenant_apps.ledger.services import fund_wallet, wallet_for
     from tenant_apps.merchants import services as merchants
-    from tenant_apps.savings.services import goal_create
+    from tenant_apps.savings.goals import goal_create
 
     with schema_context("ng"):
         merchant = merchants.merchant_register(owner=world.other.user, business_name="Input Bakery",

@@ -39,7 +39,7 @@ from provider_plugins.interfaces.payments import CheckoutRequest
 from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from provider_plugins.paystack.simulator import PaystackSimulator
-from tests.orders.conftest import build_stack
+from tests.fixtures.purchase import build_stack
 from tests.orders.helpers import new_buyer
 from tests.support.attack import fingerprint_diff
 
@@ -162,7 +162,7 @@ def _provider_row(schema: str, plugin: str):
 
 def _pending_intent(schema: str, plugin: str) -> Victim:
     from tenant_apps.wallet.models import FundingIntent
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     user = new_customer(schema)
     reference = f"fund_{uuid.uuid4().hex[:24]}"
@@ -177,7 +177,7 @@ def _pending_intent(schema: str, plugin: str) -> Victim:
 def _pending_payout(schema: str, plugin: str) -> Victim:
     from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
     from tenant_apps.wallet.models import Transfer, TransferType
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     user = new_customer(schema)
     reference = f"po_{uuid.uuid4().hex[:24]}"
@@ -213,7 +213,7 @@ def _wallet_payout(schema: str, plugin: str) -> Victim:
     """A pending payout to the customer's own mobile-money wallet, sent through ``plugin`` (money on hold)."""
     from tenant_apps.ledger.services import fund_wallet, place_hold, wallet_for
     from tenant_apps.wallet.models import Transfer, TransferType
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     user = new_customer(schema)
     reference = f"po_{uuid.uuid4().hex[:24]}"
@@ -234,7 +234,7 @@ def _virtual_account(schema: str, plugin: str, *, assigned: bool = True) -> Vict
     """A dedicated account opened with ``plugin`` (another provider than Paystack: the object a Paystack
     dedicated-account event must never reach); ``assigned=False``: still waiting for its number."""
     from tenant_apps.wallet.models import VirtualAccount
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     user = new_customer(schema)
     code = f"CUS_{uuid.uuid4().hex[:14]}"
@@ -254,7 +254,7 @@ def _held_bank_transfer(schema: str) -> Victim:
     from tenant_apps.ledger.services import fund_wallet, wallet_for
     from tenant_apps.wallet.funding import funding_apply_verification, funding_is_held
     from tenant_apps.wallet.models import FundingIntent, VirtualAccount
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     user = new_customer(schema)  # tier 0: at most 20,000 NGN
     paystack_reference = f"T{uuid.uuid4().hex[:15]}"

@@ -140,9 +140,9 @@ def test_merchant_and_savings_pages_keep_the_policy(host_client, tenants):
     """Issue 17's pages under the policy: the camera scanner is a file from this origin (not an inline script),
     the printed and the one-amount QR codes are inline SVG without style attributes, and the savings and
     back-office pages have no inline style or handler either."""
-    from tests.merchants.conftest import funded, open_business
+    from tests.merchants.helpers import funded, open_business
     from tests.merchants.test_pages import logged_in
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     merchant = open_business()
     owner = logged_in(host_client, merchant.owner)

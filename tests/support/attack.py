@@ -246,13 +246,14 @@ def schema_fingerprint(schema: str) -> dict[str, tuple[int, str]]:
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
                        "AND table_type = 'BASE TABLE' ORDER BY table_name", [schema])
         tables = [row[0] for row in cursor.fetchall()]
-        result = {}
-        for table in tables:
-            cursor.execute(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-                           f'FROM {quoted}."{table}" t')
-            count, digest = cursor.fetchone()
-            result[table] = (count, digest)
-    return result
+        if not tables:
+            return {}
+        # One statement for every table (the isolation suite takes ~1,000 fingerprints: a round trip per table
+        # was most of its time).
+        cursor.execute(" UNION ALL ".join(
+            f"SELECT %s, count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+            f'FROM {quoted}."{table}" t' for table in tables), tables)
+        return {table: (count, digest) for table, count, digest in cursor.fetchall()}
 
 
 def fingerprint_diff(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> dict[str, Any]:

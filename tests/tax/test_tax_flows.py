@@ -123,7 +123,7 @@ def test_a_ghanaian_sale_carves_vat_nhil_and_getfund_out_of_the_income(inproc_st
 def test_nigerian_stamp_duty_on_transfers_from_ngn_10000(inproc_stack):
     from tenant_apps.ledger.errors import InsufficientFunds
     from tenant_apps.wallet.transfers import p2p_transfer
-    from tests.wallet.conftest import balance_of
+    from tests.wallet.helpers import balance_of
 
     sender, token = new_buyer(3_000_000)
     receiver, _ = new_buyer(0)
@@ -202,13 +202,13 @@ def test_the_tax_report_totals_are_the_ledger_tax_accounts(inproc_stack):
     assert api("GET", "/api/tax/report", token, {"from": "2026-13-01"}).json()["error"]["code"] == "invalid_period"
     assert api("GET", "/api/tax/report", token, {"from": "2026-02-01", "to": "2026-01-01"}).status_code == 400
     # A sale reversed by the provider gives its VAT back: the report shows it refunded, the ledger agrees.
-    from tenant_apps.orders import services
+    from provider_plugins.interfaces import OutcomeStatus
     from tenant_apps.orders.models import OrderAttempt
-    from tenant_apps.orders.services import Outcome, OutcomeStatus
+    from tenant_apps.orders.services.outcomes import Outcome, order_apply_provider_result
 
     with schema_context("ng"):
         attempt = OrderAttempt.objects.get(order=first)
-        services.order_apply_provider_result(request_id=attempt.request_id, source="test", outcome=Outcome(
+        order_apply_provider_result(request_id=attempt.request_id, source="test", outcome=Outcome(
             status=OutcomeStatus.FAILED, reason="reversed"))
         after = tax_report(date_from=today, date_to=today)
         assert {x.account_kind: x.net_minor for x in after.lines} == {

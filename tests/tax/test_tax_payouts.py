@@ -7,14 +7,14 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.tax.test_tax_flows import tax_postings, tier2
-from tests.wallet.conftest import assert_books_balance, balance_of, flutterwave, ng_gateways, paystack  # noqa: F401
+from tests.wallet.helpers import assert_books_balance, balance_of
 from tests.wallet.test_transfers import funded, start_payout, submit_and_deliver, transfer_row
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def payouts(ng_gateways):  # noqa: F811
+def payouts(ng_gateways):
     return ng_gateways["paystack"]
 
 

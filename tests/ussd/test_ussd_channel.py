@@ -12,9 +12,8 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from provider_plugins.africastalking_ussd.simulator import UssdPhone
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401  (creates the test DB for live_db)
 from tests.orders.helpers import assert_books, attempts, wait_final, wait_for, wallet_balance
-from tests.ussd.conftest import CODES, PIN, customer, ng_phone, phone_of
+from tests.ussd.helpers import CODES, PIN, customer, ng_phone, phone_of
 
 FUNDS = 1_000_000  # 10 000.00 NGN
 AIRTIME_PRICE = 9_894  # 100.00 NGN of VTPass airtime at 97 % cost + the tenant's 2 % margin (tests/orders)

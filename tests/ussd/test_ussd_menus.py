@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from provider_plugins.interfaces.ussd import UssdRequest
 from tests.outbound_guard import no_http_in_transaction
-from tests.ussd.conftest import PIN, customer, ng_phone
+from tests.ussd.helpers import PIN, customer, ng_phone
 
 pytestmark = pytest.mark.django_db
 CODE = "*384*123#"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.cash.conftest import client_for, error_code, new_user
+from tests.cash.helpers import client_for, error_code, new_user
 
 pytestmark = pytest.mark.django_db
 

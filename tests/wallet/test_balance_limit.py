@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from tenant_apps.ledger.services import fund_wallet, wallet_for
-from tests.ledger.conftest import run_concurrently, test_database_is_set_up  # noqa: F401
-from tests.wallet.conftest import assert_books_balance, balance_of, deliver, new_customer, post
-from tests.wallet.conftest import client_for as _new_client
+from tests.support.concurrency import run_concurrently
+from tests.wallet.helpers import assert_books_balance, balance_of, deliver, new_customer, post
+from tests.wallet.helpers import client_for as _new_client
 
 CAP = 2_000_000  # NG tier 0: 20,000.00 NGN in kobo
 _clients: dict = {}

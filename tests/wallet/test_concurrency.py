@@ -9,8 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.wallet.models import FundingIntent, WebhookEvent
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401
-from tests.wallet.conftest import (
+from tests.wallet.helpers import (
     assert_books_balance,
     balance_of,
     client_for,

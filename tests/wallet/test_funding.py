@@ -10,7 +10,8 @@ import requests
 from django_tenants.utils import schema_context
 
 from tenant_apps.wallet.models import FundingIntent, WebhookEvent
-from tests.wallet.conftest import (
+from tests.support.unchanged import nothing_changes
+from tests.wallet.helpers import (
     assert_books_balance,
     balance_of,
     client_for,
@@ -198,15 +199,18 @@ def test_funding_needs_key_verified_phone_known_gateway_and_kyc_room(ng_gateways
         "error"]["code"] == "idempotency_key_required"
     unknown = post(client, "/api/wallet/fund", {"amount": "10.00", "gateway": "orange_money"})
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "gateway_unavailable"
-    over = post(client, "/api/wallet/fund", {"amount": "5000.01", "gateway": "paystack"})
-    assert over.status_code == 403 and over.json()["error"]["code"] == "kyc_limit_exceeded"
+    with nothing_changes("ng"):  # no intent, no call to the gateway's checkout recorded
+        over = post(client, "/api/wallet/fund", {"amount": "5000.01", "gateway": "paystack"})
+        assert over.status_code == 403 and over.json()["error"]["code"] == "kyc_limit_exceeded"
     bad = post(client, "/api/wallet/fund", {"amount": "1.001", "gateway": "paystack"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_amount"
     wrong_currency = post(client, "/api/wallet/fund", {"amount": "10.00", "gateway": "paystack", "currency": "GHS"})
     assert wrong_currency.json()["error"]["code"] == "currency_mismatch"
-    unverified = post(client_for(new_customer(verified=False)), "/api/wallet/fund",
-                      {"amount": "10.00", "gateway": "paystack"})
-    assert unverified.status_code == 403 and unverified.json()["error"]["code"] == "phone_not_verified"
+    unverified_customer = new_customer(verified=False)
+    with nothing_changes("ng"):
+        unverified = post(client_for(unverified_customer), "/api/wallet/fund",
+                          {"amount": "10.00", "gateway": "paystack"})
+        assert unverified.status_code == 403 and unverified.json()["error"]["code"] == "phone_not_verified"
     with schema_context("ng"):
         assert not FundingIntent.objects.filter(user=user).exists()
 

@@ -19,7 +19,8 @@ from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.wallet.models import FundingIntent, Transfer, WebhookEvent
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
-from tests.wallet.conftest import (
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import (
     assert_books_balance,
     balance_of,
     client_for,
@@ -28,7 +29,6 @@ from tests.wallet.conftest import (
     new_customer,
     post,
     register_gateway,
-    wait_for,
 )
 
 pytestmark = pytest.mark.django_db

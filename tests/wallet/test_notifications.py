@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.wallet.tasks import send_sms_task
-from tests.wallet.conftest import client_for, deliver, new_customer, post
+from tests.wallet.helpers import client_for, deliver, new_customer, post
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from provider_plugins.onepipe.simulator import OnePipeSimulator
 from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_poll, payout_submit
-from tests.wallet.conftest import assert_books_balance, balance_of, client_for, deliver, post, register_gateway
+from tests.wallet.helpers import assert_books_balance, balance_of, client_for, deliver, post, register_gateway
 from tests.wallet.test_transfers import ADA, code, funded, transfer_row
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_another_gateways_callback_cannot_settle_a_onepipe_payout(onepipe, ng_ga
 
 def test_bvn_submissions_are_checked_by_onepipe_in_nigeria(onepipe, settings):
     from tenant_apps.kyc.services import kyc_submit
-    from tests.wallet.conftest import new_customer
+    from tests.wallet.helpers import new_customer
 
     settings.KYC_VERIFIER = {**settings.KYC_VERIFIER, "ENABLED": False}  # only the registry's OnePipe row answers
     user = new_customer()

@@ -9,17 +9,9 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.wallet.models import FundingIntent, Transfer
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401
 from tests.support.processes import celery_worker
-from tests.wallet.conftest import (
-    assert_books_balance,
-    balance_of,
-    client_for,
-    funding_entries,
-    new_customer,
-    post,
-    wait_for,
-)
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import assert_books_balance, balance_of, client_for, funding_entries, new_customer, post
 
 pytestmark = pytest.mark.slow
 

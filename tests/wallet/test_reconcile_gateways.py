@@ -14,7 +14,7 @@ from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.wallet.models import FundingIntent
 from tenant_apps.wallet.selectors import gateway_discrepancies
 from tenant_apps.wallet.tasks import reconcile_gateways_task
-from tests.wallet.conftest import client_for, deliver, new_customer, post
+from tests.wallet.helpers import client_for, deliver, new_customer, post
 
 pytestmark = pytest.mark.django_db
 

@@ -18,15 +18,8 @@ from tenant_apps.wallet.models import Transfer
 from tenant_apps.wallet.transfers import payout_submit
 from tests.lock_order import assert_lock_order
 from tests.outbound_guard import no_http_in_transaction
-from tests.wallet.conftest import (
-    assert_books_balance,
-    balance_of,
-    client_for,
-    deliver,
-    new_customer,
-    post,
-    wait_for,
-)
+from tests.support.waiting import wait_for
+from tests.wallet.helpers import assert_books_balance, balance_of, client_for, deliver, new_customer, post
 
 pytestmark = pytest.mark.django_db
 

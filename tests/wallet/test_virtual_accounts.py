@@ -13,8 +13,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.wallet.models import FundingIntent, VirtualAccount, WebhookEvent
-from tests.ledger.conftest import test_database_is_set_up  # noqa: F401
-from tests.wallet.conftest import (
+from tests.wallet.helpers import (
     assert_books_balance,
     balance_of,
     client_for,
@@ -215,7 +214,7 @@ def test_assignment_webhook_and_requery(ng_gateways, host_client):
     code = next(c["customer_code"] for c in customer.values() if c["email"] == user.email)
     with schema_context("ng"):
         VirtualAccount.objects.filter(user=user).update(customer_code=code)
-    from tests.wallet.conftest import wait_for
+    from tests.support.waiting import wait_for
 
     event = wait_for(lambda: next((d for d in paystack.deliveries
                                    if json.loads(d["body"])["event"] == "dedicatedaccount.assign.success"), None))

@@ -26,6 +26,7 @@ SHARED_APPS = [
     "django_tenants",
     "pgtrigger",
     "countries",
+    "django_countries",  # CountryField (countries.fields) and its country names in en/fr/pt
     "shared_apps.core",
     "shared_apps.catalog",
     "shared_apps.providers",
@@ -173,6 +174,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 NEXUSTOP_COUNTRIES = [
     "BJ", "BF", "CV", "CI", "GM", "GH", "GN", "GW", "LR", "ML", "MR", "NE", "NG", "SN", "SL", "TG",
 ]
+# django-countries lists (forms, admin filters, names) only these; model fields use countries.fields.CountryField
+# (the same 16, whatever a deployment serves, so stored rows always validate).
+COUNTRIES_ONLY = list(NEXUSTOP_COUNTRIES)
 
 from .integrations.api import *  # noqa: E402, F403
 from .integrations.auth import *  # noqa: E402, F403

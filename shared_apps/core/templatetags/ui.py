@@ -6,33 +6,32 @@ from django import template
 from django.db import connection
 from django.utils import translation
 
-from countries.registry import get_adapter
+from countries.registry import display_minor, get_adapter
 
 register = template.Library()
 
 
 @register.filter
 def money(minor, currency: str = "") -> str:
-    """Minor units formatted by the tenant's country adapter in the page's language (``1 000 CFA``)."""
+    """Minor units as ``Money`` in the page's language (``countries.registry.display_money``: ``1 000 CFA``);
+    ``currency`` defaults to the tenant's."""
     if minor is None or minor == "":
         return ""
     minor = int(minor)
-    language = (translation.get_language() or "en")[:2]
-    country = getattr(getattr(connection, "tenant", None), "country", "") or _schema_country()
-    if country:
-        adapter = get_adapter(country)
-        if not currency or adapter.currency_info.code == currency:
-            return adapter.format_amount(minor, locale=language)
     if not currency:
-        return str(minor)
-    # Another country's currency (rare): ISO digits from py-moneyed, code as the symbol.
-    import moneyed
+        country = getattr(getattr(connection, "tenant", None), "country", "") or _schema_country()
+        if not country:
+            return str(minor)
+        currency = get_adapter(country).currency
+    return display_minor(minor, currency, locale=(translation.get_language() or "en")[:2])
 
-    from countries.money import CurrencyInfo, format_minor
 
-    digits = len(str(moneyed.get_currency(currency).sub_unit)) - 1
-    return format_minor(minor, currency=CurrencyInfo(code=currency, minor_unit=digits, symbol=currency),
-                        locale=language)
+@register.filter
+def country_name(code) -> str:
+    """A country code's name in the page's language (django-countries): ``SN`` -> ``Sénégal`` in French."""
+    from countries.fields import country_name as name_of
+
+    return name_of(code)
 
 
 def _schema_country() -> str:

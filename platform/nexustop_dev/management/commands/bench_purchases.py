@@ -322,7 +322,7 @@ class Command(BaseCommand):
         The risk gate has its own bench (``manage.py bench_risk``; end to end: ``--risk-rules``)."""
         from countries.tax import split_sale_income
         from tenant_apps.accounts.models import User
-        from tenant_apps.orders.services import _active_product
+        from tenant_apps.orders.services.create import _active_product
         from tenant_apps.pricing.engine import load_tenant_pricing
         from tenant_apps.pricing.quotes import quote_price
         from tenants.models import Tenant

@@ -1,3 +1,0 @@
-from tests.orders.conftest import inproc_stack
-
-__all__ = ["inproc_stack"]
