@@ -75,8 +75,16 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
 
 def _replay(request: Request, key: str) -> Response | None:
     """The stored answer under ``key`` (422 for another body), or None: not answered yet."""
-    stored = stored_answer(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+    stored = stored_answer(user_id=_user_id(request), key=key, fingerprint=_fingerprint(request))
     return None if stored is None else _replayed(stored)
+
+
+def _user_id(request: Request) -> int:
+    """The caller's user id (_require_key has refused anonymous callers)."""
+    user_id = request.user.pk
+    if user_id is None:
+        raise NotAuthenticated()
+    return user_id
 
 
 def _fingerprint(request: Request) -> Fingerprint:
@@ -169,7 +177,7 @@ def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> 
                 if replayed is not None:
                     return replayed
                 looked_up = lookup()
-            once = OneCall(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+            once = OneCall(user_id=_user_id(request), key=key, fingerprint=_fingerprint(request))
             authorisation = authorise(user=request.user)
             try:
                 with authorisation.guard():
@@ -185,7 +193,6 @@ def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> 
                 return _replayed(once.replayed)
             return response
 
-        wrapper.idempotent = True
-        return wrapper
+        return _flagged(wrapper)
 
     return decorate

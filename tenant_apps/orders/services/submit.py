@@ -30,8 +30,8 @@ from shared_apps.providers.models import Provider
 from tenant_apps.provider_archive.services import archived_call
 
 from ..models import Order, OrderAttempt, OrderStatus
-from ._helpers import _capability, _connector, _current_attempt, _delete_outbox, _start_attempt
-from .outcomes import Outcome, _fail_and_release, order_apply_provider_result
+from ._helpers import _capability, _connector, _delete_outbox, _sent_attempt, _start_attempt
+from .outcomes import Outcome, _fail_and_release, order_apply_attempt_result
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,11 @@ FAULTY_PENDING_REASONS = frozenset({"timeout", "no_response", "http_5xx", "unexp
 def order_submit(*, order_id: int) -> Order | None:
     """Send the order to its provider (task body). Safe to run any number of times, concurrently too."""
     order, attempt = order_submit_claim(order_id=order_id)
-    if attempt is None:
+    if order is None or attempt is None:  # an attempt comes with its order
         return order
     # Committed: from here on a crash leaves a SUBMITTED order with a stored request id for the sweeper.
     outcome = _call_provider(order, attempt)
-    return order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="submit")
+    return order_apply_attempt_result(attempt=attempt, outcome=outcome, source="submit")
 
 
 def order_submit_claim(*, order_id: int) -> tuple[Order | None, OrderAttempt | None]:
@@ -69,7 +69,7 @@ def order_submit_claim(*, order_id: int) -> tuple[Order | None, OrderAttempt | N
                 return order, None
             order.save()
         elif order.status == OrderStatus.SUBMITTED:
-            attempt = _current_attempt(order)  # a retry: same request id, the provider deduplicates
+            attempt = _sent_attempt(order)  # a retry: same request id, the provider deduplicates
             OrderAttempt.objects.filter(pk=attempt.pk).update(submit_count=attempt.submit_count + 1)
         else:
             _delete_outbox(order)
@@ -88,7 +88,7 @@ def _outcome_from_result(result: Any) -> Outcome:
 
 
 def _call_provider(order: Order, attempt: OrderAttempt) -> Outcome:
-    product = getattr(attempt, "product", None)
+    product = attempt.product
     if product is None or product.pk != attempt.provider_product_id:
         product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
     face = order.face_value_minor
