@@ -27,7 +27,7 @@ from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.pricing.models import CommissionTier, PriceRule
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
-from tests.orders.helpers import VTPASS_API_KEYS
+from tests.orders.helpers import VTPASS_API_KEYS, submitted
 
 from .helpers import assert_ledger_balanced, balance, system_total
 from .test_onboarding import apply
@@ -63,12 +63,11 @@ def airtime(tenants, vtpass_sim, settings):
 
 def _submit(schema: str, order_id: str, capture):
     from tenant_apps.orders.models import Order
-    from tenant_apps.orders.services.submit import order_submit
 
     with schema_context(schema):
         order = Order.objects.get(public_id=order_id)
         with capture(execute=True):
-            order_submit(order_id=order.pk)
+            submitted(order.pk)
         order.refresh_from_db()
         return order
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.test import Client
@@ -19,6 +19,9 @@ from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGA
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from tenants.connection import tenant_connection
+
+if TYPE_CHECKING:
+    from tenant_apps.orders.models import Order
 
 VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
 
@@ -89,7 +92,7 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
 
 def api(method: str, path: str, token: str, data: Any = None, *, key: str | None = None, host: str = "ng.localhost"):
     client = Client(HTTP_HOST=host)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "GET":
         return client.get(path, data or {}, **headers)
     headers["HTTP_IDEMPOTENCY_KEY"] = key or uuid.uuid4().hex
@@ -105,7 +108,8 @@ def buy(token: str, product, phone: str, *, amount: str | None = None, **extra):
 
 def webhook(path: str, body: bytes, headers: dict[str, str], *, host: str = "ng.localhost"):
     client = Client(HTTP_HOST=host)
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    extra: dict[str, Any] = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()
+                             if k.lower() != "content-type"}
     return client.post(path, body, content_type="application/json", **extra)
 
 
@@ -153,7 +157,7 @@ def wallet_balance(user, schema: str = "ng") -> int:
     from tenant_apps.ledger.services import wallet_for
 
     with schema_context(schema):
-        return wallet_for(user=user).balance
+        return wallet_for(user=user).wallet_balance
 
 
 def assert_books(user, expected_wallet: int, schema: str = "ng") -> None:
@@ -212,3 +216,21 @@ def order_tasks_swallowed() -> Iterator[None]:
         yield
     finally:
         _helpers.enqueue = original
+
+
+def submitted(order_id: int) -> Order:
+    """``order_submit`` for an order the test made: it exists, so an order comes back."""
+    from tenant_apps.orders import services
+
+    order = services.order_submit(order_id=order_id)
+    assert order is not None
+    return order
+
+
+def requeried(order_id: int) -> Order:
+    """``order_requery`` for an order the test made: it exists, so an order comes back."""
+    from tenant_apps.orders import services
+
+    order = services.order_requery(order_id=order_id)
+    assert order is not None
+    return order

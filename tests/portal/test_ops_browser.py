@@ -13,7 +13,7 @@ import pytest
 import requests
 from django_tenants.utils import schema_context
 
-from tests.orders.helpers import wait_final, wait_for
+from tests.orders.helpers import requeried, submitted, wait_final, wait_for
 
 from .browser import screenshot
 from .test_browser import log_in, server_user
@@ -91,8 +91,6 @@ def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url,
     from tenant_apps.ledger.services import wallet_for
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services.create import purchase_create
-    from tenant_apps.orders.services.requery import order_requery
-    from tenant_apps.orders.services.submit import order_submit
     from tests.orders.helpers import new_buyer, order_tasks_swallowed
 
     sale_stack.vtpass.pending_requeries = 10_000  # the provider never answers for this one
@@ -103,9 +101,9 @@ def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url,
         with transaction.atomic():
             order = purchase_create(user=buyer, product_id=sale_stack.products["vt_airtime"].pk,
                                     recipient_phone=sale_stack.phone("9991"), amount_minor=10_000)
-        assert order_submit(order_id=order.pk).status == "pending"
+        assert submitted(order.pk).status == "pending"
         settings.ORDERS_REQUERY_MAX = 1
-        assert order_requery(order_id=order.pk).status == "manual_review"
+        assert requeried(order.pk).status == "manual_review"
     tag = uuid.uuid4().hex[:8]
     server_user("ng", email=f"review-{tag}@example.com", role="operator_admin")  # requery + resolve
     base = portal_url.format(host="ng.localhost")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user
-from tests.orders.helpers import new_buyer
+from tests.orders.helpers import new_buyer, submitted
 from tests.support.unchanged import nothing_changes
 
 FUNDS = 500_000
@@ -56,7 +56,7 @@ def _buy(stack, user, phone: str):
     with schema_context("ng"):
         order = services.purchase_create(user=user, product_id=stack.products["vt_airtime"].pk,
                                          recipient_phone=phone, amount_minor=10_000)
-        return services.order_submit(order_id=order.pk)
+        return submitted(order.pk)
 
 
 def _built_export(token: str, *, host: str = "ng.localhost"):

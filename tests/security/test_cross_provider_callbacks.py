@@ -40,7 +40,7 @@ from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.fixtures.purchase import build_stack
-from tests.orders.helpers import new_buyer
+from tests.orders.helpers import new_buyer, requeried, submitted
 from tests.support.attack import fingerprint_diff
 
 # Endpoint -> the plugin whose callbacks it takes (the contract's /webhook/mtn is MTN MoMo's callback).
@@ -142,11 +142,11 @@ def _settled_order(schema: str, product, phone: str) -> Victim:
     with schema_context(schema):
         order = services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
                                          amount_minor=10_000 if schema == "ng" else 1_000)
-        order = services.order_submit(order_id=order.pk)
+        order = submitted(order.pk)
         deadline = time.monotonic() + 5
         while order.status != "settled" and time.monotonic() < deadline:  # DT One completes asynchronously
             time.sleep(0.05)
-            order = services.order_requery(order_id=order.pk)
+            order = requeried(order.pk)
         assert order.status == "settled", order.status
         attempt = OrderAttempt.objects.get(order=order)
     return Victim(schema, attempt.plugin_key, "order", attempt.request_id, order.recipient_phone)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.connection import tenant_connection
-from tests.orders.helpers import api, new_buyer
+from tests.orders.helpers import api, new_buyer, requeried, submitted
 from tests.receipts.test_receipts import pdf_text as raw_pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -38,11 +38,11 @@ def settled(stack, schema: str, product_key: str, phone: str, amount_minor: int,
         order = services.purchase_create(user=user, product_id=stack.products[product_key].pk, recipient_phone=phone,
                                          amount_minor=amount_minor)
     with schema_context(schema):
-        order = services.order_submit(order_id=order.pk)
+        order = submitted(order.pk)
         for _ in range(40):  # the aggregator may answer pending first
             if order.status == "settled":
                 break
-            order = services.order_requery(order_id=order.pk)
+            order = requeried(order.pk)
         assert order.status == "settled", order.status
     return order
 
