@@ -17,7 +17,7 @@ from rest_framework.exceptions import APIException
 class CountryError(APIException):
     """Base class: ``code`` is stable and machine-readable, ``message`` is for people."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "country_error"
     default_detail = _("The country data is invalid.")
 

@@ -10,7 +10,8 @@ class NetworkSerializer(serializers.Serializer):
 
 class KycSchemeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.label (stubs can't tell).
+    label = serializers.CharField()  # type: ignore[assignment]
     example = serializers.CharField()
     issuer = serializers.CharField()
 

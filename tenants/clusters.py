@@ -40,6 +40,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from tenants.connection import tenant_connection
+
 HOME = DEFAULT_DB_ALIAS  # the primary cluster: public schema, and tenants placed there
 HOME_ALIAS = "home"  # a second connection to the primary, for shared models while `default` serves another cluster
 
@@ -62,17 +64,15 @@ def forced_cluster() -> str | None:
 @contextmanager
 def on_cluster(alias: str) -> Iterator[None]:
     """Pin the ``default`` connection to ``alias`` (public schema there) for the block."""
-    from django.db import connection
-
     if alias not in cluster_aliases():
         raise ValueError(f"unknown database cluster {alias!r} (DATABASE_CLUSTERS: {', '.join(cluster_aliases())})")
     token = _forced.set(alias)
     try:
-        connection.set_schema_to_public()  # type: ignore[attr-defined]
+        tenant_connection().set_schema_to_public()
         yield
     finally:
         _forced.reset(token)
-        connection.set_schema_to_public()  # type: ignore[attr-defined]
+        tenant_connection().set_schema_to_public()
 
 
 def cluster_for(tenant) -> str:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
+
+from tenants.connection import tenant_connection
 
 from .models import Domain, TenantKind
 from .selectors import tenant_get_by_ref
@@ -83,7 +84,7 @@ def _ensure_password(email: str, password: str) -> None:
 def seed_demo(*, stdout=None) -> list[str]:
     """Create what is missing; return a line per demo login for the console."""
     DEMO_PASSWORD = demo_password()
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     ensure_public_tenant(domain="localhost")
     user_model = get_user_model()
     if not user_model.objects.filter(email=HEAD_OFFICE_EMAIL).exists():
@@ -106,5 +107,5 @@ def seed_demo(*, stdout=None) -> list[str]:
     for dotted in getattr(settings, "DEMO_SEEDERS", []):
         extra = import_string(dotted)()
         lines.extend(extra or [])
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return lines

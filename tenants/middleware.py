@@ -15,6 +15,7 @@ from django_tenants.utils import remove_www
 
 from shared_apps.core.error_shape import error_body
 
+from .connection import tenant_connection
 from .hosts import normalise_host
 
 ALWAYS_ALLOWED_PATHS = ("/health",)
@@ -77,7 +78,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
         return response
 
 

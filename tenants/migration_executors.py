@@ -19,6 +19,8 @@ from django_tenants.migration_executors.base import MigrationExecutor
 from django_tenants.migration_executors.standard import StandardExecutor
 from django_tenants.utils import schema_context
 
+from tenants.connection import tenant_connection
+
 from . import clusters
 from .schema import SCHEMA_NAME_RE, _expected_migrations, applied_migrations
 
@@ -47,7 +49,7 @@ class PendingOnlyExecutor(MigrationExecutor):
     def schemas_to_migrate(self, tenants: list[str]) -> list[str]:
         if self._targeted():
             return tenants
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         return [s for s in tenants if s == self.PUBLIC_SCHEMA_NAME or not schema_is_current(s)]
 
     def run_migrations(self, tenants: Any = None) -> None:

@@ -83,6 +83,8 @@ class Domain(DomainMixin):
     Stored in lower case without a trailing dot, the spelling routing looks up (host names are
     case-insensitive: ``tenants.hosts.normalise_host``)."""
 
+    domain: str  # DomainMixin's CharField (django-tenants is untyped)
+
     def save(self, *args, **kwargs):
         self.domain = (self.domain or "").strip().lower().rstrip(".")
         super().save(*args, **kwargs)

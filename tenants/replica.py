@@ -27,7 +27,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -35,7 +35,8 @@ REPLICA_ALIAS = "replica"
 
 _reporting: contextvars.ContextVar[bool] = contextvars.ContextVar("nexustop_reporting_reads", default=False)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def replica_configured() -> bool:
@@ -52,18 +53,18 @@ def reporting_reads() -> Iterator[str]:
         _reporting.reset(token)
 
 
-def reporting_view(view: F) -> F:
+def reporting_view(view: Callable[P, R]) -> Callable[P, R]:
     """Decorate a read-only view (or a view's ``get``): GET and HEAD requests read from the replica."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         request = next((arg for arg in args if hasattr(arg, "method") and hasattr(arg, "META")), None)
         if request is not None and request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
         with reporting_reads():
             return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def reporting_alias() -> str:

@@ -23,6 +23,7 @@ import decimal
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -32,10 +33,12 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+from tenants.connection import tenant_connection
+
 
 def use_public_schema() -> None:
-    """Point the connection at the public schema (django-tenants' wrapper method, typed)."""
-    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    """Point the connection at the public schema."""
+    tenant_connection().set_schema_to_public()
 
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,50}$")
@@ -122,8 +125,9 @@ def _encode(value: object) -> object:
 def _decode(value: object) -> object:
     if isinstance(value, dict):
         ((tag, raw),) = value.items()
-        decoders = {"$dt": datetime.datetime.fromisoformat, "$date": datetime.date.fromisoformat,
-                    "$dec": decimal.Decimal, "$uuid": uuid.UUID}
+        decoders: dict[str, Callable[[str], object]] = {
+            "$dt": datetime.datetime.fromisoformat, "$date": datetime.date.fromisoformat,
+            "$dec": decimal.Decimal, "$uuid": uuid.UUID}
         return decoders[tag](raw)
     if isinstance(value, list):
         return [_decode(item) for item in value]
@@ -190,7 +194,7 @@ def _replay_script(schema_name: str, statements: tuple) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {quote_ident(schema_name)}")
-        connection.set_schema(schema_name, include_public=True)  # type: ignore[attr-defined]
+        tenant_connection().set_schema(schema_name, include_public=True)
         try:
             with connection.cursor() as cursor:
                 for sql, params, many in statements:

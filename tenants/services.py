@@ -156,7 +156,7 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
         domain_row = Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         mark = time.perf_counter()
         with tenant_context(tenant):
-            get_user_model().objects.create_user(  # type: ignore[attr-defined]
+            get_user_model().objects.create_user(
                 email=admin_email, password=admin_password, role="operator_admin", is_staff=True)
         timings["admin"] = time.perf_counter() - mark
     use_public_schema()
@@ -193,7 +193,7 @@ def _provision_on_cluster(*, fields: dict, domain: str, admin_email: str, admin_
             timings["schema"] = time.perf_counter() - mark
             mark = time.perf_counter()
             with tenant_context(tenant):
-                get_user_model().objects.create_user(  # type: ignore[attr-defined]
+                get_user_model().objects.create_user(
                     email=admin_email, password=admin_password, role="operator_admin", is_staff=True)
             timings["admin"] = time.perf_counter() - mark
     try:

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from tenants.connection import tenant_connection
 from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 
 # Fixtures shared by several folders, registered once for the whole suite (none is autouse). A test module never
@@ -53,8 +54,10 @@ def django_db_setup(request, django_db_setup, django_db_blocker, django_db_keepd
     created = None
     with django_db_blocker.unblock():
         if not is_test_database():
+            # Django takes any collection of aliases (only membership is asked); its stub says Mapping.
             created = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                      aliases={"default"}, keepdb=django_db_keepdb and not django_db_createdb)
+                                      aliases={"default"},  # type: ignore[arg-type]
+                                      keepdb=django_db_keepdb and not django_db_createdb)
         if not is_test_database():
             pytest.fail(f"the test database is not set up (default is {connection.settings_dict['NAME']!r})")
         ensure_test_tenants()
@@ -76,14 +79,14 @@ def live_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         assert is_test_database()
         yield
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
 
 @pytest.fixture(autouse=True)
 def _reset_schema_to_public():
     """Every test starts, and leaves the connection, on the public schema."""
     yield
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
 
 
 @pytest.fixture

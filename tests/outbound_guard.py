@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from unittest import mock
 
 import requests
 from django.db import connection
@@ -59,12 +60,8 @@ def no_http_in_transaction() -> Iterator[OutboundLog]:
             log.inside_transaction.append(where)
         return await original_transport_send(self, method=method, url=url, **kwargs)
 
-    requests.Session.send = send
-    batch.run_coroutine, transport.ProviderTransport.send = run_coroutine, transport_send
-    try:
+    with mock.patch.object(requests.Session, "send", send), mock.patch.object(batch, "run_coroutine", run_coroutine), \
+            mock.patch.object(transport.ProviderTransport, "send", transport_send):
         yield log
-    finally:
-        requests.Session.send = original
-        batch.run_coroutine, transport.ProviderTransport.send = original_run, original_transport_send
     assert not log.inside_transaction, "outbound HTTP inside an open transaction:\n" + "\n".join(
         log.inside_transaction)

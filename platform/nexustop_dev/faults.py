@@ -43,7 +43,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -57,6 +57,7 @@ from provider_plugins.dtone.simulator import DTOneSimulator
 from provider_plugins.simkit.simulator import FaultMode
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
 from provider_plugins.vtpass.simulator import VTPassSimulator
+from tenants.connection import tenant_connection
 
 SCENARIOS = ("provider_faults", "webhooks", "dispatcher_kill", "dispatchers_race", "redis_restart", "db_drop")
 FINAL = frozenset({"settled", "released", "reversed"})
@@ -149,7 +150,7 @@ class Worker:
         self.env, self.pool, self.concurrency, self.dispatchers = env, pool, concurrency, dispatchers
         self.proc: subprocess.Popen | None = None  # the Celery worker
         self.dispatcher_procs: list[subprocess.Popen] = []
-        self._log = None
+        self._log: IO[str] | None = None
         self.kills = 0
 
     @property
@@ -166,7 +167,7 @@ class Worker:
 
         self.dispatcher_procs = [proc for proc in self.dispatcher_procs if proc.poll() is None]
         while len(self.dispatcher_procs) < self.dispatchers:
-            proc, _log = start_dispatcher(log_name="fault-dispatcher", timeout=timeout, **self.env)
+            proc, _log = start_dispatcher(log_name="fault-dispatcher", timeout=timeout, env=self.env)
             self.dispatcher_procs.append(proc)
 
     def _start_celery(self, timeout: float) -> None:
@@ -267,7 +268,7 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
     sims = {"vtpass": VTPassSimulator(duplicate_window_seconds=0, hang_seconds=hang, pending_requeries=1).start(),
             "dtone": DTOneSimulator(hang_seconds=hang, pending_requeries=1).start(),
             "aggregator": AggregatorSimulator(hang_seconds=hang, pending_requeries=1).start()}
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     vt = provider_register(name=f"VTPass faults {tag}", country="NG", plugin_key="vtpass", base_url=sims["vtpass"].url,
                            capabilities=["airtime", "data"],
                            credentials={k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")},
@@ -310,7 +311,7 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
 def retire_world(world: World) -> None:
     from shared_apps.providers.models import Provider, ProviderStatus
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     Provider.objects.filter(pk__in=[p.pk for p in world.providers]).update(status=ProviderStatus.DISABLED)
     for sim in world.sims.values():
         sim.stop()
@@ -488,7 +489,7 @@ def check_books(world: World, placed: list[Placed], buyers: list[Buyer], result:
     from tenant_apps.orders.models import Order, OrderAttempt
     from tenant_apps.wallet.selectors import ledger_discrepancies
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     result.orders = len(placed)
     for side in world.sides:
         charged: Counter[int] = Counter()  # user ids are per schema
@@ -542,7 +543,7 @@ def check_books(world: World, placed: list[Placed], buyers: list[Buyer], result:
                         result.discrepancies.append(
                             f"{side.schema}: wallet {buyer.user.pk} is {balance}, expected "
                             f"{buyer.funded - charged[buyer.user.pk]}")
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
 
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -551,7 +552,8 @@ class Background(threading.Thread):
 
     def __init__(self, body: Callable[[threading.Event], None]) -> None:
         super().__init__(daemon=True)
-        self.body, self.stopping, self.error = body, threading.Event(), None
+        self.body, self.stopping = body, threading.Event()
+        self.error: Exception | None = None
 
     def run(self) -> None:
         try:
@@ -820,13 +822,20 @@ def run_scenarios(*, world: World, worker: Worker, scenarios: tuple[str, ...], o
             result = Result(name)
             started = time.monotonic()
             buyers = new_buyers(world, buyers_per_tenant)
-            scenario, amount = {"provider_faults": (scenario_provider_faults, provider_rate),
-                                "webhooks": (scenario_webhooks, webhook_rate),
-                                "dispatcher_kill": (scenario_dispatcher_kill, kills),
-                                "dispatchers_race": (scenario_dispatchers_race, provider_rate),
-                                "redis_restart": (scenario_redis_restart, kills),
-                                "db_drop": (scenario_db_drop, kills + 1)}[name]
-            placed = scenario(world, worker, rng, orders, amount, result, buyers)
+            if name == "provider_faults":
+                placed = scenario_provider_faults(world, worker, rng, orders, provider_rate, result, buyers)
+            elif name == "webhooks":
+                placed = scenario_webhooks(world, worker, rng, orders, webhook_rate, result, buyers)
+            elif name == "dispatcher_kill":
+                placed = scenario_dispatcher_kill(world, worker, rng, orders, kills, result, buyers)
+            elif name == "dispatchers_race":
+                placed = scenario_dispatchers_race(world, worker, rng, orders, provider_rate, result, buyers)
+            elif name == "redis_restart":
+                placed = scenario_redis_restart(world, worker, rng, orders, kills, result, buyers)
+            elif name == "db_drop":
+                placed = scenario_db_drop(world, worker, rng, orders, kills + 1, result, buyers)
+            else:
+                raise KeyError(name)
             check_books(world, placed, buyers, result)
             result.seconds = time.monotonic() - started
             results.append(result)

@@ -17,11 +17,16 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
+
+if TYPE_CHECKING:
+    from schemathesis.core.errors import InvalidSchema
+    from schemathesis.core.result import Err, Ok
+    from schemathesis.schemas import APIOperation
 
 SCHEMA_PATH = "/api/schema/?format=json"
 
@@ -113,6 +118,16 @@ def describe(case: Any) -> str:
             f"media={case.media_type} body={body_text}")
 
 
+def operation_of(result: Ok[APIOperation] | Err[InvalidSchema]) -> APIOperation:
+    """One operation of the schema; an operation schemathesis cannot read raises its reason (``InvalidSchema``),
+    never ``AttributeError: 'Err' object has no attribute 'ok'``."""
+    from schemathesis.core.result import Err
+
+    if isinstance(result, Err):
+        raise result.err()
+    return result.ok()
+
+
 def run_fuzz(*, host: str, identities: dict[str, str], max_examples: int = 5, seed: int | None = 1,
              modes: tuple[str, ...] = ("positive", "negative"), operation_filter: Callable[[str], bool] | None = None,
              progress: Callable[[str], None] | None = None) -> FuzzReport:
@@ -129,7 +144,7 @@ def run_fuzz(*, host: str, identities: dict[str, str], max_examples: int = 5, se
     with in_process_requests():
         schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, headers={"Host": host})
         for result in schema.get_all_operations():
-            operation = result.ok()
+            operation = operation_of(result)
             label = f"{operation.method.upper()} {operation.path}"
             if operation_filter and not operation_filter(label):
                 continue

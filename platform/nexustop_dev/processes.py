@@ -42,7 +42,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 60.0,
+def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 60.0, env: dict[str, str] | None = None,
                   **extra_env: str) -> Iterator[subprocess.Popen]:
     """Start a real worker on the test queue; stop it on exit."""
     log_path = ROOT / "test-artifacts" / f"celery-worker-{os.getpid()}-{time.monotonic_ns()}.log"
@@ -52,7 +52,7 @@ def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 
         [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", pool,
          f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
          "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-        cwd=ROOT, env=child_env(**extra_env), stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=child_env(**(env or {}), **extra_env), stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while "ready." not in log_path.read_text():
@@ -69,14 +69,14 @@ def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 
         log.close()
 
 
-def start_dispatcher(*, log_name: str = "dispatcher", timeout: float = 60.0,
+def start_dispatcher(*, log_name: str = "dispatcher", timeout: float = 60.0, env: dict[str, str] | None = None,
                      **extra_env: str) -> tuple[subprocess.Popen, Path]:
     """Start ``manage.py run_dispatcher`` on the test database; returns once it listens (its log path too)."""
     log_path = ROOT / "test-artifacts" / f"{log_name}-{os.getpid()}-{time.monotonic_ns()}.log"
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_dispatcher"], cwd=ROOT,
-                                env=child_env(**{"ORDERS_DISPATCH_SCAN_SECONDS": "0.5", **extra_env}),
+                                env=child_env(**{"ORDERS_DISPATCH_SCAN_SECONDS": "0.5", **(env or {}), **extra_env}),
                                 stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while "dispatcher ready" not in log_path.read_text():
@@ -100,7 +100,7 @@ def stop_process(proc: subprocess.Popen, *, timeout: float = 15.0) -> None:
 @contextlib.contextmanager
 def dispatcher(**extra_env: str) -> Iterator[subprocess.Popen]:
     """A real dispatcher (claims held orders, calls the providers, settles) on the test database."""
-    proc, _log = start_dispatcher(**extra_env)
+    proc, _log = start_dispatcher(env=extra_env)
     try:
         yield proc
     finally:
@@ -111,5 +111,5 @@ def dispatcher(**extra_env: str) -> Iterator[subprocess.Popen]:
 def settlement(**extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
     notifications); yields (worker, dispatcher)."""
-    with celery_worker(**extra_env) as worker, dispatcher(**extra_env) as running:
+    with celery_worker(env=extra_env) as worker, dispatcher(**extra_env) as running:
         yield worker, running

@@ -32,7 +32,7 @@ import re
 import time
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
@@ -87,6 +87,21 @@ from .protocol import (
 ACCEPT = AIRTIME_ACCEPT
 SUCCESS_STATUSES = {"SUCCESSFUL"}
 FAILED_STATUSES = {"FAILED", "REFUNDED"}
+
+
+class _Outcome(TypedDict):
+    """What every answer about a transaction says (FulfilmentResult / BillPaymentResult keywords)."""
+
+    provider_reference: str
+    provider_code: str
+    raw: dict[str, Any]
+    currency: str
+    fx: dict[str, str]
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of an answer, or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
 
 
 class _ReloadlyClient(AsyncSubmit):
@@ -236,8 +251,8 @@ class AggregatorConnector(_ReloadlyClient):
     def _result(request_id: str, txn: dict) -> FulfilmentResult:
         status = str(txn.get("status", "")).upper()
         currency = str(txn.get("deliveredAmountCurrencyCode") or txn.get("requestedAmountCurrencyCode") or "")
-        common = {"provider_reference": str(txn.get("transactionId", "")), "provider_code": status, "raw": txn,
-                  "currency": currency, "fx": _charged(txn, currency)}
+        common = _Outcome(provider_reference=str(txn.get("transactionId", "")), provider_code=status, raw=txn,
+                          currency=currency, fx=_charged(txn, currency))
         if status in SUCCESS_STATUSES:
             delivered = txn.get("deliveredAmount")
             return FulfilmentResult(request_id, OutcomeStatus.SUCCESS, delivered_amount_minor=_minor(
@@ -282,7 +297,7 @@ def _charged(txn: dict, local_currency: str) -> dict[str, str]:
 
 
 def _fx_of(op: dict, local_currency: str) -> dict[str, str]:
-    fx = op.get("fx") if isinstance(op.get("fx"), dict) else {}
+    fx = _obj(op.get("fx"))
     sender = str(op.get("senderCurrencyCode") or "")
     if not fx.get("rate") or not sender or sender == local_currency:
         return {}
@@ -383,14 +398,14 @@ class AggregatorBillsConnector(_ReloadlyClient):
         if not isinstance(txn, dict):
             return BillPaymentResult(request_id, OutcomeStatus.PENDING, reason="unknown_request_id")
         status = str(txn.get("status", "")).upper()
-        details = txn.get("billDetails") if isinstance(txn.get("billDetails"), dict) else {}
-        pin = details.get("pinDetails") if isinstance(details.get("pinDetails"), dict) else {}
+        details = _obj(txn.get("billDetails"))
+        pin = _obj(details.get("pinDetails"))
         currency = str(txn.get("deliveryAmountCurrencyCode") or txn.get("amountCurrencyCode") or "")
-        balance = txn.get("balanceInfo") if isinstance(txn.get("balanceInfo"), dict) else {}
+        balance = _obj(txn.get("balanceInfo"))
         fx = {"amount": str(balance["cost"]), "currency": str(balance.get("currencyCode", ""))} \
             if balance.get("cost") is not None and balance.get("currencyCode") not in ("", None, currency) else {}
-        common = {"provider_reference": str(txn.get("id", "")), "provider_code": status, "currency": currency,
-                  "raw": txn, "fx": fx}
+        common = _Outcome(provider_reference=str(txn.get("id", "")), provider_code=status, currency=currency,
+                          raw=txn, fx=fx)
         if status in SUCCESS_STATUSES:
             delivered = txn.get("deliveryAmount")
             return BillPaymentResult(request_id, OutcomeStatus.SUCCESS, token=str(pin.get("token") or ""),
@@ -412,7 +427,7 @@ def _biller_listing(biller: dict) -> ProductListing | None:
     if product_type is None or not currency or not biller.get("localAmountSupported", True):
         return None
     discount_bp = _basis_points(biller.get("localDiscountPercentage"))
-    fx = biller.get("fx") if isinstance(biller.get("fx"), dict) else {}
+    fx = _obj(biller.get("fx"))
     intl = str(biller.get("internationalTransactionCurrencyCode") or "")
     name = str(biller.get("name", ""))
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower().split("(")[0]).strip("-")

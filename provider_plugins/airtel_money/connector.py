@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.common import (
@@ -94,7 +94,9 @@ def encrypt_pin(pin: str, public_key: str) -> str:
         key = serialization.load_pem_public_key(text.encode())
     else:
         key = serialization.load_der_public_key(base64.b64decode(text))
-    return base64.b64encode(key.encrypt(pin.encode(), padding.PKCS1v15())).decode()  # type: ignore[union-attr]
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("Airtel's PIN key is not an RSA public key")
+    return base64.b64encode(key.encrypt(pin.encode(), padding.PKCS1v15())).decode()
 
 
 def callback_hash(transaction: Mapping[str, Any], key: str) -> str:

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 from provider_plugins.simkit.local_server import serve_until_interrupted
@@ -68,9 +68,16 @@ PRQwKZc0EP7OTef9moKgG2UpGJBN2e13h8HXsZZdy/Tb29dqVSjoxCAZQnyj1MPl
 """
 
 
+def _private_key() -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(SIMULATOR_PRIVATE_KEY.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("the simulator's key is RSA")
+    return key
+
+
 def simulator_public_key() -> str:
     """The public half as Airtel's portal shows it: base64 DER (SubjectPublicKeyInfo), no PEM armour."""
-    key = serialization.load_pem_private_key(SIMULATOR_PRIVATE_KEY.encode(), password=None)
+    key = _private_key()
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode()
 
@@ -93,7 +100,7 @@ class AirtelMoneySimulator(SimulatorServer):
         self.auto_approve, self.approve_delay, self.disburse_delay = auto_approve, approve_delay, disburse_delay
         self.token_ttl = token_ttl
         self.balance = Decimal(balance)
-        self.private_key = serialization.load_pem_private_key(SIMULATOR_PRIVATE_KEY.encode(), password=None)
+        self.private_key = _private_key()
         self.tokens: dict[str, float] = {}
         self.payments: dict[str, dict[str, Any]] = {}
         self.disbursements: dict[str, dict[str, Any]] = {}
@@ -275,7 +282,7 @@ class AirtelMoneySimulator(SimulatorServer):
     # -- disbursements ---------------------------------------------------------------------------
     def _pin_ok(self, encrypted: str) -> bool:
         try:
-            clear = self.private_key.decrypt(base64.b64decode(encrypted), padding.PKCS1v15()).decode()  # type: ignore[union-attr]
+            clear = self.private_key.decrypt(base64.b64decode(encrypted), padding.PKCS1v15()).decode()
         except (ValueError, TypeError):
             return False
         return secrets.compare_digest(clear, self.pin)

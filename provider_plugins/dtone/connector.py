@@ -63,6 +63,11 @@ from provider_plugins.interfaces.wire import json_loads
 from . import protocol as p
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of an answer, or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def _e164(phone: str) -> str:
     return "+" + "".join(ch for ch in phone if ch.isdigit())
 
@@ -71,7 +76,7 @@ def _error_code(answer: HttpAnswer) -> int:
     errors = answer.body.get("errors") if isinstance(answer.body, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         try:
-            return int(errors[0].get("code"))
+            return int(errors[0].get("code") or 0)
         except (TypeError, ValueError):
             return 0
     return 0
@@ -85,8 +90,8 @@ def _message(answer: HttpAnswer) -> str:
 
 def status_class(txn: dict) -> tuple[str, str]:
     """(class message, status message) of a transaction object, upper-cased; ("", "") if absent."""
-    status = txn.get("status") if isinstance(txn.get("status"), dict) else {}
-    klass = status.get("class") if isinstance(status.get("class"), dict) else {}
+    status = _obj(txn.get("status"))
+    klass = _obj(status.get("class"))
     return str(klass.get("message") or "").upper(), str(status.get("message") or "").upper()
 
 
@@ -327,8 +332,7 @@ class DTOneCallbacks:
         if not isinstance(payload, dict) or not payload.get("external_id") or not payload.get("id"):
             raise ProviderProtocolError("DT One callback without external_id/id")
         result = transaction_result(str(payload["external_id"]), payload)
-        party = payload.get("credit_party_identifier") if isinstance(payload.get("credit_party_identifier"),
-                                                                     dict) else {}
+        party = _obj(payload.get("credit_party_identifier"))
         return CallbackUpdate(request_id=result.request_id, status=result.status,
                               provider_reference=result.provider_reference,
                               recipient=str(party.get("mobile_number") or ""),

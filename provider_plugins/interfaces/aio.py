@@ -123,9 +123,11 @@ async def replay_async(call: Any, *, transport: AsyncTransport, max_exchanges: i
             if len(answers) >= max_exchanges:
                 raise RuntimeError("too many provider exchanges for one call") from None
             request = needed.request
-            body = request.body.encode() if isinstance(request.body, str) else request.body
+            raw = request.body
+            body: bytes | None = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
+            headers = {str(name): str(value) for name, value in request.headers.items()}
             exchange = Exchange(method=str(request.method or ""), url=str(request.url or ""),
-                                request_headers=dict(request.headers), request_body=_text(body),
+                                request_headers=headers, request_body=_text(body),
                                 started_at=datetime.now(UTC))
             if observer is not None:
                 observer.append(exchange)
@@ -133,7 +135,7 @@ async def replay_async(call: Any, *, transport: AsyncTransport, max_exchanges: i
             outcome: requests.Response | BaseException
             try:
                 got = await transport.send(method=str(request.method), url=str(request.url),
-                                           headers=dict(request.headers), body=body,
+                                           headers=headers, body=body,
                                            timeout=_timeout(needed.timeout))
                 outcome = _response(request, got)
                 exchange.status = got.status_code
@@ -164,7 +166,8 @@ class AsyncSubmit:
                   "BillPaymentRequest": "pay"}.get(type(request).__name__)
         if method is None:
             raise TypeError(f"submit_async cannot send a {type(request).__name__}")
-        cls, config = type(self), self.config
+        cls: Any = type(self)  # a connector class: constructed with a ProviderConfig
+        config = self.config
 
         def call(session: requests.Session) -> Any:
             return getattr(cls(replace(config, session=session)), method)(request)

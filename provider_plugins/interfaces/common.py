@@ -111,6 +111,8 @@ class ProviderFault(ProviderError):
     """Something is wrong on the provider's side or between us; not the user's fault."""
 
     code = "provider_fault"
+    # Whether the request may have reached the provider (gateway_http says when it knows it did not).
+    sent: bool = True
 
 
 class ProviderTimeout(ProviderFault):

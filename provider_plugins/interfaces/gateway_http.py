@@ -39,7 +39,7 @@ class HttpAnswer:
 
 def _fault(cls: type[ProviderFault], message: str, *, sent: bool, **kwargs: Any) -> ProviderFault:
     error = cls(message, **kwargs)
-    error.sent = sent  # type: ignore[attr-defined]
+    error.sent = sent
     return error
 
 
@@ -48,7 +48,7 @@ def is_unclear(error: ProviderFault) -> bool:
 
     Refused credentials are a clear "no": the provider did nothing.
     """
-    return bool(getattr(error, "sent", True)) and not isinstance(error, ProviderAuthError)
+    return error.sent and not isinstance(error, ProviderAuthError)
 
 
 def call(config: ProviderConfig, method: str, path: str, *, json_body: Any = None, data: Any = None,

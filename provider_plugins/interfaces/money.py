@@ -133,8 +133,10 @@ def parse_minor(amount: object, *, minor_digits: int, allow_negative: bool = Fal
 
     ``"1500.5"``, 2 -> ``150050``; ``"1500"``, 0 -> ``1500``; ``"1500.0"``, 0 -> refused.
     """
-    text = amount_text(amount, allow_negative=allow_negative)
-    sign, whole, fraction = _AMOUNT.fullmatch(text).groups()  # type: ignore[union-attr]
+    match = _AMOUNT.fullmatch(amount_text(amount, allow_negative=allow_negative))
+    if match is None:  # amount_text has checked the grammar
+        raise AmountError("syntax")
+    sign, whole, fraction = match.groups()
     fraction = fraction or ""
     if len(fraction) > minor_digits:
         raise AmountError("too_many_decimals", digits=minor_digits)

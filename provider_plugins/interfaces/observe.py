@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +60,11 @@ def observe_exchanges() -> Iterator[list[Exchange]]:
         _observer.reset(token)
 
 
+def _headers(headers: Mapping[str, str | bytes]) -> dict[str, str]:
+    """Header values as text (requests also sends bytes values: HTTP headers are Latin-1)."""
+    return {name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in headers.items()}
+
+
 def _text(body: Any) -> str:
     if body is None:
         return ""
@@ -83,7 +88,7 @@ class ObservedSession(requests.Session):
         if exchanges is None:
             return super().send(request, **kwargs)
         exchange = Exchange(method=str(request.method or ""), url=str(request.url or ""),
-                            request_headers=dict(request.headers), request_body=_text(request.body),
+                            request_headers=_headers(request.headers), request_body=_text(request.body),
                             started_at=datetime.now(UTC))
         exchanges.append(exchange)
         started = time.monotonic()

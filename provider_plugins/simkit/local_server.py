@@ -83,7 +83,7 @@ class LocalServer:
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._bind_host, self._bind_port = host, port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _ThreadingServer | None = None
         self._thread: threading.Thread | None = None
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
@@ -69,6 +69,27 @@ _AUTH_CODES = {p.ACCOUNT_LOCKED, p.ACCOUNT_SUSPENDED, p.API_ACCESS_DISABLED, p.A
                p.INVALID_CREDENTIALS}
 
 
+class _Where(TypedDict):
+    """Where every VTPass listing is sold (ProductListing keywords)."""
+
+    country: str
+    currency: str
+    operator: str
+
+
+class _OpenRange(TypedDict):
+    """An open-amount listing's range and cost rate (ProductListing keywords)."""
+
+    min_amount_minor: int | None
+    max_amount_minor: int | None
+    cost_rate_bp: int
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of an answer, or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 class VTPassConnector(AsyncSubmit):
     """Top-up, bill payment and catalog for VTPass. One instance per call is fine."""
 
@@ -103,7 +124,7 @@ class VTPassConnector(AsyncSubmit):
     def balance(self, *, config: ProviderConfig | None = None) -> list[ProviderBalance]:
         """``GET /api/balance`` -> ``{"code": 1, "contents": {"balance": 1000.5}}`` (naira, as a number)."""
         body = self._get("/api/balance", {})
-        contents = body.get("contents") if isinstance(body.get("contents"), dict) else {}
+        contents = _obj(body.get("contents"))
         if "balance" not in contents:
             raise ProviderProtocolError("VTPass answered a balance without contents.balance")
         return [ProviderBalance(currency="NGN", amount_minor=to_minor(contents["balance"], "NGN"), raw=contents)]
@@ -219,8 +240,8 @@ class VTPassConnector(AsyncSubmit):
     def _result(self, request_id: str, body: dict) -> BillPaymentResult:
         code = str(body.get("code", ""))
         self._raise_for_code(code, body)
-        content = body.get("content") if isinstance(body.get("content"), dict) else {}
-        txn = content.get("transactions") if isinstance(content.get("transactions"), dict) else {}
+        content = _obj(body.get("content"))
+        txn = _obj(content.get("transactions"))
         common: dict[str, Any] = {
             "provider_reference": str(txn.get("transactionId") or body.get("transactionId") or ""),
             "provider_code": code,
@@ -271,13 +292,13 @@ class VTPassConnector(AsyncSubmit):
         rate = 10_000 - int(commission.get(service_id, commission.get("*", 0)))
         minimum = service.get("minimium_amount", service.get("minimum_amount"))
         maximum = service.get("maximum_amount")
-        open_range = {
-            "min_amount_minor": to_minor(minimum, p.CURRENCY) if minimum not in (None, "") else None,
-            "max_amount_minor": to_minor(maximum, p.CURRENCY) if maximum not in (None, "") else None,
-            "cost_rate_bp": rate,
-        }
-        base = {"country": "NG", "currency": p.CURRENCY, "operator": service_id.split("-")[0]
-                if product_type in (ProductType.AIRTIME, ProductType.DATA) else service_id}
+        open_range = _OpenRange(
+            min_amount_minor=to_minor(minimum, p.CURRENCY) if minimum not in (None, "") else None,
+            max_amount_minor=to_minor(maximum, p.CURRENCY) if maximum not in (None, "") else None,
+            cost_rate_bp=rate,
+        )
+        base = _Where(country="NG", currency=p.CURRENCY, operator=service_id.split("-")[0]
+                      if product_type in (ProductType.AIRTIME, ProductType.DATA) else service_id)
         if product_type == ProductType.AIRTIME:
             return [ProductListing(provider_product_code=service_id, product_type=product_type,
                                    name=str(service.get("name", service_id)), **base, **open_range)]

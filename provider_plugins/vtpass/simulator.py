@@ -235,7 +235,8 @@ class VTPassSimulator(SimulatorServer):
         service_id = request.query.get("serviceID", "")
         if service_id not in self.variations:
             return self._code(p.PRODUCT_NOT_FOUND)
-        service = next((s for group in self.services.values() for s in group if s["serviceID"] == service_id), {})
+        service: dict[str, Any] = next(
+            (s for group in self.services.values() for s in group if s["serviceID"] == service_id), {})
         variations = [{**v, "fixedPrice": "Yes"} for v in self.variations[service_id]]
         return Response(200, {"response_description": "000", "content": {
             "ServiceName": service.get("name", service_id), "serviceID": service_id, "convinience_fee": "0 %",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,14 @@ class Product(models.Model):
     ``min/max_amount_minor`` range and ``cost_rate_bp`` (cost per 10 000 of face value).
     Rows are never deleted: a product the provider stops listing is *withdrawn*.
     """
+
+    # modeltranslation swaps the default manager for a generated MultilingualManager the plugin cannot see.
+    objects: ClassVar[models.Manager[Product]]
+    _default_manager: ClassVar[models.Manager[Product]]
+    # modeltranslation's per-language columns of ``name`` (shared_apps/catalog/translation.py).
+    name_en: str | None
+    name_fr: str | None
+    name_pt: str | None
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="products")
     provider_product_code = models.CharField(max_length=100)

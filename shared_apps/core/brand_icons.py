@@ -86,7 +86,7 @@ def _draw(brand: Brand, size: int, maskable: bool, logo) -> bytes:
         draw.rounded_rectangle((offset, offset, offset + plate, offset + plate), radius=int(plate * 0.16),
                                fill=(255, 255, 255, 255))
         fitted = logo.copy()
-        fitted.thumbnail((int(plate * 0.86), int(plate * 0.86)), Image.LANCZOS)
+        fitted.thumbnail((int(plate * 0.86), int(plate * 0.86)), Image.Resampling.LANCZOS)
         canvas.alpha_composite(fitted, ((big - fitted.width) // 2, (big - fitted.height) // 2))
     else:
         font = ImageFont.truetype(str(BOLD_FONT), int(inner * 0.78))
@@ -94,7 +94,7 @@ def _draw(brand: Brand, size: int, maskable: bool, logo) -> bytes:
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         draw.text(((big - (right - left)) / 2 - left, (big - (bottom - top)) / 2 - top), text, font=font,
                   fill=(*_rgb(brand.on_primary), 255))
-    icon = canvas.resize((size, size), Image.LANCZOS)
+    icon = canvas.resize((size, size), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     icon.save(out, format="PNG", optimize=True)
     return out.getvalue()

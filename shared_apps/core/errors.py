@@ -15,6 +15,7 @@ from typing import Any
 import redis
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -30,9 +31,9 @@ class ApiError(Exception):
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     code: str = "bad_request"
-    message: Any = _("The request could not be processed.")
+    message: str | Promise = _("The request could not be processed.")
 
-    def __init__(self, message: Any = None, *, code: str | None = None, fields: dict | None = None,
+    def __init__(self, message: str | Promise | None = None, *, code: str | None = None, fields: dict | None = None,
                  status_code: int | None = None) -> None:
         self.message = message if message is not None else self.message
         self.code = code or self.code
@@ -53,10 +54,9 @@ class ApiError(Exception):
 def run_after_rollback(exc: BaseException) -> None:
     """Run the error's after-rollback hooks, once (called where the money transaction has been left: the
     idempotency runner, the API exception handler, background runners). A failing hook is logged."""
-    hooks = getattr(exc, "_after_rollback", None)
-    if not hooks:
+    if not isinstance(exc, ApiError) or not exc._after_rollback:
         return
-    exc._after_rollback = []  # type: ignore[attr-defined]
+    hooks, exc._after_rollback = exc._after_rollback, []
     for hook in hooks:
         try:
             hook()
@@ -67,19 +67,19 @@ def run_after_rollback(exc: BaseException) -> None:
 class NotFound(ApiError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    message = _("Not found.")
+    message: str | Promise = _("Not found.")
 
 
 class Conflict(ApiError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
-    message = _("The request conflicts with the current state.")
+    message: str | Promise = _("The request conflicts with the current state.")
 
 
 class Forbidden(ApiError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "forbidden"
-    message = _("You do not have permission to perform this action.")
+    message: str | Promise = _("You do not have permission to perform this action.")
 
 
 def error_response(code: str, message: Any, status_code: int, fields: dict | None = None) -> JsonResponse:
@@ -122,8 +122,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         body = error_body(exc.code, exc.message, exc.fields)
         body["error"].update(getattr(exc, "extra", None) or {})
         response = Response(body, status=exc.status_code)
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(int(exc.retry_after))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(int(retry_after))
         return response
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         # Redis (cache, broker) restarting: nothing was committed (the idempotency runner rolled back); the
@@ -142,6 +143,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     code = next((c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)), None)
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
+        message: str | Promise
         if isinstance(exc.detail, list):
             message = " ".join(str(item) for item in exc.detail)
         else:
@@ -156,11 +158,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             code, message = "invalid_amount", _("The amount is not valid.")
         body = error_body(code, message, fields)
     else:
-        detail_code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+        codes = exc.get_codes()
+        detail_code = codes if isinstance(codes, str) else None
         body = error_body(code or detail_code or "error", exc.detail)
     response = Response(body, status=exc.status_code)
-    if isinstance(exc, drf_exceptions.Throttled) and exc.wait:
-        response["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, drf_exceptions.Throttled):
+        wait = exc.wait  # type: ignore[attr-defined]  # DRF sets Throttled.wait; its stubs omit it
+        if wait:
+            response["Retry-After"] = str(int(wait))
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
         response["WWW-Authenticate"] = auth_header

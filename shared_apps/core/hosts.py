@@ -90,10 +90,10 @@ class KnownTenantHostMiddleware:
         if host and (host in self.extra_hosts or self.cache.is_known(host)):
             return self.get_response(request)
         if request.path == "/health" and _is_ip_literal(host):
-            from django.db import connection
+            from tenants.connection import tenant_connection
 
             from .views import health
 
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             return health(request)
         return error_response("unknown_host", "This address is not served here.", 400)

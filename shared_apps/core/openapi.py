@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -130,7 +130,7 @@ class ContractAutoSchema(AutoSchema):
             return set()
         return set(re.findall(r"HTTP_(2\d\d)_", source)) | set(re.findall(r"status(?:_code)?\s*=\s*(2\d\d)\b", source))
 
-    def _get_response_bodies(self, direction: str = "response") -> dict:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         documented = sorted(code for code in responses if code.startswith("2"))
         for code in sorted(self._answered_successes() - set(responses)):

@@ -126,7 +126,7 @@ def is_loopback_address(value: str) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (the system resolver). Tests replace it to play DNS tricks."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _refuse(reason: str) -> UrlNotAllowed:
@@ -192,6 +192,18 @@ def check_url(url: str) -> CheckedUrl:
     return CheckedUrl(scheme=scheme, host=host, port=port, target=target, addresses=tuple(addresses))
 
 
+def _pool(checked: CheckedUrl, timeout: float) -> urllib3.HTTPConnectionPool:
+    """One connection to the checked address (never the name again: no DNS rebinding), no retries."""
+    address = checked.addresses[0]
+    urllib3_timeout = urllib3.Timeout(connect=timeout, read=timeout)
+    if checked.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address, port=checked.port, timeout=urllib3_timeout, maxsize=1, retries=False,
+            server_hostname=checked.host, assert_hostname=checked.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=_conf("CA_BUNDLE") or certifi.where())
+    return urllib3.HTTPConnectionPool(address, port=checked.port, timeout=urllib3_timeout, maxsize=1, retries=False)
+
+
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | None = None) -> OutboundResult:
     """POST ``body`` to a user-supplied URL: checked again now, connected to the checked address, no
     redirect followed, the answer's body never read. Never raises for the destination's behaviour."""
@@ -199,16 +211,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
         checked = check_url(url)
     except UrlNotAllowed:
         return OutboundResult(None, "destination_refused")
-    timeout = float(timeout if timeout is not None else _conf("TIMEOUT_SECONDS"))
-    address = checked.addresses[0]
-    pool_options = {"port": checked.port, "timeout": urllib3.Timeout(connect=timeout, read=timeout), "maxsize": 1,
-                    "retries": False}
-    if checked.scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, server_hostname=checked.host, assert_hostname=checked.host, cert_reqs="CERT_REQUIRED",
-            ca_certs=_conf("CA_BUNDLE") or certifi.where(), **pool_options)
-    else:
-        pool = urllib3.HTTPConnectionPool(address, **pool_options)
+    pool = _pool(checked, float(timeout if timeout is not None else _conf("TIMEOUT_SECONDS")))
     try:
         response = pool.urlopen("POST", checked.target, body=body, headers={**headers, "Host": checked.host_header},
                                 redirect=False, preload_content=False, assert_same_host=False)
@@ -248,16 +251,7 @@ def fetch_public(url: str, *, max_bytes: int, accept: tuple[str, ...], timeout: 
         checked = check_url(url)
     except UrlNotAllowed:
         return FetchedResource(None, "", b"", "destination_refused")
-    timeout = float(timeout if timeout is not None else _conf("TIMEOUT_SECONDS"))
-    address = checked.addresses[0]
-    pool_options = {"port": checked.port, "timeout": urllib3.Timeout(connect=timeout, read=timeout), "maxsize": 1,
-                    "retries": False}
-    if checked.scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, server_hostname=checked.host, assert_hostname=checked.host, cert_reqs="CERT_REQUIRED",
-            ca_certs=_conf("CA_BUNDLE") or certifi.where(), **pool_options)
-    else:
-        pool = urllib3.HTTPConnectionPool(address, **pool_options)
+    pool = _pool(checked, float(timeout if timeout is not None else _conf("TIMEOUT_SECONDS")))
     try:
         response = pool.urlopen("GET", checked.target, headers={"Host": checked.host_header,
                                                                 "Accept": ", ".join(accept)},

@@ -21,8 +21,9 @@ def schema_probe(marker_email: str = "", **payload: object) -> dict:
     task was sent (tenant-schemas-celery); nothing in the payload can choose it.
     """
     from django.contrib.auth import get_user_model
-    from django.db import connection
 
-    return {"schema": connection.schema_name,
+    from tenants.connection import current_schema
+
+    return {"schema": current_schema(),
             "marker_found": bool(marker_email) and get_user_model().objects.filter(email=marker_email).exists(),
             "payload_keys": sorted(payload)}

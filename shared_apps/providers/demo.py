@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from typing import Any, TypedDict
 
 from django.conf import settings
 
@@ -27,27 +28,45 @@ BASE_PATHS = {"dtone": "/v1"}
 AGGREGATOR_BILLS = ["electricity", "water", "cable_tv"]
 
 
-def demo_provider_specs(ports: dict[str, int], *, web_port: int = 8000) -> list[dict]:
+class ProviderSpec(TypedDict):
+    """One demo registry row: ``provider_register``'s keyword arguments."""
+
+    name: str
+    country: str
+    plugin_key: str
+    base_url: str
+    credentials: dict[str, str]
+    routing_priority: int
+    capabilities: list[str]
+    options: dict[str, Any]
+
+
+def demo_provider_specs(ports: dict[str, int], *, web_port: int = 8000) -> list[ProviderSpec]:
     """VTPass in Nigeria, and both aggregators (Reloadly, DT One) in each of the 16 countries."""
+
+    def base_url(plugin_key: str) -> str:
+        return f"http://{DEMO_HOST}:{ports[plugin_key]}{BASE_PATHS.get(plugin_key, '')}"
+
     vtpass = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
     specs = [
-        {"name": "VTPass", "country": "NG", "plugin_key": "vtpass", "credentials": vtpass, "routing_priority": 10,
-         "capabilities": ["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
-         "options": {"commission_bp": {"mtn": 300, "glo": 400, "airtel": 340, "etisalat": 400, "mtn-data": 300,
+        ProviderSpec(
+            name="VTPass", country="NG", plugin_key="vtpass", base_url=base_url("vtpass"), credentials=vtpass,
+            routing_priority=10, capabilities=["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
+            options={"commission_bp": {"mtn": 300, "glo": 400, "airtel": 340, "etisalat": 400, "mtn-data": 300,
                                        "ikeja-electric": 100, "eko-electric": 100, "dstv": 150, "gotv": 150,
-                                       "waec": 150, "waec-registration": 150, "jamb": 150, "ui-insure": 500}}},
+                                       "waec": 150, "waec-registration": 150, "jamb": 150, "ui-insure": 500}}),
     ]
     for country in sorted(COUNTRIES):
         nigeria = country == "NG"
-        specs.append({"name": "Reloadly", "country": country, "plugin_key": "aggregator",
-                      "credentials": AGGREGATOR_CREDENTIALS, "routing_priority": 20 if nigeria else 10,
-                      "capabilities": ["airtime", "data", *AGGREGATOR_BILLS], "options": {"countries": [country]}})
-        specs.append({"name": "DT One", "country": country, "plugin_key": "dtone", "credentials": DTONE_CREDENTIALS,
-                      "routing_priority": 30 if nigeria else 20, "capabilities": ["airtime", "data"],
-                      "options": {"countries": [country], "callback_url":
-                                  f"http://{country.lower()}.localhost:{web_port}/webhook/dtone"}})
-    for spec in specs:
-        spec["base_url"] = f"http://{DEMO_HOST}:{ports[spec['plugin_key']]}{BASE_PATHS.get(spec['plugin_key'], '')}"
+        specs.append(ProviderSpec(
+            name="Reloadly", country=country, plugin_key="aggregator", base_url=base_url("aggregator"),
+            credentials=AGGREGATOR_CREDENTIALS, routing_priority=20 if nigeria else 10,
+            capabilities=["airtime", "data", *AGGREGATOR_BILLS], options={"countries": [country]}))
+        specs.append(ProviderSpec(
+            name="DT One", country=country, plugin_key="dtone", base_url=base_url("dtone"),
+            credentials=DTONE_CREDENTIALS, routing_priority=30 if nigeria else 20, capabilities=["airtime", "data"],
+            options={"countries": [country],
+                     "callback_url": f"http://{country.lower()}.localhost:{web_port}/webhook/dtone"}))
     return specs
 
 

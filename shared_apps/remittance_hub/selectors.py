@@ -49,15 +49,16 @@ def corridor_figures() -> dict[str, dict[str, int]]:
                                                               "in_transit": 0, "clearing": 0, "count": 0})
     for row in HubTransfer.objects.values("corridor", "status").annotate(total=Sum("principal_minor")):
         bucket = figures[row["corridor"]]
-        key = {HubTransferStatus.IN_CLEARING: "in_transit", HubTransferStatus.SETTLED: "settled",
-               HubTransferStatus.REFUNDED: "refunded"}[row["status"]]
+        key_of: dict[str, str] = {HubTransferStatus.IN_CLEARING: "in_transit", HubTransferStatus.SETTLED: "settled",
+                                  HubTransferStatus.REFUNDED: "refunded"}
+        key = key_of[row["status"]]
         bucket[key] += row["total"] or 0
-    for row in (HubPosting.objects.filter(account__kind=HubAccountKind.CORRIDOR_CLEARING)
+    for clearing in (HubPosting.objects.filter(account__kind=HubAccountKind.CORRIDOR_CLEARING)
                 .values("account__corridor").annotate(total=Sum("amount"))):
-        figures[row["account__corridor"]]["clearing"] = row["total"] or 0
-    for row in (HubPosting.objects.filter(account__kind=HubAccountKind.CORRIDOR_CLEARING, amount__gt=0)
-                .values("account__corridor").annotate(total=Sum("amount"))):
-        figures[row["account__corridor"]]["sent"] = row["total"] or 0
+        figures[clearing["account__corridor"]]["clearing"] = clearing["total"] or 0
+    for sent in (HubPosting.objects.filter(account__kind=HubAccountKind.CORRIDOR_CLEARING, amount__gt=0)
+                 .values("account__corridor").annotate(total=Sum("amount"))):
+        figures[sent["account__corridor"]]["sent"] = sent["total"] or 0
     return dict(figures)
 
 
@@ -80,8 +81,9 @@ def hub_discrepancies() -> list[HubDiscrepancy]:
     steps: dict[str, set[str]] = defaultdict(set)
     for remittance_id, step in HubEntry.objects.values_list("remittance_id", "step"):
         steps[str(remittance_id)].add(step)
-    expected = {HubTransferStatus.IN_CLEARING: {STEP_IN}, HubTransferStatus.SETTLED: {STEP_IN, STEP_OUT},
-                HubTransferStatus.REFUNDED: {STEP_IN, STEP_REFUND}}
+    expected: dict[str, set[str]] = {HubTransferStatus.IN_CLEARING: {STEP_IN},
+                                     HubTransferStatus.SETTLED: {STEP_IN, STEP_OUT},
+                                     HubTransferStatus.REFUNDED: {STEP_IN, STEP_REFUND}}
     for public_id, status in HubTransfer.objects.values_list("public_id", "status"):
         if steps.get(str(public_id), set()) != expected[status]:
             found.append(HubDiscrepancy("hub_steps_do_not_match_status", str(public_id), 0, 0,

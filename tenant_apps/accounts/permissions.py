@@ -37,21 +37,66 @@ class HasRole(BasePermission):
         return user.role in self.roles
 
 
-def role_permission(name: str, *roles: str, head_office: bool = False) -> type[HasRole]:
-    return type(name, (HasRole,), {"roles": frozenset(roles), "head_office": head_office,
-                                   "__doc__": f"Roles allowed: {', '.join(roles)}."})
+class IsTenantUser(HasRole):
+    """Any tenant role."""
+
+    roles = TENANT_ROLES
 
 
-IsTenantUser = role_permission("IsTenantUser", *TENANT_ROLES)
-IsCustomer = role_permission("IsCustomer", Role.CUSTOMER)
-IsAgent = role_permission("IsAgent", Role.AGENT)
-IsCustomerOrAgent = role_permission("IsCustomerOrAgent", Role.CUSTOMER, Role.AGENT)
-IsOperatorStaff = role_permission("IsOperatorStaff", *OPERATOR_ROLES)
-IsOperatorSupport = role_permission("IsOperatorSupport", Role.OPERATOR_SUPPORT, Role.OPERATOR_ADMIN)
-IsOperatorFinance = role_permission("IsOperatorFinance", Role.OPERATOR_FINANCE, Role.OPERATOR_ADMIN)
-IsOperatorAdmin = role_permission("IsOperatorAdmin", Role.OPERATOR_ADMIN)
-IsHeadOffice = role_permission("IsHeadOffice", *HEAD_OFFICE_ROLES, head_office=True)
-IsSuperAdmin = role_permission("IsSuperAdmin", Role.SUPER_ADMIN, head_office=True)
+class IsCustomer(HasRole):
+    """Customers."""
+
+    roles = frozenset({Role.CUSTOMER})
+
+
+class IsAgent(HasRole):
+    """Agents."""
+
+    roles = frozenset({Role.AGENT})
+
+
+class IsCustomerOrAgent(HasRole):
+    """Customers and agents."""
+
+    roles = frozenset({Role.CUSTOMER, Role.AGENT})
+
+
+class IsOperatorStaff(HasRole):
+    """Any operator role."""
+
+    roles = OPERATOR_ROLES
+
+
+class IsOperatorSupport(HasRole):
+    """Operator support and admins."""
+
+    roles = frozenset({Role.OPERATOR_SUPPORT, Role.OPERATOR_ADMIN})
+
+
+class IsOperatorFinance(HasRole):
+    """Operator finance and admins."""
+
+    roles = frozenset({Role.OPERATOR_FINANCE, Role.OPERATOR_ADMIN})
+
+
+class IsOperatorAdmin(HasRole):
+    """Operator admins."""
+
+    roles = frozenset({Role.OPERATOR_ADMIN})
+
+
+class IsHeadOffice(HasRole):
+    """Head-office roles, on the head-office domain."""
+
+    roles = HEAD_OFFICE_ROLES
+    head_office = True
+
+
+class IsSuperAdmin(HasRole):
+    """Head-office super-admins, on the head-office domain."""
+
+    roles = frozenset({Role.SUPER_ADMIN})
+    head_office = True
 
 
 class PhoneVerified(BasePermission):

@@ -104,6 +104,9 @@ def otp_send(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIF
 def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERIFY_PHONE, template: str = "otp",
               context: dict | None = None) -> tuple[PhoneOtp, bool]:
     """:func:`otp_send`, also giving back the code's row (a step-up challenge points at it)."""
+    phone = user.phone
+    if phone is None:  # callers reach users by their phone (sign-up, login by phone, PIN reset, step-up)
+        raise ValueError("a one-time code needs the user's phone number")
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
@@ -111,13 +114,13 @@ def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERI
         PhoneOtp.objects.filter(user=user, purpose=purpose, consumed_at__isnull=True, expires_at__gt=now) \
             .update(expires_at=now)
         otp = PhoneOtp.objects.create(
-            user=user, phone=user.phone, purpose=purpose,
-            code_hash=_hash_code(salt=secrets.token_hex(8), phone=user.phone, code=code),
+            user=user, phone=phone, purpose=purpose,
+            code_hash=_hash_code(salt=secrets.token_hex(8), phone=phone, code=code),
             created_at=now, expires_at=now + timedelta(seconds=conf["TTL_SECONDS"]))
         audit_record(action=AuditAction.OTP_SENT, request=request, actor=user, subject_type="otp",
                      subject_id=str(otp.pk), details={"purpose": purpose})
     minutes = conf["TTL_SECONDS"] // 60
-    message = notify_sms(to=user.phone, template=template, purpose=template, user=user, secrets=[code],
+    message = notify_sms(to=phone, template=template, purpose=template, user=user, secrets=[code],
                          context={**(context or {}), "code": code, "minutes": minutes})
     return otp, message.status in ("sent", "pending")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +44,7 @@ class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
 
     @classmethod
     def get_token(cls, user: Any) -> RefreshToken:
-        token = super().get_token(user)
+        token = cast(RefreshToken, super().get_token(user))  # token_class is RefreshToken; simplejwt says Token
         token[tenant_claim()] = current_schema()
         token["role"] = user.role
         if current_schema() != "public":
@@ -65,7 +65,7 @@ def tokens_for_user(user: Any) -> tuple[str, str]:
 def parse_refresh_token(raw: str) -> RefreshToken:
     """Validate signature, expiry, blacklist and tenant; a clean 401 otherwise."""
     try:
-        token = RefreshToken(raw)
+        token = RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt types the encoded token as Token
     except TokenError:
         raise InvalidRefreshToken() from None
     if not token_matches_tenant(token):
@@ -96,6 +96,6 @@ def _bind_rotated(raw: str) -> None:
         return
     from tenant_apps.risk.devices import DEVICE_CLAIM, bind_refresh_token
 
-    token = RefreshToken(raw, verify=False)
+    token = RefreshToken(raw, verify=False)  # type: ignore[arg-type]  # simplejwt types the encoded token as Token
     if token.get(DEVICE_CLAIM):
         bind_refresh_token(device_public_id=str(token[DEVICE_CLAIM]), jti=str(token["jti"]))

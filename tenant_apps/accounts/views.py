@@ -108,7 +108,7 @@ class OtpView(APIView):
 class RefreshView(TokenRefreshView):
     """Rotate a refresh token (the old one is blacklisted); refused on another tenant's domain."""
 
-    authentication_classes: list = []
+    authentication_classes = ()
     throttle_classes = [AuthRateThrottle]
     throttle_scope = "auth_refresh"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, PermissionDenied
 
 from shared_apps.core.api_scopes import NO_API_KEY, scope_needed
 from shared_apps.core.errors import ApiError
@@ -22,7 +22,7 @@ class SignatureRefused(ApiError, AuthenticationFailed):
 
     def __init__(self, error: ApiError) -> None:
         ApiError.__init__(self, error.message, code=error.code, fields=error.fields, status_code=401)
-        self.detail = str(error.message)
+        self.detail = ErrorDetail(str(error.message), code=self.code)
 
 
 class ScopeRefused(ApiError, PermissionDenied):
@@ -39,7 +39,7 @@ class ScopeRefused(ApiError, PermissionDenied):
         else:
             message, fields = f"This key lacks the {scope!r} scope.", {"scope": [scope]}
         ApiError.__init__(self, message, code="api_key_scope", fields=fields, status_code=403)
-        self.detail = str(self.message)
+        self.detail = ErrorDetail(str(self.message), code=self.code)
 
 
 class ResellerSignatureAuthentication(BaseAuthentication):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -59,6 +60,7 @@ from tenant_apps.ledger.services import (
     wallet_for,
 )
 from tenant_apps.tax.entries import tax_entry_metadata
+from tenants.connection import current_schema
 from tenants.models import Tenant, TenantKind
 
 from .models import ResellerFloat
@@ -92,9 +94,17 @@ class NotAReseller(ApiError):
 def current_tenant() -> Tenant | None:
     tenant = getattr(connection, "tenant", None)
     # Routing middleware / tenant-schemas-celery already loaded it: no query.
-    if isinstance(tenant, Tenant) and tenant.pk and tenant.schema_name == connection.schema_name:
+    if isinstance(tenant, Tenant) and tenant.pk and tenant.schema_name == current_schema():
         return tenant
-    return Tenant.objects.select_related("parent").filter(schema_name=connection.schema_name).first()
+    return Tenant.objects.select_related("parent").filter(schema_name=current_schema()).first()
+
+
+def serving_tenant() -> Tenant:
+    """:func:`current_tenant` where a tenant schema is being served (a request, a tenant's task): its row."""
+    tenant = current_tenant()
+    if tenant is None:
+        raise LookupError(f"no tenant row for schema {current_schema()!r}")
+    return tenant
 
 
 def _operator_income(reseller: Tenant, operator_margin_minor: int, currency: str) -> tuple[list[tuple[str, int]], dict]:
@@ -184,6 +194,7 @@ def fund_float_from_gateway(*, intent) -> JournalEntry:
                           source_kind=AccountKind.GATEWAY_CLEARING,
                           metadata={"intent": str(intent.public_id), "gateway": intent.gateway,
                                     "provider_transaction_id": intent.provider_transaction_id})
+    assert movement.reseller_entry is not None  # fund_float posts both sides
     return movement.reseller_entry
 
 
@@ -346,7 +357,18 @@ def settle_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, 
                      operator_margin_minor=operator_margin_minor, currency=currency)
 
 
-def _draw_or_owe(**kwargs) -> None:
+class _DrawArgs(TypedDict):
+    """``draw_float``'s (and ``_owed``'s) keyword arguments."""
+
+    reseller: Tenant
+    order_ref: str
+    provider_cost_minor: int
+    operator_margin_minor: int
+    currency: str
+    reverse: NotRequired[bool]
+
+
+def _draw_or_owe(**kwargs: Unpack[_DrawArgs]) -> None:
     try:
         with transaction.atomic():
             draw_float(**kwargs)
@@ -357,8 +379,8 @@ def _draw_or_owe(**kwargs) -> None:
 def reverse_float(*, reseller: Tenant, order_ref: str, provider_cost_minor: int, operator_margin_minor: int,
                   currency: str) -> None:
     """A delivered sale was reversed by the provider: its draw (or what was owed) comes back. Once."""
-    kwargs = {"reseller": reseller, "order_ref": order_ref, "provider_cost_minor": provider_cost_minor,
-              "operator_margin_minor": operator_margin_minor, "currency": currency, "reverse": True}
+    kwargs = _DrawArgs(reseller=reseller, order_ref=order_ref, provider_cost_minor=provider_cost_minor,
+                       operator_margin_minor=operator_margin_minor, currency=currency, reverse=True)
     if _has_entry(reseller.schema_name, FloatEntry.OWED, order_ref):
         _owed(**kwargs)
         return
@@ -405,6 +427,7 @@ def float_balances(*, reseller: Tenant) -> FloatBalances:
         return FloatBalances(reseller.schema_name, str(get_adapter(reseller.country).currency), 0, 0)
     with schema_context(_parent_schema(reseller)):
         parent_balance = Account.objects.values_list("balance", flat=True).get(pk=row.account_id)
+    assert parent_balance is not None  # the float is a wallet: it has a cached balance
     with schema_context(reseller.schema_name):
         mirror = -_postings_sum(AccountKind.FLOAT_AT_PARENT, row.account.currency)
     return FloatBalances(reseller.schema_name, row.account.currency, parent_balance, mirror)

@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenants.connection import current_schema, tenant_connection
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.services import Branding, TenantProvisioningError, schema_name_for_domain, tenant_provision
 
@@ -35,11 +37,11 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 @dataclass(frozen=True)
 class UploadedDocument:
     kind: str
-    file: object
+    file: UploadedFile
 
 
 def current_operation() -> Tenant:
-    tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
+    tenant = Tenant.objects.filter(schema_name=current_schema()).first()
     if tenant is None or tenant.kind != TenantKind.COUNTRY_OPERATION:
         raise Forbidden("Resellers apply on a country operation's site.", code="not_a_country_operation")
     return tenant
@@ -72,7 +74,8 @@ def _check_documents(documents: list[UploadedDocument]) -> None:
                        fields={"documents": ["At least one document is required."]})
     for document in documents:
         extension = os.path.splitext(getattr(document.file, "name", ""))[1].lower()
-        if extension not in DOCUMENT_EXTENSIONS or document.file.size > MAX_DOCUMENT_BYTES:
+        size = document.file.size  # None: not an upload (its size unknown)
+        if extension not in DOCUMENT_EXTENSIONS or size is None or size > MAX_DOCUMENT_BYTES:
             raise ApiError("Documents are PDF, PNG or JPEG files up to 5 MB.", code="invalid_document",
                            fields={document.kind: ["PDF, PNG or JPEG, at most 5 MB."]})
 
@@ -124,7 +127,7 @@ def application_approve(*, application_id, decided_by, note: str = "", admin_acc
             raise ApiError(str(exc), code=exc.code, fields={exc.field or "application": [str(exc)]},
                            status_code=409 if exc.code.startswith("duplicate") else 400) from None
         finally:
-            connection.set_tenant(parent)  # tenant_provision leaves the connection on public
+            tenant_connection().set_tenant(parent)  # tenant_provision leaves the connection on public
         seconds = time.perf_counter() - started
         open_float(reseller=result.tenant)
         with schema_context(result.tenant.schema_name):

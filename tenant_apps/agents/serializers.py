@@ -116,7 +116,8 @@ class AgentBodySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     phone = serializers.CharField(allow_null=True)
-    parent = serializers.UUIDField(allow_null=True)
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.parent (stubs can't tell).
+    parent = serializers.UUIDField(allow_null=True)  # type: ignore[assignment]
     depth = serializers.IntegerField()
     is_active = serializers.BooleanField()
     max_transactions_per_hour = serializers.IntegerField(allow_null=True)
@@ -192,7 +193,8 @@ class InvitationBodySerializer(serializers.Serializer):
     email = serializers.CharField(allow_blank=True)
     phone = serializers.CharField(allow_blank=True)
     expires_at = serializers.DateTimeField()
-    parent = serializers.UUIDField(allow_null=True)
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.parent (stubs can't tell).
+    parent = serializers.UUIDField(allow_null=True)  # type: ignore[assignment]
 
 
 class FloatFundBodySerializer(serializers.Serializer):

@@ -14,7 +14,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
-from tenant_apps.ledger.models import Account, AccountKind
+from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.selectors import account_balance
 from tenant_apps.ledger.services import Line, fund_wallet, post_entry, system_account, transfer, wallet_for
 
 from .models import Agent, AgentSale, CommissionPosting, CommissionStatus, Invitation
@@ -151,13 +152,13 @@ def accept_invitation(*, token: str, password: str, email: str = "", phone: str 
 def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
     """An agent's wallet is funded by its parent: the parent agent's wallet (a transfer), or for a top-level
     agent the reseller itself (an operator admin recording money received from the agent)."""
-    if agent.parent_id is None:
+    parent = agent.parent
+    if parent is None:
         if funder.role != "operator_admin":
             raise Forbidden("Only the reseller's admin funds a top-level agent.", code="not_parent")
         return fund_wallet(wallet=wallet_for(user=agent.user), amount=amount_minor,
                            reference=f"{CommissionEntry.FUNDING}:{reference}",
                            metadata={"agent": str(agent.public_id), "by": str(funder.public_id)})
-    parent = agent.parent
     if parent.user_id != funder.pk:
         raise Forbidden("Only the agent's parent funds its wallet.", code="not_parent")
     return transfer(source=wallet_for(user=funder), destination=wallet_for(user=agent.user), amount=amount_minor,
@@ -217,7 +218,7 @@ def claw_back_commissions(*, order_ref: str) -> int:
         total = shortfall = 0
         for row in rows:
             wallet = wallet_for(user=row.agent.user, currency=currency)
-            balance = Account.objects.values_list("balance", flat=True).get(pk=wallet.pk)
+            balance = account_balance(account=wallet)
             taken = min(row.amount_minor, balance)
             if taken:
                 lines.append(Line(wallet, -taken))
@@ -298,6 +299,9 @@ def sale_preflight(*, user, quote) -> None:
     (``tenant_apps.agents.sales.sale_accepted``)."""
     cost = quote.tenant_cost_minor
     if quote.tenant_kind == "reseller_brand" and cost:
-        from .floats import check_float, current_tenant
+        from .floats import NotAReseller, check_float, current_tenant
 
-        check_float(reseller=current_tenant(), amount_minor=cost)
+        reseller = current_tenant()
+        if reseller is None:
+            raise NotAReseller()
+        check_float(reseller=reseller, amount_minor=cost)

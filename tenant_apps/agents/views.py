@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated, OperandHolder
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -59,7 +59,7 @@ from .serializers import (
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
 DOCUMENT_FIELDS = ("registration_certificate", "id_document")
-IsOperatorAdminOrAgent = IsOperatorAdmin | IsAgent
+IsOperatorAdminOrAgent: OperandHolder = IsOperatorAdmin | IsAgent
 
 
 def _amount(raw: str, currency: str, field: str = "amount") -> int:

@@ -41,7 +41,7 @@ from shared_apps.catalog.selectors import products_for_listing
 from shared_apps.core.amounts import InvalidAmount, parse_amount
 from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
-from tenant_apps.agents.floats import current_tenant
+from tenant_apps.agents.floats import current_tenant, serving_tenant
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.services import wallet_for
 from tenant_apps.orders.routing import is_cross_network, operator_network
@@ -116,7 +116,7 @@ class Pricer:
 
     def __init__(self, *, user) -> None:
         self.user = user
-        self.country = current_tenant().country
+        self.country = serving_tenant().country
         self.adapter = get_adapter(self.country)
         self.pricing: TenantPricing = load_tenant_pricing()
         listing = [product for product in products_for_listing(country=self.country)
@@ -199,8 +199,9 @@ class Pricer:
 
     def recheck(self, row: BulkRow) -> RowCheck:
         """A stored valid row at today's catalogue and prices."""
-        product = self.products.get(row.product_id)
-        known = {"recipient_phone": row.recipient_phone, "network": row.network, "amount_minor": row.amount_minor}
+        product = self.products.get(row.product_id) if row.product_id is not None else None
+        known: dict[str, Any] = {"recipient_phone": row.recipient_phone, "network": row.network,
+                                 "amount_minor": row.amount_minor}
         if product is None:
             return _refused("product_unavailable", _("This product is no longer on sale."), **known)
         try:
@@ -323,11 +324,11 @@ def funds_for(*, user, currency: str, price_minor: int, cost_minor: int) -> Fund
     wallet = wallet_for(user=user, currency=currency, create=False)
     tenant = current_tenant()
     float_needed = float_minor = None
-    if getattr(tenant, "kind", "") == "reseller_brand":
+    if tenant is not None and tenant.kind == "reseller_brand":
         from tenant_apps.agents.floats import float_balances
 
         float_needed, float_minor = cost_minor, float_balances(reseller=tenant).parent_balance
-    return FundsCheck(currency=currency, needed_minor=price_minor, wallet_minor=wallet.balance if wallet else 0,
+    return FundsCheck(currency=currency, needed_minor=price_minor, wallet_minor=wallet.wallet_balance if wallet else 0,
                       float_needed_minor=float_needed, float_minor=float_minor)
 
 
@@ -372,7 +373,7 @@ def bulk_preview(*, batch: BulkBatch) -> Preview:
     if pricer is not None:
         _reprice(batch, rows, pricer)
         _totals(batch, rows)
-    adapter = get_adapter(current_tenant().country)
+    adapter = get_adapter(serving_tenant().country)
     funds = funds_for(user=batch.user, currency=batch.currency, price_minor=batch.total_price_minor,
                       cost_minor=batch.total_cost_minor)
     return Preview(batch=batch, rows=rows, funds=funds, pricing_version=pricing_version(rows),
@@ -516,8 +517,9 @@ RESULT_HEADER = ["line", "number", "network", "product", "amount", "price", "cur
 def _result(row: BulkRow) -> tuple[str, str]:
     if row.status == RowStatus.ORDERED and row.order is not None:
         return "ordered", PLAIN_STATUS[row.order.status]
-    return {RowStatus.INVALID: ("invalid", ""), RowStatus.FAILED: ("refused", ""),
-            RowStatus.READY: ("waiting", "")}.get(row.status, (row.status, ""))
+    results: dict[str, tuple[str, str]] = {RowStatus.INVALID: ("invalid", ""), RowStatus.FAILED: ("refused", ""),
+                                           RowStatus.READY: ("waiting", "")}
+    return results.get(row.status, (row.status, ""))
 
 
 def bulk_results_csv(*, batch: BulkBatch) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -57,7 +58,7 @@ def batch_json(preview: services.Preview, *, request, rows: bool = True) -> dict
     for row in preview.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     reseller_admin = IsOperatorAdmin().has_permission(request, None)
-    float_check = None
+    float_check: dict[str, Any] | None = None
     if funds.float_needed_minor is not None:
         float_check = {"enough": funds.enough_float}
         if reseller_admin:  # the reseller's own business figures: its admins, not its agents

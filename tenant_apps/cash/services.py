@@ -50,7 +50,7 @@ from tenant_apps.kyc.selectors import kyc_balance_room
 from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.errors import BalanceLimitExceeded
-from tenant_apps.ledger.models import AccountKind
+from tenant_apps.ledger.models import AccountKind, Hold
 from tenant_apps.ledger.services import (
     Line,
     Split,
@@ -232,6 +232,13 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     return _complete_cash_in(row, request=request)
 
 
+def _float_hold(row: CashTransaction) -> Hold:
+    """The hold on the agent's float that a cash-in places when it starts."""
+    if row.hold is None:
+        raise ValueError(f"cash-in {row.reference} has no float hold")
+    return row.hold
+
+
 def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTransaction:
     """Settle the agent's hold into the customer's wallet and pay the chain's commissions, once (row locked).
 
@@ -240,7 +247,7 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
     (the caller's transaction rolls back; a cash-in awaiting confirmation stays so, the agent may cancel it)."""
     customer_wallet = wallet_for(user=row.customer, currency=row.currency)
     try:
-        settle_hold(hold=row.hold, metadata={"cash": row.reference, "kind": row.kind}, splits=[
+        settle_hold(hold=_float_hold(row), metadata={"cash": row.reference, "kind": row.kind}, splits=[
             Split(customer_wallet, row.amount_minor, ceiling=balance_ceiling(customer_wallet))])
     except BalanceLimitExceeded:
         raise CustomerBalanceLimit(fields={"amount": [CustomerBalanceLimit.message]}) from None
@@ -277,7 +284,7 @@ def _agent_row(agent, public_id, *, lock: bool = False) -> CashTransaction:
 
 def _end(row: CashTransaction, status: str, reason: str, *, request: Any = None) -> CashTransaction:
     """Release the agent's hold and give back the velocity and KYC counts (cash-in not completed). Row locked."""
-    release_hold(hold=row.hold, metadata={"cash": row.reference, "reason": reason})
+    release_hold(hold=_float_hold(row), metadata={"cash": row.reference, "reason": reason})
     agent_release_sale(reference=f"cash:{row.reference}")
     kyc_release_spend(user=row.customer, reference=f"cashin:{row.reference}")
     row.status, row.failure_reason = status, reason[:120]
@@ -296,7 +303,7 @@ def cash_in_check_confirmation(*, agent, public_id, secret: str, request: Any = 
         return  # a replay of a confirmed cash-in: the completion step answers it
     if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
         raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
-    result = confirmation_check(challenge_id=row.challenge_id, secret=secret)
+    result = confirmation_check(challenge_id=row.challenge.pk, secret=secret)
     if result.ok:
         return
     if result.reason in ("expired", "exhausted"):
@@ -324,7 +331,7 @@ def cash_in_complete(*, agent, public_id, request: Any = None) -> CashTransactio
         return row
     if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
         raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
-    consumed = ConfirmationChallenge.objects.filter(pk=row.challenge_id, confirmed_at__isnull=True) \
+    consumed = ConfirmationChallenge.objects.filter(pk=row.challenge.pk, confirmed_at__isnull=True) \
         .update(confirmed_at=timezone.now())
     if not consumed:
         raise Conflict("This confirmation was already used.", code="cash_not_awaiting_confirmation")

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
 from tenant_apps.idempotency.decorators import HEADER, idempotent, idempotent_after_check
 from tenant_apps.ledger.currency import tenant_currency
@@ -129,7 +130,7 @@ class CashTransactionsView(APIView):
     @extend_schema(responses=CashTransactionSerializer(many=True))
     def get(self, request):
         paginator = Pages()
-        page = paginator.paginate_queryset(selectors.cash_history(user=request.user), request, view=self)
+        page = page_of(paginator, selectors.cash_history(user=request.user), request, self)
         return paginator.get_paginated_response(CashTransactionSerializer(page, many=True).data)
 
 
@@ -160,7 +161,7 @@ class WithdrawalCodesView(APIView):
     @extend_schema(responses=WithdrawalCodeSerializer(many=True))
     def get(self, request):
         paginator = Pages()
-        page = paginator.paginate_queryset(selectors.withdrawal_codes(customer=request.user), request, view=self)
+        page = page_of(paginator, selectors.withdrawal_codes(customer=request.user), request, self)
         return paginator.get_paginated_response(WithdrawalCodeSerializer(page, many=True).data)
 
     @extend_schema(request=WithdrawalCodeRequestSerializer, responses={201: WithdrawalCodeSerializer},

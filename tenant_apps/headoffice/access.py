@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.db import connection
 from django.shortcuts import redirect, render
 
-from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenant_apps.accounts.throttles import over_login_rate
+from tenants.connection import current_schema
 from tenants.replica import reporting_reads
 
 SESSION_SCHEMA_KEY = "portal_schema"
@@ -19,12 +18,12 @@ LOGIN_URL = "/console/login"
 
 
 def bind_session_to_schema(request) -> None:
-    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+    request.session[SESSION_SCHEMA_KEY] = current_schema()
 
 
 def rate_limited(request, scope: str) -> bool:
     """True when this client IP is over the API's rate for ``scope`` (shared counters with the API)."""
-    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
+    return over_login_rate(request, scope)
 
 
 def allowed(request, *permission_classes: Any) -> bool:
@@ -37,7 +36,7 @@ def console_requires(*permission_classes: Any):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.user.is_authenticated and request.session.get(SESSION_SCHEMA_KEY) != connection.schema_name:
+            if request.user.is_authenticated and request.session.get(SESSION_SCHEMA_KEY) != current_schema():
                 logout(request)
             if not request.user.is_authenticated:
                 return redirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")

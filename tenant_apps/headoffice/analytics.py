@@ -7,8 +7,10 @@ tenant app. Read-only, last ``days`` days; money per tenant in its own currency.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.apps import apps
 from django.db.models import BigIntegerField, Count, Q, Sum
@@ -32,7 +34,7 @@ class TenantSales:
     by_type: dict[str, Bucket]
 
 
-def _aggregates() -> dict:
+def _aggregates() -> dict[str, Any]:
     cost = Coalesce(Cast(KeyTextTransform("tenant_cost_minor", "quote"), BigIntegerField()),
                     Cast(KeyTextTransform("cost_minor", "quote"), BigIntegerField()))
     delivered = Q(status__in=DELIVERED)
@@ -42,16 +44,17 @@ def _aggregates() -> dict:
             "cost": Coalesce(Sum(cost, filter=delivered), 0)}
 
 
-def _bucket(label: str, row: dict) -> Bucket:
+def _bucket(label: str, row: Mapping[str, Any]) -> Bucket:
     return Bucket(label=label, orders=row["orders"], delivered=row["delivered"], refunded=row["refunded"],
                   revenue=row["revenue"], margin=row["revenue"] - row["cost"])
 
 
-def _schema_sales(since) -> tuple[dict, dict[str, dict]]:
+def _schema_sales(since) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]]]:
     Order = apps.get_model("orders", "Order")
     orders = Order.objects.filter(created_at__gte=since)
     total = orders.aggregate(**_aggregates())
-    by_type = {row["product_type"]: row for row in orders.values("product_type").annotate(**_aggregates())}
+    by_type: dict[str, Mapping[str, Any]] = {
+        row["product_type"]: row for row in orders.values("product_type").annotate(**_aggregates())}
     return total, by_type
 
 
@@ -62,7 +65,8 @@ def platform_sales(*, days: int = 30) -> tuple[list[TenantSales], list[Bucket]]:
     since = timezone.now() - timedelta(days=days)
     raw = for_each_tenant(lambda: _schema_sales(since))
     tenants = {t.schema_name: t for t in Tenant.objects.exclude(schema_name="public")}
-    rows, types = [], {}
+    rows: list[TenantSales] = []
+    types: dict[str, Bucket] = {}
     for schema, (total, by_type) in sorted(raw.items()):
         tenant = tenants.get(schema)
         if tenant is None:

@@ -21,6 +21,7 @@ from shared_apps.catalog.models import Product, ProductType
 from shared_apps.core.charts import bar_chart, rate_bars
 from shared_apps.providers.models import Provider
 from tenant_apps.accounts.permissions import IsHeadOffice, IsSuperAdmin
+from tenant_apps.portal.forms import choice_field
 
 from .access import allowed, console_requires
 from .analytics import platform_sales
@@ -37,7 +38,7 @@ class CatalogFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [("", gettext_lazy("All providers")),
+        choice_field(self, "provider").choices = [("", gettext_lazy("All providers")),
                                            *Provider.objects.order_by("name").values_list("pk", "name")]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "input")

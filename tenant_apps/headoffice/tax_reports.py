@@ -40,7 +40,8 @@ class ConsolidatedTaxReport:
 def consolidated_tax_report(*, date_from: date, date_to: date) -> ConsolidatedTaxReport:
     reports = for_each_tenant(lambda: tax_report(date_from=date_from, date_to=date_to))
     tenants = {tenant.schema_name: tenant for tenant in Tenant.objects.exclude(schema_name="public")}
-    rows, totals = [], defaultdict(int)
+    rows: list[tuple[Tenant, TaxReport]] = []
+    totals: defaultdict[tuple[str, str], int] = defaultdict(int)
     for schema, report in sorted(reports.items()):
         tenant = tenants.get(schema)
         if tenant is None:

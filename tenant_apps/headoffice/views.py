@@ -201,9 +201,10 @@ def provider_edit(request, pk):
                 messages.success(request, _("Provider saved."))
                 return redirect("headoffice:providers")
     # Never send the posted secrets back, even when the form has errors.
-    form.data = form.data.copy() if form.is_bound else form.data
     if form.is_bound:
-        form.data["credentials"] = ""
+        scrubbed = request.POST.copy()  # what the form is bound to
+        scrubbed["credentials"] = ""
+        form.data = scrubbed
     return page(request, "headoffice/provider_edit.html", {"provider": provider, "form": form},
                 status=400 if form.errors else 200)
 

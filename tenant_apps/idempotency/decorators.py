@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -48,6 +48,16 @@ def _run_once(request: Request, key: str, handler: Callable[[], Response]) -> Re
     return _replayed(stored)
 
 
+class _Flagged(Protocol):
+    idempotent: bool
+
+
+def _flagged(wrapper: Callable[..., Response]) -> Callable[..., Response]:
+    """Mark a view method as guarded: what tests/ledger/test_money_endpoints.py looks for (idempotency.registry)."""
+    cast(_Flagged, wrapper).idempotent = True  # a function attribute: mypy cannot type those
+    return wrapper
+
+
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Require an Idempotency-Key; run the handler once per (user, key) and replay its first answer.
 
@@ -60,18 +70,25 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         key = _require_key(request)
         return _run_once(request, key, lambda: view_method(view, request, *args, **kwargs))
 
-    wrapper.idempotent = True  # what tests/ledger/test_money_endpoints.py looks for (idempotency.registry)
-    return wrapper
+    return _flagged(wrapper)
 
 
 def _replay(request: Request, key: str) -> Response | None:
     """The stored answer under ``key`` (422 for another body), or None: not answered yet."""
-    stored = stored_answer(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+    stored = stored_answer(user_id=_user_id(request), key=key, fingerprint=_fingerprint(request))
     return None if stored is None else _replayed(stored)
 
 
+def _user_id(request: Request) -> int:
+    """The caller's user id (_require_key has refused anonymous callers)."""
+    user_id = request.user.pk
+    if user_id is None:
+        raise NotAuthenticated()
+    return user_id
+
+
 def _fingerprint(request: Request) -> Fingerprint:
-    return Fingerprint(method=request.method, path=request.path, body_hash=body_hash(request.data))
+    return Fingerprint(method=request.method or "", path=request.path, body_hash=body_hash(request.data))
 
 
 def _replayed(stored: StoredResponse) -> Response:
@@ -106,8 +123,7 @@ def idempotent_after_lookup(prepare: Callable[..., Callable[[], Any] | None]) ->
                 looked_up = lookup()
             return _run_once(request, key, lambda: view_method(view, request, *args, looked_up=looked_up, **kwargs))
 
-        wrapper.idempotent = True
-        return wrapper
+        return _flagged(wrapper)
 
     return decorate
 
@@ -132,8 +148,7 @@ def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[...,
             checked = check(view, request, *args, **kwargs)
             return _run_once(request, key, lambda: view_method(view, request, *args, checked=checked, **kwargs))
 
-        wrapper.idempotent = True
-        return wrapper
+        return _flagged(wrapper)
 
     return decorate
 
@@ -162,7 +177,7 @@ def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> 
                 if replayed is not None:
                     return replayed
                 looked_up = lookup()
-            once = OneCall(user_id=request.user.pk, key=key, fingerprint=_fingerprint(request))
+            once = OneCall(user_id=_user_id(request), key=key, fingerprint=_fingerprint(request))
             authorisation = authorise(user=request.user)
             try:
                 with authorisation.guard():
@@ -178,7 +193,6 @@ def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> 
                 return _replayed(once.replayed)
             return response
 
-        wrapper.idempotent = True
-        return wrapper
+        return _flagged(wrapper)
 
     return decorate

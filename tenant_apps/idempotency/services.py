@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from shared_apps.core.db_refusals import json_value, refusals
 from shared_apps.core.errors import ApiError, run_after_rollback
+from tenants.connection import current_schema
 
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
 from .models import IdempotencyKey, KeyState
@@ -42,7 +43,7 @@ class Fingerprint:
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
-    body: object
+    body: Any  # the answer's JSON (as the handler gave it, or read back from the key's row)
     headers: dict[str, str]
 
 
@@ -55,7 +56,7 @@ def body_hash(data: object) -> str:
 
 
 def _lock_id(user_id: int, key: str) -> int:
-    digest = hashlib.blake2b(f"{connection.schema_name}:{user_id}:{key}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{current_schema()}:{user_id}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 

@@ -64,7 +64,7 @@ class DocumentKind(models.TextChoices):
 
 
 # What an approved document satisfies in a country's tier requirements.
-DOCUMENT_REQUIREMENTS = {DocumentKind.SELFIE: "selfie", DocumentKind.PROOF_OF_ADDRESS: "address"}
+DOCUMENT_REQUIREMENTS: dict[str, str] = {DocumentKind.SELFIE: "selfie", DocumentKind.PROOF_OF_ADDRESS: "address"}
 
 
 class KycDocument(models.Model):

@@ -90,10 +90,10 @@ def kyc_balance_room(*, user: User, currency: str) -> BalanceRoom:
 
     wallet = wallet_for(user=user, currency=currency, create=False)
     if (wallet is not None and wallet.kind != AccountKind.USER_WALLET) or getattr(user, "role", "") == "agent":
-        return BalanceRoom(cap=None, holdings=wallet.balance if wallet else 0, tier=None)
+        return BalanceRoom(cap=None, holdings=wallet.wallet_balance if wallet else 0, tier=None)
     held = 0
     if wallet is not None:
         held = Hold.objects.filter(wallet=wallet, status=HoldStatus.PLACED).aggregate(total=Sum("amount"))["total"]
-    holdings = (wallet.balance if wallet is not None else 0) + int(held or 0)
+    holdings = (wallet.wallet_balance if wallet is not None else 0) + int(held or 0)
     tier = kyc_balance_tier(user=user)
     return BalanceRoom(cap=tier.max_balance_minor if tier is not None else None, holdings=holdings, tier=tier)

@@ -70,7 +70,8 @@ class KycTierSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="KycStatusScheme")
 class KycSchemeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.label (stubs can't tell).
+    label = serializers.CharField()  # type: ignore[assignment]
     example = serializers.CharField()
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.db import connection
-
 from countries.money import CurrencyInfo
 from countries.registry import get_adapter
 from provider_plugins.interfaces.money import minor_to_text
 from shared_apps.core.amounts import currency_minor_digits, parse_amount
+from tenants.connection import current_schema
 
 __all__ = ["CurrencyInfo", "currency_for_country", "minor_unit", "tenant_currency", "to_decimal_string", "to_minor"]
 
@@ -33,7 +32,7 @@ def _country_of_schema(schema_name: str) -> str:
 
 def tenant_currency() -> CurrencyInfo:
     """The currency of the tenant whose schema the connection is in (a tenant's country never changes)."""
-    return currency_for_country(_country_of_schema(connection.schema_name))
+    return currency_for_country(_country_of_schema(current_schema()))
 
 
 def minor_unit(currency: str) -> int:

@@ -114,6 +114,13 @@ class Account(models.Model):
     def is_wallet(self) -> bool:
         return self.kind in WALLET_KINDS
 
+    @property
+    def wallet_balance(self) -> int:
+        """A wallet's cached balance (as loaded): every wallet has one (ledger_account_wallet_shape)."""
+        if self.balance is None:
+            raise ValueError(f"{self} is not a wallet: it has no cached balance")
+        return self.balance
+
 
 class JournalEntry(models.Model):
     """One business event; (entry_type, reference) is unique so an event posts once."""

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Sum, Value, When
 
 from .models import WALLET_KINDS, Account, Hold, HoldStatus, Posting
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class StatementFields(TypedDict):
+    """What :func:`wallet_statement` adds to each posting."""
+
+    entry_type: str
+    reference: str
+    created_at: datetime
+    hold_status: str | None
+    status: str
+
+
+StatementLine: TypeAlias = "WithAnnotations[Posting, StatementFields]"
 
 
 def postings_total(*, account: Account) -> int:
@@ -18,7 +35,9 @@ def postings_total(*, account: Account) -> int:
 def account_balance(*, account: Account) -> int:
     """Wallets: the cached balance (re-read); system accounts: summed from postings."""
     if account.kind in WALLET_KINDS:
-        return Account.objects.values_list("balance", flat=True).get(pk=account.pk)
+        balance = Account.objects.values_list("balance", flat=True).get(pk=account.pk)
+        assert balance is not None  # every wallet has a cached balance (ledger_account_wallet_shape)
+        return balance
     return postings_total(account=account)
 
 
@@ -61,7 +80,7 @@ class StatementStatus:
 
 def wallet_statement(*, user, currency: str | None = None, entry_type: str | None = None,
                      status: str | None = None, date_from: date | None = None,
-                     date_to: date | None = None) -> QuerySet[Posting]:
+                     date_to: date | None = None) -> QuerySet[StatementLine]:
     """The user's wallet postings, newest first, annotated with entry fields and a display status."""
     postings = (
         Posting.objects.filter(account__owner=user, account__kind__in=sorted(WALLET_KINDS))

@@ -284,6 +284,6 @@ def _validate(qr: MerchantPresentedQr) -> None:
         raise QrError("qr_invalid_field", "tip or convenience indicator must be 01, 02 or 03")
     if (qr.fee_fixed and qr.tip_indicator != "02") or (qr.fee_percentage and qr.tip_indicator != "03"):
         raise QrError("qr_invalid_field", "a convenience fee needs its matching indicator (55)")
-    for object_id, value in ((ADDITIONAL_DATA, qr.additional_data), (LANGUAGE_TEMPLATE, qr.language)):
-        if value:
-            check_length(object_id, "".join(tlv(key, item) for key, item in value))
+    for object_id, pairs in ((ADDITIONAL_DATA, qr.additional_data), (LANGUAGE_TEMPLATE, qr.language)):
+        if pairs:
+            check_length(object_id, "".join(tlv(key, item) for key, item in pairs))

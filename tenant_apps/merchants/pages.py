@@ -26,7 +26,7 @@ from tenant_apps.accounts.permissions import (
     PhoneVerified,
 )
 from tenant_apps.portal.access import allowed, page_requires
-from tenant_apps.portal.forms import StyledForm
+from tenant_apps.portal.forms import StyledForm, choice_field
 from tenant_apps.portal.once import OnceMixin, run_once, show_service_error
 from tenant_apps.portal.shop_forms import AmountField, amount_minor
 from tenant_apps.portal.views import page
@@ -49,7 +49,8 @@ class PayForm(OnceMixin, StyledForm):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub allows None)
         if bool((data.get("merchant_code") or "").strip()) == bool((data.get("qr") or "").strip()):
             raise forms.ValidationError(gettext("Enter the merchant code or scan its QR code."))
         return data
@@ -126,7 +127,7 @@ class RegisterForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c.code, gettext(c.name))
+        choice_field(self, "category").choices = [(c.code, gettext(c.name))
                                            for c in MerchantCategory.objects.filter(active=True)]
 
 
@@ -153,11 +154,12 @@ class HistoryForm(StyledForm):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _business(request, public_id=None) -> Merchant | None:
-    mine = selectors.merchants_of(owner=request.user)
-    if public_id is None:
-        return mine.first()
-    merchant = mine.filter(public_id=public_id).first()
+def _first_business(request) -> Merchant | None:
+    return selectors.merchants_of(owner=request.user).first()
+
+
+def _business(request, public_id) -> Merchant:
+    merchant = selectors.merchants_of(owner=request.user).filter(public_id=public_id).first()
     if merchant is None:
         raise Http404
     return merchant
@@ -168,7 +170,7 @@ def _business(request, public_id=None) -> Merchant | None:
 def business(request, public_id=None):
     """Register a business (no business yet), else its dashboard: today's takings, the QR code to print,
     a QR for one amount, history with CSV export, settlements and where they are paid."""
-    merchant = _business(request, public_id)
+    merchant = _business(request, public_id) if public_id is not None else _first_business(request)
     if merchant is None:
         form = RegisterForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -220,7 +222,7 @@ def business_request(request, public_id):
     dynamic = None
     if form.is_valid():
         amount = amount_minor(form, required=True)
-        if not form.errors:
+        if amount is not None and not form.errors:
             try:
                 payment_request = services.payment_request_create(
                     merchant=merchant, actor=request.user, amount_minor=amount,
@@ -302,9 +304,9 @@ def backoffice_merchants(request):
     status = request.GET.get("status", MerchantStatus.PENDING)
     if status not in MerchantStatus.values:
         status = MerchantStatus.PENDING
-    rows = list(selectors.merchants_for_review(status=status)[:100])
-    for row in rows:
-        row.owner_verification = selectors.owner_verification(row)
+    # (merchant, its owner's KYC tier)
+    rows = [(merchant, selectors.owner_verification(merchant))
+            for merchant in selectors.merchants_for_review(status=status)[:100]]
     return page(request, "merchants/backoffice_merchants.html", {
         "rows": rows, "status": status,
         "statuses": MerchantStatus.choices, "can_decide": allowed(request, IsOperatorSupport)})

@@ -42,6 +42,7 @@ from tenant_apps.ledger.services import (
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 from tenant_apps.tax.entries import tax_entry_metadata
+from tenants.connection import current_schema
 
 from . import emvqr
 from .models import (
@@ -309,7 +310,10 @@ def _qr_gui() -> str:
 
 
 def currency_numeric(currency: str) -> str:
-    return f"{int(get_currency(currency).numeric):03d}"
+    numeric = get_currency(currency).numeric
+    if numeric is None:
+        raise ValueError(f"{currency} has no ISO 4217 numeric code")
+    return f"{int(numeric):03d}"
 
 
 def _merchant_qr(merchant: Merchant, *, amount_minor: int | None = None, reference: str = "",
@@ -321,7 +325,7 @@ def _merchant_qr(merchant: Merchant, *, amount_minor: int | None = None, referen
     if reference:
         additional.append((emvqr.REFERENCE_LABEL, reference))
     account = emvqr.MerchantAccount(object_id="26", fields=(("00", _qr_gui()), ("01", merchant.code),
-                                                            ("02", connection.schema_name[:25])))
+                                                            ("02", current_schema()[:25])))
     return emvqr.MerchantPresentedQr(
         merchant_accounts=(account,), mcc=merchant.category.mcc, currency=currency_numeric(currency),
         country=current_country(), merchant_name=emvqr.ascii_text(merchant.business_name, 25),
@@ -394,7 +398,7 @@ def payee_from_qr(payload: str) -> Payee:
     except emvqr.QrError as exc:
         raise QrInvalid(code=exc.code, fields={"qr": [exc.detail]}) from None
     account = qr.account_with_gui(_qr_gui())
-    if account is None or account.field("02") != connection.schema_name[:25]:
+    if account is None or account.field("02") != current_schema()[:25]:
         raise QrInvalid("This QR code belongs to another payment service.", code="qr_other_service",
                         fields={"qr": ["Not a code of this site."]})
     currency = tenant_currency().code
@@ -565,12 +569,14 @@ def settlement_sync(*, settlement: MerchantSettlement) -> MerchantSettlement:
 
     if settlement.transfer_id is None or settlement.status != SettlementStatus.PENDING:
         return settlement
-    transfer_status = settlement.transfer.status
+    transfer = settlement.transfer
+    assert transfer is not None  # transfer_id is set
+    transfer_status = transfer.status
     if transfer_status == TransferStatus.PENDING:
         return settlement
     settlement.status = SettlementStatus.SUCCEEDED if transfer_status == TransferStatus.SUCCEEDED \
         else SettlementStatus.FAILED
-    settlement.failure_reason = settlement.transfer.failure_reason[:255]
+    settlement.failure_reason = transfer.failure_reason[:255]
     settlement.completed_at = timezone.now()
     settlement.save(update_fields=["status", "failure_reason", "completed_at"])
     return settlement

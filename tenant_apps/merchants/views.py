@@ -8,6 +8,7 @@ review and category fees. Money-moving POSTs take an Idempotency-Key (``@idempot
 from __future__ import annotations
 
 import json
+from typing import Literal, overload
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import AmountField, InvalidAmount, parse_amount
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import (
     IsOperatorAdmin,
     IsOperatorFinance,
@@ -53,6 +55,14 @@ from .models import Merchant, MerchantCategory, MerchantPayment, MerchantStatus,
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
                                    description="Unique per operation; a replay returns the first response.")
+
+
+@overload
+def amount_minor(raw, *, field: str = ..., required: Literal[True] = ..., allow_zero: bool = ...) -> int: ...
+
+
+@overload
+def amount_minor(raw, *, field: str = ..., required: bool, allow_zero: bool = ...) -> int | None: ...
 
 
 def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zero: bool = False) -> int | None:
@@ -248,7 +258,7 @@ class MerchantPaymentsView(APIView):
     @extend_schema(operation_id="merchant_payments_list", responses=MerchantPaymentBody(many=True))
     def get(self, request):
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.payments_by_payer(payer=request.user), request, view=self)
+        page = page_of(paginator, selectors.payments_by_payer(payer=request.user), request, self)
         return paginator.get_paginated_response([payment_json(p) for p in page])
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], request=PaySerializer, responses={201: MerchantPaymentBody})
@@ -406,7 +416,8 @@ class MerchantHistoryView(APIView):
     """GET: payments received (filters: date_from, date_to, status); ``?format=csv`` streams a CSV file."""
 
     permission_classes = [IsAuthenticated]
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStream]
+    # api_settings imports the dotted paths: renderer classes (its stub says strings).
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStream]  # type: ignore[list-item]
 
     def get(self, request, public_id):
         merchant = _mine(request, public_id)
@@ -421,7 +432,7 @@ class MerchantHistoryView(APIView):
             response["Content-Disposition"] = f'attachment; filename="payments-{merchant.code}.csv"'
             return response
         paginator = Pagination()
-        page = paginator.paginate_queryset(payments, request, view=self)
+        page = page_of(paginator, payments, request, self)
         return paginator.get_paginated_response([payment_json(p, for_merchant=True) for p in page])
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -484,7 +495,7 @@ class StaffMerchantListView(APIView):
             raise ApiError(code="validation_error", message="Some fields are invalid.",
                            fields={"status": [f"One of {', '.join(MerchantStatus.values)}."]})
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.merchants_for_review(status=wanted), request, view=self)
+        page = page_of(paginator, selectors.merchants_for_review(status=wanted), request, self)
         return paginator.get_paginated_response([merchant_json(m, staff=True) for m in page])
 
 

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from shared_apps.core.branding import Brand, brand_for
+from tenants.connection import current_schema
 
 logger = logging.getLogger(__name__)
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -45,7 +46,7 @@ def current_brand() -> Brand:
 
     tenant = getattr(connection, "tenant", None)
     if not isinstance(tenant, Tenant):
-        tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
+        tenant = Tenant.objects.filter(schema_name=current_schema()).first()
     return brand_for(tenant)
 
 

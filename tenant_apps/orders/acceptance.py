@@ -179,7 +179,7 @@ def _answer(result: dict[str, Any], *, order: Order, once: OneCall | None, hold_
     order._state.db = connection.alias
     hold = Hold(pk=result["hold"], public_id=hold_public_id, wallet_id=result["wallet"],
                 amount=order.price_minor, currency=order.currency, reference=order.reference,
-                status=HoldStatus.PLACED, created_at=order.created_at, place_entry_id=result.get("hold_entry"))
+                status=HoldStatus.PLACED, created_at=order.created_at, place_entry_id=result["hold_entry"])
     hold._state.adding = False
     order.hold = hold
     if result.get("hold_created"):

@@ -126,6 +126,8 @@ def _number(adapter, network, rng: random.Random, suffix: str = "") -> str:
     import phonenumbers
 
     example = phonenumbers.example_number_for_type(adapter.code, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        raise ValueError(f"phonenumbers has no example mobile number for {adapter.code}")
     length = len(phonenumbers.national_significant_number(example))
     for _ in range(200):
         prefix = rng.choice(network.prefixes)
@@ -287,7 +289,7 @@ class Day:
         except ApiError as error:
             self.tally.skip(f"quote:{error.code}")
             return
-        if buyer.role != "agent" and wallet_for(user=buyer, currency=self.currency).balance < price:
+        if buyer.role != "agent" and wallet_for(user=buyer, currency=self.currency).wallet_balance < price:
             self.fund(buyer, at, clock)
         clock.move_to(at)
         try:
@@ -363,8 +365,8 @@ def _seed_tenants(domains: list[str], now: datetime, password_hash: str, ports: 
                     pricer = Pricer(user=None)
                     people = _customers(tenant, adapter, rng, password_hash, set(pricer.airtime))
                     agent = _seller_agent(tenant)
-                    done = set(Order.objects.filter(dedupe_key__startswith="demo:")
-                               .values_list("dedupe_key", flat=True))
+                    done = {key for key in Order.objects.filter(dedupe_key__startswith="demo:")
+                            .values_list("dedupe_key", flat=True) if key is not None}
                     for offset in range(DAYS - 1, -1, -1):
                         Day(tenant=tenant, adapter=adapter, pricer=pricer, day=today - timedelta(days=offset),
                             today=today, now=now, people=people, agent=agent, ports=ports, tally=tally).run(done, clock)

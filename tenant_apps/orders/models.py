@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.providers.callbacks import ProviderBinding
+
+if TYPE_CHECKING:
+    from shared_apps.catalog.models import Product
+    from tenant_apps.ledger.models import Hold
 
 
 class OrderStatus(models.TextChoices):
@@ -104,6 +109,13 @@ class Order(models.Model):
         """Ledger reference and the seed of every provider request id."""
         return f"ord-{self.public_id.hex}"
 
+    @property
+    def wallet_hold(self) -> Hold:
+        """The hold on the buyer's wallet: every accepted order has one (purchase_accept places it)."""
+        if self.hold is None:
+            raise ValueError(f"{self} has no hold")
+        return self.hold
+
 
 class OrderTransition(models.Model):
     """Append-only history of an order's states (the database refuses UPDATE and DELETE)."""
@@ -153,6 +165,10 @@ class OrderAttempt(models.Model):
     class Meta:
         ordering = ["order_id", "number"]
         constraints = [models.UniqueConstraint(fields=["order", "number"], name="attempt_unique_number")]
+
+    # Not a column: the product this attempt was made for, kept by orders.services._start_attempt so the
+    # submit needs no second lookup (provider_product_id points into the public schema's catalog).
+    product: Product | None = None
 
     def __str__(self) -> str:
         return f"attempt {self.number} {self.request_id} {self.status}"

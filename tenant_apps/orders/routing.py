@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -107,12 +108,16 @@ def _redis() -> redis.Redis:
     return _redis_at(settings.REDIS_URL)
 
 
+def _provider_id(provider: Provider | int) -> int:
+    return provider if isinstance(provider, int) else provider.pk
+
+
 def _key(provider_id: int, part: str) -> str:
     return f"{settings.ORDERS_BREAKER_PREFIX}:{provider_id}:{part}"
 
 
 def breaker_is_open(provider: Provider | int) -> bool:
-    provider_id = getattr(provider, "pk", provider)
+    provider_id = _provider_id(provider)
     memo = _memo.get()
     if memo is not None:
         if ("open", provider_id) not in memo:
@@ -131,7 +136,7 @@ def _breaker_is_open(provider_id: int) -> bool:
 
 def breaker_record_failure(provider: Provider | int) -> bool:
     """Count a fault (definite failure to serve, timeout, 5xx); returns True when this opened the breaker."""
-    provider_id = getattr(provider, "pk", provider)
+    provider_id = _provider_id(provider)
     try:
         client = _redis()
         pipe = client.pipeline()
@@ -150,7 +155,7 @@ def breaker_record_failure(provider: Provider | int) -> bool:
 
 
 def breaker_record_success(provider: Provider | int) -> None:
-    provider_id = getattr(provider, "pk", provider)
+    provider_id = _provider_id(provider)
     try:
         _redis().delete(_key(provider_id, "failures"))
     except redis.RedisError:
@@ -158,14 +163,15 @@ def breaker_record_success(provider: Provider | int) -> None:
 
 
 def breaker_reset(provider: Provider | int) -> None:
-    provider_id = getattr(provider, "pk", provider)
+    provider_id = _provider_id(provider)
     try:
         _redis().delete(_key(provider_id, "failures"), _key(provider_id, "open"))
     except redis.RedisError:
         pass
 
 
-def route(*, product: Product, amount_minor: int, exclude_provider_ids: set[int] = frozenset()) -> list[Product]:
+def route(*, product: Product, amount_minor: int,
+          exclude_provider_ids: AbstractSet[int] = frozenset()) -> list[Product]:
     """Products to try, in order: closed breakers first, then open ones (better a sick provider than none)."""
     found = [c for c in equivalent_products(product=product, amount_minor=amount_minor)
              if c.provider_id not in exclude_provider_ids]

@@ -56,7 +56,7 @@ def orders_search(*, q: str = "", status: str = "", product_type: str = "", revi
     if q:
         digits = "".join(ch for ch in q if ch.isdigit())
         match = (Q(user__email__icontains=q) | Q(provider_reference__iexact=q) | Q(customer_number__iexact=q)
-                 | Exists(OrderAttempt.objects.filter(order=OuterRef("pk"), request_id=q)))
+                 | Q(Exists(OrderAttempt.objects.filter(order=OuterRef("pk"), request_id=q))))
         try:
             match |= Q(public_id=uuid.UUID(q))
         except ValueError:

@@ -39,7 +39,7 @@ class VerifySerializer(serializers.Serializer):
 
 
 PLAIN_STATUSES = ["processing", "delivered", "refunded"]
-PLAIN_STATUS = {
+PLAIN_STATUS: dict[str, str] = {
     OrderStatus.CREATED: "processing", OrderStatus.HELD: "processing", OrderStatus.SUBMITTED: "processing",
     OrderStatus.PENDING: "processing", OrderStatus.MANUAL_REVIEW: "processing", OrderStatus.SUCCEEDED: "delivered",
     OrderStatus.SETTLED: "delivered", OrderStatus.FAILED: "processing", OrderStatus.RELEASED: "refunded",
@@ -146,7 +146,8 @@ class StaffTransitionSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     reason = serializers.CharField()
-    source = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.source (stubs can't tell).
+    source = serializers.CharField()  # type: ignore[assignment]
     at = serializers.DateTimeField()
 
 
@@ -192,7 +193,7 @@ def staff_order_json(order: Order, *, detail: bool = False) -> dict:
         "failure_reason": order.failure_reason,
         "requery_count": order.requery_count,
         "next_requery_at": _iso(order.next_requery_at),
-        "hold_status": order.hold.status if detail and order.hold_id else None,
+        "hold_status": order.hold.status if detail and order.hold is not None else None,
     })
     if detail:
         body["transitions"] = [

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from shared_apps.core.api_scopes import ADMIN, PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound, error_body
+from shared_apps.core.pagination import page_of
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import IsOperatorFinance, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent, idempotent_in_one_call
@@ -25,6 +26,7 @@ from tenant_apps.idempotency.services import OneCall, StoredResponse
 from tenant_apps.ledger.currency import to_decimal_string
 
 from . import selectors
+from .models import Order
 from .serializers import (
     OrderFilterSerializer,
     OrderSerializer,
@@ -127,7 +129,7 @@ class PurchaseListView(APIView):
         filters.is_valid(raise_exception=True)
         orders = selectors.orders_for_user(user=request.user, **filters.validated_data)
         paginator = PurchasesPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
+        page = page_of(paginator, orders, request, self)
         return paginator.get_paginated_response([order_json(order) for order in page])
 
 
@@ -146,7 +148,7 @@ class PurchaseDetailView(APIView):
 
 
 # --- staff: the manual-review queue --------------------------------------------------------------
-def _staff_order(public_id: uuid.UUID):
+def _staff_order(public_id: uuid.UUID) -> Order:
     order = selectors.order_for_staff(public_id=public_id)
     if order is None:
         raise NotFound("No such order.")
@@ -165,7 +167,7 @@ class StaffOrderListView(APIView):
         filters.is_valid(raise_exception=True)
         orders = selectors.orders_for_staff(**filters.validated_data)
         paginator = PurchasesPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
+        page = page_of(paginator, orders, request, self)
         return paginator.get_paginated_response([staff_order_json(order) for order in page])
 
 
@@ -190,7 +192,7 @@ class StaffOrderRequeryView(APIView):
     @idempotent
     def post(self, request, public_id: uuid.UUID):
         order = staff.order_staff_requery(order=_staff_order(public_id), actor=request.user, request=request)
-        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
+        return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
 @api_key_scopes(POST=ADMIN)
@@ -207,7 +209,7 @@ class StaffOrderResolveView(APIView):
         serializer.is_valid(raise_exception=True)
         order = staff.order_staff_resolve(order=_staff_order(public_id), actor=request.user, request=request,
                                           **serializer.validated_data)
-        return Response(staff_order_json(selectors.order_for_staff(public_id=order.public_id), detail=True))
+        return Response(staff_order_json(_staff_order(order.public_id), detail=True))
 
 
 def _webhook(plugin_key: str):

@@ -27,10 +27,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from tenant_apps.ledger.guards import guarding_debits
 from tenant_apps.ledger.models import AccountKind
+from tenants.connection import current_schema
 
 from .errors import TransactionPinNotSet, TransactionPinRequired
 
@@ -81,10 +80,11 @@ class Authorisation:
         return guarding_debits(self._check)
 
     def _check(self, account: Any, amount_minor: int) -> None:
-        if (account.owner_id != self.user_id or account.kind not in PERSONAL_WALLETS
-                or connection.schema_name != self.schema):
+        if (self.user_id is None or account.owner_id != self.user_id or account.kind not in PERSONAL_WALLETS
+                or current_schema() != self.schema):
             return  # not the requester's own wallet here (staff debits, a reseller's float at its parent...)
-        if account.currency == self.currency and amount_minor < self.threshold_minor:
+        if account.currency == self.currency and (self.threshold_minor is None
+                                                  or amount_minor < self.threshold_minor):
             return
         from .models import TransactionPin
 
@@ -106,6 +106,6 @@ def authorise(*, user: Any, channel: str = WEB) -> Authorisation:
         pin_verify(user=user, pin=pin)
         proven = True
     threshold = 0 if channel == USSD else web_api_threshold_minor()
-    return Authorisation(user_id=getattr(user, "pk", None), schema=connection.schema_name,
+    return Authorisation(user_id=getattr(user, "pk", None), schema=current_schema(),
                          threshold_minor=threshold, currency=tenant_currency().code if threshold else "",
                          proven=proven)

@@ -24,7 +24,7 @@ def document_transaction_pin(result, generator, request, public):
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS['POSTPROCESSING_HOOKS'])."""
     from tenant_apps.idempotency.registry import MONEY_MOVING, Guard
 
-    money = {}
+    money: dict[str, set[str]] = {}
     for label, guard in MONEY_MOVING.items():
         method, route = label.split(" ", 1)
         if guard == Guard.IDEMPOTENCY_KEY:

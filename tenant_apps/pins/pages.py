@@ -32,7 +32,8 @@ class PinSetForm(StyledForm):
     pin_again = _pin_input(gettext_lazy("The same PIN again"), autocomplete="new-password")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub allows None)
         if data.get("pin") and data.get("pin_again") and data["pin"] != data["pin_again"]:
             self.add_error("pin_again", _("The two PINs differ."))
         return data

@@ -92,12 +92,14 @@ def _hash(pin: str) -> str:
 # --- reads -------------------------------------------------------------------------------------
 
 def pin_row(user: Any) -> TransactionPin | None:
-    return TransactionPin.objects.filter(user_id=getattr(user, "pk", None)).first()
+    user_id = getattr(user, "pk", None)  # None: an anonymous or unsaved user has no PIN
+    return TransactionPin.objects.filter(user_id=user_id).first() if user_id is not None else None
 
 
 def pin_usable(user: Any) -> bool:
     """The customer has a PIN that is not locked (what agent confirmations and USSD need)."""
-    return TransactionPin.objects.filter(user_id=getattr(user, "pk", None), locked_at__isnull=True).exists()
+    user_id = getattr(user, "pk", None)
+    return user_id is not None and TransactionPin.objects.filter(user_id=user_id, locked_at__isnull=True).exists()
 
 
 def pin_status(*, user: Any) -> dict[str, Any]:
@@ -202,8 +204,10 @@ def pin_check(*, user: Any, pin: str, request: Any = None) -> PinCheck:
     transaction). A correct PIN clears the count; the last allowed wrong one locks the PIN."""
     max_attempts = _conf()["MAX_ATTEMPTS"]
     with transaction.atomic():
+        user_id = getattr(user, "pk", None)
         # lock: standalone
-        row = TransactionPin.objects.select_for_update().filter(user_id=getattr(user, "pk", None)).first()
+        row = (TransactionPin.objects.select_for_update().filter(user_id=user_id).first()
+               if user_id is not None else None)
         if row is None:
             return PinCheck(False, "not_set")
         if row.is_locked:

@@ -8,32 +8,31 @@ disagree. Sessions are also bound to the schema that created them.
 from __future__ import annotations
 
 from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
-from django.db import connection
 from django.shortcuts import redirect, render
 
 from shared_apps.core.errors import ApiError
-from tenant_apps.accounts.throttles import AuthRateThrottle
+from tenant_apps.accounts.throttles import over_login_rate
+from tenants.connection import current_schema
 
 SESSION_SCHEMA_KEY = "portal_schema"
 
 
 def bind_session_to_schema(request) -> None:
     """Call right after ``login()``: the session is only valid on this tenant."""
-    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+    request.session[SESSION_SCHEMA_KEY] = current_schema()
 
 
 def session_matches_schema(request) -> bool:
-    return request.session.get(SESSION_SCHEMA_KEY) == connection.schema_name
+    return request.session.get(SESSION_SCHEMA_KEY) == current_schema()
 
 
 def rate_limited(request, scope: str) -> bool:
     """True when this client IP is over the API's rate for ``scope`` (pages and API share the counters)."""
-    return not AuthRateThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))
+    return over_login_rate(request, scope)
 
 
 def allowed(request, *permission_classes: Any) -> bool:

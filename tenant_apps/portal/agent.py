@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.permissions import OperandHolder
 
 from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
@@ -47,14 +48,14 @@ from .forms import StyledForm, apply_api_error
 from .shop_forms import amount_minor
 from .views import page
 
-IsAgentOrAdmin = IsAgent | IsOperatorAdmin
+IsAgentOrAdmin: OperandHolder = IsAgent | IsOperatorAdmin
 SELLABLE_TYPES = (ProductType.AIRTIME, ProductType.DATA)
 
 
 def _country() -> str:
-    from django.db import connection
+    from tenants.connection import selected_tenant
 
-    return connection.tenant.country
+    return selected_tenant().country
 
 
 def _network(phone: str) -> tuple[str, str]:

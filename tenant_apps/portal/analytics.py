@@ -11,8 +11,10 @@ Charts are plain SVG strings built by ``shared_apps.core.charts`` (no JavaScript
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import BigIntegerField, Count, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
@@ -55,7 +57,7 @@ def _money_aggregates() -> dict:
     }
 
 
-def _bucket(label: str, row: dict) -> Bucket:
+def _bucket(label: str, row: Mapping[str, Any]) -> Bucket:
     return Bucket(label=label, orders=row["orders"], delivered=row["delivered"], refunded=row["refunded"],
                   revenue=row["revenue"], margin=row["revenue"] - row["cost"])
 

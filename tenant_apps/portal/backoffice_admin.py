@@ -26,7 +26,7 @@ from tenant_apps.pricing.models import PriceRule, PricingSettings, RuleMode
 from tenant_apps.pricing.services import price_rule_create, price_rule_deactivate
 
 from .access import page_requires
-from .forms import StyledForm, apply_api_error
+from .forms import StyledForm, apply_api_error, choice_field
 from .views import page
 
 
@@ -42,10 +42,10 @@ class RuleForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.db import connection
+        from tenants.connection import tenant_connection
 
-        country = getattr(connection.tenant, "country", "")
-        self.fields["provider_id"].choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
+        country = getattr(tenant_connection().tenant, "country", "")
+        choice_field(self, "provider_id").choices = [("", gettext_lazy("All providers")), *Provider.objects.filter(
             country=country).order_by("name").values_list("pk", "name")]
 
 
@@ -53,7 +53,8 @@ def _rule_rows(currency: str) -> list[dict]:
     names = dict(Provider.objects.values_list("pk", "name"))
     rows = []
     for rule in PriceRule.objects.filter(is_active=True).order_by("-priority", "id"):
-        rows.append({"rule": rule, "provider": names.get(rule.provider_id, ""),
+        provider = names.get(rule.provider_id, "") if rule.provider_id is not None else ""
+        rows.append({"rule": rule, "provider": provider,
                      "margin": f"{rule.value / 100:g} %" if rule.mode == RuleMode.PERCENT
                      else to_decimal_string(rule.value, currency)})
     return rows

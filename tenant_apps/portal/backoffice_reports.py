@@ -9,12 +9,12 @@ schema, and, on a country operation, ``agents.floats`` for each reseller's float
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from tenant_apps.accounts.permissions import IsOperatorFinance
 from tenant_apps.agents.floats import float_balances, reconcile_reseller_floats
 from tenant_apps.wallet.selectors import ledger_discrepancies
+from tenants.connection import selected_tenant, tenant_connection
 from tenants.models import Tenant, TenantKind
 from tenants.replica import reporting_reads
 
@@ -51,7 +51,7 @@ def sales_context(request) -> dict:
 
 @page_requires(IsOperatorFinance)
 def reconciliation(request):
-    tenant = connection.tenant
+    tenant = selected_tenant()
     ledger = ledger_discrepancies()
     floats, float_problems = [], []
     if tenant.kind == TenantKind.COUNTRY_OPERATION:
@@ -59,11 +59,11 @@ def reconciliation(request):
         floats = [{"tenant": reseller, "balances": float_balances(reseller=reseller)} for reseller in resellers]
         schemas = {reseller.schema_name for reseller in resellers}
         float_problems = [row for row in reconcile_reseller_floats() if row["reseller"] in schemas]
-        connection.set_tenant(tenant)
+        tenant_connection().set_tenant(tenant)
     elif tenant.kind == TenantKind.RESELLER_BRAND:
         floats = [{"tenant": tenant, "balances": float_balances(reseller=tenant)}]
         float_problems = [row for row in reconcile_reseller_floats() if row["reseller"] == tenant.schema_name]
-        connection.set_tenant(tenant)
+        tenant_connection().set_tenant(tenant)
     return page(request, "portal/backoffice/reconciliation.html", {
         "ledger": ledger, "floats": floats, "float_problems": float_problems,
         "all_clear": not ledger and not float_problems})

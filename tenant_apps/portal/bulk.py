@@ -114,7 +114,7 @@ def bulk_batch_page(request, public_id):
             url, _replayed = run_once(request, posted, confirm)
         except ApiError as error:
             show_service_error(posted, error)
-            errors = list(posted.non_field_errors())
+            errors = [str(error) for error in posted.non_field_errors()]
             batch.refresh_from_db()
         else:
             messages.success(request, _("Confirmed: the orders are being placed."))

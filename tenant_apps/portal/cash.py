@@ -111,7 +111,7 @@ def cash_detail(request, public_id):
     if row is None:
         raise Http404
     form = _fresh(ConfirmForm, request.POST or None)
-    if row.challenge_id and row.challenge.method == "pin":  # the customer types their PIN on this device
+    if row.challenge is not None and row.challenge.method == "pin":  # the customer types their PIN on this device
         form.fields["code"].label = gettext_lazy("Customer's transaction PIN")
         form.fields["code"].widget = forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off",
                                                                 "class": "input"})

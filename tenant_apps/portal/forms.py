@@ -16,13 +16,26 @@ from tenant_apps.ledger.services import EntryType
 class StyledForm(forms.Form):
     """Every control gets the shared input style; labels and errors are rendered by ui/_field.html."""
 
+    # What a refused money step asks for next (apply_api_error, once.show_service_error), read by
+    # portal/_form_errors.html: the transaction PIN box, or the step-up code field for this challenge.
+    transaction_pin_needed: bool = False
+    step_up: dict[str, str] | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "input")
 
 
-def apply_api_error(form: forms.Form, error: ApiError) -> None:
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """``form.fields[name]`` as the choice field it is (forms fill some options per request)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field")
+    return field
+
+
+def apply_api_error(form: StyledForm, error: ApiError) -> None:
     """Show a service's ApiError on the form: field messages on their fields, the rest on top.
 
     Service messages are English msgids; ``gettext`` finds them in the catalogue
@@ -80,7 +93,7 @@ class KycForm(StyledForm):
 
     def __init__(self, *args, schemes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].choices = [(scheme.code, str(scheme.label)) for scheme in schemes]
+        choice_field(self, "scheme").choices = [(scheme.code, str(scheme.label)) for scheme in schemes]
         self.fields["number"].help_text = " · ".join(
             gettext("Example: %(example)s") % {"example": scheme.example} for scheme in schemes[:1])
         for name in self.DOCUMENT_FIELDS:
@@ -117,7 +130,7 @@ class UserFilterForm(StyledForm):
 
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", _("All roles")), *roles]
+        choice_field(self, "role").choices = [("", _("All roles")), *roles]
 
 
 class KycQueueFilterForm(StyledForm):

@@ -44,7 +44,7 @@ def fund(request):
     form = FundForm(request.POST or None, gateways=gateways)
     if request.method == "POST" and form.is_valid():
         amount = amount_minor(form, required=True)
-        if not form.errors:
+        if amount is not None and not form.errors:
             gateway = form.cleaned_data["gateway"]
 
             def start() -> str:
@@ -133,7 +133,7 @@ def transfers(request):
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         amount = amount_minor(form, required=True)
-        if not form.errors:
+        if amount is not None and not form.errors:
             def send() -> str:
                 row = p2p_transfer(sender=request.user, recipient=form.cleaned_data["recipient"].strip(),
                                    amount_minor=amount)
@@ -174,7 +174,7 @@ def cash_out(request):
                 show_service_error(form, error)
             else:
                 form = CashOutForm(initial={**form.cleaned_data, "confirm": True}, rails=rails)
-        elif not form.errors:
+        elif amount is not None and not form.errors:
             def send() -> str:
                 row = wallet_transfer_start(sender=request.user, phone=request.user.phone or "", amount_minor=amount,
                                             rail=rail, site_url=request.build_absolute_uri("/"))

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_noop
 from tenant_apps.idempotency.errors import IdempotencyKeyInvalid
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
 
+from .forms import StyledForm
+
 FIELD = "idempotency_key"
 # The API's idempotency messages speak of headers; a page says it in the customer's words.
 PAGE_MESSAGES = {
@@ -72,12 +74,14 @@ def new_key() -> str:
 class OnceMixin:
     """Adds the hidden ``idempotency_key`` field (a fresh key on every unbound render)."""
 
+    fields: dict[str, forms.Field]  # the form's (a mixin for forms.Form)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[FIELD] = forms.CharField(widget=forms.HiddenInput, max_length=255, initial=new_key())
 
 
-def run_once(request, form: forms.Form, execute: Callable[[], str]) -> tuple[str, bool]:
+def run_once(request, form: StyledForm, execute: Callable[[], str]) -> tuple[str, bool]:
     """Run ``execute`` (returns the URL to go to) once per (user, form key); returns (url, replayed).
 
     Raises the service's ``ApiError`` (nothing stored) or ``IdempotencyInFlight`` /
@@ -97,7 +101,7 @@ def run_once(request, form: forms.Form, execute: Callable[[], str]) -> tuple[str
     return response.body["url"], replayed
 
 
-def _answer_step_up(request, form: forms.Form) -> None:
+def _answer_step_up(request, form: StyledForm) -> None:
     """The page twin of ``X-Step-Up``: the form came back with the step-up challenge and the customer's code.
 
     The code is checked first, in its own transaction (a wrong code counts; raises the error shown on the
@@ -116,7 +120,7 @@ def _answer_step_up(request, form: forms.Form) -> None:
     signals.step_up = challenge.lower()
 
 
-def show_service_error(form: forms.Form, error) -> None:
+def show_service_error(form: StyledForm, error) -> None:
     """A service's ApiError on a money form: its message on top, field messages on the fields this form has.
 
     Fields the form does not have (the ledger's ``account`` id...) are internal detail, never shown.

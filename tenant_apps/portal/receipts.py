@@ -24,7 +24,7 @@ from tenant_apps.receipts.views import pdf_response
 from .access import page_requires
 from .views import page
 
-BACK = {ReceiptKind.ORDER: "portal:receipt", ReceiptKind.FUNDING: "portal:funding"}
+BACK: dict[str, str] = {ReceiptKind.ORDER: "portal:receipt", ReceiptKind.FUNDING: "portal:funding"}
 
 
 def _owned(request, kind: str, public_id):

@@ -85,7 +85,7 @@ def offers_for(*, product_type: str, network: str | None = None) -> list[Offer]:
         net = operator_network(product.operator)
         if network is not None and not is_cross_network(product) and net != network:
             continue
-        same = (net, product.is_open_amount, product.face_value_minor, product.data_size_mb,
+        same: tuple[object, ...] = (net, product.is_open_amount, product.face_value_minor, product.data_size_mb,
                 product.validity_days, product.biller_code, product.variation if not product.biller_code else "")
         if product.is_open_amount and not product.biller_code:
             same = (net, "open")

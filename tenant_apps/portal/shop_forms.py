@@ -14,7 +14,7 @@ from shared_apps.core.amounts import InvalidAmount, parse_amount
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.subscriptions.models import Frequency
 
-from .forms import StyledForm
+from .forms import StyledForm, choice_field
 from .once import OnceMixin
 
 PHONE_ATTRS = {"autocomplete": "tel", "inputmode": "tel"}
@@ -66,7 +66,7 @@ class BillForm(OnceMixin, StyledForm):
 
     def __init__(self, *args, products, number_label, needs_amount: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product_id"].choices = products
+        choice_field(self, "product_id").choices = products
         self.fields["customer_number"].label = number_label
         if not needs_amount:
             del self.fields["amount"]
@@ -78,7 +78,7 @@ class FundForm(OnceMixin, StyledForm):
 
     def __init__(self, *args, gateways, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["gateway"].choices = gateways
+        choice_field(self, "gateway").choices = gateways
 
 
 class TransferForm(OnceMixin, StyledForm):
@@ -96,7 +96,7 @@ class CashOutForm(OnceMixin, StyledForm):
 
     def __init__(self, *args, rails, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rail"].choices = rails
+        choice_field(self, "rail").choices = rails
 
 
 class SubscriptionForm(OnceMixin, StyledForm):
@@ -110,7 +110,7 @@ class SubscriptionForm(OnceMixin, StyledForm):
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product_id"].choices = products
+        choice_field(self, "product_id").choices = products
 
 
 PLAIN_STATUS_CHOICES = [

@@ -173,7 +173,8 @@ def quick_buys(user, *, limit: int | None = None) -> list[QuickBuy]:
         if product is None:
             continue
         face = row["face_value_minor"]
-        price = quote_for_face(product=product, face_minor=face if product.is_open_amount else product.face_value_minor,
+        fixed = product.face_value_minor  # None: an open amount (the customer's own)
+        price = quote_for_face(product=product, face_minor=face if fixed is None else fixed,
                                pricing=pricing).price_minor
         found.append(QuickBuy(kind=row["product_type"], product_id=product.pk, product_name=product.name,
                               recipient_phone=row["recipient_phone"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
@@ -14,6 +13,7 @@ from shared_apps.catalog.models import ProductType
 from shared_apps.catalog.selectors import products_for_listing
 from shared_apps.core.api_scopes import READ, api_key_scopes
 from shared_apps.core.errors import ApiError
+from tenants.connection import tenant_connection
 
 from .engine import load_tenant_pricing
 from .serializers import ProductQuerySerializer, ProductSerializer
@@ -39,7 +39,7 @@ class ProductListView(ListAPIView):
         if product_type and product_type not in ProductType.values:
             raise ApiError(_("Unknown product type."), code="unknown_product_type",
                            fields={"type": [f"Use one of: {', '.join(ProductType.values)}."]})
-        country = (params.get("country") or getattr(connection.tenant, "country", "") or "").strip().upper()
+        country = (params.get("country") or getattr(tenant_connection().tenant, "country", "") or "").strip().upper()
         if not country or not is_west_african(country):
             raise ApiError(_("Unknown country."), code="unknown_country",
                            fields={"country": ["Use an ISO 3166-1 alpha-2 code of a West African country."]})

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.storage import tenant_file_prefix
+from tenants.connection import current_schema
 
 from .models import DataExport, Erasure, ExportStatus
 from .registry import BLANK, EMAIL, FILE, MASK, NULL, PSEUDONYM, SCRUB, PersonalData, registered
@@ -117,7 +119,7 @@ def export_zip(*, user: Any) -> tuple[bytes, dict[str, int]]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps({
-            "generated_at": timezone.now().isoformat(), "site": connection.schema_name,
+            "generated_at": timezone.now().isoformat(), "site": current_schema(),
             "user": str(user.public_id), "tables": tables}, ensure_ascii=False, indent=1, default=str))
         for table, rows in tables.items():
             header = [f.attname if f.is_relation else f.name for f in _columns(
@@ -224,6 +226,14 @@ def _mask(value: str) -> str:
     return "*" * max(len(text) - 4, 0) + text[-4:] if len(text) > 4 else "*" * len(text)
 
 
+def _column(model: type[models.Model], name: str) -> models.Field:
+    """A registered personal-data field: a column of ``model`` (never a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def _new_value(field: models.Field, strategy: str, current: Any, identity: Identity, pk: Any) -> Any:
     limit = getattr(field, "max_length", None) or 10_000
     if strategy == NULL:
@@ -251,14 +261,14 @@ def _erase_entry(entry: PersonalData, user: Any, identity: Identity) -> int:
     if not entry.erase:
         return 0
     changed = 0
-    fields = {name: entry.model._meta.get_field(name) for name in entry.erase}
+    fields = {name: _column(entry.model, name) for name in entry.erase}
     for obj in rows.select_for_update().order_by("pk"):  # lock: subject
         updates = {}
         for name, strategy in entry.erase.items():
             current = getattr(obj, name)
             if strategy == FILE:
                 if current and current.name:  # the object goes once the erasure is committed (not on a rollback)
-                    transaction.on_commit(lambda storage=current.storage, key=current.name: storage.delete(key))
+                    transaction.on_commit(partial(current.storage.delete, current.name))
                     updates[name] = ""
                 continue
             new = _new_value(fields[name], strategy, current, identity, obj.pk)

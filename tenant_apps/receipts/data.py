@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from django.db import connection
 from django.utils import translation
@@ -89,9 +90,9 @@ def receipt_language(user) -> str:
 
 
 def _country() -> str:
-    from tenant_apps.agents.floats import current_tenant
+    from tenant_apps.agents.floats import serving_tenant
 
-    return current_tenant().country
+    return serving_tenant().country
 
 
 def format_money(receipt: Receipt, minor: int) -> str:
@@ -188,7 +189,11 @@ def _mask_email(value: str) -> str:
     return f"{name[:1]}•••@{domain}" if domain else mask_number(value)
 
 
-BUILDERS = {ReceiptKind.ORDER: order_receipt, ReceiptKind.TRANSFER: transfer_receipt,
+class ReceiptBuilder(Protocol):
+    def __call__(self, obj: Any, /, *, language: str | None = ..., masked: bool = ...) -> Receipt: ...
+
+
+BUILDERS: dict[str, ReceiptBuilder] = {ReceiptKind.ORDER: order_receipt, ReceiptKind.TRANSFER: transfer_receipt,
             ReceiptKind.FUNDING: funding_receipt}
 
 

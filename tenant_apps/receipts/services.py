@@ -27,19 +27,19 @@ def receipt_object(*, kind: str, public_id: Any, owner=None):
     if kind == ReceiptKind.ORDER:
         from tenant_apps.orders.models import Order
 
-        found = Order.objects.select_related("user").filter(public_id=public_id)
-        return (found.filter(user=owner) if owner is not None else found).first()
+        orders = Order.objects.select_related("user").filter(public_id=public_id)
+        return (orders.filter(user=owner) if owner is not None else orders).first()
     if kind == ReceiptKind.TRANSFER:
         from tenant_apps.wallet.models import Transfer
 
-        found = Transfer.objects.select_related("sender", "recipient_user").filter(public_id=public_id)
-        return (found.filter(sender=owner) if owner is not None else found).first()
+        transfers = Transfer.objects.select_related("sender", "recipient_user").filter(public_id=public_id)
+        return (transfers.filter(sender=owner) if owner is not None else transfers).first()
     if kind == ReceiptKind.FUNDING:
         from tenant_apps.wallet.models import FundingIntent, FundingPurpose
 
-        found = FundingIntent.objects.select_related("user").filter(public_id=public_id,
-                                                                      purpose=FundingPurpose.WALLET)
-        return (found.filter(user=owner) if owner is not None else found).first()
+        intents = FundingIntent.objects.select_related("user").filter(public_id=public_id,
+                                                                        purpose=FundingPurpose.WALLET)
+        return (intents.filter(user=owner) if owner is not None else intents).first()
     return None
 
 

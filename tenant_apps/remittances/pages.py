@@ -29,7 +29,7 @@ from tenant_apps.accounts.permissions import (
 )
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.portal.access import allowed, page_requires
-from tenant_apps.portal.forms import StyledForm
+from tenant_apps.portal.forms import StyledForm, choice_field
 from tenant_apps.portal.once import OnceMixin, run_once, show_service_error
 from tenant_apps.portal.shop_forms import AmountField, amount_minor
 
@@ -51,7 +51,7 @@ class SendForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["destination_country"].choices = [
+        choice_field(self, "destination_country").choices = [
             (c.destination_country, country_name(c.destination_country))
             for c in Corridor.objects.filter(active=True)]
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from tenant_apps.ledger.models import Account, AccountKind, Hold, HoldStatus, Posting
+from tenants.connection import current_schema
 
 from .models import (
     REMITTANCE_FINAL,
@@ -56,7 +56,7 @@ def remittance_discrepancies() -> list:
     from tenant_apps.wallet.selectors import Discrepancy
 
     found: list[Discrepancy] = []
-    schema = connection.schema_name
+    schema = current_schema()
     steps: dict[str, set[str]] = defaultdict(set)
     for remittance_id, step in RemittanceStep.objects.values_list("remittance_id", "step"):
         steps[str(remittance_id)].add(step)
@@ -79,11 +79,11 @@ def remittance_discrepancies() -> list:
             found.append(Discrepancy("remittance_refund_missing", f"remittance {public_id}", 0, 0, status))
     received = {str(r["public_id"]): r for r in InboundRemittance.objects.values(
         "public_id", "amount_minor", "currency", "status")}
-    for public_id, row in received.items():
+    for public_id, inbound in received.items():
         done = steps.get(public_id, set())
-        delta = (-row["amount_minor"] if done & {"credit", "payout"} else 0) + \
-            (row["amount_minor"] if "return" in done else 0)
-        expected[row["currency"]] += delta
+        delta = (-inbound["amount_minor"] if done & {"credit", "payout"} else 0) + \
+            (inbound["amount_minor"] if "return" in done else 0)
+        expected[inbound["currency"]] += delta
         per_remittance[public_id] += delta
     clearing = dict(Posting.objects.filter(account__kind=AccountKind.REMITTANCE_CLEARING)
                     .values_list("currency").annotate(total=Sum("amount")).values_list("currency", "total"))
@@ -105,6 +105,7 @@ def remittance_discrepancies() -> list:
         status__in=(InboundStatus.PAID_OUT, InboundStatus.RETURNED)).values_list("public_id", flat=True)}
     for holder, balance in holders:
         if holder.split(":", 1)[-1] in closed:
+            assert balance is not None  # holder accounts carry a cached balance
             found.append(Discrepancy("remittance_holder_not_empty", holder, 0, balance))
     placed = Hold.objects.filter(reference__startswith="remit:", status=HoldStatus.PLACED).count()
     waiting = Remittance.objects.filter(status__in=(RemittanceStatus.ACCEPTED, RemittanceStatus.HELD_FOR_REVIEW)) \

@@ -67,6 +67,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenants.connection import current_schema
 
 from . import fx
 from .errors import (
@@ -104,7 +105,8 @@ AUDIT_RELEASED = "remittance_released"
 AUDIT_REJECTED = "remittance_rejected"
 AUDIT_HELD = "remittance_held"
 
-FLOW_FOR_METHOD = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT, Method.BANK: Flow.BANK_PAYOUT}
+FLOW_FOR_METHOD: dict[str, Flow] = {Method.WALLET: Flow.P2P, Method.MOBILE_MONEY: Flow.WALLET_PAYOUT,
+                                     Method.BANK: Flow.BANK_PAYOUT}
 
 
 # --- where things run --------------------------------------------------------------------------------------
@@ -450,7 +452,7 @@ def _hub_accept(row: Remittance, sender_schema: str, sender_country: str) -> Non
 def remittance_advance(*, public_id: uuid.UUID | str) -> str:
     """Run every step not done yet, in order; return the sender-side status. Safe to run any number of
     times, concurrently too (each step locks its row and checks its unique key). Outside any transaction."""
-    sender_schema = connection.schema_name
+    sender_schema = current_schema()
     sender_country = current_country()
     row = Remittance.objects.filter(public_id=public_id).first()
     if row is None or row.status in REMITTANCE_FINAL or row.status == RemittanceStatus.HELD_FOR_REVIEW:
@@ -499,7 +501,7 @@ def _remittance_system_user():
 def receive(*, public_id: uuid.UUID | str) -> InboundRemittance:
     """The receiving tenant's step(s), run in ITS schema. Figures come from the hub's row for this tenant only
     (a forged or misrouted id: 404 ``remittance_not_at_hub``). Returns the inbound row (created once)."""
-    schema = connection.schema_name
+    schema = current_schema()
     public_id = uuid.UUID(str(public_id))
     existing = InboundRemittance.objects.filter(public_id=public_id).first()
     if existing is not None and existing.status != InboundStatus.PAYING_OUT:
@@ -520,7 +522,7 @@ def _lock_remittance(public_id: uuid.UUID) -> None:
     waits, then finds the first one's row. Transaction-scoped advisory lock, keyed by schema and id."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",  # lock: subject
-                       [f"{connection.schema_name}:remittance:{public_id}"])
+                       [f"{current_schema()}:remittance:{public_id}"])
 
 
 def _inbound(transfer_row, **fields) -> InboundRemittance:
@@ -622,6 +624,7 @@ def _payout_progress(inbound: InboundRemittance) -> InboundRemittance:
     receiver step ``return`` (holder -> remittance_clearing); pending -> unchanged (the wallet app polls)."""
     from tenant_apps.wallet.models import Transfer, TransferStatus
 
+    assert inbound.transfer_id is not None  # a payout under way has its transfer
     transfer = Transfer.objects.get(pk=inbound.transfer_id)
     if transfer.status in (TransferStatus.PENDING, TransferStatus.HELD):
         return inbound
@@ -632,6 +635,7 @@ def _payout_progress(inbound: InboundRemittance) -> InboundRemittance:
         if transfer.status == TransferStatus.SUCCEEDED:
             row.status = InboundStatus.PAID_OUT
         else:
+            assert transfer.hold_id is not None  # a payout holds the holder account's money
             hold = Hold.objects.select_related("wallet").get(pk=transfer.hold_id)
             entry = post_entry(entry_type=ENTRY_TYPE, reference=f"remit:{row.public_id}:return",
                                lines=[Line(hold.wallet, -row.amount_minor),

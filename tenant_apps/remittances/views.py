@@ -7,6 +7,8 @@ queue (release sends, reject refunds: both idempotent), the list, corridor margi
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -18,6 +20,7 @@ from countries.fields import country_name
 from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -59,7 +62,7 @@ def quote_json(quote: Quote) -> dict:
 
 
 def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
-    data = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
+    data: dict[str, Any] = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
             "destination_country": row.destination_country,
             "destination_country_name": country_name(row.destination_country), "method": row.method,
             "send_amount": to_decimal_string(row.send_minor, row.send_currency), "send_currency": row.send_currency,
@@ -258,8 +261,7 @@ class RemittanceListView(APIView):
     @extend_schema(operation_id="remittances_list", responses=RemittanceBody(many=True))
     def get(self, request):
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.remittances_of(user=request.user).select_related("quote"),
-                                           request, view=self)
+        page = page_of(paginator, selectors.remittances_of(user=request.user).select_related("quote"), request, self)
         return paginator.get_paginated_response([remittance_json(r) for r in page])
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], request=SendSerializer, responses={202: RemittanceBody})
@@ -303,7 +305,7 @@ class StaffRemittanceListView(APIView):
         wanted = request.query_params.get("status", "")
         rows = selectors.staff_list(status=wanted if wanted in RemittanceStatus.values else "")
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows.select_related("quote"), request, view=self)
+        page = page_of(paginator, rows.select_related("quote"), request, self)
         return paginator.get_paginated_response([remittance_json(r, staff=True) for r in page])
 
 

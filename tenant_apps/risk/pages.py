@@ -91,7 +91,7 @@ def rules(request):
     can_edit = allowed(request, IsOperatorAdmin)
     form = RuleForm(request.POST or None) if can_edit else None
     if request.method == "POST":
-        if not can_edit:
+        if form is None:  # not an admin
             return page(request, "portal/forbidden.html", status=403)
         if form.is_valid():
             answer = _save_rule(request, form)

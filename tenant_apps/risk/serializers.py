@@ -83,7 +83,8 @@ class RiskStepUpResentSerializer(serializers.Serializer):
 
 class RiskDeviceBodySerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    label = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class: no clash with Field.label (stubs can't tell).
+    label = serializers.CharField()  # type: ignore[assignment]
     channel = serializers.CharField()
     first_seen_at = serializers.DateTimeField()
     last_seen_at = serializers.DateTimeField()

@@ -70,7 +70,7 @@ class OtpStepUp:
         otp, _sent = otp_issue(user=user, purpose=OtpPurpose.STEP_UP, template="step_up_otp", context=context)
         StepUpChallenge.objects.filter(pk=challenge.pk).update(otp=otp)
         challenge.otp = otp
-        return {"sent_to": mask_phone(user.phone)}
+        return {"sent_to": mask_phone(otp.phone)}
 
     def check(self, *, challenge: StepUpChallenge, secret: str, request: Any = None) -> str:
         from tenant_apps.accounts.services import otp_check

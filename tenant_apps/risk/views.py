@@ -4,6 +4,7 @@ rejects), the step-up answer (the customer), the customer's devices. Thin: the s
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import AmountField
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, api_key_scopes
 from shared_apps.core.errors import NotFound
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorFinance, IsOperatorStaff
 from tenant_apps.idempotency.decorators import idempotent
 
@@ -142,10 +144,10 @@ class DecisionsView(APIView):
     def get(self, request):
         filters = DecisionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        data = {k: (str(v) if k == "rule" else v) for k, v in filters.validated_data.items()}
+        data: dict[str, Any] = {k: (str(v) if k == "rule" else v) for k, v in filters.validated_data.items()}
         rows = selectors.decisions_search(**data)
         paginator = Pages()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = page_of(paginator, rows, request, self)
         return paginator.get_paginated_response([selectors.decision_json(row) for row in page])
 
 

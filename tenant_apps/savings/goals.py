@@ -167,6 +167,7 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
                            fields={"amount": [f"At most {to_decimal_string(balance, locked.currency)}."]})
         early, penalty = withdrawal_quote(goal=locked, amount_minor=amount, today=today)
         if early and locked.early_withdrawal == EarlyWithdrawal.REFUSED:
+            assert locked.lock_until is not None  # early: before the lock date
             raise GoalLocked(fields={"lock_until": [locked.lock_until.isoformat()]})
         if early and penalty and not accept_penalty:
             raise PenaltyApplies(fields={"penalty": [to_decimal_string(penalty, locked.currency)]})
@@ -184,6 +185,8 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
 
 def _autosave_one(goal: SavingsGoal, *, now: datetime) -> str:
     scheduled = goal.autosave_next_at
+    # Selected by autosave_next_at <= now; a scheduled top-up has its amount (goal_set_autosave sets both).
+    assert scheduled is not None and goal.autosave_minor is not None
     try:
         with transaction.atomic():
             goal_deposit(goal=goal, owner=goal.owner, amount_minor=goal.autosave_minor,

@@ -88,7 +88,7 @@ def savings_home(request):
     if request.method == "POST" and goal_form.is_bound and goal_form.is_valid():
         target = amount_minor(goal_form, "target", required=True)
         autosave = amount_minor(goal_form, "autosave_amount")
-        if not goal_form.errors:
+        if target is not None and not goal_form.errors:
             data = goal_form.cleaned_data
 
             def create_goal() -> str:  # with automatic saving it spends on a schedule: created once per form
@@ -102,7 +102,7 @@ def savings_home(request):
                 return answer
     if request.method == "POST" and circle_form.is_bound and circle_form.is_valid():
         contribution = amount_minor(circle_form, "contribution", required=True)
-        if not circle_form.errors:
+        if contribution is not None and not circle_form.errors:
             phones = [line.strip() for line in circle_form.cleaned_data.get("members", "").splitlines() if line.strip()]
             try:
                 circle = services.circle_create(organiser=request.user, name=circle_form.cleaned_data["name"],
@@ -135,10 +135,10 @@ def goal_detail(request, public_id):
         "amount": to_decimal_string(goal.autosave_minor, goal.currency) if goal.autosave_minor else "",
         "frequency": goal.autosave_frequency})
     if action == "deposit" and deposit_form.is_valid():
-        amount = amount_minor(deposit_form, required=True)
-        if not deposit_form.errors:
+        deposit_minor = amount_minor(deposit_form, required=True)
+        if deposit_minor is not None and not deposit_form.errors:
             def deposit() -> str:
-                goals.goal_deposit(goal=goal, owner=request.user, amount_minor=amount,
+                goals.goal_deposit(goal=goal, owner=request.user, amount_minor=deposit_minor,
                                    reference=f"goal-deposit:{uuid.uuid4().hex}")
                 return reverse("portal:savings-goal", args=[goal.public_id]) + "?saved=1"
             return _once(request, deposit_form, deposit) or _goal_page(request, goal, deposit_form, withdraw_form,

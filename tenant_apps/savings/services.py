@@ -325,6 +325,7 @@ def _post_pot(circle: Circle, payout: CirclePayout, *, now: datetime) -> None:
             if deducted + debt.amount_minor > collected:
                 break
             deducted += debt.amount_minor
+            assert debt.owed_to is not None  # filtered: owed_to__isnull=False
             lines.append(_capped_credit(debt.owed_to.user, circle.currency, debt.amount_minor))
             debt.status, debt.covered_at, debt.covered_from_pot = ContributionStatus.COVERED, now, True
             debt.save(update_fields=["status", "covered_at", "covered_from_pot"])
@@ -420,6 +421,7 @@ def circle_run(*, circle: Circle, now: datetime | None = None) -> list[str]:
                 locked.status, locked.ended_at, locked.next_collection_at = CircleStatus.COMPLETED, now, None
             else:
                 locked.cycle += 1
+                assert locked.next_collection_at is not None  # an active circle has its next collection date
                 locked.next_collection_at = next_after(locked.next_collection_at, frequency=locked.frequency,
                                                        anchor_day=locked.anchor_day)
             locked.save(update_fields=["status", "ended_at", "cycle", "next_collection_at"])
@@ -458,7 +460,7 @@ def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
             .get(pk=contribution.pk)
         if locked.member.user_id != user.pk:
             raise NotFound()
-        if locked.status != ContributionStatus.MISSED or locked.owed_to_id is None:
+        if locked.status != ContributionStatus.MISSED or locked.owed_to is None:
             raise Conflict("Nothing is owed for this contribution.", code="nothing_owed")
         # The member owed receives other people's money: capped at their wallet's maximum balance. Refused
         # (422, nothing moved, the debt stays owed) rather than parked: the payer keeps the money and can pay

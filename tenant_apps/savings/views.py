@@ -58,7 +58,7 @@ def circle_json(circle: Circle, *, viewer=None, board: bool = False) -> dict:
             "contributions": [None if cell is None else {
                 "id": str(cell.public_id), "cycle": cell.cycle, "status": cell.status, "attempts": cell.attempts,
                 "flagged_at": cell.flagged_at.isoformat() if cell.flagged_at else None,
-                "owed_to": cell.owed_to.phone if cell.owed_to_id else None} for cell in row.cells],
+                "owed_to": cell.owed_to.phone if cell.owed_to is not None else None} for cell in row.cells],
         } for row in selectors.circle_board(circle=circle)]
     return data
 

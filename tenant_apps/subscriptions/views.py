@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import AmountField
 from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.errors import NotFound
+from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
@@ -93,7 +94,7 @@ class SubscriptionListView(APIView):
     @extend_schema(operation_id="subscriptions_list", responses=SubscriptionBodySerializer(many=True))
     def get(self, request):
         paginator = SubscriptionPagination()
-        page = paginator.paginate_queryset(Subscription.objects.filter(user=request.user), request, view=self)
+        page = page_of(paginator, Subscription.objects.filter(user=request.user), request, self)
         return paginator.get_paginated_response([subscription_json(sub) for sub in page])
 
 

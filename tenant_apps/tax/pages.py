@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -10,6 +9,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsOperatorFinance
 from tenant_apps.portal.access import page_requires
 from tenant_apps.portal.views import page
+from tenants.connection import tenant_connection
 
 from .periods import parse_period
 from .selectors import tax_report
@@ -43,6 +43,6 @@ def report_csv(request):
 @require_GET
 def report_pdf(request):
     (date_from, date_to), _error = _period(request)
-    tenant = connection.tenant
+    tenant = tenant_connection().tenant
     return pdf_response(tax_report(date_from=date_from, date_to=date_to),
                         title=_("Tax report: %(name)s") % {"name": getattr(tenant, "brand_name", tenant.schema_name)})

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tenant_apps.ledger.models import TAX_KINDS, AccountKind
+from tenants.connection import current_schema
 
 MAX_PERIOD_DAYS = 366
 
@@ -120,7 +121,7 @@ def tax_report(*, date_from: date, date_to: date) -> TaxReport:
         lines.append(TaxReportLine(account_kind=kind, code=code, name=name, rate=rate, currency=row_currency,
                                    base_minor=int(base), collected_minor=int(collected),
                                    refunded_minor=int(refunded), entries=int(entries)))
-    return TaxReport(schema=connection.schema_name, country=country, currency=currency or
+    return TaxReport(schema=current_schema(), country=country, currency=currency or
                      (lines[0].currency if lines else ""), date_from=date_from, date_to=date_to, lines=lines)
 
 

@@ -11,6 +11,7 @@ paths (webhook, verification, poll) race past each other.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.providers.callbacks import ProviderBinding
+
+if TYPE_CHECKING:
+    from tenant_apps.ledger.models import Hold
 
 
 class FundingStatus(models.TextChoices):
@@ -219,6 +223,20 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"transfer {self.type} {self.reference} {self.amount_minor} {self.currency} ({self.status})"
+
+    @property
+    def wallet_hold(self) -> Hold:
+        """The hold on the money sent: payouts and transfers held for review have one (P2P posts at once)."""
+        if self.hold is None:
+            raise ValueError(f"{self} has no hold")
+        return self.hold
+
+    @property
+    def payout_provider_id(self) -> int:
+        """The payout rail's registry row (payouts only)."""
+        if self.provider_id is None:
+            raise ValueError(f"{self} has no payout rail")
+        return self.provider_id
 
 
 class WebhookEvent(models.Model):

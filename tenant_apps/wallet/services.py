@@ -66,7 +66,7 @@ def payout_discrepancies(*, days: int = PAYOUT_RECONCILE_DAYS, limit: int = 2000
     from provider_plugins.interfaces.plugin import Capability
     from shared_apps.providers.models import Provider
 
-    from .gateways import gateway_by_provider_id
+    from .gateways import Gateway, gateway_by_provider_id
     from .models import PAYOUT_TYPES, Transfer, TransferStatus
     from .transfers import payout_status_at_rail
 
@@ -74,16 +74,16 @@ def payout_discrepancies(*, days: int = PAYOUT_RECONCILE_DAYS, limit: int = 2000
     rows = (Transfer.objects.filter(type__in=PAYOUT_TYPES, created_at__gte=since, provider_id__isnull=False)
             .exclude(status__in=(TransferStatus.PENDING, TransferStatus.HELD)).order_by("id")[:limit])
     found: list[Discrepancy] = []
-    gateways: dict[int, object] = {}
+    gateways: dict[int, Gateway | None] = {}
     for row in rows:
-        if row.provider_id not in gateways:
-            gateways[row.provider_id] = gateway_by_provider_id(provider_id=row.provider_id,
-                                                               capability=Capability.PAYOUTS) \
-                if Provider.objects.filter(pk=row.provider_id).exists() else None
-        gateway = gateways[row.provider_id]
+        provider_id = row.payout_provider_id  # selected: provider_id__isnull=False
+        if provider_id not in gateways:
+            gateways[provider_id] = gateway_by_provider_id(provider_id=provider_id, capability=Capability.PAYOUTS) \
+                if Provider.objects.filter(pk=provider_id).exists() else None
+        gateway = gateways[provider_id]
         if gateway is None:
             continue
-        result = payout_status_at_rail(gateway=gateway, row=row)  # type: ignore[arg-type]
+        result = payout_status_at_rail(gateway=gateway, row=row)
         subject = f"{row.gateway} {row.reference}"
         if result.status is OutcomeStatus.PENDING:
             if result.provider_status == "not_found" and row.status == TransferStatus.SUCCEEDED:

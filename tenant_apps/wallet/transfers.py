@@ -300,7 +300,7 @@ def payout_submit(*, transfer_id: int, schedule_poll: bool = True) -> Transfer:
     row = Transfer.objects.get(pk=transfer_id)
     if row.status != TransferStatus.PENDING:
         return row
-    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    gateway = gateway_by_provider_id(provider_id=row.payout_provider_id, capability=Capability.PAYOUTS)
     try:
         result = _send(gateway, row)
     except ProviderError as exc:
@@ -333,20 +333,20 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
             if row.tax_minor:  # the amount to the rail, each levy to its tax account, in the one settle entry
                 splits = [Split(clearing, row.amount_minor)] + [
                     Split(system_account(kind=kind, currency=row.currency), tax) for kind, tax in _tax_postings(row)]
-                settle_hold(hold=row.hold, splits=splits, metadata={"transfer": str(row.public_id),
+                settle_hold(hold=row.wallet_hold, splits=splits, metadata={"transfer": str(row.public_id),
                                                                     **_tax_metadata(row)})
             else:
-                settle_hold(hold=row.hold, to_account=clearing, metadata={"transfer": str(row.public_id)})
+                settle_hold(hold=row.wallet_hold, to_account=clearing, metadata={"transfer": str(row.public_id)})
             row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
         elif status is OutcomeStatus.FAILED and before == TransferStatus.PENDING:
-            release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": provider_status})
+            release_hold(hold=row.wallet_hold, metadata={"transfer": str(row.public_id), "reason": provider_status})
             row.status = TransferStatus.REVERSED if reversed_ else TransferStatus.FAILED
             row.failure_reason, row.completed_at = (message or provider_status)[:255], timezone.now()
             kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         elif status is OutcomeStatus.FAILED and reversed_ and before == TransferStatus.SUCCEEDED:
             clearing = system_account(kind=AccountKind.GATEWAY_CLEARING, currency=row.currency)
             # Back to the account the money was held on (the sender's wallet, or a merchant's takings).
-            wallet = row.hold.wallet if row.hold_id else wallet_for(user=row.sender, currency=row.currency)
+            wallet = row.hold.wallet if row.hold is not None else wallet_for(user=row.sender, currency=row.currency)
             # The levies come back with the amount: a reversed transfer is no transfer.
             levies = [Line(system_account(kind=kind, currency=row.currency), -tax) for kind, tax in _tax_postings(row)]
             post_entry(entry_type=PAYOUT_REFUND, reference=f"payout-refund:{row.reference}",
@@ -370,7 +370,7 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
     from shared_apps.providers.models import Provider
 
     row = Transfer.objects.filter(pk=transfer_id).first()
-    if row is None or not Provider.objects.filter(pk=row.provider_id).exists():
+    if row is None or row.provider_id is None or not Provider.objects.filter(pk=row.provider_id).exists():
         return "missing"
     if row.status != TransferStatus.PENDING:
         return row.status
@@ -390,7 +390,7 @@ def payout_poll(*, transfer_id: int, attempt: int) -> str:
 
 def payout_verify(*, row: Transfer) -> TransferResult:
     """Ask the payout's own gateway row about it; an answer about another reference counts as unclear."""
-    gateway = gateway_by_provider_id(provider_id=row.provider_id, capability=Capability.PAYOUTS)
+    gateway = gateway_by_provider_id(provider_id=row.payout_provider_id, capability=Capability.PAYOUTS)
     result = payout_status_at_rail(gateway=gateway, row=row)  # never raises: provider trouble is PENDING
     if not answer_is_for(plugin_key=row.gateway, expected=row.reference, answered=result.reference,
                          kind="wallet.transfer"):
@@ -538,7 +538,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
             row.save(update_fields=["status", "updated_at"])
             enqueue("wallet.submit_payout", row.pk, on_commit=True)
             return row
-        release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_released"})
+        release_hold(hold=row.wallet_hold, metadata={"transfer": str(row.public_id), "reason": "risk_released"})
         _p2p_entry(row)
         row.status, row.completed_at = TransferStatus.SUCCEEDED, timezone.now()
         row.save(update_fields=["status", "completed_at", "updated_at"])
@@ -554,7 +554,7 @@ def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
             raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)
-        release_hold(hold=row.hold, metadata={"transfer": str(row.public_id), "reason": "risk_rejected"})
+        release_hold(hold=row.wallet_hold, metadata={"transfer": str(row.public_id), "reason": "risk_rejected"})
         kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         row.status, row.completed_at = TransferStatus.FAILED, timezone.now()
         row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"

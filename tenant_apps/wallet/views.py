@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound, error_body
+from shared_apps.core.pagination import page_of
 from shared_apps.core.request_guard import JSON, accepts_body
 from shared_apps.providers.callbacks import provider_callback
 from tenant_apps.accounts.permissions import PhoneVerified
@@ -127,7 +128,7 @@ class WalletTransactionsView(APIView):
                 response["Content-Disposition"] = 'attachment; filename="wallet-statement.csv"'
                 return response
             paginator = StatementPagination()
-            page = paginator.paginate_queryset(postings, request, view=self)
+            page = page_of(paginator, postings, request, self)
             return paginator.get_paginated_response([statement_row(p) for p in page])
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -167,7 +168,7 @@ class WalletAdjustmentView(APIView):
                                      "returns_own_money": data["returns_own_money"]})
         return Response({"entry_id": entry.pk, "reference": entry.reference, "currency": currency,
                          "amount": to_decimal_string(amount, currency),
-                         "wallet_available": to_decimal_string(wallet.balance, currency)},
+                         "wallet_available": to_decimal_string(wallet.wallet_balance, currency)},
                         status=status.HTTP_201_CREATED)
 
 
@@ -349,7 +350,7 @@ class TransfersView(APIView):
         if request.query_params.get("status"):
             rows = rows.filter(status=request.query_params["status"])
         paginator = StatementPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = page_of(paginator, rows, request, self)
         return paginator.get_paginated_response(
             TransferSerializer(page, many=True, context={"viewer": request.user}).data)
 

@@ -45,6 +45,7 @@ flow run through PgBouncer in CI (``nexustop_dev.testrun``).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
@@ -79,15 +80,17 @@ class DatabaseOperations(PostgresOperations):
         return text
 
 
-class _PoolSafeExecuteMixin:
+class _PoolSafeExecuteMixin(CursorWrapper):
     """Puts ``SET LOCAL search_path`` in front of a transaction's first statement."""
+
+    db: DatabaseWrapper  # the wrapper below (make_cursor), not any backend's
 
     def _execute(self, sql_text, params, *ignored_wrapper_args):
         prefix = self.db.search_path_prefix(sql_text)
         if prefix is None:
-            return super()._execute(sql_text, params, *ignored_wrapper_args)
+            return super()._execute(sql_text, params, *ignored_wrapper_args)  # type: ignore[misc]  # stubs omit it
         statement = (prefix + sql_text) if isinstance(sql_text, str) else sql.SQL(prefix) + sql_text
-        result = super()._execute(statement, params, *ignored_wrapper_args)
+        result = super()._execute(statement, params, *ignored_wrapper_args)  # type: ignore[misc]  # stubs omit it
         self.cursor.nextset()  # the caller reads its own statement's result, not the SET's
         self.db.search_path_sent()
         return result
@@ -104,7 +107,8 @@ class _PoolSafeExecuteMixin:
             with self.db.wrap_database_errors:
                 self.cursor.execute(prefix.rstrip("; "))
             self.db.search_path_sent()
-        return super()._executemany(sql_text, param_list, *ignored_wrapper_args)
+        # django-stubs omit CursorWrapper's private _execute/_executemany (Django has them).
+        return super()._executemany(sql_text, param_list, *ignored_wrapper_args)  # type: ignore[misc]
 
 
 class PoolSafeCursorWrapper(_PoolSafeExecuteMixin, CursorWrapper):
@@ -119,12 +123,19 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     """django-tenants' wrapper; ``POOL_MODE = "transaction"`` makes the search path transaction-local."""
 
     ops_class = DatabaseOperations
+    # Django's BaseDatabaseWrapper attributes this class swaps per cluster (django-tenants' base is untyped).
+    connection: Any
+    close_at: float | None
+    health_check_done: bool
+    errors_occurred: bool
+    settings_dict: dict[str, Any]
 
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
         self._pending_search_path: tuple[str, ...] | None = None
         self.cluster = "default"
-        self._parked: dict[str, tuple] = {}
+        # cluster -> (physical connection, close_at, health_check_done, errors_occurred)
+        self._parked: dict[str, tuple[Any, float | None, bool, bool]] = {}
         self._follows_clusters = False
         super().__init__(*args, **kwargs)
         self._own_settings = False

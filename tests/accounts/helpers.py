@@ -37,7 +37,7 @@ def outbox_code(sim_url: str, phone_e164: str) -> str:
 
 
 def make_user(schema: str, *, email: str, role: str = "customer", phone: str | None = None,
-              verified: bool = True, password: str = PASSWORD):
+              verified: bool = True, password: str | None = PASSWORD):
     from django.utils import timezone
 
     from tenant_apps.accounts.models import User

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
+from tenants.connection import tenant_connection
 from tests.accounts.helpers import call, login, make_user
 from tests.support.unchanged import nothing_changes
 
@@ -174,7 +174,7 @@ def test_head_office_role_change_only_super_admin(host_client, head_office):
     assert ok.status_code == 200
     from tenant_apps.audit.models import AuditEvent
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     assert AuditEvent.objects.filter(action="role_changed", subject_id=str(analyst.public_id),
                                      tenant="public").exists()
 

@@ -24,6 +24,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.pricing.quotes import quote_price
 from tenant_apps.wallet.selectors import ledger_discrepancies
+from tenants.connection import current_schema
 
 
 def token_from(text: str) -> str:
@@ -109,13 +110,12 @@ def snapshot_system_totals(schemas: tuple[str, ...] = ("quickvend",)) -> None:
 
 def system_total(kind: str, currency: str = "NGN") -> int:
     """A system account's total since the test began (in the current schema)."""
-    from django.db import connection
 
-    return _raw_system_total(kind, currency) - SYSTEM_BASELINE.get((connection.schema_name, kind, currency), 0)
+    return _raw_system_total(kind, currency) - SYSTEM_BASELINE.get((current_schema(), kind, currency), 0)
 
 
 def balance(user) -> int:
-    return Account.objects.get(pk=wallet_for(user=user).pk).balance
+    return Account.objects.get(pk=wallet_for(user=user).pk).wallet_balance
 
 
 def assert_ledger_balanced() -> None:

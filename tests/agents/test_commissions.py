@@ -41,7 +41,7 @@ def tree(host_client, products, sms_simulator, django_capture_on_commit_callback
             response = call(site, "POST", "/api/agents/invitations", contact, token=token)
         assert response.status_code == 201, response.content
         if "email" in contact:
-            return token_from(mail.outbox[-1].body)
+            return token_from(str(mail.outbox[-1].body))
         sms = requests.get(f"{sms_simulator.url}/outbox.json", params={"to": contact["phone"]}, timeout=5).json()
         return token_from(sms["messages"][0]["sms"])
 

@@ -72,7 +72,8 @@ def test_reseller_admin_funds_the_float_through_paystack_once(host_client, payst
         assert_ledger_balanced()
     with schema_context("quickvend"):
         intent = FundingIntent.objects.get(public_id=body["id"])
-        assert intent.status == "succeeded" and intent.credit_entry.entry_type == FloatEntry.FUND
+        assert intent.status == "succeeded" and intent.credit_entry is not None
+        assert intent.credit_entry.entry_type == FloatEntry.FUND
         assert [d for d in gateway_discrepancies() if body["reference"] in d.subject] == []
         assert_ledger_balanced()
 

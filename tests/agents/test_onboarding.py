@@ -42,7 +42,7 @@ def test_approval_provisions_a_working_branded_reseller(host_client, ng_admin, s
     with schema_context("ng"):
         document = ResellerApplication.objects.get(public_id=application_id).documents.get()
         key = document.file.name
-    assert key.startswith(f"tenants/ng/resellers/{application_id}/") and key.endswith(".pdf")
+    assert key is not None and key.startswith(f"tenants/ng/resellers/{application_id}/") and key.endswith(".pdf")
     assert s3.get_object(Bucket=settings.KYC_DOCUMENTS_BUCKET,
                          Key=key)["Body"].read() == PDF
 

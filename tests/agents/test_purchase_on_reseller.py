@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -26,7 +27,7 @@ from tenant_apps.ledger.services import fund_wallet, wallet_for
 from tenant_apps.pricing.models import CommissionTier, PriceRule
 from tenants.models import Tenant
 from tests.accounts.helpers import call, login, make_user
-from tests.orders.helpers import VTPASS_API_KEYS
+from tests.orders.helpers import VTPASS_API_KEYS, submitted
 
 from .helpers import assert_ledger_balanced, balance, system_total
 from .test_onboarding import apply
@@ -62,12 +63,11 @@ def airtime(tenants, vtpass_sim, settings):
 
 def _submit(schema: str, order_id: str, capture):
     from tenant_apps.orders.models import Order
-    from tenant_apps.orders.services.submit import order_submit
 
     with schema_context(schema):
         order = Order.objects.get(public_id=order_id)
         with capture(execute=True):
-            order_submit(order_id=order.pk)
+            submitted(order.pk)
         order.refresh_from_db()
         return order
 
@@ -139,7 +139,7 @@ def test_three_level_tree_real_order_settles_then_reverses(host_client, airtime,
     # Agent C's point-of-sale buys through the reseller API: a signed POST to the customer endpoint.
     body = json.dumps({"product_id": airtime.pk, "recipient_phone": _phone(2), "amount": "200.00"}).encode()
     timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
-    headers = {"HTTP_X_API_KEY": key.key.key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
+    headers: dict[str, Any] = {"HTTP_X_API_KEY": key.key.key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
                "HTTP_X_SIGNATURE": sign(secret=key.secret, timestamp=timestamp, nonce=nonce, method="POST",
                                         path="/api/purchase", body=body),
                "HTTP_IDEMPOTENCY_KEY": "pos-1"}

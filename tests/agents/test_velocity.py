@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from shared_apps.core.errors import ApiError
 from tenant_apps.agents.models import AgentSale
 from tenant_apps.agents.services import add_agent, agent_record_sale, agent_release_sale
 from tests.accounts.helpers import call, make_user
@@ -35,7 +36,7 @@ def test_transactions_per_hour(tenants):
     with schema_context("quickvend"):
         refs = [record(agent).order_ref for _ in range(3)]
         record(agent, reference=refs[0])  # the same sale counts once
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ApiError) as refused:
             record(agent)
         assert refused.value.code == "agent_velocity_exceeded" and refused.value.status_code == 429
         assert "transactions_per_hour" in refused.value.fields
@@ -48,7 +49,7 @@ def test_amount_per_day(tenants):
     agent = new_agent(max_amount_per_day_minor=10_000)
     with schema_context("quickvend"):
         record(agent, 6_000)
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ApiError) as refused:
             record(agent, 4_001)
         assert "amount_per_day" in refused.value.fields
         record(agent, 4_000)  # the refused one was not counted
@@ -74,6 +75,6 @@ def test_admin_sets_limits_and_suspends(host_client, tenants, qv_admin_token):
                     {"max_transactions_per_hour": 2, "max_amount_per_day": "50.00", "is_active": False}, token=token)
     assert response.status_code == 200, response.content
     assert response.json()["max_amount_per_day_minor"] == 5_000
-    with schema_context("quickvend"), pytest.raises(Exception) as refused:
+    with schema_context("quickvend"), pytest.raises(ApiError) as refused:
         record(agent.user, 1)
     assert refused.value.code == "agent_inactive"

@@ -102,10 +102,10 @@ def test_a_file_of_50_rows_with_2_bad_rows(inproc_stack):
     with schema_context("ng"):
         batch = BulkBatch.objects.get(public_id=body["id"])
         done = bulk_process(batch_id=batch.pk)  # what the Celery task runs
-        assert done.status == "completed"
+        assert done is not None and done.status == "completed"
         orders = list(Order.objects.filter(user=agent))
         assert len(orders) == 48
-        assert sorted(order.dedupe_key for order in orders) == sorted(
+        assert sorted(order.dedupe_key or "" for order in orders) == sorted(
             f"bulk:{batch.public_id.hex}:{row.line}" for row in BulkRow.objects.filter(batch=batch, status="ordered"))
         assert sum(order.price_minor for order in orders) == expected
         # Held on the agent's wallet like 48 single purchases (the provider decides later).
@@ -125,7 +125,7 @@ def test_a_file_of_50_rows_with_2_bad_rows(inproc_stack):
     lines = list(csv.reader(io.StringIO(results.content.decode())))
     assert lines[0][:8] == ["line", "number", "network", "product", "amount", "price", "currency", "result"]
     assert len(lines) == 51
-    by_result = {}
+    by_result: dict[str, int] = {}
     for line in lines[1:]:
         by_result[line[7]] = by_result.get(line[7], 0) + 1
     assert by_result == {"ordered": 48, "invalid": 2}
@@ -261,6 +261,7 @@ def test_a_batch_whose_worker_died_is_picked_up_again_and_orders_each_row_once(i
         assert bulk_sweep() == 0  # its heartbeat is fresh: nobody takes over yet
         BulkBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
         assert bulk_sweep() == 1  # enqueued again (on commit)
-        assert bulk_process(batch_id=batch.pk).status == "completed"
+        done = bulk_process(batch_id=batch.pk)
+        assert done is not None and done.status == "completed"
         orders = Order.objects.filter(user=agent)
         assert orders.count() == 12 and len({order.dedupe_key for order in orders}) == 12

@@ -6,6 +6,7 @@ import json
 import random
 import re
 import uuid
+from typing import Any
 
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -44,7 +45,7 @@ def client_for(user) -> APIClient:
 
 
 def post(user, path: str, data: dict | None = None, *, key: str | None = "auto"):
-    headers = {}
+    headers: dict[str, Any] = {}
     if key is not None:
         headers["HTTP_IDEMPOTENCY_KEY"] = uuid.uuid4().hex if key == "auto" else key
     return client_for(user).post(path, json.dumps(data or {}), content_type="application/json", **headers)
@@ -55,13 +56,15 @@ def balance(user) -> int:
 
     with schema_context("ng"):
         wallet = wallet_for(user=user, create=False)
-        return wallet.balance if wallet else 0
+        return wallet.wallet_balance if wallet else 0
 
 
 def last_code(sms, user) -> str:
     """The confirmation code the customer received by SMS (the simulator's outbox)."""
     [message, *_] = sms.messages(to=user.phone)
-    return re.search(r"\b(\d{6})\b", message["sms"]).group(1)
+    found = re.search(r"\b(\d{6})\b", message["sms"])
+    assert found, message
+    return found.group(1)
 
 
 def error_code(response) -> str:

@@ -20,7 +20,9 @@ def page_client(user) -> Client:
 
 
 def form_key(html: str) -> str:
-    return re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', html).group(1)
+    found = re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', html)
+    assert found, html
+    return found.group(1)
 
 
 def test_agent_cash_in_page_with_the_customers_code(sms, django_capture_on_commit_callbacks):
@@ -63,7 +65,9 @@ def test_withdrawal_code_page_then_agent_cash_out_page(settings):
     page = mine.get("/wallet/withdraw")
     made = mine.post("/wallet/withdraw", {"amount": "1000", "idempotency_key": form_key(page.content.decode())})
     assert made.status_code == 200
-    code = re.search(r"data-code>(\d{8})<", made.content.decode()).group(1)
+    found = re.search(r"data-code>(\d{8})<", made.content.decode())
+    assert found
+    code = found.group(1)
     assert balance(customer) == 500_000 - 101_000
     agent, _ = new_agent()
     desk = page_client(agent)

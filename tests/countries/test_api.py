@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,7 @@ def test_detail_lists_only_providers_and_gateways_that_exist_there(host_client):
     from shared_apps.providers.models import ProviderStatus
     from shared_apps.providers.services import provider_register
 
-    common = {"base_url": "http://127.0.0.1:9", "credentials": {"api_key": "k", "api_secret": "s"}}
+    common: dict[str, Any] = {"base_url": "http://127.0.0.1:9", "credentials": {"api_key": "k", "api_secret": "s"}}
     provider_register(name="DT One BJ test", country="BJ", plugin_key="dtone", capabilities=["airtime"],
                       routing_priority=5, **common)
     gone = provider_register(name="DT One BJ retired", country="BJ", plugin_key="dtone", capabilities=["airtime"],

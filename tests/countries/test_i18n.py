@@ -1,4 +1,5 @@
 """Language choice: user preference > Accept-Language > tenant default; translated API errors."""
+from typing import Any
 
 import pytest
 from django.test import RequestFactory
@@ -80,7 +81,7 @@ class _Tenant:
     ("de", "sw", "pt", "pt"),       # unsupported choices are skipped
 ])
 def test_choose_language_order(user, header, tenant, expected):
-    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE=header)
+    request: Any = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE=header)  # with stand-in user and tenant
     if user is not None:
         request.user = _User(user)
     request.tenant = _Tenant(tenant)

@@ -6,8 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 from django.conf import settings
+
+
+def _value(cursor: Any) -> Any:
+    """The first column of the statement's one row (psycopg's fetchone says it may be None)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
 
 
 def test_the_worker_reuses_database_connections():
@@ -90,9 +98,9 @@ def test_prepared_statements_follow_the_tenant_schema(db):
             seen = []
             for schema in ("prep_a", "prep_b", "prep_a", "prep_b"):
                 conn.execute(f"SET search_path = {schema}")
-                seen.append(conn.execute("SELECT v FROM t WHERE v > %s", [0], prepare=True).fetchone()[0])
+                seen.append(_value(conn.execute("SELECT v FROM t WHERE v > %s", [0], prepare=True)))
             assert seen == [1, 2, 1, 2]
-            assert conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0] >= 1
+            assert _value(conn.execute("SELECT count(*) FROM pg_prepared_statements")) >= 1
         finally:
             conn.execute("DROP SCHEMA IF EXISTS prep_a CASCADE")
             conn.execute("DROP SCHEMA IF EXISTS prep_b CASCADE")

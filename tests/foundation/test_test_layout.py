@@ -58,7 +58,8 @@ def test_shared_fixtures_are_registered_once_and_none_is_autouse():
     conftest = ast.parse((TESTS / "conftest.py").read_text())
     [registered] = [node.value for node in conftest.body if isinstance(node, ast.Assign)
                     and [getattr(target, "id", None) for target in node.targets] == ["pytest_plugins"]]
-    plugins = {element.value for element in registered.elts}
+    assert isinstance(registered, ast.List | ast.Tuple)
+    plugins = {element.value for element in registered.elts if isinstance(element, ast.Constant)}
     modules = {f"tests.fixtures.{path.stem}" for path in (TESTS / "fixtures").glob("*.py") if path.stem != "__init__"}
     assert plugins == modules
     elsewhere = [path for path, tree in _modules() if path != "tests/conftest.py"

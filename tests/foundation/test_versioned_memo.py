@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.core import cache_versions
 from shared_apps.core.cache_versions import VersionedMemo, bump_cache_version
+from tenants.connection import current_schema
 
 
 class Loads:
@@ -26,11 +27,11 @@ class Loads:
 
 def _bump_elsewhere(name: str) -> None:
     """What another process's committed change does: a new version in Redis."""
-    cache_versions._bump(name, False, connection.schema_name)
+    cache_versions._bump(name, False, current_schema())
 
 
 def test_rows_are_read_once_per_version(tenant_ng):
-    memo, load = VersionedMemo("memo-test"), Loads()
+    memo, load = VersionedMemo[str]("memo-test"), Loads()
     with schema_context(tenant_ng.schema_name):
         assert memo.get("k", load) == "rows-1"
         assert memo.get("k", load) == "rows-1"
@@ -42,7 +43,7 @@ def test_rows_are_read_once_per_version(tenant_ng):
 
 
 def test_tenants_never_share_an_entry(tenant_ng, tenant_sn):
-    memo = VersionedMemo("memo-test")
+    memo = VersionedMemo[str]("memo-test")
     with schema_context(tenant_ng.schema_name):
         assert memo.get("k", Loads("ng")) == "ng-1"
     with schema_context(tenant_sn.schema_name):
@@ -54,7 +55,7 @@ def test_tenants_never_share_an_entry(tenant_ng, tenant_sn):
 def test_rows_changed_in_the_open_transaction_are_not_kept(tenant_ng):
     """This connection bumped the version in a transaction that may still roll back: its reads are not memoised
     (another reader would otherwise see rows that never committed). A rolled-back savepoint takes it back."""
-    memo, load = VersionedMemo("memo-test"), Loads()
+    memo, load = VersionedMemo[str]("memo-test"), Loads()
     with schema_context(tenant_ng.schema_name):
         assert connection.in_atomic_block  # the test's transaction
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -69,7 +70,7 @@ def test_rows_changed_in_the_open_transaction_are_not_kept(tenant_ng):
 
 
 def test_a_redis_outage_reads_the_rows_every_time(tenant_ng):
-    memo, load = VersionedMemo("memo-test"), Loads()
+    memo, load = VersionedMemo[str]("memo-test"), Loads()
     with schema_context(tenant_ng.schema_name), \
             mock.patch.object(cache_versions, "cache_version", side_effect=ConnectionError("redis down")):
         memo.get("k", load)
@@ -110,11 +111,14 @@ def test_a_disabled_provider_stops_selling_at_once(db, django_capture_on_commit_
         product = Product.objects.create(provider=provider, provider_product_code="memo", product_type="airtime",
                                          name="Memo airtime", country="NG", currency="NGN", min_amount_minor=100,
                                          max_amount_minor=100_000, cost_rate_bp=9_700)
-    assert sellable_product(product_id=product.pk).pk == product.pk
+    first = sellable_product(product_id=product.pk)
+    assert first is not None and first.pk == product.pk
     mine = sellable_product(product_id=product.pk)  # a memo hit, a copy
+    assert mine is not None
     mine.name = "changed by a caller"
     mine.provider.status = ProviderStatus.DISABLED
-    assert sellable_product(product_id=product.pk).name == "Memo airtime"
+    again = sellable_product(product_id=product.pk)
+    assert again is not None and again.name == "Memo airtime"
     provider.status = ProviderStatus.DISABLED
     provider.save(update_fields=["status"])  # signal: the catalogue version moves
     assert sellable_product(product_id=product.pk) is None

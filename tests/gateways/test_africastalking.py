@@ -122,9 +122,9 @@ def test_platform_sends_through_africastalking_by_settings_and_by_registry(sim, 
     from tenants.models import Tenant
 
     with schema_context("ng"):
-        from django.db import connection
+        from tenants.connection import tenant_connection
 
-        connection.set_tenant(Tenant.objects.get(schema_name="ng"))
+        tenant_connection().set_tenant(Tenant.objects.get(schema_name="ng"))
         message = sms_send(to="+2348039990002", text="by registry", purpose="test")
     assert message.status == "sent" and message.provider == "africastalking"
     assert sim.messages(to="+2348039990002")[0]["sms"] == "by registry"

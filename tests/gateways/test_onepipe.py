@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from typing import Any
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from provider_plugins.interfaces.common import (
     ProviderLowBalance,
     ProviderProtocolError,
     ProviderTimeout,
+    ProviderUnavailable,
 )
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
 from provider_plugins.interfaces.payouts import InvalidAccount, TransferRequest
@@ -78,7 +80,7 @@ def test_secure_element_and_signature_are_as_documented():
 def test_requests_are_authenticated_and_request_refs_never_reused(sim):
     with pytest.raises(ProviderAuthError):
         onepipe.resolve_account(config=config_for(sim, secret="wrong"), bank_code="058", account_number="0123456789")
-    body = {"request_ref": "fixed-ref-1", "request_type": "lookup_account_min",
+    body: dict[str, Any] = {"request_ref": "fixed-ref-1", "request_type": "lookup_account_min",
             "auth": {"type": "bank.account", "secure": encrypt_secure("0123456789;058", SECRET),
                      "auth_provider": "Polaris"}, "transaction": {"transaction_ref": "t1"}}
     headers = {"Authorization": f"Bearer {API_KEY}", "Signature": signature("fixed-ref-1", SECRET)}
@@ -118,7 +120,7 @@ def test_bvn_lookup_for_kyc(sim):
     assert bare.match is KycMatch.MATCH and "12345678901" not in str(bare.raw)
     assert onepipe.supports(country="NG", scheme="bvn") and not onepipe.supports(country="GH", scheme="ghana_card")
     sim.set_fault("server_error", path="/v2/transact")
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ProviderUnavailable) as error:
         onepipe.check(config, check)
     assert error.value.code == "provider_unavailable"
 

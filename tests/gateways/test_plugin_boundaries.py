@@ -44,9 +44,9 @@ def test_imports_stay_inside_the_plugin_boundary(package):
 def test_descriptor_connectors_satisfy_their_protocols(package):
     plugin = importlib.import_module(f"provider_plugins.{package}").PLUGIN
     assert plugin.key == package and plugin.credential_fields
-    protocols = {"payouts": [PayoutGateway, WalletPayout], "kyc": [KycVerifierConnector]}
+    protocols: dict[str, list[type]] = {"payouts": [PayoutGateway, WalletPayout], "kyc": [KycVerifierConnector]}
     for capability, connector_class in plugin.connectors.items():
         connector = connector_class()
-        expected = protocols.get(capability, [PaymentGateway, MobileMoneyCollection])
+        expected: list[type] = protocols.get(capability, [PaymentGateway, MobileMoneyCollection])
         assert any(isinstance(connector, protocol) for protocol in expected), (package, capability)
     assert callable(plugin.load_simulator().start)

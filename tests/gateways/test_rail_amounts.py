@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,8 @@ def test_cinetpay_notifications_and_transfer_amounts(cinetpay):
         connector.parse_wallet_callback({}, b"client_transaction_id=po_1&treatment_status=VAL&amount=5e3", config=cfg)
     # Transfer amounts are whole units, JSON integers or doubles: only a double's zeros are dropped.
     assert [whole_units(v) for v in (5000, "5000", JsonNumber("5000.0"), Decimal("5000.00"))] == [5000] * 4
-    for amount in [*UNREADABLE, JsonNumber("5000.5"), JsonNumber("5e3"), 5000.0, True]:
+    refused: list[Any] = [*UNREADABLE, JsonNumber("5000.5"), JsonNumber("5e3"), 5000.0, True]
+    for amount in refused:
         with pytest.raises(ProviderProtocolError):
             whole_units(amount)
     [line] = connector.balance(config=cfg)
@@ -135,7 +137,8 @@ def test_airtel_callbacks_and_doubles(airtel):
     good = connector.parse_callback({}, callback({"id": "fund_a1", "status_code": "TS", "amount": "1000"}),
                                     config=cfg)
     assert good.authenticated and good.reference == "fund_a1"
-    for amount in ["NaN", "1e5", "10.001", True]:
+    unreadable: list[Any] = ["NaN", "1e5", "10.001", True]
+    for amount in unreadable:
         with pytest.raises(ProviderProtocolError):
             connector.parse_wallet_callback({}, callback({"id": "po_1", "status_code": "TS", "amount": amount}),
                                             config=cfg)
@@ -175,7 +178,8 @@ def test_onepipe_and_paystack_dedicated_account_amounts():
                 "id": 1, "reference": "T1", "amount": amount, "currency": "NGN", "channel": "dedicated_nuban",
                 "customer": {"customer_code": "CUS_1"}}})
 
-        assert connector.parse_virtual_account_event(*event(250_000), config=cfg).amount_minor == 250_000
+        received = connector.parse_virtual_account_event(*event(250_000), config=cfg)
+        assert received is not None and received.amount_minor == 250_000
         for amount in ["1e5", "NaN", "2500.5", 2500.5, True]:
             with pytest.raises(ProviderProtocolError):
                 connector.parse_virtual_account_event(*event(amount), config=cfg)

@@ -29,7 +29,7 @@ def test_every_environment_read_uses_a_literal_name():
 
 
 def test_the_code_reads_exactly_what_env_example_documents():
-    read = {item.name for item in config.env_reads()}
+    read = {item.name for item in config.env_reads() if item.name is not None}  # computed names: the test above
     listed = set(config.documented())
     assert read - listed == set(), f"read by the code but missing from .env.example: {sorted(read - listed)}"
     assert listed - read == set(), f"in .env.example but read by no production code: {sorted(listed - read)}"

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 def captured_log_lines():
     """Swap the stream of the configured JSON console handler (the real formatter, not a test double)."""
     handler = next(h for h in logging.getLogger().handlers
-                   if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter))
+                   if isinstance(h, logging.StreamHandler)
+                   and isinstance(h.formatter, structlog.stdlib.ProcessorFormatter))
     stream = io.StringIO()
     previous = handler.setStream(stream)
     lines: list[dict] = []

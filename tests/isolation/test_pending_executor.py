@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tenants.connection import tenant_connection
 from tenants.migration_executors import PendingOnlyExecutor, schema_is_current
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_noop_run_migrates_no_tenant_schema(tenants):
     out = io.StringIO()
     with redirect_stdout(out):
         call_command("migrate_schemas", executor="pending", tenant=True, verbosity=1, interactive=False, stdout=out)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     text = out.getvalue()
     assert "already have every migration: skipped" in text
     assert "Starting migration" not in text

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+from typing import Any
 
 import psycopg
 import pytest
@@ -31,6 +32,13 @@ from tests.support.databases import with_defaults
 from tests.support.pgbouncer import INSTALL_HINT, PgBouncer, in_ci, pgbouncer_binary
 
 pytestmark = pytest.mark.django_db
+
+def _value(cursor: Any) -> Any:
+    """The first column of the statement's one row (psycopg's fetchone says it may be None)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
+
 
 RESOLVE = ("SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
            "WHERE c.oid = to_regclass('ledger_account')")
@@ -119,7 +127,7 @@ def test_transaction_pool_mode_never_leaks_between_clients(one_server_connection
         # Nothing is left on the (single) server connection for the next client.
         raw = psycopg.connect(one_server_connection.url_for(settings.DATABASES["default"]["NAME"]), autocommit=True)
         try:
-            assert raw.execute("SHOW search_path").fetchone()[0] == '"$user", public'
+            assert _value(raw.execute("SHOW search_path")) == '"$user", public'
         finally:
             raw.close()
     finally:

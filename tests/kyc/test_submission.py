@@ -45,7 +45,7 @@ def test_submit_bvn_with_documents(host_client, customer, s3, settings, kyc_simu
     assert sorted(d["kind"] for d in body["documents"]) == ["id_document", "selfie"]
     with schema_context("ng"):
         stored = KycSubmission.objects.get(public_id=body["id"])
-        keys = [doc.file.name for doc in stored.documents.all()]
+        keys = [doc.file.name or "" for doc in stored.documents.all()]
     assert BVN not in stored.number_encrypted and decrypt_number(stored.number_encrypted) == BVN
     assert stored.verification_reference  # the verifier's job id
     in_bucket = bucket_keys(s3, settings.KYC_DOCUMENTS_BUCKET)

@@ -29,11 +29,12 @@ def test_same_key_fired_concurrently_20_times_posts_one_entry(live_db):
         return response.status_code, response.headers.get("Idempotency-Replayed"), response.json()
 
     results = run_concurrently(20, fire)
-    assert all(isinstance(r, tuple) for r in results), results
-    statuses = [status for status, _, _ in results]
-    fresh = [r for r in results if r[0] == 201 and r[1] is None]
-    replays = [r for r in results if r[0] == 201 and r[1] == "true"]
-    in_flight = [r for r in results if r[0] == 409]
+    answers = [r for r in results if isinstance(r, tuple)]
+    assert len(answers) == len(results), results
+    statuses = [status for status, _, _ in answers]
+    fresh = [r for r in answers if r[0] == 201 and r[1] is None]
+    replays = [r for r in answers if r[0] == 201 and r[1] == "true"]
+    in_flight = [r for r in answers if r[0] == 409]
     assert len(fresh) == 1, statuses
     assert len(fresh) + len(replays) + len(in_flight) == 20, statuses
     assert all(r[2] == fresh[0][2] for r in replays)

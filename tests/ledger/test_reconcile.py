@@ -14,6 +14,7 @@ from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Postin
 from tenant_apps.ledger.services import fund_wallet, place_hold, system_account, wallet_for
 from tenant_apps.wallet.selectors import ledger_discrepancies
 from tenant_apps.wallet.tasks import reconcile_ledgers_task
+from tenants.connection import tenant_connection
 from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_a_tampered_wallet_balance_is_reported_not_fixed(wallet):
     with schema_context("ng"):
         assert Account.objects.get(pk=wallet.pk).balance == 907  # reported, never silently fixed
     assert reconcile_ledgers_task.apply().get()["ng"] == 1
-    connection.set_schema("ng")
+    tenant_connection().set_schema("ng")
 
 
 def test_a_tampered_hold_is_reported(wallet):

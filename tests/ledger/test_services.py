@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -36,6 +37,7 @@ from tenant_apps.ledger.services import (
     transfer,
     wallet_for,
 )
+from tenants.connection import tenant_connection
 from tests.ledger.helpers import new_user
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +122,8 @@ def test_unbalanced_lines_and_bad_amounts_are_refused_before_the_database(funded
     with pytest.raises(UnbalancedEntry):
         post_entry(entry_type="x", reference=ref(), lines=[Line(funded, 0)])
     with pytest.raises(InvalidAmount):
-        post_entry(entry_type="x", reference=ref(), lines=[Line(funded, 1.5), Line(suspense, -1.5)])
+        fraction: Any = 1.5  # not minor units: what an untyped caller could pass
+        post_entry(entry_type="x", reference=ref(), lines=[Line(funded, fraction), Line(suspense, -fraction)])
     with pytest.raises(InvalidAmount):
         post_entry(entry_type="x", reference=ref(), lines=[Line(funded, True), Line(suspense, -1)])
     with pytest.raises(CurrencyMismatch):
@@ -151,7 +154,8 @@ def test_wallet_rows_are_locked_in_ascending_id_order(ng):
     with CaptureQueriesContext(connection) as queries:
         post_entry(entry_type="multi", reference=ref("order"), lines=lines)
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE ledger_account")]
-    locked_ids = [int(re.search(r"WHERE id = (\d+)", sql).group(1)) for sql in updates]
+    locked_ids = [int(match.group(1)) for sql in updates if (match := re.search(r"WHERE id = (\d+)", sql))]
+    assert len(locked_ids) == len(updates)
     assert locked_ids == sorted(w.pk for w in wallets)
     assert all("balance + " in sql and ">= 0" in sql for sql in updates)
     # The system account is never updated: it is not a row everyone queues on.
@@ -178,6 +182,7 @@ def test_hold_partial_settle_returns_the_remainder_and_splits(funded):
     hold.refresh_from_db()
     assert (hold.status, hold.settled_amount) == (HoldStatus.SETTLED, 2_000)
     assert account_balance(account=funded) == 10_000 - 2_000
+    assert hold.close_entry is not None
     assert sorted(hold.close_entry.postings.values_list("amount", flat=True)) == [-3_000, 200, 1_000, 1_800]
 
 
@@ -247,7 +252,7 @@ def test_release_expired_holds_beat_task_is_scheduled_and_calls_the_service(fund
     assert {"ledger.release_expired_holds", "wallet.reconcile_ledgers"} <= schedule
     hold = place_hold(wallet=funded, amount=1_000, reference=ref(), expires_at=timezone.now() - timedelta(minutes=1))
     result = release_expired_holds_task.apply().get()
-    connection.set_schema("ng")
+    tenant_connection().set_schema("ng")
     assert result["ng"] >= 1
     hold.refresh_from_db()
     assert hold.status == HoldStatus.RELEASED

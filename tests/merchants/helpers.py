@@ -42,14 +42,14 @@ def balances(*users, schema: str = "ng") -> list[int]:
     from tenant_apps.ledger.services import wallet_for
 
     with schema_context(schema):
-        return [wallet_for(user=user).balance for user in users]
+        return [wallet_for(user=user).wallet_balance for user in users]
 
 
 def takings(merchant, schema: str = "ng") -> int:
     from tenant_apps.ledger.models import Account
 
     with schema_context(schema):
-        return Account.objects.get(pk=merchant.account_id).balance
+        return Account.objects.get(pk=merchant.account_id).wallet_balance
 
 
 def revenue(schema: str = "ng") -> int:

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,19 +80,21 @@ def test_damaged_payloads_are_refused(payload, code):
     assert refused.value.code == code
 
 
-def _ours(**overrides) -> emvqr.MerchantPresentedQr:
-    fields = dict(merchant_accounts=(emvqr.MerchantAccount("26", fields=(("00", "com.nexustop"), ("01", "12345674"),
-                                                                          ("02", "ng"))),),
-                  mcc="5411", currency="566", country="NG", merchant_name="Mama Put Kitchen", merchant_city="Lagos")
+def _ours(**overrides: Any) -> emvqr.MerchantPresentedQr:
+    fields: dict[str, Any] = dict(
+        merchant_accounts=(emvqr.MerchantAccount("26", fields=(("00", "com.nexustop"), ("01", "12345674"),
+                                                               ("02", "ng"))),),
+        mcc="5411", currency="566", country="NG", merchant_name="Mama Put Kitchen", merchant_city="Lagos")
     fields.update(overrides)
     return emvqr.MerchantPresentedQr(**fields)
 
 
 def test_invalid_values_are_refused_when_encoding():
-    cases = [({"point_of_initiation": "13"}, "qr_invalid_field"), ({"mcc": "54a1"}, "qr_invalid_field"),
-             ({"merchant_name": "x" * 26}, "qr_invalid_field"), ({"amount": "1e3"}, "qr_invalid_field"),
-             ({"merchant_accounts": ()}, "qr_missing_field"), ({"merchant_city": ""}, "qr_missing_field"),
-             ({"fee_fixed": "10.00"}, "qr_invalid_field")]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"point_of_initiation": "13"}, "qr_invalid_field"), ({"mcc": "54a1"}, "qr_invalid_field"),
+        ({"merchant_name": "x" * 26}, "qr_invalid_field"), ({"amount": "1e3"}, "qr_invalid_field"),
+        ({"merchant_accounts": ()}, "qr_missing_field"), ({"merchant_city": ""}, "qr_missing_field"),
+        ({"fee_fixed": "10.00"}, "qr_invalid_field")]
     for overrides, code in cases:
         with pytest.raises(emvqr.QrError) as refused:
             emvqr.encode(_ours(**overrides))
@@ -104,7 +108,8 @@ def test_our_static_and_dynamic_codes():
                                  additional_data=((emvqr.REFERENCE_LABEL, "R0123456789ABCDEF"),)))
     qr = emvqr.decode(dynamic)
     assert qr.is_dynamic and qr.amount == "1500.50" and qr.additional(emvqr.REFERENCE_LABEL) == "R0123456789ABCDEF"
-    assert qr.account_with_gui("COM.NEXUSTOP").field("01") == "12345674"
+    ours = qr.account_with_gui("COM.NEXUSTOP")
+    assert ours is not None and ours.field("01") == "12345674"
     # Name and city in the spec's Latin character set: accents folded, other symbols dropped, trimmed.
     assert emvqr.ascii_text("Chez Aïssatou & Fils — Dakar Plateau", 25) == "Chez Aissatou & Fils Daka"
 

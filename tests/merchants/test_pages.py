@@ -30,7 +30,9 @@ def logged_in(host_client, user, schema: str = "ng"):
 
 
 def key_of(response) -> str:
-    return KEY.search(response.content.decode()).group(1)
+    found = KEY.search(response.content.decode())
+    assert found
+    return found.group(1)
 
 
 def test_pay_by_code_confirms_then_pays_once(host_client):

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_tenants.utils import schema_context
 
-from tenant_apps.ledger.models import Hold
 from tenant_apps.merchants import services
 from tenant_apps.merchants.models import MerchantPayment, MerchantRefund, MerchantSettlement
 from tenant_apps.merchants.selectors import merchant_discrepancies
@@ -67,9 +66,10 @@ def test_settlement_to_a_bank_account_through_the_payout_rail(ng_gateways):
         services.settlements_run(now=DAY1 + timedelta(hours=10))
         settlement = MerchantSettlement.objects.select_related("transfer").get(merchant=merchant)
         transfer = settlement.transfer
+        assert transfer is not None
         assert (transfer.type, transfer.amount_minor, transfer.account_number) == ("bank", 198_000, "0123456789")
-        hold = Hold.objects.get(pk=transfer.hold_id)
-        assert hold.wallet_id == merchant.account_id and hold.status == "placed"
+        hold = transfer.hold
+        assert hold is not None and hold.wallet_id == merchant.account_id and hold.status == "placed"
     assert takings(merchant) == 0 and balances(merchant.owner) == [0]  # not the owner's wallet: the takings'
     with schema_context("ng"):
         payout_submit(transfer_id=transfer.pk, schedule_poll=False)
@@ -77,7 +77,8 @@ def test_settlement_to_a_bank_account_through_the_payout_rail(ng_gateways):
         assert payout_poll(transfer_id=transfer.pk, attempt=0) == "succeeded"
         settlement = services.settlement_sync(settlement=MerchantSettlement.objects.get(pk=settlement.pk))
         assert settlement.status == "succeeded"
-        assert Hold.objects.get(pk=transfer.hold_id).status == "settled"
+        hold.refresh_from_db()
+        assert hold.status == "settled"
         assert merchant_discrepancies() == []
     assert_books_balance("ng")
 
@@ -92,6 +93,7 @@ def test_a_failed_bank_settlement_returns_to_the_takings_and_is_paid_the_next_da
     with schema_context("ng"):
         services.settlements_run(now=DAY1 + timedelta(hours=10))
         transfer = MerchantSettlement.objects.get(merchant=merchant).transfer
+        assert transfer is not None
         payout_submit(transfer_id=transfer.pk, schedule_poll=False)
         wait_for(lambda: rail.transfers[transfer.reference]["status"] == "failed")
         assert payout_poll(transfer_id=transfer.pk, attempt=0) == "failed"

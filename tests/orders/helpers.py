@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.test import Client
@@ -18,6 +18,10 @@ from nexustop_dev.buyers import new_buyer  # noqa: F401  (the purchase tests imp
 from provider_plugins.aggregator.simulator import DEFAULT_CREDENTIALS as AGGREGATOR_CREDENTIALS
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS as DTONE_CREDENTIALS
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS as VTPASS_CREDENTIALS
+from tenants.connection import tenant_connection
+
+if TYPE_CHECKING:
+    from tenant_apps.orders.models import Order
 
 VTPASS_API_KEYS = {k: VTPASS_CREDENTIALS[k] for k in ("api_key", "secret_key", "public_key")}
 
@@ -48,7 +52,7 @@ class Stack:
         """Disable the registry rows so no later test routes to a stopped simulator."""
         from shared_apps.providers.models import Provider, ProviderStatus
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         ids = [self.vtpass_provider.pk, self.dtone_provider.pk, self.aggregator_provider.pk]
         Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
 
@@ -58,7 +62,7 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     vt = provider_register(name=f"VTPass orders {tag}", country="NG", plugin_key="vtpass", base_url=vtpass.url,
                            capabilities=["airtime", "data", "electricity", "cable_tv", "education", "insurance"],
                            credentials=VTPASS_API_KEYS,
@@ -89,7 +93,7 @@ def register_providers(*, tag: str, vtpass, dtone, sms, aggregator) -> Stack:
 
 def api(method: str, path: str, token: str, data: Any = None, *, key: str | None = None, host: str = "ng.localhost"):
     client = Client(HTTP_HOST=host)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "GET":
         return client.get(path, data or {}, **headers)
     headers["HTTP_IDEMPOTENCY_KEY"] = key or uuid.uuid4().hex
@@ -105,7 +109,8 @@ def buy(token: str, product, phone: str, *, amount: str | None = None, **extra):
 
 def webhook(path: str, body: bytes, headers: dict[str, str], *, host: str = "ng.localhost"):
     client = Client(HTTP_HOST=host)
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    extra: dict[str, Any] = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()
+                             if k.lower() != "content-type"}
     return client.post(path, body, content_type="application/json", **extra)
 
 
@@ -153,7 +158,7 @@ def wallet_balance(user, schema: str = "ng") -> int:
     from tenant_apps.ledger.services import wallet_for
 
     with schema_context(schema):
-        return wallet_for(user=user).balance
+        return wallet_for(user=user).wallet_balance
 
 
 def assert_books(user, expected_wallet: int, schema: str = "ng") -> None:
@@ -213,3 +218,21 @@ def order_tasks_swallowed() -> Iterator[None]:
         yield
     finally:
         _helpers.enqueue = original
+
+
+def submitted(order_id: int) -> Order:
+    """``order_submit`` for an order the test made: it exists, so an order comes back."""
+    from tenant_apps.orders import services
+
+    order = services.order_submit(order_id=order_id)
+    assert order is not None
+    return order
+
+
+def requeried(order_id: int) -> Order:
+    """``order_requery`` for an order the test made: it exists, so an order comes back."""
+    from tenant_apps.orders import services
+
+    order = services.order_requery(order_id=order_id)
+    assert order is not None
+    return order

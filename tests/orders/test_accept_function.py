@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +26,7 @@ from tenant_apps.orders import acceptance
 from tenant_apps.orders.errors import DuplicatePurchase
 from tenant_apps.orders.models import Order, OrderOutbox, OrderTransition
 from tenant_apps.risk.models import RiskDecision
+from tenants.connection import tenant_connection
 from tests.support.concurrency import run_concurrently
 
 # One tier: 10 000 at once, 25 000 a day, for a verified phone (the function reads the tiers it is given).
@@ -102,7 +102,7 @@ def _key(user, key: str, *, body_hash: str = "h1") -> dict:
 def _balance(user) -> int:
     from tenant_apps.ledger.services import wallet_for
 
-    return wallet_for(user=user, currency="NGN").balance
+    return wallet_for(user=user, currency="NGN").wallet_balance
 
 
 def _reference(payload: dict) -> str:
@@ -305,4 +305,4 @@ def test_any_amounts_accept_exactly_what_a_running_balance_allows(live_db, balan
             assert sum(Posting.objects.filter(entry__entry_type="hold_place", entry__reference=reference)
                        .values_list("amount", flat=True)) == 0
         _forget_outbox()
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.orders.helpers import assert_books, attempts, new_buyer
+from tests.orders.helpers import assert_books, attempts, new_buyer, requeried, submitted
 
 FUNDS = 500_000
 
@@ -28,24 +28,25 @@ def test_a_failover_attempt_gets_its_own_fresh_requery_schedule(db, inproc_stack
     with schema_context("ng"):
         order = services.purchase_create(user=user, product_id=inproc_stack.products["vt_airtime"].pk,
                                          recipient_phone=phone, amount_minor=10_000)
-        order = services.order_submit(order_id=order.pk)
+        order = submitted(order.pk)
         assert (order.status, order.requery_count) == ("pending", 0)
         for _ in range(4):  # VTPass: "unknown request id" inside the grace, pending
-            order = services.order_requery(order_id=order.pk)
+            order = requeried(order.pk)
         assert (order.status, order.requery_count) == ("pending", 4)
 
         settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0  # now "never received" is a definite failure
-        order = services.order_requery(order_id=order.pk)
+        order = requeried(order.pk)
         assert order.status == "submitted" and order.attempt_count == 2  # failed over to DT One
         assert (order.requery_count, order.next_requery_at) == (0, None)
 
         sent_at = timezone.now()
-        order = services.order_submit(order_id=order.pk)  # DT One: 503, pending
+        order = submitted(order.pk)  # DT One: 503, pending
         assert (order.status, order.requery_count) == ("pending", 0)
         # The first requery of the new attempt comes at the FIRST backoff step, not the fifth.
+        assert order.next_requery_at is not None
         assert order.next_requery_at <= sent_at + timedelta(seconds=backoff[0] + 1)
 
-        order = services.order_requery(order_id=order.pk)  # DT One never received it either: refunded
+        order = requeried(order.pk)  # DT One never received it either: refunded
         assert order.status == "released"
     first, second = attempts(order)
     assert (first.plugin_key, second.plugin_key) == ("vtpass", "dtone")
@@ -64,8 +65,8 @@ def test_a_never_received_attempt_is_requeried_when_the_grace_ends_not_a_backoff
     with schema_context("ng"):
         order = services.purchase_create(user=user, product_id=inproc_stack.products["vt_airtime"].pk,
                                          recipient_phone=inproc_stack.phone("9993"), amount_minor=10_000)
-        order = services.order_submit(order_id=order.pk)
-        order = services.order_requery(order_id=order.pk)  # unknown inside the grace; next step would be 600 s
+        order = submitted(order.pk)
+        order = requeried(order.pk)  # unknown inside the grace; next step would be 600 s
         [attempt] = attempts(order)
         assert order.status == "pending"
         assert order.next_requery_at <= attempt.created_at + timedelta(seconds=22)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 from django.test import Client
@@ -27,6 +28,10 @@ from tests.support.numbers import sample_mobile
 from tests.support.processes import settlement
 from tests.support.tenants import COUNTRY_TENANTS, TEST_TENANTS, ensure_country_tenants
 
+if TYPE_CHECKING:
+    from shared_apps.catalog.models import Product
+    from shared_apps.providers.models import Provider
+
 # The first network of each country (the one both aggregators price at 3 %: failover never costs more).
 NETWORK = {"BJ": "mtn", "BF": "orange", "CV": "cvmovel", "CI": "orange", "GM": "africell", "GH": "mtn",
            "GN": "orange", "GW": "orange", "LR": "lonestar", "ML": "orange", "MR": "mauritel", "NE": "airtel",
@@ -37,25 +42,32 @@ FINAL = ("settled", "released", "reversed")
 SITES = {t.country: (t.schema, t.domain) for t in (*TEST_TENANTS, *COUNTRY_TENANTS) if t.kind == "country_operation"}
 
 
+class _WorkerEnv(TypedDict):
+    ORDERS_REQUERY_BACKOFF: str
+    ORDERS_SMS_NOTIFICATIONS: str
+    ORDERS_BREAKER_PREFIX: str
+
+
 @dataclass
 class World:
     reloadly: AggregatorSimulator
     dtone: DTOneSimulator
-    providers: dict[str, dict[str, object]] = field(default_factory=dict)  # country -> {"reloadly": .., "dtone": ..}
-    products: dict[str, object] = field(default_factory=dict)  # country -> the Reloadly airtime product
-    bills: dict[str, object] = field(default_factory=dict)  # country -> a Reloadly electricity product
+    providers: dict[str, dict[str, Provider]] = field(default_factory=dict)  # country -> {"reloadly": .., "dtone": ..}
+    products: dict[str, Product] = field(default_factory=dict)  # country -> the Reloadly airtime product
+    bills: dict[str, Product | None] = field(default_factory=dict)  # country -> a Reloadly electricity product
     tenants_seconds: float = 0.0
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import override_settings
 
     from shared_apps.catalog.models import Product
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.models import Provider, ProviderStatus
     from shared_apps.providers.services import provider_register
+    from tenants.connection import tenant_connection
 
     started = time.monotonic()
     with django_db_blocker.unblock():
@@ -67,9 +79,10 @@ def world(django_db_setup, django_db_blocker):
     tag = uuid.uuid4().hex[:6]
     try:
         with django_db_blocker.unblock(), transaction.atomic():  # one commit, not one per row
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for country in COUNTRIES:
-                common = {"country": country, "timeout_seconds": 2, "options": {"countries": [country]}}
+                common: dict[str, Any] = {"country": country, "timeout_seconds": 2,
+                                          "options": {"countries": [country]}}
                 reloadly = provider_register(name=f"Reloadly 16 {tag}", plugin_key="aggregator",
                                              base_url=world.reloadly.url, credentials=dict(RELOADLY_CREDENTIALS),
                                              capabilities=["airtime", "data", "electricity"], routing_priority=1,
@@ -84,8 +97,8 @@ def world(django_db_setup, django_db_blocker):
                                                               operator=NETWORK[country])
                 world.bills[country] = Product.objects.filter(provider=reloadly, product_type="electricity") \
                     .order_by("variation", "pk").last()  # prepaid (a token) where the country has one
-        env = {"ORDERS_REQUERY_BACKOFF": "0.2,0.3,0.5", "ORDERS_SMS_NOTIFICATIONS": "0",
-               "ORDERS_BREAKER_PREFIX": f"test-breaker-16-{tag}"}
+        env = _WorkerEnv(ORDERS_REQUERY_BACKOFF="0.2,0.3,0.5", ORDERS_SMS_NOTIFICATIONS="0",
+                         ORDERS_BREAKER_PREFIX=f"test-breaker-16-{tag}")
         with override_settings(ORDERS_BREAKER_PREFIX=env["ORDERS_BREAKER_PREFIX"], ORDERS_SMS_NOTIFICATIONS=False), \
                 settlement(**env):
             print(f"\n16 countries: tenants ready in {world.tenants_seconds:.1f} s, providers and catalogues in "
@@ -93,7 +106,7 @@ def world(django_db_setup, django_db_blocker):
             yield world
     finally:
         with django_db_blocker.unblock():
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             ids = [p.pk for pair in world.providers.values() for p in pair.values()]
             Provider.objects.filter(pk__in=ids).update(status=ProviderStatus.DISABLED)
         world.reloadly.stop()
@@ -122,7 +135,8 @@ def test_every_country_lists_two_providers_and_sells_through_the_first(world, li
     placed = {}
     for country in sorted(COUNTRIES):
         host = SITES[country][1]
-        listing = Client(HTTP_HOST=host).get("/api/products", {"type": "airtime", "page_size": 200})
+        query: dict[str, str | int] = {"type": "airtime", "page_size": 200}
+        listing = Client(HTTP_HOST=host).get("/api/products", query)
         assert listing.status_code == 200, (country, listing.content)
         providers = {item["provider"]["id"] for item in listing.json()["results"]}
         mine = {p.pk for p in world.providers[country].values()}

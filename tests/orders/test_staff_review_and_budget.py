@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.core.locks import LockRank
 from tests.lock_order import assert_lock_order
-from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, transitions
+from tests.orders.helpers import api, assert_books, attempts, buy, new_buyer, requeried, submitted, transitions
 from tests.outbound_guard import no_http_in_transaction
 from tests.support.unchanged import nothing_changes
 
@@ -70,7 +70,6 @@ def _staff(role: str) -> tuple[object, str]:
 
 def _stuck_order(stack, token: str, settings):
     """A purchase the provider keeps calling pending, driven into manual_review (hold still placed)."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
 
     response = buy(token, stack.products["vt_airtime"], stack.phone("9991"), amount="70.00")
@@ -78,13 +77,12 @@ def _stuck_order(stack, token: str, settings):
     settings.ORDERS_REQUERY_MAX = 1
     with schema_context("ng"):
         order = Order.objects.get(public_id=response.json()["id"])
-        assert services.order_submit(order_id=order.pk).status == "pending"
-        assert services.order_requery(order_id=order.pk).status == "manual_review"
+        assert submitted(order.pk).status == "pending"
+        assert requeried(order.pk).status == "manual_review"
         return Order.objects.select_related("hold").get(pk=order.pk)
 
 
 def test_one_purchase_stays_within_its_statement_budget(live_db, quiet_stack):
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
 
     user, token = new_buyer(FUNDS)
@@ -92,7 +90,7 @@ def test_one_purchase_stays_within_its_statement_budget(live_db, quiet_stack):
     warm = buy(token, product, quiet_stack.phone(), amount="50.00")  # fills the per-process caches
     assert warm.status_code == 202
     with schema_context("ng"):
-        assert services.order_submit(order_id=Order.objects.get(public_id=warm.json()["id"]).pk).status == "settled"
+        assert submitted(Order.objects.get(public_id=warm.json()["id"]).pk).status == "settled"
     with CaptureQueriesContext(connection) as accepted:
         response = buy(token, product, quiet_stack.phone(), amount="50.00")
     assert response.status_code == 202, response.content
@@ -102,7 +100,7 @@ def test_one_purchase_stays_within_its_statement_budget(live_db, quiet_stack):
     with schema_context("ng"):
         order = Order.objects.get(public_id=response.json()["id"])
         with CaptureQueriesContext(connection) as worker:
-            assert services.order_submit(order_id=order.pk).status == "settled"
+            assert submitted(order.pk).status == "settled"
     statements = [q["sql"] for q in worker.captured_queries]
     assert len(statements) <= DISPATCH_ONE_MAX_STATEMENTS, "\n".join(statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
@@ -129,7 +127,7 @@ def test_a_batch_of_ten_settles_in_fewer_statements_per_order(live_db, quiet_sta
         pks = list(Order.objects.filter(public_id__in=ids).values_list("pk", flat=True))
         with CaptureQueriesContext(connection) as batch:
             done = dispatch_orders(order_ids=pks)
-    assert sorted(done) == sorted(pks) and {order.status for order in done.values()} == {"settled"}
+    assert sorted(done) == sorted(pks) and {order.status if order else None for order in done.values()} == {"settled"}
     statements = [q["sql"] for q in batch.captured_queries]
     assert len(statements) / 10 <= DISPATCH_BATCH_OF_TEN_MAX_STATEMENTS_PER_ORDER, "\n".join(statements)
     assert sum(1 for s in statements if s == "COMMIT") == 3  # claim, archive, the batch's settlement
@@ -142,7 +140,6 @@ def test_a_batch_of_ten_settles_in_fewer_statements_per_order(live_db, quiet_sta
 
 def test_a_purchase_and_its_settlement_take_their_locks_in_the_global_order(live_db, quiet_stack):
     """shared_apps.core.locks: acceptance idempotency -> buyer -> wallet; settlement order -> hold -> accounts."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
 
     _user, token = new_buyer(FUNDS)
@@ -154,13 +151,12 @@ def test_a_purchase_and_its_settlement_take_their_locks_in_the_global_order(live
     with schema_context("ng"):
         order = Order.objects.get(public_id=response.json()["id"])
         with CaptureQueriesContext(connection) as worker:
-            assert services.order_submit(order_id=order.pk).status == "settled"
+            assert submitted(order.pk).status == "settled"
     assert_lock_order([q["sql"] for q in worker.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
 
 
 def test_a_verified_bill_purchase_calls_the_biller_outside_any_transaction(live_db, quiet_stack):
     """Issue 20: the meter check runs before the idempotency transaction; the receipt still names the customer."""
-    from tenant_apps.orders import services
     from tenant_apps.orders.models import Order
 
     _user, token = new_buyer(FUNDS)
@@ -170,7 +166,7 @@ def test_a_verified_bill_purchase_calls_the_biller_outside_any_transaction(live_
         response = buy(token, power, quiet_stack.phone(), amount="1000.00", customer_number="1111111111111")
         with schema_context("ng"):
             order = Order.objects.get(public_id=response.json()["id"])
-            assert services.order_submit(order_id=order.pk).status == "settled"
+            assert submitted(order.pk).status == "settled"
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_customer"  # same error as before
     assert response.status_code == 202, response.content
     assert response.json()["customer_name"] == "TESTMETER1"

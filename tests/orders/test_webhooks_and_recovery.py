@@ -9,12 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tenants.connection import current_schema
 from tests.orders.helpers import (
     assert_books,
     attempts,
     buy,
     new_buyer,
     order_row,
+    requeried,
+    submitted,
     transitions,
     wait_final,
     wait_for,
@@ -119,7 +122,6 @@ def test_a_callback_cannot_touch_another_providers_attempt(live_db, stack):
 
 
 def test_late_reversal_after_success_refunds_and_tells_the_reseller_hooks_once(live_db, stack, monkeypatch):
-    from django.db import connection
 
     from provider_plugins.vtpass import protocol as p
     from tenant_apps.agents import sales
@@ -128,7 +130,7 @@ def test_late_reversal_after_success_refunds_and_tells_the_reseller_hooks_once(l
     reversed_hook = sales.sale_reversed
 
     def on_reversed(*, sale):
-        received.append((sale.reference, sale.quote["price_minor"], connection.schema_name))
+        received.append((sale.reference, sale.quote["price_minor"], current_schema()))
         reversed_hook(sale=sale)
 
     monkeypatch.setattr(sales, "sale_reversed", on_reversed)
@@ -236,7 +238,7 @@ def test_worker_killed_after_the_provider_call_never_buys_twice(live_db, stack):
         [claimed] = claim_batch(limit=1, lease_seconds=30, order_ids=[order.pk]).items  # step 1, committed
         run_coroutine(_calls([claimed]))  # step 2: delivered at the provider; step 3 never happens
     attempt, outcome = claimed.attempt, claimed.outcome
-    assert outcome.status == "success"
+    assert outcome is not None and outcome.status == "success"
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
     assert order_row(order.public_id).status == "submitted"
     _sweep_later()
@@ -252,7 +254,6 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
     failure, so the order fails over to MTN, which delivers."""
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services._helpers import _record, _start_attempt
-    from tenant_apps.orders.services.requery import order_requery
     from tests.orders.helpers import order_tasks_swallowed
 
     user, _ = new_buyer(FUNDS)
@@ -263,9 +264,9 @@ def test_unknown_request_id_is_pending_until_the_grace_period(live_db, stack, se
             _start_attempt(locked, now=timezone.now(), source="submit")
             _record(locked, "pending", reason="test: submit lost", source="test")
             locked.save()
-        assert order_requery(order_id=order.pk).status == "pending"  # 015 inside the grace
+        assert requeried(order.pk).status == "pending"  # 015 inside the grace
         settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS = 0
-        assert order_requery(order_id=order.pk).status == "submitted"
+        assert requeried(order.pk).status == "submitted"
     first, second = attempts(order)
     assert (first.plugin_key, first.status, first.reason, second.plugin_key) == (
         "vtpass", "failed", "not_received_by_provider", "dtone")
@@ -281,8 +282,7 @@ def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stac
     """An order the provider keeps calling pending is never auto-failed: it waits, held, for staff."""
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.selectors import orders_for_review
-    from tenant_apps.orders.services.requery import order_requery, order_resolve_manually
-    from tenant_apps.orders.services.submit import order_submit
+    from tenant_apps.orders.services.requery import order_resolve_manually
     from tests.orders.helpers import order_tasks_swallowed
 
     stack.vtpass.pending_requeries = 10_000
@@ -290,13 +290,13 @@ def test_pending_past_the_bound_goes_to_manual_review_never_failed(live_db, stac
     order = _stranded_order(user, stack.products["vt_airtime"], stack.phone("9991"), amount=11_000)
     try:
         with order_tasks_swallowed(), schema_context("ng"):  # this test drives every step itself
-            assert order_submit(order_id=order.pk).status == "pending"
+            assert submitted(order.pk).status == "pending"
             settings.ORDERS_REQUERY_MAX = 2
-            assert order_requery(order_id=order.pk).status == "pending"
-            assert order_requery(order_id=order.pk).status == "manual_review"
+            assert requeried(order.pk).status == "pending"
+            assert requeried(order.pk).status == "manual_review"
             assert order.pk in {o.pk for o in orders_for_review()}
             held = Order.objects.select_related("hold").get(pk=order.pk)
-            assert held.hold.status == "placed" and held.needs_review
+            assert held.wallet_hold.status == "placed" and held.needs_review
         assert_books(user, FUNDS - order.price_minor)  # still held, not refunded, not settled
         [attempt] = attempts(order)
         stack.vtpass.resolve_pending(attempt.request_id)  # staff checked the provider's statement

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django_tenants.utils import schema_context
@@ -99,7 +100,7 @@ def test_the_tenant_threshold_guards_every_money_request(sms):
     body = {"type": "p2p", "recipient": receiver.phone, "amount": "100.00"}
 
     def send(data=body, *, pin=None, key=None):
-        headers = {"HTTP_IDEMPOTENCY_KEY": key or uuid.uuid4().hex}
+        headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key or uuid.uuid4().hex}
         if pin is not None:
             headers["HTTP_X_TRANSACTION_PIN"] = pin
         return client_for(sender).post("/api/transfers", json.dumps(data), content_type="application/json", **headers)

@@ -3,6 +3,9 @@ and a headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 
@@ -41,6 +44,16 @@ def chromium():
         browser.close()
 
 
+class _NewPage:
+    """What ``new_page`` gives: call it for a page; ``csp_violations`` lists what Chromium refused so far."""
+
+    def __init__(self, make: Callable[..., Any], violations: list[str]) -> None:
+        self._make, self.csp_violations = make, violations
+
+    def __call__(self, *, mobile: bool = False, locale: str = "en-GB") -> Any:
+        return self._make(mobile=mobile, locale=locale)
+
+
 @pytest.fixture
 def new_page(chromium):
     """``new_page(mobile=True, locale="fr-SN")``: a fresh browser context (own cookies) and page.
@@ -65,8 +78,7 @@ def new_page(chromium):
         page.on("console", watch)
         return page
 
-    make.csp_violations = violations
-    yield make
+    yield _NewPage(make, violations)
     for context in contexts:
         context.close()
     assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)

@@ -68,7 +68,9 @@ def test_invitation_email_is_branded_html_and_text(tenants, settings):
         assert notify_email(to="new-agent@qv.test", template="agent_invitation",
                             context={"link": "https://quickvend.localhost/accept?token=abc"})
     message = mail.outbox[-1]
+    assert isinstance(message, mail.EmailMultiAlternatives)
     html = message.alternatives[0][0]
+    assert isinstance(html, str)
     assert message.subject == "Your invitation to sell with QuickVend"
     assert "QuickVend invites you" in message.body and "token=abc" in message.body
     assert "QuickVend" in html and "background:#0F7B3F" in html

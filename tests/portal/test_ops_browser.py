@@ -13,7 +13,7 @@ import pytest
 import requests
 from django_tenants.utils import schema_context
 
-from tests.orders.helpers import wait_final, wait_for
+from tests.orders.helpers import requeried, submitted, wait_final, wait_for
 
 from .browser import screenshot
 from .test_browser import log_in, server_user
@@ -52,6 +52,7 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
         # quickvend's float is funded with exactly what this sale draws, so it ends where it started
         # (tests/agents assert absolute float balances).
         cost = quote_price(product=sale_stack.products["vt_airtime"], amount_minor=10_000, buyer=user).tenant_cost_minor
+    assert cost is not None  # a reseller's quote has its cost
     fund_float(reseller=Tenant.objects.get(schema_name="quickvend"), amount_minor=cost, reference=f"f-{tag}")
     float_before = float_balances(reseller=Tenant.objects.get(schema_name="quickvend")).parent_balance
     base = portal_url.format(host="quickvend.localhost")
@@ -90,8 +91,6 @@ def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url,
     from tenant_apps.ledger.services import wallet_for
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services.create import purchase_create
-    from tenant_apps.orders.services.requery import order_requery
-    from tenant_apps.orders.services.submit import order_submit
     from tests.orders.helpers import new_buyer, order_tasks_swallowed
 
     sale_stack.vtpass.pending_requeries = 10_000  # the provider never answers for this one
@@ -102,9 +101,9 @@ def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url,
         with transaction.atomic():
             order = purchase_create(user=buyer, product_id=sale_stack.products["vt_airtime"].pk,
                                     recipient_phone=sale_stack.phone("9991"), amount_minor=10_000)
-        assert order_submit(order_id=order.pk).status == "pending"
+        assert submitted(order.pk).status == "pending"
         settings.ORDERS_REQUERY_MAX = 1
-        assert order_requery(order_id=order.pk).status == "manual_review"
+        assert requeried(order.pk).status == "manual_review"
     tag = uuid.uuid4().hex[:8]
     server_user("ng", email=f"review-{tag}@example.com", role="operator_admin")  # requery + resolve
     base = portal_url.format(host="ng.localhost")

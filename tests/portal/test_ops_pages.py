@@ -70,7 +70,9 @@ def qv_agent(tenants):
 def _sell(client, product, phone: str, amount: str = "100.00"):
     confirm = client.post("/agent/sell", {"phone": phone, "product": product.pk, "amount": amount})
     assert confirm.status_code == 200, confirm.content.decode()[:2000]
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', confirm.content.decode()).group(1)
+    found = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', confirm.content.decode())
+    assert found
+    key = found.group(1)
     return confirm, {"phone": phone, "product": product.pk, "amount": amount, "idempotency_key": key,
                      "step": "confirm"}
 

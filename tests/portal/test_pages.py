@@ -124,7 +124,9 @@ def test_kyc_upgrade_upload_and_operator_approval(host_client, tenants, s3, sett
     page_login(support, "support-page@example.com")
     queue = support.get("/back-office/kyc").content.decode()
     assert "kyc-page@example.com" in queue and "Signature=" in queue  # a signed, expiring link
-    public_id = re.search(r'id="kyc-([0-9a-f-]{36})"', queue).group(1)
+    found = re.search(r'id="kyc-([0-9a-f-]{36})"', queue)
+    assert found
+    public_id = found.group(1)
     decided = support.post(f"/back-office/kyc/{public_id}/decide", {"decision": "approve", "note": "ok"},
                            HTTP_HX_REQUEST="true")
     assert decided.status_code == 200 and "Approved" in decided.content.decode()

@@ -68,7 +68,9 @@ def alerts(response) -> list[str]:
 
 
 def form_key(response) -> str:
-    return KEY.search(response.content.decode()).group(1)
+    found = KEY.search(response.content.decode())
+    assert found
+    return found.group(1)
 
 
 def orders_of(user, schema: str = "ng"):

@@ -138,6 +138,7 @@ def test_cascade_property(products, op_bp, rs_fixed, amount):
         rule(mode=RuleMode.FIXED, value=rs_fixed)
         quote = quote_price(product=products["ng_air"], amount_minor=amount)
     assert quote.cost_minor + sum(line.amount_minor for line in quote.lines) == quote.price_minor
+    assert quote.tenant_cost_minor is not None
     assert quote.price_minor >= quote.tenant_cost_minor >= quote.cost_minor >= amount * 9_700 // 10_000
 
 

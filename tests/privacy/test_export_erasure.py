@@ -11,6 +11,7 @@ import re
 import uuid
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user
-from tests.orders.helpers import new_buyer
+from tests.orders.helpers import new_buyer, submitted
 from tests.support.unchanged import nothing_changes
 
 FUNDS = 500_000
@@ -28,7 +29,7 @@ FUNDS = 500_000
 
 def _api(method: str, path: str, token: str, data=None, *, host: str = "ng.localhost"):
     client = Client(HTTP_HOST=host)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "GET":
         return client.get(path, **headers)
     return client.post(path, json.dumps(data or {}), content_type="application/json", **headers)
@@ -55,7 +56,7 @@ def _buy(stack, user, phone: str):
     with schema_context("ng"):
         order = services.purchase_create(user=user, product_id=stack.products["vt_airtime"].pk,
                                          recipient_phone=phone, amount_minor=10_000)
-        return services.order_submit(order_id=order.pk)
+        return submitted(order.pk)
 
 
 def _built_export(token: str, *, host: str = "ng.localhost"):
@@ -79,7 +80,7 @@ def _empty_wallet(user) -> None:
     with schema_context("ng"):
         friend = make_user("ng", email=f"friend-{uuid.uuid4().hex[:8]}@example.test",
                            phone=f"+23481{uuid.uuid4().int % 10**8:08d}")
-        p2p_transfer(sender=user, recipient=friend.phone, amount_minor=wallet_for(user=user).balance)
+        p2p_transfer(sender=user, recipient=friend.phone, amount_minor=wallet_for(user=user).wallet_balance)
         assert wallet_for(user=user).balance == 0
 
 
@@ -189,7 +190,7 @@ def test_erasure_leaves_no_personal_field_and_the_books_still_reconcile(db, inpr
             assert email not in event.actor_email and event.ip_address is None
         assert AuditEvent.objects.filter(action="data_erased", subject_id=str(user.public_id)).exists()
         sms = SmsMessage.objects.filter(purpose="otp", body_redacted__contains="******").order_by("-id").first()
-        assert phone not in sms.to and phone not in sms.body_redacted
+        assert sms is not None and phone not in sms.to and phone not in sms.body_redacted
         assert not UserDevice.objects.filter(user=user).exists()
         # A raw look at every text column of the schema's registered tables: the digits are gone.
         digits = re.sub(r"\D", "", phone)[-9:]

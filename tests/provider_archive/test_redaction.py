@@ -34,3 +34,16 @@ def test_personal_numbers_are_masked_in_nested_json_and_free_text():
     assert data["account_number"] == "******6789" and data["amount"] == 5000 and data["product_name"] == "MTN 1GB"
     assert data["pin"] == "[REDACTED]"
     assert body["message"] == "sent to *********4567 for ***"
+
+
+def test_a_header_sent_as_bytes_is_archived_as_text():
+    import responses
+
+    from provider_plugins.interfaces.observe import observe_exchanges, observed_session
+
+    with responses.RequestsMock() as mocked, observe_exchanges() as exchanges:
+        mocked.add(responses.POST, "https://gateway.example/charge", json={"ok": True})
+        observed_session().post("https://gateway.example/charge", headers={"X-Signature": b"c2lnbmVk"}, json={})
+    headers = exchanges[0].request_headers
+    assert headers["X-Signature"] == "c2lnbmVk"
+    assert json.loads(json.dumps(headers))["X-Signature"] == "c2lnbmVk"  # what the archive's JSON column stores

@@ -158,6 +158,7 @@ def test_signed_webhook_is_parsed_and_forgeries_and_replays_are_refused(aggregat
     aggregator_sim.resolve_pending(rid)
     body, headers = aggregator_sim.build_callback(rid)
     update = callbacks.parse(body=body, headers=headers)
+    assert update is not None
     assert (update.request_id, update.status, update.delivered_amount_minor) == (rid, OutcomeStatus.SUCCESS, 1_000)
     with pytest.raises(SignatureError):
         callbacks.parse(body=body.replace(b"SUCCESSFUL", b"FAILED"), headers=headers)

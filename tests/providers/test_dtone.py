@@ -187,9 +187,11 @@ def test_callbacks_are_posted_unsigned_and_parsed_for_confirmation(sim):
     assert completed["status"]["class"]["message"] == "COMPLETED" and reversed_["status"]["message"] == "REVERSED"
     parser = DTOneCallbacks(config_for(sim.url + "/v1", DTONE_CREDENTIALS))
     update = parser.parse(body=sink.received[0]["body"], headers=sink.received[0]["headers"])
+    assert update is not None
     assert (update.request_id, update.status, update.requires_confirmation) == (rid, OutcomeStatus.SUCCESS, True)
     assert update.provider_reference == str(sim.by_external_id[rid].id) and update.recipient == "+2348031234567"
-    assert parser.parse(body=sink.received[1]["body"], headers={}).status == OutcomeStatus.FAILED
+    reversal = parser.parse(body=sink.received[1]["body"], headers={})
+    assert reversal is not None and reversal.status == OutcomeStatus.FAILED
     assert parser.acknowledgement().status_code == 200
 
 

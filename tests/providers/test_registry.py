@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.django_db
 SECRET = "SK_live_do_not_leak_4f9a2c"
 
 
-def register(**overrides):
-    spec = {"name": "VTPass", "country": "NG", "plugin_key": "vtpass", "base_url": "http://127.0.0.1:9",
+def register(**overrides: Any):
+    spec: dict[str, Any] = {"name": "VTPass", "country": "NG", "plugin_key": "vtpass", "base_url": "http://127.0.0.1:9",
             "capabilities": ["airtime", "data"], "credentials": {"api_key": "k", "secret_key": SECRET}}
     spec.update(overrides)
     return provider_register(**spec)

@@ -69,6 +69,7 @@ def test_simulate_runner_serves_every_simulator_until_terminated():
     proc = subprocess.Popen([sys.executable, "-m", "provider_plugins.simulate",
                              *[f"--port={key}=0" for key in keys]], stdout=subprocess.PIPE, text=True)
     try:
+        assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in keys]
         urls = {line.split()[1]: line.split()[2] for line in lines}
         assert set(urls) == set(keys)

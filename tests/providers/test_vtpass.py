@@ -264,6 +264,7 @@ def test_unsigned_callback_is_parsed_and_needs_confirmation(vtpass, vtpass_sim):
     body, headers = vtpass_sim.build_callback(rid)
     callbacks = VTPassCallbacks(ProviderConfig(base_url=vtpass_sim.url))
     update = callbacks.parse(body=body, headers=headers)
+    assert update is not None
     assert update.request_id == rid and update.status == OutcomeStatus.SUCCESS
     assert update.requires_confirmation is True
     assert update.recipient == p.SANDBOX_PENDING_PHONE

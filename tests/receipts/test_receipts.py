@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.orders.helpers import api, new_buyer
+from tests.orders.helpers import api, new_buyer, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def delivered_order(stack, user, *, amount: int = 10_000, phone: str | None = No
         order = services.purchase_create(user=user, product_id=stack.products["vt_airtime"].pk,
                                          recipient_phone=phone or stack.phone(), amount_minor=amount)
     with schema_context("ng"):
-        return services.order_submit(order_id=order.pk)
+        return submitted(order.pk)
 
 
 def test_the_pdf_receipt_carries_the_amounts_the_vat_and_the_brand(inproc_stack):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from nexustop_dev.faults import SCENARIOS, fault_stack, run_scenarios, table
+from nexustop_dev.faults import SCENARIOS, Result, fault_stack, run_scenarios, table
 
 ORDERS = 12
 SEED = 11
@@ -16,15 +16,15 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def fault_world(django_db_setup, django_db_blocker):
-    from django.db import connection
 
     from shared_apps.providers.models import Provider, ProviderStatus
+    from tenants.connection import tenant_connection
 
-    results = []
+    results: list[Result] = []
     with django_db_blocker.unblock():
         # Providers other modules left active in NG/GH must not take these orders (their simulators are gone):
         # paused for this module, restored after it.
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         others = dict(Provider.objects.filter(country__in=("NG", "GH")).exclude(status=ProviderStatus.DISABLED)
                       .values_list("pk", "status"))
         Provider.objects.filter(pk__in=others).update(status=ProviderStatus.DISABLED)
@@ -32,7 +32,7 @@ def fault_world(django_db_setup, django_db_blocker):
             with fault_stack(ng=("ng", "ng.localhost"), gh=("gh", "gh.localhost")) as (world, worker):
                 yield world, worker, results
         finally:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for pk, status in others.items():
                 Provider.objects.filter(pk=pk).update(status=status)
     print("\n" + table(results))

@@ -29,7 +29,9 @@ def test_send_quote_confirm_once_and_status(remit):
     assert answer.status_code == 302 and "/remittances/quotes/" in answer["Location"]
     quote_page = browser.get(answer["Location"])
     assert quote_page.status_code == 200 and b"47.77" in quote_page.content and b"0.009850000" in quote_page.content
-    key = re.search(rb'name="idempotency_key" value="([^"]+)"', quote_page.content).group(1).decode()
+    found = re.search(rb'name="idempotency_key" value="([^"]+)"', quote_page.content)
+    assert found
+    key = found.group(1).decode()
     confirmed = browser.post(answer["Location"], {"idempotency_key": key})
     assert confirmed.status_code == 302 and "/remittances/" in confirmed["Location"]
     again = browser.post(answer["Location"], {"idempotency_key": key})  # a double submit of the same form
@@ -58,8 +60,9 @@ def test_back_office_review_queue_and_corridors(remit):
     browser = _browser(sender)
     answer = browser.post("/remittances", _form(recipient_phone=new_customer("gh").phone,
                                                 recipient_name="Viktor Sanctionov"))
-    key = re.search(rb'name="idempotency_key" value="([^"]+)"', browser.get(answer["Location"]).content).group(1)
-    browser.post(answer["Location"], {"idempotency_key": key.decode()})
+    found = re.search(rb'name="idempotency_key" value="([^"]+)"', browser.get(answer["Location"]).content)
+    assert found
+    browser.post(answer["Location"], {"idempotency_key": found.group(1).decode()})
     support = _browser(new_customer("ng", role="operator_support"))
     queue = support.get("/back-office/remittances")
     assert queue.status_code == 200 and b"Viktor Sanctionov" in queue.content

@@ -39,7 +39,7 @@ def inbound_transfer(rid: str, schema: str = "gh") -> Transfer:
 
     with schema_context(schema):
         inbound = InboundRemittance.objects.get(public_id=rid)
-        assert inbound.status == "paying_out"
+        assert inbound.status == "paying_out" and inbound.transfer_id is not None
         return Transfer.objects.get(pk=inbound.transfer_id)
 
 

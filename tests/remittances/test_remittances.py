@@ -11,6 +11,7 @@ GHS 15 per USD, so the mid rate is 0.01 GHS per NGN):
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django_tenants.utils import schema_context
@@ -124,7 +125,7 @@ def test_expired_quote_is_refused_and_nothing_is_written(remit):
     sender = funded("ng", 1_500_000)
     q = quote(sender, recipient_phone=new_customer("gh").phone).json()
     with schema_context("ng"):
-        Quote.objects.filter(public_id=q["id"]).update(expires_at=timezone.now() - timezone.timedelta(seconds=1))
+        Quote.objects.filter(public_id=q["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     answer = send(sender, q["id"])
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "quote_expired"
     with schema_context("ng"):

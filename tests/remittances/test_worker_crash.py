@@ -7,6 +7,7 @@ import os
 import signal
 import time
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,13 @@ from tests.support.processes import celery_worker
 from tests.support.waiting import wait_for
 from tests.wallet.helpers import balance_of, new_customer
 
-WORKER_ENV = {"REMITTANCE_SMS_NOTIFICATIONS": "0", "WALLET_SMS_NOTIFICATIONS": "0"}
+
+class _WorkerEnv(TypedDict):
+    REMITTANCE_SMS_NOTIFICATIONS: str
+    WALLET_SMS_NOTIFICATIONS: str
+
+
+WORKER_ENV = _WorkerEnv(REMITTANCE_SMS_NOTIFICATIONS="0", WALLET_SMS_NOTIFICATIONS="0")
 
 
 def hub_steps(rid: str) -> list[str]:
@@ -76,6 +83,6 @@ def test_worker_killed_between_the_schemas_credits_once(live_db, settings, oxr, 
 @pytest.fixture(autouse=True)
 def _public_afterwards():
     yield
-    from django.db import connection
+    from tenants.connection import tenant_connection
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()

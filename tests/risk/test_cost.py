@@ -7,6 +7,7 @@ every read of ``risk_riskdecision`` is an index scan on one of its partial index
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.risk.helpers import make_rule, person
 
-EVERY_RULE = [
+EVERY_RULE: list[dict[str, Any]] = [
     dict(rule_type="velocity_count", scope="user", window_seconds=600, threshold_count=50, action="block"),
     dict(rule_type="velocity_count", scope="recipient", window_seconds=600, threshold_count=50, action="block"),
     dict(rule_type="velocity_amount", scope="device", window_seconds=600, threshold_amount="900000", action="hold"),
@@ -96,7 +97,7 @@ def test_the_gate_costs_the_same_statements_whatever_the_number_of_rules(db):
     from tenant_apps.risk import engine
 
     user, _ = person()
-    statements = {}  # no rule, one user-scope rule, every rule type and scope
+    statements: dict[str, list[str]] = {}  # no rule, one user-scope rule, every rule type and scope
     try:
         _measure(user, statements)
     finally:
@@ -120,7 +121,7 @@ def _measure(user, statements: dict) -> None:
             make_rule(name=f"{label} {number}", **fields)
         with schema_context("ng"):
             # As once the rules' transaction has committed: the process caches them (checked against Redis).
-            connection._risk_rules_changed_in = None
+            setattr(connection, "_risk_rules_changed_in", None)  # noqa: B010 (as tenant_apps.risk.engine does)
             active_rules()
         with schema_context("ng"), CaptureQueriesContext(connection) as captured:
             assert _screen(user, recipient=f"+23480{uuid.uuid4().int % 10**8:08d}").outcome == "allow"

@@ -29,8 +29,12 @@ def test_only_the_gate_reserves_kyc_limits():
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) \
-                    else None
+                if isinstance(node, ast.Name):
+                    name = node.id
+                elif isinstance(node, ast.Attribute):
+                    name = node.attr
+                else:
+                    continue
                 if name == "kyc_reserve":
                     offenders.append(f"{relative}:{node.lineno}")
     assert offenders == [], f"money flows must call tenant_apps.risk.gate.screen, not kyc_reserve: {offenders}"

@@ -29,7 +29,7 @@ def code(response) -> str:
 
 def held(circle_id) -> int:
     with schema_context("ng"):
-        return Account.objects.get(pk=Circle.objects.get(public_id=circle_id).account_id).balance
+        return Account.objects.get(pk=Circle.objects.get(public_id=circle_id).account_id).wallet_balance
 
 
 def run(now: datetime) -> dict:
@@ -131,6 +131,7 @@ def test_the_organiser_cannot_take_the_members_money(settings):
     # Nor can the organiser answer for, or pay the arrears of, somebody else.
     with schema_context("ng"):
         someone_else = Contribution.objects.filter(circle__public_id=circle_id, member__user=bola).first()
+    assert someone_else is not None
     assert post(organiser, f"/api/savings/contributions/{someone_else.public_id}/pay", {}).status_code == 404
     # A stranger cannot even see the circle.
     assert client_for(new_customer()).get(base).status_code == 404
@@ -270,7 +271,7 @@ def test_late_arrears_to_a_member_at_the_cap_are_refused_before_anything_moves(s
     assert run(START) == {"opened": 1, "collected": 1, "missed": 1, "paid": 1}  # Ada's own 1000 back to her
     with schema_context("ng"):
         debt = Contribution.objects.get(circle=circle, cycle=1, member__user=bola)
-        assert debt.owed_to.user_id == ada.pk
+        assert debt.owed_to is not None and debt.owed_to.user_id == ada.pk
         fund_wallet(wallet=wallet_for(user=bola), amount=100_000, reference=f"salary:{uuid.uuid4()}")
         with pytest.raises(services.RecipientOverLimit) as refused:
             services.circle_pay_arrears(contribution=debt, user=bola)

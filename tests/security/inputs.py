@@ -147,7 +147,7 @@ def client() -> Client:
 
 def send(method: str, host: str, path: str, body: bytes = b"", *, content_type: str = "application/json",
          token: str = "", headers: dict[str, str] | None = None, query: str = "") -> Any:
-    extra = {"HTTP_HOST": HOSTS.get(host, host), "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
+    extra: dict[str, Any] = {"HTTP_HOST": HOSTS.get(host, host), "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
     if token:
         extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     for name, value in (headers or {}).items():

@@ -13,6 +13,7 @@ import json
 import re
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -106,7 +107,7 @@ def concrete(route: str) -> str:
 
 def signed(method: str, path: str, key_id: str, secret: str, body: bytes = b"", host: str = HOST):
     timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
-    headers = {"HTTP_X_API_KEY": key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
+    headers: dict[str, Any] = {"HTTP_X_API_KEY": key_id, "HTTP_X_TIMESTAMP": timestamp, "HTTP_X_NONCE": nonce,
                "HTTP_X_SIGNATURE": sign(secret=secret, timestamp=timestamp, nonce=nonce, method=method, path=path,
                                         body=body)}
     return Client(HTTP_HOST=host).generic(method, path, body, content_type="application/json", **headers)

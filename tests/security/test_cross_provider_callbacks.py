@@ -40,7 +40,7 @@ from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from provider_plugins.paystack.simulator import PaystackSimulator
 from tests.fixtures.purchase import build_stack
-from tests.orders.helpers import new_buyer
+from tests.orders.helpers import new_buyer, requeried, submitted
 from tests.support.attack import fingerprint_diff
 
 # Endpoint -> the plugin whose callbacks it takes (the contract's /webhook/mtn is MTN MoMo's callback).
@@ -50,9 +50,9 @@ ENDPOINTS = {"/webhook/vtpass": "vtpass", "/webhook/dtone": "dtone", "/webhook/a
 HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}
 CURRENCY = {"ng": "NGN", "gh": "GHS"}
 # What a callback could move: money, and the state machines that decide it.
-MONEY_TABLES = ("ledger_account", "ledger_journalentry", "ledger_posting", "ledger_hold", "orders_order",
-                "orders_orderattempt", "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent",
-                "wallet_transfer", "kyc_kycspend")
+MONEY_TABLES: tuple[str, ...] = (
+    "ledger_account", "ledger_journalentry", "ledger_posting", "ledger_hold", "orders_order", "orders_orderattempt",
+    "orders_ordertransition", "orders_orderoutbox", "wallet_fundingintent", "wallet_transfer", "kyc_kycspend")
 
 # The mobile-money rails (issue 16) and the dedicated accounts join the attack (``_rail_victims``, ``_rail_hostile``):
 # pending Wave and CinetPay intents and wallet payouts in SN; Airtel Money intents and payouts and a MoMo
@@ -142,11 +142,11 @@ def _settled_order(schema: str, product, phone: str) -> Victim:
     with schema_context(schema):
         order = services.purchase_create(user=user, product_id=product.pk, recipient_phone=phone,
                                          amount_minor=10_000 if schema == "ng" else 1_000)
-        order = services.order_submit(order_id=order.pk)
+        order = submitted(order.pk)
         deadline = time.monotonic() + 5
         while order.status != "settled" and time.monotonic() < deadline:  # DT One completes asynchronously
             time.sleep(0.05)
-            order = services.order_requery(order_id=order.pk)
+            order = requeried(order.pk)
         assert order.status == "settled", order.status
         attempt = OrderAttempt.objects.get(order=order)
     return Victim(schema, attempt.plugin_key, "order", attempt.request_id, order.recipient_phone)

@@ -77,7 +77,7 @@ def takes_multipart(view: Any, route: str) -> bool:
     return "multipart/form-data" in body_policy(view, route).media_types
 
 
-HOSTILE_BODIES = {
+HOSTILE_BODIES: dict[str, tuple[bytes, str, int | None, str | None]] = {
     # name: (body, content type, expected status, expected code)
     "JSON nested 20 KB deep (under the size limit)": (b"[" * 20_000, "application/json", 400, "malformed_request"),
     "100 KB of [ (oversized)": (b"[" * 100_000, "application/json", 413, "request_too_large"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -119,7 +120,8 @@ def test_signs_only_where_allowed():
 
 
 def test_unknown_currency_is_refused():
-    for currency in ("ZZZ", "ngn ", "", "N", None):
+    refused_currencies: list[Any] = ["ZZZ", "ngn ", "", "N", None]
+    for currency in refused_currencies:
         with pytest.raises(AmountError) as refused:
             to_minor("1", currency)
         assert refused.value.reason == "unknown_currency"

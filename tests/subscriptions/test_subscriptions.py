@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -131,7 +132,7 @@ def test_insufficient_funds_retries_then_pauses_with_an_sms(product, django_capt
 
 def _call(method: str, path: str, token: str, data=None, *, key: str | None = "auto"):
     client = Client(HTTP_HOST="ng.localhost")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "GET":
         return client.get(path, **headers)
     if key is not None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connection
 from django_tenants.utils import schema_context
 
+T = TypeVar("T")
 
-def run_concurrently(count: int, fn: Callable[[int], object], *, schema: str = "ng") -> list[object]:
+
+def run_concurrently(count: int, fn: Callable[[int], T], *, schema: str = "ng") -> list[T | Exception]:
     """Run ``fn(i)`` in ``count`` threads (each with its own DB connection), released together by a barrier.
 
-    Returns each call's result or the exception it raised.
+    Returns each call's result or the exception it raised, in call order.
     """
     barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
+    results: dict[int, T | Exception] = {}
 
     def worker(index: int) -> None:
         try:
@@ -33,4 +36,4 @@ def run_concurrently(count: int, fn: Callable[[int], object], *, schema: str = "
     for thread in threads:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return results
+    return [results[index] for index in range(count)]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nexustop_dev.fuzz import SCHEMA_PATH, describe, in_process_requests
+from nexustop_dev.fuzz import SCHEMA_PATH, describe, in_process_requests, operation_of
 
 # Operations that move money (or spend a credential) take an Idempotency-Key: a fresh one per call.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -81,7 +81,7 @@ def run_contract(*, host: str, identities: dict[str, str], max_examples: int = 3
     with in_process_requests():
         schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, headers={"Host": host})
         for result in schema.get_all_operations():
-            operation = result.ok()
+            operation = operation_of(result)
             label = f"{operation.method.upper()} {operation.path}"
             if operation_filter and not operation_filter(label):
                 continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -81,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
             _check(host, request_meta.get("REQUEST_METHOD", "GET").lower(), path, response, type(self))
         return response
 
-    django_client.Client.request = request
+    mock.patch.object(django_client.Client, "request", request).start()  # for the whole session
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

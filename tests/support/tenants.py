@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
+from tenants.connection import tenant_connection
 
 TEST_PASSWORD = "Test-password-2026!"
 
@@ -35,7 +35,7 @@ def ensure_test_tenants() -> None:
     from tenants.schema import sync_template_schema
     from tenants.services import Branding, ensure_public_tenant, tenant_provision
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     sync_template_schema()  # no-op when the template and its script are current
     ensure_public_tenant(domain="localhost")
     for spec in TEST_TENANTS:
@@ -45,7 +45,7 @@ def ensure_test_tenants() -> None:
         tenant_provision(kind=spec.kind, country=spec.country, name=spec.name, domain=spec.domain,
                          admin_email=f"admin@{spec.domain}", admin_password=TEST_PASSWORD, parent=parent,
                          schema_name=spec.schema, branding=Branding(default_language=spec.language))
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
 
 
 # The other thirteen country operations (issue 15), made only by the modules that need them, once per
@@ -66,7 +66,7 @@ def ensure_country_tenants() -> list[TestTenant]:
     from tenants.models import Tenant
     from tenants.services import Branding, tenant_provision
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     existing = set(Tenant.objects.filter(schema_name__in=[t.schema for t in COUNTRY_TENANTS])
                    .values_list("schema_name", flat=True))
     for spec in COUNTRY_TENANTS:
@@ -74,5 +74,5 @@ def ensure_country_tenants() -> list[TestTenant]:
             tenant_provision(kind=spec.kind, country=spec.country, name=spec.name, domain=spec.domain,
                              admin_email=f"admin@{spec.domain}", admin_password=TEST_PASSWORD,
                              schema_name=spec.schema, branding=Branding(default_language=spec.language))
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return [t for t in TEST_TENANTS if t.kind == "country_operation"] + COUNTRY_TENANTS

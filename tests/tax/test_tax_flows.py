@@ -13,12 +13,13 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.orders.helpers import api, new_buyer
+from tenants.connection import tenant_connection
+from tests.orders.helpers import api, new_buyer, requeried, submitted
 from tests.receipts.test_receipts import pdf_text as raw_pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -37,11 +38,11 @@ def settled(stack, schema: str, product_key: str, phone: str, amount_minor: int,
         order = services.purchase_create(user=user, product_id=stack.products[product_key].pk, recipient_phone=phone,
                                          amount_minor=amount_minor)
     with schema_context(schema):
-        order = services.order_submit(order_id=order.pk)
+        order = submitted(order.pk)
         for _ in range(40):  # the aggregator may answer pending first
             if order.status == "settled":
                 break
-            order = services.order_requery(order_id=order.pk)
+            order = requeried(order.pk)
         assert order.status == "settled", order.status
     return order
 
@@ -225,7 +226,7 @@ def test_head_office_consolidates_every_country(inproc_stack, host_client):
     settled(inproc_stack, "ng", "vt_airtime", inproc_stack.phone(), 10_000)
     settled(inproc_stack, "gh", "gh_airtime", "0241234567", 20_000)
     today = timezone.localdate()
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     report = consolidated_tax_report(date_from=today, date_to=today)
     per_country = {}
     for schema in ("ng", "gh"):
@@ -253,7 +254,7 @@ def test_the_consolidated_console_pages(db):
     from tenant_apps.accounts.models import User
     from tests.accounts.helpers import PASSWORD
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     email = f"analyst-{uuid.uuid4().hex[:6]}@nexustop.example"
     User.objects.create_user(email=email, password=PASSWORD, role="analyst", is_staff=True)
     client = Client(HTTP_HOST="localhost")

@@ -26,6 +26,7 @@ def test_a_payout_from_ngn_10000_pays_the_stamp_duty_in_its_settle_entry(payouts
     assert answer.json()["total_debited"] == "15050.00" and answer.json()["taxes"][0]["code"] == "emtl"
     row = transfer_row(answer)
     # ₦15,000 + ₦50 held: the sender's one conditional debit covers the levy.
+    assert row.hold is not None
     assert row.hold.amount == 1_505_000 and balance_of(user) == 3_000_000 - 1_505_000
     [webhook] = submit_and_deliver(payouts, host_client, row)
     assert webhook.json()["status"] == "succeeded", webhook.content

@@ -93,6 +93,7 @@ def test_a_repeated_or_late_request_never_buys_twice(live_db, stack, gateway):
             phone.send(value)
         with schema_context("ng"):
             before_pin = sessions.load(phone.session_id)  # where the session stood before the money step
+            assert before_pin is not None
         final = phone.send(PIN)
     finally:
         gateway.set_mode("ok")

@@ -33,7 +33,9 @@ class Session:
 
 
 def option(screen: str, pattern: str) -> str:
-    return re.search(rf"^(\d)\. .*{pattern}", screen, re.M | re.I).group(1)
+    found = re.search(rf"^(\d)\. .*{pattern}", screen, re.M | re.I)
+    assert found, screen
+    return found.group(1)
 
 
 def _order(user):

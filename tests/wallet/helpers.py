@@ -70,7 +70,7 @@ def balance_of(user, schema: str = "ng") -> int:
 
     with schema_context(schema):
         wallet = wallet_for(user=user, create=False)
-        return wallet.balance if wallet else 0
+        return wallet.wallet_balance if wallet else 0
 
 
 def funding_entries(reference: str, schema: str = "ng") -> int:

@@ -118,12 +118,13 @@ def wave_status(row: Transfer):
     from tenant_apps.wallet.gateways import gateway_by_provider_id
     from tenant_apps.wallet.transfers import Capability, payout_status_at_rail
 
-    return payout_status_at_rail(gateway=gateway_by_provider_id(provider_id=row.provider_id,
+    return payout_status_at_rail(gateway=gateway_by_provider_id(provider_id=row.payout_provider_id,
                                                                 capability=Capability.PAYOUTS), row=row)
 
 
 def hold_state(row: Transfer, schema: str) -> str:
     with schema_context(schema):
+        assert row.hold_id is not None
         return Hold.objects.get(pk=row.hold_id).status
 
 

@@ -48,7 +48,7 @@ def test_payout_through_onepipe(onepipe):
         # The task running twice (a redelivered message) changes nothing: the same transaction_ref at OnePipe.
         assert payout_submit(transfer_id=row.pk, schedule_poll=False).status == "succeeded"
     assert onepipe.balance == before - 30_000
-    assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 970_000
+    assert transfer_row(answer).wallet_hold.status == "settled" and balance_of(user) == 970_000
     assert_books_balance("ng")
 
 

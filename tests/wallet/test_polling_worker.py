@@ -65,6 +65,6 @@ def test_pending_payout_is_polled_until_final(committed_gateway, paystack, fast_
         wait_for(lambda: status_of(Transfer, "ng", transfer_id) == "succeeded", timeout=30)
     with schema_context("ng"):
         row = Transfer.objects.select_related("hold").get(public_id=transfer_id)
-        assert row.polls >= 1 and row.hold.status == "settled"
+        assert row.polls >= 1 and row.wallet_hold.status == "settled"
     assert balance_of(user) == 500_000 - 15_000
     assert_books_balance("ng")

@@ -178,11 +178,11 @@ def test_bank_payout_success_settles_the_hold(payouts, host_client):
     body = answer.json()
     assert body["status"] == "pending" and body["recipient"]["account_name"] == "ADA OBI LOVELACE"
     row = transfer_row(answer)
-    assert row.hold.status == "placed" and balance_of(user) == 1_000_000 - 20_000
+    assert row.wallet_hold.status == "placed" and balance_of(user) == 1_000_000 - 20_000
     [webhook] = submit_and_deliver(payouts, host_client, row)
     assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded", webhook.content
     row = transfer_row(answer)
-    assert row.status == "succeeded" and row.hold.status == "settled"
+    assert row.status == "succeeded" and row.wallet_hold.status == "settled"
     assert balance_of(user) == 980_000 and clearing_total() == before + 20_000
     assert client_for(user).get(f"/api/transfers/{body['id']}").json()["status"] == "succeeded"
     assert_books_balance("ng")
@@ -200,7 +200,7 @@ def test_a_bank_payout_and_its_settlement_take_their_locks_in_the_global_order(p
         [webhook] = submit_and_deliver(payouts, host_client, row)
     assert webhook.status_code == 200 and webhook.json()["status"] == "succeeded", webhook.content
     assert_lock_order([q["sql"] for q in settled.captured_queries], expect={LockRank.SUBJECT, LockRank.HOLD})
-    assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 980_000
+    assert transfer_row(answer).wallet_hold.status == "settled" and balance_of(user) == 980_000
 
 
 def test_transfers_and_payouts_call_no_gateway_inside_a_transaction(payouts, host_client):
@@ -226,7 +226,7 @@ def test_bank_payout_failure_releases_the_hold(payouts, host_client):
     [webhook] = submit_and_deliver(payouts, host_client, row)
     assert webhook.json()["status"] == "failed"
     row = transfer_row(answer)
-    assert row.hold.status == "released" and balance_of(user) == 1_000_000
+    assert row.wallet_hold.status == "released" and balance_of(user) == 1_000_000
     assert_books_balance("ng")
 
 
@@ -242,7 +242,7 @@ def test_reversal_after_success_is_refunded_once(payouts, host_client):
     with schema_context("ng"):
         assert JournalEntry.objects.filter(entry_type="payout_refund", reference=f"payout-refund:{row.reference}") \
             .count() == 1
-        assert Hold.objects.get(pk=row.hold_id).status == "settled"
+        assert row.hold_id is not None and Hold.objects.get(pk=row.hold_id).status == "settled"
     # Redeliveries change nothing.
     again = [d for d in payouts.deliveries if json.loads(d["body"])["data"]["reference"] == row.reference]
     assert {deliver(host_client("ng.localhost"), "/webhook/paystack", d).json()["status"] for d in again} == \
@@ -258,7 +258,7 @@ def test_reversal_arriving_before_success_releases_and_ignores_the_late_success(
     row = transfer_row(answer)
     reversal, success = submit_and_deliver(payouts, host_client, row, events=2, order=[1, 0])
     assert reversal.json()["status"] == "reversed" and success.json()["status"] == "reversed"
-    assert transfer_row(answer).hold.status == "released" and balance_of(user) == 1_000_000
+    assert transfer_row(answer).wallet_hold.status == "released" and balance_of(user) == 1_000_000
     assert_books_balance("ng")
 
 
@@ -299,5 +299,5 @@ def test_flutterwave_payout_and_its_transfer_webhook(ng_gateways, host_client, s
                                       if json.loads(d["body"])["data"].get("reference") == row.reference), None))
     result = deliver(host_client("ng.localhost"), "/webhook/flutterwave", delivery)
     assert result.status_code == 200 and result.json()["status"] == "succeeded", result.content
-    assert transfer_row(answer).hold.status == "settled" and balance_of(user) == 1_000_000 - 20_000
+    assert transfer_row(answer).wallet_hold.status == "settled" and balance_of(user) == 1_000_000 - 20_000
     assert_books_balance("ng")

@@ -294,7 +294,9 @@ def test_portal_page_shows_and_opens_the_account(ng_gateways):
     page = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", user)
     blank = page.get("/wallet/bank-account").content.decode()
     assert "Get my account number" in blank
-    key = re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', blank).group(1)
+    found = re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"', blank)
+    assert found
+    key = found.group(1)
     answer = page.post("/wallet/bank-account", {"first_name": "Ada", "last_name": "Obi", "idempotency_key": key})
     assert answer.status_code == 302
     shown = page.get("/wallet/bank-account").content.decode()

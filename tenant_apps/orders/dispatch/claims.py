@@ -16,10 +16,11 @@ from provider_plugins.interfaces.observe import Exchange
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.providers.services import provider_config
+from tenants.connection import current_schema
 
 from .. import routing
 from ..models import Order, OrderAttempt, OrderStatus
-from ..services._helpers import _capability, _current_attempt, _delete_outbox, _start_attempt
+from ..services._helpers import _capability, _delete_outbox, _sent_attempt, _start_attempt
 from ..services.outcomes import Outcome, _fail_and_release
 
 logger = logging.getLogger(__name__)
@@ -123,9 +124,10 @@ def _start(order: Order, *, now: datetime) -> tuple[OrderAttempt, Product] | Non
             order.save()
             return None
         order.save()
-        return attempt, attempt.product
+        product = attempt.product or Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
+        return attempt, product
     if order.status == OrderStatus.SUBMITTED:
-        attempt = _current_attempt(order)  # a retry: same request id, the provider deduplicates
+        attempt = _sent_attempt(order)  # a retry: same request id, the provider deduplicates
         OrderAttempt.objects.filter(pk=attempt.pk).update(submit_count=F("submit_count") + 1)
         product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
         return attempt, product
@@ -143,7 +145,7 @@ def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[i
               .filter(pk__in=ids).order_by("pk"))
     configs: dict[int, ProviderConfig] = {}
     items = []
-    schema = connection.schema_name
+    schema = current_schema()
     with routing.decided_once():  # one routing lookup and breaker check per product/provider for the batch
         started_orders = [(order, _start(order, now=now)) for order in orders]
     for order, started in started_orders:
@@ -172,7 +174,7 @@ def claim_batch(*, limit: int, lease_seconds: float, order_ids: list[int] | None
     except Exception:
         if connection.in_atomic_block or (order_ids is not None and len(order_ids) == 1):
             raise  # inside the caller's transaction (order_submit in a test): its error is the caller's
-        logger.exception("dispatcher: a batch claim failed in %s; claiming order by order", connection.schema_name)
+        logger.exception("dispatcher: a batch claim failed in %s; claiming order by order", current_schema())
     with connection.cursor() as cursor:
         if order_ids is None:
             cursor.execute("SELECT order_id FROM orders_orderoutbox WHERE claimed_until IS NULL "

@@ -24,6 +24,7 @@ from django.db import connection, connections
 from django_tenants.utils import schema_context
 
 from shared_apps.core.dburl import database_url
+from tenants.connection import tenant_connection
 
 from .calls import call_all
 from .claims import Claimed, claim_batch
@@ -39,7 +40,7 @@ def schemas_with_work() -> set[str]:
     """Tenant schemas with a ready outbox row or a lapsed lease (one statement for all tenants)."""
     from tenants.selectors import tenant_list
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     schemas = [tenant.schema_name for tenant in tenant_list()]
     if not schemas:
         return set()

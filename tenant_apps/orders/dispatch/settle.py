@@ -12,7 +12,7 @@ from tenant_apps.provider_archive.models import ProviderExchange
 from tenant_apps.provider_archive.services import exchange_rows
 
 from ..models import Order, OrderAttempt
-from ..services.outcomes import order_apply_outcome, order_apply_provider_result
+from ..services.outcomes import Outcome, order_apply_outcome, order_apply_provider_result
 from .claims import Claimed
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def _settle_successes(items: list[Claimed]) -> dict[int, Order]:
                   .select_related("user", "hold__wallet").filter(pk__in=[i.order.pk for i in items]).order_by("pk")}
         attempts = {a.pk: a for a in OrderAttempt.objects.filter(pk__in=[i.attempt.pk for i in items])}
         for item in sorted(items, key=lambda i: i.order.pk):
+            assert item.outcome is not None  # a success
             settled[item.order.pk] = order_apply_outcome(order=orders[item.order.pk], attempt=attempts[item.attempt.pk],
                                                          outcome=item.outcome, source=SOURCE, now=now)
     return settled
@@ -56,8 +57,9 @@ def _settle_successes(items: list[Claimed]) -> dict[int, Order]:
 def _apply_one(item: Claimed) -> Order | None:
     """Today's outcome handling for one answer (its own transaction). A failure leaves the order's outbox row
     leased: it is claimed again when the lease runs out (same request id)."""
+    outcome = item.outcome or Outcome(OutcomeStatus.PENDING, reason="internal_error")  # never called: requery
     try:
-        return order_apply_provider_result(request_id=item.attempt.request_id, outcome=item.outcome, source=SOURCE)
+        return order_apply_provider_result(request_id=item.attempt.request_id, outcome=outcome, source=SOURCE)
     except Exception:
         if transaction.get_connection().in_atomic_block:
             raise

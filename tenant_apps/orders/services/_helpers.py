@@ -24,6 +24,7 @@ from shared_apps.providers.services import provider_config
 from tenant_apps.agents.sales import Sale
 from tenant_apps.ledger.services import system_account
 from tenant_apps.pricing.quotes import PriceQuote, quote_price
+from tenants.connection import current_schema
 
 from .. import errors, routing
 from ..models import TRANSITIONS, Order, OrderAttempt, OrderStatus, OrderTransition
@@ -182,12 +183,20 @@ def _current_attempt(order: Order) -> OrderAttempt | None:
     return OrderAttempt.objects.filter(order=order, number=order.attempt_count).first()
 
 
+def _sent_attempt(order: Order) -> OrderAttempt:
+    """The attempt of an order a provider has (submitted, pending): such an order has one."""
+    attempt = _current_attempt(order)
+    if attempt is None:
+        raise ValueError(f"{order} has no provider attempt")
+    return attempt
+
+
 _accounts: dict[tuple[str, str, str], Any] = {}
 
 
 def _system_account(kind: str, currency: str):
     """System accounts never change once made: cache them per process (saves a query per split)."""
-    key = (connection.schema_name, kind, currency)
+    key = (current_schema(), kind, currency)
     account = _accounts.get(key)
     if account is None:
         account = system_account(kind=kind, currency=currency)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from provider_plugins.interfaces import OutcomeStatus, ProviderError, SignatureError
@@ -15,6 +14,7 @@ from provider_plugins.registry import get_plugin
 from shared_apps.providers.callbacks import authenticate, bound, callback_providers, refuse
 from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
+from tenants.connection import current_schema
 
 from ..models import OrderAttempt
 from ._helpers import BILL_TYPES, _country, _http_session
@@ -47,16 +47,19 @@ def order_handle_callback(*, plugin_key: str, body: bytes, headers: dict[str, st
     if not providers:
         refuse(plugin_key, "unknown_provider")
         raise WebhookRejected(404, "unknown_provider")
-    plugin = get_plugin(plugin_key)
+    parser_class = get_plugin(plugin_key).callbacks
+    if parser_class is None:  # a plugin without callbacks: nothing of it can be notified
+        refuse(plugin_key, "unknown_provider")
+        raise WebhookRejected(404, "unknown_provider")
 
     def check(provider: Provider) -> tuple[Any, Any]:
-        parser = plugin.callbacks(provider_config(provider=provider, session=_http_session()))
+        parser = parser_class(provider_config(provider=provider, session=_http_session()))
         return parser, parser.parse(body=body, headers=headers)
 
     try:
         (parser, update), source = authenticate(plugin_key=plugin_key, providers=providers, check=check)
     except SignatureError:
-        logger.warning("webhook %s: bad signature (tenant %s)", plugin_key, connection.schema_name)
+        logger.warning("webhook %s: bad signature (tenant %s)", plugin_key, current_schema())
         raise WebhookRejected(401, "bad_signature") from None
     except ProviderError as exc:
         logger.warning("webhook %s: unreadable (%s)", plugin_key, exc.code)

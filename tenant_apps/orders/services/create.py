@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -147,6 +147,22 @@ def purchase_verified_name(*, product_id: Any, recipient_phone: str, customer_nu
     if product.product_type not in BILL_TYPES or not product.requires_verification:
         return ""
     return purchase_verify(product_id=product.pk, customer_number=number).name
+
+
+@overload
+def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
+                    customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
+                    subscription_id: int | None = None, source: str = "api",
+                    details: dict[str, str] | None = None, verified_name: str | None = None,
+                    once: None = None, render: Callable[[Order], StoredResponse] | None = None) -> Order: ...
+
+
+@overload
+def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
+                    customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
+                    subscription_id: int | None = None, source: str = "api",
+                    details: dict[str, str] | None = None, verified_name: str | None = None,
+                    once: OneCall, render: Callable[[Order], StoredResponse] | None = None) -> Order | None: ...
 
 
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,

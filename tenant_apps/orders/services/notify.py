@@ -23,7 +23,9 @@ def order_notify(*, order_id: int, event: str) -> None:
     from tenant_apps.notifications.messages import notify_sms
 
     order = Order.objects.select_related("user").filter(pk=order_id).first()
-    phone = getattr(order.user, "phone", "") if order else ""
+    if order is None:
+        return
+    phone = order.user.phone
     if not phone or event not in ORDER_EVENTS:
         return
     notify_sms(to=phone, template=f"order_{event}", purpose=f"order_{event}", user=order.user,

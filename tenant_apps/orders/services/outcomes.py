@@ -126,7 +126,7 @@ def _fail_and_release(order: Order, *, reason: str, source: str, now: datetime) 
     _lock_buyer(order)  # fault-injection fix (issue 11): buyer, then wallet, as in purchase_create
     if order.status != OrderStatus.FAILED:
         _record(order, OrderStatus.FAILED, reason=reason, source=source, now=now)
-    release_hold(hold=order.hold, metadata={"order": str(order.public_id), "reason": reason},
+    release_hold(hold=order.wallet_hold, metadata={"order": str(order.public_id), "reason": reason},
                  holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
     kyc_release_spend(user=order.user, reference=order.reference)
     reseller_hooks.sale_released(sale=_sale(order, order.quote))  # HOOK: float hold and velocity count back
@@ -141,7 +141,7 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
     pending: list[OrderTransition] = []
     _record(order, OrderStatus.SUCCEEDED, reason=outcome.provider_reference, source=source, now=now, pending=pending)
     # Inside order_apply_provider_result's transaction, which any error rolls back whole: no savepoint.
-    settle_hold(hold=order.hold, splits=_splits(attempt.quote, order.currency),
+    settle_hold(hold=order.wallet_hold, splits=_splits(attempt.quote, order.currency),
                 metadata={"order": str(order.public_id), "provider_id": attempt.provider_id,
                           **_tax_metadata(attempt.quote)},
                 holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
@@ -158,7 +158,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
     """Delivered after we refunded: charge the wallet again (or book a receivable in suspense for review)."""
     quote = attempt.quote
     price = int(quote["price_minor"])
-    wallet = order.hold.wallet
+    wallet = order.wallet_hold.wallet
     credit = [Line(split.account, split.amount) for split in _splits(quote, order.currency) if split.amount]
     try:
         with transaction.atomic():
@@ -183,7 +183,7 @@ def _reverse(order: Order, attempt: OrderAttempt, *, reason: str, source: str, n
     quote = attempt.quote
     debit = [Line(split.account, -split.amount) for split in _splits(quote, order.currency) if split.amount]
     post_entry(entry_type=EntryTypes.REVERSAL, reference=order.reference,
-               lines=[*debit, Line(order.hold.wallet, int(quote["price_minor"]))],
+               lines=[*debit, Line(order.wallet_hold.wallet, int(quote["price_minor"]))],
                metadata={"order": str(order.public_id), "reason": reason, **_tax_metadata(quote)})
     from tenant_apps.kyc.services import kyc_release_spend
 
@@ -220,6 +220,14 @@ def order_apply_provider_result(*, request_id: str, outcome: Outcome, source: st
             return None
         attempt = OrderAttempt.objects.get(request_id=request_id)
         return order_apply_outcome(order=order, attempt=attempt, outcome=outcome, source=source, now=now)
+
+
+def order_apply_attempt_result(*, attempt: OrderAttempt, outcome: Outcome, source: str) -> Order:
+    """:func:`order_apply_provider_result` for an attempt read from its order: that order exists."""
+    order = order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source=source)
+    if order is None:
+        raise LookupError(f"no order for attempt {attempt.request_id}")
+    return order
 
 
 def order_apply_outcome(*, order: Order, attempt: OrderAttempt, outcome: Outcome, source: str,

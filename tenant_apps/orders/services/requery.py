@@ -17,8 +17,8 @@ from shared_apps.core import metrics
 from shared_apps.core.errors import ApiError
 
 from ..models import Order, OrderAttempt, OrderStatus
-from ._helpers import _capability, _connector, _current_attempt, _record
-from .outcomes import Outcome, _outcome_from_result, _schedule_requery, order_apply_provider_result
+from ._helpers import _capability, _connector, _current_attempt, _record, _sent_attempt
+from .outcomes import Outcome, _outcome_from_result, _schedule_requery, order_apply_attempt_result
 from .submit import _archived
 
 logger = logging.getLogger(__name__)
@@ -56,10 +56,10 @@ def order_requery(*, order_id: int) -> Order | None:
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != OrderStatus.PENDING:
         return order
-    attempt = _current_attempt(order)
+    attempt = _sent_attempt(order)
     now = timezone.now()
     outcome = _requery_outcome(order, attempt, now=now)
-    order = order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="requery")
+    order = order_apply_attempt_result(attempt=attempt, outcome=outcome, source="requery")
     if outcome.status != OutcomeStatus.PENDING:
         return order
     with transaction.atomic():
@@ -82,11 +82,11 @@ def order_requery(*, order_id: int) -> Order | None:
     return order
 
 
-def order_resolve_manually(*, order: Order, delivered: bool, note: str = "") -> Order | None:
+def order_resolve_manually(*, order: Order, delivered: bool, note: str = "") -> Order:
     """Staff decision on a manual-review order after checking the provider's statement."""
     attempt = _current_attempt(order)
     if attempt is None:
         raise ApiError("This order never reached a provider.", code="not_submitted")
     outcome = Outcome(OutcomeStatus.SUCCESS if delivered else OutcomeStatus.FAILED,
                       reason=("staff: " + note)[:60] if note else "staff_decision", failover=False)
-    return order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="staff")
+    return order_apply_attempt_result(attempt=attempt, outcome=outcome, source="staff")

@@ -13,7 +13,7 @@ from shared_apps.core.errors import ApiError
 
 from ..models import FINAL_STATUSES, Order, OrderStatus
 from ._helpers import _current_attempt
-from .outcomes import Outcome, order_apply_provider_result
+from .outcomes import Outcome, order_apply_attempt_result
 from .requery import _requery_outcome, order_resolve_manually
 
 
@@ -46,7 +46,7 @@ def order_staff_requery(*, order: Order, actor: Any, request: Any = None) -> Ord
     if outcome.status == OutcomeStatus.FAILED and before == OrderStatus.MANUAL_REVIEW:
         outcome = Outcome(OutcomeStatus.FAILED, reason=outcome.reason, provider_code=outcome.provider_code,
                           failover=False, fault=outcome.fault)
-    updated = order_apply_provider_result(request_id=attempt.request_id, outcome=outcome, source="staff_requery")
+    updated = order_apply_attempt_result(attempt=attempt, outcome=outcome, source="staff_requery")
     if updated.status in FINAL_STATUSES and updated.needs_review and before == OrderStatus.MANUAL_REVIEW:
         updated.needs_review = False
         updated.save(update_fields=["needs_review"])

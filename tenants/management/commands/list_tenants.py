@@ -19,7 +19,7 @@ class Command(BaseCommand):
         rows = [
             {
                 "schema": t.schema_name, "name": t.name, "kind": t.kind, "country": t.country,
-                "status": t.status, "parent": t.parent.schema_name if t.parent_id else None,
+                "status": t.status, "parent": t.parent.schema_name if t.parent is not None else None,
                 "domains": [d.domain for d in t.domains.all()],
             }
             for t in tenant_list().select_related("parent")

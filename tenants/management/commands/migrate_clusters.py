@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity,
                              skip_checks=True)
                 shared = time.perf_counter() - started
-                if statements is not None:
+                if statements is not None and primary_script is not None:
                     copy_template_from_primary(statements, primary_script.statements)
                 else:
                     sync_template_schema(verbosity=verbosity)

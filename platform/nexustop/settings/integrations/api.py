@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-REST_FRAMEWORK = {
+from typing import Any
+
+REST_FRAMEWORK: dict[str, Any] = {
     # Every token is checked against the schema of the domain it is used on.
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenant_apps.accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -15,7 +17,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "NexusTop API",
     "DESCRIPTION": "Airtime, data, bills and wallets for West Africa, per tenant.",
     "VERSION": "0.1.0",

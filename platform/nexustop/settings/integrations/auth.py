@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from ..env import env_int, env_str
 
 # --- JWT (djangorestframework-simplejwt) -------------------------------------
 # Access tokens are short-lived; refresh tokens rotate and the used one is
 # blacklisted (token_blacklist is a tenant app: each schema keeps its own list).
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "ROTATE_REFRESH_TOKENS": True,
@@ -46,7 +47,7 @@ SIMPLE_JWT["SIGNING_KEY"] = jwt_signing_key(env_str("DJANGO_SECRET_KEY", ""))
 JWT_TENANT_CLAIM = "tenant"
 
 # --- dj-rest-auth -------------------------------------------------------------
-REST_AUTH = {
+REST_AUTH: dict[str, Any] = {
     "USE_JWT": True,
     "SESSION_LOGIN": False,
     "TOKEN_MODEL": None,
@@ -72,7 +73,7 @@ AUTH_THROTTLE_RATES = {
 # MAX_FAILURES_PER_ACCOUNT; an IP past MAX_FAILURES_PER_IP is only slowed (exponential wait from
 # IP_BACKOFF_BASE_SECONDS up to IP_BACKOFF_MAX_SECONDS per attempt), so people behind one NAT are not all
 # locked out by one of them (or by an attacker sharing the address).
-LOGIN_LOCKOUT = {
+LOGIN_LOCKOUT: dict[str, Any] = {
     "MAX_FAILURES_PER_ACCOUNT": env_int("LOCKOUT_MAX_PER_ACCOUNT", 5),
     "MAX_FAILURES_PER_IP": env_int("LOCKOUT_MAX_PER_IP", 20),
     "WINDOW_SECONDS": env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60),
@@ -82,7 +83,7 @@ LOGIN_LOCKOUT = {
 }
 
 # --- phone one-time passwords --------------------------------------------------
-PHONE_OTP = {
+PHONE_OTP: dict[str, Any] = {
     "DIGITS": 6,
     "TTL_SECONDS": 5 * 60,
     "MAX_ATTEMPTS": 5,
@@ -91,7 +92,7 @@ PHONE_OTP = {
 
 # --- SMS delivery: provider_plugins.sms_gateway (Termii-shaped) or .africastalking -------------------------
 # (a registry row with capability "sms" for a tenant's country wins: tenant_apps.notifications.services)
-SMS_GATEWAY = {
+SMS_GATEWAY: dict[str, Any] = {
     "PLUGIN": env_str("SMS_GATEWAY_PLUGIN", "sms_gateway"),
     "USERNAME": env_str("SMS_GATEWAY_USERNAME", ""),  # Africa's Talking account name
     "BASE_URL": env_str("SMS_GATEWAY_URL", "http://127.0.0.1:8025"),
@@ -105,7 +106,7 @@ SMS_GATEWAY = {
 # Empty: a key is derived from SECRET_KEY (development and tests only; `check --deploy` warns).
 KYC_ENCRYPTION_KEYS = [key for key in env_str("KYC_ENCRYPTION_KEYS", "").split(",") if key]
 # Automatic number check (provider_plugins.kyc_verifier, a Smile ID-shaped API).
-KYC_VERIFIER = {
+KYC_VERIFIER: dict[str, Any] = {
     "ENABLED": env_str("KYC_VERIFIER_ENABLED", "1") == "1",
     "BASE_URL": env_str("KYC_VERIFIER_URL", "http://127.0.0.1:8026"),
     "PARTNER_ID": env_str("KYC_VERIFIER_PARTNER_ID", "1001"),

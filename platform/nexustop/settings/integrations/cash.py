@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery.schedules import crontab
 
 from ..env import env_int, env_str
 from .celery import CELERY_BEAT_SCHEDULE
 
-AGENT_CASH = {
+AGENT_CASH: dict[str, Any] = {
     # A cash-in of at least this much (major units, per currency; "*" for the others) waits for the customer's
     # confirmation (cash.confirmation: the customer's transaction PIN, or a code by SMS).
     "CONFIRM_ABOVE": {"NGN": "5000", "GHS": "200", "XOF": "25000", "GNF": "250000", "SLE": "500", "LRD": "5000",

@@ -6,16 +6,18 @@ schema and are set in the back office, not here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..env import env_list
 
-TRANSACTION_PIN = {
+TRANSACTION_PIN: dict[str, Any] = {
     "MIN_LENGTH": 4,
     "MAX_LENGTH": 6,
     # Wrong PINs in a row before the PIN locks; only a reset with a code sent by SMS unlocks it.
     "MAX_ATTEMPTS": 3,
 }
 
-USSD = {
+USSD: dict[str, Any] = {
     # Africa's Talking ends a USSD session after 180 s at most (60 s without an answer from the customer,
     # 10-15 s without one from us): our session state lives as long, in Redis, per tenant.
     "SESSION_TTL_SECONDS": 180,

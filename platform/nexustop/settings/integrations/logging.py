@@ -14,7 +14,10 @@ is redacted last, before rendering (shared_apps/core/redaction.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
+from structlog.typing import Processor
 
 from shared_apps.core.logging import add_request_context
 from shared_apps.core.redaction import redact_personal_data
@@ -24,7 +27,7 @@ from ..env import env_str
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
@@ -48,7 +51,7 @@ _RENDERER = (
     structlog.dev.ConsoleRenderer() if LOG_FORMAT == "console" else structlog.processors.JSONRenderer(sort_keys=False)
 )
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

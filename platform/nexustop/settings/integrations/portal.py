@@ -8,6 +8,8 @@ CSS is a committed Tailwind build (see docs/portal.md for the rebuild command).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..env import env_bool
 
 # Sessions for pages: HTTP-only cookies, not sent cross-site, 8 hours, renewed on use.
@@ -18,7 +20,7 @@ SESSION_SAVE_EVERY_REQUEST = False
 # htmx sends the token from the page (hx-headers), so the CSRF cookie stays HTTP-only too.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 
 LOGIN_URL = "/login"
 

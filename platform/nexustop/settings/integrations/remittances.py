@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..env import env_bool, env_int, env_str
 from .celery import CELERY_BEAT_SCHEDULE
 from .ledger import LEDGER_RECONCILE_CHECKS
@@ -16,14 +18,14 @@ REMITTANCE_PAYOUT_CHECK_SECONDS = env_int("REMITTANCE_PAYOUT_CHECK_SECONDS", 60)
 # quotes fail closed (503 rate_unavailable / screening_unavailable).
 # The deployment's rate source and screener, used when the registry has no provider of that capability for
 # the sender's country (shared_apps.providers, capabilities ``fx_rates`` and ``sanctions``).
-REMITTANCE_RATE_SOURCE = {
+REMITTANCE_RATE_SOURCE: dict[str, Any] = {
     "ENABLED": env_bool("REMITTANCE_RATE_SOURCE_ENABLED", True),
     "PLUGIN": env_str("REMITTANCE_RATE_SOURCE_PLUGIN") or "openexchangerates",
     "BASE_URL": env_str("REMITTANCE_RATE_SOURCE_URL") or "http://127.0.0.1:8742",
     "CREDENTIALS": {"app_id": env_str("REMITTANCE_RATE_SOURCE_APP_ID") or "sim-oxr-app"},
     "TIMEOUT_SECONDS": 10.0,
 }
-REMITTANCE_SANCTIONS = {
+REMITTANCE_SANCTIONS: dict[str, Any] = {
     "ENABLED": env_bool("REMITTANCE_SANCTIONS_ENABLED", True),
     "PLUGIN": env_str("REMITTANCE_SANCTIONS_PLUGIN") or "opensanctions",
     "BASE_URL": env_str("REMITTANCE_SANCTIONS_URL") or "http://127.0.0.1:8743",

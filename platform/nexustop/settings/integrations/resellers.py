@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..env import env_str
 from .api import REST_FRAMEWORK
 
-RESELLERS = {
+RESELLERS: dict[str, Any] = {
     # Reseller domains: "<subdomain>.<suffix>"; empty = the parent operation's domain without its first label
     # (ng.localhost -> quickvend.localhost, ng.nexustop.com -> quickvend.nexustop.com).
     "DOMAIN_SUFFIX": env_str("RESELLER_DOMAIN_SUFFIX", ""),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..env import env_int, env_str
 
 # Keys the hashes of device ids and recipients (equality only; never reversible). Empty: derived from
@@ -12,7 +14,7 @@ RISK_HASH_KEY = env_str("RISK_HASH_KEY", "")
 RISK_DEVICE_COOKIE_NAME = "nt_device"
 RISK_DEVICE_COOKIE_AGE = env_int("RISK_DEVICE_COOKIE_DAYS", 730) * 24 * 3600
 
-RISK_STEP_UP = {
+RISK_STEP_UP: dict[str, Any] = {
     "TTL_SECONDS": env_int("RISK_STEP_UP_TTL_SECONDS", 600),  # a challenge must be answered and used by then
     "MAX_ATTEMPTS": 5,  # wrong codes (or PINs) before the challenge is dead
     # The transaction-PIN service: a dotted path to an object with has_pin(user) and check_pin(user, pin) -> bool.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..env import env_list, env_str
 
 # --- CORS (django-cors-headers): exact origins only, API paths only ---------------
@@ -44,7 +46,7 @@ TENANT_HOSTS_CACHE_SECONDS = 60
 # https to public addresses only, checked at registration and again at each request after DNS resolution.
 # ALLOW_LOOPBACK lets http(s) reach 127.0.0.1/::1 (the local simulators and test receivers): development and
 # test settings only; prod.py forces it off. CA_BUNDLE: extra trust for tests (empty: certifi).
-OUTBOUND_URLS = {
+OUTBOUND_URLS: dict[str, Any] = {
     "ALLOW_LOOPBACK": False,
     "TIMEOUT_SECONDS": 5.0,
     "MAX_URL_LENGTH": 2048,
@@ -54,7 +56,7 @@ OUTBOUND_URLS = {
 # --- Content-Security-Policy (shared_apps/core/csp.py) ----------------------------------------------
 # Scripts and styles from this origin (inline ones only with the request's nonce). Images also from
 # https (tenant logos) and data: URLs; forms post here or to an https gateway checkout.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
     "IMG_SRC": ["'self'", "data:", "https:"],
     "FORM_ACTION": ["'self'", "https:"],
     "REPORT_URI": "",

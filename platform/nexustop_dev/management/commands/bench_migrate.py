@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tenants.utils import get_tenant_model
 
+from tenants.connection import tenant_connection
 from tenants.schema import (
     create_tenant_schema,
     drop_schema,
@@ -68,7 +69,7 @@ def copy_schema_tables(source: str, target: str) -> None:
         cursor.execute(f"SET search_path = {dst}")
         for table, constraint, definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {definition}')
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
 
 
 class Command(BaseCommand):
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         run_id = secrets.token_hex(3)
         schemas = [f"bench_{run_id}_{index:05d}" for index in range(count)]
         tenant_model = get_tenant_model()
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         if not template_is_current():
             sync_template_schema()
         try:
@@ -117,13 +118,13 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 call_command("migrate_schemas", tenant=True, executor=executor, interactive=False, verbosity=0)
                 elapsed = time.perf_counter() - started
-                connection.set_schema_to_public()
+                tenant_connection().set_schema_to_public()
                 self.stdout.write(f"migrate_schemas --tenant, {executor} executor ({detail}): {total} schemas, "
                                   f"nothing to migrate, {elapsed:.1f} s ({elapsed / total * 1000:.0f} ms/schema)")
             self._check_nothing_was_migrated(schemas[-1])
         finally:
             started = time.perf_counter()
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             for schema in schemas:
                 drop_schema(schema)
             deleted, _ = tenant_model.objects.filter(schema_name__in=schemas).delete()

@@ -10,8 +10,8 @@ import statistics
 import uuid
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 
+from tenants.connection import tenant_connection
 from tenants.models import Domain, Tenant
 from tenants.schema import drop_schema, sync_template_schema, template_is_current
 from tenants.services import tenant_provision
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--methods", default="script,clone,migrate")
 
     def handle(self, *args, **opts):
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         if not template_is_current():
             sync_template_schema()
         rows = []

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from nexustop_dev.cpu_meter import ChildrenSampler, TreeMeter, parent_pid, process_cpu
+from tenants.connection import tenant_connection
 
 SIM_SCRIPT = """
 import sys, time
@@ -172,7 +173,7 @@ class Command(BaseCommand):
         from tenants.schema import sync_template_schema, template_is_current
         from tenants.services import ensure_public_tenant, tenant_provision
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         tenant = Tenant.objects.filter(schema_name=schema).first()
         if tenant is None:
             if not template_is_current():
@@ -192,7 +193,7 @@ class Command(BaseCommand):
         from shared_apps.providers.models import Provider, ProviderStatus
         from shared_apps.providers.services import provider_register
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         # Earlier bench runs' simulators are gone: their rows must not take traffic.
         Provider.objects.filter(name__startswith="VTPass bench").update(status=ProviderStatus.DISABLED)
         catalog_changed()  # update() sends no signal; cached products follow their provider's status

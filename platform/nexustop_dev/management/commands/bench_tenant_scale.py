@@ -34,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from shared_apps.core.dburl import database_url
+from tenants.connection import tenant_connection
 
 PREFIX = "bs_"  # schema names of bench tenants; domains are bs-<run>-<n>.localhost
 ROOT = Path(settings.PROJECT_ROOT) if hasattr(settings, "PROJECT_ROOT") else Path(__file__).resolve().parents[4]
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         parser.add_argument("--clean", action="store_true", help="only drop bench tenants left by earlier runs")
 
     def handle(self, *args, **opts):
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         self._drop_bench_tenants()
         if opts["clean"]:
             return
@@ -189,11 +190,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql)
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             tenant = Tenant.objects.create(schema_name=schema, name=f"Bench {run} {index}", kind="country_operation",
                                            country="NG", display_name=f"Bench {run} {index}")
             Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         return domain
 
     def _migrate(self, settings_module: str, executor: str = "") -> float:
@@ -253,14 +254,14 @@ class Command(BaseCommand):
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):  # a file, not subprocess.DEVNULL
                 log.close()
 
     def _drop_bench_tenants(self) -> None:
         from tenants.models import Domain, Tenant
         from tenants.schema import drop_schema
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         Domain.objects.filter(tenant__schema_name__startswith=PREFIX).delete()
         schemas = list(Tenant.objects.filter(schema_name__startswith=PREFIX).values_list("schema_name", flat=True))
         Tenant.objects.filter(schema_name__startswith=PREFIX).delete()

@@ -16,6 +16,8 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from tenants.connection import tenant_connection
+
 TENANTS = {"ng": ("fi_ng", "fi-ng.localhost", "NG"), "gh": ("fi_gh", "fi-gh.localhost", "GH")}
 
 
@@ -68,20 +70,20 @@ class Command(BaseCommand):
         from tenants.schema import sync_template_schema
         from tenants.services import ensure_public_tenant, tenant_provision
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         sync_template_schema()
         ensure_public_tenant(domain="localhost")
         for schema, domain, country in TENANTS.values():
             if not Tenant.objects.filter(schema_name=schema).exists():
                 tenant_provision(kind="country_operation", country=country, name=f"Fault injection {country}",
                                  domain=domain, admin_email=f"admin@{domain}", schema_name=schema)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
     def _drop(self) -> None:
         from tenants.models import Domain, Tenant
         from tenants.schema import quote_ident
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         for schema, domain, _ in TENANTS.values():
             Domain.objects.filter(domain=domain).delete()
             with connection.cursor() as cursor:

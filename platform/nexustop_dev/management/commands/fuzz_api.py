@@ -11,8 +11,10 @@ import os
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
+
+from tenants.connection import tenant_connection
 
 
 class _Rollback(Exception):
@@ -57,7 +59,7 @@ class Command(BaseCommand):
         finally:
             sms.stop()
             kyc.stop()
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
         self.stdout.write(report.summary())
         if report.unsatisfiable:
             self.stdout.write(f"nothing to violate (positive only): {', '.join(report.unsatisfiable)}")
@@ -91,7 +93,7 @@ class Command(BaseCommand):
                     if answer.status_code != 200:
                         raise CommandError(f"could not log in the {name}: {answer.content[:200]!r}")
                     identities[name] = answer.json()["access"]
-                connection.set_schema_to_public()
+                tenant_connection().set_schema_to_public()
                 report = run_fuzz(host=host, identities=identities, max_examples=opts["max_examples"],
                                   seed=opts["seed"], modes=tuple(opts["modes"].split(",")),
                                   operation_filter=(lambda label: opts["operation"] in label),
