@@ -57,8 +57,8 @@ def subscription_create(*, user, product_id: Any, frequency: str, recipient_phon
     now = start_at or timezone.now()
     if end_date is not None and end_date < now.date():
         raise ApiError("The end date is in the past.", code="invalid_end_date", fields={"end_date": ["In the past."]})
-    product = orders._active_product(product_id)
-    phone = orders._validate_recipient(product, recipient_phone)
+    product = orders.active_product(product_id=product_id)
+    phone = orders.validated_recipient(product=product, recipient_phone=recipient_phone)
     if product.product_type in BILL_TYPES and not customer_number:
         raise order_errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
     quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
@@ -113,7 +113,9 @@ def subscription_notify_paused(*, subscription_id: int, reason: str) -> None:
     from tenant_apps.notifications.messages import notify_sms
 
     sub = Subscription.objects.select_related("user").filter(pk=subscription_id).first()
-    phone = getattr(sub.user, "phone", "") if sub else ""
+    if sub is None:
+        return
+    phone = sub.user.phone
     if not phone:
         return
     notify_sms(to=phone, template="subscription_paused", purpose="subscription_paused", user=sub.user,
@@ -145,13 +147,14 @@ def _verify_before_the_run(pk: int) -> tuple[str | None, ApiError | None]:
 
 def _run_one(sub: Subscription, *, now: datetime, verified_name: str | None = None,
              refusal: ApiError | None = None) -> str:
-    if sub.end_date is not None and sub.next_run_at.date() > sub.end_date:
+    scheduled = sub.next_run_at
+    assert scheduled is not None  # due: selected by next_run_at <= now
+    if sub.end_date is not None and scheduled.date() > sub.end_date:
         sub.status, sub.next_run_at = SubscriptionStatus.ENDED, None
         sub.save(update_fields=["status", "next_run_at", "updated_at"])
         return "ended"
     if refusal is not None:  # the biller refused the customer number before the run (_verify_before_the_run)
         return _pause(sub, refusal, now=now)
-    scheduled = sub.next_run_at
     try:
         with transaction.atomic():
             order = orders.purchase_create(
