@@ -2,6 +2,7 @@
 
 ``local_server`` (the threaded server every simulator shares), ``simulator`` (telecom/aggregator
 simulators: routes, deliveries, suffix faults), ``gateway_sim`` (payment gateways: fault plans, webhook
-delivery, a webhook sink). Only a plugin's ``simulator.py`` imports this package, never its connectors,
-and the contracts in ``provider_plugins.interfaces`` never do (tests/foundation/test_dependency_direction.py).
+delivery, a webhook sink). Only a plugin's simulator (its ``simulator.py`` or ``simulator/`` package) imports
+this package, never its connectors, and the contracts in ``provider_plugins.interfaces`` never do
+(tests/foundation/test_dependency_direction.py).
 """

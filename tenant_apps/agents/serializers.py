@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shared_apps.core.amounts import AmountField
-from tenant_apps.ledger.currency import to_decimal_string
+from shared_apps.core.amounts import AmountField, MoneyField
 
 from .models import ApiKeyScope, ResellerApplication
 
@@ -106,10 +105,6 @@ def delivery_body(delivery) -> dict:
                      "duration_ms": a.duration_ms, "at": a.attempted_at} for a in delivery.attempt_log.all()]}
 
 
-def money(amount_minor: int | None, currency: str) -> str | None:
-    return None if amount_minor is None else to_decimal_string(amount_minor, currency)
-
-
 # --- Response bodies (OpenAPI): what the dict-building views above return, field for field ------------------
 
 class AgentBodySerializer(serializers.Serializer):
@@ -170,7 +165,7 @@ class ResellerFloatBodySerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.CharField()
     currency = serializers.CharField()
-    float = serializers.CharField(allow_null=True, help_text="Decimal string in the currency.")
+    float = MoneyField(allow_null=True, help_text="Decimal string in the currency.")
     mirror_agrees = serializers.BooleanField()
 
 
@@ -183,9 +178,9 @@ class CommissionRowBodySerializer(serializers.Serializer):
     earned_minor = serializers.IntegerField()
     clawed_back_minor = serializers.IntegerField()
     net_minor = serializers.IntegerField()
-    earned = serializers.CharField(allow_null=True)
-    clawed_back = serializers.CharField(allow_null=True)
-    net = serializers.CharField(allow_null=True)
+    earned = MoneyField(allow_null=True)
+    clawed_back = MoneyField(allow_null=True)
+    net = MoneyField(allow_null=True)
 
 
 class InvitationBodySerializer(serializers.Serializer):
@@ -201,14 +196,14 @@ class FloatFundBodySerializer(serializers.Serializer):
     reseller = serializers.CharField()
     reference = serializers.CharField()
     currency = serializers.CharField()
-    amount = serializers.CharField(help_text="Decimal string in the currency.")
-    float = serializers.CharField(allow_null=True, help_text="The reseller's float after the credit.")
+    amount = MoneyField(help_text="Decimal string in the currency.")
+    float = MoneyField(allow_null=True, help_text="The reseller's float after the credit.")
 
 
 class MyFloatBodySerializer(serializers.Serializer):
     currency = serializers.CharField()
-    float = serializers.CharField(allow_null=True)
-    mirror = serializers.CharField(allow_null=True)
+    float = MoneyField(allow_null=True)
+    mirror = MoneyField(allow_null=True)
     agrees = serializers.BooleanField()
 
 
@@ -216,13 +211,13 @@ class AgentFundBodySerializer(serializers.Serializer):
     agent = serializers.UUIDField()
     reference = serializers.CharField()
     currency = serializers.CharField()
-    amount = serializers.CharField(allow_null=True)
+    amount = MoneyField(allow_null=True)
 
 
 class AgentStatementLineSerializer(serializers.Serializer):
     entry_type = serializers.CharField()
     reference = serializers.CharField()
-    amount = serializers.CharField(allow_null=True)
+    amount = MoneyField(allow_null=True)
     at = serializers.DateTimeField()
     status = serializers.CharField(allow_null=True)
 
@@ -230,7 +225,7 @@ class AgentStatementLineSerializer(serializers.Serializer):
 class AgentCommissionLineSerializer(serializers.Serializer):
     order = serializers.CharField()
     level = serializers.IntegerField()
-    amount = serializers.CharField(allow_null=True)
+    amount = MoneyField(allow_null=True)
     status = serializers.CharField()
     at = serializers.DateTimeField()
 
@@ -238,6 +233,6 @@ class AgentCommissionLineSerializer(serializers.Serializer):
 class AgentStatementBodySerializer(serializers.Serializer):
     agent = serializers.UUIDField()
     currency = serializers.CharField()
-    available = serializers.CharField(allow_null=True)
+    available = MoneyField(allow_null=True)
     lines = AgentStatementLineSerializer(many=True)
     commissions = AgentCommissionLineSerializer(many=True)

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, OperandHolder
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countries.money import decimal_text, money_of
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, Forbidden, NotFound
@@ -54,7 +55,6 @@ from .serializers import (
     agent_body,
     api_key_body,
     delivery_body,
-    money,
 )
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
@@ -144,7 +144,8 @@ class ResellersView(APIView):
                                                                          parent=parent).order_by("name"):
             balances = float_balances(reseller=reseller)
             body.append({"schema": reseller.schema_name, "name": reseller.brand_name, "status": reseller.status,
-                         "currency": balances.currency, "float": money(balances.parent_balance, balances.currency),
+                         "currency": balances.currency,
+                         "float": decimal_text(money_of(balances.parent_balance, balances.currency)),
                          "mirror_agrees": balances.agrees})
         return Response(body)
 
@@ -166,7 +167,8 @@ class FloatFundView(APIView):
         movement = fund_float(reseller=reseller, amount_minor=amount, reference=f"fund:{uuid.uuid4()}")
         balances = float_balances(reseller=reseller)
         return Response({"reseller": schema, "reference": movement.reference, "currency": currency,
-                         "amount": money(amount, currency), "float": money(balances.parent_balance, currency)},
+                         "amount": decimal_text(money_of(amount, currency)),
+                         "float": decimal_text(money_of(balances.parent_balance, currency))},
                         status=status.HTTP_201_CREATED)
 
 
@@ -182,8 +184,10 @@ class MyFloatView(APIView):
         if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
             raise ApiError("Only reseller brands have a float.", code="not_a_reseller")
         balances = float_balances(reseller=tenant)
-        return Response({"currency": balances.currency, "float": money(balances.parent_balance, balances.currency),
-                         "mirror": money(balances.mirror_balance, balances.currency), "agrees": balances.agrees})
+        return Response({"currency": balances.currency,
+                         "float": decimal_text(money_of(balances.parent_balance, balances.currency)),
+                         "mirror": decimal_text(money_of(balances.mirror_balance, balances.currency)),
+                         "agrees": balances.agrees})
 
 
 @api_key_scopes(POST=WALLET)
@@ -317,7 +321,7 @@ class AgentFundView(APIView):
         entry = services.fund_agent(funder=request.user, agent=agent, amount_minor=amount,
                                     reference=str(uuid.uuid4()))
         return Response({"agent": str(agent.public_id), "reference": entry.reference, "currency": currency,
-                         "amount": money(amount, currency)}, status=status.HTTP_201_CREATED)
+                         "amount": decimal_text(money_of(amount, currency))}, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(responses=AgentStatementBodySerializer)
@@ -334,13 +338,15 @@ class AgentStatementView(APIView):
         currency = tenant_currency().code
         balances = {b.currency: b for b in wallet_balances(user=request.user)}
         balance = balances.get(currency)
-        lines = [{"entry_type": p.entry_type, "reference": p.reference, "amount": money(p.amount, p.currency),
-                  "at": p.created_at, "status": p.status} for p in wallet_statement(user=request.user)[:200]]
-        commissions = [{"order": c.order_ref, "level": c.level, "amount": money(c.amount_minor, c.currency),
-                        "status": c.status, "at": c.created_at}
+        lines = [{"entry_type": p.entry_type, "reference": p.reference,
+                  "amount": decimal_text(money_of(p.amount, p.currency)), "at": p.created_at, "status": p.status}
+                 for p in wallet_statement(user=request.user)[:200]]
+        commissions = [{"order": c.order_ref, "level": c.level,
+                        "amount": decimal_text(money_of(c.amount_minor, c.currency)), "status": c.status,
+                        "at": c.created_at}
                        for c in agent.commissions.order_by("-created_at")[:200]]
         return Response({"agent": str(agent.public_id), "currency": currency,
-                         "available": money(balance.available if balance else 0, currency),
+                         "available": decimal_text(money_of(balance.available if balance else 0, currency)),
                          "lines": lines, "commissions": commissions})
 
 
@@ -368,7 +374,7 @@ class CommissionReportView(APIView):
                                              date_to=query.validated_data.get("date_to"))
         for row in report:
             for field in ("earned", "clawed_back", "net"):
-                row[field] = money(row[f"{field}_minor"], row["currency"])
+                row[field] = decimal_text(money_of(row[f"{field}_minor"], row["currency"]))
         return Response(report)
 
 

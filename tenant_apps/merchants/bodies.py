@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shared_apps.core.amounts import MoneyField
+
 
 class MerchantPublicBody(serializers.Serializer):
     code = serializers.CharField()
@@ -16,14 +18,15 @@ class MerchantPublicBody(serializers.Serializer):
 class MerchantPaymentBody(serializers.Serializer):
     id = serializers.UUIDField()
     reference = serializers.CharField()
-    amount = serializers.CharField()
+    amount = MoneyField()
     currency = serializers.CharField()
     channel = serializers.CharField()
     status = serializers.CharField()
-    refunded = serializers.CharField()
+    refunded = MoneyField()
     note = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     merchant = MerchantPublicBody()
+    # Not MoneyField: read-only fields are required in a response schema, and the payer's view has neither.
     fee = serializers.CharField(required=False, help_text="the merchant's view only")
     net = serializers.CharField(required=False, help_text="the merchant's view only")
     payer = serializers.CharField(required=False, allow_blank=True, help_text="masked; the merchant's view only")
@@ -56,7 +59,7 @@ class MerchantBody(MerchantPublicBody):
     status = serializers.CharField()
     review_note = serializers.CharField(allow_blank=True)
     settlement = MerchantSettlementDetailsBody()
-    takings = serializers.CharField()
+    takings = MoneyField()
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
     owner = MerchantOwnerBody(required=False, help_text="the operator's view only")
@@ -71,8 +74,8 @@ class MerchantCategoryBody(serializers.Serializer):
     name = serializers.CharField()
     mcc = serializers.CharField()
     rate_bps = serializers.IntegerField()
-    fee_fixed = serializers.CharField()
-    fee_cap = serializers.CharField(allow_null=True)
+    fee_fixed = MoneyField()
+    fee_cap = MoneyField(allow_null=True)
     active = serializers.BooleanField()
 
 
@@ -83,7 +86,7 @@ class MerchantCategoryListBody(serializers.Serializer):
 class MerchantPayeeBody(serializers.Serializer):
     merchant = MerchantPublicBody()
     channel = serializers.CharField()
-    amount = serializers.CharField(allow_null=True, help_text="null: a static code, the payer types the amount")
+    amount = MoneyField(allow_null=True, help_text="null: a static code, the payer types the amount")
     currency = serializers.CharField()
     bill_number = serializers.CharField(allow_blank=True)
 
@@ -96,7 +99,7 @@ class MerchantStaticQrBody(serializers.Serializer):
 class MerchantPaymentRequestBody(serializers.Serializer):
     id = serializers.UUIDField()
     reference = serializers.CharField()
-    amount = serializers.CharField()
+    amount = MoneyField()
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField()
     payload = serializers.CharField()
@@ -105,7 +108,7 @@ class MerchantPaymentRequestBody(serializers.Serializer):
 class MerchantSettlementBody(serializers.Serializer):
     id = serializers.UUIDField()
     business_date = serializers.DateField()
-    amount = serializers.CharField()
+    amount = MoneyField()
     currency = serializers.CharField()
     method = serializers.CharField()
     status = serializers.CharField()
@@ -119,18 +122,18 @@ class MerchantSettlementListBody(serializers.Serializer):
 class MerchantDashboardBody(serializers.Serializer):
     date = serializers.DateField()
     payments = serializers.IntegerField()
-    gross = serializers.CharField()
-    fees = serializers.CharField()
+    gross = MoneyField()
+    fees = MoneyField()
     refunds = serializers.IntegerField()
-    refunded = serializers.CharField()
-    net = serializers.CharField()
-    unsettled = serializers.CharField()
+    refunded = MoneyField()
+    net = MoneyField()
+    unsettled = MoneyField()
     currency = serializers.CharField()
     settlements = MerchantSettlementBody(many=True)
 
 
 class MerchantRefundBody(serializers.Serializer):
     id = serializers.UUIDField()
-    amount = serializers.CharField()
-    fee_returned = serializers.CharField()
+    amount = MoneyField()
+    fee_returned = MoneyField()
     payment = MerchantPaymentBody(help_text="the payment after the refund, as its merchant sees it")

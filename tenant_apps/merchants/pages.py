@@ -361,15 +361,16 @@ def backoffice_fees(request):
                     messages.success(request, gettext("Fee saved."))
                     return redirect("portal:backoffice-merchant-fees")
         errors[category.code] = form
-    from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+    from countries.money import decimal_text, money_of
+    from tenant_apps.ledger.currency import tenant_currency
 
     currency = tenant_currency().code
     rows = []
     for category in MerchantCategory.objects.all():
         form = errors.get(category.code) or FeeForm(initial={
-            "fee_percent": f"{category.fee_bps / 100:.2f}", "fee_fixed": to_decimal_string(category.fee_fixed_minor,
-                                                                                           currency),
-            "fee_cap": to_decimal_string(category.fee_cap_minor, currency) if category.fee_cap_minor is not None
+            "fee_percent": f"{category.fee_bps / 100:.2f}",
+            "fee_fixed": decimal_text(money_of(category.fee_fixed_minor, currency)),
+            "fee_cap": decimal_text(money_of(category.fee_cap_minor, currency)) if category.fee_cap_minor is not None
             else "", "active": category.active}, auto_id=f"id_{category.code}_%s")
         rows.append((category, form))
     return page(request, "merchants/backoffice_fees.html", {"rows": rows}, status=400 if errors else 200)

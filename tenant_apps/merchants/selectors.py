@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from tenant_apps.ledger.currency import to_decimal_string
+from countries.money import decimal_text, money_of
 
 from .models import Merchant, MerchantPayment, MerchantRefund, MerchantSettlement, MerchantStatus
 
@@ -104,10 +104,10 @@ def payments_csv(payments: Iterable[MerchantPayment]) -> Iterator[str]:
     yield flush()
     for payment in payments:
         currency = payment.currency
+        amounts = [decimal_text(money_of(minor, currency)) for minor in (
+            payment.amount_minor, payment.fee_minor, payment.net_minor, payment.refunded_minor)]
         writer.writerow([payment.created_at.isoformat(), payment.reference, payment.channel,
-                         masked_phone(payment.payer.phone or ""), to_decimal_string(payment.amount_minor, currency),
-                         to_decimal_string(payment.fee_minor, currency), to_decimal_string(payment.net_minor, currency),
-                         to_decimal_string(payment.refunded_minor, currency), payment.status, currency,
+                         masked_phone(payment.payer.phone or ""), *amounts, payment.status, currency,
                          _csv_safe(payment.note)])
         yield flush()
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from moneyed import get_currency
 
+from countries.money import decimal_text, money_of
 from countries.tax import TaxAmount, TaxSplit
 from provider_plugins.interfaces.common import ProviderFault, UserFixableError
 from shared_apps.core.enqueue import enqueue
@@ -28,7 +29,7 @@ from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string, to_minor
+from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.errors import BalanceLimitExceeded, InsufficientFunds
 from tenant_apps.ledger.models import Account, AccountKind
 from tenant_apps.ledger.services import (
@@ -331,7 +332,7 @@ def _merchant_qr(merchant: Merchant, *, amount_minor: int | None = None, referen
         country=current_country(), merchant_name=emvqr.ascii_text(merchant.business_name, 25),
         merchant_city=emvqr.ascii_text(merchant.city, 15),
         point_of_initiation=emvqr.DYNAMIC if amount_minor is not None else emvqr.STATIC,
-        amount=to_decimal_string(amount_minor, currency) if amount_minor is not None else "",
+        amount=decimal_text(money_of(amount_minor, currency)) if amount_minor is not None else "",
         additional_data=tuple(additional))
 
 
@@ -518,7 +519,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
         if left <= 0:
             raise Conflict("This payment was already refunded in full.", code="already_refunded")
         if amount_minor > left:
-            raise RefundTooLarge(fields={"amount": [f"At most {to_decimal_string(left, locked.currency)}."]})
+            raise RefundTooLarge(fields={"amount": [f"At most {decimal_text(money_of(left, locked.currency))}."]})
         after = locked.refunded_minor + amount_minor
         fee_back = share_back(locked.fee_minor, before=locked.refunded_minor, after=after, paid=locked.amount_minor)
         refund = MerchantRefund(payment=locked, amount_minor=amount_minor, fee_returned_minor=fee_back,

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from countries.money import decimal_text, money_of
 from shared_apps.core.amounts import AmountField, InvalidAmount, parse_amount
 from shared_apps.core.api_scopes import ADMIN, NO_API_KEY, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
@@ -34,7 +35,7 @@ from tenant_apps.accounts.permissions import (
     PhoneVerified,
 )
 from tenant_apps.idempotency.decorators import idempotent
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 
 from . import selectors, services
 from .bodies import (
@@ -78,8 +79,8 @@ def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zer
 def category_json(category: MerchantCategory) -> dict:
     currency = tenant_currency().code
     return {"code": category.code, "name": category.name, "mcc": category.mcc, "rate_bps": category.fee_bps,
-            "fee_fixed": to_decimal_string(category.fee_fixed_minor, currency),
-            "fee_cap": (to_decimal_string(category.fee_cap_minor, currency)
+            "fee_fixed": decimal_text(money_of(category.fee_fixed_minor, currency)),
+            "fee_cap": (decimal_text(money_of(category.fee_cap_minor, currency))
                         if category.fee_cap_minor is not None else None),
             "active": category.active}
 
@@ -99,7 +100,7 @@ def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:
                        "account_number": merchant.settlement_account_number,
                        "account_name": merchant.settlement_account_name, "phone": merchant.settlement_phone,
                        "rail": merchant.settlement_rail},
-        "takings": to_decimal_string(merchant.account.balance or 0, merchant.account.currency),
+        "takings": decimal_text(money_of(merchant.account.balance or 0, merchant.account.currency)),
         "currency": merchant.account.currency, "created_at": merchant.created_at.isoformat(),
     }
     if staff:
@@ -112,14 +113,14 @@ def payment_json(payment: MerchantPayment, *, for_merchant: bool = False) -> dic
     currency = payment.currency
     data = {
         "id": str(payment.public_id), "reference": payment.reference,
-        "amount": to_decimal_string(payment.amount_minor, currency),
+        "amount": decimal_text(money_of(payment.amount_minor, currency)),
         "currency": currency, "channel": payment.channel, "status": payment.status,
-        "refunded": to_decimal_string(payment.refunded_minor, currency), "note": payment.note,
+        "refunded": decimal_text(money_of(payment.refunded_minor, currency)), "note": payment.note,
         "created_at": payment.created_at.isoformat(), "merchant": merchant_public_json(payment.merchant),
     }
     if for_merchant:
-        data.update(fee=to_decimal_string(payment.fee_minor, currency),
-                    net=to_decimal_string(payment.net_minor, currency),
+        data.update(fee=decimal_text(money_of(payment.fee_minor, currency)),
+                    net=decimal_text(money_of(payment.net_minor, currency)),
                     payer=selectors.masked_phone(payment.payer.phone or ""))
     return data
 
@@ -213,7 +214,7 @@ class QrSerializer(serializers.Serializer):
 def _payee_json(payee: services.Payee) -> dict:
     currency = tenant_currency().code
     return {"merchant": merchant_public_json(payee.merchant), "channel": payee.channel,
-            "amount": to_decimal_string(payee.amount_minor, currency) if payee.amount_minor is not None else None,
+            "amount": decimal_text(money_of(payee.amount_minor, currency)) if payee.amount_minor is not None else None,
             "currency": currency,
             "bill_number": payee.payment_request.bill_number if payee.payment_request else ""}
 
@@ -355,7 +356,7 @@ class PaymentRequestView(APIView):
             merchant=merchant, actor=request.user, amount_minor=amount_minor(body.validated_data["amount"]),
             bill_number=body.validated_data.get("bill_number", ""))
         return Response({"id": str(payment_request.public_id), "reference": payment_request.reference,
-                         "amount": to_decimal_string(payment_request.amount_minor, payment_request.currency),
+                         "amount": decimal_text(money_of(payment_request.amount_minor, payment_request.currency)),
                          "currency": payment_request.currency, "expires_at": payment_request.expires_at.isoformat(),
                          "payload": services.payment_request_qr(payment_request=payment_request)},
                         status=status.HTTP_201_CREATED)
@@ -375,11 +376,11 @@ class DashboardView(APIView):
         merchant.account.refresh_from_db(fields=["balance"])
         return Response({
             "date": today.day.isoformat(), "payments": today.payments,
-            "gross": to_decimal_string(today.gross_minor, currency),
-            "fees": to_decimal_string(today.fees_minor, currency), "refunds": today.refunds,
-            "refunded": to_decimal_string(today.refunded_minor, currency),
-            "net": to_decimal_string(today.net_minor, currency),
-            "unsettled": to_decimal_string(merchant.account.balance or 0, currency), "currency": currency,
+            "gross": decimal_text(money_of(today.gross_minor, currency)),
+            "fees": decimal_text(money_of(today.fees_minor, currency)), "refunds": today.refunds,
+            "refunded": decimal_text(money_of(today.refunded_minor, currency)),
+            "net": decimal_text(money_of(today.net_minor, currency)),
+            "unsettled": decimal_text(money_of(merchant.account.balance or 0, currency)), "currency": currency,
             "settlements": [settlement_json(s) for s in selectors.settlements_of(merchant=merchant)[:10]],
         })
 
@@ -387,7 +388,8 @@ class DashboardView(APIView):
 def settlement_json(settlement) -> dict:
     settlement = services.settlement_sync(settlement=settlement)
     return {"id": str(settlement.public_id), "business_date": settlement.business_date.isoformat(),
-            "amount": to_decimal_string(settlement.amount_minor, settlement.currency), "currency": settlement.currency,
+            "amount": decimal_text(money_of(settlement.amount_minor, settlement.currency)),
+            "currency": settlement.currency,
             "method": settlement.method, "status": settlement.status, "failure_reason": settlement.failure_reason}
 
 
@@ -467,8 +469,8 @@ class RefundView(APIView):
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data.get("reason", ""), request=request)
         return Response({"id": str(refund.public_id),
-                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
-                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
+                         "amount": decimal_text(money_of(refund.amount_minor, payment.currency)),
+                         "fee_returned": decimal_text(money_of(refund.fee_returned_minor, payment.currency)),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 
@@ -544,8 +546,8 @@ class StaffRefundView(APIView):
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data["reason"], request=request)
         return Response({"id": str(refund.public_id),
-                         "amount": to_decimal_string(refund.amount_minor, payment.currency),
-                         "fee_returned": to_decimal_string(refund.fee_returned_minor, payment.currency),
+                         "amount": decimal_text(money_of(refund.amount_minor, payment.currency)),
+                         "fee_returned": decimal_text(money_of(refund.fee_returned_minor, payment.currency)),
                          "payment": payment_json(payment, for_merchant=True)}, status=status.HTTP_201_CREATED)
 
 

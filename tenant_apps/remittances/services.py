@@ -39,6 +39,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from countries.errors import CountryError
+from countries.money import money_of, plain_money
 from countries.phone import parse_phone, to_e164
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError
 from provider_plugins.interfaces.fx import RATE_SCALE
@@ -673,19 +674,14 @@ def remittances_sweep_all_tenants(*, now: datetime | None = None) -> dict[str, d
 def _notify_sender(row: Remittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or not row.sender.phone:
         return
-    from tenant_apps.ledger.currency import to_decimal_string
-
-    text = f"NexusTop: your remittance of {to_decimal_string(row.send_minor, row.send_currency)} " \
-           f"{row.send_currency} is {row.get_status_display().lower()}."
+    text = f"NexusTop: your remittance of {plain_money(money_of(row.send_minor, row.send_currency))} " \
+           f"is {row.get_status_display().lower()}."
     enqueue("wallet.send_sms", row.sender.phone, text, "remittance", on_commit=True)
 
 
 def _notify_recipient(inbound: InboundRemittance) -> None:
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or inbound.recipient is None or not inbound.recipient.phone:
         return
-    from tenant_apps.ledger.currency import to_decimal_string
-
-    text = f"NexusTop: you received {to_decimal_string(inbound.amount_minor, inbound.currency)} " \
-           f"{inbound.currency} from abroad."
+    text = f"NexusTop: you received {plain_money(money_of(inbound.amount_minor, inbound.currency))} from abroad."
     enqueue("wallet.send_sms", inbound.recipient.phone, text, "remittance", on_commit=True)
 

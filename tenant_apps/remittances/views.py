@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from countries.fields import country_name
-from shared_apps.core.amounts import AmountField, parse_amount
+from countries.money import decimal_text, money_of
+from shared_apps.core.amounts import AmountField, MoneyField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, WALLET, api_key_scopes
 from shared_apps.core.errors import NotFound
 from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 
 from . import selectors, services
 from .fx import rate_text
@@ -38,20 +39,20 @@ def corridor_json(corridor: Corridor) -> dict:
     return {"destination_country": corridor.destination_country,
             "destination_country_name": country_name(corridor.destination_country), "active": corridor.active,
             "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
-            "fee_fixed": to_decimal_string(corridor.fee_fixed_minor, currency),
-            "min_send": to_decimal_string(corridor.min_send_minor, currency),
-            "max_send": to_decimal_string(corridor.max_send_minor, currency) if corridor.max_send_minor else None}
+            "fee_fixed": decimal_text(money_of(corridor.fee_fixed_minor, currency)),
+            "min_send": decimal_text(money_of(corridor.min_send_minor, currency)),
+            "max_send": decimal_text(money_of(corridor.max_send_minor, currency)) if corridor.max_send_minor else None}
 
 
 def quote_json(quote: Quote) -> dict:
     return {"id": str(quote.public_id), "destination_country": quote.destination_country,
             "destination_country_name": country_name(quote.destination_country), "method": quote.method,
-            "send_amount": to_decimal_string(quote.send_minor, quote.send_currency),
+            "send_amount": decimal_text(money_of(quote.send_minor, quote.send_currency)),
             "send_currency": quote.send_currency,
-            "fee": to_decimal_string(quote.fee_minor, quote.send_currency),
-            "principal": to_decimal_string(quote.principal_minor, quote.send_currency),
+            "fee": decimal_text(money_of(quote.fee_minor, quote.send_currency)),
+            "principal": decimal_text(money_of(quote.principal_minor, quote.send_currency)),
             "rate": rate_text(quote.rate_e9), "mid_rate": rate_text(quote.mid_rate_e9),
-            "receive_amount": to_decimal_string(quote.receive_minor, quote.receive_currency),
+            "receive_amount": decimal_text(money_of(quote.receive_minor, quote.receive_currency)),
             "receive_currency": quote.receive_currency,
             "minor": {"send": quote.send_minor, "fee": quote.fee_minor, "principal": quote.principal_minor,
                       "receive": quote.receive_minor, "rate_e9": quote.rate_e9},
@@ -65,9 +66,10 @@ def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
     data: dict[str, Any] = {"id": str(row.public_id), "quote": str(row.quote.public_id), "status": row.status,
             "destination_country": row.destination_country,
             "destination_country_name": country_name(row.destination_country), "method": row.method,
-            "send_amount": to_decimal_string(row.send_minor, row.send_currency), "send_currency": row.send_currency,
-            "fee": to_decimal_string(row.fee_minor, row.send_currency), "rate": rate_text(row.rate_e9),
-            "receive_amount": to_decimal_string(row.receive_minor, row.receive_currency),
+            "send_amount": decimal_text(money_of(row.send_minor, row.send_currency)),
+            "send_currency": row.send_currency,
+            "fee": decimal_text(money_of(row.fee_minor, row.send_currency)), "rate": rate_text(row.rate_e9),
+            "receive_amount": decimal_text(money_of(row.receive_minor, row.receive_currency)),
             "receive_currency": row.receive_currency,
             "recipient": {"name": row.recipient_name, "phone": row.recipient_phone,
                           "account_number": row.recipient_account},
@@ -83,7 +85,7 @@ def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
 def inbound_json(row: InboundRemittance) -> dict:
     return {"id": str(row.public_id), "from_country": row.sender_country,
             "from_country_name": country_name(row.sender_country), "status": row.status,
-            "amount": to_decimal_string(row.amount_minor, row.currency), "currency": row.currency,
+            "amount": decimal_text(money_of(row.amount_minor, row.currency)), "currency": row.currency,
             "created_at": row.created_at.isoformat()}
 
 
@@ -107,11 +109,11 @@ class RemittanceBody(serializers.Serializer):
     destination_country = serializers.CharField()
     destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
-    send_amount = serializers.CharField()
+    send_amount = MoneyField()
     send_currency = serializers.CharField()
-    fee = serializers.CharField()
+    fee = MoneyField()
     rate = serializers.CharField()
-    receive_amount = serializers.CharField()
+    receive_amount = MoneyField()
     receive_currency = serializers.CharField()
     recipient = RemittanceRecipientBody()
     failure_reason = serializers.CharField(allow_blank=True)
@@ -128,7 +130,7 @@ class InboundRemittanceBody(serializers.Serializer):
     from_country = serializers.CharField()
     from_country_name = serializers.CharField(help_text="In the request's language.")
     status = serializers.CharField()
-    amount = serializers.CharField()
+    amount = MoneyField()
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -139,9 +141,9 @@ class CorridorBody(serializers.Serializer):
     active = serializers.BooleanField()
     margin_bps = serializers.IntegerField()
     rate_bps = serializers.IntegerField()
-    fee_fixed = serializers.CharField()
-    min_send = serializers.CharField()
-    max_send = serializers.CharField(allow_null=True)
+    fee_fixed = MoneyField()
+    min_send = MoneyField()
+    max_send = MoneyField(allow_null=True)
 
 
 class QuoteMinorBody(serializers.Serializer):
@@ -165,13 +167,13 @@ class QuoteBody(serializers.Serializer):
     destination_country = serializers.CharField()
     destination_country_name = serializers.CharField(help_text="In the request's language.")
     method = serializers.CharField()
-    send_amount = serializers.CharField()
+    send_amount = MoneyField()
     send_currency = serializers.CharField()
-    fee = serializers.CharField()
-    principal = serializers.CharField()
+    fee = MoneyField()
+    principal = MoneyField()
     rate = serializers.CharField()
     mid_rate = serializers.CharField()
-    receive_amount = serializers.CharField()
+    receive_amount = MoneyField()
     receive_currency = serializers.CharField()
     minor = QuoteMinorBody()
     recipient = QuoteRecipientBody()

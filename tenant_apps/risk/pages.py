@@ -97,8 +97,10 @@ def rules(request):
             answer = _save_rule(request, form)
             if answer is not None:
                 return answer
-    context = {"rules": [selectors.rule_json(rule) for rule in selectors.rules_list()], "form": form,
-               "can_edit": can_edit}
+    # The API's shape, plus the minor units the page formats (the ``money`` filter: ``₦50,000.00``).
+    rules = [{**selectors.rule_json(rule), "threshold_amount_minor": rule.threshold_amount_minor}
+             for rule in selectors.rules_list()]
+    context = {"rules": rules, "form": form, "can_edit": can_edit}
     return page(request, "risk/rules.html", context, status=400 if form is not None and form.errors else 200)
 
 

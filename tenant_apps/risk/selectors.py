@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tenant_apps.ledger.currency import to_decimal_string
+from countries.money import decimal_text, money_of
 
 from .models import ReviewStatus, RiskDecision, RiskRule, UserDevice
 
@@ -69,7 +69,7 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _amount(minor: int | None, currency: str) -> str | None:
-    return None if minor is None or not currency else to_decimal_string(minor, currency)
+    return None if minor is None or not currency else decimal_text(money_of(minor, currency))
 
 
 def rule_json(rule: RiskRule) -> dict:
@@ -89,7 +89,7 @@ def decision_json(decision: RiskDecision) -> dict:
         "id": str(decision.public_id), "created_at": decision.created_at, "flow": decision.flow,
         "outcome": decision.outcome, "rule": decision.rule_name or None, "reason": decision.reason,
         "stepped_up": decision.stepped_up or None,
-        "amount": to_decimal_string(decision.amount_minor, decision.currency), "currency": decision.currency,
+        "amount": decimal_text(money_of(decision.amount_minor, decision.currency)), "currency": decision.currency,
         "product_type": decision.product_type or None,
         "recipient": decision.recipient_label or None, "new_recipient": decision.recipient_new,
         "channel": decision.channel, "ip": decision.ip, "device": decision.device_hash[:8] or None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shared_apps.core.amounts import MoneyField
+
 
 class RiskRuleBodySerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -15,7 +17,7 @@ class RiskRuleBodySerializer(serializers.Serializer):
     scope = serializers.CharField()
     window_seconds = serializers.IntegerField()
     threshold_count = serializers.IntegerField(allow_null=True)
-    threshold_amount = serializers.CharField(allow_null=True)
+    threshold_amount = MoneyField(allow_null=True)
     currency = serializers.CharField(allow_null=True)
     new_recipients_only = serializers.BooleanField()
     action = serializers.CharField()
@@ -56,7 +58,7 @@ class RiskDecisionBodySerializer(serializers.Serializer):
     rule = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     stepped_up = serializers.CharField(allow_null=True, help_text="otp or pin: the step-up passed")
-    amount = serializers.CharField()
+    amount = MoneyField()
     currency = serializers.CharField()
     product_type = serializers.CharField(allow_null=True)
     recipient = serializers.CharField(allow_null=True)

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from countries.money import money_of, plain_money
 from shared_apps.core.errors import ApiError, NotFound
 
 from .errors import StepUpFailed
@@ -199,11 +200,7 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
             raise ApiError("Wait a moment before asking for another code.", code="step_up_resend_too_soon",
                            status_code=429)
     decision = row.decision
-    amount = f"{decision.amount_minor} {decision.currency}" if decision is not None else ""
-    if decision is not None:
-        from tenant_apps.ledger.currency import to_decimal_string
-
-        amount = f"{to_decimal_string(decision.amount_minor, decision.currency)} {decision.currency}"
+    amount = plain_money(money_of(decision.amount_minor, decision.currency)) if decision is not None else ""
     return VERIFIERS[row.method].deliver(challenge=row, context={"amount": amount})
 
 

@@ -57,8 +57,8 @@ def subscription_create(*, user, product_id: Any, frequency: str, recipient_phon
     now = start_at or timezone.now()
     if end_date is not None and end_date < now.date():
         raise ApiError("The end date is in the past.", code="invalid_end_date", fields={"end_date": ["In the past."]})
-    product = orders._active_product(product_id)
-    phone = orders._validate_recipient(product, recipient_phone)
+    product = orders.active_product(product_id=product_id)
+    phone = orders.validated_recipient(product=product, recipient_phone=recipient_phone)
     if product.product_type in BILL_TYPES and not customer_number:
         raise order_errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
     quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)

@@ -13,8 +13,9 @@ imports ``tests`` or the development package ``nexustop_dev`` (platform/nexustop
 settings do not install it, and the image (.dockerignore, Dockerfile) ships neither.
 
 Simulators load only where they run: ``provider_plugins.interfaces`` holds the contracts only, the simulators'
-kit is ``provider_plugins.simkit``, which only a plugin's ``simulator.py`` imports (never its connectors, nor
-the product); importing a plugin package (and starting Django with every app's modules) loads no simulator.
+kit is ``provider_plugins.simkit``, which only a plugin's simulator imports (its ``simulator.py``, or every module
+of its ``simulator/`` package: never its connectors, nor the product); importing a plugin package (and starting
+Django with every app's modules) loads no simulator.
 """
 
 from __future__ import annotations
@@ -167,10 +168,20 @@ def imported_modules_resolved(path: Path) -> set[str]:
     return found
 
 
+def is_simulator_module(module: str) -> bool:
+    """A plugin's simulator: ``provider_plugins.<plugin>.simulator`` or a module of that package."""
+    parts = module.split(".")
+    return len(parts) >= 3 and parts[0] == "provider_plugins" and parts[2] == "simulator"
+
+
+def is_simulator_code(path: Path) -> bool:
+    """A plugin's ``simulator.py``, or a module of its ``simulator/`` package."""
+    parts = path.relative_to(PLUGINS_ROOT).with_suffix("").parts
+    return len(parts) >= 2 and parts[1] == "simulator"
+
+
 def _simulator_imports(modules: set[str]) -> set[str]:
-    return {module for module in modules
-            if module.startswith("provider_plugins.simkit")
-            or (module.startswith("provider_plugins.") and module.split(".")[-1] == "simulator")}
+    return {module for module in modules if module.startswith("provider_plugins.simkit") or is_simulator_module(module)}
 
 
 def test_the_check_resolves_relative_imports():
@@ -181,6 +192,16 @@ def test_the_check_resolves_relative_imports():
     assert _simulator_imports({"provider_plugins.vtpass.simulator", "provider_plugins.simkit.local_server",
                                "provider_plugins.vtpass.connector"}) == {"provider_plugins.vtpass.simulator",
                                                                          "provider_plugins.simkit.local_server"}
+    # A simulator package: its modules are simulator code, and importing one of them is importing a simulator.
+    in_package = imported_modules_resolved(PLUGINS_ROOT / "paystack" / "simulator" / "transfers.py")
+    assert {"provider_plugins.simkit.gateway_sim", "provider_plugins.paystack.simulator.base"} <= in_package
+    assert _simulator_imports({"provider_plugins.paystack.simulator.base", "provider_plugins.paystack.connector"}) == {
+        "provider_plugins.paystack.simulator.base"}
+    assert is_simulator_code(PLUGINS_ROOT / "paystack" / "simulator" / "transfers.py")
+    assert is_simulator_code(PLUGINS_ROOT / "paystack" / "simulator" / "__init__.py")
+    assert is_simulator_code(PLUGINS_ROOT / "vtpass" / "simulator.py")
+    assert not is_simulator_code(PLUGINS_ROOT / "paystack" / "connector.py")
+    assert not is_simulator_code(PLUGINS_ROOT / "paystack" / "__init__.py")
 
 
 def test_interfaces_hold_only_the_contracts():
@@ -193,8 +214,8 @@ def test_interfaces_hold_only_the_contracts():
 
 @pytest.mark.parametrize("package", PLUGIN_PACKAGES)
 def test_only_a_plugins_simulator_imports_the_simulator_kit(package):
-    offending = {path.name: hits for path in sorted((PLUGINS_ROOT / package).rglob("*.py"))
-                 if path.name != "simulator.py" and (hits := _simulator_imports(imported_modules_resolved(path)))}
+    offending = {str(path.relative_to(PLUGINS_ROOT)): hits for path in sorted((PLUGINS_ROOT / package).rglob("*.py"))
+                 if not is_simulator_code(path) and (hits := _simulator_imports(imported_modules_resolved(path)))}
     assert offending == {}
 
 
@@ -219,7 +240,7 @@ LOADED_SIMULATORS = """
 import json, sys
 def simulators():
     return sorted(name for name in sys.modules if name.startswith("provider_plugins.")
-                  and (name.split(".")[-1] == "simulator" or name.startswith("provider_plugins.simkit")))
+                  and (name.split(".")[2:3] == ["simulator"] or name.startswith("provider_plugins.simkit")))
 from provider_plugins.registry import all_plugins
 plugins = all_plugins()
 after_plugins = simulators()

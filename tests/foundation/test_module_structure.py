@@ -18,11 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_PACKAGES = ("tenant_apps", "shared_apps", "tenants", "countries", "provider_plugins")
 MAX_LINES = 700
 # path -> why it may stay longer. Split the module instead whenever you can.
-LONG_MODULE_EXCEPTIONS: dict[str, str] = {
-    "provider_plugins/paystack/simulator.py": (
-        "a provider simulator (development tooling, loaded only where it runs): only a plugin's simulator.py may "
-        "import the simulator kit (tests/foundation/test_dependency_direction.py), so it stays one module"),
-}
+LONG_MODULE_EXCEPTIONS: dict[str, str] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -41,13 +41,18 @@ def _development_only(path: Path) -> bool:
     return any(str(relative) == entry or relative.is_relative_to(entry) for entry in DEVELOPMENT_ONLY)
 
 
+def _plugin_simulator(path: Path) -> bool:
+    """A plugin's ``simulator.py`` or a module of its ``simulator/`` package (run by tests and ``make run`` only)."""
+    return path.name == "simulator.py" or "simulator" in path.relative_to(ROOT).parts[:-1]
+
+
 def _python_files() -> list[Path]:
     files: list[Path] = []
     for entry in PRODUCTION_CODE:
         path = ROOT / entry
         files += [path] if path.is_file() else sorted(path.rglob("*.py"))
     return [path for path in files if "migrations" not in path.parts
-            and not path.name == "simulator.py" and not _development_only(path)]
+            and not _plugin_simulator(path) and not _development_only(path)]
 
 
 def env_reads() -> list[EnvRead]:

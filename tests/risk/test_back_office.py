@@ -131,11 +131,13 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     assert (rule.threshold_amount_minor, rule.action, rule.flows) == (10_000, "hold", ["purchase"])
     listing = pages.get("/back-office/risk/rules")
     assert b'data-testid="risk-rule-row"' in listing.content and b"held airtime" in listing.content
+    assert "₦100.00" in listing.content.decode() and "100.00 NGN" not in listing.content.decode()  # money filter
     support_pages = _browser(support)
     with nothing_changes("ng"):
         assert support_pages.post("/back-office/risk/rules", form).status_code == 403  # staff read only
     french = pages.get("/back-office/risk/rules", HTTP_ACCEPT_LANGUAGE="fr")
     assert french.status_code == 200 and "Règles de risque" in french.content.decode()
+    assert "100,00 ₦" in french.content.decode()  # the page's language formats the amount
     portuguese = pages.get("/back-office/risk/reviews", HTTP_ACCEPT_LANGUAGE="pt")
     assert "Fila de revisão" in portuguese.content.decode()
 

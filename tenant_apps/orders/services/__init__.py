@@ -29,12 +29,14 @@ from .callbacks import WebhookRejected, order_handle_callback
 from .create import (
     INSURANCE_DETAILS,
     CustomerCheck,
+    active_product,
     order_risk_reject,
     order_risk_release,
     purchase_create,
     purchase_needs_verification,
     purchase_verified_name,
     purchase_verify,
+    validated_recipient,
 )
 from .notify import ORDER_EVENTS, order_notify
 from .outcomes import EntryTypes, Outcome, order_apply_outcome, order_apply_provider_result, order_quote_taxes
@@ -55,6 +57,7 @@ __all__ = [
     "StaffAction",
     "TaskName",
     "WebhookRejected",
+    "active_product",
     "order_apply_outcome",
     "order_apply_provider_result",
     "order_handle_callback",
@@ -73,4 +76,5 @@ __all__ = [
     "purchase_needs_verification",
     "purchase_verified_name",
     "purchase_verify",
+    "validated_recipient",
 ]

@@ -38,7 +38,9 @@ from .outcomes import _fail_and_release, order_quote_taxes
 logger = logging.getLogger(__name__)
 
 
-def _active_product(product_id: Any) -> Product:
+def active_product(*, product_id: Any) -> Product:
+    """The sellable product ``product_id`` of the tenant's country (ProductNotFound otherwise): a purchase's and a
+    subscription's first check."""
     try:
         product_id = int(product_id)
     except (TypeError, ValueError):
@@ -59,7 +61,9 @@ def _sandbox_recipient(product: Product, recipient_phone: str) -> str:
     return number if number and number in get_plugin(product.provider.plugin_key).sandbox_recipients else ""
 
 
-def _validate_recipient(product: Product, recipient_phone: str) -> str:
+def validated_recipient(*, product: Product, recipient_phone: str) -> str:
+    """The recipient phone of a sale of ``product``, normalised by the product's country (a sandbox tenant's test
+    number as is); InvalidRecipient, or RecipientNetworkMismatch when it is on another network than the product's."""
     sandbox_number = _sandbox_recipient(product, recipient_phone)
     if sandbox_number:
         return sandbox_number
@@ -91,7 +95,7 @@ class CustomerCheck:
 
 def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
     """Ask the biller who the meter/smartcard belongs to (name, address), before any money moves."""
-    product = _active_product(product_id)
+    product = active_product(product_id=product_id)
     if product.product_type not in BILL_TYPES:
         raise ApiError("Only meters and smartcards are verified.", code="verification_not_applicable",
                        fields={"product_id": ["Not a bill product."]})
@@ -114,8 +118,8 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
 
 def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str) -> tuple[Product, str, str]:
     """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes)."""
-    product = _active_product(product_id)
-    phone = _validate_recipient(product, recipient_phone)
+    product = active_product(product_id=product_id)
+    phone = validated_recipient(product=product, recipient_phone=recipient_phone)
     if product.product_type not in BILL_TYPES:
         return product, phone, ""
     customer_number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
@@ -129,7 +133,7 @@ def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str
 def purchase_needs_verification(*, product_id: Any) -> bool:
     """Whether a purchase of ``product_id`` asks the biller who the customer is (no statement: memoised product)."""
     try:
-        product = _active_product(product_id)
+        product = active_product(product_id=product_id)
     except ApiError:
         return False  # purchase_create answers the error
     return product.product_type in BILL_TYPES and product.requires_verification

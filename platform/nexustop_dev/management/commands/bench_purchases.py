@@ -337,7 +337,7 @@ class Command(BaseCommand):
         The risk gate has its own bench (``manage.py bench_risk``; end to end: ``--risk-rules``)."""
         from countries.tax import split_sale_income
         from tenant_apps.accounts.models import User
-        from tenant_apps.orders.services.create import _active_product
+        from tenant_apps.orders.services.create import active_product
         from tenant_apps.pricing.engine import load_tenant_pricing
         from tenant_apps.pricing.quotes import quote_price
         from tenants.models import Tenant
@@ -345,10 +345,10 @@ class Command(BaseCommand):
         # The tenant row itself, as the routing middleware sets it (schema_context's stand-in has no country).
         with tenant_context(Tenant.objects.get(schema_name=schema)):
             user = User.objects.get(pk=user_id)
-            product = _active_product(product_id)
+            product = active_product(product_id=product_id)
             pricing = load_tenant_pricing()
             steps = {
-                "product lookup (_active_product)": lambda: _active_product(product_id),
+                "product lookup (active_product)": lambda: active_product(product_id=product_id),
                 "pricing settings (load_tenant_pricing)": load_tenant_pricing,
                 "price quote: cascade + commissions + tax split (settings given)":
                     lambda: quote_price(product=product, amount_minor=5_000, buyer=user, pricing=pricing),
