@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Coroutine
 from typing import Any
@@ -30,10 +31,11 @@ def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
             loop = _local.loop = asyncio.new_event_loop()
         return loop.run_until_complete(coroutine)
     result: dict[str, Any] = {}
+    context = contextvars.copy_context()  # the caller's context (the exchange observer) goes with the coroutine
 
     def target() -> None:
         try:
-            result["value"] = asyncio.run(coroutine)
+            result["value"] = context.run(asyncio.run, coroutine)
         except BaseException as exc:
             result["error"] = exc
 
