@@ -128,32 +128,40 @@ def operation_of(result: Ok[APIOperation] | Err[InvalidSchema]) -> APIOperation:
     return result.ok()
 
 
-def run_fuzz(*, host: str, identities: dict[str, str], max_examples: int = 5, seed: int | None = 1,
-             modes: tuple[str, ...] = ("positive", "negative"), operation_filter: Callable[[str], bool] | None = None,
-             progress: Callable[[str], None] | None = None) -> FuzzReport:
-    """Fuzz every operation of ``host``'s schema; ``identities`` maps a name to a bearer token ('' = anonymous)."""
-    import hypothesis
-    import hypothesis.errors
+def schema_operations(*, host: str, operation_filter: Callable[[str], bool] | None = None,
+                      ) -> Iterator[tuple[Any, str]]:
+    """Every operation of the published schema (read in-process through WSGI) with its ``METHOD /path`` label;
+    requests made while iterating go to the app in this process. Shared by the fuzzer and the contract run."""
     import schemathesis
     from django.core.wsgi import get_wsgi_application
-    from schemathesis.generation import GenerationMode
 
-    report = FuzzReport()
-    started = time.monotonic()
     app = get_wsgi_application()
     with in_process_requests():
         schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, headers={"Host": host})
         for result in schema.get_all_operations():
             operation = operation_of(result)
             label = f"{operation.method.upper()} {operation.path}"
-            if operation_filter and not operation_filter(label):
-                continue
-            report.operations.append(label)
-            for mode in modes:
-                _fuzz_operation(operation, label, GenerationMode(mode), host=host, identities=identities,
-                                max_examples=max_examples, seed=seed, report=report, hypothesis=hypothesis)
-            if progress:
-                progress(f"{label}: {report.requests} requests so far, {len(report.failures)} failures")
+            if operation_filter is None or operation_filter(label):
+                yield operation, label
+
+
+def run_fuzz(*, host: str, identities: dict[str, str], max_examples: int = 5, seed: int | None = 1,
+             modes: tuple[str, ...] = ("positive", "negative"), operation_filter: Callable[[str], bool] | None = None,
+             progress: Callable[[str], None] | None = None) -> FuzzReport:
+    """Fuzz every operation of ``host``'s schema; ``identities`` maps a name to a bearer token ('' = anonymous)."""
+    import hypothesis
+    import hypothesis.errors
+    from schemathesis.generation import GenerationMode
+
+    report = FuzzReport()
+    started = time.monotonic()
+    for operation, label in schema_operations(host=host, operation_filter=operation_filter):
+        report.operations.append(label)
+        for mode in modes:
+            _fuzz_operation(operation, label, GenerationMode(mode), host=host, identities=identities,
+                            max_examples=max_examples, seed=seed, report=report, hypothesis=hypothesis)
+        if progress:
+            progress(f"{label}: {report.requests} requests so far, {len(report.failures)} failures")
     report.seconds = time.monotonic() - started
     return report
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nexustop_dev.fuzz import SCHEMA_PATH, describe, in_process_requests, operation_of
+from nexustop_dev.fuzz import describe, schema_operations
 
 # Operations that move money (or spend a credential) take an Idempotency-Key: a fresh one per call.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -65,8 +65,6 @@ def run_contract(*, host: str, identities: dict[str, str], max_examples: int = 3
                  modes: tuple[str, ...] = ("positive",),
                  operation_filter: Callable[[str], bool] | None = None) -> ContractReport:
     """Check every operation of ``host``'s schema; ``identities`` maps a name to a bearer token ('' = anonymous)."""
-    import schemathesis
-    from django.core.wsgi import get_wsgi_application
     from schemathesis.generation import GenerationMode
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -77,18 +75,11 @@ def run_contract(*, host: str, identities: dict[str, str], max_examples: int = 3
     checks = [response_schema_conformance, status_code_conformance, content_type_conformance]
     report = ContractReport()
     started = time.monotonic()
-    app = get_wsgi_application()
-    with in_process_requests():
-        schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, headers={"Host": host})
-        for result in schema.get_all_operations():
-            operation = operation_of(result)
-            label = f"{operation.method.upper()} {operation.path}"
-            if operation_filter and not operation_filter(label):
-                continue
-            report.operations.append(label)
-            for mode in modes:
-                _check_operation(operation, label, GenerationMode(mode), host=host, identities=identities,
-                                 max_examples=max_examples, seed=seed, checks=checks, report=report)
+    for operation, label in schema_operations(host=host, operation_filter=operation_filter):
+        report.operations.append(label)
+        for mode in modes:
+            _check_operation(operation, label, GenerationMode(mode), host=host, identities=identities,
+                             max_examples=max_examples, seed=seed, checks=checks, report=report)
     report.seconds = time.monotonic() - started
     return report
 
