@@ -231,8 +231,10 @@ def test_a_batch_of_64_settles_in_a_few_statements(live_db, quiet_stack):
 
 def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack):
     """While a batch's settlement transaction is open (it has posted to holds, provider settlement, revenue...),
-    other buyers' purchases (their holds credit the same holds account) are accepted; then purchases and
-    batches run together from several threads, without a deadlock, and every order settles once."""
+    the same buyer's next purchases are accepted (their holds debit the same wallet and credit the same holds
+    account: the per-order path locked the wallet row, ``select_related("wallet")`` under FOR UPDATE, for the
+    whole batch); then purchases and batches run together from several threads, without a deadlock, and every
+    order settles once."""
     from tenant_apps.orders.dispatch.batch import dispatch_orders
     from tenant_apps.orders.dispatch.settle import SOURCE
     from tenant_apps.orders.dispatch.settle_plain import settle_plain
@@ -261,7 +263,7 @@ def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack)
     with schema_context("ng"), transaction.atomic():
         settled, left = settle_plain(items, source=SOURCE, now=timezone.now())
         assert len(settled) == 8 and not left
-        thread = threading.Thread(target=purchase, args=(others[0][1], 2))
+        thread = threading.Thread(target=purchase, args=(token, 2))  # the same buyer: the same wallet
         thread.start()
         thread.join(timeout=20)
         assert not thread.is_alive(), "an acceptance waited on the open settlement"
@@ -297,7 +299,7 @@ def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack)
         thread.join(timeout=60)
     assert not errors, errors
     assert len(accepted) == 2 + 36 and left_over == 0
-    for other, _token in others:
+    for other, _token in [(user, token), *others]:
         with schema_context("ng"):
             spent = sum(Order.objects.filter(user=other).values_list("price_minor", flat=True))
         assert_books(other, FUNDS - spent)
