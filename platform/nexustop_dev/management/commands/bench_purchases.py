@@ -421,56 +421,28 @@ class Command(BaseCommand):
                               f"ms/request, client {used['client'] * 1000 / n:.2f} ms/request")
 
     def _drive(self, base: str, schema: str, product_id: int, users, opts) -> dict:
-        accepted: list[tuple[str, float]] = []
-        refused: dict[int, int] = {}
-        lock = threading.Lock()
-        stop_at = time.monotonic() + opts["seconds"]
+        """Purchases through ``nexustop_dev.loadgen`` (a lean asyncio client: ~0.1 ms of this process's CPU per
+        purchase, where ``requests`` cost ~3 ms on the same cores as the server)."""
+        from urllib.parse import urlsplit
+
+        from nexustop_dev.loadgen import drive, purchase_request
+
         clients = opts["clients"]
-        interval = clients / opts["rate"] if opts["rate"] else 0.0
         # Recipients never repeat between drives (warm-up, then the measured one): no duplicate-guard refusals.
         self._drives = getattr(self, "_drives", 0) + 1
         offset = self._drives * 4_999_999
+        host = f"{schema}.localhost"
 
-        def client(index: int) -> None:
-            session = requests.Session()
-            counter = 0
-            next_at = time.monotonic()
-            while time.monotonic() < stop_at:
-                if interval:
-                    next_at += interval
-                    delay = next_at - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                _user_id, token = users[(index + counter * clients) % len(users)]
-                counter += 1
-                phone = f"0803{(index * 1_000_003 + counter + offset) % 10_000_000:07d}"
-                if phone[-4:-1] == "999":
-                    phone = phone[:-4] + "1234"
-                started = time.perf_counter()
-                try:
-                    response = session.post(f"{base}/api/purchase", json={
-                        "product_id": product_id, "recipient_phone": phone, "amount": "50.00"}, headers={
-                        "Host": f"{schema}.localhost", "Authorization": f"Bearer {token}",
-                        "X-Forwarded-Proto": "https",
-                        "Idempotency-Key": uuid.uuid4().hex}, timeout=30)
-                    elapsed = time.perf_counter() - started
-                    status = response.status_code
-                except requests.RequestException:
-                    elapsed, status = time.perf_counter() - started, 599
-                with lock:
-                    if status == 202:
-                        accepted.append((response.json()["id"], elapsed))
-                    else:
-                        refused[status] = refused.get(status, 0) + 1
+        def build(index: int, counter: int) -> bytes:
+            _user_id, token = users[(index + counter * clients) % len(users)]
+            phone = f"0803{(index * 1_000_003 + counter + 1 + offset) % 10_000_000:07d}"
+            if phone[-4:-1] == "999":
+                phone = phone[:-4] + "1234"
+            return purchase_request(host=host, token=token, product_id=product_id, phone=phone, amount="50.00")
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        duration = time.monotonic() - began
-        return {"accepted": accepted, "refused": refused, "duration": duration}
+        split = urlsplit(base)
+        return drive(address=(split.hostname or "127.0.0.1", split.port or 80), clients=clients,
+                     seconds=opts["seconds"], rate=opts["rate"], build=build).as_dict()
 
     def _report(self, schema: str, results: dict, opts, sim_url: str, meter: CpuMeter) -> None:
         from tenant_apps.orders.models import FINAL_STATUSES, Order
