@@ -163,6 +163,10 @@ class Command(BaseCommand):
         parser.add_argument("--features", type=int, default=300,
                             help="after the drive, call each priced feature of the path this many times in this "
                                  "process and print its CPU per purchase (0: skip)")
+        parser.add_argument("--replay-seconds", type=float, default=10.0,
+                            help="after the drive, pgbench over the path's own captured SQL this long and print "
+                                 "the service's ratio to it (0: skip)")
+        parser.add_argument("--replay-clients", type=int, default=8)
         parser.add_argument("--floor-seconds", type=float, default=0.0,
                             help="first drive GET /health and GET /api/wallet this long each and print the web "
                                  "CPU per request: the framework's floor under the purchase figures")
@@ -330,6 +334,31 @@ class Command(BaseCommand):
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+        if opts["replay_seconds"] and getattr(self, "settled_per_second", 0):
+            self._replay(schema, product.pk, users, opts)
+
+    # --- the path's own SQL, replayed ------------------------------------------------------------
+    def _replay(self, schema: str, product_id: int, users, opts) -> None:
+        """pgbench over the statements one purchase runs (nexustop_dev.replay), the processes stopped: the
+        ceiling of this path's SQL on these cores, and the service's share of it."""
+        from nexustop_dev.replay import capture_purchase, pgbench_script, run_pgbench
+        from tenant_apps.orders.models import Order, OrderOutbox
+
+        with schema_context(schema):
+            last = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        capture = capture_purchase(host=f"{schema}.localhost", token=users[0][1], product_id=product_id)
+        script = pgbench_script(capture, user_id=users[0][0])
+        statements = len(capture.statements)
+        try:
+            tps = run_pgbench(script, user_ids=[user_id for user_id, _ in users], clients=opts["replay_clients"],
+                              seconds=opts["replay_seconds"])
+        finally:
+            with schema_context(schema):  # nothing is left for a later run's dispatcher, even when pgbench failed
+                OrderOutbox.objects.filter(order_id__gt=last).delete()
+        ratio = self.settled_per_second / tps if tps else float("nan")
+        self.stdout.write(f"pgbench replay of the acceptance's own SQL ({statements} statements, "
+                          f"{opts['replay_clients']} connections): {tps:.0f} purchases/s; the service settled "
+                          f"{self.settled_per_second:.1f}/s: ratio {ratio:.2f} (target >= 0.45)")
 
     # --- features on the path ----------------------------------------------------------------
     def _features(self, schema: str, product_id: int, user_id: int, iterations: int) -> None:
@@ -495,6 +524,7 @@ class Command(BaseCommand):
         stamps = [(created, final) for status, created, final in rows if status == "settled" and final is not None]
         span = ((max(final for _, final in stamps) - min(created for created, _ in stamps)).total_seconds()
                 if stamps else 0.0)
+        self.settled_per_second = settled / span if span else 0.0
         out(f"settled: {settled} ({settled / span if span else 0.0:.1f}/s from the first acceptance to the last "
             f"final status, {span:.1f} s; the drive lasted {duration:.1f} s)")
         if accepted:
