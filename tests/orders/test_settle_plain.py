@@ -75,7 +75,8 @@ def _answer(i: int):
     """The i-th provider answer of a twin batch: references, tokens, units, fx and receipts in every shape."""
     from tenant_apps.orders.services.outcomes import Outcome
 
-    return Outcome(OutcomeStatus.SUCCESS, provider_reference=f"PR-{i}" if i % 4 else "", token=f"TK{i}" if i % 2 else "",
+    return Outcome(OutcomeStatus.SUCCESS, provider_reference=f"PR-{i}" if i % 4 else "",
+                   token=f"TK{i}" if i % 2 else "",
                    units="3.2kWh" if i % 3 == 0 else "", provider_code="000" if i % 2 else "",
                    fx={"rate": "1.25", "currency": "USD"} if i == 1 else None,
                    receipt={"pin": f"12{i}", "serial": "S1"} if i == 2 else None)
@@ -107,15 +108,17 @@ def _snapshot(items: list[Any], schema: str, user) -> list[dict]:
             order = Order.objects.get(pk=item.order.pk)
             public = str(order.public_id)
             assert order.final_at is not None and order.final_at == order.updated_at
-            values = Order.objects.filter(pk=order.pk).values()[0]
-            for key in ("id", "public_id", "user_id", "hold_id", "dedupe_key", "created_at", "updated_at", "final_at"):
-                values.pop(key)
-            attempt = OrderAttempt.objects.filter(pk=item.attempt.pk).values()[0]
+            skip = {"id", "public_id", "user_id", "hold_id", "dedupe_key", "created_at", "updated_at", "final_at"}
+            values = {key: value for key, value in dict(Order.objects.filter(pk=order.pk).values()[0]).items()
+                      if key not in skip}
+            attempt: dict[str, Any] = dict(OrderAttempt.objects.filter(pk=item.attempt.pk).values()[0])
             assert attempt.pop("answered_at") is not None
             for key in ("id", "order_id", "request_id", "created_at"):
                 attempt.pop(key)
+            assert order.hold_id is not None
             hold = Hold.objects.get(pk=order.hold_id)
             assert hold.closed_at is not None
+            assert hold.close_entry_id is not None
             entry = JournalEntry.objects.get(pk=hold.close_entry_id)
             assert entry.metadata.pop("order") == public and entry.reference == hold.reference
             postings = [(kinds[account_id] if kinds[account_id] != "user_wallet" else "wallet", amount, currency)
@@ -192,14 +195,14 @@ def test_what_the_set_based_path_leaves_to_the_per_order_path(live_db, quiet_sta
         OrderAttempt.objects.filter(pk=items[0].attempt.pk).update(quote=commission)
         Order.objects.filter(pk=items[1].order.pk).update(attempt_count=2)  # an answer about an earlier attempt
         with transaction.atomic():
-            settled, left = settle_plain(items, source=SOURCE, now=timezone.now())
+            _settled, left = settle_plain(items, source=SOURCE, now=timezone.now())
             assert [item.order.pk for item in left] == [items[0].order.pk, items[1].order.pk]
             transaction.set_rollback(True)
         Order.objects.filter(pk=items[1].order.pk).update(attempt_count=1)
         done = settle_batch(items[:4], archive=False)
         assert {order.status for order in done.values() if order} == {"settled"} and len(done) == 4
         again = settle_batch([items[2], items[4]], archive=False)  # a repeated answer, and a new one
-        assert again[items[2].order.pk].status == "settled" and again[items[4].order.pk].status == "settled"
+        assert {getattr(again[item.order.pk], "status", None) for item in (items[2], items[4])} == {"settled"}
         orders = list(Order.objects.filter(user=user).values_list("status", "price_minor"))
     assert {status for status, _ in orders} == {"settled"}
     assert_books(user, FUNDS - sum(price for _, price in orders))
@@ -252,10 +255,10 @@ def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack)
 
     def purchase(token: str, n: int) -> None:
         try:
-            for i in range(n):
+            for _ in range(n):
                 accepted.append(_buy(token, quiet_stack.products["vt_airtime"], f"0803{next(numbers):04d}123", "50.00",
                                      "ng"))
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -277,7 +280,7 @@ def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack)
                 while not stop.is_set():
                     if not dispatch_orders(limit=16):
                         stop.wait(0.05)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -133,8 +133,8 @@ def _lines(attempt: OrderAttempt, order: Order, hold: tuple) -> list[tuple[int, 
     if any(amount < 0 for amount in amounts) or sum(amounts) > hold[2]:
         return None
     lines = [(_system_account(AccountKind.HOLDS, order.currency).pk, -hold[2])]
-    lines += [(_system_account(kind, order.currency).pk, amount) for (kind, _), amount in zip(splits, amounts, strict=True)
-              if amount]
+    lines += [(_system_account(kind, order.currency).pk, amount)
+              for (kind, _), amount in zip(splits, amounts, strict=True) if amount]
     if hold[2] - sum(amounts):
         lines.append((hold[1], hold[2] - sum(amounts)))
     return lines
