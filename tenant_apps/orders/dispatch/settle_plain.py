@@ -3,7 +3,7 @@
 What ``order_apply_outcome`` does for one delivered order (attempt answered, two transitions, the hold settled
 by one balanced ``hold_settle`` entry split per the attempt's quote, the order settled with its receipt and tax
 lines, the outbox row gone, counters and the buyer's text after commit) is done here for every plain success of
-a batch at once: one SELECT ... FOR UPDATE per kind of locked row (orders, holds, the wallets a leftover goes
+a batch at once: one locking SELECT per kind of locked row (orders, holds, the wallets a leftover goes
 back to), one INSERT per table (journal entries, postings, transitions), one UPDATE per table (holds,
 attempts, orders), one DELETE of the outbox rows. The same rows and balances as the per-order path
 (tests/orders/test_settle_plain.py settles twin batches both ways and compares them).
