@@ -306,3 +306,36 @@ def test_an_open_batch_settlement_never_blocks_acceptances(live_db, quiet_stack)
         with schema_context("ng"):
             spent = sum(Order.objects.filter(user=other).values_list("price_minor", flat=True))
         assert_books(other, FUNDS - spent)
+
+
+def test_a_batch_that_conflicts_is_settled_one_by_one(live_db, quiet_stack, caplog):
+    """The set-based batch meets a hold_settle entry already posted (same lines): it rolls back whole and
+    settle_batch settles its orders one by one (the per-order path accepts the identical entry): every order
+    settled once, one entry per hold, books balanced."""
+    from tenant_apps.ledger.models import Account, Hold, JournalEntry
+    from tenant_apps.ledger.services import EntryType, Line, post_entry
+    from tenant_apps.orders.dispatch.settle import settle_batch
+    from tenant_apps.orders.dispatch.settle_plain import _lines
+    from tenant_apps.orders.models import Order, OrderAttempt
+
+    user, token = new_buyer(FUNDS)
+    items = _claim([_buy(token, quiet_stack.products["vt_airtime"], quiet_stack.phone(), "50.00", "ng")
+                    for _ in range(3)], "ng")
+    for i, item in enumerate(items):
+        item.outcome = _answer(i)
+    with schema_context("ng"):
+        order = Order.objects.get(pk=items[1].order.pk)
+        hold = Hold.objects.get(pk=order.hold_id)
+        row = (hold.pk, hold.wallet_id, hold.amount, hold.currency, hold.status, hold.reference)
+        lines = _lines(OrderAttempt.objects.get(pk=items[1].attempt.pk), order, row)
+        assert lines is not None
+        accounts = Account.objects.in_bulk([account_id for account_id, _ in lines])
+        post_entry(entry_type=EntryType.HOLD_SETTLE, reference=hold.reference,
+                   lines=[Line(accounts[account_id], amount) for account_id, amount in lines])
+        done = settle_batch(items, archive=False)
+        assert {getattr(order, "status", None) for order in done.values()} == {"settled"} and len(done) == 3
+        references = [Hold.objects.get(order__pk=item.order.pk).reference for item in items]
+        assert JournalEntry.objects.filter(entry_type=EntryType.HOLD_SETTLE, reference__in=references).count() == 3
+        spent = sum(Order.objects.filter(user=user).values_list("price_minor", flat=True))
+    assert "settling its 3 orders one by one" in caplog.text
+    assert_books(user, FUNDS - spent)
