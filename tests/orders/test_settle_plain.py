@@ -324,8 +324,8 @@ def test_a_batch_that_conflicts_is_settled_one_by_one(live_db, quiet_stack, capl
     for i, item in enumerate(items):
         item.outcome = _answer(i)
     with schema_context("ng"):
-        order = Order.objects.get(pk=items[1].order.pk)
-        hold = Hold.objects.get(pk=order.hold_id)
+        order = Order.objects.select_related("hold").get(pk=items[1].order.pk)
+        hold = order.wallet_hold
         row = (hold.pk, hold.wallet_id, hold.amount, hold.currency, hold.status, hold.reference)
         lines = _lines(OrderAttempt.objects.get(pk=items[1].attempt.pk), order, row)
         assert lines is not None
