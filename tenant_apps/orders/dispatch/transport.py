@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import ssl
 import time
 import zlib
@@ -51,9 +52,17 @@ class _Connection:
         self.idle_since = 0.0
 
     def usable(self, now: float, expiry: float) -> bool:
-        """Still worth a request: not closed by either side (EOF seen) and not idle too long."""
-        return (now - self.idle_since < expiry and not self.reader.at_eof()
-                and not self.writer.is_closing())
+        """Still worth a request: not idle too long, not closed by either side. An idle connection with something
+        to read has been closed by the server (EOF, a TLS close) even if the loop has not seen it yet (between
+        two ``order_submit`` runs the loop does not run): never send on it."""
+        if now - self.idle_since >= expiry or self.reader.at_eof() or self.writer.is_closing():
+            return False
+        sock = self.writer.get_extra_info("socket")
+        try:
+            readable, _, _ = select.select([sock], [], [], 0) if sock is not None else ((), (), ())
+        except (OSError, ValueError):
+            return False
+        return not readable
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
