@@ -37,7 +37,7 @@ def _held(stack, token: str, count: int) -> list[int]:
         return list(Order.objects.filter(public_id__in=ids).values_list("pk", flat=True))
 
 
-def test_profile_claim_and_calls(live_db, quiet_stack):
+def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
     from tenant_apps.orders.dispatch.batch import _calls, run_coroutine
     from tenant_apps.orders.dispatch.claims import claim_batch
     from tenant_apps.orders.dispatch.settle import settle_batch

@@ -77,7 +77,7 @@ def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_
     from tenant_apps.orders.models import Order, OrderAttempt, OrderOutbox
     from tenants.connection import tenant_connection
 
-    user, token = new_buyer(2_000_000)
+    _user, token = new_buyer(2_000_000)
     fresh = _held(quiet_stack, token, 3)
     again, review, answered = _held(quiet_stack, token, 3)
     [stranded] = _held(quiet_stack, token, 1, product="vt_data", amount=None)

@@ -23,9 +23,15 @@ from provider_plugins.interfaces import AirtimeTopupRequest, OutcomeStatus
 from provider_plugins.simkit.simulator import FaultMode
 from tenant_apps.orders.dispatch.batch import run_coroutine
 from tenant_apps.orders.dispatch.transport import ProviderTransport
+
 from .helpers import vtpass_request_id
 
 BODY = b'{"code": "000", "content": "' + b"x" * 3000 + b'"}'
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    seen: list[tuple[str, str, int]]
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -42,7 +48,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self) -> None:
-        self.server.seen.append((self.command, self.path, self.client_address[1]))  # type: ignore[attr-defined]
+        assert isinstance(self.server, _Server)
+        self.server.seen.append((self.command, self.path, self.client_address[1]))
         path = self.path.split("?")[0]
         if path == "/hang":
             time.sleep(1.5)
@@ -76,10 +83,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, http.server.ThreadingHTTPServer]]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.seen = []  # type: ignore[attr-defined]
+def _server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, _Server]]:
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.seen = []
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -174,7 +180,7 @@ def test_https_is_verified_against_the_ca_bundle(certificates):
 
 @pytest.mark.parametrize("path", ["/json", "/chunked", "/until-close", "/gzip"])
 def test_every_framing_of_a_response_body(path):
-    with _server() as (url, _server_):
+    with _server() as (url, _):
         transport = ProviderTransport(limit=2)
         for _ in range(2):
             answer = _send(transport, f"{url}{path}?q=1")
@@ -185,7 +191,7 @@ def test_every_framing_of_a_response_body(path):
 
 
 def test_a_timeout_is_unclear_and_a_refused_connection_is_nothing_sent():
-    with _server() as (url, _server_):
+    with _server() as (url, _):
         transport = ProviderTransport(limit=2)
         started = time.monotonic()
         with pytest.raises(requests.ReadTimeout):
@@ -196,7 +202,7 @@ def test_a_timeout_is_unclear_and_a_refused_connection_is_nothing_sent():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, not listening: refused
-        with pytest.raises(requests.ConnectionError, match="(?i)refused"):
+        with pytest.raises(requests.ConnectionError, match=r"(?i)refused"):
             _send(transport, f"http://127.0.0.1:{port}/json")
 
 
@@ -215,7 +221,7 @@ def test_a_connection_the_server_closed_while_idle_is_not_used_again():
     """The server drops each connection right after its answer (no ``Connection: close``). Between two
     in-process runs the loop does not run, so the close is unseen: the socket's readability tells it, and the
     next request goes over a new connection instead of failing as unclear."""
-    with _server() as (url, server):
+    with _server() as (url, _):
         transport = ProviderTransport(limit=2)
         for _ in range(3):
             assert _send(transport, f"{url}/then-close").status_code == 200
