@@ -38,16 +38,17 @@ def _held(stack, token: str, count: int) -> list[int]:
 
 
 def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
-    from tenant_apps.orders.dispatch.batch import _calls, run_coroutine
+    from tenant_apps.orders.dispatch.batch import _calls, _local, run_coroutine
     from tenant_apps.orders.dispatch.claims import claim_batch
     from tenant_apps.orders.dispatch.settle import settle_batch
 
     quiet_stack.vtpass.latency_seconds = 0.05
-    _user, token = new_buyer(BATCH * ROUNDS * 10_000 + 100_000)
     claims: list[float] = []
     calls: list[float] = []
     settles: list[float] = []
+    made: list[int] = []
     for number in range(ROUNDS + 1):  # round 0 warms the caches and the keep-alive pools
+        _user, token = new_buyer(BATCH * 10_000 + 100_000)  # a buyer per round: within the KYC daily limit
         pks = _held(quiet_stack, token, BATCH)
         profile = cProfile.Profile() if PROFILE_DIR and number == ROUNDS else None
         with schema_context("ng"):
@@ -64,6 +65,7 @@ def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
             called_from = time.thread_time()
             run_coroutine(_calls(claim.items))
             called = time.thread_time()
+            made.append(sum(t.connections_made for t in _local.transports._by_provider.values()))
             if profile:
                 profile.disable()
                 profile.dump_stats(f"{PROFILE_DIR}/calls.prof")
@@ -78,7 +80,7 @@ def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
             calls.append(round((called - called_from) / BATCH * 1000, 3))
             settles.append(round((settled - settling) / BATCH * 1000, 3))
     print(f"\nbatch {BATCH}, CPU ms per order (thread_time; the last round under cProfile when PROFILE_DIR): "
-          f"claim_batch {claims}; calls {calls}; settle_batch {settles}")
+          f"claim_batch {claims}; calls {calls}; settle_batch {settles}; connections made so far {made}")
     if PROFILE_DIR:
         for name in ("claim", "calls"):
             print(f"--- {name}")
