@@ -83,7 +83,7 @@ class _ReplaySession(requests.Session):
         if (self.cookies or self.params or self.auth is not None or request.cookies
                 or any(self.hooks.values())):
             return super().prepare_request(request)
-        headers = CaseInsensitiveDict(self.headers)
+        headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(self.headers)
         for name, value in (request.headers or {}).items():
             headers[name] = value
         params = request.params

@@ -104,7 +104,7 @@ def test_the_replay_session_prepares_requests_as_requests_does():
         requests.Request("post", "https://p.example/api/pay", json={"a": 1, "b": [1, 2]},
                          headers={"api-key": "k", "Accept": "application/json"}),
         requests.Request("GET", "https://p.example/api/requery?x=1", params={"y": "2", "z": None},
-                         headers={"User-Agent": None, "X-Trace": "t"}),
+                         headers={"User-Agent": None, "X-Trace": "t"}),  # type: ignore[dict-item]  # None drops
         requests.Request("POST", "https://p.example/token", data={"grant_type": "client_credentials"},
                          auth=("id", "secret")),
     ]
