@@ -114,3 +114,45 @@ def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_
         Product.objects.filter(pk__in=gone).update(is_active=True)
     assert {pk: order.status for pk, order in done.items()} == {pk: "settled" for pk in [*fresh, again]}
     assert quiet_stack.vtpass.delivery_count(first.attempt.request_id) == 1  # sent twice, delivered once
+
+
+def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_would(live_db, quiet_stack):  # noqa: F811
+    """VTPass's breaker open: every order of the batch goes where ``_start_attempt`` (the one-order path a
+    fail-over takes) sends it, at the same re-quoted price, and the re-quote is asked once per buyer, not per
+    order (the claim of five costs what the claim of one costs)."""
+    from django.db import transaction
+
+    from tenant_apps.orders import routing
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services._helpers import _start_attempt
+
+    _user, token = new_buyer(2_000_000)
+    one, five, probe = _held(quiet_stack, token, 1), _held(quiet_stack, token, 5), _held(quiet_stack, token, 1)
+    vt = quiet_stack.vtpass_provider
+    routing._redis().set(routing._key(vt.pk, "open"), "1", ex=60)
+    try:
+        with schema_context("ng"):
+            with transaction.atomic():  # what the one-order path decides, rolled back
+                order = Order.objects.select_for_update().select_related("user").get(pk=probe[0])
+                expected = _start_attempt(order, now=order.created_at, source="submit", submitting=True)
+                assert expected is not None
+                want = (expected.provider_id, expected.provider_product_id, expected.quote)
+                transaction.set_rollback(True)
+            with CaptureQueriesContext(connection) as single:
+                claim_one = _claim(one)
+            with CaptureQueriesContext(connection) as batch:
+                claim_five = _claim(five)
+            items = claim_one.items + claim_five.items
+            assert len(items) == 6
+            assert {(i.attempt.provider_id, i.attempt.provider_product_id, str(i.attempt.quote)) for i in items} == \
+                {(want[0], want[1], str(want[2]))}
+            statements = [[q["sql"] for q in c.captured_queries if not q["sql"].startswith("SET search_path")]
+                          for c in (single, batch)]  # the first statement after the probe's rollback sets it
+            assert len(statements[0]) == len(statements[1]), "\n".join(statements[1])
+    finally:
+        routing.breaker_reset(vt)
+    with schema_context("ng"):
+        done = _send_and_settle(items)
+        _send_and_settle(_claim(probe).items)
+    # DT One answers "pending" first (its simulator resolves on the requery, swallowed in this module)
+    assert {order.status for order in done.values()} <= {"settled", "pending"} and len(done) == 6
