@@ -156,3 +156,22 @@ def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_w
         _send_and_settle(_claim(probe).items)
     # DT One answers "pending" first (its simulator resolves on the requery, swallowed in this module)
     assert {order.status for order in done.values()} <= {"settled", "pending"} and len(done) == 6
+
+
+def test_an_order_that_cannot_start_does_not_hold_the_batch_back(live_db, quiet_stack):  # noqa: F811
+    """One order of the batch is broken (submitted, its attempt missing): the batch claim fails, the orders are
+    claimed one by one, the others start and settle, the broken one keeps its lease (tried again after it)."""
+    from tenant_apps.orders.models import Order, OrderOutbox
+
+    _user, token = new_buyer(1_000_000)
+    ids = _held(quiet_stack, token, 4)
+    broken = ids[1]
+    with schema_context("ng"):
+        Order.objects.filter(pk=broken).update(status="submitted", attempt_count=3)  # no attempt 3
+        claim = _claim(ids)
+        assert sorted(item.order.pk for item in claim.items) == [pk for pk in ids if pk != broken]
+        assert OrderOutbox.objects.get(order_id=broken).claimed_until is not None  # leased: not retried at once
+        done = _send_and_settle(claim.items)
+        assert {order.status for order in done.values()} == {"settled"}
+        Order.objects.filter(pk=broken).update(status="held", attempt_count=0)  # repaired: it goes through
+        assert {order.status for order in _send_and_settle(_claim([broken]).items).values()} == {"settled"}
