@@ -258,3 +258,41 @@ def test_the_simulator_over_one_kept_alive_pool(vtpass, vtpass_sim, vtpass_trans
     vtpass_sim.set_fault(FaultMode.TIMEOUT, times=1)
     hung = run_coroutine(vtpass.submit_async(airtime(vtpass_request_id()), transport=vtpass_transport))
     assert hung.status == OutcomeStatus.PENDING and hung.reason == "timeout"
+
+
+def test_the_replay_sends_each_exchange_once_and_prepares_it_once(monkeypatch):
+    """``replay_async`` over the transport: a call of two exchanges is run three times (stopped at each new one),
+    each exchange sent once and prepared once (an answered one, asked again alike, is not prepared again); a
+    call whose requests change between rounds is refused."""
+    from itertools import count
+
+    from provider_plugins.interfaces import aio
+
+    prepared = []
+    original = aio._ReplaySession.prepare_request
+
+    def counting(self, request):
+        prepared.append(request.url)
+        return original(self, request)
+
+    monkeypatch.setattr(aio._ReplaySession, "prepare_request", counting)
+    with _server() as (url, server):
+        transport = ProviderTransport(limit=2)
+
+        def call(session):
+            first = session.post(f"{url}/json", json={"a": 1}, timeout=5)
+            second = session.get(f"{url}/chunked", params={"q": "1"}, timeout=5)
+            return first.status_code, second.status_code, second.content
+
+        assert run_coroutine(aio.replay_async(call, transport=transport)) == (200, 200, BODY)
+        assert [path for _, path, _ in server.seen] == ["/json", "/chunked?q=1"]
+        assert prepared == [f"{url}/json", f"{url}/chunked"]
+        rounds = count()
+
+        def changing(session):
+            session.get(f"{url}/json", params={"round": str(next(rounds))}, timeout=5)
+            return session.get(f"{url}/json", timeout=5)
+
+        with pytest.raises(RuntimeError, match="changed on replay"):
+            run_coroutine(aio.replay_async(changing, transport=transport))
+        run_coroutine(transport.close())
