@@ -10,6 +10,7 @@ simulator's threads are not counted) and once under cProfile (``PROFILE_DIR``: t
 from __future__ import annotations
 
 import cProfile
+import gc
 import os
 import pstats
 import time
@@ -46,7 +47,18 @@ def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
     claims: list[float] = []
     calls: list[float] = []
     settles: list[float] = []
+    full_collections: list[list] = []
     made: list[int] = []
+    collections: list[tuple[int, float]] = []  # (generation, ms) of each garbage collection meanwhile
+    gc_started = [0.0]
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started[0] = time.thread_time()
+        elif info["generation"] == 2:
+            collections.append((2, round((time.thread_time() - gc_started[0]) * 1000, 1)))
+
+    gc.callbacks.append(watch)
     for number in range(ROUNDS + 1):  # round 0 warms the caches and the keep-alive pools
         _user, token = new_buyer(BATCH * 10_000 + 100_000)  # a buyer per round: within the KYC daily limit
         pks = _held(quiet_stack, token, BATCH)
@@ -62,9 +74,12 @@ def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
                 profile.dump_stats(f"{PROFILE_DIR}/claim.prof")
                 profile = cProfile.Profile()
                 profile.enable()
+            collections.clear()
             called_from = time.thread_time()
             run_coroutine(_calls(claim.items))
             called = time.thread_time()
+            gen2_in_calls = list(collections)
+            collections.clear()
             made.append(sum(t.connections_made for t in _local.transports._by_provider.values()))
             if profile:
                 profile.disable()
@@ -78,9 +93,12 @@ def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
         if number:
             claims.append(round((claimed - started) / BATCH * 1000, 3))
             calls.append(round((called - called_from) / BATCH * 1000, 3))
+            full_collections.append(gen2_in_calls)
             settles.append(round((settled - settling) / BATCH * 1000, 3))
     print(f"\nbatch {BATCH}, CPU ms per order (thread_time; the last round under cProfile when PROFILE_DIR): "
-          f"claim_batch {claims}; calls {calls}; settle_batch {settles}; connections made so far {made}")
+          f"claim_batch {claims}; calls {calls}; settle_batch {settles}; connections made so far {made}; "
+          f"full (gen 2) collections during the calls, ms {full_collections}")
+    gc.callbacks.remove(watch)
     if PROFILE_DIR:
         for name in ("claim", "calls"):
             print(f"--- {name}")
