@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 USER_SENTINEL = 987_654_321_012  # stands for the buyer's id while a statement is composed
 SEQUENCE = "public.nexustop_replay_recipient"
@@ -70,6 +70,57 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
     return Capture(captured, digits)
 
 
+def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
+    """The dispatcher's claim and settlement statements for one batch of held orders (``order_ids``), every call
+    answered "delivered" (no provider is called), captured in a transaction that is then rolled back: the
+    orders stay held, so the statements replay against the same rows."""
+    from provider_plugins.interfaces import OutcomeStatus
+    from tenant_apps.orders.dispatch.claims import claim_batch
+    from tenant_apps.orders.dispatch.settle import settle_batch
+    from tenant_apps.orders.services.outcomes import Outcome
+    from tenants.connection import current_schema
+
+    captured: list[Captured] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        captured.append(Captured(sql, params))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        with connection.execute_wrapper(record):
+            claim = claim_batch(limit=len(order_ids), lease_seconds=60, order_ids=order_ids)
+            for item in claim.items:
+                item.outcome = Outcome(OutcomeStatus.SUCCESS, provider_reference=f"replay-{item.attempt.request_id}")
+            settled = settle_batch(claim.items, archive=False)
+        transaction.set_rollback(True)
+    if not any(item.sql.startswith("SET search_path") for item in captured[:1]):
+        # The session's path was set before the capture began: the dispatcher sets it per tenant.
+        captured.insert(0, Captured(f'SET search_path = "{current_schema()}","public"', None))
+    if len(claim.items) != len(order_ids) or any(order is None or order.status != "settled"
+                                                 for order in settled.values()):
+        raise RuntimeError(f"the captured batch did not settle whole: {len(claim.items)} of {len(order_ids)}")
+    return captured
+
+
+def _command(sql: str) -> str:
+    """A statement as a pgbench command: as written (pgbench's lexer knows quotes and comments), its semicolon
+    on a line of its own (a statement may end in a ``--`` comment)."""
+    return sql.strip().rstrip(";") + "\n;"
+
+
+def settlement_script(captured: list[Captured]) -> str:
+    """The captured batch as one pgbench transaction that is rolled back (the same held orders every time).
+
+    Replays of it queue on an advisory lock: one settles at a time, as with one dispatcher (and two replays of
+    the same rows would otherwise deadlock)."""
+    lines = ["BEGIN;", "SELECT pg_advisory_xact_lock(72018);"]
+    for item in captured:
+        sql = item.sql if not item.params else getattr(connection.ops, "compose_sql")(item.sql, item.params)  # noqa: B009
+        lines.append(_command(sql))
+    lines.append("ROLLBACK;")
+    return "\n".join(lines) + "\n"
+
+
 def _accept_statement(payload_text: str, *, phone_digits: str) -> str:
     """``SELECT purchase_accept(...)`` with its per-purchase values made fresh on the server, once per call."""
     payload = json.loads(payload_text)
@@ -102,8 +153,7 @@ def pgbench_script(capture: Capture, *, user_id: int) -> str:
         if isinstance(params, (list, tuple)):
             params = [USER_SENTINEL if value == user_id and isinstance(value, int) else value for value in params]
         sql = getattr(connection.ops, "compose_sql")(item.sql, params) if params else item.sql  # noqa: B009 (postgresql backend only)
-        sql = re.sub(r"\s+", " ", sql).strip().replace(str(USER_SENTINEL), ":uid")
-        lines.append(sql.rstrip(";") + ";")
+        lines.append(_command(sql.replace(str(USER_SENTINEL), ":uid")))
     return "\n".join(lines) + "\n"
 
 
@@ -114,9 +164,11 @@ def _pgbench_binary() -> str:
     raise RuntimeError("pgbench not found (install postgresql-client or put it on PATH)")
 
 
-def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: float) -> float:
-    """Transactions (purchases) per second of ``script`` from ``clients`` connections; each purchase's buyer drawn
-    among ``user_ids``."""
+def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: float,
+                settlement: str | None = None, batch: int = 1) -> float:
+    """Purchases per second of ``script`` (one purchase per transaction) from ``clients`` connections, each
+    purchase's buyer drawn among ``user_ids``; with ``settlement``, that script runs once per ``batch``
+    purchases among them (pgbench's script weights) and the purchases' rate is still what is returned."""
     if not user_ids:
         raise ValueError("the replay needs buyers")
     buyers = ",".join(str(int(user_id)) for user_id in user_ids)
@@ -124,20 +176,32 @@ def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: floa
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}")
     db = settings.DATABASES["default"]
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write(f"\\set buyer random(1, {len(user_ids)})\n" + script)
+    files = []
+    for text in (f"\\set buyer random(1, {len(user_ids)})\n" + script, settlement):
+        if text is None:
+            continue
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
+            handle.write(text)
+        files.append(handle.name)
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
-    command = [_pgbench_binary(), "-n", "-f", handle.name, "-c", str(clients), "-j", str(min(clients, 2)),
+    scripts = ["-f", f"{files[0]}@{batch}", "-f", f"{files[1]}@1"] if settlement else ["-f", files[0]]
+    command = [_pgbench_binary(), "-n", *scripts, "-c", str(clients), "-j", str(min(clients, 2)),
                "-T", str(max(1, round(seconds))), "-h", db.get("HOST") or "127.0.0.1",
                "-p", str(db.get("PORT") or 5432), "-U", db["USER"], db["NAME"]]
     try:
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
     finally:
-        os.unlink(handle.name)
-    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+        for name in files:
+            os.unlink(name)
+    total = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
-    if result.returncode != 0 or not match or (failed and int(failed.group(1))):
+    if result.returncode != 0 or not total or (failed and int(failed.group(1))):
         raise RuntimeError(f"pgbench failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return float(match.group(1))
+    if not settlement:
+        return float(total.group(1))
+    first = re.search(r"SQL script 1:.*?tps = ([0-9.]+)", result.stdout, re.S)
+    if not first:
+        raise RuntimeError(f"pgbench printed no per-script rate:\n{result.stdout[-2000:]}")
+    return float(first.group(1))

@@ -7,7 +7,13 @@ from __future__ import annotations
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from nexustop_dev.replay import capture_purchase, pgbench_script, run_pgbench
+from nexustop_dev.replay import (
+    capture_purchase,
+    capture_settlement,
+    pgbench_script,
+    run_pgbench,
+    settlement_script,
+)
 from tests.orders.helpers import assert_books, new_buyer
 
 FUNDS = 5_000_000
@@ -43,3 +49,53 @@ def test_the_replay_accepts_real_purchases_for_the_buyers_it_draws(live_db, inpr
     for user, _ in buyers:
         spent = sum(order.price_minor for order in replayed if order.user_id == user.pk)
         assert_books(user, FUNDS - spent)
+
+
+def test_the_settlement_replay_repeats_a_real_batch_and_leaves_it_held(live_db, inproc_stack):
+    """The claim and settlement of a batch, captured and rolled back: the orders are still held; replayed
+    with acceptances (one batch per four purchases), the batch is settled again and again, rolled back each
+    time, and nothing of it stays."""
+    from tenant_apps.orders.models import Order, OrderOutbox
+
+    buyers = [new_buyer(FUNDS) for _ in range(2)]
+    product = inproc_stack.products["vt_airtime"]
+    with schema_context("ng"):
+        last = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    capture = capture_purchase(host="ng.localhost", token=buyers[0][1], product_id=product.pk)
+    capture_purchase(host="ng.localhost", token=buyers[1][1], product_id=product.pk)
+    try:
+        with schema_context("ng"):
+            held = list(Order.objects.filter(pk__gt=last, status="held").values_list("pk", flat=True))
+            assert len(held) == 4  # two warm-ups and two captured purchases
+            captured = capture_settlement(order_ids=held)
+            assert {order.status for order in Order.objects.filter(pk__in=held)} == {"held"}
+            assert OrderOutbox.objects.filter(order_id__in=held).count() == 4
+        sql = [item.sql for item in captured]
+        assert any("orders_orderoutbox" in text for text in sql)  # the claim
+        assert any("INSERT INTO ledger_posting" in text for text in sql)  # the set-based settlement
+        script = settlement_script(captured)
+        assert script.startswith("BEGIN;") and script.rstrip().endswith("ROLLBACK;")
+        entries_before = _settle_entries()
+        rate = run_pgbench(pgbench_script(capture, user_id=buyers[0][0].pk), user_ids=[buyers[0][0].pk],
+                           clients=2, seconds=1, settlement=script, batch=4)
+        assert rate > 5
+        with schema_context("ng"):
+            assert {order.status for order in Order.objects.filter(pk__in=held)} == {"held"}
+        assert _settle_entries() == entries_before  # every replayed settlement rolled back
+    finally:
+        with schema_context("ng"):
+            OrderOutbox.objects.filter(order_id__gt=last).delete()
+    assert_books(buyers[1][0], FUNDS - _spent(buyers[1][0], last))
+
+
+def _spent(user, last: int) -> int:
+    from tenant_apps.orders.models import Order
+
+    with schema_context("ng"):
+        return sum(Order.objects.filter(pk__gt=last, user=user).values_list("price_minor", flat=True))
+
+
+def _settle_entries() -> int:
+    with schema_context("ng"), connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM ledger_journalentry WHERE entry_type = 'hold_settle'")
+        return cursor.fetchone()[0]

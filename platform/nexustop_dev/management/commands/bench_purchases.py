@@ -339,26 +339,45 @@ class Command(BaseCommand):
 
     # --- the path's own SQL, replayed ------------------------------------------------------------
     def _replay(self, schema: str, product_id: int, users, opts) -> None:
-        """pgbench over the statements one purchase runs (nexustop_dev.replay), the processes stopped: the
-        ceiling of this path's SQL on these cores, and the service's share of it."""
-        from nexustop_dev.replay import capture_purchase, pgbench_script, run_pgbench
+        """pgbench over the statements of the path (nexustop_dev.replay), the processes stopped: first the
+        acceptance's own statements alone, then with the dispatcher's claim and settlement of a batch
+        (``--dispatch-batch`` orders, replayed in a rolled-back transaction) once per batch of acceptances:
+        the ceiling of this path's SQL on these cores, and the service's share of it."""
+        from nexustop_dev.replay import (
+            capture_purchase,
+            capture_settlement,
+            pgbench_script,
+            run_pgbench,
+            settlement_script,
+        )
         from tenant_apps.orders.models import Order, OrderOutbox
 
         with schema_context(schema):
             last = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         capture = capture_purchase(host=f"{schema}.localhost", token=users[0][1], product_id=product_id)
         script = pgbench_script(capture, user_id=users[0][0])
-        statements = len(capture.statements)
+        buyers = [user_id for user_id, _ in users]
+        batch = opts["dispatch_batch"]
         try:
-            tps = run_pgbench(script, user_ids=[user_id for user_id, _ in users], clients=opts["replay_clients"],
-                              seconds=opts["replay_seconds"])
+            accept_only = run_pgbench(script, user_ids=buyers, clients=opts["replay_clients"],
+                                      seconds=opts["replay_seconds"])
+            with schema_context(schema):
+                held = list(Order.objects.filter(pk__gt=last, status="held").order_by("pk")
+                            .values_list("pk", flat=True)[:batch])
+                settled = capture_settlement(order_ids=held)
+                settle = settlement_script(settled)
+            full = run_pgbench(script, user_ids=buyers, clients=opts["replay_clients"],
+                               seconds=opts["replay_seconds"], settlement=settle, batch=len(held))
         finally:
             with schema_context(schema):  # nothing is left for a later run's dispatcher, even when pgbench failed
                 OrderOutbox.objects.filter(order_id__gt=last).delete()
-        ratio = self.settled_per_second / tps if tps else float("nan")
-        self.stdout.write(f"pgbench replay of the acceptance's own SQL ({statements} statements, "
-                          f"{opts['replay_clients']} connections): {tps:.0f} purchases/s; the service settled "
-                          f"{self.settled_per_second:.1f}/s: ratio {ratio:.2f} (target >= 0.45)")
+        ratio = self.settled_per_second / full if full else float("nan")
+        out = self.stdout.write
+        out(f"pgbench replay of the path's own SQL ({opts['replay_clients']} connections): acceptance alone "
+            f"({len(capture.statements)} statements) {accept_only:.0f} purchases/s; with the claim and settlement "
+            f"of a batch of {len(held)} once per {len(held)} purchases ({len(settled)} statements, "
+            f"rolled back) {full:.0f} purchases/s")
+        out(f"the service settled {self.settled_per_second:.1f}/s: ratio {ratio:.2f} (target >= 0.45)")
 
     # --- features on the path ----------------------------------------------------------------
     def _features(self, schema: str, product_id: int, user_id: int, iterations: int) -> None:
