@@ -71,9 +71,10 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
 
 
 def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
-    """The dispatcher's claim and settlement statements for one batch of held orders (``order_ids``), every call
-    answered "delivered" (no provider is called), captured in a transaction that is then rolled back: the
-    orders stay held, so the statements replay against the same rows."""
+    """The dispatcher's claim and settlement statements for one batch of held orders (``order_ids`` but the
+    first, which warms the caches and is settled for real), every call answered "delivered" (no provider is
+    called), captured in a transaction that is then rolled back: the orders stay held, so the statements
+    replay against the same rows."""
     from provider_plugins.interfaces import OutcomeStatus
     from tenant_apps.orders.dispatch.claims import claim_batch
     from tenant_apps.orders.dispatch.settle import settle_batch
@@ -86,13 +87,21 @@ def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
         captured.append(Captured(sql, params))
         return execute(sql, params, many, context)
 
+    def dispatch(ids: list[int]) -> tuple[Any, dict[int, Any]]:
+        claim = claim_batch(limit=len(ids), lease_seconds=60, order_ids=ids)
+        for item in claim.items:
+            item.outcome = Outcome(OutcomeStatus.SUCCESS, provider_reference=f"replay-{item.attempt.request_id}")
+        return claim, settle_batch(claim.items, archive=False)
+
+    # A warm dispatcher: the first order settled for real (committed), so the per-process caches filled on
+    # commit (system accounts, the tenant) are filled, as in a dispatcher that has been up for a while.
+    warm, rest = order_ids[:1], order_ids[1:]
+    dispatch(warm)
     with transaction.atomic():
         with connection.execute_wrapper(record):
-            claim = claim_batch(limit=len(order_ids), lease_seconds=60, order_ids=order_ids)
-            for item in claim.items:
-                item.outcome = Outcome(OutcomeStatus.SUCCESS, provider_reference=f"replay-{item.attempt.request_id}")
-            settled = settle_batch(claim.items, archive=False)
+            claim, settled = dispatch(rest)
         transaction.set_rollback(True)
+    order_ids = rest
     if not any(item.sql.startswith("SET search_path") for item in captured[:1]):
         # The session's path was set before the capture began: the dispatcher sets it per tenant.
         captured.insert(0, Captured(f'SET search_path = "{current_schema()}","public"', None))
