@@ -101,6 +101,8 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shared_apps.core.middleware.RequestIdMiddleware",
+    # The request's hot cache keys in one Redis MGET (shared_apps.core.redis_cache).
+    "shared_apps.core.redis_cache.RequestSnapshotMiddleware",
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     # Bodies bounded (size, JSON depth, media type) before any view reads them; API errors always JSON.
