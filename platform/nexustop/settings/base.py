@@ -99,6 +99,9 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 # DATABASE_ROUTERS: integrations/database.py (replica reads, then django-tenants).
 
 MIDDLEWARE = [
+    # /api/ requests go down a lean copy of this list (no sessions, CSRF, messages, htmx, static files):
+    # shared_apps.core.api_stack.
+    "shared_apps.core.api_stack.ApiStackMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shared_apps.core.middleware.RequestIdMiddleware",
     # The request's hot cache keys in one Redis MGET (shared_apps.core.redis_cache).
