@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from functools import cache
 from typing import Any
@@ -26,6 +27,26 @@ class TenantJWTAuthentication(JWTAuthentication):
     User ids are looked up in the current schema only, so the claim check is what
     stops a token minted on ng.localhost from meaning anything on sn.localhost.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # simplejwt's asks get_user_model() per request
+        self.user_model = _user_model()
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        """simplejwt's validation (signature, expiry, type), remembered per process for the token's exact bytes
+        while it has not expired: a client sends the same access token with every request, and its HMAC and
+        JSON were checked the first time. Any other byte string (another signature) is validated afresh; a
+        change of signing key or algorithm forgets them all."""
+        key = (raw_token, api_settings.SIGNING_KEY, api_settings.ALGORITHM)
+        held = _validated.get(key)
+        if held is not None and held[0] > time.time():
+            return held[1]
+        token = super().get_validated_token(raw_token)
+        expires = token.get("exp")
+        if isinstance(expires, int | float):
+            if len(_validated) >= _VALIDATED_MAX:
+                _validated.clear()
+            _validated[key] = (float(expires), token)
+        return token
 
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         header = self.get_header(request)
@@ -78,9 +99,19 @@ class TenantJWTAuthentication(JWTAuthentication):
         return user
 
 
+# raw access token (+ key, algorithm) -> (expires at, validated token): read-only once stored.
+_validated: dict[tuple[bytes, str, str], tuple[float, Any]] = {}
+_VALIDATED_MAX = 20_000
+
+
+@cache
+def _user_model() -> Any:
+    return get_user_model()
+
+
 @cache
 def _user_select() -> tuple[str, list[str]]:
-    model = get_user_model()
+    model = _user_model()
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
@@ -100,4 +131,4 @@ def user_by_public_id(value: Any) -> Any:
     with connection.cursor() as cursor:
         cursor.execute(sql, [public_id])
         row = cursor.fetchone()
-    return None if row is None else get_user_model().from_db(DEFAULT_DB_ALIAS, attnames, row)
+    return None if row is None else _user_model().from_db(DEFAULT_DB_ALIAS, attnames, row)

@@ -93,13 +93,14 @@ class PurchaseView(APIView):
             once=once, render=_accepted)
         if order is None:
             return None  # the key's stored answer is replayed by the decorator
-        answer = _accepted(order)
+        answer = getattr(order, "_rendered", None) or _accepted(order)  # rendered once for the key's row
         return Response(answer.body, status=answer.status, headers=answer.headers)
 
 
 def _accepted(order) -> StoredResponse:
-    return StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
-                          {"Location": f"/api/purchases/{order.public_id}"})
+    order._rendered = StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
+                                     {"Location": f"/api/purchases/{order.public_id}"})
+    return order._rendered
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=PurchaseVerifyBodySerializer)
