@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Iterator
 import secrets
 import time
+from collections.abc import Iterator
 from functools import cache
 
 from django.core.cache import caches

@@ -31,8 +31,9 @@ PAGE_ONLY = {
     "django_htmx.middleware.HtmxMiddleware": "htmx requests are pages",
     "django.contrib.messages.middleware.MessageMiddleware": "messages are shown on pages",
 }
-REPLACED = {
-    "django.contrib.auth.middleware.AuthenticationMiddleware": "shared_apps.core.api_stack.AnonymousUntilTokenMiddleware",
+REPLACED = {  # the session's user -> anonymous until the JWT is checked
+    "django.contrib.auth.middleware.AuthenticationMiddleware":
+        "shared_apps.core.api_stack.AnonymousUntilTokenMiddleware",
 }
 
 

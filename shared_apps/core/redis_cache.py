@@ -51,7 +51,7 @@ def _hot(key: str) -> bool:
 
 
 class _Snapshot:
-    __slots__ = ("values", "fetched")
+    __slots__ = ("fetched", "values")
 
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], Any] = {}  # (servers, made key) -> value or _MISSING

@@ -152,7 +152,8 @@ def facts_sql(rules: list[Rule], move: Move, *, now: datetime) -> tuple[str, lis
             columns += [f"r{index}.n", f"r{index}.total"]
         elif rule.rule_type == RuleType.AFTER_FUNDING:
             funded = (f"EXISTS (SELECT 1 FROM risk_riskdecision i WHERE i.user_id = %s::bigint AND i.counted"  # noqa: S608
-                      f" AND i.flow IN ({inflows}) AND i.completed_at IS NOT NULL AND i.completed_at >= %s::timestamptz)")
+                      f" AND i.flow IN ({inflows}) AND i.completed_at IS NOT NULL"
+                      f" AND i.completed_at >= %s::timestamptz)")
             columns += [funded, "0"]
             column_params += [move.user_id, since]
         else:  # judged on the movement's own facts (amount, recipient, device), or a key the movement lacks

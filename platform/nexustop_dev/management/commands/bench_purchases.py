@@ -526,7 +526,8 @@ class Command(BaseCommand):
         duration = results["duration"]
         out = self.stdout.write
         out(f"clients={opts['clients']} rate={'max' if not opts['rate'] else opts['rate']} "
-            f"web={opts['server']} {opts['web_workers']}x{opts['web_threads']} dispatchers={opts['dispatchers']} (batch "
+            f"web={opts['server']} {opts['web_workers']}x{opts['web_threads']} "
+            f"dispatchers={opts['dispatchers']} (batch "
             f"{opts['dispatch_batch']}) celery={opts['celery_workers']}x"
             f"{opts['celery_concurrency']} threads, simulator latency {opts['latency'] * 1000:.0f} ms, "
             f"{duration:.1f} s")

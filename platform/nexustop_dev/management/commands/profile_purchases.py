@@ -28,8 +28,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from nexustop_dev.cpu_meter import process_cpu
-from provider_plugins.vtpass.simulator import VTPassSimulator
 from nexustop_dev.management.commands.bench_purchases import Command as Bench
+from provider_plugins.vtpass.simulator import VTPassSimulator
 
 
 def purchase_environ(*, host: str, token: str, product_id: int, phone: str) -> dict[str, Any]:
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=20)
         parser.add_argument("--profile", type=int, default=0, help="print the N most expensive functions (cProfile)")
         parser.add_argument("--trace", action="store_true",
-                            help="print the SQL statements and Redis commands of one request (and where they come from)")
+                            help="print one request's SQL statements and Redis commands (and where they come from)")
 
     def handle(self, *args, **opts) -> None:
         from nexustop.wsgi import application
