@@ -50,11 +50,13 @@ class AnonymousUntilTokenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.user = AnonymousUser()  # type: ignore[assignment]  # django-stubs type it as the user model
+        request.user = AnonymousUser()
         return self.get_response(request)
 
 
 class _ApiHandler(BaseHandler):
+    _middleware_chain: Any  # set by load_middleware (django-stubs omit it)
+
     def load_api_middleware(self) -> None:
         configured = settings.MIDDLEWARE
         # BaseHandler reads settings.MIDDLEWARE; swapped while this handler loads (at start-up, once).

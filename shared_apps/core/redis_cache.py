@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -78,6 +78,11 @@ class RequestSnapshotMiddleware:
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """One ``redis.Redis`` per connection pool, instead of one per command."""
 
+    # Django's private helpers (django-stubs omit them).
+    _client: Any
+    _get_connection_pool_index: Callable[[bool], int]
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
@@ -92,6 +97,8 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 class RedisCache(DjangoRedisCache):
     """Django's ``RedisCache`` with the reused client and the request snapshot (the module's docstring)."""
+
+    _servers: list[str]  # set by Django's __init__ (django-stubs omit it)
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
@@ -163,9 +170,9 @@ class RedisCache(DjangoRedisCache):
         self._forget(keys, version)
         super().delete_many(keys, version)
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         snap = _snapshot.get()
         if snap is not None:
             snap.values.clear()
             snap.fetched.clear()
-        return super().clear()
+        super().clear()

@@ -87,7 +87,7 @@ class TenantJWTAuthentication(JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from error
+            raise InvalidToken(str(_("Token contained no recognizable user identification"))) from error
         user = user_by_public_id(user_id)
         if user is None:
             raise exceptions.AuthenticationFailed(_("User not found"), code="user_not_found")

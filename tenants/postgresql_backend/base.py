@@ -129,6 +129,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     health_check_done: bool
     errors_occurred: bool
     settings_dict: dict[str, Any]
+    search_path_set_schemas: list[str] | None
 
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None

@@ -8,11 +8,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tenant_apps.accounts.authentication import user_by_public_id
+from tenants.connection import tenant_connection
 from tests.accounts.helpers import call, make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_the_raw_lookup_reads_the_same_user_as_the_orm():
         assert user_by_public_id("not-a-uuid") is None
     with schema_context("sn"):
         assert user_by_public_id(user.public_id) is None  # the current schema only
-    assert connection.schema_name == "public"
+    assert tenant_connection().schema_name == "public"
 
 
 def test_a_remembered_token_does_not_outlive_its_expiry(host_client):

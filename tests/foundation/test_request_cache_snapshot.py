@@ -34,7 +34,7 @@ def request_scope():
 
 
 def test_the_redis_client_object_is_reused():
-    client = cache._cache
+    client = cache._cache  # type: ignore[attr-defined]  # Django's RedisCache keeps its client there
     assert client.get_client() is client.get_client()
     assert client.get_client(write=True) is client.get_client(write=True)
 

@@ -53,7 +53,7 @@ def round_trips() -> Iterator[dict[str, list]]:
         seen["redis"].append(args)
         return command(self, *args, **kwargs)
 
-    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign,assignment]
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
     redis.Redis.execute_command = counted_command  # type: ignore[method-assign]
     try:
         yield seen

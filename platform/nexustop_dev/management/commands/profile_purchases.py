@@ -80,8 +80,13 @@ class Command(BaseCommand):
             token = users[sequence[0] % len(users)][1]
             phone = f"0803{(int(run, 16) + sequence[0]) % 10_000_000:07d}"
             status: list[str] = []
+
+            def start_response(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                status.append(code)
+                return lambda data: None
+
             body = application(purchase_environ(host=host, token=token, product_id=product.pk, phone=phone),
-                               lambda code, headers, exc_info=None: status.append(code))
+                               start_response)
             b"".join(body)
             getattr(body, "close", lambda: None)()
             return int(status[0].split()[0])
@@ -153,7 +158,7 @@ class Command(BaseCommand):
             return original(self, *args, **kwargs)
 
         redis.Redis.execute_command = counting  # type: ignore[method-assign]  # counted for this pass only
-        psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign,assignment]
+        psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
         try:
             for _ in range(count):
                 request()
