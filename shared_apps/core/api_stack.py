@@ -1,14 +1,15 @@
 """The lean middleware stack of the JSON API (issue 18): ``/api/`` requests skip what only pages need.
 
 Every ``/api/`` route is a DRF view authenticated by the tenant JWT (``tests/foundation/test_api_stack.py``
-checks it), exempt from CSRF, and uses neither sessions, messages, htmx nor static files. So
-:class:`ApiStackMiddleware`, first in ``MIDDLEWARE``, hands an ``/api/`` request to a second chain built from
-the same ``MIDDLEWARE`` minus :data:`PAGE_ONLY`: same order, same hooks (its own handler's view, template
-and exception middleware), and :class:`AnonymousUntilTokenMiddleware` in the place of the session
-authentication (DRF sets the token's user). Everything that guards the API stays in it: request ids and the
-access log, the body guard, CSP and the security headers, the host check, tenant routing and suspension,
-CORS, the risk gate's device signals, the PIN header, the language (error messages), X-Frame-Options,
-metrics. Any other path continues down the full chain. Both chains are built once, when the handler loads.
+checks it), exempt from CSRF, and uses neither messages, htmx nor static files. So :class:`ApiStackMiddleware`,
+first in ``MIDDLEWARE``, hands an ``/api/`` request to a second chain built from the same ``MIDDLEWARE`` minus
+:data:`PAGE_ONLY`: same order, same hooks (its own handler's view, template and exception middleware).
+Everything that guards the API stays in it: request ids and the access log, the body guard, CSP and the
+security headers, the host check, tenant routing and suspension, CORS, the risk gate's device signals, the PIN
+header, the language of error messages, X-Frame-Options, metrics. The session and its user stay too, lazily:
+an API client sends no session cookie (nothing is read), a signed-in browser's user picks the language of the
+answer (never the authentication: that is the JWT). Any other path continues down the full chain. Both chains
+are built once, when the handler loads.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponse
 
@@ -26,32 +26,15 @@ SELF = "shared_apps.core.api_stack.ApiStackMiddleware"
 PAGE_ONLY = {
     "whitenoise.middleware.WhiteNoiseMiddleware": "static files are not under /api/",
     "shared_apps.core.metrics.MetricsEndpointMiddleware": "answers /metrics and counts /webhook/ only",
-    "django.contrib.sessions.middleware.SessionMiddleware": "API authentication is the JWT, never a session",
     "django.middleware.csrf.CsrfViewMiddleware": "DRF views are CSRF-exempt (no session authentication)",
     "django_htmx.middleware.HtmxMiddleware": "htmx requests are pages",
     "django.contrib.messages.middleware.MessageMiddleware": "messages are shown on pages",
-}
-REPLACED = {  # the session's user -> anonymous until the JWT is checked
-    "django.contrib.auth.middleware.AuthenticationMiddleware":
-        "shared_apps.core.api_stack.AnonymousUntilTokenMiddleware",
 }
 
 
 def api_middleware(middleware: list[str]) -> list[str]:
     """The API chain's middleware: ``middleware`` in order, without :data:`PAGE_ONLY` and this one."""
-    return [REPLACED.get(path, path) for path in middleware if path not in PAGE_ONLY and path != SELF]
-
-
-class AnonymousUntilTokenMiddleware:
-    """``request.user`` for what runs before the view (logs, signals): anonymous until DRF authenticates the
-    token (DRF then sets the user on the request). No session is read."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.user = AnonymousUser()
-        return self.get_response(request)
+    return [path for path in middleware if path not in PAGE_ONLY and path != SELF]
 
 
 class _ApiHandler(BaseHandler):

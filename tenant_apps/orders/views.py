@@ -49,19 +49,9 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description="Unique per purchase; a replay returns the first response with Idempotency-Replayed: true.")
 
 
-def _purchase_body(request) -> PurchaseSerializer:
-    """The body validated once per request (the name check before and the handler both read it)."""
-    serializer = getattr(request, "_purchase_body", None)
-    if serializer is None:
-        serializer = PurchaseSerializer(data=request.data)
-        serializer.is_valid()
-        request._purchase_body = serializer
-    return serializer
-
-
 def _verify_customer_first(view, request):
     """The biller's name check, run before the money transaction (None: this purchase needs none)."""
-    serializer = _purchase_body(request)
+    serializer = PurchaseView.body(request)
     if serializer.errors:
         return None  # the handler answers the validation error, as before
     data = serializer.validated_data
@@ -78,10 +68,20 @@ class PurchaseView(APIView):
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
+    @staticmethod
+    def body(request) -> PurchaseSerializer:
+        """The body validated once per request (the name check before and the handler both read it)."""
+        serializer = getattr(request, "_purchase_body", None)
+        if serializer is None:
+            serializer = PurchaseSerializer(data=request.data)
+            serializer.is_valid()
+            request._purchase_body = serializer
+        return serializer
+
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent_in_one_call(_verify_customer_first)
     def post(self, request, looked_up: str | None = None, once: OneCall | None = None):
-        serializer = _purchase_body(request)
+        serializer = self.body(request)
         if serializer.errors:
             raise ValidationError(serializer.errors)
         data = serializer.validated_data

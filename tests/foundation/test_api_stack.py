@@ -12,7 +12,7 @@ from django.urls import get_resolver
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
-from shared_apps.core.api_stack import PAGE_ONLY, REPLACED, SELF, api_middleware
+from shared_apps.core.api_stack import PAGE_ONLY, SELF, api_middleware
 from tests.accounts.helpers import call, login, make_user
 
 # What must run on every API request (security, tenancy, limits, observability).
@@ -59,7 +59,6 @@ def test_the_api_chain_keeps_every_guard_in_order():
     chain = api_middleware(list(settings.MIDDLEWARE))
     assert settings.MIDDLEWARE[0] == SELF and SELF not in chain
     assert not set(PAGE_ONLY) & set(chain)
-    assert REPLACED["django.contrib.auth.middleware.AuthenticationMiddleware"] in chain
     kept = [path for path in settings.MIDDLEWARE if path in GUARDS]
     assert kept == [path for path in chain if path in GUARDS]  # same order
     assert set(GUARDS) <= set(chain)
@@ -71,15 +70,18 @@ def ng_token(db, host_client):
     return login(host_client("ng.localhost"), "stack-customer@example.test")["access"]
 
 
-def test_api_requests_never_touch_sessions_csrf_or_messages(host_client, ng_token):
+def test_api_requests_never_touch_csrf_messages_htmx_or_static_files(host_client, ng_token):
     from django.contrib.messages.middleware import MessageMiddleware
-    from django.contrib.sessions.middleware import SessionMiddleware
     from django.middleware.csrf import CsrfViewMiddleware
+    from django_htmx.middleware import HtmxMiddleware
+    from whitenoise.middleware import WhiteNoiseMiddleware
 
     refuse = mock.Mock(side_effect=AssertionError("a page-only middleware ran on an API request"))
-    with mock.patch.object(SessionMiddleware, "process_request", refuse), \
+    with mock.patch.object(CsrfViewMiddleware, "process_request", refuse), \
             mock.patch.object(CsrfViewMiddleware, "process_view", refuse), \
-            mock.patch.object(MessageMiddleware, "process_request", refuse):
+            mock.patch.object(MessageMiddleware, "process_request", refuse), \
+            mock.patch.object(HtmxMiddleware, "__call__", refuse), \
+            mock.patch.object(WhiteNoiseMiddleware, "__call__", refuse):
         response = call(host_client("ng.localhost"), "GET", "/api/wallet", token=ng_token)
     assert response.status_code == 200, response.content
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
@@ -91,12 +93,12 @@ def test_api_requests_never_touch_sessions_csrf_or_messages(host_client, ng_toke
 
 
 def test_pages_still_get_the_full_chain(db, host_client):
-    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.middleware.csrf import CsrfViewMiddleware
 
-    with mock.patch.object(SessionMiddleware, "process_request", autospec=True,
-                           side_effect=SessionMiddleware.process_request) as session:
+    with mock.patch.object(CsrfViewMiddleware, "process_view", autospec=True,
+                           side_effect=CsrfViewMiddleware.process_view) as csrf:
         host_client("ng.localhost").get("/login")
-    assert session.called
+    assert csrf.called
 
 
 def test_the_lean_chain_still_refuses_what_it_must(db, host_client, ng_token):
