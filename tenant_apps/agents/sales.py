@@ -35,7 +35,13 @@ from django.db import transaction
 
 from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
 from .models import WebhookDelivery, WebhookSubscription
-from .services import agent_record_sale, agent_release_sale, claw_back_commissions, post_commissions
+from .services import (
+    agent_record_sale,
+    agent_release_sale,
+    claw_back_commissions,
+    commission_lines,
+    post_commissions,
+)
 from .webhooks import enqueue_event
 
 if TYPE_CHECKING:
@@ -114,6 +120,25 @@ def sale_settled(*, sale: Sale) -> None:
         if reseller is not None:
             settle_float(reseller=reseller, order_ref=sale.reference, **_float_amounts(sale.quote))
         _enqueue_once(sale, "order.settled", "settled")
+
+
+def sale_settles_plainly(*, sale: Sale) -> bool:
+    """Whether :func:`sale_settled` moves no money for ``sale`` (no agent commission, not a reseller brand's
+    float): then :func:`sales_settled_plainly` is all its settlement needs (the dispatcher's set-based batch)."""
+    return not commission_lines(sale.quote) and _reseller(sale.quote) is None
+
+
+def sales_settled_plainly(*, sales: list[Sale]) -> None:
+    """:func:`sale_settled` for sales that move no money (:func:`sale_settles_plainly`), in the caller's
+    transaction: only the ``order.settled`` webhooks, with ONE subscription read for the whole list."""
+    if not sales:
+        return
+    if not any("order.settled" in sub.events or "*" in sub.events
+               for sub in WebhookSubscription.objects.filter(is_active=True)):
+        return  # most tenants: no subscription, one query per batch
+    with transaction.atomic(savepoint=False):
+        for sale in sales:
+            _enqueue_once(sale, "order.settled", "settled")
 
 
 def sale_released(*, sale: Sale) -> None:

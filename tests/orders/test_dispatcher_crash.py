@@ -67,8 +67,9 @@ def test_dispatcher_killed_during_the_provider_call(live_db, crash_stack):
         wait_for(lambda: _posts(stack.vtpass, seen) >= 1, interval=0.01, what="the provider call to arrive")
         os.kill(doomed.pid, signal.SIGKILL)  # no clean shutdown, no answer recorded
         doomed.wait(timeout=10)
-        time.sleep(1.0)  # VTPass still acts on the request it received (and delivers)
-        assert stack.vtpass.delivery_count(attempt.request_id) == 1
+        # VTPass still acts on the request it received and delivers (waited for, not slept: a loaded machine)
+        wait_for(lambda: stack.vtpass.delivery_count(attempt.request_id) == 1, timeout=15,
+                 what="the simulator's delivery of the request it received")
         assert order_row(order_id).status == "submitted"  # stranded: money held, answer lost
     finally:
         stack.vtpass.latency_seconds = 0.0

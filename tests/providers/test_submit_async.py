@@ -91,3 +91,29 @@ def test_dt_one_airtime(dtone, dtone_sim):
     [result] = _run([lambda t: dtone.submit_async(request, transport=t)])
     assert result.status in (OutcomeStatus.SUCCESS, OutcomeStatus.PENDING)
     assert dtone_sim.by_external_id[rid].external_id == rid
+
+
+def test_the_replay_session_prepares_requests_as_requests_does():
+    """The replaying session's lean ``prepare_request`` gives what ``requests.Session`` gives (method, URL with
+    params, headers in order, body), and falls back to it when the session has settings of its own."""
+    import requests
+
+    from provider_plugins.interfaces.aio import _ReplaySession
+
+    cases = [
+        requests.Request("post", "https://p.example/api/pay", json={"a": 1, "b": [1, 2]},
+                         headers={"api-key": "k", "Accept": "application/json"}),
+        requests.Request("GET", "https://p.example/api/requery?x=1", params={"y": "2", "z": None},
+                         headers={"User-Agent": None, "X-Trace": "t"}),  # type: ignore[dict-item]  # None drops
+        requests.Request("POST", "https://p.example/token", data={"grant_type": "client_credentials"},
+                         auth=("id", "secret")),
+    ]
+    for request in cases:
+        reference = requests.Session()
+        reference.trust_env = False
+        expected, got = reference.prepare_request(request), _ReplaySession([]).prepare_request(request)
+        assert (got.method, got.url, list(got.headers.items()), got.body) == \
+            (expected.method, expected.url, list(expected.headers.items()), expected.body)
+    session = _ReplaySession([])
+    session.params = {"session": "1"}  # a setting of its own: requests' full merge
+    assert session.prepare_request(cases[0]).url == "https://p.example/api/pay?session=1"

@@ -19,8 +19,8 @@ from shared_apps.providers.services import provider_config
 from tenants.connection import current_schema
 
 from .. import routing
-from ..models import Order, OrderAttempt, OrderStatus
-from ..services._helpers import _capability, _delete_outbox, _sent_attempt, _start_attempt
+from ..models import Order, OrderAttempt, OrderStatus, OrderTransition
+from ..services._helpers import _capability, _new_attempt, _pick_candidate
 from ..services.outcomes import Outcome, _fail_and_release
 
 logger = logging.getLogger(__name__)
@@ -111,28 +111,96 @@ def _claim_rows(*, limit: int, lease_seconds: float, order_ids: list[int] | None
         return [row[0] for row in cursor.fetchall()]
 
 
-def _start(order: Order, *, now: datetime) -> tuple[OrderAttempt, Product] | None:
-    """What ``order_submit`` did under the order's lock: a new attempt for a held order, the same attempt
-    again for a submitted one; None when there is nothing to send (the order is saved/answered here)."""
-    if order.status == OrderStatus.HELD and order.needs_review:
-        _delete_outbox(order)  # held by a risk rule: only an operator's release (order_risk_release) sends it
-        return None
-    if order.status == OrderStatus.HELD:
-        attempt = _start_attempt(order, now=now, source="submit", submitting=True)
-        if attempt is None:
-            _fail_and_release(order, reason="no_provider_available", source="submit", now=now)
-            order.save()
-            return None
+def _products(ids: set[int]) -> dict[int, Product]:
+    """The batch's products with their providers, in one query (the public schema's catalog)."""
+    if not ids:
+        return {}
+    return {p.pk: p for p in Product.objects.select_related("provider").filter(pk__in=ids)}
+
+
+def _resent(orders: list[Order]) -> list[OrderAttempt]:
+    """Submitted orders claimed again (a lease ran out, a fail-over's next attempt): each one's current attempt,
+    sent again with the SAME request id (the provider deduplicates); their submit counts in one UPDATE."""
+    if not orders:
+        return []
+    current = {(o.pk, o.attempt_count) for o in orders}
+    found = {a.order_id: a for a in OrderAttempt.objects.filter(order_id__in=[o.pk for o in orders])
+             if (a.order_id, a.number) in current}
+    missing = [o for o in orders if o.pk not in found]
+    if missing:
+        raise ValueError(f"{missing[0]} has no provider attempt")
+    OrderAttempt.objects.filter(pk__in=[a.pk for a in found.values()]).update(submit_count=F("submit_count") + 1)
+    attempts = []
+    for order in orders:
+        attempt = found[order.pk]
+        attempt.order, attempt.submit_count = order, attempt.submit_count + 1
+        attempts.append(attempt)
+    return attempts
+
+
+# The batch's held orders moved to submitted (their new attempt numbers): one statement.
+SUBMITTED = """
+UPDATE orders_order o
+   SET status = %(status)s, attempt_count = v.number, requery_count = 0, next_requery_at = NULL, updated_at = %(now)s
+  FROM unnest(%(ids)s::bigint[], %(numbers)s::int[]) AS v(id, number)
+ WHERE o.id = v.id
+"""
+
+
+def _started(orders: list[Order], products: dict[int, Product], *, now: datetime) -> tuple[list[OrderAttempt],
+                                                                                       list[Order]]:
+    """Held orders: each one's first attempt, as ``_start_attempt`` makes it (routing and the breaker decided once
+    per product and provider, ``routing.decided_once``), all written at once: one INSERT of the attempts
+    (RETURNING their ids), one of the transitions, one UPDATE of the orders. Returns the attempts and the
+    orders no provider can take."""
+    retried = [o.pk for o in orders if o.attempt_count]
+    tried: dict[int, set[int]] = {o.pk: set() for o in orders}
+    if retried:  # a held order has no attempt yet; kept for the rule's sake (never charge a provider twice)
+        for order_id, provider_id in OrderAttempt.objects.filter(order_id__in=retried).values_list(
+                "order_id", "provider_id"):
+            tried[order_id].add(provider_id)
+    attempts: list[OrderAttempt] = []
+    transitions: list[OrderTransition] = []
+    unroutable: list[Order] = []
+    quotes: dict[tuple, Any] = {}
+    for order in orders:
+        picked = _pick_candidate(order, product=products.get(order.product_id), tried=tried[order.pk], quotes=quotes)
+        if picked is None:
+            unroutable.append(order)
+            continue
+        attempts.append(_new_attempt(order, *picked, now=now, source="submit", submitting=True, pending=transitions))
+    if attempts:
+        OrderAttempt.objects.bulk_create(attempts)
+        OrderTransition.objects.bulk_create(transitions)
+        with connection.cursor() as cursor:
+            cursor.execute(SUBMITTED, {"status": OrderStatus.SUBMITTED, "now": now,
+                                       "ids": [a.order.pk for a in attempts],
+                                       "numbers": [a.number for a in attempts]})
+    return attempts, unroutable
+
+
+def _start_all(orders: list[Order], *, now: datetime) -> list[tuple[Order, OrderAttempt, Product]]:
+    """What ``order_submit`` did per order under its lock, for the whole batch in a constant number of statements:
+    a new attempt for a held order, the same attempt again for a submitted one; nothing to send for an order
+    held by a risk rule or answered meanwhile (its outbox row goes) nor for one no provider can take (refunded,
+    as it always was: one by one)."""
+    held = [o for o in orders if o.status == OrderStatus.HELD and not o.needs_review]
+    resend = [o for o in orders if o.status == OrderStatus.SUBMITTED]
+    # Held by a risk rule (only an operator's release sends it), or answered meanwhile (a webhook, staff).
+    dropped = [o.pk for o in orders if o.status not in (OrderStatus.HELD, OrderStatus.SUBMITTED) or
+               (o.status == OrderStatus.HELD and o.needs_review)]
+    if dropped:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM orders_orderoutbox WHERE order_id = ANY(%s::bigint[])", [dropped])
+    resent = _resent(resend)
+    products = _products({o.product_id for o in held} | {a.provider_product_id for a in resent})
+    attempts, unroutable = _started(held, products, now=now)
+    for order in unroutable:
+        _fail_and_release(order, reason="no_provider_available", source="submit", now=now)
         order.save()
-        product = attempt.product or Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
-        return attempt, product
-    if order.status == OrderStatus.SUBMITTED:
-        attempt = _sent_attempt(order)  # a retry: same request id, the provider deduplicates
-        OrderAttempt.objects.filter(pk=attempt.pk).update(submit_count=F("submit_count") + 1)
-        product = Product.objects.select_related("provider").get(pk=attempt.provider_product_id)
-        return attempt, product
-    _delete_outbox(order)  # answered meanwhile (a webhook, staff): nothing to send
-    return None
+    started = [(a.order, a, a.product or products[a.provider_product_id]) for a in attempts]
+    started += [(a.order, a, products[a.provider_product_id]) for a in resent]
+    return sorted(started, key=lambda s: s[0].pk)
 
 
 def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> Claim:
@@ -141,22 +209,24 @@ def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[i
     if not ids:
         return Claim(0, [])
     # Already locked by the claim above (no wait): read with the buyer for pricing a fail-over attempt.
-    orders = (Order.objects.select_for_update(of=("self",)).select_related("user")  # lock: subject
-              .filter(pk__in=ids).order_by("pk"))
-    configs: dict[int, ProviderConfig] = {}
-    items = []
+    orders = list(Order.objects.select_for_update(of=("self",)).select_related("user")  # lock: subject
+                  .filter(pk__in=ids).order_by("pk"))
     schema = current_schema()
     with routing.decided_once():  # one routing lookup and breaker check per product/provider for the batch
-        started_orders = [(order, _start(order, now=now)) for order in orders]
-    for order, started in started_orders:
-        if started is None:
-            continue
-        attempt, product = started
+        started = _start_all(orders, now=now)
+    configs: dict[int, ProviderConfig] = {}
+    connectors: dict[tuple[int, str], Any] = {}
+    items = []
+    for order, attempt, product in started:
         provider = product.provider
         config = configs.get(provider.pk)
         if config is None:
             config = configs[provider.pk] = provider_config(provider=provider)
-        connector = get_plugin(provider.plugin_key).connector(_capability(product.product_type))(config)
+        # One connector per provider and capability: submit_async builds its own per call from the config.
+        connector = connectors.get((provider.pk, product.product_type))
+        if connector is None:
+            connector = connectors[(provider.pk, product.product_type)] = \
+                get_plugin(provider.plugin_key).connector(_capability(product.product_type))(config)
         items.append(Claimed(schema=schema, order=order, attempt=attempt, product=product, connector=connector,
                              request=connector_request(order, attempt, product), config=config))
     return Claim(len(ids), items)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -56,6 +58,32 @@ def schemas_with_work() -> set[str]:
 def listen_url() -> str:
     """LISTEN needs a session of its own: PostgreSQL directly (never a transaction pooler)."""
     return settings.ORDERS_DISPATCH_LISTEN_URL or database_url(settings.DATABASES["default"])
+
+
+class FullCollections:
+    """Counts the process's full (generation 2) garbage collections and their CPU (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.count, self.seconds, self._started = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.thread_time()  # the collection runs on the thread that triggered it
+        else:
+            self.count += 1
+            self.seconds += time.thread_time() - self._started
+
+
+def freeze_startup_objects() -> None:
+    """Leave everything made at startup (Django, the apps, the plugins: ~180,000 objects) out of the garbage
+    collector's full collections: each took 80-100 ms of CPU, and a busy dispatcher ran them every few
+    batches (issue 18, docs/benchmarks.md). ``ORDERS_DISPATCH_GC_FREEZE=0`` turns it off."""
+    if not settings.ORDERS_DISPATCH_GC_FREEZE:
+        return
+    gc.collect()  # startup garbage first: what is frozen is never collected
+    gc.freeze()
 
 
 class Dispatcher:
@@ -102,6 +130,9 @@ class Dispatcher:
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
+        freeze_startup_objects()
+        collections = FullCollections()
+        gc.callbacks.append(collections)
         self._claiming = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-claim")
         self._settling = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-settle")
         self._transports = Transports(limit=self.provider_limit)
@@ -139,7 +170,9 @@ class Dispatcher:
             for executor in (self._claiming, self._settling):
                 executor.submit(connections.close_all).result()  # each database thread's own connection
                 executor.shutdown()
-            logger.info("dispatcher: stopped after settling %d orders", self.settled)
+            gc.callbacks.remove(collections)
+            logger.info("dispatcher: stopped after settling %d orders (%d full garbage collections, %.0f ms of CPU)",
+                        self.settled, collections.count, collections.seconds * 1000)
 
     async def _drain(self, schema: str) -> None:
         """Claim batches in ``schema`` while there are ready rows and room in flight."""

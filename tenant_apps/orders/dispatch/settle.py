@@ -1,4 +1,5 @@
-"""Step 3: the batch's clear successes settled in ONE transaction; every other answer as it always was."""
+"""Step 3: the batch's plain successes settled set-based in ONE transaction (``settle_plain``), its other
+successes in one more through the per-order path; every other answer as it always was."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tenant_apps.provider_archive.services import exchange_rows
 from ..models import Order, OrderAttempt
 from ..services.outcomes import Outcome, order_apply_outcome, order_apply_provider_result
 from .claims import Claimed
+from .settle_plain import settle_plain
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ def _archive(items: list[Claimed]) -> None:
 
 
 def _settle_successes(items: list[Claimed]) -> dict[int, Order]:
-    """One transaction: lock the orders (id order), re-read their attempts, apply each success."""
+    """One transaction: lock the orders (id order), re-read their attempts, apply each success through the
+    per-order path (the successes ``settle_plain`` leaves: commissions, reseller floats, odd states)."""
     now = timezone.now()
     settled: dict[int, Order] = {}
     with transaction.atomic():
@@ -74,15 +77,25 @@ def settle_batch(items: list[Claimed], *, archive: bool = True) -> dict[int, Ord
     successes = [item for item in items if item.outcome is not None and item.outcome.status == OutcomeStatus.SUCCESS]
     others = [item for item in items if item.outcome is None or item.outcome.status != OutcomeStatus.SUCCESS]
     done: dict[int, Order | None] = {}
+    left: list[Claimed] = []
     if successes:
         try:
-            done.update(_settle_successes(successes))
+            settled, left = settle_plain(successes, source=SOURCE, now=timezone.now())
+            done.update(settled)
         except Exception:
             if transaction.get_connection().in_atomic_block:
                 raise
-            logger.exception("dispatcher: the batch settlement failed; settling its %d orders one by one",
+            logger.exception("dispatcher: the set-based batch settlement failed; settling its %d orders one by one",
                              len(successes))
             others = successes + others
+    if left:
+        try:
+            done.update(_settle_successes(left))
+        except Exception:
+            if transaction.get_connection().in_atomic_block:
+                raise
+            logger.exception("dispatcher: the batch settlement failed; settling its %d orders one by one", len(left))
+            others = left + others
     for item in others:
         done[item.order.pk] = _apply_one(item)
     return done

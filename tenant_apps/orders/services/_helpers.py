@@ -141,40 +141,71 @@ def _start_attempt(order: Order, *, now: datetime, source: str, submitting: bool
     """Pick the next provider that has not tried this order yet and whose price fits the hold.
 
     ``submitting``: the caller sends it right after commit (the row is created with submit_count 1).
+    The dispatcher's claim does the same for a whole batch (``orders.dispatch.claims``): the same two steps,
+    :func:`_pick_candidate` and :func:`_new_attempt`, with its rows written in one INSERT each.
     """
     product = Product.objects.select_related("provider").filter(pk=order.product_id).first()
     tried = set(order.attempts.values_list("provider_id", flat=True)) if order.attempt_count else set()
+    picked = _pick_candidate(order, product=product, tried=tried)
+    if picked is None:
+        return None
+    attempt = _new_attempt(order, *picked, now=now, source=source, submitting=submitting)
+    attempt.save(force_insert=True)
+    return attempt
+
+
+def _pick_candidate(order: Order, *, product: Product | None, tried: set[int],
+                    quotes: dict[tuple, Any] | None = None) -> tuple[Product, dict] | None:
+    """The first routed product (``routing.route``) not tried yet whose price for the buyer fits the hold, with
+    its quote; None when no provider can take the order. ``quotes``: a memo of prices by product, amount and
+    buyer (a batch asks the same question for many orders)."""
     candidates = routing.route(product=product, amount_minor=order.face_value_minor, exclude_provider_ids=tried) \
         if product is not None else []
     for candidate in candidates:
         if candidate.pk == order.product_id:
             quote = order.quote
         else:
-            try:
-                quote = _quote_dict(quote_price(product=candidate, amount_minor=order.face_value_minor
-                                                if candidate.is_open_amount else None, buyer=order.user))
-            except ApiError:
+            amount = order.face_value_minor if candidate.is_open_amount else None
+            key = (candidate.pk, amount, order.user_id)
+            found = quotes.get(key) if quotes is not None else None
+            if found is None:
+                try:
+                    found = _quote_dict(quote_price(product=candidate, amount_minor=amount, buyer=order.user))
+                except ApiError as exc:
+                    found = exc
+                if quotes is not None:
+                    quotes[key] = found
+            if isinstance(found, ApiError):
                 continue
+            quote = dict(found)
             if quote["price_minor"] > order.price_minor or quote["currency"] != order.currency:
                 continue  # never charge more than the customer agreed to
         if candidate.provider_fx:
             quote = {**quote, "provider_fx": dict(candidate.provider_fx)}
-        number = order.attempt_count + 1
-        plugin = get_plugin(candidate.provider.plugin_key)
-        request_id = plugin.new_request_id(f"nx{order.public_id.hex[:28]}a{number}", now)
-        attempt = OrderAttempt.objects.create(
-            order=order, number=number, provider_id=candidate.provider_id, plugin_key=plugin.key,
-            provider_product_id=candidate.pk, request_id=request_id, quote=quote, created_at=now,
-            submit_count=1 if submitting else 0)
-        attempt.product = candidate  # the dispatcher's call needs it: no second lookup
-        order.attempt_count = number
-        # A new attempt is a new conversation with another provider: its own requery schedule from the
-        # first backoff step (issue 14: a fail-over inherited the previous attempt's count and waited
-        # the longest backoff before its first requery, holding the customer's money for half an hour).
-        order.requery_count, order.next_requery_at = 0, None
-        _record(order, OrderStatus.SUBMITTED, reason=f"{candidate.provider.name} {request_id}", source=source, now=now)
-        return attempt
+        return candidate, quote
     return None
+
+
+def _new_attempt(order: Order, candidate: Product, quote: dict, *, now: datetime, source: str,
+                 submitting: bool = False, pending: list[OrderTransition] | None = None) -> OrderAttempt:
+    """The next attempt (not saved) with ``candidate``'s provider; the order moved to submitted in memory (the
+    caller saves it), its transition recorded (or appended to ``pending``, see :func:`_record`)."""
+    number = order.attempt_count + 1
+    plugin = get_plugin(candidate.provider.plugin_key)
+    request_id = plugin.new_request_id(f"nx{order.public_id.hex[:28]}a{number}", now)
+    attempt = OrderAttempt(
+        order=order, number=number, provider_id=candidate.provider_id, plugin_key=plugin.key,
+        provider_product_id=candidate.pk, request_id=request_id, quote=quote, created_at=now,
+        submit_count=1 if submitting else 0)
+    attempt.product = candidate  # the dispatcher's call needs it: no second lookup
+    order.attempt_count = number
+    # A new attempt is a new conversation with another provider: its own requery schedule from the
+    # first backoff step (issue 14: a fail-over inherited the previous attempt's count and waited
+    # the longest backoff before its first requery, holding the customer's money for half an hour).
+    order.requery_count, order.next_requery_at = 0, None
+    _record(order, OrderStatus.SUBMITTED, reason=f"{candidate.provider.name} {request_id}", source=source, now=now,
+            pending=pending)
+    return attempt
 
 
 def _current_attempt(order: Order) -> OrderAttempt | None:

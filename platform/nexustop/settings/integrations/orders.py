@@ -31,6 +31,8 @@ ORDERS_DISPATCH_LEASE_SECONDS = env_int("ORDERS_DISPATCH_LEASE_SECONDS", 90)
 ORDERS_DISPATCH_SCAN_SECONDS = float(env_str("ORDERS_DISPATCH_SCAN_SECONDS", "2"))
 ORDERS_DISPATCH_PROVIDER_CONCURRENCY = env_int("ORDERS_DISPATCH_PROVIDER_CONCURRENCY", 32)
 ORDERS_DISPATCH_MAX_IN_FLIGHT = env_int("ORDERS_DISPATCH_MAX_IN_FLIGHT", 256)
+# Startup objects left out of the garbage collector's full collections (gc.freeze; dispatch/runner.py).
+ORDERS_DISPATCH_GC_FREEZE = env_bool("ORDERS_DISPATCH_GC_FREEZE", True)
 # LISTEN needs a session of its own: PostgreSQL itself, never a transaction pooler (default: the database).
 ORDERS_DISPATCH_LISTEN_URL = env_str("ORDERS_DISPATCH_LISTEN_URL", "")
 

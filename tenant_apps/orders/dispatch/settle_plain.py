@@ -1,0 +1,266 @@
+"""Step 3, the common case: a batch's plain successes settled set-based, a few statements for the whole batch.
+
+What ``order_apply_outcome`` does for one delivered order (attempt answered, two transitions, the hold settled
+by one balanced ``hold_settle`` entry split per the attempt's quote, the order settled with its receipt and tax
+lines, the outbox row gone, counters and the buyer's text after commit) is done here for every plain success of
+a batch at once: one locking SELECT per kind of locked row (orders, holds, the wallets a leftover goes
+back to), one INSERT per table (journal entries, postings, transitions), one UPDATE per table (holds,
+attempts, orders), one DELETE of the outbox rows. The same rows and balances as the per-order path
+(tests/orders/test_settle_plain.py settles twin batches both ways and compares them).
+
+Plain means: the order is open (submitted, pending, manual review) and the answer is about its current attempt;
+its hold is still placed, in the order's currency, and covers the quote's splits (each a non-negative
+integer); the sale moves no agent or reseller money when it settles (``sales.sale_settles_plainly``: no
+commission line, not a reseller brand). Everything else (a late success after a refund, a success after a
+fail-over, a repeated answer, commissions, a reseller's float) is left to the per-order path, unchanged.
+
+Locks, in the global order (``shared_apps.core.locks``): the orders (subject, ascending id), their holds
+(hold, ascending id), the wallets that get a leftover back (ledger_account, ascending id; rare: only when the
+settling attempt costs less than the hold). System accounts (holds, provider settlement, revenue, taxes...)
+carry no balance and are never updated: their postings only key-share their rows (the foreign key), which
+never blocks an acceptance posting to the same account.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+from provider_plugins.interfaces import OutcomeStatus
+from shared_apps.core import metrics
+from shared_apps.core.locks import lock_ledger_accounts
+from tenant_apps.agents.sales import Sale, sale_settles_plainly, sales_settled_plainly
+from tenant_apps.ledger.models import AccountKind, HoldStatus
+from tenant_apps.ledger.services import EntryType
+
+from .. import routing
+from ..models import AttemptStatus, Order, OrderAttempt, OrderStatus
+from ..services._helpers import _count_purchase, _system_account
+from ..services.notify import _notify
+from ..services.outcomes import _receipt_details, _tax_metadata, order_quote_taxes
+from .claims import Claimed
+
+OPEN_STATES = frozenset({OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW})
+
+LOCK_HOLDS = ("SELECT id, wallet_id, amount, currency, status, reference FROM ledger_hold "
+              "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE")  # lock: hold
+
+INSERT_ENTRIES = """
+INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
+SELECT %s, e.reference, e.metadata::jsonb, %s FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY
+    AS e(reference, metadata, n) ORDER BY e.n
+ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
+"""
+
+CREDIT_WALLETS = """
+UPDATE ledger_account a SET balance = a.balance + d.delta
+  FROM unnest(%s::bigint[], %s::bigint[]) AS d(account_id, delta)
+ WHERE a.id = d.account_id AND a.balance + d.delta >= 0
+RETURNING a.id
+"""
+
+INSERT_POSTINGS = """
+INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
+SELECT p.entry_id, p.account_id, p.amount, p.currency
+  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY
+    AS p(entry_id, account_id, amount, currency, n) ORDER BY p.n
+"""
+
+CLOSE_HOLDS = """
+UPDATE ledger_hold h SET status = %s, settled_amount = d.settled, close_entry_id = d.entry_id, closed_at = %s
+  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS d(hold_id, settled, entry_id)
+ WHERE h.id = d.hold_id
+"""
+
+ANSWER_ATTEMPTS = """
+UPDATE orders_orderattempt a SET status = %s, answered_at = %s, reason = '', provider_code = d.code,
+       provider_reference = d.reference
+  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS d(attempt_id, code, reference)
+ WHERE a.id = d.attempt_id
+"""
+
+SETTLE_ORDERS = """
+UPDATE orders_order o SET status = %s, updated_at = %s, final_at = %s, next_requery_at = NULL,
+       provider_reference = d.reference, token = d.token, units = d.units,
+       receipt_details = d.receipt::jsonb, tax_lines = d.taxes::jsonb
+  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+    AS d(order_id, reference, token, units, receipt, taxes)
+ WHERE o.id = d.order_id
+"""
+
+INSERT_TRANSITIONS = """
+INSERT INTO orders_ordertransition (order_id, from_status, to_status, reason, source, created_at)
+SELECT t.order_id, t.from_status, t.to_status, t.reason, %s, %s
+  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
+    AS t(order_id, from_status, to_status, reason, n) ORDER BY t.n
+"""
+
+DELETE_OUTBOX = "DELETE FROM orders_orderoutbox WHERE order_id = ANY(%s::bigint[])"
+
+
+class BatchConflict(Exception):
+    """A row changed under the batch (an entry already posted, a wallet refused): roll the batch back; its
+    orders are then settled one by one, each by the per-order path, which knows every case."""
+
+
+@dataclass
+class _Plain:
+    item: Claimed
+    order: Order
+    attempt: OrderAttempt
+    hold: tuple  # (id, wallet_id, amount, currency, status, reference)
+    lines: list[tuple[int, int]]  # (account id, amount), in the per-order path's order
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+def _lines(attempt: OrderAttempt, order: Order, hold: tuple) -> list[tuple[int, int]] | None:
+    """The hold_settle entry's lines as ``settle_hold`` makes them (holds, splits, leftover to the wallet);
+    None when the splits are not what the set-based path may post (the per-order path raises on them)."""
+    quote = attempt.quote
+    splits = [(AccountKind.PROVIDER_SETTLEMENT, quote["cost_minor"])]
+    splits += [(line["account_kind"], line["amount_minor"]) for line in quote.get("lines", ())
+               if int(line["amount_minor"])]
+    amounts = [int(amount) for _kind, amount in splits]
+    if any(amount < 0 for amount in amounts) or sum(amounts) > hold[2]:
+        return None
+    lines = [(_system_account(AccountKind.HOLDS, order.currency).pk, -hold[2])]
+    lines += [(_system_account(kind, order.currency).pk, amount)
+              for (kind, _), amount in zip(splits, amounts, strict=True) if amount]
+    if hold[2] - sum(amounts):
+        lines.append((hold[1], hold[2] - sum(amounts)))
+    return lines
+
+
+def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple | None) -> _Plain | None:
+    outcome = item.outcome
+    if outcome is None or outcome.status != OutcomeStatus.SUCCESS or hold is None:
+        return None
+    if order.status not in OPEN_STATES or attempt.number != order.attempt_count:
+        return None
+    if hold[4] != HoldStatus.PLACED or hold[3] != order.currency or attempt.quote.get("currency", order.currency) \
+            != order.currency:
+        return None
+    if not sale_settles_plainly(sale=Sale(reference=str(order.public_id), quote=attempt.quote)):
+        return None
+    lines = _lines(attempt, order, hold)
+    return None if lines is None else _Plain(item, order, attempt, hold, lines)
+
+
+def _post(cursor, plain: list[_Plain], *, now: datetime) -> dict[int, int]:
+    """The hold_settle entries and their postings; the leftovers back to their wallets. Entry id by hold id."""
+    cursor.execute(INSERT_ENTRIES, [EntryType.HOLD_SETTLE, now, [p.hold[5] for p in plain],
+                                    [_dumps({"order": str(p.order.public_id), "provider_id": p.attempt.provider_id,
+                                             **_tax_metadata(p.attempt.quote)}) for p in plain]])
+    entries = dict((reference, entry_id) for entry_id, reference in cursor.fetchall())
+    if len(entries) != len(plain):
+        raise BatchConflict("a hold_settle entry of the batch was already posted")
+    wallets: Counter[int] = Counter()
+    for p in plain:
+        if len(p.lines) > 1 and p.lines[-1][0] == p.hold[1]:
+            wallets[p.hold[1]] += p.lines[-1][1]
+    if wallets:
+        ordered = lock_ledger_accounts(wallets)  # ascending id
+        cursor.execute(CREDIT_WALLETS, [ordered, [wallets[account_id] for account_id in ordered]])
+        if len(cursor.fetchall()) != len(ordered):
+            raise BatchConflict("a wallet refused its leftover")
+    postings = [(entries[p.hold[5]], account_id, amount, p.order.currency) for p in plain for account_id, amount
+                in p.lines]
+    cursor.execute(INSERT_POSTINGS, [list(column) for column in zip(*postings, strict=True)])
+    return {p.hold[0]: entries[p.hold[5]] for p in plain}
+
+
+def _after_commit(plain: list[_Plain]) -> None:
+    """The counters, the circuit breakers and the buyers' texts, as the per-order path queues them."""
+    per_currency: Counter[str] = Counter()
+    for p in plain:
+        per_currency[p.order.currency] += len(p.lines)
+
+    def count() -> None:
+        for currency, number in per_currency.items():
+            metrics.record_ledger_postings(currency=currency, count=number)
+
+    transaction.on_commit(count)
+    for provider_id in sorted({p.attempt.provider_id for p in plain}):
+        transaction.on_commit(_breaker_success(provider_id))
+    for p in plain:
+        _notify(p.order, "delivered")
+
+
+def _breaker_success(provider_id: int) -> Callable[[], None]:
+    return lambda: routing.breaker_record_success(provider_id)
+
+
+def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
+    """The set-based writes of the batch (holds, wallets and orders are locked)."""
+    entries = _post(cursor, plain, now=now)
+    cursor.execute(CLOSE_HOLDS, [HoldStatus.SETTLED, now, [p.hold[0] for p in plain],
+                                 [p.hold[2] - _leftover(p) for p in plain],
+                                 [entries[p.hold[0]] for p in plain]])
+    transitions: list[tuple[int, str, str, str]] = []
+    for p in plain:
+        order, attempt, outcome = p.order, p.attempt, p.item.outcome
+        assert outcome is not None
+        attempt.status, attempt.reason, attempt.answered_at = AttemptStatus.SUCCEEDED, "", now
+        attempt.provider_code = outcome.provider_code[:20]
+        if outcome.provider_reference:
+            attempt.provider_reference = outcome.provider_reference[:100]
+        order._metrics_provider = attempt.plugin_key  # type: ignore[attr-defined]
+        order.provider_reference = outcome.provider_reference or order.provider_reference
+        order.token, order.units = outcome.token or order.token, outcome.units or order.units
+        order.receipt_details = _receipt_details(order, attempt, outcome)
+        order.tax_lines = order_quote_taxes(attempt.quote)
+        transitions.append((order.pk, order.status, OrderStatus.SUCCEEDED, outcome.provider_reference[:200]))
+        transitions.append((order.pk, OrderStatus.SUCCEEDED, OrderStatus.SETTLED, "hold settled"))
+        _count_purchase(order, from_status=order.status, to_status=OrderStatus.SUCCEEDED)
+        order.status, order.updated_at, order.final_at, order.next_requery_at = OrderStatus.SETTLED, now, now, None
+    cursor.execute(ANSWER_ATTEMPTS, [AttemptStatus.SUCCEEDED, now, [p.attempt.pk for p in plain],
+                                     [p.attempt.provider_code for p in plain],
+                                     [p.attempt.provider_reference for p in plain]])
+    cursor.execute(SETTLE_ORDERS, [OrderStatus.SETTLED, now, now, [p.order.pk for p in plain],
+                                   [p.order.provider_reference for p in plain], [p.order.token for p in plain],
+                                   [p.order.units for p in plain], [_dumps(p.order.receipt_details) for p in plain],
+                                   [_dumps(p.order.tax_lines) for p in plain]])
+    cursor.execute(INSERT_TRANSITIONS, [source, now, *[list(column) for column in zip(*transitions, strict=True)]])
+    cursor.execute(DELETE_OUTBOX, [[p.order.pk for p in plain]])
+    sales_settled_plainly(sales=[Sale(reference=str(p.order.public_id), quote=p.attempt.quote,
+                                      recipient=p.order.recipient_phone) for p in plain])
+    _after_commit(plain)
+
+
+def _leftover(p: _Plain) -> int:
+    """What goes back to the wallet (the last line, when the settling attempt costs less than the hold)."""
+    return p.lines[-1][1] if len(p.lines) > 1 and p.lines[-1][0] == p.hold[1] else 0
+
+
+def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[dict[int, Order], list[Claimed]]:
+    """Lock the successes' orders and holds, settle the plain ones set-based, in ONE transaction (the caller's
+    if it has one); returns the settled orders by id and the items left for the per-order path."""
+    with transaction.atomic(savepoint=False):
+        orders = {order.pk: order for order in Order.objects.select_for_update(of=("self",))  # lock: subject
+                  .filter(pk__in=[i.order.pk for i in items]).order_by("pk")}
+        attempts = {a.pk: a for a in OrderAttempt.objects.filter(pk__in=[i.attempt.pk for i in items])}
+        with connection.cursor() as cursor:
+            cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
+            holds = {row[0]: row for row in cursor.fetchall()}
+            plain: list[_Plain] = []
+            left: list[Claimed] = []
+            for item in sorted(items, key=lambda i: i.order.pk):
+                order, attempt = orders.get(item.order.pk), attempts.get(item.attempt.pk)
+                found = None if order is None or attempt is None else \
+                    _plain(item, order, attempt, holds.get(order.hold_id) if order.hold_id else None)
+                if found is None:
+                    left.append(item)
+                else:
+                    plain.append(found)
+            if plain:
+                _apply(cursor, plain, source=source, now=now)
+    return {p.order.pk: p.order for p in plain}, left

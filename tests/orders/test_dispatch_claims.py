@@ -1,0 +1,177 @@
+"""The dispatcher's claim (``tenant_apps.orders.dispatch.claims``) is set-based: a constant number of statements per
+batch whatever its size, and the same decisions as one order at a time (attempts, request ids on a re-claim,
+orders held for review or answered meanwhile, orders no provider can take). Real PostgreSQL, the simulators
+over HTTP; no dispatcher process (the steps run in-process)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from tests.orders.helpers import assert_books, buy, new_buyer, transitions
+from tests.orders.test_staff_review_and_budget import quiet_stack  # noqa: F401  (the module's stack)
+
+
+def _held(stack, token: str, count: int, product: str = "vt_airtime", amount: str | None = "50.00") -> list[int]:
+    from tenant_apps.orders.models import Order
+
+    ids = []
+    for _ in range(count):
+        response = buy(token, stack.products[product], stack.phone(), amount=amount)
+        assert response.status_code == 202, response.content
+        ids.append(response.json()["id"])
+    with schema_context("ng"):
+        return list(Order.objects.filter(public_id__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _claim(order_ids: list[int]):
+    from tenant_apps.orders.dispatch.claims import claim_batch
+
+    return claim_batch(limit=len(order_ids), lease_seconds=settings.ORDERS_DISPATCH_LEASE_SECONDS,
+                       order_ids=order_ids)
+
+
+def _send_and_settle(items) -> dict:
+    from tenant_apps.orders.dispatch.batch import _calls, run_coroutine
+    from tenant_apps.orders.dispatch.settle import settle_batch
+
+    run_coroutine(_calls(items))
+    return settle_batch(items)
+
+
+def test_a_claim_of_40_orders_takes_as_many_statements_as_a_claim_of_one(live_db, quiet_stack):  # noqa: F811
+    user, token = new_buyer(5_000_000)
+    one, forty = _held(quiet_stack, token, 1), _held(quiet_stack, token, 40)
+    with schema_context("ng"):
+        _send_and_settle(_claim(_held(quiet_stack, token, 1)).items)  # warm: caches, the tenant's first claim
+        with CaptureQueriesContext(connection) as single:
+            claim_one = _claim(one)
+        with CaptureQueriesContext(connection) as batch:
+            claim_forty = _claim(forty)
+        assert len(claim_one.items) == 1 and len(claim_forty.items) == 40
+        statements = [q["sql"] for q in batch.captured_queries]
+        assert len(statements) == len(single.captured_queries), "\n".join(statements)
+        assert len(statements) <= 9, "\n".join(statements)  # claim, orders, products, routing, 3 writes, commit
+        assert sum(1 for s in statements if s.startswith("INSERT")) == 2  # the attempts, the transitions
+        assert not [s for s in statements if "SAVEPOINT" in s]
+        items = claim_one.items + claim_forty.items
+        assert len({item.attempt.request_id for item in items}) == 41 and all(item.attempt.pk for item in items)
+        assert {item.attempt.submit_count for item in items} == {1}
+        done = _send_and_settle(items)
+    assert {order.status for order in done.values()} == {"settled"}
+    assert all(quiet_stack.vtpass.delivery_count(item.attempt.request_id) == 1 for item in items)
+    with schema_context("ng"):
+        from tenant_apps.orders.models import Order
+
+        prices = list(Order.objects.filter(user=user).values_list("price_minor", flat=True))
+    assert_books(user, 5_000_000 - sum(prices))
+
+
+def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_stack):  # noqa: F811
+    """One claim: new orders (an attempt each), an order claimed again (its attempt, same request id), one held
+    for review and one answered meanwhile (their outbox rows go, nothing sent), one no provider can take
+    (failed and refunded, as always)."""
+    from shared_apps.catalog.models import Product
+    from tenant_apps.orders.models import Order, OrderAttempt, OrderOutbox
+    from tenants.connection import tenant_connection
+
+    _user, token = new_buyer(2_000_000)
+    fresh = _held(quiet_stack, token, 3)
+    again, review, answered = _held(quiet_stack, token, 3)
+    [stranded] = _held(quiet_stack, token, 1, product="vt_data", amount=None)
+    with schema_context("ng"):
+        [first] = _claim([again]).items  # claimed, never sent (its dispatcher died): comes back, same request id
+        Order.objects.filter(pk=review).update(needs_review=True)  # a risk rule holds it for an operator
+        Order.objects.filter(pk=answered).update(status="released")  # answered meanwhile (staff refunded it)
+    from tenant_apps.orders import routing
+
+    data = quiet_stack.products["vt_data"]
+    tenant_connection().set_schema_to_public()
+    gone = [p.pk for p in routing.equivalent_products(product=data, amount_minor=data.face_value_minor)]
+    Product.objects.filter(pk__in=gone).update(is_active=False)  # no provider sells it any more
+    try:
+        with schema_context("ng"):
+            claim = _claim([*fresh, again, review, answered, stranded])
+            by_order = {item.order.pk: item for item in claim.items}
+            assert claim.rows == 7 and sorted(by_order) == sorted([*fresh, again])
+            assert by_order[again].attempt.request_id == first.attempt.request_id
+            assert by_order[again].attempt.pk == first.attempt.pk
+            assert OrderAttempt.objects.get(pk=first.attempt.pk).submit_count == 2
+            assert not OrderOutbox.objects.filter(order_id__in=[review, answered, stranded]).exists()
+            assert not OrderAttempt.objects.filter(order_id__in=[review, answered, stranded]).exists()
+            assert Order.objects.get(pk=review).status == "held"
+            refunded = Order.objects.get(pk=stranded)
+            assert (refunded.status, refunded.failure_reason) == ("released", "no_provider_available")
+            for pk in fresh:
+                order = Order.objects.get(pk=pk)
+                assert (order.status, order.attempt_count, order.requery_count) == ("submitted", 1, 0)
+                assert transitions(order)[-1] == ("held", "submitted")
+            done = _send_and_settle(claim.items)
+    finally:
+        tenant_connection().set_schema_to_public()
+        Product.objects.filter(pk__in=gone).update(is_active=True)
+    assert {pk: order.status for pk, order in done.items()} == {pk: "settled" for pk in [*fresh, again]}
+    assert quiet_stack.vtpass.delivery_count(first.attempt.request_id) == 1  # sent twice, delivered once
+
+
+def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_would(live_db, quiet_stack):  # noqa: F811
+    """VTPass's breaker open: every order of the batch goes where ``_start_attempt`` (the one-order path a
+    fail-over takes) sends it, at the same re-quoted price, and the re-quote is asked once per buyer, not per
+    order (the claim of five costs what the claim of one costs)."""
+    from django.db import transaction
+
+    from tenant_apps.orders import routing
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services._helpers import _start_attempt
+
+    _user, token = new_buyer(2_000_000)
+    one, five, probe = _held(quiet_stack, token, 1), _held(quiet_stack, token, 5), _held(quiet_stack, token, 1)
+    vt = quiet_stack.vtpass_provider
+    routing._redis().set(routing._key(vt.pk, "open"), "1", ex=60)
+    try:
+        with schema_context("ng"):
+            with transaction.atomic():  # what the one-order path decides, rolled back
+                order = Order.objects.select_for_update().select_related("user").get(pk=probe[0])
+                expected = _start_attempt(order, now=order.created_at, source="submit", submitting=True)
+                assert expected is not None
+                want = (expected.provider_id, expected.provider_product_id, expected.quote)
+                transaction.set_rollback(True)
+            with CaptureQueriesContext(connection) as single:
+                claim_one = _claim(one)
+            with CaptureQueriesContext(connection) as batch:
+                claim_five = _claim(five)
+            items = claim_one.items + claim_five.items
+            assert len(items) == 6
+            assert {(i.attempt.provider_id, i.attempt.provider_product_id, str(i.attempt.quote)) for i in items} == \
+                {(want[0], want[1], str(want[2]))}
+            statements = [[q["sql"] for q in c.captured_queries if not q["sql"].startswith("SET search_path")]
+                          for c in (single, batch)]  # the first statement after the probe's rollback sets it
+            assert len(statements[0]) == len(statements[1]), "\n".join(statements[1])
+    finally:
+        routing.breaker_reset(vt)
+    with schema_context("ng"):
+        done = _send_and_settle(items)
+        _send_and_settle(_claim(probe).items)
+    # DT One answers "pending" first (its simulator resolves on the requery, swallowed in this module)
+    assert {order.status for order in done.values()} <= {"settled", "pending"} and len(done) == 6
+
+
+def test_an_order_that_cannot_start_does_not_hold_the_batch_back(live_db, quiet_stack):  # noqa: F811
+    """One order of the batch is broken (submitted, its attempt missing): the batch claim fails, the orders are
+    claimed one by one, the others start and settle, the broken one keeps its lease (tried again after it)."""
+    from tenant_apps.orders.models import Order, OrderOutbox
+
+    _user, token = new_buyer(1_000_000)
+    ids = _held(quiet_stack, token, 4)
+    broken = ids[1]
+    with schema_context("ng"):
+        Order.objects.filter(pk=broken).update(status="submitted", attempt_count=3)  # no attempt 3
+        claim = _claim(ids)
+        assert sorted(item.order.pk for item in claim.items) == [pk for pk in ids if pk != broken]
+        assert OrderOutbox.objects.get(order_id=broken).claimed_until is not None  # leased: not retried at once
+        done = _send_and_settle(claim.items)
+        assert {order.status for order in done.values()} == {"settled"}
+        Order.objects.filter(pk=broken).update(status="held", attempt_count=0)  # repaired: it goes through
+        assert {order.status for order in _send_and_settle(_claim([broken]).items).values()} == {"settled"}
