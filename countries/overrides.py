@@ -10,15 +10,22 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import secrets
+import time
 from collections.abc import Iterator
 from functools import cache
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.db import transaction
+from django.db import connection, transaction
 
 CACHE_KEY = "countries:overrides:v1"
 CACHE_SECONDS = 300  # a safety net: saves and deletes invalidate at once
+# Each process keeps its own copy while this version holds (one short key, read by every request in its one
+# MGET: shared_apps.core.redis_cache); a change anywhere writes a new version.
+VERSION_KEY = "countries:overrides-version"
+VERSION_SECONDS = 30 * 24 * 3600
+_process_copy: dict[str, tuple[str, float, dict[str, dict]]] = {}  # "all" -> (version, kept until, overrides)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +73,28 @@ def effective_overrides() -> dict[str, dict]:
 
 
 def _effective_overrides() -> dict[str, dict]:
+    """This process's copy while the version holds; else Redis's, else the database's. Never kept from inside a
+    transaction (its rows may roll back), nor while Redis is unreachable (the database every time)."""
+    store = override_cache()
+    try:
+        version = store.get(VERSION_KEY)
+        if version is None:
+            version = secrets.token_hex(4)
+            if not store.add(VERSION_KEY, version, VERSION_SECONDS):
+                version = store.get(VERSION_KEY) or version
+    except Exception:
+        logger.warning("countries: override cache unreadable, reading the database", exc_info=True)
+        return load_overrides()
+    held = _process_copy.get("all")
+    if held is not None and held[0] == version and held[1] > time.monotonic():
+        return held[2]
+    data = _shared_overrides()
+    if not connection.in_atomic_block:  # at most CACHE_SECONDS, like Redis's copy, should a version write fail
+        _process_copy["all"] = (version, time.monotonic() + CACHE_SECONDS, data)
+    return data
+
+
+def _shared_overrides() -> dict[str, dict]:
     store = override_cache()
     try:
         data = store.get(CACHE_KEY)
@@ -85,8 +114,10 @@ def _drop() -> None:
     memo = _memo.get()
     if memo is not None:
         memo.clear()
+    _process_copy.clear()
     try:
         override_cache().delete(CACHE_KEY)
+        override_cache().set(VERSION_KEY, secrets.token_hex(4), VERSION_SECONDS)  # every process's copy
     except Exception:
         # Readers see the old overrides for at most CACHE_SECONDS.
         logger.error("countries: could not invalidate the override cache", exc_info=True)

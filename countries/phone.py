@@ -50,8 +50,39 @@ def load_numbering_plan(country: str) -> NumberingPlan:
                          source=raw["source"])
 
 
+# Numbers parsed and accepted lately, per (text, country, mobile_only) -> PhoneNumber: a purchase parses its
+# recipient more than once (the number as typed, then its E.164 form). parse_phone is a pure function of its
+# arguments (phonenumbers' metadata is fixed per release); refusals are never kept (their message is
+# translated when raised).
+_PARSED: dict[tuple[str, str, bool], phonenumbers.PhoneNumber] = {}
+_PARSED_MAX = 8192
+
+
 def parse_phone(raw: str, *, country: str, mobile_only: bool = True) -> phonenumbers.PhoneNumber:
     """Parse a number written locally (``0803…``), internationally (``+234…``, ``00234…``) or bare (``234…``)."""
+    if isinstance(raw, str):
+        kept = _PARSED.get((raw, country, mobile_only))
+        if kept is not None:
+            return _copy(kept)  # PhoneNumber is mutable
+    number = _parse_phone(raw, country=country, mobile_only=mobile_only)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    kept = _copy(number)
+    _PARSED[(raw, country, mobile_only)] = kept
+    e164 = to_e164(kept)  # its E.164 form parses to the same number, mobile or not
+    _PARSED[(e164, country, False)] = kept
+    if mobile_only:
+        _PARSED[(e164, country, True)] = kept
+    return number
+
+
+def _copy(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber:
+    copy = phonenumbers.PhoneNumber()
+    copy.merge_from(number)
+    return copy
+
+
+def _parse_phone(raw: str, *, country: str, mobile_only: bool) -> phonenumbers.PhoneNumber:
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidPhoneNumber(_("A phone number is required."), code="invalid_phone")
     text = raw.strip()

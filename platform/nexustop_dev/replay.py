@@ -41,6 +41,9 @@ class Capture:
 
     statements: list[Captured]
     phone_digits: str
+    # The tenant's search path the statements ran with: a server session keeps it (tenants/postgresql_backend
+    # sends the SET once per session, not per purchase), so the replay's sessions get it at connect.
+    search_path: str = ""
 
 
 def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
@@ -48,9 +51,12 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
     from django.test import Client
 
     captured: list[Captured] = []
+    search_path: list[str] = []
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         captured.append(Captured(sql, params))
+        if "purchase_accept(" in sql:
+            search_path[:] = connection._get_cursor_search_paths()  # type: ignore[attr-defined]  # tenants' backend
         return execute(sql, params, many, context)
 
     client = Client()
@@ -67,7 +73,7 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
         response = purchase(f"0816{digits}")  # the drive sends 0803 numbers: never a duplicate of its purchases
     if response.status_code != 202:
         raise RuntimeError(f"the captured purchase was refused: {response.status_code} {response.content[:300]!r}")
-    return Capture(captured, digits)
+    return Capture(captured, digits, ",".join(search_path))
 
 
 def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
@@ -152,8 +158,9 @@ def _accept_statement(payload_text: str, *, phone_digits: str) -> str:
 
 
 def pgbench_script(capture: Capture, *, user_id: int) -> str:
-    """The captured statements as a pgbench script (simple protocol; ``:uid`` is the buyer)."""
-    lines = []
+    """The captured statements as a pgbench script (simple protocol; ``:uid`` is the buyer; the first line, a
+    comment, names the search path :func:`run_pgbench` gives each session)."""
+    lines = [f"-- search_path: {capture.search_path}"] if capture.search_path else []
     for item in capture.statements:
         if "purchase_accept(" in item.sql:
             lines.append(_accept_statement(item.params[0], phone_digits=capture.phone_digits))
@@ -193,6 +200,9 @@ def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: floa
             handle.write(text)
         files.append(handle.name)
     env = dict(os.environ)
+    path = re.match(r"-- search_path: ([\w,]+)\n", script)
+    if path:  # set at connect, as the server's session has it: no statement per purchase
+        env["PGOPTIONS"] = f"-c search_path={path.group(1)}"
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
     scripts = ["-f", f"{files[0]}@{batch}", "-f", f"{files[1]}@1"] if settlement else ["-f", files[0]]

@@ -16,4 +16,10 @@ class CoreConfig(AppConfig):
         MigrateSchemasCommand.autodetector = makemigrations.Command.autodetector
 
         # Registers the business metrics and the Celery worker's metrics exporter (worker_ready).
+        # Read by every request that prices or validates a phone: in the request's one MGET.
+        from countries.overrides import VERSION_KEY as COUNTRY_OVERRIDES_VERSION
+
         from . import metrics  # noqa: F401
+        from .redis_cache import snapshot_keys
+
+        snapshot_keys(COUNTRY_OVERRIDES_VERSION, shared=True)

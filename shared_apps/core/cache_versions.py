@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from .redis_cache import snapshot_keys
+
 PREFIX = "cache-version:"
 TTL_SECONDS = 30 * 24 * 3600
 
@@ -38,6 +40,7 @@ def _where(shared: bool, schema: str | None):
 
 def cache_version(name: str, *, shared: bool = False, schema: str | None = None) -> str:
     """The current version of ``name`` (the current schema's; ``schema=`` another tenant's; ``shared``: global)."""
+    snapshot_keys(PREFIX + name, shared=shared)  # read by most requests: in the request's one MGET
     with _where(shared, schema):
         value = cache.get(PREFIX + name)
         if value is None:

@@ -240,14 +240,20 @@ def _check_amount_currency(amount_minor: int, currency: str) -> Any:
     return adapter
 
 
-_rules_json: dict[int, str] = {}
+_rules_json: dict[tuple, str] = {}
 
 
 def kyc_rules_json(adapter: Any) -> str:
-    """The country's tiers and document requirements as the server-side ``kyc_check`` reads them (per process)."""
-    key = id(adapter)
+    """The country's tiers and document requirements as the server-side ``kyc_check`` reads them (per process).
+
+    Kept per tier values, not per adapter object: an overridden adapter is a new object on every lookup, and an
+    object's id is reused once it is gone (another country's rules could have answered)."""
+    key = tuple((tier.level, tier.single_limit_minor, tier.daily_limit_minor, tuple(tier.requires))
+                for tier in adapter.kyc_tiers)
     cached = _rules_json.get(key)
     if cached is None:
+        if len(_rules_json) >= 256:
+            _rules_json.clear()
         cached = json.dumps({
             "tiers": [{"level": tier.level, "single": tier.single_limit_minor, "daily": tier.daily_limit_minor,
                        "requires": list(tier.requires)} for tier in adapter.kyc_tiers],

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -50,8 +51,8 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 
 def _verify_customer_first(view, request):
     """The biller's name check, run before the money transaction (None: this purchase needs none)."""
-    serializer = PurchaseSerializer(data=request.data)
-    if not serializer.is_valid():
+    serializer = PurchaseView.body(request)
+    if serializer.errors:
         return None  # the handler answers the validation error, as before
     data = serializer.validated_data
     if not create.purchase_needs_verification(product_id=data["product_id"]):
@@ -67,11 +68,22 @@ class PurchaseView(APIView):
 
     permission_classes = [IsAuthenticated, PhoneVerified]
 
+    @staticmethod
+    def body(request) -> PurchaseSerializer:
+        """The body validated once per request (the name check before and the handler both read it)."""
+        serializer = getattr(request, "_purchase_body", None)
+        if serializer is None:
+            serializer = PurchaseSerializer(data=request.data)
+            serializer.is_valid()
+            request._purchase_body = serializer
+        return serializer
+
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @idempotent_in_one_call(_verify_customer_first)
     def post(self, request, looked_up: str | None = None, once: OneCall | None = None):
-        serializer = PurchaseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.body(request)
+        if serializer.errors:
+            raise ValidationError(serializer.errors)
         data = serializer.validated_data
         # The whole acceptance, Idempotency-Key included, in one database call: the answer is rendered before.
         order = create.purchase_create(
@@ -81,13 +93,14 @@ class PurchaseView(APIView):
             once=once, render=_accepted)
         if order is None:
             return None  # the key's stored answer is replayed by the decorator
-        answer = _accepted(order)
+        answer = getattr(order, "_rendered", None) or _accepted(order)  # rendered once for the key's row
         return Response(answer.body, status=answer.status, headers=answer.headers)
 
 
 def _accepted(order) -> StoredResponse:
-    return StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
-                          {"Location": f"/api/purchases/{order.public_id}"})
+    order._rendered = StoredResponse(status.HTTP_202_ACCEPTED, order_json(order),
+                                     {"Location": f"/api/purchases/{order.public_id}"})
+    return order._rendered
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=PurchaseVerifyBodySerializer)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError
+from shared_apps.core.redis_cache import snapshot_keys
 from tenant_apps.accounts.models import OtpPurpose
 from tenant_apps.accounts.services import otp_consume, otp_cooling_down, otp_send, require_phone_verified
 from tenant_apps.audit.models import AuditAction
@@ -117,6 +118,7 @@ def pin_status(*, user: Any) -> dict[str, Any]:
 
 POLICY_CACHE_KEY = "pins:policy"  # the Django cache: prefixed with the tenant's schema
 POLICY_CACHE_SECONDS = 300
+snapshot_keys(POLICY_CACHE_KEY)  # every money request reads it: in the request's one MGET
 
 
 def web_api_threshold_minor() -> int | None:

@@ -22,12 +22,15 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from shared_apps.core.redis_cache import snapshot_keys
+
 from .models import INFLOWS, OUTFLOWS, Action, RiskRule, RuleType, Scope
 
 _OUTFLOWS = sorted(OUTFLOWS)
 _INFLOWS = sorted(INFLOWS)
 _VELOCITY = (RuleType.VELOCITY_COUNT.value, RuleType.VELOCITY_AMOUNT.value)
 VERSION_KEY = "risk:rules-version"  # tenant-scoped by the cache's key function
+snapshot_keys(VERSION_KEY)  # every money request reads it: in the request's one MGET
 
 
 @dataclass(frozen=True)
@@ -120,12 +123,13 @@ def facts_sql(rules: list[Rule], move: Move, *, now: datetime) -> tuple[str, lis
                              move.device_hash, move.token_device or None, move.device_hash]
     cte = (
         "WITH f AS MATERIALIZED (SELECT"
-        " CASE WHEN %s = '' THEN NULL ELSE EXISTS (SELECT 1 FROM risk_riskdecision s WHERE s.user_id = %s"
-        "  AND s.counted AND s.recipient_hash <> '' AND s.recipient_hash = %s) END AS recipient_seen,"
+        " CASE WHEN %s::text = '' THEN NULL ELSE EXISTS (SELECT 1 FROM risk_riskdecision s"
+        "  WHERE s.user_id = %s::bigint AND s.counted AND s.recipient_hash <> '' AND s.recipient_hash = %s::text)"
+        " END AS recipient_seen,"
         " d.device_hash, (d.trusted_at IS NOT NULL AND d.signed_out_at IS NULL) AS device_trusted"
         " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT device_hash, trusted_at, signed_out_at"
-        "  FROM risk_userdevice WHERE user_id = %s AND (device_hash = %s OR public_id = %s)"
-        "  ORDER BY (device_hash = %s) DESC LIMIT 1) AS d ON true)"
+        "  FROM risk_userdevice WHERE user_id = %s::bigint AND (device_hash = %s::text OR public_id = %s::uuid)"
+        "  ORDER BY (device_hash = %s::text) DESC LIMIT 1) AS d ON true)"
     )
     columns = ["f.recipient_seen", "f.device_hash", "f.device_trusted"]
     column_params: list[Any] = []
@@ -136,19 +140,20 @@ def facts_sql(rules: list[Rule], move: Move, *, now: datetime) -> tuple[str, lis
         since = now - timedelta(seconds=rule.window_seconds)
         scope_sql, scope_params = _scope(rule.scope, move) if rule.rule_type in _VELOCITY else (None, [])
         if scope_sql is not None:
-            extra = " AND product_type = %s" if rule.product_type else ""
+            extra = " AND product_type = %s::text" if rule.product_type else ""
             extra += " AND recipient_new" if rule.new_recipients_only else ""
             # Only this module's constants go into the text; every value is a parameter.
             join = (f" LEFT JOIN LATERAL (SELECT count(*) AS n, COALESCE(sum(amount_minor), 0) AS total"  # noqa: S608
-                    f" FROM risk_riskdecision WHERE {scope_sql} AND counted AND created_at >= %s"
-                    f" AND flow = ANY(%s){extra}) AS r{index} ON true")
+                    f" FROM risk_riskdecision WHERE {scope_sql} AND counted AND created_at >= %s::timestamptz"
+                    f" AND flow = ANY(%s::text[]){extra}) AS r{index} ON true")
             joins.append(join)
             join_params += [*scope_params, since, list(rule.flows or _OUTFLOWS)]
             join_params += [rule.product_type] if rule.product_type else []
             columns += [f"r{index}.n", f"r{index}.total"]
         elif rule.rule_type == RuleType.AFTER_FUNDING:
-            funded = (f"EXISTS (SELECT 1 FROM risk_riskdecision i WHERE i.user_id = %s AND i.counted"  # noqa: S608
-                      f" AND i.flow IN ({inflows}) AND i.completed_at IS NOT NULL AND i.completed_at >= %s)")
+            funded = (f"EXISTS (SELECT 1 FROM risk_riskdecision i WHERE i.user_id = %s::bigint AND i.counted"  # noqa: S608
+                      f" AND i.flow IN ({inflows}) AND i.completed_at IS NOT NULL"
+                      f" AND i.completed_at >= %s::timestamptz)")
             columns += [funded, "0"]
             column_params += [move.user_id, since]
         else:  # judged on the movement's own facts (amount, recipient, device), or a key the movement lacks
@@ -159,16 +164,16 @@ def facts_sql(rules: list[Rule], move: Move, *, now: datetime) -> tuple[str, lis
 
 def _scope(scope: str, move: Move) -> tuple[str | None, list[Any]]:
     if scope == Scope.USER:
-        return "user_id = %s", [move.user_id]
+        return "user_id = %s::bigint", [move.user_id]
     if scope == Scope.RECIPIENT:
-        return ("recipient_hash <> '' AND recipient_hash = %s", [move.recipient_hash]) if move.recipient_hash \
+        return ("recipient_hash <> '' AND recipient_hash = %s::text", [move.recipient_hash]) if move.recipient_hash \
             else (None, [])
     if scope == Scope.DEVICE:
-        return ("device_hash <> '' AND device_hash = COALESCE(NULLIF(%s, ''), f.device_hash)", [move.device_hash])
+        return ("device_hash <> '' AND device_hash = COALESCE(NULLIF(%s::text, ''), f.device_hash)", [move.device_hash])
     if scope == Scope.IP:
         return ("ip IS NOT NULL AND ip = %s::inet", [move.ip]) if move.ip else (None, [])
     if scope == Scope.PRODUCT:
-        return ("product_id IS NOT NULL AND product_id = %s", [move.product_id]) if move.product_id \
+        return ("product_id IS NOT NULL AND product_id = %s::bigint", [move.product_id]) if move.product_id \
             else (None, [])
     return None, []
 

@@ -60,16 +60,20 @@ def _settings_in_subprocess(module: str, env: dict[str, str], expression: str) -
     return out.stdout.strip().splitlines()[-1]
 
 
-def test_prepared_statements_are_opt_in_and_never_behind_a_transaction_pooler():
+def test_prepared_statements_are_on_by_default_and_never_behind_a_transaction_pooler():
     from nexustop.settings.integrations.database import binding_options
 
-    assert binding_options("session") == {}  # default: off (DATABASE_PREPARE_THRESHOLD=0)
-    os.environ["DATABASE_PREPARE_THRESHOLD"] = "5"
+    saved = os.environ.pop("DATABASE_PREPARE_THRESHOLD", None)
     try:
+        # default: prepared after 5 runs on a direct connection (issue 18)
         assert binding_options("session") == {"server_side_binding": True, "prepare_threshold": 5}
         assert binding_options("transaction") == {}  # SET LOCAL search_path rides in a simple-protocol message
+        os.environ["DATABASE_PREPARE_THRESHOLD"] = "0"
+        assert binding_options("session") == {}  # 0 turns it off
     finally:
-        del os.environ["DATABASE_PREPARE_THRESHOLD"]
+        os.environ.pop("DATABASE_PREPARE_THRESHOLD", None)
+        if saved is not None:
+            os.environ["DATABASE_PREPARE_THRESHOLD"] = saved
 
 
 def test_the_bench_settings_are_production_like():

@@ -99,8 +99,13 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 # DATABASE_ROUTERS: integrations/database.py (replica reads, then django-tenants).
 
 MIDDLEWARE = [
+    # /api/ requests go down a lean copy of this list (no sessions, CSRF, messages, htmx, static files):
+    # shared_apps.core.api_stack.
+    "shared_apps.core.api_stack.ApiStackMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shared_apps.core.middleware.RequestIdMiddleware",
+    # The request's hot cache keys in one Redis MGET (shared_apps.core.redis_cache).
+    "shared_apps.core.redis_cache.RequestSnapshotMiddleware",
     "countries.middleware.OverridesMemoMiddleware",
     "shared_apps.core.middleware.RequestLogMiddleware",
     # Bodies bounded (size, JSON depth, media type) before any view reads them; API errors always JSON.

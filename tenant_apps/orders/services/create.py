@@ -202,12 +202,13 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     sale_preflight(user=user, quote=quote)  # a reseller's float covers its cost (a read; the hold is in the hooks)
     now = timezone.now()
     public_id = uuid.uuid4()
+    breakdown = _quote_dict(quote)  # once: the order keeps it, its tax lines come from it
     order = Order(public_id=public_id, user=user, product_id=product.pk, product_type=product.product_type,
                   product_name=product.name, operator=product.operator, recipient_phone=phone,
                   customer_number=customer_number, customer_name=customer_name, currency=quote.currency,
                   face_value_minor=quote.face_value_minor, price_minor=quote.price_minor,
-                  quote=_quote_dict(quote), status=OrderStatus.HELD, dedupe_key=dedupe_key,
-                  receipt_details=receipt_details, tax_lines=list(order_quote_taxes(quote.breakdown())),
+                  quote=breakdown, status=OrderStatus.HELD, dedupe_key=dedupe_key,
+                  receipt_details=receipt_details, tax_lines=list(order_quote_taxes(breakdown)),
                   subscription_id=subscription_id, needs_review=False, created_at=now, updated_at=now)
     move = MoneyMove(
         flow=Flow.PURCHASE, user=user, amount_minor=quote.price_minor, currency=quote.currency,

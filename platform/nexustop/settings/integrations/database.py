@@ -15,16 +15,18 @@ that ``make run`` starts (see ``nexustop_dev.devstack``).
   inside ``tenants.replica.reporting_reads()``; writes never go there.
 * ``DATABASE_PREPARE_THRESHOLD``: psycopg server-side parameter binding with
   prepared statements, a statement being prepared on a connection after it ran
-  that many times (``0``, the default: off, Django's client-side binding).
+  that many times (default 5; ``0``: off, Django's client-side binding).
   Only on a direct connection (``DATABASE_POOL_MODE=session``); always off
   behind a transaction pooler: a prepared statement lives in one server
   session, and the pool-safe backend sends ``SET LOCAL search_path;
   <statement>`` as one simple-protocol message, which cannot carry bound
   parameters (PgBouncer >= 1.21 ``max_prepared_statements`` tracks prepared
   statements, but the search path prefix still needs client-side binding).
-  Off by default until the whole suite has run with it: server-side binding
-  makes PostgreSQL type every parameter, and raw SQL that reuses one untyped
-  parameter in two places fails (the risk gate's insert did; it now casts).
+  On by default since issue 18 (docs/benchmarks.md): server-side binding
+  makes PostgreSQL type every parameter, so raw SQL casts its parameters where
+  the type matters (a Python int is sent as the smallest integer type that holds
+  it: the risk facts query casts ``%s::bigint``, or its plan changes; one untyped
+  parameter used in two places fails: the risk gate's insert casts).
   Prepared plans stay tenant-safe: PostgreSQL re-parses a prepared statement
   when ``search_path`` changed since it was planned. Measured in
   docs/benchmarks.md.
@@ -43,7 +45,7 @@ from ..env import env_bool, env_int, env_str
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexustop"
 DATABASE_ENGINE = "tenants.postgresql_backend"
 DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
-DEFAULT_PREPARE_THRESHOLD = 0
+DEFAULT_PREPARE_THRESHOLD = 5
 
 
 def prepare_threshold(pool_mode: str) -> int:

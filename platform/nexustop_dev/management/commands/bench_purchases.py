@@ -55,6 +55,23 @@ while True:
 """
 
 
+# The web servers the bench can run (docs/benchmarks.md compares them), each with the project's WSGI application.
+WEB_SERVERS = {"gunicorn-gthread", "gunicorn-sync", "granian"}
+
+
+def web_server_command(server: str, *, port: int, workers: int, threads: int) -> list[str]:
+    """The command line of ``server`` on 127.0.0.1:``port``: ``workers`` processes of ``threads`` threads."""
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), "--blocking-threads", str(threads), "--runtime-threads", "1",
+                "--no-ws", "--log-level", "warning", "nexustop.wsgi:application"]
+    command = [sys.executable, "-m", "gunicorn", "nexustop.wsgi:application", "-b", f"127.0.0.1:{port}",
+               "-w", str(workers), "--log-level", "warning", "--keep-alive", "30"]
+    if server == "gunicorn-sync":
+        return [*command, "-k", "sync"]
+    return [*command, "-k", "gthread", "--threads", str(threads)]
+
+
 def _free_port() -> int:
     import socket
 
@@ -142,6 +159,8 @@ class Command(BaseCommand):
         # Defaults: the best of the configurations measured on 2 cores (docs/benchmarks.md).
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--web-threads", type=int, default=4)
+        parser.add_argument("--server", choices=sorted(WEB_SERVERS), default="gunicorn-gthread",
+                            help="the web server (threads: --web-threads; gunicorn-sync has none)")
         parser.add_argument("--dispatchers", type=int, default=1, help="order dispatchers (run_dispatcher)")
         parser.add_argument("--dispatch-batch", type=int, default=settings.ORDERS_DISPATCH_BATCH,
                             help="orders claimed per batch (ORDERS_DISPATCH_BATCH)")
@@ -242,7 +261,9 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.update({"DJANGO_SETTINGS_MODULE": self.settings_module, "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                     "CELERY_QUEUE": queue, "ORDERS_SMS_NOTIFICATIONS": "0", "DJANGO_DEBUG": "0",
-                    "PYTHONPATH": os.pathsep.join([str(root), str(root / "platform")])})
+                    # the project first, then whatever else the caller's path holds (a server installed aside)
+                    "PYTHONPATH": os.pathsep.join([str(root), str(root / "platform"),
+                                                   *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])})
         return env
 
     def _wait_ready(self, proc: subprocess.Popen, log: Path, marker: str, timeout: float = 60.0) -> None:
@@ -277,9 +298,8 @@ class Command(BaseCommand):
             web_port = _free_port()
             web_log = logs / f"bench-web-{run}.log"
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "nexustop.wsgi:application", "-b", f"127.0.0.1:{web_port}",
-                 "-w", str(opts["web_workers"]), "--threads", str(opts["web_threads"]), "--log-level", "warning",
-                 "--keep-alive", "30"],
+                web_server_command(opts["server"], port=web_port, workers=opts["web_workers"],
+                                   threads=opts["web_threads"]),
                 cwd=root, env=env, stdout=open(web_log, "w"), stderr=subprocess.STDOUT))
             for index in range(opts["celery_workers"]):
                 worker_log = logs / f"bench-worker-{run}-{index}.log"
@@ -526,7 +546,8 @@ class Command(BaseCommand):
         duration = results["duration"]
         out = self.stdout.write
         out(f"clients={opts['clients']} rate={'max' if not opts['rate'] else opts['rate']} "
-            f"web={opts['web_workers']}x{opts['web_threads']} dispatchers={opts['dispatchers']} (batch "
+            f"web={opts['server']} {opts['web_workers']}x{opts['web_threads']} "
+            f"dispatchers={opts['dispatchers']} (batch "
             f"{opts['dispatch_batch']}) celery={opts['celery_workers']}x"
             f"{opts['celery_concurrency']} threads, simulator latency {opts['latency'] * 1000:.0f} ms, "
             f"{duration:.1f} s")

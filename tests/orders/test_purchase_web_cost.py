@@ -1,0 +1,104 @@
+"""What POST /api/purchase costs the web process in round trips (issue 18: the web side of a purchase).
+
+Counted below Django (psycopg's cursor, redis-py's command), so nothing escapes: Django's connection health
+check, the tenant's ``SET search_path``, the JWT's user, the one ``purchase_accept`` call; and every Redis
+command (the request's hot keys come in ONE MGET: shared_apps.core.redis_cache).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from django.test import override_settings
+
+from tests.orders.helpers import buy, new_buyer
+
+# The JWT's user and the purchase_accept call; the health check (CONN_HEALTH_CHECKS) when the connection is
+# reused from an earlier request.
+PURCHASE_MAX_STATEMENTS = 3
+PURCHASE_REDIS_COMMANDS = 1
+
+
+@pytest.fixture(scope="module")
+def quiet_stack(django_db_setup, django_db_blocker):
+    from tests.fixtures.purchase import build_stack
+    from tests.orders.helpers import order_tasks_swallowed
+
+    sims, stack, _env = build_stack(django_db_blocker, worker=False)
+    try:
+        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
+                                                        ORDERS_SMS_NOTIFICATIONS=False):
+            yield stack
+    finally:
+        with django_db_blocker.unblock():
+            stack.retire()
+        sims.stop()
+
+
+@contextlib.contextmanager
+def round_trips() -> Iterator[dict[str, list]]:
+    """Every SQL statement and Redis command sent while inside (this thread's)."""
+    seen: dict[str, list] = {"sql": [], "redis": []}
+    execute, command = psycopg.Cursor.execute, redis.Redis.execute_command
+
+    def counted_execute(self, query, params=None, **kwargs):
+        seen["sql"].append(str(query))
+        return execute(self, query, params, **kwargs)
+
+    def counted_command(self, *args, **kwargs):
+        seen["redis"].append(args)
+        return command(self, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
+    redis.Redis.execute_command = counted_command  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+        redis.Redis.execute_command = command  # type: ignore[method-assign]
+
+
+def test_a_purchase_is_three_statements_and_one_redis_command(live_db, quiet_stack):
+    _user, token = new_buyer(200_000)
+    product = quiet_stack.products["vt_airtime"]
+    assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202  # fills the caches
+    assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202  # session on ng's path
+    with round_trips() as seen:
+        response = buy(token, product, quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    statements = seen["sql"]
+    assert not [s for s in statements if "search_path" in s], "the session already had ng's search_path"
+    assert len(statements) <= PURCHASE_MAX_STATEMENTS, "\n".join(statements)
+    assert sum("purchase_accept" in s for s in statements) == 1
+    assert [args[0] for args in seen["redis"]] == ["MGET"] * PURCHASE_REDIS_COMMANDS, seen["redis"]
+    keys = seen["redis"][0][1:]
+    for hot in ("risk:device-signed-out:", "cache-version:catalog", "cache-version:pricing", "pins:policy",
+                "risk:rules-version", "countries:overrides-version"):
+        assert any(hot in key for key in keys), (hot, keys)
+
+
+def test_a_tenant_switch_still_sets_the_search_path(live_db, quiet_stack):
+    """The kept search_path is only the session's own: another schema in between sends the SET again."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.orders.models import Order
+
+    _user, token = new_buyer(200_000)
+    product = quiet_stack.products["vt_airtime"]
+    assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
+    with schema_context("sn"):
+        Order.objects.exists()  # the session's search_path is sn's now
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW search_path")
+            assert cursor.fetchone()[0].startswith("sn")
+    with round_trips() as seen:
+        response = buy(token, product, quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    assert sum("search_path" in s for s in seen["sql"]) == 1, seen["sql"]
+    with schema_context("ng"):
+        assert Order.objects.filter(public_id=response.json()["id"]).exists()  # written in ng, read in ng
