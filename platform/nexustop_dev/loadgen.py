@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -124,6 +125,21 @@ async def _drive(*, address: tuple[str, int], clients: int, seconds: float, rate
 
 def drive(*, address: tuple[str, int], clients: int, seconds: float, rate: float,
           build: Callable[[int, int], bytes], timeout: float = 30.0) -> DriveResult:
-    """Run ``clients`` keep-alive connections for ``seconds``; ``build(client, counter)`` makes each request."""
-    return asyncio.run(_drive(address=address, clients=clients, seconds=seconds, rate=rate, build=build,
-                              timeout=timeout))
+    """Run ``clients`` keep-alive connections for ``seconds``; ``build(client, counter)`` makes each request.
+
+    On a thread of its own, with its own event loop: the caller's thread may already run one."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = asyncio.run(_drive(address=address, clients=clients, seconds=seconds, rate=rate,
+                                                   build=build, timeout=timeout))
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="loadgen")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

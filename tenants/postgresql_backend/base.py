@@ -129,11 +129,9 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     health_check_done: bool
     errors_occurred: bool
     settings_dict: dict[str, Any]
-    search_path_set_schemas: list[str] | None
 
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
-        self._session_search_path: list[str] | None = None  # the SET this session last ran (session pooling)
         self._pending_search_path: tuple[str, ...] | None = None
         self.cluster = "default"
         # cluster -> (physical connection, close_at, health_check_done, errors_occurred)
@@ -160,10 +158,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def _handle_search_path(self, cursor=None):
         if not self.transaction_pooling:
-            result = super()._handle_search_path(cursor)
-            if self.search_path_set_schemas is not None:
-                self._session_search_path = self.search_path_set_schemas  # sent (or kept) on this session
-            return result
+            return super()._handle_search_path(cursor)
         # Never a session-level SET: validate now, send it with the statement (search_path_prefix).
         self._get_cursor_search_paths()
         return None
@@ -203,12 +198,6 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super().set_tenant(tenant, include_public)
         # Another schema inside the same transaction needs its own SET LOCAL.
         self._transaction_search_path = None
-        # django-tenants forgets the session's search_path on every set_tenant: the same tenant again (the next
-        # request of a thread, schema_context("public") and back) would send the same SET again. Keep it when
-        # the path is the one the session already has (rollback and close still forget it).
-        sent = self._session_search_path
-        if sent is not None and not self.transaction_pooling and sent == self._get_cursor_search_paths():
-            self.search_path_set_schemas = sent
 
     # --- clusters ------------------------------------------------------------------------------
     def use_cluster(self, target: str) -> None:
@@ -235,7 +224,6 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             target, (None, None, False, False))
         self.cluster = target
         self.search_path_set_schemas = None
-        self._session_search_path = None
         self._transaction_search_path = None
         if self.connection is not None:
             self.close_if_unusable_or_obsolete()
@@ -249,20 +237,17 @@ class DatabaseWrapper(TenantDatabaseWrapper):
                     physical.close()
                 except Exception:  # noqa: S110 - closing a broken connection
                     pass
-        self._session_search_path = None
         super().close()
 
     def savepoint_rollback(self, sid):
         try:
             super().savepoint_rollback(sid)
         finally:
-            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint (and a session SET).
+            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint.
             self._transaction_search_path = None
-            self._session_search_path = None
 
     def _rollback(self):
         self._transaction_search_path = None
-        self._session_search_path = None  # a SET of the rolled back transaction is undone
         return super()._rollback()
 
     def _commit(self):

@@ -103,3 +103,13 @@ def test_a_server_that_is_gone_is_counted_as_599_not_an_exception():
     result = drive(address=address, clients=2, seconds=0.2, rate=20, build=_build("0"))
     assert not result.accepted
     assert set(result.refused) == {599} and result.refused[599] >= 2
+
+
+def test_it_drives_from_a_thread_whose_event_loop_is_running(server):
+    import asyncio
+
+    async def inside_a_loop():
+        return drive(address=server.server_address, clients=1, seconds=0.2, rate=20, build=_build("0"))
+
+    result = asyncio.run(inside_a_loop())
+    assert 3 <= len(result.accepted) <= 5
