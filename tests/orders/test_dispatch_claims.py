@@ -175,3 +175,13 @@ def test_an_order_that_cannot_start_does_not_hold_the_batch_back(live_db, quiet_
         assert {order.status for order in done.values()} == {"settled"}
         Order.objects.filter(pk=broken).update(status="held", attempt_count=0)  # repaired: it goes through
         assert {order.status for order in _send_and_settle(_claim([broken]).items).values()} == {"settled"}
+
+
+def test_a_busy_dispatcher_gathers_wake_ups_and_an_idle_one_claims_at_once(settings):
+    from tenant_apps.orders.dispatch.runner import coalesce_delay
+
+    settings.ORDERS_DISPATCH_COALESCE_MS = 20
+    assert coalesce_delay(in_flight=0) == 0.0  # the first order after a quiet spell is not delayed
+    assert coalesce_delay(in_flight=3) == 0.02
+    settings.ORDERS_DISPATCH_COALESCE_MS = 0
+    assert coalesce_delay(in_flight=3) == 0.0

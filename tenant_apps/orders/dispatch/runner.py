@@ -86,6 +86,15 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def coalesce_delay(*, in_flight: int) -> float:
+    """Seconds a wake-up waits before claiming: ``ORDERS_DISPATCH_COALESCE_MS`` while calls are in flight (a
+    busy tenant: one NOTIFY per new order would otherwise be one small claim and settlement each, whose fixed
+    cost then outgrows the orders' own), nothing when idle (the first order goes at once)."""
+    if in_flight <= 0:
+        return 0.0
+    return max(0, settings.ORDERS_DISPATCH_COALESCE_MS) / 1000
+
+
 class Dispatcher:
     def __init__(self, *, batch: int, lease_seconds: float, scan_seconds: float, provider_limit: int,
                  max_in_flight: int, ready: Callable[[], None] | None = None) -> None:
@@ -151,6 +160,9 @@ class Dispatcher:
             self.ready()
         try:
             while not self._stopping.is_set():
+                delay = coalesce_delay(in_flight=self.in_flight)
+                if delay:
+                    await asyncio.sleep(delay)  # more NOTIFYs arrive meanwhile: one claim for them all
                 if loop.time() >= self._next_scan:
                     self._next_scan = loop.time() + self.scan_seconds
                     with contextlib.suppress(Exception):  # logged; the next scan tries again

@@ -33,6 +33,9 @@ ORDERS_DISPATCH_PROVIDER_CONCURRENCY = env_int("ORDERS_DISPATCH_PROVIDER_CONCURR
 ORDERS_DISPATCH_MAX_IN_FLIGHT = env_int("ORDERS_DISPATCH_MAX_IN_FLIGHT", 256)
 # Startup objects left out of the garbage collector's full collections (gc.freeze; dispatch/runner.py).
 ORDERS_DISPATCH_GC_FREEZE = env_bool("ORDERS_DISPATCH_GC_FREEZE", True)
+# While calls are in flight, a wake-up waits this long (ms) before claiming, so that a busy tenant's new rows
+# come in one batch instead of one claim per NOTIFY; an idle dispatcher claims at once.
+ORDERS_DISPATCH_COALESCE_MS = env_int("ORDERS_DISPATCH_COALESCE_MS", 20)
 # LISTEN needs a session of its own: PostgreSQL itself, never a transaction pooler (default: the database).
 ORDERS_DISPATCH_LISTEN_URL = env_str("ORDERS_DISPATCH_LISTEN_URL", "")
 
