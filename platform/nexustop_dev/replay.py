@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,23 +43,32 @@ class Capture:
 
     statements: list[Captured]
     phone_digits: str
-    # The tenant's search path the statements ran with: a server session keeps it (tenants/postgresql_backend
-    # sends the SET once per session, not per purchase), so the replay's sessions get it at connect.
-    search_path: str = ""
+
+
+@contextmanager
+def _recording() -> Iterator[list[Captured]]:
+    """Every statement this thread's connection sends while inside, beginning with the tenant's
+    ``SET search_path`` (added when the session had it set before the recording began)."""
+    from tenants.connection import current_schema
+
+    captured: list[Captured] = []
+    schemas: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not schemas:
+            schemas.append(current_schema())
+        captured.append(Captured(sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield captured
+    if captured and not captured[0].sql.startswith("SET search_path"):
+        captured.insert(0, Captured(f'SET search_path = "{schemas[0]}","public"', None))
 
 
 def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
     """Every statement one accepted ``POST /api/purchase`` runs (through the test client: the whole stack)."""
     from django.test import Client
-
-    captured: list[Captured] = []
-    search_path: list[str] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        captured.append(Captured(sql, params))
-        if "purchase_accept(" in sql:
-            search_path[:] = connection._get_cursor_search_paths()  # type: ignore[attr-defined]  # tenants' backend
-        return execute(sql, params, many, context)
 
     client = Client()
 
@@ -69,11 +80,11 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
 
     purchase(f"0803{uuid.uuid4().int % 10**7:07d}")  # a warm process: its caches filled, as a server's are
     digits = f"{uuid.uuid4().int % 10**7:07d}"
-    with connection.execute_wrapper(record):
+    with _recording() as captured:
         response = purchase(f"0816{digits}")  # the drive sends 0803 numbers: never a duplicate of its purchases
     if response.status_code != 202:
         raise RuntimeError(f"the captured purchase was refused: {response.status_code} {response.content[:300]!r}")
-    return Capture(captured, digits, ",".join(search_path))
+    return Capture(captured, digits)
 
 
 def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
@@ -85,13 +96,6 @@ def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
     from tenant_apps.orders.dispatch.claims import claim_batch
     from tenant_apps.orders.dispatch.settle import settle_batch
     from tenant_apps.orders.services.outcomes import Outcome
-    from tenants.connection import current_schema
-
-    captured: list[Captured] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        captured.append(Captured(sql, params))
-        return execute(sql, params, many, context)
 
     def dispatch(ids: list[int]) -> tuple[Any, dict[int, Any]]:
         claim = claim_batch(limit=len(ids), lease_seconds=60, order_ids=ids)
@@ -104,16 +108,11 @@ def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
     warm, rest = order_ids[:1], order_ids[1:]
     dispatch(warm)
     with transaction.atomic():
-        with connection.execute_wrapper(record):
+        with _recording() as captured:
             claim, settled = dispatch(rest)
         transaction.set_rollback(True)
-    order_ids = rest
-    if not any(item.sql.startswith("SET search_path") for item in captured[:1]):
-        # The session's path was set before the capture began: the dispatcher sets it per tenant.
-        captured.insert(0, Captured(f'SET search_path = "{current_schema()}","public"', None))
-    if len(claim.items) != len(order_ids) or any(order is None or order.status != "settled"
-                                                 for order in settled.values()):
-        raise RuntimeError(f"the captured batch did not settle whole: {len(claim.items)} of {len(order_ids)}")
+    if len(claim.items) != len(rest) or any(order is None or order.status != "settled" for order in settled.values()):
+        raise RuntimeError(f"the captured batch did not settle whole: {len(claim.items)} of {len(rest)}")
     return captured
 
 
@@ -158,9 +157,8 @@ def _accept_statement(payload_text: str, *, phone_digits: str) -> str:
 
 
 def pgbench_script(capture: Capture, *, user_id: int) -> str:
-    """The captured statements as a pgbench script (simple protocol; ``:uid`` is the buyer; the first line, a
-    comment, names the search path :func:`run_pgbench` gives each session)."""
-    lines = [f"-- search_path: {capture.search_path}"] if capture.search_path else []
+    """The captured statements as a pgbench script (simple protocol; ``:uid`` is the buyer)."""
+    lines = []
     for item in capture.statements:
         if "purchase_accept(" in item.sql:
             lines.append(_accept_statement(item.params[0], phone_digits=capture.phone_digits))
@@ -209,9 +207,6 @@ def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: floa
             handle.write(text)
         files.append(handle.name)
     env = dict(os.environ)
-    path = re.match(r"-- search_path: ([\w,]+)\n", script)
-    if path:  # set at connect, as the server's session has it: no statement per purchase
-        env["PGOPTIONS"] = f"-c search_path={path.group(1)}"
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
     scripts = ["-f", f"{files[0]}@{batch}", "-f", f"{files[1]}@1"] if settlement else ["-f", files[0]]

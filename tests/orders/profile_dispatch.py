@@ -19,7 +19,6 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from tests.orders.helpers import buy, new_buyer
-from tests.orders.test_staff_review_and_budget import quiet_stack  # noqa: F401  (the fixture)
 
 BATCH = int(os.environ.get("PROFILE_BATCH", "64"))
 ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "4"))
@@ -38,7 +37,7 @@ def _held(stack, token: str, count: int) -> list[int]:
         return list(Order.objects.filter(public_id__in=ids).values_list("pk", flat=True))
 
 
-def test_profile_claim_and_calls(live_db, quiet_stack):  # noqa: F811
+def test_profile_claim_and_calls(live_db, quiet_stack):
     from tenant_apps.orders.dispatch.batch import _calls, _local, run_coroutine
     from tenant_apps.orders.dispatch.claims import claim_batch
     from tenant_apps.orders.dispatch.settle import settle_batch

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from tests.orders.helpers import assert_books, buy, new_buyer, transitions
-from tests.orders.test_staff_review_and_budget import quiet_stack  # noqa: F401  (the module's stack)
 
 
 def _held(stack, token: str, count: int, product: str = "vt_airtime", amount: str | None = "50.00") -> list[int]:
@@ -41,7 +40,7 @@ def _send_and_settle(items) -> dict:
     return settle_batch(items)
 
 
-def test_a_claim_of_40_orders_takes_as_many_statements_as_a_claim_of_one(live_db, quiet_stack):  # noqa: F811
+def test_a_claim_of_40_orders_takes_as_many_statements_as_a_claim_of_one(live_db, quiet_stack):
     user, token = new_buyer(5_000_000)
     one, forty = _held(quiet_stack, token, 1), _held(quiet_stack, token, 40)
     with schema_context("ng"):
@@ -69,7 +68,7 @@ def test_a_claim_of_40_orders_takes_as_many_statements_as_a_claim_of_one(live_db
     assert_books(user, 5_000_000 - sum(prices))
 
 
-def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_stack):  # noqa: F811
+def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_stack):
     """One claim: new orders (an attempt each), an order claimed again (its attempt, same request id), one held
     for review and one answered meanwhile (their outbox rows go, nothing sent), one no provider can take
     (failed and refunded, as always)."""
@@ -116,7 +115,7 @@ def test_a_mixed_batch_decides_each_order_as_one_at_a_time_would(live_db, quiet_
     assert quiet_stack.vtpass.delivery_count(first.attempt.request_id) == 1  # sent twice, delivered once
 
 
-def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_would(live_db, quiet_stack):  # noqa: F811
+def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_would(live_db, quiet_stack):
     """VTPass's breaker open: every order of the batch goes where ``_start_attempt`` (the one-order path a
     fail-over takes) sends it, at the same re-quoted price, and the re-quote is asked once per buyer, not per
     order (the claim of five costs what the claim of one costs)."""
@@ -158,7 +157,7 @@ def test_with_the_breaker_open_a_batch_routes_and_prices_as_a_single_fail_over_w
     assert {order.status for order in done.values()} <= {"settled", "pending"} and len(done) == 6
 
 
-def test_an_order_that_cannot_start_does_not_hold_the_batch_back(live_db, quiet_stack):  # noqa: F811
+def test_an_order_that_cannot_start_does_not_hold_the_batch_back(live_db, quiet_stack):
     """One order of the batch is broken (submitted, its attempt missing): the batch claim fails, the orders are
     claimed one by one, the others start and settle, the broken one keeps its lease (tried again after it)."""
     from tenant_apps.orders.models import Order, OrderOutbox

@@ -11,9 +11,7 @@ import contextlib
 from collections.abc import Iterator
 
 import psycopg
-import pytest
 import redis
-from django.test import override_settings
 
 from tests.orders.helpers import buy, new_buyer
 
@@ -23,20 +21,6 @@ PURCHASE_MAX_STATEMENTS = 5
 PURCHASE_REDIS_COMMANDS = 1
 
 
-@pytest.fixture(scope="module")
-def quiet_stack(django_db_setup, django_db_blocker):
-    from tests.fixtures.purchase import build_stack
-    from tests.orders.helpers import order_tasks_swallowed
-
-    sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    try:
-        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
-                                                        ORDERS_SMS_NOTIFICATIONS=False):
-            yield stack
-    finally:
-        with django_db_blocker.unblock():
-            stack.retire()
-        sims.stop()
 
 
 @contextlib.contextmanager

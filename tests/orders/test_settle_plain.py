@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core.locks import LockRank
+from tests.fixtures.purchase import quiet
 from tests.lock_order import assert_lock_order
 from tests.orders.helpers import api, assert_books, new_buyer
 
@@ -34,19 +34,9 @@ FUNDS = 5_000_000
 
 @pytest.fixture(scope="module")
 def quiet_stack(django_db_setup, django_db_blocker):
-    """The simulators and registry rows of tests/orders, without a worker; task messages swallowed."""
-    from tests.fixtures.purchase import build_stack
-    from tests.orders.helpers import order_tasks_swallowed
-
-    sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    try:
-        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
-                                                        ORDERS_SMS_NOTIFICATIONS=True):
-            yield stack
-    finally:
-        with django_db_blocker.unblock():
-            stack.retire()
-        sims.stop()
+    """``tests.fixtures.purchase.quiet`` with the texts on (the settlement's SMS are part of what is compared)."""
+    with quiet(django_db_blocker, sms=True) as stack:
+        yield stack
 
 
 HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 
-import pytest
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
@@ -43,21 +42,6 @@ DISPATCH_ONE_MAX_STATEMENTS = 25
 DISPATCH_BATCH_OF_TEN_MAX_STATEMENTS_PER_ORDER = 10
 
 
-@pytest.fixture(scope="module")
-def quiet_stack(django_db_setup, django_db_blocker):
-    """The simulators and registry rows of tests/orders, without a worker; submit messages swallowed."""
-    from tests.fixtures.purchase import build_stack
-    from tests.orders.helpers import order_tasks_swallowed
-
-    sims, stack, _env = build_stack(django_db_blocker, worker=False)
-    try:
-        with order_tasks_swallowed(), override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix,
-                                                        ORDERS_SMS_NOTIFICATIONS=False):
-            yield stack
-    finally:
-        with django_db_blocker.unblock():
-            stack.retire()
-        sims.stop()
 
 
 def _staff(role: str) -> tuple[object, str]:
