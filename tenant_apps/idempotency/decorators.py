@@ -100,6 +100,19 @@ def _replayed(stored: StoredResponse) -> Response:
 Handler = Callable[..., Response]
 
 
+def _lookup_first(prepare: Callable[..., Callable[[], Any] | None], view: Any, request: Request,
+                  key: str) -> tuple[Response | None, Any]:
+    """The outbound lookup a request needs, outside any transaction: ``(replayed, None)`` when the key was
+    already answered (no lookup), else ``(None, result)`` (``None`` when ``prepare`` says there is none)."""
+    lookup = prepare(view, request)
+    if lookup is None:
+        return None, None
+    replayed = _replay(request, key)
+    if replayed is not None:
+        return replayed, None
+    return None, lookup()
+
+
 def idempotent_after_lookup(prepare: Callable[..., Callable[[], Any] | None]) -> Callable[[Handler], Handler]:
     """``@idempotent`` for a money step that needs an outbound lookup first (a biller's or a bank's name check).
 
@@ -114,13 +127,9 @@ def idempotent_after_lookup(prepare: Callable[..., Callable[[], Any] | None]) ->
         @functools.wraps(view_method)
         def wrapper(view, request: Request, *args, **kwargs) -> Response:
             key = _require_key(request)
-            lookup = prepare(view, request)
-            looked_up = None
-            if lookup is not None:
-                replayed = _replay(request, key)
-                if replayed is not None:
-                    return replayed
-                looked_up = lookup()
+            replayed, looked_up = _lookup_first(prepare, view, request, key)
+            if replayed is not None:
+                return replayed
             return _run_once(request, key, lambda: view_method(view, request, *args, looked_up=looked_up, **kwargs))
 
         return _flagged(wrapper)
@@ -170,13 +179,9 @@ def idempotent_in_one_call(prepare: Callable[..., Callable[[], Any] | None]) -> 
             from tenant_apps.pins.gate import authorise
 
             key = _require_key(request)
-            lookup = prepare(view, request)
-            looked_up = None
-            if lookup is not None:
-                replayed = _replay(request, key)
-                if replayed is not None:
-                    return replayed
-                looked_up = lookup()
+            replayed, looked_up = _lookup_first(prepare, view, request, key)
+            if replayed is not None:
+                return replayed
             once = OneCall(user_id=_user_id(request), key=key, fingerprint=_fingerprint(request))
             authorisation = authorise(user=request.user)
             try:
