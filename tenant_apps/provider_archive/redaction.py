@@ -10,6 +10,10 @@ Three layers, so that a provider's odd field name does not leak a secret:
    for the attempt (the recipient's phone in any format: ``+234803...``, ``0803...``) is replaced
    wherever it appears, in paths, bodies that are not JSON, and error texts;
 3. long digit runs in URL paths (``/accountholder/msisdn/233241234567``) are masked.
+
+Cost (issue 18: every order's exchanges are redacted by the dispatcher): a key's kind is decided once per
+process (``_key_kind``, a bounded memo of the three key patterns), and a personal number is masked without
+compiling a pattern per call (``_mask_numbers``, the exact matches of ``\\+?\\d*<last 9 digits>``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -36,6 +41,7 @@ NAME_KEY = re.compile(
     re.IGNORECASE)
 NAME_KEY_SAFE = re.compile(r"product|service|operator|biller|bank|network|plan|variation|package", re.IGNORECASE)
 _LONG_DIGITS = re.compile(r"\+?\d{8,}")
+_PLAIN, _SECRET, _NUMBER, _NAME = range(4)
 
 
 def mask_number(value: Any) -> str:
@@ -54,6 +60,18 @@ def _mask_name(value: Any) -> str:
     return (text[:1] + "***") if text else ""
 
 
+@lru_cache(maxsize=4096)
+def _key_kind(key: str) -> int:
+    """What a key's name says its value is (the same few keys come back in every exchange of a provider)."""
+    if SECRET_KEY.search(key):
+        return _SECRET
+    if NUMBER_KEY.search(key):
+        return _NUMBER
+    if NAME_KEY.search(key) and not NAME_KEY_SAFE.search(key):
+        return _NAME
+    return _PLAIN
+
+
 def _redact_value(key: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _redact_value(str(k), v) for k, v in value.items()}
@@ -61,13 +79,50 @@ def _redact_value(key: str, value: Any) -> Any:
         return [_redact_value(key, item) for item in value]
     if value is None or isinstance(value, bool) or value == "":
         return value
-    if SECRET_KEY.search(key):
+    kind = _key_kind(key)
+    if kind == _SECRET:
         return REDACTED
-    if NUMBER_KEY.search(key):
+    if kind == _NUMBER:
         return mask_number(value)
-    if NAME_KEY.search(key) and not NAME_KEY_SAFE.search(key):
+    if kind == _NAME:
         return _mask_name(value)
     return value
+
+
+def _mask_numbers(text: str, tails: list[str]) -> str:
+    """``re.sub("|".join(r"\\+?\\d*" + re.escape(tail) for tail in tails), mask, text)`` without compiling that
+    pattern: a match lies in one run of digits (``\\d`` is ``str.isdecimal``) with the plus sign before it,
+    starts where the run (or what is left of it after the previous match) starts, and ends after the LAST place
+    in the run where the first tail (in ``tails``' order) that occurs there at all occurs (``\\d*`` is greedy,
+    alternatives are tried in order). Runs without a tail are never looked at."""
+    pieces: list[str] = []
+    done = 0
+    while True:
+        found = [at for tail in tails if (at := text.find(tail, done)) != -1]
+        if not found:
+            break
+        start = end = min(found)  # in the first run that holds a tail: find that run's ends
+        while start > done and text[start - 1].isdecimal():
+            start -= 1
+        digits_from = start
+        if start > done and text[start - 1] == "+":
+            start -= 1
+        while end < len(text) and text[end].isdecimal():
+            end += 1
+        while True:  # the run's matches, one after the other
+            for tail in tails:
+                at = text.rfind(tail, digits_from, end)
+                if at != -1:
+                    break
+            else:
+                break
+            stop = at + len(tail)
+            pieces += (text[done:start], mask_number(text[start:stop]))
+            done = start = digits_from = stop
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 class Redactor:
@@ -75,24 +130,38 @@ class Redactor:
 
     def __init__(self, *, secrets: Iterable[str] = (), personal: Iterable[str] = ()) -> None:
         self.secrets = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True)
-        numbers, words = [], []
+        tails, words = [], []
         for value in personal:
             digits = re.sub(r"\D", "", str(value or ""))
             if len(digits) >= 6:  # a phone/account number: match its last 9 digits in any national format
-                numbers.append(r"\+?\d*" + re.escape(digits[-9:]))
+                tails.append(digits[-9:])
             elif value and len(str(value).strip()) >= 3:  # a name or an e-mail address: gone entirely
-                words.append(re.escape(str(value).strip()))
-        self._numbers = re.compile("|".join(numbers)) if numbers else None
-        self._words = re.compile("|".join(words), re.IGNORECASE) if words else None
+                words.append(str(value).strip())
+        self._tails = tails
+        self._words = words
+        self._lower_words = [word.lower() for word in words] if all(word.isascii() for word in words) else None
+        self._words_pattern: re.Pattern[str] | None = None
+
+    def _has_words(self, text: str) -> bool:
+        """Whether the names pattern may match ``text``: exactly, for ASCII names in ASCII text (case-insensitive
+        ASCII is ``str.lower``); anything else is left to the pattern."""
+        if not self._words:
+            return False
+        if self._lower_words is None or not text.isascii():
+            return True
+        lowered = text.lower()
+        return any(word in lowered for word in self._lower_words)
 
     def text(self, text: str) -> str:
         """Value-based pass over any text."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        if self._numbers is not None:
-            text = self._numbers.sub(lambda m: mask_number(m.group(0)), text)
-        if self._words is not None:
-            text = self._words.sub("***", text)
+        if self._tails and any(tail in text for tail in self._tails):  # a match holds its tail
+            text = _mask_numbers(text, self._tails)
+        if self._has_words(text):
+            if self._words_pattern is None:
+                self._words_pattern = re.compile("|".join(re.escape(word) for word in self._words), re.IGNORECASE)
+            text = self._words_pattern.sub("***", text)
         return text
 
     def headers(self, headers: dict[str, Any]) -> dict[str, str]:

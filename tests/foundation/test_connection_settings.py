@@ -108,3 +108,27 @@ def test_prepared_statements_follow_the_tenant_schema(db):
         finally:
             conn.execute("DROP SCHEMA IF EXISTS prep_a CASCADE")
             conn.execute("DROP SCHEMA IF EXISTS prep_b CASCADE")
+
+
+def test_text_arrays_are_dumped_as_psycopg_dumps_them(db):
+    """The backend's faster array dumper (``TextArrayDumper``): the same bytes as psycopg's for every kind of
+    element, and what PostgreSQL reads back is what was sent."""
+    import json
+
+    from django.db import connection
+    from psycopg.adapt import PyFormat, Transformer
+    from psycopg.types.array import ListDumper
+
+    from tenants.postgresql_backend.base import TextArrayDumper
+
+    connection.ensure_connection()
+    values = [json.dumps({"a": 'q"uo\\te', "b": [1, None], "c": "é"}), 'a\\"b', "\\", '"', "", "null", "NULL",
+              "x y", "tab\there", "new\nline", "{braces}", "comma,", "\u3000z", "plain", None]
+    for sample in (values, [values[:3], values[3:6]], [], [None], [[None, "x"]], [1, 2]):
+        ours = Transformer(connection.connection).get_dumper(sample, PyFormat.AUTO)
+        theirs = Transformer(None).get_dumper(sample, PyFormat.TEXT)  # psycopg's global adapters
+        assert isinstance(ours, TextArrayDumper) and type(theirs) is ListDumper
+        assert ours.dump(sample) == theirs.dump(sample), sample
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [values])
+        assert _value(cursor) == values

@@ -4,7 +4,7 @@
 
 Rounds of ``BATCH`` held orders (accepted through the API, the VTPass simulator at 50 ms in this process):
 ``claim_batch`` and the batch's calls (``call_all`` on warm transports) timed with ``time.thread_time`` (the
-simulator's threads are not counted) and once under cProfile (``PROFILE_DIR``: the stats files).
+simulator's threads are not counted) and once under cProfile (``PROFILE_DIR``: the stats files of the three steps).
 """
 
 from __future__ import annotations
@@ -86,9 +86,15 @@ def test_profile_claim_and_calls(live_db, quiet_stack):
             assert len(claim.items) == BATCH
             assert all(item.outcome is not None and item.outcome.status == "success" for item in claim.items), \
                 [item.outcome for item in claim.items]
+            if PROFILE_DIR and number == ROUNDS:
+                profile = cProfile.Profile()
+                profile.enable()
             settling = time.thread_time()
             settle_batch(claim.items)
             settled = time.thread_time()
+            if profile:
+                profile.disable()
+                profile.dump_stats(f"{PROFILE_DIR}/settle.prof")
         if number:
             claims.append(round((claimed - started) / BATCH * 1000, 3))
             calls.append(round((called - called_from) / BATCH * 1000, 3))
@@ -99,6 +105,7 @@ def test_profile_claim_and_calls(live_db, quiet_stack):
           f"full (gen 2) collections during the calls, ms {full_collections}")
     gc.callbacks.remove(watch)
     if PROFILE_DIR:
-        for name in ("claim", "calls"):
+        for name in ("claim", "calls", "settle"):
             print(f"--- {name}")
             pstats.Stats(f"{PROFILE_DIR}/{name}.prof").sort_stats("cumulative").print_stats(25)
+            pstats.Stats(f"{PROFILE_DIR}/{name}.prof").sort_stats("tottime").print_stats(15)

@@ -47,3 +47,28 @@ def test_a_header_sent_as_bytes_is_archived_as_text():
     headers = exchanges[0].request_headers
     assert headers["X-Signature"] == "c2lnbmVk"
     assert json.loads(json.dumps(headers))["X-Signature"] == "c2lnbmVk"  # what the archive's JSON column stores
+
+
+def test_personal_numbers_are_masked_exactly_as_the_pattern_masks_them():
+    """``_mask_numbers`` (no pattern compiled per call) against the pattern it stands for, on the tricky shapes
+    (plus signs, several matches in one run, overlapping tails, non-ASCII digits) and on random texts."""
+    import random
+    import re
+
+    from tenant_apps.provider_archive.redaction import _mask_numbers, mask_number
+
+    def reference(text: str, tails: list[str]) -> str:
+        pattern = re.compile("|".join(r"\+?\d*" + re.escape(tail) for tail in tails))
+        return pattern.sub(lambda m: mask_number(m.group(0)), text)
+
+    cases = [("+2348031234567 or 08031234567, not 0803123456", ["031234567"]),
+             ("+031234567+031234567031234567x031234567", ["031234567"]),
+             ("++123456 1234561234567", ["123456", "34567"]),
+             ("٠٣١٢٣٤٥٦٧ and 12٠٣١٢٣٤٥٦٧", ["٠٣١٢٣٤٥٦٧"]), ("no digits here", ["123456"]), ("", ["123456"]),
+             ("55512345 12345 512345", ["12345", "512345"])]
+    rng = random.Random(18)
+    for _ in range(300):
+        tails = ["".join(rng.choice("0123٣") for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 3))]
+        cases.append(("".join(rng.choice(["+", "x", " ", *tails, *"0123٣"]) for _ in range(rng.randint(0, 20))), tails))
+    for text, tails in cases:
+        assert _mask_numbers(text, tails) == reference(text, tails), (text, tails)

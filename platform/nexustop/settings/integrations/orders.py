@@ -38,6 +38,9 @@ ORDERS_DISPATCH_GC_FREEZE = env_bool("ORDERS_DISPATCH_GC_FREEZE", True)
 ORDERS_DISPATCH_COALESCE_MS = env_int("ORDERS_DISPATCH_COALESCE_MS", 20)
 # LISTEN needs a session of its own: PostgreSQL itself, never a transaction pooler (default: the database).
 ORDERS_DISPATCH_LISTEN_URL = env_str("ORDERS_DISPATCH_LISTEN_URL", "")
+# Measurement only: a path where the dispatcher writes the cProfile stats (CPU time) of all its threads when it
+# stops (dispatch/runner.py); empty: no profiling.
+ORDERS_DISPATCH_PROFILE = env_str("ORDERS_DISPATCH_PROFILE", "")
 
 # Circuit breaker (Redis, global): N faults within the window open it for the cool-down.
 ORDERS_BREAKER_PREFIX = env_str("ORDERS_BREAKER_PREFIX", "nexustop:breaker")
