@@ -20,23 +20,32 @@ implementation. Transport failures reach the sync code as the ``requests`` excep
 handles (``requests.ConnectTimeout`` / ``Timeout`` / ``ConnectionError``), so an unclear write is PENDING
 and a refused connection is "nothing was sent", as in :mod:`.http`.
 
+A plugin may also write ``submit_async`` natively with :func:`send_async`, the awaitable twin of
+:func:`.http.send` (the same request on the wire as ``requests`` prepares it, the same exchange reported,
+the same mapping of answers and failures): no replay, no ``requests`` objects per call (issue 18: ~0.3 ms
+of CPU per order less than the replay). VTPass does (``provider_plugins/vtpass``).
+
 Exchanges are reported to :func:`.observe.observe_exchanges` once each (the provider archive).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from .common import ProviderConfig
+from .http import HttpAnswer, answered, failed, target_url
 from .observe import BODY_LIMIT, Exchange, _observer, _text
 
-__all__ = ["AsyncSubmit", "AsyncTransport", "TransportAnswer", "replay_async"]
+__all__ = ["AsyncSubmit", "AsyncTransport", "TransportAnswer", "replay_async", "send_async"]
 
 MAX_EXCHANGES = 8  # per call: a connector sends one to three (token, pay, requery on a duplicate)
 
@@ -153,6 +162,28 @@ def _response(request: requests.PreparedRequest, answer: TransportAnswer) -> req
     return response
 
 
+async def _observed(transport: AsyncTransport, *, method: str, url: str, headers: dict[str, str],
+                    body: bytes | None, timeout: float | None, observer: list[Exchange] | None) -> TransportAnswer:
+    """One exchange through ``transport``, reported to ``observer`` (the caller's ``observe_exchanges``); raises
+    the transport's ``requests`` exceptions (the exchange then carries the error's name)."""
+    exchange = Exchange(method=method, url=url, request_headers=headers, request_body=_text(body),
+                        started_at=datetime.now(UTC))
+    if observer is not None:
+        observer.append(exchange)
+    started = time.monotonic()
+    try:
+        got = await transport.send(method=method, url=url, headers=headers, body=body, timeout=timeout)
+        exchange.status = got.status_code
+        exchange.response_headers = dict(got.headers)
+        exchange.response_body = _text(got.content[:BODY_LIMIT])
+    except requests.RequestException as exc:
+        exchange.error = type(exc).__name__
+        raise
+    finally:
+        exchange.duration_ms = int((time.monotonic() - started) * 1000)
+    return got
+
+
 async def replay_async(call: Any, *, transport: AsyncTransport, max_exchanges: int = MAX_EXCHANGES) -> Any:
     """Run ``call(session)`` (the connector's sync code, using ``session`` for HTTP) with its exchanges sent
     by ``transport``; returns what the call returns, raises what it raises."""
@@ -170,30 +201,65 @@ async def replay_async(call: Any, *, transport: AsyncTransport, max_exchanges: i
             raw = request.body
             body: bytes | None = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
             headers = {str(name): str(value) for name, value in request.headers.items()}
-            exchange = Exchange(method=str(request.method or ""), url=str(request.url or ""),
-                                request_headers=headers, request_body=_text(body),
-                                started_at=datetime.now(UTC))
-            if observer is not None:
-                observer.append(exchange)
-            started = time.monotonic()
             outcome: requests.Response | BaseException
             try:
-                got = await transport.send(method=str(request.method), url=str(request.url),
-                                           headers=headers, body=body,
-                                           timeout=_timeout(needed.timeout))
+                got = await _observed(transport, method=str(request.method or ""), url=str(request.url or ""),
+                                      headers=headers, body=body, timeout=_timeout(needed.timeout),
+                                      observer=observer)
                 outcome = _response(request, got)
-                exchange.status = got.status_code
-                exchange.response_headers = dict(got.headers)
-                exchange.response_body = _text(got.content[:BODY_LIMIT])
             except requests.RequestException as exc:
                 outcome = exc
-                exchange.error = type(exc).__name__
-            finally:
-                exchange.duration_ms = int((time.monotonic() - started) * 1000)
             answers.append((_signature(request), outcome))
             keys.append(needed.key)
         finally:
             session.close()
+
+
+@lru_cache(maxsize=256)
+def _prepared(method: str, url: str, headers: tuple[tuple[str, Any], ...],
+              has_json: bool) -> tuple[str, str, dict[str, str]]:
+    """What ``requests`` (a session with no settings of its own, as ``send`` uses) makes of a request's method,
+    URL and headers: the same for every call of a connector, so prepared once (the replaying session's
+    ``prepare_request``, tested equal to ``requests.Session``'s). With a JSON body, the headers hold its
+    ``Content-Length`` (a placeholder, in its place) and a ``Content-Type`` when the connector gave none."""
+    request = requests.Request(method, url, headers=dict(headers), json={} if has_json else None)
+    prepared = _ReplaySession([]).prepare_request(request)
+    return (str(prepared.method), str(prepared.url),
+            {str(name): str(value) for name, value in prepared.headers.items()})
+
+
+async def send_async(config: ProviderConfig, transport: AsyncTransport, method: str, path: str, *, write: bool,
+                     json_body: Any = None, headers: dict | None = None, url: str | None = None,
+                     auth_errors: bool = True) -> HttpAnswer:
+    """:func:`.http.send` for a request with a JSON body (or none), awaitable: the same request on the wire, the
+    same exchange reported, the same answer or exception."""
+    method, target, prepared = _prepared(method, target_url(config, path, url), tuple((headers or {}).items()),
+                                         json_body is not None)
+    request_headers = dict(prepared)
+    body: bytes | None = None
+    if json_body is not None:
+        try:
+            body = json.dumps(json_body, allow_nan=False).encode("utf-8")  # what requests sends for json=
+        except ValueError as exc:
+            raise requests.exceptions.InvalidJSONError(exc) from None
+        request_headers["Content-Length"] = str(len(body))
+    try:
+        got = await _observed(transport, method=method, url=target, headers=request_headers, body=body,
+                              timeout=_timeout(config.timeout_seconds), observer=_observer.get())
+    except requests.RequestException as exc:
+        return failed(exc, write=write)
+    return answered(got.status_code, got.content, _decoded_text(got), write=write, auth_errors=auth_errors)
+
+
+def _decoded_text(answer: TransportAnswer) -> str:
+    """``requests.Response.text`` of the answer (its charset, else UTF-8, as :func:`_response` sets it)."""
+    if not answer.content:
+        return ""
+    encoding = get_encoding_from_headers(CaseInsensitiveDict(answer.headers)) or "utf-8"
+    try:
+        return str(answer.content, encoding, errors="replace")
+    except (LookupError, TypeError):
+        return str(answer.content, errors="replace")
 
 
 class AsyncSubmit:

@@ -23,7 +23,7 @@ from .common import ProviderAuthError, ProviderConfig, ProviderTimeout, Provider
 from .observe import ObservedSession
 from .wire import json_loads
 
-__all__ = ["HttpAnswer", "send"]
+__all__ = ["HttpAnswer", "answered", "failed", "send", "target_url"]
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,27 @@ def _session(config: ProviderConfig):
 def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_body: Any = None,
          data: Any = None, params: dict | None = None, headers: dict | None = None,
          url: str | None = None, auth_errors: bool = True) -> HttpAnswer:
-    target = url or (config.base_url.rstrip("/") + "/" + path.lstrip("/"))
     try:
-        response = _session(config).request(method, target, json=json_body, data=data, params=params,
-                                            headers=headers or {}, timeout=config.timeout_seconds)
-    except requests.ConnectTimeout:
+        response = _session(config).request(method, target_url(config, path, url), json=json_body, data=data,
+                                            params=params, headers=headers or {}, timeout=config.timeout_seconds)
+    except requests.RequestException as exc:
+        return failed(exc, write=write)
+    return answered(response.status_code, response.content, response.text, write=write, auth_errors=auth_errors)
+
+
+def target_url(config: ProviderConfig, path: str, url: str | None = None) -> str:
+    return url or (config.base_url.rstrip("/") + "/" + path.lstrip("/"))
+
+
+def failed(exc: requests.RequestException, *, write: bool) -> HttpAnswer:
+    """A transport failure in the contract's words (an unclear write's answer; raises otherwise)."""
+    if isinstance(exc, requests.ConnectTimeout):
         raise ProviderUnavailable("could not connect to the provider", code="provider_unreachable") from None
-    except requests.Timeout:
+    if isinstance(exc, requests.Timeout):
         if write:
             return HttpAnswer(0, None, "", unclear=True, unclear_reason="timeout")
         raise ProviderTimeout("the provider did not answer in time") from None
-    except requests.ConnectionError as exc:
+    if isinstance(exc, requests.ConnectionError):
         # Refused before sending vs. dropped after sending look alike here; a refused
         # connection has no response and a "Connection refused" cause.
         refused = "refused" in str(exc).lower() or "failed to establish" in str(exc).lower()
@@ -61,17 +71,19 @@ def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_bo
         if write:
             return HttpAnswer(0, None, "", unclear=True, unclear_reason="no_response")
         raise ProviderUnavailable("the provider dropped the connection") from None
-    text = response.text
+    raise exc
+
+
+def answered(status_code: int, content: bytes, text: str, *, write: bool, auth_errors: bool = True) -> HttpAnswer:
+    """An HTTP answer in the contract's words: its JSON body, or unclear (a write's 5xx), or raised."""
     try:
-        body = json_loads(response.content) if text else None  # numbers as Decimal, nesting bounded
+        body = json_loads(content) if text else None  # numbers as Decimal, nesting bounded
     except ValueError:
         body = None
-    if auth_errors and response.status_code in (401, 403):
-        raise ProviderAuthError("the provider refused our credentials", provider_code=str(response.status_code))
-    if response.status_code >= 500:
+    if auth_errors and status_code in (401, 403):
+        raise ProviderAuthError("the provider refused our credentials", provider_code=str(status_code))
+    if status_code >= 500:
         if write:
-            return HttpAnswer(response.status_code, body, text, unclear=True,
-                              unclear_reason=f"http_{response.status_code}")
-        raise ProviderUnavailable(f"the provider answered HTTP {response.status_code}",
-                                  provider_code=str(response.status_code))
-    return HttpAnswer(response.status_code, body, text)
+            return HttpAnswer(status_code, body, text, unclear=True, unclear_reason=f"http_{status_code}")
+        raise ProviderUnavailable(f"the provider answered HTTP {status_code}", provider_code=str(status_code))
+    return HttpAnswer(status_code, body, text)

@@ -58,7 +58,7 @@ from provider_plugins.interfaces import (
     from_minor,
     to_minor,
 )
-from provider_plugins.interfaces.aio import AsyncSubmit
+from provider_plugins.interfaces.aio import AsyncTransport, send_async
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
 from provider_plugins.interfaces.wire import json_loads
@@ -90,7 +90,7 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-class VTPassConnector(AsyncSubmit):
+class VTPassConnector:
     """Top-up, bill payment and catalog for VTPass. One instance per call is fine."""
 
     def __init__(self, config: ProviderConfig) -> None:
@@ -131,24 +131,10 @@ class VTPassConnector(AsyncSubmit):
 
     # --- top-up ----------------------------------------------------------------------
     def airtime(self, request: AirtimeTopupRequest) -> BillPaymentResult:
-        if not request.operator_code:
-            raise UserFixableError("VTPass needs the network (serviceID) for airtime", code="missing_operator")
-        return self._pay(request.request_id, {
-            "serviceID": request.operator_code,
-            "amount": from_minor(request.amount_minor, p.CURRENCY),
-            "phone": p.national_phone(request.recipient_phone),
-        })
+        return self._pay(request.request_id, _airtime_payload(request))
 
     def data(self, request: DataTopupRequest) -> BillPaymentResult:
-        service_id = request.operator_code or request.product_code.split("-")[0] + "-data"
-        phone = p.national_phone(request.recipient_phone)
-        return self._pay(request.request_id, {
-            "serviceID": service_id,
-            "billersCode": phone,
-            "variation_code": request.product_code,
-            "amount": from_minor(request.amount_minor, p.CURRENCY),
-            "phone": phone,
-        })
+        return self._pay(request.request_id, _data_payload(request))
 
     # --- bills -----------------------------------------------------------------------
     def verify_customer(self, request: CustomerVerificationRequest) -> CustomerDetails:
@@ -182,42 +168,51 @@ class VTPassConnector(AsyncSubmit):
         raise ProviderProtocolError(f"unexpected merchant-verify code {code!r}", provider_code=code)
 
     def pay(self, request: BillPaymentRequest) -> BillPaymentResult:
-        payload: dict[str, Any] = {
-            "serviceID": request.biller_code,
-            "billersCode": request.customer_number,
-            "variation_code": request.variation,
-            "amount": from_minor(request.amount_minor, p.CURRENCY),
-            "phone": p.national_phone(request.phone) if request.phone else "",
-        }
-        if request.biller_code in ("dstv", "gotv", "startimes", "showmax"):
-            payload["subscription_type"] = "change"
-        if request.biller_code in (p.WAEC_RESULT_CHECKER, p.WAEC_REGISTRATION):
-            payload.pop("billersCode")  # the PIN goes to the phone; one card per purchase
-            payload["quantity"] = 1
-        if request.biller_code == p.THIRD_PARTY_MOTOR:
-            missing = [name for name in p.INSURANCE_FIELDS if name != "Plate_Number"
-                       and not str(request.details.get(name) or "").strip()]
-            if missing:
-                raise UserFixableError(f"vehicle details missing: {', '.join(missing)}", code="missing_details")
-            payload.update({name: str(request.details.get(name, "")) for name in p.INSURANCE_FIELDS})
-            payload["Plate_Number"] = request.customer_number
-        return self._pay(request.request_id, payload)
+        return self._pay(request.request_id, _bill_payload(request))
 
     # --- the one purchase/requery path -----------------------------------------------
     def _pay(self, request_id: str, payload: dict) -> BillPaymentResult:
         answer = self._post("api/pay", {"request_id": request_id, **payload}, write=True)
+        paid = self._paid(request_id, answer)
+        # Already submitted (our retry, or the first answer was lost): the original outcome counts.
+        return self.requery(request_id) if paid is None else paid
+
+    def requery(self, request_id: str) -> BillPaymentResult:
+        return self._requeried(request_id, self._post("api/requery", {"request_id": request_id}, write=True))
+
+    async def submit_async(self, request: AirtimeTopupRequest | DataTopupRequest | BillPaymentRequest, *,
+                           transport: AsyncTransport) -> BillPaymentResult:
+        """``airtime``/``data``/``pay`` awaitable, natively (``send_async``: the same exchanges and mapping)."""
+        if isinstance(request, AirtimeTopupRequest):
+            payload = _airtime_payload(request)
+        elif isinstance(request, DataTopupRequest):
+            payload = _data_payload(request)
+        elif isinstance(request, BillPaymentRequest):
+            payload = _bill_payload(request)
+        else:
+            raise TypeError(f"submit_async cannot send a {type(request).__name__}")
+        request_id = request.request_id
+        answer = await send_async(self.config, transport, "POST", "api/pay", write=True,
+                                  json_body={"request_id": request_id, **payload}, headers=self._headers("POST"))
+        paid = self._paid(request_id, answer)
+        if paid is not None:
+            return paid
+        return self._requeried(request_id, await send_async(
+            self.config, transport, "POST", "api/requery", write=True, json_body={"request_id": request_id},
+            headers=self._headers("POST")))
+
+    def _paid(self, request_id: str, answer: HttpAnswer) -> BillPaymentResult | None:
+        """The answer to ``api/pay``; None: a duplicate request id, to be requeried."""
         if answer.unclear:
             return BillPaymentResult(request_id, OutcomeStatus.PENDING, reason=answer.unclear_reason)
         body = answer.body
         if not isinstance(body, dict):
             return BillPaymentResult(request_id, OutcomeStatus.PENDING, reason="unexpected_reply")
         if str(body.get("code")) == p.DUPLICATE_REQUEST_ID:
-            # Already submitted (our retry, or the first answer was lost): the original outcome counts.
-            return self.requery(request_id)
+            return None
         return self._result(request_id, body)
 
-    def requery(self, request_id: str) -> BillPaymentResult:
-        answer = self._post("api/requery", {"request_id": request_id}, write=True)
+    def _requeried(self, request_id: str, answer: HttpAnswer) -> BillPaymentResult:
         if answer.unclear:
             return BillPaymentResult(request_id, OutcomeStatus.PENDING, reason=answer.unclear_reason)
         if not isinstance(answer.body, dict):
@@ -327,6 +322,51 @@ class VTPassConnector(AsyncSubmit):
                 variation=str(variation["variation_code"]) if product_type in _VARIATION_TYPES else "",
                 **base))
         return listings
+
+
+def _airtime_payload(request: AirtimeTopupRequest) -> dict[str, Any]:
+    if not request.operator_code:
+        raise UserFixableError("VTPass needs the network (serviceID) for airtime", code="missing_operator")
+    return {
+        "serviceID": request.operator_code,
+        "amount": from_minor(request.amount_minor, p.CURRENCY),
+        "phone": p.national_phone(request.recipient_phone),
+    }
+
+
+def _data_payload(request: DataTopupRequest) -> dict[str, Any]:
+    service_id = request.operator_code or request.product_code.split("-")[0] + "-data"
+    phone = p.national_phone(request.recipient_phone)
+    return {
+        "serviceID": service_id,
+        "billersCode": phone,
+        "variation_code": request.product_code,
+        "amount": from_minor(request.amount_minor, p.CURRENCY),
+        "phone": phone,
+    }
+
+
+def _bill_payload(request: BillPaymentRequest) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "serviceID": request.biller_code,
+        "billersCode": request.customer_number,
+        "variation_code": request.variation,
+        "amount": from_minor(request.amount_minor, p.CURRENCY),
+        "phone": p.national_phone(request.phone) if request.phone else "",
+    }
+    if request.biller_code in ("dstv", "gotv", "startimes", "showmax"):
+        payload["subscription_type"] = "change"
+    if request.biller_code in (p.WAEC_RESULT_CHECKER, p.WAEC_REGISTRATION):
+        payload.pop("billersCode")  # the PIN goes to the phone; one card per purchase
+        payload["quantity"] = 1
+    if request.biller_code == p.THIRD_PARTY_MOTOR:
+        missing = [name for name in p.INSURANCE_FIELDS if name != "Plate_Number"
+                   and not str(request.details.get(name) or "").strip()]
+        if missing:
+            raise UserFixableError(f"vehicle details missing: {', '.join(missing)}", code="missing_details")
+        payload.update({name: str(request.details.get(name, "")) for name in p.INSURANCE_FIELDS})
+        payload["Plate_Number"] = request.customer_number
+    return payload
 
 
 _NUMBER_LABELS = {"cable_tv": "Smartcard number", p.JAMB: "JAMB profile ID",

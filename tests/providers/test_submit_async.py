@@ -117,3 +117,34 @@ def test_the_replay_session_prepares_requests_as_requests_does():
     session = _ReplaySession([])
     session.params = {"session": "1"}  # a setting of its own: requests' full merge
     assert session.prepare_request(cases[0]).url == "https://p.example/api/pay?session=1"
+
+
+def test_the_native_vtpass_call_sends_and_reports_what_the_replay_did(vtpass, vtpass_sim):
+    """VTPass's own ``submit_async`` (``send_async``) against the replay of its sync code (``AsyncSubmit``): the
+    same requests on the wire (method, URL, headers in order, body), the same exchanges reported and the same
+    outcome, for a delivery, a duplicate (pay, then requery), a 5xx, a hang, a garbage answer and a failure."""
+    from functools import partial
+
+    from provider_plugins.interfaces.aio import AsyncSubmit
+
+    phones = iter(range(100, 200))  # one number per call: the simulator refuses a likely duplicate
+
+    def seen(submit, rid: str, fault: FaultMode | str | None) -> tuple:
+        request = _airtime(rid, phone=f"+234801{next(phones):03d}{'9990' if fault == FaultMode.FAILURE else '1234'}")
+        if fault == "duplicate":
+            vtpass.airtime(request)  # delivered before: VTPass answers the duplicate request id
+        elif fault and fault != FaultMode.FAILURE:
+            vtpass_sim.set_fault(fault, times=1)
+        with observe_exchanges() as exchanges:
+            [result] = _run([lambda t: submit(request, transport=t)])
+        return ((result.status, result.reason, result.provider_code, result.token, result.delivered_amount_minor),
+                [(e.method, e.url, list(e.request_headers.items()),
+                  e.request_body.replace(rid, "RID").replace(request.recipient_phone[4:], "PHONE"), e.status,
+                  sorted(e.response_headers), e.error) for e in exchanges])
+
+    for fault in (None, "duplicate", FaultMode.SERVER_ERROR, FaultMode.TIMEOUT, FaultMode.GARBAGE,
+                  FaultMode.FAILURE):
+        replayed = seen(partial(AsyncSubmit.submit_async, vtpass), vtpass_request_id(), fault)
+        native = seen(vtpass.submit_async, vtpass_request_id(), fault)
+        assert native == replayed, fault
+        assert native[1] and all(headers for _m, _u, headers, *_ in native[1])
