@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,12 +50,21 @@ def archive_exchanges(*, exchanges: Iterable[Exchange], subject_type: str, subje
 def exchange_rows(*, exchanges: Iterable[Exchange], subject_type: str, subject_id: int | None,
                   attempt_ref: str = "", operation: str, plugin_key: str, provider_id: int | None = None,
                   secrets: Iterable[str] = (), personal: Iterable[str] = ()) -> list[ProviderExchange]:
-    """The redacted, unsaved archive rows of one provider call (a batch's caller stores many in one INSERT)."""
+    """The redacted, unsaved archive rows of one provider call."""
+    return [ProviderExchange(**fields) for fields in exchange_fields(
+        exchanges=exchanges, subject_type=subject_type, subject_id=subject_id, attempt_ref=attempt_ref,
+        operation=operation, plugin_key=plugin_key, provider_id=provider_id, secrets=secrets, personal=personal)]
+
+
+def exchange_fields(*, exchanges: Iterable[Exchange], subject_type: str, subject_id: int | None,
+                    attempt_ref: str = "", operation: str, plugin_key: str, provider_id: int | None = None,
+                    secrets: Iterable[str] = (), personal: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The redacted fields of one provider call's archive rows (``store_exchange_fields`` writes a batch's)."""
     exchanges = list(exchanges)
     if not exchanges:
         return []
     redactor = Redactor(secrets=secrets, personal=personal)
-    return [ProviderExchange(
+    return [dict(
         subject_type=subject_type, subject_id=subject_id, attempt_ref=attempt_ref[:100], operation=operation[:32],
         plugin_key=plugin_key[:40], provider_id=provider_id, sequence=number, method=exchange.method[:8],
         url=redactor.url(exchange.url), request_headers=redactor.headers(exchange.request_headers),
@@ -63,6 +73,35 @@ def exchange_rows(*, exchanges: Iterable[Exchange], subject_type: str, subject_i
         response_body=redactor.body(exchange.response_body), error=redactor.text(exchange.error)[:60],
         duration_ms=max(exchange.duration_ms, 0), started_at=exchange.started_at,
     ) for number, exchange in enumerate(exchanges)]
+
+
+# What ProviderExchange.objects.bulk_create() writes, without building the model instances (issue 18: the
+# dispatcher archives every order's exchanges); the JSON columns as the model's JSONField dumps them.
+_INSERT_FIELDS = ("subject_type", "subject_id", "attempt_ref", "operation", "plugin_key", "provider_id", "sequence",
+                  "method", "url", "request_headers", "request_body", "status", "response_headers", "response_body",
+                  "error", "duration_ms", "started_at", "created_at")
+_JSON_FIELDS = frozenset({"request_headers", "response_headers"})
+INSERT_EXCHANGES = f"""
+INSERT INTO provider_archive_providerexchange ({", ".join(_INSERT_FIELDS)})
+SELECT subject_type, subject_id, attempt_ref, operation, plugin_key, provider_id, sequence, method, url,
+       request_headers::jsonb, request_body, status, response_headers::jsonb, response_body, error, duration_ms,
+       started_at, created_at
+  FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::int[], %s::text[],
+              %s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[],
+              %s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY
+    AS e({", ".join(_INSERT_FIELDS)}, n) ORDER BY e.n
+"""  # noqa: S608 (constant names)
+
+
+def store_exchange_fields(rows: list[dict[str, Any]]) -> None:
+    """One INSERT of ``exchange_fields`` rows (the caller's transaction, or autocommit); raises on failure."""
+    if not rows:
+        return
+    created_at = timezone.now()
+    columns = [[json.dumps(row[name]) if name in _JSON_FIELDS else row.get(name, created_at) for row in rows]
+               for name in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_EXCHANGES, columns)
 
 
 def _secrets_of(config: Any, provider: Any) -> list[str]:

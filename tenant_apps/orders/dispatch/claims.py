@@ -15,6 +15,8 @@ from provider_plugins.interfaces import AirtimeTopupRequest, BillPaymentRequest,
 from provider_plugins.interfaces.observe import Exchange
 from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
+from shared_apps.core import rows
+from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config
 from tenants.connection import current_schema
 
@@ -24,6 +26,9 @@ from ..services._helpers import _capability, _new_attempt, _pick_candidate
 from ..services.outcomes import Outcome, _fail_and_release
 
 logger = logging.getLogger(__name__)
+
+_ORDER_USER: Any = Order._meta.get_field("user")
+_PRODUCT_PROVIDER: Any = Product._meta.get_field("provider")
 
 # Ready rows first (the partial index outbox_ready), then rows whose lease ran out (outbox_leased): a
 # dispatcher died with them. Each outbox row is taken together with its order's row, neither waited for
@@ -111,11 +116,24 @@ def _claim_rows(*, limit: int, lease_seconds: float, order_ids: list[int] | None
         return [row[0] for row in cursor.fetchall()]
 
 
+# The ORM's select_related("provider").filter(pk__in=...), written out (shared_apps.core.rows).
+PRODUCTS = "SELECT {products}, {providers} FROM catalog_product p JOIN providers_provider r ON r.id = p.provider_id " \
+           "WHERE p.id = ANY(%s::bigint[])"
+
+
 def _products(ids: set[int]) -> dict[int, Product]:
     """The batch's products with their providers, in one query (the public schema's catalog)."""
     if not ids:
         return {}
-    return {p.pk: p for p in Product.objects.select_related("provider").filter(pk__in=ids)}
+    with connection.cursor() as cursor:
+        cursor.execute(PRODUCTS.format(products=rows.columns(Product, "p"), providers=rows.columns(Provider, "r")),
+                       [sorted(ids)])
+        found = cursor.fetchall()
+    split = rows.width(Product)
+    products = rows.instances(Product, [row[:split] for row in found])
+    for product, provider in zip(products, rows.instances(Provider, [row[split:] for row in found]), strict=True):
+        _PRODUCT_PROVIDER.set_cached_value(product, provider)
+    return {p.pk: p for p in products}
 
 
 def _resent(orders: list[Order]) -> list[OrderAttempt]:
@@ -203,14 +221,31 @@ def _start_all(orders: list[Order], *, now: datetime) -> list[tuple[Order, Order
     return sorted(started, key=lambda s: s[0].pk)
 
 
+# The ORM's select_for_update(of=("self",)).select_related("user").filter(pk__in=...), written out.
+CLAIMED_ORDERS = ("SELECT {orders}, {users} FROM orders_order o JOIN accounts_user u ON u.id = o.user_id "
+                  "WHERE o.id = ANY(%s::bigint[]) ORDER BY o.id FOR UPDATE OF o")  # lock: subject
+
+
+def _claimed_orders(ids: list[int]) -> list[Order]:
+    user_model = _ORDER_USER.related_model
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIMED_ORDERS.format(orders=rows.columns(Order, "o"), users=rows.columns(user_model, "u")),
+                       [list(ids)])
+        found = cursor.fetchall()
+    split = rows.width(Order)
+    orders = rows.instances(Order, [row[:split] for row in found])
+    for order, user in zip(orders, rows.instances(user_model, [row[split:] for row in found]), strict=True):
+        _ORDER_USER.set_cached_value(order, user)
+    return orders
+
+
 def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> Claim:
     now = timezone.now()
     ids = _claim_rows(limit=limit, lease_seconds=lease_seconds, order_ids=order_ids)
     if not ids:
         return Claim(0, [])
     # Already locked by the claim above (no wait): read with the buyer for pricing a fail-over attempt.
-    orders = list(Order.objects.select_for_update(of=("self",)).select_related("user")  # lock: subject
-                  .filter(pk__in=ids).order_by("pk"))
+    orders = _claimed_orders(ids)
     schema = current_schema()
     with routing.decided_once():  # one routing lookup and breaker check per product/provider for the batch
         started = _start_all(orders, now=now)

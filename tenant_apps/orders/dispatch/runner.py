@@ -136,6 +136,7 @@ class Dispatcher:
         self.ready = ready
         self.in_flight = 0
         self.settled = 0
+        self.batches = 0
 
     # --- the database thread -----------------------------------------------------------
     def _job(self, schema: str | None, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
@@ -225,8 +226,8 @@ class Dispatcher:
                 profiles.stop()
                 profiles.dump()
             gc.callbacks.remove(collections)
-            logger.info("dispatcher: stopped after settling %d orders (%d full garbage collections, %.0f ms of CPU)",
-                        self.settled, collections.count, collections.seconds * 1000)
+            logger.info("dispatcher: stopped after settling %d orders in %d batches (%d full garbage collections, "
+                        "%.0f ms of CPU)", self.settled, self.batches, collections.count, collections.seconds * 1000)
 
     async def _drain(self, schema: str) -> None:
         """Claim batches in ``schema`` while there are ready rows and room in flight."""
@@ -258,6 +259,7 @@ class Dispatcher:
                 with contextlib.suppress(Exception):
                     await self._db(schema, settle_batch, items, archive=False)
             self.settled += len(items)
+            self.batches += 1
         finally:
             self.in_flight -= len(items)
             if self._starved:

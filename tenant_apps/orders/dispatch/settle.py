@@ -9,8 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces import OutcomeStatus
-from tenant_apps.provider_archive.models import ProviderExchange
-from tenant_apps.provider_archive.services import exchange_rows
+from tenant_apps.provider_archive.services import exchange_fields, store_exchange_fields
 
 from ..models import Order, OrderAttempt
 from ..services.outcomes import Outcome, order_apply_outcome, order_apply_provider_result
@@ -28,15 +27,15 @@ def _archive(items: list[Claimed]) -> None:
     for item in items:
         provider = item.product.provider
         order = item.order
-        rows += exchange_rows(exchanges=item.exchanges, subject_type="order", subject_id=order.pk,
-                              attempt_ref=item.attempt.request_id, operation="purchase",
-                              plugin_key=provider.plugin_key, provider_id=provider.pk,
-                              secrets=[str(value) for value in item.config.credentials.values()],
-                              personal=[order.recipient_phone, order.customer_number, order.customer_name])
+        rows += exchange_fields(exchanges=item.exchanges, subject_type="order", subject_id=order.pk,
+                                attempt_ref=item.attempt.request_id, operation="purchase",
+                                plugin_key=provider.plugin_key, provider_id=provider.pk,
+                                secrets=[str(value) for value in item.config.credentials.values()],
+                                personal=[order.recipient_phone, order.customer_number, order.customer_name])
     if not rows:
         return
     try:
-        ProviderExchange.objects.bulk_create(rows)
+        store_exchange_fields(rows)
     except Exception:
         logger.exception("provider archive: could not store the exchanges of a batch of %d orders", len(items))
 

@@ -33,7 +33,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from provider_plugins.interfaces import OutcomeStatus
-from shared_apps.core import metrics
+from shared_apps.core import metrics, rows
 from shared_apps.core.locks import lock_ledger_accounts
 from tenant_apps.agents.sales import Sale, sale_settles_plainly, sales_settled_plainly
 from tenant_apps.ledger.models import AccountKind, HoldStatus
@@ -47,6 +47,11 @@ from ..services.outcomes import _receipt_details, _tax_metadata, order_quote_tax
 from .claims import Claimed
 
 OPEN_STATES = frozenset({OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW})
+
+# The ORM's select_for_update(of=("self",)) and filter(pk__in=...), written out (shared_apps.core.rows).
+LOCK_ORDERS = ("SELECT {columns} FROM orders_order o WHERE o.id = ANY(%s::bigint[]) ORDER BY o.id "
+               "FOR UPDATE OF o")  # lock: subject
+READ_ATTEMPTS = "SELECT {columns} FROM orders_orderattempt a WHERE a.id = ANY(%s::bigint[])"
 
 LOCK_HOLDS = ("SELECT id, wallet_id, amount, currency, status, reference FROM ledger_hold "
               "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE")  # lock: hold
@@ -244,23 +249,23 @@ def _leftover(p: _Plain) -> int:
 def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[dict[int, Order], list[Claimed]]:
     """Lock the successes' orders and holds, settle the plain ones set-based, in ONE transaction (the caller's
     if it has one); returns the settled orders by id and the items left for the per-order path."""
-    with transaction.atomic(savepoint=False):
-        orders = {order.pk: order for order in Order.objects.select_for_update(of=("self",))  # lock: subject
-                  .filter(pk__in=[i.order.pk for i in items]).order_by("pk")}
-        attempts = {a.pk: a for a in OrderAttempt.objects.filter(pk__in=[i.attempt.pk for i in items])}
-        with connection.cursor() as cursor:
-            cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
-            holds = {row[0]: row for row in cursor.fetchall()}
-            plain: list[_Plain] = []
-            left: list[Claimed] = []
-            for item in sorted(items, key=lambda i: i.order.pk):
-                order, attempt = orders.get(item.order.pk), attempts.get(item.attempt.pk)
-                found = None if order is None or attempt is None else \
-                    _plain(item, order, attempt, holds.get(order.hold_id) if order.hold_id else None)
-                if found is None:
-                    left.append(item)
-                else:
-                    plain.append(found)
-            if plain:
-                _apply(cursor, plain, source=source, now=now)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(LOCK_ORDERS.format(columns=rows.columns(Order, "o")), [[i.order.pk for i in items]])
+        orders = {order.pk: order for order in rows.instances(Order, cursor.fetchall())}
+        cursor.execute(READ_ATTEMPTS.format(columns=rows.columns(OrderAttempt, "a")), [[i.attempt.pk for i in items]])
+        attempts = {a.pk: a for a in rows.instances(OrderAttempt, cursor.fetchall())}
+        cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
+        holds = {row[0]: row for row in cursor.fetchall()}
+        plain: list[_Plain] = []
+        left: list[Claimed] = []
+        for item in sorted(items, key=lambda i: i.order.pk):
+            order, attempt = orders.get(item.order.pk), attempts.get(item.attempt.pk)
+            found = None if order is None or attempt is None else \
+                _plain(item, order, attempt, holds.get(order.hold_id) if order.hold_id else None)
+            if found is None:
+                left.append(item)
+            else:
+                plain.append(found)
+        if plain:
+            _apply(cursor, plain, source=source, now=now)
     return {p.order.pk: p.order for p in plain}, left
