@@ -319,6 +319,49 @@ def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
     assert not routing.breaker_is_open(vt)
 
 
+def test_routing_reads_the_candidates_the_orm_reads(live_db, stack):
+    """``routing._candidates`` (its SQL written out) against the queryset it stands for, for every product of
+    the stack at a few amounts, with a provider disabled too: the same products, fields and providers, in order."""
+    from django.db.models import Q
+
+    from shared_apps.catalog.models import Product
+    from shared_apps.providers.models import Provider, ProviderStatus
+    from tenant_apps.orders import routing
+
+    def orm(product: Product, amount: int) -> list[Product]:
+        found = (Product.objects.select_related("provider")
+                 .filter(country=product.country, currency=product.currency, product_type=product.product_type,
+                         is_active=True).exclude(provider__status=ProviderStatus.DISABLED))
+        if product.is_open_amount:
+            found = found.filter(face_value_minor__isnull=True, min_amount_minor__lte=amount,
+                                 max_amount_minor__gte=amount)
+        else:
+            found = found.filter(face_value_minor=product.face_value_minor)
+        if product.biller_code:
+            found = found.filter(Q(biller_code=product.biller_code) | Q(pk=product.pk))
+        return list(found)
+
+    def state(products: list[Product]) -> list[tuple]:
+        return [(tuple(getattr(p, f.attname) for f in Product._meta.concrete_fields),
+                 tuple(getattr(p.provider, f.attname) for f in Provider._meta.concrete_fields)) for p in products]
+
+    dt = stack.dtone_provider
+    status = Provider.objects.get(pk=dt.pk).status
+    try:
+        for disabled in (False, True):
+            if disabled:
+                Provider.objects.filter(pk=dt.pk).update(status=ProviderStatus.DISABLED)
+            checked = 0
+            for product in Product.objects.select_related("provider"):
+                for amount in {product.face_value_minor or 0, product.min_amount_minor or 0, 10_000, 1}:
+                    expected = orm(product, amount)
+                    assert state(routing._candidates(product=product, amount_minor=amount)) == state(expected)
+                    checked += bool(expected)
+            assert checked > 10
+    finally:
+        Provider.objects.filter(pk=dt.pk).update(status=status)
+
+
 def test_exam_pin_and_motor_insurance_through_vtpass_with_pin_and_certificate_on_the_receipt(live_db, stack):
     from tests.orders.helpers import api
 
