@@ -320,8 +320,9 @@ def test_circuit_breaker_skips_a_failing_provider(live_db, stack, settings):
 
 
 def test_routing_reads_the_candidates_the_orm_reads(live_db, stack):
-    """``routing._candidates`` (its SQL written out) against the queryset it stands for, for every product of
-    the stack at a few amounts, with a provider disabled too: the same products, fields and providers, in order."""
+    """``routing._candidates`` (its SQL written out) against the queryset it stands for, for the stack's named
+    products (top-ups, bills, fixed and open amounts) at a few amounts, with a provider disabled too: the same
+    products, fields and providers, in order."""
     from django.db.models import Q
 
     from shared_apps.catalog.models import Product
@@ -352,12 +353,13 @@ def test_routing_reads_the_candidates_the_orm_reads(live_db, stack):
             if disabled:
                 Provider.objects.filter(pk=dt.pk).update(status=ProviderStatus.DISABLED)
             checked = 0
-            for product in Product.objects.select_related("provider"):
+            for product in Product.objects.select_related("provider").filter(
+                    pk__in=[p.pk for p in stack.products.values()]):
                 for amount in {product.face_value_minor or 0, product.min_amount_minor or 0, 10_000, 1}:
                     expected = orm(product, amount)
                     assert state(routing._candidates(product=product, amount_minor=amount)) == state(expected)
                     checked += bool(expected)
-            assert checked > 10
+            assert checked > 5
     finally:
         Provider.objects.filter(pk=dt.pk).update(status=status)
 
