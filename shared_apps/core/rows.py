@@ -4,8 +4,9 @@ For the few statements a hot path runs for every batch (the order dispatcher's c
 a queryset costs ~1 ms of CPU to compile and iterate before its rows, ``connection.cursor()`` and
 ``Model.from_db`` a fraction of that. ``columns(Model, "alias")`` is the select list of the model's concrete
 fields, ``instances(Model, rows)`` builds the instances from those columns with the converters the ORM applies
-(a JSON field's text parsed, ...), so the objects are the ORM's (tests/orders/test_settle_plain.py and
-test_dispatch_claims.py settle and claim through them).
+(a JSON field's text parsed, ...), so the objects are the ORM's; ``insert(objs)`` is ``bulk_create`` of new
+instances in one INSERT of the values the ORM would send (tests/orders/test_settle_plain.py,
+test_dispatch_claims.py and test_staff_review_and_budget.py claim and settle through them).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _shape(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Cal
 def columns(model: type[Model], alias: str) -> str:
     """``alias."col1", alias."col2", ...``: the model's concrete fields, in the order ``instances`` reads them."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
 
 
 def width(model: type[Model]) -> int:
@@ -56,3 +57,31 @@ def instances(model: type[M], rows: Iterable[Sequence[Any]]) -> list[M]:
                 values[position] = converter(values[position], column, connection)
         made.append(model.from_db(DEFAULT_DB_ALIAS, attnames, values))
     return made
+
+
+@cache
+def _insert_shape(model: type[Model]) -> tuple[str, list[Any]]:
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
+           f"WITH ORDINALITY AS v({names}, n) ORDER BY v.n RETURNING {quote(str(model._meta.pk.column))}")
+    return sql, fields
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """``bulk_create(objs)`` of new instances of one model (pk set on each, as bulk_create sets it): ONE INSERT of
+    the concrete fields' values (``pre_save``, ``get_db_prep_save``: what the ORM sends) as arrays, without the
+    queryset's per-call compilation."""
+    if not objs:
+        return
+    sql, fields = _insert_shape(type(objs[0]))
+    arrays = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        pks = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS

@@ -188,8 +188,8 @@ def _started(orders: list[Order], products: dict[int, Product], *, now: datetime
             continue
         attempts.append(_new_attempt(order, *picked, now=now, source="submit", submitting=True, pending=transitions))
     if attempts:
-        OrderAttempt.objects.bulk_create(attempts)
-        OrderTransition.objects.bulk_create(transitions)
+        rows.insert(attempts)  # OrderAttempt.objects.bulk_create(attempts), without compiling it per batch
+        rows.insert(transitions)
         with connection.cursor() as cursor:
             cursor.execute(SUBMITTED, {"status": OrderStatus.SUBMITTED, "now": now,
                                        "ids": [a.order.pk for a in attempts],
