@@ -91,7 +91,10 @@ _BILLER = " AND (p.biller_code = %(biller_code)s OR p.id = %(product_id)s)"
 _PROVIDER: Any = Product._meta.get_field("provider")
 
 
-def _candidates(*, product: Product, amount_minor: int) -> list[Product]:
+_PRODUCT_AT = {field.attname: position for position, field in enumerate(Product._meta.concrete_fields)}
+
+
+def _equivalent_products(*, product: Product, amount_minor: int) -> list[Product]:
     sql = _CANDIDATES.format(products=rows.columns(Product, "p"), providers=rows.columns(Provider, "r"),
                              amount=_OPEN_AMOUNT if product.is_open_amount else _FIXED_AMOUNT,
                              biller=_BILLER if product.biller_code else "")
@@ -101,24 +104,21 @@ def _candidates(*, product: Product, amount_minor: int) -> list[Product]:
                              "amount": amount_minor, "face_value": product.face_value_minor,
                              "biller_code": product.biller_code, "product_id": product.pk})
         found = cursor.fetchall()
+    # Other networks' (and variations') products are left out before any instance is made of them.
+    network = operator_network(product.operator)
+    pk_at, operator_at, variation_at = _PRODUCT_AT["id"], _PRODUCT_AT["operator"], _PRODUCT_AT["variation"]
+    found = [row for row in found if row[pk_at] == product.pk or operator_network(row[operator_at]) == network]
+    if product.variation:
+        found = [row for row in found if row[variation_at] == product.variation]
     split = rows.width(Product)
     candidates = rows.instances(Product, [row[:split] for row in found])
     for candidate, provider in zip(candidates, rows.instances(Provider, [row[split:] for row in found]), strict=True):
         _PROVIDER.set_cached_value(candidate, provider)
-    return candidates
-
-
-def _equivalent_products(*, product: Product, amount_minor: int) -> list[Product]:
-    network = operator_network(product.operator)
-    found = [c for c in _candidates(product=product, amount_minor=amount_minor)
-             if c.pk == product.pk or operator_network(c.operator) == network]
-    if product.variation:
-        found = [c for c in found if c.variation == product.variation]
-    found.sort(key=lambda c: (c.provider.status != ProviderStatus.ACTIVE, c.provider.routing_priority,
-                              c.pk != product.pk, c.provider.name))
+    candidates.sort(key=lambda c: (c.provider.status != ProviderStatus.ACTIVE, c.provider.routing_priority,
+                                   c.pk != product.pk, c.provider.name))
     if product.provider.status == ProviderStatus.DISABLED or not product.is_active:
-        found = [c for c in found if c.pk != product.pk]
-    return found
+        candidates = [c for c in candidates if c.pk != product.pk]
+    return candidates
 
 
 # --- circuit breaker ---------------------------------------------------------------------

@@ -184,3 +184,34 @@ def test_a_busy_dispatcher_gathers_wake_ups_and_an_idle_one_claims_at_once(setti
     assert coalesce_delay(in_flight=3) == 0.02
     settings.ORDERS_DISPATCH_COALESCE_MS = 0
     assert coalesce_delay(in_flight=3) == 0.0
+
+
+def test_the_dispatcher_profile_covers_each_thread_it_was_started_on(tmp_path):
+    """``ORDERS_DISPATCH_PROFILE``: one CPU profile per thread (the loop and the database threads), merged."""
+    import pstats
+    import threading
+
+    from tenant_apps.orders.dispatch.runner import ThreadProfiles
+
+    def loop_work() -> int:
+        return sum(range(1000))
+
+    def database_work() -> int:
+        return sum(range(2000))
+
+    profiles = ThreadProfiles(str(tmp_path / "dispatcher.prof"))
+
+    def worker() -> None:
+        profiles.start()
+        database_work()
+        profiles.stop()
+
+    profiles.start()
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    loop_work()
+    profiles.stop()
+    profiles.dump()
+    names = {function for _file, _line, function in pstats.Stats(str(tmp_path / "dispatcher.prof")).stats}
+    assert {"loop_work", "database_work"} <= names
