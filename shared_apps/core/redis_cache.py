@@ -143,7 +143,8 @@ class RedisCache(DjangoRedisCache):
             if schema is None:
                 return super().get(key, default, version)
             return self._cache.get(self._tenant_key(schema, key), default)
-        made = self.make_and_validate_key(key) if schema is None else self._tenant_key(schema, key)
+        # A registered key (a constant, or a prefix and a uuid): made, not validated again for memcached's rules.
+        made = self.make_key(key) if schema is None else self._tenant_key(schema, key)
         servers = self._servers_key
         value = snap.values.get((servers, made), _ABSENT)
         if value is _ABSENT:
