@@ -48,7 +48,6 @@ def test_who_may_decide(host_client, people, s3, role, allowed):
 def test_approval_raises_the_tier_and_is_audited(host_client, people, s3):
     from tenant_apps.audit.models import AuditEvent
     from tenant_apps.kyc.selectors import kyc_current_tier
-    from tenant_apps.kyc.services import kyc_check_limits
 
     client = host_client("ng.localhost")
     customer, token = people["customer"]
