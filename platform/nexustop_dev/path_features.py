@@ -318,7 +318,7 @@ class PathFeatures:
         def delta(label: str, key: str, side: str, note: str) -> None:
             cost, ref = getattr(self.scenarios[key], side), getattr(base, side)
             (app, db), (ref_app, ref_db) = cost.ms(), ref.ms()
-            write(f"feature {label} ({side}): {app - ref_app:+.2f} ms app + {db - ref_db:+.2f} ms PostgreSQL per "
+            write(f"feature {label} ({side}): {app - ref_app:+.2f} ms app + {db - ref_db:.2f} ms PostgreSQL per "
                   f"purchase over a customer's ({app:.2f} + {db:.2f} ms; {note})")
 
         delta("agent commissions", "agent", "acceptance", "2-level agent chain, two-stage acceptance with the "

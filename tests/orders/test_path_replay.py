@@ -148,7 +148,7 @@ def test_the_bench_prices_each_feature_of_a_whole_purchase(inproc_stack):
     assert "books: both ledgers balanced, the float agrees with its mirror" in lines[-1], text
     for label in ("agent commissions (acceptance)", "agent commissions (settlement)", "reseller float (acceptance)",
                   "reseller float (settlement)", "velocity rule (acceptance)"):
-        assert re.search(rf"^feature {re.escape(label)}: [+-][0-9.]+ ms app \+ [+-][0-9.]+ ms PostgreSQL per "
+        assert re.search(rf"^feature {re.escape(label)}: [+-][0-9.]+ ms app \+ -?[0-9.]+ ms PostgreSQL per "
                          r"purchase over a customer's", text, re.M), text
 
 
