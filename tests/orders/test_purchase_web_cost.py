@@ -30,7 +30,7 @@ def _health_check_due() -> None:
     older than CONN_MAX_AGE, and a new one would hide the probe.)"""
     from django.db import connection
 
-    connection.health_check_done = False
+    connection.health_check_done = False  # type: ignore[attr-defined]  # Django's; the stubs omit it
 
 
 @contextlib.contextmanager
