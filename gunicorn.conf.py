@@ -30,6 +30,26 @@ def on_starting(server):
         os.makedirs(path, exist_ok=True)
 
 
+def post_worker_init(worker):
+    """Import every view (the URL confs) and freeze what is loaded out of the garbage collector's sight.
+
+    A full collection otherwise scans Django's ~190k start-up objects (~140 ms on a small core), about every
+    thousand requests: ~0.14 ms per request on average, and a 140 ms stall for the request that triggers it.
+    ``GUNICORN_GC_FREEZE=0`` turns it off.
+    """
+    if os.environ.get("GUNICORN_GC_FREEZE", "1") != "1":
+        return
+    import gc
+
+    from django.conf import settings
+    from django.urls import get_resolver
+
+    for urlconf in {settings.ROOT_URLCONF, getattr(settings, "PUBLIC_SCHEMA_URLCONF", settings.ROOT_URLCONF)}:
+        get_resolver(urlconf).url_patterns  # noqa: B018 - imports the views
+    gc.collect()
+    gc.freeze()
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges from the aggregated /metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

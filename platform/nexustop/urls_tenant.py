@@ -9,6 +9,9 @@ from django.urls import include, path
 from shared_apps.core.metrics import metrics_view
 
 urlpatterns = [
+    # The purchase routes first: the hottest path resolves at its first include (issue 18; no other app's
+    # pattern matches an orders path, tests/foundation/test_url_order.py checks every route resolves as before).
+    path("", include("tenant_apps.orders.urls")),
     path("", include("shared_apps.core.urls")),
     path("", include("countries.urls")),
     # Normally answered earlier by MetricsEndpointMiddleware (any Host); same view, same access rules.
@@ -17,7 +20,6 @@ urlpatterns = [
     path("", include("tenant_apps.accounts.urls")),
     path("", include("tenant_apps.kyc.urls")),
     path("", include("tenant_apps.wallet.urls")),
-    path("", include("tenant_apps.orders.urls")),
     path("", include("tenant_apps.subscriptions.urls")),
     path("", include("tenant_apps.pricing.urls")),
     path("", include("tenant_apps.agents.urls")),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import copy
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.base import ModelState
 
 from shared_apps.core.cache_versions import VersionedMemo
 from shared_apps.providers.models import ProviderStatus
@@ -17,13 +18,25 @@ from .versions import NAME as CATALOG_VERSION
 # Products a purchase names, per process, while the catalogue version stays the same (every save or delete of
 # a product or provider, and the bulk updates of the sync and the console, bump it): one Redis GET instead of
 # a SQL statement per purchase. Each caller gets its own copy (model instances are mutable).
+def _instance_copy(instance: Any) -> Any:
+    """What ``copy.copy`` gives a model instance (its field values, its own state and relation cache), built
+    directly: ~1 µs instead of ~10 (``copy.copy`` goes through ``__reduce_ex__`` and ``Model.__getstate__``)."""
+    cls: Any = type(instance)
+    mine = cls.__new__(cls)
+    state = ModelState.__new__(ModelState)
+    state.__dict__ = {**instance._state.__dict__, "fields_cache": dict(instance._state.fields_cache)}
+    mine.__dict__ = {**instance.__dict__, "_state": state}
+    return mine
+
+
 def _own_copy(product: Product | None) -> Product | None:
-    """The product and its provider as new instances (Model.__getstate__ copies their state; ~30 µs, a deepcopy
-    ~120 µs): a caller that sets an attribute changes only its own copy."""
+    """The product and its provider as new instances: a caller that sets an attribute changes only its own copy."""
     if product is None:
         return None
-    mine = copy.copy(product)
-    mine.provider = copy.copy(product.provider)
+    mine = _instance_copy(product)
+    provider = product._state.fields_cache.get("provider")
+    if provider is not None:
+        mine._state.fields_cache["provider"] = _instance_copy(provider)
     return mine
 
 

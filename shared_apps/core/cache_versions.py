@@ -38,9 +38,25 @@ def _where(shared: bool, schema: str | None):
     return schema_context(schema)
 
 
+def _addressed(shared: bool, schema: str | None) -> str | None:
+    """The other schema whose key is wanted, when the cache can address it without a tenant switch."""
+    target = "public" if shared else schema
+    if target is None or target == getattr(connection, "schema_name", None):
+        return None
+    return target if getattr(cache, "addressable", lambda: False)() else None
+
+
 def cache_version(name: str, *, shared: bool = False, schema: str | None = None) -> str:
     """The current version of ``name`` (the current schema's; ``schema=`` another tenant's; ``shared``: global)."""
     snapshot_keys(PREFIX + name, shared=shared)  # read by most requests: in the request's one MGET
+    other = _addressed(shared, schema)
+    if other is not None:  # no schema switch: the request's next statement needs no new SET search_path
+        value = cache.get_in(other, PREFIX + name)  # type: ignore[attr-defined]  # RedisCache (addressable)
+        if value is None:
+            value = secrets.token_hex(4)
+            if not cache.add_in(other, PREFIX + name, value, TTL_SECONDS):  # type: ignore[attr-defined]
+                value = cache.get_in(other, PREFIX + name) or value  # type: ignore[attr-defined]
+        return value
     with _where(shared, schema):
         value = cache.get(PREFIX + name)
         if value is None:
@@ -51,6 +67,10 @@ def cache_version(name: str, *, shared: bool = False, schema: str | None = None)
 
 
 def _bump(name: str, shared: bool, schema: str) -> None:
+    other = _addressed(shared, schema)
+    if other is not None:
+        cache.set_in(other, PREFIX + name, secrets.token_hex(4), TTL_SECONDS)  # type: ignore[attr-defined]
+        return
     with _where(shared, schema):
         cache.set(PREFIX + name, secrets.token_hex(4), TTL_SECONDS)
 

@@ -112,16 +112,45 @@ class RedisCache(DjangoRedisCache):
         return f"{schema}:{self.key_prefix}:{self.version}:{key}"
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self._get(key, default, version, schema=None)
+
+    # --- another schema's key, without switching the connection's schema ----------------------------------
+    # ``schema_context("public")`` around a cache read costs two tenant switches, and each makes the next SQL
+    # statement of the request send ``SET search_path`` again (django-tenants forgets the path it set).
+    def addressable(self) -> bool:
+        """Whether :meth:`get_in`, :meth:`add_in` and :meth:`set_in` can address other schemas' keys."""
+        return self._snapshots
+
+    def get_in(self, schema: str, key: str, default: Any = None) -> Any:
+        """``get`` of ``schema``'s ``key`` (as ``get`` inside ``schema_context(schema)``, request snapshot too)."""
+        return self._get(key, default, None, schema=schema)
+
+    def add_in(self, schema: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
+        made = self._tenant_key(schema, key)
+        self._forget_made([made])
+        expiry: Any = self.get_backend_timeout(timeout)  # seconds or None, as Django's add passes it
+        return self._cache.add(made, value, expiry)
+
+    def set_in(self, schema: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        made = self._tenant_key(schema, key)
+        self._forget_made([made])
+        expiry: Any = self.get_backend_timeout(timeout)
+        self._cache.set(made, value, expiry)
+
+    def _get(self, key: Any, default: Any, version: Any, *, schema: str | None) -> Any:
         snap = _snapshot.get()
         if snap is None or not self._snapshots or version is not None or not isinstance(key, str) or not _hot(key):
-            return super().get(key, default, version)
-        made = self.make_and_validate_key(key)
+            if schema is None:
+                return super().get(key, default, version)
+            return self._cache.get(self._tenant_key(schema, key), default)
+        # A registered key (a constant, or a prefix and a uuid): made, not validated again for memcached's rules.
+        made = self.make_key(key) if schema is None else self._tenant_key(schema, key)
         servers = self._servers_key
         value = snap.values.get((servers, made), _ABSENT)
         if value is _ABSENT:
             wanted = [made]
-            schema = getattr(connection, "schema_name", None) or "public"
-            batches = [(schema, _TENANT_KEYS)] if (servers, schema) not in snap.fetched else []
+            current = getattr(connection, "schema_name", None) or "public"
+            batches = [(current, _TENANT_KEYS)] if (servers, current) not in snap.fetched else []
             if (servers, "public") not in snap.fetched:
                 batches.append(("public", _SHARED_KEYS))
             for where, names in batches:
@@ -134,6 +163,12 @@ class RedisCache(DjangoRedisCache):
             snap.fetched.update((servers, where) for where, _names in batches)
             value = snap.values[(servers, made)]
         return default if value is _MISSING else value
+
+    def _forget_made(self, made_keys: Iterable[str]) -> None:
+        snap = _snapshot.get()
+        if snap is not None and snap.values:
+            for made in made_keys:
+                snap.values.pop((self._servers_key, made), None)
 
     def _forget(self, keys: Iterable[Any], version: Any = None) -> None:
         snap = _snapshot.get()

@@ -21,7 +21,9 @@ class IdempotencyKey(models.Model):
     committed too; ``in_flight`` is only ever seen by the request itself.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys")
+    # No index of its own: idempotency_one_row_per_user_key leads with user_id.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys",
+                             db_index=False)
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=255)

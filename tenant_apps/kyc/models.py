@@ -82,7 +82,9 @@ class KycDocument(models.Model):
 class KycSpend(models.Model):
     """Money a user moved, counted against their tier's daily limit (reversals are negative rows)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="kyc_spends")
+    # No index of its own: both indexes below lead with user_id.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="kyc_spends",
+                             db_index=False)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     reference = models.CharField(max_length=100)

@@ -145,7 +145,11 @@ class JournalEntry(models.Model):
 
 class Posting(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # The database's reference is the composite (account, currency) foreign key of migration 0002, which also
+    # says the account exists: Django's own one checked it a second time per posting. Its index is the prefix
+    # of ledger_posting_account_entry. (Both paid on every posting written; issue 18.)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False,
+                                db_constraint=False)
     amount = models.BigIntegerField()  # minor units, signed: what the account gains
     currency = models.CharField(max_length=3)
 
@@ -171,7 +175,8 @@ class Hold(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds",
+                               db_index=False)  # ledger_hold_wallet_status leads with it
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     reference = models.CharField(max_length=160, unique=True)
@@ -181,7 +186,9 @@ class Hold(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     place_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
-    close_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Never looked up by, and entries are never deleted (append-only): no index to keep up on each settlement.
+    close_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False)
 
     class Meta:
         indexes = [

@@ -54,7 +54,10 @@ class Order(models.Model):
     """A customer's purchase. ``quote`` is the price breakdown (pricing.quote_price) the hold was sized from."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # No index of its own: order_user_created and order_duplicate_guard lead with user_id (every order writes
+    # each index; issue 18).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders",
+                             db_index=False)
     product_id = models.BigIntegerField()  # shared_apps.catalog.Product (public schema)
     product_type = models.CharField(max_length=16)
     product_name = models.CharField(max_length=200)
@@ -69,7 +72,7 @@ class Order(models.Model):
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.CREATED)
     hold = models.OneToOneField("ledger.Hold", on_delete=models.PROTECT, null=True, related_name="order")
     # Unique when set: a subscription run (or any other caller without an HTTP key) creates an order once.
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True)  # unique when set: order_dedupe_key_once
     subscription_id = models.BigIntegerField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
     token = models.CharField(max_length=100, blank=True)
@@ -99,6 +102,10 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(name="order_amounts_positive",
                                    condition=models.Q(price_minor__gt=0, face_value_minor__gt=0)),
+            # Only the orders made under a caller's key (subscription runs, bulk rows) are indexed: most orders
+            # have none, and a NULL entry per order was pure write cost.
+            models.UniqueConstraint(fields=["dedupe_key"], condition=models.Q(dedupe_key__isnull=False),
+                                    name="order_dedupe_key_once"),
         ]
 
     def __str__(self) -> str:

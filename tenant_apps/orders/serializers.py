@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from provider_plugins.interfaces.money import AmountError, amount_text
 from shared_apps.core.amounts import AmountField, parse_amount
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.receipts.tax import api_tax_lines
@@ -31,6 +34,70 @@ class PurchaseSerializer(serializers.Serializer):
     def validate(self, attrs):
         attrs["amount_minor"] = amount_to_minor(attrs.pop("amount", None), tenant_currency().code)
         return attrs
+
+
+class ValidatedPurchase:
+    """A body :func:`common_purchase` accepted: what ``PurchaseSerializer.is_valid()`` gives it (no errors)."""
+
+    errors: dict = {}  # read-only, as the serializer's attribute
+
+    def __init__(self, validated_data: dict) -> None:
+        self.validated_data = validated_data
+
+
+def _plain_text(value: Any, *, max_length: int, allow_blank: bool) -> str | None:
+    """A ``CharField``'s value for ASCII text it accepts (stripped); None: let the serializer judge."""
+    if type(value) is not str or not value.isascii() or "\x00" in value:
+        return None
+    text = value.strip()
+    if len(text) > max_length or (not text and not allow_blank):
+        return None
+    return text
+
+
+def common_purchase(data: Any) -> dict | None:
+    """The validated data of a plain purchase body, ~20x cheaper than the serializer (issue 18), or None.
+
+    Plain: an int product id, ASCII text, an amount given as text (or none), a bool, no ``details``. For
+    those, the result is exactly ``PurchaseSerializer``'s (``tests/orders/test_purchase_body.py`` compares
+    them on generated bodies); anything else (and every refusal) goes through the serializer, for its errors.
+    """
+    if type(data) is not dict:
+        return None
+    product_id = data.get("product_id")
+    if type(product_id) is not int or not 1 <= product_id < 2**63 or "details" in data:
+        return None
+    phone = _plain_text(data.get("recipient_phone"), max_length=32, allow_blank=False)
+    confirm = data.get("confirm_duplicate", False)
+    if phone is None or type(confirm) is not bool:
+        return None
+    validated: dict[str, Any] = {"product_id": product_id, "recipient_phone": phone, "confirm_duplicate": confirm}
+    if "customer_number" in data:
+        number = _plain_text(data["customer_number"], max_length=40, allow_blank=True)
+        if number is None:
+            return None
+        validated["customer_number"] = number
+    amount = data.get("amount")
+    if amount is not None and amount != "":
+        if type(amount) is not str:
+            return None
+        try:
+            amount = amount_text(amount)
+        except AmountError:
+            return None
+    # As PurchaseSerializer.validate (InvalidAmount, raised from the same place, for a number it refuses).
+    validated["amount_minor"] = amount_to_minor(amount or None, tenant_currency().code)
+    return validated
+
+
+def purchase_body(data: Any) -> PurchaseSerializer | ValidatedPurchase:
+    """The purchase body validated: the common case directly, anything else by the serializer (its errors)."""
+    validated = common_purchase(data)
+    if validated is not None:
+        return ValidatedPurchase(validated)
+    serializer = PurchaseSerializer(data=data)
+    serializer.is_valid()
+    return serializer
 
 
 class VerifySerializer(serializers.Serializer):

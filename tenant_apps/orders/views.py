@@ -36,8 +36,10 @@ from .serializers import (
     StaffOrderFilterSerializer,
     StaffOrderSerializer,
     StaffResolveSerializer,
+    ValidatedPurchase,
     VerifySerializer,
     order_json,
+    purchase_body,
     staff_order_json,
 )
 from .services import callbacks, create, staff
@@ -69,13 +71,11 @@ class PurchaseView(APIView):
     permission_classes = [IsAuthenticated, PhoneVerified]
 
     @staticmethod
-    def body(request) -> PurchaseSerializer:
+    def body(request) -> PurchaseSerializer | ValidatedPurchase:
         """The body validated once per request (the name check before and the handler both read it)."""
         serializer = getattr(request, "_purchase_body", None)
         if serializer is None:
-            serializer = PurchaseSerializer(data=request.data)
-            serializer.is_valid()
-            request._purchase_body = serializer
+            serializer = request._purchase_body = purchase_body(request.data)
         return serializer
 
     @extend_schema(request=PurchaseSerializer, responses={202: OrderSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER])

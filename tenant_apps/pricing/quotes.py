@@ -24,7 +24,8 @@ of the selling tenant's own margin. Lines:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -69,10 +70,49 @@ class PriceQuote:
             raise ValueError("a quote's cost and lines must add up to its price")
 
     def breakdown(self) -> dict:
-        return asdict(self)
+        """``dataclasses.asdict(self)``, ~8x cheaper (stored on every order; tests/pricing/test_breakdown.py)."""
+        return _as_plain(self)
 
     def lines_for(self, party_prefix: str) -> list[QuoteLine]:
         return [line for line in self.lines if line.party.startswith(party_prefix)]
+
+
+_PLAIN_TYPES = (int, str, bool, float, type(None))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: Any) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in fields(cls))
+    return names
+
+
+def _as_plain(value: Any) -> Any:
+    """``dataclasses.asdict``'s conversion (dataclasses to dicts, containers rebuilt, other values deep-copied)
+    for the quote's shapes, without its per-value generic dispatch."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _as_plain(getattr(value, name)) for name in _field_names(kind)}
+    if kind is tuple or kind is list:
+        return kind(_as_plain(item) for item in value)
+    if kind is dict:
+        return {_as_plain(key): _as_plain(item) for key, item in value.items()}
+    return _asdict_value(value)
+
+
+def _asdict_value(value: Any) -> Any:
+    """Any other value as ``asdict`` treats it (named tuples, dict subclasses, deep copies)."""
+    return asdict(_Holder(value))["value"]
+
+
+@dataclass(frozen=True)
+class _Holder:
+    value: Any
 
 
 def _face_value(product, amount_minor) -> int:

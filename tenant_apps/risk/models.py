@@ -142,7 +142,8 @@ class RiskDecision(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_decisions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_decisions",
+                             db_index=False)  # risk_dec_user leads with it
     flow = models.CharField(max_length=16, choices=Flow.choices)
     product_type = models.CharField(max_length=16, blank=True, default="")
     product_id = models.BigIntegerField(null=True, blank=True)
@@ -158,7 +159,8 @@ class RiskDecision(models.Model):
     subject_type = models.CharField(max_length=20, blank=True, default="")  # order, transfer, ...
     subject_id = models.CharField(max_length=40, blank=True, default="")
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
-    rule = models.ForeignKey(RiskRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    rule = models.ForeignKey(RiskRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions",
+                             db_index=False)  # risk_dec_rule: only decisions a rule made
     rule_name = models.CharField(max_length=120, blank=True, default="")
     reason = models.CharField(max_length=200, blank=True, default="")
     stepped_up = models.CharField(max_length=8, blank=True, default="")  # the step-up passed: otp / pin
@@ -166,7 +168,7 @@ class RiskDecision(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)  # inflows: when the money arrived
     review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, blank=True, default="")
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # risk_dec_reviewed_by: reviewed ones only
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -174,8 +176,10 @@ class RiskDecision(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The velocity windows, one per scope; only what counts is indexed.
-            models.Index(fields=["user", "created_at"], condition=models.Q(counted=True), name="risk_dec_user"),
+            # The velocity windows, one per scope; only what counts is indexed. The user's window reads every
+            # decision of the user (refusals are few: ``counted`` is a filter there) so that the same index serves
+            # the user's own list and the foreign key, instead of a second index on user_id.
+            models.Index(fields=["user", "created_at"], name="risk_dec_user"),
             models.Index(fields=["user", "recipient_hash"], condition=models.Q(counted=True) & ~models.Q(
                 recipient_hash=""), name="risk_dec_user_recipient"),
             models.Index(fields=["recipient_hash", "created_at"], condition=models.Q(counted=True) & ~models.Q(
@@ -194,6 +198,10 @@ class RiskDecision(models.Model):
             models.Index(fields=["reference"], name="risk_dec_reference"),
             models.Index(fields=["created_at"], name="risk_dec_created"),
             models.Index(fields=["created_at"], condition=models.Q(review_status="pending"), name="risk_dec_review"),
+            # The foreign keys' lookups (a rule's decisions, a reviewer's), without a NULL entry per decision.
+            models.Index(fields=["rule"], condition=models.Q(rule__isnull=False), name="risk_dec_rule"),
+            models.Index(fields=["reviewed_by"], condition=models.Q(reviewed_by__isnull=False),
+                         name="risk_dec_reviewed_by"),
         ]
 
     def __str__(self) -> str:

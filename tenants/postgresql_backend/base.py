@@ -47,12 +47,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.utils import CursorWrapper
 from django.db.transaction import TransactionManagementError
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+from django_tenants.utils import get_limit_set_calls
 from psycopg import pq, sql
 from psycopg.types.array import ListDumper
 
@@ -161,6 +163,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     health_check_done: bool
     errors_occurred: bool
     settings_dict: dict[str, Any]
+    search_path_set_schemas: Any  # django-tenants' record of the path the session has
 
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
@@ -227,6 +230,30 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def search_path_sent(self) -> None:
         if self.connection is not None and self.connection.info.transaction_status == pq.TransactionStatus.INTRANS:
             self._transaction_search_path = self._pending_search_path
+
+    def is_usable(self):
+        """Django's health check (``CONN_HEALTH_CHECKS``), doubling as the tenant's ``SET search_path``.
+
+        A reused connection is probed before a request's first statement, and that statement then sends the
+        tenant's ``SET search_path`` (django-tenants forgets the path at every tenant switch): two round trips.
+        When the path is due, the ``SET`` is the probe: same answer (a broken connection fails it), one round
+        trip, and the path is recorded as set, exactly as ``_handle_search_path`` records it. Otherwise (path
+        already set, transaction pooling: no session ``SET`` ever) Django's ``SELECT 1``.
+        """
+        if (self.connection is None or self.transaction_pooling or self._setting_search_path
+                or not get_limit_set_calls() or self.search_path_set_schemas or not self.schema_name):
+            return super().is_usable()
+        from django_tenants.utils import quote_schema_name
+
+        paths = self._get_cursor_search_paths()
+        try:
+            with self.connection.cursor() as cursor:  # psycopg's own cursor, as Django's probe
+                cursor.execute("SET search_path = " + ",".join(quote_schema_name(path) for path in paths))
+        except psycopg.Error:
+            self.search_path_set_schemas = None
+            return False
+        self.search_path_set_schemas = paths
+        return True
 
     def set_tenant(self, tenant, include_public=True):
         if self._follows_clusters:

@@ -114,7 +114,10 @@ def test_a_disabled_provider_stops_selling_at_once(db, django_capture_on_commit_
     first = sellable_product(product_id=product.pk)
     assert first is not None and first.pk == product.pk
     mine = sellable_product(product_id=product.pk)  # a memo hit, a copy
-    assert mine is not None
+    assert mine is not None and mine is not first and mine.provider is not first.provider
+    assert (mine.pk, mine.name, mine.provider.pk, mine.provider.name) == (product.pk, "Memo airtime", provider.pk,
+                                                                          "Memo test")
+    assert (mine._state.db, mine._state.adding, mine._state is not first._state) == ("default", False, True)
     mine.name = "changed by a caller"
     mine.provider.status = ProviderStatus.DISABLED
     again = sellable_product(product_id=product.pk)

@@ -90,6 +90,7 @@ def test_operator_cannot_review_own_submission(host_client, people, s3):
 
 def test_documents_unlock_address_and_selfie_requirements(host_client, people, s3):
     from tenant_apps.kyc.selectors import kyc_current_tier
+    from tenant_apps.kyc.services import kyc_check_limits
 
     client = host_client("ng.localhost")
     customer, token = people["customer"]
@@ -99,6 +100,9 @@ def test_documents_unlock_address_and_selfie_requirements(host_client, people, s
     with schema_context("ng"):
         tier = kyc_current_tier(user=customer)
         assert tier is not None and tier.level == 3
+        # The server-side rule (kyc_check: submissions' schemes, documents' requirements) agrees.
+        customer.refresh_from_db()
+        assert kyc_check_limits(user=customer, amount_minor=1, currency="NGN").level == 3
 
 
 # --- limits service ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django_tenants.utils import schema_context
 
 from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
 from tenant_apps.ledger.services import fund_wallet, system_account, wallet_for
@@ -96,6 +97,61 @@ def test_deferred_check_lets_postings_arrive_one_by_one(ng):
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert JournalEntry.objects.get(reference=reference).postings.count() == 3
+
+
+def test_a_posting_added_to_an_entry_already_checked_is_checked_again(ng):
+    """The entry balanced when its checks fired; one more posting later in the transaction is refused."""
+    a = system_account(kind=AccountKind.SUSPENSE, currency="NGN")
+    b = system_account(kind=AccountKind.REVENUE, currency="NGN")
+    with pytest.raises(IntegrityError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            _raw_entry([(a, 100), (b, -100)], f"later-{uuid.uuid4()}")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the entry's checks pass here
+            entry = JournalEntry.objects.latest("id")
+            Posting.objects.create(entry=entry, account=a, amount=5, currency="NGN")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _qualified_entry(cursor, schema: str, lines: list[tuple[Account, int]]) -> None:
+    """An entry and its postings written with schema-qualified SQL (whatever the search path says)."""
+    cursor.execute(f"INSERT INTO {schema}.ledger_journalentry (entry_type, reference, metadata, created_at) "
+                   "VALUES ('raw', %s, '{}', now()) RETURNING id", [f"qualified-{uuid.uuid4()}"])
+    entry_id = cursor.fetchone()[0]
+    for account, amount in lines:
+        cursor.execute(f"INSERT INTO {schema}.ledger_posting (entry_id, account_id, amount, currency) "
+                       "VALUES (%s, %s, %s, %s)", [entry_id, account.pk, amount, account.currency])
+
+
+def test_the_checks_read_the_schema_written_whatever_the_search_path(tenants):
+    """The checks read the trigger's own schema: an unbalanced entry written in ng while the connection's path
+    is sn's is refused (sn's ledger_posting, first on the path, has no postings for that entry)."""
+    with schema_context("ng"):
+        a = system_account(kind=AccountKind.SUSPENSE, currency="NGN")
+        b = system_account(kind=AccountKind.REVENUE, currency="NGN")
+    with schema_context("sn"), pytest.raises(IntegrityError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            _qualified_entry(cursor, "ng", [(a, 100), (b, -99)])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with schema_context("sn"), pytest.raises(IntegrityError, match="at least two"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            _qualified_entry(cursor, "ng", [])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_temporary_table_cannot_stand_in_for_the_postings(ng):
+    """A temporary ``ledger_posting`` (searched before every schema) holding a balanced copy: the checks still
+    read the real table and refuse the unbalanced entry."""
+    a = system_account(kind=AccountKind.SUSPENSE, currency="NGN")
+    b = system_account(kind=AccountKind.REVENUE, currency="NGN")
+    with pytest.raises(IntegrityError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE ledger_posting (id bigint, entry_id bigint, account_id bigint, "
+                           "amount bigint, currency text) ON COMMIT DROP")
+            _qualified_entry(cursor, "ng", [(a, 100), (b, -99)])
+            cursor.execute("INSERT INTO pg_temp.ledger_posting (entry_id, amount, currency) "
+                           "SELECT currval(pg_get_serial_sequence('ng.ledger_journalentry', 'id')), x, 'NGN' "
+                           "FROM unnest(ARRAY[100, -100]) AS x")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_every_tenant_schema_has_the_triggers(tenants):

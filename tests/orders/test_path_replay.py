@@ -1,9 +1,13 @@
 """The bench's pgbench replay runs the purchase path's own SQL for real: each replayed purchase is a new order
 with its hold, postings and outbox row, debited from the drawn buyer's wallet, the books balanced
-(``nexustop_dev.replay``; ``bench_purchases`` prints the service's ratio to it, issue 18)."""
+(``nexustop_dev.replay``; ``bench_purchases`` prints the service's ratio to it, issue 18); and the bench's
+whole-purchase features (``nexustop_dev.path_features``) buy what they say they measure."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -103,6 +107,49 @@ def _settle_entries() -> int:
     with schema_context("ng"), connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM ledger_journalentry WHERE entry_type = 'hold_settle'")
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_the_bench_prices_each_feature_of_a_whole_purchase(inproc_stack):
+    """``bench_purchases --feature-purchases``' scenarios really carry their feature (the agent's commissions
+    posted on two levels, the reseller's float drawn, the velocity rule active only for its buyers), every order
+    is settled and the books agree; rolled back with the test."""
+    from nexustop_dev.path_features import PathFeatures
+    from tenant_apps.agents.floats import float_balances
+    from tenant_apps.agents.models import CommissionPosting
+    from tenant_apps.orders.models import Order
+    from tenant_apps.risk.models import RiskRule
+    from tenants.models import Tenant
+
+    features = PathFeatures(tenant=Tenant.objects.get(schema_name="ng"), product_id=inproc_stack.products[
+        "vt_airtime"].pk, iterations=1, batch=64)
+    features.setup()
+    float_before = float_balances(reseller=features.reseller).parent_balance
+    features.measure()
+    lines: list[str] = []
+    features.report(lines.append)
+
+    scenarios = features.scenarios
+    assert list(scenarios) == ["customer", "agent", "reseller", "velocity"]
+    assert [scenario.statuses for scenario in scenarios.values()] == [{"settled": 2}] * 4  # warm-up + measured
+    with schema_context("ng"):
+        agent_refs = [str(ref) for ref in Order.objects.filter(pk__in=scenarios["agent"].orders)
+                      .values_list("public_id", flat=True)]
+        assert sorted(CommissionPosting.objects.filter(order_ref__in=agent_refs).values_list("level", flat=True)) \
+            == [1, 1, 2, 2]
+        assert not RiskRule.objects.filter(name__startswith="bench-feature").exists()
+    with schema_context(features.reseller.schema_name):
+        drawn = sum(order.quote["tenant_cost_minor"] for order in Order.objects.filter(
+            pk__in=scenarios["reseller"].orders))
+        assert {order.quote["tenant_kind"] for order in Order.objects.filter(pk__in=scenarios["reseller"].orders)} \
+            == {"reseller_brand"}
+    assert drawn > 0 and float_balances(reseller=features.reseller).parent_balance == float_before - drawn
+    text = "\n".join(lines)
+    assert "books: both ledgers balanced, the float agrees with its mirror" in lines[-1], text
+    for label in ("agent commissions (acceptance)", "agent commissions (settlement)", "reseller float (acceptance)",
+                  "reseller float (settlement)", "velocity rule (acceptance)"):
+        assert re.search(rf"^feature {re.escape(label)}: [+-][0-9.]+ ms app \+ -?[0-9.]+ ms PostgreSQL per "
+                         r"purchase over a customer's", text, re.M), text
 
 
 def test_pgbench_is_found_on_a_machine_with_only_python(monkeypatch):

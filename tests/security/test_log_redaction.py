@@ -15,6 +15,9 @@ from urllib.parse import quote
 import pytest
 import structlog
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from shared_apps.core.redaction import redact_text
 from tests.accounts.helpers import call
@@ -94,3 +97,21 @@ def test_the_shapes_recognised():
     # Ids, times and amounts stay.
     untouched = "order 4f1c9a2e-1234-4abc-9def-0123456789ab at 2026-11-27T10:00:00.000000Z amount 150000 NGN"
     assert redact_text(untouched) == untouched
+
+
+def _four_substitutions(text: str) -> str:
+    """redact_text without its pre-check: the four substitutions, always."""
+    from shared_apps.core import redaction
+
+    text = redaction._PATH_TOKEN.sub(r"\1[token]", text)
+    text = redaction._EMAIL.sub("[email]", text)
+    text = redaction._INTERNATIONAL_PHONE.sub("[phone]", text)
+    return redaction._LONG_NUMBER.sub("[number]", text)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=40), st.text(alphabet="0123456789+@%4a./ussd_-", max_size=40),
+                      st.sampled_from(["POST /api/purchase", "+2348031234567", "a@b.co", "x%40y.org",
+                                       "/ussd/africastalking/abcdefgh123", "08031234567"])))
+def test_the_pre_check_only_skips_text_the_substitutions_leave_alone(text):
+    assert redact_text(text) == _four_substitutions(text)

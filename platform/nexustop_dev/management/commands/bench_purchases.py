@@ -16,7 +16,10 @@ caches, and ``--background-seconds`` of idle time measure what the rest of the P
 CPU per settled purchase: web, worker (process trees, exited children included), PostgreSQL cluster-wide
 (the postmaster's tree: every backend, the exited ones too, minus the idle background) and this database's
 backends sampled every 50 ms (a lower bound); new database sessions per purchase (``pg_stat_database``).
-Then ``--features`` calls of each priced step of an acceptance, in-process: its CPU per purchase.
+Then, the web server, worker and dispatchers stopped, ``--features`` calls of each priced step of an acceptance,
+in-process: its CPU per purchase; and ``--feature-purchases`` whole purchases (acceptance, then the dispatcher's
+settlement) of buyers that differ from a customer by one feature (an agent in a 2-level chain, a reseller brand's
+customer, a velocity rule active): what each feature adds per purchase (``nexustop_dev.path_features``).
 
 Needs a migrated database (``manage.py migrate_schemas --shared``) named by DATABASE_URL;
 the bench tenant's data are committed and left there (unique references per run).
@@ -180,8 +183,13 @@ class Command(BaseCommand):
                             help="before the drive, measure the PostgreSQL cluster's CPU with the bench idle: "
                                  "what other databases of the cluster burn meanwhile (subtracted, and printed)")
         parser.add_argument("--features", type=int, default=300,
-                            help="after the drive, call each priced feature of the path this many times in this "
-                                 "process and print its CPU per purchase (0: skip)")
+                            help="after the drive, call each priced step of an acceptance this many times in this "
+                                 "process and print its CPU per purchase (0: skip, --feature-purchases too)")
+        parser.add_argument("--feature-purchases", type=int, default=50,
+                            help="then buy (accept, and settle as the dispatcher does) this many purchases per "
+                                 "feature (a customer, an agent with commissions, a reseller brand's customer, a "
+                                 "customer under a velocity rule) in this process and print what each feature adds "
+                                 "per purchase (0: skip)")
         parser.add_argument("--replay-seconds", type=float, default=10.0,
                             help="after the drive, pgbench over the path's own captured SQL this long and print "
                                  "the service's ratio to it (0: skip)")
@@ -242,7 +250,7 @@ class Command(BaseCommand):
                 users.append((user.pk, tokens_for_user(user)[0]))
         return users
 
-    def _risk_rules(self, schema: str, rule_set: str) -> None:
+    def _risk_rules(self, schema: str, rule_set: str, *, quiet: bool = False) -> None:
         """The bench's risk rules (none by default), thresholds that never fire: the cost of judging, not of
         refusing. Left in place after the run (a later run replaces them)."""
         from nexustop_dev.risk_rule_sets import RULE_SETS
@@ -253,7 +261,8 @@ class Command(BaseCommand):
             RiskRule.objects.filter(name__startswith="bench-risk").delete()
             for number, fields in enumerate(RULE_SETS[rule_set]):
                 RiskRule.objects.create(**clean_rule({"name": f"bench-risk {number}", **fields}))
-        self.stdout.write(f"risk rules active: {rule_set} ({len(RULE_SETS[rule_set])})")
+        if not quiet:
+            self.stdout.write(f"risk rules active: {rule_set} ({len(RULE_SETS[rule_set])})")
 
     # --- processes ---------------------------------------------------------------------------
     def _env(self, queue: str) -> dict[str, str]:
@@ -345,17 +354,23 @@ class Command(BaseCommand):
             results["background"] = background
             self._report(schema, results, opts, sim_url, meter)
             if opts["features"]:
-                self._features(schema, product.pk, users[0][0], opts["features"])
+                # In-process from here: no dispatcher may take the features' orders (the simulator stays up).
+                self._stop(procs[1:])
+                self._features(schema, product.pk, users[0][0], opts["features"], opts)
         finally:
-            for proc in reversed(procs):
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            self._stop(procs)
         if opts["replay_seconds"] and getattr(self, "settled_per_second", 0):
             self._replay(schema, product.pk, users, opts)
+
+    @staticmethod
+    def _stop(procs: list[subprocess.Popen]) -> None:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
     # --- the path's own SQL, replayed ------------------------------------------------------------
     def _replay(self, schema: str, product_id: int, users, opts) -> None:
@@ -400,9 +415,11 @@ class Command(BaseCommand):
         out(f"the service settled {self.settled_per_second:.1f}/s: ratio {ratio:.2f} (target >= 0.45)")
 
     # --- features on the path ----------------------------------------------------------------
-    def _features(self, schema: str, product_id: int, user_id: int, iterations: int) -> None:
-        """CPU per call (this process + its PostgreSQL backend) of the priced steps of an acceptance, in-process.
-        The risk gate has its own bench (``manage.py bench_risk``; end to end: ``--risk-rules``)."""
+    def _features(self, schema: str, product_id: int, user_id: int, iterations: int, opts) -> None:
+        """CPU per call (this process + its PostgreSQL backend) of the priced steps of an acceptance, in-process;
+        then whole purchases by buyers that differ by one feature (agent commissions, reseller float, a velocity
+        rule: ``nexustop_dev.path_features``), accepted and settled, against a customer's. The drive's risk rules
+        are off meanwhile (every rule type: ``manage.py bench_risk``; end to end: ``--risk-rules``)."""
         from countries.tax import split_sale_income
         from tenant_apps.accounts.models import User
         from tenant_apps.orders.services.create import active_product
@@ -433,6 +450,25 @@ class Command(BaseCommand):
                 app, db = CpuMeter._client() - app, process_cpu(backend) - db
                 self.stdout.write(f"feature {label}: {app * 1000 / iterations:.3f} ms app CPU + "
                                   f"{db * 1000 / iterations:.3f} ms PostgreSQL per purchase")
+        if opts["feature_purchases"]:
+            self._path_features(schema, product_id, opts["feature_purchases"], opts)
+
+    def _path_features(self, schema: str, product_id: int, iterations: int, opts) -> None:
+        from django.test import override_settings
+
+        from nexustop_dev.path_features import PathFeatures
+        from tenants.models import Tenant
+
+        self._risk_rules(schema, "none", quiet=True)
+        try:
+            with override_settings(ORDERS_SMS_NOTIFICATIONS=False):  # as the bench's processes run (_env)
+                features = PathFeatures(tenant=Tenant.objects.get(schema_name=schema), product_id=product_id,
+                                        iterations=iterations, batch=opts["dispatch_batch"])
+                features.setup()
+                features.measure()
+                features.report(self.stdout.write)
+        finally:
+            self._risk_rules(schema, opts["risk_rules"], quiet=True)
 
     # --- load ----------------------------------------------------------------------------------
     def _background(self, seconds: float) -> dict[str, float]:
