@@ -213,5 +213,6 @@ def test_the_dispatcher_profile_covers_each_thread_it_was_started_on(tmp_path):
     loop_work()
     profiles.stop()
     profiles.dump()
-    names = {function for _file, _line, function in pstats.Stats(str(tmp_path / "dispatcher.prof")).stats}
+    stats: dict = pstats.Stats(str(tmp_path / "dispatcher.prof")).stats  # type: ignore[attr-defined]  # stubs omit it
+    names = {function for _file, _line, function in stats}
     assert {"loop_work", "database_work"} <= names

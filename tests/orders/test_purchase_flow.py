@@ -367,8 +367,8 @@ def test_routing_finds_the_equivalents_the_orm_found(live_db, stack):
                 for amount in {product.face_value_minor or 0, product.min_amount_minor or 0, 10_000, 1}:
                     expected = orm(product, amount)
                     assert state(routing._equivalent_products(product=product, amount_minor=amount)) == state(expected)
-                    checked += len(expected) > 1
-            assert checked > 3
+                    checked += bool(expected)
+            assert checked > 5
     finally:
         Provider.objects.filter(pk=dt.pk).update(status=status)
 
