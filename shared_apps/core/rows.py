@@ -4,8 +4,9 @@ For the few statements a hot path runs for every batch (the order dispatcher's c
 a queryset costs ~1 ms of CPU to compile and iterate before its rows, ``connection.cursor()`` and
 ``Model.from_db`` a fraction of that. ``columns(Model, "alias")`` is the select list of the model's concrete
 fields, ``instances(Model, rows)`` builds the instances from those columns with the converters the ORM applies
-(a JSON field's text parsed, ...), so the objects are the ORM's; ``insert(objs)`` is ``bulk_create`` of new
-instances in one INSERT of the values the ORM would send (tests/orders/test_settle_plain.py,
+(a JSON field's text parsed, ...), so the objects are the ORM's; ``joined`` does it for a row of a model and
+its foreign key's; ``insert(objs)`` is ``bulk_create`` of new instances in one INSERT of the values the ORM
+would send, ``insert_values`` the same from dicts of field values (tests/orders/test_settle_plain.py,
 test_dispatch_claims.py and test_staff_review_and_budget.py claim and settle through them).
 """
 
@@ -59,6 +60,18 @@ def instances(model: type[M], rows: Iterable[Sequence[Any]]) -> list[M]:
     return made
 
 
+def joined(model: type[M], relation: str, rows: Iterable[Sequence[Any]]) -> list[M]:
+    """``model`` instances from rows of ``columns(model, ...), columns(<relation's model>, ...)``, each with its
+    ``relation`` (a foreign key) cached: what ``select_related(relation)`` gives."""
+    field: Any = model._meta.get_field(relation)
+    split = width(model)
+    found = list(rows)
+    made = instances(model, [row[:split] for row in found])
+    for instance, related in zip(made, instances(field.related_model, [row[split:] for row in found]), strict=True):
+        field.set_cached_value(instance, related)
+    return made
+
+
 @cache
 def _insert_shape(model: type[Model]) -> tuple[str, list[Any]]:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -77,11 +90,30 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     sql, fields = _insert_shape(type(objs[0]))
-    arrays = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        pks = [row[0] for row in cursor.fetchall()]
+    pks = _run(sql, [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs]
+                     for field in fields])
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = DEFAULT_DB_ALIAS
+
+
+def insert_values(model: type[Model], values: Sequence[dict[str, Any]]) -> list[Any]:
+    """``insert`` of ``model(**fields)`` for each dict of field values, without making the instances (a field
+    left out takes its default); for models without ``pre_save`` work (no ``auto_now``). The new pks."""
+    if not values:
+        return []
+    sql, fields = _insert_shape(model)
+    return _run(sql, [[field.get_db_prep_save(_value(field, row), connection) for row in values] for field in fields])
+
+
+def _value(field: Any, row: dict[str, Any]) -> Any:
+    if field.attname in row:
+        return row[field.attname]
+    return row[field.name] if field.name in row else field.get_default()
+
+
+def _run(sql: str, arrays: list[list[Any]]) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return [row[0] for row in cursor.fetchall()]

@@ -21,7 +21,6 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import Any
 
 import redis
 from django.conf import settings
@@ -88,7 +87,6 @@ SELECT {products}, {providers} FROM catalog_product p JOIN providers_provider r 
 _OPEN_AMOUNT = "p.face_value_minor IS NULL AND p.min_amount_minor <= %(amount)s AND p.max_amount_minor >= %(amount)s"
 _FIXED_AMOUNT = "p.face_value_minor = %(face_value)s"
 _BILLER = " AND (p.biller_code = %(biller_code)s OR p.id = %(product_id)s)"
-_PROVIDER: Any = Product._meta.get_field("provider")
 
 
 _PRODUCT_AT = {field.attname: position for position, field in enumerate(Product._meta.concrete_fields)}
@@ -110,10 +108,7 @@ def _equivalent_products(*, product: Product, amount_minor: int) -> list[Product
     found = [row for row in found if row[pk_at] == product.pk or operator_network(row[operator_at]) == network]
     if product.variation:
         found = [row for row in found if row[variation_at] == product.variation]
-    split = rows.width(Product)
-    candidates = rows.instances(Product, [row[:split] for row in found])
-    for candidate, provider in zip(candidates, rows.instances(Provider, [row[split:] for row in found]), strict=True):
-        _PROVIDER.set_cached_value(candidate, provider)
+    candidates = rows.joined(Product, "provider", found)
     candidates.sort(key=lambda c: (c.provider.status != ProviderStatus.ACTIVE, c.provider.routing_priority,
                                    c.pk != product.pk, c.provider.name))
     if product.provider.status == ProviderStatus.DISABLED or not product.is_active:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces.observe import Exchange, observe_exchanges
+from shared_apps.core.rows import insert_values
 
 from .models import ProviderExchange
 from .redaction import Redactor
@@ -75,33 +75,10 @@ def exchange_fields(*, exchanges: Iterable[Exchange], subject_type: str, subject
     ) for number, exchange in enumerate(exchanges)]
 
 
-# What ProviderExchange.objects.bulk_create() writes, without building the model instances (issue 18: the
-# dispatcher archives every order's exchanges); the JSON columns as the model's JSONField dumps them.
-_INSERT_FIELDS = ("subject_type", "subject_id", "attempt_ref", "operation", "plugin_key", "provider_id", "sequence",
-                  "method", "url", "request_headers", "request_body", "status", "response_headers", "response_body",
-                  "error", "duration_ms", "started_at", "created_at")
-_JSON_FIELDS = frozenset({"request_headers", "response_headers"})
-INSERT_EXCHANGES = f"""
-INSERT INTO provider_archive_providerexchange ({", ".join(_INSERT_FIELDS)})
-SELECT subject_type, subject_id, attempt_ref, operation, plugin_key, provider_id, sequence, method, url,
-       request_headers::jsonb, request_body, status, response_headers::jsonb, response_body, error, duration_ms,
-       started_at, created_at
-  FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::int[], %s::text[],
-              %s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::int[],
-              %s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY
-    AS e({", ".join(_INSERT_FIELDS)}, n) ORDER BY e.n
-"""  # noqa: S608 (constant names)
-
-
 def store_exchange_fields(rows: list[dict[str, Any]]) -> None:
-    """One INSERT of ``exchange_fields`` rows (the caller's transaction, or autocommit); raises on failure."""
-    if not rows:
-        return
-    created_at = timezone.now()
-    columns = [[json.dumps(row[name]) if name in _JSON_FIELDS else row.get(name, created_at) for row in rows]
-               for name in _INSERT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(INSERT_EXCHANGES, columns)
+    """One INSERT of ``exchange_fields`` rows, as ``bulk_create`` writes them without making the instances
+    (issue 18: the dispatcher archives every order's exchanges); the caller's transaction, or autocommit."""
+    insert_values(ProviderExchange, rows)
 
 
 def _secrets_of(config: Any, provider: Any) -> list[str]:

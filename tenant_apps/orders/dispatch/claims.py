@@ -27,8 +27,7 @@ from ..services.outcomes import Outcome, _fail_and_release
 
 logger = logging.getLogger(__name__)
 
-_ORDER_USER: Any = Order._meta.get_field("user")
-_PRODUCT_PROVIDER: Any = Product._meta.get_field("provider")
+_USER_MODEL: Any = Order._meta.get_field("user").related_model
 
 # Ready rows first (the partial index outbox_ready), then rows whose lease ran out (outbox_leased): a
 # dispatcher died with them. Each outbox row is taken together with its order's row, neither waited for
@@ -128,11 +127,7 @@ def _products(ids: set[int]) -> dict[int, Product]:
     with connection.cursor() as cursor:
         cursor.execute(PRODUCTS.format(products=rows.columns(Product, "p"), providers=rows.columns(Provider, "r")),
                        [sorted(ids)])
-        found = cursor.fetchall()
-    split = rows.width(Product)
-    products = rows.instances(Product, [row[:split] for row in found])
-    for product, provider in zip(products, rows.instances(Provider, [row[split:] for row in found]), strict=True):
-        _PRODUCT_PROVIDER.set_cached_value(product, provider)
+        products = rows.joined(Product, "provider", cursor.fetchall())
     return {p.pk: p for p in products}
 
 
@@ -227,16 +222,10 @@ CLAIMED_ORDERS = ("SELECT {orders}, {users} FROM orders_order o JOIN accounts_us
 
 
 def _claimed_orders(ids: list[int]) -> list[Order]:
-    user_model = _ORDER_USER.related_model
     with connection.cursor() as cursor:
-        cursor.execute(CLAIMED_ORDERS.format(orders=rows.columns(Order, "o"), users=rows.columns(user_model, "u")),
+        cursor.execute(CLAIMED_ORDERS.format(orders=rows.columns(Order, "o"), users=rows.columns(_USER_MODEL, "u")),
                        [list(ids)])
-        found = cursor.fetchall()
-    split = rows.width(Order)
-    orders = rows.instances(Order, [row[:split] for row in found])
-    for order, user in zip(orders, rows.instances(user_model, [row[split:] for row in found]), strict=True):
-        _ORDER_USER.set_cached_value(order, user)
-    return orders
+        return rows.joined(Order, "user", cursor.fetchall())
 
 
 def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> Claim:
