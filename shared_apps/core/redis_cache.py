@@ -171,10 +171,8 @@ class RedisCache(DjangoRedisCache):
                 snap.values.pop((self._servers_key, made), None)
 
     def _forget(self, keys: Iterable[Any], version: Any = None) -> None:
-        snap = _snapshot.get()
-        if snap is not None and snap.values:
-            for key in keys:
-                snap.values.pop((self._servers_key, self.make_and_validate_key(key, version=version)), None)
+        if (snap := _snapshot.get()) is not None and snap.values:
+            self._forget_made(self.make_and_validate_key(key, version=version) for key in keys)
 
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         self._forget([key], version)
