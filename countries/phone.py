@@ -103,12 +103,16 @@ def _parse_phone(raw: str, *, country: str, mobile_only: bool) -> phonenumbers.P
         raise InvalidPhoneNumber(
             _("%(number)s is not a number of %(country)s.") % {"number": raw.strip(), "country": country},
             code="wrong_country")
-    if not phonenumbers.is_valid_number_for_region(number, country):
+    # The number's type, worked out once: with the number's region the country itself (the usual case) the
+    # type is read from the same metadata as is_valid_number_for_region reads, and UNKNOWN means invalid.
+    kind = phonenumbers.number_type(number) if region == country else None
+    if kind == PhoneNumberType.UNKNOWN or (kind is None and not phonenumbers.is_valid_number_for_region(number,
+                                                                                                       country)):
         raise InvalidPhoneNumber(
             _("%(number)s is not a valid phone number in %(country)s.") % {"number": raw.strip(),
                                                                            "country": country},
             code="invalid_phone")
-    if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
+    if mobile_only and (kind if kind is not None else phonenumbers.number_type(number)) not in MOBILE_TYPES:
         raise InvalidPhoneNumber(_("%(number)s is not a mobile number.") % {"number": raw.strip()},
                                  code="invalid_phone")
     return number

@@ -9,12 +9,14 @@ rows freely without leaking into the next test.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from tenants.connection import tenant_connection
+from tests.support import template_db
 from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 
 # Fixtures shared by several folders, registered once for the whole suite (none is autouse). A test module never
@@ -33,6 +35,20 @@ pytest_plugins = [
 # every session's setup, on each xdist worker. The pending executor (tenants/migration_executors.py, what
 # deploys use) skips the schemas that already have every migration: 1.4 s for 18 tenants.
 os.environ.setdefault("EXECUTOR", "pending")
+
+
+def pytest_configure(config):
+    """An xdist controller makes its workers one run: they copy one template database (tests/support/template_db.py)."""
+    if not hasattr(config, "workerinput") and len(getattr(config.option, "tx", None) or []) >= 2:
+        os.environ.setdefault(template_db.RUN_ENV, uuid.uuid4().hex)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_use_migrations,
+                                 django_db_keepdb, django_db_createdb):
+    """pytest-django's last word on the test database settings: a copy of the run's template, when there is one."""
+    if django_db_use_migrations:
+        template_db.use_template(createdb=django_db_createdb, keepdb=django_db_keepdb)
 
 
 def is_test_database() -> bool:

@@ -8,7 +8,9 @@ pytest's "no tests collected" (exit 5) counts as a failure.
 The suite runs on ``PYTEST_WORKERS`` pytest-xdist workers (default 2; 0 runs it in
 one process), a test file per worker at a time (``--dist loadfile``) so module
 fixtures such as a simulator stack with its Celery worker are built once.
-Each worker has its own test database and Redis database (settings/test.py).
+Each worker has its own test database and Redis database (settings/test.py); the test databases of
+the workers and of the pooled run are copies of one template built once per run (``NEXUSTOP_TEST_RUN``,
+tests/support/template_db.py).
 
 Connection pooler: when PgBouncer is installed (``.ci/run`` installs Debian's
 package where the machine has apt), the tenant isolation suite and the purchase
@@ -25,6 +27,7 @@ import os
 import shlex
 import subprocess
 import sys
+import uuid
 
 from nexustop_dev.devstack import LOCAL, ROOT, log, port_is_free, start_embedded_postgres
 
@@ -145,6 +148,9 @@ def main() -> int:
         if split is None:
             return _pytest(_with_workers(args))
         direct, pooled = split
+        # One run: the xdist workers and the pooled run copy one template test database, built once by the
+        # first that needs one (tests/support/template_db.py).
+        os.environ.setdefault("NEXUSTOP_TEST_RUN", uuid.uuid4().hex)
         # The pooled run goes alongside the xdist workers (its own test database and Redis db: no xdist
         # worker id), its output kept until the main run has printed.
         log("the isolation suite and the purchase flow run through PgBouncer in transaction mode, alongside")

@@ -325,9 +325,9 @@ def funds_for(*, user, currency: str, price_minor: int, cost_minor: int) -> Fund
     tenant = current_tenant()
     float_needed = float_minor = None
     if tenant is not None and tenant.kind == "reseller_brand":
-        from tenant_apps.agents.floats import float_balances
+        from tenant_apps.agents.floats import float_parent_balance
 
-        float_needed, float_minor = cost_minor, float_balances(reseller=tenant).parent_balance
+        float_needed, float_minor = cost_minor, float_parent_balance(reseller=tenant)
     return FundsCheck(currency=currency, needed_minor=price_minor, wallet_minor=wallet.wallet_balance if wallet else 0,
                       float_needed_minor=float_needed, float_minor=float_minor)
 

@@ -309,3 +309,24 @@ def _late_settle(order) -> None:
     with transaction.atomic():
         post_entry(entry_type="order_late_charge", reference=f"order:{order.public_id}", lines=lines)
         sales.sale_settled(sale=order.sale)
+
+
+@pytest.mark.django_db
+def test_the_sales_float_check_reads_one_row_not_the_resellers_history():
+    """check_float (every reseller sale's pre-check) reads the parent's cached float balance: one statement that
+    does not sum the mirror postings, whose count grows with the reseller's history."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.agents.floats import check_float, float_parent_balance
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=7_000, reference=f"p-{uuid.uuid4()}")
+    balances = float_balances(reseller=reseller)
+    assert float_parent_balance(reseller=reseller) == balances.parent_balance == balances.mirror_balance > 0
+    with CaptureQueriesContext(connection) as read:
+        check_float(reseller=reseller, amount_minor=balances.parent_balance)  # exactly covered: no refusal
+    statements = [q["sql"] for q in read.captured_queries if not q["sql"].upper().startswith("SET ")]
+    assert len(statements) == 1 and "SUM(" not in statements[0].upper(), statements
+    with pytest.raises(InsufficientFloat):
+        check_float(reseller=reseller, amount_minor=balances.parent_balance + 1)

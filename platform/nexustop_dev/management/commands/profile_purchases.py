@@ -17,6 +17,7 @@ from __future__ import annotations
 import cProfile
 import io
 import json
+import os
 import pstats
 import sys
 import time
@@ -118,6 +119,8 @@ class Command(BaseCommand):
             f"{' (under cProfile)' if profiler else ''}")
         out(f"per request: {statements:.2f} SQL statements, {commands:.2f} Redis commands")
         if profiler:
+            if os.environ.get("PROFILE_DUMP"):  # for pstats' callers/callees views
+                profiler.dump_stats(os.environ["PROFILE_DUMP"])
             for order in ("cumulative", "tottime"):
                 text = io.StringIO()
                 pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(opts["profile"])
