@@ -89,9 +89,19 @@ def insert(objs: Sequence[Model]) -> None:
     queryset's per-call compilation."""
     if not objs:
         return
+    sql, params = insert_statement(objs)
+    inserted(objs, _run(sql, params))
+
+
+def insert_statement(objs: Sequence[Model]) -> tuple[str, list[list[Any]]]:
+    """The INSERT ``insert`` runs (``RETURNING`` the new pks, in ``objs``' order) and its parameters, to run as a
+    part of a larger statement (a ``WITH`` of several writes); then ``inserted(objs, pks)``."""
     sql, fields = _insert_shape(type(objs[0]))
-    pks = _run(sql, [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs]
-                     for field in fields])
+    return sql, [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
+
+
+def inserted(objs: Sequence[Model], pks: Sequence[Any]) -> None:
+    """Mark ``objs`` saved with their new ``pks`` (what ``bulk_create`` does after its INSERT)."""
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk
         obj._state.adding = False

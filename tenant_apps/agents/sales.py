@@ -31,7 +31,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
 from .models import WebhookDelivery, WebhookSubscription
@@ -128,13 +128,20 @@ def sale_settles_plainly(*, sale: Sale) -> bool:
     return not commission_lines(sale.quote) and _reseller(sale.quote) is None
 
 
+# WebhookSubscription.objects.filter(is_active=True) with "order.settled" or "*" among its events (a JSON list).
+_SETTLED_SUBSCRIBED = (f"SELECT EXISTS (SELECT 1 FROM {WebhookSubscription._meta.db_table} "  # noqa: S608 (a table name)
+                       "WHERE is_active AND (events ? 'order.settled' OR events ? '*'))")
+
+
 def sales_settled_plainly(*, sales: list[Sale]) -> None:
     """:func:`sale_settled` for sales that move no money (:func:`sale_settles_plainly`), in the caller's
     transaction: only the ``order.settled`` webhooks, with ONE subscription read for the whole list."""
     if not sales:
         return
-    if not any("order.settled" in sub.events or "*" in sub.events
-               for sub in WebhookSubscription.objects.filter(is_active=True)):
+    with connection.cursor() as cursor:  # written out: a queryset compiled per batch was a fifth of a settlement's CPU
+        cursor.execute(_SETTLED_SUBSCRIBED)
+        (subscribed,) = cursor.fetchone()
+    if not subscribed:
         return  # most tenants: no subscription, one query per batch
     with transaction.atomic(savepoint=False):
         for sale in sales:

@@ -108,3 +108,28 @@ def test_gives_up_after_the_attempt_limit(receiver, eager_celery, settings, tena
             [delivery] = enqueue_event(event="order.reversed", payload={"order": str(uuid.uuid4())})
         delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.FAILED, 3, 503)
+
+
+def test_a_plain_settlement_queues_order_settled_only_where_a_subscription_asks(receiver, tenants):
+    """``sales_settled_plainly`` reads the subscriptions with one written-out statement: active ones whose events
+    hold ``order.settled`` or ``*`` (nothing is queued otherwise)."""
+    from tenant_apps.agents.models import WebhookSubscription
+    from tenant_apps.agents.sales import Sale, sales_settled_plainly
+    from tenant_apps.agents.webhooks import subscription_create
+
+    def queued(reference: str) -> int:
+        sales_settled_plainly(sales=[Sale(reference=reference, quote={"price_minor": 100})])
+        return WebhookDelivery.objects.filter(event="order.settled", payload__order=reference).count()
+
+    with schema_context("quickvend"):
+        WebhookSubscription.objects.update(is_active=False)  # rolled back with the test
+        assert queued("none") == 0
+        subscription_create(url=receiver.url, events=["order.reversed"], created_by=None)
+        assert queued("other-event") == 0
+        asleep, _secret = subscription_create(url=receiver.url, events=["order.settled"], created_by=None)
+        WebhookSubscription.objects.filter(pk=asleep.pk).update(is_active=False)
+        assert queued("inactive") == 0
+        subscription_create(url=receiver.url, events=["*"], created_by=None)
+        assert queued("everything") == 1
+        WebhookSubscription.objects.filter(pk=asleep.pk).update(is_active=True)
+        assert queued("both") == 2

@@ -34,36 +34,46 @@ _USER_MODEL: Any = Order._meta.get_field("user").related_model
 # (SKIP LOCKED): rows another dispatcher is claiming, and orders a webhook, a requery or staff hold right now,
 # are left for the next claim. Never waiting is what keeps the claim out of deadlocks with those (they lock
 # the order, then delete its outbox row). Lock rank: subject (the outbox row is the order's), ascending id.
+# The locking SELECTs return the orders as locked (their latest version) with their buyers: the claimed orders
+# come back from the same statement that leases them, in id order (the first two columns: outbox and order id).
 CLAIM_READY = """
 WITH ready AS (
-    SELECT b.id FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id
+    SELECT b.id AS claim_outbox_id, o.id AS claim_order_id, {orders}, {users}
+      FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id JOIN accounts_user u ON u.id = o.user_id
      WHERE b.claimed_until IS NULL
      ORDER BY b.id LIMIT %(limit)s::int
        FOR UPDATE OF b, o SKIP LOCKED  -- # lock: subject
 ), expired AS (
-    SELECT b.id FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id
+    SELECT b.id AS claim_outbox_id, o.id AS claim_order_id, {orders}, {users}
+      FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id JOIN accounts_user u ON u.id = o.user_id
      WHERE b.claimed_until < now()
      ORDER BY b.claimed_until LIMIT %(limit)s::int
        FOR UPDATE OF b, o SKIP LOCKED  -- # lock: subject
+), c AS (
+    SELECT * FROM ready UNION ALL SELECT * FROM expired  -- disjoint: claimed_until is NULL, or it is not
+), leased AS (
+    UPDATE orders_orderoutbox b
+       SET claimed_until = now() + make_interval(secs => %(lease)s::float8), enqueued_at = now(),
+           enqueue_count = b.enqueue_count + (b.claimed_until IS NOT NULL)::int
+      FROM c WHERE b.id = c.claim_outbox_id
 )
-UPDATE orders_orderoutbox b
-   SET claimed_until = now() + make_interval(secs => %(lease)s::float8), enqueued_at = now(),
-       enqueue_count = b.enqueue_count + (b.claimed_until IS NOT NULL)::int
-  FROM (SELECT id FROM ready UNION SELECT id FROM expired) c
- WHERE b.id = c.id
-RETURNING b.order_id
+SELECT * FROM c ORDER BY claim_order_id
 """
 
 # The same for given orders (``order_submit``): whatever their lease says (a retry sends the same request id).
 CLAIM_ORDERS = """
-UPDATE orders_orderoutbox b
-   SET claimed_until = now() + make_interval(secs => %(lease)s::float8), enqueued_at = now()
-  FROM (SELECT b.id FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id
-         WHERE b.order_id = ANY(%(ids)s::bigint[])
-         ORDER BY b.id
-           FOR UPDATE OF b, o SKIP LOCKED) c  -- # lock: subject
- WHERE b.id = c.id
-RETURNING b.order_id
+WITH c AS (
+    SELECT b.id AS claim_outbox_id, o.id AS claim_order_id, {orders}, {users}
+      FROM orders_orderoutbox b JOIN orders_order o ON o.id = b.order_id JOIN accounts_user u ON u.id = o.user_id
+     WHERE b.order_id = ANY(%(ids)s::bigint[])
+     ORDER BY b.id
+       FOR UPDATE OF b, o SKIP LOCKED  -- # lock: subject
+), leased AS (
+    UPDATE orders_orderoutbox b
+       SET claimed_until = now() + make_interval(secs => %(lease)s::float8), enqueued_at = now()
+      FROM c WHERE b.id = c.claim_outbox_id
+)
+SELECT * FROM c ORDER BY claim_order_id
 """
 
 
@@ -106,13 +116,15 @@ def connector_request(order: Order, attempt: OrderAttempt, product: Product) -> 
         phone=order.recipient_phone, details=dict((order.receipt_details or {}).get("request") or {}))
 
 
-def _claim_rows(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> list[int]:
+def _claim_rows(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> list[Order]:
+    """Lease the rows and return their orders, locked (no wait), each with its buyer (to price a fail-over)."""
+    columns = {"orders": rows.columns(Order, "o"), "users": rows.columns(_USER_MODEL, "u")}
     with connection.cursor() as cursor:
         if order_ids is None:
-            cursor.execute(CLAIM_READY, {"limit": limit, "lease": float(lease_seconds)})
+            cursor.execute(CLAIM_READY.format(**columns), {"limit": limit, "lease": float(lease_seconds)})
         else:
-            cursor.execute(CLAIM_ORDERS, {"ids": list(order_ids), "lease": float(lease_seconds)})
-        return [row[0] for row in cursor.fetchall()]
+            cursor.execute(CLAIM_ORDERS.format(**columns), {"ids": list(order_ids), "lease": float(lease_seconds)})
+        return rows.joined(Order, "user", [row[2:] for row in cursor.fetchall()])
 
 
 # The ORM's select_related("provider").filter(pk__in=...), written out (shared_apps.core.rows).
@@ -151,12 +163,16 @@ def _resent(orders: list[Order]) -> list[OrderAttempt]:
     return attempts
 
 
-# The batch's held orders moved to submitted (their new attempt numbers): one statement.
-SUBMITTED = """
-UPDATE orders_order o
-   SET status = %(status)s, attempt_count = v.number, requery_count = 0, next_requery_at = NULL, updated_at = %(now)s
-  FROM unnest(%(ids)s::bigint[], %(numbers)s::int[]) AS v(id, number)
- WHERE o.id = v.id
+# The batch's attempts and their transitions inserted, its held orders moved to submitted (their new attempt
+# numbers): ONE statement; the attempts' ids come back in their order.
+STARTED = """
+WITH a AS ({attempts}), t AS ({transitions}), o AS (
+    UPDATE orders_order o
+       SET status = %s, attempt_count = v.number, requery_count = 0, next_requery_at = NULL, updated_at = %s
+      FROM unnest(%s::bigint[], %s::int[]) AS v(id, number)
+     WHERE o.id = v.id
+)
+SELECT * FROM a
 """
 
 
@@ -182,13 +198,14 @@ def _started(orders: list[Order], products: dict[int, Product], *, now: datetime
             unroutable.append(order)
             continue
         attempts.append(_new_attempt(order, *picked, now=now, source="submit", submitting=True, pending=transitions))
-    if attempts:
-        rows.insert(attempts)  # OrderAttempt.objects.bulk_create(attempts), without compiling it per batch
-        rows.insert(transitions)
+    if attempts:  # bulk_create of the attempts and of the transitions, and the orders' UPDATE, in one statement
+        attempts_sql, attempts_params = rows.insert_statement(attempts)
+        transitions_sql, transitions_params = rows.insert_statement(transitions)
         with connection.cursor() as cursor:
-            cursor.execute(SUBMITTED, {"status": OrderStatus.SUBMITTED, "now": now,
-                                       "ids": [a.order.pk for a in attempts],
-                                       "numbers": [a.number for a in attempts]})
+            cursor.execute(STARTED.format(attempts=attempts_sql, transitions=transitions_sql),
+                           [*attempts_params, *transitions_params, OrderStatus.SUBMITTED, now,
+                            [a.order.pk for a in attempts], [a.number for a in attempts]])
+            rows.inserted(attempts, [row[0] for row in cursor.fetchall()])
     return attempts, unroutable
 
 
@@ -216,25 +233,11 @@ def _start_all(orders: list[Order], *, now: datetime) -> list[tuple[Order, Order
     return sorted(started, key=lambda s: s[0].pk)
 
 
-# The ORM's select_for_update(of=("self",)).select_related("user").filter(pk__in=...), written out.
-CLAIMED_ORDERS = ("SELECT {orders}, {users} FROM orders_order o JOIN accounts_user u ON u.id = o.user_id "
-                  "WHERE o.id = ANY(%s::bigint[]) ORDER BY o.id FOR UPDATE OF o")  # lock: subject
-
-
-def _claimed_orders(ids: list[int]) -> list[Order]:
-    with connection.cursor() as cursor:
-        cursor.execute(CLAIMED_ORDERS.format(orders=rows.columns(Order, "o"), users=rows.columns(_USER_MODEL, "u")),
-                       [list(ids)])
-        return rows.joined(Order, "user", cursor.fetchall())
-
-
 def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[int] | None) -> Claim:
     now = timezone.now()
-    ids = _claim_rows(limit=limit, lease_seconds=lease_seconds, order_ids=order_ids)
-    if not ids:
+    orders = _claim_rows(limit=limit, lease_seconds=lease_seconds, order_ids=order_ids)
+    if not orders:
         return Claim(0, [])
-    # Already locked by the claim above (no wait): read with the buyer for pricing a fail-over attempt.
-    orders = _claimed_orders(ids)
     schema = current_schema()
     with routing.decided_once():  # one routing lookup and breaker check per product/provider for the batch
         started = _start_all(orders, now=now)
@@ -253,7 +256,7 @@ def _claim_in_transaction(*, limit: int, lease_seconds: float, order_ids: list[i
                 get_plugin(provider.plugin_key).connector(_capability(product.product_type))(config)
         items.append(Claimed(schema=schema, order=order, attempt=attempt, product=product, connector=connector,
                              request=connector_request(order, attempt, product), config=config))
-    return Claim(len(ids), items)
+    return Claim(len(orders), items)
 
 
 def claim_batch(*, limit: int, lease_seconds: float, order_ids: list[int] | None = None) -> Claim:

@@ -48,20 +48,15 @@ from .claims import Claimed
 
 OPEN_STATES = frozenset({OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW})
 
-# The ORM's select_for_update(of=("self",)) and filter(pk__in=...), written out (shared_apps.core.rows).
-LOCK_ORDERS = ("SELECT {columns} FROM orders_order o WHERE o.id = ANY(%s::bigint[]) ORDER BY o.id "
-               "FOR UPDATE OF o")  # lock: subject
-READ_ATTEMPTS = "SELECT {columns} FROM orders_orderattempt a WHERE a.id = ANY(%s::bigint[])"
+# The ORM's select_for_update(of=("self",)) of the orders and a read of their attempts, written out in ONE
+# statement (shared_apps.core.rows): only the orders are locked, in id order.
+LOCK_ORDERS = ("SELECT {orders}, {attempts} FROM orders_order o "
+               "JOIN unnest(%s::bigint[], %s::bigint[]) AS v(order_id, attempt_id) ON o.id = v.order_id "
+               "JOIN orders_orderattempt a ON a.id = v.attempt_id "
+               "ORDER BY o.id FOR UPDATE OF o")  # lock: subject
 
 LOCK_HOLDS = ("SELECT id, wallet_id, amount, currency, status, reference FROM ledger_hold "
               "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE")  # lock: hold
-
-INSERT_ENTRIES = """
-INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
-SELECT %s, e.reference, e.metadata::jsonb, %s FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY
-    AS e(reference, metadata, n) ORDER BY e.n
-ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
-"""
 
 CREDIT_WALLETS = """
 UPDATE ledger_account a SET balance = a.balance + d.delta
@@ -70,43 +65,55 @@ UPDATE ledger_account a SET balance = a.balance + d.delta
 RETURNING a.id
 """
 
-INSERT_POSTINGS = """
-INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
-SELECT p.entry_id, p.account_id, p.amount, p.currency
-  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY
-    AS p(entry_id, account_id, amount, currency, n) ORDER BY p.n
+# Every write of the batch in ONE statement (its rows are locked): the hold_settle entries (an entry already
+# posted is skipped, and the count returned tells: the batch then rolls back), their postings and the holds
+# closed (both joined to their entry by the hold's reference), the attempts answered, the orders settled, their
+# transitions, their outbox rows deleted. Each table is written once; the ledger's balance and two-postings
+# rules are deferred constraint triggers (checked at commit), the postings' foreign key at the statement's end.
+SETTLE = """
+WITH e AS (
+    INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
+    SELECT %(entry_type)s, x.reference, x.metadata::jsonb, %(now)s
+      FROM unnest(%(references)s::text[], %(metadata)s::text[]) WITH ORDINALITY AS x(reference, metadata, n)
+     ORDER BY x.n
+    ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
+), p AS (
+    INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
+    SELECT e.id, l.account_id, l.amount, l.currency
+      FROM unnest(%(line_references)s::text[], %(line_accounts)s::bigint[], %(line_amounts)s::bigint[],
+                  %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
+      JOIN e ON e.reference = l.reference
+     ORDER BY l.n
+), h AS (
+    UPDATE ledger_hold h SET status = %(hold_status)s, settled_amount = d.settled, close_entry_id = e.id,
+           closed_at = %(now)s
+      FROM unnest(%(holds)s::bigint[], %(settled)s::bigint[], %(references)s::text[]) AS d(hold_id, settled, reference)
+      JOIN e ON e.reference = d.reference
+     WHERE h.id = d.hold_id
+), a AS (
+    UPDATE orders_orderattempt a SET status = %(attempt_status)s, answered_at = %(now)s, reason = '',
+           provider_code = d.code, provider_reference = d.reference
+      FROM unnest(%(attempts)s::bigint[], %(codes)s::text[], %(attempt_references)s::text[])
+        AS d(attempt_id, code, reference)
+     WHERE a.id = d.attempt_id
+), o AS (
+    UPDATE orders_order o SET status = %(order_status)s, updated_at = %(now)s, final_at = %(now)s,
+           next_requery_at = NULL, provider_reference = d.reference, token = d.token, units = d.units,
+           receipt_details = d.receipt::jsonb, tax_lines = d.taxes::jsonb
+      FROM unnest(%(orders)s::bigint[], %(order_references)s::text[], %(tokens)s::text[], %(units)s::text[],
+                  %(receipts)s::text[], %(taxes)s::text[]) AS d(order_id, reference, token, units, receipt, taxes)
+     WHERE o.id = d.order_id
+), t AS (
+    INSERT INTO orders_ordertransition (order_id, from_status, to_status, reason, source, created_at)
+    SELECT t.order_id, t.from_status, t.to_status, t.reason, %(source)s, %(now)s
+      FROM unnest(%(transition_orders)s::bigint[], %(from_statuses)s::text[], %(to_statuses)s::text[],
+                  %(reasons)s::text[]) WITH ORDINALITY AS t(order_id, from_status, to_status, reason, n)
+     ORDER BY t.n
+), b AS (
+    DELETE FROM orders_orderoutbox WHERE order_id = ANY(%(orders)s::bigint[])
+)
+SELECT count(*) FROM e
 """
-
-CLOSE_HOLDS = """
-UPDATE ledger_hold h SET status = %s, settled_amount = d.settled, close_entry_id = d.entry_id, closed_at = %s
-  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS d(hold_id, settled, entry_id)
- WHERE h.id = d.hold_id
-"""
-
-ANSWER_ATTEMPTS = """
-UPDATE orders_orderattempt a SET status = %s, answered_at = %s, reason = '', provider_code = d.code,
-       provider_reference = d.reference
-  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS d(attempt_id, code, reference)
- WHERE a.id = d.attempt_id
-"""
-
-SETTLE_ORDERS = """
-UPDATE orders_order o SET status = %s, updated_at = %s, final_at = %s, next_requery_at = NULL,
-       provider_reference = d.reference, token = d.token, units = d.units,
-       receipt_details = d.receipt::jsonb, tax_lines = d.taxes::jsonb
-  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-    AS d(order_id, reference, token, units, receipt, taxes)
- WHERE o.id = d.order_id
-"""
-
-INSERT_TRANSITIONS = """
-INSERT INTO orders_ordertransition (order_id, from_status, to_status, reason, source, created_at)
-SELECT t.order_id, t.from_status, t.to_status, t.reason, %s, %s
-  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
-    AS t(order_id, from_status, to_status, reason, n) ORDER BY t.n
-"""
-
-DELETE_OUTBOX = "DELETE FROM orders_orderoutbox WHERE order_id = ANY(%s::bigint[])"
 
 
 class BatchConflict(Exception):
@@ -160,14 +167,8 @@ def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple | Non
     return None if lines is None else _Plain(item, order, attempt, hold, lines)
 
 
-def _post(cursor, plain: list[_Plain], *, now: datetime) -> dict[int, int]:
-    """The hold_settle entries and their postings; the leftovers back to their wallets. Entry id by hold id."""
-    cursor.execute(INSERT_ENTRIES, [EntryType.HOLD_SETTLE, now, [p.hold[5] for p in plain],
-                                    [_dumps({"order": str(p.order.public_id), "provider_id": p.attempt.provider_id,
-                                             **_tax_metadata(p.attempt.quote)}) for p in plain]])
-    entries = dict((reference, entry_id) for entry_id, reference in cursor.fetchall())
-    if len(entries) != len(plain):
-        raise BatchConflict("a hold_settle entry of the batch was already posted")
+def _credit_leftovers(cursor, plain: list[_Plain]) -> None:
+    """The leftovers back to their wallets (rare: the settling attempt cost less than the hold), locked first."""
     wallets: Counter[int] = Counter()
     for p in plain:
         if len(p.lines) > 1 and p.lines[-1][0] == p.hold[1]:
@@ -177,10 +178,6 @@ def _post(cursor, plain: list[_Plain], *, now: datetime) -> dict[int, int]:
         cursor.execute(CREDIT_WALLETS, [ordered, [wallets[account_id] for account_id in ordered]])
         if len(cursor.fetchall()) != len(ordered):
             raise BatchConflict("a wallet refused its leftover")
-    postings = [(entries[p.hold[5]], account_id, amount, p.order.currency) for p in plain for account_id, amount
-                in p.lines]
-    cursor.execute(INSERT_POSTINGS, [list(column) for column in zip(*postings, strict=True)])
-    return {p.hold[0]: entries[p.hold[5]] for p in plain}
 
 
 def _after_commit(plain: list[_Plain]) -> None:
@@ -205,11 +202,8 @@ def _breaker_success(provider_id: int) -> Callable[[], None]:
 
 
 def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
-    """The set-based writes of the batch (holds, wallets and orders are locked)."""
-    entries = _post(cursor, plain, now=now)
-    cursor.execute(CLOSE_HOLDS, [HoldStatus.SETTLED, now, [p.hold[0] for p in plain],
-                                 [p.hold[2] - _leftover(p) for p in plain],
-                                 [entries[p.hold[0]] for p in plain]])
+    """The set-based writes of the batch (holds, wallets and orders are locked): the leftovers, then ``SETTLE``."""
+    _credit_leftovers(cursor, plain)
     transitions: list[tuple[int, str, str, str]] = []
     for p in plain:
         order, attempt, outcome = p.order, p.attempt, p.item.outcome
@@ -227,15 +221,32 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
         transitions.append((order.pk, OrderStatus.SUCCEEDED, OrderStatus.SETTLED, "hold settled"))
         _count_purchase(order, from_status=order.status, to_status=OrderStatus.SUCCEEDED)
         order.status, order.updated_at, order.final_at, order.next_requery_at = OrderStatus.SETTLED, now, now, None
-    cursor.execute(ANSWER_ATTEMPTS, [AttemptStatus.SUCCEEDED, now, [p.attempt.pk for p in plain],
-                                     [p.attempt.provider_code for p in plain],
-                                     [p.attempt.provider_reference for p in plain]])
-    cursor.execute(SETTLE_ORDERS, [OrderStatus.SETTLED, now, now, [p.order.pk for p in plain],
-                                   [p.order.provider_reference for p in plain], [p.order.token for p in plain],
-                                   [p.order.units for p in plain], [_dumps(p.order.receipt_details) for p in plain],
-                                   [_dumps(p.order.tax_lines) for p in plain]])
-    cursor.execute(INSERT_TRANSITIONS, [source, now, *[list(column) for column in zip(*transitions, strict=True)]])
-    cursor.execute(DELETE_OUTBOX, [[p.order.pk for p in plain]])
+    lines = [(p.hold[5], account_id, amount, p.order.currency) for p in plain for account_id, amount in p.lines]
+    line_references, line_accounts, line_amounts, line_currencies = (list(column) for column in zip(*lines,
+                                                                                                   strict=True))
+    transition_orders, from_statuses, to_statuses, reasons = (list(column) for column in zip(*transitions,
+                                                                                             strict=True))
+    cursor.execute(SETTLE, {
+        "entry_type": EntryType.HOLD_SETTLE, "now": now, "source": source,
+        "references": [p.hold[5] for p in plain],
+        "metadata": [_dumps({"order": str(p.order.public_id), "provider_id": p.attempt.provider_id,
+                             **_tax_metadata(p.attempt.quote)}) for p in plain],
+        "line_references": line_references, "line_accounts": line_accounts, "line_amounts": line_amounts,
+        "line_currencies": line_currencies,
+        "hold_status": HoldStatus.SETTLED, "holds": [p.hold[0] for p in plain],
+        "settled": [p.hold[2] - _leftover(p) for p in plain],
+        "attempt_status": AttemptStatus.SUCCEEDED, "attempts": [p.attempt.pk for p in plain],
+        "codes": [p.attempt.provider_code for p in plain],
+        "attempt_references": [p.attempt.provider_reference for p in plain],
+        "order_status": OrderStatus.SETTLED, "orders": [p.order.pk for p in plain],
+        "order_references": [p.order.provider_reference for p in plain], "tokens": [p.order.token for p in plain],
+        "units": [p.order.units for p in plain], "receipts": [_dumps(p.order.receipt_details) for p in plain],
+        "taxes": [_dumps(p.order.tax_lines) for p in plain],
+        "transition_orders": transition_orders, "from_statuses": from_statuses, "to_statuses": to_statuses,
+        "reasons": reasons})
+    (posted,) = cursor.fetchone()
+    if posted != len(plain):
+        raise BatchConflict("a hold_settle entry of the batch was already posted")
     sales_settled_plainly(sales=[Sale(reference=str(p.order.public_id), quote=p.attempt.quote,
                                       recipient=p.order.recipient_phone) for p in plain])
     _after_commit(plain)
@@ -250,10 +261,12 @@ def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[d
     """Lock the successes' orders and holds, settle the plain ones set-based, in ONE transaction (the caller's
     if it has one); returns the settled orders by id and the items left for the per-order path."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(LOCK_ORDERS.format(columns=rows.columns(Order, "o")), [[i.order.pk for i in items]])
-        orders = {order.pk: order for order in rows.instances(Order, cursor.fetchall())}
-        cursor.execute(READ_ATTEMPTS.format(columns=rows.columns(OrderAttempt, "a")), [[i.attempt.pk for i in items]])
-        attempts = {a.pk: a for a in rows.instances(OrderAttempt, cursor.fetchall())}
+        cursor.execute(LOCK_ORDERS.format(orders=rows.columns(Order, "o"), attempts=rows.columns(OrderAttempt, "a")),
+                       [[i.order.pk for i in items], [i.attempt.pk for i in items]])
+        found = cursor.fetchall()
+        split = rows.width(Order)
+        orders = {order.pk: order for order in rows.instances(Order, [row[:split] for row in found])}
+        attempts = {a.pk: a for a in rows.instances(OrderAttempt, [row[split:] for row in found])}
         cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
         holds = {row[0]: row for row in cursor.fetchall()}
         plain: list[_Plain] = []

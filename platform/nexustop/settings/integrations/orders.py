@@ -33,9 +33,10 @@ ORDERS_DISPATCH_PROVIDER_CONCURRENCY = env_int("ORDERS_DISPATCH_PROVIDER_CONCURR
 ORDERS_DISPATCH_MAX_IN_FLIGHT = env_int("ORDERS_DISPATCH_MAX_IN_FLIGHT", 256)
 # Startup objects left out of the garbage collector's full collections (gc.freeze; dispatch/runner.py).
 ORDERS_DISPATCH_GC_FREEZE = env_bool("ORDERS_DISPATCH_GC_FREEZE", True)
-# While calls are in flight, a wake-up waits this long (ms) before claiming, so that a busy tenant's new rows
-# come in one batch instead of one claim per NOTIFY; an idle dispatcher claims at once.
-ORDERS_DISPATCH_COALESCE_MS = env_int("ORDERS_DISPATCH_COALESCE_MS", 20)
+# While calls are in flight, a tenant is claimed at most once per this many ms (unless a batch is ready), so
+# that a busy tenant's new rows come in one batch instead of one claim per NOTIFY; an idle dispatcher claims
+# at once (dispatch/runner.py gather_wait).
+ORDERS_DISPATCH_GATHER_MS = env_int("ORDERS_DISPATCH_GATHER_MS", 80)
 # LISTEN needs a session of its own: PostgreSQL itself, never a transaction pooler (default: the database).
 ORDERS_DISPATCH_LISTEN_URL = env_str("ORDERS_DISPATCH_LISTEN_URL", "")
 # Measurement only: a path where the dispatcher writes the cProfile stats (CPU time) of all its threads when it
