@@ -128,6 +128,8 @@ class SimulatorServer(LocalServer):
         self.lock = threading.RLock()
         self.deliveries: list[Delivery] = []
         self.requests_seen: list[tuple[str, str]] = []
+        # The ``request_id`` of each JSON request that carries one, in order (which order a POST was about).
+        self.request_ids_seen: list[tuple[str, str]] = []
         self._fault = FaultMode.NONE
         self._fault_times: int | None = None
         self._stopping = threading.Event()
@@ -222,8 +224,11 @@ class SimulatorServer(LocalServer):
         body = handler.rfile.read(length) if length else b""
         request = Request(handler.command, parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()},
                           {k.lower(): v for k, v in handler.headers.items()}, body)
+        request_id = _request_id_of(body) if b'"request_id"' in body else ""
         with self.lock:
             self.requests_seen.append((request.method, request.path))
+            if request_id:
+                self.request_ids_seen.append((request.path, request_id))
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
         try:
@@ -263,3 +268,13 @@ class SimulatorServer(LocalServer):
             handler.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout fault): exactly what a real provider sees
+
+
+def _request_id_of(body: bytes) -> str:
+    """A JSON body's top-level ``request_id`` ("" when there is none or the body is not JSON)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ""
+    return str(value.get("request_id") or "") if isinstance(value, dict) else ""
+
