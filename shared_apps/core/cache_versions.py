@@ -15,7 +15,8 @@ import secrets
 import threading
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -51,18 +52,19 @@ def cache_version(name: str, *, shared: bool = False, schema: str | None = None)
     snapshot_keys(PREFIX + name, shared=shared)  # read by most requests: in the request's one MGET
     other = _addressed(shared, schema)
     if other is not None:  # no schema switch: the request's next statement needs no new SET search_path
-        value = cache.get_in(other, PREFIX + name)  # type: ignore[attr-defined]  # RedisCache (addressable)
-        if value is None:
-            value = secrets.token_hex(4)
-            if not cache.add_in(other, PREFIX + name, value, TTL_SECONDS):  # type: ignore[attr-defined]
-                value = cache.get_in(other, PREFIX + name) or value  # type: ignore[attr-defined]
-        return value
+        return _read_or_start(PREFIX + name, get=partial(cache.get_in, other),  # type: ignore[attr-defined]
+                              add=partial(cache.add_in, other))  # type: ignore[attr-defined]  # RedisCache
     with _where(shared, schema):
-        value = cache.get(PREFIX + name)
-        if value is None:
-            value = secrets.token_hex(4)
-            if not cache.add(PREFIX + name, value, TTL_SECONDS):
-                value = cache.get(PREFIX + name) or value
+        return _read_or_start(PREFIX + name, get=cache.get, add=cache.add)
+
+
+def _read_or_start(key: str, *, get: Callable[[str], Any], add: Callable[[str, str, int], bool]) -> str:
+    """The version under ``key``, or a new one when there is none (another process's, if it added one first)."""
+    value = get(key)
+    if value is None:
+        value = secrets.token_hex(4)
+        if not add(key, value, TTL_SECONDS):
+            value = get(key) or value
     return value
 
 

@@ -126,16 +126,17 @@ class RedisCache(DjangoRedisCache):
         return self._get(key, default, None, schema=schema)
 
     def add_in(self, schema: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
-        made = self._tenant_key(schema, key)
-        self._forget_made([made])
-        expiry: Any = self.get_backend_timeout(timeout)  # seconds or None, as Django's add passes it
-        return self._cache.add(made, value, expiry)
+        return self._cache.add(*self._written_in(schema, key, timeout, value))
 
     def set_in(self, schema: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        self._cache.set(*self._written_in(schema, key, timeout, value))
+
+    def _written_in(self, schema: str, key: str, timeout: Any, value: Any) -> tuple[str, Any, Any]:
+        """The made key (dropped from the request's snapshot), the value and the expiry a write of ``schema``'s
+        ``key`` passes to the client: seconds or None, as Django's ``add``/``set`` pass them."""
         made = self._tenant_key(schema, key)
         self._forget_made([made])
-        expiry: Any = self.get_backend_timeout(timeout)
-        self._cache.set(made, value, expiry)
+        return made, value, self.get_backend_timeout(timeout)
 
     def _get(self, key: Any, default: Any, version: Any, *, schema: str | None) -> Any:
         snap = _snapshot.get()

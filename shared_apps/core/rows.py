@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+N = TypeVar("N", bound=Model)
 
 
 @cache
@@ -60,15 +61,20 @@ def instances(model: type[M], rows: Iterable[Sequence[Any]]) -> list[M]:
     return made
 
 
+def pairs(first: type[M], second: type[N], rows: Iterable[Sequence[Any]]) -> tuple[list[M], list[N]]:
+    """Instances of both models from rows of ``columns(first, ...), columns(second, ...)``, row by row."""
+    split = width(first)
+    found = list(rows)
+    return instances(first, [row[:split] for row in found]), instances(second, [row[split:] for row in found])
+
+
 def joined(model: type[M], relation: str, rows: Iterable[Sequence[Any]]) -> list[M]:
     """``model`` instances from rows of ``columns(model, ...), columns(<relation's model>, ...)``, each with its
     ``relation`` (a foreign key) cached: what ``select_related(relation)`` gives."""
     field: Any = model._meta.get_field(relation)
-    split = width(model)
-    found = list(rows)
-    made = instances(model, [row[:split] for row in found])
-    for instance, related in zip(made, instances(field.related_model, [row[split:] for row in found]), strict=True):
-        field.set_cached_value(instance, related)
+    made, related = pairs(model, field.related_model, rows)
+    for instance, other in zip(made, related, strict=True):
+        field.set_cached_value(instance, other)
     return made
 
 

@@ -263,10 +263,9 @@ def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[d
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(LOCK_ORDERS.format(orders=rows.columns(Order, "o"), attempts=rows.columns(OrderAttempt, "a")),
                        [[i.order.pk for i in items], [i.attempt.pk for i in items]])
-        found = cursor.fetchall()
-        split = rows.width(Order)
-        orders = {order.pk: order for order in rows.instances(Order, [row[:split] for row in found])}
-        attempts = {a.pk: a for a in rows.instances(OrderAttempt, [row[split:] for row in found])}
+        locked, answered = rows.pairs(Order, OrderAttempt, cursor.fetchall())
+        orders = {order.pk: order for order in locked}
+        attempts = {a.pk: a for a in answered}
         cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
         holds = {row[0]: row for row in cursor.fetchall()}
         plain: list[_Plain] = []
