@@ -4,10 +4,11 @@ For the few statements a hot path runs for every batch (the order dispatcher's c
 a queryset costs ~1 ms of CPU to compile and iterate before its rows, ``connection.cursor()`` and
 ``Model.from_db`` a fraction of that. ``columns(Model, "alias")`` is the select list of the model's concrete
 fields, ``instances(Model, rows)`` builds the instances from those columns with the converters the ORM applies
-(a JSON field's text parsed, ...), so the objects are the ORM's; ``joined`` does it for a row of a model and
-its foreign key's; ``insert(objs)`` is ``bulk_create`` of new instances in one INSERT of the values the ORM
-would send, ``insert_values`` the same from dicts of field values (tests/orders/test_settle_plain.py,
-test_dispatch_claims.py and test_staff_review_and_budget.py claim and settle through them).
+(a JSON field's text parsed, ...), so the objects are the ORM's; ``pairs`` does it for rows of two models'
+columns side by side, ``joined`` for a model and its foreign key's (the relation cached); ``insert(objs)`` is
+``bulk_create`` of new instances in one INSERT of the values the ORM would send, ``insert_values`` the same
+from dicts of field values (tests/orders/test_settle_plain.py, test_dispatch_claims.py and
+test_staff_review_and_budget.py claim and settle through them).
 """
 
 from __future__ import annotations
