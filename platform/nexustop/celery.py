@@ -32,4 +32,27 @@ def connect_connection_hygiene() -> None:
     signals.task_postrun.connect(_close_old_connections, dispatch_uid="nexustop-close-old-connections-postrun")
 
 
+def _freeze_startup_objects(**_ignored) -> None:
+    """A worker process's startup objects out of full garbage collections (``CELERY_WORKER_GC_FREEZE``): the
+    startup garbage collected first, as the dispatcher's ``freeze_startup_objects`` does."""
+    import gc
+
+    from django.conf import settings
+
+    if not settings.CELERY_WORKER_GC_FREEZE:
+        return
+    gc.collect()
+    gc.freeze()
+
+
+def connect_gc_freeze() -> None:
+    from celery import signals
+
+    # The worker's own process once it consumes (solo and thread pools run the tasks there); each child of a
+    # prefork pool after its fork.
+    signals.worker_ready.connect(_freeze_startup_objects, dispatch_uid="nexustop-gc-freeze-ready")
+    signals.worker_process_init.connect(_freeze_startup_objects, dispatch_uid="nexustop-gc-freeze-child")
+
+
 connect_connection_hygiene()
+connect_gc_freeze()

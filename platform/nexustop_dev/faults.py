@@ -43,6 +43,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -158,38 +159,33 @@ class Worker:
         return self.dispatcher_procs[0] if self.dispatcher_procs else None
 
     def start(self, timeout: float = 60.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            self._start_celery(timeout)
-        self.start_dispatchers(timeout)
+        """Whatever is not running started again, side by side (the Celery worker and the dispatchers)."""
+        from nexustop_dev.processes import wait_ready
+
+        celery = self._spawn_celery() if self.proc is None or self.proc.poll() is not None else None
+        self.start_dispatchers(timeout)  # meanwhile the worker starts (stop() ends it whatever happens)
+        if celery is not None:
+            wait_ready(*celery, "ready.", timeout=timeout, what="celery worker")
 
     def start_dispatchers(self, timeout: float = 60.0) -> None:
-        from nexustop_dev.processes import start_dispatcher
+        from nexustop_dev.processes import start_dispatchers
 
         self.dispatcher_procs = [proc for proc in self.dispatcher_procs if proc.poll() is None]
-        while len(self.dispatcher_procs) < self.dispatchers:
-            proc, _log = start_dispatcher(log_name="fault-dispatcher", timeout=timeout, env=self.env)
-            self.dispatcher_procs.append(proc)
+        missing = self.dispatchers - len(self.dispatcher_procs)
+        if missing > 0:
+            self.dispatcher_procs += start_dispatchers(missing, log_name="fault-dispatcher", timeout=timeout,
+                                                       env=self.env)
 
-    def _start_celery(self, timeout: float) -> None:
-        import sys
-
-        from nexustop_dev.processes import ROOT, child_env
+    def _spawn_celery(self) -> tuple[subprocess.Popen, Path]:
+        """The Celery worker started (the caller waits for it to be ready): its process and log path."""
+        from nexustop_dev.processes import spawn_celery_worker
 
         if self._log:
             self._log.close()
-        log_path = ROOT / "test-artifacts" / f"fault-worker-{os.getpid()}-{time.monotonic_ns()}.log"
-        log_path.parent.mkdir(exist_ok=True)
-        self._log = open(log_path, "w")  # closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", self.pool,
-             f"--concurrency={self.concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-n", f"fault-{os.getpid()}-{time.monotonic_ns()}@%h"],
-            cwd=ROOT, env=child_env(**self.env), stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while "ready." not in log_path.read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.1)
+        self.proc, log_path, self._log = spawn_celery_worker(
+            pool=self.pool, concurrency=self.concurrency, name="fault", log_name="fault-worker",
+            options=("--without-heartbeat",), env=self.env)  # the log is closed in stop()
+        return self.proc, log_path
 
     def kill(self) -> None:
         """SIGKILL a dispatcher: no clean shutdown, its batch's answers and settlement lost."""
@@ -209,10 +205,9 @@ class Worker:
         return exited
 
     def stop(self) -> None:
-        from nexustop_dev.processes import stop_process
+        from nexustop_dev.processes import stop_processes
 
-        for proc in [*self.dispatcher_procs, *([self.proc] if self.proc is not None else [])]:
-            stop_process(proc)
+        stop_processes(*self.dispatcher_procs, *([self.proc] if self.proc is not None else []))
         self.dispatcher_procs = []
         if self._log:
             self._log.close()
@@ -462,6 +457,13 @@ def _statuses(placed: list[Placed]) -> dict[str, str]:
     return found
 
 
+def _all_done(placed: list[Placed]) -> bool:
+    """Every order final or queued for review."""
+    statuses = _statuses(placed)
+    close_old_connections()
+    return all(statuses.get(p.public_id) in FINAL | {QUEUED} for p in placed)
+
+
 def settle_down(world: World, placed: list[Placed], *, timeout: float, sweep_every: float = 0.5,
                 worker: Worker | None = None, result: Result | None = None) -> None:
     """Run the sweeper like beat does until every order is final or queued for review (or time is up);
@@ -705,7 +707,10 @@ def scenario_dispatcher_kill(world: World, worker: Worker, rng: random.Random, o
         thread.start()
         placed = place_orders(rng, buyers, orders, result, pace=0.05)
         deadline = time.monotonic() + 60
-        while thread.is_alive() and time.monotonic() < deadline and result.faults["dispatcher SIGKILL"] < kills:
+        # Until the kills are done, or every order is final: nothing is left to send, so no provider call would
+        # come for the killer to strike during (it waited out the whole minute when a restart came late).
+        while thread.is_alive() and time.monotonic() < deadline and result.faults["dispatcher SIGKILL"] < kills \
+                and not _all_done(placed):
             time.sleep(0.1)
     finally:
         thread.stop()
@@ -736,10 +741,9 @@ def scenario_dispatchers_race(world: World, worker: Worker, rng: random.Random, 
         for sim in world.sims.values():
             sim.latency_seconds = 0.0
         worker.dispatchers = before
-        for extra in worker.dispatcher_procs[before:]:
-            from nexustop_dev.processes import stop_process
+        from nexustop_dev.processes import stop_processes
 
-            stop_process(extra)
+        stop_processes(*worker.dispatcher_procs[before:])
         worker.dispatcher_procs = worker.dispatcher_procs[:before]
     result.faults.update(plan.counts)
     result.faults["dispatchers"] = 3

@@ -1,4 +1,9 @@
-"""Real processes for tests: a Celery worker, the order dispatcher and a Django server on the test database."""
+"""Real processes for tests: a Celery worker, the order dispatcher and a Django server on the test database.
+
+Each child is a whole Django start (~1-2 s of CPU), paid again by every module that starts one: what the
+children do not need is left out (the system checks, which the parent process and ``manage.py check`` tests
+run; recompiling the project's modules when this environment writes no bytecode), a worker and a dispatcher
+that start or stop together do so side by side, and readiness is polled at a short interval."""
 
 from __future__ import annotations
 
@@ -9,12 +14,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
 from shared_apps.core.dburl import database_url
 
 ROOT = Path(settings.PROJECT_ROOT)
+# Where children keep their bytecode when the environment says not to write it beside the sources
+# (PYTHONDONTWRITEBYTECODE): outside the tree's packages, under the git-ignored test-artifacts/.
+PYCACHE = ROOT / "test-artifacts" / "pycache"
+READY_POLL_SECONDS = 0.02
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -28,6 +38,11 @@ def child_env(**extra: str) -> dict[str, str]:
     # more time: the child's broker would not be the one this test enqueues into.
     for name in [name for name in env if name.startswith("PYTEST_XDIST_")]:
         env.pop(name)
+    # Without bytecode files every child compiled the project's ~600 modules again: ~1 s of CPU per worker,
+    # dispatcher or manage.py run. Cached outside the source tree instead (the first child fills it).
+    if env.get("PYTHONDONTWRITEBYTECODE") and not env.get("PYTHONPYCACHEPREFIX"):
+        env.pop("PYTHONDONTWRITEBYTECODE")
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     env.update({
         "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",
         "DATABASE_URL": url,
@@ -35,63 +50,105 @@ def child_env(**extra: str) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        # Celery's Django fixup runs every system check when a worker starts (~0.3 s of CPU, the URL confs
+        # imported): this process's settings and code, checked by ``manage.py check`` tests.
+        "CELERY_SKIP_CHECKS": "1",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
     })
     env.update(extra)
     return env
 
 
+def _log_path(name: str) -> Path:
+    path = ROOT / "test-artifacts" / f"{name}-{os.getpid()}-{time.monotonic_ns()}.log"
+    path.parent.mkdir(exist_ok=True)
+    return path
+
+
+def wait_ready(proc: subprocess.Popen, log_path: Path, marker: str, *, timeout: float, what: str) -> None:
+    """Until ``marker`` is in the child's log; killed and reported if it exits or ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    while marker not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise RuntimeError(f"{what} did not start:\n{log_path.read_text()[-4000:]}")
+        time.sleep(READY_POLL_SECONDS)
+
+
+def spawn_celery_worker(*, concurrency: int = 1, pool: str = "solo", name: str = "test",
+                        log_name: str = "celery-worker", options: tuple[str, ...] = (),
+                        env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path, IO[str]]:
+    """Start a worker on the test queue without waiting for it: (process, log path, open log)."""
+    log_path = _log_path(log_name)
+    log = open(log_path, "w")  # the caller closes it once the worker is gone
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", pool,
+         f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
+         "--without-mingle", *options, "-n", f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h"],
+        cwd=ROOT, env=child_env(**(env or {})), stdout=log, stderr=subprocess.STDOUT)
+    return proc, log_path, log
+
+
 @contextlib.contextmanager
 def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 60.0, env: dict[str, str] | None = None,
                   **extra_env: str) -> Iterator[subprocess.Popen]:
     """Start a real worker on the test queue; stop it on exit."""
-    log_path = ROOT / "test-artifacts" / f"celery-worker-{os.getpid()}-{time.monotonic_ns()}.log"
-    log_path.parent.mkdir(exist_ok=True)
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "nexustop", "worker", "-l", "info", "-P", pool,
-         f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
-         "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-        cwd=ROOT, env=child_env(**(env or {}), **extra_env), stdout=log, stderr=subprocess.STDOUT)
+    proc, log_path, log = spawn_celery_worker(concurrency=concurrency, pool=pool, env={**(env or {}), **extra_env})
     try:
-        deadline = time.monotonic() + timeout
-        while "ready." not in log_path.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.2)
+        wait_ready(proc, log_path, "ready.", timeout=timeout, what="celery worker")
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
+
+
+def spawn_dispatcher(*, log_name: str = "dispatcher", env: dict[str, str] | None = None,
+                     **extra_env: str) -> tuple[subprocess.Popen, Path]:
+    """Start ``manage.py run_dispatcher`` on the test database without waiting for it (its log path too)."""
+    log_path = _log_path(log_name)
+    with open(log_path, "w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_dispatcher", "--skip-checks"], cwd=ROOT,
+                                env=child_env(**{"ORDERS_DISPATCH_SCAN_SECONDS": "0.5", **(env or {}), **extra_env}),
+                                stdout=log, stderr=subprocess.STDOUT)
+    return proc, log_path
 
 
 def start_dispatcher(*, log_name: str = "dispatcher", timeout: float = 60.0, env: dict[str, str] | None = None,
                      **extra_env: str) -> tuple[subprocess.Popen, Path]:
     """Start ``manage.py run_dispatcher`` on the test database; returns once it listens (its log path too)."""
-    log_path = ROOT / "test-artifacts" / f"{log_name}-{os.getpid()}-{time.monotonic_ns()}.log"
-    log_path.parent.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_dispatcher"], cwd=ROOT,
-                                env=child_env(**{"ORDERS_DISPATCH_SCAN_SECONDS": "0.5", **(env or {}), **extra_env}),
-                                stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while "dispatcher ready" not in log_path.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the dispatcher did not start:\n{log_path.read_text()[-4000:]}")
-        time.sleep(0.05)
+    proc, log_path = spawn_dispatcher(log_name=log_name, env=env, **extra_env)
+    wait_ready(proc, log_path, "dispatcher ready", timeout=timeout, what="the dispatcher")
     return proc, log_path
 
 
+def start_dispatchers(count: int, *, log_name: str = "dispatcher", timeout: float = 60.0,
+                      env: dict[str, str] | None = None, **extra_env: str) -> list[subprocess.Popen]:
+    """``count`` dispatchers started side by side; returns once every one listens."""
+    started = [spawn_dispatcher(log_name=log_name, env=env, **extra_env) for _ in range(count)]
+    try:
+        for proc, log_path in started:
+            wait_ready(proc, log_path, "dispatcher ready", timeout=timeout, what="the dispatcher")
+    except BaseException:
+        stop_processes(*(proc for proc, _log in started))
+        raise
+    return [proc for proc, _log in started]
+
+
 def stop_process(proc: subprocess.Popen, *, timeout: float = 15.0) -> None:
-    if proc.poll() is None:
+    stop_processes(proc, timeout=timeout)
+
+
+def stop_processes(*procs: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to each (a warm shutdown: the work in hand finishes), then wait for all of them together; a
+    process still running after ``timeout`` is killed."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         proc.terminate()
+    deadline = time.monotonic() + timeout
+    for proc in running:
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
@@ -108,8 +165,26 @@ def dispatcher(**extra_env: str) -> Iterator[subprocess.Popen]:
 
 
 @contextlib.contextmanager
+def dispatchers(count: int, **extra_env: str) -> Iterator[list[subprocess.Popen]]:
+    """``count`` real dispatchers at once (started and stopped side by side)."""
+    procs = start_dispatchers(count, env=extra_env)
+    try:
+        yield procs
+    finally:
+        stop_processes(*procs)
+
+
+@contextlib.contextmanager
 def settlement(**extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
-    notifications); yields (worker, dispatcher)."""
-    with celery_worker(env=extra_env) as worker, dispatcher(**extra_env) as running:
+    notifications), started and stopped side by side; yields (worker, dispatcher)."""
+    worker, worker_log_path, worker_log = spawn_celery_worker(env=extra_env)
+    running: subprocess.Popen | None = None
+    try:
+        running, dispatcher_log = spawn_dispatcher(env=extra_env)
+        wait_ready(worker, worker_log_path, "ready.", timeout=60.0, what="celery worker")
+        wait_ready(running, dispatcher_log, "dispatcher ready", timeout=60.0, what="the dispatcher")
         yield worker, running
+    finally:
+        stop_processes(*([running] if running is not None else []), worker)
+        worker_log.close()

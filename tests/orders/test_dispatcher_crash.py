@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from django_tenants.utils import schema_context
 from shared_apps.core.dburl import database_url
 from tests.fixtures.purchase import build_stack
 from tests.orders.helpers import assert_books, attempts, buy, new_buyer, order_row, wait_final, wait_for
-from tests.support.processes import celery_worker, dispatcher, start_dispatcher
+from tests.support.processes import celery_worker, dispatcher, dispatchers, start_dispatcher
 
 LEASE = "2"  # seconds: a killed dispatcher's orders come back this soon
 
@@ -127,7 +126,12 @@ def test_dispatcher_killed_inside_the_batch_settlement(live_db, crash_stack):
     finally:
         blocker.rollback()
         blocker.close()
-    time.sleep(0.5)  # PostgreSQL rolls the dead client's transaction back
+
+    def rolled_back() -> bool:  # PostgreSQL ends the dead client's backends, rolling their transactions back
+        with psycopg.connect(database_url(settings.DATABASES["default"])) as probe:
+            return not probe.execute("SELECT 1 FROM pg_stat_activity WHERE application_name = %s", [app]).fetchall()
+
+    wait_for(rolled_back, timeout=30, what="the killed dispatcher's backends to end")
     request_ids = {}
     for public_id in ids:
         order = order_row(public_id)
@@ -160,7 +164,7 @@ def test_two_dispatchers_never_claim_the_same_order(live_db, crash_stack):
     seen_ids = len(stack.vtpass.request_ids_seen)
     try:
         slow = {**env, "ORDERS_DISPATCH_LEASE_SECONDS": "60"}  # no lease runs out on a loaded machine
-        with dispatcher(**slow), dispatcher(**slow), dispatcher(**slow):
+        with dispatchers(3, **slow):  # started side by side
             def shopper(token: str) -> None:
                 for _ in range(10):
                     response = buy(token, stack.products["vt_airtime"], stack.phone(), amount="50.00")

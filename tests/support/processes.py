@@ -6,9 +6,12 @@ from nexustop_dev.processes import (
     celery_worker,
     child_env,
     dispatcher,
+    dispatchers,
     settlement,
     start_dispatcher,
     stop_process,
+    stop_processes,
 )
 
-__all__ = ["ROOT", "celery_worker", "child_env", "dispatcher", "settlement", "start_dispatcher", "stop_process"]
+__all__ = ["ROOT", "celery_worker", "child_env", "dispatcher", "dispatchers", "settlement", "start_dispatcher",
+           "stop_process", "stop_processes"]
