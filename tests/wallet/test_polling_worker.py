@@ -18,6 +18,13 @@ pytestmark = pytest.mark.slow
 FAST_POLLS = "0.3,0.3,0.3,0.5,0.5,1,1,1"
 
 
+@pytest.fixture(scope="module")
+def worker(django_db_setup):
+    """One real worker for the module's tests (a start is ~1.5 s of CPU): polls at FAST_POLLS, no SMS."""
+    with celery_worker(WALLET_POLL_DELAYS_SECONDS=FAST_POLLS, WALLET_SMS_NOTIFICATIONS="0") as running:
+        yield running
+
+
 @pytest.fixture
 def fast_polls(settings):
     settings.WALLET_POLL_DELAYS_SECONDS = [float(x) for x in FAST_POLLS.split(",")]
@@ -30,19 +37,18 @@ def status_of(model, schema: str, public_id: str) -> str:
 
 
 def test_momo_request_to_pay_then_polling_credits_once_and_a_rejection_credits_nothing(committed_gateway, momo,
-                                                                                        fast_polls):
+                                                                                        fast_polls, worker):
     committed_gateway(country="GH", key="mtn_momo", url=momo.url, options={"target_environment": "sandbox"})
     payer, rejecter = new_customer("gh"), new_customer("gh")
-    with celery_worker(WALLET_POLL_DELAYS_SECONDS=FAST_POLLS, WALLET_SMS_NOTIFICATIONS="0"):
-        accepted = post(client_for(payer, "gh"), "/api/wallet/fund", {"amount": "2.50", "gateway": "mtn_momo"})
-        assert accepted.status_code == 202, accepted.content
-        body = accepted.json()
-        assert body["status"] == "pending" and body["authorization_url"] == ""
-        momo.set_fault("failure")
-        refused = post(client_for(rejecter, "gh"), "/api/wallet/fund", {"amount": "1.00", "gateway": "mtn_momo"})
-        assert refused.status_code == 202
-        wait_for(lambda: status_of(FundingIntent, "gh", body["id"]) == "succeeded", timeout=30)
-        wait_for(lambda: status_of(FundingIntent, "gh", refused.json()["id"]) == "failed", timeout=30)
+    accepted = post(client_for(payer, "gh"), "/api/wallet/fund", {"amount": "2.50", "gateway": "mtn_momo"})
+    assert accepted.status_code == 202, accepted.content
+    body = accepted.json()
+    assert body["status"] == "pending" and body["authorization_url"] == ""
+    momo.set_fault("failure")
+    refused = post(client_for(rejecter, "gh"), "/api/wallet/fund", {"amount": "1.00", "gateway": "mtn_momo"})
+    assert refused.status_code == 202
+    wait_for(lambda: status_of(FundingIntent, "gh", body["id"]) == "succeeded", timeout=30)
+    wait_for(lambda: status_of(FundingIntent, "gh", refused.json()["id"]) == "failed", timeout=30)
     assert balance_of(payer, "gh") == 250 and funding_entries(body["reference"], "gh") == 1
     assert balance_of(rejecter, "gh") == 0 and funding_entries(refused.json()["reference"], "gh") == 0
     with schema_context("gh"):
@@ -50,19 +56,18 @@ def test_momo_request_to_pay_then_polling_credits_once_and_a_rejection_credits_n
     assert_books_balance("gh")
 
 
-def test_pending_payout_is_polled_until_final(committed_gateway, paystack, fast_polls):
+def test_pending_payout_is_polled_until_final(committed_gateway, paystack, fast_polls, worker):
     committed_gateway(country="NG", key="paystack", url=paystack.url)
     paystack.set_fault("pending_then_success", polls=2)
     user = new_customer()
     with schema_context("ng"):
         fund_wallet(wallet=wallet_for(user=user), amount=500_000, reference=f"test-fund:{uuid.uuid4()}")
-    with celery_worker(WALLET_POLL_DELAYS_SECONDS=FAST_POLLS, WALLET_SMS_NOTIFICATIONS="0"):
-        answer = post(client_for(user), "/api/transfers",
-                      {"type": "bank", "recipient": {"bank_code": "058", "account_number": "0123456789"},
-                       "amount": "150.00"})
-        assert answer.status_code == 202, answer.content
-        transfer_id = answer.json()["id"]
-        wait_for(lambda: status_of(Transfer, "ng", transfer_id) == "succeeded", timeout=30)
+    answer = post(client_for(user), "/api/transfers",
+                  {"type": "bank", "recipient": {"bank_code": "058", "account_number": "0123456789"},
+                   "amount": "150.00"})
+    assert answer.status_code == 202, answer.content
+    transfer_id = answer.json()["id"]
+    wait_for(lambda: status_of(Transfer, "ng", transfer_id) == "succeeded", timeout=30)
     with schema_context("ng"):
         row = Transfer.objects.select_related("hold").get(public_id=transfer_id)
         assert row.polls >= 1 and row.wallet_hold.status == "settled"
