@@ -58,10 +58,19 @@ def test_dtone_callback_before_the_submit_returns(live_db, stack):
     assert order.status == "settled"  # settled by the callback while the submit was still waiting
     assert _source_of(order, "succeeded") == ["webhook+requery"]  # the callback verified by a requery (issue 14)
     assert order.receipt_details["fx"]["currency"] == "USD"  # DT One charged our USD account: rate on the receipt
-    # The submit's own answer arrives when DT One stops hanging (2 s after acting) and changes nothing.
-    import time
+    # The submit's own answer arrives when DT One stops hanging (2 s after acting) and changes nothing. Waited for,
+    # not slept: the dispatcher archives a batch's exchanges as it begins settling it, then applies the answer
+    # under the order's row lock (taken here too: a settlement under way is waited for).
+    from tenant_apps.orders.models import Order
+    from tenant_apps.provider_archive.models import ProviderExchange
 
-    time.sleep(stack.dtone.hang_seconds + 0.5)
+    def late_answer_received() -> bool:
+        with schema_context("ng"):
+            return ProviderExchange.objects.filter(attempt_ref=attempt.request_id, operation="purchase").exists()
+
+    wait_for(late_answer_received, timeout=stack.dtone.hang_seconds + 15, what="the submit's own late answer")
+    with schema_context("ng"), transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).first()
     assert transitions(order).count(("succeeded", "settled")) == 1
     assert stack.dtone.delivery_count(attempt.request_id) == 1
     assert_books(user, FUNDS - _price(response))
