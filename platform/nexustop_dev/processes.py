@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -175,13 +175,17 @@ def dispatchers(count: int, **extra_env: str) -> Iterator[list[subprocess.Popen]
 
 
 @contextlib.contextmanager
-def settlement(**extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
+def settlement(*, meanwhile: Callable[[], object] | None = None,
+               **extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
-    notifications), started and stopped side by side; yields (worker, dispatcher)."""
+    notifications), started and stopped side by side; yields (worker, dispatcher). ``meanwhile``: called
+    while they start (set-up neither needs before its first order)."""
     worker, worker_log_path, worker_log = spawn_celery_worker(env=extra_env)
     running: subprocess.Popen | None = None
     try:
         running, dispatcher_log = spawn_dispatcher(env=extra_env)
+        if meanwhile is not None:
+            meanwhile()
         wait_ready(worker, worker_log_path, "ready.", timeout=60.0, what="celery worker")
         wait_ready(running, dispatcher_log, "dispatcher ready", timeout=60.0, what="the dispatcher")
         yield worker, running

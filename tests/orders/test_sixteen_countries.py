@@ -5,7 +5,8 @@ purchase settles through the simulators; with Reloadly's simulator stopped, the 
 over and settles through DT One (an asynchronous provider: pending, then confirmed by polling).
 
 The 13 country tenants the session does not have are provisioned here, once per test database
-(tests/support/tenants.py), with one Reloadly and one DT One simulator and one Celery worker for all.
+(tests/support/tenants.py), with one Reloadly and one DT One simulator and one Celery worker for all (started
+while the tenants, providers and catalogues are made).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class World:
     products: dict[str, Product] = field(default_factory=dict)  # country -> the Reloadly airtime product
     bills: dict[str, Product | None] = field(default_factory=dict)  # country -> a Reloadly electricity product
     tenants_seconds: float = 0.0
+    built_seconds: float = 0.0
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +72,19 @@ def world(django_db_setup, django_db_blocker):
     from tenants.connection import tenant_connection
 
     started = time.monotonic()
-    with django_db_blocker.unblock():
-        tenants = ensure_country_tenants()
-    assert {t.country: (t.schema, t.domain) for t in tenants} == SITES
     world = World(AggregatorSimulator(pending_requeries=0).start(),
-                  DTOneSimulator(pending_requeries=0, completion_delay_seconds=0.05).start(),
-                  tenants_seconds=time.monotonic() - started)
+                  DTOneSimulator(pending_requeries=0, completion_delay_seconds=0.05).start())
     tag = uuid.uuid4().hex[:6]
-    try:
+    env = _WorkerEnv(ORDERS_REQUERY_BACKOFF="0.2,0.3,0.5", ORDERS_SMS_NOTIFICATIONS="0",
+                     ORDERS_BREAKER_PREFIX=f"test-breaker-16-{tag}")
+
+    def build() -> None:
+        """The tenants, providers and catalogues: while the worker and the dispatcher start (neither needs them
+        before the first purchase)."""
+        with django_db_blocker.unblock():
+            tenants = ensure_country_tenants()
+        assert {t.country: (t.schema, t.domain) for t in tenants} == SITES
+        world.tenants_seconds = time.monotonic() - started
         with django_db_blocker.unblock(), transaction.atomic():  # one commit, not one per row
             tenant_connection().set_schema_to_public()
             for country in COUNTRIES:
@@ -97,12 +104,14 @@ def world(django_db_setup, django_db_blocker):
                                                               operator=NETWORK[country])
                 world.bills[country] = Product.objects.filter(provider=reloadly, product_type="electricity") \
                     .order_by("variation", "pk").last()  # prepaid (a token) where the country has one
-        env = _WorkerEnv(ORDERS_REQUERY_BACKOFF="0.2,0.3,0.5", ORDERS_SMS_NOTIFICATIONS="0",
-                         ORDERS_BREAKER_PREFIX=f"test-breaker-16-{tag}")
+        world.built_seconds = time.monotonic() - started
+
+    try:
         with override_settings(ORDERS_BREAKER_PREFIX=env["ORDERS_BREAKER_PREFIX"], ORDERS_SMS_NOTIFICATIONS=False), \
-                settlement(**env):
+                settlement(meanwhile=build, **env):
             print(f"\n16 countries: tenants ready in {world.tenants_seconds:.1f} s, providers and catalogues in "
-                  f"{time.monotonic() - started - world.tenants_seconds:.1f} s")
+                  f"{world.built_seconds - world.tenants_seconds:.1f} s, the worker and the dispatcher "
+                  f"{time.monotonic() - started:.1f} s after the start")
             yield world
     finally:
         with django_db_blocker.unblock():
