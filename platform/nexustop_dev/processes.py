@@ -92,10 +92,12 @@ def spawn_celery_worker(*, concurrency: int = 1, pool: str = "solo", name: str =
 
 @contextlib.contextmanager
 def celery_worker(*, concurrency: int = 1, pool: str = "solo", timeout: float = 60.0, env: dict[str, str] | None = None,
-                  **extra_env: str) -> Iterator[subprocess.Popen]:
-    """Start a real worker on the test queue; stop it on exit."""
+                  meanwhile: Callable[[], object] | None = None, **extra_env: str) -> Iterator[subprocess.Popen]:
+    """Start a real worker on the test queue (``meanwhile``: called while it starts); stop it on exit."""
     proc, log_path, log = spawn_celery_worker(concurrency=concurrency, pool=pool, env={**(env or {}), **extra_env})
     try:
+        if meanwhile is not None:
+            meanwhile()
         wait_ready(proc, log_path, "ready.", timeout=timeout, what="celery worker")
         yield proc
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.core.dburl import database_url
-from tests.fixtures.purchase import build_stack
+from tests.fixtures.purchase import register_stack, stack_env, start_sims
 from tests.orders.helpers import assert_books, attempts, buy, new_buyer, order_row, wait_final, wait_for
 from tests.support.processes import celery_worker, dispatcher, dispatchers, start_dispatcher
 
@@ -28,17 +29,20 @@ LEASE = "2"  # seconds: a killed dispatcher's orders come back this soon
 
 @pytest.fixture(scope="module")
 def crash_stack(django_db_setup, django_db_blocker):
-    sims, stack, env = build_stack(django_db_blocker)
-    env = {**env, "ORDERS_DISPATCH_LEASE_SECONDS": LEASE, "ORDERS_SMS_NOTIFICATIONS": "0"}
+    sims = start_sims()
+    tag = uuid.uuid4().hex[:6]
+    env = {**stack_env(sims, tag), "ORDERS_DISPATCH_LEASE_SECONDS": LEASE, "ORDERS_SMS_NOTIFICATIONS": "0"}
+    registered: list = []
     try:
-        with override_settings(ORDERS_BREAKER_PREFIX=stack.breaker_prefix, ORDERS_SMS_NOTIFICATIONS=False), \
-                celery_worker(**env):  # requeries; the dispatchers come and go per test
-            yield stack, env
+        with override_settings(ORDERS_BREAKER_PREFIX=env["ORDERS_BREAKER_PREFIX"], ORDERS_SMS_NOTIFICATIONS=False), \
+                celery_worker(meanwhile=lambda: registered.append(register_stack(django_db_blocker, sims, tag, env)),
+                              **env):  # requeries; the dispatchers come and go per test
+            yield registered[0], env
     finally:
-        with django_db_blocker.unblock():
-            stack.retire()
-        for sim in (sims.vtpass, sims.dtone, sims.sms, sims.aggregator):
-            sim.stop()
+        if registered:
+            with django_db_blocker.unblock():
+                registered[0].retire()
+        sims.stop()
 
 
 def _posts(sim, since: int) -> int:
