@@ -158,23 +158,25 @@ class Worker:
     def dispatcher(self) -> subprocess.Popen | None:
         return self.dispatcher_procs[0] if self.dispatcher_procs else None
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Whatever is not running started again, side by side (the Celery worker and the dispatchers)."""
-        from nexustop_dev.processes import wait_ready
+    def start(self, timeout: float = 60.0, *, meanwhile: Callable[[], object] | None = None) -> None:
+        """Whatever is not running started again, side by side (the Celery worker and the dispatchers);
+        ``meanwhile``: called while they start."""
+        from nexustop_dev.processes import spawn_dispatcher, wait_ready
 
         celery = self._spawn_celery() if self.proc is None or self.proc.poll() is not None else None
-        self.start_dispatchers(timeout)  # meanwhile the worker starts (stop() ends it whatever happens)
+        self.dispatcher_procs = [proc for proc in self.dispatcher_procs if proc.poll() is None]
+        spawned = [spawn_dispatcher(log_name="fault-dispatcher", env=self.env)
+                   for _ in range(self.dispatchers - len(self.dispatcher_procs))]
+        self.dispatcher_procs += [proc for proc, _log in spawned]  # stop() ends them whatever happens next
+        if meanwhile is not None:
+            meanwhile()
+        for proc, log_path in spawned:
+            wait_ready(proc, log_path, "dispatcher ready", timeout=timeout, what="the dispatcher")
         if celery is not None:
             wait_ready(*celery, "ready.", timeout=timeout, what="celery worker")
 
     def start_dispatchers(self, timeout: float = 60.0) -> None:
-        from nexustop_dev.processes import start_dispatchers
-
-        self.dispatcher_procs = [proc for proc in self.dispatcher_procs if proc.poll() is None]
-        missing = self.dispatchers - len(self.dispatcher_procs)
-        if missing > 0:
-            self.dispatcher_procs += start_dispatchers(missing, log_name="fault-dispatcher", timeout=timeout,
-                                                       env=self.env)
+        self.start(timeout)  # the Celery worker too, if it exited
 
     def _spawn_celery(self) -> tuple[subprocess.Popen, Path]:
         """The Celery worker started (the caller waits for it to be ready): its process and log path."""
@@ -251,14 +253,25 @@ def _gh_phone(rng: random.Random) -> str:
             return "024" + tail
 
 
+def world_env(*, tag: str, timeout_seconds: int = 1, requery_backoff: str = "0.3,0.5,1",
+              requery_max: int = 8) -> dict[str, str]:
+    """The environment of the run's worker and dispatchers."""
+    return {"ORDERS_REQUERY_BACKOFF": requery_backoff, "ORDERS_REQUERY_MAX": str(requery_max),
+            # A killed dispatcher's orders come back after this (longer than a provider call: timeout + replays).
+            "ORDERS_DISPATCH_LEASE_SECONDS": str(3 * timeout_seconds + 1),
+            "ORDERS_SMS_NOTIFICATIONS": "0", "ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS": "3",
+            "ORDERS_BREAKER_PREFIX": f"fault-breaker-{tag}",
+            "PGAPPNAME": f"nx-fault-worker-{tag}", "LOG_LEVEL": "WARNING"}
+
+
 def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis, timeout_seconds: int = 1,
-                requery_backoff: str = "0.3,0.5,1", requery_max: int = 8) -> World:
+                requery_backoff: str = "0.3,0.5,1", requery_max: int = 8, tag: str | None = None) -> World:
     """Start the simulators and register them (public schema) as the NG and GH providers of this run."""
     from shared_apps.catalog.models import Product
     from shared_apps.catalog.services import catalog_sync_provider
     from shared_apps.providers.services import provider_register
 
-    tag = uuid.uuid4().hex[:6]
+    tag = tag or uuid.uuid4().hex[:6]
     hang = timeout_seconds + 0.6
     sims = {"vtpass": VTPassSimulator(duplicate_window_seconds=0, hang_seconds=hang, pending_requeries=1).start(),
             "dtone": DTOneSimulator(hang_seconds=hang, pending_requeries=1).start(),
@@ -293,12 +306,8 @@ def build_world(*, ng: tuple[str, str], gh: tuple[str, str], redis: PrivateRedis
             (Product.objects.get(provider=ag, provider_product_code="150"), lambda rng: f"{rng.randrange(2, 30)}.00"),
         ], _gh_phone),
     ]
-    env = {"ORDERS_REQUERY_BACKOFF": requery_backoff, "ORDERS_REQUERY_MAX": str(requery_max),
-           # A killed dispatcher's orders come back after this (longer than a provider call: timeout + replays).
-           "ORDERS_DISPATCH_LEASE_SECONDS": str(3 * timeout_seconds + 1),
-           "ORDERS_SMS_NOTIFICATIONS": "0", "ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS": "3",
-           "ORDERS_BREAKER_PREFIX": f"fault-breaker-{tag}",
-           "PGAPPNAME": f"nx-fault-worker-{tag}", "LOG_LEVEL": "WARNING"}
+    env = world_env(tag=tag, timeout_seconds=timeout_seconds, requery_backoff=requery_backoff,
+                    requery_max=requery_max)
     return World(tag=tag, sims=sims, providers=[vt, mt, ag], sides=sides, redis=redis, worker_env=env,
                  timeout_seconds=timeout_seconds)
 
@@ -464,6 +473,9 @@ def _all_done(placed: list[Placed]) -> bool:
     return all(statuses.get(p.public_id) in FINAL | {QUEUED} for p in placed)
 
 
+SETTLED_POLL_SECONDS = 0.1
+
+
 def settle_down(world: World, placed: list[Placed], *, timeout: float, sweep_every: float = 0.5,
                 worker: Worker | None = None, result: Result | None = None) -> None:
     """Run the sweeper like beat does until every order is final or queued for review (or time is up);
@@ -472,17 +484,20 @@ def settle_down(world: World, placed: list[Placed], *, timeout: float, sweep_eve
 
     schemas = sorted({side.schema for side in world.sides})
     deadline = time.monotonic() + timeout
+    next_sweep = 0.0
     while time.monotonic() < deadline:
         statuses = _statuses(placed)
         if all(statuses.get(p.public_id) in FINAL | {QUEUED} for p in placed):
             return
         if worker is not None and worker.ensure_running() and result is not None:
             result.faults["worker exited, restarted by supervisor"] += 1
-        for schema in schemas:
-            with schema_context(schema), contextlib.suppress(Exception):  # redis may be restarting
-                orders_sweep()
+        if time.monotonic() >= next_sweep:  # the sweeper at beat's cadence; the orders looked at more often
+            next_sweep = time.monotonic() + sweep_every
+            for schema in schemas:
+                with schema_context(schema), contextlib.suppress(Exception):  # redis may be restarting
+                    orders_sweep()
         close_old_connections()
-        time.sleep(sweep_every)
+        time.sleep(SETTLED_POLL_SECONDS)
 
 
 # --- the books ---------------------------------------------------------------------------------------
@@ -867,9 +882,13 @@ def fault_stack(*, ng: tuple[str, str], gh: tuple[str, str], timeout_seconds: in
     worker = None
     try:
         with redis_for_everything(redis):
-            world = build_world(ng=ng, gh=gh, redis=redis, timeout_seconds=timeout_seconds)
-            worker = Worker(world.worker_env, pool=pool, concurrency=concurrency)
-            worker.start()
+            tag = uuid.uuid4().hex[:6]
+            worker = Worker(world_env(tag=tag, timeout_seconds=timeout_seconds), pool=pool, concurrency=concurrency)
+            built: list[World] = []
+            # The simulators and providers are made while the processes start (neither needs them before an order).
+            worker.start(meanwhile=lambda: built.append(build_world(ng=ng, gh=gh, redis=redis, tag=tag,
+                                                                    timeout_seconds=timeout_seconds)))
+            [world] = built
             yield world, worker
     finally:
         if worker is not None:
