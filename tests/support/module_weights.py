@@ -56,10 +56,11 @@ def heaviest_first(nodeids: list[str]) -> list[int]:
 
 def weights_from_log(text: str, *, at_least: float = 4.0) -> dict[str, int]:
     """Per-module seconds (setup + call + teardown) from pytest's ``--durations`` section(s)."""
-    seconds: collections.Counter[str] = collections.Counter()
+    seconds: collections.defaultdict[str, float] = collections.defaultdict(float)
     for match in re.finditer(r"^([\d.]+)s (?:setup|call|teardown)\s+(\S+?)::", text, re.MULTILINE):
         seconds[match.group(2)] += float(match.group(1))
-    return {module: round(total) for module, total in seconds.most_common() if total >= at_least}
+    return {module: round(total) for module, total in sorted(seconds.items(), key=lambda item: -item[1])
+            if total >= at_least}
 
 
 if __name__ == "__main__":
