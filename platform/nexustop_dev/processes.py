@@ -22,8 +22,9 @@ from shared_apps.core.dburl import database_url
 
 ROOT = Path(settings.PROJECT_ROOT)
 # Where children keep their bytecode when the environment says not to write it beside the sources
-# (PYTHONDONTWRITEBYTECODE): outside the tree's packages, under the git-ignored test-artifacts/.
-PYCACHE = ROOT / "test-artifacts" / "pycache"
+# (PYTHONDONTWRITEBYTECODE): outside the tree's packages, under the git-ignored .local/ (not test-artifacts/,
+# which CI uploads).
+PYCACHE = ROOT / ".local" / "pycache"
 READY_POLL_SECONDS = 0.02
 
 
