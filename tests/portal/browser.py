@@ -140,3 +140,29 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+POLL_MS = 2000  # hx-trigger="every 2s": the receipts, the agent's sale and the bulk progress poll the server
+
+
+def fast_polls(page) -> None:
+    """Fake timers for ``page``'s context (Playwright's clock; time still flows as usual), so ``until_polled`` can
+    move a poller on to its next poll. Call before the polling page loads."""
+    page.context.clock.install()
+
+
+def until_polled(page, locator, *, timeout: float = 30.0) -> None:
+    """Wait for ``locator``, which an htmx poller (``every 2s``) swaps in: rather than sitting out the 2 s between
+    polls, the page's clock (``fast_polls``) jumps to the next poll whenever it has not shown within 0.2 s. Each
+    poll is still htmx's own request and in-place swap."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            locator.wait_for(timeout=200)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
+            page.clock.fast_forward(POLL_MS)
