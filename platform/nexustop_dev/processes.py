@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import os
 import subprocess
@@ -111,22 +110,6 @@ def dispatcher(**extra_env: str) -> Iterator[subprocess.Popen]:
 @contextlib.contextmanager
 def settlement(**extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
-    notifications); yields (worker, dispatcher).
-
-    The two start at once (the dispatcher's start awaited on a thread while the worker's is awaited here): two
-    Django processes booting side by side (with a core free, the later of two ~4-5 s starts instead of their
-    sum). The dispatcher stops first, as before.
-    """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatcher-start") as pool:
-        starting = pool.submit(start_dispatcher, env=extra_env)
-        try:
-            with celery_worker(env=extra_env) as worker:
-                running, _log = starting.result()
-                try:
-                    yield worker, running
-                finally:
-                    stop_process(running)
-        except BaseException:
-            with contextlib.suppress(Exception):  # the worker did not start, or the test failed: no dispatcher left
-                stop_process(starting.result()[0])
-            raise
+    notifications); yields (worker, dispatcher)."""
+    with celery_worker(env=extra_env) as worker, dispatcher(**extra_env) as running:
+        yield worker, running
