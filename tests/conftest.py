@@ -16,7 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tenants.connection import tenant_connection
-from tests.support import template_db
+from tests.support import module_weights, template_db
 from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 
 # Fixtures shared by several folders, registered once for the whole suite (none is autouse). A test module never
@@ -41,6 +41,13 @@ def pytest_configure(config):
     """An xdist controller makes its workers one run: they copy one template database (tests/support/template_db.py)."""
     if not hasattr(config, "workerinput") and len(getattr(config.option, "tx", None) or []) >= 2:
         os.environ.setdefault(template_db.RUN_ENV, uuid.uuid4().hex)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Heaviest modules first (tests/support/module_weights.py), so no worker is left alone with a long one at
+    the end of an xdist run; within a module the order is unchanged."""
+    order = module_weights.heaviest_first([item.nodeid for item in items])
+    items[:] = [items[index] for index in order]
 
 
 @pytest.fixture(scope="session")

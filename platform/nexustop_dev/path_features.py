@@ -7,7 +7,8 @@ differ by one feature only, then the dispatcher's settlement of their orders (cl
 * **customer**: a customer of the country operation (one ``purchase_accept`` call; the set-based settlement);
 * **agent**: a selling agent under a parent agent (2-level chain, commission tiers on both levels): the quote
   carries commission lines, the acceptance runs in two stages (the agent's velocity count in Python), the
-  settlement goes through the per-order path and the ``sale_settled`` hook (commissions posted);
+  settlement is the set-based one with the batch's commissions posted in one statement (the agents' wallets
+  opened by an earlier sale);
 * **reseller customer**: a customer of a reseller brand under the operation: the float is checked before and
   held in the acceptance, drawn in the settlement (two schemas, one transaction each);
 * **velocity rule**: a customer while one per-user velocity rule is active (acceptance only: the risk gate).
@@ -323,7 +324,7 @@ class PathFeatures:
 
         delta("agent commissions", "agent", "acceptance", "2-level agent chain, two-stage acceptance with the "
               "agent's velocity count")
-        delta("agent commissions", "agent", "settlement", "per-order path, sale_settled posts the commissions")
+        delta("agent commissions", "agent", "settlement", "set-based, the batch's commissions in one statement")
         delta("reseller float", "reseller", "acceptance", "customer of a reseller brand: float checked, then held "
               "at the parent, two stages")
         delta("reseller float", "reseller", "settlement", "per-order path, sale_settled draws the float")

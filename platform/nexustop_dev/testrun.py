@@ -7,7 +7,8 @@ pytest's "no tests collected" (exit 5) counts as a failure.
 
 The suite runs on ``PYTEST_WORKERS`` pytest-xdist workers (default 2; 0 runs it in
 one process), a test file per worker at a time (``--dist loadfile``) so module
-fixtures such as a simulator stack with its Celery worker are built once.
+fixtures such as a simulator stack with its Celery worker are built once; the heaviest files go first
+(``--no-loadscope-reorder`` keeps tests/conftest.py's order, tests/support/module_weights.py).
 Each worker has its own test database and Redis database (settings/test.py); the test databases of
 the workers and of the pooled run are copies of one template built once per run (``NEXUSTOP_TEST_RUN``,
 tests/support/template_db.py).
@@ -94,11 +95,13 @@ def _without_xdist(args: list[str]) -> list[str]:
 
 
 def _with_workers(args: list[str]) -> list[str]:
-    """``-n <PYTEST_WORKERS> --dist loadfile`` in front, unless the caller chose (or turned off) xdist."""
+    """``-n <PYTEST_WORKERS> --dist loadfile --no-loadscope-reorder`` in front, unless the caller chose (or
+    turned off) xdist: the workers take the files in the collection order, heaviest first (tests/conftest.py),
+    not xdist's default of the files with the most tests first."""
     workers = os.environ.get("PYTEST_WORKERS", "2")
     if workers in ("", "0", "1") or any(arg == "-n" or arg.startswith("-n") or "xdist" in arg for arg in args):
         return args
-    return ["-n", workers, "--dist", "loadfile", *args]
+    return ["-n", workers, "--dist", "loadfile", "--no-loadscope-reorder", *args]
 
 
 def _pytest(args: list[str]) -> int:

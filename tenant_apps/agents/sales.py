@@ -28,14 +28,22 @@ only notification of a sale's outcome (no signals).
 from __future__ import annotations
 
 import logging
+import uuid
+from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from shared_apps.core import metrics
+from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
+
 from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
-from .models import WebhookDelivery, WebhookSubscription
+from .models import Agent, CommissionPosting, CommissionStatus, WebhookDelivery, WebhookSubscription
 from .services import (
+    CommissionEntry,
     agent_record_sale,
     agent_release_sale,
     claw_back_commissions,
@@ -126,6 +134,135 @@ def sale_settles_plainly(*, sale: Sale) -> bool:
     """Whether :func:`sale_settled` moves no money for ``sale`` (no agent commission, not a reseller brand's
     float): then :func:`sales_settled_plainly` is all its settlement needs (the dispatcher's set-based batch)."""
     return not commission_lines(sale.quote) and _reseller(sale.quote) is None
+
+
+# --- the dispatcher's set-based settlement: commissions of many sales at once ----------------------------------
+
+@dataclass(frozen=True)
+class CommissionCredit:
+    """One agent's commission on one sale, resolved for the set-based settlement: the agent's row and the wallet
+    :func:`post_commissions` would credit (``wallet_for``: an agent wallet, a user wallet if the user is no longer
+    an agent)."""
+
+    agent_id: int
+    wallet_id: int
+    level: int
+    amount_minor: int
+
+
+@cache
+def _commission_wallets_sql() -> str:
+    """(agent public id, currency) -> the agent's id and its existing wallet, as wallet_for(user=agent.user) finds
+    it (the user model is known once the apps are loaded)."""
+    return f"""
+SELECT v.public_id::text, v.currency, ag.id, acc.id
+  FROM unnest(%s::uuid[], %s::text[]) AS v(public_id, currency)
+  JOIN {Agent._meta.db_table} ag ON ag.public_id = v.public_id
+  JOIN {get_user_model()._meta.db_table} u ON u.id = ag.user_id
+  JOIN {Account._meta.db_table} acc ON acc.owner_id = u.id AND acc.currency = v.currency AND acc.holder = ''
+   AND acc.kind = CASE WHEN u.role = 'agent' THEN '{AccountKind.AGENT_WALLET}' ELSE '{AccountKind.USER_WALLET}' END
+"""  # noqa: S608 (table names and constants)
+
+
+def commission_credits(*, sales: list[tuple[Sale, str]]) -> dict[str, list[CommissionCredit]]:
+    """For each ``(sale, currency)`` the set-based settlement may settle, its commission credits (``[]``: none),
+    with ONE query for the whole list. A sale is left out (the per-order path, :func:`sale_settled`, settles it)
+    when it is a reseller brand's (the float), or one of its commissions needs what only the per-order path does:
+    an agent that is not found (logged there), a wallet not opened yet (created there), an amount that is not
+    positive, a party that is not an agent id."""
+    wanted: dict[str, list[tuple[str, int, int]]] = {}
+    keys: set[tuple[str, str]] = set()
+    for sale, currency in sales:
+        if _reseller(sale.quote) is not None:
+            continue
+        lines = commission_lines(sale.quote)
+        try:
+            parsed = [(str(uuid.UUID(pid)), level, amount) for pid, level, amount in lines]
+        except ValueError:
+            continue
+        if any(amount <= 0 for _pid, _level, amount in parsed):
+            continue
+        wanted[sale.reference] = parsed
+        keys.update((pid, currency) for pid, _level, _amount in parsed)
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    if keys:
+        ordered = sorted(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(_commission_wallets_sql(),
+                           [[pid for pid, _ in ordered], [currency for _, currency in ordered]])
+            found = {(pid, currency): (agent_id, wallet_id) for pid, currency, agent_id, wallet_id in cursor.fetchall()}
+    currencies = {sale.reference: currency for sale, currency in sales}
+    credits: dict[str, list[CommissionCredit]] = {}
+    for reference, parsed in wanted.items():
+        resolved = [found.get((pid, currencies[reference])) for pid, _level, _amount in parsed]
+        if all(row is not None for row in resolved):
+            credits[reference] = [CommissionCredit(row[0], row[1], level, amount)  # type: ignore[index]
+                                  for row, (_pid, level, amount) in zip(resolved, parsed, strict=True)]
+    return credits
+
+
+# Every commission entry of a batch in ONE statement: the entries (one per sale, an entry already posted skipped:
+# the count returned tells, and the caller rolls back), their postings (commissions payable, then each agent's
+# wallet, as post_commissions posts them) and the commission rows. The wallets' balances are the caller's: it
+# credits them with every other wallet of its batch, locked in one ascending order.
+_POST_COMMISSIONS = f"""
+WITH e AS (
+    INSERT INTO {JournalEntry._meta.db_table} (entry_type, reference, metadata, created_at)
+    SELECT %(entry_type)s, x.reference, jsonb_build_object('order', x.reference), %(now)s
+      FROM unnest(%(references)s::text[]) WITH ORDINALITY AS x(reference, n)
+     ORDER BY x.n
+    ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
+), p AS (
+    INSERT INTO {Posting._meta.db_table} (entry_id, account_id, amount, currency)
+    SELECT e.id, l.account_id, l.amount, l.currency
+      FROM unnest(%(line_references)s::text[], %(line_accounts)s::bigint[], %(line_amounts)s::bigint[],
+                  %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
+      JOIN e ON e.reference = l.reference
+     ORDER BY l.n
+), c AS (
+    INSERT INTO {CommissionPosting._meta.db_table} (order_ref, agent_id, level, amount_minor, currency, status,
+                                                  clawback_shortfall_minor, created_at)
+    SELECT c.reference, c.agent_id, c.level, c.amount, c.currency, %(posted)s, 0, %(now)s
+      FROM unnest(%(row_references)s::text[], %(row_agents)s::bigint[], %(row_levels)s::int[],
+                  %(row_amounts)s::bigint[], %(row_currencies)s::text[]) WITH ORDINALITY
+        AS c(reference, agent_id, level, amount, currency, n)
+     ORDER BY c.n
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM e
+"""  # noqa: S608 (table names)
+
+
+def post_commissions_set_based(*, sales: list[tuple[str, str, int, list[CommissionCredit]]], now) -> int:
+    """:func:`post_commissions` for many sales in ONE statement, in the caller's transaction, which has already
+    credited the agents' wallets (``sum(credit.amount_minor)`` each, under its locks). ``sales``: ``(order
+    reference, currency, commissions payable account id, credits)``. Returns the entries posted (fewer than the
+    sales with credits: one was already posted, and the caller must roll back)."""
+    paying = [(reference, currency, payable, credits) for reference, currency, payable, credits in sales if credits]
+    if not paying:
+        return 0
+    lines = [(reference, account_id, amount, currency) for reference, currency, payable, credits in paying
+             for account_id, amount in [(payable, -sum(c.amount_minor for c in credits)),
+                                         *[(c.wallet_id, c.amount_minor) for c in credits]]]
+    commission_rows = [(reference, c.agent_id, c.level, c.amount_minor, currency)
+                       for reference, currency, _payable, credits in paying for c in credits]
+    with connection.cursor() as cursor:
+        cursor.execute(_POST_COMMISSIONS, {
+            "entry_type": CommissionEntry.POST, "now": now, "posted": CommissionStatus.POSTED,
+            "references": [reference for reference, *_ in paying],
+            **dict(zip(["line_references", "line_accounts", "line_amounts", "line_currencies"],
+                       (list(column) for column in zip(*lines, strict=True)), strict=True)),
+            **dict(zip(["row_references", "row_agents", "row_levels", "row_amounts", "row_currencies"],
+                       (list(column) for column in zip(*commission_rows, strict=True)), strict=True))})
+        (posted,) = cursor.fetchone()
+    metrics_count = Counter(currency for _reference, _account, _amount, currency in lines)
+
+    def count() -> None:
+        for currency, number in metrics_count.items():
+            metrics.record_ledger_postings(currency=currency, count=number)
+
+    transaction.on_commit(count)
+    return int(posted)
 
 
 # WebhookSubscription.objects.filter(is_active=True) with "order.settled" or "*" among its events (a JSON list).

@@ -12,6 +12,7 @@ the concurrency test, which runs the dispatcher's steps in-process against the s
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 import uuid
@@ -86,7 +87,7 @@ def _shape(items: list[Any], schema: str) -> None:
         Order.objects.filter(pk=items[5].order.pk).update(status="manual_review", needs_review=True)
 
 
-def _snapshot(items: list[Any], schema: str, user) -> list[dict]:
+def _snapshot(items: list[Any], schema: str, user, *, wallet_kind: str = "user_wallet") -> list[dict]:
     """Every row the settlement wrote for each order, without ids, buyers and timestamps."""
     from tenant_apps.ledger.models import Account, Hold, JournalEntry, Posting
     from tenant_apps.orders.models import Order, OrderAttempt, OrderOutbox, OrderTransition
@@ -124,7 +125,7 @@ def _snapshot(items: list[Any], schema: str, user) -> list[dict]:
                 "entries_of_order": JournalEntry.objects.filter(reference__contains=public).count(),
                 "outbox": OrderOutbox.objects.filter(order_id=order.pk).count(),
             })
-        wallet = Account.objects.get(owner=user, kind="user_wallet").balance
+        wallet = Account.objects.get(owner=user, kind=wallet_kind).balance
     return [*rows, {"wallet": wallet}]
 
 
@@ -163,6 +164,124 @@ def test_the_set_based_settlement_writes_what_the_per_order_path_writes(live_db,
         assert_books(user, wallet, schema)
     prices = sum(int(item.attempt.quote["price_minor"]) for item in items_b)
     assert wallet == FUNDS - prices + 150  # order 3's cheaper attempt: 150 back
+
+
+def _agent_chain(schema: str) -> tuple[Any, Any, str]:
+    """A selling agent under a parent agent (levels 2 and 1 of a chain), the seller's wallet funded: (parent's
+    user, seller's user, seller's access token)."""
+    from django.utils import timezone as tz
+
+    from tenant_apps.accounts.models import User
+    from tenant_apps.accounts.tokens import tokens_for_user
+    from tenant_apps.agents.services import add_agent
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+
+    def user(label: str):
+        return User.objects.create_user(email=f"{label}-{uuid.uuid4().hex[:10]}@example.test", role="agent",
+                                        phone=f"+234803{uuid.uuid4().int % 10**7:07d}", phone_verified_at=tz.now())
+
+    with schema_context(schema):
+        parent = add_agent(user=user("parent"), parent=None)
+        seller = add_agent(user=user("seller"), parent=parent)
+        fund_wallet(wallet=wallet_for(user=seller.user), amount=FUNDS, reference=f"fund-{uuid.uuid4().hex}")
+        wallet_for(user=parent.user)  # opened (a wallet not opened yet is the per-order path's to create)
+        access, _refresh = tokens_for_user(seller.user)
+    return parent.user, seller.user, access
+
+
+def _agents_named(rows: list[dict], parent, seller) -> list[dict]:
+    """``rows`` with the agents' public ids (the quotes' commission parties) replaced by their place in the chain."""
+    text = json.dumps(rows, default=str, sort_keys=True)
+    for user, name in ((parent, "PARENT"), (seller, "SELLER")):
+        text = text.replace(str(user.agent.public_id), name)
+    return json.loads(text)
+
+
+def _commissions(items: list[Any], schema: str, parent, seller) -> list[dict]:
+    """Each order's agent_commission entry (postings by party) and commission rows, the agents' balances."""
+    from tenant_apps.agents.models import CommissionPosting
+    from tenant_apps.ledger.models import Account, JournalEntry, Posting
+
+    rows: list[dict] = []
+    with schema_context(schema):
+        party = {account.pk: ("parent" if account.owner_id == parent.pk else "seller" if account.owner_id == seller.pk
+                              else account.kind) for account in Account.objects.all()}
+        who = {parent.agent.pk: "parent", seller.agent.pk: "seller"}
+        for item in items:
+            public = str(item.order.public_id)
+            entry = JournalEntry.objects.get(entry_type="agent_commission", reference=public)
+            rows.append({
+                "metadata": entry.metadata,
+                "postings": [(party[account_id], amount, currency) for account_id, amount, currency in
+                             Posting.objects.filter(entry=entry).order_by("id")
+                             .values_list("account_id", "amount", "currency")],
+                "rows": sorted((who[agent_id], level, amount, currency, status, shortfall) for
+                               agent_id, level, amount, currency, status, shortfall in
+                               CommissionPosting.objects.filter(order_ref=public).values_list(
+                                   "agent_id", "level", "amount_minor", "currency", "status",
+                                   "clawback_shortfall_minor")),
+            })
+        balances = {name: Account.objects.get(owner=user, kind="agent_wallet").balance
+                    for name, user in (("parent", parent), ("seller", seller))}
+    return [*rows, balances]
+
+
+def test_an_agents_sales_settle_set_based_with_their_commissions_as_the_per_order_path_pays_them(live_db,
+                                                                                                 quiet_stack):
+    """Twin agent chains (a seller under a parent, commission tiers on both levels) sell the same orders: one
+    batch settled by the per-order path (``sale_settled`` posts each order's commissions), the other set-based
+    (every commission of the batch in one statement, the agents' wallets credited in the batch's lock order):
+    the same hold_settle and agent_commission entries, commission rows and balances; books balanced."""
+    from tenant_apps.orders.dispatch.settle import SOURCE, _settle_successes
+    from tenant_apps.orders.dispatch.settle_plain import settle_plain
+    from tenant_apps.pricing.models import CommissionTier
+
+    with schema_context("ng"):
+        created = [tier for tier, made in (CommissionTier.objects.get_or_create(level=level,
+                                                                                 defaults={"rate_bp": rate_bp})
+                                           for level, rate_bp in ((1, 100), (2, 50))) if made]
+    try:
+        twins = []
+        for _ in range(2):
+            parent, seller, token = _agent_chain("ng")
+            ids = [_buy(token, quiet_stack.products["vt_airtime"], f"0803{6000 + i:04d}123", amount, "ng")
+                   for i, amount in enumerate(["50.00", "75.00", "100.00", "120.00", "200.00", "60.00"])]
+            items = _claim(ids, "ng")
+            _shape(items, "ng")
+            for i, item in enumerate(items):
+                item.outcome = _answer(i)
+            twins.append((parent, seller, items))
+        (parent_a, seller_a, items_a), (parent_b, seller_b, items_b) = twins
+        with schema_context("ng"):
+            assert all(item.attempt.quote["lines"] for item in items_b)
+            by_order = _settle_successes(items_a)
+            settled, left = settle_plain(items_b, source=SOURCE, now=timezone.now())
+        assert left == [] and sorted(settled) == sorted(item.order.pk for item in items_b)
+        assert {order.status for order in [*by_order.values(), *settled.values()]} == {"settled"}
+        set_based = _agents_named(_snapshot(items_b, "ng", seller_b, wallet_kind="agent_wallet"), parent_b, seller_b)
+        per_order = _agents_named(_snapshot(items_a, "ng", seller_a, wallet_kind="agent_wallet"), parent_a, seller_a)
+        for i, (row_b, row_a) in enumerate(zip(set_based, per_order, strict=True)):
+            for key in row_a:
+                assert (i, key, row_b[key]) == (i, key, row_a[key])
+        paid_b = _commissions(items_b, "ng", parent_b, seller_b)
+        paid_a = _commissions(items_a, "ng", parent_a, seller_a)
+        for row in paid_b[:-1]:
+            row["metadata"].pop("order")
+        for row in paid_a[:-1]:
+            row["metadata"].pop("order")
+        assert paid_b == paid_a
+        assert {level for row in paid_b[:-1] for _who, level, *_rest in row["rows"]} == {1, 2}
+        assert paid_b[-1]["parent"] > 0 and paid_b[-1]["seller"] > 0
+        with schema_context("ng"):
+            prices = sum(int(item.attempt.quote["price_minor"]) for item in items_b)
+        for parent, seller, balances in ((parent_a, seller_a, paid_a[-1]), (parent_b, seller_b, paid_b[-1])):
+            assert_books(parent, balances["parent"])
+            assert_books(seller, balances["seller"])
+        assert paid_b[-1]["seller"] == FUNDS - prices + 150 + sum(
+            amount for row in paid_b[:-1] for who, _level, amount, *_rest in row["rows"] if who == "seller")
+    finally:
+        with schema_context("ng"):
+            CommissionTier.objects.filter(pk__in=[tier.pk for tier in created]).delete()
 
 
 def test_what_the_set_based_path_leaves_to_the_per_order_path(live_db, quiet_stack):
@@ -330,3 +449,34 @@ def test_a_batch_that_conflicts_is_settled_one_by_one(live_db, quiet_stack, capl
         spent = sum(Order.objects.filter(user=user).values_list("price_minor", flat=True))
     assert "settling its 3 orders one by one" in caplog.text
     assert_books(user, FUNDS - spent)
+
+
+@pytest.mark.django_db
+def test_commissions_the_set_based_path_cannot_pay_are_left_to_the_per_order_path():
+    """``commission_credits`` answers only for sales whose every commission goes to a found agent's open wallet
+    with a positive amount; a sale without commissions has none to pay."""
+    from tenant_apps.agents.sales import Sale, commission_credits
+    from tenant_apps.ledger.models import Account
+
+    parent, seller, _token = _agent_chain("ng")
+
+    def sale(*parties: tuple[str, int]) -> Sale:
+        return Sale(reference=str(uuid.uuid4()), quote={"currency": "NGN", "lines": [
+            {"account_kind": "revenue", "party": "operator", "amount_minor": 30},
+            *[{"account_kind": "commissions_payable", "party": f"agent:{party}", "level": level + 1,
+               "amount_minor": amount} for level, (party, amount) in enumerate(parties)]]})
+
+    with schema_context("ng"):
+        seller_id, parent_id = str(seller.agent.public_id), str(parent.agent.public_id)
+        unopened = _agent_chain("ng")[0]
+        Account.objects.filter(owner=unopened, kind="agent_wallet").delete()
+        good, plain = sale((seller_id, 40), (parent_id, 20)), sale()
+        cases = [good, plain, sale((seller_id, 40), (str(uuid.uuid4()), 20)), sale((seller_id, 0)),
+                 sale(("not-a-uuid", 10)), sale((seller_id, 40), (str(unopened.agent.public_id), 20)),
+                 sale((seller_id, -5))]
+        credits = commission_credits(sales=[(case, "NGN") for case in cases])
+        wallets = {user.pk: Account.objects.get(owner=user, kind="agent_wallet").pk for user in (parent, seller)}
+    assert set(credits) == {good.reference, plain.reference}
+    assert credits[plain.reference] == []
+    assert [(c.agent_id, c.wallet_id, c.level, c.amount_minor) for c in credits[good.reference]] == [
+        (seller.agent.pk, wallets[seller.pk], 1, 40), (parent.agent.pk, wallets[parent.pk], 2, 20)]

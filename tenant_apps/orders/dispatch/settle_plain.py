@@ -10,15 +10,19 @@ attempts, orders), one DELETE of the outbox rows. The same rows and balances as 
 
 Plain means: the order is open (submitted, pending, manual review) and the answer is about its current attempt;
 its hold is still placed, in the order's currency, and covers the quote's splits (each a non-negative
-integer); the sale moves no agent or reseller money when it settles (``sales.sale_settles_plainly``: no
-commission line, not a reseller brand). Everything else (a late success after a refund, a success after a
-fail-over, a repeated answer, commissions, a reseller's float) is left to the per-order path, unchanged.
+integer); the sale is not a reseller brand's (its float is drawn in two schemas) and its agents' commissions,
+if any, can be paid set-based (``sales.commission_credits``: every agent and wallet found, every amount
+positive). Those commissions are posted for the whole batch at once (``sales.post_commissions_set_based``: one
+``agent_commission`` entry per sale, as ``post_commissions`` posts it, and the commission rows). Everything else
+(a late success after a refund, a success after a fail-over, a repeated answer, a reseller's float, a commission
+to an agent or wallet not found) is left to the per-order path, unchanged.
 
 Locks, in the global order (``shared_apps.core.locks``): the orders (subject, ascending id), their holds
-(hold, ascending id), the wallets that get a leftover back (ledger_account, ascending id; rare: only when the
-settling attempt costs less than the hold). System accounts (holds, provider settlement, revenue, taxes...)
-carry no balance and are never updated: their postings only key-share their rows (the foreign key), which
-never blocks an acceptance posting to the same account.
+(hold, ascending id), the wallets credited (ledger_account, ascending id, one statement: the agents' commissions
+and the leftovers, which are rare: only when the settling attempt costs less than the hold). System accounts
+(holds, provider settlement, revenue, taxes, commissions payable...) carry no balance and are never updated:
+their postings only key-share their rows (the foreign key), which never blocks an acceptance posting to the same
+account.
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ from django.db import connection, transaction
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core import metrics, rows
 from shared_apps.core.locks import lock_ledger_accounts
-from tenant_apps.agents.sales import Sale, sale_settles_plainly, sales_settled_plainly
+from tenant_apps.agents.sales import (
+    CommissionCredit,
+    Sale,
+    commission_credits,
+    post_commissions_set_based,
+    sales_settled_plainly,
+)
 from tenant_apps.ledger.models import AccountKind, HoldStatus
 from tenant_apps.ledger.services import EntryType
 
@@ -128,6 +138,7 @@ class _Plain:
     attempt: OrderAttempt
     hold: tuple  # (id, wallet_id, amount, currency, status, reference)
     lines: list[tuple[int, int]]  # (account id, amount), in the per-order path's order
+    commissions: list[CommissionCredit]  # the agents' commissions on the sale, paid from commissions payable
 
 
 def _dumps(value: object) -> str:
@@ -152,32 +163,37 @@ def _lines(attempt: OrderAttempt, order: Order, hold: tuple) -> list[tuple[int, 
     return lines
 
 
-def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple | None) -> _Plain | None:
+def _candidate(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple | None) -> bool:
+    """Whether the answer and the locked rows are the common case (before the sale's agents are looked at)."""
     outcome = item.outcome
     if outcome is None or outcome.status != OutcomeStatus.SUCCESS or hold is None:
-        return None
+        return False
     if order.status not in OPEN_STATES or attempt.number != order.attempt_count:
-        return None
-    if hold[4] != HoldStatus.PLACED or hold[3] != order.currency or attempt.quote.get("currency", order.currency) \
-            != order.currency:
-        return None
-    if not sale_settles_plainly(sale=Sale(reference=str(order.public_id), quote=attempt.quote)):
-        return None
+        return False
+    return hold[4] == HoldStatus.PLACED and hold[3] == order.currency \
+        and attempt.quote.get("currency", order.currency) == order.currency
+
+
+def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple,
+           commissions: list[CommissionCredit]) -> _Plain | None:
     lines = _lines(attempt, order, hold)
-    return None if lines is None else _Plain(item, order, attempt, hold, lines)
+    return None if lines is None else _Plain(item, order, attempt, hold, lines, commissions)
 
 
-def _credit_leftovers(cursor, plain: list[_Plain]) -> None:
-    """The leftovers back to their wallets (rare: the settling attempt cost less than the hold), locked first."""
+def _credit_wallets(cursor, plain: list[_Plain]) -> None:
+    """The wallets credited by the batch, locked and credited in ONE ascending order: the agents' commissions and
+    the leftovers back to the buyers (rare: the settling attempt cost less than the hold)."""
     wallets: Counter[int] = Counter()
     for p in plain:
         if len(p.lines) > 1 and p.lines[-1][0] == p.hold[1]:
             wallets[p.hold[1]] += p.lines[-1][1]
+        for credit in p.commissions:
+            wallets[credit.wallet_id] += credit.amount_minor
     if wallets:
         ordered = lock_ledger_accounts(wallets)  # ascending id
         cursor.execute(CREDIT_WALLETS, [ordered, [wallets[account_id] for account_id in ordered]])
         if len(cursor.fetchall()) != len(ordered):
-            raise BatchConflict("a wallet refused its leftover")
+            raise BatchConflict("a wallet refused its credit")
 
 
 def _after_commit(plain: list[_Plain]) -> None:
@@ -202,8 +218,9 @@ def _breaker_success(provider_id: int) -> Callable[[], None]:
 
 
 def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
-    """The set-based writes of the batch (holds, wallets and orders are locked): the leftovers, then ``SETTLE``."""
-    _credit_leftovers(cursor, plain)
+    """The set-based writes of the batch (holds, wallets and orders are locked): the wallets' credits, ``SETTLE``,
+    then the agents' commission entries."""
+    _credit_wallets(cursor, plain)
     transitions: list[tuple[int, str, str, str]] = []
     for p in plain:
         order, attempt, outcome = p.order, p.attempt, p.item.outcome
@@ -247,6 +264,12 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
     (posted,) = cursor.fetchone()
     if posted != len(plain):
         raise BatchConflict("a hold_settle entry of the batch was already posted")
+    paying = [p for p in plain if p.commissions]
+    if paying and post_commissions_set_based(sales=[
+            (str(p.order.public_id), p.order.currency,
+             _system_account(AccountKind.COMMISSIONS_PAYABLE, p.order.currency).pk, p.commissions)
+            for p in paying], now=now) != len(paying):
+        raise BatchConflict("an agent_commission entry of the batch was already posted")
     sales_settled_plainly(sales=[Sale(reference=str(p.order.public_id), quote=p.attempt.quote,
                                       recipient=p.order.recipient_phone) for p in plain])
     _after_commit(plain)
@@ -270,14 +293,25 @@ def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[d
         holds = {row[0]: row for row in cursor.fetchall()}
         plain: list[_Plain] = []
         left: list[Claimed] = []
+        candidates: list[tuple[Claimed, Order, OrderAttempt, tuple]] = []
         for item in sorted(items, key=lambda i: i.order.pk):
             order, attempt = orders.get(item.order.pk), attempts.get(item.attempt.pk)
-            found = None if order is None or attempt is None else \
-                _plain(item, order, attempt, holds.get(order.hold_id) if order.hold_id else None)
+            hold = holds.get(order.hold_id) if order is not None and order.hold_id else None
+            if order is not None and attempt is not None and hold is not None and _candidate(item, order, attempt,
+                                                                                               hold):
+                candidates.append((item, order, attempt, hold))
+            else:
+                left.append(item)
+        credits = commission_credits(sales=[(Sale(reference=str(order.public_id), quote=attempt.quote),
+                                             order.currency) for _item, order, attempt, _hold in candidates])
+        for item, order, attempt, hold in candidates:
+            commissions = credits.get(str(order.public_id))
+            found = None if commissions is None else _plain(item, order, attempt, hold, commissions)
             if found is None:
                 left.append(item)
             else:
                 plain.append(found)
+        left.sort(key=lambda i: i.order.pk)
         if plain:
             _apply(cursor, plain, source=source, now=now)
     return {p.order.pk: p.order for p in plain}, left
