@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection, transaction
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def provisioned_by_migrations(django_db_setup, django_db_blocker) -> ProvisionResult:
+def provisioned_by_migrations(django_db_setup, django_db_blocker) -> Iterator[ProvisionResult]:
     """A tenant provisioned while the template is stale: ``auto`` falls back to the migrations.
 
     Replaying every migration from nothing is the one expensive step of this module (~13 s), and two tests need
