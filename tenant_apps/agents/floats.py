@@ -38,6 +38,7 @@ So the reseller's provider_settlement always equals minus the parent's open floa
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict, Unpack
 
@@ -52,10 +53,12 @@ from tenant_apps.ledger.models import Account, AccountKind, Hold, HoldStatus, Jo
 from tenant_apps.ledger.services import (
     Line,
     Split,
+    WholeSettlement,
     place_hold,
     post_entry,
     release_hold,
     settle_hold,
+    settle_holds_whole,
     system_account,
     wallet_for,
 )
@@ -279,21 +282,27 @@ def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency:
     the parent wallet's conditional UPDATE serialises concurrent sales, so the float is never overdrawn."""
     if amount_minor <= 0:
         return None
-    row = _float_row(reseller)
     parent_schema = _parent_schema(reseller)
+    # ONE savepoint (a refused float leaves the caller's transaction usable) for the hold and its mirror, and
+    # the parent's rows read and written in one visit of its schema (each schema change is a SET search_path).
     with transaction.atomic():
         with schema_context(parent_schema):
+            row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
+            if row is None:
+                row = open_float(reseller=reseller)
             try:
                 hold = place_hold(wallet=row.account, amount=amount_minor,
                                   reference=hold_reference(reseller, order_ref),
-                                  metadata={"reseller": reseller.schema_name, "order": order_ref})
+                                  metadata={"reseller": reseller.schema_name, "order": order_ref}, savepoint=False)
             except InsufficientFunds:
                 raise InsufficientFloat() from None
-        with schema_context(reseller.schema_name):
+        # The sale's schema is the reseller's (its purchase transaction): no second visit to it then.
+        with nullcontext() if current_schema() == reseller.schema_name else schema_context(reseller.schema_name):
             post_entry(entry_type=FloatEntry.HOLD, reference=order_ref, metadata={"parent": parent_schema},
                        lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
                                    -amount_minor),
-                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)])
+                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)],
+                       savepoint=False)
     return hold
 
 
@@ -305,6 +314,66 @@ def _reseller_give_back(reseller: Tenant, order_ref: str, entry_type: str, amoun
         post_entry(entry_type=entry_type, reference=order_ref, metadata={"parent": _parent_schema(reseller)},
                    lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency), amount),
                           Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), -amount)])
+
+
+@dataclass(frozen=True)
+class FloatDraw:
+    """A reseller sale's cost at settlement, as :func:`settle_float` receives it."""
+
+    order_ref: str
+    provider_cost_minor: int
+    operator_margin_minor: int
+    currency: str
+
+
+# The sales' float holds at the parent, locked in ascending id (the settlement's hold rank, after the buyers' holds).
+_LOCK_FLOAT_HOLDS = ("SELECT id, amount, currency, status, reference FROM ledger_hold "
+                     "WHERE reference = ANY(%s) ORDER BY id FOR UPDATE")  # lock: hold
+
+
+def float_holds_settleable(*, reseller: Tenant, draws: list[FloatDraw]) -> dict[str, WholeSettlement]:
+    """The float holds of ``draws`` that the set-based settlement may settle whole, by order reference, locked
+    (row locks in the parent schema, in the caller's transaction): :func:`settle_float`'s common case, a
+    placed hold whose amount is exactly the settled cost (provider cost + operator margin, neither negative), so
+    nothing goes back to the float and the reseller's side has nothing to mirror. Every other shape (no hold, a
+    released or settled one, a fail-over's other cost) is left to :func:`settle_float`."""
+    if not draws:
+        return {}
+    parent_schema = _parent_schema(reseller)
+    by_reference = {hold_reference(reseller, draw.order_ref): draw for draw in draws}
+    settleable: dict[str, WholeSettlement] = {}
+    with schema_context(parent_schema):
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_FLOAT_HOLDS, [sorted(by_reference)])
+            rows = cursor.fetchall()
+        accounts: dict[tuple[str, str], int] = {}
+        for hold_id, amount, currency, status, reference in rows:
+            draw = by_reference[reference]
+            cost, margin = draw.provider_cost_minor, draw.operator_margin_minor
+            if status != HoldStatus.PLACED or currency != draw.currency or cost < 0 or margin < 0 \
+                    or cost + margin != amount or amount <= 0:
+                continue
+            income, taxed = _operator_income(reseller, margin, currency)
+            splits = [(AccountKind.PROVIDER_SETTLEMENT, cost), *income]
+            if any(part < 0 for _kind, part in splits):
+                continue
+            for kind, _part in splits:
+                if (kind, currency) not in accounts:
+                    accounts[kind, currency] = system_account(kind=kind, currency=currency).pk
+            settleable[draw.order_ref] = WholeSettlement(
+                hold_id=hold_id, reference=reference, amount=amount, currency=currency,
+                splits=[(accounts[kind, currency], part) for kind, part in splits],
+                metadata={"reseller": reseller.schema_name, "order": draw.order_ref, **taxed})
+    return settleable
+
+
+def settle_floats_whole(*, reseller: Tenant, settlements: list[WholeSettlement], now) -> int:
+    """:func:`settle_float` for the holds :func:`float_holds_settleable` found (still locked, in the same
+    transaction): one statement at the parent for all of them. Returns the holds settled (fewer: roll back)."""
+    if not settlements:
+        return 0
+    with schema_context(_parent_schema(reseller)):
+        return settle_holds_whole(settlements=settlements, now=now)
 
 
 def release_float(*, reseller: Tenant, order_ref: str) -> bool:

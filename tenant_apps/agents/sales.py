@@ -39,8 +39,18 @@ from django.db import connection, transaction
 
 from shared_apps.core import metrics
 from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
+from tenant_apps.ledger.services import WholeSettlement
 
-from .floats import current_tenant, hold_float, release_float, reverse_float, settle_float
+from .floats import (
+    FloatDraw,
+    current_tenant,
+    float_holds_settleable,
+    hold_float,
+    release_float,
+    reverse_float,
+    settle_float,
+    settle_floats_whole,
+)
 from .models import Agent, CommissionPosting, CommissionStatus, WebhookDelivery, WebhookSubscription
 from .services import (
     CommissionEntry,
@@ -165,16 +175,14 @@ SELECT v.public_id::text, v.currency, ag.id, acc.id
 
 
 def commission_credits(*, sales: list[tuple[Sale, str]]) -> dict[str, list[CommissionCredit]]:
-    """For each ``(sale, currency)`` the set-based settlement may settle, its commission credits (``[]``: none),
-    with ONE query for the whole list. A sale is left out (the per-order path, :func:`sale_settled`, settles it)
-    when it is a reseller brand's (the float), or one of its commissions needs what only the per-order path does:
-    an agent that is not found (logged there), a wallet not opened yet (created there), an amount that is not
+    """For each ``(sale, currency)`` whose commissions the set-based settlement may pay, its commission credits
+    (``[]``: none), with ONE query for the whole list. A sale is left out (the per-order path,
+    :func:`sale_settled`, settles it) when one of its commissions needs what only the per-order path does: an
+    agent that is not found (logged there), a wallet not opened yet (created there), an amount that is not
     positive, a party that is not an agent id."""
     wanted: dict[str, list[tuple[str, int, int]]] = {}
     keys: set[tuple[str, str]] = set()
     for sale, currency in sales:
-        if _reseller(sale.quote) is not None:
-            continue
         lines = commission_lines(sale.quote)
         try:
             parsed = [(str(uuid.UUID(pid)), level, amount) for pid, level, amount in lines]
@@ -199,6 +207,60 @@ def commission_credits(*, sales: list[tuple[Sale, str]]) -> dict[str, list[Commi
             credits[reference] = [CommissionCredit(row[0], row[1], level, amount)  # type: ignore[index]
                                   for row, (_pid, level, amount) in zip(resolved, parsed, strict=True)]
     return credits
+
+
+@dataclass(frozen=True)
+class SetBasedSale:
+    """What a sale's settlement moves besides the buyer's hold, resolved for the set-based settlement: its agents'
+    commissions and, in a reseller brand, its float hold at the parent (locked), settled whole."""
+
+    commissions: list[CommissionCredit]
+    float_hold: WholeSettlement | None = None
+
+
+def sales_settleable_set_based(*, sales: list[tuple[Sale, str]]) -> dict[str, SetBasedSale]:
+    """The ``(sale, currency)`` pairs whose :func:`sale_settled` the set-based settlement can do for the whole
+    batch at once, by sale reference: commissions resolved (:func:`commission_credits`) and, for a reseller
+    brand's sale, its float hold settleable whole (``floats.float_holds_settleable``: locked here, in the
+    caller's transaction). The others are left to the per-order path."""
+    credits = commission_credits(sales=sales)
+    reseller = None
+    draws: list[FloatDraw] = []
+    for sale, _currency in sales:
+        if sale.reference in credits and (sale_reseller := _reseller(sale.quote)) is not None:
+            reseller = sale_reseller
+            draws.append(FloatDraw(order_ref=sale.reference, **_float_amounts(sale.quote)))
+    floats = float_holds_settleable(reseller=reseller, draws=draws) if reseller is not None else {}
+    settleable: dict[str, SetBasedSale] = {}
+    for sale, _currency in sales:
+        if sale.reference not in credits:
+            continue
+        if _reseller(sale.quote) is not None:
+            if sale.reference not in floats:
+                continue
+            settleable[sale.reference] = SetBasedSale(credits[sale.reference], floats[sale.reference])
+        else:
+            settleable[sale.reference] = SetBasedSale(credits[sale.reference])
+    return settleable
+
+
+def sales_settled_set_based(*, sales: list[tuple[str, str, int, SetBasedSale]], now) -> bool:
+    """:func:`sale_settled`'s money for the sales :func:`sales_settleable_set_based` resolved, in the caller's
+    transaction, which has credited the agents' wallets under its locks: every commission entry in one statement
+    (:func:`post_commissions_set_based`), every float hold settled at the parent in one more
+    (``floats.settle_floats_whole``). ``sales``: ``(order reference, currency, commissions payable account id,
+    what to move)``. False: an entry was already posted or a hold closed (the caller must roll back). The
+    ``order.settled`` webhooks are :func:`sales_settled_plainly`'s."""
+    paying = [(reference, currency, payable, sale.commissions) for reference, currency, payable, sale in sales
+              if sale.commissions]
+    if post_commissions_set_based(sales=paying, now=now) != len(paying):
+        return False
+    holds = [sale.float_hold for _reference, _currency, _payable, sale in sales if sale.float_hold is not None]
+    if holds:
+        reseller = current_tenant()
+        if reseller is None or settle_floats_whole(reseller=reseller, settlements=holds, now=now) != len(holds):
+            return False
+    return True
 
 
 # Every commission entry of a batch in ONE statement: the entries (one per sale, an entry already posted skipped:

@@ -460,6 +460,81 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
         return _sync(hold, locked)
 
 
+@dataclass(frozen=True)
+class WholeSettlement:
+    """One placed hold settled whole by :func:`settle_holds_whole`: ``splits`` are ``(system account id,
+    amount)`` adding up to the hold's amount (nothing goes back to the wallet)."""
+
+    hold_id: int
+    reference: str  # the hold's reference: the hold_settle entry's
+    amount: int
+    currency: str
+    splits: list[tuple[int, int]]
+    metadata: Mapping
+
+
+# The hold_settle entries of several holds, their postings and the holds closed, in ONE statement (an entry already
+# posted is skipped: the count returned tells). Only system accounts are posted to: no balance changes.
+_SETTLE_WHOLE = """
+WITH e AS (
+    INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
+    SELECT %(entry_type)s, x.reference, x.metadata::jsonb, %(now)s
+      FROM unnest(%(references)s::text[], %(metadata)s::text[]) WITH ORDINALITY AS x(reference, metadata, n)
+     ORDER BY x.n
+    ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
+), p AS (
+    INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
+    SELECT e.id, l.account_id, l.amount, l.currency
+      FROM unnest(%(line_references)s::text[], %(line_accounts)s::bigint[], %(line_amounts)s::bigint[],
+                  %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
+      JOIN e ON e.reference = l.reference
+     ORDER BY l.n
+), h AS (
+    UPDATE ledger_hold h SET status = %(settled)s, settled_amount = h.amount, close_entry_id = e.id, closed_at = %(now)s
+      FROM unnest(%(holds)s::bigint[], %(references)s::text[]) AS d(hold_id, reference)
+      JOIN e ON e.reference = d.reference
+     WHERE h.id = d.hold_id AND h.status = %(placed)s
+    RETURNING h.id
+)
+SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM h)
+"""
+
+
+def settle_holds_whole(*, settlements: Sequence[WholeSettlement], now: datetime) -> int:
+    """:func:`settle_hold` with ``splits`` for many placed holds at once, each settled whole into system accounts,
+    in the caller's transaction, which holds the holds' row locks (taken in ascending id) and has checked
+    they are placed. Returns the entries posted: fewer than the holds means one was already posted, and the caller
+    must roll back (also when a hold was not placed any more). The same entries, postings and hold rows as
+    :func:`settle_hold` (holds account first, then each non-zero split)."""
+    if not settlements:
+        return 0
+    for item in settlements:
+        if any(amount < 0 for _account, amount in item.splits) or sum(a for _, a in item.splits) != item.amount:
+            raise InvalidAmount("The splits do not add up to the hold.")
+    holds_accounts = {currency: _holds_account(None, currency).pk for currency in {s.currency for s in settlements}}
+    lines = [(item.reference, account_id, amount, item.currency) for item in settlements
+             for account_id, amount in [(holds_accounts[item.currency], -item.amount),
+                                        *[(account, part) for account, part in item.splits if part]]]
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLE_WHOLE, {
+            "entry_type": EntryType.HOLD_SETTLE, "now": now, "settled": HoldStatus.SETTLED,
+            "placed": HoldStatus.PLACED,
+            "references": [item.reference for item in settlements],
+            "metadata": [json.dumps(dict(item.metadata), cls=DjangoJSONEncoder) for item in settlements],
+            "line_references": [line[0] for line in lines], "line_accounts": [line[1] for line in lines],
+            "line_amounts": [line[2] for line in lines], "line_currencies": [line[3] for line in lines],
+            "holds": [item.hold_id for item in settlements]})
+        posted, closed = cursor.fetchone()
+    per_currency = Counter(line[3] for line in lines)
+
+    def count() -> None:
+        for currency, number in per_currency.items():
+            metrics.record_ledger_postings(currency=currency, count=number)
+
+    transaction.on_commit(count)
+    return int(min(posted, closed))
+
+
 def release_hold(*, hold: Hold, metadata: Mapping | None = None, holds: Account | None = None,
                  savepoint: bool = True) -> Hold:
     """Give the held money back to the wallet, once. Releasing again is a no-op; releasing a settled hold raises."""

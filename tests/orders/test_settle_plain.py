@@ -22,7 +22,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core.locks import LockRank
@@ -40,7 +40,7 @@ def quiet_stack(django_db_setup, django_db_blocker):
         yield stack
 
 
-HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost"}
+HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost", "quickvend": "quickvend.localhost"}
 
 
 def _buy(token: str, product, phone: str, amount: str, schema: str) -> str:
@@ -282,6 +282,98 @@ def test_an_agents_sales_settle_set_based_with_their_commissions_as_the_per_orde
     finally:
         with schema_context("ng"):
             CommissionTier.objects.filter(pk__in=[tier.pk for tier in created]).delete()
+
+
+def _float_side(items: list[Any]) -> list[dict]:
+    """Each order's float hold at the parent (ng) and the entry that closed it; the reseller's mirror entries."""
+    from tenant_apps.ledger.models import Account, Hold, JournalEntry, Posting
+
+    rows: list[dict] = []
+    with schema_context("ng"):
+        kinds = dict(Account.objects.values_list("id", "kind"))
+        for item in items:
+            hold = Hold.objects.get(reference=f"float:quickvend:{item.order.public_id}")
+            assert hold.close_entry_id is not None
+            entry = JournalEntry.objects.get(pk=hold.close_entry_id)
+            metadata = {key: value for key, value in entry.metadata.items() if key != "order"}
+            rows.append({"hold": (hold.status, hold.amount, hold.settled_amount, hold.currency),
+                         "entry": (entry.entry_type, entry.reference == hold.reference, metadata),
+                         "postings": [(kinds[account_id], amount) for account_id, amount in
+                                      Posting.objects.filter(entry=entry).order_by("id").values_list("account_id",
+                                                                                                     "amount")]})
+    with schema_context("quickvend"):
+        for row, item in zip(rows, items, strict=True):
+            row["mirror"] = sorted(JournalEntry.objects.filter(reference=str(item.order.public_id))
+                                   .values_list("entry_type", flat=True))
+    return rows
+
+
+@pytest.mark.django_db
+def test_a_reseller_brands_sales_settle_set_based_with_their_float_holds_at_the_parent(quiet_stack):
+    """Twin buyers of a reseller brand (quickvend, under ng) buy the same orders: one batch settled by the
+    per-order path (``settle_float`` settles each float hold at the parent), the other set-based (every float hold
+    that is exactly the settled cost settled whole at the parent by one statement; the cheaper attempt's, whose
+    hold is larger than its cost, left to the per-order path): the same rows on both schemas; books balanced on
+    both, the float equal to its mirror. Rolled back (not ``live_db``): the quickvend float it funds is shared."""
+    from tenant_apps.agents.floats import float_balances, fund_float
+    from tenant_apps.ledger.models import Account
+    from tenant_apps.orders.dispatch.settle import SOURCE, _settle_successes
+    from tenant_apps.orders.dispatch.settle_plain import settle_plain
+    from tenant_apps.orders.services._helpers import _accounts
+    from tenants.models import Tenant
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=FUNDS, reference=f"float-{uuid.uuid4().hex}")
+    twins = []
+    for _ in range(2):
+        user, token = new_buyer(FUNDS, schema="quickvend")
+        ids = [_buy(token, quiet_stack.products["vt_airtime"], f"0803{7000 + i:04d}123", amount, "quickvend")
+               for i, amount in enumerate(["50.00", "75.00", "100.00", "120.00", "200.00", "60.00"])]
+        items = _claim(ids, "quickvend")
+        _shape(items, "quickvend")
+        for i, item in enumerate(items):
+            item.outcome = _answer(i)
+        twins.append((user, items))
+    (user_a, items_a), (user_b, items_b) = twins
+    with schema_context("quickvend"):
+        assert all(item.attempt.quote.get("tenant_kind") == "reseller_brand" for item in items_b)
+        by_order = _settle_successes(items_a)
+    # As a dispatcher that has settled before: the tenant's row as the connection's tenant and the per-process
+    # system accounts cached, so no look-up in between (each one opens a cursor, which resets the search path)
+    # brings the search path back from the parent's float holds: only settle_plain itself may.
+    with schema_context("quickvend"):
+        warm = {("quickvend", account.kind, account.currency): account
+                for account in Account.objects.filter(owner__isnull=True, holder="")}
+    _accounts.update(warm)
+    try:
+        with tenant_context(reseller):
+            settled, left = settle_plain(items_b, source=SOURCE, now=timezone.now())
+    finally:
+        for key in warm:
+            _accounts.pop(key, None)  # rows of this rolled-back test must not stay cached
+    with schema_context("quickvend"):
+        assert [item.order.pk for item in left] == [items_b[3].order.pk]  # the cheaper attempt: float hold larger
+        settled.update(_settle_successes(left))
+    assert sorted(settled) == sorted(item.order.pk for item in items_b)
+    assert {order.status for order in [*by_order.values(), *settled.values()]} == {"settled"}
+    set_based, per_order = _snapshot(items_b, "quickvend", user_b), _snapshot(items_a, "quickvend", user_a)
+    for i, (row_b, row_a) in enumerate(zip(set_based, per_order, strict=True)):
+        for key in row_a:
+            assert (i, key, row_b[key]) == (i, key, row_a[key])
+    floats_b, floats_a = _float_side(items_b), _float_side(items_a)
+    for i, (row_b, row_a) in enumerate(zip(floats_b, floats_a, strict=True)):
+        assert (i, row_b) == (i, row_a)
+    assert {row["hold"][0] for row in floats_b} == {"settled"}
+    assert floats_b[3]["mirror"] != floats_b[0]["mirror"]  # the per-order path mirrored what came back
+    for user, items in ((user_a, items_a), (user_b, items_b)):
+        with schema_context("quickvend"):
+            wallet = _snapshot(items, "quickvend", user)[-1]["wallet"]
+        assert_books(user, wallet, "quickvend")
+    with schema_context("ng"), connection.cursor() as cursor:
+        cursor.execute("SELECT currency, SUM(amount) FROM ledger_posting GROUP BY currency HAVING SUM(amount) <> 0")
+        assert cursor.fetchall() == []
+    balances = float_balances(reseller=reseller)
+    assert balances.agrees, balances
 
 
 def test_what_the_set_based_path_leaves_to_the_per_order_path(live_db, quiet_stack):

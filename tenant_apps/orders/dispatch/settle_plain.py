@@ -10,19 +10,21 @@ attempts, orders), one DELETE of the outbox rows. The same rows and balances as 
 
 Plain means: the order is open (submitted, pending, manual review) and the answer is about its current attempt;
 its hold is still placed, in the order's currency, and covers the quote's splits (each a non-negative
-integer); the sale is not a reseller brand's (its float is drawn in two schemas) and its agents' commissions,
-if any, can be paid set-based (``sales.commission_credits``: every agent and wallet found, every amount
-positive). Those commissions are posted for the whole batch at once (``sales.post_commissions_set_based``: one
-``agent_commission`` entry per sale, as ``post_commissions`` posts it, and the commission rows). Everything else
-(a late success after a refund, a success after a fail-over, a repeated answer, a reseller's float, a commission
-to an agent or wallet not found) is left to the per-order path, unchanged.
+integer); what else its settlement moves can be moved set-based (``sales.sales_settleable_set_based``): its
+agents' commissions, if any (every agent and wallet found, every amount positive) and, in a reseller brand, its
+float hold at the parent (placed, exactly the settled cost: locked then). Those are posted for the whole batch at
+once (``sales.sales_settled_set_based``: one ``agent_commission`` entry per sale and the commission rows, as
+``post_commissions`` makes them; the float holds settled whole at the parent by one statement, as
+``settle_float`` settles them). Everything else (a late success after a refund, a success after a fail-over, a
+repeated answer, a float hold of another amount, a commission to an agent or wallet not found) is left to the
+per-order path, unchanged.
 
 Locks, in the global order (``shared_apps.core.locks``): the orders (subject, ascending id), their holds
-(hold, ascending id), the wallets credited (ledger_account, ascending id, one statement: the agents' commissions
-and the leftovers, which are rare: only when the settling attempt costs less than the hold). System accounts
-(holds, provider settlement, revenue, taxes, commissions payable...) carry no balance and are never updated:
-their postings only key-share their rows (the foreign key), which never blocks an acceptance posting to the same
-account.
+(hold, ascending id; then a reseller's float holds at the parent, ascending id), the wallets credited
+(ledger_account, ascending id, one statement: the agents' commissions and the leftovers, which are rare: only
+when the settling attempt costs less than the hold). System accounts (holds, provider settlement, revenue,
+taxes, commissions payable...) carry no balance and are never updated: their postings only key-share their rows
+(the foreign key), which never blocks an acceptance posting to the same account.
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core import metrics, rows
 from shared_apps.core.locks import lock_ledger_accounts
 from tenant_apps.agents.sales import (
-    CommissionCredit,
     Sale,
-    commission_credits,
-    post_commissions_set_based,
+    SetBasedSale,
+    sales_settleable_set_based,
     sales_settled_plainly,
+    sales_settled_set_based,
 )
 from tenant_apps.ledger.models import AccountKind, HoldStatus
 from tenant_apps.ledger.services import EntryType
@@ -138,7 +140,7 @@ class _Plain:
     attempt: OrderAttempt
     hold: tuple  # (id, wallet_id, amount, currency, status, reference)
     lines: list[tuple[int, int]]  # (account id, amount), in the per-order path's order
-    commissions: list[CommissionCredit]  # the agents' commissions on the sale, paid from commissions payable
+    sale: SetBasedSale  # what else its settlement moves: the agents' commissions, a reseller's float hold
 
 
 def _dumps(value: object) -> str:
@@ -174,10 +176,9 @@ def _candidate(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple |
         and attempt.quote.get("currency", order.currency) == order.currency
 
 
-def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple,
-           commissions: list[CommissionCredit]) -> _Plain | None:
+def _plain(item: Claimed, order: Order, attempt: OrderAttempt, hold: tuple, sale: SetBasedSale) -> _Plain | None:
     lines = _lines(attempt, order, hold)
-    return None if lines is None else _Plain(item, order, attempt, hold, lines, commissions)
+    return None if lines is None else _Plain(item, order, attempt, hold, lines, sale)
 
 
 def _credit_wallets(cursor, plain: list[_Plain]) -> None:
@@ -187,7 +188,7 @@ def _credit_wallets(cursor, plain: list[_Plain]) -> None:
     for p in plain:
         if len(p.lines) > 1 and p.lines[-1][0] == p.hold[1]:
             wallets[p.hold[1]] += p.lines[-1][1]
-        for credit in p.commissions:
+        for credit in p.sale.commissions:
             wallets[credit.wallet_id] += credit.amount_minor
     if wallets:
         ordered = lock_ledger_accounts(wallets)  # ascending id
@@ -219,7 +220,7 @@ def _breaker_success(provider_id: int) -> Callable[[], None]:
 
 def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
     """The set-based writes of the batch (holds, wallets and orders are locked): the wallets' credits, ``SETTLE``,
-    then the agents' commission entries."""
+    then the agents' commission entries and a reseller's float holds at the parent."""
     _credit_wallets(cursor, plain)
     transitions: list[tuple[int, str, str, str]] = []
     for p in plain:
@@ -264,12 +265,11 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
     (posted,) = cursor.fetchone()
     if posted != len(plain):
         raise BatchConflict("a hold_settle entry of the batch was already posted")
-    paying = [p for p in plain if p.commissions]
-    if paying and post_commissions_set_based(sales=[
+    if not sales_settled_set_based(sales=[
             (str(p.order.public_id), p.order.currency,
-             _system_account(AccountKind.COMMISSIONS_PAYABLE, p.order.currency).pk, p.commissions)
-            for p in paying], now=now) != len(paying):
-        raise BatchConflict("an agent_commission entry of the batch was already posted")
+             _system_account(AccountKind.COMMISSIONS_PAYABLE, p.order.currency).pk if p.sale.commissions else 0,
+             p.sale) for p in plain if p.sale.commissions or p.sale.float_hold is not None], now=now):
+        raise BatchConflict("a commission or float entry of the batch was already posted")
     sales_settled_plainly(sales=[Sale(reference=str(p.order.public_id), quote=p.attempt.quote,
                                       recipient=p.order.recipient_phone) for p in plain])
     _after_commit(plain)
@@ -283,14 +283,16 @@ def _leftover(p: _Plain) -> int:
 def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[dict[int, Order], list[Claimed]]:
     """Lock the successes' orders and holds, settle the plain ones set-based, in ONE transaction (the caller's
     if it has one); returns the settled orders by id and the items left for the per-order path."""
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(LOCK_ORDERS.format(orders=rows.columns(Order, "o"), attempts=rows.columns(OrderAttempt, "a")),
-                       [[i.order.pk for i in items], [i.attempt.pk for i in items]])
-        locked, answered = rows.pairs(Order, OrderAttempt, cursor.fetchall())
-        orders = {order.pk: order for order in locked}
-        attempts = {a.pk: a for a in answered}
-        cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
-        holds = {row[0]: row for row in cursor.fetchall()}
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(LOCK_ORDERS.format(orders=rows.columns(Order, "o"),
+                                              attempts=rows.columns(OrderAttempt, "a")),
+                           [[i.order.pk for i in items], [i.attempt.pk for i in items]])
+            locked, answered = rows.pairs(Order, OrderAttempt, cursor.fetchall())
+            orders = {order.pk: order for order in locked}
+            attempts = {a.pk: a for a in answered}
+            cursor.execute(LOCK_HOLDS, [sorted({o.hold_id for o in orders.values() if o.hold_id is not None})])
+            holds = {row[0]: row for row in cursor.fetchall()}
         plain: list[_Plain] = []
         left: list[Claimed] = []
         candidates: list[tuple[Claimed, Order, OrderAttempt, tuple]] = []
@@ -302,16 +304,21 @@ def settle_plain(items: list[Claimed], *, source: str, now: datetime) -> tuple[d
                 candidates.append((item, order, attempt, hold))
             else:
                 left.append(item)
-        credits = commission_credits(sales=[(Sale(reference=str(order.public_id), quote=attempt.quote),
-                                             order.currency) for _item, order, attempt, _hold in candidates])
+        # A reseller's float holds are locked in the parent schema here (schema_context): django-tenants sets a
+        # connection's search_path when a cursor is CREATED, so a cursor opened before that would go on writing
+        # to the parent's tables. The writes below get a cursor of their own, opened back in this schema.
+        settleable = sales_settleable_set_based(sales=[
+            (Sale(reference=str(order.public_id), quote=attempt.quote), order.currency)
+            for _item, order, attempt, _hold in candidates])
         for item, order, attempt, hold in candidates:
-            commissions = credits.get(str(order.public_id))
-            found = None if commissions is None else _plain(item, order, attempt, hold, commissions)
+            sale = settleable.get(str(order.public_id))
+            found = None if sale is None else _plain(item, order, attempt, hold, sale)
             if found is None:
                 left.append(item)
             else:
                 plain.append(found)
         left.sort(key=lambda i: i.order.pk)
         if plain:
-            _apply(cursor, plain, source=source, now=now)
+            with connection.cursor() as cursor:
+                _apply(cursor, plain, source=source, now=now)
     return {p.order.pk: p.order for p in plain}, left
