@@ -16,7 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tenants.connection import tenant_connection
-from tests.support import module_weights, template_db
+from tests.support import module_weights, static_index, template_db
 from tests.support.tenants import TEST_TENANTS, ensure_test_tenants
 
 # Fixtures shared by several folders, registered once for the whole suite (none is autouse). A test module never
@@ -38,7 +38,10 @@ os.environ.setdefault("EXECUTOR", "pending")
 
 
 def pytest_configure(config):
-    """An xdist controller makes its workers one run: they copy one template database (tests/support/template_db.py)."""
+    """An xdist controller makes its workers one run: they copy one template database (tests/support/template_db.py).
+
+    Every process indexes the static files once, not once per test client (tests/support/static_index.py)."""
+    static_index.install()
     if not hasattr(config, "workerinput") and len(getattr(config.option, "tx", None) or []) >= 2:
         os.environ.setdefault(template_db.RUN_ENV, uuid.uuid4().hex)
 

@@ -38,6 +38,7 @@ So the reseller's provider_settlement always equals minus the parent's open floa
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict, Unpack
 
@@ -281,21 +282,27 @@ def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency:
     the parent wallet's conditional UPDATE serialises concurrent sales, so the float is never overdrawn."""
     if amount_minor <= 0:
         return None
-    row = _float_row(reseller)
     parent_schema = _parent_schema(reseller)
+    # ONE savepoint (a refused float leaves the caller's transaction usable) for the hold and its mirror, and
+    # the parent's rows read and written in one visit of its schema (each schema change is a SET search_path).
     with transaction.atomic():
         with schema_context(parent_schema):
+            row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
+            if row is None:
+                row = open_float(reseller=reseller)
             try:
                 hold = place_hold(wallet=row.account, amount=amount_minor,
                                   reference=hold_reference(reseller, order_ref),
-                                  metadata={"reseller": reseller.schema_name, "order": order_ref})
+                                  metadata={"reseller": reseller.schema_name, "order": order_ref}, savepoint=False)
             except InsufficientFunds:
                 raise InsufficientFloat() from None
-        with schema_context(reseller.schema_name):
+        # The sale's schema is the reseller's (its purchase transaction): no second visit to it then.
+        with nullcontext() if current_schema() == reseller.schema_name else schema_context(reseller.schema_name):
             post_entry(entry_type=FloatEntry.HOLD, reference=order_ref, metadata={"parent": parent_schema},
                        lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
                                    -amount_minor),
-                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)])
+                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)],
+                       savepoint=False)
     return hold
 
 

@@ -2,11 +2,15 @@
 only, runs collection and disbursement unmodified (token, request-to-pay, transfer, status, balance).
 
 Its pins clash with ours (``requests==2.21.0``), so it runs in its own virtual environment, created once under
-the system temp directory (``NEXUSTOP_SDK_VENVS`` overrides) and reused by later runs.
+the system temp directory (``NEXUSTOP_SDK_VENVS`` overrides) and reused by later runs. The environment is built
+without pip of its own (our pip installs into it: no ensurepip) from exact pins without dependency resolution
+(the SDK and the versions its requirements resolve to), the way tests/providers/test_reloadly_sdk_fidelity.py
+builds Reloadly's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -18,8 +22,11 @@ from pathlib import Path
 from provider_plugins.mtn_momo import simulator as momo
 from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
 
-SDK = "mtnmomo==3.0.1"
-VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / "nexustop-sdk-mtnmomo-3.0.1"
+# mtnmomo 3.0.1 and what its requirements (requests==2.21.0, Click==7.0, phonenumbers) resolve to.
+SDK_PINS = ["mtnmomo==3.0.1", "requests==2.21.0", "Click==7.0", "phonenumbers==9.0.43", "chardet==3.0.4",
+            "idna==2.8", "urllib3==1.24.3", "certifi==2026.10.19.post1"]
+VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / (
+    "nexustop-sdk-mtnmomo-" + hashlib.sha256(" ".join(SDK_PINS).encode()).hexdigest()[:12])
 
 SCRIPT = r"""
 import json, sys, time, uuid
@@ -29,14 +36,24 @@ cfg = json.loads(sys.argv[1])
 out = {}
 collection = Collection(cfg)
 out["collection_balance"] = collection.getBalance()
+
+
+def settled(status_of, ref):
+    # The simulator settles after its delay (20 ms): ask again while it says PENDING, for at most 10 s.
+    deadline = time.monotonic() + 10
+    while True:
+        status = status_of(ref)
+        if status.get("status") != "PENDING" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.01)
+
+
 reference = collection.requestToPay(mobile="0772123456", amount="600", external_id="sdk-rtp-1", currency="UGX")
 out["rtp_ref"] = reference["transaction_ref"]
-time.sleep(0.2)
-out["rtp_status"] = collection.getTransactionStatus(reference["transaction_ref"])
+out["rtp_status"] = settled(collection.getTransactionStatus, reference["transaction_ref"])
 disbursement = Disbursement(cfg)
 sent = disbursement.transfer(amount="250", mobile="0772123456", external_id="sdk-po-1", currency="UGX")
-time.sleep(0.2)
-out["transfer_status"] = disbursement.getTransactionStatus(sent["transaction_ref"])
+out["transfer_status"] = settled(disbursement.getTransactionStatus, sent["transaction_ref"])
 out["disbursement_balance"] = disbursement.getBalance()
 print("RESULT " + json.dumps(out))
 """
@@ -44,9 +61,12 @@ print("RESULT " + json.dumps(out))
 
 def _python() -> Path:
     python = VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", SDK], check=True, timeout=300)
+    ready = VENV / ".ready"
+    if not ready.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(VENV)], check=True, timeout=120)
+        subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                        "--disable-pip-version-check", *SDK_PINS], check=True, timeout=300)
+        ready.write_text("\n".join(SDK_PINS))
     return python
 
 
