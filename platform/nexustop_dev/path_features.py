@@ -327,8 +327,8 @@ class PathFeatures:
         delta("agent commissions", "agent", "settlement", "set-based, the batch's commissions in one statement")
         delta("reseller float", "reseller", "acceptance", "customer of a reseller brand: float checked, then held "
               "at the parent, two stages")
-        delta("reseller float", "reseller", "settlement", "set-based, the float holds settled whole at the parent "
-              "in one statement")
+        delta("reseller float", "reseller", "settlement",
+              "set-based, the float holds settled whole at the parent in one statement")
         delta("velocity rule", "velocity", "acceptance", "one per-user velocity_count rule active vs none, "
               "two stages; every rule type: manage.py bench_risk, end to end: bench_purchases --risk-rules")
         statuses: dict[str, int] = {}

@@ -15,7 +15,8 @@ def _simulated_providers(simulated_providers):
 
 @pytest.fixture(autouse=True)
 def system_totals_from_here(django_db_setup, django_db_blocker):
-    """quickvend's system totals count from the test's start (committed journeys elsewhere leave sales).
+    """quickvend's and its parent ng's system totals count from the test's start (committed journeys elsewhere
+    leave sales, and a late delivery's receivable in ng's suspense).
 
     Read outside any test transaction (no ``db`` fixture here, so ``live_db`` tests keep real commits).
     """

@@ -98,7 +98,7 @@ def _raw_system_total(kind: str, currency: str) -> int:
     return Posting.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
 
 
-def snapshot_system_totals(schemas: tuple[str, ...] = ("quickvend",)) -> None:
+def snapshot_system_totals(schemas: tuple[str, ...] = ("quickvend", "ng")) -> None:
     from django_tenants.utils import schema_context
 
     SYSTEM_BASELINE.clear()

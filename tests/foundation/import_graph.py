@@ -19,6 +19,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from tests.support.source import import_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 # Folder on disk -> the dotted prefix of its modules (platform/ is on sys.path, so its package is ``nexustop``).
 SOURCE_FOLDERS = {
@@ -62,11 +64,11 @@ def imports_of(module: str, path: Path, known: Iterable[str]) -> set[str]:
     known = set(known)
     is_package = path.name == "__init__.py"
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in import_statements(path):  # parsed once per process (tests/support/source.py)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found.add(alias.name)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             source = _absolute(module, is_package, node.level, node.module)
             for alias in node.names:
                 submodule = f"{source}.{alias.name}"

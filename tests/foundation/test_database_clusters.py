@@ -220,6 +220,7 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
     failures: list[str] = []
     stop = threading.Event()
     lock = threading.Lock()
+    acknowledging = threading.Condition(lock)  # notified on every acknowledged write
 
     def writer(index: int, stale: bool) -> None:
         """Funds its user's wallet in a loop; a stale writer keeps a Tenant row read before the move."""
@@ -239,20 +240,27 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
                     tenant_connection().set_schema_to_public()
                     stale_tenant.refresh_from_db()
                     continue
-                with lock:
+                with acknowledging:
                     acknowledged[reference] = amount
+                    acknowledging.notify_all()
                 attempt, reference = attempt + 1, None
         finally:
             connections.close_all()
 
+    def writes_since(count: int, more: int = 8) -> None:
+        """Until the writers have acknowledged ``more`` writes after the first ``count`` (before, between and
+        after the moves: the moves happen under writes, not in a quiet moment)."""
+        with acknowledging:
+            assert acknowledging.wait_for(lambda: len(acknowledged) >= count + more, timeout=60), failures[:5]
+
     threads = [threading.Thread(target=writer, args=(n, n % 2 == 1)) for n in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.3)
+    writes_since(0)
     out = tenant_move(tenant=tenant, target=CLUSTER)
-    time.sleep(0.3)
+    writes_since(len(acknowledged))
     back = tenant_move(tenant=Tenant.objects.get(pk=tenant.pk), target="default")
-    time.sleep(0.3)
+    writes_since(len(acknowledged))
     stop.set()
     for thread in threads:
         thread.join(timeout=60)

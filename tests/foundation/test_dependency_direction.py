@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.source import import_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = {"nexustop", "tenants", "countries", "shared_apps", "tenant_apps", "provider_plugins"}
 # What only development and tests use: never imported by the product, never in the image.
@@ -37,10 +39,10 @@ SHARED_LEAVES = {"provider_plugins.interfaces.money", "shared_apps.core.error_sh
 def imported_modules(path: Path) -> set[str]:
     """Every absolute import in ``path`` (also the ones inside functions), as a dotted module name."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in import_statements(path):  # parsed once per process (tests/support/source.py)
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        elif node.level == 0 and node.module:
             found.add(node.module)
     return found
 
@@ -155,10 +157,10 @@ def imported_modules_resolved(path: Path) -> set[str]:
     """Every import in ``path`` as an absolute dotted name, relative ones resolved against its package."""
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in import_statements(path):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             base = node.module or ""
             if node.level:
                 parent = package.split(".")[: len(package.split(".")) - node.level + 1]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.source import import_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_PACKAGES = ("tenant_apps", "shared_apps", "tenants", "countries", "provider_plugins")
 MAX_LINES = 700
@@ -35,10 +37,10 @@ def imported_modules(path: Path) -> set[str]:
     if path.name != "__init__.py":
         package = package[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in import_statements(path):  # parsed once per process (tests/support/source.py)
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             base = package[:len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *([node.module] if node.module else [])])
             found.add(module)

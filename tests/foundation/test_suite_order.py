@@ -28,3 +28,19 @@ def test_make_test_keeps_the_collection_order_on_its_workers(monkeypatch):
     monkeypatch.setenv("PYTEST_WORKERS", "2")
     assert _with_workers(["-q"]) == ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "-q"]
     assert _with_workers(["-n", "0"]) == ["-n", "0"]
+
+
+def test_make_test_keeps_bytecode_outside_the_tree_when_the_environment_writes_none(monkeypatch):
+    from nexustop_dev.devstack import LOCAL
+    from nexustop_dev.testrun import _keep_bytecode
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    _keep_bytecode()
+    import os
+
+    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
+    assert os.environ["PYTHONPYCACHEPREFIX"] == str(LOCAL / "pycache")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX")
+    _keep_bytecode()  # an environment that writes bytecode is left as it is
+    assert "PYTHONPYCACHEPREFIX" not in os.environ

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 
+import pytest
 from django.db import connection
 
 from tests.support.processes import ROOT, child_env
@@ -33,29 +35,62 @@ def test_bench_migrate_runs_in_parallel_and_cleans_up(live_db):
     assert Tenant.objects.count() == tenants_before
 
 
-def test_bench_migrate_does_not_exist_under_production_settings(live_db):
-    """Production settings do not install the development package: the command is unknown there."""
+# Both production-settings checks in one child process (one Python and Django start instead of two): first
+# ``manage.py bench_migrate --tenants 1`` exactly as the shell runs it (the file run as ``__main__``), then the
+# command's own guard called directly. Each part reports its exit code and output.
+PRODUCTION_PROBE = r"""
+import contextlib, io, json, runpy, sys
+
+def run(part):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            part()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+def shell():
+    sys.argv = ["manage.py", "bench_migrate", "--tenants", "1"]
+    runpy.run_path("manage.py", run_name="__main__")
+
+def guard():
+    import django
+    django.setup()
+    from django.core.management import CommandError, call_command
+    from nexustop_dev.management.commands.bench_migrate import Command
+    try:
+        call_command(Command(), tenants=1)
+    except CommandError as exc:
+        print(exc)
+        sys.exit(3)
+
+print(json.dumps({"shell": run(shell), "guard": run(guard)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def under_production_settings(django_db_setup) -> dict[str, dict]:
+    """What the production-settings child process reported, per part (``shell``, ``guard``)."""
     from tests.support.production import production_env
 
-    env = production_env()
-    result = subprocess.run([sys.executable, "manage.py", "bench_migrate", "--tenants", "1"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    assert "Unknown command: 'bench_migrate'" in result.stderr
+    result = subprocess.run([sys.executable, "-c", PRODUCTION_PROBE], cwd=ROOT, env=production_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_bench_migrate_does_not_exist_under_production_settings(live_db, under_production_settings):
+    """Production settings do not install the development package: the command is unknown there."""
+    shell = under_production_settings["shell"]
+    assert shell["code"] != 0
+    assert "Unknown command: 'bench_migrate'" in shell["stderr"]
     assert bench_schemas() == []
 
 
-def test_bench_migrate_refuses_production_settings(live_db):
+def test_bench_migrate_refuses_production_settings(live_db, under_production_settings):
     """Its own guard, should someone install the development package next to production settings."""
-    from tests.support.production import production_env
-
-    env = production_env()
-    code = ("import sys, django; django.setup()\n"
-            "from django.core.management import CommandError, call_command\n"
-            "from nexustop_dev.management.commands.bench_migrate import Command\n"
-            "try:\n    call_command(Command(), tenants=1)\n"
-            "except CommandError as exc:\n    print(exc); sys.exit(3)\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert "never under production settings" in result.stdout
+    guard = under_production_settings["guard"]
+    assert guard["code"] == 3, guard
+    assert "never under production settings" in guard["stdout"]

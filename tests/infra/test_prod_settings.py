@@ -46,10 +46,37 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_check_deploy_is_clean_under_production_settings():
-    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], prod_env())
+# ``manage.py check --deploy`` and the values probe share one child process (one Python and Django start instead of
+# two): manage.py runs as ``__main__`` first, exactly as the shell runs it, then PROBE. The database password is
+# set for the probe; the deploy checks connect to no database.
+CHECK_THEN_PROBE = r"""
+import contextlib, io, json, runpy, sys
+out, err = io.StringIO(), io.StringIO()
+code = 0
+sys.argv = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    try:
+        runpy.run_path("manage.py", run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+print("CHECK " + json.dumps({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}))
+""" + PROBE
+
+
+@pytest.fixture(scope="module")
+def checked_and_probed(django_db_setup) -> tuple[dict, dict]:
+    """(what ``manage.py check --deploy`` did, the PROBE values) under production settings without a Sentry DSN."""
+    result = run([sys.executable, "-c", CHECK_THEN_PROBE], prod_env(DATABASE_PASSWORD="from-secrets-manager"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
+    lines = result.stdout.strip().splitlines()
+    [check] = [json.loads(line.removeprefix("CHECK ")) for line in lines if line.startswith("CHECK {")]
+    return check, json.loads(lines[-1])
+
+
+def test_check_deploy_is_clean_under_production_settings(checked_and_probed):
+    check, _values = checked_and_probed
+    assert check["code"] == 0, check["stdout"] + check["stderr"]
+    assert "System check identified no issues" in check["stdout"]
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -60,10 +87,8 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_production_settings_values_and_sentry_off_without_dsn():
-    result = run([sys.executable, "-c", PROBE], prod_env(DATABASE_PASSWORD="from-secrets-manager"))
-    assert result.returncode == 0, result.stderr
-    values = json.loads(result.stdout.strip().splitlines()[-1])
+def test_production_settings_values_and_sentry_off_without_dsn(checked_and_probed):
+    _check, values = checked_and_probed
     assert values["debug"] is False and values["ssl_redirect"] is True
     assert values["hsts"] >= 31536000 and values["hsts_subdomains"] is True
     assert values["session_secure"] is True and values["csrf_secure"] is True

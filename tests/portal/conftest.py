@@ -10,17 +10,32 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _page_server_ready(request):
+    """A test with the page server starts once it answers (its start overlapped the session's Chromium and the
+    module's stack: function-scoped fixtures come after those)."""
+    if "portal_url" in request.fixturenames:
+        request.getfixturevalue("page_server").wait_ready()
+
+
+@pytest.fixture(autouse=True)
 def _simulated_providers(simulated_providers):
     yield
 
 
 @pytest.fixture(scope="session")
-def portal_url(django_db_setup, sms_simulator, kyc_simulator):
-    """``portal_url.format(host="ng.localhost") + "/signup"``: the pages served by a real server process."""
+def page_server(django_db_setup, sms_simulator, kyc_simulator):
+    """The real server process of the pages (tests/portal/browser.py), being started."""
     from .browser import page_server
 
-    with page_server(sms_simulator=sms_simulator, kyc_simulator=kyc_simulator) as url:
-        yield url
+    with page_server(sms_simulator=sms_simulator, kyc_simulator=kyc_simulator) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def portal_url(page_server):
+    """``portal_url.format(host="ng.localhost") + "/signup"``: the pages served by a real server process (the
+    tests start once it answers: ``_page_server_ready``)."""
+    return page_server.url
 
 
 @pytest.fixture(scope="session")

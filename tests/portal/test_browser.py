@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import PASSWORD, make_user, outbox_code
 
-from .browser import screenshot
+from .browser import fast_polls, screenshot, until_polled
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,8 @@ def purchase_stack(django_db_setup, django_db_blocker):
 
 def buy_airtime(page, base: str, *, amount: str, network: str, shot: str) -> None:
     """From the wallet: Buy -> airtime for my own number (network detected as it is typed) -> the receipt,
-    which turns from processing to delivered in place (htmx polling, no reload)."""
+    which turns from processing to delivered in place (htmx polling, no reload; the page's clock moved on to each
+    poll)."""
     page.get_by_role("link", name=re.compile("Buy airtime|Crédit, internet")).first.click()
     page.locator("a[href='/buy/airtime']").first.click()
     page.wait_for_url(f"{base}/buy/airtime")
@@ -70,10 +71,11 @@ def buy_airtime(page, base: str, *, amount: str, network: str, shot: str) -> Non
     page.get_by_test_id("offers").locator("input[type=radio]").first.check()
     page.locator("#id_amount").fill(amount)
     screenshot(page, f"{shot}-6-buy-airtime-360")
+    fast_polls(page)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
     url = page.url
-    page.locator("#receipt-status[data-final=true]").wait_for(timeout=30_000)  # swapped in place
+    until_polled(page, page.locator("#receipt-status[data-final=true]"))  # swapped in place
     assert page.url == url  # no reload, no navigation
     screenshot(page, f"{shot}-7-receipt-360")
 

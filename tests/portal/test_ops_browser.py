@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.orders.helpers import requeried, submitted, wait_final, wait_for
 
-from .browser import screenshot
+from .browser import fast_polls, screenshot, until_polled
 from .test_browser import log_in, server_user
 
 
@@ -69,9 +69,10 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
     page.get_by_role("button", name="Review the sale").click()
     page.get_by_role("button", name="Confirm and sell").wait_for()
     screenshot(page, "agent-2-confirm-360")
+    fast_polls(page)
     page.get_by_role("button", name="Confirm and sell").click()
     page.wait_for_url(f"{base}/agent/sales/**")
-    page.get_by_test_id("receipt-status").filter(has_text="Delivered").wait_for(timeout=25_000)  # htmx polling
+    until_polled(page, page.get_by_test_id("receipt-status").filter(has_text="Delivered"), timeout=25)  # htmx polling
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "agent-3-receipt-360")
     public_id = page.url.rsplit("/", 1)[-1]
@@ -81,10 +82,13 @@ def test_agent_sells_airtime_to_a_walk_in_customer_on_quickvend(live_db, portal_
         assert wallet_for(user=user).balance == 200_000 - order.price_minor
     reseller = Tenant.objects.get(schema_name="quickvend")
     wait_for(lambda: float_balances(reseller=reseller).parent_balance == float_before - cost, what="the float draw")
-    # The outcome SMS is the tenant's: QuickVend's name, not the platform's.
-    texts = [m["sms"] for m in requests.get(f"{sale_stack.sms.url}/outbox.json", params={"to": agent_phone},
-                                            timeout=5).json()["messages"]]
-    assert any("QuickVend" in text for text in texts), texts
+    # The outcome SMS is the tenant's: QuickVend's name, not the platform's. The worker sends it after the
+    # settlement the receipt showed: waited for, like the float draw.
+    def texts() -> list[str]:
+        return [m["sms"] for m in requests.get(f"{sale_stack.sms.url}/outbox.json", params={"to": agent_phone},
+                                               timeout=5).json()["messages"]]
+
+    wait_for(lambda: any("QuickVend" in text for text in texts()), what="the outcome SMS naming QuickVend")
 
 
 def test_operator_resolves_a_stuck_order_in_the_back_office(live_db, portal_url, new_page, sale_stack, settings):

@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 
 from tests.orders.helpers import wait_for
 
-from .browser import ARTIFACTS, screenshot
+from .browser import ARTIFACTS, fast_polls, screenshot, until_polled
 from .test_browser import log_in, server_user
 
 
@@ -96,9 +96,10 @@ def test_the_storefront_at_360_px_works_offline_and_buys_again_in_one_tap(live_d
     item.wait_for()
     _no_sideways_scroll(shopper)
     screenshot(shopper, "storefront-2-quick-buy-360")
+    fast_polls(shopper)
     item.get_by_role("button", name=re.compile("Buy again for")).click()
     shopper.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
-    shopper.locator("#receipt-status[data-final=true]").wait_for(timeout=30_000)
+    until_polled(shopper, shopper.locator("#receipt-status[data-final=true]"))
     assert shopper.get_by_test_id("order-status").inner_text() == "Delivered"
     screenshot(shopper, "storefront-4-receipt-360")
     with schema_context("ng"):
@@ -150,8 +151,10 @@ def test_an_agent_uploads_a_bulk_file_confirms_once_and_downloads_the_results(li
     assert bad.count() == 1 and bad.get_attribute("data-line") == "6"
     _no_sideways_scroll(page)
     screenshot(page, "bulk-2-preview-360")
+    fast_polls(page)
     page.get_by_role("button", name=re.compile("Confirm and buy 5 top-ups")).click()
-    page.locator("[data-testid=bulk-progress][data-status=completed][data-open-orders='0']").wait_for(timeout=40_000)
+    until_polled(page, page.locator("[data-testid=bulk-progress][data-status=completed][data-open-orders='0']"),
+                 timeout=40)
     assert page.get_by_test_id("bulk-ordered").inner_text() == "5"
     assert page.locator("[data-testid=bulk-row] .badge-settled").count() == 5  # every order delivered
     _no_sideways_scroll(page)

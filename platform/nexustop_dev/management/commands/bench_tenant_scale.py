@@ -8,9 +8,11 @@ For each level (cumulative: the 100 include the first 1):
   ``pg_dump`` replayed under the new schema name (same tables, triggers, migration rows) plus the tenant
   and domain rows, so large levels take minutes, not hours;
 * times ``manage.py migrate_schemas`` in a fresh process with nothing pending (every schema is checked);
-* starts a real web server (gunicorn, ``--workers`` sync workers) on a free port, sends
-  ``--requests`` requests to ``/health`` and to ``/api/products`` spread round-robin over the level's
-  tenant domains, and reports p50/p99 latency and the RSS of each worker afterwards.
+* sends ``--requests`` requests to ``/health`` and to ``/api/products`` spread round-robin over the
+  level's tenant domains, through a real web server (gunicorn, ``--workers`` sync workers, on a free
+  port), and reports p50/p99 latency and the RSS of each worker afterwards. The server is started once,
+  at the first level, and serves every level (each level warms its new tenants up before it is timed):
+  a server start per level added seconds to every run and measured nothing.
 
 Prints a table (also as Markdown for docs/benchmarks.md) and drops everything it created, including
 leftovers of an interrupted run (schemas ``bs_*``, domains ``bs-*.localhost``). 10,000 tenants is a
@@ -28,6 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -82,6 +85,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Server:
+    """The bench's gunicorn: its master process, base URL and log file (or ``subprocess.DEVNULL``)."""
+
+    process: subprocess.Popen
+    base: str
+    log: IO[str] | int
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        if not isinstance(self.log, int):  # a file, not subprocess.DEVNULL
+            self.log.close()
+
+
 class Command(BaseCommand):
     help = "Provisioning time, no-op migrate_schemas time, request p50/p99 and worker RSS at N tenants."
 
@@ -113,6 +134,7 @@ class Command(BaseCommand):
         run = uuid.uuid4().hex[:6]
         results: list[Level] = []
         domains: list[str] = []
+        server: Server | None = None
         try:
             from tenants.schema import sync_template_schema, template_is_current
 
@@ -139,10 +161,14 @@ class Command(BaseCommand):
                 if not opts["skip_migrate"]:
                     for executor in opts["migrate_executors"].split(","):
                         level.migrate_seconds[executor] = self._migrate(opts["settings_module"], executor)
-                self._serve_and_measure(level, domains[:target], endpoints, opts)
+                if server is None:
+                    server = self._start_server(opts, domains[0])
+                self._measure(server, level, domains[:target], endpoints, opts)
                 results.append(level)
                 self._print(results, endpoints)
         finally:
+            if server is not None:
+                server.stop()
             if not opts["keep"]:
                 self._drop_bench_tenants()
         self._print(results, endpoints, markdown=True)
@@ -208,54 +234,55 @@ class Command(BaseCommand):
             raise CommandError(f"migrate_schemas failed:\n{done.stderr[-3000:]}")
         return seconds
 
-    def _serve_and_measure(self, level: Level, domains: list[str], endpoints: list[str], opts: dict) -> None:
-        import psutil
+    def _start_server(self, opts: dict, host: str) -> Server:
+        """gunicorn on a free port, answering ``/health`` for ``host``."""
         import requests
 
         port = free_port()
         log = open(ROOT / "test-artifacts" / f"bench-gunicorn-{port}.log", "w") if (
             ROOT / "test-artifacts").is_dir() else subprocess.DEVNULL
-        server = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "nexustop.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(opts["workers"]), "--worker-class", "sync", "--timeout", "120",
              "--access-logfile", "-" if log is not subprocess.DEVNULL else "/dev/null"],
             cwd=ROOT, env=child_env(opts["settings_module"]), stdout=log, stderr=subprocess.STDOUT)
+        server = Server(process=process, base=f"http://127.0.0.1:{port}", log=log)
         try:
-            base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 90
             while True:
                 try:
-                    requests.get(base + "/health", headers={"Host": domains[0]}, timeout=30)
-                    break
+                    requests.get(server.base + "/health", headers={"Host": host}, timeout=30)
+                    return server
                 except (requests.ConnectionError, requests.Timeout):
-                    if server.poll() is not None or time.monotonic() > deadline:
+                    if process.poll() is not None or time.monotonic() > deadline:
                         raise CommandError("gunicorn did not start") from None
-                    time.sleep(0.2)
-            session = requests.Session()
-            for endpoint in endpoints:  # warm-up: imports, first queries, connections
-                for index in range(min(20, max(len(domains), 5))):
-                    session.get(base + endpoint, headers={"Host": domains[index % len(domains)]}, timeout=30)
-            for endpoint in endpoints:
-                timings, errors = [], 0
-                for index in range(opts["requests"]):
-                    host = domains[index % len(domains)]
-                    started = time.perf_counter()
-                    response = session.get(base + endpoint, headers={"Host": host}, timeout=30)
-                    timings.append((time.perf_counter() - started) * 1000)
-                    if response.status_code != 200:
-                        errors += 1
-                level.latency_ms[endpoint] = timings
-                level.errors[endpoint] = errors
-            children = psutil.Process(server.pid).children()
-            level.worker_rss_mb = [child.memory_info().rss / 2**20 for child in children]
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            if not isinstance(log, int):  # a file, not subprocess.DEVNULL
-                log.close()
+                    time.sleep(0.05)  # polling a port that is not listening yet: nothing to wait on
+        except BaseException:
+            server.stop()
+            raise
+
+    def _measure(self, server: Server, level: Level, domains: list[str], endpoints: list[str], opts: dict) -> None:
+        import psutil
+        import requests
+
+        base = server.base
+        session = requests.Session()
+        for endpoint in endpoints:  # warm-up: imports, first queries, connections (the level's new tenants too)
+            for index in range(min(20, max(len(domains), 5))):
+                session.get(base + endpoint, headers={"Host": domains[index % len(domains)]}, timeout=30)
+        for endpoint in endpoints:
+            timings, errors = [], 0
+            for index in range(opts["requests"]):
+                host = domains[index % len(domains)]
+                started = time.perf_counter()
+                response = session.get(base + endpoint, headers={"Host": host}, timeout=30)
+                timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors += 1
+            level.latency_ms[endpoint] = timings
+            level.errors[endpoint] = errors
+        children = psutil.Process(server.process.pid).children()
+        level.worker_rss_mb = [child.memory_info().rss / 2**20 for child in children]
 
     def _drop_bench_tenants(self) -> None:
         from tenants.models import Domain, Tenant
