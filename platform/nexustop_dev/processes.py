@@ -181,7 +181,7 @@ def dispatchers(count: int, **extra_env: str) -> Iterator[list[subprocess.Popen]
 def settlement(*, meanwhile: Callable[[], object] | None = None,
                **extra_env: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """What settles orders: the dispatcher (submit, settle, fail-over) and a Celery worker (requeries,
-    notifications), started and stopped side by side; yields (worker, dispatcher). ``meanwhile``: called
+    notifications), started side by side (stopped dispatcher first); yields (worker, dispatcher). ``meanwhile``: called
     while they start (set-up neither needs before its first order)."""
     worker, worker_log_path, worker_log = spawn_celery_worker(env=extra_env)
     running: subprocess.Popen | None = None
@@ -193,5 +193,9 @@ def settlement(*, meanwhile: Callable[[], object] | None = None,
         wait_ready(running, dispatcher_log, "dispatcher ready", timeout=60.0, what="the dispatcher")
         yield worker, running
     finally:
-        stop_processes(*([running] if running is not None else []), worker)
+        # The dispatcher first: what it queues as it stops (a buyer's text) is then in the queue before the
+        # worker stops, not left for the next module's worker (another SMS simulator) to run.
+        if running is not None:
+            stop_processes(running)
+        stop_processes(worker)
         worker_log.close()
