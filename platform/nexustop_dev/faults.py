@@ -119,6 +119,13 @@ class PrivateRedis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _forget_result_backend(app: Any) -> None:
+    """Drop the result backend the Celery app made and keeps (shared, or per thread): the next use makes one from
+    the settings of the moment."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
 @contextlib.contextmanager
 def redis_for_everything(redis: PrivateRedis) -> Iterator[None]:
     """Point this process's cache and Celery producer (and the workers it starts) at ``redis``."""
@@ -132,12 +139,16 @@ def redis_for_everything(redis: PrivateRedis) -> Iterator[None]:
         app.conf.broker_url = redis.url
         app._pool = None
         app.amqp._producer_pool = None
+        _forget_result_backend(app)  # the app keeps the result backend it first made: one for the private server
         try:
             yield
         finally:
             app.conf.broker_url = old
             app._pool = None
             app.amqp._producer_pool = None
+            # ... and not after it: a backend made during the run would point at the stopped private server for
+            # the rest of this process (every later test's task calls in it failed once the run came first).
+            _forget_result_backend(app)
 
 
 # --- the settlement processes ----------------------------------------------------------------------

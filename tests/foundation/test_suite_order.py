@@ -44,3 +44,19 @@ def test_make_test_keeps_bytecode_outside_the_tree_when_the_environment_writes_n
     monkeypatch.delenv("PYTHONPYCACHEPREFIX")
     _keep_bytecode()  # an environment that writes bytecode is left as it is
     assert "PYTHONPYCACHEPREFIX" not in os.environ
+
+
+def test_the_fault_harness_leaves_the_celery_result_backend_as_it_found_it(settings):
+    """A result backend first made inside ``redis_for_everything`` (the private Redis of a fault run) is dropped at
+    its end: the process's later task calls use the real one again."""
+    from types import SimpleNamespace
+
+    from celery import current_app
+
+    from nexustop_dev.faults import _forget_result_backend, redis_for_everything
+
+    app = current_app._get_current_object()
+    _forget_result_backend(app)
+    with redis_for_everything(SimpleNamespace(url="redis://127.0.0.1:1/0")):  # type: ignore[arg-type]
+        assert app.backend.connparams["port"] == 1
+    assert app.backend.connparams["port"] != 1

@@ -296,3 +296,34 @@ def test_the_replay_sends_each_exchange_once_and_prepares_it_once(monkeypatch):
         with pytest.raises(RuntimeError, match="changed on replay"):
             run_coroutine(aio.replay_async(changing, transport=transport))
         run_coroutine(transport.close())
+
+
+def test_from_a_thread_whose_loop_runs_every_call_shares_one_loop_and_keeps_the_callers_context():
+    """A browser test's thread has Playwright's event loop running for the session: ``run_coroutine`` then runs
+    every coroutine on ONE side thread's kept loop (a transport's keep-alive pool made in one call is used by the
+    next), with the caller's context (the exchange observer)."""
+    import asyncio
+    import contextvars
+
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+    async def where() -> tuple[int, str, str]:
+        return id(asyncio.get_running_loop()), threading.current_thread().name, marker.get()
+
+    async def failing() -> None:
+        raise ValueError("from the side loop")
+
+    async def caller_with_a_running_loop() -> list[tuple[int, str, str]]:
+        marker.set("the caller's")
+        seen = [run_coroutine(where()) for _ in range(3)]  # blocking calls, as Playwright's thread makes them
+        with pytest.raises(ValueError, match="from the side loop"):
+            run_coroutine(failing())
+        return seen
+
+    results: list[list[tuple[int, str, str]]] = []
+    caller = threading.Thread(target=lambda: results.append(asyncio.run(caller_with_a_running_loop())))
+    caller.start()  # a thread of its own: this one may have Playwright's loop already (a browser module ran)
+    caller.join(timeout=30)
+    (seen,) = results
+    assert len({loop for loop, _thread, _marker in seen}) == 1
+    assert {(thread, value) for _loop, thread, value in seen} == {("dispatch-side-loop", "the caller's")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import threading
 from collections.abc import Coroutine
@@ -22,7 +23,8 @@ _local = threading.local()
 def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run ``coroutine`` to completion from sync code, on this thread's own event loop (kept between calls, so
     the transports' keep-alive pools are too); from a thread whose event loop is already running (a browser
-    test's), in a short-lived thread instead."""
+    test's: Playwright keeps one on its thread for the session), on ONE side thread's kept loop, so what one
+    call leaves in a pool is still on the same loop at the next call."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -30,21 +32,39 @@ def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
         if loop is None or loop.is_closed():
             loop = _local.loop = asyncio.new_event_loop()
         return loop.run_until_complete(coroutine)
-    result: dict[str, Any] = {}
     context = contextvars.copy_context()  # the caller's context (the exchange observer) goes with the coroutine
+    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    side = _side_loop()
 
-    def target() -> None:
-        try:
-            result["value"] = context.run(asyncio.run, coroutine)
-        except BaseException as exc:
-            result["error"] = exc
+    def start() -> None:
+        task = side.create_task(coroutine, context=context)
 
-    thread = threading.Thread(target=target, name="dispatch-once")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+        def finish(task: asyncio.Task[Any]) -> None:
+            if task.cancelled():
+                done.cancel()
+            elif task.exception() is not None:
+                done.set_exception(task.exception())
+            else:
+                done.set_result(task.result())
+
+        task.add_done_callback(finish)
+
+    side.call_soon_threadsafe(start)
+    return done.result()
+
+
+_side: dict[str, asyncio.AbstractEventLoop] = {}
+_side_lock = threading.Lock()
+
+
+def _side_loop() -> asyncio.AbstractEventLoop:
+    """The side thread's event loop (started on first use, a daemon thread running it for the process)."""
+    with _side_lock:
+        loop = _side.get("loop")
+        if loop is None or loop.is_closed():
+            loop = _side["loop"] = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="dispatch-side-loop", daemon=True).start()
+        return loop
 
 
 async def _calls(items: list[Claimed]) -> None:
