@@ -17,7 +17,9 @@ from functools import cache
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.signals import setting_changed
 from django.db import connection, transaction
+from django.dispatch import receiver
 
 CACHE_KEY = "countries:overrides:v1"
 CACHE_SECONDS = 300  # a safety net: saves and deletes invalidate at once
@@ -39,6 +41,14 @@ def override_cache() -> BaseCache:
     backend = caches.create_connection("default")
     backend.key_func = _public_key
     return backend
+
+
+@receiver(setting_changed)
+def _forget_override_cache(*, setting: str, **_kwargs: object) -> None:
+    """A changed ``CACHES`` (tests' ``override_settings``: the fault harness points the cache at a private
+    Redis) makes the next :func:`override_cache` from the settings of the moment, not the first ones seen."""
+    if setting == "CACHES":
+        override_cache.cache_clear()
 
 
 def load_overrides() -> dict[str, dict]:

@@ -141,3 +141,18 @@ def test_a_redis_outage_falls_back_to_the_database(monkeypatch):
     assert get_adapter("NG").vat_rate_bps == 820
     country_override_set(country="NG", vat_rate_bps=830)  # invalidation failure is logged, not raised
     assert get_adapter("NG").vat_rate_bps == 830
+
+
+def test_the_override_cache_follows_a_change_of_caches():
+    """``override_cache`` is made once per process, but again after ``CACHES`` changes (a test's private Redis):
+    never the first server seen for the rest of the process."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from countries.overrides import override_cache
+
+    real = override_cache()._servers  # type: ignore[attr-defined]
+    private = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=private):
+        assert override_cache()._servers == ["redis://127.0.0.1:1/0"]  # type: ignore[attr-defined]
+    assert override_cache()._servers == real  # type: ignore[attr-defined]
