@@ -105,8 +105,8 @@ def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERI
               context: dict | None = None) -> tuple[PhoneOtp, bool]:
     """:func:`otp_send`, also giving back the code's row (a step-up challenge points at it)."""
     phone = user.phone
-    if phone is None:  # callers reach users by their phone (sign-up, login by phone, PIN reset, step-up)
-        raise ValueError("a one-time code needs the user's phone number")
+    if not phone:  # callers reach users by their phone (sign-up, login by phone, PIN reset, step-up)
+        raise Forbidden("Add and verify a phone number first.", code="phone_not_verified")
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
@@ -241,7 +241,9 @@ def otp_consume(*, user: User, code: str, purpose: str, request: Any = None, the
 
 def require_phone_verified(user: Any) -> None:
     """Call before moving money: 403 ``phone_not_verified`` unless the phone was proved by OTP."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.phone_verified_at is None:
+    # A verified phone that is gone (erased, or removed by staff) is no verified phone: no code can reach it.
+    if user is None or not getattr(user, "is_authenticated", False) or user.phone_verified_at is None \
+            or not user.phone:
         raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
 
 

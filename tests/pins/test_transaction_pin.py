@@ -182,3 +182,22 @@ def test_an_agent_cash_in_is_confirmed_by_the_customers_pin(sms, django_capture_
     assert done.status_code == 200 and done.json()["status"] == "completed", done.content
     assert balance(customer) == 3_000_000
     assert re.search(r"30000\.00 NGN", sms.messages(to=customer.phone)[0]["sms"])
+
+
+def test_a_pin_reset_for_a_verified_phone_that_is_gone_is_a_403_and_sends_nothing(sms):
+    """Found by ``manage.py fuzz_api``: a user whose verified phone is gone (erased, removed by staff) asked for a
+    PIN reset code and got a 500 (the code had no number to go to). Now 403 ``phone_not_verified``, no code row,
+    no text; the same for any money move."""
+    from tenant_apps.accounts.models import PhoneOtp, User
+
+    user = new_user()
+    with schema_context("ng"):
+        User.objects.filter(pk=user.pk).update(phone=None)
+        user.refresh_from_db()
+    client = client_for(user)
+    answer = client.post("/api/pin/reset", {}, format="json")
+    assert (answer.status_code, error_code(answer)) == (403, "phone_not_verified")
+    transfer = client.post("/api/pin", {"pin": PIN}, format="json")
+    assert transfer.status_code == 403
+    with schema_context("ng"):
+        assert not PhoneOtp.objects.filter(user=user).exists()
