@@ -18,13 +18,10 @@ from typing import IO
 
 from django.conf import settings
 
+from nexustop_dev.devstack import keep_bytecode
 from shared_apps.core.dburl import database_url
 
 ROOT = Path(settings.PROJECT_ROOT)
-# Where children keep their bytecode when the environment says not to write it beside the sources
-# (PYTHONDONTWRITEBYTECODE): outside the tree's packages, under the git-ignored .local/ (not test-artifacts/,
-# which CI uploads).
-PYCACHE = ROOT / ".local" / "pycache"
 READY_POLL_SECONDS = 0.02
 
 
@@ -39,11 +36,7 @@ def child_env(**extra: str) -> dict[str, str]:
     # more time: the child's broker would not be the one this test enqueues into.
     for name in [name for name in env if name.startswith("PYTEST_XDIST_")]:
         env.pop(name)
-    # Without bytecode files every child compiled the project's ~600 modules again: ~1 s of CPU per worker,
-    # dispatcher or manage.py run. Cached outside the source tree instead (the first child fills it).
-    if env.get("PYTHONDONTWRITEBYTECODE") and not env.get("PYTHONPYCACHEPREFIX"):
-        env.pop("PYTHONDONTWRITEBYTECODE")
-        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    keep_bytecode(env)  # also when pytest was started directly, not by make test
     env.update({
         "DJANGO_SETTINGS_MODULE": "nexustop.settings.test",
         "DATABASE_URL": url,

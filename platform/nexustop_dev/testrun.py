@@ -30,7 +30,7 @@ import subprocess
 import sys
 import uuid
 
-from nexustop_dev.devstack import LOCAL, ROOT, log, port_is_free, start_embedded_postgres
+from nexustop_dev.devstack import LOCAL, ROOT, keep_bytecode, log, port_is_free, start_embedded_postgres
 
 
 def _free_port(start: int) -> int:
@@ -112,22 +112,13 @@ def _pytest(args: list[str]) -> int:
     return code
 
 
-def _keep_bytecode() -> None:
-    """An environment that writes no bytecode (``PYTHONDONTWRITEBYTECODE``, set on some CI machines) made every
-    Python the suite starts (the pytest processes, and the Celery workers, dispatchers, servers and commands the
-    tests start) compile the project and re-rewrite the test modules' assertions again: ~2 s of CPU per start.
-    The run keeps its bytecode under ``.local/pycache`` instead (``PYTHONPYCACHEPREFIX``: never in the tree)."""
-    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
-        os.environ.setdefault("PYTHONPYCACHEPREFIX", str(LOCAL / "pycache"))
-
-
 def main() -> int:
     # Importing ``nexustop`` (anything in this process may) loads its Celery app, which defaults
     # DJANGO_SETTINGS_MODULE to the dev settings in this process's environment: pytest would inherit
     # that and override pyproject's test settings (no private queue, no per-worker Redis database).
     os.environ["DJANGO_SETTINGS_MODULE"] = "nexustop.settings.test"
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
-    _keep_bytecode()
+    keep_bytecode(os.environ)  # for every process of the run
     valkey = None
     if not os.environ.get("DATABASE_URL"):
         _server, os.environ["DATABASE_URL"] = start_embedded_postgres()

@@ -148,7 +148,12 @@ def open_float(*, reseller: Tenant) -> ResellerFloat:
 
 def _float_row(reseller: Tenant) -> ResellerFloat:
     with schema_context(_parent_schema(reseller)):
-        row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
+        return _float_row_here(reseller)
+
+
+def _float_row_here(reseller: Tenant) -> ResellerFloat:
+    """:func:`_float_row` when the connection is in the parent's schema already (opened on first use)."""
+    row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
     return row if row is not None else open_float(reseller=reseller)
 
 
@@ -287,9 +292,7 @@ def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency:
     # the parent's rows read and written in one visit of its schema (each schema change is a SET search_path).
     with transaction.atomic():
         with schema_context(parent_schema):
-            row = ResellerFloat.objects.select_related("account").filter(reseller_tenant_id=reseller.pk).first()
-            if row is None:
-                row = open_float(reseller=reseller)
+            row = _float_row_here(reseller)
             try:
                 hold = place_hold(wallet=row.account, amount=amount_minor,
                                   reference=hold_reference(reseller, order_ref),

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -37,9 +36,8 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from shared_apps.core import metrics
-from tenant_apps.ledger.models import Account, AccountKind, JournalEntry, Posting
-from tenant_apps.ledger.services import WholeSettlement
+from tenant_apps.ledger.models import Account, AccountKind
+from tenant_apps.ledger.services import ENTRIES_AND_POSTINGS, WholeSettlement, entries_and_postings
 
 from .floats import (
     FloatDraw,
@@ -267,21 +265,7 @@ def sales_settled_set_based(*, sales: list[tuple[str, str, int, SetBasedSale]], 
 # the count returned tells, and the caller rolls back), their postings (commissions payable, then each agent's
 # wallet, as post_commissions posts them) and the commission rows. The wallets' balances are the caller's: it
 # credits them with every other wallet of its batch, locked in one ascending order.
-_POST_COMMISSIONS = f"""
-WITH e AS (
-    INSERT INTO {JournalEntry._meta.db_table} (entry_type, reference, metadata, created_at)
-    SELECT %(entry_type)s, x.reference, jsonb_build_object('order', x.reference), %(now)s
-      FROM unnest(%(references)s::text[]) WITH ORDINALITY AS x(reference, n)
-     ORDER BY x.n
-    ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
-), p AS (
-    INSERT INTO {Posting._meta.db_table} (entry_id, account_id, amount, currency)
-    SELECT e.id, l.account_id, l.amount, l.currency
-      FROM unnest(%(line_references)s::text[], %(line_accounts)s::bigint[], %(line_amounts)s::bigint[],
-                  %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
-      JOIN e ON e.reference = l.reference
-     ORDER BY l.n
-), c AS (
+_POST_COMMISSIONS = "WITH " + ENTRIES_AND_POSTINGS + f""", c AS (
     INSERT INTO {CommissionPosting._meta.db_table} (order_ref, agent_id, level, amount_minor, currency, status,
                                                   clawback_shortfall_minor, created_at)
     SELECT c.reference, c.agent_id, c.level, c.amount, c.currency, %(posted)s, 0, %(now)s
@@ -310,20 +294,12 @@ def post_commissions_set_based(*, sales: list[tuple[str, str, int, list[Commissi
                        for reference, currency, _payable, credits in paying for c in credits]
     with connection.cursor() as cursor:
         cursor.execute(_POST_COMMISSIONS, {
-            "entry_type": CommissionEntry.POST, "now": now, "posted": CommissionStatus.POSTED,
-            "references": [reference for reference, *_ in paying],
-            **dict(zip(["line_references", "line_accounts", "line_amounts", "line_currencies"],
-                       (list(column) for column in zip(*lines, strict=True)), strict=True)),
+            **entries_and_postings(entry_type=CommissionEntry.POST, now=now, lines=lines,
+                                   entries=[(reference, {"order": reference}) for reference, *_ in paying]),
+            "posted": CommissionStatus.POSTED,
             **dict(zip(["row_references", "row_agents", "row_levels", "row_amounts", "row_currencies"],
                        (list(column) for column in zip(*commission_rows, strict=True)), strict=True))})
         (posted,) = cursor.fetchone()
-    metrics_count = Counter(currency for _reference, _account, _amount, currency in lines)
-
-    def count() -> None:
-        for currency, number in metrics_count.items():
-            metrics.record_ledger_postings(currency=currency, count=number)
-
-    transaction.on_commit(count)
     return int(posted)
 
 

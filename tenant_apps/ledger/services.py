@@ -239,9 +239,12 @@ def post_entry(*, entry_type: str, reference: str, lines: Sequence[Line],
 
 def _count_postings(lines) -> None:
     """nexustop_ledger_postings_total{currency}, once the entry is committed."""
-    per_currency: dict[str, int] = {}
-    for line in lines:
-        per_currency[line.currency] = per_currency.get(line.currency, 0) + 1
+    _count_currencies([line.currency for line in lines])
+
+
+def _count_currencies(currencies: Sequence[str]) -> None:
+    """nexustop_ledger_postings_total{currency}: one posting per item, counted once the transaction commits."""
+    per_currency = Counter(currencies)
 
     def count() -> None:
         for currency, number in per_currency.items():
@@ -391,10 +394,7 @@ def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: date
 
 def count_hold_postings(currency: str) -> None:
     """The metrics of a hold placed by ``ledger_place_hold`` (its two postings), once committed."""
-    def count() -> None:
-        metrics.record_ledger_postings(currency=currency, count=2)
-
-    transaction.on_commit(count)
+    _count_currencies([currency, currency])
 
 
 # The refusals of the ledger's server-side functions, in the ledger's words (shared_apps.core.db_refusals).
@@ -473,10 +473,12 @@ class WholeSettlement:
     metadata: Mapping
 
 
-# The hold_settle entries of several holds, their postings and the holds closed, in ONE statement (an entry already
-# posted is skipped: the count returned tells). Only system accounts are posted to: no balance changes.
-_SETTLE_WHOLE = """
-WITH e AS (
+# The first CTEs of a set-based write (the dispatcher's batch settlement, commissions, float holds): ``e`` the
+# journal entries (one per reference, in order; an entry already posted is skipped, so a caller compares the
+# count of ``e`` with what it asked for and rolls back), ``p`` their postings, joined to their entry by its
+# reference. Parameters: :func:`entries_and_postings`. Later CTEs join ``e`` by reference too.
+ENTRIES_AND_POSTINGS = """
+e AS (
     INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
     SELECT %(entry_type)s, x.reference, x.metadata::jsonb, %(now)s
       FROM unnest(%(references)s::text[], %(metadata)s::text[]) WITH ORDINALITY AS x(reference, metadata, n)
@@ -489,7 +491,25 @@ WITH e AS (
                   %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
       JOIN e ON e.reference = l.reference
      ORDER BY l.n
-), h AS (
+)"""
+
+
+def entries_and_postings(*, entry_type: str, now: datetime, entries: Sequence[tuple[str, Mapping]],
+                         lines: Sequence[tuple[str, int, int, str]]) -> dict:
+    """The parameters of :data:`ENTRIES_AND_POSTINGS`: ``entries`` as ``(reference, metadata)``, ``lines`` as
+    ``(entry reference, account id, amount, currency)`` in posting order. The postings are counted
+    (``nexustop_ledger_postings_total``) once committed."""
+    _count_currencies([currency for _reference, _account, _amount, currency in lines])
+    return {"entry_type": entry_type, "now": now,
+            "references": [reference for reference, _metadata in entries],
+            "metadata": [json.dumps(dict(metadata), cls=DjangoJSONEncoder) for _reference, metadata in entries],
+            "line_references": [line[0] for line in lines], "line_accounts": [line[1] for line in lines],
+            "line_amounts": [line[2] for line in lines], "line_currencies": [line[3] for line in lines]}
+
+
+# The hold_settle entries of several holds, their postings and the holds closed, in ONE statement (an entry already
+# posted is skipped: the count returned tells). Only system accounts are posted to: no balance changes.
+_SETTLE_WHOLE = "WITH " + ENTRIES_AND_POSTINGS + """, h AS (
     UPDATE ledger_hold h SET status = %(settled)s, settled_amount = h.amount, close_entry_id = e.id, closed_at = %(now)s
       FROM unnest(%(holds)s::bigint[], %(references)s::text[]) AS d(hold_id, reference)
       JOIN e ON e.reference = d.reference
@@ -497,7 +517,7 @@ WITH e AS (
     RETURNING h.id
 )
 SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM h)
-"""
+"""  # noqa: S608 (a constant fragment)
 
 
 def settle_holds_whole(*, settlements: Sequence[WholeSettlement], now: datetime) -> int:
@@ -517,21 +537,11 @@ def settle_holds_whole(*, settlements: Sequence[WholeSettlement], now: datetime)
                                         *[(account, part) for account, part in item.splits if part]]]
     with connection.cursor() as cursor:
         cursor.execute(_SETTLE_WHOLE, {
-            "entry_type": EntryType.HOLD_SETTLE, "now": now, "settled": HoldStatus.SETTLED,
-            "placed": HoldStatus.PLACED,
-            "references": [item.reference for item in settlements],
-            "metadata": [json.dumps(dict(item.metadata), cls=DjangoJSONEncoder) for item in settlements],
-            "line_references": [line[0] for line in lines], "line_accounts": [line[1] for line in lines],
-            "line_amounts": [line[2] for line in lines], "line_currencies": [line[3] for line in lines],
+            **entries_and_postings(entry_type=EntryType.HOLD_SETTLE, now=now, lines=lines,
+                                   entries=[(item.reference, item.metadata) for item in settlements]),
+            "settled": HoldStatus.SETTLED, "placed": HoldStatus.PLACED,
             "holds": [item.hold_id for item in settlements]})
         posted, closed = cursor.fetchone()
-    per_currency = Counter(line[3] for line in lines)
-
-    def count() -> None:
-        for currency, number in per_currency.items():
-            metrics.record_ledger_postings(currency=currency, count=number)
-
-    transaction.on_commit(count)
     return int(min(posted, closed))
 
 

@@ -30,20 +30,18 @@ def test_make_test_keeps_the_collection_order_on_its_workers(monkeypatch):
     assert _with_workers(["-n", "0"]) == ["-n", "0"]
 
 
-def test_make_test_keeps_bytecode_outside_the_tree_when_the_environment_writes_none(monkeypatch):
-    from nexustop_dev.devstack import LOCAL
-    from nexustop_dev.testrun import _keep_bytecode
+def test_the_processes_tests_start_keep_bytecode_outside_the_tree_when_the_environment_writes_none():
+    from nexustop_dev.devstack import LOCAL, keep_bytecode
 
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
-    _keep_bytecode()
-    import os
-
-    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
-    assert os.environ["PYTHONPYCACHEPREFIX"] == str(LOCAL / "pycache")
-    monkeypatch.delenv("PYTHONPYCACHEPREFIX")
-    _keep_bytecode()  # an environment that writes bytecode is left as it is
-    assert "PYTHONPYCACHEPREFIX" not in os.environ
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    keep_bytecode(env)
+    assert env == {"PYTHONPYCACHEPREFIX": str(LOCAL / "pycache")}
+    chosen = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/elsewhere"}
+    keep_bytecode(chosen)  # a prefix the environment chose is kept
+    assert chosen == {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/elsewhere"}
+    writes = {"PATH": "/usr/bin"}
+    keep_bytecode(writes)  # an environment that writes bytecode is left as it is
+    assert writes == {"PATH": "/usr/bin"}
 
 
 def test_the_fault_harness_leaves_the_celery_result_backend_as_it_found_it(settings):

@@ -166,6 +166,18 @@ def test_the_set_based_settlement_writes_what_the_per_order_path_writes(live_db,
     assert wallet == FUNDS - prices + 150  # order 3's cheaper attempt: 150 back
 
 
+def _answered_batch(stack, token: str, schema: str, *, first_number: int) -> list[Any]:
+    """Six airtime purchases bought with ``token`` on ``schema``'s API, claimed, shaped (``_shape``) and answered
+    (``_answer``): one side of a twin batch."""
+    ids = [_buy(token, stack.products["vt_airtime"], f"0803{first_number + i:04d}123", amount, schema)
+           for i, amount in enumerate(["50.00", "75.00", "100.00", "120.00", "200.00", "60.00"])]
+    items = _claim(ids, schema)
+    _shape(items, schema)
+    for i, item in enumerate(items):
+        item.outcome = _answer(i)
+    return items
+
+
 def _agent_chain(schema: str) -> tuple[Any, Any, str]:
     """A selling agent under a parent agent (levels 2 and 1 of a chain), the seller's wallet funded: (parent's
     user, seller's user, seller's access token)."""
@@ -244,13 +256,7 @@ def test_an_agents_sales_settle_set_based_with_their_commissions_as_the_per_orde
         twins = []
         for _ in range(2):
             parent, seller, token = _agent_chain("ng")
-            ids = [_buy(token, quiet_stack.products["vt_airtime"], f"0803{6000 + i:04d}123", amount, "ng")
-                   for i, amount in enumerate(["50.00", "75.00", "100.00", "120.00", "200.00", "60.00"])]
-            items = _claim(ids, "ng")
-            _shape(items, "ng")
-            for i, item in enumerate(items):
-                item.outcome = _answer(i)
-            twins.append((parent, seller, items))
+            twins.append((parent, seller, _answered_batch(quiet_stack, token, "ng", first_number=6000)))
         (parent_a, seller_a, items_a), (parent_b, seller_b, items_b) = twins
         with schema_context("ng"):
             assert all(item.attempt.quote["lines"] for item in items_b)
@@ -327,13 +333,7 @@ def test_a_reseller_brands_sales_settle_set_based_with_their_float_holds_at_the_
     twins = []
     for _ in range(2):
         user, token = new_buyer(FUNDS, schema="quickvend")
-        ids = [_buy(token, quiet_stack.products["vt_airtime"], f"0803{7000 + i:04d}123", amount, "quickvend")
-               for i, amount in enumerate(["50.00", "75.00", "100.00", "120.00", "200.00", "60.00"])]
-        items = _claim(ids, "quickvend")
-        _shape(items, "quickvend")
-        for i, item in enumerate(items):
-            item.outcome = _answer(i)
-        twins.append((user, items))
+        twins.append((user, _answered_batch(quiet_stack, token, "quickvend", first_number=7000)))
     (user_a, items_a), (user_b, items_b) = twins
     with schema_context("quickvend"):
         assert all(item.attempt.quote.get("tenant_kind") == "reseller_brand" for item in items_b)

@@ -39,7 +39,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from provider_plugins.interfaces import OutcomeStatus
-from shared_apps.core import metrics, rows
+from shared_apps.core import rows
 from shared_apps.core.locks import lock_ledger_accounts
 from tenant_apps.agents.sales import (
     Sale,
@@ -49,7 +49,7 @@ from tenant_apps.agents.sales import (
     sales_settled_set_based,
 )
 from tenant_apps.ledger.models import AccountKind, HoldStatus
-from tenant_apps.ledger.services import EntryType
+from tenant_apps.ledger.services import ENTRIES_AND_POSTINGS, EntryType, entries_and_postings
 
 from .. import routing
 from ..models import AttemptStatus, Order, OrderAttempt, OrderStatus
@@ -82,21 +82,7 @@ RETURNING a.id
 # closed (both joined to their entry by the hold's reference), the attempts answered, the orders settled, their
 # transitions, their outbox rows deleted. Each table is written once; the ledger's balance and two-postings
 # rules are deferred constraint triggers (checked at commit), the postings' foreign key at the statement's end.
-SETTLE = """
-WITH e AS (
-    INSERT INTO ledger_journalentry (entry_type, reference, metadata, created_at)
-    SELECT %(entry_type)s, x.reference, x.metadata::jsonb, %(now)s
-      FROM unnest(%(references)s::text[], %(metadata)s::text[]) WITH ORDINALITY AS x(reference, metadata, n)
-     ORDER BY x.n
-    ON CONFLICT (entry_type, reference) DO NOTHING RETURNING id, reference
-), p AS (
-    INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
-    SELECT e.id, l.account_id, l.amount, l.currency
-      FROM unnest(%(line_references)s::text[], %(line_accounts)s::bigint[], %(line_amounts)s::bigint[],
-                  %(line_currencies)s::text[]) WITH ORDINALITY AS l(reference, account_id, amount, currency, n)
-      JOIN e ON e.reference = l.reference
-     ORDER BY l.n
-), h AS (
+SETTLE = "WITH " + ENTRIES_AND_POSTINGS + """, h AS (
     UPDATE ledger_hold h SET status = %(hold_status)s, settled_amount = d.settled, close_entry_id = e.id,
            closed_at = %(now)s
       FROM unnest(%(holds)s::bigint[], %(settled)s::bigint[], %(references)s::text[]) AS d(hold_id, settled, reference)
@@ -125,7 +111,7 @@ WITH e AS (
     DELETE FROM orders_orderoutbox WHERE order_id = ANY(%(orders)s::bigint[])
 )
 SELECT count(*) FROM e
-"""
+"""  # noqa: S608 (the ledger's constant fragment)
 
 
 class BatchConflict(Exception):
@@ -198,16 +184,8 @@ def _credit_wallets(cursor, plain: list[_Plain]) -> None:
 
 
 def _after_commit(plain: list[_Plain]) -> None:
-    """The counters, the circuit breakers and the buyers' texts, as the per-order path queues them."""
-    per_currency: Counter[str] = Counter()
-    for p in plain:
-        per_currency[p.order.currency] += len(p.lines)
-
-    def count() -> None:
-        for currency, number in per_currency.items():
-            metrics.record_ledger_postings(currency=currency, count=number)
-
-    transaction.on_commit(count)
+    """The circuit breakers and the buyers' texts, as the per-order path queues them (the postings' counters:
+    ``entries_and_postings``)."""
     for provider_id in sorted({p.attempt.provider_id for p in plain}):
         transaction.on_commit(_breaker_success(provider_id))
     for p in plain:
@@ -240,17 +218,13 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
         _count_purchase(order, from_status=order.status, to_status=OrderStatus.SUCCEEDED)
         order.status, order.updated_at, order.final_at, order.next_requery_at = OrderStatus.SETTLED, now, now, None
     lines = [(p.hold[5], account_id, amount, p.order.currency) for p in plain for account_id, amount in p.lines]
-    line_references, line_accounts, line_amounts, line_currencies = (list(column) for column in zip(*lines,
-                                                                                                   strict=True))
     transition_orders, from_statuses, to_statuses, reasons = (list(column) for column in zip(*transitions,
                                                                                              strict=True))
     cursor.execute(SETTLE, {
-        "entry_type": EntryType.HOLD_SETTLE, "now": now, "source": source,
-        "references": [p.hold[5] for p in plain],
-        "metadata": [_dumps({"order": str(p.order.public_id), "provider_id": p.attempt.provider_id,
-                             **_tax_metadata(p.attempt.quote)}) for p in plain],
-        "line_references": line_references, "line_accounts": line_accounts, "line_amounts": line_amounts,
-        "line_currencies": line_currencies,
+        **entries_and_postings(entry_type=EntryType.HOLD_SETTLE, now=now, lines=lines, entries=[
+            (p.hold[5], {"order": str(p.order.public_id), "provider_id": p.attempt.provider_id,
+                         **_tax_metadata(p.attempt.quote)}) for p in plain]),
+        "source": source,
         "hold_status": HoldStatus.SETTLED, "holds": [p.hold[0] for p in plain],
         "settled": [p.hold[2] - _leftover(p) for p in plain],
         "attempt_status": AttemptStatus.SUCCEEDED, "attempts": [p.attempt.pk for p in plain],
