@@ -32,13 +32,27 @@ class NumberingPlan:
     source: str
 
     def network_for(self, national_number: str) -> str | None:
-        """Longest matching prefix wins (``7025`` MTN before ``702`` anything)."""
-        best: tuple[int, str] | None = None
-        for network in self.networks:
-            for prefix in network.prefixes:
-                if national_number.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                    best = (len(prefix), network.key)
-        return best[1] if best else None
+        """Longest matching prefix wins (``7025`` MTN before ``702`` anything; between networks listing the same
+        prefix, the first listed)."""
+        table = self.__dict__.get("_prefix_table")
+        if table is None:
+            table = _prefix_table(self)
+            object.__setattr__(self, "_prefix_table", table)  # not a field: equality and hash ignore it
+        by_prefix, lengths = table
+        for length in lengths:
+            key = by_prefix.get(national_number[:length]) if len(national_number) >= length else None
+            if key is not None:
+                return key
+        return None
+
+
+def _prefix_table(plan: NumberingPlan) -> tuple[dict[str, str], tuple[int, ...]]:
+    """A plan's prefixes -> network key (the first network listing it), and their lengths, longest first."""
+    by_prefix: dict[str, str] = {}
+    for network in plan.networks:
+        for prefix in network.prefixes:
+            by_prefix.setdefault(prefix, network.key)
+    return by_prefix, tuple(sorted({len(prefix) for prefix in by_prefix}, reverse=True))
 
 
 @cache

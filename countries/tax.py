@@ -97,8 +97,13 @@ class TaxAmount:
 
     @classmethod
     def from_dict(cls, data: dict) -> TaxAmount:
-        fields = {field.name for field in dataclasses.fields(cls)}
+        fields = _FIELD_NAMES.get(cls)
+        if fields is None:
+            fields = _FIELD_NAMES[cls] = frozenset(field.name for field in dataclasses.fields(cls))
         return cls(**{key: value for key, value in data.items() if key in fields})
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # a dataclass's field names never change
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from countries.money import CurrencyInfo
-from countries.registry import get_adapter
+from countries.registry import default_adapter
 from provider_plugins.interfaces.money import minor_to_text
 from shared_apps.core.amounts import currency_minor_digits, parse_amount
 from tenants.connection import current_schema
@@ -19,8 +19,11 @@ __all__ = ["CurrencyInfo", "currency_for_country", "minor_unit", "tenant_currenc
 
 
 def currency_for_country(country: str) -> CurrencyInfo:
-    """The country's currency: ISO code, minor digits and display symbol (its adapter's)."""
-    return get_adapter(country).currency_info
+    """The country's currency: ISO code, minor digits and display symbol (its adapter's).
+
+    The adapter's defaults: a deployment's override (``CountryAdapter.with_overrides``) never changes the currency,
+    so the overrides are not read for it (``get_adapter``'s effective copy, on every body validation)."""
+    return default_adapter(country).currency_info
 
 
 @lru_cache(maxsize=256)

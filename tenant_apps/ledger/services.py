@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Literal, cast, overload
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -393,8 +394,9 @@ def place_hold(*, wallet: Account, amount: int, reference: str, expires_at: date
 
 
 def count_hold_postings(currency: str) -> None:
-    """The metrics of a hold placed by ``ledger_place_hold`` (its two postings), once committed."""
-    _count_currencies([currency, currency])
+    """The metrics of a hold placed by ``ledger_place_hold`` (its two postings), once committed (as
+    ``_count_currencies([currency, currency])``, without its Counter and closure: once per purchase)."""
+    transaction.on_commit(partial(metrics.record_ledger_postings, currency=currency, count=2))
 
 
 # The refusals of the ledger's server-side functions, in the ledger's words (shared_apps.core.db_refusals).

@@ -57,7 +57,9 @@ def _verify_customer_first(view, request):
     if serializer.errors:
         return None  # the handler answers the validation error, as before
     data = serializer.validated_data
-    if not create.purchase_needs_verification(product_id=data["product_id"]):
+    # Read once per request: the handler passes it to purchase_create (None: that call answers the error).
+    product = request._purchase_product = create.purchase_product(product_id=data["product_id"])
+    if product is None or not create.product_needs_verification(product):
         return None
     return lambda: create.purchase_verified_name(product_id=data["product_id"],
                                                  recipient_phone=data["recipient_phone"],
@@ -90,7 +92,7 @@ class PurchaseView(APIView):
             user=request.user, product_id=data["product_id"], recipient_phone=data["recipient_phone"],
             amount_minor=data["amount_minor"], customer_number=data.get("customer_number", ""),
             confirm_duplicate=data["confirm_duplicate"], details=data.get("details"), verified_name=looked_up,
-            once=once, render=_accepted)
+            once=once, render=_accepted, product=getattr(request, "_purchase_product", None))
         if order is None:
             return None  # the key's stored answer is replayed by the decorator
         answer = getattr(order, "_rendered", None) or _accepted(order)  # rendered once for the key's row

@@ -90,14 +90,20 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return names
 
 
+_PLAIN = frozenset(_PLAIN_TYPES)
+
+
 def _as_plain(value: Any) -> Any:
     """``dataclasses.asdict``'s conversion (dataclasses to dicts, containers rebuilt, other values deep-copied)
-    for the quote's shapes, without its per-value generic dispatch."""
+    for the quote's shapes, without its per-value generic dispatch (a dataclass known by its type)."""
     kind = type(value)
-    if kind in _PLAIN_TYPES:
+    if kind in _PLAIN:
         return value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: _as_plain(getattr(value, name)) for name in _field_names(kind)}
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(kind):  # an instance's type: asdict's is_dataclass(value), not a class
+        names = _field_names(kind)
+    if names is not None:
+        return {name: _as_plain(getattr(value, name)) for name in names}
     if kind is tuple or kind is list:
         return kind(_as_plain(item) for item in value)
     if kind is dict:

@@ -131,3 +131,34 @@ def test_the_search_path_probe_still_finds_a_dead_connection(live_db, quiet_stac
     assert [s for s in seen["sql"] if "search_path" in s][-1].startswith('SET search_path = "ng"'), seen["sql"]
     with schema_context("ng"):
         assert Order.objects.filter(public_id=response.json()["id"]).exists()
+
+
+def test_a_purchase_reads_its_product_once(live_db, quiet_stack, monkeypatch):
+    """The name check's question (before the money call) and purchase_create share the request's product read."""
+    from tenant_apps.orders.services import create
+
+    _user, token = new_buyer(200_000)
+    product = quiet_stack.products["vt_airtime"]
+    reads: list[object] = []
+    active_product = create.active_product
+    monkeypatch.setattr(create, "active_product", lambda **kwargs: reads.append(kwargs) or active_product(**kwargs))
+    response = buy(token, product, quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    assert response.json()["product_id"] == product.pk
+    assert reads == [{"product_id": product.pk}]
+
+
+def test_purchase_create_reads_a_product_it_was_not_given(live_db, quiet_stack):
+    """``product=`` is used only for the same product id: another one is read (and checked) as before."""
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.orders.services import create
+
+    user, _token = new_buyer(200_000)
+    airtime = quiet_stack.products["vt_airtime"]
+    with schema_context("ng"):
+        other = create.active_product(product_id=airtime.pk)
+        other.pk = airtime.pk + 10_000_000  # not the product asked for
+        order = create.purchase_create(user=user, product_id=airtime.pk, recipient_phone=quiet_stack.phone(),
+                                       amount_minor=5_000, product=other)
+    assert order.product_id == airtime.pk

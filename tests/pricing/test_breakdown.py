@@ -4,7 +4,7 @@ same key order (it is stored as JSON on every order), nothing shared with the qu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -55,3 +55,24 @@ def test_nothing_is_shared_with_the_quote():
     breakdown["rules"]["applied"][0]["id"] = 99
     breakdown["lines"][0]["amount_minor"] = 0
     assert quote.rules == {"applied": [{"id": 3, "rate": Decimal("1.5")}]} and quote.lines[0].amount_minor == 10
+
+
+def test_dataclasses_known_by_their_type_and_classes_kept_as_values():
+    """The conversion finds dataclass instances by their type (kept per type): a dataclass *class* among the values
+    is a value, deep-copied as asdict does, and an instance of a subclass has its own fields."""
+
+    @dataclass(frozen=True)
+    class Source:
+        rule: int
+        note: str = ""
+
+    @dataclass(frozen=True)
+    class Detailed(Source):
+        extra: tuple = ()
+
+    for rules in ({"kind": Source}, {"applied": [Source(3, "x"), Detailed(4, "y", (Source(5),))]},
+                  {"nested": {"deep": (Detailed(1),)}}):
+        quote = PriceQuote(product_id=1, currency="NGN", face_value_minor=100, price_minor=110, cost_minor=100,
+                           lines=(QuoteLine("revenue", 10),), rules=rules)
+        for _ in range(2):  # the second time from the kept field names
+            assert quote.breakdown() == asdict(quote)

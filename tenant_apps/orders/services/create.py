@@ -116,9 +116,13 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
                          extra=dict(details.extra))
 
 
-def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str) -> tuple[Product, str, str]:
-    """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes)."""
-    product = active_product(product_id=product_id)
+def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str, *,
+                     product: Product | None = None) -> tuple[Product, str, str]:
+    """The product, the normalised recipient phone and customer number of a purchase (ApiError: the buyer fixes).
+
+    ``product``: what :func:`purchase_product` answered for ``product_id`` earlier in the same request (else read)."""
+    if product is None or product.pk != product_id:
+        product = active_product(product_id=product_id)
     phone = validated_recipient(product=product, recipient_phone=recipient_phone)
     if product.product_type not in BILL_TYPES:
         return product, phone, ""
@@ -130,13 +134,24 @@ def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str
     return product, phone, customer_number
 
 
+def purchase_product(*, product_id: Any) -> Product | None:
+    """:func:`active_product`, None for an error (``purchase_create`` answers it): the API reads the product once
+    per request, for the name check's question and then for ``purchase_create(product=...)``."""
+    try:
+        return active_product(product_id=product_id)
+    except ApiError:
+        return None
+
+
+def product_needs_verification(product: Product) -> bool:
+    """Whether a purchase of ``product`` asks the biller who the customer is."""
+    return product.product_type in BILL_TYPES and product.requires_verification
+
+
 def purchase_needs_verification(*, product_id: Any) -> bool:
     """Whether a purchase of ``product_id`` asks the biller who the customer is (no statement: memoised product)."""
-    try:
-        product = active_product(product_id=product_id)
-    except ApiError:
-        return False  # purchase_create answers the error
-    return product.product_type in BILL_TYPES and product.requires_verification
+    product = purchase_product(product_id=product_id)
+    return product is not None and product_needs_verification(product)
 
 
 def purchase_verified_name(*, product_id: Any, recipient_phone: str, customer_number: str) -> str:
@@ -158,7 +173,8 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
                     subscription_id: int | None = None, source: str = "api",
                     details: dict[str, str] | None = None, verified_name: str | None = None,
-                    once: None = None, render: Callable[[Order], StoredResponse] | None = None) -> Order: ...
+                    once: None = None, render: Callable[[Order], StoredResponse] | None = None,
+                    product: Product | None = None) -> Order: ...
 
 
 @overload
@@ -166,7 +182,8 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                     customer_number: str = "", confirm_duplicate: bool = False, dedupe_key: str | None = None,
                     subscription_id: int | None = None, source: str = "api",
                     details: dict[str, str] | None = None, verified_name: str | None = None,
-                    once: OneCall, render: Callable[[Order], StoredResponse] | None = None) -> Order | None: ...
+                    once: OneCall, render: Callable[[Order], StoredResponse] | None = None,
+                    product: Product | None = None) -> Order | None: ...
 
 
 def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor: int | None = None,
@@ -174,7 +191,7 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
                     subscription_id: int | None = None, source: str = "api",
                     details: dict[str, str] | None = None, verified_name: str | None = None,
                     once: OneCall | None = None, render: Callable[[Order], StoredResponse] | None = None,
-                    ) -> Order | None:
+                    product: Product | None = None) -> Order | None:
     """Validate, price, hold and queue one purchase.
 
     Validation and pricing run here (memos: no statement); everything that needs a lock or a row runs in the
@@ -188,9 +205,11 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
     (422) when the wallet cannot cover the price; the risk gate's rules may answer 403 ``risk_blocked`` /
     428 ``step_up_required``; a held purchase keeps its money on hold and is not sent until an operator
     releases it. ``verified_name``: the biller's answer for this customer number, asked before the
-    transaction (:func:`purchase_verified_name`); None: asked here (a caller not moved yet).
+    transaction (:func:`purchase_verified_name`); None: asked here (a caller not moved yet). ``product``: what
+    :func:`purchase_product` answered for ``product_id`` earlier in the same request (None: read here).
     """
-    product, phone, customer_number = _purchase_target(product_id, recipient_phone, customer_number)
+    product, phone, customer_number = _purchase_target(product_id, recipient_phone, customer_number,
+                                                       product=product)
     customer_name = ""
     if product.product_type in BILL_TYPES and product.requires_verification:
         customer_name = verified_name if verified_name is not None else \
