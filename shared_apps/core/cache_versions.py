@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
@@ -48,14 +48,22 @@ def _addressed(shared: bool, schema: str | None) -> str | None:
 
 
 def cache_version(name: str, *, shared: bool = False, schema: str | None = None) -> str:
-    """The current version of ``name`` (the current schema's; ``schema=`` another tenant's; ``shared``: global)."""
-    snapshot_keys(PREFIX + name, shared=shared)  # read by most requests: in the request's one MGET
-    other = _addressed(shared, schema)
-    if other is not None:  # no schema switch: the request's next statement needs no new SET search_path
-        return _read_or_start(PREFIX + name, get=partial(cache.get_in, other),  # type: ignore[attr-defined]
-                              add=partial(cache.add_in, other))  # type: ignore[attr-defined]  # RedisCache
-    with _where(shared, schema):
-        return _read_or_start(PREFIX + name, get=cache.get, add=cache.add)
+    """The current version of ``name`` (the current schema's; ``schema=`` another tenant's; ``shared``: global).
+
+    What ``_addressed`` and ``_where`` decide, with the connection and the cache each looked up once (a few
+    times per request on the purchase path: each lookup through their proxies is a context-local read)."""
+    key = PREFIX + name
+    snapshot_keys(key, shared=shared)  # read by most requests: in the request's one MGET
+    target = "public" if shared else schema
+    store = caches[DEFAULT_CACHE_ALIAS]  # what the module's ``cache`` proxy reaches
+    if target is None or target == getattr(connection, "schema_name", None):
+        return _read_or_start(key, get=store.get, add=store.add)
+    if getattr(store, "addressable", lambda: False)():
+        # no schema switch: the request's next statement needs no new SET search_path
+        return _read_or_start(key, get=partial(store.get_in, target),  # type: ignore[attr-defined]  # RedisCache
+                              add=partial(store.add_in, target))  # type: ignore[attr-defined]
+    with schema_context(target):
+        return _read_or_start(key, get=store.get, add=store.add)
 
 
 def _read_or_start(key: str, *, get: Callable[[str], Any], add: Callable[[str, str, int], bool]) -> str:

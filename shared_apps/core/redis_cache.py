@@ -28,6 +28,8 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connection
 from django_tenants.cache import make_key as tenant_make_key
 
+from tenants.connection import tenant_connection
+
 _TENANT_KEYS: set[str] = set()
 _SHARED_KEYS: set[str] = set()
 _PREFIXES: list[str] = []
@@ -107,7 +109,7 @@ class RedisCache(DjangoRedisCache):
         # The snapshot builds other schemas' keys itself: only with the tenant key format.
         self._snapshots = self.key_func is tenant_make_key
 
-    def _tenant_key(self, schema: str, key: str) -> str:
+    def _tenant_key(self, schema: str | None, key: str) -> str:
         """The key for ``schema`` (the tenant-prefixed format of ``django_tenants.cache.make_key``)."""
         return f"{schema}:{self.key_prefix}:{self.version}:{key}"
 
@@ -145,12 +147,21 @@ class RedisCache(DjangoRedisCache):
                 return super().get(key, default, version)
             return self._cache.get(self._tenant_key(schema, key), default)
         # A registered key (a constant, or a prefix and a uuid): made, not validated again for memcached's rules.
-        made = self.make_key(key) if schema is None else self._tenant_key(schema, key)
+        # With django-tenants' key function, made here from the schema read once (``make_key`` reads it again).
+        if schema is not None:
+            schema_name = getattr(connection, "schema_name", None)
+            made = self._tenant_key(schema, key)
+        elif self.key_func is tenant_make_key:
+            schema_name = tenant_connection().schema_name
+            made = self._tenant_key(schema_name, key)
+        else:  # a handle with its own key function (countries.overrides: the public schema's keys)
+            schema_name = getattr(connection, "schema_name", None)
+            made = self.make_key(key)
         servers = self._servers_key
         value = snap.values.get((servers, made), _ABSENT)
         if value is _ABSENT:
             wanted = [made]
-            current = getattr(connection, "schema_name", None) or "public"
+            current = schema_name or "public"
             batches = [(current, _TENANT_KEYS)] if (servers, current) not in snap.fetched else []
             if (servers, "public") not in snap.fetched:
                 batches.append(("public", _SHARED_KEYS))

@@ -55,7 +55,11 @@ def test_the_table_is_built_once_per_plan(monkeypatch):
                          networks=(Network(key="a", name="A", prefixes=("70",)),))
     built = []
     table = phone._prefix_table
-    monkeypatch.setattr(phone, "_prefix_table", lambda p: built.append(p) or table(p))
+    def counted(plan):
+        built.append(plan)
+        return table(plan)
+
+    monkeypatch.setattr(phone, "_prefix_table", counted)
     assert [plan.network_for(n) for n in ("701", "801", "70")] == ["a", None, "a"]
     assert len(built) == 1
     twin = NumberingPlan(country="XX", calling_code=999, source="test",

@@ -160,3 +160,29 @@ def test_a_shared_version_is_read_in_the_public_schema(tenant_ng, request_scope)
         version = cache_version("test-shared-version", shared=True)
     with schema_context("public"):
         assert cache.get(PREFIX + "test-shared-version") == version
+
+
+def test_snapshot_keys_are_the_keys_make_key_makes(tenant_ng, request_scope, monkeypatch):
+    """The snapshot makes a hot key from the schema it read once (issue 18): the key ``make_key`` makes, for the
+    default cache (django-tenants' key function) and for a handle with its own (the countries' public keys)."""
+    from countries.overrides import override_cache
+
+    redis_cache.snapshot_keys("test-made:own")
+    public = override_cache()
+    asked: list[list[str]] = []
+    for store in (cache, public):
+        client = store._cache  # type: ignore[attr-defined]  # Django's RedisCache client
+
+        def noted(keys, original=client.get_many):
+            asked.append(list(keys))
+            return original(keys)
+
+        monkeypatch.setattr(client, "get_many", noted)
+    with schema_context("ng"):
+        assert cache.get("test-made:own") is None
+        assert asked[-1][0] == cache.make_key("test-made:own") == _raw("ng", "test-made:own")
+        assert public.get("test-made:own") is None  # another handle: its own snapshot entries
+        assert asked[-1][0] == public.make_key("test-made:own") == "public:" + _raw("ng", "test-made:own")[3:]
+    with schema_context("public"):
+        assert cache.get("test-made:own") is None
+        assert asked[-1][0] == _raw("public", "test-made:own")

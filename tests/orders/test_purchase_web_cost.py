@@ -141,7 +141,12 @@ def test_a_purchase_reads_its_product_once(live_db, quiet_stack, monkeypatch):
     product = quiet_stack.products["vt_airtime"]
     reads: list[object] = []
     active_product = create.active_product
-    monkeypatch.setattr(create, "active_product", lambda **kwargs: reads.append(kwargs) or active_product(**kwargs))
+
+    def counted(**kwargs):
+        reads.append(kwargs)
+        return active_product(**kwargs)
+
+    monkeypatch.setattr(create, "active_product", counted)
     response = buy(token, product, quiet_stack.phone(), amount="50.00")
     assert response.status_code == 202, response.content
     assert response.json()["product_id"] == product.pk

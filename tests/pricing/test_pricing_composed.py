@@ -61,7 +61,8 @@ def test_each_part_is_compared(monkeypatch):
     assert (made.schema, made.margin_bp, made.tax_rules, made.parent) == ("rs", 200, ("vat",), parent)
     assert _composed(own, ("vat",), parent) is made  # equal taxes, the same own and parent objects
     assert _composed(own, ("levy",), parent).tax_rules == ("levy",)
-    assert _composed(own, ("levy",), _pricing("op", 400)).parent.margin_bp == 400  # another parent object
+    other_parent = _composed(own, ("levy",), _pricing("op", 400)).parent  # another parent object
+    assert other_parent is not None and other_parent.margin_bp == 400
     assert _composed(_pricing("rs", 500), ("levy",), parent).margin_bp == 500  # another own object
     alone = _composed(own, None, None)
     assert alone is own  # nothing to add: the memo's own object, as before

@@ -4,6 +4,7 @@ show: built without it (issue 18: its gettext was ~5 % of a purchase's view)."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -11,9 +12,9 @@ from countries.tax import TaxAmount
 from tenant_apps.receipts import tax as receipts_tax
 from tenant_apps.receipts.tax import api_tax_lines, tax_lines_for
 
-VAT = {"code": "vat", "name": "VAT", "kind": "vat", "account_kind": "tax_payable_vat", "rate_bps": 750,
+VAT: dict[str, Any] = {"code": "vat", "name": "VAT", "kind": "vat", "account_kind": "tax_payable_vat", "rate_bps": 750,
        "base_minor": 1_823, "amount_minor": 137, "included": True}
-LEVY = {"code": "emtl", "name": "Stamp duty", "kind": "levy", "account_kind": "tax_payable_levy_emtl",
+LEVY: dict[str, Any] = {"code": "emtl", "name": "Stamp duty", "kind": "levy", "account_kind": "tax_payable_levy_emtl",
         "rate_bps": 0, "base_minor": 1_000_000, "amount_minor": 5_000, "included": False}
 NOTHING = {**VAT, "code": "nhil", "amount_minor": 0}
 
