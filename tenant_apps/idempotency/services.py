@@ -159,11 +159,31 @@ class OneCall:
     def payload(self, response: StoredResponse) -> dict:
         return {"lock": _lock_id(self.user_id, self.key), "key": self.key, "method": self.fingerprint.method,
                 "path": self.fingerprint.path, "body_hash": self.fingerprint.body_hash, "status": response.status,
-                "body": json.loads(json.dumps(response.body, cls=DjangoJSONEncoder)),
+                "body": _as_json(response.body),
                 "headers": replayed_headers(response.headers)}
 
     def replay(self, stored: dict) -> None:
         self.replayed = _stored(stored)
+
+
+def _json_native(value: Any) -> bool:
+    """Whether ``value`` serialises to the same JSON text as its JSON round trip: dicts with text keys, lists,
+    text, numbers, booleans, null (a text or number enum too: JSON writes its value)."""
+    if value is None or isinstance(value, str | int | float):
+        return True
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _json_native(item) for key, item in value.items())
+    if kind is list:
+        return all(_json_native(item) for item in value)
+    return False
+
+
+def _as_json(body: Any) -> Any:
+    """The answer's body as its JSON reads back (dates as text, tuples as lists...), for a payload that is only
+    serialised: a body of JSON's own types as it is (the purchase's ``order_json``), without the round trip
+    (issue 18): the same text either way."""
+    return body if _json_native(body) else json.loads(json.dumps(body, cls=DjangoJSONEncoder))
 
 
 def purge_idempotency_keys(*, older_than: timedelta) -> int:
