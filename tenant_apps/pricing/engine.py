@@ -130,38 +130,15 @@ def load_tenant_pricing() -> TenantPricing:
     schema = getattr(connection, "schema_name", "public") or "public"
     kind = tenant.kind if tenant else ""
     own = _load_own(schema, kind)
-    tax_rules = None
     if tenant is not None and tenant.country:
         from countries.registry import get_adapter
 
-        tax_rules = get_adapter(tenant.country).tax_rules
-    parent = None
+        own = TenantPricing(**{**own.__dict__, "tax_rules": get_adapter(tenant.country).tax_rules})
     if tenant is not None and tenant.parent_id and tenant.parent.schema_name != "public":
         with schema_context(tenant.parent.schema_name):
             parent = _load_own(tenant.parent.schema_name, tenant.parent.kind)
-    return _composed(own, tax_rules, parent)
-
-
-# (schema, kind) -> (own, tax rules, parent, the pricing made of them): the last one made, reused while its
-# parts are the same (the memo's own objects, equal taxes), instead of two dataclasses rebuilt per quote.
-_COMPOSED: dict[tuple[str, str], tuple[TenantPricing, tuple | None, TenantPricing | None, TenantPricing]] = {}
-
-
-def _composed(own: TenantPricing, tax_rules: tuple | None, parent: TenantPricing | None) -> TenantPricing:
-    """``own`` with the country's ``tax_rules`` (None: none set) and the ``parent``'s pricing (None: none)."""
-    key = (own.schema, own.kind)
-    made = _COMPOSED.get(key)
-    if made is not None and made[0] is own and made[2] is parent and made[1] == tax_rules:
-        return made[3]
-    pricing = own
-    if tax_rules is not None:
-        pricing = TenantPricing(**{**pricing.__dict__, "tax_rules": tax_rules})
-    if parent is not None:
-        pricing = TenantPricing(**{**pricing.__dict__, "parent": parent})
-    if len(_COMPOSED) >= 4096:
-        _COMPOSED.clear()
-    _COMPOSED[key] = (own, tax_rules, parent, pricing)
-    return pricing
+        own = TenantPricing(**{**own.__dict__, "parent": parent})
+    return own
 
 
 def provider_cost_minor(product, face_minor: int) -> int:
