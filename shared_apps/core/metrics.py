@@ -348,6 +348,7 @@ class PrometheusAfterMiddleware(DjangoPrometheusAfterMiddleware):
         if kept is not None and metric._metrics.get(kept[0]) is kept[1]:
             return kept[1]
         child = metric.labels(**labels)
-        if len(self._children) < _KEPT_CHILDREN_MAX:
-            self._children[key] = (tuple(str(labels[name]) for name in metric._labelnames), child)
+        # Only plain strings (what the library passes): no other value can then equal a kept key (1 == True).
+        if len(self._children) < _KEPT_CHILDREN_MAX and all(type(value) is str for value in labels.values()):
+            self._children[key] = (tuple(labels[name] for name in metric._labelnames), child)
         return child

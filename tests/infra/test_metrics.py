@@ -199,3 +199,21 @@ def test_the_after_middleware_looks_a_child_up_once_and_again_after_a_clear(monk
     assert answer() == 1 and len(lookups) == 2
     by_status.clear()
     assert answer() == 1 and len(lookups) == 3
+
+
+def test_the_after_middleware_keeps_only_children_labelled_with_plain_strings():
+    """1 == True: a kept child is only ever found under plain string values, so ``True`` never reuses ``"1"``'s (or
+    ``1``'s) child."""
+    from django.http import HttpResponse
+    from prometheus_client import REGISTRY
+
+    def count(status: str) -> float:
+        return REGISTRY.get_sample_value("django_http_responses_total_by_status_total", {"status": status}) or 0.0
+
+    ours = metrics.PrometheusAfterMiddleware(lambda request: HttpResponse())
+    by_status = ours.metrics.responses_by_status
+    before = count("1"), count("True")
+    for value in ("1", True, 1, "1", True):
+        ours.label_metric(by_status, None, status=value).inc()
+    assert (count("1") - before[0], count("True") - before[1]) == (3, 2)
+    assert [key[1:] for key in ours._children] == [(("status", "1"),)]
