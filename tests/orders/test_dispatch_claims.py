@@ -223,3 +223,58 @@ def test_the_dispatcher_profile_covers_each_thread_it_was_started_on(tmp_path):
     stats: dict = pstats.Stats(str(tmp_path / "dispatcher.prof")).stats  # type: ignore[attr-defined]  # stubs omit it
     names = {function for _file, _line, function in stats}
     assert {"loop_work", "database_work"} <= names
+
+
+def test_the_listener_counts_every_notification_in_order_and_reconnects(live_db, monkeypatch, caplog):
+    """``_listen`` reads the notifications off the socket (``_notifications``): each one noted for its tenant (one at
+    a time and several in one packet), the tenant made due, the loop woken when a batch is full; a LISTEN connection
+    killed is logged and made again, and what is sent afterwards is noted too."""
+    import asyncio
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from tenant_apps.orders.dispatch import runner
+
+    name = "dispatch-listen-test"
+    monkeypatch.setattr(runner, "listen_url", lambda: make_conninfo(runner.database_url(
+        settings.DATABASES["default"]), application_name=name))
+
+    async def until(check, seconds: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not check():
+            assert asyncio.get_running_loop().time() < deadline, "not in time"
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> None:
+        dispatcher = runner.Dispatcher(batch=5, lease_seconds=90, scan_seconds=60, provider_limit=4, max_in_flight=64)
+        dispatcher._wake, dispatcher._due, dispatcher._noted = asyncio.Event(), set(), {}
+        dispatcher._next_scan = 99.0
+        listening = asyncio.Event()
+        task = asyncio.create_task(dispatcher._listen(listening))
+        await asyncio.wait_for(listening.wait(), 10)
+        assert dispatcher._next_scan == 0.0  # a scan right after listening starts
+        async with await psycopg.AsyncConnection.connect(runner.database_url(settings.DATABASES["default"]),
+                                                         autocommit=True) as sender:
+            for _ in range(4):
+                await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, "t_one"])
+            await until(lambda: dispatcher._noted.get("t_one") == 4)
+            dispatcher._wake.clear()
+            async with sender.transaction():  # delivered together at commit
+                for payload in ("t_one", "t_two", "t_three"):
+                    await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, payload])
+            await until(lambda: dispatcher._noted == {"t_one": 5, "t_two": 1, "t_three": 1})
+            assert dispatcher._due == {"t_one", "t_two", "t_three"}
+            assert dispatcher._wake.is_set()  # t_one's fifth: a batch
+            listening.clear()
+            await sender.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                                 [name])
+            await asyncio.wait_for(listening.wait(), 10)  # connected and listening again
+            await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, "t_two"])
+            await until(lambda: dispatcher._noted.get("t_two") == 2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert "the LISTEN connection failed; reconnecting" in caplog.text
