@@ -102,10 +102,18 @@ def insert(objs: Sequence[Model]) -> None:
     inserted(objs, _run(sql, params))
 
 
-def insert_statement(objs: Sequence[Model]) -> tuple[str, list[list[Any]]]:
+def insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     """The INSERT ``insert`` runs (``RETURNING`` the new pks, in ``objs``' order) and its parameters, to run as a
-    part of a larger statement (a ``WITH`` of several writes); then ``inserted(objs, pks)``."""
-    sql, fields = _insert_shape(type(objs[0]))
+    part of a larger statement (a ``WITH`` of several writes); then ``inserted(objs, pks)``. The values go as ONE
+    JSON document (``_json_document``: ``pre_save``'s values, the columns' casts) when they are plain, else as the
+    ORM sends them (``get_db_prep_save``, an array per column)."""
+    model = type(objs[0])
+    shape = _json_shape(model)
+    if shape is not None:
+        made = _json_document(model, ([field.pre_save(obj, True) for field, _check in shape[1]] for obj in objs))
+        if made is not None:
+            return made[0], [made[1]]
+    sql, fields = _insert_shape(model)
     return sql, [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
 
 
@@ -126,77 +134,111 @@ def insert_values(model: type[Model], values: Sequence[dict[str, Any]]) -> list[
     return _run(sql, [[field.get_db_prep_save(_value(field, row), connection) for row in values] for field in fields])
 
 
-# How ``insert_json`` sends a field's value inside its JSON document, by the field's internal type: the value's
-# Python type it accepts (anything else, and None where the column is NOT NULL, goes through ``insert_values``),
-# and how it reads it back in SQL (``(r->>n)::<db type>`` casts the text as ``%s::<db type>[]`` casts the array).
-_JSON_KINDS: dict[str, tuple[type | tuple[type, ...], bool]] = {  # accepted type, read as jsonb
-    "CharField": (str, False), "TextField": (str, False),
-    "BigIntegerField": (int, False), "IntegerField": (int, False), "SmallIntegerField": (int, False),
-    "PositiveIntegerField": (int, False), "PositiveSmallIntegerField": (int, False),
-    "PositiveBigIntegerField": (int, False),
-    "DateTimeField": (datetime, False),
-    "JSONField": ((dict, list), True),
+# How the JSON inserts (``insert_json``, ``insert_statement``) send a field's value inside their document, by the
+# field's internal type: the Python values they send as they are (anything else, and None where the column is NOT
+# NULL, goes the ORM's way: ``get_db_prep_save`` and an array per column), and whether the column is read back as
+# jsonb (``(r->n)::jsonb``) or as text cast to the column's type (``(r->>n)::<db type>``, as ``%s::<db type>[]``
+# casts the arrays: a varchar(n) cuts the same way).
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _aware(value: Any) -> bool:  # a naive datetime: the ORM warns and makes it aware, its way
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
+def _json(value: Any) -> bool:  # a JSON scalar (a string, a number) is the ORM's to send
+    return isinstance(value, dict | list)
+
+
+def _boolean(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+_JSON_KINDS: dict[str, tuple[Callable[[Any], bool], bool]] = {  # what is sent as is, read as jsonb
+    "CharField": (_text, False), "TextField": (_text, False),
+    "BigIntegerField": (_integer, False), "IntegerField": (_integer, False), "SmallIntegerField": (_integer, False),
+    "PositiveIntegerField": (_integer, False), "PositiveSmallIntegerField": (_integer, False),
+    "PositiveBigIntegerField": (_integer, False), "BigAutoField": (_integer, False), "AutoField": (_integer, False),
+    "BooleanField": (_boolean, False),
+    "DateTimeField": (_aware, False),
+    "JSONField": (_json, True),
 }
 
 
 @cache
-def _json_shape(model: type[Model]) -> tuple[str, list[tuple[Any, type | tuple[type, ...], bool]]] | None:
-    """``insert_json``'s statement for ``model`` and, per field, what it accepts; None if a field is of a kind it
-    does not send."""
+def _json_shape(model: type[Model]) -> tuple[str, list[tuple[Any, Callable[[Any], bool]]]] | None:
+    """The JSON insert of ``model``'s concrete fields but its primary key (``RETURNING`` it, the new rows in the
+    document's order), and each field's check; None if a field is of a kind it does not send."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    kinds = []
+    checks = []
     reads = []
     for position, field in enumerate(fields):
-        kind = _JSON_KINDS.get(field.get_internal_type())
+        target = field.target_field if field.is_relation else field  # a foreign key: its target's value
+        kind = _JSON_KINDS.get(target.get_internal_type())
         if kind is None or getattr(field, "encoder", None) is not None:
             return None
-        accepted, is_json = kind
-        kinds.append((field, accepted, is_json))
+        check, is_json = kind
+        checks.append((field, check))
         reads.append(f"(v.r->{position})::jsonb" if is_json else f"(v.r->>{position})::{field.db_type(connection)}")
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(field.column)) for field in fields)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(reads)} "  # noqa: S608
-           "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS v(r, n) ORDER BY v.n")
-    return sql, kinds
+           "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS v(r, n) ORDER BY v.n "
+           f"RETURNING {quote(str(model._meta.pk.column))}")
+    return sql, checks
 
 
-def _json_value(value: Any, accepted: type | tuple[type, ...], null: bool) -> Any:
-    """``value`` as ``insert_json`` sends it; raises TypeError when it cannot."""
+class _NotPlain(Exception):
+    """A value the JSON inserts leave to the ORM's way."""
+
+
+def _json_value(value: Any, check: Callable[[Any], bool], null: bool) -> Any:
     if value is None:
-        if not null:
-            raise TypeError("NULL in a NOT NULL column")  # the ORM's own path decides what that becomes
+        if null:
+            return None
+        raise _NotPlain  # NULL in a NOT NULL column: the ORM's way fails its own way
+    if not check(value):
+        raise _NotPlain
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _json_document(model: type[Model], values: Iterable[Iterable[Any]]) -> tuple[str, str] | None:
+    """The JSON insert's statement and its one parameter for ``values`` (each row's values in the fields' order);
+    None when a value is not one it sends as it is."""
+    shape = _json_shape(model)
+    if shape is None:
         return None
-    if not isinstance(value, accepted) or isinstance(value, bool):
-        raise TypeError(type(value).__name__)
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise TypeError("naive datetime")  # the ORM warns and makes it aware: its path
-        return value.isoformat()
-    return value
+    sql, checks = shape
+    try:
+        document = [[_json_value(value, check, field.null) for (field, check), value in zip(checks, row, strict=True)]
+                    for row in values]
+    except _NotPlain:
+        return None
+    return sql, json.dumps(document, ensure_ascii=False, allow_nan=False)
 
 
 def insert_json(model: type[Model], values: Sequence[dict[str, Any]]) -> None:
     """``insert_values(model, values)`` (the same rows, in the same order: ids given in ``values``' order) as ONE
     JSON document in one parameter, read back by PostgreSQL with the same casts: the ORM's per-value preparation
     and psycopg's per-element array quoting cost ~3 us per value in Python (the provider archive writes ~17 per
-    exchange, issue 18). Values of other types than its fields' plain ones (text, integers, aware datetimes,
-    JSON objects and arrays; a JSON field with its own encoder, a naive datetime, a non-null column given None, a
-    bool) go through ``insert_values`` instead. Returns nothing (no ``RETURNING``)."""
+    exchange, issue 18). Values of other types than its fields' plain ones (text, integers, booleans, aware
+    datetimes, JSON objects and arrays; a JSON field with its own encoder, a naive datetime, a non-null column
+    given None, a bool for an integer) go through ``insert_values`` instead."""
     if not values:
         return
     shape = _json_shape(model)
-    if shape is not None:
-        sql, kinds = shape
-        try:
-            document = [[_json_value(_value(field, row), accepted, field.null) for field, accepted, _ in kinds]
-                         for row in values]
-        except TypeError:
-            pass
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [json.dumps(document, ensure_ascii=False, allow_nan=False)])
-            return
-    insert_values(model, values)
+    made = None if shape is None else _json_document(
+        model, ([_value(field, row) for field, _check in shape[1]] for row in values))
+    if made is None:
+        insert_values(model, values)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(made[0], [made[1]])
 
 
 def _value(field: Any, row: dict[str, Any]) -> Any:

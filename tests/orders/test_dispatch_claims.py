@@ -278,3 +278,67 @@ def test_the_listener_counts_every_notification_in_order_and_reconnects(live_db,
 
     asyncio.run(scenario())
     assert "the LISTEN connection failed; reconnecting" in caplog.text
+
+
+def test_the_claims_rows_go_in_as_one_json_document_equal_to_the_orms_arrays(live_db, quiet_stack, monkeypatch):
+    """``rows.insert_statement`` sends plain values as ONE JSON document (the claim's attempts and transitions):
+    the rows it writes, and the ids it returns in the objects' order, equal what the ORM's arrays write."""
+    from django.forms.models import model_to_dict
+
+    from shared_apps.core import rows
+    from tenant_apps.orders.models import OrderAttempt, OrderTransition
+
+    _user, token = new_buyer(20_000)
+    pks = _held(quiet_stack, token, 3)
+    with schema_context("ng"):
+        claim = _claim(pks)
+        assert [item.attempt.order_id for item in claim.items] == pks
+        stored = {a.pk: a for a in OrderAttempt.objects.filter(order_id__in=pks)}
+        assert {item.attempt.pk: item.attempt.request_id for item in claim.items} == \
+            {pk: a.request_id for pk, a in stored.items()}  # each id returned to its own attempt
+        transitions = list(OrderTransition.objects.filter(order_id__in=pks).order_by("pk"))
+
+        def copies(tag: str, number: int) -> list:
+            made = [OrderAttempt(**{**model_to_dict(a, exclude=["id", "order"]), "order_id": a.order_id,
+                                    "number": a.number + number, "request_id": f"{a.request_id}{tag}",
+                                    "answered_at": a.created_at if a.order_id == pks[0] else None})
+                    for a in stored.values()]
+            made += [OrderTransition(**{**model_to_dict(t, exclude=["id", "order"]), "order_id": t.order_id,
+                                        "reason": f"{t.reason}{tag} ünï \"q\" \\ {{}}"}) for t in transitions]
+            return made
+
+        def insert(objs: list) -> list[str]:
+            sent: list[str] = []
+
+            def watch(execute, sql, params, many, context):
+                sent.append(sql)
+                return execute(sql, params, many, context)
+
+            for model in (OrderAttempt, OrderTransition):
+                of_model = [o for o in objs if type(o) is model]
+                with connection.execute_wrapper(watch), connection.cursor() as cursor:
+                    sql, params = rows.insert_statement(of_model)
+                    cursor.execute(sql, params)
+                    rows.inserted(of_model, [row[0] for row in cursor.fetchall()])
+            return sent
+
+        def read(objs: list, tag: str) -> list[dict]:
+            found = []
+            for obj in objs:
+                fresh = model_to_dict(type(obj).objects.get(pk=obj.pk), exclude=["id"])
+                for key in ("request_id", "reason"):
+                    if key in fresh:
+                        fresh[key] = fresh[key].replace(tag, "")
+                fresh.pop("number", None)
+                found.append(fresh)
+            return found
+
+        as_json = copies("-j", 10)
+        assert all("jsonb_array_elements" in sql for sql in insert(as_json))
+        with monkeypatch.context() as patched:
+            patched.setattr(rows, "_json_document", lambda *args: None)
+            as_arrays = copies("-a", 20)
+            assert all("unnest" in sql for sql in insert(as_arrays))
+        assert read(as_json, "-j") == read(as_arrays, "-a")
+        assert [o.pk for o in as_json] == sorted(o.pk for o in as_json if type(o) is OrderAttempt) + \
+            sorted(o.pk for o in as_json if type(o) is OrderTransition)  # ids in the objects' order
