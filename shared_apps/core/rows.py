@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Model
+from django.db.models import DateTimeField, Field, Model
 
 M = TypeVar("M", bound=Model)
 N = TypeVar("N", bound=Model)
@@ -110,7 +111,7 @@ def insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     model = type(objs[0])
     shape = _json_shape(model)
     if shape is not None:
-        made = _json_document(model, ([field.pre_save(obj, True) for field, _check in shape[1]] for obj in objs))
+        made = _json_document(model, ([value_of(obj) for value_of, _field, _kind, _null in shape[1]] for obj in objs))
         if made is not None:
             return made[0], [made[1]]
     sql, fields = _insert_shape(model)
@@ -135,76 +136,79 @@ def insert_values(model: type[Model], values: Sequence[dict[str, Any]]) -> list[
 
 
 # How the JSON inserts (``insert_json``, ``insert_statement``) send a field's value inside their document, by the
-# field's internal type: the Python values they send as they are (anything else, and None where the column is NOT
+# field's internal type: the Python types they send as they are (anything else, and None where the column is NOT
 # NULL, goes the ORM's way: ``get_db_prep_save`` and an array per column), and whether the column is read back as
 # jsonb (``(r->n)::jsonb``) or as text cast to the column's type (``(r->>n)::<db type>``, as ``%s::<db type>[]``
-# casts the arrays: a varchar(n) cuts the same way).
-def _text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _aware(value: Any) -> bool:  # a naive datetime: the ORM warns and makes it aware, its way
-    return isinstance(value, datetime) and value.utcoffset() is not None
-
-
-def _json(value: Any) -> bool:  # a JSON scalar (a string, a number) is the ORM's to send
-    return isinstance(value, dict | list)
-
-
-def _boolean(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-_JSON_KINDS: dict[str, tuple[Callable[[Any], bool], bool]] = {  # what is sent as is, read as jsonb
-    "CharField": (_text, False), "TextField": (_text, False),
-    "BigIntegerField": (_integer, False), "IntegerField": (_integer, False), "SmallIntegerField": (_integer, False),
-    "PositiveIntegerField": (_integer, False), "PositiveSmallIntegerField": (_integer, False),
-    "PositiveBigIntegerField": (_integer, False), "BigAutoField": (_integer, False), "AutoField": (_integer, False),
-    "BooleanField": (_boolean, False),
-    "DateTimeField": (_aware, False),
-    "JSONField": (_json, True),
+# casts the arrays: a varchar(n) cuts the same way). A bool is never sent for an integer, a naive datetime never
+# (the ORM warns and makes it aware, its way), a JSON scalar (a string, a number) never for a JSON field.
+_TEXT, _INTEGER, _BOOLEAN, _DATETIME, _JSON = range(5)
+_JSON_KINDS: dict[str, int] = {
+    "CharField": _TEXT, "TextField": _TEXT,
+    "BigIntegerField": _INTEGER, "IntegerField": _INTEGER, "SmallIntegerField": _INTEGER,
+    "PositiveIntegerField": _INTEGER, "PositiveSmallIntegerField": _INTEGER, "PositiveBigIntegerField": _INTEGER,
+    "BigAutoField": _INTEGER, "AutoField": _INTEGER,
+    "BooleanField": _BOOLEAN, "DateTimeField": _DATETIME, "JSONField": _JSON,
 }
+_TYPES: dict[int, type | tuple[type, ...]] = {_TEXT: str, _INTEGER: int, _BOOLEAN: bool, _DATETIME: datetime,
+                                              _JSON: (dict, list)}
+# A field's value as ``pre_save(obj, True)`` gives it: the attribute, unless the field's class computes it.
+_Plan = tuple[Callable[[Any], Any], Any, int, bool]  # value of an instance, the field, its kind, null allowed
+
+
+def _reads_attribute(field: Any) -> bool:
+    pre_save = type(field).pre_save
+    if pre_save is Field.pre_save:
+        return True
+    return pre_save is DateTimeField.pre_save and not (field.auto_now or field.auto_now_add)
 
 
 @cache
-def _json_shape(model: type[Model]) -> tuple[str, list[tuple[Any, Callable[[Any], bool]]]] | None:
+def _json_shape(model: type[Model]) -> tuple[str, list[_Plan]] | None:
     """The JSON insert of ``model``'s concrete fields but its primary key (``RETURNING`` it, the new rows in the
-    document's order), and each field's check; None if a field is of a kind it does not send."""
+    document's order), and each field's plan; None if a field is of a kind it does not send."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    checks = []
+    plans: list[_Plan] = []
     reads = []
     for position, field in enumerate(fields):
         target = field.target_field if field.is_relation else field  # a foreign key: its target's value
         kind = _JSON_KINDS.get(target.get_internal_type())
         if kind is None or getattr(field, "encoder", None) is not None:
             return None
-        check, is_json = kind
-        checks.append((field, check))
-        reads.append(f"(v.r->{position})::jsonb" if is_json else f"(v.r->>{position})::{field.db_type(connection)}")
+        value = attrgetter(field.attname) if _reads_attribute(field) else partial(_pre_saved, field)
+        plans.append((value, field, kind, field.null))
+        reads.append(f"(v.r->{position})::jsonb" if kind == _JSON
+                     else f"(v.r->>{position})::{field.db_type(connection)}")
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(field.column)) for field in fields)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(reads)} "  # noqa: S608
            "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS v(r, n) ORDER BY v.n "
            f"RETURNING {quote(str(model._meta.pk.column))}")
-    return sql, checks
+    return sql, plans
+
+
+def _pre_saved(field: Any, obj: Model) -> Any:
+    return field.pre_save(obj, True)
 
 
 class _NotPlain(Exception):
     """A value the JSON inserts leave to the ORM's way."""
 
 
-def _json_value(value: Any, check: Callable[[Any], bool], null: bool) -> Any:
-    if value is None:
-        if null:
-            return None
-        raise _NotPlain  # NULL in a NOT NULL column: the ORM's way fails its own way
-    if not check(value):
-        raise _NotPlain
-    return value.isoformat() if isinstance(value, datetime) else value
+def _json_row(values: Iterable[Any], plans: list[_Plan]) -> list[Any]:
+    """One row of the document: ``values`` in the fields' order, as sent; raises ``_NotPlain``."""
+    row: list[Any] = []
+    for value, (_value_of, _field, kind, null) in zip(values, plans, strict=True):
+        if value is None:
+            if not null:
+                raise _NotPlain  # NULL in a NOT NULL column: the ORM's way fails its own way
+        elif not isinstance(value, _TYPES[kind]) or (kind == _INTEGER and value.__class__ is bool):
+            raise _NotPlain
+        elif kind == _DATETIME:
+            if value.utcoffset() is None:
+                raise _NotPlain
+            value = value.isoformat()
+        row.append(value)
+    return row
 
 
 def _json_document(model: type[Model], values: Iterable[Iterable[Any]]) -> tuple[str, str] | None:
@@ -213,10 +217,9 @@ def _json_document(model: type[Model], values: Iterable[Iterable[Any]]) -> tuple
     shape = _json_shape(model)
     if shape is None:
         return None
-    sql, checks = shape
+    sql, plans = shape
     try:
-        document = [[_json_value(value, check, field.null) for (field, check), value in zip(checks, row, strict=True)]
-                    for row in values]
+        document = [_json_row(row, plans) for row in values]
     except _NotPlain:
         return None
     return sql, json.dumps(document, ensure_ascii=False, allow_nan=False)
@@ -233,7 +236,7 @@ def insert_json(model: type[Model], values: Sequence[dict[str, Any]]) -> None:
         return
     shape = _json_shape(model)
     made = None if shape is None else _json_document(
-        model, ([_value(field, row) for field, _check in shape[1]] for row in values))
+        model, ([_value(field, row) for _value_of, field, _kind, _null in shape[1]] for row in values))
     if made is None:
         insert_values(model, values)
         return

@@ -118,3 +118,19 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_value_is_read_as_pre_save_gives_it():
+    """The JSON inserts read a field's attribute only where ``pre_save`` would return it unchanged; ``auto_now``
+    fields and fields whose class computes its value (a file, a date) go through ``pre_save``."""
+    from django.db import models
+
+    from shared_apps.core.rows import _reads_attribute
+
+    assert _reads_attribute(models.CharField(max_length=3))
+    assert _reads_attribute(models.DateTimeField())
+    assert _reads_attribute(models.JSONField())
+    assert not _reads_attribute(models.DateTimeField(auto_now=True))
+    assert not _reads_attribute(models.DateTimeField(auto_now_add=True))
+    assert not _reads_attribute(models.DateField())
+    assert not _reads_attribute(models.FileField())
