@@ -166,7 +166,7 @@ def _reads_attribute(field: Any) -> bool:
 def _json_shape(model: type[Model]) -> tuple[str, list[_Plan]] | None:
     """The JSON insert of ``model``'s concrete fields but its primary key (``RETURNING`` it, the new rows in the
     document's order), and each field's plan; None if a field is of a kind it does not send."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields: list[Any] = [field for field in model._meta.concrete_fields if not field.primary_key]
     plans: list[_Plan] = []
     reads = []
     for position, field in enumerate(fields):
@@ -203,7 +203,7 @@ def _json_row(values: Iterable[Any], plans: list[_Plan]) -> list[Any]:
                 raise _NotPlain  # NULL in a NOT NULL column: the ORM's way fails its own way
         elif not isinstance(value, _TYPES[kind]) or (kind == _INTEGER and value.__class__ is bool):
             raise _NotPlain
-        elif kind == _DATETIME:
+        elif isinstance(value, datetime):  # a datetime field's (nothing else accepts one)
             if value.utcoffset() is None:
                 raise _NotPlain
             value = value.isoformat()

@@ -5,6 +5,8 @@ over HTTP; no dispatcher process (the steps run in-process)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -299,7 +301,7 @@ def test_the_claims_rows_go_in_as_one_json_document_equal_to_the_orms_arrays(liv
         transitions = list(OrderTransition.objects.filter(order_id__in=pks).order_by("pk"))
 
         def copies(tag: str, number: int) -> list:
-            made = [OrderAttempt(**{**model_to_dict(a, exclude=["id", "order"]), "order_id": a.order_id,
+            made: list[Any] = [OrderAttempt(**{**model_to_dict(a, exclude=["id", "order"]), "order_id": a.order_id,
                                     "number": a.number + number, "request_id": f"{a.request_id}{tag}",
                                     "answered_at": a.created_at if a.order_id == pks[0] else None})
                     for a in stored.values()]
