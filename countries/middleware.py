@@ -10,9 +10,13 @@ routing middleware (for ``request.tenant``).
 from __future__ import annotations
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import trans_real
+
+from .overrides import overrides_memo
 
 
 def supported(code: str | None) -> str | None:
@@ -71,7 +75,16 @@ class TenantLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):
-        response = super().process_response(request, response)
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            response = super().process_response(request, response)
+        else:
+            # LocaleMiddleware.process_response when no URL pattern is language-prefixed (this project's): its
+            # redirect and its language-in-the-path test both need such patterns, so what it does comes down to
+            # these two steps, without parsing the path for a language per request.
+            language = translation.get_language()
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", language)
         # Don't leak this request's language into whatever the thread runs next.
         translation.deactivate()
         return response
@@ -84,7 +97,5 @@ class OverridesMemoMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .overrides import overrides_memo
-
         with overrides_memo():
             return self.get_response(request)

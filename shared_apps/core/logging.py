@@ -23,9 +23,13 @@ def _current_tenant() -> str:
 
 
 def add_request_context(_logger: Any, _method: str, event_dict: dict) -> dict:
-    event_dict.setdefault("request_id", current_request_id())
-    event_dict.setdefault("tenant", _current_tenant())
-    event_dict.setdefault("user", current_user_label())
+    # What setdefault would give, without computing a value the line already has (the access line names its user).
+    if "request_id" not in event_dict:
+        event_dict["request_id"] = current_request_id()
+    if "tenant" not in event_dict:
+        event_dict["tenant"] = _current_tenant()
+    if "user" not in event_dict:
+        event_dict["user"] = current_user_label()
     return event_dict
 
 

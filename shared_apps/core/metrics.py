@@ -26,10 +26,12 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from celery.signals import worker_ready
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django_prometheus.middleware import PrometheusAfterMiddleware as DjangoPrometheusAfterMiddleware
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -316,3 +318,37 @@ def start_worker_exporter(**_kwargs):
     _exporter_started = True
     logger.info("worker metrics exporter listening", extra={"port": port})
     return server
+
+
+# --- django-prometheus' request metrics, each labelled child kept -------------------------------
+_KEPT_CHILDREN_MAX = 4096
+
+
+class PrometheusAfterMiddleware(DjangoPrometheusAfterMiddleware):
+    """django-prometheus' after-middleware (same metrics, labels and values), keeping each labelled child it uses.
+
+    ``metric.labels(**labels)`` checks the label names, converts every value and takes the metric's lock on each
+    call (seven calls per request); a child once looked up is kept here, under the metric and the label values as
+    passed, and used again while the metric still holds that very child (a ``remove()`` or ``clear()`` makes the
+    next call look it up afresh). ``label_metric`` is the library's documented hook for subclasses.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._children: dict[tuple, tuple[tuple[str, ...], Any]] = {}
+
+    def label_metric(self, metric, request, response=None, **labels):
+        if not labels:
+            return metric
+        key = (metric, *labels.items())
+        try:
+            kept = self._children.get(key)
+        except TypeError:  # an unhashable label value: as the library does
+            return metric.labels(**labels)
+        if kept is not None and metric._metrics.get(kept[0]) is kept[1]:
+            return kept[1]
+        child = metric.labels(**labels)
+        # Only plain strings (what the library passes): no other value can then equal a kept key (1 == True).
+        if len(self._children) < _KEPT_CHILDREN_MAX and all(type(value) is str for value in labels.values()):
+            self._children[key] = (tuple(labels[name] for name in metric._labelnames), child)
+        return child

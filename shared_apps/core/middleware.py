@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
-from .context import request_id_var
+from .context import current_user_label, request_id_var, request_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -41,10 +42,6 @@ class RequestLogMiddleware:
         self.logger = structlog.get_logger("nexustop.request")
 
     def __call__(self, request):
-        import time
-
-        from .context import current_user_label, request_var
-
         started = time.perf_counter()
         token = request_var.set(request)
         try:

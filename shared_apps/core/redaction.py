@@ -35,6 +35,7 @@ _INTERNATIONAL_PHONE = re.compile(r"(?:\+|%2B|%2b)\d{7,15}(?!\d)")
 _LONG_NUMBER = re.compile(r"(?<![\w-])\d{10,15}(?![\w-])")
 _PATH_TOKEN = re.compile(r"(/ussd/[a-z_]+/)[A-Za-z0-9_-]{8,}")
 _KEEP = (bool, int, float, type(None))
+_PLAIN = frozenset(_KEEP)  # exactly these types (``type(value) in _PLAIN``): kept as they are
 _MAX_DEPTH = 6
 
 
@@ -46,10 +47,18 @@ _MAYBE_PERSONAL = re.compile(r"\d|@|%40|/ussd/")
 def redact_text(text: str) -> str:
     if _MAYBE_PERSONAL.search(text) is None:  # the replacements below add no digit, "@" or path either
         return text
-    text = _PATH_TOKEN.sub(r"\1[token]", text)
-    text = _EMAIL.sub("[email]", text)
-    text = _INTERNATIONAL_PHONE.sub("[phone]", text)
-    return _LONG_NUMBER.sub("[number]", text)
+    # Each substitution only where its pattern could match: the literal every match contains is in the text (a
+    # substring test costs far less than a search; the e-mail pattern's search is slow on long ids and
+    # timestamps). The replacements add none of these literals, so the result is the four substitutions'.
+    if "/ussd/" in text:
+        text = _PATH_TOKEN.sub(r"\1[token]", text)
+    if "@" in text or "%40" in text:
+        text = _EMAIL.sub("[email]", text)
+    if "+" in text or "%2" in text:  # "+", "%2B" or "%2b"
+        text = _INTERNATIONAL_PHONE.sub("[phone]", text)
+    if len(text) >= 10:  # at least ten digits
+        text = _LONG_NUMBER.sub("[number]", text)
+    return text
 
 
 def _request_summary(value: Any) -> str | None:
@@ -67,8 +76,7 @@ def _redact(value: Any, depth: int = 0) -> Any:
     if depth >= _MAX_DEPTH:
         return REDACTED
     if isinstance(value, dict):
-        return {key: REDACTED if _is_sensitive(key) and item not in (None, "") else _redact(item, depth + 1)
-                for key, item in value.items()}
+        return _redact_dict(value, depth)
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact(item, depth + 1) for item in value]
     summary = _request_summary(value)
@@ -77,10 +85,29 @@ def _redact(value: Any, depth: int = 0) -> Any:
     return redact_text(str(value))
 
 
+def _redact_dict(value: dict, depth: int) -> dict:
+    """A sensitive key's value (unless empty) is :data:`REDACTED`, any other value ``_redact(item, depth + 1)``.
+
+    Plain strings, numbers and ``None`` (most of a log line's values) are handled here, without the call: what
+    ``_redact`` does with exactly these types (subclasses, such as an ``IntEnum``, take the general path).
+    """
+    redacted = {}
+    for key, item in value.items():
+        if (key.lower() in SENSITIVE_KEYS if type(key) is str else _is_sensitive(key)) and item not in (None, ""):
+            redacted[key] = REDACTED
+        elif type(item) is str:
+            redacted[key] = redact_text(item)
+        elif type(item) in _PLAIN:
+            redacted[key] = item
+        else:
+            redacted[key] = _redact(item, depth + 1)
+    return redacted
+
+
 def _is_sensitive(key: Any) -> bool:
     return isinstance(key, str) and key.lower() in SENSITIVE_KEYS
 
 
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
     """structlog processor: the event dict with personal data removed (see the module docstring)."""
-    return _redact(event_dict)
+    return _redact_dict(event_dict, 0) if type(event_dict) is dict else _redact(event_dict)

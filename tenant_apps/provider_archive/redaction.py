@@ -77,9 +77,9 @@ def _redact_value(key: str, value: Any) -> Any:
         return {k: _redact_value(str(k), v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_value(key, item) for item in value]
-    if value is None or isinstance(value, bool) or value == "":
-        return value
     kind = _key_kind(key)
+    if kind == _PLAIN or value is None or isinstance(value, bool) or value == "":  # kept as it is
+        return value
     if kind == _SECRET:
         return REDACTED
     if kind == _NUMBER:
@@ -156,16 +156,23 @@ class Redactor:
         """Value-based pass over any text."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        if self._tails and any(tail in text for tail in self._tails):  # a match holds its tail
-            text = _mask_numbers(text, self._tails)
-        if self._has_words(text):
+        for tail in self._tails:
+            if tail in text:  # a match holds its tail
+                text = _mask_numbers(text, self._tails)
+                break
+        if self._words and self._has_words(text):
             if self._words_pattern is None:
                 self._words_pattern = re.compile("|".join(re.escape(word) for word in self._words), re.IGNORECASE)
             text = self._words_pattern.sub("***", text)
         return text
 
     def headers(self, headers: dict[str, Any]) -> dict[str, str]:
-        return {str(k): self.text(str(_redact_value(str(k), v))) for k, v in (headers or {}).items()}
+        text = self.text
+        redacted = {}
+        for k, v in (headers or {}).items():
+            name = str(k)
+            redacted[name] = text(str(_redact_value(name, v)))
+        return redacted
 
     def body(self, body: str) -> str:
         if not body:

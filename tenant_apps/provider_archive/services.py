@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from provider_plugins.interfaces.observe import Exchange, observe_exchanges
-from shared_apps.core.rows import insert_values
+from shared_apps.core.rows import insert_json
 
 from .models import ProviderExchange
 from .redaction import Redactor
@@ -78,7 +78,7 @@ def exchange_fields(*, exchanges: Iterable[Exchange], subject_type: str, subject
 def store_exchange_fields(rows: list[dict[str, Any]]) -> None:
     """One INSERT of ``exchange_fields`` rows, as ``bulk_create`` writes them without making the instances
     (issue 18: the dispatcher archives every order's exchanges); the caller's transaction, or autocommit."""
-    insert_values(ProviderExchange, rows)
+    insert_json(ProviderExchange, rows)
 
 
 def _secrets_of(config: Any, provider: Any) -> list[str]:

@@ -117,3 +117,73 @@ def test_activate_user_language_for_token_auth():
         assert translation.get_language() == "fr" and request.LANGUAGE_CODE == "fr"
         assert activate_user_language(request, _User("")) is None
         assert translation.get_language() == "fr"
+
+
+def _answered(middleware_response, request, response):
+    """A response's Vary and Content-Language after ``middleware_response``, and the language left active."""
+    translation.activate("fr")
+    answered = middleware_response(request, response)
+    return answered, answered.get("Vary"), answered.get("Content-Language"), translation.get_language()
+
+
+@pytest.mark.parametrize("status, headers", [
+    (200, {}),
+    (202, {"Vary": "Cookie"}),
+    (404, {"Vary": "Accept-Language, Origin", "Content-Language": "pt"}),
+    (500, {"Content-Language": "en"}),
+])
+@pytest.mark.parametrize("path", ["/api/purchase", "/fr/portal/", "/en", "/"])
+def test_the_locale_answer_is_djangos_without_language_prefixed_urls(status, headers, path):
+    """TenantLocaleMiddleware.process_response skips LocaleMiddleware's path parse when no URL pattern is
+    language-prefixed (this project): same headers, same response, the language deactivated as before."""
+    from django.http import HttpResponse
+    from django.middleware.locale import LocaleMiddleware
+
+    from countries.middleware import TenantLocaleMiddleware
+
+    def reference(request, response):
+        response = LocaleMiddleware(lambda request: response).process_response(request, response)
+        translation.deactivate()
+        return response
+
+    middleware = TenantLocaleMiddleware(lambda request: HttpResponse())
+    request = RequestFactory().get(path)
+    ours = _answered(middleware.process_response, request, HttpResponse(status=status, headers=dict(headers)))
+    django = _answered(reference, request, HttpResponse(status=status, headers=dict(headers)))
+    assert ours[1:] == django[1:]
+    assert ours[0].status_code == django[0].status_code == status
+    assert ours[2] == headers.get("Content-Language", "fr")  # the request's language, unless the view set one
+
+
+def test_with_language_prefixed_urls_the_locale_answer_is_djangos_own():
+    """Should the URLs ever be prefixed (i18n_patterns), Django's process_response runs whole (its redirect)."""
+    from unittest import mock
+
+    from django.http import HttpResponse
+    from django.middleware.locale import LocaleMiddleware
+
+    from countries.middleware import TenantLocaleMiddleware
+
+    middleware = TenantLocaleMiddleware(lambda request: HttpResponse())
+    request = RequestFactory().get("/api/purchase")
+    response = HttpResponse()
+    with mock.patch("countries.middleware.is_language_prefix_patterns_used", return_value=(True, False)), \
+            mock.patch.object(LocaleMiddleware, "process_response", return_value=response) as django:
+        assert middleware.process_response(request, response) is response
+    django.assert_called_once_with(request, response)
+
+
+def test_without_language_prefixed_urls_no_path_is_parsed_for_a_language():
+    """The cost saved: LocaleMiddleware parses every request's path for a language prefix (an exception for
+    /api/...), which decides nothing here."""
+    from unittest import mock
+
+    from django.http import HttpResponse
+
+    from countries.middleware import TenantLocaleMiddleware
+
+    middleware = TenantLocaleMiddleware(lambda request: HttpResponse())
+    translation.activate("pt")
+    with mock.patch("django.utils.translation.get_language_from_path", side_effect=AssertionError("parsed")):
+        response = middleware.process_response(RequestFactory().get("/api/purchase"), HttpResponse())
+    assert response["Content-Language"] == "pt" and response["Vary"] == "Accept-Language"

@@ -30,7 +30,7 @@ GUARDS = [
     "countries.middleware.TenantLocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "shared_apps.core.metrics.PrometheusAfterMiddleware",  # django-prometheus' own, each labelled child kept
 ]
 
 

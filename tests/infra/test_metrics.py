@@ -121,3 +121,101 @@ def test_celery_worker_exporter_serves_business_metrics_on_loopback(monkeypatch)
         server.shutdown()
         server.server_close()
     assert 'nexustop_purchases_total{provider="exporter-test",status="pending"}' in body
+
+
+def _django_http_samples() -> dict[tuple[str, tuple], float]:
+    from prometheus_client import REGISTRY
+
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in REGISTRY.collect() if family.name.startswith("django_http")
+            for sample in family.samples if not sample.name.endswith("_created")}
+
+
+def _through(middleware, request, response):
+    """What a handler does with django-prometheus' after-middleware for one request (view resolved)."""
+    from django.urls import resolve
+
+    middleware.process_request(request)
+    request.resolver_match = resolve("/api/countries")
+    middleware.process_view(request, request.resolver_match.func, (), {})
+    return middleware.process_response(request, response)
+
+
+def _changes(run) -> dict:
+    before = _django_http_samples()
+    run()
+    after = _django_http_samples()
+    # Durations differ from run to run: of a latency histogram only its count (a body size's buckets stay).
+    return {key: round(after.get(key, 0) - before.get(key, 0), 9) for key in after
+            if after.get(key, 0) != before.get(key, 0) and not key[0].endswith("_sum")
+            and not ("latency" in key[0] and key[0].endswith("_bucket"))}
+
+
+@pytest.mark.parametrize("method, status", [("GET", 200), ("POST", 202), ("PATCH", 404), ("BREW", 500)])
+def test_the_after_middleware_counts_as_django_prometheus_does(method, status):
+    """shared_apps.core.metrics.PrometheusAfterMiddleware (issue 18: each labelled child kept) moves exactly the
+    samples the library's own middleware moves, by the same amounts (durations aside: their counts only)."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django_prometheus.middleware import PrometheusAfterMiddleware as Library
+
+    assert issubclass(metrics.PrometheusAfterMiddleware, Library)
+    ours = metrics.PrometheusAfterMiddleware(lambda request: HttpResponse())
+    library = Library(lambda request: HttpResponse())
+    def one_request(middleware):
+        request = RequestFactory().generic(method, "/api/countries", b'{"a": 1}', content_type="application/json")
+        return lambda: _through(middleware, request, HttpResponse(b"x" * 7, status=status))
+
+    for _ in range(2):  # the second time from the kept children
+        moved_by_ours = _changes(one_request(ours))
+        moved_by_library = _changes(one_request(library))
+        assert moved_by_ours == moved_by_library
+        assert any(name == "django_http_responses_total_by_status_total" and dict(labels)["status"] == str(status)
+                   for name, labels in moved_by_ours)
+
+
+def test_the_after_middleware_looks_a_child_up_once_and_again_after_a_clear(monkeypatch):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django_prometheus.middleware import Metrics
+
+    ours = metrics.PrometheusAfterMiddleware(lambda request: HttpResponse())
+    by_status = Metrics.get_instance().responses_by_status
+    lookups = []
+    labels = by_status.labels
+    def counted(**kw):
+        lookups.append(kw)
+        return labels(**kw)
+
+    monkeypatch.setattr(by_status, "labels", counted)
+
+    def answer():
+        from prometheus_client import REGISTRY
+
+        _through(ours, RequestFactory().get("/api/countries"), HttpResponse(status=299))
+        return REGISTRY.get_sample_value("django_http_responses_total_by_status_total", {"status": "299"})
+
+    first = answer()
+    assert answer() == first + 1 and len(lookups) == 1  # the kept child: no second lookup
+    by_status.remove("299")  # a child dropped from the metric is never used again: looked up afresh
+    assert answer() == 1 and len(lookups) == 2
+    by_status.clear()
+    assert answer() == 1 and len(lookups) == 3
+
+
+def test_the_after_middleware_keeps_only_children_labelled_with_plain_strings():
+    """1 == True: a kept child is only ever found under plain string values, so ``True`` never reuses ``"1"``'s (or
+    ``1``'s) child."""
+    from django.http import HttpResponse
+    from prometheus_client import REGISTRY
+
+    def count(status: str) -> float:
+        return REGISTRY.get_sample_value("django_http_responses_total_by_status_total", {"status": status}) or 0.0
+
+    ours = metrics.PrometheusAfterMiddleware(lambda request: HttpResponse())
+    by_status = ours.metrics.responses_by_status
+    before = count("1"), count("True")
+    for value in ("1", True, 1, "1", True):
+        ours.label_metric(by_status, None, status=value).inc()
+    assert (count("1") - before[0], count("True") - before[1]) == (3, 2)
+    assert [key[1:] for key in ours._children] == [(("status", "1"),)]

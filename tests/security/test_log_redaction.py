@@ -115,3 +115,179 @@ def _four_substitutions(text: str) -> str:
                                        "/ussd/africastalking/abcdefgh123", "08031234567"])))
 def test_the_pre_check_only_skips_text_the_substitutions_leave_alone(text):
     assert redact_text(text) == _four_substitutions(text)
+
+
+# Each substitution's own pre-check (a literal every match of its pattern contains): text built from those literals.
+_NEAR_MISSES = st.text(alphabet="0123456789+@%24aBbE./ussd_-xy", max_size=50)
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(text=st.one_of(_NEAR_MISSES, st.lists(st.sampled_from(
+    ["%2B234", "%2b80", "+", "%40", "@", "x.io", "/ussd/", "at_gw/", "abcdefgh", "0803", "1234567", "12", "-", " "]),
+    max_size=8).map("".join)))
+def test_each_substitution_is_skipped_only_where_it_could_not_match(text):
+    assert redact_text(text) == _four_substitutions(text)
+
+
+def _reference_redact(value, depth=0):
+    """The redaction step as it was before its fast path for plain values (issue 18): every value through the
+    general function."""
+    from shared_apps.core import redaction
+
+    if isinstance(value, redaction._KEEP):
+        return value
+    if isinstance(value, str):
+        return _four_substitutions(value)
+    if depth >= redaction._MAX_DEPTH:
+        return redaction.REDACTED
+    if isinstance(value, dict):
+        return {key: redaction.REDACTED if redaction._is_sensitive(key) and item not in (None, "")
+                else _reference_redact(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_reference_redact(item, depth + 1) for item in value]
+    summary = redaction._request_summary(value)
+    if summary is not None:
+        return summary
+    return _four_substitutions(str(value))
+
+
+class _Label(str):
+    pass
+
+
+_KEYS = st.sampled_from(["phone", "Email", "BVN", "recipient_phone", "event", "path", "user", "status", "note",
+                         "request_id", 7, None, ("phone",), _Label("phone"), _Label("note")])
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.just(""),
+                    st.sampled_from([EMAIL, PHONE_E164, PHONE_LOCAL, "POST", "/api/purchase", "2026-12-07T06:21:13Z",
+                                     "5375a22ae64e4e51b009a78cbd27893c", _Label(PHONE_LOCAL)]),
+                    st.sampled_from([__import__("http").HTTPStatus.ACCEPTED, __import__("decimal").Decimal("50.00")]),
+                    _NEAR_MISSES)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(event=st.dictionaries(_KEYS, st.recursive(
+    _LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3)),
+    max_leaves=12), max_size=8))
+def test_the_plain_values_fast_path_redacts_as_before(event):
+    from shared_apps.core.redaction import redact_personal_data
+
+    redacted = redact_personal_data(None, "info", event)
+    expected = _reference_redact(event)
+    assert redacted == expected
+    assert [type(value) for value in redacted.values()] == [type(value) for value in expected.values()]
+
+
+def test_deep_values_are_still_cut_at_the_depth_limit():
+    from shared_apps.core.redaction import REDACTED, redact_personal_data
+
+    deep: dict = {"phone": PHONE_LOCAL}
+    for _ in range(8):
+        deep = {"inner": deep, "note": f"call {PHONE_E164}"}
+    assert redact_personal_data(None, "info", {"event": "x", "deep": deep}) == _reference_redact(
+        {"event": "x", "deep": deep})
+    assert REDACTED in str(redact_personal_data(None, "info", {"deep": deep}))
+
+
+def _configured_formatter(processors=None):
+    options = dict(settings.LOGGING["formatters"]["json"])
+    if processors is not None:
+        options["processors"] = processors
+    return options.pop("()")(**options)
+
+
+def _reference_processors():
+    """The JSON formatter's processors with the request context and redaction as they were (issue 18)."""
+    from shared_apps.core.context import current_request_id, current_user_label
+    from shared_apps.core.logging import _current_tenant
+
+    def add_request_context(_logger, _method, event_dict):
+        event_dict.setdefault("request_id", current_request_id())
+        event_dict.setdefault("tenant", _current_tenant())
+        event_dict.setdefault("user", current_user_label())
+        return event_dict
+
+    configured = settings.LOGGING["formatters"]["json"]["processors"]
+    return [add_request_context, *configured[1:3], lambda _l, _m, event_dict: _reference_redact(event_dict),
+            configured[-1]]
+
+
+@pytest.mark.parametrize("request_id, path, user", [
+    ("5375a22ae64e4e51b009a78cbd27893c", "/api/purchase", "3"),
+    ("08035550147", f"/api/users/{EMAIL}/phone/{quote(PHONE_E164, safe='')}", "12345678901"),
+    ("req.2026-12-07", "/ussd/africastalking/abcdefgh123/", "anonymous"),
+])
+def test_the_access_line_renders_as_before(request_id, path, user):
+    """The access line through the configured formatter is byte for byte what the former processors made of the
+    same record, personal data redacted."""
+    from shared_apps.core.context import request_id_var
+
+    records: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    capture = Capture()
+    logger = logging.getLogger("nexustop.request")
+    logger.addHandler(capture)
+    token = request_id_var.set(request_id)
+    try:
+        structlog.get_logger("nexustop.request").info("request", method="POST", path=path, status=202,
+                                                      duration_ms=2.51, user=user)
+    finally:
+        request_id_var.reset(token)
+        logger.removeHandler(capture)
+    [record] = records
+    token = request_id_var.set(request_id)
+    try:
+        line = _configured_formatter().format(record)
+        expected = _configured_formatter(_reference_processors()).format(record)
+    finally:
+        request_id_var.reset(token)
+    assert line == expected
+    assert '"request_id": ' in line and EMAIL not in line and PHONE_LOCAL not in line and "abcdefgh123" not in line
+
+
+class _Refuse:
+    """Stands for a pattern or function the fast paths must not reach."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"reached: {name}")
+
+    def __call__(self, *args, **kwargs):
+        raise AssertionError("called")
+
+
+def test_ids_and_times_skip_the_email_and_phone_searches(monkeypatch):
+    """The cost saved (issue 18): the e-mail pattern's search is slow on long ids and timestamps."""
+    from shared_apps.core import redaction
+
+    texts = ("5375a22ae64e4e51b009a78cbd27893c", "2026-12-07T06:21:13.309463Z", "3", "bvn=22255507788")
+    expected = [_four_substitutions(text) for text in texts]
+    monkeypatch.setattr(redaction, "_EMAIL", _Refuse())
+    monkeypatch.setattr(redaction, "_INTERNATIONAL_PHONE", _Refuse())
+    monkeypatch.setattr(redaction, "_PATH_TOKEN", _Refuse())
+    assert [redact_text(text) for text in texts] == expected
+    assert expected[-1] == "bvn=[number]"
+    monkeypatch.setattr(redaction, "_LONG_NUMBER", _Refuse())
+    assert redact_text("id 12345") == "id 12345"  # under ten characters: no run of ten digits
+
+
+def test_a_flat_event_is_redacted_without_the_general_function(monkeypatch):
+    from shared_apps.core import redaction
+
+    event = {"event": "request", "method": "POST", "path": f"/api/x/{EMAIL}", "status": 202, "duration_ms": 2.5,
+             "user": "3", "phone": PHONE_LOCAL, "email": "", "level": "info", "request_id": None, "ok": True}
+    expected = _reference_redact(event)
+    monkeypatch.setattr(redaction, "_redact", _Refuse())
+    assert redaction.redact_personal_data(None, "info", event) == expected
+
+
+def test_the_context_is_not_computed_for_fields_the_line_has(monkeypatch):
+    from shared_apps.core import logging as log_context
+
+    monkeypatch.setattr(log_context, "current_user_label", _Refuse())
+    monkeypatch.setattr(log_context, "_current_tenant", _Refuse())
+    monkeypatch.setattr(log_context, "current_request_id", _Refuse())
+    event = {"event": "request", "user": "3", "tenant": "ng", "request_id": "abc"}
+    assert log_context.add_request_context(None, "info", dict(event)) == event

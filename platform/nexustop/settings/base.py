@@ -133,7 +133,8 @@ MIDDLEWARE = [
     "countries.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # django_prometheus.middleware.PrometheusAfterMiddleware, each labelled child kept (same metrics).
+    "shared_apps.core.metrics.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [

@@ -318,17 +318,47 @@ class Dispatcher:
         finally:
             self._settlers.pop(schema, None)
 
+    async def _notifications(self, conn: psycopg.AsyncConnection) -> None:
+        """Hand every notification ``conn`` receives to ``_due_now`` until the connection fails (raises its error).
+
+        A reader callback on the socket takes what arrived (``consume_input``) and every notification in it, in
+        order: what ``conn.notifies()`` yields, without its per-notification wait (a future, a reader added and
+        removed, a generator resumed: ~40 us of the loop's CPU per NOTIFY, one per purchase; ~15 us this way,
+        issue 18). Nothing else uses ``conn`` meanwhile."""
+        loop = asyncio.get_running_loop()
+        pgconn, encoding = conn.pgconn, conn.info.encoding
+        fd = pgconn.socket
+        failed: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            try:
+                pgconn.consume_input()
+                while (note := pgconn.notifies()) is not None:
+                    self._due_now(note.extra.decode(encoding), noted=True)
+            except Exception as exc:  # the connection is gone (EOF, reset): the caller reconnects
+                loop.remove_reader(fd)
+                if not failed.done():
+                    failed.set_exception(exc)
+
+        loop.add_reader(fd, readable)
+        try:
+            readable()  # what libpq already holds
+            await failed
+        finally:
+            loop.remove_reader(fd)
+
     async def _listen(self, listening: asyncio.Event) -> None:
         """LISTEN orders_outbox; each notification names a schema with a new ready row. Reconnects."""
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(listen_url(), autocommit=True) as conn:
+                    # What psycopg reads while it runs a statement on it (the LISTEN's answer) reaches its handlers.
+                    conn.add_notify_handler(lambda note: self._due_now(note.payload, noted=True))
                     await conn.execute(f"LISTEN {CHANNEL}")
                     listening.set()
                     self._next_scan = 0.0  # notifications may have been missed while not listening
                     self._wake.set()
-                    async for note in conn.notifies():
-                        self._due_now(note.payload, noted=True)
+                    await self._notifications(conn)
             except asyncio.CancelledError:
                 raise
             except Exception:
