@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from countries import phone
-from countries.phone import Network, NumberingPlan, load_numbering_plan
 from countries.defaults import default_adapters
+from countries.phone import Network, NumberingPlan, load_numbering_plan
 
 
 def _scanned(plan: NumberingPlan, national_number: str) -> str | None:
