@@ -278,7 +278,10 @@ def test_the_listener_counts_every_notification_in_order_and_reconnects(live_db,
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(scenario())
+    # Not asyncio.run: a browser test earlier in this worker leaves Playwright's loop running on this thread.
+    from tenant_apps.orders.dispatch.batch import run_coroutine
+
+    run_coroutine(scenario())
     assert "the LISTEN connection failed; reconnecting" in caplog.text
 
 
