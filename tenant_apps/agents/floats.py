@@ -292,21 +292,73 @@ def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency:
     # the parent's rows read and written in one visit of its schema (each schema change is a SET search_path).
     with transaction.atomic():
         with schema_context(parent_schema):
-            row = _float_row_here(reseller)
+            accounts = _hold_accounts(reseller, currency)
             try:
-                hold = place_hold(wallet=row.account, amount=amount_minor,
+                hold = place_hold(wallet=accounts.wallet, amount=amount_minor, holds=accounts.holds,
                                   reference=hold_reference(reseller, order_ref),
                                   metadata={"reseller": reseller.schema_name, "order": order_ref}, savepoint=False)
             except InsufficientFunds:
                 raise InsufficientFloat() from None
         # The sale's schema is the reseller's (its purchase transaction): no second visit to it then.
         with nullcontext() if current_schema() == reseller.schema_name else schema_context(reseller.schema_name):
+            settlement = accounts.provider_settlement or system_account(kind=AccountKind.PROVIDER_SETTLEMENT,
+                                                                         currency=currency)
+            at_parent = accounts.float_at_parent or system_account(kind=AccountKind.FLOAT_AT_PARENT,
+                                                                   currency=currency)
             post_entry(entry_type=FloatEntry.HOLD, reference=order_ref, metadata={"parent": parent_schema},
-                       lines=[Line(system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency=currency),
-                                   -amount_minor),
-                              Line(system_account(kind=AccountKind.FLOAT_AT_PARENT, currency=currency), amount_minor)],
-                       savepoint=False)
+                       lines=[Line(settlement, -amount_minor), Line(at_parent, amount_minor)], savepoint=False)
     return hold
+
+
+@dataclass(frozen=True)
+class _HoldAccounts:
+    """The accounts a sale's float hold writes: the float wallet and the holds account at the parent, the
+    reseller's provider_settlement and float_at_parent (None: not made yet, :func:`system_account` makes it)."""
+
+    wallet: Account
+    holds: Account | None
+    provider_settlement: Account | None
+    float_at_parent: Account | None
+
+
+_ACCOUNT_COLUMNS = [str(field.column) for field in Account._meta.concrete_fields]
+
+
+def _hold_accounts(reseller: Tenant, currency: str) -> _HoldAccounts:
+    """:func:`hold_float`'s accounts in ONE read, the connection in the parent's schema: the float's row and wallet
+    (as ``_float_row_here``), the parent's holds account (as ``place_hold`` looks it up) and the reseller's two
+    mirror accounts (its schema named in the statement: no visit). Read every sale, never cached: the rows of
+    this transaction. A float not opened yet goes the long way (``open_float``)."""
+    quote = connection.ops.quote_name
+    table = quote(Account._meta.db_table)
+    reseller_accounts = f"{quote(reseller.schema_name)}.{table}"
+    aliases = ("w", "h", "s", "m")
+    columns = ", ".join(f"{alias}.{quote(column)}" for alias in aliases for column in _ACCOUNT_COLUMNS)
+    system = "{alias}.kind = %s AND {alias}.currency = {currency} AND {alias}.owner_id IS NULL AND {alias}.holder = ''"
+    sql = (f"SELECT {columns} FROM {quote(ResellerFloat._meta.db_table)} f "  # noqa: S608 (identifiers quoted)
+           f"JOIN {table} w ON w.id = f.account_id "
+           f"LEFT JOIN {table} h ON {system.format(alias='h', currency='w.currency')} "
+           f"LEFT JOIN {reseller_accounts} s ON {system.format(alias='s', currency='%s')} "
+           f"LEFT JOIN {reseller_accounts} m ON {system.format(alias='m', currency='%s')} "
+           "WHERE f.reseller_tenant_id = %s ORDER BY f.id LIMIT 1")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [AccountKind.HOLDS, AccountKind.PROVIDER_SETTLEMENT, currency, AccountKind.FLOAT_AT_PARENT,
+                             currency, reseller.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return _HoldAccounts(_float_row_here(reseller).account, None, None, None)
+    width = len(_ACCOUNT_COLUMNS)
+    wallet, holds, settlement, at_parent = (_account(row[index:index + width]) for index in range(0, len(row), width))
+    assert wallet is not None  # an inner join
+    return _HoldAccounts(wallet, holds, settlement, at_parent)
+
+
+def _account(values) -> Account | None:
+    """An Account as the ORM loads it, from its columns in ``_ACCOUNT_COLUMNS``' order (None: a left join's miss)."""
+    if values[0] is None:
+        return None
+    return Account.from_db(connection.alias, [field.attname for field in Account._meta.concrete_fields],
+                           list(values))
 
 
 def _reseller_give_back(reseller: Tenant, order_ref: str, entry_type: str, amount: int, currency: str) -> None:
@@ -493,10 +545,15 @@ def float_parent_balance(*, reseller: Tenant) -> int:
 
     What a sale's pre-check needs. ``float_balances`` also sums the reseller's mirror postings, a read that grows
     with the reseller's history: fine on a dashboard, not on every purchase."""
-    with schema_context(_parent_schema(reseller)):
-        balance = ResellerFloat.objects.filter(reseller_tenant_id=reseller.pk).values_list(
-            "account__balance", flat=True).first()
-    return balance or 0
+    quote = connection.ops.quote_name
+    parent = quote(_parent_schema(reseller))
+    # The parent's tables named with their schema: no visit (two SET search_path and django-tenants' Python).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT a.balance FROM {parent}.{quote(ResellerFloat._meta.db_table)} f "  # noqa: S608
+                       f"JOIN {parent}.{quote(Account._meta.db_table)} a ON a.id = f.account_id "
+                       "WHERE f.reseller_tenant_id = %s ORDER BY f.id LIMIT 1", [reseller.pk])
+        row = cursor.fetchone()
+    return (row[0] if row is not None else None) or 0
 
 
 def float_balances(*, reseller: Tenant) -> FloatBalances:

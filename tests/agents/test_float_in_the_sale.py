@@ -330,3 +330,116 @@ def test_the_sales_float_check_reads_one_row_not_the_resellers_history():
     assert len(statements) == 1 and "SUM(" not in statements[0].upper(), statements
     with pytest.raises(InsufficientFloat):
         check_float(reseller=reseller, amount_minor=balances.parent_balance + 1)
+
+
+@pytest.mark.django_db
+def test_the_sales_float_check_stays_in_the_resellers_schema():
+    """check_float names the parent's tables with their schema: no SET search_path to the parent and back (the
+    connection stays in the reseller's schema), the same balance as the ORM's read at the parent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.agents.floats import check_float, float_parent_balance
+    from tenant_apps.agents.models import ResellerFloat
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=7_000, reference=f"p-{uuid.uuid4()}")
+    with schema_context("ng"):
+        expected = ResellerFloat.objects.filter(reseller_tenant_id=reseller.pk).values_list(
+            "account__balance", flat=True).first()
+    with schema_context("quickvend"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the reseller's search_path set
+        with CaptureQueriesContext(connection) as read:
+            assert float_parent_balance(reseller=reseller) == expected > 0
+            check_float(reseller=reseller, amount_minor=expected)
+            with pytest.raises(InsufficientFloat):
+                check_float(reseller=reseller, amount_minor=expected + 1)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_schema()")
+                assert cursor.fetchone()[0] == "quickvend"
+        assert not [q["sql"] for q in read.captured_queries if q["sql"].upper().startswith("SET ")]
+    never_opened = Tenant(pk=-1, schema_name="nofloat", kind=reseller.kind, parent=reseller.parent)
+    assert float_parent_balance(reseller=never_opened) == 0  # a float never opened reads as zero
+
+
+@pytest.mark.django_db
+def test_the_float_holds_accounts_are_read_in_one_statement():
+    """hold_float reads the float wallet, the parent's holds account and the reseller's two mirror accounts in one
+    statement: the same rows the long way finds (``_float_row_here``, ``system_account``); a mirror account not
+    made yet reads None (hold_float then makes it through ``system_account``)."""
+    from tenant_apps.agents.floats import _float_row_here, _hold_accounts
+    from tenant_apps.ledger.models import AccountKind
+    from tenant_apps.ledger.services import system_account
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=7_000, reference=f"a-{uuid.uuid4()}")
+    with schema_context("quickvend"):
+        mirror = [system_account(kind=kind, currency="NGN")
+                  for kind in (AccountKind.PROVIDER_SETTLEMENT, AccountKind.FLOAT_AT_PARENT)]
+    with schema_context("ng"):
+        wallet = _float_row_here(reseller).account
+        holds = system_account(kind=AccountKind.HOLDS, currency=wallet.currency)
+        found = _hold_accounts(reseller, "NGN")
+        elsewhere = _hold_accounts(reseller, "XOF")
+    fields = [field.attname for field in wallet._meta.concrete_fields]
+
+    def columns(account):
+        return [getattr(account, name) for name in fields]
+
+    assert [columns(account) for account in (found.wallet, found.holds, found.provider_settlement,
+                                             found.float_at_parent)] == \
+        [columns(account) for account in (wallet, holds, *mirror)]
+    assert not found.wallet._state.adding and found.wallet.is_wallet
+    assert (elsewhere.provider_settlement, elsewhere.float_at_parent) == (None, None)
+    assert columns(elsewhere.wallet) == columns(wallet)
+
+
+@pytest.mark.django_db
+def test_a_float_hold_writes_the_same_rows_with_one_lookup():
+    """A sale's float hold: the parent's hold (float wallet -> holds) and the reseller's mirror entry
+    (provider_settlement -> float_at_parent) on the accounts ``system_account`` names, with one read of the
+    accounts instead of four; a currency whose mirror accounts do not exist yet makes them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.agents.floats import FloatEntry, hold_float
+    from tenant_apps.ledger.models import Account, AccountKind, Posting
+    from tenant_apps.ledger.services import system_account
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    fund_float(reseller=reseller, amount_minor=7_000, reference=f"w-{uuid.uuid4()}")
+    before = float_balances(reseller=reseller)
+    order_ref = uuid.uuid4().hex
+    with schema_context("ng"):
+        system_account(kind=AccountKind.HOLDS, currency="NGN")
+    with schema_context("quickvend"), transaction.atomic():
+        for kind in (AccountKind.PROVIDER_SETTLEMENT, AccountKind.FLOAT_AT_PARENT):
+            system_account(kind=kind, currency="NGN")  # as after the reseller's first sale
+        with CaptureQueriesContext(connection) as run:
+            hold = hold_float(reseller=reseller, order_ref=order_ref, amount_minor=1_234, currency="NGN")
+        statements = [q["sql"] for q in run.captured_queries
+                      if not q["sql"].upper().startswith(("SET ", "SAVEPOINT", "RELEASE"))]
+        # The accounts, ledger_place_hold, the mirror's entry and its postings.
+        assert len(statements) == 4, "\n".join(statements)
+        entry = JournalEntry.objects.get(entry_type=FloatEntry.HOLD, reference=order_ref)
+        assert sorted(Posting.objects.filter(entry=entry).values_list("account_id", "amount")) == sorted([
+            (system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency="NGN").pk, -1_234),
+            (system_account(kind=AccountKind.FLOAT_AT_PARENT, currency="NGN").pk, 1_234)])
+        other = uuid.uuid4().hex
+        assert not Account.objects.filter(kind=AccountKind.FLOAT_AT_PARENT, currency="XOF").exists()
+        hold_float(reseller=reseller, order_ref=other, amount_minor=10, currency="XOF")
+        entry = JournalEntry.objects.get(entry_type=FloatEntry.HOLD, reference=other)
+        assert sorted(Posting.objects.filter(entry=entry).values_list("account_id", "amount")) == sorted([
+            (system_account(kind=AccountKind.PROVIDER_SETTLEMENT, currency="XOF").pk, -10),
+            (system_account(kind=AccountKind.FLOAT_AT_PARENT, currency="XOF").pk, 10)])
+    assert hold is not None
+    with schema_context("ng"):
+        placed = Hold.objects.select_related("wallet").get(pk=hold.pk)
+        assert (placed.amount, placed.status, placed.wallet.kind) == (1_234, "placed", AccountKind.RESELLER_FLOAT)
+        assert sorted(Posting.objects.filter(entry_id=placed.place_entry_id).values_list("account_id", "amount")) \
+            == sorted([(placed.wallet_id, -1_234), (system_account(kind=AccountKind.HOLDS, currency="NGN").pk, 1_234)])
+    after = float_balances(reseller=reseller)
+    # Both holds came off the parent's wallet; the NGN mirror moved by the NGN sale only (the other is in XOF).
+    assert (after.parent_balance, after.mirror_balance) == (before.parent_balance - 1_244,
+                                                            before.parent_balance - 1_234)
