@@ -281,16 +281,20 @@ def _parent_hold(reseller: Tenant, order_ref: str, *, lock: bool = False) -> Hol
         return holds.select_related("wallet").filter(reference=hold_reference(reseller, order_ref)).first()
 
 
-def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency: str) -> Hold | None:
+def hold_float(*, reseller: Tenant, order_ref: str, amount_minor: int, currency: str,
+               savepoint: bool = True) -> Hold | None:
     """A sale is accepted: hold its cost on the parent's float wallet, mirrored in the reseller, in the caller's
     transaction (the purchase's). Raises 422 ``insufficient_float`` (nothing written) when the float is short:
-    the parent wallet's conditional UPDATE serialises concurrent sales, so the float is never overdrawn."""
+    the parent wallet's conditional UPDATE serialises concurrent sales, so the float is never overdrawn.
+
+    ``savepoint=False``: the caller rolls its whole transaction back on any error (the purchase's acceptance):
+    no SAVEPOINT / RELEASE round trips; a refusal then leaves the caller's transaction to roll back."""
     if amount_minor <= 0:
         return None
     parent_schema = _parent_schema(reseller)
     # ONE savepoint (a refused float leaves the caller's transaction usable) for the hold and its mirror, and
     # the parent's rows read and written in one visit of its schema (each schema change is a SET search_path).
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         with schema_context(parent_schema):
             accounts = _hold_accounts(reseller, currency)
             try:

@@ -122,8 +122,9 @@ def sale_accepted(*, sale: Sale) -> None:
     reseller = _reseller(sale.quote)
     if reseller is not None:
         amounts = _float_amounts(sale.quote)
+        # The caller's transaction rolls back on any error (above): no savepoint of its own.
         hold_float(reseller=reseller, order_ref=sale.reference, currency=amounts["currency"],
-                   amount_minor=amounts["provider_cost_minor"] + amounts["operator_margin_minor"])
+                   amount_minor=amounts["provider_cost_minor"] + amounts["operator_margin_minor"], savepoint=False)
 
 
 def sale_settled(*, sale: Sale) -> None:

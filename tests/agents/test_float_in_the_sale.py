@@ -443,3 +443,37 @@ def test_a_float_hold_writes_the_same_rows_with_one_lookup():
     # Both holds came off the parent's wallet; the NGN mirror moved by the NGN sale only (the other is in XOF).
     assert (after.parent_balance, after.mirror_balance) == (before.parent_balance - 1_244,
                                                             before.parent_balance - 1_234)
+
+
+@pytest.mark.django_db
+def test_the_sales_float_hold_takes_no_savepoint_of_its_own(products):
+    """sale_accepted holds the float in the caller's transaction without a SAVEPOINT / RELEASE (the purchase rolls
+    all of it back on any error); a short float still refuses with 422 ``insufficient_float`` and, once the
+    caller's block has rolled back, nothing of the sale is left on either side."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.pricing.quotes import quote_price
+
+    from .helpers import sell
+
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    buyer = _customer()
+    with schema_context("quickvend"):
+        quote = quote_price(product=products["ng_1gb"], amount_minor=None, buyer=buyer)
+        sale = sales.Sale(reference=uuid.uuid4().hex, quote=quote.breakdown(), seller=buyer)
+        with transaction.atomic(), CaptureQueriesContext(connection) as run:
+            sales.sale_accepted(sale=sale)
+        assert not [q["sql"] for q in run.captured_queries if "SAVEPOINT" in q["sql"].upper()]
+        assert JournalEntry.objects.filter(reference=sale.reference).count() == 1  # the mirror entry
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - quote.tenant_cost_minor
+    _set_float(reseller, quote.tenant_cost_minor - 1)
+    before = _entries()
+    with schema_context("quickvend"):
+        with pytest.raises(InsufficientFloat):
+            sell(product=products["ng_1gb"], buyer=buyer, settle=False)  # its block: the caller's transaction
+        assert balance(buyer) == 1_000_000  # the refused sale's buyer hold rolled back with it
+    assert _entries() == before
+    assert float_balances(reseller=reseller).parent_balance == quote.tenant_cost_minor - 1
+    call_command("reconcile_resellers")
