@@ -11,9 +11,12 @@ order in memory, then hands everything that needs a lock or a row to :func:`acce
   API) that is the whole acceptance in one round trip; inside one (pages, USSD, subscriptions, bulk) it is
   one statement of the caller's transaction.
 * **two stages** when Python must judge in the middle (a tenant risk rule applies: the rule engine, step-up,
-  review holds; an agent's velocity; a reseller's float on two schemas): ``stage screen`` (key, dedupe,
-  buyer, duplicate, KYC), then ``risk.gate.screen`` without its KYC step, then ``stage hold`` (debit, hold,
-  order), then the reseller hooks, in one transaction. Same rules, same functions.
+  review holds; an agent's velocity): ``stage screen`` (key, dedupe, buyer, duplicate, KYC), then
+  ``risk.gate.screen`` without its KYC step, then ``stage hold`` (debit, hold, order), then the reseller hooks,
+  in one transaction. Same rules, same functions.
+* **one call, then the hooks** (a reseller brand's customer no rule applies to): ``purchase_accept(stage all)``
+  then the float hold at the parent (``agents.sales.sale_accepted``), in one transaction: the same rows as the
+  two stages (``tests/agents/test_float_in_the_sale.py``), three statements fewer.
 
 Refusals come back as ``NX001`` errors (``shared_apps.core.db_refusals``) and leave as the same ApiErrors as
 ever: 422 ``insufficient_funds``, 409 ``duplicate_purchase``, 403 ``kyc_limit_exceeded``, 409
@@ -76,9 +79,17 @@ def call(payload: dict[str, Any], *, adapter: Any = None) -> dict[str, Any]:
 
 
 def needs_python(*, user: Any, quote: Any, move: MoneyMove) -> bool:
-    """Whether this purchase needs Python between the screen and the hold (two stages instead of one call)."""
-    return (getattr(user, "role", "") == "agent" or quote.tenant_kind == "reseller_brand"
-            or gate.rules_apply(move))
+    """Whether this purchase needs Python between the screen and the hold (two stages instead of one call).
+
+    A reseller brand's sale alone does not: its float is held after the hold (``hooks``), and
+    :func:`needs_hooks` runs the one call and the hooks in one transaction."""
+    return getattr(user, "role", "") == "agent" or gate.rules_apply(move)
+
+
+def needs_hooks(*, user: Any, quote: Any) -> bool:
+    """Whether the reseller/agent hooks move anything for this purchase (an agent's velocity, a reseller brand's
+    float): then they run after the hold, in the acceptance's transaction, whichever way it is accepted."""
+    return getattr(user, "role", "") == "agent" or quote.tenant_kind == "reseller_brand"
 
 
 def _order_json(order: Order) -> dict[str, Any]:
@@ -102,11 +113,13 @@ def _vet_debit(user: Any, wallet_kind: str, order: Order) -> None:
 def accept(*, user: Any, order: Order, move: MoneyMove, python: bool, holds: Account, source: str,
            confirm_duplicate: bool, dedupe_key: str | None, now: datetime, once: OneCall | None = None,
            render: Callable[[Order], StoredResponse] | None = None, hooks: Callable[[Order], None] | None = None,
-           ) -> Accepted:
+           hooked: bool = False) -> Accepted:
     """Accept ``order`` (built in memory, priced) for ``user``: one call, or two stages when ``python``.
 
     ``once`` + ``render``: the request's Idempotency-Key, answered in the same call (the API); ``hooks``: the
-    reseller/agent hooks of the two-stage path, run after the hold in the same transaction.
+    reseller/agent hooks, run after the hold in the same transaction: always on the two-stage path, on the
+    one-call path when ``hooked`` (:func:`needs_hooks`: the call and the hooks then share one transaction, the
+    Idempotency-Key's answer stored by the call and rolled back with it if a hook refuses).
     """
     hold_public_id = uuid.uuid4()
     adapter = _adapter()
@@ -129,14 +142,22 @@ def accept(*, user: Any, order: Order, move: MoneyMove, python: bool, holds: Acc
     # one (a test's), a savepoint keeps a refusal from breaking it. Without, the caller's transaction rolls
     # back on any error: no savepoint round trips.
     own = once is not None and connection.in_atomic_block
+    outer = connection.in_atomic_block and not own
     if not python:
         payload["decision"] = gate.allowed_without_rules(move)
         if once is not None:
             once.called = True
-        with transaction.atomic() if own else nullcontext():
-            result = call(payload, adapter=adapter)
-        return _answer(result, order=order, once=once, hold_public_id=hold_public_id)
-    outer = connection.in_atomic_block and not own
+        if hooks is None or not hooked:
+            with transaction.atomic() if own else nullcontext():
+                result = call(payload, adapter=adapter)
+            return _answer(result, order=order, once=once, hold_public_id=hold_public_id)
+        # The two-stage path's transaction (below), its stages in one call: the hooks after the hold.
+        with transaction.atomic(savepoint=False) if outer else transaction.atomic():
+            accepted = _answer(call(payload, adapter=adapter), order=order, once=once,
+                               hold_public_id=hold_public_id)
+            if accepted.order is not None and not accepted.existed:
+                hooks(order)
+        return accepted
     with transaction.atomic(savepoint=False) if outer else transaction.atomic():
         if once is not None:
             once.called = True  # its answer is stored below, after the hooks (stage screen only reads it)

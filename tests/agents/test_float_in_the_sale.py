@@ -209,8 +209,8 @@ def _set_float(reseller, amount: int) -> None:
     assert float_balances(reseller=reseller).parent_balance == amount
 
 
-def _customer(amount: int = 1_000_000):
-    user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test")
+def _customer(amount: int = 1_000_000, phone: str | None = None):
+    user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test", phone=phone)
     with schema_context("quickvend"):
         fund_wallet(wallet=wallet_for(user=user), amount=amount, reference=f"cu-{uuid.uuid4()}")
     return user
@@ -477,3 +477,84 @@ def test_the_sales_float_hold_takes_no_savepoint_of_its_own(products):
     assert _entries() == before
     assert float_balances(reseller=reseller).parent_balance == quote.tenant_cost_minor - 1
     call_command("reconcile_resellers")
+
+
+def _rows(order, reseller) -> dict:
+    """Every row a reseller sale's acceptance writes, without what differs by construction (ids, times, the
+    buyer, the order's own references)."""
+    from django.forms.models import model_to_dict
+
+    from tenant_apps.kyc.models import KycSpend
+    from tenant_apps.orders.models import OrderOutbox, OrderTransition
+    from tenant_apps.risk.models import RiskDecision
+
+    differs = {"id", "public_id", "created_at", "updated_at", "user", "order", "reference", "subject_id",
+               "recipient_hash", "recipient_phone", "recipient_label", "wallet", "place_entry", "enqueued_at", "at",
+               "entry", "hold", "occurred_at"}
+
+    def clean(row) -> dict:
+        return {name: value for name, value in model_to_dict(row).items() if name not in differs}
+
+    reference = str(order.public_id)
+    rows = {
+        "order": clean(order),
+        "hold": clean(order.hold),
+        "transitions": [clean(row) for row in OrderTransition.objects.filter(order=order).order_by("pk")],
+        "outbox": OrderOutbox.objects.filter(order=order).count(),
+        "decisions": [clean(row) for row in RiskDecision.objects.filter(subject_id=reference)],
+        "spends": [clean(row) for row in KycSpend.objects.filter(user=order.user)],
+        "mirror": sorted(JournalEntry.objects.get(entry_type="reseller_float_hold", reference=reference)
+                         .postings.values_list("account_id", "amount")),
+    }
+    with schema_context("ng"):
+        hold = Hold.objects.get(reference=f"float:{reseller.schema_name}:{reference}")
+        rows["float_hold"] = (clean(hold), sorted(hold.place_entry.postings.values_list("account_id", "amount")))
+    return rows
+
+
+@pytest.mark.django_db
+def test_a_reseller_customers_purchase_is_accepted_in_one_call_with_the_same_rows(airtime, monkeypatch):  # noqa: F811
+    """A reseller brand's customer (no agent, no risk rule that applies): ``purchase_accept`` in one call, then the
+    float hold in the same transaction; the same rows as the two-stage acceptance (screen, gate, hold), and a
+    refused float leaves nothing on either side."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.orders import acceptance
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services.create import purchase_create
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    one, two = (_customer(phone=f"+234803{random.randrange(10**6, 10**7)}") for _ in range(2))
+    rows = []
+    with tenant_context(reseller):
+        for buyer, phone, staged in ((one, _phone(31), True), (two, _phone(32), False)):
+            with monkeypatch.context() as patch:
+                if staged:  # the two-stage acceptance, as every reseller sale took it before
+                    patch.setattr(acceptance, "needs_python", lambda **kwargs: True)
+                with CaptureQueriesContext(connection) as run:
+                    order = purchase_create(user=buyer, product_id=airtime.pk, recipient_phone=phone,
+                                            amount_minor=10_000)
+            calls = [q["sql"] for q in run.captured_queries if "purchase_accept(" in q["sql"]]
+            assert len(calls) == (2 if staged else 1)
+            rows.append(_rows(Order.objects.select_related("hold").get(pk=order.pk), reseller))
+            assert balance(buyer) == 1_000_000 - order.price_minor
+        assert rows[0] == rows[1]
+        assert rows[1]["decisions"] and rows[1]["spends"] and rows[1]["transitions"] and rows[1]["outbox"] == 1
+        assert rows[1]["float_hold"][0]["amount"] == order.quote["tenant_cost_minor"] > 0
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - 2 * order.quote["tenant_cost_minor"]
+    call_command("reconcile_resellers")
+    # A float too short for the next sale (past the pre-check): refused after the one call, nothing left.
+    _set_float(reseller, order.quote["tenant_cost_minor"] - 1)
+    monkeypatch.setattr("tenant_apps.orders.services.create.sale_preflight", lambda **kwargs: None)
+    before = _entries()
+    with tenant_context(reseller):
+        orders = Order.objects.count()
+        with pytest.raises(InsufficientFloat), transaction.atomic():
+            purchase_create(user=two, product_id=airtime.pk, recipient_phone=_phone(33), amount_minor=10_000)
+        assert Order.objects.count() == orders
+        assert balance(two) == 1_000_000 - order.price_minor
+    assert _entries() == before
+    assert float_balances(reseller=reseller).parent_balance == order.quote["tenant_cost_minor"] - 1
