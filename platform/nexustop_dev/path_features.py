@@ -326,7 +326,7 @@ class PathFeatures:
               "agent's velocity count")
         delta("agent commissions", "agent", "settlement", "set-based, the batch's commissions in one statement")
         delta("reseller float", "reseller", "acceptance", "customer of a reseller brand: float checked, then held "
-              "at the parent, two stages")
+              "at the parent after the one purchase_accept call")
         delta("reseller float", "reseller", "settlement",
               "set-based, the float holds settled whole at the parent in one statement")
         delta("velocity rule", "velocity", "acceptance", "one per-user velocity_count rule active vs none, "
