@@ -347,6 +347,7 @@ def test_the_sales_float_check_stays_in_the_resellers_schema():
     with schema_context("ng"):
         expected = ResellerFloat.objects.filter(reseller_tenant_id=reseller.pk).values_list(
             "account__balance", flat=True).first()
+    assert expected is not None  # the float is open
     with schema_context("quickvend"):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")  # the reseller's search_path set
@@ -462,20 +463,22 @@ def test_the_sales_float_hold_takes_no_savepoint_of_its_own(products):
     buyer = _customer()
     with schema_context("quickvend"):
         quote = quote_price(product=products["ng_1gb"], amount_minor=None, buyer=buyer)
+        cost = quote.tenant_cost_minor
+        assert cost is not None  # a reseller brand's sale has its cost at the parent
         sale = sales.Sale(reference=uuid.uuid4().hex, quote=quote.breakdown(), seller=buyer)
         with transaction.atomic(), CaptureQueriesContext(connection) as run:
             sales.sale_accepted(sale=sale)
         assert not [q["sql"] for q in run.captured_queries if "SAVEPOINT" in q["sql"].upper()]
         assert JournalEntry.objects.filter(reference=sale.reference).count() == 1  # the mirror entry
-    assert float_balances(reseller=reseller).parent_balance == 300_000 - quote.tenant_cost_minor
-    _set_float(reseller, quote.tenant_cost_minor - 1)
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - cost
+    _set_float(reseller, cost - 1)
     before = _entries()
     with schema_context("quickvend"):
         with pytest.raises(InsufficientFloat):
             sell(product=products["ng_1gb"], buyer=buyer, settle=False)  # its block: the caller's transaction
         assert balance(buyer) == 1_000_000  # the refused sale's buyer hold rolled back with it
     assert _entries() == before
-    assert float_balances(reseller=reseller).parent_balance == quote.tenant_cost_minor - 1
+    assert float_balances(reseller=reseller).parent_balance == cost - 1
     call_command("reconcile_resellers")
 
 
