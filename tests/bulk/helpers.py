@@ -23,7 +23,7 @@ def new_agent(balance_minor: int, *, schema: str = "ng", role: str = "agent") ->
 
     with schema_context(schema):
         user = User.objects.create_user(email=f"bulk-{uuid.uuid4().hex[:12]}@example.test", role=role,
-                                        phone=f"+23481{uuid.uuid4().int % 10**8:08d}",
+                                        phone=f"+23480{uuid.uuid4().int % 10**8:08d}",  # +234819... is not valid
                                         phone_verified_at=timezone.now())
         if role == "agent":
             add_agent(user=user, parent=None)
