@@ -561,3 +561,54 @@ def test_a_reseller_customers_purchase_is_accepted_in_one_call_with_the_same_row
         assert balance(two) == 1_000_000 - order.price_minor
     assert _entries() == before
     assert float_balances(reseller=reseller).parent_balance == order.quote["tenant_cost_minor"] - 1
+
+
+@pytest.mark.django_db
+def test_a_customers_key_is_not_spent_by_a_float_refused_after_the_one_call(host_client, airtime,  # noqa: F811
+                                                                            monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    """A reseller brand's customer is accepted by ONE ``purchase_accept`` call (which stores the Idempotency-Key's
+    answer), then the float hold: a float refused there (past the preflight: two sales racing) rolls the call back,
+    the key's answer with it, so the same key and body, once the float is funded, buy for real; replayed after
+    that, the same 202."""
+    from tenant_apps.idempotency.models import IdempotencyKey
+    from tenant_apps.orders import acceptance
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services import create as order_create
+
+    monkeypatch.setattr(order_create, "sale_preflight", lambda **kwargs: None)
+    ways: list[tuple[bool, bool]] = []
+    needs_python, needs_hooks = acceptance.needs_python, acceptance.needs_hooks
+
+    def noted(**kw):
+        ways.append((needs_python(**kw), needs_hooks(user=kw["user"], quote=kw["quote"])))
+        return ways[-1][0]
+
+    monkeypatch.setattr(acceptance, "needs_python", noted)
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    start = float_balances(reseller=reseller).parent_balance
+    hundreds = start // 9_894 + 1  # 100.00 of airtime costs quickvend 98.94: more than the float holds
+    buyer = _customer(amount=hundreds * 10_092 + 10_000, phone=f"+234803{random.randrange(10**6, 10**7)}")
+    before = _entries()
+    with schema_context("quickvend"):
+        orders, keys = Order.objects.count(), IdempotencyKey.objects.count()
+    amount = f"{hundreds * 100}.00"
+    refused = _buy(host_client, django_capture_on_commit_callbacks, airtime, buyer, 31, "cu-short", amount=amount)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "insufficient_float"), refused.content
+    assert ways == [(False, True)]  # one call, then the hooks (not the two stages)
+    assert _entries() == before
+    with schema_context("quickvend"):
+        assert (Order.objects.count(), IdempotencyKey.objects.count()) == (orders, keys)
+        assert balance(buyer) == hundreds * 10_092 + 10_000
+    fund_float(reseller=reseller, amount_minor=hundreds * 9_894, reference=f"cu-{uuid.uuid4()}")
+    accepted = _buy(host_client, django_capture_on_commit_callbacks, airtime, buyer, 31, "cu-short", amount=amount)
+    assert accepted.status_code == 202, accepted.content
+    assert "Idempotency-Replayed" not in accepted
+    replayed = _buy(host_client, django_capture_on_commit_callbacks, airtime, buyer, 31, "cu-short", amount=amount)
+    assert replayed.status_code == 202 and replayed["Idempotency-Replayed"] == "true"
+    assert replayed.json() == accepted.json()
+    with schema_context("quickvend"):
+        assert Order.objects.count() == orders + 1
+        assert balance(buyer) == 10_000  # one purchase held
+    assert float_balances(reseller=reseller).parent_balance == start + hundreds * 9_894 - hundreds * 9_894
+    call_command("reconcile_resellers")
