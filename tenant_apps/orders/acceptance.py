@@ -11,12 +11,15 @@ order in memory, then hands everything that needs a lock or a row to :func:`acce
   API) that is the whole acceptance in one round trip; inside one (pages, USSD, subscriptions, bulk) it is
   one statement of the caller's transaction.
 * **two stages** when Python must judge in the middle (a tenant risk rule applies: the rule engine, step-up,
-  review holds; an agent's velocity): ``stage screen`` (key, dedupe, buyer, duplicate, KYC), then
+  review holds): ``stage screen`` (key, dedupe, buyer, duplicate, KYC), then
   ``risk.gate.screen`` without its KYC step, then ``stage hold`` (debit, hold, order), then the reseller hooks,
   in one transaction. Same rules, same functions.
-* **one call, then the hooks** (a reseller brand's customer no rule applies to): ``purchase_accept(stage all)``
-  then the float hold at the parent (``agents.sales.sale_accepted``), in one transaction: the same rows as the
-  two stages (``tests/agents/test_float_in_the_sale.py``), three statements fewer.
+* **one call, then the hooks** (an agent's sale, a reseller brand's customer, no rule applies):
+  ``purchase_accept(stage all)`` then the agent's velocity count and the float hold at the parent
+  (``agents.sales.sale_accepted``), in one transaction: the same rows as the two stages
+  (``tests/agents/test_float_in_the_sale.py``), three statements fewer; a
+  refused hook (429 ``agent_velocity_exceeded``, 422 ``insufficient_float``) rolls the call back, its
+  Idempotency-Key answer with it.
 
 Refusals come back as ``NX001`` errors (``shared_apps.core.db_refusals``) and leave as the same ApiErrors as
 ever: 422 ``insufficient_funds``, 409 ``duplicate_purchase``, 403 ``kyc_limit_exceeded``, 409
@@ -79,11 +82,12 @@ def call(payload: dict[str, Any], *, adapter: Any = None) -> dict[str, Any]:
 
 
 def needs_python(*, user: Any, quote: Any, move: MoneyMove) -> bool:
-    """Whether this purchase needs Python between the screen and the hold (two stages instead of one call).
+    """Whether this purchase needs Python between the screen and the hold (two stages instead of one call): a
+    tenant risk rule that applies to it (the rule engine, step-up, review holds).
 
-    A reseller brand's sale alone does not: its float is held after the hold (``hooks``), and
-    :func:`needs_hooks` runs the one call and the hooks in one transaction."""
-    return getattr(user, "role", "") == "agent" or gate.rules_apply(move)
+    Neither an agent's sale nor a reseller brand's needs it alone: the velocity count and the float hold run
+    after the hold (``hooks``), and :func:`needs_hooks` runs the one call and the hooks in one transaction."""
+    return gate.rules_apply(move)
 
 
 def needs_hooks(*, user: Any, quote: Any) -> bool:

@@ -612,3 +612,144 @@ def test_a_customers_key_is_not_spent_by_a_float_refused_after_the_one_call(host
         assert balance(buyer) == 10_000  # one purchase held
     assert float_balances(reseller=reseller).parent_balance == start + hundreds * 9_894 - hundreds * 9_894
     call_command("reconcile_resellers")
+
+
+def _settle_order(order) -> None:
+    """The purchase path's settlement with the order's own quote: the hold to each account, then the hook."""
+    from tenant_apps.ledger.services import Split, settle_hold, system_account
+    from tenant_apps.orders.services._helpers import _sale
+
+    quote = order.quote
+    splits = [Split(system_account(kind="provider_settlement"), quote["cost_minor"])]
+    splits += [Split(system_account(kind=line["account_kind"]), line["amount_minor"]) for line in quote["lines"]]
+    with transaction.atomic():
+        settle_hold(hold=order.hold, splits=splits)
+        sales.sale_settled(sale=_sale(order, quote))
+
+
+@pytest.mark.django_db
+def test_an_agents_purchase_is_accepted_in_one_call_with_the_same_rows(airtime, monkeypatch):  # noqa: F811
+    """An agent of a reseller brand (no risk rule that applies): ``purchase_accept`` in one call, then the velocity
+    count and the float hold in the same transaction; the same rows as the two-stage acceptance (screen, gate,
+    hold): order, hold, transitions, outbox, risk decision, KYC spend, velocity row, float hold and its mirror,
+    and the commissions once settled. Past the agent's limit, the sale is refused after the one call and
+    leaves nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.agents.models import CommissionPosting
+    from tenant_apps.kyc.models import KycSpend
+    from tenant_apps.orders import acceptance
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.services.create import purchase_create
+    from tenant_apps.pricing.models import CommissionTier
+
+    reseller = Tenant.objects.select_related("parent").get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    with schema_context("quickvend"):
+        CommissionTier.objects.create(level=1, rate_bp=300)
+    agent = _agent_buyer(amount=1_000_000, max_transactions_per_hour=2)
+    user = agent.user
+    orders, rows = [], []
+    with tenant_context(reseller):
+        for phone, staged in ((_phone(41), True), (_phone(42), False)):
+            with monkeypatch.context() as patch:
+                if staged:  # the two-stage acceptance, as every agent's sale took it before
+                    patch.setattr(acceptance, "needs_python", lambda **kwargs: True)
+                with CaptureQueriesContext(connection) as run:
+                    order = purchase_create(user=user, product_id=airtime.pk, recipient_phone=phone,
+                                            amount_minor=10_000)
+            calls = [q["sql"] for q in run.captured_queries if "purchase_accept(" in q["sql"]]
+            assert len(calls) == (2 if staged else 1)
+            order = Order.objects.select_related("hold").get(pk=order.pk)
+            orders.append(order)
+            found = _rows(order, reseller)  # one buyer: its own order's spend row
+            found["spends"] = [(row.amount_minor, row.currency)
+                               for row in KycSpend.objects.filter(user=user, reference=order.reference)]
+            found["velocity"] = list(AgentSale.objects.filter(order_ref=str(order.public_id))
+                                     .values_list("agent_id", "amount_minor"))
+            rows.append(found)
+        assert balance(user) == 1_000_000 - 2 * order.price_minor
+        before = balance(user)
+        for order in orders:  # settled: each agent's commission paid
+            _settle_order(order)
+            rows[orders.index(order)]["commissions"] = list(
+                CommissionPosting.objects.filter(order_ref=str(order.public_id)).order_by("level")
+                .values_list("agent_id", "level", "amount_minor", "currency", "status"))
+        commission = balance(user) - before
+        assert rows[0] == rows[1]
+        assert rows[1]["decisions"] and rows[1]["spends"] and rows[1]["transitions"] and rows[1]["outbox"] == 1
+        assert rows[1]["velocity"] == [(agent.pk, order.price_minor)]
+        assert rows[1]["commissions"] and rows[1]["commissions"][0][:3] == (agent.pk, 1, commission // 2)
+        assert rows[1]["float_hold"][0]["amount"] == order.quote["tenant_cost_minor"] > 0
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - 2 * order.quote["tenant_cost_minor"]
+    call_command("reconcile_resellers")
+    # The agent's hourly limit reached: refused after the one call (the velocity count), nothing left.
+    before_entries = _entries()
+    with tenant_context(reseller):
+        counts = (Order.objects.count(), AgentSale.objects.count(), KycSpend.objects.count())
+        held = balance(user)
+        with pytest.raises(VelocityExceeded), transaction.atomic():
+            purchase_create(user=user, product_id=airtime.pk, recipient_phone=_phone(43), amount_minor=10_000)
+        assert (Order.objects.count(), AgentSale.objects.count(), KycSpend.objects.count()) == counts
+        assert balance(user) == held
+    assert _entries() == before_entries
+    assert float_balances(reseller=reseller).parent_balance == 300_000 - 2 * order.quote["tenant_cost_minor"]
+
+
+@pytest.mark.django_db
+def test_an_agents_key_is_not_spent_by_a_velocity_refused_after_the_one_call(host_client, airtime,  # noqa: F811
+                                                                             monkeypatch,
+                                                                             django_capture_on_commit_callbacks):
+    """An agent is accepted by ONE ``purchase_accept`` call (which stores the Idempotency-Key's answer), then the
+    velocity count: past the agent's limit it refuses (429 ``agent_velocity_exceeded``) and rolls the call back,
+    the key's answer with it (no order, no key row, no money moved), so the same key and body, once the limit
+    allows, buy for real; replayed after that, the same 202."""
+    from tenant_apps.idempotency.models import IdempotencyKey
+    from tenant_apps.kyc.models import KycSpend
+    from tenant_apps.orders import acceptance
+    from tenant_apps.orders.models import Order
+    from tenant_apps.risk.models import RiskDecision
+
+    ways: list[tuple[bool, bool]] = []
+    needs_python, needs_hooks = acceptance.needs_python, acceptance.needs_hooks
+
+    def noted(**kw):
+        ways.append((needs_python(**kw), needs_hooks(user=kw["user"], quote=kw["quote"])))
+        return ways[-1][0]
+
+    monkeypatch.setattr(acceptance, "needs_python", noted)
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    _set_float(reseller, 300_000)
+    agent = _agent_buyer(amount=100_000, max_transactions_per_hour=1)
+    with schema_context("quickvend"):
+        agent_record_sale(agent=agent, amount_minor=100, reference=f"earlier-{uuid.uuid4()}")  # the hour's one
+        counts = (Order.objects.count(), IdempotencyKey.objects.count(), AgentSale.objects.count(),
+                  KycSpend.objects.count(), RiskDecision.objects.count())
+    before = _entries()
+    refused = _buy(host_client, django_capture_on_commit_callbacks, airtime, agent.user, 51, "ag-fast")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (429, "agent_velocity_exceeded"), refused.content
+    assert ways == [(False, True)]  # one call, then the hooks (not the two stages)
+    assert _entries() == before
+    with schema_context("quickvend"):
+        assert (Order.objects.count(), IdempotencyKey.objects.count(), AgentSale.objects.count(),
+                KycSpend.objects.count(), RiskDecision.objects.count()) == counts
+        assert balance(agent.user) == 100_000
+        agent.max_transactions_per_hour = 2  # the limit allows one more
+        agent.save(update_fields=["max_transactions_per_hour"])
+    assert float_balances(reseller=reseller).parent_balance == 300_000
+    accepted = _buy(host_client, django_capture_on_commit_callbacks, airtime, agent.user, 51, "ag-fast")
+    assert accepted.status_code == 202, accepted.content
+    assert "Idempotency-Replayed" not in accepted
+    replayed = _buy(host_client, django_capture_on_commit_callbacks, airtime, agent.user, 51, "ag-fast")
+    assert replayed.status_code == 202 and replayed["Idempotency-Replayed"] == "true"
+    assert replayed.json() == accepted.json()
+    with schema_context("quickvend"):
+        assert Order.objects.count() == counts[0] + 1
+        assert IdempotencyKey.objects.count() == counts[1] + 1
+        assert AgentSale.objects.count() == counts[2] + 1
+        order = Order.objects.get(public_id=accepted.json()["id"])
+        assert balance(agent.user) == 100_000 - order.price_minor
+    assert ways == [(False, True)] * 3
+    call_command("reconcile_resellers")
