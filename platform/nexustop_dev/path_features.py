@@ -322,8 +322,8 @@ class PathFeatures:
             write(f"feature {label} ({side}): {app - ref_app:+.2f} ms app + {db - ref_db:.2f} ms PostgreSQL per "
                   f"purchase over a customer's ({app:.2f} + {db:.2f} ms; {note})")
 
-        delta("agent commissions", "agent", "acceptance", "2-level agent chain, two-stage acceptance with the "
-              "agent's velocity count")
+        delta("agent commissions", "agent", "acceptance", "2-level agent chain, the one purchase_accept "
+              "call, then the agent's velocity count")
         delta("agent commissions", "agent", "settlement", "set-based, the batch's commissions in one statement")
         delta("reseller float", "reseller", "acceptance", "customer of a reseller brand: float checked, then held "
               "at the parent after the one purchase_accept call")
