@@ -47,6 +47,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
+from shared_apps.core import rows
 from shared_apps.core.errors import ApiError
 from tenant_apps.ledger.errors import InsufficientFunds
 from tenant_apps.ledger.models import Account, AccountKind, Hold, HoldStatus, JournalEntry, Posting
@@ -325,9 +326,6 @@ class _HoldAccounts:
     float_at_parent: Account | None
 
 
-_ACCOUNT_COLUMNS = [str(field.column) for field in Account._meta.concrete_fields]
-
-
 def _hold_accounts(reseller: Tenant, currency: str) -> _HoldAccounts:
     """:func:`hold_float`'s accounts in ONE read, the connection in the parent's schema: the float's row and wallet
     (as ``_float_row_here``), the parent's holds account (as ``place_hold`` looks it up) and the reseller's two
@@ -336,8 +334,7 @@ def _hold_accounts(reseller: Tenant, currency: str) -> _HoldAccounts:
     quote = connection.ops.quote_name
     table = quote(Account._meta.db_table)
     reseller_accounts = f"{quote(reseller.schema_name)}.{table}"
-    aliases = ("w", "h", "s", "m")
-    columns = ", ".join(f"{alias}.{quote(column)}" for alias in aliases for column in _ACCOUNT_COLUMNS)
+    columns = ", ".join(rows.columns(Account, alias) for alias in ("w", "h", "s", "m"))
     system = "{alias}.kind = %s AND {alias}.currency = {currency} AND {alias}.owner_id IS NULL AND {alias}.holder = ''"
     sql = (f"SELECT {columns} FROM {quote(ResellerFloat._meta.db_table)} f "  # noqa: S608 (identifiers quoted)
            f"JOIN {table} w ON w.id = f.account_id "
@@ -351,18 +348,13 @@ def _hold_accounts(reseller: Tenant, currency: str) -> _HoldAccounts:
         row = cursor.fetchone()
     if row is None:
         return _HoldAccounts(_float_row_here(reseller).account, None, None, None)
-    width = len(_ACCOUNT_COLUMNS)
-    wallet, holds, settlement, at_parent = (_account(row[index:index + width]) for index in range(0, len(row), width))
+    width = rows.width(Account)
+    parts = [row[index:index + width] for index in range(0, len(row), width)]
+    # A left join's miss is a row of NULLs (the id first): not made yet.
+    wallet, holds, settlement, at_parent = (rows.instances(Account, [part])[0] if part[0] is not None else None
+                                            for part in parts)
     assert wallet is not None  # an inner join
     return _HoldAccounts(wallet, holds, settlement, at_parent)
-
-
-def _account(values) -> Account | None:
-    """An Account as the ORM loads it, from its columns in ``_ACCOUNT_COLUMNS``' order (None: a left join's miss)."""
-    if values[0] is None:
-        return None
-    return Account.from_db(connection.alias, [field.attname for field in Account._meta.concrete_fields],
-                           list(values))
 
 
 def _reseller_give_back(reseller: Tenant, order_ref: str, entry_type: str, amount: int, currency: str) -> None:

@@ -209,6 +209,21 @@ def _set_float(reseller, amount: int) -> None:
     assert float_balances(reseller=reseller).parent_balance == amount
 
 
+def _acceptance_ways(monkeypatch) -> list[tuple[bool, bool]]:
+    """Each acceptance's way, as it is decided: (two stages?, hooks after the hold?)."""
+    from tenant_apps.orders import acceptance
+
+    ways: list[tuple[bool, bool]] = []
+    needs_python, needs_hooks = acceptance.needs_python, acceptance.needs_hooks
+
+    def noted(**kw):
+        ways.append((needs_python(**kw), needs_hooks(user=kw["user"], quote=kw["quote"])))
+        return ways[-1][0]
+
+    monkeypatch.setattr(acceptance, "needs_python", noted)
+    return ways
+
+
 def _customer(amount: int = 1_000_000, phone: str | None = None):
     user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test", phone=phone)
     with schema_context("quickvend"):
@@ -572,19 +587,11 @@ def test_a_customers_key_is_not_spent_by_a_float_refused_after_the_one_call(host
     the key's answer with it, so the same key and body, once the float is funded, buy for real; replayed after
     that, the same 202."""
     from tenant_apps.idempotency.models import IdempotencyKey
-    from tenant_apps.orders import acceptance
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services import create as order_create
 
     monkeypatch.setattr(order_create, "sale_preflight", lambda **kwargs: None)
-    ways: list[tuple[bool, bool]] = []
-    needs_python, needs_hooks = acceptance.needs_python, acceptance.needs_hooks
-
-    def noted(**kw):
-        ways.append((needs_python(**kw), needs_hooks(user=kw["user"], quote=kw["quote"])))
-        return ways[-1][0]
-
-    monkeypatch.setattr(acceptance, "needs_python", noted)
+    ways = _acceptance_ways(monkeypatch)
     reseller = Tenant.objects.get(schema_name="quickvend")
     start = float_balances(reseller=reseller).parent_balance
     hundreds = start // 9_894 + 1  # 100.00 of airtime costs quickvend 98.94: more than the float holds
@@ -708,18 +715,10 @@ def test_an_agents_key_is_not_spent_by_a_velocity_refused_after_the_one_call(hos
     allows, buy for real; replayed after that, the same 202."""
     from tenant_apps.idempotency.models import IdempotencyKey
     from tenant_apps.kyc.models import KycSpend
-    from tenant_apps.orders import acceptance
     from tenant_apps.orders.models import Order
     from tenant_apps.risk.models import RiskDecision
 
-    ways: list[tuple[bool, bool]] = []
-    needs_python, needs_hooks = acceptance.needs_python, acceptance.needs_hooks
-
-    def noted(**kw):
-        ways.append((needs_python(**kw), needs_hooks(user=kw["user"], quote=kw["quote"])))
-        return ways[-1][0]
-
-    monkeypatch.setattr(acceptance, "needs_python", noted)
+    ways = _acceptance_ways(monkeypatch)
     reseller = Tenant.objects.get(schema_name="quickvend")
     _set_float(reseller, 300_000)
     agent = _agent_buyer(amount=100_000, max_transactions_per_hour=1)
