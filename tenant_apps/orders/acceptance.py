@@ -117,13 +117,12 @@ def _vet_debit(user: Any, wallet_kind: str, order: Order) -> None:
 def accept(*, user: Any, order: Order, move: MoneyMove, python: bool, holds: Account, source: str,
            confirm_duplicate: bool, dedupe_key: str | None, now: datetime, once: OneCall | None = None,
            render: Callable[[Order], StoredResponse] | None = None, hooks: Callable[[Order], None] | None = None,
-           hooked: bool = False) -> Accepted:
+           ) -> Accepted:
     """Accept ``order`` (built in memory, priced) for ``user``: one call, or two stages when ``python``.
 
-    ``once`` + ``render``: the request's Idempotency-Key, answered in the same call (the API); ``hooks``: the
-    reseller/agent hooks, run after the hold in the same transaction: always on the two-stage path, on the
-    one-call path when ``hooked`` (:func:`needs_hooks`: the call and the hooks then share one transaction, the
-    Idempotency-Key's answer stored by the call and rolled back with it if a hook refuses).
+    ``once`` + ``render``: the request's Idempotency-Key, answered in the same call (the API); ``hooks`` (given
+    when :func:`needs_hooks`): the reseller/agent hooks, run after the hold in the same transaction, whichever
+    way; after the one call, the Idempotency-Key's answer it stored is rolled back with it if a hook refuses.
     """
     hold_public_id = uuid.uuid4()
     adapter = _adapter()
@@ -151,7 +150,7 @@ def accept(*, user: Any, order: Order, move: MoneyMove, python: bool, holds: Acc
         payload["decision"] = gate.allowed_without_rules(move)
         if once is not None:
             once.called = True
-        if hooks is None or not hooked:
+        if hooks is None:
             with transaction.atomic() if own else nullcontext():
                 result = call(payload, adapter=adapter)
             return _answer(result, order=order, once=once, hold_public_id=hold_public_id)

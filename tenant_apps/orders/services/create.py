@@ -238,8 +238,8 @@ def purchase_create(*, user, product_id: Any, recipient_phone: str, amount_minor
         user=user, order=order, move=move, python=acceptance.needs_python(user=user, quote=quote, move=move),
         holds=_system_account(AccountKind.HOLDS, quote.currency), source=source,
         confirm_duplicate=confirm_duplicate, dedupe_key=dedupe_key, now=now, once=once, render=render,
-        hooked=acceptance.needs_hooks(user=user, quote=quote),
-        hooks=lambda accepted_order: reseller_hooks.sale_accepted(sale=_sale(accepted_order, accepted_order.quote)))
+        hooks=(lambda accepted_order: reseller_hooks.sale_accepted(sale=_sale(accepted_order, accepted_order.quote)))
+        if acceptance.needs_hooks(user=user, quote=quote) else None)
     # A new outbox row NOTIFYs the dispatchers at commit (trigger orders_outbox_ready): they send it.
     return accepted.order
 
