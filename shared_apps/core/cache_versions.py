@@ -31,38 +31,33 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _where(shared: bool, schema: str | None):
-    if shared:
-        schema = "public"
-    if schema is None or schema == getattr(connection, "schema_name", None):
-        return nullcontext()
-    return schema_context(schema)
-
-
-def _addressed(shared: bool, schema: str | None) -> str | None:
-    """The other schema whose key is wanted, when the cache can address it without a tenant switch."""
+def _other_schema(shared: bool, schema: str | None) -> str | None:
+    """The schema whose key is wanted when it is not the connection's own (None: the current schema's)."""
     target = "public" if shared else schema
-    if target is None or target == getattr(connection, "schema_name", None):
-        return None
-    return target if getattr(cache, "addressable", lambda: False)() else None
+    return None if target is None or target == getattr(connection, "schema_name", None) else target
+
+
+def _addressable(store: Any) -> bool:
+    """Whether ``store`` reaches another schema's keys without a tenant switch (``RedisCache``)."""
+    return getattr(store, "addressable", lambda: False)()
 
 
 def cache_version(name: str, *, shared: bool = False, schema: str | None = None) -> str:
     """The current version of ``name`` (the current schema's; ``schema=`` another tenant's; ``shared``: global).
 
-    What ``_addressed`` and ``_where`` decide, with the connection and the cache each looked up once (a few
-    times per request on the purchase path: each lookup through their proxies is a context-local read)."""
+    The cache is looked up once (a few times per request on the purchase path: each lookup through its proxy
+    is a context-local read)."""
     key = PREFIX + name
     snapshot_keys(key, shared=shared)  # read by most requests: in the request's one MGET
-    target = "public" if shared else schema
     store = caches[DEFAULT_CACHE_ALIAS]  # what the module's ``cache`` proxy reaches
-    if target is None or target == getattr(connection, "schema_name", None):
+    other = _other_schema(shared, schema)
+    if other is None:
         return _read_or_start(key, get=store.get, add=store.add)
-    if getattr(store, "addressable", lambda: False)():
+    if _addressable(store):
         # no schema switch: the request's next statement needs no new SET search_path
-        return _read_or_start(key, get=partial(store.get_in, target),  # type: ignore[attr-defined]  # RedisCache
-                              add=partial(store.add_in, target))  # type: ignore[attr-defined]
-    with schema_context(target):
+        return _read_or_start(key, get=partial(store.get_in, other),  # type: ignore[attr-defined]  # RedisCache
+                              add=partial(store.add_in, other))  # type: ignore[attr-defined]
+    with schema_context(other):
         return _read_or_start(key, get=store.get, add=store.add)
 
 
@@ -77,11 +72,11 @@ def _read_or_start(key: str, *, get: Callable[[str], Any], add: Callable[[str, s
 
 
 def _bump(name: str, shared: bool, schema: str) -> None:
-    other = _addressed(shared, schema)
-    if other is not None:
+    other = _other_schema(shared, schema)
+    if other is not None and _addressable(cache):
         cache.set_in(other, PREFIX + name, secrets.token_hex(4), TTL_SECONDS)  # type: ignore[attr-defined]
         return
-    with _where(shared, schema):
+    with nullcontext() if other is None else schema_context(other):
         cache.set(PREFIX + name, secrets.token_hex(4), TTL_SECONDS)
 
 
