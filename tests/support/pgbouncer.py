@@ -9,6 +9,7 @@ printed reason, and fail in CI (``CI=true``).
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,20 @@ INSTALL_HINT = "apt-get install pgbouncer (.ci/run does it where the machine has
 def pgbouncer_binary() -> str | None:
     return shutil.which("pgbouncer") or next(
         (path for path in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if os.access(path, os.X_OK)), None)
+
+
+def unprivileged_user(host: str) -> str:
+    """Whom PgBouncer runs as when started by root (it refuses root): ``nobody``, or, when it reaches PostgreSQL
+    through a socket directory, that directory's owner. The embedded server's socket lies in its data directory
+    (mode 0700, owned by the user it runs as): ``nobody`` cannot connect there and every pooled query timed out."""
+    if host.startswith("/"):
+        try:
+            owner = pwd.getpwuid(os.stat(host).st_uid).pw_name
+        except (OSError, KeyError):
+            owner = ""
+        if owner and owner != "root":
+            return owner
+    return "nobody"
 
 
 def in_ci() -> bool:
@@ -84,7 +99,7 @@ logfile = {self.workdir / "pgbouncer.log"}
         command = [binary, str(self.workdir / "pgbouncer.ini")]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # PgBouncer refuses to run as root
             os.chmod(self.workdir, 0o777)
-            command[1:1] = ["-u", "nobody"]
+            command[1:1] = ["-u", unprivileged_user(host)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15
         while True:
