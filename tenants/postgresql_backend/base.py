@@ -7,6 +7,25 @@ wrapper object (references held by django-tenants' context managers and
 executors stay valid) parks its physical connection to the current cluster
 and takes, or opens, one to the tenant's. Refused inside a transaction.
 
+Session mode, one round trip fewer per request:
+
+* django-tenants forgets the path it set at every ``set_tenant`` (routing
+  selects public, then the tenant: twice per request), so each request
+  re-sent the same ``SET search_path``. The path the *session* has is kept
+  apart (``_session_search_path``: what a ``SET`` gave it, forgotten at any
+  rollback, close, cluster move or raw SQL that may change it: a benchmark's
+  own ``SET``, ``set_config``, ``RESET``, ``DISCARD``) and the ``SET`` is
+  sent only when the wanted path differs (an earlier attempt without the raw
+  SQL watch broke ``migrate_schemas`` and ``bench_migrate``).
+* Django's health check (``CONN_HEALTH_CHECKS``) probes a reused connection
+  before each request's first statement. A connection that served a request
+  without error less than ``DATABASE_HEALTH_CHECK_FRESH_SECONDS`` ago is not
+  probed again; if the server ended its session meanwhile (a restart,
+  ``pg_terminate_backend``), the request's first statement reads the server's
+  notice (the statement never ran), and, outside a transaction, reconnects,
+  sets the path and runs on the new session, as the probe would have made it.
+  A connection idle for longer is probed as before.
+
 Transaction pooling:
 
 django-tenants selects a tenant by running ``SET search_path = <schema>, public``
@@ -45,10 +64,12 @@ flow run through PgBouncer in CI (``nexustop_dev.testrun``).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, OperationalError
 from django.db.backends.postgresql.base import CursorDebugWrapper as PostgresCursorDebugWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.utils import CursorWrapper
@@ -72,6 +93,12 @@ _NO_TRANSACTION_BLOCK = re.compile(
 
 
 SET_LOCAL_SEARCH_PATH = "SET LOCAL search_path = "
+# Raw SQL that may change a session's search_path behind django-tenants (a SET or set_config of it, RESET,
+# DISCARD): the session's path is unknown after it (_SessionPathWatchMixin).
+_MAY_CHANGE_SEARCH_PATH = re.compile(r"search_path|\bRESET\b|\bDISCARD\b", re.IGNORECASE).search
+# SQLSTATEs of a session the server ended before reading the statement: admin_shutdown, crash_shutdown,
+# cannot_connect_now, idle_session_timeout.
+_SESSION_ENDED = frozenset({"57P01", "57P02", "57P03", "57P05"})
 
 
 class TextArrayDumper(ListDumper):
@@ -153,6 +180,60 @@ class PoolSafeCursorDebugWrapper(_PoolSafeExecuteMixin, PostgresCursorDebugWrapp
     pass
 
 
+def _ended_before_it_ran(error: BaseException) -> bool:
+    """The server had ended this session before the statement reached it (a restart, ``pg_terminate_backend``,
+    an idle-session timeout): its FATAL notice is what the statement reads back, and the statement never ran."""
+    return getattr(error.__cause__, "sqlstate", None) in _SESSION_ENDED
+
+
+class _SessionPathWatchMixin(CursorWrapper):
+    """Session mode: a statement that may change the search_path (raw SQL: a schema copy, a benchmark's own
+    SET) makes the session's path unknown, so the next tenant selection sends its SET again. Statements that
+    are not plain text (composed SQL) count as such.
+
+    A request's first statement on a connection whose health check was skipped (proven just now) does what
+    the check would have done when the server ended the session meanwhile: it opens a new connection, sets
+    the path there and runs on it. Only outside a transaction, and only when the server's notice says the
+    statement never ran (``_ended_before_it_ran``); anything else fails as before."""
+
+    db: DatabaseWrapper
+
+    def _execute(self, sql_text, params, *ignored_wrapper_args):
+        db = self.db
+        if db._session_search_path is not None and (
+                not isinstance(sql_text, str) or _MAY_CHANGE_SEARCH_PATH(sql_text)):
+            db._session_search_path = None
+        if not db._unprobed:
+            return super()._execute(sql_text, params, *ignored_wrapper_args)  # type: ignore[misc]  # stubs omit it
+        db._unprobed = False
+        try:
+            return super()._execute(sql_text, params, *ignored_wrapper_args)  # type: ignore[misc]
+        except OperationalError as error:
+            if db.in_atomic_block or not _ended_before_it_ran(error):
+                raise
+        setting_path = db._setting_search_path  # this statement is the tenant's SET itself
+        db.close()
+        db.ensure_connection()
+        self.cursor = db.create_cursor()
+        if not setting_path:
+            db._handle_search_path(self)  # the new session's path, on this cursor
+        return super()._execute(sql_text, params, *ignored_wrapper_args)  # type: ignore[misc]
+
+    def _executemany(self, sql_text, param_list, *ignored_wrapper_args):
+        if self.db._session_search_path is not None and (
+                not isinstance(sql_text, str) or _MAY_CHANGE_SEARCH_PATH(sql_text)):
+            self.db._session_search_path = None
+        return super()._executemany(sql_text, param_list, *ignored_wrapper_args)  # type: ignore[misc]
+
+
+class SessionCursorWrapper(_SessionPathWatchMixin, CursorWrapper):
+    pass
+
+
+class SessionCursorDebugWrapper(_SessionPathWatchMixin, PostgresCursorDebugWrapper):
+    pass
+
+
 class DatabaseWrapper(TenantDatabaseWrapper):
     """django-tenants' wrapper; ``POOL_MODE = "transaction"`` makes the search path transaction-local."""
 
@@ -168,6 +249,12 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
         self._transaction_search_path: tuple[str, ...] | None = None
         self._pending_search_path: tuple[str, ...] | None = None
+        # The path this session has (session mode): what the last SET gave it, None when unknown.
+        self._session_search_path: list[str] | None = None
+        # When this connection last served a request without error (monotonic; None: not since it opened).
+        self._proven_at: float | None = None
+        # The health check was skipped for this request and its first statement has not run yet.
+        self._unprobed = False
         self.cluster = "default"
         # cluster -> (physical connection, close_at, health_check_done, errors_occurred)
         self._parked: dict[str, tuple[Any, float | None, bool, bool]] = {}
@@ -191,16 +278,24 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def make_cursor(self, cursor):
         if self.transaction_pooling:
             return PoolSafeCursorWrapper(cursor, self)
-        return super().make_cursor(cursor)
+        return SessionCursorWrapper(cursor, self)
 
     def make_debug_cursor(self, cursor):
         if self.transaction_pooling:
             return PoolSafeCursorDebugWrapper(cursor, self)
-        return super().make_debug_cursor(cursor)
+        return SessionCursorDebugWrapper(cursor, self)
 
     def _handle_search_path(self, cursor=None):
         if not self.transaction_pooling:
-            return super()._handle_search_path(cursor)
+            if (self.search_path_set_schemas is None and self._session_search_path is not None
+                    and not self._setting_search_path and get_limit_set_calls() and self.schema_name
+                    and self._get_cursor_search_paths() == self._session_search_path):
+                self.search_path_set_schemas = self._session_search_path  # the session has it already
+                return None
+            result = super()._handle_search_path(cursor)
+            if not self._setting_search_path:
+                self._session_search_path = self.search_path_set_schemas  # None when the SET failed
+            return result
         # Never a session-level SET: validate now, send it with the statement (search_path_prefix).
         self._get_cursor_search_paths()
         return None
@@ -250,10 +345,26 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             with self.connection.cursor() as cursor:  # psycopg's own cursor, as Django's probe
                 cursor.execute("SET search_path = " + ",".join(quote_schema_name(path) for path in paths))
         except psycopg.Error:
-            self.search_path_set_schemas = None
+            self.search_path_set_schemas = self._session_search_path = None
             return False
-        self.search_path_set_schemas = paths
+        self.search_path_set_schemas = self._session_search_path = paths
         return True
+
+    def close_if_health_check_failed(self):
+        """Django's probe, skipped for a connection that served a request without error just now."""
+        if (self._proven_at is not None and self.connection is not None and not self.health_check_done
+                and not self.transaction_pooling  # (the first statement's retry is session mode's)
+                and time.monotonic() - self._proven_at < settings.DATABASE_HEALTH_CHECK_FRESH_SECONDS):
+            self.health_check_done = self._unprobed = True
+            return None
+        return super().close_if_health_check_failed()
+
+    def close_if_unusable_or_obsolete(self):
+        """Before Django's end-of-request check: a connection used in this request (its health check done, by a
+        probe or a statement) without any error but data and integrity errors is proven now."""
+        if self.connection is not None and self.health_check_done and not self.errors_occurred:
+            self._proven_at = time.monotonic()
+        return super().close_if_unusable_or_obsolete()
 
     def set_tenant(self, tenant, include_public=True):
         if self._follows_clusters:
@@ -289,7 +400,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         self.connection, self.close_at, self.health_check_done, self.errors_occurred = self._parked.pop(
             target, (None, None, False, False))
         self.cluster = target
-        self.search_path_set_schemas = None
+        self.search_path_set_schemas = self._session_search_path = None
+        self._proven_at = None  # another physical connection: proven by its own requests
         self._transaction_search_path = None
         if self.connection is not None:
             self.close_if_unusable_or_obsolete()
@@ -297,6 +409,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def close(self):
         """Close the connection to every cluster this wrapper has parked, then the current one."""
         parked, self._parked = self._parked, {}
+        self._session_search_path = self._proven_at = None
+        self._unprobed = False
         for physical, *_rest in parked.values():
             if physical is not None:
                 try:
@@ -309,11 +423,12 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         try:
             super().savepoint_rollback(sid)
         finally:
-            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint.
-            self._transaction_search_path = None
+            # ROLLBACK TO SAVEPOINT undoes a SET LOCAL sent after the savepoint, and a session SET too.
+            self._transaction_search_path = self._session_search_path = None
 
     def _rollback(self):
-        self._transaction_search_path = None
+        # A rollback undoes a SET sent in the transaction: the session's path is unknown until the next SET.
+        self._transaction_search_path = self._session_search_path = None
         return super()._rollback()
 
     def _commit(self):

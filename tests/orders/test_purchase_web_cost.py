@@ -1,9 +1,11 @@
 """What POST /api/purchase costs the web process in round trips (issue 18: the web side of a purchase).
 
 Counted below Django (psycopg's cursor, redis-py's command), so nothing escapes: the tenant's ``SET
-search_path`` (which is also Django's connection health check: tenants.postgresql_backend), the JWT's user,
-the one ``purchase_accept`` call; and every Redis command (the request's hot keys come in ONE MGET:
-shared_apps.core.redis_cache).
+search_path`` (which is also Django's connection health check: tenants.postgresql_backend) when the
+connection is due a probe, the JWT's user, the one ``purchase_accept`` call; and every Redis command (the
+request's hot keys come in ONE MGET: shared_apps.core.redis_cache). Under load (a connection that served a
+request without error within ``DATABASE_HEALTH_CHECK_FRESH_SECONDS``, its session already on the tenant's
+path) the probe and the SET are not sent: two statements.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ PURCHASE_REDIS_COMMANDS = 1
 
 
 def _health_check_due() -> None:
-    """What a server's request_started does for a reused connection (Django's test client skips it): the next
-    statement is preceded by the health check. (Not close_old_connections: in a long run the connection may be
-    older than CONN_MAX_AGE, and a new one would hide the probe.)"""
+    """What a server's request_started does for a reused connection idle for longer than
+    DATABASE_HEALTH_CHECK_FRESH_SECONDS (Django's test client skips it): the next statement is preceded by the
+    health check. (Not close_old_connections: in a long run the connection may be older than CONN_MAX_AGE, and a
+    new one would hide the probe.)"""
     from django.db import connection
 
     connection.health_check_done = False  # type: ignore[attr-defined]  # Django's; the stubs omit it
+    connection._proven_at = None  # type: ignore[attr-defined]  # tenants.postgresql_backend: not proven lately
 
 
 @contextlib.contextmanager
@@ -66,8 +70,7 @@ def test_a_purchase_is_three_statements_and_one_redis_command(live_db, quiet_sta
         response = buy(token, product, quiet_stack.phone(), amount="50.00")
     assert response.status_code == 202, response.content
     statements = seen["sql"]
-    # Every request sets its tenant's path: a session's path is never trusted from an earlier request (raw SQL
-    # such as a schema copy's may have changed it; keeping it failed migrate_schemas and leaked paths).
+    # A connection due its health check is probed by the tenant's SET (tenants.postgresql_backend.is_usable).
     assert sum("search_path" in s for s in statements) == 1, statements
     assert statements[0].startswith('SET search_path = "ng"'), statements
     assert "SELECT 1" not in statements, statements
@@ -78,6 +81,31 @@ def test_a_purchase_is_three_statements_and_one_redis_command(live_db, quiet_sta
     for hot in ("risk:device-signed-out:", "cache-version:catalog", "cache-version:pricing", "pins:policy",
                 "risk:rules-version", "countries:overrides-version"):
         assert any(hot in key for key in keys), (hot, keys)
+
+
+def test_a_purchase_on_a_connection_proven_just_now_is_two_statements(live_db, quiet_stack):
+    """What a busy server's purchase sends: no probe (the connection served the previous request without error
+    just now), no SET (the session is on the tenant's path already), the JWT's user and the one call."""
+    from django.db import connection
+
+    _user, token = new_buyer(200_000)
+    product = quiet_stack.products["vt_airtime"]
+    assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
+    connection.close_if_unusable_or_obsolete()  # request_finished: proven now
+    connection.close_if_unusable_or_obsolete()  # request_started: health check due
+    with round_trips() as seen:
+        response = buy(token, product, quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    statements = seen["sql"]
+    assert len(statements) == 2, statements
+    assert not any("search_path" in s or s == "SELECT 1" for s in statements), statements
+    assert sum("purchase_accept" in s for s in statements) == 1
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.orders.models import Order
+
+    with schema_context("ng"):
+        assert Order.objects.filter(public_id=response.json()["id"]).exists()  # written in ng
 
 
 def test_a_tenant_switch_still_sets_the_search_path(live_db, quiet_stack):
@@ -131,6 +159,39 @@ def test_the_search_path_probe_still_finds_a_dead_connection(live_db, quiet_stac
     assert [s for s in seen["sql"] if "search_path" in s][-1].startswith('SET search_path = "ng"'), seen["sql"]
     with schema_context("ng"):
         assert Order.objects.filter(public_id=response.json()["id"]).exists()
+
+
+def test_a_connection_dropped_within_the_window_is_replaced_by_the_request(live_db, quiet_stack):
+    """The probe is skipped on a connection proven less than DATABASE_HEALTH_CHECK_FRESH_SECONDS ago. When the
+    server ended that session meanwhile, the request's first statement reads the server's notice (the statement
+    never ran), opens a new connection, sets the tenant's path there and runs: the purchase is accepted once,
+    as the probe would have made it."""
+    from django.conf import settings
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.orders.models import Order
+
+    user, token = new_buyer(200_000)
+    product = quiet_stack.products["vt_airtime"]
+    assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
+    connection.close_if_unusable_or_obsolete()  # request_finished: proven now
+    dead = connection.connection.info.backend_pid
+    params = settings.DATABASES["default"]
+    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
+                         password=params["PASSWORD"] or None, dbname=connection.settings_dict["NAME"],
+                         autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dead])
+    connection.close_if_unusable_or_obsolete()  # request_started: within the window, no probe
+    with round_trips() as seen:
+        response = buy(token, product, quiet_stack.phone(), amount="50.00")
+    assert response.status_code == 202, response.content
+    assert connection.connection.info.backend_pid != dead
+    assert 'SET search_path = "ng","public"' in seen["sql"], seen["sql"]  # on the new session, before reading
+    assert sum("purchase_accept" in s for s in seen["sql"]) == 1
+    with schema_context("ng"):
+        assert Order.objects.filter(public_id=response.json()["id"]).count() == 1
+        assert Order.objects.filter(user__public_id=user.public_id).count() == 2
 
 
 def test_a_purchase_reads_its_product_once(live_db, quiet_stack, monkeypatch):

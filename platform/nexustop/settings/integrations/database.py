@@ -34,6 +34,11 @@ that ``make run`` starts (see ``nexustop_dev.devstack``).
   ``DATABASE_CONN_HEALTH_CHECKS`` (``SELECT 1`` before the first query of a
   request or task on a reused connection, on by default: a connection broken
   by a failover is replaced instead of failing one request).
+  ``DATABASE_HEALTH_CHECK_FRESH_MS`` (1000): a connection that served a request
+  without error less than this long ago is not probed again (one round trip
+  per request under load; a session the server ended meanwhile is replaced by
+  the request's first statement: tenants.postgresql_backend; ``0``: probe every
+  request, as Django does).
 """
 
 from __future__ import annotations
@@ -109,3 +114,5 @@ DATABASE_ROUTERS = ["tenants.clusters.ClusterRouter", "tenants.replica.ReplicaRo
                     "django_tenants.routers.TenantSyncRouter"]
 # One SET search_path per schema switch, not per cursor (measured +45 % ledger throughput).
 TENANT_LIMIT_SET_CALLS = True
+# No health-check probe for a connection proven by a request less than this ago (tenants.postgresql_backend).
+DATABASE_HEALTH_CHECK_FRESH_SECONDS = max(0, env_int("DATABASE_HEALTH_CHECK_FRESH_MS", 1000)) / 1000
