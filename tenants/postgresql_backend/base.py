@@ -24,7 +24,9 @@ Session mode, one round trip fewer per request:
   ``pg_terminate_backend``), the request's first statement reads the server's
   notice (the statement never ran), and, outside a transaction, reconnects,
   sets the path and runs on the new session, as the probe would have made it.
-  A connection idle for longer is probed as before.
+  A connection idle for longer, or first used inside a transaction (where the
+  statement could not be run again: the dispatcher's claims), is probed as
+  before.
 
 Transaction pooling:
 
@@ -255,6 +257,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         self._proven_at: float | None = None
         # The health check was skipped for this request and its first statement has not run yet.
         self._unprobed = False
+        self._opening_transaction = False  # inside set_autocommit(False): Django's probe before a transaction
         self.cluster = "default"
         # cluster -> (physical connection, close_at, health_check_done, errors_occurred)
         self._parked: dict[str, tuple[Any, float | None, bool, bool]] = {}
@@ -351,13 +354,22 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         return True
 
     def close_if_health_check_failed(self):
-        """Django's probe, skipped for a connection that served a request without error just now."""
+        """Django's probe, skipped for a connection that served a request without error just now, where the
+        first statement can replace a session the server ended meanwhile (``_SessionPathWatchMixin``): session
+        mode, outside a transaction (Django probes as a transaction opens, in ``set_autocommit``)."""
         if (self._proven_at is not None and self.connection is not None and not self.health_check_done
-                and not self.transaction_pooling  # (the first statement's retry is session mode's)
+                and not self.transaction_pooling and not self.in_atomic_block and not self._opening_transaction
                 and time.monotonic() - self._proven_at < settings.DATABASE_HEALTH_CHECK_FRESH_SECONDS):
             self.health_check_done = self._unprobed = True
             return None
         return super().close_if_health_check_failed()
+
+    def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
+        self._opening_transaction = not autocommit
+        try:
+            return super().set_autocommit(autocommit, force_begin_transaction_with_broken_autocommit)
+        finally:
+            self._opening_transaction = False
 
     def close_if_unusable_or_obsolete(self):
         """Before Django's end-of-request check: a connection used in this request (its health check done, by a
