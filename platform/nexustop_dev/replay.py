@@ -39,20 +39,27 @@ class Captured:
 
 @dataclass
 class Capture:
-    """The statements of one purchase, and the recipient's last seven digits (replaced per replayed purchase)."""
+    """The statements of one purchase, the recipient's last seven digits (replaced per replayed purchase) and
+    the tenant's schema (each pgbench connection starts on its path, as the web server's connection is)."""
 
     statements: list[Captured]
     phone_digits: str
+    schema: str = ""
 
 
 @contextmanager
-def _recording() -> Iterator[list[Captured]]:
-    """Every statement this thread's connection sends while inside, beginning with the tenant's
-    ``SET search_path`` (added when the session had it set before the recording began)."""
+def _recording(*, lead_set: bool = True, schemas: list[str] | None = None) -> Iterator[list[Captured]]:
+    """Every statement this thread's connection sends while inside; with ``lead_set``, beginning with the
+    tenant's ``SET search_path`` (added when the session had it set before the recording began: the
+    dispatcher's jobs send it, as the probe of each job's transaction). A busy web server's purchase sends
+    none (its connection, proven by the previous request and on the tenant's path, is neither probed nor set
+    again: tenants.postgresql_backend), so the acceptance is recorded without it and its pgbench connections
+    start on the tenant's path instead (``run_pgbench(schema=...)``). ``schemas`` receives the schema of the
+    first statement."""
     from tenants.connection import current_schema
 
     captured: list[Captured] = []
-    schemas: list[str] = []
+    schemas = [] if schemas is None else schemas
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if not schemas:
@@ -62,7 +69,7 @@ def _recording() -> Iterator[list[Captured]]:
 
     with connection.execute_wrapper(record):
         yield captured
-    if captured and not captured[0].sql.startswith("SET search_path"):
+    if lead_set and captured and not captured[0].sql.startswith("SET search_path"):
         captured.insert(0, Captured(f'SET search_path = "{schemas[0]}","public"', None))
 
 
@@ -80,11 +87,12 @@ def capture_purchase(*, host: str, token: str, product_id: int) -> Capture:
 
     purchase(f"0803{uuid.uuid4().int % 10**7:07d}")  # a warm process: its caches filled, as a server's are
     digits = f"{uuid.uuid4().int % 10**7:07d}"
-    with _recording() as captured:
+    schemas: list[str] = []
+    with _recording(lead_set=False, schemas=schemas) as captured:
         response = purchase(f"0816{digits}")  # the drive sends 0803 numbers: never a duplicate of its purchases
     if response.status_code != 202:
         raise RuntimeError(f"the captured purchase was refused: {response.status_code} {response.content[:300]!r}")
-    return Capture(captured, digits)
+    return Capture(captured, digits, schema=schemas[0])
 
 
 def capture_settlement(*, order_ids: list[int]) -> list[Captured]:
@@ -188,10 +196,11 @@ def pgbench_binary() -> str:
 
 
 def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: float,
-                settlement: str | None = None, batch: int = 1) -> float:
+                settlement: str | None = None, batch: int = 1, schema: str = "") -> float:
     """Purchases per second of ``script`` (one purchase per transaction) from ``clients`` connections, each
     purchase's buyer drawn among ``user_ids``; with ``settlement``, that script runs once per ``batch``
-    purchases among them (pgbench's script weights) and the purchases' rate is still what is returned."""
+    purchases among them (pgbench's script weights) and the purchases' rate is still what is returned.
+    ``schema``: every connection starts on that tenant's path (``PGOPTIONS``), as the web server's does."""
     if not user_ids:
         raise ValueError("the replay needs buyers")
     buyers = ",".join(str(int(user_id)) for user_id in user_ids)
@@ -209,6 +218,10 @@ def run_pgbench(script: str, *, user_ids: list[int], clients: int, seconds: floa
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
+    if schema:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+            raise ValueError(f"not a schema name: {schema!r}")
+        env["PGOPTIONS"] = f"-c search_path={schema},public"
     scripts = ["-f", f"{files[0]}@{batch}", "-f", f"{files[1]}@1"] if settlement else ["-f", files[0]]
     command = [pgbench_binary(), "-n", *scripts, "-c", str(clients), "-j", str(min(clients, 2)),
                "-T", str(max(1, round(seconds))), "-h", db.get("HOST") or "127.0.0.1",

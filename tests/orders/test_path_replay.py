@@ -34,9 +34,13 @@ def test_the_replay_accepts_real_purchases_for_the_buyers_it_draws(live_db, inpr
     capture = capture_purchase(host="ng.localhost", token=buyers[0][1], product_id=product.pk)
     statements = [item.sql for item in capture.statements]
     assert sum("purchase_accept(" in sql for sql in statements) == 1, statements
+    # What a busy web server sends: no SET (its connection is on the tenant's path); pgbench starts there.
+    assert not any("search_path" in sql for sql in statements), statements
+    assert capture.schema == "ng"
     script = pgbench_script(capture, user_id=buyers[0][0].pk)
     try:
-        tps = run_pgbench(script, user_ids=[user.pk for user, _ in buyers], clients=2, seconds=1)
+        tps = run_pgbench(script, user_ids=[user.pk for user, _ in buyers], clients=2, seconds=1,
+                          schema=capture.schema)
     finally:
         with schema_context("ng"):
             replayed = list(Order.objects.filter(pk__gt=last).order_by("pk"))
@@ -87,9 +91,10 @@ def test_the_settlement_replay_repeats_a_real_batch_and_leaves_it_held(live_db, 
         script = settlement_script(captured)
         assert script.startswith("BEGIN;") and script.rstrip().endswith("ROLLBACK;")
         entries_before = _settle_entries()
+        assert sql[0] == 'SET search_path = "ng","public"'  # each dispatcher job's probe sets it
         rate = run_pgbench(pgbench_script(capture, user_id=buyers[0][0].pk),
                            user_ids=[user.pk for user, _ in spenders], clients=2, seconds=1, settlement=script,
-                           batch=3)
+                           batch=3, schema=capture.schema)
         assert rate > 5
         with schema_context("ng"):
             assert {order.status for order in Order.objects.filter(pk__in=held)} == {"held"}

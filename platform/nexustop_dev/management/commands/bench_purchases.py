@@ -423,7 +423,7 @@ class Command(BaseCommand):
         fulls: list[tuple[int, int, float]] = []  # (orders per batch, statements, purchases/s)
         try:
             accept_only = run_pgbench(script, user_ids=buyers, clients=opts["replay_clients"],
-                                      seconds=opts["replay_seconds"])
+                                      seconds=opts["replay_seconds"], schema=capture.schema)
             for batch in sizes:
                 with schema_context(schema):
                     held = list(Order.objects.filter(pk__gt=last, status="held").order_by("pk")
@@ -432,7 +432,8 @@ class Command(BaseCommand):
                     settle = settlement_script(settled)
                 fulls.append((len(held) - 1, len(settled),
                               run_pgbench(script, user_ids=buyers, clients=opts["replay_clients"],
-                                          seconds=opts["replay_seconds"], settlement=settle, batch=len(held) - 1)))
+                                          seconds=opts["replay_seconds"], settlement=settle, batch=len(held) - 1,
+                                          schema=capture.schema)))
         finally:
             with schema_context(schema):  # nothing is left for a later run's dispatcher, even when pgbench failed
                 OrderOutbox.objects.filter(order_id__gt=last).delete()
