@@ -22,7 +22,14 @@ from django.test import override_settings
 from tenants.connection import tenant_connection
 from tenants.postgresql_backend.base import DatabaseWrapper
 
-pytestmark = pytest.mark.usefixtures("live_db")
+pytestmark = pytest.mark.usefixtures("live_db", "new_connection")
+
+
+@pytest.fixture
+def new_connection() -> None:
+    """Each test on a connection of its own, younger than CONN_MAX_AGE (close_if_unusable_or_obsolete would
+    otherwise replace one that an earlier test of this process opened long ago)."""
+    connection.close()
 
 
 def backend() -> DatabaseWrapper:

@@ -90,6 +90,7 @@ def test_a_purchase_on_a_connection_proven_just_now_is_two_statements(live_db, q
 
     _user, token = new_buyer(200_000)
     product = quiet_stack.products["vt_airtime"]
+    connection.close()  # a new connection: younger than CONN_MAX_AGE whatever ran before in this process
     assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
     connection.close_if_unusable_or_obsolete()  # request_finished: proven now
     connection.close_if_unusable_or_obsolete()  # request_started: health check due
@@ -174,6 +175,7 @@ def test_a_connection_dropped_within_the_window_is_replaced_by_the_request(live_
 
     user, token = new_buyer(200_000)
     product = quiet_stack.products["vt_airtime"]
+    connection.close()  # a new connection: younger than CONN_MAX_AGE whatever ran before in this process
     assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
     connection.close_if_unusable_or_obsolete()  # request_finished: proven now
     dead = connection.connection.info.backend_pid
