@@ -211,8 +211,8 @@ class _SessionPathWatchMixin(CursorWrapper):
         try:
             return super()._execute(sql_text, params, *ignored_wrapper_args)  # type: ignore[misc]
         except OperationalError as error:
-            if db.in_atomic_block or not _ended_before_it_ran(error):
-                raise
+            if db.in_atomic_block or getattr(self.cursor, "name", None) or not _ended_before_it_ran(error):
+                raise  # (a named, server-side cursor is not made again here)
         setting_path = db._setting_search_path  # this statement is the tenant's SET itself
         db.close()
         db.ensure_connection()

@@ -318,3 +318,20 @@ def test_a_connection_first_used_inside_a_transaction_is_probed():
         _select("ng")
         _session_path()
     assert statements[0] in ("SELECT 1", 'SET search_path = "ng","public"'), statements
+
+
+def test_a_server_side_cursor_on_an_ended_session_fails_as_without_the_check():
+    """A named (server-side) cursor is not made again by the first statement's retry: the read fails, as it
+    would without health checks, and the next request runs on a new connection."""
+    from django.db import OperationalError
+
+    from tenant_apps.accounts.models import User
+
+    dead = _proven_then_ended()
+    _select("ng")
+    with pytest.raises(OperationalError):
+        list(User.objects.values_list("pk", flat=True).iterator(chunk_size=5))
+    connection.close_if_unusable_or_obsolete()  # the end of that request: Django drops it
+    _request_finished_then_started()
+    _a_request()
+    assert backend().connection.info.backend_pid != dead
