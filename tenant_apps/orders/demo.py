@@ -46,7 +46,9 @@ OUTAGE_DAYS_AGO = 6  # the day a provider failed a third of Nigeria's orders (re
 AIRTIME = {"NGN": (100, 200, 200, 500, 500, 1000, 1500), "GHS": (2, 5, 5, 10, 20), "XOF": (500, 1000, 1000, 2000, 5000)}
 FUNDING = {"NGN": 5_000, "GHS": 200, "XOF": 25_000}  # major units (within the unverified tier's single limit)
 FUNDING_GATEWAY = {"NG": "paystack", "GH": "paystack", "SN": "wave"}
-SIMULATORS = ("vtpass", "mtn", "aggregator", "paystack", "wave")
+# The providers the demo sells through (shared_apps.providers.demo: VTPass, Reloadly, DT One) and the funding
+# gateways above (tests/providers/test_demo_seed.py keeps the three lists together).
+SIMULATORS = ("vtpass", "aggregator", "dtone", "paystack", "wave")
 
 
 @dataclass

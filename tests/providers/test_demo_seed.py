@@ -43,3 +43,20 @@ def test_seed_registers_both_aggregators_in_every_country_and_syncs_idempotently
     dtone = Provider.objects.get(name="DT One", country="BJ")
     assert dtone.base_url.endswith(f"{ports[2].split('=')[1]}/v1") and dtone.has_credentials
     assert dtone.options["callback_url"] == "http://bj.localhost:8000/webhook/dtone"
+
+
+def test_the_demo_history_starts_a_simulator_for_every_provider_and_gateway_it_uses():
+    """``make run`` seeds 30 days of history through the simulators it starts (tenant_apps.orders.demo): each is a
+    registered plugin with a simulator and a demo port, and together they cover the demo's providers and funding
+    gateways (a plugin removed from the registry, MTN direct, stayed in that list and broke ``make run``)."""
+    from provider_plugins.registry import get_plugin
+    from provider_plugins.simulate import demo_ports
+    from shared_apps.providers.demo import demo_provider_specs
+    from tenant_apps.orders.demo import FUNDING_GATEWAY, SIMULATORS
+
+    ports = demo_ports()
+    for key in SIMULATORS:
+        plugin = get_plugin(key)  # UnknownPlugin for a key the registry lost
+        assert plugin.simulator is not None and key in ports, key
+    providers = {spec["plugin_key"] for spec in demo_provider_specs(ports)}
+    assert providers | set(FUNDING_GATEWAY.values()) | {"paystack"} <= set(SIMULATORS)
