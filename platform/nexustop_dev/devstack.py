@@ -120,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
         manage("migrate_schemas", "-v", "0")
         manage("sync_template_schema")
         log("seeding demo data (idempotent)")
-        seed = subprocess.run([PYTHON, str(ROOT / "manage.py"), "seed_demo"], check=True, cwd=ROOT,
-                              capture_output=True, text=True)
+        seed = subprocess.run([PYTHON, str(ROOT / "manage.py"), "seed_demo"], cwd=ROOT, capture_output=True,
+                              text=True)
+        if seed.returncode != 0:  # what failed, not only that it did
+            sys.stderr.write(seed.stdout[-3000:] + seed.stderr[-6000:])
+            raise SystemExit(f"seeding the demo data failed (exit {seed.returncode}): the lines above say why")
         logins = [line for line in seed.stdout.splitlines() if line.startswith("http")]
         for line in seed.stdout.splitlines():
             if not line.startswith("http"):

@@ -81,8 +81,14 @@ def retire_demo_mtn_direct() -> None:
         catalog_changed()  # update() sends no signal
 
 
-def _port_free(port: int) -> bool:
+def demo_port_free(port: int) -> bool:
+    """Nothing listens on the demo host's ``port`` (a simulator is started there), else one is used as is.
+
+    SO_REUSEADDR as the simulators' own servers bind: the connections a simulator of an earlier run closed
+    linger in TIME_WAIT for a minute, and a plain bind took that for a listener, so a second ``make run`` within
+    the minute started no simulator and failed on "could not connect to the provider"."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((DEMO_HOST, port))
         except OSError:
@@ -96,7 +102,7 @@ def _simulators_running(ports: dict[str, int]):
     try:
         for key, port in ports.items():
             plugin = get_plugin(key)
-            if plugin.simulator is not None and _port_free(port):
+            if plugin.simulator is not None and demo_port_free(port):
                 started.append(plugin.load_simulator()(host=DEMO_HOST, port=port).start())
         yield
     finally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,11 +43,32 @@ CUSTOMERS = 8
 DAILY_ORDERS = {"ng": 6, "quickvend": 2, "gh": 2, "sn": 2}
 OUTAGE_DAYS_AGO = 6  # the day a provider failed a third of Nigeria's orders (refunded)
 AIRTIME = {"NGN": (100, 200, 200, 500, 500, 1000, 1500), "GHS": (2, 5, 5, 10, 20), "XOF": (500, 1000, 1000, 2000, 5000)}
-FUNDING = {"NGN": 5_000, "GHS": 200, "XOF": 25_000}  # major units (within the unverified tier's single limit)
+# Major units (the unverified tier's limits cap them: kyc_balance_room).
+FUNDING = {"NGN": 5_000, "GHS": 200, "XOF": 25_000, "GNF": 300_000, "GMD": 2_000, "LRD": 5_000}
+# The customers' top-ups: these where named, else the country's first gateway of the demo (tenant_apps.wallet.demo:
+# a mobile-money rail outside Nigeria, Ghana and Senegal); a country with none (Cabo Verde, Guinea-Bissau,
+# Mauritania, Sierra Leone: agents' cash only) has no history of its own.
 FUNDING_GATEWAY = {"NG": "paystack", "GH": "paystack", "SN": "wave"}
-# The providers the demo sells through (shared_apps.providers.demo: VTPass, Reloadly, DT One) and the funding
-# gateways above (tests/providers/test_demo_seed.py keeps the three lists together).
-SIMULATORS = ("vtpass", "aggregator", "dtone", "paystack", "wave")
+
+
+# Among a country's gateways, the one whose checkout the history completes first (the simulators' control
+# endpoint approves a payment of any of them; these settle at once).
+GATEWAY_PREFERENCE = ("wave", "mtn_momo", "airtel_money", "cinetpay", "orange_money", "flutterwave")
+
+
+def funding_gateway(country: str) -> str | None:
+    from tenant_apps.wallet.demo import DEMO_GATEWAYS
+
+    if country in FUNDING_GATEWAY:
+        return FUNDING_GATEWAY[country]
+    there = {key for code, key, _ in DEMO_GATEWAYS if code == country}
+    return next((key for key in GATEWAY_PREFERENCE if key in there), None)
+
+
+# The providers the demo sells through (shared_apps.providers.demo: VTPass, Reloadly, DT One) and every funding
+# gateway above (tests/providers/test_demo_seed.py keeps the lists together).
+SIMULATORS = ("vtpass", "aggregator", "dtone", "paystack", "wave", "mtn_momo", "cinetpay", "orange_money",
+              "airtel_money", "flutterwave")
 
 
 @dataclass
@@ -63,20 +83,12 @@ class Tally:
         self.skipped[reason] += 1
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind((DEMO_HOST, port))
-        except OSError:
-            return False
-    return True
-
-
 @contextlib.contextmanager
 def _simulators():
     """The demo simulators on their demo ports (started here unless something already listens there)."""
     from provider_plugins.registry import get_plugin
     from provider_plugins.simulate import demo_ports
+    from shared_apps.providers.demo import demo_port_free
 
     ports = demo_ports(getattr(settings, "PROVIDER_SIMULATOR_PORTS", None))
     # The seeding processes date their requests in the past (their clocks are moved); VTPass, like the real one,
@@ -86,7 +98,7 @@ def _simulators():
     try:
         for key in SIMULATORS:
             plugin = get_plugin(key)
-            if plugin.simulator is not None and _port_free(ports[key]):
+            if plugin.simulator is not None and demo_port_free(ports[key]):
                 simulator_class = plugin.load_simulator()
                 started.append(simulator_class(host=DEMO_HOST, port=ports[key], **options.get(key, {})).start())
         yield ports
@@ -203,6 +215,7 @@ class Day:
         from tenant_apps.kyc.selectors import kyc_balance_room
         from tenant_apps.wallet.funding import funding_start
         from tenant_apps.wallet.models import FundingIntent
+        from tenant_apps.wallet.views import NOTIFY_PATHS
 
         if FundingIntent.objects.filter(user=user, created_at__date=self.day).exists():
             return
@@ -210,15 +223,21 @@ class Day:
         amount = FUNDING.get(self.currency, 100) * self.scale
         if room.cap is not None:
             amount = min(amount, room.cap - room.holdings)
-        amount -= amount % self.scale  # whole units, as people pay
+        amount -= amount % (5 * self.scale)  # whole units, a multiple of 5 (CinetPay refuses others), as people pay
         if amount <= 0:
             return
-        gateway = FUNDING_GATEWAY.get(self.tenant.country, "paystack")
+        gateway = funding_gateway(self.tenant.country)
+        if gateway is None:
+            self.tally.skip("funding:no_rail_in_this_country")
+            return
         clock.move_to(at - timedelta(minutes=self.rng.randint(5, 40)))
         try:
             with transaction.atomic():
+                site = f"http://{self.tenant.schema_name}.localhost:8000"
+                notify = NOTIFY_PATHS.get(gateway)  # the rails that need a notification URL (CinetPay, MoMo, Orange)
                 intent = funding_start(user=user, amount_minor=amount, currency=self.currency, gateway_key=gateway,
-                                       callback_url=f"http://{self.tenant.schema_name}.localhost:8000/wallet/fund/return/")
+                                       callback_url=f"{site}/wallet/fund/return/",
+                                       notify_url=f"{site}{notify}" if notify else "")
                 # The customer pays on the checkout page (the simulator's control endpoint does what its page does).
                 requests.post(f"http://{DEMO_HOST}:{self.ports[gateway]}/_simulator/complete/{intent.reference}",
                               json={"approve": True}, timeout=5)

@@ -52,11 +52,17 @@ def test_the_demo_history_starts_a_simulator_for_every_provider_and_gateway_it_u
     from provider_plugins.registry import get_plugin
     from provider_plugins.simulate import demo_ports
     from shared_apps.providers.demo import demo_provider_specs
-    from tenant_apps.orders.demo import FUNDING_GATEWAY, SIMULATORS
+    from tenant_apps.orders.demo import SIMULATORS, funding_gateway
+    from tenant_apps.wallet.demo import DEMO_GATEWAYS
 
     ports = demo_ports()
     for key in SIMULATORS:
         plugin = get_plugin(key)  # UnknownPlugin for a key the registry lost
         assert plugin.simulator is not None and key in ports, key
     providers = {spec["plugin_key"] for spec in demo_provider_specs(ports)}
-    assert providers | set(FUNDING_GATEWAY.values()) | {"paystack"} <= set(SIMULATORS)
+    gateways = {country: funding_gateway(country) for country in WEST_AFRICA}
+    assert providers | {gateway for gateway in gateways.values() if gateway} <= set(SIMULATORS)
+    configured = {(code, name) for code, name, _ in DEMO_GATEWAYS}
+    for country, gateway in gateways.items():  # a gateway the demo configures in that country, or none at all
+        assert gateway is None or (country, gateway) in configured, country
+    assert sum(gateway is not None for gateway in gateways.values()) >= 12, gateways
