@@ -225,6 +225,7 @@ class _SessionPathWatchMixin(CursorWrapper):
         if self.db._session_search_path is not None and (
                 not isinstance(sql_text, str) or _MAY_CHANGE_SEARCH_PATH(sql_text)):
             self.db._session_search_path = None
+        self.db._unprobed = False  # the request's first statement (not made again: many rows)
         return super()._executemany(sql_text, param_list, *ignored_wrapper_args)  # type: ignore[misc]
 
 
