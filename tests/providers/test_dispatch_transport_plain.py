@@ -77,10 +77,15 @@ CASES: dict[str, list[list[bytes | None]]] = {
 
 @contextmanager
 def _raw_server(script: list[list[bytes | None]]) -> Iterator[tuple[str, list[bytes]]]:
-    """A server answering the n-th request it reads (on whatever connection) with ``script[n]``'s pieces."""
+    """A server answering the n-th request it reads (on whatever connection) with ``script[n]``'s pieces.
+
+    On leaving, it waits for its connections' threads: a client that gave up on a connection early (the answer
+    before the request, read with the previous one) may have sent a request the server had not read yet, and
+    what the server read is compared between runs."""
     listener = socket.create_server(("127.0.0.1", 0))
     received: list[bytes] = []
     answered = [0]
+    serving: list[threading.Thread] = []
 
     def serve(conn: socket.socket) -> None:
         with conn:
@@ -116,13 +121,17 @@ def _raw_server(script: list[list[bytes | None]]) -> Iterator[tuple[str, list[by
                 conn, _ = listener.accept()
             except OSError:
                 return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            thread = threading.Thread(target=serve, args=(conn,), daemon=True)
+            serving.append(thread)
+            thread.start()
 
     threading.Thread(target=accept, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
     finally:
         listener.close()
+        for thread in list(serving):
+            thread.join(timeout=5)  # each ends when its client closed the connection (or the script did)
 
 
 def _run(script: list[list[bytes | None]]) -> tuple[list[tuple], int, list[bytes]]:
@@ -141,9 +150,9 @@ def _run(script: list[list[bytes | None]]) -> tuple[list[tuple], int, list[bytes
             except requests.RequestException as exc:
                 outcomes.append(("error", type(exc).__name__, str(exc)))
         made = transport.connections_made
-        run_coroutine(transport.close())
-        port = url.rsplit(":", 1)[1].encode()
-        return outcomes, made, [request.replace(b":" + port, b":PORT") for request in received]
+        run_coroutine(transport.close())  # the server's threads see their connections end
+    port = url.rsplit(":", 1)[1].encode()
+    return outcomes, made, [request.replace(b":" + port, b":PORT") for request in received]  # all of it read
 
 
 @pytest.mark.parametrize("case", list(CASES))
