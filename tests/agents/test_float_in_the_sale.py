@@ -224,6 +224,25 @@ def _acceptance_ways(monkeypatch) -> list[tuple[bool, bool]]:
     return ways
 
 
+def _bought_one_way(monkeypatch, *, product, user, phone: str, staged: bool):
+    """``purchase_create`` of 100.00 by ``user``: through the two stages (``staged``: as every reseller and agent
+    sale took it before) or the one call, the number of ``purchase_accept`` calls checked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.orders import acceptance
+    from tenant_apps.orders.services.create import purchase_create
+
+    with monkeypatch.context() as patch:
+        if staged:
+            patch.setattr(acceptance, "needs_python", lambda **kwargs: True)
+        with CaptureQueriesContext(connection) as run:
+            order = purchase_create(user=user, product_id=product.pk, recipient_phone=phone, amount_minor=10_000)
+    calls = [q["sql"] for q in run.captured_queries if "purchase_accept(" in q["sql"]]
+    assert len(calls) == (2 if staged else 1)
+    return order
+
+
 def _customer(amount: int = 1_000_000, phone: str | None = None):
     user = make_user("quickvend", email=f"cu-{uuid.uuid4().hex[:8]}@qv.test", phone=phone)
     with schema_context("quickvend"):
@@ -535,11 +554,8 @@ def test_a_reseller_customers_purchase_is_accepted_in_one_call_with_the_same_row
     """A reseller brand's customer (no agent, no risk rule that applies): ``purchase_accept`` in one call, then the
     float hold in the same transaction; the same rows as the two-stage acceptance (screen, gate, hold), and a
     refused float leaves nothing on either side."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
-    from tenant_apps.orders import acceptance
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services.create import purchase_create
 
@@ -549,14 +565,7 @@ def test_a_reseller_customers_purchase_is_accepted_in_one_call_with_the_same_row
     rows = []
     with tenant_context(reseller):
         for buyer, phone, staged in ((one, _phone(31), True), (two, _phone(32), False)):
-            with monkeypatch.context() as patch:
-                if staged:  # the two-stage acceptance, as every reseller sale took it before
-                    patch.setattr(acceptance, "needs_python", lambda **kwargs: True)
-                with CaptureQueriesContext(connection) as run:
-                    order = purchase_create(user=buyer, product_id=airtime.pk, recipient_phone=phone,
-                                            amount_minor=10_000)
-            calls = [q["sql"] for q in run.captured_queries if "purchase_accept(" in q["sql"]]
-            assert len(calls) == (2 if staged else 1)
+            order = _bought_one_way(monkeypatch, product=airtime, user=buyer, phone=phone, staged=staged)
             rows.append(_rows(Order.objects.select_related("hold").get(pk=order.pk), reseller))
             assert balance(buyer) == 1_000_000 - order.price_minor
         assert rows[0] == rows[1]
@@ -641,13 +650,10 @@ def test_an_agents_purchase_is_accepted_in_one_call_with_the_same_rows(airtime, 
     hold): order, hold, transitions, outbox, risk decision, KYC spend, velocity row, float hold and its mirror,
     and the commissions once settled. Past the agent's limit, the sale is refused after the one call and
     leaves nothing."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
     from tenant_apps.agents.models import CommissionPosting
     from tenant_apps.kyc.models import KycSpend
-    from tenant_apps.orders import acceptance
     from tenant_apps.orders.models import Order
     from tenant_apps.orders.services.create import purchase_create
     from tenant_apps.pricing.models import CommissionTier
@@ -661,14 +667,7 @@ def test_an_agents_purchase_is_accepted_in_one_call_with_the_same_rows(airtime, 
     orders, rows = [], []
     with tenant_context(reseller):
         for phone, staged in ((_phone(41), True), (_phone(42), False)):
-            with monkeypatch.context() as patch:
-                if staged:  # the two-stage acceptance, as every agent's sale took it before
-                    patch.setattr(acceptance, "needs_python", lambda **kwargs: True)
-                with CaptureQueriesContext(connection) as run:
-                    order = purchase_create(user=user, product_id=airtime.pk, recipient_phone=phone,
-                                            amount_minor=10_000)
-            calls = [q["sql"] for q in run.captured_queries if "purchase_accept(" in q["sql"]]
-            assert len(calls) == (2 if staged else 1)
+            order = _bought_one_way(monkeypatch, product=airtime, user=user, phone=phone, staged=staged)
             order = Order.objects.select_related("hold").get(pk=order.pk)
             orders.append(order)
             found = _rows(order, reseller)  # one buyer: its own order's spend row

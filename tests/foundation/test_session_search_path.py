@@ -21,6 +21,7 @@ from django.test import override_settings
 
 from tenants.connection import tenant_connection
 from tenants.postgresql_backend.base import DatabaseWrapper
+from tests.support.databases import terminate_backend
 
 pytestmark = pytest.mark.usefixtures("live_db", "new_connection")
 
@@ -222,31 +223,15 @@ def test_after_a_database_error_the_connection_is_probed_before_it_counts_as_pro
 
 
 def test_a_connection_the_server_dropped_outside_the_window_is_replaced():
-    from django.conf import settings
 
     _a_request()
     _request_finished_then_started()
     backend()._proven_at = time.monotonic() - 5
     dead = connection.connection.info.backend_pid
-    params = settings.DATABASES["default"]
-    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
-                         password=params["PASSWORD"] or None, dbname=connection.settings_dict["NAME"],
-                         autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [dead])
+    terminate_backend(dead)
     _select("ng")
     assert _session_path() == "ng,public"  # probed, replaced, path set on the new one
     assert connection.connection.info.backend_pid != dead
-
-
-def _terminate(pid: int) -> None:
-    from django.conf import settings
-
-    params = settings.DATABASES["default"]
-    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
-                         password=params["PASSWORD"] or None, dbname=connection.settings_dict["NAME"],
-                         autocommit=True) as admin:
-        row = admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()
-    assert row is not None and row[0] is True
 
 
 def _proven_then_ended() -> int:
@@ -254,7 +239,7 @@ def _proven_then_ended() -> int:
     _a_request()
     _request_finished_then_started()
     dead = connection.connection.info.backend_pid
-    _terminate(dead)
+    terminate_backend(dead)
     return dead
 
 

@@ -17,6 +17,7 @@ import psycopg
 import redis
 
 from tests.orders.helpers import buy, new_buyer
+from tests.support.databases import terminate_backend
 
 # The tenant's SET search_path (the health check of CONN_HEALTH_CHECKS too), the JWT's user and the
 # purchase_accept call. A shared cache version is read without a tenant switch (no second SET).
@@ -135,7 +136,6 @@ def test_a_tenant_switch_still_sets_the_search_path(live_db, quiet_stack):
 def test_the_search_path_probe_still_finds_a_dead_connection(live_db, quiet_stack):
     """The SET that doubles as the health check fails on a connection the server dropped: Django closes it and
     the request runs on a new one (202), its path set before its first read."""
-    from django.conf import settings
     from django.db import connection
     from django_tenants.utils import schema_context
 
@@ -146,12 +146,7 @@ def test_the_search_path_probe_still_finds_a_dead_connection(live_db, quiet_stac
     assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
     assert connection.connection is not None  # kept for the next request (CONN_MAX_AGE)
     dead = connection.connection.info.backend_pid
-    params = settings.DATABASES["default"]
-    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
-                         password=params["PASSWORD"] or None, dbname=connection.settings_dict["NAME"],
-                         autocommit=True) as admin:
-        row = admin.execute("SELECT pg_terminate_backend(%s)", [dead]).fetchone()
-        assert row is not None and row[0] is True
+    terminate_backend(dead)
     _health_check_due()
     with round_trips() as seen:
         response = buy(token, product, quiet_stack.phone(), amount="50.00")
@@ -167,7 +162,6 @@ def test_a_connection_dropped_within_the_window_is_replaced_by_the_request(live_
     server ended that session meanwhile, the request's first statement reads the server's notice (the statement
     never ran), opens a new connection, sets the tenant's path there and runs: the purchase is accepted once,
     as the probe would have made it."""
-    from django.conf import settings
     from django.db import connection
     from django_tenants.utils import schema_context
 
@@ -179,11 +173,7 @@ def test_a_connection_dropped_within_the_window_is_replaced_by_the_request(live_
     assert buy(token, product, quiet_stack.phone(), amount="50.00").status_code == 202
     connection.close_if_unusable_or_obsolete()  # request_finished: proven now
     dead = connection.connection.info.backend_pid
-    params = settings.DATABASES["default"]
-    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
-                         password=params["PASSWORD"] or None, dbname=connection.settings_dict["NAME"],
-                         autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [dead])
+    terminate_backend(dead)
     connection.close_if_unusable_or_obsolete()  # request_started: within the window, no probe
     with round_trips() as seen:
         response = buy(token, product, quiet_stack.phone(), amount="50.00")

@@ -27,3 +27,17 @@ def unregister_alias(alias: str) -> None:
     except AttributeError:
         pass
     connections.settings.pop(alias, None)
+
+
+def terminate_backend(pid: int) -> None:
+    """End PostgreSQL session ``pid`` from a connection of its own (``pg_terminate_backend``), as a server restart
+    or a failover ends it: the client finds out at its next statement."""
+    import psycopg
+    from django.conf import settings
+
+    params = settings.DATABASES["default"]
+    with psycopg.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"],
+                         password=params["PASSWORD"] or None, dbname=connections["default"].settings_dict["NAME"],
+                         autocommit=True) as admin:
+        row = admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()
+    assert row is not None and row[0] is True, f"no session {pid} to end"
