@@ -24,7 +24,8 @@ def config(kyc_simulator):
 
 def check(config, number="22212345678", scheme="bvn", country="NG", **extra):
     return SmileStyleKycConnector().check(config, KycCheckRequest(country=country, scheme=scheme, number=number,
-                                                                  reference="job-1", **extra))
+                                                                  reference="job-1", user_reference="user-1",
+                                                                  **extra))
 
 
 def test_descriptor():
