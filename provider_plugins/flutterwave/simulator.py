@@ -7,6 +7,18 @@ Endpoints: ``POST /v3/payments``, ``GET /v3/transactions/:id/verify``,
 ``GET /v3/transfers?reference=``. The hosted page is ``GET /checkout/:token``.
 Amounts on the wire are in MAJOR units (``2500.5`` NGN), as at Flutterwave.
 A transaction only exists (has an id) once the customer attempted payment.
+
+Published protocol: https://developer.flutterwave.com/docs/transaction-verification,
+https://developer.flutterwave.com/reference/endpoints/transactions and
+https://developer.flutterwave.com/v3.0/docs/webhooks (``verif-hash`` is the dashboard's secret hash).
+
+No SDK fidelity test: no Python SDK on PyPI can be pointed at a base URL for these v3 calls.
+``rave_python`` (official, 1.5.0) speaks v2 (``v2/gpx/transfers/create``, ``flwv3-pug/getpaidx``,
+``seckey`` in the body), picks its host from a ``production`` flag and calls Flutterwave's
+identity and telemetry hosts from its constructor; ``python-flutterwave`` (community, 1.2.2: only
+``/v3/charges`` and tokenized charges; 0.9.11: ``/v3/payments``, verify, ``/v3/accounts/resolve``)
+and ``flwave`` 1.0 hard-code ``https://api.flutterwave.com`` in each function;
+``tayflutterwave``, ``python-rave`` and ``pyrave`` are v2; ``flutterwave-python`` is not on PyPI.
 """
 
 from __future__ import annotations
