@@ -4,7 +4,7 @@
     python -m provider_plugins.kyc_verifier.simulator --port 8026
 
 Published protocol it follows (checked with the official ``smile-id-core`` SDK, see
-tests/kyc/test_smile_sdk_fidelity.py):
+tests/providers/test_smile_id_sdk_fidelity.py):
 - https://docs.usesmileid.com/products/for-individuals-kyc/identity-lookup (request and answer fields);
 - https://docs.usesmileid.com/further-reading/job-status and
   https://docs.usesmileid.com/integration-options/rest-api/utilities (job status);
