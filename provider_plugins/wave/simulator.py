@@ -1,7 +1,9 @@
 """A local Wave Business API: checkout sessions (with a payer page), payouts, balance, signed webhooks.
 
 Speaks the protocol described in ``connector.py`` (docs.wave.com: checkout, payout, balance,
-webhook). The payer page is ``wave_launch_url`` (``GET /c/<session id>``) with Pay / Decline:
+webhook); ``GET /v1/checkout/sessions?transaction_id=`` answers the one session object that transaction
+paid (https://docs.wave.com/checkout, "Retrieve a checkout by transaction ID"), not a list.
+The payer page is ``wave_launch_url`` (``GET /c/<session id>``) with Pay / Decline:
 paying completes the session, sends ``checkout.session.completed`` signed with ``Wave-Signature``
 and redirects to ``success_url`` (``error_url`` on decline, after ``checkout.session.payment_failed``).
 Tests may call :meth:`complete`. Payouts start ``processing`` and settle after ``payout_delay``.
@@ -73,7 +75,7 @@ class WaveSimulator(SimulatorServer):
     def routes(self) -> None:
         self.route("POST", r"/v1/checkout/sessions", self.create_session)
         self.route("GET", r"/v1/checkout/sessions/search", self.search_sessions)
-        self.route("GET", r"/v1/checkout/sessions", self.list_sessions)
+        self.route("GET", r"/v1/checkout/sessions", self.session_by_transaction)
         self.route("GET", r"/v1/checkout/sessions/(cos-[a-z0-9]+)", self.get_session)
         self.route("POST", r"/v1/checkout/sessions/(cos-[a-z0-9]+)/expire", self.expire_session)
         self.route("POST", r"/v1/checkout/sessions/(cos-[a-z0-9]+)/refund", self.refund_session)
@@ -170,12 +172,19 @@ class WaveSimulator(SimulatorServer):
                      or (transaction and s["transaction_id"] == transaction)]
         return SimResponse(200, {"result": found})
 
-    def list_sessions(self, request: SimRequest) -> SimResponse:
+    def session_by_transaction(self, request: SimRequest) -> SimResponse:
+        """``GET /v1/checkout/sessions?transaction_id=``: the one session that transaction paid, as an object."""
         denied = self._denied(request)
         if denied:
             return denied
+        transaction = request.query.get("transaction_id", "")
+        if not transaction:
+            return _error(400, "request-validation-error", "transaction_id: field required")
         with self.lock:
-            return SimResponse(200, {"result": [dict(s) for s in self.sessions.values()], "has_more": False})
+            session = next((s for s in self.sessions.values() if s["transaction_id"] == transaction), None)
+            if session is None:
+                return _error(404, "checkout-session-not-found", "Checkout session not found.")
+            return SimResponse(200, dict(session))
 
     def expire_session(self, request: SimRequest) -> SimResponse:
         denied = self._denied(request)
