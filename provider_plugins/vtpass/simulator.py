@@ -1,7 +1,12 @@
 """A VTPass look-alike: same paths, headers, codes and sandbox numbers.
 
-Endpoints: ``GET /api/services``, ``GET /api/service-variations``,
-``POST /api/merchant-verify``, ``POST /api/pay``, ``POST /api/requery``.
+Endpoints: ``GET /api/service-categories``, ``GET /api/services``,
+``GET /api/service-variations``, ``GET /api/balance``, ``POST /api/merchant-verify``,
+``POST /api/pay``, ``POST /api/requery``, shaped as the public documentation shows them:
+https://www.vtpass.com/documentation/available-services/ (categories),
+https://www.vtpass.com/documentation/service-ids/ (services: ``convinience_fee``,
+``product_type``, ``image``), https://www.vtpass.com/documentation/mtn-data/ (variations),
+https://www.vtpass.com/documentation/mtn-airtime-vtu-api/ (pay, requery, sandbox numbers).
 Idempotent on ``request_id`` (a reuse answers ``014``), refuses the same
 service + customer + amount within ``duplicate_window_seconds`` (``019``),
 keeps a wallet balance (``018``), and validates the request-id format.
@@ -72,6 +77,10 @@ SERVICES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+# ``GET /api/service-categories``: VTPass's names for the categories this simulator sells in.
+CATEGORY_NAMES = {"airtime": "Airtime Recharge", "data": "Data Services", "tv-subscription": "TV Subscription",
+                  "electricity-bill": "Electricity Bill", "education": "Education", "insurance": "Insurance"}
+
 VARIATIONS: dict[str, list[dict[str, str]]] = {
     "mtn-data": [
         {"variation_code": "mtn-10mb-100", "name": "N100 100MB - 24 hrs", "variation_amount": "100.00"},
@@ -107,6 +116,9 @@ VARIATIONS: dict[str, list[dict[str, str]]] = {
                   {"variation_code": "3", "name": "Tricycles", "variation_amount": "1500.00"},
                   {"variation_code": "4", "name": "Motorcycle", "variation_amount": "3000.00"}],
 }
+
+# Categories whose services are bought by ``variation_code`` (the price is the variation's).
+VARIATION_PRICED = frozenset({"data", "tv-subscription", "education", "insurance"})
 
 SANDBOX_PHONES = {
     p.SANDBOX_PENDING_PHONE: FaultMode.PENDING_THEN_SUCCESS,
@@ -205,6 +217,7 @@ class VTPassSimulator(SimulatorServer):
         if not self._authenticated(request):
             return Response(401, {"code": p.INVALID_CREDENTIALS, "response_description": "INVALID CREDENTIALS"})
         handlers = {
+            ("GET", "/api/service-categories"): self._categories,
             ("GET", "/api/services"): self._services,
             ("GET", "/api/service-variations"): self._variations,
             ("POST", "/api/merchant-verify"): self._verify,
@@ -227,9 +240,19 @@ class VTPassSimulator(SimulatorServer):
     def _code(code: str, **extra) -> Response:
         return Response(200, {"code": code, "response_description": p.DESCRIPTIONS.get(code, code), **extra})
 
+    def _categories(self, request: Request) -> Response:
+        return Response(200, {"response_description": "000", "content": [
+            {"identifier": identifier, "name": CATEGORY_NAMES.get(identifier, identifier)}
+            for identifier in self.services]})
+
     def _services(self, request: Request) -> Response:
+        """Each service as documented: priced by variation (``fix``) or by amount (``flexible``), with its image."""
         identifier = request.query.get("identifier", "")
-        return Response(200, {"response_description": "000", "content": self.services.get(identifier, [])})
+        product_type = "fix" if identifier in VARIATION_PRICED else "flexible"
+        content = [{**service, "convinience_fee": "0 %", "product_type": product_type,
+                    "image": f"https://sandbox.vtpass.com/resources/products/200X200/{service['serviceID']}.jpg"}
+                   for service in self.services.get(identifier, [])]
+        return Response(200, {"response_description": "000", "content": content})
 
     def _variations(self, request: Request) -> Response:
         service_id = request.query.get("serviceID", "")
@@ -307,7 +330,7 @@ class VTPassSimulator(SimulatorServer):
         if identifier == "insurance" and any(not str(payload.get(name) or "").strip()
                                              for name in p.INSURANCE_FIELDS):
             return self._code(p.INVALID_ARGUMENTS, content={"errors": ["vehicle details are required"]})
-        if identifier in ("data", "tv-subscription", "education", "insurance"):
+        if identifier in VARIATION_PRICED:
             variation = next((v for v in self.variations.get(service_id, [])
                               if v["variation_code"] == variation_code), None)
             if variation is None:
