@@ -2,8 +2,10 @@
 
     python -m provider_plugins.sms_gateway.simulator --port 8025
 
-* ``POST /api/sms/send``: accept a message (checks ``api_key``; the number must
-  be 10-15 digits).
+* ``POST /api/sms/send``: accept a message (checks ``api_key``; ``to`` is one number
+  or an array of at most 100, each 10-15 digits) and answer ``{"code": "ok", "message_id",
+  "message_id_str", "message": "Successfully Sent", "balance", "user"}``, as Termii's
+  https://developers.termii.com/messaging-api documents.
 * ``GET /outbox``: an HTML page listing sent messages, newest first (for people).
 * ``GET /outbox.json[?to=+234...]``: the same as JSON (for tests).
 * ``DELETE /outbox``: empty it.
@@ -70,22 +72,25 @@ class SmsGatewaySimulator(LocalServer):
             return 401, {"message": "Invalid API key"}
         if mode == "low_balance":
             return 402, {"message": "Insufficient balance"}
-        to = str(body.get("to", ""))
-        if mode == "reject" or not (to.isdigit() and 10 <= len(to) <= 15):
+        # ``to`` is one number or, as Termii documents, an array of at most 100.
+        raw_to = body.get("to", "")
+        recipients = [str(n) for n in raw_to] if isinstance(raw_to, list) else [str(raw_to)]
+        if mode == "reject" or not 1 <= len(recipients) <= 100 or not all(
+                to.isdigit() and 10 <= len(to) <= 15 for to in recipients):
             return 400, {"message": "Invalid phone number"}
         if not body.get("sms") or not body.get("from"):
             return 400, {"message": "sms and from are required"}
         with self._lock:
             message_id = str(next(self._ids))
-            self.balance -= 1
-            self._messages.append({
+            self.balance -= len(recipients)
+            received_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self._messages.extend({
                 "message_id": message_id, "to": "+" + to, "from": body["from"], "sms": body["sms"],
-                "channel": body.get("channel", "generic"),
-                "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            })
+                "channel": body.get("channel", "generic"), "received_at": received_at,
+            } for to in recipients)
             balance = self.balance
-        return 200, {"message_id": message_id, "message": "Successfully Sent", "balance": balance,
-                     "user": "NexusTop Simulator"}
+        return 200, {"code": "ok", "message_id": message_id, "message_id_str": message_id,
+                     "message": "Successfully Sent", "balance": balance, "user": "NexusTop Simulator"}
 
     def _outbox_html(self) -> str:
         rows = "".join(

@@ -45,6 +45,22 @@ def test_send_lands_in_outbox(config, sms_simulator):
     assert page.status_code == 200 and "hello" in page.text and "text/html" in page.headers["Content-Type"]
 
 
+def test_documented_answer_and_array_of_recipients(sms_simulator):
+    """Termii takes ``to`` as one number or an array (what community SDKs such as termii-py send) and answers
+    ``code``/``message_id``/``message_id_str``/``balance``."""
+    sent = requests.post(f"{sms_simulator.url}/api/sms/send", timeout=5, json={
+        "to": ["2348030000002", "2348030000003"], "from": "NexusTop", "sms": "both", "type": "plain",
+        "channel": "generic", "api_key": sms_simulator.api_key})
+    body = sent.json()
+    assert sent.status_code == 200 and body["code"] == "ok" and body["message_id_str"] == body["message_id"]
+    assert isinstance(body["balance"], int) and body["message"] == "Successfully Sent"
+    assert {m["to"] for m in sms_simulator.messages() if m["sms"] == "both"} == {"+2348030000002", "+2348030000003"}
+    too_many = requests.post(f"{sms_simulator.url}/api/sms/send", timeout=5, json={
+        "to": ["2348030000002"] * 101, "from": "NexusTop", "sms": "x", "type": "plain", "channel": "generic",
+        "api_key": sms_simulator.api_key})
+    assert too_many.status_code == 400
+
+
 @pytest.mark.parametrize(("mode", "error"), [
     ("reject", InvalidRecipient), ("unavailable", ProviderUnavailable), ("bad_auth", ProviderAuthError),
     ("low_balance", ProviderLowBalance), ("timeout", ProviderTimeout),
