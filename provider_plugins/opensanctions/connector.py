@@ -1,9 +1,11 @@
-"""OpenSanctions-shaped match API: ``POST {base}/match/{dataset}`` with ``Authorization: ApiKey <key>``.
+"""OpenSanctions (yente) match API: ``POST {base}/match/{dataset}`` with ``Authorization: ApiKey <key>``.
 
 Request: ``{"queries": {"<key>": {"schema": "Person", "properties": {"name": [...], "country": [...]}}}}``.
-Answer: ``{"responses": {"<key>": {"status": 200, "results": [{"id", "caption", "score", "match",
-"datasets"}]}}}``. A result with ``"match": true`` (the service's own threshold) is a match; the score is
-kept as text for the operator (parsed with ``Decimal`` only to apply an optional stricter threshold).
+Answer (https://api.opensanctions.org/, https://www.opensanctions.org/docs/api/matching/):
+``{"responses": {"<key>": {"status": 200, "query": {...}, "results": [{"id", "caption", "schema", "score",
+"match", "datasets", ...}], "total": {...}}}, "limit": 5}``. A result with ``"match": true`` (score at or above the
+service's threshold) is a match; the score is kept as text for the operator (parsed with ``Decimal`` only to apply
+an optional stricter threshold). The answer carries no request id, so ``provider_reference`` stays empty.
 """
 
 from __future__ import annotations
@@ -74,8 +76,7 @@ class OpenSanctionsConnector:
                                               caption=str(result.get("caption", ""))[:200],
                                               score=str(result.get("score", ""))[:12],
                                               datasets=tuple(str(d) for d in result.get("datasets") or ())[:10]))
-        return ScreeningResult(matches=tuple(matches), provider_reference=str(body.get("id", ""))[:100],
-                               checked=tuple(checked))
+        return ScreeningResult(matches=tuple(matches), checked=tuple(checked))
 
 
 def _decimal(value: Any) -> Decimal | None:
