@@ -2,6 +2,11 @@
 
     python -m provider_plugins.openexchangerates.simulator --port 8742
 
+The answer is the documented envelope (https://docs.openexchangerates.org/reference/latest-json):
+``disclaimer``, ``license``, ``timestamp`` (Unix seconds), ``base`` and ``rates``; errors are the documented
+``{"error": true, "status", "message", "description"}`` (https://docs.openexchangerates.org/reference/errors),
+``missing_app_id`` / ``invalid_app_id`` with 401, ``not_found`` with 404.
+
 Rates per US dollar are written into the JSON as decimal text (as the real service does). Set them with
 ``POST /_sim/rates {"NGN": "1500", ...}``; fault modes (``POST /_sim/mode``): ``ok``, ``unavailable``
 (503), ``bad_auth`` (401), ``garbage`` (200 without rates). ``GET /_sim/requests`` counts calls.
@@ -10,6 +15,7 @@ Rates per US dollar are written into the JSON as decimal text (as the real servi
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -17,6 +23,10 @@ from urllib.parse import parse_qs, urlparse
 
 from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
+DISCLAIMER = "Usage subject to terms: https://openexchangerates.org/terms"
+LICENSE = "https://openexchangerates.org/license"
+NOT_FOUND = {"error": True, "status": 404, "message": "not_found",
+             "description": "Client requested a non-existent resource/route"}
 MODES = {"ok", "unavailable", "bad_auth", "garbage"}
 # Per US dollar; round figures so the tests' hand computations stay readable.
 DEFAULT_RATES = {
@@ -46,16 +56,24 @@ class OpenExchangeRatesSimulator(LocalServer):
             self.requests += 1
             rates = dict(self.rates)
         if self.mode == "unavailable":
-            return 503, '{"error": true, "status": 503, "message": "unavailable"}'
-        if self.mode == "bad_auth" or query.get("app_id", [""])[0] != self.app_id:
-            return 401, '{"error": true, "status": 401, "message": "invalid_app_id"}'
+            return 503, json.dumps({"error": True, "status": 503, "message": "unavailable",
+                                    "description": "The service is temporarily unavailable."})
+        app_id = query.get("app_id", [""])[0]
+        if not app_id:
+            return 401, json.dumps({"error": True, "status": 401, "message": "missing_app_id",
+                                    "description": "Client did not provide an App ID"})
+        if self.mode == "bad_auth" or app_id != self.app_id:
+            return 401, json.dumps({"error": True, "status": 401, "message": "invalid_app_id",
+                                    "description": "Invalid App ID provided - please sign up at "
+                                                   "https://openexchangerates.org/signup, or contact "
+                                                   "support@openexchangerates.org."})
         if self.mode == "garbage":
             return 200, '{"disclaimer": "nothing here"}'
         wanted = [s for s in query.get("symbols", [""])[0].split(",") if s]
         chosen = {code: value for code, value in rates.items() if not wanted or code in wanted}
         body = ", ".join(f'"{code}": {value}' for code, value in sorted(chosen.items()))
-        return 200, f'{{"disclaimer": "simulated", "timestamp": {int(time.time())}, "base": "USD", ' \
-                    f'"rates": {{{body}}}}}'
+        return 200, f'{{"disclaimer": {json.dumps(DISCLAIMER)}, "license": {json.dumps(LICENSE)}, ' \
+                    f'"timestamp": {int(time.time())}, "base": "USD", "rates": {{{body}}}}}'
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
@@ -70,7 +88,7 @@ class OpenExchangeRatesSimulator(LocalServer):
                 elif parsed.path == "/health":
                     self.reply(200, {"status": "ok", "mode": simulator.mode})
                 else:
-                    self.reply(404, {"error": "Not found"})
+                    self.reply(404, NOT_FOUND)
 
             def do_POST(self) -> None:
                 path = urlparse(self.path).path
