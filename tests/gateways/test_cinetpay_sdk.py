@@ -12,6 +12,7 @@ published protocol says ``apikey`` (CinetPay answers 609 AUTH_NOT_FOUND); ``cine
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,13 @@ from paygate_africa.cinetpay.settings import get_cinetpay_settings
 from provider_plugins.cinetpay.simulator import DEFAULT_APIKEY, DEFAULT_SECRET_KEY, DEFAULT_SITE_ID, CinetPaySimulator
 from provider_plugins.simkit.gateway_sim import WebhookSink
 from tests.support.waiting import wait_for
+
+
+def _run(coroutine):
+    """The SDK is async: each call runs to completion on a thread of its own, whose event loop is its own (this
+    thread's may be running already: a browser test's Playwright keeps one for the session)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass
@@ -65,16 +73,16 @@ def provider(sim, hook, monkeypatch) -> Iterator[CinetPayProvider]:
 
 def test_initialise_check_pay_and_check_again(sim, hook, provider):
     order = Order(id=f"NT{uuid.uuid4().hex[:12]}", amount=1000)
-    payment_url = asyncio.run(provider.initiate_payment(order))
+    payment_url = _run(provider.initiate_payment(order))
     assert payment_url.startswith(f"{sim.url}/payment/")
 
-    waiting = asyncio.run(provider.verify_payment(order.id))
+    waiting = _run(provider.verify_payment(order.id))
     assert waiting["status"] == "FAILED"  # the SDK's word for anything not paid
     assert (waiting["raw_data"]["code"], waiting["raw_data"]["message"]) == ("662", "WAITING_CUSTOMER_PAYMENT")
     assert waiting["raw_data"]["data"]["status"] == "WAITING_FOR_CUSTOMER"
 
     sim.complete(order.id)
-    paid = asyncio.run(provider.verify_payment(order.id))
+    paid = _run(provider.verify_payment(order.id))
     assert paid["status"] == "SUCCESS"
     raw = paid["raw_data"]
     assert (raw["code"], raw["message"], raw["data"]["status"]) == ("00", "SUCCES", "ACCEPTED")
@@ -85,15 +93,15 @@ def test_initialise_check_pay_and_check_again(sim, hook, provider):
 
 def test_a_declined_payment_and_the_refusals(sim, provider, monkeypatch):
     order = Order(id=f"NT{uuid.uuid4().hex[:12]}", amount=500)
-    asyncio.run(provider.initiate_payment(order))
+    _run(provider.initiate_payment(order))
     sim.complete(order.id, approve=False)
-    refused = asyncio.run(provider.verify_payment(order.id))
+    refused = _run(provider.verify_payment(order.id))
     assert refused["status"] == "FAILED" and refused["raw_data"]["data"]["status"] == "REFUSED"
     assert refused["raw_data"]["code"] == "600"
 
     with pytest.raises(RuntimeError, match="TRANSACTION_EXIST"):
-        asyncio.run(provider.initiate_payment(order))
+        _run(provider.initiate_payment(order))
     monkeypatch.setenv("CINETPAY_API_KEY", "0000000000000000000000.00000000")
     get_cinetpay_settings.cache_clear()
     with pytest.raises(RuntimeError, match="AUTH_NOT_FOUND"):
-        asyncio.run(CinetPayProvider().initiate_payment(Order(id=f"NT{uuid.uuid4().hex[:12]}", amount=100)))
+        _run(CinetPayProvider().initiate_payment(Order(id=f"NT{uuid.uuid4().hex[:12]}", amount=100)))
