@@ -124,8 +124,14 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
             _generic(gettext_noop("Your request is being processed. You will receive an SMS.")), final=True)
         return _render(protocol, reply)
     try:
-        reply = menu.respond(ussd)
-        sessions.remember_answer(ussd.session_id, ussd.text, reply.text, reply.final)
+        # A twin may have finished between the first look and the claim (it remembers its answer before it
+        # releases): answering this text again would find the session past it and end it.
+        cached = sessions.answer_of(ussd.session_id, ussd.text)
+        if cached is not None:
+            reply = UssdReply(*cached)
+        else:
+            reply = menu.respond(ussd)
+            sessions.remember_answer(ussd.session_id, ussd.text, reply.text, reply.final)
     except Exception:  # never a 500 to the gateway: the customer sees a plain END
         logger.exception("ussd request failed")
         sessions.drop(ussd.session_id)
