@@ -6,8 +6,9 @@ base64(HMAC-SHA256(api_key, timestamp + partner_id + "sid_request")),
 optional names, ``partner_params`` ``{job_id, user_id, job_type: 5}``.
 Answer: ``ResultCode`` 1012 validated, 1013 not found, 1022 no match,
 1015 authority unavailable (unclear), 1014 unsupported id type; plus
-``SmileJobID``. The answer echoes the number and personal data: this module
-keeps none of it.
+``SmileJobID``. Smile ID signs its answers as requests are signed (``signature`` over the answer's own
+``timestamp``): an answer that does not verify with our key is not believed (a provider fault: the check
+stays pending for people). The answer echoes the number and personal data: this module keeps none of it.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class SmileStyleKycConnector:
         if response.status_code != 200 or not code:
             raise ProviderProtocolError(f"Unexpected KYC verifier answer {response.status_code}",
                                         provider_code=code or str(response.status_code), raw=safe)
+        if not _signed_with(body, api_key=config.credentials.get("api_key", ""), partner_id=partner_id):
+            raise ProviderProtocolError("The KYC verifier's answer is not signed with our key",
+                                        provider_code="answer_signature", raw=safe)
         text = str(body.get("ResultText", ""))
         job_id = str(body.get("SmileJobID", ""))
         if code in MATCH_CODES:
@@ -116,6 +120,14 @@ class SmileStyleKycConnector:
         else:  # 1015 authority down, anything unknown: not final
             match = KycMatch.PENDING
         return KycCheckResult(match=match, provider_reference=job_id, result_code=code, result_text=text, raw=safe)
+
+
+def _signed_with(body: dict[str, Any], *, api_key: str, partner_id: str) -> bool:
+    """Whether the answer carries Smile ID's signature for our partner id and key over its own timestamp."""
+    timestamp, signature = body.get("timestamp"), body.get("signature")
+    if not isinstance(timestamp, str) or not isinstance(signature, str) or not timestamp:
+        return False
+    return hmac.compare_digest(sign(api_key=api_key, partner_id=partner_id, timestamp=timestamp), signature)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

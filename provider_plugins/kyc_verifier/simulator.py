@@ -18,7 +18,8 @@ not match (1022), anything else is validated (1012). A job_status for a job neve
 a 404 ``{"error"}``: Smile ID publishes no code for it, so none is made up here.
 Fault modes (``POST /_sim/mode {"mode": ...}``): ``ok``, ``slow`` (1 s),
 ``timeout`` (sleeps past the client timeout), ``unavailable`` (503),
-``authority_down`` (1015: unclear), ``bad_auth`` (signature refused).
+``authority_down`` (1015: unclear), ``bad_auth`` (signature refused), ``forged_answer``
+(a validated answer signed with another key: what a client must not believe).
 ``GET /_sim/jobs`` lists checks received (numbers masked).
 """
 
@@ -38,7 +39,7 @@ from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serv
 
 from .connector import sign
 
-MODES = {"ok", "slow", "timeout", "unavailable", "authority_down", "bad_auth"}
+MODES = {"ok", "slow", "timeout", "unavailable", "authority_down", "bad_auth", "forged_answer"}
 KNOWN_ID_TYPES = {"BVN", "NIN_V2", "NIN", "GHANA_CARD", "NATIONAL_ID"}
 ENHANCED_KYC = 5
 REQUIRED = ("country", "id_type", "id_number")
@@ -74,8 +75,9 @@ class KycVerifierSimulator(LocalServer):
     def _signed(self, body: dict[str, Any]) -> dict[str, Any]:
         """Smile ID signs its answers with the request scheme, over a timestamp of its own."""
         timestamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        key = "not-" + self.api_key if self.mode == "forged_answer" else self.api_key
         return {**body, "timestamp": timestamp,
-                "signature": sign(api_key=self.api_key, partner_id=self.partner_id, timestamp=timestamp)}
+                "signature": sign(api_key=key, partner_id=self.partner_id, timestamp=timestamp)}
 
     def _refused(self, body: dict[str, Any]) -> Answer | None:
         """The fault modes, then the signature check every call starts with."""

@@ -64,6 +64,17 @@ def test_faults(config, kyc_simulator, mode, error):
     assert "22212345678" not in str(raised.value)
 
 
+def test_an_answer_not_signed_with_our_key_is_not_believed(config, kyc_simulator):
+    """A validated answer signed with another key (or not signed) is a provider fault, never a match."""
+    from provider_plugins.interfaces.common import ProviderProtocolError
+
+    assert check(config).match == KycMatch.MATCH
+    kyc_simulator.set_mode("forged_answer")
+    with pytest.raises(ProviderProtocolError) as raised:
+        check(config)
+    assert raised.value.provider_code == "answer_signature" and raised.value.raw["ResultCode"] == "1012"
+
+
 def test_wrong_signature_refused(config):
     wrong = ProviderConfig(base_url=config.base_url, credentials={"partner_id": "1001", "api_key": "forged"})
     with pytest.raises(ProviderAuthError):

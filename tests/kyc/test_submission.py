@@ -131,7 +131,7 @@ def test_verifier_no_match_rejects_automatically(host_client, customer, s3):
     assert submit(host_client("ng.localhost"), token, scheme="bvn", number=BVN).status_code == 201
 
 
-@pytest.mark.parametrize("mode", ["unavailable", "authority_down", "timeout"])
+@pytest.mark.parametrize("mode", ["unavailable", "authority_down", "timeout", "forged_answer"])
 def test_verifier_trouble_leaves_the_check_pending(host_client, customer, s3, kyc_simulator, mode):
     _user, token = customer
     kyc_simulator.set_mode(mode)
