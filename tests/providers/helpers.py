@@ -21,7 +21,7 @@ _counter = itertools.count(1)
 
 
 def vtpass_request_id(tag: str = "t") -> str:
-    return make_request_id(f"{tag}{next(_counter)}", datetime.now(UTC))
+    return make_request_id(f"{tag}{next(_counter):08d}", datetime.now(UTC))  # one length: bodies compare
 
 
 def unique_id(tag: str = "req") -> str:
