@@ -2,6 +2,10 @@
 
 * **Per account** (``MAX_FAILURES_PER_ACCOUNT`` failures within ``WINDOW_SECONDS``): the account is
   locked for ``LOCKOUT_SECONDS``, whatever IP the next attempt comes from, the right password included.
+  Each attempt is counted (an atomic ``INCR``) *before* its password is checked, and one past the budget is
+  refused unchecked: guesses sent at once cannot all pass a check that only reads the lock, so at most
+  ``MAX_FAILURES_PER_ACCOUNT`` passwords are tried per window, however many arrive together. A success
+  forgets the count.
 * **Per IP** (``MAX_FAILURES_PER_IP`` failures within the window): the IP is *slowed*, never locked.
   Past the free budget each attempt from that IP must wait ``IP_BACKOFF_BASE_SECONDS``, doubling with
   every further failure up to ``IP_BACKOFF_MAX_SECONDS``; one attempt at a time passes the gate (an
@@ -64,33 +68,70 @@ def _backoff(failures: int) -> float:
 def check(*, email: str, ip: str | None) -> Refusal | None:
     """Before checking a password: a refusal (locked account, or an IP that must wait), else None.
 
-    For a slowed IP this also claims the IP's one pass until the current backoff ends.
+    For a slowed IP this also claims the IP's one pass until the current backoff ends. An attempt let through
+    is counted on the account now, before its password is checked (:func:`_claim_account`).
     """
-    locked_until = cache.get(_account_key(email) + ":locked")
-    if locked_until:
-        return Refusal("account", max(1, math.ceil(float(locked_until) - time.time())))
+    account_key = _account_key(email)
+    locked = _locked_refusal(account_key)
+    if locked is not None:
+        return locked
     ip_key = _ip_key(ip)
     failures = cache.get(ip_key) or 0
-    if failures < _conf()["MAX_FAILURES_PER_IP"]:
-        return None
-    waiting_until = cache.get(ip_key + ":wait")
-    now = time.time()
-    if waiting_until and float(waiting_until) > now:
-        return Refusal("ip", max(1, math.ceil(float(waiting_until) - now)))
-    backoff = _backoff(failures)
-    if not cache.add(ip_key + ":pass", 1, timeout=max(1, math.ceil(backoff))):
-        return Refusal("ip", max(1, math.ceil(backoff)))  # another attempt from this IP is being checked
+    slowed = failures >= _conf()["MAX_FAILURES_PER_IP"]
+    if slowed:
+        waiting_until = cache.get(ip_key + ":wait")
+        now = time.time()
+        if waiting_until and float(waiting_until) > now:
+            return Refusal("ip", max(1, math.ceil(float(waiting_until) - now)))
+        backoff = _backoff(failures)
+        if not cache.add(ip_key + ":pass", 1, timeout=max(1, math.ceil(backoff))):
+            return Refusal("ip", max(1, math.ceil(backoff)))  # another attempt from this IP is being checked
+    refusal = _claim_account(account_key)
+    if refusal is not None and slowed:
+        cache.delete(ip_key + ":pass")  # no password was checked: the IP's turn is not used up
+    return refusal
+
+
+def _locked_refusal(account_key: str) -> Refusal | None:
+    locked_until = cache.get(account_key + ":locked")
+    if locked_until:
+        return Refusal("account", max(1, math.ceil(float(locked_until) - time.time())))
     return None
 
 
+def _claim_account(account_key: str) -> Refusal | None:
+    """Count this attempt on the account (atomically, before its password is checked); past the budget, lock.
+
+    Attempts checked at the same time each get their own number, so no more than the budget reach a password
+    check whatever the concurrency (reading the lock flag alone let them all through)."""
+    conf = _conf()
+    if _count(account_key) <= conf["MAX_FAILURES_PER_ACCOUNT"]:
+        return None
+    _lock(account_key)
+    return _locked_refusal(account_key) or Refusal("account", conf["LOCKOUT_SECONDS"])
+
+
+def _lock(account_key: str) -> None:
+    """Lock the account for ``LOCKOUT_SECONDS``; its count lives exactly as long (not deleted, not longer).
+
+    Deleting the count would let a guess that passed the lock check a moment before start a fresh budget;
+    the count is made to expire before the lock flag (touched first), so once the lock ends both are gone and
+    the next attempt starts at one instead of locking the account again."""
+    seconds = _conf()["LOCKOUT_SECONDS"]
+    if cache.get(account_key + ":locked"):
+        return  # locked already (a concurrent attempt): neither the lock nor the count is extended
+    cache.touch(account_key, timeout=seconds)
+    cache.set(account_key + ":locked", time.time() + seconds, timeout=seconds)
+
+
 def register_failure(*, email: str, ip: str | None) -> bool:
-    """Count one failure; True when this failure locked the account (the IP is only ever slowed)."""
+    """A wrong password (already counted by :func:`check`); True when the account is locked by it (the IP is
+    only ever slowed)."""
     conf = _conf()
     account_key = _account_key(email)
     locked = False
-    if _count(account_key) >= conf["MAX_FAILURES_PER_ACCOUNT"]:
-        cache.set(account_key + ":locked", time.time() + conf["LOCKOUT_SECONDS"], timeout=conf["LOCKOUT_SECONDS"])
-        cache.delete(account_key)
+    if (cache.get(account_key) or 0) >= conf["MAX_FAILURES_PER_ACCOUNT"]:
+        _lock(account_key)
         locked = True
     ip_key = _ip_key(ip)
     failures = _count(ip_key)
@@ -102,6 +143,7 @@ def register_failure(*, email: str, ip: str | None) -> bool:
 
 
 def register_success(*, email: str, ip: str | None = None) -> None:
-    """The account's failures are forgotten; the IP's are not (one good account must not reset a sprayer)."""
+    """The account's count is forgotten (this attempt's included); the IP's is not (one good account must not
+    reset a sprayer)."""
     cache.delete(_account_key(email))
     cache.delete(_ip_key(ip) + ":pass")
