@@ -22,6 +22,7 @@ Every step is idempotent (row states under row locks; ledger references derived 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -449,18 +450,57 @@ def _failures_key(agent) -> str:
     return f"cash:code-failures:{agent.pk}:{timezone.now().astimezone(UTC):%Y%m%d%H}"
 
 
+def _reserve_attempt(key: str) -> int:
+    """Count one attempt on the agent's hourly key (atomic ``add`` + ``INCR``); the count including it.
+
+    Reserved before the code is checked, so codes sent at once each see the others (a ``get`` before and a
+    ``set(1)`` after lost one of two first failures, and let any number through the check)."""
+    for _try in range(2):
+        cache.add(key, 0, timeout=3600)
+        try:
+            return cache.incr(key)
+        except ValueError:  # the key was evicted between add and incr: add it again
+            continue
+    return 1
+
+
+def _refund_attempt(key: str) -> None:
+    """Give back a reserved attempt that was no wrong code (the right one, a refusal, an error)."""
+    with contextlib.suppress(ValueError):  # gone (evicted): nothing to give back
+        cache.decr(key)
+
+
 def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, request: Any = None) -> int:
     """Step 1 of a cash-out: find the customer's active code for this amount that ``code`` opens; returns its id.
 
     Runs OUTSIDE the money transaction so a wrong code counts (committed): every active code of the customer
     takes an attempt and is locked after ``MAX_ATTEMPTS`` (its hold released); the agent's wrong codes are
     capped per hour (429). The answer never says which of phone, code or amount was wrong.
+
+    The agent's attempt is reserved on the hourly counter before the code is checked and given back unless the
+    code was wrong: codes sent at once cannot get past the cap together, and a right code is refused only when
+    the agent's wrong codes plus those still being checked already fill the hour's budget.
     """
     _require_agent(agent)
-    conf = _conf()
     failures_key = _failures_key(agent)
-    if (cache.get(failures_key) or 0) >= conf["AGENT_CODE_FAILURES_PER_HOUR"]:
+    if _reserve_attempt(failures_key) > _conf()["AGENT_CODE_FAILURES_PER_HOUR"]:
+        _refund_attempt(failures_key)
         raise ApiError("Too many wrong withdrawal codes this hour.", code="too_many_attempts", status_code=429)
+    try:
+        code_id = _matching_code(agent=agent, customer_phone=customer_phone, code=code, amount_minor=amount_minor,
+                                 request=request)
+    except BaseException:
+        _refund_attempt(failures_key)
+        raise
+    if code_id is None:
+        raise InvalidWithdrawalCode(fields={"code": ["Check the code, the phone number and the amount."]})
+    _refund_attempt(failures_key)
+    return code_id
+
+
+def _matching_code(*, agent, customer_phone: str, code: str, amount_minor: int, request: Any) -> int | None:
+    """The id of the customer's active code that ``code`` opens, else None once the miss is counted (committed)."""
+    conf = _conf()
     code = (code or "").strip()
     try:
         customer = find_customer(customer_phone)
@@ -486,11 +526,7 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
                 _close_code(row, WithdrawalCodeStatus.LOCKED)
         audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent,
                      subject_type="withdrawal_code", subject_id="", details={"codes_tried": len(live)})
-    try:
-        cache.incr(failures_key)
-    except ValueError:
-        cache.set(failures_key, 1, timeout=3600)
-    raise InvalidWithdrawalCode(fields={"code": ["Check the code, the phone number and the amount."]})
+    return None
 
 
 def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransaction:
