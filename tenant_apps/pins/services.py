@@ -9,23 +9,20 @@ it is reset with a one-time code sent to the verified phone (``pin_reset_start``
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.core.cache_versions import VersionedMemo, bump_cache_version
 from shared_apps.core.errors import ApiError
-from shared_apps.core.redis_cache import snapshot_keys
 from tenant_apps.accounts.models import OtpPurpose
 from tenant_apps.accounts.services import otp_consume, otp_cooling_down, otp_send, require_phone_verified
 from tenant_apps.audit.models import AuditAction
@@ -116,29 +113,25 @@ def pin_status(*, user: Any) -> dict[str, Any]:
     }
 
 
-POLICY_CACHE_KEY = "pins:policy"  # the Django cache: prefixed with the tenant's schema
-POLICY_CACHE_SECONDS = 300
-snapshot_keys(POLICY_CACHE_KEY)  # every money request reads it: in the request's one MGET
+# The threshold is kept per process while the tenant's "pins:policy" cache version holds (its key is in every
+# request's one MGET: shared_apps.core.redis_cache); an update bumps it, at once and again on commit. The version
+# is read BEFORE the row, so a reader that read the old row while an update committed keeps it under the old
+# version, which nobody asks for again (a copy under one fixed key outlived the update's invalidation).
+POLICY_VERSION = "pins:policy"
+_POLICY: VersionedMemo[int | None] = VersionedMemo(POLICY_VERSION)
 
 
 def web_api_threshold_minor() -> int | None:
     """From this debit (minor units) up, web and API money moves need the PIN; None: never.
 
-    Asked by every money request (the gate), so it is cached in Redis per tenant (an update clears it at
-    once for every process). Never cached from inside a transaction: a value it has not committed (or that
-    it rolls back) must not outlive it."""
-    if not connection.in_atomic_block:
-        try:
-            cached = cache.get(POLICY_CACHE_KEY)
-        except redis.RedisError:  # Redis restarting: the database still answers, money keeps moving
-            cached = None
-        if isinstance(cached, dict):
-            return cached.get("threshold")
-    threshold = PinPolicy.objects.filter(singleton=True).values_list("web_api_threshold_minor", flat=True).first()
-    if not connection.in_atomic_block:
-        with contextlib.suppress(redis.RedisError):
-            cache.set(POLICY_CACHE_KEY, {"threshold": threshold}, timeout=POLICY_CACHE_SECONDS)
-    return threshold
+    Asked by every money request (the gate): one versioned read (in the request's MGET) instead of a SQL
+    statement. A value this connection changed and has not committed is never kept, and a Redis outage
+    reads the row every time (``VersionedMemo``)."""
+    return _POLICY.get("threshold", _read_threshold)
+
+
+def _read_threshold() -> int | None:
+    return PinPolicy.objects.filter(singleton=True).values_list("web_api_threshold_minor", flat=True).first()
 
 
 # --- writes ------------------------------------------------------------------------------------
@@ -260,8 +253,7 @@ def pin_policy_update(*, actor: Any, web_api_threshold_minor: int | None, reques
         row.save(update_fields=["web_api_threshold_minor", "updated_at"])
         audit_record(action=AuditAction.PIN_POLICY_CHANGED, request=request, actor=actor, subject_type="pin_policy",
                      details={"from": previous, "to": web_api_threshold_minor})
-        cache.delete(POLICY_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
+        bump_cache_version(POLICY_VERSION)  # now, and again on commit: every process reads the new row
     return row
 
 

@@ -79,8 +79,8 @@ def test_a_purchase_is_three_statements_and_one_redis_command(live_db, quiet_sta
     assert sum("purchase_accept" in s for s in statements) == 1
     assert [args[0] for args in seen["redis"]] == ["MGET"] * PURCHASE_REDIS_COMMANDS, seen["redis"]
     keys = seen["redis"][0][1:]
-    for hot in ("risk:device-signed-out:", "cache-version:catalog", "cache-version:pricing", "pins:policy",
-                "risk:rules-version", "countries:overrides-version"):
+    for hot in ("risk:device-signed-out:", "cache-version:catalog", "cache-version:pricing",
+                "cache-version:pins:policy", "risk:rules-version", "countries:overrides-version"):
         assert any(hot in key for key in keys), (hot, keys)
 
 

@@ -13,23 +13,24 @@ from shared_apps.core.errors import api_exception_handler
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
-def test_the_pin_threshold_comes_from_the_database_while_redis_is_down(live_db, settings):
+def test_the_pin_threshold_comes_from_the_database_while_redis_is_down(live_db, settings,
+                                                                      django_assert_num_queries):
+    from shared_apps.core.cache_versions import PREFIX
     from tenant_apps.pins.models import PinPolicy
-    from tenant_apps.pins.services import POLICY_CACHE_KEY, web_api_threshold_minor
+    from tenant_apps.pins.services import POLICY_VERSION, web_api_threshold_minor
 
     with schema_context("ng"):
-        assert not connection.in_atomic_block  # outside a transaction the policy is normally read from Redis
+        assert not connection.in_atomic_block  # outside a transaction the policy is normally kept per version
         in_database = PinPolicy.objects.filter(singleton=True).values_list(
             "web_api_threshold_minor", flat=True).first()
-        cache.set(POLICY_CACHE_KEY, {"threshold": 123})  # what the live Redis says
-        try:
-            assert web_api_threshold_minor() == 123
-            with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}):
-                with pytest.raises(redis.ConnectionError):  # the cache really is unreachable
-                    cache.get(POLICY_CACHE_KEY)
-                assert web_api_threshold_minor() == in_database  # no 500: the database answers
-        finally:
-            cache.delete(POLICY_CACHE_KEY)
+        assert web_api_threshold_minor() == in_database
+        with django_assert_num_queries(0):  # kept while the version holds: no SQL
+            assert web_api_threshold_minor() == in_database
+        with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}):
+            with pytest.raises(redis.ConnectionError):  # the cache really is unreachable
+                cache.get(PREFIX + POLICY_VERSION)
+            with django_assert_num_queries(1):  # no 500: the database answers, every time
+                assert web_api_threshold_minor() == in_database
 
 
 def test_a_redis_outage_is_a_503_with_a_stable_code_and_retry_after():
