@@ -21,6 +21,9 @@ from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.dispatch import receiver
 
+# The shared copy is stored under CACHE_KEY + ":" + the version read BEFORE the rows (_shared_key): a reader that
+# loaded the rows just before a change committed leaves its copy under the old version, which nobody asks for
+# once the change's on-commit bump ran (under one fixed key it was served to every process until it expired).
 CACHE_KEY = "countries:overrides:v1"
 CACHE_SECONDS = 300  # a safety net: saves and deletes invalidate at once
 # Each process keeps its own copy while this version holds (one short key, read by every request in its one
@@ -98,23 +101,29 @@ def _effective_overrides() -> dict[str, dict]:
     held = _process_copy.get("all")
     if held is not None and held[0] == version and held[1] > time.monotonic():
         return held[2]
-    data = _shared_overrides()
+    data = _shared_overrides(version)
     if not connection.in_atomic_block:  # at most CACHE_SECONDS, like Redis's copy, should a version write fail
         _process_copy["all"] = (version, time.monotonic() + CACHE_SECONDS, data)
     return data
 
 
-def _shared_overrides() -> dict[str, dict]:
+def _shared_key(version: str) -> str:
+    return f"{CACHE_KEY}:{version}"
+
+
+def _shared_overrides(version: str) -> dict[str, dict]:
+    """Redis's copy for ``version`` (read before the rows are), else the database's, stored under it."""
     store = override_cache()
+    key = _shared_key(version)
     try:
-        data = store.get(CACHE_KEY)
+        data = store.get(key)
     except Exception:
         logger.warning("countries: override cache unreadable, reading the database", exc_info=True)
         return load_overrides()
     if data is None:
         data = load_overrides()
         try:
-            store.set(CACHE_KEY, data, CACHE_SECONDS)
+            store.set(key, data, CACHE_SECONDS)
         except Exception:
             logger.warning("countries: override cache unwritable", exc_info=True)
     return data
@@ -126,8 +135,8 @@ def _drop() -> None:
         memo.clear()
     _process_copy.clear()
     try:
-        override_cache().delete(CACHE_KEY)
-        override_cache().set(VERSION_KEY, secrets.token_hex(4), VERSION_SECONDS)  # every process's copy
+        # A new version: every process's copy and Redis's (keyed by the old one, left to expire) are outdated.
+        override_cache().set(VERSION_KEY, secrets.token_hex(4), VERSION_SECONDS)
     except Exception:
         # Readers see the old overrides for at most CACHE_SECONDS.
         logger.error("countries: could not invalidate the override cache", exc_info=True)

@@ -156,3 +156,29 @@ def test_the_override_cache_follows_a_change_of_caches():
     with override_settings(CACHES=private):
         assert override_cache()._servers == ["redis://127.0.0.1:1/0"]  # type: ignore[attr-defined]
     assert override_cache()._servers == real  # type: ignore[attr-defined]
+
+
+def test_a_reader_of_the_old_rows_does_not_cache_them_past_the_change(monkeypatch, django_capture_on_commit_callbacks):
+    """A reader loads the rows, the change commits (its on-commit invalidation runs), then the reader stores
+    its copy: that copy is under the version it read before the rows, so the next read loads the new rows
+    (under one fixed key it was served to every process for CACHE_SECONDS)."""
+    from countries import overrides
+
+    real_load = overrides.load_overrides
+    raced: list[bool] = []
+
+    def racing_load() -> dict[str, dict]:
+        rows = real_load()  # the old rows
+        if not raced:
+            raced.append(True)
+            with django_capture_on_commit_callbacks(execute=True):
+                country_override_set(country="NG", vat_rate_bps=900)  # commits: invalidated now and on commit
+        return rows
+
+    overrides._process_copy.clear()
+    monkeypatch.setattr(overrides, "load_overrides", racing_load)
+    assert get_adapter("NG").vat_rate_bps == 750  # read before the change: right at the time
+    assert raced
+    assert get_adapter("NG").vat_rate_bps == 900
+    with schema_context("sn"):
+        assert get_adapter("NG").vat_rate_bps == 900
