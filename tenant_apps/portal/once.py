@@ -17,8 +17,9 @@ from collections.abc import Callable
 from django import forms
 from django.utils.translation import gettext_noop
 
+from shared_apps.core.errors import ApiError
 from tenant_apps.idempotency.errors import IdempotencyKeyInvalid
-from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently, stored_answer
 
 from .forms import StyledForm
 
@@ -90,9 +91,23 @@ def run_once(request, form: StyledForm, execute: Callable[[], str]) -> tuple[str
     key = form.cleaned_data.get(FIELD) or ""
     if not _VALID_KEY.match(key):
         raise IdempotencyKeyInvalid()
-    _answer_step_up(request, form)
     data = {name: value for name, value in form.cleaned_data.items() if name != FIELD}
     fingerprint = Fingerprint(method="POST", path=request.path, body_hash=body_hash(data))
+    challenge = _posted_challenge(request)
+    if challenge:
+        # The payment consumes the challenge: a form already answered is replayed before its code is checked
+        # (it would be refused as expired), and looked up again when the check fails (a twin that waited on
+        # the challenge's row lock while the first copy paid). As ``@idempotent_after_check`` does.
+        url = _stored_url(request, key, fingerprint)
+        if url is not None:
+            return url, True
+        try:
+            _answer_step_up(request, form, challenge)
+        except ApiError:
+            url = _stored_url(request, key, fingerprint)
+            if url is not None:
+                return url, True
+            raise
 
     def stored() -> StoredResponse:
         return StoredResponse(303, {"url": execute()}, {})
@@ -101,18 +116,29 @@ def run_once(request, form: StyledForm, execute: Callable[[], str]) -> tuple[str
     return response.body["url"], replayed
 
 
-def _answer_step_up(request, form: StyledForm) -> None:
+def _stored_url(request, key: str, fingerprint: Fingerprint) -> str | None:
+    """Where the form's first answer went (None: not answered yet; 422 for other details under the key)."""
+    stored = stored_answer(user_id=request.user.pk, key=key, fingerprint=fingerprint)
+    return None if stored is None else stored.body["url"]
+
+
+def _posted_challenge(request) -> str:
+    """The step-up challenge the form came back with ("" when none, or not a challenge id)."""
+    from tenant_apps.risk.request_signals import UUID_PATTERN
+
+    challenge = (request.POST.get("step_up_challenge") or "").strip()
+    return challenge if UUID_PATTERN.match(challenge) else ""
+
+
+def _answer_step_up(request, form: StyledForm, challenge: str) -> None:
     """The page twin of ``X-Step-Up``: the form came back with the step-up challenge and the customer's code.
 
     The code is checked first, in its own transaction (a wrong code counts; raises the error shown on the
     form, which keeps the code field); then the money runs with the verified challenge (tenant_apps.risk).
     """
-    from tenant_apps.risk.request_signals import UUID_PATTERN, current_signals
+    from tenant_apps.risk.request_signals import current_signals
     from tenant_apps.risk.stepup import step_up_verify
 
-    challenge = (request.POST.get("step_up_challenge") or "").strip()
-    if not challenge or not UUID_PATTERN.match(challenge):
-        return
     form.step_up = {"challenge": challenge, "method": "pin" if request.POST.get("step_up_method") == "pin" else "otp"}
     step_up_verify(user=request.user, challenge_id=challenge, secret=request.POST.get("step_up_code", ""),
                    request=request)

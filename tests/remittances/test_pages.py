@@ -9,7 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.remittances.helpers import advance, assert_reconciled, funded
-from tests.risk.test_back_office import _browser
+from tests.risk.helpers import page_client
 from tests.wallet.helpers import balance_of, new_customer
 
 
@@ -22,7 +22,7 @@ def _form(**extra):
 def test_send_quote_confirm_once_and_status(remit):
     sender = funded("ng", 1_500_000)
     recipient = new_customer("gh")
-    browser = _browser(sender)
+    browser = page_client(sender)
     page = browser.get("/remittances")
     assert page.status_code == 200 and b"Send money abroad" in page.content
     answer = browser.post("/remittances", _form(recipient_phone=recipient.phone))
@@ -41,13 +41,13 @@ def test_send_quote_confirm_once_and_status(remit):
     assert advance(rid) == "credited"
     status = browser.get(confirmed["Location"])
     assert status.status_code == 200 and b"Credited" in status.content
-    assert _browser(new_customer("ng")).get(confirmed["Location"]).status_code == 404
+    assert page_client(new_customer("ng")).get(confirmed["Location"]).status_code == 404
     assert_reconciled()
 
 
 @pytest.mark.django_db
 def test_bad_form_is_a_400_with_the_message(remit):
-    browser = _browser(funded("ng", 1_500_000))
+    browser = page_client(funded("ng", 1_500_000))
     page = browser.post("/remittances", _form(recipient_phone="+2348031234567"))
     assert page.status_code == 400 and b"another country" in page.content
 
@@ -57,13 +57,13 @@ def test_back_office_review_queue_and_corridors(remit):
     from tenant_apps.remittances.models import Corridor
 
     sender = funded("ng", 1_500_000)
-    browser = _browser(sender)
+    browser = page_client(sender)
     answer = browser.post("/remittances", _form(recipient_phone=new_customer("gh").phone,
                                                 recipient_name="Viktor Sanctionov"))
     found = re.search(rb'name="idempotency_key" value="([^"]+)"', browser.get(answer["Location"]).content)
     assert found
     browser.post(answer["Location"], {"idempotency_key": found.group(1).decode()})
-    support = _browser(new_customer("ng", role="operator_support"))
+    support = page_client(new_customer("ng", role="operator_support"))
     queue = support.get("/back-office/remittances")
     assert queue.status_code == 200 and b"Viktor Sanctionov" in queue.content
     from tenant_apps.remittances.models import Remittance
@@ -72,8 +72,8 @@ def test_back_office_review_queue_and_corridors(remit):
         rid = Remittance.objects.get(sender=sender).public_id
     assert support.post(f"/back-office/remittances/{rid}/reject").status_code == 302
     assert balance_of(sender, "ng") == 1_500_000
-    assert _browser(sender).get("/back-office/remittances").status_code in (302, 403)
-    admin = _browser(new_customer("ng", role="operator_admin"))
+    assert page_client(sender).get("/back-office/remittances").status_code in (302, 403)
+    admin = page_client(new_customer("ng", role="operator_admin"))
     saved = admin.post("/back-office/remittance-corridors", {"destination_country": "SN", "margin_bps": "200",
                                                               "fee_bps": "50", "fee_fixed": "50.00", "active": "on"})
     assert saved.status_code == 302
@@ -96,7 +96,7 @@ def test_pages_are_translated(remit, language, text):
     sender = funded("ng", 0)
     with schema_context("ng"):
         User.objects.filter(pk=sender.pk).update(preferred_language=language)
-    browser = _browser(sender)
+    browser = page_client(sender)
     browser.cookies.load({"django_language": language})
     page = browser.get("/remittances", HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 200 and text in page.content.decode()

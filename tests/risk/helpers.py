@@ -39,6 +39,20 @@ def person(role: str = "customer", *, schema: str = "ng", balance: int = 0) -> t
         return user, tokens_for_user(user)[0]
 
 
+def page_client(user, host: str = "ng.localhost") -> Client:
+    """A page client signed in as ``user`` on ``host``'s tenant (the portal's session, bound to its schema)."""
+    from tenant_apps.portal.access import SESSION_SCHEMA_KEY
+
+    schema = host.split(".")[0]
+    client = Client(HTTP_HOST=host)
+    with schema_context(schema):
+        client.force_login(user)
+        session = client.session
+        session[SESSION_SCHEMA_KEY] = schema
+        session.save()
+    return client
+
+
 def call(method: str, path: str, token: str = "", data: Any = None, *, key: str | None = None,
          host: str = "ng.localhost", device: str | None = None, step_up: str | None = None, client=None):
     client = client or Client(HTTP_HOST=host)

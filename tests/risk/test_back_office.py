@@ -7,10 +7,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.risk.helpers import buy, call, decisions, error, make_rule, person, sms_code
+from tests.risk.helpers import buy, call, decisions, error, make_rule, page_client, person, sms_code
 from tests.support.unchanged import nothing_changes
 
 RULE = {"name": "p2p velocity", "rule_type": "velocity_amount", "flows": ["p2p"], "scope": "user",
@@ -22,19 +21,6 @@ def _token(user) -> str:
 
     with schema_context("ng"):
         return tokens_for_user(user)[0]
-
-
-def _browser(user, host: str = "ng.localhost") -> Client:
-    from tenant_apps.portal.access import SESSION_SCHEMA_KEY
-
-    schema = host.split(".")[0]
-    browser = Client(HTTP_HOST=host)
-    with schema_context(schema):
-        browser.force_login(user)
-        session = browser.session
-        session[SESSION_SCHEMA_KEY] = schema
-        session.save()
-    return browser
 
 
 def test_rules_api_roles_validation_audit_and_tenant_isolation(db):
@@ -118,7 +104,7 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     admin, _ = person("operator_admin")
     finance, _ = person("operator_finance")
     support, _ = person("operator_support")
-    pages = _browser(admin)
+    pages = page_client(admin)
     assert pages.get("/back-office/risk/rules").status_code == 200
     form = {"name": "held airtime", "rule_type": "amount_above", "flows": ["purchase"], "product_type": "airtime",
             "scope": "user", "window_minutes": "", "threshold_count": "", "threshold_amount": "100.00",
@@ -132,7 +118,7 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     listing = pages.get("/back-office/risk/rules")
     assert b'data-testid="risk-rule-row"' in listing.content and b"held airtime" in listing.content
     assert "₦100.00" in listing.content.decode() and "100.00 NGN" not in listing.content.decode()  # money filter
-    support_pages = _browser(support)
+    support_pages = page_client(support)
     with nothing_changes("ng"):
         assert support_pages.post("/back-office/risk/rules", form).status_code == 403  # staff read only
     french = pages.get("/back-office/risk/rules", HTTP_ACCEPT_LANGUAGE="fr")
@@ -145,16 +131,16 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     held = buy(token, risk_stack.products["vt_airtime"], risk_stack.phone(), amount="150.00")
     assert held.status_code == 202
     [decision] = decisions(user=user, review_status="pending")
-    queue = _browser(support).get("/back-office/risk/reviews")
+    queue = page_client(support).get("/back-office/risk/reviews")
     assert queue.status_code == 200 and user.email.encode() in queue.content
     assert b"risk-release" not in queue.content  # support sees it, cannot decide
-    cashier = _browser(finance)
+    cashier = page_client(finance)
     assert b"risk-release" in cashier.get("/back-office/risk/reviews").content
     order_page = cashier.get(f"/back-office/orders/{held.json()['id']}")
     assert b'data-testid="order-risk"' in order_page.content and b"held airtime" in order_page.content
     staff_view = call("GET", f"/api/staff/orders/{held.json()['id']}", _token(support))
     assert [d["review"]["status"] for d in staff_view.json()["risk_decisions"]] == ["pending"]
-    support_pages = _browser(support)
+    support_pages = page_client(support)
     with nothing_changes("ng"):  # the order stays held: no release, no ledger movement
         assert support_pages.post(f"/back-office/risk/decisions/{decision.public_id}/release").status_code == 403
     assert cashier.post(f"/back-office/risk/decisions/{decision.public_id}/release",
@@ -166,15 +152,15 @@ def test_back_office_pages_edit_rules_and_release_held_payments(db, risk_stack):
     [decision] = decisions(user=user, outcome="hold")
     assert (decision.review_status, decision.reviewed_by_id, decision.review_note) == (
         "released", finance.pk, "called the customer")
-    listing = _browser(support).get("/back-office/risk/decisions", {"q": user.email})
+    listing = page_client(support).get("/back-office/risk/decisions", {"q": user.email})
     assert listing.status_code == 200 and b'data-testid="risk-decision-row"' in listing.content
-    assert _browser(user).get("/back-office/risk/rules").status_code == 403
+    assert page_client(user).get("/back-office/risk/rules").status_code == 403
 
 
 def test_a_customer_confirms_a_payment_on_the_page_with_the_sms_code(db, risk_stack):
     make_rule(name="confirm purchases", rule_type="amount_above", threshold_amount="100.00", action="step_up_otp")
     user, _ = person(balance=500_000)
-    browser = _browser(user)
+    browser = page_client(user)
     product = risk_stack.products["vt_airtime"]
     key = f"page-{uuid.uuid4().hex}"
     form = {"recipient_phone": risk_stack.phone(), "product_id": product.pk, "amount": "150.00",

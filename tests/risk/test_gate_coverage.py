@@ -63,9 +63,9 @@ def test_every_entry_point_is_screened(db, risk_stack):
         assert response.status_code == 403 and error(response)["code"] == "risk_blocked", (flow, response.content)
 
     # The page: the same gate behind the portal's form, its message on the form.
-    from tests.risk.test_back_office import _browser
+    from tests.risk.helpers import page_client
 
-    browser = _browser(customer)
+    browser = page_client(customer)
     page = browser.post("/buy/airtime", {"recipient_phone": risk_stack.phone(), "product_id": product.pk,
                                          "amount": "50.00", "idempotency_key": f"page-{uuid.uuid4().hex}"})
     assert page.status_code == 400 and b"declined by our security checks" in page.content
