@@ -33,6 +33,13 @@ class InvalidRefreshToken(ApiError):
     message = "The refresh token is invalid, expired or already used."
 
 
+class DeviceSignedOut(InvalidRefreshToken):
+    """A refresh that rotated while its device was signed out: the new token is blacklisted, not handed out."""
+
+    code = "device_signed_out"
+    message = "This device was signed out. Log in again."
+
+
 class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
     """Adds the tenant (schema), role and device claims to every token pair.
 
@@ -52,6 +59,8 @@ class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
 
             device, _issued = device_for_sign_in(user=user)
             token[DEVICE_CLAIM] = str(device.public_id)
+            # False only when a sign-out of this device came after this sign-in recorded it: the sign-out wins
+            # (the token is blacklisted).
             bind_refresh_token(device_public_id=str(device.public_id), jti=token["jti"])
         return token
 
@@ -91,11 +100,13 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
 
 
 def _bind_rotated(raw: str) -> None:
-    """A rotated refresh token stays bound to its device (sign-out of the device revokes it too)."""
+    """A rotated refresh token stays bound to its device (sign-out of the device revokes it too); 401
+    ``device_signed_out`` when the device was signed out while it rotated (the new token is blacklisted)."""
     if not raw or current_schema() == "public":
         return
     from tenant_apps.risk.devices import DEVICE_CLAIM, bind_refresh_token
 
     token = RefreshToken(raw, verify=False)  # type: ignore[arg-type]  # simplejwt types the encoded token as Token
-    if token.get(DEVICE_CLAIM):
-        bind_refresh_token(device_public_id=str(token[DEVICE_CLAIM]), jti=str(token["jti"]))
+    if token.get(DEVICE_CLAIM) and not bind_refresh_token(device_public_id=str(token[DEVICE_CLAIM]),
+                                                          jti=str(token["jti"])):
+        raise DeviceSignedOut()

@@ -69,11 +69,31 @@ def device_for_sign_in(*, user: Any) -> tuple[UserDevice, str]:
     return device, issued
 
 
-def bind_refresh_token(*, device_public_id: str, jti: str) -> None:
-    device = UserDevice.objects.filter(public_id=device_public_id).only("pk").first()
-    if device is not None and jti:
-        DeviceSession.objects.get_or_create(kind=DeviceSession.KIND_JWT, key=str(jti)[:64],
-                                            defaults={"device": device})
+def bind_refresh_token(*, device_public_id: str, jti: str) -> bool:
+    """Bind a refresh token to its device (signing the device out revokes it). Returns False when the device is
+    signed out: the token is blacklisted instead, for the caller to refuse.
+
+    Under the device's row lock, the one ``device_sign_out`` takes: a refresh rotating while its device is
+    signed out either is bound before (the sign-out blacklists it) or sees the sign-out here. Without the lock
+    the new token was bound after the sign-out read the device's tokens and outlived it.
+    """
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    if not jti:
+        return True
+    with transaction.atomic():
+        device = (UserDevice.objects.select_for_update().filter(public_id=device_public_id)  # lock: standalone
+                  .only("pk", "signed_out_at").first())
+        if device is None:
+            return True
+        if device.signed_out_at is None:
+            DeviceSession.objects.get_or_create(kind=DeviceSession.KIND_JWT, key=str(jti)[:64],
+                                                defaults={"device": device})
+            return True
+        outstanding = OutstandingToken.objects.filter(jti=str(jti)).first()
+        if outstanding is not None:
+            BlacklistedToken.objects.get_or_create(token=outstanding)
+    return False
 
 
 def bind_web_session(*, user: Any, session_key: str) -> UserDevice | None:

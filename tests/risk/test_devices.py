@@ -123,3 +123,45 @@ def test_devices_are_listed_and_one_can_be_signed_out_everywhere_it_holds_a_sess
     refused = call("POST", f"/api/auth/devices/{device_a}/sign-out", other_token)
     assert refused.status_code == 404 and error(refused)["code"] == "unknown_device"
     assert settings.SIMPLE_JWT["ROTATE_REFRESH_TOKENS"]
+
+
+def test_a_refresh_rotating_while_its_device_is_signed_out_is_refused_and_a_new_sign_in_works(db, monkeypatch):
+    """The refresh passed the blacklist check and issued its new token; the device's sign-out ran before the new
+    token was bound to the device (it blacklisted the old one only). The new token must not outlive the sign-out:
+    the refresh is refused, the new token is blacklisted, and signing in on the device again works."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from tenant_apps.accounts import tokens
+    from tenant_apps.risk.devices import device_sign_out
+    from tenant_apps.risk.models import DeviceSession
+
+    user = _customer(0)
+    first = _api_login(user, DEVICE_A)
+    device = str(AccessToken(first["access"])["dev"])
+    bind = tokens._bind_rotated
+    issued: list[str] = []
+
+    def sign_out_before_the_bind(raw: str) -> None:
+        issued.append(raw)
+        device_sign_out(user=user, device_public_id=device)
+        bind(raw)
+
+    monkeypatch.setattr(tokens, "_bind_rotated", sign_out_before_the_bind)
+    rotated = call("POST", "/api/auth/refresh", "", {"refresh": first["refresh"]})
+    monkeypatch.setattr(tokens, "_bind_rotated", bind)
+    assert len(issued) == 1
+    assert rotated.status_code == 401 and error(rotated)["code"] == "device_signed_out", rotated.content
+    again = call("POST", "/api/auth/refresh", "", {"refresh": issued[0]})
+    assert again.status_code == 401 and error(again)["code"] == "token_not_valid"
+    with schema_context("ng"):
+        held = list(OutstandingToken.objects.filter(user=user).values_list("jti", "blacklistedtoken__id"))
+        assert len(held) == 2 and all(blacklisted for _jti, blacklisted in held), held
+        assert not DeviceSession.objects.filter(device__public_id=device).exists()
+    signed_in = _api_login(user, DEVICE_A)
+    assert str(AccessToken(signed_in["access"])["dev"]) == device  # the same device, signed in again
+    assert call("GET", "/api/wallet", signed_in["access"]).status_code == 200
+    fresh = call("POST", "/api/auth/refresh", "", {"refresh": signed_in["refresh"]})
+    assert fresh.status_code == 200, fresh.content
+    with schema_context("ng"):
+        assert DeviceSession.objects.filter(device__public_id=device, kind="jwt").count() == 2
