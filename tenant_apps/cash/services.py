@@ -475,7 +475,9 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
 
     Runs OUTSIDE the money transaction so a wrong code counts (committed): every active code of the customer
     takes an attempt and is locked after ``MAX_ATTEMPTS`` (its hold released); the agent's wrong codes are
-    capped per hour (429). The answer never says which of phone, code or amount was wrong.
+    capped per hour (429). The answer never says which of phone, code or amount was wrong, except to the agent
+    who already paid that very code out (409 ``withdrawal_code_not_active``, nothing counted): the twin of a
+    completed cash-out, which the idempotency layer answers with the first copy's stored answer.
 
     The agent's attempt is reserved on the hourly counter before the code is checked and given back unless the
     code was wrong: codes sent at once cannot get past the cap together, and a right code is refused only when
@@ -520,13 +522,32 @@ def _matching_code(*, agent, customer_phone: str, code: str, amount_minor: int, 
                       and _code_matches(row, code, amount_minor)), None)
         if match is not None and customer is not None and customer.pk != agent.pk:
             return match.pk
-        for row in live:
-            WithdrawalCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-            if row.attempts + 1 >= conf["MAX_ATTEMPTS"]:
-                _close_code(row, WithdrawalCodeStatus.LOCKED)
-        audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent,
-                     subject_type="withdrawal_code", subject_id="", details={"codes_tried": len(live)})
+        paid_out = customer is not None and _paid_out_by(agent=agent, customer=customer, code=code,
+                                                         amount_minor=amount_minor)
+        if not paid_out:
+            for row in live:
+                WithdrawalCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+                if row.attempts + 1 >= conf["MAX_ATTEMPTS"]:
+                    _close_code(row, WithdrawalCodeStatus.LOCKED)
+            audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent,
+                         subject_type="withdrawal_code", subject_id="", details={"codes_tried": len(live)})
+    if paid_out:  # nothing counted (the caller gives the reserved attempt back); expired codes closed above stay
+        raise Conflict("This withdrawal code was already used.", code="withdrawal_code_not_active")
     return None
+
+
+def _paid_out_by(*, agent, customer, code: str, amount_minor: int) -> bool:
+    """Whether ``code`` opens a code of ``customer`` for this amount that ``agent`` already paid out.
+
+    That is the twin of a completed cash-out (a retry, a double tap that waited on the first's row lock), not a
+    wrong guess: it must not cost the customer's other codes an attempt nor the agent its hourly allowance, and
+    its Idempotency-Key's stored answer is what it gets (the callers look it up again on this refusal).
+    """
+    if not code.isdigit():
+        return False
+    used = WithdrawalCode.objects.filter(customer=customer, status=WithdrawalCodeStatus.USED, amount_minor=amount_minor,
+                                         cash_out__agent=agent)
+    return any(_code_matches(row, code, amount_minor) for row in used)
 
 
 def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransaction:

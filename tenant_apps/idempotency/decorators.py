@@ -145,6 +145,10 @@ def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[...,
     is replayed as is (its code is spent by now; 422 for another body); then ``check(view, request,
     *args, **kwargs)`` runs (raising refuses) and its result reaches the handler as ``checked=``; then
     the handler runs once per key exactly as with ``@idempotent`` (409 for a twin in flight).
+
+    A check that refuses yields to a stored answer looked up again: a twin that missed the first lookup
+    while its first copy was still running finds the code spent once that copy commits, and must get the
+    first answer (replayed), not a refusal of a request that went through.
     """
 
     def decorate(view_method: Callable[..., Response]) -> Callable[..., Response]:
@@ -154,7 +158,13 @@ def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[...,
             replayed = _replay(request, key)
             if replayed is not None:
                 return replayed
-            checked = check(view, request, *args, **kwargs)
+            try:
+                checked = check(view, request, *args, **kwargs)
+            except ApiError:
+                replayed = _replay(request, key)
+                if replayed is not None:
+                    return replayed
+                raise
             return _run_once(request, key, lambda: view_method(view, request, *args, checked=checked, **kwargs))
 
         return _flagged(wrapper)

@@ -84,7 +84,8 @@ def test_withdraw_with_a_code_at_an_agent():
     replay = post(agent, "/api/cash/out", {"customer": customer.phone, "code": code, "amount": "3000"}, key="co-1")
     assert replay.status_code == 201 and replay["Idempotency-Replayed"] == "true"
     reuse = post(agent, "/api/cash/out", {"customer": customer.phone, "code": code, "amount": "3000"})
-    assert (reuse.status_code, error_code(reuse)) == (400, "invalid_withdrawal_code")  # single use
+    # Single use; the agent who paid it out is told so (another key: a client minting one per tap), nothing counted.
+    assert (reuse.status_code, error_code(reuse)) == (409, "withdrawal_code_not_active")
     with schema_context("ng"):
         stored.refresh_from_db()
         assert stored.status == "used" and stored.attempts == 2  # the wrong amount and the wrong code counted
