@@ -1,7 +1,9 @@
 """Agent cash pages (cash-in with the customer's code, cash-out with a withdrawal code) and the customer's
 withdrawal-code page. Thin: the API's services (``tenant_apps.cash.services``) do the work, money steps run
 inside ``run_idempotently`` with a key minted when the form is rendered (a double click or a replayed POST moves
-money once), and the customer's codes are checked first in their own transaction (wrong codes count).
+money once), and the customer's codes are checked first in their own transaction (wrong codes count). The
+cash-out looks its form key's stored answer up before that check, and again when it refuses: a form sent again
+after the first copy paid gets its receipt, not a wrong code counted against a code the first copy spent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, IsTenantUser, PhoneVerified
 from tenant_apps.cash import selectors as cash_selectors
 from tenant_apps.cash import services as cash_services
-from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
+from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently, stored_answer
 from tenant_apps.ledger.currency import tenant_currency
 
 from .access import allowed, page_requires
@@ -77,6 +79,16 @@ def _run(request, form, *, path: str, body: dict, execute) -> StoredResponse | N
         apply_api_error(form, error)
         return None
     return stored
+
+
+def _answered(request, form, *, path: str, body: dict) -> StoredResponse | None:
+    """The answer already stored under this form's key (the ``_run`` of a double click or a re-sent form), or
+    None: none yet, or no key. Raises ``IdempotencyKeyReused`` for the key sent with other details."""
+    key = form.cleaned_data.get("idempotency_key") or ""
+    if not key:
+        return None
+    return stored_answer(user_id=request.user.pk, key=f"portal-cash-{key}",
+                         fingerprint=Fingerprint(method="POST", path=path, body_hash=body_hash(body)))
 
 
 def _fresh(form_class, data=None):
@@ -139,23 +151,46 @@ def cash_detail(request, public_id):
 def cash_out(request):
     form = _fresh(CashOutForm, request.POST or None)
     if request.method == "POST" and form.is_valid() and (amount := _amount(form)) is not None:
-        data = form.cleaned_data
-        try:
-            code_id = cash_services.cash_out_check(agent=request.user, customer_phone=data["customer"],
-                                                   code=data["code"], amount_minor=amount, request=request)
-        except ApiError as error:
-            apply_api_error(form, error)
-        else:
+        # The key is stored against the phone and amount typed (not the code: no secret in the key's row).
+        path, body = "/agent/cash-out", {"customer": form.cleaned_data["customer"], "amount": amount}
+        stored, code_id = _cash_out_checked(request, form, path=path, body=body, amount=amount)
+        if stored is None and code_id is not None:
             def execute() -> StoredResponse:
                 row = cash_services.cash_out_complete(agent=request.user, code_id=code_id, request=request)
                 return StoredResponse(201, {"id": str(row.public_id)}, {})
 
-            stored = _run(request, form, path="/agent/cash-out", body={"code_id": code_id, "amount": amount},
-                          execute=execute)
-            if stored is not None:
-                return redirect("portal:agent-cash", public_id=stored.body["id"])
+            stored = _run(request, form, path=path, body=body, execute=execute)
+        if stored is not None:
+            return redirect("portal:agent-cash", public_id=stored.body["id"])
     return page(request, "portal/agent/cash_out.html", {"form": form, "currency": tenant_currency().code},
                 status=400 if form.errors else 200)
+
+
+def _cash_out_checked(request, form, *, path: str, body: dict,
+                      amount: int) -> tuple[StoredResponse | None, int | None]:
+    """``(stored, None)`` when the form key was already answered, ``(None, code_id)`` when the withdrawal code
+    opens, ``(None, None)`` after putting the refusal on the form.
+
+    A form already answered (a double click, the browser sending it again) gets the first receipt without
+    checking the code again: it is spent by then, and checking it would count a wrong code. A check that
+    refuses looks again: a copy sent while the first was still running finds the code spent once it commits.
+    """
+    data = form.cleaned_data
+    try:
+        stored = _answered(request, form, path=path, body=body)
+        if stored is not None:
+            return stored, None
+        try:
+            return None, cash_services.cash_out_check(agent=request.user, customer_phone=data["customer"],
+                                                      code=data["code"], amount_minor=amount, request=request)
+        except ApiError:
+            stored = _answered(request, form, path=path, body=body)
+            if stored is not None:
+                return stored, None
+            raise
+    except ApiError as error:
+        apply_api_error(form, error)
+        return None, None
 
 
 @page_requires(IsCustomer, PhoneVerified)

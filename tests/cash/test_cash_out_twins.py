@@ -8,6 +8,7 @@ counted although the customer had been debited and the agent credited."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -21,6 +22,8 @@ from tenant_apps.cash.models import CashTransaction, WithdrawalCode
 from tests.cash.helpers import balance, error_code, new_agent, new_user, post
 from tests.support.unchanged import nothing_changes
 from tests.wallet.helpers import assert_books_balance
+
+PAGE_FORM_KEY = re.compile(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -206,6 +209,44 @@ def test_a_twin_waiting_on_the_first_copys_code_lock_gets_its_answer(live_db, mo
     assert one.status_code == 201, one.content
     assert two.status_code == 201, two.content  # before the fix: 400 invalid_withdrawal_code
     assert two["Idempotency-Replayed"] == "true" and json.loads(two.content) == json.loads(one.content)
+    assert other_code_state(other) == ("active", 0)
+    assert failures(agent) == 0 and failed_audits(agent) == audits
+    assert_paid_once(agent, customer)
+
+
+# --- the agent's cash-out page -------------------------------------------------------------------------------
+
+def page_form(client) -> str:
+    found = PAGE_FORM_KEY.search(client.get("/agent/cash-out").content.decode())
+    assert found
+    return found.group(1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first_lookup", ["finds", "misses"])
+def test_a_resent_cash_out_form_shows_the_first_receipt_and_counts_nothing(first_lookup, monkeypatch):
+    """A double click or the browser sending the form again, after the first copy completed: the receipt of the
+    first, nothing counted. ``misses``: the resent copy looked for the stored answer before the first copy
+    committed (its code check then finds the code spent, and the answer is looked up again)."""
+    from tenant_apps.portal import cash as cash_pages
+    from tests.cash.test_pages import page_client
+
+    agent, _ = new_agent()
+    customer = funded_customer()
+    redeemed, other = codes_for(customer)
+    desk = page_client(agent)
+    form = {"customer": customer.phone, "code": redeemed["code"], "amount": "3000",
+            "idempotency_key": page_form(desk)}
+    paid = desk.post("/agent/cash-out", form)
+    assert paid.status_code == 302, paid.content.decode()[:2000]
+    cache.clear()
+    audits = failed_audits(agent)
+    missed = first_lookup_misses(monkeypatch, cash_pages, "stored_answer") if first_lookup == "misses" else None
+    with nothing_changes("ng"):
+        again = desk.post("/agent/cash-out", form)
+    assert missed in (None, [1])
+    assert again.status_code == 302, again.content.decode()[:2000]  # before the fix: 400, "Check the code..."
+    assert again["Location"] == paid["Location"]
     assert other_code_state(other) == ("active", 0)
     assert failures(agent) == 0 and failed_audits(agent) == audits
     assert_paid_once(agent, customer)
