@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -175,7 +176,7 @@ def test_a_twin_waiting_on_the_first_copys_code_lock_gets_its_answer(live_db, mo
         return row
 
     monkeypatch.setattr(services, "cash_out_complete", first_copy_holds_its_locks)
-    answers: dict[str, object] = {}
+    answers: dict[str, Any] = {}  # a response, or the exception its thread met
 
     def send(name: str) -> None:
         try:
