@@ -41,6 +41,8 @@ class OpenExchangeRatesConnector:
             raise ProviderUnavailable("rate source unreachable") from None
         except requests.Timeout:
             raise ProviderTimeout("rate source did not answer in time") from None
+        except requests.RequestException:  # a body cut short, too many redirects: unreadable, never a rate
+            raise ProviderProtocolError("unreadable rate source answer") from None
         if response.status_code in (401, 403):
             raise ProviderAuthError("the rate source refused our app id", provider_code=str(response.status_code))
         if response.status_code >= 500:
@@ -50,17 +52,25 @@ class OpenExchangeRatesConnector:
         rates = body.get("rates")
         if response.status_code != 200 or not isinstance(rates, dict):
             raise ProviderProtocolError(f"unexpected rate source answer {response.status_code}",
-                                        provider_code=str(body.get("message", response.status_code)))
+                                        provider_code=str(body.get("message", response.status_code))[:40])
         missing = [code for code in (base, quote) if code not in rates]
         if missing:
             raise UserFixableError(f"no rate for {', '.join(missing)}", code="fx_currency_unknown")
+        # A rate is a JSON number (parsed as Decimal): ``true`` (Decimal(True) == 1), text or null is garbage.
+        if not all(isinstance(rates[code], Decimal) for code in (base, quote)):
+            raise ProviderProtocolError("the rate source sent a rate that is not a number")
         try:
-            cross = Decimal(rates[quote]) / Decimal(rates[base])
+            cross = rates[quote] / rates[base]
             rate_e9 = rate_e9_from_decimal(cross)
         except (InvalidOperation, DivisionByZero, ValueError, TypeError):
             raise ProviderProtocolError("the rate source sent an unusable rate") from None
+        if rate_e9 <= 0:
+            raise ProviderProtocolError("the rate source sent a rate too small to use")
         stamp = body.get("timestamp")
-        as_of = datetime.fromtimestamp(int(stamp), tz=UTC) if isinstance(stamp, int) else datetime.now(UTC)
+        try:
+            as_of = datetime.fromtimestamp(int(stamp), tz=UTC) if isinstance(stamp, int) else datetime.now(UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ProviderProtocolError("the rate source sent an impossible timestamp") from None
         return FxRate(base=base, quote=quote, rate_e9=rate_e9, as_of=as_of,
                       provider_reference=f"oxr:{stamp}")
 

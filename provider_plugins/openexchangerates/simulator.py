@@ -8,8 +8,10 @@ The answer is the documented envelope (https://docs.openexchangerates.org/refere
 ``missing_app_id`` / ``invalid_app_id`` with 401, ``not_found`` with 404.
 
 Rates per US dollar are written into the JSON as decimal text (as the real service does). Set them with
-``POST /_sim/rates {"NGN": "1500", ...}``; fault modes (``POST /_sim/mode``): ``ok``, ``unavailable``
-(503), ``bad_auth`` (401), ``garbage`` (200 without rates). ``GET /_sim/requests`` counts calls.
+``POST /_sim/rates {"NGN": "1500", ...}``; fault modes (``POST /_sim/mode``): ``ok``; ``unavailable``
+(503); ``bad_auth`` (401); ``timeout`` (sleeps ``timeout_sleep`` seconds, longer than our client timeout, then
+answers); ``malformed`` (200 with an HTML body, not JSON); ``garbage`` (200 JSON without rates); ``bad_rates`` (200,
+the envelope right but every rate ``true`` instead of a number). ``GET /_sim/requests`` counts calls.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ DISCLAIMER = "Usage subject to terms: https://openexchangerates.org/terms"
 LICENSE = "https://openexchangerates.org/license"
 NOT_FOUND = {"error": True, "status": 404, "message": "not_found",
              "description": "Client requested a non-existent resource/route"}
-MODES = {"ok", "unavailable", "bad_auth", "garbage"}
+MODES = {"ok", "unavailable", "bad_auth", "timeout", "malformed", "garbage", "bad_rates"}
+MALFORMED_BODY = "<html><body><h1>502 Bad Gateway</h1></body></html>"  # a proxy's page, with a 200
 # Per US dollar; round figures so the tests' hand computations stay readable.
 DEFAULT_RATES = {
     "USD": "1", "NGN": "1500", "GHS": "15", "XOF": "600", "GMD": "70", "GNF": "8600", "LRD": "190",
@@ -38,10 +41,12 @@ DEFAULT_RATES = {
 class OpenExchangeRatesSimulator(LocalServer):
     thread_name = "oxr-simulator"
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, app_id: str = "sim-oxr-app") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, app_id: str = "sim-oxr-app",
+                 timeout_sleep: float = 15.0) -> None:
         super().__init__(host=host, port=port)
         self.app_id = app_id
         self.mode = "ok"
+        self.timeout_sleep = timeout_sleep  # ``timeout``: past the client's (10 s by default)
         self.rates: dict[str, str] = dict(DEFAULT_RATES)
         self.requests = 0
         self._lock = threading.Lock()
@@ -55,6 +60,8 @@ class OpenExchangeRatesSimulator(LocalServer):
         with self._lock:
             self.requests += 1
             rates = dict(self.rates)
+        if self.mode == "timeout":
+            time.sleep(self.timeout_sleep)
         if self.mode == "unavailable":
             return 503, json.dumps({"error": True, "status": 503, "message": "unavailable",
                                     "description": "The service is temporarily unavailable."})
@@ -69,8 +76,12 @@ class OpenExchangeRatesSimulator(LocalServer):
                                                    "support@openexchangerates.org."})
         if self.mode == "garbage":
             return 200, '{"disclaimer": "nothing here"}'
+        if self.mode == "malformed":
+            return 200, MALFORMED_BODY
         wanted = [s for s in query.get("symbols", [""])[0].split(",") if s]
         chosen = {code: value for code, value in rates.items() if not wanted or code in wanted}
+        if self.mode == "bad_rates":
+            chosen = dict.fromkeys(chosen, "true")
         body = ", ".join(f'"{code}": {value}' for code, value in sorted(chosen.items()))
         return 200, f'{{"disclaimer": {json.dumps(DISCLAIMER)}, "license": {json.dumps(LICENSE)}, ' \
                     f'"timestamp": {int(time.time())}, "base": "USD", "rates": {{{body}}}}}'

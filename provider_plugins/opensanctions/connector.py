@@ -51,6 +51,8 @@ class OpenSanctionsConnector:
             raise ProviderUnavailable("screening service unreachable") from None
         except requests.Timeout:
             raise ProviderTimeout("screening service did not answer in time") from None
+        except requests.RequestException:  # a body cut short, too many redirects: unreadable, never "clear"
+            raise ProviderProtocolError("unreadable screening answer") from None
         if response.status_code in (401, 403):
             raise ProviderAuthError("the screening service refused our key", provider_code=str(response.status_code))
         if response.status_code >= 500:
@@ -64,11 +66,16 @@ class OpenSanctionsConnector:
         matches: list[ScreeningMatch] = []
         checked: list[str] = []
         for subject in subjects:
+            # Only an entry that says 200 and carries its results list answers for the subject: yente answers a
+            # query it could not run as ``{"status": 500, "detail": ...}``, and an entry without results is not an
+            # empty list of matches (it would otherwise read as "clear").
             answer = responses.get(subject.key)
-            if not isinstance(answer, dict) or answer.get("status", 200) != 200:
+            results = answer.get("results") if isinstance(answer, dict) else None
+            if not isinstance(answer, dict) or answer.get("status") != 200 or not isinstance(results, list) \
+                    or not all(isinstance(result, dict) for result in results):
                 raise ProviderProtocolError(f"no screening answer for {subject.key}")
             checked.append(subject.key)
-            for result in answer.get("results") or []:
+            for result in results:
                 score = _decimal(result.get("score"))
                 if not result.get("match") or (threshold is not None and (score is None or score < threshold)):
                     continue

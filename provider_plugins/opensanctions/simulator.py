@@ -23,8 +23,12 @@ the matches, as yente's ``score_results`` does. Only ``best``/``logic-v2`` are a
 nomenklatura's), ``/entities/{id}/adjacent``, ``/statements`` (hosted API only) and ``/updatez``.
 
 The watch list is a set of Person names (``POST /_sim/watchlist {"names": [...]}``). Fault modes
-(``POST /_sim/mode``): ``ok``, ``unavailable`` (503), ``bad_auth`` (401). ``GET /_sim/queries`` lists the names
-received.
+(``POST /_sim/mode``), on ``/match``: ``ok``; ``unavailable`` (503); ``bad_auth`` (401); ``timeout`` (sleeps
+``timeout_sleep`` seconds, longer than our client timeout, then answers); ``malformed`` (200 with an HTML body, not
+JSON); ``wrong_shape`` (200 JSON whose entries carry ``status: 200`` but no ``results``/``total``); ``partial``
+(200, the batch's last query answered as yente's ``PartialErrorResponse`` ``{"status": 500, "detail": ...}``:
+``EntityMatchResponse.responses`` is ``Dict[str, Union[EntityMatches, PartialErrorResponse]]``).
+``GET /_sim/queries`` lists the names received.
 """
 
 from __future__ import annotations
@@ -33,13 +37,20 @@ import argparse
 import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
 
-MODES = {"ok", "unavailable", "bad_auth"}
+MODES = {"ok", "unavailable", "bad_auth", "timeout", "malformed", "wrong_shape", "partial"}
+MALFORMED_BODY = "<html><body><h1>502 Bad Gateway</h1></body></html>"  # a proxy's page, with a 200
+
+
+class Raw(str):
+    """A body sent as it is (not JSON-encoded): the ``malformed`` fault."""
+
 DEFAULT_WATCHLIST = ("Viktor Sanctionov", "Ama Blocked Person")
 SOURCE_DATASET = "sim_sanctions"
 COLLECTIONS = ("default", "sanctions")  # the hosted API's collections scoped by /match/{dataset}
@@ -105,10 +116,12 @@ def _invalid(loc: str, message: str) -> tuple[int, Any]:
 class OpenSanctionsSimulator(LocalServer):
     thread_name = "opensanctions-simulator"
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str = "sim-sanctions-key") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str = "sim-sanctions-key",
+                 timeout_sleep: float = 15.0) -> None:
         super().__init__(host=host, port=port)
         self.api_key = api_key
         self.mode = "ok"
+        self.timeout_sleep = timeout_sleep  # ``timeout``: past the client's (10 s by default)
         self.watchlist: list[str] = list(DEFAULT_WATCHLIST)
         self.queries: list[str] = []
         self._lock = threading.Lock()
@@ -147,9 +160,14 @@ class OpenSanctionsSimulator(LocalServer):
 
     def match(self, dataset: str, params: dict[str, list[str]], body: dict[str, Any],
               auth: str) -> tuple[int, Any]:
+        mode = self.mode
+        if mode == "timeout":
+            time.sleep(self.timeout_sleep)
         refused = self.refusal(auth)
         if refused:
             return refused
+        if mode == "malformed":
+            return 200, Raw(MALFORMED_BODY)
         limit = _int(params, "limit", MATCH_PAGE)
         if limit is None or limit > MAX_MATCHES:
             return _invalid("limit", f"Input should be less than or equal to {MAX_MATCHES}")
@@ -191,6 +209,10 @@ class OpenSanctionsSimulator(LocalServer):
                 "query": {"id": query.get("id"), "schema": query["schema"], "properties": properties}}
         if not responses:
             return 400, {"detail": "No queries provided."}
+        if mode == "wrong_shape":
+            responses = {key: {"status": 200, "query": answer["query"]} for key, answer in responses.items()}
+        elif mode == "partial":
+            responses[list(responses)[-1]] = {"status": 500, "detail": "Search index error"}
         return 200, {"responses": responses, "limit": limit}
 
     def search(self, dataset: str, params: dict[str, list[str]], auth: str) -> tuple[int, Any]:
@@ -254,6 +276,9 @@ class OpenSanctionsSimulator(LocalServer):
                     self.send_header("Location", str(body))
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                if isinstance(body, Raw):
+                    self.reply(status, str(body), content_type="text/html")
                     return
                 self.reply(status, json.dumps(body))
 
