@@ -141,6 +141,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if not isinstance(exc, drf_exceptions.APIException):
         return None  # a real bug: let Django's 500 handler log it
     code = next((c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)), None)
+    if isinstance(exc, drf_exceptions.AuthenticationFailed):
+        # The authentication says why (token_not_valid, token_tenant_mismatch, device_signed_out): the code a client
+        # acts on (refresh, or sign in again), never more than the token's holder may know.
+        specific = exc.get_codes()
+        if isinstance(specific, str) and specific != exc.default_code:
+            code = specific
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
         message: str | Promise

@@ -23,7 +23,7 @@ def test_token_works_on_its_own_tenant(host_client, ng_tokens):
 def test_access_token_refused_on_other_tenants_and_public(host_client, ng_tokens, host):
     answer = call(host_client(host), "GET", "/api/auth/me", token=ng_tokens["access"])
     assert answer.status_code == 401
-    assert answer.json()["error"]["code"] == "authentication_failed"
+    assert answer.json()["error"]["code"] == "token_tenant_mismatch"
     assert "WWW-Authenticate" in answer
 
 

@@ -106,7 +106,7 @@ def test_the_lean_chain_still_refuses_what_it_must(db, host_client, ng_token):
 
     # another tenant's token: 401 on this tenant's domain
     mismatch = call(host_client("sn.localhost"), "GET", "/api/wallet", token=ng_token)
-    assert mismatch.status_code == 401 and mismatch.json()["error"]["code"] == "authentication_failed"
+    assert mismatch.status_code == 401 and mismatch.json()["error"]["code"] == "token_tenant_mismatch"
     # no token, a tampered one
     assert call(host_client("ng.localhost"), "GET", "/api/wallet").status_code == 401
     tampered = ng_token[:-3] + ("AAA" if not ng_token.endswith("AAA") else "BBB")
