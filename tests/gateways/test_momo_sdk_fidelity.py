@@ -10,23 +10,17 @@ builds Reloadly's.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from provider_plugins.mtn_momo import simulator as momo
 from provider_plugins.mtn_momo.simulator import MtnMomoSimulator
+from tests.support.sdk_envs import sdk_python
 
 # mtnmomo 3.0.1 and what its requirements (requests==2.21.0, Click==7.0, phonenumbers) resolve to.
 SDK_PINS = ["mtnmomo==3.0.1", "requests==2.21.0", "Click==7.0", "phonenumbers==9.0.43", "chardet==3.0.4",
             "idna==2.8", "urllib3==1.24.3", "certifi==2026.10.19.post1"]
-VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / (
-    "nexustop-sdk-mtnmomo-" + hashlib.sha256(" ".join(SDK_PINS).encode()).hexdigest()[:12])
 
 SCRIPT = r"""
 import json, sys, time, uuid
@@ -59,19 +53,8 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def _python() -> Path:
-    python = VENV / "bin" / "python"
-    ready = VENV / ".ready"
-    if not ready.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(VENV)], check=True, timeout=120)
-        subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                        "--disable-pip-version-check", *SDK_PINS], check=True, timeout=300)
-        ready.write_text("\n".join(SDK_PINS))
-    return python
-
-
 def test_the_mtnmomo_sdk_parses_every_answer_of_the_simulator():
-    python = _python()
+    python = sdk_python("mtnmomo", SDK_PINS)
     with MtnMomoSimulator(approve_delay=0.02, transfer_delay=0.02) as sim:
         config = {"BASE_URL": sim.url, "ENVIRONMENT": "sandbox", "CALLBACK_HOST": "example.test",
                   "COLLECTION_PRIMARY_KEY": momo.DEFAULT_SUBSCRIPTION_KEY, "COLLECTION_USER_ID": momo.DEFAULT_API_USER,

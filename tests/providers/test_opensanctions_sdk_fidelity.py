@@ -2,16 +2,14 @@
 yente's responses), pointed at the OpenSanctions simulator by its ``base_url`` constructor argument only, parses
 every answer unmodified.
 
-Installed with ``--no-deps`` into a directory of its own under /tmp (built once per machine, reused while the pin
-stays the same) and run in a child of our interpreter with only that directory on its path: its dependencies
-(httpx, pydantic) are ours, already pinned. Not exercised, because the simulator does not model them:
+Installed with ``--no-deps`` into a directory of its own (tests/support/sdk_envs.py: built once per machine, reused
+while the pin stays the same) and run in a child of our interpreter with only that directory on its path: its
+dependencies (httpx, pydantic) are ours, already pinned. Not exercised, because the simulator does not model them:
 ``algorithms()``, ``adjacent()``, ``statements()`` (hosted API only) and ``programs()`` (an absolute URL on
-data.opensanctions.org, never the base URL).
-"""
+data.opensanctions.org, never the base URL)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -21,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from provider_plugins.opensanctions.simulator import OpenSanctionsSimulator
+from tests.support.sdk_envs import sdk_target
 
 SDK_PIN = "yente-client==0.2.0"
-TARGET = Path("/tmp/nexustop-sdk") / ("yente-client-" + hashlib.sha256(SDK_PIN.encode()).hexdigest()[:12])
 
 SCRIPT = r"""
 import asyncio, json, sys
@@ -95,18 +93,9 @@ print(json.dumps(out))
 """
 
 
-def _sdk_path() -> Path:
-    ready = TARGET / ".ready"
-    if not ready.exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
-                        "--upgrade", "--target", str(TARGET), SDK_PIN], check=True, timeout=300)
-        ready.write_text(SDK_PIN)
-    return TARGET
-
-
 @pytest.fixture(scope="module")
 def sdk_path() -> Path:
-    return _sdk_path()
+    return sdk_target("yente-client", [SDK_PIN])
 
 
 def test_the_official_client_parses_every_answer_of_the_simulator(sdk_path):

@@ -2,7 +2,7 @@
 base URL only, calls every endpoint it knows and gets answers it accepts.
 
 The SDK pins packages ours cannot live with (``jwt`` shadows PyJWT), so it runs in its own virtual
-environment under /tmp, built once per machine (a few seconds; reused while the pins stay the same).
+environment (tests/support/sdk_envs.py), built once per machine (a few seconds; reused while the pins stay the same).
 Its telemetry (OpenTelemetry, exporting to Reloadly) is replaced by a no-op module: no test phones home.
 The SDK fetches tokens from a hard-coded auth.reloadly.com, so the token comes from the simulator's own
 ``/oauth/token`` and is handed to the SDK as ``accessToken`` (a constructor argument it documents).
@@ -10,11 +10,9 @@ The SDK fetches tokens from a hard-coded auth.reloadly.com, so the token comes f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ import requests
 
 from provider_plugins.aggregator.protocol import AUDIENCE
 from provider_plugins.aggregator.simulator import AggregatorSimulator
+from tests.support.sdk_envs import sdk_python
 
 from .helpers import AGGREGATOR_CREDENTIALS
 
@@ -29,7 +28,6 @@ SDK_PINS = ["reloadly-airtime==1.1.2", "reloadly-core==1.1.1", "reloadly-auth==1
             "cryptography==51.0.1", "cffi==2.1.1", "pycparser==3.12", "email-validator==2.4.0", "dnspython==2.9.2",
             "requests==2.34.2", "urllib3==2.8.0", "certifi==2026.10.19.post1", "idna==3.21",
             "charset-normalizer==3.5.3"]
-VENV = Path("/tmp/nexustop-sdk") / ("reloadly-" + hashlib.sha256(" ".join(SDK_PINS).encode()).hexdigest()[:12])
 NO_TELEMETRY = "def configure_opentelemetry(*args, **kwargs):\n    return None\n"
 
 SCRIPT = r"""
@@ -56,32 +54,24 @@ print(json.dumps(out))
 """
 
 
-def _sdk_python() -> Path:
-    python = VENV / "bin" / "python"
-    ready = VENV / ".ready"
-    if not ready.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(VENV)], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                        "--disable-pip-version-check", *SDK_PINS], check=True, timeout=300)
-        site = next((VENV / "lib").glob("python3*/site-packages"))
-        (site / "opentelemetry").mkdir(exist_ok=True)
-        (site / "opentelemetry" / "__init__.py").write_text("")
-        (site / "opentelemetry" / "launcher.py").write_text(NO_TELEMETRY)
-        ready.write_text("\n".join(SDK_PINS))
-    return python
+def _no_telemetry(venv: Path) -> None:
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "opentelemetry").mkdir(exist_ok=True)
+    (site / "opentelemetry" / "__init__.py").write_text("")
+    (site / "opentelemetry" / "launcher.py").write_text(NO_TELEMETRY)
 
 
 @pytest.fixture(scope="module")
-def sdk_python() -> Path:
-    return _sdk_python()
+def reloadly_python() -> Path:
+    return sdk_python("reloadly", SDK_PINS, prepare=_no_telemetry)
 
 
-def test_the_official_sdk_parses_every_answer_of_the_simulator(sdk_python):
+def test_the_official_sdk_parses_every_answer_of_the_simulator(reloadly_python):
     with AggregatorSimulator() as sim:
         token = requests.post(sim.url + "/oauth/token", json={**{k: AGGREGATOR_CREDENTIALS[k] for k in (
             "client_id", "client_secret")}, "grant_type": "client_credentials", "audience": AUDIENCE},
                               timeout=5).json()["access_token"]
-        run = subprocess.run([str(sdk_python), "-c", SCRIPT, sim.url, token, "2290166123456"], capture_output=True,
+        run = subprocess.run([str(reloadly_python), "-c", SCRIPT, sim.url, token, "2290166123456"], capture_output=True,
                              text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""})
         assert run.returncode == 0, run.stderr[-2000:]
         out = json.loads(run.stdout)

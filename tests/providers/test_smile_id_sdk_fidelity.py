@@ -15,22 +15,17 @@ tests/gateways/test_momo_sdk_fidelity.py builds the MoMo SDK's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 from provider_plugins.kyc_verifier.simulator import KycVerifierSimulator
+from tests.support.sdk_envs import sdk_python
 
 # smile-id-core 3.0.1 and what its requirements resolve to.
 SDK_PINS = ["smile-id-core==3.0.1", "pycryptodome==3.24.1", "requests==2.34.2", "charset-normalizer==3.5.3",
             "idna==3.21", "types-requests==2.33.0.20261030", "typing_extensions==4.16.0", "urllib3==2.8.0",
             "certifi==2026.10.19.post1"]
-VENV = Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / (
-    "nexustop-sdk-smileid-" + hashlib.sha256(" ".join(SDK_PINS).encode()).hexdigest()[:12])
 
 SCRIPT = r"""
 import json, sys
@@ -69,19 +64,8 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def _python() -> Path:
-    python = VENV / "bin" / "python"
-    ready = VENV / ".ready"
-    if not ready.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(VENV)], check=True, timeout=120)
-        subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                        "--disable-pip-version-check", *SDK_PINS], check=True, timeout=300)
-        ready.write_text("\n".join(SDK_PINS))
-    return python
-
-
 def test_the_official_smile_id_sdk_parses_every_answer_of_the_simulator():
-    python = _python()
+    python = sdk_python("smileid", SDK_PINS)
     with KycVerifierSimulator() as sim:
         run = subprocess.run([str(python), "-c", SCRIPT, sim.url + "/v1", sim.partner_id, sim.api_key],
                              capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""})

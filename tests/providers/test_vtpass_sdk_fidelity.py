@@ -3,14 +3,13 @@ maps VTPass codes and ``content.transactions.status`` to statuses, tokens and am
 simulator by its ``base_url`` constructor argument only, parses every answer unmodified.
 
 VTPass publishes no SDK of its own. ``django-vtpass`` ships a top-level package named ``vtpass``, so it is
-installed with ``--no-deps`` into a directory of its own under /tmp (built once per machine, reused while the
-pin stays the same) and run in a child of our interpreter with only that directory on its path: its
+installed with ``--no-deps`` into a directory of its own (tests/support/sdk_envs.py: built once per machine,
+reused while the pin stays the same) and run in a child of our interpreter with only that directory on its path: its
 dependencies (Django, requests) are ours, already pinned.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -21,9 +20,9 @@ import pytest
 
 from provider_plugins.vtpass import protocol as p
 from provider_plugins.vtpass.simulator import DEFAULT_CREDENTIALS, VTPassSimulator
+from tests.support.sdk_envs import sdk_target
 
 SDK_PIN = "django-vtpass==1.0.0"
-TARGET = Path("/tmp/nexustop-sdk") / ("django-vtpass-" + hashlib.sha256(SDK_PIN.encode()).hexdigest()[:12])
 
 SCRIPT = r"""
 import json, sys
@@ -78,18 +77,9 @@ print(json.dumps(out))
 """
 
 
-def _sdk_path() -> Path:
-    ready = TARGET / ".ready"
-    if not ready.exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
-                        "--upgrade", "--target", str(TARGET), SDK_PIN], check=True, timeout=300)
-        ready.write_text(SDK_PIN)
-    return TARGET
-
-
 @pytest.fixture(scope="module")
 def sdk_path() -> Path:
-    return _sdk_path()
+    return sdk_target("django-vtpass", [SDK_PIN])
 
 
 def test_the_community_sdk_parses_every_answer_of_the_simulator(sdk_path):

@@ -1,0 +1,46 @@
+"""Where the fidelity tests install a provider's public SDK: apart from our venv, from exact pins without
+dependency resolution (an SDK's own pins often clash with ours), built once per machine and reused while the pins
+stay the same. ``NEXUSTOP_SDK_VENVS`` moves them (default: the system temp directory)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def _place(name: str, pins: Sequence[str]) -> Path:
+    digest = hashlib.sha256(" ".join(pins).encode()).hexdigest()[:12]
+    return Path(os.environ.get("NEXUSTOP_SDK_VENVS", tempfile.gettempdir())) / f"nexustop-sdk-{name}-{digest}"
+
+
+def sdk_python(name: str, pins: Sequence[str], *, prepare: Callable[[Path], None] | None = None) -> Path:
+    """The Python of a virtual environment holding exactly ``pins`` (no pip of its own: ours installs into it);
+    ``prepare(venv)`` runs once after the install (e.g. to stub a module that would phone home)."""
+    venv = _place(name, pins)
+    python = venv / "bin" / "python"
+    ready = venv / ".ready"
+    if not ready.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True, timeout=120)
+        subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                        "--disable-pip-version-check", *pins], check=True, timeout=300)
+        if prepare is not None:
+            prepare(venv)
+        ready.write_text("\n".join(pins))
+    return python
+
+
+def sdk_target(name: str, pins: Sequence[str]) -> Path:
+    """A folder holding exactly ``pins``, for the ``PYTHONPATH`` of a child running our own Python (an SDK whose
+    requirements ours already satisfy)."""
+    target = _place(name, pins)
+    ready = target / ".ready"
+    if not ready.exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
+                        "--upgrade", "--target", str(target), *pins], check=True, timeout=300)
+        ready.write_text("\n".join(pins))
+    return target
