@@ -12,8 +12,6 @@ cash-in is never "expired"."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -21,12 +19,12 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, ConfirmationChallenge
-from tests.cash.helpers import balance, new_agent, new_user, post
+from tests.cash.helpers import balance, first_copy_and_its_waiting_twin, new_agent, new_user, post
 from tests.cash.test_cash_out_twins import first_lookup_misses
 from tests.support.unchanged import nothing_changes
 from tests.wallet.helpers import assert_books_balance
@@ -160,50 +158,11 @@ def test_an_api_twin_waiting_on_the_first_copys_challenge_lock_gets_its_answer(l
     confirm, key = f"/api/cash/in/{cash['id']}/confirm", f"twin-{uuid.uuid4().hex}"
     cache.clear()
     audits = failed_audits(agent)
-    settled, twin_waits = threading.Event(), threading.Event()
-    complete = services.cash_in_complete
-
-    def first_copy_holds_its_locks(**kwargs):
-        row = complete(**kwargs)
-        if not settled.is_set():
-            settled.set()
-            assert twin_waits.wait(timeout=30), "the twin never waited on the challenge's lock"
-        return row
-
-    monkeypatch.setattr(services, "cash_in_complete", first_copy_holds_its_locks)
-    answers: dict[str, Any] = {}  # a response, or the exception its thread met
-
-    def send(name: str) -> None:
-        try:
-            with schema_context("ng"):
-                answers[name] = post(agent, confirm, {"code": CODE}, key=key)
-        except Exception as exc:  # asserted on below
-            answers[name] = exc
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=send, args=("first",))
-    first.start()
-    assert settled.wait(timeout=30), answers
-    twin = threading.Thread(target=send, args=("twin",))
-    twin.start()
-    table = ConfirmationChallenge._meta.db_table
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not twin_waits.is_set():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND query LIKE %s", [f'SELECT "{table}".%'])
-            if cursor.fetchone():
-                twin_waits.set()
-        time.sleep(0.02)
-    waited = twin_waits.is_set()
-    twin_waits.set()  # release the first copy whatever happened (the assertions below say what)
-    first.join(timeout=60)
-    twin.join(timeout=60)
-    assert not first.is_alive() and not twin.is_alive()
+    one, two, waited = first_copy_and_its_waiting_twin(
+        monkeypatch=monkeypatch, services=services, step="cash_in_complete",
+        table=ConfirmationChallenge._meta.db_table, agent=agent, path=confirm, body={"code": CODE}, key=key)
     assert waited, "the twin never waited on the challenge row's lock"
-    one, two = answers["first"], answers["twin"]
-    assert not isinstance(one, Exception) and not isinstance(two, Exception), answers
+    assert not isinstance(one, Exception) and not isinstance(two, Exception), (one, two)
     assert one.status_code == 200, one.content
     assert two.status_code == 200, two.content
     assert two["Idempotency-Replayed"] == "true" and json.loads(two.content) == json.loads(one.content)

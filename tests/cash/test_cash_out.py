@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, WithdrawalCode
-from tests.cash.helpers import balance, client_for, error_code, new_agent, new_user, post
+from tests.cash.helpers import balance, client_for, error_code, funded_customer, new_agent, new_user, post
 from tests.support.unchanged import nothing_changes
 from tests.wallet.helpers import assert_books_balance
 
@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def quiet(settings):
     settings.AGENT_CASH = {**settings.AGENT_CASH, "SMS_NOTIFICATIONS": False}
-
-
-def funded_customer(amount: int = 1_000_000):
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
-
-    customer = new_user()
-    with schema_context("ng"):
-        fund_wallet(wallet=wallet_for(user=customer), amount=amount, reference=f"t:{customer.pk}")
-    return customer
 
 
 def vat_total() -> int:

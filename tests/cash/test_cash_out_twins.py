@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import uuid
-from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, WithdrawalCode
-from tests.cash.helpers import balance, error_code, new_agent, new_user, post
+from tests.cash.helpers import (
+    balance,
+    error_code,
+    first_copy_and_its_waiting_twin,
+    funded_customer,
+    new_agent,
+    post,
+)
 from tests.support.unchanged import nothing_changes
 from tests.wallet.helpers import assert_books_balance
 
@@ -30,15 +34,6 @@ PAGE_FORM_KEY = re.compile(r'name="idempotency_key"[^>]*value="([0-9a-f]+)"')
 @pytest.fixture(autouse=True)
 def quiet(settings):
     settings.AGENT_CASH = {**settings.AGENT_CASH, "SMS_NOTIFICATIONS": False}
-
-
-def funded_customer(amount: int = 1_000_000):
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
-
-    customer = new_user()
-    with schema_context("ng"):
-        fund_wallet(wallet=wallet_for(user=customer), amount=amount, reference=f"t:{customer.pk}")
-    return customer
 
 
 def codes_for(customer) -> tuple[dict, dict]:
@@ -165,48 +160,10 @@ def test_a_twin_waiting_on_the_first_copys_code_lock_gets_its_answer(live_db, mo
     key = f"twin-{uuid.uuid4().hex}"
     cache.clear()
     audits = failed_audits(agent)
-    settled, twin_waits = threading.Event(), threading.Event()
-    complete = services.cash_out_complete
-
-    def first_copy_holds_its_locks(**kwargs):
-        row = complete(**kwargs)
-        if not settled.is_set():
-            settled.set()
-            assert twin_waits.wait(timeout=30), "the twin never waited on the code's lock"
-        return row
-
-    monkeypatch.setattr(services, "cash_out_complete", first_copy_holds_its_locks)
-    answers: dict[str, Any] = {}  # a response, or the exception its thread met
-
-    def send(name: str) -> None:
-        try:
-            with schema_context("ng"):
-                answers[name] = post(agent, "/api/cash/out", body, key=key)
-        except Exception as exc:  # asserted on below
-            answers[name] = exc
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=send, args=("first",))
-    first.start()
-    assert settled.wait(timeout=30), answers
-    twin = threading.Thread(target=send, args=("twin",))
-    twin.start()
-    table = WithdrawalCode._meta.db_table
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not twin_waits.is_set():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND query LIKE %s", [f'SELECT "{table}".%'])
-            if cursor.fetchone():
-                twin_waits.set()
-        time.sleep(0.02)
-    twin_waits.set()  # release the first copy whatever happened (the assertions below say what)
-    first.join(timeout=60)
-    twin.join(timeout=60)
-    assert not first.is_alive() and not twin.is_alive()
-    one, two = answers["first"], answers["twin"]
-    assert not isinstance(one, Exception) and not isinstance(two, Exception), answers
+    one, two, _waited = first_copy_and_its_waiting_twin(
+        monkeypatch=monkeypatch, services=services, step="cash_out_complete", table=WithdrawalCode._meta.db_table,
+        agent=agent, path="/api/cash/out", body=body, key=key)
+    assert not isinstance(one, Exception) and not isinstance(two, Exception), (one, two)
     assert one.status_code == 201, one.content
     assert two.status_code == 201, two.content  # before the fix: 400 invalid_withdrawal_code
     assert two["Idempotency-Replayed"] == "true" and json.loads(two.content) == json.loads(one.content)
