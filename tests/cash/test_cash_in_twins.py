@@ -25,7 +25,7 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.cash.models import CashTransaction, ConfirmationChallenge
 from tests.cash.helpers import balance, first_copy_and_its_waiting_twin, new_agent, new_user, post
-from tests.cash.test_cash_out_twins import first_lookup_misses
+from tests.support.twins import first_lookup_misses
 from tests.support.unchanged import nothing_changes
 from tests.wallet.helpers import assert_books_balance
 
@@ -119,7 +119,7 @@ def test_an_api_confirm_twin_that_missed_the_stored_answer_gets_it_and_counts_no
     missed = first_lookup_misses(monkeypatch, decorators, "_replay")
     with nothing_changes("ng"):
         twin = post(agent, confirm, {"code": CODE}, key="confirm-twin")
-    assert missed == [1]  # the twin did reach the code check
+    assert len(missed) == 1  # the twin did reach the code check
     assert twin.status_code == 200, twin.content
     assert twin["Idempotency-Replayed"] == "true" and twin.json() == first.json()
     assert failed_audits(agent) == audits

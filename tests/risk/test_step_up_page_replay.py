@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from tests.orders.helpers import assert_books, wallet_balance
 from tests.risk.helpers import make_rule, page_client, person, sms_code
+from tests.support.twins import first_lookup_misses
 from tests.support.unchanged import nothing_changes
 
 pytestmark = pytest.mark.django_db
@@ -59,20 +60,11 @@ def test_a_twin_that_looked_before_the_first_copy_paid_gets_its_answer(risk_stac
 
     user, page, confirmed, receipt = _paid_with_a_step_up(risk_stack)
     balance = wallet_balance(user)
-    looked = services.stored_answer
-    missed: list[str] = []
-
-    def first_look_misses(**kwargs):
-        if not missed:
-            missed.append(kwargs["key"])
-            return None
-        return looked(**kwargs)
-
-    monkeypatch.setattr(once, "stored_answer", first_look_misses, raising=False)
+    missed = first_lookup_misses(monkeypatch, once, "stored_answer", original=services.stored_answer)
     with nothing_changes("ng"):
         again = page.post("/buy/airtime", confirmed)
     assert b"This code has expired" not in again.content
     assert again.status_code == 302 and again["Location"] == receipt
-    assert missed == [confirmed["idempotency_key"]]
+    assert [kwargs["key"] for _args, kwargs in missed] == [confirmed["idempotency_key"]]
     assert _orders_of(user) == 1
     assert_books(user, balance)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.support.twins import first_lookup_misses
 from tests.ussd.helpers import CODES, customer, ng_phone
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +40,10 @@ def test_a_twin_that_claims_after_the_first_copy_finished_gets_its_answer(host_c
     assert first.startswith("CON ") and "1. My number" in first, first
 
     looked = sessions.answer_of
-    missed: list[str] = []
-
-    def first_look_misses(session: str, text: str):
-        if not missed:  # the twin's first look ran before the first copy stored its answer
-            missed.append(text)
-            return None
-        return looked(session, text)
-
-    monkeypatch.setattr(sessions, "answer_of", first_look_misses)
+    # the twin's first look ran before the first copy stored its answer
+    missed = first_lookup_misses(monkeypatch, sessions, "answer_of")
     assert screen("2") == first  # the same answer, not "Your session has expired"
-    assert missed == ["2"]
+    assert [args[1] for args, _kwargs in missed] == ["2"]
     monkeypatch.setattr(sessions, "answer_of", looked)
     with schema_context("ng"):
         state = sessions.load(session_id)
