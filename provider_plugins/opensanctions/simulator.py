@@ -39,7 +39,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from provider_plugins.simkit.local_server import LocalServer, QuietHandler, serve_until_interrupted
@@ -88,22 +88,16 @@ def _entity(name: str) -> dict[str, Any]:
             "referents": [referent], "target": True, "first_seen": SEEN, "last_seen": SEEN, "last_change": SEEN}
 
 
-def _float(params: dict[str, list[str]], key: str, default: float) -> float | None:
+N = TypeVar("N", int, float)
+
+
+def _query_number(params: dict[str, list[str]], key: str, default: N, kind: type[N]) -> N | None:
+    """The query parameter's last value as ``kind``, ``default`` when absent, None when it is not a number."""
     values = params.get(key)
     if not values:
         return default
     try:
-        return float(values[-1])
-    except ValueError:
-        return None
-
-
-def _int(params: dict[str, list[str]], key: str, default: int) -> int | None:
-    values = params.get(key)
-    if not values:
-        return default
-    try:
-        return int(values[-1])
+        return kind(values[-1])
     except ValueError:
         return None
 
@@ -168,11 +162,11 @@ class OpenSanctionsSimulator(LocalServer):
             return refused
         if mode == "malformed":
             return 200, Raw(MALFORMED_BODY)
-        limit = _int(params, "limit", MATCH_PAGE)
+        limit = _query_number(params, "limit", MATCH_PAGE, int)
         if limit is None or limit > MAX_MATCHES:
             return _invalid("limit", f"Input should be less than or equal to {MAX_MATCHES}")
-        threshold = _float(params, "threshold", SCORE_THRESHOLD)
-        cutoff = _float(params, "cutoff", SCORE_THRESHOLD)
+        threshold = _query_number(params, "threshold", SCORE_THRESHOLD, float)
+        cutoff = _query_number(params, "cutoff", SCORE_THRESHOLD, float)
         if threshold is None or cutoff is None:
             return _invalid("threshold", "Input should be a valid number")
         cutoff = min(cutoff, threshold)  # yente: the cutoff never exceeds the threshold
@@ -219,8 +213,8 @@ class OpenSanctionsSimulator(LocalServer):
         refused = self.refusal(auth)
         if refused:
             return refused
-        limit = _int(params, "limit", DEFAULT_PAGE)
-        offset = _int(params, "offset", 0)
+        limit = _query_number(params, "limit", DEFAULT_PAGE, int)
+        offset = _query_number(params, "offset", 0, int)
         if limit is None or offset is None or limit > MAX_PAGE:
             return _invalid("limit", f"Input should be less than or equal to {MAX_PAGE}")
         if dataset not in COLLECTIONS:

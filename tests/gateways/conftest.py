@@ -16,6 +16,14 @@ def sink():
     receiver.close()
 
 
+@pytest.fixture(scope="module")
+def hook():
+    """One webhook sink for a whole module (a module-scoped simulator sends its notifications there)."""
+    receiver = WebhookSink()
+    yield receiver
+    receiver.close()
+
+
 @pytest.fixture
 def fault_session():
     """A pooled session that asks the simulator for a fault on every request it sends."""

@@ -22,7 +22,6 @@ from paygate_africa.cinetpay.client import CinetPayProvider
 from paygate_africa.cinetpay.settings import get_cinetpay_settings
 
 from provider_plugins.cinetpay.simulator import DEFAULT_APIKEY, DEFAULT_SECRET_KEY, DEFAULT_SITE_ID, CinetPaySimulator
-from provider_plugins.simkit.gateway_sim import WebhookSink
 from tests.support.waiting import wait_for
 
 
@@ -44,13 +43,6 @@ class Order:
     user_name: str | None = "Awa Kone"
     user_email: str = "awa@example.test"
     user_phone: str | None = "0707070707"
-
-
-@pytest.fixture(scope="module")
-def hook() -> Iterator[WebhookSink]:
-    receiver = WebhookSink()
-    yield receiver
-    receiver.close()
 
 
 @pytest.fixture(scope="module")

@@ -25,13 +25,6 @@ MOBILE = "+221771234567"
 
 
 @pytest.fixture(scope="module")
-def hook() -> Iterator[WebhookSink]:
-    receiver = WebhookSink()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture(scope="module")
 def sim(hook: WebhookSink) -> Iterator[WaveSimulator]:
     with WaveSimulator(payout_delay=0.01, webhook_url=hook.url) as server:
         yield server
