@@ -31,9 +31,11 @@ from __future__ import annotations
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -63,15 +65,26 @@ while True:
 STOP_LINE = re.compile(r"stopped after settling (?P<settled>\d+) orders in \d+ batches \((?P<claims>\d+) claims")
 
 # The web servers the bench can run (docs/benchmarks.md compares them), each with the project's WSGI application.
-WEB_SERVERS = {"gunicorn-gthread", "gunicorn-sync", "granian"}
+WEB_SERVERS = {"gunicorn-gthread", "gunicorn-sync", "granian", "uwsgi", "uwsgi-router"}
 
 
 def web_server_command(server: str, *, port: int, workers: int, threads: int) -> list[str]:
     """The command line of ``server`` on 127.0.0.1:``port``: ``workers`` processes of ``threads`` threads."""
+    frozen = "nexustop_dev.wsgi_frozen:application"  # what gunicorn.conf.py's post_worker_init does, in each worker
+    if server in ("uwsgi", "uwsgi-router"):
+        # uWSGI's own HTTP parser in each worker (http11-socket: a thread serves one keep-alive connection until it
+        # closes) or its C router in front of them (fair across connections); pyuwsgi's wheel gives the binary.
+        listen = (["--http11-socket", f"127.0.0.1:{port}"] if server == "uwsgi" else
+                  ["--http", f"127.0.0.1:{port}", "--http-keepalive", "--socket",
+                   str(Path(tempfile.gettempdir()) / f"nexustop-uwsgi-{port}.sock")])
+        return [os.environ.get("UWSGI_BIN") or shutil.which("uwsgi") or "uwsgi", *listen, "--master",
+                "--die-on-term", "--processes", str(workers), "--threads", str(threads), "--lazy-apps", "--need-app",
+                "--module", frozen, "--virtualenv", sys.prefix, "--disable-logging", "--log-4xx", "--log-5xx",
+                "--buffer-size", "16384", "--so-keepalive"]
     if server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(workers), "--blocking-threads", str(threads), "--runtime-threads", "1",
-                "--no-ws", "--log-level", "warning", "nexustop.wsgi:application"]
+                "--no-ws", "--log-level", "warning", frozen]
     command = [sys.executable, "-m", "gunicorn", "nexustop.wsgi:application", "-b", f"127.0.0.1:{port}",
                "-w", str(workers), "--log-level", "warning", "--keep-alive", "30"]
     if server == "gunicorn-sync":
