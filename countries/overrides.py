@@ -122,11 +122,20 @@ def _shared_overrides(version: str) -> dict[str, dict]:
         return load_overrides()
     if data is None:
         data = load_overrides()
+        if _changed_in_this_transaction():
+            return data  # its own uncommitted rows: shared, they would outlive a rollback under this version
         try:
             store.set(key, data, CACHE_SECONDS)
         except Exception:
             logger.warning("countries: override cache unwritable", exc_info=True)
     return data
+
+
+def _changed_in_this_transaction() -> bool:
+    """This connection's open transaction has changed override rows (``invalidate_overrides`` ran in it): what it
+    reads may still roll back. The mark is the outermost atomic block's object, so it ends with that block."""
+    blocks = connection.atomic_blocks
+    return bool(blocks) and getattr(connection, "overrides_changed_in", None) is blocks[0]
 
 
 def _drop() -> None:
@@ -143,6 +152,14 @@ def _drop() -> None:
 
 
 def invalidate_overrides(**_kwargs) -> None:
-    """Drop the cached overrides now and again after commit (a reader may refill in between)."""
+    """Drop the cached overrides now and again after commit (a reader may refill in between). Until the change's
+    transaction ends, what it reads itself is not shared (:func:`_changed_in_this_transaction`)."""
+    if connection.in_atomic_block:
+        connection.overrides_changed_in = connection.atomic_blocks[0]  # type: ignore[attr-defined]
     _drop()
-    transaction.on_commit(_drop)
+    transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    connection.overrides_changed_in = None  # type: ignore[attr-defined]
+    _drop()

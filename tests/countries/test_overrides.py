@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from countries.errors import UnknownCountry
@@ -61,22 +62,26 @@ def test_override_is_visible_on_tenant_domains(host_client):
     assert body["kyc_tiers"][0]["single_limit"] == "25000"
 
 
-def test_effective_config_is_cached_and_invalidated_on_save(django_assert_num_queries):
+def test_effective_config_is_cached_and_invalidated_on_save(django_assert_num_queries,
+                                                            django_capture_on_commit_callbacks):
     get_adapter("NG")  # warm the cache
     with django_assert_num_queries(0):
         for code in ("NG", "GH", "SN"):
             get_adapter(code)
         enabled_adapters()
-    row = country_override_set(country="NG", vat_rate_bps=900)
+    with django_capture_on_commit_callbacks(execute=True):  # committed (the test's transaction stands for it)
+        row = country_override_set(country="NG", vat_rate_bps=900)
     assert get_adapter("NG").vat_rate_bps == 900  # the save dropped the cache; this refills it
     # A bulk update bypasses save(): the cache still answers (proof that it is used)...
     CountryOverride.objects.filter(pk=row.pk).update(vat_rate_bps=1000)
     assert get_adapter("NG").vat_rate_bps == 900
     # ...and a save() invalidates it.
     row.refresh_from_db()
-    row.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        row.save()
     assert get_adapter("NG").vat_rate_bps == 1000
-    row.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        row.delete()
     assert get_adapter("NG").vat_rate_bps == 750
 
 
@@ -182,3 +187,24 @@ def test_a_reader_of_the_old_rows_does_not_cache_them_past_the_change(monkeypatc
     assert get_adapter("NG").vat_rate_bps == 900
     with schema_context("sn"):
         assert get_adapter("NG").vat_rate_bps == 900
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_change_rolled_back_is_not_served_from_the_shared_copy():
+    """A change read back inside its own transaction, then rolled back: before, that read stored the
+    uncommitted rows in Redis under the change's new version, and every process served them for
+    CACHE_SECONDS (a VAT rate or a disabled country that never committed)."""
+    from countries import overrides
+
+    assert get_adapter("NG").vat_rate_bps == 750
+    with pytest.raises(_RolledBack), transaction.atomic():
+        country_override_set(country="NG", vat_rate_bps=900)
+        assert get_adapter("NG").vat_rate_bps == 900  # its own write, read inside its transaction
+        raise _RolledBack
+    overrides._process_copy.clear()  # what another process holds: nothing of its own
+    assert get_adapter("NG").vat_rate_bps == 750
+    with schema_context("sn"):
+        assert get_adapter("NG").vat_rate_bps == 750

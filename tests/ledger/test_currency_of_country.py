@@ -13,6 +13,7 @@ EVERY_OVERRIDE = {"enabled": False, "vat_rate_bps": 1234, "gateways": [], "defau
                   "tier_limits": {"0": {"single_limit_minor": 1, "daily_limit_minor": 2, "max_balance_minor": 3}}}
 
 
+@pytest.mark.django_db  # all_adapters() reads the deployment's overrides (from Redis only if a copy is there)
 def test_no_override_changes_a_currency():
     for adapter in all_adapters():
         assert adapter.with_overrides(EVERY_OVERRIDE).currency_info == default_adapter(adapter.code).currency_info
