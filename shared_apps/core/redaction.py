@@ -11,7 +11,9 @@ libraries', message text and ``extra`` fields, exception text included. It:
   (``+234...``, ``%2B234...``) and runs of 10 to 15 digits (local phone numbers, BVN/NIN,
   bank account numbers) to ``[email]``, ``[phone]``, ``[number]``;
 * logs a request object as its method and path, without the query string;
-* hides secret path tokens (the USSD callback URL's, ``/ussd/<gateway>/<token>``) as ``[token]``.
+* hides secret path tokens (the USSD callback URL's, ``/ussd/<gateway>/<token>``) as ``[token]``;
+* hides the value of secret query parameters (``app_id=``, ``api_key=``, ``access_token=``, ``secret=``...: a
+  provider that takes its key in the URL, as Open Exchange Rates does, logged by urllib3 at DEBUG) as ``[secret]``.
 
 Names in free text cannot be recognised by shape: code logs ids (``public_id``, references), never a
 person's name in a message; fields named like names are redacted.
@@ -34,22 +36,27 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)
 _INTERNATIONAL_PHONE = re.compile(r"(?:\+|%2B|%2b)\d{7,15}(?!\d)")
 _LONG_NUMBER = re.compile(r"(?<![\w-])\d{10,15}(?![\w-])")
 _PATH_TOKEN = re.compile(r"(/ussd/[a-z_]+/)[A-Za-z0-9_-]{8,}")
+_SECRET_PARAM = re.compile(
+    r"((?<![A-Za-z0-9_])(?:app_?id|api_?key|access_?token|auth_?token|client_?secret|secret|token|key|password|"
+    r"signature)=)[^&;\s\"'#]+", re.IGNORECASE)
 _KEEP = (bool, int, float, type(None))
 _PLAIN = frozenset(_KEEP)  # exactly these types (``type(value) in _PLAIN``): kept as they are
 _MAX_DEPTH = 6
 
 
-# Any text one of the four patterns below could change (digits, an e-mail's @, a USSD path): most log strings
-# (event names, methods, paths, levels) have none, and one search replaces four substitutions.
-_MAYBE_PERSONAL = re.compile(r"\d|@|%40|/ussd/")
+# Any text one of the five patterns below could change (digits, an e-mail's @, a USSD path, a query parameter):
+# most log strings (event names, methods, paths, levels) have none, and one search replaces five substitutions.
+_MAYBE_PERSONAL = re.compile(r"\d|@|%40|/ussd/|=")
 
 
 def redact_text(text: str) -> str:
-    if _MAYBE_PERSONAL.search(text) is None:  # the replacements below add no digit, "@" or path either
+    if _MAYBE_PERSONAL.search(text) is None:  # the replacements below add no digit, "@", "=" or path either
         return text
+    if "=" in text:
+        text = _SECRET_PARAM.sub(r"\1[secret]", text)
     # Each substitution only where its pattern could match: the literal every match contains is in the text (a
     # substring test costs far less than a search; the e-mail pattern's search is slow on long ids and
-    # timestamps). The replacements add none of these literals, so the result is the four substitutions'.
+    # timestamps). The replacements add none of these literals, so the result is the five substitutions'.
     if "/ussd/" in text:
         text = _PATH_TOKEN.sub(r"\1[token]", text)
     if "@" in text or "%40" in text:

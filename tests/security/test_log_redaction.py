@@ -94,15 +94,22 @@ def test_the_shapes_recognised():
     assert redact_text(f"to {EMAIL} or {quote(EMAIL, safe='')}") == "to [email] or [email]"
     assert redact_text(f"{PHONE_E164} {quote(PHONE_E164, safe='')} {PHONE_LOCAL}") == "[phone] [phone] [number]"
     assert redact_text(f"bvn={BVN}&acct={ACCOUNT_NUMBER}") == "bvn=[number]&acct=[number]"
+    # A provider key in a URL (Open Exchange Rates' app_id, as urllib3 logs it at DEBUG), in any parameter spelling.
+    assert redact_text('"GET /api/latest.json?app_id=5f0c2e9a7b&symbols=NGN,GHS HTTP/1.1" 200') == \
+        '"GET /api/latest.json?app_id=[secret]&symbols=NGN,GHS HTTP/1.1" 200'
+    assert redact_text("url /x?apiKey=abc123XYZ;access_token=t0k3n secret=s3cr3t") == \
+        "url /x?apiKey=[secret];access_token=[secret] secret=[secret]"
+    assert redact_text("idempotency_key=abc-123 monkey=banana") == "idempotency_key=abc-123 monkey=banana"
     # Ids, times and amounts stay.
     untouched = "order 4f1c9a2e-1234-4abc-9def-0123456789ab at 2026-11-27T10:00:00.000000Z amount 150000 NGN"
     assert redact_text(untouched) == untouched
 
 
-def _four_substitutions(text: str) -> str:
-    """redact_text without its pre-check: the four substitutions, always."""
+def _five_substitutions(text: str) -> str:
+    """redact_text without its pre-check: the five substitutions, always."""
     from shared_apps.core import redaction
 
+    text = redaction._SECRET_PARAM.sub(r"\1[secret]", text)
     text = redaction._PATH_TOKEN.sub(r"\1[token]", text)
     text = redaction._EMAIL.sub("[email]", text)
     text = redaction._INTERNATIONAL_PHONE.sub("[phone]", text)
@@ -110,23 +117,24 @@ def _four_substitutions(text: str) -> str:
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
-@given(text=st.one_of(st.text(max_size=40), st.text(alphabet="0123456789+@%4a./ussd_-", max_size=40),
+@given(text=st.one_of(st.text(max_size=40), st.text(alphabet="0123456789+@%4a./ussd_-=&?key", max_size=40),
                       st.sampled_from(["POST /api/purchase", "+2348031234567", "a@b.co", "x%40y.org",
                                        "/ussd/africastalking/abcdefgh123", "08031234567"])))
 def test_the_pre_check_only_skips_text_the_substitutions_leave_alone(text):
-    assert redact_text(text) == _four_substitutions(text)
+    assert redact_text(text) == _five_substitutions(text)
 
 
 # Each substitution's own pre-check (a literal every match of its pattern contains): text built from those literals.
-_NEAR_MISSES = st.text(alphabet="0123456789+@%24aBbE./ussd_-xy", max_size=50)
+_NEAR_MISSES = st.text(alphabet="0123456789+@%24aBbE./ussd_-xy=&?_kei", max_size=50)
 
 
 @hypothesis_settings(max_examples=500, deadline=None)
 @given(text=st.one_of(_NEAR_MISSES, st.lists(st.sampled_from(
-    ["%2B234", "%2b80", "+", "%40", "@", "x.io", "/ussd/", "at_gw/", "abcdefgh", "0803", "1234567", "12", "-", " "]),
+    ["%2B234", "%2b80", "+", "%40", "@", "x.io", "/ussd/", "at_gw/", "abcdefgh", "0803", "1234567", "12", "-", " ",
+     "?app_id=", "&key=", "_key=", "=", "&", "token="]),
     max_size=8).map("".join)))
 def test_each_substitution_is_skipped_only_where_it_could_not_match(text):
-    assert redact_text(text) == _four_substitutions(text)
+    assert redact_text(text) == _five_substitutions(text)
 
 
 def _reference_redact(value, depth=0):
@@ -137,7 +145,7 @@ def _reference_redact(value, depth=0):
     if isinstance(value, redaction._KEEP):
         return value
     if isinstance(value, str):
-        return _four_substitutions(value)
+        return _five_substitutions(value)
     if depth >= redaction._MAX_DEPTH:
         return redaction.REDACTED
     if isinstance(value, dict):
@@ -148,7 +156,7 @@ def _reference_redact(value, depth=0):
     summary = redaction._request_summary(value)
     if summary is not None:
         return summary
-    return _four_substitutions(str(value))
+    return _five_substitutions(str(value))
 
 
 class _Label(str):
@@ -263,7 +271,7 @@ def test_ids_and_times_skip_the_email_and_phone_searches(monkeypatch):
     from shared_apps.core import redaction
 
     texts = ("5375a22ae64e4e51b009a78cbd27893c", "2026-12-07T06:21:13.309463Z", "3", "bvn=22255507788")
-    expected = [_four_substitutions(text) for text in texts]
+    expected = [_five_substitutions(text) for text in texts]
     monkeypatch.setattr(redaction, "_EMAIL", _Refuse())
     monkeypatch.setattr(redaction, "_INTERNATIONAL_PHONE", _Refuse())
     monkeypatch.setattr(redaction, "_PATH_TOKEN", _Refuse())
@@ -291,3 +299,18 @@ def test_the_context_is_not_computed_for_fields_the_line_has(monkeypatch):
     monkeypatch.setattr(log_context, "current_request_id", _Refuse())
     event = {"event": "request", "user": "3", "tenant": "ng", "request_id": "abc"}
     assert log_context.add_request_context(None, "info", dict(event)) == event
+
+
+def test_a_provider_key_in_a_url_stays_out_of_the_logs(pipeline_output):
+    """Open Exchange Rates takes its app id in the query string; urllib3 logs every request line at DEBUG. With
+    every logger at DEBUG, a real call to the simulator leaves the line (redacted) and not the key."""
+    from provider_plugins.interfaces.common import ProviderConfig
+    from provider_plugins.openexchangerates import OpenExchangeRatesConnector
+    from provider_plugins.openexchangerates.simulator import OpenExchangeRatesSimulator
+
+    with OpenExchangeRatesSimulator(app_id="0a1b2c3d4e5f60718293a4b5c6d7e8f9") as sim:
+        config = ProviderConfig(base_url=sim.url, credentials={"app_id": sim.app_id}, timeout_seconds=5)
+        assert OpenExchangeRatesConnector().rate(config, base="NGN", quote="GHS").rate_e9 > 0
+    output = pipeline_output.getvalue()
+    assert "/api/latest.json?app_id=[secret]&symbols=NGN" in output  # urllib3's line, there and redacted
+    assert sim.app_id not in output
