@@ -33,14 +33,19 @@ def gunicorn_prod(live_db, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "nexustop.wsgi:application"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        # Ready when a worker answers (the master binds the port before its workers have loaded Django: on a
+        # crowded machine that took more than the first request's 10 s timeout).
+        deadline = time.monotonic() + 90
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                probe.request("GET", "/health", headers={"Host": "127.0.0.1", "X-Forwarded-Proto": "https"})
+                probe.getresponse().read()
+                probe.close()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "gunicorn.log").read_text()[-3000:])
+                    raise RuntimeError((tmp_path / "gunicorn.log").read_text()[-3000:]) from None
                 time.sleep(0.2)
         yield port
     finally:
