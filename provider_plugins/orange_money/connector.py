@@ -2,12 +2,15 @@
 
 Credentials: ``client_id`` and ``client_secret`` (OAuth client credentials) and
 ``merchant_key``. Options: ``country`` (path segment: ``dev`` for the sandbox, ``ci``,
-``sn``, ``ml``, ...), ``wire_currency`` (``OUV`` in the sandbox; defaults to the
-request's currency), ``lang`` (default ``fr``), ``merchant_name``, ``notif_url``.
+``sn``, ``ml``, ...; the core passes the registry row's country, ``CI``, which is sent in
+lower case as Orange's paths are), ``wire_currency`` (``OUV`` in the sandbox; defaults to
+the request's currency), ``lang`` (default ``fr``), ``merchant_name``, ``notif_url``.
 
 Orange's status check needs ``order_id`` (our reference), ``amount`` and ``pay_token``:
-the session's ``provider_reference`` is the opaque ``"<pay_token>:<amount>"`` the core
-stores and hands back to :meth:`verify` as ``provider_id``. The session's
+the session's ``provider_reference`` is the opaque ``"<pay_token>:<amount>:<currency>"``
+(the amount in whole units of the request's currency, which the verification reports:
+GNF in Guinea, LRD in Liberia; an older ``"<pay_token>:<amount>"`` is read in the option
+``currency``, default XOF) the core stores and hands back to :meth:`verify` as ``provider_id``. The session's
 ``raw["notif_token"]`` must be stored too: it is what authenticates Orange's
 notification (:meth:`notification_matches`); notifications carry no amount and
 (natively) not even our reference, so they are hints (``authenticated=False``) and the
@@ -72,7 +75,7 @@ class OrangeMoneyConnector:
         return str(answer.body["access_token"])
 
     def _call(self, config: ProviderConfig, path: str, body: dict[str, Any]) -> HttpAnswer:
-        country = config.options.get("country", "dev")
+        country = str(config.options.get("country") or "dev").lower()
         for attempt in range(2):
             headers = {"Authorization": f"Bearer {self._token(config, fresh=attempt > 0)}",
                        "Accept": "application/json"}
@@ -106,12 +109,13 @@ class OrangeMoneyConnector:
             raise ProviderFault(message or f"webpayment refused ({answer.status})", provider_code=str(answer.status))
         data = answer.body
         return CheckoutSession(authorization_url=str(data["payment_url"]), reference=request.reference,
-                               provider_reference=f"{data['pay_token']}:{amount}",
+                               provider_reference=f"{data['pay_token']}:{amount}:{request.currency}",
                                raw={"pay_token": data["pay_token"], "notif_token": data["notif_token"]})
 
     def verify(self, *, config: ProviderConfig, reference: str = "", provider_id: str = "") -> PaymentVerification:
         """Needs both our ``reference`` (order_id) and the session's ``provider_reference``."""
-        pay_token, _, amount = provider_id.partition(":")
+        pay_token, _, rest = provider_id.partition(":")
+        amount, _, session_currency = rest.partition(":")
         if not (reference and pay_token and amount.isdigit()):
             raise ProviderProtocolError("Orange status needs reference and provider_reference",
                                         code="needs_provider_reference")
@@ -126,7 +130,8 @@ class OrangeMoneyConnector:
             return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
                                        provider_status="not_found", message=str(answer.body))
         provider_status = str(answer.body.get("status", "")).upper()
-        currency = config.options.get("currency", "XOF" if wire_currency == "OUV" else wire_currency)
+        currency = session_currency or config.options.get("currency",
+                                                          "XOF" if wire_currency == "OUV" else wire_currency)
         status = STATUSES.get(provider_status, OutcomeStatus.PENDING)
         return PaymentVerification(
             status=status, reference=str(answer.body.get("order_id") or reference),

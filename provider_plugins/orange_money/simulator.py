@@ -26,13 +26,17 @@ def _error(status: int, code: int, message: str, description: str = "") -> SimRe
     return SimResponse(status, {"code": code, "message": message, "description": description or message})
 
 
+# The sandbox (``dev``) and every market the plugin declares (its registry rows are validated against that list:
+# a country the plugin serves but the simulator refused answered 404 to every Liberian, Sierra Leonean and
+# Bissau-Guinean checkout), plus Cameroon.
+SERVED = frozenset({"dev", "cm", "ci", "sn", "ml", "bf", "gn", "ne", "lr", "sl", "gw"})
+
+
 class OrangeMoneySimulator(SimulatorServer):
     name = "orange_money"
 
     def __init__(self, *, client_id: str = "om-client", client_secret: str = "om-secret",  # noqa: S107 - test key
-                 merchant_key: str = "om-merchant", countries: frozenset[str] = frozenset({"dev", "ci", "sn", "ml",
-                                                                                          "bf", "gn", "cm"}),
-                 **kwargs: Any) -> None:
+                 merchant_key: str = "om-merchant", countries: frozenset[str] = SERVED, **kwargs: Any) -> None:
         self.client_id, self.client_secret, self.merchant_key = client_id, client_secret, merchant_key
         self.countries = countries
         self.tokens: set[str] = set()

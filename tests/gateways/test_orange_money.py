@@ -55,9 +55,34 @@ def test_descriptor_and_protocol():
     assert PLUGIN.key == "orange_money" and isinstance(om, PaymentGateway)
 
 
+@pytest.mark.parametrize(("country", "currency", "amount", "wire"), [
+    ("GN", "GNF", 25_000, 25_000), ("LR", "LRD", 30_000, 300), ("SL", "SLE", 4_000, 40), ("GW", "XOF", 2_500, 2_500)])
+def test_every_declared_market_is_verified_in_the_currency_it_was_paid_in(sim, sink, country, currency, amount, wire):
+    """As the core configures a registry row (options ``country`` = the row's country in upper case, no
+    ``currency``): the URL segment is Orange's lower-case one, and the verification reports the checkout's own
+    currency. It reported XOF for a Guinean, Liberian or Sierra Leonean payment: the core saw a currency
+    mismatch and parked the customer's money in suspense instead of crediting the wallet."""
+    assert country in PLUGIN.countries and currency in PLUGIN.currencies
+    config = ProviderConfig(base_url=sim.url, credentials={"client_id": "cid", "client_secret": "csecret",
+                                                           "merchant_key": "mk"}, options={"country": country})
+    session = checkout(config, sink, amount=amount, currency=currency)
+    assert session.provider_reference.endswith(f":{wire}:{currency}")
+    assert sim.payments[pay_token(session)]["amount"] == wire and sim.payments[pay_token(session)]["currency"] == \
+        currency
+    sim.complete(pay_token(session))
+    result = om.verify(config=config, reference=session.reference, provider_id=session.provider_reference)
+    assert result.status is OutcomeStatus.SUCCESS and (result.amount_minor, result.currency) == (amount, currency)
+    # A session stored before the currency was part of the reference is read in the option (default XOF).
+    older = ":".join(session.provider_reference.split(":")[:2])
+    legacy = om.verify(config=ProviderConfig(base_url=sim.url, credentials=config.credentials,
+                                             options={"country": country, "currency": currency}),
+                       reference=session.reference, provider_id=older)
+    assert (legacy.status, legacy.amount_minor, legacy.currency) == (OutcomeStatus.SUCCESS, amount, currency)
+
+
 def test_pay_on_page_verify_and_authenticated_notification(sim, config, sink):
     session = checkout(config, sink)
-    assert session.provider_reference.endswith(":5000") and session.raw["notif_token"]
+    assert session.provider_reference.endswith(":5000:XOF") and session.raw["notif_token"]
     page = requests.get(session.authorization_url, timeout=2)
     assert page.status_code == 200 and "Payer 5000 XOF" in page.text
     before = om.verify(config=config, reference=session.reference, provider_id=session.provider_reference)
