@@ -104,8 +104,9 @@ def tenant_payment_gateways() -> list[dict[str, str]]:
 # -- payouts to mobile-money wallets ---------------------------------------------------------------
 
 # Rails that pay only wallets of their own network (the country adapter's network keys); the others
-# (Wave, CinetPay) reach any number registered with them.
-WALLET_RAIL_NETWORKS: dict[str, frozenset[str]] = {"mtn_momo": frozenset({"mtn"}),
+# (Wave, CinetPay) reach any number registered with them. MTN's network is keyed ``lonestar`` in Liberia
+# (Lonestar Cell MTN, countries/data/networks/LR.json): without it no Liberian number could be paid by MoMo.
+WALLET_RAIL_NETWORKS: dict[str, frozenset[str]] = {"mtn_momo": frozenset({"mtn", "lonestar"}),
                                                     "airtel_money": frozenset({"airtel"})}
 
 

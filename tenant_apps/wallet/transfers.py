@@ -464,10 +464,14 @@ PAYOUT_NOTIFY_PATHS = {"mtn_momo": "webhook/mtn_momo/disbursement", "cinetpay": 
 
 def wallet_payout_rails() -> list[dict[str, str]]:
     """The rails this site pays wallets through (``name_check``: the rail shows the holder's name)."""
+    from tenant_apps.accounts.country import current_adapter
+
     from .gateways import WALLET_RAIL_NETWORKS, wallet_payout_gateways
 
+    here = set(current_adapter().networks)  # the rail's network keys of this country only
     return [{"rail": g.key, "name": g.provider.name, "name_check": "yes" if g.key in WALLET_RAIL_NETWORKS else "no",
-             "networks": ",".join(sorted(WALLET_RAIL_NETWORKS.get(g.key, ()))) or "any"}
+             "networks": ",".join(sorted(WALLET_RAIL_NETWORKS[g.key] & here)) if g.key in WALLET_RAIL_NETWORKS
+             else "any"}
             for g in wallet_payout_gateways()]
 
 
