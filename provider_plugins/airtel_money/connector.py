@@ -330,6 +330,11 @@ class AirtelMoneyConnector:
                               currency=currency, provider_status=word, message=str(txn.get("message") or ""),
                               raw=dict(txn))
 
+    @staticmethod
+    def payout_step_minor(currency: str) -> int:
+        """Disbursements are whole units (no sub-unit amounts)."""
+        return 10 ** currency_exponent(currency)
+
     def send_to_wallet(self, request: WalletTransferRequest, *, config: ProviderConfig) -> TransferResult:
         country, currency = self._country(config, request.country)
         if request.currency != currency:

@@ -317,9 +317,14 @@ class CinetPayConnector:
         if body.get("code") not in (0, "0"):
             raise ProviderFault(str(body.get("message") or "contact refused"), provider_code=str(body.get("code")))
 
+    @staticmethod
+    def payout_step_minor(currency: str) -> int:
+        """Transfers are whole units in multiples of 5, in every currency (the Transfer API refuses the rest)."""
+        return 5 * 10 ** currency_exponent(currency)
+
     def send_to_wallet(self, request: WalletTransferRequest, *, config: ProviderConfig) -> TransferResult:
         prefix, phone = split_msisdn(request.msisdn, request.country)
-        if request.amount_minor <= 0 or (request.currency in ("XOF", "XAF") and request.amount_minor % 5):
+        if request.amount_minor <= 0 or request.amount_minor % self.payout_step_minor(request.currency):
             raise InvalidAmount("CinetPay transfers amounts in multiples of 5")
         self._ensure_contact(config, prefix, phone, request.name)  # raises before anything is sent
         item = {"prefix": prefix, "phone": phone,

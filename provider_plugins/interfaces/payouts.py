@@ -25,6 +25,7 @@ __all__ = [
     "WalletHolder",
     "WalletPayout",
     "WalletTransferRequest",
+    "payout_step_minor",
 ]
 
 
@@ -160,3 +161,13 @@ class WalletPayout(Protocol):
     def parse_wallet_callback(self, headers: Mapping[str, str], raw_body: bytes, *,
                               config: ProviderConfig) -> TransferEvent:
         """Authenticate where the rail signs, then parse. A hint: the core requeries before acting."""
+
+
+def payout_step_minor(connector: object, currency: str) -> int:
+    """The step (minor units of ``currency``) every amount a rail pays out must be a multiple of: the connector's
+    ``payout_step_minor(currency)`` where it declares one (CinetPay transfers multiples of 5 whole units, Airtel
+    Money whole units), else 1 (any amount in minor units). The core refuses or rounds down to it before a payout
+    is held: an amount the rail cannot pay would only fail there after the customer was told it was on its way."""
+    declared = getattr(connector, "payout_step_minor", None)
+    step = declared(currency) if callable(declared) else 1
+    return step if isinstance(step, int) and step > 0 else 1

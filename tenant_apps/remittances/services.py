@@ -29,6 +29,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -95,6 +96,7 @@ from .models import (
     RemittanceStep,
     ScreeningStatus,
 )
+from .rails import payout_step
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -267,6 +269,13 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
                              send_exponent=minor_unit(send_currency), receive_exponent=minor_unit(receive_currency))
     except fx.FxArithmeticError:
         raise AmountOutOfRange("This amount does not cover the fee.", fields={"amount": ["Too small."]}) from None
+    if method == Method.MOBILE_MONEY:  # what the destination's rail can pay: rounded down to its step
+        step = payout_step(destination=destination, rail=rail, currency=receive_currency)
+        receive = figures.receive_minor - figures.receive_minor % step
+        if receive <= 0:
+            raise AmountOutOfRange("This amount converts to less than the rail pays.",
+                                   fields={"amount": ["Too small."]})
+        figures = replace(figures, receive_minor=receive)
     matches = screen_names(subjects=[ScreeningSubject(key="sender", name=sender_name, country=country),
                                      ScreeningSubject(key="recipient", name=recipient_name, country=destination)])
     now = now or timezone.now()

@@ -32,6 +32,7 @@ from provider_plugins.interfaces.payouts import (
     TransferResult,
     WalletHolder,
     WalletTransferRequest,
+    payout_step_minor,
 )
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.enqueue import enqueue
@@ -39,7 +40,7 @@ from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.kyc.services import kyc_release_spend
-from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
@@ -499,6 +500,7 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     currency = _check_currency()
     _check_own_wallet(sender=sender, phone=phone)
     gateway, holder = checked if checked is not None else wallet_name_check(phone=phone, rail=rail)
+    _check_rail_step(gateway, amount_minor=amount_minor, currency=currency)
     reference = _new_reference("po")
     public_id = uuid.uuid4()
     msisdn = holder.msisdn.lstrip("+")
@@ -519,6 +521,17 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     if not screening.held:
         enqueue("wallet.submit_payout", row.pk, on_commit=True)
     return row
+
+
+def _check_rail_step(gateway: Gateway, *, amount_minor: int, currency: str) -> None:
+    """400 ``invalid_amount`` for an amount the rail cannot pay (CinetPay: multiples of 5 units; Airtel Money:
+    whole units), before anything is held: it used to be accepted (202), sent, refused there and released."""
+    step = payout_step_minor(gateway.connector, currency)
+    if amount_minor % step:
+        text = to_decimal_string(step, currency)
+        raise ApiError(_("%(rail)s pays amounts in steps of %(step)s %(currency)s.") % {
+            "rail": gateway.provider.name, "step": text, "currency": currency}, code="invalid_amount",
+            fields={"amount": [f"A multiple of {text}."]})
 
 
 def _mask(value: str) -> str:

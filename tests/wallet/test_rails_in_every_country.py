@@ -12,12 +12,8 @@ documents as required (no ``currency`` option where the plugin says it follows t
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
-from rest_framework.test import APIClient
 
 from countries.registry import default_adapter
 from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
@@ -28,15 +24,13 @@ from provider_plugins.onepipe.simulator import OnePipeSimulator
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from provider_plugins.paystack.simulator import PaystackSimulator
 from provider_plugins.wave.simulator import WaveSimulator
-from tests.support.numbers import sample_mobile
-from tests.support.tenants import COUNTRY_TENANTS, TEST_TENANTS, ensure_country_tenants
+from tests.support.country_sites import SITES, site_client, site_customer
+from tests.support.tenants import ensure_country_tenants
 from tests.support.waiting import wait_for
 from tests.wallet.helpers import assert_books_balance, balance_of, post, register_gateway
 
-SITES = {t.country: (t.schema, t.domain) for t in (*TEST_TENANTS, *COUNTRY_TENANTS) if t.kind == "country_operation"}
 # The network a rail reaches (MoMo pays MTN numbers, Airtel Airtel numbers, Orange Money Orange numbers).
 RAIL_NETWORK = {"mtn_momo": "mtn", "airtel_money": "airtel", "orange_money": "orange"}
-NETWORK_KEY = {("LR", "mtn"): "lonestar"}  # Lonestar Cell MTN
 # Options an operator gives (docs/gateways.md, each plugin's docstring): Orange's URL segment is the country
 # in lower case; Airtel's X-Country/X-Currency follow the registry row's country.
 RAIL_OPTIONS = {"mtn_momo": {"target_environment": "sandbox"},
@@ -47,6 +41,8 @@ AMOUNT = {"XOF": ("2500", 2500), "GNF": ("25000", 25000), "NGN": ("1500.00", 150
           "GMD": ("150.00", 15_000), "LRD": ("300.00", 30_000), "SLE": ("40.00", 4_000)}
 
 
+# Amounts off a wallet rail's step: CinetPay transfers multiples of 5 units (GNF too), Airtel Money whole units.
+OFF_STEP = {"cinetpay": {"XOF": "2503", "GNF": "25002"}, "airtel_money": {"NGN": "1500.50"}}
 # Bank payout rails: a bank each simulator knows, per country.
 BANK = {"paystack": {"NG": "058", "GH": "280100"}, "flutterwave": {"NG": "058", "GH": "GH280100"},
         "onepipe": {"NG": "058"}}
@@ -84,30 +80,6 @@ def simulators():
         sim.stop()
 
 
-def customer(country: str, network: str | None, funded: int = 0):
-    from provider_plugins.interfaces.numbering import COUNTRIES
-    from tenant_apps.accounts.models import User
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
-
-    numbered = [key for key, prefixes in COUNTRIES[country].networks.items() if prefixes]
-    network = NETWORK_KEY.get((country, network or ""), network)
-    network = network if network in numbered else numbered[0]
-    phone = sample_mobile(country, network, uuid.uuid4().int % 10)
-    with schema_context(SITES[country][0]):
-        User.objects.filter(phone=phone).update(phone=None)
-        user = User.objects.create_user(email=f"r-{uuid.uuid4().hex[:12]}@example.test", role="customer",
-                                        phone=phone, phone_verified_at=timezone.now())
-        if funded:
-            fund_wallet(wallet=wallet_for(user=user), amount=funded, reference=f"test-fund:{uuid.uuid4()}")
-    return user
-
-
-def client_for(user, country: str) -> APIClient:
-    client = APIClient(HTTP_HOST=SITES[country][1])
-    client.force_authenticate(user=user)
-    return client
-
-
 def register(country: str, rail: str, simulators) -> None:
     register_gateway(country=country, key=rail, url=simulators[rail].url, options=RAIL_OPTIONS.get(rail))
 
@@ -128,8 +100,8 @@ def test_funding_through_every_listed_rail_credits_the_amount_in_the_country_cur
     currency = default_adapter(country).currency
     text, minor = AMOUNT[currency]
     register(country, rail, simulators)
-    user = customer(country, RAIL_NETWORK.get(rail))
-    client = client_for(user, country)
+    user = site_customer(country, RAIL_NETWORK.get(rail))
+    client = site_client(user, country)
     started = post(client, "/api/wallet/fund", {"amount": text, "gateway": rail})
     assert started.status_code in (201, 202), (country, rail, started.content)
     body = started.json()
@@ -164,8 +136,8 @@ def test_payout_through_every_listed_rail_settles_in_the_country_currency(countr
     register(country, rail, simulators)
     if rail in BANK:
         text, minor = BANK_AMOUNT.get(currency, (text, minor))
-    user = customer(country, RAIL_NETWORK.get(rail), funded=minor * 3)
-    client = client_for(user, country)
+    user = site_customer(country, RAIL_NETWORK.get(rail), funded=minor * 3)
+    client = site_client(user, country)
     if rail in BANK:  # a bank payout (the site's payout gateway: the only one registered here)
         recipient = {"bank_code": BANK[rail][country], "account_number": "0123456789"}
         answer = post(client, "/api/transfers", {"type": "bank", "recipient": recipient, "amount": text})
@@ -173,6 +145,11 @@ def test_payout_through_every_listed_rail_settles_in_the_country_currency(countr
         [listed] = [r for r in client.get("/api/transfers/rails").json()["wallet_rails"] if r["rail"] == rail]
         assert listed["networks"] == "any" or set(listed["networks"].split(",")) <= set(
             default_adapter(country).networks), listed  # the rail's networks of this country
+        off = OFF_STEP.get(rail, {}).get(currency)
+        if off:  # an amount the rail cannot pay: refused up front, nothing held
+            refused = post(client, "/api/transfers", {"type": "wallet", "recipient": {"rail": rail}, "amount": off})
+            assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_amount", refused.content
+            assert balance_of(user, schema) == minor * 3
         answer = post(client, "/api/transfers", {"type": "wallet", "recipient": {"rail": rail}, "amount": text})
     assert answer.status_code == 202, (country, rail, answer.content)
     assert answer.json()["currency"] == currency and answer.json()["amount"] == text, answer.json()

@@ -1,0 +1,26 @@
+"""What the destination's payout rails can pay: a remittance to a mobile-money wallet is quoted in its step."""
+
+from __future__ import annotations
+
+import math
+
+from countries.registry import get_adapter
+from provider_plugins.interfaces.payouts import payout_step_minor
+from provider_plugins.interfaces.plugin import Capability
+from provider_plugins.registry import get_plugin
+
+
+def payout_step(*, destination: str, rail: str, currency: str) -> int:
+    """The amount step (minor units) of the destination's wallet payout rail ``rail``, or when none is named the
+    least common multiple of the steps of every wallet rail the destination lists (the receiver pays through
+    the first that reaches the number). A CinetPay transfer is a multiple of 5 units and an Airtel Money
+    disbursement whole units: a receive amount off that step failed at the rail and the sender was refunded."""
+    keys = [rail] if rail else [r.key for r in get_adapter(destination).active_rails if r.payout and r.kind != "agent"]
+    step = 1
+    for key in keys:
+        try:
+            connector = get_plugin(key).connector(Capability.PAYOUTS)
+        except (LookupError, KeyError, ValueError):
+            continue  # an unknown rail is refused when the payout is made
+        step = math.lcm(step, payout_step_minor(connector(), currency))
+    return step
