@@ -18,7 +18,7 @@ SITES = {t.country: (t.schema, t.domain) for t in (*TEST_TENANTS, *COUNTRY_TENAN
 NETWORK_KEY = {("LR", "mtn"): "lonestar"}
 
 
-def site_customer(country: str, network: str | None = None, *, funded: int = 0):
+def site_customer(country: str, network: str | None = None, *, funded: int = 0, role: str = "customer"):
     """A verified customer of ``country``'s site on ``network`` (else the first network with numbers), with
     ``funded`` minor units in the wallet (a test funding entry)."""
     from provider_plugins.interfaces.numbering import COUNTRIES
@@ -35,7 +35,7 @@ def site_customer(country: str, network: str | None = None, *, funded: int = 0):
                 break
         else:
             User.objects.filter(phone=phone).update(phone=None)
-        user = User.objects.create_user(email=f"c-{uuid.uuid4().hex[:12]}@example.test", role="customer",
+        user = User.objects.create_user(email=f"c-{uuid.uuid4().hex[:12]}@example.test", role=role,
                                         phone=phone, phone_verified_at=timezone.now())
         if funded:
             fund_wallet(wallet=wallet_for(user=user), amount=funded, reference=f"test-fund:{uuid.uuid4()}")
