@@ -310,8 +310,13 @@ def _qr_gui() -> str:
     return settings.MERCHANT_QR_GUI
 
 
+# ISO 4217 numeric codes py-moneyed lacks: the ouguiya of 2018 (MRU, 929; moneyed knows only the old MRO, 478).
+# Without it every Mauritanian merchant QR (static, dynamic, and paying one) answered 500.
+ISO_NUMERIC = {"MRU": 929}
+
+
 def currency_numeric(currency: str) -> str:
-    numeric = get_currency(currency).numeric
+    numeric = get_currency(currency).numeric or ISO_NUMERIC.get(currency)
     if numeric is None:
         raise ValueError(f"{currency} has no ISO 4217 numeric code")
     return f"{int(numeric):03d}"
