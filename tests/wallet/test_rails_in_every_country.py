@@ -12,8 +12,11 @@ documents as required (no ``currency`` option where the plugin says it follows t
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
 
 from countries.registry import default_adapter
 from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
@@ -27,7 +30,7 @@ from provider_plugins.wave.simulator import WaveSimulator
 from tests.support.country_sites import SITES, site_client, site_customer
 from tests.support.tenants import ensure_country_tenants
 from tests.support.waiting import wait_for
-from tests.wallet.helpers import assert_books_balance, balance_of, post, register_gateway
+from tests.wallet.helpers import assert_books_balance, balance_of, funding_entries, post, register_gateway
 
 # The network a rail reaches (MoMo pays MTN numbers, Airtel Airtel numbers, Orange Money Orange numbers).
 RAIL_NETWORK = {"mtn_momo": "mtn", "airtel_money": "airtel", "orange_money": "orange"}
@@ -106,7 +109,25 @@ def test_funding_through_every_listed_rail_credits_the_amount_in_the_country_cur
     assert started.status_code in (201, 202), (country, rail, started.content)
     body = started.json()
     assert body["currency"] == currency and body["amount"] == text, body
-    pay_at_rail(rail, simulators[rail], body)
+    sim = simulators[rail]
+    before = len(sim.deliveries)
+    pay_at_rail(rail, sim, body)
+    # The rail's signed (or unsigned) notification, as it sent it, delivered to this site's webhook: it credits
+    # once (verified with the rail first); the customer's own check after it finds the intent final.
+    notification = wait_for(lambda: next((d for d in sim.deliveries[before:] if SITES[country][1] in d["url"]
+                                          or body["reference"].encode() in d["body"]), None), timeout=5)
+    # Rails with one notification URL per merchant account (set on their portal) record none.
+    path = urlsplit(notification["url"]).path or f"/webhook/{rail}"
+    assert path.startswith("/webhook/"), notification["url"]
+    headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in notification["headers"].items()
+               if k.lower() != "content-type"}
+    content_type = next((v for k, v in notification["headers"].items() if k.lower() == "content-type"),
+                        "application/json")
+    send = APIClient(HTTP_HOST=SITES[country][1]).generic
+    answer = send("PUT" if rail == "mtn_momo" else "POST", path, notification["body"], content_type=content_type,
+                  **headers)
+    assert answer.status_code == 200, (country, rail, answer.content)
+    assert funding_entries(body["reference"], schema) == 1, (country, rail, answer.content)
 
     def final():
         answer = client.get(f"/api/wallet/fund/{body['id']}")
