@@ -589,7 +589,8 @@ def settlement_sync(*, settlement: MerchantSettlement) -> MerchantSettlement:
 
 
 def merchant_settle(*, merchant: Merchant, business_date: date) -> MerchantSettlement | None:
-    """Settle what the merchant's takings hold now, once for ``business_date`` (None: nothing to settle).
+    """Settle what the merchant's takings hold now (down to the payout rail's step), once for ``business_date``
+    (None: nothing to settle).
 
     The takings row is locked while the amount is read and moved, so a payment landing meanwhile waits
     and is settled the next day. Wallet: one entry to the owner's wallet. Bank / mobile money: a payout
@@ -598,6 +599,7 @@ def merchant_settle(*, merchant: Merchant, business_date: date) -> MerchantSettl
     KYC tier's maximum balance moves nothing: the row is ``failed`` (``balance_limit_exceeded``), the money
     stays in the takings and the next day's settlement tries the whole balance again.
     """
+    from provider_plugins.interfaces.payouts import payout_step_minor
     from provider_plugins.interfaces.plugin import Capability
     from tenant_apps.wallet.gateways import default_payout_gateway, gateway_for
     from tenant_apps.wallet.transfers import payout_from_account
@@ -609,9 +611,13 @@ def merchant_settle(*, merchant: Merchant, business_date: date) -> MerchantSettl
         gateway = default_payout_gateway()
     elif merchant.settlement_method == SettlementMethod.MOBILE_MONEY:
         gateway = gateway_for(key=merchant.settlement_rail, capability=Capability.PAYOUTS)
+    # What the rail can pay (CinetPay: multiples of 5 units; Airtel Money: whole units): the rest stays in the
+    # takings for a later day. The whole balance off that step failed at the rail every day and was released.
+    step = payout_step_minor(gateway.connector, merchant.account.currency) if gateway is not None else 1
     try:
         with transaction.atomic():
             amount = _lock_balance(merchant.account)
+            amount -= amount % step
             if amount <= 0:
                 return None
             settlement = MerchantSettlement.objects.create(

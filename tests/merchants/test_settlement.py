@@ -161,3 +161,33 @@ def test_a_wallet_settlement_over_the_owners_maximum_balance_stays_in_the_taking
         assert merchant_discrepancies() == []
     assert takings(merchant) == 0 and balances(owner) == [1_949_000]
     assert_books_balance("ng")
+
+
+@pytest.mark.django_db
+def test_a_mobile_money_settlement_pays_what_the_rail_can_and_keeps_the_rest_in_the_takings(host_client):
+    """A CinetPay wallet is paid in multiples of 5 units: takings of 1,487 F CFA (1,502 paid, 1 % fee 15) settle
+    1,485 and keep 2 for a later day. The whole 1,487 used to be sent, refused by CinetPay and released, every day."""
+    from provider_plugins.cinetpay.simulator import CinetPaySimulator
+    from tests.wallet.helpers import register_gateway
+
+    with CinetPaySimulator(transfer_delay=0.02) as cinetpay:
+        register_gateway(country="SN", key="cinetpay", url=cinetpay.url)
+        merchant = open_business("sn", settlement=services.SettlementDetails(method="mobile_money", rail="cinetpay"))
+        payer = funded(10_000, schema="sn")
+        paid = post(client_for(payer, "sn"), "/api/merchant-payments", {"merchant_code": merchant.code,
+                                                                        "amount": "1502"})
+        assert paid.status_code == 201, paid.content
+        assert takings(merchant, "sn") == 1_487
+        with schema_context("sn"):
+            services.settlements_run(now=DAY1 + timedelta(hours=10))
+            settlement = MerchantSettlement.objects.select_related("transfer").get(merchant=merchant)
+            transfer = settlement.transfer
+            assert transfer is not None and (transfer.type, transfer.amount_minor) == ("wallet", 1_485)
+            payout_submit(transfer_id=transfer.pk, schedule_poll=False)
+            wait_for(lambda: cinetpay.transfers[transfer.reference]["treatment_status"] == "VAL")
+            assert payout_poll(transfer_id=transfer.pk, attempt=0) == "succeeded"
+            settlement = services.settlement_sync(settlement=MerchantSettlement.objects.get(pk=settlement.pk))
+            assert settlement.status == "succeeded"
+            assert merchant_discrepancies() == []
+        assert takings(merchant, "sn") == 2
+    assert_books_balance("sn")
