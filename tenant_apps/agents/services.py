@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import account_balance
 from tenant_apps.ledger.services import Line, fund_wallet, post_entry, system_account, transfer, wallet_for
@@ -257,6 +258,14 @@ _COUNT_SALE = (f"INSERT INTO {AgentSale._meta.db_table} (agent_id, order_ref, am
                "VALUES (%s, %s, %s, %s) RETURNING id")
 
 
+def agent_default_amount_per_day() -> int:
+    """An agent's default daily sales limit in minor units of the tenant's currency (``AGENT_MAX_AMOUNT_PER_DAY``:
+    major units per currency, ``*`` for the others)."""
+    currency = tenant_currency().code
+    table = _conf("AGENT_MAX_AMOUNT_PER_DAY")
+    return to_minor(str(table.get(currency, table["*"])), currency)
+
+
 def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale | None:
     """Count one sale against the agent's limits (transactions per UTC clock hour, amount per UTC day) or refuse.
 
@@ -281,7 +290,7 @@ def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale 
         if not is_active:
             raise Forbidden("This agent is suspended.", code="agent_inactive")
         max_tx = max_tx or _conf("AGENT_MAX_TRANSACTIONS_PER_HOUR")
-        max_amount = max_amount or _conf("AGENT_MAX_AMOUNT_PER_DAY_MINOR")
+        max_amount = max_amount or agent_default_amount_per_day()
         now = timezone.now()
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         day = hour.replace(hour=0)

@@ -78,3 +78,17 @@ def test_admin_sets_limits_and_suspends(host_client, tenants, qv_admin_token):
     with schema_context("quickvend"), pytest.raises(ApiError) as refused:
         record(agent.user, 1)
     assert refused.value.code == "agent_inactive"
+
+
+@pytest.mark.parametrize(("schema", "limit"), [("quickvend", 50_000_000), ("sn", 200_000), ("gh", 500_000)])
+def test_the_default_daily_amount_is_in_the_tenants_currency(tenants, schema, limit):
+    """About the same value everywhere: NGN 500,000.00, 200,000 F CFA, GHS 5,000.00. One figure of minor units for
+    every currency let a Senegalese agent sell 50,000,000 F CFA (about USD 83,000) a day."""
+    user = make_user(schema, email=f"v-{uuid.uuid4().hex[:8]}@qv.test", role="agent")
+    with schema_context(schema):
+        agent = add_agent(user=user, parent=None)
+        record(agent, limit - 1)
+        with pytest.raises(ApiError) as refused:
+            record(agent, 2)
+        assert "amount_per_day" in refused.value.fields
+        record(agent, 1)

@@ -14,9 +14,12 @@ RESELLERS: dict[str, Any] = {
     "RESERVED_SUBDOMAINS": ["www", "api", "admin", "public", "mail", "static", "app", "head-office"],
     "AGENT_MAX_DEPTH": 3,
     "INVITATION_DAYS": 7,
-    # Velocity defaults per agent (an agent row can override them).
+    # Velocity defaults per agent (an agent row can override them). The daily amount in major units of the
+    # tenant's currency (about USD 330 each; "*" for another currency): one figure of minor units for every
+    # currency was NGN 500,000.00 in Nigeria but 50,000,000 F CFA (about USD 83,000) in the CFA zone.
     "AGENT_MAX_TRANSACTIONS_PER_HOUR": 60,
-    "AGENT_MAX_AMOUNT_PER_DAY_MINOR": 50_000_000,
+    "AGENT_MAX_AMOUNT_PER_DAY": {"NGN": "500000", "GHS": "5000", "XOF": "200000", "GNF": "2850000", "GMD": "23000",
+                                 "LRD": "63000", "SLE": "7500", "CVE": "33000", "MRU": "13000", "*": "500000"},
     # Signed API requests.
     "SIGNATURE_WINDOW_SECONDS": 300,
     # Which scope a key needs is declared by each view (@api_key_scopes, shared_apps/core/api_scopes.py).
