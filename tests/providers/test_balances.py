@@ -94,3 +94,10 @@ def test_head_office_page_and_operator_api(vtpass_sim, host_client, tenants):
     assert (line["balance"], line["currency"], line["low"]) == ("40000.00", "NGN", True)
     client.force_authenticate(customer)
     assert client.get("/api/provider-balances").status_code == 403
+
+
+def test_every_country_currency_has_a_low_balance_threshold(settings):
+    from countries.codes import WEST_AFRICA
+    from countries.registry import default_adapter
+
+    assert {default_adapter(code).currency for code in WEST_AFRICA} <= set(settings.PROVIDER_LOW_BALANCE_MINOR)

@@ -26,6 +26,9 @@ SIMULATORS_DEVSTACK_PROCESS = (
 # Our balance at each provider (plugins with a balance enquiry): checked every 15 minutes; below the threshold
 # (minor units per currency; a registry row's option ``low_balance_minor`` overrides it) -> the metric
 # nexustop_provider_balance_low=1 and a WARNING "provider balance low" (alert on either).
-PROVIDER_LOW_BALANCE_MINOR = {"NGN": 50_000_000, "GHS": 500_000, "XOF": 2_500_000, "USD": 50_000}
+# Every currency of the 16 countries has one (a rail in GNF, LRD, SLE, GMD, CVE or MRU never alerted).
+PROVIDER_LOW_BALANCE_MINOR = {"NGN": 50_000_000, "GHS": 500_000, "XOF": 2_500_000, "USD": 50_000,
+                              "GNF": 3_000_000, "GMD": 2_500_000, "LRD": 6_500_000, "SLE": 750_000, "CVE": 3_500_000,
+                              "MRU": 1_300_000}
 CELERY_BEAT_SCHEDULE["providers-check-balances"] = {"task": "providers.check_balances",
                                                     "schedule": crontab(minute="*/15")}
