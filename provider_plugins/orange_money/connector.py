@@ -36,6 +36,7 @@ from provider_plugins.interfaces.common import (
     ProviderProtocolError,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call
+from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -48,6 +49,16 @@ from provider_plugins.interfaces.wire import json_loads
 
 STATUSES = {"SUCCESS": OutcomeStatus.SUCCESS, "FAILED": OutcomeStatus.FAILED,
             "EXPIRED": OutcomeStatus.FAILED}  # INITIATED / PENDING / unknown: pending
+
+
+def _currency(config: ProviderConfig) -> str:
+    """The account's currency where a message does not say it: the option ``currency``, else a real
+    ``wire_currency``, else the registry row's country's (GNF in Guinea, LRD in Liberia), else XOF."""
+    options = config.options
+    wire = str(options.get("wire_currency") or "")
+    numbering = COUNTRIES.get(str(options.get("country") or "").upper())
+    return str(options.get("currency") or (wire if wire and wire != "OUV" else "")
+               or (numbering.currency if numbering else "XOF"))
 
 
 class OrangeMoneyConnector:
@@ -119,7 +130,6 @@ class OrangeMoneyConnector:
         if not (reference and pay_token and amount.isdigit()):
             raise ProviderProtocolError("Orange status needs reference and provider_reference",
                                         code="needs_provider_reference")
-        wire_currency = config.options.get("wire_currency", config.options.get("currency", "XOF"))
         try:
             answer = self._call(config, "transactionstatus",
                                 {"order_id": reference, "amount": int(amount), "pay_token": pay_token})
@@ -130,8 +140,7 @@ class OrangeMoneyConnector:
             return PaymentVerification(OutcomeStatus.PENDING, reference, None, "", provider_id,
                                        provider_status="not_found", message=str(answer.body))
         provider_status = str(answer.body.get("status", "")).upper()
-        currency = session_currency or config.options.get("currency",
-                                                          "XOF" if wire_currency == "OUV" else wire_currency)
+        currency = session_currency or _currency(config)
         status = STATUSES.get(provider_status, OutcomeStatus.PENDING)
         return PaymentVerification(
             status=status, reference=str(answer.body.get("order_id") or reference),
@@ -161,7 +170,7 @@ class OrangeMoneyConnector:
         status = STATUSES.get(provider_status, OutcomeStatus.PENDING)
         if "transaction_ref" in body:
             reference = str(body["transaction_ref"])
-            currency = config.options.get("currency", "XOF")
+            currency = _currency(config)
             # An amount that is there must be readable (the money rule): "Infinity" or "1e400000" is a
             # malformed notification (ProviderProtocolError), never a silently ignored field.
             amount = major_to_minor(body["amount"], currency) if body.get("amount") is not None else None

@@ -16,6 +16,7 @@ from provider_plugins.interfaces.common import (
     ProviderConfig,
     ProviderProtocolError,
 )
+from provider_plugins.interfaces.money import from_minor
 from provider_plugins.interfaces.payments import CheckoutRequest, PaymentGateway
 from provider_plugins.orange_money import PLUGIN, OrangeMoneyConnector
 from provider_plugins.orange_money.simulator import OrangeMoneySimulator
@@ -72,6 +73,11 @@ def test_every_declared_market_is_verified_in_the_currency_it_was_paid_in(sim, s
     sim.complete(pay_token(session))
     result = om.verify(config=config, reference=session.reference, provider_id=session.provider_reference)
     assert result.status is OutcomeStatus.SUCCESS and (result.amount_minor, result.currency) == (amount, currency)
+    # The contract notification ({transaction_ref, amount, status}) is read in the country's currency: a Liberian
+    # "300.50" was read as XOF (no decimals), refused as malformed (400) and the notification lost.
+    contract = om.parse_webhook({}, json.dumps({"transaction_ref": session.reference, "status": "SUCCESS",
+                                                "amount": from_minor(amount, currency)}).encode(), config=config)
+    assert (contract.amount_minor, contract.currency) == (amount, currency)
     # A session stored before the currency was part of the reference is read in the option (default XOF).
     older = ":".join(session.provider_reference.split(":")[:2])
     legacy = om.verify(config=ProviderConfig(base_url=sim.url, credentials=config.credentials,
