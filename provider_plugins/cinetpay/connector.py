@@ -69,6 +69,7 @@ from provider_plugins.interfaces.common import (
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.money import AmountError, amount_text, currency_exponent, parse_minor
+from provider_plugins.interfaces.numbering import COUNTRIES
 from provider_plugins.interfaces.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -297,12 +298,13 @@ class CinetPayConnector:
 
     def balance(self, *, config: ProviderConfig) -> list[ProviderBalance]:
         """The Transfer API's ``/v1/transfer/check/balance`` (what payouts draw from): ``available``, in the
-        account's currency (option ``currency``, default XOF)."""
+        account's currency (option ``currency``, else the registry row's country's: GNF in Guinea, else XOF)."""
         body = self._transfer_call(config, "GET", "/v1/transfer/check/balance")
         data = body.get("data")
         if body.get("code") not in (0, "0") or not isinstance(data, dict):
             raise ProviderProtocolError("no balance in CinetPay's answer", provider_code=str(body.get("code")))
-        currency = str(config.options.get("currency") or "XOF")
+        numbering = COUNTRIES.get(str(config.options.get("country") or "").upper())
+        currency = str(config.options.get("currency") or (numbering.currency if numbering else "XOF"))
         available = data.get("available", data.get("amount"))
         amount = _transfer_minor(available, currency)
         if amount is None:

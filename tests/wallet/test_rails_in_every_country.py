@@ -83,8 +83,8 @@ def simulators():
         sim.stop()
 
 
-def register(country: str, rail: str, simulators) -> None:
-    register_gateway(country=country, key=rail, url=simulators[rail].url, options=RAIL_OPTIONS.get(rail))
+def register(country: str, rail: str, simulators):
+    return register_gateway(country=country, key=rail, url=simulators[rail].url, options=RAIL_OPTIONS.get(rail))
 
 
 def pay_at_rail(rail: str, sim, body: dict) -> None:
@@ -154,7 +154,13 @@ def test_payout_through_every_listed_rail_settles_in_the_country_currency(countr
     schema = SITES[country][0]
     currency = default_adapter(country).currency
     text, minor = AMOUNT[currency]
-    register(country, rail, simulators)
+    provider = register(country, rail, simulators)
+    if rail == "cinetpay":  # the balance the payouts draw from, in the country's currency (GN: GNF, not XOF)
+        from provider_plugins.interfaces.plugin import Capability
+        from shared_apps.providers.services import provider_config, provider_plugin
+
+        connector = provider_plugin(provider=provider).connector(Capability.PAYOUTS)()
+        assert [line.currency for line in connector.balance(config=provider_config(provider=provider))] == [currency]
     if rail in BANK:
         text, minor = BANK_AMOUNT.get(currency, (text, minor))
     user = site_customer(country, RAIL_NETWORK.get(rail), funded=minor * 3)
