@@ -8,6 +8,7 @@ from countries.registry import get_adapter
 from provider_plugins.interfaces.payouts import payout_step_minor
 from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
+from shared_apps.core.errors import ApiError
 
 
 def payout_step(*, destination: str, rail: str, currency: str) -> int:
@@ -15,7 +16,11 @@ def payout_step(*, destination: str, rail: str, currency: str) -> int:
     least common multiple of the steps of every wallet rail the destination lists (the receiver pays through
     the first that reaches the number). A CinetPay transfer is a multiple of 5 units and an Airtel Money
     disbursement whole units: a receive amount off that step failed at the rail and the sender was refunded."""
-    keys = [rail] if rail else [r.key for r in get_adapter(destination).active_rails if r.payout and r.kind != "agent"]
+    listed = [r.key for r in get_adapter(destination).active_rails if r.payout and r.kind != "agent"]
+    if rail and rail not in listed:  # it would only be refused over there, after the money left: refund
+        raise ApiError("This service does not pay out in that country.", code="payouts_unavailable",
+                       fields={"rail": [f"Choose one of: {', '.join(listed) or '-'}."]})
+    keys = [rail] if rail else listed
     step = 1
     for key in keys:
         try:

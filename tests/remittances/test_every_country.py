@@ -177,3 +177,16 @@ def test_a_remittance_is_paid_out_through_every_wallet_rail_of_every_country(cou
     assert balance_of(sender, schema) == start - q["minor"]["send"]
     assert unrounded["receive"] % step or step == 1, "the amount should be off the rail's step"
     assert_reconciled(schema, receive_schema)
+
+
+@pytest.mark.django_db
+def test_a_rail_the_destination_does_not_list_is_refused_at_the_quote(country_sites, remit):
+    """Airtel Money does not pay out in Guinea: refused when quoting (400 payouts_unavailable), not accepted, sent to
+    the hub and refunded."""
+    sender = site_customer("NG", funded=1_000_000)
+    open_corridor("ng", "GN")
+    answer = post(site_client(sender, "NG"), "/api/remittances/quotes", {
+        "destination_country": "GN", "amount": "4000.00", "method": "mobile_money", "rail": "airtel_money",
+        "sender_name": "Ada Obi", "recipient_name": "Mamadou Bah", "recipient_phone": "+224621234567"}, key=None)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "payouts_unavailable"), answer.content
+    assert "cinetpay" in answer.json()["error"]["fields"]["rail"][0]
