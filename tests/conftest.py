@@ -104,8 +104,28 @@ def live_db(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock():
         assert is_test_database()
+        before = _country_operations()
         yield
         tenant_connection().set_schema_to_public()
+        _retire_new_country_operations(before)
+
+
+def _country_operations() -> set[int]:
+    from tenants.models import Tenant, TenantKind
+
+    return set(Tenant.objects.filter(kind=TenantKind.COUNTRY_OPERATION).values_list("pk", flat=True))
+
+
+def _retire_new_country_operations(before: set[int]) -> None:
+    """A country operation a live test created (committed: ``tg1a2b3c`` for Togo) is suspended when it ends: the
+    platform routes a country's remittances to its oldest active operation, which must stay the suite's own site
+    (tests.support.tenants) for the tests that come later in this worker."""
+    from tenants.models import Tenant, TenantKind, TenantStatus
+    from tests.support.tenants import COUNTRY_TENANTS
+
+    canonical = {spec.schema for spec in (*TEST_TENANTS, *COUNTRY_TENANTS)}
+    (Tenant.objects.filter(kind=TenantKind.COUNTRY_OPERATION, status=TenantStatus.ACTIVE)
+     .exclude(pk__in=before).exclude(schema_name__in=canonical).update(status=TenantStatus.SUSPENDED))
 
 
 @pytest.fixture(autouse=True)
