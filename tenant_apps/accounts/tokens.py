@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -86,9 +86,11 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
     """Rotation with blacklist (simplejwt), refused outside the token's own tenant."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        parse_refresh_token(attrs["refresh"])
+        token = parse_refresh_token(attrs["refresh"])
         try:
-            data = super().validate(attrs)
+            with transaction.atomic():
+                _queue_on(token)
+                data = super().validate(attrs)  # reads the blacklist again, after the lock: spent once
         except TokenError:
             raise InvalidRefreshToken() from None
         except get_user_model().DoesNotExist:
@@ -97,6 +99,22 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
             raise InvalidRefreshToken() from None
         _bind_rotated(data.get("refresh", ""))
         return data
+
+
+def _queue_on(token: RefreshToken) -> None:
+    """Concurrent refreshes of one token wait for each other on its outstanding row (locked to the end of the
+    transaction), so the blacklist check of the second comes after the first's blacklisting committed.
+
+    simplejwt checks the blacklist, then blacklists: without the lock, racers presenting one token at once
+    (a thief and its owner) all pass the check and each gets a new pair. Every refresh token issued here is
+    recorded as outstanding in its schema (``RefreshToken.for_user`` and each rotation); one that is not was
+    not issued here."""
+    from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    locked = OutstandingToken.objects.select_for_update().filter(jti=token[api_settings.JTI_CLAIM])
+    if not list(locked.values_list("pk", flat=True)):
+        raise InvalidRefreshToken()
 
 
 def _bind_rotated(raw: str) -> None:
