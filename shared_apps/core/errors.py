@@ -88,9 +88,25 @@ def error_response(code: str, message: Any, status_code: int, fields: dict | Non
 
 def _flatten_fields(detail: Any) -> dict:
     if isinstance(detail, dict):
-        return {key: [str(item) for item in (value if isinstance(value, list) else [value])]
-                for key, value in detail.items()}
+        return {key: _messages(value) for key, value in detail.items()}
     return {}
+
+
+def _messages(value: Any) -> list[str]:
+    """A field's errors as plain messages, however DRF nested them: a list item's errors come keyed by its index
+    (``{1: [...]}``), a nested object's by its fields, a list of objects' by position (``[{}, {...}]``). Each
+    nested message says where it is (``[1] ...``, ``phone: ...``); never the repr of DRF's error objects."""
+    if isinstance(value, dict):
+        return [f"{_where(key)}{message}" for key, nested in value.items() for message in _messages(nested)]
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):
+            return [f"[{index}] {message}" for index, item in enumerate(value) for message in _messages(item)]
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _where(key: Any) -> str:
+    return f"[{key}] " if isinstance(key, int) else f"{key}: "
 
 
 _DRF_CODES = {
