@@ -12,6 +12,10 @@ read ``request.body`` themselves), portal and console forms, the admin.
   JSON under ``/api/`` and ``/webhook/`` and HTML forms elsewhere.
 * **Nesting**: a JSON body nested deeper than ``REQUEST_MAX_JSON_DEPTH`` is 400
   ``malformed_request`` (a linear scan, before any ``json.loads`` could recurse).
+* **NUL**: a NUL character in the path, the query string or a form body's text fields is 400
+  ``malformed_request``. PostgreSQL text cannot hold one (``DataError``: a 500 wherever a view filters on or
+  saves a raw parameter); form and serializer fields refuse it, raw ``request.GET``/``POST`` reads did not.
+  A file's bytes are never looked at.
 * **Last resort**: under ``/api/`` and ``/webhook/`` any error answer that is not
   JSON (an unhandled exception's 500, Django's debug pages, a bare 405/404/400) is
   replaced by ``{"error": {"code", "message", "fields"}}`` with nothing internal;
@@ -128,6 +132,8 @@ class RequestGuardMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs) -> HttpResponse | None:
+        if _nul_in_address(request):
+            return _nul_refused()
         length = _content_length(request) or 0
         if length == 0:
             return None
@@ -141,6 +147,8 @@ class RequestGuardMiddleware:
             return _refuse(413)
         if media_type in JSON and json_depth_exceeds(request.body, settings.REQUEST_MAX_JSON_DEPTH):
             return error_response("malformed_request", _("The JSON body is nested too deeply."), 400)
+        if media_type in FORMS and request.method == "POST" and _nul_in_form(request, media_type, view_func):
+            return _nul_refused()
         return None
 
     @staticmethod
@@ -155,6 +163,28 @@ class RequestGuardMiddleware:
             if header in response:
                 shaped[header] = response[header]
         return shaped
+
+
+def _nul_in_address(request: HttpRequest) -> bool:
+    query = request.META.get("QUERY_STRING", "")
+    return "\x00" in request.path_info or ("%00" in query or "\x00" in query)
+
+
+def _nul_in_form(request: HttpRequest, media_type: str, view_func: Callable) -> bool:
+    """A NUL in a form's text: the urlencoded bytes as sent; a plain view's multipart fields once parsed (the parse
+    CSRF and the view do anyway; files untouched). A DRF view parses its own multipart body (its serializer
+    fields refuse NUL): left alone."""
+    if media_type == MULTIPART:
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
+            return False
+        return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.POST.lists())
+    body = request.body
+    return b"%00" in body or b"\x00" in body
+
+
+def _nul_refused() -> HttpResponse:
+    return error_response("malformed_request", _("The request contains a NUL character."), 400)
 
 
 def _is_json(response: HttpResponse) -> bool:
