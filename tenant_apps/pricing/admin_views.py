@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.catalog.models import Product, ProductType
+from shared_apps.catalog.models import ProductType
 from shared_apps.core.amounts import AmountField, parse_amount
 from shared_apps.core.api_scopes import ADMIN, READ, api_key_scopes
 from shared_apps.core.errors import ApiError, NotFound
@@ -18,6 +18,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
+from .selectors import quotable_product
 from .services import price_rule_create, price_rule_deactivate
 from .versions import pricing_changed
 
@@ -188,7 +189,7 @@ class QuotePreviewView(APIView):
     permission_classes = [IsAuthenticated, IsOperatorStaff]
 
     def get(self, request):
-        product = Product.objects.filter(pk=request.query_params.get("product_id") or 0).first()
+        product = quotable_product(request.query_params.get("product_id"))
         if product is None:
             raise NotFound("No such product.", code="unknown_product")
         amount = request.query_params.get("amount")

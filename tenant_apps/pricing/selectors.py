@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from countries.registry import get_adapter
 from provider_plugins.interfaces.money import currency_exponent
+from shared_apps.catalog.models import Product
+from tenants.connection import tenant_connection
 
 from .models import DEFAULT_MARGIN_BP, PricingSettings
 
@@ -41,3 +43,16 @@ def decimal_string(amount_minor: int | None, *, currency: str, country: str = ""
         return None
     exponent = currency_minor_unit(currency=currency, country=country)
     return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
+def quotable_product(product_id: object) -> Product | None:
+    """The product ``product_id`` (text from a query string) of the tenant's own country, else None.
+
+    What a staff quote preview may show, read as a purchase reads its product (``orders.services.create``): a
+    whole number in ASCII digits (``"abc"`` reached the ORM as a 500), and never another country's product (its
+    provider cost is not this tenant's business)."""
+    text = str(product_id or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # bigint range; ``"١"`` is a digit to isdigit
+        return None
+    country = getattr(tenant_connection().tenant, "country", "") or ""
+    return Product.objects.filter(pk=int(text), country=country).first() if country else None
