@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -152,9 +153,17 @@ def otp_check(*, otp_id: int, code: str, request: Any = None) -> str:
 
 
 def otp_cooling_down(*, user: User, purpose: str = OtpPurpose.VERIFY_PHONE) -> bool:
-    """True while the last code of ``purpose`` is younger than the resend cooldown (stops SMS bombing)."""
-    cooldown = timedelta(seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"])
-    return PhoneOtp.objects.filter(user=user, purpose=purpose, created_at__gt=timezone.now() - cooldown).exists()
+    """True while the last code of ``purpose`` is younger than the resend cooldown (stops SMS bombing), or another
+    request has just claimed the cooldown to send one.
+
+    The database says whether a code is younger than the cooldown; requests sent at once all read "no" before any
+    writes its code, so the cooldown is also claimed atomically (Redis ``SET NX`` for the cooldown's length): of
+    simultaneous requests, one sends a code, the others are cooling down (20 at once texted 8 codes before)."""
+    seconds = _otp_conf()["RESEND_COOLDOWN_SECONDS"]
+    cooldown = timedelta(seconds=seconds)
+    if PhoneOtp.objects.filter(user=user, purpose=purpose, created_at__gt=timezone.now() - cooldown).exists():
+        return True
+    return seconds > 0 and not cache.add(f"otp-resend:{purpose}:{user.public_id}", 1, timeout=seconds)
 
 
 def otp_request(*, phone: str, request: Any = None) -> None:
