@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -195,8 +196,11 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
         row = _challenge_of(user=user, challenge_id=challenge_id)
         if row.method != StepUpMethod.OTP or row.verified_at is not None or row.expires_at <= timezone.now():
             raise ApiError("This confirmation cannot be sent again.", code="step_up_not_resendable", status_code=409)
-        cooldown = timedelta(seconds=settings.PHONE_OTP["RESEND_COOLDOWN_SECONDS"])
-        if row.otp is not None and row.otp.created_at > timezone.now() - cooldown:
+        seconds = settings.PHONE_OTP["RESEND_COOLDOWN_SECONDS"]
+        recent = row.otp is not None and row.otp.created_at > timezone.now() - timedelta(seconds=seconds)
+        # The row lock ends with this block and the code is sent after it: resends sent at once would all find the
+        # old code and each text a new one. The cooldown is claimed atomically (Redis SET NX) by one of them.
+        if recent or (seconds > 0 and not cache.add(f"step-up-resend:{row.public_id}", 1, timeout=seconds)):
             raise ApiError("Wait a moment before asking for another code.", code="step_up_resend_too_soon",
                            status_code=429)
     decision = row.decision
