@@ -4,8 +4,9 @@ Found from outside: 20 ``POST /api/auth/otp {phone}`` for one registered number,
 addresses (each under its own IP limit), texted the victim 20 codes at once: the cooldown was read ("is there a
 code younger than 30 s?") and then written (a new code), and simultaneous requests all read "no". The PIN-reset
 code had the same gap, and so had ``POST /api/risk/step-up/<id>/resend`` (20 at once: 20 codes; the challenge's row
-lock ends before the code is sent). The cooldown is now also claimed atomically (a Redis ``SET NX`` per user and purpose for
-the cooldown's length): exactly one code is issued and texted; the others answer as before (202: nothing said).
+lock ends before the code is sent). The cooldown is now also claimed atomically (a Redis ``SET NX`` per user and
+purpose, or per challenge, for the cooldown's length): exactly one code is issued and texted; the others answer as
+before (202: nothing said; a step-up resend: 429 ``step_up_resend_too_soon``).
 Real threads (one database connection each), real Redis, the SMS simulator.
 """
 
