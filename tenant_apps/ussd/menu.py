@@ -20,13 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from countries.money import plain_money
-from provider_plugins.interfaces.ussd import UssdReply, UssdRequest
+from provider_plugins.interfaces.ussd import UssdReply, UssdRequest, gsm7
 from shared_apps.core.amounts import money_of, parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter
@@ -44,7 +45,7 @@ from .sessions import SessionState
 logger = logging.getLogger(__name__)
 
 CUSTOMER_ROLES = frozenset({"customer", "agent"})
-PAGE_SIZE = 5
+PAGE_SIZE = 5  # at most; fewer when their names would not fit on the screen
 MORE, BACK, CANCEL = "9", "0", "0"
 DIGITS = re.compile(r"^[0-9]{1,20}$")
 IDEMPOTENCY_PATH = "/ussd/africastalking"  # the money step's fingerprint path (one per channel)
@@ -92,10 +93,39 @@ def _money(amount_minor: int, currency: str | None = None) -> str:
 
 
 def _menu(title: str, options: list[str], *, back: bool = True) -> str:
-    lines = [title] + [f"{number}. {label}" for number, label in enumerate(options, start=1)]
+    lines = [f"{number}. {label}" for number, label in enumerate(options, start=1)]
     if back:
         lines.append(f"{BACK}. " + _("Back"))
-    return "\n".join(lines)
+    return _fit(title, lines)
+
+
+# --- the screen's size: the gateway shows USSD['SCREEN_CHARS'] (GSM-7) and cuts the rest, options included --
+
+def _screen_chars() -> int:
+    return int(settings.USSD["SCREEN_CHARS"])
+
+
+def _width(text: str) -> int:
+    return len(gsm7(text))
+
+
+def _shorten(text: str, chars: int) -> str:
+    """``text`` in at most ``chars`` characters as sent (GSM-7), ending "..." when cut."""
+    if _width(text) <= chars:
+        return text
+    while text and _width(text) > max(chars - 3, 0):
+        text = text[:-1]
+    return text.rstrip() + "..." if chars >= 3 else ""
+
+
+def _fit(head: str, lines: list[str]) -> str:
+    """A screen whose ``lines`` (choices, the PIN question) are all shown: ``head`` (a title, a summary) is
+    shortened, or left out, when the whole would be longer than the screen."""
+    body = "\n".join(lines)
+    room = _screen_chars() - _width(body) - 1
+    if _width(head) > room:
+        head = _shorten(head, room) if room >= 8 else ""
+    return "\n".join([head, body]) if head and body else head or body
 
 
 # --- who is calling -------------------------------------------------------------------------------
@@ -114,14 +144,17 @@ def registered_user(phone: str):
 
 # --- the screens --------------------------------------------------------------------------------
 
-def _main(state: SessionState, user) -> Screen:
+def _main(state: SessionState, user, notice: str = "") -> Screen:
     brand = current_brand().name
     options = [_("Balance"), _("Buy airtime"), _("Buy data"), _("Pay a bill"), _("Send money"),
                _("Last transactions")]
     state.data["pin_set"] = pin_status(user=user)["is_set"]
     if not state.data["pin_set"]:
         options.append(_("Create my PIN"))
-    return _con(state, "main", _menu(brand, options, back=False))
+    text = _menu(f"{notice}\n{brand}" if notice else brand, options, back=False)
+    if notice and not text.startswith(f"{notice}\n{brand}\n"):  # no room for both: the notice, not the brand
+        text = _menu(notice, options, back=False)
+    return _con(state, "main", text)
 
 
 def _needs_pin(state: SessionState, user) -> Screen | None:
@@ -161,7 +194,7 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
         offers = _offers("electricity", None)
         if not offers:
             return _end(_("No bills can be paid here right now."))
-        state.data["list"], state.data["page"] = [o.id for o in offers], 0
+        state.data["list"], state.data["start"] = [o.id for o in offers], 0
         return _list_screen(state, "bill_product", _("Electricity: choose"), {o.id: o.name for o in offers})
     if value == "5":
         return _con(state, "send_number", _("Send money") + "\n" + _("Enter the recipient's phone number"))
@@ -173,8 +206,7 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
 
 
 def _invalid_choice(state: SessionState, user) -> Screen:
-    screen = _main(state, user)
-    return Screen(_("Invalid choice.") + "\n" + screen.text, False)
+    return _main(state, user, notice=_("Invalid choice."))
 
 
 def _back(state: SessionState, user) -> Screen:
@@ -190,8 +222,8 @@ def on_airtime_who(state: SessionState, value: str, user, request: UssdRequest) 
         return _airtime_for(state, user.phone)
     if value == "2":
         return _con(state, "airtime_number", _("Enter the phone number"))
-    return _con(state, "airtime_who", _("Invalid choice.") + "\n" + _menu(_("Buy airtime"),
-                                                                            [_("My number"), _("Another number")]))
+    return _con(state, "airtime_who", _menu(_("Invalid choice.") + "\n" + _("Buy airtime"),
+                                            [_("My number"), _("Another number")]))
 
 
 def _recipient(value: str) -> tuple[str, str | None, str] | None:
@@ -259,7 +291,7 @@ def on_data_network(state: SessionState, value: str, user, request: UssdRequest)
     offers = [o for o in _offers("data", networks[index]) if o.price_minor is not None and not o.gift]
     if not offers:
         return _end(_("No data bundles are on sale right now."))
-    state.data.update({"network_key": networks[index], "list": [o.id for o in offers], "page": 0})
+    state.data.update({"network_key": networks[index], "list": [o.id for o in offers], "start": 0})
     return _list_screen(state, "data_bundle", _("Choose a bundle"),
                         {o.id: f"{o.name} {_money(o.price_minor)}" for o in offers})
 
@@ -409,7 +441,8 @@ def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) ->
         lines.append(_("You pay %(price)s") % {"price": _money(quote.price_minor, quote.currency)})
     lines.append(_("Enter your PIN to confirm"))
     lines.append(f"{CANCEL}. " + _("Cancel"))
-    state.data["action"], state.data["screen"] = action, "\n".join(lines)
+    # the price, the PIN question and the way out are always shown; a long product name is shortened
+    state.data["action"], state.data["screen"] = action, _fit(lines[0], lines[1:])
     return _con(state, "confirm", state.data["screen"])
 
 
@@ -521,23 +554,40 @@ def _index(value: str, count: int) -> int | None:
 
 
 def _list_screen(state: SessionState, step: str, title: str, labels: dict[int, str]) -> Screen:
+    """One page of a list: as many items as fit on the screen (at most PAGE_SIZE) with "More" and "Back"
+    always shown; an item's name is shortened when even one would not fit."""
     ids = state.data["list"]
-    page = state.data.get("page", 0)
-    shown = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    lines = [title] + [f"{n}. {labels.get(item, '?')}" for n, item in enumerate(shown, start=1)]
-    if (page + 1) * PAGE_SIZE < len(ids):
-        lines.append(f"{MORE}. " + _("More"))
-    lines.append(f"{BACK}. " + _("Back"))
-    return _con(state, step, "\n".join(lines))
+    start = min(int(state.data.get("start", 0)), max(len(ids) - 1, 0))
+    tail = [f"{BACK}. " + _("Back")]
+    more = f"{MORE}. " + _("More")
+    room = _screen_chars() - _width(title) - 1
+    shown: list[int] = []
+    lines: list[str] = []
+    for item in ids[start:start + PAGE_SIZE]:
+        line = f"{len(shown) + 1}. {labels.get(item, '?')}"
+        rest = ids[start + len(shown) + 1:]
+        footer = ([more] if rest else []) + tail
+        if _width("\n".join([*lines, line, *footer])) > room:
+            if not shown:  # not even one: the first item's name is shortened
+                spare = room - _width("\n".join(footer)) - 1 - len(f"{len(shown) + 1}. ")
+                lines.append(f"{len(shown) + 1}. " + _shorten(labels.get(item, "?"), max(spare, 4)))
+                shown.append(item)
+            break
+        lines.append(line)
+        shown.append(item)
+    following = start + len(shown)
+    state.data.update({"start": start, "shown": shown, "next": following if following < len(ids) else None})
+    footer = ([more] if state.data["next"] is not None else []) + tail
+    return _con(state, step, _fit(title, lines + footer))
 
 
 def _pick(state: SessionState, value: str) -> int | Screen | None:
     """The id chosen on a list screen; None after "More" (the caller shows the next page); a Screen to end."""
-    ids, page = state.data.get("list", []), state.data.get("page", 0)
-    if value == MORE and (page + 1) * PAGE_SIZE < len(ids):
-        state.data["page"] = page + 1
+    following = state.data.get("next")
+    if value == MORE and following is not None:
+        state.data["start"] = following
         return None
-    shown = ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    shown = state.data.get("shown", [])
     index = _index(value, len(shown))
     if index is None:
         return _end(_("Invalid choice."))

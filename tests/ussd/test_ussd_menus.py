@@ -118,3 +118,59 @@ def test_menus_follow_the_customers_language():
     session = Session(user)
     assert session.send().splitlines()[1:4] == ["1. Saldo", "2. Comprar saldo", "3. Comprar internet"]
     assert session.send("1") == "END Saldo: 1500.00 NGN"
+
+
+def _sent(screen: str) -> str:
+    """The screen as the gateway gets it (GSM-7, cut at USSD['SCREEN_CHARS'])."""
+    from provider_plugins.africastalking_ussd.protocol import AfricasTalkingUssd
+    from provider_plugins.interfaces.ussd import UssdReply
+
+    final = screen.startswith("END ")
+    _status, body, _type = AfricasTalkingUssd().render(UssdReply(screen[4:], final=final), max_chars=160)
+    assert len(body) - 4 <= 160
+    return body
+
+
+def test_every_choice_of_a_french_main_menu_is_on_the_screen():
+    """A customer without a PIN on a French menu: 161 characters, the gateway's cut took "7. Creer mon code PIN"
+    (and the "Invalid choice" screen lost option 7 entirely); the brand is shortened, never an option."""
+    user = customer(phone=ng_phone(), balance_minor=100_000, pin=None, language="fr")
+    session = Session(user)
+    first = _sent(session.send())
+    assert first.endswith("\n6. Dernières opérations\n7. Créer mon code PIN") and not first.endswith("...")
+    invalid = _sent(session.send("8"))
+    assert invalid.startswith("CON Choix invalide.\n1. Solde") and invalid.endswith("\n7. Créer mon code PIN")
+    assert session.send("7").startswith("CON Choisissez un code PIN")
+
+
+def test_a_long_bundle_list_keeps_more_and_back_and_every_bundle_can_be_bought(inproc_stack):
+    """Five French bundle names took 215 characters: the gateway cut the fifth, "9. Suite" and "0. Retour", so
+    the bundles of the next pages could not be reached. Pages hold what fits, each with More and Back."""
+    from django.utils import translation
+
+    from provider_plugins.interfaces.ussd import gsm7
+    from tenant_apps.portal.shop import offers_for
+
+    user = customer(phone=ng_phone(), balance_minor=1_000_000, language="fr")
+    with schema_context("ng"), translation.override("fr"):
+        expected = [gsm7(o.name) for o in offers_for(product_type="data", network="mtn")
+                    if o.price_minor is not None and not o.gift]
+    session = Session(user)
+    session.send()
+    networks = session.send("3")
+    screen = _sent(session.send(option(networks, "MTN")))
+    seen: list[str] = []
+    while True:
+        assert screen.startswith("CON Choisissez un forfait\n") and screen.endswith("\n0. Retour"), screen
+        assert "..." not in screen
+        seen += re.findall(r"^[1-5]\. (.*) [0-9.]+ NGN$", screen, re.M)
+        if not screen.endswith("\n9. Suite\n0. Retour"):
+            break
+        screen = _sent(session.send("9"))
+    assert seen == expected and len(expected) > 5
+    assert session.send("1").startswith("CON Acheter de l'internet\n1. Mon numéro")  # the last page's first
+    assert "Vous payez" in session.send("1")
+    assert session.send(PIN).startswith("END ")
+    last_page_first = seen[-len(re.findall(r"^[1-5]\. ", screen, re.M))]
+    with translation.override("fr"):
+        assert gsm7(_order(user).product_name) == last_page_first
