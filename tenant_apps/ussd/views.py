@@ -111,6 +111,12 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
                                       max_inputs=conf["MAX_INPUTS"])
     except UssdRequestInvalid as exc:
         logger.info("ussd request refused", extra={"field": exc.field, "reason": exc.reason})
+        if exc.field == "text":
+            # What the customer typed (too long, too many inputs, letters or other signs a handset can send):
+            # the gateway shows our END only on a 200 (any other status is "Connection problem or invalid MMI
+            # code" on the handset), so the customer gets a screen saying why. Nothing runs.
+            return _plain("END " + _generic(gettext_noop("This input is not accepted. Dial again and type "
+                                                         "numbers only.")), 200)
         return _plain("END " + _generic(gettext_noop("Invalid request.")), 400)
     if not row.enabled or ussd.service_code != row.service_code:
         reply = UssdReply(_generic(gettext_noop("This service is not available.")), final=True)

@@ -144,8 +144,15 @@ def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, 
     user = customer(phone=ng_phone(), balance_minor=FUNDS)
     phone = phone_of(gateway, user)
     phone.dial(CODES["ng"])
-    screen = phone.send("1" * 300)  # an overlong input: 4xx, the gateway ends the session
-    assert screen["status"] == "failed" and phone.details()["error"] == "Application responded with HTTP 400"
+    # An overlong input: a 200 END saying why (a 4xx was shown on the handset as "Connection problem or invalid
+    # MMI code", the customer never saw our answer).
+    screen = phone.send("1" * 300)
+    assert screen["status"] == "ended", screen
+    assert screen["message"] == "This input is not accepted. Dial again and type numbers only."
+    french = phone_of(gateway, customer("sn", phone=f"+22177{uuid.uuid4().int % 10**7:07d}"))
+    french.dial(CODES["sn"])
+    assert french.send("1" * 300)["message"] == ("Cette saisie n'est pas acceptée. Rappelez et tapez uniquement "
+                                                 "des chiffres.")
     callback = gateway._channels[CODES["ng"]].callback_url
     url, host = callback.replace("ng.localhost", "127.0.0.1"), f"ng.localhost:{app_server}"
     form = {"sessionId": "ATUid_" + uuid.uuid4().hex, "serviceCode": CODES["ng"], "phoneNumber": user.phone,
@@ -155,8 +162,9 @@ def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, 
         return requests.post(target, data=data, headers={"Host": host, **headers}, timeout=10)
 
     cases = {
-        "letters in text": (post({**form, "text": "1*<script>"}), 400),
-        "too many inputs": (post({**form, "text": "*".join(["1"] * 30)}), 400),
+        "letters in text": (post({**form, "text": "1*<script>"}), 200),
+        "too many inputs": (post({**form, "text": "*".join(["1"] * 30)}), 200),
+        "non-ASCII text": (post({**form, "text": "1*é٣"}), 200),
         "missing session": (post({k: v for k, v in form.items() if k != "sessionId"}), 400),
         "oversized body": (post({**form, "pad": "x" * 8000}), 413),
         "JSON body": (requests.post(url, data=json.dumps(form), headers={"Host": host, "Content-Type":
@@ -169,6 +177,8 @@ def test_hostile_requests_are_refused_never_a_500(live_db, gateway, app_server, 
         if status != 415:
             assert answer.text.startswith("END"), (name, answer.text)
     assert "not available" in cases["wrong service code"][0].text
+    for name in ("letters in text", "too many inputs", "non-ASCII text"):
+        assert cases[name][0].text == "END This input is not accepted. Dial again and type numbers only.", name
 
     def broken(_request):
         raise RuntimeError("a bug")
