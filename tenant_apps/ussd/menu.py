@@ -439,6 +439,12 @@ def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) ->
         except ApiError as error:
             return _refusal(error)
         lines.append(_("You pay %(price)s") % {"price": _money(quote.price_minor, quote.currency)})
+    else:
+        from tenant_apps.wallet.transfers import transfer_taxes
+
+        levies = transfer_taxes(amount_minor=action["amount"])["tax_minor"]  # what p2p_transfer will add
+        if levies:  # Nigeria's stamp duty from NGN 10,000: the customer sees what leaves the wallet
+            lines.append(_("You pay %(price)s") % {"price": _money(action["amount"] + levies)})
     lines.append(_("Enter your PIN to confirm"))
     lines.append(f"{CANCEL}. " + _("Cancel"))
     # the price, the PIN question and the way out are always shown; a long product name is shortened
@@ -483,7 +489,7 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
         from tenant_apps.wallet.transfers import p2p_transfer
 
         row = p2p_transfer(sender=user, recipient=action["recipient"], amount_minor=action["amount"])
-        return {"kind": "p2p", "amount": row.amount_minor, "currency": row.currency,
+        return {"kind": "p2p", "status": row.status, "amount": row.amount_minor, "currency": row.currency,
                 "recipient": action["recipient"], "reference": row.reference[-8:].upper(),
                 "balance": wallet_for(user=user, currency=row.currency).balance}
     from tenant_apps.orders.services.create import purchase_create
@@ -497,6 +503,10 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
 
 
 def _done(body: dict[str, Any]) -> str:
+    if body["kind"] == "p2p" and body.get("status") == "held":  # a risk rule holds it until an operator looks
+        return _("Your transfer of %(amount)s to %(phone)s is on hold for a check. Ref %(ref)s.") % {
+            "amount": _money(body["amount"], body["currency"]), "phone": _local(body["recipient"]),
+            "ref": body["reference"]}
     if body["kind"] == "p2p":
         return _("Sent %(amount)s to %(phone)s. Ref %(ref)s. Balance: %(balance)s") % {
             "amount": _money(body["amount"], body["currency"]), "phone": _local(body["recipient"]),

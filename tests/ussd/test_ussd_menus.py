@@ -174,3 +174,45 @@ def test_a_long_bundle_list_keeps_more_and_back_and_every_bundle_can_be_bought(i
     last_page_first = seen[-len(re.findall(r"^[1-5]\. ", screen, re.M))]
     with translation.override("fr"):
         assert gsm7(_order(user).product_name) == last_page_first
+
+
+def _wallet(user) -> int:
+    from tenant_apps.ledger.services import wallet_for
+
+    with schema_context("ng"):
+        return wallet_for(user=user).balance
+
+
+def test_a_transfer_from_ngn_10000_shows_the_stamp_duty_before_the_pin():
+    """Nigeria's stamp duty (NGN 50 from NGN 10,000) left the wallet with no word of it on the confirmation."""
+    from tests.tax.test_tax_flows import tier2
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=2_000_000), customer(phone=ng_phone())
+    tier2(sender)
+    tier2(receiver)
+    session = Session(sender)
+    for value in ("", "5", receiver.phone):
+        session.send(value or None)
+    confirm = session.send("10000")
+    assert confirm == ("CON Send 10000.00 NGN to " + "0" + receiver.phone[4:] + "\nYou pay 10050.00 NGN\n"
+                       "Enter your PIN to confirm\n0. Cancel"), confirm
+    assert session.send(PIN).endswith("Balance: 9950.00 NGN")
+    assert (_wallet(sender), _wallet(receiver)) == (2_000_000 - 1_005_000, 1_000_000)
+    small = Session(sender)
+    for value in ("", "5", receiver.phone):
+        small.send(value or None)
+    assert "You pay" not in small.send("9999")  # below the duty: the amount is what leaves
+
+
+def test_a_transfer_held_by_a_risk_rule_is_not_told_as_sent():
+    """A risk rule's hold answered "Sent 1500.00 NGN to ..." while nothing had reached the recipient."""
+    from tests.risk.helpers import make_rule
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
+    make_rule(name="hold p2p", rule_type="amount_above", flows=["p2p"], threshold_amount="1000.00", action="hold")
+    session = Session(sender)
+    for value in ("", "5", receiver.phone, "1500"):
+        session.send(value or None)
+    done = session.send(PIN)
+    assert done.startswith("END Your transfer of 1500.00 NGN to 0") and "is on hold for a check. Ref " in done, done
+    assert (_wallet(sender), _wallet(receiver)) == (350_000, 0)  # on hold at the sender, nothing received
