@@ -618,7 +618,7 @@ def _history(user) -> str:
 def _label(entry_type: str, reference: str, amount: int) -> str:
     if reference.startswith("ord-"):
         return _("Refund") if amount > 0 else _("Purchase")
-    if reference.startswith("p2p:"):
+    if reference.startswith(("p2p:", "p2p-held:")):  # p2p-held: a transfer a risk rule holds
         return _("Received") if amount > 0 else _("Sent")
     if entry_type == "funding" or reference.startswith("cashin:"):
         return _("Top-up")

@@ -216,3 +216,6 @@ def test_a_transfer_held_by_a_risk_rule_is_not_told_as_sent():
     done = session.send(PIN)
     assert done.startswith("END Your transfer of 1500.00 NGN to 0") and "is on hold for a check. Ref " in done, done
     assert (_wallet(sender), _wallet(receiver)) == (350_000, 0)  # on hold at the sender, nothing received
+    history = Session(sender)
+    history.send()
+    assert "-1500.00 NGN Sent" in history.send("6")  # not "Other"
