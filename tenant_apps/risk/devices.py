@@ -154,6 +154,8 @@ def device_sign_out(*, user: Any, device_public_id: Any, request: Any = None) ->
 
 def describe(device: UserDevice) -> str:
     """A short, human label from the user agent ("Chrome on Android", "Firefox on Windows", "API client")."""
+    if device.channel == "ussd":  # tenant_apps.ussd: the caller's SIM
+        return "USSD phone"
     agent = device.user_agent or ""
     browser = next((name for token, name in (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
                                               ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("okhttp", "Android app"),

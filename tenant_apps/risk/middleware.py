@@ -33,7 +33,7 @@ from .request_signals import (
 
 COOKIE_SALT = "nexustop.risk.device"
 # Paths that are not pages a person browses: no cookie is minted there.
-_NO_COOKIE_PREFIXES = ("/api/", "/webhook/", "/static/", "/health", "/metrics", "/admin/")
+_NO_COOKIE_PREFIXES = ("/api/", "/webhook/", "/ussd/", "/static/", "/health", "/metrics", "/admin/")
 
 
 def _client_ip(request) -> str | None:

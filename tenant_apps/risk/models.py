@@ -154,7 +154,7 @@ class RiskDecision(models.Model):
     recipient_label = models.CharField(max_length=60, blank=True, default="")  # masked, for the review queue
     device_hash = models.CharField(max_length=32, blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True)
-    channel = models.CharField(max_length=8, default="system")  # api, web, api_key, system
+    channel = models.CharField(max_length=8, default="system")  # api, web, api_key, ussd, system
     reference = models.CharField(max_length=160)  # the movement's own reference (KYC/ledger)
     subject_type = models.CharField(max_length=20, blank=True, default="")  # order, transfer, ...
     subject_id = models.CharField(max_length=40, blank=True, default="")

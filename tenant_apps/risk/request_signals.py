@@ -23,7 +23,7 @@ UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-
 
 @dataclass
 class RequestSignals:
-    channel: str = "system"  # api, web, api_key (a reseller's signed server request), system
+    channel: str = "system"  # api, web, api_key (a reseller's signed server request), ussd, system
     device_hash: str = ""  # keyed hash of the device id (header or cookie), never the id itself
     token_device: str = ""  # the public id of the device the access token was issued to (``dev`` claim)
     ip: str | None = None

@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from provider_plugins.interfaces.ussd import UssdProtocol, UssdReply, UssdRequestInvalid
+from provider_plugins.interfaces.ussd import UssdProtocol, UssdReply, UssdRequest, UssdRequestInvalid
 from provider_plugins.registry import get_plugin
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.api_scopes import ADMIN, api_key_scopes
@@ -38,6 +38,7 @@ from tenant_apps.pins.services import pin_policy_update, web_api_threshold_minor
 from tenant_apps.portal.access import page_requires
 from tenant_apps.portal.forms import StyledForm, apply_api_error
 from tenant_apps.portal.views import page
+from tenant_apps.risk.request_signals import RequestSignals, keyed_hash, reset_signals, set_signals
 
 from . import menu, services, sessions
 
@@ -136,7 +137,7 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
         if cached is not None:
             reply = UssdReply(*cached)
         else:
-            reply = menu.respond(ussd)
+            reply = _respond_as_the_caller(ussd)
             sessions.remember_answer(ussd.session_id, ussd.text, reply.text, reply.final)
     except Exception:  # never a 500 to the gateway: the customer sees a plain END
         logger.exception("ussd request failed")
@@ -146,6 +147,20 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
     finally:
         sessions.release(ussd.session_id, ussd.text)
     return _render(protocol, reply)
+
+
+def _respond_as_the_caller(ussd: UssdRequest) -> UssdReply:
+    """The menu's answer, with the risk gate's signals of the caller: every request comes from the gateway's few
+    addresses (not the customer's: an IP rule would count all USSD customers as one) and carries no device
+    cookie; the caller's SIM (its number) is the device. No one can answer an SMS step-up inside the session
+    (the PIN is asked on every payment): not interactive, a step-up rule holds what can wait."""
+    signals = RequestSignals(channel="ussd", device_hash=keyed_hash("ussd:" + ussd.phone_number), ip=None,
+                             user_agent="USSD")
+    token = set_signals(signals)
+    try:
+        return menu.respond(ussd)
+    finally:
+        reset_signals(token)
 
 
 def _render(protocol: UssdProtocol, reply: UssdReply) -> HttpResponse:

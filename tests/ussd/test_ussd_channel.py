@@ -216,3 +216,37 @@ def test_the_gateways_timeouts_and_lost_answers_reach_us_as_the_real_ones_would(
     assert screen["status"] == "failed" and details["error"] == "Answer lost on the network"
     assert details["lateAnswers"] == [details["screens"][0]["answer"]]  # resent late: the same menu again
     assert [n["form"]["status"] for n in phone.notifications()] == ["Failed"]
+
+
+def test_the_gateways_address_and_no_cookie_are_not_the_customers_device(live_db, gateway, app_server):
+    """Every customer's request comes from the gateway's few addresses: the risk gate counted them as one IP (an
+    IP velocity rule refused the second customer of the day), and each answer minted a new web device cookie
+    (every USSD payment from a device never seen). Over USSD the device is the caller's SIM, there is no IP."""
+    from tenant_apps.risk.devices import describe
+    from tenant_apps.risk.models import RiskDecision, RiskRule, UserDevice
+    from tests.risk.helpers import make_rule
+
+    receiver = customer(phone=ng_phone(), pin=None)
+    senders = [customer(phone=ng_phone(), balance_minor=FUNDS) for _ in range(2)]
+    rule = make_rule(name="two per address", rule_type="velocity_count", scope="ip", window_seconds=600,
+                     threshold_count=1, flows=["p2p"], action="block")
+    try:
+        for sender in senders:
+            done = phone_of(gateway, sender).run(CODES["ng"], "5", receiver.phone, "100", PIN)["message"]
+            assert done.startswith("Sent 100.00 NGN to "), done
+            for _again in range(2):  # the same SIM is the same device each time
+                phone_of(gateway, sender).run(CODES["ng"], "5", receiver.phone, "1", PIN)
+    finally:
+        with schema_context("ng"):
+            RiskRule.objects.filter(pk=rule.pk).delete()
+    assert wallet_balance(receiver) == 2 * 10_200
+    with schema_context("ng"):
+        decisions = RiskDecision.objects.filter(user__in=senders)
+        assert decisions.count() == 6 and {(d.channel, d.ip) for d in decisions} == {("ussd", None)}
+        [device] = UserDevice.objects.filter(user=senders[0])
+        assert device.channel == "ussd" and describe(device) == "USSD phone"
+    answer = requests.post(gateway._channels[CODES["ng"]].callback_url.replace("ng.localhost", "127.0.0.1"),
+                           data={"sessionId": "ATUid_" + uuid.uuid4().hex, "serviceCode": CODES["ng"],
+                                 "phoneNumber": senders[0].phone, "text": ""},
+                           headers={"Host": f"ng.localhost:{app_server}"}, timeout=10)
+    assert answer.status_code == 200 and answer.text.startswith("CON ") and "Set-Cookie" not in answer.headers
