@@ -463,10 +463,13 @@ def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> S
     def execute() -> StoredResponse:
         return StoredResponse(201, _move_money(user, action), {})
 
+    # this dial of the session id (state.started): a session id the gateway uses again later is a new payment
+    key = f"ussd:{request.session_id}:{state.started}:confirm" if state.started else \
+        f"ussd:{request.session_id}:confirm"
     try:
         with gate.presenting(value):
-            stored, _replayed = run_idempotently(user=user, key=f"ussd:{request.session_id}:confirm",
-                                                 fingerprint=fingerprint, execute=execute, channel=gate.USSD)
+            stored, _replayed = run_idempotently(user=user, key=key, fingerprint=fingerprint, execute=execute,
+                                                 channel=gate.USSD)
     except InvalidTransactionPin as error:
         return _end(_("Wrong PIN. %(left)s attempt(s) left.") % {"left": error.attempts_left})
     except TransactionPinLocked:

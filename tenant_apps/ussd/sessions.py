@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -30,11 +31,13 @@ def keyed_digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _key(kind: str, session_id: str, text: str | None = None) -> str:
+def _key(kind: str, session_id: str, text: str | None = None, caller: str = "") -> str:
+    """``caller`` in the answer and twin keys: the phone number and the dial (:func:`dial`), so a session id the
+    gateway uses again later, for this phone or another, never gets the earlier screens."""
     ident = keyed_digest(session_id)
     if text is None:
         return f"ussd:{kind}:{ident}"
-    return f"ussd:{kind}:{ident}:{keyed_digest(session_id + chr(0) + text)}"
+    return f"ussd:{kind}:{ident}:{keyed_digest(session_id + chr(0) + caller + chr(0) + text)}"
 
 
 @dataclass
@@ -46,11 +49,14 @@ class SessionState:
     step: str = "main"
     text: str = ""  # the inputs already handled
     data: dict[str, Any] = field(default_factory=dict)
+    # This dial of the session id (:func:`dial`): the money step's idempotency key carries it, so a session id
+    # the gateway uses again later is a new session, not a replay of the earlier payment.
+    started: str = ""
 
     @classmethod
-    def new(cls, *, session_id: str, user_id: int, language: str) -> SessionState:
+    def new(cls, *, session_id: str, user_id: int, language: str, started: str = "") -> SessionState:
         return cls(session_id=session_id, user_id=user_id, language=language,
-                   deadline=time.time() + _conf()["SESSION_TTL_SECONDS"])
+                   deadline=time.time() + _conf()["SESSION_TTL_SECONDS"], started=started or secrets.token_hex(8))
 
 
 def load(session_id: str) -> SessionState | None:
@@ -74,29 +80,42 @@ def drop(session_id: str) -> None:
     cache.delete(_key("state", session_id))
 
 
-def answer_of(session_id: str, text: str) -> tuple[str, bool] | None:
-    raw = cache.get(_key("answer", session_id, text))
+def dial(session_id: str, *, new: bool) -> str:
+    """Which dial of ``session_id`` this is (random; kept as long as its answers): ``new`` on a first screen with
+    no state, which makes the answers kept for an earlier use of the same id unreachable."""
+    key = _key("dial", session_id)
+    if not new:
+        found = cache.get(key)
+        if isinstance(found, str):
+            return found
+    value = secrets.token_hex(8)
+    cache.set(key, value, timeout=_conf()["ANSWER_TTL_SECONDS"] + _conf()["SESSION_TTL_SECONDS"])
+    return value
+
+
+def answer_of(session_id: str, text: str, caller: str = "") -> tuple[str, bool] | None:
+    raw = cache.get(_key("answer", session_id, text, caller))
     return (raw[0], bool(raw[1])) if isinstance(raw, list | tuple) and len(raw) == 2 else None
 
 
-def remember_answer(session_id: str, text: str, reply_text: str, final: bool) -> None:
-    cache.set(_key("answer", session_id, text), [reply_text, final], timeout=_conf()["ANSWER_TTL_SECONDS"])
+def remember_answer(session_id: str, text: str, reply_text: str, final: bool, caller: str = "") -> None:
+    cache.set(_key("answer", session_id, text, caller), [reply_text, final], timeout=_conf()["ANSWER_TTL_SECONDS"])
 
 
-def claim(session_id: str, text: str) -> bool:
-    """True for the first request of this (session, text) still running; its twins get False."""
-    return cache.add(_key("busy", session_id, text), 1, timeout=int(_conf()["TWIN_WAIT_SECONDS"]) + 30)
+def claim(session_id: str, text: str, caller: str = "") -> bool:
+    """True for the first request of this (session, caller, text) still running; its twins get False."""
+    return cache.add(_key("busy", session_id, text, caller), 1, timeout=int(_conf()["TWIN_WAIT_SECONDS"]) + 30)
 
 
-def release(session_id: str, text: str) -> None:
-    cache.delete(_key("busy", session_id, text))
+def release(session_id: str, text: str, caller: str = "") -> None:
+    cache.delete(_key("busy", session_id, text, caller))
 
 
-def wait_for_answer(session_id: str, text: str) -> tuple[str, bool] | None:
+def wait_for_answer(session_id: str, text: str, caller: str = "") -> tuple[str, bool] | None:
     """A twin's wait for the first request's answer (polled; bounded below the gateway's timeout)."""
     deadline = time.monotonic() + float(_conf()["TWIN_WAIT_SECONDS"])
     while time.monotonic() < deadline:
-        found = answer_of(session_id, text)
+        found = answer_of(session_id, text, caller)
         if found is not None:
             return found
         time.sleep(0.05)

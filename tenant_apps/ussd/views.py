@@ -122,30 +122,35 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
     if not row.enabled or ussd.service_code != row.service_code:
         reply = UssdReply(_generic(gettext_noop("This service is not available.")), final=True)
         return _render(protocol, reply)
-    cached = sessions.answer_of(ussd.session_id, ussd.text)
+    # The first screen of a session id with no state is a new dial (the gateway may use an ended session's id
+    # again): the answers kept for late repeats of the earlier one are not this dial's. With a state, it is a
+    # repeat within this dial. The answers are the caller's only.
+    fresh = not ussd.text and sessions.load(ussd.session_id) is None
+    caller = f"{ussd.phone_number}|{sessions.dial(ussd.session_id, new=fresh)}"
+    cached = sessions.answer_of(ussd.session_id, ussd.text, caller)
     if cached is not None:
         return _render(protocol, UssdReply(*cached))
-    if not sessions.claim(ussd.session_id, ussd.text):  # a twin of a request still running
-        found = sessions.wait_for_answer(ussd.session_id, ussd.text)
+    if not sessions.claim(ussd.session_id, ussd.text, caller):  # a twin of a request still running
+        found = sessions.wait_for_answer(ussd.session_id, ussd.text, caller)
         reply = UssdReply(*found) if found else UssdReply(
             _generic(gettext_noop("Your request is being processed. You will receive an SMS.")), final=True)
         return _render(protocol, reply)
     try:
         # A twin may have finished between the first look and the claim (it remembers its answer before it
         # releases): answering this text again would find the session past it and end it.
-        cached = sessions.answer_of(ussd.session_id, ussd.text)
+        cached = sessions.answer_of(ussd.session_id, ussd.text, caller)
         if cached is not None:
             reply = UssdReply(*cached)
         else:
             reply = _respond_as_the_caller(ussd)
-            sessions.remember_answer(ussd.session_id, ussd.text, reply.text, reply.final)
+            sessions.remember_answer(ussd.session_id, ussd.text, reply.text, reply.final, caller)
     except Exception:  # never a 500 to the gateway: the customer sees a plain END
         logger.exception("ussd request failed")
         sessions.drop(ussd.session_id)
         reply = UssdReply(_generic(gettext_noop("Sorry, something went wrong. Nothing was charged. Dial again.")),
                           final=True)
     finally:
-        sessions.release(ussd.session_id, ussd.text)
+        sessions.release(ussd.session_id, ussd.text, caller)
     return _render(protocol, reply)
 
 

@@ -105,11 +105,13 @@ def test_a_repeated_or_late_request_never_buys_twice(live_db, stack, gateway):
     # Even with the stored answer lost, the money step replays its idempotency record instead of buying again.
     with schema_context("ng"):
         sessions.save(before_pin)
-        cache.delete(sessions._key("answer", phone.session_id, details["text"]))
+        caller = f"{user.phone}|{sessions.dial(phone.session_id, new=False)}"
+        cache.delete(sessions._key("answer", phone.session_id, details["text"], caller))
     assert gateway.resend(phone.session_id) == "END " + final["message"]
     [order] = _orders(user)
     with schema_context("ng"):
-        assert IdempotencyKey.objects.filter(user=user, key=f"ussd:{phone.session_id}:confirm").count() == 1
+        assert IdempotencyKey.objects.filter(user=user, key=f"ussd:{phone.session_id}:{before_pin.started}:confirm"
+                                             ).count() == 1
     assert wait_final(str(order.public_id)).status == "settled"
     [attempt] = attempts(order)
     assert stack.vtpass.delivery_count(attempt.request_id) == 1
@@ -250,3 +252,33 @@ def test_the_gateways_address_and_no_cookie_are_not_the_customers_device(live_db
                                  "phoneNumber": senders[0].phone, "text": ""},
                            headers={"Host": f"ng.localhost:{app_server}"}, timeout=10)
     assert answer.status_code == 200 and answer.text.startswith("CON ") and "Set-Cookie" not in answer.headers
+
+
+def test_a_session_id_used_again_later_is_a_new_session(live_db, gateway, app_server):
+    """Gateways that recycle session ids: the same id dialled again after its END got the kept first screen with
+    no state behind it (the next screen was "expired"), then its payment step replayed the earlier payment's
+    answer ("Sent ...") without moving money; another phone with that id got the first caller's screens."""
+    sender, receiver = customer(phone=ng_phone(), balance_minor=FUNDS), customer(phone=ng_phone(), pin=None)
+    stranger = customer(phone=ng_phone(), balance_minor=500)
+    url = gateway._channels[CODES["ng"]].callback_url.replace("ng.localhost", "127.0.0.1")
+    session_id = "ATUid_" + uuid.uuid4().hex
+
+    def screen(user, *inputs: str) -> str:
+        answer = requests.post(url, data={"sessionId": session_id, "serviceCode": CODES["ng"],
+                                          "phoneNumber": user.phone, "text": "*".join(inputs)},
+                               headers={"Host": f"ng.localhost:{app_server}"}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    def send_100(user) -> str:
+        steps = ("5", receiver.phone, "100", PIN)
+        for done in range(len(steps)):
+            screen(user, *steps[:done])
+        return screen(user, *steps)
+
+    assert send_100(sender).startswith("END Sent 100.00 NGN")
+    again = send_100(sender)  # the same id, later: a new session and a new payment
+    assert again.startswith("END Sent 100.00 NGN") and again.endswith("Balance: 9800.00 NGN"), again
+    assert wallet_balance(sender) == FUNDS - 20_000 and wallet_balance(receiver) == 20_000
+    assert send_100(stranger) == "END Your balance is too low for this."  # not the sender's kept "Sent ..."
+    assert wallet_balance(stranger) == 500 and wallet_balance(receiver) == 20_000

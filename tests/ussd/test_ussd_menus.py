@@ -180,7 +180,7 @@ def _wallet(user) -> int:
     from tenant_apps.ledger.services import wallet_for
 
     with schema_context("ng"):
-        return wallet_for(user=user).balance
+        return wallet_for(user=user).balance or 0
 
 
 def test_a_transfer_from_ngn_10000_shows_the_stamp_duty_before_the_pin():
