@@ -84,6 +84,11 @@ def _con(state: SessionState, step: str, text: str) -> Screen:
     return Screen(text, False)
 
 
+def _ask(state: SessionState, step: str, text: str) -> Screen:
+    """A screen where the customer types a number or an amount: ``0`` (or ``00``) goes back to the menu."""
+    return _con(state, step, _fit(text, [f"{BACK}. " + _("Back")]))
+
+
 def _end(text: str) -> Screen:
     return Screen(text, True)
 
@@ -197,7 +202,7 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
         state.data["list"], state.data["start"] = [o.id for o in offers], 0
         return _list_screen(state, "bill_product", _("Electricity: choose"), {o.id: o.name for o in offers})
     if value == "5":
-        return _con(state, "send_number", _("Send money") + "\n" + _("Enter the recipient's phone number"))
+        return _ask(state, "send_number", _("Send money") + "\n" + _("Enter the recipient's phone number"))
     if value == "6":
         return _end(_history(user))
     if value == "7" and not state.data.get("pin_set"):
@@ -221,7 +226,7 @@ def on_airtime_who(state: SessionState, value: str, user, request: UssdRequest) 
     if value == "1":
         return _airtime_for(state, user.phone)
     if value == "2":
-        return _con(state, "airtime_number", _("Enter the phone number"))
+        return _ask(state, "airtime_number", _("Enter the phone number"))
     return _con(state, "airtime_who", _menu(_("Invalid choice.") + "\n" + _("Buy airtime"),
                                             [_("My number"), _("Another number")]))
 
@@ -248,7 +253,7 @@ def _airtime_for(state: SessionState, raw_phone: str) -> Screen:
     offer = offers[0]
     state.data.update({"product": offer.id, "recipient": phone, "network": network_name,
                        "min": offer.min_minor, "max": offer.max_minor})
-    return _con(state, "airtime_amount", _("Airtime for %(phone)s (%(network)s)") % {
+    return _ask(state, "airtime_amount", _("Airtime for %(phone)s (%(network)s)") % {
         "phone": _local(phone), "network": network_name} + "\n" + _("Enter the amount (%(low)s to %(high)s)") % {
         "low": _money(offer.min_minor), "high": _money(offer.max_minor)})
 
@@ -329,7 +334,7 @@ def on_data_who(state: SessionState, value: str, user, request: UssdRequest) -> 
     if value == "1":
         return _data_for(state, user.phone, user)
     if value == "2":
-        return _con(state, "data_number", _("Enter the phone number"))
+        return _ask(state, "data_number", _("Enter the phone number"))
     return _end(_("Invalid choice."))
 
 
@@ -348,7 +353,7 @@ def on_bill_product(state: SessionState, value: str, user, request: UssdRequest)
         return _list_screen(state, "bill_product", _("Electricity: choose"),
                             {o.id: o.name for o in _offers("electricity", None)})
     state.data["product"] = chosen
-    return _con(state, "bill_meter", _("Enter the meter number"))
+    return _ask(state, "bill_meter", _("Enter the meter number"))
 
 
 def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
@@ -365,7 +370,7 @@ def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -
     state.data.update({"meter": check.customer_number, "meter_name": check.name[:40], "meter_owner": check.name,
                        "min": low,
                        "max": (offer.max_minor if offer else None) or 10**15})
-    return _con(state, "bill_amount", _("Meter %(meter)s: %(name)s") % {"meter": check.customer_number,
+    return _ask(state, "bill_amount", _("Meter %(meter)s: %(name)s") % {"meter": check.customer_number,
                                                                          "name": check.name[:40]}
                 + "\n" + _("Enter the amount (from %(low)s)") % {"low": _money(low)})
 
@@ -391,7 +396,7 @@ def on_send_number(state: SessionState, value: str, user, request: UssdRequest) 
     if phone == user.phone:
         return _end(_(REFUSALS["self_transfer"]))
     state.data["recipient"] = phone
-    return _con(state, "send_amount", _("To %(phone)s") % {"phone": _local(phone)} + "\n"
+    return _ask(state, "send_amount", _("To %(phone)s") % {"phone": _local(phone)} + "\n"
                 + _("Enter the amount"))
 
 
@@ -630,6 +635,8 @@ def _label(entry_type: str, reference: str, amount: int) -> str:
     return _("Other")
 
 
+INPUT_STEPS = frozenset({"airtime_number", "airtime_amount", "data_number", "bill_meter", "bill_amount",
+                         "send_number", "send_amount"})
 STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
     "main": on_main,
     "airtime_who": on_airtime_who, "airtime_number": on_airtime_number, "airtime_amount": on_airtime_amount,
@@ -669,7 +676,10 @@ def respond(request: UssdRequest) -> UssdReply:
             sessions.drop(request.session_id)
             return UssdReply(_("Your session has expired. Dial again."), final=True)
         value = request.text[len(prefix):]
-        screen = STEPS[state.step](state, value, user, request)
+        if state.step in INPUT_STEPS and value in (BACK, BACK + BACK):  # no number, amount or meter is 0 or 00
+            screen = _back(state, user)
+        else:
+            screen = STEPS[state.step](state, value, user, request)
         state.text = request.text
         if screen.final:
             sessions.drop(request.session_id)

@@ -54,7 +54,7 @@ def test_data_bundles_by_network_for_another_number(inproc_stack):
     bundles = session.send(option(networks, "MTN"))
     assert bundles.startswith("CON Choose a bundle") and "NGN" in bundles
     assert session.send("1").startswith("CON Buy data\n1. My number")
-    assert session.send("2") == "CON Enter the phone number"
+    assert session.send("2") == "CON Enter the phone number\n0. Back"
     recipient = f"0803{uuid.uuid4().int % 10**7:07d}"
     confirm = session.send(recipient)
     assert "You pay" in confirm and confirm.endswith("0. Cancel")
@@ -71,7 +71,7 @@ def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
     session.send()
     products = session.send("4")
     assert products.startswith("CON Electricity: choose")
-    assert session.send(option(products, "ikeja.*prepaid")) == "CON Enter the meter number"
+    assert session.send(option(products, "ikeja.*prepaid")) == "CON Enter the meter number\n0. Back"
     amount = session.send("1111111111111")
     assert amount.startswith("CON Meter 1111111111111: TESTMETER1"), amount
     confirm = session.send("1000")
@@ -219,3 +219,27 @@ def test_a_transfer_held_by_a_risk_rule_is_not_told_as_sent():
     history = Session(sender)
     history.send()
     assert "-1500.00 NGN Sent" in history.send("6")  # not "Other"
+
+
+def test_zero_goes_back_from_every_screen_that_asks_a_number(inproc_stack):
+    """docs/ussd.md: "0 goes back". On the screens asking a phone number, an amount or a meter number it ended the
+    session instead ("This phone number is not valid.", "This amount is not accepted ..."); nothing moves."""
+    user = customer(phone=ng_phone(), balance_minor=1_000_000)
+    receiver = customer(phone=ng_phone())
+    paths = {"send_number": ["5"], "send_amount": ["5", receiver.phone], "airtime_number": ["2", "2"],
+             "airtime_amount": ["2", "1"], "bill_meter": ["4", "1"], "bill_amount": ["4", "1", "1111111111111"]}
+    for name, inputs in paths.items():
+        for back in ("0", "00"):
+            session = Session(user)
+            session.send()
+            for value in inputs:
+                asked = session.send(value)
+            assert asked.startswith("CON ") and asked.endswith("\n0. Back"), (name, asked)
+            menu = session.send(back)
+            assert menu.startswith("CON NexusTop Nigeria\n1. Balance"), (name, back, menu)
+            assert session.send("1") == "END Balance: 10000.00 NGN", name  # the menu works on from there
+    data = Session(user)
+    for value in ("", "3", "2", "1", "2"):
+        data.send(value or None)
+    assert data.send("0").startswith("CON NexusTop Nigeria")
+    assert _wallet(user) == 1_000_000 and _wallet(receiver) == 0
