@@ -458,10 +458,16 @@ def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) ->
 
 
 def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    if value == CANCEL:
+    if value in (CANCEL, CANCEL + CANCEL):
         return _end(_("Cancelled. Nothing was charged."))
     if not value:  # nothing typed: the same question again (nothing is counted)
         return _con(state, "confirm", state.data["screen"])
+    low, high = settings.TRANSACTION_PIN["MIN_LENGTH"], settings.TRANSACTION_PIN["MAX_LENGTH"]
+    if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
+        # cannot be a PIN (an amount typed again, a menu key): asked again, not counted as a wrong PIN
+        lines = state.data["screen"].split("\n")
+        return _con(state, "confirm", _fit(_("Use %(low)s to %(high)s digits.") % {"low": low, "high": high}
+                                           + "\n" + lines[0], lines[1:]))
     action = state.data["action"]
     fingerprint = Fingerprint(method="POST", path=IDEMPOTENCY_PATH, body_hash=body_hash(action))
 

@@ -243,3 +243,27 @@ def test_zero_goes_back_from_every_screen_that_asks_a_number(inproc_stack):
         data.send(value or None)
     assert data.send("0").startswith("CON NexusTop Nigeria")
     assert _wallet(user) == 1_000_000 and _wallet(receiver) == 0
+
+
+def test_what_cannot_be_a_pin_is_asked_again_not_counted_as_a_wrong_pin():
+    """"00" (home on many menus) or an amount typed again on the PIN screen counted as wrong PINs: three such slips
+    locked the PIN. Only 4-6 digits are tried; "00" cancels like "0"."""
+    from tenant_apps.pins.models import TransactionPin
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
+
+    def at_confirm() -> Session:
+        session = Session(sender)
+        for value in ("", "5", receiver.phone, "100"):
+            session.send(value or None)
+        return session
+
+    assert at_confirm().send("00") == "END Cancelled. Nothing was charged."
+    session = at_confirm()
+    for slip in ("100", "1*2", "12345678"):
+        again = session.send(slip)
+        assert again.startswith("CON Use 4 to 6 digits.\nSend 100.00 NGN to ") and again.endswith("0. Cancel"), again
+    with schema_context("ng"):
+        assert TransactionPin.objects.get(user=sender).failed_attempts == 0
+    assert session.send(PIN).startswith("END Sent 100.00 NGN")
+    assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
