@@ -70,6 +70,8 @@ REFUSALS = {
     "kyc_balance_limit_exceeded": gettext_noop("The recipient cannot receive this amount."),
     "agent_velocity_exceeded": gettext_noop("Your limit for today is reached."),
     "phone_not_verified": gettext_noop("Verify your phone number on the web first."),
+    "risk_blocked": gettext_noop("This payment was declined by our security checks. Contact support if you think "
+                                 "it is a mistake."),
 }
 
 

@@ -267,3 +267,17 @@ def test_what_cannot_be_a_pin_is_asked_again_not_counted_as_a_wrong_pin():
         assert TransactionPin.objects.get(user=sender).failed_attempts == 0
     assert session.send(PIN).startswith("END Sent 100.00 NGN")
     assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
+
+
+def test_a_payment_a_risk_rule_declines_says_so():
+    """A block rule's refusal was "This could not be done. Nothing was charged.": the customer retried for ever."""
+    from tests.risk.helpers import make_rule
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=500_000, language="fr"), customer(phone=ng_phone())
+    make_rule(name="block p2p", rule_type="amount_above", flows=["p2p"], threshold_amount="1000.00", action="block")
+    session = Session(sender)
+    for value in ("", "5", receiver.phone, "1500"):
+        session.send(value or None)
+    assert session.send(PIN) == ("END Ce paiement a été refusé par nos contrôles de sécurité. Contactez le support "
+                                 "si vous pensez qu’il s’agit d’une erreur.")
+    assert (_wallet(sender), _wallet(receiver)) == (500_000, 0)
