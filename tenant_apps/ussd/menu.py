@@ -643,6 +643,7 @@ def _label(entry_type: str, reference: str, amount: int) -> str:
     return _("Other")
 
 
+NO_SHORTCUT_STEPS = frozenset({"confirm", "pin_new", "pin_again"})  # the PIN is typed, never dialled
 INPUT_STEPS = frozenset({"airtime_number", "airtime_amount", "data_number", "bill_meter", "bill_amount",
                          "send_number", "send_amount"})
 STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
@@ -671,26 +672,38 @@ def respond(request: UssdRequest) -> UssdReply:
     if state is None:
         language = message_language(user=user)
         with translation.override(language):
-            if request.text:
+            if request.text and sessions.seen(request.session_id):  # this session's state is gone
                 return UssdReply(_("Your session has expired. Dial again."), final=True)
             state = SessionState.new(session_id=request.session_id, user_id=user.pk, language=language)
+            sessions.mark_seen(request.session_id)
             screen = _main(state, user)
+            # Dialled with inputs (*384*123*1*2#: the first request's text is "1*2"): each is answered in turn,
+            # up to a PIN screen (a PIN in the dialled code is in the phone's call log: never read from there).
+            for value in request.text.split("*") if request.text else []:
+                if screen.final or state.step in NO_SHORTCUT_STEPS:
+                    break
+                screen = _answer(state, value, user, request)
             state.text = request.text
-            sessions.save(state)
-            return UssdReply(screen.text, final=False)
+            if screen.final:
+                sessions.drop(request.session_id)
+            else:
+                sessions.save(state)
+            return UssdReply(screen.text, final=screen.final)
     with translation.override(state.language):
         prefix = f"{state.text}*" if state.text else ""
         if state.user_id != user.pk or not request.text.startswith(prefix):
             sessions.drop(request.session_id)
             return UssdReply(_("Your session has expired. Dial again."), final=True)
-        value = request.text[len(prefix):]
-        if state.step in INPUT_STEPS and value in (BACK, BACK + BACK):  # no number, amount or meter is 0 or 00
-            screen = _back(state, user)
-        else:
-            screen = STEPS[state.step](state, value, user, request)
+        screen = _answer(state, request.text[len(prefix):], user, request)
         state.text = request.text
         if screen.final:
             sessions.drop(request.session_id)
         else:
             sessions.save(state)
         return UssdReply(screen.text, final=screen.final)
+
+
+def _answer(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    if state.step in INPUT_STEPS and value in (BACK, BACK + BACK):  # no number, amount or meter is 0 or 00
+        return _back(state, user)
+    return STEPS[state.step](state, value, user, request)

@@ -80,6 +80,16 @@ def drop(session_id: str) -> None:
     cache.delete(_key("state", session_id))
 
 
+def mark_seen(session_id: str) -> None:
+    """This session id had a first screen (kept as long as its answers): a later request of it without state is
+    an expired session, not a dial with inputs (``*384*123*1#``)."""
+    cache.set(_key("seen", session_id), 1, timeout=_conf()["ANSWER_TTL_SECONDS"] + _conf()["SESSION_TTL_SECONDS"])
+
+
+def seen(session_id: str) -> bool:
+    return cache.get(_key("seen", session_id)) is not None
+
+
 def dial(session_id: str, *, new: bool) -> str:
     """Which dial of ``session_id`` this is (random; kept as long as its answers): ``new`` on a first screen with
     no state, which makes the answers kept for an earlier use of the same id unreachable."""

@@ -123,9 +123,10 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
         reply = UssdReply(_generic(gettext_noop("This service is not available.")), final=True)
         return _render(protocol, reply)
     # The first screen of a session id with no state is a new dial (the gateway may use an ended session's id
-    # again): the answers kept for late repeats of the earlier one are not this dial's. With a state, it is a
-    # repeat within this dial. The answers are the caller's only.
-    fresh = not ussd.text and sessions.load(ussd.session_id) is None
+    # again), and so is a first request with inputs (*384*123*1#) of a session id never seen: the answers kept
+    # for late repeats of an earlier one are not this dial's. With a state, it is a repeat within this dial. The
+    # answers are the caller's only.
+    fresh = sessions.load(ussd.session_id) is None and (not ussd.text or not sessions.seen(ussd.session_id))
     caller = f"{ussd.phone_number}|{sessions.dial(ussd.session_id, new=fresh)}"
     cached = sessions.answer_of(ussd.session_id, ussd.text, caller)
     if cached is not None:

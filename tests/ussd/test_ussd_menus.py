@@ -62,7 +62,7 @@ def test_data_bundles_by_network_for_another_number(inproc_stack):
     order = _order(user)
     assert order.product_type == "data" and order.recipient_phone == "+234" + recipient[1:]
     assert order.status == "held"  # the worker would submit it; the money is on hold
-    assert Session(user).send("3") == "END Your session has expired. Dial again."  # no dial, no session
+    assert session.send("1") == "END Your session has expired. Dial again."  # after its END: no session
 
 
 def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
@@ -281,3 +281,23 @@ def test_a_payment_a_risk_rule_declines_says_so():
     assert session.send(PIN) == ("END Ce paiement a été refusé par nos contrôles de sécurité. Contactez le support "
                                  "si vous pensez qu’il s’agit d’une erreur.")
     assert (_wallet(sender), _wallet(receiver)) == (500_000, 0)
+
+
+def test_a_code_dialled_with_inputs_answers_them_up_to_the_pin():
+    """Africa's Talking passes *384*123*1# as a first request with text "1": it was answered "Your session has
+    expired. Dial again." The inputs are answered in turn; a PIN in the dialled code (the phone's call log) is
+    never read: the PIN screen is shown and the PIN typed."""
+    from tenant_apps.pins.models import TransactionPin
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
+    assert Session(sender).send("1") == "END Balance: 5000.00 NGN"
+    assert Session(sender).send("3").startswith("CON Choose the network\n1. ")
+    dialled = Session(sender)
+    confirm = dialled.send(f"5*{receiver.phone}*100*{PIN}")
+    assert confirm.startswith("CON Send 100.00 NGN to ") and confirm.endswith("Enter your PIN to confirm\n0. Cancel")
+    with schema_context("ng"):
+        assert TransactionPin.objects.get(user=sender).failed_attempts == 0
+    assert (_wallet(sender), _wallet(receiver)) == (500_000, 0)
+    assert dialled.send(PIN).startswith("END Sent 100.00 NGN")
+    assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
+    assert Session(sender).send("9").startswith("CON Invalid choice.\n")
