@@ -293,8 +293,10 @@ def on_data_network(state: SessionState, value: str, user, request: UssdRequest)
         return _back(state, user)
     networks = state.data.get("networks", [])
     index = _index(value, len(networks))
-    if index is None:
-        return _end(_("Invalid choice."))
+    if index is None:  # a typo: the same choice again, the session goes on
+        names = dict(_data_networks())
+        return _con(state, "data_network", _menu(_("Invalid choice.") + "\n" + _("Choose the network"),
+                                                 [names.get(key, key) for key in networks]))
     offers = [o for o in _offers("data", networks[index]) if o.price_minor is not None and not o.gift]
     if not offers:
         return _end(_("No data bundles are on sale right now."))
@@ -307,11 +309,9 @@ def on_data_bundle(state: SessionState, value: str, user, request: UssdRequest) 
     if value == BACK:
         return _back(state, user)
     chosen = _pick(state, value)
-    if isinstance(chosen, Screen):
-        return chosen
-    if chosen is None:
+    if chosen is None or chosen == INVALID:
         offers = {o.id: f"{o.name} {_money(o.price_minor)}" for o in _offers("data", state.data["network_key"])}
-        return _list_screen(state, "data_bundle", _("Choose a bundle"), offers)
+        return _list_screen(state, "data_bundle", _notice(chosen) + _("Choose a bundle"), offers)
     state.data["product"] = chosen
     return _con(state, "data_who", _menu(_("Buy data"), [_("My number"), _("Another number")]))
 
@@ -337,7 +337,8 @@ def on_data_who(state: SessionState, value: str, user, request: UssdRequest) -> 
         return _data_for(state, user.phone, user)
     if value == "2":
         return _ask(state, "data_number", _("Enter the phone number"))
-    return _end(_("Invalid choice."))
+    return _con(state, "data_who", _menu(_("Invalid choice.") + "\n" + _("Buy data"),
+                                         [_("My number"), _("Another number")]))
 
 
 def on_data_number(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
@@ -349,10 +350,8 @@ def on_bill_product(state: SessionState, value: str, user, request: UssdRequest)
     if value == BACK:
         return _back(state, user)
     chosen = _pick(state, value)
-    if isinstance(chosen, Screen):
-        return chosen
-    if chosen is None:
-        return _list_screen(state, "bill_product", _("Electricity: choose"),
+    if chosen is None or chosen == INVALID:
+        return _list_screen(state, "bill_product", _notice(chosen) + _("Electricity: choose"),
                             {o.id: o.name for o in _offers("electricity", None)})
     state.data["product"] = chosen
     return _ask(state, "bill_meter", _("Enter the meter number"))
@@ -607,8 +606,11 @@ def _list_screen(state: SessionState, step: str, title: str, labels: dict[int, s
     return _con(state, step, _fit(title, lines + footer))
 
 
-def _pick(state: SessionState, value: str) -> int | Screen | None:
-    """The id chosen on a list screen; None after "More" (the caller shows the next page); a Screen to end."""
+INVALID = -1  # _pick: not a choice of the page (the caller shows the same page again)
+
+
+def _pick(state: SessionState, value: str) -> int | None:
+    """The id chosen on a list screen; None after "More" (the caller shows the next page); INVALID for a typo."""
     following = state.data.get("next")
     if value == MORE and following is not None:
         state.data["start"] = following
@@ -616,8 +618,12 @@ def _pick(state: SessionState, value: str) -> int | Screen | None:
     shown = state.data.get("shown", [])
     index = _index(value, len(shown))
     if index is None:
-        return _end(_("Invalid choice."))
+        return INVALID
     return shown[index]
+
+
+def _notice(chosen: int | None) -> str:
+    return _("Invalid choice.") + "\n" if chosen == INVALID else ""
 
 
 def _history(user) -> str:

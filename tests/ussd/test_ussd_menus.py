@@ -301,3 +301,26 @@ def test_a_code_dialled_with_inputs_answers_them_up_to_the_pin():
     assert dialled.send(PIN).startswith("END Sent 100.00 NGN")
     assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
     assert Session(sender).send("9").startswith("CON Invalid choice.\n")
+
+
+def test_a_typo_on_a_choice_screen_shows_the_choices_again(inproc_stack):
+    """A choice that is not on the screen (networks, bundles, "my number or another", electricity products)
+    ended the session ("END Invalid choice."): the customer dialled again from the start. The screen comes back
+    with "Invalid choice." and the session goes on to the purchase."""
+    user = customer(phone=ng_phone(), balance_minor=1_000_000)
+    session = Session(user)
+    session.send()
+    networks = session.send("3")
+    again = session.send("7")
+    assert again == "CON Invalid choice.\n" + networks[4:], again
+    bundles = session.send(option(networks, "MTN"))
+    assert session.send("8").startswith("CON Invalid choice.\nChoose a bundle\n1. ")
+    assert session.send("1").startswith("CON Buy data\n1. My number")
+    assert session.send("5").startswith("CON Invalid choice.\nBuy data\n1. My number")
+    assert "You pay" in session.send("1") and session.send(PIN).startswith("END Paid ")
+    assert _order(user).product_type == "data" and bundles.startswith("CON Choose a bundle")
+    bills = Session(user)
+    bills.send()
+    products = bills.send("4")
+    assert bills.send("6") == "CON Invalid choice.\n" + products[4:]
+    assert bills.send(option(products, "ikeja.*prepaid")).startswith("CON Enter the meter number")
