@@ -552,14 +552,16 @@ def _offers(product_type: str, network: str | None):
 
 
 def _local(phone: str) -> str:
-    """A number as people dial it here (08031234567, 771234567): the national form, without spaces."""
+    """A number as people dial it here (08031234567, 771234567, 025124290): the national form, digits only
+    (Sierra Leone's is written "(025) 124290": brackets a keypad cannot type back)."""
     import phonenumbers
 
     try:
         parsed = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return phone
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "")
+    return "".join(ch for ch in phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+                   if ch.isdigit())
 
 
 def _amount(value: str) -> int | None:

@@ -324,3 +324,13 @@ def test_a_typo_on_a_choice_screen_shows_the_choices_again(inproc_stack):
     products = bills.send("4")
     assert bills.send("6") == "CON Invalid choice.\n" + products[4:]
     assert bills.send(option(products, "ikeja.*prepaid")).startswith("CON Enter the meter number")
+
+
+@pytest.mark.parametrize(("phone", "shown"), [("+2348031234567", "08031234567"), ("+221771234567", "771234567"),
+                                              ("+23225124290", "025124290"), ("+2250123456789", "0123456789"),
+                                              ("+2389918271", "9918271")])
+def test_numbers_are_shown_as_digits_a_keypad_can_type_back(phone, shown):
+    """Sierra Leone's national form is "(025) 124290": screens showed "(025)124290"."""
+    from tenant_apps.ussd.menu import _local
+
+    assert _local(phone) == shown
