@@ -112,6 +112,7 @@ def _queue_on(token: RefreshToken) -> None:
     from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+    # lock: standalone (the refresh's own short transaction; the device row after it is standalone too)
     locked = OutstandingToken.objects.select_for_update().filter(jti=token[api_settings.JTI_CLAIM])
     if not list(locked.values_list("pk", flat=True)):
         raise InvalidRefreshToken()

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from countries.money import plain_money
-from provider_plugins.interfaces.ussd import UssdReply, UssdRequest, gsm7
+from provider_plugins.interfaces.ussd import UssdReply, UssdRequest
 from shared_apps.core.amounts import money_of, parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter
@@ -40,6 +40,10 @@ from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked,
 from tenant_apps.pins.services import pin_problems, pin_set, pin_status
 
 from . import sessions
+from .screens import fit as _fit
+from .screens import screen_chars as _screen_chars
+from .screens import shorten as _shorten
+from .screens import width as _width
 from .sessions import SessionState
 
 logger = logging.getLogger(__name__)
@@ -104,35 +108,6 @@ def _menu(title: str, options: list[str], *, back: bool = True) -> str:
     if back:
         lines.append(f"{BACK}. " + _("Back"))
     return _fit(title, lines)
-
-
-# --- the screen's size: the gateway shows USSD['SCREEN_CHARS'] (GSM-7) and cuts the rest, options included --
-
-def _screen_chars() -> int:
-    return int(settings.USSD["SCREEN_CHARS"])
-
-
-def _width(text: str) -> int:
-    return len(gsm7(text))
-
-
-def _shorten(text: str, chars: int) -> str:
-    """``text`` in at most ``chars`` characters as sent (GSM-7), ending "..." when cut."""
-    if _width(text) <= chars:
-        return text
-    while text and _width(text) > max(chars - 3, 0):
-        text = text[:-1]
-    return text.rstrip() + "..." if chars >= 3 else ""
-
-
-def _fit(head: str, lines: list[str]) -> str:
-    """A screen whose ``lines`` (choices, the PIN question) are all shown: ``head`` (a title, a summary) is
-    shortened, or left out, when the whole would be longer than the screen."""
-    body = "\n".join(lines)
-    room = _screen_chars() - _width(body) - 1
-    if _width(head) > room:
-        head = _shorten(head, room) if room >= 8 else ""
-    return "\n".join([head, body]) if head and body else head or body
 
 
 # --- who is calling -------------------------------------------------------------------------------
