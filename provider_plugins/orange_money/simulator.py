@@ -176,9 +176,15 @@ class OrangeMoneySimulator(SimulatorServer):
         return SimResponse(302, "", {"Location": target}) if target else SimResponse(200, "<h1>OK</h1>")
 
     def control_complete(self, request: SimRequest) -> SimResponse:
-        if request.groups[0] not in self.payments:
+        """Control (not Orange's API): the customer pays, named by Orange's pay_token or by the merchant's order_id,
+        as the other simulators' control endpoints take the merchant's reference (``make run``'s history)."""
+        wanted = request.groups[0]
+        with self.lock:
+            pay_token = wanted if wanted in self.payments else next(
+                (token for token, payment in self.payments.items() if payment["order_id"] == wanted), None)
+        if pay_token is None:
             return _error(404, 60, "Resource not found")
-        return SimResponse(200, self.complete(request.groups[0], approve=(request.json() or {}).get("approve", True)))
+        return SimResponse(200, self.complete(pay_token, approve=(request.json() or {}).get("approve", True)))
 
     def sign_webhook(self, body: bytes, *, bad: bool = False) -> dict[str, str]:
         return {}  # authenticated by the notif_token inside the body

@@ -46,8 +46,8 @@ AIRTIME = {"NGN": (100, 200, 200, 500, 500, 1000, 1500), "GHS": (2, 5, 5, 10, 20
 # Major units (the unverified tier's limits cap them: kyc_balance_room).
 FUNDING = {"NGN": 5_000, "GHS": 200, "XOF": 25_000, "GNF": 300_000, "GMD": 2_000, "LRD": 5_000}
 # The customers' top-ups: these where named, else the country's first gateway of the demo (tenant_apps.wallet.demo:
-# a mobile-money rail outside Nigeria, Ghana and Senegal); a country with none (Cabo Verde, Guinea-Bissau,
-# Mauritania, Sierra Leone: agents' cash only) has no history of its own.
+# a mobile-money rail outside Nigeria, Ghana and Senegal; Orange Money in Guinea-Bissau and Sierra Leone); a
+# country with none (Cabo Verde, Mauritania: agents' cash only) has no funding history of its own.
 FUNDING_GATEWAY = {"NG": "paystack", "GH": "paystack", "SN": "wave"}
 
 

@@ -47,8 +47,10 @@ DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
     ("NG", "paystack", {}), ("NG", "flutterwave", {}),
     ("NG", "onepipe", {"auth_provider": "Polaris", "mock_mode": "Inspect"}),
     ("GH", "paystack", {}), ("GH", "flutterwave", {}), ("GH", "mtn_momo", {"target_environment": "sandbox"}),
-    ("SN", "orange_money", {"country": "sn", "currency": "XOF"}),
-    ("CI", "orange_money", {"country": "ci", "currency": "XOF"}),
+    # Orange Money in every country whose adapter lists it (GW and SL have no other rail to fund a wallet with).
+    *[(c, "orange_money", {"country": c.lower(), "currency": currency})
+      for c, currency in (("SN", "XOF"), ("CI", "XOF"), ("BF", "XOF"), ("ML", "XOF"), ("GW", "XOF"), ("GN", "GNF"),
+                          ("LR", "LRD"), ("SL", "SLE"))],
     ("CI", "mtn_momo", {"target_environment": "sandbox"}),
     # Mobile-money rails (issue 16): every country whose adapter lists them.
     *[(c, "wave", {}) for c in ("SN", "CI", "ML", "BF", "GM")],
