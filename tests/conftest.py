@@ -128,6 +128,18 @@ def _retire_new_country_operations(before: set[int]) -> None:
      .exclude(pk__in=before).exclude(schema_name__in=canonical).update(status=TenantStatus.SUSPENDED))
 
 
+@pytest.fixture(scope="module")
+def country_sites(django_db_setup, django_db_blocker):
+    """The 16 country operations (``tests.support.country_sites.SITES``: schema and domain by country), provisioned
+    once per module that asks for them."""
+    from tests.support.country_sites import SITES
+    from tests.support.tenants import ensure_country_tenants
+
+    with django_db_blocker.unblock():
+        ensure_country_tenants()
+    return SITES
+
+
 @pytest.fixture(autouse=True)
 def _reset_schema_to_public():
     """Every test starts, and leaves the connection, on the public schema."""

@@ -465,8 +465,6 @@ PAYOUT_NOTIFY_PATHS = {"mtn_momo": "webhook/mtn_momo/disbursement", "cinetpay": 
 
 def wallet_payout_rails() -> list[dict[str, str]]:
     """The rails this site pays wallets through (``name_check``: the rail shows the holder's name)."""
-    from tenant_apps.accounts.country import current_adapter
-
     from .gateways import WALLET_RAIL_NETWORKS, wallet_payout_gateways
 
     here = set(current_adapter().networks)  # the rail's network keys of this country only

@@ -13,20 +13,12 @@ from django_tenants.utils import schema_context
 
 from countries.registry import default_adapter
 from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
 from tests.wallet.helpers import assert_books_balance, balance_of
 
 # (cash-in, cash-out) per currency: below the confirmation threshold, with a fraction where there is one.
 AMOUNTS = {"XOF": ("3005", "1505"), "GNF": ("30005", "15005"), "NGN": ("3000.55", "1500.55"),
            "GHS": ("30.55", "15.55"), "GMD": ("300.55", "150.55"), "LRD": ("600.55", "300.55"),
            "SLE": ("60.55", "30.55"), "CVE": ("300.55", "150.55"), "MRU": ("120.55", "60.55")}
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 @pytest.fixture(autouse=True)

@@ -9,16 +9,8 @@ import pytest
 from countries.registry import default_adapter
 from tests.countries.cases import CASES
 from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
 
 BY_CODE = {case.code: case for case in CASES}
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 @pytest.mark.django_db

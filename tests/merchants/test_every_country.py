@@ -10,21 +10,11 @@ from django_tenants.utils import schema_context
 
 from countries.registry import default_adapter
 from tenant_apps.merchants import emvqr
-from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
+from tests.support.country_sites import AMOUNT, SITES, site_client, site_customer
 from tests.wallet.helpers import assert_books_balance, balance_of, post
 
 NUMERIC = {"XOF": "952", "NGN": "566", "GHS": "936", "GMD": "270", "GNF": "324", "LRD": "430", "SLE": "925",
            "CVE": "132", "MRU": "929"}
-AMOUNT = {"XOF": "1505", "GNF": "15005", "NGN": "1500.55", "GHS": "15.55", "GMD": "150.55", "LRD": "300.55",
-          "SLE": "30.55", "CVE": "150.55", "MRU": "60.55"}
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 @pytest.mark.django_db

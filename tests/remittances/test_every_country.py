@@ -17,7 +17,6 @@ from countries.registry import default_adapter
 from provider_plugins.openexchangerates.simulator import DEFAULT_RATES
 from tests.remittances.helpers import advance, assert_reconciled, open_corridor
 from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
 from tests.wallet.helpers import balance_of, post
 
 # Sender -> receiver: every country sends once and receives once.
@@ -27,13 +26,6 @@ PAIRS = [(RING[i], RING[(i + 1) % len(RING)]) for i in range(len(RING))]
 SEND = {"XOF": "1805", "GNF": "25805", "NGN": "4000.55", "GHS": "45.55", "GMD": "210.55", "LRD": "570.55",
         "SLE": "67.55", "CVE": "301.55", "MRU": "120.55"}
 MARGIN_BPS, FEE_BPS = 150, 100
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 def expected(send_minor: int, send_currency: str, receive_currency: str, fee_fixed_minor: int) -> dict[str, int]:

@@ -12,21 +12,11 @@ import pytest
 from freezegun import freeze_time
 
 from countries.registry import default_adapter
-from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
+from tests.support.country_sites import AMOUNT, SITES, site_client, site_customer
 from tests.wallet.helpers import assert_books_balance, balance_of, post
 
-AMOUNT = {"XOF": "1505", "GNF": "15005", "NGN": "1500.55", "GHS": "15.55", "GMD": "150.55", "LRD": "300.55",
-          "SLE": "30.55", "CVE": "150.55", "MRU": "60.55"}
 PENALTY_BPS = 250
 TODAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 @freeze_time(TODAY)

@@ -11,13 +11,13 @@ Real threads (one database connection each), real Redis, real commits.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections import Counter
 
-from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
+
+from tests.support.concurrency import run_concurrently
 
 BURST = 30
 LIMIT = 5
@@ -25,27 +25,16 @@ RATE = f"{LIMIT}/hour"  # a window the burst cannot straddle (the windows are fi
 
 
 def _burst(path: str, body_of, address: str) -> list[tuple[int, dict, str | None]]:
-    barrier = threading.Barrier(BURST)
-    answers: list[tuple[int, dict, str | None]] = []
-    lock = threading.Lock()
+    """BURST posts of ``body_of(index)`` from one address, released together: (status, body, Retry-After)."""
 
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            response = Client(HTTP_HOST="ng.localhost").post(path, json.dumps(body_of(index)),
-                                                             content_type="application/json", REMOTE_ADDR=address)
-            with lock:
-                answers.append((response.status_code, response.json(), response.get("Retry-After")))
-        finally:
-            connection.close()
+    def send(index: int) -> tuple[int, dict, str | None]:
+        response = Client(HTTP_HOST="ng.localhost").post(path, json.dumps(body_of(index)),
+                                                         content_type="application/json", REMOTE_ADDR=address)
+        return response.status_code, response.json(), response.get("Retry-After")
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(BURST)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(answers) == BURST, "a request hung"
-    return answers
+    answers = run_concurrently(BURST, send)
+    assert not [answer for answer in answers if isinstance(answer, Exception)], answers
+    return answers  # type: ignore[return-value]  # no exception among them
 
 
 def _assert_limit_held(answers, passed_status: int) -> None:

@@ -14,6 +14,9 @@ from tests.support.tenants import COUNTRY_TENANTS, TEST_TENANTS
 
 # country -> (schema, domain)
 SITES = {t.country: (t.schema, t.domain) for t in (*TEST_TENANTS, *COUNTRY_TENANTS) if t.kind == "country_operation"}
+# A payment of about USD 2.5 in each currency, written with the currency's own decimals (a fraction where it has one).
+AMOUNT = {"XOF": "1505", "GNF": "15005", "NGN": "1500.55", "GHS": "15.55", "GMD": "150.55", "LRD": "300.55",
+          "SLE": "30.55", "CVE": "150.55", "MRU": "60.55"}
 # Brand -> network key where a country keys it otherwise (Lonestar Cell MTN).
 NETWORK_KEY = {("LR", "mtn"): "lonestar"}
 

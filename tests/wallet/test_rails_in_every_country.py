@@ -28,7 +28,6 @@ from provider_plugins.orange_money.simulator import OrangeMoneySimulator
 from provider_plugins.paystack.simulator import PaystackSimulator
 from provider_plugins.wave.simulator import WaveSimulator
 from tests.support.country_sites import SITES, site_client, site_customer
-from tests.support.tenants import ensure_country_tenants
 from tests.support.waiting import wait_for
 from tests.wallet.helpers import assert_books_balance, balance_of, funding_entries, post, register_gateway
 
@@ -60,13 +59,6 @@ def rails(direction: str) -> list[tuple[str, str]]:
             if rail.kind != "agent" and getattr(rail, direction):
                 cases.append((code, rail.key))
     return cases
-
-
-@pytest.fixture(scope="module")
-def country_sites(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_country_tenants()
-    return SITES
 
 
 @pytest.fixture(scope="module")
