@@ -8,6 +8,10 @@ paying completes the session, sends ``checkout.session.completed`` signed with `
 and redirects to ``success_url`` (``error_url`` on decline, after ``checkout.session.payment_failed``).
 Tests may call :meth:`complete`. Payouts start ``processing`` and settle after ``payout_delay``.
 
+One simulator holds several business wallets, as one Wave account can: each API key opens its own wallet, whose
+currency is its country's (``wave_gm_...`` dalasi, the others CFA francs). The balance is that wallet's; a checkout or
+payout in another currency is refused (``request-validation-error``), as Wave refuses it.
+
 Magic values: a payout to a mobile ending in ``0000`` fails ``recipient-not-found``; a ``name``
 starting with ``WRONG`` fails ``name-mismatch``. Outcome faults per reference (``fault_for``): ``failure``,
 ``pending_then_success`` (stays processing for ``polls`` status reads), ``reversed`` (succeeds, then is
@@ -32,8 +36,20 @@ from provider_plugins.simkit.local_server import serve_until_interrupted
 from .connector import wave_signature
 
 DEFAULT_API_KEY = "wave_sn_prod_SIMulat0rKeyYhUNb9dQ2fLw8XcVbNm4RtPk7i4bA6"
+# "These keys are bound to a single business wallet and can only interact with it" (https://docs.wave.com/business,
+# "Authentication"); a key names its wallet's country (``wave_<cc>_prod_...``), and a wallet holds that country's
+# currency: the Gambian wallet dalasi, the others CFA francs.
+GM_API_KEY = "wave_gm_prod_SIMulat0rKeyGmD4l4s1Qw3rTy7uIoPaSdFgHjKlZx"
+WALLET_CURRENCY_BY_COUNTRY = {"gm": "GMD", "ug": "UGX"}
 DEFAULT_WEBHOOK_SECRET = "wave_sn_WHS_xz4m6g8rjs9bshxy05xj8khcvjy9dj6mjjjt6v7x3t7xqkm8fdqg"  # noqa: S105
 ALPHABET = string.ascii_lowercase + string.digits
+
+
+def wallet_currency(api_key: str) -> str:
+    """The currency of the wallet a Wave API key opens, from the country it names (``wave_<cc>_...``)."""
+    parts = api_key.split("_")
+    country = parts[1] if len(parts) > 2 and parts[0] == "wave" else ""
+    return WALLET_CURRENCY_BY_COUNTRY.get(country, "XOF")
 
 
 def _id(prefix: str, length: int = 12) -> str:
@@ -52,10 +68,14 @@ class WaveSimulator(SimulatorServer):
     name = "wave"
     unfaulted_prefixes = ("/_simulator/", "/c/")
 
-    def __init__(self, *, api_key: str = DEFAULT_API_KEY, webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    def __init__(self, *, api_key: str = DEFAULT_API_KEY, api_keys: dict[str, str] | None = None,
+                 webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
                  business_name: str = "NexusTop", currencies: frozenset[str] = frozenset({"XOF", "GMD"}),
                  balance: dict[str, str] | None = None, payout_delay: float = 0.05, **kwargs: Any) -> None:
         self.api_key = api_key
+        # API key -> the currency of the wallet it opens.
+        self.api_keys = dict(api_keys) if api_keys else {api_key: wallet_currency(api_key),
+                                                          GM_API_KEY: wallet_currency(GM_API_KEY)}
         self.webhook_secret = webhook_secret
         self.business_name = business_name
         self.currencies = currencies
@@ -95,8 +115,19 @@ class WaveSimulator(SimulatorServer):
             return _error(401, "missing-auth-header", "Your request should include an HTTP auth header.")
         if not header.startswith("Bearer "):
             return _error(401, "invalid-auth", "Your HTTP auth header can't be processed.")
-        if not secrets.compare_digest(header.removeprefix("Bearer "), self.api_key):
+        presented = header.removeprefix("Bearer ")
+        if not any(secrets.compare_digest(presented, key) for key in self.api_keys):
             return _error(401, "no-matching-api-key", "The key you provided doesn't exist in our system.")
+        return None
+
+    def wallet_currency_of(self, request: SimRequest) -> str:
+        """The currency of the wallet the request's (accepted) API key opens."""
+        return self.api_keys[request.header("Authorization").removeprefix("Bearer ")]
+
+    def _wrong_wallet(self, request: SimRequest, currency: str) -> SimResponse | None:
+        wallet = self.wallet_currency_of(request)
+        if currency in self.currencies and currency != wallet:
+            return _error(400, "request-validation-error", f"currency: this wallet holds {wallet}, not {currency}")
         return None
 
     @staticmethod
@@ -124,6 +155,9 @@ class WaveSimulator(SimulatorServer):
                 return _error(400, "request-validation-error", f"{field_name}: field required")
         if currency not in self.currencies:
             return _error(400, "request-validation-error", "currency: not supported")
+        wrong_wallet = self._wrong_wallet(request, currency)
+        if wrong_wallet:
+            return wrong_wallet
         if self._amount(body["amount"], currency) is None:
             return _error(400, "request-validation-error", "amount: invalid amount for the currency")
         key = request.header("idempotency-key")
@@ -277,6 +311,9 @@ class WaveSimulator(SimulatorServer):
         amount = self._amount(body.get("receive_amount"), currency)
         if currency not in self.currencies or amount is None:
             return _error(400, "request-validation-error", "receive_amount/currency: invalid")
+        wrong_wallet = self._wrong_wallet(request, currency)
+        if wrong_wallet:
+            return wrong_wallet
         if not mobile.startswith("+") or not mobile[1:].isdigit():
             return _error(400, "request-validation-error", "mobile: must be in E.164 format")
         digest = repr(sorted(body.items()))
@@ -396,7 +433,7 @@ class WaveSimulator(SimulatorServer):
         denied = self._denied(request)
         if denied:
             return denied
-        currency = request.query.get("currency", "XOF")
+        currency = self.wallet_currency_of(request)  # one wallet per key: Wave's balance takes no currency
         with self.lock:
             return SimResponse(200, {"amount": str(self.balances.get(currency, Decimal(0))), "currency": currency})
 

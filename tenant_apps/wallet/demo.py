@@ -61,11 +61,16 @@ DEMO_GATEWAYS: list[tuple[str, str, dict]] = [
 ]
 
 
+# Credentials that differ by country: a Wave API key opens one wallet, in its country's currency.
+COUNTRY_CREDENTIALS = {("wave", "GM"): {"api_key": wave.GM_API_KEY}}
+
+
 def gateway_provider_spec(*, country: str, key: str, base_url: str, options: dict | None = None,
                           priority: int = 50) -> dict:
     """Arguments for ``provider_register`` (also used by the tests, with a simulator's own URL)."""
+    credentials = {**GATEWAY_CREDENTIALS[key], **COUNTRY_CREDENTIALS.get((key, country), {})}
     return {"name": GATEWAY_NAMES[key], "country": country, "plugin_key": key, "base_url": base_url,
-            "capabilities": GATEWAY_CAPABILITIES[key], "credentials": GATEWAY_CREDENTIALS[key],
+            "capabilities": GATEWAY_CAPABILITIES[key], "credentials": credentials,
             "options": dict(options or {}), "routing_priority": priority, "timeout_seconds": 15}
 
 

@@ -21,7 +21,7 @@ from provider_plugins.airtel_money.connector import AirtelMoneyConnector, airtel
 from provider_plugins.airtel_money.simulator import AirtelMoneySimulator
 from provider_plugins.cinetpay.connector import CinetPayConnector, notification_token, whole_units
 from provider_plugins.cinetpay.simulator import CinetPaySimulator
-from provider_plugins.interfaces.common import OutcomeStatus, ProviderConfig, ProviderProtocolError
+from provider_plugins.interfaces.common import OutcomeStatus, ProviderConfig, ProviderError, ProviderProtocolError
 from provider_plugins.interfaces.payments import CheckoutRequest
 from provider_plugins.interfaces.wire import JsonNumber
 from provider_plugins.mtn_momo.connector import MtnMomoConnector
@@ -201,11 +201,32 @@ def test_the_registry_balance_check_reads_every_rail(wave, cinetpay, airtel, mom
     from tenant_apps.wallet.demo import gateway_provider_spec
 
     Provider.objects.all().update(status="disabled")  # only this test's rows answer
-    for country, key, sim, options in (("SN", "wave", wave, {}), ("SN", "cinetpay", cinetpay, {"currency": "XOF"}),
+    for country, key, sim, options in (("SN", "wave", wave, {}), ("GM", "wave", wave, {}),
+                                       ("SN", "cinetpay", cinetpay, {"currency": "XOF"}),
                                        ("NG", "airtel_money", airtel, {"country": "NG", "currency": "NGN"}),
                                        ("NG", "mtn_momo", momo, {})):
         provider_register(**gateway_provider_spec(country=country, key=key, base_url=sim.url, options=options))
-    lines = {line.provider.plugin_key: line for line in provider_balances()}
-    assert set(lines) == {"wave", "cinetpay", "airtel_money", "mtn_momo"}
+    lines = {(line.provider.plugin_key, line.provider.country): line for line in provider_balances()}
+    assert set(lines) == {("wave", "SN"), ("wave", "GM"), ("cinetpay", "SN"), ("airtel_money", "NG"),
+                          ("mtn_momo", "NG")}
     assert all(not line.error and isinstance(line.amount_minor, int) for line in lines.values()), lines
-    assert (lines["wave"].currency, lines["wave"].amount_minor) == ("XOF", int(wave.balances["XOF"]))
+    assert (lines["wave", "SN"].currency, lines["wave", "SN"].amount_minor) == ("XOF", int(wave.balances["XOF"]))
+    # Wave's key opens one wallet: the Gambian one is in dalasi (it was read as XOF, so no GMD alert could fire).
+    assert (lines["wave", "GM"].currency, lines["wave", "GM"].amount_minor) == ("GMD", int(wave.balances["GMD"]) * 100)
+
+
+def test_a_wave_key_opens_one_wallet_in_its_countrys_currency(wave):
+    """A checkout or payout in another currency than the key's wallet is refused by Wave; our GM row uses the GM
+    key, so a dalasi checkout goes through."""
+    from tenant_apps.wallet.demo import gateway_provider_spec
+
+    sn = ProviderConfig(base_url=wave.url, credentials=gateway_provider_spec(
+        country="SN", key="wave", base_url=wave.url)["credentials"], timeout_seconds=5)
+    gm = ProviderConfig(base_url=wave.url, credentials=gateway_provider_spec(
+        country="GM", key="wave", base_url=wave.url)["credentials"], timeout_seconds=5)
+    request = CheckoutRequest(amount_minor=15_000, currency="GMD", reference="fund_gm1",
+                              callback_url="https://gm.localhost/back")
+    with pytest.raises(ProviderError, match="this wallet holds XOF"):
+        WaveConnector().initialize_checkout(request, config=sn)
+    session = WaveConnector().initialize_checkout(request, config=gm)
+    assert wave.sessions[session.provider_reference]["currency"] == "GMD"
