@@ -14,7 +14,15 @@ from rest_framework.response import Response
 from shared_apps.core.errors import ApiError, run_after_rollback
 
 from .errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
-from .services import Fingerprint, OneCall, StoredResponse, body_hash, run_idempotently, stored_answer
+from .services import (
+    Fingerprint,
+    OneCall,
+    StoredResponse,
+    body_hash,
+    check_unless_answered,
+    run_idempotently,
+    stored_answer,
+)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -155,16 +163,10 @@ def idempotent_after_check(check: Callable[..., Any]) -> Callable[[Callable[...,
         @functools.wraps(view_method)
         def wrapper(view, request: Request, *args, **kwargs) -> Response:
             key = _require_key(request)
-            replayed = _replay(request, key)
+            replayed, checked = check_unless_answered(answered=lambda: _replay(request, key),
+                                                      check=lambda: check(view, request, *args, **kwargs))
             if replayed is not None:
                 return replayed
-            try:
-                checked = check(view, request, *args, **kwargs)
-            except ApiError:
-                replayed = _replay(request, key)
-                if replayed is not None:
-                    return replayed
-                raise
             return _run_once(request, key, lambda: view_method(view, request, *args, checked=checked, **kwargs))
 
         return _flagged(wrapper)

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -45,6 +45,10 @@ class StoredResponse:
     status: int
     body: Any  # the answer's JSON (as the handler gave it, or read back from the key's row)
     headers: dict[str, str]
+
+
+_Answer = TypeVar("_Answer")
+_Checked = TypeVar("_Checked")
 
 
 def body_hash(data: object) -> str:
@@ -129,6 +133,28 @@ def stored_answer(*, user_id: int, key: str, fingerprint: Fingerprint) -> Stored
         cursor.execute("SELECT idempotency_stored(%s, %s, %s, %s, %s)",
                        [user_id, key, fingerprint.method, fingerprint.path, fingerprint.body_hash])
         return _stored(cursor.fetchone()[0])
+
+
+def check_unless_answered(*, answered: Callable[[], _Answer | None],
+                          check: Callable[[], _Checked]) -> tuple[_Answer | None, _Checked | None]:
+    """``(answer, None)`` when the request was already answered, else ``(None, check())``.
+
+    For a money step whose check spends something or counts a wrong guess on its own (a one-time code, a
+    step-up challenge): a request already answered is replayed without checking again (the code is spent by
+    then: checking it would refuse, and count a wrong guess). A check that refuses (``ApiError``) looks again:
+    a twin that missed the first look while its first copy was still running finds the code spent once that
+    copy commits, and must get the first answer, not a refusal of a request that went through.
+    """
+    answer = answered()
+    if answer is not None:
+        return answer, None
+    try:
+        return None, check()
+    except ApiError:
+        answer = answered()
+        if answer is not None:
+            return answer, None
+        raise
 
 
 def replayed_headers(headers: dict[str, str]) -> dict[str, str]:

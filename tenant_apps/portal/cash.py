@@ -21,7 +21,14 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, IsTenantUser, PhoneVerified
 from tenant_apps.cash import selectors as cash_selectors
 from tenant_apps.cash import services as cash_services
-from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently, stored_answer
+from tenant_apps.idempotency.services import (
+    Fingerprint,
+    StoredResponse,
+    body_hash,
+    check_unless_answered,
+    run_idempotently,
+    stored_answer,
+)
 from tenant_apps.ledger.currency import tenant_currency
 
 from .access import allowed, page_requires
@@ -177,17 +184,10 @@ def _cash_out_checked(request, form, *, path: str, body: dict,
     """
     data = form.cleaned_data
     try:
-        stored = _answered(request, form, path=path, body=body)
-        if stored is not None:
-            return stored, None
-        try:
-            return None, cash_services.cash_out_check(agent=request.user, customer_phone=data["customer"],
-                                                      code=data["code"], amount_minor=amount, request=request)
-        except ApiError:
-            stored = _answered(request, form, path=path, body=body)
-            if stored is not None:
-                return stored, None
-            raise
+        return check_unless_answered(
+            answered=lambda: _answered(request, form, path=path, body=body),
+            check=lambda: cash_services.cash_out_check(agent=request.user, customer_phone=data["customer"],
+                                                       code=data["code"], amount_minor=amount, request=request))
     except ApiError as error:
         apply_api_error(form, error)
         return None, None

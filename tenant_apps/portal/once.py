@@ -17,9 +17,15 @@ from collections.abc import Callable
 from django import forms
 from django.utils.translation import gettext_noop
 
-from shared_apps.core.errors import ApiError
 from tenant_apps.idempotency.errors import IdempotencyKeyInvalid
-from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently, stored_answer
+from tenant_apps.idempotency.services import (
+    Fingerprint,
+    StoredResponse,
+    body_hash,
+    check_unless_answered,
+    run_idempotently,
+    stored_answer,
+)
 
 from .forms import StyledForm
 
@@ -97,17 +103,11 @@ def run_once(request, form: StyledForm, execute: Callable[[], str]) -> tuple[str
     if challenge:
         # The payment consumes the challenge: a form already answered is replayed before its code is checked
         # (it would be refused as expired), and looked up again when the check fails (a twin that waited on
-        # the challenge's row lock while the first copy paid). As ``@idempotent_after_check`` does.
-        url = _stored_url(request, key, fingerprint)
+        # the challenge's row lock while the first copy paid): ``check_unless_answered``.
+        url, _ = check_unless_answered(answered=lambda: _stored_url(request, key, fingerprint),
+                                       check=lambda: _answer_step_up(request, form, challenge))
         if url is not None:
             return url, True
-        try:
-            _answer_step_up(request, form, challenge)
-        except ApiError:
-            url = _stored_url(request, key, fingerprint)
-            if url is not None:
-                return url, True
-            raise
 
     def stored() -> StoredResponse:
         return StoredResponse(303, {"url": execute()}, {})
