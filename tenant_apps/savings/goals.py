@@ -140,10 +140,16 @@ def goal_deposit(*, goal: SavingsGoal, owner, amount_minor: int, reference: str)
 
 
 def withdrawal_quote(*, goal: SavingsGoal, amount_minor: int, today: date | None = None) -> tuple[bool, int]:
-    """(early?, penalty) for withdrawing ``amount_minor`` today under the goal's own rule."""
+    """(early?, penalty) for withdrawing ``amount_minor`` today under the goal's own rule.
+
+    The penalty is the rule's basis points of the amount, half up, and never less than one minor unit when the
+    rule charges one: rounded to zero, a goal under a 5 % rule gave 0.09 back early for free, so the whole goal
+    came out penalty-free in small enough withdrawals."""
     today = today or timezone.localdate()
     early = goal.lock_until is not None and today < goal.lock_until
-    penalty = (amount_minor * goal.penalty_bps + 5_000) // 10_000 if early else 0
+    if not early or goal.penalty_bps <= 0:
+        return early, 0
+    penalty = max((amount_minor * goal.penalty_bps + 5_000) // 10_000, 1)
     return early, min(penalty, amount_minor)
 
 

@@ -130,3 +130,25 @@ def test_goal_is_the_owners_only(db):
     past = post(client_for(saver), "/api/savings/goals", {"name": "Past", "target": "5.00",
                                                           "lock_until": date(2020, 1, 1).isoformat()})
     assert code(past) == "validation_error"
+
+
+@freeze_time(TODAY)
+def test_small_early_withdrawals_cannot_dodge_the_penalty():
+    """Attack: under a 5 % rule the penalty of a 0.09 withdrawal rounded (half up) to zero, so a locked goal came
+    out early for free in withdrawals of 0.09 (each accepted without a word). A penalty rule charges at least one
+    minor unit on any early withdrawal: asked first (409), then taken to revenue."""
+    set_rule("penalty", 500)  # 5 %
+    saver = funded(amount=100_000)
+    goal_id = post(client_for(saver), "/api/savings/goals", {"name": "Rent", "target": "900.00",
+                                                             "lock_until": "2026-12-31"}).json()["id"]
+    post(client_for(saver), f"/api/savings/goals/{goal_id}/deposits", {"amount": "500.00"})
+    revenue_before = revenue()
+    sneaky = post(client_for(saver), f"/api/savings/goals/{goal_id}/withdrawals", {"amount": "0.09"})
+    assert (sneaky.status_code, code(sneaky)) == (409, "early_withdrawal_penalty")
+    assert sneaky.json()["error"]["fields"]["penalty"] == ["0.01"]
+    assert balances(saver) == [50_000] and revenue() == revenue_before  # nothing moved
+    taken = post(client_for(saver), f"/api/savings/goals/{goal_id}/withdrawals", {"amount": "0.09",
+                                                                                  "accept_penalty": True})
+    assert taken.status_code == 201 and taken.json()["received"] == "0.08"
+    assert balances(saver) == [50_008] and revenue() == revenue_before + 1
+    assert_books_balance("ng")
