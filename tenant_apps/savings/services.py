@@ -201,11 +201,22 @@ def circle_set_order(*, circle: Circle, actor, member_ids: list[int]) -> Circle:
     return locked
 
 
-def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None = None) -> Circle:
+# How far in the past a first collection time may be (the organiser's clock and ours disagree a little).
+START_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None = None,
+                 now: datetime | None = None) -> Circle:
     """Fix the rules and start collecting: every invitation answered, at least two members; positions are
-    renumbered 1..n in the agreed order, and the first cycle opens at ``first_collection_at`` (default now)."""
+    renumbered 1..n in the agreed order, and the first cycle opens at ``first_collection_at`` (default now).
+
+    A first collection in the past is refused (400 ``start_in_the_past``): the beat catches a circle up round
+    after round, so a circle started a year back took every member's contributions for every round at once,
+    at the next tick, although each consented to one contribution per period."""
     _organiser_only(circle, actor)
-    now = timezone.now()
+    now = now or timezone.now()
+    if first_collection_at is not None and first_collection_at < now - START_CLOCK_SKEW:
+        raise _bad("first_collection_at", "Choose a time from now on.", code="start_in_the_past")
     first = first_collection_at or now
     with transaction.atomic():
         locked = _lock_circle(circle)

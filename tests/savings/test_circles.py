@@ -19,7 +19,8 @@ from tests.merchants.helpers import balances, funded, staff
 from tests.wallet.helpers import assert_books_balance, client_for, new_customer, post
 
 pytestmark = pytest.mark.django_db
-START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+# The first collection is tomorrow morning: a circle cannot start in the past (circle_start refuses it).
+START = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
 HOUR = timedelta(hours=1)
 
 
@@ -285,4 +286,29 @@ def test_late_arrears_to_a_member_at_the_cap_are_refused_before_anything_moves(s
         assert services.circle_pay_arrears(contribution=debt, user=bola).status == "covered"
         assert savings_discrepancies() == []
     assert balances(ada, bola) == [1_950_000, 0]
+    assert_books_balance("ng")
+
+
+def test_a_circle_cannot_start_in_the_past_to_collect_every_round_at_once(settings):
+    """Attack: the organiser started a daily circle with first_collection_at a year back; the next beat tick
+    opened, collected and paid out every round in one go (each member charged for the whole rotation at once,
+    not one contribution per day as they consented). A start before now is refused, nothing written; a start
+    from now on runs one round per period."""
+    ada, bola = funded(amount=500_000), funded(amount=500_000)
+    created = post(client_for(ada), "/api/savings/circles", {"name": "Ajo", "contribution": "1000.00",
+                                                           "frequency": "daily", "members": [bola.phone]})
+    circle_id = created.json()["id"]
+    assert post(client_for(bola), f"/api/savings/circles/{circle_id}/accept", {}).status_code == 200
+    now = datetime.now(UTC)
+    backdated = post(client_for(ada), f"/api/savings/circles/{circle_id}/start",
+                     {"first_collection_at": (now - timedelta(days=365)).isoformat()})
+    assert backdated.status_code == 400, backdated.content  # was 200: every round collected at the next tick
+    assert code(backdated) == "start_in_the_past"
+    assert list(backdated.json()["error"]["fields"]) == ["first_collection_at"]
+    assert board(ada, circle_id)["status"] == "forming"
+    assert run(now) == {} and balances(ada, bola) == [500_000, 500_000]
+    started = post(client_for(ada), f"/api/savings/circles/{circle_id}/start", {})  # default: now
+    assert started.status_code == 200 and started.json()["status"] == "active"
+    assert run(datetime.now(UTC)) == {"opened": 1, "collected": 2, "paid": 1}  # one round, not the rotation
+    assert balances(ada, bola) == [500_000 + 100_000, 500_000 - 100_000]
     assert_books_balance("ng")
