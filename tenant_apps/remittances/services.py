@@ -48,7 +48,7 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from provider_plugins.registry import get_plugin
 from shared_apps.core.enqueue import enqueue
-from shared_apps.core.errors import ApiError
+from shared_apps.core.errors import ApiError, Forbidden
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
 from tenant_apps.audit.services import audit_record
@@ -357,8 +357,16 @@ def _close_risk_decision(row: Remittance, *, actor, release: bool, note: str) ->
         reviewed_at=timezone.now(), review_note=note[:200])
 
 
+def _not_own(remittance: Remittance, *, actor) -> None:
+    """Nobody reviews their own remittance (as KYC and business reviews): a staff member whose own remittance
+    was held for a sanctions match or a risk rule released it to themselves."""
+    if remittance.sender_id == actor.pk:
+        raise Forbidden("You cannot review your own remittance.", code="own_submission")
+
+
 def remittance_release(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:
-    """Staff found no true match: send it (the advance task after commit). Audited."""
+    """Staff found no true match: send it (the advance task after commit). Audited. Never one's own."""
+    _not_own(remittance, actor=actor)
     with transaction.atomic():
         row = Remittance.objects.select_for_update().get(pk=remittance.pk)  # lock: subject
         if row.status != RemittanceStatus.HELD_FOR_REVIEW:
@@ -373,7 +381,9 @@ def remittance_release(*, actor, remittance: Remittance, note: str = "", request
 
 
 def remittance_reject(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:
-    """Staff confirmed the match (or refuse it): the hold goes back to the sender, never sent. Audited."""
+    """Staff confirmed the match (or refuse it): the hold goes back to the sender, never sent. Audited. Never
+    one's own."""
+    _not_own(remittance, actor=actor)
     with transaction.atomic():
         # lock: subject
         row = Remittance.objects.select_for_update().select_related("hold", "sender").get(pk=remittance.pk)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from shared_apps.core.errors import ApiError, NotFound
+from shared_apps.core.errors import ApiError, Forbidden, NotFound
 from tenant_apps.audit.services import audit_record
 
 from .errors import ReviewClosed
@@ -57,6 +57,8 @@ def review_decide(*, public_id: Any, release: bool, actor: Any, note: str = "", 
     note = (note or "").strip()[:200]
     with transaction.atomic():
         decision = _locked_decision(public_id)
+        if decision.user_id == actor.pk:  # as KYC and business reviews: never one's own held payment
+            raise Forbidden("You cannot review your own payment.", code="own_submission")
         pk = _subject_pk(decision)
         if decision.subject_type == "order":
             from tenant_apps.orders.services.create import order_risk_reject, order_risk_release

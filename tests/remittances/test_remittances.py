@@ -359,3 +359,32 @@ def test_a_risk_rule_hold_waits_for_review_and_the_release_closes_the_risk_decis
         assert (decision.flow, decision.outcome, decision.review_status) == ("p2p", "hold", "released")
     assert advance(rid) == "credited" and balance_of(recipient, "gh") == RECEIVE
     assert_reconciled()
+
+
+@pytest.mark.django_db
+def test_staff_cannot_review_their_own_held_remittance(remit):
+    """Attack: an operator-support user sent a remittance to a sanctioned name (held for review) and released
+    it themselves through the staff queue: the screening hit went out with nobody else looking. Nobody reviews
+    their own remittance (403 ``own_submission``, as KYC and business reviews); it stays held until a colleague
+    decides."""
+    insider = funded("ng", 1_500_000)
+    with schema_context("ng"):
+        from tenant_apps.accounts.models import User
+
+        User.objects.filter(pk=insider.pk).update(role="operator_support")
+        insider.refresh_from_db()
+    recipient = new_customer("gh")
+    q = quote(insider, recipient_phone=recipient.phone, recipient_name="Viktor Sanctionov").json()
+    held = send(insider, q["id"])
+    assert held.status_code == 202 and held.json()["status"] == "held_for_review"
+    rid = held.json()["id"]
+    for action in ("release", "reject"):
+        mine = post(client_for(insider), f"/api/staff/remittances/{rid}/{action}", {"note": "fine"})
+        assert mine.status_code == 403, mine.content  # was 200: released to themselves
+        assert mine.json()["error"]["code"] == "own_submission"
+    assert remittance(rid).status == "held_for_review" and balance_of(insider, "ng") == 1_500_000 - SEND
+    colleague = new_customer("ng", role="operator_support")
+    rejected = post(client_for(colleague), f"/api/staff/remittances/{rid}/reject", {"note": "confirmed match"})
+    assert rejected.status_code == 200 and rejected.json()["status"] == "refunded"
+    assert balance_of(insider, "ng") == 1_500_000
+    assert_reconciled()

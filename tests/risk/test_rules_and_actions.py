@@ -269,3 +269,25 @@ def _screen(*, user, flow: str = "purchase", recipient: str = "", device: str = 
                                 product_id=product_id, kyc=False, completed=flow == "funding" and not reference))
     finally:
         reset_signals(token)
+
+
+def test_staff_cannot_release_their_own_held_payment(db, risk_stack):
+    """Attack: an operator-finance user's own P2P transfer, held by a risk rule, was released by themselves
+    (POST /api/risk/decisions/<id>/release): the hold meant for a second pair of eyes had none. 403
+    ``own_submission`` for one's own held payment, the money stays held; a colleague decides."""
+    make_rule(name="large p2p", rule_type="amount_above", flows=["p2p"], threshold_amount="200.00", action="hold")
+    insider, insider_token = person("operator_finance", balance=FUNDS)
+    friend, _friend_token = person()
+    held = send_p2p(insider_token, friend.phone, "300.00", key="insider-1")
+    assert held.status_code in (200, 201, 202), held.content
+    queue = decisions(user=insider, review_status="pending")
+    assert len(queue) == 1
+    for verdict in ("release", "reject"):
+        mine = call("POST", f"/api/risk/decisions/{queue[0].public_id}/{verdict}", insider_token, {"note": "ok"})
+        assert mine.status_code == 403, mine.content  # was 200: released to themselves
+        assert error(mine)["code"] == "own_submission"
+    assert wallet_balance(friend) == 0 and decisions(user=insider, review_status="pending") == queue
+    _colleague, colleague_token = person("operator_finance")
+    released = call("POST", f"/api/risk/decisions/{queue[0].public_id}/release", colleague_token, {"note": "known"})
+    assert released.status_code == 200 and released.json()["review"]["status"] == "released", released.content
+    assert wallet_balance(friend) == 30_000
