@@ -505,13 +505,16 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
 
     Under the payment's row lock: refunds in parallel are serialised and their total never passes the
     amount paid (the CHECK constraint is the last guard). The fee comes back in proportion, so a full
-    refund returns every minor unit of it. Only the owner (or operator finance, for disputes) refunds.
+    refund returns every minor unit of it. Only the owner (or operator finance, for disputes) refunds, and never
+    the payer: a finance user refunded their own shop payment from the merchant's takings.
     """
     from tenant_apps.accounts.models import OPERATOR_ROLES
 
     is_staff = actor.role in OPERATOR_ROLES and actor.role != "operator_support"  # finance or admin (disputes)
     if payment.merchant.owner_id != actor.pk and not is_staff:
         raise Forbidden("Only the business owner can refund this payment.", code="not_merchant_owner")
+    if payment.payer_id == actor.pk:  # a dispute refund is never decided by the payer (as KYC, business reviews)
+        raise Forbidden("You cannot refund your own payment.", code="own_submission")
     with transaction.atomic():
         # lock: subject
         locked = MerchantPayment.objects.select_for_update(of=("self",)).select_related("merchant__account", "payer") \

@@ -290,3 +290,23 @@ def test_reconcile_ledger_covers_merchant_accounts(db, capsys):
     with pytest.raises(CommandError):
         call_command("reconcile_ledger", "--schema", "ng")
     assert "merchant_refund_total_mismatch" in capsys.readouterr().out
+
+
+def test_operator_finance_cannot_refund_their_own_payment(db):
+    """Attack: an operator-finance user paid a shop, then refunded the payment to themselves through the dispute
+    endpoint (POST /api/staff/merchant-payments/<id>/refunds): goods kept, money back from the merchant's takings.
+    A dispute refund is never decided by the payer (403 ``own_submission``); a colleague can."""
+    merchant = open_business()
+    insider = funded(role="operator_finance")
+    paid = post(client_for(insider), "/api/merchant-payments", {"merchant_code": merchant.code, "amount": "2500.00"})
+    assert paid.status_code == 201, paid.content
+    url = f"/api/staff/merchant-payments/{paid.json()['id']}/refunds"
+    mine = post(client_for(insider), url, {"reason": "dispute"})
+    assert mine.status_code == 403, mine.content  # was 201: refunded to themselves
+    assert code(mine) == "own_submission"
+    assert balances(insider) == [1_000_000 - 250_000] and takings(merchant) == 247_500
+    colleague = staff(role="operator_finance")
+    refunded = post(client_for(colleague), url, {"reason": "dispute: goods not delivered"})
+    assert refunded.status_code == 201 and refunded.json()["amount"] == "2500.00"
+    assert balances(insider) == [1_000_000] and takings(merchant) == 0
+    assert_books_balance("ng")
