@@ -1,38 +1,47 @@
-"""A local Flutterwave v3: standard payment links, transaction verification, ``verif-hash``
-webhooks, bank list, account resolution and transfers.
+"""A local Flutterwave v3: standard payment links, transaction verification, listing and refunds,
+``verif-hash`` webhooks, balances, bank list, account resolution, transfer fees and transfers.
 
 Endpoints: ``POST /v3/payments``, ``GET /v3/transactions/:id/verify``,
-``GET /v3/transactions/verify_by_reference?tx_ref=``, ``GET /v3/banks/:country``,
-``POST /v3/accounts/resolve``, ``POST /v3/transfers``, ``GET /v3/transfers/:id``,
-``GET /v3/transfers?reference=``. The hosted page is ``GET /checkout/:token``.
+``GET /v3/transactions/verify_by_reference?tx_ref=``, ``GET /v3/transactions[?tx_ref=&status=&page=]``,
+``POST /v3/transactions/:id/refund``, ``GET /v3/refunds[/:id]``, ``GET /v3/balances[/:currency]``,
+``GET /v3/banks/:country``, ``POST /v3/accounts/resolve``, ``GET /v3/transfers/fee?amount=&currency=``,
+``POST /v3/transfers``, ``GET /v3/transfers/:id``, ``GET /v3/transfers[?reference=&status=&page=]``.
+The hosted page is ``GET /checkout/:token``.
 Amounts on the wire are in MAJOR units (``2500.5`` NGN), as at Flutterwave.
-A transaction only exists (has an id) once the customer attempted payment.
+A transaction only exists (has an id) once the customer attempted payment. A transfer debits the
+wallet of its currency by its amount and fee (NGN: 10.75 up to 5,000, 26.875 up to 50,000, 53.75
+above); a refund debits the amount refunded.
 
 Published protocol: https://developer.flutterwave.com/docs/transaction-verification,
-https://developer.flutterwave.com/reference/endpoints/transactions and
-https://developer.flutterwave.com/v3.0/docs/webhooks (``verif-hash`` is the dashboard's secret hash).
+https://developer.flutterwave.com/reference/endpoints/transactions (verify, list, refund),
+https://developer.flutterwave.com/reference/endpoints/refunds, https://developer.flutterwave.com/reference/endpoints/balances,
+https://developer.flutterwave.com/reference/endpoints/banks, https://developer.flutterwave.com/reference/endpoints/transfers
+(create, fetch, list, fee) and https://developer.flutterwave.com/v3.0/docs/webhooks (``verif-hash`` is the
+dashboard's secret hash).
 
-No SDK fidelity test: no Python SDK on PyPI can be pointed at a base URL for these v3 calls.
-``rave_python`` (official, 1.5.0) speaks v2 (``v2/gpx/transfers/create``, ``flwv3-pug/getpaidx``,
-``seckey`` in the body), picks its host from a ``production`` flag and calls Flutterwave's
-identity and telemetry hosts from its constructor; ``python-flutterwave`` (community, 1.2.2: only
-``/v3/charges`` and tokenized charges; 0.9.11: ``/v3/payments``, verify, ``/v3/accounts/resolve``)
-and ``flwave`` 1.0 hard-code ``https://api.flutterwave.com`` in each function;
-``tayflutterwave``, ``python-rave`` and ``pyrave`` are v2; ``flutterwave-python`` is not on PyPI.
+Fidelity: tests/gateways/test_flutterwave_sdk_fidelity.py runs the v3 client of the community package
+``django-flutterwave-wallet`` (``FlutterwaveClient(base_url=...)``) against this server. The official
+``rave_python`` (1.5.0) speaks v2 only (``v2/gpx/transfers/create``, ``flwv3-pug/getpaidx``, ``seckey``
+in the body), picks its host from a ``production`` flag and calls Flutterwave's identity and telemetry
+hosts from its constructor; ``python-flutterwave`` (1.2.2: only ``/v3/charges`` and tokenized charges;
+0.9.11: ``/v3/payments``, verify, ``/v3/accounts/resolve``) and ``flwave`` 1.0 hard-code
+``https://api.flutterwave.com`` inside each function; ``tayflutterwave``, ``python-rave`` and ``pyrave`` are v2.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from provider_plugins.interfaces.common import ProviderError
+from provider_plugins.interfaces.money import currency_exponent
 from provider_plugins.interfaces.payments import major_to_minor, minor_to_major
 from provider_plugins.simkit.gateway_sim import Fault, FaultMode, SimRequest, SimResponse, SimulatorServer
 
@@ -40,6 +49,44 @@ BANKS = {
     "NG": [("044", "Access Bank"), ("058", "GTBank Plc"), ("057", "Zenith Bank"), ("033", "United Bank for Africa")],
     "GH": [("GH280100", "Access Bank Ghana"), ("GH030100", "Absa Bank Ghana")],
 }
+
+
+BANK_NAMES = {code: name for banks in BANKS.values() for code, name in banks}
+# Flutterwave's published NGN transfer fees (VAT included): up to 5,000, up to 50,000, above.
+NGN_TRANSFER_FEES = ((500_000, Decimal("10.75")), (5_000_000, Decimal("26.875")), (None, Decimal("53.75")))
+PER_PAGE = 10
+
+
+def transfer_fee(amount_minor: int, currency: str) -> Decimal:
+    """The fee of a transfer, in major units (it may have more decimals than the currency: 26.875 NGN)."""
+    if currency == "NGN":
+        return next(fee for ceiling, fee in NGN_TRANSFER_FEES if ceiling is None or amount_minor <= ceiling)
+    return (Decimal(minor_to_major(amount_minor, currency)) / 100).quantize(Decimal("0.01"))  # 1% elsewhere
+
+
+def _major_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _page(items: list[dict[str, Any]], request: SimRequest, message: str) -> SimResponse:
+    page = int(request.query["page"]) if request.query.get("page", "").isdigit() else 1
+    page = max(page, 1)
+    total_pages = max((len(items) + PER_PAGE - 1) // PER_PAGE, 1)
+    shown = items[(page - 1) * PER_PAGE:page * PER_PAGE]
+    return SimResponse(200, {"status": "success", "message": message,
+                             "meta": {"page_info": {"total": len(items), "current_page": page,
+                                                    "total_pages": total_pages}},
+                             "data": shown})
+
+
+def _payload(request: SimRequest) -> dict[str, Any]:
+    """The JSON body, its numbers read exactly: Flutterwave takes an amount as a string (``"2500.50"``) or a JSON
+    number (``2500.5``), and a number must not pass through a float."""
+    try:
+        body = json.loads(request.body or b"{}", parse_float=Decimal)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _now() -> str:
@@ -68,8 +115,10 @@ class FlutterwaveSimulator(SimulatorServer):
                  **kwargs: Any) -> None:
         self.secret_key = secret_key
         self.secret_hash = secret_hash
-        self.balance_minor = balance_minor
+        self.wallets: dict[str, int] = {}  # currency -> available balance (minor units)
+        self._opening_balance = balance_minor
         self.transfer_delay = transfer_delay
+        self.refunds: dict[int, dict[str, Any]] = {}
         self.links: dict[str, dict[str, Any]] = {}  # tx_ref -> checkout
         self.transactions: dict[int, dict[str, Any]] = {}  # id -> transaction (minor units inside)
         self.plans: dict[str, Fault | None] = {}
@@ -78,10 +127,31 @@ class FlutterwaveSimulator(SimulatorServer):
         self._ids = itertools.count(288_200_108)
         super().__init__(webhook_url=webhook_url, **kwargs)
 
+    @property
+    def balance_minor(self) -> int:
+        """Every currency wallet's opening balance; setting it sets every wallet to it."""
+        return self._opening_balance
+
+    @balance_minor.setter
+    def balance_minor(self, value: int) -> None:
+        with self.lock:
+            self._opening_balance = value
+            self.wallets = dict.fromkeys(self.wallets, value)
+
+    def _wallet(self, currency: str) -> int:
+        return self.wallets.setdefault(currency, self._opening_balance)
+
     def routes(self) -> None:
         self.route("POST", r"/v3/payments", self.create_link)
         self.route("GET", r"/v3/transactions/(\d+)/verify", self.verify_by_id)
         self.route("GET", r"/v3/transactions/verify_by_reference", self.verify_by_reference)
+        self.route("GET", r"/v3/transactions", self.list_transactions)
+        self.route("POST", r"/v3/transactions/(\d+)/refund", self.refund)
+        self.route("GET", r"/v3/refunds", self.list_refunds)
+        self.route("GET", r"/v3/refunds/(\d+)", self.get_refund)
+        self.route("GET", r"/v3/balances", self.list_balances)
+        self.route("GET", r"/v3/balances/([A-Za-z]{3})", self.get_balance)
+        self.route("GET", r"/v3/transfers/fee", self.get_transfer_fee)
         self.route("GET", r"/checkout/([^/]+)", self.checkout_page)
         self.route("POST", r"/checkout/([^/]+)/pay", self.checkout_pay)
         self.route("POST", r"/_simulator/complete/([^/]+)", self.control_complete)
@@ -101,7 +171,7 @@ class FlutterwaveSimulator(SimulatorServer):
     def create_link(self, request: SimRequest) -> SimResponse:
         if not self._authorized(request):
             return _error(401, "Invalid authorization key")
-        payload = request.json() or {}
+        payload = _payload(request)
         tx_ref, currency = str(payload.get("tx_ref") or ""), str(payload.get("currency") or "NGN")
         customer = payload.get("customer") or {}
         if not tx_ref:
@@ -120,14 +190,16 @@ class FlutterwaveSimulator(SimulatorServer):
             token = secrets.token_hex(10)
             self.links[tx_ref] = {"tx_ref": tx_ref, "token": token, "amount": amount_minor, "currency": currency,
                                   "redirect_url": payload.get("redirect_url", ""), "customer": customer,
-                                  "transaction_id": None}
+                                  "meta": payload.get("meta"), "transaction_id": None}
             self.plans[tx_ref] = self.outcome_plan(tx_ref, request)
         return _ok("Hosted Link", {"link": f"{self.url}/checkout/{token}"})
 
+    MONEY_FIELDS = ("amount", "charged_amount", "app_fee", "merchant_fee", "amount_settled")
+
     def _public(self, txn: dict[str, Any]) -> dict[str, Any]:
-        data = {k: v for k, v in txn.items() if k not in ("amount", "charged_amount")}
-        data["amount"] = _wire(txn["amount"], txn["currency"])
-        data["charged_amount"] = _wire(txn["charged_amount"], txn["currency"])
+        data = {k: v for k, v in txn.items() if k not in self.MONEY_FIELDS and not k.startswith("_")}
+        for key in self.MONEY_FIELDS:
+            data[key] = _wire(txn[key], txn["currency"])
         return data
 
     def _tick(self, txn_id: int) -> bool:
@@ -180,14 +252,27 @@ class FlutterwaveSimulator(SimulatorServer):
             elif mode is FaultMode.PENDING_THEN_SUCCESS:
                 status = "pending"
                 self.polls_left[txn_id] = plan.polls if plan else 2
+            paid_currency = currency or link["currency"]
+            app_fee = amount * 14 // 1000  # 1.4%, capped at NGN 2,000 for local NGN cards
+            if paid_currency == "NGN":
+                app_fee = min(app_fee, 200_000)
+            customer = link["customer"]
             self.transactions[txn_id] = {
                 "id": txn_id, "tx_ref": tx_ref, "flw_ref": f"FLW-MOCK-{secrets.token_hex(8)}",
-                "amount": amount, "charged_amount": amount, "currency": currency or link["currency"],
-                "status": status, "payment_type": "card", "created_at": _now(),
+                "device_fingerprint": "N/A", "amount": amount, "currency": paid_currency,
+                "charged_amount": amount, "app_fee": app_fee, "merchant_fee": 0,
                 "processor_response": {"successful": "Approved by Financial Institution", "failed": "Declined",
                                        "pending": "Pending validation"}[status],
-                "customer": {"email": link["customer"].get("email", ""),
-                             "phone_number": link["customer"].get("phonenumber")},
+                "auth_model": "PIN", "ip": "127.0.0.1", "narration": "CARD Transaction ",
+                "status": status, "payment_type": "card", "created_at": _now(), "account_id": 17321,
+                "card": {"first_6digits": "553188", "last_4digits": "2950", "issuer": "MASTERCARD  CREDIT",
+                         "country": "NG", "type": "MASTERCARD", "token": f"flw-t1nf-{secrets.token_hex(16)}-m03k",
+                         "expiry": "09/32"},
+                "meta": link.get("meta") or None, "amount_settled": amount - app_fee,
+                "customer": {"id": 255_128 + txn_id % 10_000, "name": customer.get("name") or "Anonymous customer",
+                             "phone_number": customer.get("phonenumber"), "email": customer.get("email", ""),
+                             "created_at": _now()},
+                "_refunded": 0,
             }
             link["transaction_id"] = txn_id
             data = self._public(self.transactions[txn_id])
@@ -228,7 +313,7 @@ class FlutterwaveSimulator(SimulatorServer):
         return SimResponse(200, f"<h1>Payment {data['status']}</h1>")
 
     def control_complete(self, request: SimRequest) -> SimResponse:
-        payload = request.json() or {}
+        payload = _payload(request)
         if request.groups[0] not in self.links:
             return _error(404, "No such tx_ref")
         return _ok("completed", self.complete(request.groups[0], approve=payload.get("approve", True)))
@@ -250,7 +335,7 @@ class FlutterwaveSimulator(SimulatorServer):
     def resolve(self, request: SimRequest) -> SimResponse:
         if not self._authorized(request):
             return _error(401, "Invalid authorization key")
-        payload = request.json() or {}
+        payload = _payload(request)
         number, bank = str(payload.get("account_number", "")), str(payload.get("account_bank", ""))
         name = self._account_name(bank, number)
         if name is None:
@@ -258,14 +343,14 @@ class FlutterwaveSimulator(SimulatorServer):
         return _ok("Account details fetched", {"account_number": number, "account_name": name})
 
     def _transfer_public(self, transfer: dict[str, Any]) -> dict[str, Any]:
-        data = dict(transfer)
+        data = {k: v for k, v in transfer.items() if not k.startswith("_")}
         data["amount"] = _wire(transfer["amount"], transfer["currency"])
         return data
 
     def create_transfer(self, request: SimRequest) -> SimResponse:
         if not self._authorized(request):
             return _error(401, "Invalid authorization key")
-        payload = request.json() or {}
+        payload = _payload(request)
         reference, currency = str(payload.get("reference") or ""), str(payload.get("currency") or "NGN")
         bank, number = str(payload.get("account_bank", "")), str(payload.get("account_number", ""))
         try:
@@ -280,14 +365,18 @@ class FlutterwaveSimulator(SimulatorServer):
                 return _error(400, "Account resolve failed: invalid account number")
             if amount < 10_000:
                 return _error(400, "Minimum transfer amount is 100")
-            if amount > self.balance_minor:
+            fee = transfer_fee(amount, currency)
+            debit = amount + int((fee * 10 ** currency_exponent(currency)).to_integral_value(ROUND_CEILING))
+            if debit > self._wallet(currency):
                 return _error(400, "Insufficient balance in your wallet")
-            self.balance_minor -= amount
+            self.wallets[currency] -= debit
             transfer_id = next(self._ids)
             transfer = {"id": transfer_id, "account_number": number, "bank_code": bank, "full_name": name,
                         "created_at": _now(), "currency": currency, "debit_currency": currency, "amount": amount,
-                        "fee": 10.75, "status": "NEW", "reference": reference, "narration": payload.get("narration"),
-                        "complete_message": "", "requires_approval": 0, "is_approved": 1, "bank_name": bank}
+                        "fee": _major_number(fee), "status": "NEW", "reference": reference,
+                        "meta": payload.get("meta"), "narration": payload.get("narration"),
+                        "complete_message": "", "requires_approval": 0, "is_approved": 1,
+                        "bank_name": BANK_NAMES.get(bank, bank), "_debit": debit}
             self.transfers[transfer_id] = transfer
             plan = self.outcome_plan(reference, request)
             self.plans[reference] = plan
@@ -306,7 +395,7 @@ class FlutterwaveSimulator(SimulatorServer):
             plan = self.plans.get(transfer["reference"])
             if plan and plan.mode is FaultMode.FAILURE:
                 transfer.update(status="FAILED", complete_message="DISBURSE FAILED: Account is dormant")
-                self.balance_minor += transfer["amount"]
+                self.wallets[transfer["currency"]] += transfer["_debit"]
             else:
                 transfer.update(status="SUCCESSFUL", complete_message="Transaction was successful")
             data = self._transfer_public(transfer)
@@ -333,11 +422,105 @@ class FlutterwaveSimulator(SimulatorServer):
             return _ok("Transfer fetched", self._transfer_public(self.transfers[transfer_id]))
 
     def find_transfers(self, request: SimRequest) -> SimResponse:
+        """Newest first; ``status`` (``NEW``, ``PENDING``, ``SUCCESSFUL``, ``FAILED``) and ``reference`` filter."""
         if not self._authorized(request):
             return _error(401, "Invalid authorization key")
-        reference = request.query.get("reference", "")
+        reference, status = request.query.get("reference"), request.query.get("status", "").upper()
         with self.lock:
-            found = [self._transfer_public(t) for t in self.transfers.values() if t["reference"] == reference]
-        return SimResponse(200, {"status": "success", "message": "Transfers fetched",
-                                 "meta": {"page_info": {"total": len(found), "current_page": 1, "total_pages": 1}},
-                                 "data": found})
+            found = [self._transfer_public(t) for t in reversed(self.transfers.values())
+                     if (reference is None or t["reference"] == reference) and (not status or t["status"] == status)]
+        return _page(found, request, "Transfers fetched")
+
+    def get_transfer_fee(self, request: SimRequest) -> SimResponse:
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        currency = request.query.get("currency", "NGN").upper()
+        try:
+            amount = major_to_minor(request.query.get("amount"), currency)
+        except ProviderError:
+            return _error(400, "amount is required and must be a number")
+        fee = transfer_fee(amount, currency)
+        return _ok("Transfer fee fetched", [{"currency": currency, "fee_type": "value", "fee": _major_number(fee)}])
+
+    # -- transactions, refunds and balances --------------------------------------
+    def list_transactions(self, request: SimRequest) -> SimResponse:
+        """Newest first; ``tx_ref``, ``status`` and ``currency`` filter."""
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        wanted = {key: request.query[key] for key in ("tx_ref", "status", "currency") if request.query.get(key)}
+        with self.lock:
+            found = [self._public(t) for t in reversed(self.transactions.values())
+                     if all(str(t[key]) == value for key, value in wanted.items())]
+        return _page(found, request, "Transactions fetched")
+
+    def refund(self, request: SimRequest) -> SimResponse:
+        """Whole or part; from the wallet of the transaction's currency, completed at once."""
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        payload = _payload(request)
+        with self.lock:
+            txn = self.transactions.get(int(request.groups[0]))
+            if txn is None:
+                return _error(404, "Transaction not found")
+            if txn["status"] != "successful":
+                return _error(400, "Only successful transactions can be refunded")
+            left = txn["amount"] - txn["_refunded"]
+            try:
+                amount = left if payload.get("amount") in (None, "") else major_to_minor(payload["amount"],
+                                                                                          txn["currency"])
+            except ProviderError:
+                return _error(400, "Invalid amount")
+            if amount <= 0 or amount > left:
+                return _error(400, "Refund amount cannot be greater than the amount left on the transaction")
+            if amount > self._wallet(txn["currency"]):
+                return _error(400, "Insufficient balance in your wallet for this refund")
+            self.wallets[txn["currency"]] -= amount
+            txn["_refunded"] += amount
+            refund_id = next(self._ids)
+            self.refunds[refund_id] = {
+                "id": refund_id, "account_id": txn["account_id"], "tx_id": txn["id"],
+                "flw_ref": f"URF_{int(time.time() * 1000)}_{secrets.randbelow(10**7):07d}", "wallet_id": 74_639,
+                "amount_refunded": amount, "status": "completed", "destination": "payment_source",
+                "meta": {"source": "availablebalance"}, "comments": payload.get("comments") or "",
+                "currency": txn["currency"], "created_at": _now()}
+            data = self._refund_public(self.refunds[refund_id])
+        return _ok("Transaction refund initiated", data)
+
+    @staticmethod
+    def _refund_public(refund: dict[str, Any]) -> dict[str, Any]:
+        data = {k: v for k, v in refund.items() if k != "currency"}
+        data["amount_refunded"] = _wire(refund["amount_refunded"], refund["currency"])
+        return data
+
+    def get_refund(self, request: SimRequest) -> SimResponse:
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        with self.lock:
+            refund = self.refunds.get(int(request.groups[0]))
+            if refund is None:
+                return _error(404, "Refund not found")
+            return _ok("Refund fetched", self._refund_public(refund))
+
+    def list_refunds(self, request: SimRequest) -> SimResponse:
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        with self.lock:
+            found = [self._refund_public(r) for r in reversed(self.refunds.values())]
+        return _page(found, request, "Refunds fetched")
+
+    def _balance(self, currency: str) -> dict[str, Any]:
+        available = _wire(self._wallet(currency), currency)
+        return {"currency": currency, "available_balance": available, "ledger_balance": available}
+
+    def list_balances(self, request: SimRequest) -> SimResponse:
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        with self.lock:
+            currencies = sorted(set(self.wallets) | {"NGN"})
+            return _ok("Wallet balances fetched", [self._balance(c) for c in currencies])
+
+    def get_balance(self, request: SimRequest) -> SimResponse:
+        if not self._authorized(request):
+            return _error(401, "Invalid authorization key")
+        with self.lock:
+            return _ok("Wallet balance fetched", self._balance(request.groups[0].upper()))
