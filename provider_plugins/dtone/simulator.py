@@ -16,6 +16,8 @@ Faults (``simkit.simulator``): ``server_error`` 503 without acting, ``timeout``/
 plays DT One's manual reversal after success; ``build_callback``/``send_callback`` replay callbacks
 (duplicates, out of order). With ``preprod=True`` the documented sandbox suffixes (``…102`` declined
 invalid credit party, …) decide the outcome, as on ``preprod-dvs-api.dtone.com``.
+
+No SDK fidelity test: DT One publishes no Python SDK for DVS and no client for it is on PyPI.
 """
 
 from __future__ import annotations

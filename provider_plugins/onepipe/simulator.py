@@ -16,6 +16,8 @@ Fault modes (gateway_sim): transport ``latency``, ``timeout``, ``server_error`` 
 ``polls`` queries, then ``Successful``), per run, per reference (our ``transaction_ref``) or per request
 header. ``malformed`` answers (not JSON) for the next ``malformed_next`` requests. OnePipe sends no
 callbacks for a disburse here (the core requeries), so the webhook faults do not apply.
+
+No SDK fidelity test: OnePipe publishes no Python SDK and none is on PyPI (``onepipepy`` is a Pipedrive client).
 """
 
 from __future__ import annotations

@@ -9,6 +9,14 @@ On a final outcome Orange POSTs ``{status, notif_token, txnid}`` to ``notif_url`
 ``notif_token`` (returned only to the merchant at initiation) is what authenticates it.
 Amounts are integers in the currency's unit (XOF has no minor unit). The sandbox
 (country ``dev``) only takes currency ``OUV``.
+
+No SDK fidelity test: Orange publishes no Python SDK for WebPay, and the one community client on PyPI,
+``O-money`` 0.0.10, cannot parse the published protocol: it passes ``expires_in`` of the token answer to
+``timedelta`` where Orange sends a string (``"7776000"``,
+https://developer.orange.com/resources/oauth-m2m-in-a-nutshell/: ``timedelta`` raises), accepts a status answer
+only when its ``status`` is 201 where Orange documents ``INITIATED``/``PENDING``/``SUCCESS``/``FAILED``/``EXPIRED``,
+and hard-codes the sandbox (``/dev/``). ``zignpay`` and ``zaz-aangaraa-pay-python`` speak Orange Cameroon's
+merchant-payment API, not WebPay.
 """
 
 from __future__ import annotations
