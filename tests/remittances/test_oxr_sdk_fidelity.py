@@ -106,7 +106,7 @@ def test_the_free_plan_answers_and_refusals_parse(sdk_path):
     assert out["refusals"] == dict.fromkeys(("base", "time_series", "ohlc"), "NoAccessError")
 
 
-def test_the_unlimited_plan_cross_rates_convert_series_and_ohlc_parse(sdk_path):
+def test_the_unlimited_plan_cross_rates_series_and_ohlc_parse(sdk_path):
     out = _run(sdk_path, "Unlimited")
     assert out["cross"]["base"] == "NGN" and out["cross"]["rates"] == {"GHS": "0.01", "XOF": "0.4"}
     assert out["time_series"]["days"] == 7 and out["time_series"]["ngn"] == "1500"
