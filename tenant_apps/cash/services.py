@@ -8,7 +8,9 @@ ceiling=balance_ceiling(wallet))``, 422 ``balance_limit_exceeded``), then *holds
 ``AGENT_CASH['CONFIRM_ABOVE']`` the customer confirms first (a code sent to their phone, cash.confirmation: a
 transaction PIN plugs in there later); below it, or once confirmed, the hold settles into the customer's wallet
 and the agent chain's commissions are paid (operator revenue -> agent wallets,
-``AGENT_CASH['CASH_IN_COMMISSION_BPS']`` of the amount at most, split by the tenant's commission tiers).
+``AGENT_CASH['CASH_IN_COMMISSION_BPS']`` of the amount at most, split by the tenant's commission tiers), for the
+first ``COMMISSIONED_CASH_INS_PER_CUSTOMER_PER_DAY`` cash-ins of one agent to one customer in 24 hours only
+(``_commission_withheld``: no commission churning through a second account of the agent's own).
 
 **Cash-out** (the agent hands cash to the customer): the customer first generates a withdrawal code for an exact
 amount (``withdrawal_code_create``: short-lived, single use, stored as a keyed hash bound to the amount; the
@@ -240,6 +242,22 @@ def _float_hold(row: CashTransaction) -> Hold:
     return row.hold
 
 
+def _commission_withheld(row: CashTransaction) -> bool:
+    """True when this agent's cash-ins to this customer have already earned the day's commissioned ones.
+
+    Cash-in is free for the customer and P2P is free: an agent cashing in to a second account of its own and
+    sending the money back would be paid by the operator every round. Counted after the customer's wallet is
+    credited: that UPDATE's row lock orders concurrent cash-ins to one customer, so this count (a new statement,
+    READ COMMITTED) sees every one committed before it."""
+    limit = int(_conf().get("COMMISSIONED_CASH_INS_PER_CUSTOMER_PER_DAY", 0))
+    if limit <= 0:
+        return False
+    earned = CashTransaction.objects.filter(
+        kind=CashKind.CASH_IN, agent_id=row.agent_id, customer_id=row.customer_id, status=CashStatus.COMPLETED,
+        commission_minor__gt=0, completed_at__gte=timezone.now() - timedelta(days=1)).exclude(pk=row.pk)
+    return earned.count() >= limit
+
+
 def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTransaction:
     """Settle the agent's hold into the customer's wallet and pay the chain's commissions, once (row locked).
 
@@ -252,7 +270,8 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
             Split(customer_wallet, row.amount_minor, ceiling=balance_ceiling(customer_wallet))])
     except BalanceLimitExceeded:
         raise CustomerBalanceLimit(fields={"amount": [CustomerBalanceLimit.message]}) from None
-    budget = row.amount_minor * int(_conf()["CASH_IN_COMMISSION_BPS"]) // 10_000
+    withheld = _commission_withheld(row)
+    budget = 0 if withheld else row.amount_minor * int(_conf()["CASH_IN_COMMISSION_BPS"]) // 10_000
     shares = _commission_shares(agent_user=row.agent, amount_minor=row.amount_minor, budget_minor=budget)
     total = sum(amount for _agent, _level, amount in shares)
     if total:
@@ -267,7 +286,9 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
     inflow_completed(reference=f"cashin:{row.reference}", at=row.completed_at)  # payout-after-funding windows
     audit_record(action=AuditAction.CASH_IN, request=request, actor=row.agent, subject_type="cash",
                  subject_id=str(row.public_id), details={"status": row.status, "amount": row.amount_minor,
-                                                         "currency": row.currency, "commission": total})
+                                                         "currency": row.currency, "commission": total,
+                                                         **({"commission_withheld": "repeat_customer"}
+                                                            if withheld else {})})
     _notify(row.customer, "cash_in_received", {"amount": _money(row.amount_minor, row.currency),
                                                "reference": row.reference})
     return row

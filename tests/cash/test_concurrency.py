@@ -71,3 +71,44 @@ def test_racing_cash_ins_to_one_tier0_customer_never_pass_the_balance_cap(live_d
     assert balance(customer) == 1_800_000
     assert sum(balance(agent) for agent in agents) == 6 * 500_000 - 2 * 300_000
     assert_books_balance("ng")
+
+
+def test_an_agent_earns_one_commissioned_cash_in_per_customer_a_day_even_when_they_race(live_db, settings):
+    """Commission churning: an agent cashing in to a second account of its own and sending it back by P2P (free)
+    would be paid by the operator every round. One commissioned cash-in per (agent, customer) in 24 h: six racing
+    cash-ins to one customer pay it once (the customer's wallet lock orders them); another customer still earns."""
+    settings.AGENT_CASH = {**settings.AGENT_CASH, "SMS_NOTIFICATIONS": False, "CASH_IN_COMMISSION_BPS": 50,
+                           "COMMISSIONED_CASH_INS_PER_CUSTOMER_PER_DAY": 1}
+    from tenant_apps.audit.models import AuditEvent
+    from tenant_apps.pricing.models import CommissionTier
+
+    agent, _ = new_agent(float_minor=1_000_000)
+    own_account, stranger = new_user(), new_user()
+
+    def cash_in(index: int):
+        return post(agent, "/api/cash/in", {"customer": own_account.phone, "amount": "100"}).status_code
+
+    with schema_context("ng"):  # committed (live_db): put back as it was
+        before = CommissionTier.objects.filter(level=1).values_list("rate_bp", flat=True).first()
+        CommissionTier.objects.update_or_create(level=1, defaults={"rate_bp": 50})
+    try:
+        assert run_concurrently(6, cash_in) == [201] * 6
+        assert post(agent, "/api/cash/in", {"customer": stranger.phone, "amount": "100"}).status_code == 201
+    finally:
+        with schema_context("ng"):  # saved and deleted one by one: the pricing version moves with them
+            if before is None:
+                CommissionTier.objects.get(level=1).delete()
+            else:
+                CommissionTier.objects.update_or_create(level=1, defaults={"rate_bp": before})
+    with schema_context("ng"):
+        paid = dict(CashTransaction.objects.filter(agent=agent, customer=own_account)
+                    .values_list("reference", "commission_minor"))
+        assert sorted(paid.values()) == [0] * 5 + [50], paid  # 0.5 % of 10,000 kobo, once
+        assert CashTransaction.objects.get(agent=agent, customer=stranger).commission_minor == 50
+        withheld = AuditEvent.objects.filter(action="cash_in", actor_id=agent.public_id,
+                                             details__commission_withheld="repeat_customer")
+        assert withheld.count() == 5
+    # The float paid 7 cash-ins of 100 NGN and got two commissions back.
+    assert balance(agent) == 1_000_000 - 7 * 10_000 + 2 * 50
+    assert balance(own_account) == 6 * 10_000
+    assert_books_balance("ng")

@@ -29,6 +29,10 @@ AGENT_CASH: dict[str, Any] = {
     # of the amount (cash-in, which is free for the customer).
     "CASH_OUT_FEE_BPS": env_int("AGENT_CASH_OUT_FEE_BPS", 100),
     "CASH_IN_COMMISSION_BPS": env_int("AGENT_CASH_IN_COMMISSION_BPS", 50),
+    # Cash-ins by one agent to one customer that earn the chain's commission in 24 h (0: no limit). A cash-in is
+    # free for the customer and P2P is free, so without it an agent could cash in to a second account of its
+    # own, send the money back and repeat, paid by the operator every time (commission churning).
+    "COMMISSIONED_CASH_INS_PER_CUSTOMER_PER_DAY": env_int("AGENT_COMMISSIONED_CASH_INS_PER_CUSTOMER_PER_DAY", 1),
     "SMS_NOTIFICATIONS": env_str("AGENT_CASH_SMS", "1") == "1",
 }
 # Unconfirmed cash-ins release the agent's float, expired withdrawal codes the customer's money.
