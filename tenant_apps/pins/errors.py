@@ -48,3 +48,9 @@ class PinAlreadySet(ApiError):
     status_code = 409
     code = "transaction_pin_already_set"
     message: Any = _("You already have a transaction PIN: change it, or reset it if you forgot it.")
+
+
+class PinChangeExpired(ApiError):
+    status_code = 409
+    code = "pin_change_expired"
+    message: Any = _("This PIN change has expired or the PIN changed meanwhile: start again.")

@@ -1,4 +1,5 @@
-"""Transaction PIN: set, change, reset (by SMS code), check with lockout; the tenant's PIN policy.
+"""Transaction PIN: set, change (at once, or in steps: ``pin_change_begin``/``pin_change_finish``), reset (by SMS
+code), check with lockout; the tenant's PIN policy.
 
 The PIN is hashed with Django's password hashers (``make_password``: salted and slow) and never stored,
 logged or audited in clear. ``pin_check`` counts a wrong PIN in its OWN transaction (call it outside the
@@ -9,8 +10,11 @@ it is reset with a one-time code sent to the verified phone (``pin_reset_start``
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +32,14 @@ from tenant_apps.accounts.services import otp_consume, otp_cooling_down, otp_sen
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 
-from .errors import InvalidTransactionPin, PinAlreadySet, TransactionPinLocked, TransactionPinNotSet, WeakPin
+from .errors import (
+    InvalidTransactionPin,
+    PinAlreadySet,
+    PinChangeExpired,
+    TransactionPinLocked,
+    TransactionPinNotSet,
+    WeakPin,
+)
 from .models import PinPolicy, TransactionPin
 
 logger = logging.getLogger(__name__)
@@ -160,10 +171,49 @@ def pin_change(*, user: Any, current_pin: str, new_pin: str, request: Any = None
         raise WeakPin(fields={"new_pin": [str(_("Choose a PIN different from the current one."))]})
     with transaction.atomic():
         row = TransactionPin.objects.select_for_update().get(user_id=user.pk)  # lock: standalone
-        row.pin_hash, row.failed_attempts, row.locked_at, row.set_at = _hash(new_pin), 0, None, timezone.now()
-        row.save(update_fields=["pin_hash", "failed_attempts", "locked_at", "set_at"])
-        audit_record(action=AuditAction.PIN_CHANGED, request=request, actor=user, subject_type="user",
-                     subject_id=str(user.public_id))
+        _replace(row, new_pin=new_pin, user=user, action=AuditAction.PIN_CHANGED, request=request)
+    return row
+
+
+def _replace(row: TransactionPin, *, new_pin: str, user: Any, action: str, request: Any) -> None:
+    """Store ``new_pin`` on the locked ``row`` (count cleared, unlocked) and audit ``action``."""
+    row.pin_hash, row.failed_attempts, row.locked_at, row.set_at = _hash(new_pin), 0, None, timezone.now()
+    row.save(update_fields=["pin_hash", "failed_attempts", "locked_at", "set_at"])
+    audit_record(action=action, request=request, actor=user, subject_type="user", subject_id=str(user.public_id))
+
+
+# A change in steps (USSD: the current PIN on one screen, the new one on the next two; a PIN is never kept in the
+# session). The current PIN is checked first, by ``pin_verify`` (a wrong one counts like at payment); what the
+# session keeps is a ticket: a keyed MAC of the user, the PIN's stored hash and an expiry. It proves nothing once
+# the PIN changes (this change, a reset, another change), locks, or the ticket expires.
+
+def _ticket_mac(row: TransactionPin, expires: int) -> str:
+    message = f"pin-change|{row.user_id}|{row.pin_hash}|{expires}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def pin_change_begin(*, user: Any, current_pin: str, request: Any = None) -> str:
+    """Check the current PIN (counted, committed: ``pin_verify``'s 403s) and return a change ticket, good for
+    ``TRANSACTION_PIN['CHANGE_TICKET_SECONDS']``, for :func:`pin_change_finish`."""
+    pin_verify(user=user, pin=current_pin, request=request)
+    row = TransactionPin.objects.get(user_id=user.pk)
+    expires = int(time.time()) + int(_conf().get("CHANGE_TICKET_SECONDS", 300))
+    return f"{expires}.{_ticket_mac(row, expires)}"
+
+
+def pin_change_finish(*, user: Any, ticket: str, new_pin: str, request: Any = None) -> TransactionPin:
+    """The new PIN of a change begun with :func:`pin_change_begin` (the same rules as a first PIN, and not the
+    current one); 409 ``pin_change_expired`` when the ticket no longer holds. Takes effect at once."""
+    _validate_new(new_pin, user=user, field="new_pin")
+    expires_text, _dot, mac = (ticket or "").partition(".")
+    with transaction.atomic():
+        row = TransactionPin.objects.select_for_update().filter(user_id=user.pk).first()  # lock: standalone
+        if (row is None or row.is_locked or not expires_text.isdigit() or int(expires_text) < time.time()
+                or not hmac.compare_digest(mac, _ticket_mac(row, int(expires_text)))):
+            raise PinChangeExpired()
+        if check_password(new_pin, row.pin_hash):
+            raise WeakPin(fields={"new_pin": [str(_("Choose a PIN different from the current one."))]})
+        _replace(row, new_pin=new_pin, user=user, action=AuditAction.PIN_CHANGED, request=request)
     return row
 
 
@@ -184,11 +234,10 @@ def pin_reset_finish(*, user: Any, code: str, new_pin: str, request: Any = None)
         row = TransactionPin.objects.select_for_update().filter(user_id=user.pk).first()  # lock: standalone
         if row is None:
             row = TransactionPin.objects.create(user=user, pin_hash=_hash(new_pin))
+            audit_record(action=AuditAction.PIN_RESET, request=request, actor=user, subject_type="user",
+                         subject_id=str(user.public_id))
         else:
-            row.pin_hash, row.failed_attempts, row.locked_at, row.set_at = _hash(new_pin), 0, None, timezone.now()
-            row.save(update_fields=["pin_hash", "failed_attempts", "locked_at", "set_at"])
-        audit_record(action=AuditAction.PIN_RESET, request=request, actor=user, subject_type="user",
-                     subject_id=str(user.public_id))
+            _replace(row, new_pin=new_pin, user=user, action=AuditAction.PIN_RESET, request=request)
         return row
 
     return otp_consume(user=user, code=code, purpose=OtpPurpose.RESET_PIN, request=request, then=store)

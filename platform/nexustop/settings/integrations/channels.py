@@ -15,6 +15,8 @@ TRANSACTION_PIN: dict[str, Any] = {
     "MAX_LENGTH": 6,
     # Wrong PINs in a row before the PIN locks; only a reset with a code sent by SMS unlocks it.
     "MAX_ATTEMPTS": 3,
+    # A change in steps (USSD: pins.services.pin_change_begin/finish): how long the checked current PIN holds.
+    "CHANGE_TICKET_SECONDS": 300,
 }
 
 USSD: dict[str, Any] = {
