@@ -20,7 +20,8 @@ too. What happens:
 * hold: the same, ``Screening.held`` is true: the flow keeps the money on hold and does not send it until an
   operator releases it (``risk.review``); a flow that cannot wait (cash-out, funding) is blocked instead;
 * step-up: 428 ``step_up_required`` unless the request carries a verified challenge for this very movement
-  (``X-Step-Up``); a run without a person (a subscription) is held instead;
+  (``X-Step-Up``), or, on USSD, the transaction PIN the customer just typed to confirm it
+  (:func:`step_up_proven`); a run without a person (a subscription) is held instead;
 * block: 403 ``risk_blocked``.
 
 Refusals roll the flow's transaction back; their decision (and the step-up challenge, and its SMS) is written
@@ -32,6 +33,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,6 +61,38 @@ from .models import (
 from .request_signals import current_signals, keyed_hash
 
 _PIN_MESSAGE = gettext_lazy("Confirm it is you with your transaction PIN, then try again.")
+# (user id, proof) of a step-up proven in the current block (:func:`step_up_proven`)
+_proven: ContextVar[tuple[int, str] | None] = ContextVar("risk_step_up_proven", default=None)
+PROOF_CHANNELS = {"pin": frozenset({"ussd"})}  # proof -> the channels where it stands for a step-up
+
+
+@contextmanager
+def step_up_proven(*, user: Any, proof: str) -> Iterator[None]:
+    """The caller has just verified ``proof`` for ``user`` in this request: the movements of ``user`` screened in
+    this block pass a step-up rule with it (``stepped_up=proof`` on the decision, like a consumed challenge).
+
+    ``proof="pin"``: the transaction PIN, checked (counted, lockout) by ``pins.gate.authorise`` for the very
+    confirmation that runs here. It stands for a step-up on the ``ussd`` channel only: there the gateway gives the
+    caller's number from the mobile network (possession of the SIM, what an SMS code proves) and the PIN adds what
+    the customer knows, while the customer has no second screen to answer a challenge on. Elsewhere (a PIN sent
+    in a web or API request proves no possession) it is ignored and the step-up is asked as before. Another
+    user's movement in the block (an agent's request screening the customer's cash-in) is not covered.
+    """
+    if proof not in PROOF_CHANNELS:
+        raise ValueError(f"unknown step-up proof {proof!r}")
+    token = _proven.set((user.pk, proof))
+    try:
+        yield
+    finally:
+        _proven.reset(token)
+
+
+def _proof_for(move: MoneyMove, channel: str) -> str:
+    """The step-up proof of the current block that covers ``move`` on ``channel`` ("" when none)."""
+    found = _proven.get()
+    if found is None or found[0] != getattr(move.user, "pk", None) or channel not in PROOF_CHANNELS[found[1]]:
+        return ""
+    return found[1]
 
 
 @dataclass(frozen=True)
@@ -179,17 +215,22 @@ class _Decide:
                                   product_id=move.product_id)
 
     def step_up_passed(self, fact: Any) -> bool:
-        """A verified challenge for this movement came with the request: used now (once); the device that
-        answered becomes trusted (new-device rules spare it from now on)."""
+        """A verified challenge for this movement came with the request: used now (once); or the block proved it
+        otherwise (:func:`step_up_proven`: the PIN of a USSD confirmation). The device that answered becomes
+        trusted (new-device rules spare it from now on)."""
         if self.stepped_up:
             return True
-        if not self.signals.step_up:
-            return False
-        challenge = stepup.consume(user=self.move.user, challenge_id=self.signals.step_up,
-                                   fingerprint=self.fingerprint())
-        if challenge is None:
-            return False
-        self.stepped_up = challenge.method
+        proof = _proof_for(self.move, self.signals.channel)
+        if proof:  # the PIN typed on this USSD confirmation (step_up_proven): no challenge to consume
+            self.stepped_up = proof
+        else:
+            if not self.signals.step_up:
+                return False
+            challenge = stepup.consume(user=self.move.user, challenge_id=self.signals.step_up,
+                                       fingerprint=self.fingerprint())
+            if challenge is None:
+                return False
+            self.stepped_up = challenge.method
         if self.device_hash:
             UserDevice.objects.filter(user=self.move.user, device_hash=self.device_hash, trusted_at__isnull=True) \
                 .update(trusted_at=timezone.now(), trust_reason="step_up", signed_out_at=None)
