@@ -4,31 +4,28 @@
 The session's place is in Redis (``sessions``); each request brings the whole text typed so far, and only
 what was typed since the last screen is read (``state.text`` is what was already handled).
 
-Money moves (airtime, data, bills, P2P) end on the confirmation screen, which asks the transaction PIN and
-runs the SAME service as the API (``orders.services.purchase_create``, ``wallet.transfers.p2p_transfer``)
-through ``idempotency.services.run_idempotently`` with a key made of the session id and the step, on the
-"ussd" channel of the PIN gate (``pins.gate``: the PIN is checked, counted and required for every debit).
-A gateway repeating or resending that request gets the stored outcome: nothing is bought twice.
+Money moves (airtime, data, bills, P2P, a cash-out's withdrawal code) end on the confirmation screen, which
+asks the transaction PIN and runs the SAME service as the API (``orders.services.purchase_create``,
+``wallet.transfers.p2p_transfer``, ``cash.services.withdrawal_code_create``) through
+``idempotency.services.run_idempotently`` with a key made of the session id and the step, on the "ussd" channel
+of the PIN gate (``pins.gate``: the PIN is checked, counted and required for every debit); that PIN is also the
+proof of a risk step-up (``risk.gate.step_up_proven``). A gateway repeating or resending that request gets the
+stored outcome: nothing is bought twice. The PIN screens are ``pin_menu``, the cash-out's ``cash_menu``.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from countries.money import plain_money
 from provider_plugins.interfaces.ussd import UssdReply, UssdRequest
-from shared_apps.core.amounts import money_of, parse_amount
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter
 from tenant_apps.idempotency.errors import IdempotencyInFlight, IdempotencyKeyReused
@@ -37,10 +34,18 @@ from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.notifications.messages import current_brand, message_language
 from tenant_apps.pins import gate
 from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
-from tenant_apps.pins.services import pin_problems, pin_set, pin_status
+from tenant_apps.pins.services import pin_status
+from tenant_apps.risk.gate import step_up_proven
 
-from . import sessions
+from . import cash_menu, pin_menu, sessions
+from .screens import REFUSALS, Screen, digits_hint, pin_shaped
+from .screens import ask as _ask
+from .screens import con as _con
+from .screens import end as _end
 from .screens import fit as _fit
+from .screens import menu_text as _menu
+from .screens import money as _money
+from .screens import refusal as _refusal
 from .screens import screen_chars as _screen_chars
 from .screens import shorten as _shorten
 from .screens import width as _width
@@ -53,62 +58,6 @@ PAGE_SIZE = 5  # at most; fewer when their names would not fit on the screen
 MORE, BACK, CANCEL = "9", "0", "0"
 DIGITS = re.compile(r"^[0-9]{1,20}$")
 IDEMPOTENCY_PATH = "/ussd/africastalking"  # the money step's fingerprint path (one per channel)
-
-# Service refusals in the customer's words (English msgids; the app catalogue translates them).
-REFUSALS = {
-    "insufficient_funds": gettext_noop("Your balance is too low for this."),
-    "kyc_limit_exceeded": gettext_noop("This is above the limit of your account. Verify your identity on the web "
-                                       "to raise it."),
-    "duplicate_purchase": gettext_noop("You bought this for this number a moment ago. Check your SMS before "
-                                       "buying again."),
-    "invalid_recipient": gettext_noop("This number cannot receive this product."),
-    "recipient_network_mismatch": gettext_noop("This number is on another network."),
-    "invalid_amount": gettext_noop("This amount is not accepted for this product."),
-    "unknown_recipient": gettext_noop("No account has this number."),
-    "self_transfer": gettext_noop("You cannot send money to yourself."),
-    "invalid_customer": gettext_noop("The biller does not know this meter number."),
-    "verification_unavailable": gettext_noop("The biller cannot be reached. Try again later."),
-    "no_provider_available": gettext_noop("This service is unavailable. Try again later."),
-    "product_not_found": gettext_noop("This product is no longer sold."),
-    "balance_limit_exceeded": gettext_noop("The recipient cannot receive this amount."),
-    "kyc_balance_limit_exceeded": gettext_noop("The recipient cannot receive this amount."),
-    "agent_velocity_exceeded": gettext_noop("Your limit for today is reached."),
-    "phone_not_verified": gettext_noop("Verify your phone number on the web first."),
-    "risk_blocked": gettext_noop("This payment was declined by our security checks. Contact support if you think "
-                                 "it is a mistake."),
-}
-
-
-@dataclass(frozen=True)
-class Screen:
-    text: str
-    final: bool
-
-
-def _con(state: SessionState, step: str, text: str) -> Screen:
-    state.step = step
-    return Screen(text, False)
-
-
-def _ask(state: SessionState, step: str, text: str) -> Screen:
-    """A screen where the customer types a number or an amount: ``0`` (or ``00``) goes back to the menu."""
-    return _con(state, step, _fit(text, [f"{BACK}. " + _("Back")]))
-
-
-def _end(text: str) -> Screen:
-    return Screen(text, True)
-
-
-def _money(amount_minor: int, currency: str | None = None) -> str:
-    return plain_money(money_of(amount_minor, currency or tenant_currency().code))  # GSM-7: "1500.00 NGN"
-
-
-def _menu(title: str, options: list[str], *, back: bool = True) -> str:
-    lines = [f"{number}. {label}" for number, label in enumerate(options, start=1)]
-    if back:
-        lines.append(f"{BACK}. " + _("Back"))
-    return _fit(title, lines)
-
 
 # --- who is calling -------------------------------------------------------------------------------
 
@@ -131,8 +80,9 @@ def _main(state: SessionState, user, notice: str = "") -> Screen:
     options = [_("Balance"), _("Buy airtime"), _("Buy data"), _("Pay a bill"), _("Send money"),
                _("Last transactions")]
     state.data["pin_set"] = pin_status(user=user)["is_set"]
-    if not state.data["pin_set"]:
-        options.append(_("Create my PIN"))
+    options.append(_("Change my PIN") if state.data["pin_set"] else _("Create my PIN"))
+    if user.role == "customer":  # withdrawal codes are the customers' (an agent pays cash out, it takes none)
+        options.append(_("Cash out"))
     text = _menu(f"{notice}\n{brand}" if notice else brand, options, back=False)
     if notice and not text.startswith(f"{notice}\n{brand}\n"):  # no room for both: the notice, not the brand
         text = _menu(notice, options, back=False)
@@ -142,7 +92,7 @@ def _main(state: SessionState, user, notice: str = "") -> Screen:
 def _needs_pin(state: SessionState, user) -> Screen | None:
     status = pin_status(user=user)
     if status["locked"]:
-        return _end(_("Your PIN is locked. Reset it on the web with a code sent by SMS."))
+        return _end(_(pin_menu.LOCKED))
     if not status["is_set"]:
         return _end(_("Create your PIN first: dial again and choose 7."))
     return None
@@ -160,7 +110,8 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
         if held:
             text += "\n" + _("Pending: %(amount)s") % {"amount": _money(held)}
         return _end(text)
-    if value in ("2", "3", "4", "5"):
+    if value in ("2", "3", "4", "5") or (value == "7" and state.data.get("pin_set")) or \
+            (value == "8" and user.role == "customer"):
         refused = _needs_pin(state, user)
         if refused is not None:
             return refused
@@ -182,8 +133,10 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
         return _ask(state, "send_number", _("Send money") + "\n" + _("Enter the recipient's phone number"))
     if value == "6":
         return _end(_history(user))
-    if value == "7" and not state.data.get("pin_set"):
-        return _con(state, "pin_new", _("Choose a PIN of 4 to 6 digits (not 0000 or 1234)"))
+    if value == "7":
+        return pin_menu.start_change(state) if state.data.get("pin_set") else pin_menu.start_create(state)
+    if value == "8" and user.role == "customer":
+        return _ask(state, "cashout_amount", _("Cash out") + "\n" + _("Enter the amount"))
     return _invalid_choice(state, user)
 
 
@@ -385,30 +338,21 @@ def on_send_amount(state: SessionState, value: str, user, request: UssdRequest) 
                                                          "phone": _local(state.data["recipient"])})
 
 
-# creating the PIN (customers who never set one; changing or resetting it is on the web, with an SMS code)
-def on_pin_new(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    problems = pin_problems(value, user=user)
-    if problems:
-        return _end(problems[0])
-    state.data["pin_digest"] = sessions.keyed_digest(f"pin|{state.session_id}|{value}")  # never the PIN itself
-    return _con(state, "pin_again", _("Enter the same PIN again"))
-
-
-def on_pin_again(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
-    if not hmac.compare_digest(sessions.keyed_digest(f"pin|{state.session_id}|{value}"),
-                               state.data.get("pin_digest", "")):
-        return _end(_("The two PINs differ. Nothing was changed."))
-    try:
-        pin_set(user=user, pin=value)
-    except ApiError as error:
-        return _refusal(error, default=_("Your PIN could not be saved."))
-    return _end(_("Your PIN is saved. Never share it."))
+# cash-out: a withdrawal code, sent by SMS (cash_menu)
+def on_cashout_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
+    amount = _amount(value)
+    if amount is None:  # asked again: a slip ends nothing
+        return _ask(state, "cashout_amount", _("This amount is not valid.") + "\n" + _("Enter the amount"))
+    return _confirm(state, user, {"kind": "cashout", "amount": amount},
+                    _("Cash out %(amount)s at an agent") % {"amount": _money(amount)})
 
 
 # the money step
 def _confirm(state: SessionState, user, action: dict[str, Any], summary: str) -> Screen:
     lines = [summary]
-    if action["kind"] != "p2p":
+    if action["kind"] == "cashout":
+        lines += cash_menu.confirmation_lines(action["amount"])
+    elif action["kind"] != "p2p":
         from shared_apps.catalog.models import Product
         from tenant_apps.pricing.quotes import quote_price
 
@@ -438,17 +382,19 @@ def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> S
         return _end(_("Cancelled. Nothing was charged."))
     if not value:  # nothing typed: the same question again (nothing is counted)
         return _con(state, "confirm", state.data["screen"])
-    low, high = settings.TRANSACTION_PIN["MIN_LENGTH"], settings.TRANSACTION_PIN["MAX_LENGTH"]
-    if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
+    if not pin_shaped(value):
         # cannot be a PIN (an amount typed again, a menu key): asked again, not counted as a wrong PIN
         lines = state.data["screen"].split("\n")
-        return _con(state, "confirm", _fit(_("Use %(low)s to %(high)s digits.") % {"low": low, "high": high}
-                                           + "\n" + lines[0], lines[1:]))
+        return _con(state, "confirm", _fit(digits_hint() + "\n" + lines[0], lines[1:]))
     action = state.data["action"]
     fingerprint = Fingerprint(method="POST", path=IDEMPOTENCY_PATH, body_hash=body_hash(action))
 
     def execute() -> StoredResponse:
-        return StoredResponse(201, _move_money(user, action), {})
+        # run_idempotently runs this only once pins.gate.authorise has verified the PIN presented below for
+        # ``user``: on USSD that PIN, typed on this very confirmation, is the proof a risk step-up asks
+        # (risk.gate.step_up_proven; the customer has no other screen to answer a challenge on).
+        with step_up_proven(user=user, proof="pin"):
+            return StoredResponse(201, _move_money(user, action), {})
 
     # this dial of the session id (state.started): a session id the gateway uses again later is a new payment
     key = f"ussd:{request.session_id}:{state.started}:confirm" if state.started else \
@@ -474,6 +420,8 @@ def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> S
 
 def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
     """The same services as the API; what is stored to answer a repeat of this request."""
+    if action["kind"] == "cashout":
+        return cash_menu.withdraw(user, action["amount"])
     if action["kind"] == "p2p":
         from tenant_apps.ledger.services import wallet_for
         from tenant_apps.wallet.transfers import p2p_transfer
@@ -493,6 +441,8 @@ def _move_money(user, action: dict[str, Any]) -> dict[str, Any]:
 
 
 def _done(body: dict[str, Any]) -> str:
+    if body["kind"] == "cashout":
+        return cash_menu.done(body)
     if body["kind"] == "p2p" and body.get("status") == "held":  # a risk rule holds it until an operator looks
         return _("Your transfer of %(amount)s to %(phone)s is on hold for a check. Ref %(ref)s.") % {
             "amount": _money(body["amount"], body["currency"]), "phone": _local(body["recipient"]),
@@ -504,18 +454,6 @@ def _done(body: dict[str, Any]) -> str:
     return _("Paid %(price)s. Ref %(ref)s. %(product)s for %(phone)s is on its way: you will receive an SMS.") % {
         "price": _money(body["price"], body["currency"]), "ref": body["reference"], "product": body["product"],
         "phone": _local(body["recipient"])}
-
-
-def _refusal(error: ApiError, *, default: str | None = None) -> Screen:
-    message = REFUSALS.get(error.code)
-    if message is None and error.code == "weak_pin":
-        fields = error.fields or {}
-        found = next(iter(fields.values()), [None])
-        message = str(found[0]) if found and found[0] else None
-        return _end(message or _("Choose another PIN."))
-    if message is None:
-        logger.info("ussd refusal %s", error.code)
-    return _end(_(message) if message else (default or _("This could not be done. Nothing was charged.")))
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -626,9 +564,9 @@ def _label(entry_type: str, reference: str, amount: int) -> str:
     return _("Other")
 
 
-NO_SHORTCUT_STEPS = frozenset({"confirm", "pin_new", "pin_again"})  # the PIN is typed, never dialled
+NO_SHORTCUT_STEPS = frozenset({"confirm", *pin_menu.STEPS})  # a PIN is typed, never dialled
 INPUT_STEPS = frozenset({"airtime_number", "airtime_amount", "data_number", "bill_meter", "bill_amount",
-                         "send_number", "send_amount"})
+                         "send_number", "send_amount", "cashout_amount"})
 STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
     "main": on_main,
     "airtime_who": on_airtime_who, "airtime_number": on_airtime_number, "airtime_amount": on_airtime_amount,
@@ -636,7 +574,7 @@ STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
     "data_number": on_data_number,
     "bill_product": on_bill_product, "bill_meter": on_bill_meter, "bill_amount": on_bill_amount,
     "send_number": on_send_number, "send_amount": on_send_amount,
-    "pin_new": on_pin_new, "pin_again": on_pin_again,
+    "cashout_amount": on_cashout_amount, **pin_menu.STEPS,
     "confirm": on_confirm,
 }
 

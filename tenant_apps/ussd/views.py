@@ -158,8 +158,9 @@ def _callback(request: HttpRequest, token: str) -> HttpResponse:
 def _respond_as_the_caller(ussd: UssdRequest) -> UssdReply:
     """The menu's answer, with the risk gate's signals of the caller: every request comes from the gateway's few
     addresses (not the customer's: an IP rule would count all USSD customers as one) and carries no device
-    cookie; the caller's SIM (its number) is the device. No one can answer an SMS step-up inside the session
-    (the PIN is asked on every payment): not interactive, a step-up rule holds what can wait."""
+    cookie; the caller's SIM (its number) is the device. No one can answer an SMS step-up inside the session:
+    the PIN typed on a payment's confirmation is its proof (``menu.on_confirm``, ``risk.gate.step_up_proven``);
+    anything screened without it (not interactive) is held where it can wait, refused where it cannot."""
     signals = RequestSignals(channel="ussd", device_hash=keyed_hash("ussd:" + ussd.phone_number), ip=None,
                              user_agent="USSD")
     token = set_signals(signals)

@@ -1,8 +1,13 @@
-"""USSD helpers: committed customers with a PIN, phone numbers, a phone on the gateway simulator."""
+"""USSD helpers: committed customers with a PIN, phone numbers, a phone on the gateway simulator, every log line
+of a block, what the test Redis holds."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -38,3 +43,51 @@ def ng_phone() -> str:
 
 def phone_of(gateway, user) -> UssdPhone:
     return UssdPhone(gateway.url, phone=user.phone)
+
+
+@contextlib.contextmanager
+def every_log_line() -> Iterator[list[str]]:
+    """Every log record of every logger at DEBUG while the block runs (the web server's thread included), rendered
+    with its arguments, exception and ``extra`` fields (tests/security/test_log_scan.py's capture)."""
+    from tests.security.test_log_scan import Everything
+
+    handler = Everything()
+    root = logging.getLogger()
+    loggers = [root] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    saved = [(logger, logger.level, logger.disabled) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+        logger.disabled = False
+    root.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        root.removeHandler(handler)
+        for logger, level, disabled in saved:
+            logger.setLevel(level)
+            logger.disabled = disabled
+
+
+def redis_holding(text: str) -> list[str]:
+    """The keys of the test Redis database (cache, sessions, answers, the Celery broker) whose value holds ``text``."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    needle, found = text.encode(), []
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key)
+        values: list[Any] = []
+        if kind == b"string":
+            values = [client.get(key) or b""]
+        elif kind == b"list":
+            values = list(client.lrange(key, 0, -1))
+        elif kind == b"hash":
+            values = [*client.hkeys(key), *client.hvals(key)]
+        elif kind == b"set":
+            values = list(client.smembers(key))
+        elif kind == b"zset":
+            values = list(client.zrange(key, 0, -1))
+        if needle in key or any(needle in value for value in values if isinstance(value, bytes)):
+            found.append(key.decode(errors="replace"))
+    return found

@@ -5,6 +5,7 @@ simulator, Celery worker). Money assertions are on the books and on the simulato
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import requests
@@ -282,3 +283,145 @@ def test_a_session_id_used_again_later_is_a_new_session(live_db, gateway, app_se
     assert wallet_balance(sender) == FUNDS - 20_000 and wallet_balance(receiver) == 20_000
     assert send_100(stranger) == "END Your balance is too low for this."  # not the sender's kept "Sent ..."
     assert wallet_balance(stranger) == 500 and wallet_balance(receiver) == 20_000
+
+
+NEW_PIN = "5082"
+
+
+def test_changing_the_pin_counts_a_wrong_current_pin_and_takes_effect_at_once(live_db, gateway):
+    from tenant_apps.audit.models import AuditEvent
+    from tenant_apps.pins.models import TransactionPin
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=FUNDS), customer(phone=ng_phone(), pin=None)
+    phone = phone_of(gateway, sender)
+
+    def pin_row():
+        with schema_context("ng"):
+            return TransactionPin.objects.get(user=sender)
+
+    menu = phone.dial(CODES["ng"])["message"]
+    assert menu.endswith("\n7. Change my PIN\n8. Cash out") and "Create my PIN" not in menu, menu
+    assert phone.send("7")["message"] == "Change my PIN\nEnter your current PIN\n0. Cancel"
+    assert phone.send("9153")["message"] == "Wrong PIN. 2 attempt(s) left."  # the payment's counter
+    before = pin_row()
+    assert before.failed_attempts == 1
+    assert phone.run(CODES["ng"], "7", PIN, "1234")["message"].startswith("This PIN is too easy to guess")
+    done = phone.run(CODES["ng"], "7", PIN, NEW_PIN, NEW_PIN)
+    assert done["status"] == "ended" and done["message"] == "Your new PIN is saved. Use it from now on. Never share it."
+    after = pin_row()
+    assert after.pin_hash != before.pin_hash and after.failed_attempts == 0
+    with schema_context("ng"):
+        assert AuditEvent.objects.filter(action="pin_changed", subject_id=str(sender.public_id)).count() == 1
+    # At once: the old PIN is a wrong PIN at payment (counted), the new one pays.
+    assert phone.run(CODES["ng"], "5", receiver.phone, "100", PIN)["message"] == "Wrong PIN. 2 attempt(s) left."
+    assert pin_row().failed_attempts == 1
+    assert phone.run(CODES["ng"], "5", receiver.phone, "100", NEW_PIN)["message"].startswith("Sent 100.00 NGN")
+    assert wallet_balance(sender) == FUNDS - 10_000 and wallet_balance(receiver) == 10_000
+
+
+def _agent():
+    from django.utils import timezone
+
+    from tenant_apps.accounts.models import User
+
+    with schema_context("ng"):
+        return User.objects.create_user(email=f"ussd-agent-{uuid.uuid4().hex[:10]}@example.test", role="agent",
+                                        phone=ng_phone(), phone_verified_at=timezone.now())
+
+
+def test_cash_out_texts_the_code_keeps_it_nowhere_and_a_repeat_makes_no_second_code(live_db, stack, gateway):
+    """The withdrawal code is a bearer secret: it goes out once, by SMS (stored masked), never on the screen, so
+    neither the answers kept in Redis for the gateway's repeats nor the idempotency record nor a log line holds it;
+    a repeated or late request answers the same code-free screen and makes no second code or hold."""
+    from django.db import transaction
+
+    from tenant_apps.cash.models import WithdrawalCode
+    from tenant_apps.cash.services import cash_out_check, cash_out_complete
+    from tenant_apps.idempotency.models import IdempotencyKey
+    from tenant_apps.ledger.models import Hold
+    from tenant_apps.notifications.models import SmsMessage
+    from tenant_apps.ussd import sessions
+    from tests.support import log_scan
+    from tests.ussd.helpers import every_log_line, redis_holding
+
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    phone = phone_of(gateway, user)
+    with every_log_line() as lines:
+        phone.dial(CODES["ng"])
+        assert phone.send("8")["message"] == "Cash out\nEnter the amount\n0. Back"
+        assert phone.send("5+")["message"] == "This amount is not valid.\nEnter the amount\n0. Back"
+        confirm = phone.send("5000")["message"]
+        assert confirm == ("Cash out 5000.00 NGN at an agent\nFee: 50.00 NGN\nYou pay 5050.00 NGN\n"
+                           "Enter your PIN to confirm\n0. Cancel"), confirm
+        with schema_context("ng"):
+            before_pin = sessions.load(phone.session_id)
+        assert before_pin is not None
+        gateway.set_mode("duplicate")  # the PIN's request reaches us twice at once
+        try:
+            final = phone.send(PIN)
+        finally:
+            gateway.set_mode("ok")
+        text = ("Your code to cash out 5000.00 NGN was sent by SMS. Give it to the agent with your number within "
+                "30 min. Fee 50.00 NGN.")
+        assert final["status"] == "ended" and final["message"] == text, final
+        assert phone.details()["twinAnswers"][-1] == "END " + text
+        assert gateway.resend(phone.session_id) == "END " + text  # late, after the END
+        with schema_context("ng"):  # the kept answer lost too: the idempotency record answers, nothing runs again
+            sessions.save(before_pin)
+            caller = f"{user.phone}|{sessions.dial(phone.session_id, new=False)}"
+            cache.delete(sessions._key("answer", phone.session_id, phone.details()["text"], caller))
+        assert gateway.resend(phone.session_id) == "END " + text
+    [sms] = stack.sms.messages(to=user.phone)
+    found = re.search(r"code is (\d{8}) for 5000\.00 NGN \(fee 50\.00 NGN\)", sms["sms"])
+    assert found, sms
+    code = found.group(1)
+    log_scan._handler.secrets["a USSD withdrawal code"] = code  # and every log line after this test
+    assert len(lines) > 20 and not [line for line in lines if code in line]
+    assert redis_holding(code) == []
+    with schema_context("ng"):
+        [row] = WithdrawalCode.objects.filter(customer=user)
+        assert (row.amount_minor, row.fee_minor, row.status) == (500_000, 5_000, "active")
+        assert Hold.objects.filter(reference=f"cashout:{row.public_id}").count() == 1
+        [key] = IdempotencyKey.objects.filter(user=user)
+        assert code not in json.dumps(key.response_body) and key.key.endswith(":confirm")
+        [stored] = SmsMessage.objects.filter(to=user.phone, purpose="withdrawal_code")
+        assert code not in stored.body_redacted and "********" in stored.body_redacted
+    assert_books(user, FUNDS - 505_000)
+    # The code the SMS carried pays out at an agent (the API's two steps): the hold settles, once.
+    agent = _agent()
+    with schema_context("ng"):
+        code_id = cash_out_check(agent=agent, customer_phone=user.phone, code=code, amount_minor=500_000)
+        with transaction.atomic():
+            cash_out_complete(agent=agent, code_id=code_id)
+    assert wallet_balance(agent) == 500_000
+    assert_books(user, FUNDS - 505_000)
+
+
+def test_a_step_up_rule_is_answered_by_the_pin_typed_on_the_confirmation(live_db, stack, gateway):
+    """Over USSD nobody can answer an SMS step-up: a cash-out a step-up rule flagged was blocked ("declined by our
+    security checks"). The PIN typed on that very confirmation is the proof; the decision records it."""
+    from django.db import transaction
+
+    from tenant_apps.cash.models import WithdrawalCode
+    from tenant_apps.cash.services import withdrawal_code_cancel
+    from tenant_apps.risk.models import RiskDecision, RiskRule
+    from tests.risk.helpers import make_rule
+
+    user = customer(phone=ng_phone(), balance_minor=FUNDS)
+    rule = make_rule(name="step up cash-out", rule_type="amount_above", flows=["cash_out"], threshold_amount="10.00",
+                     action="step_up_otp")
+    try:
+        done = phone_of(gateway, user).run(CODES["ng"], "8", "2000", PIN)["message"]
+    finally:
+        with schema_context("ng"):
+            RiskRule.objects.filter(pk=rule.pk).delete()
+    assert done.startswith("Your code to cash out 2000.00 NGN was sent by SMS."), done
+    with schema_context("ng"):
+        [code] = WithdrawalCode.objects.filter(customer=user)
+        [decision] = RiskDecision.objects.filter(user=user, flow="cash_out")
+    assert (decision.outcome, decision.stepped_up, decision.channel, decision.rule_name) == \
+        ("allow", "pin", "ussd", "step up cash-out")
+    assert decision.reason.endswith("(confirmed: pin)") and decision.subject_id == str(code.public_id)
+    assert len(stack.sms.messages(to=user.phone)) == 1
+    with schema_context("ng"), transaction.atomic():  # no active code left behind (cash tests count the expiring)
+        withdrawal_code_cancel(customer=user, public_id=code.public_id)

@@ -133,14 +133,19 @@ def _sent(screen: str) -> str:
 
 def test_every_choice_of_a_french_main_menu_is_on_the_screen():
     """A customer without a PIN on a French menu: 161 characters, the gateway's cut took "7. Creer mon code PIN"
-    (and the "Invalid choice" screen lost option 7 entirely); the brand is shortened, never an option."""
+    (and the "Invalid choice" screen lost option 7 entirely); the brand is shortened, never an option. With "8.
+    Retrait" (and "Changer code PIN" for those with a PIN) the French labels were made shorter to keep the brand."""
     user = customer(phone=ng_phone(), balance_minor=100_000, pin=None, language="fr")
     session = Session(user)
     first = _sent(session.send())
-    assert first.endswith("\n6. Dernières opérations\n7. Créer mon code PIN") and not first.endswith("...")
-    invalid = _sent(session.send("8"))
-    assert invalid.startswith("CON Choix invalide.\n1. Solde") and invalid.endswith("\n7. Créer mon code PIN")
+    assert first.startswith("CON NexusTop Nigeria\n1. Solde") and not first.endswith("...")
+    assert first.endswith("\n6. Historique\n7. Créer code PIN\n8. Retrait")
+    invalid = _sent(session.send("9"))
+    assert invalid.startswith("CON Choix invalide.\n1. Solde") and invalid.endswith("\n7. Créer code PIN\n8. Retrait")
     assert session.send("7").startswith("CON Choisissez un code PIN")
+    with_pin = _sent(Session(customer(phone=ng_phone(), language="fr")).send())
+    assert with_pin.startswith("CON NexusTop Nigeria\n1. Solde")
+    assert with_pin.endswith("\n7. Changer code PIN\n8. Retrait")
 
 
 def test_a_long_bundle_list_keeps_more_and_back_and_every_bundle_can_be_bought(inproc_stack):
@@ -334,3 +339,120 @@ def test_numbers_are_shown_as_digits_a_keypad_can_type_back(phone, shown):
     from tenant_apps.ussd.menu import _local
 
     assert _local(phone) == shown
+
+
+def _pin_row(user):
+    from tenant_apps.pins.models import TransactionPin
+
+    with schema_context("ng"):
+        return TransactionPin.objects.get(user=user)
+
+
+def test_changing_the_pin_refuses_slips_weak_and_same_pins_and_a_stale_change():
+    """The change over USSD (tests/ussd/test_ussd_channel.py runs it through the gateway): what cannot be a PIN is
+    asked again and never counted; a new PIN follows the rules of a first one and must differ from the current
+    one; a change whose PIN changed meanwhile (on the web) stores nothing; three wrong current PINs lock it."""
+    from tenant_apps.pins.services import pin_change, pin_check
+
+    user = customer(phone=ng_phone(), balance_minor=100_000)
+    slip = Session(user)
+    slip.send()
+    slip.send("7")
+    assert slip.send("12") == "CON Use 4 to 6 digits.\nChange my PIN\nEnter your current PIN\n0. Cancel"
+    assert slip.send("00") == "END Cancelled. Nothing was changed."
+    assert _pin_row(user).failed_attempts == 0
+    same = Session(user)
+    for value in ("", "7", PIN, PIN):
+        same.send(value or None)
+    assert same.send(PIN) == "END Choose a PIN different from the current one."
+    mismatch = Session(user)
+    for value in ("", "7", PIN, "5082"):
+        mismatch.send(value or None)
+    assert mismatch.send("5083") == "END The two PINs differ. Nothing was changed."
+    stale = Session(user)
+    for value in ("", "7", PIN, "5082"):
+        stale.send(value or None)
+    with schema_context("ng"):
+        pin_change(user=user, current_pin=PIN, new_pin="6193")  # meanwhile, on the web
+    assert stale.send("5082") == "END Your PIN was not changed: the session took too long. Dial again."
+    with schema_context("ng"):
+        assert pin_check(user=user, pin="6193").ok
+    for left, wrong in ((2, "9153"), (1, "8642")):
+        assert Session(user).send(f"7*{wrong}") == "CON Change my PIN\nEnter your current PIN\n0. Cancel"  # dialled
+        locking = Session(user)
+        for value in ("", "7"):
+            locking.send(value or None)
+        assert locking.send(wrong) == f"END Wrong PIN. {left} attempt(s) left."
+    last = Session(user)
+    for value in ("", "7"):
+        last.send(value or None)
+    assert last.send("7315").startswith("END Your PIN is locked")
+    assert Session(user).send("7").startswith("END Your PIN is locked")
+    assert _pin_row(user).locked_at is not None
+
+
+def test_cash_out_is_the_customers_and_its_refusals_are_told(inproc_stack):
+    """Agents pay cash out, they take no withdrawal code: no option 8 for them. A customer's amount the wallet
+    cannot cover is refused on the confirmation, nothing held (the code itself: test_ussd_channel.py)."""
+    from django.utils import timezone
+
+    from tenant_apps.accounts.models import User
+    from tenant_apps.cash.models import WithdrawalCode
+    from tenant_apps.pins.services import pin_set
+
+    with schema_context("ng"):
+        agent = User.objects.create_user(email=f"agent-{uuid.uuid4().hex[:8]}@example.test", role="agent",
+                                         phone=ng_phone(), phone_verified_at=timezone.now())
+        pin_set(user=agent, pin=PIN)
+    menu = Session(agent)
+    assert menu.send().endswith("\n7. Change my PIN")
+    assert menu.send("8").startswith("CON Invalid choice.\n")
+    user = customer(phone=ng_phone(), balance_minor=100_000, language="pt")
+    poor = Session(user)
+    for value in ("", "8"):
+        poor.send(value or None)
+    confirm = _sent(poor.send("1000"))
+    assert confirm == ("CON Levantamento de 1000.00 NGN num agente\nTaxa: 10.00 NGN\nVai pagar 1010.00 NGN\n"
+                       "Introduza o PIN para confirmar\n0. Cancelar"), confirm
+    assert poor.send(PIN) == "END O seu saldo é insuficiente."
+    with schema_context("ng"):
+        assert not WithdrawalCode.objects.filter(customer=user).exists()
+    assert _wallet(user) == 100_000
+
+
+def test_the_pin_stands_for_a_step_up_on_ussd_only_and_for_its_own_user():
+    """risk.gate.step_up_proven: the PIN of a USSD confirmation passes a step-up rule (the decision says "pin");
+    the same proof in a web or API request, or for another user's movement, does not."""
+    from tenant_apps.ledger.currency import tenant_currency
+    from tenant_apps.risk.errors import StepUpRequired
+    from tenant_apps.risk.gate import MoneyMove, screen, step_up_proven
+    from tenant_apps.risk.models import RiskDecision
+    from tenant_apps.risk.request_signals import RequestSignals, reset_signals, set_signals
+    from tests.risk.helpers import make_rule
+
+    sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
+    other = customer(phone=ng_phone(), balance_minor=500_000)
+    make_rule(name="step up p2p", rule_type="amount_above", flows=["p2p"], threshold_amount="1000.00",
+              action="step_up_pin")
+    token = set_signals(RequestSignals(channel="ussd", device_hash="a" * 32, user_agent="USSD"))
+    try:
+        session = Session(sender)
+        for value in ("", "5", receiver.phone, "1500"):
+            session.send(value or None)
+        assert session.send(PIN).startswith("END Sent 1500.00 NGN")  # was held for a review
+        with schema_context("ng"):
+            assert RiskDecision.objects.get(user=sender).stepped_up == "pin"
+            with step_up_proven(user=sender, proof="pin"):  # another user's: no one to confirm, held as before
+                held = screen(MoneyMove(flow="p2p", user=other, amount_minor=150_000, currency=tenant_currency().code,
+                                        reference=f"test:{uuid.uuid4().hex}", recipient=receiver.phone))
+            assert held.held and held.stepped_up == ""
+    finally:
+        reset_signals(token)
+    token = set_signals(RequestSignals(channel="api", device_hash="b" * 32))
+    try:
+        with schema_context("ng"), step_up_proven(user=sender, proof="pin"), pytest.raises(StepUpRequired):
+            screen(MoneyMove(flow="p2p", user=sender, amount_minor=150_000, currency=tenant_currency().code,
+                             reference=f"test:{uuid.uuid4().hex}", recipient=receiver.phone))
+    finally:
+        reset_signals(token)
+    assert (_wallet(sender), _wallet(receiver)) == (350_000, 150_000)
