@@ -7,6 +7,7 @@ import time
 import uuid
 
 from .context import current_user_label, request_id_var, request_var
+from .redaction import redact_path_token
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -49,7 +50,7 @@ class RequestLogMiddleware:
             self.logger.info(
                 "request",
                 method=request.method,
-                path=request.path,
+                path=redact_path_token(request.path),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 user=current_user_label(resolve=True),

@@ -314,3 +314,15 @@ def test_a_provider_key_in_a_url_stays_out_of_the_logs(pipeline_output):
     output = pipeline_output.getvalue()
     assert "/api/latest.json?app_id=[secret]&symbols=NGN" in output  # urllib3's line, there and redacted
     assert sim.app_id not in output
+
+
+def test_the_access_record_itself_carries_no_ussd_callback_token(client, caplog):
+    """The redacting formatter hides the USSD callback URL's token; the access record is made without it too, so a
+    handler rendering records raw (caplog here: no project formatter) cannot show it."""
+    token = "Zk3pQ9xW2mT7vR4sY8uN1bC6"
+    with caplog.at_level(logging.INFO, logger="nexustop.request"):
+        client.post(f"/ussd/africastalking/{token}", {"sessionId": "x"}, HTTP_HOST="ng.localhost")
+    access = [record for record in caplog.records if record.name == "nexustop.request"]
+    assert access, "no access record"
+    raw = " ".join(str(record.msg) + record.getMessage() for record in access)
+    assert token not in raw and "/ussd/africastalking/[token]" in raw
