@@ -29,6 +29,7 @@ from tenants import clusters
 from tenants.connection import tenant_connection
 from tests.accounts.helpers import PASSWORD, call, login, make_user
 from tests.support.databases import register_alias, unregister_alias
+from tests.wallet.helpers import assert_books_balance
 
 
 def _value(cursor: Any) -> Any:
@@ -204,8 +205,8 @@ def test_new_tenants_go_to_the_least_loaded_cluster_and_requests_tasks_migration
 
 
 def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_db, two_clusters):
-    from tenant_apps.ledger.models import JournalEntry
-    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tenant_apps.ledger.models import AccountKind, Posting
+    from tenant_apps.ledger.services import EntryType, fund_wallet, system_account, wallet_for
     from tenants.models import Tenant
     from tenants.moves import TenantMoveError, retired_schemas, tenant_move
 
@@ -218,16 +219,26 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
 
     acknowledged: dict[str, int] = {}
     failures: list[str] = []
-    stop = threading.Event()
+    abandoned: list[str] = []  # a refused write still unacknowledged when the writers were told to give up
+    stop = threading.Event()  # no new writes (a refused one is still retried until acknowledged)
+    give_up = threading.Event()
     lock = threading.Lock()
     acknowledging = threading.Condition(lock)  # notified on every acknowledged write
 
     def writer(index: int, stale: bool) -> None:
-        """Funds its user's wallet in a loop; a stale writer keeps a Tenant row read before the move."""
+        """Funds its user's wallet in a loop; a stale writer keeps a Tenant row read before the move.
+
+        A refused write is retried with the same reference and amount until it is acknowledged, also after
+        ``stop``: a write that was applied although its call failed is acknowledged by its replay, so the
+        ledger must hold exactly the acknowledged writes."""
         stale_tenant = Tenant.objects.get(pk=tenant.pk)
         attempt, reference = 0, None
         try:
-            while not stop.is_set():
+            while reference is not None or not stop.is_set():
+                if give_up.is_set():
+                    with lock:
+                        abandoned.append(reference or "")
+                    return
                 reference = reference or f"w:{schema}:{index}:{attempt}"
                 amount = 1000 + attempt
                 try:
@@ -264,17 +275,35 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
     stop.set()
     for thread in threads:
         thread.join(timeout=60)
+    give_up.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads) and not abandoned, (abandoned, failures[-5:])
 
-    # Every acknowledged write is on the tenant's cluster; nothing else.
+    # Every acknowledged write is on the tenant's cluster exactly once, with the acknowledged amount credited to
+    # its writer's wallet from gateway clearing; no other write is there. Each entry's postings are read one row
+    # per posting (a single forward join), not through the entry's reverse relation: a ``values_list`` of
+    # ``postings__amount`` followed by ``filter(postings__amount__gt=0)`` joins the postings twice (Django
+    # joins a multi-valued relation afresh in each filter call), so it returned both postings of every entry and
+    # a dict() kept whichever row came last in the plan's order (the debit when the postings were sorted).
     tenant.refresh_from_db()
     assert tenant.database == "default"
     with tenant_context(tenant):
-        credited = dict(JournalEntry.objects.filter(reference__startswith=f"w:{schema}:")
-                        .values_list("reference", "postings__amount").filter(postings__amount__gt=0))
+        clearing = system_account(kind=AccountKind.GATEWAY_CLEARING).pk
+        wallets = [wallet_for(user=user).pk for user in users]
+        lines: dict[str, list[tuple[int, int]]] = {}
+        for reference, account, amount in (Posting.objects.filter(entry__entry_type=EntryType.FUNDING,
+                                                                  entry__reference__startswith=f"w:{schema}:")
+                                           .values_list("entry__reference", "account_id", "amount")):
+            lines.setdefault(reference, []).append((account, amount))
         balances = {user.pk: wallet_for(user=user).balance for user in users}
-    assert set(credited) == set(acknowledged), (sorted(set(acknowledged) - set(credited))[:5], failures[:5])
-    assert not {ref: (credited[ref], amount) for ref, amount in acknowledged.items() if credited[ref] != amount}, \
-        failures[:5]  # (credited, acknowledged) of any write whose amount differs
+    assert set(lines) == set(acknowledged), (sorted(set(acknowledged) - set(lines))[:5],
+                                             sorted(set(lines) - set(acknowledged))[:5], failures[:5])
+    expected = {ref: sorted([(clearing, -amount), (wallets[int(ref.split(":")[2])], amount)])
+                for ref, amount in acknowledged.items()}
+    assert not {ref: (sorted(lines[ref]), want) for ref, want in expected.items() if sorted(lines[ref]) != want}, \
+        failures[:5]  # (postings, expected postings) of any write posted otherwise than acknowledged
+    assert_books_balance(schema)
     for index, user in enumerate(users):
         seeded = 100 * len(range(index, 120, 4))
         written = sum(amount for ref, amount in acknowledged.items() if ref.startswith(f"w:{schema}:{index}:"))
@@ -296,3 +325,5 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
     for report in (out, back):
         assert report.tables >= 20 and report.rows >= 120
         assert report.write_pause < 30
+
+
