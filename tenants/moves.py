@@ -5,26 +5,36 @@ reseller brands (they share money flows in one transaction, so one cluster).
 
 1. **Prepare**: the schemas are created on the target from the code's
    migrations (template script or clone), while the tenant keeps working. The
-   source must be fully migrated (same migrations as the target).
+   source must be fully migrated (same migrations as the target). Every target
+   table gets a trigger refusing writes ("being moved here") until the switch:
+   a writer routed to the target too early (a cache or a Tenant row still
+   naming this cluster from an earlier move) fails and retries, instead of
+   writing where the copy's ``TRUNCATE`` would silently discard its write.
 2. **Suspend writes**: one transaction on the source takes ``EXCLUSIVE`` locks
    on every table of the schemas. It waits for transactions already writing to
    finish; from then on writers wait, readers go on.
 3. **Copy** every table (``COPY``, text format: portable across PostgreSQL
-   versions) and every sequence position, in one transaction on the target.
+   versions) and every sequence position, in one transaction on the target
+   (``session_replication_role = replica``: the refusing triggers stay silent).
 4. **Verify**: per table, the row count and a digest of every row's text on
    both sides, read in the source's locked snapshot; sequence positions too.
    Any difference aborts the move: the target schemas are dropped, the source
    unlocked, nothing switched.
-5. **Switch**: ``Tenant.database`` becomes the target (committed on the
+5. **Switch**: first, uncommitted, every source table gets a trigger refusing
+   writes ("tenant moved", inside the locking transaction) and the target's
+   refusing triggers are dropped (writers reaching the target wait for that
+   transaction); then ``Tenant.database`` becomes the target (committed on the
    primary); this process forgets its caches, other processes within
    ``TENANT_ROUTING_CACHE_SECONDS`` (their routing caches).
-6. **Resume**: still inside the locking transaction, every source table gets a
-   trigger refusing writes ("tenant moved"); then it commits. A writer that
-   still had the old cluster (a stale cache) and was waiting for the lock fails
-   on that trigger instead of writing where nobody will read: its client
-   retries (idempotency keys make that safe) and reaches the target. Nothing
-   committed is lost. (The schema keeps its name: renamed, a stale request's
-   search path would fall through to the public tables of the source.)
+6. **Resume**: the source commits (its triggers, its locks go), then the target
+   (it takes writes). A writer that still had the old cluster (a stale cache)
+   and was waiting for the lock fails on the source's trigger instead of
+   writing where nobody will read: its client retries (idempotency keys make
+   that safe) and reaches the target. Nothing committed is lost. (The schema
+   keeps its name: renamed, a stale request's search path would fall through
+   to the public tables of the source.) Should the switch fail, both
+   transactions roll back: the source takes writes again, the target (still
+   refusing them) is dropped.
 
 The retired source schemas stay, read-only, until ``move_tenant --drop-retired``
 (evidence and a way back until you are sure); moving the tenant back to that
@@ -50,7 +60,12 @@ from . import clusters
 from .models import Tenant, TenantKind
 from .schema import create_tenant_schema, drop_schema
 
-MOVED_TRIGGER = "nexustop_tenant_moved"
+MOVED_TRIGGER = "nexustop_tenant_moved"  # on a retired source copy (for good)
+ARRIVING_TRIGGER = "nexustop_tenant_arriving"  # on the target's schemas until the switch
+_REFUSALS = {
+    MOVED_TRIGGER: "tenant % moved to another database cluster: retry",
+    ARRIVING_TRIGGER: "tenant % is being moved to this database cluster: retry",
+}
 
 
 class TenantMoveError(Exception):
@@ -71,7 +86,8 @@ class MoveReport:
 
     @property
     def write_pause(self) -> float:
-        """Seconds during which writes to the tenant waited (lock taken until the switch was committed)."""
+        """Seconds during which writes to the tenant waited (lock taken until the switch was committed and both
+        clusters had committed their triggers)."""
         return self.timings.get("write_pause", 0.0)
 
 
@@ -142,6 +158,20 @@ def _suspend_writes(src: psycopg.Connection, tables: list[sql.Identifier], attem
             time.sleep(0.05 * attempt)
 
 
+def _refuse_writes(conn: psycopg.Connection, tables: list[sql.Identifier], *, trigger: str) -> None:
+    """A statement trigger ``trigger`` on every table refusing any write (``object_not_in_prerequisite_state``),
+    in ``conn``'s current transaction. Silent under ``session_replication_role = replica`` (the copy)."""
+    body = (f"BEGIN RAISE EXCEPTION '{_REFUSALS[trigger]}', TG_TABLE_SCHEMA "
+            "USING ERRCODE = 'object_not_in_prerequisite_state'; END")
+    conn.execute(sql.SQL("CREATE OR REPLACE FUNCTION public.{}() RETURNS trigger LANGUAGE plpgsql AS {}").format(
+        sql.Identifier(trigger), sql.Literal(body)))
+    for table in tables:
+        conn.execute(sql.SQL(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION public.{}()").format(
+            sql.Identifier(trigger), table, sql.Identifier(trigger)))
+
+
 def _group(tenant: Tenant) -> list[Tenant]:
     """The tenant and its reseller brands (they share one cluster)."""
     return [tenant, *Tenant.objects.filter(parent=tenant).order_by("schema_name")]
@@ -184,11 +214,23 @@ def tenant_move(*, tenant: Tenant, target: str, lock_timeout_seconds: int = 30,
                                       code="exists_on_target")
         for schema in schemas:
             create_tenant_schema(schema)
+    try:
+        with connect(target) as conn:  # no writes there until the switch (a stale router's would be truncated)
+            _refuse_writes(conn, [sql.Identifier(schema, name) for schema in schemas
+                                  for name, _columns in _tables(conn, schema)], trigger=ARRIVING_TRIGGER)
+            conn.commit()
+    except BaseException:
+        with clusters.on_cluster(target):
+            for schema in schemas:
+                drop_schema(schema)
+        raise
     report.timings["prepare"] = time.perf_counter() - mark
-    log(f"prepared {', '.join(schemas)} on {target} in {report.timings['prepare']:.2f} s")
+    log(f"prepared {', '.join(schemas)} on {target} in {report.timings['prepare']:.2f} s (refusing writes until "
+        "the switch)")
 
     src = connect(source, lock_timeout_seconds=lock_timeout_seconds)
     tgt = connect(target)
+    switched = False
     try:
         for schema in schemas:
             if _applied(src, schema) != _applied(tgt, schema):
@@ -198,12 +240,13 @@ def tenant_move(*, tenant: Tenant, target: str, lock_timeout_seconds: int = 30,
         tgt.commit()
         tables = {schema: _tables(src, schema) for schema in schemas}
         src.commit()
+        everything = [sql.Identifier(schema, name) for schema in schemas for name, _columns in tables[schema]]
 
         # 2. suspend writes: EXCLUSIVE locks (readers go on) in one source transaction, kept until the end.
         #    Its snapshot is taken by the first read after the locks: it holds every committed write.
         mark = time.perf_counter()
         src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        _suspend_writes(src, [sql.Identifier(schema, name) for schema in schemas for name, _columns in tables[schema]])
+        _suspend_writes(src, everything)
         frozen_at = time.perf_counter()
         report.timings["lock_wait"] = frozen_at - mark
         log(f"writes to {', '.join(schemas)} suspended (waited {report.timings['lock_wait']:.2f} s for writers)")
@@ -212,7 +255,6 @@ def tenant_move(*, tenant: Tenant, target: str, lock_timeout_seconds: int = 30,
         mark = time.perf_counter()
         with tgt.transaction():
             tgt.execute("SET LOCAL session_replication_role = replica")
-            everything = [sql.Identifier(schema, name) for schema in schemas for name, _columns in tables[schema]]
             tgt.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(everything)))
             for schema in schemas:
                 for name, columns in tables[schema]:
@@ -247,36 +289,33 @@ def tenant_move(*, tenant: Tenant, target: str, lock_timeout_seconds: int = 30,
         log(f"copied and verified {report.tables} tables, {report.rows} rows "
             f"({report.timings['copy']:.2f} s + {report.timings['verify']:.2f} s)")
 
-        # 5. switch, on the primary.
+        # 5. switch: the source's refusing triggers and the target's opening, both uncommitted (late writers
+        #    wait on either side), then the primary.
         mark = time.perf_counter()
+        _refuse_writes(src, everything, trigger=MOVED_TRIGGER)
+        for table in everything:
+            tgt.execute(sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(ARRIVING_TRIGGER), table))
         with transaction.atomic(using=clusters.HOME_ALIAS if clusters.HOME_ALIAS in connections.settings
                                 else "default"):
             updated = Tenant.objects.using(clusters.HOME_ALIAS if clusters.HOME_ALIAS in connections.settings
                                            else "default").filter(pk__in=[m.pk for m in group]).update(
                 database=target)
-        if updated != len(group):
-            raise TenantMoveError("The tenant rows changed during the move.", code="concurrent_change")
+            if updated != len(group):
+                raise TenantMoveError("The tenant rows changed during the move.", code="concurrent_change")
+        switched = True
         _forget(schemas)
         report.timings["switch"] = time.perf_counter() - mark
-        report.timings["write_pause"] = time.perf_counter() - frozen_at
 
-        # 6. resume: the source refuses late writers, then unlocks.
-        src.execute(
-            "CREATE OR REPLACE FUNCTION public.nexustop_tenant_moved() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'tenant % moved to another database cluster: retry', TG_TABLE_SCHEMA "
-            "USING ERRCODE = 'object_not_in_prerequisite_state'; END $$")
-        for schema in schemas:
-            for name, _columns in tables[schema]:
-                src.execute(sql.SQL(
-                    "CREATE TRIGGER {} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION public.nexustop_tenant_moved()").format(
-                    sql.Identifier(MOVED_TRIGGER), sql.Identifier(schema, name)))
-            report.retired[schema] = source
+        # 6. resume: the source refuses late writers and unlocks, then the target takes writes (in this order: a
+        #    failure in between leaves both refusing, never the source writable for a stale router).
         src.commit()
+        tgt.commit()
+        report.timings["write_pause"] = time.perf_counter() - frozen_at
+        report.retired.update({schema: source for schema in schemas})
     except BaseException:
         src.rollback()
         tgt.rollback()
-        if "switch" not in report.timings:
+        if not switched:
             with clusters.on_cluster(target):
                 for schema in schemas:
                     drop_schema(schema)

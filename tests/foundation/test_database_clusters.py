@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import OperationalError, connections
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context, tenant_context
 
@@ -327,3 +327,43 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
         assert report.write_pause < 30
 
 
+
+def test_the_move_target_refuses_writes_until_the_switch(live_db, two_clusters):
+    """A writer routed to the target before the switch (a routing cache or a Tenant row still naming that cluster
+    from an earlier move) is refused and retries. Before, it wrote into the target's new schema: acknowledged,
+    then silently discarded by the copy's TRUNCATE (a funding of a holder account, which needs no user row, went
+    through at the prepare step and was gone after the move)."""
+    from tenant_apps.ledger.models import AccountKind, JournalEntry
+    from tenant_apps.ledger.services import fund_wallet, holder_account
+    from tenants.moves import tenant_move
+
+    tenant = _provision(database="default").tenant
+    schema = tenant.schema_name
+    with tenant_context(tenant):
+        fund_wallet(wallet=holder_account(kind=AccountKind.REMITTANCE, holder="moving", currency="NGN"), amount=100,
+                    reference=f"seed:{schema}")
+
+    refused: list[str] = []
+
+    def stray_write(message: str) -> None:
+        """At each step before the switch, a funding through the app on a connection pinned to the target."""
+        if message.startswith(f"{schema} is on"):
+            return  # the move's last line: after the switch
+        step = message.split()[0]
+        with clusters.on_cluster(CLUSTER), schema_context(schema), \
+                pytest.raises(OperationalError, match="being moved to this database cluster"):
+            fund_wallet(wallet=holder_account(kind=AccountKind.REMITTANCE, holder=f"stray-{step}", currency="NGN"),
+                        amount=7, reference=f"stray:{step}")
+        refused.append(step)
+
+    tenant_move(tenant=tenant, target=CLUSTER, log=stray_write)
+    assert refused == ["prepared", "writes", "copied"]  # prepared, writes suspended, copied and verified
+
+    # The tenant lives on the target, which takes writes (a refused write, retried, lands there); nothing else is.
+    with schema_context(schema):
+        assert clusters.current_cluster() == CLUSTER
+        retried = fund_wallet(wallet=holder_account(kind=AccountKind.REMITTANCE, holder="stray-prepared",
+                                                    currency="NGN"), amount=7, reference="stray:prepared")
+        assert retried.created_now
+        assert sorted(JournalEntry.objects.values_list("reference", flat=True)) == [f"seed:{schema}", "stray:prepared"]
+    assert_books_balance(schema)
