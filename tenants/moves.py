@@ -12,7 +12,10 @@ reseller brands (they share money flows in one transaction, so one cluster).
    writing where the copy's ``TRUNCATE`` would silently discard its write.
 2. **Suspend writes**: one transaction on the source takes ``EXCLUSIVE`` locks
    on every table of the schemas. It waits for transactions already writing to
-   finish; from then on writers wait, readers go on.
+   finish; from then on writers wait, readers go on. A writer that needs a table
+   already locked while holding one not locked yet makes us give way (a short,
+   growing lock wait, under the deadlock check) and try again, within the lock
+   timeout.
 3. **Copy** every table (``COPY``, text format: portable across PostgreSQL
    versions) and every sequence position, in one transaction on the target
    (``session_replication_role = replica``: the refusing triggers stay silent).
@@ -47,6 +50,7 @@ target's session may set ``session_replication_role`` (superuser, or
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,19 +147,38 @@ def _digest(conn: psycopg.Connection, schema: str, table: str, columns: list[str
     return result[0], result[1]
 
 
-def _suspend_writes(src: psycopg.Connection, tables: list[sql.Identifier], attempts: int = 5) -> None:
-    """EXCLUSIVE locks on every table, in one statement; a writer mid-transaction may deadlock with it:
-    PostgreSQL then cancels one side. If that is us, the writer goes on and we try again."""
-    for attempt in range(1, attempts + 1):
+def _suspend_writes(src: psycopg.Connection, tables: list[sql.Identifier], *, within_seconds: float,
+                    first_wait_seconds: float = 0.2) -> None:
+    """EXCLUSIVE locks on every table, in one statement, retried until ``within_seconds`` have passed.
+
+    The statement takes the tables one after the other. A writer mid-transaction that holds a table not
+    locked yet and then needs one already locked closes a cycle: PostgreSQL's deadlock check (after
+    ``deadlock_timeout``, 1 s by default) cancels us, every table we held having stalled every writer for that
+    second; under a busy tenant several times in a row (five attempts used to end the move with "busy"). So
+    each attempt waits for a lock at most a short, growing time (0.2 s, 0.4 s, ... as ``lock_timeout``, less
+    than the deadlock check): we give way first, the writer finishes, and we try again after a short random
+    pause. A cycle the deadlock check sees first (a waited time past ``deadlock_timeout``) is retried too.
+    ``SET LOCAL`` takes no snapshot: the transaction's snapshot is still taken after the locks.
+    """
+    deadline = time.monotonic() + within_seconds
+    wait, attempt = first_wait_seconds, 0
+    while True:
+        attempt += 1
+        remaining = deadline - time.monotonic()
         try:
+            src.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
+                sql.Literal(f"{max(1, int(min(wait, remaining) * 1000))}ms")))
             src.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(sql.SQL(", ").join(tables)))
+            src.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(  # back to connect()'s, for the move's DDL
+                sql.Literal(f"{max(1, int(within_seconds))}s")))
             return
-        except psycopg.errors.DeadlockDetected:
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
             src.rollback()
-            if attempt == attempts:
-                raise TenantMoveError("Could not suspend writes (deadlocks with busy writers): try again.",
-                                      code="busy") from None
-            time.sleep(0.05 * attempt)
+            if time.monotonic() + 0.05 >= deadline:
+                raise TenantMoveError(f"Could not suspend writes within {within_seconds:g} s ({attempt} attempts, "
+                                      "busy writers): try again.", code="busy") from None
+            wait = min(wait * 2, 5.0)
+            time.sleep(random.uniform(0.01, 0.05))
 
 
 def _refuse_writes(conn: psycopg.Connection, tables: list[sql.Identifier], *, trigger: str) -> None:
@@ -246,7 +269,7 @@ def tenant_move(*, tenant: Tenant, target: str, lock_timeout_seconds: int = 30,
         #    Its snapshot is taken by the first read after the locks: it holds every committed write.
         mark = time.perf_counter()
         src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        _suspend_writes(src, everything)
+        _suspend_writes(src, everything, within_seconds=lock_timeout_seconds)
         frozen_at = time.perf_counter()
         report.timings["lock_wait"] = frozen_at - mark
         log(f"writes to {', '.join(schemas)} suspended (waited {report.timings['lock_wait']:.2f} s for writers)")

@@ -267,11 +267,18 @@ def test_move_a_tenant_to_another_cluster_and_back_under_concurrent_writes(live_
     threads = [threading.Thread(target=writer, args=(n, n % 2 == 1)) for n in range(4)]
     for thread in threads:
         thread.start()
-    writes_since(0)
-    out = tenant_move(tenant=tenant, target=CLUSTER)
-    writes_since(len(acknowledged))
-    back = tenant_move(tenant=Tenant.objects.get(pk=tenant.pk), target="default")
-    writes_since(len(acknowledged))
+    try:
+        writes_since(0)
+        out = tenant_move(tenant=tenant, target=CLUSTER)
+        writes_since(len(acknowledged))
+        back = tenant_move(tenant=Tenant.objects.get(pk=tenant.pk), target="default")
+        writes_since(len(acknowledged))
+    except BaseException:  # the writers stop before the module's cleanup drops their schemas
+        stop.set()
+        give_up.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        raise
     stop.set()
     for thread in threads:
         thread.join(timeout=60)
@@ -367,3 +374,57 @@ def test_the_move_target_refuses_writes_until_the_switch(live_db, two_clusters):
         assert retried.created_now
         assert sorted(JournalEntry.objects.values_list("reference", flat=True)) == [f"seed:{schema}", "stray:prepared"]
     assert_books_balance(schema)
+
+
+def test_suspending_writes_gives_way_to_a_writer_that_would_deadlock_with_it(live_db):
+    """The move's LOCK takes the tables one after the other: a writer holding one not locked yet that then needs
+    one already locked closes a cycle. The move gives way within a short lock wait (the writer goes on at once)
+    and locks everything on a later attempt; before, the cycle lasted until the deadlock check (1 s by default,
+    5 s here) and five such cycles in a row ended the move with "busy" (seen under load in the move test)."""
+    from tenants.moves import _suspend_writes, connect
+
+    schema = f"mvlock{uuid.uuid4().hex[:6]}"
+    with _direct("default") as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"; CREATE TABLE "{schema}".a (i int); CREATE TABLE "{schema}".b (i int)')
+    tables = [psycopg.sql.Identifier(schema, "a"), psycopg.sql.Identifier(schema, "b")]
+    src, writer = connect("default"), connect("default")
+    try:
+        for conn in (src, writer):  # the deadlock check would break the cycle only after 5 s
+            conn.execute("SET deadlock_timeout = '5s'")
+            conn.commit()
+        writer.execute(f'INSERT INTO "{schema}".b VALUES (1)')  # the writer holds b
+        locked = threading.Event()
+        suspended: list[BaseException | None] = []
+
+        def suspend() -> None:
+            try:
+                _suspend_writes(src, tables, within_seconds=20)  # takes a, waits for b
+                suspended.append(None)
+            except BaseException as error:
+                suspended.append(error)
+            locked.set()
+
+        thread = threading.Thread(target=suspend)
+        thread.start()
+        deadline = time.monotonic() + 10
+        with _direct("default") as probe:  # until the move holds a and waits for b
+            while not probe.execute("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN "
+                                    "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND "
+                                    "c.relname = 'a' AND l.mode = 'ExclusiveLock' AND l.granted",
+                                    [schema]).fetchone():
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        started = time.monotonic()
+        writer.execute(f'INSERT INTO "{schema}".a VALUES (1)')  # needs a: the cycle
+        waited = time.monotonic() - started
+        writer.commit()  # the writer was not cancelled
+        thread.join(timeout=30)
+        assert locked.is_set() and suspended == [None]
+        assert waited < 2.5, waited  # the move gave way (0.2 s lock wait), not the 5 s deadlock check
+        assert src.execute(f'SELECT count(*) FROM "{schema}".a').fetchone() == (1,)  # a snapshot after the locks
+        src.rollback()
+    finally:
+        src.close()
+        writer.close()
+        with _direct("default") as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
