@@ -19,7 +19,7 @@ from shared_apps.core.api_scopes import NO_API_KEY, WALLET, api_key_scopes
 from shared_apps.core.errors import ApiError
 from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsAgent, IsCustomer, PhoneVerified
-from tenant_apps.idempotency.decorators import HEADER, idempotent, idempotent_after_check
+from tenant_apps.idempotency.decorators import HEADER, idempotent, idempotent_after_check, sealed_in_store
 from tenant_apps.ledger.currency import tenant_currency
 
 from . import selectors, services
@@ -173,8 +173,10 @@ class WithdrawalCodesView(APIView):
         row, code = services.withdrawal_code_create(customer=request.user,
                                                     amount_minor=_amount(body.validated_data["amount"]),
                                                     request=request)
-        # The code is in this answer only (a replay of the same Idempotency-Key shows it again, to the same user).
-        return Response({**WithdrawalCodeSerializer(row).data, "code": code}, status=status.HTTP_201_CREATED)
+        # The code is in this answer only (a replay of the same Idempotency-Key shows it again, to the same user;
+        # the key's row keeps it encrypted).
+        return sealed_in_store(Response({**WithdrawalCodeSerializer(row).data, "code": code},
+                                        status=status.HTTP_201_CREATED), "code")
 
 
 @api_key_scopes(POST=NO_API_KEY)

@@ -48,12 +48,23 @@ def _run_once(request: Request, key: str, handler: Callable[[], Response]) -> Re
     def execute() -> StoredResponse:
         response = handler()
         produced["response"] = response
-        return StoredResponse(response.status_code, getattr(response, "data", None), dict(response.items()))
+        return StoredResponse(response.status_code, getattr(response, "data", None), dict(response.items()),
+                              sealed=tuple(getattr(response, SEALED_ATTRIBUTE, ())))
 
     stored, replayed = run_idempotently(user=request.user, key=key, fingerprint=fingerprint, execute=execute)
     if not replayed:
         return produced["response"]
     return _replayed(stored)
+
+
+SEALED_ATTRIBUTE = "idempotency_sealed_fields"
+
+
+def sealed_in_store(response: Response, *fields: str) -> Response:
+    """Mark top-level fields of ``response`` as a bearer secret: the key's stored answer keeps them encrypted
+    (idempotency.sealing); the answer and its replays show them as they are."""
+    setattr(response, SEALED_ATTRIBUTE, fields)
+    return response
 
 
 class _Flagged(Protocol):

@@ -28,6 +28,7 @@ from tenants.connection import current_schema
 
 from .errors import IdempotencyInFlight, IdempotencyKeyReused
 from .models import IdempotencyKey, KeyState
+from .sealing import seal, unseal
 
 # Response headers worth replaying (DRF adds Content-Type itself when rendering).
 _REPLAYED_HEADERS = ("location", "x-resource-id")
@@ -45,6 +46,8 @@ class StoredResponse:
     status: int
     body: Any  # the answer's JSON (as the handler gave it, or read back from the key's row)
     headers: dict[str, str]
+    # Top-level body fields holding a bearer secret (a withdrawal code): stored encrypted (sealing.py).
+    sealed: tuple[str, ...] = ()
 
 
 _Answer = TypeVar("_Answer")
@@ -114,7 +117,7 @@ def _stored(row: Any) -> StoredResponse | None:
     row = json_value(row)
     if row is None:
         return None
-    return StoredResponse(row["status"], row["body"], row["headers"] or {})
+    return StoredResponse(row["status"], unseal(row["body"]), row["headers"] or {})
 
 
 def begin(*, user_id: int, key: str, fingerprint: Fingerprint) -> StoredResponse | None:
@@ -166,7 +169,7 @@ def complete(*, user_id: int, key: str, fingerprint: Fingerprint, response: Stor
     with connection.cursor() as cursor:
         cursor.execute("SELECT idempotency_complete(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)",
                        [user_id, key, fingerprint.method, fingerprint.path, fingerprint.body_hash, response.status,
-                        json.dumps(response.body, cls=DjangoJSONEncoder),
+                        json.dumps(seal(response.body, response.sealed), cls=DjangoJSONEncoder),
                         json.dumps(replayed_headers(response.headers)), timezone.now()])
 
 

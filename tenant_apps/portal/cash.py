@@ -203,7 +203,7 @@ def withdraw(request):
         def execute() -> StoredResponse:
             row, code = cash_services.withdrawal_code_create(customer=request.user, amount_minor=amount,
                                                              request=request)
-            return StoredResponse(201, {"id": str(row.public_id), "code": code}, {})
+            return StoredResponse(201, {"id": str(row.public_id), "code": code}, {}, sealed=("code",))
 
         stored = _run(request, form, path="/wallet/withdraw", body={"amount": amount}, execute=execute)
         if stored is not None:

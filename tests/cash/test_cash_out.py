@@ -3,6 +3,7 @@ hashed at rest, counted wrong attempts; fee and commissions; idempotency; audit.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -44,11 +45,19 @@ def test_withdraw_with_a_code_at_an_agent():
         CommissionTier.objects.update_or_create(level=1, defaults={"rate_bp": 40})
     agent, _ = new_agent()
     customer = funded_customer()
-    made = post(customer, "/api/cash/withdrawal-codes", {"amount": "3000.00"})
+    made = post(customer, "/api/cash/withdrawal-codes", {"amount": "3000.00"}, key="wc-1")
     assert made.status_code == 201, made.content
     body = made.json()
     code = body["code"]
     assert len(code) == 8 and code.isdigit()
+    # The key's stored answer keeps the code encrypted; a replay of the key shows it again, and holds nothing more.
+    with schema_context("ng"):
+        from tenant_apps.idempotency.models import IdempotencyKey
+
+        kept = json.dumps(IdempotencyKey.objects.get(user=customer, key="wc-1").response_body)
+    assert code not in kept and "__sealed__" in kept
+    replay = post(customer, "/api/cash/withdrawal-codes", {"amount": "3000.00"}, key="wc-1")
+    assert replay.status_code == 201 and replay["Idempotency-Replayed"] == "true" and replay.json() == body
     assert (body["amount"], body["fee"], body["total"]) == ("3000.00", "30.00", "3030.00")
     assert balance(customer) == 1_000_000 - 303_000  # held at once: the agent can always be paid
     with schema_context("ng"):
