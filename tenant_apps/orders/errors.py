@@ -33,6 +33,14 @@ class InvalidCustomer(ApiError):
     message = "The provider does not know this meter or smartcard number."
 
 
+class VerificationNotOffered(ApiError):
+    """The biller has no customer lookup at all (Reloadly's Utility Payments API): asking again never helps, so
+    this is not ``verification_unavailable``; the purchase goes ahead with the number as typed."""
+
+    code = "verification_not_offered"
+    message = "This biller does not say who a meter or smartcard belongs to: check the number, then pay."
+
+
 class VerificationUnavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "verification_unavailable"

@@ -197,8 +197,8 @@ def pay_bill(request, kind: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            check = order_create.purchase_verify(product_id=data["product_id"],
-                                                 customer_number=data["customer_number"])
+            check = order_create.purchase_check(product_id=data["product_id"],
+                                                customer_number=data["customer_number"])
         except ApiError as error:
             show_service_error(form, error)
         if check is not None and action == "pay":

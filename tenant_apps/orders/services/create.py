@@ -93,6 +93,19 @@ class CustomerCheck:
     extra: dict
 
 
+def purchase_check(*, product_id: Any, customer_number: str) -> CustomerCheck:
+    """What a page shows before "Pay": the biller's answer where the product is verified (:func:`purchase_verify`),
+    else the number as typed with no name (the biller has no lookup, e.g. Reloadly's Utility Payments API; the
+    purchase then goes ahead without one, as ``POST /api/purchase`` does)."""
+    if purchase_needs_verification(product_id=product_id):
+        return purchase_verify(product_id=product_id, customer_number=customer_number)
+    active_product(product_id=product_id)  # unknown or withdrawn: product_not_found, as the verified path
+    number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
+    if not number:
+        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+    return CustomerCheck(customer_number=number, name="", address="", minimum_amount_minor=None, extra={})
+
+
 def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
     """Ask the biller who the meter/smartcard belongs to (name, address), before any money moves."""
     product = active_product(product_id=product_id)
@@ -108,7 +121,10 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
             biller_code=product.biller_code, customer_number=number, variation=product.variation))
     except UserFixableError as exc:
         raise errors.InvalidCustomer(str(exc), fields={"customer_number": ["Not found by the biller."]}) from None
-    except ProviderError:
+    except ProviderError as exc:
+        if exc.code == "verification_not_offered":  # a property of the biller's API, not an outage
+            raise errors.VerificationNotOffered(fields={"customer_number": [
+                "The biller cannot confirm the customer: check the number."]}) from None
         logger.warning("verification unavailable at provider %s", product.provider_id, exc_info=True)
         raise errors.VerificationUnavailable() from None
     return CustomerCheck(customer_number=details.customer_number or number, name=details.name,
