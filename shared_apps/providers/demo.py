@@ -41,8 +41,11 @@ class ProviderSpec(TypedDict):
     options: dict[str, Any]
 
 
-def demo_provider_specs(ports: dict[str, int], *, web_port: int = 8000) -> list[ProviderSpec]:
-    """VTPass in Nigeria, and both aggregators (Reloadly, DT One) in each of the 16 countries."""
+def demo_provider_specs(ports: dict[str, int], *, web_port: int | None = None) -> list[ProviderSpec]:
+    """VTPass in Nigeria, and both aggregators (Reloadly, DT One) in each of the 16 countries (``web_port``: where
+    DT One calls back; default ``make run``'s web port, ``settings.DEMO_WEB_PORT``)."""
+    if web_port is None:
+        web_port = getattr(settings, "DEMO_WEB_PORT", 8000)
 
     def base_url(plugin_key: str) -> str:
         return f"http://{DEMO_HOST}:{ports[plugin_key]}{BASE_PATHS.get(plugin_key, '')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -10,6 +11,7 @@ from tenants.models import Tenant
 
 def seed_demo_cash() -> list[str]:
     from countries.registry import get_adapter
+    from provider_plugins.simulate import demo_ports
     from tenant_apps.accounts.models import User
     from tenant_apps.agents.models import Agent
     from tenant_apps.agents.services import add_agent
@@ -17,6 +19,7 @@ def seed_demo_cash() -> list[str]:
     from tenants.demo import demo_password
 
     password = demo_password()
+    port = getattr(settings, "DEMO_WEB_PORT", 8000)
 
     lines = []
     for tenant in Tenant.objects.exclude(schema_name="public").order_by("schema_name"):
@@ -35,8 +38,9 @@ def seed_demo_cash() -> list[str]:
                 add_agent(user=agent, parent=None)
             fund_wallet(wallet=wallet_for(user=agent), amount=1_000_000 * 10 ** adapter.minor_unit,
                         reference=f"demo-agent-float:{agent.pk}")  # posts once
-        lines.append(f"http://{domain}:8000/agent/cash-in  cash agent  {email} / {password} "
+        lines.append(f"http://{domain}:{port}/agent/cash-in  cash agent  {email} / {password} "
                      f"(float 1,000,000 {adapter.currency}; customers withdraw at /wallet/withdraw)")
-    lines.append("http://127.0.0.1:8711/_simulator/bank  send a bank transfer to a dedicated account number "
+    paystack = demo_ports(getattr(settings, "PROVIDER_SIMULATOR_PORTS", None))["paystack"]
+    lines.append(f"http://127.0.0.1:{paystack}/_simulator/bank  send a bank transfer to a dedicated account number "
                  "(NG wallet page: POST /api/wallet/virtual-account first)")
     return lines

@@ -233,7 +233,7 @@ class Day:
         clock.move_to(at - timedelta(minutes=self.rng.randint(5, 40)))
         try:
             with transaction.atomic():
-                site = f"http://{self.tenant.schema_name}.localhost:8000"
+                site = f"http://{self.tenant.schema_name}.localhost:{getattr(settings, 'DEMO_WEB_PORT', 8000)}"
                 notify = NOTIFY_PATHS.get(gateway)  # the rails that need a notification URL (CinetPay, MoMo, Orange)
                 intent = funding_start(user=user, amount_minor=amount, currency=self.currency, gateway_key=gateway,
                                        callback_url=f"{site}/wallet/fund/return/",

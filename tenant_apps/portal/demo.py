@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 
 def portal_demo_lines() -> list[str]:
+    port = getattr(settings, "DEMO_WEB_PORT", 8000)  # make run's web port (PORT)
+    outbox = f"{settings.SMS_GATEWAY['BASE_URL'].rstrip('/')}/outbox"
     return [
-        "http://localhost:8000/console/  head-office console (head-office login above)",
-        "http://ng.localhost:8000/  customer portal: sign up with phone OTP (codes at http://127.0.0.1:8025/outbox)",
-        "http://ng.localhost:8000/back-office/  operator back office (tenant admin login above)",
+        f"http://localhost:{port}/console/  head-office console (head-office login above)",
+        f"http://ng.localhost:{port}/  customer portal: sign up with phone OTP (codes at {outbox})",
+        f"http://ng.localhost:{port}/back-office/  operator back office (tenant admin login above)",
     ]

@@ -66,3 +66,51 @@ def test_the_demo_history_starts_a_simulator_for_every_provider_and_gateway_it_u
     for country, gateway in gateways.items():  # a gateway the demo configures in that country, or none at all
         assert gateway is None or (country, gateway) in configured, country
     assert sum(gateway is not None for gateway in gateways.values()) >= 12, gateways
+
+
+def test_the_demo_follows_the_ports_make_run_was_given(monkeypatch):
+    """``PORT=18080 PROVIDER_SIMULATOR_PORTS=... make run`` (a machine where 8000 and the simulators' ports are taken):
+    the printed URLs, DT One's callback URL, the USSD gateway's commands and the SMS outbox used 8000, 8030 and 8025
+    whatever the variables said, so callbacks went to another server and the printed commands to nothing."""
+    from nexustop.settings.env import simulator_url
+    from provider_plugins.simulate import demo_ports
+    from shared_apps.providers.demo import demo_provider_specs
+    from tenant_apps.portal.demo import portal_demo_lines
+    from tenant_apps.ussd.demo import seed_demo_ussd
+
+    moved = ["africastalking_ussd=18030", "sms_gateway=18025", "kyc_verifier=18026"]
+    with override_settings(DEMO_WEB_PORT=18080, PROVIDER_SIMULATOR_PORTS=moved,
+                           SMS_GATEWAY={"BASE_URL": "http://127.0.0.1:18025"}):
+        specs = demo_provider_specs(demo_ports(moved))
+        ussd = seed_demo_ussd()
+        portal = portal_demo_lines()
+    dtone = next(spec for spec in specs if spec["plugin_key"] == "dtone" and spec["country"] == "BJ")
+    assert dtone["options"]["callback_url"] == "http://bj.localhost:18080/webhook/dtone"
+    ng = next(line for line in ussd if line.startswith("USSD ng:"))
+    assert "http://127.0.0.1:18030/_sim/channels" in ng and "http://ng.localhost:18080/ussd/" in ng
+    assert ":8000" not in ng and ":8030" not in ng
+    assert all(":8000" not in line and ":8025" not in line for line in portal)
+    assert "http://127.0.0.1:18025/outbox" in portal[1]
+    # The SMS and KYC settings call those two simulators directly: they follow the same variables.
+    monkeypatch.setenv("PROVIDER_SIMULATOR_PORTS", ",".join(moved))
+    assert simulator_url("sms_gateway", 8025) == "http://127.0.0.1:18025"
+    assert simulator_url("kyc_verifier", 8026) == "http://127.0.0.1:18026"
+    monkeypatch.delenv("PROVIDER_SIMULATOR_PORTS")
+    monkeypatch.setenv("SIMULATOR_PORT_SMS_GATEWAY", "19025")
+    assert simulator_url("sms_gateway", 8025) == "http://127.0.0.1:19025"
+
+
+def test_make_run_names_the_taken_ports_and_their_variables_before_starting_anything(monkeypatch):
+    from nexustop_dev.devstack import taken_ports
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        monkeypatch.setenv("PROVIDER_SIMULATOR_PORTS", f"vtpass={port}")
+        web = free_port()
+        [line] = [line for line in taken_ports(web, None) if line.startswith(f"{port} ")]
+        assert "PROVIDER_SIMULATOR_PORTS=vtpass=" in line
+        monkeypatch.delenv("PROVIDER_SIMULATOR_PORTS")
+        assert any(line.startswith(f"{port} ") and "PORT=<port>" in line for line in taken_ports(port, None))
+    assert all(not line.startswith(f"{port} ") for line in taken_ports(port, None))

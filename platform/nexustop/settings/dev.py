@@ -1,7 +1,7 @@
 """Local development and `make run`."""
 
 from .base import *  # noqa: F403
-from .env import env_str
+from .env import env_int, env_str
 from .installation import installation_secret
 from .integrations.auth import jwt_signing_key
 
@@ -22,3 +22,7 @@ OUTBOUND_URLS = {**OUTBOUND_URLS, "ALLOW_LOOPBACK": True}  # noqa: F405
 # The local gateway simulators' checkout pages are plain http on 127.0.0.1.
 CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
                            "FORM_ACTION": [*CONTENT_SECURITY_POLICY["FORM_ACTION"], "http://127.0.0.1:*"]}  # noqa: F405
+
+# The web server's port (`make run`: PORT, or devstack's --port, which sets PORT for everything it starts): the
+# demo's printed URLs and the callback URLs it registers with the simulators (DT One, the USSD gateway) use it.
+DEMO_WEB_PORT = env_int("PORT", 8000)

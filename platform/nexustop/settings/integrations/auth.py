@@ -9,7 +9,7 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from ..env import env_int, env_str
+from ..env import env_int, env_str, simulator_url
 
 # --- JWT (djangorestframework-simplejwt) -------------------------------------
 # Access tokens are short-lived; refresh tokens rotate and the used one is
@@ -95,7 +95,7 @@ PHONE_OTP: dict[str, Any] = {
 SMS_GATEWAY: dict[str, Any] = {
     "PLUGIN": env_str("SMS_GATEWAY_PLUGIN", "sms_gateway"),
     "USERNAME": env_str("SMS_GATEWAY_USERNAME", ""),  # Africa's Talking account name
-    "BASE_URL": env_str("SMS_GATEWAY_URL", "http://127.0.0.1:8025"),
+    "BASE_URL": env_str("SMS_GATEWAY_URL") or simulator_url("sms_gateway", 8025),
     "API_KEY": env_str("SMS_GATEWAY_API_KEY", "sim-sms-key"),
     "SENDER_ID": env_str("SMS_SENDER_ID", "NexusTop"),
     "TIMEOUT_SECONDS": 10.0,
@@ -108,7 +108,7 @@ KYC_ENCRYPTION_KEYS = [key for key in env_str("KYC_ENCRYPTION_KEYS", "").split("
 # Automatic number check (provider_plugins.kyc_verifier, a Smile ID-shaped API).
 KYC_VERIFIER: dict[str, Any] = {
     "ENABLED": env_str("KYC_VERIFIER_ENABLED", "1") == "1",
-    "BASE_URL": env_str("KYC_VERIFIER_URL", "http://127.0.0.1:8026"),
+    "BASE_URL": env_str("KYC_VERIFIER_URL") or simulator_url("kyc_verifier", 8026),
     "PARTNER_ID": env_str("KYC_VERIFIER_PARTNER_ID", "1001"),
     "API_KEY": env_str("KYC_VERIFIER_API_KEY", "sim-kyc-key"),
     "TIMEOUT_SECONDS": 10.0,
