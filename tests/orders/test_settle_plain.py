@@ -164,6 +164,11 @@ def test_the_set_based_settlement_writes_what_the_per_order_path_writes(live_db,
         assert_books(user, wallet, schema)
     prices = sum(int(item.attempt.quote["price_minor"]) for item in items_b)
     assert wallet == FUNDS - prices + 150  # order 3's cheaper attempt: 150 back
+    # Its receipt says what the wallet paid, not the accepted quote's price (a fresh make run: a DT One bundle
+    # at 495 XOF delivered through Reloadly at 485 showed "price 495" and a VAT line computed on 485).
+    for snapshot in (set_based, per_order):
+        assert snapshot[3]["order"]["price_minor"] == snapshot[3]["hold"][2] == snapshot[3]["hold"][1] - 150
+        assert all(row["order"]["price_minor"] == row["hold"][2] for row in snapshot[:-1])
 
 
 def _answered_batch(stack, token: str, schema: str, *, first_number: int) -> list[Any]:

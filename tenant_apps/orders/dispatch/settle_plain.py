@@ -97,9 +97,10 @@ SETTLE = "WITH " + ENTRIES_AND_POSTINGS + """, h AS (
 ), o AS (
     UPDATE orders_order o SET status = %(order_status)s, updated_at = %(now)s, final_at = %(now)s,
            next_requery_at = NULL, provider_reference = d.reference, token = d.token, units = d.units,
-           receipt_details = d.receipt::jsonb, tax_lines = d.taxes::jsonb
+           receipt_details = d.receipt::jsonb, tax_lines = d.taxes::jsonb, price_minor = d.price
       FROM unnest(%(orders)s::bigint[], %(order_references)s::text[], %(tokens)s::text[], %(units)s::text[],
-                  %(receipts)s::text[], %(taxes)s::text[]) AS d(order_id, reference, token, units, receipt, taxes)
+                  %(receipts)s::text[], %(taxes)s::text[], %(prices)s::bigint[])
+        AS d(order_id, reference, token, units, receipt, taxes, price)
      WHERE o.id = d.order_id
 ), t AS (
     INSERT INTO orders_ordertransition (order_id, from_status, to_status, reason, source, created_at)
@@ -213,6 +214,7 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
         order.token, order.units = outcome.token or order.token, outcome.units or order.units
         order.receipt_details = _receipt_details(order, attempt, outcome)
         order.tax_lines = order_quote_taxes(attempt.quote)
+        order.price_minor = int(attempt.quote["price_minor"])  # what the wallet paid (outcomes._settle)
         transitions.append((order.pk, order.status, OrderStatus.SUCCEEDED, outcome.provider_reference[:200]))
         transitions.append((order.pk, OrderStatus.SUCCEEDED, OrderStatus.SETTLED, "hold settled"))
         _count_purchase(order, from_status=order.status, to_status=OrderStatus.SUCCEEDED)
@@ -233,7 +235,7 @@ def _apply(cursor, plain: list[_Plain], *, source: str, now: datetime) -> None:
         "order_status": OrderStatus.SETTLED, "orders": [p.order.pk for p in plain],
         "order_references": [p.order.provider_reference for p in plain], "tokens": [p.order.token for p in plain],
         "units": [p.order.units for p in plain], "receipts": [_dumps(p.order.receipt_details) for p in plain],
-        "taxes": [_dumps(p.order.tax_lines) for p in plain],
+        "taxes": [_dumps(p.order.tax_lines) for p in plain], "prices": [p.order.price_minor for p in plain],
         "transition_orders": transition_orders, "from_statuses": from_statuses, "to_statuses": to_statuses,
         "reasons": reasons})
     (posted,) = cursor.fetchone()

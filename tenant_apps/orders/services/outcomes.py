@@ -146,6 +146,9 @@ def _settle(order: Order, attempt: OrderAttempt, outcome: Outcome, *, source: st
                           **_tax_metadata(attempt.quote)},
                 holds=_system_account(AccountKind.HOLDS, order.currency), savepoint=False)
     order.tax_lines = order_quote_taxes(attempt.quote)  # saved with the order by the caller
+    # What the wallet paid: a cheaper route than the accepted quote gave the difference back (settle_hold), and
+    # the receipt, the API and the text say what was taken, as its VAT line already did (the settling quote's).
+    order.price_minor = int(attempt.quote["price_minor"])
     _record(order, OrderStatus.SETTLED, reason="hold settled", source=source, now=now, pending=pending)
     OrderTransition.objects.bulk_create(pending)
     reseller_hooks.sale_settled(sale=_sale(order, attempt.quote))  # HOOK: float draw, commissions, webhooks
@@ -172,6 +175,7 @@ def _late_charge(order: Order, attempt: OrderAttempt, *, source: str, now: datet
                    metadata={"order": str(order.public_id), "receivable": True, **_tax_metadata(quote)})
         order.needs_review = True
     order.tax_lines = order_quote_taxes(quote)
+    order.price_minor = price  # what was charged again (as _settle)
     _record(order, OrderStatus.SETTLED, reason="late success after refund", source=source, now=now)
     reseller_hooks.sale_settled(sale=_sale(order, quote))  # HOOK
     _notify(order, "delivered")
