@@ -163,7 +163,24 @@ def otp_cooling_down(*, user: User, purpose: str = OtpPurpose.VERIFY_PHONE) -> b
     cooldown = timedelta(seconds=seconds)
     if PhoneOtp.objects.filter(user=user, purpose=purpose, created_at__gt=timezone.now() - cooldown).exists():
         return True
-    return seconds > 0 and not cache.add(f"otp-resend:{purpose}:{user.public_id}", 1, timeout=seconds)
+    return not sms_send_claim(key=f"otp-resend:{purpose}:{user.public_id}", seconds=seconds)
+
+
+def sms_send_claim(*, key: str, seconds: int, holder: str = "1") -> bool:
+    """Claim the one SMS that ``key`` allows per ``seconds``: True for the request that may send it, False for the
+    others (also when they arrive at the same instant). A database check ("was a code sent lately?") alone lets
+    simultaneous requests all read "no" before any of them wrote its code; this is an atomic Redis ``SET NX`` for
+    the cooldown's length (the cache's key function prefixes the tenant schema). ``holder`` is what the winner
+    leaves for the others to read (:func:`sms_send_holder`). No cooldown (``seconds`` <= 0): always True.
+
+    Used by every code sent on request: login codes, PIN-reset codes, step-up codes and their resends."""
+    return seconds <= 0 or cache.add(key, holder, timeout=seconds)
+
+
+def sms_send_holder(*, key: str) -> str:
+    """What the request that won :func:`sms_send_claim` for ``key`` left there ("" once the claim expired)."""
+    held = cache.get(key)
+    return "" if held is None else str(held)
 
 
 def otp_request(*, phone: str, request: Any = None) -> None:

@@ -254,10 +254,13 @@ class _Decide:
 
         def record() -> None:  # after the rollback; the answer is rendered after this ran
             decision.save(force_insert=True)
-            pending = stepup.recent_challenge(user=move.user, fingerprint=fingerprint, method=method)
-            if pending is not None:  # the same payment again before the code was used: no second SMS
-                answer.update(challenge=str(pending.public_id), verify=f"/api/risk/step-up/{pending.public_id}/verify",
-                              then=f"Send the same request again with the header X-Step-Up: {pending.public_id}")
+            # The same payment again before the code was used, or at the same instant as another refusal of it (the
+            # delivery is claimed atomically): one challenge, one SMS, named in every answer.
+            pending_id = stepup.challenge_for_refusal(user=move.user, fingerprint=fingerprint, method=method,
+                                                      challenge_id=challenge_id)
+            if pending_id != str(challenge_id):
+                answer.update(challenge=pending_id, verify=f"/api/risk/step-up/{pending_id}/verify",
+                              then=f"Send the same request again with the header X-Step-Up: {pending_id}")
                 if method == "otp":
                     answer["sent_to"] = stepup.mask_phone(move.user.phone or "")
                 return

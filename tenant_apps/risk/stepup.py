@@ -23,7 +23,6 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -140,14 +139,31 @@ def challenge_create(*, public_id: uuid.UUID, user: Any, decision: Any, rule_id:
     return challenge, hints
 
 
-def recent_challenge(*, user: Any, fingerprint: str, method: str) -> StepUpChallenge | None:
-    """An unanswered challenge for the same movement sent less than the OTP cooldown ago (reused: a client
-    repeating the refused request does not text the customer again and again)."""
+def challenge_for_refusal(*, user: Any, fingerprint: str, method: str, challenge_id: uuid.UUID) -> str:
+    """The challenge a step-up refusal answers with (its public id): ``challenge_id`` when this request is to create
+    and deliver it, else one already sent for the same movement.
+
+    * The movement's newest challenge, still unanswered and younger than the OTP cooldown, is reused: a client
+      repeating the refused request does not text the customer again and again.
+    * Refusals of one movement arriving together (none sees another's row: they are written after the rollback)
+      claim the delivery atomically with the OTP cooldown's claim (``sms_send_claim``: Redis SET NX on a key of
+      this tenant, user, method and movement, for ``RESEND_COOLDOWN_SECONDS``), holding the winner's challenge id:
+      one creates and texts it, the others name it. The key also names the newest challenge read, so a refusal
+      after that one was used (the same payment again, confirmed a moment ago) claims afresh. One read for both
+      (a racer reading after the winner's row was written reuses it; one reading before it keys as the winner did).
+    """
+    from tenant_apps.accounts.services import sms_send_claim, sms_send_holder
+
     now = timezone.now()
     cooldown = timedelta(seconds=settings.PHONE_OTP["RESEND_COOLDOWN_SECONDS"])
-    return (StepUpChallenge.objects.filter(user=user, fingerprint=fingerprint, method=method, verified_at__isnull=True,
-                                           consumed_at__isnull=True, expires_at__gt=now, created_at__gt=now - cooldown)
-            .order_by("-created_at").first())
+    newest = StepUpChallenge.objects.filter(user=user, fingerprint=fingerprint, method=method).order_by("-pk").first()
+    if (newest is not None and newest.verified_at is None and newest.consumed_at is None
+            and newest.expires_at > now and newest.created_at > now - cooldown):
+        return str(newest.public_id)
+    key = f"step-up-send:{user.public_id}:{method}:{fingerprint}:{newest.pk if newest is not None else 0}"
+    if sms_send_claim(key=key, seconds=int(cooldown.total_seconds()), holder=str(challenge_id)):
+        return str(challenge_id)
+    return sms_send_holder(key=key) or str(challenge_id)  # expired in between: deliver our own
 
 
 def _challenge_of(*, user: Any, challenge_id: Any) -> StepUpChallenge:
@@ -192,6 +208,8 @@ def step_up_verify(*, user: Any, challenge_id: Any, secret: str, request: Any = 
 
 def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
     """A new SMS code for the same challenge (OTP only), at most once per ``RESEND_COOLDOWN_SECONDS``."""
+    from tenant_apps.accounts.services import sms_send_claim
+
     with transaction.atomic():
         row = _challenge_of(user=user, challenge_id=challenge_id)
         if row.method != StepUpMethod.OTP or row.verified_at is not None or row.expires_at <= timezone.now():
@@ -200,7 +218,7 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
         recent = row.otp is not None and row.otp.created_at > timezone.now() - timedelta(seconds=seconds)
         # The row lock ends with this block and the code is sent after it: resends sent at once would all find the
         # old code and each text a new one. The cooldown is claimed atomically (Redis SET NX) by one of them.
-        if recent or (seconds > 0 and not cache.add(f"step-up-resend:{row.public_id}", 1, timeout=seconds)):
+        if recent or not sms_send_claim(key=f"step-up-resend:{row.public_id}", seconds=seconds):
             raise ApiError("Wait a moment before asking for another code.", code="step_up_resend_too_soon",
                            status_code=429)
     decision = row.decision
