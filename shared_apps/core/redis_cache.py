@@ -146,21 +146,38 @@ class RedisCache(DjangoRedisCache):
             if schema is None:
                 return super().get(key, default, version)
             return self._cache.get(self._tenant_key(schema, key), default)
+        value = self._snapshot_read(snap, [key], schema=schema)[0]
+        return default if value is _MISSING else value
+
+    def get_many(self, keys: Iterable[Any], version: Any = None) -> dict[Any, Any]:
+        """Django's ``get_many``; inside a request, registered keys read together join the request's one MGET
+        (the JWT authentication reads a token's device and session marks at once)."""
+        keys = list(keys)
+        snap = _snapshot.get()
+        if (snap is None or not self._snapshots or version is not None or not keys
+                or not all(isinstance(key, str) and _hot(key) for key in keys)):
+            return super().get_many(keys, version)
+        values = self._snapshot_read(snap, keys, schema=None)
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not _MISSING}
+
+    def _snapshot_read(self, snap: _Snapshot, keys: list[str], *, schema: str | None) -> list[Any]:
+        """The values of registered ``keys`` (``_MISSING`` for absent ones): from the request's snapshot, or with
+        every registered key of the current schema and of ``public`` not read yet, in one ``MGET``."""
         # A registered key (a constant, or a prefix and a uuid): made, not validated again for memcached's rules.
         # With django-tenants' key function, made here from the schema read once (``make_key`` reads it again).
         if schema is not None:
             schema_name = getattr(connection, "schema_name", None)
-            made = self._tenant_key(schema, key)
+            made_keys = [self._tenant_key(schema, key) for key in keys]
         elif self.key_func is tenant_make_key:
             schema_name = tenant_connection().schema_name
-            made = self._tenant_key(schema_name, key)
+            made_keys = [self._tenant_key(schema_name, key) for key in keys]
         else:  # a handle with its own key function (countries.overrides: the public schema's keys)
             schema_name = getattr(connection, "schema_name", None)
-            made = self.make_key(key)
+            made_keys = [self.make_key(key) for key in keys]
         servers = self._servers_key
-        value = snap.values.get((servers, made), _ABSENT)
-        if value is _ABSENT:
-            wanted = [made]
+        absent = [made for made in made_keys if (servers, made) not in snap.values]
+        if absent:
+            wanted = list(absent)
             current = schema_name or "public"
             batches = [(current, _TENANT_KEYS)] if (servers, current) not in snap.fetched else []
             if (servers, "public") not in snap.fetched:
@@ -173,8 +190,7 @@ class RedisCache(DjangoRedisCache):
             for made_key in wanted:
                 snap.values[(servers, made_key)] = found.get(made_key, _MISSING)
             snap.fetched.update((servers, where) for where, _names in batches)
-            value = snap.values[(servers, made)]
-        return default if value is _MISSING else value
+        return [snap.values[(servers, made)] for made in made_keys]
 
     def _forget_made(self, made_keys: Iterable[str]) -> None:
         snap = _snapshot.get()

@@ -108,3 +108,24 @@ class PhoneOtp(models.Model):
 
     def __str__(self) -> str:
         return f"OTP for {self.phone} ({self.created_at:%H:%M:%S})"
+
+
+class RefreshTokenFamily(models.Model):
+    """One sign-in's chain of refresh tokens (RFC 9700 §4.14.2): every token rotated from it carries its
+    ``public_id`` in the ``fam`` claim (the access tokens too). ``current_jti`` is the one live token; every other
+    token of the family was spent by a rotation, so presenting one again (past the grace window) means two parties
+    hold the chain, and the whole family is revoked (``tenant_apps.accounts.sessions``).
+
+    The row is also the family's lock: refresh, logout, reuse detection and a password change take it before the
+    token's own outstanding row, so a logout and a refresh of one token cannot both win."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    current_jti = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"refresh family {self.public_id} of user {self.user_id}"

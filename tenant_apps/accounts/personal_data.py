@@ -4,7 +4,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from tenant_apps.privacy.registry import EMAIL, NULL, no_personal_data, register
 
-from .models import PhoneOtp, User
+from .models import PhoneOtp, RefreshTokenFamily, User
 
 
 def _sign_out_everywhere(user, identity) -> int:
@@ -14,8 +14,17 @@ def _sign_out_everywhere(user, identity) -> int:
     return len(tokens)
 
 
+def _revoke_families(user, identity) -> int:
+    """Sessions end with the erasure (the rows stay: a deleted family would let its tokens' claims name nothing)."""
+    from django.utils import timezone
+
+    return RefreshTokenFamily.objects.filter(user=user, revoked_at__isnull=True) \
+        .update(revoked_at=timezone.now(), revoked_reason="erased")
+
+
 register(User, rows=lambda user: User.objects.filter(pk=user.pk), erase={"email": EMAIL, "phone": NULL},
          exclude=("password",))
 register(PhoneOtp, owners=("user",), delete=True, exclude=("code_hash",))
 register(OutstandingToken, owners=("user",), exclude=("token", "jti"), eraser=_sign_out_everywhere)
 no_personal_data(BlacklistedToken, "a token id and a date; the person is reached through OutstandingToken")
+register(RefreshTokenFamily, owners=("user",), exclude=("current_jti",), eraser=_revoke_families)

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -25,13 +27,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from shared_apps.core.errors import ApiError, Forbidden
+from shared_apps.core.redis_cache import snapshot_prefix
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record, client_ip
 from tenant_apps.notifications.messages import notify_sms
 
 from . import lockout
 from .country import normalize_phone
-from .models import HEAD_OFFICE_ROLES, OPERATOR_ROLES, TENANT_ROLES, OtpPurpose, PhoneOtp, User
+from .errors import InvalidRefreshToken, RefreshTokenReused
+from .models import (
+    HEAD_OFFICE_ROLES,
+    OPERATOR_ROLES,
+    TENANT_ROLES,
+    OtpPurpose,
+    PhoneOtp,
+    RefreshTokenFamily,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -314,10 +326,6 @@ def user_login(*, email: str, password: str, request: Any = None) -> User:
     return user
 
 
-def user_logout(*, user: User, refresh_token: Any, request: Any = None) -> None:
-    refresh_token.blacklist()
-    audit_record(action=AuditAction.LOGOUT, request=request, actor=user, subject_type="user",
-                 subject_id=str(user.public_id))
 
 
 # --- roles ---------------------------------------------------------------------------
@@ -340,3 +348,176 @@ def user_change_role(*, actor: User, user: User, role: str, request: Any = None)
         audit_record(action=AuditAction.ROLE_CHANGED, request=request, actor=actor, subject_type="user",
                      subject_id=str(user.public_id), details={"from": previous, "to": role})
     return user
+
+
+# --- sessions: refresh-token families (RFC 9700 §4.14.2) -------------------------------------------------------
+
+FAMILY_CLAIM = "fam"  # on every refresh token of a sign-in and on the access tokens made from them
+SESSION_REVOKED_PREFIX = "accounts:session-revoked:"
+snapshot_prefix(SESSION_REVOKED_PREFIX)  # read with the device mark, in the request's one MGET
+
+
+def session_revoked_key(family_public_id: str) -> str:
+    return f"{SESSION_REVOKED_PREFIX}{family_public_id}"
+
+
+def session_start(*, user: User, jti: str) -> RefreshTokenFamily:
+    """A sign-in issued the refresh token ``jti``: the first of a new family (its ``public_id`` is the ``fam``
+    claim)."""
+    return RefreshTokenFamily.objects.create(user=user, current_jti=jti)
+
+
+def _family_locked(family_claim: Any) -> RefreshTokenFamily | None:
+    """The family named by a token's ``fam`` claim, locked to the end of the transaction (taken before the token's
+    outstanding row: refresh, logout and revocations queue on it in that order)."""
+    try:
+        key = uuid.UUID(str(family_claim))
+    except ValueError:
+        return None
+    return RefreshTokenFamily.objects.select_for_update().filter(public_id=key).first()  # lock: standalone
+
+
+def _outstanding_locked(jti: str) -> None:
+    """Concurrent refreshes (and a logout) of one token also queue on its outstanding row, so the blacklist check
+    of the second comes after the first's blacklisting committed (a token without a family, issued before
+    families existed, has only this lock). Every refresh token issued here is recorded as outstanding in its
+    schema; one that is not was not issued here: 401."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    # lock: standalone (after the family row, in the refresh's or logout's own short transaction)
+    if not list(OutstandingToken.objects.select_for_update().filter(jti=jti).values_list("pk", flat=True)):
+        raise InvalidRefreshToken()
+
+
+def _family_revoke(family: RefreshTokenFamily, *, reason: str) -> None:
+    """Revoke a (locked) family: its live token is blacklisted, the row says revoked (every older token of it is
+    blacklisted already, and a refresh of any of them now stops at the row), and, once committed, its access tokens
+    are refused by the JWT authentication for the rest of their life."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    family.revoked_at, family.revoked_reason = timezone.now(), reason[:32]
+    family.save(update_fields=["revoked_at", "revoked_reason"])
+    live = OutstandingToken.objects.filter(jti=family.current_jti, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+    _mark_sessions_revoked([str(family.public_id)])
+
+
+def _mark_sessions_revoked(family_ids: Iterable[str]) -> None:
+    """After the commit: the access tokens of these families (15 minutes at most) are refused from now on."""
+    keys = {session_revoked_key(family_id): 1 for family_id in family_ids}
+    if not keys:
+        return
+    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(seconds=60)
+
+    def mark() -> None:
+        try:
+            cache.set_many(keys, timeout=int(lifetime.total_seconds()))
+        except Exception:  # the cache is down: the access tokens lapse within their lifetime
+            logger.warning("session revocation: the cache could not be told", exc_info=True)
+
+    transaction.on_commit(mark)
+
+
+def session_refresh(*, token: Any, request: Any = None) -> tuple[str, str]:
+    """Rotate a refresh token (signature, expiry and tenant already checked, the blacklist not yet): the new
+    (access, refresh) pair. The old token is blacklisted and its family's live token moves to the new one.
+
+    Presenting a token the family has already rotated past is reuse: two parties hold the chain (a thief and its
+    owner), and the server cannot tell which is which, so the whole family is revoked: the live refresh token
+    (whoever holds it), and its access tokens through the JWT authentication's session mark. 401
+    ``refresh_token_reused``, audited and logged as a security event.
+
+    Grace window (``JWT_REFRESH_REUSE_GRACE_SECONDS``): a token rotated less than that long ago gets a plain 401
+    ``token_not_valid`` and revokes nothing. A client that sent one refresh twice (a retry after a lost answer,
+    two requests of one app racing) must not sign its own session out: its other request holds the live token.
+    The alternative, answering the retry with the same successor, would mean keeping the successor's secret
+    to hand it out again (to whoever asks within the window, a thief included); a 401 gives a thief inside the
+    window nothing, and its later use of the token is caught as reuse.
+
+    Locks: the family row, then the token's outstanding row (what logout and revocations take too), so of a
+    logout and a refresh of one token exactly one wins; concurrent refreshes rotate once.
+    """
+    from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    jti = str(token[api_settings.JTI_CLAIM])
+    family_claim = token.get(FAMILY_CLAIM)
+    reused: RefreshTokenFamily | None = None
+    with transaction.atomic():
+        family = _family_locked(family_claim) if family_claim else None
+        if family_claim and family is None:
+            raise InvalidRefreshToken()
+        _outstanding_locked(jti)
+        if family is not None and family.revoked_at is not None:
+            raise InvalidRefreshToken()
+        if family is not None and family.current_jti != jti:  # rotated already (only rotation moves the head)
+            rotated_at = BlacklistedToken.objects.filter(token__jti=jti).values_list("blacklisted_at", flat=True) \
+                .first()
+            grace = timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE_SECONDS)
+            if rotated_at is not None and timezone.now() - rotated_at <= grace:
+                raise InvalidRefreshToken()
+            _family_revoke(family, reason="refresh_token_reused")
+            audit_record(action=AuditAction.REFRESH_TOKEN_REUSED, request=request, actor=family.user,
+                         subject_type="session", subject_id=str(family.public_id),
+                         details={"rotated_at": rotated_at.isoformat() if rotated_at else None})
+            reused = family
+        else:
+            user = User.objects.filter(public_id=token.get(api_settings.USER_ID_CLAIM)).first() \
+                if _is_uuid(token.get(api_settings.USER_ID_CLAIM)) else None
+            if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+                raise InvalidRefreshToken()
+            if _blacklisted(jti):  # the live token of a device signed out
+                raise InvalidRefreshToken()
+            token.blacklist()
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            token.outstand()
+            new_jti = str(token[api_settings.JTI_CLAIM])
+            if family is None:  # a token from before families: its chain starts one now
+                token[FAMILY_CLAIM] = str(session_start(user=user, jti=new_jti).public_id)
+            else:
+                family.current_jti, family.rotated_at = new_jti, timezone.now()
+                family.save(update_fields=["current_jti", "rotated_at"])
+            pair = str(token.access_token), str(token)
+    if reused is not None:  # committed: the revocation stands although this request fails
+        logger.warning("refresh token reused: session family %s of user %s revoked", reused.public_id,
+                       reused.user.public_id)
+        raise RefreshTokenReused()
+    return pair
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def user_logout(*, user: User, refresh_token: Any, request: Any = None) -> None:
+    """End the session of ``refresh_token``: its family is revoked (the live token, whichever rotation it is at,
+    and the family's access tokens), under the family's lock: a refresh racing the logout either rotated first
+    (its new token is the live one the logout revokes) or waits and finds the family revoked (401)."""
+    from rest_framework_simplejwt.settings import api_settings
+
+    jti = str(refresh_token[api_settings.JTI_CLAIM])
+    family_claim = refresh_token.get(FAMILY_CLAIM)
+    with transaction.atomic():
+        family = _family_locked(family_claim) if family_claim else None
+        if family_claim and family is None:
+            raise InvalidRefreshToken()
+        _outstanding_locked(jti)
+        if family is None and _blacklisted(jti):
+            raise InvalidRefreshToken()  # a token from before families, already used or logged out
+        refresh_token.blacklist()
+        if family is not None and family.revoked_at is None:
+            _family_revoke(family, reason="logout")
+        audit_record(action=AuditAction.LOGOUT, request=request, actor=user, subject_type="user",
+                     subject_id=str(user.public_id))
+
+
+def _blacklisted(jti: str) -> bool:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    return BlacklistedToken.objects.filter(token__jti=jti).exists()

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from rest_framework import exceptions
+from django.db import connection
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from shared_apps.core.errors import ApiError
+from .errors import DeviceSignedOut, InvalidRefreshToken
 
 
 def current_schema() -> str:
@@ -27,19 +25,6 @@ def token_matches_tenant(token: Token) -> bool:
     return token.get(tenant_claim()) == current_schema()
 
 
-class InvalidRefreshToken(ApiError):
-    status_code = 401
-    code = "token_not_valid"
-    message = "The refresh token is invalid, expired or already used."
-
-
-class DeviceSignedOut(InvalidRefreshToken):
-    """A refresh that rotated while its device was signed out: the new token is blacklisted, not handed out."""
-
-    code = "device_signed_out"
-    message = "This device was signed out. Log in again."
-
-
 class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
     """Adds the tenant (schema), role and device claims to every token pair.
 
@@ -51,9 +36,13 @@ class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
 
     @classmethod
     def get_token(cls, user: Any) -> RefreshToken:
+        from .services import FAMILY_CLAIM, session_start
+
         token = cast(RefreshToken, super().get_token(user))  # token_class is RefreshToken; simplejwt says Token
         token[tenant_claim()] = current_schema()
         token["role"] = user.role
+        # A new session: the first refresh token of its family (rotation, reuse detection, logout, password change).
+        token[FAMILY_CLAIM] = str(session_start(user=user, jti=str(token["jti"])).public_id)
         if current_schema() != "public":
             from tenant_apps.risk.devices import DEVICE_CLAIM, bind_refresh_token, device_for_sign_in
 
@@ -71,10 +60,20 @@ def tokens_for_user(user: Any) -> tuple[str, str]:
     return str(refresh.access_token), str(refresh)
 
 
+class _RefreshTokenBlacklistLater(RefreshToken):
+    """A refresh token whose signature, expiry and type are checked, its blacklist entry not yet: refresh and logout
+    read it under the token family's lock (services.session_refresh, services.user_logout), where a used token is
+    told from a live one (reuse detection) and a rotation racing a logout is settled."""
+
+    def check_blacklist(self) -> None:
+        return None
+
+
 def parse_refresh_token(raw: str) -> RefreshToken:
-    """Validate signature, expiry, blacklist and tenant; a clean 401 otherwise."""
+    """Validate signature, expiry, type and tenant (the blacklist is read under the family's lock); a clean 401
+    otherwise."""
     try:
-        token = RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt types the encoded token as Token
+        token = _RefreshTokenBlacklistLater(raw)  # type: ignore[arg-type]  # simplejwt types the encoded token as Token
     except TokenError:
         raise InvalidRefreshToken() from None
     if not token_matches_tenant(token):
@@ -83,39 +82,16 @@ def parse_refresh_token(raw: str) -> RefreshToken:
 
 
 class TenantTokenRefreshSerializer(TokenRefreshSerializer):
-    """Rotation with blacklist (simplejwt), refused outside the token's own tenant."""
+    """Rotation with blacklist and reuse detection (services.session_refresh), refused outside the token's own
+    tenant."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        from .services import session_refresh
+
         token = parse_refresh_token(attrs["refresh"])
-        try:
-            with transaction.atomic():
-                _queue_on(token)
-                data = super().validate(attrs)  # reads the blacklist again, after the lock: spent once
-        except TokenError:
-            raise InvalidRefreshToken() from None
-        except get_user_model().DoesNotExist:
-            raise InvalidRefreshToken() from None
-        except exceptions.AuthenticationFailed:  # inactive user
-            raise InvalidRefreshToken() from None
-        _bind_rotated(data.get("refresh", ""))
-        return data
-
-
-def _queue_on(token: RefreshToken) -> None:
-    """Concurrent refreshes of one token wait for each other on its outstanding row (locked to the end of the
-    transaction), so the blacklist check of the second comes after the first's blacklisting committed.
-
-    simplejwt checks the blacklist, then blacklists: without the lock, racers presenting one token at once
-    (a thief and its owner) all pass the check and each gets a new pair. Every refresh token issued here is
-    recorded as outstanding in its schema (``RefreshToken.for_user`` and each rotation); one that is not was
-    not issued here."""
-    from rest_framework_simplejwt.settings import api_settings
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-
-    # lock: standalone (the refresh's own short transaction; the device row after it is standalone too)
-    locked = OutstandingToken.objects.select_for_update().filter(jti=token[api_settings.JTI_CLAIM])
-    if not list(locked.values_list("pk", flat=True)):
-        raise InvalidRefreshToken()
+        access, refresh = session_refresh(token=token, request=self.context.get("request"))
+        _bind_rotated(refresh)
+        return {"access": access, "refresh": refresh}
 
 
 def _bind_rotated(raw: str) -> None:

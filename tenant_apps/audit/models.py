@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Login failed")
     LOGIN_LOCKED_OUT = "login_locked_out", _("Login refused: locked out")
     LOGOUT = "logout", _("Logout")
+    REFRESH_TOKEN_REUSED = "refresh_token_reused", _("Used refresh token presented again: session revoked")
     OTP_SENT = "otp_sent", _("OTP sent")
     OTP_VERIFIED = "otp_verified", _("OTP verified")
     OTP_FAILED = "otp_failed", _("OTP failed")

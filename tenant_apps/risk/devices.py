@@ -36,7 +36,8 @@ REVOKED_PREFIX = "risk:device-signed-out:"
 snapshot_prefix(REVOKED_PREFIX)  # the JWT authentication's read: the first of the request's one MGET
 
 
-def _revoked_key(device_public_id: str) -> str:
+def revoked_key(device_public_id: str) -> str:
+    """The cache mark of a signed-out device, read by the JWT authentication with the token's session mark."""
     return f"{REVOKED_PREFIX}{device_public_id}"
 
 
@@ -65,7 +66,7 @@ def device_for_sign_in(*, user: Any) -> tuple[UserDevice, str]:
             device.user_agent = signals.user_agent or device.user_agent
             device.signed_out_at = None  # signed in again on it
             device.save(update_fields=["last_seen_at", "last_ip", "user_agent", "signed_out_at"])
-    cache.delete(_revoked_key(str(device.public_id)))
+    cache.delete(revoked_key(str(device.public_id)))
     return device, issued
 
 
@@ -108,14 +109,6 @@ def devices_of(*, user: Any) -> QuerySet[UserDevice]:
     return UserDevice.objects.filter(user=user).order_by("-last_seen_at", "-id")
 
 
-def device_is_revoked(device_public_id: str) -> bool:
-    """For the JWT authentication: an access token of a signed-out device (one cache read; fails open)."""
-    try:
-        return bool(cache.get(_revoked_key(device_public_id)))
-    except Exception:  # the cache is down: refresh tokens are blacklisted anyway
-        return False
-
-
 def device_sign_out(*, user: Any, device_public_id: Any, request: Any = None) -> UserDevice:
     """Revoke what the device holds: refresh tokens (blacklisted), web sessions (deleted), current access tokens
     (refused by the authentication for their remaining life). Its trust is withdrawn too. Audited."""
@@ -146,7 +139,7 @@ def device_sign_out(*, user: Any, device_public_id: Any, request: Any = None) ->
                      subject_id=str(device.public_id), details={"tokens": len(jtis), "sessions": len(sessions)})
     lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(seconds=60)
     try:
-        cache.set(_revoked_key(str(device.public_id)), 1, timeout=int(lifetime.total_seconds()))
+        cache.set(revoked_key(str(device.public_id)), 1, timeout=int(lifetime.total_seconds()))
     except Exception:  # the cache is down: the access token lapses within its lifetime
         logger.warning("device sign-out: the cache could not be told", exc_info=True)
     return device

@@ -45,6 +45,11 @@ def jwt_signing_key(secret_key: str) -> str:
 SIMPLE_JWT["SIGNING_KEY"] = jwt_signing_key(env_str("DJANGO_SECRET_KEY", ""))
 # The claim binding a token to the schema it was issued in.
 JWT_TENANT_CLAIM = "tenant"
+# A refresh token presented again after its rotation is reuse: its whole family (the sign-in's chain of refresh
+# tokens, and their access tokens) is revoked, 401 refresh_token_reused (RFC 9700 §4.14.2). Within this many
+# seconds of the rotation it is only refused (401 token_not_valid): a client's own retry or a second request of
+# the same app does not sign its session out (tenant_apps.accounts.services.session_refresh).
+JWT_REFRESH_REUSE_GRACE_SECONDS = env_int("JWT_REFRESH_REUSE_GRACE_SECONDS", 10)
 
 # --- dj-rest-auth -------------------------------------------------------------
 REST_AUTH: dict[str, Any] = {
