@@ -13,6 +13,7 @@ from typing import ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,10 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+# Sent after an existing user's new password was saved (``user=``): services.sessions_signed_out_by_new_password.
+new_password = Signal()
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(unique=True)
@@ -70,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        """Sends :data:`new_password` when ``set_password`` gave an existing account a new password (a change, an
+        invitation, ``manage.py changepassword``): every session of it is signed out (``services``, connected in
+        ``apps.ready``). A hash upgraded at login (Django's ``check_password`` setter) is no new password."""
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding  # set_password()
+        super().save(*args, **kwargs)
+        if password_changed:
+            new_password.send(sender=type(self), user=self)
 
     @property
     def is_phone_verified(self) -> bool:

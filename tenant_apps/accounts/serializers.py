@@ -81,5 +81,10 @@ class RefreshResponseSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+
 class RoleChangeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=sorted(TENANT_ROLES | HEAD_OFFICE_ROLES))

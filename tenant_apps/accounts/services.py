@@ -328,6 +328,35 @@ def user_login(*, email: str, password: str, request: Any = None) -> User:
 
 
 
+def user_change_password(*, user: User, old_password: str, new_password: str, request: Any = None) -> User:
+    """Change the password of a signed-in user who proves the current one (counted like a login: the same
+    lockout per account and slowdown per IP, so a stolen access token cannot guess it). Every session of the
+    user, this one included, is signed out (``models.new_password``); the caller hands this device a new token pair."""
+    ip = client_ip(request)
+    refusal = lockout.check(email=user.email, ip=ip)
+    if refusal is not None:
+        audit_record(action=AuditAction.LOGIN_LOCKED_OUT, request=request, actor=user, subject_type="user",
+                     subject_id=str(user.public_id), details={"reason": refusal.reason, "during": "password_change"})
+        raise TooManyAttempts(retry_after=refusal.retry_after)
+    if not user.check_password(old_password or ""):
+        locked = lockout.register_failure(email=user.email, ip=ip)
+        audit_record(action=AuditAction.LOGIN_FAILED, request=request, actor=user, subject_type="user",
+                     subject_id=str(user.public_id), details={"locked_out": locked, "during": "password_change"})
+        raise _field_error("old_password", "The current password is not correct.", code="invalid_credentials")
+    lockout.register_success(email=user.email, ip=ip)
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise ApiError("Some fields are invalid.", code="validation_error",
+                       fields={"new_password": list(exc.messages)}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])  # revokes every session (models.new_password)
+        audit_record(action=AuditAction.PASSWORD_CHANGED, request=request, actor=user, subject_type="user",
+                     subject_id=str(user.public_id))
+    return user
+
+
 # --- roles ---------------------------------------------------------------------------
 
 def user_change_role(*, actor: User, user: User, role: str, request: Any = None) -> User:
@@ -521,3 +550,28 @@ def _blacklisted(jti: str) -> bool:
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
     return BlacklistedToken.objects.filter(token__jti=jti).exists()
+
+
+def sessions_revoke_all(*, user: User, reason: str) -> int:
+    """Sign ``user`` out everywhere (a password change or reset): every refresh-token family is revoked and every
+    outstanding refresh token blacklisted, their access tokens refused. Returns how many families were live.
+
+    The live families are locked first (ascending id): a refresh rotating at the same moment either committed
+    its new token before (read below, so blacklisted) or waits and finds its family revoked."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    with transaction.atomic():
+        families = list(RefreshTokenFamily.objects.select_for_update()  # lock: standalone
+                        .filter(user=user, revoked_at__isnull=True).order_by("pk").values_list("pk", "public_id"))
+        RefreshTokenFamily.objects.filter(pk__in=[pk for pk, _public_id in families]) \
+            .update(revoked_at=timezone.now(), revoked_reason=reason[:32])
+        live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+        _mark_sessions_revoked(str(public_id) for _pk, public_id in families)
+    return len(families)
+
+
+def sessions_signed_out_by_new_password(sender: Any, *, user: User, **kwargs: Any) -> None:
+    """Receiver of ``models.new_password`` (connected in ``apps.ready``): a new password signs the account out
+    everywhere."""
+    sessions_revoke_all(user=user, reason="password_changed")

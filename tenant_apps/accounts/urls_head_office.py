@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/auth/refresh", views.RefreshView.as_view(), name="ho-auth-refresh"),
     path("api/auth/logout", views.LogoutView.as_view(), name="ho-auth-logout"),
     path("api/auth/me", views.MeView.as_view(), name="ho-auth-me"),
+    path("api/auth/password/change", views.PasswordChangeView.as_view(), name="ho-auth-password-change"),
     path("api/head-office/users", views.HeadOfficeUserListView.as_view(), name="ho-users"),
     path("api/head-office/users/<uuid:public_id>/role", views.HeadOfficeUserRoleView.as_view(),
          name="ho-user-role"),

@@ -26,6 +26,7 @@ from .permissions import IsHeadOffice, IsOperatorAdmin, IsOperatorStaff, IsSuper
 from .serializers import (
     DetailSerializer,
     OtpSerializer,
+    PasswordChangeSerializer,
     RefreshResponseSerializer,
     RefreshSerializer,
     RegisterResponseSerializer,
@@ -142,6 +143,24 @@ class LogoutView(RestAuthLogoutView):
             raise Forbidden("This refresh token belongs to someone else.", code="token_owner_mismatch")
         services.user_logout(user=request.user, refresh_token=token, request=request)
         return Response({"detail": "Logged out."})
+
+
+@api_key_scopes(POST=NO_API_KEY)
+class PasswordChangeView(APIView):
+    """Change my password (the current one required): every session of mine is signed out, this device gets a new
+    token pair in the answer."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+    throttle_scope = "auth_login"
+
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenPairSerializer, **ERRORS},
+                   summary="Change the password; signs out every session and answers a new token pair")
+    def post(self, request: Any) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_change_password(user=request.user, request=request, **serializer.validated_data)
+        return Response(token_pair_body(user, request))
 
 
 @api_key_scopes(GET=READ, PUT=NO_API_KEY, PATCH=NO_API_KEY)

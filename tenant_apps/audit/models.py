@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     LOGIN_LOCKED_OUT = "login_locked_out", _("Login refused: locked out")
     LOGOUT = "logout", _("Logout")
     REFRESH_TOKEN_REUSED = "refresh_token_reused", _("Used refresh token presented again: session revoked")
+    PASSWORD_CHANGED = "password_changed", _("Password changed: every session signed out")
     OTP_SENT = "otp_sent", _("OTP sent")
     OTP_VERIFIED = "otp_verified", _("OTP verified")
     OTP_FAILED = "otp_failed", _("OTP failed")
