@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from shared_apps.core.errors import NotFound
 
@@ -23,3 +27,18 @@ def user_get(*, public_id: str) -> User:
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+def users_paid_by_phone(*, phone: str) -> QuerySet[User]:
+    """Active users this (normalised) phone number can send money to: only a verified number names an account.
+
+    Anyone can register any number; until its owner proves it by code it names nobody, so money meant for a
+    number (a P2P transfer, an agent's cash-in, a remittance) never lands in an account that merely claims it."""
+    return User.objects.filter(phone=phone, is_active=True, phone_verified_at__isnull=False)
+
+
+def stale_phone_claim() -> Q:
+    """Accounts whose unverified number is past ``PHONE_OTP['UNVERIFIED_HOLD_SECONDS']``: the number no longer
+    reaches them (no code is sent, none logs in) and a new registration takes it."""
+    hold = timedelta(seconds=int(settings.PHONE_OTP.get("UNVERIFIED_HOLD_SECONDS", 30 * 60)))
+    return Q(phone_verified_at__isnull=True, date_joined__lt=timezone.now() - hold)

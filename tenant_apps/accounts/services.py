@@ -44,6 +44,7 @@ from .models import (
     RefreshTokenFamily,
     User,
 )
+from .selectors import stale_phone_claim
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +72,33 @@ def user_register(*, email: str, phone: str, password: str, request: Any = None)
                        fields={"password": list(exc.messages)}) from None
     if User.objects.filter(email=email).exists():
         raise _field_error("email", "An account with this email already exists.", code="duplicate_email")
-    if User.objects.filter(phone=phone).exists():
+    holder = User.objects.filter(phone=phone).first()
+    squatted = holder is not None and User.objects.filter(stale_phone_claim(), pk=holder.pk).exists()
+    if holder is not None and not squatted:
         raise _field_error("phone", "An account with this phone number already exists.", code="duplicate_phone")
     tenant_language = getattr(getattr(connection, "tenant", None), "default_language", "") or ""
     try:
         with transaction.atomic():
+            details = {}
+            if squatted and holder is not None:  # its hold is over: the number comes to the one registering now
+                _phone_claim_release(holder=holder, phone=phone)
+                details = {"phone_taken_from_unverified": str(holder.public_id)}
             user = User.objects.create_user(email=email, password=password, phone=phone,
                                             preferred_language=tenant_language[:5])
             audit_record(action=AuditAction.USER_REGISTERED, request=request, actor=user,
-                         subject_type="user", subject_id=str(user.public_id))
+                         subject_type="user", subject_id=str(user.public_id), details=details)
     except IntegrityError:  # a concurrent registration won the race
         raise _field_error("email", "An account with this email or phone already exists.",
                            code="duplicate_account") from None
     sent = otp_send(user=user, request=request)
     return user, sent
+
+
+def _phone_claim_release(*, holder: User, phone: str) -> None:
+    """Take ``phone`` off an account that never verified it within its hold (and void its codes), in the caller's
+    transaction: a registration racing another for the number loses on the unique phone (409-like 400)."""
+    User.objects.filter(stale_phone_claim(), pk=holder.pk, phone=phone).update(phone=None)
+    PhoneOtp.objects.filter(user=holder, consumed_at__isnull=True).update(expires_at=timezone.now())
 
 
 # --- one-time codes -----------------------------------------------------------------
@@ -198,7 +212,7 @@ def sms_send_holder(*, key: str) -> str:
 def otp_request(*, phone: str, request: Any = None) -> None:
     """Send a code to a registered phone. Silent for unknown numbers (never reveals accounts)."""
     phone = normalize_phone(phone)
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = User.objects.filter(phone=phone, is_active=True).exclude(stale_phone_claim()).first()
     if user is None:
         return
     if otp_cooling_down(user=user):
@@ -264,8 +278,9 @@ def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
         user.save(update_fields=["last_login"])
         return user
 
-    return _otp_attempt(PhoneOtp.objects.filter(phone=phone, purpose=OtpPurpose.VERIFY_PHONE), code,
-                        request=request, on_success=log_in)
+    codes = PhoneOtp.objects.filter(phone=phone, purpose=OtpPurpose.VERIFY_PHONE, user__phone=phone) \
+        .exclude(user__in=User.objects.filter(stale_phone_claim()))
+    return _otp_attempt(codes, code, request=request, on_success=log_in)
 
 
 def otp_consume(*, user: User, code: str, purpose: str, request: Any = None, then=None) -> Any:

@@ -34,7 +34,6 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -45,6 +44,7 @@ from countries.money import plain_money
 from shared_apps.core.amounts import money_of
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, normalize_phone
+from tenant_apps.accounts.selectors import users_paid_by_phone
 from tenant_apps.agents.models import Agent, CommissionPosting
 from tenant_apps.agents.services import agent_record_sale, agent_release_sale
 from tenant_apps.audit.models import AuditAction
@@ -117,7 +117,7 @@ def _require_agent(user) -> Agent | None:
 def find_customer(phone: str):
     """A customer of this tenant by phone (any local form)."""
     normalized = normalize_phone(phone, field="customer")
-    found = get_user_model().objects.filter(phone=normalized, is_active=True, role="customer").first()
+    found = users_paid_by_phone(phone=normalized).filter(role="customer").first()
     if found is None:
         raise UnknownCustomer(fields={"customer": ["Unknown customer."]})
     return found

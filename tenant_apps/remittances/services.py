@@ -42,15 +42,12 @@ from django_tenants.utils import schema_context
 from countries.errors import CountryError
 from countries.money import money_of, plain_money
 from countries.phone import parse_phone, to_e164
-from provider_plugins.interfaces.common import ProviderConfig, ProviderError
-from provider_plugins.interfaces.fx import RATE_SCALE
-from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.interfaces.sanctions import ScreeningSubject
-from provider_plugins.registry import get_plugin
 from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Forbidden
 from shared_apps.remittance_hub import services as hub
 from tenant_apps.accounts.country import current_country
+from tenant_apps.accounts.selectors import users_paid_by_phone
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import currency_for_country, minor_unit
@@ -78,9 +75,7 @@ from .errors import (
     QuoteExpired,
     QuoteNotFound,
     QuoteUsed,
-    RateUnavailable,
     ReviewClosed,
-    ScreeningUnavailable,
     StepRefused,
 )
 from .models import (
@@ -96,6 +91,7 @@ from .models import (
     RemittanceStep,
     ScreeningStatus,
 )
+from .outside_checks import mid_rate, screen_names
 from .rails import payout_step
 
 logger = logging.getLogger(__name__)
@@ -144,56 +140,6 @@ def destination_schema(country: str) -> str:
     if schema is None:
         raise CorridorUnavailable(fields={"destination_country": [str(CorridorUnavailable.message)]})
     return schema
-
-
-# --- providers: the rate source and the screener (registry first, then the deployment's) --------------------
-
-def _provider(capability: Capability, conf: dict) -> tuple[Any, ProviderConfig] | None:
-    from shared_apps.providers.selectors import providers_for
-    from shared_apps.providers.services import provider_config, provider_plugin
-
-    row = providers_for(country=current_country(), capability=capability.value).first()
-    if row is not None:
-        return provider_plugin(provider=row).connector(capability)(), provider_config(provider=row)
-    if not conf.get("ENABLED"):
-        return None
-    plugin = get_plugin(conf["PLUGIN"])
-    return plugin.connector(capability)(), ProviderConfig(
-        base_url=conf["BASE_URL"], credentials=dict(conf.get("CREDENTIALS", {})),
-        timeout_seconds=float(conf.get("TIMEOUT_SECONDS", 10.0)))
-
-
-def mid_rate(*, base: str, quote: str) -> tuple[int, str]:
-    """(rate_e9, source reference); 503 ``rate_unavailable`` when no source answers."""
-    if base == quote:
-        return RATE_SCALE, "par"
-    found = _provider(Capability.FX_RATES, settings.REMITTANCE_RATE_SOURCE)
-    if found is None:
-        raise RateUnavailable()
-    connector, config = found
-    try:
-        rate = connector.rate(config, base=base, quote=quote)
-    except ProviderError as exc:
-        logger.warning("rate source failed", extra={"code": exc.code, "pair": f"{base}{quote}"})
-        raise RateUnavailable() from None
-    return rate.rate_e9, rate.provider_reference[:80]
-
-
-def screen_names(*, subjects: list[ScreeningSubject]) -> list[dict[str, str]]:
-    """The screener's matches (empty: clear). Fails closed: 503 when the list cannot be consulted."""
-    found = _provider(Capability.SANCTIONS, settings.REMITTANCE_SANCTIONS)
-    if found is None:
-        raise ScreeningUnavailable()
-    connector, config = found
-    try:
-        result = connector.screen(config, subjects=subjects)
-    except ProviderError as exc:
-        logger.warning("sanctions screening failed", extra={"code": exc.code})
-        raise ScreeningUnavailable() from None
-    if set(result.checked) != {s.key for s in subjects}:
-        raise ScreeningUnavailable()
-    return [{"subject": m.subject, "entity_id": m.entity_id, "caption": m.caption, "score": m.score,
-             "datasets": ",".join(m.datasets)} for m in result.matches]
 
 
 # --- corridors (the operator) ------------------------------------------------------------------------------
@@ -557,10 +503,8 @@ def _inbound(transfer_row, **fields) -> InboundRemittance:
 def _credit_wallet(transfer_row) -> InboundRemittance:
     """Receiver step ``credit``: remittance_clearing -> the recipient's wallet, under the KYC tier's maximum
     balance; a recipient who has no wallet here, or cannot receive it, gets nothing (the sender is refunded)."""
-    from tenant_apps.accounts.models import User
 
-    recipient = User.objects.filter(phone=transfer_row.recipient.get("phone") or None, is_active=True,
-                                    role="customer").first()
+    recipient = users_paid_by_phone(phone=transfer_row.recipient.get("phone") or "").filter(role="customer").first()
     currency = transfer_row.receive_currency
     with transaction.atomic():
         _lock_remittance(transfer_row.public_id)

@@ -39,6 +39,7 @@ from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
+from tenant_apps.accounts.selectors import users_paid_by_phone
 from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.errors import BalanceLimitExceeded
@@ -99,7 +100,7 @@ def _find_recipient(recipient: str):
     if "@" in recipient:
         found = users.filter(email__iexact=recipient.strip()).first()
     else:
-        found = users.filter(phone=normalize_phone(recipient, field="recipient")).first()
+        found = users_paid_by_phone(phone=normalize_phone(recipient, field="recipient")).first()
     if found is None or found.role not in ("customer", "agent"):
         raise UnknownRecipient(fields={"recipient": ["Unknown recipient."]})
     return found

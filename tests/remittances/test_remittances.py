@@ -116,6 +116,18 @@ def test_unknown_recipient_phone_refunds(remit):
 
 
 @pytest.mark.django_db
+def test_a_recipient_number_nobody_verified_is_refunded_not_credited(remit):
+    """A number registered but never verified names no account: the remittance is refunded, not left in a
+    squatter's wallet."""
+    sender = funded("ng", 1_500_000)
+    squatter = new_customer("gh", verified=False)
+    rid = send(sender, quote(sender, recipient_phone=squatter.phone).json()["id"]).json()["id"]
+    assert advance(rid) == "refunded" and balance_of(sender, "ng") == 1_500_000
+    assert balance_of(squatter, "gh") == 0
+    assert_reconciled()
+
+
+@pytest.mark.django_db
 def test_expired_quote_is_refused_and_nothing_is_written(remit):
     from django.utils import timezone
 

@@ -93,6 +93,10 @@ PHONE_OTP: dict[str, Any] = {
     "TTL_SECONDS": 5 * 60,
     "MAX_ATTEMPTS": 5,
     "RESEND_COOLDOWN_SECONDS": env_int("OTP_RESEND_COOLDOWN_SECONDS", 30),
+    # How long a registration holds a phone number it has not verified. Past it the number no longer reaches that
+    # account (no code, no login by code) and a new registration takes it: nobody can squat someone else's number
+    # (and wait for its owner to log in by code into an account whose password they set).
+    "UNVERIFIED_HOLD_SECONDS": env_int("PHONE_UNVERIFIED_HOLD_SECONDS", 30 * 60),
 }
 
 # --- SMS delivery: provider_plugins.sms_gateway (Termii-shaped) or .africastalking -------------------------
