@@ -190,8 +190,9 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=float, default=0.0, help="target purchases/s in total (0 = flat out)")
         parser.add_argument("--users", type=int, default=200)
         # Defaults: the best of the configurations measured on 2 cores (docs/benchmarks.md).
-        parser.add_argument("--web-workers", type=int, default=2)  # 2 x 2 beat 4 x 2 in every pair (2026-12-07 12:00)
-        parser.add_argument("--web-threads", type=int, default=2)
+        # 2 x 2 beat 4 x 2 in every pair (2026-12-07 12:00); 2 x 1 beat 2 x 2 in every pair (2026-12-07 17:55).
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-threads", type=int, default=1)
         parser.add_argument("--server", choices=sorted(WEB_SERVERS), default="gunicorn-gthread",
                             help="the web server (threads: --web-threads; gunicorn-sync has none)")
         parser.add_argument("--dispatchers", type=int, default=1, help="order dispatchers (run_dispatcher)")
