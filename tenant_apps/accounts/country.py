@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
@@ -26,7 +27,7 @@ def current_country() -> str:
 def current_adapter() -> Any:
     country = current_country()
     if not country:
-        raise ApiError("This site does not serve a country.", code="no_country", status_code=404)
+        raise ApiError(gettext("This site does not serve a country."), code="no_country", status_code=404)
     return get_adapter(country)
 
 
@@ -35,6 +36,6 @@ def normalize_phone(raw: str, *, field: str = "phone") -> str:
     try:
         return current_adapter().normalize_phone(raw or "")
     except InvalidPhoneNumber as exc:
-        raise ApiError(code="validation_error", message="Some fields are invalid.",
+        raise ApiError(code="validation_error", message=gettext("Some fields are invalid."),
                        fields={field: [str(exc) or "Enter a valid phone number."]},
                        status_code=400) from None

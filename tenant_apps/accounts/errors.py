@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from shared_apps.core.errors import ApiError
 
 
 class InvalidRefreshToken(ApiError):
     status_code = 401
     code = "token_not_valid"
-    message = "The refresh token is invalid, expired or already used."
+    message = gettext_lazy("The refresh token is invalid, expired or already used.")
 
 
 class DeviceSignedOut(InvalidRefreshToken):
     """A refresh that rotated while its device was signed out: the new token is blacklisted, not handed out."""
 
     code = "device_signed_out"
-    message = "This device was signed out. Log in again."
+    message = gettext_lazy("This device was signed out. Log in again.")
 
 
 class RefreshTokenReused(InvalidRefreshToken):
@@ -23,4 +25,4 @@ class RefreshTokenReused(InvalidRefreshToken):
     (``services.session_refresh``)."""
 
     code = "refresh_token_reused"
-    message = "This refresh token was already used: the session is signed out everywhere. Log in again."
+    message = gettext_lazy("This refresh token was already used: the session is signed out everywhere. Log in again.")

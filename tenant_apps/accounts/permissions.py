@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext
 from rest_framework.permissions import BasePermission
 
 from shared_apps.core.errors import Forbidden
@@ -107,5 +108,5 @@ class PhoneVerified(BasePermission):
         if not (user and user.is_authenticated):
             return False
         if user.phone_verified_at is None:
-            raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+            raise Forbidden(gettext("Verify your phone number before moving money."), code="phone_not_verified")
         return True

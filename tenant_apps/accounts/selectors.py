@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import NotFound
 
@@ -25,7 +26,7 @@ def users_list(*, role: str = "", search: str = "") -> QuerySet[User]:
 def user_get(*, public_id: str) -> User:
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     return user
 
 

@@ -25,6 +25,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from shared_apps.core.errors import ApiError, Forbidden
 from shared_apps.core.redis_cache import snapshot_prefix
@@ -52,7 +53,7 @@ GENERIC_LOGIN_ERROR = "Email or password is incorrect."
 
 
 def _field_error(field: str, message: str, *, code: str = "validation_error") -> ApiError:
-    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+    return ApiError(gettext("Some fields are invalid."), code=code, fields={field: [message]})
 
 
 # --- registration ------------------------------------------------------------------
@@ -68,7 +69,7 @@ def user_register(*, email: str, phone: str, password: str, request: Any = None)
     try:
         validate_password(password, user=User(email=email, phone=phone))
     except DjangoValidationError as exc:
-        raise ApiError("Some fields are invalid.", code="validation_error",
+        raise ApiError(gettext("Some fields are invalid."), code="validation_error",
                        fields={"password": list(exc.messages)}) from None
     if User.objects.filter(email=email).exists():
         raise _field_error("email", "An account with this email already exists.", code="duplicate_email")
@@ -133,7 +134,7 @@ def otp_issue(*, user: User, request: Any = None, purpose: str = OtpPurpose.VERI
     """:func:`otp_send`, also giving back the code's row (a step-up challenge points at it)."""
     phone = user.phone
     if not phone:  # callers reach users by their phone (sign-up, login by phone, PIN reset, step-up)
-        raise Forbidden("Add and verify a phone number first.", code="phone_not_verified")
+        raise Forbidden(gettext("Add and verify a phone number first."), code="phone_not_verified")
     conf = _otp_conf()
     now = timezone.now()
     code = f"{secrets.randbelow(10 ** conf['DIGITS']):0{conf['DIGITS']}d}"
@@ -297,7 +298,7 @@ def require_phone_verified(user: Any) -> None:
     # A verified phone that is gone (erased, or removed by staff) is no verified phone: no code can reach it.
     if user is None or not getattr(user, "is_authenticated", False) or user.phone_verified_at is None \
             or not user.phone:
-        raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+        raise Forbidden(gettext("Verify your phone number before moving money."), code="phone_not_verified")
 
 
 # --- login ----------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def require_phone_verified(user: Any) -> None:
 class TooManyAttempts(ApiError):
     status_code = 429
     code = "too_many_attempts"
-    message = "Too many failed attempts. Try again later."
+    message = gettext_lazy("Too many failed attempts. Try again later.")
 
     def __init__(self, *args: Any, retry_after: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -362,7 +363,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str, re
     try:
         validate_password(new_password, user=user)
     except DjangoValidationError as exc:
-        raise ApiError("Some fields are invalid.", code="validation_error",
+        raise ApiError(gettext("Some fields are invalid."), code="validation_error",
                        fields={"new_password": list(exc.messages)}) from None
     with transaction.atomic():
         user.set_password(new_password)
@@ -381,7 +382,7 @@ def user_change_role(*, actor: User, user: User, role: str, request: Any = None)
     if role not in allowed:
         raise _field_error("role", f"Choose one of: {', '.join(sorted(allowed))}.", code="invalid_role")
     if user.pk == actor.pk:
-        raise Forbidden("You cannot change your own role.", code="own_role")
+        raise Forbidden(gettext("You cannot change your own role."), code="own_role")
     previous = user.role
     if previous == role:
         return user

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken, Token
@@ -77,7 +78,7 @@ def parse_refresh_token(raw: str) -> RefreshToken:
     except TokenError:
         raise InvalidRefreshToken() from None
     if not token_matches_tenant(token):
-        raise InvalidRefreshToken("This token was not issued for this site.")
+        raise InvalidRefreshToken(gettext("This token was not issued for this site."))
     return token
 
 

@@ -8,6 +8,7 @@ from dj_rest_auth.views import LoginView as RestAuthLoginView
 from dj_rest_auth.views import LogoutView as RestAuthLogoutView
 from dj_rest_auth.views import UserDetailsView
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -140,7 +141,7 @@ class LogoutView(RestAuthLogoutView):
         from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
         if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.public_id):
-            raise Forbidden("This refresh token belongs to someone else.", code="token_owner_mismatch")
+            raise Forbidden(gettext("This refresh token belongs to someone else."), code="token_owner_mismatch")
         services.user_logout(user=request.user, refresh_token=token, request=request)
         return Response({"detail": "Logged out."})
 

@@ -38,6 +38,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from countries.money import plain_money
@@ -84,6 +85,12 @@ logger = logging.getLogger(__name__)
 COMMISSION_ENTRY = "cash_commission"
 
 
+def _not_awaiting(row) -> str:
+    """A cash-in that no longer waits for the customer's code, in the request's language."""
+    return gettext("This cash-in is no longer waiting for confirmation (%(status)s).") % {
+        "status": row.get_status_display()}
+
+
 def _conf() -> dict[str, Any]:
     return settings.AGENT_CASH
 
@@ -94,12 +101,12 @@ def _new_reference(prefix: str) -> str:
 
 class UnknownCustomer(NotFound):
     code = "unknown_customer"
-    message: Any = "No customer of this site has that phone number."
+    message: Any = _("No customer of this site has that phone number.")
 
 
 class InvalidWithdrawalCode(ApiError):
     code = "invalid_withdrawal_code"
-    message: Any = "This code, phone number and amount do not match an active withdrawal code."
+    message: Any = _("This code, phone number and amount do not match an active withdrawal code.")
 
 
 # --- who -------------------------------------------------------------------------------------------------
@@ -107,10 +114,10 @@ class InvalidWithdrawalCode(ApiError):
 def _require_agent(user) -> Agent | None:
     """The agent's tree row (None for an agent outside a tree); 403 unless an active agent."""
     if getattr(user, "role", "") != "agent":
-        raise Forbidden("Only agents serve cash.", code="not_an_agent")
+        raise Forbidden(gettext("Only agents serve cash."), code="not_an_agent")
     row = Agent.objects.filter(user=user).first()
     if row is not None and not row.is_active:
-        raise Forbidden("This agent is suspended.", code="agent_inactive")
+        raise Forbidden(gettext("This agent is suspended."), code="agent_inactive")
     return row
 
 
@@ -119,7 +126,7 @@ def find_customer(phone: str):
     normalized = normalize_phone(phone, field="customer")
     found = users_paid_by_phone(phone=normalized).filter(role="customer").first()
     if found is None:
-        raise UnknownCustomer(fields={"customer": ["Unknown customer."]})
+        raise UnknownCustomer(fields={"customer": [gettext("Unknown customer.")]})
     return found
 
 
@@ -201,7 +208,7 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     currency = tenant_currency().code
     customer = find_customer(customer_phone)
     if customer.pk == agent.pk:
-        raise ApiError("You cannot serve yourself.", code="self_cash")
+        raise ApiError(gettext("You cannot serve yourself."), code="self_cash")
     reference = _new_reference("ci")
     _refuse_over_balance_limit(customer, amount_minor, currency)
     agent_record_sale(agent=agent, amount_minor=amount_minor, reference=f"cash:{reference}")
@@ -300,7 +307,7 @@ def _agent_row(agent, public_id, *, lock: bool = False) -> CashTransaction:
         rows = rows.select_for_update(of=("self",))  # lock: subject
     row = rows.filter(agent=agent, public_id=public_id).first()
     if row is None:
-        raise NotFound("No such cash transaction.", code="unknown_cash_transaction")
+        raise NotFound(gettext("No such cash transaction."), code="unknown_cash_transaction")
     return row
 
 
@@ -324,7 +331,7 @@ def cash_in_check_confirmation(*, agent, public_id, secret: str, request: Any = 
     if row.status == CashStatus.COMPLETED:
         return  # a replay of a confirmed cash-in: the completion step answers it
     if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
-        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+        raise Conflict(_not_awaiting(row), code="cash_not_awaiting_confirmation")
     result = confirmation_check(challenge_id=row.challenge.pk, secret=secret)
     if result.ok:
         return
@@ -336,14 +343,15 @@ def cash_in_check_confirmation(*, agent, public_id, secret: str, request: Any = 
                      "confirmation_expired" if result.reason == "expired" else "confirmation_locked",
                      request=request)
         if result.reason == "expired":
-            raise ApiError("The customer's code has expired; start again.", code="confirmation_expired",
+            raise ApiError(gettext("The customer's code has expired; start again."), code="confirmation_expired",
                            status_code=410)
-        raise Forbidden("Too many wrong codes: the cash-in was cancelled and the float released.",
+        raise Forbidden(gettext("Too many wrong codes: the cash-in was cancelled and the float released."),
                         code="confirmation_locked")
     audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent, subject_type="cash",
                  subject_id=str(row.public_id), details={"attempts_left": result.attempts_left})
-    raise ApiError("The code is not valid.", code="invalid_confirmation",
-                   fields={"code": [f"{result.attempts_left} attempt(s) left."]})
+    raise ApiError(gettext("The code is not valid."), code="invalid_confirmation",
+                   fields={"code": [ngettext("%(count)s attempt left.", "%(count)s attempts left.",
+                                             result.attempts_left) % {"count": result.attempts_left}]})
 
 
 def cash_in_complete(*, agent, public_id, request: Any = None) -> CashTransaction:
@@ -352,11 +360,11 @@ def cash_in_complete(*, agent, public_id, request: Any = None) -> CashTransactio
     if row.status == CashStatus.COMPLETED:
         return row
     if row.status != CashStatus.AWAITING_CONFIRMATION or row.challenge is None:
-        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+        raise Conflict(_not_awaiting(row), code="cash_not_awaiting_confirmation")
     consumed = ConfirmationChallenge.objects.filter(pk=row.challenge.pk, confirmed_at__isnull=True) \
         .update(confirmed_at=timezone.now())
     if not consumed:
-        raise Conflict("This confirmation was already used.", code="cash_not_awaiting_confirmation")
+        raise Conflict(gettext("This confirmation was already used."), code="cash_not_awaiting_confirmation")
     return _complete_cash_in(row, request=request)
 
 
@@ -365,7 +373,7 @@ def cash_in_cancel(*, agent, public_id, request: Any = None) -> CashTransaction:
     if row.status == CashStatus.CANCELLED:
         return row
     if row.status != CashStatus.AWAITING_CONFIRMATION:
-        raise Conflict(f"This cash-in is {row.status}.", code="cash_not_awaiting_confirmation")
+        raise Conflict(_not_awaiting(row), code="cash_not_awaiting_confirmation")
     return _end(row, CashStatus.CANCELLED, "cancelled_by_agent", request=request)
 
 
@@ -412,13 +420,14 @@ def _code_matches(row: WithdrawalCode, code: str, amount_minor: int) -> bool:
 def withdrawal_code_create(*, customer, amount_minor: int, request: Any = None) -> tuple[WithdrawalCode, str]:
     """Hold amount + fee on the customer's wallet and issue a code for exactly that amount (shown once)."""
     if getattr(customer, "role", "") != "customer":
-        raise Forbidden("Only customers withdraw cash at agents.", code="not_a_customer")
+        raise Forbidden(gettext("Only customers withdraw cash at agents."), code="not_a_customer")
     currency = tenant_currency().code
     conf = _conf()
     live = WithdrawalCode.objects.filter(customer=customer, status=WithdrawalCodeStatus.ACTIVE,
                                          expires_at__gt=timezone.now()).count()
     if live >= conf["MAX_ACTIVE_CODES"]:
-        raise Conflict(f"You already have {live} active withdrawal codes: use or cancel one first.",
+        raise Conflict(gettext("You already have %(count)s active withdrawal codes: use or cancel one first.")
+                       % {"count": live},
                        code="too_many_withdrawal_codes")
     fee = cash_out_fee(amount_minor)
     now = timezone.now()
@@ -455,13 +464,14 @@ def withdrawal_code_cancel(*, customer, public_id, request: Any = None) -> Withd
     row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer") \
         .filter(customer=customer, public_id=public_id).first()
     if row is None:
-        raise NotFound("No such withdrawal code.", code="unknown_withdrawal_code")
+        raise NotFound(gettext("No such withdrawal code."), code="unknown_withdrawal_code")
     if row.status == WithdrawalCodeStatus.ACTIVE:
         _close_code(row, WithdrawalCodeStatus.CANCELLED)
         audit_record(action=AuditAction.CASH_CANCELLED, request=request, actor=customer,
                      subject_type="withdrawal_code", subject_id=str(row.public_id), details={"status": row.status})
     elif row.status != WithdrawalCodeStatus.CANCELLED:
-        raise Conflict(f"This code is {row.status}.", code="withdrawal_code_not_active")
+        raise Conflict(gettext("This code is no longer active (%(status)s).") % {"status": row.get_status_display()},
+                       code="withdrawal_code_not_active")
     return row
 
 
@@ -508,7 +518,7 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
     failures_key = _failures_key(agent)
     if _reserve_attempt(failures_key) > _conf()["AGENT_CODE_FAILURES_PER_HOUR"]:
         _refund_attempt(failures_key)
-        raise ApiError("Too many wrong withdrawal codes this hour.", code="too_many_attempts", status_code=429)
+        raise ApiError(gettext("Too many wrong withdrawal codes this hour."), code="too_many_attempts", status_code=429)
     try:
         code_id = _matching_code(agent=agent, customer_phone=customer_phone, code=code, amount_minor=amount_minor,
                                  request=request)
@@ -516,7 +526,7 @@ def cash_out_check(*, agent, customer_phone: str, code: str, amount_minor: int, 
         _refund_attempt(failures_key)
         raise
     if code_id is None:
-        raise InvalidWithdrawalCode(fields={"code": ["Check the code, the phone number and the amount."]})
+        raise InvalidWithdrawalCode(fields={"code": [gettext("Check the code, the phone number and the amount.")]})
     _refund_attempt(failures_key)
     return code_id
 
@@ -553,7 +563,7 @@ def _matching_code(*, agent, customer_phone: str, code: str, amount_minor: int, 
             audit_record(action=AuditAction.CASH_CONFIRMATION_FAILED, request=request, actor=agent,
                          subject_type="withdrawal_code", subject_id="", details={"codes_tried": len(live)})
     if paid_out:  # nothing counted (the caller gives the reserved attempt back); expired codes closed above stay
-        raise Conflict("This withdrawal code was already used.", code="withdrawal_code_not_active")
+        raise Conflict(gettext("This withdrawal code was already used."), code="withdrawal_code_not_active")
     return None
 
 
@@ -577,10 +587,10 @@ def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransa
     existing = CashTransaction.objects.filter(withdrawal_code=row).first()
     if existing is not None:
         if existing.agent_id != agent.pk:
-            raise Conflict("This withdrawal code was already used.", code="withdrawal_code_not_active")
+            raise Conflict(gettext("This withdrawal code was already used."), code="withdrawal_code_not_active")
         return existing
     if row.status != WithdrawalCodeStatus.ACTIVE or row.expires_at <= timezone.now():
-        raise Conflict("This withdrawal code is no longer active.", code="withdrawal_code_not_active")
+        raise Conflict(gettext("This withdrawal code is no longer active."), code="withdrawal_code_not_active")
     reference = _new_reference("co")
     agent_record_sale(agent=agent, amount_minor=row.amount_minor, reference=f"cash:{reference}")
     shares = _commission_shares(agent_user=agent, amount_minor=row.amount_minor, budget_minor=row.fee_minor)

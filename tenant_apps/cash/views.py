@@ -7,6 +7,7 @@ the Idempotency-Key transaction (``idempotent_after_check``: a replay answers th
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -142,7 +143,7 @@ class CashTransactionDetailView(APIView):
     def get(self, request, public_id):
         row = selectors.cash_history(user=request.user).filter(public_id=public_id).first()
         if row is None:
-            raise ApiError("No such cash transaction.", code="unknown_cash_transaction", status_code=404)
+            raise ApiError(gettext("No such cash transaction."), code="unknown_cash_transaction", status_code=404)
         return Response(CashTransactionSerializer(row).data)
 
 

@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from shared_apps.core.db_refusals import json_value, refusals
 from shared_apps.core.errors import Forbidden
@@ -59,7 +60,7 @@ from .models import Order, OrderStatus
 REFUSALS = {
     **IDEMPOTENCY_REFUSALS, **LEDGER_REFUSALS,
     "duplicate_purchase": lambda refusal: errors.DuplicatePurchase(),
-    "account_inactive": lambda refusal: Forbidden("This account is not active.", code="account_inactive"),
+    "account_inactive": lambda refusal: Forbidden(gettext("This account is not active."), code="account_inactive"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 
 from shared_apps.core.errors import ApiError
@@ -10,27 +11,27 @@ from shared_apps.core.errors import ApiError
 class ProductNotFound(ApiError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "product_not_found"
-    message = "This product does not exist or is not on sale."
+    message = gettext_lazy("This product does not exist or is not on sale.")
 
 
 class InvalidRecipient(ApiError):
     code = "invalid_recipient"
-    message = "The recipient's number is not valid here."
+    message = gettext_lazy("The recipient's number is not valid here.")
 
 
 class RecipientNetworkMismatch(ApiError):
     code = "recipient_network_mismatch"
-    message = "This number is on another network than the product's; choose that network's product."
+    message = gettext_lazy("This number is on another network than the product's; choose that network's product.")
 
 
 class CustomerNumberRequired(ApiError):
     code = "customer_number_required"
-    message = "This product needs the meter or smartcard number."
+    message = gettext_lazy("This product needs the meter or smartcard number.")
 
 
 class InvalidCustomer(ApiError):
     code = "invalid_customer"
-    message = "The provider does not know this meter or smartcard number."
+    message = gettext_lazy("The provider does not know this meter or smartcard number.")
 
 
 class VerificationNotOffered(ApiError):
@@ -38,25 +39,26 @@ class VerificationNotOffered(ApiError):
     this is not ``verification_unavailable``; the purchase goes ahead with the number as typed."""
 
     code = "verification_not_offered"
-    message = "This biller does not say who a meter or smartcard belongs to: check the number, then pay."
+    message = gettext_lazy("This biller does not say who a meter or smartcard belongs to: check the number, then pay.")
 
 
 class VerificationUnavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "verification_unavailable"
-    message = "The biller cannot be reached right now; try again in a moment."
+    message = gettext_lazy("The biller cannot be reached right now; try again in a moment.")
 
 
 class DuplicatePurchase(ApiError):
     status_code = status.HTTP_409_CONFLICT
     code = "duplicate_purchase"
-    message = "You bought this product for this recipient a moment ago. Send confirm_duplicate: true to buy again."
+    message = gettext_lazy(
+        "You bought this product for this recipient a moment ago. Send confirm_duplicate: true to buy again.")
 
 
 class NoProviderAvailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "no_provider_available"
-    message = "No provider can deliver this product right now."
+    message = gettext_lazy("No provider can deliver this product right now.")
 
 
 class IllegalTransition(Exception):

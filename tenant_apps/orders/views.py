@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from drf_spectacular.types import OpenApiTypes
@@ -166,7 +167,7 @@ class PurchaseDetailView(APIView):
 def _staff_order(public_id: uuid.UUID) -> Order:
     order = selectors.order_for_staff(public_id=public_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     return order
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -93,7 +94,8 @@ class PinResetView(APIView):
             return Response({"detail": "A code was sent to your phone (one per minute at most)."},
                             status=status.HTTP_202_ACCEPTED)
         if not data.get("new_pin"):
-            raise ApiError("Some fields are invalid.", code="validation_error", fields={"new_pin": ["Required."]})
+            raise ApiError(gettext("Some fields are invalid."), code="validation_error",
+                           fields={"new_pin": [gettext("Required.")]})
         services.pin_reset_finish(user=request.user, code=data["code"], new_pin=data["new_pin"], request=request)
         return _status(request)
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from countries.errors import CountryError
@@ -72,12 +73,12 @@ PAYOUT_REFUND = "payout_refund"
 
 class UnknownRecipient(NotFound):
     code = "unknown_recipient"
-    message = "No user of this site has that phone number or email."
+    message = _("No user of this site has that phone number or email.")
 
 
 class SelfTransfer(ApiError):
     code = "self_transfer"
-    message = "You cannot send money to yourself."
+    message = _("You cannot send money to yourself.")
 
 
 class RecipientBalanceLimit(BalanceLimitExceeded):
@@ -88,7 +89,7 @@ class RecipientBalanceLimit(BalanceLimitExceeded):
 class InvalidBankAccount(ApiError):
     status_code = 422
     code = "invalid_account"
-    message = "The bank account could not be found. Check the bank and account number."
+    message = _("The bank account could not be found. Check the bank and account number.")
 
 
 def _new_reference(prefix: str) -> str:
@@ -102,7 +103,7 @@ def _find_recipient(recipient: str):
     else:
         found = users_paid_by_phone(phone=normalize_phone(recipient, field="recipient")).first()
     if found is None or found.role not in ("customer", "agent"):
-        raise UnknownRecipient(fields={"recipient": ["Unknown recipient."]})
+        raise UnknownRecipient(fields={"recipient": [gettext("Unknown recipient.")]})
     return found
 
 
@@ -152,7 +153,7 @@ def p2p_transfer(*, sender, recipient: str, amount_minor: int) -> Transfer:
     currency = _check_currency()
     receiver = _find_recipient(recipient)
     if receiver.pk == sender.pk:
-        raise SelfTransfer(fields={"recipient": ["That is you."]})
+        raise SelfTransfer(fields={"recipient": [gettext("That is you.")]})
     reference = _new_reference("p2p")
     public_id = uuid.uuid4()
     taxes = transfer_taxes(amount_minor=amount_minor)
@@ -185,9 +186,9 @@ def name_enquiry(*, bank_code: str, account_number: str) -> AccountName:
         return gateway.connector.resolve_account(config=gateway.config, bank_code=bank_code,
                                                  account_number=account_number)
     except UserFixableError:
-        raise InvalidBankAccount(fields={"account_number": ["Not found at this bank."]}) from None
+        raise InvalidBankAccount(fields={"account_number": [gettext("Not found at this bank.")]}) from None
     except ProviderFault:
-        raise GatewayError("The bank could not be reached for the name enquiry; try again.") from None
+        raise GatewayError(gettext("The bank could not be reached for the name enquiry; try again.")) from None
 
 
 def bank_payout_lookup(*, bank_code: str, account_number: str) -> AccountName:
@@ -453,10 +454,12 @@ def wallet_name_check(*, phone: str, rail: str = "") -> tuple[Gateway, WalletHol
         holder = gateway.connector.wallet_holder(config=gateway.config, msisdn=e164.lstrip("+"),
                                                  country=current_country(), currency=_check_currency())
     except UserFixableError:
-        raise InvalidBankAccount("No mobile-money wallet that can receive money has this number.",
-                                 code="invalid_wallet", fields={"phone": ["No wallet on this rail."]}) from None
+        raise InvalidBankAccount(gettext("No mobile-money wallet that can receive money has this number."),
+                                 code="invalid_wallet",
+                                 fields={"phone": [gettext("No wallet on this rail.")]}) from None
     except ProviderFault:
-        raise GatewayError("The mobile-money rail could not be reached for the name check; try again.") from None
+        raise GatewayError(
+            gettext("The mobile-money rail could not be reached for the name check; try again.")) from None
     return gateway, holder
 
 
@@ -477,8 +480,8 @@ def wallet_payout_rails() -> list[dict[str, str]]:
 
 def _check_own_wallet(*, sender, phone: str) -> None:
     if not sender.phone or normalize_phone(phone, field="phone") != sender.phone:
-        raise ApiError("Cash-out goes to your own mobile-money wallet: the number you verified.",
-                       code="not_own_wallet", fields={"phone": ["Must be your verified number."]})
+        raise ApiError(gettext("Cash-out goes to your own mobile-money wallet: the number you verified."),
+                       code="not_own_wallet", fields={"phone": [gettext("Must be your verified number.")]})
 
 
 def wallet_payout_lookup(*, sender, phone: str, rail: str = "") -> tuple[Gateway, WalletHolder]:
@@ -530,7 +533,7 @@ def _check_rail_step(gateway: Gateway, *, amount_minor: int, currency: str) -> N
         text = to_decimal_string(step, currency)
         raise ApiError(_("%(rail)s pays amounts in steps of %(step)s %(currency)s.") % {
             "rail": gateway.provider.name, "step": text, "currency": currency}, code="invalid_amount",
-            fields={"amount": [f"A multiple of {text}."]})
+            fields={"amount": [gettext("A multiple of %(step)s.") % {"step": text}]})
 
 
 def _mask(value: str) -> str:
@@ -548,7 +551,7 @@ def transfer_risk_release(*, transfer_id: int) -> Transfer:
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender", "recipient_user") \
             .get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
-            raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)
+            raise ApiError(gettext("This transfer is not held for review."), code="review_closed", status_code=409)
         if row.type in PAYOUT_TYPES:
             row.status = TransferStatus.PENDING
             row.save(update_fields=["status", "updated_at"])
@@ -569,7 +572,7 @@ def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
         # lock: subject
         row = Transfer.objects.select_for_update(of=("self",)).select_related("hold", "sender").get(pk=transfer_id)
         if row.status != TransferStatus.HELD:
-            raise ApiError("This transfer is not held for review.", code="review_closed", status_code=409)
+            raise ApiError(gettext("This transfer is not held for review."), code="review_closed", status_code=409)
         release_hold(hold=row.wallet_hold, metadata={"transfer": str(row.public_id), "reason": "risk_rejected"})
         kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         row.status, row.completed_at = TransferStatus.FAILED, timezone.now()

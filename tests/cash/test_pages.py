@@ -41,7 +41,7 @@ def test_agent_cash_in_page_with_the_customers_code(sms, django_capture_on_commi
     assert 'data-status="awaiting_confirmation"' in detail.content.decode()
     wrong = client.post(sent["Location"], {"code": "000000" if last_code(sms, customer) != "000000" else "111111",
                                            "idempotency_key": form_key(detail.content.decode())})
-    assert wrong.status_code == 400 and "attempt(s) left." in wrong.content.decode()
+    assert wrong.status_code == 400 and "attempts left." in wrong.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(sent["Location"], {"code": last_code(sms, customer),
                                               "idempotency_key": form_key(wrong.content.decode())})

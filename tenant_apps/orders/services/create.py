@@ -14,6 +14,7 @@ from typing import Any, overload
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from countries.errors import InvalidPhoneNumber
 from countries.registry import get_adapter
@@ -44,10 +45,10 @@ def active_product(*, product_id: Any) -> Product:
     try:
         product_id = int(product_id)
     except (TypeError, ValueError):
-        raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]}) from None
+        raise errors.ProductNotFound(fields={"product_id": [gettext("Unknown product.")]}) from None
     product = sellable_product(product_id=product_id)  # per-process memo, invalidated by the catalogue version
     if product is None or product.country != _country():
-        raise errors.ProductNotFound(fields={"product_id": ["Unknown product."]})
+        raise errors.ProductNotFound(fields={"product_id": [gettext("Unknown product.")]})
     return product
 
 
@@ -77,10 +78,12 @@ def validated_recipient(*, product: Product, recipient_phone: str) -> str:
         network = adapter.detect_network(phone)
         expected = routing.operator_network(product.operator)
         if network != expected:
-            name = adapter.network_name(network) if network else "an unknown network"
+            # Networks by their display name (Orange, MTN, Moov Africa), never the catalogue's key upper-cased.
+            names = {"network": adapter.network_name(network) if network else gettext("an unknown network"),
+                     "operator": adapter.network_name(expected) or product.operator}
             raise errors.RecipientNetworkMismatch(
-                f"This number is on {name}, not {product.operator.upper()}; choose a product of that network.",
-                fields={"recipient_phone": [f"Not a {product.operator.upper()} number."]})
+                gettext("This number is on %(network)s, not %(operator)s; choose a product of that network.") % names,
+                fields={"recipient_phone": [gettext("This number is not on the %(operator)s network.") % names]})
     return phone
 
 
@@ -102,7 +105,7 @@ def purchase_check(*, product_id: Any, customer_number: str) -> CustomerCheck:
     active_product(product_id=product_id)  # unknown or withdrawn: product_not_found, as the verified path
     number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
     if not number:
-        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+        raise errors.CustomerNumberRequired(fields={"customer_number": [gettext("Required.")]})
     return CustomerCheck(customer_number=number, name="", address="", minimum_amount_minor=None, extra={})
 
 
@@ -110,21 +113,22 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
     """Ask the biller who the meter/smartcard belongs to (name, address), before any money moves."""
     product = active_product(product_id=product_id)
     if product.product_type not in BILL_TYPES:
-        raise ApiError("Only meters and smartcards are verified.", code="verification_not_applicable",
-                       fields={"product_id": ["Not a bill product."]})
+        raise ApiError(gettext("Only meters and smartcards are verified."), code="verification_not_applicable",
+                       fields={"product_id": [gettext("Not a bill product.")]})
     number = "".join(ch for ch in str(customer_number or "") if ch.isalnum())
     if not number:
-        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+        raise errors.CustomerNumberRequired(fields={"customer_number": [gettext("Required.")]})
     _, connector, _ = _connector(product.provider, product.product_type)
     try:
         details = connector.verify_customer(CustomerVerificationRequest(
             biller_code=product.biller_code, customer_number=number, variation=product.variation))
     except UserFixableError as exc:
-        raise errors.InvalidCustomer(str(exc), fields={"customer_number": ["Not found by the biller."]}) from None
+        raise errors.InvalidCustomer(str(exc),
+                                     fields={"customer_number": [gettext("Not found by the biller.")]}) from None
     except ProviderError as exc:
         if exc.code == "verification_not_offered":  # a property of the biller's API, not an outage
             raise errors.VerificationNotOffered(fields={"customer_number": [
-                "The biller cannot confirm the customer: check the number."]}) from None
+                gettext("The biller cannot confirm the customer: check the number.")]}) from None
         logger.warning("verification unavailable at provider %s", product.provider_id, exc_info=True)
         raise errors.VerificationUnavailable() from None
     return CustomerCheck(customer_number=details.customer_number or number, name=details.name,
@@ -146,7 +150,7 @@ def _purchase_target(product_id: Any, recipient_phone: str, customer_number: str
     if not customer_number and not product.customer_number_label:
         customer_number = "".join(ch for ch in phone if ch.isdigit())  # e.g. a WAEC PIN sent to the phone
     if not customer_number:
-        raise errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+        raise errors.CustomerNumberRequired(fields={"customer_number": [gettext("Required.")]})
     return product, phone, customer_number
 
 
@@ -271,7 +275,7 @@ def order_risk_release(*, order_id: int) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)  # lock: subject
         if order.status != OrderStatus.HELD or not order.needs_review:
-            raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
+            raise ApiError(gettext("This purchase is not held for review."), code="review_closed", status_code=409)
         order.needs_review = False
         order.save(update_fields=["needs_review", "updated_at"])
         OrderOutbox.objects.create(order=order, created_at=now, enqueued_at=now)
@@ -288,7 +292,7 @@ def _insurance_details(details: dict[str, str] | None) -> dict[str, str]:
     clean = {name: str(details.get(name) or "").strip()[:80] for name in INSURANCE_DETAILS}
     missing = [name for name, value in clean.items() if not value]
     if missing:
-        raise ApiError("The policy needs the vehicle and its owner.", code="details_required",
+        raise ApiError(gettext("The policy needs the vehicle and its owner."), code="details_required",
                        fields={f"details.{name}": ["Required."] for name in missing})
     return clean
 
@@ -300,7 +304,7 @@ def order_risk_reject(*, order_id: int, note: str = "") -> Order:
         # lock: subject
         order = Order.objects.select_for_update(of=("self",)).select_related("user", "hold").get(pk=order_id)
         if order.status != OrderStatus.HELD or not order.needs_review:
-            raise ApiError("This purchase is not held for review.", code="review_closed", status_code=409)
+            raise ApiError(gettext("This purchase is not held for review."), code="review_closed", status_code=409)
         order.needs_review = False
         _fail_and_release(order, reason=("risk_rejected: " + note)[:60] if note else "risk_rejected",
                           source="staff", now=now)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from provider_plugins.interfaces import OutcomeStatus, ProviderError
 from provider_plugins.interfaces.common import ProviderTimeout
@@ -86,7 +87,7 @@ def order_resolve_manually(*, order: Order, delivered: bool, note: str = "") -> 
     """Staff decision on a manual-review order after checking the provider's statement."""
     attempt = _current_attempt(order)
     if attempt is None:
-        raise ApiError("This order never reached a provider.", code="not_submitted")
+        raise ApiError(gettext("This order never reached a provider."), code="not_submitted")
     outcome = Outcome(OutcomeStatus.SUCCESS if delivered else OutcomeStatus.FAILED,
                       reason=("staff: " + note)[:60] if note else "staff_decision", failover=False)
     return order_apply_attempt_result(attempt=attempt, outcome=outcome, source="staff")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core.errors import ApiError
@@ -35,10 +36,10 @@ def order_staff_requery(*, order: Order, actor: Any, request: Any = None) -> Ord
     from tenant_apps.audit.services import audit_record
 
     if order.status not in REQUERYABLE:
-        raise ApiError("This order is already final.", code="order_not_open", status_code=409)
+        raise ApiError(gettext("This order is already final."), code="order_not_open", status_code=409)
     attempt = _current_attempt(order)
     if attempt is None:
-        raise ApiError("This order never reached a provider.", code="not_submitted", status_code=409)
+        raise ApiError(gettext("This order never reached a provider."), code="not_submitted", status_code=409)
     before = order.status
     outcome = _requery_outcome(order, attempt, now=timezone.now())
     # An answer for a manual-review order is final (success or a definite failure): no fail-over to
@@ -69,7 +70,7 @@ def order_staff_resolve(*, order: Order, delivered: bool, note: str, actor: Any,
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)  # lock: subject
         if locked.status != OrderStatus.MANUAL_REVIEW:
-            raise ApiError("This order is not waiting for a staff decision.", code="order_not_in_review",
+            raise ApiError(gettext("This order is not waiting for a staff decision."), code="order_not_in_review",
                            status_code=409, fields={"status": [locked.status]})
         resolved = order_resolve_manually(order=locked, delivered=delivered, note=note)
         resolved.needs_review = False
