@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -108,6 +109,11 @@ def sign(*, secret: str, timestamp: str, nonce: str, method: str, path: str, bod
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+# hmac.compare_digest raises TypeError on a str with a non-ASCII character (a header is decoded as latin-1):
+# the signature is checked for its shape first, then compared as bytes.
+_HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+
+
 class SignatureError(ApiError):
     status_code = 401
     code = "invalid_signature"
@@ -139,9 +145,12 @@ def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature:
         raise SignatureError("X-Timestamp must be Unix seconds.", code="invalid_timestamp") from None
     if abs(now - stamp) > window:
         raise SignatureError(f"The timestamp is outside the {window}-second window.", code="expired_timestamp")
+    presented = signature.strip().lower()
+    if not _HEX_SIGNATURE.fullmatch(presented):  # the format is public: no secret to time; bytes compared below
+        raise SignatureError("X-Signature must be 64 hex characters (HMAC-SHA256).")
     expected = sign(secret=decrypt_secret(key.secret_encrypted), timestamp=timestamp, nonce=nonce, method=method,
                     path=path, body=body)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")):
         raise SignatureError()
     # Only an authentic request may burn a nonce (an attacker cannot block a reseller's nonces).
     if not cache.add(f"agents:nonce:{key.key_id}:{sha256_hex(nonce)}", 1, timeout=2 * window):

@@ -135,3 +135,19 @@ def test_only_the_admin_manages_keys(host_client):
     with nothing_changes("quickvend"):  # no key row, no audit event
         assert call(client, "POST", "/api/resellers/api-keys", {"name": "x"}, token=token).status_code == 403
     assert json.loads(call(client, "GET", "/api/resellers/api-keys", token=token).content)["error"]["code"]
+
+
+def test_a_signature_header_that_is_not_hex_is_a_clean_401(admin):
+    """A header is decoded as latin-1: ``é`` in X-Signature reached hmac.compare_digest as a non-ASCII str, which
+    raises TypeError (a 500). Any shape other than 64 hex characters is ``invalid_signature``, and burns no nonce."""
+    key = new_key(admin)
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    genuine = sign(secret=key["secret"], timestamp=timestamp, nonce=nonce, method="GET", path="/api/wallet", body=b"")
+    for forged in ("\xe9" * 64, genuine[:-1] + "\xe9", "\xff", genuine + "00", "z" * 64):
+        client = Client(HTTP_HOST=HOST, raise_request_exception=False)
+        response = client.get("/api/wallet", HTTP_X_API_KEY=key["key_id"], HTTP_X_TIMESTAMP=timestamp,
+                              HTTP_X_NONCE=nonce, HTTP_X_SIGNATURE=forged)
+        assert (response.status_code, code(response)) == (401, "invalid_signature"), (forged, response.content)
+    upper, _ = signed("GET", "/api/wallet", key["key_id"], key["secret"], timestamp=timestamp, nonce=nonce,
+                      signature=genuine.upper())
+    assert upper.status_code == 200, upper.content  # the nonce was not burnt by the refusals; hex in any case
