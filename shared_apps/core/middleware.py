@@ -58,3 +58,26 @@ class RequestLogMiddleware:
             return response
         finally:
             request_var.reset(token)
+
+
+class PrivateResponseCacheMiddleware:
+    """What a signed-in person is shown is never stored: ``Cache-Control: no-store, private`` (and an Expires in
+    the past) on every answer to an authenticated request that does not set its own Cache-Control.
+
+    Wallet balances, withdrawal codes, statements and back-office pages otherwise went out with no Cache-Control
+    at all: a browser may keep them on disk and show them again with Back after the person logged out (a shared
+    phone, a cyber café), and a proxy is free to store them. Answers that choose their caching themselves (the
+    PWA's public files, receipts' ``private, no-store``) keep it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

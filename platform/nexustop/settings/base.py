@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers to a signed-in person (session, JWT or API key) are never stored by a browser or proxy: no-store.
+    "shared_apps.core.middleware.PrivateResponseCacheMiddleware",
     # The transaction PIN a money request presents (X-Transaction-PIN / the form's transaction_pin), for
     # idempotency.services.run_idempotently to check (tenant_apps.pins.gate).
     "tenant_apps.pins.middleware.TransactionPinMiddleware",

@@ -1,0 +1,61 @@
+"""What a signed-in person is shown is never cached, and a page anyone may open shows nothing of its owner's."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from django.test import Client
+
+from tenant_apps.agents.api_keys import sign
+from tests.accounts.helpers import call, login, make_user
+from tests.portal.test_ops_pages import quick_login
+
+pytestmark = pytest.mark.django_db
+
+
+def _phone() -> str:
+    return f"+234803{uuid.uuid4().int % 10_000_000:07d}"
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "") and "private" in response.get("Cache-Control", "")
+
+
+def test_answers_to_a_signed_in_person_are_never_stored(tenants):
+    """The wallet page (balances), the PIN page and the back office went out with no Cache-Control: a browser
+    could keep them and show them again with Back after logout on a shared phone, a proxy could store them."""
+    customer = make_user("ng", email=f"cache-{uuid.uuid4().hex[:8]}@x.test", phone=_phone())
+    pages = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", customer)
+    for path in ("/wallet", "/profile", "/security/pin", "/orders", "/transfers"):
+        response = pages.get(path)
+        assert response.status_code == 200, path
+        assert _no_store(response), (path, response.get("Cache-Control"))
+    staff = make_user("ng", email=f"cache-staff-{uuid.uuid4().hex[:8]}@x.test", role="operator_admin")
+    back_office = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", staff).get("/back-office/")
+    assert back_office.status_code == 200 and _no_store(back_office)
+
+    token = login(Client(HTTP_HOST="ng.localhost"), customer.email)["access"]
+    api = call(Client(HTTP_HOST="ng.localhost"), "GET", "/api/wallet", token=token)
+    assert api.status_code == 200 and _no_store(api), api.get("Cache-Control")
+
+    # Anonymous pages stay cacheable as before; answers that choose their own caching keep it.
+    assert "no-store" not in Client(HTTP_HOST="ng.localhost").get("/login").get("Cache-Control", "")
+    manifest = pages.get("/manifest.webmanifest")
+    if manifest.status_code == 200:
+        assert "public" in manifest["Cache-Control"]
+
+
+def test_signed_reseller_requests_are_not_stored_either(host_client):
+    admin = make_user("quickvend", email=f"cache-qv-{uuid.uuid4().hex[:8]}@qv.test", role="operator_admin")
+    client = host_client("quickvend.localhost")
+    key = call(client, "POST", "/api/resellers/api-keys", {"name": "POS", "scopes": ["wallet"]},
+               token=login(client, admin.email)["access"]).json()
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    response = Client(HTTP_HOST="quickvend.localhost").get(
+        "/api/wallet", HTTP_X_API_KEY=key["key_id"], HTTP_X_TIMESTAMP=timestamp, HTTP_X_NONCE=nonce,
+        HTTP_X_SIGNATURE=sign(secret=key["secret"], timestamp=timestamp, nonce=nonce, method="GET",
+                              path="/api/wallet", body=b""))
+    assert response.status_code == 200 and _no_store(response)
+
