@@ -110,13 +110,11 @@ def funding_return(request, public_id):
         intent = funding_refresh(intent=intent)
     if request.user.is_authenticated and intent.user_id == request.user.pk:
         return redirect("portal:funding", public_id=intent.public_id)
-    context = {"intent": intent, "final": intent.status in FUNDING_FINAL, "public": True}
+    # The outcome only: never the owner's receipt actions (the live share link, its view count), which the
+    # owner sees on the funding page above; turning a link off must cut out whoever holds this URL.
+    context = {"intent": intent, "final": intent.status in FUNDING_FINAL, "public": True, "can_share": False}
     if request.htmx:
         return render(request, "portal/money/_funding_status.html", context)
-    from .receipts import share_context
-
-    if intent.purpose == "wallet":
-        context.update(share_context(request, "funding", intent.public_id), can_share=True)
     return page(request, "portal/money/funding.html", context)
 
 

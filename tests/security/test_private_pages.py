@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django_tenants.utils import schema_context
 
 from tenant_apps.agents.api_keys import sign
 from tests.accounts.helpers import call, login, make_user
@@ -59,3 +60,28 @@ def test_signed_reseller_requests_are_not_stored_either(host_client):
                               path="/api/wallet", body=b""))
     assert response.status_code == 200 and _no_store(response)
 
+
+def test_the_gateway_return_page_shows_a_stranger_the_outcome_never_the_receipt_link(tenants):
+    """``/wallet/fund/return/<id>`` works without a session (the gateway sends the browser back there) and shows
+    the outcome only. It also rendered the owner's receipt actions: the live share link (whose token the owner
+    may have turned off and made again to cut people out) and its view count, to anyone holding the return URL."""
+    from tenant_apps.receipts.services import receipt_share
+    from tenant_apps.wallet.models import FundingIntent
+
+    owner = make_user("ng", email=f"fund-ret-{uuid.uuid4().hex[:8]}@x.test", phone=_phone())
+    with schema_context("ng"):
+        intent = FundingIntent.objects.create(user=owner, gateway="paystack", provider_id=1, status="failed",
+                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=250_000,
+                                              currency="NGN")
+        link = receipt_share(owner=owner, kind="funding", public_id=intent.public_id)
+    path = f"/wallet/fund/return/{intent.public_id}"
+    stranger = make_user("ng", email=f"fund-str-{uuid.uuid4().hex[:8]}@x.test", phone=_phone())
+    for client in (Client(HTTP_HOST="ng.localhost"), quick_login(Client(HTTP_HOST="ng.localhost"), "ng", stranger)):
+        response = client.get(path)
+        html = response.content.decode()
+        assert response.status_code == 200 and "₦2,500.00" in html  # the outcome is still there
+        assert link.token not in html and 'data-testid="receipt-actions"' not in html
+    owner_page = quick_login(Client(HTTP_HOST="ng.localhost"), "ng", owner).get(path)
+    assert owner_page.status_code == 302  # the owner goes on to the full funding page, with the link
+    assert link.token in quick_login(Client(HTTP_HOST="ng.localhost"), "ng", owner).get(
+        owner_page["Location"]).content.decode()
