@@ -152,7 +152,8 @@ def accept_invitation(*, token: str, password: str, email: str = "", phone: str 
 
 def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
     """An agent's wallet is funded by its parent: the parent agent's wallet (a transfer), or for a top-level
-    agent the reseller itself (an operator admin recording money received from the agent)."""
+    agent the reseller itself (an operator admin recording money received from the agent). A suspended parent
+    agent funds nobody (403 ``agent_inactive``)."""
     parent = agent.parent
     if parent is None:
         if funder.role != "operator_admin":
@@ -162,6 +163,8 @@ def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
                            metadata={"agent": str(agent.public_id), "by": str(funder.public_id)})
     if parent.user_id != funder.pk:
         raise Forbidden("Only the agent's parent funds its wallet.", code="not_parent")
+    if not parent.is_active:  # suspended: its float stays where it is (its sub-agents would sell with it)
+        raise Forbidden("This agent is suspended.", code="agent_inactive")
     return transfer(source=wallet_for(user=funder), destination=wallet_for(user=agent.user), amount=amount_minor,
                     reference=f"{CommissionEntry.FUNDING}:{reference}", entry_type=CommissionEntry.FUNDING,
                     metadata={"agent": str(agent.public_id), "by": str(parent.public_id)})
