@@ -205,3 +205,28 @@ def test_subscription_api(product):
         other = _buyer(0)
         other_token, _ = tokens_for_user(other)
     assert _call("GET", f"/api/subscriptions/{sub_id}", other_token).status_code == 404
+
+
+def test_a_suspended_tenants_subscriptions_wait_for_its_reactivation(product):
+    """A suspended tenant's domain refuses everyone (its customers cannot sign in to pause or cancel), yet the beat
+    went on buying its subscriptions: wallets charged, a reseller's float drawn, providers called. They wait now;
+    after the reactivation the due run is bought once (missed periods are skipped, as when the beat was down)."""
+    from tenant_apps.subscriptions.services import subscription_create, subscriptions_run_due_all_tenants
+    from tenants.models import Tenant
+    from tenants.services import tenant_reactivate, tenant_suspend
+
+    ng = Tenant.objects.get(schema_name="ng")
+    with freeze_time(START) as clock:
+        with schema_context("ng"):
+            sub = subscription_create(user=_buyer(1_000_000), product_id=product.pk, frequency="daily",
+                                      recipient_phone="08031230001", amount_minor=10_000)
+        tenant_suspend(tenant=ng, reason="unpaid fees")
+        clock.move_to(START + timedelta(days=2, minutes=1))
+        assert "ng" not in subscriptions_run_due_all_tenants()
+        with schema_context("ng"):
+            assert _orders(sub) == []
+        tenant_reactivate(tenant=ng)
+        assert subscriptions_run_due_all_tenants()["ng"] == {"bought": 1}
+        with schema_context("ng"):
+            sub.refresh_from_db()
+            assert len(_orders(sub)) == 1 and sub.next_run_at == START + timedelta(days=3)
