@@ -9,10 +9,11 @@ from django.contrib import admin
 
 from .crypto import encrypt_credentials
 from .models import Provider
+from .services import validate_endpoint_url
 
 
 class ProviderForm(forms.ModelForm):
-    base_url = forms.URLField(max_length=500, assume_scheme="https")
+    base_url = forms.URLField(max_length=500, assume_scheme="https", validators=[validate_endpoint_url])
     new_credentials = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False),
         help_text="JSON object, e.g. {\"api_key\": \"...\"}. Leave empty to keep the stored credentials.")

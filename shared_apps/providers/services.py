@@ -15,6 +15,20 @@ from .crypto import decrypt_credentials, encrypt_credentials
 from .models import Provider, ProviderStatus
 
 
+def validate_endpoint_url(value: str) -> None:
+    """A provider's base URL, as a person types it in the console or the Django admin: the platform sends the
+    provider's credentials there and archives its answers, so the rule of every outbound URL a person supplies
+    (shared_apps.core.outbound.check_url): https to a public address only, never the metadata service, a private
+    or loopback address (the local simulators only where ``OUTBOUND_URLS["ALLOW_LOOPBACK"]`` is on: dev, tests)."""
+    from shared_apps.core.outbound import UrlNotAllowed, check_url
+
+    try:
+        check_url(value)
+    except UrlNotAllowed as error:
+        reasons = (error.fields or {}).get("url") or [str(error.message)]
+        raise ValidationError(str(reasons[0]), code="url_not_allowed") from None
+
+
 def _validate(*, plugin_key: str, country: str, capabilities: list[str]) -> Plugin:
     try:
         plugin = get_plugin(plugin_key)

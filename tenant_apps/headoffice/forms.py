@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.fields import country_choices
 from shared_apps.providers.models import ProviderStatus
+from shared_apps.providers.services import validate_endpoint_url
 from tenants.models import Tenant, TenantKind
 
 
@@ -63,7 +64,8 @@ class SuspendForm(StyledForm):
 class ProviderForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=ProviderStatus.choices)
     routing_priority = forms.IntegerField(label=_("Routing priority"), min_value=0, max_value=32767)
-    base_url = forms.URLField(label=_("Base URL"), max_length=500, assume_scheme="https")
+    base_url = forms.URLField(label=_("Base URL"), max_length=500, assume_scheme="https",
+                              validators=[validate_endpoint_url])  # public https only (no SSRF)
     timeout_seconds = forms.IntegerField(label=_("Timeout (seconds)"), min_value=1, max_value=300)
     credentials = forms.CharField(
         label=_("New credentials"), required=False, widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off",

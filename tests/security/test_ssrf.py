@@ -248,3 +248,33 @@ def test_no_redirect_is_followed_and_no_answer_body_is_kept(settings, host_clien
     finally:
         for service in (target, redirector, talker):
             service.stop()
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/iam/", "https://169.254.169.254/",
+                                 "https://10.0.0.5/api", "http://api.example.test/", "https://private.example.test/",
+                                 "https://2130706433/", "https://[fd00:ec2::254]/"])
+def test_a_provider_endpoint_must_be_a_public_https_address(production_rules, fake_dns, host_client, tenants, url):
+    """The registry's base_url is where the platform sends the provider's stored credentials and whose answers it
+    archives for operators to read: the console and the Django admin took any http(s) URL, metadata and private
+    addresses included. Now the same rule as a reseller webhook (shared_apps.core.outbound.check_url)."""
+    from shared_apps.providers.admin import ProviderForm as AdminProviderForm
+    from shared_apps.providers.models import Provider
+    from tests.portal.test_pages import console_client
+
+    fake_dns.update({"api.example.test": [[PUBLIC_IP]], "private.example.test": [[PUBLIC_IP, "10.1.2.3"]]})
+    provider = Provider.objects.create(name=f"SSRF VTPass {uuid.uuid4().hex[:6]}", country="NG", plugin_key="vtpass",
+                                       base_url="https://api.example.test/", capabilities=["airtime"])
+    client = console_client(host_client, "super_admin")
+    form = {"status": "active", "routing_priority": 5, "timeout_seconds": 10, "credentials": ""}
+    refused = client.post(f"/console/providers/{provider.pk}", {**form, "base_url": url})
+    assert refused.status_code == 400, url
+    provider.refresh_from_db()
+    assert provider.base_url == "https://api.example.test/"
+    admin_form = AdminProviderForm(instance=provider, data={
+        "name": provider.name, "country": "NG", "capabilities": '["airtime"]', "plugin_key": "vtpass",
+        "base_url": url, "options": "{}", "timeout_seconds": 10, "status": "active", "routing_priority": 5})
+    assert not admin_form.is_valid() and "base_url" in admin_form.errors
+    accepted = client.post(f"/console/providers/{provider.pk}", {**form, "base_url": "https://api.example.test/v2"})
+    assert accepted.status_code == 302
+    provider.refresh_from_db()
+    assert provider.base_url == "https://api.example.test/v2"
