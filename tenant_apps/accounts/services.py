@@ -43,6 +43,7 @@ from .models import (
     OtpPurpose,
     PhoneOtp,
     RefreshTokenFamily,
+    Role,
     User,
 )
 from .selectors import stale_phone_claim
@@ -389,7 +390,9 @@ def user_change_role(*, actor: User, user: User, role: str, request: Any = None)
     with transaction.atomic():
         user.role = role
         user.is_staff = role in OPERATOR_ROLES or role in HEAD_OFFICE_ROLES
-        user.save(update_fields=["role", "is_staff"])
+        # Only a super-admin may stay a Django superuser (every page of /admin/): a demotion takes it away too.
+        user.is_superuser = user.is_superuser and role == Role.SUPER_ADMIN
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
         audit_record(action=AuditAction.ROLE_CHANGED, request=request, actor=actor, subject_type="user",
                      subject_id=str(user.public_id), details={"from": previous, "to": role})
     return user
