@@ -74,10 +74,11 @@ class PrivateResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils.cache import add_never_cache_headers
-
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
-            add_never_cache_headers(response)
+        if not response.has_header("Cache-Control"):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                # One header set, on every API answer (the purchase's too): ``no-store`` alone forbids keeping
+                # it anywhere (RFC 9111 5.2.2.5); Django's add_never_cache_headers also formats an Expires date.
+                response["Cache-Control"] = "no-store, private"
         return response
