@@ -9,7 +9,7 @@ from django.contrib import admin
 
 from .crypto import encrypt_credentials
 from .models import Provider
-from .services import validate_endpoint_url
+from .services import require_credentials_for_new_host, validate_endpoint_url
 
 
 class ProviderForm(forms.ModelForm):
@@ -35,6 +35,16 @@ class ProviderForm(forms.ModelForm):
         if not isinstance(value, dict):
             raise forms.ValidationError("Credentials must be a JSON object.")
         return value
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if self.instance.pk and "base_url" in cleaned:
+            try:
+                require_credentials_for_new_host(current_url=self.instance.base_url, new_url=cleaned["base_url"],
+                                                 new_credentials=cleaned.get("new_credentials"))
+            except forms.ValidationError as error:
+                self.add_error("new_credentials", error)
+        return cleaned
 
     def save(self, commit=True):
         provider = super().save(commit=False)

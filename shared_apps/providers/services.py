@@ -29,6 +29,21 @@ def validate_endpoint_url(value: str) -> None:
         raise ValidationError(str(reasons[0]), code="url_not_allowed") from None
 
 
+def require_credentials_for_new_host(*, current_url: str, new_url: str, new_credentials: object) -> None:
+    """A base URL moving to another host must come with the credentials for it: the stored ones were issued for
+    the old host and are never sent to a new one (a console or admin user could otherwise point a provider at a
+    server of their own and receive its keys with the next call)."""
+    from urllib.parse import urlsplit
+
+    def host(url: str) -> str:
+        parts = urlsplit(url or "")
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+    if current_url and host(current_url) != host(new_url) and not new_credentials:
+        raise ValidationError("The base URL moves to another host: enter the credentials for it again (the stored "
+                              "ones are never sent to a new host).", code="credentials_required_for_new_host")
+
+
 def _validate(*, plugin_key: str, country: str, capabilities: list[str]) -> Plugin:
     try:
         plugin = get_plugin(plugin_key)

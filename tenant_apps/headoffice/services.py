@@ -16,7 +16,7 @@ from django.db import transaction
 
 from shared_apps.catalog.versions import catalog_changed
 from shared_apps.providers.models import Provider, ProviderStatus
-from shared_apps.providers.services import provider_set_credentials
+from shared_apps.providers.services import provider_set_credentials, require_credentials_for_new_host
 from tenant_apps.audit.services import audit_record
 from tenants.middleware import clear_routing_cache
 from tenants.models import Tenant, hex_colour
@@ -119,6 +119,7 @@ def console_provider_update(*, actor: Any, provider: Provider, status: str, rout
     """Change a provider's routing fields; new credentials replace the old ones (blank: keep them)."""
     if status not in ProviderStatus.values:
         raise ValueError("Unknown status.")
+    require_credentials_for_new_host(current_url=provider.base_url, new_url=base_url, new_credentials=credentials)
     with transaction.atomic():
         Provider.objects.filter(pk=provider.pk).update(status=status, routing_priority=routing_priority,
                                                        base_url=base_url, timeout_seconds=timeout_seconds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -194,12 +195,16 @@ def provider_edit(request, pk):
             except ValueError as error:
                 form.add_error("credentials", str(error))
             else:
-                console_provider_update(actor=request.user, provider=provider, status=data["status"],
-                                        routing_priority=data["routing_priority"], base_url=data["base_url"],
-                                        timeout_seconds=data["timeout_seconds"], credentials=credentials or None,
-                                        request=request)
-                messages.success(request, _("Provider saved."))
-                return redirect("headoffice:providers")
+                try:
+                    console_provider_update(actor=request.user, provider=provider, status=data["status"],
+                                            routing_priority=data["routing_priority"], base_url=data["base_url"],
+                                            timeout_seconds=data["timeout_seconds"], credentials=credentials or None,
+                                            request=request)
+                except ValidationError as error:
+                    form.add_error("credentials", error.messages[0])
+                else:
+                    messages.success(request, _("Provider saved."))
+                    return redirect("headoffice:providers")
     # Never send the posted secrets back, even when the form has errors.
     if form.is_bound:
         scrubbed = request.POST.copy()  # what the form is bound to

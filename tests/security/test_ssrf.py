@@ -278,3 +278,41 @@ def test_a_provider_endpoint_must_be_a_public_https_address(production_rules, fa
     assert accepted.status_code == 302
     provider.refresh_from_db()
     assert provider.base_url == "https://api.example.test/v2"
+
+
+def test_a_provider_moved_to_another_host_needs_its_credentials_again(production_rules, fake_dns, host_client,
+                                                                     tenants):
+    """The stored credentials were issued for the provider's host: pointing the row at another (public) host would
+    send them there with the next call. The console and the Django admin ask for the credentials again; a path
+    change on the same host keeps them."""
+    from shared_apps.providers.admin import ProviderForm as AdminProviderForm
+    from shared_apps.providers.crypto import decrypt_credentials
+    from shared_apps.providers.models import Provider
+    from shared_apps.providers.services import provider_set_credentials
+    from tests.portal.test_pages import console_client
+
+    fake_dns.update({"api.example.test": [[PUBLIC_IP]], "elsewhere.example.test": [[PUBLIC_IP]]})
+    provider = Provider.objects.create(name=f"Moved VTPass {uuid.uuid4().hex[:6]}", country="NG", plugin_key="vtpass",
+                                       base_url="https://api.example.test/", capabilities=["airtime"])
+    provider_set_credentials(provider=provider, credentials={"api_key": "issued-for-api.example.test"})
+    client = console_client(host_client, "super_admin")
+    form = {"status": "active", "routing_priority": 5, "timeout_seconds": 10, "credentials": ""}
+    refused = client.post(f"/console/providers/{provider.pk}", {**form, "base_url": "https://elsewhere.example.test/"})
+    assert refused.status_code == 400 and b"enter the credentials for it again" in refused.content
+    provider.refresh_from_db()
+    assert provider.base_url == "https://api.example.test/"
+    admin_data = {"name": provider.name, "country": "NG", "capabilities": "airtime", "plugin_key": "vtpass",
+                  "base_url": "https://elsewhere.example.test/", "options": "{}", "timeout_seconds": 10,
+                  "status": "active", "routing_priority": 5}
+    admin_form = AdminProviderForm(instance=provider, data=admin_data)
+    assert not admin_form.is_valid() and "new_credentials" in admin_form.errors
+    with_keys = AdminProviderForm(instance=provider, data={**admin_data, "new_credentials": '{"api_key": "new"}'})
+    assert with_keys.is_valid(), with_keys.errors
+    same_host = client.post(f"/console/providers/{provider.pk}", {**form, "base_url": "https://api.example.test/v2"})
+    assert same_host.status_code == 302
+    moved = client.post(f"/console/providers/{provider.pk}", {**form, "base_url": "https://elsewhere.example.test/",
+                                                              "credentials": "api_key=issued-for-elsewhere"})
+    assert moved.status_code == 302
+    provider.refresh_from_db()
+    assert provider.base_url == "https://elsewhere.example.test/"
+    assert decrypt_credentials(provider.credentials_encrypted) == {"api_key": "issued-for-elsewhere"}
