@@ -2,7 +2,7 @@
 
 from .base import *  # noqa: F403
 from .env import env_int, env_str
-from .installation import installation_secret
+from .installation import SECRETS_DIR, installation_secret
 from .integrations.auth import jwt_signing_key
 
 # The development tooling (bench, fuzz and fault-injection commands): never in production settings.
@@ -26,3 +26,13 @@ CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
 # The web server's port (`make run`: PORT, or devstack's --port, which sets PORT for everything it starts): the
 # demo's printed URLs and the callback URLs it registers with the simulators (DT One, the USSD gateway) use it.
 DEMO_WEB_PORT = env_int("PORT", 8000)
+
+# KYC and reseller documents, privacy exports: `make run` has no S3. Unless an S3-compatible server
+# (AWS_S3_ENDPOINT_URL) or AWS credentials are configured, they go to private files beside the embedded data
+# (.local/documents, 0700/0600; never served). Before, every upload (a reseller application, a KYC submission
+# with a document) was a 500 "Unable to locate credentials".
+if not (env_str("AWS_S3_ENDPOINT_URL", "") or env_str("AWS_ACCESS_KEY_ID", "") or env_str("AWS_PROFILE", "")):
+    STORAGES = {**STORAGES, "kyc_documents": {  # noqa: F405
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(SECRETS_DIR.parent / "documents"), "base_url": "/_local-documents/",
+                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}}}
