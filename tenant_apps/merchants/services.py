@@ -520,12 +520,12 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
         locked = MerchantPayment.objects.select_for_update(of=("self",)).select_related("merchant__account", "payer") \
             .get(pk=payment.pk)
         left = locked.refundable_minor
+        if left <= 0:  # before the amount: "refund the rest" of a refunded payment is 409, not "must be positive"
+            raise Conflict("This payment was already refunded in full.", code="already_refunded")
         if amount_minor is None:
             amount_minor = left
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
             raise _bad("amount", "Must be positive.", code="invalid_amount")
-        if left <= 0:
-            raise Conflict("This payment was already refunded in full.", code="already_refunded")
         if amount_minor > left:
             raise RefundTooLarge(fields={"amount": [f"At most {decimal_text(money_of(left, locked.currency))}."]})
         after = locked.refunded_minor + amount_minor

@@ -77,6 +77,8 @@ def test_qr_payment_and_partial_refunds(db):
     assert rest.status_code == 201 and rest.json()["amount"] == "1500.00"
     again = post(client_for(owner), refunds_url, {"amount": "1.00"})
     assert (again.status_code, code(again)) == (409, "already_refunded")
+    the_rest_again = post(client_for(owner), refunds_url, {})  # "refund the rest" of a refunded payment: 409 too
+    assert (the_rest_again.status_code, code(the_rest_again)) == (409, "already_refunded")  # was 400 invalid_amount
 
     assert balances(payer) == [1_000_000] and takings(merchant) == 0 and revenue() == revenue_before
     assert vat_payable() == vat_before  # a full refund gives every tax back exactly
