@@ -222,6 +222,7 @@ DEMO_SEEDERS = [
     "tenant_apps.wallet.demo.seed_demo_gateways",
     "tenant_apps.agents.demo.seed_demo_resellers",
     "tenant_apps.cash.demo.seed_demo_cash",
+    "tenant_apps.remittances.demo.seed_demo_corridors",
     "tenant_apps.orders.demo.seed_demo_history",  # 30 days of orders, fundings, transfers (after agents/floats)
     "tenant_apps.portal.demo.portal_demo_lines",
     "tenant_apps.ussd.demo.seed_demo_ussd",
