@@ -13,6 +13,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -26,6 +27,7 @@ from tenants.models import Domain, Tenant, TenantKind
 from tenants.services import Branding, TenantProvisioningError, schema_name_for_domain, tenant_provision
 
 from .floats import open_float
+from .links import invitation_page, site_url
 from .models import ApplicationStatus, ResellerApplication, ResellerDocument
 from .services import _notify, invite
 
@@ -105,9 +107,12 @@ def _pending(application_id) -> ResellerApplication:
     return application
 
 
-def application_approve(*, application_id, decided_by, note: str = "", admin_accept_url: str = ""
-                        ) -> ResellerApplication:
-    """Provision the reseller brand and tell the applicant. Records how long provisioning took."""
+def application_approve(*, application_id, decided_by, note: str = "", request: Any = None) -> ResellerApplication:
+    """Provision the reseller brand and tell the applicant. Records how long provisioning took.
+
+    The applicant's message links to the new site's invitation page (``links.invitation_page``): with the
+    approving ``request``'s scheme and port (the new domain is served by the same web servers), else
+    ``settings.PUBLIC_SITE_SCHEME`` / ``PUBLIC_SITE_PORT``."""
     parent = current_operation()
     with transaction.atomic():
         application = _pending(application_id)
@@ -137,8 +142,7 @@ def application_approve(*, application_id, decided_by, note: str = "", admin_acc
             if application.contact_phone:
                 admin.phone = application.contact_phone
                 admin.save(update_fields=["phone"])
-            _, token = invite(inviter=admin, email=result.admin_email, role="operator_admin", notify=False,
-                              accept_url=admin_accept_url or f"https://{domain}/api/agents/invitations/accept")
+            _, token = invite(inviter=admin, email=result.admin_email, role="operator_admin", notify=False)
         application.status = ApplicationStatus.APPROVED
         application.decided_by, application.decided_at = decided_by, timezone.now()
         application.decision_note = note[:500]
@@ -148,9 +152,12 @@ def application_approve(*, application_id, decided_by, note: str = "", admin_acc
         contact_email, contact_phone, name = application.contact_email, application.contact_phone, \
             application.company_name
         language = application.default_language or parent.default_language
+        site = site_url(domain, request=request)
+        link = f"{invitation_page(request=request, domain=domain)}?token={token}"
         transaction.on_commit(lambda: _notify(
             email=contact_email, phone=contact_phone, template="reseller_approved",
-            context={"domain": domain, "token": token, "company": name}, purpose="reseller_approved",
+            context={"domain": domain, "site": site, "link": link, "token": token, "company": name},
+            purpose="reseller_approved",
             secrets=[token], mask="(setup code redacted)", language=language))
     return application
 

@@ -90,9 +90,22 @@ def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
     return invitation, token
 
 
+def invitation_preview(token: str) -> Invitation:
+    """The open invitation of ``token`` (inviter and parent agent loaded), without using it: the accept page
+    shows it before the account is made. Raises as :func:`accept_invitation` would (404 ``invalid_invitation``,
+    409 ``invitation_used``, 410 ``invitation_expired``)."""
+    invitation = Invitation.objects.select_related("invited_by", "parent_agent__user") \
+        .filter(token_hash=hash_token(token or "")).first()
+    return _still_open(invitation)
+
+
 def _open_invitation(token: str) -> Invitation:
     # lock: subject
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token or "")).first()
+    return _still_open(invitation)
+
+
+def _still_open(invitation: Invitation | None) -> Invitation:
     if invitation is None:
         raise NotFound("Unknown invitation.", code="invalid_invitation")
     if invitation.accepted_at is not None:

@@ -29,6 +29,7 @@ from tenants.models import Tenant, TenantKind
 
 from . import api_keys, onboarding, selectors, services, webhooks
 from .floats import current_tenant, float_balances, fund_float
+from .links import invitation_page
 from .models import Agent, ApiKey, ApplicationStatus, ResellerApplication, WebhookDelivery, WebhookSubscription
 from .serializers import (
     AcceptSerializer,
@@ -112,7 +113,7 @@ class ApplicationDecisionView(APIView):
         note = body.validated_data.get("note", "")
         if self.decision == "approve":
             application = onboarding.application_approve(application_id=application_id, decided_by=request.user,
-                                                         note=note)
+                                                         note=note, request=request)
         else:
             application = onboarding.application_reject(application_id=application_id, decided_by=request.user,
                                                         note=note)
@@ -249,7 +250,7 @@ class InvitationsView(APIView):
         body.is_valid(raise_exception=True)
         invitation, _ = services.invite(inviter=request.user, email=body.validated_data.get("email", ""),
                                         phone=body.validated_data.get("phone", ""),
-                                        accept_url=request.build_absolute_uri("/api/agents/invitations/accept"))
+                                        accept_url=invitation_page(request=request))
         return Response({"id": str(invitation.public_id), "email": invitation.email, "phone": invitation.phone,
                          "expires_at": invitation.expires_at,
                          "parent": str(invitation.parent_agent.public_id) if invitation.parent_agent else None},

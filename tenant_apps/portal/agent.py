@@ -32,6 +32,7 @@ from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, PhoneVerified
 from tenant_apps.agents import selectors as agent_selectors
 from tenant_apps.agents import services as agent_services
+from tenant_apps.agents.links import invitation_page
 from tenant_apps.agents.models import Agent
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
 from tenant_apps.ledger.currency import tenant_currency
@@ -224,7 +225,7 @@ def sub_agents(request):
         try:
             agent_services.invite(inviter=request.user, email=form.cleaned_data["email"],
                                   phone=form.cleaned_data["phone"],
-                                  accept_url=request.build_absolute_uri("/api/agents/invitations/accept"))
+                                  accept_url=invitation_page(request=request))
         except ApiError as error:
             apply_api_error(form, error)
         else:

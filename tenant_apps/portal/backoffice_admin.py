@@ -123,8 +123,7 @@ def application_decide(request, public_id):
     try:
         if decision == "approve":
             application = onboarding.application_approve(
-                application_id=public_id, decided_by=request.user, note=note,
-                admin_accept_url="")
+                application_id=public_id, decided_by=request.user, note=note, request=request)
             messages.success(request, _("Approved: %(domain)s is ready.") % {"domain": application.domain})
         elif decision == "reject":
             onboarding.application_reject(application_id=public_id, decided_by=request.user, note=note)

@@ -24,4 +24,5 @@ SERVICE_MESSAGES = (
     gettext_noop("Upload a JPEG, PNG or PDF file."),
     gettext_noop("You cannot review your own KYC submission."),
     gettext_noop("This submission has already been decided."),
+    gettext_noop("This email or phone already has an account."),
 )

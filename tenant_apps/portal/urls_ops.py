@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import agent, backoffice_admin, backoffice_orders, backoffice_reports, cash
+from . import agent, backoffice_admin, backoffice_orders, backoffice_reports, cash, invitation
 
 urlpatterns = [
     # agent portal (reseller domains) and the rest of the operator back office
     path("agent/sell", agent.sell, name="agent-sell"),
+    path("agent/invitation", invitation.accept, name="agent-invitation"),  # agents.links.INVITATION_PAGE
     path("agent/cash-in", cash.cash_in, name="agent-cash-in"),
     path("agent/cash-out", cash.cash_out, name="agent-cash-out"),
     path("agent/cash/<uuid:public_id>", cash.cash_detail, name="agent-cash"),

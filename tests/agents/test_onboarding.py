@@ -13,6 +13,8 @@ from tenant_apps.notifications.models import SmsMessage
 from tenants.models import Domain, Tenant
 from tests.accounts.helpers import PASSWORD, call, login, make_user
 
+from .helpers import token_from
+
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4 certificate of incorporation"
@@ -70,7 +72,9 @@ def test_approval_provisions_a_working_branded_reseller(host_client, ng_admin, s
         sms = SmsMessage.objects.get(to="+2348031110000", purpose="reseller_approved")
         assert "setup code redacted" in sms.body_redacted and sms.status == "sent"
     [email] = [m for m in mail.outbox if "ada@sunvend.test" in m.to]
-    setup_code = email.body.rsplit(" ", 1)[1]
+    # The setup link opens the new site's invitation page, on the approving request's scheme and port.
+    assert "http://sunvend.localhost/agent/invitation?token=" in email.body and "/api/" not in email.body
+    setup_code = token_from(email.body)
 
     # The new domain routes to the new schema: the admin sets a password with the code and logs in there.
     site = host_client("sunvend.localhost")

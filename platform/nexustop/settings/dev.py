@@ -26,6 +26,9 @@ CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY,  # noqa: F405
 # The web server's port (`make run`: PORT, or devstack's --port, which sets PORT for everything it starts): the
 # demo's printed URLs and the callback URLs it registers with the simulators (DT One, the USSD gateway) use it.
 DEMO_WEB_PORT = env_int("PORT", 8000)
+# Links to a tenant's site built without a request (a reseller's setup link): the web server make run starts.
+PUBLIC_SITE_SCHEME = env_str("PUBLIC_SITE_SCHEME", "") or "http"
+PUBLIC_SITE_PORT = env_int("PUBLIC_SITE_PORT", DEMO_WEB_PORT)
 
 # KYC and reseller documents, privacy exports: `make run` has no S3. Unless an S3-compatible server
 # (AWS_S3_ENDPOINT_URL) or AWS credentials are configured, they go to private files beside the embedded data

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..env import env_bool
+from ..env import env_bool, env_int, env_str
 
 # Sessions for pages: HTTP-only cookies, not sent cross-site, 8 hours, renewed on use.
 SESSION_COOKIE_HTTPONLY = True
@@ -23,6 +23,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 
 LOGIN_URL = "/login"
+
+# Absolute links to a tenant's site sent without a request to copy them from (a reseller brand's setup link in
+# its approval message, tenant_apps/agents/links.py): https on the default port; dev.py: http on make run's PORT.
+PUBLIC_SITE_SCHEME = env_str("PUBLIC_SITE_SCHEME", "") or "https"
+PUBLIC_SITE_PORT = env_int("PUBLIC_SITE_PORT", 0)  # 0: the scheme's default port
 
 # WhiteNoise: serve straight from the apps' static folders unless collectstatic ran (prod).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
