@@ -66,9 +66,9 @@ def _inviter(invitation: Invitation) -> str:
 
 @require_http_methods(["GET", "POST"])
 def accept(request):
-    token = (request.POST.get("token") if request.method == "POST" else request.GET.get("token")) or ""
+    token = ((request.POST.get("token") if request.method == "POST" else request.GET.get("token")) or "")[:200]
     try:
-        invitation = agent_services.invitation_preview(token[:200])
+        invitation = agent_services.invitation_preview(token)
     except ApiError as error:
         return _closed(request, error)
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None, invitation=invitation)
