@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -149,10 +148,13 @@ class CircleOrderSerializer(serializers.Serializer):
 
 
 class StartSerializer(serializers.Serializer):
-    first_collection_at = serializers.DateTimeField(required=False)
+    """The body of ``start`` (cancel, accept and decline take none): when the first collection runs."""
+
+    first_collection_at = serializers.DateTimeField(required=False, help_text=(
+        "start only: when the first collection runs (not in the past); default: the next period from now"))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=SavingsCircleSerializer)
+@extend_schema(request=StartSerializer, responses=SavingsCircleSerializer)
 @api_key_scopes(POST=WALLET)
 class CircleActionView(APIView):
     """POST .../start | cancel (organiser), accept | decline (the invited phone's owner): each once (409)."""

@@ -74,7 +74,7 @@ def test_approval_provisions_a_working_branded_reseller(host_client, ng_admin, s
     [email] = [m for m in mail.outbox if "ada@sunvend.test" in m.to]
     # The setup link opens the new site's invitation page, on the approving request's scheme and port.
     assert "http://sunvend.localhost/agent/invitation?token=" in email.body and "/api/" not in email.body
-    setup_code = token_from(email.body)
+    setup_code = token_from(str(email.body))
 
     # The new domain routes to the new schema: the admin sets a password with the code and logs in there.
     site = host_client("sunvend.localhost")
