@@ -411,8 +411,17 @@ def session_revoked_key(family_public_id: str) -> str:
 
 def session_start(*, user: User, jti: str) -> RefreshTokenFamily:
     """A sign-in issued the refresh token ``jti``: the first of a new family (its ``public_id`` is the ``fam``
-    claim)."""
-    return RefreshTokenFamily.objects.create(user=user, current_jti=jti)
+    claim).
+
+    Only while the password the sign-in was checked against is still the account's, read under the user's row
+    lock: a sign-in racing a password change either starts its session first (the change then revokes it) or
+    waits for the change's UPDATE to commit, sees another password and is refused (401 invalid_credentials)."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk)  # lock: standalone
+        current = locked.values_list("password", flat=True).first()
+        if current is None or current != user.password:
+            raise InvalidCredentials()
+        return RefreshTokenFamily.objects.create(user=user, current_jti=jti)
 
 
 def _family_locked(family_claim: Any) -> RefreshTokenFamily | None:

@@ -93,3 +93,26 @@ def test_the_head_office_changes_its_password_too(live_db, simulated_providers):
     assert changed.status_code == 200, changed.content
     assert call(client, "POST", "/api/auth/refresh", {"refresh": tokens["refresh"]}).status_code == 401
     assert call(client, "GET", "/api/auth/me", token=changed.json()["access"]).status_code == 200
+
+
+def test_a_sign_in_checked_against_a_password_changed_meanwhile_starts_no_session(live_db, simulated_providers):
+    """A sign-in racing a password change: its password was checked, then the change committed (revoking every
+    session) before the sign-in's session started. The session starts under the user's row lock only while the
+    checked password is still the account's; here it is not: 401 invalid_credentials and no family row."""
+    import pytest
+
+    from tenant_apps.accounts.models import RefreshTokenFamily, User
+    from tenant_apps.accounts.services import InvalidCredentials, session_start
+
+    email = f"race-{uuid.uuid4().hex[:8]}@example.com"
+    make_user("ng", email=email)
+    with schema_context("ng"):
+        checked = User.objects.get(email=email)  # what the sign-in authenticated
+        changed = User.objects.get(pk=checked.pk)
+        changed.set_password("Another-long-passphrase-2026!")
+        changed.save()  # the change commits first
+        with pytest.raises(InvalidCredentials):
+            session_start(user=checked, jti=uuid.uuid4().hex)
+        assert not RefreshTokenFamily.objects.filter(user=checked).exists()
+        family = session_start(user=changed, jti=uuid.uuid4().hex)  # signed in with the new password: a session
+        assert RefreshTokenFamily.objects.filter(pk=family.pk, user=changed).exists()
