@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import ApiError, NotFound
 
@@ -147,7 +148,7 @@ def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature:
         raise SignatureError(f"The timestamp is outside the {window}-second window.", code="expired_timestamp")
     presented = signature.strip().lower()
     if not _HEX_SIGNATURE.fullmatch(presented):  # the format is public: no secret to time; bytes compared below
-        raise SignatureError("X-Signature must be 64 hex characters (HMAC-SHA256).")
+        raise SignatureError(gettext("X-Signature must be 64 hex characters (HMAC-SHA256)."))
     expected = sign(secret=decrypt_secret(key.secret_encrypted), timestamp=timestamp, nonce=nonce, method=method,
                     path=path, body=body)
     if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")):

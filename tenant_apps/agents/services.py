@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.ledger.currency import tenant_currency, to_minor
@@ -177,7 +178,7 @@ def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
     if parent.user_id != funder.pk:
         raise Forbidden("Only the agent's parent funds its wallet.", code="not_parent")
     if not parent.is_active:  # suspended: its float stays where it is (its sub-agents would sell with it)
-        raise Forbidden("This agent is suspended.", code="agent_inactive")
+        raise Forbidden(gettext("This agent is suspended."), code="agent_inactive")
     return transfer(source=wallet_for(user=funder), destination=wallet_for(user=agent.user), amount=amount_minor,
                     reference=f"{CommissionEntry.FUNDING}:{reference}", entry_type=CommissionEntry.FUNDING,
                     metadata={"agent": str(agent.public_id), "by": str(parent.public_id)})
@@ -304,7 +305,7 @@ def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale 
             return None
         agent_id, is_active, max_tx, max_amount = row
         if not is_active:
-            raise Forbidden("This agent is suspended.", code="agent_inactive")
+            raise Forbidden(gettext("This agent is suspended."), code="agent_inactive")
         max_tx = max_tx or _conf("AGENT_MAX_TRANSACTIONS_PER_HOUR")
         max_amount = max_amount or agent_default_amount_per_day()
         now = timezone.now()
