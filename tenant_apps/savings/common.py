@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.enqueue import enqueue
@@ -29,7 +30,7 @@ GOAL_WITHDRAW_ENTRY = "savings_withdrawal"
 class GoalLocked(ApiError):
     status_code = 403
     code = "goal_locked"
-    message = "This goal is locked until its date; early withdrawal is not allowed."
+    message = _("This goal is locked until its date; early withdrawal is not allowed.")
 
 
 class RecipientOverLimit(BalanceLimitExceeded):
@@ -39,16 +40,16 @@ class RecipientOverLimit(BalanceLimitExceeded):
 
 class PenaltyApplies(Conflict):
     code = "early_withdrawal_penalty"
-    message = "Withdrawing before the lock date costs a penalty; confirm to go ahead."
+    message = _("Withdrawing before the lock date costs a penalty; confirm to go ahead.")
 
 
 def _bad(field: str, message: str, *, code: str = "validation_error") -> ApiError:
-    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+    return ApiError(gettext("Some fields are invalid."), code=code, fields={field: [message]})
 
 
 def _positive(value: Any, field: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _bad(field, "Must be positive.", code="invalid_amount")
+        raise _bad(field, gettext("Must be positive."), code="invalid_amount")
     return value
 
 
@@ -83,6 +84,6 @@ def _sms_to(phone: str, template: str, context: dict, *, user: User | None = Non
 
 def _require_customer(user) -> None:
     if user.role not in ("customer", "agent"):
-        raise Forbidden("Only customers can save here.", code="role_not_allowed")
+        raise Forbidden(gettext("Only customers can save here."), code="role_not_allowed")
     if not user.phone_verified_at or not user.phone:
-        raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+        raise Forbidden(gettext("Verify your phone number before moving money."), code="phone_not_verified")

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import ApiError, Conflict, NotFound
 from tenant_apps.audit.models import AuditAction
@@ -58,11 +59,11 @@ def savings_settings() -> SavingsSettings:
 def savings_settings_update(*, actor, early_withdrawal: str, penalty_bps: int, request: Any = None) -> SavingsSettings:
     """The operator's early-withdrawal rule for goals opened from now on (goals keep the rule they opened with)."""
     if early_withdrawal not in EarlyWithdrawal.values:
-        raise _bad("early_withdrawal", "Choose refused or penalty.")
+        raise _bad("early_withdrawal", gettext("Choose refused or penalty."))
     if isinstance(penalty_bps, bool) or not isinstance(penalty_bps, int) or not 0 <= penalty_bps <= 5_000:
-        raise _bad("penalty_bps", "Between 0 and 5000 (50 %).")
+        raise _bad("penalty_bps", gettext("Between 0 and 5000 (50 %)."))
     if early_withdrawal == EarlyWithdrawal.PENALTY and penalty_bps == 0:
-        raise _bad("penalty_bps", "A penalty rule needs a penalty above zero.")
+        raise _bad("penalty_bps", gettext("A penalty rule needs a penalty above zero."))
     with transaction.atomic():
         row = SavingsSettings.objects.select_for_update().get(pk=savings_settings().pk)  # lock: standalone
         before = {"early_withdrawal": row.early_withdrawal, "penalty_bps": row.penalty_bps}
@@ -82,10 +83,10 @@ def goal_create(*, owner, name: str, target_minor: int, lock_until: date | None 
     now = now or timezone.now()
     name = (name or "").strip()
     if not 2 <= len(name) <= 60:
-        raise _bad("name", "Between 2 and 60 characters.")
+        raise _bad("name", gettext("Between 2 and 60 characters."))
     _positive(target_minor, "target")
     if lock_until is not None and lock_until <= timezone.localdate(now):
-        raise _bad("lock_until", "Choose a date in the future.")
+        raise _bad("lock_until", gettext("Choose a date in the future."))
     rule = savings_settings()
     with transaction.atomic():
         goal = SavingsGoal(owner=owner, name=name, target_minor=target_minor, currency=tenant_currency().code,
@@ -111,7 +112,7 @@ def goal_set_autosave(*, goal: SavingsGoal, owner, amount_minor: int | None, fre
         else:
             _positive(amount_minor)
             if frequency not in Frequency.values:
-                raise _bad("frequency", "Choose daily, weekly or monthly.", code="invalid_frequency")
+                raise _bad("frequency", gettext("Choose daily, weekly or monthly."), code="invalid_frequency")
             if locked.autosave_next_at is None:  # (re)starting: the first top-up is due now
                 locked.autosave_next_at, locked.autosave_anchor_day = now, now.day
             # else the schedule keeps its next time: saving the same settings twice never adds a top-up
@@ -125,7 +126,7 @@ def _goal_for(goal: SavingsGoal, owner) -> SavingsGoal:
     if goal.owner_id != owner.pk:
         raise NotFound()
     if goal.status != GoalStatus.ACTIVE:
-        raise Conflict("This goal is closed.", code="goal_closed")
+        raise Conflict(gettext("This goal is closed."), code="goal_closed")
     return goal
 
 
@@ -167,10 +168,11 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
         balance = account_balance(account=locked.account)
         amount = balance if amount_minor is None else _positive(amount_minor)
         if amount <= 0:
-            raise Conflict("There is nothing to withdraw.", code="goal_empty")
+            raise Conflict(gettext("There is nothing to withdraw."), code="goal_empty")
         if amount > balance:
-            raise ApiError("The goal does not hold that much.", code="insufficient_funds", status_code=422,
-                           fields={"amount": [f"At most {to_decimal_string(balance, locked.currency)}."]})
+            raise ApiError(gettext("The goal does not hold that much."), code="insufficient_funds", status_code=422,
+                           fields={"amount": [gettext("At most %(amount)s.") % {
+                               "amount": to_decimal_string(balance, locked.currency)}]})
         early, penalty = withdrawal_quote(goal=locked, amount_minor=amount, today=today)
         if early and locked.early_withdrawal == EarlyWithdrawal.REFUSED:
             assert locked.lock_until is not None  # early: before the lock date

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from shared_apps.core.errors import Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import normalize_phone
@@ -83,14 +84,14 @@ def circle_create(*, organiser, name: str, contribution_minor: int, frequency: s
     _require_customer(organiser)
     name = (name or "").strip()
     if not 2 <= len(name) <= 60:
-        raise _bad("name", "Between 2 and 60 characters.")
+        raise _bad("name", gettext("Between 2 and 60 characters."))
     _positive(contribution_minor, "contribution")
     if frequency not in Frequency.values:
-        raise _bad("frequency", "Choose daily, weekly or monthly.", code="invalid_frequency")
+        raise _bad("frequency", gettext("Choose daily, weekly or monthly."), code="invalid_frequency")
     _check_member_limits(organiser, contribution_minor)
     phones = [normalize_phone(raw, field="members") for raw in (member_phones or [])]
     if len(phones) + 1 > settings.SAVINGS_CIRCLE_MAX_MEMBERS:
-        raise _bad("members", f"At most {settings.SAVINGS_CIRCLE_MAX_MEMBERS} members.")
+        raise _bad("members", _at_most_members())
     with transaction.atomic():
         circle = Circle(name=name, organiser=organiser, contribution_minor=contribution_minor,
                         currency=tenant_currency().code, frequency=frequency)
@@ -107,14 +108,19 @@ def _lock_circle(circle: Circle) -> Circle:
     return Circle.objects.select_for_update().get(pk=circle.pk)  # lock: subject
 
 
+def _at_most_members() -> str:
+    most = settings.SAVINGS_CIRCLE_MAX_MEMBERS
+    return ngettext("At most %(count)s member.", "At most %(count)s members.", most) % {"count": most}
+
+
 def _organiser_only(circle: Circle, actor) -> None:
     if circle.organiser_id != actor.pk:
-        raise Forbidden("Only the organiser can do this.", code="not_organiser")
+        raise Forbidden(gettext("Only the organiser can do this."), code="not_organiser")
 
 
 def _forming_only(circle: Circle) -> None:
     if circle.status != CircleStatus.FORMING:
-        raise Conflict("The circle has started: its members, order and amount are fixed.",
+        raise Conflict(gettext("The circle has started: its members, order and amount are fixed."),
                        code="circle_rules_fixed")
 
 
@@ -127,9 +133,9 @@ def circle_invite(*, circle: Circle, actor, phone: str) -> CircleMember:
         _forming_only(locked)
         live = CircleMember.objects.filter(circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE])
         if live.filter(phone=phone).exists():
-            raise _bad("phone", "Already invited.", code="already_invited")
+            raise _bad("phone", gettext("Already invited."), code="already_invited")
         if live.count() >= settings.SAVINGS_CIRCLE_MAX_MEMBERS:
-            raise _bad("phone", f"At most {settings.SAVINGS_CIRCLE_MAX_MEMBERS} members.", code="circle_full")
+            raise _bad("phone", _at_most_members(), code="circle_full")
         position = (live.aggregate(top=Max("position"))["top"] or 0) + 1
         invitee = User.objects.filter(phone=phone, is_active=True).first()
         member = CircleMember.objects.create(circle=locked, phone=phone, position=position,
@@ -158,11 +164,11 @@ def circle_respond(*, member: CircleMember, user, accept: bool) -> CircleMember:
         _forming_only(locked_circle)
         locked = CircleMember.objects.select_for_update().get(pk=member.pk)  # lock: subject
         if locked.status != MemberStatus.INVITED:
-            raise Conflict("This invitation was already answered.", code="invitation_answered")
+            raise Conflict(gettext("This invitation was already answered."), code="invitation_answered")
         if accept:
             _check_member_limits(user, locked_circle.contribution_minor)
             if CircleMember.objects.filter(circle=locked_circle, user=user, status=MemberStatus.ACTIVE).exists():
-                raise Conflict("You are already a member.", code="already_member")
+                raise Conflict(gettext("You are already a member."), code="already_member")
             locked.user, locked.status, locked.joined_at = user, MemberStatus.ACTIVE, timezone.now()
         else:
             locked.user, locked.status, locked.position = user, MemberStatus.DECLINED, None
@@ -193,7 +199,7 @@ def circle_set_order(*, circle: Circle, actor, member_ids: list[int]) -> Circle:
         live = list(CircleMember.objects.select_for_update().filter(  # lock: subject
             circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]))
         if sorted(member_ids) != sorted(m.pk for m in live):
-            raise _bad("order", "List every member once.")
+            raise _bad("order", gettext("List every member once."))
         by_id = {m.pk: m for m in live}
         CircleMember.objects.filter(pk__in=list(by_id)).update(position=None)
         for position, member_id in enumerate(member_ids, start=1):
@@ -216,7 +222,7 @@ def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None 
     _organiser_only(circle, actor)
     now = now or timezone.now()
     if first_collection_at is not None and first_collection_at < now - START_CLOCK_SKEW:
-        raise _bad("first_collection_at", "Choose a time from now on.", code="start_in_the_past")
+        raise _bad("first_collection_at", gettext("Choose a time from now on."), code="start_in_the_past")
     first = first_collection_at or now
     with transaction.atomic():
         locked = _lock_circle(circle)
@@ -224,9 +230,9 @@ def circle_start(*, circle: Circle, actor, first_collection_at: datetime | None 
         members = list(CircleMember.objects.select_for_update().filter(  # lock: subject
             circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE]).order_by("position", "id"))
         if any(m.status == MemberStatus.INVITED for m in members):
-            raise Conflict("Every invited person must accept or decline first.", code="invitations_pending")
+            raise Conflict(gettext("Every invited person must accept or decline first."), code="invitations_pending")
         if len(members) < 2:
-            raise Conflict("A circle needs at least two members.", code="circle_too_small")
+            raise Conflict(gettext("A circle needs at least two members."), code="circle_too_small")
         CircleMember.objects.filter(pk__in=[m.pk for m in members]).update(position=None)
         for position, member in enumerate(members, start=1):
             CircleMember.objects.filter(pk=member.pk).update(position=position)
@@ -472,7 +478,7 @@ def circle_pay_arrears(*, contribution: Contribution, user) -> Contribution:
         if locked.member.user_id != user.pk:
             raise NotFound()
         if locked.status != ContributionStatus.MISSED or locked.owed_to is None:
-            raise Conflict("Nothing is owed for this contribution.", code="nothing_owed")
+            raise Conflict(gettext("Nothing is owed for this contribution."), code="nothing_owed")
         # The member owed receives other people's money: capped at their wallet's maximum balance. Refused
         # (422, nothing moved, the debt stays owed) rather than parked: the payer keeps the money and can pay
         # later, or the debt is covered from the payer's next pot.
@@ -496,11 +502,11 @@ def circle_dissolve(*, circle: Circle, actor, reason: str, request: Any = None) 
     from tenant_apps.accounts.models import OPERATOR_ROLES
 
     if actor.role not in OPERATOR_ROLES:
-        raise Forbidden("Only the operator can dissolve a running circle.", code="not_operator")
+        raise Forbidden(gettext("Only the operator can dissolve a running circle."), code="not_operator")
     with transaction.atomic():
         locked = _lock_circle(circle)
         if locked.status != CircleStatus.ACTIVE:
-            raise Conflict("Only a running circle can be dissolved.", code="circle_not_running")
+            raise Conflict(gettext("Only a running circle can be dissolved."), code="circle_not_running")
         paid = list(Contribution.objects.select_for_update(of=("self",)).filter(  # lock: subject
             circle=locked, cycle=locked.cycle, status=ContributionStatus.COLLECTED).select_related("member__user"))
         total = sum(c.amount_minor for c in paid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -111,7 +112,7 @@ class CircleListView(APIView):
 def _visible(request, public_id: uuid.UUID) -> Circle:
     circle = selectors.circle_for(user=request.user, public_id=public_id)
     if circle is None:
-        raise NotFound("No such circle.", code="unknown_circle")
+        raise NotFound(gettext("No such circle."), code="unknown_circle")
     return circle
 
 
@@ -175,7 +176,7 @@ class CircleActionView(APIView):
             member = CircleMember.objects.filter(circle=circle, phone=request.user.phone,
                                                  status=MemberStatus.INVITED).first()
             if member is None:
-                raise NotFound("No invitation to answer.", code="no_invitation")
+                raise NotFound(gettext("No invitation to answer."), code="no_invitation")
             services.circle_respond(member=member, user=request.user, accept=self.action == "accept")
             circle.refresh_from_db()
         return Response(circle_json(circle, viewer=request.user, board=True))
@@ -276,7 +277,7 @@ class GoalListView(APIView):
 def _goal(request, public_id) -> SavingsGoal:
     goal = selectors.goals_for(owner=request.user).filter(public_id=public_id).first()
     if goal is None:
-        raise NotFound("No such goal.", code="unknown_goal")
+        raise NotFound(gettext("No such goal."), code="unknown_goal")
     return goal
 
 
@@ -418,7 +419,7 @@ class StaffDissolveView(APIView):
     def post(self, request, public_id):
         circle = Circle.objects.select_related("account").filter(public_id=public_id).first()
         if circle is None:
-            raise NotFound("No such circle.", code="unknown_circle")
+            raise NotFound(gettext("No such circle."), code="unknown_circle")
         body = DissolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         circle = services.circle_dissolve(circle=circle, actor=request.user, reason=body.validated_data["reason"],
