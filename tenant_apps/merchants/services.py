@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from moneyed import get_currency
 
 from countries.money import decimal_text, money_of
@@ -72,29 +74,29 @@ BALANCE_LIMIT = "balance_limit_exceeded"
 
 class MerchantNotFound(NotFound):
     code = "unknown_merchant"
-    message = "No active merchant has this code."
+    message = _("No active merchant has this code.")
 
 
 class MerchantNotActive(Conflict):
     code = "merchant_not_active"
-    message = "This merchant cannot take payments right now."
+    message = _("This merchant cannot take payments right now.")
 
 
 class QrInvalid(ApiError):
     code = "invalid_qr"
-    message = "This QR code cannot be read as a payment code."
+    message = _("This QR code cannot be read as a payment code.")
 
 
 class RefundTooLarge(ApiError):
     status_code = 422
     code = "refund_exceeds_payment"
-    message = "A refund cannot be more than what is left of the payment."
+    message = _("A refund cannot be more than what is left of the payment.")
 
 
 class TakingsTooLow(ApiError):
     status_code = 422
     code = "merchant_takings_too_low"
-    message = "The unsettled takings do not cover this refund."
+    message = _("The unsettled takings do not cover this refund.")
 
 
 # --- codes ---------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def _reference(prefix: str) -> str:
 
 
 def _bad(field: str, message: str, *, code: str = "validation_error") -> ApiError:
-    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+    return ApiError(gettext("Some fields are invalid."), code=code, fields={field: [message]})
 
 
 # --- tax on the fee -------------------------------------------------------------------------------
@@ -155,12 +157,12 @@ def category_update(*, actor, category: MerchantCategory, fee_bps: int, fee_fixe
     """The operator sets a category's fee; applies to payments from now on (each payment stores its fee)."""
     for name, value in (("fee_bps", fee_bps), ("fee_fixed", fee_fixed_minor)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise _bad(name, "Must be zero or more.")
+            raise _bad(name, gettext("Must be zero or more."))
     if fee_bps > 10_000:
-        raise _bad("fee_bps", "At most 10000 (100 %).")
+        raise _bad("fee_bps", gettext("At most 10000 (100 %)."))
     if fee_cap_minor is not None and (isinstance(fee_cap_minor, bool) or not isinstance(fee_cap_minor, int)
                                       or fee_cap_minor < 0):
-        raise _bad("fee_cap", "Must be zero or more.")
+        raise _bad("fee_cap", gettext("Must be zero or more."))
     with transaction.atomic():
         locked = MerchantCategory.objects.select_for_update().get(pk=category.pk)  # lock: standalone
         before = {"fee_bps": locked.fee_bps, "fee_fixed_minor": locked.fee_fixed_minor,
@@ -197,18 +199,18 @@ def _resolve_settlement(owner, details: SettlementDetails) -> dict[str, str]:
         return {"settlement_method": SettlementMethod.WALLET, **empty}
     if details.method == SettlementMethod.BANK:
         if not details.bank_code or not details.account_number.isdigit():
-            raise _bad("account_number", "Enter the bank and the account number.")
+            raise _bad("account_number", gettext("Enter the bank and the account number."))
         account = name_enquiry(bank_code=details.bank_code, account_number=details.account_number)
         return {**empty, "settlement_method": SettlementMethod.BANK, "settlement_bank_code": details.bank_code,
                 "settlement_account_number": details.account_number,
                 "settlement_account_name": account.account_name[:200]}
     if details.method == SettlementMethod.MOBILE_MONEY:
         if not owner.phone or not owner.phone_verified_at:
-            raise _bad("settlement_method", "Verify your phone number first.")
+            raise _bad("settlement_method", gettext("Verify your phone number first."))
         gateway, holder = wallet_name_check(phone=owner.phone, rail=details.rail)
         return {**empty, "settlement_method": SettlementMethod.MOBILE_MONEY, "settlement_phone": owner.phone,
                 "settlement_rail": gateway.key, "settlement_account_name": (holder.name or "")[:200]}
-    raise _bad("settlement_method", "Choose wallet, bank or mobile_money.")
+    raise _bad("settlement_method", gettext("Choose wallet, bank or mobile_money."))
 
 
 def merchant_register(*, owner, business_name: str, category_code: str, city: str, address: str,
@@ -216,21 +218,21 @@ def merchant_register(*, owner, business_name: str, category_code: str, city: st
                       settlement: SettlementDetails | None = None, request: Any = None) -> Merchant:
     """A customer opens a business: it takes payments once the operator approved its details."""
     if owner.role not in ("customer", "agent"):
-        raise Forbidden("Only customers and agents can open a business.", code="role_not_allowed")
+        raise Forbidden(gettext("Only customers and agents can open a business."), code="role_not_allowed")
     if not owner.phone_verified_at:
-        raise Forbidden("Verify your phone number before moving money.", code="phone_not_verified")
+        raise Forbidden(gettext("Verify your phone number before moving money."), code="phone_not_verified")
     business_name, city, address = (business_name or "").strip(), (city or "").strip(), (address or "").strip()
     if not 2 <= len(business_name) <= 100:
-        raise _bad("business_name", "Between 2 and 100 characters.")
+        raise _bad("business_name", gettext("Between 2 and 100 characters."))
     if not emvqr.ascii_text(business_name, 25):
-        raise _bad("business_name", "Use at least one Latin letter or digit.")
+        raise _bad("business_name", gettext("Use at least one Latin letter or digit."))
     if not 2 <= len(city) <= 60 or not emvqr.ascii_text(city, 15):
-        raise _bad("city", "Enter the town or city.")
+        raise _bad("city", gettext("Enter the town or city."))
     if not 5 <= len(address) <= 200:
-        raise _bad("address", "Enter the business address.")
+        raise _bad("address", gettext("Enter the business address."))
     category = MerchantCategory.objects.filter(code=category_code, active=True).first()
     if category is None:
-        raise _bad("category", "Choose one of the listed categories.")
+        raise _bad("category", gettext("Choose one of the listed categories."))
     phone = normalize_phone(contact_phone, field="contact_phone") if contact_phone else ""
     resolved = _resolve_settlement(owner, settlement or SettlementDetails())  # network calls before the transaction
     try:
@@ -246,7 +248,7 @@ def merchant_register(*, owner, business_name: str, category_code: str, city: st
                          details={"code": merchant.code, "category": category.code,
                                   "settlement": merchant.settlement_method})
     except IntegrityError:
-        raise _bad("business_name", "You already have a business with this name.",
+        raise _bad("business_name", gettext("You already have a business with this name."),
                    code="merchant_name_taken") from None
     return merchant
 
@@ -255,7 +257,7 @@ def merchant_update_settlement(*, merchant: Merchant, actor, settlement: Settlem
                                request: Any = None) -> Merchant:
     """Change where takings go (owner only); audited. Takings already on their way are not affected."""
     if merchant.owner_id != actor.pk:
-        raise Forbidden("Only the owner can change where the business is paid.", code="not_merchant_owner")
+        raise Forbidden(gettext("Only the owner can change where the business is paid."), code="not_merchant_owner")
     resolved = _resolve_settlement(actor, settlement)
     with transaction.atomic():
         locked = Merchant.objects.select_for_update().get(pk=merchant.pk)  # lock: subject
@@ -288,14 +290,14 @@ def merchant_decide(*, reviewer, merchant: Merchant, action: str, note: str = ""
     A suspended merchant takes no payments and is not settled until reactivated (refunds still work).
     """
     if action not in _DECISIONS:
-        raise _bad("action", "Unknown action.")
+        raise _bad("action", gettext("Unknown action."))
     if merchant.owner_id == reviewer.pk:
-        raise Forbidden("You cannot review your own business.", code="own_submission")
+        raise Forbidden(gettext("You cannot review your own business."), code="own_submission")
     allowed_from, target, audit_action = _DECISIONS[action]
     with transaction.atomic():
         locked = Merchant.objects.select_for_update().get(pk=merchant.pk)  # lock: subject
         if locked.status not in allowed_from:
-            raise Conflict("This business is not in a state that allows this.", code="merchant_state_conflict")
+            raise Conflict(gettext("This business is not in a state that allows this."), code="merchant_state_conflict")
         locked.status, locked.reviewed_by, locked.reviewed_at = target, reviewer, timezone.now()
         locked.review_note = (note or "")[:255]
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
@@ -350,14 +352,14 @@ def payment_request_create(*, merchant: Merchant, actor, amount_minor: int, bill
                            ttl: timedelta | None = None) -> PaymentRequest:
     """A dynamic QR (point of initiation 12) for one payment of ``amount_minor``; paid at most once."""
     if merchant.owner_id != actor.pk:
-        raise Forbidden("Only the owner can ask for payments.", code="not_merchant_owner")
+        raise Forbidden(gettext("Only the owner can ask for payments."), code="not_merchant_owner")
     if merchant.status != MerchantStatus.ACTIVE:
         raise MerchantNotActive()
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise _bad("amount", "Must be positive.", code="invalid_amount")
+        raise _bad("amount", gettext("Must be positive."), code="invalid_amount")
     bill_number = (bill_number or "").strip()
     if len(bill_number) > 25 or (bill_number and not bill_number.isascii()):
-        raise _bad("bill_number", "At most 25 plain characters.")
+        raise _bad("bill_number", gettext("At most 25 plain characters."))
     ttl = ttl or timedelta(seconds=settings.MERCHANT_PAYMENT_REQUEST_TTL_SECONDS)
     return PaymentRequest.objects.create(reference="R" + secrets.token_hex(8).upper(), merchant=merchant,
                                          amount_minor=amount_minor, currency=tenant_currency().code,
@@ -382,10 +384,10 @@ class Payee:
 def _active_merchant(code: str) -> Merchant:
     code = (code or "").strip()
     if not merchant_code_valid(code):
-        raise MerchantNotFound(fields={"merchant_code": ["Check the 8 digits."]})
+        raise MerchantNotFound(fields={"merchant_code": [gettext("Check the 8 digits.")]})
     merchant = Merchant.objects.select_related("category", "account").filter(code=code).first()
     if merchant is None:
-        raise MerchantNotFound(fields={"merchant_code": ["Unknown merchant."]})
+        raise MerchantNotFound(fields={"merchant_code": [gettext("Unknown merchant.")]})
     if merchant.status != MerchantStatus.ACTIVE:
         raise MerchantNotActive()
     return merchant
@@ -405,16 +407,16 @@ def payee_from_qr(payload: str) -> Payee:
         raise QrInvalid(code=exc.code, fields={"qr": [exc.detail]}) from None
     account = qr.account_with_gui(_qr_gui())
     if account is None or account.field("02") != current_schema()[:25]:
-        raise QrInvalid("This QR code belongs to another payment service.", code="qr_other_service",
-                        fields={"qr": ["Not a code of this site."]})
+        raise QrInvalid(gettext("This QR code belongs to another payment service."), code="qr_other_service",
+                        fields={"qr": [gettext("Not a code of this site.")]})
     currency = tenant_currency().code
     if qr.currency != currency_numeric(currency) or qr.country != current_country():
-        raise QrInvalid("This QR code is for another country or currency.", code="qr_other_service",
-                        fields={"qr": ["Another country or currency."]})
+        raise QrInvalid(gettext("This QR code is for another country or currency."), code="qr_other_service",
+                        fields={"qr": [gettext("Another country or currency.")]})
     merchant = _active_merchant(account.field("01"))
     if not qr.is_dynamic:
         if qr.amount:
-            raise QrInvalid(code="qr_invalid_field", fields={"qr": ["A static code carries no amount."]})
+            raise QrInvalid(code="qr_invalid_field", fields={"qr": [gettext("A static code carries no amount.")]})
         return Payee(merchant=merchant, channel=PaymentChannel.QR_STATIC)
     request = PaymentRequest.objects.filter(reference=qr.additional(emvqr.REFERENCE_LABEL), merchant=merchant).first()
     try:
@@ -422,8 +424,8 @@ def payee_from_qr(payload: str) -> Payee:
     except (ValueError, ArithmeticError):
         amount = None
     if request is None or amount != request.amount_minor:
-        raise QrInvalid("This payment code is not valid.", code="qr_unknown_request",
-                        fields={"qr": ["Unknown payment request."]})
+        raise QrInvalid(gettext("This payment code is not valid."), code="qr_unknown_request",
+                        fields={"qr": [gettext("Unknown payment request.")]})
     _check_request_open(request)
     return Payee(merchant=merchant, channel=PaymentChannel.QR_DYNAMIC, amount_minor=request.amount_minor,
                  payment_request=request)
@@ -431,9 +433,9 @@ def payee_from_qr(payload: str) -> Payee:
 
 def _check_request_open(request: PaymentRequest, *, now: datetime | None = None) -> None:
     if request.status == PaymentRequestStatus.PAID:
-        raise Conflict("This payment code was already paid.", code="qr_already_paid")
+        raise Conflict(gettext("This payment code was already paid."), code="qr_already_paid")
     if request.status != PaymentRequestStatus.OPEN or request.expires_at <= (now or timezone.now()):
-        raise Conflict("This payment code has expired. Ask the merchant for a new one.", code="qr_expired")
+        raise Conflict(gettext("This payment code has expired. Ask the merchant for a new one."), code="qr_expired")
 
 
 # --- paying ------------------------------------------------------------------------------------
@@ -447,14 +449,14 @@ def merchant_pay(*, payer, payee: Payee, amount_minor: int | None = None, note: 
     merchant = payee.merchant
     if payee.amount_minor is not None:
         if amount_minor is not None and amount_minor != payee.amount_minor:
-            raise _bad("amount", "This code is for a set amount.", code="amount_mismatch")
+            raise _bad("amount", gettext("This code is for a set amount."), code="amount_mismatch")
         amount_minor = payee.amount_minor
     if amount_minor is None or isinstance(amount_minor, bool) or not isinstance(amount_minor, int) \
             or amount_minor <= 0:
-        raise _bad("amount", "Enter an amount.", code="invalid_amount")
+        raise _bad("amount", gettext("Enter an amount."), code="invalid_amount")
     if merchant.owner_id == payer.pk:
-        raise ApiError("You cannot pay your own business.", code="self_payment",
-                       fields={"merchant_code": ["That is your business."]})
+        raise ApiError(gettext("You cannot pay your own business."), code="self_payment",
+                       fields={"merchant_code": [gettext("That is your business.")]})
     currency = tenant_currency().code
     reference = _reference("mp")
     with transaction.atomic():
@@ -512,22 +514,23 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
 
     is_staff = actor.role in OPERATOR_ROLES and actor.role != "operator_support"  # finance or admin (disputes)
     if payment.merchant.owner_id != actor.pk and not is_staff:
-        raise Forbidden("Only the business owner can refund this payment.", code="not_merchant_owner")
+        raise Forbidden(gettext("Only the business owner can refund this payment."), code="not_merchant_owner")
     if payment.payer_id == actor.pk:  # a dispute refund is never decided by the payer (as KYC, business reviews)
-        raise Forbidden("You cannot refund your own payment.", code="own_submission")
+        raise Forbidden(gettext("You cannot refund your own payment."), code="own_submission")
     with transaction.atomic():
         # lock: subject
         locked = MerchantPayment.objects.select_for_update(of=("self",)).select_related("merchant__account", "payer") \
             .get(pk=payment.pk)
         left = locked.refundable_minor
         if left <= 0:  # before the amount: "refund the rest" of a refunded payment is 409, not "must be positive"
-            raise Conflict("This payment was already refunded in full.", code="already_refunded")
+            raise Conflict(gettext("This payment was already refunded in full."), code="already_refunded")
         if amount_minor is None:
             amount_minor = left
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-            raise _bad("amount", "Must be positive.", code="invalid_amount")
+            raise _bad("amount", gettext("Must be positive."), code="invalid_amount")
         if amount_minor > left:
-            raise RefundTooLarge(fields={"amount": [f"At most {decimal_text(money_of(left, locked.currency))}."]})
+            raise RefundTooLarge(fields={"amount": [gettext("At most %(amount)s.") % {
+                "amount": decimal_text(money_of(left, locked.currency))}]})
         after = locked.refunded_minor + amount_minor
         fee_back = share_back(locked.fee_minor, before=locked.refunded_minor, after=after, paid=locked.amount_minor)
         refund = MerchantRefund(payment=locked, amount_minor=amount_minor, fee_returned_minor=fee_back,
@@ -551,7 +554,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
             refund.entry = post_entry(entry_type=REFUND_ENTRY, reference=f"merchant-refund:{refund.public_id}",
                                       lines=lines, metadata={"payment": locked.reference, **given_back})
         except InsufficientFunds:
-            raise TakingsTooLow(fields={"amount": ["More than the unsettled takings."]}) from None
+            raise TakingsTooLow(fields={"amount": [gettext("More than the unsettled takings.")]}) from None
         refund.save()
         locked.refunded_minor = after
         locked.status = PaymentStatus.REFUNDED if after == locked.amount_minor else PaymentStatus.PARTIALLY_REFUNDED

@@ -241,7 +241,8 @@ class PaySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if bool(attrs.get("merchant_code")) == bool(attrs.get("qr")):
-            raise serializers.ValidationError({"merchant_code": ["Give a merchant code or a QR payload (one)."]})
+            raise serializers.ValidationError(
+                {"merchant_code": [gettext("Give a merchant code or a QR payload (one).")]})
         return attrs
 
 
@@ -284,7 +285,7 @@ class MerchantPaymentDetailView(APIView):
     def get(self, request, public_id):
         payment = selectors.payments_by_payer(payer=request.user).filter(public_id=public_id).first()
         if payment is None:
-            raise NotFound("No such payment.", code="unknown_payment")
+            raise NotFound(gettext("No such payment."), code="unknown_payment")
         return Response(payment_json(payment))
 
 
@@ -293,7 +294,7 @@ class MerchantPaymentDetailView(APIView):
 def _mine(request, public_id) -> Merchant:
     merchant = selectors.merchant_of(owner=request.user, public_id=public_id)
     if merchant is None:
-        raise NotFound("No such business.", code="unknown_merchant")
+        raise NotFound(gettext("No such business."), code="unknown_merchant")
     return merchant
 
 
@@ -462,7 +463,7 @@ class RefundView(APIView):
         merchant = _mine(request, public_id)
         payment = MerchantPayment.objects.filter(merchant=merchant, public_id=payment_id).first()
         if payment is None:
-            raise NotFound("No such payment.", code="unknown_payment")
+            raise NotFound(gettext("No such payment."), code="unknown_payment")
         body = RefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         refund = services.payment_refund(actor=request.user, payment=payment,
@@ -494,8 +495,9 @@ class StaffMerchantListView(APIView):
     def get(self, request):
         wanted = request.query_params.get("status", "")
         if wanted and wanted not in MerchantStatus.values:
-            raise ApiError(code="validation_error", message="Some fields are invalid.",
-                           fields={"status": [f"One of {', '.join(MerchantStatus.values)}."]})
+            raise ApiError(code="validation_error", message=gettext("Some fields are invalid."),
+                           fields={"status": [gettext("One of %(choices)s.") % {
+                               "choices": ", ".join(MerchantStatus.values)}]})
         paginator = Pagination()
         page = page_of(paginator, selectors.merchants_for_review(status=wanted), request, self)
         return paginator.get_paginated_response([merchant_json(m, staff=True) for m in page])
@@ -516,7 +518,7 @@ class StaffMerchantDecisionView(APIView):
     def post(self, request, public_id):
         merchant = Merchant.objects.select_related("owner", "category", "account").filter(public_id=public_id).first()
         if merchant is None:
-            raise NotFound("No such business.", code="unknown_merchant")
+            raise NotFound(gettext("No such business."), code="unknown_merchant")
         body = MerchantDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         merchant = services.merchant_decide(reviewer=request.user, merchant=merchant, action=self.action,
@@ -536,12 +538,12 @@ class StaffRefundView(APIView):
     def post(self, request, public_id):
         payment = MerchantPayment.objects.select_related("merchant", "payer").filter(public_id=public_id).first()
         if payment is None:
-            raise NotFound("No such payment.", code="unknown_payment")
+            raise NotFound(gettext("No such payment."), code="unknown_payment")
         body = RefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if not body.validated_data.get("reason"):
-            raise ApiError("Some fields are invalid.", code="validation_error",
-                           fields={"reason": ["Say why (the dispute)."]})
+            raise ApiError(gettext("Some fields are invalid."), code="validation_error",
+                           fields={"reason": [gettext("Say why (the dispute).")]})
         refund = services.payment_refund(actor=request.user, payment=payment,
                                          amount_minor=amount_minor(body.validated_data.get("amount"), required=False),
                                          reason=body.validated_data["reason"], request=request)
@@ -586,13 +588,13 @@ class StaffCategoryView(APIView):
     def get(self, request, code: str):
         category = MerchantCategory.objects.filter(code=code).first()
         if category is None:
-            raise NotFound("No such category.", code="unknown_category")
+            raise NotFound(gettext("No such category."), code="unknown_category")
         return Response(category_json(category))
 
     def put(self, request, code: str):
         category = MerchantCategory.objects.filter(code=code).first()
         if category is None:
-            raise NotFound("No such category.", code="unknown_category")
+            raise NotFound(gettext("No such category."), code="unknown_category")
         body = CategorySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

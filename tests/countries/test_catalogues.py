@@ -108,8 +108,6 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "tenant_apps/kyc/services.py": 16,
     "tenant_apps/kyc/views.py": 1,
     "tenant_apps/ledger/services.py": 8,
-    "tenant_apps/merchants/services.py": 30,
-    "tenant_apps/merchants/views.py": 11,
     "tenant_apps/pricing/admin_views.py": 3,
     "tenant_apps/pricing/quotes.py": 4,
     "tenant_apps/pricing/services.py": 9,
