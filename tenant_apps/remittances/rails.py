@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext
+
 from countries.registry import get_adapter
 from provider_plugins.interfaces.payouts import payout_step_minor
 from provider_plugins.interfaces.plugin import Capability
@@ -18,8 +20,9 @@ def payout_step(*, destination: str, rail: str, currency: str) -> int:
     disbursement whole units: a receive amount off that step failed at the rail and the sender was refunded."""
     listed = [r.key for r in get_adapter(destination).active_rails if r.payout and r.kind != "agent"]
     if rail and rail not in listed:  # it would only be refused over there, after the money left: refund
-        raise ApiError("This service does not pay out in that country.", code="payouts_unavailable",
-                       fields={"rail": [f"Choose one of: {', '.join(listed) or '-'}."]})
+        raise ApiError(gettext("This service does not pay out in that country."), code="payouts_unavailable",
+                       fields={"rail": [gettext("Choose one of: %(choices)s.") % {
+                           "choices": ", ".join(listed) or "-"}]})
     keys = [rail] if rail else listed
     step = 1
     for key in keys:

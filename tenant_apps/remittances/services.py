@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from countries.errors import CountryError
@@ -150,14 +151,15 @@ def corridor_update(*, actor, destination_country: str, margin_bps: int, fee_bps
     """Open or change a corridor (audited). Quotes already given keep their figures until they expire."""
     country = destination_country.upper()
     if country == current_country():
-        raise ApiError("A remittance goes to another country.", code="same_country",
-                       fields={"destination_country": ["That is this country."]})
+        raise ApiError(gettext("A remittance goes to another country."), code="same_country",
+                       fields={"destination_country": [gettext("That is this country.")]})
     destination_schema(country)
     for name, value, top in (("margin_bps", margin_bps, 5000), ("fee_bps", fee_bps, 5000)):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < top:
-            raise ApiError(code="invalid_corridor", fields={name: [f"Between 0 and {top - 1} basis points."]})
+            raise ApiError(code="invalid_corridor",
+                           fields={name: [gettext("Between 0 and %(top)s basis points.") % {"top": top - 1}]})
     if fee_fixed_minor < 0 or min_send_minor <= 0 or (max_send_minor is not None and max_send_minor < min_send_minor):
-        raise ApiError(code="invalid_corridor", fields={"fee_fixed": ["Check the fixed fee and the limits."]})
+        raise ApiError(code="invalid_corridor", fields={"fee_fixed": [gettext("Check the fixed fee and the limits.")]})
     with transaction.atomic():
         # lock: standalone
         corridor, _created = Corridor.objects.select_for_update().get_or_create(destination_country=country)
@@ -190,8 +192,8 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
     country = current_country()
     destination = destination_country.upper()
     if destination == country:
-        raise ApiError("A remittance goes to another country; use a transfer.", code="same_country",
-                       fields={"destination_country": ["That is this country."]})
+        raise ApiError(gettext("A remittance goes to another country; use a transfer."), code="same_country",
+                       fields={"destination_country": [gettext("That is this country.")]})
     corridor = Corridor.objects.filter(destination_country=destination, active=True).first()
     if corridor is None:
         raise CorridorUnavailable(fields={"destination_country": [str(CorridorUnavailable.message)]})
@@ -199,13 +201,15 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
     if send_minor < corridor.min_send_minor or (corridor.max_send_minor and send_minor > corridor.max_send_minor):
         raise AmountOutOfRange(fields={"amount": [str(AmountOutOfRange.message)]})
     if method not in Method.values:
-        raise ApiError(code="invalid_method", fields={"method": [f"One of {', '.join(Method.values)}."]})
+        raise ApiError(code="invalid_method",
+                       fields={"method": [gettext("One of %(choices)s.") % {"choices": ", ".join(Method.values)}]})
     phone = ""
     if method in (Method.WALLET, Method.MOBILE_MONEY):
         phone = _recipient_phone(recipient_phone, destination)
     elif not (bank_code.isalnum() and 2 <= len(bank_code) <= 20 and account_number.isdigit()
               and 6 <= len(account_number) <= 20):
-        raise ApiError(code="invalid_account", fields={"account_number": ["Give the bank code and account number."]})
+        raise ApiError(code="invalid_account",
+                       fields={"account_number": [gettext("Give the bank code and account number.")]})
     send_currency = currency_for_country(country).code
     receive_currency = currency_for_country(destination).code
     mid, source = mid_rate(base=send_currency, quote=receive_currency)
@@ -214,13 +218,14 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
                              fee_bps=corridor.fee_bps, fee_fixed_minor=corridor.fee_fixed_minor,
                              send_exponent=minor_unit(send_currency), receive_exponent=minor_unit(receive_currency))
     except fx.FxArithmeticError:
-        raise AmountOutOfRange("This amount does not cover the fee.", fields={"amount": ["Too small."]}) from None
+        raise AmountOutOfRange(gettext("This amount does not cover the fee."),
+                               fields={"amount": [gettext("Too small.")]}) from None
     if method == Method.MOBILE_MONEY:  # what the destination's rail can pay: rounded down to its step
         step = payout_step(destination=destination, rail=rail, currency=receive_currency)
         receive = figures.receive_minor - figures.receive_minor % step
         if receive <= 0:
-            raise AmountOutOfRange("This amount converts to less than the rail pays.",
-                                   fields={"amount": ["Too small."]})
+            raise AmountOutOfRange(gettext("This amount converts to less than the rail pays."),
+                                   fields={"amount": [gettext("Too small.")]})
         figures = replace(figures, receive_minor=receive)
     matches = screen_names(subjects=[ScreeningSubject(key="sender", name=sender_name, country=country),
                                      ScreeningSubject(key="recipient", name=recipient_name, country=destination)])
@@ -307,7 +312,7 @@ def _not_own(remittance: Remittance, *, actor) -> None:
     """Nobody reviews their own remittance (as KYC and business reviews): a staff member whose own remittance
     was held for a sanctions match or a risk rule released it to themselves."""
     if remittance.sender_id == actor.pk:
-        raise Forbidden("You cannot review your own remittance.", code="own_submission")
+        raise Forbidden(gettext("You cannot review your own remittance."), code="own_submission")
 
 
 def remittance_release(*, actor, remittance: Remittance, note: str = "", request: Any = None) -> Remittance:

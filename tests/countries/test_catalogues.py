@@ -113,8 +113,6 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "tenant_apps/pricing/services.py": 9,
     "tenant_apps/pricing/views.py": 2,
     "tenant_apps/privacy/views.py": 4,
-    "tenant_apps/remittances/rails.py": 2,
-    "tenant_apps/remittances/services.py": 13,
     "tenant_apps/risk/devices.py": 2,
     "tenant_apps/risk/review.py": 5,
     "tenant_apps/risk/services.py": 2,
