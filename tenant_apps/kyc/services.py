@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from countries.errors import InvalidKycNumber
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
@@ -49,7 +50,7 @@ ALLOWED_DOCUMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 
 
 def _field_error(field: str, message: str, *, code: str = "validation_error") -> ApiError:
-    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+    return ApiError(gettext("Some fields are invalid."), code=code, fields={field: [message]})
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,13 @@ def _validate_documents(documents: list[UploadedDocument]) -> None:
     limit = settings.KYC_MAX_DOCUMENT_BYTES
     for document in documents:
         if document.kind not in DocumentKind.values:
-            raise _field_error(document.kind, "Unknown document kind.")
+            raise _field_error(document.kind, gettext("Unknown document kind."))
         content_type = getattr(document.file, "content_type", "") or ""
         if content_type not in ALLOWED_DOCUMENT_TYPES:
-            raise _field_error(document.kind, "Upload a JPEG, PNG or PDF file.", code="invalid_document")
+            raise _field_error(document.kind, gettext("Upload a JPEG, PNG or PDF file."), code="invalid_document")
         if not document.file.size or document.file.size > limit:
-            raise _field_error(document.kind, f"Files must be between 1 byte and {limit // (1024 * 1024)} MB.",
+            raise _field_error(document.kind, gettext("Files must be between 1 byte and %(megabytes)s MB.") % {
+                                   "megabytes": limit // (1024 * 1024)},
                                code="invalid_document")
 
 
@@ -78,20 +80,23 @@ def kyc_submit(*, user: User, scheme: str, number: str, documents: list[Uploaded
     adapter = current_adapter()
     schemes = {item.code: item for item in adapter.kyc_schemes}
     if scheme not in schemes:
-        raise _field_error("scheme", f"Choose one of: {', '.join(schemes)}.", code="unknown_kyc_scheme")
+        raise _field_error("scheme", gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(schemes)},
+                           code="unknown_kyc_scheme")
     try:
         canonical = schemes[scheme].validate(number or "")
     except InvalidKycNumber as exc:
         # The adapter's message echoes the input: answer with our own words only.
-        raise _field_error("number", f"This is not a valid {schemes[scheme].label}.",
+        raise _field_error("number", gettext("This is not a valid %(scheme)s.") % {"scheme": schemes[scheme].label},
                            code=getattr(exc, "code", "invalid_kyc_number")) from None
     _validate_documents(documents)
     fingerprint = crypto.fingerprint(scheme=scheme, number=canonical)
     live = KycSubmission.objects.exclude(status=KycStatus.REJECTED)
     if live.filter(user=user, scheme=scheme).exists():
-        raise _field_error("scheme", "You already have a submission for this scheme.", code="kyc_already_submitted")
+        raise _field_error("scheme", gettext("You already have a submission for this scheme."),
+                           code="kyc_already_submitted")
     if live.filter(scheme=scheme, number_fingerprint=fingerprint).exclude(user=user).exists():
-        raise _field_error("number", "This number is already used by another account.", code="kyc_number_in_use")
+        raise _field_error("number", gettext("This number is already used by another account."),
+                           code="kyc_number_in_use")
     try:
         with transaction.atomic():
             submission = KycSubmission.objects.create(
@@ -106,7 +111,7 @@ def kyc_submit(*, user: User, scheme: str, number: str, documents: list[Uploaded
                          details={"scheme": scheme, "number": submission.number_masked,
                                   "documents": [d.kind for d in documents]})
     except IntegrityError:
-        raise _field_error("scheme", "You already have a submission for this scheme.",
+        raise _field_error("scheme", gettext("You already have a submission for this scheme."),
                            code="kyc_already_submitted") from None
     kyc_verify_number(submission=submission, request=request)
     return submission
@@ -188,11 +193,11 @@ def kyc_decide(*, reviewer: User, submission: KycSubmission, approve: bool, note
                request: Any = None) -> KycSubmission:
     """An operator approves or rejects a pending submission (never their own)."""
     if submission.user_id == reviewer.pk:
-        raise Forbidden("You cannot review your own KYC submission.", code="own_submission")
+        raise Forbidden(gettext("You cannot review your own KYC submission."), code="own_submission")
     with transaction.atomic():
         locked = KycSubmission.objects.select_for_update().get(pk=submission.pk)  # lock: subject
         if locked.status != KycStatus.PENDING:
-            raise Conflict("This submission has already been decided.", code="kyc_already_decided")
+            raise Conflict(gettext("This submission has already been decided."), code="kyc_already_decided")
         locked.status = KycStatus.APPROVED if approve else KycStatus.REJECTED
         locked.reviewed_by = reviewer
         locked.reviewed_at = timezone.now()
@@ -209,7 +214,7 @@ def kyc_decide(*, reviewer: User, submission: KycSubmission, approve: bool, note
 class KycLimitExceeded(ApiError):
     status_code = 403
     code = "kyc_limit_exceeded"
-    message = "This amount is above the limit of your verification level."
+    message = gettext_lazy("This amount is above the limit of your verification level.")
 
 
 def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
@@ -232,11 +237,12 @@ def kyc_check_limits(*, user: User, amount_minor: int, currency: str) -> Any:
 def _check_amount_currency(amount_minor: int, currency: str) -> Any:
     adapter = current_adapter()
     if currency != adapter.currency:
-        raise ApiError(f"This site works in {adapter.currency}.", code="currency_mismatch",
-                       fields={"currency": [f"Expected {adapter.currency}."]})
+        raise ApiError(gettext("This site works in %(currency)s.") % {"currency": adapter.currency},
+                       code="currency_mismatch",
+                       fields={"currency": [gettext("Expected %(currency)s.") % {"currency": adapter.currency}]})
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ApiError("Some fields are invalid.", code="invalid_amount",
-                       fields={"amount": ["The amount must be a positive whole number of minor units."]})
+        raise ApiError(gettext("Some fields are invalid."), code="invalid_amount",
+                       fields={"amount": [gettext("The amount must be a positive whole number of minor units.")]})
     return adapter
 
 
@@ -276,16 +282,20 @@ def kyc_refusal(refusal: Refusal, adapter: Any) -> KycLimitExceeded:
     tier = _tier_of_level(adapter, refusal.detail.get("level"))
     limit = refusal.detail.get("limit")
     if tier is None or limit == "none":
-        return KycLimitExceeded("Verify your phone number before moving money.",
-                                fields={"amount": ["No verification level yet."]})
+        return KycLimitExceeded(gettext("Verify your phone number before moving money."),
+                                fields={"amount": [gettext("No verification level yet.")]})
     if limit == "single":
         return KycLimitExceeded(
-            f"The most you can move at once at {tier.name} is {adapter.format_amount(tier.single_limit_minor)}.",
-            fields={"amount": [f"Single limit: {adapter.from_minor(tier.single_limit_minor)} {currency}."]})
+            gettext("The most you can move at once at %(level)s is %(limit)s.") % {
+                "level": tier.name, "limit": adapter.format_amount(tier.single_limit_minor)},
+            fields={"amount": [gettext("Single limit: %(amount)s %(currency)s.") % {
+                "amount": adapter.from_minor(tier.single_limit_minor), "currency": currency}]})
     left = int(refusal.detail.get("left") or 0)
     return KycLimitExceeded(
-        f"This would pass your daily limit at {tier.name}: {adapter.format_amount(left)} left today.",
-        fields={"amount": [f"Daily limit left: {adapter.from_minor(left)} {currency}."]})
+        gettext("This would pass your daily limit at %(level)s: %(left)s left today.") % {
+            "level": tier.name, "left": adapter.format_amount(left)},
+        fields={"amount": [gettext("Daily limit left: %(amount)s %(currency)s.") % {
+            "amount": adapter.from_minor(left), "currency": currency}]})
 
 
 def kyc_refusals(adapter: Any) -> dict[str, Callable[[Refusal], BaseException]]:
@@ -360,9 +370,11 @@ def kyc_check_balance_room(*, user: User, amount_minor: int, currency: str) -> N
     headroom = room.headroom or 0
     level = room.tier.name if room.tier is not None else ""
     raise BalanceLimitExceeded(
-        f"Your wallet can hold at most {adapter.format_amount(room.cap)} at {level}: you can add up to "
-        f"{adapter.format_amount(headroom)} now. Verify your identity to raise the limit.",
-        fields={"amount": [f"At most {adapter.from_minor(headroom)} {currency}."]})
+        gettext("Your wallet can hold at most %(cap)s at %(level)s: you can add up to %(headroom)s now. Verify "
+                "your identity to raise the limit.") % {
+            "cap": adapter.format_amount(room.cap), "level": level, "headroom": adapter.format_amount(headroom)},
+        fields={"amount": [gettext("At most %(amount)s %(currency)s.") % {
+            "amount": adapter.from_minor(headroom), "currency": currency}]})
 
 
 def kyc_recheck_pending(*, limit: int = 100) -> int:

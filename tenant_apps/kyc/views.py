@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -104,7 +105,7 @@ class KycDecisionView(APIView):
         serializer.is_valid(raise_exception=True)
         submission = KycSubmission.objects.filter(public_id=public_id).first()
         if submission is None:
-            raise NotFound("No such KYC submission.")
+            raise NotFound(gettext("No such KYC submission."))
         submission = services.kyc_decide(reviewer=request.user, submission=submission, approve=self.approve,
                                          note=serializer.validated_data["note"], request=request)
         return Response(KycReviewSubmissionSerializer(submission).data)

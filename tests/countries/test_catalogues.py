@@ -105,8 +105,6 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "tenant_apps/agents/views.py": 9,
     "tenant_apps/agents/webhooks.py": 2,
     "tenant_apps/bulk/views.py": 4,
-    "tenant_apps/kyc/services.py": 16,
-    "tenant_apps/kyc/views.py": 1,
     "tenant_apps/ledger/services.py": 8,
     "tenant_apps/pricing/admin_views.py": 3,
     "tenant_apps/pricing/quotes.py": 4,
