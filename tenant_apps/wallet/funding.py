@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
 from provider_plugins.interfaces.payments import (
@@ -79,8 +80,9 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
     """
     currency = currency or tenant_currency().code
     if currency != tenant_currency().code:
-        raise ApiError(f"This site works in {tenant_currency().code}.", code="currency_mismatch",
-                       fields={"currency": [f"Expected {tenant_currency().code}."]})
+        expected = {"currency": tenant_currency().code}
+        raise ApiError(gettext("This site works in %(currency)s.") % expected, code="currency_mismatch",
+                       fields={"currency": [gettext("Expected %(currency)s.") % expected]})
     gateway = gateway_for(key=gateway_key, capability=Capability.PAYMENTS)
     reference = _new_reference()
     if purpose == FundingPurpose.WALLET:
@@ -122,7 +124,7 @@ def _start_at_gateway(gateway: Gateway, intent: FundingIntent, *, user, amount_m
     if _is_mobile_money(gateway):
         phone = (user.phone or "").lstrip("+")
         if not phone:
-            raise ApiError("Add a phone number to pay with mobile money.", code="phone_required")
+            raise ApiError(gettext("Add a phone number to pay with mobile money."), code="phone_required")
         accepted = gateway.connector.request_to_pay(MobileMoneyRequest(
             amount_minor=amount_minor, currency=currency, phone=phone, reference=reference,
             callback_url=notify_url, payer_message="Wallet top-up", payee_note=reference), config=gateway.config)

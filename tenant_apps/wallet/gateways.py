@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 from provider_plugins.interfaces import ProviderConfig
 from provider_plugins.interfaces.plugin import Capability
@@ -24,13 +25,13 @@ from tenant_apps.accounts.country import current_adapter, current_country
 
 class GatewayUnavailable(ApiError):
     code = "gateway_unavailable"
-    message = "This payment method is not available here."
+    message = gettext_lazy("This payment method is not available here.")
 
 
 class GatewayError(ApiError):
     status_code = 502
     code = "gateway_error"
-    message = "The payment gateway could not be reached. Nothing was charged; try again."
+    message = gettext_lazy("The payment gateway could not be reached. Nothing was charged; try again.")
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,12 @@ def tenant_gateway_keys() -> list[str]:
 def gateway_for(*, key: str, capability: Capability) -> Gateway:
     """The tenant's gateway ``key`` for ``capability``; 400 ``gateway_unavailable`` otherwise."""
     if key not in tenant_gateway_keys():
-        raise GatewayUnavailable(fields={"gateway": [f"Choose one of: {', '.join(tenant_gateway_keys())}."]})
+        raise GatewayUnavailable(fields={"gateway": [gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(tenant_gateway_keys())}]})
     provider = providers_for(country=current_country(), capability=capability.value).filter(plugin_key=key).first()
     if provider is None:
-        raise GatewayUnavailable(fields={"gateway": [f"{key} is not configured for this country."]})
+        raise GatewayUnavailable(fields={"gateway": [
+            gettext("%(gateway)s is not configured for this country.") % {"gateway": key}]})
     return _build(provider, capability)
 
 
@@ -83,7 +86,7 @@ def default_payout_gateway() -> Gateway:
             .filter(plugin_key=key).first()
         if provider is not None:
             return _build(provider, Capability.PAYOUTS)
-    raise GatewayUnavailable("Bank transfers are not available here.", code="payouts_unavailable")
+    raise GatewayUnavailable(gettext("Bank transfers are not available here."), code="payouts_unavailable")
 
 
 def tenant_payment_gateways() -> list[dict[str, str]]:
@@ -138,14 +141,16 @@ def wallet_payout_gateway(*, key: str = "", network: str | None = None) -> Gatew
     if key:
         chosen = next((g for g in rails if g.key == key), None)
         if chosen is None:
-            raise GatewayUnavailable(fields={"rail": [f"Choose one of: {', '.join(g.key for g in rails) or '-'}."]},
+            raise GatewayUnavailable(fields={"rail": [gettext("Choose one of: %(choices)s.") % {
+                "choices": ", ".join(g.key for g in rails) or "-"}]},
                                      code="payouts_unavailable")
         if not wallet_rail_reaches(key, network):
-            raise GatewayUnavailable(f"{chosen.provider.name} cannot pay this number's network.",
-                                     code="rail_network_mismatch", fields={"phone": ["Another network."]})
+            raise GatewayUnavailable(
+                gettext("%(rail)s cannot pay this number's network.") % {"rail": chosen.provider.name},
+                code="rail_network_mismatch", fields={"phone": [gettext("Another network.")]})
         return chosen
     for gateway in rails:
         if wallet_rail_reaches(gateway.key, network):
             return gateway
-    raise GatewayUnavailable("Payouts to mobile-money wallets are not available for this number here.",
+    raise GatewayUnavailable(gettext("Payouts to mobile-money wallets are not available for this number here."),
                              code="payouts_unavailable")

@@ -154,7 +154,7 @@ class WalletAdjustmentView(APIView):
         data = body.validated_data
         user = get_user_model().objects.filter(public_id=data["user"]).first()
         if user is None:
-            raise NotFound("No such user.", code="unknown_user")
+            raise NotFound(_("No such user."), code="unknown_user")
         currency = data.get("currency") or tenant_currency().code
         amount = parse_amount(data["amount"], currency=currency, positive=False, allow_negative=True)
         wallet = wallet_for(user=user, currency=currency)
@@ -254,7 +254,7 @@ class FundingIntentView(APIView):
     def get(self, request, public_id):
         intent = FundingIntent.objects.filter(public_id=public_id, user=request.user).first()
         if intent is None:
-            raise NotFound("No such funding.", code="unknown_funding")
+            raise NotFound(_("No such funding."), code="unknown_funding")
         # Pending: verified with the gateway now; held over the balance limit: credited if there is room now.
         intent = funding_refresh(intent=intent)
         return Response(FundingIntentSerializer(intent).data)
@@ -390,7 +390,7 @@ class TransferDetailView(APIView):
         row = (Transfer.objects.filter(Q(sender=request.user) | Q(recipient_user=request.user), public_id=public_id)
                .select_related("recipient_user").first())
         if row is None:
-            raise NotFound("No such transfer.", code="unknown_transfer")
+            raise NotFound(_("No such transfer."), code="unknown_transfer")
         return Response(TransferSerializer(row, context={"viewer": request.user}).data)
 
 

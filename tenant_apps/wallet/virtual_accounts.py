@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from provider_plugins.interfaces.common import (
     OutcomeStatus,
@@ -79,7 +80,7 @@ KYC_REVIEW_REASON = "kyc_limit_exceeded"  # over the tier's single or daily limi
 
 class VirtualAccountsUnavailable(ApiError):
     code = "virtual_accounts_unavailable"
-    message = "Bank transfer funding is not available here."
+    message = gettext_lazy("Bank transfer funding is not available here.")
 
 
 def _gateway_keys() -> list[str]:
@@ -113,11 +114,11 @@ def virtual_account_open(*, user, first_name: str, last_name: str, gateway_key: 
     a gateway fault rolls everything back (502, nothing written)."""
     gateway = virtual_account_gateway(gateway_key)
     if not user.phone:
-        raise ApiError("Add a phone number first.", code="phone_required")
+        raise ApiError(gettext("Add a phone number first."), code="phone_required")
     first_name, last_name = first_name.strip(), last_name.strip()
     if not first_name or not last_name:
-        raise ApiError("Some fields are invalid.", code="validation_error",
-                       fields={"first_name" if not first_name else "last_name": ["Required."]})
+        raise ApiError(gettext("Some fields are invalid."), code="validation_error",
+                       fields={"first_name" if not first_name else "last_name": [gettext("Required.")]})
     row, _created = VirtualAccount.objects.select_for_update().get_or_create(  # lock: standalone
         user=user, gateway=gateway.key,
         defaults={"provider_id": gateway.provider.pk, "currency": tenant_currency().code})
@@ -128,10 +129,10 @@ def virtual_account_open(*, user, first_name: str, last_name: str, gateway_key: 
             email=user.email, first_name=first_name, last_name=last_name, phone=user.phone,
             reference=str(user.public_id), currency=row.currency), config=gateway.config)
     except UserFixableError as exc:
-        raise ApiError(str(exc) or "The bank refused these details.", code=exc.code) from None
+        raise ApiError(str(exc) or gettext("The bank refused these details."), code=exc.code) from None
     except ProviderFault as exc:
         logger.warning("virtual account request failed", extra={"gateway": gateway.key, "code": exc.code})
-        raise GatewayError("The bank could not be reached; nothing was created. Try again.") from None
+        raise GatewayError(gettext("The bank could not be reached; nothing was created. Try again.")) from None
     _apply_account(row, account, provider_id=gateway.provider.pk)
     return row
 
@@ -167,7 +168,7 @@ def virtual_account_requery(*, account: VirtualAccount) -> None:
         gateway.connector.requery_virtual_account(config=gateway.config, account_number=account.account_number,
                                                   bank_slug=account.bank_slug)
     except ProviderError:
-        raise GatewayError("The bank could not be reached; try again in a moment.") from None
+        raise GatewayError(gettext("The bank could not be reached; try again in a moment.")) from None
 
 
 def virtual_account_release_held(*, account: VirtualAccount) -> list[FundingIntent]:
@@ -356,5 +357,5 @@ def _within_kyc_limits(intent: FundingIntent) -> bool:
 def virtual_account_for_api(*, user, public_id=None) -> VirtualAccount:
     account = virtual_account_of(user=user)
     if account is None or (public_id is not None and account.public_id != public_id):
-        raise NotFound("You have no bank account for transfers yet.", code="no_virtual_account")
+        raise NotFound(gettext("You have no bank account for transfers yet."), code="no_virtual_account")
     return account

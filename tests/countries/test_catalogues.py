@@ -118,10 +118,6 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "tenant_apps/risk/views.py": 2,
     "tenant_apps/subscriptions/services.py": 7,
     "tenant_apps/tax/periods.py": 3,
-    "tenant_apps/wallet/funding.py": 3,
-    "tenant_apps/wallet/gateways.py": 9,
-    "tenant_apps/wallet/views.py": 3,
-    "tenant_apps/wallet/virtual_accounts.py": 7,
 }
 
 
