@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shared_apps.core.errors import ApiError, NotFound
 
@@ -38,8 +38,9 @@ def _check_scopes(scopes) -> list[str]:
     scopes = sorted(set(scopes or [ApiKeyScope.READ]))
     unknown = [scope for scope in scopes if scope not in ApiKeyScope.values]
     if unknown:
-        raise ApiError("Unknown scope.", code="validation_error",
-                       fields={"scopes": [f"Use any of: {', '.join(ApiKeyScope.values)}."]})
+        raise ApiError(gettext("Unknown scope."), code="validation_error",
+                       fields={"scopes": [gettext("Use any of: %(choices)s.") % {
+                           "choices": ", ".join(ApiKeyScope.values)}]})
     return scopes
 
 
@@ -54,15 +55,17 @@ def _within_acting_key(scopes, acting_key: ApiKey | None, *, field: str) -> None
         return
     beyond = sorted(set(scopes) - set(acting_key.scopes))
     if beyond:
-        raise ScopeEscalation(f"This key cannot grant or manage scopes it does not hold: {', '.join(beyond)}.",
-                              fields={field: [f"Not held by this key: {', '.join(beyond)}."]})
+        held = {"scopes": ", ".join(beyond)}
+        raise ScopeEscalation(gettext("This key cannot grant or manage scopes it does not hold: %(scopes)s.") % held,
+                              fields={field: [gettext("Not held by this key: %(scopes)s.") % held]})
 
 
 def api_key_create(*, name: str, scopes, user, created_by, acting_key: ApiKey | None = None) -> IssuedKey:
     """A new key for ``user``. ``acting_key``: the key that signed the request, if any (its scopes bound
     the new key's)."""
     if not (name or "").strip():
-        raise ApiError("Give the key a name.", code="validation_error", fields={"name": ["Required."]})
+        raise ApiError(gettext("Give the key a name."), code="validation_error",
+                       fields={"name": [gettext("Required.")]})
     scopes = _check_scopes(scopes)
     _within_acting_key(scopes, acting_key, field="scopes")
     secret = "rs_" + secrets.token_urlsafe(32)
@@ -78,7 +81,7 @@ def api_key_rotate(*, key: ApiKey, acting_key: ApiKey | None = None) -> IssuedKe
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)  # lock: standalone
         if not key.is_active:
-            raise ApiError("This key is revoked.", code="api_key_revoked", status_code=409)
+            raise ApiError(gettext("This key is revoked."), code="api_key_revoked", status_code=409)
         secret = "rs_" + secrets.token_urlsafe(32)
         key.secret_encrypted, key.secret_sha256, key.rotated_at = encrypt_secret(secret), sha256_hex(secret), \
             timezone.now()
@@ -96,7 +99,7 @@ def api_key_revoke(*, key: ApiKey, acting_key: ApiKey | None = None) -> ApiKey:
 def get_key(key_id: str) -> ApiKey:
     key = ApiKey.objects.filter(key_id=key_id).first()
     if key is None:
-        raise NotFound("Unknown API key.", code="not_found")
+        raise NotFound(gettext("Unknown API key."), code="not_found")
     return key
 
 
@@ -118,7 +121,7 @@ _HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 class SignatureError(ApiError):
     status_code = 401
     code = "invalid_signature"
-    message = "The request signature is not valid."
+    message = gettext_lazy("The request signature is not valid.")
 
 
 def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature: str, method: str, path: str,
@@ -129,23 +132,24 @@ def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature:
     leaves the tenant's rows as they were. :func:`mark_used` stamps an accepted request.
     """
     if not (key_id and timestamp and nonce and signature):
-        raise SignatureError("Signed requests need X-Api-Key, X-Timestamp, X-Nonce and X-Signature.",
+        raise SignatureError(gettext("Signed requests need X-Api-Key, X-Timestamp, X-Nonce and X-Signature."),
                              code="missing_signature_headers")
     if not _keys_live_here():
-        raise SignatureError("Unknown API key.", code="unknown_api_key")
+        raise SignatureError(gettext("Unknown API key."), code="unknown_api_key")
     key = ApiKey.objects.select_related("user").filter(key_id=key_id).first()
     if key is None:
-        raise SignatureError("Unknown API key.", code="unknown_api_key")
+        raise SignatureError(gettext("Unknown API key."), code="unknown_api_key")
     if not key.is_active:
-        raise SignatureError("This API key has been revoked.", code="api_key_revoked")
+        raise SignatureError(gettext("This API key has been revoked."), code="api_key_revoked")
     window = settings.RESELLERS["SIGNATURE_WINDOW_SECONDS"]
     now = time.time() if now is None else now
     try:
         stamp = int(timestamp)
     except ValueError:
-        raise SignatureError("X-Timestamp must be Unix seconds.", code="invalid_timestamp") from None
+        raise SignatureError(gettext("X-Timestamp must be Unix seconds."), code="invalid_timestamp") from None
     if abs(now - stamp) > window:
-        raise SignatureError(f"The timestamp is outside the {window}-second window.", code="expired_timestamp")
+        raise SignatureError(gettext("The timestamp is outside the %(window)s-second window.") % {"window": window},
+                             code="expired_timestamp")
     presented = signature.strip().lower()
     if not _HEX_SIGNATURE.fullmatch(presented):  # the format is public: no secret to time; bytes compared below
         raise SignatureError(gettext("X-Signature must be 64 hex characters (HMAC-SHA256)."))
@@ -155,7 +159,7 @@ def verify_signed_request(*, key_id: str, timestamp: str, nonce: str, signature:
         raise SignatureError()
     # Only an authentic request may burn a nonce (an attacker cannot block a reseller's nonces).
     if not cache.add(f"agents:nonce:{key.key_id}:{sha256_hex(nonce)}", 1, timeout=2 * window):
-        raise SignatureError("This request was already received (replayed nonce).", code="replayed_request")
+        raise SignatureError(gettext("This request was already received (replayed nonce)."), code="replayed_request")
     return key
 
 

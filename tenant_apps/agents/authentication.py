@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, PermissionDenied
@@ -67,7 +68,7 @@ class ResellerSignatureAuthentication(BaseAuthentication):
         if scope is None or scope == NO_API_KEY or scope not in key.scopes:
             raise ScopeRefused(scope)
         if not key.user.is_active:
-            raise SignatureRefused(ApiError("The key's user is inactive.", code="api_key_user_inactive"))
+            raise SignatureRefused(ApiError(gettext("The key's user is inactive."), code="api_key_user_inactive"))
         mark_used(key)
         from tenant_apps.risk.request_signals import note_api_key
 

@@ -45,6 +45,7 @@ from typing import NotRequired, TypedDict, Unpack
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext, gettext_lazy
 from django_tenants.utils import schema_context
 
 from shared_apps.core import rows
@@ -84,7 +85,7 @@ class FloatEntry:
 class InsufficientFloat(ApiError):
     status_code = 422
     code = "insufficient_float"
-    message = "The reseller's float at its operator cannot cover this sale."
+    message = gettext_lazy("The reseller's float at its operator cannot cover this sale.")
 
     def __init__(self) -> None:
         super().__init__(fields={"amount": ["Insufficient float."]})
@@ -92,7 +93,7 @@ class InsufficientFloat(ApiError):
 
 class NotAReseller(ApiError):
     code = "not_a_reseller"
-    message = "This tenant is not a reseller brand."
+    message = gettext_lazy("This tenant is not a reseller brand.")
 
 
 def current_tenant() -> Tenant | None:
@@ -171,7 +172,8 @@ def fund_float(*, reseller: Tenant, amount_minor: int, reference: str,
                source_kind: str = AccountKind.GATEWAY_CLEARING, metadata: dict | None = None) -> FloatMovement:
     """The operator credits the reseller's float (bank transfer, cash or gateway): both schemas, one transaction."""
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
-        raise ApiError("The amount must be positive.", code="invalid_amount", fields={"amount": ["Must be positive."]})
+        raise ApiError(gettext("The amount must be positive."), code="invalid_amount",
+                       fields={"amount": [gettext("Must be positive.")]})
     row = _float_row(reseller)
     parent_schema = _parent_schema(reseller)
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
@@ -45,7 +46,7 @@ class UploadedDocument:
 def current_operation() -> Tenant:
     tenant = Tenant.objects.filter(schema_name=current_schema()).first()
     if tenant is None or tenant.kind != TenantKind.COUNTRY_OPERATION:
-        raise Forbidden("Resellers apply on a country operation's site.", code="not_a_country_operation")
+        raise Forbidden(gettext("Resellers apply on a country operation's site."), code="not_a_country_operation")
     return tenant
 
 
@@ -60,26 +61,26 @@ def reseller_domain(*, parent: Tenant, subdomain: str) -> str:
 def _check_subdomain(subdomain: str, *, parent: Tenant) -> str:
     subdomain = (subdomain or "").strip().lower()
     if not SUBDOMAIN_RE.match(subdomain) or subdomain in settings.RESELLERS["RESERVED_SUBDOMAINS"]:
-        raise ApiError("Choose 3-32 lowercase letters, digits or hyphens, starting with a letter.",
-                       code="invalid_subdomain", fields={"desired_subdomain": ["Invalid subdomain."]})
+        raise ApiError(gettext("Choose 3-32 lowercase letters, digits or hyphens, starting with a letter."),
+                       code="invalid_subdomain", fields={"desired_subdomain": [gettext("Invalid subdomain.")]})
     domain = reseller_domain(parent=parent, subdomain=subdomain)
     schema = schema_name_for_domain(domain)
     if Domain.objects.filter(domain=domain).exists() or Tenant.objects.filter(schema_name=schema).exists():
-        raise Conflict("This subdomain is taken.", code="subdomain_taken",
-                       fields={"desired_subdomain": ["Already taken."]})
+        raise Conflict(gettext("This subdomain is taken."), code="subdomain_taken",
+                       fields={"desired_subdomain": [gettext("Already taken.")]})
     return subdomain
 
 
 def _check_documents(documents: list[UploadedDocument]) -> None:
     if not documents:
-        raise ApiError("Attach the company's registration certificate.", code="validation_error",
-                       fields={"documents": ["At least one document is required."]})
+        raise ApiError(gettext("Attach the company's registration certificate."), code="validation_error",
+                       fields={"documents": [gettext("At least one document is required.")]})
     for document in documents:
         extension = os.path.splitext(getattr(document.file, "name", ""))[1].lower()
         size = document.file.size  # None: not an upload (its size unknown)
         if extension not in DOCUMENT_EXTENSIONS or size is None or size > MAX_DOCUMENT_BYTES:
-            raise ApiError("Documents are PDF, PNG or JPEG files up to 5 MB.", code="invalid_document",
-                           fields={document.kind: ["PDF, PNG or JPEG, at most 5 MB."]})
+            raise ApiError(gettext("Documents are PDF, PNG or JPEG files up to 5 MB."), code="invalid_document",
+                           fields={document.kind: [gettext("PDF, PNG or JPEG, at most 5 MB.")]})
 
 
 def application_submit(*, data: dict, documents: list[UploadedDocument]) -> ResellerApplication:
@@ -92,8 +93,8 @@ def application_submit(*, data: dict, documents: list[UploadedDocument]) -> Rese
             for document in documents:
                 ResellerDocument.objects.create(application=application, kind=document.kind, file=document.file)
     except IntegrityError:
-        raise Conflict("An application for this subdomain is already pending.", code="subdomain_taken",
-                       fields={"desired_subdomain": ["Already requested."]}) from None
+        raise Conflict(gettext("An application for this subdomain is already pending."), code="subdomain_taken",
+                       fields={"desired_subdomain": [gettext("Already requested.")]}) from None
     return application
 
 
@@ -101,9 +102,10 @@ def _pending(application_id) -> ResellerApplication:
     # lock: subject
     application = ResellerApplication.objects.select_for_update().filter(public_id=application_id).first()
     if application is None:
-        raise NotFound("Unknown application.")
+        raise NotFound(gettext("Unknown application."))
     if application.status != ApplicationStatus.PENDING:
-        raise Conflict(f"This application is already {application.status}.", code="application_decided")
+        raise Conflict(gettext("This application was already decided (%(status)s).") % {
+            "status": application.get_status_display()}, code="application_decided")
     return application
 
 
@@ -164,7 +166,7 @@ def application_approve(*, application_id, decided_by, note: str = "", request: 
 
 def application_reject(*, application_id, decided_by, note: str) -> ResellerApplication:
     if not (note or "").strip():
-        raise ApiError("Say why.", code="validation_error", fields={"note": ["Required."]})
+        raise ApiError(gettext("Say why."), code="validation_error", fields={"note": [gettext("Required.")]})
     with transaction.atomic():
         application = _pending(application_id)
         application.status = ApplicationStatus.REJECTED

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.ledger.currency import tenant_currency, to_minor
@@ -62,23 +62,26 @@ def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
     """
     email, phone = (email or "").strip().lower(), (phone or "").strip()
     if not email and not phone:
-        raise ApiError("Give an email or a phone number.", code="missing_contact",
-                       fields={"email": ["Email or phone required."]})
+        raise ApiError(gettext("Give an email or a phone number."), code="missing_contact",
+                       fields={"email": [gettext("Email or phone required.")]})
     parent_agent = None
     if role == "agent" and inviter.role == "agent":
         parent_agent = Agent.objects.filter(user=inviter, is_active=True).first()
         if parent_agent is None:
-            raise Forbidden("Only active agents can invite sub-agents.", code="not_an_agent")
+            raise Forbidden(gettext("Only active agents can invite sub-agents."), code="not_an_agent")
         if parent_agent.depth + 1 > _conf("AGENT_MAX_DEPTH"):
-            raise Forbidden(f"Agents can be nested at most {_conf('AGENT_MAX_DEPTH')} levels deep.",
+            depth = _conf("AGENT_MAX_DEPTH")
+            raise Forbidden(ngettext("Agents can be nested at most %(count)s level deep.",
+                                     "Agents can be nested at most %(count)s levels deep.", depth) % {"count": depth},
                             code="agent_depth_exceeded")
     elif inviter.role != "operator_admin":
-        raise Forbidden("Your role cannot invite.", code="permission_denied")
+        raise Forbidden(gettext("Your role cannot invite."), code="permission_denied")
     User = get_user_model()
     taken = (email and User.objects.filter(email=email).exists()) or (phone and User.objects.filter(phone=phone)
                                                                       .exists())
     if role == "agent" and taken:
-        raise Conflict("Someone with this email or phone already has an account here.", code="already_registered")
+        raise Conflict(gettext("Someone with this email or phone already has an account here."),
+                       code="already_registered")
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         token_hash=hash_token(token), role=role, email=email, phone=phone, invited_by=inviter,
@@ -108,18 +111,18 @@ def _open_invitation(token: str) -> Invitation:
 
 def _still_open(invitation: Invitation | None) -> Invitation:
     if invitation is None:
-        raise NotFound("Unknown invitation.", code="invalid_invitation")
+        raise NotFound(gettext("Unknown invitation."), code="invalid_invitation")
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation was already used.", code="invitation_used")
+        raise Conflict(gettext("This invitation was already used."), code="invitation_used")
     if invitation.expires_at <= timezone.now():
-        raise ApiError("This invitation has expired.", code="invitation_expired", status_code=410)
+        raise ApiError(gettext("This invitation has expired."), code="invitation_expired", status_code=410)
     return invitation
 
 
 def add_agent(*, user, parent: Agent | None) -> Agent:
     depth = 1 if parent is None else parent.depth + 1
     if depth > _conf("AGENT_MAX_DEPTH"):
-        raise Forbidden("Too deep.", code="agent_depth_exceeded")
+        raise Forbidden(gettext("Too deep."), code="agent_depth_exceeded")
     agent = Agent.objects.create(user=user, parent=parent, depth=depth)
     agent.path = f"{parent.path if parent else ''}{agent.pk}/"
     agent.save(update_fields=["path"])
@@ -139,21 +142,21 @@ def accept_invitation(*, token: str, password: str, email: str = "", phone: str 
         else:
             email = invitation.email or (email or "").strip().lower()
             if not email:
-                raise ApiError("An email is required to create the account.", code="validation_error",
-                               fields={"email": ["Required."]})
+                raise ApiError(gettext("An email is required to create the account."), code="validation_error",
+                               fields={"email": [gettext("Required.")]})
             user = User(email=email, role="agent", phone=invitation.phone or (phone or None),
                         phone_verified_at=timezone.now() if invitation.phone else None)
         try:
             validate_password(password, user)
         except ValidationError as error:
-            raise ApiError("The password is too weak.", code="validation_error",
+            raise ApiError(gettext("The password is too weak."), code="validation_error",
                            fields={"password": list(error.messages)}) from None
         user.set_password(password)
         try:
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise Conflict("This email or phone already has an account.", code="already_registered") from None
+            raise Conflict(gettext("This email or phone already has an account."), code="already_registered") from None
         if invitation.role == "agent":
             add_agent(user=user, parent=invitation.parent_agent)
         invitation.accepted_at = timezone.now()
@@ -171,12 +174,12 @@ def fund_agent(*, funder, agent: Agent, amount_minor: int, reference: str):
     parent = agent.parent
     if parent is None:
         if funder.role != "operator_admin":
-            raise Forbidden("Only the reseller's admin funds a top-level agent.", code="not_parent")
+            raise Forbidden(gettext("Only the reseller's admin funds a top-level agent."), code="not_parent")
         return fund_wallet(wallet=wallet_for(user=agent.user), amount=amount_minor,
                            reference=f"{CommissionEntry.FUNDING}:{reference}",
                            metadata={"agent": str(agent.public_id), "by": str(funder.public_id)})
     if parent.user_id != funder.pk:
-        raise Forbidden("Only the agent's parent funds its wallet.", code="not_parent")
+        raise Forbidden(gettext("Only the agent's parent funds its wallet."), code="not_parent")
     if not parent.is_active:  # suspended: its float stays where it is (its sub-agents would sell with it)
         raise Forbidden(gettext("This agent is suspended."), code="agent_inactive")
     return transfer(source=wallet_for(user=funder), destination=wallet_for(user=agent.user), amount=amount_minor,
@@ -260,7 +263,7 @@ def claw_back_commissions(*, order_ref: str) -> int:
 class VelocityExceeded(ApiError):
     status_code = 429
     code = "agent_velocity_exceeded"
-    message = "This agent has reached its selling limit for now."
+    message = gettext_lazy("This agent has reached its selling limit for now.")
 
 
 # The agent's row locked (by its id or its user's), then the sale's usage read in a statement of its own: under
@@ -316,11 +319,14 @@ def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale 
         if existing_id is not None:
             return AgentSale.objects.get(pk=existing_id)
         if hour_count + 1 > max_tx:
-            raise VelocityExceeded(f"At most {max_tx} sales per hour.",
-                                   fields={"transactions_per_hour": [f"Limit {max_tx} reached."]})
+            raise VelocityExceeded(
+                ngettext("At most %(count)s sale per hour.", "At most %(count)s sales per hour.", max_tx)
+                % {"count": max_tx},
+                fields={"transactions_per_hour": [gettext("Limit %(count)s reached.") % {"count": max_tx}]})
         if day_total + amount_minor > max_amount:
-            raise VelocityExceeded("This sale would pass the agent's daily amount limit.",
-                                   fields={"amount_per_day": [f"Limit {max_amount} minor units."]})
+            raise VelocityExceeded(gettext("This sale would pass the agent's daily amount limit."),
+                                   fields={"amount_per_day": [
+                                       gettext("Limit %(amount)s minor units.") % {"amount": max_amount}]})
         cursor.execute(_COUNT_SALE, [agent_id, reference, amount_minor, now])
         (sale_id,) = cursor.fetchone()
     sale = AgentSale(pk=sale_id, agent_id=agent_id, order_ref=reference, amount_minor=amount_minor, created_at=now)

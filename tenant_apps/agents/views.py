@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -96,7 +97,8 @@ class ApplicationsView(APIView):
         wanted = request.query_params.get("status")
         if wanted:
             if wanted not in ApplicationStatus.values:
-                raise ApiError("Unknown status.", code="validation_error", fields={"status": ["Unknown."]})
+                raise ApiError(gettext("Unknown status."), code="validation_error",
+                               fields={"status": [gettext("Unknown.")]})
             rows = rows.filter(status=wanted)
         return Response(ApplicationSerializer(rows[:200], many=True, context={"with_document_links": True}).data)
 
@@ -127,7 +129,7 @@ def _reseller_of_current_operation(schema: str) -> Tenant:
     reseller = Tenant.objects.select_related("parent").filter(schema_name=schema, kind=TenantKind.RESELLER_BRAND,
                                                               parent=parent).first()
     if reseller is None:
-        raise NotFound("No such reseller here.", code="unknown_reseller")
+        raise NotFound(gettext("No such reseller here."), code="unknown_reseller")
     return reseller
 
 
@@ -183,7 +185,7 @@ class MyFloatView(APIView):
     def get(self, request):
         tenant = current_tenant()
         if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
-            raise ApiError("Only reseller brands have a float.", code="not_a_reseller")
+            raise ApiError(gettext("Only reseller brands have a float."), code="not_a_reseller")
         balances = float_balances(reseller=tenant)
         return Response({"currency": balances.currency,
                          "float": decimal_text(money_of(balances.parent_balance, balances.currency)),
@@ -209,7 +211,7 @@ class MyFloatFundView(APIView):
 
         tenant = current_tenant()
         if tenant is None or tenant.kind != TenantKind.RESELLER_BRAND:
-            raise ApiError("Only reseller brands have a float.", code="not_a_reseller")
+            raise ApiError(gettext("Only reseller brands have a float."), code="not_a_reseller")
         body = FloatGatewayFundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         currency = tenant_currency().code
@@ -227,7 +229,7 @@ class MyFloatFundView(APIView):
 def _agent_or_404(agent_id) -> Agent:
     agent = Agent.objects.select_related("user", "parent").filter(public_id=agent_id).first()
     if agent is None:
-        raise NotFound("No such agent.", code="unknown_agent")
+        raise NotFound(gettext("No such agent."), code="unknown_agent")
     return agent
 
 
@@ -236,7 +238,7 @@ def _visible_agents(user):
         return Agent.objects.all()
     me = selectors.agent_for_user(user)
     if me is None:
-        raise Forbidden("Only agents and the admin see agents.", code="not_an_agent")
+        raise Forbidden(gettext("Only agents and the admin see agents."), code="not_an_agent")
     return selectors.agent_subtree(agent=me)
 
 
@@ -335,7 +337,7 @@ class AgentStatementView(APIView):
     def get(self, request):
         agent = selectors.agent_for_user(request.user)
         if agent is None:
-            raise Forbidden("Not an agent.", code="not_an_agent")
+            raise Forbidden(gettext("Not an agent."), code="not_an_agent")
         currency = tenant_currency().code
         balances = {b.currency: b for b in wallet_balances(user=request.user)}
         balance = balances.get(currency)
@@ -459,7 +461,7 @@ class RedeliverView(APIView):
     def post(self, request, delivery_id: uuid.UUID):
         delivery = WebhookDelivery.objects.filter(public_id=delivery_id).first()
         if delivery is None:
-            raise NotFound("No such delivery.")
+            raise NotFound(gettext("No such delivery."))
         with transaction.atomic():
             delivery = webhooks.redeliver(delivery=delivery)
         return Response(delivery_body(delivery), status=status.HTTP_202_ACCEPTED)

@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core import outbound
 from shared_apps.core.enqueue import enqueue
@@ -42,7 +43,8 @@ def _conf(name: str):
 def subscription_create(*, url: str, events, created_by) -> tuple[WebhookSubscription, str]:
     events = sorted(set(events or EVENTS))
     if any(event not in EVENTS and event != "*" for event in events):
-        raise ApiError("Unknown event.", code="validation_error", fields={"events": [f"Use: {', '.join(EVENTS)}."]})
+        raise ApiError(gettext("Unknown event."), code="validation_error",
+                       fields={"events": [gettext("Use: %(choices)s.") % {"choices": ", ".join(EVENTS)}]})
     outbound.check_url(url)  # 400 url_not_allowed: not https, or not a public address
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription.objects.create(url=url, events=events, created_by=created_by,
