@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 from .errors import ApiError
 
@@ -50,7 +51,7 @@ _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 class UrlNotAllowed(ApiError):
     status_code = 400
     code = "url_not_allowed"
-    message = "This URL is not allowed."
+    message = gettext_lazy("This URL is not allowed.")
 
 
 @dataclass(frozen=True)
@@ -130,64 +131,64 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def _refuse(reason: str) -> UrlNotAllowed:
-    return UrlNotAllowed(f"This URL is not allowed: {reason}", fields={"url": [reason]})
+    return UrlNotAllowed(gettext("This URL is not allowed: %(reason)s") % {"reason": reason}, fields={"url": [reason]})
 
 
 def _host_of(raw: str) -> str:
     """The host in canonical form; numeric hosts only as canonical IPv4/IPv6 literals."""
     host = raw.strip().rstrip(".").lower()
     if not host:
-        raise _refuse("the URL has no host.")
+        raise _refuse(gettext("the URL has no host."))
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
         pass
     labels = host.split(".")
     if all(_NUMERIC_LABEL.match(label) for label in labels) or _NUMERIC_LABEL.match(labels[-1]):
-        raise _refuse("write an IP address as four decimal numbers (or use a host name).")
+        raise _refuse(gettext("write an IP address as four decimal numbers (or use a host name)."))
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
-        raise _refuse("the host name is not valid.") from None
+        raise _refuse(gettext("the host name is not valid.")) from None
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*", ascii_host):
-        raise _refuse("the host name is not valid.")
+        raise _refuse(gettext("the host name is not valid."))
     return ascii_host
 
 
 def check_url(url: str) -> CheckedUrl:
     """Parse, resolve and check a user-supplied URL, or raise 400 ``url_not_allowed`` saying why."""
     if not isinstance(url, str) or not url or len(url) > _conf("MAX_URL_LENGTH"):
-        raise _refuse("give an https URL of reasonable length.")
+        raise _refuse(gettext("give an https URL of reasonable length."))
     if any(ord(char) < 33 or ord(char) == 127 for char in url):
-        raise _refuse("the URL contains spaces or control characters.")
+        raise _refuse(gettext("the URL contains spaces or control characters."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise _refuse("the URL is malformed.") from None
+        raise _refuse(gettext("the URL is malformed.")) from None
     scheme = parts.scheme.lower()
     allow_loopback = bool(_conf("ALLOW_LOOPBACK"))
     if scheme not in ("https", "http"):
-        raise _refuse("use https.")
+        raise _refuse(gettext("use https."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise _refuse("credentials in the URL are not allowed.")
+        raise _refuse(gettext("credentials in the URL are not allowed."))
     host = _host_of(parts.hostname or "")
     port = port or (443 if scheme == "https" else 80)
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError):
-        raise _refuse("the host name does not resolve.") from None
+        raise _refuse(gettext("the host name does not resolve.")) from None
     if not addresses:
-        raise _refuse("the host name does not resolve.")
+        raise _refuse(gettext("the host name does not resolve."))
     loopback = all(is_loopback_address(address) for address in addresses)
     if loopback and allow_loopback:
         pass  # development and tests: the local simulators and receivers
     else:
         if scheme != "https":
-            raise _refuse("use https.")
+            raise _refuse(gettext("use https."))
         bad = [address for address in addresses if not is_public_address(address)]
         if bad:
-            raise _refuse("the host resolves to a private, loopback, link-local or reserved address.")
+            raise _refuse(gettext("the host resolves to a private, loopback, link-local or reserved address."))
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return CheckedUrl(scheme=scheme, host=host, port=port, target=target, addresses=tuple(addresses))
 

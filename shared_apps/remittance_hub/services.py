@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from shared_apps.core.errors import ApiError, Conflict
 
@@ -25,18 +26,18 @@ STEP_REFUND = "refund"  # corridor clearing -> sender tenant
 
 class HubMismatch(Conflict):
     code = "remittance_hub_mismatch"
-    message = "The hub already holds this remittance with other figures."
+    message = gettext_lazy("The hub already holds this remittance with other figures.")
 
 
 class HubTransferClosed(Conflict):
     code = "remittance_hub_closed"
-    message = "The hub already closed this remittance the other way."
+    message = gettext_lazy("The hub already closed this remittance the other way.")
 
 
 class UnknownHubTransfer(ApiError):
     status_code = 404
     code = "remittance_not_at_hub"
-    message = "The hub holds no such remittance for this tenant."
+    message = gettext_lazy("The hub holds no such remittance for this tenant.")
 
 
 @dataclass(frozen=True)

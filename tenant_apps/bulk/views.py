@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -127,14 +128,14 @@ class BulkTopupsView(APIView):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.BULK_TOPUP_MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES:
             raise services.FileTooLarge(fields={"file": [
-                f"At most {settings.BULK_TOPUP_MAX_FILE_BYTES // 1024} KiB."]})
+                gettext("At most %(n)d KiB.") % {"n": settings.BULK_TOPUP_MAX_FILE_BYTES // 1024}]})
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApiError("Send the CSV file in the “file” field.", code="validation_error",
-                           fields={"file": ["Required."]})
+            raise ApiError(gettext("Send the CSV file in the “file” field."), code="validation_error",
+                           fields={"file": [gettext("Required.")]})
         if upload.size > settings.BULK_TOPUP_MAX_FILE_BYTES:
             raise services.FileTooLarge(fields={"file": [
-                f"At most {settings.BULK_TOPUP_MAX_FILE_BYTES // 1024} KiB."]})
+                gettext("At most %(n)d KiB.") % {"n": settings.BULK_TOPUP_MAX_FILE_BYTES // 1024}]})
         batch, created = services.bulk_upload(user=request.user, file_name=upload.name or "",
                                               content=upload.read(settings.BULK_TOPUP_MAX_FILE_BYTES + 1))
         body = batch_json(services.bulk_preview(batch=batch), request=request)

@@ -28,6 +28,7 @@ from typing import Literal, cast, overload
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core import metrics
 from shared_apps.core.db_refusals import Refusal, refusals
@@ -101,7 +102,7 @@ class Split:
 
 def _check_amount(value: object, *, allow_zero: bool = False, positive: bool = False) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidAmount("Amounts are integers in minor units.")
+        raise InvalidAmount(gettext("Amounts are integers in minor units."))
     if (value == 0 and not allow_zero) or (positive and value < 0):
         raise InvalidAmount(fields={"amount": ["Must be positive."]} if positive else None)
     return value
@@ -109,7 +110,7 @@ def _check_amount(value: object, *, allow_zero: bool = False, positive: bool = F
 
 def _validate_lines(lines: Sequence[Line]) -> None:
     if len(lines) < 2:
-        raise UnbalancedEntry("A journal entry needs at least two lines.")
+        raise UnbalancedEntry(gettext("A journal entry needs at least two lines."))
     totals: Counter[str] = Counter()
     for line in lines:
         _check_amount(line.amount)
@@ -177,7 +178,7 @@ def _credit_under_ceiling(cursor, account: Account, delta: int, ceiling: int) ->
     )
     row = cursor.fetchone()
     if row is None:
-        raise BalanceLimitExceeded(fields={"amount": ["Over the wallet's maximum balance."]})
+        raise BalanceLimitExceeded(fields={"amount": [gettext("Over the wallet's maximum balance.")]})
     account.balance = row[0]
 
 
@@ -267,7 +268,7 @@ def _get_or_create_account(*, kind: str, currency: str, owner=None, holder: str 
 
 def _check_currency(currency: str) -> str:
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise CurrencyMismatch(fields={"currency": ["Use an ISO 4217 code such as NGN."]})
+        raise CurrencyMismatch(fields={"currency": [gettext("Use an ISO 4217 code such as NGN.")]})
     return currency
 
 
@@ -404,7 +405,7 @@ LEDGER_REFUSALS: dict[str, Callable[[Refusal], BaseException]] = {
     "insufficient_funds": lambda refusal: InsufficientFunds(),
     "entry_reference_conflict": lambda refusal: EntryReferenceConflict(
         fields={"reference": [str(refusal.detail.get("reference", ""))]}),
-    "invalid_amount": lambda refusal: InvalidAmount(fields={"amount": ["Must be positive."]}),
+    "invalid_amount": lambda refusal: InvalidAmount(fields={"amount": [gettext("Must be positive.")]}),
 }
 
 
@@ -435,7 +436,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
         if splits:
             total = sum(_check_amount(split.amount, allow_zero=True, positive=True) for split in splits)
             if amount is not None and amount != total:
-                raise InvalidAmount("The splits do not add up to the amount.")
+                raise InvalidAmount(gettext("The splits do not add up to the amount."))
             amount = total
             targets = [(split.account, split.amount, split.ceiling) for split in splits]
         else:
@@ -448,7 +449,7 @@ def settle_hold(*, hold: Hold, amount: int | None = None, to_account: Account | 
         if locked.status == HoldStatus.RELEASED:
             raise HoldClosed(_closed_message(locked))
         if amount > locked.amount:
-            raise InvalidAmount(fields={"amount": ["Cannot settle more than the hold."]})
+            raise InvalidAmount(fields={"amount": [gettext("Cannot settle more than the hold.")]})
         if any(account.currency != locked.currency for account, _, _ in targets):
             raise CurrencyMismatch()
         holds = _holds_account(holds, locked.currency)
@@ -532,7 +533,7 @@ def settle_holds_whole(*, settlements: Sequence[WholeSettlement], now: datetime)
         return 0
     for item in settlements:
         if any(amount < 0 for _account, amount in item.splits) or sum(a for _, a in item.splits) != item.amount:
-            raise InvalidAmount("The splits do not add up to the hold.")
+            raise InvalidAmount(gettext("The splits do not add up to the hold."))
     holds_accounts = {currency: _holds_account(None, currency).pk for currency in {s.currency for s in settlements}}
     lines = [(item.reference, account_id, amount, item.currency) for item in settlements
              for account_id, amount in [(holds_accounts[item.currency], -item.amount),

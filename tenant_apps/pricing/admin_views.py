@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -116,7 +117,8 @@ class CommissionTiersView(APIView):
         body.is_valid(raise_exception=True)
         levels = [row["level"] for row in body.validated_data]
         if len(set(levels)) != len(levels):
-            raise ApiError("One rate per level.", code="validation_error", fields={"level": ["Duplicate level."]})
+            raise ApiError(gettext("One rate per level."), code="validation_error",
+                           fields={"level": [gettext("Duplicate level.")]})
         CommissionTier.objects.all().delete()
         CommissionTier.objects.bulk_create([CommissionTier(**row) for row in body.validated_data])
         pricing_changed()  # bulk_create() sends no signal
@@ -191,7 +193,7 @@ class QuotePreviewView(APIView):
     def get(self, request):
         product = quotable_product(request.query_params.get("product_id"))
         if product is None:
-            raise NotFound("No such product.", code="unknown_product")
+            raise NotFound(gettext("No such product."), code="unknown_product")
         amount = request.query_params.get("amount")
         amount_minor = None
         if amount:

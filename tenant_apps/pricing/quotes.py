@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from countries.tax import TaxAmount, split_sale_income
 from shared_apps.core.errors import ApiError
@@ -125,11 +126,11 @@ def _face_value(product, amount_minor) -> int:
     if not product.is_open_amount:
         return product.face_value_minor if product.face_value_minor is not None else product.cost_price_minor
     if amount_minor is None or not isinstance(amount_minor, int) or isinstance(amount_minor, bool):
-        raise InvalidPurchaseAmount("This product needs an amount.", fields={"amount": ["Required."]})
+        raise InvalidPurchaseAmount(gettext("This product needs an amount."), fields={"amount": [gettext("Required.")]})
     low, high = product.min_amount_minor or 0, product.max_amount_minor
     if amount_minor < low or (high is not None and amount_minor > high) or amount_minor <= 0:
-        raise InvalidPurchaseAmount("The amount is outside this product's range.",
-                                    fields={"amount": ["Out of range."]})
+        raise InvalidPurchaseAmount(gettext("The amount is outside this product's range."),
+                                    fields={"amount": [gettext("Out of range.")]})
     return amount_minor
 
 

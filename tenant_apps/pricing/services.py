@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from shared_apps.core.amounts import parse_amount
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.ledger.currency import tenant_currency
@@ -16,24 +18,26 @@ def price_rule_create(*, mode: str, percent_bp: int | None = None, amount: str |
     """A margin rule: ``percent_bp`` over cost, or a fixed ``amount`` (decimal string in the tenant currency)."""
     if mode == RuleMode.FIXED:
         if amount in (None, ""):
-            raise ApiError("Required for a fixed rule.", code="validation_error", fields={"amount": ["Required."]})
+            raise ApiError(gettext("Required for a fixed rule."), code="validation_error",
+                           fields={"amount": [gettext("Required.")]})
         # Signed (a fixed discount is negative); the money rule refuses extra decimals, exponents, spaces...
         value = parse_amount(amount, currency=tenant_currency().code, positive=False, allow_negative=True,
                              allow_zero=True)
     elif mode == RuleMode.PERCENT:
         if percent_bp is None:
-            raise ApiError("Required for a percent rule.", code="validation_error",
-                           fields={"percent_bp": ["Required."]})
+            raise ApiError(gettext("Required for a percent rule."), code="validation_error",
+                           fields={"percent_bp": [gettext("Required.")]})
         if not -10_000 <= percent_bp <= 100_000:
-            raise ApiError("Out of range.", code="validation_error", fields={"percent_bp": ["Out of range."]})
+            raise ApiError(gettext("Out of range."), code="validation_error",
+                           fields={"percent_bp": [gettext("Out of range.")]})
         value = percent_bp
     else:
-        raise ApiError("Unknown mode.", code="validation_error", fields={"mode": ["Unknown."]})
+        raise ApiError(gettext("Unknown mode."), code="validation_error", fields={"mode": [gettext("Unknown.")]})
     return PriceRule.objects.create(product_id=product_id, product_type=product_type or "", provider_id=provider_id,
                                     mode=mode, value=value, priority=priority or 0)
 
 
 def price_rule_deactivate(*, rule_id: int) -> None:
     if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
-        raise NotFound("No such rule.")
+        raise NotFound(gettext("No such rule."))
     pricing_changed()  # update() sends no signal

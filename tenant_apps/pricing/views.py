@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
@@ -38,11 +39,12 @@ class ProductListView(ListAPIView):
         product_type = (params.get("type") or "").strip().lower()
         if product_type and product_type not in ProductType.values:
             raise ApiError(_("Unknown product type."), code="unknown_product_type",
-                           fields={"type": [f"Use one of: {', '.join(ProductType.values)}."]})
+                           fields={"type": [gettext("Use one of: %(choices)s.") % {
+                               "choices": ", ".join(ProductType.values)}]})
         country = (params.get("country") or getattr(tenant_connection().tenant, "country", "") or "").strip().upper()
         if not country or not is_west_african(country):
             raise ApiError(_("Unknown country."), code="unknown_country",
-                           fields={"country": ["Use an ISO 3166-1 alpha-2 code of a West African country."]})
+                           fields={"country": [gettext("Use an ISO 3166-1 alpha-2 code of a West African country.")]})
         return products_for_listing(country=country, product_type=product_type,
                                     provider=(params.get("provider") or "").strip(),
                                     q=(params.get("q") or "").strip())

@@ -6,6 +6,7 @@ operator endpoints accept admin-scoped keys. Thin: the services decide and audit
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -58,7 +59,8 @@ class OperatorErasureSerializer(serializers.Serializer):
 
 def _confirmed(data: dict) -> None:
     if not data.get("confirm"):
-        raise ApiError("Confirm the erasure.", code="confirmation_required", fields={"confirm": ["Must be true."]})
+        raise ApiError(gettext("Confirm the erasure."), code="confirmation_required",
+                       fields={"confirm": [gettext("Must be true.")]})
 
 
 @api_key_scopes(GET=NO_API_KEY, POST=NO_API_KEY)
@@ -111,8 +113,8 @@ class ErasureView(APIView):
         data.is_valid(raise_exception=True)
         _confirmed(data.validated_data)
         if not request.user.check_password(data.validated_data["password"]):
-            raise ApiError("The password is not correct.", code="invalid_password",
-                           fields={"password": ["The password is not correct."]}, status_code=403)
+            raise ApiError(gettext("The password is not correct."), code="invalid_password",
+                           fields={"password": [gettext("The password is not correct.")]}, status_code=403)
         erasure = services.erase_user(user=request.user, request=request)
         return Response({"erasure": str(erasure.public_id), "erased_at": erasure.erased_at.isoformat()})
 

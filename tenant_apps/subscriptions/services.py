@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, run_after_rollback
@@ -52,15 +53,16 @@ def subscription_create(*, user, product_id: Any, frequency: str, recipient_phon
     from tenant_apps.pricing.quotes import quote_price
 
     if frequency not in Frequency.values:
-        raise ApiError("Choose daily, weekly or monthly.", code="invalid_frequency",
-                       fields={"frequency": ["Unknown frequency."]})
+        raise ApiError(gettext("Choose daily, weekly or monthly."), code="invalid_frequency",
+                       fields={"frequency": [gettext("Unknown frequency.")]})
     now = start_at or timezone.now()
     if end_date is not None and end_date < now.date():
-        raise ApiError("The end date is in the past.", code="invalid_end_date", fields={"end_date": ["In the past."]})
+        raise ApiError(gettext("The end date is in the past."), code="invalid_end_date",
+                       fields={"end_date": [gettext("In the past.")]})
     product = orders.active_product(product_id=product_id)
     phone = orders.validated_recipient(product=product, recipient_phone=recipient_phone)
     if product.product_type in BILL_TYPES and not customer_number:
-        raise order_errors.CustomerNumberRequired(fields={"customer_number": ["Required."]})
+        raise order_errors.CustomerNumberRequired(fields={"customer_number": [gettext("Required.")]})
     quote_price(product=product, amount_minor=amount_minor if product.is_open_amount else None, buyer=user)
     return Subscription.objects.create(
         user=user, product_id=product.pk, product_name=product.name, frequency=frequency, recipient_phone=phone,
@@ -76,7 +78,7 @@ def _locked(subscription: Subscription) -> Subscription:
 def subscription_pause(*, subscription: Subscription, reason: str = "by_user") -> Subscription:
     sub = _locked(subscription)
     if sub.status != SubscriptionStatus.ACTIVE:
-        raise Conflict("Only an active subscription can be paused.", code="subscription_not_active")
+        raise Conflict(gettext("Only an active subscription can be paused."), code="subscription_not_active")
     sub.status, sub.paused_reason = SubscriptionStatus.PAUSED, reason
     sub.save(update_fields=["status", "paused_reason", "updated_at"])
     return sub
@@ -86,7 +88,7 @@ def subscription_pause(*, subscription: Subscription, reason: str = "by_user") -
 def subscription_resume(*, subscription: Subscription) -> Subscription:
     sub = _locked(subscription)
     if sub.status != SubscriptionStatus.PAUSED:
-        raise Conflict("Only a paused subscription can be resumed.", code="subscription_not_paused")
+        raise Conflict(gettext("Only a paused subscription can be resumed."), code="subscription_not_paused")
     now = timezone.now()
     sub.status, sub.paused_reason, sub.failure_count = SubscriptionStatus.ACTIVE, "", 0
     if sub.next_run_at is None or sub.next_run_at < now:

@@ -94,23 +94,12 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "provider_plugins/orange_money/connector.py": 1,
     "provider_plugins/paystack/connector.py": 1,
     "provider_plugins/wave/connector.py": 5,
-    "shared_apps/core/outbound.py": 2,
     "shared_apps/providers/callbacks.py": 1,
-    "shared_apps/remittance_hub/services.py": 3,
-    "tenant_apps/bulk/views.py": 4,
-    "tenant_apps/ledger/services.py": 8,
-    "tenant_apps/pricing/admin_views.py": 3,
-    "tenant_apps/pricing/quotes.py": 4,
-    "tenant_apps/pricing/services.py": 9,
-    "tenant_apps/pricing/views.py": 2,
-    "tenant_apps/privacy/views.py": 4,
     "tenant_apps/risk/devices.py": 2,
     "tenant_apps/risk/review.py": 5,
     "tenant_apps/risk/services.py": 2,
     "tenant_apps/risk/stepup.py": 9,
     "tenant_apps/risk/views.py": 2,
-    "tenant_apps/subscriptions/services.py": 7,
-    "tenant_apps/tax/periods.py": 3,
 }
 
 
