@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import NotFound
 from shared_apps.core.redis_cache import snapshot_prefix
@@ -120,11 +121,11 @@ def device_sign_out(*, user: Any, device_public_id: Any, request: Any = None) ->
     try:
         key = uuid.UUID(str(device_public_id))
     except ValueError:
-        raise NotFound("No such device.", code="unknown_device") from None
+        raise NotFound(gettext("No such device."), code="unknown_device") from None
     with transaction.atomic():
         device = UserDevice.objects.select_for_update().filter(user=user, public_id=key).first()  # lock: standalone
         if device is None:
-            raise NotFound("No such device.", code="unknown_device")
+            raise NotFound(gettext("No such device."), code="unknown_device")
         held = list(DeviceSession.objects.filter(device=device).values_list("kind", "key"))
         jtis = [k for kind, k in held if kind == DeviceSession.KIND_JWT]
         sessions = [k for kind, k in held if kind == DeviceSession.KIND_SESSION]

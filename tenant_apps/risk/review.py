@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.core.errors import ApiError, Forbidden, NotFound
 from tenant_apps.audit.services import audit_record
@@ -26,10 +27,10 @@ def _locked_decision(public_id: Any) -> RiskDecision:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("No such decision.", code="unknown_decision") from None
+        raise NotFound(gettext("No such decision."), code="unknown_decision") from None
     decision = RiskDecision.objects.select_for_update().filter(public_id=key).first()  # lock: subject
     if decision is None:
-        raise NotFound("No such decision.", code="unknown_decision")
+        raise NotFound(gettext("No such decision."), code="unknown_decision")
     if decision.review_status != ReviewStatus.PENDING:
         raise ReviewClosed(fields={"review_status": [decision.review_status or "not held"]})
     return decision
@@ -45,10 +46,10 @@ def _subject_pk(decision: RiskDecision) -> int:
 
         model = Transfer
     else:
-        raise ApiError("This movement cannot be reviewed here.", code="review_not_supported", status_code=409)
+        raise ApiError(gettext("This movement cannot be reviewed here."), code="review_not_supported", status_code=409)
     pk = model.objects.filter(public_id=decision.subject_id).values_list("pk", flat=True).first()
     if pk is None:
-        raise ApiError("The held movement no longer exists.", code="review_closed", status_code=409)
+        raise ApiError(gettext("The held movement no longer exists."), code="review_closed", status_code=409)
     return pk
 
 
@@ -58,7 +59,7 @@ def review_decide(*, public_id: Any, release: bool, actor: Any, note: str = "", 
     with transaction.atomic():
         decision = _locked_decision(public_id)
         if decision.user_id == actor.pk:  # as KYC and business reviews: never one's own held payment
-            raise Forbidden("You cannot review your own payment.", code="own_submission")
+            raise Forbidden(gettext("You cannot review your own payment."), code="own_submission")
         pk = _subject_pk(decision)
         if decision.subject_type == "order":
             from tenant_apps.orders.services.create import order_risk_reject, order_risk_release

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from shared_apps.catalog.models import ProductType
 from shared_apps.core.amounts import parse_amount
@@ -34,7 +35,7 @@ def _tenant_currency() -> str:
 
 
 def _invalid(field: str, message: str, code: str = "validation_error") -> ApiError:
-    return ApiError("Some fields are invalid.", code=code, fields={field: [message]})
+    return ApiError(gettext("Some fields are invalid."), code=code, fields={field: [message]})
 
 
 def clean_rule(data: dict[str, Any], *, instance: RiskRule | None = None) -> dict[str, Any]:
@@ -132,7 +133,9 @@ def _snapshot(rule: RiskRule) -> dict:
 def rule_create(*, actor: Any, data: dict[str, Any], request: Any = None) -> RiskRule:
     values = clean_rule(data)
     if RiskRule.objects.count() >= MAX_RULES:
-        raise ApiError(f"At most {MAX_RULES} rules.", code="too_many_rules", status_code=409)
+        raise ApiError(
+            ngettext("At most %(count)s rule.", "At most %(count)s rules.", MAX_RULES) % {"count": MAX_RULES},
+            code="too_many_rules", status_code=409)
     with transaction.atomic():
         rule = RiskRule.objects.create(**values, created_by=actor, updated_by=actor)
         audit_record(action=AuditActions.RULE_CREATED, request=request, actor=actor, subject_type="risk_rule",

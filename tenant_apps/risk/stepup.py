@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, ngettext
 
 from countries.money import money_of, plain_money
 from shared_apps.core.errors import ApiError, NotFound
@@ -170,11 +171,11 @@ def _challenge_of(*, user: Any, challenge_id: Any) -> StepUpChallenge:
     try:
         key = uuid.UUID(str(challenge_id))
     except ValueError:
-        raise NotFound("No such step-up.", code="unknown_step_up") from None
+        raise NotFound(gettext("No such step-up."), code="unknown_step_up") from None
     # lock: subject
     row = StepUpChallenge.objects.select_for_update().select_related("user").filter(public_id=key, user=user).first()
     if row is None:
-        raise NotFound("No such step-up.", code="unknown_step_up")
+        raise NotFound(gettext("No such step-up."), code="unknown_step_up")
     return row
 
 
@@ -186,10 +187,11 @@ def step_up_verify(*, user: Any, challenge_id: Any, secret: str, request: Any = 
         if row.verified_at is not None and row.consumed_at is None:
             return row
         if row.consumed_at is not None or row.expires_at <= timezone.now():
-            raise ApiError("This confirmation has expired; send the payment again.", code="step_up_expired",
+            raise ApiError(gettext("This confirmation has expired; send the payment again."), code="step_up_expired",
                            status_code=410)
         if row.attempts >= max_attempts:
-            raise ApiError("Too many wrong codes; send the payment again.", code="step_up_locked", status_code=429)
+            raise ApiError(gettext("Too many wrong codes; send the payment again."), code="step_up_locked",
+                           status_code=429)
         outcome = VERIFIERS[row.method].check(challenge=row, secret=secret, request=request)
         if outcome == "ok":
             row.verified_at = timezone.now()
@@ -198,12 +200,13 @@ def step_up_verify(*, user: Any, challenge_id: Any, secret: str, request: Any = 
         StepUpChallenge.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         left = max_attempts - row.attempts - 1
     if outcome == "expired":
-        raise ApiError("This confirmation has expired; send the payment again.", code="step_up_expired",
+        raise ApiError(gettext("This confirmation has expired; send the payment again."), code="step_up_expired",
                        status_code=410)
     if outcome == "exhausted" or left <= 0:
-        raise ApiError("Too many wrong codes; send the payment again.", code="step_up_locked", status_code=429)
+        raise ApiError(gettext("Too many wrong codes; send the payment again."), code="step_up_locked", status_code=429)
     field = "pin" if row.method == StepUpMethod.PIN else "code"
-    raise StepUpFailed(fields={field: [f"Not valid ({left} attempts left)."]})
+    raise StepUpFailed(fields={field: [ngettext("Not valid (%(count)s attempt left).",
+                                                "Not valid (%(count)s attempts left).", left) % {"count": left}]})
 
 
 def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
@@ -213,13 +216,14 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
     with transaction.atomic():
         row = _challenge_of(user=user, challenge_id=challenge_id)
         if row.method != StepUpMethod.OTP or row.verified_at is not None or row.expires_at <= timezone.now():
-            raise ApiError("This confirmation cannot be sent again.", code="step_up_not_resendable", status_code=409)
+            raise ApiError(gettext("This confirmation cannot be sent again."), code="step_up_not_resendable",
+                           status_code=409)
         seconds = settings.PHONE_OTP["RESEND_COOLDOWN_SECONDS"]
         recent = row.otp is not None and row.otp.created_at > timezone.now() - timedelta(seconds=seconds)
         # The row lock ends with this block and the code is sent after it: resends sent at once would all find the
         # old code and each text a new one. The cooldown is claimed atomically (Redis SET NX) by one of them.
         if recent or not sms_send_claim(key=f"step-up-resend:{row.public_id}", seconds=seconds):
-            raise ApiError("Wait a moment before asking for another code.", code="step_up_resend_too_soon",
+            raise ApiError(gettext("Wait a moment before asking for another code."), code="step_up_resend_too_soon",
                            status_code=429)
     decision = row.decision
     amount = plain_money(money_of(decision.amount_minor, decision.currency)) if decision is not None else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -104,7 +105,7 @@ class RulesView(APIView):
 def _rule_or_404(public_id: uuid.UUID):
     rule = selectors.rule_get(public_id)
     if rule is None:
-        raise NotFound("No such rule.", code="unknown_rule")
+        raise NotFound(gettext("No such rule."), code="unknown_rule")
     return rule
 
 
@@ -159,7 +160,7 @@ class DecisionDetailView(APIView):
     def get(self, request, public_id: uuid.UUID):
         decision = selectors.decision_get(public_id)
         if decision is None:
-            raise NotFound("No such decision.", code="unknown_decision")
+            raise NotFound(gettext("No such decision."), code="unknown_decision")
         return Response(selectors.decision_json(decision))
 
 

@@ -95,11 +95,6 @@ UNMARKED_API_TEXTS: dict[str, int] = {
     "provider_plugins/paystack/connector.py": 1,
     "provider_plugins/wave/connector.py": 5,
     "shared_apps/providers/callbacks.py": 1,
-    "tenant_apps/risk/devices.py": 2,
-    "tenant_apps/risk/review.py": 5,
-    "tenant_apps/risk/services.py": 2,
-    "tenant_apps/risk/stepup.py": 9,
-    "tenant_apps/risk/views.py": 2,
 }
 
 
