@@ -62,6 +62,7 @@ from provider_plugins.interfaces.common import (
     ProviderLowBalance,
     ProviderProtocolError,
     SignatureError,
+    gettext_noop,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.money import AmountError, amount_text, currency_exponent
@@ -134,7 +135,7 @@ def whole_units(amount_minor: int, currency: str) -> int:
     major = minor_to_major(amount_minor, currency)
     whole, _, fraction = major.partition(".")
     if amount_minor <= 0 or fraction.strip("0"):
-        raise InvalidAmount("Airtel Money takes whole amounts")
+        raise InvalidAmount(gettext_noop("Airtel Money takes whole amounts"))
     return int(whole)
 
 
@@ -143,7 +144,7 @@ def national_msisdn(msisdn: str, country: str) -> str:
     digits = msisdn.lstrip("+")
     code = CALLING_CODES.get(country.upper(), "")
     if not digits.isdigit() or not code or not digits.startswith(code):
-        raise InvalidRecipient("not an Airtel number of this country")
+        raise InvalidRecipient(gettext_noop("not an Airtel number of this country"))
     return digits[len(code):]
 
 
@@ -208,7 +209,8 @@ class AirtelMoneyConnector:
     def request_to_pay(self, request: MobileMoneyRequest, *, config: ProviderConfig) -> MobileMoneyAccepted:
         country, currency = self._country(config)
         if request.currency != currency:
-            raise InvalidAmount(f"Airtel {country} collects {currency}")
+            raise InvalidAmount(gettext_noop("Airtel %(country)s collects %(currency)s"),
+                                params={"country": country, "currency": currency})
         amount = whole_units(request.amount_minor, request.currency)
         body = {"reference": (request.payee_note or request.reference)[:64],
                 "subscriber": {"country": country, "currency": currency,
@@ -338,7 +340,8 @@ class AirtelMoneyConnector:
     def send_to_wallet(self, request: WalletTransferRequest, *, config: ProviderConfig) -> TransferResult:
         country, currency = self._country(config, request.country)
         if request.currency != currency:
-            raise InvalidAmount(f"Airtel {country} pays out {currency}")
+            raise InvalidAmount(gettext_noop("Airtel %(country)s pays out %(currency)s"),
+                                params={"country": country, "currency": currency})
         amount = whole_units(request.amount_minor, request.currency)
         body = {"payee": {"msisdn": national_msisdn(request.msisdn, country)},
                 "reference": (request.narration or request.reference)[:64],

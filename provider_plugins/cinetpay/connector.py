@@ -66,6 +66,7 @@ from provider_plugins.interfaces.common import (
     ProviderLowBalance,
     ProviderProtocolError,
     SignatureError,
+    gettext_noop,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.money import AmountError, amount_text, currency_exponent, parse_minor
@@ -179,7 +180,7 @@ class CinetPayConnector:
 
     def initialize_checkout(self, request: CheckoutRequest, *, config: ProviderConfig) -> CheckoutSession:
         if request.amount_minor <= 0 or (request.currency in ("XOF", "XAF") and request.amount_minor % 5):
-            raise InvalidAmount("CinetPay takes amounts in multiples of 5")
+            raise InvalidAmount(gettext_noop("CinetPay takes amounts in multiples of 5"))
         body = {**self._site(config), "transaction_id": request.reference,
                 "amount": int(minor_to_major(request.amount_minor, request.currency).split(".")[0]),
                 "currency": request.currency, "description": (request.description or "Payment")[:100],
@@ -327,7 +328,7 @@ class CinetPayConnector:
     def send_to_wallet(self, request: WalletTransferRequest, *, config: ProviderConfig) -> TransferResult:
         prefix, phone = split_msisdn(request.msisdn, request.country)
         if request.amount_minor <= 0 or request.amount_minor % self.payout_step_minor(request.currency):
-            raise InvalidAmount("CinetPay transfers amounts in multiples of 5")
+            raise InvalidAmount(gettext_noop("CinetPay transfers amounts in multiples of 5"))
         self._ensure_contact(config, prefix, phone, request.name)  # raises before anything is sent
         item = {"prefix": prefix, "phone": phone,
                 "amount": int(minor_to_major(request.amount_minor, request.currency).split(".")[0]),

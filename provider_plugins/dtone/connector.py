@@ -51,6 +51,7 @@ from provider_plugins.interfaces import (
     ProviderUnavailable,
     UserFixableError,
     from_minor,
+    gettext_noop,
     to_minor,
 )
 from provider_plugins.interfaces.aio import AsyncSubmit
@@ -214,7 +215,7 @@ class DTOneConnector(AsyncSubmit):
     def _ranged_product_for(self, phone: str, country: str) -> str:
         operators = self.lookup_operators(phone)
         if not operators:
-            raise InvalidRecipient("DT One knows no operator for this number")
+            raise InvalidRecipient(gettext_noop("DT One knows no operator for this number"))
         products = self._get_pages("products", {"operator_id": operators[0]["id"], "type": p.RANGED_VALUE_RECHARGE})
         if not products:
             raise ProductUnavailable("DT One sells no airtime for this operator")

@@ -38,7 +38,16 @@ __all__ = [
     "ProviderUnavailable",
     "SignatureError",
     "UserFixableError",
+    "gettext_noop",
 ]
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a text a user may read (a ``UserFixableError``'s), for the catalogues: a connector cannot import
+    Django, so the core translates it where it becomes an API error (``shared_apps.providers.messages``).
+    ``makemessages`` extracts it like Django's own ``gettext_noop``. Placeholders are named (``%(currency)s``)
+    and their values go in the error's ``params``."""
+    return message
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -67,10 +76,15 @@ class ProviderError(Exception):
     """Base of everything a connector raises. ``code`` is stable and machine-readable."""
 
     code = "provider_error"
+    # The text before its ``params`` are placed (a msgid when marked with ``gettext_noop``); str() is English.
+    template = ""
+    params: dict[str, Any] = {}
 
     def __init__(self, message: str = "", *, code: str | None = None, provider_code: str = "",
-                 raw: dict[str, Any] | None = None) -> None:
-        super().__init__(message or self.__class__.__doc__ or self.code)
+                 raw: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        super().__init__((message % self.params if self.params else message) or self.__class__.__doc__ or self.code)
         if code:
             self.code = code
         self.provider_code = provider_code

@@ -45,6 +45,7 @@ from provider_plugins.interfaces.common import (
     ProviderLowBalance,
     ProviderProtocolError,
     UserFixableError,
+    gettext_noop,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycCheckResult, KycMatch
@@ -184,7 +185,7 @@ class OnePipeConnector:
     def initiate_transfer(self, request: TransferRequest, *, config: ProviderConfig) -> TransferResult:
         """``disburse`` from the app's pre-configured account; ``transaction_ref`` = our reference (idempotent)."""
         if request.currency.upper() != "NGN":
-            raise InvalidAmount("OnePipe pays out in NGN only")
+            raise InvalidAmount(gettext_noop("OnePipe pays out in NGN only"))
         first, _, last = (request.account_name or "").partition(" ")
         ref = new_request_ref()
         body = {"request_ref": ref, "request_type": "disburse", "auth": self._auth(config),

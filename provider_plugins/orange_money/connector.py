@@ -34,6 +34,7 @@ from provider_plugins.interfaces.common import (
     ProviderConfig,
     ProviderFault,
     ProviderProtocolError,
+    gettext_noop,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call
 from provider_plugins.interfaces.numbering import COUNTRIES
@@ -101,7 +102,7 @@ class OrangeMoneyConnector:
     def initialize_checkout(self, request: CheckoutRequest, *, config: ProviderConfig) -> CheckoutSession:
         major = minor_to_major(request.amount_minor, request.currency)
         if "." in major and major.split(".")[1].strip("0"):
-            raise InvalidAmount("Orange Money takes whole amounts only")
+            raise InvalidAmount(gettext_noop("Orange Money takes whole amounts only"))
         amount = int(major.split(".")[0])
         notif_url = request.notify_url or config.options.get("notif_url", "")
         body = {"merchant_key": config.credentials["merchant_key"],

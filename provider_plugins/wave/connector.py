@@ -48,6 +48,7 @@ from provider_plugins.interfaces.common import (
     ProviderProtocolError,
     SignatureError,
     UserFixableError,
+    gettext_noop,
 )
 from provider_plugins.interfaces.gateway_http import HttpAnswer, call, is_unclear
 from provider_plugins.interfaces.money import AmountError, amount_text
@@ -114,7 +115,7 @@ class WaveConnector:
     # -- checkout ------------------------------------------------------------------------------
     def initialize_checkout(self, request: CheckoutRequest, *, config: ProviderConfig) -> CheckoutSession:
         if request.amount_minor <= 0:
-            raise InvalidAmount("amount must be positive")
+            raise InvalidAmount(gettext_noop("amount must be positive"))
         body = {"amount": minor_to_major(request.amount_minor, request.currency), "currency": request.currency,
                 "client_reference": request.reference, "success_url": request.callback_url,
                 "error_url": request.callback_url}

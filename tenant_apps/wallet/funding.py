@@ -32,6 +32,7 @@ from provider_plugins.interfaces.payments import (
 from provider_plugins.interfaces.plugin import Capability
 from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
+from shared_apps.providers.messages import user_message
 from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.errors import BalanceLimitExceeded
@@ -101,8 +102,9 @@ def funding_start(*, user, amount_minor: int, currency: str | None, gateway_key:
             _start_at_gateway(gateway, intent, user=user, amount_minor=amount_minor, currency=currency,
                               reference=reference, notify_url=notify_url, callback_url=callback_url)
     except UserFixableError as exc:
-        raise ApiError(str(exc), code=exc.code, fields={"amount": [str(exc)]} if exc.code == "invalid_amount"
-                       else None) from None
+        text = user_message(exc)  # the connector's words, in the request's language where it marked them
+        raise ApiError(text, code=exc.code, fields={"amount": [text]} if exc.code == "invalid_amount" else None) \
+            from None
     except ProviderFault as exc:
         logger.warning("funding start failed", extra={"gateway": gateway.key, "code": exc.code})
         raise GatewayError() from None

@@ -49,6 +49,7 @@ from provider_plugins.interfaces.virtual_accounts import (
 )
 from shared_apps.core.errors import ApiError, NotFound
 from shared_apps.providers.callbacks import CallbackSource, bound
+from shared_apps.providers.messages import user_message
 from tenant_apps.accounts.country import current_country
 from tenant_apps.kyc.services import KycLimitExceeded
 from tenant_apps.ledger.currency import tenant_currency
@@ -129,7 +130,7 @@ def virtual_account_open(*, user, first_name: str, last_name: str, gateway_key: 
             email=user.email, first_name=first_name, last_name=last_name, phone=user.phone,
             reference=str(user.public_id), currency=row.currency), config=gateway.config)
     except UserFixableError as exc:
-        raise ApiError(str(exc) or gettext("The bank refused these details."), code=exc.code) from None
+        raise ApiError(user_message(exc) or gettext("The bank refused these details."), code=exc.code) from None
     except ProviderFault as exc:
         logger.warning("virtual account request failed", extra={"gateway": gateway.key, "code": exc.code})
         raise GatewayError(gettext("The bank could not be reached; nothing was created. Try again.")) from None

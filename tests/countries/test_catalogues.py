@@ -86,14 +86,11 @@ def _strings(message):
 # plugins' own refusals) not yet translated; the customer paths (purchase, wallet, cash, PIN) are done.
 UNMARKED_API_TEXTS: dict[str, int] = {
     "provider_plugins/aggregator/connector.py": 2,
-    "provider_plugins/airtel_money/connector.py": 5,
-    "provider_plugins/cinetpay/connector.py": 5,
-    "provider_plugins/dtone/connector.py": 1,
+    "provider_plugins/airtel_money/connector.py": 1,
+    "provider_plugins/cinetpay/connector.py": 3,
     "provider_plugins/flutterwave/connector.py": 1,
-    "provider_plugins/onepipe/connector.py": 1,
-    "provider_plugins/orange_money/connector.py": 1,
     "provider_plugins/paystack/connector.py": 1,
-    "provider_plugins/wave/connector.py": 5,
+    "provider_plugins/wave/connector.py": 4,
     "shared_apps/providers/callbacks.py": 1,
 }
 

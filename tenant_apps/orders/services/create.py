@@ -23,6 +23,7 @@ from provider_plugins.registry import get_plugin
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import sellable_product
 from shared_apps.core.errors import ApiError
+from shared_apps.providers.messages import user_message
 from tenant_apps.agents import sales as reseller_hooks  # call-outs in the sale's transactions
 from tenant_apps.agents.services import sale_preflight
 from tenant_apps.idempotency.services import OneCall, StoredResponse
@@ -123,7 +124,7 @@ def purchase_verify(*, product_id: Any, customer_number: str) -> CustomerCheck:
         details = connector.verify_customer(CustomerVerificationRequest(
             biller_code=product.biller_code, customer_number=number, variation=product.variation))
     except UserFixableError as exc:
-        raise errors.InvalidCustomer(str(exc),
+        raise errors.InvalidCustomer(user_message(exc),
                                      fields={"customer_number": [gettext("Not found by the biller.")]}) from None
     except ProviderError as exc:
         if exc.code == "verification_not_offered":  # a property of the biller's API, not an outage
