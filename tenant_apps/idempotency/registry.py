@@ -206,6 +206,7 @@ NO_MONEY: dict[str, str] = {
     # --- tenant pages -----------------------------------------------------------------------------------
     "POST ": "home page",
     "POST signup": "creates an account",
+    "POST agent/invitation": "creates an invited agent's account (the invitation's token is spent once)",
     "POST verify": "checks a code",
     "POST verify/resend": "sends a code",
     "POST login": "signs in",
