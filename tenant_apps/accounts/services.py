@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from shared_apps.core.errors import ApiError, Forbidden
+from shared_apps.core.ids import as_uuid
 from shared_apps.core.redis_cache import snapshot_prefix
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record, client_ip
@@ -427,9 +427,8 @@ def session_start(*, user: User, jti: str) -> RefreshTokenFamily:
 def _family_locked(family_claim: Any) -> RefreshTokenFamily | None:
     """The family named by a token's ``fam`` claim, locked to the end of the transaction (taken before the token's
     outstanding row: refresh, logout and revocations queue on it in that order)."""
-    try:
-        key = uuid.UUID(str(family_claim))
-    except ValueError:
+    key = as_uuid(family_claim)
+    if key is None:
         return None
     return RefreshTokenFamily.objects.select_for_update().filter(public_id=key).first()  # lock: standalone
 
@@ -520,7 +519,7 @@ def session_refresh(*, token: Any, request: Any = None) -> tuple[str, str]:
             reused = family
         else:
             user = User.objects.filter(public_id=token.get(api_settings.USER_ID_CLAIM)).first() \
-                if _is_uuid(token.get(api_settings.USER_ID_CLAIM)) else None
+                if as_uuid(token.get(api_settings.USER_ID_CLAIM)) is not None else None
             if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
                 raise InvalidRefreshToken()
             if _blacklisted(jti):  # the live token of a device signed out
@@ -542,14 +541,6 @@ def session_refresh(*, token: Any, request: Any = None) -> tuple[str, str]:
                        reused.user.public_id)
         raise RefreshTokenReused()
     return pair
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def user_logout(*, user: User, refresh_token: Any, request: Any = None) -> None:

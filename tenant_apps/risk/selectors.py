@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from countries.money import decimal_text, money_of
+from shared_apps.core.ids import as_uuid
 
 from .models import ReviewStatus, RiskDecision, RiskRule, UserDevice
 
@@ -35,7 +36,7 @@ def decisions_search(*, outcome: str = "", flow: str = "", review: str = "", q: 
     if flow:
         rows = rows.filter(flow=flow)
     if rule:
-        rows = rows.filter(rule__public_id=rule) if _is_uuid(rule) else rows.none()
+        rows = rows.filter(rule__public_id=rule) if as_uuid(rule) is not None else rows.none()
     if q:
         q = q.strip()
         match = Q(user__email__iexact=q) | Q(user__phone=q) | Q(reference=q) | Q(subject_id=q)
@@ -46,7 +47,7 @@ def decisions_search(*, outcome: str = "", flow: str = "", review: str = "", q: 
 
 
 def decision_get(public_id: Any) -> RiskDecision | None:
-    if not _is_uuid(public_id):
+    if as_uuid(public_id) is None:
         return None
     return RiskDecision.objects.select_related("user", "reviewed_by", "rule").filter(public_id=public_id).first()
 
@@ -58,14 +59,6 @@ def decisions_for_subject(*, subject_type: str, subject_id: str) -> list[RiskDec
 
 def pending_reviews_count() -> int:
     return RiskDecision.objects.filter(review_status=ReviewStatus.PENDING).count()
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _amount(minor: int | None, currency: str) -> str | None:

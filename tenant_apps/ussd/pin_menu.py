@@ -9,6 +9,7 @@ which ``pin_change_finish`` needs to store the new PIN. Resetting a forgotten PI
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -35,22 +36,33 @@ def start_create(state: SessionState) -> Screen:
     return con(state, "pin_new", _("Choose a PIN of 4 to 6 digits (not 0000 or 1234)"))
 
 
-def on_pin_new(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
+def _new_pin(state: SessionState, value: str, user: Any, *, again_step: str) -> Screen:
+    """A new PIN (creating or changing it), judged by the rules of a first PIN; kept as a digest until typed again."""
     problems = pin_problems(value, user=user)
     if problems:
         return end(problems[0])
     state.data["pin_digest"] = _digest(state, value)
-    return con(state, "pin_again", _("Enter the same PIN again"))
+    return con(state, again_step, _("Enter the same PIN again"))
 
 
-def on_pin_again(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
+def _same_pin_again(state: SessionState, value: str, *, save: Callable[[], object], saved: str) -> Screen:
+    """The new PIN typed again: ``save()`` it when both match."""
     if not hmac.compare_digest(_digest(state, value), state.data.get("pin_digest", "")):
         return end(_("The two PINs differ. Nothing was changed."))
     try:
-        pin_set(user=user, pin=value)
+        save()
     except ApiError as error:
         return refusal(error, default=_("Your PIN could not be saved."))
-    return end(_("Your PIN is saved. Never share it."))
+    return end(saved)
+
+
+def on_pin_new(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
+    return _new_pin(state, value, user, again_step="pin_again")
+
+
+def on_pin_again(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
+    return _same_pin_again(state, value, save=lambda: pin_set(user=user, pin=value),
+                           saved=_("Your PIN is saved. Never share it."))
 
 
 # changing it
@@ -80,21 +92,13 @@ def on_pin_current(state: SessionState, value: str, user: Any, request: UssdRequ
 
 
 def on_pin_change_new(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
-    problems = pin_problems(value, user=user)  # the rules of a first PIN
-    if problems:
-        return end(problems[0])
-    state.data["pin_digest"] = _digest(state, value)
-    return con(state, "pin_change_again", _("Enter the same PIN again"))
+    return _new_pin(state, value, user, again_step="pin_change_again")
 
 
 def on_pin_change_again(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
-    if not hmac.compare_digest(_digest(state, value), state.data.get("pin_digest", "")):
-        return end(_("The two PINs differ. Nothing was changed."))
-    try:
-        pin_change_finish(user=user, ticket=state.data.get("pin_ticket", ""), new_pin=value)
-    except ApiError as error:
-        return refusal(error, default=_("Your PIN could not be saved."))
-    return end(_("Your new PIN is saved. Use it from now on. Never share it."))
+    return _same_pin_again(
+        state, value, save=lambda: pin_change_finish(user=user, ticket=state.data.get("pin_ticket", ""), new_pin=value),
+        saved=_("Your new PIN is saved. Use it from now on. Never share it."))
 
 
 STEPS = {"pin_new": on_pin_new, "pin_again": on_pin_again, "pin_current": on_pin_current,

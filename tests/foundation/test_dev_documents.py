@@ -6,12 +6,9 @@ exports) in files beside the embedded data unless an S3-compatible endpoint or A
 
 from __future__ import annotations
 
-import json
 import stat
-import subprocess
-import sys
 
-from tests.support.processes import ROOT, child_env
+from tests.support.processes import probe_child
 
 PROBE = r"""
 import json, django
@@ -28,15 +25,9 @@ print(json.dumps(out))
 
 
 def probe(tmp_path, **env: str) -> dict:
-    environment = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.dev",
-                            NEXUSTOP_SECRETS_DIR=str(tmp_path / "secrets"))
-    for name in ("AWS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "DJANGO_SECRET_KEY"):
-        environment.pop(name, None)
-    environment.update(env)
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_child(PROBE, unset=("AWS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "DJANGO_SECRET_KEY"),
+                       **{"DJANGO_SETTINGS_MODULE": "nexustop.settings.dev",
+                          "NEXUSTOP_SECRETS_DIR": str(tmp_path / "secrets"), **env})
 
 
 def test_make_run_stores_documents_in_private_local_files_without_s3(tmp_path):

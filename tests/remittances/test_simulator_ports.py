@@ -4,11 +4,7 @@ another `make run`, priced from that installation's simulator)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-from tests.support.processes import ROOT, child_env
+from tests.support.processes import probe_child
 
 PROBE = r"""
 import json, django
@@ -20,15 +16,11 @@ print(json.dumps({"rates": settings.REMITTANCE_RATE_SOURCE["BASE_URL"],
 
 
 def settings_urls(tmp_path, **env: str) -> dict:
-    environment = child_env(DJANGO_SETTINGS_MODULE="nexustop.settings.dev", NEXUSTOP_SECRETS_DIR=str(tmp_path))
-    for name in ("PROVIDER_SIMULATOR_PORTS", "REMITTANCE_RATE_SOURCE_URL", "REMITTANCE_SANCTIONS_URL",
-                 "SIMULATOR_PORT_OPENEXCHANGERATES", "SIMULATOR_PORT_OPENSANCTIONS"):
-        environment.pop(name, None)
-    environment.update(env)
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_child(PROBE, unset=("PROVIDER_SIMULATOR_PORTS", "REMITTANCE_RATE_SOURCE_URL",
+                                     "REMITTANCE_SANCTIONS_URL", "SIMULATOR_PORT_OPENEXCHANGERATES",
+                                     "SIMULATOR_PORT_OPENSANCTIONS"),
+                       **{"DJANGO_SETTINGS_MODULE": "nexustop.settings.dev", "NEXUSTOP_SECRETS_DIR": str(tmp_path),
+                          **env})
 
 
 def test_the_rate_source_and_the_screener_follow_the_moved_simulator_ports(tmp_path):

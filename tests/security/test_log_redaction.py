@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from shared_apps.core.redaction import redact_text
 from tests.accounts.helpers import call
+from tests.support.logs import every_logger_at_debug
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +44,8 @@ def pipeline_output():
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(formatter)
     handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    loggers = [root] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
-    saved = [(logger, logger.level, logger.disabled) for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-        logger.disabled = False
-    root.addHandler(handler)
-    try:
+    with every_logger_at_debug(handler):
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        for logger, level, disabled in saved:
-            logger.setLevel(level)
-            logger.disabled = disabled
 
 
 def test_requests_carrying_personal_data_leave_none_in_the_logs(host_client, pipeline_output, sms_simulator):

@@ -8,7 +8,6 @@ signatures), the OTP code, the KYC number, provider API keys and the signing/enc
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
@@ -17,6 +16,7 @@ from django.conf import settings
 from tests.accounts.helpers import NG_PHONE, NG_PHONE_E164, call, make_user, outbox_code
 from tests.accounts.helpers import PASSWORD as ADMIN_PASSWORD
 from tests.kyc.helpers import png
+from tests.support.logs import Everything, every_logger_at_debug
 
 pytestmark = pytest.mark.django_db
 
@@ -24,36 +24,10 @@ PASSWORD = "Kano-harmattan-2026!"
 KYC_NUMBER = "22255501234"
 
 
-class Everything(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = self.format(record)
-        extras = {k: v for k, v in record.__dict__.items() if k not in logging.LogRecord(
-            "", 0, "", 0, "", None, None).__dict__ and k not in ("message", "asctime")}
-        self.lines.append(f"{text} {extras!r}" if extras else text)
-
-
 @pytest.fixture
 def all_logs():
-    handler = Everything()
-    root = logging.getLogger()
-    loggers = [root] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
-    saved = [(logger, logger.level, logger.disabled) for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-        logger.disabled = False
-    root.addHandler(handler)
-    try:
+    with every_logger_at_debug(Everything()) as handler:
         yield handler
-    finally:
-        root.removeHandler(handler)
-        for logger, level, disabled in saved:
-            logger.setLevel(level)
-            logger.disabled = disabled
 
 
 def test_a_whole_session_logs_no_secret(host_client, all_logs, sms_simulator, kyc_simulator, s3):

@@ -4,7 +4,6 @@ of a block, what the test Redis holds."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -48,24 +47,12 @@ def phone_of(gateway, user) -> UssdPhone:
 @contextlib.contextmanager
 def every_log_line() -> Iterator[list[str]]:
     """Every log record of every logger at DEBUG while the block runs (the web server's thread included), rendered
-    with its arguments, exception and ``extra`` fields (tests/security/test_log_scan.py's capture)."""
-    from tests.security.test_log_scan import Everything
+    with its arguments, exception and ``extra`` fields (tests.support.logs, as tests/security/test_log_scan.py)."""
+    from tests.support.logs import Everything, every_logger_at_debug
 
     handler = Everything()
-    root = logging.getLogger()
-    loggers = [root] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
-    saved = [(logger, logger.level, logger.disabled) for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-        logger.disabled = False
-    root.addHandler(handler)
-    try:
+    with every_logger_at_debug(handler):
         yield handler.lines
-    finally:
-        root.removeHandler(handler)
-        for logger, level, disabled in saved:
-            logger.setLevel(level)
-            logger.disabled = disabled
 
 
 def redis_holding(text: str) -> list[str]:
