@@ -38,6 +38,14 @@ class RecipientOverLimit(BalanceLimitExceeded):
                 "verification level. Try again later.")
 
 
+class TooManyInvitations(ApiError):
+    """Every invitation texts the number the organiser typed: at most ``SAVINGS_INVITATIONS_PER_DAY`` a day."""
+
+    status_code = 429
+    code = "too_many_invitations"
+    message = _("Too many invitations sent today. Try again tomorrow.")
+
+
 class PenaltyApplies(Conflict):
     code = "early_withdrawal_penalty"
     message = _("Withdrawing before the lock date costs a penalty; confirm to go ahead.")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from shared_apps.core.errors import Conflict, Forbidden, NotFound
+from shared_apps.core.locks import lock_user
 from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
@@ -49,6 +50,7 @@ from .common import (
     DISSOLVE_ENTRY,
     POT_ENTRY,
     RecipientOverLimit,
+    TooManyInvitations,
     _bad,
     _positive,
     _require_customer,
@@ -124,6 +126,17 @@ def _forming_only(circle: Circle) -> None:
                        code="circle_rules_fixed")
 
 
+def _within_invitation_quota(organiser) -> None:
+    """Each invitation texts a number the organiser typed: at most ``SAVINGS_INVITATIONS_PER_DAY`` in any 24 hours,
+    every circle of theirs together (removed and declined invitations count: invite, remove, invite again was an
+    SMS each time). Counted under the organiser's row lock, so invitations sent at once cannot all pass."""
+    lock_user(organiser.pk)
+    sent = CircleMember.objects.filter(circle__organiser=organiser, invited_at__gt=timezone.now() - timedelta(days=1)) \
+        .exclude(user=organiser).count()
+    if sent >= settings.SAVINGS_INVITATIONS_PER_DAY:
+        raise TooManyInvitations()
+
+
 def circle_invite(*, circle: Circle, actor, phone: str) -> CircleMember:
     """Invite a phone number (next position in the rotation); an SMS tells them how to join."""
     _organiser_only(circle, actor)
@@ -131,6 +144,7 @@ def circle_invite(*, circle: Circle, actor, phone: str) -> CircleMember:
     with transaction.atomic():
         locked = _lock_circle(circle)
         _forming_only(locked)
+        _within_invitation_quota(actor)
         live = CircleMember.objects.filter(circle=locked, status__in=[MemberStatus.INVITED, MemberStatus.ACTIVE])
         if live.filter(phone=phone).exists():
             raise _bad("phone", gettext("Already invited."), code="already_invited")
