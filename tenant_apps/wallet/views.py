@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
@@ -29,10 +28,10 @@ from tenant_apps.idempotency.decorators import idempotent, idempotent_after_look
 from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
-from tenant_apps.ledger.services import EntryType, Line, balance_ceiling, post_entry, system_account, wallet_for
 from tenants.replica import reporting_reads
 
 from . import receivers
+from .adjustments import wallet_adjust
 from .funding import funding_refresh, funding_start
 from .gateways import tenant_payment_gateways
 from .models import FundingIntent, Transfer, TransferStatus
@@ -155,17 +154,9 @@ class WalletAdjustmentView(APIView):
         user = get_user_model().objects.filter(public_id=data["user"]).first()
         if user is None:
             raise NotFound(_("No such user."), code="unknown_user")
-        currency = data.get("currency") or tenant_currency().code
-        amount = parse_amount(data["amount"], currency=currency, positive=False, allow_negative=True)
-        wallet = wallet_for(user=user, currency=currency)
-        suspense = system_account(kind=AccountKind.SUSPENSE, currency=currency)
-        reference = f"adjustment:{uuid.uuid4()}"
-        # New money for a customer stays under the KYC tier's maximum balance; giving back their own does not.
-        ceiling = None if data["returns_own_money"] else balance_ceiling(wallet)
-        entry = post_entry(entry_type=EntryType.ADJUSTMENT, reference=reference,
-                           lines=[Line(wallet, amount, ceiling=ceiling), Line(suspense, -amount)],
-                           metadata={"reason": data["reason"], "by": str(request.user.public_id),
-                                     "returns_own_money": data["returns_own_money"]})
+        adjustment = wallet_adjust(actor=request.user, user=user, amount=data["amount"], currency=data.get("currency"),
+                                   reason=data["reason"], returns_own_money=data["returns_own_money"])
+        entry, wallet, currency, amount = adjustment.entry, adjustment.wallet, adjustment.currency, adjustment.amount
         return Response({"entry_id": entry.pk, "reference": entry.reference, "currency": currency,
                          "amount": to_decimal_string(amount, currency),
                          "wallet_available": to_decimal_string(wallet.wallet_balance, currency)},
