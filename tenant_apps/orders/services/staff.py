@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from provider_plugins.interfaces import OutcomeStatus
-from shared_apps.core.errors import ApiError
+from shared_apps.core.errors import ApiError, Forbidden
 
 from ..models import FINAL_STATUSES, Order, OrderStatus
 from ._helpers import _current_attempt
@@ -23,6 +24,13 @@ class StaffAction:
 
     REQUERY = "order_staff_requery"
     RESOLVE = "order_staff_resolved"
+
+
+class OwnOrderDecision(Forbidden):
+    """A staff member's own order is decided by a colleague (as KYC, refunds, remittances and risk reviews)."""
+
+    code = "own_submission"
+    message = _("You cannot decide your own order.")
 
 
 REQUERYABLE = (OrderStatus.SUBMITTED, OrderStatus.PENDING, OrderStatus.MANUAL_REVIEW)
@@ -67,6 +75,8 @@ def order_staff_resolve(*, order: Order, delivered: bool, note: str, actor: Any,
     """
     from tenant_apps.audit.services import audit_record
 
+    if order.user_id == actor.pk:  # "not delivered" gave their own money back, whatever the provider did
+        raise OwnOrderDecision()
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)  # lock: subject
         if locked.status != OrderStatus.MANUAL_REVIEW:
