@@ -187,3 +187,25 @@ def test_without_language_prefixed_urls_no_path_is_parsed_for_a_language():
     with mock.patch("django.utils.translation.get_language_from_path", side_effect=AssertionError("parsed")):
         response = middleware.process_response(RequestFactory().get("/api/purchase"), HttpResponse())
     assert response["Content-Language"] == "pt" and response["Vary"] == "Accept-Language"
+
+
+@pytest.mark.parametrize(("language", "expected"), [("fr", "Frais\u00a0: 5"), ("en", "Fee: 5"), ("pt", "Taxa: 5")])
+def test_a_label_colon_follows_the_pages_language(language, expected):
+    """French sets a no-break space before a colon; English and Portuguese do not."""
+    from django.template import Context, Template
+
+    template = Template('{% load i18n ui %}{% translate "Fee" %}{% colon %} 5')
+    with translation.override(language):
+        assert template.render(Context()) == expected
+
+
+def test_no_template_glues_a_colon_to_a_translated_label():
+    """``{% translate "Fee" %}:`` would read ``Frais:`` in French: labels take ``{% colon %}``."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    glued = re.compile(r'(?:trans|translate) "[^"]*" ?%\}:')
+    offenders = [str(path.relative_to(root)) for folder in ("tenant_apps", "shared_apps", "tenants")
+                 for path in (root / folder).rglob("*.html") if glued.search(path.read_text())]
+    assert offenders == []

@@ -84,3 +84,10 @@ def percent_bps(rate_bps) -> str:
     if (translation.get_language() or "en")[:2] in ("fr", "pt"):
         text = text.replace(".", ",")
     return text + "\u00a0%"
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a translated label, as the page's language sets it: French puts a no-break space before
+    it (``Frais :``), English and Portuguese do not (``Fee:``). Written as a tag so msgids stay labels."""
+    return "\u00a0:" if (translation.get_language() or "en")[:2] == "fr" else ":"
