@@ -4,7 +4,8 @@
   in the owner's language, with the VAT line where the country charges VAT.
 * ``/receipts/<kind>/<id>/share`` (POST): make the link (once) or, with ``action=stop``, turn it off.
 * ``/r/<token>`` and ``/r/<token>/pdf``: the shared receipt, no login, numbers masked; never indexed,
-  never cached, and no Referer leaves the page (the token is the only key).
+  never cached, and no Referer leaves the page (the token is the only key). A link turned off or past its
+  expiry answers 404 with a page that says which.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tenant_apps.accounts.permissions import IsTenantUser
-from tenant_apps.receipts import services
+from tenant_apps.receipts import selectors, services
 from tenant_apps.receipts.data import format_money, receipt_for
-from tenant_apps.receipts.models import ReceiptKind, ReceiptLink
+from tenant_apps.receipts.models import ReceiptKind
 from tenant_apps.receipts.views import pdf_response
 
 from .access import page_requires
@@ -36,16 +37,15 @@ def _owned(request, kind: str, public_id):
     return obj
 
 
-def live_link(kind: str, public_id) -> ReceiptLink | None:
-    return ReceiptLink.objects.filter(kind=kind, object_id=public_id, revoked_at__isnull=True).first()
-
-
 def share_context(request, kind: str, public_id) -> dict:
-    """For a receipt page: the live link's URL (or None) and the URLs of its PDF and share form."""
-    link = live_link(kind, public_id)
+    """For a receipt page: the live link's URL (or "") with its expiry and views, or when the last link expired."""
+    link = selectors.latest_link(kind=kind, public_id=public_id)
+    expired = link is not None and selectors.link_expired(link)
+    live = link if link is not None and not expired else None
     base = f"{request.scheme}://{request.get_host()}"
-    return {"share_url": f"{base}/r/{link.token}" if link else "", "share_views": link.views if link else 0,
-            "receipt_kind": kind}
+    return {"share_url": f"{base}/r/{live.token}" if live else "", "share_views": live.views if live else 0,
+            "share_expires_at": live.expires_at if live else None,
+            "share_expired_at": link.expires_at if expired and link is not None else None, "receipt_kind": kind}
 
 
 @page_requires(IsTenantUser)
@@ -68,11 +68,25 @@ def receipt_share(request, kind: str, public_id):
     return redirect(back, public_id=obj.public_id) if back else redirect("portal:history")
 
 
+class LinkRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _shared(token: str):
     found = services.receipt_by_token(token)
     if found is None:
-        raise Http404
+        reason = selectors.link_refusal(token) if services.TOKEN_PATTERN.match(token or "") else None
+        if reason is None:
+            raise Http404
+        raise LinkRefused(reason)
     return found
+
+
+def _refused(request, reason: str):
+    """A link turned off or expired: 404 (as a revoked link always was), with a page that says which."""
+    return _private(page(request, "portal/receipts/unavailable.html", {"reason": reason}, status=404))
 
 
 def _private(response):
@@ -84,7 +98,10 @@ def _private(response):
 
 @require_GET
 def shared_receipt(request, token: str):
-    link, obj = _shared(token)
+    try:
+        link, obj = _shared(token)
+    except LinkRefused as refused:
+        return _refused(request, refused.reason)
     receipt = receipt_for(link.kind, obj, language=request.LANGUAGE_CODE[:2])
     response = page(request, "portal/receipts/shared.html", {
         "receipt": receipt, "total": format_money(receipt, receipt.total_minor),
@@ -95,5 +112,8 @@ def shared_receipt(request, token: str):
 
 @require_GET
 def shared_receipt_pdf(request, token: str):
-    link, obj = _shared(token)
+    try:
+        link, obj = _shared(token)
+    except LinkRefused as refused:
+        return _refused(request, refused.reason)
     return _private(pdf_response(request, link.kind, obj, shared=True, filename="receipt"))

@@ -1,7 +1,9 @@
 """A receipt's shareable link: an unguessable token that opens one receipt without logging in.
 
 One link per receipt (an order, a transfer or a wallet funding), made when its owner first shares it;
-revoking it turns the token off for good (a new share makes a new token). What the link shows is the
+revoking it turns the token off for good (a new share makes a new token). Each link expires
+``RECEIPT_LINK_TTL_DAYS`` after it is made (the expiry is fixed at creation): past it the link refuses like a
+revoked one, and sharing again makes a new token. What the link shows is the
 receipt with the recipient's number masked (``tenant_apps.receipts.data``).
 """
 
@@ -25,6 +27,7 @@ class ReceiptLink(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="receipt_links")
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # fixed at creation (RECEIPT_LINK_TTL_DAYS)
     views = models.PositiveIntegerField(default=0)
 
     class Meta:

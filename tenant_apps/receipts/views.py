@@ -17,7 +17,7 @@ from shared_apps.core.api_scopes import PURCHASE, READ, api_key_scopes
 from shared_apps.core.branding import brand_for
 from shared_apps.core.errors import NotFound
 
-from . import services
+from . import selectors, services
 from .data import receipt_for
 from .models import ReceiptKind
 from .pdf import render_receipt_pdf
@@ -42,13 +42,14 @@ def pdf_response(request, kind: str, obj, *, shared: bool, filename: str) -> Htt
 def share_body(request, link) -> dict:
     base = f"{request.scheme}://{request.get_host()}"
     return {"url": f"{base}/r/{link.token}", "pdf_url": f"{base}/r/{link.token}/pdf",
-            "created_at": link.created_at, "views": link.views}
+            "created_at": link.created_at, "expires_at": link.expires_at, "views": link.views}
 
 
 class ReceiptShareBodySerializer(serializers.Serializer):
     url = serializers.CharField()
     pdf_url = serializers.CharField()
     created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
     views = serializers.IntegerField()
 
 
@@ -82,27 +83,22 @@ class ReceiptPdfView(APIView):
 class ReceiptShareView(APIView):
     """The receipt's link that opens without logging in (recipient number masked).
 
-    GET: the live link (404 when not shared); POST: share (201 the first time, then 200 with the same link);
-    DELETE: turn the link off for good."""
+    GET: the live link (404 when not shared, turned off or expired); POST: share (201 the first time and again once
+    the link expired, then 200 with the same link); DELETE: turn the link off for good. ``expires_at``: when the
+    link stops opening (``RECEIPT_LINK_TTL_DAYS`` after it was made)."""
 
     permission_classes = [IsAuthenticated]
 
     def get(self, request, kind: str, public_id: uuid.UUID):
-        from .models import ReceiptLink
-
         obj = services.receipt_object(kind=_kind(kind), public_id=public_id, owner=request.user)
-        link = obj and ReceiptLink.objects.filter(kind=kind, object_id=obj.public_id, revoked_at__isnull=True).first()
+        link = obj and selectors.live_link(kind=kind, public_id=obj.public_id)
         if not link:
             raise NotFound()
         return Response(share_body(request, link))
 
     def post(self, request, kind: str, public_id: uuid.UUID):
-        from .models import ReceiptLink
-
-        existed = ReceiptLink.objects.filter(kind=_kind(kind), object_id=public_id, owner=request.user,
-                                             revoked_at__isnull=True).exists()
-        link = services.receipt_share(owner=request.user, kind=kind, public_id=public_id)
-        return Response(share_body(request, link), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        link, made = services.receipt_share(owner=request.user, kind=_kind(kind), public_id=public_id)
+        return Response(share_body(request, link), status=status.HTTP_201_CREATED if made else status.HTTP_200_OK)
 
     @extend_schema(responses={204: None})
     def delete(self, request, kind: str, public_id: uuid.UUID):

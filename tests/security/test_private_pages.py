@@ -73,7 +73,7 @@ def test_the_gateway_return_page_shows_a_stranger_the_outcome_never_the_receipt_
         intent = FundingIntent.objects.create(user=owner, gateway="paystack", provider_id=1, status="failed",
                                               reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=250_000,
                                               currency="NGN")
-        link = receipt_share(owner=owner, kind="funding", public_id=intent.public_id)
+        link, _made = receipt_share(owner=owner, kind="funding", public_id=intent.public_id)
     path = f"/wallet/fund/return/{intent.public_id}"
     stranger = make_user("ng", email=f"fund-str-{uuid.uuid4().hex[:8]}@x.test", phone=_phone())
     for client in (Client(HTTP_HOST="ng.localhost"), quick_login(Client(HTTP_HOST="ng.localhost"), "ng", stranger)):

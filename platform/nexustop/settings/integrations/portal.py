@@ -33,3 +33,7 @@ PUBLIC_SITE_PORT = env_int("PUBLIC_SITE_PORT", 0)  # 0: the scheme's default por
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
 PORTAL_PAGE_SIZE = 25
+
+# Days a shared receipt link (/r/<token>) opens for; fixed when the link is made. Past it the link refuses like a
+# revoked one and sharing again makes a new link.
+RECEIPT_LINK_TTL_DAYS = env_int("RECEIPT_LINK_TTL_DAYS", 30)
