@@ -1,5 +1,6 @@
 """Transaction PIN: set, change (at once, or in steps: ``pin_change_begin``/``pin_change_finish``), reset (by SMS
-code), check with lockout; the tenant's PIN policy.
+code, at once or in steps: ``pin_reset_verify``/``pin_reset_complete``), check with lockout; the tenant's PIN
+policy.
 
 The PIN is hashed with Django's password hashers (``make_password``: salted and slow) and never stored,
 logged or audited in clear. ``pin_check`` counts a wrong PIN in its OWN transaction (call it outside the
@@ -217,12 +218,19 @@ def pin_change_finish(*, user: Any, ticket: str, new_pin: str, request: Any = No
     return row
 
 
-def pin_reset_start(*, user: Any, request: Any = None) -> bool:
-    """Text a reset code to the verified phone (one per resend cooldown). True when a code was sent now."""
+def pin_reset_send(*, user: Any, request: Any = None) -> str:
+    """Text a reset code to the verified phone (one per resend cooldown): ``sent``, ``cooling_down`` (the code
+    sent moments ago still works) or ``failed`` (the SMS was not accepted)."""
     require_phone_verified(user)
     if otp_cooling_down(user=user, purpose=OtpPurpose.RESET_PIN):
-        return False
-    return otp_send(user=user, request=request, purpose=OtpPurpose.RESET_PIN, template="pin_reset_otp")
+        return "cooling_down"
+    sent = otp_send(user=user, request=request, purpose=OtpPurpose.RESET_PIN, template="pin_reset_otp")
+    return "sent" if sent else "failed"
+
+
+def pin_reset_start(*, user: Any, request: Any = None) -> bool:
+    """Text a reset code to the verified phone (one per resend cooldown). True when a code was sent now."""
+    return pin_reset_send(user=user, request=request) == "sent"
 
 
 def pin_reset_finish(*, user: Any, code: str, new_pin: str, request: Any = None) -> TransactionPin:
@@ -241,6 +249,54 @@ def pin_reset_finish(*, user: Any, code: str, new_pin: str, request: Any = None)
         return row
 
     return otp_consume(user=user, code=code, purpose=OtpPurpose.RESET_PIN, request=request, then=store)
+
+
+# A reset in steps (USSD: the SMS code on one screen, the new PIN on the next two; neither is ever kept in the
+# session). The code is checked and used up first (``otp_consume``: wrong codes counted and exhausted as on the
+# web); the session keeps a reset ticket: a keyed MAC of the user, the PIN's stored hash (none yet: "") and an
+# expiry. It proves nothing once the PIN changes (this reset, a change, another reset) or the ticket expires.
+
+def _reset_ticket_mac(user_id: int, pin_hash: str, expires: int) -> str:
+    message = f"pin-reset|{user_id}|{pin_hash}|{expires}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def pin_reset_verify(*, user: Any, code: str, request: Any = None) -> str:
+    """Check and use up a reset code sent by :func:`pin_reset_start` (400 ``invalid_otp``, ``otp_expired``,
+    ``otp_attempts_exhausted``: counted and committed) and return a reset ticket, good for
+    ``TRANSACTION_PIN['CHANGE_TICKET_SECONDS']``, for :func:`pin_reset_complete`."""
+    require_phone_verified(user)
+    expires = int(time.time()) + int(_conf().get("CHANGE_TICKET_SECONDS", 300))
+
+    def ticket() -> str:
+        row = TransactionPin.objects.filter(user_id=user.pk).first()
+        return f"{expires}.{_reset_ticket_mac(user.pk, row.pin_hash if row else '', expires)}"
+
+    return otp_consume(user=user, code=code, purpose=OtpPurpose.RESET_PIN, request=request, then=ticket)
+
+
+def pin_reset_complete(*, user: Any, ticket: str, new_pin: str, request: Any = None) -> TransactionPin:
+    """The new PIN of a reset begun with :func:`pin_reset_verify` (the rules of a first PIN); unlocks it. 409
+    ``pin_change_expired`` when the ticket no longer holds (expired, or the PIN changed meanwhile)."""
+    require_phone_verified(user)
+    _validate_new(new_pin, user=user, field="new_pin")
+    expires_text, _dot, mac = (ticket or "").partition(".")
+    with transaction.atomic():
+        row = TransactionPin.objects.select_for_update().filter(user_id=user.pk).first()  # lock: standalone
+        if (not expires_text.isdigit() or int(expires_text) < time.time() or not hmac.compare_digest(
+                mac, _reset_ticket_mac(user.pk, row.pin_hash if row else "", int(expires_text)))):
+            raise PinChangeExpired()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    row = TransactionPin.objects.create(user=user, pin_hash=_hash(new_pin))
+            except IntegrityError:  # a first PIN set meanwhile: the ticket no longer holds
+                raise PinChangeExpired() from None
+            audit_record(action=AuditAction.PIN_RESET, request=request, actor=user, subject_type="user",
+                         subject_id=str(user.public_id))
+        else:
+            _replace(row, new_pin=new_pin, user=user, action=AuditAction.PIN_RESET, request=request)
+    return row
 
 
 def pin_check(*, user: Any, pin: str, request: Any = None) -> PinCheck:

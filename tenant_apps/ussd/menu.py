@@ -2,7 +2,8 @@
 
 ``respond(request)`` takes the gateway's parsed request (tenant_apps.ussd.views) and returns the next screen.
 The session's place is in Redis (``sessions``); each request brings the whole text typed so far, and only
-what was typed since the last screen is read (``state.text`` is what was already handled).
+what was typed since the last screen is read (``state.new_input``: the state keeps a keyed digest of the text
+already handled, never the text, which holds what was typed on PIN and code screens).
 
 Money moves (airtime, data, bills, P2P, a cash-out's withdrawal code) end on the confirmation screen, which
 asks the transaction PIN and runs the SAME service as the API (``orders.services.purchase_create``,
@@ -110,8 +111,8 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
         if held:
             text += "\n" + _("Pending: %(amount)s") % {"amount": _money(held)}
         return _end(text)
-    if value in ("2", "3", "4", "5") or (value == "7" and state.data.get("pin_set")) or \
-            (value == "8" and user.role == "customer"):
+    # 7 with a PIN: the change, or the reset once locked (pin_menu.start_change); never refused here
+    if value in ("2", "3", "4", "5") or (value == "8" and user.role == "customer"):
         refused = _needs_pin(state, user)
         if refused is not None:
             return refused
@@ -134,7 +135,7 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
     if value == "6":
         return _end(_history(user))
     if value == "7":
-        return pin_menu.start_change(state) if state.data.get("pin_set") else pin_menu.start_create(state)
+        return pin_menu.start_change(state, user) if state.data.get("pin_set") else pin_menu.start_create(state)
     if value == "8" and user.role == "customer":
         return _ask(state, "cashout_amount", _("Cash out") + "\n" + _("Enter the amount"))
     return _invalid_choice(state, user)
@@ -406,7 +407,7 @@ def on_confirm(state: SessionState, value: str, user, request: UssdRequest) -> S
     except InvalidTransactionPin as error:
         return _end(_("Wrong PIN. %(left)s attempt(s) left.") % {"left": error.attempts_left})
     except TransactionPinLocked:
-        return _end(_("Your PIN is locked. Reset it on the web with a code sent by SMS."))
+        return _end(_(pin_menu.LOCKED))
     except TransactionPinNotSet:
         return _end(_("Create your PIN first: dial again and choose 7."))
     except IdempotencyInFlight:
@@ -604,19 +605,19 @@ def respond(request: UssdRequest) -> UssdReply:
                 if screen.final or state.step in NO_SHORTCUT_STEPS:
                     break
                 screen = _answer(state, value, user, request)
-            state.text = request.text
+            state.handle(request.text)
             if screen.final:
                 sessions.drop(request.session_id)
             else:
                 sessions.save(state)
             return UssdReply(screen.text, final=screen.final)
     with translation.override(state.language):
-        prefix = f"{state.text}*" if state.text else ""
-        if state.user_id != user.pk or not request.text.startswith(prefix):
+        typed = state.new_input(request.text)
+        if state.user_id != user.pk or typed is None:
             sessions.drop(request.session_id)
             return UssdReply(_("Your session has expired. Dial again."), final=True)
-        screen = _answer(state, request.text[len(prefix):], user, request)
-        state.text = request.text
+        screen = _answer(state, typed, user, request)
+        state.handle(request.text)
         if screen.final:
             sessions.drop(request.session_id)
         else:

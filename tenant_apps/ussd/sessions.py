@@ -1,7 +1,9 @@
 """USSD session state and answers in Redis (the Django cache: every key carries the tenant's schema).
 
-* ``state``: where a session is (step, what was chosen so far, the text already handled), for as long as
-  the gateway keeps a session (``USSD['SESSION_TTL_SECONDS']`` from the first screen). Never a PIN.
+* ``state``: where a session is (step, what was chosen so far, a keyed digest and the length of the text already
+  handled), for as long as the gateway keeps a session (``USSD['SESSION_TTL_SECONDS']`` from the first screen).
+  Never a PIN or an SMS code: the handled text itself (which holds what was typed on a PIN or code screen) is
+  never kept.
 * ``answer``: the reply given to one (session, text), kept ``ANSWER_TTL_SECONDS``: the gateway repeating a
   request, or sending it late, gets that same reply and nothing runs again.
 * ``twin lock``: while one request of a (session, text) is being answered, its twin waits for the answer
@@ -47,7 +49,10 @@ class SessionState:
     language: str
     deadline: float  # epoch seconds: the gateway ends the session by then
     step: str = "main"
-    text: str = ""  # the inputs already handled
+    # The inputs already handled, as a keyed digest and a length (never the text: it holds a PIN typed on a PIN
+    # screen, a reset code): the next request's text must extend it by one input.
+    handled: str = ""
+    handled_chars: int = 0
     data: dict[str, Any] = field(default_factory=dict)
     # This dial of the session id (:func:`dial`): the money step's idempotency key carries it, so a session id
     # the gateway uses again later is a new session, not a replay of the earlier payment.
@@ -57,6 +62,22 @@ class SessionState:
     def new(cls, *, session_id: str, user_id: int, language: str, started: str = "") -> SessionState:
         return cls(session_id=session_id, user_id=user_id, language=language,
                    deadline=time.time() + _conf()["SESSION_TTL_SECONDS"], started=started or secrets.token_hex(8))
+
+
+    def handle(self, text: str) -> None:
+        """``text`` (the gateway's whole input so far) is handled: the next request must extend it."""
+        self.handled, self.handled_chars = keyed_digest(f"text|{self.session_id}|{text}"), len(text)
+
+    def new_input(self, text: str) -> str | None:
+        """The one input ``text`` adds to the handled text, or None when it does not extend it."""
+        chars = self.handled_chars
+        if chars == 0:
+            return text
+        if len(text) <= chars or text[chars] != "*":
+            return None
+        if not hmac.compare_digest(keyed_digest(f"text|{self.session_id}|{text[:chars]}"), self.handled):
+            return None
+        return text[chars + 1:]
 
 
 def load(session_id: str) -> SessionState | None:

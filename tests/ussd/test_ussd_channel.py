@@ -301,7 +301,7 @@ def test_changing_the_pin_counts_a_wrong_current_pin_and_takes_effect_at_once(li
 
     menu = phone.dial(CODES["ng"])["message"]
     assert menu.endswith("\n7. Change my PIN\n8. Cash out") and "Create my PIN" not in menu, menu
-    assert phone.send("7")["message"] == "Change my PIN\nEnter your current PIN\n0. Cancel"
+    assert phone.send("7")["message"] == "Change my PIN\nEnter your current PIN\n9. Forgot my PIN\n0. Cancel"
     assert phone.send("9153")["message"] == "Wrong PIN. 2 attempt(s) left."  # the payment's counter
     before = pin_row()
     assert before.failed_attempts == 1

@@ -358,7 +358,8 @@ def test_changing_the_pin_refuses_slips_weak_and_same_pins_and_a_stale_change():
     slip = Session(user)
     slip.send()
     slip.send("7")
-    assert slip.send("12") == "CON Use 4 to 6 digits.\nChange my PIN\nEnter your current PIN\n0. Cancel"
+    assert slip.send("12") == ("CON Use 4 to 6 digits.\nChange my PIN\nEnter your current PIN\n9. Forgot my PIN\n"
+                               "0. Cancel")
     assert slip.send("00") == "END Cancelled. Nothing was changed."
     assert _pin_row(user).failed_attempts == 0
     same = Session(user)
@@ -378,7 +379,8 @@ def test_changing_the_pin_refuses_slips_weak_and_same_pins_and_a_stale_change():
     with schema_context("ng"):
         assert pin_check(user=user, pin="6193").ok
     for left, wrong in ((2, "9153"), (1, "8642")):
-        assert Session(user).send(f"7*{wrong}") == "CON Change my PIN\nEnter your current PIN\n0. Cancel"  # dialled
+        assert Session(user).send(f"7*{wrong}") == \
+            "CON Change my PIN\nEnter your current PIN\n9. Forgot my PIN\n0. Cancel"  # dialled: the PIN is asked
         locking = Session(user)
         for value in ("", "7"):
             locking.send(value or None)
@@ -387,7 +389,7 @@ def test_changing_the_pin_refuses_slips_weak_and_same_pins_and_a_stale_change():
     for value in ("", "7"):
         last.send(value or None)
     assert last.send("7315").startswith("END Your PIN is locked")
-    assert Session(user).send("7").startswith("END Your PIN is locked")
+    assert Session(user).send("2").startswith("END Your PIN is locked. To reset it, dial again and choose 7.")
     assert _pin_row(user).locked_at is not None
 
 
