@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     CASH_CANCELLED = "cash_cancelled", _("Cash-in or withdrawal code cancelled / expired")
     CASH_CONFIRMATION_FAILED = "cash_confirmation_failed", _("Wrong cash confirmation or withdrawal code")
     WITHDRAWAL_CODE_CREATED = "withdrawal_code_created", _("Withdrawal code created")
+    WITHDRAWAL_CODE_RESENT = "withdrawal_code_resent", _("Withdrawal code texted again")
     PIN_SET = "pin_set", _("Transaction PIN set")
     PIN_CHANGED = "pin_changed", _("Transaction PIN changed")
     PIN_RESET = "pin_reset", _("Transaction PIN reset by SMS code")

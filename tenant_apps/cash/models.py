@@ -68,8 +68,9 @@ class WithdrawalCode(models.Model):
     """A short-lived, single-use code for one cash-out of exactly ``amount_minor``.
 
     Generating it holds ``amount_minor + fee_minor`` on the customer's wallet (``hold``; the hold expires with
-    the code, so an unused code gives the money back by itself). Only a keyed hash binding the code to this
-    row, the amount and the currency is stored.
+    the code, so an unused code gives the money back by itself). A keyed hash binding the code to this row, the
+    amount and the currency is what checks it; ``code_sealed`` keeps the code encrypted (``cash.sealing``) only
+    while it is active, so the customer can have the same code texted again, and is emptied when it closes.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -78,6 +79,8 @@ class WithdrawalCode(models.Model):
     fee_minor = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3)
     code_hash = models.CharField(max_length=96)
+    code_sealed = models.TextField(blank=True, default="")  # Fernet; "" once used, cancelled, expired or locked
+    resends = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=WithdrawalCodeStatus.choices,
                               default=WithdrawalCodeStatus.ACTIVE)
     hold = models.ForeignKey("ledger.Hold", on_delete=models.PROTECT, related_name="+")

@@ -46,6 +46,7 @@ from shared_apps.core.amounts import money_of
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, normalize_phone
 from tenant_apps.accounts.selectors import users_paid_by_phone
+from tenant_apps.accounts.services import sms_send_claim
 from tenant_apps.agents.models import Agent, CommissionPosting
 from tenant_apps.agents.services import agent_record_sale, agent_release_sale
 from tenant_apps.audit.models import AuditAction
@@ -79,6 +80,7 @@ from .models import (
     WithdrawalCode,
     WithdrawalCodeStatus,
 )
+from .sealing import open_code, seal_code
 
 logger = logging.getLogger(__name__)
 
@@ -444,6 +446,7 @@ def withdrawal_code_create(*, customer, amount_minor: int, request: Any = None) 
     code = f"{secrets.randbelow(10 ** digits):0{digits}d}"
     row.code_hash = _code_hash(salt=secrets.token_hex(8), code_id=str(row.public_id), amount_minor=amount_minor,
                                currency=currency, code=code)
+    row.code_sealed = seal_code(code)  # only while active: "send it again" texts this same code
     row.save()
     audit_record(action=AuditAction.WITHDRAWAL_CODE_CREATED, request=request, actor=customer,
                  subject_type="withdrawal_code", subject_id=str(row.public_id),
@@ -455,14 +458,16 @@ def _close_code(row: WithdrawalCode, status: str) -> None:
     """Give the held money and the KYC count back (code not used). Row locked."""
     release_hold(hold=row.hold, metadata={"withdrawal_code": str(row.public_id), "reason": status})
     kyc_release_spend(user=row.customer, reference=f"cashout:{row.public_id}")
-    row.status = status
-    row.save(update_fields=["status"])
+    row.status, row.code_sealed = status, ""
+    row.save(update_fields=["status", "code_sealed"])
 
 
 def withdrawal_code_cancel(*, customer, public_id, request: Any = None) -> WithdrawalCode:
-    # lock: subject
-    row = WithdrawalCode.objects.select_for_update().select_related("hold", "customer") \
-        .filter(customer=customer, public_id=public_id).first()
+    """Cancel an active code: its hold is released (the amount and fee back in the wallet), once. The code row is
+    locked first, as the agent's redemption (``_matching_code``, ``cash_out_complete``) locks it: whichever takes
+    it second sees the other's outcome (a used code is not cancelled; a cancelled one is not paid out)."""
+    rows = WithdrawalCode.objects.select_related("hold", "customer").filter(customer=customer, public_id=public_id)
+    row = rows.select_for_update().first()  # lock: subject
     if row is None:
         raise NotFound(gettext("No such withdrawal code."), code="unknown_withdrawal_code")
     if row.status == WithdrawalCodeStatus.ACTIVE:
@@ -472,6 +477,47 @@ def withdrawal_code_cancel(*, customer, public_id, request: Any = None) -> Withd
     elif row.status != WithdrawalCodeStatus.CANCELLED:
         raise Conflict(gettext("This code is no longer active (%(status)s).") % {"status": row.get_status_display()},
                        code="withdrawal_code_not_active")
+    return row
+
+
+class ResendRefused(ApiError):
+    status_code = 429
+    code = "too_many_resends"
+
+
+def withdrawal_code_resend(*, customer, public_id, request: Any = None) -> WithdrawalCode:
+    """Text an active code to the customer again: the same code (amount, fee, hold and expiry unchanged), once
+    per ``AGENT_CASH['CODE_RESEND_SECONDS']`` and ``CODE_MAX_RESENDS`` times (429 ``too_many_resends``); 409
+    ``withdrawal_code_not_active`` once it is used, cancelled, expired or locked. The SMS goes after commit."""
+    conf = _conf()
+    with transaction.atomic():
+        rows = WithdrawalCode.objects.select_related("customer").filter(customer=customer, public_id=public_id)
+        row = rows.select_for_update(of=("self",)).first()  # lock: subject
+        if row is None:
+            raise NotFound(gettext("No such withdrawal code."), code="unknown_withdrawal_code")
+        code = open_code(row.code_sealed)
+        if row.status != WithdrawalCodeStatus.ACTIVE or row.expires_at <= timezone.now() or code is None \
+                or not _code_matches(row, code, row.amount_minor):
+            raise Conflict(gettext("This withdrawal code is no longer active."), code="withdrawal_code_not_active")
+        if row.resends >= conf["CODE_MAX_RESENDS"] or not sms_send_claim(
+                key=f"cash:code-resend:{row.public_id}", seconds=int(conf["CODE_RESEND_SECONDS"])):
+            raise ResendRefused(gettext("This code was sent again a moment ago or too often. Wait for the SMS."))
+        row.resends += 1
+        row.save(update_fields=["resends"])
+        audit_record(action=AuditAction.WITHDRAWAL_CODE_RESENT, request=request, actor=customer,
+                     subject_type="withdrawal_code", subject_id=str(row.public_id), details={"resends": row.resends})
+        minutes = max(int((row.expires_at - timezone.now()).total_seconds()) // 60, 1)
+        context = {"amount": _money(row.amount_minor, row.currency), "fee": _money(row.fee_minor, row.currency),
+                   "minutes": minutes}
+        phone = customer.phone
+
+        def text_the_code() -> None:
+            from tenant_apps.notifications.messages import notify_sms
+
+            notify_sms(to=phone, template="ussd_withdrawal_code", purpose="withdrawal_code", user=customer,
+                       context={**context, "code": code}, secrets=[code])
+
+        transaction.on_commit(text_the_code, robust=True)  # an SMS failure is logged, never raised
     return row
 
 
@@ -612,8 +658,8 @@ def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransa
                 metadata={"cash": reference, "kind": CashKind.CASH_OUT, **tax_entry_metadata(taxes)})
     _record_commissions(reference, shares, row.currency)
     now = timezone.now()
-    row.status, row.used_at = WithdrawalCodeStatus.USED, now
-    row.save(update_fields=["status", "used_at"])
+    row.status, row.used_at, row.code_sealed = WithdrawalCodeStatus.USED, now, ""
+    row.save(update_fields=["status", "used_at", "code_sealed"])
     cash = CashTransaction.objects.create(
         kind=CashKind.CASH_OUT, reference=reference, agent=agent, customer=row.customer,
         amount_minor=row.amount_minor, fee_minor=row.fee_minor, commission_minor=total, currency=row.currency,

@@ -13,4 +13,6 @@ urlpatterns = [
     path("api/cash/withdrawal-codes", views.WithdrawalCodesView.as_view(), name="cash-withdrawal-codes"),
     path("api/cash/withdrawal-codes/<uuid:public_id>/cancel", views.WithdrawalCodeCancelView.as_view(),
          name="cash-withdrawal-code-cancel"),
+    path("api/cash/withdrawal-codes/<uuid:public_id>/resend", views.WithdrawalCodeResendView.as_view(),
+         name="cash-withdrawal-code-resend"),
 ]

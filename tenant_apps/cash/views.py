@@ -189,3 +189,16 @@ class WithdrawalCodeCancelView(APIView):
     def post(self, request, public_id):
         row = services.withdrawal_code_cancel(customer=request.user, public_id=public_id, request=request)
         return Response(WithdrawalCodeSerializer(row).data)
+
+
+@api_key_scopes(POST=NO_API_KEY)
+class WithdrawalCodeResendView(APIView):
+    """POST /api/cash/withdrawal-codes/<id>/resend: text my still-active code again, the same code (202); once a
+    minute and three times at most (429 ``too_many_resends``); 409 once it is used, cancelled or expired."""
+
+    permission_classes = [IsAuthenticated, IsCustomer, PhoneVerified]
+
+    @extend_schema(request=None, responses={202: WithdrawalCodeSerializer})
+    def post(self, request, public_id):
+        row = services.withdrawal_code_resend(customer=request.user, public_id=public_id, request=request)
+        return Response(WithdrawalCodeSerializer(row).data, status=status.HTTP_202_ACCEPTED)

@@ -155,6 +155,8 @@ NO_MONEY: dict[str, str] = {
     "POST api/pin": "sets the transaction PIN",
     "POST api/pin/change": "changes the transaction PIN",
     "POST api/pin/reset": "sends a code or resets the transaction PIN",
+    "POST api/cash/withdrawal-codes/<uuid:public_id>/resend": "texts an active withdrawal code again (throttled; "
+                                                              "its hold is untouched)",
     "PATCH api/pin/policy": "the tenant's transaction PIN threshold",
     "PATCH api/ussd/channel": "USSD channel settings",
     "POST api/ussd/channel/token": "a new USSD callback URL secret",

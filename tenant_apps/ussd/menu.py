@@ -137,7 +137,7 @@ def on_main(state: SessionState, value: str, user, request: UssdRequest) -> Scre
     if value == "7":
         return pin_menu.start_change(state, user) if state.data.get("pin_set") else pin_menu.start_create(state)
     if value == "8" and user.role == "customer":
-        return _ask(state, "cashout_amount", _("Cash out") + "\n" + _("Enter the amount"))
+        return cash_menu.start(state, user)
     return _invalid_choice(state, user)
 
 
@@ -575,7 +575,7 @@ STEPS: dict[str, Callable[[SessionState, str, Any, UssdRequest], Screen]] = {
     "data_number": on_data_number,
     "bill_product": on_bill_product, "bill_meter": on_bill_meter, "bill_amount": on_bill_amount,
     "send_number": on_send_number, "send_amount": on_send_amount,
-    "cashout_amount": on_cashout_amount, **pin_menu.STEPS,
+    "cashout_amount": on_cashout_amount, **pin_menu.STEPS, **cash_menu.STEPS,
     "confirm": on_confirm,
 }
 

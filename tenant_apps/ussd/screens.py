@@ -123,6 +123,8 @@ REFUSALS = {
                                  "it is a mistake."),
     "too_many_withdrawal_codes": gettext_noop("You have too many withdrawal codes waiting. Use one at an agent or "
                                               "cancel one on the web."),
+    "too_many_resends": gettext_noop("Your code was sent again a moment ago. Wait for the SMS."),
+    "withdrawal_code_not_active": gettext_noop("This withdrawal code is no longer active."),
     "pin_change_expired": gettext_noop("Your PIN was not changed: the session took too long. Dial again."),
 }
 

@@ -23,6 +23,9 @@ AGENT_CASH: dict[str, Any] = {
     "CODE_DIGITS": 8,
     "CODE_TTL_SECONDS": env_int("AGENT_CASH_CODE_TTL_SECONDS", 30 * 60),
     "MAX_ACTIVE_CODES": 3,
+    # Texting a still-active withdrawal code again (the same code): once per this many seconds, this many times.
+    "CODE_RESEND_SECONDS": env_int("AGENT_CASH_CODE_RESEND_SECONDS", 60),
+    "CODE_MAX_RESENDS": 3,
     "AGENT_CODE_FAILURES_PER_HOUR": 10,  # wrong withdrawal codes an agent may enter per hour (then 429)
     # Money: the customer pays CASH_OUT_FEE_BPS of a cash-out; the serving agent's chain earns commissions at the
     # tenant's commission tiers, out of that fee (cash-out) or of an operator budget of CASH_IN_COMMISSION_BPS
