@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 class BatchStatus(models.TextChoices):
     PREVIEW = "preview", _("Waiting for confirmation")
     PROCESSING = "processing", _("Placing the orders")
+    # The tenant was suspended: no new order is placed (orders already placed settle, requery and expire as
+    # usual); the sweeper resumes the batch once the tenant is reactivated.
+    PAUSED = "paused", _("Paused: the service is suspended")
     COMPLETED = "completed", _("Every row processed")
 
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 class BulkBatchSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    status = serializers.CharField(help_text="preview, processing or completed.")
+    status = serializers.CharField(help_text="preview, processing, paused (the tenant is suspended) or completed.")
     file_name = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     rows = serializers.IntegerField()
@@ -79,7 +79,7 @@ class BulkNetworkGroupSerializer(serializers.Serializer):
 
 class BulkBatchSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    status = serializers.CharField(help_text="preview, processing or completed.")
+    status = serializers.CharField(help_text="preview, processing, paused (the tenant is suspended) or completed.")
     file_name = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     confirmed_at = serializers.DateTimeField(allow_null=True)

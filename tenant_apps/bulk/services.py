@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -458,17 +459,36 @@ def _place_order(batch: BulkBatch, row: BulkRow, now: datetime) -> None:
     row.save(update_fields=["status", "error_code", "error_message", "order", "price_minor", "processed_at"])
 
 
+def _tenant_suspended() -> bool:
+    from tenants.connection import current_schema
+    from tenants.selectors import tenant_is_suspended
+
+    return tenant_is_suspended(schema_name=current_schema())
+
+
+def _pause(batch_id: int) -> None:
+    """Stop placing the batch's orders (the tenant is suspended); the rows not ordered yet stay ready."""
+    if BulkBatch.objects.filter(pk=batch_id, status=BatchStatus.PROCESSING).update(status=BatchStatus.PAUSED):
+        logger.info("bulk batch %s paused: the tenant is suspended", batch_id)
+
+
 def bulk_process(*, batch_id: int, limit: int | None = None) -> BulkBatch | None:
     """Place the orders of a confirmed batch, row after row (at most ``limit`` now; the rest in a new task).
 
     Safe to run any number of times, concurrently too: each row is taken under ``SKIP LOCKED`` and ordered
-    with its own dedupe key, and its result is written in the order's own transaction.
+    with its own dedupe key, and its result is written in the order's own transaction. A suspended tenant sends
+    no new purchase: before each row the tenant is read again and, once it is suspended, the batch is paused
+    (``bulk_sweep`` resumes it after the reactivation); orders already placed go on (settle, requery, expire).
     """
     batch = BulkBatch.objects.select_related("user").filter(pk=batch_id).first()
     if batch is None or batch.status != BatchStatus.PROCESSING:
         return batch
     done = 0
     while limit is None or done < limit:
+        if _tenant_suspended():
+            _pause(batch.pk)
+            batch.refresh_from_db()
+            return batch
         with transaction.atomic():
             row = (BulkRow.objects.select_for_update(skip_locked=True)  # lock: subject
                    .filter(batch_id=batch.pk, status=RowStatus.READY).order_by("line").first())
@@ -494,10 +514,20 @@ def bulk_process(*, batch_id: int, limit: int | None = None) -> BulkBatch | None
 
 
 def bulk_sweep(*, now: datetime | None = None) -> int:
-    """Enqueue again every processing batch of this schema whose heartbeat stopped (its worker died)."""
+    """Enqueue again every processing batch of this schema whose heartbeat stopped (its worker died), and resume
+    the batches paused while the tenant was suspended once it is active again. A suspended tenant's: nothing."""
+    if _tenant_suspended():
+        return 0
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.BULK_TOPUP_STALE_SECONDS)
     count = 0
+    for batch_id in BulkBatch.objects.filter(status=BatchStatus.PAUSED).values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            if BulkBatch.objects.filter(pk=batch_id, status=BatchStatus.PAUSED).update(
+                    status=BatchStatus.PROCESSING, heartbeat_at=now, enqueue_count=F("enqueue_count") + 1):
+                logger.info("bulk batch %s resumed: the tenant is active again", batch_id)
+                _enqueue(batch_id)
+                count += 1
     for batch_id in BulkBatch.objects.filter(status=BatchStatus.PROCESSING, heartbeat_at__lt=stale) \
             .values_list("pk", flat=True)[:200]:
         with transaction.atomic():
