@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from provider_plugins.interfaces.ussd import UssdRequest
 from shared_apps.core.errors import ApiError
 
-from .screens import BACK, Screen, ask, con, end, menu_text, money, refusal
+from .screens import BACK, MAIN_MENU, Screen, ask, con, end, menu_text, money, refusal
 from .sessions import SessionState
 
 
@@ -82,12 +82,6 @@ def start(state: SessionState, user: Any) -> Screen:
     return con(state, "cashout_menu", menu_text(_("Cash out"), [_("New code"), _("My codes")]))
 
 
-def _main_again(state: SessionState, user: Any) -> Screen:
-    from .menu import _back
-
-    return _back(state, user)
-
-
 def _codes(user: Any) -> list[Any]:
     from tenant_apps.cash.selectors import active_withdrawal_codes
 
@@ -100,7 +94,7 @@ def _left(row: Any) -> int:
 
 def on_cashout_menu(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
     if value == BACK:
-        return _main_again(state, user)
+        return MAIN_MENU
     if value == "1":
         return ask(state, "cashout_amount", _("Cash out") + "\n" + _("Enter the amount"))
     codes = _codes(user) if value == "2" else None
@@ -123,7 +117,7 @@ def _chosen(state: SessionState, user: Any) -> Any:
 
 def on_cashout_codes(state: SessionState, value: str, user: Any, request: UssdRequest) -> Screen:
     if value == BACK:
-        return _main_again(state, user)
+        return MAIN_MENU
     ids = state.data.get("codes", [])
     if not (value.isdigit() and 1 <= int(value) <= len(ids)):
         return end(_("Invalid choice."))
@@ -140,7 +134,7 @@ def on_cashout_code(state: SessionState, value: str, user: Any, request: UssdReq
     from tenant_apps.cash.services import withdrawal_code_resend
 
     if value == BACK:
-        return _main_again(state, user)
+        return MAIN_MENU
     row = _chosen(state, user)
     if row is None:
         return end(_("This withdrawal code is no longer active."))
@@ -163,7 +157,7 @@ def on_cashout_cancel(state: SessionState, value: str, user: Any, request: UssdR
     from tenant_apps.cash.services import withdrawal_code_cancel
 
     if value != "1":
-        return _main_again(state, user) if value == BACK else end(_("Invalid choice."))
+        return MAIN_MENU if value == BACK else end(_("Invalid choice."))
     row = _chosen(state, user)
     if row is None:
         return end(_("This withdrawal code is no longer active."))

@@ -39,7 +39,7 @@ from tenant_apps.pins.services import pin_status
 from tenant_apps.risk.gate import step_up_proven
 
 from . import cash_menu, pin_menu, sessions
-from .screens import REFUSALS, Screen, digits_hint, pin_shaped
+from .screens import MAIN_MENU, REFUSALS, Screen, digits_hint, pin_shaped
 from .screens import ask as _ask
 from .screens import con as _con
 from .screens import end as _end
@@ -628,4 +628,5 @@ def respond(request: UssdRequest) -> UssdReply:
 def _answer(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
     if state.step in INPUT_STEPS and value in (BACK, BACK + BACK):  # no number, amount or meter is 0 or 00
         return _back(state, user)
-    return STEPS[state.step](state, value, user, request)
+    screen = STEPS[state.step](state, value, user, request)
+    return _back(state, user) if screen is MAIN_MENU else screen

@@ -62,6 +62,10 @@ class Screen:
     final: bool
 
 
+# A step of another module (cash_menu) going back to the main menu, which only menu draws: menu._answer swaps it.
+MAIN_MENU = Screen("", False)
+
+
 def con(state: SessionState, step: str, text: str) -> Screen:
     """A screen that waits for input; the session goes on at ``step``."""
     state.step = step
