@@ -17,6 +17,8 @@ service. The rules (docs/reliability.md, "Attacks refused (issue 14) — access"
   that changes between the check and the connection (rebinding) cannot steer it;
 * no redirect is followed (a 3xx is simply not a success) and the answer's body is never read: callers
   get the status code and a stable error code, nothing the other side wrote.
+* the address rule (:func:`destination_refusal`) is also the one every connection to a provider obeys at call
+  time (``provider_plugins.interfaces.egress``: a base URL checked when saved may resolve elsewhere later).
 
 :func:`fetch_public` is the one reader (a tenant's logo for its icons): the same checks and connection, then
 only a 200 of an accepted media type, at most ``max_bytes`` (a longer answer is refused, not truncated).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -130,6 +133,26 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+PLAIN_HTTP = "plain http to an address other than loopback"
+NOT_PUBLIC = "a private, loopback, link-local or reserved address"
+
+
+def destination_refusal(addresses: Sequence[str], *, tls: bool) -> str:
+    """Why a connection may not go to ``addresses`` (every address a host resolved to), or "" when it may: all
+    of them loopback while ``OUTBOUND_URLS["ALLOW_LOOPBACK"]`` is on (development, tests, the bench: the local
+    simulators), else https (``tls``) to public addresses only. The one rule of :func:`check_url` and of every
+    provider connection (``provider_plugins.interfaces.egress``, installed by ``shared_apps.providers``)."""
+    if not addresses:
+        return NOT_PUBLIC
+    if _conf("ALLOW_LOOPBACK") and all(is_loopback_address(address) for address in addresses):
+        return ""
+    if not tls:
+        return PLAIN_HTTP
+    if not all(is_public_address(address) for address in addresses):
+        return NOT_PUBLIC
+    return ""
+
+
 def _refuse(reason: str) -> UrlNotAllowed:
     return UrlNotAllowed(gettext("This URL is not allowed: %(reason)s") % {"reason": reason}, fields={"url": [reason]})
 
@@ -167,7 +190,6 @@ def check_url(url: str) -> CheckedUrl:
     except ValueError:
         raise _refuse(gettext("the URL is malformed.")) from None
     scheme = parts.scheme.lower()
-    allow_loopback = bool(_conf("ALLOW_LOOPBACK"))
     if scheme not in ("https", "http"):
         raise _refuse(gettext("use https."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
@@ -180,15 +202,11 @@ def check_url(url: str) -> CheckedUrl:
         raise _refuse(gettext("the host name does not resolve.")) from None
     if not addresses:
         raise _refuse(gettext("the host name does not resolve."))
-    loopback = all(is_loopback_address(address) for address in addresses)
-    if loopback and allow_loopback:
-        pass  # development and tests: the local simulators and receivers
-    else:
-        if scheme != "https":
-            raise _refuse(gettext("use https."))
-        bad = [address for address in addresses if not is_public_address(address)]
-        if bad:
-            raise _refuse(gettext("the host resolves to a private, loopback, link-local or reserved address."))
+    refusal = destination_refusal(addresses, tls=scheme == "https")
+    if refusal == PLAIN_HTTP:
+        raise _refuse(gettext("use https."))
+    if refusal:
+        raise _refuse(gettext("the host resolves to a private, loopback, link-local or reserved address."))
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return CheckedUrl(scheme=scheme, host=host, port=port, target=target, addresses=tuple(addresses))
 
