@@ -36,6 +36,7 @@ from provider_plugins.interfaces.common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from provider_plugins.interfaces.http import session_for
 from provider_plugins.interfaces.money import AmountError, currency_exponent, parse_minor
 from provider_plugins.interfaces.sms import SmsMessage, SmsResult
 from provider_plugins.interfaces.wire import json_loads
@@ -75,7 +76,7 @@ class AfricasTalkingSmsConnector:
 
     @staticmethod
     def _request(config: ProviderConfig, method: str, path: str, **kwargs: Any) -> requests.Response:
-        http = config.session or requests
+        http = session_for(config)
         try:
             return http.request(method, config.base_url.rstrip("/") + path, timeout=config.timeout_seconds,
                                 **kwargs)

@@ -1,7 +1,8 @@
 """One HTTP call for gateway connectors, with transport failures mapped to the contract.
 
 * connection refused / connect timeout -> ProviderUnavailable with ``sent=False``
-  (the provider never saw the request: safe to retry);
+  (the provider never saw the request: safe to retry); so is a destination the platform refuses
+  (``egress.DestinationRefused``, code ``provider_destination_refused``);
 * read timeout or a dropped connection -> ProviderTimeout with ``sent=True``
   (the provider may have acted: the outcome is unclear);
 * 5xx -> ProviderUnavailable with ``sent=True``; 401/403 -> ProviderAuthError;
@@ -24,7 +25,8 @@ from .common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from .observe import ObservedSession
+from .egress import DestinationRefused
+from .http import session_for
 from .wire import json_loads
 
 __all__ = ["HttpAnswer", "call", "is_unclear"]
@@ -54,11 +56,13 @@ def is_unclear(error: ProviderFault) -> bool:
 def call(config: ProviderConfig, method: str, path: str, *, json_body: Any = None, data: Any = None,
          params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
          auth: Any = None, allow_empty: bool = False) -> HttpAnswer:
-    session = config.session if config.session is not None else ObservedSession()
     url = config.base_url.rstrip("/") + path
     try:
-        response = session.request(method, url, json=json_body, data=data, params=params, headers=headers,
-                                   auth=auth, timeout=config.timeout_seconds, allow_redirects=False)
+        response = session_for(config).request(method, url, json=json_body, data=data, params=params,
+                                               headers=headers, auth=auth, timeout=config.timeout_seconds,
+                                               allow_redirects=False)
+    except DestinationRefused as exc:
+        raise _fault(ProviderUnavailable, "not an allowed destination", sent=False, code=exc.code) from None
     except requests.exceptions.ConnectTimeout:
         raise _fault(ProviderUnavailable, "connect timeout", sent=False)
     except requests.exceptions.Timeout:

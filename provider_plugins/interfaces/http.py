@@ -6,7 +6,9 @@ the caller gets an :class:`HttpAnswer` with ``unclear=True`` and maps it to
 PENDING. For reads (catalog, verify, requery) the same failures raise
 :class:`ProviderTimeout`/:class:`ProviderUnavailable`. A connection that was
 never established raises :class:`ProviderUnavailable` in both cases: nothing
-was sent, so the core may try another provider.
+was sent, so the core may try another provider. So does a destination the
+platform refuses to connect to (:class:`.egress.DestinationRefused`: the host
+resolved to a private, loopback or metadata address), with its own code.
 
 Credentials travel only in headers/bodies built by the connector; nothing here
 logs a request or a header.
@@ -20,10 +22,11 @@ from typing import Any
 import requests
 
 from .common import ProviderAuthError, ProviderConfig, ProviderTimeout, ProviderUnavailable
+from .egress import DestinationRefused
 from .observe import ObservedSession
 from .wire import json_loads
 
-__all__ = ["HttpAnswer", "answered", "failed", "send", "target_url"]
+__all__ = ["HttpAnswer", "answered", "failed", "send", "session_for", "target_url"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,9 @@ class HttpAnswer:
     unclear_reason: str = ""
 
 
-def _session(config: ProviderConfig):
+def session_for(config: ProviderConfig) -> requests.Session:
+    """The session a connector sends with: the core's (``config.session``, an observed and guarded one), else a
+    new :class:`.observe.ObservedSession` (never bare ``requests``: its connections are not checked)."""
     return config.session if config.session is not None else ObservedSession()
 
 
@@ -43,7 +48,7 @@ def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_bo
          data: Any = None, params: dict | None = None, headers: dict | None = None,
          url: str | None = None, auth_errors: bool = True) -> HttpAnswer:
     try:
-        response = _session(config).request(method, target_url(config, path, url), json=json_body, data=data,
+        response = session_for(config).request(method, target_url(config, path, url), json=json_body, data=data,
                                             params=params, headers=headers or {}, timeout=config.timeout_seconds)
     except requests.RequestException as exc:
         return failed(exc, write=write)
@@ -56,6 +61,8 @@ def target_url(config: ProviderConfig, path: str, url: str | None = None) -> str
 
 def failed(exc: requests.RequestException, *, write: bool) -> HttpAnswer:
     """A transport failure in the contract's words (an unclear write's answer; raises otherwise)."""
+    if isinstance(exc, DestinationRefused):  # the address is not one we connect to: nothing was sent
+        raise ProviderUnavailable("the provider's address is not an allowed destination", code=exc.code) from None
     if isinstance(exc, requests.ConnectTimeout):
         raise ProviderUnavailable("could not connect to the provider", code="provider_unreachable") from None
     if isinstance(exc, requests.Timeout):

@@ -24,6 +24,8 @@ from typing import Any
 
 import requests
 
+from .egress import guard_session
+
 __all__ = ["BODY_LIMIT", "Exchange", "ObservedSession", "observe_exchanges", "observed_session"]
 
 BODY_LIMIT = 64 * 1024  # bytes of a body kept; a catalogue dump is not evidence for a dispute
@@ -77,11 +79,13 @@ def _text(body: Any) -> str:
 
 class ObservedSession(requests.Session):
     """A ``requests.Session`` that reports each exchange to the active observer. Cookies are never kept:
-    one session serves every provider and tenant of a thread."""
+    one session serves every provider and tenant of a thread. Its connections go only to checked addresses
+    (:class:`.egress.GuardedAdapter`: the provider's host resolved once and checked when a connection is made)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        guard_session(self)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         exchanges = _observer.get()

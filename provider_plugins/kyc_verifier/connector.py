@@ -29,6 +29,7 @@ from provider_plugins.interfaces.common import (
     ProviderUnavailable,
     UserFixableError,
 )
+from provider_plugins.interfaces.http import session_for
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycCheckResult, KycMatch
 
 VERIFY_PATH = "/v1/id_verification"
@@ -71,7 +72,7 @@ class SmileStyleKycConnector:
                                    code="kyc_scheme_unsupported")
         partner_id = config.credentials.get("partner_id", "")
         timestamp = datetime.now(UTC).isoformat(timespec="milliseconds")
-        payload = {
+        payload: dict[str, Any] = {
             "partner_id": partner_id,
             "timestamp": timestamp,
             "signature": sign(api_key=config.credentials.get("api_key", ""), partner_id=partner_id,
@@ -85,7 +86,7 @@ class SmileStyleKycConnector:
             "source_sdk": "rest_api",
             "source_sdk_version": "1.0.0",
         }
-        http = config.session or requests
+        http = session_for(config)
         try:
             response = http.post(config.base_url.rstrip("/") + VERIFY_PATH, json=payload,
                                  timeout=config.timeout_seconds)

@@ -23,6 +23,7 @@ from provider_plugins.interfaces.common import (
     UserFixableError,
 )
 from provider_plugins.interfaces.fx import FxRate, rate_e9_from_decimal
+from provider_plugins.interfaces.http import session_for
 
 LATEST_PATH = "/api/latest.json"
 
@@ -32,7 +33,7 @@ class OpenExchangeRatesConnector:
         """Stateless: every call takes its ``ProviderConfig``."""
 
     def rate(self, config: ProviderConfig, *, base: str, quote: str) -> FxRate:
-        http = config.session or requests
+        http = session_for(config)
         params = {"app_id": config.credentials.get("app_id", ""), "symbols": f"{base},{quote}"}
         try:
             response = http.get(config.base_url.rstrip("/") + LATEST_PATH, params=params,

@@ -23,6 +23,7 @@ from provider_plugins.interfaces.common import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from provider_plugins.interfaces.http import session_for
 from provider_plugins.interfaces.sanctions import ScreeningMatch, ScreeningResult, ScreeningSubject
 
 
@@ -42,7 +43,7 @@ class OpenSanctionsConnector:
             if subject.birth_date:
                 properties["birthDate"] = [subject.birth_date]
             queries[subject.key] = {"schema": "Person", "properties": properties}
-        http = config.session or requests
+        http = session_for(config)
         try:
             response = http.post(f"{config.base_url.rstrip('/')}/match/{dataset}", json={"queries": queries},
                                  headers={"Authorization": f"ApiKey {config.credentials.get('api_key', '')}"},

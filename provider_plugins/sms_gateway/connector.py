@@ -24,6 +24,7 @@ from provider_plugins.interfaces.common import (
     ProviderUnavailable,
     UserFixableError,
 )
+from provider_plugins.interfaces.http import session_for
 from provider_plugins.interfaces.sms import SmsMessage, SmsResult
 
 SEND_PATH = "/api/sms/send"
@@ -41,7 +42,7 @@ class TermiiSmsConnector:
             "channel": config.options.get("channel", "generic"),
             "api_key": config.credentials.get("api_key", ""),
         }
-        http = config.session or requests
+        http = session_for(config)
         try:
             response = http.post(config.base_url.rstrip("/") + SEND_PATH, json=payload,
                                  timeout=config.timeout_seconds)
