@@ -10,14 +10,20 @@ simulators in; ``production_rules`` switches it off as prod.py does). Real socke
 
 from __future__ import annotations
 
+import datetime
+import http.server
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import requests
 
+from provider_plugins.aggregator import AggregatorConnector
 from provider_plugins.interfaces import (
     AirtimeTopupRequest,
     OutcomeStatus,
@@ -33,9 +39,12 @@ from provider_plugins.interfaces.sms import SmsMessage
 from provider_plugins.sms_gateway.connector import TermiiSmsConnector
 from provider_plugins.vtpass import VTPassConnector
 from shared_apps.providers.services import validate_endpoint_url
+from tenant_apps.orders.dispatch.batch import run_coroutine
+from tenant_apps.orders.dispatch.calls import outcome_of_error
+from tenant_apps.orders.dispatch.transport import ProviderTransport, Transports
 from tests.support.waiting import wait_for
 
-from .helpers import CLIENT_TIMEOUT, VTPASS_API_KEYS, vtpass_request_id
+from .helpers import AGGREGATOR_CREDENTIALS, CLIENT_TIMEOUT, VTPASS_API_KEYS, vtpass_request_id
 
 HOST = "provider.rebind.test"
 PUBLIC_IP = "93.184.215.14"  # what the name resolved to when the provider was saved
@@ -239,3 +248,192 @@ def test_the_address_rule_is_the_one_of_user_supplied_urls(settings):
     assert destination_refusal([], tls=True) == NOT_PUBLIC
     settings.OUTBOUND_URLS = {**settings.OUTBOUND_URLS, "ALLOW_LOOPBACK": False}
     assert destination_refusal(["127.0.0.1"], tls=True) == NOT_PUBLIC
+
+
+# --- the dispatcher's transport ----------------------------------------------------------------------------------
+
+def _submit(connector, request) -> object:
+    """``connector.submit_async`` through the dispatcher's transports; returns the result or the exception."""
+    async def main():
+        transports = Transports(limit=4)
+        try:
+            return await connector.submit_async(request, transport=transports.for_provider(1))
+        except Exception as exc:  # what call_one hands to outcome_of_error
+            return exc
+        finally:
+            await transports.close()
+
+    return run_coroutine(main())
+
+
+def _send(transport: ProviderTransport, url: str):
+    async def main():
+        return await transport.send(method="POST", url=url, headers={}, body=b"{}", timeout=2.0)
+
+    return run_coroutine(main())
+
+
+def test_the_dispatcher_refuses_a_rebound_host_and_nothing_reaches_it(production_rules, fake_dns, listener, caplog):
+    fake_dns[HOST] = [[PUBLIC_IP], ["127.0.0.1"]]
+    url = f"https://{HOST}:{listener.port}"
+    validate_endpoint_url(url)
+    transport = ProviderTransport(limit=2)
+    with caplog.at_level(logging.WARNING, logger=egress.__name__), pytest.raises(DestinationRefused):
+        _send(transport, f"{url}/api/pay")
+    assert transport.connections_made == 0 and listener.untouched()
+    assert len(_refusals(caplog)) == 1
+    run_coroutine(transport.close())
+
+
+@pytest.mark.parametrize("plugin", ["vtpass (native send_async)", "aggregator (replayed sync code)"])
+def test_a_dispatched_order_to_a_refused_destination_fails_over_like_a_refused_connection(
+        plugin, settings, production_rules, fake_dns, listener):
+    """The outcome is the one of a connection refused (nothing was sent): FAILED, a provider fault, another
+    provider may take the order; never pending, never the user's error."""
+    fake_dns[HOST] = [["127.0.0.1"]]
+
+    def connector(url: str):
+        if plugin.startswith("vtpass"):
+            return _vtpass(url)
+        return AggregatorConnector(ProviderConfig(base_url=url, credentials=dict(AGGREGATOR_CREDENTIALS),
+                                                  timeout_seconds=CLIENT_TIMEOUT))
+
+    request = _airtime(vtpass_request_id())
+    refused = _submit(connector(f"https://{HOST}:{listener.port}"), request)
+    assert isinstance(refused, ProviderUnavailable) and refused.code == "provider_destination_refused"
+    assert listener.untouched()
+    closed = socket.create_server(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: a connection refused
+    settings.OUTBOUND_URLS = {**settings.OUTBOUND_URLS, "ALLOW_LOOPBACK": True}
+    unreachable = _submit(connector(f"http://127.0.0.1:{closed_port}"), request)
+    assert isinstance(unreachable, ProviderUnavailable)
+    refused_outcome = outcome_of_error(refused, plugin="p", reference="r")
+    unreachable_outcome = outcome_of_error(unreachable, plugin="p", reference="r")
+    assert refused_outcome.status == unreachable_outcome.status == OutcomeStatus.FAILED
+    assert refused_outcome.fault and refused_outcome.failover
+    assert (refused_outcome.fault, refused_outcome.failover) == (unreachable_outcome.fault,
+                                                                 unreachable_outcome.failover)
+    assert refused_outcome.reason == "provider_destination_refused"
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5", "169.254.169.254", "::ffff:10.0.0.5"])
+def test_the_dispatcher_refuses_internal_addresses_where_loopback_is_allowed(address, fake_dns):
+    fake_dns[HOST] = [[address]]
+    transport = ProviderTransport(limit=2)
+    literal = f"[{address}]" if ":" in address else address
+    for url in (f"https://{HOST}/api/pay", f"http://{literal}/api/pay"):
+        with pytest.raises(DestinationRefused):
+            _send(transport, url)
+    assert transport.connections_made == 0
+
+
+def test_the_dispatcher_still_reaches_allowed_hosts_by_name_and_keeps_connections(fake_dns, vtpass_sim):
+    """One resolution per connection, none per request: kept-alive connections are reused."""
+    fake_dns[HOST] = [["127.0.0.1"]]
+    url = vtpass_sim.url.replace("127.0.0.1", HOST).replace("localhost", HOST)
+
+    async def main():
+        transports = Transports(limit=1)
+        try:
+            connector = _vtpass(url)
+            results = [await connector.submit_async(_airtime(vtpass_request_id()), transport=transports.for_provider(1))
+                       for _ in range(3)]
+            return results, transports.for_provider(1).connections_made
+        finally:
+            await transports.close()
+
+    results, made = run_coroutine(main())
+    assert [r.status for r in results] == [OutcomeStatus.SUCCESS] * 3
+    assert made == 1 and fake_dns.asked == [HOST]
+
+
+# --- TLS: connected to the checked address, verified for the name --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A private CA and a certificate it signed for ``HOST`` only (not for 127.0.0.1)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("egress-tls")
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "egress test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_path, cert_path, key_path = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca_path, cert_path, key_path
+
+
+@contextmanager
+def _tls_server(tls_files) -> Iterator[tuple[int, list[tuple[str | None, str | None]]]]:
+    """An https server on 127.0.0.1 with the certificate for ``HOST``; records (SNI, Host header) per request."""
+    _, cert_path, key_path = tls_files
+    seen: list[tuple[str | None, str | None]] = []
+    sni: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append((sni[-1] if sni else None, self.headers.get("Host")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tls_is_verified_for_the_name_while_connecting_to_the_checked_address(fake_dns, tls_files):
+    """Sync and async: SNI, the certificate check and the Host header name the provider's host; the socket goes to
+    the address checked for it. The certificate does not name 127.0.0.1, so a client that verified the address it
+    connected to would fail; one that resolved the name again would have asked the resolver again."""
+    ca_path = str(tls_files[0])
+    fake_dns[HOST] = [["127.0.0.1"]]
+    with _tls_server(tls_files) as (port, seen):
+        url = f"https://{HOST}:{port}/api/pay"
+        assert ObservedSession().post(url, json={}, verify=ca_path, timeout=2).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):  # the certifi bundle does not trust the test CA
+            ObservedSession().post(url, json={}, timeout=2)
+        transport = ProviderTransport(limit=1, tls=ssl.create_default_context(cafile=ca_path))
+        assert _send(transport, url).status_code == 200
+        run_coroutine(transport.close())
+        assert seen == [(HOST, f"{HOST}:{port}")] * 2
+        with pytest.raises(requests.exceptions.SSLError):  # by address, the certificate does not match
+            ObservedSession().post(f"https://127.0.0.1:{port}/api/pay", json={}, verify=ca_path, timeout=2)

@@ -10,7 +10,9 @@ idle for ``keepalive_expiry`` or closed by the server; Content-Length, chunked a
 bodies (h11 frames them), gzip/deflate bodies decoded; ``timeout`` bounds the whole exchange after the
 connection is made (at most 5 s to connect). Failures come back as the ``requests`` exceptions the
 connectors' code already maps (``interfaces.http.send``): a connection never made (refused, unreachable,
-TLS verification failed) is "nothing was sent" (``ConnectTimeout`` / ``ConnectionError('... refused')``);
+TLS verification failed, or a destination refused: ``provider_plugins.interfaces.egress``, the host resolved
+once per connection and every address checked, the connection made to a checked address) is "nothing was sent"
+(``ConnectTimeout`` / ``ConnectionError('... refused')``, ``DestinationRefused`` being one);
 anything after the request may have left is unclear (``ReadTimeout`` / ``ConnectionError``), so pending.
 """
 
@@ -32,6 +34,7 @@ from h11._headers import CONTENT_LENGTH_MAX_DIGITS, get_comma_header
 from h11._readers import header_field_re, status_line_re
 
 from provider_plugins.interfaces.aio import TransportAnswer
+from provider_plugins.interfaces.egress import AddressInfo, DestinationRefused, resolve_checked_async
 
 CONNECT_SECONDS = 5.0  # at most, to make a connection (TCP and TLS)
 READ_BYTES = 65536
@@ -218,17 +221,35 @@ class ProviderTransport:
         connect = min(timeout, CONNECT_SECONDS) if timeout else CONNECT_SECONDS
         try:
             async with asyncio.timeout(connect):
-                reader, writer = await asyncio.open_connection(host, port, ssl=tls,
-                                                               server_hostname=host if tls else None,
-                                                               limit=READ_BYTES * 4)
+                # The host resolved once and every address checked (egress: DestinationRefused, nothing sent);
+                # the connection goes to a checked address, TLS verifies the certificate for the host name.
+                infos = await resolve_checked_async(host, port, tls=tls is not None)
+                reader, writer = await self._open(infos, port, tls, host)
         except TimeoutError:
             raise requests.ConnectTimeout("could not connect to the provider in time") from None
         except ssl.SSLError as exc:  # certificate not verified, handshake refused: nothing was sent
             raise requests.exceptions.SSLError(f"Connection refused: TLS: {exc}") from None
+        except DestinationRefused:
+            raise
         except OSError as exc:
             raise requests.ConnectionError(f"Connection refused: {exc}") from None  # nothing was sent
         self.connections_made += 1
         return _Connection(reader, writer)
+
+    @staticmethod
+    async def _open(infos: list[AddressInfo], port: int, tls: ssl.SSLContext | None,
+                    host: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Streams to the first checked address that accepts (an IP literal: asyncio resolves nothing again)."""
+        error: OSError | None = None
+        for info in infos:
+            try:
+                return await asyncio.open_connection(info[4][0], port, family=info[0], ssl=tls,
+                                                     server_hostname=host if tls else None, limit=READ_BYTES * 4)
+            except ssl.SSLError:
+                raise
+            except OSError as exc:
+                error = exc
+        raise error if error is not None else OSError("no address to connect to")
 
     @staticmethod
     async def _exchange(connection: _Connection, *, method: str, target: str, host: str,
