@@ -49,7 +49,7 @@ def send(config: ProviderConfig, method: str, path: str, *, write: bool, json_bo
          url: str | None = None, auth_errors: bool = True) -> HttpAnswer:
     try:
         response = session_for(config).request(method, target_url(config, path, url), json=json_body, data=data,
-                                            params=params, headers=headers or {}, timeout=config.timeout_seconds)
+                                               params=params, headers=headers or {}, timeout=config.timeout_seconds)
     except requests.RequestException as exc:
         return failed(exc, write=write)
     return answered(response.status_code, response.content, response.text, write=write, auth_errors=auth_errors)
