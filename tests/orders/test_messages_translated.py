@@ -65,7 +65,7 @@ def _status_block(language: str) -> str:
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("fr", ["Taux du fournisseur: 1 USD", "facturé 1.60 USD", "Numéro de série", "Certificat", "Télécharger"]),
+    ("fr", ["Taux du fournisseur\u00a0: 1 USD", "facturé 1.60 USD", "Numéro de série", "Certificat", "Télécharger"]),
     ("pt", ["Taxa de câmbio do fornecedor: 1 USD", "cobrado 1.60 USD", "Número de série", "Certificado",
             "Descarregar"]),
 ])
