@@ -82,6 +82,7 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST agent/cash-out": Guard.FORM_KEY,
     "POST agent/cash/<uuid:public_id>": Guard.FORM_KEY,
     "POST wallet/withdraw": Guard.FORM_KEY,
+    "POST wallet/withdraw/<uuid:public_id>": Guard.FORM_KEY,  # cancel releases the code's hold; resend texts it
     "POST wallet/cash-out": Guard.FORM_KEY,
     "POST wallet/bank-account": Guard.FORM_KEY,
     "POST pay": Guard.FORM_KEY,  # pay a merchant

@@ -61,6 +61,13 @@ class CashOutForm(StyledForm):
     idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
+class CodeActionForm(StyledForm):
+    """A button on one of the customer's active codes: text it again, or cancel it (its hold released)."""
+
+    action = forms.ChoiceField(choices=[("resend", "resend"), ("cancel", "cancel")])
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
 class WithdrawalCodeForm(StyledForm):
     amount = forms.CharField(label=gettext_lazy("Amount to withdraw"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
@@ -209,10 +216,49 @@ def withdraw(request):
         if stored is not None:
             issued = stored.body
             form = _fresh(WithdrawalCodeForm)
-    codes = cash_selectors.withdrawal_codes(customer=request.user)[:10]
-    return page(request, "portal/money/withdraw.html", {"form": form, "issued": issued, "codes": codes,
-                                                        "currency": tenant_currency().code},
-                status=400 if form.errors else 200)
+    return _withdraw_page(request, form=form, issued=issued)
+
+
+def _withdraw_page(request, *, form, issued=None, notice: str = "", action_errors=(), status: int = 200):
+    codes = list(cash_selectors.withdrawal_codes(customer=request.user)[:10])
+    active = {row.pk for row in cash_selectors.active_withdrawal_codes(customer=request.user)}
+    rows = [{"code": row, "active": row.pk in active, "form": _fresh(CodeActionForm)} for row in codes]
+    return page(request, "portal/money/withdraw.html", {
+        "form": form, "issued": issued, "codes": rows, "notice": notice, "action_errors": action_errors,
+        "currency": tenant_currency().code}, status=400 if form.errors else status)
+
+
+@page_requires(IsCustomer, PhoneVerified)
+@require_http_methods(["POST"])
+def withdraw_code(request, public_id):
+    """One of the customer's codes: ``resend`` texts the same code again (throttled), ``cancel`` releases its
+    hold (once). The API's services, once per form key: a double click neither texts nor releases twice."""
+    form = CodeActionForm(request.POST)
+    if not form.is_valid():
+        return _withdraw_page(request, form=_fresh(WithdrawalCodeForm), action_errors=[_("Choose an action.")],
+                              status=400)
+    action = form.cleaned_data["action"]
+
+    def execute() -> StoredResponse:
+        if action == "cancel":
+            row = cash_services.withdrawal_code_cancel(customer=request.user, public_id=public_id, request=request)
+        else:
+            row = cash_services.withdrawal_code_resend(customer=request.user, public_id=public_id, request=request)
+        return StoredResponse(200, {"id": str(row.public_id), "status": row.status}, {})
+
+    key = form.cleaned_data.get("idempotency_key") or ""
+    if not key:
+        return _withdraw_page(request, form=_fresh(WithdrawalCodeForm), status=400,
+                              action_errors=[_("This form expired. Check the details and submit again.")])
+    try:
+        run_idempotently(user=request.user, key=f"portal-cash-{key}", execute=execute, fingerprint=Fingerprint(
+            method="POST", path=f"/wallet/withdraw/{public_id}", body_hash=body_hash({"action": action})))
+    except ApiError as error:  # unknown (someone else's), closed, too many resends: the service's own status
+        return _withdraw_page(request, form=_fresh(WithdrawalCodeForm), action_errors=[str(error.message)],
+                              status=error.status_code)
+    notice = _("The code was cancelled: its amount and fee are back in your wallet.") if action == "cancel" \
+        else _("The code was texted to you again.")
+    return _withdraw_page(request, form=_fresh(WithdrawalCodeForm), notice=notice)
 
 
 # --- bank transfer funding: the customer's dedicated account (wallet.virtual_accounts) -----------------------

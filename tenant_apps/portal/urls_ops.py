@@ -12,6 +12,7 @@ urlpatterns = [
     path("agent/cash-out", cash.cash_out, name="agent-cash-out"),
     path("agent/cash/<uuid:public_id>", cash.cash_detail, name="agent-cash"),
     path("wallet/withdraw", cash.withdraw, name="withdraw"),
+    path("wallet/withdraw/<uuid:public_id>", cash.withdraw_code, name="withdraw-code"),
     path("wallet/bank-account", cash.bank_account, name="bank-account"),
     path("agent/sales/<uuid:public_id>", agent.sale, name="agent-sale"),
     path("agent/wallet", agent.wallet, name="agent-wallet"),

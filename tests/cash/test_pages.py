@@ -87,3 +87,57 @@ def test_withdrawal_code_page_then_agent_cash_out_page(settings):
     assert 'data-status="completed"' in desk.get(paid["Location"]).content.decode()
     assert balance(agent) == 100_000
     assert page_client(customer).get("/agent/cash-out").status_code in (302, 403)  # customers are not agents
+
+
+def _code_form_key(html: str, public_id: str) -> str:
+    found = re.search(rf'action="/wallet/withdraw/{public_id}"[^>]*>.*?name="idempotency_key"[^>]*value="([0-9a-f]+)"',
+                      html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+def test_the_withdraw_page_texts_a_code_again_and_cancels_it_once(sms, settings, django_capture_on_commit_callbacks):
+    """Each active code on the page has 'Text it to me again' and 'Cancel this code'; a double click of either
+    (the same form key) texts or releases once, and a closed code shows no buttons."""
+    from tenant_apps.cash.models import WithdrawalCode
+    from tests.cash.helpers import funded_customer
+    from tests.wallet.helpers import assert_books_balance
+
+    settings.AGENT_CASH = {**settings.AGENT_CASH, "SMS_NOTIFICATIONS": True, "CODE_RESEND_SECONDS": 0}
+    customer = funded_customer()
+    mine = page_client(customer)
+    page = mine.get("/wallet/withdraw")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = mine.post("/wallet/withdraw", {"amount": "300", "idempotency_key": form_key(page.content.decode())})
+    code = re.search(r"data-code>(\d{8})<", made.content.decode()).group(1)
+    with schema_context("ng"):
+        public_id = str(WithdrawalCode.objects.get(customer=customer).public_id)
+    held = balance(customer)
+    assert held < 1_000_000
+    html = mine.get("/wallet/withdraw").content.decode()
+    assert 'data-status="active"' in html and "Text it to me again" in html
+    texted_before = [m for m in sms.messages(to=customer.phone) if code in m["sms"]]
+    key = _code_form_key(html, public_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = mine.post(f"/wallet/withdraw/{public_id}", {"action": "resend", "idempotency_key": key})
+        again = mine.post(f"/wallet/withdraw/{public_id}", {"action": "resend", "idempotency_key": key})
+    assert resent.status_code == again.status_code == 200
+    assert 'data-testid="code-notice"' in resent.content.decode()
+    assert code not in resent.content.decode()  # the code goes by SMS, never on the page again
+    texted = [m for m in sms.messages(to=customer.phone) if code in m["sms"]]
+    assert len(texted) == len(texted_before) + 1  # the double click texted once
+    key = _code_form_key(resent.content.decode(), public_id)
+    cancelled = mine.post(f"/wallet/withdraw/{public_id}", {"action": "cancel", "idempotency_key": key})
+    twice = mine.post(f"/wallet/withdraw/{public_id}", {"action": "cancel", "idempotency_key": key})
+    assert cancelled.status_code == twice.status_code == 200
+    assert balance(customer) == 1_000_000  # amount and fee back, once
+    with schema_context("ng"):
+        assert WithdrawalCode.objects.get(public_id=public_id).status == "cancelled"
+    assert f'action="/wallet/withdraw/{public_id}"' not in mine.get("/wallet/withdraw").content.decode()
+    late = mine.post(f"/wallet/withdraw/{public_id}", {"action": "resend", "idempotency_key": "f" * 32})
+    assert late.status_code == 409 and 'data-testid="code-error"' in late.content.decode()
+    stranger = page_client(funded_customer())
+    assert stranger.post(f"/wallet/withdraw/{public_id}", {"action": "cancel",
+                                                           "idempotency_key": "e" * 32}).status_code == 404
+    assert balance(customer) == 1_000_000
+    assert_books_balance("ng")
