@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import serializers
 
 from provider_plugins.interfaces.money import AmountError, amount_text
@@ -112,11 +113,12 @@ PLAIN_STATUS: dict[str, str] = {
     OrderStatus.SETTLED: "delivered", OrderStatus.FAILED: "processing", OrderStatus.RELEASED: "refunded",
     OrderStatus.REVERSED: "refunded",
 }
+# Marked for the catalogues (the portal's status block says the same); translated when a response is built.
 STATUS_MESSAGE = {
-    "processing": "Still processing: the provider has not confirmed yet. Your money is on hold, not spent; "
-                  "if it cannot be delivered it comes back to your wallet.",
-    "delivered": "Delivered.",
-    "refunded": "Not delivered: the money is back in your wallet.",
+    "processing": gettext_noop("Still processing: the provider has not confirmed yet. Your money is on hold, not "
+                               "spent; if it cannot be delivered it comes back to your wallet."),
+    "delivered": gettext_noop("Delivered."),
+    "refunded": gettext_noop("Not delivered: the money is back in your wallet."),
 }
 
 
@@ -127,7 +129,7 @@ def order_json(order: Order) -> dict:
         "id": str(order.public_id),
         "status": plain,
         "state": order.status,
-        "message": STATUS_MESSAGE[plain],
+        "message": gettext(STATUS_MESSAGE[plain]),  # the request's language
         "product_id": order.product_id,
         "product_type": order.product_type,
         "product_name": order.product_name,

@@ -7,6 +7,7 @@ The network is named as the country plan names it (``Orange Sénégal``), never 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.template.loader import render_to_string
@@ -75,3 +76,26 @@ def test_receipt_status_block_has_no_english_left(language, expected):
         assert text in html
     for english in ("Provider rate", "charged", "Serial", "Certificate", "Download"):
         assert english not in html
+
+
+@pytest.mark.parametrize(("language", "status", "message"), [
+    ("fr", "released", "Non livré : l'argent est revenu sur votre portefeuille."),
+    ("pt", "released", "Não entregue: o dinheiro voltou para a sua carteira."),
+    ("fr", "settled", "Livré."),
+    ("pt", "settled", "Entregue."),
+    ("en", "settled", "Delivered."),
+])
+def test_the_apis_order_message_is_in_the_buyers_language(language, status, message):
+    """``GET /api/purchases/<id>`` and the purchase's answer carry ``message``: it said "Delivered." to everyone
+    (a French buyer's response had ``Content-Language: fr`` and English words in it)."""
+    from django.utils import timezone
+
+    from tenant_apps.orders.models import Order
+    from tenant_apps.orders.serializers import order_json
+
+    order = Order(status=status, currency="XOF", face_value_minor=1000, price_minor=989, product_id=1,
+                  product_type="airtime", product_name="Orange Airtime", recipient_phone="+221771234567",
+                  created_at=timezone.now(), receipt_details={})
+    with translation.override(language), mock.patch("tenant_apps.orders.serializers.api_tax_lines",
+                                                    return_value=[]):
+        assert order_json(order)["message"] == message
