@@ -41,7 +41,6 @@ from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from countries.errors import CountryError
-from countries.money import money_of, plain_money
 from countries.phone import parse_phone, to_e164
 from provider_plugins.interfaces.sanctions import ScreeningSubject
 from shared_apps.core.enqueue import enqueue
@@ -640,16 +639,24 @@ def remittances_sweep_all_tenants(*, now: datetime | None = None) -> dict[str, d
 # --- notifications (after commit, never in the money transaction) -------------------------------------------
 
 def _notify_sender(row: Remittance) -> None:
+    """The sender's SMS: the tenant's branded template in the sender's language, rendered now (sender's schema)."""
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or not row.sender.phone:
         return
-    text = f"NexusTop: your remittance of {plain_money(money_of(row.send_minor, row.send_currency))} " \
-           f"is {row.get_status_display().lower()}."
+    from tenant_apps.notifications.messages import render_message
+
+    text = render_message(template="remittance_sent", user=row.sender, context={
+        "amount": row.send_minor, "currency": row.send_currency, "status": row.status,
+        "status_label": row.get_status_display()}).text
     enqueue("wallet.send_sms", row.sender.phone, text, "remittance", on_commit=True)
 
 
 def _notify_recipient(inbound: InboundRemittance) -> None:
+    """The recipient's SMS, rendered in the receiving tenant's schema (its brand) and the recipient's language."""
     if not settings.REMITTANCE_SMS_NOTIFICATIONS or inbound.recipient is None or not inbound.recipient.phone:
         return
-    text = f"NexusTop: you received {plain_money(money_of(inbound.amount_minor, inbound.currency))} from abroad."
+    from tenant_apps.notifications.messages import render_message
+
+    text = render_message(template="remittance_received", user=inbound.recipient, context={
+        "amount": inbound.amount_minor, "currency": inbound.currency}).text
     enqueue("wallet.send_sms", inbound.recipient.phone, text, "remittance", on_commit=True)
 
