@@ -78,7 +78,7 @@ def amount_minor(raw, *, field: str = "amount", required: bool = True, allow_zer
 
 def category_json(category: MerchantCategory) -> dict:
     currency = tenant_currency().code
-    return {"code": category.code, "name": category.name, "mcc": category.mcc, "rate_bps": category.fee_bps,
+    return {"code": category.code, "name": gettext(category.name), "mcc": category.mcc, "rate_bps": category.fee_bps,
             "fee_fixed": decimal_text(money_of(category.fee_fixed_minor, currency)),
             "fee_cap": (decimal_text(money_of(category.fee_cap_minor, currency))
                         if category.fee_cap_minor is not None else None),
@@ -88,7 +88,7 @@ def category_json(category: MerchantCategory) -> dict:
 def merchant_public_json(merchant: Merchant) -> dict:
     """What a payer sees before paying."""
     return {"code": merchant.code, "business_name": merchant.business_name, "city": merchant.city,
-            "category": merchant.category.name}
+            "category": gettext(merchant.category.name)}  # seeded names are in the catalogues
 
 
 def merchant_json(merchant: Merchant, *, staff: bool = False) -> dict:

@@ -40,3 +40,25 @@ def test_merchant_refusals_read_in_french_and_portuguese(error, french, portugue
         assert str(error().message) == french
     with translation.override("pt"):
         assert str(error().message) == portuguese
+
+
+@pytest.mark.parametrize(("language", "name"), [
+    ("fr", "Alimentation et supermarchés"), ("pt", "Mercearias e supermercados"),
+    ("en", "Groceries and supermarkets"),
+])
+def test_category_names_read_in_the_callers_language(language, name):
+    """The categories, a business and whom a code pays named the category in English on every site ("Fuel
+    stations" to a French payer); the registration page already translated them."""
+    from tests.wallet.helpers import client_for as wallet_client
+
+    payer = funded()
+    merchant = open_business()
+    client = wallet_client(payer)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    categories = client.get("/api/merchants/categories").json()["results"]
+    assert {row["code"]: row["name"] for row in categories}["groceries"] == name
+    looked_up = client.get(f"/api/merchants/lookup?code={merchant.code}").json()
+    assert looked_up["category"] == name
+    owner = client_for(merchant.owner)
+    owner.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    assert owner.get(f"/api/merchants/{merchant.public_id}").json()["category"] == name
