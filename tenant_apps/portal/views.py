@@ -191,6 +191,16 @@ def profile(request):
     return page(request, "portal/profile.html", {"form": form, "devices": devices})
 
 
+def requirement_labels(requires, schemes) -> str:
+    """A tier's requirements as a customer reads them ("Phone number, CNI ..."), never the adapter's keys."""
+    from tenant_apps.kyc.models import DocumentKind
+
+    names = {"phone": _("Phone number"), "selfie": str(DocumentKind.SELFIE.label),
+             "address": str(DocumentKind.PROOF_OF_ADDRESS.label),
+             **{scheme.code: str(scheme.label) for scheme in schemes}}
+    return ", ".join(names.get(code, code) for code in requires)
+
+
 @accepts_body(FORMS, uploads=True)  # the identity documents
 @page_requires(IsTenantUser)
 @require_http_methods(["GET", "POST"])
@@ -212,7 +222,8 @@ def kyc(request):
     tier = kyc_current_tier(user=request.user)
     tiers = sorted(adapter.kyc_tiers, key=lambda item: item.level)
     context = {
-        "form": form, "tier": tier, "tiers": tiers, "currency": adapter.currency_info.code,
+        "form": form, "tier": tier, "tiers": [(item, requirement_labels(item.requires, schemes)) for item in tiers],
+        "currency": adapter.currency_info.code,
         "satisfied": sorted(kyc_satisfied_requirements(user=request.user)),
         "submissions": kyc_submissions(user=request.user)[:20],
     }

@@ -209,3 +209,17 @@ def test_no_template_glues_a_colon_to_a_translated_label():
     offenders = [str(path.relative_to(root)) for folder in ("tenant_apps", "shared_apps", "tenants")
                  for path in (root / folder).rglob("*.html") if glued.search(path.read_text())]
     assert offenders == []
+
+
+def test_no_template_glues_a_colon_to_a_variable_label():
+    """``{{ tier.name }}: ...`` read ``Non vérifié: jusqu'à ...`` on the French KYC page (a translated tier name as a
+    label): outside a translated block, a colon after a variable or a tag is ``{% colon %}`` too."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    blocks = re.compile(r"\{% blocktrans(?:late)?\b.*?\{% endblocktrans(?:late)? %\}", re.S)
+    glued = re.compile(r"(?:\}\}|%\}): ")
+    offenders = [str(path.relative_to(root)) for folder in ("tenant_apps", "shared_apps", "tenants")
+                 for path in (root / folder).rglob("*.html") if glued.search(blocks.sub("", path.read_text()))]
+    assert offenders == []

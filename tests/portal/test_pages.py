@@ -260,3 +260,19 @@ def test_page_forms_share_the_api_rate_limits(host_client, tenants, settings):
     for _attempt in range(2):
         page_login(console, "nobody@nexustop.example", path="/console/login")
     assert page_login(console, "nobody@nexustop.example", path="/console/login").status_code == 429
+
+
+def test_the_kyc_page_names_requirements_and_sets_the_french_colon(host_client, tenants):
+    """The levels table showed the adapter's keys ("phone, cni, selfie, address") and the current level read
+    "Non vérifié: jusqu'à ..." on a French site."""
+    email = f"kyc-fr-{uuid.uuid4().hex[:8]}@example.com"
+    make_user("sn", email=email, phone=f"+22177{uuid.uuid4().int % 10_000_000:07d}")
+    client = host_client("sn.localhost")
+    page_login(client, email)
+    client.cookies["django_language"] = "fr"
+    html = client.get("/kyc", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Non vérifié\u00a0: jusqu" in html
+    assert "<td>Numéro de téléphone, Numéro d&#x27;identification nationale (NIN), Selfie, Justificatif de " \
+           "domicile</td>" in html
+    for key in (">phone<", ">phone, ", "selfie, address", ", address<"):
+        assert key not in html
