@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shared_apps.core.brand_icons import BOLD_FONT, REGULAR_FONT, brand_icon_png
 from shared_apps.core.branding import Brand
+from shared_apps.core.templatetags.ui import colon
 
 from .data import Receipt, format_money
 
@@ -70,7 +71,7 @@ def render_receipt_pdf(receipt: Receipt, brand: Brand, *, shared: bool = False) 
         pdf.ln(2)
         pdf.set_font("DejaVu", "B", 10)
         pdf.set_text_color(17, 24, 39)
-        pdf.cell(width, 6, f"{_('Status')}: {receipt.status_label}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, 6, f"{_('Status')}{colon()} {receipt.status_label}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
 
         def row(label: str, value: str, *, bold: bool = False, size: float = 9.5) -> None:

@@ -74,6 +74,7 @@ def test_the_pdf_is_in_the_customers_language(inproc_stack):
     assert "Reçu" in text and "Total payé" in text and "98,94 ₦" in text
     assert re.search(r"dont VAT \(7,5 %\)\s*0,14 ₦", text), text  # the law's name for the tax, in French
     assert "Livré" in text
+    assert re.search(r"Statut\s:\sLivré", text), text  # French sets a (no-break) space before the colon
 
 
 def test_a_shared_link_opens_without_login_masks_the_number_and_can_be_turned_off(inproc_stack, host_client):
