@@ -58,8 +58,10 @@ def test_a_link_expires_after_the_setting_and_refuses_like_a_revoked_one(tenants
     assert page.status_code == 404 and "This receipt link has expired." in page.content.decode()
     assert "no-store" in page["Cache-Control"] and "₦2,500.00" not in page.content.decode()
     assert visitor.get(f"/r/{link_token}/pdf").status_code == 404
-    assert Client(HTTP_HOST="ng.localhost", HTTP_ACCEPT_LANGUAGE="fr").get(
-        f"/r/{link_token}").content.decode().count("Ce lien vers un reçu a expiré.") == 1
+    french = Client(HTTP_HOST="ng.localhost", HTTP_ACCEPT_LANGUAGE="fr").get(f"/r/{link_token}").content.decode()
+    assert french.count("Ce lien vers un reçu a expiré.") == 1
+    # Whom to ask: nobody was named before "Ask them" on an expired link's page.
+    assert "Demandez un nouveau lien à la personne qui l’a partagé." in french
     assert "Esta ligação para um recibo expirou." in Client(HTTP_HOST="ng.localhost", HTTP_ACCEPT_LANGUAGE="pt").get(
         f"/r/{link_token}").content.decode()
     # The owner's API says there is no live link; sharing again makes a new one (201) that opens.
