@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from shared_apps.core.locks import lock_user
+from tenant_apps.accounts.country import normalize_phone
 from tenant_apps.ledger.currency import tenant_currency, to_minor
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.selectors import account_balance
@@ -54,16 +56,41 @@ def _notify(*, email: str, phone: str, template: str, context: dict, purpose: st
                    language=language)
 
 
+class TooManyInvitations(ApiError):
+    """Every invitation texts or mails the contact the inviter typed: at most ``AGENT_INVITATIONS_PER_DAY`` a day."""
+
+    status_code = 429
+    code = "too_many_invitations"
+    message = gettext_lazy("Too many invitations sent today. Try again tomorrow.")
+
+
+def _within_invitation_quota(inviter) -> None:
+    """At most ``AGENT_INVITATIONS_PER_DAY`` invitations per inviter in any 24 hours (each one an SMS or an email at
+    the tenant's cost, to a contact the inviter typed). Counted under the inviter's row lock, so invitations sent
+    at once cannot all pass; the caller's transaction holds it until the invitation is written."""
+    lock_user(inviter.pk)
+    sent = Invitation.objects.filter(invited_by=inviter, created_at__gt=timezone.now() - timedelta(days=1)).count()
+    if sent >= settings.AGENT_INVITATIONS_PER_DAY:
+        raise TooManyInvitations()
+
+
 def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
            accept_url: str = "", notify: bool = True) -> tuple[Invitation, str]:
     """An operator admin invites a top-level agent; an agent invites a sub-agent (down to AGENT_MAX_DEPTH).
 
-    Returns the invitation and the token (sent to the invitee, never stored in clear).
+    Returns the invitation and the token (sent to the invitee, never stored in clear). The phone is the tenant
+    country's (E.164; another country's number is a 400: no SMS abroad at the tenant's cost).
+
+    The inviter learns nothing about the contact: when it already has an account here, the answer is the same
+    (an invitation, counted in the day's quota), but the contact gets a notice instead of a link (an account
+    cannot be made twice; they sign in, and ask the tenant's support to sell as an agent).
     """
     email, phone = (email or "").strip().lower(), (phone or "").strip()
     if not email and not phone:
         raise ApiError(gettext("Give an email or a phone number."), code="missing_contact",
                        fields={"email": [gettext("Email or phone required.")]})
+    if phone:
+        phone = normalize_phone(phone, field="phone")
     parent_agent = None
     if role == "agent" and inviter.role == "agent":
         parent_agent = Agent.objects.filter(user=inviter, is_active=True).first()
@@ -77,20 +104,28 @@ def invite(*, inviter, email: str = "", phone: str = "", role: str = "agent",
     elif inviter.role != "operator_admin":
         raise Forbidden(gettext("Your role cannot invite."), code="permission_denied")
     User = get_user_model()
-    taken = (email and User.objects.filter(email=email).exists()) or (phone and User.objects.filter(phone=phone)
-                                                                      .exists())
-    if role == "agent" and taken:
-        raise Conflict(gettext("Someone with this email or phone already has an account here."),
-                       code="already_registered")
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        token_hash=hash_token(token), role=role, email=email, phone=phone, invited_by=inviter,
-        parent_agent=parent_agent, expires_at=timezone.now() + timedelta(days=_conf("INVITATION_DAYS")))
-    link = f"{accept_url}?token={token}" if accept_url else token
-    if notify:
-        transaction.on_commit(lambda: _notify(email=email, phone=phone, template="agent_invitation",
-                                              context={"link": link}, purpose="agent_invitation",
-                                              secrets=[link], mask="(link redacted)"))
+    with transaction.atomic():
+        if role == "agent":
+            _within_invitation_quota(inviter)
+        invitation = Invitation.objects.create(
+            token_hash=hash_token(token), role=role, email=email, phone=phone, invited_by=inviter,
+            parent_agent=parent_agent, expires_at=timezone.now() + timedelta(days=_conf("INVITATION_DAYS")))
+        registered_email = bool(email) and User.objects.filter(email=email).exists()
+        registered_phone = bool(phone) and User.objects.filter(phone=phone).exists()
+        if role == "agent" and (registered_email or registered_phone):
+            # The link could only fail (409 at accept): the registered contact hears why, the inviter nothing.
+            logger.info("agent invitation to a registered contact: notice sent instead of a link",
+                        extra={"invitation": str(invitation.public_id)})
+            if notify:
+                transaction.on_commit(lambda: _notify(
+                    email=email if registered_email else "", phone=phone if registered_phone else "",
+                    template="agent_invitation_registered", context={}, purpose="agent_invitation"))
+        elif notify:
+            link = f"{accept_url}?token={token}" if accept_url else token
+            transaction.on_commit(lambda: _notify(email=email, phone=phone, template="agent_invitation",
+                                                  context={"link": link}, purpose="agent_invitation",
+                                                  secrets=[link], mask="(link redacted)"))
     return invitation, token
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..env import env_str
+from ..env import env_int, env_str
 from .api import REST_FRAMEWORK
 
 RESELLERS: dict[str, Any] = {
@@ -28,6 +28,9 @@ RESELLERS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_BASE_SECONDS": float(env_str("RESELLER_WEBHOOK_BACKOFF_SECONDS", "30")),
     "WEBHOOK_TIMEOUT_SECONDS": 5.0,
 }
+
+# Invitations (each an SMS or email to the contact typed) one agent or admin sends in any 24 hours.
+AGENT_INVITATIONS_PER_DAY = env_int("AGENT_INVITATIONS_PER_DAY", 20)
 
 # Fernet keys for API key and webhook secrets at rest (comma-separated; first encrypts, all decrypt).
 # Empty: derived from SECRET_KEY (development and tests).
