@@ -26,7 +26,6 @@ from moneyed import get_currency
 from countries.money import decimal_text, money_of
 from countries.tax import TaxAmount, TaxSplit
 from provider_plugins.interfaces.common import ProviderFault, UserFixableError
-from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.audit.models import AuditAction
@@ -62,6 +61,7 @@ from .models import (
     SettlementMethod,
     SettlementStatus,
 )
+from .notices import notify_payment
 
 logger = logging.getLogger(__name__)
 
@@ -484,21 +484,8 @@ def merchant_pay(*, payer, payee: Payee, amount_minor: int | None = None, note: 
             entry=entry)
         if payee.payment_request is not None:
             PaymentRequest.objects.filter(pk=payee.payment_request.pk).update(status=PaymentRequestStatus.PAID)
-    _notify_payment(payment)
+        notify_payment(payment)  # counted under the takings account's row lock the entry took (notices.py)
     return payment
-
-
-def _notify_payment(payment: MerchantPayment) -> None:
-    """SMS to the owner after commit (a task), in the owner's language; never inside the money transaction."""
-    owner = payment.merchant.owner
-    if not settings.MERCHANT_SMS_NOTIFICATIONS or not owner.phone:
-        return
-    from tenant_apps.notifications.messages import render_message
-
-    text = render_message(template="merchant_payment_received", user=owner, context={
-        "amount": payment.amount_minor, "currency": payment.currency,
-        "merchant": payment.merchant.business_name}).text
-    enqueue("wallet.send_sms", owner.phone, text, "merchant", on_commit=True)
 
 
 def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None = None, reason: str = "",

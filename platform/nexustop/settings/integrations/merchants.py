@@ -14,6 +14,11 @@ MERCHANT_QR_GUI = env_str("MERCHANT_QR_GUI", "com.nexustop")
 MERCHANT_PAYMENT_REQUEST_TTL_SECONDS = env_int("MERCHANT_PAYMENT_REQUEST_TTL_SECONDS", 900)
 # SMS to the owner for every payment received.
 MERCHANT_SMS_NOTIFICATIONS = env_bool("MERCHANT_SMS_NOTIFICATIONS", True)
+# ... but not for a payment below this floor (major units per currency, "*" for the others: about the price of
+# an SMS), nor past this many payments texted to one business in any hour (tenant_apps/merchants/notices.py).
+MERCHANT_PAYMENT_SMS_FLOOR = {"NGN": "100", "GHS": "1", "XOF": "50", "GNF": "500", "GMD": "5", "LRD": "10",
+                              "SLE": "1", "CVE": "5", "MRU": "2", "*": "1"}
+MERCHANT_PAYMENT_SMS_PER_HOUR = env_int("MERCHANT_PAYMENT_SMS_PER_HOUR", 30)
 # Daily settlement of every merchant's takings for the day just ended (UTC), once per merchant per day.
 CELERY_BEAT_SCHEDULE["merchants-settle-daily"] = {
     "task": "merchants.settle_daily",
