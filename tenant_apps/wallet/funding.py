@@ -34,7 +34,7 @@ from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError
 from shared_apps.providers.messages import user_message
 from tenant_apps.kyc.services import kyc_check_balance_room, kyc_release_spend
-from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.currency import minor_unit, tenant_currency
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 
 FUNDING_HELD_ENTRY = "funding_held"  # a captured payment over the wallet's maximum balance, in suspense
 BALANCE_LIMIT = "balance_limit_exceeded"  # failure_reason of such an intent (review until released)
+# A captured payment of another amount or currency than asked: never credited, its money in suspense for finance.
+AMOUNT_MISMATCH = "amount_mismatch"
+FUNDING_MISMATCH_ENTRY = "funding_mismatch"
 
 
 def _new_reference() -> str:
@@ -222,13 +225,36 @@ def funding_apply_verification(*, intent_id: int, verification: PaymentVerificat
                 notify_user(intent.user, "wallet_funded", {"amount": intent.amount_minor, "currency": intent.currency})
         else:
             intent.status = FundingStatus.REVIEW
-            intent.failure_reason = "amount_mismatch"
+            intent.failure_reason = AMOUNT_MISMATCH
+            _mismatch_to_suspense(intent, verification)
             logger.warning("funding amount mismatch: not credited", extra={
                 "intent": intent.reference, "gateway": intent.gateway, "expected": intent.amount_minor,
                 "expected_currency": intent.currency, "verified": verification.amount_minor,
                 "verified_currency": verification.currency})
         intent.save()
         return intent
+
+
+def _mismatch_to_suspense(intent: FundingIntent, verification: PaymentVerification) -> None:
+    """A payment the gateway verified for another amount or currency than the intent asked: it is never credited
+    (finance decides: an adjustment of the wallet against suspense, or a refund at the gateway), but the money the
+    gateway holds for us is not left out of the books either: what it verified is posted gateway clearing ->
+    suspense, in the currency it was paid in (entry ``funding_mismatch``, once per intent). Before, nothing was
+    posted: the gateway's settlement did not match the ledger, and an adjustment that gave the customer what they
+    paid took it from a suspense account that never received it. An answer that cannot be posted (no amount, not
+    positive, not a currency) stays in review for reconciliation only."""
+    amount, currency = verification.amount_minor, (verification.currency or "").upper()
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        return
+    try:
+        minor_unit(currency)
+    except ApiError:
+        return
+    post_entry(entry_type=FUNDING_MISMATCH_ENTRY, reference=intent.ledger_reference,
+               lines=[Line(system_account(kind=AccountKind.GATEWAY_CLEARING, currency=currency), -amount),
+                      Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), amount)],
+               metadata={"intent": str(intent.public_id), "reason": AMOUNT_MISMATCH, "gateway": intent.gateway,
+                         "expected": intent.amount_minor, "expected_currency": intent.currency})
 
 
 def _hold_over_limit(intent: FundingIntent) -> None:

@@ -1,0 +1,82 @@
+"""A payment the gateway captured for another amount or currency than asked goes to suspense, never to the wallet.
+
+Before, such an intent went to review and nothing was posted: the money the gateway held for us was in no account
+(the gateway's settlement never matched the ledger), and when finance then gave the customer what they had paid
+(an adjustment of the wallet against suspense, the tool there is for it) it came out of a suspense account that
+had never received it. Now what the gateway verified is posted gateway clearing -> suspense, in the currency it
+was paid in, once however often the notification comes; the wallet is still not credited.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django_tenants.utils import schema_context
+
+from provider_plugins.interfaces.common import OutcomeStatus
+from provider_plugins.interfaces.payments import PaymentVerification
+from tenant_apps.ledger.models import AccountKind, JournalEntry
+from tenant_apps.ledger.selectors import system_balance
+from tenant_apps.wallet.funding import FUNDING_MISMATCH_ENTRY, funding_apply_verification
+from tenant_apps.wallet.models import FundingIntent
+from tests.wallet.helpers import assert_books_balance, balance_of, client_for, deliver, new_customer, post
+
+pytestmark = pytest.mark.django_db
+
+
+def _suspense(currency: str = "NGN") -> int:
+    with schema_context("ng"):
+        return system_balance(kind=AccountKind.SUSPENSE, currency=currency)
+
+
+def test_an_underpaid_checkout_is_held_in_suspense_once_and_finance_can_settle_it(ng_gateways, host_client):
+    from tenant_apps.wallet.adjustments import wallet_adjust
+    from tests.merchants.helpers import staff
+
+    flutterwave = ng_gateways["flutterwave"]
+    user = new_customer()
+    started = post(client_for(user), "/api/wallet/fund", {"amount": "250.00", "gateway": "flutterwave"})
+    assert started.status_code in (201, 202), started.content
+    reference = started.json()["reference"]
+    suspense_before = _suspense()
+    flutterwave.complete(reference, amount_minor=2_500)  # the customer paid 25.00, not 250.00
+    client = host_client("ng.localhost")
+    for _ in range(2):  # the same notification again changes nothing
+        answer = deliver(client, "/webhook/flutterwave", flutterwave.deliveries[-1])
+        assert answer.status_code == 200, answer.content
+    assert balance_of(user) == 0
+    assert _suspense() == suspense_before + 2_500
+    with schema_context("ng"):
+        intent = FundingIntent.objects.get(reference=reference)
+        assert (intent.status, intent.failure_reason) == ("review", "amount_mismatch")
+        assert JournalEntry.objects.filter(entry_type=FUNDING_MISMATCH_ENTRY, reference=intent.ledger_reference) \
+            .count() == 1
+        # finance gives the customer what they paid, from the suspense that holds it
+        wallet_adjust(actor=staff(role="operator_finance"), user=user, amount="25.00", currency="NGN",
+                      reason=f"underpaid funding {reference}", returns_own_money=False)
+    assert balance_of(user) == 2_500 and _suspense() == suspense_before
+    assert_books_balance("ng")
+
+
+@pytest.mark.parametrize(("currency", "posted"), [("USD", True), ("XYZ", False), ("", False)])
+def test_another_currency_is_held_in_that_currency_and_no_currency_is_left_to_review(ng_gateways, currency, posted):
+    from shared_apps.providers.models import Provider
+
+    user = new_customer()
+    provider = Provider.objects.filter(plugin_key="paystack", country="NG").exclude(status="disabled").first()
+    assert provider is not None
+    with schema_context("ng"):
+        intent = FundingIntent.objects.create(user=user, gateway="paystack", provider_id=provider.pk,
+                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=100_000,
+                                              currency="NGN")
+        before = system_balance(kind=AccountKind.SUSPENSE, currency="USD")
+        intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
+            OutcomeStatus.SUCCESS, intent.gateway_reference, 100_000, currency))
+        assert (intent.status, intent.failure_reason) == ("review", "amount_mismatch")
+        assert JournalEntry.objects.filter(entry_type=FUNDING_MISMATCH_ENTRY).filter(
+            reference=intent.ledger_reference).exists() is posted
+        if currency == "USD":
+            assert system_balance(kind=AccountKind.SUSPENSE, currency="USD") == before + 100_000
+    assert balance_of(user) == 0
+    assert_books_balance("ng")
