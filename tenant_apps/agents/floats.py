@@ -135,6 +135,15 @@ def _parent_schema(reseller: Tenant) -> str:
     return reseller.parent.schema_name
 
 
+def float_gateway_schema() -> str:
+    """The schema whose gateway clearing a reseller's float payments reach: its country operation's (where
+    :func:`fund_float_from_gateway` debits it). Raises ``NotAReseller`` outside a reseller's schema."""
+    reseller = current_tenant()
+    if reseller is None:
+        raise NotAReseller()
+    return _parent_schema(reseller)
+
+
 def open_float(*, reseller: Tenant) -> ResellerFloat:
     """Create (once) the reseller's account holder and float wallet in the parent schema."""
     with schema_context(_parent_schema(reseller)), transaction.atomic():

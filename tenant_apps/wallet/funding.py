@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_tenants.utils import schema_context
 
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
 from provider_plugins.interfaces.payments import (
@@ -49,6 +51,7 @@ from tenant_apps.ledger.services import (
 from tenant_apps.provider_archive.services import archived_call
 from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
 from tenant_apps.risk.models import Flow
+from tenants.connection import current_schema
 
 from .gateways import Gateway, GatewayError, gateway_by_provider_id, gateway_for
 from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
@@ -250,11 +253,18 @@ def _mismatch_to_suspense(intent: FundingIntent, verification: PaymentVerificati
         minor_unit(currency)
     except ApiError:
         return
-    post_entry(entry_type=FUNDING_MISMATCH_ENTRY, reference=intent.ledger_reference,
-               lines=[Line(system_account(kind=AccountKind.GATEWAY_CLEARING, currency=currency), -amount),
-                      Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), amount)],
-               metadata={"intent": str(intent.public_id), "reason": AMOUNT_MISMATCH, "gateway": intent.gateway,
-                         "expected": intent.amount_minor, "expected_currency": intent.currency})
+    schema = origin = current_schema()
+    if intent.purpose == FundingPurpose.RESELLER_FLOAT:  # paid to the country operation's gateway account
+        from tenant_apps.agents.floats import float_gateway_schema
+
+        schema = float_gateway_schema()
+    with schema_context(schema) if schema != origin else nullcontext():
+        post_entry(entry_type=FUNDING_MISMATCH_ENTRY, reference=intent.ledger_reference,
+                   lines=[Line(system_account(kind=AccountKind.GATEWAY_CLEARING, currency=currency), -amount),
+                          Line(system_account(kind=AccountKind.SUSPENSE, currency=currency), amount)],
+                   metadata={"intent": str(intent.public_id), "reason": AMOUNT_MISMATCH, "gateway": intent.gateway,
+                             "expected": intent.amount_minor, "expected_currency": intent.currency,
+                             **({"reseller": origin} if schema != origin else {})})
 
 
 def _hold_over_limit(intent: FundingIntent) -> None:

@@ -80,3 +80,39 @@ def test_another_currency_is_held_in_that_currency_and_no_currency_is_left_to_re
             assert system_balance(kind=AccountKind.SUSPENSE, currency="USD") == before + 100_000
     assert balance_of(user) == 0
     assert_books_balance("ng")
+
+
+def test_a_reseller_float_payment_of_another_amount_is_held_where_the_gateway_paid_it(host_client, paystack):
+    """A reseller's float is paid to its country operation's gateway account: the suspense is the operation's, and
+    neither side of the float moves."""
+    from tenant_apps.agents.floats import float_balances
+    from tenants.models import Tenant
+    from tests.accounts.helpers import call, login, make_user
+    from tests.wallet.helpers import register_gateway
+
+    register_gateway(country="NG", key="paystack", url=paystack.url)
+    reseller = Tenant.objects.get(schema_name="quickvend")
+    floats_before = float_balances(reseller=reseller)
+    email = f"qv-fund-{uuid.uuid4().hex[:6]}@qv.test"
+    make_user("quickvend", email=email, role="operator_admin")
+    site = host_client("quickvend.localhost")
+    token = login(site, email)["access"]
+    started = call(site, "POST", "/api/resellers/float/fund", {"amount": "2500.00", "gateway": "paystack"},
+                   token=token, HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert started.status_code == 201, started.content
+    suspense_before = {schema: _suspense_in(schema) for schema in ("ng", "quickvend")}
+    with schema_context("quickvend"):
+        intent = FundingIntent.objects.get(public_id=started.json()["id"])
+        intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
+            OutcomeStatus.SUCCESS, intent.gateway_reference, 25_000, "NGN"))
+        assert (intent.status, intent.failure_reason, intent.credit_entry_id) == ("review", "amount_mismatch", None)
+    assert _suspense_in("ng") == suspense_before["ng"] + 25_000
+    assert _suspense_in("quickvend") == suspense_before["quickvend"]
+    after = float_balances(reseller=reseller)
+    assert (after.parent_balance, after.mirror_balance) == (floats_before.parent_balance, floats_before.mirror_balance)
+    assert_books_balance("ng")
+
+
+def _suspense_in(schema: str) -> int:
+    with schema_context(schema):
+        return system_balance(kind=AccountKind.SUSPENSE, currency="NGN")
