@@ -109,7 +109,9 @@ def test_the_withdraw_page_texts_a_code_again_and_cancels_it_once(sms, settings,
     page = mine.get("/wallet/withdraw")
     with django_capture_on_commit_callbacks(execute=True):
         made = mine.post("/wallet/withdraw", {"amount": "300", "idempotency_key": form_key(page.content.decode())})
-    code = re.search(r"data-code>(\d{8})<", made.content.decode()).group(1)
+    shown = re.search(r"data-code>(\d{8})<", made.content.decode())
+    assert shown, made.content.decode()
+    code = shown.group(1)
     with schema_context("ng"):
         public_id = str(WithdrawalCode.objects.get(customer=customer).public_id)
     held = balance(customer)
