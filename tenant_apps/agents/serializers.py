@@ -216,6 +216,7 @@ class AgentFundBodySerializer(serializers.Serializer):
 
 class AgentStatementLineSerializer(serializers.Serializer):
     entry_type = serializers.CharField()
+    entry_type_label = serializers.CharField(help_text="the entry type in words, in the request's language")
     reference = serializers.CharField()
     amount = MoneyField(allow_null=True)
     at = serializers.DateTimeField()

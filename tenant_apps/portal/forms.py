@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError
 from tenant_apps.kyc.models import KycStatus
+from tenant_apps.ledger.entry_types import ENTRY_TYPE_LABELS
 from tenant_apps.ledger.selectors import StatementStatus
-from tenant_apps.ledger.services import EntryType
 
 
 class StyledForm(forms.Form):
@@ -100,15 +100,7 @@ class KycForm(StyledForm):
             self.fields[name].widget.attrs["accept"] = "image/jpeg,image/png,application/pdf"
 
 
-ENTRY_TYPE_CHOICES = [
-    ("", _("All types")),
-    (EntryType.FUNDING, _("Funding")),
-    (EntryType.TRANSFER, _("Transfer")),
-    (EntryType.ADJUSTMENT, _("Adjustment")),
-    (EntryType.HOLD_PLACE, _("Payment (held)")),
-    (EntryType.HOLD_SETTLE, _("Payment settled")),
-    (EntryType.HOLD_RELEASE, _("Payment released")),
-]
+ENTRY_TYPE_CHOICES = [("", _("All types")), *ENTRY_TYPE_LABELS.items()]
 STATUS_CHOICES = [
     ("", _("All statuses")),
     (StatementStatus.COMPLETED, _("Completed")),

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from shared_apps.core.amounts import AmountField, MoneyField
 from tenant_apps.ledger.currency import to_decimal_string
+from tenant_apps.ledger.entry_types import entry_type_label
 from tenant_apps.ledger.selectors import StatementStatus
 
 
@@ -26,6 +27,7 @@ def statement_row(posting) -> dict:
         "id": posting.pk,
         "created_at": posting.created_at.isoformat(),
         "type": posting.entry_type,
+        "type_label": entry_type_label(posting.entry_type),
         "status": posting.status,
         "reference": posting.reference,
         "direction": "credit" if posting.amount > 0 else "debit",
@@ -64,7 +66,8 @@ class WalletResponseSerializer(serializers.Serializer):
 class StatementRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    type = serializers.CharField()
+    type = serializers.CharField(help_text="the entry type's code (machine-readable), e.g. hold_place")
+    type_label = serializers.CharField(help_text="the entry type in words, in the request's language")
     status = serializers.ChoiceField(choices=StatementStatus.ALL)
     reference = serializers.CharField()
     direction = serializers.ChoiceField(choices=["credit", "debit"])

@@ -140,6 +140,7 @@ def test_sale_through_three_levels_then_reversal(tree, products):
     # Statements and reports.
     statement = call(tree["site"], "GET", "/api/agents/me/statement", token=tree["tokens"]["c"]).json()
     assert statement["available"] == "379.65" and statement["commissions"][0]["amount"] == "34.65"
+    assert all(line["entry_type_label"] not in ("", line["entry_type"]) for line in statement["lines"])
     report = call(tree["site"], "GET", "/api/agents/commissions", token=tree["admin"]).json()
     assert {(row["email"], row["level"], row["net"]) for row in report} == {
         ("agent-c@qv.test", 1, "34.65"), ("agent-b@qv.test", 2, "11.55"), ("agent-a@qv.test", 3, "5.77")}

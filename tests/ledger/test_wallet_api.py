@@ -122,5 +122,7 @@ def test_statement_csv_export(customer):
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 3
-    assert set(rows[0]) == {"id", "created_at", "type", "status", "reference", "direction", "amount", "currency"}
+    assert set(rows[0]) == {"id", "created_at", "type", "type_label", "status", "reference", "direction", "amount",
+                            "currency"}
+    assert {r["type_label"] for r in rows} == {"Payment (held)"}
     assert sorted(r["amount"] for r in rows) == ["-10.00", "-30.00", "-5.00"]

@@ -1,0 +1,63 @@
+"""What each journal entry type reads as for a person: one map, used by the statement page, its filter and the
+statement API/CSV (next to the raw ``entry_type`` code, which stays as it is).
+
+The codes are defined where they are posted (``ledger.services.EntryType``, ``orders``, ``agents``, ``cash``,
+``merchants``, ``savings``, ``remittances``, ``wallet``); they are spelled here as plain strings so the ledger
+imports none of those apps. tests/ledger/test_entry_type_labels.py checks every code defined there has a label.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ENTRY_TYPE_LABELS: dict[str, Promise] = {
+    # ledger (EntryType)
+    "funding": _("Funding"),
+    "transfer": _("Transfer"),
+    "adjustment": _("Adjustment"),
+    "hold_place": _("Payment (held)"),
+    "hold_settle": _("Payment settled"),
+    "hold_release": _("Payment released"),
+    # wallet
+    "funding_held": _("Top-up held (over the balance limit)"),
+    "funding_mismatch": _("Top-up of another amount"),
+    "payout_refund": _("Payout refunded"),
+    # orders
+    "order_late_charge": _("Late delivery charge"),
+    "order_reversal": _("Order reversal"),
+    # merchants
+    "merchant_payment": _("Merchant payment"),
+    "merchant_refund": _("Merchant refund"),
+    "merchant_settlement": _("Merchant settlement"),
+    # savings
+    "circle_contribution": _("Savings circle contribution"),
+    "circle_pot": _("Savings circle pot"),
+    "circle_arrears": _("Savings circle arrears"),
+    "circle_dissolve_refund": _("Savings circle refund"),
+    "savings_deposit": _("Savings deposit"),
+    "savings_withdrawal": _("Savings withdrawal"),
+    # cash-in/cash-out, remittances
+    "cash_commission": _("Cash-in/cash-out commission"),
+    "remittance": _("Remittance"),
+    # agents and resellers
+    "agent_commission": _("Agent commission"),
+    "agent_commission_clawback": _("Commission clawback"),
+    "agent_funding": _("Agent funding"),
+    "reseller_float_fund": _("Float top-up"),
+    "reseller_float_draw": _("Float used for a sale"),
+    "reseller_float_draw_reversal": _("Float sale reversed"),
+    "reseller_float_hold": _("Float held for a sale"),
+    "reseller_float_release": _("Float released"),
+    "reseller_float_adjust": _("Float adjustment"),
+    "reseller_float_owed": _("Float owed"),
+    "reseller_float_owed_reversal": _("Float owed reversed"),
+}
+
+OTHER_ENTRY = _("Other transaction")
+
+
+def entry_type_label(code: str) -> str:
+    """The human label of an entry type in the active language (an unknown code: a generic label, never the
+    raw code)."""
+    return str(ENTRY_TYPE_LABELS.get(code, OTHER_ENTRY))
