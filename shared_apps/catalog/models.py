@@ -22,6 +22,14 @@ class ProductType(models.TextChoices):
     INSURANCE = "insurance", _("Insurance")
 
 
+def product_type_label(code: str) -> str:
+    """A product type in words in the active language (``electricity`` -> ``Électricité``); an unknown code as is."""
+    try:
+        return str(ProductType(code).label)
+    except ValueError:
+        return code
+
+
 class Product(models.Model):
     """One sellable product of one provider.
 

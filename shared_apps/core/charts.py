@@ -12,6 +12,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from shared_apps.core.punctuation import labelled
+
 
 @dataclass
 class Bucket:
@@ -58,7 +60,7 @@ def bar_chart(buckets: list[Bucket], *, value: str, title: str, width: int = 640
         x = pad_left + i * slot + (slot - bar) / 2
         y = height - pad_bottom - h
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}" rx="2">'
-                     f'<title>{escape(bucket.label)}: {escape(formatter(amount))}</title></rect>')
+                     f'<title>{escape(labelled(bucket.label, formatter(amount)))}</title></rect>')
         if i % every == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
                          f'fill="#334155">{escape(bucket.label)}</text>')
@@ -83,7 +85,7 @@ def rate_bars(buckets: list[Bucket], *, title: str, width: int = 640) -> SafeStr
                      f'<rect x="{label_width}" y="{y + 4}" width="{width - label_width - 60}" height="16" '
                      f'fill="#e2e8f0" rx="3"/>'
                      f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="16" fill="{colour}" rx="3">'
-                     f'<title>{escape(bucket.label)}: {shown}</title></rect>'
+                     f'<title>{escape(labelled(bucket.label, shown))}</title></rect>'
                      f'<text x="{width - 52}" y="{y + 16}" font-size="12" fill="#0f172a">{shown}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped labels only
@@ -116,8 +118,8 @@ def stacked_series(series: dict[str, list[Bucket]], *, value: str, title: str, w
             base -= h
             if h:
                 parts.append(f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                             f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(name)} '
-                             f'{escape(series[name][d].label)}: {amount}</title></rect>')
+                             f'fill="{PALETTE[k % len(PALETTE)]}"><title>'
+                             f'{escape(labelled(f"{name} {series[name][d].label}", str(amount)))}</title></rect>')
         if d % every == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
                          f'fill="#334155">{escape(series[names[0]][d].label)}</text>')

@@ -18,6 +18,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from shared_apps.catalog.models import product_type_label
 from shared_apps.core.charts import Bucket
 from tenants.models import Tenant
 from tenants.runner import for_each_tenant
@@ -75,7 +76,7 @@ def platform_sales(*, days: int = 30) -> tuple[list[TenantSales], list[Bucket]]:
                                 sales=_bucket(tenant.brand_name, total),
                                 by_type={kind: _bucket(kind, row) for kind, row in by_type.items()}))
         for kind, row in by_type.items():
-            bucket = types.setdefault(kind, Bucket(kind))
+            bucket = types.setdefault(kind, Bucket(product_type_label(kind)))
             bucket.orders += row["orders"]
             bucket.delivered += row["delivered"]
             bucket.refunded += row["refunded"]

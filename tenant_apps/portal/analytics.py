@@ -66,6 +66,7 @@ def sales_report(*, days: int = 14, today: date | None = None) -> SalesReport:
     """The last ``days`` days of orders in the current schema (every figure in minor units)."""
     from django.apps import apps
 
+    from shared_apps.catalog.models import product_type_label
     from tenant_apps.ledger.currency import tenant_currency
 
     Order = apps.get_model("orders", "Order")
@@ -81,16 +82,17 @@ def sales_report(*, days: int = 14, today: date | None = None) -> SalesReport:
     empty = {"orders": 0, "delivered": 0, "refunded": 0, "revenue": 0, "cost": 0}
     report.days = [_bucket((start + timedelta(days=n)).strftime("%d/%m"), per_day.get(start + timedelta(days=n), empty))
                    for n in range(days)]
-    report.by_type = [_bucket(row["product_type"], row) for row in orders.values("product_type")
-                      .annotate(**_money_aggregates()).order_by("product_type")]
+    by_type = {row["product_type"]: row for row in orders.values("product_type").annotate(**_money_aggregates())
+               .order_by("product_type")}
+    report.by_type = [_bucket(product_type_label(code), row) for code, row in by_type.items()]
     typed = {}
     for row in orders.annotate(day=TruncDate("created_at")).values("product_type", "day").annotate(
             **_money_aggregates()):
         typed[(row["product_type"], row["day"])] = row
     report.by_type_daily = {
-        kind.label: [_bucket((start + timedelta(days=n)).strftime("%d/%m"),
-                             typed.get((kind.label, start + timedelta(days=n)), empty)) for n in range(days)]
-        for kind in report.by_type}
+        product_type_label(code): [_bucket((start + timedelta(days=n)).strftime("%d/%m"),
+                                           typed.get((code, start + timedelta(days=n)), empty)) for n in range(days)]
+        for code in by_type}
 
     attempts = (OrderAttempt.objects.filter(created_at__date__gte=start).values("provider_id")
                 .annotate(orders=Count("id"), delivered=Count("id", filter=Q(status="succeeded")),

@@ -246,7 +246,8 @@ def test_pricing_rules_page(ng_staff):
     assert response.status_code == 302
     with schema_context("ng"):
         rule = PriceRule.objects.get(product_type="airtime", is_active=True, value=250)
-    assert "2.5 %" in admin.get("/back-office/pricing").content.decode()
+    listing = admin.get("/back-office/pricing").content.decode()
+    assert "2.5 %" in listing and '<tr data-testid="rule-row"><td>Airtime' in listing  # the type in words
     bad = admin.post("/back-office/pricing", {"mode": "fixed", "value": "1.234"})
     assert bad.status_code == 400
     assert admin.post(f"/back-office/pricing/{rule.pk}/delete").status_code == 302

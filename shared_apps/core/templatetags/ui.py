@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import translation
 
 from countries.registry import display_minor, get_adapter
+from shared_apps.core import punctuation
 
 register = template.Library()
 
@@ -89,5 +90,6 @@ def percent_bps(rate_bps) -> str:
 @register.simple_tag
 def colon() -> str:
     """The colon after a translated label, as the page's language sets it: French puts a no-break space before
-    it (``Frais :``), English and Portuguese do not (``Fee:``). Written as a tag so msgids stay labels."""
-    return "\u00a0:" if (translation.get_language() or "en")[:2] == "fr" else ":"
+    it (``Frais :``), English and Portuguese do not (``Fee:``). Written as a tag so msgids stay labels; the rule is
+    ``shared_apps.core.punctuation.colon``."""
+    return punctuation.colon()
