@@ -199,6 +199,25 @@ def format_money(money: Money, *, locale: str | None, symbol: str | None = None)
     return f"-{text}" if negative else text
 
 
+def format_number(value: object, *, locale: str | None) -> str:
+    """A plain decimal that is not money (an exchange rate) in the locale's style, trailing zeros dropped:
+    ``"8620.0"`` -> ``8,620`` (en), ``8 620`` (fr); ``"0.00125"`` -> ``0,00125`` (fr). ValueError: not a number."""
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    style = style_for(locale)
+    negative = text.startswith("-")
+    whole, _dot, fraction = text.lstrip("-").partition(".")
+    shown = _group(whole, style.group) + (style.decimal + fraction if fraction else "")
+    return f"-{shown}" if negative else shown
+
+
 def plain_money(money: Money) -> str:
     """SMS and USSD: ``2000.00 NGN`` (the API's decimal string and the ISO code: GSM-7 characters only)."""
     return f"{decimal_text(money)} {money.currency.code}"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from countries.registry import display_minor
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from shared_apps.core.locks import lock_user
 from tenant_apps.accounts.country import normalize_phone
@@ -361,7 +362,8 @@ def agent_record_sale(*, agent, amount_minor: int, reference: str) -> AgentSale 
         if day_total + amount_minor > max_amount:
             raise VelocityExceeded(gettext("This sale would pass the agent's daily amount limit."),
                                    fields={"amount_per_day": [
-                                       gettext("Limit %(amount)s minor units.") % {"amount": max_amount}]})
+                                       gettext("Limit %(amount)s.") % {
+                                           "amount": display_minor(max_amount, tenant_currency().code)}]})
         cursor.execute(_COUNT_SALE, [agent_id, reference, amount_minor, now])
         (sale_id,) = cursor.fetchone()
     sale = AgentSale(pk=sale_id, agent_id=agent_id, order_ref=reference, amount_minor=amount_minor, created_at=now)

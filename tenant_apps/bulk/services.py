@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import status
 
 from countries.errors import InvalidPhoneNumber
-from countries.registry import get_adapter
+from countries.registry import display_minor, get_adapter
 from shared_apps.catalog.models import Product, ProductType
 from shared_apps.catalog.selectors import products_for_listing
 from shared_apps.core.amounts import InvalidAmount, parse_amount
@@ -416,8 +416,8 @@ def bulk_confirm(*, user, batch: BulkBatch, expected_pricing_version: str | None
         if not funds.enough_wallet:
             raise BatchFundsShort(fields={"amount": [
                 _("The batch costs %(needed)s; the wallet holds %(held)s.") % {
-                    "needed": to_decimal_string(funds.needed_minor, funds.currency),
-                    "held": to_decimal_string(funds.wallet_minor, funds.currency)}]})
+                    "needed": display_minor(funds.needed_minor, funds.currency),
+                    "held": display_minor(funds.wallet_minor, funds.currency)}]})
         if not funds.enough_float:
             raise BatchFloatShort(fields={"amount": [_("Insufficient float.")]})
         now = timezone.now()

@@ -217,7 +217,8 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     public_id = uuid.uuid4()
     screen(MoneyMove(flow=Flow.CASH_IN, user=customer, amount_minor=amount_minor, currency=currency,
                      reference=f"cashin:{reference}", recipient=f"agent:{agent.public_id}",
-                     recipient_label=agent.phone or "", subject_type="cash", subject_id=str(public_id)))
+                     recipient_label=agent.phone or "", subject_type="cash", subject_id=str(public_id),
+                     for_customer=True))
     now = timezone.now()
     needs_confirmation = amount_minor >= confirmation_threshold(currency)
     expires_at = now + timedelta(seconds=_conf()["OTP_TTL_SECONDS"]) if needs_confirmation else None

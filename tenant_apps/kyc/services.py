@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from countries.errors import InvalidKycNumber
+from countries.registry import display_minor
 from provider_plugins.interfaces.common import ProviderConfig, ProviderError, ProviderFault
 from provider_plugins.interfaces.kyc import KycCheckRequest, KycMatch
 from provider_plugins.interfaces.observe import observed_session
@@ -273,34 +274,41 @@ def _tier_of_level(adapter: Any, level: Any) -> Any:
     return next((tier for tier in adapter.kyc_tiers if tier.level == level), None)
 
 
-def kyc_refusal(refusal: Refusal, adapter: Any) -> KycLimitExceeded:
-    """The words of a ``kyc_limit_exceeded`` refusal of the server-side rule (the tier, the limit, what is left).
+def kyc_refusal(refusal: Refusal, adapter: Any, *, for_customer: bool = False) -> KycLimitExceeded:
+    """The words of a ``kyc_limit_exceeded`` refusal of the server-side rule (the tier, the limit, what is left),
+    amounts shown as the site shows them in the request's language (``2 000 UM``).
 
     ``adapter``: the country's, read before the call (the refused call aborted the transaction: no query now).
+    ``for_customer``: the caller is an agent serving the customer (a cash-in): the limit is the customer's, and
+    the message says so.
     """
     currency = adapter.currency
     tier = _tier_of_level(adapter, refusal.detail.get("level"))
     limit = refusal.detail.get("limit")
     if tier is None or limit == "none":
-        return KycLimitExceeded(gettext("Verify your phone number before moving money."),
-                                fields={"amount": [gettext("No verification level yet.")]})
-    if limit == "single":
         return KycLimitExceeded(
-            gettext("The most you can move at once at %(level)s is %(limit)s.") % {
-                "level": tier.name, "limit": adapter.format_amount(tier.single_limit_minor)},
-            fields={"amount": [gettext("Single limit: %(amount)s %(currency)s.") % {
-                "amount": adapter.from_minor(tier.single_limit_minor), "currency": currency}]})
-    left = int(refusal.detail.get("left") or 0)
+            gettext("The customer must verify their phone number before moving money.") if for_customer
+            else gettext("Verify your phone number before moving money."),
+            fields={"amount": [gettext("No verification level yet.")]})
+    if limit == "single":
+        single = display_minor(tier.single_limit_minor, currency)
+        return KycLimitExceeded(
+            (gettext("The customer's limit at %(level)s is %(limit)s per transaction.") if for_customer
+             else gettext("The most you can move at once at %(level)s is %(limit)s.")) % {
+                "level": tier.name, "limit": single},
+            fields={"amount": [gettext("Single limit: %(amount)s.") % {"amount": single}]})
+    left = display_minor(int(refusal.detail.get("left") or 0), currency)
     return KycLimitExceeded(
-        gettext("This would pass your daily limit at %(level)s: %(left)s left today.") % {
-            "level": tier.name, "left": adapter.format_amount(left)},
-        fields={"amount": [gettext("Daily limit left: %(amount)s %(currency)s.") % {
-            "amount": adapter.from_minor(left), "currency": currency}]})
+        (gettext("This would pass the customer's daily limit at %(level)s: %(left)s left today.") if for_customer
+         else gettext("This would pass your daily limit at %(level)s: %(left)s left today.")) % {
+            "level": tier.name, "left": left},
+        fields={"amount": [gettext("Daily limit left: %(amount)s.") % {"amount": left}]})
 
 
-def kyc_refusals(adapter: Any) -> dict[str, Callable[[Refusal], BaseException]]:
-    """The refusals of the KYC functions, worded for ``adapter``'s country (``shared_apps.core.db_refusals``)."""
-    return {"kyc_limit_exceeded": lambda refusal: kyc_refusal(refusal, adapter)}
+def kyc_refusals(adapter: Any, *, for_customer: bool = False) -> dict[str, Callable[[Refusal], BaseException]]:
+    """The refusals of the KYC functions, worded for ``adapter``'s country (``shared_apps.core.db_refusals``);
+    ``for_customer``: worded for an agent serving the customer (:func:`kyc_refusal`)."""
+    return {"kyc_limit_exceeded": lambda refusal: kyc_refusal(refusal, adapter, for_customer=for_customer)}
 
 
 def kyc_record_spend(*, user: User, amount_minor: int, currency: str, reference: str) -> KycSpend:
@@ -322,17 +330,19 @@ def kyc_release_spend(*, user: User, reference: str) -> KycSpend | None:
 
 
 def kyc_reserve(*, user: User, amount_minor: int, currency: str, reference: str,
-                savepoint: bool = True) -> KycSpend:
+                savepoint: bool = True, for_customer: bool = False) -> KycSpend:
     """Check and record in one step, serialised per user (row lock) so two requests cannot both pass.
 
     One call of the server-side ``kyc_reserve_spend`` (migration 0002): the user's row lock, the tier's
     single and daily limits (``kyc_check``), the spend row; a reference counted before is answered as is.
     ``savepoint=False`` for a caller that holds the transaction and rolls it all back on any error (a
-    purchase): no SAVEPOINT/RELEASE round trips.
+    purchase): no SAVEPOINT/RELEASE round trips. ``for_customer``: an agent moves the user's money for them (a
+    cash-in): a refusal says the limit is the customer's.
     """
     adapter = _check_amount_currency(amount_minor, currency)
     now = timezone.now()
-    with transaction.atomic(savepoint=savepoint), refusals(kyc_refusals(adapter)), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=savepoint), refusals(kyc_refusals(adapter, for_customer=for_customer)), \
+            connection.cursor() as cursor:
         cursor.execute("SELECT spend_id, created FROM kyc_reserve_spend(%s, %s, %s, %s, %s::jsonb, %s, %s)",
                        [user.pk, amount_minor, currency, reference, kyc_rules_json(adapter), today_start(), now])
         spend_id, created = cursor.fetchone()
@@ -366,15 +376,13 @@ def kyc_check_balance_room(*, user: User, amount_minor: int, currency: str) -> N
     room = kyc_balance_room(user=user, currency=currency)
     if room.cap is None or room.holdings + amount_minor <= room.cap:
         return
-    adapter = current_adapter()
     headroom = room.headroom or 0
     level = room.tier.name if room.tier is not None else ""
     raise BalanceLimitExceeded(
         gettext("Your wallet can hold at most %(cap)s at %(level)s: you can add up to %(headroom)s now. Verify "
                 "your identity to raise the limit.") % {
-            "cap": adapter.format_amount(room.cap), "level": level, "headroom": adapter.format_amount(headroom)},
-        fields={"amount": [gettext("At most %(amount)s %(currency)s.") % {
-            "amount": adapter.from_minor(headroom), "currency": currency}]})
+            "cap": display_minor(room.cap, currency), "level": level, "headroom": display_minor(headroom, currency)},
+        fields={"amount": [gettext("At most %(amount)s.") % {"amount": display_minor(headroom, currency)}]})
 
 
 def kyc_recheck_pending(*, limit: int = 100) -> int:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from moneyed import get_currency
 
 from countries.money import decimal_text, money_of
+from countries.registry import display_minor
 from countries.tax import TaxAmount, TaxSplit
 from provider_plugins.interfaces.common import ProviderFault, UserFixableError
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
@@ -517,7 +518,7 @@ def payment_refund(*, actor, payment: MerchantPayment, amount_minor: int | None 
             raise _bad("amount", gettext("Must be positive."), code="invalid_amount")
         if amount_minor > left:
             raise RefundTooLarge(fields={"amount": [gettext("At most %(amount)s.") % {
-                "amount": decimal_text(money_of(left, locked.currency))}]})
+                "amount": display_minor(left, locked.currency)}]})
         after = locked.refunded_minor + amount_minor
         fee_back = share_back(locked.fee_minor, before=locked.refunded_minor, after=after, paid=locked.amount_minor)
         refund = MerchantRefund(payment=locked, amount_minor=amount_minor, fee_returned_minor=fee_back,

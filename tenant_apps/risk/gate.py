@@ -111,6 +111,7 @@ class MoneyMove:
     subject_type: str = ""  # order, transfer, withdrawal_code, funding, cash
     subject_id: str = ""
     kyc: bool = True  # count it against the user's KYC limits (kyc_reserve: also the row lock)
+    for_customer: bool = False  # an agent moves the user's money for them (cash-in): KYC refusals say "the customer's"
     evaluate: bool = True  # False: money that already arrived (recorded, never refused)
     completed: bool = False  # an inflow already credited (its ``completed_at`` is now)
 
@@ -146,7 +147,8 @@ def screen(move: MoneyMove, *, savepoint: bool = True) -> Screening:
         from tenant_apps.kyc.services import kyc_reserve
 
         kyc_reserve(user=move.user, amount_minor=move.amount_minor, currency=move.currency,
-                    reference=move.reference, savepoint=savepoint)  # locks the user row
+                    reference=move.reference, savepoint=savepoint,
+                    for_customer=move.for_customer)  # locks the user row
     else:
         _lock_user(move.user)
     signals = current_signals()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from countries.registry import display_minor
 from shared_apps.core.errors import ApiError, Conflict, NotFound
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
@@ -172,7 +173,7 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
         if amount > balance:
             raise ApiError(gettext("The goal does not hold that much."), code="insufficient_funds", status_code=422,
                            fields={"amount": [gettext("At most %(amount)s.") % {
-                               "amount": to_decimal_string(balance, locked.currency)}]})
+                               "amount": display_minor(balance, locked.currency)}]})
         early, penalty = withdrawal_quote(goal=locked, amount_minor=amount, today=today)
         if early and locked.early_withdrawal == EarlyWithdrawal.REFUSED:
             assert locked.lock_until is not None  # early: before the lock date

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from countries.errors import CountryError
+from countries.registry import display_minor
 from provider_plugins.interfaces.common import OutcomeStatus, ProviderError, ProviderFault, UserFixableError
 from provider_plugins.interfaces.payouts import (
     AccountName,
@@ -42,7 +43,7 @@ from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
 from tenant_apps.accounts.selectors import users_paid_by_phone
 from tenant_apps.kyc.services import kyc_release_spend
-from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
+from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.ledger.errors import BalanceLimitExceeded
 from tenant_apps.ledger.models import AccountKind
 from tenant_apps.ledger.services import (
@@ -530,9 +531,9 @@ def _check_rail_step(gateway: Gateway, *, amount_minor: int, currency: str) -> N
     whole units), before anything is held: it used to be accepted (202), sent, refused there and released."""
     step = payout_step_minor(gateway.connector, currency)
     if amount_minor % step:
-        text = to_decimal_string(step, currency)
-        raise ApiError(_("%(rail)s pays amounts in steps of %(step)s %(currency)s.") % {
-            "rail": gateway.provider.name, "step": text, "currency": currency}, code="invalid_amount",
+        text = display_minor(step, currency)
+        raise ApiError(_("%(rail)s pays amounts in steps of %(step)s.") % {
+            "rail": gateway.provider.name, "step": text}, code="invalid_amount",
             fields={"amount": [gettext("A multiple of %(step)s.") % {"step": text}]})
 
 

@@ -140,6 +140,12 @@ def test_limits_each_refuse_and_write_nothing(settings):
     # The customer's KYC tier (phone only: 5,000 NGN at once, balance at most 20,000 NGN).
     big = post(new_agent(float_minor=10_000_000)[0], "/api/cash/in", {"customer": customer.phone, "amount": "6000"})
     assert (big.status_code, error_code(big)) == (403, "kyc_limit_exceeded")
+    message = big.json()["error"]["message"]  # the agent reads whose limit it is, the amount as the site shows it
+    assert "customer's limit" in message and "₦5,000.00" in message and "you can" not in message, message
+    french = client_for(new_agent(float_minor=10_000_000)[0]).post(
+        "/api/cash/in", {"customer": customer.phone, "amount": "6000"}, format="json", HTTP_ACCEPT_LANGUAGE="fr",
+        HTTP_IDEMPOTENCY_KEY="fr-" + customer.phone)
+    assert "limite du client" in french.json()["error"]["message"] and "5 000,00" in french.content.decode()
     from tenant_apps.ledger.services import fund_wallet, wallet_for
 
     with schema_context("ng"):

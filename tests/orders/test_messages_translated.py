@@ -66,8 +66,9 @@ def _status_block(language: str) -> str:
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("fr", ["Taux du fournisseur\u00a0: 1 USD", "facturé 1.60 USD", "Numéro de série", "Certificat", "Télécharger"]),
-    ("pt", ["Taxa de câmbio do fornecedor: 1 USD", "cobrado 1.60 USD", "Número de série", "Certificado",
+    ("fr", ["Taux du fournisseur\u00a0: 1 USD = 0,0016 XOF", "facturé 1,60 USD", "Numéro de série", "Certificat",
+            "Télécharger"]),
+    ("pt", ["Taxa de câmbio do fornecedor: 1 USD = 0,0016 XOF", "cobrado 1,60 USD", "Número de série", "Certificado",
             "Descarregar"]),
 ])
 def test_receipt_status_block_has_no_english_left(language, expected):
@@ -99,3 +100,14 @@ def test_the_apis_order_message_is_in_the_buyers_language(language, status, mess
     with translation.override(language), mock.patch("tenant_apps.orders.serializers.api_tax_lines",
                                                     return_value=[]):
         assert order_json(order)["message"] == message
+
+
+@pytest.mark.parametrize(("language", "rate"), [("fr", "1 USD = 8 620 GNF"), ("en", "1 USD = 8,620 GNF"),
+                                                ("pt", "1 USD = 8 620 GNF")])
+def test_the_provider_rate_reads_as_a_number_of_the_language(language, rate):
+    """It read "8620.0 GNF" on every page: the provider's decimal string as it came."""
+    order = SimpleNamespace(public_id="x", provider_reference="", token="", units="", currency="GNF",
+                            receipt_details={"fx": {"rate": "8620.0", "currency": "USD"}})
+    with translation.override(language):
+        html = render_to_string("portal/history/_status.html", {"order": order, "final": True, "plain": "delivered"})
+    assert rate in html and "8620.0" not in html

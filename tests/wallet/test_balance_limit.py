@@ -128,7 +128,7 @@ def test_funding_is_refused_at_the_start_when_it_cannot_fit(ng_gateways):
     checkouts = len(ng_gateways["paystack"].transactions)
     answer = post(client_for(user), "/api/wallet/fund", {"amount": "6000.00", "gateway": "paystack"})
     assert error(answer) == (422, "balance_limit_exceeded")
-    assert answer.json()["error"]["fields"] == {"amount": ["At most 5000.00 NGN."]}  # what still fits
+    assert answer.json()["error"]["fields"] == {"amount": ["At most ₦5,000.00."]}  # what still fits, as shown
     with schema_context("ng"):
         assert not FundingIntent.objects.filter(user=user).exists()
     assert len(ng_gateways["paystack"].transactions) == checkouts  # the gateway was never asked

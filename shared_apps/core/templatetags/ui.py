@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.db import connection
 from django.utils import translation
+from moneyed import CurrencyDoesNotExist, Money
 
-from countries.registry import display_minor, get_adapter
+from countries.money import format_number
+from countries.registry import display_minor, display_money, get_adapter
+from provider_plugins.interfaces.money import AmountError
 from shared_apps.core import punctuation
 
 register = template.Library()
@@ -25,6 +30,25 @@ def money(minor, currency: str = "") -> str:
             return str(minor)
         currency = get_adapter(country).currency
     return display_minor(minor, currency, locale=(translation.get_language() or "en")[:2])
+
+
+@register.filter
+def number(value) -> str:
+    """A plain decimal that is not money (an exchange rate) in the page's language: ``8620.0`` -> ``8 620`` in
+    French (``countries.money.format_number``); anything else as is."""
+    try:
+        return format_number(value, locale=(translation.get_language() or "en")[:2])
+    except ValueError:
+        return "" if value is None else str(value)
+
+
+@register.filter
+def decimal_money(amount, currency: str) -> str:
+    """A decimal amount (``"12.50"``, a provider's figure) in ``currency`` as the site shows money: ``12,50 $US``."""
+    try:
+        return display_money(Money(Decimal(str(amount)), currency), locale=(translation.get_language() or "en")[:2])
+    except (ArithmeticError, ValueError, CurrencyDoesNotExist, AmountError):
+        return f"{amount} {currency}".strip()
 
 
 @register.filter
