@@ -188,6 +188,52 @@ def _seller_agent(tenant):
     return User.objects.filter(email=f"cash-agent@{domain}", role="agent").first()
 
 
+# A pending answer (DT One confirms asynchronously and calls back a web server that does not run while seeding) is
+# asked again this many times, a few minutes apart in the history's clock, after the simulator's completion delay.
+PENDING_REQUERIES = 6
+SIMULATOR_COMPLETION_SECONDS = 0.1
+
+
+def finish_pending(order_id: int, *, at: datetime, clock) -> str:
+    """Bring a demo order the provider answered "pending" to its final state now, dated minutes after ``at``.
+
+    What the requery task does in production, here and in the past (``order_ask_once``; a fail-over's next attempt
+    is sent as the dispatcher would, ``order_submit``): left pending, the order was asked again by the first
+    ``make run`` worker weeks later, when the simulator that took it no longer knew it, and refunded then, with an
+    SMS about a month-old purchase and a seeding summary that no longer held. The last try is past the
+    unknown-request grace, so an answer the provider never recorded decides (refund). Returns the order's status."""
+    from tenant_apps.orders.models import Order, OrderStatus
+    from tenant_apps.orders.services.requery import order_ask_once
+    from tenant_apps.orders.services.submit import order_submit
+
+    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first() or ""
+    grace = timedelta(seconds=settings.ORDERS_UNKNOWN_REQUEST_GRACE_SECONDS)
+    for attempt in range(PENDING_REQUERIES):
+        if status not in (OrderStatus.PENDING, OrderStatus.HELD, OrderStatus.SUBMITTED, OrderStatus.FAILED):
+            break
+        last = attempt == PENDING_REQUERIES - 1
+        clock.move_to(at + (grace + timedelta(minutes=1) if last else timedelta(minutes=2 * (attempt + 1))))
+        if status == OrderStatus.PENDING:
+            time.sleep(SIMULATOR_COMPLETION_SECONDS)  # the simulator's own (real-time) completion timer
+            order = order_ask_once(order_id=order_id)
+        else:  # a fail-over's next attempt, ready in the outbox
+            order = order_submit(order_id=order_id)
+        status = order.status if order is not None else ""
+    return status
+
+
+def finish_leftovers(clock) -> int:
+    """Demo orders a seeding of an earlier version left pending: decided now, dated minutes after they were made
+    (:func:`finish_pending`); returns how many."""
+    from tenant_apps.orders.models import Order, OrderStatus
+
+    leftovers = list(Order.objects.filter(dedupe_key__startswith="demo:", status=OrderStatus.PENDING)
+                     .values_list("pk", "created_at"))
+    for order_id, created_at in leftovers:
+        finish_pending(order_id, at=created_at, clock=clock)
+    return len(leftovers)
+
+
 class Day:
     """One tenant's day: what happens and when, drawn from a generator seeded by (tenant, date)."""
 
@@ -323,6 +369,7 @@ class Day:
             return
         # The dispatcher's steps, here and now, against the simulator: settled, or refunded.
         order_submit(order_id=order.pk)
+        finish_pending(order.pk, at=at, clock=clock)
         self.tally.orders += 1
 
     # --- P2P -----------------------------------------------------------------------------------------
@@ -391,6 +438,7 @@ def _seed_tenants(domains: list[str], now: datetime, password_hash: str, ports: 
                     for offset in range(DAYS - 1, -1, -1):
                         Day(tenant=tenant, adapter=adapter, pricer=pricer, day=today - timedelta(days=offset),
                             today=today, now=now, people=people, agent=agent, ports=ports, tally=tally).run(done, clock)
+                    finish_leftovers(clock)
                     clock.move_to(now)
                     refunded = Order.objects.filter(dedupe_key__startswith="demo:", status__in=("released", "reversed"))
                     tally.refunded = refunded.exclude(dedupe_key__in=done).count()

@@ -83,6 +83,19 @@ def order_requery(*, order_id: int) -> Order | None:
     return order
 
 
+def order_ask_once(*, order_id: int) -> Order | None:
+    """Ask the provider about a pending order once and apply a final answer; a pending answer changes nothing and
+    schedules no next requery (the demo history's seeding, which brings its past to final states in place)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.PENDING:
+        return order
+    attempt = _sent_attempt(order)
+    outcome = _requery_outcome(order, attempt, now=timezone.now())
+    if outcome.status == OutcomeStatus.PENDING:
+        return order
+    return order_apply_attempt_result(attempt=attempt, outcome=outcome, source="requery")
+
+
 def order_resolve_manually(*, order: Order, delivered: bool, note: str = "") -> Order:
     """Staff decision on a manual-review order after checking the provider's statement."""
     attempt = _current_attempt(order)
