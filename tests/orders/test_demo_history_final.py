@@ -32,7 +32,7 @@ def test_a_pending_answer_ends_settled_in_the_past(live_db, quiet_stack):
         with freeze_time(at, tick=True) as clock:
             assert finish_pending(order.pk, at=at, clock=clock) == "settled"
         order.refresh_from_db()
-    assert order.status == "settled" and order.next_requery_at is None
+    assert order.status == "settled" and order.next_requery_at is None and order.final_at is not None
     assert at < order.final_at < at + timedelta(hours=1)  # dated in the history, not at the seeding's "now"
 
 
