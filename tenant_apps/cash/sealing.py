@@ -7,24 +7,15 @@ rotated out) opens as ``None``: the code can no longer be resent, only cancelled
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from shared_apps.core.sealing import purpose_fernet
 
 _PURPOSE = "nexustop:withdrawal-code:"
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(secrets: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(hashlib.sha256((_PURPOSE + secret).encode()).digest()))
-                        for secret in secrets])
-
-
 def _current() -> MultiFernet:
-    return _fernet((str(settings.SECRET_KEY), *map(str, getattr(settings, "SECRET_KEY_FALLBACKS", ()))))
+    return purpose_fernet(_PURPOSE)
 
 
 def seal_code(code: str) -> str:

@@ -507,19 +507,26 @@ def withdrawal_code_resend(*, customer, public_id, request: Any = None) -> Withd
         row.save(update_fields=["resends"])
         audit_record(action=AuditAction.WITHDRAWAL_CODE_RESENT, request=request, actor=customer,
                      subject_type="withdrawal_code", subject_id=str(row.public_id), details={"resends": row.resends})
-        minutes = max(int((row.expires_at - timezone.now()).total_seconds()) // 60, 1)
-        context = {"amount": _money(row.amount_minor, row.currency), "fee": _money(row.fee_minor, row.currency),
-                   "minutes": minutes}
-        phone = customer.phone
-
-        def text_the_code() -> None:
-            from tenant_apps.notifications.messages import notify_sms
-
-            notify_sms(to=phone, template="ussd_withdrawal_code", purpose="withdrawal_code", user=customer,
-                       context={**context, "code": code}, secrets=[code])
-
-        transaction.on_commit(text_the_code, robust=True)  # an SMS failure is logged, never raised
+        text_withdrawal_code(row=row, code=code,
+                             minutes=max(int((row.expires_at - timezone.now()).total_seconds()) // 60, 1))
     return row
+
+
+def text_withdrawal_code(*, row: WithdrawalCode, code: str, minutes: int) -> None:
+    """Text ``code`` to the code's customer after commit (a rollback sends nothing; an SMS failure is logged,
+    never raised): the USSD channel's code and a resend, one message. The code is a secret for the SMS log."""
+    customer = row.customer
+    phone = customer.phone or ""  # a code is only made for a verified phone
+    context = {"amount": _money(row.amount_minor, row.currency), "fee": _money(row.fee_minor, row.currency),
+               "minutes": minutes, "code": code}
+
+    def text_the_code() -> None:
+        from tenant_apps.notifications.messages import notify_sms
+
+        notify_sms(to=phone, template="ussd_withdrawal_code", purpose="withdrawal_code", user=customer,
+                   context=context, secrets=[code])
+
+    transaction.on_commit(text_the_code, robust=True)
 
 
 # --- cash-out --------------------------------------------------------------------------------------------------

@@ -8,28 +8,20 @@ provision and rotate. A value that no key opens any more (the secret key rotated
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from shared_apps.core.sealing import purpose_fernet
 
 MARK = "__sealed__"
 _PURPOSE = "nexustop:idempotency-sealed-answer:"
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(secrets: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(hashlib.sha256((_PURPOSE + secret).encode()).digest()))
-                        for secret in secrets])
-
-
 def _current() -> MultiFernet:
-    return _fernet((str(settings.SECRET_KEY), *map(str, getattr(settings, "SECRET_KEY_FALLBACKS", ()))))
+    return purpose_fernet(_PURPOSE)
 
 
 def seal(body: Any, fields: Iterable[str]) -> Any:

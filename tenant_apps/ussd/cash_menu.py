@@ -45,21 +45,11 @@ def confirmation_lines(amount_minor: int) -> list[str]:
 
 def withdraw(user: Any, amount_minor: int) -> dict[str, Any]:
     """A withdrawal code (the amount and the fee held), texted after commit; the body kept for replays has no code."""
-    from tenant_apps.cash.services import withdrawal_code_create
+    from tenant_apps.cash.services import text_withdrawal_code, withdrawal_code_create
 
     row, code = withdrawal_code_create(customer=user, amount_minor=amount_minor)
     minutes = max(int(settings.AGENT_CASH["CODE_TTL_SECONDS"]) // 60, 1)
-    context = {"amount": money(row.amount_minor, row.currency), "fee": money(row.fee_minor, row.currency),
-               "minutes": minutes}
-    phone = user.phone
-
-    def text_the_code() -> None:
-        from tenant_apps.notifications.messages import notify_sms
-
-        notify_sms(to=phone, template="ussd_withdrawal_code", purpose="withdrawal_code", user=user,
-                   context={**context, "code": code}, secrets=[code])
-
-    transaction.on_commit(text_the_code, robust=True)  # a rollback sends nothing; an SMS failure is logged
+    text_withdrawal_code(row=row, code=code, minutes=minutes)
     return {"kind": "cashout", "id": str(row.public_id), "amount": row.amount_minor, "fee": row.fee_minor,
             "currency": row.currency, "minutes": minutes}
 

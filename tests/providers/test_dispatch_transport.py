@@ -4,10 +4,8 @@ the per-provider limit. Local servers and the VTPass simulator; no mocks."""
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import http.server
-import ipaddress
 import socket
 import ssl
 import threading
@@ -23,6 +21,7 @@ from provider_plugins.interfaces import AirtimeTopupRequest, OutcomeStatus
 from provider_plugins.simkit.simulator import FaultMode
 from tenant_apps.orders.dispatch.batch import run_coroutine
 from tenant_apps.orders.dispatch.transport import ProviderTransport
+from tests.support.tls import write_test_certificates
 
 from .helpers import vtpass_request_id
 
@@ -120,39 +119,8 @@ def _gather(transport: ProviderTransport, urls: list[str]):
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory) -> tuple[Path, Path, Path]:
     """A private CA and a server certificate it signed for localhost (and 127.0.0.1)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    folder = tmp_path_factory.mktemp("tls")
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "NexusTop test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_path, cert_path, key_path = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return ca_path, cert_path, key_path
+    return write_test_certificates(tmp_path_factory.mktemp("tls"), dns_names=["localhost"],
+                                   ip_addresses=("127.0.0.1",))
 
 
 def test_https_is_verified_against_the_ca_bundle(certificates):

@@ -10,7 +10,6 @@ simulators in; ``production_rules`` switches it off as prod.py does). Real socke
 
 from __future__ import annotations
 
-import datetime
 import http.server
 import logging
 import socket
@@ -42,6 +41,7 @@ from shared_apps.providers.services import validate_endpoint_url
 from tenant_apps.orders.dispatch.batch import run_coroutine
 from tenant_apps.orders.dispatch.calls import outcome_of_error
 from tenant_apps.orders.dispatch.transport import ProviderTransport, Transports
+from tests.support.tls import write_test_certificates
 from tests.support.waiting import wait_for
 
 from .helpers import AGGREGATOR_CREDENTIALS, CLIENT_TIMEOUT, VTPASS_API_KEYS, vtpass_request_id
@@ -353,36 +353,8 @@ def test_the_dispatcher_still_reaches_allowed_hosts_by_name_and_keeps_connection
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
     """A private CA and a certificate it signed for ``HOST`` only (not for 127.0.0.1)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    folder = tmp_path_factory.mktemp("egress-tls")
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "egress test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_path, cert_path, key_path = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return ca_path, cert_path, key_path
+    return write_test_certificates(tmp_path_factory.mktemp("egress-tls"), dns_names=[HOST],
+                                   ca_name="egress test CA")
 
 
 @contextmanager
