@@ -35,6 +35,7 @@ class Guard(StrEnum):
 MONEY_MOVING: dict[str, Guard] = {
     # --- API -------------------------------------------------------------------------------------
     "POST api/wallet/adjustments": Guard.IDEMPOTENCY_KEY,
+    "POST api/wallet/funding-reviews/<uuid:public_id>/resolve": Guard.IDEMPOTENCY_KEY,
     "POST api/wallet/fund": Guard.IDEMPOTENCY_KEY,
     "POST api/transfers": Guard.IDEMPOTENCY_KEY,
     "POST api/purchase": Guard.IDEMPOTENCY_KEY,

@@ -22,6 +22,8 @@ ENTRY_TYPE_LABELS: dict[str, Promise] = {
     # wallet
     "funding_held": _("Top-up held (over the balance limit)"),
     "funding_mismatch": _("Top-up of another amount"),
+    "funding_review_credit": _("Top-up credited after review"),
+    "funding_review_refund": _("Top-up refunded at the gateway"),
     "payout_refund": _("Payout refunded"),
     # orders
     "order_late_charge": _("Late delivery charge"),

@@ -29,9 +29,19 @@ class FundingStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")  # verified and credited once
     FAILED = "failed", _("Failed")  # declined, expired or abandoned (verified)
     REVIEW = "review", _("Needs review")  # verified payment does not match the intent: never credited
+    # Finance settled a payment in review from suspense (tenant_apps.wallet.funding_reviews): see ``resolution``.
+    RESOLVED = "resolved", _("Resolved by finance")
 
 
-FUNDING_FINAL = frozenset({FundingStatus.SUCCEEDED, FundingStatus.FAILED, FundingStatus.REVIEW})
+FUNDING_FINAL = frozenset({FundingStatus.SUCCEEDED, FundingStatus.FAILED, FundingStatus.REVIEW,
+                           FundingStatus.RESOLVED})
+
+
+class FundingResolution(models.TextChoices):
+    """What finance did with a payment in review (the money in suspense)."""
+
+    CREDITED = "credited", _("Credited to the wallet")
+    REFUNDED = "refunded", _("Refunded at the gateway")
 FUNDING_EXPIRED = "expired"  # failure_reason of an intent nobody paid in time (wallet.funding.funding_expire_stale)
 
 
@@ -131,6 +141,14 @@ class FundingIntent(models.Model):
     polls = models.PositiveIntegerField(default=0)
     virtual_account = models.ForeignKey(VirtualAccount, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="payments")
+    # Finance's decision on a payment in review (tenant_apps.wallet.funding_reviews), once.
+    resolution = models.CharField(max_length=12, choices=FundingResolution.choices, blank=True, default="")
+    resolution_entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    resolved_by = models.UUIDField(null=True, blank=True)  # the staff member's public id
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=255, blank=True, default="")
+    gateway_refund_reference = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +162,11 @@ class FundingIntent(models.Model):
                 name="wallet_funding_credit_iff_succeeded",
                 condition=(models.Q(status="succeeded", credit_entry__isnull=False)
                            | (~models.Q(status="succeeded") & models.Q(credit_entry__isnull=True)))),
+            # Resolved only by a recorded decision.
+            models.CheckConstraint(
+                name="wallet_funding_resolved_has_resolution",
+                condition=~models.Q(status="resolved")
+                | (~models.Q(resolution="") & models.Q(resolved_at__isnull=False))),
         ]
 
     def __str__(self) -> str:

@@ -49,7 +49,42 @@ class AdjustmentSerializer(serializers.Serializer):
                   "(422 balance_limit_exceeded)")
 
 
+class FundingReviewResolveSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["credit", "refunded"], help_text=(
+        "credit: what the payment put in suspense goes to the payer's wallet (its currency only, under the KYC "
+        "tier's maximum balance); refunded: finance refunded the payer at the gateway (suspense -> gateway clearing)"))
+    gateway_refund_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                                     help_text="the gateway's reference of the refund (required "
+                                                               "for refunded)")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
 # --- response shapes (documentation for the OpenAPI schema) ---------------------------------
+
+class MoneyAmountSerializer(serializers.Serializer):
+    amount = serializers.CharField(allow_null=True, help_text="decimal string; null when nothing could be booked")
+    currency = serializers.CharField()
+
+
+class FundingReviewSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    gateway = serializers.CharField()
+    reason = serializers.CharField(help_text="amount_mismatch or balance_limit_exceeded")
+    user = serializers.DictField(help_text="the payer: id (public) and phone")
+    asked = MoneyAmountSerializer()
+    in_suspense = MoneyAmountSerializer()
+    created_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    resolution = serializers.CharField(help_text="credited, refunded, or empty while in review")
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    gateway_refund_reference = serializers.CharField()
+    note = serializers.CharField()
+
+
+class FundingReviewListSerializer(serializers.Serializer):
+    results = FundingReviewSerializer(many=True)
+
 
 class WalletBalanceSerializer(serializers.Serializer):
     currency = serializers.CharField()

@@ -33,6 +33,7 @@ from tenants.replica import reporting_reads
 from . import receivers
 from .adjustments import wallet_adjust
 from .funding import funding_refresh, funding_start
+from .funding_reviews import funding_in_suspense, funding_review_resolve, funding_reviews
 from .gateways import tenant_payment_gateways
 from .models import FundingIntent, Transfer, TransferStatus
 from .permissions import IsOperatorFinance
@@ -43,6 +44,9 @@ from .serializers import (
     AdjustmentSerializer,
     BankRecipientSerializer,
     FundingIntentSerializer,
+    FundingReviewListSerializer,
+    FundingReviewResolveSerializer,
+    FundingReviewSerializer,
     FundRequestSerializer,
     GatewayListSerializer,
     ProviderBalanceListSerializer,
@@ -161,6 +165,51 @@ class WalletAdjustmentView(APIView):
                          "amount": to_decimal_string(amount, currency),
                          "wallet_available": to_decimal_string(wallet.wallet_balance, currency)},
                         status=status.HTTP_201_CREATED)
+
+
+def _money_or_none(amount: int | None, currency: str) -> dict:
+    return {"amount": None if amount is None else to_decimal_string(amount, currency), "currency": currency}
+
+
+def funding_review_json(intent: FundingIntent) -> dict:
+    held = funding_in_suspense(intent)
+    return {"id": str(intent.public_id), "reference": intent.reference, "gateway": intent.gateway,
+            "reason": intent.failure_reason, "user": {"id": str(intent.user.public_id), "phone": intent.user.phone},
+            "asked": _money_or_none(intent.amount_minor, intent.currency),
+            "in_suspense": _money_or_none(held.amount_minor, held.currency),
+            "created_at": intent.created_at.isoformat(), "status": intent.status, "resolution": intent.resolution,
+            "resolved_at": intent.resolved_at.isoformat() if intent.resolved_at else None,
+            "gateway_refund_reference": intent.gateway_refund_reference, "note": intent.resolution_note}
+
+
+@api_key_scopes(GET=ADMIN)
+class FundingReviewsView(APIView):
+    """GET /api/wallet/funding-reviews (operator finance): top-ups whose money waits in suspense for a decision."""
+
+    permission_classes = [IsAuthenticated, IsOperatorFinance]
+
+    @extend_schema(responses=FundingReviewListSerializer)
+    def get(self, request):
+        return Response({"results": [funding_review_json(intent) for intent in funding_reviews()]})
+
+
+@api_key_scopes(POST=ADMIN)
+class FundingReviewResolveView(APIView):
+    """POST /api/wallet/funding-reviews/<id>/resolve (operator finance): credit the payer or record the refund."""
+
+    permission_classes = [IsAuthenticated, IsOperatorFinance]
+
+    @extend_schema(request=FundingReviewResolveSerializer, responses={200: FundingReviewSerializer},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def post(self, request, public_id):
+        body = FundingReviewResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        intent = funding_review_resolve(actor=request.user, public_id=public_id, action=data["action"],
+                                        note=data["note"], refund_reference=data["gateway_refund_reference"],
+                                        request=request)
+        return Response(funding_review_json(intent))
 
 
 @api_key_scopes(GET=ADMIN)

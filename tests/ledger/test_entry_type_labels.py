@@ -19,7 +19,7 @@ from tenant_apps.merchants import services as merchants
 from tenant_apps.orders.services.outcomes import EntryTypes
 from tenant_apps.remittances import services as remittances
 from tenant_apps.savings import common as savings
-from tenant_apps.wallet import funding, transfers
+from tenant_apps.wallet import funding, funding_reviews, transfers
 from tests.accounts.helpers import make_user
 from tests.portal.test_pages import page_login, unique_phone
 
@@ -34,6 +34,7 @@ def defined_entry_types() -> set[str]:
         codes |= _codes_of(holder)
     codes |= {cash.COMMISSION_ENTRY, remittances.ENTRY_TYPE, transfers.PAYOUT_REFUND,
               funding.FUNDING_HELD_ENTRY, funding.FUNDING_MISMATCH_ENTRY,
+              funding_reviews.FUNDING_REVIEW_CREDIT_ENTRY, funding_reviews.FUNDING_REVIEW_REFUND_ENTRY,
               merchants.PAYMENT_ENTRY, merchants.REFUND_ENTRY, merchants.SETTLEMENT_ENTRY}
     codes |= {value for name, value in vars(savings).items() if name.endswith("_ENTRY") and isinstance(value, str)}
     return codes

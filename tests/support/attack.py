@@ -105,6 +105,7 @@ PATH_PARAMETER_IDS: list[tuple[re.Pattern[str], str, Callable[[Victim], str]]] =
     (re.compile(r"^/api/subscriptions/"), "public_id", lambda v: v.ids["subscription"]),
     (re.compile(r"^/api/transfers/"), "public_id", lambda v: v.ids["transfer"]),
     (re.compile(r"^/api/wallet/fund/"), "public_id", lambda v: v.ids["funding_intent"]),
+    (re.compile(r"^/api/wallet/funding-reviews/"), "public_id", lambda v: v.ids["funding_intent"]),
     (re.compile(r"^/api/agents/"), "agent_id", lambda v: v.ids["agent"]),
     (re.compile(r"^/api/resellers/api-keys/"), "key_id", lambda v: v.ids["api_key"]),
     (re.compile(r"^/api/resellers/applications/"), "application_id", lambda v: v.ids["reseller_application"]),
