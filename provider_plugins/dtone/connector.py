@@ -19,8 +19,11 @@ Public protocol: https://developers.dtone.com/reference/Overview (DVS API v1; st
 * ``balance()``: ``GET /balances`` (every account, ``available`` in its ``unit``) as ``ProviderBalance``
   lines for the provider-balance check; ``balances()`` is the raw list.
 * Answers and callbacks are read with ``interfaces.wire.json_loads`` (numbers as ``Decimal``) and every
-  amount through the strict money rule (``to_minor``): DT One writes decimal numbers, never doubles with
-  spurious digits, so anything else is refused rather than rounded.
+  amount through the strict money rule, zeros past the currency's digits dropped (``to_minor_padded``: the
+  reference types amounts as JSON numbers, so ``1000.0`` XOF is the same 1000); a fraction of a minor unit
+  or anything else is refused rather than rounded. A refused amount never breaks a reading: a completed
+  transaction stays a success with no delivered amount, a product we cannot read is left out of the
+  catalogue, and an answer whose nested objects are not objects is read as if they were absent.
 * Callbacks are unsigned POSTs of the transaction object: the parser asks the core to confirm them
   with a status lookup (``requires_confirmation``) and names DT One's own transaction id.
 """
@@ -52,12 +55,11 @@ from provider_plugins.interfaces import (
     UserFixableError,
     from_minor,
     gettext_noop,
-    to_minor,
 )
 from provider_plugins.interfaces.aio import AsyncSubmit
 from provider_plugins.interfaces.balance import ProviderBalance
 from provider_plugins.interfaces.http import HttpAnswer, send
-from provider_plugins.interfaces.money import currency_exponent
+from provider_plugins.interfaces.money import AmountError, currency_exponent, to_minor_padded
 from provider_plugins.interfaces.numbering import ALPHA3_TO_ALPHA2, COUNTRIES, network_for_brand
 from provider_plugins.interfaces.wire import json_loads
 
@@ -96,13 +98,23 @@ def status_class(txn: dict) -> tuple[str, str]:
     return str(klass.get("message") or "").upper(), str(status.get("message") or "").upper()
 
 
+def _amount_minor(amount: Any, currency: str) -> int | None:
+    """A provider's amount in minor units, or None when the money rule refuses it (or it is absent)."""
+    if amount is None or not currency:
+        return None
+    try:
+        return to_minor_padded(amount, currency)
+    except AmountError:
+        return None
+
+
 def transaction_result(request_id: str, txn: dict) -> FulfilmentResult:
     klass, status = status_class(txn)
-    values = txn.get("adjusted_values") or txn.get("requested_values") or {}
-    destination = values.get("destination") if isinstance(values, dict) else None
-    currency = str((destination or {}).get("unit") or "")
-    wholesale = (txn.get("prices") or {}).get("wholesale") or {}
-    rates = txn.get("rates") or {}
+    values = _obj(txn.get("adjusted_values")) or _obj(txn.get("requested_values"))
+    destination = _obj(values.get("destination"))
+    currency = str(destination.get("unit") or "")
+    wholesale = _obj(_obj(txn.get("prices")).get("wholesale"))
+    rates = _obj(txn.get("rates"))
     fx: dict[str, str] = {}
     if wholesale.get("amount") is not None and wholesale.get("unit") and wholesale.get("unit") != currency:
         fx = {"amount": str(wholesale["amount"]), "currency": str(wholesale["unit"])}
@@ -111,9 +123,8 @@ def transaction_result(request_id: str, txn: dict) -> FulfilmentResult:
     common: dict[str, Any] = {"provider_reference": str(txn.get("id") or ""), "provider_code": (status or klass)[:20],
               "currency": currency, "fx": fx, "raw": txn, "message": status}
     if klass == p.COMPLETED:
-        amount = (destination or {}).get("amount")
-        return FulfilmentResult(request_id, OutcomeStatus.SUCCESS, delivered_amount_minor=to_minor(
-            amount, currency) if amount is not None and currency else None, **common)
+        return FulfilmentResult(request_id, OutcomeStatus.SUCCESS,
+                                delivered_amount_minor=_amount_minor(destination.get("amount"), currency), **common)
     if klass in p.FAILED_CLASSES:
         return FulfilmentResult(request_id, OutcomeStatus.FAILED, reason=f"provider_{klass.lower()}", **common)
     return FulfilmentResult(request_id, OutcomeStatus.PENDING, reason=klass.lower() or "unexpected_reply", **common)
@@ -179,7 +190,7 @@ class DTOneConnector(AsyncSubmit):
                 continue
             currency = str(account.get("unit") or "").upper()
             try:
-                amount = to_minor(account.get("available"), currency)
+                amount = to_minor_padded(account.get("available"), currency)
             except ValueError:
                 raise ProviderProtocolError(f"unreadable DT One balance in {currency or 'no currency'}") from None
             lines.append(ProviderBalance(currency=currency, amount_minor=amount, raw=account))
@@ -193,7 +204,10 @@ class DTOneConnector(AsyncSubmit):
         for country in countries:
             alpha3 = COUNTRIES[country].alpha3
             for product in self._get_pages("products", {"country_iso_code": alpha3}):
-                listing = _listing(product)
+                try:
+                    listing = _listing(product)
+                except (AmountError, ArithmeticError, KeyError, TypeError, AttributeError):
+                    listing = None  # one product we cannot read (an amount the money rule refuses...) is left out
                 if listing is not None:
                     listings.append(listing)
         return listings
@@ -283,10 +297,11 @@ def _listing(product: dict) -> ProductListing | None:
         # Cost of one unit of local value, in local money at the base rate: base / wholesale (rounded up).
         rate_bp = math.ceil(base * 10_000 / wholesale)
         return ProductListing(product_type=ProductType.AIRTIME, name=str(product.get("name") or f"{brand} Airtime"),
-                              min_amount_minor=to_minor(bounds.get("min"), currency),
-                              max_amount_minor=to_minor(bounds.get("max"), currency), cost_rate_bp=rate_bp, **common)
+                              min_amount_minor=to_minor_padded(bounds.get("min"), currency),
+                              max_amount_minor=to_minor_padded(bounds.get("max"), currency), cost_rate_bp=rate_bp,
+                              **common)
     if kind == p.FIXED_VALUE_RECHARGE:
-        face = to_minor(destination.get("amount"), currency)
+        face = to_minor_padded(destination.get("amount"), currency)
         price = ((product.get("prices") or {}).get("wholesale") or {}).get("amount")
         if price is None:
             return None

@@ -9,8 +9,11 @@ statuses: https://developers.dtone.com/docs/handling-transactions). Hosts: produ
 * Auth: HTTP Basic, API key as user name, API secret as password (keys from DT Shop).
 * Discovery: ``GET /services``, ``/countries``, ``/operators``, ``/products`` (filters
   ``country_iso_code`` (ISO 3166-1 alpha-3), ``operator_id``, ``type``, ``service_id``; pages with
-  ``page``/``per_page`` and the ``X-Total``, ``X-Total-Pages``, ``X-Per-Page``, ``X-Page`` headers),
-  ``GET /lookup/mobile-number/{mobile_number}``, ``GET /balances``.
+  ``page``/``per_page`` and the ``X-Total``, ``X-Total-Pages``, ``X-Per-Page``, ``X-Page``, ``X-Next-Page``,
+  ``X-Prev-Page`` headers), each with its one-item read (``/services/{id}``, ``/countries/{iso3}``, ...),
+  ``/benefit-types``, ``/promotions``, ``/campaigns``, ``GET /lookup/mobile-number/{mobile_number}`` (or
+  ``POST /lookup/mobile-number``), ``GET /balances``. Published OpenAPI reference (1.14.0) and the official
+  SDKs (Node.js ``@dtone/dvs``, Java) linked from https://developers.dtone.com.
 * Transactions: ``POST /async/transactions`` ``{external_id, product_id, auto_confirm,
   credit_party_identifier: {mobile_number}, calculation_mode, destination|source, callback_url}`` ->
   201 transaction; ``POST /async/transactions/{id}/confirm`` -> 202; ``POST /transactions/{id}/cancel``;

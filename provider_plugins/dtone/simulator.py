@@ -17,7 +17,14 @@ plays DT One's manual reversal after success; ``build_callback``/``send_callback
 (duplicates, out of order). With ``preprod=True`` the documented sandbox suffixes (``…102`` declined
 invalid credit party, …) decide the outcome, as on ``preprod-dvs-api.dtone.com``.
 
-No SDK fidelity test: DT One publishes no Python SDK for DVS and no client for it is on PyPI.
+Besides the calls the connector makes, the other calls of the official SDK (``@dtone/dvs``) are answered as the
+published OpenAPI reference (1.14.0) says: ``/countries/{iso3}``, ``/services/{id}``, ``/operators/{id}``,
+``/benefit-types``, ``/promotions`` and ``/campaigns`` (none running: empty pages), ``POST /lookup/mobile-number``
+and the deprecated synchronous mode (``/sync/transactions`` and its ``confirm``: the final status in the answer,
+or SUBMITTED when completion is left to ``complete``/polls). Pages carry ``X-Next-Page``/``X-Prev-Page``.
+
+Fidelity: tests/providers/test_dtone_sdk_fidelity.py runs DT One's official Node.js SDK against this server
+(DT One publishes no Python SDK for DVS).
 """
 
 from __future__ import annotations
@@ -98,6 +105,10 @@ def _whole(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _span(low: Decimal, high: Decimal) -> dict[str, int | float]:
+    return {"min": _whole(low), "max": _whole(high)}
+
+
 def _country_json(code: str) -> dict:
     return {"iso_code": COUNTRIES[code].alpha3, "name": COUNTRIES[code].name, "regions": None}
 
@@ -130,10 +141,15 @@ def build_products() -> list[dict[str, Any]]:
                            "amount": {"min": _num(low / wholesale), "max": _num(high / wholesale)}},
                 "destination": {"unit_type": "CURRENCY", "unit": currency,
                                 "amount": {"min": _whole(low), "max": _whole(high), "increment": 1}},
-                "prices": {"wholesale": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": None, "fee": 0},
-                           "retail": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": None, "fee": 0}},
+                # A ranged product's prices and benefits are ranges (the reference's RangedValueRecharge).
+                "prices": {"wholesale": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "fee": 0,
+                                         "amount": {"min": _num(low / wholesale), "max": _num(high / wholesale)}},
+                           "retail": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "fee": 0,
+                                      "amount": {"min": _num(low / retail), "max": _num(high / retail)}}},
                 "benefits": [{"type": "CREDITS", "unit_type": "CURRENCY", "unit": currency,
-                              "amount": {"base": _whole(low), "promotion_bonus": 0, "total_excluding_tax": _whole(low)},
+                              "amount": {"base": _span(low, high), "promotion_bonus": {"min": 0, "max": 0},
+                                         "total_excluding_tax": _span(low, high),
+                                         "total_including_tax": _span(low, high)},
                               "additional_information": None}],
                 **{**common, "tags": ["AIRTIME"]}})
             if position:
@@ -152,7 +168,7 @@ def build_products() -> list[dict[str, Any]]:
                                           "amount": _num(face / retail), "fee": 0}},
                     "benefits": [{"type": "DATA", "unit_type": "QUANTITY", "unit": "GB",
                                   "amount": {"base": float(size), "promotion_bonus": 0,
-                                             "total_excluding_tax": float(size)},
+                                             "total_excluding_tax": float(size), "total_including_tax": float(size)},
                                   "additional_information": None}],
                     **{**common, "tags": ["DATA"], "validity": {"unit": "DAY", "quantity": days}}})
     return products
@@ -288,7 +304,8 @@ class DTOneSimulator(SimulatorServer):
     def _public_product(product: dict) -> dict:
         return {k: v for k, v in product.items() if not k.startswith("_")}
 
-    def _txn_json(self, txn: Txn) -> dict:
+    def _txn_json(self, txn: Txn, *, read: bool = False) -> dict:
+        """The transaction object; ``read`` (the GET answers) adds the ``callback_url`` it was created with."""
         product = txn.product
         currency = product["destination"]["unit"]
         klass = self._klass(txn.status)
@@ -296,7 +313,11 @@ class DTOneSimulator(SimulatorServer):
             else int(txn.destination)
         values = {"source": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY, "amount": _num(txn.wholesale)},
                   "destination": {"unit_type": "CURRENCY", "unit": currency, "amount": local}}
-        return {
+        benefits = product["benefits"]
+        if product["type"] == p.RANGED_VALUE_RECHARGE:  # what this transaction delivers, not the product's range
+            amount = {"base": local, "promotion_bonus": 0, "total_excluding_tax": local, "total_including_tax": local}
+            benefits = [{**benefit, "amount": amount} for benefit in benefits]
+        body = {
             "id": txn.id, "external_id": txn.external_id, "creation_date": _iso(txn.created),
             "confirmation_expiration_date": _iso(txn.created + timedelta(hours=1)),
             "confirmation_date": _iso(txn.confirmed) if txn.confirmed else None,
@@ -311,12 +332,15 @@ class DTOneSimulator(SimulatorServer):
                        "retail": {"unit_type": "CURRENCY", "unit": ACCOUNT_CURRENCY,
                                   "amount": _num(txn.destination / Decimal(str(product["rates"]["retail"]))),
                                   "fee": 0}},
-            "rates": product["rates"], "benefits": product["benefits"], "promotions": None,
+            "rates": product["rates"], "benefits": benefits, "promotions": None,
             "requested_values": values, "adjusted_values": values,
             "sender": None, "beneficiary": None, "debit_party_identifier": None,
             "credit_party_identifier": {"mobile_number": txn.mobile_number},
             "statement_identifier": None, "additional_identifier": None,
         }
+        if read and txn.callback_url:
+            body["callback_url"] = txn.callback_url
+        return body
 
     # --- HTTP -----------------------------------------------------------------------------------
     @staticmethod
@@ -342,8 +366,13 @@ class DTOneSimulator(SimulatorServer):
             return DTOneSimulator._error(400, p.BAD_REQUEST, "Bad Request")
         pages = max(math.ceil(len(items) / per_page), 1)
         chunk = items[(page - 1) * per_page: page * per_page]
-        return Response(200, chunk, {"X-Total": str(len(items)), "X-Total-Pages": str(pages),
-                                     "X-Per-Page": str(per_page), "X-Page": str(page)})
+        headers = {"X-Total": str(len(items)), "X-Total-Pages": str(pages), "X-Per-Page": str(per_page),
+                   "X-Page": str(page)}
+        if page < pages:
+            headers["X-Next-Page"] = str(page + 1)
+        if 1 < page <= pages + 1:
+            headers["X-Prev-Page"] = str(page - 1)
+        return Response(200, chunk, headers)
 
     def route(self, request: Request) -> Response:
         if not request.path.startswith("/v1/"):
@@ -381,11 +410,20 @@ class DTOneSimulator(SimulatorServer):
                                 "credit_limit": 0}], request)
         if request.method == "GET" and len(parts) == 3 and parts[:2] == ["lookup", "mobile-number"]:
             return self._page(self._lookup(parts[2]), request)
-        if request.method == "POST" and parts == ["async", "transactions"]:
-            return self._create(request)
-        if request.method == "POST" and len(parts) == 4 and parts[:2] == ["async", "transactions"] \
-                and parts[3] == "confirm":
-            return self._confirm(parts[2])
+        if request.method == "POST" and parts == ["lookup", "mobile-number"]:
+            body = request.json()
+            if not isinstance(body, dict) or not isinstance(body.get("mobile_number"), str):
+                return self._error(400, p.BAD_REQUEST, "mobile_number is required")
+            paging = {k: str(body[k]) for k in ("page", "per_page") if k in body}
+            return self._page(self._lookup(body["mobile_number"]), Request(
+                request.method, request.path, paging, request.headers, b""))
+        # Synchronous mode (deprecated by DT One, still answered): the final status, or SUBMITTED, in the answer.
+        if request.method == "POST" and len(parts) == 2 and parts[1] == "transactions" \
+                and parts[0] in ("async", "sync"):
+            return self._create(request, sync=parts[0] == "sync")
+        if request.method == "POST" and len(parts) == 4 and parts[1] == "transactions" \
+                and parts[0] in ("async", "sync") and parts[3] == "confirm":
+            return self._confirm(parts[2], sync=parts[0] == "sync")
         if request.method == "POST" and len(parts) == 3 and parts[0] == "transactions" and parts[2] == "cancel":
             return self._cancel(parts[1])
         if request.method == "GET" and parts == ["transactions"]:
@@ -394,15 +432,38 @@ class DTOneSimulator(SimulatorServer):
                             if not query.get("external_id") or t.external_id == query["external_id"]]
                 for each in matching:
                     self._poll(each)
-                return self._page([self._txn_json(t) for t in matching], request)
+                return self._page([self._txn_json(t, read=True) for t in matching], request)
         if request.method == "GET" and len(parts) == 2 and parts[0] == "transactions":
             with self._state_lock:
                 one = self.transactions.get(int(parts[1])) if parts[1].isdigit() else None
                 if one is None:
                     return self._error(404, p.TRANSACTION_NOT_FOUND, "Transaction not found")
                 self._poll(one)
-                return Response(200, self._txn_json(one))
+                return Response(200, self._txn_json(one, read=True))
+        if request.method == "GET":
+            return self._discovery(parts, request)
         return self._error(404, p.NOT_FOUND, "Resource not found")
+
+    def _discovery(self, parts: list[str], request: Request) -> Response:
+        """The one-item discovery reads, benefit types, and promotions and campaigns (none running here)."""
+        missing = self._error(404, p.NOT_FOUND, "Resource not found")
+        if parts == ["benefit-types"]:
+            return self._page([{"name": name} for name in ("TALKTIME", "DATA", "SMS", "PAYMENT", "CREDITS")], request)
+        if parts in (["promotions"], ["campaigns"]):
+            return self._page([], request)
+        if len(parts) != 2:
+            return missing
+        kind, key = parts
+        if kind == "services":
+            return Response(200, {"id": 1, "name": "Mobile"}) if key == "1" else missing
+        if kind == "countries":
+            code = ALPHA3_TO_ALPHA2.get(key.upper(), "")
+            return Response(200, _country_json(code)) if code in COUNTRIES else missing
+        if kind == "operators":
+            operator = next((x["operator"] for x in self.products if str(x["operator"]["id"]) == key), None)
+            return Response(200, operator) if operator else self._error(
+                404, p.OPERATOR_NOT_FOUND, "Operator not found")
+        return missing
 
     def _lookup(self, mobile_number: str) -> list[dict]:
         found = []
@@ -417,7 +478,7 @@ class DTOneSimulator(SimulatorServer):
                     found.append({**product["operator"], "identified": True})
         return found
 
-    def _create(self, request: Request) -> Response:
+    def _create(self, request: Request, *, sync: bool = False) -> Response:
         payload = request.json()
         if not isinstance(payload, dict):
             return self._error(400, p.BAD_REQUEST, "Bad Request")
@@ -476,13 +537,17 @@ class DTOneSimulator(SimulatorServer):
             if payload.get("auto_confirm"):
                 txn.confirmed = _now()
                 self._set(txn, p.CONFIRMED)
-                self._schedule(txn)
+                settled = self._start(txn, sync=sync)
+            else:
+                settled = False
             body = self._txn_json(txn)
+        if settled:
+            self._callback(txn)
         if fault == FaultMode.DUPLICATE_REPLY:
             return self._error(400, p.EXTERNAL_ID_USED, "Transaction external ID has already been used")
         return self.apply_transport_fault(fault, Response(201, body))
 
-    def _confirm(self, transaction_id: str) -> Response:
+    def _confirm(self, transaction_id: str, *, sync: bool = False) -> Response:
         with self._state_lock:
             txn = self.transactions.get(int(transaction_id)) if transaction_id.isdigit() else None
             if txn is None:
@@ -493,8 +558,24 @@ class DTOneSimulator(SimulatorServer):
                                    else "Transaction can no longer be confirmed")
             txn.confirmed = _now()
             self._set(txn, p.CONFIRMED)
+            settled = self._start(txn, sync=sync)
+            body = self._txn_json(txn)
+        if settled:
+            self._callback(txn)
+        return Response(202, body)
+
+    def _start(self, txn: Txn, *, sync: bool) -> bool:
+        """A confirmed transaction goes to the operator: in synchronous mode the answer waits for its final
+        status (True: settled now, call back), unless the operator is slow (pending faults, or completion left to
+        ``complete``): then the answer says SUBMITTED. Asynchronous: it settles later."""
+        if not sync:
             self._schedule(txn)
-            return Response(202, self._txn_json(txn))
+            return False
+        if self.completion_delay_seconds is None or txn.fault == FaultMode.PENDING_THEN_SUCCESS:
+            self._set(txn, p.SUBMITTED)
+            return False
+        self._advance(txn, txn.planned)
+        return True
 
     def _cancel(self, transaction_id: str) -> Response:
         with self._state_lock:

@@ -209,3 +209,47 @@ def test_preprod_sandbox_suffixes_pick_the_outcome():
         assert (declined.status, declined.message) == (OutcomeStatus.FAILED, "DECLINED-INVALID-CREDIT-PARTY")
     assert p.sandbox_outcome("+6595123205") == "DECLINED-DUPLICATED-TRANSACTION"
     assert p.sandbox_outcome("+6595123456") is None
+
+
+def _callback_body(destination: str, **extra: str) -> bytes:
+    """A DT One callback as it comes off the wire, with ``destination`` and ``extra`` members written verbatim."""
+    members = {"id": "8100000099", "external_id": '"dt-wire-1"', "status": '{"id": 70000, "message": "COMPLETED", '
+               '"class": {"id": 7, "message": "COMPLETED"}}', "adjusted_values": f'{{"destination": {destination}}}',
+               "prices": '{"wholesale": {"unit_type": "CURRENCY", "unit": "USD", "amount": 1.6, "fee": 0}}',
+               "rates": '{"base": 605.5, "wholesale": 626.6925, "retail": null}', **extra}
+    return ("{" + ", ".join(f'"{k}": {v}' for k, v in members.items()) + "}").encode()
+
+
+@pytest.mark.parametrize(("destination", "extra", "delivered"), [
+    ('{"unit_type": "CURRENCY", "unit": "XOF", "amount": 1000.0}', {}, 1000),  # a JSON number padded with zeros
+    ('{"unit_type": "CURRENCY", "unit": "XOF", "amount": "1000"}', {"new_field": '{"x": 1}'}, 1000),
+    ('{"unit_type": "CURRENCY", "unit": "GHS", "amount": 10.50}', {}, 1050),
+    ('{"unit_type": "CURRENCY", "unit": "XOF", "amount": 1000.5}', {}, None),  # half a franc: unreadable, not rounded
+    ('{"unit_type": "CURRENCY", "unit": "XOF", "amount": 1e3}', {}, None),
+    ('{"unit_type": "CURRENCY", "unit": "ZZZ", "amount": 5}', {}, None),
+    ('[1]', {"prices": '"x"', "rates": "[1]"}, None),  # nested members that are not objects: read as absent
+])
+def test_a_completed_transaction_in_any_documented_number_style_is_a_success_never_a_crash(destination, extra,
+                                                                                           delivered):
+    """The reference types amounts as JSON numbers: ``1000.0`` XOF is 1000 (it crashed the reading with the money
+    rule's error, leaving a delivered top-up unsettled); what the rule refuses leaves the amount unknown, the
+    COMPLETED class still decides."""
+    update = DTOneCallbacks(config_for("http://127.0.0.1:9/v1", DTONE_CREDENTIALS)).parse(
+        body=_callback_body(destination, **extra), headers={})
+    assert update is not None and update.request_id == "dt-wire-1"
+    assert (update.status, update.delivered_amount_minor) == (OutcomeStatus.SUCCESS, delivered)
+
+
+def test_one_unreadable_product_leaves_the_rest_of_the_catalogue():
+    """A ranged product whose bounds DT One writes ``100.0`` is read (100 XOF); one whose amount the money rule
+    refuses is left out; before, either made ``list_products`` raise and no DT One product was listed."""
+    with DTOneSimulator() as sim:
+        ranged = next(x for x in sim.products if x["_country"] == "SN" and x["type"] == p.RANGED_VALUE_RECHARGE)
+        ranged["destination"] = {**ranged["destination"], "amount": {"min": 100.0, "max": 50000.0, "increment": 1}}
+        broken = next(x for x in sim.products if x["_country"] == "SN" and x["type"] == p.FIXED_VALUE_RECHARGE)
+        broken["destination"] = {**broken["destination"], "amount": 500.5}
+        connector = DTOneConnector(config_for(sim.url + "/v1", DTONE_CREDENTIALS, countries=["SN"]))
+        listings = {x.provider_product_code: x for x in connector.list_products()}
+    assert (listings[str(ranged["id"])].min_amount_minor, listings[str(ranged["id"])].max_amount_minor) == (100, 50000)
+    assert str(broken["id"]) not in listings
+    assert len(listings) == sum(1 for x in sim.products if x["_country"] == "SN") - 1

@@ -1,11 +1,14 @@
 """Where the fidelity tests install a provider's public SDK: apart from our venv, from exact pins without
 dependency resolution (an SDK's own pins often clash with ours), built once per machine and reused while the pins
-stay the same. ``NEXUSTOP_SDK_VENVS`` moves them (default: the system temp directory)."""
+stay the same. ``NEXUSTOP_SDK_VENVS`` moves them (default: the system temp directory). A provider whose only
+official SDK is for Node.js (DT One) gets a ``node_modules`` folder the same way (``sdk_node``)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,3 +47,21 @@ def sdk_target(name: str, pins: Sequence[str]) -> Path:
                         "--upgrade", "--target", str(target), *pins], check=True, timeout=300)
         ready.write_text("\n".join(pins))
     return target
+
+
+def sdk_node(name: str, pins: Sequence[str]) -> Path:
+    """A folder whose ``node_modules`` holds the npm packages ``pins`` (``name@version``; what they require in
+    turn is resolved by npm within their own ranges), for ``node`` run with that folder as its working directory.
+    Needs the machine's Node.js and npm (the project's machines have both)."""
+    folder = _place(name, pins)
+    ready = folder / ".ready"
+    if not ready.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is not on this machine: the Node.js SDK fidelity tests need Node.js and npm")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text(json.dumps({"name": f"nexustop-sdk-{name}", "private": True}))
+        subprocess.run([npm, "install", "--no-save", "--no-package-lock", "--ignore-scripts", "--no-audit",
+                        "--no-fund", "--loglevel=error", *pins], cwd=folder, check=True, timeout=300)
+        ready.write_text("\n".join(pins))
+    return folder
