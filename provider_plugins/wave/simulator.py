@@ -8,6 +8,14 @@ paying completes the session, sends ``checkout.session.completed`` signed with `
 and redirects to ``success_url`` (``error_url`` on decline, after ``checkout.session.payment_failed``).
 Tests may call :meth:`complete`. Payouts start ``processing`` and settle after ``payout_delay``.
 
+Every movement of a wallet is a line of its statement, read with the Balance & Reconciliation API
+(https://docs.wave.com/balance-api): ``GET /v1/transactions?date=&first=&after=`` answers ``{page_info: {has_next_page,
+end_cursor}, date, items}``, each item ``{timestamp, transaction_id, amount, fee, currency, balance, ...}`` with
+``amount`` the signed change of the wallet (fee included), ``balance`` the wallet after it and ``is_reversal`` on a
+refund or reversal; ``POST /v1/transactions/:transaction_id/refund`` refunds a payment received (idempotent). A
+payment received credits the wallet its amount (the simulator charges no checkout fee); a payout debits amount and
+fee; a failed payout comes back whole, a reversed one without its fee.
+
 One simulator holds several business wallets, as one Wave account can: each API key opens its own wallet, whose
 currency is its country's (``wave_gm_...`` dalasi, the others CFA francs). The balance is that wallet's; a checkout or
 payout in another currency is refused (``request-validation-error``), as Wave refuses it.
@@ -90,6 +98,7 @@ class WaveSimulator(SimulatorServer):
         self.plans: dict[str, Fault | None] = {}
         self.polls_left: dict[str, int] = {}
         self.refunds: list[str] = []
+        self.statement: list[dict[str, Any]] = []  # every wallet movement, oldest first (/v1/transactions)
         super().__init__(**kwargs)
 
     def routes(self) -> None:
@@ -104,6 +113,8 @@ class WaveSimulator(SimulatorServer):
         self.route("GET", r"/v1/payouts/search", self.search_payouts)
         self.route("POST", r"/v1/payout/(pt-[a-z0-9]+)/reverse", self.reverse_payout)
         self.route("GET", r"/v1/balance", self.get_balance)
+        self.route("GET", r"/v1/transactions", self.list_transactions)
+        self.route("POST", r"/v1/transactions/(T_[A-Z0-9]+)/refund", self.refund_transaction)
         self.route("GET", r"/c/(cos-[a-z0-9]+)", self.payer_page)
         self.route("POST", r"/c/(cos-[a-z0-9]+)/pay", self.payer_pay)
         self.route("POST", r"/_simulator/complete/(.+)", self.control_complete)
@@ -243,9 +254,17 @@ class WaveSimulator(SimulatorServer):
                 return _error(404, "checkout-session-not-found", "Checkout session not found.")
             if session["payment_status"] != "succeeded" or session["id"] in self.refunds:
                 return _error(409, "checkout-refund-failed", "This checkout session cannot be refunded.")
-            self.refunds.append(session["id"])
-            session["when_refunded"] = _now()
+            self._refund(session)
         return SimResponse(200, b"")
+
+    def _refund(self, session: dict[str, Any]) -> None:
+        """The payment received goes back to the payer (under the lock)."""
+        self.refunds.append(session["id"])
+        session["when_refunded"] = _now()
+        amount = Decimal(str(session["amount"]))
+        self.balances[session["currency"]] -= amount
+        self._record(session["currency"], -amount, Decimal(0), is_reversal=True, checkout_api_session_id=session["id"],
+                     client_reference=session["client_reference"])
 
     def complete(self, reference: str, *, approve: bool = True) -> dict[str, Any]:
         """The payer pays (or declines) the session whose id or client_reference is ``reference``."""
@@ -262,6 +281,10 @@ class WaveSimulator(SimulatorServer):
                                transaction_id="T_" + "".join(secrets.choice(string.ascii_uppercase + string.digits)
                                                              for _ in range(12)))
                 event_type = "checkout.session.completed"
+                amount = Decimal(str(session["amount"]))
+                self.balances[session["currency"]] = self.balances.get(session["currency"], Decimal(0)) + amount
+                self._record(session["currency"], amount, Decimal(0), transaction_id=session["transaction_id"],
+                             checkout_api_session_id=session["id"], client_reference=session["client_reference"])
             else:
                 session.update(payment_status="cancelled", last_payment_error={
                     "code": "payer-cancelled", "message": "The payer cancelled the payment."})
@@ -334,6 +357,7 @@ class WaveSimulator(SimulatorServer):
             self.payouts[payout_id] = payout
             self.payout_keys[key] = (payout_id, digest)
             self.balances[currency] -= amount + fee
+            self._record(currency, -(amount + fee), fee, **self._counterparty(payout))
             reference = str(body.get("client_reference") or key)
             plan = self.plans[payout_id] = self.outcome_plan(reference, request)
             snapshot = dict(payout)
@@ -369,7 +393,9 @@ class WaveSimulator(SimulatorServer):
     def _fail(self, payout: dict[str, Any], code: str, message: str) -> None:
         payout["status"] = "failed"
         payout["payout_error"] = {"error_code": code, "error_message": message}
-        self.balances[payout["currency"]] += Decimal(payout["receive_amount"]) + Decimal(payout["fee"])
+        back = Decimal(payout["receive_amount"]) + Decimal(payout["fee"])
+        self.balances[payout["currency"]] += back
+        self._record(payout["currency"], back, Decimal(0), is_reversal=True, **self._counterparty(payout))
 
     def reverse(self, payout_id: str) -> dict[str, Any]:
         """The money came back (Wave reversed a succeeded payout)."""
@@ -378,6 +404,8 @@ class WaveSimulator(SimulatorServer):
             if payout["status"] == "succeeded":
                 payout["status"] = "reversed"
                 self.balances[payout["currency"]] += Decimal(payout["receive_amount"])
+                self._record(payout["currency"], Decimal(payout["receive_amount"]), Decimal(0), is_reversal=True,
+                             **self._counterparty(payout))
             return dict(payout)
 
     def _read(self, payout_id: str) -> dict[str, Any]:
@@ -436,6 +464,55 @@ class WaveSimulator(SimulatorServer):
         currency = self.wallet_currency_of(request)  # one wallet per key: Wave's balance takes no currency
         with self.lock:
             return SimResponse(200, {"amount": str(self.balances.get(currency, Decimal(0))), "currency": currency})
+
+    # -- statement (Balance & Reconciliation API) --------------------------------------------------
+    @staticmethod
+    def _counterparty(payout: dict[str, Any]) -> dict[str, Any]:
+        return {"counterparty_mobile": payout["mobile"], "counterparty_name": payout.get("name"),
+                "client_reference": payout.get("client_reference"), "payment_reason": payout.get("payment_reason")}
+
+    def _record(self, currency: str, amount: Decimal, fee: Decimal, *, transaction_id: str = "",
+                **fields: Any) -> None:
+        """One statement line (under the lock, after the balance moved): optional fields only when they have a
+        value, as Wave leaves them out."""
+        line = {"timestamp": _now(), "transaction_id": transaction_id or "T_" + "".join(
+                    secrets.choice(string.ascii_uppercase + string.digits) for _ in range(12)),
+                "amount": str(amount), "fee": str(fee), "currency": currency,
+                "balance": str(self.balances.get(currency, Decimal(0)))}
+        line.update({k: v for k, v in fields.items() if v not in (None, "", False)})
+        self.statement.append(line)
+
+    def list_transactions(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        day = request.query.get("date") or datetime.now(UTC).strftime("%Y-%m-%d")
+        try:
+            datetime.strptime(day, "%Y-%m-%d")
+            first = int(request.query.get("first") or 100)
+            start = int(request.query.get("after") or 0)
+        except ValueError:
+            return _error(400, "request-validation-error", "date must be YYYY-MM-DD; first and after as given")
+        if not 1 <= first <= 1000 or start < 0:
+            return _error(400, "request-validation-error", "first: between 1 and 1000")
+        currency = self.wallet_currency_of(request)
+        with self.lock:
+            lines = [dict(x) for x in self.statement if x["currency"] == currency and x["timestamp"][:10] == day]
+        page, end = lines[start:start + first], start + first
+        return SimResponse(200, {"page_info": {"has_next_page": end < len(lines), "end_cursor": str(min(end,
+                                 len(lines)))}, "date": day, "items": page})
+
+    def refund_transaction(self, request: SimRequest) -> SimResponse:
+        denied = self._denied(request)
+        if denied:
+            return denied
+        with self.lock:
+            session = next((x for x in self.sessions.values() if x.get("transaction_id") == request.groups[0]), None)
+            if session is None:
+                return _error(404, "transaction-not-found", "Transaction not found.")
+            if session["id"] not in self.refunds:  # refunding twice refunds once
+                self._refund(session)
+        return SimResponse(200, b"")
 
     # -- webhooks --------------------------------------------------------------------------------
     def sign_webhook(self, body: bytes, *, bad: bool = False) -> dict[str, str]:

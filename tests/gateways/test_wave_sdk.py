@@ -3,9 +3,12 @@ publishes none for Python), pointed at the Wave simulator by its ``base_url`` ar
 of checkout, payout and balance unmodified, maps the simulator's errors to its typed exceptions by status and
 ``code``, and verifies the simulator's signed webhook with its own ``WebhookVerifier``.
 
-Left out: what the simulator does not model (payout batches, ``/v1/transactions`` reconciliation, aggregated
-merchants, ``verify_recipient``) and the SDK's optional request signing (it signs compact JSON but sends
-``requests``' spaced JSON, so no server could check it)."""
+The SDK's reconciliation calls (``balance.get_transactions``/``get_all_transactions``: the wallet's statement for
+a day, cursor-paged; ``balance.refund_transaction``) read the simulator's statement: before, both answered 404.
+
+Left out: what the simulator does not model (payout batches, aggregated merchants, ``verify_recipient``) and the
+SDK's optional request signing (it signs compact JSON but sends ``requests``' spaced JSON, so no server could check
+it)."""
 
 from __future__ import annotations
 
@@ -108,3 +111,37 @@ def test_errors_reach_the_sdk_as_its_typed_exceptions(sim, wave):
     with pytest.raises(WaveIdempotencyError) as reused:
         wave.payout.create(currency="XOF", receive_amount="200", mobile=MOBILE, idempotency_key=key)
     assert reused.value.error_code == "idempotency-mismatch"
+
+
+def test_the_statement_pages_every_movement_and_a_received_payment_refunds_once(sim, wave):
+    """Balance & Reconciliation API (https://docs.wave.com/balance-api): each line's ``amount`` is the signed change
+    of the wallet, fee included, and ``balance`` the wallet after it; the lines add up to the balance's move."""
+    today = wave.balance.get_transactions(first=1)["date"]
+    seen = {line["transaction_id"] for line in wave.balance.get_all_transactions(date=today)}
+    before = Decimal(wave.balance.get()["amount"])
+    reference = f"rec-{uuid.uuid4().hex[:10]}"
+    session = wave.checkout.create_session(amount="3000", currency="XOF", success_url="https://shop.test/ok",
+                                           error_url="https://shop.test/ko", client_reference=reference)
+    paid = sim.complete(session["id"])
+    payout = wave.payout.create(currency="XOF", receive_amount="1000", mobile=MOBILE, name="Awa Diop",
+                                client_reference=f"{reference}-po")
+    wait_for(lambda: wave.payout.get(payout["id"])["status"] != "processing")
+    failed = wave.payout.create(currency="XOF", receive_amount="500", mobile="+221770000000")
+    wait_for(lambda: wave.payout.get(failed["id"])["status"] != "processing")
+    assert wave.balance.refund_transaction(paid["transaction_id"]) is None
+    assert wave.balance.refund_transaction(paid["transaction_id"]) is None  # idempotent: refunded once
+
+    first_page = wave.balance.get_transactions(date=today, first=2)
+    assert first_page["page_info"]["has_next_page"] is True and len(first_page["items"]) == 2
+    new = [line for line in wave.balance.get_all_transactions(date=today) if line["transaction_id"] not in seen]
+    assert [(line["amount"], line["fee"], bool(line.get("is_reversal"))) for line in new] == [
+        ("3000", "0", False), ("-1010", "10", False), ("-505", "5", False), ("505", "0", True),
+        ("-3000", "0", True)]
+    assert new[0]["transaction_id"] == paid["transaction_id"] and new[0]["checkout_api_session_id"] == session["id"]
+    assert new[1]["counterparty_mobile"] == MOBILE and new[1]["counterparty_name"] == "Awa Diop"
+    assert all(line["currency"] == "XOF" and line["timestamp"].startswith(today) for line in new)
+    after = Decimal(wave.balance.get()["amount"])
+    assert after - before == sum(Decimal(line["amount"]) for line in new) == -1010
+    assert Decimal(new[-1]["balance"]) == after
+    with pytest.raises(WaveNotFoundError):
+        wave.balance.refund_transaction("T_NOSUCHTXN")
