@@ -98,6 +98,7 @@ MONEY_MOVING: dict[str, Guard] = {
     "POST wallet/fund/return/<uuid:public_id>": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/requery": Guard.STATE_GUARDED,
     "POST back-office/orders/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
+    "POST back-office/funding-reviews/<uuid:public_id>/resolve": Guard.STATE_GUARDED,
     "POST remittances/quotes/<uuid:public_id>": Guard.FORM_KEY,  # confirms a quote: holds the amount, sends it
     # Release sends a held remittance on, reject refunds it: the remittance's state under its row lock (409 after).
     "POST back-office/remittances/<uuid:public_id>/<str:verdict>": Guard.STATE_GUARDED,

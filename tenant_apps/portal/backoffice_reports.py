@@ -9,10 +9,15 @@ schema, and, on a country operation, ``agents.floats`` for each reseller's float
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.permissions import IsOperatorFinance
 from tenant_apps.agents.floats import float_balances, reconcile_reseller_floats
+from tenant_apps.wallet.funding_reviews import funding_in_suspense, funding_review_resolve, funding_reviews
 from tenant_apps.wallet.selectors import ledger_discrepancies
 from tenants.connection import selected_tenant, tenant_connection
 from tenants.models import Tenant, TenantKind
@@ -64,6 +69,26 @@ def reconciliation(request):
         floats = [{"tenant": tenant, "balances": float_balances(reseller=tenant)}]
         float_problems = [row for row in reconcile_reseller_floats() if row["reseller"] == tenant.schema_name]
         tenant_connection().set_tenant(tenant)
+    reviews = [{"intent": intent, "held": funding_in_suspense(intent)} for intent in funding_reviews()]
     return page(request, "portal/backoffice/reconciliation.html", {
-        "ledger": ledger, "floats": floats, "float_problems": float_problems,
+        "ledger": ledger, "floats": floats, "float_problems": float_problems, "reviews": reviews,
         "all_clear": not ledger and not float_problems})
+
+
+@page_requires(IsOperatorFinance)
+@require_POST
+def funding_review_resolve_page(request, public_id):
+    """Same service, role, lock and audit trail as ``POST /api/wallet/funding-reviews/<id>/resolve`` (it moves
+    money: a second decision is refused by the intent's state, under its row lock)."""
+    action = request.POST.get("action", "")
+    try:
+        funding_review_resolve(actor=request.user, public_id=public_id, action=action,
+                               note=request.POST.get("note", "")[:255],
+                               refund_reference=request.POST.get("gateway_refund_reference", "")[:100],
+                               request=request)
+    except ApiError as exc:
+        messages.error(request, _(str(exc.message)))
+    else:
+        messages.success(request, _("Credited to the customer's wallet.") if action == "credit"
+                         else _("Recorded as refunded at the gateway."))
+    return redirect("portal:backoffice-reconciliation")

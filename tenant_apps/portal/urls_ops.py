@@ -31,4 +31,6 @@ urlpatterns = [
     path("back-office/applications/<uuid:public_id>/decide", backoffice_admin.application_decide,
          name="backoffice-application-decide"),
     path("back-office/reconciliation", backoffice_reports.reconciliation, name="backoffice-reconciliation"),
+    path("back-office/funding-reviews/<uuid:public_id>/resolve", backoffice_reports.funding_review_resolve_page,
+         name="backoffice-funding-review-resolve"),
 ]

@@ -205,3 +205,27 @@ def test_the_payer_is_texted_the_decision(ng_gateways, host_client, settings, dj
     assert credited == ["NexusTop Nigeria: your wallet was funded with ₦25.00."], credited
     assert refunded == ["NexusTop Nigeria: your payment of ₦40.00 could not be added to your wallet; it was refunded "
                         "to you."], refunded
+
+
+def test_the_back_office_reconciliation_page_lists_it_and_resolves_it_once(ng_gateways, host_client):
+    from tests.portal.test_ops_pages import quick_login
+
+    user, started = _underpaid(ng_gateways, host_client)
+    finance = quick_login(host_client("ng.localhost"), "ng", _finance())
+    report = finance.get("/back-office/reconciliation")
+    assert report.status_code == 200
+    assert started["reference"] in report.content.decode()
+    path = f"/back-office/funding-reviews/{started['id']}/resolve"
+    no_reference = finance.post(path, {"action": "refunded"}, follow=True)
+    assert "Give the gateway&#x27;s reference of the refund." in no_reference.content.decode()
+    done = finance.post(path, {"action": "credit", "note": "called"}, follow=True)
+    assert done.status_code == 200 and "Credited to the customer&#x27;s wallet." in done.content.decode()
+    again = finance.post(path, {"action": "credit"}, follow=True)
+    assert "This top-up is not waiting for review." in again.content.decode()
+    assert balance_of(user) == 2_500
+    assert started["reference"] not in finance.get("/back-office/reconciliation").content.decode().split(
+        "Top-ups waiting for a decision")[1].split("Reseller floats")[0]
+    support = quick_login(host_client("ng.localhost"), "ng", new_customer(role="operator_support"))
+    assert support.post(path, {"action": "credit"}).status_code == 403
+    with schema_context("ng"):
+        assert FundingIntent.objects.get(public_id=started["id"]).resolution == "credited"
