@@ -136,6 +136,8 @@ class FundingIntentSerializer(serializers.Serializer):
     currency = serializers.CharField()
     authorization_url = serializers.CharField()
     failure_reason = serializers.CharField()
+    resolution = serializers.CharField(help_text="after a review by finance (status resolved): credited (what was "
+                                                 "paid is in the wallet) or refunded (at the gateway); else empty")
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
 
