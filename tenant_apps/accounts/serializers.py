@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from .models import HEAD_OFFICE_ROLES, TENANT_ROLES, User
@@ -23,7 +24,7 @@ class UserSerializer(serializers.ModelSerializer):
         from django.conf import settings
 
         if value and value not in {code for code, _name in settings.LANGUAGES}:
-            raise serializers.ValidationError("Choose one of the supported languages.")
+            raise serializers.ValidationError(gettext("Choose one of the supported languages."))
         return value
 
 

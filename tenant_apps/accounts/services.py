@@ -65,7 +65,7 @@ def user_register(*, email: str, phone: str, password: str, request: Any = None)
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise _field_error("email", "Enter a valid email address.") from None
+        raise _field_error("email", gettext("Enter a valid email address.")) from None
     phone = normalize_phone(phone)
     try:
         validate_password(password, user=User(email=email, phone=phone))
@@ -73,11 +73,12 @@ def user_register(*, email: str, phone: str, password: str, request: Any = None)
         raise ApiError(gettext("Some fields are invalid."), code="validation_error",
                        fields={"password": list(exc.messages)}) from None
     if User.objects.filter(email=email).exists():
-        raise _field_error("email", "An account with this email already exists.", code="duplicate_email")
+        raise _field_error("email", gettext("An account with this email already exists."), code="duplicate_email")
     holder = User.objects.filter(phone=phone).first()
     squatted = holder is not None and User.objects.filter(stale_phone_claim(), pk=holder.pk).exists()
     if holder is not None and not squatted:
-        raise _field_error("phone", "An account with this phone number already exists.", code="duplicate_phone")
+        raise _field_error("phone", gettext("An account with this phone number already exists."),
+                           code="duplicate_phone")
     tenant_language = getattr(getattr(connection, "tenant", None), "default_language", "") or ""
     try:
         with transaction.atomic():
@@ -90,7 +91,7 @@ def user_register(*, email: str, phone: str, password: str, request: Any = None)
             audit_record(action=AuditAction.USER_REGISTERED, request=request, actor=user,
                          subject_type="user", subject_id=str(user.public_id), details=details)
     except IntegrityError:  # a concurrent registration won the race
-        raise _field_error("email", "An account with this email or phone already exists.",
+        raise _field_error("email", gettext("An account with this email or phone already exists."),
                            code="duplicate_account") from None
     sent = otp_send(user=user, request=request)
     return user, sent
@@ -226,7 +227,8 @@ def _otp_code_format(code: str) -> str:
     conf = _otp_conf()
     code = (code or "").strip()
     if not (code.isdigit() and len(code) == conf["DIGITS"]):
-        raise _field_error("code", f"Enter the {conf['DIGITS']}-digit code we sent.", code="invalid_otp")
+        raise _field_error("code", gettext("Enter the %(digits)s-digit code we sent.") % {"digits": conf["DIGITS"]},
+                           code="invalid_otp")
     return code
 
 
@@ -258,10 +260,10 @@ def _otp_attempt(otps, code: str, *, request: Any, on_success) -> Any:
             audit_record(action=AuditAction.OTP_FAILED, request=request, actor=otp.user, subject_type="otp",
                          subject_id=str(otp.pk), details={"reason": outcome, "purpose": otp.purpose})
     if outcome == "expired":
-        raise _field_error("code", "This code has expired. Request a new one.", code="otp_expired")
+        raise _field_error("code", gettext("This code has expired. Request a new one."), code="otp_expired")
     if outcome == "exhausted":
-        raise _field_error("code", "Too many wrong codes. Request a new one.", code="otp_attempts_exhausted")
-    raise _field_error("code", "The code is not valid.", code="invalid_otp")
+        raise _field_error("code", gettext("Too many wrong codes. Request a new one."), code="otp_attempts_exhausted")
+    raise _field_error("code", gettext("The code is not valid."), code="invalid_otp")
 
 
 def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
@@ -359,7 +361,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str, re
         locked = lockout.register_failure(email=user.email, ip=ip)
         audit_record(action=AuditAction.LOGIN_FAILED, request=request, actor=user, subject_type="user",
                      subject_id=str(user.public_id), details={"locked_out": locked, "during": "password_change"})
-        raise _field_error("old_password", "The current password is not correct.", code="invalid_credentials")
+        raise _field_error("old_password", gettext("The current password is not correct."), code="invalid_credentials")
     lockout.register_success(email=user.email, ip=ip)
     try:
         validate_password(new_password, user=user)
@@ -381,7 +383,8 @@ def user_change_role(*, actor: User, user: User, role: str, request: Any = None)
     on_public = (getattr(connection, "schema_name", "public") or "public") == "public"
     allowed = HEAD_OFFICE_ROLES if on_public else TENANT_ROLES
     if role not in allowed:
-        raise _field_error("role", f"Choose one of: {', '.join(sorted(allowed))}.", code="invalid_role")
+        raise _field_error("role", gettext("Choose one of: %(roles)s.") % {"roles": ", ".join(sorted(allowed))},
+                           code="invalid_role")
     if user.pk == actor.pk:
         raise Forbidden(gettext("You cannot change your own role."), code="own_role")
     previous = user.role

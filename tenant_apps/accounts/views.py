@@ -70,7 +70,7 @@ class RegisterView(APIView):
         user, sent = services.user_register(**serializer.validated_data, request=request)
         return Response(RegisterResponseSerializer({
             "user": user, "otp_sent": sent,
-            "detail": "We texted you a code: send it to /api/auth/otp to verify your phone.",
+            "detail": gettext("We texted you a code: send it to /api/auth/otp to verify your phone."),
         }).data, status=status.HTTP_201_CREATED)
 
 
@@ -101,7 +101,7 @@ class OtpView(APIView):
         data = serializer.validated_data
         if not data.get("code"):
             services.otp_request(phone=data["phone"], request=request)
-            return Response({"detail": "If this number is registered, a code has been sent."},
+            return Response({"detail": gettext("If this number is registered, a code has been sent.")},
                             status=status.HTTP_202_ACCEPTED)
         user = services.otp_verify(phone=data["phone"], code=data["code"], request=request)
         return Response(token_pair_body(user, request))
@@ -143,7 +143,7 @@ class LogoutView(RestAuthLogoutView):
         if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.public_id):
             raise Forbidden(gettext("This refresh token belongs to someone else."), code="token_owner_mismatch")
         services.user_logout(user=request.user, refresh_token=token, request=request)
-        return Response({"detail": "Logged out."})
+        return Response({"detail": gettext("Logged out.")})
 
 
 @api_key_scopes(POST=NO_API_KEY)
