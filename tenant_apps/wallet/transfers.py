@@ -365,8 +365,16 @@ def payout_apply(*, transfer_id: int, status: OutcomeStatus, reversed_: bool = F
         row.save()
         if row.status != before:
             notify_user(row.sender, f"payout_{row.status}", {"amount": row.amount_minor, "currency": row.currency,
-                                                          "account": row.account_name})
+                                                          "account": payout_party(row)})
         return row
+
+
+def payout_party(row: Transfer) -> str:
+    """Whom a payout's texts name: the holder's name where the rail gave one, else the wallet's number (CinetPay and
+    Wave have no name check) or the bank account number."""
+    if row.account_name:
+        return row.account_name
+    return f"+{row.account_number}" if row.type == TransferType.WALLET and row.account_number else row.account_number
 
 
 def payout_poll(*, transfer_id: int, attempt: int) -> str:
@@ -581,7 +589,7 @@ def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
         row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
         if row.type in PAYOUT_TYPES:
             notify_user(row.sender, "payout_failed", {"amount": row.amount_minor, "currency": row.currency,
-                                                  "account": row.account_name})
+                                                  "account": payout_party(row)})
         return row
 
 

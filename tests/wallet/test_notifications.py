@@ -43,3 +43,46 @@ def test_funding_success_and_p2p_are_texted_after_commit(ng_gateways, host_clien
     with django_capture_on_commit_callbacks(execute=True):
         post(client_for(user), "/api/transfers", {"type": "p2p", "recipient": friend.email, "amount": "5.00"})
     assert "received ₦5.00" in sms.messages(to=friend.phone)[0]["sms"]
+
+
+def test_payout_texts_name_the_number_when_the_rail_gives_no_name(sms, django_capture_on_commit_callbacks):
+    """CinetPay (and Wave) have no name check: the text read "votre virement de 1 000 CFA à  a été payé." (a journey
+    on the Niger site). It names the wallet's number instead, paid or failed."""
+    from provider_plugins.cinetpay.simulator import CinetPaySimulator
+    from tenant_apps.wallet.models import Transfer
+    from tenant_apps.wallet.transfers import payout_poll, payout_submit
+    from tests.support.waiting import wait_for
+    from tests.wallet.helpers import register_gateway
+
+    with CinetPaySimulator(transfer_delay=0.02) as cinetpay:
+        register_gateway(country="SN", key="cinetpay", url=cinetpay.url)
+        user = new_customer("sn")
+        with schema_context("sn"):
+            fund_wallet(wallet=wallet_for(user=user), amount=9_000, reference=f"test-fund:{uuid.uuid4()}")
+        outcomes = []
+        for amount, fault in (("1000", None), ("2000", "failure")):
+            answer = post(client_for(user, "sn"), "/api/transfers",
+                          {"type": "wallet", "recipient": {"rail": "cinetpay"}, "amount": amount})
+            assert answer.status_code == 202, answer.content
+            with schema_context("sn"):
+                row = Transfer.objects.get(public_id=answer.json()["id"])
+                if fault:
+                    cinetpay.fault_for(row.reference, fault)
+                with django_capture_on_commit_callbacks(execute=True):
+                    payout_submit(transfer_id=row.pk, schedule_poll=False)
+
+                def final(pk=row.pk):
+                    with django_capture_on_commit_callbacks(execute=True):
+                        payout_poll(transfer_id=pk, attempt=5)
+                    fresh = Transfer.objects.get(pk=pk)
+                    return fresh if fresh.status != "pending" else None
+
+                done = wait_for(final, timeout=5)
+                outcomes.append((done.status, done.account_name))
+    assert outcomes == [("succeeded", ""), ("failed", "")]
+    texts = [message["sms"] for message in sms.messages(to=user.phone)]
+    assert len(texts) == 2, texts
+    paid = next(text for text in texts if "payé" in text)
+    plain = paid.replace("\u202f", " ").replace("\xa0", " ")
+    assert plain.endswith(f"votre virement de 1 000 CFA à {user.phone} a été payé."), paid
+    assert all("à  " not in text for text in texts), texts
