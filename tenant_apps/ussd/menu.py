@@ -32,6 +32,7 @@ from tenant_apps.accounts.country import current_adapter
 from tenant_apps.idempotency.errors import IdempotencyInFlight, IdempotencyKeyReused
 from tenant_apps.idempotency.services import Fingerprint, StoredResponse, body_hash, run_idempotently
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.ledger.entry_types import entry_type_label
 from tenant_apps.notifications.messages import current_brand, message_language
 from tenant_apps.pins import gate
 from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
@@ -562,7 +563,7 @@ def _label(entry_type: str, reference: str, amount: int) -> str:
         return _("Top-up")
     if reference.startswith("cashout:"):
         return _("Cash-out")
-    return _("Other")
+    return entry_type_label(entry_type)  # as the statement names it (savings, merchants, remittances, ...)
 
 
 NO_SHORTCUT_STEPS = frozenset({"confirm", *pin_menu.STEPS})  # a PIN is typed, never dialled
