@@ -9,6 +9,7 @@ a provider glitch: nothing is withdrawn.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
@@ -24,6 +25,9 @@ from .versions import catalog_changed
 logger = logging.getLogger(__name__)
 
 _DAYS = {"fr": ("jour", "jours"), "pt": ("dia", "dias")}
+# What airtime is called on a French or Portuguese page (the USSD menus say "crédit"/"saldo"; a product is a top-up).
+_AIRTIME = {"fr": "Recharge", "pt": "Recarga"}
+_AIRTIME_WORD = re.compile(r"\bAirtime\b")
 
 
 @dataclass
@@ -45,8 +49,13 @@ def _size(mb: int) -> str:
 
 
 def localized_names(listing: ProductListing) -> dict[str, str]:
-    """Provider names are English (or the provider's language); build fr/pt names where the data allows."""
+    """Provider names are English (or the provider's language); build fr/pt names where the data allows: data bundles
+    from their size and validity, airtime named as a top-up ("Recarga CVMovel Cabo Verde")."""
     names = {"name_en": listing.name}
+    if str(listing.product_type) == "airtime" and _AIRTIME_WORD.search(listing.name):
+        rest = " ".join(_AIRTIME_WORD.sub(" ", listing.name).split())  # "CVMovel Cabo Verde", "MTN VTU"
+        for language, word in _AIRTIME.items():
+            names[f"name_{language}"] = f"{word} {rest}".strip()
     if listing.data_size_mb and listing.validity_days:
         brand = str(listing.extra.get("brand") or listing.operator.upper())
         size, days = _size(listing.data_size_mb), listing.validity_days

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import serializers
 
 from countries.fields import country_name
@@ -9,6 +10,12 @@ from countries.fields import country_name
 from .engine import half_up_div
 from .quotes import quote_for_face
 from .selectors import decimal_string
+
+# The customer-number labels the provider plugins give (English, connectors cannot translate): marked here so the
+# catalogues hold them; a label no catalogue knows is shown as the provider wrote it.
+PROVIDER_NUMBER_LABELS = (gettext_noop("Meter number"), gettext_noop("Smartcard number"),
+                          gettext_noop("Customer number"), gettext_noop("JAMB profile ID"),
+                          gettext_noop("Vehicle plate number"))
 
 REFERENCE_FACE_MINOR = 1_000_000  # open amounts: the percent is quoted at this face value
 
@@ -81,7 +88,8 @@ class ProductSerializer(serializers.Serializer):
             "data_size_mb": product.data_size_mb,
             "validity_days": product.validity_days,
             "biller_code": product.biller_code,
-            "customer_number_label": product.customer_number_label,
+            # Providers label the number in English ("Meter number"); the known labels are in the catalogues.
+            "customer_number_label": gettext(product.customer_number_label) if product.customer_number_label else "",
             "requires_verification": product.requires_verification,
             "variation": product.variation,
         }

@@ -93,7 +93,11 @@ def test_names_are_translated_with_english_fallback(vtpass_provider):
     assert bundle.name_fr == "MTN 1.5GB – 30 jours" and bundle.name_pt == "MTN 1.5GB – 30 dias"
     with translation.override("fr"):
         assert bundle.name == "MTN 1.5GB – 30 jours"
-        assert airtime.name == "MTN Airtime VTU"  # no French name: falls back to English
+        assert airtime.name == "Recharge MTN VTU"  # airtime is named as a top-up
+    with translation.override("pt"):
+        assert airtime.name == "Recarga MTN VTU"
+    with translation.override("en"):
+        assert airtime.name == "MTN Airtime VTU"
 
 
 def test_staff_translations_survive_the_sync(vtpass_provider):
