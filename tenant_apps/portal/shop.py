@@ -32,7 +32,7 @@ from tenant_apps.orders.models import Order
 from tenant_apps.orders.routing import is_cross_network, operator_network
 from tenant_apps.orders.serializers import PLAIN_STATUS
 from tenant_apps.orders.services import create as order_create
-from tenant_apps.pricing.engine import load_tenant_pricing
+from tenant_apps.pricing.engine import half_up_div, load_tenant_pricing
 from tenant_apps.pricing.quotes import quote_for_face
 
 from .access import page_requires
@@ -67,7 +67,9 @@ def _offer(product, pricing) -> Offer:
     percent, price = "", None
     if product.is_open_amount:
         quote = quote_for_face(product=product, face_minor=PERCENT_REFERENCE, pricing=pricing)
-        percent = f"{quote.price_minor * 100 / PERCENT_REFERENCE:.2f}".rstrip("0").rstrip(".")
+        # "98.94" (two decimals, half up, integers only): the page writes it in its language (the ``number`` filter)
+        basis_points = half_up_div(quote.price_minor * 10_000, PERCENT_REFERENCE)
+        percent = f"{basis_points // 100}.{basis_points % 100:02d}".rstrip("0").rstrip(".")
     else:
         price = quote_for_face(product=product, face_minor=product.face_value_minor, pricing=pricing).price_minor
     return Offer(id=product.pk, name=product.name, network=operator_network(product.operator),

@@ -61,3 +61,16 @@ def test_airtime_names_and_bill_labels_in_portuguese_and_french(synced):
     english = listed("TG", "en")  # the provider's own English name stays the English one
     assert "Moov Africa Togo Airtime" in {p["name"] for p in english}
     assert {p["customer_number_label"] for p in english if p["type"] == "electricity"} == {"Meter number"}
+
+
+def test_storefront_and_shop_write_the_airtime_percentage_in_the_pages_language(synced, country_sites, host_client):
+    """The home page said "paga 98.94 % do valor" on the Cabo Verde site (a float, with the English decimal point)."""
+    from tests.support.country_sites import SITES
+
+    home = host_client(SITES["CV"][1]).get("/", HTTP_ACCEPT_LANGUAGE="pt")
+    assert home.status_code == 200
+    text = home.content.decode()
+    assert "paga 98,94\u00a0% do valor" in text or "paga 98,94 % do valor" in text, text[:200]
+    assert "98.94" not in text
+    home = host_client(SITES["TG"][1]).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "you pay 98.94 % of it" in home.content.decode()
