@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ENTRY_TYPE_LABELS: dict[str, Promise] = {
     # ledger (EntryType)
@@ -63,3 +64,26 @@ def entry_type_label(code: str) -> str:
     """The human label of an entry type in the active language (an unknown code: a generic label, never the
     raw code)."""
     return str(ENTRY_TYPE_LABELS.get(code, OTHER_ENTRY))
+
+
+# What a hold (and the settlement that credits a wallet) was for, by the reference prefix the flow that placed it
+# gives it (orders ``ord-``, remittances ``remit:``, payouts ``payout:``, agent cash ``cashin:``/``cashout:``): a
+# delivered purchase read "Payment (held)" and a cash deposit "Payment settled". A release keeps its own label
+# (the money came back), and so does a reference none of these flows uses.
+HOLD_PURPOSES: tuple[tuple[str, Promise], ...] = (
+    ("ord-", pgettext_lazy("statement", "Purchase")),
+    ("remit:", pgettext_lazy("statement", "Remittance sent")),
+    ("payout:", pgettext_lazy("statement", "Payout to an account")),
+    ("cashin:", pgettext_lazy("statement", "Cash deposit")),
+    ("cashout:", pgettext_lazy("statement", "Cash withdrawal")),
+)
+PURPOSE_ENTRY_TYPES = frozenset({"hold_place", "hold_settle"})
+
+
+def statement_label(entry_type: str, reference: str) -> str:
+    """A statement line in words: what its hold was for where the reference says it, else its entry type's label."""
+    if entry_type in PURPOSE_ENTRY_TYPES:
+        for prefix, label in HOLD_PURPOSES:
+            if reference.startswith(prefix):
+                return str(label)
+    return entry_type_label(entry_type)

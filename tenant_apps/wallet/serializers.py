@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from shared_apps.core.amounts import AmountField, MoneyField
 from tenant_apps.ledger.currency import to_decimal_string
-from tenant_apps.ledger.entry_types import entry_type_label
+from tenant_apps.ledger.entry_types import statement_label
 from tenant_apps.ledger.selectors import StatementStatus
 
 
@@ -27,7 +27,7 @@ def statement_row(posting) -> dict:
         "id": posting.pk,
         "created_at": posting.created_at.isoformat(),
         "type": posting.entry_type,
-        "type_label": entry_type_label(posting.entry_type),
+        "type_label": statement_label(posting.entry_type, posting.reference),
         "status": posting.status,
         "reference": posting.reference,
         "direction": "credit" if posting.amount > 0 else "debit",

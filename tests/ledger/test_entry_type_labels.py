@@ -79,3 +79,37 @@ def test_statement_page_in_french_shows_no_raw_entry_code(host_client, tenants):
     labelled = {value: text for value, text in options if value in ENTRY_TYPE_LABELS}
     assert set(labelled) == set(ENTRY_TYPE_LABELS)  # the filter offers every type, each in words
     assert not [value for value, text in labelled.items() if text.strip() == value]
+
+
+
+@pytest.mark.django_db
+def test_statement_names_what_a_hold_was_for(sms_to_simulator):
+    """A journey on the Niger and Liberia sites: a delivered purchase, a remittance sent and a cash-out to a wallet
+    all read "Paiement (bloqué)" (Payment (held)) in the statement, and an agent's cash deposit "Paiement réglé"
+    (Payment settled). The statement (API and page) names them by what they were for; an unknown reference keeps the
+    entry type's label."""
+    from tests.cash.helpers import client_for, new_agent, new_user, post
+
+    agent, _row = new_agent(float_minor=100_000_00)
+    customer = new_user()
+    cashed = post(agent, "/api/cash/in", {"customer": customer.phone, "amount": "200.00"})
+    assert cashed.status_code == 201, cashed.content
+    code = post(customer, "/api/cash/withdrawal-codes", {"amount": "50.00"})
+    assert code.status_code == 201, code.content
+    tag = uuid.uuid4().hex[:12]
+    with schema_context("ng"):
+        wallet = wallet_for(user=customer)
+        for reference in (f"ord-{tag}", f"remit:{tag}", f"payout:po_{tag}", f"other-{tag}"):
+            place_hold(wallet=wallet, amount=1_000, reference=reference)
+    answer = client_for(customer).get("/api/wallet/transactions", HTTP_ACCEPT_LANGUAGE="fr")
+    assert answer.status_code == 200, answer.content
+    labels = [(line["type"], line["type_label"]) for line in answer.json()["results"]]
+    assert labels == [("hold_place", "Paiement (bloqué)"), ("hold_place", "Retrait vers un compte"),
+                      ("hold_place", "Transfert à l'étranger"), ("hold_place", "Achat"),
+                      ("hold_place", "Retrait d'espèces"), ("hold_settle", "Dépôt d'espèces")], labels
+    with translation.override("pt"):
+        from tenant_apps.ledger.entry_types import statement_label
+
+        assert statement_label("hold_settle", "cashin:ci_1") == "Depósito em numerário"
+        assert statement_label("hold_place", "cashout:1") == "Levantamento em numerário"
+        assert statement_label("hold_release", "ord-1") == "Pagamento libertado"  # money back: what happened
