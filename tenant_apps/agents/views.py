@@ -24,7 +24,7 @@ from shared_apps.core.parsers import StrictJSONParser
 from tenant_apps.accounts.permissions import IsAgent, IsOperatorAdmin, IsOperatorFinance, IsOperatorStaff
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency
-from tenant_apps.ledger.entry_types import entry_type_label
+from tenant_apps.ledger.entry_types import statement_label
 from tenant_apps.ledger.selectors import wallet_balances, wallet_statement
 from tenant_apps.wallet.serializers import FundingIntentSerializer
 from tenants.models import Tenant, TenantKind
@@ -342,7 +342,7 @@ class AgentStatementView(APIView):
         currency = tenant_currency().code
         balances = {b.currency: b for b in wallet_balances(user=request.user)}
         balance = balances.get(currency)
-        lines = [{"entry_type": p.entry_type, "entry_type_label": entry_type_label(p.entry_type),
+        lines = [{"entry_type": p.entry_type, "entry_type_label": statement_label(p.entry_type, p.reference),
                   "reference": p.reference, "amount": decimal_text(money_of(p.amount, p.currency)),
                   "at": p.created_at, "status": p.status}
                  for p in wallet_statement(user=request.user)[:200]]

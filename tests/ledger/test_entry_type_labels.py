@@ -107,6 +107,8 @@ def test_statement_names_what_a_hold_was_for(sms_to_simulator):
     assert labels == [("hold_place", "Paiement (bloqué)"), ("hold_place", "Retrait vers un compte"),
                       ("hold_place", "Transfert à l'étranger"), ("hold_place", "Achat"),
                       ("hold_place", "Retrait d'espèces"), ("hold_settle", "Dépôt d'espèces")], labels
+    float_lines = client_for(agent).get("/api/agents/me/statement", HTTP_ACCEPT_LANGUAGE="fr").json()["lines"]
+    assert [line["entry_type_label"] for line in float_lines][:1] == ["Dépôt d'espèces"], float_lines
     with translation.override("pt"):
         from tenant_apps.ledger.entry_types import statement_label
 
