@@ -12,6 +12,25 @@ from provider_plugins.interfaces.plugin import Capability
 from provider_plugins.registry import get_plugin
 from shared_apps.core.errors import ApiError
 
+# The destination's rail kinds that pay each method out (the wallet method is a credit there: always offered).
+PAYOUT_KINDS = {"mobile_money": ("mobile_money",), "bank": ("card", "bank_transfer")}
+
+
+def payouts_offered(*, destination: str, method: str) -> None:
+    """Refuse a method no rail of the destination pays out (Cabo Verde and Mauritania have none, Guinea-Bissau and
+    Sierra Leone only collect): quoted, it was accepted, the money left, the payout failed over there and the
+    sender was refunded minutes later."""
+    kinds = PAYOUT_KINDS.get(method)
+    if kinds is None:
+        return
+    rails = get_adapter(destination).active_rails
+    if any(r.payout and r.kind in kinds for r in rails):
+        return
+    methods = ["wallet", *(name for name, kinds_of in PAYOUT_KINDS.items()
+                           if any(r.payout and r.kind in kinds_of for r in rails))]
+    raise ApiError(gettext("This service does not pay out in that country."), code="payouts_unavailable",
+                   fields={"method": [gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(methods)}]})
+
 
 def payout_step(*, destination: str, rail: str, currency: str) -> int:
     """The amount step (minor units) of the destination's wallet payout rail ``rail``, or when none is named the

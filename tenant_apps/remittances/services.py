@@ -92,7 +92,7 @@ from .models import (
     ScreeningStatus,
 )
 from .outside_checks import mid_rate, screen_names
-from .rails import payout_step
+from .rails import payout_step, payouts_offered
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -202,6 +202,7 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
     if method not in Method.values:
         raise ApiError(code="invalid_method",
                        fields={"method": [gettext("One of %(choices)s.") % {"choices": ", ".join(Method.values)}]})
+    payouts_offered(destination=destination, method=method)
     phone = ""
     if method in (Method.WALLET, Method.MOBILE_MONEY):
         phone = _recipient_phone(recipient_phone, destination)

@@ -182,3 +182,30 @@ def test_a_rail_the_destination_does_not_list_is_refused_at_the_quote(country_si
         "sender_name": "Ada Obi", "recipient_name": "Mamadou Bah", "recipient_phone": "+224621234567"}, key=None)
     assert (answer.status_code, answer.json()["error"]["code"]) == (400, "payouts_unavailable"), answer.content
     assert "cinetpay" in answer.json()["error"]["fields"]["rail"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("destination", "method", "recipient"), [
+    ("CV", "mobile_money", {"recipient_phone": "+2389912345"}),  # no rail pays out in Cabo Verde
+    ("GW", "mobile_money", {"recipient_phone": "+245955123456"}),  # Orange Money collects only there
+    ("CV", "bank", {"bank_code": "BCA", "account_number": "12345678"}),
+    ("TG", "bank", {"bank_code": "ECOBANK", "account_number": "12345678"}),
+])
+def test_a_method_no_rail_of_the_destination_pays_is_refused_at_the_quote(country_sites, remit, destination, method,
+                                                                          recipient):
+    """A Niger journey: a remittance to a Cabo Verde (or Guinea-Bissau) mobile-money wallet was quoted and accepted
+    with no rail named, though nothing pays out there: the money left, the payout failed over there and the sender
+    was refunded minutes later. Refused when quoting (400 payouts_unavailable); the wallet method still quotes."""
+    sender = site_customer("NE", funded=100_000)
+    open_corridor(SITES["NE"][0], destination, fee_fixed_minor=100)
+    body = {"destination_country": destination, "amount": "5000", "method": method, "sender_name": "Amina Bello",
+            "recipient_name": "Maria Lopes", **recipient}
+    answer = post(site_client(sender, "NE"), "/api/remittances/quotes", body, key=None)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "payouts_unavailable"), answer.content
+    offered = {"CV": "wallet", "GW": "wallet", "TG": "wallet, mobile_money"}[destination]
+    assert answer.json()["error"]["fields"]["method"] == [f"Choisissez parmi : {offered}."], answer.json()
+    wallet = post(site_client(sender, "NE"), "/api/remittances/quotes", {
+        **body, "method": "wallet", "recipient_phone": recipient.get("recipient_phone") or
+        {"CV": "+2389912345", "TG": "+22890123456"}[destination]}, key=None)
+    assert wallet.status_code == 201, wallet.content
+    assert balance_of(sender, SITES["NE"][0]) == 100_000  # a quote holds nothing
