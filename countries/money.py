@@ -48,6 +48,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
 MAX_DISPLAY_CHARS = 64  # "-1 000 000 000 000 000,00 F CFA" and then some; checked before any regex
 
 _FORMAT = _("Enter the amount as digits with an optional decimal point, such as 1500 or 1500.50.")
+_WHOLE_FORMAT = _("Enter the amount as digits only, such as 1500.")
 AMOUNT_MESSAGES = {
     "type": _FORMAT,
     "syntax": _FORMAT,
@@ -72,6 +73,8 @@ def amount_error_message(error: AmountError | str, *, currency: str = "", digits
             return gettext("%(currency)s amounts have at most %(digits)s decimal places.") % {
                 "currency": currency, "digits": digits}
         return gettext("At most %(digits)s decimal places.") % {"digits": digits}
+    if reason in ("type", "syntax") and digits == 0:  # "such as 1500.50" is refused in francs: no decimal shown
+        return str(_WHOLE_FORMAT)
     return str(AMOUNT_MESSAGES.get(reason, _FORMAT))
 
 

@@ -7,6 +7,7 @@ Each app's ``urls.py`` holds full paths (the API contract fixes paths such as
 from django.urls import include, path
 
 from shared_apps.core.metrics import metrics_view
+from tenant_apps.portal import views as portal_views
 
 urlpatterns = [
     # The purchase routes first: the hottest path resolves at its first include (issue 18; no other app's
@@ -35,7 +36,8 @@ urlpatterns = [
     path("", include("tenant_apps.risk.urls")),  # /api/risk/..., /api/auth/devices, back-office risk pages
     path("", include("tenant_apps.provider_archive.urls")),  # back-office archive of orders and payouts
     path("", include("tenant_apps.privacy.urls")),  # /api/privacy/..., /my-data, back-office privacy actions
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language for the page footer
+    # the page footer's language switch: Django's set_language, and a logged-in user's preference with it
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     # Pages last: /, /signup, /wallet, /back-office/... (never under /api/ or /webhook/).
     path("", include("tenant_apps.portal.urls")),
 ]

@@ -72,7 +72,8 @@ def parse_amount(value: Any, *, currency: str, field: str = "amount", positive: 
         else:
             minor = parse_minor(value, minor_digits=digits, allow_negative=allow_negative)
     except AmountError as exc:
-        raise InvalidAmount(fields={field: [amount_error_message(exc, currency=currency.upper())]}) from None
+        raise InvalidAmount(fields={field: [amount_error_message(exc, currency=currency.upper(), digits=digits)]}) \
+            from None
     if minor == 0 and not allow_zero:
         reason = "not_positive" if positive and not allow_negative else "zero"
         raise InvalidAmount(fields={field: [amount_error_message(reason)]})

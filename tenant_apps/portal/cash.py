@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -223,9 +224,13 @@ def _withdraw_page(request, *, form, issued=None, notice: str = "", action_error
     codes = list(cash_selectors.withdrawal_codes(customer=request.user)[:10])
     active = {row.pk for row in cash_selectors.active_withdrawal_codes(customer=request.user)}
     rows = [{"code": row, "active": row.pk in active, "form": _fresh(CodeActionForm)} for row in codes]
+    issued_row = next((row["code"] for row in rows if issued and str(row["code"].public_id) == issued.get("id")),
+                      None)
     return page(request, "portal/money/withdraw.html", {
-        "form": form, "issued": issued, "codes": rows, "notice": notice, "action_errors": action_errors,
-        "currency": tenant_currency().code}, status=400 if form.errors else status)
+        "form": form, "issued": issued, "issued_row": issued_row, "codes": rows, "notice": notice,
+        "action_errors": action_errors, "currency": tenant_currency().code,
+        # the fee (cash.services.cash_out_fee, held with the amount) is said before the code is made
+        "fee_bps": int(settings.AGENT_CASH["CASH_OUT_FEE_BPS"])}, status=400 if form.errors else status)
 
 
 @page_requires(IsCustomer, PhoneVerified)

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from countries.errors import InvalidPhoneNumber
 from shared_apps.catalog.models import ProductType
 from shared_apps.catalog.selectors import products_for_listing
+from shared_apps.core.amounts import parse_amount
 from shared_apps.core.errors import ApiError
 from tenant_apps.accounts.country import current_adapter, current_country
 from tenant_apps.accounts.permissions import IsTenantUser, PhoneVerified
@@ -183,6 +184,30 @@ def _bill_choices(product_type: str) -> list[tuple[int, str]]:
     return choices
 
 
+def _bill_price(form, user) -> dict:
+    """What "Pay now" will charge, shown with the customer check: the price of the typed amount (fee included:
+    ``pricing.quotes.quote_price``, what ``purchase_create`` charges), the fixed price of a bouquet, or, with no
+    amount typed yet, the open amount's rate ("you pay 101 % of the amount", as the airtime page says)."""
+    from shared_apps.catalog.models import Product
+    from tenant_apps.pricing.quotes import quote_price
+
+    product = Product.objects.filter(pk=form.cleaned_data.get("product_id"), is_active=True).first()
+    if product is None:
+        return {}
+    amount = None
+    if product.is_open_amount:
+        try:
+            amount = parse_amount((form.data.get("amount") or "").strip(), currency=product.currency)
+        except ApiError:  # nothing typed yet, or not an amount: the rate below (Pay refuses a bad amount)
+            offer = next((o for o in offers_for(product_type=product.product_type) if o.id == product.pk), None)
+            return {"percent": offer.percent} if offer is not None and offer.percent else {}
+    try:
+        quote = quote_price(product=product, amount_minor=amount, buyer=user)
+    except ApiError:  # out of the product's range: Pay says so
+        return {}
+    return {"price_minor": quote.price_minor, "currency": quote.currency}
+
+
 @page_requires(IsTenantUser, PhoneVerified)
 @require_http_methods(["GET", "POST"])
 def pay_bill(request, kind: str):
@@ -221,7 +246,8 @@ def pay_bill(request, kind: str):
                 else:
                     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {"form": form, "title": title, "kind": kind, "check": check, "electricity": electricity,
-               "duplicate": _duplicate(form)}
+               "duplicate": _duplicate(form),
+               "price": _bill_price(form, request.user) if check is not None else {}}
     return page(request, "portal/shop/bill.html", context, status=400 if form.errors else 200)
 
 

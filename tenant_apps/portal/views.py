@@ -167,6 +167,28 @@ def wallet(request):
     return page(request, "portal/wallet.html", {**context, "balances": rows})
 
 
+@require_POST
+def set_language(request):
+    """The footer's language switch (Django's ``set_language``: the cookie, back to ``next``). A logged-in user's
+    ``preferred_language`` comes before the cookie (``countries.middleware.choose_language``) and was set at sign-up,
+    so the switch alone changed nothing for them: it is their preference too (the profile's field; SMS and USSD
+    follow it)."""
+    from django.views.i18n import set_language as django_set_language
+
+    from countries.middleware import supported
+
+    from .access import session_matches_schema
+
+    response = django_set_language(request)
+    language = supported(request.POST.get("language"))
+    user = request.user
+    if language in dict(settings.LANGUAGES) and user.is_authenticated and session_matches_schema(request) \
+            and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return response
+
+
 @page_requires(IsTenantUser)
 @require_http_methods(["GET", "POST"])
 def profile(request):

@@ -170,6 +170,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("pt", "Português")]
 LOCALE_PATHS = [PROJECT_ROOT / "locale"]
+# English dates day first (07/12/2026), as West Africa writes them: platform/nexustop/formats/en/formats.py
+FORMAT_MODULE_PATH = ["nexustop.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
