@@ -61,8 +61,21 @@ def fund(request):
                 show_service_error(form, error)
             else:
                 return redirect(url)  # the gateway's checkout page (its simulator in the demo)
-    return page(request, "portal/money/fund.html", {"form": form, "gateways": gateways},
+    return page(request, "portal/money/fund.html", {"form": form, "gateways": gateways,
+                                                     "bank_transfer": _bank_transfer_offered()},
                 status=400 if form.errors else 200)
+
+
+def _bank_transfer_offered() -> bool:
+    """Whether this tenant has a dedicated-account gateway: the page links to bank transfer funding only then (in
+    Mali the link led to "not available here")."""
+    from tenant_apps.wallet.virtual_accounts import VirtualAccountsUnavailable, virtual_account_gateway
+
+    try:
+        virtual_account_gateway()
+    except VirtualAccountsUnavailable:
+        return False
+    return True
 
 
 def _intent_or_404(request, public_id) -> FundingIntent:

@@ -168,3 +168,12 @@ def test_a_statement_line_in_english_shows_the_day_first(host_client, tenants):
         [line] = list(wallet_statement(user=user))
     day = line.created_at.astimezone(UTC)
     assert f"{day:%d/%m/%Y}" in wallet.content.decode(), _text(wallet)[-600:]
+
+
+def test_the_funding_page_offers_bank_transfer_only_where_a_gateway_gives_account_numbers(host_client, tenants):
+    """In Mali the funding page said "Or add money by bank transfer to your own account number", and the link
+    answered "Bank transfer funding is not available here." (offered: tests/wallet/test_virtual_accounts)."""
+    client = logged_in(host_client, _sn_customer(), host="sn.localhost")
+    page = client.get("/wallet/fund")
+    assert page.status_code == 200 and "/wallet/bank-account" not in page.content.decode()
+    assert "virement bancaire" not in _text(page)
