@@ -22,10 +22,10 @@ from django.utils import formats, translation
 from django_tenants.utils import schema_context
 
 from tests.accounts.helpers import make_user
-from tests.portal import test_shop_pages as shop
 from tests.portal.test_shop_pages import alerts, customer, form_key, logged_in, orders_of
+from tests.portal.test_shop_pages import catalog as shop_catalog
 
-catalog = shop.catalog  # the module's VTPass/MTN simulators and synced catalog (a fixture of its own here)
+catalog = shop_catalog  # the shop tests' VTPass/MTN simulators and synced catalog (a module fixture of its own here)
 
 pytestmark = pytest.mark.django_db
 
