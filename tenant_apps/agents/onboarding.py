@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.accounts.country import normalize_phone
 from tenants.connection import current_schema, tenant_connection
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.services import Branding, TenantProvisioningError, schema_name_for_domain, tenant_provision
@@ -87,6 +88,9 @@ def application_submit(*, data: dict, documents: list[UploadedDocument]) -> Rese
     parent = current_operation()
     subdomain = _check_subdomain(data.get("desired_subdomain", ""), parent=parent)
     _check_documents(documents)
+    # Texted at approval and given to the first admin: the country's E.164 number, as every phone here
+    # (typed "0803 111 0001", it was kept as typed and the approval SMS went to "+08031110001").
+    data = {**data, "contact_phone": normalize_phone(data.get("contact_phone", ""), field="contact_phone")}
     try:
         with transaction.atomic():
             application = ResellerApplication.objects.create(**{**data, "desired_subdomain": subdomain})

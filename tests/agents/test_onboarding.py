@@ -129,3 +129,35 @@ def test_reject_and_permissions(host_client, ng_admin, s3, sms_simulator, django
     assert again.status_code == 409 and again.json()["error"]["code"] == "application_decided"
     assert not Tenant.objects.filter(schema_name="nopevend").exists()
     assert any("not approved" in m.body for m in mail.outbox)
+
+
+def test_the_contact_phone_is_the_countrys_e164_number(host_client, ng_admin, s3, sms_simulator,
+                                                        django_capture_on_commit_callbacks):
+    """Typed as people write it ("0803 111 0001"): the application keeps the E.164 number, the approval text goes
+    there and the reseller's first admin gets it. It was stored as typed: the SMS went to "+08031110001" (no
+    such number) and the admin's phone was not a number the site could text. A number that is not the
+    country's mobile number is a 400 on the field, nothing written."""
+    public = host_client("ng.localhost")
+    bad = apply(public, subdomain="badphonevend", contact_phone="12345")
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["contact_phone"]
+    ghana = apply(public, subdomain="ghphonevend", contact_phone="+233244000001")
+    assert ghana.status_code == 400 and ghana.json()["error"]["fields"]["contact_phone"]
+    with schema_context("ng"):
+        assert not ResellerApplication.objects.filter(desired_subdomain__in=["badphonevend", "ghphonevend"]).exists()
+
+    response = apply(public, subdomain="phonevend", contact_phone="0803 111 0001")
+    assert response.status_code == 201, response.content
+    assert response.json()["contact_phone"] == "+2348031110001"
+    client, token = ng_admin
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = call(client, "POST", f"/api/resellers/applications/{response.json()['id']}/approve", {},
+                        token=token)
+    assert approved.status_code == 200, approved.content
+    with schema_context("ng"):
+        sms = SmsMessage.objects.get(purpose="reseller_approved")
+        assert (sms.to, sms.status) == ("+2348031110001", "sent")
+    with schema_context("phonevend"):
+        from django.contrib.auth import get_user_model
+
+        assert get_user_model().objects.get(email="ada@sunvend.test").phone == "+2348031110001"
+    assert Tenant.objects.get(schema_name="phonevend").support_phone == "+2348031110001"
