@@ -20,7 +20,7 @@ from tenant_apps.ledger.currency import tenant_currency, to_decimal_string
 from .models import CommissionTier, PriceRule, PricingSettings, RuleMode
 from .quotes import quote_price
 from .selectors import quotable_product
-from .services import price_rule_create, price_rule_deactivate
+from .services import price_rule_create, price_rule_deactivate, pricing_settings_update
 from .versions import pricing_changed
 
 BIGINT_MAX = 2**63 - 1  # the ids are bigint columns: a larger number is a 400, never a database error
@@ -143,10 +143,8 @@ class PricingSettingsView(APIView):
     def patch(self, request):
         body = SettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        row, _ = PricingSettings.objects.get_or_create(singleton=True)
-        for field, value in body.validated_data.items():
-            setattr(row, field, value)
-        row.save()
+        pricing_settings_update(margin_bp=body.validated_data.get("margin_bp"),
+                                allow_below_cost=body.validated_data.get("allow_below_cost"))
         return self.get(request)
 
 

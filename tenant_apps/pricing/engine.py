@@ -79,6 +79,11 @@ def apply_markup(cost_minor: int, markup: Markup, *, allow_below_cost: bool) -> 
     return max(price, 0)
 
 
+def current_pricing_tenant():
+    """The tenant whose schema the connection is on (None on public): its kind decides the below-cost rule."""
+    return _current_tenant()
+
+
 def _current_tenant():
     from tenants.models import Tenant
 
@@ -126,10 +131,16 @@ def _read_own(schema: str, kind: str) -> TenantPricing:
 
 def load_tenant_pricing() -> TenantPricing:
     """The current schema's pricing, with its parent's for a reseller brand."""
+    from tenants.models import TenantKind
+
     tenant = _current_tenant()
     schema = getattr(connection, "schema_name", "public") or "public"
     kind = tenant.kind if tenant else ""
     own = _load_own(schema, kind)
+    if kind == TenantKind.RESELLER_BRAND and own.allow_below_cost:
+        # A reseller prices above its cost, the operation's price (PRODUCT.md): a row saved before the settings
+        # refused the switch on a reseller's site changes nothing.
+        own = TenantPricing(**{**own.__dict__, "allow_below_cost": False})
     if tenant is not None and tenant.country:
         from countries.registry import get_adapter
 

@@ -8,7 +8,7 @@ from shared_apps.core.amounts import parse_amount
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.ledger.currency import tenant_currency
 
-from .models import PriceRule, RuleMode
+from .models import PriceRule, PricingSettings, RuleMode
 from .versions import pricing_changed
 
 
@@ -41,3 +41,27 @@ def price_rule_deactivate(*, rule_id: int) -> None:
     if not PriceRule.objects.filter(pk=rule_id, is_active=True).update(is_active=False):
         raise NotFound(gettext("No such rule."))
     pricing_changed()  # update() sends no signal
+
+
+def pricing_settings_update(*, margin_bp: int | None = None, allow_below_cost: bool | None = None) -> PricingSettings:
+    """Change the tenant's default margin and below-cost switch.
+
+    A reseller brand prices above its cost (PRODUCT.md: its cost is the country operation's price, drawn from its
+    float): ``allow_below_cost`` is the country operation's switch only, refused on a reseller's site
+    (``400 below_cost_not_allowed``, nothing saved). The pricing engine ignores it for a reseller anyway."""
+    from tenants.models import TenantKind
+
+    from .engine import current_pricing_tenant
+
+    tenant = current_pricing_tenant()
+    if allow_below_cost and tenant is not None and tenant.kind == TenantKind.RESELLER_BRAND:
+        raise ApiError(gettext("A reseller sells at or above its cost: prices below it are not allowed."),
+                       code="below_cost_not_allowed",
+                       fields={"allow_below_cost": [gettext("Only the country operation can allow this.")]})
+    row, _ = PricingSettings.objects.get_or_create(singleton=True)
+    if margin_bp is not None:
+        row.margin_bp = margin_bp
+    if allow_below_cost is not None:
+        row.allow_below_cost = allow_below_cost
+    row.save()
+    return row

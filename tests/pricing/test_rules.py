@@ -81,6 +81,36 @@ def test_reseller_prices_over_its_parents_price(products):
     assert quote.tenant_kind == "reseller_brand"
 
 
+
+def test_a_reseller_never_sells_below_its_cost(products, host_client):
+    """PRODUCT.md: a reseller brand prices *above its cost* (the operation's price). Its admin could switch on
+    ``allow_below_cost`` and a -10 % rule: GH₵100 airtime costing it GH₵98.94 sold at GH₵89.05, undercutting its
+    operator with the float paying the difference, and commissions no longer trimmed to its margin. Now the
+    switch is refused on a reseller's site (400, nothing saved), and a row that still says so prices at cost."""
+    email = "rs-pricing@qv.test"
+    make_user("quickvend", email=email, role="operator_admin")
+    client = host_client("quickvend.localhost")
+    token = login(client, email)["access"]
+    refused = call(client, "PATCH", "/api/pricing/settings", {"allow_below_cost": True}, token=token)
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["error"]["code"] == "below_cost_not_allowed"
+    assert "allow_below_cost" in refused.json()["error"]["fields"]
+    assert call(client, "GET", "/api/pricing/settings", token=token).json()["allow_below_cost"] is False
+    assert call(client, "PATCH", "/api/pricing/settings", {"allow_below_cost": False, "margin_bp": 300},
+                token=token).status_code == 200
+    with schema_context("quickvend"):
+        rule(mode=RuleMode.PERCENT, value=-1_000)
+        PricingSettings.objects.update(allow_below_cost=True)  # a row from before: still never below cost
+        quote = quote_price(product=products["ng_1gb"])
+    assert quote.tenant_cost_minor == 102_000 and quote.price_minor == 102_000  # ng's 2 % default, nothing below
+    assert all(line.amount_minor >= 0 for line in quote.lines)
+    # The country operation keeps its switch (its own promotions).
+    make_user("ng", email="ng-pricing@ng.test", role="operator_admin")
+    ng = host_client("ng.localhost")
+    allowed = call(ng, "PATCH", "/api/pricing/settings", {"allow_below_cost": True},
+                   token=login(ng, "ng-pricing@ng.test")["access"])
+    assert allowed.status_code == 200 and allowed.json()["allow_below_cost"] is True
+
 def test_listing_shows_the_reseller_price_from_the_same_function(products, host_client):
     with schema_context("ng"):
         rule(mode=RuleMode.PERCENT, value=500)
