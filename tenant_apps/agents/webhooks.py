@@ -18,7 +18,7 @@ import hmac
 import json
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -86,18 +86,45 @@ def enqueue_event(*, event: str, payload: dict) -> list[WebhookDelivery]:
 
 
 def _schedule(delivery: WebhookDelivery, countdown: float = 0) -> None:
+    """The first attempt of a series (the delivery's ``next_attempt_at`` is NULL: see :func:`attempt_delivery`)."""
     enqueue("agents.deliver_webhook", delivery.pk, countdown=countdown or None, on_commit=True)
+
+
+def due_token(delivery: WebhookDelivery) -> str | None:
+    """What the task that makes the delivery's next attempt carries: its ``next_attempt_at`` as text."""
+    return delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else None
+
+
+def _claim(*, delivery_id: int, expected: str | None) -> datetime | None:
+    """Take the delivery's next attempt, or learn that it is not this task's.
+
+    One retry series per delivery: a task carries the ``next_attempt_at`` it was scheduled for (``None``: the
+    first attempt of a series) and makes the attempt only if the row still says so, swapping in a lease while
+    the request is in flight. A series made stale by a redelivery (its retry still queued in Celery), a second
+    click on "redeliver", or a message Celery hands out twice finds another value and stops: before, each of
+    them sent its own requests (two series after a redelivery: twice the requests, backoff not honoured).
+    Returns the lease (the attempt is this caller's), else None."""
+    lease = timezone.now() + timedelta(seconds=float(_conf("WEBHOOK_TIMEOUT_SECONDS")) + 60)
+    rows = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+    rows = rows.filter(next_attempt_at__isnull=True) if expected is None \
+        else rows.filter(next_attempt_at=datetime.fromisoformat(expected))
+    return lease if rows.update(next_attempt_at=lease) == 1 else None
 
 
 def backoff_seconds(attempt: int) -> float:
     return float(_conf("WEBHOOK_BACKOFF_BASE_SECONDS")) * 2 ** max(attempt - 1, 0)
 
 
-def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
-    """One HTTP attempt; records it. Returns the delivery (status delivered, pending (retry) or failed)."""
+def attempt_delivery(*, delivery_id: int, expected: str | None = None) -> tuple[WebhookDelivery, bool]:
+    """One HTTP attempt, if it is this caller's to make (``expected``: see :func:`_claim`); records it.
+
+    Returns the delivery (status delivered, pending (retry at ``next_attempt_at``) or failed) and whether the
+    caller's series goes on with it (False: delivered already, or the delivery belongs to another series: nothing
+    sent; or it was redelivered while this request was in flight: the attempt is logged, the new series decides)."""
+    lease = _claim(delivery_id=delivery_id, expected=expected)
+    if lease is None:
+        return WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id), False
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
-    if delivery.status == DeliveryStatus.DELIVERED:
-        return delivery
     body = json.dumps({"id": str(delivery.public_id), "event": delivery.event, "data": delivery.payload},
                       cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     secret = decrypt_secret(delivery.subscription.secret_encrypted)
@@ -120,9 +147,13 @@ def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
     else:
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts))
-    delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at",
-                                 "next_attempt_at"])
-    return delivery
+    # Only while the lease is still ours: a redelivery during the request started a new series, which owns the row.
+    kept = WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease).update(
+        attempts=delivery.attempts, last_status_code=status_code, last_error=error, status=delivery.status,
+        delivered_at=delivery.delivered_at, next_attempt_at=delivery.next_attempt_at)
+    if not kept:
+        delivery.refresh_from_db()
+    return delivery, bool(kept)
 
 
 def redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:

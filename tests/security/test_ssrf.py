@@ -150,7 +150,9 @@ def deliver_once(subscription_id: int) -> WebhookDelivery:
 
     delivery = WebhookDelivery.objects.create(subscription_id=subscription_id, event="order.settled",
                                               payload={"order": str(uuid.uuid4())})
-    return attempt_delivery(delivery_id=delivery.pk)
+    delivery, attempted = attempt_delivery(delivery_id=delivery.pk)
+    assert attempted
+    return delivery
 
 
 def test_delivery_checks_again_after_dns_resolution_and_never_reaches_the_rebound_address(
