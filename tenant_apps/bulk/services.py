@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status
@@ -436,6 +436,17 @@ def dedupe_key(batch: BulkBatch, row: BulkRow) -> str:
 
 
 def _place_order(batch: BulkBatch, row: BulkRow, now: datetime) -> None:
+    from tenant_apps.notifications.messages import message_language
+
+    # The worker has no request: a refusal's message is written in the uploader's language (their own, else the
+    # brand's), as the preview's row errors are; it was English whatever the reseller spoke.
+    with translation.override(message_language(user=batch.user)):
+        _place_order_now(batch, row)
+    row.processed_at = now
+    row.save(update_fields=["status", "error_code", "error_message", "order", "price_minor", "processed_at"])
+
+
+def _place_order_now(batch: BulkBatch, row: BulkRow) -> None:
     from tenant_apps.orders.services.create import purchase_create
 
     try:
@@ -451,12 +462,10 @@ def _place_order(batch: BulkBatch, row: BulkRow, now: datetime) -> None:
     except Exception:
         logger.exception("bulk batch %s line %s: the purchase failed unexpectedly", batch.public_id, row.line)
         row.status, row.error_code = RowStatus.FAILED, "internal_error"
-        row.error_message = "The order could not be placed."
+        row.error_message = _("The order could not be placed.")
     else:
         row.status, row.order, row.price_minor = RowStatus.ORDERED, order, order.price_minor
         row.error_code = row.error_message = ""
-    row.processed_at = now
-    row.save(update_fields=["status", "error_code", "error_message", "order", "price_minor", "processed_at"])
 
 
 def _tenant_suspended() -> bool:

@@ -160,6 +160,44 @@ def test_a_reseller_float_too_small_for_the_whole_batch_refuses_it(inproc_stack)
         assert BulkBatch.objects.get(public_id=body["id"]).status == "preview"
 
 
+
+def test_a_float_exhausted_mid_batch_refuses_the_rest_in_the_uploaders_language(inproc_stack):
+    """The float covered the whole batch at confirmation; other sales spend it before the rows' turn. The rows it
+    no longer covers are ``refused`` with ``insufficient_float`` (the float never goes below zero) and say why in
+    the uploader's language, like the preview and the confirmation did. The worker has no request: the messages
+    were English ("The reseller's float at its operator cannot cover this sale.") for a French-speaking
+    reseller (seen on Côte d'Ivoire's citop with a 3-line batch)."""
+    from tenant_apps.agents.floats import float_balances, fund_float, hold_float
+    from tenant_apps.bulk.models import BulkBatch
+    from tenant_apps.bulk.services import bulk_process
+    from tenants.models import Tenant
+
+    admin, token = new_agent(FUNDS, schema="quickvend", role="operator_admin")
+    with schema_context("quickvend"):
+        admin.preferred_language = "fr"
+        admin.save(update_fields=["preferred_language"])
+    quickvend = Tenant.objects.get(schema_name="quickvend")
+    fund_float(reseller=quickvend, amount_minor=FUNDS, reference=f"test-fund-{uuid.uuid4().hex}")
+    content = csv_file([(number, "", "100") for number in mtn_numbers(3)])
+    body = upload(token, content, host="quickvend.localhost").json()
+    accepted = confirm(token, body["id"], host="quickvend.localhost")
+    assert accepted.status_code == 202, accepted.content
+    available = float_balances(reseller=quickvend).parent_balance
+    one_row_cost = _minor(body["total_price"]) // 3  # more than one row's cost at the operation
+    with schema_context("quickvend"):  # other sales leave room for one row only
+        hold_float(reseller=quickvend, order_ref=f"test-drain-{uuid.uuid4().hex}",
+                   amount_minor=available - one_row_cost, currency="NGN")
+        done = bulk_process(batch_id=BulkBatch.objects.get(public_id=body["id"]).pk)
+    assert done is not None and done.status == "completed"
+    assert float_balances(reseller=quickvend).parent_balance >= 0
+    final = get(token, f"/api/bulk-topups/{body['id']}", host="quickvend.localhost").json()
+    assert final["counts"]["ordered"] == 1 and final["counts"]["refused"] == 2
+    lines = list(csv.reader(io.StringIO(get(token, f"/api/bulk-topups/{body['id']}/results.csv",
+                                            host="quickvend.localhost").content.decode())))
+    refused = [line for line in lines[1:] if line[7] == "refused"]
+    assert [line[10] for line in refused] == ["insufficient_float", "insufficient_float"]
+    assert {line[11] for line in refused} == {"Le fonds du revendeur chez son opérateur ne couvre pas cette vente."}
+
 def test_every_bad_row_says_why_and_bad_files_are_refused(inproc_stack, settings):
     _agent, token = new_agent(FUNDS)
     bundle, glo = inproc_stack.products["vt_data"], inproc_stack.products["vt_glo_airtime"]
