@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 
 from tenant_apps.accounts.models import Role, User
 from tenant_apps.kyc.models import KycStatus, KycSubmission
-from tenant_apps.ledger.models import WALLET_KINDS, Account, Hold, HoldStatus
+from tenant_apps.ledger.models import WALLET_KINDS, Account, AccountKind, Hold, HoldStatus
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,11 @@ class WalletTotal:
     wallets: int
     balance: int
     on_hold: int
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's name in the page's language (read while the template renders); a code it does not know stays."""
+        return str(AccountKind(self.kind).label) if self.kind in AccountKind.values else self.kind
 
 
 @dataclass(frozen=True)

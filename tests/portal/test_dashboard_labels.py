@@ -53,3 +53,26 @@ def test_dashboard_lists_product_types_in_words(ng_staff, mtn_airtime):  # noqa:
         report = sales_report(days=14)
     labels = {bucket.label for bucket in report.by_type} | set(report.by_type_daily)
     assert "airtime" not in labels and "Crédit" in labels
+
+
+@pytest.mark.django_db
+def test_wallet_totals_name_the_kinds_in_the_staff_language(host_client, tenants):
+    """The operator's dashboard listed its wallet totals by code ("agent_wallet", "reseller_float",
+    "user_wallet") on a French-speaking operation's page (seen on ci.localhost); each kind is now its name in the
+    page's language."""
+    from tenant_apps.ledger.services import fund_wallet, wallet_for
+    from tests.accounts.helpers import make_user
+
+    from .test_pages import page_login
+
+    with schema_context("sn"):
+        customer = make_user("sn", email="dash-wallet@sn.test")
+        fund_wallet(wallet=wallet_for(user=customer), amount=1_000, reference="dash-wallet-test")
+    make_user("sn", email="dash-admin@sn.test", role="operator_admin")
+    client = host_client("sn.localhost")
+    page_login(client, "dash-admin@sn.test")
+    html = client.get("/back-office/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    kinds = re.findall(r'data-testid="wallet-kind">([^<]*)</td>', html)
+    assert "Portefeuille utilisateur" in kinds, kinds
+    assert not {"user_wallet", "agent_wallet", "reseller_float"} & set(kinds)
+    assert "user_wallet" not in html
