@@ -67,6 +67,8 @@ class AgentLimitsSerializer(serializers.Serializer):
     max_transactions_per_hour = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     max_amount_per_day = AmountField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
+    # Move the agent and its team under another agent of this reseller (null: make it a top-level agent).
+    parent = serializers.UUIDField(required=False, allow_null=True)  # type: ignore[assignment]
 
 
 def agent_body(agent) -> dict:

@@ -165,6 +165,44 @@ def add_agent(*, user, parent: Agent | None) -> Agent:
     return agent
 
 
+
+def move_agent(*, agent: Agent, new_parent: Agent | None) -> Agent:
+    """Put ``agent`` (and everyone below it) under ``new_parent`` (None: a top-level agent of the reseller).
+
+    The subtree's ``path`` and ``depth`` are rewritten in one transaction, the rows locked in id order (the
+    moved agent's subtree and the new parent). From then on its sales pay commissions up the new chain, the
+    new parent funds it and sees it in its team; commissions already paid stay with the agents that earned
+    them (a reversal claws back from them). Refused: under itself or one of its own sub-agents
+    (``400 agent_move_cycle``), deeper than ``AGENT_MAX_DEPTH`` for any agent of the subtree
+    (``403 agent_depth_exceeded``), under a suspended agent (``403 agent_inactive``)."""
+    with transaction.atomic():
+        ids = set(Agent.objects.filter(path__startswith=agent.path).values_list("pk", flat=True))
+        if new_parent is not None:
+            ids.add(new_parent.pk)
+        rows = {row.pk: row for row in Agent.objects.select_for_update()  # lock: subject
+                .filter(pk__in=sorted(ids)).order_by("pk")}
+        moved = rows[agent.pk]
+        target = rows.get(new_parent.pk) if new_parent is not None else None
+        if new_parent is not None and (target is None or target.path.startswith(moved.path)):
+            raise ApiError(gettext("An agent cannot be moved under itself or one of its own sub-agents."),
+                           code="agent_move_cycle", fields={"parent": [gettext("Choose an agent outside its team.")]})
+        if target is not None and not target.is_active:
+            raise Forbidden(gettext("This agent is suspended."), code="agent_inactive")
+        subtree = [row for row in rows.values() if row.path.startswith(moved.path)]
+        shift = (1 if target is None else target.depth + 1) - moved.depth
+        depth = _conf("AGENT_MAX_DEPTH")
+        if max(row.depth for row in subtree) + shift > depth:
+            raise Forbidden(ngettext("Agents can be nested at most %(count)s level deep.",
+                                     "Agents can be nested at most %(count)s levels deep.", depth) % {"count": depth},
+                            code="agent_depth_exceeded")
+        old_prefix, new_prefix = moved.path, f"{target.path if target else ''}{moved.pk}/"
+        for row in subtree:
+            row.path, row.depth = new_prefix + row.path[len(old_prefix):], row.depth + shift
+        moved.parent = target
+        Agent.objects.bulk_update(subtree, ["path", "depth"])
+        moved.save(update_fields=["parent"])
+    return moved
+
 def accept_invitation(*, token: str, password: str, email: str = "", phone: str = ""):
     """Create the invited agent (role ``agent``, in the tree under the inviter), or set the first admin's password."""
     from django.contrib.auth.password_validation import validate_password

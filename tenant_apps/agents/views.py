@@ -304,7 +304,12 @@ class AgentDetailView(APIView):
                                                                               "max_amount_per_day")
         if "is_active" in data:
             agent.is_active = data["is_active"]
-        agent.save()
+        with transaction.atomic():
+            if "parent" in data:
+                new_parent = None if data["parent"] is None else _agent_or_404(data["parent"])
+                agent.parent = services.move_agent(agent=agent, new_parent=new_parent).parent
+                agent.refresh_from_db(fields=["path", "depth"])
+            agent.save()
         return Response(agent_body(agent))
 
 

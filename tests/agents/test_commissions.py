@@ -90,6 +90,67 @@ def test_tree_shape_and_depth_limit(tree, settings):
     assert not_parent.status_code == 403 and not_parent.json()["error"]["code"] == "not_parent"
 
 
+
+def test_a_sub_agent_moved_to_another_parent_sells_for_its_new_chain(tree, products, settings):
+    """The reseller's admin moves C (under B) to A: C's later sales pay A as level 2 and B nothing, A funds C
+    and sees it in its team, B neither; what C earned before stays paid. There was no way to move an agent
+    (PATCH /api/agents/<id> ignored ``parent``): a sub-agent changing teams had to be invited again as a new
+    account, losing its wallet and history. A move into its own team, past the depth limit, or under a
+    suspended agent is refused and changes nothing."""
+    a, b, c = tree["agents"]
+    site, admin = tree["site"], tree["admin"]
+    with schema_context("quickvend"):
+        before = {agent.pk: balance(agent.user) for agent in (a, b, c)}
+
+    cycle = call(site, "PATCH", f"/api/agents/{a.public_id}", {"parent": str(c.public_id)}, token=admin)
+    assert cycle.status_code == 400 and cycle.json()["error"]["code"] == "agent_move_cycle"
+    by_agent = call(site, "PATCH", f"/api/agents/{c.public_id}", {"parent": str(a.public_id)},
+                    token=tree["tokens"]["b"])
+    assert by_agent.status_code == 403  # an agent cannot take or hand over a sub-agent; the admin decides
+
+    moved = call(site, "PATCH", f"/api/agents/{c.public_id}", {"parent": str(a.public_id)}, token=admin)
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["parent"], moved.json()["depth"]) == (str(a.public_id), 2)
+    with schema_context("quickvend"):
+        c.refresh_from_db()
+        assert (c.parent_id, c.depth, c.path) == (a.pk, 2, f"{a.pk}/{c.pk}/")
+        order = sell(product=products["ng_1gb"], buyer=c.user)
+    lines = {(line["party"], line["level"]): line["amount_minor"] for line in order.price_breakdown["lines"]
+             if line["account_kind"] == "commissions_payable"}
+    assert lines == {(f"agent:{c.public_id}", 1): 3_465, (f"agent:{a.public_id}", 2): 1_155}
+    with schema_context("quickvend"):
+        assert balance(c.user) == before[c.pk] - 115_500 + 3_465
+        assert balance(a.user) == before[a.pk] + 1_155 and balance(b.user) == before[b.pk]
+        assert_ledger_balanced()
+    teams = {who: [row["email"] for row in call(site, "GET", "/api/agents", token=tree["tokens"][who]).json()]
+             for who in ("a", "b")}
+    assert "agent-c@qv.test" in teams["a"] and teams["b"] == ["agent-b@qv.test"]
+    old_parent = call(site, "POST", f"/api/agents/{c.public_id}/fund", {"amount": "1.00"},
+                      token=tree["tokens"]["b"], HTTP_IDEMPOTENCY_KEY="move-fund-b")
+    assert old_parent.status_code == 403 and old_parent.json()["error"]["code"] == "not_parent"
+    new_parent = call(site, "POST", f"/api/agents/{c.public_id}/fund", {"amount": "1.00"},
+                      token=tree["tokens"]["a"], HTTP_IDEMPOTENCY_KEY="move-fund-a")
+    assert new_parent.status_code == 201, new_parent.content
+
+    # A whole team moves with its head: B under C (depth 3); C under B is then a cycle.
+    under_c = call(site, "PATCH", f"/api/agents/{b.public_id}", {"parent": str(c.public_id)}, token=admin)
+    assert under_c.status_code == 200 and under_c.json()["depth"] == 3
+    cycle = call(site, "PATCH", f"/api/agents/{c.public_id}", {"parent": str(b.public_id)}, token=admin)
+    assert cycle.status_code == 400 and cycle.json()["error"]["code"] == "agent_move_cycle"
+    settings.RESELLERS = {**settings.RESELLERS, "AGENT_MAX_DEPTH": 2}
+    top = call(site, "PATCH", f"/api/agents/{c.public_id}", {"parent": None}, token=admin)
+    assert top.status_code == 200 and (top.json()["parent"], top.json()["depth"]) == (None, 1)
+    deeper = call(site, "PATCH", f"/api/agents/{c.public_id}", {"parent": str(a.public_id)}, token=admin)
+    assert deeper.status_code == 403 and deeper.json()["error"]["code"] == "agent_depth_exceeded"  # B at 3
+    with schema_context("quickvend"):
+        Agent.objects.filter(pk=a.pk).update(is_active=False)
+    suspended = call(site, "PATCH", f"/api/agents/{b.public_id}", {"parent": str(a.public_id)}, token=admin)
+    assert suspended.status_code == 403 and suspended.json()["error"]["code"] == "agent_inactive"
+    with schema_context("quickvend"):
+        rows = {agent.pk: (agent.parent_id, agent.depth, agent.path) for agent in Agent.objects.filter(
+            pk__in=[b.pk, c.pk])}
+    assert rows == {c.pk: (None, 1, f"{c.pk}/"), b.pk: (c.pk, 2, f"{c.pk}/{b.pk}/")}
+
 def test_sale_through_three_levels_then_reversal(tree, products):
     a, b, c = tree["agents"]
     reseller = Tenant.objects.get(schema_name="quickvend")
