@@ -10,6 +10,10 @@ from django_tenants.models import DomainMixin, TenantMixin
 from countries.fields import CountryField
 
 hex_colour = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a #RRGGBB colour."))
+# An alphanumeric SMS sender ID as gateways register them (Termii, Africa's Talking: 3 to 11 letters, digits or
+# spaces, at least one letter).
+SMS_SENDER_ID_RE = r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{3,11}$"
+sms_sender_id = RegexValidator(SMS_SENDER_ID_RE, _("3 to 11 letters, digits or spaces, with at least one letter."))
 
 
 class TenantKind(models.TextChoices):
@@ -42,6 +46,8 @@ class Tenant(TenantMixin):
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=32, blank=True)
     default_language = models.CharField(max_length=5, default="en")
+    # The sender name its texts carry (registered with the SMS gateway); blank: the gateway's default (NexusTop).
+    sms_sender_id = models.CharField(max_length=11, blank=True, validators=[sms_sender_id])
     # Staging tenants pointed at providers' sandboxes: each provider's documented test numbers (VTPass
     # 08011111111, 201000000000, ...) pass phone validation, for that provider's products only.
     sandbox_mode = models.BooleanField(default=False)

@@ -25,7 +25,7 @@ from django_tenants.utils import schema_exists, tenant_context
 from countries.codes import WEST_AFRICA
 
 from . import clusters
-from .models import Domain, Tenant, TenantKind, TenantStatus
+from .models import SMS_SENDER_ID_RE, Domain, Tenant, TenantKind, TenantStatus
 from .schema import RESERVED_SCHEMAS, SCHEMA_NAME_RE, create_tenant_schema, drop_schema, use_public_schema
 
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -50,6 +50,7 @@ class Branding:
     support_email: str = ""
     support_phone: str = ""
     default_language: str = ""
+    sms_sender_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ def _validate(*, kind: str, country: str, name: str, domain: str, schema_name: s
     if branding.default_language and branding.default_language not in SUPPORTED_LANGUAGES:
         raise TenantProvisioningError(f"Unsupported language {branding.default_language!r}.",
                                       code="unsupported_language", field="default_language")
+    if branding.sms_sender_id.strip() and not re.match(SMS_SENDER_ID_RE, branding.sms_sender_id.strip()):
+        raise TenantProvisioningError("An SMS sender ID is 3 to 11 letters, digits or spaces, with a letter.",
+                                      code="invalid_sms_sender_id", field="sms_sender_id")
 
 
 def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_email: str,
@@ -144,6 +148,7 @@ def tenant_provision(*, kind: str, country: str, name: str, domain: str, admin_e
         primary_colour=branding.primary_colour, accent_colour=branding.accent_colour,
         support_email=branding.support_email, support_phone=branding.support_phone,
         default_language=branding.default_language or _default_language(country), database=database,
+        sms_sender_id=branding.sms_sender_id.strip(),
     )
     if database != clusters.HOME:
         return _provision_on_cluster(fields=fields, domain=domain, admin_email=admin_email,

@@ -48,6 +48,7 @@ class ResellerApplication(models.Model):
     accent_colour = models.CharField(max_length=7, default="#FFB400")
     logo_url = models.URLField(blank=True)
     default_language = models.CharField(max_length=5, blank=True)
+    sms_sender_id = models.CharField(max_length=11, blank=True, help_text=_("the sender name of its texts"))
     status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

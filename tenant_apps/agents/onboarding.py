@@ -133,7 +133,8 @@ def application_approve(*, application_id, decided_by, note: str = "", request: 
                                   accent_colour=application.accent_colour,
                                   support_email=application.contact_email,
                                   support_phone=application.contact_phone,
-                                  default_language=application.default_language or parent.default_language))
+                                  default_language=application.default_language or parent.default_language,
+                                  sms_sender_id=application.sms_sender_id))
         except TenantProvisioningError as exc:
             raise ApiError(str(exc), code=exc.code, fields={exc.field or "application": [str(exc)]},
                            status_code=409 if exc.code.startswith("duplicate") else 400) from None

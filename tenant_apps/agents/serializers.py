@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from shared_apps.core.amounts import AmountField, MoneyField
+from tenants.models import SMS_SENDER_ID_RE
 
 from .models import ApiKeyScope, ResellerApplication
 
@@ -19,6 +20,9 @@ class ApplicationSubmitSerializer(serializers.Serializer):
     accent_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
     logo_url = serializers.URLField(required=False, allow_blank=True)
     default_language = serializers.ChoiceField(choices=["en", "fr", "pt", "ar"], required=False)
+    sms_sender_id = serializers.RegexField(SMS_SENDER_ID_RE, max_length=11, required=False, allow_blank=True,
+                                           help_text="the sender name of the brand's texts (3-11 letters, digits, "
+                                                     "spaces), to register with the SMS gateway")
     registration_certificate = serializers.FileField(required=False)
     id_document = serializers.FileField(required=False)
 
@@ -31,8 +35,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         model = ResellerApplication
         fields = ["id", "company_name", "registration_number", "company_address", "desired_subdomain",
                   "contact_name", "contact_email", "contact_phone", "primary_colour", "accent_colour", "logo_url",
-                  "status", "decided_at", "decision_note", "domain", "provisioning_seconds", "created_at",
-                  "documents"]
+                  "sms_sender_id", "status", "decided_at", "decision_note", "domain", "provisioning_seconds",
+                  "created_at", "documents"]
 
     def get_documents(self, application) -> list[dict]:
         if not self.context.get("with_document_links"):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from countries.fields import country_choices
 from shared_apps.providers.models import ProviderStatus
 from shared_apps.providers.services import validate_endpoint_url
-from tenants.models import Tenant, TenantKind
+from tenants.models import SMS_SENDER_ID_RE, Tenant, TenantKind
 
 
 class StyledForm(forms.Form):
@@ -37,6 +37,8 @@ class BrandingForm(StyledForm):
                                      widget=COLOUR)
     support_email = forms.EmailField(label=_("Support email"), required=False)
     support_phone = forms.CharField(label=_("Support phone"), max_length=32, required=False)
+    sms_sender_id = forms.RegexField(label=_("SMS sender name"), regex=SMS_SENDER_ID_RE, max_length=11, required=False,
+                                     help_text=_("As registered with the SMS gateway; empty: the platform's."))
     default_language = forms.ChoiceField(label=_("Default language"), choices=[("", _("Country default")),
                                                                                *settings.LANGUAGES], required=False)
 

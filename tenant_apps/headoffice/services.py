@@ -19,7 +19,7 @@ from shared_apps.providers.models import Provider, ProviderStatus
 from shared_apps.providers.services import provider_set_credentials, require_credentials_for_new_host
 from tenant_apps.audit.services import audit_record
 from tenants.middleware import clear_routing_cache
-from tenants.models import Tenant, hex_colour
+from tenants.models import Tenant, hex_colour, sms_sender_id
 from tenants.services import (
     Branding,
     ProvisionResult,
@@ -42,7 +42,7 @@ class ConsoleAction:
 
 
 BRANDING_FIELDS = ("display_name", "logo_url", "primary_colour", "accent_colour", "support_email", "support_phone",
-                   "default_language")
+                   "default_language", "sms_sender_id")
 
 
 def _check_branding(branding: Branding) -> None:
@@ -54,6 +54,12 @@ def _check_branding(branding: Branding) -> None:
     languages = {code for code, _name in settings.LANGUAGES}
     if branding.default_language and branding.default_language not in languages:
         raise TenantProvisioningError("Unsupported language.", code="unsupported_language", field="default_language")
+    try:
+        if branding.sms_sender_id.strip():
+            sms_sender_id(branding.sms_sender_id.strip())
+    except ValidationError:
+        raise TenantProvisioningError("An SMS sender ID is 3 to 11 letters, digits or spaces, with a letter.",
+                                      code="invalid_sms_sender_id", field="sms_sender_id") from None
 
 
 def console_tenant_create(*, actor: Any, kind: str, country: str, name: str, domain: str, admin_email: str,
@@ -74,6 +80,7 @@ def console_tenant_branding(*, actor: Any, tenant: Tenant, branding: Branding, r
     values = {name: getattr(branding, name) for name in BRANDING_FIELDS}
     values["display_name"] = values["display_name"].strip() or tenant.name
     values["default_language"] = values["default_language"] or tenant.default_language
+    values["sms_sender_id"] = values["sms_sender_id"].strip()
     changed = sorted(name for name, value in values.items() if getattr(tenant, name) != value)
     with transaction.atomic():
         Tenant.objects.filter(pk=tenant.pk).update(**values)

@@ -39,6 +39,20 @@ def _registry_sms() -> tuple[str, SmsConnector, ProviderConfig] | None:
     return provider.plugin_key, provider_plugin(provider=provider).connector(Capability.SMS)(), config
 
 
+def brand_sender_id() -> str:
+    """The sender name of the tenant the connection is on (a reseller's own, ``Tenant.sms_sender_id``), or "":
+    the gateway's default. A white-label brand's customers and agents got texts from "NexusTop"."""
+    from django.db import connection
+
+    from tenants.models import Tenant
+
+    tenant = getattr(connection, "tenant", None)
+    schema = getattr(connection, "schema_name", "public") or "public"
+    if not isinstance(tenant, Tenant) or tenant.schema_name != schema:
+        tenant = Tenant.objects.filter(schema_name=schema).only("sms_sender_id").first()
+    return (tenant.sms_sender_id if tenant is not None else "") or ""
+
+
 def sms_gateway() -> tuple[str, SmsConnector, ProviderConfig]:
     """The SMS plugin (by name, never a static import of a provider) and its config: the country's registry row
     with capability ``sms`` when there is one, else ``SMS_GATEWAY`` (``PLUGIN``: ``sms_gateway`` (Termii-shaped)
@@ -77,7 +91,8 @@ def sms_send(*, to: str, text: str, purpose: str, redacted_text: str | None = No
                            operation="send", plugin_key=provider, config=config, personal=[to],
                            secrets=hidden):
             result = connector.send(config, OutgoingSms(to=to, text=text, reference=str(message.reference),
-                                                        sender_id=config.options.get("sender_id", "")))
+                                                        sender_id=brand_sender_id() or
+                                                        config.options.get("sender_id", "")))
     except ProviderTimeout:
         message.status, message.error_code = SmsStatus.PENDING, ProviderTimeout.code
         logger.warning("SMS %s: provider timeout", message.reference)

@@ -161,3 +161,41 @@ def test_the_contact_phone_is_the_countrys_e164_number(host_client, ng_admin, s3
 
         assert get_user_model().objects.get(email="ada@sunvend.test").phone == "+2348031110001"
     assert Tenant.objects.get(schema_name="phonevend").support_phone == "+2348031110001"
+
+
+def test_a_reseller_texts_under_its_own_sender_name(host_client, ng_admin, s3, sms_simulator,
+                                                    django_capture_on_commit_callbacks):
+    """White label: the brand's texts (agent invitations, OTPs, receipts...) carry the sender name it applied
+    with, as registered with the gateway; the country operation's own texts keep the platform's. Every text of
+    a reseller went out as "NexusTop" (seen on ghtop.localhost: "Ghtop Ltd: you are invited..." from NexusTop).
+    A sender name gateways would refuse is a 400 on the field."""
+    import requests
+
+    public = host_client("ng.localhost")
+    bad = apply(public, subdomain="badsendervend", sms_sender_id="Way too long name")
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["sms_sender_id"]
+    assert apply(public, subdomain="digitsvend", sms_sender_id="12345").status_code == 400  # a letter needed
+    response = apply(public, subdomain="sendervend", sms_sender_id="SunVend")
+    assert response.status_code == 201, response.content
+    assert response.json()["sms_sender_id"] == "SunVend"
+    client, token = ng_admin
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = call(client, "POST", f"/api/resellers/applications/{response.json()['id']}/approve", {},
+                        token=token)
+    assert approved.status_code == 200, approved.content
+    assert Tenant.objects.get(schema_name="sendervend").sms_sender_id == "SunVend"
+    approval = requests.get(f"{sms_simulator.url}/outbox.json", params={"to": "+2348031110000"}, timeout=5).json()
+    assert {m["from"] for m in approval["messages"]} == {"NexusTop"}  # the operation's own texts
+
+    [email] = [m for m in mail.outbox if "ada@sunvend.test" in m.to]
+    site = host_client("sendervend.localhost")
+    assert call(site, "POST", "/api/agents/invitations/accept",
+                {"token": token_from(str(email.body)), "password": PASSWORD}).status_code == 201
+    admin_token = login(site, "ada@sunvend.test")["access"]
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = call(site, "POST", "/api/agents/invitations", {"phone": "+2348035550077"}, token=admin_token)
+    assert invited.status_code == 201, invited.content
+    texts = requests.get(f"{sms_simulator.url}/outbox.json", params={"to": "+2348035550077"}, timeout=5).json()
+    assert [m["from"] for m in texts["messages"]] == ["SunVend"]
+    with schema_context("sendervend"):
+        assert SmsMessage.objects.get(to="+2348035550077").status == "sent"
