@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, Sum
@@ -48,3 +49,44 @@ def commission_report(*, agents=None, date_from: datetime | None = None, date_to
              "currency": row["currency"], "sales": row["sales"], "earned_minor": row["earned"] or 0,
              "clawed_back_minor": row["clawed_back"] or 0,
              "net_minor": (row["earned"] or 0) - (row["clawed_back"] or 0)} for row in grouped]
+
+
+@dataclass(frozen=True)
+class ResellerChannel:
+    """A reseller's settled sales as its country operation's books have them, over a period (minor units)."""
+
+    schema: str
+    name: str
+    cost_minor: int  # what the sales cost at the providers (the operation paid them)
+    margin_minor: int  # the operation's margin on them: its revenue and the taxes carved out of it
+
+    @property
+    def drawn_minor(self) -> int:
+        """What the reseller's float paid the operation for them: the two together."""
+        return self.cost_minor + self.margin_minor
+
+
+def reseller_channel(*, since: datetime) -> list[ResellerChannel]:
+    """In a country operation's schema: each of its resellers' sales settled since ``since`` (net of reversals),
+    from the float entries the operation's ledger holds (``metadata.reseller``; docs/resellers.md). The operator's
+    own orders table does not hold these sales: without them its dashboard showed a margin below its books."""
+    from tenant_apps.ledger.models import TAX_KINDS, AccountKind, Posting
+    from tenants.models import Tenant, TenantKind
+
+    from .floats import current_tenant
+
+    tenant = current_tenant()
+    if tenant is None or tenant.kind != TenantKind.COUNTRY_OPERATION:
+        return []
+    income = {AccountKind.REVENUE.value, *(kind.value for kind in TAX_KINDS)}
+    sums: dict[str, dict[str, int]] = {}
+    for row in (Posting.objects.filter(entry__created_at__gte=since, entry__metadata__has_key="reseller",
+                                       account__kind__in=[AccountKind.PROVIDER_SETTLEMENT.value, *income])
+                .values("entry__metadata__reseller", "account__kind").annotate(total=Sum("amount"))):
+        per = sums.setdefault(str(row["entry__metadata__reseller"]), {"cost": 0, "margin": 0})
+        per["cost" if row["account__kind"] == AccountKind.PROVIDER_SETTLEMENT else "margin"] += row["total"] or 0
+    resellers = Tenant.objects.filter(kind=TenantKind.RESELLER_BRAND, parent=tenant).order_by("name")
+    return [ResellerChannel(schema=reseller.schema_name, name=reseller.brand_name,
+                            cost_minor=sums.get(reseller.schema_name, {}).get("cost", 0),
+                            margin_minor=sums.get(reseller.schema_name, {}).get("margin", 0))
+            for reseller in resellers]

@@ -151,6 +151,57 @@ def test_a_sub_agent_moved_to_another_parent_sells_for_its_new_chain(tree, produ
             pk__in=[b.pk, c.pk])}
     assert rows == {c.pk: (None, 1, f"{c.pk}/"), b.pk: (c.pk, 2, f"{c.pk}/{b.pk}/")}
 
+
+def test_the_operations_dashboard_counts_its_resellers_sales(tree, products):
+    """ng's back office showed a margin from its own orders only: what it earns on quickvend's sales (paid from
+    the float, booked in ng's revenue) was nowhere, so the dashboard's margin was below ng's books. Now each
+    reseller's settled sales are listed (paid from the float = provider cost + ng's margin) with the total
+    margin, resellers included; a reversal takes them out."""
+    import re
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone, translation
+
+    from shared_apps.core.templatetags.ui import money
+    from tenant_apps.agents.selectors import reseller_channel
+    from tenant_apps.portal.analytics import sales_report
+    from tests.portal.test_ops_pages import quick_login
+
+    since = timezone.now() - timedelta(days=1)
+
+    def quickvend_row():
+        with schema_context("ng"):
+            return next(row for row in reseller_channel(since=since) if row.schema == "quickvend")
+
+    before = quickvend_row()
+    c = tree["agents"][2]
+    with schema_context("quickvend"):
+        order = sell(product=products["ng_1gb"], buyer=c.user)
+    after = quickvend_row()
+    # cost 1000.00 at the provider, ng's 5 % = 50.00 (its revenue and VAT), 1050.00 from the float.
+    assert (after.cost_minor - before.cost_minor, after.margin_minor - before.margin_minor) == (100_000, 5_000)
+    assert after.drawn_minor - before.drawn_minor == 105_000
+
+    finance = quick_login(Client(HTTP_HOST="ng.localhost"), "ng",
+                          make_user("ng", email=f"fin-{uuid.uuid4().hex[:6]}@ng.test", role="operator_finance"))
+    html = finance.get("/back-office/").content.decode()
+    with schema_context("ng"):
+        own = sales_report(days=14).totals.margin
+        everyone = reseller_channel(since=timezone.now() - timedelta(days=14))
+    row_margin = re.search(r'data-schema="quickvend">.*?data-testid="reseller-margin">([^<]*)<', html)
+    shown = re.search(r'data-testid="margin-with-resellers">([^<]*)<', html)
+    assert row_margin is not None and shown is not None, html
+    with translation.override("en"):
+        assert row_margin.group(1) == money(after.margin_minor, "NGN")
+        assert shown.group(1) == money(own + sum(row.margin_minor for row in everyone), "NGN")
+
+    with schema_context("quickvend"):
+        refund(order)
+        sales.sale_reversed(sale=order.sale)
+    reversed_row = quickvend_row()
+    assert (reversed_row.cost_minor, reversed_row.margin_minor) == (before.cost_minor, before.margin_minor)
+
 def test_sale_through_three_levels_then_reversal(tree, products):
     a, b, c = tree["agents"]
     reseller = Tenant.objects.get(schema_name="quickvend")
