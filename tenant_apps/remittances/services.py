@@ -66,6 +66,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.wallet.operation_rails import operation_rails_here
 from tenants.connection import current_schema
 
 from . import fx
@@ -187,7 +188,10 @@ def _recipient_phone(raw: str, country: str) -> str:
 def quote_create(*, user, destination_country: str, send_minor: int, method: str, sender_name: str,
                  recipient_name: str, recipient_phone: str = "", rail: str = "", bank_code: str = "",
                  account_number: str = "", now: datetime | None = None) -> Quote:
-    """Price a remittance and screen both names; nothing is held. Network calls: never in a transaction."""
+    """Price a remittance and screen both names; nothing is held. Network calls: never in a transaction.
+    Not from a reseller brand (403 ``not_on_reseller_brand``: the destination pays out of the operation's
+    partners what the brand's own books hold, wallet.operation_rails)."""
+    operation_rails_here()
     country = current_country()
     destination = destination_country.upper()
     if destination == country:
@@ -253,6 +257,7 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
 
     Runs in the caller's transaction (``@idempotent``: the request's key, the PIN gate over the hold).
     """
+    operation_rails_here()  # a quote given before the rule (wallet.operation_rails)
     now = now or timezone.now()
     with transaction.atomic():
         quote = Quote.objects.select_for_update().filter(public_id=quote_id, user=user).first()  # lock: subject

@@ -22,6 +22,8 @@ from shared_apps.providers.selectors import providers_for
 from shared_apps.providers.services import provider_config, provider_plugin
 from tenant_apps.accounts.country import current_adapter, current_country
 
+from .operation_rails import on_reseller_brand, operation_rails_here
+
 
 class GatewayUnavailable(ApiError):
     code = "gateway_unavailable"
@@ -53,7 +55,10 @@ def tenant_gateway_keys() -> list[str]:
 
 
 def gateway_for(*, key: str, capability: Capability) -> Gateway:
-    """The tenant's gateway ``key`` for ``capability``; 400 ``gateway_unavailable`` otherwise."""
+    """The tenant's gateway ``key`` for ``capability``; 400 ``gateway_unavailable`` otherwise (a payout rail on a
+    reseller brand: 403 ``not_on_reseller_brand``, wallet.operation_rails)."""
+    if capability == Capability.PAYOUTS:
+        operation_rails_here()
     if key not in tenant_gateway_keys():
         raise GatewayUnavailable(fields={"gateway": [gettext("Choose one of: %(choices)s.") % {
             "choices": ", ".join(tenant_gateway_keys())}]})
@@ -79,7 +84,9 @@ def gateway_by_provider_id(*, provider_id: int, capability: Capability) -> Gatew
 
 
 def default_payout_gateway() -> Gateway:
-    """The first payout-capable gateway of the tenant, in the order of ``WALLET_PAYOUT_GATEWAYS``."""
+    """The first payout-capable gateway of the tenant, in the order of ``WALLET_PAYOUT_GATEWAYS`` (none on a
+    reseller brand: 403 ``not_on_reseller_brand``, wallet.operation_rails)."""
+    operation_rails_here()
     preferred = [k for k in settings.WALLET_PAYOUT_GATEWAYS if k in tenant_gateway_keys()]
     for key in preferred:
         provider = providers_for(country=current_country(), capability=Capability.PAYOUTS.value) \
@@ -114,9 +121,12 @@ WALLET_RAIL_NETWORKS: dict[str, frozenset[str]] = {"mtn_momo": frozenset({"mtn",
 
 
 def wallet_payout_gateways() -> list[Gateway]:
-    """This tenant's rails that pay into mobile-money wallets, in the adapter's order (one per plugin)."""
+    """This tenant's rails that pay into mobile-money wallets, in the adapter's order (one per plugin); none on a
+    reseller brand (wallet.operation_rails)."""
     from provider_plugins.interfaces.payouts import WalletPayout
 
+    if on_reseller_brand():
+        return []
     keys = tenant_gateway_keys()
     rows = providers_for(country=current_country(), capability=Capability.PAYOUTS.value).filter(plugin_key__in=keys)
     found: dict[str, Gateway] = {}
@@ -136,7 +146,9 @@ def wallet_rail_reaches(key: str, network: str | None) -> bool:
 
 def wallet_payout_gateway(*, key: str = "", network: str | None = None) -> Gateway:
     """The rail to pay a wallet: ``key`` when given (400 when it is not a wallet rail here or cannot reach
-    the number's network), else the first of the tenant's wallet rails that reaches ``network``."""
+    the number's network), else the first of the tenant's wallet rails that reaches ``network``. 403
+    ``not_on_reseller_brand`` on a reseller brand (wallet.operation_rails)."""
+    operation_rails_here()
     rails = wallet_payout_gateways()
     if key:
         chosen = next((g for g in rails if g.key == key), None)

@@ -65,6 +65,7 @@ from tenant_apps.tax.entries import tax_entry_metadata
 from .gateways import Gateway, GatewayError, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
 from .models import PAYOUT_TYPES, Transfer, TransferStatus, TransferType, WebhookEvent
 from .notify import notify_user
+from .operation_rails import operation_rails_here
 from .webhooks import WebhookResult, record_event
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ def bank_transfer_start(*, sender, bank_code: str, account_number: str, amount_m
     ``account``: the name enquiry's answer, asked before the money transaction (no outbound HTTP inside it,
     issue 20); None: asked here.
     """
+    operation_rails_here()
     currency = _check_currency()
     gateway = default_payout_gateway()
     if account is None:
@@ -238,6 +240,7 @@ def payout_from_account(*, account, sender, amount_minor: int, reference: str, g
     No KYC spend is counted: it is not the ``sender``'s wallet (the sender is the person the payout is for).
     The recipient must have been checked by the caller (``name_enquiry`` / ``wallet_name_check``).
     """
+    operation_rails_here()  # the caller's gateway is the country operation's: never from a reseller brand's books
     kind = TransferType.WALLET if msisdn else TransferType.BANK
     row = Transfer.objects.create(type=kind, sender=sender, bank_code=bank_code if not msisdn else "",
                                   account_number=(msisdn.lstrip("+") if msisdn else account_number)[:20],
@@ -508,6 +511,7 @@ def wallet_transfer_start(*, sender, phone: str, amount_minor: int, rail: str = 
     refunded on a reversal after success, polled until final. ``checked``: :func:`wallet_payout_lookup`'s
     answer, asked before the money transaction (issue 20); None: asked here.
     """
+    operation_rails_here()
     currency = _check_currency()
     _check_own_wallet(sender=sender, phone=phone)
     gateway, holder = checked if checked is not None else wallet_name_check(phone=phone, rail=rail)

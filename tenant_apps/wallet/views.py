@@ -459,10 +459,11 @@ class WalletRailsView(APIView):
     @extend_schema(responses=WalletRailListSerializer)
     def get(self, request):
         from .gateways import GatewayUnavailable, default_payout_gateway
+        from .operation_rails import NotOnResellerBrand
 
         try:
             bank = [default_payout_gateway().key]
-        except GatewayUnavailable:
+        except (GatewayUnavailable, NotOnResellerBrand):
             bank = []
         return Response({"wallet_rails": wallet_payout_rails(), "bank": bank})
 

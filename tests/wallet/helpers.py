@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
-PHONE_PREFIX = {"ng": ("+234803", 7), "gh": ("+233244", 6), "sn": ("+22177", 7)}
-HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost", "sn": "sn.localhost"}
+PHONE_PREFIX = {"ng": ("+234803", 7), "gh": ("+233244", 6), "sn": ("+22177", 7), "quickvend": ("+234803", 7)}
+HOSTS = {"ng": "ng.localhost", "gh": "gh.localhost", "sn": "sn.localhost", "quickvend": "quickvend.localhost"}
 
 
 def register_gateway(*, country: str, key: str, url: str, options: dict | None = None):
