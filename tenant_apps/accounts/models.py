@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
     phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the owner proved the address (accounts.email_proof): until then the email names nobody money is
+    # sent to (P2P by email), as an unverified phone does not.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     role = models.CharField(max_length=24, choices=Role.choices, default=Role.CUSTOMER)
     preferred_language = models.CharField(max_length=5, blank=True)
     is_active = models.BooleanField(default=True)
@@ -88,6 +91,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_phone_verified(self) -> bool:
         return self.phone_verified_at is not None
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_operator_staff(self) -> bool:

@@ -14,11 +14,13 @@ from .services import user_login
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     phone_verified = serializers.BooleanField(source="is_phone_verified", read_only=True)
+    email_verified = serializers.BooleanField(source="is_email_verified", read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "email", "phone", "phone_verified", "role", "preferred_language", "date_joined"]
-        read_only_fields = ["id", "email", "phone", "phone_verified", "role", "date_joined"]
+        fields = ["id", "email", "email_verified", "phone", "phone_verified", "role", "preferred_language",
+                  "date_joined"]
+        read_only_fields = ["id", "email", "email_verified", "phone", "phone_verified", "role", "date_joined"]
 
     def validate_preferred_language(self, value: str) -> str:
         from django.conf import settings
@@ -67,6 +69,11 @@ class OtpSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32)
     code = serializers.CharField(max_length=12, required=False, allow_blank=True,
                                  help_text="Omit to request a code by SMS; send it to verify and log in.")
+
+
+class EmailProofSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=400, required=False, allow_blank=True,
+                                  help_text="Omit to be mailed a proof; send the one mailed to confirm the address.")
 
 
 class DetailSerializer(serializers.Serializer):

@@ -22,10 +22,11 @@ from shared_apps.core.errors import Forbidden
 from tenant_apps.audit.selectors import audit_events
 from tenant_apps.audit.serializers import AuditEventSerializer
 
-from . import selectors, services
+from . import email_proof, selectors, services
 from .permissions import IsHeadOffice, IsOperatorAdmin, IsOperatorStaff, IsSuperAdmin
 from .serializers import (
     DetailSerializer,
+    EmailProofSerializer,
     OtpSerializer,
     PasswordChangeSerializer,
     RefreshResponseSerializer,
@@ -162,6 +163,30 @@ class PasswordChangeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_change_password(user=request.user, request=request, **serializer.validated_data)
         return Response(token_pair_body(user, request))
+
+
+@api_key_scopes(POST=NO_API_KEY)
+class EmailProofView(APIView):
+    """Prove my email address (accounts.email_proof): without ``token``, a proof is mailed to it (202; at most one
+    per cooldown); with the mailed ``token``, the address is marked proven (200, the user). Until then nobody can
+    send me money by email."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=EmailProofSerializer, responses={200: UserSerializer, 202: DetailSerializer, **ERRORS},
+                   summary="Mail a proof of my email address, or confirm it with the mailed token")
+    def post(self, request: Any) -> Response:
+        serializer = EmailProofSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data.get("token")
+        if token:
+            user = email_proof.email_proof_confirm(user=request.user, token=token, request=request)
+            return Response(UserSerializer(user).data)
+        if request.user.email_verified_at is not None:
+            return Response(UserSerializer(request.user).data)
+        email_proof.email_proof_send(user=request.user, request=request)
+        return Response({"detail": gettext("If this address can receive mail, a confirmation is on its way.")},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 @api_key_scopes(GET=READ, PUT=NO_API_KEY, PATCH=NO_API_KEY)

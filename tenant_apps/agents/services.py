@@ -218,8 +218,11 @@ def accept_invitation(*, token: str, password: str, email: str = "", phone: str 
             if not email:
                 raise ApiError(gettext("An email is required to create the account."), code="validation_error",
                                fields={"email": [gettext("Required.")]})
+            # The token went to the invitation's contact: an SMS proves the phone, an email the address (an email
+            # typed on the form proves nothing: accounts.email_proof).
             user = User(email=email, role="agent", phone=invitation.phone or (phone or None),
-                        phone_verified_at=timezone.now() if invitation.phone else None)
+                        phone_verified_at=timezone.now() if invitation.phone else None,
+                        email_verified_at=timezone.now() if invitation.email and not invitation.phone else None)
         try:
             validate_password(password, user)
         except ValidationError as error:

@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     OTP_VERIFIED = "otp_verified", _("OTP verified")
     OTP_FAILED = "otp_failed", _("OTP failed")
     PHONE_VERIFIED = "phone_verified", _("Phone verified")
+    EMAIL_PROOF_SENT = "email_proof_sent", _("Email proof sent")
+    EMAIL_VERIFIED = "email_verified", _("Email verified")
     ROLE_CHANGED = "role_changed", _("Role changed")
     KYC_SUBMITTED = "kyc_submitted", _("KYC submitted")
     KYC_CHECKED = "kyc_checked", _("KYC number checked by the verifier")

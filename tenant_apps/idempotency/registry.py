@@ -125,6 +125,7 @@ NO_MONEY: dict[str, str] = {
     "POST api/auth/refresh": "rotates tokens",
     "POST api/auth/logout": "blacklists a token",
     "POST api/auth/password/change": "sets a new password and signs the account out everywhere",
+    "POST api/auth/email/verify": "mails a proof of the address or checks it (the address becomes payable by email)",
     "PUT api/auth/me": "profile fields",
     "PATCH api/auth/me": "profile fields",
     "POST api/accounts/users/<uuid:public_id>/role": "changes a role",

@@ -41,6 +41,7 @@ from shared_apps.core.enqueue import enqueue
 from shared_apps.core.errors import ApiError, NotFound, error_body
 from shared_apps.providers.callbacks import CallbackSource, answer_is_for, bound
 from tenant_apps.accounts.country import current_adapter, current_country, normalize_phone
+from tenant_apps.accounts.email_proof import proven_email
 from tenant_apps.accounts.selectors import users_paid_by_phone
 from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.currency import tenant_currency
@@ -100,8 +101,8 @@ def _new_reference(prefix: str) -> str:
 
 def _find_recipient(recipient: str):
     users = get_user_model().objects.filter(is_active=True)
-    if "@" in recipient:
-        found = users.filter(email__iexact=recipient.strip()).first()
+    if "@" in recipient:  # only a proven address names an account (accounts.email_proof), as a verified phone does
+        found = users.filter(proven_email(), email__iexact=recipient.strip()).first()
     else:
         found = users_paid_by_phone(phone=normalize_phone(recipient, field="recipient")).first()
     if found is None or found.role not in ("customer", "agent"):

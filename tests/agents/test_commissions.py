@@ -67,6 +67,9 @@ def tree(host_client, products, sms_simulator, django_capture_on_commit_callback
     assert replay.headers["Idempotency-Replayed"] == "true"
     with schema_context("quickvend"):
         agents = {a.user.email: a for a in Agent.objects.select_related("user")}
+    # The emailed link proves the address (payable by email); the email typed on an SMS invitation's form does not.
+    assert agents["agent-a@qv.test"].user.email_verified_at is not None
+    assert agents["agent-c@qv.test"].user.email_verified_at is None and agents["agent-c@qv.test"].user.phone_verified_at
     for token, email, amount in ((admin, "agent-a@qv.test", "3000.00"), (a, "agent-b@qv.test", "2000.00"),
                                  (b, "agent-c@qv.test", "1500.00")):
         response = call(site, "POST", f"/api/agents/{agents[email].public_id}/fund", {"amount": amount},

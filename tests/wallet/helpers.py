@@ -29,7 +29,8 @@ def new_customer(schema: str = "ng", *, verified: bool = True, role: str = "cust
     phone = prefix + "".join(random.choices("0123456789", k=digits))
     with schema_context(schema):
         return User.objects.create_user(email=f"w-{uuid.uuid4().hex[:12]}@example.test", role=role, phone=phone,
-                                        phone_verified_at=timezone.now() if verified else None)
+                                        phone_verified_at=timezone.now() if verified else None,
+                                        email_verified_at=timezone.now() if verified else None)
 
 
 def client_for(user, schema: str = "ng") -> APIClient:
