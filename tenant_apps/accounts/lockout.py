@@ -14,6 +14,12 @@
   a password sprayer behind the same address gets one guess per backoff.
 
 Every login form uses this (API, portal, head-office console, Django admin: ``services.user_login``).
+
+Codes sent by SMS to log in (per phone number) or to reset the transaction PIN (per user) are counted the same
+way on their own counter, two codes' worth of tries per window (:func:`code_check`, :func:`code_success`): each
+code takes ``PHONE_OTP['MAX_ATTEMPTS']`` tries, but a new one could be asked every resend cooldown for ever (10
+guesses a minute, 14,400 a day); and at most ``PHONE_OTP['MAX_CODES_PER_DAY']`` of each are texted a day
+(:func:`code_send_allowed`).
 Keys go through Django's cache, whose key function prefixes the tenant schema: a lockout on
 ng.localhost never affects sn.localhost. The account key is a hash of the email, so the counter works
 the same whether or not the account exists (the answer never reveals which).
@@ -49,8 +55,8 @@ class Refusal:
     retry_after: int  # seconds
 
 
-def _count(key: str) -> int:
-    window = _conf()["WINDOW_SECONDS"]
+def _count(key: str, window: int | None = None) -> int:
+    window = window or _conf()["WINDOW_SECONDS"]
     cache.add(key, 0, timeout=window)
     try:
         return cache.incr(key)
@@ -99,13 +105,13 @@ def _locked_refusal(account_key: str) -> Refusal | None:
     return None
 
 
-def _claim_account(account_key: str) -> Refusal | None:
+def _claim_account(account_key: str, limit: int | None = None) -> Refusal | None:
     """Count this attempt on the account (atomically, before its password is checked); past the budget, lock.
 
     Attempts checked at the same time each get their own number, so no more than the budget reach a password
     check whatever the concurrency (reading the lock flag alone let them all through)."""
     conf = _conf()
-    if _count(account_key) <= conf["MAX_FAILURES_PER_ACCOUNT"]:
+    if _count(account_key) <= (limit or conf["MAX_FAILURES_PER_ACCOUNT"]):
         return None
     _lock(account_key)
     return _locked_refusal(account_key) or Refusal("account", conf["LOCKOUT_SECONDS"])
@@ -147,3 +153,34 @@ def register_success(*, email: str, ip: str | None = None) -> None:
     reset a sprayer)."""
     cache.delete(_account_key(email))
     cache.delete(_ip_key(ip) + ":pass")
+
+
+# --- codes sent by SMS (login, PIN reset) -------------------------------------------------------------
+
+def _code_key(subject: str) -> str:
+    return "lockout:code:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
+
+
+def code_budget() -> int:
+    """Codes checked per ``subject`` and ``WINDOW_SECONDS``: two codes' worth of tries (someone who used up one code
+    by mistyping it still gets in with the next one)."""
+    return 2 * int(settings.PHONE_OTP["MAX_ATTEMPTS"])
+
+
+def code_check(*, subject: str) -> Refusal | None:
+    """Before a code of ``subject`` (``login:<phone>``, ``reset_pin:<user>``) is checked: counted (atomically)
+    before the check like a password, past :func:`code_budget` in the window ``subject`` is locked for
+    ``LOCKOUT_SECONDS``, the right code included."""
+    key = _code_key(subject)
+    return _locked_refusal(key) or _claim_account(key, limit=code_budget())
+
+
+def code_success(*, subject: str) -> None:
+    """A right code: the count of ``subject`` is forgotten."""
+    cache.delete(_code_key(subject))
+
+
+def code_send_allowed(*, subject: str) -> bool:
+    """Count one more code texted for ``subject`` in its 24 hours; False past ``PHONE_OTP['MAX_CODES_PER_DAY']``."""
+    key = "otp:codes-today:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
+    return _count(key, window=24 * 3600) <= int(settings.PHONE_OTP["MAX_CODES_PER_DAY"])

@@ -220,6 +220,8 @@ def otp_request(*, phone: str, request: Any = None) -> None:
         return
     if otp_cooling_down(user=user):
         return  # one code per cooldown: stops SMS bombing
+    if not lockout.code_send_allowed(subject=f"login:{phone}"):
+        return  # MAX_CODES_PER_DAY: the same answer, nothing sent
     otp_send(user=user, request=request)
 
 
@@ -282,9 +284,21 @@ def otp_verify(*, phone: str, code: str, request: Any = None) -> User:
         user.save(update_fields=["last_login"])
         return user
 
+    _code_budget(subject=f"login:{phone}", request=request)
     codes = PhoneOtp.objects.filter(phone=phone, purpose=OtpPurpose.VERIFY_PHONE, user__phone=phone) \
         .exclude(user__in=User.objects.filter(stale_phone_claim()))
-    return _otp_attempt(codes, code, request=request, on_success=log_in)
+    user = _otp_attempt(codes, code, request=request, on_success=log_in)
+    lockout.code_success(subject=f"login:{phone}")
+    return user
+
+
+def _code_budget(*, subject: str, request: Any) -> None:
+    """Count this code check on ``subject`` across codes, like a password (accounts.lockout); 429 past it."""
+    refusal = lockout.code_check(subject=subject)
+    if refusal is not None:
+        audit_record(action=AuditAction.LOGIN_LOCKED_OUT, request=request, subject_type="otp",
+                     details={"reason": refusal.reason, "by": subject.split(":", 1)[0]})
+        raise TooManyAttempts(retry_after=refusal.retry_after)
 
 
 def otp_consume(*, user: User, code: str, purpose: str, request: Any = None, then=None) -> Any:
@@ -292,8 +306,12 @@ def otp_consume(*, user: User, code: str, purpose: str, request: Any = None, the
     as the consumption (so the code and what it authorises commit together). Wrong codes count as for
     login codes (``PHONE_OTP['MAX_ATTEMPTS']``) and are committed even though this raises."""
     code = _otp_code_format(code)
-    return _otp_attempt(PhoneOtp.objects.filter(user=user, purpose=purpose), code, request=request,
-                        on_success=lambda otp, now: then() if then is not None else None)
+    subject = f"{purpose}:{user.public_id}"
+    _code_budget(subject=subject, request=request)
+    result = _otp_attempt(PhoneOtp.objects.filter(user=user, purpose=purpose), code, request=request,
+                          on_success=lambda otp, now: then() if then is not None else None)
+    lockout.code_success(subject=subject)
+    return result
 
 
 def require_phone_verified(user: Any) -> None:

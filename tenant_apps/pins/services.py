@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.cache_versions import VersionedMemo, bump_cache_version
 from shared_apps.core.errors import ApiError
+from tenant_apps.accounts.lockout import code_send_allowed
 from tenant_apps.accounts.models import OtpPurpose
 from tenant_apps.accounts.services import otp_consume, otp_cooling_down, otp_send, require_phone_verified
 from tenant_apps.audit.models import AuditAction
@@ -224,6 +225,8 @@ def pin_reset_send(*, user: Any, request: Any = None) -> str:
     require_phone_verified(user)
     if otp_cooling_down(user=user, purpose=OtpPurpose.RESET_PIN):
         return "cooling_down"
+    if not code_send_allowed(subject=f"{OtpPurpose.RESET_PIN}:{user.public_id}"):
+        return "cooling_down"  # PHONE_OTP['MAX_CODES_PER_DAY']: the last code sent still works until it expires
     sent = otp_send(user=user, request=request, purpose=OtpPurpose.RESET_PIN, template="pin_reset_otp")
     return "sent" if sent else "failed"
 
