@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from provider_plugins.interfaces import OutcomeStatus
 from shared_apps.core.errors import ApiError, Forbidden
+from tenant_apps.wallet.operation_rails import on_reseller_brand
 
 from ..models import FINAL_STATUSES, Order, OrderStatus
 from ._helpers import _current_attempt
@@ -24,6 +25,14 @@ class StaffAction:
 
     REQUERY = "order_staff_requery"
     RESOLVE = "order_staff_resolved"
+
+
+class ResellerRefundDecision(Forbidden):
+    """On a reseller brand the float is the operation's money at risk (its provider account was charged): an order
+    in review is refunded only on the provider's answer (requery), never on the brand's own word."""
+
+    code = "not_on_reseller_brand"
+    message = _("On this site an order is refunded only on the provider's answer: ask the provider again.")
 
 
 class OwnOrderDecision(Forbidden):
@@ -77,6 +86,8 @@ def order_staff_resolve(*, order: Order, delivered: bool, note: str, actor: Any,
 
     if order.user_id == actor.pk:  # "not delivered" gave their own money back, whatever the provider did
         raise OwnOrderDecision()
+    if not delivered and on_reseller_brand():  # it released the operation's float draw, whatever the provider did
+        raise ResellerRefundDecision()
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)  # lock: subject
         if locked.status != OrderStatus.MANUAL_REVIEW:
