@@ -100,3 +100,17 @@ def test_an_expired_token_proves_nothing(simulated_providers, monkeypatch):
     with schema_context("ng"):
         owner.refresh_from_db()
     assert owner.email_verified_at is None
+
+
+def test_nobody_proves_an_address_by_writing_it_on_their_profile(simulated_providers):
+    """Mass assignment: the profile takes the language only; the proof, the address and the role are read-only."""
+    squatter = squatter_of(f"ceo.{uuid.uuid4().hex[:6]}@company.example")
+    answer = client_for(squatter).patch("/api/auth/me", json.dumps({
+        "email_verified": True, "email_verified_at": "2026-01-01T00:00:00Z", "email": "other@company.example",
+        "role": "operator_admin", "phone_verified": True, "preferred_language": "fr"}),
+        content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    with schema_context("ng"):
+        squatter.refresh_from_db()
+    assert (squatter.email_verified_at, squatter.role, squatter.preferred_language) == (None, "customer", "fr")
+    assert squatter.email.startswith("ceo.")
