@@ -31,6 +31,7 @@ from django.utils.translation import gettext, ngettext
 
 from countries.money import money_of, plain_money
 from shared_apps.core.errors import ApiError, NotFound
+from tenant_apps.accounts.lockout import code_check, code_success
 
 from .errors import StepUpFailed
 from .models import Action, StepUpChallenge, StepUpMethod
@@ -192,8 +193,16 @@ def step_up_verify(*, user: Any, challenge_id: Any, secret: str, request: Any = 
         if row.attempts >= max_attempts:
             raise ApiError(gettext("Too many wrong codes; send the payment again."), code="step_up_locked",
                            status_code=429)
+        # An SMS code is counted per user across challenges too (each payment sent again made a new one with its
+        # own tries: a stolen session guessed without end); the PIN has its own lockout (pins.services).
+        subject = f"step_up:{user.public_id}" if row.method == StepUpMethod.OTP else ""
+        if subject and code_check(subject=subject) is not None:
+            raise ApiError(gettext("Too many wrong codes; send the payment again."), code="step_up_locked",
+                           status_code=429)
         outcome = VERIFIERS[row.method].check(challenge=row, secret=secret, request=request)
         if outcome == "ok":
+            if subject:
+                code_success(subject=subject)
             row.verified_at = timezone.now()
             row.save(update_fields=["verified_at"])
             return row

@@ -115,3 +115,46 @@ def test_pin_reset_codes_cannot_be_guessed_code_after_code(settings, sms_simulat
         from tenant_apps.pins.models import TransactionPin
 
         assert not TransactionPin.objects.filter(user_id=user.pk).exists()
+
+
+def test_step_up_codes_cannot_be_guessed_challenge_after_challenge(settings, sms_simulator):
+    """A stolen session meets a step-up: each payment sent again made a new challenge (a new SMS code, 5 tries)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.accounts.models import PhoneOtp
+    from tenant_apps.accounts.tokens import tokens_for_user
+    from tenant_apps.risk.models import StepUpChallenge
+    from tenant_apps.risk.stepup import VERIFIERS
+
+    budget = 2 * settings.PHONE_OTP["MAX_ATTEMPTS"]
+    phone = f"+234803{uuid.uuid4().int % 10**7:07d}"
+    user = make_user("ng", email=f"step-guess-{uuid.uuid4().hex[:8]}@ng.example", phone=phone)
+    with schema_context("ng"):
+        access, _refresh = tokens_for_user(user)
+
+    def challenge() -> StepUpChallenge:
+        with schema_context("ng"):
+            row = StepUpChallenge.objects.create(user=user, method="otp", fingerprint=uuid.uuid4().hex,
+                                                 expires_at=timezone.now() + timedelta(minutes=10))
+            VERIFIERS["otp"].deliver(challenge=row, context={})
+            return row
+
+    def verify(row: StepUpChallenge, code: str):
+        return Client(HTTP_HOST="ng.localhost").post(
+            f"/api/risk/step-up/{row.public_id}/verify", json.dumps({"code": code}), content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {access}")
+
+    for _round in range(3):
+        row = challenge()
+        for guess in WRONG:
+            assert verify(row, guess).status_code in (400, 429)
+    with schema_context("ng"):
+        checked = sum(PhoneOtp.objects.filter(user=user, purpose="step_up").values_list("attempts", flat=True))
+    assert checked <= budget
+    row = challenge()
+    right = verify(row, outbox_code(sms_simulator.url, phone))
+    assert right.status_code == 429 and right.json()["error"]["code"] == "step_up_locked", right.content
+    with schema_context("ng"):
+        assert StepUpChallenge.objects.get(pk=row.pk).verified_at is None
