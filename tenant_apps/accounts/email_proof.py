@@ -3,7 +3,8 @@
 Anyone can register any email (nothing checked it): a squatter who registered ``ada@bank.example`` received
 every P2P transfer sent "to ada@bank.example", as an unverified phone number no longer does
 (``selectors.users_paid_by_phone``). The proof is a signed token mailed to the address
-(:func:`email_proof_send`: at most one mail per ``PHONE_OTP['RESEND_COOLDOWN_SECONDS']``), valid
+(:func:`email_proof_send`: at most one mail per ``PHONE_OTP['RESEND_COOLDOWN_SECONDS']`` and
+``MAX_CODES_PER_DAY`` a day), valid
 :data:`TOKEN_TTL` and only for that account, that address and this site; handing it back
 (:func:`email_proof_confirm`) sets ``email_verified_at``. An invitation accepted through a link that was
 emailed proves the address too (``agents.services.accept_invitation``).
@@ -49,12 +50,15 @@ def email_proof_send(*, user: User, request: Any = None) -> bool:
     """Mail ``user`` a proof of their address (False: already proven, cooling down, or the mail was refused)."""
     from tenant_apps.notifications.messages import notify_email
 
+    from .lockout import code_send_allowed
     from .services import _otp_conf, sms_send_claim
 
     if user.email_verified_at is not None:
         return False
     if not sms_send_claim(key=f"email-proof:{user.public_id}", seconds=_otp_conf()["RESEND_COOLDOWN_SECONDS"]):
         return False
+    if not code_send_allowed(subject=f"email_proof:{user.public_id}"):
+        return False  # PHONE_OTP['MAX_CODES_PER_DAY']: anyone can register anyone's address, never a mail flood
     token = email_proof_token(user=user)
     audit_record(action=AuditAction.EMAIL_PROOF_SENT, request=request, actor=user, subject_type="user",
                  subject_id=str(user.public_id))

@@ -114,3 +114,13 @@ def test_nobody_proves_an_address_by_writing_it_on_their_profile(simulated_provi
         squatter.refresh_from_db()
     assert (squatter.email_verified_at, squatter.role, squatter.preferred_language) == (None, "customer", "fr")
     assert squatter.email.startswith("ceo.")
+
+
+def test_an_address_gets_a_bounded_number_of_proofs_a_day(simulated_providers, settings):
+    """Anyone can register anyone's address: asking for proofs again and again never floods it."""
+    settings.PHONE_OTP = {**settings.PHONE_OTP, "RESEND_COOLDOWN_SECONDS": 0}
+    email = f"target.{uuid.uuid4().hex[:6]}@mail.example"
+    squatter = squatter_of(email)
+    answers = [post(client_for(squatter), "/api/auth/email/verify", {}, key=None).status_code for _ in range(25)]
+    assert answers == [202] * 25
+    assert len([m for m in mail.outbox if email in m.to]) == settings.PHONE_OTP["MAX_CODES_PER_DAY"]
