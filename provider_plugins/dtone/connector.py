@@ -21,9 +21,11 @@ Public protocol: https://developers.dtone.com/reference/Overview (DVS API v1; st
 * Answers and callbacks are read with ``interfaces.wire.json_loads`` (numbers as ``Decimal``) and every
   amount through the strict money rule, zeros past the currency's digits dropped (``to_minor_padded``: the
   reference types amounts as JSON numbers, so ``1000.0`` XOF is the same 1000); a fraction of a minor unit
-  or anything else is refused rather than rounded. A refused amount never breaks a reading: a completed
-  transaction stays a success with no delivered amount, a product we cannot read is left out of the
-  catalogue, and an answer whose nested objects are not objects is read as if they were absent.
+  or anything else is refused rather than rounded. A refused amount never breaks a reading of DT One's own
+  record: a completed transaction stays a success with no delivered amount, a product we cannot read is left
+  out of the catalogue, and an answer whose nested objects are not objects is read as if they were absent.
+  An unsigned callback carrying such an amount is refused (400, like every bad amount on a webhook): the
+  order's requery reads the record instead.
 * Callbacks are unsigned POSTs of the transaction object: the parser asks the core to confirm them
   with a status lookup (``requires_confirmation``) and names DT One's own transaction id.
 """
@@ -347,6 +349,12 @@ class DTOneCallbacks:
             raise ProviderProtocolError("DT One callback body is not JSON") from None
         if not isinstance(payload, dict) or not payload.get("external_id") or not payload.get("id"):
             raise ProviderProtocolError("DT One callback without external_id/id")
+        # A callback is refused outright for an amount the money rule refuses (400, as before): unlike a status
+        # lookup's answer, nothing is lost by refusing it (the order's requery reads DT One's own record).
+        destination = _obj((_obj(payload.get("adjusted_values")) or _obj(payload.get("requested_values")))
+                           .get("destination"))
+        if destination.get("amount") is not None and destination.get("unit"):
+            to_minor_padded(destination["amount"], str(destination["unit"]))  # AmountError: refused
         result = transaction_result(str(payload["external_id"]), payload)
         party = _obj(payload.get("credit_party_identifier"))
         return CallbackUpdate(request_id=result.request_id, status=result.status,
