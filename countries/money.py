@@ -10,9 +10,10 @@ The ledger, the models and the services keep integer minor units. ``Money`` is w
 * conversion: :func:`money_of` (minor units -> ``Money``, exact) and :func:`minor_of` (``Money`` -> minor
   units, refusing a fraction of a minor unit rather than rounding), digits from :func:`currency_digits`
   (the currency's ISO 4217 exponent);
-* output: :func:`format_money` is the one display format (pages, receipts, emails, messages) and
-  :func:`plain_money` the SMS / USSD one (``2000.00 NGN``: GSM-7 characters only); the API's decimal string
-  is :func:`decimal_text` (``"1500.50"``).
+* output: :func:`format_money` is the one display format (pages, receipts, emails, messages);
+  :func:`text_money` is the same format for an SMS or a USSD screen (the reader's language, the currency's
+  symbol when the GSM-7 alphabet has it, else its ISO code: ``1 500 CFA``, ``NGN 2,000.00``, ``2 000,00 CVE``);
+  the API's decimal string is :func:`decimal_text` (``"1500.50"``).
 
 Display rules (deliberately simple and reversible, per language, not per CLDR locale: py-moneyed's
 ``moneyed.l10n`` (Babel) is not used because its West African data is not fit to print — ``F\u202fCFA1,500``
@@ -221,9 +222,20 @@ def format_number(value: object, *, locale: str | None) -> str:
     return f"-{shown}" if negative else shown
 
 
-def plain_money(money: Money) -> str:
-    """SMS and USSD: ``2000.00 NGN`` (the API's decimal string and the ISO code: GSM-7 characters only)."""
-    return f"{decimal_text(money)} {money.currency.code}"
+# A symbol an SMS or a USSD screen carries as is: GSM 03.38 basic characters only (``CFA``, ``L$``, ``Le``, ``UM``);
+# ``₦`` or ``GH₵`` would turn a whole SMS into UCS-2 (70 characters a part, not 160) and show as ``?`` on USSD.
+_TEXT_SYMBOL = re.compile(r"[A-Za-z0-9$£¥.]{1,8}")
+
+
+def text_symbol(symbol: str | None, code: str) -> str:
+    """``symbol`` when GSM-7 has it, else the ISO ``code`` (``"₦"`` -> ``"NGN"``, ``"CFA"`` -> ``"CFA"``)."""
+    return symbol if symbol and _TEXT_SYMBOL.fullmatch(symbol) else code
+
+
+def text_money(money: Money, *, locale: str | None, symbol: str | None = None) -> str:
+    """SMS and USSD: :func:`format_money` in the reader's language with :func:`text_symbol` (GSM-7 characters
+    only): ``1 500 CFA`` (fr), ``NGN 2,000.00`` (en), ``2 000,50 CVE`` (pt)."""
+    return format_money(money, locale=locale, symbol=text_symbol(symbol, money.currency.code))
 
 
 def format_minor(minor: int, *, currency: CurrencyInfo, locale: str | None) -> str:

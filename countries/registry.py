@@ -10,11 +10,11 @@ from moneyed import Money
 
 from .base import CountryAdapter
 from .defaults import default_adapter, default_adapters
-from .money import CurrencyInfo, currency_digits, format_money, money_of
+from .money import CurrencyInfo, currency_digits, format_money, money_of, text_money
 from .overrides import effective_overrides
 
 __all__ = ["all_adapters", "currency_info", "default_adapter", "display_minor", "display_money", "enabled_adapters",
-           "get_adapter"]
+           "get_adapter", "message_minor", "message_money"]
 
 
 def _deployment_countries() -> set[str]:
@@ -67,3 +67,18 @@ def display_money(money: Money, *, locale: str | None = None) -> str:
 def display_minor(minor: int, currency: str, *, locale: str | None = None) -> str:
     """:func:`display_money` of integer minor units (what the ledger and the models keep)."""
     return display_money(money_of(minor, currency), locale=locale)
+
+
+def message_money(money: Money, *, locale: str | None = None) -> str:
+    """The same format for an SMS or a USSD screen (``countries.money.text_money``: the currency's symbol when
+    GSM-7 has it, else its ISO code): ``1 500 CFA``, ``NGN 1,500.00``; in ``locale``'s style, else the active
+    language's. Every text a phone gets writes money this way."""
+    from django.utils.translation import get_language
+
+    symbol = currency_info(money.currency.code).symbol
+    return text_money(money, locale=locale or get_language() or "en", symbol=symbol)
+
+
+def message_minor(minor: int, currency: str, *, locale: str | None = None) -> str:
+    """:func:`message_money` of integer minor units."""
+    return message_money(money_of(minor, currency), locale=locale)

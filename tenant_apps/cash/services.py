@@ -41,8 +41,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from countries.money import plain_money
-from shared_apps.core.amounts import money_of
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
 from tenant_apps.accounts.country import current_adapter, normalize_phone
 from tenant_apps.accounts.selectors import users_paid_by_phone
@@ -194,10 +192,6 @@ def _notify(user, template: str, context: dict) -> None:
                                              context=context))
 
 
-def _money(amount_minor: int, currency: str) -> str:
-    return plain_money(money_of(amount_minor, currency))  # SMS: "2000.00 NGN"
-
-
 # --- cash-in ------------------------------------------------------------------------------------------------
 
 def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any = None) -> CashTransaction:
@@ -234,7 +228,7 @@ def cash_in_start(*, agent, customer_phone: str, amount_minor: int, request: Any
     if needs_confirmation:
         row.challenge = confirmation_for(user=customer).challenge(
             user=customer, purpose="cash_in", reference=reference,
-            context={"amount": _money(amount_minor, currency), "agent": agent.phone or ""})
+            context={"amount": amount_minor, "currency": currency, "agent": agent.phone or ""})
         row.expires_at = row.challenge.expires_at
         row.save(update_fields=["challenge", "expires_at"])
         audit_record(action=AuditAction.CASH_IN, request=request, actor=agent, subject_type="cash",
@@ -299,7 +293,7 @@ def _complete_cash_in(row: CashTransaction, *, request: Any = None) -> CashTrans
                                                          "currency": row.currency, "commission": total,
                                                          **({"commission_withheld": "repeat_customer"}
                                                             if withheld else {})})
-    _notify(row.customer, "cash_in_received", {"amount": _money(row.amount_minor, row.currency),
+    _notify(row.customer, "cash_in_received", {"amount": row.amount_minor, "currency": row.currency,
                                                "reference": row.reference})
     return row
 
@@ -517,8 +511,8 @@ def text_withdrawal_code(*, row: WithdrawalCode, code: str, minutes: int) -> Non
     never raised): the USSD channel's code and a resend, one message. The code is a secret for the SMS log."""
     customer = row.customer
     phone = customer.phone or ""  # a code is only made for a verified phone
-    context = {"amount": _money(row.amount_minor, row.currency), "fee": _money(row.fee_minor, row.currency),
-               "minutes": minutes, "code": code}
+    context = {"amount": row.amount_minor, "fee": row.fee_minor, "currency": row.currency, "minutes": minutes,
+               "code": code}
 
     def text_the_code() -> None:
         from tenant_apps.notifications.messages import notify_sms
@@ -675,6 +669,6 @@ def cash_out_complete(*, agent, code_id: int, request: Any = None) -> CashTransa
     audit_record(action=AuditAction.CASH_OUT, request=request, actor=agent, subject_type="cash",
                  subject_id=str(cash.public_id), details={"amount": row.amount_minor, "fee": row.fee_minor,
                                                           "currency": row.currency, "commission": total})
-    _notify(row.customer, "cash_out_paid", {"amount": _money(row.amount_minor, row.currency),
-                                            "fee": _money(row.fee_minor, row.currency), "reference": reference})
+    _notify(row.customer, "cash_out_paid", {"amount": row.amount_minor, "fee": row.fee_minor,
+                                            "currency": row.currency, "reference": reference})
     return cash

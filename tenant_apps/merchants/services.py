@@ -676,7 +676,3 @@ def settlements_run_all_tenants(*, now: datetime | None = None) -> dict[str, dic
     from tenants.runner import for_each_tenant
 
     return for_each_tenant(lambda: settlements_run(now=now))
-
-
-def amount_text(amount_minor: int) -> str:
-    return current_adapter().format_amount(amount_minor)

@@ -252,7 +252,7 @@ class _Decide:
             "then": f"Send the same request again with the header X-Step-Up: {challenge_id}",
             "expires_in": stepup.ttl_seconds(), "decision": str(decision.public_id),
         }
-        sms_context = {"amount": _amount_text(move.amount_minor, move.currency)}
+        sms_context = {"amount": move.amount_minor, "currency": move.currency}  # step_up_otp.sms.txt writes it
 
         def record() -> None:  # after the rollback; the answer is rendered after this ran
             decision.save(force_insert=True)
@@ -311,11 +311,6 @@ class _Decide:
                          reasons=self.reasons)
 
 
-def _amount_text(amount_minor: int, currency: str) -> str:
-    from countries.money import plain_money
-    from shared_apps.core.amounts import money_of
-
-    return plain_money(money_of(amount_minor, currency))  # SMS: "2000.00 NGN"
 
 
 def decision_json(*, move: MoneyMove, signals: Any, recipient_hash: str, device_hash: str, outcome: str, rule: Any,

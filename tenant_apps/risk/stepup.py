@@ -29,7 +29,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, ngettext
 
-from countries.money import money_of, plain_money
 from shared_apps.core.errors import ApiError, NotFound
 from tenant_apps.accounts.lockout import code_check, code_success
 
@@ -235,8 +234,8 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
             raise ApiError(gettext("Wait a moment before asking for another code."), code="step_up_resend_too_soon",
                            status_code=429)
     decision = row.decision
-    amount = plain_money(money_of(decision.amount_minor, decision.currency)) if decision is not None else ""
-    return VERIFIERS[row.method].deliver(challenge=row, context={"amount": amount})
+    context = {"amount": decision.amount_minor, "currency": decision.currency} if decision is not None else {}
+    return VERIFIERS[row.method].deliver(challenge=row, context=context)
 
 
 def consume(*, user: Any, challenge_id: str, fingerprint: str) -> StepUpChallenge | None:

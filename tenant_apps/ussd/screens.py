@@ -13,9 +13,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from countries.money import plain_money
+from countries.registry import message_minor
 from provider_plugins.interfaces.ussd import gsm7
-from shared_apps.core.amounts import money_of
 from shared_apps.core.errors import ApiError
 from tenant_apps.ledger.currency import tenant_currency
 
@@ -82,7 +81,8 @@ def end(text: str) -> Screen:
 
 
 def money(amount_minor: int, currency: str | None = None) -> str:
-    return plain_money(money_of(amount_minor, currency or tenant_currency().code))  # GSM-7: "1500.00 NGN"
+    """An amount as every text a phone gets writes it, in the session's language (``1 500 CFA``, ``NGN 1,500.00``)."""
+    return message_minor(amount_minor, currency or tenant_currency().code)
 
 
 def menu_text(title: str, options: list[str], *, back: bool = True) -> str:

@@ -45,7 +45,7 @@ def test_small_cash_in_completes_at_once_with_commissions(tiers, sms, django_cap
             == [(1, 600), (2, 400)]
         assert AuditEvent.objects.filter(action="cash_in", subject_id=body["id"]).exists()
     [received] = sms.messages(to=customer.phone)
-    assert "2000.00 NGN" in received["sms"] and row.reference in received["sms"]
+    assert "NGN 2,000.00" in received["sms"] and row.reference in received["sms"]
     assert_books_balance("ng")
 
 

@@ -17,7 +17,7 @@ from countries.money import (
     minor_of,
     money_of,
     parse_money,
-    plain_money,
+    text_money,
 )
 from countries.registry import currency_info, default_adapter, display_minor, display_money
 from provider_plugins.interfaces.money import AmountError, minor_to_text
@@ -108,7 +108,8 @@ def test_the_adapter_and_the_page_filter_write_amounts_the_same_way():
     assert currency_info("XOF").symbol == "CFA" and currency_info("usd").symbol == "USD"
 
 
-def test_sms_and_ussd_amounts_are_plain_ascii():
-    assert plain_money(money_of(200_000, "NGN")) == "2000.00 NGN"
-    assert plain_money(money_of(1_500, "XOF")) == "1500 XOF"
-    assert plain_money(money_of(-5, "GHS")) == "-0.05 GHS"
+def test_sms_and_ussd_amounts_are_the_display_format_in_gsm7_characters():
+    assert text_money(money_of(200_000, "NGN"), locale="en", symbol="₦") == "NGN 2,000.00"
+    assert text_money(money_of(1_500, "XOF"), locale="fr", symbol="CFA") == "1 500 CFA"
+    assert text_money(money_of(-5, "GHS"), locale="en", symbol="GH₵") == "-GHS 0.05"
+    assert text_money(money_of(100_050, "CVE"), locale="pt", symbol="CVE") == "1 000,50 CVE"

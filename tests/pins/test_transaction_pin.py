@@ -181,7 +181,7 @@ def test_an_agent_cash_in_is_confirmed_by_the_customers_pin(sms, django_capture_
         done = post(agent, confirm, {"code": PIN})
     assert done.status_code == 200 and done.json()["status"] == "completed", done.content
     assert balance(customer) == 3_000_000
-    assert re.search(r"30000\.00 NGN", sms.messages(to=customer.phone)[0]["sms"])
+    assert re.search(r"NGN 30,000\.00", sms.messages(to=customer.phone)[0]["sms"])
 
 
 def test_a_pin_reset_for_a_verified_phone_that_is_gone_is_a_403_and_sends_nothing(sms):

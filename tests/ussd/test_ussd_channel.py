@@ -17,7 +17,7 @@ from tests.orders.helpers import assert_books, attempts, wait_final, wait_for, w
 from tests.ussd.helpers import CODES, PIN, customer, ng_phone, phone_of
 
 FUNDS = 1_000_000  # 10 000.00 NGN
-AIRTIME_PRICE = 9_894  # 100.00 NGN of VTPass airtime at 97 % cost + the tenant's 2 % margin (tests/orders)
+AIRTIME_PRICE = 9_894  # NGN 100.00 of VTPass airtime at 97 % cost + the tenant's 2 % margin (tests/orders)
 
 
 def _orders(user):
@@ -32,7 +32,7 @@ def _buy_airtime_for_self(phone, *, pin: str = PIN) -> dict:
     assert "1. My number" in phone.send("2")["message"]
     assert "Enter the amount" in phone.send("1")["message"]
     confirm = phone.send("100")["message"]
-    assert "You pay 98.94 NGN" in confirm and "PIN" in confirm, confirm
+    assert "You pay NGN 98.94" in confirm and "PIN" in confirm, confirm
     return phone.send(pin)
 
 
@@ -41,7 +41,7 @@ def test_a_full_session_buys_airtime_through_the_purchase_pipeline(live_db, stac
     phone = phone_of(gateway, user)
     final = _buy_airtime_for_self(phone)
     assert final["status"] == "ended", final
-    assert final["message"].startswith("Paid 98.94 NGN. Ref "), final
+    assert final["message"].startswith("Paid NGN 98.94. Ref "), final
     [order] = _orders(user)
     assert order.recipient_phone == user.phone and order.face_value_minor == 10_000
     settled = wait_final(str(order.public_id))
@@ -54,9 +54,9 @@ def test_a_full_session_buys_airtime_through_the_purchase_pipeline(live_db, stac
     assert notice["status"] == 200 and notice["form"]["status"] == "Success"
     assert all(len(screen["answer"]) <= 164 for screen in phone.details()["screens"])
     # Balance and the last transactions over USSD, from the same books.
-    assert phone.run(CODES["ng"], "1")["message"] == f"Balance: {(FUNDS - AIRTIME_PRICE) / 100:.2f} NGN"
+    assert phone.run(CODES["ng"], "1")["message"] == "Balance: NGN 9,901.06"  # FUNDS - AIRTIME_PRICE
     history = phone.run(CODES["ng"], "6")["message"]
-    assert history.startswith("Last transactions") and "-98.94 NGN Purchase" in history, history
+    assert history.startswith("Last transactions") and "-NGN 98.94 Purchase" in history, history
 
 
 def test_a_wrong_pin_moves_nothing_and_counts(live_db, stack, gateway):
@@ -98,7 +98,7 @@ def test_a_repeated_or_late_request_never_buys_twice(live_db, stack, gateway):
         final = phone.send(PIN)
     finally:
         gateway.set_mode("ok")
-    assert final["message"].startswith("Paid 98.94 NGN"), final
+    assert final["message"].startswith("Paid NGN 98.94"), final
     details = phone.details()
     assert details["twinAnswers"][-1] == "END " + final["message"]  # the twin got the same answer
     # Late: the gateway resends the last request after the session ended (its state is gone): same answer.
@@ -129,9 +129,9 @@ def test_menus_speak_french_on_sn_and_p2p_asks_the_pin(live_db, gateway):
     assert phone.send("5")["message"] == "Envoyer de l'argent\nEntrez le numéro du destinataire\n0. Retour"
     assert "Montant" in phone.send(receiver.phone[4:])["message"]
     confirm = phone.send("2000")["message"]
-    assert "Envoyer 2000 XOF" in confirm and "code PIN" in confirm, confirm
+    assert "Envoyer 2 000 CFA" in confirm and "code PIN" in confirm, confirm
     done = phone.send(PIN)["message"]
-    assert done.startswith("2000 XOF envoyés") and "Solde : 48000 XOF" in done, done
+    assert done.startswith("2 000 CFA envoyés") and "Solde : 48 000 CFA" in done, done
     assert wallet_balance(receiver, "sn") == 2_000 and wallet_balance(sender, "sn") == 48_000
 
 
@@ -236,7 +236,7 @@ def test_the_gateways_address_and_no_cookie_are_not_the_customers_device(live_db
     try:
         for sender in senders:
             done = phone_of(gateway, sender).run(CODES["ng"], "5", receiver.phone, "100", PIN)["message"]
-            assert done.startswith("Sent 100.00 NGN to "), done
+            assert done.startswith("Sent NGN 100.00 to "), done
             for _again in range(2):  # the same SIM is the same device each time
                 phone_of(gateway, sender).run(CODES["ng"], "5", receiver.phone, "1", PIN)
     finally:
@@ -277,9 +277,9 @@ def test_a_session_id_used_again_later_is_a_new_session(live_db, gateway, app_se
             screen(user, *steps[:done])
         return screen(user, *steps)
 
-    assert send_100(sender).startswith("END Sent 100.00 NGN")
+    assert send_100(sender).startswith("END Sent NGN 100.00")
     again = send_100(sender)  # the same id, later: a new session and a new payment
-    assert again.startswith("END Sent 100.00 NGN") and again.endswith("Balance: 9800.00 NGN"), again
+    assert again.startswith("END Sent NGN 100.00") and again.endswith("Balance: NGN 9,800.00"), again
     assert wallet_balance(sender) == FUNDS - 20_000 and wallet_balance(receiver) == 20_000
     assert send_100(stranger) == "END Your balance is too low for this."  # not the sender's kept "Sent ..."
     assert wallet_balance(stranger) == 500 and wallet_balance(receiver) == 20_000
@@ -315,7 +315,7 @@ def test_changing_the_pin_counts_a_wrong_current_pin_and_takes_effect_at_once(li
     # At once: the old PIN is a wrong PIN at payment (counted), the new one pays.
     assert phone.run(CODES["ng"], "5", receiver.phone, "100", PIN)["message"] == "Wrong PIN. 2 attempt(s) left."
     assert pin_row().failed_attempts == 1
-    assert phone.run(CODES["ng"], "5", receiver.phone, "100", NEW_PIN)["message"].startswith("Sent 100.00 NGN")
+    assert phone.run(CODES["ng"], "5", receiver.phone, "100", NEW_PIN)["message"].startswith("Sent NGN 100.00")
     assert wallet_balance(sender) == FUNDS - 10_000 and wallet_balance(receiver) == 10_000
 
 
@@ -351,7 +351,7 @@ def test_cash_out_texts_the_code_keeps_it_nowhere_and_a_repeat_makes_no_second_c
         assert phone.send("8")["message"] == "Cash out\nEnter the amount\n0. Back"
         assert phone.send("5+")["message"] == "This amount is not valid.\nEnter the amount\n0. Back"
         confirm = phone.send("5000")["message"]
-        assert confirm == ("Cash out 5000.00 NGN at an agent\nFee: 50.00 NGN\nYou pay 5050.00 NGN\n"
+        assert confirm == ("Cash out NGN 5,000.00 at an agent\nFee: NGN 50.00\nYou pay NGN 5,050.00\n"
                            "Enter your PIN to confirm\n0. Cancel"), confirm
         with schema_context("ng"):
             before_pin = sessions.load(phone.session_id)
@@ -361,8 +361,8 @@ def test_cash_out_texts_the_code_keeps_it_nowhere_and_a_repeat_makes_no_second_c
             final = phone.send(PIN)
         finally:
             gateway.set_mode("ok")
-        text = ("Your code to cash out 5000.00 NGN was sent by SMS. Give it to the agent with your number within "
-                "30 min. Fee 50.00 NGN.")
+        text = ("Your code to cash out NGN 5,000.00 was sent by SMS. Give it to the agent with your number within "
+                "30 min. Fee NGN 50.00.")
         assert final["status"] == "ended" and final["message"] == text, final
         assert phone.details()["twinAnswers"][-1] == "END " + text
         assert gateway.resend(phone.session_id) == "END " + text  # late, after the END
@@ -372,7 +372,7 @@ def test_cash_out_texts_the_code_keeps_it_nowhere_and_a_repeat_makes_no_second_c
             cache.delete(sessions._key("answer", phone.session_id, phone.details()["text"], caller))
         assert gateway.resend(phone.session_id) == "END " + text
     [sms] = stack.sms.messages(to=user.phone)
-    found = re.search(r"code is (\d{8}) for 5000\.00 NGN \(fee 50\.00 NGN\)", sms["sms"])
+    found = re.search(r"code is (\d{8}) for NGN 5,000\.00 \(fee NGN 50\.00\)", sms["sms"])
     assert found, sms
     code = found.group(1)
     log_scan._handler.secrets["a USSD withdrawal code"] = code  # and every log line after this test
@@ -415,7 +415,7 @@ def test_a_step_up_rule_is_answered_by_the_pin_typed_on_the_confirmation(live_db
     finally:
         with schema_context("ng"):
             RiskRule.objects.filter(pk=rule.pk).delete()
-    assert done.startswith("Your code to cash out 2000.00 NGN was sent by SMS."), done
+    assert done.startswith("Your code to cash out NGN 2,000.00 was sent by SMS."), done
     with schema_context("ng"):
         [code] = WithdrawalCode.objects.filter(customer=user)
         [decision] = RiskDecision.objects.filter(user=user, flow="cash_out")

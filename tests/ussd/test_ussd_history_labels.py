@@ -49,6 +49,6 @@ def test_last_transactions_name_savings_lines_in_portuguese(country_sites):
     history = dial(schema, saver.phone, "6")
     lines = history.splitlines()
     assert lines[0] == "Ultimas operacoes", history
-    assert lines[1].endswith("+50.00 CVE Levantamento de poupanca"), history
-    assert lines[2].endswith("-200.25 CVE Deposito de poupanca"), history
+    assert lines[1].endswith("+50,00 CVE Levantamento de poupanca"), history
+    assert lines[2].endswith("-200,25 CVE Deposito de poupanca"), history
     assert "Outro" not in history

@@ -75,7 +75,7 @@ def test_electricity_checks_the_meter_before_asking_the_amount(inproc_stack):
     amount = session.send("1111111111111")
     assert amount.startswith("CON Meter 1111111111111: TESTMETER1"), amount
     confirm = session.send("1000")
-    assert "Electricity 1000.00 NGN, meter 1111111111111" in confirm and "You pay" in confirm
+    assert "Electricity NGN 1,000.00, meter 1111111111111" in confirm and "You pay" in confirm
     with no_http_in_transaction() as outbound:  # issue 20: the meter was checked above, not again under the lock
         assert session.send(PIN).startswith("END Paid ")
     assert not [call for call in outbound.calls if "merchant-verify" in call]
@@ -117,7 +117,7 @@ def test_menus_follow_the_customers_language():
     user = customer(phone=ng_phone(), balance_minor=150_000, language="pt")
     session = Session(user)
     assert session.send().splitlines()[1:4] == ["1. Saldo", "2. Comprar saldo", "3. Comprar internet"]
-    assert session.send("1") == "END Saldo: 1500.00 NGN"
+    assert session.send("1") == "END Saldo: 1 500,00 NGN"
 
 
 def _sent(screen: str) -> str:
@@ -168,15 +168,18 @@ def test_a_long_bundle_list_keeps_more_and_back_and_every_bundle_can_be_bought(i
     while True:
         assert screen.startswith("CON Choisissez un forfait\n") and screen.endswith("\n0. Retour"), screen
         assert "..." not in screen
-        seen += re.findall(r"^[1-5]\. (.*) [0-9.]+ NGN$", screen, re.M)
+        seen += re.findall(r"^[1-5]\. (.*) NGN$", screen, re.M)  # "<name> <price in French> NGN"
         if not screen.endswith("\n9. Suite\n0. Retour"):
             break
         screen = _sent(session.send("9"))
-    assert seen == expected and len(expected) > 5
+    assert len(seen) == len(expected) > 5
+    for line, name in zip(seen, expected, strict=True):  # the price as a French reader writes it: "2 500,00"
+        assert line.startswith(name + " ") and re.fullmatch(r"[1-9][0-9]{0,2}(?: [0-9]{3})*,[0-9]{2}",
+                                                             line[len(name) + 1:]), (line, name)
     assert session.send("1").startswith("CON Acheter de l'internet\n1. Mon numéro")  # the last page's first
     assert "Vous payez" in session.send("1")
     assert session.send(PIN).startswith("END ")
-    last_page_first = seen[-len(re.findall(r"^[1-5]\. ", screen, re.M))]
+    last_page_first = expected[-len(re.findall(r"^[1-5]\. ", screen, re.M))]
     with translation.override("fr"):
         assert gsm7(_order(user).product_name) == last_page_first
 
@@ -199,9 +202,9 @@ def test_a_transfer_from_ngn_10000_shows_the_stamp_duty_before_the_pin():
     for value in ("", "5", receiver.phone):
         session.send(value or None)
     confirm = session.send("10000")
-    assert confirm == ("CON Send 10000.00 NGN to " + "0" + receiver.phone[4:] + "\nYou pay 10050.00 NGN\n"
+    assert confirm == ("CON Send NGN 10,000.00 to " + "0" + receiver.phone[4:] + "\nYou pay NGN 10,050.00\n"
                        "Enter your PIN to confirm\n0. Cancel"), confirm
-    assert session.send(PIN).endswith("Balance: 9950.00 NGN")
+    assert session.send(PIN).endswith("Balance: NGN 9,950.00")
     assert (_wallet(sender), _wallet(receiver)) == (2_000_000 - 1_005_000, 1_000_000)
     small = Session(sender)
     for value in ("", "5", receiver.phone):
@@ -210,7 +213,7 @@ def test_a_transfer_from_ngn_10000_shows_the_stamp_duty_before_the_pin():
 
 
 def test_a_transfer_held_by_a_risk_rule_is_not_told_as_sent():
-    """A risk rule's hold answered "Sent 1500.00 NGN to ..." while nothing had reached the recipient."""
+    """A risk rule's hold answered "Sent NGN 1,500.00 to ..." while nothing had reached the recipient."""
     from tests.risk.helpers import make_rule
 
     sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
@@ -219,11 +222,11 @@ def test_a_transfer_held_by_a_risk_rule_is_not_told_as_sent():
     for value in ("", "5", receiver.phone, "1500"):
         session.send(value or None)
     done = session.send(PIN)
-    assert done.startswith("END Your transfer of 1500.00 NGN to 0") and "is on hold for a check. Ref " in done, done
+    assert done.startswith("END Your transfer of NGN 1,500.00 to 0") and "is on hold for a check. Ref " in done, done
     assert (_wallet(sender), _wallet(receiver)) == (350_000, 0)  # on hold at the sender, nothing received
     history = Session(sender)
     history.send()
-    assert "-1500.00 NGN Sent" in history.send("6")  # not "Other"
+    assert "-NGN 1,500.00 Sent" in history.send("6")  # not "Other"
 
 
 def test_zero_goes_back_from_every_screen_that_asks_a_number(inproc_stack):
@@ -242,7 +245,7 @@ def test_zero_goes_back_from_every_screen_that_asks_a_number(inproc_stack):
             assert asked.startswith("CON ") and asked.endswith("\n0. Back"), (name, asked)
             menu = session.send(back)
             assert menu.startswith("CON NexusTop Nigeria\n1. Balance"), (name, back, menu)
-            assert session.send("1") == "END Balance: 10000.00 NGN", name  # the menu works on from there
+            assert session.send("1") == "END Balance: NGN 10,000.00", name  # the menu works on from there
     data = Session(user)
     for value in ("", "3", "2", "1", "2"):
         data.send(value or None)
@@ -267,10 +270,10 @@ def test_what_cannot_be_a_pin_is_asked_again_not_counted_as_a_wrong_pin():
     session = at_confirm()
     for slip in ("100", "1*2", "12345678"):
         again = session.send(slip)
-        assert again.startswith("CON Use 4 to 6 digits.\nSend 100.00 NGN to ") and again.endswith("0. Cancel"), again
+        assert again.startswith("CON Use 4 to 6 digits.\nSend NGN 100.00 to ") and again.endswith("0. Cancel"), again
     with schema_context("ng"):
         assert TransactionPin.objects.get(user=sender).failed_attempts == 0
-    assert session.send(PIN).startswith("END Sent 100.00 NGN")
+    assert session.send(PIN).startswith("END Sent NGN 100.00")
     assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
 
 
@@ -295,15 +298,15 @@ def test_a_code_dialled_with_inputs_answers_them_up_to_the_pin():
     from tenant_apps.pins.models import TransactionPin
 
     sender, receiver = customer(phone=ng_phone(), balance_minor=500_000), customer(phone=ng_phone())
-    assert Session(sender).send("1") == "END Balance: 5000.00 NGN"
+    assert Session(sender).send("1") == "END Balance: NGN 5,000.00"
     assert Session(sender).send("3").startswith("CON Choose the network\n1. ")
     dialled = Session(sender)
     confirm = dialled.send(f"5*{receiver.phone}*100*{PIN}")
-    assert confirm.startswith("CON Send 100.00 NGN to ") and confirm.endswith("Enter your PIN to confirm\n0. Cancel")
+    assert confirm.startswith("CON Send NGN 100.00 to ") and confirm.endswith("Enter your PIN to confirm\n0. Cancel")
     with schema_context("ng"):
         assert TransactionPin.objects.get(user=sender).failed_attempts == 0
     assert (_wallet(sender), _wallet(receiver)) == (500_000, 0)
-    assert dialled.send(PIN).startswith("END Sent 100.00 NGN")
+    assert dialled.send(PIN).startswith("END Sent NGN 100.00")
     assert (_wallet(sender), _wallet(receiver)) == (490_000, 10_000)
     assert Session(sender).send("9").startswith("CON Invalid choice.\n")
 
@@ -414,7 +417,7 @@ def test_cash_out_is_the_customers_and_its_refusals_are_told(inproc_stack):
     for value in ("", "8"):
         poor.send(value or None)
     confirm = _sent(poor.send("1000"))
-    assert confirm == ("CON Levantamento de 1000.00 NGN num agente\nTaxa: 10.00 NGN\nVai pagar 1010.00 NGN\n"
+    assert confirm == ("CON Levantamento de 1 000,00 NGN num agente\nTaxa: 10,00 NGN\nVai pagar 1 010,00 NGN\n"
                        "Introduza o PIN para confirmar\n0. Cancelar"), confirm
     assert poor.send(PIN) == "END O seu saldo é insuficiente."
     with schema_context("ng"):
@@ -441,7 +444,7 @@ def test_the_pin_stands_for_a_step_up_on_ussd_only_and_for_its_own_user():
         session = Session(sender)
         for value in ("", "5", receiver.phone, "1500"):
             session.send(value or None)
-        assert session.send(PIN).startswith("END Sent 1500.00 NGN")  # was held for a review
+        assert session.send(PIN).startswith("END Sent NGN 1,500.00")  # was held for a review
         with schema_context("ng"):
             assert RiskDecision.objects.get(user=sender).stepped_up == "pin"
             with step_up_proven(user=sender, proof="pin"):  # another user's: no one to confirm, held as before

@@ -48,21 +48,21 @@ def test_a_waiting_code_is_texted_again_or_cancelled_over_ussd(sms, django_captu
     with every_log_line() as lines:
         assert resend.send("8") == "CON Cash out\n1. New code\n2. My codes\n0. Back"
         codes = resend.send("2")
-        assert codes.startswith("CON My codes\n1. 2000.00 NGN, ") and "\n2. 5000.00 NGN, " in codes, codes
-        assert resend.send("2") == "CON Code for 5000.00 NGN\n1. Send it again by SMS\n2. Cancel it\n0. Back"
+        assert codes.startswith("CON My codes\n1. NGN 2,000.00, ") and "\n2. NGN 5,000.00, " in codes, codes
+        assert resend.send("2") == "CON Code for NGN 5,000.00\n1. Send it again by SMS\n2. Cancel it\n0. Back"
         with schema_context("ng"), django_capture_on_commit_callbacks(execute=True):  # the SMS, after commit
             done = resend.send("1")
-    assert done == "END Your code for 5000.00 NGN was sent again by SMS."
+    assert done == "END Your code for NGN 5,000.00 was sent again by SMS."
     [message] = sms.messages(to=user.phone)
-    assert re.search(rf"code is {first_code} for 5000\.00 NGN", message["sms"]), message  # the same code
+    assert re.search(rf"code is {first_code} for NGN 5,000\.00", message["sms"]), message  # the same code
     assert not [line for line in lines if first_code in line]
     # Cancelling the other one gives its amount and fee back, once.
     cancel = Session(user)
     for value in ("8", "2", "1"):
         cancel.send(value)
-    assert cancel.send("2") == ("CON Cancel the code for 2000.00 NGN? 2020.00 NGN comes back to your wallet.\n"
+    assert cancel.send("2") == ("CON Cancel the code for NGN 2,000.00? NGN 2,020.00 comes back to your wallet.\n"
                                 "1. Yes, cancel it\n0. Back")
-    assert cancel.send("1") == "END Cancelled. 2020.00 NGN is back in your wallet."
+    assert cancel.send("1") == "END Cancelled. NGN 2,020.00 is back in your wallet."
     assert _balance(user) == 1_000_000 - 505_000
     with schema_context("ng"):
         assert WithdrawalCode.objects.get(public_id=second_id).status == "cancelled"
@@ -75,7 +75,7 @@ def test_a_waiting_code_is_texted_again_or_cancelled_over_ussd(sms, django_captu
 
     with schema_context("ng"):
         withdrawal_code_cancel(customer=user, public_id=first_id)  # meanwhile, on the web
-    assert late.send("1") == "END Cancelled. 5050.00 NGN is back in your wallet."  # already cancelled: said again
+    assert late.send("1") == "END Cancelled. NGN 5,050.00 is back in your wallet."  # already cancelled: said again
     assert _balance(user) == 1_000_000
     assert Session(user).send("8") == "CON Cash out\nEnter the amount\n0. Back"
     assert_books_balance("ng")

@@ -37,12 +37,12 @@ def test_funding_success_and_p2p_are_texted_after_commit(ng_gateways, host_clien
     paystack.complete(body["reference"])
     with django_capture_on_commit_callbacks(execute=True):
         deliver(host_client("ng.localhost"), "/webhook/paystack", paystack.deliveries[-1])
-    assert "NexusTop Nigeria: your wallet was funded with ₦75.00." in sms.messages(to=user.phone)[0]["sms"]
+    assert "NexusTop Nigeria: your wallet was funded with NGN 75.00." in sms.messages(to=user.phone)[0]["sms"]
     with schema_context("ng"):
         fund_wallet(wallet=wallet_for(user=user), amount=10_000, reference=f"test-fund:{uuid.uuid4()}")
     with django_capture_on_commit_callbacks(execute=True):
         post(client_for(user), "/api/transfers", {"type": "p2p", "recipient": friend.email, "amount": "5.00"})
-    assert "received ₦5.00" in sms.messages(to=friend.phone)[0]["sms"]
+    assert "received NGN 5.00" in sms.messages(to=friend.phone)[0]["sms"]
 
 
 def test_payout_texts_name_the_number_when_the_rail_gives_no_name(sms, django_capture_on_commit_callbacks):

@@ -10,11 +10,19 @@ from django.utils import translation
 from moneyed import CurrencyDoesNotExist, Money
 
 from countries.money import format_number
-from countries.registry import display_minor, display_money, get_adapter
+from countries.registry import display_minor, display_money, get_adapter, message_minor
 from provider_plugins.interfaces.money import AmountError
 from shared_apps.core import punctuation
 
 register = template.Library()
+
+
+def _currency_of_site(currency: str) -> str:
+    """``currency``, else the tenant's (a task or ``schema_context`` too); "" outside any tenant."""
+    if currency:
+        return currency
+    country = getattr(getattr(connection, "tenant", None), "country", "") or _schema_country()
+    return get_adapter(country).currency if country else ""
 
 
 @register.filter
@@ -23,13 +31,22 @@ def money(minor, currency: str = "") -> str:
     ``currency`` defaults to the tenant's."""
     if minor is None or minor == "":
         return ""
-    minor = int(minor)
+    currency = _currency_of_site(currency)
     if not currency:
-        country = getattr(getattr(connection, "tenant", None), "country", "") or _schema_country()
-        if not country:
-            return str(minor)
-        currency = get_adapter(country).currency
-    return display_minor(minor, currency, locale=(translation.get_language() or "en")[:2])
+        return str(int(minor))
+    return display_minor(int(minor), currency, locale=(translation.get_language() or "en")[:2])
+
+
+@register.filter
+def text_money(minor, currency: str = "") -> str:
+    """:func:`money` for an SMS (``*.sms.txt``): the same format in the reader's language, with the currency's
+    symbol only when GSM-7 has it (``countries.registry.message_minor``: ``1 000 CFA``, ``NGN 1,500.00``)."""
+    if minor is None or minor == "":
+        return ""
+    currency = _currency_of_site(currency)
+    if not currency:
+        return str(int(minor))
+    return message_minor(int(minor), currency, locale=(translation.get_language() or "en")[:2])
 
 
 @register.filter
