@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from shared_apps.core.amounts import MoneyField
+from tenant_apps.wallet.serializers import FAILURE_CODE_HELP, FAILURE_REASON_HELP
 
 
 class MerchantPublicBody(serializers.Serializer):
@@ -112,7 +113,8 @@ class MerchantSettlementBody(serializers.Serializer):
     currency = serializers.CharField()
     method = serializers.CharField()
     status = serializers.CharField()
-    failure_reason = serializers.CharField(allow_blank=True)
+    failure_reason = serializers.CharField(allow_blank=True, help_text=FAILURE_REASON_HELP)
+    failure_code = serializers.CharField(allow_blank=True, help_text=FAILURE_CODE_HELP)
 
 
 class MerchantSettlementListBody(serializers.Serializer):

@@ -45,6 +45,7 @@ from tenant_apps.ledger.services import (
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 from tenant_apps.tax.entries import tax_entry_metadata
+from tenant_apps.wallet import failures as wallet_failures
 from tenants.connection import current_schema
 
 from . import emvqr
@@ -70,7 +71,7 @@ PAYMENT_ENTRY = "merchant_payment"
 REFUND_ENTRY = "merchant_refund"
 SETTLEMENT_ENTRY = "merchant_settlement"
 # A wallet settlement the owner's wallet cannot take (its KYC tier's maximum balance): ``failure_reason``.
-BALANCE_LIMIT = "balance_limit_exceeded"
+BALANCE_LIMIT = wallet_failures.BALANCE_LIMIT
 
 
 class MerchantNotFound(NotFound):

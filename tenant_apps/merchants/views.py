@@ -36,6 +36,7 @@ from tenant_apps.accounts.permissions import (
 )
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.wallet.failures import failure_text
 
 from . import selectors, services
 from .bodies import (
@@ -391,7 +392,9 @@ def settlement_json(settlement) -> dict:
     return {"id": str(settlement.public_id), "business_date": settlement.business_date.isoformat(),
             "amount": decimal_text(money_of(settlement.amount_minor, settlement.currency)),
             "currency": settlement.currency,
-            "method": settlement.method, "status": settlement.status, "failure_reason": settlement.failure_reason}
+            "method": settlement.method, "status": settlement.status,
+            "failure_reason": failure_text("settlement", settlement.failure_reason, status=settlement.status),
+            "failure_code": settlement.failure_reason}
 
 
 class CsvStream(BaseRenderer):

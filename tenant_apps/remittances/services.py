@@ -66,6 +66,7 @@ from tenant_apps.ledger.services import (
 )
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
+from tenant_apps.wallet.failures import REVIEW_REFUSED
 from tenant_apps.wallet.operation_rails import operation_rails_here
 from tenants.connection import current_schema
 
@@ -348,7 +349,7 @@ def remittance_reject(*, actor, remittance: Remittance, note: str = "", request:
         release_hold(hold=row.hold, metadata={"remittance": str(row.public_id), "reason": "rejected"})
         kyc_release_spend(user=row.sender, reference=f"remittance:{row.public_id}")
         row.status, row.completed_at = RemittanceStatus.REFUNDED, timezone.now()
-        row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"
+        row.failure_reason = f"{REVIEW_REFUSED}: {note}"[:255] if note else REVIEW_REFUSED
         row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
         _close_risk_decision(row, actor=actor, release=False, note=note)
         audit_record(action=AUDIT_REJECTED, request=request, actor=actor, subject_type="remittance",

@@ -25,6 +25,8 @@ from shared_apps.core.pagination import page_of
 from tenant_apps.accounts.permissions import IsOperatorAdmin, IsOperatorStaff, IsOperatorSupport, PhoneVerified
 from tenant_apps.idempotency.decorators import idempotent
 from tenant_apps.ledger.currency import tenant_currency
+from tenant_apps.wallet.failures import failure_text
+from tenant_apps.wallet.serializers import FAILURE_CODE_HELP, FAILURE_REASON_HELP
 
 from . import selectors, services
 from .fx import rate_text
@@ -73,7 +75,8 @@ def remittance_json(row: Remittance, *, staff: bool = False) -> dict:
             "receive_currency": row.receive_currency,
             "recipient": {"name": row.recipient_name, "phone": row.recipient_phone,
                           "account_number": row.recipient_account},
-            "failure_reason": row.failure_reason, "created_at": row.created_at.isoformat(),
+            "failure_reason": failure_text("remittance", row.failure_reason, status=row.status),
+            "failure_code": row.failure_reason, "created_at": row.created_at.isoformat(),
             "completed_at": row.completed_at.isoformat() if row.completed_at else None}
     if staff:
         data.update(sender={"email": row.sender.email, "phone": row.sender.phone or ""},
@@ -116,7 +119,8 @@ class RemittanceBody(serializers.Serializer):
     receive_amount = MoneyField()
     receive_currency = serializers.CharField()
     recipient = RemittanceRecipientBody()
-    failure_reason = serializers.CharField(allow_blank=True)
+    failure_reason = serializers.CharField(allow_blank=True, help_text=FAILURE_REASON_HELP)
+    failure_code = serializers.CharField(allow_blank=True, help_text=FAILURE_CODE_HELP)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     sender = RemittanceSenderBody(required=False, help_text="staff only")

@@ -53,6 +53,7 @@ from tenant_apps.risk.gate import MoneyMove, inflow_completed, screen
 from tenant_apps.risk.models import Flow
 from tenants.connection import current_schema
 
+from . import failures
 from .gateways import Gateway, GatewayError, gateway_by_provider_id, gateway_for
 from .models import FUNDING_EXPIRED, FUNDING_FINAL, FundingIntent, FundingPurpose, FundingStatus, funding_awaits_payment
 from .notify import notify_user
@@ -60,9 +61,9 @@ from .notify import notify_user
 logger = logging.getLogger(__name__)
 
 FUNDING_HELD_ENTRY = "funding_held"  # a captured payment over the wallet's maximum balance, in suspense
-BALANCE_LIMIT = "balance_limit_exceeded"  # failure_reason of such an intent (review until released)
-# A captured payment of another amount or currency than asked: never credited, its money in suspense for finance.
-AMOUNT_MISMATCH = "amount_mismatch"
+# failure_reason of an intent over the wallet's maximum balance (review until released), and of a captured payment
+# of another amount or currency than asked (never credited, its money in suspense for finance): .failures
+BALANCE_LIMIT, AMOUNT_MISMATCH = failures.BALANCE_LIMIT, failures.AMOUNT_MISMATCH
 FUNDING_MISMATCH_ENTRY = "funding_mismatch"
 
 

@@ -7,6 +7,13 @@ from tenant_apps.ledger.currency import to_decimal_string
 from tenant_apps.ledger.entry_types import statement_label
 from tenant_apps.ledger.selectors import StatementStatus
 
+from .failures import failure_text
+
+FAILURE_REASON_HELP = "Why it failed or waits for a check, in the customer's words and language; empty otherwise"
+FAILURE_CODE_HELP = ("What was recorded, for support and reconciliation (machine field, not for display): our code "
+                     "(expired, amount_mismatch, balance_limit_exceeded, kyc_limit_exceeded) or the provider's "
+                     "status or message as it came (FAILED, PAYER_NOT_FOUND, ...)")
+
 
 class StatementFilterSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
@@ -135,11 +142,15 @@ class FundingIntentSerializer(serializers.Serializer):
     amount = MoneyField(minor="amount_minor")
     currency = serializers.CharField()
     authorization_url = serializers.CharField()
-    failure_reason = serializers.CharField()
+    failure_reason = serializers.SerializerMethodField(help_text=FAILURE_REASON_HELP)
+    failure_code = serializers.CharField(source="failure_reason", help_text=FAILURE_CODE_HELP)
     resolution = serializers.CharField(help_text="after a review by finance (status resolved): credited (what was "
                                                  "paid is in the wallet) or refunded (at the gateway); else empty")
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_failure_reason(self, intent) -> str:
+        return failure_text("funding", intent.failure_reason, status=intent.status)
 
 
 class BankRecipientSerializer(serializers.Serializer):
@@ -208,11 +219,15 @@ class TransferSerializer(serializers.Serializer):
     currency = serializers.CharField()
     direction = serializers.SerializerMethodField()
     recipient = serializers.SerializerMethodField()
-    failure_reason = serializers.CharField()
+    failure_reason = serializers.SerializerMethodField(help_text=FAILURE_REASON_HELP)
+    failure_code = serializers.CharField(source="failure_reason", help_text=FAILURE_CODE_HELP)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     taxes = serializers.SerializerMethodField(help_text="Levies the sender paid on top (Nigeria's stamp duty).")
     total_debited = serializers.SerializerMethodField(help_text="Amount plus the levies: what left the sender.")
+
+    def get_failure_reason(self, row) -> str:
+        return failure_text("transfer", row.failure_reason, status=row.status)
 
     def get_taxes(self, row) -> list[dict]:
         from tenant_apps.receipts.tax import api_tax_lines

@@ -63,6 +63,7 @@ from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 from tenant_apps.tax.entries import tax_entry_metadata
 
+from .failures import REVIEW_REFUSED
 from .gateways import Gateway, GatewayError, default_payout_gateway, gateway_by_provider_id, wallet_payout_gateway
 from .models import PAYOUT_TYPES, Transfer, TransferStatus, TransferType, WebhookEvent
 from .notify import notify_user
@@ -590,7 +591,7 @@ def transfer_risk_reject(*, transfer_id: int, note: str = "") -> Transfer:
         release_hold(hold=row.wallet_hold, metadata={"transfer": str(row.public_id), "reason": "risk_rejected"})
         kyc_release_spend(user=row.sender, reference=f"transfer:{row.reference}")
         row.status, row.completed_at = TransferStatus.FAILED, timezone.now()
-        row.failure_reason = ("Refused after review: " + note)[:255] if note else "Refused after review"
+        row.failure_reason = f"{REVIEW_REFUSED}: {note}"[:255] if note else REVIEW_REFUSED
         row.save(update_fields=["status", "completed_at", "failure_reason", "updated_at"])
         if row.type in PAYOUT_TYPES:
             notify_user(row.sender, "payout_failed", {"amount": row.amount_minor, "currency": row.currency,

@@ -56,6 +56,7 @@ from tenant_apps.ledger.currency import tenant_currency
 from tenant_apps.risk.gate import MoneyMove, screen
 from tenant_apps.risk.models import Flow
 
+from .failures import KYC_REVIEW
 from .funding import GatewayError, funding_apply_verification, funding_is_held, funding_release_held
 from .gateways import Gateway, GatewayUnavailable, gateway_by_provider_id, gateway_for
 from .models import (
@@ -76,7 +77,7 @@ from .webhooks import (  # authenticated: where refusals are logged
 logger = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "dva_"
-KYC_REVIEW_REASON = "kyc_limit_exceeded"  # over the tier's single or daily limit: kept for a person, nothing posted
+KYC_REVIEW_REASON = KYC_REVIEW  # over the tier's single or daily limit: kept for a person, nothing posted
 
 
 class VirtualAccountsUnavailable(ApiError):

@@ -150,7 +150,8 @@ def test_a_wallet_settlement_over_the_owners_maximum_balance_stays_in_the_taking
         assert merchant_discrepancies() == []
     assert takings(merchant) == 99_000 and balances(owner) == [1_950_000]
     rows = client_for(owner).get(f"/api/merchants/{merchant.public_id}/settlements").json()["results"]
-    assert [(row["status"], row["failure_reason"]) for row in rows] == [("failed", "balance_limit_exceeded")]
+    assert [(row["status"], row["failure_code"]) for row in rows] == [("failed", "balance_limit_exceeded")]
+    assert rows[0]["failure_reason"].startswith("Your wallet would pass the maximum balance"), rows
 
     with schema_context("ng"):  # the owner spends: room for the takings
         transfer(source=wallet_for(user=owner), destination=wallet_for(user=payer), amount=100_000,

@@ -164,7 +164,8 @@ def test_a_captured_payment_over_the_cap_waits_in_suspense_then_is_credited_once
     assert balance_of(user) == 1_700_000  # not credited over the cap
     assert suspense_total() == suspense_before + 500_000  # but not lost either
     seen = client_for(user).get(f"/api/wallet/fund/{started['id']}").json()
-    assert (seen["status"], seen["failure_reason"]) == ("review", "balance_limit_exceeded")
+    assert (seen["status"], seen["failure_code"]) == ("review", "balance_limit_exceeded")
+    assert seen["failure_reason"].startswith("This payment would take your wallet past the maximum balance"), seen
     with schema_context("ng"):
         kinds = {d.kind for d in gateway_discrepancies() if started["reference"] in d.subject}
     assert kinds == {"funding_needs_review"}

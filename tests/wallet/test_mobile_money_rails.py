@@ -175,6 +175,10 @@ def test_wave_payout_settles_and_a_failed_one_is_released(sn_rails):
     wave.fault_for(failing.reference, "failure")
     failing = settle(failing, "sn")
     assert failing.status == "failed" and failing.failure_reason == "blocked-account"
+    seen = client_for(user, "sn").get(f"/api/transfers/{failing.public_id}", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert (seen["failure_code"], seen["failure_reason"]) == (  # the customer reads a sentence, not Wave's code
+        "blocked-account",
+        "La banque ou l'opérateur de mobile money a refusé le transfert\u00a0: l'argent a été restitué.")
     assert hold_state(failing, "sn") == "released" and balance_of(user, "sn") == 8_000
     assert_books_balance("sn")
 
