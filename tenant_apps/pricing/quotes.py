@@ -30,6 +30,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from countries.registry import display_minor, message_minor
 from countries.tax import TaxAmount, split_sale_income
 from shared_apps.core.errors import ApiError
 
@@ -129,9 +130,21 @@ def _face_value(product, amount_minor) -> int:
         raise InvalidPurchaseAmount(gettext("This product needs an amount."), fields={"amount": [gettext("Required.")]})
     low, high = product.min_amount_minor or 0, product.max_amount_minor
     if amount_minor < low or (high is not None and amount_minor > high) or amount_minor <= 0:
-        raise InvalidPurchaseAmount(gettext("The amount is outside this product's range."),
-                                    fields={"amount": [gettext("Out of range.")]})
+        accepted = amount_range_text(low=low, high=high, currency=product.currency)
+        raise InvalidPurchaseAmount(gettext("The amount is outside this product's range.") + " " + accepted,
+                                    fields={"amount": [accepted]})
     return amount_minor
+
+
+def amount_range_text(*, low: int | None, high: int | None, currency: str, phone: bool = False) -> str:
+    """What an open-amount product accepts, in the active language with the country's money format: "From ₦50.00
+    to ₦50,000.00." (pages and the API), ``phone``: the SMS / USSD format ("From 100 CFA to 50 000 CFA.")."""
+    write = message_minor if phone else display_minor
+    low = max(low or 0, 1)  # nothing below one minor unit is an amount
+    if high is None:
+        return gettext("At least %(minimum)s.") % {"minimum": write(low, currency)}
+    return gettext("From %(minimum)s to %(maximum)s.") % {"minimum": write(low, currency),
+                                                         "maximum": write(high, currency)}
 
 
 def _agent_chain(buyer) -> list:

@@ -37,6 +37,7 @@ from tenant_apps.notifications.messages import current_brand, message_language
 from tenant_apps.pins import gate
 from tenant_apps.pins.errors import InvalidTransactionPin, TransactionPinLocked, TransactionPinNotSet
 from tenant_apps.pins.services import pin_status
+from tenant_apps.pricing.quotes import amount_range_text
 from tenant_apps.risk.gate import step_up_proven
 
 from . import cash_menu, pin_menu, sessions
@@ -190,14 +191,26 @@ def _airtime_for(state: SessionState, raw_phone: str) -> Screen:
         "low": _money(offer.min_minor), "high": _money(offer.max_minor)})
 
 
+def _in_range(state: SessionState, amount: int) -> bool:
+    high = state.data.get("max")
+    return state.data["min"] <= amount and (high is None or amount <= high)
+
+
+def _out_of_range(state: SessionState) -> Screen:
+    """The refusal says what the product takes (pricing's words, in the phone's money format)."""
+    accepted = amount_range_text(low=state.data["min"], high=state.data.get("max"), currency=tenant_currency().code,
+                                 phone=True)
+    return _end(_("This amount is not accepted for this product.") + "\n" + accepted)
+
+
 def on_airtime_number(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
     return _airtime_for(state, value)
 
 
 def on_airtime_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
     amount = _amount(value)
-    if amount is None or not (state.data["min"] <= amount <= state.data["max"]):
-        return _end(_("This amount is not accepted for this product."))
+    if amount is None or not _in_range(state, amount):
+        return _out_of_range(state)
     return _confirm(state, user, {"kind": "airtime", "product": state.data["product"],
                                   "recipient": state.data["recipient"], "amount": amount},
                     _("Airtime %(amount)s for %(phone)s") % {"amount": _money(amount),
@@ -300,7 +313,7 @@ def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -
     low = max(check.minimum_amount_minor or 0, (offer.min_minor if offer else 0) or 0)
     state.data.update({"meter": check.customer_number, "meter_name": check.name[:40], "meter_owner": check.name,
                        "min": low,
-                       "max": (offer.max_minor if offer else None) or 10**15})
+                       "max": offer.max_minor if offer else None})
     return _ask(state, "bill_amount", _("Meter %(meter)s: %(name)s") % {"meter": check.customer_number,
                                                                          "name": check.name[:40]}
                 + "\n" + _("Enter the amount (from %(low)s)") % {"low": _money(low)})
@@ -308,8 +321,8 @@ def on_bill_meter(state: SessionState, value: str, user, request: UssdRequest) -
 
 def on_bill_amount(state: SessionState, value: str, user, request: UssdRequest) -> Screen:
     amount = _amount(value)
-    if amount is None or not (state.data["min"] <= amount <= state.data["max"]):
-        return _end(_("This amount is not accepted for this product."))
+    if amount is None or not _in_range(state, amount):
+        return _out_of_range(state)
     return _confirm(state, user, {"kind": "bill", "product": state.data["product"], "recipient": user.phone,
                                   "meter": state.data["meter"], "amount": amount,
                                   # the biller's answer above: no second check inside the money transaction

@@ -461,3 +461,17 @@ def test_the_pin_stands_for_a_step_up_on_ussd_only_and_for_its_own_user():
     finally:
         reset_signals(token)
     assert (_wallet(sender), _wallet(receiver)) == (350_000, 150_000)
+
+
+def test_an_airtime_amount_out_of_range_says_the_range(inproc_stack):
+    """It ended with "This amount is not accepted for this product." and no hint of what is."""
+    user = customer(phone=ng_phone(), balance_minor=1_000_000)
+    session = Session(user)
+    session.send()
+    asked = session.send("2")
+    asked = session.send("1")  # my number
+    found = re.search(r"Enter the amount \((NGN [0-9,.]+) to (NGN [0-9,.]+)\)", asked)
+    assert found, asked
+    refused = session.send("99999999")
+    assert refused == (f"END This amount is not accepted for this product.\nFrom {found.group(1)} to "
+                       f"{found.group(2)}."), refused
