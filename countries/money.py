@@ -222,6 +222,24 @@ def format_number(value: object, *, locale: str | None) -> str:
     return f"-{shown}" if negative else shown
 
 
+# A provider's quantity: a number and an optional unit ("25.0 kWh", "79.9", "10,5 kWh"), bounded.
+_QUANTITY = re.compile(r"\s*(-?[0-9]{1,15}(?:[.,][0-9]{1,6})?)\s*([A-Za-z]{1,8})?\s*")
+
+
+def format_quantity(text: object, *, locale: str | None) -> str:
+    """A provider's quantity (energy units on a receipt) in the locale's number style, its unit kept:
+    ``"25.0 kWh"`` -> ``25 kWh`` (en), ``"79.9 kWh"`` -> ``79,9 kWh`` (fr, pt), ``"1234.5"`` -> ``1 234,5``
+    (fr). Anything else comes back as it was: never a guess."""
+    raw = "" if text is None else str(text)
+    found = _QUANTITY.fullmatch(raw) if len(raw) <= 40 else None
+    if found is None:
+        return raw
+    number, unit = found.group(1).replace(",", "."), found.group(2)
+    unit = "kWh" if unit and unit.lower() == "kwh" else unit
+    shown = format_number(number, locale=locale)
+    return f"{shown} {unit}" if unit else shown
+
+
 # A symbol an SMS or a USSD screen carries as is: GSM 03.38 basic characters only (``CFA``, ``L$``, ``Le``, ``UM``);
 # ``₦`` or ``GH₵`` would turn a whole SMS into UCS-2 (70 characters a part, not 160) and show as ``?`` on USSD.
 _TEXT_SYMBOL = re.compile(r"[A-Za-z0-9$£¥.]{1,8}")

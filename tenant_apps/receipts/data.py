@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from countries.money import format_quantity
 from countries.registry import display_minor, get_adapter
 
 from .models import ReceiptKind
@@ -125,7 +126,7 @@ def order_receipt(order, *, language: str | None = None, masked: bool = True) ->
         if order.token:
             details.append(Detail(_("Token"), order.token, "receipt-token"))
         if order.units:
-            details.append(Detail(_("Units"), order.units))
+            details.append(Detail(_("Units"), format_quantity(order.units, locale=language), "receipt-units"))
         return Receipt(
             kind=ReceiptKind.ORDER, public_id=order.public_id, reference=order.public_id.hex[:10].upper(),
             title=order.product_name, status=plain, status_label=status_labels[plain], created_at=order.created_at,

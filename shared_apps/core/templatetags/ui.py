@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import translation
 from moneyed import CurrencyDoesNotExist, Money
 
-from countries.money import format_number
+from countries.money import format_number, format_quantity
 from countries.registry import display_minor, display_money, get_adapter, message_minor
 from provider_plugins.interfaces.money import AmountError
 from shared_apps.core import punctuation
@@ -57,6 +57,13 @@ def number(value) -> str:
         return format_number(value, locale=(translation.get_language() or "en")[:2])
     except ValueError:
         return "" if value is None else str(value)
+
+
+@register.filter
+def quantity(value) -> str:
+    """A provider's quantity (energy units: ``"25.0 kWh"``) in the page's or message's language: ``25 kWh``,
+    ``79,9 kWh`` in French (``countries.money.format_quantity``); other text as it came."""
+    return format_quantity(value, locale=(translation.get_language() or "en")[:2])
 
 
 @register.filter
