@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from countries.fields import country_name
 from provider_plugins.interfaces import ProductListing
 from shared_apps.providers.models import Provider
 from shared_apps.providers.services import provider_config, provider_plugin
@@ -28,6 +30,95 @@ _DAYS = {"fr": ("jour", "jours"), "pt": ("dia", "dias")}
 # What airtime is called on a French or Portuguese page (the USSD menus say "crédit"/"saldo"; a product is a top-up).
 _AIRTIME = {"fr": "Recharge", "pt": "Recarga"}
 _AIRTIME_WORD = re.compile(r"\bAirtime\b")
+# Data sizes as each language writes them: "1,5 Go" in French, "1,5 GB" in Portuguese, "1.5GB" in English.
+_SIZE_UNITS = {"en": ("MB", "GB"), "fr": ("Mo", "Go"), "pt": ("MB", "GB")}
+_SIZE_WORD = re.compile(r"\b([0-9]{1,5}(?:\.[0-9]{1,3})?)\s?(MB|GB)\b", re.I)
+# English durations in a provider's name ("7 days", "1 Week", "30 Days"), for names not built from the listing's data.
+_DURATIONS = {
+    "day": {"fr": ("jour", "jours"), "pt": ("dia", "dias")},
+    "week": {"fr": ("semaine", "semaines"), "pt": ("semana", "semanas")},
+    "month": {"fr": ("mois", "mois"), "pt": ("mês", "meses")},
+    "hour": {"fr": ("heure", "heures"), "pt": ("hora", "horas")},
+}
+_DURATION_WORD = re.compile(r"\b([0-9]{1,4})\s?(day|week|month|hour)s?\b", re.I)
+# Other spellings providers give a country (DT One's "Cape Verde", "Ivory Coast"), besides its English names:
+# a product name says the country as the page's language does ("Cabo Verde", "Côte d'Ivoire", "Costa do Marfim").
+_COUNTRY_SPELLINGS = {
+    "CV": ("Cape Verde", "Cabo Verde", "Cap-Vert", "Cap Vert"),
+    "CI": ("Ivory Coast", "Cote d'Ivoire", "Côte d'Ivoire", "Cote D'Ivoire", "Cote dIvoire"),
+    "GM": ("The Gambia", "Gambia"),
+    "GW": ("Guinea Bissau", "Guinea-Bissau", "Guinee-Bissau"),
+}
+
+
+@cache
+def _country_spellings(country: str) -> re.Pattern | None:
+    from provider_plugins.interfaces.numbering import COUNTRIES
+
+    with translation.override("en"):
+        english = country_name(country)
+    known = COUNTRIES.get(country)
+    spellings = {*_COUNTRY_SPELLINGS.get(country, ()), english, *((known.name,) if known else ())} - {"", country}
+    if not spellings:
+        return None
+    words = "|".join(re.escape(word) for word in sorted(spellings, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.I)
+
+
+def _with_country(text: str, country: str, language: str) -> str:
+    """``text`` with the listing's country named as ``language`` names it: "CVMovel Cape Verde" -> "CVMovel Cabo
+    Verde" (en, pt), "Orange Ivory Coast" -> "Orange Côte d'Ivoire" (fr), "Orange Costa do Marfim" (pt)."""
+    pattern = _country_spellings(country) if country else None
+    if pattern is None:
+        return text
+    with translation.override(language):
+        name = country_name(country)
+    return pattern.sub(lambda _match: name, text)
+
+
+def _size(mb: int, language: str = "en") -> str:
+    small, large = _SIZE_UNITS.get(language, _SIZE_UNITS["en"])
+    if language == "en":
+        return f"{mb / 1024:g}{large}" if mb >= 1024 else f"{mb}{small}"
+    number, unit = (f"{mb / 1024:g}", large) if mb >= 1024 else (str(mb), small)
+    return f"{number.replace('.', ',')} {unit}"
+
+
+def _english_patterns(text: str, language: str) -> str:
+    """A provider's English sizes and durations in ``language``: "1GB 7 days" -> "1 Go 7 jours" (fr)."""
+    def size(match: re.Match) -> str:
+        number, unit = match.group(1), match.group(2).upper()
+        small, large = _SIZE_UNITS[language]
+        return f"{number.replace('.', ',')} {large if unit == 'GB' else small}"
+
+    def duration(match: re.Match) -> str:
+        count = int(match.group(1))
+        one, many = _DURATIONS[match.group(2).lower()][language]
+        return f"{count} {one if count == 1 else many}"
+
+    return _DURATION_WORD.sub(duration, _SIZE_WORD.sub(size, text))
+
+
+def localized_names(listing: ProductListing) -> dict[str, str]:
+    """Provider names are English (or the provider's language); build fr/pt names where the data allows: data bundles
+    from their size and validity, airtime named as a top-up ("Recarga CVMovel Cabo Verde"), any other name with its
+    English sizes and durations said in the language ("7 jours"); the country is named as each language names it
+    (DT One's "Cape Verde" is "Cabo Verde", its "Ivory Coast" "Côte d'Ivoire" on a French page)."""
+    country = str(listing.country or "").upper()
+    names = {"name_en": _with_country(listing.name, country, "en")}
+    airtime = str(listing.product_type) == "airtime" and _AIRTIME_WORD.search(listing.name)
+    for language, (one, many) in _DAYS.items():
+        if listing.data_size_mb and listing.validity_days:
+            brand = _with_country(str(listing.extra.get("brand") or listing.operator.upper()), country, language)
+            days = listing.validity_days
+            name = f"{brand} {_size(listing.data_size_mb, language)} – {days} {one if days == 1 else many}"
+        elif airtime:
+            rest = " ".join(_AIRTIME_WORD.sub(" ", listing.name).split())  # "CVMovel Cabo Verde", "MTN VTU"
+            name = _english_patterns(_with_country(f"{_AIRTIME[language]} {rest}", country, language), language)
+        else:
+            name = _english_patterns(_with_country(listing.name, country, language), language)
+        names[f"name_{language}"] = name.strip()
+    return names
 
 
 @dataclass
@@ -42,26 +133,6 @@ class SyncReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _size(mb: int) -> str:
-    return f"{mb / 1024:g}GB" if mb >= 1024 else f"{mb}MB"
-
-
-def localized_names(listing: ProductListing) -> dict[str, str]:
-    """Provider names are English (or the provider's language); build fr/pt names where the data allows: data bundles
-    from their size and validity, airtime named as a top-up ("Recarga CVMovel Cabo Verde")."""
-    names = {"name_en": listing.name}
-    if str(listing.product_type) == "airtime" and _AIRTIME_WORD.search(listing.name):
-        rest = " ".join(_AIRTIME_WORD.sub(" ", listing.name).split())  # "CVMovel Cabo Verde", "MTN VTU"
-        for language, word in _AIRTIME.items():
-            names[f"name_{language}"] = f"{word} {rest}".strip()
-    if listing.data_size_mb and listing.validity_days:
-        brand = str(listing.extra.get("brand") or listing.operator.upper())
-        size, days = _size(listing.data_size_mb), listing.validity_days
-        for language, (one, many) in _DAYS.items():
-            names[f"name_{language}"] = f"{brand} {size} – {days} {one if days == 1 else many}".strip()
-    return names
 
 
 def _fields(listing: ProductListing) -> dict:

@@ -90,9 +90,9 @@ def test_names_are_translated_with_english_fallback(vtpass_provider):
     bundle = Product.objects.get(provider=vtpass_provider, provider_product_code="mtn-100mb-1000")
     airtime = Product.objects.get(provider=vtpass_provider, provider_product_code="mtn")
     assert bundle.name_en == "N1000 1.5GB - 30 days"
-    assert bundle.name_fr == "MTN 1.5GB – 30 jours" and bundle.name_pt == "MTN 1.5GB – 30 dias"
+    assert bundle.name_fr == "MTN 1,5 Go – 30 jours" and bundle.name_pt == "MTN 1,5 GB – 30 dias"
     with translation.override("fr"):
-        assert bundle.name == "MTN 1.5GB – 30 jours"
+        assert bundle.name == "MTN 1,5 Go – 30 jours"
         assert airtime.name == "Recharge MTN VTU"  # airtime is named as a top-up
     with translation.override("pt"):
         assert airtime.name == "Recarga MTN VTU"

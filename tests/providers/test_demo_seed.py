@@ -38,7 +38,7 @@ def test_seed_registers_both_aggregators_in_every_country_and_syncs_idempotently
     assert Product.objects.filter(provider__in=seeded, product_type="insurance", country="NG").exists()
     senegal = Product.objects.filter(provider__in=seeded, country="SN")
     bundle = senegal.get(provider__plugin_key="aggregator", provider_product_code="302:1000")
-    assert bundle.name_fr == "Orange Senegal 2.5GB – 30 jours" and bundle.operator == "orange"
+    assert bundle.name_fr == "Orange Sénégal 2,5 Go – 30 jours" and bundle.operator == "orange"  # French throughout
     assert bundle.provider_fx == {"rate": "605.5", "currency": "USD"}  # Reloadly prices our USD account
     dtone = Provider.objects.get(name="DT One", country="BJ")
     assert dtone.base_url.endswith(f"{ports[2].split('=')[1]}/v1") and dtone.has_credentials

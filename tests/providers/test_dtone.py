@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -266,3 +267,38 @@ def test_one_unreadable_product_leaves_the_rest_of_the_catalogue():
     assert (listings[str(ranged["id"])].min_amount_minor, listings[str(ranged["id"])].max_amount_minor) == (100, 50000)
     assert str(broken["id"]) not in listings
     assert len(listings) == sum(1 for x in sim.products if x["_country"] == "SN") - 1
+
+
+def test_catalogue_names_say_the_country_and_bundles_in_each_language(catalogue):
+    """DT One's "CVMovel Cape Verde" and "Orange Ivory Coast 1GB 7 days" reached French and Portuguese pages as is
+    (and "Cape Verde" in English too): the names the sync stores (shared_apps.catalog.services.localized_names)
+    name the country as each language does, and a bundle's size and validity in the language."""
+    from shared_apps.catalog.services import localized_names
+
+    def names_of(country: str, product_type: str) -> list[dict[str, str]]:
+        return [localized_names(item) for item in catalogue
+                if item.country == country and str(item.product_type) == product_type]
+
+    cv_airtime = names_of("CV", "airtime")
+    assert cv_airtime and all("Cape Verde" not in value for names in cv_airtime for value in names.values())
+    assert any(names["name_en"] == "CVMovel Cabo Verde Airtime" and names["name_pt"] == "Recarga CVMovel Cabo Verde"
+               and names["name_fr"] == "Recharge CVMovel Cap-Vert" for names in cv_airtime), cv_airtime
+    ci_data = names_of("CI", "data")
+    assert ci_data and all("Ivory Coast" not in value for names in ci_data for value in names.values())
+    orange = [names for names in ci_data if names["name_en"].startswith("Orange Côte d'Ivoire ")]
+    assert orange, ci_data
+    assert all(re.fullmatch(r"Orange Côte d'Ivoire [0-9,]+ Go – [0-9]+ jours?", names["name_fr"]) for names in orange)
+    assert all(re.fullmatch(r"Orange Costa do Marfim [0-9,]+ GB – [0-9]+ dias?", names["name_pt"]) for names in orange)
+
+
+def test_names_without_structured_data_lose_their_english_patterns():
+    from provider_plugins.interfaces import ProductListing
+    from provider_plugins.interfaces.catalog import ProductType
+    from shared_apps.catalog.services import localized_names
+
+    listing = ProductListing(provider_product_code="x", product_type=ProductType.DATA,
+                             name="Africell Gambia 1.5GB 1 Week", country="GM", currency="GMD",
+                             face_value_minor=10_000, cost_minor=9_000)
+    names = localized_names(listing)
+    assert names == {"name_en": "Africell Gambia 1.5GB 1 Week", "name_fr": "Africell Gambie 1,5 Go 1 semaine",
+                     "name_pt": "Africell Gâmbia 1,5 GB 1 semana"}
