@@ -3,7 +3,8 @@ webhook delivery, and a webhook sink for tests and demos.
 
 Fault modes (``FaultMode``) can be switched
 
-* per run: ``sim.set_fault("timeout", count=2)`` (``count=None``: until cleared),
+* per run: ``sim.set_fault("timeout", count=2)`` (``count=None``: until cleared; an outcome mode's ``count`` is
+  the number of new payments/transfers it applies to: ``set_fault("failure", count=1)`` fails the next one only),
   or over HTTP: ``POST /_simulator/fault {"mode": "timeout", "count": 2}``;
 * per reference: ``sim.fault_for("ref-1", "failure")``;
 * per request: header ``X-Simulator-Fault: server_error``.
@@ -67,7 +68,8 @@ def _known_mode(value: str) -> FaultMode | None:
 @dataclass
 class Fault:
     mode: FaultMode
-    count: int | None = None  # transport faults: requests left; None = until cleared
+    count: int | None = None  # run faults: acting requests (transport) or new payments/transfers (outcome) left;
+    # None = until cleared
     latency: float = 0.5
     hang: float = 35.0  # longer than the default 30 s client timeout
     polls: int = 2
@@ -77,6 +79,8 @@ class Fault:
     @classmethod
     def build(cls, mode: str | FaultMode, **params: Any) -> Fault:
         known = {k: v for k, v in params.items() if k in {"count", "latency", "hang", "polls", "duplicates", "path"}}
+        if "count" not in known and params.get("times") is not None:  # the provider simulators' (simkit) word
+            known["count"] = params["times"]
         return cls(mode=FaultMode(mode), **known)
 
 
@@ -238,11 +242,16 @@ class SimulatorServer(LocalServer):
             if fault is None or fault.mode not in TRANSPORT_MODES or (
                     fault.path and not re.fullmatch(fault.path, request.path)):
                 return None
-            if fault.count is not None:
-                fault.count -= 1
-                if fault.count <= 0:
-                    self._run_fault = None
-            return fault
+            return self._spend_run_fault(fault)
+
+    def _spend_run_fault(self, fault: Fault) -> Fault:
+        """One use of the run fault (under ``self.lock``): a fault set with ``count`` clears after that many uses,
+        transport and outcome modes alike (``{"mode": "failure", "count": 1}`` fails the next payment only)."""
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count <= 0:
+                self._run_fault = None
+        return fault
 
     def outcome_plan(self, reference: str, request: SimRequest | None = None) -> Fault | None:
         """The outcome fault for a new payment/transfer, captured when it is created."""
@@ -250,7 +259,7 @@ class SimulatorServer(LocalServer):
             if reference in self._ref_faults:
                 return self._ref_faults[reference]
             if self._run_fault and self._run_fault.mode not in TRANSPORT_MODES:
-                return self._run_fault
+                return self._spend_run_fault(self._run_fault)
         header = _known_mode(request.header("X-Simulator-Fault")) if request else None
         if header and header not in TRANSPORT_MODES:
             return Fault.build(header)

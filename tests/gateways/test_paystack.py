@@ -118,6 +118,20 @@ def test_declined_and_failure_mode_verify_failed(sim, config, sink):
     assert sink.received == []  # no charge.success for failures
 
 
+@pytest.mark.parametrize("word", ["count", "times"])
+def test_a_failure_run_fault_with_a_count_fails_that_many_payments_then_stops(sim, config, word):
+    """``POST /_simulator/fault {"mode": "failure", "count": 1}`` stayed on until cleared: every later payment was
+    declined too (the transport modes and the provider simulators honour their count)."""
+    answer = requests.post(f"{sim.url}/_simulator/fault", json={"mode": "failure", word: 1}, timeout=2)
+    assert answer.status_code == 200
+    outcomes = []
+    for _ in range(3):
+        session = checkout(config)
+        sim.complete(session.reference)
+        outcomes.append(gateway.verify(config=config, reference=session.reference).status)
+    assert outcomes == [OutcomeStatus.FAILED, OutcomeStatus.SUCCESS, OutcomeStatus.SUCCESS]
+
+
 def test_each_reference_is_charged_once(sim, config, sink):
     session = checkout(config)
     sim.complete(session.reference)
