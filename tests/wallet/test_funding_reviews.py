@@ -203,9 +203,9 @@ def test_the_payer_is_texted_the_decision(ng_gateways, host_client, settings, dj
             send_sms_task.app.conf.task_always_eager = eager
         credited = [message["sms"] for message in sms.messages(to=user.phone)]
         refunded = [message["sms"] for message in sms.messages(to=other.phone)]
-    assert credited == ["NexusTop Nigeria: your wallet was funded with ₦25.00."], credited
-    assert refunded == ["NexusTop Nigeria: your payment of ₦40.00 could not be added to your wallet; it was refunded "
-                        "to you."], refunded
+    assert credited == ["NexusTop Nigeria: your wallet was funded with NGN 25.00."], credited
+    assert refunded == ["NexusTop Nigeria: your payment of NGN 40.00 could not be added to your wallet; it was "
+                        "refunded to you."], refunded
 
 
 def test_the_back_office_reconciliation_page_lists_it_and_resolves_it_once(ng_gateways, host_client):
