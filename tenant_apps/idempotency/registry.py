@@ -218,6 +218,7 @@ NO_MONEY: dict[str, str] = {
     "POST login": "signs in",
     "POST logout": "signs out",
     "POST profile": "profile fields",
+    "POST profile/email": "mails a proof of the address or checks it (the API's accounts.email_proof)",
     "POST kyc": "stores a KYC submission",
     "POST back-office/": "read-only",
     "POST back-office/users": "roles",

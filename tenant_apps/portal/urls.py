@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout", views.logout_page, name="logout"),
     path("wallet", views.wallet, name="wallet"),
     path("profile", views.profile, name="profile"),
+    path("profile/email", views.profile_email, name="profile-email"),
     path("kyc", views.kyc, name="kyc"),
     path("back-office/", backoffice.dashboard, name="backoffice-dashboard"),
     path("back-office/users", backoffice.users, name="backoffice-users"),

@@ -213,6 +213,32 @@ def profile(request):
     return page(request, "portal/profile.html", {"form": form, "devices": devices})
 
 
+@page_requires(IsTenantUser)
+@require_http_methods(["GET", "POST"])
+def profile_email(request):
+    """Prove my email address from the portal (accounts.email_proof, the API's service): "send" mails a proof;
+    a token (pasted, or carried by the mail's link and confirmed by pressing the button) marks the address proven.
+    Until then nobody can send me money by email."""
+    from tenant_apps.accounts.email_proof import email_proof_confirm, email_proof_send
+
+    user = request.user
+    token = (request.POST.get("token") or request.GET.get("token") or "").strip()[:500]
+    if request.method == "POST":
+        if request.POST.get("action") == "send":
+            if user.email_verified_at is None:
+                email_proof_send(user=user, request=request)
+            messages.success(request, _("If this address can receive mail, a confirmation is on its way."))
+            return redirect("portal:profile-email")
+        try:
+            email_proof_confirm(user=user, token=token, request=request)
+        except ApiError:
+            messages.error(request, _("This code is not valid or has expired. Ask for a new one."))
+            return redirect("portal:profile-email")
+        messages.success(request, _("Your email address is confirmed: people can now send you money by email."))
+        return redirect("portal:profile")
+    return page(request, "portal/profile_email.html", {"token": token})
+
+
 def requirement_labels(requires, schemes) -> str:
     """A tier's requirements as a customer reads them ("Phone number, CNI ..."), never the adapter's keys."""
     from tenant_apps.kyc.models import DocumentKind
