@@ -33,7 +33,7 @@ def seed_demo_cash() -> list[str]:
             if agent is None:
                 agent = User.objects.create_user(email=email, password=password, role="agent",
                                                  phone=f"+{adapter.calling_code}900000{tenant.pk:03d}"[:16],
-                                                 phone_verified_at=timezone.now())
+                                                 phone_verified_at=timezone.now(), email_verified_at=timezone.now())
             if not Agent.objects.filter(user=agent).exists():
                 add_agent(user=agent, parent=None)
             fund_wallet(wallet=wallet_for(user=agent), amount=1_000_000 * 10 ** adapter.minor_unit,

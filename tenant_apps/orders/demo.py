@@ -174,6 +174,7 @@ def _customers(tenant, adapter, rng: random.Random, password_hash: str, sold: se
                 phone = _number(adapter, networks[(n - 1) % min(len(networks), 3)], rng)
             user = User.objects.create_user(email=email, password=None, role="customer", phone=phone,
                                             phone_verified_at=timezone.now() - timedelta(days=DAYS + 1),
+                                            email_verified_at=timezone.now() - timedelta(days=DAYS + 1),
                                             preferred_language=tenant.default_language)
             User.objects.filter(pk=user.pk).update(password=password_hash,
                                                    date_joined=timezone.now() - timedelta(days=DAYS + 1 - n))

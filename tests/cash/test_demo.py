@@ -19,5 +19,6 @@ def test_demo_cash_agents_are_seeded_once():
     with schema_context("ng"):
         agent = User.objects.get(email="cash-agent@ng.localhost")
         assert agent.role == "agent" and wallet_for(user=agent).balance == 100_000_000
+        assert agent.email_verified_at is not None  # a demo account is payable by its email (accounts.email_proof)
     with schema_context("sn"):
         assert wallet_for(user=User.objects.get(email="cash-agent@sn.localhost")).balance == 1_000_000
