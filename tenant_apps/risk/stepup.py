@@ -69,6 +69,8 @@ class OtpStepUp:
         from tenant_apps.accounts.services import otp_issue
 
         user = challenge.user
+        # A resend without its decision has no amount: the text then names none (its template's other branch).
+        context = {"amount": "", "currency": "", **context}
         otp, _sent = otp_issue(user=user, purpose=OtpPurpose.STEP_UP, template="step_up_otp", context=context)
         StepUpChallenge.objects.filter(pk=challenge.pk).update(otp=otp)
         challenge.otp = otp

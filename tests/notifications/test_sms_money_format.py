@@ -87,6 +87,19 @@ def test_money_sms_read_the_same_in_every_language(template, extra, language, cu
     assert not re.search(r"\d\.\d\d [A-Z]{3}\b", text), text  # no "1000.50 CVE"
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "pt"])
+def test_a_step_up_code_resent_without_its_decision_names_no_amount(language):
+    """A resend whose risk decision is gone has no amount: the text names none. Before, the template's currency
+    argument was missing and rendering raised (the resend answered an error, no code was sent)."""
+    from tenant_apps.notifications.messages import render_message
+
+    with schema_context("ng"):
+        text = render_message(template="step_up_otp", language=language,
+                              context={"code": "123456", "minutes": 5, "amount": "", "currency": ""}).text
+    assert "123456" in text and " 5 " in text, text
+    assert " of ." not in text and " de ." not in text and "NGN" not in text, text
+
+
 def test_ussd_amounts_follow_the_session_language():
     from tenant_apps.ussd.screens import money
 
