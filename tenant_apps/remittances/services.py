@@ -270,6 +270,8 @@ def remittance_accept(*, user, quote_id: uuid.UUID | str, now: datetime | None =
             raise QuoteExpired(fields={"quote": [str(QuoteExpired.message)]})
         if not Corridor.objects.filter(destination_country=quote.destination_country, active=True).exists():
             raise CorridorUnavailable()
+        if destination_schema(quote.destination_country) != quote.destination_schema:  # suspended since the quote
+            raise CorridorUnavailable(fields={"quote": [str(CorridorUnavailable.message)]})
         public_id = uuid.uuid4()
         recipient = quote.recipient_phone or f"bank:{quote.recipient_bank_code}:{quote.recipient_account}"
         screening = screen(MoneyMove(
@@ -489,9 +491,22 @@ def receive(*, public_id: uuid.UUID | str) -> InboundRemittance:
         raise StepRefused() from None
     if existing is not None:
         return _payout_progress(existing)
+    if _suspended(schema):  # an operator suspended since the quote: nobody could use the money here
+        with transaction.atomic():
+            _lock_remittance(transfer_row.public_id)
+            if InboundRemittance.objects.filter(public_id=transfer_row.public_id).exists():
+                return InboundRemittance.objects.get(public_id=transfer_row.public_id)
+            return _inbound(transfer_row, status=InboundStatus.RETURNED,
+                            failure_reason="The destination operator is suspended.")
     if transfer_row.method == Method.WALLET:
         return _credit_wallet(transfer_row)
     return _start_payout(transfer_row)
+
+
+def _suspended(schema: str) -> bool:
+    from tenants.selectors import tenant_is_suspended
+
+    return tenant_is_suspended(schema_name=schema)
 
 
 def _lock_remittance(public_id: uuid.UUID) -> None:
