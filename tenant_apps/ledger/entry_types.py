@@ -78,6 +78,12 @@ HOLD_PURPOSES: tuple[tuple[str, Promise], ...] = (
     ("cashout:", pgettext_lazy("statement", "Cash withdrawal")),
 )
 PURPOSE_ENTRY_TYPES = frozenset({"hold_place", "hold_settle"})
+# A remittance's wallet lines by the step in their reference (``remit:<id>:<step>``): the sender's refund read
+# "Remittance" like money received from abroad.
+REMITTANCE_STEPS: dict[str, Promise] = {
+    "refund": pgettext_lazy("statement", "Remittance refunded"),
+    "credit": pgettext_lazy("statement", "Remittance received"),
+}
 
 
 def statement_label(entry_type: str, reference: str) -> str:
@@ -86,4 +92,8 @@ def statement_label(entry_type: str, reference: str) -> str:
         for prefix, label in HOLD_PURPOSES:
             if reference.startswith(prefix):
                 return str(label)
+    if entry_type == "remittance" and reference.startswith("remit:"):
+        step = REMITTANCE_STEPS.get(reference.rpartition(":")[2])
+        if step is not None:
+            return str(step)
     return entry_type_label(entry_type)
