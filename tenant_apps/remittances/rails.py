@@ -51,3 +51,28 @@ def payout_step(*, destination: str, rail: str, currency: str) -> int:
             continue  # an unknown rail is refused when the payout is made
         step = math.lcm(step, payout_step_minor(connector(), currency))
     return step
+
+
+def payout_reaches(*, destination: str, rail: str, phone: str) -> None:
+    """Refuse a wallet number no wallet rail of the destination can pay (its network, from the number's prefix, as
+    the receiving site's ``wallet_payout_gateway`` decides it): an Orange Money number in Liberia, where only MTN
+    MoMo pays out, or ``rail: airtel_money`` for an MTN number in Niger, was quoted and accepted; the money left,
+    the payout was refused over there (``rail_network_mismatch``) and the sender was refunded minutes later."""
+    from countries.errors import CountryError
+    from tenant_apps.wallet.gateways import WALLET_RAIL_NETWORKS
+
+    adapter = get_adapter(destination)
+    try:
+        network = adapter.detect_network(phone) or ""
+    except (ValueError, CountryError):
+        network = ""
+    listed = [r.key for r in adapter.active_rails if r.payout and r.kind in PAYOUT_KINDS["mobile_money"]]
+    keys = [rail] if rail else listed
+    if any(key not in WALLET_RAIL_NETWORKS or network in WALLET_RAIL_NETWORKS[key] for key in keys):
+        return
+    if rail:
+        raise ApiError(gettext("This rail cannot pay this number's network."), code="rail_network_mismatch",
+                       fields={"recipient_phone": [gettext("Another network.")]})
+    raise ApiError(gettext("No mobile-money rail pays this number's network in that country."),
+                   code="payouts_unavailable",
+                   fields={"recipient_phone": [gettext("Choose one of: %(choices)s.") % {"choices": "wallet"}]})

@@ -94,7 +94,7 @@ from .models import (
     ScreeningStatus,
 )
 from .outside_checks import mid_rate, screen_names
-from .rails import payout_step, payouts_offered
+from .rails import payout_reaches, payout_step, payouts_offered
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -227,6 +227,7 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
                                fields={"amount": [gettext("Too small.")]}) from None
     if method == Method.MOBILE_MONEY:  # what the destination's rail can pay: rounded down to its step
         step = payout_step(destination=destination, rail=rail, currency=receive_currency)
+        payout_reaches(destination=destination, rail=rail, phone=phone)
         receive = figures.receive_minor - figures.receive_minor % step
         if receive <= 0:
             raise AmountOutOfRange(gettext("This amount converts to less than the rail pays."),
