@@ -79,3 +79,20 @@ def funding_entries(reference: str, schema: str = "ng") -> int:
 
     with schema_context(schema):
         return JournalEntry.objects.filter(entry_type="funding", reference__endswith=f":{reference}").count()
+
+
+def verified_intent(user, *, asked_minor: int, paid_minor: int | None, paid_currency: str, gateway: str = "paystack"):
+    """A wallet top-up of ``asked_minor`` NGN on ``ng`` whose gateway verification answered ``paid_minor``
+    ``paid_currency`` (``funding_apply_verification``, as a webhook or poll would): the intent in whatever state that
+    leaves. No gateway is called, so no provider row is needed (``provider_id`` 0)."""
+    from provider_plugins.interfaces.common import OutcomeStatus
+    from provider_plugins.interfaces.payments import PaymentVerification
+    from tenant_apps.wallet.funding import funding_apply_verification
+    from tenant_apps.wallet.models import FundingIntent
+
+    with schema_context("ng"):
+        intent = FundingIntent.objects.create(user=user, gateway=gateway, provider_id=0,
+                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=asked_minor,
+                                              currency="NGN")
+        return funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
+            OutcomeStatus.SUCCESS, intent.gateway_reference, paid_minor, paid_currency))

@@ -20,7 +20,15 @@ from tenant_apps.ledger.models import AccountKind, JournalEntry
 from tenant_apps.ledger.selectors import system_balance
 from tenant_apps.wallet.funding import FUNDING_MISMATCH_ENTRY, funding_apply_verification
 from tenant_apps.wallet.models import FundingIntent
-from tests.wallet.helpers import assert_books_balance, balance_of, client_for, deliver, new_customer, post
+from tests.wallet.helpers import (
+    assert_books_balance,
+    balance_of,
+    client_for,
+    deliver,
+    new_customer,
+    post,
+    verified_intent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +69,11 @@ def test_an_underpaid_checkout_is_held_in_suspense_once_and_finance_can_settle_i
 
 @pytest.mark.parametrize(("currency", "posted"), [("USD", True), ("XYZ", False), ("", False)])
 def test_another_currency_is_held_in_that_currency_and_no_currency_is_left_to_review(ng_gateways, currency, posted):
-    from shared_apps.providers.models import Provider
-
     user = new_customer()
-    provider = Provider.objects.filter(plugin_key="paystack", country="NG").exclude(status="disabled").first()
-    assert provider is not None
     with schema_context("ng"):
-        intent = FundingIntent.objects.create(user=user, gateway="paystack", provider_id=provider.pk,
-                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=100_000,
-                                              currency="NGN")
         before = system_balance(kind=AccountKind.SUSPENSE, currency="USD")
-        intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
-            OutcomeStatus.SUCCESS, intent.gateway_reference, 100_000, currency))
+    intent = verified_intent(user, asked_minor=100_000, paid_minor=100_000, paid_currency=currency)
+    with schema_context("ng"):
         assert (intent.status, intent.failure_reason) == ("review", "amount_mismatch")
         assert JournalEntry.objects.filter(entry_type=FUNDING_MISMATCH_ENTRY).filter(
             reference=intent.ledger_reference).exists() is posted

@@ -13,17 +13,22 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from provider_plugins.interfaces.common import OutcomeStatus
-from provider_plugins.interfaces.payments import PaymentVerification
 from provider_plugins.sms_gateway.simulator import SmsGatewaySimulator
 from tenant_apps.ledger.models import AccountKind, JournalEntry
 from tenant_apps.ledger.selectors import system_balance
-from tenant_apps.wallet.funding import funding_apply_verification
 from tenant_apps.wallet.funding_reviews import FUNDING_REVIEW_CREDIT_ENTRY, FUNDING_REVIEW_REFUND_ENTRY
 from tenant_apps.wallet.models import FundingIntent
 from tenant_apps.wallet.selectors import gateway_discrepancies
 from tenant_apps.wallet.tasks import send_sms_task
-from tests.wallet.helpers import assert_books_balance, balance_of, client_for, deliver, new_customer, post
+from tests.wallet.helpers import (
+    assert_books_balance,
+    balance_of,
+    client_for,
+    deliver,
+    new_customer,
+    post,
+    verified_intent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,17 +138,8 @@ def test_another_tenant_cannot_see_or_resolve_it(ng_gateways, host_client):
 
 
 def test_a_payment_in_another_currency_can_only_be_refunded(ng_gateways):
-    from shared_apps.providers.models import Provider
-
     user = new_customer()
-    provider = Provider.objects.filter(plugin_key="paystack", country="NG").exclude(status="disabled").first()
-    assert provider is not None
-    with schema_context("ng"):
-        intent = FundingIntent.objects.create(user=user, gateway="paystack", provider_id=provider.pk,
-                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=100_000,
-                                              currency="NGN")
-        funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
-            OutcomeStatus.SUCCESS, intent.gateway_reference, 7_000, "USD"))
+    intent = verified_intent(user, asked_minor=100_000, paid_minor=7_000, paid_currency="USD")
     usd_before = _system(AccountKind.SUSPENSE, "USD")
     finance = client_for(_finance())
     credit = post(finance, RESOLVE.format(intent.public_id), {"action": "credit"})

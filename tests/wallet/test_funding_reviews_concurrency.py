@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django_tenants.utils import schema_context
 
-from provider_plugins.interfaces.common import OutcomeStatus
-from provider_plugins.interfaces.payments import PaymentVerification
 from tenant_apps.ledger.models import AccountKind, JournalEntry
 from tenant_apps.ledger.selectors import system_balance
-from tenant_apps.wallet.funding import funding_apply_verification
 from tenant_apps.wallet.funding_reviews import FUNDING_REVIEW_CREDIT_ENTRY, FUNDING_REVIEW_REFUND_ENTRY
 from tenant_apps.wallet.models import FundingIntent
 from tests.support.concurrency import run_concurrently
-from tests.wallet.helpers import assert_books_balance, balance_of, client_for, new_customer, post
+from tests.wallet.helpers import assert_books_balance, balance_of, client_for, new_customer, post, verified_intent
 
 
 def test_two_finance_users_deciding_at_once_settle_it_exactly_once(live_db):
     user = new_customer()
+    intent = verified_intent(user, asked_minor=25_000, paid_minor=2_500, paid_currency="NGN", gateway="flutterwave")
     with schema_context("ng"):
-        # provider_id 0: no gateway is called, the decision is ours
-        intent = FundingIntent.objects.create(user=user, gateway="flutterwave", provider_id=0,
-                                              reference=f"fund_{uuid.uuid4().hex[:24]}", amount_minor=25_000,
-                                              currency="NGN")
-        intent = funding_apply_verification(intent_id=intent.pk, verification=PaymentVerification(
-            OutcomeStatus.SUCCESS, intent.gateway_reference, 2_500, "NGN"))
         assert intent.status == "review"
         suspense_before = system_balance(kind=AccountKind.SUSPENSE, currency="NGN")
     clients = [client_for(new_customer(role="operator_finance")) for _ in range(2)]
