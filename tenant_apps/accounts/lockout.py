@@ -19,7 +19,7 @@ Codes sent by SMS to log in (per phone number) or to reset the transaction PIN (
 way on their own counter, two codes' worth of tries per window (:func:`code_check`, :func:`code_success`): each
 code takes ``PHONE_OTP['MAX_ATTEMPTS']`` tries, but a new one could be asked every resend cooldown for ever (10
 guesses a minute, 14,400 a day); and at most ``PHONE_OTP['MAX_CODES_PER_DAY']`` of each are texted a day
-(:func:`code_send_allowed`).
+(:func:`code_send_allowed`; step-up codes too, ``risk.stepup.code_send_claim``).
 Keys go through Django's cache, whose key function prefixes the tenant schema: a lockout on
 ng.localhost never affects sn.localhost. The account key is a hash of the email, so the counter works
 the same whether or not the account exists (the answer never reveals which).

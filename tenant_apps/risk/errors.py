@@ -20,7 +20,7 @@ class StepUpRequired(ApiError):
     """428 ``step_up_required``: prove it is you (a code sent by SMS, or the transaction PIN), then send the same
     request again with ``X-Step-Up: <challenge>``. ``error.step_up`` says what to send next."""
 
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    status_code: int = status.HTTP_428_PRECONDITION_REQUIRED  # 429 step_up_code_limit when no code can be sent
     code = "step_up_required"
     message = _("Confirm it is you: enter the code we sent to your phone, then try again.")
 

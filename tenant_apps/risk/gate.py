@@ -258,8 +258,13 @@ class _Decide:
             decision.save(force_insert=True)
             # The same payment again before the code was used, or at the same instant as another refusal of it (the
             # delivery is claimed atomically): one challenge, one SMS, named in every answer.
-            pending_id = stepup.challenge_for_refusal(user=move.user, fingerprint=fingerprint, method=method,
-                                                      challenge_id=challenge_id)
+            try:
+                pending_id = stepup.challenge_for_refusal(user=move.user, fingerprint=fingerprint, method=method,
+                                                          challenge_id=challenge_id)
+            except stepup.StepUpCodeLimit as limit:  # no code can be sent today: nothing to answer with (429)
+                error.status_code, error.code, error.message = limit.status_code, limit.code, limit.message
+                error.extra = {"decision": answer["decision"]}
+                return
             if pending_id != str(challenge_id):
                 answer.update(challenge=pending_id, verify=f"/api/risk/step-up/{pending_id}/verify",
                               then=f"Send the same request again with the header X-Step-Up: {pending_id}")

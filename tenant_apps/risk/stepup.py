@@ -27,10 +27,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from shared_apps.core.errors import ApiError, NotFound
-from tenant_apps.accounts.lockout import code_check, code_success
+from tenant_apps.accounts.lockout import code_check, code_send_allowed, code_success
 
 from .errors import StepUpFailed
 from .models import Action, StepUpChallenge, StepUpMethod
@@ -142,9 +142,29 @@ def challenge_create(*, public_id: uuid.UUID, user: Any, decision: Any, rule_id:
     return challenge, hints
 
 
+class StepUpCodeLimit(ApiError):
+    """429 ``step_up_code_limit``: ``PHONE_OTP['MAX_CODES_PER_DAY']`` step-up codes were texted to this user in 24
+    hours; no more until the day's count runs out (a PIN step-up sends nothing and is not counted)."""
+
+    status_code = 429
+    code = "step_up_code_limit"
+    message = gettext_lazy("We have sent you too many confirmation codes today. Try again tomorrow, "
+                           "or contact support.")
+
+
+def code_send_claim(*, user: Any) -> None:
+    """Count one more step-up SMS code for ``user`` today (the login and PIN-reset codes' daily cap, on its own
+    subject ``step_up:<user>``); raises :class:`StepUpCodeLimit` past ``PHONE_OTP['MAX_CODES_PER_DAY']``."""
+    if not code_send_allowed(subject=f"step_up:{user.public_id}"):
+        raise StepUpCodeLimit()
+
+
 def challenge_for_refusal(*, user: Any, fingerprint: str, method: str, challenge_id: uuid.UUID) -> str:
     """The challenge a step-up refusal answers with (its public id): ``challenge_id`` when this request is to create
     and deliver it, else one already sent for the same movement.
+
+    Raises :class:`StepUpCodeLimit` when a new SMS code would be needed past the day's cap (counted before the
+    delivery is claimed: refusals arriving together each count, so no more than the cap are ever texted).
 
     * The movement's newest challenge, still unanswered and younger than the OTP cooldown, is reused: a client
       repeating the refused request does not text the customer again and again.
@@ -163,6 +183,8 @@ def challenge_for_refusal(*, user: Any, fingerprint: str, method: str, challenge
     if (newest is not None and newest.verified_at is None and newest.consumed_at is None
             and newest.expires_at > now and newest.created_at > now - cooldown):
         return str(newest.public_id)
+    if method == StepUpMethod.OTP:
+        code_send_claim(user=user)
     key = f"step-up-send:{user.public_id}:{method}:{fingerprint}:{newest.pk if newest is not None else 0}"
     if sms_send_claim(key=key, seconds=int(cooldown.total_seconds()), holder=str(challenge_id)):
         return str(challenge_id)
@@ -235,6 +257,7 @@ def step_up_resend(*, user: Any, challenge_id: Any) -> dict:
         if recent or not sms_send_claim(key=f"step-up-resend:{row.public_id}", seconds=seconds):
             raise ApiError(gettext("Wait a moment before asking for another code."), code="step_up_resend_too_soon",
                            status_code=429)
+        code_send_claim(user=user)
     decision = row.decision
     context = {"amount": decision.amount_minor, "currency": decision.currency} if decision is not None else {}
     return VERIFIERS[row.method].deliver(challenge=row, context=context)

@@ -93,9 +93,9 @@ PHONE_OTP: dict[str, Any] = {
     "TTL_SECONDS": 5 * 60,
     "MAX_ATTEMPTS": 5,
     "RESEND_COOLDOWN_SECONDS": env_int("OTP_RESEND_COOLDOWN_SECONDS", 30),
-    # Login codes texted to one number, PIN-reset codes to one user, in 24 hours (past it nothing is sent; the
-    # login answer is the same 202). Wrong codes of each are counted across codes like passwords (LOGIN_LOCKOUT,
-    # accounts.lockout).
+    # Login codes texted to one number, PIN-reset and step-up codes to one user, in 24 hours (past it nothing is
+    # sent; the login answer is the same 202, a step-up 429 step_up_code_limit). Wrong codes of each are counted
+    # across codes like passwords (LOGIN_LOCKOUT, accounts.lockout).
     "MAX_CODES_PER_DAY": 10,
     # How long a registration holds a phone number it has not verified. Past it the number no longer reaches that
     # account (no code, no login by code) and a new registration takes it: nobody can squat someone else's number
