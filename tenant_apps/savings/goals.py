@@ -179,7 +179,12 @@ def goal_withdraw(*, goal: SavingsGoal, owner, amount_minor: int | None = None, 
             assert locked.lock_until is not None  # early: before the lock date
             raise GoalLocked(fields={"lock_until": [locked.lock_until.isoformat()]})
         if early and penalty and not accept_penalty:
-            raise PenaltyApplies(fields={"penalty": [to_decimal_string(penalty, locked.currency)]})
+            # The message writes the penalty for the saver's country and language; fields.penalty stays the
+            # machine's decimal string (what accept_penalty agrees to).
+            raise PenaltyApplies(
+                gettext("Withdrawing before the lock date costs a penalty of %(penalty)s; confirm to go ahead.")
+                % {"penalty": display_minor(penalty, locked.currency)},
+                fields={"penalty": [to_decimal_string(penalty, locked.currency)]})
         lines = [Line(locked.account, -amount),
                  Line(wallet_for(user=owner, currency=locked.currency), amount - penalty)]
         if penalty:
