@@ -41,7 +41,7 @@ class TaxReportLine:
     account_kind: str
     code: str  # the country's tax code ("vat", "nhil", "emtl")
     name: str  # as the law names it (from the country adapter), else the account's label
-    rate: str  # "15 %", "NGN 50 from NGN 10,000"...
+    rate: str  # in the reader's language: "7.5 %", "₦50.00 from ₦10,000.00"; "7,5 %", "50,00 ₦ à partir de …"
     currency: str
     base_minor: int
     collected_minor: int
@@ -87,15 +87,27 @@ def _describe(kind: str, country: str) -> tuple[str, str, str]:
     adapter = get_adapter(country)
     for rule in adapter.tax_rules:
         if rule.account_kind == kind:
-            if rule.rate_bps:
-                whole, rest = divmod(rule.rate_bps, 100)
-                rate = (f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")) + " %"
-            else:
-                rate = adapter.format_amount(rule.fixed_minor, locale="en")
-                if rule.threshold_minor:
-                    rate += " from " + adapter.format_amount(rule.threshold_minor, locale="en")
-            return code, rule.name, rate
+            return code, rule.name, _rate_text(rule, adapter)
     return code, label, ""
+
+
+def _rate_text(rule, adapter) -> str:
+    """A tax rule's rate in the reader's language (the active one): ``7.5 %`` / ``7,5 %``, ``₦50.00 from
+    ₦10,000.00`` / ``50,00 ₦ à partir de 10 000,00 ₦``."""
+    from django.utils.translation import get_language, gettext
+
+    language = (get_language() or "en").split("-")[0]
+    if rule.rate_bps:
+        whole, rest = divmod(rule.rate_bps, 100)
+        number = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
+        if language in ("fr", "pt"):
+            number = number.replace(".", ",")
+        return gettext("%(rate)s %%") % {"rate": number}
+    amount = adapter.format_amount(rule.fixed_minor, locale=language)
+    if not rule.threshold_minor:
+        return amount
+    return gettext("%(amount)s from %(threshold)s") % {
+        "amount": amount, "threshold": adapter.format_amount(rule.threshold_minor, locale=language)}
 
 
 def _tenant_country() -> tuple[str, str]:

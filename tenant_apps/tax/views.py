@@ -48,7 +48,8 @@ TAX_REPORT_BODY = inline_serializer(name="TaxReportBody", fields={
     "to": serializers.DateField(),
     "lines": inline_serializer(name="TaxReportLineBody", many=True, fields={
         "code": serializers.CharField(), "name": serializers.CharField(), "account": serializers.CharField(),
-        "rate": serializers.CharField(help_text='"15 %", "NGN 50 from NGN 10,000"...'),
+        "rate": serializers.CharField(
+            help_text='In the reader\'s language: "7.5 %", "₦50.00 from ₦10,000.00"; "7,5 %"...'),
         "currency": serializers.CharField(), "taxable_base": serializers.CharField(),
         "collected": serializers.CharField(), "refunded": serializers.CharField(), "owed": serializers.CharField(),
         "owed_minor": serializers.IntegerField(), "entries": serializers.IntegerField()}),
