@@ -1,7 +1,7 @@
 """Receipts in the portal: the PDF of one's own receipt, sharing it as a link, and the shared page itself.
 
-* ``/receipts/<kind>/<id>.pdf``: the owner's receipt (order, transfer or wallet funding) as a PDF, branded,
-  in the owner's language, with the VAT line where the country charges VAT.
+* ``/receipts/<kind>/<id>.pdf``: the owner's receipt (order, transfer, wallet funding or remittance sent) as a
+  PDF, branded, in the owner's language, with the VAT line where the country charges VAT.
 * ``/receipts/<kind>/<id>/share`` (POST): make the link (once) or, with ``action=stop``, turn it off.
 * ``/r/<token>`` and ``/r/<token>/pdf``: the shared receipt, no login, numbers masked; never indexed,
   never cached, and no Referer leaves the page (the token is the only key). A link turned off or past its
@@ -25,7 +25,8 @@ from tenant_apps.receipts.views import pdf_response
 from .access import page_requires
 from .views import page
 
-BACK: dict[str, str] = {ReceiptKind.ORDER: "portal:receipt", ReceiptKind.FUNDING: "portal:funding"}
+BACK: dict[str, str] = {ReceiptKind.ORDER: "portal:receipt", ReceiptKind.FUNDING: "portal:funding",
+                        ReceiptKind.REMITTANCE: "portal:remittance"}
 
 
 def _owned(request, kind: str, public_id):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db import connection
@@ -185,6 +186,61 @@ def funding_receipt(intent, *, language: str | None = None, masked: bool = True)
             total_label=_("Amount added"), total_minor=intent.amount_minor, details=details)
 
 
+def remittance_receipt(row, *, language: str | None = None, masked: bool = True) -> Receipt:
+    """The sender's receipt of a remittance: what left the wallet (fee included), the fee, the rate, what the
+    recipient gets in the destination's currency, the recipient (masked), the status and the references."""
+    from countries.fields import country_name
+    from tenant_apps.wallet.failures import failure_text
+
+    language = language or receipt_language(row.sender)
+    country = _country()
+    with translation.override(language):
+        labels = {"accepted": _("Processing"), "held_for_review": _("Being checked"), "in_transit": _("In transit"),
+                  "credited": _("Credited"), "paid_out": _("Paid out"), "refunded": _("Refunded")}
+        recipient = mask_name(row.recipient_name) if masked else row.recipient_name
+        details = [Detail(_("Destination"), country_name(row.destination_country), "receipt-destination"),
+                   Detail(_("Recipient"), recipient, "receipt-recipient")]
+        if row.recipient_phone:
+            details.append(Detail(_("Recipient's phone"),
+                                  mask_number(row.recipient_phone) if masked else row.recipient_phone,
+                                  "receipt-recipient-phone"))
+        if row.recipient_account:
+            if row.recipient_bank_code:
+                details.append(Detail(_("Bank"), row.recipient_bank_code))
+            details.append(Detail(_("Account"), mask_number(row.recipient_account, keep_end=4) if masked
+                                  else row.recipient_account, "receipt-recipient-account"))
+        details += [
+            Detail(_("Fee"), display_minor(row.fee_minor, row.send_currency, locale=language), "receipt-fee"),
+            Detail(_("Amount converted"), display_minor(row.principal_minor, row.send_currency, locale=language),
+                   "receipt-principal"),
+            Detail(_("Exchange rate"), f"1 {row.send_currency} = {_rate(row.rate_e9)} {row.receive_currency}",
+                   "receipt-rate"),
+            Detail(_("Amount received"), display_minor(row.receive_minor, row.receive_currency, locale=language),
+                   "receipt-received"),
+            Detail(_("Remittance reference"), str(row.public_id), "receipt-remittance-id"),
+        ]
+        if row.status == "refunded" and row.failure_reason:
+            details.append(Detail(_("Reason"), failure_text("remittance", row.failure_reason, status=row.status),
+                                  "receipt-reason"))
+        return Receipt(
+            kind=ReceiptKind.REMITTANCE, public_id=row.public_id, reference=row.public_id.hex[:10].upper(),
+            title=_("Money sent abroad"), status=row.status, status_label=labels.get(row.status, row.status),
+            created_at=row.created_at, currency=row.send_currency, country=country, language=language,
+            total_label=_("Amount sent (fee included)"), total_minor=row.send_minor, details=details)
+
+
+def _rate(rate_e9: int) -> str:
+    """``9553000`` (10^-9) -> ``0.009553`` (``0,009553`` in French): the exact rate, in the active language."""
+    from django.utils import formats
+
+    from tenant_apps.remittances.fx import rate_text
+
+    whole, _dot, decimals = rate_text(rate_e9).partition(".")
+    decimals = decimals.rstrip("0")
+    return formats.number_format(Decimal(f"{whole}.{decimals or '0'}"), decimal_pos=max(len(decimals), 1),
+                                 use_l10n=True)
+
+
 def _mask_email(value: str) -> str:
     name, _at, domain = (value or "").partition("@")
     return f"{name[:1]}•••@{domain}" if domain else mask_number(value)
@@ -195,7 +251,7 @@ class ReceiptBuilder(Protocol):
 
 
 BUILDERS: dict[str, ReceiptBuilder] = {ReceiptKind.ORDER: order_receipt, ReceiptKind.TRANSFER: transfer_receipt,
-            ReceiptKind.FUNDING: funding_receipt}
+            ReceiptKind.FUNDING: funding_receipt, ReceiptKind.REMITTANCE: remittance_receipt}
 
 
 def receipt_for(kind: str, obj, *, language: str | None = None, masked: bool = True) -> Receipt:

@@ -1,6 +1,6 @@
 """A receipt's shareable link: an unguessable token that opens one receipt without logging in.
 
-One link per receipt (an order, a transfer or a wallet funding), made when its owner first shares it;
+One link per receipt (an order, a transfer, a wallet funding or a remittance sent), made when its owner first shares it;
 revoking it turns the token off for good (a new share makes a new token). Each link expires
 ``RECEIPT_LINK_TTL_DAYS`` after it is made (the expiry is fixed at creation): past it the link refuses like a
 revoked one, and sharing again makes a new token. What the link shows is the
@@ -18,12 +18,13 @@ class ReceiptKind(models.TextChoices):
     ORDER = "order", _("Purchase")
     TRANSFER = "transfer", _("Transfer")
     FUNDING = "funding", _("Wallet funding")
+    REMITTANCE = "remittance", _("Remittance")
 
 
 class ReceiptLink(models.Model):
     token = models.CharField(max_length=64, unique=True)  # secrets.token_urlsafe(24): 192 random bits
-    kind = models.CharField(max_length=8, choices=ReceiptKind.choices)
-    object_id = models.UUIDField()  # the receipt's public id (Order, Transfer, FundingIntent)
+    kind = models.CharField(max_length=16, choices=ReceiptKind.choices)
+    object_id = models.UUIDField()  # the receipt's public id (Order, Transfer, FundingIntent, Remittance)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="receipt_links")
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -25,7 +25,8 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def receipt_object(*, kind: str, public_id: Any, owner=None):
-    """The order, transfer or funding ``public_id`` names (only ``owner``'s when given), or None."""
+    """The order, transfer, funding or remittance (its sender's) ``public_id`` names (only ``owner``'s when
+    given), or None."""
     try:
         public_id = uuid.UUID(str(public_id))
     except (TypeError, ValueError):
@@ -46,6 +47,11 @@ def receipt_object(*, kind: str, public_id: Any, owner=None):
         intents = FundingIntent.objects.select_related("user").filter(public_id=public_id,
                                                                         purpose=FundingPurpose.WALLET)
         return (intents.filter(user=owner) if owner is not None else intents).first()
+    if kind == ReceiptKind.REMITTANCE:
+        from tenant_apps.remittances.models import Remittance
+
+        sent = Remittance.objects.select_related("sender").filter(public_id=public_id)
+        return (sent.filter(sender=owner) if owner is not None else sent).first()
     return None
 
 

@@ -120,7 +120,10 @@ def status_page(request, public_id):
     row = selectors.remittance_of(user=request.user, public_id=public_id)
     if row is None:
         raise Http404
-    return _page(request, "remittances/status.html", {"row": row, "rate": rate_text(row.rate_e9)})
+    from tenant_apps.portal.receipts import share_context
+
+    return _page(request, "remittances/status.html", {"row": row, "rate": rate_text(row.rate_e9),
+                                                      **share_context(request, "remittance", row.public_id)})
 
 
 # --- back office -------------------------------------------------------------------------------------------
