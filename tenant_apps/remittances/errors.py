@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError, Conflict, NotFound
@@ -17,6 +18,18 @@ class AmountOutOfRange(ApiError):
     status_code = 422
     code = "amount_out_of_range"
     message = _("This amount cannot be sent on this corridor.")
+
+
+def amount_too_small(*, destination: str, smallest_minor: int, currency: str) -> AmountOutOfRange:
+    """An amount under the corridor's real minimum (the fee covered, something arriving): the error names it."""
+    from countries.fields import country_name
+    from countries.registry import display_minor
+
+    amount = display_minor(smallest_minor, currency)
+    return AmountOutOfRange(
+        gettext("The smallest amount you can send to %(country)s is %(amount)s, fee included.") % {
+            "country": country_name(destination), "amount": amount},
+        fields={"amount": [gettext("At least %(amount)s.") % {"amount": amount}]})
 
 
 class QuoteNotFound(NotFound):

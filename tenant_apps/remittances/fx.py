@@ -64,6 +64,22 @@ def figures(*, send_minor: int, mid_rate_e9: int, margin_bps: int, fee_bps: int,
                    rate_e9=rate, receive_minor=receive)
 
 
+def smallest_send(*, fee_bps: int, fee_fixed_minor: int, principal_minor: int = 1) -> int:
+    """The smallest amount sent (fee included) that leaves at least ``principal_minor`` once the fee is taken.
+
+    ``send - fee = floor(send * (10000 - fee_bps) / 10000) - fixed``, so it reaches ``p`` exactly when
+    ``send >= ceil((fixed + p) * 10000 / (10000 - fee_bps))``. With a 1 % + ₦100 fee: ₦101.03 (not ₦1.00)."""
+    return -(-(fee_fixed_minor + max(principal_minor, 1)) * BPS // (BPS - fee_bps))
+
+
+def smallest_principal(*, rate_e9: int, send_exponent: int, receive_exponent: int, receive_minor: int = 1) -> int:
+    """The smallest principal that converts to at least ``receive_minor`` at ``rate_e9`` (``convert`` inverted)."""
+    if rate_e9 <= 0:
+        raise FxArithmeticError("the rate converts everything to nothing")
+    denominator = rate_e9 * 10**receive_exponent
+    return -(-max(receive_minor, 1) * 10**send_exponent * RATE_SCALE // denominator)
+
+
 def rate_text(rate_e9: int) -> str:
     """``10000000`` -> ``"0.010000000"`` (exact, for display and the API)."""
     whole, frac = divmod(rate_e9, RATE_SCALE)

@@ -58,6 +58,14 @@ class Corridor(models.Model):
     def __str__(self) -> str:
         return f"corridor -> {self.destination_country}"
 
+    @property
+    def smallest_send_minor(self) -> int:
+        """The published minimum: the operator's, raised to the smallest amount the fee leaves something of
+        (a 1 % + ₦100 fee refuses anything under ₦101.03, whatever ``min_send_minor`` says)."""
+        from .fx import smallest_send
+
+        return max(self.min_send_minor, smallest_send(fee_bps=self.fee_bps, fee_fixed_minor=self.fee_fixed_minor))
+
 
 class ScreeningStatus(models.TextChoices):
     CLEAR = "clear", _("Clear")

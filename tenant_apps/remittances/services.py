@@ -79,6 +79,7 @@ from .errors import (
     QuoteUsed,
     ReviewClosed,
     StepRefused,
+    amount_too_small,
 )
 from .models import (
     REMITTANCE_FINAL,
@@ -202,8 +203,12 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
     if corridor is None:
         raise CorridorUnavailable(fields={"destination_country": [str(CorridorUnavailable.message)]})
     schema = destination_schema(destination)
-    if send_minor < corridor.min_send_minor or (corridor.max_send_minor and send_minor > corridor.max_send_minor):
+    if corridor.max_send_minor and send_minor > corridor.max_send_minor:
         raise AmountOutOfRange(fields={"amount": [str(AmountOutOfRange.message)]})
+    send_currency = currency_for_country(country).code
+    if send_minor < corridor.smallest_send_minor:
+        raise amount_too_small(destination=destination, smallest_minor=corridor.smallest_send_minor,
+                               currency=send_currency)
     if method not in Method.values:
         raise ApiError(code="invalid_method",
                        fields={"method": [gettext("One of %(choices)s.") % {"choices": ", ".join(Method.values)}]})
@@ -215,10 +220,19 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
               and 6 <= len(account_number) <= 20):
         raise ApiError(code="invalid_account",
                        fields={"account_number": [gettext("Give the bank code and account number.")]})
-    send_currency = currency_for_country(country).code
     receive_currency = currency_for_country(destination).code
     mid, source = mid_rate(base=send_currency, quote=receive_currency)
+    step = payout_step(destination=destination, rail=rail, currency=receive_currency) \
+        if method == Method.MOBILE_MONEY else 1
     try:
+        # The smallest amount that arrives at this rate: one minor unit (the rail's step for mobile money).
+        smallest = max(corridor.smallest_send_minor, fx.smallest_send(
+            fee_bps=corridor.fee_bps, fee_fixed_minor=corridor.fee_fixed_minor,
+            principal_minor=fx.smallest_principal(
+                rate_e9=fx.customer_rate(mid_rate_e9=mid, margin_bps=corridor.margin_bps), receive_minor=step,
+                send_exponent=minor_unit(send_currency), receive_exponent=minor_unit(receive_currency))))
+        if send_minor < smallest:
+            raise amount_too_small(destination=destination, smallest_minor=smallest, currency=send_currency)
         figures = fx.figures(send_minor=send_minor, mid_rate_e9=mid, margin_bps=corridor.margin_bps,
                              fee_bps=corridor.fee_bps, fee_fixed_minor=corridor.fee_fixed_minor,
                              send_exponent=minor_unit(send_currency), receive_exponent=minor_unit(receive_currency))
@@ -226,7 +240,6 @@ def quote_create(*, user, destination_country: str, send_minor: int, method: str
         raise AmountOutOfRange(gettext("This amount does not cover the fee."),
                                fields={"amount": [gettext("Too small.")]}) from None
     if method == Method.MOBILE_MONEY:  # what the destination's rail can pay: rounded down to its step
-        step = payout_step(destination=destination, rail=rail, currency=receive_currency)
         payout_reaches(destination=destination, rail=rail, phone=phone)
         receive = figures.receive_minor - figures.receive_minor % step
         if receive <= 0:

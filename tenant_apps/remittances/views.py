@@ -42,7 +42,7 @@ def corridor_json(corridor: Corridor) -> dict:
             "destination_country_name": country_name(corridor.destination_country), "active": corridor.active,
             "margin_bps": corridor.margin_bps, "rate_bps": corridor.fee_bps,
             "fee_fixed": decimal_text(money_of(corridor.fee_fixed_minor, currency)),
-            "min_send": decimal_text(money_of(corridor.min_send_minor, currency)),
+            "min_send": decimal_text(money_of(corridor.smallest_send_minor, currency)),
             "max_send": decimal_text(money_of(corridor.max_send_minor, currency)) if corridor.max_send_minor else None}
 
 
