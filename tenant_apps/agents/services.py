@@ -166,7 +166,7 @@ def add_agent(*, user, parent: Agent | None) -> Agent:
 
 
 
-def move_agent(*, agent: Agent, new_parent: Agent | None) -> Agent:
+def move_agent(*, agent: Agent, new_parent: Agent | None, actor=None, request=None) -> Agent:
     """Put ``agent`` (and everyone below it) under ``new_parent`` (None: a top-level agent of the reseller).
 
     The subtree's ``path`` and ``depth`` are rewritten in one transaction, the rows locked in id order (the
@@ -198,9 +198,17 @@ def move_agent(*, agent: Agent, new_parent: Agent | None) -> Agent:
         old_prefix, new_prefix = moved.path, f"{target.path if target else ''}{moved.pk}/"
         for row in subtree:
             row.path, row.depth = new_prefix + row.path[len(old_prefix):], row.depth + shift
+        old_parent_id = moved.parent_id
         moved.parent = target
         Agent.objects.bulk_update(subtree, ["path", "depth"])
         moved.save(update_fields=["parent"])
+        from tenant_apps.audit.models import AuditAction
+        from tenant_apps.audit.services import audit_record
+
+        audit_record(action=AuditAction.AGENT_MOVED, request=request, actor=actor, subject_type="agent",
+                     subject_id=str(moved.pk), details={
+                         "from_parent": old_parent_id, "to_parent": target.pk if target else None,
+                         "team_size": len(subtree)})
     return moved
 
 def accept_invitation(*, token: str, password: str, email: str = "", phone: str = ""):

@@ -307,7 +307,8 @@ class AgentDetailView(APIView):
         with transaction.atomic():
             if "parent" in data:
                 new_parent = None if data["parent"] is None else _agent_or_404(data["parent"])
-                agent.parent = services.move_agent(agent=agent, new_parent=new_parent).parent
+                agent.parent = services.move_agent(agent=agent, new_parent=new_parent, actor=request.user,
+                                                   request=request).parent
                 agent.refresh_from_db(fields=["path", "depth"])
             agent.save()
         return Response(agent_body(agent))

@@ -66,6 +66,10 @@ class AuditAction(models.TextChoices):
     DATA_ERASED = "data_erased", _("Personal data erased (pseudonymised)")
     DATA_ERASURE_REFUSED = "data_erasure_refused", _("Personal data erasure refused")
     DATA_RETENTION_PURGED = "data_retention_purged", _("Personal data purged after the retention period")
+    # Agents (tenant_apps.agents) and funding reviews (tenant_apps.wallet.funding_reviews)
+    AGENT_MOVED = "agent_moved", _("Agent moved to another parent")
+    FUNDING_REVIEW_CREDIT = "funding_review.credit", _("Top-up in review credited to the wallet")
+    FUNDING_REVIEW_REFUNDED = "funding_review.refunded", _("Top-up in review refunded at the gateway")
 
 
 PERSONAL_COLUMNS = ("actor_email", "ip_address", "user_agent", "details")

@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.kyc.services import kyc_release_spend
 from tenant_apps.ledger.errors import BalanceLimitExceeded, CurrencyMismatch
@@ -126,7 +127,9 @@ def funding_review_resolve(*, actor, public_id, action: str, note: str = "", ref
         intent.resolved_by, intent.resolved_at = actor.public_id, timezone.now()
         intent.resolution_note, intent.gateway_refund_reference = note.strip()[:255], refund_reference[:100]
         intent.save()
-        audit_record(action=f"funding_review.{action}", request=request, actor=actor, subject_type="funding_intent",
+        audit_record(action=AuditAction.FUNDING_REVIEW_CREDIT if action == "credit"
+                     else AuditAction.FUNDING_REVIEW_REFUNDED, request=request, actor=actor,
+                     subject_type="funding_intent",
                      subject_id=str(intent.public_id), details={
                          "reference": intent.reference, "reason": intent.failure_reason,
                          "amount_minor": held.amount_minor, "currency": held.currency,

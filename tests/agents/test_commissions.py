@@ -117,6 +117,10 @@ def test_a_sub_agent_moved_to_another_parent_sells_for_its_new_chain(tree, produ
     with schema_context("quickvend"):
         c.refresh_from_db()
         assert (c.parent_id, c.depth, c.path) == (a.pk, 2, f"{a.pk}/{c.pk}/")
+        from tenant_apps.audit.models import AuditEvent
+
+        [event] = AuditEvent.objects.filter(action="agent_moved", subject_id=str(c.pk))  # the refused moves: none
+        assert (event.details["to_parent"], event.actor_role) == (a.pk, "operator_admin")
         order = sell(product=products["ng_1gb"], buyer=c.user)
     lines = {(line["party"], line["level"]): line["amount_minor"] for line in order.price_breakdown["lines"]
              if line["account_kind"] == "commissions_payable"}
