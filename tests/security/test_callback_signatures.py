@@ -28,16 +28,11 @@ from tests.security.test_cross_provider_callbacks import (
     ENDPOINTS,
     HOSTS,
     _fingerprints,
-    _pending_intent,
-    _pending_payout,
-    _rail_victims,
-    _register_everything_everywhere,
-    _register_rails_in_sn,
     _send,
-    _settled_order,
     _webhook_routes,
     hostile,
     sims,  # noqa: F401  (the module's fixture: simulators of every provider)
+    victim_world,
 )
 from tests.support.attack import fingerprint_diff
 
@@ -111,21 +106,9 @@ def _without_signature(headers: dict, body: bytes, where: tuple[str, ...], *, wr
 
 
 def test_bad_or_missing_signatures_and_unsigned_forgeries_change_nothing(db, sims, caplog, monkeypatch):  # noqa: F811
-    from tenant_apps.wallet import gateways as wallet_gateways
 
     stack, gateways = sims
-    monkeypatch.setattr(wallet_gateways, "tenant_gateway_keys", lambda: list(gateways))
-    _register_everything_everywhere(stack, gateways)
-    victims = [
-        _settled_order("ng", stack.products["vt_airtime"], stack.phone()),
-        _settled_order("ng", stack.products["dt_data"], stack.phone()),
-        _settled_order("gh", stack.products["gh_airtime"], "0241234567"),
-        _pending_intent("ng", "paystack"), _pending_intent("ng", "flutterwave"),
-        _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
-        _pending_payout("ng", "paystack"), _pending_payout("ng", "flutterwave"),
-    ]
-    _register_rails_in_sn(gateways)
-    victims += _rail_victims()
+    victims = victim_world(stack, gateways, monkeypatch)
 
     before, intents_before = _fingerprints(), _intent_states()
     answers: dict[str, list[int]] = {}

@@ -274,6 +274,26 @@ def _held_bank_transfer(schema: str) -> Victim:
     return Victim(schema, "paystack", "intent", intent.reference)
 
 
+def victim_world(stack, gateways, monkeypatch) -> list[Victim]:
+    """Every provider and rail registered in every tenant (so each endpoint authenticates there and meets every
+    victim), and one object of each kind each provider could touch: settled orders, pending intents and payouts,
+    the new rails' objects."""
+    from tenant_apps.wallet import gateways as wallet_gateways
+
+    monkeypatch.setattr(wallet_gateways, "tenant_gateway_keys", lambda: list(gateways))
+    _register_everything_everywhere(stack, gateways)
+    victims = [
+        _settled_order("ng", stack.products["vt_airtime"], stack.phone()),
+        _settled_order("ng", stack.products["dt_data"], stack.phone()),
+        _settled_order("gh", stack.products["gh_airtime"], "0241234567"),
+        _pending_intent("ng", "paystack"), _pending_intent("ng", "flutterwave"),
+        _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
+        _pending_payout("ng", "paystack"), _pending_payout("ng", "flutterwave"),
+    ]
+    _register_rails_in_sn(gateways)
+    return victims + _rail_victims()
+
+
 def _rail_victims() -> list[Victim]:
     return [_pending_intent("sn", "wave"), _pending_intent("sn", "cinetpay"), _pending_intent("ng", "airtel_money"),
             _wallet_payout("sn", "wave"), _wallet_payout("sn", "cinetpay"), _wallet_payout("ng", "airtel_money"),
@@ -428,22 +448,9 @@ def _fingerprints() -> dict[str, dict]:
 
 
 def test_every_webhook_refuses_every_other_providers_objects_and_other_tenants(db, sims, caplog, monkeypatch):
-    from tenant_apps.wallet import gateways as wallet_gateways
 
     stack, gateways = sims
-    # Every rail is offered in both tenants, so each endpoint authenticates there and meets every victim.
-    monkeypatch.setattr(wallet_gateways, "tenant_gateway_keys", lambda: list(gateways))
-    _register_everything_everywhere(stack, gateways)
-    victims = [
-        _settled_order("ng", stack.products["vt_airtime"], stack.phone()),
-        _settled_order("ng", stack.products["dt_data"], stack.phone()),
-        _settled_order("gh", stack.products["gh_airtime"], "0241234567"),
-        _pending_intent("ng", "paystack"), _pending_intent("ng", "flutterwave"),
-        _pending_intent("gh", "mtn_momo"), _pending_intent("gh", "orange_money"),
-        _pending_payout("ng", "paystack"), _pending_payout("ng", "flutterwave"),
-    ]
-    _register_rails_in_sn(gateways)
-    victims += _rail_victims()
+    victims = victim_world(stack, gateways, monkeypatch)
     assert {v.plugin for v in victims} == set(ENDPOINTS.values())
     webhook_routes = {f"/{route}" for route, _ in _webhook_routes()}
     assert webhook_routes == set(ENDPOINTS), "a new webhook endpoint: teach this attack its provider's body"
